@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Form, Query, Response, UploadFile
+from pydantic import AwareDatetime
+
+from minyi.api.deps import CurrentActor, OptionalActor, ReadSession, State
+from minyi.cases.queries import (
+    CaseFilter, bounce_counts_by_unit, case_units, channel_names, get_visible_case, list_cases, timeline, unit_names,
+)
+from minyi.cases.rules import Action, CaseStatus
+from minyi.cases.schemas import ActionIn, case_detail, case_summary, event_view
+from minyi.cases.service import act_on_case, actions_for
+from minyi.core.errors import Invalid
+from minyi.intake.attachments import store_attachment
+from minyi.intake.models import Appeal
+from minyi.intake.schemas import AppealIn, AppealReceipt
+from minyi.org.service import unit_by_code
+
+router = APIRouter(prefix="/api/v1", tags=["appeals"])
+
+
+@router.post(
+    "/appeals",
+    status_code=201,
+    response_model=AppealReceipt,
+    summary="Register an appeal (201), or get the one already made for this (channel, external_id) (200)",
+    responses={200: {"model": AppealReceipt, "description": "already registered"}},
+)
+async def create_appeal(item: AppealIn, state: State, actor: OptionalActor) -> Response:
+    # The hot path: validated here, written by the group-commit writer, answered after commit.
+    receipt = await state.batcher.submit(item, actor)
+    return Response(
+        orjson.dumps(receipt.as_dict()), status_code=201 if receipt.created else 200, media_type="application/json"
+    )
+
+
+@router.get("/appeals", summary="List cases in your scope, filtered and paginated")
+def list_appeals(
+    actor: CurrentActor,
+    session: ReadSession,
+    status: Annotated[list[CaseStatus] | None, Query()] = None,
+    unit: str | None = None,
+    street: str | None = None,
+    community: str | None = None,
+    class_name: Annotated[str | None, Query(alias="class")] = None,
+    channel: str | None = None,
+    registered_from: AwareDatetime | None = None,
+    registered_to: AwareDatetime | None = None,
+    overdue: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="substring of title, body, phone or tracking number")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    channels = channel_names(session)
+    by_code = {code: cid for cid, (code, _) in channels.items()}
+    if channel and channel not in by_code:
+        raise Invalid("unknown_channel", f"no channel '{channel}'", field="channel")
+    f = CaseFilter(
+        status=status, class_name=class_name, overdue=overdue, q=q or None,
+        unit=unit_by_code(session, unit).id if unit else None,
+        street=unit_by_code(session, street).id if street else None,
+        community=unit_by_code(session, community).id if community else None,
+        channel=by_code.get(channel or ""), registered_from=registered_from, registered_to=registered_to,
+    )
+    total, rows = list_cases(session, actor, f, page=page, page_size=page_size)
+    units_of = case_units(session, [c.id for c, _ in rows])
+    ids = {u for c, _ in rows for u in (c.lead_unit_id, c.street_id, c.community_id) if u}
+    names = unit_names(session, ids)
+    items = [
+        case_summary(c, a, actor, {cu.unit_id for cu, _ in units_of.get(c.id, []) if cu.is_active}, names, channels)
+        for c, a in rows
+    ]
+    return {"total": total, "page": page, "page_size": page_size, "items": items}
+
+
+@router.get("/appeals/{case_id}", summary="One case, with the actions you may take now")
+def get_appeal(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
+    return _detail(session, case_id, actor)
+
+
+@router.get("/appeals/{case_id}/timeline", summary="The case's full event log")
+def get_timeline(case_id: int, actor: CurrentActor, session: ReadSession) -> list[dict[str, Any]]:
+    get_visible_case(session, case_id, actor)
+    return [event_view(e, s) for e, s in timeline(session, case_id)]
+
+
+@router.post("/appeals/{case_id}/actions/{action}", summary="Take an action on a case (409 names the allowed ones)")
+def take_action(case_id: int, action: Action, body: ActionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+    # Committed inside the route: the answer leaves only after the event is durable.
+    with state.db.unit_of_work() as session:
+        act_on_case(
+            session, case_id, action, actor=actor, payload=body.payload(),
+            now=state.clock.now(), expected_version=body.expected_version,
+        )
+        session.flush()
+        return _detail(session, case_id, actor)
+
+
+@router.post("/appeals/{case_id}/attachments", status_code=201, summary="Attach a file (size and type checked)")
+async def upload_attachment(
+    case_id: int, file: UploadFile, state: State, actor: OptionalActor,
+    phone_last4: Annotated[str | None, Form(min_length=4, max_length=4)] = None,
+) -> dict[str, Any]:
+    data = await file.read(state.settings.attachment_max_bytes + 1)
+    return store_attachment(
+        state.db, state.settings, case_id=case_id, filename=file.filename or "file",
+        content_type=file.content_type or "", data=data, actor=actor, phone_last4=phone_last4, now=state.clock.now(),
+    )
+
+
+@router.get("/bounces/stats", summary="Bounces requested and approved, per unit")
+def bounce_stats(actor: CurrentActor, session: ReadSession) -> list[dict[str, Any]]:
+    return [
+        {"unit": code, "unit_name": name, "requested": n, "approved": approved}
+        for code, name, n, approved in bounce_counts_by_unit(session)
+    ]
+
+
+def _detail(session: Any, case_id: int, actor: Any) -> dict[str, Any]:
+    case = get_visible_case(session, case_id, actor)
+    appeal = session.get(Appeal, case.appeal_id)
+    units = case_units(session, [case.id]).get(case.id, [])
+    names = unit_names(session, {u for u in (case.lead_unit_id, case.street_id, case.community_id, case.grid_id, case.first_unit_id) if u})
+    return case_detail(case, appeal, actor, units, names, channel_names(session), actions_for(session, case, actor))
+

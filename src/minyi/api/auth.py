@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+from minyi.api.deps import CurrentActor, State, oauth2
+from minyi.org.service import revoke_token, sign_in
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+@router.post("/token", summary="Sign in (OAuth2 password form): returns a bearer token")
+def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], state: State) -> dict[str, Any]:
+    with state.db.unit_of_work() as session:
+        value, expires_at = sign_in(
+            session, username=form.username, password=form.password,
+            now=state.clock.now(), ttl=timedelta(hours=state.settings.token_ttl_hours),
+        )
+    return {"access_token": value, "token_type": "bearer", "expires_at": expires_at}
+
+
+@router.post("/logout", status_code=204, summary="Revoke the token in use")
+def logout(actor: CurrentActor, state: State, value: Annotated[str | None, Depends(oauth2)]) -> None:
+    if value:
+        with state.db.unit_of_work() as session:
+            revoke_token(session, token=value, now=state.clock.now())
+        state.tokens.drop(value)
+
+
+@router.get("/me", summary="Who the token belongs to")
+def me(actor: CurrentActor) -> dict[str, Any]:
+    return {
+        "username": actor.username, "name": actor.name, "role": actor.role,
+        "unit": actor.unit_code, "unit_kind": actor.unit_kind,
+    }

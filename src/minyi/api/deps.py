@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from minyi.api.state import AppState
+from minyi.core.errors import Unauthorized
+from minyi.org.rules import Actor
+from minyi.org.service import actor_for_token
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.minyi
+    return state
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+def read_session(state: State) -> Iterator[Session]:
+    """Reads need no commit; writes open their unit of work inside the route, so the answer
+    leaves only after the commit."""
+    with state.db.reading() as session:
+        yield session
+
+
+def optional_actor(state: State, token: Annotated[str | None, Depends(oauth2)]) -> Actor | None:
+    if not token:
+        return None
+    actor = state.tokens.get(token)
+    if actor is None:
+        with state.db.reading() as session:
+            actor = actor_for_token(session, token=token, now=state.clock.now())
+        state.tokens.put(token, actor)
+    return actor
+
+
+def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+    if actor is None:
+        raise Unauthorized("not_signed_in", "请先登录 (sign in first)")
+    return actor
+
+
+ReadSession = Annotated[Session, Depends(read_session)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]

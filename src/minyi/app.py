@@ -1,0 +1,76 @@
+"""create_app(settings): the one place the web process is assembled."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from minyi.api import appeals, auth, errors, org, track
+from minyi.api.state import AppState
+from minyi.core.clock import Clock, SystemClock
+from minyi.core.db import Database
+from minyi.core.ids import IdAllocator
+from minyi.core.settings import Settings
+from minyi.intake.batcher import IntakeBatcher
+from minyi.intake.refs import RefCache
+from minyi.worker.runner import Worker
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, run_worker: bool = False) -> FastAPI:
+    clock = clock or SystemClock()
+    db = Database(settings.database_url)
+    tz = ZoneInfo(settings.timezone)
+    ids, refs = IdAllocator(db, "appeals"), RefCache()
+    state = AppState(
+        settings=settings,
+        db=db,
+        clock=clock,
+        refs=refs,
+        ids=ids,
+        batcher=IntakeBatcher(db, clock, ids, refs, tz, settings.intake_batch_max),
+        tz=tz,
+    )
+    worker = Worker(db, clock, settings.worker_interval_seconds) if run_worker else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state.batcher.start()
+        if worker:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker:
+                worker.stop()
+            state.batcher.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="Minyi 民意速办",
+        version="0.1.0",
+        description="群众诉求服务平台: intake from every channel, dispatch, clocks, escalation, daily report.",
+        lifespan=lifespan,
+    )
+    app.state.minyi = state
+    errors.install(app)
+    for module in (auth, appeals, track, org):
+        app.include_router(module.router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` worker processes: settings from MINYI_* variables."""
+    return create_app(Settings(), run_worker=False)

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from minyi.core.db import Base
+
+
+class Case(Base):
+    """The handling of one appeal. Location and channel are copied from the appeal so that the
+    lists every role opens all day are one indexed table scan, not a join."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_status_registered_at", "status", "registered_at"),
+        Index("ix_cases_lead_unit_status", "lead_unit_id", "status"),
+        Index("ix_cases_street_status", "street_id", "status"),
+        Index("ix_cases_community_status", "community_id", "status"),
+        Index("ix_cases_due_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), unique=True)
+    tracking_no: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(default=1)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("dictionary_entries.id"), index=True)
+    class_name: Mapped[str | None] = mapped_column(String(20), index=True)
+    policy_code: Mapped[str] = mapped_column(String(20))
+    # 首办负责制: the unit that first received the appeal answers for it until a lead is named.
+    first_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    registered_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    is_overdue: Mapped[bool] = mapped_column(default=False)
+    bounce_pending: Mapped[bool] = mapped_column(default=False)
+    bounce_count: Mapped[int] = mapped_column(default=0)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    rating: Mapped[str | None] = mapped_column(String(30))
+    reply_text: Mapped[str | None] = mapped_column(Text)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
+
+
+class CaseUnit(Base):
+    """A unit on a case: its lead (主办) or a co-unit (协办). Inactive once a bounce is approved."""
+
+    __tablename__ = "case_units"
+    __table_args__ = (
+        UniqueConstraint("case_id", "unit_id"),
+        Index("ix_case_units_unit_active", "unit_id", "is_active"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[str] = mapped_column(String(10))  # lead | co
+    assigned_at: Mapped[datetime]
+    signed_at: Mapped[datetime | None]
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class Bounce(Base):
+    """退回: a unit's request to hand a case back, decided by the dispatcher; counted per unit."""
+
+    __tablename__ = "bounces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseEvent(Base):
+    """Append-only: a database trigger refuses UPDATE and DELETE (see the first migration)."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_id_id", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    actor_label: Mapped[str] = mapped_column(String(60))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,146 @@
+"""Read side: who may see which cases, lists with filters, search, timelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import Session, aliased
+
+from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
+from minyi.cases.rules import CaseStatus
+from minyi.core.errors import NotFound
+from minyi.intake.models import Appeal, Channel
+from minyi.org.models import Staff, Unit
+from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor
+
+
+def visible_to(actor: Actor) -> ColumnElement[bool]:
+    """The cases an actor may see. Out of scope reads as 'not found', never as 'forbidden'."""
+    if actor.role in DISTRICT_WIDE:
+        return true()
+    if actor.role is None or actor.unit_id is None:
+        return false()
+    handles = exists().where(
+        CaseUnit.case_id == Case.id, CaseUnit.unit_id == actor.unit_id, CaseUnit.is_active.is_(True)
+    )
+    clauses: list[ColumnElement[bool]] = [handles, Case.first_unit_id == actor.unit_id]
+    if actor.role in AREA_ROLES:
+        area = {"street": Case.street_id, "community": Case.community_id, "grid": Case.grid_id}.get(actor.unit_kind or "")
+        if area is not None:
+            clauses.append(area == actor.unit_id)
+    return or_(*clauses)
+
+
+def get_visible_case(session: Session, case_id: int, actor: Actor, *, for_update: bool = False) -> Case:
+    stmt = select(Case).where(Case.id == case_id, visible_to(actor))
+    if for_update:
+        stmt = stmt.with_for_update()
+    case = session.scalar(stmt)
+    if case is None:
+        raise NotFound("case_not_found", f"no case {case_id}")
+    return case
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: list[CaseStatus] | None = None
+    unit: int | None = None
+    street: int | None = None
+    community: int | None = None
+    class_name: str | None = None
+    channel: int | None = None
+    registered_from: datetime | None = None
+    registered_to: datetime | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
+def filtered(stmt: Any, f: CaseFilter) -> Any:
+    conditions: list[ColumnElement[bool]] = []
+    if f.status:
+        conditions.append(Case.status.in_([s.value for s in f.status]))
+    if f.unit is not None:
+        conditions.append(
+            exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_id == f.unit, CaseUnit.is_active.is_(True))
+        )
+    if f.street is not None:
+        conditions.append(Case.street_id == f.street)
+    if f.community is not None:
+        conditions.append(Case.community_id == f.community)
+    if f.class_name:
+        conditions.append(Case.class_name == f.class_name)
+    if f.channel is not None:
+        conditions.append(Case.channel_id == f.channel)
+    if f.registered_from is not None:
+        conditions.append(Case.registered_at >= f.registered_from)
+    if f.registered_to is not None:
+        conditions.append(Case.registered_at < f.registered_to)
+    if f.overdue is not None:
+        conditions.append(Case.is_overdue.is_(f.overdue))
+    if f.q:
+        # Chinese has no spaces to split on: a plain substring match is what staff expect.
+        pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(
+            or_(
+                Appeal.title.like(pattern, escape="\\"),
+                Appeal.body.like(pattern, escape="\\"),
+                Appeal.phone.like(pattern, escape="\\"),
+                Case.tracking_no.like(pattern, escape="\\"),
+            )
+        )
+    return stmt.where(and_(true(), *conditions))
+
+
+def list_cases(session: Session, actor: Actor, f: CaseFilter, *, page: int, page_size: int) -> tuple[int, list[tuple[Case, Appeal]]]:
+    base = select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(visible_to(actor))
+    base = filtered(base, f)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.execute(
+        base.order_by(Case.registered_at.desc(), Case.id.desc()).limit(page_size).offset((page - 1) * page_size)
+    ).tuples().all()
+    return total, list(rows)
+
+
+def case_units(session: Session, case_ids: list[int]) -> dict[int, list[tuple[CaseUnit, Unit]]]:
+    out: dict[int, list[tuple[CaseUnit, Unit]]] = {}
+    if not case_ids:
+        return out
+    for cu, unit in session.execute(
+        select(CaseUnit, Unit).join(Unit, Unit.id == CaseUnit.unit_id).where(CaseUnit.case_id.in_(case_ids)).order_by(CaseUnit.id)
+    ).tuples():
+        out.setdefault(cu.case_id, []).append((cu, unit))
+    return out
+
+
+def timeline(session: Session, case_id: int) -> list[tuple[CaseEvent, Staff | None]]:
+    staff = aliased(Staff)
+    return list(
+        session.execute(
+            select(CaseEvent, staff).outerjoin(staff, staff.id == CaseEvent.actor_id)
+            .where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+        ).tuples()
+    )
+
+
+def unit_names(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
+    ids.discard(0)
+    if not ids:
+        return {}
+    return {uid: (code, name) for uid, code, name in session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(ids)))}
+
+
+def channel_names(session: Session) -> dict[int, tuple[str, str]]:
+    return {cid: (code, name) for cid, code, name in session.execute(select(Channel.id, Channel.code, Channel.name))}
+
+
+def bounce_counts_by_unit(session: Session) -> list[tuple[str, str, int, int]]:
+    """Per unit: bounces requested and bounces approved (the 1% rule makes both worth watching)."""
+    rows = session.execute(
+        select(Unit.code, Unit.name, func.count(Bounce.id), func.sum(sql_case((Bounce.status == "approved", 1), else_=0)))
+        .join(Bounce, Bounce.unit_id == Unit.id).group_by(Unit.code, Unit.name).order_by(func.count(Bounce.id).desc())
+    ).tuples()
+    return [(code, name, int(n), int(approved or 0)) for code, name, n, approved in rows]

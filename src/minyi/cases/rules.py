@@ -1,0 +1,188 @@
+"""The lifecycle as one declarative table, and the guards around it: pure code, no I/O.
+
+`decide()` is the only way a case changes state: it checks that the action is legal in the
+state (409 naming the allowed actions), that the actor may take it (403), and that the
+payload carries what the action needs (422), and returns the new state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from minyi.core.errors import Forbidden, IllegalTransition, Invalid
+from minyi.org.rules import Actor, Role
+
+
+class CaseStatus(StrEnum):
+    REGISTERED = "registered"  # 登记
+    ACCEPTED = "accepted"  # 受理: waiting for dispatch
+    DECLINED = "declined"  # 不予受理
+    DISPATCHED = "dispatched"  # 分拨: waiting for the lead unit to sign
+    SIGNED_FOR = "signed_for"  # 签收
+    IN_PROGRESS = "in_progress"  # contact, visit, mediation under way
+    REPLIED = "replied"  # 答复/办结: waiting for the citizen's feedback
+    RATED = "rated"  # 回访: the citizen said satisfied or basically satisfied
+    ARCHIVED = "archived"  # 归档
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    DISPATCH = "dispatch"
+    SIGN_FOR = "sign_for"
+    RECORD_CONTACT = "record_contact"
+    RECORD_VISIT = "record_visit"
+    REPLY = "reply"
+    FEEDBACK = "feedback"
+    REOPEN = "reopen"
+    ARCHIVE = "archive"
+    BOUNCE = "bounce"
+    APPROVE_BOUNCE = "approve_bounce"
+    REFUSE_BOUNCE = "refuse_bounce"
+
+
+class Rating(StrEnum):
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    UNSATISFIED = "unsatisfied"  # 不满意
+
+
+S, A = CaseStatus, Action
+HANDLING = (S.DISPATCHED, S.SIGNED_FOR, S.IN_PROGRESS)
+
+TRANSITIONS: dict[tuple[CaseStatus, Action], CaseStatus] = {
+    (S.REGISTERED, A.ACCEPT): S.ACCEPTED,
+    (S.REGISTERED, A.DECLINE): S.DECLINED,
+    (S.ACCEPTED, A.DISPATCH): S.DISPATCHED,
+    (S.DISPATCHED, A.SIGN_FOR): S.SIGNED_FOR,
+    (S.SIGNED_FOR, A.RECORD_CONTACT): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.RECORD_CONTACT): S.IN_PROGRESS,
+    (S.SIGNED_FOR, A.RECORD_VISIT): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.RECORD_VISIT): S.IN_PROGRESS,
+    (S.SIGNED_FOR, A.REPLY): S.REPLIED,
+    (S.IN_PROGRESS, A.REPLY): S.REPLIED,
+    (S.REPLIED, A.FEEDBACK): S.RATED,
+    # 重办: back to the lead unit, which signs again.
+    (S.REPLIED, A.REOPEN): S.DISPATCHED,
+    (S.RATED, A.REOPEN): S.DISPATCHED,
+    (S.ARCHIVED, A.REOPEN): S.DISPATCHED,
+    (S.RATED, A.ARCHIVE): S.ARCHIVED,
+    (S.REPLIED, A.ARCHIVE): S.ARCHIVED,
+    (S.DECLINED, A.ARCHIVE): S.ARCHIVED,
+    # A bounce request leaves the case where it is until the dispatcher decides.
+    **{(s, A.BOUNCE): s for s in HANDLING},
+    **{(s, A.APPROVE_BOUNCE): S.ACCEPTED for s in HANDLING},
+    **{(s, A.REFUSE_BOUNCE): s for s in HANDLING},
+}
+
+# Who may take each action. "unit" roles must also belong to a unit handling the case.
+UNIT_ROLES = frozenset(
+    {Role.UNIT_HANDLER, Role.UNIT_HEAD, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_STAFF}
+)
+CENTRE = frozenset({Role.INTAKE_CLERK, Role.DISPATCHER, Role.ADMIN})
+ACTORS: dict[Action, frozenset[Role | None]] = {
+    A.ACCEPT: CENTRE,
+    A.DECLINE: CENTRE,
+    A.DISPATCH: frozenset({Role.DISPATCHER, Role.ADMIN}),
+    A.SIGN_FOR: UNIT_ROLES,
+    A.RECORD_CONTACT: UNIT_ROLES,
+    A.RECORD_VISIT: UNIT_ROLES | {Role.LEADER},
+    A.REPLY: UNIT_ROLES,
+    # None is the citizen, rating through the tracking page; clerks record phone feedback (回访).
+    A.FEEDBACK: frozenset({None, Role.INTAKE_CLERK, Role.DISPATCHER}),
+    A.REOPEN: frozenset({None, Role.INTAKE_CLERK, Role.DISPATCHER, Role.SUPERVISOR}),
+    A.ARCHIVE: frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
+    A.BOUNCE: UNIT_ROLES,
+    A.APPROVE_BOUNCE: frozenset({Role.DISPATCHER}),
+    A.REFUSE_BOUNCE: frozenset({Role.DISPATCHER}),
+}
+# Actions only the lead unit takes; co-units (协办) may record contacts and visits.
+LEAD_ONLY = frozenset({A.SIGN_FOR, A.REPLY, A.BOUNCE})
+REQUIRED_TEXT: dict[Action, str] = {
+    A.DECLINE: "reason",
+    A.BOUNCE: "reason",
+    A.REPLY: "text",
+    A.REOPEN: "reason",
+    A.REFUSE_BOUNCE: "reason",
+    A.RECORD_CONTACT: "note",
+    A.RECORD_VISIT: "note",
+}
+CONTACT_METHODS = ("phone", "wechat", "sms", "in_person")
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the rules need to know about a case."""
+
+    status: CaseStatus
+    lead_unit_id: int | None = None
+    co_unit_ids: frozenset[int] = field(default_factory=frozenset)
+    bounce_pending: bool = False
+    rating: Rating | None = None
+
+
+def legal_actions(status: CaseStatus) -> list[Action]:
+    return [a for (s, a) in TRANSITIONS if s == status]
+
+
+def allowed_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
+    """The actions this actor could take now (payload aside): what a UI offers."""
+    allowed = []
+    for action in legal_actions(facts.status):
+        try:
+            _check_actor(facts, action, actor)
+            _check_guards(facts, action, actor)
+        except (Forbidden, IllegalTransition):
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def decide(facts: CaseFacts, action: Action, actor: Actor, payload: dict[str, Any]) -> CaseStatus:
+    target = TRANSITIONS.get((facts.status, action))
+    if target is None:
+        raise IllegalTransition(facts.status, action, [str(a) for a in allowed_actions(facts, actor)])
+    _check_actor(facts, action, actor)
+    _check_guards(facts, action, actor)
+    _check_payload(action, payload)
+    return target
+
+
+def _check_actor(facts: CaseFacts, action: Action, actor: Actor) -> None:
+    if actor.role not in ACTORS[action]:
+        raise Forbidden("role_not_allowed", f"role '{actor.role or 'citizen'}' may not {action}")
+    if actor.role in UNIT_ROLES:
+        units = {facts.lead_unit_id} if action in LEAD_ONLY else {facts.lead_unit_id, *facts.co_unit_ids}
+        if actor.unit_id not in units:
+            raise Forbidden("not_handling_unit", f"only the {'lead' if action in LEAD_ONLY else 'handling'} unit may {action}")
+
+
+def _check_guards(facts: CaseFacts, action: Action, actor: Actor) -> None:
+    if action is A.BOUNCE and facts.bounce_pending:
+        raise IllegalTransition(facts.status, action, [])
+    if action in (A.APPROVE_BOUNCE, A.REFUSE_BOUNCE) and not facts.bounce_pending:
+        raise IllegalTransition(facts.status, action, [])
+    if action is A.REOPEN and actor.role is not Role.SUPERVISOR:
+        # Only a supervisor reopens at will; anyone else only on the citizen's 不满意.
+        if not (facts.status is S.RATED and facts.rating is Rating.UNSATISFIED):
+            raise IllegalTransition(facts.status, action, [])
+
+
+def _check_payload(action: Action, payload: dict[str, Any]) -> None:
+    required = REQUIRED_TEXT.get(action)
+    if required and not str(payload.get(required) or "").strip():
+        raise Invalid("missing_field", f"'{required}' is required to {action}", field=required)
+    if action is A.DISPATCH and not payload.get("lead_unit"):
+        raise Invalid("missing_field", "'lead_unit' is required to dispatch", field="lead_unit")
+    if action is A.FEEDBACK and payload.get("rating") not in Rating.__members__.values():
+        raise Invalid(
+            "bad_rating", "rating must be satisfied, basically_satisfied or unsatisfied", field="rating"
+        )
+    if action is A.RECORD_CONTACT and payload.get("method", "phone") not in CONTACT_METHODS:
+        raise Invalid("bad_method", f"method must be one of {', '.join(CONTACT_METHODS)}", field="method")
+
+
+def is_open(status: CaseStatus) -> bool:
+    return status not in (S.DECLINED, S.RATED, S.ARCHIVED, S.REPLIED)

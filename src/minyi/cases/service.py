@@ -1,0 +1,202 @@
+"""Use cases on a case: every action goes through `act_on_case`, which applies the lifecycle
+table, the action's effect, and appends the event in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
+from minyi.cases.queries import get_visible_case
+from minyi.cases.rules import Action, CaseFacts, CaseStatus, Rating, allowed_actions, decide
+from minyi.core.errors import Conflict, Invalid
+from minyi.org.models import Unit
+from minyi.org.rules import Actor, UnitKind
+from minyi.sla.rules import final_deadline
+from minyi.taxonomy.service import leaf_by_code
+
+# Units that can lead or co-handle a case: the ones with people who act on it.
+HANDLING_KINDS = frozenset({UnitKind.DEPARTMENT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID})
+# Two bounces of one case mean it is being passed around (踢皮球): flagged on the case.
+PING_PONG_BOUNCES = 2
+
+
+def case_facts(session: Session, case: Case) -> CaseFacts:
+    co = session.scalars(
+        select(CaseUnit.unit_id).where(CaseUnit.case_id == case.id, CaseUnit.role == "co", CaseUnit.is_active.is_(True))
+    ).all()
+    return CaseFacts(
+        status=CaseStatus(case.status),
+        lead_unit_id=case.lead_unit_id,
+        co_unit_ids=frozenset(co),
+        bounce_pending=case.bounce_pending,
+        rating=Rating(case.rating) if case.rating else None,
+    )
+
+
+def actions_for(session: Session, case: Case, actor: Actor) -> list[str]:
+    return [str(a) for a in allowed_actions(case_facts(session, case), actor)]
+
+
+def act_on_case(
+    session: Session,
+    case_id: int,
+    action: Action,
+    *,
+    actor: Actor,
+    payload: dict[str, Any],
+    now: datetime,
+    expected_version: int | None = None,
+) -> Case:
+    """Apply one action. Raises NotFound (out of scope), IllegalTransition, Forbidden, Invalid,
+    or Conflict when `expected_version` is stale. The row lock (PostgreSQL) or the write lock
+    (SQLite) plus the version column make concurrent actions on one case serialise: the loser
+    sees the winner's state and gets 409."""
+    case = get_visible_case(session, case_id, actor, for_update=True)
+    if expected_version is not None and expected_version != case.version:
+        raise Conflict(
+            "version_conflict",
+            f"the case changed (version {case.version}, you saw {expected_version}); reload it",
+            version=case.version,
+        )
+    facts = case_facts(session, case)
+    target = decide(facts, action, actor, payload)
+    extra = EFFECTS[action](session, case, actor, payload, now) or {}
+    _record(session, case, action, actor, now, facts.status, target, payload, extra)
+    if action is Action.FEEDBACK and case.rating == Rating.UNSATISFIED:
+        # 不满意 reopens the case at once: the citizen should not have to ask twice.
+        reopen = {"reason": "群众评价不满意，自动重办"}
+        target = decide(case_facts(session, case), Action.REOPEN, actor, reopen)
+        _reopen(session, case, actor, reopen, now)
+        _record(session, case, Action.REOPEN, actor, now, CaseStatus(case.status), target, reopen, {})
+    session.flush()
+    return case
+
+
+def _record(
+    session: Session, case: Case, action: Action, actor: Actor, now: datetime,
+    before: CaseStatus, after: CaseStatus, payload: dict[str, Any], extra: dict[str, Any],
+) -> None:
+    case.status = after.value
+    case.updated_at = now
+    reason = payload.get("reason") or payload.get("text") or payload.get("note") or payload.get("comment")
+    stored = {k: v for k, v in payload.items() if k not in ("reason", "phone_last4")} | extra
+    session.add(
+        CaseEvent(
+            case_id=case.id, at=now, action=action.value, actor_id=actor.staff_id,
+            actor_label=actor.username, from_status=before.value, to_status=after.value,
+            reason=str(reason) if reason else None, payload=stored,
+        )
+    )
+
+
+Effect = Callable[[Session, Case, Actor, dict[str, Any], datetime], dict[str, Any] | None]
+
+
+def _nothing(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+    return None
+
+
+def _decline(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+    case.closed_at = now
+    case.reply_text = payload["reason"]
+
+
+def _dispatch(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+    lead_code = str(payload["lead_unit"])
+    co_codes = [str(c) for c in payload.get("co_units") or []]
+    if lead_code in co_codes:
+        raise Invalid("lead_is_co_unit", "the lead unit cannot also be a co-unit", field="co_units")
+    if len(set(co_codes)) != len(co_codes):
+        raise Invalid("duplicate_co_unit", "a co-unit is named twice", field="co_units")
+    units = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_([lead_code, *co_codes])))}
+    for field, code in [("lead_unit", lead_code), *(("co_units", c) for c in co_codes)]:
+        unit = units.get(code)
+        if unit is None or unit.kind not in HANDLING_KINDS or not unit.is_active:
+            raise Invalid("bad_unit", f"'{code}' is not a unit that can handle cases", field=field)
+    if payload.get("category"):
+        leaf = leaf_by_code(session, str(payload["category"]))
+        case.category_id, case.class_name, case.policy_code = leaf.id, leaf.class_name, leaf.policy_code
+        case.due_at = final_deadline(case.policy_code, case.registered_at)
+    # A redispatch (after an approved bounce or a reopen) replaces the previous set of units.
+    session.execute(update(CaseUnit).where(CaseUnit.case_id == case.id).values(is_active=False))
+    existing = {cu.unit_id: cu for cu in session.scalars(select(CaseUnit).where(CaseUnit.case_id == case.id))}
+    for role, code in [("lead", lead_code), *(("co", c) for c in co_codes)]:
+        unit_id = units[code].id
+        cu = existing.get(unit_id) or CaseUnit(case_id=case.id, unit_id=unit_id)
+        cu.role, cu.assigned_at, cu.signed_at, cu.is_active = role, now, None, True
+        session.add(cu)
+    case.lead_unit_id = units[lead_code].id
+    return {"lead_unit": lead_code, "co_units": co_codes}
+
+
+def _sign_for(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+    session.execute(
+        update(CaseUnit).where(CaseUnit.case_id == case.id, CaseUnit.unit_id == actor.unit_id).values(signed_at=now)
+    )
+
+
+def _reply(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+    case.reply_text = str(payload["text"])
+    case.closed_at = now
+
+
+def _feedback(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+    case.rating = str(payload["rating"])
+
+
+def _reopen(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+    case.reopen_count += 1
+    case.closed_at = None
+    case.rating = None
+    session.execute(update(CaseUnit).where(CaseUnit.case_id == case.id, CaseUnit.is_active.is_(True)).values(signed_at=None))
+
+
+def _bounce(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+    assert actor.unit_id is not None and actor.staff_id is not None
+    bounce = Bounce(case_id=case.id, unit_id=actor.unit_id, requested_by_id=actor.staff_id, reason=str(payload["reason"]), requested_at=now)
+    session.add(bounce)
+    session.flush()
+    case.bounce_pending = True
+    case.bounce_count += 1
+    return {"bounce_id": bounce.id, "ping_pong": case.bounce_count >= PING_PONG_BOUNCES}
+
+
+def _decide_bounce(approved: bool) -> Effect:
+    def effect(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+        bounce = session.scalars(select(Bounce).where(Bounce.case_id == case.id, Bounce.status == "pending")).one()
+        bounce.status = "approved" if approved else "refused"
+        bounce.decided_by_id, bounce.decided_at = actor.staff_id, now
+        bounce.decision_note = payload.get("reason") or payload.get("note")
+        case.bounce_pending = False
+        if approved:
+            case.lead_unit_id = None
+            session.execute(update(CaseUnit).where(CaseUnit.case_id == case.id).values(is_active=False))
+        return {"bounce_id": bounce.id}
+
+    return effect
+
+
+def _archive(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+    case.closed_at = case.closed_at or now
+
+
+EFFECTS: dict[Action, Effect] = {
+    Action.ACCEPT: _nothing,
+    Action.DECLINE: _decline,
+    Action.DISPATCH: _dispatch,
+    Action.SIGN_FOR: _sign_for,
+    Action.RECORD_CONTACT: _nothing,
+    Action.RECORD_VISIT: _nothing,
+    Action.REPLY: _reply,
+    Action.FEEDBACK: _feedback,
+    Action.REOPEN: _reopen,
+    Action.ARCHIVE: _archive,
+    Action.BOUNCE: _bounce,
+    Action.APPROVE_BOUNCE: _decide_bounce(approved=True),
+    Action.REFUSE_BOUNCE: _decide_bounce(approved=False),
+}

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+import yaml
+
+from minyi.bootstrap import is_empty, load_demo, migrate
+from minyi.cli.common import clock, database, fail, one_line_errors
+from minyi.org.service import export_org, import_org, org_from_csv, org_to_csv
+from minyi.taxonomy.service import export_rows, import_dictionary, read_table, write_table
+
+demo_app = typer.Typer(help="The invented demo district.", no_args_is_help=True)
+org_app = typer.Typer(help="Units, staff and leaders' areas.", no_args_is_help=True)
+dictionary_app = typer.Typer(help="The event dictionary (事件字典).", no_args_is_help=True)
+
+
+@demo_app.command("load")
+@one_line_errors
+def demo_load(force: bool = typer.Option(False, help="load even if the database already has units")) -> None:
+    """Build the demo district: 10 streets, ~90 communities, ~700 grids, ~40 departments, staff, dictionary."""
+    db = database()
+    migrate(db)
+    if not force and not is_empty(db):
+        fail("the database already has units; use --force to merge the demo into it")
+    typer.echo(f"loaded: {load_demo(db, now=clock.now())}")
+
+
+@org_app.command("import")
+@one_line_errors
+def org_import(
+    file: Path,
+    password: str | None = typer.Option(None, help="initial password for new staff (none: they cannot sign in yet)"),
+) -> None:
+    """Create or update units/staff from a YAML bundle, a units CSV or a staff CSV."""
+    if not file.exists():
+        fail(f"no such file: {file}")
+    text = file.read_text(encoding="utf-8-sig")
+    bundle = org_from_csv(text) if file.suffix.lower() == ".csv" else yaml.safe_load(text)
+    if not isinstance(bundle, dict):
+        fail("expected a YAML mapping with 'units' and/or 'staff'")
+    with database().unit_of_work() as session:
+        typer.echo(f"imported: {import_org(session, bundle, default_password=password)}")
+
+
+@org_app.command("export")
+@one_line_errors
+def org_export(file: Path = typer.Argument(..., help=".yaml, or units.csv / staff.csv by name")) -> None:
+    """Write units, staff and leaders' areas to YAML, or one table to CSV."""
+    with database().reading() as session:
+        bundle = export_org(session)
+    if file.suffix.lower() == ".csv":
+        what = "staff" if "staff" in file.name else "units"
+        file.write_text(org_to_csv(bundle, what), encoding="utf-8")
+    else:
+        file.write_text(yaml.safe_dump(bundle, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    typer.echo(f"wrote {file}")
+
+
+@dictionary_app.command("import")
+@one_line_errors
+def dictionary_import(file: Path) -> None:
+    """Import a new version from CSV/Excel (8 columns), or from a plain three-level CSV (level1,level2,level3)."""
+    rows = read_table(file)
+    with database().unit_of_work() as session:
+        version = import_dictionary(session, rows, source=file.name, now=clock.now())
+        typer.echo(f"dictionary version {version.number}: {len(rows)} leaves")
+
+
+@dictionary_app.command("export")
+@one_line_errors
+def dictionary_export(file: Path, version: int | None = typer.Option(None, help="default: the current version")) -> None:
+    """Write the dictionary to .csv or .xlsx."""
+    if file.suffix.lower() not in (".csv", ".xlsx"):
+        fail("export to a .csv or .xlsx file")
+    with database().reading() as session:
+        rows = export_rows(session, version)
+    write_table(rows, file)
+    typer.echo(f"wrote {len(rows)} leaves to {file}")

@@ -1,0 +1,37 @@
+"""zh-CN labels for stable codes (the UI's default language); English is the code itself."""
+
+from __future__ import annotations
+
+STATUS_ZH = {
+    "registered": "已登记",
+    "accepted": "已受理",
+    "declined": "不予受理",
+    "dispatched": "已分拨",
+    "signed_for": "已签收",
+    "in_progress": "办理中",
+    "replied": "已答复",
+    "rated": "已评价",
+    "archived": "已归档",
+}
+ACTION_ZH = {
+    "register": "登记",
+    "accept": "受理",
+    "decline": "不予受理",
+    "dispatch": "分拨",
+    "sign_for": "签收",
+    "record_contact": "联系群众",
+    "record_visit": "走访",
+    "reply": "答复",
+    "feedback": "群众评价",
+    "reopen": "重办",
+    "archive": "归档",
+    "bounce": "申请退回",
+    "approve_bounce": "同意退回",
+    "refuse_bounce": "驳回退回",
+    "breach": "超期",
+}
+RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+
+
+def label(table: dict[str, str], code: str | None) -> str:
+    return table.get(code or "", code or "")

@@ -1,0 +1,60 @@
+"""One settings object, read from MINYI_* environment variables; defaults run the demo on SQLite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - the placeholder production refuses
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MINYI_", env_file=".env", extra="ignore")
+
+    environment: Literal["dev", "test", "prod"] = "dev"
+    database_url: str = "sqlite:///var/minyi.db"
+    data_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = DEV_SECRET
+    token_ttl_hours: int = 12
+    # Attachments: the limits a district's intake desk enforces on uploaded evidence.
+    attachment_max_bytes: int = 20 * 1024 * 1024
+    attachment_types: list[str] = Field(
+        default=[
+            "image/jpeg",
+            "image/png",
+            "image/webp",
+            "application/pdf",
+            "audio/mpeg",
+            "audio/wav",
+            "video/mp4",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ]
+    )
+    timezone: str = "Asia/Shanghai"
+    worker_interval_seconds: float = 5.0
+    load_demo_if_empty: bool = True
+    # How many appeals one group commit may carry; larger batches trade latency for throughput.
+    intake_batch_max: int = 256
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment == "prod" and self.secret_key == DEV_SECRET:
+            raise ValueError("MINYI_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+
+def get_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

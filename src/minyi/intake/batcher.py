@@ -1,0 +1,124 @@
+"""Group commit for intake: many concurrent submissions share one transaction and one fsync.
+
+Requests hand their validated appeal to a writer thread and wait; the thread takes whatever
+has queued up while the previous commit ran (no artificial delay, so a lone request is not
+held back), registers the batch in one transaction, commits, and only then answers each
+request. If the batch fails as a whole (a race on an external id with another process, a
+dropped connection), each item is retried in its own transaction so one bad apple spoils
+nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from minyi.core.clock import Clock
+from minyi.core.db import Database
+from minyi.core.errors import MinyiError
+from minyi.core.ids import IdAllocator
+from minyi.intake.refs import RefCache
+from minyi.intake.schemas import AppealIn
+from minyi.intake.service import Registered, register_appeals
+from minyi.org.rules import Actor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Pending:
+    item: AppealIn
+    actor: Actor | None
+    future: asyncio.Future[Registered]
+    loop: asyncio.AbstractEventLoop
+
+
+class IntakeBatcher:
+    def __init__(self, db: Database, clock: Clock, ids: IdAllocator, refs: RefCache, tz: ZoneInfo, max_batch: int) -> None:
+        self._db, self._clock, self._ids, self._refs, self._tz = db, clock, ids, refs, tz
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    async def submit(self, item: AppealIn, actor: Actor | None) -> Registered:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Registered] = loop.create_future()
+        self._queue.put(_Pending(item, actor, future, loop))
+        return await future
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < self._max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            self._process(batch)
+            if stop:
+                return
+
+    def _process(self, batch: list[_Pending]) -> None:
+        try:
+            results = self._register(batch)
+        except (IntegrityError, DBAPIError):
+            log.warning("intake batch of %d failed as a whole; retrying one by one", len(batch), exc_info=True)
+            results = []
+            for pending in batch:
+                try:
+                    results.extend(self._register([pending]))
+                except Exception as error:  # noqa: BLE001 - the request gets the error, the writer lives on
+                    results.append(error)  # type: ignore[arg-type]
+        except Exception as error:  # noqa: BLE001 - same: answer every waiting request
+            log.exception("intake batch failed")
+            results = [error] * len(batch)  # type: ignore[list-item]
+        for pending, result in zip(batch, results, strict=True):
+            pending.loop.call_soon_threadsafe(_settle, pending.future, result)
+
+    def _register(self, batch: list[_Pending]) -> list[Registered | MinyiError]:
+        ids = self._ids.take(len(batch))
+        now = self._clock.now()
+        with self._db.unit_of_work() as session:
+            return register_appeals(
+                session,
+                [p.item for p in batch],
+                actors=[p.actor for p in batch],
+                ids=ids,
+                refs=self._refs,
+                now=now,
+                tz=self._tz,
+            )
+
+
+def _settle(future: asyncio.Future[Registered], result: object) -> None:
+    if future.done():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)  # type: ignore[arg-type]

@@ -1,0 +1,63 @@
+"""The public shape of an appeal submission, shared by the API, the CLI and file import."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from minyi.intake.rules import check_id_card, normalise_phone
+
+
+class AppealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    channel: str = Field(min_length=1, max_length=40, description="channel code, e.g. hotline_12345")
+    external_id: str | None = Field(None, max_length=100, description="the sender's own id; resending it is safe")
+    title: str | None = Field(None, max_length=200)
+    body: str = Field(min_length=1, max_length=20000)
+    phone: str | None = Field(None, max_length=30)
+    name: str | None = Field(None, max_length=60)
+    id_card: str | None = Field(None, max_length=18)
+    anonymous: bool = False
+    confidential: bool = False
+    address: str | None = Field(None, max_length=300)
+    street: str | None = Field(None, max_length=40, description="street unit code")
+    community: str | None = Field(None, max_length=40, description="community unit code")
+    grid: str | None = Field(None, max_length=40, description="grid unit code")
+    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180)
+    crowd_size: int | None = Field(None, ge=1, le=1_000_000, description="涉众人数")
+    amount: Decimal | None = Field(None, ge=0, le=Decimal("99999999999999"), decimal_places=2)
+    category: str | None = Field(None, max_length=40, description="event-dictionary leaf code, if known")
+    submitted_at: AwareDatetime | None = Field(None, description="when it arrived at the channel (imports)")
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return normalise_phone(value) if value else None
+
+    @field_validator("id_card")
+    @classmethod
+    def _id_card(cls, value: str | None) -> str | None:
+        return check_id_card(value) if value else None
+
+    @model_validator(mode="after")
+    def _identity(self) -> AppealIn:
+        if not self.anonymous and not self.phone:
+            raise ValueError("phone is required unless the appeal is anonymous")
+        if (self.lat is None) != (self.lng is None):
+            raise ValueError("lat and lng go together")
+        return self
+
+    def display_title(self) -> str:
+        return self.title or self.body.replace("\n", " ")[:30]
+
+
+class AppealReceipt(BaseModel):
+    id: int
+    tracking_no: str
+    status: str
+    created: bool
+    submitted_at: datetime

@@ -1,0 +1,219 @@
+"""Register appeals: check, de-duplicate by (channel, external_id), and open a case for each.
+
+`register_appeals` takes a batch so the group-commit path (batcher.py) and a single CLI call
+share one code path; per-item problems come back as errors in the result list and do not
+spoil the rest of the batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from minyi.cases.models import Case, CaseEvent
+from minyi.cases.rules import CaseStatus
+from minyi.core.errors import Forbidden, Invalid, MinyiError
+from minyi.core.ids import tracking_number
+from minyi.intake.models import Appeal, Channel
+from minyi.intake.refs import RefCache, Snapshot, UnitRef
+from minyi.intake.rules import CHANNEL_KINDS, PUBLIC_KINDS
+from minyi.intake.schemas import AppealIn
+from minyi.org.models import Staff
+from minyi.org.rules import Actor, Role
+from minyi.sla.rules import DEFAULT_POLICY, final_deadline
+
+# Staff roles that may register appeals on a channel that is not open to the public.
+REGISTERING_ROLES = frozenset(
+    {Role.INTAKE_CLERK, Role.DISPATCHER, Role.ADMIN, Role.GRID_STAFF, Role.COMMUNITY_STAFF, Role.STREET_STAFF}
+)
+
+
+@dataclass(frozen=True)
+class Registered:
+    id: int
+    tracking_no: str
+    status: str
+    created: bool
+    submitted_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "tracking_no": self.tracking_no, "status": self.status,
+            "created": self.created, "submitted_at": self.submitted_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    item: AppealIn
+    channel_id: int
+    channel_kind: str
+    first_unit_id: int | None
+    street: UnitRef | None
+    community: UnitRef | None
+    grid: UnitRef | None
+    leaf_id: int | None
+    class_name: str | None
+    policy_code: str
+
+
+def register_appeals(
+    session: Session,
+    items: list[AppealIn],
+    *,
+    actors: list[Actor | None],
+    ids: list[int],
+    refs: RefCache,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[Registered | MinyiError]:
+    """One result per item, in order. `ids` are pre-allocated, one per item (unused ones are gaps)."""
+    snapshot = refs.get(session)
+    results: list[Registered | MinyiError | None] = [None] * len(items)
+    resolved: dict[int, _Resolved] = {}
+    for n, (item, actor) in enumerate(zip(items, actors, strict=True)):
+        try:
+            resolved[n] = _resolve(session, item, actor, snapshot, refs)
+        except MinyiError as error:
+            results[n] = error
+
+    # Idempotency: the same (channel, external_id) answers with the appeal it already made.
+    keys = {(r.channel_id, r.item.external_id) for r in resolved.values() if r.item.external_id}
+    known: dict[tuple[int, str], Registered] = {}
+    if keys:
+        rows = session.execute(
+            select(Appeal.channel_id, Appeal.external_id, Appeal.id, Appeal.tracking_no, Appeal.submitted_at, Case.status)
+            .join(Case, Case.appeal_id == Appeal.id)
+            .where(tuple_(Appeal.channel_id, Appeal.external_id).in_(list(keys)))
+        )
+        for channel_id, external_id, appeal_id, tracking_no, submitted_at, status in rows:
+            known[(channel_id, external_id)] = Registered(appeal_id, tracking_no, status, False, submitted_at)
+
+    appeal_rows: list[dict[str, Any]] = []
+    case_rows: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
+    for n, r in resolved.items():
+        key = (r.channel_id, r.item.external_id) if r.item.external_id else None
+        if key and key in known:
+            results[n] = known[key]
+            continue
+        appeal_id = ids[n]
+        submitted_at = min(r.item.submitted_at or now, now)
+        tracking_no = tracking_number(appeal_id, submitted_at, tz)
+        actor = actors[n]
+        appeal_rows.append(_appeal_row(r, appeal_id, tracking_no, submitted_at, actor))
+        case_rows.append(
+            {
+                "id": appeal_id, "appeal_id": appeal_id, "tracking_no": tracking_no,
+                "status": CaseStatus.REGISTERED.value, "version": 1, "channel_id": r.channel_id,
+                "category_id": r.leaf_id, "class_name": r.class_name, "policy_code": r.policy_code,
+                "first_unit_id": r.first_unit_id, "lead_unit_id": None,
+                "street_id": r.street.id if r.street else None,
+                "community_id": r.community.id if r.community else None,
+                "grid_id": r.grid.id if r.grid else None,
+                "registered_at": submitted_at, "updated_at": now,
+                "due_at": final_deadline(r.policy_code, submitted_at), "closed_at": None,
+                "is_overdue": False, "bounce_pending": False, "bounce_count": 0, "reopen_count": 0,
+                "rating": None, "reply_text": None,
+            }
+        )
+        event_rows.append(
+            {
+                "case_id": appeal_id, "at": now, "action": "register",
+                "actor_id": actor.staff_id if actor else None,
+                "actor_label": actor.username if actor else "citizen",
+                "from_status": None, "to_status": CaseStatus.REGISTERED.value, "reason": None,
+                "payload": {"channel": r.item.channel, "external_id": r.item.external_id},
+            }
+        )
+        results[n] = registered = Registered(appeal_id, tracking_no, CaseStatus.REGISTERED.value, True, submitted_at)
+        if key:
+            known[key] = replace(registered, created=False)
+    if appeal_rows:
+        session.execute(insert(Appeal), appeal_rows)
+        session.execute(insert(Case), case_rows)
+        session.execute(insert(CaseEvent), event_rows)
+    return [r for r in results if r is not None]
+
+
+def _resolve(session: Session, item: AppealIn, actor: Actor | None, snap: Snapshot, refs: RefCache) -> _Resolved:
+    channel = snap.channels.get(item.channel) or refs.get(session, must_have=("channels", item.channel)).channels.get(item.channel)
+    if channel is None or not channel.is_active:
+        raise Invalid("unknown_channel", f"no active channel '{item.channel}'", field="channel")
+    if actor is None and channel.kind not in PUBLIC_KINDS:
+        raise Forbidden("staff_channel", f"channel '{item.channel}' takes appeals from signed-in staff only")
+    if actor is not None and actor.role not in REGISTERING_ROLES:
+        raise Forbidden("role_not_allowed", f"role '{actor.role}' may not register appeals")
+    if item.anonymous and not channel.allows_anonymous:
+        raise Invalid("anonymous_not_allowed", f"channel '{item.channel}' does not take anonymous appeals", field="anonymous")
+    street, community, grid = _location(session, item, snap, refs)
+    leaf_id = class_name = None
+    policy = DEFAULT_POLICY
+    if item.category:
+        leaf = snap.leaves.get(item.category) or refs.get(session, must_have=("leaves", item.category)).leaves.get(item.category)
+        if leaf is None:
+            raise Invalid("unknown_category", f"no event-dictionary leaf '{item.category}'", field="category")
+        leaf_id, class_name, policy = leaf.id, leaf.class_name, leaf.policy_code
+    # 首办负责制: the registering staff member's unit, else the mailbox owner's, else the centre.
+    first_unit = (actor.unit_id if actor else None) or channel.owner_unit_id or snap.dispatch_centre_id
+    return _Resolved(item, channel.id, channel.kind, first_unit, street, community, grid, leaf_id, class_name, policy)
+
+
+def _location(session: Session, item: AppealIn, snap: Snapshot, refs: RefCache) -> tuple[UnitRef | None, UnitRef | None, UnitRef | None]:
+    def unit(code: str | None, kind: str) -> UnitRef | None:
+        if not code:
+            return None
+        found = snap.units.get(code) or refs.get(session, must_have=("units", code)).units.get(code)
+        if found is None or found.kind != kind:
+            raise Invalid("unknown_place", f"no {kind} with code '{code}'", field=kind)
+        return found
+
+    street, community, grid = unit(item.street, "street"), unit(item.community, "community"), unit(item.grid, "grid")
+    if grid is not None:
+        parent = snap.units_by_id.get(grid.parent_id or 0)
+        if community is not None and community.id != grid.parent_id:
+            raise Invalid("place_mismatch", f"grid {grid.code} is not in community {community.code}", field="grid")
+        community = parent
+    if community is not None:
+        parent = snap.units_by_id.get(community.parent_id or 0)
+        if street is not None and street.id != community.parent_id:
+            raise Invalid("place_mismatch", f"community {community.code} is not in street {street.code}", field="community")
+        street = parent
+    return street, community, grid
+
+
+def _appeal_row(r: _Resolved, appeal_id: int, tracking_no: str, submitted_at: datetime, actor: Actor | None) -> dict[str, Any]:
+    item = r.item
+    return {
+        "id": appeal_id, "tracking_no": tracking_no, "channel_id": r.channel_id,
+        "external_id": item.external_id, "title": item.display_title(), "body": item.body,
+        "phone": item.phone, "citizen_name": item.name, "id_card": item.id_card,
+        "is_anonymous": item.anonymous, "is_confidential": item.confidential,
+        "address": item.address, "lat": item.lat, "lng": item.lng,
+        "crowd_size": item.crowd_size, "amount": item.amount, "category_hint_id": r.leaf_id,
+        "registered_by_id": actor.staff_id if actor else None, "submitted_at": submitted_at,
+    }
+
+
+def import_channels(session: Session, rows: list[dict[str, Any]]) -> int:
+    owners = dict(session.execute(select(Staff.username, Staff.id)).tuples().all())
+    existing = {c.code: c for c in session.scalars(select(Channel))}
+    for n, row in enumerate(rows, start=1):
+        if row.get("kind") not in CHANNEL_KINDS:
+            raise Invalid("bad_channel", f"channel row {n}: kind must be one of {', '.join(CHANNEL_KINDS)}", field=f"channels[{n}].kind")
+        if row.get("owner") and row["owner"] not in owners:
+            raise Invalid("bad_channel", f"channel row {n}: unknown owner {row['owner']}", field=f"channels[{n}].owner")
+    for row in rows:
+        channel = existing.get(row["code"]) or Channel(code=row["code"])
+        channel.kind, channel.name = row["kind"], row["name"]
+        channel.owner_staff_id = owners.get(row.get("owner") or "")
+        channel.allows_anonymous = bool(row.get("allows_anonymous"))
+        session.add(channel)
+    session.flush()
+    return len(rows)
+

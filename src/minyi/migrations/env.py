@@ -1,0 +1,31 @@
+"""Alembic environment: the URL comes from the caller (minyi.bootstrap.migrate), never a file."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from minyi.models import Base
+
+config = context.config
+
+
+def run(connection: Connection) -> None:
+    is_sqlite = connection.dialect.name == "sqlite"
+    if connection.dialect.name == "postgresql":
+        # A migration must not queue behind a long report query and freeze every request.
+        connection.exec_driver_sql("SET lock_timeout = '10s'")
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=is_sqlite,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `minyi db upgrade`, which passes the connection")
+run(connection)

@@ -1,0 +1,102 @@
+"""Unit kinds, roles and what each role may see: pure code, no I/O."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class UnitKind(StrEnum):
+    DISTRICT = "district"
+    STREET = "street"
+    COMMUNITY = "community"
+    GRID = "grid"
+    DEPARTMENT = "department"
+    SITE = "site"
+
+
+# Which kind may sit under which: the area tree plus departments and sites.
+ALLOWED_PARENTS: dict[UnitKind, set[UnitKind | None]] = {
+    UnitKind.DISTRICT: {None},
+    UnitKind.STREET: {UnitKind.DISTRICT},
+    UnitKind.COMMUNITY: {UnitKind.STREET},
+    UnitKind.GRID: {UnitKind.COMMUNITY},
+    UnitKind.DEPARTMENT: {UnitKind.DISTRICT},
+    UnitKind.SITE: {UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY},
+}
+
+
+class Role(StrEnum):
+    INTAKE_CLERK = "intake_clerk"
+    DISPATCHER = "dispatcher"
+    UNIT_HANDLER = "unit_handler"
+    UNIT_HEAD = "unit_head"
+    STREET_STAFF = "street_staff"
+    COMMUNITY_STAFF = "community_staff"
+    GRID_STAFF = "grid_staff"
+    LEADER = "leader"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+# Roles that see every case in the district.
+DISTRICT_WIDE = frozenset(
+    {Role.INTAKE_CLERK, Role.DISPATCHER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN}
+)
+# Roles whose scope is an area of the tree (their unit's subtree), plus cases their unit handles.
+AREA_ROLES = frozenset({Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_STAFF})
+# Roles that must phone the citizen, and so see the number in clear.
+SEES_CONTACT = frozenset({Role.INTAKE_CLERK, Role.DISPATCHER, Role.UNIT_HANDLER, Role.UNIT_HEAD})
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return phone
+    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "****"
+
+
+def mask_id_card(number: str | None) -> str | None:
+    if not number:
+        return number
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+class Actor:
+    """Who is acting: enough of a staff member for permission and scope checks."""
+
+    __slots__ = ("name", "role", "staff_id", "unit_code", "unit_id", "unit_kind", "unit_path", "username")
+
+    def __init__(
+        self,
+        *,
+        staff_id: int | None,
+        username: str,
+        name: str,
+        role: Role | None,
+        unit_id: int | None,
+        unit_code: str | None,
+        unit_kind: str | None,
+        unit_path: str | None,
+    ) -> None:
+        self.staff_id = staff_id
+        self.username = username
+        self.name = name
+        self.role = role
+        self.unit_id = unit_id
+        self.unit_code = unit_code
+        self.unit_kind = unit_kind
+        self.unit_path = unit_path
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.role is None
+
+    def __repr__(self) -> str:
+        return f"Actor({self.username!r}, {self.role})"
+
+
+def citizen_actor() -> Actor:
+    """The citizen acting through the public tracking page (authenticated by phone digits)."""
+    return Actor(
+        staff_id=None, username="citizen", name="群众", role=None,
+        unit_id=None, unit_code=None, unit_kind=None, unit_path=None,
+    )

@@ -1,0 +1,252 @@
+"""Units, staff, leaders' areas: import/export, sign-in and tokens."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minyi.core.errors import Invalid, NotFound, Unauthorized
+from minyi.org.models import ApiToken, LeaderArea, Staff, Unit
+from minyi.org.rules import ALLOWED_PARENTS, Actor, Role, UnitKind
+
+_hasher = PasswordHasher()
+# Checked against when the user does not exist, so timing does not tell which usernames exist.
+_DUMMY_HASH = _hasher.hash("no-such-user")
+
+UNIT_COLUMNS = ["code", "name", "kind", "parent"]
+STAFF_COLUMNS = ["username", "name", "role", "title", "unit", "phone", "areas"]
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise Invalid("weak_password", "password must have at least 8 characters", field="password")
+    return _hasher.hash(password)
+
+
+def import_org(session: Session, bundle: dict[str, Any], *, default_password: str | None) -> dict[str, int]:
+    """Create or update units and staff by their codes/usernames. All rows are checked first."""
+    units = bundle.get("units") or []
+    staff = bundle.get("staff") or []
+    existing = {u.code: u for u in session.scalars(select(Unit))}
+    _check_units(units, existing)
+    by_code = dict(existing)
+    created_units = 0
+    for row in _parents_first(units):
+        unit = by_code.get(row["code"])
+        parent = by_code.get(row["parent"]) if row.get("parent") else None
+        path = (parent.path if parent else "") + row["code"] + "/"
+        if unit is None:
+            unit = Unit(code=row["code"], name=row["name"], kind=row["kind"], path=path)
+            session.add(unit)
+            created_units += 1
+        unit.name, unit.kind, unit.path = row["name"], row["kind"], path
+        unit.parent_id = parent.id if parent else None
+        session.flush()
+        by_code[unit.code] = unit
+    staff_by_name = {s.username: s for s in session.scalars(select(Staff))}
+    _check_staff(staff, by_code)
+    created_staff = 0
+    password_hash = hash_password(default_password) if default_password else None
+    for row in staff:
+        person = staff_by_name.get(row["username"])
+        if person is None:
+            person = Staff(username=row["username"], password_hash=password_hash)
+            session.add(person)
+            created_staff += 1
+        person.name, person.role = row["name"], row["role"]
+        person.title = row.get("title") or None
+        person.phone = row.get("phone") or None
+        person.unit_id = by_code[row["unit"]].id
+        session.flush()
+        areas = [by_code[c].id for c in row.get("areas") or []]
+        current = {a.unit_id: a for a in session.scalars(select(LeaderArea).where(LeaderArea.staff_id == person.id))}
+        for unit_id, area in current.items():
+            if unit_id not in areas:
+                session.delete(area)
+        for unit_id in areas:
+            if unit_id not in current:
+                session.add(LeaderArea(staff_id=person.id, unit_id=unit_id))
+    session.flush()
+    return {"units_created": created_units, "units": len(units), "staff_created": created_staff, "staff": len(staff)}
+
+
+def _check_units(rows: list[dict[str, Any]], existing: dict[str, Unit]) -> None:
+    kinds = {c: u.kind for c, u in existing.items()}
+    seen: set[str] = set()
+    for n, row in enumerate(rows, start=1):
+        for key in ("code", "name", "kind"):
+            if not str(row.get(key) or "").strip():
+                raise Invalid("bad_unit", f"unit row {n}: '{key}' is required", field=f"units[{n}].{key}")
+        if row["code"] in seen:
+            raise Invalid("bad_unit", f"unit row {n}: duplicate code {row['code']}", field=f"units[{n}].code")
+        seen.add(row["code"])
+        if row["kind"] not in UnitKind.__members__.values():
+            raise Invalid("bad_unit", f"unit row {n}: unknown kind {row['kind']}", field=f"units[{n}].kind")
+        kinds[row["code"]] = row["kind"]
+    for n, row in enumerate(rows, start=1):
+        parent = row.get("parent") or None
+        if parent is not None and parent not in kinds:
+            raise Invalid("bad_unit", f"unit row {n}: unknown parent {parent}", field=f"units[{n}].parent")
+        parent_kind = UnitKind(kinds[parent]) if parent else None
+        if parent_kind not in ALLOWED_PARENTS[UnitKind(row["kind"])]:
+            raise Invalid(
+                "bad_unit",
+                f"unit row {n}: a {row['kind']} cannot sit under {parent_kind or 'nothing'}",
+                field=f"units[{n}].parent",
+            )
+
+
+def _check_staff(rows: list[dict[str, Any]], units: dict[str, Unit]) -> None:
+    seen: set[str] = set()
+    for n, row in enumerate(rows, start=1):
+        for key in ("username", "name", "role", "unit"):
+            if not str(row.get(key) or "").strip():
+                raise Invalid("bad_staff", f"staff row {n}: '{key}' is required", field=f"staff[{n}].{key}")
+        if row["username"] in seen:
+            raise Invalid("bad_staff", f"staff row {n}: duplicate username", field=f"staff[{n}].username")
+        seen.add(row["username"])
+        if row["role"] not in Role.__members__.values():
+            raise Invalid("bad_staff", f"staff row {n}: unknown role {row['role']}", field=f"staff[{n}].role")
+        for code in [row["unit"], *(row.get("areas") or [])]:
+            if code not in units:
+                raise Invalid("bad_staff", f"staff row {n}: unknown unit {code}", field=f"staff[{n}].unit")
+
+
+def _parents_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Order rows so every parent is written before its children (the file may list them anyhow)."""
+    by_code = {r["code"]: r for r in rows}
+    done: set[str] = set()
+    ordered: list[dict[str, Any]] = []
+
+    def visit(row: dict[str, Any], depth: int = 0) -> None:
+        if row["code"] in done or depth > 50:
+            return
+        parent = row.get("parent")
+        if parent in by_code:
+            visit(by_code[parent], depth + 1)
+        done.add(row["code"])
+        ordered.append(row)
+
+    for row in rows:
+        visit(row)
+    return ordered
+
+
+def export_org(session: Session) -> dict[str, Any]:
+    units = list(session.scalars(select(Unit).order_by(Unit.path)))
+    code_of = {u.id: u.code for u in units}
+    areas: dict[int, list[str]] = {}
+    for area in session.scalars(select(LeaderArea).order_by(LeaderArea.id)):
+        areas.setdefault(area.staff_id, []).append(code_of[area.unit_id])
+    return {
+        "units": [
+            {"code": u.code, "name": u.name, "kind": u.kind, "parent": code_of.get(u.parent_id or 0)}
+            for u in units
+        ],
+        "staff": [
+            {
+                "username": s.username, "name": s.name, "role": s.role, "title": s.title,
+                "unit": code_of[s.unit_id], "phone": s.phone, "areas": areas.get(s.id, []),
+            }
+            for s in session.scalars(select(Staff).order_by(Staff.username))
+        ],
+    }
+
+
+def org_to_csv(bundle: dict[str, Any], what: str) -> str:
+    out = io.StringIO()
+    if what == "units":
+        writer = csv.DictWriter(out, UNIT_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({**u, "parent": u.get("parent") or ""} for u in bundle["units"])
+    else:
+        writer = csv.DictWriter(out, STAFF_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({**s, "areas": " ".join(s.get("areas") or [])} for s in bundle["staff"])
+    return out.getvalue()
+
+
+def org_from_csv(text: str) -> dict[str, Any]:
+    """A units CSV (code,name,kind,parent) or a staff CSV (username,...); told apart by the header."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = set(reader.fieldnames or [])
+    rows = list(reader)
+    if {"code", "name", "kind"} <= header:
+        return {"units": [{**r, "parent": r.get("parent") or None} for r in rows]}
+    if {"username", "name", "role", "unit"} <= header:
+        return {"staff": [{**r, "areas": (r.get("areas") or "").split()} for r in rows]}
+    raise Invalid("bad_csv", "CSV header must be units (code,name,kind,parent) or staff (username,name,role,unit,...)")
+
+
+def sign_in(session: Session, *, username: str, password: str, now: datetime, ttl: timedelta) -> tuple[str, datetime]:
+    staff = session.scalar(select(Staff).where(Staff.username == username, Staff.is_active.is_(True)))
+    try:
+        _hasher.verify(staff.password_hash if staff and staff.password_hash else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        staff = None
+    if staff is None:
+        raise Unauthorized("bad_credentials", "用户名或密码错误")
+    token = secrets.token_urlsafe(32)
+    expires_at = now + ttl
+    session.add(ApiToken(token_hash=_token_hash(token), staff_id=staff.id, created_at=now, expires_at=expires_at))
+    session.flush()
+    return token, expires_at
+
+
+def revoke_token(session: Session, *, token: str, now: datetime) -> None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now
+
+
+def actor_for_token(session: Session, *, token: str, now: datetime) -> Actor:
+    row = session.execute(
+        select(Staff, Unit)
+        .join(ApiToken, ApiToken.staff_id == Staff.id)
+        .join(Unit, Unit.id == Staff.unit_id)
+        .where(
+            ApiToken.token_hash == _token_hash(token),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+            Staff.is_active.is_(True),
+        )
+    ).first()
+    if row is None:
+        raise Unauthorized("bad_token", "登录已失效，请重新登录")
+    return _actor(row[0], row[1])
+
+
+def actor_for_username(session: Session, username: str) -> Actor:
+    row = session.execute(
+        select(Staff, Unit).join(Unit, Unit.id == Staff.unit_id).where(Staff.username == username)
+    ).first()
+    if row is None:
+        raise NotFound("staff_not_found", f"no staff member '{username}'")
+    return _actor(row[0], row[1])
+
+
+def _actor(staff: Staff, unit: Unit) -> Actor:
+    return Actor(
+        staff_id=staff.id, username=staff.username, name=staff.name, role=Role(staff.role),
+        unit_id=unit.id, unit_code=unit.code, unit_kind=unit.kind, unit_path=unit.path,
+    )
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def unit_by_code(session: Session, code: str) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound("unit_not_found", f"no unit with code '{code}'")
+    return unit

@@ -1,0 +1,38 @@
+"""The five classes, the columns of a dictionary file, and row checks: pure code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minyi.core.errors import Invalid
+
+FIVE_CLASSES = ("投诉建议", "纠纷调解", "法律服务", "心理服务", "帮扶救助")
+LEAD_UNIT_KINDS = ("department", "street", "community")
+POLICY_CODES = ("10-30-24", "1-2-3", "xf-statutory")
+COLUMNS = ["code", "class", "level2", "level3", "level4", "lead_unit_kind", "lead_unit", "policy"]
+THREE_LEVEL_COLUMNS = ["level1", "level2", "level3"]
+
+
+def check_rows(rows: list[dict[str, Any]], department_codes: set[str]) -> None:
+    """Refuse the whole file on the first bad row, naming its row number and column."""
+    seen: set[str] = set()
+    for n, row in enumerate(rows, start=2):  # row 1 is the header
+        for key in ("code", "class", "level2", "level3", "level4", "lead_unit_kind", "policy"):
+            if not str(row.get(key) or "").strip():
+                raise Invalid("bad_dictionary_row", f"row {n}: '{key}' is empty", field=f"row {n}.{key}")
+        if row["code"] in seen:
+            raise Invalid("bad_dictionary_row", f"row {n}: duplicate code {row['code']}", field=f"row {n}.code")
+        seen.add(row["code"])
+        if row["class"] not in FIVE_CLASSES:
+            raise Invalid(
+                "bad_dictionary_row",
+                f"row {n}: class must be one of {'、'.join(FIVE_CLASSES)}",
+                field=f"row {n}.class",
+            )
+        if row["lead_unit_kind"] not in LEAD_UNIT_KINDS:
+            raise Invalid("bad_dictionary_row", f"row {n}: unknown lead_unit_kind", field=f"row {n}.lead_unit_kind")
+        if row["policy"] not in POLICY_CODES:
+            raise Invalid("bad_dictionary_row", f"row {n}: unknown policy {row['policy']}", field=f"row {n}.policy")
+        lead = row.get("lead_unit") or None
+        if row["lead_unit_kind"] == "department" and lead and lead not in department_codes:
+            raise Invalid("bad_dictionary_row", f"row {n}: unknown department {lead}", field=f"row {n}.lead_unit")

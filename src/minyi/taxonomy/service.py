@@ -1,0 +1,159 @@
+"""Import and export the event dictionary (CSV, Excel), one new version per import."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from minyi.core.errors import Invalid, NotFound
+from minyi.org.models import Unit
+from minyi.taxonomy.five_classes import five_class_of
+from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
+from minyi.taxonomy.rules import COLUMNS, THREE_LEVEL_COLUMNS, check_rows
+
+CLASS_PREFIX = {"投诉建议": "TS", "纠纷调解": "JF", "法律服务": "FL", "心理服务": "XL", "帮扶救助": "BZ"}
+
+
+def read_table(path: Path) -> list[dict[str, Any]]:
+    """Rows of a .csv or .xlsx file as dicts keyed by the header row."""
+    if not path.exists():
+        raise Invalid("file_not_found", f"no such file: {path}", field="file")
+    if path.suffix.lower() == ".xlsx":
+        sheet = load_workbook(path, read_only=True).worksheets[0]
+        rows = list(sheet.iter_rows(values_only=True))
+        if not rows:
+            return []
+        header = [str(h or "").strip() for h in rows[0]]
+        return [
+            {h: ("" if v is None else str(v).strip()) for h, v in zip(header, row, strict=False)}
+            for row in rows[1:]
+            if any(v is not None for v in row)
+        ]
+    if path.suffix.lower() != ".csv":
+        raise Invalid("bad_file_type", "dictionary files are .csv or .xlsx", field="file")
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in csv.DictReader(f)]
+
+
+def from_three_level(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A plain three-level content taxonomy, placed under the five classes (see five_classes.py).
+
+    Its three levels become levels 2-4; the lead unit is the appeal's own street (属地管理)
+    until an administrator names a department, and the clock policy is the ordinary 1-2-3.
+    """
+    out = []
+    counters: dict[str, int] = {}
+    for row in rows:
+        cls = five_class_of(row["level1"], row.get("level2", ""), row.get("level3", ""))
+        counters[cls] = counters.get(cls, 0) + 1
+        out.append(
+            {
+                "code": f"{CLASS_PREFIX[cls]}-X{counters[cls]:04d}",
+                "class": cls,
+                "level2": row["level1"],
+                "level3": row.get("level2") or row["level1"],
+                "level4": row.get("level3") or row.get("level2") or row["level1"],
+                "lead_unit_kind": "street",
+                "lead_unit": None,
+                "policy": "1-2-3",
+            }
+        )
+    return out
+
+
+def import_dictionary(session: Session, rows: list[dict[str, Any]], *, source: str, now: datetime) -> DictionaryVersion:
+    if rows and set(THREE_LEVEL_COLUMNS) <= set(rows[0]) and "class" not in rows[0]:
+        rows = from_three_level(rows)
+    if not rows:
+        raise Invalid("empty_dictionary", "the file has no rows", field="file")
+    departments = {
+        u.code: u.id for u in session.scalars(select(Unit).where(Unit.kind == "department"))
+    }
+    check_rows(rows, set(departments))
+    number = (session.scalar(select(func.max(DictionaryVersion.number))) or 0) + 1
+    session.execute(update(DictionaryVersion).values(is_current=False))
+    version = DictionaryVersion(number=number, created_at=now, source=source[:200], is_current=True)
+    session.add(version)
+    session.flush()
+    session.execute(
+        DictionaryEntry.__table__.insert(),
+        [
+            {
+                "version_id": version.id,
+                "code": r["code"],
+                "class_name": r["class"],
+                "level2": r["level2"],
+                "level3": r["level3"],
+                "level4": r["level4"],
+                "lead_unit_kind": r["lead_unit_kind"],
+                "lead_unit_id": departments.get(r.get("lead_unit") or ""),
+                "policy_code": r["policy"],
+            }
+            for r in rows
+        ],
+    )
+    return version
+
+
+def current_version(session: Session) -> DictionaryVersion:
+    version = session.scalar(select(DictionaryVersion).where(DictionaryVersion.is_current.is_(True)))
+    if version is None:
+        raise NotFound("no_dictionary", "no event dictionary has been imported yet")
+    return version
+
+
+def export_rows(session: Session, version_number: int | None = None) -> list[dict[str, Any]]:
+    if version_number is None:
+        version = current_version(session)
+    else:
+        version = session.scalar(select(DictionaryVersion).where(DictionaryVersion.number == version_number))
+        if version is None:
+            raise NotFound("no_dictionary_version", f"no dictionary version {version_number}")
+    codes = dict(session.execute(select(Unit.id, Unit.code)).tuples().all())
+    entries = session.scalars(
+        select(DictionaryEntry).where(DictionaryEntry.version_id == version.id).order_by(DictionaryEntry.code)
+    )
+    return [
+        {
+            "code": e.code, "class": e.class_name, "level2": e.level2, "level3": e.level3,
+            "level4": e.level4, "lead_unit_kind": e.lead_unit_kind,
+            "lead_unit": codes.get(e.lead_unit_id or 0, ""), "policy": e.policy_code,
+        }
+        for e in entries
+    ]
+
+
+def write_table(rows: list[dict[str, Any]], path: Path) -> None:
+    if path.suffix.lower() == ".xlsx":
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "事件字典"
+        sheet.append(COLUMNS)
+        for r in rows:
+            sheet.append([r.get(c) or "" for c in COLUMNS])
+        book.save(path)
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, COLUMNS)
+    writer.writeheader()
+    writer.writerows({c: r.get(c) or "" for c in COLUMNS} for r in rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def leaf_by_code(session: Session, code: str) -> DictionaryEntry:
+    entry = session.scalar(
+        select(DictionaryEntry)
+        .join(DictionaryVersion, DictionaryVersion.id == DictionaryEntry.version_id)
+        .where(DictionaryVersion.is_current.is_(True), DictionaryEntry.code == code)
+    )
+    if entry is None:
+        raise Invalid("unknown_category", f"no event-dictionary leaf '{code}'", field="category")
+    return entry
