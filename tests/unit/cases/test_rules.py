@@ -1,0 +1,115 @@
+"""The lifecycle table: every (state, action) pair, legal and illegal, and the guards."""
+
+from __future__ import annotations
+
+import pytest
+
+from minyi.cases.rules import (
+    ACTORS, TRANSITIONS, Action, CaseFacts, CaseStatus, Rating, allowed_actions, decide,
+)
+from minyi.core.errors import Forbidden, IllegalTransition, Invalid
+from minyi.org.rules import Actor, Role, citizen_actor
+
+LEAD, CO, OTHER = 11, 12, 13
+
+
+def staff(role: Role, unit_id: int = 1) -> Actor:
+    return Actor(staff_id=1, username=role.value, name="x", role=role, unit_id=unit_id, unit_code="U", unit_kind="department", unit_path="D/U/")
+
+
+def able_actor(action: Action) -> Actor:
+    roles = ACTORS[action]
+    if Role.SUPERVISOR in roles:
+        return staff(Role.SUPERVISOR)
+    if Role.DISPATCHER in roles:
+        return staff(Role.DISPATCHER)
+    if Role.UNIT_HANDLER in roles:
+        return staff(Role.UNIT_HANDLER, LEAD)
+    return citizen_actor()
+
+
+def payload_for(action: Action) -> dict[str, str]:
+    return {"reason": "r", "text": "t", "note": "n", "lead_unit": "DEP01", "rating": "satisfied"}
+
+
+def facts(status: CaseStatus, **kw: object) -> CaseFacts:
+    return CaseFacts(status=status, lead_unit_id=LEAD, co_unit_ids=frozenset({CO}), **kw)  # type: ignore[arg-type]
+
+
+class TestEveryPair:
+    @pytest.mark.parametrize("status", list(CaseStatus))
+    @pytest.mark.parametrize("action", list(Action))
+    def test_pair_is_legal_exactly_when_the_table_says(self, status: CaseStatus, action: Action) -> None:
+        f = facts(
+            status,
+            bounce_pending=action in (Action.APPROVE_BOUNCE, Action.REFUSE_BOUNCE),
+            rating=Rating.UNSATISFIED if status is CaseStatus.RATED else None,
+        )
+        if (status, action) in TRANSITIONS:
+            assert decide(f, action, able_actor(action), payload_for(action)) is TRANSITIONS[(status, action)]
+        else:
+            with pytest.raises(IllegalTransition) as info:
+                decide(f, action, able_actor(action), payload_for(action))
+            assert info.value.details["state"] == status
+
+
+class TestIllegalNamesAllowed:
+    def test_409_lists_what_the_actor_may_do(self) -> None:
+        with pytest.raises(IllegalTransition) as info:
+            decide(facts(CaseStatus.REGISTERED), Action.REPLY, staff(Role.INTAKE_CLERK), {"text": "x"})
+        assert info.value.details["allowed_actions"] == ["accept", "decline"]
+
+
+class TestGuards:
+    def test_decline_needs_a_reason(self) -> None:
+        with pytest.raises(Invalid) as info:
+            decide(facts(CaseStatus.REGISTERED), Action.DECLINE, staff(Role.INTAKE_CLERK), {"reason": "  "})
+        assert info.value.details["errors"][0]["field"] == "reason"
+
+    def test_reply_needs_text(self) -> None:
+        with pytest.raises(Invalid):
+            decide(facts(CaseStatus.SIGNED_FOR), Action.REPLY, staff(Role.UNIT_HANDLER, LEAD), {})
+
+    def test_only_the_lead_unit_replies(self) -> None:
+        with pytest.raises(Forbidden):
+            decide(facts(CaseStatus.SIGNED_FOR), Action.REPLY, staff(Role.UNIT_HANDLER, CO), {"text": "x"})
+
+    def test_co_unit_may_record_contact(self) -> None:
+        assert decide(facts(CaseStatus.SIGNED_FOR), Action.RECORD_CONTACT, staff(Role.UNIT_HANDLER, CO), {"note": "打了电话"}) is CaseStatus.IN_PROGRESS
+
+    def test_unrelated_unit_is_refused(self) -> None:
+        with pytest.raises(Forbidden):
+            decide(facts(CaseStatus.DISPATCHED), Action.SIGN_FOR, staff(Role.UNIT_HEAD, OTHER), {})
+
+    def test_clerk_cannot_dispatch(self) -> None:
+        with pytest.raises(Forbidden):
+            decide(facts(CaseStatus.ACCEPTED), Action.DISPATCH, staff(Role.INTAKE_CLERK), {"lead_unit": "DEP01"})
+
+    def test_second_bounce_waits_for_the_first_decision(self) -> None:
+        with pytest.raises(IllegalTransition):
+            decide(facts(CaseStatus.SIGNED_FOR, bounce_pending=True), Action.BOUNCE, staff(Role.UNIT_HANDLER, LEAD), {"reason": "x"})
+
+    def test_bounce_decision_needs_a_pending_bounce(self) -> None:
+        with pytest.raises(IllegalTransition):
+            decide(facts(CaseStatus.SIGNED_FOR), Action.APPROVE_BOUNCE, staff(Role.DISPATCHER), {})
+
+    def test_citizen_reopens_only_after_unsatisfied(self) -> None:
+        with pytest.raises(IllegalTransition):
+            decide(facts(CaseStatus.RATED, rating=Rating.SATISFIED), Action.REOPEN, citizen_actor(), {"reason": "x"})
+        assert decide(facts(CaseStatus.RATED, rating=Rating.UNSATISFIED), Action.REOPEN, citizen_actor(), {"reason": "x"}) is CaseStatus.DISPATCHED
+
+    def test_supervisor_reopens_an_archived_case(self) -> None:
+        assert decide(facts(CaseStatus.ARCHIVED), Action.REOPEN, staff(Role.SUPERVISOR), {"reason": "督办发现未解决"}) is CaseStatus.DISPATCHED
+
+    def test_rating_must_be_one_of_three(self) -> None:
+        with pytest.raises(Invalid):
+            decide(facts(CaseStatus.REPLIED), Action.FEEDBACK, citizen_actor(), {"rating": "great"})
+
+
+class TestAllowedActions:
+    def test_lead_handler_after_signing(self) -> None:
+        allowed = allowed_actions(facts(CaseStatus.SIGNED_FOR), staff(Role.UNIT_HANDLER, LEAD))
+        assert set(allowed) == {Action.RECORD_CONTACT, Action.RECORD_VISIT, Action.REPLY, Action.BOUNCE}
+
+    def test_leader_sees_no_handling_actions(self) -> None:
+        assert allowed_actions(facts(CaseStatus.DISPATCHED), staff(Role.LEADER)) == []
