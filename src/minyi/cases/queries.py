@@ -22,7 +22,9 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
     """The cases an actor may see. Out of scope reads as 'not found', never as 'forbidden'."""
     if actor.role in DISTRICT_WIDE:
         return true()
-    if actor.role is None or actor.unit_id is None:
+    if actor.role is None:
+        return Case.id == actor.citizen_case_id if actor.citizen_case_id is not None else false()
+    if actor.unit_id is None:
         return false()
     handles = exists().where(
         CaseUnit.case_id == Case.id, CaseUnit.unit_id == actor.unit_id, CaseUnit.is_active.is_(True)
@@ -101,7 +103,7 @@ def list_cases(session: Session, actor: Actor, f: CaseFilter, *, page: int, page
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.execute(
         base.order_by(Case.registered_at.desc(), Case.id.desc()).limit(page_size).offset((page - 1) * page_size)
-    ).tuples().all()
+    ).all()
     return total, list(rows)
 
 
@@ -111,7 +113,7 @@ def case_units(session: Session, case_ids: list[int]) -> dict[int, list[tuple[Ca
         return out
     for cu, unit in session.execute(
         select(CaseUnit, Unit).join(Unit, Unit.id == CaseUnit.unit_id).where(CaseUnit.case_id.in_(case_ids)).order_by(CaseUnit.id)
-    ).tuples():
+    ):
         out.setdefault(cu.case_id, []).append((cu, unit))
     return out
 
@@ -122,7 +124,7 @@ def timeline(session: Session, case_id: int) -> list[tuple[CaseEvent, Staff | No
         session.execute(
             select(CaseEvent, staff).outerjoin(staff, staff.id == CaseEvent.actor_id)
             .where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
-        ).tuples()
+        )
     )
 
 
@@ -142,5 +144,5 @@ def bounce_counts_by_unit(session: Session) -> list[tuple[str, str, int, int]]:
     rows = session.execute(
         select(Unit.code, Unit.name, func.count(Bounce.id), func.sum(sql_case((Bounce.status == "approved", 1), else_=0)))
         .join(Bounce, Bounce.unit_id == Unit.id).group_by(Unit.code, Unit.name).order_by(func.count(Bounce.id).desc())
-    ).tuples()
+    )
     return [(code, name, int(n), int(approved or 0)) for code, name, n, approved in rows]

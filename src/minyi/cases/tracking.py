@@ -48,5 +48,5 @@ def track_case(session: Session, tracking_no: str, phone_last4: str) -> dict[str
 def rate_case(session: Session, tracking_no: str, phone_last4: str, *, rating: str, comment: str | None, now: datetime) -> dict[str, Any]:
     case, _ = _find(session, tracking_no, phone_last4)
     payload = {"rating": rating} | ({"comment": comment} if comment else {})
-    act_on_case(session, case.id, Action.FEEDBACK, actor=citizen_actor(), payload=payload, now=now)
+    act_on_case(session, case.id, Action.FEEDBACK, actor=citizen_actor(case.id), payload=payload, now=now)
     return track_case(session, tracking_no, phone_last4)

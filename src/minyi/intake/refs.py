@@ -54,7 +54,7 @@ class Snapshot:
 
 
 def load_snapshot(session: Session) -> Snapshot:
-    owners = dict(session.execute(select(Staff.id, Staff.unit_id)).tuples().all())
+    owners = dict(session.execute(select(Staff.id, Staff.unit_id)).all())
     channels = {
         c.code: ChannelRef(c.id, c.code, c.kind, c.allows_anonymous, c.is_active, owners.get(c.owner_staff_id or 0))
         for c in session.scalars(select(Channel))

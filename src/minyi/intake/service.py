@@ -201,7 +201,7 @@ def _appeal_row(r: _Resolved, appeal_id: int, tracking_no: str, submitted_at: da
 
 
 def import_channels(session: Session, rows: list[dict[str, Any]]) -> int:
-    owners = dict(session.execute(select(Staff.username, Staff.id)).tuples().all())
+    owners = dict(session.execute(select(Staff.username, Staff.id)).all())
     existing = {c.code: c for c in session.scalars(select(Channel))}
     for n, row in enumerate(rows, start=1):
         if row.get("kind") not in CHANNEL_KINDS:

@@ -63,7 +63,7 @@ def mask_id_card(number: str | None) -> str | None:
 class Actor:
     """Who is acting: enough of a staff member for permission and scope checks."""
 
-    __slots__ = ("name", "role", "staff_id", "unit_code", "unit_id", "unit_kind", "unit_path", "username")
+    __slots__ = ("citizen_case_id", "name", "role", "staff_id", "unit_code", "unit_id", "unit_kind", "unit_path", "username")
 
     def __init__(
         self,
@@ -76,6 +76,7 @@ class Actor:
         unit_code: str | None,
         unit_kind: str | None,
         unit_path: str | None,
+        citizen_case_id: int | None = None,
     ) -> None:
         self.staff_id = staff_id
         self.username = username
@@ -85,6 +86,8 @@ class Actor:
         self.unit_code = unit_code
         self.unit_kind = unit_kind
         self.unit_path = unit_path
+        # A citizen proved, by tracking number and phone digits, that this one case is theirs.
+        self.citizen_case_id = citizen_case_id
 
     @property
     def is_citizen(self) -> bool:
@@ -94,9 +97,9 @@ class Actor:
         return f"Actor({self.username!r}, {self.role})"
 
 
-def citizen_actor() -> Actor:
-    """The citizen acting through the public tracking page (authenticated by phone digits)."""
+def citizen_actor(case_id: int | None = None) -> Actor:
+    """The citizen acting through the public tracking page on the case they proved is theirs."""
     return Actor(
         staff_id=None, username="citizen", name="群众", role=None,
-        unit_id=None, unit_code=None, unit_kind=None, unit_path=None,
+        unit_id=None, unit_code=None, unit_kind=None, unit_path=None, citizen_case_id=case_id,
     )

@@ -116,7 +116,7 @@ def export_rows(session: Session, version_number: int | None = None) -> list[dic
         version = session.scalar(select(DictionaryVersion).where(DictionaryVersion.number == version_number))
         if version is None:
             raise NotFound("no_dictionary_version", f"no dictionary version {version_number}")
-    codes = dict(session.execute(select(Unit.id, Unit.code)).tuples().all())
+    codes = dict(session.execute(select(Unit.id, Unit.code)).all())
     entries = session.scalars(
         select(DictionaryEntry).where(DictionaryEntry.version_id == version.id).order_by(DictionaryEntry.code)
     )

@@ -1,0 +1,318 @@
+"""`minyi bench intake`: POST /api/v1/appeals under closed-loop load, against a fresh server.
+
+Without a URL the bench starts `minyi serve` itself on a free 127.0.0.1 port with a brand-new
+database (an SQLite file in a temp dir, or a new PostgreSQL database that is dropped after),
+signs in as the demo intake clerk, and submits N realistic appeals over C keep-alive
+connections, R rounds in a row. Each round starts with a short uncounted warm-up.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import orjson
+
+from minyi.bench.http_load import Connection, LoadResult, build_request, run_closed_loop
+
+DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEMO_USER, DEMO_PASSWORD = "clerk", "minyi-demo-2026"  # the documented demo account
+HEALTH_TIMEOUT_S = 60.0
+STOP_GRACE_S = 10.0
+
+# What citizens actually call 12345 about: (title, body) pairs; {street}/{n} vary per request.
+APPEALS: tuple[tuple[str, str], ...] = (
+    ("小区垃圾清运不及时", "{street}{n}号楼下的垃圾桶已经三天没人清运，天气热气味很大，招来很多苍蝇，请尽快安排清运。"),
+    ("夜间施工噪音扰民", "{street}附近工地每天晚上十点以后还在打桩施工，噪音很大，老人孩子都睡不好，请相关部门查处。"),
+    ("工地拖欠农民工工资", "我在{street}的建筑工地干了{n}个月，包工头一直拖欠工资共计两万多元，多次讨要无果，请求帮助追讨。"),
+    ("咨询小学学位申请", "孩子今年九月上小学，户籍在{street}，想咨询学位申请需要准备哪些材料、什么时候网上报名。"),
+    ("物业不作为乱收费", "{street}某小区物业擅自上调物业费，电梯坏了{n}天也不修，业主多次反映没有结果，请求调查处理。"),
+    ("路灯损坏无人维修", "{street}主干道有{n}盏路灯不亮已经一周多了，晚上出行很不安全，希望尽快维修。"),
+    ("占道经营影响通行", "{street}菜市场门口每天早上有流动摊贩占道经营，车辆行人都过不去，请城管部门管理。"),
+    ("楼上漏水协商无果", "楼上住户卫生间漏水导致我家天花板发霉，与对方协商{n}次都没有结果，请社区帮忙调解。"),
+    ("餐馆油烟扰民", "{street}临街一家餐馆的排烟管道直接对着居民楼，油烟很大，窗户都不敢开，请环保部门处理。"),
+    ("共享单车乱停放", "{street}地铁站出口共享单车堆放严重，占用盲道和消防通道，请督促企业及时清理。"),
+    ("老旧小区加装电梯咨询", "我们是{street}的老旧小区，住户多数是老人，想了解加装电梯的补贴政策和申请流程。"),
+    ("停水未提前通知", "{street}今天上午突然停水，事先没有任何通知，家里老人做饭都成问题，请问什么时候恢复供水。"),
+)
+NAMES = ("王先生", "李女士", "张先生", "刘女士", "陈先生", "杨女士", "赵先生", "黄女士")
+STREETS = tuple(f"S{i:02d}" for i in range(1, 11))
+MOBILE_PREFIXES = ("139", "138", "137", "136", "135", "158", "159", "186", "187", "188")
+
+
+@dataclass
+class RoundStats:
+    round: int
+    requests: int
+    ok: int  # 201 Created
+    errors: int  # anything but 201, transport failures included
+    elapsed_s: float
+    rps: float  # 201s per second
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    statuses: dict[str, int]
+    failures: dict[str, int]
+    reconnects: int
+    error_samples: dict[str, str]
+
+    @classmethod
+    def from_load(cls, n: int, load: LoadResult) -> RoundStats:
+        p50, p95, p99, pmax = load.percentiles_ms(50, 95, 99, 100)
+        return cls(
+            round=n, requests=load.requests, ok=load.count(201), errors=load.not_status(201),
+            elapsed_s=round(load.elapsed_s, 4), rps=load.rate(201),
+            p50_ms=p50, p95_ms=p95, p99_ms=p99, max_ms=pmax,
+            statuses={str(k): v for k, v in sorted(load.statuses.items())}, failures=dict(load.failures),
+            reconnects=load.reconnects,
+            error_samples={str(k): v.decode("utf-8", "replace") for k, v in load.sample_error_bodies.items()},
+        )
+
+
+@dataclass
+class IntakeReport:
+    db: str
+    workers: int | None  # None: an external server (--url) of unknown shape
+    concurrency: int
+    n: int
+    warmup: int
+    repeats: int
+    url: str
+    rounds: list[RoundStats] = field(default_factory=list)
+
+    def median(self, name: str) -> float:
+        return statistics.median(getattr(r, name) for r in self.rounds)
+
+    @property
+    def non_201(self) -> int:
+        return sum(r.errors for r in self.rounds)
+
+    def machine_line(self) -> str:
+        return (
+            f"MINYI intake db={self.db} conc={self.concurrency} rps={self.median('rps'):.1f} "
+            f"p50_ms={self.median('p50_ms'):.1f} p95_ms={self.median('p95_ms'):.1f} "
+            f"p99_ms={self.median('p99_ms'):.1f} requests={self.n} repeats={len(self.rounds)} "
+            f"workers={self.workers if self.workers is not None else 'ext'} non_201={self.non_201}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["median"] = {k: self.median(k) for k in ("rps", "p50_ms", "p95_ms", "p99_ms", "max_ms")}
+        data["non_201"] = self.non_201
+        return data
+
+
+def warmup_size(n: int) -> int:
+    """About 2% of the run, at most 200 requests, at least 1."""
+    return max(1, min(200, math.ceil(n * 0.02)))
+
+
+def appeal_payloads(count: int, tag: str, start: int = 0) -> Iterator[dict[str, Any]]:
+    """`count` varied, valid appeals; external ids and phone numbers unique per (tag, index)."""
+    # A phone per index: a prefix from the list, then 8 digits from a tag-seeded offset.
+    offset = int(uuid.uuid5(uuid.NAMESPACE_URL, tag).hex[:8], 16)
+    for i in range(start, start + count):
+        title, body = APPEALS[i % len(APPEALS)]
+        street = STREETS[(i * 7 + i // len(APPEALS)) % len(STREETS)]
+        serial = (offset + i) % 100_000_000
+        yield {
+            "channel": "hotline_12345",
+            "external_id": f"bench-{tag}-{i}",
+            "title": title,
+            "body": body.format(street=f"{street}街道", n=2 + i % 9),
+            "phone": f"{MOBILE_PREFIXES[(i // 100_000_000) % len(MOBILE_PREFIXES)]}{serial:08d}",
+            "name": NAMES[i % len(NAMES)],
+            "street": street,
+        }
+
+
+def encode_requests(payloads: Iterator[dict[str, Any]], *, host: str, base_path: str, token: str) -> list[bytes]:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json"}
+    path = f"{base_path}/api/v1/appeals"
+    return [build_request("POST", path, host=host, body=orjson.dumps(p), headers=headers) for p in payloads]
+
+
+async def sign_in(host: str, port: int, base_path: str) -> str:
+    body = urlencode({"username": DEMO_USER, "password": DEMO_PASSWORD}).encode()
+    raw = build_request(
+        "POST", f"{base_path}/api/v1/auth/token", host=f"{host}:{port}", body=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    conn = Connection(host, port)
+    try:
+        response = await conn.request(raw)
+    finally:
+        await conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"sign-in as {DEMO_USER} failed: HTTP {response.status} {response.body[:200]!r}")
+    return str(orjson.loads(response.body)["access_token"])
+
+
+# --- the server under test ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def fresh_database(db: str, tmp: Path) -> Iterator[str]:
+    """A brand-new empty database URL; a PostgreSQL one is dropped on the way out."""
+    if db == "sqlite":
+        yield f"sqlite:///{tmp / 'bench.db'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin_url = os.environ.get("MINYI_BENCH_PG_URL", DEFAULT_PG_ADMIN_URL)
+    name = f"minyi_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def started_server(database_url: str, workers: int, tmp: Path, say: Callable[[str], None]) -> Iterator[tuple[str, int]]:
+    """Run `minyi serve` on a free port until the block ends; yields (host, port)."""
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        MINYI_DATABASE_URL=database_url, MINYI_DATA_DIR=str(tmp / "data"), MINYI_PORT=str(port),
+        MINYI_HOST="127.0.0.1",
+    )
+    exe = Path(sys.executable).parent / "minyi"
+    log_path = tmp / "server.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
+            [str(exe), "serve", "--workers", str(workers), "--port", str(port)],
+            env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        say(f"server pid {proc.pid} starting on 127.0.0.1:{port} (workers={workers}) ...")
+        _wait_healthy(proc, port, log_path)
+        yield "127.0.0.1", port
+    finally:
+        _stop(proc)
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    url = f"http://127.0.0.1:{port}/healthz"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode}:\n{_tail(log_path)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - http://127.0.0.1 only
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer /healthz within {HEALTH_TIMEOUT_S:.0f} s:\n{_tail(log_path)}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after the grace period; then sweep the server's own process group
+    (it is a session leader) so that no uvicorn worker outlives it."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc.pid)
+            proc.wait(timeout=5)
+    _kill_group(proc.pid)
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no server log)"
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+@dataclass
+class BenchHooks:
+    say: Callable[[str], None] = lambda _msg: None
+    round_started: Callable[[int, int], None] = lambda _round, _total: None  # (round, requests)
+    progress: Callable[[int], None] = lambda _done: None
+    round_done: Callable[[RoundStats], None] = lambda _stats: None
+
+
+async def run_rounds(
+    host: str, port: int, base_path: str, report: IntakeReport, hooks: BenchHooks,
+) -> IntakeReport:
+    token = await sign_in(host, port, base_path)
+    authority = f"{host}:{port}"
+    run_tag = uuid.uuid4().hex[:8]
+    for n in range(1, report.repeats + 1):
+        warm = encode_requests(appeal_payloads(report.warmup, f"{run_tag}-w{n}"), host=authority, base_path=base_path, token=token)
+        hooks.say(f"round {n}: warm-up, {len(warm)} requests (not counted)")
+        await run_closed_loop(host, port, warm, report.concurrency)
+        reqs = encode_requests(appeal_payloads(report.n, f"{run_tag}-r{n}"), host=authority, base_path=base_path, token=token)
+        hooks.round_started(n, len(reqs))
+        load = await run_closed_loop(host, port, reqs, report.concurrency, on_progress=hooks.progress, expect_status=201)
+        stats = RoundStats.from_load(n, load)
+        report.rounds.append(stats)
+        hooks.round_done(stats)
+    return report
+
+
+def run_intake_bench(
+    *, db: str, n: int, concurrency: int, url: str | None, workers: int, repeats: int, hooks: BenchHooks,
+) -> IntakeReport:
+    from minyi.bench.http_load import new_event_loop_runner
+
+    run = new_event_loop_runner()
+    warmup = warmup_size(n)
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"--url must be http://host[:port][/prefix], not {url!r}")
+        report = IntakeReport(db, None, concurrency, n, warmup, repeats, url)
+        run(run_rounds(parts.hostname, parts.port or 80, parts.path.rstrip("/"), report, hooks))
+        return report
+    with tempfile.TemporaryDirectory(prefix="minyi-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        with fresh_database(db, tmp) as database_url, started_server(database_url, workers, tmp, hooks.say) as (host, port):
+            report = IntakeReport(db, workers, concurrency, n, warmup, repeats, f"http://{host}:{port}")
+            run(run_rounds(host, port, "", report, hooks))
+            return report
