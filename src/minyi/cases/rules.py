@@ -160,9 +160,13 @@ def _check_actor(facts: CaseFacts, action: Action, actor: Actor) -> None:
 
 
 def _check_guards(facts: CaseFacts, action: Action, actor: Actor) -> None:
-    if action is A.BOUNCE and facts.bounce_pending:
+    if action in (A.BOUNCE, A.REPLY) and facts.bounce_pending:
+        # While a bounce waits for the dispatcher, the unit may keep in touch but not close.
         raise IllegalTransition(facts.status, action, [])
     if action in (A.APPROVE_BOUNCE, A.REFUSE_BOUNCE) and not facts.bounce_pending:
+        raise IllegalTransition(facts.status, action, [])
+    if action is A.REOPEN and facts.lead_unit_id is None:
+        # A declined case never had a unit to go back to; the citizen appeals afresh.
         raise IllegalTransition(facts.status, action, [])
     if action is A.REOPEN and actor.role is not Role.SUPERVISOR:
         # Only a supervisor reopens at will; anyone else only on the citizen's 不满意.

@@ -82,9 +82,10 @@ def intake(
     workers_label = str(report.workers) if report.workers is not None else "external"
     table = Table(
         title=f"POST /api/v1/appeals, latency in ms ({report.warmup} warm-up requests per round not counted)",
-        box=box.SIMPLE_HEAD, pad_edge=False,
+        caption="workers: server processes · conc: client connections · ok: 201 Created · err: anything else",
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 0),
     )
-    for column in ("round", "db", "server workers", "concurrency", "requests", "ok (201)", "errors",
+    for column in ("round", "db", "workers", "conc", "requests", "ok", "err",
                    "appeals/s", "p50", "p95", "p99", "max"):
         table.add_column(column, justify="left" if column in ("round", "db") else "right", no_wrap=True)
 

@@ -89,6 +89,11 @@ class TestGuards:
         with pytest.raises(IllegalTransition):
             decide(facts(CaseStatus.SIGNED_FOR, bounce_pending=True), Action.BOUNCE, staff(Role.UNIT_HANDLER, LEAD), {"reason": "x"})
 
+    def test_no_reply_while_a_bounce_waits(self) -> None:
+        # Found by the property test: a reply left a case "replied" with a bounce still pending.
+        with pytest.raises(IllegalTransition):
+            decide(facts(CaseStatus.SIGNED_FOR, bounce_pending=True), Action.REPLY, staff(Role.UNIT_HANDLER, LEAD), {"text": "x"})
+
     def test_bounce_decision_needs_a_pending_bounce(self) -> None:
         with pytest.raises(IllegalTransition):
             decide(facts(CaseStatus.SIGNED_FOR), Action.APPROVE_BOUNCE, staff(Role.DISPATCHER), {})
@@ -100,6 +105,11 @@ class TestGuards:
 
     def test_supervisor_reopens_an_archived_case(self) -> None:
         assert decide(facts(CaseStatus.ARCHIVED), Action.REOPEN, staff(Role.SUPERVISOR), {"reason": "督办发现未解决"}) is CaseStatus.DISPATCHED
+
+    def test_a_declined_case_cannot_be_reopened(self) -> None:
+        # Found by the property test: declined -> archived -> reopen left a case "dispatched" to nobody.
+        with pytest.raises(IllegalTransition):
+            decide(CaseFacts(status=CaseStatus.ARCHIVED), Action.REOPEN, staff(Role.SUPERVISOR), {"reason": "x"})
 
     def test_rating_must_be_one_of_three(self) -> None:
         with pytest.raises(Invalid):

@@ -1,0 +1,106 @@
+"""SIGKILL the server in the middle of a burst: every appeal that got a 201 survives, with its event."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import drop_database, new_database_url
+from factories import DEMO_PASSWORD, appeal_payload
+from sqlalchemy import select
+
+from minyi.cases.models import Case, CaseEvent
+from minyi.core.db import Database
+from minyi.intake.models import Appeal
+
+MINYI = str(Path(sys.executable).parent / "minyi")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {"MINYI_DATABASE_URL": url, "MINYI_DATA_DIR": str(data_dir), "MINYI_PORT": str(port)}
+    proc = subprocess.Popen([MINYI, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server died")
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+@pytest.mark.slow
+class TestKillDuringBurst:
+    def test_acknowledged_appeals_survive_sigkill(self, backend: str, tmp_path: Path) -> None:
+        url = new_database_url(backend, tmp_path)
+        port = free_port()
+        server = start_server(url, tmp_path / "data", port)
+        base = f"http://127.0.0.1:{port}"
+        acked: list[dict[str, object]] = []
+        lock = threading.Lock()
+        stop = threading.Event()
+        try:
+            token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "clerk", "password": DEMO_PASSWORD}).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+
+            def submit() -> None:
+                with httpx.Client(base_url=base, headers=headers, timeout=5) as client:
+                    while not stop.is_set():
+                        try:
+                            r = client.post("/api/v1/appeals", json=appeal_payload(external_id=uuid.uuid4().hex))
+                        except httpx.HTTPError:
+                            return  # the server is gone: nothing acknowledged here
+                        if r.status_code == 201:
+                            with lock:
+                                acked.append(r.json())
+
+            threads = [threading.Thread(target=submit) for _ in range(8)]
+            for t in threads:
+                t.start()
+            while len(acked) < 300:
+                time.sleep(0.01)
+            server.send_signal(signal.SIGKILL)
+            server.wait()
+            stop.set()
+            for t in threads:
+                t.join()
+        finally:
+            if server.poll() is None:
+                server.kill()
+        assert len(acked) >= 300
+        # After the kill, a restarted server must still know every acknowledged appeal.
+        server = start_server(url, tmp_path / "data", port)
+        try:
+            db = Database(url)
+            with db.reading() as session:
+                ids = [int(a["id"]) for a in acked]  # type: ignore[call-overload]
+                found = set(session.scalars(select(Appeal.id).where(Appeal.id.in_(ids))))
+                cases = set(session.scalars(select(Case.id).where(Case.id.in_(ids))))
+                events = set(session.scalars(select(CaseEvent.case_id).where(CaseEvent.case_id.in_(ids), CaseEvent.action == "register")))
+            db.dispose()
+            assert found == cases == events == set(ids)
+            token = httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/token", data={"username": "clerk", "password": DEMO_PASSWORD}).json()["access_token"]
+            r = httpx.post(f"http://127.0.0.1:{port}/api/v1/appeals", json=appeal_payload(), headers={"Authorization": f"Bearer {token}"})
+            assert r.status_code == 201
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+            drop_database(url)
