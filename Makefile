@@ -21,6 +21,7 @@ run: $(STAMP)
 
 # Every storage test runs on SQLite and on PostgreSQL (MINYI_TEST_PG_URL, default the local server).
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 clean:

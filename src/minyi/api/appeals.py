@@ -6,16 +6,17 @@ import orjson
 from fastapi import APIRouter, Form, Query, Response, UploadFile
 from pydantic import AwareDatetime
 
+from minyi.cases.models import Appeal
 from minyi.api.deps import CurrentActor, OptionalActor, ReadSession, State
 from minyi.cases.queries import (
-    CaseFilter, bounce_counts_by_unit, case_units, channel_names, get_visible_case, list_cases, timeline, unit_names,
+    CaseFilter, bounce_counts_by_unit, case_units, get_visible_case, list_cases, timeline, unit_names,
 )
 from minyi.cases.rules import Action, CaseStatus
 from minyi.cases.schemas import ActionIn, case_detail, case_summary, event_view
 from minyi.cases.service import act_on_case, actions_for
 from minyi.core.errors import Invalid
 from minyi.intake.attachments import store_attachment
-from minyi.intake.models import Appeal
+from minyi.intake.queries import channel_names
 from minyi.intake.schemas import AppealIn, AppealReceipt
 from minyi.org.service import unit_by_code
 

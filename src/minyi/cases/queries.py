@@ -10,10 +10,9 @@ from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, tr
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
-from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
+from minyi.cases.models import Appeal, Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.rules import CaseStatus
 from minyi.core.errors import NotFound
-from minyi.intake.models import Appeal, Channel
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor
 
@@ -133,10 +132,6 @@ def unit_names(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
     if not ids:
         return {}
     return {uid: (code, name) for uid, code, name in session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(ids)))}
-
-
-def channel_names(session: Session) -> dict[int, tuple[str, str]]:
-    return {cid: (code, name) for cid, code, name in session.execute(select(Channel.id, Channel.code, Channel.name))}
 
 
 def bounce_counts_by_unit(session: Session) -> list[tuple[str, str, int, int]]:

@@ -7,9 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from minyi.cases.models import Case, CaseEvent, CaseUnit
+from minyi.cases.models import Appeal, Case, CaseEvent, CaseUnit
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH, label
-from minyi.intake.models import Appeal
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import SEES_CONTACT, Actor, mask_id_card, mask_phone
 

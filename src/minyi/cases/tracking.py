@@ -9,14 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minyi.cases.models import Case
+from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import timeline
 from minyi.cases.rules import Action
 from minyi.cases.schemas import event_view
 from minyi.cases.service import act_on_case
 from minyi.core.errors import NotFound
 from minyi.core.i18n import STATUS_ZH, label
-from minyi.intake.models import Appeal
 from minyi.org.rules import citizen_actor
 
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from minyi.cases.models import Case
+from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import get_visible_case
 from minyi.core.db import Database
 from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.core.settings import Settings
-from minyi.intake.models import Appeal, Attachment
+from minyi.intake.models import Attachment
 from minyi.org.rules import Actor
 
 # The first bytes of the kinds we can check; a file claiming one of these must start so.

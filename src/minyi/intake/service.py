@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from minyi.cases.models import Case, CaseEvent
+from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.rules import CaseStatus
 from minyi.core.errors import Forbidden, Invalid, MinyiError
 from minyi.core.ids import tracking_number
-from minyi.intake.models import Appeal, Channel
+from minyi.intake.models import Channel
 from minyi.intake.refs import RefCache, Snapshot, UnitRef
 from minyi.intake.rules import CHANNEL_KINDS, PUBLIC_KINDS
 from minyi.intake.schemas import AppealIn

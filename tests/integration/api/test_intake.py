@@ -6,9 +6,8 @@ from fastapi.testclient import TestClient
 from factories import appeal_payload, auth, make_appeal
 from sqlalchemy import func, select
 
-from minyi.cases.models import Case, CaseEvent
+from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.core.db import Database
-from minyi.intake.models import Appeal
 
 
 def count_appeals(db: Database) -> int:

@@ -18,9 +18,8 @@ from conftest import drop_database, new_database_url
 from factories import DEMO_PASSWORD, appeal_payload
 from sqlalchemy import select
 
-from minyi.cases.models import Case, CaseEvent
+from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.core.db import Database
-from minyi.intake.models import Appeal
 
 MINYI = str(Path(sys.executable).parent / "minyi")
 
