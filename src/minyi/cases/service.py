@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from minyi.cases.hooks import ActionDone, notify_handlers
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.queries import get_visible_case
 from minyi.cases.rules import Action, CaseFacts, CaseStatus, Rating, allowed_actions, decide
@@ -67,12 +68,15 @@ def act_on_case(
     target = decide(facts, action, actor, payload)
     extra = EFFECTS[action](session, case, actor, payload, now) or {}
     _record(session, case, action, actor, now, facts.status, target, payload, extra)
+    notify_handlers(session, ActionDone(case.id, action.value, facts.status.value, target.value, actor, payload, now))
     if action is Action.FEEDBACK and case.rating == Rating.UNSATISFIED:
         # 不满意 reopens the case at once: the citizen should not have to ask twice.
         reopen = {"reason": "群众评价不满意，自动重办"}
         target = decide(case_facts(session, case), Action.REOPEN, actor, reopen)
         _reopen(session, case, actor, reopen, now)
-        _record(session, case, Action.REOPEN, actor, now, CaseStatus(case.status), target, reopen, {})
+        before = CaseStatus(case.status)
+        _record(session, case, Action.REOPEN, actor, now, before, target, reopen, {})
+        notify_handlers(session, ActionDone(case.id, Action.REOPEN.value, before.value, target.value, actor, reopen, now))
     session.flush()
     return case
 
@@ -90,6 +94,19 @@ def _record(
             case_id=case.id, at=now, action=action.value, actor_id=actor.staff_id,
             actor_label=actor.username, from_status=before.value, to_status=after.value,
             reason=str(reason) if reason else None, payload=stored,
+        )
+    )
+
+
+def record_case_event(
+    session: Session, case: Case, *, action: str, actor_label: str, actor_id: int | None, now: datetime,
+    reason: str | None = None, payload: dict[str, Any] | None = None,
+) -> None:
+    """A timeline entry that does not move the state (a clock warning, an escalation, a whistle)."""
+    session.add(
+        CaseEvent(
+            case_id=case.id, at=now, action=action, actor_id=actor_id, actor_label=actor_label,
+            from_status=case.status, to_status=case.status, reason=reason, payload=payload or {},
         )
     )
 
