@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import AsyncIterator
+from types import ModuleType
 from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from minyi.api import appeals, auth, errors, org, track
+import minyi.api as api_package
+from minyi.api import errors
 from minyi.api.state import AppState
 from minyi.core.clock import Clock, SystemClock
 from minyi.core.db import Database
@@ -17,11 +21,19 @@ from minyi.core.ids import IdAllocator
 from minyi.core.settings import Settings
 from minyi.intake.batcher import IntakeBatcher
 from minyi.intake.refs import RefCache
+from minyi.wiring import register_handlers
 from minyi.worker.runner import Worker
+
+
+def api_modules() -> list[ModuleType]:
+    """Every module in minyi.api with a `router`: a new area of the API is a new file there."""
+    modules = [importlib.import_module(f"minyi.api.{i.name}") for i in pkgutil.iter_modules(api_package.__path__)]
+    return [m for m in modules if hasattr(m, "router")]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, run_worker: bool = False) -> FastAPI:
     clock = clock or SystemClock()
+    register_handlers()
     db = Database(settings.database_url)
     tz = ZoneInfo(settings.timezone)
     ids, refs = IdAllocator(db, "appeals"), RefCache()
@@ -57,7 +69,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_worker: bo
     )
     app.state.minyi = state
     errors.install(app)
-    for module in (auth, appeals, track, org):
+    for module in api_modules():
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

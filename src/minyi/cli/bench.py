@@ -108,3 +108,5 @@ def intake(
         json_out.write_bytes(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2))
         console.print(f"results written to {json_out}")
     typer.echo(report.machine_line())
+
+GROUPS = [("bench", app)]

@@ -94,3 +94,5 @@ def act(
         actor = actor_for_username(session, actor_name)
         case = act_on_case(session, case_id, action, actor=actor, payload=body.payload(), now=clock.now())
         typer.echo(f"case {case.id}: {case.status}")
+
+GROUPS = [("appeal", app)]

@@ -1,17 +1,22 @@
-"""`minyi`: serve, run the worker, manage the database, the organisation, the dictionary, cases."""
+"""`minyi`: serve, run the worker, manage the database, the organisation, the dictionary, cases.
+
+Each module in this folder with a Typer `app` and a `NAME` becomes a command group.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import typer
 
-from minyi.cli import bench, cases, db, org, serve
+import minyi.cli as cli_package
+from minyi.cli import serve
 
 app = typer.Typer(help="民意速办 Minyi: a district's citizen-appeal platform.", no_args_is_help=True)
-app.add_typer(db.app, name="db")
-app.add_typer(org.demo_app, name="demo")
-app.add_typer(org.org_app, name="org")
-app.add_typer(org.dictionary_app, name="dictionary")
-app.add_typer(cases.app, name="appeal")
-app.add_typer(bench.app, name="bench")
+for _info in sorted(pkgutil.iter_modules(cli_package.__path__), key=lambda i: i.name):
+    _module = importlib.import_module(f"minyi.cli.{_info.name}")
+    for _group in getattr(_module, "GROUPS", ()):
+        app.add_typer(_group[1], name=_group[0])
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)

@@ -77,3 +77,5 @@ def dictionary_export(file: Path, version: int | None = typer.Option(None, help=
         rows = export_rows(session, version)
     write_table(rows, file)
     typer.echo(f"wrote {len(rows)} leaves to {file}")
+
+GROUPS = [("demo", demo_app), ("org", org_app), ("dictionary", dictionary_app)]

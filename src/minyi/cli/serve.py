@@ -11,6 +11,7 @@ from minyi.app import create_app
 from minyi.bootstrap import is_empty, load_demo, migrate
 from minyi.cli.common import clock, one_line_errors, settings
 from minyi.core.db import Database
+from minyi.wiring import register_handlers
 from minyi.worker.runner import Worker
 
 
@@ -33,6 +34,7 @@ def serve(
         db.dispose()
         uvicorn.run(create_app(s, run_worker=True), host=host, port=port, log_level="warning", access_log=False)
         return
+    register_handlers()
     worker = Worker(db, clock, s.worker_interval_seconds)
     worker.start()
     try:
@@ -46,6 +48,7 @@ def worker() -> None:
     """Run the clock worker alone (several may run at once on PostgreSQL)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     s = settings()
+    register_handlers()
     w = Worker(Database(s.database_url), clock, s.worker_interval_seconds)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
