@@ -38,6 +38,21 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     worker_interval_seconds: float = 5.0
     load_demo_if_empty: bool = True
+    # Where citizens reach the portal: QR codes of leader mailboxes point here.
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Outgoing messages (notify/): SMTP for email, an HTTP gateway for SMS, a WeCom robot webhook.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "minyi@localhost"
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = None
+    wecom_webhook_url: str | None = None
+    # Calendars (sla/): extra holidays and 调休 working days for years chinesecalendar lacks.
+    extra_holidays: list[str] = Field(default=[])
+    extra_workdays: list[str] = Field(default=[])
     # How many appeals one group commit may carry; larger batches trade latency for throughput.
     intake_batch_max: int = 256
 
