@@ -40,3 +40,28 @@ def on_case_action(name: str, handler: Handler) -> None:
 def notify_handlers(session: Session, done: ActionDone) -> None:
     for handler in list(_handlers.values()):
         handler(session, done)
+
+
+@dataclass(frozen=True)
+class RegisteredCase:
+    case_id: int
+    tracking_no: str
+    phone: str | None
+    channel: str
+    registered_at: datetime
+    leaf_policy: str | None  # the dictionary leaf's policy, when intake already knew the leaf
+
+
+BatchHandler = Callable[[Session, list[RegisteredCase]], None]
+_batch_handlers: dict[str, BatchHandler] = {}
+
+
+def on_cases_registered(name: str, handler: BatchHandler) -> None:
+    """Called once per registered batch (group commit), inside its transaction."""
+    _batch_handlers[name] = handler
+
+
+def notify_registered(session: Session, cases: list[RegisteredCase]) -> None:
+    if cases:
+        for handler in list(_batch_handlers.values()):
+            handler(session, cases)

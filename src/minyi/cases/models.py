@@ -77,6 +77,9 @@ class Case(Base):
     bounce_count: Mapped[int] = mapped_column(default=0)
     reopen_count: Mapped[int] = mapped_column(default=0)
     rating: Mapped[str | None] = mapped_column(String(30))
+    is_key_case: Mapped[bool] = mapped_column(default=False)
+    # Checklist item -> when it was done (ISO time), for 重点件.
+    key_checklist: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reply_text: Mapped[str | None] = mapped_column(Text)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as a class attribute

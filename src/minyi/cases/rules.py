@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from minyi.core.errors import Forbidden, IllegalTransition, Invalid
+from minyi.core.errors import Conflict, Forbidden, IllegalTransition, Invalid
 from minyi.org.rules import Actor, Role
 
 
@@ -39,6 +39,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     ARCHIVE = "archive"
     BOUNCE = "bounce"
+    MARK_KEY = "mark_key"
     APPROVE_BOUNCE = "approve_bounce"
     REFUSE_BOUNCE = "refuse_bounce"
 
@@ -75,6 +76,8 @@ TRANSITIONS: dict[tuple[CaseStatus, Action], CaseStatus] = {
     **{(s, A.BOUNCE): s for s in HANDLING},
     **{(s, A.APPROVE_BOUNCE): S.ACCEPTED for s in HANDLING},
     **{(s, A.REFUSE_BOUNCE): s for s in HANDLING},
+    # 重点件: flagged while still open; the flag adds the checklist to the reply guard.
+    **{(s, A.MARK_KEY): s for s in (S.REGISTERED, S.ACCEPTED, *HANDLING)},
 }
 
 # Who may take each action. "unit" roles must also belong to a unit handling the case.
@@ -95,6 +98,7 @@ ACTORS: dict[Action, frozenset[Role | None]] = {
     A.REOPEN: frozenset({None, Role.INTAKE_CLERK, Role.DISPATCHER, Role.SUPERVISOR}),
     A.ARCHIVE: frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
     A.BOUNCE: UNIT_ROLES,
+    A.MARK_KEY: frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.UNIT_HEAD}),
     A.APPROVE_BOUNCE: frozenset({Role.DISPATCHER}),
     A.REFUSE_BOUNCE: frozenset({Role.DISPATCHER}),
 }
@@ -106,10 +110,26 @@ REQUIRED_TEXT: dict[Action, str] = {
     A.REPLY: "text",
     A.REOPEN: "reason",
     A.REFUSE_BOUNCE: "reason",
+    A.MARK_KEY: "reason",
     A.RECORD_CONTACT: "note",
     A.RECORD_VISIT: "note",
 }
 CONTACT_METHODS = ("phone", "wechat", "sms", "in_person")
+# 手机号必留、微信号必加、重点人必见: what a key case must show before its reply.
+KEY_CHECKLIST = ("phone_kept", "wechat_added", "person_met")
+KEY_CHECKLIST_ZH = {"phone_kept": "手机号必留", "wechat_added": "微信号必加", "person_met": "重点人必见"}
+
+
+def checklist_items(action: Action, payload: dict[str, Any]) -> list[str]:
+    """Which checklist items an action ticks: a phone call keeps the number, a WeChat contact
+    adds the account, a visit meets the person."""
+    if action is A.RECORD_VISIT:
+        return ["person_met"]
+    if action is A.RECORD_CONTACT:
+        return {"phone": ["phone_kept"], "wechat": ["wechat_added"], "in_person": ["person_met"]}.get(
+            str(payload.get("method", "phone")), []
+        )
+    return []
 
 
 @dataclass(frozen=True)
@@ -121,6 +141,8 @@ class CaseFacts:
     co_unit_ids: frozenset[int] = field(default_factory=frozenset)
     bounce_pending: bool = False
     rating: Rating | None = None
+    is_key_case: bool = False
+    checklist_done: frozenset[str] = field(default_factory=frozenset)
 
 
 def legal_actions(status: CaseStatus) -> list[Action]:
@@ -134,7 +156,7 @@ def allowed_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
         try:
             _check_actor(facts, action, actor)
             _check_guards(facts, action, actor)
-        except (Forbidden, IllegalTransition):
+        except (Forbidden, Conflict):
             continue
         allowed.append(action)
     return allowed
@@ -164,6 +186,16 @@ def _check_guards(facts: CaseFacts, action: Action, actor: Actor) -> None:
         # While a bounce waits for the dispatcher, the unit may keep in touch but not close.
         raise IllegalTransition(facts.status, action, [])
     if action in (A.APPROVE_BOUNCE, A.REFUSE_BOUNCE) and not facts.bounce_pending:
+        raise IllegalTransition(facts.status, action, [])
+    if action is A.REPLY and facts.is_key_case:
+        missing = [item for item in KEY_CHECKLIST if item not in facts.checklist_done]
+        if missing:
+            raise Conflict(
+                "key_case_checklist_incomplete",
+                "重点件答复前须完成: " + "、".join(KEY_CHECKLIST_ZH[m] for m in missing),
+                missing=missing,
+            )
+    if action is A.MARK_KEY and facts.is_key_case:
         raise IllegalTransition(facts.status, action, [])
     if action is A.REOPEN and facts.lead_unit_id is None:
         # A declined case never had a unit to go back to; the citizen appeals afresh.

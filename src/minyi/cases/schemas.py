@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from minyi.cases.rules import KEY_CHECKLIST
 from minyi.cases.models import Appeal, Case, CaseEvent, CaseUnit
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH, label
 from minyi.org.models import Staff, Unit
@@ -92,6 +93,8 @@ def case_detail(
             {"code": u.code, "name": u.name, "role": cu.role, "signed_at": cu.signed_at, "is_active": cu.is_active}
             for cu, u in case_units
         ],
+        "is_key_case": case.is_key_case,
+        "key_checklist": {item: (case.key_checklist or {}).get(item) for item in KEY_CHECKLIST} if case.is_key_case else None,
         "reply_text": case.reply_text,
         "rating": case.rating,
         "bounce_count": case.bounce_count,

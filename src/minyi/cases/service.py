@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 from minyi.cases.hooks import ActionDone, notify_handlers
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.queries import get_visible_case
-from minyi.cases.rules import Action, CaseFacts, CaseStatus, Rating, allowed_actions, decide
+from minyi.cases.rules import Action, CaseFacts, CaseStatus, Rating, allowed_actions, checklist_items, decide
 from minyi.core.errors import Conflict, Invalid
 from minyi.org.models import Unit
 from minyi.org.rules import Actor, UnitKind
-from minyi.sla.rules import final_deadline
 from minyi.taxonomy.service import leaf_by_code
 
 # Units that can lead or co-handle a case: the ones with people who act on it.
@@ -36,6 +35,8 @@ def case_facts(session: Session, case: Case) -> CaseFacts:
         co_unit_ids=frozenset(co),
         bounce_pending=case.bounce_pending,
         rating=Rating(case.rating) if case.rating else None,
+        is_key_case=case.is_key_case,
+        checklist_done=frozenset(case.key_checklist or {}),
     )
 
 
@@ -67,6 +68,10 @@ def act_on_case(
     facts = case_facts(session, case)
     target = decide(facts, action, actor, payload)
     extra = EFFECTS[action](session, case, actor, payload, now) or {}
+    ticked = [item for item in checklist_items(action, payload) if item not in (case.key_checklist or {})]
+    if ticked:
+        case.key_checklist = {**(case.key_checklist or {}), **dict.fromkeys(ticked, now.isoformat())}
+        extra = {**extra, "checklist": ticked}
     _record(session, case, action, actor, now, facts.status, target, payload, extra)
     notify_handlers(session, ActionDone(case.id, action.value, facts.status.value, target.value, actor, payload, now))
     if action is Action.FEEDBACK and case.rating == Rating.UNSATISFIED:
@@ -137,8 +142,8 @@ def _dispatch(session: Session, case: Case, actor: Actor, payload: dict[str, Any
             raise Invalid("bad_unit", f"'{code}' is not a unit that can handle cases", field=field)
     if payload.get("category"):
         leaf = leaf_by_code(session, str(payload["category"]))
+        # The clocks follow the new policy through the sla handler on this dispatch.
         case.category_id, case.class_name, case.policy_code = leaf.id, leaf.class_name, leaf.policy_code
-        case.due_at = final_deadline(case.policy_code, case.registered_at)
     # A redispatch (after an approved bounce or a reopen) replaces the previous set of units.
     session.execute(update(CaseUnit).where(CaseUnit.case_id == case.id).values(is_active=False))
     existing = {cu.unit_id: cu for cu in session.scalars(select(CaseUnit).where(CaseUnit.case_id == case.id))}
@@ -198,6 +203,10 @@ def _decide_bounce(approved: bool) -> Effect:
     return effect
 
 
+def _mark_key(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+    case.is_key_case = True
+
+
 def _archive(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
     case.closed_at = case.closed_at or now
 
@@ -214,6 +223,7 @@ EFFECTS: dict[Action, Effect] = {
     Action.REOPEN: _reopen,
     Action.ARCHIVE: _archive,
     Action.BOUNCE: _bounce,
+    Action.MARK_KEY: _mark_key,
     Action.APPROVE_BOUNCE: _decide_bounce(approved=True),
     Action.REFUSE_BOUNCE: _decide_bounce(approved=False),
 }

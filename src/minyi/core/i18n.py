@@ -29,6 +29,12 @@ ACTION_ZH = {
     "approve_bounce": "同意退回",
     "refuse_bounce": "驳回退回",
     "breach": "超期",
+    "mark_key": "列为重点件",
+    "clock_warning": "时限预警",
+    "clock_breach": "超时",
+    "clock_pause": "暂停计时",
+    "clock_resume": "恢复计时",
+    "clock_extend": "延期",
 }
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from minyi.cases.hooks import RegisteredCase, notify_registered
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.rules import CaseStatus
 from minyi.core.errors import Forbidden, Invalid, MinyiError
@@ -25,7 +26,7 @@ from minyi.intake.rules import CHANNEL_KINDS, PUBLIC_KINDS
 from minyi.intake.schemas import AppealIn
 from minyi.org.models import Staff
 from minyi.org.rules import Actor, Role
-from minyi.sla.rules import DEFAULT_POLICY, final_deadline
+from minyi.taxonomy.rules import DEFAULT_POLICY
 
 # Staff roles that may register appeals on a channel that is not open to the public.
 REGISTERING_ROLES = frozenset(
@@ -97,6 +98,7 @@ def register_appeals(
     appeal_rows: list[dict[str, Any]] = []
     case_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
+    new_channels: list[str] = []
     for n, r in resolved.items():
         key = (r.channel_id, r.item.external_id) if r.item.external_id else None
         if key and key in known:
@@ -107,6 +109,7 @@ def register_appeals(
         tracking_no = tracking_number(appeal_id, submitted_at, tz)
         actor = actors[n]
         appeal_rows.append(_appeal_row(r, appeal_id, tracking_no, submitted_at, actor))
+        new_channels.append(r.item.channel)
         case_rows.append(
             {
                 "id": appeal_id, "appeal_id": appeal_id, "tracking_no": tracking_no,
@@ -117,7 +120,7 @@ def register_appeals(
                 "community_id": r.community.id if r.community else None,
                 "grid_id": r.grid.id if r.grid else None,
                 "registered_at": submitted_at, "updated_at": now,
-                "due_at": final_deadline(r.policy_code, submitted_at), "closed_at": None,
+                "due_at": None, "closed_at": None,
                 "is_overdue": False, "bounce_pending": False, "bounce_count": 0, "reopen_count": 0,
                 "rating": None, "reply_text": None,
             }
@@ -138,6 +141,13 @@ def register_appeals(
         session.execute(insert(Appeal), appeal_rows)
         session.execute(insert(Case), case_rows)
         session.execute(insert(CaseEvent), event_rows)
+        notify_registered(
+            session,
+            [
+                RegisteredCase(c["id"], c["tracking_no"], a["phone"], channel, c["registered_at"], c["category_id"] and c["policy_code"])
+                for a, c, channel in zip(appeal_rows, case_rows, new_channels, strict=True)
+            ],
+        )
     return [r for r in results if r is not None]
 
 

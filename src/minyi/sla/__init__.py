@@ -1,2 +1,2 @@
-"""Clock policies and deadlines (民意速办). This first cut gives each case its final deadline and
-marks breaches; milestone clocks with warnings and working-day calendars build on it."""
+"""Clocks (民意速办): clock policies as versioned data, business calendars with China's holidays,
+durable clock rows with warning and breach firing, pause/resume and extensions."""

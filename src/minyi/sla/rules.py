@@ -1,17 +1,102 @@
-"""Clock policies as data and the deadline arithmetic: pure code."""
+"""Clock policies as data: parsing, checks, and which milestones an action starts or completes."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import timedelta
+from typing import Any
 
-DEFAULT_POLICY = "1-2-3"
-# The last milestone of each policy: by then the case must be replied to (first-round closure).
-FINAL_MILESTONE: dict[str, timedelta] = {
-    "10-30-24": timedelta(hours=24),  # 24 小时明确责任人和首轮办结
-    "1-2-3": timedelta(days=3),  # 3 天内办结或阶段性办结回复
-    "xf-statutory": timedelta(days=60),  # 信访工作条例: 60 日内办结
-}
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from minyi.core.errors import Invalid
+from minyi.sla.calendar import CALENDARS
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(m|h|d)$")
+_UNIT = {"m": 60, "h": 3600, "d": 86400}
 
 
-def final_deadline(policy_code: str, started_at: datetime) -> datetime:
-    return started_at + FINAL_MILESTONE.get(policy_code, FINAL_MILESTONE[DEFAULT_POLICY])
+def parse_duration(text: str) -> timedelta:
+    """'10m', '30m', '24h', '3d': in counted time of the milestone's calendar."""
+    match = _DURATION.match(str(text).strip())
+    if not match:
+        raise ValueError(f"duration '{text}' must look like 10m, 24h or 3d")
+    return timedelta(seconds=float(match.group(1)) * _UNIT[match.group(2)])
+
+
+class Milestone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[a-z_]{2,30}$")
+    name: str
+    duration: str
+    calendar: str = "natural"
+    warn_at: float = Field(0.8, gt=0, lt=1, description="share of the duration after which it turns yellow")
+    starts_on: list[str] = Field(default_factory=lambda: ["register"])
+    completed_by: list[str]
+    max_extension: str | None = Field(None, description="one extension of up to this much, with approval")
+
+    @field_validator("duration", "max_extension")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @field_validator("calendar")
+    @classmethod
+    def _calendar(cls, value: str) -> str:
+        if value not in CALENDARS:
+            raise ValueError(f"calendar must be one of {', '.join(CALENDARS)}")
+        return value
+
+    @property
+    def length(self) -> timedelta:
+        return parse_duration(self.duration)
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    milestones: list[Milestone] = Field(min_length=1)
+
+
+class PolicySet(BaseModel):
+    """The whole file an administrator edits: policies by code, and channel defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default: str
+    policies: dict[str, Policy]
+    channels: dict[str, str] = Field(default_factory=dict)
+
+    def policy(self, code: str | None) -> tuple[str, Policy]:
+        code = code if code in self.policies else self.default
+        return code, self.policies[code]  # type: ignore[index]
+
+
+def parse_policy_set(text: str) -> PolicySet:
+    try:
+        data: Any = yaml.safe_load(text)
+        result = PolicySet.model_validate(data)
+    except yaml.YAMLError as error:
+        raise Invalid("bad_policy_yaml", f"not valid YAML: {error}", field="policies") from error
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise Invalid("bad_policy", f"{where}: {first['msg']}", field=where) from error
+    if result.default not in result.policies:
+        raise Invalid("bad_policy", f"default policy '{result.default}' is not defined", field="default")
+    for channel, code in result.channels.items():
+        if code not in result.policies:
+            raise Invalid("bad_policy", f"channel {channel} names unknown policy '{code}'", field=f"channels.{channel}")
+    return result
+
+
+def choose_policy(policies: PolicySet, *, case_override: str | None, leaf_policy: str | None, channel: str | None) -> str:
+    """Per case beats per leaf beats per channel beats the default."""
+    for code in (case_override, leaf_policy, policies.channels.get(channel or "")):
+        if code and code in policies.policies:
+            return code
+    return policies.default

@@ -9,6 +9,8 @@ from minyi.core.errors import Invalid
 FIVE_CLASSES = ("投诉建议", "纠纷调解", "法律服务", "心理服务", "帮扶救助")
 LEAD_UNIT_KINDS = ("department", "street", "community")
 POLICY_CODES = ("10-30-24", "1-2-3", "xf-statutory")
+# What a case gets before anyone knows its leaf; sla's policy file may say more per channel.
+DEFAULT_POLICY = "1-2-3"
 COLUMNS = ["code", "class", "level2", "level3", "level4", "lead_unit_kind", "lead_unit", "policy"]
 THREE_LEVEL_COLUMNS = ["level1", "level2", "level3"]
 

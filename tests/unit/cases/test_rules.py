@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from minyi.cases.rules import (
-    ACTORS, TRANSITIONS, Action, CaseFacts, CaseStatus, Rating, allowed_actions, decide,
+    ACTORS, KEY_CHECKLIST, TRANSITIONS, Action, CaseFacts, CaseStatus, Rating, allowed_actions, checklist_items, decide,
 )
-from minyi.core.errors import Forbidden, IllegalTransition, Invalid
+from minyi.core.errors import Conflict, Forbidden, IllegalTransition, Invalid
 from minyi.org.rules import Actor, Role, citizen_actor
 
 LEAD, CO, OTHER = 11, 12, 13
@@ -121,5 +121,23 @@ class TestAllowedActions:
         allowed = allowed_actions(facts(CaseStatus.SIGNED_FOR), staff(Role.UNIT_HANDLER, LEAD))
         assert set(allowed) == {Action.RECORD_CONTACT, Action.RECORD_VISIT, Action.REPLY, Action.BOUNCE}
 
-    def test_leader_sees_no_handling_actions(self) -> None:
-        assert allowed_actions(facts(CaseStatus.DISPATCHED), staff(Role.LEADER)) == []
+    def test_leader_may_only_flag_a_key_case(self) -> None:
+        assert allowed_actions(facts(CaseStatus.DISPATCHED), staff(Role.LEADER)) == [Action.MARK_KEY]
+
+
+class TestKeyCase:
+    def test_reply_waits_for_the_whole_checklist(self) -> None:
+        f = facts(CaseStatus.IN_PROGRESS, is_key_case=True, checklist_done=frozenset({"phone_kept", "person_met"}))
+        with pytest.raises(Conflict) as info:
+            decide(f, Action.REPLY, staff(Role.UNIT_HANDLER, LEAD), {"text": "x"})
+        assert info.value.details["missing"] == ["wechat_added"]
+        assert "微信号必加" in info.value.message
+
+    def test_complete_checklist_lets_the_reply_through(self) -> None:
+        f = facts(CaseStatus.IN_PROGRESS, is_key_case=True, checklist_done=frozenset(KEY_CHECKLIST))
+        assert decide(f, Action.REPLY, staff(Role.UNIT_HANDLER, LEAD), {"text": "x"}) is CaseStatus.REPLIED
+
+    def test_actions_tick_items(self) -> None:
+        assert checklist_items(Action.RECORD_CONTACT, {"method": "wechat"}) == ["wechat_added"]
+        assert checklist_items(Action.RECORD_CONTACT, {}) == ["phone_kept"]
+        assert checklist_items(Action.RECORD_VISIT, {"note": "x"}) == ["person_met"]

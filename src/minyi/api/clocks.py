@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.core.errors import Forbidden, Invalid
+from minyi.org.rules import Role
+from minyi.sla.queries import case_clocks, extend_case, pause_case, resume_case
+from minyi.sla.service import import_policies, policies_text
+
+router = APIRouter(prefix="/api/v1", tags=["clocks"])
+
+
+class PauseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(min_length=1, max_length=2000, description="e.g. 等待群众补充材料")
+
+
+class ExtendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    milestone: str = Field(min_length=1, max_length=30)
+    days: float = Field(gt=0, le=365)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.get("/appeals/{case_id}/clocks", summary="The case's milestones: green, yellow or red, with time left")
+def get_clocks(case_id: int, actor: CurrentActor, session: ReadSession, state: State) -> list[dict[str, Any]]:
+    return case_clocks(session, case_id, actor, state.clock.now())
+
+
+@router.post("/appeals/{case_id}/clocks/pause", summary="Stop the case's clocks, with a reason")
+def pause(case_id: int, body: PauseIn, actor: CurrentActor, state: State) -> list[dict[str, Any]]:
+    with state.db.unit_of_work() as session:
+        return pause_case(session, case_id, actor, reason=body.reason, now=state.clock.now())
+
+
+@router.post("/appeals/{case_id}/clocks/resume", summary="Restart paused clocks with the time they had left")
+def resume(case_id: int, actor: CurrentActor, state: State) -> list[dict[str, Any]]:
+    with state.db.unit_of_work() as session:
+        return resume_case(session, case_id, actor, now=state.clock.now())
+
+
+@router.post("/appeals/{case_id}/clocks/extend", summary="Approve one extension of a milestone (延期)")
+def extend(case_id: int, body: ExtendIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+    with state.db.unit_of_work() as session:
+        return extend_case(session, case_id, actor, milestone=body.milestone, days=body.days, reason=body.reason, now=state.clock.now())
+
+
+@router.get("/clock-policies", summary="The current clock policies (YAML)")
+def get_policies(actor: CurrentActor, session: ReadSession) -> Response:
+    return Response(policies_text(session), media_type="application/yaml")
+
+
+@router.put("/clock-policies", summary="Replace the clock policies (admin); a new version")
+def put_policies(actor: CurrentActor, state: State, text: Annotated[str, Body(media_type="application/yaml")]) -> dict[str, Any]:
+    if actor.role is not Role.ADMIN:
+        raise Forbidden("admin_only", "only an administrator may change the clock policies")
+    if not text.strip():
+        raise Invalid("empty_policies", "the policy file is empty", field="body")
+    with state.db.unit_of_work() as session:
+        return {"version": import_policies(session, text, by=actor.username, now=state.clock.now())}

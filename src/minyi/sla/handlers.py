@@ -1,0 +1,112 @@
+"""How clocks follow cases: planned at registration, completed and started by actions, replanned
+when dispatch changes the policy, and shown on the case's timeline when they fire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from minyi.cases.hooks import ActionDone, RegisteredCase, on_case_action, on_cases_registered
+from minyi.cases.models import Case, CaseEvent
+from minyi.cases.service import record_case_event
+from minyi.sla.hooks import on_clock_fired
+from minyi.sla.models import Clock
+from minyi.sla.rules import Policy, choose_policy
+from minyi.sla.service import (
+    PAUSED, RUNNING, cancel_clocks, complete_clocks, current_policies, milestone_row, start_clocks_bulk,
+)
+
+ENDS_CLOCKS = frozenset({"decline", "archive"})
+
+
+def register() -> None:
+    on_cases_registered("sla.plan", plan_registered)
+    on_case_action("sla.follow", follow_action)
+    on_clock_fired("sla.timeline", show_on_timeline)
+
+
+def plan_registered(session: Session, cases: list[RegisteredCase]) -> None:
+    policies = current_policies(session)
+    rows, updates = [], []
+    for c in cases:
+        code = choose_policy(policies, case_override=None, leaf_policy=c.leaf_policy, channel=c.channel)
+        policy = policies.policies[code]
+        planned = [
+            milestone_row(m, subject_id=c.case_id, case_id=c.case_id, policy_code=code, started_at=c.registered_at)
+            for m in policy.milestones
+            if "register" in m.starts_on
+        ]
+        rows.extend(planned)
+        updates.append({"b_id": c.case_id, "b_policy": code, "b_due": max(r["due_at"] for r in planned) if planned else None})
+    start_clocks_bulk(session, rows)
+    table = Case.__table__
+    session.execute(
+        update(table).where(table.c.id == bindparam("b_id")).values(policy_code=bindparam("b_policy"), due_at=bindparam("b_due")),
+        updates,
+    )
+
+
+def follow_action(session: Session, done: ActionDone) -> None:
+    case = session.get(Case, done.case_id)
+    assert case is not None
+    policy = current_policies(session).policy(case.policy_code)[1]
+    if done.action in ENDS_CLOCKS:
+        cancel_clocks(session, subject="case", subject_id=case.id, now=done.at)
+        return
+    if done.action == "dispatch" and _planned_policy(session, case.id) not in (None, case.policy_code):
+        _replan(session, case, policy, done.at)
+    completes = [m.code for m in policy.milestones if done.action in m.completed_by]
+    if completes:
+        complete_clocks(session, subject="case", subject_id=case.id, milestones=completes, now=done.at)
+    starts = [m for m in policy.milestones if done.action in m.starts_on]
+    if starts:
+        # A milestone started again (复查 on every reopen) replaces its earlier clock.
+        cancel_clocks(session, subject="case", subject_id=case.id, milestones=[m.code for m in starts], now=done.at)
+        start_clocks_bulk(
+            session,
+            [milestone_row(m, subject_id=case.id, case_id=case.id, policy_code=case.policy_code, started_at=done.at) for m in starts],
+        )
+    session.flush()
+    _refresh_due(session, case)
+
+
+def _planned_policy(session: Session, case_id: int) -> str | None:
+    return session.scalar(select(Clock.policy_code).where(Clock.subject == "case", Clock.subject_id == case_id).order_by(Clock.id.desc()).limit(1))
+
+
+def _replan(session: Session, case: Case, policy: Policy, now: datetime) -> None:
+    """Dispatch filed the case under a leaf with another policy: its clocks restart under that
+    policy from registration, except milestones already done by an action."""
+    cancel_clocks(session, subject="case", subject_id=case.id, now=now)
+    actions = set(session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id)))
+    rows = [
+        milestone_row(m, subject_id=case.id, case_id=case.id, policy_code=case.policy_code, started_at=case.registered_at)
+        for m in policy.milestones
+        if "register" in m.starts_on and not actions & set(m.completed_by)
+    ]
+    start_clocks_bulk(session, rows)
+
+
+def _refresh_due(session: Session, case: Case) -> None:
+    dues = session.scalars(
+        select(Clock.due_at).where(Clock.subject == "case", Clock.subject_id == case.id, Clock.state.in_([RUNNING, PAUSED]))
+    ).all()
+    if dues:
+        case.due_at = max(dues)
+
+
+def show_on_timeline(session: Session, clock: Clock, kind: str, now: datetime) -> None:
+    if clock.subject != "case" or clock.case_id is None:
+        return
+    case = session.get(Case, clock.case_id)
+    if case is None:
+        return
+    if kind == "breach":
+        case.is_overdue = True
+    record_case_event(
+        session, case, action=f"clock_{kind}", actor_label="system", actor_id=None, now=now,
+        reason=clock.name, payload={"milestone": clock.milestone, "due_at": clock.due_at.isoformat()},
+    )
+

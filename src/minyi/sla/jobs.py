@@ -1,0 +1,52 @@
+"""The worker's sweep: fire due clocks, each warning and breach exactly once.
+
+Due rows are claimed in a batch with FOR UPDATE SKIP LOCKED on PostgreSQL, so any number of
+workers share the sweep without waiting on each other (SQLite's single writer serialises
+them). Each claimed row is re-checked under the lock, fired, and its firing recorded under a
+unique key in the same transaction: a worker killed mid-batch rolls back and another fires
+those clocks; none fires twice.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from minyi.sla.hooks import notify_fired
+from minyi.sla.models import Clock, ClockFiring
+from minyi.sla.service import BREACHED, RUNNING
+
+WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def fire_due_clocks(session: Session, *, now: datetime, limit: int = 500) -> int:
+    due = list(
+        session.scalars(
+            select(Clock)
+            .where(Clock.state == RUNNING, Clock.next_fire_at <= now)
+            .order_by(Clock.next_fire_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    firings = []
+    for clock in due:
+        if clock.state != RUNNING or clock.next_fire_at is None or clock.next_fire_at > now:
+            continue  # changed between the sweep and the lock
+        if clock.warned_at is None and now < clock.due_at:
+            kind = "warning"
+            clock.warned_at = now
+            clock.next_fire_at = clock.due_at
+        else:
+            kind = "breach"
+            clock.state, clock.breached_at, clock.next_fire_at = BREACHED, now, None
+        firings.append({"clock_id": clock.id, "kind": kind, "fired_at": now, "worker": WORKER_NAME})
+        notify_fired(session, clock, kind, now)
+    if firings:
+        session.execute(insert(ClockFiring), firings)
+    session.flush()
+    return len(firings)

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from minyi.core.db import Base
+
+
+class ClockPolicySet(Base):
+    """One version of the policies file; the newest is current, older ones stay for the record."""
+
+    __tablename__ = "clock_policy_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(60))
+
+
+class Clock(Base):
+    """A durable deadline. The worker fires it at `next_fire_at`: first the yellow warning, then
+    the red breach. `subject` says what it times: a case milestone, a whistle summons, a task."""
+
+    __tablename__ = "clocks"
+    __table_args__ = (
+        Index("ix_clocks_state_next_fire_at", "state", "next_fire_at"),
+        Index("ix_clocks_subject", "subject", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    milestone: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(100))
+    policy_code: Mapped[str | None] = mapped_column(String(20))
+    calendar: Mapped[str] = mapped_column(String(20))
+    # running | paused | met | breached | cancelled
+    state: Mapped[str] = mapped_column(String(12))
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    warn_at: Mapped[datetime]
+    next_fire_at: Mapped[datetime | None]
+    # Counted seconds (in the calendar) of the whole clock and up to the warning.
+    total_seconds: Mapped[float]
+    warn_seconds: Mapped[float]
+    warned_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    pause_reason: Mapped[str | None] = mapped_column(Text)
+    remaining_seconds: Mapped[float | None]
+    extended_seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class ClockFiring(Base):
+    """Each warning and breach, once: the unique key makes a second firing impossible."""
+
+    __tablename__ = "clock_firings"
+    __table_args__ = (UniqueConstraint("clock_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    clock_id: Mapped[int] = mapped_column(ForeignKey("clocks.id"))
+    kind: Mapped[str] = mapped_column(String(10))  # warning | breach
+    fired_at: Mapped[datetime]
+    worker: Mapped[str] = mapped_column(String(60))
