@@ -39,7 +39,7 @@ NATURAL = {
     Action.APPROVE_BOUNCE: "dispatcher", Action.REFUSE_BOUNCE: "dispatcher", Action.ARCHIVE: "dispatcher",
     Action.SIGN_FOR: "dep25.handler", Action.REPLY: "dep25.handler", Action.BOUNCE: "dep25.handler",
     Action.RECORD_CONTACT: "dep25.handler", Action.RECORD_VISIT: "dep26.handler",
-    Action.FEEDBACK: "citizen", Action.REOPEN: "supervisor",
+    Action.FEEDBACK: "citizen", Action.REOPEN: "supervisor", Action.MARK_KEY: "dispatcher",
 }
 
 _counter = itertools.count()
@@ -50,7 +50,7 @@ def event_count(db: Database, case_id: int) -> int:
         return int(session.scalar(select(func.count()).where(CaseEvent.case_id == case_id)) or 0)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data(), length=st.integers(min_value=1, max_value=30))
 def test_random_sequences_keep_the_case_valid(db: Database, data: st.DataObject, length: int) -> None:
     ids = IdAllocator(db, "appeals", block=1).take(1)

@@ -1,0 +1,77 @@
+"""Four worker processes over 100k due clocks on PostgreSQL, one killed mid-way: every clock
+fires exactly once. (SQLite has a single writer, so several workers there simply take turns.)"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from conftest import drop_database, new_database_url
+from minyi.bootstrap import migrate
+from minyi.core.db import Database
+from minyi.sla.models import Clock, ClockFiring
+from minyi.sla.service import clock_row
+
+MINYI = str(Path(sys.executable).parent / "minyi")
+CLOCKS = 100_000
+
+
+def count(db: Database, stmt: object) -> int:
+    with db.reading() as session:
+        return int(session.scalar(stmt) or 0)  # type: ignore[call-overload]
+
+
+@pytest.mark.slow
+class TestManyWorkers:
+    def test_no_clock_fires_twice_and_none_is_missed(self, tmp_path: Path) -> None:
+        url = new_database_url("postgres", tmp_path)
+        db = Database(url)
+        migrate(db)
+        started = datetime.now(UTC) - timedelta(hours=2)
+        rows = [
+            clock_row(subject="load", subject_id=n, milestone="reply", name="测试", duration=timedelta(minutes=30),
+                      calendar="natural", warn_ratio=0.8, started_at=started, case_id=None)
+            for n in range(CLOCKS)
+        ]
+        with db.unit_of_work() as session:
+            for i in range(0, CLOCKS, 10_000):
+                session.execute(insert(Clock), rows[i : i + 10_000])
+        env = os.environ | {"MINYI_DATABASE_URL": url, "MINYI_WORKER_INTERVAL_SECONDS": "0.1"}
+        workers = [
+            subprocess.Popen([MINYI, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+            for _ in range(4)
+        ]
+        try:
+            deadline = time.monotonic() + 240
+            while count(db, select(func.count()).select_from(ClockFiring)) < CLOCKS // 4:
+                assert time.monotonic() < deadline, "workers made no progress"
+                time.sleep(0.05)
+            workers[0].send_signal(signal.SIGKILL)
+            workers[0].wait()
+            while count(db, select(func.count()).where(Clock.state == "breached")) < CLOCKS and time.monotonic() < deadline:
+                time.sleep(0.2)
+            for w in workers[1:]:
+                assert w.poll() is None, (w.stderr.read().decode() if w.stderr else "a worker died")
+        finally:
+            for w in workers:
+                if w.poll() is None:
+                    w.send_signal(signal.SIGTERM)
+            for w in workers:
+                w.wait(timeout=30)
+        try:
+            # Each clock is due past its deadline: exactly one firing (the breach), no warning.
+            assert count(db, select(func.count()).where(Clock.state == "breached")) == CLOCKS
+            assert count(db, select(func.count()).select_from(ClockFiring)) == CLOCKS
+            assert count(db, select(func.count(func.distinct(ClockFiring.clock_id)))) == CLOCKS
+            assert count(db, select(func.count(func.distinct(ClockFiring.worker)))) >= 3
+        finally:
+            db.dispose()
+            drop_database(url)
