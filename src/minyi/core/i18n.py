@@ -35,6 +35,14 @@ ACTION_ZH = {
     "clock_pause": "暂停计时",
     "clock_resume": "恢复计时",
     "clock_extend": "延期",
+    "instruct": "领导批示",
+    "instruction_done": "批示办结",
+    "instruction_overdue": "批示超期",
+    "supervise": "督办",
+    "supervision_response": "督办反馈",
+    "supervision_closed": "督办办结",
+    "supervision_overdue": "督办超期",
+    "letter": "发函",
 }
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 

@@ -1,0 +1,138 @@
+"""Issue a numbered letter (提醒函 / 建议函 / 通报): check it, take the next number of its kind
+and year, render the .docx and store it with its hash, in the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minyi.cases.queries import get_visible_case
+from minyi.cases.service import record_case_event
+from minyi.core.errors import Invalid
+from minyi.core.ids import reserve_block
+from minyi.org.models import Unit
+from minyi.org.rules import Actor, UnitKind
+from minyi.supervision.documents import LetterText, render_docx
+from minyi.supervision.models import Letter, SupervisionOrder
+from minyi.supervision.rules import (
+    ALL_UNITS_ADDRESSEE,
+    SUPERVISORS,
+    LetterKind,
+    SuggestionRight,
+    check_letter,
+    full_unit_name,
+    letter_number,
+    letter_prefix,
+    letter_title,
+    require_role,
+    required_text,
+)
+
+
+def district_name(session: Session) -> str:
+    name = session.scalar(
+        select(Unit.name).where(Unit.kind == UnitKind.DISTRICT.value).order_by(Unit.id).limit(1)
+    )
+    return name or ""
+
+
+def issue_letter(
+    session: Session,
+    *,
+    actor: Actor,
+    kind: LetterKind,
+    subject: str,
+    body: str,
+    addressee_unit: str | None = None,
+    addressee: str | None = None,
+    suggestion_right: SuggestionRight | None = None,
+    case_id: int | None = None,
+    order_id: int | None = None,
+    reply_by: date | None = None,
+    now: datetime,
+    tz: ZoneInfo,
+) -> Letter:
+    """Number, render and store a letter. The number comes from a `counters` row updated in this
+    transaction: concurrent issuers queue on that row (PostgreSQL) or on the write lock (SQLite),
+    and a rolled-back issue gives its number back, so the numbers have no gaps."""
+    require_role(actor, SUPERVISORS, "supervisors_only", "only a supervisor issues letters")
+    check_letter(kind, suggestion_right, bool(addressee_unit))
+    subject_text = required_text(subject, "subject", limit=200)
+    body_text = required_text(body, "body", limit=20_000)
+    unit = None
+    if addressee_unit:
+        unit = session.scalar(select(Unit).where(Unit.code == addressee_unit))
+        if unit is None or not unit.is_active:
+            raise Invalid("bad_unit", f"no active unit '{addressee_unit}'", field="addressee_unit")
+    addressee_text = (addressee or "").strip() or (unit.name if unit else ALL_UNITS_ADDRESSEE)
+    if len(addressee_text) > 200:
+        raise Invalid("too_long", "addressee is longer than 200 characters", field="addressee")
+    case = get_visible_case(session, case_id, actor) if case_id is not None else None
+    if order_id is not None and session.get(SupervisionOrder, order_id) is None:
+        raise Invalid("bad_order", f"no supervision order {order_id}", field="order_id")
+    local = now.astimezone(tz)
+    if reply_by is not None and reply_by <= local.date():
+        raise Invalid("bad_deadline", "the reply date must be after today", field="reply_by")
+    district = district_name(session)
+    issuer_unit = session.get(Unit, actor.unit_id) if actor.unit_id is not None else None
+    issuer = full_unit_name(district, issuer_unit.name) if issuer_unit else district
+    title = letter_title(kind, subject_text, suggestion_right)
+
+    # Everything is checked: only now take the number, so a refused letter takes none.
+    year = local.year
+    seq = reserve_block(session, f"letter:{kind.value}:{year}", 1)
+    number = letter_number(letter_prefix(district), kind, year, seq)
+    document = render_docx(
+        LetterText(
+            kind=kind,
+            number=number,
+            masthead_district=district,
+            title=title,
+            addressee=addressee_text,
+            body=body_text,
+            issuer=issuer,
+            issued_on=local.date(),
+            subject=subject_text,
+            right=suggestion_right,
+            reply_by=reply_by,
+        ),
+        issued_at=now,
+    )
+    letter = Letter(
+        kind=kind.value,
+        year=year,
+        seq=seq,
+        number=number,
+        suggestion_right=suggestion_right.value if suggestion_right else None,
+        addressee_unit_id=unit.id if unit else None,
+        addressee=addressee_text,
+        case_id=case_id,
+        order_id=order_id,
+        title=title,
+        subject=subject_text,
+        body=body_text,
+        fields={"reply_by": reply_by.isoformat()} if reply_by else {},
+        issuer=issuer,
+        issued_by_id=actor.staff_id,
+        issued_at=now,
+        document=document,
+        document_sha256=hashlib.sha256(document).hexdigest(),
+    )
+    session.add(letter)
+    session.flush()
+    if case is not None:
+        record_case_event(
+            session,
+            case,
+            action="letter",
+            actor_label=actor.username,
+            actor_id=actor.staff_id,
+            now=now,
+            reason=title,
+            payload={"letter_id": letter.id, "number": number, "kind": kind.value},
+        )
+    return letter

@@ -1,0 +1,345 @@
+"""Read side: who may see which instructions, tasks, orders and letters; lists with filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session, undefer
+
+from minyi.cases.models import Case
+from minyi.cases.queries import visible_to
+from minyi.core.errors import NotFound
+from minyi.org.models import Staff, Unit
+from minyi.org.rules import Actor
+from minyi.sla.models import Clock
+from minyi.sla.service import clocks_of
+from minyi.supervision.models import Instruction, InstructionTask, Letter, SupervisionOrder
+from minyi.supervision.rules import ORDER_SUBJECT, OVERSEERS, TASK_SUBJECT, TaskStatus
+from minyi.supervision.schemas import (
+    instruction_view,
+    letter_view,
+    order_view,
+    task_view,
+    view_person,
+)
+
+
+def instructions_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Leaders, supervisors and administrators read every instruction; other staff read those
+    that give their unit a task, and those on a case they may see (the lead unit should know
+    what the leader wrote). Out of scope reads as 'not found'."""
+    if actor.role in OVERSEERS:
+        return true()
+    if actor.role is None or actor.unit_id is None:
+        return false()
+    return or_(
+        exists().where(
+            InstructionTask.instruction_id == Instruction.id,
+            InstructionTask.unit_id == actor.unit_id,
+        ),
+        exists().where(Case.id == Instruction.case_id, visible_to(actor)),
+    )
+
+
+def tasks_visible_to(actor: Actor) -> ColumnElement[bool]:
+    if actor.role in OVERSEERS:
+        return true()
+    if actor.role is None or actor.unit_id is None:
+        return false()
+    return InstructionTask.unit_id == actor.unit_id
+
+
+def orders_visible_to(actor: Actor) -> ColumnElement[bool]:
+    if actor.role in OVERSEERS:
+        return true()
+    if actor.role is None or actor.unit_id is None:
+        return false()
+    return SupervisionOrder.unit_id == actor.unit_id
+
+
+def letters_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """A letter is read by its addressee unit; a notice to all units by all staff."""
+    if actor.role in OVERSEERS:
+        return true()
+    if actor.role is None or actor.unit_id is None:
+        return false()
+    return or_(Letter.addressee_unit_id == actor.unit_id, Letter.addressee_unit_id.is_(None))
+
+
+def _page(
+    session: Session, stmt: Select[Any], order_by: list[Any], page: int, page_size: int
+) -> tuple[int, list[Any]]:
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(*order_by).limit(page_size).offset((page - 1) * page_size)
+    ).all()
+    return total, list(rows)
+
+
+def get_instruction(session: Session, instruction_id: int, actor: Actor) -> Instruction:
+    row = session.scalar(
+        select(Instruction).where(Instruction.id == instruction_id, instructions_visible_to(actor))
+    )
+    if row is None:
+        raise NotFound("instruction_not_found", f"no instruction {instruction_id}")
+    return row
+
+
+def list_instructions(
+    session: Session,
+    actor: Actor,
+    *,
+    author_id: int | None = None,
+    case_id: int | None = None,
+    subject_ref: str | None = None,
+    state: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[int, list[Instruction]]:
+    """`state`: open (a task is still open), overdue (an open task is past its deadline), done."""
+    stmt = select(Instruction).where(instructions_visible_to(actor))
+    if author_id is not None:
+        stmt = stmt.where(Instruction.author_id == author_id)
+    if case_id is not None:
+        stmt = stmt.where(Instruction.case_id == case_id)
+    if subject_ref:
+        stmt = stmt.where(Instruction.subject_ref == subject_ref)
+    open_task = and_(
+        InstructionTask.instruction_id == Instruction.id,
+        InstructionTask.status == TaskStatus.OPEN.value,
+    )
+    if state == "open":
+        stmt = stmt.where(exists().where(open_task))
+    elif state == "overdue":
+        stmt = stmt.where(exists().where(open_task, InstructionTask.is_overdue.is_(True)))
+    elif state == "done":
+        stmt = stmt.where(~exists().where(open_task))
+    return _page(
+        session, stmt, [Instruction.created_at.desc(), Instruction.id.desc()], page, page_size
+    )
+
+
+def instructions_on_case(session: Session, case_ids: list[int]) -> dict[int, list[Instruction]]:
+    out: dict[int, list[Instruction]] = {}
+    if case_ids:
+        for row in session.scalars(
+            select(Instruction).where(Instruction.case_id.in_(case_ids)).order_by(Instruction.id)
+        ):
+            assert row.case_id is not None
+            out.setdefault(row.case_id, []).append(row)
+    return out
+
+
+def tasks_of(session: Session, instruction_ids: list[int]) -> dict[int, list[InstructionTask]]:
+    out: dict[int, list[InstructionTask]] = {}
+    if instruction_ids:
+        stmt = (
+            select(InstructionTask)
+            .where(InstructionTask.instruction_id.in_(instruction_ids))
+            .order_by(InstructionTask.id)
+        )
+        for task in session.scalars(stmt):
+            out.setdefault(task.instruction_id, []).append(task)
+    return out
+
+
+def get_task(session: Session, task_id: int, actor: Actor) -> InstructionTask:
+    task = session.scalar(
+        select(InstructionTask).where(InstructionTask.id == task_id, tasks_visible_to(actor))
+    )
+    if task is None:
+        raise NotFound("task_not_found", f"no task {task_id}")
+    return task
+
+
+def list_tasks(
+    session: Session,
+    actor: Actor,
+    *,
+    unit_id: int | None = None,
+    status: str | None = None,
+    overdue: bool | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[int, list[InstructionTask]]:
+    stmt = select(InstructionTask).where(tasks_visible_to(actor))
+    if unit_id is not None:
+        stmt = stmt.where(InstructionTask.unit_id == unit_id)
+    if status:
+        stmt = stmt.where(InstructionTask.status == status)
+    if overdue is not None:
+        stmt = stmt.where(InstructionTask.is_overdue.is_(overdue))
+    return _page(session, stmt, [InstructionTask.deadline, InstructionTask.id], page, page_size)
+
+
+def instructions_by_id(session: Session, ids: set[int]) -> dict[int, Instruction]:
+    if not ids:
+        return {}
+    return {i.id: i for i in session.scalars(select(Instruction).where(Instruction.id.in_(ids)))}
+
+
+def get_order(session: Session, order_id: int, actor: Actor) -> SupervisionOrder:
+    order = session.scalar(
+        select(SupervisionOrder).where(SupervisionOrder.id == order_id, orders_visible_to(actor))
+    )
+    if order is None:
+        raise NotFound("order_not_found", f"no supervision order {order_id}")
+    return order
+
+
+def list_orders(
+    session: Session,
+    actor: Actor,
+    *,
+    unit_id: int | None = None,
+    case_id: int | None = None,
+    status: str | None = None,
+    overdue: bool | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[int, list[SupervisionOrder]]:
+    stmt = select(SupervisionOrder).where(orders_visible_to(actor))
+    if unit_id is not None:
+        stmt = stmt.where(SupervisionOrder.unit_id == unit_id)
+    if case_id is not None:
+        stmt = stmt.where(SupervisionOrder.case_id == case_id)
+    if status:
+        stmt = stmt.where(SupervisionOrder.status == status)
+    if overdue is not None:
+        stmt = stmt.where(SupervisionOrder.is_overdue.is_(overdue))
+    return _page(
+        session,
+        stmt,
+        [SupervisionOrder.issued_at.desc(), SupervisionOrder.id.desc()],
+        page,
+        page_size,
+    )
+
+
+def get_letter(
+    session: Session, letter_id: int, actor: Actor, *, with_document: bool = False
+) -> Letter:
+    stmt = select(Letter).where(Letter.id == letter_id, letters_visible_to(actor))
+    if with_document:
+        stmt = stmt.options(undefer(Letter.document))
+    letter = session.scalar(stmt)
+    if letter is None:
+        raise NotFound("letter_not_found", f"no letter {letter_id}")
+    return letter
+
+
+def list_letters(
+    session: Session,
+    actor: Actor,
+    *,
+    kind: str | None = None,
+    year: int | None = None,
+    unit_id: int | None = None,
+    case_id: int | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[int, list[Letter]]:
+    stmt = select(Letter).where(letters_visible_to(actor))
+    if kind:
+        stmt = stmt.where(Letter.kind == kind)
+    if year is not None:
+        stmt = stmt.where(Letter.year == year)
+    if unit_id is not None:
+        stmt = stmt.where(Letter.addressee_unit_id == unit_id)
+    if case_id is not None:
+        stmt = stmt.where(Letter.case_id == case_id)
+    return _page(session, stmt, [Letter.issued_at.desc(), Letter.id.desc()], page, page_size)
+
+
+def task_clocks(session: Session, task_ids: list[int]) -> dict[int, Clock]:
+    """The newest clock of each task."""
+    return {sid: clocks[-1] for sid, clocks in clocks_of(session, TASK_SUBJECT, task_ids).items()}
+
+
+def order_clocks(session: Session, order_ids: list[int]) -> dict[int, Clock]:
+    return {sid: clocks[-1] for sid, clocks in clocks_of(session, ORDER_SUBJECT, order_ids).items()}
+
+
+def unit_labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {
+        uid: (code, name)
+        for uid, code, name in session.execute(
+            select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(ids))
+        )
+    }
+
+
+def staff_labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str, str | None]]:
+    """id -> (username, name, title)."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Staff.id, Staff.username, Staff.name, Staff.title).where(Staff.id.in_(ids))
+    )
+    return {sid: (username, name, title) for sid, username, name, title in rows}
+
+
+# ---- views: each list is a fixed number of queries, whatever its length -------------------
+
+
+def describe_instructions(
+    session: Session, instructions: list[Instruction], now: datetime
+) -> list[dict[str, Any]]:
+    tasks = tasks_of(session, [i.id for i in instructions])
+    all_tasks = [t for ts in tasks.values() for t in ts]
+    clocks = task_clocks(session, [t.id for t in all_tasks])
+    units = unit_labels(session, {t.unit_id for t in all_tasks})
+    people = staff_labels(
+        session, {i.author_id for i in instructions} | {t.done_by_id or 0 for t in all_tasks}
+    )
+    return [
+        instruction_view(i, tasks.get(i.id, []), clocks, units, people, now) for i in instructions
+    ]
+
+
+def describe_tasks(
+    session: Session, tasks: list[InstructionTask], now: datetime
+) -> list[dict[str, Any]]:
+    """Tasks as a unit's to-do list: each with the instruction's text, author and case."""
+    instructions = instructions_by_id(session, {t.instruction_id for t in tasks})
+    clocks = task_clocks(session, [t.id for t in tasks])
+    units = unit_labels(session, {t.unit_id for t in tasks})
+    people = staff_labels(
+        session, {i.author_id for i in instructions.values()} | {t.done_by_id or 0 for t in tasks}
+    )
+    out = []
+    for task in tasks:
+        view = task_view(task, clocks.get(task.id), units, people, now)
+        instruction = instructions[task.instruction_id]
+        view["instruction"] = {
+            "text": instruction.text,
+            "case_id": instruction.case_id,
+            "subject_ref": instruction.subject_ref,
+            "author": view_person(people, instruction.author_id),
+            "created_at": instruction.created_at,
+        }
+        out.append(view)
+    return out
+
+
+def describe_orders(
+    session: Session, orders: list[SupervisionOrder], now: datetime
+) -> list[dict[str, Any]]:
+    clocks = order_clocks(session, [o.id for o in orders])
+    units = unit_labels(session, {o.unit_id for o in orders})
+    people = staff_labels(
+        session, {o.issued_by_id for o in orders} | {o.responded_by_id or 0 for o in orders}
+    )
+    return [order_view(o, clocks.get(o.id), units, people, now) for o in orders]
+
+
+def describe_letters(session: Session, letters: list[Letter]) -> list[dict[str, Any]]:
+    units = unit_labels(session, {letter.addressee_unit_id or 0 for letter in letters})
+    people = staff_labels(session, {letter.issued_by_id for letter in letters})
+    return [letter_view(letter, units, people) for letter in letters]
