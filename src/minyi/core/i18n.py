@@ -43,6 +43,19 @@ ACTION_ZH = {
     "supervision_closed": "督办办结",
     "supervision_overdue": "督办超期",
     "letter": "发函",
+    "escalate": "提级",
+    "escalation_assign": "提级转主办单位",
+    "holding_take": "包案",
+    "holding_plan": "一案一策",
+    "holding_visit": "接访/家访",
+    "holding_release": "申请销案",
+    "holding_approve": "同意销案",
+    "holding_refuse": "退回销案申请",
+    "whistle": "吹哨",
+    "whistle_report_in": "报到",
+    "whistle_act": "部门处置",
+    "whistle_confirm": "吹哨确认",
+    "whistle_overdue": "报到超时",
 }
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 

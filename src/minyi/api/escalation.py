@@ -1,0 +1,209 @@
+"""Escalation (提级), leader case-holding (包案/销案) and the backlog register (积案)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, UploadFile
+from pydantic import AwareDatetime
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.cases.models import Appeal, Case
+from minyi.cases.queries import get_visible_case
+from minyi.core.errors import Invalid, NotFound
+from minyi.escalation import holdings as holding_service
+from minyi.escalation.models import EscalationRuleSet, Holding
+from minyi.escalation.queries import (
+    backlog, escalation_history, escalation_of, holdings_of_case, leader_counts, list_escalations,
+    list_holdings, staff_names, visits_of,
+)
+from minyi.escalation.rules import HoldingStatus, Level
+from minyi.escalation.schemas import (
+    DecisionIn, PlanIn, ReleaseIn, TakeIn, VisitIn, backlog_view, escalation_view, holding_view, rule_set_view,
+)
+from minyi.escalation.service import current_rules, import_rule_set, rule_set_versions, rules_at
+from minyi.org.models import Staff
+from minyi.org.rules import Actor
+
+router = APIRouter(prefix="/api/v1", tags=["escalation"])
+RULES_MAX_BYTES = 1024 * 1024
+
+
+@router.get("/escalation/rules", summary="The escalation rule set in force (or one version)")
+def get_rules(actor: CurrentActor, session: ReadSession, version: int | None = None) -> dict[str, Any]:
+    if version is None:
+        version, rule_set = current_rules(session)
+    else:
+        rule_set = rules_at(session, version)
+    row = session.scalar(select(EscalationRuleSet).where(EscalationRuleSet.version == version))
+    return rule_set_view(version, rule_set, row)
+
+
+@router.get("/escalation/rules/versions", summary="Every imported version, newest first")
+def get_rule_versions(actor: CurrentActor, session: ReadSession) -> list[dict[str, Any]]:
+    return [
+        {"version": r.version, "name": r.name, "source": r.source, "is_current": r.is_current,
+         "imported_at": r.imported_at, "rules": len(r.content.get("rules") or [])}
+        for r in rule_set_versions(session)
+    ]
+
+
+@router.post("/escalation/rules", status_code=201, summary="Import a new version of the rules (YAML; admin)")
+async def post_rules(file: UploadFile, actor: CurrentActor, state: State) -> dict[str, Any]:
+    data = await file.read(RULES_MAX_BYTES + 1)
+    if len(data) > RULES_MAX_BYTES:
+        raise Invalid("file_too_large", "a rule set is at most 1 MB", field="file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise Invalid("bad_encoding", "the rule set must be UTF-8 text", field="file") from error
+    with state.db.unit_of_work() as session:
+        row = import_rule_set(session, text, source=file.filename or "upload", actor=actor, now=state.clock.now())
+        version, rule_set = current_rules(session)
+        return rule_set_view(version, rule_set, row)
+
+
+@router.get("/appeals/{case_id}/escalation", summary="A case's escalation level, who it is lifted to, its holding")
+def case_escalation(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
+    get_visible_case(session, case_id, actor)
+    found = escalation_of(session, case_id)
+    view = escalation_view(found[0] if found else None, found[1] if found else None, escalation_history(session, case_id))
+    holdings = holdings_of_case(session, case_id)
+    visits = visits_of(session, [h.id for h in holdings])
+    names = staff_names(session, {i for h in holdings for i in (h.leader_id, h.decided_by_id)})
+    view["holdings"] = [holding_view(h, visits.get(h.id, []), names) for h in holdings]
+    return view
+
+
+@router.get("/escalations", summary="Escalated cases in your scope; `mine` for those lifted to you")
+def escalations(
+    actor: CurrentActor, session: ReadSession,
+    level: Level | None = None,
+    mine: bool = False,
+    open_only: bool = True,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    total, rows = list_escalations(
+        session, actor, level=level.value if level else None, assigned_to=actor.staff_id if mine else None,
+        open_only=open_only, page=page, page_size=page_size,
+    )
+    items = [
+        {"id": c.id, "tracking_no": c.tracking_no, "title": title, "status": c.status, "level": e.level,
+         "rule": e.rule_code, "lifted_at": e.lifted_at,
+         "assigned_to": {"username": s.username, "name": s.name} if s else None}
+        for e, c, title, s in rows
+    ]
+    return {"total": total, "page": page, "page_size": page_size, "items": items}
+
+
+@router.post("/appeals/{case_id}/holding", status_code=201, summary="Take the case (包案; leaders)")
+def take(case_id: int, body: TakeIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+    with state.db.unit_of_work() as session:
+        holding = holding_service.take_case(session, case_id, actor=actor, plan=body.plan, now=state.clock.now())
+        return _holding(session, holding)
+
+
+@router.get("/holdings", summary="Holdings on cases in your scope")
+def holdings(
+    actor: CurrentActor, session: ReadSession,
+    leader: str | None = None,
+    status: HoldingStatus | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    leader_id = None
+    if leader:
+        leader_id = session.scalar(select(Staff.id).where(Staff.username == leader))
+        if leader_id is None:
+            raise Invalid("unknown_leader", f"no staff member '{leader}'", field="leader")
+    total, rows = list_holdings(session, actor, leader_id=leader_id, status=status.value if status else None, page=page, page_size=page_size)
+    visits = visits_of(session, [h.id for h, _, _ in rows])
+    names = staff_names(session, {i for h, _, _ in rows for i in (h.leader_id, h.decided_by_id)})
+    items = [holding_view(h, visits.get(h.id, []), names, title=t, tracking_no=c.tracking_no) for h, c, t in rows]
+    return {"total": total, "page": page, "page_size": page_size, "items": items}
+
+
+@router.get("/holdings/stats", summary="Per leader: cases held, released (销案), rate, receptions and home visits")
+def holding_stats(
+    actor: CurrentActor, session: ReadSession,
+    since: AwareDatetime | None = None, until: AwareDatetime | None = None,
+) -> list[dict[str, Any]]:
+    return [c.as_dict() for c in leader_counts(session, since=since, until=until)]
+
+
+@router.get("/holdings/{holding_id}", summary="One holding with its plan, visits and review")
+def holding(holding_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
+    return _holding(session, _visible_holding(session, holding_id, actor))
+
+
+@router.put("/holdings/{holding_id}/plan", summary="Write or replace the case plan (一案一策; the holder)")
+def plan(holding_id: int, body: PlanIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+    with state.db.unit_of_work() as session:
+        return _holding(session, holding_service.write_plan(session, holding_id, actor=actor, plan=body.plan, now=state.clock.now()))
+
+
+@router.post("/holdings/{holding_id}/visits", status_code=201, summary="Record a reception (接访) or home visit (家访)")
+def visit(holding_id: int, body: VisitIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+    with state.db.unit_of_work() as session:
+        holding_service.record_visit(
+            session, holding_id, actor=actor, kind=body.kind, visited_at=body.at, place=body.place,
+            people=body.people, notes=body.notes, now=state.clock.now(),
+        )
+        return _holding(session, _visible_holding(session, holding_id, actor))
+
+
+@router.post("/holdings/{holding_id}/release", summary="Ask to release the case (销案) with the 三到位一处理 review")
+def release(holding_id: int, body: ReleaseIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+    with state.db.unit_of_work() as session:
+        h = holding_service.request_release(session, holding_id, actor=actor, review=body.review(), now=state.clock.now())
+        return _holding(session, h)
+
+
+@router.post("/holdings/{holding_id}/approve", summary="Approve the release (supervisor or a higher leader)")
+def approve(holding_id: int, body: DecisionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+    with state.db.unit_of_work() as session:
+        h = holding_service.decide_release(session, holding_id, actor=actor, approve=True, note=body.reason, now=state.clock.now())
+        return _holding(session, h)
+
+
+@router.post("/holdings/{holding_id}/refuse", summary="Send the release back to the holder, with a reason")
+def refuse(holding_id: int, body: DecisionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+    with state.db.unit_of_work() as session:
+        h = holding_service.decide_release(session, holding_id, actor=actor, approve=False, note=body.reason, now=state.clock.now())
+        return _holding(session, h)
+
+
+@router.get("/backlog", summary="积案: open cases older than `min_age_days`, oldest first, with level, holder and plan")
+def backlog_register(
+    actor: CurrentActor, session: ReadSession, state: State,
+    min_age_days: Annotated[int, Query(ge=0, le=3650)] = 30,
+    level: Level | None = None,
+    held: bool | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    now = state.clock.now()
+    total, rows = backlog(
+        session, actor, now=now, min_age_days=min_age_days, level=level.value if level else None, held=held,
+        page=page, page_size=page_size,
+    )
+    return {"total": total, "page": page, "page_size": page_size, "min_age_days": min_age_days,
+            "items": [backlog_view(r, now) for r in rows]}
+
+
+def _visible_holding(session: Session, holding_id: int, actor: Actor) -> Holding:
+    h = session.get(Holding, holding_id)
+    if h is None:
+        raise NotFound("holding_not_found", f"no holding {holding_id}")
+    get_visible_case(session, h.case_id, actor)
+    return h
+
+
+def _holding(session: Session, h: Holding) -> dict[str, Any]:
+    row = session.execute(select(Case.tracking_no, Appeal.title).join(Appeal, Appeal.id == Case.appeal_id).where(Case.id == h.case_id)).first()
+    names = staff_names(session, {h.leader_id, h.decided_by_id})
+    return holding_view(h, visits_of(session, [h.id]).get(h.id, []), names,
+                        tracking_no=row[0] if row else None, title=row[1] if row else None)

@@ -1,0 +1,47 @@
+"""Wire escalation to the lower layers: new cases, case actions and clock breaches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from minyi.cases.hooks import ActionDone, RegisteredCase, on_case_action, on_cases_registered
+from minyi.cases.models import Case
+from minyi.escalation.service import evaluate_case, evaluate_registered, follow_lead_unit
+from minyi.sla.hooks import on_clock_fired
+from minyi.sla.models import Clock
+
+# Actions after which a case's facts may have changed: the leaf is set on dispatch, a reopen
+# means the answer did not satisfy, a bounce is counted.
+EVALUATED_ACTIONS = frozenset({"dispatch", "reopen", "bounce"})
+
+
+def on_registered(session: Session, cases: list[RegisteredCase]) -> None:
+    evaluate_registered(session, [(c.case_id, c.registered_at) for c in cases])
+
+
+def on_action(session: Session, done: ActionDone) -> None:
+    if done.action not in EVALUATED_ACTIONS:
+        return
+    lifted = evaluate_case(session, done.case_id, now=done.at)
+    if lifted is None and done.action == "dispatch":
+        case = session.get(Case, done.case_id)
+        if case is not None:
+            follow_lead_unit(session, case, now=done.at)
+
+
+def on_breach(session: Session, clock: Clock, kind: str, now: datetime) -> None:
+    if kind != "breach" or clock.subject != "case":
+        return
+    case_id = clock.case_id if clock.case_id is not None else clock.subject_id
+    # Lock the case first, as act_on_case does, so a breach and an action cannot both lift it.
+    if session.get(Case, case_id, with_for_update=True) is None:
+        return
+    evaluate_case(session, case_id, now=now, breached_clock_id=clock.id)
+
+
+def register() -> None:
+    on_cases_registered("escalation", on_registered)
+    on_case_action("escalation", on_action)
+    on_clock_fired("escalation", on_breach)

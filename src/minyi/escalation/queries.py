@@ -1,0 +1,211 @@
+"""Read side: a case's escalation, the leaders' queues, holdings, per-leader counts, the backlog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import Session, aliased
+
+from minyi.cases.models import Appeal, Case, CaseEvent
+from minyi.cases.queries import visible_to
+from minyi.escalation.models import CaseEscalation, Holding, HoldingVisit
+from minyi.escalation.rules import ACTIVE_HOLDING, OPEN_STATUSES, HoldingStatus, VisitKind
+from minyi.org.models import Staff, Unit
+from minyi.org.rules import Actor, Role
+
+ESCALATION_ACTIONS = ("escalate", "escalation_assign")
+ACTIVE = [s.value for s in ACTIVE_HOLDING]
+
+
+def escalation_of(session: Session, case_id: int) -> tuple[CaseEscalation, Staff | None] | None:
+    row = session.execute(
+        select(CaseEscalation, Staff).outerjoin(Staff, Staff.id == CaseEscalation.assigned_staff_id)
+        .where(CaseEscalation.case_id == case_id)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def escalation_history(session: Session, case_id: int) -> list[CaseEvent]:
+    return list(session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.action.in_(ESCALATION_ACTIONS)).order_by(CaseEvent.id)
+    ))
+
+
+def list_escalations(
+    session: Session, actor: Actor, *, level: str | None, assigned_to: int | None, open_only: bool, page: int, page_size: int,
+) -> tuple[int, list[tuple[CaseEscalation, Case, str, Staff | None]]]:
+    stmt = (
+        select(CaseEscalation, Case, Appeal.title, Staff)
+        .join(Case, Case.id == CaseEscalation.case_id)
+        .join(Appeal, Appeal.id == Case.appeal_id)
+        .outerjoin(Staff, Staff.id == CaseEscalation.assigned_staff_id)
+        .where(visible_to(actor))
+    )
+    if level:
+        stmt = stmt.where(CaseEscalation.level == level)
+    if assigned_to is not None:
+        stmt = stmt.where(CaseEscalation.assigned_staff_id == assigned_to)
+    if open_only:
+        stmt = stmt.where(Case.status.in_(OPEN_STATUSES))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(
+        stmt.order_by(CaseEscalation.lifted_at.desc(), CaseEscalation.case_id.desc()).limit(page_size).offset((page - 1) * page_size)
+    ).all()
+    return total, [(e, c, t, s) for e, c, t, s in rows]
+
+
+def active_holding(session: Session, case_id: int) -> Holding | None:
+    return session.scalar(select(Holding).where(Holding.active_case_id == case_id))
+
+
+def holdings_of_case(session: Session, case_id: int) -> list[Holding]:
+    return list(session.scalars(select(Holding).where(Holding.case_id == case_id).order_by(Holding.id)))
+
+
+def visits_of(session: Session, holding_ids: list[int]) -> dict[int, list[HoldingVisit]]:
+    out: dict[int, list[HoldingVisit]] = {}
+    if holding_ids:
+        for v in session.scalars(select(HoldingVisit).where(HoldingVisit.holding_id.in_(holding_ids)).order_by(HoldingVisit.visited_at, HoldingVisit.id)):
+            out.setdefault(v.holding_id, []).append(v)
+    return out
+
+
+def staff_names(session: Session, ids: set[int | None]) -> dict[int, tuple[str, str, str | None]]:
+    """id -> (username, name, title)."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {sid: (u, n, t) for sid, u, n, t in session.execute(select(Staff.id, Staff.username, Staff.name, Staff.title).where(Staff.id.in_(wanted)))}
+
+
+def list_holdings(
+    session: Session, actor: Actor, *, leader_id: int | None, status: str | None, page: int, page_size: int,
+) -> tuple[int, list[tuple[Holding, Case, str]]]:
+    stmt = (
+        select(Holding, Case, Appeal.title)
+        .join(Case, Case.id == Holding.case_id)
+        .join(Appeal, Appeal.id == Case.appeal_id)
+        .where(visible_to(actor))
+    )
+    if leader_id is not None:
+        stmt = stmt.where(Holding.leader_id == leader_id)
+    if status:
+        stmt = stmt.where(Holding.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(stmt.order_by(Holding.taken_at.desc(), Holding.id.desc()).limit(page_size).offset((page - 1) * page_size)).all()
+    return total, [(h, c, t) for h, c, t in rows]
+
+
+@dataclass(frozen=True)
+class LeaderCounts:
+    username: str
+    name: str
+    title: str | None
+    held: int
+    closed: int
+    active: int
+    receptions: int
+    home_visits: int
+    people_met: int
+
+    @property
+    def rate(self) -> float | None:
+        """包案化解率: released (销案) over taken; None before the first holding."""
+        return round(self.closed / self.held, 4) if self.held else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "leader": self.username, "name": self.name, "title": self.title, "held": self.held,
+            "closed": self.closed, "active": self.active, "rate": self.rate, "receptions": self.receptions,
+            "home_visits": self.home_visits, "people_met": self.people_met,
+        }
+
+
+def leader_counts(session: Session, *, since: datetime | None = None, until: datetime | None = None) -> list[LeaderCounts]:
+    """Per leader, every leader listed (zeros included): holdings taken in the period, how many
+    were released, and the receptions and home visits recorded in it."""
+    h_filter: list[ColumnElement[bool]] = []
+    v_filter: list[ColumnElement[bool]] = []
+    if since is not None:
+        h_filter.append(Holding.taken_at >= since)
+        v_filter.append(HoldingVisit.visited_at >= since)
+    if until is not None:
+        h_filter.append(Holding.taken_at < until)
+        v_filter.append(HoldingVisit.visited_at < until)
+    held = (
+        select(
+            Holding.leader_id.label("leader_id"),
+            func.count().label("held"),
+            func.sum(sql_case((Holding.status == HoldingStatus.CLOSED.value, 1), else_=0)).label("closed"),
+            func.sum(sql_case((Holding.status.in_(ACTIVE), 1), else_=0)).label("active"),
+        )
+        .where(*h_filter)
+        .group_by(Holding.leader_id)
+        .subquery()
+    )
+    visits = (
+        select(
+            HoldingVisit.recorded_by_id.label("leader_id"),
+            func.sum(sql_case((HoldingVisit.kind == VisitKind.RECEPTION.value, 1), else_=0)).label("receptions"),
+            func.sum(sql_case((HoldingVisit.kind == VisitKind.HOME_VISIT.value, 1), else_=0)).label("home_visits"),
+            func.sum(HoldingVisit.people).label("people"),
+        )
+        .where(*v_filter)
+        .group_by(HoldingVisit.recorded_by_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Staff.username, Staff.name, Staff.title, held.c.held, held.c.closed, held.c.active,
+               visits.c.receptions, visits.c.home_visits, visits.c.people)
+        .outerjoin(held, held.c.leader_id == Staff.id)
+        .outerjoin(visits, visits.c.leader_id == Staff.id)
+        .where(Staff.role == Role.LEADER.value)
+        .order_by(Staff.id)
+    )
+    return [
+        LeaderCounts(u, n, t, int(h or 0), int(c or 0), int(a or 0), int(r or 0), int(hv or 0), int(p or 0))
+        for u, n, t, h, c, a, r, hv, p in rows
+    ]
+
+
+@dataclass(frozen=True)
+class BacklogRow:
+    case: Case
+    title: str
+    lead_unit: tuple[str, str] | None
+    level: str | None
+    holding: Holding | None
+    holder: tuple[str, str] | None
+
+
+def backlog(
+    session: Session, actor: Actor, *, now: datetime, min_age_days: int, page: int, page_size: int,
+    level: str | None = None, held: bool | None = None,
+) -> tuple[int, list[BacklogRow]]:
+    """积案: open cases registered at least `min_age_days` ago, oldest first, with their level,
+    holder and plan."""
+    lead = aliased(Unit)
+    holder = aliased(Staff)
+    stmt = (
+        select(Case, Appeal.title, lead.code, lead.name, CaseEscalation.level, Holding, holder.username, holder.name)
+        .join(Appeal, Appeal.id == Case.appeal_id)
+        .outerjoin(lead, lead.id == Case.lead_unit_id)
+        .outerjoin(CaseEscalation, CaseEscalation.case_id == Case.id)
+        .outerjoin(Holding, Holding.active_case_id == Case.id)
+        .outerjoin(holder, holder.id == Holding.leader_id)
+        .where(Case.status.in_(OPEN_STATUSES), Case.registered_at <= now - timedelta(days=min_age_days), visible_to(actor))
+    )
+    if level:
+        stmt = stmt.where(CaseEscalation.level == level)
+    if held is not None:
+        stmt = stmt.where(Holding.id.is_not(None) if held else Holding.id.is_(None))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(stmt.order_by(Case.registered_at, Case.id).limit(page_size).offset((page - 1) * page_size))
+    return total, [
+        BacklogRow(c, title, (lc, ln) if lc else None, lv, h, (hu, hn) if hu else None)
+        for c, title, lc, ln, lv, h, hu, hn in rows
+    ]

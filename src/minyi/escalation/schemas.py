@@ -1,0 +1,141 @@
+"""Public shapes for escalation, holdings and the backlog, shared by the API and the CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from minyi.cases.models import CaseEvent
+from minyi.escalation.models import CaseEscalation, EscalationRuleSet, Holding, HoldingVisit
+from minyi.escalation.queries import BacklogRow
+from minyi.escalation.rules import HOLDING_ZH, LEVEL_ZH, REVIEW_FIELDS, VISIT_ZH, RuleSet
+from minyi.org.models import Staff
+
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TakeIn(BaseModel):
+    model_config = _STRICT
+    plan: str | None = Field(None, max_length=20000, description="一案一策 (may be written later)")
+
+
+class PlanIn(BaseModel):
+    model_config = _STRICT
+    plan: str = Field(..., max_length=20000, description="一案一策")
+
+
+class VisitIn(BaseModel):
+    model_config = _STRICT
+    kind: str = Field(..., description="reception (接访) | home_visit (家访)")
+    at: AwareDatetime = Field(..., description="when it took place, with UTC offset")
+    place: str = Field(..., max_length=200)
+    people: int = Field(1, ge=1, le=100_000, description="citizens met (人次)")
+    notes: str = Field(..., max_length=4000)
+
+
+class ReleaseIn(BaseModel):
+    """三到位一处理: all four are required (422 names the first one missing)."""
+
+    model_config = _STRICT
+    problem_solved: str | None = Field(None, max_length=4000, description="问题解决到位")
+    policy_explained: str | None = Field(None, max_length=4000, description="解释疏导到位")
+    hardship_helped: str | None = Field(None, max_length=4000, description="帮扶救助到位")
+    unlawful_handled: str | None = Field(None, max_length=4000, description="依法处理违法行为")
+
+    def review(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+class DecisionIn(BaseModel):
+    model_config = _STRICT
+    reason: str | None = Field(None, max_length=4000, description="note when approving; required when refusing")
+
+
+def _person(staff: Staff | None) -> dict[str, Any] | None:
+    return {"username": staff.username, "name": staff.name, "title": staff.title} if staff else None
+
+
+def _named(names: dict[int, tuple[str, str, str | None]], staff_id: int | None) -> dict[str, Any] | None:
+    if not staff_id or staff_id not in names:
+        return None
+    username, name, title = names[staff_id]
+    return {"username": username, "name": name, "title": title}
+
+
+def rule_set_view(version: int, rule_set: RuleSet, row: EscalationRuleSet | None) -> dict[str, Any]:
+    return {
+        "version": version,
+        "name": rule_set.name,
+        "source": row.source if row else "shipped default",
+        "imported_at": row.imported_at if row else None,
+        "windows": {"petition_days": rule_set.petition_days, "cluster_days": rule_set.cluster_days},
+        "sensitive_words": list(rule_set.sensitive_words),
+        "rules": [r.as_dict() for r in rule_set.rules],
+    }
+
+
+def escalation_view(esc: CaseEscalation | None, assigned: Staff | None, history: list[CaseEvent]) -> dict[str, Any]:
+    return {
+        "level": esc.level if esc else None,
+        "level_label": LEVEL_ZH.get(esc.level) if esc else None,
+        "rule": esc.rule_code if esc else None,
+        "rule_set_version": esc.rule_set_version if esc else None,
+        "lifted_at": esc.lifted_at if esc else None,
+        "assigned_to": _person(assigned),
+        "history": [
+            {"at": e.at, "action": e.action, "reason": e.reason, **{k: e.payload.get(k) for k in ("rule", "level", "to", "from_level")}}
+            for e in history
+        ],
+    }
+
+
+def visit_view(v: HoldingVisit) -> dict[str, Any]:
+    return {"id": v.id, "kind": v.kind, "kind_label": VISIT_ZH.get(v.kind, v.kind), "at": v.visited_at,
+            "place": v.place, "people": v.people, "notes": v.notes, "recorded_at": v.recorded_at}
+
+
+def holding_view(h: Holding, visits: list[HoldingVisit], names: dict[int, tuple[str, str, str | None]], *, title: str | None = None, tracking_no: str | None = None) -> dict[str, Any]:
+    return {
+        "id": h.id,
+        "case_id": h.case_id,
+        "tracking_no": tracking_no,
+        "title": title,
+        "leader": _named(names, h.leader_id),
+        "level": h.level,
+        "status": h.status,
+        "status_label": HOLDING_ZH.get(h.status, h.status),
+        "taken_at": h.taken_at,
+        "plan": h.plan,
+        "plan_updated_at": h.plan_updated_at,
+        "review": {k: getattr(h, k) for k in REVIEW_FIELDS},
+        "release_requested_at": h.release_requested_at,
+        "decided_by": _named(names, h.decided_by_id),
+        "decided_at": h.decided_at,
+        "decision_note": h.decision_note,
+        "closed_at": h.closed_at,
+        "receptions": sum(1 for v in visits if v.kind == "reception"),
+        "home_visits": sum(1 for v in visits if v.kind == "home_visit"),
+        "visits": [visit_view(v) for v in visits],
+    }
+
+
+def backlog_view(row: BacklogRow, now: datetime) -> dict[str, Any]:
+    c, h = row.case, row.holding
+    return {
+        "id": c.id,
+        "tracking_no": c.tracking_no,
+        "title": row.title,
+        "status": c.status,
+        "registered_at": c.registered_at,
+        "age_days": (now - c.registered_at).days,
+        "lead_unit": row.lead_unit[0] if row.lead_unit else None,
+        "lead_unit_name": row.lead_unit[1] if row.lead_unit else None,
+        "level": row.level,
+        "level_label": LEVEL_ZH.get(row.level or ""),
+        "holding_id": h.id if h else None,
+        "holder": {"username": row.holder[0], "name": row.holder[1]} if row.holder else None,
+        "plan": h.plan if h else None,
+        "is_overdue": c.is_overdue,
+    }
