@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 DEMO_PASSWORD = "minyi-demo-2026"
 _phones = itertools.count(10_000_000)
-_tokens: dict[tuple[int, str], dict[str, str]] = {}
+# Keyed by the database, not the client object: a later client may reuse a dead one's id().
+_tokens: dict[tuple[str, str], dict[str, str]] = {}
 
 
 def unique_phone() -> str:
@@ -18,7 +19,7 @@ def unique_phone() -> str:
 
 
 def auth(client: TestClient, username: str) -> dict[str, str]:
-    key = (id(client), username)
+    key = (client.app.state.minyi.db.url, username)  # type: ignore[attr-defined]
     if key not in _tokens:
         r = client.post("/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
         assert r.status_code == 200, r.text

@@ -13,7 +13,7 @@ from minyi.core.errors import Forbidden, Invalid
 from minyi.intake.models import Channel
 from minyi.org.models import Unit
 from minyi.org.rules import Actor, Role
-from minyi.org.service import export_org, import_org, org_from_csv, org_to_csv
+from minyi.org.service import export_org, import_org, org_from_csv, org_to_csv, parse_org_yaml
 from minyi.taxonomy.service import export_rows, import_dictionary, read_table
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
@@ -65,9 +65,7 @@ async def org_import(file: UploadFile, actor: CurrentActor, state: State) -> dic
     require_admin(actor)
     text = (await file.read()).decode("utf-8-sig", errors="strict")
     name = (file.filename or "").lower()
-    bundle = org_from_csv(text) if name.endswith(".csv") else yaml.safe_load(text)
-    if not isinstance(bundle, dict):
-        raise Invalid("bad_file", "expected a YAML mapping with 'units' and/or 'staff'", field="file")
+    bundle = org_from_csv(text) if name.endswith(".csv") else parse_org_yaml(text)
     with state.db.unit_of_work() as session:
         result = import_org(session, bundle, default_password=None)
     state.refs.clear()

@@ -7,7 +7,7 @@ import yaml
 
 from minyi.bootstrap import is_empty, load_demo, migrate
 from minyi.cli.common import clock, database, fail, one_line_errors
-from minyi.org.service import export_org, import_org, org_from_csv, org_to_csv
+from minyi.org.service import export_org, import_org, org_from_csv, org_to_csv, parse_org_yaml
 from minyi.taxonomy.service import export_rows, import_dictionary, read_table, write_table
 
 demo_app = typer.Typer(help="The invented demo district.", no_args_is_help=True)
@@ -36,9 +36,7 @@ def org_import(
     if not file.exists():
         fail(f"no such file: {file}")
     text = file.read_text(encoding="utf-8-sig")
-    bundle = org_from_csv(text) if file.suffix.lower() == ".csv" else yaml.safe_load(text)
-    if not isinstance(bundle, dict):
-        fail("expected a YAML mapping with 'units' and/or 'staff'")
+    bundle = org_from_csv(text) if file.suffix.lower() == ".csv" else parse_org_yaml(text)
     with database().unit_of_work() as session:
         typer.echo(f"imported: {import_org(session, bundle, default_password=password)}")
 

@@ -88,6 +88,12 @@ def _make_sqlite_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def column_limit(model: type[Base], column: str) -> int | None:
+    """The declared length of a string column, so imports refuse what PostgreSQL would."""
+    length = getattr(model.__table__.c[column].type, "length", None)  # type: ignore[attr-defined]
+    return int(length) if length else None
+
+
 def is_postgres(engine_or_session: Engine | Session) -> bool:
     bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
     return bind.dialect.name == "postgresql"

@@ -9,11 +9,13 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minyi.core.db import column_limit
 from minyi.core.errors import Invalid, NotFound, Unauthorized
 from minyi.org.models import ApiToken, LeaderArea, Staff, Unit
 from minyi.org.rules import ALLOWED_PARENTS, Actor, Role, UnitKind
@@ -32,10 +34,20 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def parse_org_yaml(text: str) -> dict[str, Any]:
+    try:
+        bundle = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise Invalid("bad_file", f"not valid YAML: {str(error).splitlines()[0]}", field="file") from error
+    if not isinstance(bundle, dict):
+        raise Invalid("bad_file", "expected a YAML mapping with 'units' and/or 'staff'", field="file")
+    return bundle
+
+
 def import_org(session: Session, bundle: dict[str, Any], *, default_password: str | None) -> dict[str, int]:
     """Create or update units and staff by their codes/usernames. All rows are checked first."""
-    units = bundle.get("units") or []
-    staff = bundle.get("staff") or []
+    units = _rows(bundle, "units")
+    staff = _rows(bundle, "staff")
     existing = {u.code: u for u in session.scalars(select(Unit))}
     _check_units(units, existing)
     by_code = dict(existing)
@@ -48,6 +60,12 @@ def import_org(session: Session, bundle: dict[str, Any], *, default_password: st
             unit = Unit(code=row["code"], name=row["name"], kind=row["kind"], path=path)
             session.add(unit)
             created_units += 1
+        elif unit.path != path:
+            # A move carries the whole subtree: scope checks match on path prefixes.
+            old = unit.path
+            for other in by_code.values():
+                if other is not unit and other.path.startswith(old):
+                    other.path = path + other.path[len(old):]
         unit.name, unit.kind, unit.path = row["name"], row["kind"], path
         unit.parent_id = parent.id if parent else None
         session.flush()
@@ -79,6 +97,20 @@ def import_org(session: Session, bundle: dict[str, Any], *, default_password: st
     return {"units_created": created_units, "units": len(units), "staff_created": created_staff, "staff": len(staff)}
 
 
+def _rows(bundle: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    rows = bundle.get(key) or []
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise Invalid("bad_file", f"'{key}' must be a list of mappings", field=key)
+    return rows
+
+
+def _check_length(model: type[Unit] | type[Staff], row: dict[str, Any], keys: tuple[str, ...], where: str, n: int) -> None:
+    for key in keys:
+        limit = column_limit(model, key)
+        if limit and len(str(row.get(key) or "")) > limit:
+            raise Invalid("too_long", f"{where} row {n}: '{key}' is longer than {limit} characters", field=f"{where}[{n}].{key}")
+
+
 def _check_units(rows: list[dict[str, Any]], existing: dict[str, Unit]) -> None:
     kinds = {c: u.kind for c, u in existing.items()}
     seen: set[str] = set()
@@ -86,6 +118,7 @@ def _check_units(rows: list[dict[str, Any]], existing: dict[str, Unit]) -> None:
         for key in ("code", "name", "kind"):
             if not str(row.get(key) or "").strip():
                 raise Invalid("bad_unit", f"unit row {n}: '{key}' is required", field=f"units[{n}].{key}")
+        _check_length(Unit, row, ("code", "name"), "units", n)
         if row["code"] in seen:
             raise Invalid("bad_unit", f"unit row {n}: duplicate code {row['code']}", field=f"units[{n}].code")
         seen.add(row["code"])
@@ -103,6 +136,20 @@ def _check_units(rows: list[dict[str, Any]], existing: dict[str, Unit]) -> None:
                 f"unit row {n}: a {row['kind']} cannot sit under {parent_kind or 'nothing'}",
                 field=f"units[{n}].parent",
             )
+    # A kind change must not strand the children the unit already has (and keeps).
+    new_parent = {r["code"]: r.get("parent") or None for r in rows}
+    for n, row in enumerate(rows, start=1):
+        unit = existing.get(row["code"])
+        if unit is None or unit.kind == row["kind"]:
+            continue
+        for child_code, child in existing.items():
+            if child.parent_id == unit.id and new_parent.get(child_code, row["code"]) == row["code"]:
+                if UnitKind(row["kind"]) not in ALLOWED_PARENTS[UnitKind(kinds[child_code])]:
+                    raise Invalid(
+                        "bad_unit",
+                        f"unit row {n}: {row['code']} cannot become a {row['kind']}: it has the {kinds[child_code]} {child_code}",
+                        field=f"units[{n}].kind",
+                    )
 
 
 def _check_staff(rows: list[dict[str, Any]], units: dict[str, Unit]) -> None:
@@ -114,11 +161,17 @@ def _check_staff(rows: list[dict[str, Any]], units: dict[str, Unit]) -> None:
         if row["username"] in seen:
             raise Invalid("bad_staff", f"staff row {n}: duplicate username", field=f"staff[{n}].username")
         seen.add(row["username"])
+        _check_length(Staff, row, ("username", "name", "title", "phone"), "staff", n)
         if row["role"] not in Role.__members__.values():
             raise Invalid("bad_staff", f"staff row {n}: unknown role {row['role']}", field=f"staff[{n}].role")
-        for code in [row["unit"], *(row.get("areas") or [])]:
+        if row["unit"] not in units:
+            raise Invalid("bad_staff", f"staff row {n}: unknown unit {row['unit']}", field=f"staff[{n}].unit")
+        areas = row.get("areas") or []
+        if not isinstance(areas, list) or len(set(areas)) != len(areas):
+            raise Invalid("bad_staff", f"staff row {n}: areas must be a list of distinct unit codes", field=f"staff[{n}].areas")
+        for code in areas:
             if code not in units:
-                raise Invalid("bad_staff", f"staff row {n}: unknown unit {code}", field=f"staff[{n}].unit")
+                raise Invalid("bad_staff", f"staff row {n}: unknown area {code}", field=f"staff[{n}].areas")
 
 
 def _parents_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

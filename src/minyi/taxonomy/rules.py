@@ -15,6 +15,10 @@ COLUMNS = ["code", "class", "level2", "level3", "level4", "lead_unit_kind", "lea
 THREE_LEVEL_COLUMNS = ["level1", "level2", "level3"]
 
 
+# Column widths of dictionary_entries: a longer cell is refused here, not by PostgreSQL.
+LIMITS = {"code": 40, "level2": 60, "level3": 60, "level4": 100}
+
+
 def check_rows(rows: list[dict[str, Any]], department_codes: set[str]) -> None:
     """Refuse the whole file on the first bad row, naming its row number and column."""
     seen: set[str] = set()
@@ -22,6 +26,9 @@ def check_rows(rows: list[dict[str, Any]], department_codes: set[str]) -> None:
         for key in ("code", "class", "level2", "level3", "level4", "lead_unit_kind", "policy"):
             if not str(row.get(key) or "").strip():
                 raise Invalid("bad_dictionary_row", f"row {n}: '{key}' is empty", field=f"row {n}.{key}")
+        for key, limit in LIMITS.items():
+            if len(str(row.get(key) or "")) > limit:
+                raise Invalid("too_long", f"row {n}: '{key}' is longer than {limit} characters", field=f"row {n}.{key}")
         if row["code"] in seen:
             raise Invalid("bad_dictionary_row", f"row {n}: duplicate code {row['code']}", field=f"row {n}.code")
         seen.add(row["code"])

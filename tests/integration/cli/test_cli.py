@@ -359,10 +359,6 @@ class TestOrgCommands:
         assert result.returncode == 2
         one_error_line(result)
 
-    @pytest.mark.xfail(
-        reason="BUG cli/org.py org_import: yaml.YAMLError is not caught by one_line_errors (traceback, exit 1)",
-        strict=True,
-    )
     def test_import_of_malformed_yaml_exits_2_with_one_line(self, cli_db: CliDatabase, tmp_path: Path) -> None:
         path = tmp_path / "org.yaml"
         path.write_text("units: [\n  - code: X\n", encoding="utf-8")

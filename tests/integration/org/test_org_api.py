@@ -172,10 +172,6 @@ class TestOrgImportEndpoint:
         assert r.status_code == 422
         assert r.json()["error"]["code"] == "bad_file"
 
-    @pytest.mark.xfail(
-        reason="BUG api/org.py org_import: yaml.YAMLError from malformed YAML is not turned into Invalid (500)",
-        strict=True,
-    )
     def test_malformed_yaml_is_422(self, own_client: TestClient) -> None:
         r = own_client.post(
             "/api/v1/org/import", files=_upload("org.yaml", "units: [\n  - code: X\n"), headers=_sign_in(own_client, "admin"),

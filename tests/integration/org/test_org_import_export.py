@@ -239,18 +239,10 @@ class TestBadRows:
         assert caught.value.details["errors"][0]["field"] == "password"
         assert _counts(small_db) == before
 
-    @pytest.mark.xfail(
-        reason="BUG org/service.py import_org: a repeated area code raises IntegrityError, not Invalid",
-        strict=True,
-    )
     def test_repeated_area_code_is_invalid(self, small_db: Database) -> None:
         with pytest.raises(Invalid), small_db.unit_of_work() as session:
             import_org(session, {"staff": [{**NEW_PERSON, "areas": ["S01", "S01"]}]}, default_password=None)
 
-    @pytest.mark.xfail(
-        reason="BUG org/service.py _check_units: lengths are not checked (SQLite stores 150 chars, PostgreSQL raises DataError)",
-        strict=True,
-    )
     def test_over_long_unit_name_is_invalid(self, small_db: Database) -> None:
         with pytest.raises(Invalid) as caught, small_db.unit_of_work() as session:
             import_org(session, {"units": [{**NEW_STREET, "name": "长" * 150}]}, default_password=None)
@@ -265,26 +257,18 @@ class TestTreeChanges:
         with small_db.reading() as session:
             assert session.scalar(select(Unit.path).where(Unit.code == "S98C01")) == "D/S98/S98C01/"
 
-    @pytest.mark.xfail(
-        reason="BUG org/service.py import_org: moving a unit rewrites only its own path, not its descendants'",
-        strict=True,
-    )
     def test_moving_a_community_moves_its_grids_paths(self, small_db: Database) -> None:
         moved = {"code": "S01C01", "name": "松涛社区", "kind": "community", "parent": "S02"}
         with small_db.unit_of_work() as session:
             import_org(session, {"units": [moved]}, default_password=None)
         with small_db.reading() as session:
-            paths = dict(session.execute(select(Unit.code, Unit.path).where(Unit.code.like("S01C01%"))).tuples().all())
+            paths = dict(session.execute(select(Unit.code, Unit.path).where(Unit.code.like("S01C01%"))).all())
         assert paths == {
             "S01C01": "D/S02/S01C01/",
             "S01C01G01": "D/S02/S01C01/S01C01G01/",
             "S01C01G02": "D/S02/S01C01/S01C01G02/",
         }
 
-    @pytest.mark.xfail(
-        reason="BUG org/service.py _check_units: a kind change is not checked against the unit's existing children",
-        strict=True,
-    )
     def test_changing_a_kind_that_strands_existing_children_is_invalid(self, small_db: Database) -> None:
         # S01 has the community S01C01 under it; a community cannot sit under a community.
         demoted = {"code": "S01", "name": "青松社区", "kind": "community", "parent": "S02"}

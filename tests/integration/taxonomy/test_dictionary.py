@@ -232,10 +232,6 @@ class TestBadRows:
         assert caught.value.code == "empty_dictionary"
         assert _counts(demo_db) == before
 
-    @pytest.mark.xfail(
-        reason="BUG taxonomy/rules.py check_rows: lengths are not checked (SQLite stores them, PostgreSQL raises DataError)",
-        strict=True,
-    )
     def test_over_long_level4_is_invalid_with_its_row_number(self, demo_db: Database, tmp_path: Path) -> None:
         rows = read_table(_write_csv(tmp_path / "long.csv", [*GOOD, {**GOOD[0], "code": "T-3", "level4": "长" * 150}]))
         with pytest.raises(Invalid) as caught, demo_db.unit_of_work() as session:
