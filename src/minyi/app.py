@@ -21,6 +21,8 @@ from minyi.core.ids import IdAllocator
 from minyi.core.settings import Settings
 from minyi.intake.batcher import IntakeBatcher
 from minyi.intake.refs import RefCache
+from minyi.notify.jobs import configure_senders
+from minyi.notify.senders import Senders
 from minyi.wiring import register_handlers
 from minyi.worker.runner import Worker
 
@@ -34,6 +36,7 @@ def api_modules() -> list[ModuleType]:
 def create_app(settings: Settings, *, clock: Clock | None = None, run_worker: bool = False) -> FastAPI:
     clock = clock or SystemClock()
     register_handlers()
+    configure_senders(Senders.from_settings(settings))
     db = Database(settings.database_url)
     tz = ZoneInfo(settings.timezone)
     ids, refs = IdAllocator(db, "appeals"), RefCache()

@@ -11,6 +11,8 @@ from minyi.app import create_app
 from minyi.bootstrap import is_empty, load_demo, migrate
 from minyi.cli.common import clock, one_line_errors, settings
 from minyi.core.db import Database
+from minyi.notify.jobs import configure_senders
+from minyi.notify.senders import Senders
 from minyi.wiring import register_handlers
 from minyi.worker.runner import Worker
 
@@ -35,6 +37,7 @@ def serve(
         uvicorn.run(create_app(s, run_worker=True), host=host, port=port, log_level="warning", access_log=False)
         return
     register_handlers()
+    configure_senders(Senders.from_settings(s))
     worker = Worker(db, clock, s.worker_interval_seconds)
     worker.start()
     try:
@@ -49,6 +52,7 @@ def worker() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     s = settings()
     register_handlers()
+    configure_senders(Senders.from_settings(s))
     w = Worker(Database(s.database_url), clock, s.worker_interval_seconds)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from minyi.cases.hooks import ActionDone, RegisteredCase, on_case_action, on_cases_registered
 from minyi.cases.models import Case, CaseEvent
 from minyi.cases.service import record_case_event
+from minyi.notify.hooks import on_message_sent
+from minyi.notify.models import OutboxMessage
 from minyi.sla.hooks import on_clock_fired
 from minyi.sla.models import Clock
 from minyi.sla.rules import Policy, choose_policy
@@ -25,6 +27,7 @@ def register() -> None:
     on_cases_registered("sla.plan", plan_registered)
     on_case_action("sla.follow", follow_action)
     on_clock_fired("sla.timeline", show_on_timeline)
+    on_message_sent("sla.receipt", receipt_sent)
 
 
 def plan_registered(session: Session, cases: list[RegisteredCase]) -> None:
@@ -110,3 +113,15 @@ def show_on_timeline(session: Session, clock: Clock, kind: str, now: datetime) -
         reason=clock.name, payload={"milestone": clock.milestone, "due_at": clock.due_at.isoformat()},
     )
 
+
+def receipt_sent(session: Session, message: OutboxMessage, now: datetime) -> None:
+    """The SMS receipt leaving is the 10-minute feedback to the citizen (10-30-24)."""
+    if not (message.dedupe_key or "").startswith("receipt:") or message.case_id is None:
+        return
+    case = session.get(Case, message.case_id)
+    if case is None:
+        return
+    policy = current_policies(session).policy(case.policy_code)[1]
+    codes = [m.code for m in policy.milestones if "receipt_sent" in m.completed_by]
+    if codes:
+        complete_clocks(session, subject="case", subject_id=case.id, milestones=codes, now=now)

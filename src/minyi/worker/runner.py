@@ -5,6 +5,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from minyi.notify.jobs import deliver_due
 from minyi.sla.jobs import fire_due_clocks
 from minyi.core.clock import Clock
 from minyi.core.db import Database
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 Job = Callable[..., int]
 # Each job takes (session, now=...) and returns how much it did; a job that did a full batch
 # runs again at once, so a backlog drains without waiting for the next tick.
-JOBS: dict[str, Job] = {"fire_clocks": fire_due_clocks}
+JOBS: dict[str, Job] = {"fire_clocks": fire_due_clocks, "deliver_outbox": deliver_due}
 
 
 def run_once(db: Database, clock: Clock) -> dict[str, int]:

@@ -1,0 +1,40 @@
+"""How other packages react when a message has left, without notify knowing them.
+
+The clocks register here to complete the 10-minute "feedback" milestone when a case's receipt SMS
+is sent (payload kind "receipt", case_id set). `deliver_due` calls every handler right after it
+marks a message sent, inside the same transaction, each in a SAVEPOINT: a failing handler is
+logged and undone, but never un-sends the message (that would send it again on every tick).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from minyi.notify.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+SentHandler = Callable[[Session, OutboxMessage, datetime], None]
+_sent_handlers: dict[str, SentHandler] = {}
+
+
+def on_message_sent(name: str, handler: SentHandler) -> None:
+    """Register (or replace, by name: registration is idempotent across app restarts in tests)."""
+    _sent_handlers[name] = handler
+
+
+def notify_sent(session: Session, message: OutboxMessage, now: datetime) -> list[str]:
+    """Run the handlers; returns the names of those that failed (their writes rolled back)."""
+    failed = []
+    for name, handler in list(_sent_handlers.items()):
+        try:
+            with session.begin_nested():
+                handler(session, message, now)
+        except Exception:  # a handler's bug must not un-send the message: logged, undone
+            log.exception("message-sent handler %s failed on outbox message %s", name, message.id)
+            failed.append(name)
+    return failed

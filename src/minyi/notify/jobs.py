@@ -1,0 +1,129 @@
+"""The worker's delivery job: send due outbox messages, record the outcome, retry with back-off.
+
+Delivery is at least once. A message is marked sent in the transaction that claimed it, after
+the receiver accepted it; if the process dies in between, the transaction rolls back, the row
+is still pending and goes out again on the next run. Receivers de-duplicate on the message id
+(X-Minyi-Message-Id header, email Message-ID). Nothing is ever lost: a failure is recorded on
+the row with a back-off, an unconfigured channel waits, and only a refusal for good or
+MAX_ATTEMPTS failures turn a row `failed`, where it stays for people to look at.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minyi.core.settings import Settings
+from minyi.notify.hooks import notify_sent
+from minyi.notify.models import OutboxMessage
+from minyi.notify.rules import UNCONFIGURED_DELAY, Status, gives_up, retry_delay
+from minyi.notify.senders import DeliveryError, NotConfigured, Senders
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR = 1000
+# On SQLite the worker's transaction holds the database write lock while it sends, so stop
+# taking new messages after this long; the worker runs the job again at once for the rest.
+BUDGET_SECONDS = 2.0
+
+
+class _SendersHolder:
+    """The process's senders: the worker calls `job(session, now=now)`, so they cannot be passed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._senders: Senders | None = None
+
+    def set(self, senders: Senders | None) -> None:
+        with self._lock:
+            self._senders = senders
+
+    def get(self) -> Senders:
+        with self._lock:
+            if self._senders is None:
+                self._senders = Senders.from_settings(Settings())
+            return self._senders
+
+
+_holder = _SendersHolder()
+
+
+def configure_senders(senders: Senders | None) -> None:
+    """Set the senders every later `deliver_due` uses; None goes back to building them from
+    Settings() on first use. Entry points and tests call this; the worker need not."""
+    _holder.set(senders)
+
+
+def current_senders() -> Senders:
+    return _holder.get()
+
+
+def deliver_due(
+    session: Session,
+    *,
+    now: datetime,
+    senders: Senders | None = None,
+    limit: int = 50,
+    budget_seconds: float = BUDGET_SECONDS,
+) -> int:
+    """Try the due pending messages, oldest due first; returns how many were tried. SKIP LOCKED
+    lets several workers share the outbox on PostgreSQL without sending a row twice (SQLAlchemy
+    leaves it out on SQLite, whose write lock serialises the workers instead); a row another
+    worker already sent no longer matches when the lock is taken."""
+    registry = senders or current_senders()
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == Status.PENDING.value, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    started = time.monotonic()
+    tried = 0
+    for message in session.scalars(stmt).all():
+        if tried and time.monotonic() - started > budget_seconds:
+            break
+        _deliver_one(session, message, registry, now)
+        tried += 1
+    session.flush()
+    return tried
+
+
+def _deliver_one(session: Session, message: OutboxMessage, senders: Senders, now: datetime) -> None:
+    try:
+        senders.get(message.channel).send(message)
+    except NotConfigured as error:
+        message.last_error = str(error)
+        message.next_attempt_at = now + UNCONFIGURED_DELAY
+        return
+    except Exception as error:  # any failure to send goes on the row; the job must go on
+        _record_failure(message, error, now)
+        return
+    message.attempts += 1
+    message.status = Status.SENT.value
+    message.sent_at = now
+    message.last_error = None
+    failed = notify_sent(session, message, now)
+    if failed:
+        message.last_error = f"sent; handlers failed: {', '.join(failed)}"
+
+
+def _record_failure(message: OutboxMessage, error: Exception, now: datetime) -> None:
+    message.attempts += 1
+    message.last_error = f"{type(error).__name__}: {error}"[:MAX_ERROR]
+    permanent = isinstance(error, DeliveryError) and error.permanent
+    if permanent or gives_up(message.attempts):
+        message.status = Status.FAILED.value
+        log.warning(
+            "outbox message %s failed for good after %d attempts: %s",
+            message.id,
+            message.attempts,
+            message.last_error,
+        )
+    else:
+        message.next_attempt_at = now + retry_delay(message.attempts)
