@@ -32,13 +32,13 @@ def on_action(session: Session, done: ActionDone) -> None:
 
 
 def on_breach(session: Session, clock: Clock, kind: str, now: datetime) -> None:
-    if kind != "breach" or clock.subject != "case":
+    if kind != "breach" or clock.subject != "case" or clock.case_id is None:
         return
-    case_id = clock.case_id if clock.case_id is not None else clock.subject_id
-    # Lock the case first, as act_on_case does, so a breach and an action cannot both lift it.
-    if session.get(Case, case_id, with_for_update=True) is None:
+    # The sweep locked the case before its clocks (as act_on_case does), so a breach and an
+    # action cannot both lift it; the case is already in the session.
+    if session.get(Case, clock.case_id) is None:
         return
-    evaluate_case(session, case_id, now=now, breached_clock_id=clock.id)
+    evaluate_case(session, clock.case_id, now=now, breached_clock_id=clock.id)
 
 
 def register() -> None:

@@ -31,7 +31,8 @@ def fire_due_clocks(session: Session, *, now: datetime, limit: int = 500) -> int
     # Lock in the order an action does (case, then its clocks), so a firing and an action on
     # the same case never deadlock; a case busy right now is fired on the next sweep.
     case_ids = {case_id for _, case_id in candidates if case_id is not None}
-    free_cases = set(session.scalars(select(Case.id).where(Case.id.in_(case_ids)).with_for_update(skip_locked=True))) if case_ids else set()
+    # Loading the locked cases whole puts them in the session, so handlers find them there.
+    free_cases = {c.id for c in session.scalars(select(Case).where(Case.id.in_(case_ids)).with_for_update(skip_locked=True))} if case_ids else set()
     ids = [clock_id for clock_id, case_id in candidates if case_id is None or case_id in free_cases]
     due = list(
         session.scalars(
@@ -42,6 +43,16 @@ def fire_due_clocks(session: Session, *, now: datetime, limit: int = 500) -> int
         )
     ) if ids else []
     firings = []
+    # No autoflush: one flush for the whole batch, not one per handler query.
+    with session.no_autoflush:
+        _fire(session, due, now, firings)
+    if firings:
+        session.execute(insert(ClockFiring), firings)
+    session.flush()
+    return len(firings)
+
+
+def _fire(session: Session, due: list[Clock], now: datetime, firings: list[dict[str, object]]) -> None:
     for clock in due:
         if clock.state != RUNNING or clock.next_fire_at is None or clock.next_fire_at > now:
             continue  # changed between the sweep and the lock
@@ -54,7 +65,3 @@ def fire_due_clocks(session: Session, *, now: datetime, limit: int = 500) -> int
             clock.state, clock.breached_at, clock.next_fire_at = BREACHED, now, None
         firings.append({"clock_id": clock.id, "kind": kind, "fired_at": now, "worker": WORKER_NAME})
         notify_fired(session, clock, kind, now)
-    if firings:
-        session.execute(insert(ClockFiring), firings)
-    session.flush()
-    return len(firings)
