@@ -1,7 +1,7 @@
 """The worker's sweep: fire due clocks, each warning and breach exactly once.
 
-Due rows are claimed in a batch with FOR UPDATE SKIP LOCKED on PostgreSQL (their cases first,
-as actions lock them), so any number of workers share the sweep without waiting on each other (SQLite's single writer serialises
+Due rows are claimed in a batch with FOR UPDATE SKIP LOCKED on PostgreSQL, so any number of
+workers share the sweep without waiting on each other (SQLite's single writer serialises
 them). Each claimed row is re-checked under the lock, fired, and its firing recorded under a
 unique key in the same transaction: a worker killed mid-batch rolls back and another fires
 those clocks; none fires twice.
@@ -25,23 +25,21 @@ WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def fire_due_clocks(session: Session, *, now: datetime, limit: int = 500) -> int:
-    candidates = session.execute(
-        select(Clock.id, Clock.case_id).where(Clock.state == RUNNING, Clock.next_fire_at <= now).order_by(Clock.next_fire_at).limit(limit)
-    ).all()
-    # Lock in the order an action does (case, then its clocks), so a firing and an action on
-    # the same case never deadlock; a case busy right now is fired on the next sweep.
-    case_ids = {case_id for _, case_id in candidates if case_id is not None}
-    # Loading the locked cases whole puts them in the session, so handlers find them there.
-    free_cases = {c.id for c in session.scalars(select(Case).where(Case.id.in_(case_ids)).with_for_update(skip_locked=True))} if case_ids else set()
-    ids = [clock_id for clock_id, case_id in candidates if case_id is None or case_id in free_cases]
     due = list(
         session.scalars(
             select(Clock)
-            .where(Clock.id.in_(ids), Clock.state == RUNNING, Clock.next_fire_at <= now)
+            .where(Clock.state == RUNNING, Clock.next_fire_at <= now)
             .order_by(Clock.next_fire_at)
+            .limit(limit)
             .with_for_update(skip_locked=True)
         )
-    ) if ids else []
+    )
+    # Their cases too, but never waiting for one: an action holding a case (and waiting for
+    # one of these clocks) is skipped, so the two cannot deadlock; that clock fires next sweep.
+    # Loading the cases whole puts them in the session, where the handlers find them.
+    case_ids = {c.case_id for c in due if c.case_id is not None}
+    free_cases = {c.id for c in session.scalars(select(Case).where(Case.id.in_(case_ids)).with_for_update(skip_locked=True))} if case_ids else set()
+    due = [c for c in due if c.case_id is None or c.case_id in free_cases]
     firings = []
     # No autoflush: one flush for the whole batch, not one per handler query.
     with session.no_autoflush:
