@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import Role
-from minyi.sla.queries import case_clocks, extend_case, pause_case, resume_case
+from minyi.sla.queries import case_clocks, extend_case, pause_case, resume_case, set_case_policy
 from minyi.sla.service import import_policies, policies_text
 
 router = APIRouter(prefix="/api/v1", tags=["clocks"])
@@ -47,6 +47,18 @@ def resume(case_id: int, actor: CurrentActor, state: State) -> list[dict[str, An
 def extend(case_id: int, body: ExtendIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         return extend_case(session, case_id, actor, milestone=body.milestone, days=body.days, reason=body.reason, now=state.clock.now())
+
+
+class PolicyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    policy: str = Field(min_length=1, max_length=20)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/appeals/{case_id}/clocks/policy", summary="Put one case on another clock policy (replans its clocks)")
+def set_policy(case_id: int, body: PolicyIn, actor: CurrentActor, state: State) -> list[dict[str, Any]]:
+    with state.db.unit_of_work() as session:
+        return set_case_policy(session, case_id, actor, policy=body.policy, reason=body.reason, now=state.clock.now())
 
 
 @router.get("/clock-policies", summary="The current clock policies (YAML)")

@@ -35,6 +35,7 @@ ACTION_ZH = {
     "clock_pause": "暂停计时",
     "clock_resume": "恢复计时",
     "clock_extend": "延期",
+    "clock_policy": "调整时限标准",
     "instruct": "领导批示",
     "instruction_done": "批示办结",
     "instruction_overdue": "批示超期",

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from minyi.cases.hooks import ActionDone, RegisteredCase, on_case_action, on_cases_registered
-from minyi.cases.models import Case, CaseEvent
+from minyi.cases.models import Case
 from minyi.cases.service import record_case_event
 from minyi.notify.hooks import on_message_sent
 from minyi.notify.models import OutboxMessage
 from minyi.sla.hooks import on_clock_fired
 from minyi.sla.models import Clock
-from minyi.sla.rules import Policy, choose_policy
+from minyi.sla.rules import choose_policy
 from minyi.sla.service import (
-    PAUSED, RUNNING, cancel_clocks, complete_clocks, current_policies, milestone_row, start_clocks_bulk,
+    cancel_clocks, complete_clocks, current_policies, milestone_row, planned_policy, refresh_case_due, replan_case,
+    start_clocks_bulk,
 )
 
 ENDS_CLOCKS = frozenset({"decline", "archive"})
@@ -58,8 +59,8 @@ def follow_action(session: Session, done: ActionDone) -> None:
     if done.action in ENDS_CLOCKS:
         cancel_clocks(session, subject="case", subject_id=case.id, now=done.at)
         return
-    if done.action == "dispatch" and _planned_policy(session, case.id) not in (None, case.policy_code):
-        _replan(session, case, policy, done.at)
+    if done.action == "dispatch" and planned_policy(session, case.id) not in (None, case.policy_code):
+        replan_case(session, case, policy, done.at)
     completes = [m.code for m in policy.milestones if done.action in m.completed_by]
     if completes:
         complete_clocks(session, subject="case", subject_id=case.id, milestones=completes, now=done.at)
@@ -72,32 +73,7 @@ def follow_action(session: Session, done: ActionDone) -> None:
             [milestone_row(m, subject_id=case.id, case_id=case.id, policy_code=case.policy_code, started_at=done.at) for m in starts],
         )
     session.flush()
-    _refresh_due(session, case)
-
-
-def _planned_policy(session: Session, case_id: int) -> str | None:
-    return session.scalar(select(Clock.policy_code).where(Clock.subject == "case", Clock.subject_id == case_id).order_by(Clock.id.desc()).limit(1))
-
-
-def _replan(session: Session, case: Case, policy: Policy, now: datetime) -> None:
-    """Dispatch filed the case under a leaf with another policy: its clocks restart under that
-    policy from registration, except milestones already done by an action."""
-    cancel_clocks(session, subject="case", subject_id=case.id, now=now)
-    actions = set(session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id)))
-    rows = [
-        milestone_row(m, subject_id=case.id, case_id=case.id, policy_code=case.policy_code, started_at=case.registered_at)
-        for m in policy.milestones
-        if "register" in m.starts_on and not actions & set(m.completed_by)
-    ]
-    start_clocks_bulk(session, rows)
-
-
-def _refresh_due(session: Session, case: Case) -> None:
-    dues = session.scalars(
-        select(Clock.due_at).where(Clock.subject == "case", Clock.subject_id == case.id, Clock.state.in_([RUNNING, PAUSED]))
-    ).all()
-    if dues:
-        case.due_at = max(dues)
+    refresh_case_due(session, case)
 
 
 def show_on_timeline(session: Session, clock: Clock, kind: str, now: datetime) -> None:

@@ -9,13 +9,16 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.queries import get_visible_case
 from minyi.cases.service import record_case_event
-from minyi.core.errors import Forbidden
+from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import Actor, Role
-from minyi.sla.service import clock_view, clocks_of, current_policies, extend_clock, pause_clocks, resume_clocks
+from minyi.sla.service import (
+    clock_view, clocks_of, current_policies, extend_clock, pause_clocks, refresh_case_due, replan_case, resume_clocks,
+)
 
 # Who may stop a case's clocks (waiting for the citizen's materials) or grant an extension.
 PAUSERS = frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD, Role.DISPATCHER})
 EXTENDERS = frozenset({Role.UNIT_HEAD, Role.DISPATCHER, Role.SUPERVISOR})
+POLICY_SETTERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
 
 
 def case_clocks(session: Session, case_id: int, actor: Actor, now: datetime) -> list[dict[str, Any]]:
@@ -57,3 +60,19 @@ def extend_case(session: Session, case_id: int, actor: Actor, *, milestone: str,
         case.due_at = clock.due_at
     record_case_event(session, case, action="clock_extend", actor_label=actor.username, actor_id=actor.staff_id, now=now, reason=reason, payload={"milestone": milestone, "days": days, "due_at": clock.due_at.isoformat()})
     return clock_view(clock, now)
+
+
+def set_case_policy(session: Session, case_id: int, actor: Actor, *, policy: str, reason: str, now: datetime) -> list[dict[str, Any]]:
+    """A policy for this one case (a 重点件 put on 10-30-24, a letter on the statutory clock):
+    its open clocks restart under that policy from registration."""
+    case = get_visible_case(session, case_id, actor, for_update=True)
+    _check(actor, set(), POLICY_SETTERS, "set a case's clock policy")
+    policies = current_policies(session)
+    if policy not in policies.policies:
+        raise Invalid("unknown_policy", f"no clock policy '{policy}'", field="policy")
+    case.policy_code = policy
+    replan_case(session, case, policies.policies[policy], now)
+    session.flush()
+    refresh_case_due(session, case)
+    record_case_event(session, case, action="clock_policy", actor_label=actor.username, actor_id=actor.staff_id, now=now, reason=reason, payload={"policy": policy})
+    return [clock_view(c, now) for c in clocks_of(session, "case", [case.id]).get(case.id, [])]

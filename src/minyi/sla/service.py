@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from minyi.cases.models import Case, CaseEvent
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.core.settings import Settings
 from minyi.sla.calendar import Workdays, add_counted, counted_between
 from minyi.sla.models import Clock, ClockPolicySet
-from minyi.sla.rules import Milestone, PolicySet, parse_duration, parse_policy_set
+from minyi.sla.rules import Milestone, Policy, PolicySet, parse_duration, parse_policy_set
 
 DEFAULT_POLICIES = Path(__file__).with_name("policies.yaml")
 RUNNING, PAUSED, MET, BREACHED, CANCELLED = "running", "paused", "met", "breached", "cancelled"
@@ -230,3 +231,28 @@ def clock_view(clock: Clock, now: datetime) -> dict[str, Any]:
         "completed_at": clock.completed_at, "paused_at": clock.paused_at, "pause_reason": clock.pause_reason,
         "extended_days": round(clock.extended_seconds / 86400, 2) if clock.extended_seconds else 0,
     }
+
+
+def planned_policy(session: Session, case_id: int) -> str | None:
+    return session.scalar(select(Clock.policy_code).where(Clock.subject == "case", Clock.subject_id == case_id).order_by(Clock.id.desc()).limit(1))
+
+
+def replan_case(session: Session, case: Case, policy: Policy, now: datetime) -> None:
+    """Dispatch filed the case under a leaf with another policy: its clocks restart under that
+    policy from registration, except milestones already done by an action."""
+    cancel_clocks(session, subject="case", subject_id=case.id, now=now)
+    actions = set(session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id)))
+    rows = [
+        milestone_row(m, subject_id=case.id, case_id=case.id, policy_code=case.policy_code, started_at=case.registered_at)
+        for m in policy.milestones
+        if "register" in m.starts_on and not actions & set(m.completed_by)
+    ]
+    start_clocks_bulk(session, rows)
+
+
+def refresh_case_due(session: Session, case: Case) -> None:
+    dues = session.scalars(
+        select(Clock.due_at).where(Clock.subject == "case", Clock.subject_id == case.id, Clock.state.in_([RUNNING, PAUSED]))
+    ).all()
+    if dues:
+        case.due_at = max(dues)

@@ -103,6 +103,20 @@ class TestPlanning:
         assert set(world.clocks(a["id"])) == {"feedback", "contact", "first_round"}
 
 
+class TestCasePolicy:
+    def test_dispatcher_puts_one_case_on_another_policy(self, world: ClockWorld) -> None:
+        a = make_appeal(world.client, channel="walk_in")  # 1-2-3 by default
+        url = f"/api/v1/appeals/{a['id']}/clocks/policy"
+        assert world.client.post(url, json={"policy": "nope", "reason": "x"}, headers=auth(world.client, "dispatcher")).status_code == 422
+        assert world.client.post(url, json={"policy": "10-30-24", "reason": "x"}, headers=auth(world.client, "clerk")).status_code == 403
+        r = world.client.post(url, json={"policy": "10-30-24", "reason": "群众情绪激动，按快办处理"}, headers=auth(world.client, "dispatcher"))
+        assert r.status_code == 200, r.text
+        clocks = world.clocks(a["id"])
+        assert {clocks[m]["state"] for m in ("call", "meet", "close")} == {"cancelled"}
+        assert {clocks[m]["state"] for m in ("feedback", "contact", "first_round")} == {"running"}
+        assert "clock_policy" in world.actions(a["id"])
+
+
 class TestFiring:
     def test_warning_then_breach_each_exactly_once(self, world: ClockWorld) -> None:
         a = make_appeal(world.client)
