@@ -1,0 +1,382 @@
+"""`minyi bench triage`: how well and how fast an appeal is triaged.
+
+Quality, on the labelled citizen messages of the gov_messages folder (public TipDM 2020 data,
+read by path): macro-F1 by stratified k-fold cross-validation, each fold scored by a model
+trained, calibrated and thresholded on the other folds only, and the share of appeals that can
+go out automatically at >= 98 % precision (the lowest threshold keeping that precision on the
+pooled out-of-fold confidences).
+
+Speed, on the unlabelled test messages as realistic intake: the model is trained on all the
+labelled messages, saved and loaded back as in production, then each appeal goes through the
+whole triage one at a time: classification, place + complaint targets + unit recommendation
+(on the demo district, in a temporary SQLite database), risk flags, and the repeat/crowd check
+against a synthetic history of `history` appeals. Parts whose modules are missing or fail to set
+up are reported as not timed, never silently dropped. Memory is the process's resident set
+(VmRSS / VmHWM from /proc/self/status).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from minyi.core.db import Database
+from minyi.taxonomy.service import read_table
+from minyi.triage.classify import Classifier, Evaluation, evaluate, load_many, train_classifier
+
+LABELLED = (("messages_labeled.csv", ("title", "body")), ("messages_labeled_extra.csv", ("text",)))
+UNLABELLED = "messages_unlabeled_testset.csv"
+TARGETS = {"macro_f1": 0.95, "auto_share": 0.80, "whole_p99_ms": 5.0, "model_mb": 300.0}
+HISTORY_START = datetime(2023, 1, 1, tzinfo=UTC)  # synthetic_appeals' default span: 3 years
+HISTORY_SPAN = timedelta(days=3 * 365)
+
+Step = Callable[[int], None]
+
+
+@dataclass
+class BenchHooks:
+    say: Callable[[str], None]
+    start: Callable[[str, int], Step]  # a progress bar: label, total -> advance(n)
+
+
+@dataclass
+class TriageBenchReport:
+    n_texts: int
+    n_labels: int
+    folds: int
+    evaluation: Evaluation
+    eval_s: float
+    train_s: float
+    model_bytes: int
+    n_latency: int
+    history: int
+    latency_ms: dict[str, list[float]] = field(
+        default_factory=dict
+    )  # stage -> one value per appeal
+    not_timed: dict[str, str] = field(default_factory=dict)  # stage -> why
+    rss_mb: dict[str, float] = field(default_factory=dict)  # moment -> VmRSS
+
+    def pct(self, stage: str, p: float) -> float:
+        values = sorted(self.latency_ms[stage])
+        return values[min(len(values) - 1, int(len(values) * p))]
+
+    @property
+    def whole_stage(self) -> str:
+        return "whole triage" if len(self.latency_ms) > 1 else "classify"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "n_texts": self.n_texts,
+            "n_labels": self.n_labels,
+            "folds": self.folds,
+            "macro_f1": self.evaluation.macro_f1,
+            "accuracy": self.evaluation.accuracy,
+            "per_class": self.evaluation.per_class,
+            "confusion": self.evaluation.confusion,
+            "labels": self.evaluation.labels,
+            "threshold": self.evaluation.threshold.value,
+            "auto_share": self.evaluation.threshold.share,
+            "auto_precision": self.evaluation.threshold.precision,
+            "ece": self.evaluation.ece,
+            "eval_s": self.eval_s,
+            "train_s": self.train_s,
+            "model_mb": self.model_bytes / 1e6,
+            "n_latency": self.n_latency,
+            "history": self.history,
+            "latency_ms": {
+                s: {
+                    "p50": self.pct(s, 0.5),
+                    "p99": self.pct(s, 0.99),
+                    "max": max(v),
+                    "mean": statistics.fmean(v),
+                }
+                for s, v in self.latency_ms.items()
+            },
+            "not_timed": self.not_timed,
+            "rss_mb": self.rss_mb,
+        }
+
+    def machine_line(self) -> str:
+        whole, ev = self.whole_stage, self.evaluation
+        parts = len(self.latency_ms) - (whole != "classify")
+        return (
+            f"MINYI triage macro_f1={ev.macro_f1:.4f} auto_share={ev.threshold.share:.4f} "
+            f"threshold={ev.threshold.value:.4f} classify_p50_ms={self.pct('classify', 0.5):.3f} "
+            f"classify_p99_ms={self.pct('classify', 0.99):.3f} "
+            f"whole_p50_ms={self.pct(whole, 0.5):.3f} whole_p99_ms={self.pct(whole, 0.99):.3f} "
+            f"whole_parts={parts} model_mb={self.model_bytes / 1e6:.1f} "
+            f"rss_peak_mb={self.rss_mb.get('peak', 0):.0f}"
+        )
+
+
+def memory_mb() -> dict[str, float]:
+    """VmRSS (now) and VmHWM (peak) of this process, in MB."""
+    out = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out["rss" if key == "VmRSS" else "peak"] = int(value.split()[0]) / 1024
+    return out
+
+
+_SERVING_PROBE = """
+import json, sys
+from pathlib import Path
+from minyi.bench.triage import memory_mb
+from minyi.triage.classify import Classifier
+before = memory_mb()["rss"]
+model = Classifier.load(Path(sys.argv[1]))
+model.predict_top("小区门口道路破损积水，请尽快维修", 3)
+print(json.dumps({"before": before, "after": memory_mb()["rss"]}))
+"""
+
+
+def serving_memory_mb(path: Path) -> dict[str, float]:
+    """RSS of a fresh process that only loads the model and predicts, as a server would: this
+    process has trained models and imported scikit-learn, which a server never does."""
+    probe = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", _SERVING_PROBE, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    numbers = json.loads(probe.stdout.strip().splitlines()[-1])
+    return {
+        "fresh process, minyi imported": numbers["before"],
+        "fresh process, model loaded": numbers["after"],
+    }
+
+
+def labelled_messages(data_dir: Path) -> tuple[list[str], list[str]]:
+    return load_many(
+        [(data_dir / name, columns) for name, columns in LABELLED], label_column="label1"
+    )
+
+
+def intake_texts(data_dir: Path, n: int) -> list[str]:
+    rows = read_table(data_dir / UNLABELLED)
+    texts = ["\n".join(v for v in (row.get("title", ""), row.get("body", "")) if v) for row in rows]
+    texts = [t for t in texts if t]
+    return (texts * (n // max(len(texts), 1) + 1))[:n]
+
+
+def run_triage_bench(
+    data_dir: Path,
+    *,
+    folds: int = 5,
+    n_latency: int = 2000,
+    history: int = 1_000_000,
+    seed: int = 0,
+    hooks: BenchHooks,
+) -> TriageBenchReport:
+    for name in (*(n for n, _ in LABELLED), UNLABELLED):
+        if not (data_dir / name).exists():
+            raise FileNotFoundError(f"no {name} in {data_dir}")
+    texts, labels = labelled_messages(data_dir)
+    hooks.say(
+        f"{len(texts):,} labelled messages, {len(set(labels))} labels; "
+        f"{folds}-fold cross-validation"
+    )
+
+    step = hooks.start("cross-validation (folds)", folds)
+    t0 = time.perf_counter()
+    evaluation = evaluate(texts, labels, k=folds, seed=seed, progress=lambda _done, _total: step(1))
+    eval_s = time.perf_counter() - t0
+
+    step = hooks.start("training on all labelled messages", 1)
+    t0 = time.perf_counter()
+    trained = train_classifier(texts, labels, seed=seed)
+    train_s = time.perf_counter() - t0
+    step(1)
+    with tempfile.TemporaryDirectory(prefix="minyi-bench-triage-") as tmp:
+        path = Path(tmp) / "triage-v1.joblib"
+        trained.save(path, version=1, trained_at=datetime.now(UTC))
+        model_bytes = path.stat().st_size
+        del trained
+        model = Classifier.load(path)
+        serving = serving_memory_mb(path)
+    gc.collect()
+
+    report = TriageBenchReport(
+        n_texts=len(texts),
+        n_labels=len(set(labels)),
+        folds=folds,
+        evaluation=evaluation,
+        eval_s=eval_s,
+        train_s=train_s,
+        model_bytes=model_bytes,
+        n_latency=n_latency,
+        history=history,
+    )
+    report.rss_mb.update(serving)
+    report.rss_mb["this process, after training"] = memory_mb()["rss"]
+    appeals = intake_texts(data_dir, n_latency)
+    with tempfile.TemporaryDirectory(prefix="minyi-bench-triage-db-") as tmp:
+        stages = _stages(model, Path(tmp), history=history, seed=seed, hooks=hooks, report=report)
+        report.rss_mb["with whole triage"] = memory_mb()["rss"]
+        _time(stages, appeals, hooks, report)
+    report.rss_mb["peak"] = memory_mb()["peak"]
+    return report
+
+
+Stage = Callable[[str, int, dict[str, Any]], Any]
+
+
+def _time(
+    stages: list[tuple[str, Stage]],
+    appeals: list[str],
+    hooks: BenchHooks,
+    report: TriageBenchReport,
+) -> None:
+    warm = min(50, len(appeals))
+    for i, text in enumerate(appeals[:warm]):
+        state: dict[str, Any] = {}
+        for _, stage in stages:
+            stage(text, i, state)
+    gc.collect()
+    samples: dict[str, list[float]] = {name: [] for name, _ in stages}
+    whole: list[float] = []
+    step = hooks.start("triage, one appeal at a time", len(appeals))
+    clock = time.perf_counter
+    for i, text in enumerate(appeals):
+        state = {}
+        begin = clock()
+        for name, stage in stages:
+            t0 = clock()
+            stage(text, warm + i, state)
+            samples[name].append((clock() - t0) * 1000)
+        whole.append((clock() - begin) * 1000)
+        if i % 100 == 99:
+            step(100)
+    step(len(appeals) % 100)
+    report.latency_ms.update(samples)
+    if len(stages) > 1:
+        report.latency_ms["whole triage"] = whole
+
+
+def _stages(
+    model: Classifier,
+    tmp: Path,
+    *,
+    history: int,
+    seed: int,
+    hooks: BenchHooks,
+    report: TriageBenchReport,
+) -> list[tuple[str, Stage]]:
+    """The classifier, then each other part of triage that can be set up here."""
+
+    def classify(text: str, _i: int, state: dict[str, Any]) -> Any:
+        state["top"] = top = model.predict_top(text, 3)
+        return top
+
+    stages: list[tuple[str, Stage]] = [("classify", classify)]
+    for name, setup in (
+        ("place + targets + units", _routing_stage),
+        ("risk flags", _risk_stage),
+        ("repeats + crowds", _repeats_stage),
+    ):
+        try:
+            stage = setup(model=model, tmp=tmp, history=history, seed=seed, hooks=hooks)
+        except (
+            Exception
+        ) as error:  # other triage parts may fail to set up: report it, time the rest
+            report.not_timed[name] = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+            continue
+        if stage is None:
+            report.not_timed[name] = "skipped (--history 0)"
+            continue
+        stages.append((name, stage))
+    return stages
+
+
+def _routing_stage(*, tmp: Path, hooks: BenchHooks, **_: Any) -> Stage:
+    from minyi.bootstrap import load_demo, migrate
+    from minyi.triage.routing import load_snapshot, recommend_units
+
+    hooks.say("demo district in a temporary SQLite database, for places and units")
+    db = Database(f"sqlite:///{tmp / 'bench.db'}")
+    try:
+        migrate(db)
+        load_demo(db, now=datetime.now(UTC))
+        with db.reading() as session:
+            snapshot = load_snapshot(session)
+    finally:
+        db.dispose()
+    units = snapshot.gazetteer.units
+    addresses = [
+        f"{units[u.parent_id].name}{u.name}{n % 40 + 1}号"
+        for n, u in enumerate(units.values())
+        if u.kind == "community" and u.parent_id in units
+    ]
+    leaves = sorted(snapshot.duty.leaves)
+    if not addresses or not leaves:
+        raise RuntimeError("the demo district has no communities or no dictionary leaves")
+
+    def route(text: str, i: int, _state: dict[str, Any]) -> Any:
+        return recommend_units(
+            snapshot,
+            leaf_code=leaves[i % len(leaves)],
+            text=text,
+            address=addresses[i % len(addresses)],
+        )
+
+    return route
+
+
+def _risk_stage(**_: Any) -> Stage:
+    from minyi.triage.risk import flag_risks, shipped_lexicon
+
+    lexicon = shipped_lexicon()
+    at = HISTORY_START + HISTORY_SPAN
+
+    def risk(text: str, i: int, _state: dict[str, Any]) -> Any:
+        return flag_risks(text, lexicon, on=at + timedelta(minutes=i))
+
+    return risk
+
+
+def _repeats_stage(
+    *, model: Classifier, history: int, seed: int, hooks: BenchHooks, **_: Any
+) -> Stage | None:
+    if history <= 0:
+        return None
+    from minyi.triage.repeats import HistoryIndex, synthetic_appeals
+
+    index = HistoryIndex()
+    step = hooks.start(f"synthetic history of {history:,} appeals (repeats index)", history)
+    batch: list[Any] = []
+    for row in synthetic_appeals(history, seed=seed + 7, start=HISTORY_START, span=HISTORY_SPAN):
+        batch.append(row)
+        if len(batch) == 20_000:
+            index.add_many(batch)
+            step(len(batch))
+            batch = []
+    index.add_many(batch)
+    step(len(batch))
+    index.compact()
+    at = HISTORY_START + HISTORY_SPAN
+    label_ids = {label: n for n, label in enumerate(model.labels)}
+
+    def repeats(text: str, i: int, state: dict[str, Any]) -> Any:
+        top = state.get("top")
+        return index.check(
+            f"139{i % 50_000:08d}",
+            text,
+            i % 240,
+            at + timedelta(minutes=i),
+            matter_id=label_ids[top[0][0]] if top else None,
+        )
+
+    return repeats
