@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import pkgutil
 from collections.abc import AsyncIterator
@@ -25,6 +26,15 @@ from minyi.notify.jobs import configure_senders
 from minyi.notify.senders import Senders
 from minyi.wiring import register_handlers
 from minyi.worker.runner import Worker
+
+
+def tune_garbage_collector() -> None:
+    """A server holds ~200k long-lived objects; with the default thresholds a full collection
+    of 80-175 ms ran every ~1.5 s under load and stalled every request in flight (the p99).
+    Freeze what start-up made and collect young objects far less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def api_modules() -> list[ModuleType]:
@@ -53,6 +63,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_worker: bo
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        tune_garbage_collector()
         state.batcher.start()
         if worker:
             worker.start()

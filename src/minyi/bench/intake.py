@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -71,6 +72,10 @@ class RoundStats:
     failures: dict[str, int]
     reconnects: int
     error_samples: dict[str, str]
+    # CPU seconds per 1000 requests of the server's own processes (None: an external server),
+    # and of this client: robust to a noisy machine where appeals/s is not.
+    server_cpu_ms_per_req: float | None = None
+    client_cpu_ms_per_req: float | None = None
 
     @classmethod
     def from_load(cls, n: int, load: LoadResult) -> RoundStats:
@@ -103,12 +108,18 @@ class IntakeReport:
     def non_201(self) -> int:
         return sum(r.errors for r in self.rounds)
 
+    def median_of(self, name: str) -> float | None:
+        values = [v for r in self.rounds if (v := getattr(r, name)) is not None]
+        return statistics.median(values) if values else None
+
     def machine_line(self) -> str:
+        cpu = self.median_of("server_cpu_ms_per_req")
         return (
             f"MINYI intake db={self.db} conc={self.concurrency} rps={self.median('rps'):.1f} "
             f"p50_ms={self.median('p50_ms'):.1f} p95_ms={self.median('p95_ms'):.1f} "
             f"p99_ms={self.median('p99_ms'):.1f} requests={self.n} repeats={len(self.rounds)} "
             f"workers={self.workers if self.workers is not None else 'ext'} non_201={self.non_201}"
+            + (f" server_cpu_ms_per_req={cpu:.2f}" if cpu is not None else "")
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -200,8 +211,9 @@ def fresh_database(db: str, tmp: Path) -> Iterator[str]:
 
 
 @contextmanager
-def started_server(database_url: str, workers: int, tmp: Path, say: Callable[[str], None]) -> Iterator[tuple[str, int]]:
-    """Run `minyi serve` on a free port until the block ends; yields (host, port)."""
+def started_server(database_url: str, workers: int, tmp: Path, say: Callable[[str], None]) -> Iterator[tuple[str, int, int]]:
+    """Run `minyi serve` on a free port until the block ends; yields (host, port, pid); the
+    server leads its own process group, so the pid is also the group of its workers."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -218,7 +230,7 @@ def started_server(database_url: str, workers: int, tmp: Path, say: Callable[[st
     try:
         say(f"server pid {proc.pid} starting on 127.0.0.1:{port} (workers={workers}) ...")
         _wait_healthy(proc, port, log_path)
-        yield "127.0.0.1", port
+        yield "127.0.0.1", port, proc.pid
     finally:
         _stop(proc)
 
@@ -259,6 +271,26 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
+def process_group_cpu_s(pgid: int) -> float | None:
+    """User + system CPU seconds of the live processes in group `pgid` (Linux /proc), else None."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid:  # fields: state ppid pgrp ... utime(11) stime(12)
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def _tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -279,6 +311,7 @@ class BenchHooks:
 
 async def run_rounds(
     host: str, port: int, base_path: str, report: IntakeReport, hooks: BenchHooks,
+    server_cpu: Callable[[], float | None] = lambda: None,
 ) -> IntakeReport:
     token = await sign_in(host, port, base_path)
     authority = f"{host}:{port}"
@@ -289,8 +322,13 @@ async def run_rounds(
         await run_closed_loop(host, port, warm, report.concurrency)
         reqs = encode_requests(appeal_payloads(report.n, f"{run_tag}-r{n}"), host=authority, base_path=base_path, token=token)
         hooks.round_started(n, len(reqs))
+        cpu0, client0 = server_cpu(), time.process_time()
         load = await run_closed_loop(host, port, reqs, report.concurrency, on_progress=hooks.progress, expect_status=201)
+        cpu1, client1 = server_cpu(), time.process_time()
         stats = RoundStats.from_load(n, load)
+        stats.client_cpu_ms_per_req = (client1 - client0) * 1000 / len(reqs)
+        if cpu0 is not None and cpu1 is not None:
+            stats.server_cpu_ms_per_req = (cpu1 - cpu0) * 1000 / len(reqs)
         report.rounds.append(stats)
         hooks.round_done(stats)
     return report
@@ -301,18 +339,45 @@ def run_intake_bench(
 ) -> IntakeReport:
     from minyi.bench.http_load import new_event_loop_runner
 
-    run = new_event_loop_runner()
+    with _sigterm_as_interrupt():
+        return _run_intake_bench(new_event_loop_runner(), db, n, concurrency, url, workers, repeats, hooks)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends the bench like Ctrl-C does, so the server is stopped and the database dropped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_intake_bench(
+    run: Callable[..., object], db: str, n: int, concurrency: int, url: str | None, workers: int, repeats: int,
+    hooks: BenchHooks,
+) -> IntakeReport:
     warmup = warmup_size(n)
     if url:
         parts = urlsplit(url)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"--url must be http://host[:port][/prefix], not {url!r}")
         report = IntakeReport(db, None, concurrency, n, warmup, repeats, url)
-        run(run_rounds(parts.hostname, parts.port or 80, parts.path.rstrip("/"), report, hooks))
+        try:
+            run(run_rounds(parts.hostname, parts.port or 80, parts.path.rstrip("/"), report, hooks))
+        except OSError as error:
+            raise RuntimeError(f"cannot reach {url}: {error.strerror or error}") from error
         return report
     with tempfile.TemporaryDirectory(prefix="minyi-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        with fresh_database(db, tmp) as database_url, started_server(database_url, workers, tmp, hooks.say) as (host, port):
+        with fresh_database(db, tmp) as database_url, started_server(database_url, workers, tmp, hooks.say) as (host, port, pid):
             report = IntakeReport(db, workers, concurrency, n, warmup, repeats, f"http://{host}:{port}")
-            run(run_rounds(host, port, "", report, hooks))
+            run(run_rounds(host, port, "", report, hooks, server_cpu=lambda: process_group_cpu_s(pid)))
             return report

@@ -62,6 +62,9 @@ def intake(
         progress.console.print(
             f"round {stats.round}: {stats.rps:,.1f} appeals/s, p50 {stats.p50_ms:.1f} ms, "
             f"p99 {stats.p99_ms:.1f} ms, non-201 {stats.errors}"
+            + (f", server CPU {stats.server_cpu_ms_per_req:.2f} ms/appeal" if stats.server_cpu_ms_per_req is not None else "")
+            + f", client CPU {stats.client_cpu_ms_per_req:.2f} ms/appeal",
+            markup=False,
         )
         if stats.errors:
             progress.console.print(f"  statuses {stats.statuses} failures {stats.failures}")
