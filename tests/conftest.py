@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -112,3 +113,20 @@ def fresh_db(backend: str, tmp_path: Path) -> Iterator[Database]:
     yield database
     database.dispose()
     drop_database(url)
+
+
+@contextmanager
+def private_demo_app(backend: str, tmp: Path) -> Iterator[tuple[TestClient, Database, ManualClock]]:
+    """An app on a demo database of its own, with its own clock: for tests that move time and
+    fire clocks, which must not touch the cases other test modules look at."""
+    url = new_database_url(backend, tmp)
+    db = Database(url)
+    migrate(db)
+    load_demo(db, now=START)
+    clock = ManualClock(START)
+    try:
+        with TestClient(create_app(make_settings(url, tmp), clock=clock)) as client:
+            yield client, db, clock
+    finally:
+        db.dispose()
+        drop_database(url)

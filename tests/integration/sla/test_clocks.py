@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from factories import act, auth, make_appeal, make_dispatched
 from sqlalchemy import func, select
 
-from conftest import START, drop_database, make_settings, new_database_url
-from minyi.app import create_app
-from minyi.bootstrap import load_demo, migrate
+from conftest import private_demo_app
 from minyi.cases.models import Case, CaseEvent
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
@@ -47,16 +44,8 @@ class ClockWorld:
 
 @pytest.fixture(scope="module")
 def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClockWorld]:
-    tmp: Path = tmp_path_factory.mktemp("clocks")
-    url = new_database_url(backend, tmp)
-    db = Database(url)
-    migrate(db)
-    load_demo(db, now=START)
-    clock = ManualClock(START)
-    with TestClient(create_app(make_settings(url, tmp), clock=clock)) as client:
+    with private_demo_app(backend, tmp_path_factory.mktemp("clocks")) as (client, db, clock):
         yield ClockWorld(client, db, clock)
-    db.dispose()
-    drop_database(url)
 
 
 class TestPlanning:

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from conftest import START, drop_database, make_settings, new_database_url
+from conftest import private_demo_app
 from factories import auth, make_dispatched
-from minyi.app import create_app
-from minyi.bootstrap import load_demo, migrate
 from minyi.cases.models import CaseEvent
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
@@ -55,16 +52,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp: Path = tmp_path_factory.mktemp("supervision")
-    url = new_database_url(backend, tmp)
-    db = Database(url)
-    migrate(db)
-    load_demo(db, now=START)
-    clock = ManualClock(START)
-    with TestClient(create_app(make_settings(url, tmp), clock=clock)) as client:
+    with private_demo_app(backend, tmp_path_factory.mktemp("supervision")) as (client, db, clock):
         yield World(client, db, clock)
-    db.dispose()
-    drop_database(url)
 
 
 class TestOverdue:
