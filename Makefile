@@ -4,23 +4,34 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean
+.PHONY: run test install system clean
 
-$(STAMP): pyproject.toml
+# Debian packages the Python ones cannot bring: Chromium for the browser tests (Playwright drives
+# /usr/bin/chromium; nothing is downloaded at run time) and CJK fonts for the PDF daily report.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk
+
+system:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null 2>&1 \
+	    || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null; }; \
+	fi
+
+$(STAMP): pyproject.toml | system
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: system $(STAMP)
 
 # Migrates the embedded SQLite database, loads the demo district when it is empty,
 # and serves http://127.0.0.1:8000 (OpenAPI at /docs) with the clock worker inside.
-run: $(STAMP)
+run: system $(STAMP)
 	$(BIN)/minyi serve
 
 # Every storage test runs on SQLite and on PostgreSQL (MINYI_TEST_PG_URL, default the local server).
-test: $(STAMP)
+test: system $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 

@@ -127,3 +127,6 @@ def _record_failure(message: OutboxMessage, error: Exception, now: datetime) -> 
         )
     else:
         message.next_attempt_at = now + retry_delay(message.attempts)
+
+
+WORKER_JOBS = {"deliver_outbox": deliver_due}

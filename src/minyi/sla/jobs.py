@@ -63,3 +63,6 @@ def _fire(session: Session, due: list[Clock], now: datetime, firings: list[dict[
             clock.state, clock.breached_at, clock.next_fire_at = BREACHED, now, None
         firings.append({"clock_id": clock.id, "kind": kind, "fired_at": now, "worker": WORKER_NAME})
         notify_fired(session, clock, kind, now)
+
+
+WORKER_JOBS = {"fire_clocks": fire_due_clocks}

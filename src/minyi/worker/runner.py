@@ -5,17 +5,33 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from minyi.notify.jobs import deliver_due
-from minyi.sla.jobs import fire_due_clocks
+import importlib
+import importlib.util
+import pkgutil
+
+import minyi
 from minyi.core.clock import Clock
 from minyi.core.db import Database
 
 log = logging.getLogger(__name__)
 
 Job = Callable[..., int]
+
+
+def discover_jobs() -> dict[str, Job]:
+    """Every `<package>/jobs.py` that defines `WORKER_JOBS` adds its jobs, by the same
+    convention as models.py and wiring.py, so a new package's job runs without editing this."""
+    jobs: dict[str, Job] = {}
+    for info in sorted(pkgutil.iter_modules(minyi.__path__), key=lambda i: i.name):
+        name = f"minyi.{info.name}.jobs"
+        if info.ispkg and importlib.util.find_spec(name) is not None:
+            jobs.update(getattr(importlib.import_module(name), "WORKER_JOBS", {}))
+    return jobs
+
+
 # Each job takes (session, now=...) and returns how much it did; a job that did a full batch
 # runs again at once, so a backlog drains without waiting for the next tick.
-JOBS: dict[str, Job] = {"fire_clocks": fire_due_clocks, "deliver_outbox": deliver_due}
+JOBS: dict[str, Job] = discover_jobs()
 
 
 def run_once(db: Database, clock: Clock) -> dict[str, int]:

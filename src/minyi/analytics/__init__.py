@@ -1,0 +1,1 @@
+"""Analytics: hotspots, early warning, class governance, unit assessment."""

@@ -1,0 +1,1 @@
+"""Integrations: Open311 GeoReport v2 mapping, bulk import/export, webhooks."""

@@ -1,0 +1,1 @@
+"""Server-rendered web pages: citizen portal, staff console, leader dashboard."""
