@@ -11,6 +11,7 @@ small queries per batch, never per appeal.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,16 +19,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from minyi.cases.models import Appeal, Case
+from minyi.core.errors import MinyiError
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from minyi.triage.classify import Classifier, find_model, load_model
 from minyi.triage.places import Place, VersionedCache, bind_key
-from minyi.triage.repeats import HistoryIndex, Signals, appeal_text, build_index
+from minyi.triage.repeats import HistoryIndex, HistoryRow, Signals, appeal_text
 from minyi.triage.risk import Lexicon, RiskFlag, current_lexicon, flag_risks
 from minyi.triage.routing import Recommendation, TriageSnapshot, recommend_units, snapshot_for
 
+log = logging.getLogger(__name__)
 TOP_K = 3
 PLACE_CANDIDATES = 5
 # Flags of this severity, and crowds (涉众), always go to a person, however sure the class is.
@@ -65,18 +69,30 @@ LEAVES: VersionedCache[Leaves] = VersionedCache(
 
 
 class IndexHolder:
-    """One repeat/crowd index per database, built from the appeals table on first use."""
+    """One repeat/crowd index per database, built from the appeals table on first use and then
+    brought up to date on every `get` with the appeals registered since (by id): those other
+    workers triaged and those people dispatched before triage reached them. An appeal loaded
+    this way and triaged later is still checked against the history (`add` of a held id
+    reports its signals and adds nothing)."""
 
     def __init__(self) -> None:
-        self._items: dict[str, HistoryIndex] = {}
+        self._items: dict[str, tuple[HistoryIndex, int]] = {}
         self._lock = threading.Lock()
 
     def get(self, session: Session) -> HistoryIndex:
         key = bind_key(session)
         with self._lock:
-            index = self._items.get(key)
-            if index is None:
-                index = self._items[key] = build_index(session)
+            item = self._items.get(key)
+            index, upto = item if item is not None else (HistoryIndex(), -(2**62))
+            while True:
+                rows = new_appeals(session, after=upto, limit=SYNC_CHUNK)
+                if not rows:
+                    break
+                index.add_many(rows)
+                upto = rows[-1][0]
+            if item is None:
+                index.compact()
+            self._items[key] = (index, upto)
             return index
 
     def clear(self) -> None:
@@ -85,6 +101,27 @@ class IndexHolder:
 
 
 INDEXES = IndexHolder()
+SYNC_CHUNK = 20_000
+
+
+def new_appeals(session: Session, *, after: int, limit: int) -> list[HistoryRow]:
+    """History rows of the appeals with an id above `after`, in id order."""
+    rows = session.execute(
+        select(
+            Appeal.id,
+            Appeal.phone,
+            Appeal.title,
+            Appeal.body,
+            Case.community_id,
+            Appeal.submitted_at,
+            func.coalesce(Case.category_id, Appeal.category_hint_id),
+        )
+        .outerjoin(Case, Case.appeal_id == Appeal.id)
+        .where(Appeal.id > after)
+        .order_by(Appeal.id)
+        .limit(limit)
+    ).all()
+    return [(r[0], r[1], appeal_text(r[2], r[3]), r[4], r[5], r[6]) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +138,15 @@ class TriageContext:
 def context_for(session: Session, data_dir: Path) -> TriageContext:
     """The cached context of the session's database (see the module's docstring)."""
     row = find_model(session)
-    classifier = None if row is None else load_model(row, data_dir)
+    classifier = None
+    if row is not None:
+        try:
+            classifier = load_model(row, data_dir)
+        except (OSError, MinyiError) as error:
+            # Places, units, complaint targets and risks still matter: triage goes on, every
+            # appeal waits for a person, and the log says why.
+            log.error("triage model v%s cannot be loaded from %s: %s", row.version, data_dir, error)
+            row = None
     lexicon_version, lexicon = current_lexicon(session)
     return TriageContext(
         snapshot=snapshot_for(session),

@@ -30,6 +30,7 @@ from minyi.triage.jobs import triage_pending
 from minyi.triage.review import corrections_for_training
 from minyi.cases.models import Case
 from minyi.triage.suggestion_models import TriageCorrection, TriageSuggestion
+from minyi.worker.runner import JOBS
 
 GARBAGE, STREETLIGHT, FEES = "TS-01-02-07", "TS-01-05-01", "TS-02-01-02"  # DEP02, DEP02, DEP01
 TOPICS = {
@@ -107,6 +108,16 @@ class TestWorkerJob:
         log = [(e["action"], e["actor"]) for e in env.timeline(case["id"])]
         assert ("accept", "triage") in log and ("dispatch", "triage") in log
 
+    def test_the_worker_runs_it(self) -> None:
+        assert JOBS["triage_appeals"] is triage_pending
+
+    def test_without_its_model_file_triage_goes_on_and_a_person_decides(self, env: Env, tmp_path: Path) -> None:
+        case = make_appeal(env.client, title="垃圾站臭味", body=SURE_GARBAGE + "。。")
+        with env.db.unit_of_work() as session:
+            assert triage_pending(session, now=env.clock.now(), data_dir=tmp_path) == 1
+        suggestion = env.triage(case["id"])
+        assert (suggestion["status"], suggestion["hold_reason"], suggestion["top_k"]) == ("awaiting", "no_model", [])
+
     def test_each_appeal_is_suggested_once(self, env: Env) -> None:
         case = make_appeal(env.client, title="路灯", body="南山花园路灯不亮，好几盏路灯不亮，请尽快处理")
         env.run()
@@ -141,6 +152,30 @@ class TestWorkerJob:
         r = env.client.get("/api/v1/triage/suggestions", headers=auth(env.client, "dispatcher"))
         assert r.status_code == 200
         assert case["id"] in [item["case_id"] for item in r.json()["items"]]
+
+    def test_a_repeat_is_linked_and_counted(self, env: Env) -> None:
+        phone = "13700002222"
+        first = make_appeal(env.client, title="垃圾站", body="翠竹新村垃圾站臭味很大，请尽快处理", phone=phone, street="S01", community="S01C02")
+        env.run()
+        env.clock.advance(timedelta(days=3))
+        again = make_appeal(
+            env.client, title="垃圾站", body="上次反映的翠竹新村垃圾站臭味问题还没解决，垃圾站异味刺鼻", phone=phone,
+            street="S01", community="S01C02",
+        )
+        env.run()
+        signals = env.triage(again["id"])["signals"]
+        links = env.client.get(f"/api/v1/appeals/{again['id']}/links", headers=auth(env.client, "dispatcher")).json()
+        assert [(i["kind"], i["case_id"]) for i in links["links"]] == [("repeat", first["id"])]
+        assert (signals["repeat_of"], signals["petition_count"]) == ([links["links"][0]["appeal_id"]], 2)
+        assert links["petition_count"] == 2
+
+    def test_a_high_risk_appeal_goes_to_a_person_however_sure(self, env: Env) -> None:
+        case = make_appeal(env.client, title="垃圾站臭味", body=SURE_GARBAGE + "，再不解决我就不想活了")
+        env.run()
+        suggestion = env.triage(case["id"])
+        assert suggestion["qualifies_for_auto"] and suggestion["status"] == "awaiting"
+        assert suggestion["hold_reason"] == "risk:self_harm"
+        assert [f["term"] for f in suggestion["risk_flags"]] == ["不想活"]
 
     def test_the_board_is_for_the_centre(self, env: Env) -> None:
         r = env.client.get("/api/v1/triage/suggestions", headers=auth(env.client, "dep01.handler"))
