@@ -12,7 +12,7 @@ from minyi.cases.queries import (
     CaseFilter, bounce_counts_by_unit, case_units, get_visible_case, list_cases, timeline, unit_names,
 )
 from minyi.cases.rules import Action, CaseStatus
-from minyi.cases.schemas import ActionIn, case_detail, case_summary, event_view
+from minyi.cases.schemas import ActionIn, case_detail, case_summary, event_view, identity_hidden_from, redactor
 from minyi.cases.service import act_on_case, actions_for
 from minyi.core.errors import Invalid
 from minyi.intake.attachments import store_attachment
@@ -84,8 +84,10 @@ def get_appeal(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[
 
 @router.get("/appeals/{case_id}/timeline", summary="The case's full event log")
 def get_timeline(case_id: int, actor: CurrentActor, session: ReadSession) -> list[dict[str, Any]]:
-    get_visible_case(session, case_id, actor)
-    return [event_view(e, s) for e, s in timeline(session, case_id)]
+    case = get_visible_case(session, case_id, actor)
+    # Staff of a unit the appeal complains about read the log with the complainant masked.
+    redact = redactor(session.get(Appeal, case.appeal_id)) if identity_hidden_from(actor, case) else None
+    return [event_view(e, s, redact=redact) for e, s in timeline(session, case_id)]
 
 
 @router.post("/appeals/{case_id}/actions/{action}", summary="Take an action on a case (409 names the allowed ones)")

@@ -81,6 +81,9 @@ class Case(Base):
     # Checklist item -> when it was done (ISO time), for 重点件.
     key_checklist: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reply_text: Mapped[str | None] = mapped_column(Text)
+    # Unit codes the appeal complains about (信访工作条例): they may not handle it, and their
+    # staff (and those of units under them) see the complainant's identity masked. NULL: none.
+    identity_hidden_from: Mapped[list[Any] | None]
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
 

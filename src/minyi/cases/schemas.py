@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,49 @@ class ActionIn(BaseModel):
         return self.model_dump(exclude_none=True, exclude={"expected_version"})
 
 
-def sees_contact(actor: Actor, case_unit_ids: set[int]) -> bool:
+def identity_hidden_from(actor: Actor, case: Case) -> bool:
+    """Whether the actor belongs to a unit the appeal complains about, or to a unit under one:
+    the one place that decides, so every view of a case masks the same way."""
+    hidden = case.identity_hidden_from
+    if not hidden or actor.role is None:
+        return False
+    chain = set((actor.unit_path or "").split("/")) | {actor.unit_code}
+    return not chain.isdisjoint(hidden)
+
+
+def redactor(appeal: Appeal) -> Callable[[str], str]:
+    """Masks the complainant's phone, ID number and name wherever free text repeats them."""
+    swaps = [
+        (value, masked)
+        for value, masked in (
+            (appeal.phone, mask_phone(appeal.phone)),
+            (appeal.id_card, mask_id_card(appeal.id_card)),
+            (appeal.citizen_name, "某某"),
+        )
+        if value and len(value) >= 2 and masked
+    ]
+
+    def redact(text: str) -> str:
+        for value, masked in swaps:
+            text = text.replace(value, masked)
+        return text
+
+    return redact
+
+
+def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v, redact) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v, redact) for v in value]
+    return value
+
+
+def sees_contact(actor: Actor, case_unit_ids: set[int], case: Case | None = None) -> bool:
+    if case is not None and identity_hidden_from(actor, case):
+        return False
     if actor.role in SEES_CONTACT:
         # Unit staff need the number only for cases their unit handles, which is all they see.
         return True
@@ -43,16 +86,17 @@ def sees_contact(actor: Actor, case_unit_ids: set[int]) -> bool:
 
 
 def case_summary(case: Case, appeal: Appeal, actor: Actor, unit_ids: set[int], units: dict[int, tuple[str, str]], channels: dict[int, tuple[str, str]]) -> dict[str, Any]:
-    clear = sees_contact(actor, unit_ids)
-    hidden = appeal.is_confidential and not clear
+    clear = sees_contact(actor, unit_ids, case)
+    hidden = (appeal.is_confidential or identity_hidden_from(actor, case)) and not clear
     lead = units.get(case.lead_unit_id or 0)
+    title = redactor(appeal)(appeal.title) if identity_hidden_from(actor, case) else appeal.title
     return {
         "id": case.id,
         "tracking_no": case.tracking_no,
         "status": case.status,
         "status_label": label(STATUS_ZH, case.status),
         "version": case.version,
-        "title": appeal.title,
+        "title": title,
         "channel": channels.get(case.channel_id, ("", ""))[0],
         "channel_name": channels.get(case.channel_id, ("", ""))[1],
         "class_name": case.class_name,
@@ -74,10 +118,11 @@ def case_detail(
     units: dict[int, tuple[str, str]], channels: dict[int, tuple[str, str]], allowed: list[str],
 ) -> dict[str, Any]:
     unit_ids = {cu.unit_id for cu, _ in case_units if cu.is_active}
-    clear = sees_contact(actor, unit_ids)
+    clear = sees_contact(actor, unit_ids, case)
     first = units.get(case.first_unit_id or 0)
+    shielded = identity_hidden_from(actor, case)
     return case_summary(case, appeal, actor, unit_ids, units, channels) | {
-        "body": appeal.body,
+        "body": redactor(appeal)(appeal.body) if shielded else appeal.body,
         "address": appeal.address,
         "grid": units.get(case.grid_id or 0, (None, None))[0],
         "lat": appeal.lat,
@@ -104,7 +149,9 @@ def case_detail(
     }
 
 
-def event_view(event: CaseEvent, staff: Staff | None, *, public: bool = False) -> dict[str, Any]:
+def event_view(
+    event: CaseEvent, staff: Staff | None, *, public: bool = False, redact: Callable[[str], str] | None = None
+) -> dict[str, Any]:
     view: dict[str, Any] = {
         "at": event.at,
         "action": event.action,
@@ -122,8 +169,8 @@ def event_view(event: CaseEvent, staff: Staff | None, *, public: bool = False) -
         "id": event.id,
         "actor": event.actor_label,
         "actor_name": staff.name if staff else ("群众" if event.actor_label == "citizen" else event.actor_label),
-        "reason": event.reason,
-        "payload": event.payload,
+        "reason": redact(event.reason) if redact and event.reason else event.reason,
+        "payload": _redacted(event.payload, redact) if redact else event.payload,
     }
 
 

@@ -140,6 +140,7 @@ def _dispatch(session: Session, case: Case, actor: Actor, payload: dict[str, Any
         unit = units.get(code)
         if unit is None or unit.kind not in HANDLING_KINDS or not unit.is_active:
             raise Invalid("bad_unit", f"'{code}' is not a unit that can handle cases", field=field)
+    _refuse_accused(case, [units[c] for c in (lead_code, *co_codes)])
     if payload.get("category"):
         leaf = leaf_by_code(session, str(payload["category"]))
         # The clocks follow the new policy through the sla handler on this dispatch.
@@ -154,6 +155,42 @@ def _dispatch(session: Session, case: Case, actor: Actor, payload: dict[str, Any
         session.add(cu)
     case.lead_unit_id = units[lead_code].id
     return {"lead_unit": lead_code, "co_units": co_codes}
+
+
+def _refuse_accused(case: Case, chosen: list[Unit]) -> None:
+    """信访工作条例: never hand a complaint to the unit it complains about, nor to one under it."""
+    hidden = set(case.identity_hidden_from or ())
+    for unit in chosen:
+        if hidden & {unit.code, *unit.path.split("/")}:
+            raise Conflict(
+                "accused_unit",
+                f"诉求反映的是{unit.name}（或其上级单位）本身，不得交由其办理，请改派其他单位",
+                unit=unit.code,
+            )
+
+
+def hide_identity(session: Session, case: Case, unit_codes: list[str], *, actor_label: str, now: datetime, reason: str) -> list[str]:
+    """Name units the appeal complains about: they can no longer be dispatched to and see the
+    complainant masked. Recorded on the timeline; returns the codes newly added."""
+    have = list(case.identity_hidden_from or [])
+    new = [c for c in dict.fromkeys(unit_codes) if c not in have]
+    if new:
+        case.identity_hidden_from = have + new
+        record_case_event(session, case, action="hide_identity", actor_label=actor_label, actor_id=None, now=now,
+                          reason=reason, payload={"units": new})
+    return new
+
+
+def lift_identity_hiding(session: Session, case: Case, unit_codes: list[str], *, actor: Actor, now: datetime, reason: str) -> list[str]:
+    """A dispatcher's judgement that the text does not accuse these units after all."""
+    have = list(case.identity_hidden_from or [])
+    gone = [c for c in have if c in set(unit_codes)]
+    if gone:
+        rest = [c for c in have if c not in gone]
+        case.identity_hidden_from = rest or None
+        record_case_event(session, case, action="lift_identity_hiding", actor_label=actor.username, actor_id=actor.staff_id,
+                          now=now, reason=reason, payload={"units": gone})
+    return gone
 
 
 def _sign_for(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:

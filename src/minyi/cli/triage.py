@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors, settings
+from minyi.triage.review import corrections_for_training
 from minyi.triage.classify import (
     Evaluation,
     Params,
@@ -80,10 +81,21 @@ def train(
         max=1.0,
         help="precision the auto-dispatch threshold must keep",
     ),
+    with_corrections: bool = typer.Option(
+        True,
+        "--with-corrections/--without-corrections",
+        help="add the dispatchers' corrections (latest per appeal) to the training rows",
+    ),
 ) -> None:
     """Train a new model version on labelled appeals and make it current."""
     sources = _sources(data, text)
     texts, labels = load_many(sources, label_column=label)
+    corrections: list[tuple[str, str]] = []
+    if with_corrections:
+        with database().reading() as session:
+            corrections = corrections_for_training(session)
+        texts, labels = texts + [t for t, _ in corrections], labels + [lab for _, lab in corrections]
+        typer.echo(f"with {len(corrections):,} dispatcher correction(s)")
     typer.echo(f"training on {len(texts):,} texts, {len(set(labels))} labels ...")
     # Trained before the transaction opens: a minute of fitting must not hold the write lock.
     model = train_classifier(
@@ -92,6 +104,7 @@ def train(
     training = {
         "sources": [{"path": str(path.resolve()), "text": columns} for path, columns in sources],
         "label_column": label,
+        "corrections": len(corrections),
     }
     data_dir = settings().data_dir
     with database().unit_of_work() as session:

@@ -30,6 +30,8 @@ ACTION_ZH = {
     "refuse_bounce": "驳回退回",
     "breach": "超期",
     "mark_key": "列为重点件",
+    "hide_identity": "回避被投诉单位",
+    "lift_identity_hiding": "撤销回避",
     "clock_warning": "时限预警",
     "clock_breach": "超时",
     "clock_pause": "暂停计时",

@@ -32,5 +32,13 @@ class TriageModel(Base):
 # schema (Alembic, the migration test) sees every triage table through this one module.
 from minyi.triage.place_models import GazetteerEntry  # noqa: E402
 from minyi.triage.signal_models import AppealLink, RiskLexicon  # noqa: E402
+from minyi.triage.suggestion_models import TriageCorrection, TriageSuggestion  # noqa: E402
 
-__all__ = ["AppealLink", "GazetteerEntry", "RiskLexicon", "TriageModel"]
+__all__ = [
+    "AppealLink",
+    "GazetteerEntry",
+    "RiskLexicon",
+    "TriageCorrection",
+    "TriageModel",
+    "TriageSuggestion",
+]

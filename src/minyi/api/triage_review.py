@@ -1,0 +1,126 @@
+"""Triage suggestions for the dispatcher: read one, confirm or correct it, and the board of
+suggestions awaiting a person (low confidence, risk, crowd, or auto-dispatch off)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.triage.review import (
+    AWAITING,
+    Correction,
+    board,
+    confirm,
+    correct,
+    suggestion_of,
+    suggestion_view,
+    unit_names,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["triage"])
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expected_version: int | None = Field(None, ge=1, description="the case version you saw; 409 if it changed")
+
+
+class PlaceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    street: str | None = Field(None, max_length=40)
+    community: str | None = Field(None, max_length=40)
+    grid: str | None = Field(None, max_length=40)
+
+
+class CorrectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    category: str | None = Field(None, max_length=40, description="the right event-dictionary leaf")
+    label: str | None = Field(None, max_length=60, description="the right model label, when not a leaf")
+    place: PlaceIn | None = None
+    lead_unit: str | None = Field(None, max_length=40)
+    co_units: list[str] | None = Field(None, max_length=20)
+    not_accused: list[str] = Field(default_factory=list, max_length=20, description="units wrongly excluded as accused")
+    reason: str | None = Field(None, max_length=4000)
+    dispatch: bool = Field(True, description="dispatch the case accordingly if it still awaits dispatch")
+    expected_version: int | None = Field(None, ge=1)
+
+
+def _view(session: Any, suggestion: Any) -> dict[str, Any]:
+    codes = {suggestion.lead_unit or ""}
+    return suggestion_view(suggestion, unit_names(session, codes))
+
+
+@router.get("/appeals/{case_id}/triage", summary="The triage suggestion of a case, with confidences and evidence")
+def get_triage(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
+    _, suggestion = suggestion_of(session, case_id, actor)
+    return _view(session, suggestion)
+
+
+@router.post("/appeals/{case_id}/triage/confirm", summary="Take the suggestion (dispatches a case awaiting dispatch)")
+def post_confirm(case_id: int, body: ConfirmIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+    with state.db.unit_of_work() as session:
+        suggestion = confirm(session, case_id, actor=actor, now=state.clock.now(), expected_version=body.expected_version)
+        return _view(session, suggestion)
+
+
+@router.post("/appeals/{case_id}/triage/correct", summary="Correct class, place or units; kept as a training row")
+def post_correct(case_id: int, body: CorrectIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+    place = body.place or PlaceIn()
+    fix = Correction(
+        category=body.category or None,
+        label=body.label or None,
+        street=place.street or None,
+        community=place.community or None,
+        grid=place.grid or None,
+        lead_unit=body.lead_unit or None,
+        co_units=tuple(body.co_units) if body.co_units is not None else None,
+        not_accused=tuple(body.not_accused),
+        reason=body.reason,
+        dispatch=body.dispatch,
+    )
+    with state.db.unit_of_work() as session:
+        row = correct(session, case_id, fix, actor=actor, now=state.clock.now(), expected_version=body.expected_version)
+        _, suggestion = suggestion_of(session, case_id, actor)
+        return _view(session, suggestion) | {
+            "correction": {
+                "id": row.id, "label": row.label, "leaf": row.leaf_code, "predicted_label": row.predicted_label,
+                "lead_unit": row.lead_unit, "co_units": row.co_units, "place": row.place,
+                "corrected_by": row.corrected_by, "corrected_at": row.corrected_at,
+            }
+        }
+
+
+@router.get("/triage/suggestions", summary="The dispatcher's board: suggestions awaiting a person, oldest first")
+def get_board(
+    actor: CurrentActor,
+    session: ReadSession,
+    status: str = AWAITING,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    total, rows = board(session, actor, status=status, page=page, page_size=page_size)
+    names = unit_names(session, {s.lead_unit or "" for s, _, _ in rows})
+    items = [
+        {
+            "case_id": c.id,
+            "tracking_no": c.tracking_no,
+            "case_status": c.status,
+            "title": a.title,
+            "registered_at": c.registered_at,
+            "label": s.label,
+            "leaf": s.leaf_code,
+            "class_name": s.class_name,
+            "confidence": s.confidence,
+            "lead_unit": s.lead_unit,
+            "lead_unit_name": names.get(s.lead_unit or ""),
+            "excluded": [e["unit"] for e in s.excluded],
+            "risk": sorted({f["category"] for f in s.risk_flags}),
+            "hold_reason": s.hold_reason,
+            "status": s.status,
+        }
+        for s, c, a in rows
+    ]
+    return {"total": total, "page": page, "page_size": page_size, "items": items}

@@ -1,0 +1,75 @@
+"""Tables of triage's output: one suggestion per appeal, and the dispatchers' corrections that
+become training rows. Imported by `minyi.triage.models` so Alembic sees them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from minyi.core.db import Base
+
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class TriageSuggestion(Base):
+    """What triage suggested for one appeal, and what became of it.
+
+    status: `awaiting` (a person decides: the dispatcher's low-confidence queue), `auto_dispatched`
+    (dispatched by the worker as the `triage` actor), `confirmed` / `corrected` (a dispatcher
+    took it or changed it), `handled` (the case moved on without triage: dispatched or declined
+    by hand before the worker got to it). `hold_reason` says why a confident one still waits.
+    """
+
+    __tablename__ = "triage_suggestions"
+    __table_args__ = (Index("ix_triage_suggestions_status_created_at", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    # Unique: the worker's anti-join probes it, and a second worker's insert fails instead of
+    # suggesting twice.
+    appeal_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("appeals.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("cases.id"), index=True)
+    created_at: Mapped[datetime]
+    model_version: Mapped[int | None]
+    label: Mapped[str | None] = mapped_column(String(60))  # the model's label
+    leaf_code: Mapped[str | None] = mapped_column(String(40))
+    class_name: Mapped[str | None] = mapped_column(String(20))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    top_k: Mapped[list[Any]]
+    place: Mapped[dict[str, Any]]
+    place_candidates: Mapped[list[Any]]
+    lead_unit: Mapped[str | None] = mapped_column(String(40))
+    co_units: Mapped[list[Any]]
+    excluded: Mapped[list[Any]]
+    risk_flags: Mapped[list[Any]]
+    signals: Mapped[dict[str, Any]]
+    qualifies_for_auto: Mapped[bool]
+    status: Mapped[str] = mapped_column(String(20))
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(60))
+    decided_at: Mapped[datetime | None]
+
+
+class TriageCorrection(Base):
+    """A dispatcher's correction of a suggestion: a training row (text, label) with who and when,
+    which `minyi triage train` adds to the history it learns from."""
+
+    __tablename__ = "triage_corrections"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(_ID, ForeignKey("triage_suggestions.id"), index=True)
+    appeal_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("appeals.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    label: Mapped[str | None] = mapped_column(String(60))
+    leaf_code: Mapped[str | None] = mapped_column(String(40))
+    predicted_label: Mapped[str | None] = mapped_column(String(60))
+    model_version: Mapped[int | None]
+    place: Mapped[dict[str, Any]]
+    lead_unit: Mapped[str | None] = mapped_column(String(40))
+    co_units: Mapped[list[Any]]
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    corrected_by: Mapped[str] = mapped_column(String(60))
+    corrected_at: Mapped[datetime]
