@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from minyi.core.errors import Invalid
+from minyi.core.errors import Forbidden, Invalid
+from minyi.org.rules import DISTRICT_WIDE, Actor, Role
 
 REF_PREFIX = "daily_report:"
 # Cases whose handling is over for the report's purposes (the mailboxes count them alike).
@@ -129,3 +130,14 @@ def signed_percent(ratio: float | None) -> str:
     if ratio is None:
         return "—"
     return f"{'+' if ratio > 0 else ''}{ratio * 100:.1f}%"
+
+
+# Who reads the report (it names cases from the whole district), who issues one on demand or
+# manages its subscribers (the petition office's supervisors and the administrator).
+READERS = DISTRICT_WIDE
+ISSUERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+def require(actor: Actor, roles: frozenset[Role], what: str) -> None:
+    if actor.role not in roles:
+        raise Forbidden("not_allowed", f"your role may not {what}")
