@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date as LocalDate
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -12,7 +12,7 @@ STRICT = ConfigDict(extra="forbid")
 class DailyReportIn(BaseModel):
     model_config = STRICT
 
-    date: date = Field(description="the local day reported (Asia/Shanghai)")
+    date: LocalDate = Field(description="the local day reported (Asia/Shanghai)")
     corrects: int | None = Field(None, ge=1, description="number (第N期) of the issue corrected")
     note: str | None = Field(None, max_length=500, description="what the correction corrects")
 
