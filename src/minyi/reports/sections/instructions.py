@@ -30,7 +30,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     on_items = list(
         s.scalars(
             select(Instruction)
-            .where(Instruction.subject_ref.like(f"{REF_PREFIX}%"), Instruction.created_at < now)
+            .where(Instruction.subject_ref.like(f"{REF_PREFIX}%"), Instruction.created_at <= now)
             .where(or_(open_task, Instruction.created_at >= ctx.end - RECENT))
             .order_by(Instruction.created_at.desc(), Instruction.id.desc())
             .limit(LIMIT)
