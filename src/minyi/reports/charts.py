@@ -67,7 +67,8 @@ def trend_chart(points: Sequence[tuple[str, int]], *, title: str, width: int = 6
         mean = sum(v for _, v in points) / n
         py = top + plot_h - plot_h * mean / peak
         body.append(f'<line x1="{left}" y1="{py:.1f}" x2="{width - right}" y2="{py:.1f}" stroke="{MARK}" stroke-width="0.8" stroke-dasharray="4 3"/>')
-        body.append(f'<text x="{width - right}" y="{py - 3:.1f}" font-size="9" fill="{MARK}" text-anchor="end">日均 {mean:.1f}</text>')
+        # Left end: the right end holds the reported day's column and its figure.
+        body.append(f'<text x="{left + 3}" y="{py - 3:.1f}" font-size="9" fill="{MARK}">日均 {mean:.1f}</text>')
     return _svg(width, height, body, title)
 
 
