@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 .PHONY: run test install system clean
 
 # Debian packages the Python ones cannot bring: Chromium for the browser tests (Playwright drives
-# /usr/bin/chromium; nothing is downloaded at run time) and CJK fonts for the PDF daily report.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk
+# /usr/bin/chromium; nothing is downloaded at run time), CJK fonts for the PDF daily report and
+# poppler-utils (pdftotext, pdftoppm) with which the tests read that PDF back.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils
 
 system:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || ! command -v pdftotext >/dev/null; then \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null 2>&1 \
 	    || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null; }; \

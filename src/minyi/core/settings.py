@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     extra_workdays: list[str] = Field(default=[])
     # How many appeals one group commit may carry; larger batches trade latency for throughput.
     intake_batch_max: int = 256
+    # The daily report (reports/): the local time (in `timezone`) the worker issues yesterday's.
+    report_daily_at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

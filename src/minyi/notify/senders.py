@@ -4,6 +4,7 @@ returns normally only once the receiver accepted the message."""
 
 from __future__ import annotations
 
+import base64
 import json
 import smtplib
 import ssl
@@ -50,6 +51,22 @@ def message_id(message: OutboxMessage) -> str:
     return f"minyi-outbox-{message.id}"
 
 
+def add_rich_parts(email: EmailMessage, payload: Mapping[str, Any]) -> None:
+    """An HTML alternative (payload "html") and attachments (payload "attachments": a list of
+    {"filename", "content_type", "base64"}), for messages such as the daily report."""
+    html = payload.get("html")
+    if isinstance(html, str) and html:
+        email.add_alternative(html, subtype="html", charset="utf-8")
+    for item in payload.get("attachments") or []:
+        maintype, _, subtype = str(item.get("content_type") or "").partition("/")
+        email.add_attachment(
+            base64.b64decode(item["base64"]),
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=str(item.get("filename") or "attachment"),
+        )
+
+
 class SmtpSender:
     def __init__(
         self,
@@ -74,6 +91,7 @@ class SmtpSender:
         domain = self.from_addr.rpartition("@")[2] or "localhost"
         email["Message-ID"] = f"<{message_id(message)}@{domain}>"
         email.set_content(message.body, charset="utf-8")
+        add_rich_parts(email, message.payload or {})
         return email
 
     def send(self, message: OutboxMessage) -> None:

@@ -1,0 +1,90 @@
+"""超期情况: by unit, open cases past their deadline and clocks in yellow as the report is made,
+case clocks that breached on the day, and instruction tasks overdue."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import func, select
+
+from minyi.cases.models import Case
+from minyi.reports.context import ReportContext
+from minyi.reports.rules import CLOSED_STATUSES
+from minyi.sla.models import Clock
+from minyi.supervision.models import InstructionTask
+
+KEY = "overdue"
+TITLE = "四、超期与预警"
+OPEN_STATUSES = ("registered", "accepted", "dispatched", "signed_for", "in_progress")
+LIMIT = 15
+COLUMNS = ("overdue_open", "breached_day", "yellow_now", "tasks_overdue")
+
+assert not set(OPEN_STATUSES) & set(CLOSED_STATUSES)
+
+
+def build(ctx: ReportContext) -> dict[str, Any]:
+    s, now = ctx.session, ctx.now
+    unit = func.coalesce(Case.lead_unit_id, Case.first_unit_id)
+    figures: dict[str, Counter[int | None]] = {c: Counter() for c in COLUMNS}
+    figures["overdue_open"].update(
+        dict(
+            s.execute(
+                select(unit, func.count())
+                .where(Case.status.in_(OPEN_STATUSES))
+                .where(Case.is_overdue.is_(True) | (Case.due_at < now))
+                .group_by(unit)
+            ).all()
+        )
+    )
+    figures["breached_day"].update(
+        dict(
+            s.execute(
+                select(unit, func.count())
+                .select_from(Clock)
+                .join(Case, Case.id == Clock.case_id)
+                .where(Clock.subject == "case")
+                .where(Clock.breached_at >= ctx.start, Clock.breached_at < ctx.end)
+                .group_by(unit)
+            ).all()
+        )
+    )
+    figures["yellow_now"].update(
+        dict(
+            s.execute(
+                select(unit, func.count())
+                .select_from(Clock)
+                .join(Case, Case.id == Clock.case_id)
+                .where(Clock.subject == "case", Clock.state == "running")
+                .where(Clock.warn_at <= now, Clock.due_at > now)
+                .group_by(unit)
+            ).all()
+        )
+    )
+    figures["tasks_overdue"].update(
+        dict(
+            s.execute(
+                select(InstructionTask.unit_id, func.count())
+                .where(InstructionTask.status == "open", InstructionTask.is_overdue.is_(True))
+                .group_by(InstructionTask.unit_id)
+            ).all()
+        )
+    )
+    units = set().union(*(set(c) for c in figures.values()))
+    rows = []
+    for uid in units:
+        code, name = ctx.unit(uid)
+        rows.append({"code": code, "name": name, **{c: figures[c][uid] for c in COLUMNS}})
+    rows.sort(key=lambda r: (-r["overdue_open"], -r["breached_day"], -r["yellow_now"], r["code"]))
+    totals = {c: sum(figures[c].values()) for c in COLUMNS}
+    shown = rows[:LIMIT]
+    return {
+        "as_of": now.isoformat(),
+        "totals": totals,
+        "units": shown,
+        "more_units": max(0, len(rows) - LIMIT),
+        "items": [
+            {"key": f"unit:{r['code'] or '-'}", "label": f"{r['name']}超期{r['overdue_open']}件"}
+            for r in shown
+        ],
+    }
