@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from minyi.cases.models import Bounce, Case, CaseUnit
+from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
 from minyi.core.db import Base
 
 
@@ -62,3 +62,4 @@ Index("ix_cases_lead_unit_closed_at", Case.lead_unit_id, Case.closed_at)
 Index("ix_cases_registered_at", Case.registered_at)
 Index("ix_case_units_unit_assigned_at", CaseUnit.unit_id, CaseUnit.assigned_at)
 Index("ix_bounces_unit_requested_at", Bounce.unit_id, Bounce.requested_at)
+Index("ix_case_events_action_at", CaseEvent.action, CaseEvent.at)

@@ -64,9 +64,11 @@ def upgrade() -> None:
     op.create_index("ix_cases_registered_at", "cases", ["registered_at"])
     op.create_index("ix_case_units_unit_assigned_at", "case_units", ["unit_id", "assigned_at"])
     op.create_index("ix_bounces_unit_requested_at", "bounces", ["unit_id", "requested_at"])
+    op.create_index("ix_case_events_action_at", "case_events", ["action", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_case_events_action_at", table_name="case_events")
     op.drop_index("ix_bounces_unit_requested_at", table_name="bounces")
     op.drop_index("ix_case_units_unit_assigned_at", table_name="case_units")
     op.drop_index("ix_cases_registered_at", table_name="cases")
