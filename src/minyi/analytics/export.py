@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from minyi.analytics.assessment import Assessment
 
@@ -52,7 +53,7 @@ def assessment_xlsx(assessment: Assessment) -> bytes:
     for row in _values(assessment):
         sheet.append(row)
     for cell in sheet[1]:
-        cell.font = cell.font.copy(bold=True)
+        cell.font = Font(bold=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
