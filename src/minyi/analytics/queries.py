@@ -46,7 +46,7 @@ def period_messages(session: Session, *, start: datetime, end: datetime) -> list
     ).all()
     place_ids = {r[5] for r in rows if r[5] is not None}
     names = (
-        dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(place_ids))).tuples().all())
+        dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(place_ids))).all())
         if place_ids
         else {}
     )
@@ -122,7 +122,7 @@ def alert_views(session: Session, alerts: list[Alert]) -> list[AlertView]:
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
     staff_ids = {a.acknowledged_by_id for a in alerts if a.acknowledged_by_id is not None}
     staff = (
-        dict(session.execute(select(Staff.id, Staff.username).where(Staff.id.in_(staff_ids))).tuples().all())
+        dict(session.execute(select(Staff.id, Staff.username).where(Staff.id.in_(staff_ids))).all())
         if staff_ids
         else {}
     )

@@ -162,7 +162,7 @@ def sweep(
         s = create_sweep(session, actor=actor_for_username(session, actor_name), case_id=case_id, place_kind=place_kind,
                          text=text, name_contains=name_contains, within_days=within_days, now=now)
         view = sweep_view(session, s, now)
-    units = ", ".join(t["unit"]["code"] if isinstance(t.get("unit"), dict) else str(t.get("unit")) for t in view["instruction"]["tasks"])
+    units = ", ".join(str(t["unit"]) for t in view["instruction"]["tasks"])
     typer.echo(f"sweep {view['id']}: {len(view['places'])} places, {len(view['similar_case_ids'])} similar cases; tasks for {units}")
 
 
