@@ -7,8 +7,12 @@ numbers written out in `test_every_rate_matches_the_hand_count`.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +31,7 @@ from minyi.triage.signal_models import AppealLink
 from minyi.worker.runner import run_once
 
 WEEK = period_of("week", date(2026, 11, 20))
+MINYI = Path(sys.executable).parent / "minyi"
 
 
 class World:
@@ -177,3 +182,27 @@ class TestAssessment:
     def test_a_bad_period_is_refused(self, world: World) -> None:
         r = world.client.get("/api/v1/analytics/assessment", params={"period": "year"}, headers=auth(world.client, "leader01"))
         assert r.status_code == 422
+
+
+class TestAssessmentCli:
+    def run(self, world: World, *args: str) -> subprocess.CompletedProcess[str]:
+        env = os.environ | {"MINYI_DATABASE_URL": world.db.url}
+        return subprocess.run([str(MINYI), "analytics", *args], capture_output=True, text=True, env=env, timeout=300)  # noqa: S603
+
+    def test_writes_the_weekly_table_as_csv(self, world: World, tmp_path: Path) -> None:
+        out = self.run(world, "assessment", "--period", "week", "--day", "2026-11-20", "--out", str(tmp_path / "w.csv"))
+        assert out.returncode == 0, out.stderr
+        lines = (tmp_path / "w.csv").read_text(encoding="utf-8-sig").splitlines()
+        dep02 = next(line.split(",") for line in lines[1:] if line.split(",")[1] == "DEP02")
+        assert dep02[5] == "0.5"  # 按期办结率, the fifth column after rank, code, name, score
+
+    def test_prints_the_monthly_table(self, world: World) -> None:
+        out = self.run(world, "assessment", "--period", "month", "--day", "2026-11-20")
+        assert out.returncode == 0, out.stderr
+        assert "绩效考核 2026-11" in out.stdout and "区城市管理和综合执法局" in out.stdout
+
+    def test_bad_input_exits_2(self, world: World, tmp_path: Path) -> None:
+        for args in (("--period", "year", "--day", "2026-11-20"), ("--day", "20.11.2026"), ("--out", str(tmp_path / "a.pdf"))):
+            out = self.run(world, "assessment", *args)
+            assert out.returncode == 2 and out.stderr.startswith("error:"), (args, out.stderr)
+        assert not (tmp_path / "a.pdf").exists()
