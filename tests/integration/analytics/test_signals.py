@@ -4,8 +4,13 @@ plant, one citizen of S03 writes three times, and the rest of the district is qu
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +28,7 @@ from minyi.triage.places import add_entry
 
 DAY = date(2026, 11, 20)
 PLANT = "丽水花园小区旁边搅拌站噪音扰民"
+MINYI = Path(sys.executable).parent / "minyi"
 
 
 class World:
@@ -171,3 +177,24 @@ class TestSweeps:
         world.post("/api/v1/analytics/sweeps", "secretary", {**body, "case_id": 999999}, status=404)
         with world.db.reading() as session:
             assert session.scalar(select(func.count()).select_from(InstructionTask)) == before
+
+
+class TestAlertsCli:
+    def run(self, world: World, *args: str) -> subprocess.CompletedProcess[str]:
+        env = os.environ | {"MINYI_DATABASE_URL": world.db.url}
+        return subprocess.run([str(MINYI), "analytics", "alerts", *args], capture_output=True, text=True, env=env, timeout=300)  # noqa: S603
+
+    def test_list_run_and_acknowledge(self, world: World) -> None:
+        again = self.run(world, "run", "--day", DAY.isoformat())
+        assert again.returncode == 0 and again.stdout.startswith("raised 0 new alert(s)"), again.stderr
+        listed = self.run(world, "list", "--status", "open", "--json")
+        assert listed.returncode == 0, listed.stderr
+        open_alerts = json.loads(listed.stdout)
+        assert open_alerts and all(a["status"] == "open" for a in open_alerts)
+        target = open_alerts[0]["id"]
+        refused = self.run(world, "ack", str(target), "--as", "dep01.handler")
+        assert refused.returncode == 2 and refused.stderr.startswith("error:")
+        done = self.run(world, "ack", str(target), "--as", "supervisor", "--note", "已转街道核查")
+        assert done.returncode == 0, done.stderr
+        twice = self.run(world, "ack", str(target), "--as", "supervisor")
+        assert twice.returncode == 2 and "already acknowledged" in twice.stderr
