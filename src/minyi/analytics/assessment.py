@@ -1,0 +1,312 @@
+"""Unit assessment (绩效考核): seven rates per unit and period, a score and a ranking.
+
+Every figure is one aggregate query (GROUP BY unit) over the period's rows through an index
+that starts with the unit or the period column, so a month at a million appeals reads only
+that month; Python only merges the seven small per-unit results. Formulas: docs/analytics.md
+and `AssessmentRow`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Float, and_, case, exists, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from minyi.analytics.rules import (
+    CLOSURE_MILESTONES,
+    SATISFIED_RATINGS,
+    SIGN_FOR_LIMIT,
+    Period,
+    rate,
+    score,
+)
+from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
+from minyi.org.models import Unit
+from minyi.sla.models import Clock
+from minyi.triage.signal_models import AppealLink
+from minyi.whistle.models import Summons
+
+
+class seconds_between(FunctionElement[float]):  # noqa: N801 - reads as the SQL function it is
+    """Seconds from the first datetime column to the second, on either backend."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    a, b = list(element.clauses)
+    return f"((julianday({compiler.process(b, **kw)}) - julianday({compiler.process(a, **kw)})) * 86400.0)"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_pg(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    a, b = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(b, **kw)} - {compiler.process(a, **kw)}))"
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    """One unit's figures in one period. Each rate is numerator / denominator, None when the
+    denominator is 0 (nothing to measure is not 0 %):
+
+    - timely_acceptance_rate 及时签收率 = lead assignments in the period signed within
+      SIGN_FOR_LIMIT / lead assignments in the period
+    - on_time_closure_rate 按期办结率 = cases closed in the period with no breached closure
+      clock / (cases closed in the period + cases still open at its end whose closure clock
+      breached within it)
+    - resolution_rate 一次解决率 = cases closed in the period never reopened / cases closed
+    - satisfaction_rate 满意率 = feedback in the period rated 满意 or 基本满意 / all feedback
+    - repeat_rate 重复诉求率 = cases closed in the period whose citizen appealed again on the
+      matter (a `repeat` link to the case's appeal) / cases closed
+    - bounce_rate 退单率 = bounce requests in the period / lead assignments in the period
+    - whistle_response_rate 吹哨响应率 = summonses in the period reported in by their deadline /
+      summonses in the period
+    """
+
+    unit: str
+    unit_name: str
+    unit_kind: str
+    assigned: int
+    signed_in_time: int
+    closure_due: int
+    closed: int
+    closed_on_time: int
+    closed_first_time: int
+    feedback: int
+    satisfied: int
+    repeated: int
+    bounces: int
+    summoned: int
+    reported_in_time: int
+    timely_acceptance_rate: float | None
+    on_time_closure_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    repeat_rate: float | None
+    bounce_rate: float | None
+    whistle_response_rate: float | None
+    score: float | None
+    rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    period: Period
+    rows: tuple[AssessmentRow, ...]
+    formulas: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "period": {
+                "kind": self.period.kind,
+                "label": self.period.label,
+                "start": self.period.start.isoformat(),
+                "end": self.period.end.isoformat(),
+            },
+            "rows": [asdict(r) for r in self.rows],
+        }
+
+
+RATE_NAMES = (
+    "timely_acceptance_rate",
+    "on_time_closure_rate",
+    "resolution_rate",
+    "satisfaction_rate",
+    "repeat_rate",
+    "bounce_rate",
+    "whistle_response_rate",
+)
+
+
+def _counts(session: Session, stmt: Any) -> dict[int, tuple[int, ...]]:
+    return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in session.execute(stmt)}
+
+
+def _in(column: Any, start: datetime, end: datetime) -> Any:
+    return and_(column >= start, column < end)
+
+
+def _breached_closure_clock() -> Any:
+    return exists().where(
+        Clock.case_id == Case.id,
+        Clock.subject == "case",
+        Clock.milestone.in_(CLOSURE_MILESTONES),
+        Clock.breached_at.is_not(None),
+    )
+
+
+def assess_units(
+    session: Session,
+    period: Period,
+    *,
+    unit_ids: Sequence[int] | None = None,
+    sign_for_limit: timedelta = SIGN_FOR_LIMIT,
+) -> Assessment:
+    """Every unit with something to measure in the period (or only `unit_ids`), ranked by score."""
+    start, end = period.start, period.end
+
+    def only(column: Any) -> Any:
+        return column.in_(unit_ids) if unit_ids is not None else literal(True)
+
+    assigned = _counts(
+        session,
+        select(
+            CaseUnit.unit_id,
+            func.count(),
+            func.sum(
+                case(
+                    (
+                        and_(
+                            CaseUnit.signed_at.is_not(None),
+                            seconds_between(CaseUnit.assigned_at, CaseUnit.signed_at)
+                            <= sign_for_limit.total_seconds(),
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+        )
+        .where(_in(CaseUnit.assigned_at, start, end), CaseUnit.role == "lead", only(CaseUnit.unit_id))
+        .group_by(CaseUnit.unit_id),
+    )
+    breached = _breached_closure_clock()
+    repeated = exists().where(AppealLink.other_id == Case.appeal_id, AppealLink.kind == "repeat")
+    closed = _counts(
+        session,
+        select(
+            Case.lead_unit_id,
+            func.count(),
+            func.sum(case((~breached, 1), else_=0)),
+            func.sum(case((Case.reopen_count == 0, 1), else_=0)),
+            func.sum(case((repeated, 1), else_=0)),
+        )
+        .where(_in(Case.closed_at, start, end), Case.lead_unit_id.is_not(None), only(Case.lead_unit_id))
+        .group_by(Case.lead_unit_id),
+    )
+    late_open = _counts(
+        session,
+        select(Case.lead_unit_id, func.count())
+        .where(
+            Case.lead_unit_id.is_not(None),
+            only(Case.lead_unit_id),
+            or_(Case.closed_at.is_(None), Case.closed_at >= end),
+            Case.registered_at < end,
+            exists().where(
+                Clock.case_id == Case.id,
+                Clock.subject == "case",
+                Clock.milestone.in_(CLOSURE_MILESTONES),
+                _in(Clock.breached_at, start, end),
+            ),
+        )
+        .group_by(Case.lead_unit_id),
+    )
+    rating = CaseEvent.payload["rating"].as_string()
+    feedback = _counts(
+        session,
+        select(
+            Case.lead_unit_id,
+            func.count(),
+            func.sum(case((rating.in_(SATISFIED_RATINGS), 1), else_=0)),
+        )
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(CaseEvent.action == "feedback", _in(CaseEvent.at, start, end), only(Case.lead_unit_id))
+        .group_by(Case.lead_unit_id),
+    )
+    bounces = _counts(
+        session,
+        select(Bounce.unit_id, func.count())
+        .where(_in(Bounce.requested_at, start, end), only(Bounce.unit_id))
+        .group_by(Bounce.unit_id),
+    )
+    whistles = _counts(
+        session,
+        select(
+            Summons.unit_id,
+            func.count(),
+            func.sum(case((and_(Summons.reported_at.is_not(None), Summons.reported_at <= Summons.due_at), 1), else_=0)),
+        )
+        .where(_in(Summons.summoned_at, start, end), only(Summons.unit_id))
+        .group_by(Summons.unit_id),
+    )
+    ids = set(assigned) | set(closed) | set(late_open) | set(feedback) | set(bounces) | set(whistles)
+    ids.discard(None)  # type: ignore[arg-type]
+    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
+    rows = []
+    for unit_id in ids:
+        unit = units.get(unit_id)
+        if unit is None:
+            continue
+        n_assigned, n_signed = assigned.get(unit_id, (0, 0))
+        n_closed, n_on_time, n_first, n_repeated = closed.get(unit_id, (0, 0, 0, 0))
+        (n_late_open,) = late_open.get(unit_id, (0,))
+        n_feedback, n_satisfied = feedback.get(unit_id, (0, 0))
+        (n_bounces,) = bounces.get(unit_id, (0,))
+        n_summoned, n_reported = whistles.get(unit_id, (0, 0))
+        rates = {
+            "timely_acceptance_rate": rate(n_signed, n_assigned),
+            "on_time_closure_rate": rate(n_on_time, n_closed + n_late_open),
+            "resolution_rate": rate(n_first, n_closed),
+            "satisfaction_rate": rate(n_satisfied, n_feedback),
+            "repeat_rate": rate(n_repeated, n_closed),
+            "bounce_rate": rate(n_bounces, n_assigned),
+            "whistle_response_rate": rate(n_reported, n_summoned),
+        }
+        rows.append(
+            AssessmentRow(
+                unit=unit.code,
+                unit_name=unit.name,
+                unit_kind=unit.kind,
+                assigned=n_assigned,
+                signed_in_time=n_signed,
+                closure_due=n_closed + n_late_open,
+                closed=n_closed,
+                closed_on_time=n_on_time,
+                closed_first_time=n_first,
+                feedback=n_feedback,
+                satisfied=n_satisfied,
+                repeated=n_repeated,
+                bounces=n_bounces,
+                summoned=n_summoned,
+                reported_in_time=n_reported,
+                **{k: (None if v is None else round(v, 4)) for k, v in rates.items()},
+                score=score(rates),
+            )
+        )
+    return Assessment(period=period, rows=tuple(rank_rows(rows)))
+
+
+def rank_rows(rows: list[AssessmentRow]) -> list[AssessmentRow]:
+    """Highest score first, rank 1; equal scores share a rank (1, 2, 2, 4); no score, no rank."""
+    scored = sorted((r for r in rows if r.score is not None), key=lambda r: (-(r.score or 0), r.unit))
+    out: list[AssessmentRow] = []
+    previous: tuple[float | None, int] = (None, 0)
+    for position, row in enumerate(scored, start=1):
+        number = previous[1] if row.score == previous[0] else position
+        previous = (row.score, number)
+        out.append(AssessmentRow(**{**asdict(row), "rank": number}))
+    out.extend(sorted((r for r in rows if r.score is None), key=lambda r: r.unit))
+    return out
+
+
+# Kept for readers of the output: the same words as the docstring, one line each.
+FORMULAS = {
+    "timely_acceptance_rate": "lead assignments signed within 24 h / lead assignments (assigned in the period)",
+    "on_time_closure_rate": "closed in the period without a breached closure clock / (closed + open with a closure clock breached in the period)",
+    "resolution_rate": "closed in the period and never reopened / closed in the period",
+    "satisfaction_rate": "feedback 满意 or 基本满意 / all feedback given in the period",
+    "repeat_rate": "closed in the period whose citizen appealed again (repeat link) / closed in the period",
+    "bounce_rate": "bounce requests in the period / lead assignments in the period",
+    "whistle_response_rate": "summonses reported in by their deadline / summonses in the period",
+}
+

@@ -1,0 +1,59 @@
+"""Assessment tables as CSV or Excel files, with Chinese headers for the people who read them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from minyi.analytics.assessment import Assessment
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("rank", "排名"),
+    ("unit", "单位代码"),
+    ("unit_name", "单位"),
+    ("score", "综合得分"),
+    ("timely_acceptance_rate", "及时签收率"),
+    ("on_time_closure_rate", "按期办结率"),
+    ("resolution_rate", "一次解决率"),
+    ("satisfaction_rate", "满意率"),
+    ("repeat_rate", "重复诉求率"),
+    ("bounce_rate", "退单率"),
+    ("whistle_response_rate", "吹哨响应率"),
+    ("assigned", "派单数"),
+    ("closed", "办结数"),
+    ("feedback", "评价数"),
+    ("bounces", "退单数"),
+    ("summoned", "被吹哨数"),
+)
+
+
+def _values(assessment: Assessment) -> list[list[Any]]:
+    return [[getattr(row, key) for key, _ in COLUMNS] for row in assessment.rows]
+
+
+def assessment_csv(assessment: Assessment) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([zh for _, zh in COLUMNS])
+    writer.writerows(["" if v is None else v for v in row] for row in _values(assessment))
+    # The BOM makes Excel open the Chinese headers as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def assessment_xlsx(assessment: Assessment) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = f"绩效{assessment.period.label}"[:31]
+    sheet.append([zh for _, zh in COLUMNS])
+    for row in _values(assessment):
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,65 @@
+"""Tables of analytics: early-warning alerts and class-governance sweeps, plus the indexes the
+assessment and hotspot queries need on tables other packages own (declared here so those
+packages' files stay theirs; SQLAlchemy attaches them to the tables all the same)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
+from minyi.core.db import Base
+
+
+class Alert(Base):
+    """弱信号: one early-warning alert with its evidence. `key` makes it raised once: the same
+    burst (place, class, day), the same citizen at the same tier of repeats, the same crowd at
+    the same tier of size. Acknowledged by a person, never deleted."""
+
+    __tablename__ = "analytics_alerts"
+    __table_args__ = (Index("ix_analytics_alerts_status_raised_at", "status", "raised_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # burst | repeat_petitioner | crowd_growth
+    level: Mapped[str] = mapped_column(String(10))  # yellow | red
+    title: Mapped[str] = mapped_column(String(300))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    class_name: Mapped[str | None] = mapped_column(String(20))
+    day: Mapped[str] = mapped_column(String(10))  # the local day (YYYY-MM-DD) it was raised for
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    raised_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | acknowledged
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    acknowledged_at: Mapped[datetime | None]
+    ack_note: Mapped[str | None] = mapped_column(Text)
+
+
+class Sweep(Base):
+    """办结一件、化解一类: a sweep started from one case over places of the same kind. The work
+    itself is an instruction (批示) whose tasks the units complete (minyi.supervision); this row
+    keeps what the sweep is about: the similar cases found and the places to go through."""
+
+    __tablename__ = "analytics_sweeps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_case_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("cases.id"), index=True)
+    instruction_id: Mapped[int] = mapped_column(ForeignKey("instructions.id"), unique=True)
+    place_kind: Mapped[str] = mapped_column(String(20))
+    place_filter: Mapped[str | None] = mapped_column(String(60))
+    similar_case_ids: Mapped[list[Any]] = mapped_column(default=list)
+    places: Mapped[list[Any]] = mapped_column(default=list)  # [{"name", "unit"}]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+
+
+# Read paths of the assessment and the hotspot pass: every figure is a GROUP BY over one
+# period, so each needs the period column right after the unit.
+Index("ix_cases_lead_unit_closed_at", Case.lead_unit_id, Case.closed_at)
+Index("ix_cases_registered_at", Case.registered_at)
+Index("ix_case_units_unit_assigned_at", CaseUnit.unit_id, CaseUnit.assigned_at)
+Index("ix_bounces_unit_requested_at", Bounce.unit_id, Bounce.requested_at)
+Index("ix_case_events_action_at", CaseEvent.action, CaseEvent.at)

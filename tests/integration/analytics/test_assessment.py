@@ -1,0 +1,208 @@
+"""Unit assessment on both backends against a week worked by hand.
+
+One department (DEP02) gets five cases on Friday 2026-11-20 09:00 (Beijing); the clock moves
+through the weekend, the worker fires the clocks, and every rate is checked against the
+numbers written out in `test_every_rate_matches_the_hand_count`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from conftest import START, private_demo_app
+from factories import act, auth, make_appeal, make_dispatched
+from minyi.analytics.assessment import assess_units
+from minyi.analytics.rules import period_of
+from minyi.cases.models import Case
+from minyi.core.clock import ManualClock
+from minyi.core.db import Database
+from minyi.triage.signal_models import AppealLink
+from minyi.worker.runner import run_once
+
+WEEK = period_of("week", date(2026, 11, 20))
+MINYI = Path(sys.executable).parent / "minyi"
+
+
+class World:
+    def __init__(self, client: TestClient, db: Database, clock: ManualClock) -> None:
+        self.client, self.db, self.clock = client, db, clock
+        self.cases: dict[str, int] = {}
+
+    def at(self, delta: timedelta) -> None:
+        self.clock.advance(START + delta - self.clock.now())
+
+    def ok(self, case: str, action: str, user: str, **body: Any) -> None:
+        r = act(self.client, self.cases[case], action, user, **body)
+        assert r.status_code == 200, r.text
+
+    def post(self, path: str, user: str, body: dict[str, Any], status: int = 200) -> Any:
+        r = self.client.post(path, json=body, headers=auth(self.client, user))
+        assert r.status_code == status, r.text
+        return r.json()
+
+    def fire(self) -> None:
+        while run_once(self.db, self.clock)["fire_clocks"]:
+            pass
+
+
+@pytest.fixture(scope="module")
+def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    with private_demo_app(backend, tmp_path_factory.mktemp("assessment")) as (client, db, clock):
+        w = World(client, db, clock)
+        minutes = lambda m: timedelta(minutes=m)  # noqa: E731
+        for name in ("c1", "c2", "c3", "c4", "c5"):
+            w.cases[name] = make_dispatched(client, lead="DEP02", title=f"测试{name}", street="S01")["id"]
+        w.at(minutes(10))
+        w.ok("c4", "sign_for", "dep02.handler")
+        w.at(minutes(30))
+        w.ok("c1", "sign_for", "dep02.handler")
+        w.ok("c2", "sign_for", "dep02.handler")
+        # Two whistles summon DEP02: it reports in to the first within 30 minutes, never to the second.
+        first = w.post("/api/v1/whistles", "s01.staff", {"description": "占道经营", "units": ["DEP02"], "place": "S01"}, 201)
+        w.post("/api/v1/whistles", "s01.staff", {"description": "油烟扰民", "units": ["DEP02", "DEP03"], "place": "S01"}, 201)
+        w.at(minutes(40))
+        w.post(f"/api/v1/whistles/{first['id']}/report-in", "dep02.head", {})
+        w.at(minutes(120))
+        w.ok("c3", "sign_for", "dep02.handler")
+        w.ok("c1", "reply", "dep02.handler", text="已处理")
+        w.ok("c1", "feedback", "clerk", rating="satisfied")
+        w.ok("c5", "bounce", "dep02.handler", reason="不属于本单位职责")
+        w.ok("c5", "approve_bounce", "dispatcher", reason="同意")
+        w.at(minutes(180))
+        w.ok("c2", "reply", "dep02.handler", text="已处理")
+        w.ok("c2", "feedback", "clerk", rating="unsatisfied")  # reopens at once
+        w.at(minutes(210))
+        w.ok("c2", "sign_for", "dep02.handler")
+        w.at(minutes(240))
+        w.ok("c2", "reply", "dep02.handler", text="再次处理")
+        # Saturday 10:00: the 24-hour first-round clocks of c3 and c4 have breached.
+        w.at(timedelta(hours=25))
+        w.fire()
+        w.ok("c3", "reply", "dep02.handler", text="超期办结")
+        # The citizen of c1 came back on the same matter: a repeat link to c1's appeal.
+        again = make_appeal(client, title="测试c1 again")
+        with db.unit_of_work() as session:
+            appeal_of_c1 = session.scalar(select(Case.appeal_id).where(Case.id == w.cases["c1"]))
+            session.add(AppealLink(appeal_id=again["id"], other_id=appeal_of_c1, kind="repeat",
+                                   similarity=0.8, cluster_id=None, created_at=clock.now()))
+        yield w
+
+
+def dep02(world: World, **kwargs: Any) -> Any:
+    with world.db.reading() as session:
+        rows = {r.unit: r for r in assess_units(session, WEEK, **kwargs).rows}
+    return rows["DEP02"]
+
+
+class TestAssessment:
+    def test_every_rate_matches_the_hand_count(self, world: World) -> None:
+        row = dep02(world, sign_for_limit=timedelta(hours=1))
+        # Lead assignments 5 (c1..c5). Signed within 1 h: c4 (10 min), c1 (30 min); c2 was
+        # signed again 3.5 h after its assignment when reopened, c3 after 2 h, c5 never.
+        assert (row.assigned, row.signed_in_time) == (5, 2)
+        assert row.timely_acceptance_rate == pytest.approx(0.4)
+        # Closed in the week: c1, c2, c3; c3 after its first-round clock breached; c4 still open
+        # with a breached closure clock. On time 2 / (3 + 1).
+        assert (row.closed, row.closed_on_time, row.closure_due) == (3, 2, 4)
+        assert row.on_time_closure_rate == pytest.approx(0.5)
+        # Never reopened: c1 and c3 of the three closed.
+        assert row.resolution_rate == pytest.approx(2 / 3, abs=1e-4)
+        # Feedback: c1 满意, c2 不满意.
+        assert (row.feedback, row.satisfied, row.satisfaction_rate) == (2, 1, pytest.approx(0.5))
+        # c1's citizen came back.
+        assert row.repeat_rate == pytest.approx(1 / 3, abs=1e-4)
+        assert (row.bounces, row.bounce_rate) == (1, pytest.approx(0.2))
+        assert (row.summoned, row.reported_in_time, row.whistle_response_rate) == (2, 1, pytest.approx(0.5))
+        # Score: 100 × (10·0.4 + 25·0.5 + 20·2/3 + 25·0.5 + 10·2/3 + 5·0.8 + 5·0.5) / 100.
+        expected = 10 * 0.4 + 25 * 0.5 + 20 * 2 / 3 + 25 * 0.5 + 10 * (1 - 1 / 3) + 5 * 0.8 + 5 * 0.5
+        assert row.score == pytest.approx(round(expected, 2))
+
+    def test_the_default_limit_is_24_hours(self, world: World) -> None:
+        row = dep02(world)
+        assert (row.signed_in_time, row.timely_acceptance_rate) == (4, pytest.approx(0.8))
+
+    def test_a_period_without_work_has_no_row_and_no_zero_rates(self, world: World) -> None:
+        with world.db.reading() as session:
+            rows = assess_units(session, period_of("month", date(2026, 10, 5))).rows
+        assert "DEP02" not in {r.unit for r in rows}
+
+    def test_whistle_only_units_get_a_rate_and_never_divide_by_zero(self, world: World) -> None:
+        with world.db.reading() as session:
+            rows = {r.unit: r for r in assess_units(session, WEEK).rows}
+        dep03 = rows["DEP03"]
+        assert (dep03.summoned, dep03.whistle_response_rate) == (1, 0.0)
+        assert dep03.closure_due == 0 and dep03.on_time_closure_rate is None
+        assert dep03.score == 0.0
+
+    def test_the_api_ranks_every_unit_for_a_leader(self, world: World) -> None:
+        r = world.client.get("/api/v1/analytics/assessment", params={"period": "week", "day": "2026-11-20"},
+                             headers=auth(world.client, "leader01"))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["period"]["label"] == "2026-W47"
+        ranked = [row for row in body["rows"] if row["rank"] is not None]
+        assert [row["rank"] for row in ranked] == sorted(row["rank"] for row in ranked)
+        assert {"DEP02", "DEP03"} <= {row["unit"] for row in body["rows"]}
+        assert "satisfaction_rate" in body["formulas"]
+
+    def test_unit_staff_see_only_their_own_unit(self, world: World) -> None:
+        r = world.client.get("/api/v1/analytics/assessment", params={"period": "week", "day": "2026-11-20"},
+                             headers=auth(world.client, "dep03.handler"))
+        assert r.status_code == 200, r.text
+        assert [row["unit"] for row in r.json()["rows"]] == ["DEP03"]
+
+    def test_exports_as_csv_and_excel(self, world: World, tmp_path: Any) -> None:
+        params = {"period": "week", "day": "2026-11-20"}
+        headers = auth(world.client, "supervisor")
+        csv_r = world.client.get("/api/v1/analytics/assessment", params={**params, "format": "csv"}, headers=headers)
+        assert csv_r.status_code == 200
+        text = csv_r.content.decode("utf-8-sig")
+        assert text.splitlines()[0].startswith("排名,单位代码,单位,综合得分,及时签收率")
+        assert any(line.split(",")[1] == "DEP02" for line in text.splitlines()[1:])
+        xlsx_r = world.client.get("/api/v1/analytics/assessment", params={**params, "format": "xlsx"}, headers=headers)
+        assert xlsx_r.status_code == 200
+        path = tmp_path / "a.xlsx"
+        path.write_bytes(xlsx_r.content)
+        sheet = load_workbook(path).active
+        assert sheet is not None
+        assert sheet.cell(1, 1).value == "排名"
+        assert "DEP02" in [sheet.cell(r, 2).value for r in range(2, sheet.max_row + 1)]
+
+    def test_a_bad_period_is_refused(self, world: World) -> None:
+        r = world.client.get("/api/v1/analytics/assessment", params={"period": "year"}, headers=auth(world.client, "leader01"))
+        assert r.status_code == 422
+
+
+class TestAssessmentCli:
+    def run(self, world: World, *args: str) -> subprocess.CompletedProcess[str]:
+        env = os.environ | {"MINYI_DATABASE_URL": world.db.url}
+        return subprocess.run([str(MINYI), "analytics", *args], capture_output=True, text=True, env=env, timeout=300)  # noqa: S603
+
+    def test_writes_the_weekly_table_as_csv(self, world: World, tmp_path: Path) -> None:
+        out = self.run(world, "assessment", "--period", "week", "--day", "2026-11-20", "--out", str(tmp_path / "w.csv"))
+        assert out.returncode == 0, out.stderr
+        lines = (tmp_path / "w.csv").read_text(encoding="utf-8-sig").splitlines()
+        dep02 = next(line.split(",") for line in lines[1:] if line.split(",")[1] == "DEP02")
+        assert dep02[5] == "0.5"  # 按期办结率, the fifth column after rank, code, name, score
+
+    def test_prints_the_monthly_table(self, world: World) -> None:
+        out = self.run(world, "assessment", "--period", "month", "--day", "2026-11-20")
+        assert out.returncode == 0, out.stderr
+        assert "绩效考核 2026-11" in out.stdout and "区城市管理和综合执法局" in out.stdout
+
+    def test_bad_input_exits_2(self, world: World, tmp_path: Path) -> None:
+        for args in (("--period", "year", "--day", "2026-11-20"), ("--day", "20.11.2026"), ("--out", str(tmp_path / "a.pdf"))):
+            out = self.run(world, "assessment", *args)
+            assert out.returncode == 2 and out.stderr.startswith("error:"), (args, out.stderr)
+        assert not (tmp_path / "a.pdf").exists()
