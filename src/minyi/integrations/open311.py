@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from minyi.cases.models import Appeal, Case
@@ -266,6 +266,3 @@ def token_status(session: Session, token: str) -> dict[str, Any]:
         raise Open311Error(400, f"the queued request was refused: {queued.error}")
     return {"service_request_id": tracking_no, "token": token}
 
-
-def queue_depth(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Open311Queued).where(Open311Queued.case_id.is_(None), Open311Queued.error.is_(None))) or 0)
