@@ -42,7 +42,7 @@ def _print_report(report: ImportReport, out: Path | None) -> None:
             writer.writerows([p.row, p.field, p.reason] for p in report.problems)
         console.print(f"{len(report.problems)} problems written to {out}")
     for p in report.problems[:20]:
-        console.print(f"row {p.row}\t{p.field}\t{p.reason}", markup=False, highlight=False)
+        typer.echo(f"row {p.row}\t{p.field}\t{p.reason}")
     if len(report.problems) > 20:
         console.print(f"… and {len(report.problems) - 20} more (--report FILE lists them all)")
 
