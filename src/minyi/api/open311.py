@@ -163,13 +163,17 @@ async def _fields(request: Request) -> tuple[dict[str, Any], list[tuple[str, Any
             raise geo.Open311Error(400, "the JSON body is not valid JSON") from None
         if not isinstance(data, dict):
             raise geo.Open311Error(400, "the JSON body must be an object")
-        return data, list(data.items()), None
-    form = await request.form()
-    pairs = list(form.multi_items())
-    media = form.get("media")
-    fields = {k: v for k, v in pairs if isinstance(v, str)}
-    fields.update({k: v for k, v in request.query_params.items() if k == "api_key" and k not in fields})
-    return fields, pairs, media if isinstance(media, UploadFile) else None
+        fields, pairs, media = dict(data), list(data.items()), None
+    else:
+        form = await request.form()
+        pairs = list(form.multi_items())
+        found = form.get("media")
+        media = found if isinstance(found, UploadFile) else None
+        fields = {k: v for k, v in pairs if isinstance(v, str)}
+    # Some clients send the key in the query string, as for the GET resources.
+    if "api_key" not in fields and "api_key" in request.query_params:
+        fields["api_key"] = request.query_params["api_key"]
+    return fields, pairs, media
 
 
 @router.post("/requests.{fmt}", summary="Create a service request (api_key required)")

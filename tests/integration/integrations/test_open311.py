@@ -141,6 +141,11 @@ class TestPostRequest:
         assert root.find("request/service_request_id").text  # type: ignore[union-attr]
         assert root.find("request/account_id") is not None
 
+    def test_the_api_key_may_come_in_the_query_string(self, app_client: TestClient, key: str, code: str) -> None:
+        body = {k: v for k, v in form(key, code).items() if k != "api_key"}
+        r = app_client.post(f"{V2}/requests.json", params={"api_key": key}, json=body)
+        assert r.status_code == 200, r.text
+
     def test_multipart_media_becomes_an_attachment(self, app_client: TestClient, db: Database, key: str, code: str) -> None:
         r = app_client.post(f"{V2}/requests.json", data=form(key, code), files={"media": ("lamp.png", PNG, "image/png")})
         assert r.status_code == 200, r.text
