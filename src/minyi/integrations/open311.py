@@ -3,7 +3,10 @@ service requests (cases) and the queue behind GeoReport tokens. Registration its
 through intake (the API's group commit, or `register_appeals` for the queue).
 
 A request's public face: its tracking number is the service_request_id, and what GET shows is
-what anyone may read (title, not body; place names, not the address; no names or phones).
+what anyone may read: status, service, responsible unit, dates and place names for every case;
+the title and coordinates only for requests that arrived through a platform (a channel of kind
+api) and are not confidential, since a hotline caller or letter writer never agreed to publish
+their words. Never the body, the address, names or phones.
 """
 
 from __future__ import annotations
@@ -206,9 +209,11 @@ def request_rows(session: Session, found: list[tuple[Case, Appeal, DictionaryEnt
     if unit_ids:
         for uid, ucode, uname in session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(unit_ids))):
             names[uid], codes[uid] = uname, ucode
+    channel_ids = {c.channel_id for c, _, _ in found}
+    kinds = {i: k for i, k in session.execute(select(Channel.id, Channel.kind).where(Channel.id.in_(channel_ids)))} if found else {}
     rows = []
     for case, appeal, leaf in found:
-        private = appeal.is_confidential
+        private = appeal.is_confidential or kinds.get(case.channel_id) != "api"
         place = "".join(names.get(u, "") for u in (case.street_id, case.community_id) if u) or None
         rows.append(
             {
@@ -217,7 +222,7 @@ def request_rows(session: Session, found: list[tuple[Case, Appeal, DictionaryEnt
                 "status_notes": STATUS_ZH.get(case.status, case.status),
                 "service_name": leaf.level4 if leaf else None,
                 "service_code": leaf.code if leaf else None,
-                "description": "（保密）" if private else appeal.title,
+                "description": None if private else appeal.title,
                 "agency_responsible": names.get(case.lead_unit_id or 0),
                 "service_notice": None,
                 "requested_datetime": w3(case.registered_at, tz),

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from conftest import make_settings
-from factories import unique_phone
+from factories import make_appeal, unique_phone
 from minyi.app import create_app
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.core.clock import ManualClock
@@ -298,3 +298,12 @@ class TestThirdPartyClient:
         many = client.get_service_requests(service_request_id=srid)
         rows = many if isinstance(many, list) else [many]
         assert [r["service_request_id"] for r in rows] == [srid]
+
+
+class TestPrivacy:
+    def test_cases_from_other_channels_show_no_words_of_the_citizen(self, app_client: TestClient) -> None:
+        made = make_appeal(app_client, title="张三家门口的事", body="私人信息")
+        [row] = app_client.get(f"{V2}/requests/{made['tracking_no']}.json").json()
+        assert row["description"] is None and row["lat"] is None
+        assert "张三" not in app_client.get(f"{V2}/requests/{made['tracking_no']}.xml").text
+        assert row["status"] == "open" and row["address"]  # the street's name
