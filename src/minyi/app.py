@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 import minyi.api as api_package
-from minyi.api import errors
+from minyi.api import errors, observability
 from minyi.api.state import AppState
 from minyi.core.clock import Clock, SystemClock
 from minyi.core.db import Database
@@ -83,6 +83,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_worker: bo
     )
     app.state.minyi = state
     errors.install(app)
+    # Request ids, JSON access log and Prometheus metrics (integrations, api/observability.py).
+    observability.install(app, state)
     for module in api_modules():
         app.include_router(module.router)
 
@@ -99,4 +101,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_worker: bo
 
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` worker processes: settings from MINYI_* variables."""
+    observability.configure_logging()
     return create_app(Settings(), run_worker=False)

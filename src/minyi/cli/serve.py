@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 
 import typer
 import uvicorn
 
+from minyi.api.observability import configure_logging
 from minyi.app import create_app
 from minyi.bootstrap import is_empty, load_demo, migrate
 from minyi.cli.common import clock, one_line_errors, settings
@@ -24,7 +24,7 @@ def serve(
     workers: int = typer.Option(1, min=1, max=32, help="API processes; the clock worker runs once, in this process"),
 ) -> None:
     """Migrate, load the demo district into an empty database, and serve the API with the clock worker."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()  # JSON lines with the request id (api/observability.py)
     s = settings()
     db = Database(s.database_url)
     migrate(db)
@@ -34,14 +34,14 @@ def serve(
     host, port = host or s.host, port or s.port
     if workers == 1:
         db.dispose()
-        uvicorn.run(create_app(s, run_worker=True), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(create_app(s, run_worker=True), host=host, port=port, log_level="warning", access_log=False, log_config=None)
         return
     register_handlers()
     configure_senders(Senders.from_settings(s))
     worker = Worker(db, clock, s.worker_interval_seconds)
     worker.start()
     try:
-        uvicorn.run("minyi.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning", access_log=False)
+        uvicorn.run("minyi.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning", access_log=False, log_config=None)
     finally:
         worker.stop()
 
@@ -49,7 +49,7 @@ def serve(
 @one_line_errors
 def worker() -> None:
     """Run the clock worker alone (several may run at once on PostgreSQL)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()  # JSON lines with the request id (api/observability.py)
     s = settings()
     register_handlers()
     configure_senders(Senders.from_settings(s))

@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 SentHandler = Callable[[Session, OutboxMessage, datetime], None]
 _sent_handlers: dict[str, SentHandler] = {}
+# Webhook subscribers (integrations) sign with secrets of their own, which notify cannot look up.
+SecretResolver = Callable[[OutboxMessage], str | None]
+_secret_resolvers: dict[str, SecretResolver] = {}
 
 
 def on_message_sent(name: str, handler: SentHandler) -> None:
@@ -38,3 +41,17 @@ def notify_sent(session: Session, message: OutboxMessage, now: datetime) -> list
             log.exception("message-sent handler %s failed on outbox message %s", name, message.id)
             failed.append(name)
     return failed
+
+
+def on_webhook_secret(name: str, resolver: SecretResolver) -> None:
+    """Register (or replace, by name) a lookup of the secret a webhook message is signed with."""
+    _secret_resolvers[name] = resolver
+
+
+def webhook_secret(message: OutboxMessage) -> str | None:
+    """The first secret a resolver knows for the message; None: sign with the platform's key."""
+    for resolver in list(_secret_resolvers.values()):
+        secret = resolver(message)
+        if secret:
+            return secret
+    return None

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import httpx
 
 from minyi.core.settings import Settings
+from minyi.notify.hooks import webhook_secret
 from minyi.notify.models import OutboxMessage
 from minyi.notify.rules import NO_SENDER, Channel, signature
 
@@ -161,7 +162,8 @@ class SmsGatewaySender(_HttpSender):
 
 class WebhookSender(_HttpSender):
     """POST the message's payload (or {"subject", "text"} when it has none) to the recipient URL,
-    signed with HMAC-SHA256 of the body under the secret key."""
+    signed with HMAC-SHA256 of the body under the subscriber's secret when one is registered
+    for the message (see hooks.on_webhook_secret), else under the platform's secret key."""
 
     def __init__(self, secret_key: str, *, client: httpx.Client | None = None) -> None:
         super().__init__(client)
@@ -172,7 +174,7 @@ class WebhookSender(_HttpSender):
         body = _json_body(document)
         headers = {
             MESSAGE_ID_HEADER: message_id(message),
-            SIGNATURE_HEADER: signature(self.secret_key, body),
+            SIGNATURE_HEADER: signature(webhook_secret(message) or self.secret_key, body),
         }
         self._post(message.recipient, body, headers)
 

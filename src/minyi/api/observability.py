@@ -1,0 +1,147 @@
+"""Request ids, Prometheus metrics and JSON logs for the web process.
+
+One pure-ASGI middleware (no BaseHTTPMiddleware: it would copy every body) takes X-Request-ID
+from the caller or makes one, returns it, keeps it in a context variable that every log line
+carries, counts the request and times it by route template (/api/v1/appeals/{case_id}, never
+the raw path, so the label set stays small). The gauges are computed when Prometheus scrapes,
+from a few indexed COUNTs (integrations.queries).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from minyi.api.state import AppState
+from minyi.integrations import queries
+
+REQUEST_ID_HEADER = "x-request-id"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+access_log = logging.getLogger("minyi.access")
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, and any `extra`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        document: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        rid = request_id.get()
+        if rid:
+            document["request_id"] = rid
+        document.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")})
+        if record.exc_info:
+            document["exc"] = self.formatException(record.exc_info)
+        return json.dumps(document, ensure_ascii=False, default=str)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """JSON lines on stderr for the whole process (uvicorn's loggers propagate here when it is
+    started with log_config=None)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class Metrics:
+    """Per app, on a registry of its own: tests build many apps in one process."""
+
+    def __init__(self, state: AppState) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "minyi_http_requests", "HTTP requests answered", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "minyi_http_request_duration_seconds", "Time to answer, by route template", ["method", "route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=self.registry,
+        )
+        self.registry.register(_Backlog(state))
+
+
+class _Backlog(Collector):
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        now = self.state.clock.now()
+        with self.state.db.reading() as session:
+            backlog = queries.outbox_backlog(session)
+            due, breached = queries.clocks_due(session, now), queries.clocks_breached(session)
+            queued = queries.open311_queue(session)
+        outbox = GaugeMetricFamily("minyi_outbox_messages", "Outbox messages not sent: pending or failed", labels=["channel", "status"])
+        for (channel, status), n in sorted(backlog.items()):
+            outbox.add_metric([channel, status], n)
+        yield outbox
+        yield GaugeMetricFamily("minyi_clocks_due", "Running clocks whose warning or breach is due to fire", value=due)
+        yield GaugeMetricFamily("minyi_clocks_breached", "Clocks that breached their deadline", value=breached)
+        depth = GaugeMetricFamily("minyi_queue_depth", "Work waiting in a queue", labels=["queue"])
+        depth.add_metric(["open311"], queued)
+        # The intake writer's in-memory queue: read defensively, it belongs to intake's batcher.
+        pending = getattr(self.state.batcher, "_queue", None)
+        if pending is not None and hasattr(pending, "qsize"):
+            depth.add_metric(["intake_writer"], pending.qsize())
+        yield depth
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
+        rid = given if _SAFE_ID.match(given) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode("latin-1"))]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope["method"]
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            self.metrics.latency.labels(method, route).observe(elapsed)
+            access_log.info(
+                "%s %s %s", method, scope["path"], status,
+                extra={"method": method, "path": scope["path"], "route": route, "status": status, "duration_ms": round(elapsed * 1000, 2)},
+            )
+            request_id.reset(token)
+
+
+def install(app: FastAPI, state: AppState) -> Metrics:
+    metrics = Metrics(state)
+    app.state.metrics = metrics
+    app.add_middleware(RequestContext, metrics=metrics)
+    return metrics

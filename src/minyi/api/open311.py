@@ -1,0 +1,218 @@
+"""Open311 GeoReport v2 under /open311/v2: every resource in .xml and .json, errors in the
+spec's own format (HTTP status = code; [{code, description}] or <errors><error>), so existing
+Open311 clients work unchanged. The shapes and rules live in minyi.integrations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from minyi.api.deps import ReadSession, State
+from minyi.core.errors import Forbidden, Invalid, MinyiError, NotFound, Unauthorized
+from minyi.integrations import georeport as geo
+from minyi.integrations import open311
+from minyi.intake.attachments import store_attachment
+from minyi.intake.schemas import AppealIn
+
+PREFIX = "/open311/v2"
+CHANGESET = "2026-11-21T09:20:00+08:00"
+
+
+def render(fmt: str, root: str, item: str | None, content: Any, status: int = 200) -> Response:
+    if fmt == "json":
+        body = orjson.dumps(content)
+    else:
+        body = geo.to_xml(root, item, content)
+    return Response(body, status_code=status, media_type=geo.CONTENT_TYPES[fmt])
+
+
+def error_response(fmt: str | None, code: int, description: str) -> Response:
+    return render(fmt if fmt in geo.CONTENT_TYPES else "xml", "errors", "error", geo.errors_document(code, description), code)
+
+
+def _status_of(error: MinyiError) -> int:
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, Forbidden | Unauthorized):
+        return 403
+    return 400
+
+
+class Open311Route(APIRoute):
+    """Every failure of an Open311 route answers in the spec's error format and the requested
+    format, never in the rest of the API's {"error": ...} shape."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            fmt = request.path_params.get("fmt")
+            try:
+                return await handler(request)
+            except geo.Open311Error as error:
+                return error_response(fmt, error.code, error.description)
+            except Invalid as error:
+                return error_response(fmt, 400, geo.invalid_message(error))
+            except MinyiError as error:
+                return error_response(fmt, _status_of(error), error.message)
+            except (RequestValidationError, ValidationError) as error:
+                return error_response(fmt, 400, geo.validation_message(error.errors()))
+            except HTTPException as error:
+                return error_response(fmt, error.status_code, str(error.detail))
+
+        return guarded
+
+
+router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
+Jurisdiction = Annotated[str | None, Query(description="accepted for compatibility; Minyi serves one district")]
+
+
+@router.get("/discovery.{fmt}", summary="GeoReport service discovery")
+def discovery(fmt: str, state: State) -> Response:
+    geo.check_format(fmt)
+    base = state.settings.public_base_url.rstrip("/")
+    return render(
+        fmt, "discovery", None,
+        {
+            "changeset": CHANGESET,
+            "contact": f"区群众诉求服务中心 {base}",
+            "key_service": "api_key 由区群众诉求服务中心管理员发放 (minyi open311 add-client)",
+            "endpoints": [
+                {
+                    "specification": geo.SPEC_URL, "url": base + PREFIX, "changeset": CHANGESET,
+                    "type": "production", "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+    )
+
+
+@router.get("/services.{fmt}", summary="The service list: the event dictionary's current leaves")
+def services(fmt: str, session: ReadSession, jurisdiction_id: Jurisdiction = None) -> Response:
+    geo.check_format(fmt)
+    return render(fmt, "services", "service", [geo.service_row(leaf) for leaf in open311.services(session)])
+
+
+@router.get("/services/{service_code}.{fmt}", summary="A service definition with its attributes")
+def service_definition(service_code: str, fmt: str, session: ReadSession, jurisdiction_id: Jurisdiction = None) -> Response:
+    geo.check_format(fmt)
+    leaf = open311.service(session, service_code)
+    attributes = geo.attribute_definitions(open311.streets(session))
+    return render(fmt, "service_definition", None, {"service_code": leaf.code, "attributes": attributes})
+
+
+@router.get("/requests.{fmt}", summary="Service requests (cases) by id list, service, dates and status")
+def list_requests(
+    fmt: str,
+    state: State,
+    session: ReadSession,
+    service_request_id: str | None = None,
+    service_code: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    status: str | None = None,
+    page: Annotated[int, Query(ge=1, description="extension: page number")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=geo.MAX_REQUESTS, description="extension: up to 1000")] = geo.MAX_REQUESTS,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    geo.check_format(fmt)
+    query = open311.RequestQuery(
+        ids=geo.split_list(service_request_id),
+        service_codes=geo.split_list(service_code),
+        statuses=[s.lower() for s in geo.split_list(status)],
+        start=geo.parse_w3("start_date", start_date) if start_date else None,
+        end=geo.parse_w3("end_date", end_date) if end_date else None,
+        page=page,
+        page_size=page_size,
+    )
+    found = open311.find_requests(session, query, now=state.clock.now())
+    return render(fmt, "service_requests", "request", open311.request_rows(session, found, state.tz))
+
+
+@router.get("/requests/{service_request_id}.{fmt}", summary="One service request")
+def get_request(service_request_id: str, fmt: str, state: State, session: ReadSession, jurisdiction_id: Jurisdiction = None) -> Response:
+    geo.check_format(fmt)
+    query = open311.RequestQuery([service_request_id], [], [], None, None, 1, 1)
+    found = open311.find_requests(session, query, now=state.clock.now())
+    if not found:
+        raise geo.Open311Error(404, f"no service request '{service_request_id}'")
+    return render(fmt, "service_requests", "request", open311.request_rows(session, found, state.tz))
+
+
+@router.get("/tokens/{token}.{fmt}", summary="The service_request_id of a queued request, once registered")
+def get_token(token: str, fmt: str, session: ReadSession, jurisdiction_id: Jurisdiction = None) -> Response:
+    geo.check_format(fmt)
+    return render(fmt, "service_requests", "request", [open311.token_status(session, token)])
+
+
+async def _fields(request: Request) -> tuple[dict[str, Any], list[tuple[str, Any]], UploadFile | None]:
+    """Form-encoded, multipart (with a `media` file) or JSON: the spec's arguments, the raw pairs
+    for attribute[...] and the uploaded media."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        try:
+            data = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            raise geo.Open311Error(400, "the JSON body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise geo.Open311Error(400, "the JSON body must be an object")
+        fields, pairs, media = dict(data), list(data.items()), None
+    else:
+        form = await request.form()
+        pairs = list(form.multi_items())
+        found = form.get("media")
+        media = found if isinstance(found, UploadFile) else None
+        fields = {k: v for k, v in pairs if isinstance(v, str)}
+    # Some clients send the key in the query string, as for the GET resources.
+    if "api_key" not in fields and "api_key" in request.query_params:
+        fields["api_key"] = request.query_params["api_key"]
+    return fields, pairs, media
+
+
+@router.post("/requests.{fmt}", summary="Create a service request (api_key required)")
+async def create_request(fmt: str, request: Request, state: State) -> Response:
+    geo.check_format(fmt)
+    fields, pairs, media = await _fields(request)
+    with state.db.reading() as session:
+        client = open311.client_for_key(session, fields.get("api_key"))
+        code = str(fields.get("service_code") or "").strip()
+        if code:
+            open311.service(session, code)  # 404 for a service_code that is not a current leaf
+    appeal = geo.appeal_from_request(fields, geo.parse_attributes(pairs), channel=client.channel)
+    item = AppealIn.model_validate(appeal)
+    data = await _media_bytes(media, state) if media else None
+    if client.is_queued:
+        if data is not None:
+            raise geo.Open311Error(400, "media upload needs the service_request_id: send media_url, or use a realtime client")
+        with state.db.unit_of_work() as session:
+            token = open311.queue_request(session, client=client, appeal=item.model_dump(mode="json", exclude_none=True), tz=state.tz, now=state.clock.now())
+        notice = "已收到，正在排队登记；请用 token 查询编号"
+        return render(fmt, "service_requests", "request", [{"token": token, "service_notice": notice, "account_id": None}])
+    receipt = await state.batcher.submit(item, client.actor())
+    if data is not None and media is not None and receipt.created:
+        store_attachment(
+            state.db, state.settings, case_id=receipt.id, filename=media.filename or "media",
+            content_type=media.content_type or "", data=data, actor=client.actor(), phone_last4=None, now=state.clock.now(),
+        )
+    notice = f"已登记，编号 {receipt.tracking_no}，可凭编号查询办理进度"
+    return render(fmt, "service_requests", "request", [{"service_request_id": receipt.tracking_no, "service_notice": notice, "account_id": None}])
+
+
+async def _media_bytes(media: UploadFile, state: Any) -> bytes:
+    """Checked before the appeal is registered, so a refused file never leaves a half request."""
+    limit = state.settings.attachment_max_bytes
+    data = await media.read(limit + 1)
+    if len(data) > limit:
+        raise geo.Open311Error(400, f"media is larger than {limit // (1024 * 1024)} MB")
+    if not data:
+        raise geo.Open311Error(400, "media is empty")
+    if (media.content_type or "") not in state.settings.attachment_types:
+        raise geo.Open311Error(400, f"media type '{media.content_type}' is not accepted")
+    return data

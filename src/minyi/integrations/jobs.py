@@ -1,0 +1,64 @@
+"""Worker jobs: register the Open311 requests that queued clients left (GeoReport tokens)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minyi.core.errors import MinyiError
+from minyi.core.ids import reserve_block
+from minyi.integrations.models import Open311Client, Open311Queued
+from minyi.integrations.open311 import ClientRef
+from minyi.intake.models import Channel
+from minyi.intake.refs import RefCache
+from minyi.intake.schemas import AppealIn
+from minyi.intake.service import Registered, register_appeals
+
+BATCH = 100
+_refs = RefCache()
+
+
+def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> int:
+    """Register up to `limit` queued requests in the job's one transaction. SKIP LOCKED lets
+    several workers share the queue on PostgreSQL; a refused request keeps its reason on the row
+    (its token then answers with the error), it is never retried as if it could pass."""
+    rows = session.execute(
+        select(Open311Queued, Open311Client, Channel.code)
+        .join(Open311Client, Open311Client.id == Open311Queued.client_id)
+        .join(Channel, Channel.id == Open311Client.channel_id)
+        .where(Open311Queued.case_id.is_(None), Open311Queued.error.is_(None))
+        .order_by(Open311Queued.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Open311Queued)
+    ).all()
+    if not rows:
+        return 0
+    items, actors, queued = [], [], []
+    for row, client, channel in rows:
+        try:
+            items.append(AppealIn.model_validate(row.appeal | {"channel": channel}))
+        except ValidationError as error:
+            row.error = str(error.errors()[0].get("msg", "invalid"))[:500]
+            continue
+        actors.append(ClientRef(client.id, client.name, channel, True).actor())
+        queued.append(row)
+    if items:
+        first = reserve_block(session, "appeals", len(items))
+        tz = ZoneInfo(queued[0].timezone)
+        results = register_appeals(
+            session, items, actors=actors, ids=list(range(first, first + len(items))), refs=_refs, now=now, tz=tz,
+        )
+        for row, result in zip(queued, results, strict=True):
+            if isinstance(result, Registered):
+                row.case_id, row.registered_at = result.id, now
+            elif isinstance(result, MinyiError):
+                row.error = result.message[:500]
+    session.flush()
+    return len(rows)
+
+
+WORKER_JOBS = {"open311_queue": register_queued}
