@@ -88,8 +88,10 @@ def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> di
     detail = case_detail(case, appeal, actor, units, names, channel_names(session), allowed)
     events = [event_view(e, s) for e, s in timeline(session, case.id)]
     escalation = escalation_of(session, case.id)
+    place = " ".join(names[u][1] for u in (case.street_id, case.community_id, case.grid_id) if u and u in names)
     return {
         "case": detail,
+        "place": place,
         "events": events,
         "contacts": [e for e in events if e["action"] in CONTACT_ACTIONS],
         "clocks": [clock_view(c, now) for c in clocks_of(session, "case", [case.id]).get(case.id, [])],

@@ -35,14 +35,14 @@ def admin(request: Request, done: str | None = None, q: str | None = None) -> Re
     state = state_of(request)
     needle = (q or "").strip()[:40]
     with state.db.reading() as session:
-        unit_counts = dict(session.execute(select(Unit.kind, func.count()).group_by(Unit.kind)).tuples().all())
+        unit_counts = dict(session.execute(select(Unit.kind, func.count()).group_by(Unit.kind)).all())
         units_stmt = select(Unit).order_by(Unit.path)
         people_stmt = select(Staff, Unit.code).join(Unit, Unit.id == Staff.unit_id).order_by(Staff.username)
         if needle:
             units_stmt = units_stmt.where(Unit.code.contains(needle, autoescape=True) | Unit.name.contains(needle, autoescape=True))
             people_stmt = people_stmt.where(Staff.username.contains(needle, autoescape=True) | Staff.name.contains(needle, autoescape=True))
         units = list(session.scalars(units_stmt.limit(SHOWN)))
-        people = list(session.execute(people_stmt.limit(SHOWN)).tuples())
+        people = list(session.execute(people_stmt.limit(SHOWN)))
         leaves = [r for r in export_rows(session) if not needle or needle in "".join(str(v) for v in r.values())]
         return render(
             request, "console/admin.html", done=done, q=needle, unit_counts=unit_counts, units=units,

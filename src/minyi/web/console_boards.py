@@ -36,7 +36,7 @@ def dispatch_board(request: Request) -> Response:
         bounce_rows = list(session.execute(
             select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id)
             .where(Case.bounce_pending.is_(True), visible_to(actor)).order_by(Case.registered_at).limit(BOARD_SIZE)
-        ).tuples())
+        ))
         bounces = summaries(session, bounce_rows, actor, now)
     return render(request, "console/dispatch.html", new=new, to_dispatch=to_dispatch, bounces=bounces)
 

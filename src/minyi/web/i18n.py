@@ -5,6 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH, label
+from minyi.escalation.rules import HOLDING_ZH, LEVEL_ZH
+from minyi.whistle.rules import STATUS_ZH as WHISTLE_ZH
 
 LANG_COOKIE = "minyi_lang"
 LANGS = ("zh-CN", "en")
@@ -105,6 +107,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "total": ("合计", "Total"),
     "file": ("文件", "File"),
     "language": ("English", "中文"),
+    "triage": ("智能分拨建议", "Triage suggestion"),
+    "lead": ("主办单位", "Lead unit"),
+    "files": ("附件", "Attachments"),
+    "place": ("地点", "Place"),
+    "escalated": ("提级", "Escalated"),
 }
 METHOD_ZH = {"phone": "电话", "wechat": "微信", "sms": "短信", "in_person": "当面"}
 COLOUR_ZH = {"green": "正常", "yellow": "预警", "red": "超时", "paused": "暂停", "met": "已完成", "cancelled": "已取消"}
@@ -147,3 +154,12 @@ class Translator:
 
     def colour(self, code: str | None) -> str:
         return label(COLOUR_ZH, code) if self.zh else _english(code)
+
+    def whistle(self, code: str | None) -> str:
+        return label(WHISTLE_ZH, code) if self.zh else _english(code)
+
+    def holding(self, code: str | None) -> str:
+        return label(HOLDING_ZH, code) if self.zh else _english(code)
+
+    def level(self, code: str | None) -> str:
+        return label(LEVEL_ZH, code) if self.zh else _english(code)
