@@ -14,6 +14,7 @@ from minyi.org.rules import AREA_ROLES, Role
 from minyi.supervision.queries import describe_letters, describe_orders, list_letters, list_orders
 from minyi.web.case_view import summaries
 from minyi.web.pages import WebRoute, render, staff, state_of
+from minyi.web.slots import dispatch_panels
 from minyi.whistle.rules import SUMMONED_KINDS
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -38,7 +39,8 @@ def dispatch_board(request: Request) -> Response:
             .where(Case.bounce_pending.is_(True), visible_to(actor)).order_by(Case.registered_at).limit(BOARD_SIZE)
         ))
         bounces = summaries(session, bounce_rows, actor, now)
-    return render(request, "console/dispatch.html", new=new, to_dispatch=to_dispatch, bounces=bounces)
+        panels = dispatch_panels(session, actor, now)
+    return render(request, "console/dispatch.html", new=new, to_dispatch=to_dispatch, bounces=bounces, panels=panels)
 
 
 @router.get("/console/unit")

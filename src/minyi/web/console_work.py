@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from minyi.core.errors import Invalid, NotFound
-from minyi.supervision.queries import describe_tasks, get_letter, list_tasks
+from minyi.escalation.holdings import take_case
+from minyi.supervision.queries import describe_orders, describe_tasks, get_letter, list_orders, list_tasks
 from minyi.supervision.service import close_order, complete_task, issue_order, respond_order, write_instruction
 from minyi.web.pages import WebRoute, form_of, redirect, render, staff, state_of
 from minyi.whistle.queries import list_whistles, staff_refs, summonses_of, unit_refs
@@ -40,10 +41,24 @@ def whistles(request: Request) -> Response:
         summonses = summonses_of(session, [w.id for w in rows])
         units = unit_refs(session, {s.unit_id for ss in summonses.values() for s in ss} | {w.issuer_unit_id for w in rows})
         people = staff_refs(session, {w.issuer_id for w in rows})
-        _, tasks = list_tasks(session, actor, page=1, page_size=50) if actor.unit_id else (0, [])
         return render(
             request, "console/whistles.html", total=total, units=units, people=people,
-            items=[(w, summonses.get(w.id, [])) for w in rows], tasks=describe_tasks(session, tasks, state.clock.now()),
+            items=[(w, summonses.get(w.id, [])) for w in rows],
+        )
+
+
+@router.get("/console/tasks")
+def tasks(request: Request) -> Response:
+    """A unit's instruction tasks (批示) and supervision orders (督办) to answer."""
+    actor = staff(request)
+    state = state_of(request)
+    now = state.clock.now()
+    with state.db.reading() as session:
+        _, task_rows = list_tasks(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
+        _, order_rows = list_orders(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
+        return render(
+            request, "console/tasks.html", tasks=describe_tasks(session, task_rows, now),
+            orders=describe_orders(session, order_rows, now),
         )
 
 
@@ -100,7 +115,17 @@ async def finish_task(request: Request, task_id: int) -> Response:
     fields = await form_of(request)
     with state.db.unit_of_work() as session:
         complete_task(session, task_id, actor=actor, result=fields.get("result", ""), now=state.clock.now())
-    return redirect("/console/whistles#tasks")
+    return redirect("/console/tasks")
+
+
+@router.post("/console/cases/{case_id}/holding")
+async def hold(request: Request, case_id: int) -> Response:
+    actor = staff(request)
+    state = state_of(request)
+    fields = await form_of(request)
+    with state.db.unit_of_work() as session:
+        take_case(session, case_id, actor=actor, plan=fields.get("plan") or None, now=state.clock.now())
+    return redirect(f"/console/cases/{case_id}?done=holding_take")
 
 
 @router.post("/console/cases/{case_id}/orders")
@@ -129,7 +154,7 @@ async def order_step(request: Request, order_id: int, step: str) -> Response:
             close_order(session, order_id, actor=actor, note=fields.get("note") or None, now=now)
         else:
             raise NotFound("no_such_step", f"no order step '{step}'")
-    return redirect("/console/supervision" if step == "close" else "/console/inbox")
+    return redirect("/console/supervision" if step == "close" else "/console/tasks")
 
 
 @router.get("/console/letters/{letter_id}.docx")

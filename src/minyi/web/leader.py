@@ -13,7 +13,8 @@ from starlette.responses import Response
 
 from minyi.cases.models import Case
 from minyi.cases.rules import HANDLING, CaseStatus
-from minyi.escalation.queries import list_holdings
+from minyi.escalation.queries import list_escalations, list_holdings
+from minyi.mailboxes.queries import leader_inbox
 from minyi.org.models import LeaderArea, Unit
 from minyi.org.rules import Role
 from minyi.web.pages import WebRoute, render, staff, state_of
@@ -51,7 +52,9 @@ def dashboard(request: Request) -> Response:
     now = state.clock.now()
     with state.db.reading() as session:
         held_total, held = list_holdings(session, actor, leader_id=actor.staff_id, status=None, page=1, page_size=50)
+        lifted_total, lifted = list_escalations(session, actor, level=None, assigned_to=actor.staff_id, open_only=True, page=1, page_size=20)
         return render(
-            request, "leader/dashboard.html", held=held, held_total=held_total,
+            request, "leader/dashboard.html", held=held, held_total=held_total, lifted=lifted, lifted_total=lifted_total,
+            mailbox=leader_inbox(session, actor, page_size=10, now=now),
             areas=area_figures(session, actor.staff_id or 0), panels=leader_panels(session, actor, now),
         )
