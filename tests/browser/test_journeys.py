@@ -195,3 +195,35 @@ def test_staff_boards_render_for_each_role(new_context: NewContext, shots: Calla
     page.goto("/console/admin")
     expect(page.locator(".error h1")).to_be_visible()
     shots(page, "wrong-role")
+
+
+def test_leader_holds_a_case_and_writes_an_instruction(new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+    citizen = new_context(PHONE).new_page()
+    no = submit_appeal(citizen, shots, body="老旧小区加装电梯意见分歧，邻里矛盾激化，希望区里协调。", phone=phone_number())
+    dispatcher = sign_in(new_context(), "dispatcher")
+    open_case(dispatcher, no)
+    do_action(dispatcher, "accept")
+    do_action(dispatcher, "dispatch", lambda box: box.locator("select[name=lead_unit]").select_option("S01"))  # type: ignore[attr-defined]
+
+    leader = sign_in(new_context(), "leader01")
+    shots(leader, "dashboard")
+    case_id = open_case(leader, no)
+    leader.fill("form[action$='/holding'] textarea[name=plan]", "两周内召集住户协商，街道牵头。")
+    leader.get_by_role("button", name="包案").click()
+    expect(leader.locator(".notice")).to_be_visible()
+    leader.fill("form[action$='/instructions'] textarea[name=text]", "请青松街道一周内组织协商并报结果。")
+    leader.get_by_role("button", name="批示").click()
+    expect(leader.locator("#timeline")).to_contain_text("领导批示")
+    shots(leader, "case-held-and-instructed")
+    leader.goto("/leader")
+    expect(leader.get_by_role("link", name=no)).to_be_visible()
+    shots(leader, "dashboard-with-holding")
+
+    street = sign_in(new_context(), "s01.staff")
+    street.goto("/console/tasks")
+    street.fill("textarea[name=result]", "已组织三次协商，达成加装方案。")
+    street.get_by_role("button", name="已办理").click()
+    expect(street.locator("#tasks")).to_contain_text("已办结")
+    shots(street, "task-done")
+    street.goto(f"/console/cases/{case_id}")
+    expect(street.locator("#timeline")).to_contain_text("批示办结")

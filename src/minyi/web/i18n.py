@@ -109,6 +109,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "language": ("English", "中文"),
     "triage": ("智能分拨建议", "Triage suggestion"),
     "tasks": ("批示督办", "Tasks and orders"),
+    "task_units": ("承办单位（编码，逗号分隔）", "Units to act (codes, comma-separated)"),
     "triage_queue": ("低置信度分拨建议", "Low-confidence triage"),
     "take_case": ("包案", "Hold this case"),
     "plan": ("一案一策（可不填）", "Plan (optional)"),
@@ -118,6 +119,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "escalated": ("提级", "Escalated"),
 }
 METHOD_ZH = {"phone": "电话", "wechat": "微信", "sms": "短信", "in_person": "当面"}
+KIND_ZH = {"district": "区", "street": "街道", "community": "社区", "grid": "网格", "department": "部门", "site": "服务站点"}
+ROLE_ZH = {
+    "intake_clerk": "登记员", "dispatcher": "分拨员", "unit_handler": "承办人", "unit_head": "单位负责人",
+    "street_staff": "街道工作人员", "community_staff": "社区工作人员", "grid_staff": "网格员",
+    "leader": "区领导", "supervisor": "督查员", "admin": "管理员",
+}
 COLOUR_ZH = {"green": "正常", "yellow": "预警", "red": "超时", "paused": "暂停", "met": "已完成", "cancelled": "已取消"}
 
 
@@ -158,6 +165,12 @@ class Translator:
 
     def colour(self, code: str | None) -> str:
         return label(COLOUR_ZH, code) if self.zh else _english(code)
+
+    def kind(self, code: str | None) -> str:
+        return label(KIND_ZH, code) if self.zh else _english(code)
+
+    def role(self, code: str | None) -> str:
+        return label(ROLE_ZH, code) if self.zh else _english(code)
 
     def whistle(self, code: str | None) -> str:
         return label(WHISTLE_ZH, code) if self.zh else _english(code)
