@@ -23,12 +23,12 @@ def phone_number() -> str:
     return f"1358800{next(_phones):04d}"
 
 
-def submit_appeal(page: Page, shots: Callable[[Page, str], None], *, body: str, phone: str) -> str:
+def submit_appeal(page: Page, shots: Callable[[Page, str], None], *, title: str, body: str, phone: str) -> str:
     page.goto("/")
     shots(page, "portal-home")
     page.get_by_role("link", name="我要反映").first.click()
     page.select_option("select[name=class_hint]", "投诉建议")
-    page.fill("input[name=title]", "路灯不亮")
+    page.fill("input[name=title]", title)
     page.fill("textarea[name=body]", body)
     page.select_option("#street", "S01")
     page.select_option("#community", "S01C01")
@@ -81,7 +81,7 @@ def do_action(page: Page, action: str, fill: Callable[[Page], None] | None = Non
 def test_citizen_submits_on_a_phone_and_tracks(new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
     page = new_context(PHONE).new_page()
     phone = phone_number()
-    no = submit_appeal(page, shots, body="滨江路18号门口的路灯已经坏了一周，晚上很黑，老人出门不安全。", phone=phone)
+    no = submit_appeal(page, shots, title="路灯不亮", body="滨江路18号门口的路灯已经坏了一周，晚上很黑，老人出门不安全。", phone=phone)
     assert re.fullmatch(r"\d{8}-\d{6}", no)
     track(page, no, phone)
     expect(page.locator("#case-status")).to_have_text("已登记")
@@ -93,6 +93,13 @@ def test_citizen_submits_on_a_phone_and_tracks(new_context: NewContext, shots: C
     page.get_by_role("button", name="查询进度").click()
     expect(page.locator(".alert")).to_contain_text("没有找到")
     shots(page, "track-wrong-digits")
+    # A leader mailbox's QR code and link open the form addressed to that mailbox.
+    page.goto("/portal/mailboxes")
+    expect(page.locator("ul.mailboxes img").first).to_be_visible()
+    shots(page, "mailboxes")
+    page.locator("a[href='/portal/submit?channel=mailbox_secretary']").click()
+    expect(page.locator("h1")).to_contain_text("书记在线")
+    shots(page, "mailbox-form")
     # The English switch.
     page.goto("/?lang=en")
     expect(page.get_by_role("link", name="Submit an appeal").first).to_be_visible()
@@ -102,7 +109,7 @@ def test_citizen_submits_on_a_phone_and_tracks(new_context: NewContext, shots: C
 def test_dispatch_handle_reply_and_unsatisfied_reopens(new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
     citizen = new_context(PHONE).new_page()
     phone = phone_number()
-    no = submit_appeal(citizen, shots, body="小区门口垃圾站每天早上清运时噪音很大，<b>五点</b>就开始作业。", phone=phone)
+    no = submit_appeal(citizen, shots, title="垃圾站清运噪音", body="小区门口垃圾站每天早上清运时噪音很大，<b>五点</b>就开始作业。", phone=phone)
 
     dispatcher = sign_in(new_context(), "dispatcher")
     shots(dispatcher, "dispatch-board")
@@ -148,7 +155,7 @@ def test_dispatch_handle_reply_and_unsatisfied_reopens(new_context: NewContext, 
 
 def test_street_blows_the_whistle_and_a_department_reports(new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
     citizen = new_context(PHONE).new_page()
-    no = submit_appeal(citizen, shots, body="江边步道护栏松动，多处有坠落风险，需要住建和城管一起处理。", phone=phone_number())
+    no = submit_appeal(citizen, shots, title="步道护栏松动", body="江边步道护栏松动，多处有坠落风险，需要住建和城管一起处理。", phone=phone_number())
 
     street = sign_in(new_context(), "s01.staff")
     shots(street, "area-board")
@@ -199,7 +206,7 @@ def test_staff_boards_render_for_each_role(new_context: NewContext, shots: Calla
 
 def test_leader_holds_a_case_and_writes_an_instruction(new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
     citizen = new_context(PHONE).new_page()
-    no = submit_appeal(citizen, shots, body="老旧小区加装电梯意见分歧，邻里矛盾激化，希望区里协调。", phone=phone_number())
+    no = submit_appeal(citizen, shots, title="加装电梯协调", body="老旧小区加装电梯意见分歧，邻里矛盾激化，希望区里协调。", phone=phone_number())
     dispatcher = sign_in(new_context(), "dispatcher")
     open_case(dispatcher, no)
     do_action(dispatcher, "accept")

@@ -21,7 +21,7 @@ from minyi.org.rules import Role
 from minyi.org.service import import_org, org_from_csv, parse_org_yaml
 from minyi.sla.service import import_policies, policies_text
 from minyi.taxonomy.service import export_rows, import_dictionary, read_table
-from minyi.web.pages import WebRoute, form_of, redirect, render, staff, state_of
+from minyi.web.pages import WebRoute, redirect, render, staff, staff_form, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 ADMIN = {Role.ADMIN}
@@ -72,9 +72,7 @@ def _text(data: bytes) -> str:
 
 @router.post("/console/admin/import/{what}")
 async def import_file(request: Request, what: str) -> Response:
-    actor = staff(request, ADMIN)
-    state = state_of(request)
-    await form_of(request)
+    actor, state, _ = await staff_form(request, ADMIN)
     name, data = await _file(request)
     suffix = Path(name).suffix.lower()
     with state.db.unit_of_work() as session:

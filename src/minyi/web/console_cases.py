@@ -18,7 +18,7 @@ from minyi.core.errors import Invalid, NotFound
 from minyi.intake.models import Attachment
 from minyi.sla.queries import extend_case, pause_case, resume_case
 from minyi.web.case_view import case_page, dispatch_targets, summaries
-from minyi.web.pages import WebRoute, form_of, redirect, render, staff, state_of
+from minyi.web.pages import WebRoute, redirect, render, staff, staff_form, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE_SIZE = 30
@@ -76,9 +76,7 @@ def _payload(fields: dict[str, str]) -> ActionIn:
 
 @router.post("/console/cases/{case_id}/actions/{action}")
 async def take_action(request: Request, case_id: int, action: str) -> Response:
-    actor = staff(request)
-    state = state_of(request)
-    fields = await form_of(request)
+    actor, state, fields = await staff_form(request)
     try:
         chosen = Action(action)
     except ValueError:
@@ -91,9 +89,7 @@ async def take_action(request: Request, case_id: int, action: str) -> Response:
 
 @router.post("/console/cases/{case_id}/clocks/{what}")
 async def clocks(request: Request, case_id: int, what: str) -> Response:
-    actor = staff(request)
-    state = state_of(request)
-    fields = await form_of(request)
+    actor, state, fields = await staff_form(request)
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         if what == "extend":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.requests import Request
 
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH, label
@@ -140,6 +142,15 @@ def _english(code: str | None) -> str:
     return (code or "").replace("_", " ").capitalize()
 
 
+def _labeller(table: dict[str, str]) -> Callable[[Translator, str | None], str]:
+    """A label method for one table of codes: Chinese from the table, else the code in words."""
+
+    def method(self: Translator, code: str | None) -> str:
+        return label(table, code) if self.zh else _english(code)
+
+    return method
+
+
 class Translator:
     def __init__(self, lang: str) -> None:
         self.lang = lang
@@ -151,32 +162,13 @@ class Translator:
             return key
         return pair[0] if self.zh else pair[1]
 
-    def status(self, code: str | None) -> str:
-        return label(STATUS_ZH, code) if self.zh else _english(code)
-
-    def action(self, code: str | None) -> str:
-        return label(ACTION_ZH, code) if self.zh else _english(code)
-
-    def rating(self, code: str | None) -> str:
-        return label(RATING_ZH, code) if self.zh else _english(code)
-
-    def method(self, code: str | None) -> str:
-        return label(METHOD_ZH, code) if self.zh else _english(code)
-
-    def colour(self, code: str | None) -> str:
-        return label(COLOUR_ZH, code) if self.zh else _english(code)
-
-    def kind(self, code: str | None) -> str:
-        return label(KIND_ZH, code) if self.zh else _english(code)
-
-    def role(self, code: str | None) -> str:
-        return label(ROLE_ZH, code) if self.zh else _english(code)
-
-    def whistle(self, code: str | None) -> str:
-        return label(WHISTLE_ZH, code) if self.zh else _english(code)
-
-    def holding(self, code: str | None) -> str:
-        return label(HOLDING_ZH, code) if self.zh else _english(code)
-
-    def level(self, code: str | None) -> str:
-        return label(LEVEL_ZH, code) if self.zh else _english(code)
+    status = _labeller(STATUS_ZH)
+    action = _labeller(ACTION_ZH)
+    rating = _labeller(RATING_ZH)
+    method = _labeller(METHOD_ZH)
+    colour = _labeller(COLOUR_ZH)
+    kind = _labeller(KIND_ZH)
+    role = _labeller(ROLE_ZH)
+    whistle = _labeller(WHISTLE_ZH)
+    holding = _labeller(HOLDING_ZH)
+    level = _labeller(LEVEL_ZH)

@@ -130,6 +130,12 @@ async def form_of(request: Request) -> dict[str, str]:
     return {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
 
 
+async def staff_form(request: Request, roles: Iterable[Role] | None = None) -> tuple[Actor, Any, dict[str, str]]:
+    """A signed-in staff member's POST: who, the app state, and the CSRF-checked form fields."""
+    actor = staff(request, roles)
+    return actor, state_of(request), await form_of(request)
+
+
 def error_page(request: Request, status_code: int, message: str, headers: dict[str, str] | None = None) -> Response:
     response = render(request, "error.html", status_code=status_code, message=message)
     for key, value in (headers or {}).items():
