@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from minyi.cases.models import Case
@@ -15,10 +16,12 @@ from minyi.cases.rules import HANDLING, Action, CaseStatus
 from minyi.cases.schemas import ActionIn
 from minyi.cases.service import act_on_case
 from minyi.core.errors import Invalid, NotFound
+from minyi.intake.attachments import store_attachment
 from minyi.intake.models import Attachment
 from minyi.sla.queries import extend_case, pause_case, resume_case
 from minyi.web.case_view import case_page, dispatch_targets, summaries
 from minyi.web.pages import WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.web.uploads import read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE_SIZE = 30
@@ -107,6 +110,22 @@ async def clocks(request: Request, case_id: int, what: str) -> Response:
         else:
             raise NotFound("no_such_action", f"no clock action '{what}'")
     return redirect(f"/console/cases/{case_id}?done=clock_{what}")
+
+
+@router.post("/console/cases/{case_id}/attachments")
+async def upload(request: Request, case_id: int) -> Response:
+    actor, state, _ = await staff_form(request)
+    form = await request.form()
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
+    uploads = await read_uploads(files, state.settings)
+    if not uploads:
+        raise Invalid("missing_file", "请选择文件 (choose a file)", field="files")
+    for item in uploads:
+        store_attachment(
+            state.db, state.settings, case_id=case_id, filename=item.filename, content_type=item.content_type,
+            data=item.data, actor=actor, phone_last4=None, now=state.clock.now(),
+        )
+    return redirect(f"/console/cases/{case_id}?done=attachment")
 
 
 @router.get("/console/attachments/{attachment_id}")

@@ -113,6 +113,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "tasks": ("批示督办", "Tasks and orders"),
     "task_units": ("承办单位（编码，逗号分隔）", "Units to act (codes, comma-separated)"),
     "triage_queue": ("低置信度分拨建议", "Low-confidence triage"),
+    "attachment": ("上传附件", "Upload"),
     "take_case": ("包案", "Hold this case"),
     "plan": ("一案一策（可不填）", "Plan (optional)"),
     "lead": ("主办单位", "Lead unit"),

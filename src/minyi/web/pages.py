@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -136,8 +136,16 @@ async def staff_form(request: Request, roles: Iterable[Role] | None = None) -> t
     return actor, state_of(request), await form_of(request)
 
 
+def _back(request: Request) -> str:
+    """Where "back" goes: the page the form was on when it is one of ours, else the start page."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return "/console" if current_actor(request) else "/"
+
+
 def error_page(request: Request, status_code: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    response = render(request, "error.html", status_code=status_code, message=message)
+    response = render(request, "error.html", status_code=status_code, message=message, back=_back(request))
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response

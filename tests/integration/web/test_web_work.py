@@ -92,3 +92,19 @@ def test_admin_sees_and_imports_channels_and_policies(tmp_path: Path) -> None:
         assert post_form(signed_in(app, "dispatcher"), "/console/admin/import/channels", {}, page="/console/inbox",
                          files={"file": ("c.csv", csv_text.encode(), "text/csv")}).status_code == 403
         assert browser(app).get("/console/admin", follow_redirects=False).status_code == 303
+
+
+def test_handler_uploads_evidence_checked_like_the_portal(app_client: TestClient) -> None:
+    case = make_dispatched(app_client, lead="DEP06")
+    page = f"/console/cases/{case['id']}"
+    handler = signed_in(app_client, "dep06.handler")
+    pdf = b"%PDF-1.4\n%minyi\n"
+    r = post_form(handler, f"{page}/attachments", {}, page=page, files={"files": ("现场照片说明.pdf", pdf, "application/pdf")})
+    assert r.status_code == 303
+    assert "现场照片说明.pdf" in handler.get(r.headers["location"]).text
+    fake = post_form(handler, f"{page}/attachments", {}, page=page, files={"files": ("x.pdf", b"<html>", "application/pdf")},
+                     headers={"referer": f"http://testserver{page}"})
+    assert fake.status_code == 422 and f'href="{page}" data-back' in fake.text
+    # Another unit cannot attach to a case it does not see.
+    other = signed_in(app_client, "dep07.handler")
+    assert post_form(other, f"{page}/attachments", {}, page="/console/inbox", files={"files": ("a.pdf", pdf, "application/pdf")}).status_code == 404
