@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from browser_steps import Live
 from conftest import START, make_settings, new_database_url
 from minyi.app import create_app
 from minyi.bootstrap import load_demo, migrate
@@ -33,7 +34,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """One server per test module: a module that moves its clock moves no other module's."""
     tmp = tmp_path_factory.mktemp("live")
     url = new_database_url("sqlite", tmp)
     db = Database(url)
@@ -42,7 +44,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db.dispose()
     port = _free_port()
     settings = make_settings(url, tmp).model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
-    app = create_app(settings, clock=ManualClock(START))
+    clock = ManualClock(START)
+    app = create_app(settings, clock=clock)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on"))
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()
@@ -50,7 +53,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if not thread.is_alive():
             pytest.fail("the server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield Live(f"http://127.0.0.1:{port}", clock)
     server.should_exit = True
     thread.join(timeout=30)
 
@@ -84,11 +87,11 @@ def shots(request: pytest.FixtureRequest) -> Shots:
 
 
 @pytest.fixture
-def new_context(browser: Browser, live_server: str) -> Iterator[object]:
+def new_context(browser: Browser, live_server: Live) -> Iterator[object]:
     contexts: list[BrowserContext] = []
 
     def make(kind: dict[str, object] = DESKTOP) -> BrowserContext:
-        context = browser.new_context(base_url=live_server, locale="zh-CN", **kind)  # type: ignore[arg-type]
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN", **kind)  # type: ignore[arg-type]
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context

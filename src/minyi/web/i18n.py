@@ -59,6 +59,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "leader": ("领导驾驶舱", "Leader dashboard"),
     "clocks": ("时限", "Clocks"),
     "time_left": ("剩余", "Left"),
+    "overdue_by": ("已超时", "Overdue by"),
     "actions": ("可办操作", "Actions"),
     "no_actions": ("当前没有可办操作", "Nothing to do now"),
     "contacts": ("联系与走访记录", "Contacts and visits"),
