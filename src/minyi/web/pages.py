@@ -42,6 +42,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
+    # Pages show personal data: no shared cache keeps them, no back button shows them after sign-out.
+    "Cache-Control": "no-store",
 }
 
 

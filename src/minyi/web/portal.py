@@ -20,6 +20,7 @@ from minyi.mailboxes.queries import get_mailbox, mailboxes
 from minyi.mailboxes.rules import portal_url
 from minyi.org.models import Unit
 from minyi.taxonomy.rules import FIVE_CLASSES
+from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import WebRoute, error_page, form_of, redirect, render, state_of
 from minyi.web.security import RateLimiter, client_of
 from minyi.web.uploads import read_uploads
@@ -74,6 +75,26 @@ def _form_page(request: Request, channel_code: str | None, status_code: int = 20
         )
 
 
+# The citizen's words for what the shared intake schema says in a developer's terms.
+PLAIN = {
+    "phone is required unless the appeal is anonymous": ("请留下手机号，或选择匿名反映", "Give a phone number, or choose anonymous"),
+}
+
+
+def _explain(exc: ValidationError, t: Translator) -> str:
+    parts = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        field = str(error["loc"][0]) if error["loc"] else ""
+        if message in PLAIN:
+            parts.append(PLAIN[message][0 if t.zh else 1])
+        elif field == "body":
+            parts.append(t("description") + ("：请填写" if t.zh else ": required"))
+        else:
+            parts.append(f"{t(field)}：{message}" if field else message)
+    return "；".join(parts)
+
+
 @router.get("/")
 def home(request: Request) -> Response:
     return render(request, "portal/home.html")
@@ -112,8 +133,7 @@ async def submit(request: Request) -> Response:
             _channel(session, channel_code)
         receipt = await state.batcher.submit(item, None)
     except ValidationError as exc:
-        message = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        return _form_page(request, channel_code, 422, f"请检查填写的内容：{message}", fields)
+        return _form_page(request, channel_code, 422, _explain(exc, Translator(pick_lang(request))), fields)
     except Invalid as exc:
         return _form_page(request, channel_code, 422, exc.message, fields)
     for upload in uploads:

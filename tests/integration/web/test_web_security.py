@@ -162,3 +162,16 @@ def test_english_switch_is_remembered(app_client: TestClient) -> None:
     assert "我要反映" in client.get("/").text
     assert "Submit an appeal" in client.get("/", params={"lang": "en"}).text
     assert "Submit an appeal" in client.get("/portal/track").text
+
+
+def test_portal_explains_a_missing_phone_or_description_in_plain_words(app_client: TestClient) -> None:
+    client = browser(app_client)
+    token = csrf_of(client, "/portal/submit")
+    r = client.post("/portal/submit", data={"csrf_token": token, "channel": "mailbox_mayor", "body": "路面塌陷"})
+    assert r.status_code == 422 and "请留下手机号，或选择匿名反映" in r.text
+    assert 'value="mailbox_mayor"' in r.text and "路面塌陷" in r.text  # the form keeps what was typed
+    r = client.post("/portal/submit", data={"csrf_token": token, "channel": "miniprogram", "body": "", "phone": "13900000000"})
+    assert r.status_code == 422 and "诉求内容：请填写" in r.text
+    r = client.post("/portal/submit", data={"csrf_token": token, "channel": "miniprogram", "body": "x", "phone": "12345"})
+    assert r.status_code == 422 and "不是有效的手机号" in r.text
+    assert r.headers["cache-control"] == "no-store"
