@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 
 import minyi.api as api_package
 from minyi.api import errors, observability
@@ -24,6 +23,7 @@ from minyi.intake.batcher import IntakeBatcher
 from minyi.intake.refs import RefCache
 from minyi.notify.jobs import configure_senders
 from minyi.notify.senders import Senders
+from minyi.web.mount import mount_web
 from minyi.wiring import register_handlers
 from minyi.worker.runner import Worker
 
@@ -88,9 +88,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_worker: bo
     for module in api_modules():
         app.include_router(module.router)
 
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    # The citizen portal answers at "/", the staff console at /console, the leaders' at /leader.
+    mount_web(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

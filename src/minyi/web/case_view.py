@@ -1,0 +1,116 @@
+"""Everything the case page and the case lists show, read through the domain queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minyi.cases.models import Appeal, Case
+from minyi.cases.queries import case_units, get_visible_case, timeline, unit_names, visible_to
+from minyi.cases.rules import KEY_CHECKLIST_ZH
+from minyi.cases.schemas import case_detail, case_summary, event_view
+from minyi.cases.service import actions_for
+from minyi.escalation.queries import active_holding, escalation_of
+from minyi.intake.models import Attachment
+from minyi.intake.queries import channel_names
+from minyi.org.models import Unit
+from minyi.org.rules import Actor
+from minyi.sla.queries import EXTENDERS, PAUSERS
+from minyi.sla.service import clock_view, clocks_of
+from minyi.supervision.queries import describe_instructions, instructions_on_case
+from minyi.triage.repeats import links_of
+from minyi.web.slots import case_panels
+from minyi.whistle.queries import list_whistles, summonses_of, unit_refs
+
+OPEN_CLOCK_STATES = ("running", "paused", "breached")
+CONTACT_ACTIONS = ("record_contact", "record_visit", "holding_visit")
+
+
+def summaries(session: Session, rows: list[tuple[Case, Appeal]], actor: Actor, now: datetime) -> list[dict[str, Any]]:
+    """Case rows for a list, each with its open clocks (colour and time left)."""
+    ids = [c.id for c, _ in rows]
+    units_of = case_units(session, ids)
+    names = unit_names(session, {u for c, _ in rows for u in (c.lead_unit_id, c.street_id, c.community_id) if u})
+    channels = channel_names(session)
+    clocks = clocks_of(session, "case", ids)
+    out = []
+    for case, appeal in rows:
+        view = case_summary(case, appeal, actor, {cu.unit_id for cu, _ in units_of.get(case.id, []) if cu.is_active}, names, channels)
+        view["clocks"] = [clock_view(c, now) for c in clocks.get(case.id, []) if c.state in OPEN_CLOCK_STATES]
+        out.append(view)
+    return out
+
+
+def _similar(session: Session, appeal_id: int, actor: Actor) -> list[dict[str, Any]]:
+    links = links_of(session, appeal_id)
+    others = {(link.other_id if link.appeal_id == appeal_id else link.appeal_id) for link in links}
+    if not others:
+        return []
+    # Only cases the reader may open are named; the rest are counted, not shown.
+    visible = {
+        a_id: (c.id, c.tracking_no, title, c.status)
+        for c, a_id, title in session.execute(
+            select(Case, Case.appeal_id, Appeal.title).join(Appeal, Appeal.id == Case.appeal_id)
+            .where(Case.appeal_id.in_(others), visible_to(actor))
+        )
+    }
+    out = []
+    for link in links:
+        other = link.other_id if link.appeal_id == appeal_id else link.appeal_id
+        seen = visible.get(other)
+        out.append({
+            "kind": link.kind, "similarity": link.similarity, "case_id": seen[0] if seen else None,
+            "tracking_no": seen[1] if seen else None, "title": seen[2] if seen else None, "status": seen[3] if seen else None,
+        })
+    return out
+
+
+def _whistles(session: Session, case_id: int, actor: Actor) -> list[dict[str, Any]]:
+    _, whistles = list_whistles(session, actor, status=None, unit_id=None, case_id=case_id, page=1, page_size=50)
+    summonses = summonses_of(session, [w.id for w in whistles])
+    units = unit_refs(session, {s.unit_id for ss in summonses.values() for s in ss})
+    return [
+        {"whistle": w, "summonses": [(s, units.get(s.unit_id, ("", ""))) for s in summonses.get(w.id, [])]}
+        for w in whistles
+    ]
+
+
+def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> dict[str, Any]:
+    case = get_visible_case(session, case_id, actor)
+    appeal = session.get(Appeal, case.appeal_id)
+    assert appeal is not None
+    units = case_units(session, [case.id]).get(case.id, [])
+    names = unit_names(session, {u for u in (case.lead_unit_id, case.street_id, case.community_id, case.grid_id, case.first_unit_id) if u})
+    allowed = actions_for(session, case, actor)
+    detail = case_detail(case, appeal, actor, units, names, channel_names(session), allowed)
+    events = [event_view(e, s) for e, s in timeline(session, case.id)]
+    escalation = escalation_of(session, case.id)
+    place = " ".join(names[u][1] for u in (case.street_id, case.community_id, case.grid_id) if u and u in names)
+    return {
+        "case": detail,
+        "place": place,
+        "events": events,
+        "contacts": [e for e in events if e["action"] in CONTACT_ACTIONS],
+        "clocks": [clock_view(c, now) for c in clocks_of(session, "case", [case.id]).get(case.id, [])],
+        "checklist_names": KEY_CHECKLIST_ZH,
+        "attachments": list(session.scalars(select(Attachment).where(Attachment.appeal_id == appeal.id).order_by(Attachment.id))),
+        "similar": _similar(session, appeal.id, actor),
+        "whistles": _whistles(session, case.id, actor),
+        "instructions": describe_instructions(session, instructions_on_case(session, [case.id]).get(case.id, []), now),
+        "escalation": escalation[0] if escalation else None,
+        "holding": active_holding(session, case.id),
+        "may_extend": actor.role in EXTENDERS,
+        "may_pause": actor.role in PAUSERS,
+        "panels": case_panels(session, case, actor, now),
+    }
+
+
+def dispatch_targets(session: Session) -> list[Unit]:
+    """Units a case can be dispatched to: departments and the area tree down to communities."""
+    return list(session.scalars(
+        select(Unit).where(Unit.kind.in_(("department", "street", "community")), Unit.is_active.is_(True))
+        .order_by(Unit.kind, Unit.code)
+    ))

@@ -1,0 +1,103 @@
+"""Administration: units, staff, the event dictionary, clock policies and channels — each shown,
+and each replaced through the same importers the CLI and API use."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from sqlalchemy import func, select
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from minyi.core.errors import Invalid
+from minyi.intake.models import Channel
+from minyi.intake.service import import_channels
+from minyi.org.models import Staff, Unit
+from minyi.org.rules import Role
+from minyi.org.service import import_org, org_from_csv, parse_org_yaml
+from minyi.sla.service import import_policies, policies_text
+from minyi.taxonomy.service import export_rows, import_dictionary, read_table
+from minyi.web.pages import WebRoute, redirect, render, staff, staff_form, state_of
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+ADMIN = {Role.ADMIN}
+IMPORT_MAX = 5 * 1024 * 1024
+SHOWN = 200
+
+
+@router.get("/console/admin")
+def admin(request: Request, done: str | None = None, q: str | None = None) -> Response:
+    staff(request, ADMIN)
+    state = state_of(request)
+    needle = (q or "").strip()[:40]
+    with state.db.reading() as session:
+        unit_counts = dict(session.execute(select(Unit.kind, func.count()).group_by(Unit.kind)).all())
+        units_stmt = select(Unit).order_by(Unit.path)
+        people_stmt = select(Staff, Unit.code).join(Unit, Unit.id == Staff.unit_id).order_by(Staff.username)
+        if needle:
+            units_stmt = units_stmt.where(Unit.code.contains(needle, autoescape=True) | Unit.name.contains(needle, autoescape=True))
+            people_stmt = people_stmt.where(Staff.username.contains(needle, autoescape=True) | Staff.name.contains(needle, autoescape=True))
+        units = list(session.scalars(units_stmt.limit(SHOWN)))
+        people = list(session.execute(people_stmt.limit(SHOWN)))
+        leaves = [r for r in export_rows(session) if not needle or needle in "".join(str(v) for v in r.values())]
+        return render(
+            request, "console/admin.html", done=done, q=needle, unit_counts=unit_counts, units=units,
+            people=people, staff_total=session.scalar(select(func.count()).select_from(Staff)), leaves=leaves[:SHOWN],
+            leaves_total=len(leaves), policies=policies_text(session),
+            channels=list(session.scalars(select(Channel).order_by(Channel.id))),
+        )
+
+
+async def _file(request: Request) -> tuple[str, bytes]:
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise Invalid("missing_file", "请选择文件 (choose a file)", field="file")
+    data = await upload.read(IMPORT_MAX + 1)
+    if len(data) > IMPORT_MAX:
+        raise Invalid("file_too_large", "导入文件不超过5MB", field="file")
+    return upload.filename, data
+
+
+def _text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid("bad_encoding", "文件须为UTF-8编码 (the file must be UTF-8)", field="file") from None
+
+
+@router.post("/console/admin/import/{what}")
+async def import_file(request: Request, what: str) -> Response:
+    actor, state, _ = await staff_form(request, ADMIN)
+    name, data = await _file(request)
+    suffix = Path(name).suffix.lower()
+    with state.db.unit_of_work() as session:
+        if what == "org":
+            text = _text(data)
+            import_org(session, org_from_csv(text) if suffix == ".csv" else parse_org_yaml(text), default_password=None)
+        elif what == "dictionary":
+            if suffix not in (".csv", ".xlsx"):
+                raise Invalid("bad_file_type", "事项目录须为 .csv 或 .xlsx", field="file")
+            with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+                tmp.write(data)
+                tmp.flush()
+                rows = read_table(Path(tmp.name))
+            import_dictionary(session, rows, source=name[:200], now=state.clock.now())
+        elif what == "policies":
+            import_policies(session, _text(data), by=actor.username, now=state.clock.now())
+        elif what == "channels":
+            rows = [
+                {**r, "allows_anonymous": (r.get("allows_anonymous") or "").strip().lower() in ("1", "true", "yes", "是")}
+                for r in csv.DictReader(io.StringIO(_text(data)))
+            ]
+            if not rows or not {"code", "kind", "name"} <= set(rows[0]):
+                raise Invalid("bad_csv", "渠道CSV的表头须含 code,kind,name[,owner,allows_anonymous]", field="file")
+            import_channels(session, rows)
+        else:
+            raise Invalid("unknown_import", f"nothing to import as '{what}'")
+    state.refs.clear()
+    return redirect(f"/console/admin?done={what}")

@@ -1,0 +1,89 @@
+"""Staff sign-in and sign-out. The session cookie holds an API token (hashed in the database),
+so sign-out revokes it everywhere and expiry follows MINYI_TOKEN_TTL_HOURS."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from minyi.core.errors import Unauthorized
+from minyi.org.rules import Actor, Role
+from minyi.org.service import revoke_token, sign_in
+from minyi.web.pages import WebRoute, current_actor, form_of, redirect, render, state_of
+from minyi.web.security import (
+    SESSION_COOKIE, check_throttle, clear_failures, client_of, cookie_flags, record_failure,
+)
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+HOME_OF = {
+    Role.DISPATCHER: "/console/dispatch",
+    Role.UNIT_HEAD: "/console/unit",
+    Role.STREET_STAFF: "/console/area",
+    Role.COMMUNITY_STAFF: "/console/area",
+    Role.GRID_STAFF: "/console/area",
+    Role.SUPERVISOR: "/console/supervision",
+    Role.ADMIN: "/console/admin",
+    Role.LEADER: "/leader",
+}
+
+
+def home_of(actor: Actor) -> str:
+    return HOME_OF.get(actor.role, "/console/inbox") if actor.role else "/"
+
+
+def _safe_next(value: str | None) -> str | None:
+    # Only our own paths: a sign-in link must not bounce the user to another site.
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+@router.get("/console/sign-in")
+def sign_in_form(request: Request, next: str | None = None) -> Response:  # noqa: A002 - the query's name
+    return render(request, "console/sign_in.html", next=_safe_next(next) or "", error=None)
+
+
+@router.post("/console/sign-in")
+async def sign_in_submit(request: Request) -> Response:
+    state = state_of(request)
+    fields = await form_of(request)
+    username, password = fields.get("username", "")[:60], fields.get("password", "")
+    client, now = client_of(request), state.clock.now()
+    with state.db.unit_of_work() as session:
+        check_throttle(session, username=username, client=client, now=now)
+        try:
+            token, _ = sign_in(session, username=username, password=password, now=now, ttl=timedelta(hours=state.settings.token_ttl_hours))
+        except Unauthorized as exc:
+            record_failure(session, username=username, client=client, now=now)
+            error = exc.message
+            token = None
+        else:
+            clear_failures(session, username=username, client=client)
+    if token is None:
+        return render(request, "console/sign_in.html", status_code=401, next=_safe_next(fields.get("next")) or "", error=error)
+    response = redirect(_safe_next(fields.get("next")) or "/console")
+    response.set_cookie(SESSION_COOKIE, token, max_age=state.settings.token_ttl_hours * 3600, **cookie_flags(state.settings))  # type: ignore[arg-type]
+    return response
+
+
+@router.post("/console/sign-out")
+async def sign_out(request: Request) -> Response:
+    state = state_of(request)
+    await form_of(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        with state.db.unit_of_work() as session:
+            revoke_token(session, token=token, now=state.clock.now())
+        state.tokens.drop(token)
+    response = redirect("/console/sign-in")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/console")
+def console_home(request: Request) -> Response:
+    actor = current_actor(request)
+    return redirect(home_of(actor) if actor else "/console/sign-in")

@@ -1,0 +1,83 @@
+"""Boards per role: the dispatcher's, the unit head's, the street/community one, the supervisor's."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from starlette.responses import Response
+
+from minyi.cases.models import Appeal, Case
+from minyi.cases.queries import CaseFilter, list_cases, visible_to
+from minyi.cases.rules import HANDLING, CaseStatus
+from minyi.org.models import Unit
+from minyi.org.rules import AREA_ROLES, Role
+from minyi.supervision.queries import describe_letters, describe_orders, list_letters, list_orders
+from minyi.web.case_view import summaries
+from minyi.web.pages import WebRoute, render, staff, state_of
+from minyi.web.slots import dispatch_panels
+from minyi.whistle.rules import SUMMONED_KINDS
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+BOARD_SIZE = 50
+
+
+def _cases(session: object, actor: object, f: CaseFilter, now: object) -> tuple[int, list[dict[str, object]]]:
+    total, rows = list_cases(session, actor, f, page=1, page_size=BOARD_SIZE)  # type: ignore[arg-type]
+    return total, summaries(session, rows, actor, now)  # type: ignore[arg-type]
+
+
+@router.get("/console/dispatch")
+def dispatch_board(request: Request) -> Response:
+    actor = staff(request, {Role.DISPATCHER, Role.ADMIN})
+    state = state_of(request)
+    now = state.clock.now()
+    with state.db.reading() as session:
+        new = _cases(session, actor, CaseFilter(status=[CaseStatus.REGISTERED]), now)
+        to_dispatch = _cases(session, actor, CaseFilter(status=[CaseStatus.ACCEPTED]), now)
+        bounce_rows = list(session.execute(
+            select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id)
+            .where(Case.bounce_pending.is_(True), visible_to(actor)).order_by(Case.registered_at).limit(BOARD_SIZE)
+        ))
+        bounces = summaries(session, bounce_rows, actor, now)
+        panels = dispatch_panels(session, actor, now)
+    return render(request, "console/dispatch.html", new=new, to_dispatch=to_dispatch, bounces=bounces, panels=panels)
+
+
+@router.get("/console/unit")
+def unit_board(request: Request) -> Response:
+    actor = staff(request, {Role.UNIT_HEAD})
+    state = state_of(request)
+    now = state.clock.now()
+    with state.db.reading() as session:
+        queue = _cases(session, actor, CaseFilter(status=list(HANDLING), unit=actor.unit_id), now)
+        overdue = _cases(session, actor, CaseFilter(status=list(HANDLING), unit=actor.unit_id, overdue=True), now)
+        replied = _cases(session, actor, CaseFilter(status=[CaseStatus.REPLIED], unit=actor.unit_id), now)
+    return render(request, "console/unit.html", queue=queue, overdue=overdue, replied=replied)
+
+
+@router.get("/console/area")
+def area_board(request: Request, case_id: int | None = None) -> Response:
+    actor = staff(request, AREA_ROLES)
+    state = state_of(request)
+    now = state.clock.now()
+    area = {"street": "street", "community": "community"}.get(actor.unit_kind or "")
+    with state.db.reading() as session:
+        f = CaseFilter(status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING], **{area: actor.unit_id} if area else {})  # type: ignore[arg-type]
+        cases = _cases(session, actor, f, now)
+        departments = list(session.scalars(select(Unit).where(Unit.kind.in_(list(SUMMONED_KINDS)), Unit.is_active.is_(True)).order_by(Unit.code)))
+    return render(request, "console/area.html", cases=cases, departments=departments, case_id=case_id)
+
+
+@router.get("/console/supervision")
+def supervision_board(request: Request) -> Response:
+    actor = staff(request, {Role.SUPERVISOR, Role.ADMIN, Role.LEADER})
+    state = state_of(request)
+    now = state.clock.now()
+    with state.db.reading() as session:
+        overdue = _cases(session, actor, CaseFilter(overdue=True, status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING]), now)
+        orders_total, orders = list_orders(session, actor, page=1, page_size=BOARD_SIZE)
+        letters_total, letters = list_letters(session, actor, page=1, page_size=BOARD_SIZE)
+        return render(
+            request, "console/supervision.html", overdue=overdue, orders=describe_orders(session, orders, now),
+            orders_total=orders_total, letters=describe_letters(session, letters), letters_total=letters_total,
+        )

@@ -1,0 +1,153 @@
+"""Forms for the work around a case: whistles (吹哨/报到), instructions (批示), supervision orders
+(督办) and letters. Each calls the same service function as the API."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from minyi.core.errors import Invalid, NotFound
+from minyi.escalation.holdings import take_case
+from minyi.supervision.queries import describe_orders, describe_tasks, get_letter, list_orders, list_tasks
+from minyi.supervision.service import close_order, complete_task, issue_order, respond_order, write_instruction
+from minyi.web.pages import WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.whistle.queries import list_whistles, staff_refs, summonses_of, unit_refs
+from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip() for c in value.replace("，", ",").split(",") if c.strip()]
+
+
+def _int(value: str | None, field: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Invalid("bad_number", f"'{field}' must be a whole number", field=field)
+    return int(value)
+
+
+@router.get("/console/whistles")
+def whistles(request: Request) -> Response:
+    actor = staff(request)
+    state = state_of(request)
+    with state.db.reading() as session:
+        total, rows = list_whistles(session, actor, status=None, unit_id=None, case_id=None, page=1, page_size=50)
+        summonses = summonses_of(session, [w.id for w in rows])
+        units = unit_refs(session, {s.unit_id for ss in summonses.values() for s in ss} | {w.issuer_unit_id for w in rows})
+        people = staff_refs(session, {w.issuer_id for w in rows})
+        return render(
+            request, "console/whistles.html", total=total, units=units, people=people,
+            items=[(w, summonses.get(w.id, [])) for w in rows],
+        )
+
+
+@router.get("/console/tasks")
+def tasks(request: Request) -> Response:
+    """A unit's instruction tasks (批示) and supervision orders (督办) to answer."""
+    actor = staff(request)
+    state = state_of(request)
+    now = state.clock.now()
+    with state.db.reading() as session:
+        _, task_rows = list_tasks(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
+        _, order_rows = list_orders(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
+        return render(
+            request, "console/tasks.html", tasks=describe_tasks(session, task_rows, now),
+            orders=describe_orders(session, order_rows, now),
+        )
+
+
+@router.post("/console/whistles")
+async def blow(request: Request) -> Response:
+    actor, state, fields = await staff_form(request)
+    with state.db.unit_of_work() as session:
+        whistle = blow_whistle(
+            session, actor=actor, description=fields.get("description", ""), units=_codes(fields.get("units", "")),
+            now=state.clock.now(), case_id=_int(fields.get("case_id"), "case_id"), place=fields.get("place") or None,
+            address=fields.get("address") or None, report_within_minutes=_int(fields.get("minutes"), "minutes"),
+        )
+        whistle_id = whistle.id
+    return redirect(f"/console/whistles#w{whistle_id}")
+
+
+@router.post("/console/whistles/{whistle_id}/{step}")
+async def whistle_step(request: Request, whistle_id: int, step: str) -> Response:
+    actor, state, fields = await staff_form(request)
+    now = state.clock.now()
+    with state.db.unit_of_work() as session:
+        if step == "report-in":
+            report_in(session, whistle_id, actor=actor, now=now)
+        elif step == "act":
+            act_on_summons(session, whistle_id, actor=actor, text=fields.get("text", ""), now=now)
+        elif step == "confirm":
+            confirm_whistle(session, whistle_id, actor=actor, now=now, unit=fields.get("unit") or None, note=fields.get("note") or None)
+        else:
+            raise NotFound("no_such_step", f"no whistle step '{step}'")
+    return redirect(f"/console/whistles#w{whistle_id}")
+
+
+@router.post("/console/cases/{case_id}/instructions")
+async def instruct(request: Request, case_id: int) -> Response:
+    actor, state, fields = await staff_form(request)
+    with state.db.unit_of_work() as session:
+        write_instruction(
+            session, actor=actor, text=fields.get("text", ""), units=_codes(fields.get("units", "")),
+            within_days=_int(fields.get("within_days"), "within_days"), case_id=case_id, now=state.clock.now(),
+        )
+    return redirect(f"/console/cases/{case_id}?done=instruct")
+
+
+@router.post("/console/tasks/{task_id}/complete")
+async def finish_task(request: Request, task_id: int) -> Response:
+    actor, state, fields = await staff_form(request)
+    with state.db.unit_of_work() as session:
+        complete_task(session, task_id, actor=actor, result=fields.get("result", ""), now=state.clock.now())
+    return redirect("/console/tasks")
+
+
+@router.post("/console/cases/{case_id}/holding")
+async def hold(request: Request, case_id: int) -> Response:
+    actor, state, fields = await staff_form(request)
+    with state.db.unit_of_work() as session:
+        take_case(session, case_id, actor=actor, plan=fields.get("plan") or None, now=state.clock.now())
+    return redirect(f"/console/cases/{case_id}?done=holding_take")
+
+
+@router.post("/console/cases/{case_id}/orders")
+async def order(request: Request, case_id: int) -> Response:
+    actor, state, fields = await staff_form(request)
+    with state.db.unit_of_work() as session:
+        issue_order(
+            session, actor=actor, reason=fields.get("reason", ""), case_id=case_id, unit=fields.get("unit") or None,
+            within_days=_int(fields.get("within_days"), "within_days"), now=state.clock.now(),
+        )
+    return redirect(f"/console/cases/{case_id}?done=supervise")
+
+
+@router.post("/console/orders/{order_id}/{step}")
+async def order_step(request: Request, order_id: int, step: str) -> Response:
+    actor, state, fields = await staff_form(request)
+    now = state.clock.now()
+    with state.db.unit_of_work() as session:
+        if step == "respond":
+            respond_order(session, order_id, actor=actor, response=fields.get("response", ""), now=now)
+        elif step == "close":
+            close_order(session, order_id, actor=actor, note=fields.get("note") or None, now=now)
+        else:
+            raise NotFound("no_such_step", f"no order step '{step}'")
+    return redirect("/console/supervision" if step == "close" else "/console/tasks")
+
+
+@router.get("/console/letters/{letter_id}.docx")
+def letter(request: Request, letter_id: int) -> Response:
+    actor = staff(request)
+    with state_of(request).db.reading() as session:
+        row = get_letter(session, letter_id, actor, with_document=True)
+        return Response(row.document, media_type=DOCX, headers={
+            "Content-Disposition": f"attachment; filename=\"letter-{row.id}.docx\"; filename*=UTF-8''{quote(row.number)}.docx",
+        })

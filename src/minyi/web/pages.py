@@ -1,0 +1,180 @@
+"""What every page shares: the template environment, the signed-in staff member, error pages.
+
+Templates autoescape everything (`select_autoescape(default=True)`): a `<script>` in an appeal
+shows as text. Domain errors raised by the services become HTML pages with the same status
+codes the API uses (404 outside scope, 403 for the wrong role, 409, 422).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.responses import RedirectResponse, Response
+
+from minyi.core.errors import Forbidden, MinyiError, Unauthorized
+from minyi.org.rules import Actor, Role
+from minyi.org.service import actor_for_token
+from minyi.web.i18n import LANG_COOKIE, Translator, pick_lang
+from minyi.web.security import (
+    CSRF_FIELD, SESSION_COOKIE, TooManyRequests, check_csrf, cookie_flags, csrf_token_for, remember_csrf,
+)
+
+HERE = Path(__file__).parent
+env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+STATUS = {"not_found": 404, "forbidden": 403, "unauthorized": 401, "conflict": 409, "invalid": 422}
+SECURITY_HEADERS = {
+    # Everything the pages use is served from here: no inline script, nothing from elsewhere.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    # Pages show personal data: no shared cache keeps them, no back button shows them after sign-out.
+    "Cache-Control": "no-store",
+}
+
+
+def state_of(request: Request) -> Any:
+    """The AppState create_app keeps on the app (typed loosely: web may not import minyi.api)."""
+    return request.app.state.minyi
+
+
+def local_time(value: datetime | None, tz: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(tz).strftime(fmt) if value else ""
+
+
+def duration(seconds: float | None, t: Translator) -> str:
+    if seconds is None:
+        return ""
+    sign = "-" if seconds < 0 else ""
+    s = abs(int(seconds))
+    d, h, m = s // 86400, s % 86400 // 3600, s % 3600 // 60
+    if t.zh:
+        text = (f"{d}天" if d else "") + (f"{h}小时" if h else "") + (f"{m}分" if not d else "")
+        return sign + (text or "0分")
+    text = (f"{d}d " if d else "") + (f"{h}h " if h else "") + (f"{m}m" if not d else "")
+    return sign + (text.strip() or "0m")
+
+
+def current_actor(request: Request) -> Actor | None:
+    """The staff member behind the session cookie (an API token, so sign-out revokes both)."""
+    cached = getattr(request.state, "actor", False)
+    if cached is not False:
+        return cached  # type: ignore[no-any-return]
+    token = request.cookies.get(SESSION_COOKIE)
+    actor = None
+    if token:
+        state = state_of(request)
+        actor = state.tokens.get(token)
+        if actor is None:
+            try:
+                with state.db.reading() as session:
+                    actor = actor_for_token(session, token=token, now=state.clock.now())
+                state.tokens.put(token, actor)
+            except Unauthorized:
+                actor = None
+    request.state.actor = actor
+    return actor
+
+
+class SignInRequired(Exception):
+    pass
+
+
+def staff(request: Request, roles: Iterable[Role] | None = None) -> Actor:
+    actor = current_actor(request)
+    if actor is None:
+        raise SignInRequired
+    if roles is not None and actor.role not in set(roles):
+        raise Forbidden("role_not_allowed", "您的岗位无权访问此页面 (your role may not open this page)")
+    return actor
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    state = state_of(request)
+    lang = pick_lang(request)
+    t = Translator(lang)
+    tz = state.tz
+    csrf = csrf_token_for(request, state.settings.secret_key)
+    body = env.get_template(template).render(
+        request=request, t=t, lang=lang, actor=current_actor(request), csrf=csrf, csrf_field=CSRF_FIELD,
+        when=lambda v, fmt="%Y-%m-%d %H:%M": local_time(v, tz, fmt), left=lambda s: duration(s, t),
+        path=request.url.path, quote=quote, **context,
+    )
+    response = Response(body, status_code=status_code, media_type="text/html; charset=utf-8")
+    remember_csrf(request, response, state.settings)
+    if request.query_params.get("lang") in ("zh-CN", "en"):
+        response.set_cookie(LANG_COOKIE, request.query_params["lang"], max_age=365 * 86400, **cookie_flags(state.settings))  # type: ignore[arg-type]
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """The posted form's text fields, after the CSRF check every POST goes through."""
+    await check_csrf(request, state_of(request).settings.secret_key)
+    form = await request.form()
+    return {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
+
+
+async def staff_form(request: Request, roles: Iterable[Role] | None = None) -> tuple[Actor, Any, dict[str, str]]:
+    """A signed-in staff member's POST: who, the app state, and the CSRF-checked form fields."""
+    actor = staff(request, roles)
+    return actor, state_of(request), await form_of(request)
+
+
+def _back(request: Request) -> str:
+    """Where "back" goes: the page the form was on when it is one of ours, else the start page."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return "/console" if current_actor(request) else "/"
+
+
+def error_page(request: Request, status_code: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    response = render(request, "error.html", status_code=status_code, message=message, back=_back(request))
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+class WebRoute(APIRoute):
+    """Turns domain errors into HTML pages and adds the security headers to every answer."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except SignInRequired:
+                response = redirect(f"/console/sign-in?next={quote(request.url.path)}")
+            except MinyiError as exc:
+                response = error_page(request, STATUS.get(exc.kind, 400), exc.message)
+            except RequestValidationError as exc:
+                fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or "form" for e in exc.errors())
+                response = error_page(request, 422, f"请检查填写的内容 (check these fields): {fields}")
+            except StaleDataError:
+                response = error_page(request, 409, "该案件刚被他人修改，请刷新后重试 (changed by someone else; reload)")
+            except TooManyRequests as exc:
+                response = error_page(request, 429, exc.message, {"Retry-After": str(exc.retry_after)})
+            for key, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(key, value)
+            return response
+
+        return route

@@ -1,0 +1,210 @@
+"""The citizen portal: submit an appeal (or write to a leader's mailbox), get a receipt, track
+it with the last four digits of the phone, rate the reply. Same services as the API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from minyi.cases.models import Appeal, Case
+from minyi.cases.tracking import rate_case, track_case
+from minyi.core.errors import Invalid, NotFound
+from minyi.intake.attachments import store_attachment
+from minyi.intake.models import Channel
+from minyi.intake.schemas import AppealIn
+from minyi.mailboxes.qr import render_qr
+from minyi.mailboxes.queries import get_mailbox, mailboxes
+from minyi.mailboxes.rules import portal_url
+from minyi.org.models import Unit
+from minyi.taxonomy.rules import FIVE_CLASSES
+from minyi.web.i18n import Translator, pick_lang
+from minyi.web.pages import WebRoute, error_page, form_of, redirect, render, state_of
+from minyi.web.security import RateLimiter, client_of
+from minyi.web.uploads import read_uploads
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+PORTAL_CHANNEL = "miniprogram"  # 民意速办小程序/扫码: the web form is the same public door
+
+
+class PortalLimits:
+    """Per client address, per app: a family may file a few appeals, a script may not file
+    hundreds, nor guess tracking numbers."""
+
+    def __init__(self) -> None:
+        self.submit = RateLimiter(limit=10, seconds=600)
+        self.track = RateLimiter(limit=30, seconds=600)
+
+
+def limits(request: Request) -> PortalLimits:
+    found: PortalLimits = request.app.state.portal_limits
+    return found
+
+
+def _channel(session: object, code: str | None) -> Channel:
+    if code and code != PORTAL_CHANNEL:
+        return get_mailbox(session, code)  # type: ignore[arg-type]
+    channel = session.scalar(select(Channel).where(Channel.code == PORTAL_CHANNEL))  # type: ignore[attr-defined]
+    if channel is None or not channel.is_active:
+        raise NotFound("channel_not_found", "网上受理暂未开通")
+    return channel
+
+
+def _places(session: object) -> tuple[list[Unit], dict[int, list[Unit]]]:
+    units = list(session.scalars(  # type: ignore[attr-defined]
+        select(Unit).where(Unit.kind.in_(("street", "community")), Unit.is_active.is_(True)).order_by(Unit.code)
+    ))
+    streets = [u for u in units if u.kind == "street"]
+    communities: dict[int, list[Unit]] = {}
+    for u in units:
+        if u.kind == "community" and u.parent_id is not None:
+            communities.setdefault(u.parent_id, []).append(u)
+    return streets, communities
+
+
+def _form_page(request: Request, channel_code: str | None, status_code: int = 200, error: str | None = None, values: dict[str, str] | None = None) -> Response:
+    state = state_of(request)
+    with state.db.reading() as session:
+        channel = _channel(session, channel_code)
+        streets, communities = _places(session)
+        return render(
+            request, "portal/submit.html", status_code=status_code, channel=channel, streets=streets,
+            communities=communities, classes=FIVE_CLASSES, error=error, values=values or {},
+        )
+
+
+# The citizen's words for what the shared intake schema says in a developer's terms.
+PLAIN = {
+    "phone is required unless the appeal is anonymous": ("请留下手机号，或选择匿名反映", "Give a phone number, or choose anonymous"),
+}
+
+
+def _explain(exc: ValidationError, t: Translator) -> str:
+    parts = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        field = str(error["loc"][0]) if error["loc"] else ""
+        if message in PLAIN:
+            parts.append(PLAIN[message][0 if t.zh else 1])
+        elif field == "body":
+            parts.append(t("description") + ("：请填写" if t.zh else ": required"))
+        else:
+            parts.append(f"{t(field)}：{message}" if field else message)
+    return "；".join(parts)
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return render(request, "portal/home.html")
+
+
+@router.get("/portal/submit")
+def submit_form(request: Request, channel: str | None = None) -> Response:
+    return _form_page(request, channel)
+
+
+@router.post("/portal/submit")
+async def submit(request: Request) -> Response:
+    state = state_of(request)
+    fields = await form_of(request)
+    limits(request).submit.hit(client_of(request))
+    channel_code = fields.get("channel") or PORTAL_CHANNEL
+    form = await request.form()
+    try:
+        uploads = await read_uploads([f for f in form.getlist("files") if isinstance(f, UploadFile)], state.settings)
+        hint = fields.get("class_hint") or ""
+        if hint and hint not in FIVE_CLASSES:
+            raise Invalid("bad_class", "诉求类别不正确", field="class_hint")
+        title = fields.get("title") or None
+        if hint:
+            # The dictionary leaf is the dispatcher's call; the citizen's guess travels in the title.
+            title = f"【{hint}】{title or fields.get('body', '')[:30]}"
+        item = AppealIn(
+            channel=channel_code, title=title, body=fields.get("body", ""),
+            phone=fields.get("phone") or None, name=fields.get("name") or None,
+            anonymous=fields.get("anonymous") == "on", address=fields.get("address") or None,
+            street=fields.get("street") or None, community=fields.get("community") or None,
+        )
+        if uploads and not item.phone:
+            raise Invalid("phone_needed", "上传附件需要留下手机号 (attachments need a phone number)", field="files")
+        with state.db.reading() as session:
+            _channel(session, channel_code)
+        receipt = await state.batcher.submit(item, None)
+    except ValidationError as exc:
+        return _form_page(request, channel_code, 422, _explain(exc, Translator(pick_lang(request))), fields)
+    except Invalid as exc:
+        return _form_page(request, channel_code, 422, exc.message, fields)
+    for upload in uploads:
+        store_attachment(
+            state.db, state.settings, case_id=receipt.id, filename=upload.filename, content_type=upload.content_type,
+            data=upload.data, actor=None, phone_last4=(item.phone or "")[-4:], now=state.clock.now(),
+        )
+    return redirect(f"/portal/receipt/{receipt.tracking_no}")
+
+
+@router.get("/portal/receipt/{tracking_no}")
+def receipt(request: Request, tracking_no: str) -> Response:
+    with state_of(request).db.reading() as session:
+        found = session.scalar(select(Case.tracking_no).where(Case.tracking_no == tracking_no[:40]))
+    if found is None:
+        return error_page(request, 404, "没有找到该编号 (no such tracking number)")
+    return render(request, "portal/receipt.html", tracking_no=found)
+
+
+@router.get("/portal/track")
+def track_form(request: Request, no: str | None = None) -> Response:
+    return render(request, "portal/track.html", no=no or "", result=None, error=None)
+
+
+def _tracked(request: Request, no: str, last4: str, status_code: int = 200, error: str | None = None) -> Response:
+    with state_of(request).db.reading() as session:
+        try:
+            result = track_case(session, no, last4)
+        except NotFound as exc:
+            return render(request, "portal/track.html", status_code=404, no=no, result=None, error=exc.message)
+        appeal = session.scalar(select(Appeal).join(Case, Case.appeal_id == Appeal.id).where(Case.tracking_no == no))
+        body = appeal.body if appeal else ""
+    return render(request, "portal/track.html", status_code=status_code, no=no, last4=last4, result=result, body=body, error=error)
+
+
+@router.post("/portal/track")
+async def track(request: Request) -> Response:
+    fields = await form_of(request)
+    limits(request).track.hit(client_of(request))
+    no, last4 = fields.get("tracking_no", "")[:40], fields.get("phone_last4", "")
+    if not (len(last4) == 4 and last4.isdigit()):
+        return render(request, "portal/track.html", status_code=422, no=no, result=None, error="请填写手机号后四位数字")
+    return _tracked(request, no, last4)
+
+
+@router.post("/portal/track/feedback")
+async def feedback(request: Request) -> Response:
+    state = state_of(request)
+    fields = await form_of(request)
+    limits(request).track.hit(client_of(request))
+    no, last4 = fields.get("tracking_no", "")[:40], fields.get("phone_last4", "")
+    comment = fields.get("comment") or None
+    if comment and len(comment) > 2000:
+        return _tracked(request, no, last4, 422, "意见最多2000字")
+    with state.db.unit_of_work() as session:
+        rate_case(session, no, last4, rating=fields.get("rating", ""), comment=comment, now=state.clock.now())
+    return _tracked(request, no, last4)
+
+
+@router.get("/portal/mailboxes")
+def mailbox_list(request: Request) -> Response:
+    state = state_of(request)
+    with state.db.reading() as session:
+        rows = [(c, s) for c, s in mailboxes(session, active_only=True)]
+        return render(request, "portal/mailboxes.html", rows=rows)
+
+
+@router.get("/portal/mailboxes/{code}/qr.svg")
+def mailbox_qr(request: Request, code: str) -> Response:
+    state = state_of(request)
+    with state.db.reading() as session:
+        channel = get_mailbox(session, code)
+    data, media_type = render_qr(portal_url(state.settings.public_base_url, channel.code), "svg")
+    return Response(data, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})

@@ -1,0 +1,41 @@
+"""Attachments from the web forms, checked before anything is registered, with the same rules
+as intake/attachments.py (size, allowed type, the file's first bytes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.datastructures import UploadFile
+
+from minyi.core.errors import Invalid
+from minyi.core.settings import Settings
+from minyi.intake.attachments import MAGIC
+
+MAX_FILES = 5
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+async def read_uploads(files: list[UploadFile], settings: Settings) -> list[Upload]:
+    chosen = [f for f in files if f.filename]
+    if len(chosen) > MAX_FILES:
+        raise Invalid("too_many_files", f"最多上传{MAX_FILES}个附件 (at most {MAX_FILES} files)", field="files")
+    out = []
+    for f in chosen:
+        data = await f.read(settings.attachment_max_bytes + 1)
+        content_type = (f.content_type or "").split(";")[0].strip()
+        if len(data) > settings.attachment_max_bytes:
+            raise Invalid("file_too_large", f"附件“{f.filename}”超过{settings.attachment_max_bytes // (1024 * 1024)}MB", field="files")
+        if not data:
+            raise Invalid("empty_file", f"附件“{f.filename}”是空文件", field="files")
+        if content_type not in settings.attachment_types:
+            raise Invalid("file_type_not_allowed", f"附件“{f.filename}”的类型（{content_type}）不受理", field="files")
+        if content_type in MAGIC and not data.startswith(MAGIC[content_type]):
+            raise Invalid("file_type_mismatch", f"附件“{f.filename}”的内容与类型（{content_type}）不符", field="files")
+        out.append(Upload(f.filename or "file", content_type, data))
+    return out

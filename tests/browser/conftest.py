@@ -1,0 +1,101 @@
+"""A real server (uvicorn on a free port, in a thread) on a private demo database, and a real
+browser (Debian's Chromium driven by Playwright; nothing is downloaded)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from browser_steps import Live
+from conftest import START, make_settings, new_database_url
+from minyi.app import create_app
+from minyi.bootstrap import load_demo, migrate
+from minyi.core.clock import ManualClock
+from minyi.core.db import Database
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """One server per test module: a module that moves its clock moves no other module's."""
+    tmp = tmp_path_factory.mktemp("live")
+    url = new_database_url("sqlite", tmp)
+    db = Database(url)
+    migrate(db)
+    load_demo(db, now=START)
+    db.dispose()
+    port = _free_port()
+    settings = make_settings(url, tmp).model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
+    clock = ManualClock(START)
+    app = create_app(settings, clock=clock)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            pytest.fail("the server did not start")
+        time.sleep(0.05)
+    yield Live(f"http://127.0.0.1:{port}", clock)
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+class Shots:
+    """Numbered full-page screenshots in tests/screenshots/<test name>/."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.n = 0
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.png"):
+            old.unlink()
+
+    def __call__(self, page: Page, name: str) -> None:
+        self.n += 1
+        page.screenshot(path=str(self.folder / f"{self.n:02d}-{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest) -> Shots:
+    return Shots(SCREENSHOTS / re.sub(r"[^\w.-]+", "_", request.node.name))
+
+
+@pytest.fixture
+def new_context(browser: Browser, live_server: Live) -> Iterator[object]:
+    contexts: list[BrowserContext] = []
+
+    def make(kind: dict[str, object] = DESKTOP) -> BrowserContext:
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN", **kind)  # type: ignore[arg-type]
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
