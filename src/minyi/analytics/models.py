@@ -59,7 +59,7 @@ class Sweep(Base):
 # Read paths of the assessment and the hotspot pass: every figure is a GROUP BY over one
 # period, so each needs the period column right after the unit.
 Index("ix_cases_lead_unit_closed_at", Case.lead_unit_id, Case.closed_at)
-Index("ix_cases_registered_at", Case.registered_at)
+# ix_cases_registered_at, which the hotspot pass also reads, is declared by reports/models.py.
 Index("ix_case_units_unit_assigned_at", CaseUnit.unit_id, CaseUnit.assigned_at)
 Index("ix_bounces_unit_requested_at", Bounce.unit_id, Bounce.requested_at)
 Index("ix_case_events_action_at", CaseEvent.action, CaseEvent.at)
