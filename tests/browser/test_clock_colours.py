@@ -39,3 +39,7 @@ def test_an_untouched_case_shows_red_clocks_and_how_long_overdue(
     open_case(handler, no)
     expect(handler.locator(".clock.red")).to_have_count(3)
     shots(handler, "case-red")
+    handler.goto(handler.url.split("?")[0] + "?lang=en")
+    expect(handler.locator("#case-status")).to_have_text("Dispatched")
+    expect(handler.locator(".clock.red").first).to_contain_text("Overdue by 4d")
+    shots(handler, "case-english")

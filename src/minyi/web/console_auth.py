@@ -50,7 +50,9 @@ def sign_in_form(request: Request, next: str | None = None) -> Response:  # noqa
 async def sign_in_submit(request: Request) -> Response:
     state = state_of(request)
     fields = await form_of(request)
-    username, password = fields.get("username", "")[:60], fields.get("password", "")
+    raw = (await request.form()).get("password")
+    # The password exactly as typed: form_of strips spaces, which a password may have.
+    username, password = fields.get("username", "")[:60], raw if isinstance(raw, str) else ""
     client, now = client_of(request), state.clock.now()
     with state.db.unit_of_work() as session:
         check_throttle(session, username=username, client=client, now=now)

@@ -86,6 +86,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dictionary": ("事项目录", "Event dictionary"),
     "policies": ("时限标准", "Clock policies"),
     "channels": ("渠道", "Channels"),
+    "channel": ("渠道", "Channel"),
     "import": ("导入", "Import"),
     "held_cases": ("我包的案件", "Cases I hold"),
     "area_figures": ("分片包联", "My areas"),
