@@ -8,7 +8,8 @@ import typer
 
 from minyi.cases.queries import CaseFilter, get_visible_case, list_cases, timeline
 from minyi.cases.rules import Action, CaseStatus
-from minyi.cases.schemas import ActionIn, event_view
+from minyi.cases.models import Appeal
+from minyi.cases.schemas import ActionIn, event_view, identity_hidden_from, redactor
 from minyi.cases.service import act_on_case
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors, settings
 from minyi.core.ids import IdAllocator
@@ -69,8 +70,9 @@ def show_timeline(case_id: int, actor_name: str = AS) -> None:
     """Print a case's event log."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        get_visible_case(session, case_id, actor)
-        echo_json([event_view(e, s) for e, s in timeline(session, case_id)])
+        case = get_visible_case(session, case_id, actor)
+        redact = redactor(session.get(Appeal, case.appeal_id)) if identity_hidden_from(actor, case) else None
+        echo_json([event_view(e, s, redact=redact) for e, s in timeline(session, case_id)])
 
 
 @app.command("act")

@@ -8,8 +8,9 @@ worker picks appeals up within one tick (MINYI_WORKER_INTERVAL_SECONDS, 5 s by d
 
 Claiming: cases still `registered` or `accepted` with no suggestion for their appeal (an
 anti-join on the unique `triage_suggestions.appeal_id`, over the status index: the backlog, not
-the history), oldest first, a batch at a time, locked with FOR UPDATE SKIP LOCKED on PostgreSQL
-so several workers share the queue (SQLite's single writer serialises them). The unique
+the history), oldest first, a batch at a time, triaged in a reading transaction, then locked with
+FOR UPDATE SKIP LOCKED on PostgreSQL so several workers share the queue (SQLite's single writer
+serialises them) and written in a short one. The unique
 suggestion per appeal makes the job idempotent: an appeal is suggested once, a second insert
 fails inside its savepoint and is skipped.
 
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import exists, select
+from sqlalchemy import Connection, Engine, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,7 +41,13 @@ from minyi.cases.service import act_on_case, hide_identity
 from minyi.core.errors import MinyiError
 from minyi.core.settings import Settings
 from minyi.org.rules import Actor, Role
-from minyi.triage.pipeline import AppealFacts, TriageContext, TriageResult, context_for, triage_appeal
+from minyi.triage.pipeline import (
+    AppealFacts,
+    TriageContext,
+    TriageResult,
+    context_for,
+    triage_appeal,
+)
 from minyi.triage.repeats import record_signals
 from minyi.triage.review import AUTO_DISPATCHED, AWAITING, PENDING
 from minyi.triage.suggestion_models import TriageSuggestion
@@ -78,38 +85,50 @@ def triage_pending(
     data_dir: Path | None = None,
     auto_dispatch: bool | None = None,
 ) -> int:
-    """Triage a batch of appeals awaiting dispatch; returns how many were suggested."""
+    """Triage a batch of appeals awaiting dispatch; returns how many were suggested.
+
+    Two phases, so the write transaction stays short: the context and every appeal's triage are
+    computed in a reading transaction of their own (on SQLite a writer holds the database lock
+    from its first statement, and intake's group commit must not wait for a model or for the
+    first build of the repeat index); then the cases still pending and unsuggested are locked
+    (SKIP LOCKED) and the suggestions, identity hiding and dispatches written."""
     options = TriageSettings()
     limit = limit or options.batch
     auto = options.auto_dispatch if auto_dispatch is None else auto_dispatch
-    cases = list(
-        session.scalars(
-            select(Case)
-            .where(
-                Case.status.in_(PENDING),
-                ~exists().where(TriageSuggestion.appeal_id == Case.appeal_id),
-            )
+    unsuggested = ~exists().where(TriageSuggestion.appeal_id == Case.appeal_id)
+    with Session(bind=_reading_bind(session), expire_on_commit=False) as reader, reader.begin():
+        rows = reader.execute(
+            select(Case, Appeal)
+            .join(Appeal, Appeal.id == Case.appeal_id)
+            .where(Case.status.in_(PENDING), unsuggested)
             .order_by(Case.registered_at, Case.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    )
-    if not cases:
-        return 0
-    ctx = context_for(session, data_dir or Settings().data_dir)
-    appeals = {
-        a.id: a
-        for a in session.scalars(select(Appeal).where(Appeal.id.in_([c.appeal_id for c in cases])))
-    }
+        ).all()
+        if not rows:
+            return 0
+        ctx = context_for(reader, data_dir or Settings().data_dir)
+        results = {case.id: triage_appeal(ctx, facts_of(ctx, case, appeal)) for case, appeal in rows}
+    cases = session.scalars(
+        select(Case)
+        .where(Case.id.in_(results), Case.status.in_(PENDING), unsuggested)
+        .order_by(Case.registered_at, Case.id)
+        .with_for_update(skip_locked=True)
+    ).all()
     done = 0
     for case in cases:
         try:
             with session.begin_nested():
-                _triage_case(session, ctx, case, appeals[case.appeal_id], now=now, auto=auto)
+                _apply(session, case, results[case.id], now=now, auto=auto)
             done += 1
         except IntegrityError:
             log.info("appeal %s was triaged by another worker", case.appeal_id)
     return done
+
+
+def _reading_bind(session: Session) -> Engine:
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    return engine.execution_options(sqlite_begin="DEFERRED")
 
 
 def facts_of(ctx: TriageContext, case: Case, appeal: Appeal) -> AppealFacts:
@@ -135,11 +154,8 @@ def facts_of(ctx: TriageContext, case: Case, appeal: Appeal) -> AppealFacts:
     )
 
 
-def _triage_case(
-    session: Session, ctx: TriageContext, case: Case, appeal: Appeal, *, now: datetime, auto: bool
-) -> None:
-    result = triage_appeal(ctx, facts_of(ctx, case, appeal))
-    record_signals(session, appeal.id, result.signals, now)
+def _apply(session: Session, case: Case, result: TriageResult, *, now: datetime, auto: bool) -> None:
+    record_signals(session, case.appeal_id, result.signals, now)
     if result.hide_identity_from:
         hide_identity(
             session, case, result.hide_identity_from, actor_label=SYSTEM_ACTOR.username, now=now,

@@ -165,6 +165,10 @@ def correct(
                              reason=fix.reason or "派单员判断诉求并非针对该单位")
     lead = fix.lead_unit or s.lead_unit
     co = list(fix.co_units) if fix.co_units is not None else [c["unit"] for c in s.co_units]
+    named = {c for c in (fix.lead_unit, *(fix.co_units or ())) if c}
+    unknown = sorted(named - set(unit_names(session, set(named))))
+    if unknown:
+        raise Invalid("bad_unit", f"no unit '{unknown[0]}'", field="lead_unit" if unknown[0] == fix.lead_unit else "co_units")
     category = leaf.code if leaf else s.leaf_code
     if fix.dispatch and case.status in PENDING:
         if not lead:

@@ -228,6 +228,18 @@ class TestDispatcherReview:
             n = session.scalar(select(func.count()).select_from(TriageCorrection).where(TriageCorrection.appeal_id == case["id"]))
         assert n == 0
 
+    def test_correcting_an_auto_dispatched_case_keeps_the_row_and_moves_nothing(self, env: Env) -> None:
+        case = make_appeal(env.client, title="路灯", body="北辰公寓路灯不亮，路灯坏了晚上漆黑，请尽快处理")
+        env.run()
+        assert env.triage(case["id"])["status"] == "auto_dispatched"
+        headers = auth(env.client, "dispatcher")
+        url = f"/api/v1/appeals/{case['id']}/triage/correct"
+        assert env.client.post(url, json={"lead_unit": "NOPE", "dispatch": False}, headers=headers).status_code == 422
+        r = env.client.post(url, json={"category": "TS-01-05-02"}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["correction"]["label"] == "TS-01-05-02"
+        assert env.case(case["id"])["lead_unit"] == "DEP02"
+
     def test_an_ordinary_dispatch_settles_the_suggestion(self, env: Env) -> None:
         case = make_appeal(env.client, title="咨询", body="请问老年人乘车优惠卡在哪里办理")
         env.run()
