@@ -4,6 +4,7 @@ made (state figures such as open overdue cases are "as of" it), and shared looku
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -91,9 +92,10 @@ class ReportContext:
                     Case.category_id, Case.street_id, Case.community_id,
                 ).where(Case.registered_at >= since, Case.registered_at < self.end)
             )
-            day = self.period.day
+            # Local midnights in UTC, so a row's day is a bisection, not a time-zone conversion.
+            starts = [self.period.start(o) for o in range(-(TREND_DAYS - 1), 1)]
             self._recent = [
-                RecentCase(cid, (self.period.local_day(at) - day).days, ch, cls, cat, st, com)
+                RecentCase(cid, bisect_right(starts, at) - TREND_DAYS, ch, cls, cat, st, com)
                 for cid, at, ch, cls, cat, st, com in rows
             ]
         return self._recent

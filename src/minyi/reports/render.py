@@ -44,7 +44,10 @@ def render_html(
     issued_at: datetime,
     tz: ZoneInfo,
     correction: dict[str, Any] | None = None,
+    show_keys: bool = True,
 ) -> str:
+    """The page. `show_keys`: print each item's key (what a leader's 批示 names) in small grey;
+    off for the PDF, which leaders read rather than act on through the API."""
     local = issued_at.astimezone(tz)
     return _env.get_template("daily.html.j2").render(
         snap=snapshot,
@@ -53,6 +56,7 @@ def render_html(
         issued_on=f"{local.year}年{local.month}月{local.day}日",
         issued_at=f"{local:%Y-%m-%d %H:%M}",
         correction=correction,
+        show_keys=show_keys,
     )
 
 

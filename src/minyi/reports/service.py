@@ -103,7 +103,9 @@ def issue_daily_report(
     snapshot["number"] = number
     snapshot["corrects"] = correction
     html = render_html(snapshot, number=number, issued_at=now, tz=tz, correction=correction)
-    pdf = render_pdf(html)
+    pdf = render_pdf(
+        render_html(snapshot, number=number, issued_at=now, tz=tz, correction=correction, show_keys=False)
+    )
     issue = ReportIssue(
         kind=kind.value,
         number=number,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from minyi.cases.models import Case
 from minyi.reports.context import ReportContext
@@ -26,50 +26,35 @@ assert not set(OPEN_STATUSES) & set(CLOSED_STATUSES)
 def build(ctx: ReportContext) -> dict[str, Any]:
     s, now = ctx.session, ctx.now
     unit = func.coalesce(Case.lead_unit_id, Case.first_unit_id)
-    figures: dict[str, Counter[int | None]] = {c: Counter() for c in COLUMNS}
-    figures["overdue_open"].update(
-        dict(
-            s.execute(
-                select(unit, func.count())
-                .where(Case.status.in_(OPEN_STATUSES))
-                .where(Case.is_overdue.is_(True) | (Case.due_at < now))
-                .group_by(unit)
-            ).all()
-        )
-    )
-    figures["breached_day"].update(
-        dict(
-            s.execute(
-                select(unit, func.count())
-                .select_from(Clock)
-                .join(Case, Case.id == Clock.case_id)
-                .where(Clock.subject == "case")
-                .where(Clock.breached_at >= ctx.start, Clock.breached_at < ctx.end)
-                .group_by(unit)
-            ).all()
-        )
-    )
-    figures["yellow_now"].update(
-        dict(
-            s.execute(
-                select(unit, func.count())
-                .select_from(Clock)
-                .join(Case, Case.id == Clock.case_id)
-                .where(Clock.subject == "case", Clock.state == "running")
-                .where(Clock.warn_at <= now, Clock.due_at > now)
-                .group_by(unit)
-            ).all()
-        )
-    )
-    figures["tasks_overdue"].update(
-        dict(
-            s.execute(
-                select(InstructionTask.unit_id, func.count())
-                .where(InstructionTask.status == "open", InstructionTask.is_overdue.is_(True))
-                .group_by(InstructionTask.unit_id)
-            ).all()
-        )
-    )
+
+    def per_unit(*where: ColumnElement[bool], on_clocks: bool = False) -> Counter[int | None]:
+        stmt = select(unit, func.count())
+        if on_clocks:
+            stmt = stmt.select_from(Clock).join(Case, Case.id == Clock.case_id)
+        return Counter(dict(s.execute(stmt.where(*where).group_by(unit)).all()))
+
+    figures: dict[str, Counter[int | None]] = {
+        "overdue_open": per_unit(
+            Case.status.in_(OPEN_STATUSES), Case.is_overdue.is_(True) | (Case.due_at < now)
+        ),
+        "breached_day": per_unit(
+            Clock.subject == "case", Clock.breached_at >= ctx.start, Clock.breached_at < ctx.end,
+            on_clocks=True,
+        ),
+        "yellow_now": per_unit(
+            Clock.subject == "case", Clock.state == "running", Clock.warn_at <= now,
+            Clock.due_at > now, on_clocks=True,
+        ),
+        "tasks_overdue": Counter(
+            dict(
+                s.execute(
+                    select(InstructionTask.unit_id, func.count())
+                    .where(InstructionTask.status == "open", InstructionTask.is_overdue.is_(True))
+                    .group_by(InstructionTask.unit_id)
+                ).all()
+            )
+        ),
+    }
     units = set().union(*(set(c) for c in figures.values()))
     rows = []
     for uid in units:
