@@ -26,6 +26,9 @@ _PLACE = re.compile(
     r"(?:小区|花园|家园|新城|新村|公寓|大厦|广场|商城|苑|湾|城|府|园|路|大道|街|巷|村|镇|"
     r"小学|中学|学校|学院|医院|站|线|公司|市场)"
 )
+# The city and district in front of a name (A市, A2区, 西地省A市) differ between writers of the
+# same place, so they are dropped before names are counted.
+_ADMIN_PREFIX = re.compile(r"^(?:[\u4e00-\u9fa5A-Za-z0-9]{1,4}?省)?(?:[A-Za-z0-9\u4e00-\u9fa5]{1,3}?市)?(?:[A-Za-z0-9\u4e00-\u9fa5]{1,3}?[区县])?")
 _LEAD_NOISE = re.compile(r"^.*(?:投诉|反映|举报|关于|咨询|请问|建议|希望|要求|问问|解决|的|在|和|与)")
 
 
@@ -71,6 +74,8 @@ def place_candidates(text: str) -> list[str]:
     found = []
     for m in _PLACE.finditer(text):
         name = _LEAD_NOISE.sub("", m.group(0))
+        stripped = _ADMIN_PREFIX.sub("", name)
+        name = stripped if len(stripped) >= 3 else name
         if len(name) >= 3:
             found.append(name)
     return found

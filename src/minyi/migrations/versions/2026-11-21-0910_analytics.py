@@ -60,17 +60,17 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_analytics_sweeps_source_case_id"), "analytics_sweeps", ["source_case_id"])
     # Read paths of the assessment and the hotspot pass (see minyi/analytics/models.py).
-    op.create_index("ix_cases_lead_unit_closed_at", "cases", ["lead_unit_id", "closed_at"])
-    op.create_index("ix_case_units_unit_assigned_at", "case_units", ["unit_id", "assigned_at"])
-    op.create_index("ix_bounces_unit_requested_at", "bounces", ["unit_id", "requested_at"])
+    op.create_index("ix_cases_closed_at_lead_unit_id", "cases", ["closed_at", "lead_unit_id"])
+    op.create_index("ix_case_units_assigned_at_unit_id", "case_units", ["assigned_at", "unit_id"])
+    op.create_index("ix_bounces_requested_at_unit_id", "bounces", ["requested_at", "unit_id"])
     op.create_index("ix_case_events_action_at", "case_events", ["action", "at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_case_events_action_at", table_name="case_events")
-    op.drop_index("ix_bounces_unit_requested_at", table_name="bounces")
-    op.drop_index("ix_case_units_unit_assigned_at", table_name="case_units")
-    op.drop_index("ix_cases_lead_unit_closed_at", table_name="cases")
+    op.drop_index("ix_bounces_requested_at_unit_id", table_name="bounces")
+    op.drop_index("ix_case_units_assigned_at_unit_id", table_name="case_units")
+    op.drop_index("ix_cases_closed_at_lead_unit_id", table_name="cases")
     op.drop_index(op.f("ix_analytics_sweeps_source_case_id"), table_name="analytics_sweeps")
     op.drop_table("analytics_sweeps")
     op.drop_index(op.f("ix_analytics_alerts_unit_id"), table_name="analytics_alerts")
