@@ -311,9 +311,9 @@ def _apply_history(session: Session, made: list[tuple[_Row, Registered]], *, act
         for g, r in made if g.lead_unit_id is not None
     ]
     if units:
-        session.execute(insert(CaseUnit), units)
+        session.execute(insert(CaseUnit.__table__), units)
     session.execute(
-        insert(CaseEvent),
+        insert(CaseEvent.__table__),
         [
             {"case_id": r.id, "at": now, "action": "import", "actor_id": actor.staff_id, "actor_label": actor.username,
              "from_status": CaseStatus.REGISTERED.value, "to_status": g.status.value, "reason": None,
