@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from minyi.api.deps import ReadSession, State
@@ -180,29 +181,40 @@ async def _fields(request: Request) -> tuple[dict[str, Any], list[tuple[str, Any
 async def create_request(fmt: str, request: Request, state: State) -> Response:
     geo.check_format(fmt)
     fields, pairs, media = await _fields(request)
-    with state.db.reading() as session:
-        client = open311.client_for_key(session, fields.get("api_key"))
-        code = str(fields.get("service_code") or "").strip()
-        if code:
-            open311.service(session, code)  # 404 for a service_code that is not a current leaf
+    client = await run_in_threadpool(_client_and_service, state, fields)
     appeal = geo.appeal_from_request(fields, geo.parse_attributes(pairs), channel=client.channel)
     item = AppealIn.model_validate(appeal)
     data = await _media_bytes(media, state) if media else None
     if client.is_queued:
         if data is not None:
             raise geo.Open311Error(400, "media upload needs the service_request_id: send media_url, or use a realtime client")
-        with state.db.unit_of_work() as session:
-            token = open311.queue_request(session, client=client, appeal=item.model_dump(mode="json", exclude_none=True), tz=state.tz, now=state.clock.now())
+        token = await run_in_threadpool(_queue, state, client, item.model_dump(mode="json", exclude_none=True))
         notice = "已收到，正在排队登记；请用 token 查询编号"
         return render(fmt, "service_requests", "request", [{"token": token, "service_notice": notice, "account_id": None}])
     receipt = await state.batcher.submit(item, client.actor())
     if data is not None and media is not None and receipt.created:
-        store_attachment(
-            state.db, state.settings, case_id=receipt.id, filename=media.filename or "media",
+        await run_in_threadpool(
+            store_attachment, state.db, state.settings, case_id=receipt.id, filename=media.filename or "media",
             content_type=media.content_type or "", data=data, actor=client.actor(), phone_last4=None, now=state.clock.now(),
         )
     notice = f"已登记，编号 {receipt.tracking_no}，可凭编号查询办理进度"
     return render(fmt, "service_requests", "request", [{"service_request_id": receipt.tracking_no, "service_notice": notice, "account_id": None}])
+
+
+def _client_and_service(state: Any, fields: dict[str, Any]) -> open311.ClientRef:
+    """The api_key's client (403 otherwise) and a 404 for an unknown service_code; run in the
+    thread pool, as every database call of an async route must be."""
+    with state.db.reading() as session:
+        client = open311.client_for_key(session, fields.get("api_key"))
+        code = str(fields.get("service_code") or "").strip()
+        if code:
+            open311.service(session, code)
+        return client
+
+
+def _queue(state: Any, client: open311.ClientRef, appeal: dict[str, Any]) -> str:
+    with state.db.unit_of_work() as session:
+        return open311.queue_request(session, client=client, appeal=appeal, tz=state.tz, now=state.clock.now())
 
 
 async def _media_bytes(media: UploadFile, state: Any) -> bytes:

@@ -33,25 +33,28 @@ CHUNK = 1000
 
 
 def export_rows(session: Session, actor: Actor, f: CaseFilter, *, tz: ZoneInfo) -> Iterator[list[Any]]:
-    """One list per case, oldest first, read in chunks so a large export does not sit in memory.
-    An appeal without an external id exports its tracking number in its place, so importing
-    the file twice still finds the cases it made the first time."""
+    """One list per case, oldest first, streamed (a server-side cursor on PostgreSQL) as plain
+    rows, so a large export neither sits in memory nor fills the session. An appeal without an
+    external id exports its tracking number in its place, so importing the file twice still
+    finds the cases it made the first time."""
     units = {u: c for u, c in session.execute(select(Unit.id, Unit.code))}
     channels = {i: c for i, c in session.execute(select(Channel.id, Channel.code))}
     leaves = {i: c for i, c in session.execute(select(DictionaryEntry.id, DictionaryEntry.code))}
-    stmt = filtered(select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(visible_to(actor)), f)
-    last: tuple[Any, int] | None = None
-    while True:
-        page = stmt.order_by(Case.registered_at, Case.id).limit(CHUNK)
-        if last is not None:
-            page = page.where((Case.registered_at > last[0]) | ((Case.registered_at == last[0]) & (Case.id > last[1])))
-        rows = session.execute(page).all()
-        if not rows:
-            return
-        for case, appeal in rows:
-            yield _row(case, appeal, actor, units, channels, leaves, tz)
-        last = (rows[-1][0].registered_at, rows[-1][0].id)
-        session.expunge_all()
+    stmt = filtered(
+        select(*_CASE_COLUMNS, *_APPEAL_COLUMNS).select_from(Case).join(Appeal, Appeal.id == Case.appeal_id).where(visible_to(actor)), f,
+    ).order_by(Case.registered_at, Case.id)
+    for row in session.execute(stmt.execution_options(yield_per=CHUNK)):
+        yield _row(row._mapping, actor, units, channels, leaves, tz)
+
+
+_CASE_COLUMNS = [
+    Case.tracking_no, Case.channel_id, Case.registered_at, Case.status, Case.closed_at, Case.category_id, Case.street_id,
+    Case.community_id, Case.grid_id, Case.lead_unit_id, Case.first_unit_id, Case.reply_text, Case.rating,
+]
+_APPEAL_COLUMNS = [
+    Appeal.external_id, Appeal.title, Appeal.body, Appeal.phone, Appeal.citizen_name, Appeal.id_card, Appeal.is_anonymous,
+    Appeal.is_confidential, Appeal.address, Appeal.lat, Appeal.lng, Appeal.crowd_size, Appeal.amount,
+]
 
 
 def _iso(value: Any, tz: ZoneInfo) -> str | None:
@@ -59,36 +62,39 @@ def _iso(value: Any, tz: ZoneInfo) -> str | None:
 
 
 def _row(
-    case: Case, appeal: Appeal, actor: Actor, units: dict[int, str], channels: dict[int, str], leaves: dict[int, str], tz: ZoneInfo,
+    r: Any, actor: Actor, units: dict[int, str], channels: dict[int, str], leaves: dict[int, str], tz: ZoneInfo,
 ) -> list[Any]:
-    clear = sees_contact(actor, {u for u in (case.lead_unit_id, case.first_unit_id) if u})
-    unit = lambda uid: units.get(uid) if uid else None  # noqa: E731 - a one-line lookup
+    clear = sees_contact(actor, {u for u in (r["lead_unit_id"], r["first_unit_id"]) if u})
+
+    def unit(uid: int | None) -> str | None:
+        return units.get(uid) if uid else None
+
     values = {
-        "tracking_no": case.tracking_no,
-        "channel": channels.get(case.channel_id),
-        "external_id": appeal.external_id or case.tracking_no,
-        "registered_at": _iso(case.registered_at, tz),
-        "status": case.status,
-        "closed_at": _iso(case.closed_at, tz),
-        "category": leaves.get(case.category_id) if case.category_id else None,
-        "title": appeal.title,
-        "body": appeal.body,
-        "phone": appeal.phone if clear else mask_phone(appeal.phone),
-        "name": None if appeal.is_confidential and not clear else appeal.citizen_name,
-        "id_card": appeal.id_card if clear else mask_id_card(appeal.id_card),
-        "anonymous": "true" if appeal.is_anonymous else "false",
-        "confidential": "true" if appeal.is_confidential else "false",
-        "address": appeal.address,
-        "street": unit(case.street_id),
-        "community": unit(case.community_id),
-        "grid": unit(case.grid_id),
-        "lat": appeal.lat,
-        "lng": appeal.lng,
-        "crowd_size": appeal.crowd_size,
-        "amount": str(appeal.amount) if appeal.amount is not None else None,
-        "lead_unit": unit(case.lead_unit_id),
-        "reply_text": case.reply_text,
-        "rating": case.rating,
+        "tracking_no": r["tracking_no"],
+        "channel": channels.get(r["channel_id"]),
+        "external_id": r["external_id"] or r["tracking_no"],
+        "registered_at": _iso(r["registered_at"], tz),
+        "status": r["status"],
+        "closed_at": _iso(r["closed_at"], tz),
+        "category": leaves.get(r["category_id"]) if r["category_id"] else None,
+        "title": r["title"],
+        "body": r["body"],
+        "phone": r["phone"] if clear else mask_phone(r["phone"]),
+        "name": None if r["is_confidential"] and not clear else r["citizen_name"],
+        "id_card": r["id_card"] if clear else mask_id_card(r["id_card"]),
+        "anonymous": "true" if r["is_anonymous"] else "false",
+        "confidential": "true" if r["is_confidential"] else "false",
+        "address": r["address"],
+        "street": unit(r["street_id"]),
+        "community": unit(r["community_id"]),
+        "grid": unit(r["grid_id"]),
+        "lat": r["lat"],
+        "lng": r["lng"],
+        "crowd_size": r["crowd_size"],
+        "amount": str(r["amount"]) if r["amount"] is not None else None,
+        "lead_unit": unit(r["lead_unit_id"]),
+        "reply_text": r["reply_text"],
+        "rating": r["rating"],
     }
     return [values[c] for c in COLUMNS]
 

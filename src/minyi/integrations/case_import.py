@@ -226,8 +226,10 @@ class _Checker:
             appeal = AppealIn.model_validate(fields | {"submitted_at": registered_at or self.now})
         except ValidationError as error:
             for e in error.errors():
-                name = str(e["loc"][0]) if e["loc"] else "phone"
-                bad(name if name in FIELDS else "phone", str(e["msg"]).removeprefix("Value error, "))
+                message = str(e["msg"]).removeprefix("Value error, ")
+                # Whole-appeal checks (phone unless anonymous, lat with lng) carry no location.
+                name = str(e["loc"][0]) if e["loc"] else next((f for f in ("phone", "lat") if f in message), "body")
+                bad(name if name in FIELDS else "body", message)
         if problems or appeal is None or registered_at is None:
             return problems
         if status in CLOSED and closed_at is None:
@@ -309,9 +311,9 @@ def _apply_history(session: Session, made: list[tuple[_Row, Registered]], *, act
         for g, r in made if g.lead_unit_id is not None
     ]
     if units:
-        session.execute(insert(CaseUnit), units)
+        session.execute(insert(CaseUnit.__table__), units)
     session.execute(
-        insert(CaseEvent),
+        insert(CaseEvent.__table__),
         [
             {"case_id": r.id, "at": now, "action": "import", "actor_id": actor.staff_id, "actor_label": actor.username,
              "from_status": CaseStatus.REGISTERED.value, "to_status": g.status.value, "reason": None,

@@ -19,7 +19,8 @@ from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered, register_appeals
 
 BATCH = 100
-_refs = RefCache()
+# Intake's reference cache, one per database: a process may serve several (tests do).
+_refs: dict[str, RefCache] = {}
 
 
 def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> int:
@@ -50,7 +51,8 @@ def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> i
         first = reserve_block(session, "appeals", len(items))
         tz = ZoneInfo(queued[0].timezone)
         results = register_appeals(
-            session, items, actors=actors, ids=list(range(first, first + len(items))), refs=_refs, now=now, tz=tz,
+            session, items, actors=actors, ids=list(range(first, first + len(items))),
+            refs=_refs.setdefault(str(session.get_bind().engine.url), RefCache()), now=now, tz=tz,
         )
         for row, result in zip(queued, results, strict=True):
             if isinstance(result, Registered):

@@ -46,26 +46,28 @@ class SubscriberRef:
 class _SubscriberCache:
     """Active subscribers, read at most every CACHE_SECONDS: intake's group commit asks for every
     batch and should not pay a query for a table that changes a few times a year. A change made
-    in this process clears it at once; other processes see it within CACHE_SECONDS."""
+    in this process clears it at once; other processes see it within CACHE_SECONDS. Kept per
+    database, since one process (a test run, a migration tool) may talk to several."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._rows: list[SubscriberRef] | None = None
-        self._at = 0.0
+        self._rows: dict[str, tuple[float, list[SubscriberRef]]] = {}
 
     def get(self, session: Session) -> list[SubscriberRef]:
+        key = str(session.get_bind().engine.url)
         with self._lock:
-            if self._rows is None or time.monotonic() - self._at > CACHE_SECONDS:
-                self._rows = [
+            hit = self._rows.get(key)
+            if hit is None or time.monotonic() - hit[0] > CACHE_SECONDS:
+                rows = [
                     SubscriberRef(s.id, s.url, frozenset(s.events))
                     for s in session.scalars(select(WebhookSubscriber).where(WebhookSubscriber.is_active.is_(True)))
                 ]
-                self._at = time.monotonic()
-            return self._rows
+                hit = self._rows[key] = (time.monotonic(), rows)
+            return hit[1]
 
     def clear(self) -> None:
         with self._lock:
-            self._rows = None
+            self._rows.clear()
 
 
 subscribers_cache = _SubscriberCache()

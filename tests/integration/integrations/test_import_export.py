@@ -205,3 +205,19 @@ class TestBadRows:
     def test_a_bad_mapping_is_refused(self, mapping: str) -> None:
         with pytest.raises(Exception, match="mapping|timezone"):
             load_mapping(mapping)
+
+
+class TestImportApi:
+    def test_admins_upload_a_file_and_get_the_report(self, app_client: TestClient, tmp_path: Path) -> None:
+        tag = uuid.uuid4().hex[:8]
+        rows = [[f"{tag}-{r[0]}", *r[1:]] for r in GOOD + BAD[:1]]
+        path = write_csv_file(tmp_path / "h.csv", rows)
+        files = {"file": ("h.csv", path.read_bytes(), "text/csv"), "mapping": ("m.yaml", MAPPING.encode(), "application/yaml")}
+        assert app_client.post("/api/v1/imports/cases", files=files, headers=auth(app_client, "clerk")).status_code == 403
+        refused = app_client.post("/api/v1/imports/cases", files=files, data={"strict": "true"}, headers=auth(app_client, "admin"))
+        assert refused.status_code == 422 and refused.json()["error"]["report"]["problems"][0]["row"] == 4
+        done = app_client.post("/api/v1/imports/cases", files=files, headers=auth(app_client, "admin"))
+        assert done.status_code == 200, done.text
+        assert (done.json()["created"], done.json()["bad_rows"]) == (2, 1)
+        again = app_client.post("/api/v1/imports/cases", files=files, headers=auth(app_client, "admin")).json()
+        assert (again["created"], again["existing"]) == (0, 2)
