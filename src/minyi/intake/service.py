@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from minyi.cases.hooks import RegisteredCase, notify_registered, plan_registered
@@ -20,6 +20,7 @@ from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.rules import CaseStatus
 from minyi.core.errors import Forbidden, Invalid, MinyiError
 from minyi.core.ids import tracking_number
+from minyi.intake.bulk import insert_rows
 from minyi.intake.models import Channel
 from minyi.intake.refs import RefCache, Snapshot, UnitRef
 from minyi.intake.rules import CHANNEL_KINDS, PUBLIC_KINDS
@@ -132,9 +133,9 @@ def register_appeals(
         planned = plan_registered(session, cases)
         for row in case_rows:
             row.update(planned.get(row["id"], ()))
-        session.execute(insert(Appeal), appeal_rows)
-        session.execute(insert(Case), case_rows)
-        session.execute(insert(CaseEvent), event_rows)
+        insert_rows(session, Appeal, appeal_rows)
+        insert_rows(session, Case, case_rows)
+        insert_rows(session, CaseEvent, event_rows)
         notify_registered(session, cases)
     return [r for r in results if r is not None]
 
