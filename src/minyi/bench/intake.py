@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import orjson
+from sqlalchemy.engine import make_url
 
 from minyi.bench.http_load import Connection, LoadResult, build_request, run_closed_loop
 
@@ -76,6 +77,9 @@ class RoundStats:
     # and of this client: robust to a noisy machine where appeals/s is not.
     server_cpu_ms_per_req: float | None = None
     client_cpu_ms_per_req: float | None = None
+    # The same for the PostgreSQL backends serving the bench database (a local server only):
+    # most of a write's cost that the server's own CPU figure does not show.
+    db_cpu_ms_per_req: float | None = None
 
     @classmethod
     def from_load(cls, n: int, load: LoadResult) -> RoundStats:
@@ -114,12 +118,14 @@ class IntakeReport:
 
     def machine_line(self) -> str:
         cpu = self.median_of("server_cpu_ms_per_req")
+        db_cpu = self.median_of("db_cpu_ms_per_req")
         return (
             f"MINYI intake db={self.db} conc={self.concurrency} rps={self.median('rps'):.1f} "
             f"p50_ms={self.median('p50_ms'):.1f} p95_ms={self.median('p95_ms'):.1f} "
             f"p99_ms={self.median('p99_ms'):.1f} requests={self.n} repeats={len(self.rounds)} "
             f"workers={self.workers if self.workers is not None else 'ext'} non_201={self.non_201}"
             + (f" server_cpu_ms_per_req={cpu:.2f}" if cpu is not None else "")
+            + (f" db_cpu_ms_per_req={db_cpu:.2f}" if db_cpu is not None else "")
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -193,7 +199,6 @@ def fresh_database(db: str, tmp: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp / 'bench.db'}"
         return
     from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
     admin_url = os.environ.get("MINYI_BENCH_PG_URL", DEFAULT_PG_ADMIN_URL)
     name = f"minyi_bench_{uuid.uuid4().hex[:10]}"
@@ -291,6 +296,29 @@ def process_group_cpu_s(pgid: int) -> float | None:
     return total / ticks
 
 
+def postgres_backends_cpu_s(database: str) -> float | None:
+    """User + system CPU seconds of the live local PostgreSQL backends connected to `database`
+    (their process title is `postgres: <cluster>: <user> <database> <client> <state>`)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+            if not title or title[0] != "postgres:" or database not in title:
+                continue
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def _tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -312,6 +340,7 @@ class BenchHooks:
 async def run_rounds(
     host: str, port: int, base_path: str, report: IntakeReport, hooks: BenchHooks,
     server_cpu: Callable[[], float | None] = lambda: None,
+    db_cpu: Callable[[], float | None] = lambda: None,
 ) -> IntakeReport:
     token = await sign_in(host, port, base_path)
     authority = f"{host}:{port}"
@@ -322,13 +351,15 @@ async def run_rounds(
         await run_closed_loop(host, port, warm, report.concurrency)
         reqs = encode_requests(appeal_payloads(report.n, f"{run_tag}-r{n}"), host=authority, base_path=base_path, token=token)
         hooks.round_started(n, len(reqs))
-        cpu0, client0 = server_cpu(), time.process_time()
+        cpu0, db0, client0 = server_cpu(), db_cpu(), time.process_time()
         load = await run_closed_loop(host, port, reqs, report.concurrency, on_progress=hooks.progress, expect_status=201)
-        cpu1, client1 = server_cpu(), time.process_time()
+        cpu1, db1, client1 = server_cpu(), db_cpu(), time.process_time()
         stats = RoundStats.from_load(n, load)
         stats.client_cpu_ms_per_req = (client1 - client0) * 1000 / len(reqs)
         if cpu0 is not None and cpu1 is not None:
             stats.server_cpu_ms_per_req = (cpu1 - cpu0) * 1000 / len(reqs)
+        if db0 is not None and db1 is not None:
+            stats.db_cpu_ms_per_req = (db1 - db0) * 1000 / len(reqs)
         report.rounds.append(stats)
         hooks.round_done(stats)
     return report
@@ -379,5 +410,9 @@ def _run_intake_bench(
         tmp = Path(tmp_name)
         with fresh_database(db, tmp) as database_url, started_server(database_url, workers, tmp, hooks.say) as (host, port, pid):
             report = IntakeReport(db, workers, concurrency, n, warmup, repeats, f"http://{host}:{port}")
-            run(run_rounds(host, port, "", report, hooks, server_cpu=lambda: process_group_cpu_s(pid)))
+            db_name = make_url(database_url).database if db == "postgres" else None
+            run(run_rounds(
+                host, port, "", report, hooks, server_cpu=lambda: process_group_cpu_s(pid),
+                db_cpu=lambda: postgres_backends_cpu_s(db_name) if db_name else None,
+            ))
             return report

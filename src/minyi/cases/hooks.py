@@ -2,7 +2,8 @@
 
 A package above `cases` (clocks, escalation, notifications) registers a handler at start-up;
 `act_on_case` calls every handler after the action is applied, inside the same transaction,
-so a handler's writes commit or roll back with the action itself.
+so a handler's writes commit or roll back with the action itself. Intake's group commit has
+two hooks of its own: planners before the new cases are written, handlers after.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -44,16 +46,47 @@ def notify_handlers(session: Session, done: ActionDone) -> None:
 
 @dataclass(frozen=True)
 class RegisteredCase:
+    """A case intake is registering, with what intake knows of it, so that handlers need not
+    read back the rows the same transaction just wrote."""
+
     case_id: int
     tracking_no: str
     phone: str | None
     channel: str
     registered_at: datetime
     leaf_policy: str | None  # the dictionary leaf's policy, when intake already knew the leaf
+    leaf_code: str | None = None
+    class_name: str | None = None
+    first_unit_id: int | None = None
+    street_id: int | None = None
+    community_id: int | None = None
+    crowd_size: int | None = None
+    amount: Decimal | None = None
+    text: str = ""  # title and body, one per line
 
 
 BatchHandler = Callable[[Session, list[RegisteredCase]], None]
 _batch_handlers: dict[str, BatchHandler] = {}
+
+# A planner fills in case columns before the case rows are written (the clock policy and the
+# due time), which saves updating every new row afterwards: {case_id: {column: value}}.
+CasePlanner = Callable[[Session, list[RegisteredCase]], dict[int, dict[str, Any]]]
+_planners: dict[str, CasePlanner] = {}
+
+
+def on_cases_planned(name: str, planner: CasePlanner) -> None:
+    """Called once per registered batch before its cases are inserted, inside its transaction."""
+    _planners[name] = planner
+
+
+def plan_registered(session: Session, cases: list[RegisteredCase]) -> dict[int, dict[str, Any]]:
+    """The planners' column values per case id, merged (a later planner wins a column)."""
+    values: dict[int, dict[str, Any]] = {}
+    if cases:
+        for planner in list(_planners.values()):
+            for case_id, columns in planner(session, cases).items():
+                values.setdefault(case_id, {}).update(columns)
+    return values
 
 
 def on_cases_registered(name: str, handler: BatchHandler) -> None:

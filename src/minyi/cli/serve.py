@@ -5,12 +5,14 @@ import threading
 
 import typer
 import uvicorn
+from sqlalchemy.engine import make_url
 
 from minyi.api.observability import configure_logging
 from minyi.app import create_app
 from minyi.bootstrap import is_empty, load_demo, migrate
 from minyi.cli.common import clock, one_line_errors, settings
 from minyi.core.db import Database
+from minyi.core.errors import Invalid
 from minyi.notify.jobs import configure_senders
 from minyi.notify.senders import Senders
 from minyi.wiring import register_handlers
@@ -21,11 +23,18 @@ from minyi.worker.runner import Worker
 def serve(
     host: str | None = typer.Option(None, help="default MINYI_HOST or 127.0.0.1"),
     port: int | None = typer.Option(None, help="default MINYI_PORT or 8000"),
-    workers: int = typer.Option(1, min=1, max=32, help="API processes; the clock worker runs once, in this process"),
+    workers: int = typer.Option(
+        1, min=1, max=32,
+        help="API processes (PostgreSQL only; SQLite takes one); the clock worker runs once, in this process",
+    ),
 ) -> None:
     """Migrate, load the demo district into an empty database, and serve the API with the clock worker."""
     configure_logging()  # JSON lines with the request id (api/observability.py)
     s = settings()
+    if workers > 1 and make_url(s.database_url).get_backend_name() == "sqlite":
+        # SQLite writes one transaction at a time: several processes would each run a group-commit
+        # writer and queue on the file lock, slower than one process batching for all.
+        raise Invalid("sqlite_one_process", "--workers > 1 needs PostgreSQL; SQLite is served by one process", field="workers")
     db = Database(s.database_url)
     migrate(db)
     if s.load_demo_if_empty and is_empty(db):

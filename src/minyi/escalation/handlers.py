@@ -18,7 +18,7 @@ EVALUATED_ACTIONS = frozenset({"dispatch", "reopen", "bounce"})
 
 
 def on_registered(session: Session, cases: list[RegisteredCase]) -> None:
-    evaluate_registered(session, [(c.case_id, c.registered_at) for c in cases])
+    evaluate_registered(session, cases)
 
 
 def on_action(session: Session, done: ActionDone) -> None:

@@ -23,7 +23,9 @@ import yaml
 from sqlalchemy import distinct, func, select, update
 from sqlalchemy.orm import Session
 
+from minyi.cases.hooks import RegisteredCase
 from minyi.cases.models import Appeal, Case
+from minyi.cases.rules import CaseStatus
 from minyi.cases.service import record_case_event
 from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.escalation.models import CaseEscalation, EscalationRuleSet
@@ -287,15 +289,13 @@ def _breach_counts(session: Session, rows: list[_Row], firing: dict[int, int]) -
 
 
 def _evaluate(
-    session: Session, case_ids: list[int], *, now: dict[int, datetime] | datetime,
+    session: Session, rows: list[_Row], *, now: dict[int, datetime] | datetime,
     fresh: bool = False, firing: dict[int, int] | None = None,
 ) -> list[CaseEscalation]:
-    if not case_ids:
-        return []
-    version, rule_set = current_rules(session)
-    rows = [r for r in _rows(session, case_ids) if r.status in OPEN_STATUSES]
+    rows = [r for r in rows if r.status in OPEN_STATUSES]
     if not rows:
         return []
+    version, rule_set = current_rules(session)
     when = {r.case_id: now[r.case_id] if isinstance(now, dict) else now for r in rows}
     earliest = min(when.values())
     used = rule_set.facts_used
@@ -349,16 +349,22 @@ def _lift(
     return esc
 
 
-def evaluate_registered(session: Session, cases: Iterable[tuple[int, datetime]]) -> list[CaseEscalation]:
-    """A newly registered batch: no level, no clocks yet, so those lookups are skipped."""
-    when = dict(cases)
-    return _evaluate(session, list(when), now=when, fresh=True)
+def evaluate_registered(session: Session, cases: list[RegisteredCase]) -> list[CaseEscalation]:
+    """A newly registered batch: no level, no clocks yet, so those lookups are skipped, and
+    intake's own account of each case stands in for reading back the rows it just wrote."""
+    rows = [
+        _Row(c.case_id, CaseStatus.REGISTERED.value, c.class_name, c.leaf_code,
+             _Place(None, c.first_unit_id, c.community_id, c.street_id), c.phone, c.crowd_size, c.amount,
+             c.text, 0, 0, False)
+        for c in cases
+    ]
+    return _evaluate(session, rows, now={c.case_id: c.registered_at for c in cases}, fresh=True)
 
 
 def evaluate_case(session: Session, case_id: int, *, now: datetime, breached_clock_id: int | None = None) -> CaseEscalation | None:
     """Re-evaluate one case (after an action, or a breach of `breached_clock_id`)."""
     firing = {case_id: breached_clock_id} if breached_clock_id is not None else None
-    lifted = _evaluate(session, [case_id], now=now, firing=firing)
+    lifted = _evaluate(session, _rows(session, [case_id]), now=now, firing=firing)
     return lifted[0] if lifted else None
 
 
@@ -370,7 +376,7 @@ def evaluate_open_cases(session: Session, *, now: datetime, after_id: int = 0, b
     ))
     if not ids:
         return 0, 0, None
-    return len(ids), len(_evaluate(session, ids, now=now)), ids[-1]
+    return len(ids), len(_evaluate(session, _rows(session, ids), now=now)), ids[-1]
 
 
 def follow_lead_unit(session: Session, case: Case, *, now: datetime) -> None:

@@ -6,6 +6,10 @@ held back), registers the batch in one transaction, commits, and only then answe
 request. If the batch fails as a whole (a race on an external id with another process, a
 dropped connection), each item is retried in its own transaction so one bad apple spoils
 nothing.
+
+One writer on PostgreSQL too: a pool of writers was measured (`minyi bench intake`, 3 and 2
+writers against 1) to spend 25-50% more CPU per appeal, in this process and in the server,
+for smaller batches, and gave no more appeals per second on a busy 2-core machine.
 """
 
 from __future__ import annotations

@@ -12,14 +12,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from minyi.cases.hooks import RegisteredCase, notify_registered
+from minyi.cases.hooks import RegisteredCase, notify_registered, plan_registered
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.rules import CaseStatus
 from minyi.core.errors import Forbidden, Invalid, MinyiError
 from minyi.core.ids import tracking_number
+from minyi.intake.bulk import insert_rows
 from minyi.intake.models import Channel
 from minyi.intake.refs import RefCache, Snapshot, UnitRef
 from minyi.intake.rules import CHANNEL_KINDS, PUBLIC_KINDS
@@ -83,22 +84,11 @@ def register_appeals(
         except MinyiError as error:
             results[n] = error
 
-    # Idempotency: the same (channel, external_id) answers with the appeal it already made.
-    keys = {(r.channel_id, r.item.external_id) for r in resolved.values() if r.item.external_id}
-    known: dict[tuple[int, str], Registered] = {}
-    if keys:
-        rows = session.execute(
-            select(Appeal.channel_id, Appeal.external_id, Appeal.id, Appeal.tracking_no, Appeal.submitted_at, Case.status)
-            .join(Case, Case.appeal_id == Appeal.id)
-            .where(tuple_(Appeal.channel_id, Appeal.external_id).in_(list(keys)))
-        )
-        for channel_id, external_id, appeal_id, tracking_no, submitted_at, status in rows:
-            known[(channel_id, external_id)] = Registered(appeal_id, tracking_no, status, False, submitted_at)
-
+    known = _already_registered(session, [r for r in resolved.values() if r.item.external_id])
     appeal_rows: list[dict[str, Any]] = []
     case_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
-    new_channels: list[str] = []
+    cases: list[RegisteredCase] = []
     for n, r in resolved.items():
         key = (r.channel_id, r.item.external_id) if r.item.external_id else None
         if key and key in known:
@@ -108,8 +98,8 @@ def register_appeals(
         submitted_at = min(r.item.submitted_at or now, now)
         tracking_no = tracking_number(appeal_id, submitted_at, tz)
         actor = actors[n]
-        appeal_rows.append(_appeal_row(r, appeal_id, tracking_no, submitted_at, actor))
-        new_channels.append(r.item.channel)
+        appeal = _appeal_row(r, appeal_id, tracking_no, submitted_at, actor)
+        appeal_rows.append(appeal)
         case_rows.append(
             {
                 "id": appeal_id, "appeal_id": appeal_id, "tracking_no": tracking_no,
@@ -134,21 +124,50 @@ def register_appeals(
                 "payload": {"channel": r.item.channel, "external_id": r.item.external_id},
             }
         )
+        cases.append(_registered_case(r, appeal))
         results[n] = registered = Registered(appeal_id, tracking_no, CaseStatus.REGISTERED.value, True, submitted_at)
         if key:
             known[key] = replace(registered, created=False)
     if appeal_rows:
-        session.execute(insert(Appeal), appeal_rows)
-        session.execute(insert(Case), case_rows)
-        session.execute(insert(CaseEvent), event_rows)
-        notify_registered(
-            session,
-            [
-                RegisteredCase(c["id"], c["tracking_no"], a["phone"], channel, c["registered_at"], c["category_id"] and c["policy_code"])
-                for a, c, channel in zip(appeal_rows, case_rows, new_channels, strict=True)
-            ],
-        )
+        # Planners (the clock policy and due time) fill in the case rows before they are written.
+        planned = plan_registered(session, cases)
+        for row in case_rows:
+            row.update(planned.get(row["id"], ()))
+        insert_rows(session, Appeal, appeal_rows)
+        insert_rows(session, Case, case_rows)
+        insert_rows(session, CaseEvent, event_rows)
+        notify_registered(session, cases)
     return [r for r in results if r is not None]
+
+
+def _already_registered(session: Session, resolved: list[_Resolved]) -> dict[tuple[int, str], Registered]:
+    """Idempotency: the same (channel, external_id) answers with the appeal it already made.
+    One `channel_id = ? AND external_id IN (...)` per channel, which the unique index answers."""
+    by_channel: dict[int, set[str]] = {}
+    for r in resolved:
+        by_channel.setdefault(r.channel_id, set()).add(r.item.external_id or "")
+    if not by_channel:
+        return {}
+    rows = session.execute(
+        select(Appeal.channel_id, Appeal.external_id, Appeal.id, Appeal.tracking_no, Appeal.submitted_at, Case.status)
+        .join(Case, Case.appeal_id == Appeal.id)
+        .where(or_(*(and_(Appeal.channel_id == cid, Appeal.external_id.in_(ext)) for cid, ext in by_channel.items())))
+    )
+    return {
+        (channel_id, external_id): Registered(appeal_id, tracking_no, status, False, submitted_at)
+        for channel_id, external_id, appeal_id, tracking_no, submitted_at, status in rows
+    }
+
+
+def _registered_case(r: _Resolved, appeal: dict[str, Any]) -> RegisteredCase:
+    return RegisteredCase(
+        case_id=appeal["id"], tracking_no=appeal["tracking_no"], phone=appeal["phone"], channel=r.item.channel,
+        registered_at=appeal["submitted_at"], leaf_policy=r.policy_code if r.leaf_id else None,
+        leaf_code=r.item.category if r.leaf_id else None, class_name=r.class_name,
+        first_unit_id=r.first_unit_id, street_id=r.street.id if r.street else None,
+        community_id=r.community.id if r.community else None,
+        crowd_size=r.item.crowd_size, amount=r.item.amount, text=f"{appeal['title']}\n{appeal['body']}",
+    )
 
 
 def _resolve(session: Session, item: AppealIn, actor: Actor | None, snap: Snapshot, refs: RefCache) -> _Resolved:

@@ -4,13 +4,14 @@ when dispatch changes the policy, and shown on the case's timeline when they fir
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
-from minyi.cases.hooks import ActionDone, RegisteredCase, on_case_action, on_cases_registered
+from minyi.cases.hooks import ActionDone, RegisteredCase, on_case_action, on_cases_planned, on_cases_registered
 from minyi.cases.models import Case
 from minyi.cases.service import record_case_event
+from minyi.intake.bulk import insert_rows
 from minyi.notify.hooks import on_message_sent
 from minyi.notify.models import OutboxMessage
 from minyi.sla.hooks import on_clock_fired
@@ -25,31 +26,38 @@ ENDS_CLOCKS = frozenset({"decline", "archive"})
 
 
 def register() -> None:
-    on_cases_registered("sla.plan", plan_registered)
+    on_cases_planned("sla.plan", plan_registered)
+    on_cases_registered("sla.start", start_registered)
     on_case_action("sla.follow", follow_action)
     on_clock_fired("sla.timeline", show_on_timeline)
     on_message_sent("sla.receipt", receipt_sent)
 
 
-def plan_registered(session: Session, cases: list[RegisteredCase]) -> None:
+# The clocks planned for a batch wait in the session until its cases are written (they refer to them).
+PLANNED_CLOCKS = "sla.planned_clocks"
+
+
+def plan_registered(session: Session, cases: list[RegisteredCase]) -> dict[int, dict[str, Any]]:
+    """Choose each new case's policy and plan its clocks; the case row is written with the
+    policy and its due time (the latest milestone), so it needs no update afterwards."""
     policies = current_policies(session)
-    rows, updates = [], []
+    rows: list[dict[str, Any]] = []
+    values: dict[int, dict[str, Any]] = {}
     for c in cases:
         code = choose_policy(policies, case_override=None, leaf_policy=c.leaf_policy, channel=c.channel)
-        policy = policies.policies[code]
         planned = [
             milestone_row(m, subject_id=c.case_id, case_id=c.case_id, policy_code=code, started_at=c.registered_at)
-            for m in policy.milestones
+            for m in policies.policies[code].milestones
             if "register" in m.starts_on
         ]
         rows.extend(planned)
-        updates.append({"b_id": c.case_id, "b_policy": code, "b_due": max(r["due_at"] for r in planned) if planned else None})
-    start_clocks_bulk(session, rows)
-    table = Case.__table__
-    session.execute(
-        update(table).where(table.c.id == bindparam("b_id")).values(policy_code=bindparam("b_policy"), due_at=bindparam("b_due")),
-        updates,
-    )
+        values[c.case_id] = {"policy_code": code, "due_at": max(r["due_at"] for r in planned) if planned else None}
+    session.info[PLANNED_CLOCKS] = rows
+    return values
+
+
+def start_registered(session: Session, cases: list[RegisteredCase]) -> None:
+    insert_rows(session, Clock, session.info.pop(PLANNED_CLOCKS, []))
 
 
 def follow_action(session: Session, done: ActionDone) -> None:

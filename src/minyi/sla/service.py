@@ -41,13 +41,17 @@ def set_workdays(value: Workdays) -> None:
 
 
 def current_policies(session: Session) -> PolicySet:
-    """The newest policy set (the shipped file until an administrator imports one)."""
-    row = session.execute(select(ClockPolicySet.version, ClockPolicySet.text).order_by(ClockPolicySet.version.desc()).limit(1)).first()
-    version, text = (row[0], row[1]) if row else (0, DEFAULT_POLICIES.read_text(encoding="utf-8"))
+    """The newest policy set (the shipped file until an administrator imports one). Every call
+    checks the version; the text is read and parsed only for a version not seen before."""
+    version = session.scalar(select(func.max(ClockPolicySet.version))) or 0
     with _lock:
-        if version not in _policy_cache:
-            _policy_cache[version] = parse_policy_set(text)
-        return _policy_cache[version]
+        cached = _policy_cache.get(version)
+    if cached is None:
+        text = session.scalar(select(ClockPolicySet.text).where(ClockPolicySet.version == version)) if version else None
+        cached = parse_policy_set(text or DEFAULT_POLICIES.read_text(encoding="utf-8"))
+        with _lock:
+            _policy_cache[version] = cached
+    return cached
 
 
 def import_policies(session: Session, text: str, *, by: str, now: datetime) -> int:
