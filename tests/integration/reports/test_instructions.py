@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from factories import auth
 from minyi.reports.rules import ReportKind
+from minyi.reports.service import issue_daily_report, original_of_day
 from minyi.reports.snapshot import build_snapshot
 from minyi.sla.models import Clock
 from minyi.supervision.models import Instruction, InstructionTask
@@ -17,6 +18,16 @@ from minyi.supervision.models import Instruction, InstructionTask
 from .conftest import TZ, District
 
 DAY = date(2026, 11, 26)  # a day no other test module issues
+
+
+def day_issue(district: District) -> tuple[int, int]:
+    """(id, number) of DAY's issue, made here if no test of this module made it yet (the tests
+    of a module may run on different xdist workers, each with its own district)."""
+    with district.db.unit_of_work() as session:
+        issue = original_of_day(session, ReportKind.DAILY, DAY) or issue_daily_report(
+            session, day=DAY, now=district.clock.now(), tz=TZ, issued_by="test"
+        )
+        return issue.id, issue.number
 
 
 def instructions_section(district: District) -> dict[str, Any]:
@@ -28,10 +39,7 @@ def instructions_section(district: District) -> dict[str, Any]:
 
 def test_instruction_on_an_item_is_tracked_and_reported(district: District) -> None:
     client = district.client
-    made = client.post("/api/v1/reports/daily", json={"date": DAY.isoformat()},
-                       headers=auth(client, "supervisor"))
-    assert made.status_code == 201, made.text
-    issue_id = made.json()["id"]
+    issue_id, number = day_issue(district)
     snapshot = client.get(f"/api/v1/reports/{issue_id}", headers=auth(client, "secretary")).json()["snapshot"]
     key = "unit:DISPATCH"
     assert key in snapshot["items"]
@@ -58,7 +66,7 @@ def test_instruction_on_an_item_is_tracked_and_reported(district: District) -> N
     # The next report lists it with the item's label and each task's state.
     row = next(i for i in instructions_section(district)["instructions"] if i["id"] == body["id"])
     assert row["item_label"] == snapshot["items"][key]
-    assert row["issue_number"] == made.json()["number"]
+    assert row["issue_number"] == number
     assert {t["unit"]: t["state"] for t in row["tasks"]} == {"青松街道": "open", "区住房和建设局": "open"}
 
     task_id = next(t["id"] for t in body["tasks"] if t["unit"] == "DEP01")
@@ -73,7 +81,7 @@ def test_instruction_on_an_item_is_tracked_and_reported(district: District) -> N
 
 def test_bad_item_or_role_is_refused_and_writes_nothing(district: District) -> None:
     client = district.client
-    issue_id = client.get("/api/v1/reports", headers=auth(client, "mayor")).json()["items"][0]["id"]
+    issue_id, _ = day_issue(district)
     with district.db.reading() as session:
         before = len(session.scalars(select(Instruction.id)).all())
     bad_item = client.post(f"/api/v1/reports/{issue_id}/instructions",
@@ -94,9 +102,13 @@ def test_bad_item_or_role_is_refused_and_writes_nothing(district: District) -> N
 
 def test_pages_and_permissions(district: District) -> None:
     client = district.client
+    made = client.post("/api/v1/reports/daily", json={"date": "2026-11-19"}, headers=auth(client, "supervisor"))
+    assert made.status_code == 201, made.text
+    issue_id = made.json()["id"]
+    again = client.post("/api/v1/reports/daily", json={"date": "2026-11-19"}, headers=auth(client, "supervisor"))
+    assert again.status_code == 409
     listed = client.get("/api/v1/reports", headers=auth(client, "mayor"))
-    assert listed.status_code == 200 and listed.json()["total"] >= 1
-    issue_id = listed.json()["items"][0]["id"]
+    assert listed.status_code == 200 and issue_id in [i["id"] for i in listed.json()["items"]]
     page = client.get(f"/api/v1/reports/{issue_id}.html", headers=auth(client, "mayor"))
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "民情日报" in page.text
