@@ -16,14 +16,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from minyi.analytics.alerts import early_warnings
+from minyi.analytics.hotspots import MAX_GROWTH
 from minyi.analytics.queries import AlertView
 from minyi.cases.models import Case
 from minyi.reports.context import ReportContext
 
 KEY = "alerts"
 TITLE = "预警信号"
-LIMIT = 20
-CASES_SHOWN = 10
+LIMIT = 15
+CASES_SHOWN = 4
 KIND_ZH = {"burst": "诉求激增", "repeat_petitioner": "重复来访", "crowd_growth": "群体诉求增长"}
 LEVEL_ZH = {"red": "红色", "yellow": "黄色"}
 AREA_ZH = {"community": "社区", "street": "街道"}
@@ -40,9 +41,11 @@ def evidence_line(v: AlertView, tz: ZoneInfo) -> str:
     e = v.evidence
     if v.kind == "burst":
         area = AREA_ZH.get(e.get("area_level", ""), "")
+        # With no history the test assumes a small prior rate, not zero: say so.
+        rate = "先验日均" if e["baseline_count"] == 0 else "日均"
         return (
             f"{area}{v.unit_name or ''}当日{e['count']}件，近{e['baseline_days']}天共"
-            f"{e['baseline_count']}件（日均{e['expected_per_day']:.2f}件），"
+            f"{e['baseline_count']}件（按{rate}{e['expected_per_day']:.2f}件计），"
             f"泊松检验 p={e['p_value']:.1e}"
         )
     if v.kind == "repeat_petitioner":
@@ -51,7 +54,8 @@ def evidence_line(v: AlertView, tz: ZoneInfo) -> str:
         first, last = (_local(e[k], tz) for k in ("first_at", "last_at"))
         return (
             f"{e['citizens']}人反映{e['messages']}件，热度{e['heat']}，"
-            f"当日增长{e['growth'] * 100:.0f}%，{first}至{last}"
+            f"当日较前一日增长{'≥' if e['growth'] >= MAX_GROWTH else ''}{e['growth'] * 100:.0f}%，"
+            f"{first}至{last}"
         )
     return ""
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from minyi.analytics.hotspots import Hotspot, HotspotConfig
+from minyi.analytics.hotspots import MAX_GROWTH, Hotspot, HotspotConfig
 from minyi.analytics.queries import find_hotspots
 from minyi.cases.models import Case
 from minyi.reports.context import ReportContext
@@ -19,7 +19,7 @@ TITLE = "热点问题"
 LIMIT = 10
 WINDOW_DAYS = 7
 # Tracking numbers listed per hotspot; the count says how many there are in all.
-MEMBERS_SHOWN = 12
+MEMBERS_SHOWN = 4
 
 
 def _span(ctx: ReportContext, first: datetime, last: datetime) -> str:
@@ -33,12 +33,16 @@ def _row(ctx: ReportContext, h: Hotspot, offsets: dict[int, int], numbers: dict[
     ids = [int(i) for i in h.member_ids]
     shown = [numbers[i] for i in ids[:MEMBERS_SHOWN] if i in numbers]
     first_no = numbers.get(ids[0], str(ids[0]))
+    place = h.place or "未明确"
+    # Titles often start with the place already (书香社区井盖缺失破损): say it once.
+    headline = h.description if place in h.description else f"{place}：{h.description}"
     return {
         "key": f"hotspot:{first_no}",
         "rank": h.rank,
         "heat": h.heat,
         "description": h.description,
-        "place": h.place or "未明确",
+        "place": place,
+        "headline": headline,
         "messages": h.messages,
         "day": sum(1 for i in ids if offsets.get(i) == 0),
         "prev_day": sum(1 for i in ids if offsets.get(i) == -1),
@@ -73,13 +77,14 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     rows = [_row(ctx, h, offsets, numbers) for h in found]
     return {
         "window_days": WINDOW_DAYS,
+        "max_growth": MAX_GROWTH,  # growth is clipped there: the page says "≥300%"
         "hotspots": rows,
         "rule": (
             f"近{WINDOW_DAYS}日同一社区（街道）内内容相近的诉求聚为一类；热度 = 诉求人数 + 0.5×重复件"
-            " + 0.2×联名人数 + 3×ln(1+点赞)，再乘以(1+增长/3)，增长为当日较前一日"
+            " + 0.2×联名人数 + 3×ln(1+点赞)，再乘以(1+增长/3)，增长为当日较前一日的增幅（封顶300%）"
         ),
         "items": [
-            {"key": r["key"], "label": f"热点：{r['place']}「{r['description']}」{r['messages']}件"}
+            {"key": r["key"], "label": f"热点：{r['headline']}（{r['messages']}件）"}
             for r in rows
         ],
     }
