@@ -3,8 +3,8 @@ community or street against its own 28-day baseline, repeat petitioners, crowd h
 grew), each with its evidence and the tracking numbers of the cases behind it.
 
 `early_warnings` stores the day's alerts that are not stored yet (each once: a unique key), so
-the report and the alert desk show the same alerts with the same ids; in a read-only
-transaction (a preview) the new ones go away with the rollback and the snapshot still has them.
+the report and the alert desk show the same alerts with the same ids (a preview built in a
+transaction that is rolled back shows them too, but stores nothing).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from minyi.analytics.alerts import early_warnings
 from minyi.analytics.hotspots import MAX_GROWTH
@@ -61,7 +62,13 @@ def evidence_line(v: AlertView, tz: ZoneInfo) -> str:
 
 
 def build(ctx: ReportContext) -> dict[str, Any]:
-    views = early_warnings(ctx.session, day=ctx.period.day, now=ctx.now)
+    try:
+        with ctx.session.begin_nested():
+            views = early_warnings(ctx.session, day=ctx.period.day, now=ctx.now)
+    except IntegrityError:
+        # Another transaction stored one of these alerts first (two issuers of different days
+        # share repeat and crowd keys, which carry no day): it is known now, so read again.
+        views = early_warnings(ctx.session, day=ctx.period.day, now=ctx.now)
     shown = views[:LIMIT]
     wanted = {int(i) for v in shown for i in v.evidence.get("case_ids", [])[:CASES_SHOWN]}
     numbers = (
