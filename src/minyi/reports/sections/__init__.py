@@ -2,14 +2,16 @@
 
 Extension point: a section is a module here with
   KEY: str                    stable code; the template is templates/sections/<KEY>.html.j2
-  TITLE: str                  its heading (zh-CN)
+  TITLE: str                  its heading (zh-CN); the registry numbers it (一、二、...) by place
   build(ctx) -> dict          a read-only query over the period (ReportContext), returning
                               JSON-serialisable data; every item a leader may instruct on carries
                               {"key": ..., "label": ...} in a list under data["items"]
 and an entry in SECTIONS below. The issue's snapshot stores what build() returned, so the page,
-the PDF and later corrections never re-query. The hotspot and early-warning sections of
-`minyi.analytics` (a lower layer, so importable from here) slot in the same way, e.g.
-`sections/hotspots.py` calling the analytics hotspot pass for `ctx.period`.
+the PDF and later corrections never re-query. `hotspots` and `alerts` call `minyi.analytics`
+(a lower layer); `alerts` also stores the day's new alerts, once each (see its docstring).
+
+Order: what a leader reading at 8:00 needs first — the day's figures, what is new and rising,
+the hotspots and early warnings behind it, then difficult cases, overdue work, instructions.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from typing import Any
 
 from minyi.reports.context import ReportContext
 from minyi.reports.sections import (
+    alerts,
     difficult,
     hot,
+    hotspots,
     instructions,
     mailboxes,
     notable,
@@ -38,10 +42,12 @@ class Section:
     build: Callable[[ReportContext], dict[str, Any]]
 
     @classmethod
-    def of(cls, module: ModuleType) -> Section:
-        return cls(module.KEY, module.TITLE, module.build)
+    def of(cls, module: ModuleType, place: int) -> Section:
+        return cls(module.KEY, f"{NUMERALS[place]}、{module.TITLE}", module.build)
 
 
-SECTIONS: tuple[Section, ...] = tuple(
-    Section.of(m) for m in (totals, hot, difficult, overdue, instructions, mailboxes, notable)
+NUMERALS = "一二三四五六七八九十"
+ORDER: tuple[ModuleType, ...] = (
+    totals, hot, hotspots, alerts, difficult, overdue, instructions, mailboxes, notable
 )
+SECTIONS: tuple[Section, ...] = tuple(Section.of(m, n) for n, m in enumerate(ORDER))

@@ -16,7 +16,7 @@ from minyi.triage.risk import current_lexicon, flag_risks
 from minyi.triage.signal_models import AppealLink
 
 KEY = "difficult"
-TITLE = "三、疑难复杂事项"
+TITLE = "疑难复杂事项"
 # The page lists the heaviest few; the counts above them cover every case.
 LIMIT = 12
 TAGS = {

@@ -11,7 +11,7 @@ from minyi.reports.context import RecentCase, ReportContext
 from minyi.reports.rules import BASELINE_DAYS, NEW_KIND_LOOKBACK_DAYS, is_rising
 
 KEY = "hot"
-TITLE = "二、新情况与热点"
+TITLE = "新情况与热点"
 LIMIT = 8
 
 

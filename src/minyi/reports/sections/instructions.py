@@ -15,7 +15,7 @@ from minyi.supervision.models import Instruction, InstructionTask
 from minyi.supervision.queries import describe_instructions
 
 KEY = "instructions"
-TITLE = "五、领导批示办理情况"
+TITLE = "领导批示办理情况"
 LIMIT = 20
 RECENT = timedelta(days=30)
 

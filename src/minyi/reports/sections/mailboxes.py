@@ -11,7 +11,7 @@ from minyi.reports.context import ReportContext
 from minyi.reports.rules import TREND_DAYS
 
 KEY = "mailboxes"
-TITLE = "六、领导信箱"
+TITLE = "领导信箱"
 
 
 def build(ctx: ReportContext) -> dict[str, Any]:

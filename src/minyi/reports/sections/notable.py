@@ -13,7 +13,7 @@ from minyi.reports.context import ReportContext
 from minyi.reports.rules import CROWD_SIZE, NOTABLE_LIMIT, one_line
 
 KEY = "notable"
-TITLE = "七、典型案例摘要"
+TITLE = "典型案例摘要"
 
 
 def _score(is_key: bool, crowd: int | None, escalated: bool, bounces: int, unhappy: bool) -> int:

@@ -15,7 +15,7 @@ from minyi.sla.models import Clock
 from minyi.supervision.models import InstructionTask
 
 KEY = "overdue"
-TITLE = "四、超期与预警"
+TITLE = "超期与预警"
 OPEN_STATUSES = ("registered", "accepted", "dispatched", "signed_for", "in_progress")
 LIMIT = 15
 COLUMNS = ("overdue_open", "breached_day", "yellow_now", "tasks_overdue")

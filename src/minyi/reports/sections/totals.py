@@ -15,7 +15,7 @@ from minyi.reports.rules import TREND_DAYS, change
 from minyi.reports.sections._common import CHANNEL_KIND_ZH, by_offset, compare_rows
 
 KEY = "totals"
-TITLE = "一、总体情况"
+TITLE = "总体情况"
 
 
 def build(ctx: ReportContext) -> dict[str, Any]:
