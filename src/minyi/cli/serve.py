@@ -24,7 +24,7 @@ def serve(
     workers: int = typer.Option(1, min=1, max=32, help="API processes; the clock worker runs once, in this process"),
 ) -> None:
     """Migrate, load the demo district into an empty database, and serve the API with the clock worker."""
-    configure_logging()  # JSON lines with the request id (api/observability.py)
+    configure_logging(access_log=settings().access_log)  # JSON lines with the request id (api/observability.py)
     s = settings()
     db = Database(s.database_url)
     migrate(db)
@@ -49,7 +49,7 @@ def serve(
 @one_line_errors
 def worker() -> None:
     """Run the clock worker alone (several may run at once on PostgreSQL)."""
-    configure_logging()  # JSON lines with the request id (api/observability.py)
+    configure_logging(access_log=settings().access_log)  # JSON lines with the request id (api/observability.py)
     s = settings()
     register_handlers()
     configure_senders(Senders.from_settings(s))

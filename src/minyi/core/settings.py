@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     extra_workdays: list[str] = Field(default=[])
     # How many appeals one group commit may carry; larger batches trade latency for throughput.
     intake_batch_max: int = 256
+    # One JSON line per request (method, route, status, duration, request id). Off by default:
+    # a server whose stderr nobody reads would block once the pipe filled.
+    access_log: bool = False
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
