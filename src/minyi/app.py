@@ -100,5 +100,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_worker: bo
 
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` worker processes: settings from MINYI_* variables."""
-    observability.configure_logging()
-    return create_app(Settings(), run_worker=False)
+    settings = Settings()
+    observability.configure_logging(access_log=settings.access_log)
+    return create_app(settings, run_worker=False)

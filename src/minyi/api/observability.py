@@ -31,7 +31,7 @@ from minyi.integrations import queries
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-access_log = logging.getLogger("minyi.access")
+request_log = logging.getLogger("minyi.access")
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
@@ -54,14 +54,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(document, ensure_ascii=False, default=str)
 
 
-def configure_logging(level: int = logging.INFO) -> None:
+def configure_logging(level: int = logging.INFO, *, access_log: bool = False) -> None:
     """JSON lines on stderr for the whole process (uvicorn's loggers propagate here when it is
-    started with log_config=None)."""
+    started with log_config=None). The per-request line is on only with MINYI_ACCESS_LOG=true;
+    server errors (5xx) are logged as warnings either way."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    request_log.setLevel(logging.INFO if access_log else logging.WARNING)
 
 
 class Metrics:
@@ -133,8 +135,8 @@ class RequestContext:
             method = scope["method"]
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
-            access_log.info(
-                "%s %s %s", method, scope["path"], status,
+            request_log.log(
+                logging.WARNING if status >= 500 else logging.INFO, "%s %s %s", method, scope["path"], status,
                 extra={"method": method, "path": scope["path"], "route": route, "status": status, "duration_ms": round(elapsed * 1000, 2)},
             )
             request_id.reset(token)

@@ -29,7 +29,7 @@ def serve(
     ),
 ) -> None:
     """Migrate, load the demo district into an empty database, and serve the API with the clock worker."""
-    configure_logging()  # JSON lines with the request id (api/observability.py)
+    configure_logging(access_log=settings().access_log)  # JSON lines with the request id (api/observability.py)
     s = settings()
     if workers > 1 and make_url(s.database_url).get_backend_name() == "sqlite":
         # SQLite writes one transaction at a time: several processes would each run a group-commit
@@ -58,7 +58,7 @@ def serve(
 @one_line_errors
 def worker() -> None:
     """Run the clock worker alone (several may run at once on PostgreSQL)."""
-    configure_logging()  # JSON lines with the request id (api/observability.py)
+    configure_logging(access_log=settings().access_log)  # JSON lines with the request id (api/observability.py)
     s = settings()
     register_handlers()
     configure_senders(Senders.from_settings(s))

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     intake_batch_max: int = 256
     # The daily report (reports/): the local time (in `timezone`) the worker issues yesterday's.
     report_daily_at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # One JSON line per request (method, route, status, duration, request id). Off by default:
+    # a server whose stderr nobody reads would block once the pipe filled.
+    access_log: bool = False
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
