@@ -24,7 +24,7 @@ from minyi.org.models import Unit
 from minyi.org.rules import Actor
 from minyi.reports.models import ReportIssue
 from minyi.reports.queries import get_issue, instructions_on_issue, item_of, list_issues
-from minyi.reports.rules import READERS, ReportKind
+from minyi.reports.rules import READERS, ReportKind, parse_item_ref
 from minyi.reports.service import instruct_on_item, pdf_filename
 from minyi.supervision.queries import describe_instructions
 from minyi.supervision.rules import LEADERS, TARGET_UNIT_KINDS
@@ -88,6 +88,21 @@ def daily_report_panel(session: Session, actor: Actor, now: datetime) -> Panel |
         "instructed": len(found), "may_instruct": actor.role in LEADERS, "defaults": _default_units(session, keys),
         "units": units, "anchors": {k: f"item-{n}" for n, k in enumerate(keys)},
     })
+
+
+def report_subjects(session: Session, refs: set[str]) -> dict[str, str]:
+    """subject_ref of an instruction on a report item -> "民情日报第N期：<the item's label>", so
+    the unit's to-do list says what the 批示 is about."""
+    parsed = {ref: p for ref in refs if (p := parse_item_ref(ref))}
+    if not parsed:
+        return {}
+    issues = {i.id: i for i in session.scalars(select(ReportIssue).where(ReportIssue.id.in_({p[0] for p in parsed.values()})))}
+    out = {}
+    for ref, (issue_id, key) in parsed.items():
+        issue = issues.get(issue_id)
+        if issue is not None:
+            out[ref] = f"民情日报第{issue.number}期：{issue.snapshot.get('items', {}).get(key, key)}"
+    return out
 
 
 def _hotspot_cases(session: Session, hotspots: list[Any]) -> dict[int, tuple[int, str]]:

@@ -209,7 +209,7 @@ class TestLeaderDashboard:
         text = leader.get("/leader?done=instructed").text
         assert "批示已下达" in text and "请区住建局三日内报送处置情况" in text and "已批示1项" in text
         tasks = signed_in(env.client, "dep03.handler").get("/console/tasks").text
-        assert "请区住建局三日内报送处置情况" in tasks and "民情日报" in tasks
+        assert "请区住建局三日内报送处置情况" in tasks and "民情日报第1期：" in tasks
         # Only a leader writes one: a supervisor reads the report but may not instruct.
         supervisor = signed_in(env.client, "supervisor")
         assert post_form(supervisor, path, form, page="/console").status_code == 403
