@@ -93,11 +93,21 @@ def triage_view(session: Session, case: Case, actor: Actor) -> dict[str, Any] | 
     view["crowd"] = {"size": crowd.get("size"), "phones": crowd.get("distinct_phones"),
                      "cases": [cases.get(int(i)) for i in crowd.get("members", []) if int(i) != case.appeal_id]} if crowd else None
     view["petition_count"] = signals.get("petition_count")
+    appeal = session.get(Appeal, case.appeal_id)
+    assert appeal is not None
+    view["risk_flags"] = [_with_context(f, appeal) for f in s.risk_flags]
     if identity_hidden_from(actor, case):
-        appeal = session.get(Appeal, case.appeal_id)
-        assert appeal is not None
         view = masked(view, redactor(appeal))
     return view
+
+
+def _with_context(flag: dict[str, Any], appeal: Appeal, chars: int = 14) -> dict[str, Any]:
+    """The flag with the words around its span in the text triage read (title, then body)."""
+    text = "\n".join(p for p in (appeal.title, appeal.body) if p)
+    start, end = flag.get("start"), flag.get("end")
+    if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(text):
+        return {**flag, "span": flag.get("term"), "before": "", "after": ""}
+    return {**flag, "span": text[start:end], "before": text[max(0, start - chars):start], "after": text[end:end + chars]}
 
 
 def triage_panel(session: Session, case: Case, actor: Actor, now: datetime) -> Panel | None:

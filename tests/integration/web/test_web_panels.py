@@ -127,6 +127,18 @@ class TestCasePanel:
         assert post_form(dispatcher, f"{page}/triage/correct", {"category": "TS-99"}, page=page).status_code == 422
         assert env.case(other["id"])["status"] == "registered"
 
+    def test_risk_flags_show_their_span_in_context_and_repeats_link_the_earlier_case(self, env: Env) -> None:
+        phone = "13700002222"
+        first = suggested(env, "翠竹新村垃圾站臭味很大，请尽快处理", phone=phone, street="S01", community="S01C02")
+        env.clock.advance(timedelta(days=3))
+        again = suggested(env, "上次反映的翠竹新村垃圾站臭味问题还没解决，垃圾站异味刺鼻，再不解决我就不想活了",
+                          phone=phone, street="S01", community="S01C02")
+        text = signed_in(env.client, "dispatcher").get(f"/console/cases/{again['id']}").text
+        risks = text[text.index('id="triage-risks"'):]
+        assert "再不解决我就<mark>不想活</mark>了" in risks and "风险提示" in text
+        links = text[text.index('id="triage-links"'):]
+        assert "第2次反映" in links and f'<a href="/console/cases/{first["id"]}">{first["tracking_no"]}</a>' in links
+
     def test_only_the_centre_sees_it_and_only_a_dispatcher_decides(self, env: Env) -> None:
         case = suggested(env, "东湖小区物业费涨价没有公示，物业多收停车费，请尽快处理")
         page = f"/console/cases/{case['id']}"
