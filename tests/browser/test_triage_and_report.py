@@ -116,7 +116,7 @@ def test_a_leader_writes_an_instruction_on_the_daily_report(
         issue_id = issue.id
     leader.goto("/leader")
     report = leader.locator("#daily-report")
-    expect(report.locator("h1")).to_contain_text("民情日报 第1期")
+    expect(report.locator("h2.report-title")).to_contain_text("民情日报 第1期")
     expect(report.get_by_role("link", name="PDF")).to_have_attribute("href", f"/leader/reports/{issue_id}.pdf")
     shots(leader, "dashboard-report")
 

@@ -188,6 +188,9 @@ class TestDispatchBoard:
             waiting = session.scalars(select(TriageSuggestion).where(TriageSuggestion.status == "awaiting")).all()
         assert all(s.case_id and f"/console/cases/{s.case_id}\"" in board for s in waiting[:30])
         assert signed_in(env.client, "dep01.handler").get("/console/dispatch").status_code == 403
+        english = dispatcher.get(f"/console/cases/{case['id']}?lang=en").text
+        assert "Triage suggestion" in english and "Confirm and dispatch as suggested" in english and "Low confidence" not in english
+        assert "Low-confidence triage" in dispatcher.get("/console/dispatch?lang=en").text
 
 
 class TestLeaderDashboard:
