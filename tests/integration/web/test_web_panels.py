@@ -19,12 +19,14 @@ from sqlalchemy import select
 from conftest import private_demo_app
 from factories import act, auth, make_appeal
 from minyi.analytics.models import Alert
+from minyi.analytics.rules import BEIJING
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
 from minyi.triage.classify import store_classifier, train_classifier
 from minyi.triage.jobs import triage_pending
 from minyi.triage.suggestion_models import TriageCorrection, TriageSuggestion
+from minyi.web.panels_leader import HOTSPOT_CACHE_FOR, cached_hotspots
 from webclient import browser, post_form, signed_in
 
 GARBAGE, STREETLIGHT, FEES = "TS-01-02-07", "TS-01-05-01", "TS-02-01-02"  # DEP02, DEP02, DEP01
@@ -241,6 +243,8 @@ class TestLeaderDashboard:
         leader = signed_in(env.client, "leader01")
         text = leader.get("/leader").text
         assert 'id="hotspots"' in text and f'id="alert-{alert_id}"' in text and "诉求激增" in text
+        hot = text[text.index('<div class="hotspot">'):]
+        assert re.search(r'<a href="/console/cases/\d+">\d{8}-\d{6}</a>', hot), hot[:500]
         path = f"/leader/alerts/{alert_id}/acknowledge"
         assert leader.post(path, data={"note": "x"}, follow_redirects=False).status_code == 403
         handler = signed_in(env.client, "dep01.handler")
@@ -251,3 +255,17 @@ class TestLeaderDashboard:
         assert f'id="alert-{alert_id}"' not in text and "已转区住建局核查" in text
         # Other roles: the dashboard is the leaders'.
         assert signed_in(env.client, "dep01.handler").get("/leader").status_code == 403
+
+    def test_the_hotspot_pass_is_reused_for_ten_minutes(self, env: Env) -> None:
+        now = env.clock.now()
+        day = now.astimezone(BEIJING).date()
+        with env.db.reading() as session:
+            first = cached_hotspots(session, day, now)
+        made = [make_appeal(env.client, title="井盖缺失", body=f"金桂雅苑门口井盖缺失{n}天了，夜里很危险，请尽快处理", phone=f"1370000{n:04d}",
+                            street="S01", community="S01C01") for n in range(3)]
+        with env.db.reading() as session:
+            assert cached_hotspots(session, day, now + timedelta(minutes=9)) is first
+            fresh = cached_hotspots(session, day, now + HOTSPOT_CACHE_FOR)
+        assert fresh is not first
+        members = {m for h in fresh for m in h.member_ids}
+        assert {str(c["id"]) for c in made} <= members
