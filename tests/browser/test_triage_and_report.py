@@ -4,7 +4,6 @@ item of the daily report and the named unit finds the task."""
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -16,32 +15,20 @@ from playwright.sync_api import Page, expect
 from browser_steps import Live, NewContext, open_case, phone_number, sign_in, submit_appeal
 from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
-from minyi.triage.classify import store_classifier, train_classifier
+from minyi.triage.classify import store_classifier
 from minyi.triage.jobs import triage_pending
+from triage_toy import toy_model
 
 pytestmark = pytest.mark.browser
 BEIJING = ZoneInfo("Asia/Shanghai")  # the demo district's time zone
-TOPICS = {
-    "TS-01-02-07": ("垃圾站臭味很大", "垃圾中转站异味刺鼻", "垃圾房气味熏人", "垃圾站夏天臭气熏天"),
-    "TS-01-05-01": ("路灯不亮", "路灯坏了晚上漆黑", "好几盏路灯不亮", "路灯一直没修好"),
-    "TS-02-01-02": ("物业乱收费", "物业费涨价没有公示", "物业收费不合理", "物业多收停车费"),
-}
-PLACES = ("东湖小区", "西苑家园", "南山花园", "北辰公寓", "翠竹新村", "金桂雅苑")
 
 
 @pytest.fixture(scope="module")
 def database(live_server: Live) -> Iterator[Database]:
     """The live server's database, with a small model trained on invented appeals of three leaves."""
     db = Database(live_server.database_url)
-    rng = random.Random(5)
-    texts, labels = [], []
-    for leaf, phrases in TOPICS.items():
-        for _ in range(24):
-            a, b = rng.sample(phrases, 2)
-            texts.append(f"{rng.choice(PLACES)}{a}，{b}，请尽快处理")
-            labels.append(leaf)
     with db.unit_of_work() as session:
-        store_classifier(session, train_classifier(texts, labels, seed=0), data_dir=live_server.data_dir, now=live_server.clock.now())
+        store_classifier(session, toy_model(), data_dir=live_server.data_dir, now=live_server.clock.now())
     yield db
     db.dispose()
 

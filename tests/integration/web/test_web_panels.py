@@ -5,7 +5,6 @@ the unit, alerts acknowledged once. One demo district per backend with a small t
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,32 +22,15 @@ from minyi.analytics.rules import BEIJING
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
-from minyi.triage.classify import store_classifier, train_classifier
+from minyi.triage.classify import store_classifier
 from minyi.triage.jobs import triage_pending
 from minyi.triage.suggestion_models import TriageCorrection, TriageSuggestion
 from minyi.web.panels_leader import HOTSPOT_CACHE_FOR, cached_hotspots
+from triage_toy import FEES, GARBAGE, toy_model
 from webclient import browser, post_form, signed_in
 
-GARBAGE, STREETLIGHT, FEES = "TS-01-02-07", "TS-01-05-01", "TS-02-01-02"  # DEP02, DEP02, DEP01
-TOPICS = {
-    GARBAGE: ("垃圾站臭味很大", "垃圾中转站异味刺鼻", "垃圾房气味熏人", "垃圾站夏天臭气熏天"),
-    STREETLIGHT: ("路灯不亮", "路灯坏了晚上漆黑", "好几盏路灯不亮", "路灯一直没修好"),
-    FEES: ("物业乱收费", "物业费涨价没有公示", "物业收费不合理", "物业多收停车费"),
-}
-PLACES = ("东湖小区", "西苑家园", "南山花园", "北辰公寓", "翠竹新村", "金桂雅苑")
 SURE_GARBAGE = "城市绿洲花园小区门口的垃圾站臭味很大，垃圾中转站异味刺鼻，请尽快处理"
 ACCUSED_TEXT = "投诉竹林社区居委会不处理楼道堆物，我打了好几次电话，程先生13912345678"
-
-
-def toy_model(seed: int = 5) -> Any:
-    rng = random.Random(seed)
-    texts, labels = [], []
-    for leaf, phrases in TOPICS.items():
-        for _ in range(24):
-            a, b = rng.sample(phrases, 2)
-            texts.append(f"{rng.choice(PLACES)}{a}，{b}，请尽快处理")
-            labels.append(leaf)
-    return train_classifier(texts, labels, seed=0)
 
 
 class Env:
