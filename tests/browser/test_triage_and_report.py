@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import Live, NewContext, open_case, phone_number, sign_in, submit_appeal
+from browser_steps import Live, NewContext, do_action, open_case, phone_number, sign_in, submit_appeal
 from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
 from minyi.triage.classify import store_classifier
@@ -130,3 +130,41 @@ def test_a_leader_writes_an_instruction_on_the_daily_report(
     expect(task).to_be_visible()
     expect(task).to_contain_text("民情日报第1期：青松街道诉求量")
     shots(street, "unit-task")
+
+
+def test_an_accused_community_reads_the_case_with_the_complainant_masked(
+    new_context: NewContext, shots: Callable[[Page, str], None], live_server: Live, database: Database,
+) -> None:
+    citizen = new_context().new_page()
+    citizen.goto("/portal/submit")
+    citizen.select_option("select[name=class_hint]", "投诉建议")
+    citizen.fill("input[name=title]", "投诉社区不作为")
+    citizen.fill("textarea[name=body]", "投诉竹林社区居委会不处理楼道堆物，我打了好几次电话，程先生13912345678")
+    citizen.select_option("#street", "S01")
+    citizen.select_option("#community", "S01C03")
+    citizen.fill("input[name=address]", "竹林小区5栋")
+    citizen.fill("input[name=phone]", "13912345678")
+    citizen.fill("input[name=name]", "程先生")
+    citizen.get_by_role("button", name="提交").click()
+    no = citizen.locator("#tracking-no").inner_text().strip()
+    run_triage(database, live_server)
+
+    dispatcher = sign_in(new_context(), "dispatcher")
+    case_id = open_case(dispatcher, no)
+    excluded = dispatcher.locator("#triage-excluded")
+    expect(excluded).to_contain_text("竹林社区")
+    expect(excluded.locator("mark").first).to_be_visible()
+    shots(dispatcher, "case-accused-excluded")
+    do_action(dispatcher, "accept")
+    do_action(dispatcher, "dispatch", lambda box: box.locator("select[name=lead_unit]").select_option("S01"))  # type: ignore[attr-defined]
+    expect(dispatcher.locator("#case-status")).to_have_text("已分拨")
+
+    community = sign_in(new_context(), "s01c03.staff")
+    community.goto(f"/console/cases/{case_id}")
+    expect(community.locator("#case-status")).to_be_visible()
+    body = community.locator("body")
+    expect(body).not_to_contain_text("13912345678")
+    expect(body).not_to_contain_text("程先生")
+    expect(community.locator("#case-body")).to_contain_text("某某")
+    expect(community.locator("#triage-panel")).to_have_count(0)
+    shots(community, "case-masked-for-accused-community")
