@@ -178,11 +178,13 @@ class TestDispatchBoard:
 
 
 class TestLeaderDashboard:
-    """Last in the module: it moves the clock a day on to report on the day of the cases above."""
+    """Last in the module: it moves the clock a day on to report on the day of its cases. Each test
+    makes the cases it needs, so that it holds however the tests are spread over workers."""
 
     def test_an_instruction_on_a_report_item_reaches_the_unit(self, env: Env) -> None:
         leader = signed_in(env.client, "leader01")
         assert "今日暂无民情日报" in leader.get("/leader").text
+        make_appeal(env.client, title="路灯", body="金桂雅苑路灯坏了晚上漆黑，请尽快处理", street="S01", community="S01C01")
         env.clock.advance(timedelta(days=1))
         state = env.client.app.state.minyi  # type: ignore[attr-defined]
         with env.db.unit_of_work() as session:
@@ -214,6 +216,10 @@ class TestLeaderDashboard:
         assert post_form(supervisor, path, form, page="/console").status_code == 403
 
     def test_alerts_are_acknowledged_once(self, env: Env) -> None:
+        for n in range(2):
+            make_appeal(env.client, title="噪音", body=f"兰亭小区夜间施工噪音扰民第{n + 1}次反映，请尽快处理", phone=f"1361111{n:04d}",
+                        street="S01", community="S01C01")
+        env.clock.advance(HOTSPOT_CACHE_FOR)  # past the dashboard's reuse of an earlier pass
         now = env.clock.now()
         with env.db.unit_of_work() as session:
             alert = Alert(key=f"test:{now.isoformat()}", kind="burst", level="red", title="「测试」诉求激增：当日9件",
