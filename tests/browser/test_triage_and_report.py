@@ -89,6 +89,8 @@ def test_a_dispatcher_confirms_triage(
 def test_a_leader_writes_an_instruction_on_the_daily_report(
     new_context: NewContext, shots: Callable[[Page, str], None], live_server: Live, database: Database,
 ) -> None:
+    # An appeal of the day the report will cover (the journey needs no other test's cases).
+    submit_appeal(new_context().new_page(), shots, title="噪音", body="青松街道夜间施工噪音扰民，请尽快处理", phone=phone_number())
     leader = sign_in(new_context(), "leader01")
     leader.goto("/leader")
     expect(leader.locator("#daily-report")).to_contain_text("今日暂无民情日报")
