@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -18,6 +19,8 @@ class Live:
 
     url: str
     clock: ManualClock
+    database_url: str = ""  # for journeys that run a worker job against the server's database
+    data_dir: Path | None = None
 
 
 _phones = itertools.count(1)

@@ -53,7 +53,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         if not thread.is_alive():
             pytest.fail("the server did not start")
         time.sleep(0.05)
-    yield Live(f"http://127.0.0.1:{port}", clock)
+    yield Live(f"http://127.0.0.1:{port}", clock, url, settings.data_dir)
     server.should_exit = True
     thread.join(timeout=30)
 

@@ -13,6 +13,7 @@ from minyi.escalation.holdings import take_case
 from minyi.supervision.queries import describe_orders, describe_tasks, get_letter, list_orders, list_tasks
 from minyi.supervision.service import close_order, complete_task, issue_order, respond_order, write_instruction
 from minyi.web.pages import WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.web.panels_leader import report_subjects
 from minyi.whistle.queries import list_whistles, staff_refs, summonses_of, unit_refs
 from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
 
@@ -56,9 +57,10 @@ def tasks(request: Request) -> Response:
     with state.db.reading() as session:
         _, task_rows = list_tasks(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
         _, order_rows = list_orders(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
+        described = describe_tasks(session, task_rows, now)
         return render(
-            request, "console/tasks.html", tasks=describe_tasks(session, task_rows, now),
-            orders=describe_orders(session, order_rows, now),
+            request, "console/tasks.html", tasks=described, orders=describe_orders(session, order_rows, now),
+            subjects=report_subjects(session, {t["instruction"]["subject_ref"] for t in described if t["instruction"]["subject_ref"]}),
         )
 
 

@@ -92,7 +92,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "area_figures": ("分片包联", "My areas"),
     "daily_report": ("今日民情日报", "Today's daily report"),
     "hotspots": ("热点与预警", "Hotspots and alerts"),
-    "slot_pending": ("此栏目待接入。", "Not connected yet."),
     "error": ("出错了", "Something went wrong"),
     "back": ("返回", "Back"),
     "reason": ("理由", "Reason"),
@@ -122,6 +121,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "files": ("附件", "Attachments"),
     "place": ("地点", "Place"),
     "escalated": ("提级", "Escalated"),
+    "triage_confirmed": ("已确认分拨建议", "Triage suggestion confirmed"),
+    "triage_corrected": ("已更正分拨建议", "Triage suggestion corrected"),
+    "instructed": ("批示已下达", "Instruction sent"),
+    "acknowledged": ("预警已确认", "Alert acknowledged"),
 }
 METHOD_ZH = {"phone": "电话", "wechat": "微信", "sms": "短信", "in_person": "当面"}
 KIND_ZH = {"district": "区", "street": "街道", "community": "社区", "grid": "网格", "department": "部门", "site": "服务站点"}
@@ -129,6 +132,15 @@ ROLE_ZH = {
     "intake_clerk": "登记员", "dispatcher": "分拨员", "unit_handler": "承办人", "unit_head": "单位负责人",
     "street_staff": "街道工作人员", "community_staff": "社区工作人员", "grid_staff": "网格员",
     "leader": "区领导", "supervisor": "督查员", "admin": "管理员",
+}
+TRIAGE_STATUS_ZH = {
+    "awaiting": "待人工确认", "auto_dispatched": "已自动分拨", "confirmed": "已确认",
+    "corrected": "已更正", "handled": "已人工处理",
+}
+HOLD_REASON_ZH = {
+    "no_model": "未加载分类模型", "low_confidence": "置信度低于阈值", "label_not_in_dictionary": "分类不在事项目录中",
+    "no_unit": "未找到承办单位", "crowd": "涉众诉求", "auto_dispatch_off": "自动分拨已关闭",
+    "risk": "风险提示", "dispatch_refused": "自动分拨被拒绝",
 }
 COLOUR_ZH = {"green": "正常", "yellow": "预警", "red": "超时", "paused": "暂停", "met": "已完成", "cancelled": "已取消"}
 
@@ -175,3 +187,11 @@ class Translator:
     whistle = _labeller(WHISTLE_ZH)
     holding = _labeller(HOLDING_ZH)
     level = _labeller(LEVEL_ZH)
+    triage_status = _labeller(TRIAGE_STATUS_ZH)
+
+    def hold_reason(self, code: str | None) -> str:
+        """`risk:violence,self_harm` and `dispatch_refused: <message>` keep their detail."""
+        head, sep, rest = (code or "").partition(":")
+        if not self.zh or head not in HOLD_REASON_ZH:
+            return code or ""
+        return HOLD_REASON_ZH[head] + (f"（{rest.strip()}）" if sep else "")

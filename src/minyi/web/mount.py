@@ -1,17 +1,32 @@
-"""Hooks the web pages into the app: the routers and the shipped static files."""
+"""Hooks the web pages into the app: the routers, the panels of the slots and the shipped static files."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from minyi.web import console_admin, console_auth, console_boards, console_cases, console_work, leader, portal
+from minyi.web import console_admin, console_auth, console_boards, console_cases, console_work, leader, panels_leader, panels_triage, portal
 from minyi.web.pages import HERE
+from minyi.web.slots import CASE_PANELS, CASE_SLOTS, DISPATCH_PANELS, DISPATCH_SLOTS, LEADER_PANELS, LEADER_SLOTS
 
-ROUTERS = (portal, console_auth, console_cases, console_boards, console_work, console_admin, leader)
+ROUTERS = (portal, console_auth, console_cases, console_boards, console_work, console_admin, leader, panels_triage, panels_leader)
+
+
+def register_panels() -> None:
+    """Fill every slot; a slot left empty is a wiring mistake, refused at start-up rather than
+    shown to a user as an empty place on the page."""
+    panels_triage.register()
+    panels_leader.register()
+    missing = [
+        name for slots, panels in ((CASE_SLOTS, CASE_PANELS), (DISPATCH_SLOTS, DISPATCH_PANELS), (LEADER_SLOTS, LEADER_PANELS))
+        for name in slots if name not in panels
+    ]
+    if missing:
+        raise RuntimeError(f"web slots without a panel: {', '.join(missing)}")
 
 
 def mount_web(app: FastAPI) -> None:
+    register_panels()
     for module in ROUTERS:
         app.include_router(module.router)
     app.state.portal_limits = portal.PortalLimits()

@@ -5,7 +5,8 @@ forms goes under "triage"), the dispatcher's board `DISPATCH_PANELS` ("triage_qu
 low-confidence suggestions to confirm) and the leader dashboard `LEADER_PANELS` ("daily_report"
 for today's 民情日报 with instruction writing, "hotspots" for hotspots and alerts). A provider is a function
 returning the template to include (under web/templates/) and its context, or None to show
-nothing; a slot with no provider registered shows as "not connected yet".
+nothing (the reader's role has no business with it). `mount.register_panels` fills every slot
+at start-up and refuses to start with one left empty.
 
     CASE_PANELS["triage"] = lambda session, case, actor, now: Panel("panels/triage.html", {...})
 """

@@ -1,0 +1,184 @@
+"""The triage panels: the suggestion on the case page (with the dispatcher's confirm and correct
+forms) and the low-confidence queue on the dispatcher's board. They read and decide through
+`minyi.triage.review`, the same functions the API calls.
+
+Masking: a reader who belongs to a unit the appeal complains about reads the suggestion through
+the case's own redactor (`cases.schemas.identity_hidden_from` + `redactor`), as the case page and
+the API do: evidence spans quote the appeal and may quote the complainant's name or phone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from minyi.cases.models import Appeal, Case
+from minyi.cases.queries import visible_to
+from minyi.cases.schemas import identity_hidden_from, redactor
+from minyi.core.errors import Invalid, NotFound
+from minyi.org.rules import DISTRICT_WIDE, Actor
+from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
+from minyi.triage.review import DECIDERS, PENDING, Correction, board, confirm, correct, suggestion_of, suggestion_view, unit_names
+from minyi.web.case_view import dispatch_targets
+from minyi.web.pages import WebRoute, redirect, staff_form
+from minyi.web.slots import CASE_PANELS, DISPATCH_PANELS, Panel
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+QUEUE_SIZE = 30
+
+
+def masked(value: Any, redact: Callable[[str], str]) -> Any:
+    """Every string inside a suggestion's view passed through the case's redactor."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: masked(v, redact) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(v, redact) for v in value]
+    return value
+
+
+def leaf_names(session: Session, codes: set[str] | None = None) -> dict[str, str]:
+    """Leaf code -> "class / level3 / level4" of the current dictionary (all leaves if no codes)."""
+    stmt = (
+        select(DictionaryEntry)
+        .join(DictionaryVersion, DictionaryVersion.id == DictionaryEntry.version_id)
+        .where(DictionaryVersion.is_current.is_(True))
+        .order_by(DictionaryEntry.code)
+    )
+    if codes is not None:
+        codes.discard("")
+        if not codes:
+            return {}
+        stmt = stmt.where(DictionaryEntry.code.in_(codes))
+    return {e.code: " / ".join(p for p in (e.class_name, e.level3, e.level4) if p) for e in session.scalars(stmt)}
+
+
+def _linked_cases(session: Session, appeal_ids: set[int], actor: Actor) -> dict[int, tuple[int, str]]:
+    """appeal id -> (case id, tracking number) of the linked appeals the reader may open."""
+    if not appeal_ids:
+        return {}
+    rows = session.execute(select(Case.appeal_id, Case.id, Case.tracking_no).where(Case.appeal_id.in_(appeal_ids), visible_to(actor)))
+    return {a: (c, no) for a, c, no in rows}
+
+
+def triage_view(session: Session, case: Case, actor: Actor) -> dict[str, Any] | None:
+    """The suggestion as the panel shows it, masked for the reader; None before the worker ran."""
+    try:
+        _, s = suggestion_of(session, case.id, actor)
+    except NotFound:
+        return None
+    units = {s.lead_unit or "", *(c["unit"] for c in s.co_units), *(e["unit"] for e in s.excluded)}
+    units |= {v for v in s.place.values() if v}
+    names = unit_names(session, units)
+    view = suggestion_view(s, names)
+    leaves = leaf_names(session, {s.leaf_code or "", *(t.get("leaf") or "" for t in s.top_k)})
+    view["leaf_name"] = leaves.get(s.leaf_code or "")
+    view["top_k"] = [{**t, "leaf_name": leaves.get(t.get("leaf") or "")} for t in s.top_k]
+    view["place_names"] = [(k, names.get(v, v)) for k, v in s.place.items() if v]
+    signals = s.signals or {}
+    crowd = signals.get("crowd") or {}
+    linked = {int(i) for i in signals.get("repeat_of", [])} | {int(d["appeal_id"]) for d in signals.get("near_duplicates", [])}
+    linked |= {int(i) for i in crowd.get("members", [])}
+    linked.discard(case.appeal_id)
+    cases = _linked_cases(session, linked, actor)
+    view["repeats"] = [cases.get(int(i)) for i in signals.get("repeat_of", [])]
+    view["near"] = [(cases.get(int(d["appeal_id"])), d["similarity"]) for d in signals.get("near_duplicates", [])]
+    view["crowd"] = {"size": crowd.get("size"), "phones": crowd.get("distinct_phones"),
+                     "cases": [cases.get(int(i)) for i in crowd.get("members", []) if int(i) != case.appeal_id]} if crowd else None
+    view["petition_count"] = signals.get("petition_count")
+    appeal = session.get(Appeal, case.appeal_id)
+    assert appeal is not None
+    view["risk_flags"] = [_with_context(f, appeal) for f in s.risk_flags]
+    if identity_hidden_from(actor, case):
+        view = masked(view, redactor(appeal))
+    return view
+
+
+def _with_context(flag: dict[str, Any], appeal: Appeal, chars: int = 14) -> dict[str, Any]:
+    """The flag with the words around its span in the text triage read (title, then body)."""
+    text = "\n".join(p for p in (appeal.title, appeal.body) if p)
+    start, end = flag.get("start"), flag.get("end")
+    if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(text):
+        return {**flag, "span": flag.get("term"), "before": "", "after": ""}
+    return {**flag, "span": text[start:end], "before": text[max(0, start - chars):start], "after": text[end:end + chars]}
+
+
+def triage_panel(session: Session, case: Case, actor: Actor, now: datetime) -> Panel | None:
+    # Suggestions are the command centre's (review._may_read): other roles see no panel at all.
+    if actor.role not in DISTRICT_WIDE:
+        return None
+    view = triage_view(session, case, actor)
+    may_decide = actor.role in DECIDERS and view is not None and view["status"] not in ("confirmed", "corrected")
+    context: dict[str, Any] = {"s": view, "may_decide": may_decide, "pending": case.status in PENDING, "version": case.version}
+    if may_decide:
+        context["targets"] = dispatch_targets(session)
+        context["leaves"] = leaf_names(session)
+    return Panel("panels/triage.html", context)
+
+
+def triage_queue_panel(session: Session, actor: Actor, now: datetime) -> Panel | None:
+    if actor.role not in DISTRICT_WIDE:
+        return None
+    total, rows = board(session, actor, page_size=QUEUE_SIZE)
+    names = unit_names(session, {s.lead_unit or "" for s, _, _ in rows})
+    leaves = leaf_names(session, {s.leaf_code or "" for s, _, _ in rows})
+    items = []
+    for s, c, a in rows:
+        title = redactor(a)(a.title) if identity_hidden_from(actor, c) else a.title
+        items.append({
+            "case_id": c.id, "tracking_no": c.tracking_no, "case_status": c.status, "title": title,
+            "registered_at": c.registered_at, "leaf": s.leaf_code, "leaf_name": leaves.get(s.leaf_code or ""),
+            "class_name": s.class_name, "confidence": s.confidence, "threshold": s.threshold,
+            "lead_unit": s.lead_unit, "lead_unit_name": names.get(s.lead_unit or ""),
+            "excluded": [e["unit"] for e in s.excluded], "risk": sorted({f["category"] for f in s.risk_flags}),
+            "hold_reason": s.hold_reason,
+        })
+    return Panel("panels/triage_queue.html", {"total": total, "items": items})
+
+
+def _version(fields: dict[str, str]) -> int | None:
+    return int(fields["version"]) if fields.get("version", "").isdigit() else None
+
+
+def _codes(value: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in value.replace("，", ",").split(",") if c.strip())
+
+
+@router.post("/console/cases/{case_id}/triage/confirm")
+async def confirm_suggestion(request: Request, case_id: int) -> Response:
+    actor, state, fields = await staff_form(request, DECIDERS)
+    with state.db.unit_of_work() as session:
+        confirm(session, case_id, actor=actor, now=state.clock.now(), expected_version=_version(fields))
+    return redirect(f"/console/cases/{case_id}?done=triage_confirmed")
+
+
+@router.post("/console/cases/{case_id}/triage/correct")
+async def correct_suggestion(request: Request, case_id: int) -> Response:
+    actor, state, fields = await staff_form(request, DECIDERS)
+    form = await request.form()
+    not_accused = tuple(v for v in form.getlist("not_accused") if isinstance(v, str) and v.strip())
+    category = fields.get("category", "").split(" ", 1)[0] or None  # the datalist shows "code name"
+    if category is not None and len(category) > 40:
+        raise Invalid("bad_category", "事项编码过长 (leaf code too long)", field="category")
+    fix = Correction(
+        category=category,
+        lead_unit=fields.get("lead_unit") or None,
+        co_units=_codes(fields["co_units"]) if fields.get("co_units") else None,
+        not_accused=not_accused,
+        reason=(fields.get("reason") or "")[:4000] or None,
+    )
+    with state.db.unit_of_work() as session:
+        correct(session, case_id, fix, actor=actor, now=state.clock.now(), expected_version=_version(fields))
+    return redirect(f"/console/cases/{case_id}?done=triage_corrected")
+
+
+def register() -> None:
+    CASE_PANELS["triage"] = triage_panel
+    DISPATCH_PANELS["triage_queue"] = triage_queue_panel
