@@ -64,6 +64,9 @@ def configure_logging(level: int = logging.INFO, *, access_log: bool = False) ->
     root.handlers[:] = [handler]
     root.setLevel(level)
     request_log.setLevel(logging.INFO if access_log else logging.WARNING)
+    # WeasyPrint and fontTools narrate every step of each PDF at INFO: noise, not events.
+    for chatty in ("weasyprint", "fontTools"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 class Metrics:
