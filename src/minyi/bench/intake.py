@@ -276,8 +276,9 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-def process_group_cpu_s(pgid: int) -> float | None:
-    """User + system CPU seconds of the live processes in group `pgid` (Linux /proc), else None."""
+def _cpu_s_of(counts: Callable[[Path], bool]) -> float | None:
+    """User + system CPU seconds of the live processes (Linux /proc) that `counts` picks by their
+    /proc entry, else None where there is no /proc."""
     proc = Path("/proc")
     if not proc.is_dir():
         return None
@@ -287,36 +288,35 @@ def process_group_cpu_s(pgid: int) -> float | None:
         if not entry.name.isdigit():
             continue
         try:
+            if not counts(entry):
+                continue
             stat = (entry / "stat").read_text()
         except OSError:  # gone meanwhile
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid:  # fields: state ppid pgrp ... utime(11) stime(12)
-            total += int(fields[11]) + int(fields[12])
+        fields = stat[stat.rindex(")") + 2:].split()  # state ppid pgrp ... utime(11) stime(12)
+        total += int(fields[11]) + int(fields[12])
     return total / ticks
+
+
+def process_group_cpu_s(pgid: int) -> float | None:
+    """CPU seconds of the live processes in group `pgid`."""
+
+    def in_group(entry: Path) -> bool:
+        stat = (entry / "stat").read_text()
+        return int(stat[stat.rindex(")") + 2:].split()[2]) == pgid
+
+    return _cpu_s_of(in_group)
 
 
 def postgres_backends_cpu_s(database: str) -> float | None:
-    """User + system CPU seconds of the live local PostgreSQL backends connected to `database`
-    (their process title is `postgres: <cluster>: <user> <database> <client> <state>`)."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return None
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
-            if not title or title[0] != "postgres:" or database not in title:
-                continue
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
+    """CPU seconds of the live local PostgreSQL backends connected to `database` (their process
+    title is `postgres: <cluster>: <user> <database> <client> <state>`)."""
+
+    def serves_database(entry: Path) -> bool:
+        title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+        return bool(title) and title[0] == "postgres:" and database in title
+
+    return _cpu_s_of(serves_database)
 
 
 def _tail(path: Path, lines: int = 30) -> str:
