@@ -25,7 +25,6 @@ from minyi.notify.jobs import configure_senders
 from minyi.notify.senders import Senders
 from minyi.web.mount import mount_web
 from minyi.wiring import register_handlers
-from minyi.worker.runner import Worker
 
 
 def tune_garbage_collector() -> None:
@@ -43,7 +42,7 @@ def api_modules() -> list[ModuleType]:
     return [m for m in modules if hasattr(m, "router")]
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None, run_worker: bool = False) -> FastAPI:
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     clock = clock or SystemClock()
     register_handlers()
     configure_senders(Senders.from_settings(settings))
@@ -59,19 +58,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_worker: bo
         batcher=IntakeBatcher(db, clock, ids, refs, tz, settings.intake_batch_max),
         tz=tz,
     )
-    worker = Worker(db, clock, settings.worker_interval_seconds) if run_worker else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         tune_garbage_collector()
         state.batcher.start()
-        if worker:
-            worker.start()
         try:
             yield
         finally:
-            if worker:
-                worker.stop()
             state.batcher.stop()
             db.dispose()
 
@@ -102,4 +96,4 @@ def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` worker processes: settings from MINYI_* variables."""
     settings = Settings()
     observability.configure_logging(access_log=settings.access_log)
-    return create_app(settings, run_worker=False)
+    return create_app(settings)

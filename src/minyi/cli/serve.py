@@ -16,6 +16,7 @@ from minyi.core.errors import Invalid
 from minyi.notify.jobs import configure_senders
 from minyi.notify.senders import Senders
 from minyi.wiring import register_handlers
+from minyi.worker.process import become_worker, start_worker_process, stop_worker_process
 from minyi.worker.runner import Worker
 
 
@@ -25,10 +26,11 @@ def serve(
     port: int | None = typer.Option(None, help="default MINYI_PORT or 8000"),
     workers: int = typer.Option(
         1, min=1, max=32,
-        help="API processes (PostgreSQL only; SQLite takes one); the clock worker runs once, in this process",
+        help="API processes (PostgreSQL only; SQLite takes one); the clock worker runs once, in a process of its own",
     ),
 ) -> None:
-    """Migrate, load the demo district into an empty database, and serve the API with the clock worker."""
+    """Migrate, load the demo district into an empty database, and serve the API with the clock worker
+    beside it in a process of its own (worker/process.py says why)."""
     configure_logging(access_log=settings().access_log)  # JSON lines with the request id (api/observability.py)
     s = settings()
     if workers > 1 and make_url(s.database_url).get_backend_name() == "sqlite":
@@ -41,23 +43,24 @@ def serve(
         counts = load_demo(db, now=clock.now())
         typer.echo(f"demo district loaded: {counts}")
     host, port = host or s.host, port or s.port
-    if workers == 1:
-        db.dispose()
-        uvicorn.run(create_app(s, run_worker=True), host=host, port=port, log_level="warning", access_log=False, log_config=None)
-        return
-    register_handlers()
-    configure_senders(Senders.from_settings(s))
-    worker = Worker(db, clock, s.worker_interval_seconds)
-    worker.start()
+    db.dispose()
+    worker_proc = start_worker_process()
     try:
-        uvicorn.run("minyi.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning", access_log=False, log_config=None)
+        if workers == 1:
+            uvicorn.run(create_app(s), host=host, port=port, log_level="warning", access_log=False, log_config=None)
+        else:
+            uvicorn.run("minyi.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning", access_log=False, log_config=None)
     finally:
-        worker.stop()
+        stop_worker_process(worker_proc)
 
 
 @one_line_errors
-def worker() -> None:
+def worker(
+    nice: int = typer.Option(0, min=0, max=19, help="lower this process's CPU priority by this much"),
+    parent_pid: int | None = typer.Option(None, hidden=True, help="exit when this process dies (set by `minyi serve`)"),
+) -> None:
     """Run the clock worker alone (several may run at once on PostgreSQL)."""
+    become_worker(niceness=nice, parent_pid=parent_pid)
     configure_logging(access_log=settings().access_log)  # JSON lines with the request id (api/observability.py)
     s = settings()
     register_handlers()

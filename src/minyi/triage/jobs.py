@@ -48,7 +48,9 @@ from minyi.triage.pipeline import (
     context_for,
     triage_appeal,
 )
-from minyi.triage.repeats import record_signals
+from minyi.intake.bulk import insert_rows
+from minyi.triage.repeats import link_rows
+from minyi.triage.signal_models import AppealLink
 from minyi.triage.review import AUTO_DISPATCHED, AWAITING, PENDING
 from minyi.triage.suggestion_models import TriageSuggestion
 
@@ -114,15 +116,30 @@ def triage_pending(
         .order_by(Case.registered_at, Case.id)
         .with_for_update(skip_locked=True)
     ).all()
-    done = 0
-    for case in cases:
-        try:
-            with session.begin_nested():
-                _apply(session, case, results[case.id], now=now, auto=auto)
-            done += 1
-        except IntegrityError:
-            log.info("appeal %s was triaged by another worker", case.appeal_id)
-    return done
+    suggestions = [_apply(session, case, results[case.id], now=now, auto=auto) for case in cases]
+    links = link_rows(session, {case.appeal_id: results[case.id].signals for case in cases}, now)
+    try:
+        # The batch's rows in two statements (COPY on PostgreSQL) rather than an ORM flush per
+        # appeal: most of the job's cost when every appeal links to a dozen others.
+        with session.begin_nested():
+            insert_rows(session, TriageSuggestion, suggestions)
+            insert_rows(session, AppealLink, links)
+    except IntegrityError:
+        # Another worker suggested one of these appeals between our snapshot and our lock (or
+        # linked it): write row by row and skip the ones already there.
+        for row in suggestions:
+            _insert_one(session, TriageSuggestion, row, f"appeal {row['appeal_id']} was triaged by another worker")
+        for row in links:
+            _insert_one(session, AppealLink, row, f"link {row['appeal_id']}->{row['other_id']} exists")
+    return len(suggestions)
+
+
+def _insert_one(session: Session, model: type[TriageSuggestion] | type[AppealLink], row: dict[str, Any], skipped: str) -> None:
+    try:
+        with session.begin_nested():
+            insert_rows(session, model, [row])
+    except IntegrityError:
+        log.info("%s", skipped)
 
 
 def _reading_bind(session: Session) -> Engine:
@@ -154,8 +171,8 @@ def facts_of(ctx: TriageContext, case: Case, appeal: Appeal) -> AppealFacts:
     )
 
 
-def _apply(session: Session, case: Case, result: TriageResult, *, now: datetime, auto: bool) -> None:
-    record_signals(session, case.appeal_id, result.signals, now)
+def _apply(session: Session, case: Case, result: TriageResult, *, now: datetime, auto: bool) -> dict[str, Any]:
+    """Hide the complainant from accused units and dispatch a sure one; the suggestion row to write."""
     if result.hide_identity_from:
         hide_identity(
             session, case, result.hide_identity_from, actor_label=SYSTEM_ACTOR.username, now=now,
@@ -170,8 +187,7 @@ def _apply(session: Session, case: Case, result: TriageResult, *, now: datetime,
             status = AUTO_DISPATCHED
         else:
             hold = f"dispatch_refused: {refused}"
-    session.add(suggestion_row(case, result, now=now, status=status, hold_reason=hold))
-    session.flush()
+    return suggestion_row(case, result, now=now, status=status, hold_reason=hold)
 
 
 def _auto_dispatch(session: Session, case: Case, result: TriageResult, now: datetime) -> str | None:
@@ -193,34 +209,35 @@ def _auto_dispatch(session: Session, case: Case, result: TriageResult, now: date
 
 def suggestion_row(
     case: Case, result: TriageResult, *, now: datetime, status: str, hold_reason: str | None
-) -> TriageSuggestion:
+) -> dict[str, Any]:
+    """The `triage_suggestions` row of one result, as a dict of column values."""
     rec = result.recommendation
-    return TriageSuggestion(
-        appeal_id=case.appeal_id,
-        case_id=case.id,
-        created_at=now,
-        model_version=result.model_version,
-        label=result.label,
-        leaf_code=result.leaf_code,
-        class_name=result.class_name,
-        confidence=result.confidence,
-        threshold=result.threshold,
-        top_k=result.top_k,
-        place={"street": result.place.street, "community": result.place.community, "grid": result.place.grid},
-        place_candidates=result.place_candidates,
-        lead_unit=result.lead_unit,
-        co_units=[
+    return {
+        "appeal_id": case.appeal_id,
+        "case_id": case.id,
+        "created_at": now,
+        "model_version": result.model_version,
+        "label": result.label,
+        "leaf_code": result.leaf_code,
+        "class_name": result.class_name,
+        "confidence": result.confidence,
+        "threshold": result.threshold,
+        "top_k": result.top_k,
+        "place": {"street": result.place.street, "community": result.place.community, "grid": result.place.grid},
+        "place_candidates": result.place_candidates,
+        "lead_unit": result.lead_unit,
+        "co_units": [
             {"unit": c.code, "name": c.name, "score": c.score, "reasons": list(c.reasons)} for c in rec.co_units
         ],
-        excluded=rec.as_dict()["excluded"],
-        risk_flags=[f.as_dict() for f in result.risk_flags],
-        signals=result.signals.as_dict(),
-        qualifies_for_auto=result.qualifies_for_auto,
-        status=status,
-        hold_reason=hold_reason,
-        decided_by=SYSTEM_ACTOR.username if status == AUTO_DISPATCHED else None,
-        decided_at=now if status == AUTO_DISPATCHED else None,
-    )
+        "excluded": rec.as_dict()["excluded"],
+        "risk_flags": [f.as_dict() for f in result.risk_flags],
+        "signals": result.signals.as_dict(),
+        "qualifies_for_auto": result.qualifies_for_auto,
+        "status": status,
+        "hold_reason": hold_reason,
+        "decided_by": SYSTEM_ACTOR.username if status == AUTO_DISPATCHED else None,
+        "decided_at": now if status == AUTO_DISPATCHED else None,
+    }
 
 
 WORKER_JOBS = {"triage_appeals": triage_pending}

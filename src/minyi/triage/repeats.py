@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, or_, select
@@ -816,44 +817,48 @@ def _appeal_chunks(session: Session, size: int) -> Iterator[list[HistoryRow]]:
 def record_signals(session: Session, appeal_id: int, signals: Signals, now: datetime) -> int:
     """Write the links of one appeal (idempotent: links already there are kept); returns how
     many were added. Flushes, never commits."""
-    wanted: dict[tuple[int, LinkKind], tuple[float | None, int | None]] = {}
-    for other, sim in zip(
-        signals.repeat_of,
-        signals.repeat_similarity or (None,) * len(signals.repeat_of),
-        strict=True,
-    ):
-        wanted[(other, LinkKind.REPEAT)] = (sim, None)
-    for other, sim in signals.near_duplicates:
-        wanted[(other, LinkKind.DUPLICATE)] = (sim, None)
-    if signals.crowd is not None:
-        for other in signals.crowd.members:
-            wanted[(other, LinkKind.CROWD)] = (None, signals.crowd.cluster_id)
-    wanted.pop((appeal_id, LinkKind.REPEAT), None)
-    wanted.pop((appeal_id, LinkKind.DUPLICATE), None)
-    wanted.pop((appeal_id, LinkKind.CROWD), None)
+    rows = link_rows(session, {appeal_id: signals}, now)
+    session.add_all(AppealLink(**row) for row in rows)
+    session.flush()
+    return len(rows)
+
+
+def link_rows(session: Session, signals_of: dict[int, Signals], now: datetime) -> list[dict[str, Any]]:
+    """The `appeal_links` rows still missing for many appeals at once: one query for the links
+    already there, so the triage job writes a whole batch's links in one statement."""
+    wanted: dict[tuple[int, int, LinkKind], tuple[float | None, int | None]] = {}
+    for appeal_id, signals in signals_of.items():
+        for other, sim in zip(
+            signals.repeat_of,
+            signals.repeat_similarity or (None,) * len(signals.repeat_of),
+            strict=True,
+        ):
+            wanted[(appeal_id, other, LinkKind.REPEAT)] = (sim, None)
+        for other, sim in signals.near_duplicates:
+            wanted[(appeal_id, other, LinkKind.DUPLICATE)] = (sim, None)
+        if signals.crowd is not None:
+            for other in signals.crowd.members:
+                wanted[(appeal_id, other, LinkKind.CROWD)] = (None, signals.crowd.cluster_id)
+        for kind in (LinkKind.REPEAT, LinkKind.DUPLICATE, LinkKind.CROWD):
+            wanted.pop((appeal_id, appeal_id, kind), None)
     if not wanted:
-        return 0
+        return []
     have = {
-        (other, kind)
-        for other, kind in session.execute(
-            select(AppealLink.other_id, AppealLink.kind).where(AppealLink.appeal_id == appeal_id)
+        (appeal_id, other, kind)
+        for appeal_id, other, kind in session.execute(
+            select(AppealLink.appeal_id, AppealLink.other_id, AppealLink.kind).where(
+                AppealLink.appeal_id.in_({key[0] for key in wanted})
+            )
         )
     }
-    new = [
-        AppealLink(
-            appeal_id=appeal_id,
-            other_id=other,
-            kind=kind,
-            similarity=sim,
-            cluster_id=cluster,
-            created_at=now,
-        )
-        for (other, kind), (sim, cluster) in wanted.items()
-        if (other, kind) not in have
+    return [
+        {
+            "appeal_id": appeal_id, "other_id": other, "kind": kind.value, "similarity": sim,
+            "cluster_id": cluster, "created_at": now,
+        }
+        for (appeal_id, other, kind), (sim, cluster) in wanted.items()
+        if (appeal_id, other, kind) not in have
     ]
-    session.add_all(new)
-    session.flush()
-    return len(new)
 
 
 def links_of(session: Session, appeal_id: int) -> list[AppealLink]:

@@ -46,6 +46,31 @@ def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]
     raise RuntimeError("server did not start")
 
 
+def worker_processes_of(parent: int) -> list[int]:
+    """Pids of the `minyi worker` children of `parent` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == parent and b"worker" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.mark.slow
 class TestKillDuringBurst:
     def test_acknowledged_appeals_survive_sigkill(self, backend: str, tmp_path: Path) -> None:
@@ -76,6 +101,8 @@ class TestKillDuringBurst:
                 t.start()
             while len(acked) < 300:
                 time.sleep(0.01)
+            workers = worker_processes_of(server.pid)
+            assert workers, "serve runs its clock worker as a child process"
             server.send_signal(signal.SIGKILL)
             server.wait()
             stop.set()
@@ -85,6 +112,11 @@ class TestKillDuringBurst:
             if server.poll() is None:
                 server.kill()
         assert len(acked) >= 300
+        # The worker dies with its server: nothing writes to the database behind a dead server.
+        deadline = time.monotonic() + 20
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if _alive(pid)]
         # After the kill, a restarted server must still know every acknowledged appeal.
         server = start_server(url, tmp_path / "data", port)
         try:

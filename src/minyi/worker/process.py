@@ -1,0 +1,58 @@
+"""The clock worker as a child process of `minyi serve`.
+
+Why a process and not a thread of the API: the worker's jobs (triage above all: a model, a
+gazetteer, a million-appeal index) are CPU-bound Python, and a thread shares the API's GIL, so
+every triage batch stalled intake requests (measured with `minyi bench intake`: the worker thread
+held ~60 % of the API process's GIL under load, and p99 latency doubled). In its own process the
+worker runs beside the API on the other core; its niceness lets the kernel favour the requests
+people wait on when both want the CPU, and the backlog drains within a tick once the burst ends.
+
+The child dies with its parent (PR_SET_PDEATHSIG on Linux), so a killed server leaves no worker
+writing to the database behind it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import subprocess
+import sys
+
+NICENESS = 5  # below the API, not starved: the backlog must still drain between bursts
+STOP_GRACE_S = 15.0  # a job finishes its transaction; the runner joins within 10 s
+_PR_SET_PDEATHSIG = 1
+
+
+def become_worker(*, niceness: int, parent_pid: int | None) -> None:
+    """Called first thing in the child (not as a preexec_fn: forking a threaded parent and running
+    Python before exec can deadlock). If the parent already died before the death signal was
+    armed, the child leaves at once."""
+    if niceness:
+        os.nice(niceness)
+    if parent_pid is None:
+        return
+    libc_name = ctypes.util.find_library("c")
+    if libc_name and sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent_pid:
+        raise SystemExit(0)
+
+
+def start_worker_process() -> subprocess.Popen[bytes]:
+    """`minyi worker` with this process's environment and working directory (the same settings)."""
+    return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        [sys.executable, "-m", "minyi", "worker", "--nice", str(NICENESS), "--parent-pid", str(os.getpid())]
+    )
+
+
+def stop_worker_process(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
