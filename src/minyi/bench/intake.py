@@ -103,7 +103,11 @@ class IntakeReport:
     warmup: int
     repeats: int
     url: str
+    texts: str = "templates"  # or "gov_messages": the real messages of --data
     rounds: list[RoundStats] = field(default_factory=list)
+    # Seconds from the end of the last round until the worker had triaged every appeal (own
+    # server only): intake runs ahead of the lower-priority worker during a burst.
+    triage_drain_s: float | None = None
 
     def median(self, name: str) -> float:
         return statistics.median(getattr(r, name) for r in self.rounds)
@@ -124,8 +128,10 @@ class IntakeReport:
             f"p50_ms={self.median('p50_ms'):.1f} p95_ms={self.median('p95_ms'):.1f} "
             f"p99_ms={self.median('p99_ms'):.1f} requests={self.n} repeats={len(self.rounds)} "
             f"workers={self.workers if self.workers is not None else 'ext'} non_201={self.non_201}"
+            f" texts={self.texts}"
             + (f" server_cpu_ms_per_req={cpu:.2f}" if cpu is not None else "")
             + (f" db_cpu_ms_per_req={db_cpu:.2f}" if db_cpu is not None else "")
+            + (f" triage_drain_s={self.triage_drain_s:.1f}" if self.triage_drain_s is not None else "")
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -140,19 +146,49 @@ def warmup_size(n: int) -> int:
     return max(1, min(200, math.ceil(n * 0.02)))
 
 
-def appeal_payloads(count: int, tag: str, start: int = 0) -> Iterator[dict[str, Any]]:
-    """`count` varied, valid appeals; external ids and phone numbers unique per (tag, index)."""
+# Files of the public gov_messages folder with citizens' own titles and bodies (`--data`).
+REAL_TEXT_FILES = ("messages_labeled.csv", "messages_unlabeled_testset.csv", "hotspot_messages.csv", "replies.csv")
+
+
+def real_texts(folder: Path) -> tuple[tuple[str, str], ...]:
+    """(title, body) of every real message in the gov_messages folder, in file order (~10,000).
+
+    Why: the built-in templates make every appeal a near-duplicate of hundreds of others, which
+    no district sees; the triage worker then links each appeal to a dozen others, and the
+    bench measures that artefact. Real messages are also longer (median ~200 characters)."""
+    import csv
+
+    texts: list[tuple[str, str]] = []
+    for name in REAL_TEXT_FILES:
+        path = folder / name
+        if not path.is_file():
+            raise ValueError(f"{path} not found: --data takes the gov_messages folder")
+        with path.open(encoding="utf-8", newline="") as f:
+            texts.extend((row["title"].strip()[:200], row["body"].strip()[:20000]) for row in csv.DictReader(f) if row["body"].strip())
+    return tuple(texts)
+
+
+def appeal_payloads(
+    count: int, tag: str, start: int = 0, texts: tuple[tuple[str, str], ...] | None = None
+) -> Iterator[dict[str, Any]]:
+    """`count` varied, valid appeals; external ids and phone numbers unique per (tag, index).
+    Without `texts`, the built-in templates (their {street}/{n} filled in per request); with
+    them, each text as written, in turn, from a tag-seeded start."""
     # A phone per index: a prefix from the list, then 8 digits from a tag-seeded offset.
     offset = int(uuid.uuid5(uuid.NAMESPACE_URL, tag).hex[:8], 16)
     for i in range(start, start + count):
-        title, body = APPEALS[i % len(APPEALS)]
         street = STREETS[(i * 7 + i // len(APPEALS)) % len(STREETS)]
+        if texts:
+            title, body = texts[(offset + i) % len(texts)]
+        else:
+            title, template = APPEALS[i % len(APPEALS)]
+            body = template.format(street=f"{street}街道", n=2 + i % 9)
         serial = (offset + i) % 100_000_000
         yield {
             "channel": "hotline_12345",
             "external_id": f"bench-{tag}-{i}",
             "title": title,
-            "body": body.format(street=f"{street}街道", n=2 + i % 9),
+            "body": body,
             "phone": f"{MOBILE_PREFIXES[(i // 100_000_000) % len(MOBILE_PREFIXES)]}{serial:08d}",
             "name": NAMES[i % len(NAMES)],
             "street": street,
@@ -319,6 +355,35 @@ def postgres_backends_cpu_s(database: str) -> float | None:
     return _cpu_s_of(serves_database)
 
 
+TRIAGE_DRAIN_TIMEOUT_S = 600.0
+
+
+def wait_for_triage(database_url: str, say: Callable[[str], None]) -> float | None:
+    """Seconds until no case awaits its triage suggestion, polled twice a second; None if the
+    worker did not get there within the timeout."""
+    from sqlalchemy import create_engine, text
+
+    backlog = text(
+        "SELECT count(*) FROM cases c WHERE c.status IN ('registered', 'accepted')"
+        " AND NOT EXISTS (SELECT 1 FROM triage_suggestions s WHERE s.appeal_id = c.appeal_id)"
+    )
+    engine = create_engine(database_url)
+    started = time.monotonic()
+    try:
+        with engine.connect() as conn:
+            left = conn.execute(backlog).scalar_one()
+            say(f"waiting for the worker to triage the {left:,} appeals left ...")
+            while left:
+                if time.monotonic() - started > TRIAGE_DRAIN_TIMEOUT_S:
+                    return None
+                time.sleep(0.5)
+                left = conn.execute(backlog).scalar_one()
+                conn.rollback()  # a fresh snapshot for the next poll
+    finally:
+        engine.dispose()
+    return time.monotonic() - started
+
+
 def _tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -341,15 +406,16 @@ async def run_rounds(
     host: str, port: int, base_path: str, report: IntakeReport, hooks: BenchHooks,
     server_cpu: Callable[[], float | None] = lambda: None,
     db_cpu: Callable[[], float | None] = lambda: None,
+    texts: tuple[tuple[str, str], ...] | None = None,
 ) -> IntakeReport:
     token = await sign_in(host, port, base_path)
     authority = f"{host}:{port}"
     run_tag = uuid.uuid4().hex[:8]
     for n in range(1, report.repeats + 1):
-        warm = encode_requests(appeal_payloads(report.warmup, f"{run_tag}-w{n}"), host=authority, base_path=base_path, token=token)
+        warm = encode_requests(appeal_payloads(report.warmup, f"{run_tag}-w{n}", texts=texts), host=authority, base_path=base_path, token=token)
         hooks.say(f"round {n}: warm-up, {len(warm)} requests (not counted)")
         await run_closed_loop(host, port, warm, report.concurrency)
-        reqs = encode_requests(appeal_payloads(report.n, f"{run_tag}-r{n}"), host=authority, base_path=base_path, token=token)
+        reqs = encode_requests(appeal_payloads(report.n, f"{run_tag}-r{n}", texts=texts), host=authority, base_path=base_path, token=token)
         hooks.round_started(n, len(reqs))
         cpu0, db0, client0 = server_cpu(), db_cpu(), time.process_time()
         load = await run_closed_loop(host, port, reqs, report.concurrency, on_progress=hooks.progress, expect_status=201)
@@ -367,11 +433,13 @@ async def run_rounds(
 
 def run_intake_bench(
     *, db: str, n: int, concurrency: int, url: str | None, workers: int, repeats: int, hooks: BenchHooks,
+    data: Path | None = None,
 ) -> IntakeReport:
     from minyi.bench.http_load import new_event_loop_runner
 
+    texts = real_texts(data) if data else None
     with _sigterm_as_interrupt():
-        return _run_intake_bench(new_event_loop_runner(), db, n, concurrency, url, workers, repeats, hooks)
+        return _run_intake_bench(new_event_loop_runner(), db, n, concurrency, url, workers, repeats, hooks, texts)
 
 
 @contextmanager
@@ -393,26 +461,28 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 def _run_intake_bench(
     run: Callable[..., object], db: str, n: int, concurrency: int, url: str | None, workers: int, repeats: int,
-    hooks: BenchHooks,
+    hooks: BenchHooks, texts: tuple[tuple[str, str], ...] | None = None,
 ) -> IntakeReport:
     warmup = warmup_size(n)
+    label = "gov_messages" if texts else "templates"
     if url:
         parts = urlsplit(url)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"--url must be http://host[:port][/prefix], not {url!r}")
-        report = IntakeReport(db, None, concurrency, n, warmup, repeats, url)
+        report = IntakeReport(db, None, concurrency, n, warmup, repeats, url, label)
         try:
-            run(run_rounds(parts.hostname, parts.port or 80, parts.path.rstrip("/"), report, hooks))
+            run(run_rounds(parts.hostname, parts.port or 80, parts.path.rstrip("/"), report, hooks, texts=texts))
         except OSError as error:
             raise RuntimeError(f"cannot reach {url}: {error.strerror or error}") from error
         return report
     with tempfile.TemporaryDirectory(prefix="minyi-bench-") as tmp_name:
         tmp = Path(tmp_name)
         with fresh_database(db, tmp) as database_url, started_server(database_url, workers, tmp, hooks.say) as (host, port, pid):
-            report = IntakeReport(db, workers, concurrency, n, warmup, repeats, f"http://{host}:{port}")
+            report = IntakeReport(db, workers, concurrency, n, warmup, repeats, f"http://{host}:{port}", label)
             db_name = make_url(database_url).database if db == "postgres" else None
             run(run_rounds(
                 host, port, "", report, hooks, server_cpu=lambda: process_group_cpu_s(pid),
-                db_cpu=lambda: postgres_backends_cpu_s(db_name) if db_name else None,
+                db_cpu=lambda: postgres_backends_cpu_s(db_name) if db_name else None, texts=texts,
             ))
+            report.triage_drain_s = wait_for_triage(database_url, hooks.say)
             return report

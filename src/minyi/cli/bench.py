@@ -28,6 +28,10 @@ def intake(
     workers: int = typer.Option(1, "--workers", min=1, max=32, help="server processes (`minyi serve --workers`)"),
     repeats: int = typer.Option(1, "--repeats", min=1, max=50, help="rounds; medians are reported"),
     json_out: Path | None = typer.Option(None, "--json-out", help="also write the results as JSON here"),
+    data: Path | None = typer.Option(
+        None, "--data", exists=True, file_okay=False,
+        help="the gov_messages folder: send real citizens' messages instead of the built-in templates",
+    ),
 ) -> None:
     """POST N appeals to /api/v1/appeals over C connections and report appeals/s and latency.
 
@@ -77,6 +81,7 @@ def intake(
         with progress:
             report: IntakeReport = run_intake_bench(
                 db=db.value, n=n, concurrency=concurrency, url=url, workers=workers, repeats=repeats, hooks=hooks,
+                data=data,
             )
     except (RuntimeError, ValueError, OSError) as error:
         typer.echo(f"error: {error}", err=True)
@@ -107,6 +112,9 @@ def intake(
     if len(report.rounds) > 1:
         table.add_row(*row("median", None), style="bold")
     console.print(table)
+    console.print(f"texts: {report.texts}")
+    if report.triage_drain_s is not None:
+        console.print(f"the worker had triaged every appeal {report.triage_drain_s:.1f} s after the last round")
     if json_out:
         json_out.write_bytes(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2))
         console.print(f"results written to {json_out}")

@@ -89,22 +89,31 @@ class IntakeBatcher:
 
     def _process(self, batch: list[_Pending]) -> None:
         try:
-            results = self._register(batch)
-        except (IntegrityError, DBAPIError):
+            # Optimistic: no look-up of earlier (channel, external_id) pairs; a replayed one
+            # fails the batch on the unique index and the item-by-item pass below answers it.
+            results = self._register(batch, check_existing=False)
+        except IntegrityError:
+            log.info("intake batch of %d holds a replayed or conflicting appeal; registering one by one", len(batch))
+            results = self._one_by_one(batch)
+        except DBAPIError:
             log.warning("intake batch of %d failed as a whole; retrying one by one", len(batch), exc_info=True)
-            results = []
-            for pending in batch:
-                try:
-                    results.extend(self._register([pending]))
-                except Exception as error:  # noqa: BLE001 - the request gets the error, the writer lives on
-                    results.append(error)  # type: ignore[arg-type]
+            results = self._one_by_one(batch)
         except Exception as error:  # noqa: BLE001 - same: answer every waiting request
             log.exception("intake batch failed")
             results = [error] * len(batch)  # type: ignore[list-item]
         for pending, result in zip(batch, results, strict=True):
             pending.loop.call_soon_threadsafe(_settle, pending.future, result)
 
-    def _register(self, batch: list[_Pending]) -> list[Registered | MinyiError]:
+    def _one_by_one(self, batch: list[_Pending]) -> list[Registered | MinyiError]:
+        results: list[Registered | MinyiError] = []
+        for pending in batch:
+            try:
+                results.extend(self._register([pending]))
+            except Exception as error:  # noqa: BLE001 - the request gets the error, the writer lives on
+                results.append(error)  # type: ignore[arg-type]
+        return results
+
+    def _register(self, batch: list[_Pending], *, check_existing: bool = True) -> list[Registered | MinyiError]:
         ids = self._ids.take(len(batch))
         now = self._clock.now()
         with self._db.unit_of_work() as session:
@@ -116,6 +125,7 @@ class IntakeBatcher:
                 refs=self._refs,
                 now=now,
                 tz=self._tz,
+                check_existing=check_existing,
             )
 
 

@@ -20,7 +20,7 @@ from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.rules import CaseStatus
 from minyi.core.errors import Forbidden, Invalid, MinyiError
 from minyi.core.ids import tracking_number
-from minyi.intake.bulk import insert_rows
+from minyi.core.bulk import insert_rows
 from minyi.intake.models import Channel
 from minyi.intake.refs import RefCache, Snapshot, UnitRef
 from minyi.intake.rules import CHANNEL_KINDS, PUBLIC_KINDS
@@ -73,8 +73,14 @@ def register_appeals(
     refs: RefCache,
     now: datetime,
     tz: ZoneInfo,
+    check_existing: bool = True,
 ) -> list[Registered | MinyiError]:
-    """One result per item, in order. `ids` are pre-allocated, one per item (unused ones are gaps)."""
+    """One result per item, in order. `ids` are pre-allocated, one per item (unused ones are gaps).
+
+    `check_existing=False` skips the look-up of (channel, external_id) pairs registered before:
+    the unique index still refuses a second appeal, with an IntegrityError for the whole batch,
+    and the caller then registers the batch item by item with the look-up (the group-commit
+    writer does; a replay is rare, a query per batch is not)."""
     snapshot = refs.get(session)
     results: list[Registered | MinyiError | None] = [None] * len(items)
     resolved: dict[int, _Resolved] = {}
@@ -84,7 +90,8 @@ def register_appeals(
         except MinyiError as error:
             results[n] = error
 
-    known = _already_registered(session, [r for r in resolved.values() if r.item.external_id])
+    with_ids = [r for r in resolved.values() if r.item.external_id]
+    known = _already_registered(session, with_ids) if check_existing else {}
     appeal_rows: list[dict[str, Any]] = []
     case_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []

@@ -34,7 +34,8 @@ def send_receipts(session: Session, cases: list[RegisteredCase]) -> None:
         if is_mobile(c.phone)
     ]
     if rows:
-        enqueue_many(session, rows, now=max(c.registered_at for c in cases))
+        # The keys name cases this transaction is creating: none can exist yet.
+        enqueue_many(session, rows, now=max(c.registered_at for c in cases), keys_are_new=True)
 
 
 def send_reply_notice(session: Session, done: ActionDone) -> None:

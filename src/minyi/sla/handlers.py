@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from minyi.cases.hooks import ActionDone, RegisteredCase, on_case_action, on_cases_planned, on_cases_registered
 from minyi.cases.models import Case
 from minyi.cases.service import record_case_event
-from minyi.intake.bulk import insert_rows
+from minyi.core.bulk import insert_rows
 from minyi.notify.hooks import on_message_sent
 from minyi.notify.models import OutboxMessage
 from minyi.sla.hooks import on_clock_fired

@@ -48,7 +48,7 @@ from minyi.triage.pipeline import (
     context_for,
     triage_appeal,
 )
-from minyi.intake.bulk import insert_rows
+from minyi.core.bulk import insert_rows
 from minyi.triage.repeats import link_rows
 from minyi.triage.signal_models import AppealLink
 from minyi.triage.review import AUTO_DISPATCHED, AWAITING, PENDING

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import orjson
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from minyi.bench.http_load import (
     Connection, HttpProtocolError, build_request, percentile, read_response, run_closed_loop,
 )
-from minyi.bench.intake import appeal_payloads, encode_requests, warmup_size
+from minyi.bench.intake import REAL_TEXT_FILES, appeal_payloads, encode_requests, real_texts, warmup_size
 from minyi.intake.schemas import AppealIn
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -203,3 +205,23 @@ def test_bench_payloads_are_valid_and_unique() -> None:
     raw = encode_requests(iter(payloads[:1]), host="h:1", base_path="", token="tok")[0]
     assert raw.startswith(b"POST /api/v1/appeals HTTP/1.1\r\n") and b"Authorization: Bearer tok" in raw
     assert [warmup_size(n) for n in (1, 100, 5000, 100_000)] == [1, 2, 100, 200]
+
+
+def test_bench_sends_real_messages_as_written_with_data(tmp_path: Path) -> None:
+    # A gov_messages-shaped folder: the bench reads titles and bodies of its four message files.
+    for n, name in enumerate(REAL_TEXT_FILES):
+        with (tmp_path / name).open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["id", "title", "body"])
+            writer.writerow([n, f"标题{n}", f"正文{{含花括号}}{n}，小区门口积水严重"])
+            writer.writerow([n + 10, "空正文", "  "])  # skipped: an appeal needs a body
+    texts = real_texts(tmp_path)
+    assert texts == tuple((f"标题{n}", f"正文{{含花括号}}{n}，小区门口积水严重") for n in range(4))
+    payloads = list(appeal_payloads(12, "t", texts=texts))
+    for p in payloads:
+        AppealIn.model_validate(p)
+    assert {(p["title"], p["body"]) for p in payloads} == set(texts)  # as written, every one in turn
+    assert len({p["external_id"] for p in payloads}) == 12
+    (tmp_path / REAL_TEXT_FILES[0]).unlink()
+    with pytest.raises(ValueError, match="gov_messages folder"):
+        real_texts(tmp_path)

@@ -23,7 +23,7 @@ from minyi.core.db import Database
 from minyi.core.ids import IdAllocator
 from minyi.escalation.models import CaseEscalation
 from minyi.intake.batcher import IntakeBatcher
-from minyi.intake.bulk import insert_rows
+from minyi.core.bulk import insert_rows
 from minyi.intake.refs import RefCache
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered

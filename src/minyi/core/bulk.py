@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Column, Table, insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from minyi.core.db import Base, is_postgres
@@ -34,11 +35,16 @@ def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]])
     names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
     default_values = list(defaults.values())
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    statement = f"COPY {dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN"
     try:
-        with cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN") as copy:
+        with cursor.copy(statement) as copy:
             for row in rows:
                 values = [row[name] for name in given] + [d() for d in default_values]
                 copy.write_row([v if p is None else p(v) for p, v in zip(processors, values, strict=True)])
+    except dialect.loaded_dbapi.Error as error:
+        # The driver's own error, as SQLAlchemy would have raised it for an INSERT (a unique
+        # violation becomes IntegrityError), so callers handle both backends alike.
+        raise DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
     finally:
         cursor.close()
 

@@ -1,0 +1,35 @@
+"""`minyi bench intake` end to end on a small run: its own server, real HTTP, the worker beside it.
+
+No timing is asserted (speed is what the bench prints); what is checked is that every appeal was
+acknowledged, the table and the machine line are printed, and the bench waited for the worker to
+triage every appeal it sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MINYI = str(Path(sys.executable).parent / "minyi")
+
+
+@pytest.mark.slow
+def test_bench_intake_runs_its_own_server_and_waits_for_triage(tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    run = subprocess.run(  # noqa: S603 - our own console script
+        [MINYI, "bench", "intake", "--db", "sqlite", "--n", "60", "--concurrency", "4", "--repeats", "2",
+         "--json-out", str(out)],
+        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    line = next(x for x in run.stdout.splitlines() if x.startswith("MINYI intake"))
+    assert re.search(r"db=sqlite conc=4 rps=[\d.]+ .* non_201=0 texts=templates", line)
+    assert "triage_drain_s=" in line
+    result = json.loads(out.read_text())
+    assert [r["ok"] for r in result["rounds"]] == [60, 60]
+    assert result["triage_drain_s"] is not None and result["triage_drain_s"] >= 0
