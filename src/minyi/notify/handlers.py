@@ -34,8 +34,7 @@ def send_receipts(session: Session, cases: list[RegisteredCase]) -> None:
         if is_mobile(c.phone)
     ]
     if rows:
-        # The keys name cases this transaction is creating: none can exist yet.
-        enqueue_many(session, rows, now=max(c.registered_at for c in cases), keys_are_new=True)
+        enqueue_many(session, rows, now=max(c.registered_at for c in cases))
 
 
 def send_reply_notice(session: Session, done: ActionDone) -> None:

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from minyi.core.bulk import insert_rows
 from minyi.core.errors import Invalid
 from minyi.notify.models import OutboxMessage
 from minyi.notify.rules import Status, check_message
@@ -93,14 +92,10 @@ def enqueue(
     return session.scalars(stmt).one_or_none()
 
 
-def enqueue_many(session: Session, rows: Iterable[dict[str, Any]], now: datetime, *, keys_are_new: bool = False) -> int:
+def enqueue_many(session: Session, rows: Iterable[dict[str, Any]], now: datetime) -> int:
     """The batch path (one registration group commit): each row takes enqueue's keyword arguments
     except `now`. Multi-row INSERTs; rows whose dedupe_key exists are skipped. Returns how many
-    rows were offered (a skipped duplicate is not reported: SQLite gives no reliable count).
-
-    `keys_are_new`: the dedupe keys derive from rows this transaction created (a new case's
-    receipt), so none can exist; the rows are then bulk-written (COPY on PostgreSQL) without the
-    per-row conflict check, and a duplicate would fail the transaction rather than pass unseen."""
+    rows were offered (a skipped duplicate is not reported: SQLite gives no reliable count)."""
     values = [
         _row(
             channel=r["channel"],
@@ -114,9 +109,6 @@ def enqueue_many(session: Session, rows: Iterable[dict[str, Any]], now: datetime
         )
         for r in rows
     ]
-    if keys_are_new:
-        insert_rows(session, OutboxMessage, values)
-        return len(values)
     # One cached statement run with a list of rows (executemany): a .values(rows) statement
     # is new SQL for every batch size and cost a quarter of intake's time in compiling.
     for start in range(0, len(values), CHUNK):
