@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Text, and_, cast, exists, false, func, or_, select, true
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
@@ -14,7 +14,7 @@ from minyi.cases.models import Appeal, Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.rules import CaseStatus
 from minyi.core.errors import NotFound
 from minyi.org.models import Staff, Unit
-from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor
+from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, SEES_CONTACT, Actor
 
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:
@@ -60,7 +60,19 @@ class CaseFilter:
     q: str | None = None
 
 
-def filtered(stmt: Any, f: CaseFilter) -> Any:
+def phone_searchable(actor: Actor) -> ColumnElement[bool]:
+    """Where `q` may match the complainant's phone for this actor: only a role that sees numbers
+    in clear (else typing digits would probe a masked number), and for unit staff only on cases
+    hidden from no unit (an accused unit must not find its complainant by number; which units a
+    case is hidden from is a JSON list, so any hiding at all rules the match out)."""
+    if actor.role not in SEES_CONTACT:
+        return false()
+    if actor.role in DISTRICT_WIDE:
+        return true()
+    return func.coalesce(cast(Case.identity_hidden_from, Text), "null").in_(("null", "[]"))
+
+
+def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
     conditions: list[ColumnElement[bool]] = []
     if f.status:
         conditions.append(Case.status.in_([s.value for s in f.status]))
@@ -89,7 +101,7 @@ def filtered(stmt: Any, f: CaseFilter) -> Any:
             or_(
                 Appeal.title.like(pattern, escape="\\"),
                 Appeal.body.like(pattern, escape="\\"),
-                Appeal.phone.like(pattern, escape="\\"),
+                and_(phone_searchable(actor), Appeal.phone.like(pattern, escape="\\")),
                 Case.tracking_no.like(pattern, escape="\\"),
             )
         )
@@ -98,7 +110,7 @@ def filtered(stmt: Any, f: CaseFilter) -> Any:
 
 def list_cases(session: Session, actor: Actor, f: CaseFilter, *, page: int, page_size: int) -> tuple[int, list[tuple[Case, Appeal]]]:
     base = select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(visible_to(actor))
-    base = filtered(base, f)
+    base = filtered(base, f, actor)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.execute(
         base.order_by(Case.registered_at.desc(), Case.id.desc()).limit(page_size).offset((page - 1) * page_size)

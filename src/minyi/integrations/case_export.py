@@ -41,7 +41,7 @@ def export_rows(session: Session, actor: Actor, f: CaseFilter, *, tz: ZoneInfo) 
     channels = {i: c for i, c in session.execute(select(Channel.id, Channel.code))}
     leaves = {i: c for i, c in session.execute(select(DictionaryEntry.id, DictionaryEntry.code))}
     stmt = filtered(
-        select(*_CASE_COLUMNS, *_APPEAL_COLUMNS).select_from(Case).join(Appeal, Appeal.id == Case.appeal_id).where(visible_to(actor)), f,
+        select(*_CASE_COLUMNS, *_APPEAL_COLUMNS).select_from(Case).join(Appeal, Appeal.id == Case.appeal_id).where(visible_to(actor)), f, actor,
     ).order_by(Case.registered_at, Case.id)
     for row in session.execute(stmt.execution_options(yield_per=CHUNK)):
         yield _row(row._mapping, actor, units, channels, leaves, tz)

@@ -7,6 +7,10 @@ import uuid
 from fastapi.testclient import TestClient
 from factories import act, auth, make_appeal, make_dispatched
 
+from minyi.cases.models import Case
+from minyi.cases.service import hide_identity
+from minyi.core.db import Database
+
 
 def listing(client: TestClient, user: str = "dispatcher", **params: object) -> dict[str, object]:
     r = client.get("/api/v1/appeals", params=params, headers=auth(client, user))
@@ -27,6 +31,24 @@ class TestSearchAndFilter:
         a = make_appeal(app_client, phone="13987654321")
         assert a["id"] in {c["id"] for c in listing(app_client, q="87654321", page_size=200)["items"]}  # type: ignore[index]
         assert [c["id"] for c in listing(app_client, q=a["tracking_no"])["items"]] == [a["id"]]  # type: ignore[index]
+
+    def test_phone_digits_find_cases_only_for_who_sees_the_number(self, app_client: TestClient, db: Database) -> None:
+        # Typing digits into the search box must not probe a number the reader sees masked.
+        phone = f"139{uuid.uuid4().int % 10**8:08d}"
+        a = make_dispatched(app_client, lead="DEP21", phone=phone)
+
+        def finds(user: str) -> bool:
+            return a["id"] in {c["id"] for c in listing(app_client, user, q=phone[3:], page_size=200)["items"]}  # type: ignore[index]
+
+        assert finds("dispatcher") and finds("dep21.handler")
+        assert not finds("supervisor") and not finds("leader01")  # they see 139****NNNN
+        with db.unit_of_work() as session:
+            case = session.get(Case, a["id"])
+            assert case is not None
+            hide_identity(session, case, ["DEP21"], actor_label="test", now=case.registered_at, reason="诉求反映的对象为该单位")
+        assert finds("dispatcher")
+        assert not finds("dep21.handler")  # the accused unit cannot find its complainant by number
+        assert a["id"] in {c["id"] for c in listing(app_client, "dep21.handler", q=a["tracking_no"])["items"]}  # type: ignore[index]
 
     def test_like_wildcards_are_literal(self, app_client: TestClient) -> None:
         assert listing(app_client, q="%_%")["total"] == 0
