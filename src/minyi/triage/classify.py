@@ -127,9 +127,18 @@ HEAD = " "  # prefix of the head block's grams in the vocabulary: normalised tex
 class Featuriser:
     """Text -> sublinear TF-IDF of character grams, for one text or many: a unit vector of the
     whole text's grams and, next to it, one of length `head_weight` of its first `head_chars`
-    characters' grams (keys prefixed with HEAD, sharing the one vocabulary)."""
+    characters' grams (keys prefixed with HEAD, sharing the one vocabulary, ids from
+    `head_start` on)."""
 
-    __slots__ = ("head_chars", "head_weight", "idf", "max_chars", "ngram_max", "vocabulary")
+    __slots__ = (
+        "head_chars",
+        "head_start",
+        "head_weight",
+        "idf",
+        "max_chars",
+        "ngram_max",
+        "vocabulary",
+    )
 
     def __init__(
         self,
@@ -140,6 +149,7 @@ class Featuriser:
         max_chars: int,
         head_chars: int = 0,
         head_weight: float = 0.0,
+        head_start: int | None = None,
     ) -> None:
         self.vocabulary = vocabulary
         self.idf = idf
@@ -147,6 +157,7 @@ class Featuriser:
         self.max_chars = max_chars
         self.head_chars = head_chars
         self.head_weight = head_weight
+        self.head_start = len(idf) if head_start is None else head_start
 
     def chars(self, text: str) -> str:
         # Cut before normalising too (whitespace is at most a few percent of a letter) so a
@@ -170,14 +181,12 @@ class Featuriser:
     def vector(self, text: str) -> tuple[npt.NDArray[np.intp], Floats]:
         """Column ids and weights of one text's known grams."""
         chars = self.chars(text)
-        index, values = self._block(Counter(self._grams(chars)), 1.0)
-        if not (self.head_chars and self.head_weight):
-            return index, values
-        head = Counter(HEAD + g for g in self._grams(chars[: self.head_chars]))
-        head_index, head_values = self._block(head, self.head_weight)
-        return np.concatenate([index, head_index]), np.concatenate([values, head_values])
-
-    def _block(self, counts: Counter[str], length: float) -> tuple[npt.NDArray[np.intp], Floats]:
+        grams = self._grams(chars)
+        with_head = self.head_start < len(self.idf)
+        if with_head:
+            # Both blocks in one pass: numpy's per-call overhead dominates at this size.
+            grams += [HEAD + g for g in self._grams(chars[: self.head_chars])]
+        counts = Counter(grams)
         ids = np.fromiter(
             map(self.vocabulary.get, counts, repeat(-1)), dtype=np.intp, count=len(counts)
         )
@@ -185,8 +194,19 @@ class Featuriser:
         index = ids[known]
         tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))[known]
         values = (np.log(tf) + 1.0) * self.idf[index]
-        norm = math.sqrt(float(values @ values))
-        return index, (values * (length / norm) if norm else values)
+        if not with_head:
+            norm = math.sqrt(float(values @ values))
+            return index, (values / norm if norm else values)
+        head = index >= self.head_start
+        squares = values * values
+        head_norm = math.sqrt(float(squares[head].sum()))
+        body_norm = math.sqrt(max(float(squares.sum()) - head_norm * head_norm, 0.0))
+        scale = np.where(
+            head,
+            self.head_weight / head_norm if head_norm else 0.0,
+            1.0 / body_norm if body_norm else 0.0,
+        )
+        return index, values * scale
 
     def matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
         from scipy import sparse
@@ -231,11 +251,12 @@ class Featuriser:
 
         body = fit(probe.grams)
         vocabulary = {str(g): int(j) for g, j in body.vocabulary_.items()}
+        head_start = len(vocabulary)
         idf = [np.asarray(body.idf_, dtype=np.float64)]
         use_head = params.head_chars > 0 and params.head_weight > 0
         if use_head:
             head = fit(probe.head_grams)
-            vocabulary |= {str(g): int(j) + len(vocabulary) for g, j in head.vocabulary_.items()}
+            vocabulary |= {str(g): int(j) + head_start for g, j in head.vocabulary_.items()}
             idf.append(np.asarray(head.idf_, dtype=np.float64))
         return cls(
             vocabulary,
@@ -244,6 +265,7 @@ class Featuriser:
             max_chars=params.max_chars,
             head_chars=params.head_chars if use_head else 0,
             head_weight=params.head_weight if use_head else 0.0,
+            head_start=head_start,
         )
 
 
@@ -326,6 +348,7 @@ class Classifier:
             "max_chars": self.featuriser.max_chars,
             "head_chars": self.featuriser.head_chars,
             "head_weight": self.featuriser.head_weight,
+            "head_start": self.featuriser.head_start,
             "members": self.members,
             "weights": self.weights,
             "intercept": self.intercept,
@@ -378,6 +401,7 @@ class Classifier:
             max_chars=payload["max_chars"],
             head_chars=payload["head_chars"],
             head_weight=payload["head_weight"],
+            head_start=payload["head_start"],
         )
         return cls(
             labels=payload["labels"],
