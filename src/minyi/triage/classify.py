@@ -507,7 +507,10 @@ def train_classifier(
     return model
 
 
-MEMBERS = ("svm", "nbsvm")  # in the order of their blocks of columns
+# In the order of their blocks of columns. On the 2,503 public messages (5-fold), a third member
+# (ridge, logistic regression, complement NB), jieba word grams, char 3-grams, self-training on
+# unlabelled messages and reply-department distant labels all scored equal or lower.
+MEMBERS = ("svm", "nbsvm")
 
 
 def _fit_members(
