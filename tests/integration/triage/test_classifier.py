@@ -64,7 +64,7 @@ def write_history(path: Path, rows: list[tuple[str, str, str]]) -> Path:
     not GOV_MESSAGES.is_dir(), reason=f"the public gov_messages data is not at {GOV_MESSAGES}"
 )
 class TestRealMessages:
-    def test_five_fold_macro_f1_is_at_least_085(self) -> None:
+    def test_five_fold_macro_f1_is_at_least_090(self) -> None:
         texts, labels = load_many(
             [
                 (GOV_MESSAGES / "messages_labeled.csv", ["title", "body"]),
@@ -75,9 +75,10 @@ class TestRealMessages:
         assert len(texts) == 2503
         result = evaluate(texts, labels, k=5, seed=0)
         assert len(result.labels) == 7
-        assert result.macro_f1 >= 0.85, result.per_class
+        # 0.903 and 71 % with scikit-learn 1.9 and seed 0; a little slack for other versions.
+        assert result.macro_f1 >= 0.90, result.per_class
         assert result.threshold.precision >= 0.98
-        assert result.threshold.share > 0.3
+        assert result.threshold.share > 0.68
 
 
 class TestRegistry:

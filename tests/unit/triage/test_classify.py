@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
+import joblib  # type: ignore[import-untyped]
 import numpy as np
 import pytest
 from openpyxl import Workbook  # type: ignore[import-untyped]
@@ -20,6 +21,7 @@ from minyi.triage.classify import (
     apply_threshold,
     evaluate,
     evaluate_on,
+    file_sha256,
     load_labelled,
     normalise,
     threshold_for_precision,
@@ -87,7 +89,7 @@ class TestNormalise:
 class TestFeaturiser:
     def test_vectors_equal_scikit_learns_tfidf(self) -> None:
         texts, _ = toy_data()
-        featuriser = Featuriser.fit(texts, Params())
+        featuriser = Featuriser.fit(texts, Params(head_chars=0))
         reference = TfidfVectorizer(analyzer=featuriser.grams, sublinear_tf=True, min_df=2).fit(
             texts
         )
@@ -95,6 +97,23 @@ class TestFeaturiser:
         ours = featuriser.matrix([*texts[:5], "完全没见过的字"]).toarray()
         theirs = reference.transform([*texts[:5], "完全没见过的字"]).toarray()
         np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+    def test_the_head_is_a_second_shorter_tfidf_block(self) -> None:
+        texts, _ = toy_data()
+        params = Params(head_chars=6, head_weight=0.5)
+        featuriser = Featuriser.fit(texts, params)
+        body = TfidfVectorizer(analyzer=featuriser.grams, sublinear_tf=True, min_df=2).fit(texts)
+        head = TfidfVectorizer(analyzer=featuriser.head_grams, sublinear_tf=True, min_df=2).fit(
+            texts
+        )
+        probe = [*texts[:5], "完全没见过的字"]
+        expected = np.hstack(
+            [body.transform(probe).toarray(), 0.5 * head.transform(probe).toarray()]
+        )
+        np.testing.assert_allclose(featuriser.matrix(probe).toarray(), expected, atol=1e-12)
+        # Only the first six characters feed the head; its grams never meet the body's.
+        assert featuriser.head_grams("东湖小区路灯不亮")[:6] == [f" {c}" for c in "东湖小区路灯"]
+        assert not any(g.startswith(" ") for g in featuriser.grams(" 东湖 小区 "))
 
     def test_long_texts_are_cut(self) -> None:
         featuriser = Featuriser({}, np.zeros(0), ngram_max=2, max_chars=10)
@@ -132,6 +151,30 @@ class TestTrainClassifier:
         assert 0.0 < model.threshold <= 1.0
         assert model.info["auto_share"] > 0.5
         assert model.info["skipped_labels"] == []
+
+    def test_both_members_score_and_their_probabilities_are_averaged(
+        self, model: Classifier
+    ) -> None:
+        k = len(model.labels)
+        assert model.members == 2
+        assert model.weights.shape == (len(model.featuriser.vocabulary), 2 * k)
+        scores = model.scores("学校食堂饭菜太差")
+        # Each member alone already prefers the right class (NB-SVM's weights fold in r).
+        assert model.labels[int(np.argmax(scores[:k]))] == "教育"
+        assert model.labels[int(np.argmax(scores[k:]))] == "教育"
+        alone = [
+            Classifier(
+                labels=model.labels,
+                featuriser=model.featuriser,
+                weights=model.weights[:, m * k : (m + 1) * k],
+                intercept=model.intercept[m * k : (m + 1) * k],
+                platt=model.platt[m * k : (m + 1) * k],
+                threshold=model.threshold,
+                info={},
+            ).proba("学校食堂饭菜太差")
+            for m in range(2)
+        ]
+        np.testing.assert_allclose(model.proba("学校食堂饭菜太差"), (alone[0] + alone[1]) / 2)
 
     def test_same_seed_same_model(self) -> None:
         texts, labels = toy_data()
@@ -223,6 +266,16 @@ class TestSaveAndLoad:
         model.save(path, version=1, trained_at=TRAINED_AT)
         with pytest.raises(Conflict):
             Classifier.load(path, sha256="0" * 64)
+
+    def test_an_artifact_of_another_format_is_refused(
+        self, model: Classifier, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "triage-v1.joblib"
+        model.save(path, version=1, trained_at=TRAINED_AT)
+        payload = joblib.load(path)
+        joblib.dump({**payload, "format": 1}, path)
+        with pytest.raises(Invalid, match="format 1"):
+            Classifier.load(path, sha256=file_sha256(path))
 
     def test_missing_artifact(self, tmp_path: Path) -> None:
         with pytest.raises(NotFound):
