@@ -182,7 +182,11 @@ def detect(session: Session, *, day: date) -> list[Candidate]:
 def raise_alerts(session: Session, *, day: date, now: datetime) -> list[Alert]:
     """Store the day's signals that have no alert yet; returns the new alerts. Running it twice
     raises nothing the second time; on a race the unique key refuses the second writer."""
-    candidates = detect(session, day=day)
+    return store_alerts(session, detect(session, day=day), day=day, now=now)
+
+
+def store_alerts(session: Session, candidates: list[Candidate], *, day: date, now: datetime) -> list[Alert]:
+    """The write half of `raise_alerts`, for a caller that detected in a reading transaction."""
     if not candidates:
         return []
     keys = [c.key for c in candidates]

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -86,6 +86,18 @@ def _make_sqlite_engine(url: str, **kwargs: Any) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+@contextmanager
+def reading_beside(session: Session) -> Iterator[Session]:
+    """A reading transaction on the same database as `session`, for a worker job that reads a
+    lot before it writes a little: on SQLite the job's own (IMMEDIATE) transaction would hold
+    the write lock, and intake with it, for the whole read."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    reader_engine = engine.execution_options(sqlite_begin="DEFERRED")
+    with Session(bind=reader_engine, expire_on_commit=False) as reader, reader.begin():
+        yield reader
 
 
 def column_limit(model: type[Base], column: str) -> int | None:

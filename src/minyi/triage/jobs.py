@@ -31,13 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Connection, Engine, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.rules import Action, CaseStatus
 from minyi.cases.service import act_on_case, hide_identity
+from minyi.core.bulk import insert_rows
+from minyi.core.db import reading_beside
 from minyi.core.errors import MinyiError
 from minyi.core.settings import Settings
 from minyi.org.rules import Actor, Role
@@ -48,7 +50,6 @@ from minyi.triage.pipeline import (
     context_for,
     triage_appeal,
 )
-from minyi.core.bulk import insert_rows
 from minyi.triage.repeats import link_rows
 from minyi.triage.signal_models import AppealLink
 from minyi.triage.review import AUTO_DISPATCHED, AWAITING, PENDING
@@ -98,7 +99,7 @@ def triage_pending(
     limit = limit or options.batch
     auto = options.auto_dispatch if auto_dispatch is None else auto_dispatch
     unsuggested = ~exists().where(TriageSuggestion.appeal_id == Case.appeal_id)
-    with Session(bind=_reading_bind(session), expire_on_commit=False) as reader, reader.begin():
+    with reading_beside(session) as reader:
         rows = reader.execute(
             select(Case, Appeal)
             .join(Appeal, Appeal.id == Case.appeal_id)
@@ -140,12 +141,6 @@ def _insert_one(session: Session, model: type[TriageSuggestion] | type[AppealLin
             insert_rows(session, model, [row])
     except IntegrityError:
         log.info("%s", skipped)
-
-
-def _reading_bind(session: Session) -> Engine:
-    bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    return engine.execution_options(sqlite_begin="DEFERRED")
 
 
 def facts_of(ctx: TriageContext, case: Case, appeal: Appeal) -> AppealFacts:
