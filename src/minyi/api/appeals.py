@@ -4,21 +4,18 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Form, Query, Response, UploadFile
-from pydantic import AwareDatetime
 
 from minyi.cases.models import Appeal
-from minyi.api.deps import CurrentActor, OptionalActor, ReadSession, State
+from minyi.api.deps import CaseQueryParams, CurrentActor, OptionalActor, ReadSession, State
 from minyi.cases.queries import (
-    CaseFilter, bounce_counts_by_unit, case_units, get_visible_case, list_cases, timeline, unit_names,
+    bounce_counts_by_unit, case_units, get_visible_case, list_cases, timeline, unit_names,
 )
-from minyi.cases.rules import Action, CaseStatus
+from minyi.cases.rules import Action
 from minyi.cases.schemas import ActionIn, case_detail, case_summary, event_view, identity_hidden_from, redactor
 from minyi.cases.service import act_on_case, actions_for
-from minyi.core.errors import Invalid
 from minyi.intake.attachments import store_attachment
 from minyi.intake.queries import channel_names
 from minyi.intake.schemas import AppealIn, AppealReceipt
-from minyi.org.service import unit_by_code
 
 router = APIRouter(prefix="/api/v1", tags=["appeals"])
 
@@ -42,30 +39,12 @@ async def create_appeal(item: AppealIn, state: State, actor: OptionalActor) -> R
 def list_appeals(
     actor: CurrentActor,
     session: ReadSession,
-    status: Annotated[list[CaseStatus] | None, Query()] = None,
-    unit: str | None = None,
-    street: str | None = None,
-    community: str | None = None,
-    class_name: Annotated[str | None, Query(alias="class")] = None,
-    channel: str | None = None,
-    registered_from: AwareDatetime | None = None,
-    registered_to: AwareDatetime | None = None,
-    overdue: bool | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="substring of title, body, phone or tracking number")] = None,
+    filters: CaseQueryParams,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:
     channels = channel_names(session)
-    by_code = {code: cid for cid, (code, _) in channels.items()}
-    if channel and channel not in by_code:
-        raise Invalid("unknown_channel", f"no channel '{channel}'", field="channel")
-    f = CaseFilter(
-        status=status, class_name=class_name, overdue=overdue, q=q or None,
-        unit=unit_by_code(session, unit).id if unit else None,
-        street=unit_by_code(session, street).id if street else None,
-        community=unit_by_code(session, community).id if community else None,
-        channel=by_code.get(channel or ""), registered_from=registered_from, registered_to=registered_to,
-    )
+    f = filters.to_filter(session)
     total, rows = list_cases(session, actor, f, page=page, page_size=page_size)
     units_of = case_units(session, [c.id for c, _ in rows])
     ids = {u for c, _ in rows for u in (c.lead_unit_id, c.street_id, c.community_id) if u}

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
+from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from minyi.api.state import AppState
+from minyi.cases.queries import CaseFilter
+from minyi.cases.rules import CaseStatus
 from minyi.core.errors import Unauthorized
+from minyi.integrations.case_export import case_filter
 from minyi.org.rules import Actor
 from minyi.org.service import actor_for_token
 
@@ -59,3 +65,42 @@ def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Ac
 ReadSession = Annotated[Session, Depends(read_session)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """The case-list filters as a reader types them (codes, not ids)."""
+
+    status: list[CaseStatus] | None
+    unit: str | None
+    street: str | None
+    community: str | None
+    class_name: str | None
+    channel: str | None
+    registered_from: datetime | None
+    registered_to: datetime | None
+    overdue: bool | None
+    q: str | None
+
+    def to_filter(self, session: Session) -> CaseFilter:
+        """Codes to ids; an unknown channel or unit is a 4xx naming the field."""
+        return case_filter(session, **asdict(self))
+
+
+async def case_query(
+    status: Annotated[list[CaseStatus] | None, Query()] = None,
+    unit: str | None = None,
+    street: str | None = None,
+    community: str | None = None,
+    class_name: Annotated[str | None, Query(alias="class")] = None,
+    channel: str | None = None,
+    registered_from: AwareDatetime | None = None,
+    registered_to: AwareDatetime | None = None,
+    overdue: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="substring of title, body, phone or tracking number")] = None,
+) -> CaseQuery:
+    return CaseQuery(status, unit, street, community, class_name, channel, registered_from, registered_to, overdue, q)
+
+
+# The filters of GET /api/v1/appeals, shared by every endpoint that lists or exports cases.
+CaseQueryParams = Annotated[CaseQuery, Depends(case_query)]

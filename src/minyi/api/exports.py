@@ -7,11 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
-from minyi.api.deps import CurrentActor, State
-from minyi.cases.rules import CaseStatus
-from minyi.integrations.case_export import COLUMNS, case_filter, export_rows
+from minyi.api.deps import CaseQueryParams, CurrentActor, State
+from minyi.integrations.case_export import COLUMNS, export_rows
 from minyi.integrations.tabular import write_csv, write_xlsx
 
 router = APIRouter(prefix="/api/v1/exports", tags=["import and export"])
@@ -22,24 +20,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def export_cases(
     actor: CurrentActor,
     state: State,
+    filters: CaseQueryParams,
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",  # noqa: A002 - the public parameter name
-    status: Annotated[list[CaseStatus] | None, Query()] = None,
-    unit: str | None = None,
-    street: str | None = None,
-    community: str | None = None,
-    class_name: Annotated[str | None, Query(alias="class")] = None,
-    channel: str | None = None,
-    registered_from: AwareDatetime | None = None,
-    registered_to: AwareDatetime | None = None,
-    overdue: bool | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     stamp = state.clock.now().astimezone(state.tz).strftime("%Y%m%d-%H%M")
     with state.db.reading() as session:
-        f = case_filter(
-            session, status=status, unit=unit, street=street, community=community, class_name=class_name,
-            channel=channel, registered_from=registered_from, registered_to=registered_to, overdue=overdue, q=q,
-        )
+        f = filters.to_filter(session)
         rows = list(export_rows(session, actor, f, tz=state.tz))
     headers = {"Content-Disposition": f'attachment; filename="cases-{stamp}.{format}"', "X-Total-Count": str(len(rows))}
     if format == "xlsx":
