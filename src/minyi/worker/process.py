@@ -4,8 +4,10 @@ Why a process and not a thread of the API: the worker's jobs (triage above all: 
 gazetteer, a million-appeal index) are CPU-bound Python, and a thread shares the API's GIL, so
 every triage batch stalled intake requests (measured with `minyi bench intake`: the worker thread
 held ~60 % of the API process's GIL under load, and p99 latency doubled). In its own process the
-worker runs beside the API on the other core; its niceness lets the kernel favour the requests
-people wait on when both want the CPU, and the backlog drains within a tick once the burst ends.
+worker runs beside the API on the other core; its niceness (10) lets the kernel favour the
+requests people wait on when both want the CPU: in a burst that saturates the machine, intake
+goes first and triage catches up as soon as a core is free (`minyi bench intake` prints how long
+that took after its rounds). Clock firings ride in the same worker: a few seconds late at worst.
 
 The child dies with its parent (PR_SET_PDEATHSIG on Linux), so a killed server leaves no worker
 writing to the database behind it.
@@ -20,7 +22,7 @@ import signal
 import subprocess
 import sys
 
-NICENESS = 5  # below the API, not starved: the backlog must still drain between bursts
+NICENESS = 10  # well below the API, never starved: an idle core or a pause drains the backlog
 STOP_GRACE_S = 15.0  # a job finishes its transaction; the runner joins within 10 s
 _PR_SET_PDEATHSIG = 1
 
