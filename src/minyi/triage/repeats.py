@@ -340,7 +340,7 @@ class _PackedMultiMap:
         for key in keys:
             a, b = int(starts[key >> 16]), int(starts[(key >> 16) + 1])
             seg = low[a:b]
-            lo = key & _LOW_MASK
+            lo = np.uint16(key & _LOW_MASK)  # a Python int would make numpy copy `seg` to int64
             i, j = a + int(seg.searchsorted(lo, "left")), a + int(seg.searchsorted(lo, "right"))
             recent = self.delta.get(key)
             if recent is not None and len(recent) >= cap:
@@ -1147,13 +1147,13 @@ def _compose(r: random.Random, matter: int, place: str, opener: str) -> str:
     return opener + _MATTERS[matter].format(**slots) + "，" + details + "，" + r.choice(_CLOSERS)
 
 
-def _release_free_memory() -> None:
+def release_free_memory() -> None:
     """Hand freed heap pages back to the OS (glibc), so RSS shows what the index holds."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _rss_mb() -> float:
+def rss_mb() -> float:
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
@@ -1171,7 +1171,7 @@ def bench_history(
     rss_mb is the whole process after the build (freed heap returned to the OS first);
     index_mb the index's own arrays; build_s excludes generating the synthetic text."""
 
-    rss_before = _rss_mb()
+    rss_before = rss_mb()
     index = HistoryIndex(config)
     rows = synthetic_appeals(n + checks, seed=seed)
     build = 0.0
@@ -1187,8 +1187,8 @@ def bench_history(
     index.compact()
     build += time.perf_counter() - t0
     gc.collect()
-    _release_free_memory()
-    rss = _rss_mb()
+    release_free_memory()
+    rss = rss_mb()
     queries = list(rows)
     timings: list[float] = []
     cpu: list[float] = []
