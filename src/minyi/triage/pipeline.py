@@ -75,13 +75,14 @@ class IndexHolder:
     and triaged later is still checked against the history (`add` of a held id reports its
     signals and adds nothing).
 
-    After the first build the heap is frozen out of the garbage collector's sight
-    (`gc.freeze`): the model, gazetteer and index live as long as the process, and a full
-    collection walking them mid-triage was the largest part of the latency's tail."""
+    After the process's first build the heap is frozen out of the garbage collector's sight
+    (`gc.freeze`, once: objects frozen are never collected): the model, gazetteer and index
+    live as long as the worker, and a full collection walking them would stall a triage."""
 
     def __init__(self) -> None:
         self._items: dict[str, tuple[HistoryIndex, int | None]] = {}
         self._lock = threading.Lock()
+        self._frozen = False
 
     def get(self, session: Session) -> HistoryIndex:
         key = bind_key(session)
@@ -93,8 +94,10 @@ class IndexHolder:
             )
             if item is None:
                 index.compact()
-                gc.collect()
-                gc.freeze()
+                if not self._frozen:
+                    gc.collect()
+                    gc.freeze()
+                    self._frozen = True
             self._items[key] = (index, upto)
             return index
 

@@ -179,10 +179,18 @@ def shingle_hashes(text: str) -> np.ndarray:
     return _mix((cps[:-2] * _P1) ^ (cps[1:-1] * _P2) ^ (cps[2:] * _P3))
 
 
+def _permuted(hashes: np.ndarray) -> np.ndarray:
+    """(64, n) the 64 permutations of each hash, computed in place: a long appeal has thousands
+    of shingles, and each temporary of this size costs as much as the arithmetic."""
+    h = np.multiply(_PERM_A[:, None], hashes[None, :])
+    h += _PERM_B[:, None]
+    h >>= _U64(32)
+    return h
+
+
 def _minhash_block(hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """(n_texts, 64) uint32 minima for texts whose shingle hashes are concatenated."""
-    h = (_PERM_A[:, None] * hashes[None, :] + _PERM_B[:, None]) >> _U64(32)
-    return np.minimum.reduceat(h, offsets, axis=1).T.astype(np.uint32)
+    return np.minimum.reduceat(_permuted(hashes), offsets, axis=1).T.astype(np.uint32)
 
 
 def minhash(text: str) -> np.ndarray | None:
@@ -190,7 +198,7 @@ def minhash(text: str) -> np.ndarray | None:
     hashes = shingle_hashes(text)
     if len(hashes) == 0:
         return None
-    minima: np.ndarray = _minhash_block(hashes, np.zeros(1, dtype=np.intp))[0]
+    minima: np.ndarray = _permuted(hashes).min(axis=1).astype(np.uint32)
     return minima
 
 
@@ -572,7 +580,7 @@ class HistoryIndex:
     def _grown(self) -> int:
         # A quarter more, but never more than _GROW_ROWS at once: after `compact` the first
         # live `add` would otherwise reserve room for a quarter of a million appeals more.
-        return self._cap + max(1024, min(self._cap // 4, _GROW_ROWS))
+        return max(1024, self._cap + min(self._cap // 4, _GROW_ROWS))
 
     def _resize(self, cap: int) -> None:
         n = self._n
