@@ -40,7 +40,13 @@ from typing import Any
 from minyi.core.db import Database
 from minyi.taxonomy.service import read_table
 from minyi.triage.classify import Classifier, Evaluation, evaluate, load_many, train_classifier
-from minyi.triage.repeats import HistoryIndex, HistoryRow, synthetic_appeals
+from minyi.triage.repeats import (
+    HistoryIndex,
+    HistoryRow,
+    release_free_memory,
+    rss_mb,
+    synthetic_appeals,
+)
 
 LABELLED = (("messages_labeled.csv", ("title", "body")), ("messages_labeled_extra.csv", ("text",)))
 UNLABELLED = "messages_unlabeled_testset.csv"
@@ -185,15 +191,13 @@ def serving_probe(model_path: Path, history: int, seed: int) -> dict[str, float]
     """Run in a fresh process (`python -m minyi.bench.triage MODEL HISTORY SEED`): the resident
     set after the imports, the model and the history index a triage worker holds, each read
     after the freed heap went back to the OS."""
-    from minyi.triage.repeats import release_free_memory, rss_mb
-
     out = {"imports": rss_mb()}
     model = Classifier.load(model_path)
     model.predict_top("小区门口道路破损积水，请尽快维修", 3)
     out["model loaded"] = rss_mb()
     if history > 0:
         index = synthetic_index(history, seed=seed)
-        index.check("13900000000", "小区门口道路破损积水，请尽快维修", 1, HISTORY_START + HISTORY_SPAN)
+        index.check("13900000000", "小区门口道路破损积水", 1, HISTORY_START + HISTORY_SPAN)
         gc.collect()
         release_free_memory()
         out["model + index"] = rss_mb()
@@ -484,4 +488,5 @@ def _repeats_stage(
 
 
 if __name__ == "__main__":
-    print(json.dumps(serving_probe(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))))  # noqa: T201 - the probe's answer to its parent
+    numbers = serving_probe(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+    print(json.dumps(numbers))  # noqa: T201 - the probe's answer to its parent

@@ -131,12 +131,10 @@ def triage(
             "",
         )
     frozen = "heap frozen" if report.gc_frozen else "heap not frozen"
+    runs = " / ".join(str(len(report.gc_pauses_ms.get(g, []))) for g in (0, 1, 2))
+    longest = max((p for v in report.gc_pauses_ms.values() for p in v), default=0.0)
     summary.add_row(
-        f"  GC runs while timing, gen 0/1/2 ({frozen})",
-        " / ".join(str(len(report.gc_pauses_ms.get(g, []))) for g in (0, 1, 2))
-        + f", longest {max((p for v in report.gc_pauses_ms.values() for p in v), default=0):.2f} ms",
-        "",
-        "",
+        f"  GC runs while timing, gen 0/1/2 ({frozen})", f"{runs}, longest {longest:.2f} ms", "", ""
     )
     for stage, why in report.not_timed.items():
         summary.add_row(f"{stage}: not timed", why, "", "")

@@ -48,6 +48,7 @@ _STRIP = re.compile(r"[\W_的了着呢吗吧啊呀嘛哦么我您你]+")
 # fingerprinting a bulk load.
 _FULL_WIDTH = re.compile(r"[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]")
 _FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}  # full-width ASCII, as NFKC folds it
+_NOT_DIGIT = re.compile(r"\D")
 _U64 = np.uint64
 
 
@@ -278,7 +279,7 @@ def similarity(a: str, b: str) -> float:
 
 def phone_key(phone: str | None) -> int:
     """A phone as an integer (0 = unknown): digits only, without a +86 prefix."""
-    digits = re.sub(r"\D", "", phone or "")
+    digits = _NOT_DIGIT.sub("", phone or "")
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
     if not digits:
