@@ -82,7 +82,8 @@ class TriageBenchReport:
     rss_mb: dict[str, float] = field(default_factory=dict)  # moment -> VmRSS
     model_alloc_bytes: int = 0  # what loading the model allocates and keeps (tracemalloc)
     index_bytes: dict[str, int] = field(default_factory=dict)  # part -> bytes
-    serving_rss_mb: dict[str, float] = field(default_factory=dict)  # fresh process: moment -> MB
+    # A fresh process: moment -> MB, and "full gc ms", one full collection of its heap.
+    serving_rss_mb: dict[str, float] = field(default_factory=dict)
     cpu_ms: list[float] = field(default_factory=list)  # the whole triage's own CPU time
     gc_pauses_ms: dict[int, list[float]] = field(default_factory=dict)  # generation -> pauses
     gc_frozen: bool = False
@@ -202,6 +203,10 @@ def serving_probe(model_path: Path, history: int, seed: int) -> dict[str, float]
         release_free_memory()
         out["model + index"] = rss_mb()
         out["index arrays"] = index.nbytes / MB
+    # What one full collection of this heap costs, the stall the worker's gc.freeze avoids.
+    t0 = time.perf_counter()
+    gc.collect()
+    out["full gc ms"] = (time.perf_counter() - t0) * 1000
     return out
 
 

@@ -156,8 +156,11 @@ def triage(
         mark(memory is not None and memory <= target),
     )
     for moment, mb in report.serving_rss_mb.items():
-        if moment != "index arrays":
+        if moment not in ("index arrays", "full gc ms"):
             summary.add_row(f"server process memory ({moment})", f"{mb:,.0f} MB", "", "")
+    if "full gc ms" in report.serving_rss_mb:
+        pause = report.serving_rss_mb["full gc ms"]
+        summary.add_row("server: one full GC of its heap (unfrozen)", f"{pause:.1f} ms", "", "")
     for moment, mb in report.rss_mb.items():
         summary.add_row(f"bench process memory ({moment})", f"{mb:,.0f} MB", "", "")
     summary.add_row(
