@@ -30,6 +30,9 @@ def triage(
         1_000_000, "--history", min=0, help="synthetic appeals in the repeats index (0: skip)"
     ),
     seed: int = typer.Option(0, "--seed"),
+    gc_freeze: bool = typer.Option(
+        True, "--gc-freeze/--no-gc-freeze", help="freeze the loaded heap out of the GC's sight"
+    ),
     json_out: Path | None = typer.Option(
         None, "--json-out", help="also write the results as JSON here"
     ),
@@ -62,6 +65,7 @@ def triage(
             n_latency=texts,
             history=history,
             seed=seed,
+            gc_freeze=gc_freeze,
             hooks=BenchHooks(say=lambda m: progress.console.print(m, markup=False), start=start),
         )
 
@@ -118,17 +122,47 @@ def triage(
             target,
             mark(p99 <= TARGETS["whole_p99_ms"]) if target else "",
         )
+    if report.cpu_ms:
+        cpu = sorted(report.cpu_ms)
+        summary.add_row(
+            "  whole triage's own CPU time: p50 / p99",
+            f"{cpu[len(cpu) // 2]:.3f} / {cpu[min(len(cpu) - 1, int(len(cpu) * 0.99))]:.3f} ms",
+            "",
+            "",
+        )
+    frozen = "heap frozen" if report.gc_frozen else "heap not frozen"
+    runs = " / ".join(str(len(report.gc_pauses_ms.get(g, []))) for g in (0, 1, 2))
+    longest = max((p for v in report.gc_pauses_ms.values() for p in v), default=0.0)
+    summary.add_row(
+        f"  GC runs while timing, gen 0/1/2 ({frozen})", f"{runs}, longest {longest:.2f} ms", "", ""
+    )
     for stage, why in report.not_timed.items():
         summary.add_row(f"{stage}: not timed", why, "", "")
-    size_mb = report.model_bytes / 1e6
+    summary.add_row("model on disk", f"{report.model_bytes / 1e6:.1f} MB", "", "")
     summary.add_row(
-        "model on disk",
-        f"{size_mb:.1f} MB",
-        f"<= {TARGETS['model_mb']:.0f} MB",
-        mark(size_mb <= TARGETS["model_mb"]),
+        "memory: model, loaded (allocations)", f"{report.model_alloc_bytes / 2**20:.1f} MB", "", ""
     )
+    for part, size in report.index_bytes.items():
+        summary.add_row(f"memory: history index, {part}", f"{size / 2**20:.1f} MB", "", "")
+    summary.add_row(
+        "memory: model + history index (allocations)", f"{report.allocated_mb:.0f} MB", "", ""
+    )
+    target = TARGETS["memory_mb"]
+    memory = report.memory_mb
+    summary.add_row(
+        "memory: model + history index (server RSS growth)",
+        "not measured" if memory is None else f"{memory:.0f} MB",
+        f"<= {target:.0f} MB",
+        mark(memory is not None and memory <= target),
+    )
+    for moment, mb in report.serving_rss_mb.items():
+        if moment not in ("index arrays", "full gc ms"):
+            summary.add_row(f"server process memory ({moment})", f"{mb:,.0f} MB", "", "")
+    if "full gc ms" in report.serving_rss_mb:
+        pause = report.serving_rss_mb["full gc ms"]
+        summary.add_row("server: one full GC of its heap (unfrozen)", f"{pause:.1f} ms", "", "")
     for moment, mb in report.rss_mb.items():
-        summary.add_row(f"process memory ({moment})", f"{mb:,.0f} MB", "", "")
+        summary.add_row(f"bench process memory ({moment})", f"{mb:,.0f} MB", "", "")
     summary.add_row(
         "time: cross-validation / final training",
         f"{report.eval_s:.1f} s / {report.train_s:.1f} s",

@@ -11,6 +11,7 @@ small queries per batch, never per appeal.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Mapping
@@ -19,15 +20,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minyi.cases.models import Appeal, Case
 from minyi.core.errors import MinyiError
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from minyi.triage.classify import Classifier, find_model, load_model
 from minyi.triage.places import Place, VersionedCache, bind_key
-from minyi.triage.repeats import HistoryIndex, HistoryRow, Signals, appeal_text
+from minyi.triage.repeats import HistoryIndex, Signals, appeal_text, catch_up
 from minyi.triage.risk import Lexicon, RiskFlag, current_lexicon, flag_risks
 from minyi.triage.routing import Recommendation, TriageSnapshot, recommend_units, snapshot_for
 
@@ -70,28 +70,34 @@ LEAVES: VersionedCache[Leaves] = VersionedCache(
 
 class IndexHolder:
     """One repeat/crowd index per database, built from the appeals table on first use and then
-    brought up to date on every `get` with the appeals registered since (by id): those other
-    workers triaged and those people dispatched before triage reached them. An appeal loaded
-    this way and triaged later is still checked against the history (`add` of a held id
-    reports its signals and adds nothing)."""
+    brought up to date on every `get` with the appeals registered since: those other workers
+    triaged and those people dispatched before triage reached them. An appeal loaded this way
+    and triaged later is still checked against the history (`add` of a held id reports its
+    signals and adds nothing).
+
+    After the process's first build the heap is frozen out of the garbage collector's sight
+    (`gc.freeze`, once: objects frozen are never collected): the model, gazetteer and index
+    live as long as the worker, and a full collection walking them would stall a triage."""
 
     def __init__(self) -> None:
-        self._items: dict[str, tuple[HistoryIndex, int]] = {}
+        self._items: dict[str, tuple[HistoryIndex, int | None]] = {}
         self._lock = threading.Lock()
+        self._frozen = False
 
     def get(self, session: Session) -> HistoryIndex:
         key = bind_key(session)
         with self._lock:
             item = self._items.get(key)
-            index, upto = item if item is not None else (HistoryIndex(), -(2**62))
-            while True:
-                rows = new_appeals(session, after=upto, limit=SYNC_CHUNK)
-                if not rows:
-                    break
-                index.add_many(rows)
-                upto = rows[-1][0]
+            index, upto = item if item is not None else (HistoryIndex(), None)
+            upto = catch_up(
+                index, session, after=upto, chunk_size=SYNC_CHUNK, lookback=SYNC_LOOKBACK
+            )
             if item is None:
                 index.compact()
+                if not self._frozen:
+                    gc.collect()
+                    gc.freeze()
+                    self._frozen = True
             self._items[key] = (index, upto)
             return index
 
@@ -102,26 +108,9 @@ class IndexHolder:
 
 INDEXES = IndexHolder()
 SYNC_CHUNK = 20_000
-
-
-def new_appeals(session: Session, *, after: int, limit: int) -> list[HistoryRow]:
-    """History rows of the appeals with an id above `after`, in id order."""
-    rows = session.execute(
-        select(
-            Appeal.id,
-            Appeal.phone,
-            Appeal.title,
-            Appeal.body,
-            Case.community_id,
-            Appeal.submitted_at,
-            func.coalesce(Case.category_id, Appeal.category_hint_id),
-        )
-        .outerjoin(Case, Case.appeal_id == Appeal.id)
-        .where(Appeal.id > after)
-        .order_by(Appeal.id)
-        .limit(limit)
-    ).all()
-    return [(r[0], r[1], appeal_text(r[2], r[3]), r[4], r[5], r[6]) for r in rows]
+# Ids below the highest one read that are looked at again on every sync, for appeals whose
+# transaction committed after a later one's (only their ids are read unless one is missing).
+SYNC_LOOKBACK = 2_000
 
 
 @dataclass(frozen=True, slots=True)

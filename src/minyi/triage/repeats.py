@@ -44,8 +44,12 @@ _MASK32 = 0xFFFFFFFF
 # Punctuation, spaces, and particles and pronouns, which carry no matter: dropping them lets a
 # reworded appeal share more shingles with the first.
 _STRIP = re.compile(r"[\W_的了着呢吗吧啊呀嘛哦么我您你]+")
-_FULL_WIDTH = re.compile(r"[\uFF01-\uFF5E]")
+# Only full-width letters and digits need folding: full-width punctuation is stripped as it is,
+# and the full-width comma in nearly every Chinese text made `translate` the costliest step of
+# fingerprinting a bulk load.
+_FULL_WIDTH = re.compile(r"[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]")
 _FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}  # full-width ASCII, as NFKC folds it
+_NOT_DIGIT = re.compile(r"\D")
 _U64 = np.uint64
 
 
@@ -177,10 +181,18 @@ def shingle_hashes(text: str) -> np.ndarray:
     return _mix((cps[:-2] * _P1) ^ (cps[1:-1] * _P2) ^ (cps[2:] * _P3))
 
 
+def _permuted(hashes: np.ndarray) -> np.ndarray:
+    """(64, n) the 64 permutations of each hash, computed in place: a long appeal has thousands
+    of shingles, and each temporary of this size costs as much as the arithmetic."""
+    h = np.multiply(_PERM_A[:, None], hashes[None, :])
+    h += _PERM_B[:, None]
+    h >>= _U64(32)
+    return h
+
+
 def _minhash_block(hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """(n_texts, 64) uint32 minima for texts whose shingle hashes are concatenated."""
-    h = (_PERM_A[:, None] * hashes[None, :] + _PERM_B[:, None]) >> _U64(32)
-    return np.minimum.reduceat(h, offsets, axis=1).T.astype(np.uint32)
+    return np.minimum.reduceat(_permuted(hashes), offsets, axis=1).T.astype(np.uint32)
 
 
 def minhash(text: str) -> np.ndarray | None:
@@ -188,7 +200,7 @@ def minhash(text: str) -> np.ndarray | None:
     hashes = shingle_hashes(text)
     if len(hashes) == 0:
         return None
-    minima: np.ndarray = _minhash_block(hashes, np.zeros(1, dtype=np.intp))[0]
+    minima: np.ndarray = _permuted(hashes).min(axis=1).astype(np.uint32)
     return minima
 
 
@@ -268,7 +280,7 @@ def similarity(a: str, b: str) -> float:
 
 def phone_key(phone: str | None) -> int:
     """A phone as an integer (0 = unknown): digits only, without a +86 prefix."""
-    digits = re.sub(r"\D", "", phone or "")
+    digits = _NOT_DIGIT.sub("", phone or "")
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
     if not digits:
@@ -304,57 +316,92 @@ def minute_of(at: datetime) -> int:
 # --- the packed multimap -----------------------------------------------------------------------
 
 
+_HIGH_BITS = 16
+_LOW_MASK = (1 << (32 - _HIGH_BITS)) - 1
+# A rough cost of one pending addition in the dict of lists (list slot, int object, share of
+# the dict entry); the dict is merged at `merge_every`, so it stays small.
+_PENDING_BYTES = 48
+
+
 class _PackedMultiMap:
-    """key (32-bit) -> rows, as one sorted uint64 array of `key << 32 | row` plus a dict of
-    recent additions. Rows come back in insertion order, the newest `cap` of them."""
+    """key (32-bit) -> rows, sorted by (key, row) in two parallel arrays, the key's low 16 bits
+    (uint16) and the row (uint32), with `starts[h]` the first entry whose key's high 16 bits are
+    h: 6 bytes an entry where a packed `key << 32 | row` uint64 takes 8 (the band map holds 8
+    entries an appeal). Recent additions wait in a dict of lists and are merged in batches.
+    Rows come back in insertion order, the newest `cap` of them."""
 
     def __init__(self) -> None:
-        self.main = np.empty(0, dtype=np.uint64)
+        self.low = np.empty(0, dtype=np.uint16)
+        self.rows = np.empty(0, dtype=np.uint32)
+        self.starts = np.zeros((1 << _HIGH_BITS) + 1, dtype=np.int64)
         self.delta: dict[int, list[int]] = {}
         self.pending = 0
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
     def add(self, key: int, row: int) -> None:
         self.delta.setdefault(key, []).append(row)
         self.pending += 1
 
     def lookup(self, keys: Sequence[int], cap: int) -> list[np.ndarray]:
-        los = np.array(keys, dtype=np.uint64) << _U64(32)
-        starts = self.main.searchsorted(los, "left")
-        ends = self.main.searchsorted(los | _U64(_MASK32), "right")
         out = []
-        for key, i, j in zip(keys, starts.tolist(), ends.tolist(), strict=True):
+        starts, low, rows = self.starts, self.low, self.rows
+        for key in keys:
+            a, b = int(starts[key >> 16]), int(starts[(key >> 16) + 1])
+            seg = low[a:b]
+            lo = np.uint16(key & _LOW_MASK)  # a Python int would make numpy copy `seg` to int64
+            i, j = a + int(seg.searchsorted(lo, "left")), a + int(seg.searchsorted(lo, "right"))
             recent = self.delta.get(key)
             if recent is not None and len(recent) >= cap:
                 out.append(np.array(recent[-cap:], dtype=np.int64))
                 continue
-            old = (self.main[max(i, j - cap + len(recent or ())) : j] & _U64(_MASK32)).astype(
-                np.int64
-            )
+            old = rows[max(i, j - cap + len(recent or ())) : j].astype(np.int64)
             out.append(np.concatenate([old, np.array(recent, dtype=np.int64)]) if recent else old)
         return out
 
     def add_bulk(self, keys: np.ndarray, rows: np.ndarray) -> None:
         self.merge()  # the dict's rows are older; merge them first so rows stay in order
-        new = np.sort((keys.astype(np.uint64) << _U64(32)) | rows.astype(np.uint64))
-        self.main = np.insert(self.main, self.main.searchsorted(new), new)
+        self._insert(keys.astype(np.uint32), rows.astype(np.uint32))
 
     def merge(self) -> None:
         if not self.delta:
             return
         keys = np.fromiter(
-            (k for k, rows in self.delta.items() for _ in rows), dtype=np.uint64, count=self.pending
+            (k for k, rows in self.delta.items() for _ in rows), dtype=np.uint32, count=self.pending
         )
         rows = np.fromiter(
-            (r for rs in self.delta.values() for r in rs), dtype=np.uint64, count=self.pending
+            (r for rs in self.delta.values() for r in rs), dtype=np.uint32, count=self.pending
         )
-        new = np.sort((keys << _U64(32)) | rows)
-        self.main = np.insert(self.main, self.main.searchsorted(new), new)
+        self._insert(keys, rows)
         self.delta.clear()
         self.pending = 0
 
+    def _insert(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """Insert entries whose rows are all newer than the held ones."""
+        order = np.lexsort((rows, keys))
+        keys, rows = keys[order], rows[order]
+        high = (keys >> np.uint32(32 - _HIGH_BITS)).astype(np.intp)
+        low = (keys & np.uint32(_LOW_MASK)).astype(np.uint16)
+        # Where each goes: after the held entries of its bucket with a low part <= its own (a
+        # binary search in every bucket at once; buckets hold ~1/65,536 of the entries).
+        lo, hi = self.starts[high], self.starts[high + 1]
+        while True:
+            open_ = np.flatnonzero(lo < hi)
+            if not len(open_):
+                break
+            mid = (lo[open_] + hi[open_]) // 2
+            right = self.low[mid] <= low[open_]
+            lo[open_[right]] = mid[right] + 1
+            hi[open_[~right]] = mid[~right]
+        self.low = np.insert(self.low, lo, low)
+        self.rows = np.insert(self.rows, lo, rows)
+        self.starts[1:] += np.cumsum(np.bincount(high, minlength=1 << _HIGH_BITS))
+
     @property
     def nbytes(self) -> int:
-        return int(self.main.nbytes)
+        arrays = self.low.nbytes + self.rows.nbytes + self.starts.nbytes
+        return int(arrays) + self.pending * _PENDING_BYTES
 
 
 # --- the index ---------------------------------------------------------------------------------
@@ -370,6 +417,7 @@ class _Found:
 
 
 _NO_ROWS = np.empty(0, dtype=np.int64)
+_GROW_ROWS = 32_768  # about 3 MB of columns and fingerprints
 
 
 class HistoryIndex:
@@ -406,18 +454,39 @@ class HistoryIndex:
 
     @property
     def nbytes(self) -> int:
-        arrays = (
-            self._ids,
-            self._minute,
-            self._phone,
-            self._community,
-            self._matter,
-            self._sig,
-            self._count,
-            self._cluster,
-            self._valid,
-        )
-        return sum(a.nbytes for a in arrays) + sum(m.nbytes for m in self._maps)
+        """What the index holds: its arrays (spare capacity included) and pending additions."""
+        return sum(self.memory().values())
+
+    def memory(self) -> dict[str, int]:
+        """Bytes by part: the per-appeal columns (fingerprints apart) and the three lookups."""
+        with self._lock:
+            columns = (
+                self._ids,
+                self._minute,
+                self._phone,
+                self._community,
+                self._matter,
+                self._count,
+                self._cluster,
+                self._valid,
+            )
+            return {
+                "fingerprints": int(self._sig.nbytes),
+                "columns": sum(int(a.nbytes) for a in columns),
+                "by_band": self._by_band.nbytes,
+                "by_phone": self._by_phone.nbytes,
+                "by_community": self._by_community.nbytes,
+            }
+
+    def held(self, appeal_ids: Sequence[int]) -> np.ndarray:
+        """Which of these appeal ids the index holds (a mask). Ids mostly arrive in ascending
+        order, so only the rows from the first one at or above the smallest asked are compared."""
+        ids = np.asarray(appeal_ids, dtype=np.int64)
+        with self._lock:
+            if not len(ids) or not self._n:
+                return np.zeros(len(ids), dtype=bool)
+            mine = self._ids[: self._n]
+            return np.isin(ids, mine[mine >= ids.min()])
 
     @property
     def _maps(self) -> tuple[_PackedMultiMap, ...]:
@@ -482,7 +551,7 @@ class HistoryIndex:
         cfg = self.config
         with self._lock:
             if self._n + n > self._cap:
-                self._resize(max(self._n + n, self._cap + self._cap // 4))
+                self._resize(max(self._n + n, self._grown()))
             rows_ = np.arange(self._n, self._n + n, dtype=np.int64)
             part = slice(self._n, self._n + n)
             self._ids[part], self._phone[part], self._community[part] = ids, phones, communities
@@ -509,6 +578,11 @@ class HistoryIndex:
             self._resize(self._n)
 
     # -- internals --
+
+    def _grown(self) -> int:
+        # A quarter more, but never more than _GROW_ROWS at once: after `compact` the first
+        # live `add` would otherwise reserve room for a quarter of a million appeals more.
+        return max(1024, self._cap + min(self._cap // 4, _GROW_ROWS))
 
     def _resize(self, cap: int) -> None:
         n = self._n
@@ -544,7 +618,7 @@ class HistoryIndex:
         if found.seen:
             return found.signals
         if self._n == self._cap:
-            self._resize(max(1024, self._cap + self._cap // 4))
+            self._resize(self._grown())
         row = self._n
         self._ids[row] = appeal_id
         self._minute[row] = minute
@@ -771,44 +845,73 @@ def build_index(
 ) -> HistoryIndex:
     """The index of every appeal in the database, read in id order in chunks (keyset paging)."""
     index = HistoryIndex(config)
-    for chunk in _appeal_chunks(session, chunk_size):
-        index.add_many(chunk)
+    catch_up(index, session, after=None, chunk_size=chunk_size)
     index.compact()
     return index
 
 
-def _appeal_chunks(session: Session, size: int) -> Iterator[list[HistoryRow]]:
-    last = -(2**62)
-    while True:
-        rows = session.execute(
-            select(
-                Appeal.id,
-                Appeal.phone,
-                Appeal.title,
-                Appeal.body,
-                Case.community_id,
-                Appeal.submitted_at,
-                func.coalesce(Case.category_id, Appeal.category_hint_id).label("matter_id"),
-            )
-            .outerjoin(Case, Case.appeal_id == Appeal.id)
-            .where(Appeal.id > last)
+def catch_up(
+    index: HistoryIndex,
+    session: Session,
+    *,
+    after: int | None,
+    chunk_size: int = 20_000,
+    lookback: int = 0,
+) -> int | None:
+    """Add the appeals with an id above `after` (all with None) that the index does not hold
+    yet, and those of the `lookback` ids at or below it it missed: ids are handed out at insert
+    and transactions commit in any order, so an appeal may appear after a higher id was read.
+    Returns the highest id read (`after` if none)."""
+    if after is not None and lookback > 0:
+        late = session.scalars(
+            select(Appeal.id)
+            .where(Appeal.id > after - lookback, Appeal.id <= after)
             .order_by(Appeal.id)
-            .limit(size)
         ).all()
+        missing = [i for i, held in zip(late, index.held(late), strict=True) if not held]
+        for first in range(0, len(missing), chunk_size):
+            index.add_many(history_rows(session, ids=missing[first : first + chunk_size]))
+    while True:
+        rows = history_rows(session, after=after, limit=chunk_size)
         if not rows:
-            return
-        yield [
-            (
-                r.id,
-                r.phone,
-                appeal_text(r.title, r.body),
-                r.community_id,
-                r.submitted_at,
-                r.matter_id,
-            )
-            for r in rows
-        ]
-        last = rows[-1].id
+            return after
+        after = rows[-1][0]
+        if len(index):
+            held = index.held([r[0] for r in rows])
+            rows = [r for r, is_held in zip(rows, held, strict=True) if not is_held]
+        index.add_many(rows)
+
+
+def history_rows(
+    session: Session,
+    *,
+    after: int | None = None,
+    limit: int | None = None,
+    ids: Sequence[int] | None = None,
+) -> list[HistoryRow]:
+    """History rows in id order: of the appeals with an id above `after` (at most `limit`), or
+    of the appeals `ids`. The matter is the case's event-dictionary leaf, else intake's hint."""
+    query = (
+        select(
+            Appeal.id,
+            Appeal.phone,
+            Appeal.title,
+            Appeal.body,
+            Case.community_id,
+            Appeal.submitted_at,
+            func.coalesce(Case.category_id, Appeal.category_hint_id),
+        )
+        .outerjoin(Case, Case.appeal_id == Appeal.id)
+        .order_by(Appeal.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(Appeal.id > after)
+    if ids is not None:
+        query = query.where(Appeal.id.in_(ids))
+    return [
+        (r[0], r[1], appeal_text(r[2], r[3]), r[4], r[5], r[6]) for r in session.execute(query)
+    ]
 
 
 # --- persistence ---------------------------------------------------------------------------------
@@ -1058,13 +1161,13 @@ def _compose(r: random.Random, matter: int, place: str, opener: str) -> str:
     return opener + _MATTERS[matter].format(**slots) + "，" + details + "，" + r.choice(_CLOSERS)
 
 
-def _release_free_memory() -> None:
+def release_free_memory() -> None:
     """Hand freed heap pages back to the OS (glibc), so RSS shows what the index holds."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _rss_mb() -> float:
+def rss_mb() -> float:
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
@@ -1082,7 +1185,7 @@ def bench_history(
     rss_mb is the whole process after the build (freed heap returned to the OS first);
     index_mb the index's own arrays; build_s excludes generating the synthetic text."""
 
-    rss_before = _rss_mb()
+    rss_before = rss_mb()
     index = HistoryIndex(config)
     rows = synthetic_appeals(n + checks, seed=seed)
     build = 0.0
@@ -1098,8 +1201,8 @@ def bench_history(
     index.compact()
     build += time.perf_counter() - t0
     gc.collect()
-    _release_free_memory()
-    rss = _rss_mb()
+    release_free_memory()
+    rss = rss_mb()
     queries = list(rows)
     timings: list[float] = []
     cpu: list[float] = []

@@ -21,8 +21,11 @@ from minyi.core.db import Base, Database
 from minyi.triage.repeats import (
     LinkKind,
     Signals,
+    HistoryIndex,
     appeal_text,
     build_index,
+    catch_up,
+    history_rows,
     links_of,
     petition_count_of,
     record_signals,
@@ -82,6 +85,39 @@ class TestBuildIndex:
             total = session.scalar(select(func.count()).select_from(Appeal))
             index = build_index(session, chunk_size=7)
         assert len(index) == total
+
+    def test_catching_up_adds_each_appeal_once(self, app_client: TestClient, db: Database) -> None:
+        older = appeal_row(db, appeal(app_client, f"{tag()}路口红绿灯坏了"))[0].id
+        newer = appeal_row(db, appeal(app_client, f"{tag()}门口井盖丢失"))[0]
+        with db.reading() as session:
+            index = HistoryIndex()
+            index.add_many(r for r in history_rows(session, after=None) if r[0] <= older)
+            # Triage adds the newer appeal live before the next catch-up reads it.
+            text = appeal_text(newer.title, newer.body)
+            index.add(newer.id, newer.phone, text, None, newer.submitted_at)
+            before = len(index)
+            assert catch_up(index, session, after=older, lookback=10) == newer.id
+            assert len(index) == before
+            assert catch_up(index, session, after=newer.id, lookback=10) == newer.id
+            assert len(index) == before
+
+    def test_an_appeal_committed_after_a_later_id_is_caught_up(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        cases = [appeal(app_client, f"{tag()}小区路面塌陷第{i}处") for i in range(3)]
+        late, last = (appeal_row(db, c)[0].id for c in cases[1:])
+        with db.reading() as session:
+            # An index that read up to `last` while `late` was not committed yet.
+            index = HistoryIndex()
+            everything = history_rows(session, after=None)
+            index.add_many(r for r in everything if r[0] != late)
+            index.compact()
+            assert not index.held([late]).any()
+            assert catch_up(index, session, after=last, lookback=0) == last
+            assert not index.held([late]).any()
+            assert catch_up(index, session, after=last, lookback=last - late + 1) == last
+            assert index.held([late]).all()
+            assert len(index) == len(everything)
 
 
 class TestLinks:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import random
+import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from minyi.triage.repeats import (
     HistoryIndex,
     IndexConfig,
     Signals,
+    _hash32,
+    _PackedMultiMap,
     bench_history,
     minhash,
     minhash_many,
@@ -65,6 +71,13 @@ class TestFingerprints:
             assert (single is not None) == ok
             if single is not None:
                 assert (single == row).all()
+
+    def test_every_full_width_character_is_folded_or_stripped_as_nfkc_would(self) -> None:
+        strip = re.compile(r"[\W_的了着呢吗吧啊呀嘛哦么我您你]+")
+        for code in range(0xFF01, 0xFF5F):
+            for text in (f"路灯{chr(code)}坏", f"路灯{chr(code)}坏Ａ"):
+                expected = strip.sub("", unicodedata.normalize("NFKC", text).lower())
+                assert normalize(text) == expected, hex(code)
 
     def test_phone_numbers_are_compared_by_digits(self) -> None:
         assert phone_key("+86 139-1111-2222") == phone_key("13911112222") == 13911112222
@@ -314,3 +327,74 @@ class TestIndexMechanics:
         assert result["appeals"] == 2000
         assert {"p50_ms", "p99_ms", "rss_mb", "build_s", "index_mb"} <= set(result)
         assert 0 < result["p50_ms"] <= result["p99_ms"]
+
+
+class TestPackedMultiMap:
+    """The lookups behind the index: rows of a key in insertion order, the newest `cap`."""
+
+    def test_it_answers_as_a_dict_of_lists_does(self) -> None:
+        rng = random.Random(3)
+        # Keys that share their high or their low 16 bits, where the packing could mix them up.
+        keys = [h << 16 | lo for h in (0, 1, 0xFFFF) for lo in (0, 1, 0xFFFE, 0xFFFF)]
+        packed, plain = _PackedMultiMap(), {k: [] for k in keys}
+        row = 0
+        for round_ in range(6):
+            batch = [rng.choice(keys) for _ in range(50)]
+            rows = np.arange(row, row + len(batch))
+            if round_ % 2:
+                packed.add_bulk(np.array(batch, dtype=np.uint32), rows)
+            else:
+                for key, r in zip(batch, rows.tolist(), strict=True):
+                    packed.add(key, r)
+            for key, r in zip(batch, rows.tolist(), strict=True):
+                plain[key].append(r)
+            row += len(batch)
+            for cap in (1, 7, 1000):
+                got = packed.lookup(keys, cap)
+                assert [g.tolist() for g in got] == [plain[k][-cap:] for k in keys]
+        packed.merge()
+        assert len(packed) == row
+        assert [g.tolist() for g in packed.lookup(keys, 1000)] == [plain[k] for k in keys]
+
+    def test_an_unknown_key_has_no_rows(self) -> None:
+        packed = _PackedMultiMap()
+        packed.add_bulk(np.array([5, 70_000], dtype=np.uint32), np.array([0, 1]))
+        assert [g.tolist() for g in packed.lookup([6, 70_001, 2**32 - 1], 10)] == [[], [], []]
+
+
+# Two phones whose 32-bit lookup keys are equal: the lookup finds both, the exact phone decides.
+COLLIDING = ("13385453673", "19327883819")
+
+
+class TestIndexMemory:
+    def test_phones_sharing_a_lookup_key_are_still_different_citizens(self) -> None:
+        assert _hash32(phone_key(COLLIDING[0])) == _hash32(phone_key(COLLIDING[1]))
+        index = HistoryIndex()
+        index.add(1, COLLIDING[0], GARBAGE, 7, T0)
+        later = T0 + timedelta(days=20)
+        assert index.check(COLLIDING[1], GARBAGE_AGAIN, 7, later).repeat_of == ()
+        assert index.check(COLLIDING[0], GARBAGE_AGAIN, 7, later).repeat_of == (1,)
+
+    def test_held_tells_which_appeals_the_index_has(self) -> None:
+        index = HistoryIndex()
+        assert not index.held([1]).any()
+        index.add_many(synthetic_appeals(300, start=T0, span=timedelta(days=30)))
+        index.add(7, ME, GARBAGE, 7, T0 + timedelta(days=31))
+        assert index.held([10_000_000, 10_000_299, 7, 10_000_300, 6]).tolist() == [
+            True,
+            True,
+            True,
+            False,
+            False,
+        ]
+
+    def test_memory_is_told_by_part(self) -> None:
+        index = HistoryIndex()
+        index.add_many(synthetic_appeals(2000, start=T0, span=timedelta(days=30)))
+        index.compact()
+        parts = index.memory()
+        assert set(parts) == {"fingerprints", "columns", "by_band", "by_phone", "by_community"}
+        assert parts["fingerprints"] == 2000 * 64
+        assert sum(parts.values()) == index.nbytes
+        # 6 bytes an entry, 8 entries an appeal with a text, plus the 65,537 bucket starts.
+        assert parts["by_band"] == 2000 * 8 * 6 + 65_537 * 8
