@@ -1,12 +1,20 @@
-"""Triage listens to dispatches: a dispatcher who dispatches a case the ordinary way settles its
-awaiting suggestion (confirmed, or corrected with a training row). Nothing on intake."""
+"""Triage listens to intake and to dispatches: every registered case enters the worker's queue
+in intake's own transaction (one bulk statement per group commit), and a dispatcher who
+dispatches a case the ordinary way settles its awaiting suggestion (confirmed, or corrected with
+a training row)."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from minyi.cases.hooks import ActionDone, on_case_action
+from minyi.cases.hooks import ActionDone, RegisteredCase, on_case_action, on_cases_registered
+from minyi.core.bulk import insert_rows
 from minyi.triage.review import settle_by_dispatch
+from minyi.triage.suggestion_models import TriageQueueEntry
+
+
+def _enqueue(session: Session, cases: list[RegisteredCase]) -> None:
+    insert_rows(session, TriageQueueEntry, [{"appeal_id": c.case_id} for c in cases])
 
 
 def _on_action(session: Session, done: ActionDone) -> None:
@@ -16,3 +24,4 @@ def _on_action(session: Session, done: ActionDone) -> None:
 
 def register() -> None:
     on_case_action("triage_settle", _on_action)
+    on_cases_registered("triage_queue", _enqueue)

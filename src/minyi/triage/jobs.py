@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,7 +53,7 @@ from minyi.triage.pipeline import (
 from minyi.triage.repeats import link_rows
 from minyi.triage.signal_models import AppealLink
 from minyi.triage.review import AUTO_DISPATCHED, AWAITING, PENDING
-from minyi.triage.suggestion_models import TriageSuggestion
+from minyi.triage.suggestion_models import TriageQueueEntry, TriageSuggestion
 
 log = logging.getLogger(__name__)
 
@@ -91,35 +91,42 @@ def triage_pending(
     data_dir: Path | None = None,
     auto_dispatch: bool | None = None,
 ) -> int:
-    """Triage a batch of appeals awaiting dispatch; returns how many were suggested.
+    """Triage a batch of the queue (`triage_queue`, oldest appeal first); returns how many queue
+    entries were taken, stale ones included (a case dispatched by hand before its turn).
 
     Two phases, so the write transaction stays short: the context and every appeal's triage are
     computed in a reading transaction of their own (on SQLite a writer holds the database lock
     from its first statement, and intake's group commit must not wait for a model or for the
-    first build of the repeat index); then the cases still pending and unsuggested are locked
-    (SKIP LOCKED) and the suggestions, identity hiding and dispatches written."""
+    first build of the repeat index); then the queue entries are claimed (SKIP LOCKED, so
+    several workers share the queue), the cases still pending and unsuggested are locked, and
+    the suggestions, identity hiding and dispatches written, the entries deleted."""
     options = TriageSettings()
     limit = limit or options.batch
     auto = options.auto_dispatch if auto_dispatch is None else auto_dispatch
     unsuggested = ~exists().where(TriageSuggestion.appeal_id == Case.appeal_id)
     with reading_beside(session) as reader:
+        queued = list(reader.scalars(select(TriageQueueEntry.appeal_id).order_by(TriageQueueEntry.appeal_id).limit(limit)))
+        if not queued:
+            return 0
         rows = reader.execute(
             select(Case, Appeal)
             .join(Appeal, Appeal.id == Case.appeal_id)
-            .where(Case.status.in_(PENDING), unsuggested)
-            .order_by(Case.registered_at, Case.id)
-            .limit(limit)
+            .where(Case.appeal_id.in_(queued), Case.status.in_(PENDING), unsuggested)
         ).all()
-        if not rows:
-            return 0
-        ctx = context_for(reader, data_dir or Settings().data_dir)
-        results = {case.id: triage_appeal(ctx, facts_of(ctx, case, appeal)) for case, appeal in rows}
+        ctx = context_for(reader, data_dir or Settings().data_dir) if rows else None
+        results = {case.id: triage_appeal(ctx, facts_of(ctx, case, appeal)) for case, appeal in rows if ctx}
+    claimed = list(session.scalars(
+        select(TriageQueueEntry.appeal_id).where(TriageQueueEntry.appeal_id.in_(queued)).with_for_update(skip_locked=True)
+    ))
+    if not claimed:
+        return 0  # another worker took this batch
     cases = session.scalars(
         select(Case)
-        .where(Case.id.in_(results), Case.status.in_(PENDING), unsuggested)
+        .where(Case.id.in_(results), Case.appeal_id.in_(claimed), Case.status.in_(PENDING), unsuggested)
         .order_by(Case.registered_at, Case.id)
         .with_for_update(skip_locked=True)
-    ).all()
+    ).all() if results else []
+    session.execute(delete(TriageQueueEntry).where(TriageQueueEntry.appeal_id.in_(claimed)))
     suggestions = [_apply(session, case, results[case.id], now=now, auto=auto) for case in cases]
     links = link_rows(session, {case.appeal_id: results[case.id].signals for case in cases}, now)
     try:
@@ -135,7 +142,7 @@ def triage_pending(
             _insert_one(session, TriageSuggestion, row, f"appeal {row['appeal_id']} was triaged by another worker")
         for row in links:
             _insert_one(session, AppealLink, row, f"link {row['appeal_id']}->{row['other_id']} exists")
-    return len(suggestions)
+    return len(claimed)
 
 
 def _insert_one(session: Session, model: type[TriageSuggestion] | type[AppealLink], row: dict[str, Any], skipped: str) -> None:

@@ -73,3 +73,17 @@ class TriageCorrection(Base):
     corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     corrected_by: Mapped[str] = mapped_column(String(60))
     corrected_at: Mapped[datetime]
+
+
+class TriageQueueEntry(Base):
+    """An appeal registered and not yet triaged: the worker's queue.
+
+    Why a table and not "pending cases without a suggestion": cases a dispatcher has not decided
+    yet stay pending with their suggestion, so that anti-join scanned every one of them for
+    every batch (20,000 undecided cases made a batch take 0.7 s, and the backlog drained at 50
+    appeals/s). A row is written with the case, in intake's group commit, and deleted in the
+    transaction that writes the suggestion; the job reads the oldest rows by primary key."""
+
+    __tablename__ = "triage_queue"
+
+    appeal_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("appeals.id"), primary_key=True, autoincrement=False)

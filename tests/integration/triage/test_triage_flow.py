@@ -29,7 +29,7 @@ from minyi.triage.classify import store_classifier, train_classifier
 from minyi.triage.jobs import triage_pending
 from minyi.triage.review import corrections_for_training
 from minyi.cases.models import Case
-from minyi.triage.suggestion_models import TriageCorrection, TriageSuggestion
+from minyi.triage.suggestion_models import TriageCorrection, TriageQueueEntry, TriageSuggestion
 from minyi.worker.runner import JOBS
 
 GARBAGE, STREETLIGHT, FEES = "TS-01-02-07", "TS-01-05-01", "TS-02-01-02"  # DEP02, DEP02, DEP01
@@ -127,6 +127,24 @@ class TestWorkerJob:
                 select(func.count()).select_from(TriageSuggestion).where(TriageSuggestion.case_id == case["id"])
             )
         assert n == 1
+
+    def test_intake_queues_each_appeal_and_the_job_empties_the_queue(self, env: Env) -> None:
+        env.run()
+        waiting = make_appeal(env.client, title="路灯", body="北辰公寓路灯坏了晚上漆黑，请尽快处理")
+        by_hand = make_appeal(env.client, title="物业", body="翠竹新村物业乱收费，请尽快处理")
+        assert act(env.client, by_hand["id"], "accept", "clerk").status_code == 200
+        assert act(env.client, by_hand["id"], "dispatch", "dispatcher", lead_unit="DEP01", co_units=[]).status_code == 200
+        with env.db.reading() as session:
+            assert set(session.scalars(select(TriageQueueEntry.appeal_id))) == {waiting["id"], by_hand["id"]}
+        # Both entries are taken; only the appeal still awaiting dispatch gets a suggestion.
+        assert env.run() == 2
+        with env.db.reading() as session:
+            assert session.scalar(select(func.count()).select_from(TriageQueueEntry)) == 0
+            suggested = set(session.scalars(
+                select(TriageSuggestion.appeal_id).where(TriageSuggestion.appeal_id.in_([waiting["id"], by_hand["id"]]))
+            ))
+        assert suggested == {waiting["id"]}
+        assert env.run() == 0  # nothing queued: cases awaiting a person are not looked at again
 
     def test_oldest_first_in_batches(self, env: Env) -> None:
         first = make_appeal(env.client, title="物业", body="西苑家园物业乱收费，物业收费不合理，请尽快处理")
