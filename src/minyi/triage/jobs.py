@@ -113,8 +113,10 @@ def triage_pending(
             .join(Appeal, Appeal.id == Case.appeal_id)
             .where(Case.appeal_id.in_(queued), Case.status.in_(PENDING), unsuggested)
         ).all()
-        ctx = context_for(reader, data_dir or Settings().data_dir) if rows else None
-        results = {case.id: triage_appeal(ctx, facts_of(ctx, case, appeal)) for case, appeal in rows if ctx}
+        results: dict[int, TriageResult] = {}
+        if rows:  # the batch may hold only stale entries: no model or index to load for them
+            ctx = context_for(reader, data_dir or Settings().data_dir)
+            results = {case.id: triage_appeal(ctx, facts_of(ctx, case, appeal)) for case, appeal in rows}
     claimed = list(session.scalars(
         select(TriageQueueEntry.appeal_id).where(TriageQueueEntry.appeal_id.in_(queued)).with_for_update(skip_locked=True)
     ))
@@ -125,7 +127,7 @@ def triage_pending(
         .where(Case.id.in_(results), Case.appeal_id.in_(claimed), Case.status.in_(PENDING), unsuggested)
         .order_by(Case.registered_at, Case.id)
         .with_for_update(skip_locked=True)
-    ).all() if results else []
+    ).all()
     session.execute(delete(TriageQueueEntry).where(TriageQueueEntry.appeal_id.in_(claimed)))
     suggestions = [_apply(session, case, results[case.id], now=now, auto=auto) for case in cases]
     links = link_rows(session, {case.appeal_id: results[case.id].signals for case in cases}, now)
