@@ -49,13 +49,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     db = Database(settings.database_url)
     tz = ZoneInfo(settings.timezone)
     ids, refs = IdAllocator(db, "appeals"), RefCache()
+    writer_db = db.for_one_writer()
     state = AppState(
         settings=settings,
         db=db,
         clock=clock,
         refs=refs,
         ids=ids,
-        batcher=IntakeBatcher(db, clock, ids, refs, tz, settings.intake_batch_max),
+        batcher=IntakeBatcher(writer_db, clock, ids, refs, tz, settings.intake_batch_max),
         tz=tz,
     )
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             yield
         finally:
             state.batcher.stop()
+            writer_db.dispose()
             db.dispose()
 
     app = FastAPI(

@@ -133,5 +133,21 @@ class Database:
         with self.read_sessions() as session, session.begin():
             yield session
 
+    def for_one_writer(self) -> Database:
+        """The database as a single long-lived writer thread should hold it (intake's group commit).
+
+        On PostgreSQL its own one-connection engine: no ping on checkout (a round trip per
+        batch; a dropped connection fails the batch, which the writer retries item by item on a
+        fresh one), generic plans (its statements are the same keyed ones batch after batch, so
+        planning each is waste), and no sequential scan where an index serves: a table whose
+        statistics lag behind a burst of inserts (a new district, an import) would otherwise
+        turn the petition count by phone into a scan of every appeal. SQLite: this database."""
+        if self.engine.dialect.name != "postgresql":
+            return self
+        return Database(
+            self.url, pool_size=1, max_overflow=1, pool_pre_ping=False,
+            connect_args={"options": "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off"},
+        )
+
     def dispose(self) -> None:
         self.engine.dispose()

@@ -10,13 +10,10 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from minyi.core.bulk import insert_rows
 from minyi.core.errors import Invalid
 from minyi.notify.models import OutboxMessage
 from minyi.notify.rules import Status, check_message
-
-# Rows per INSERT in enqueue_many: 13 bound columns a row stay under both backends' bind limits.
-CHUNK = 1000
-
 
 def _insert_skipping_duplicates(session: Session) -> Any:
     """INSERT … ON CONFLICT (dedupe_key) DO NOTHING, which both our backends speak (SQLite ≥ 3.24).
@@ -109,8 +106,7 @@ def enqueue_many(session: Session, rows: Iterable[dict[str, Any]], now: datetime
         )
         for r in rows
     ]
-    # One cached statement run with a list of rows (executemany): a .values(rows) statement
-    # is new SQL for every batch size and cost a quarter of intake's time in compiling.
-    for start in range(0, len(values), CHUNK):
-        session.execute(_insert_skipping_duplicates(session), values[start : start + CHUNK])
+    # One statement for the whole batch (core/bulk.py): through the ORM's executemany this was a
+    # fifth of the intake writer's Python time.
+    insert_rows(session, OutboxMessage, values, skip_conflicts_on=("dedupe_key",))
     return len(values)

@@ -25,13 +25,14 @@ handling and the complainant is masked for them (`hide_identity`), whatever the 
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +44,7 @@ from minyi.core.db import reading_beside
 from minyi.core.errors import MinyiError
 from minyi.core.settings import Settings
 from minyi.org.rules import Actor, Role
+from minyi.triage.burst import BurstGate
 from minyi.triage.pipeline import (
     AppealFacts,
     TriageContext,
@@ -81,6 +83,10 @@ class TriageSettings(BaseSettings):
     # `minyi bench intake` (5,000 appeals x 3 at concurrency 32, quiet machine) intake's p99 was
     # 76 ms at 100, 40 ms at 50 and at 20; the backlog drained in 9, 19 and 29 s after the burst.
     batch: int = 50
+    # Intake bursts (burst.py): above this many appeals a second the job waits, at most
+    # max_defer_seconds at a stretch. 100/s is a whole district's busiest hour in two seconds.
+    burst_rate: float = 100.0
+    max_defer_seconds: float = 60.0
 
 
 def triage_pending(
@@ -247,4 +253,22 @@ def suggestion_row(
     }
 
 
-WORKER_JOBS = {"triage_appeals": triage_pending}
+@functools.cache
+def burst_gate() -> BurstGate:
+    """The worker process's one gate, from the settings."""
+    options = TriageSettings()
+    return BurstGate(burst_rate=options.burst_rate, max_defer_s=options.max_defer_seconds)
+
+
+def triage_queue_job(session: Session, *, now: datetime) -> int:
+    """The worker's entry: `triage_pending`, unless intake is in a burst (burst.py)."""
+    with reading_beside(session) as reader:  # SQLite: a count must not take the write lock
+        size = reader.scalar(select(func.count()).select_from(TriageQueueEntry)) or 0
+    if burst_gate().should_defer(size, now):
+        return 0
+    taken = triage_pending(session, now=now)
+    burst_gate().took(taken)
+    return taken
+
+
+WORKER_JOBS = {"triage_appeals": triage_queue_job}

@@ -26,7 +26,7 @@ from factories import act, auth, make_appeal
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.triage.classify import store_classifier, train_classifier
-from minyi.triage.jobs import triage_pending
+from minyi.triage.jobs import triage_pending, triage_queue_job
 from minyi.triage.review import corrections_for_training
 from minyi.cases.models import Case
 from minyi.triage.suggestion_models import TriageCorrection, TriageQueueEntry, TriageSuggestion
@@ -109,7 +109,7 @@ class TestWorkerJob:
         assert ("accept", "triage") in log and ("dispatch", "triage") in log
 
     def test_the_worker_runs_it(self) -> None:
-        assert JOBS["triage_appeals"] is triage_pending
+        assert JOBS["triage_appeals"] is triage_queue_job
 
     def test_without_its_model_file_triage_goes_on_and_a_person_decides(self, env: Env, tmp_path: Path) -> None:
         case = make_appeal(env.client, title="垃圾站臭味", body=SURE_GARBAGE + "。。")
