@@ -9,11 +9,12 @@ from a few indexed COUNTs (integrations.queries).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -30,6 +31,10 @@ from minyi.integrations import queries
 
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# Request ids: random per process, then a counter; unique like a uuid4 and a fraction of its cost
+# on the intake hot path.
+_ID_PREFIX = secrets.token_hex(6)
+_id_counter = itertools.count(1)
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 request_log = logging.getLogger("minyi.access")
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
@@ -118,7 +123,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         given = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
-        rid = given if _SAFE_ID.match(given) else uuid.uuid4().hex
+        rid = given if _SAFE_ID.match(given) else f"{_ID_PREFIX}{next(_id_counter):x}"
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -138,10 +143,12 @@ class RequestContext:
             method = scope["method"]
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
-            request_log.log(
-                logging.WARNING if status >= 500 else logging.INFO, "%s %s %s", method, scope["path"], status,
-                extra={"method": method, "path": scope["path"], "route": route, "status": status, "duration_ms": round(elapsed * 1000, 2)},
-            )
+            level = logging.WARNING if status >= 500 else logging.INFO
+            if request_log.isEnabledFor(level):  # the access log is off by default: no record to build
+                request_log.log(
+                    level, "%s %s %s", method, scope["path"], status,
+                    extra={"method": method, "path": scope["path"], "route": route, "status": status, "duration_ms": round(elapsed * 1000, 2)},
+                )
             request_id.reset(token)
 
 
