@@ -146,7 +146,10 @@ class Database:
             return self
         return Database(
             self.url, pool_size=1, max_overflow=1, pool_pre_ping=False,
-            connect_args={"options": "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off"},
+            connect_args={
+                "options": "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off",
+                "application_name": "minyi-intake-writer",  # what pg_stat_activity shows for it
+            },
         )
 
     def dispose(self) -> None:

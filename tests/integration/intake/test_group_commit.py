@@ -1,7 +1,8 @@
 """Intake's group commit: what one batch writes, on both backends.
 
-The batch plans the clocks before the case rows are written, writes its rows with COPY on
-PostgreSQL (an INSERT elsewhere), and hands escalation intake's own account of each case.
+The batch plans the clocks before the case rows are written, writes each table's rows as one
+JSON document on PostgreSQL (an INSERT elsewhere), and hands escalation intake's own account of
+each case. On PostgreSQL the writer holds its own connection, without a ping per batch.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from factories import appeal_payload, make_appeal
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from conftest import START
 
@@ -27,6 +28,7 @@ from minyi.core.bulk import insert_rows
 from minyi.intake.refs import RefCache
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered
+from minyi.notify.models import OutboxMessage
 from minyi.sla.models import Clock
 
 
@@ -57,7 +59,7 @@ def test_escalation_sees_what_intake_knew(app_client: TestClient, db: Database) 
     assert appeal is not None and appeal.amount == Decimal("2500000.00")
 
 
-def test_copy_stores_what_an_insert_stores(app_client: TestClient, db: Database) -> None:
+def test_bulk_insert_stores_what_an_insert_stores(app_client: TestClient, db: Database) -> None:
     made = make_appeal(app_client)
     row = {
         "case_id": made["id"], "at": START, "action": "note", "actor_id": None, "actor_label": "测试",
@@ -71,6 +73,84 @@ def test_copy_stores_what_an_insert_stores(app_client: TestClient, db: Database)
     columns = ("at", "actor_id", "actor_label", "from_status", "to_status", "reason", "payload")
     assert {c: getattr(got["bulk"], c) for c in columns} == {c: getattr(got["plain"], c) for c in columns}
     assert got["bulk"].payload == {"k": ["v", 1, None]}
+
+
+def test_bulk_insert_keeps_exact_amounts_coordinates_and_quotes(app_client: TestClient, db: Database) -> None:
+    made = make_appeal(app_client)
+    with db.reading() as session:
+        source = session.get(Appeal, made["id"])
+        assert source is not None
+        row = {c.name: getattr(source, c.name) for c in Appeal.__table__.columns}
+    row |= {
+        "id": made["id"] + 10_000_000, "tracking_no": f"T{made['id']}", "external_id": f"bulk-{made['id']}",
+        "title": '引号"与\\反斜杠', "amount": Decimal("12345678901234.56"), "lat": 39.904211, "lng": 116.407394,
+        "citizen_name": None,
+    }
+    with db.unit_of_work() as session:
+        insert_rows(session, Appeal, [row])
+    with db.reading() as session:
+        stored = session.get(Appeal, row["id"])
+    assert stored is not None
+    assert (stored.title, stored.amount, stored.lat, stored.lng, stored.citizen_name) == (
+        row["title"], Decimal("12345678901234.56"), 39.904211, 116.407394, None,
+    )
+    assert stored.submitted_at == source.submitted_at
+
+
+def test_bulk_insert_can_skip_rows_whose_key_is_taken(app_client: TestClient, db: Database) -> None:
+    """The outbox's dedupe: a key already committed, or twice in the same rows, is written once."""
+    made = make_appeal(app_client)
+    key = f"receipt-test-{made['id']}"
+
+    def row(body: str, dedupe_key: str) -> dict[str, object]:
+        return {
+            "channel": "sms", "recipient": "13800000000", "subject": None, "body": body, "payload": {},
+            "case_id": made["id"], "dedupe_key": dedupe_key, "status": "pending", "attempts": 0,
+            "next_attempt_at": START, "last_error": None, "created_at": START, "sent_at": None,
+        }
+
+    with db.unit_of_work() as session:
+        insert_rows(session, OutboxMessage, [row("first", key)], skip_conflicts_on=("dedupe_key",))
+    with db.unit_of_work() as session:
+        insert_rows(
+            session, OutboxMessage, [row("again", key), row("new", key + "b"), row("new twice", key + "b")],
+            skip_conflicts_on=("dedupe_key",),
+        )
+    with db.reading() as session:
+        bodies = dict(session.execute(
+            select(OutboxMessage.dedupe_key, OutboxMessage.body).where(OutboxMessage.dedupe_key.in_([key, key + "b"]))
+        ).all())
+    assert bodies == {key: "first", key + "b": "new"}
+
+
+def test_the_writer_goes_on_after_its_connection_is_dropped(db: Database) -> None:
+    """No ping before a batch (PostgreSQL): a connection killed under the writer fails one batch,
+    which is registered again item by item on a new connection; nobody gets an error."""
+    writer_db = db.for_one_writer()
+    batcher = IntakeBatcher(writer_db, ManualClock(START), IdAllocator(db, "appeals"), RefCache(), ZoneInfo("Asia/Shanghai"), max_batch=8)
+
+    def register(n: int) -> list[Registered]:
+        async def submit_all() -> list[Registered]:
+            return list(await asyncio.gather(*(batcher.submit(AppealIn(**appeal_payload(channel="mailbox_mayor")), None) for _ in range(n))))
+        return asyncio.run(submit_all())
+
+    batcher.start()
+    try:
+        first = register(3)
+        if writer_db.engine.dialect.name == "postgresql":
+            with writer_db.engine.connect() as held:  # the writer's one idle connection
+                pid = held.execute(text("SELECT pg_backend_pid()")).scalar()
+            with db.engine.connect() as admin:
+                assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        second = register(3)
+    finally:
+        batcher.stop()
+        if writer_db is not db:
+            writer_db.dispose()
+    assert all(r.created for r in first + second)
+    with db.reading() as session:
+        stored = session.scalars(select(Appeal.id).where(Appeal.id.in_([r.id for r in first + second]))).all()
+    assert len(stored) == 6
 
 
 def test_the_same_external_id_makes_one_appeal_however_it_is_batched(db: Database) -> None:
