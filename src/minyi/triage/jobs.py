@@ -138,8 +138,8 @@ def triage_pending(
     suggestions = [_apply(session, case, results[case.id], now=now, auto=auto) for case in cases]
     links = link_rows(session, {case.appeal_id: results[case.id].signals for case in cases}, now)
     try:
-        # The batch's rows in two statements (COPY on PostgreSQL) rather than an ORM flush per
-        # appeal: most of the job's cost when every appeal links to a dozen others.
+        # The batch's rows in two statements (core/bulk.py) rather than an ORM flush per appeal:
+        # most of the job's cost when every appeal links to a dozen others.
         with session.begin_nested():
             insert_rows(session, TriageSuggestion, suggestions)
             insert_rows(session, AppealLink, links)
