@@ -39,7 +39,9 @@ def tune_garbage_collector() -> None:
 def api_modules() -> list[ModuleType]:
     """Every module in minyi.api with a `router`: a new area of the API is a new file there."""
     modules = [importlib.import_module(f"minyi.api.{i.name}") for i in pkgutil.iter_modules(api_package.__path__)]
-    return [m for m in modules if hasattr(m, "router")]
+    # Intake's router first: a request is matched against the routers in order, and POST
+    # /api/v1/appeals is most of the traffic (about 20 µs a request, `minyi bench intake`).
+    return sorted((m for m in modules if hasattr(m, "router")), key=lambda m: m.__name__ != "minyi.api.appeals")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:

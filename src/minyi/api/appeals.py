@@ -3,10 +3,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Form, Query, Request, Response, UploadFile
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from minyi.cases.models import Appeal
-from minyi.api.deps import CaseQueryParams, CurrentActor, OptionalActor, ReadSession, State
+from minyi.api.deps import CaseQueryParams, CurrentActor, OptionalActor, ReadSession, State, actor_of
+from minyi.api.state import AppState
 from minyi.cases.queries import (
     bounce_counts_by_unit, case_units, get_visible_case, list_cases, timeline, unit_names,
 )
@@ -20,15 +23,39 @@ from minyi.intake.schemas import AppealIn, AppealReceipt
 router = APIRouter(prefix="/api/v1", tags=["appeals"])
 
 
+# The body and sign-in as the API documents them; create_appeal reads both itself (below).
+_APPEAL_REQUEST: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": AppealIn.model_json_schema(ref_template="#/components/schemas/{model}")}},
+    },
+    "security": [{"OAuth2PasswordBearer": []}, {}],
+}
+
+
 @router.post(
     "/appeals",
     status_code=201,
     response_model=AppealReceipt,
     summary="Register an appeal (201), or get the one already made for this (channel, external_id) (200)",
-    responses={200: {"model": AppealReceipt, "description": "already registered"}},
+    responses={
+        200: {"model": AppealReceipt, "description": "already registered"},
+        422: {"description": "invalid request: `error.errors` names each field and what is wrong with it"},
+    },
+    openapi_extra=_APPEAL_REQUEST,
 )
-async def create_appeal(item: AppealIn, state: State, actor: OptionalActor) -> Response:
-    # The hot path: validated here, written by the group-commit writer, answered after commit.
+async def create_appeal(request: Request) -> Response:
+    """The hot path: validated here, written by the group-commit writer, answered after commit.
+
+    It takes the bare request: FastAPI's dependency injection and its body parsing (stdlib json,
+    then pydantic) cost about 45 µs a request, as much as the rest of the app; pydantic parses
+    and validates the raw bytes in one pass, and errors take the same 422 shape as elsewhere."""
+    actor = await actor_of(request)  # a bad token is refused before the body is looked at
+    try:
+        item = AppealIn.model_validate_json(await request.body())
+    except ValidationError as error:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
+    state: AppState = request.app.state.minyi
     receipt = await state.batcher.submit(item, actor)
     return Response(
         orjson.dumps(receipt.as_dict()), status_code=201 if receipt.created else 200, media_type="application/json"
