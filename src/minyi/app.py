@@ -78,6 +78,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         version="0.1.0",
         description="群众诉求服务平台: intake from every channel, dispatch, clocks, escalation, daily report.",
         lifespan=lifespan,
+        # Metrics, request ids and logs are our own (api/observability.py); FastAPI's native
+        # OpenTelemetry, unconfigured here, still looked up the global providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.minyi = state
     errors.install(app)
