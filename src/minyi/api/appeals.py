@@ -8,8 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from minyi.cases.models import Appeal
-from minyi.api.deps import CaseQueryParams, CurrentActor, OptionalActor, ReadSession, State, actor_of
-from minyi.api.state import AppState
+from minyi.api.deps import CaseQueryParams, CurrentActor, OptionalActor, ReadSession, State, actor_of, get_state
 from minyi.cases.queries import (
     bounce_counts_by_unit, case_units, get_visible_case, list_cases, timeline, unit_names,
 )
@@ -55,7 +54,7 @@ async def create_appeal(request: Request) -> Response:
         item = AppealIn.model_validate_json(await request.body())
     except ValidationError as error:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
-    state: AppState = request.app.state.minyi
+    state = await get_state(request)
     receipt = await state.batcher.submit(item, actor)
     return Response(
         orjson.dumps(receipt.as_dict()), status_code=201 if receipt.created else 200, media_type="application/json"

@@ -15,6 +15,7 @@ from minyi.core.errors import Invalid
 from minyi.notify.models import OutboxMessage
 from minyi.notify.rules import Status, check_message
 
+
 def _insert_skipping_duplicates(session: Session) -> Any:
     """INSERT … ON CONFLICT (dedupe_key) DO NOTHING, which both our backends speak (SQLite ≥ 3.24).
     Unlike check-then-insert it is race-free: on PostgreSQL a concurrent insert of the same key

@@ -4,13 +4,13 @@ one goes out at once.
 Why the worker and not the intake request: intake answers 201 after the group commit and must
 stay as fast as the database allows; a model, a gazetteer and a million-appeal index have no
 business on that path, and a slow or missing model must never delay or fail an intake. The
-worker picks appeals up within one tick (MINYI_WORKER_INTERVAL_SECONDS, 5 s by default).
+worker picks appeals up within one tick (MINYI_WORKER_INTERVAL_SECONDS, 5 s by default), except
+while intake is in a burst (burst.py: at most a minute).
 
-Claiming: cases still `registered` or `accepted` with no suggestion for their appeal (an
-anti-join on the unique `triage_suggestions.appeal_id`, over the status index: the backlog, not
-the history), oldest first, a batch at a time, triaged in a reading transaction, then locked with
-FOR UPDATE SKIP LOCKED on PostgreSQL so several workers share the queue (SQLite's single writer
-serialises them) and written in a short one. The unique
+Claiming: the oldest entries of `triage_queue` (written in intake's group commit) whose cases are
+still `registered` or `accepted` without a suggestion, a batch at a time, triaged in a reading
+transaction, then locked with FOR UPDATE SKIP LOCKED on PostgreSQL so several workers share the
+queue (SQLite's single writer serialises them) and written in a short one. The unique
 suggestion per appeal makes the job idempotent: an appeal is suggested once, a second insert
 fails inside its savepoint and is skipped.
 
