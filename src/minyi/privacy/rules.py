@@ -1,0 +1,332 @@
+"""The privacy policy as pure code: who reads a case's personal data in clear, masked or not at
+all, and the masker that finds personal data written into free text.
+
+Every outlet (API, web pages, exports, CLI, Open311, webhooks, notifications, reports) asks
+`case_view` once per (reader, case) and passes every personal field and every free-text field
+through the `CaseView` it gets back, so the outlets cannot disagree.
+
+    reader                                   name    phone   id_card address attachments text
+    contact (clerk, dispatcher, staff of a   clear   clear   clear   clear   clear       clear
+      unit handling the case)
+    oversight (leader, supervisor, admin,    masked  masked  masked  masked  clear       masked
+      area staff, unit staff not handling)
+    accused (staff of a unit the appeal      hidden  hidden  hidden  masked  hidden      hidden
+      complains about, or a unit under it)
+    public (citizen tracking page, Open311)  hidden  hidden  hidden  hidden  hidden      hidden
+
+A confidential appeal (保密) hides the name from every reader but the contact roles.
+"Masked" text keeps what the field shows masked (138****8000, 1101**********1233, 张*);
+"hidden" text replaces personal data with a placeholder that keeps nothing of it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from minyi.org.rules import DISTRICT_WIDE, Actor, Role
+
+
+class Show(StrEnum):
+    CLEAR = "clear"
+    MASKED = "masked"
+    HIDDEN = "hidden"
+
+
+class Reader(StrEnum):
+    """The reader's standing towards one case; the policy table's rows."""
+
+    CONTACT = "contact"
+    OVERSIGHT = "oversight"
+    ACCUSED = "accused"
+    PUBLIC = "public"
+
+
+# Roles that contact the citizen on every case they see: the number is their working tool.
+CONTACT_ROLES = frozenset({Role.INTAKE_CLERK, Role.DISPATCHER})
+# Roles that contact the citizen on the cases their unit handles (and see the rest masked).
+UNIT_CONTACT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD})
+
+FIELDS = ("name", "phone", "id_card", "address", "attachments", "text")
+
+POLICY: dict[Reader, dict[str, Show]] = {
+    Reader.CONTACT: dict.fromkeys(FIELDS, Show.CLEAR),
+    Reader.OVERSIGHT: {
+        "name": Show.MASKED, "phone": Show.MASKED, "id_card": Show.MASKED,
+        "address": Show.MASKED, "attachments": Show.CLEAR, "text": Show.MASKED,
+    },
+    Reader.ACCUSED: {
+        "name": Show.HIDDEN, "phone": Show.HIDDEN, "id_card": Show.HIDDEN,
+        "address": Show.MASKED, "attachments": Show.HIDDEN, "text": Show.HIDDEN,
+    },
+    Reader.PUBLIC: dict.fromkeys(FIELDS, Show.HIDDEN),
+}
+
+
+def identity_hidden(
+    role: Role | None, unit_code: str | None, unit_path: str | None, hidden_from: Iterable[str] | None,
+    *, checked: bool = True,
+) -> bool:
+    """Whether a staff member belongs to a unit the appeal complains about, or to a unit under one.
+
+    `checked` says whether the complaint-target check has run on the case: until it has, every
+    unit-level reader is treated as accused (district-wide roles register and dispatch, so they
+    must read it). This is the one place that decides."""
+    if role is None:
+        return False
+    if not checked:
+        return role not in DISTRICT_WIDE
+    hidden = set(hidden_from or ())
+    if not hidden:
+        return False
+    chain = set((unit_path or "").split("/")) | {unit_code}
+    return not chain.isdisjoint(hidden)
+
+
+def reader_of(
+    actor: Actor, *, hidden_from: Iterable[str] | None, handling_unit_ids: Collection[int], checked: bool = True,
+) -> Reader:
+    if actor.role is None:
+        return Reader.PUBLIC
+    if identity_hidden(actor.role, actor.unit_code, actor.unit_path, hidden_from, checked=checked):
+        return Reader.ACCUSED
+    if actor.role in CONTACT_ROLES:
+        return Reader.CONTACT
+    # Any staff of a unit handling the case works it, whatever their role: they phone the citizen.
+    if actor.unit_id is not None and actor.unit_id in handling_unit_ids:
+        return Reader.CONTACT
+    return Reader.OVERSIGHT
+
+
+# --- free text ---------------------------------------------------------------------------------
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff0d"
+
+
+class _Fold(dict[int, int]):
+    """str.translate table mapping every Unicode decimal digit and the full-width forms of
+    + - x X ( ) and space to ASCII, one character to one character (NFKC or the digit value),
+    so masks found on the folded text sit at the same offsets in the original. Filled per
+    character on first sight: building it for the whole BMP would cost every start-up 80 ms."""
+
+    def __missing__(self, cp: int) -> int:
+        ch = chr(cp)
+        out = cp
+        if cp >= 0x80:
+            if unicodedata.category(ch) == "Nd":
+                out = ord(str(unicodedata.decimal(ch)))
+            elif ch in _DASHES:
+                out = ord("-")
+            else:
+                folded = unicodedata.normalize("NFKC", ch)
+                if len(folded) == 1 and folded in "+-xX ()":
+                    out = ord(folded)
+        self[cp] = out
+        return out
+
+
+_FOLD = _Fold()
+_SEP = r"[ \-]?"
+# Not glued to more digits, not even through a separator: tracking numbers, dates and amounts
+# are runs of digits the patterns below must not cut a phone out of.
+_BEFORE = r"(?<![0-9])(?<![0-9][ \-])"
+_AFTER = r"(?![0-9])(?![ \-][0-9])"
+_ID18 = rf"[1-9](?:{_SEP}[0-9]){{16}}{_SEP}[0-9Xx](?![0-9A-Za-z])"
+_ID15 = rf"[1-9](?:{_SEP}[0-9]){{14}}"
+_MOBILE = rf"(?:(?:\+|00)?86{_SEP})?1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}"
+_LANDLINE = rf"(?:\(0[0-9]{{2,3}}\)|0[1-9][0-9]{{1,2}}){_SEP}[1-9](?:{_SEP}[0-9]){{6,7}}(?:转[0-9]{{1,5}})?"
+_NUM = "[0-9A-Za-z]+"
+_CN = "[0-9A-Za-z一二三四五六七八九十两]+"
+_BUILDING = rf"(?:{_CN}(?:栋|幢|号楼|单元)|{_NUM}座|[0-9]+(?:室|号房)|[0-9]+楼[0-9]+(?:号|室)?|[0-9]{{1,3}}-[0-9]{{1,3}}-[0-9]{{2,4}}(?:室|号)?)"
+_FLAT = rf"{_BUILDING}(?:[ \-]*(?:{_BUILDING}|[0-9A-Za-z]+(?:楼|层|号|户|室)?))*"
+_PATTERN = re.compile(
+    rf"{_BEFORE}(?P<id>{_ID18}|{_ID15}{_AFTER})|{_BEFORE}(?P<phone>{_MOBILE}|{_LANDLINE}){_AFTER}|(?P<flat>{_FLAT})"
+)
+_HINT = re.compile(r"[0-9栋幢座]|单元|号楼")
+# Two-character surnames, for "欧阳先生"; a name not starting with one has a one-character surname.
+_COMPOUND = frozenset("欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 独孤 南宫 闻人".split())
+_TITLES = ("先生", "女士", "小姐", "阿姨", "大爷", "师傅")
+
+
+def _plausible_id(digits: str) -> bool:
+    """A birth date where an ID number carries one: keeps 18-digit order numbers unmasked."""
+    if len(digits) == 18:
+        year, month, day = int(digits[6:10]), int(digits[10:12]), int(digits[12:14])
+        return 1900 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31
+    month, day = int(digits[8:10]), int(digits[10:12])
+    return 1 <= month <= 12 and 1 <= day <= 31
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return phone
+    digits = re.sub(r"[^0-9]", "", phone.translate(_FOLD))
+    if len(digits) > 7:
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    return "****"
+
+
+def mask_id_card(number: str | None) -> str | None:
+    if not number:
+        return number
+    compact = re.sub(r"[^0-9Xx]", "", number.translate(_FOLD)).upper()
+    if len(compact) <= 8:
+        return "*" * len(compact)
+    return compact[:4] + "*" * (len(compact) - 8) + compact[-4:]
+
+
+def surname(name: str) -> str:
+    return name[:2] if len(name) >= 3 and name[:2] in _COMPOUND else name[:1]
+
+
+def mask_name(name: str | None) -> str | None:
+    """张三 -> 张*, 欧阳娜娜 -> 欧阳**; a name that is already only a surname and a title
+    (程先生) keeps its shape with the surname gone (某先生)."""
+    if not name:
+        return name
+    for title in _TITLES:
+        if name.endswith(title) and len(name) > len(title):
+            return "某" + title
+    head = surname(name)
+    return head + "*" * max(len(name) - len(head), 1)
+
+
+def mask_address(address: str | None) -> str | None:
+    """Keeps the estate and road, masks everything from the building down."""
+    if not address:
+        return address
+    folded = address.translate(_FOLD)
+    match = re.search(_FLAT, folded)
+    return address if match is None else address[: match.start()] + "***"
+
+
+HIDDEN_PLACEHOLDER = {"id": "[身份证号已隐去]", "phone": "[电话已隐去]", "flat": "***", "name": "某某"}
+
+
+def mask_text(text: str, *, names: Iterable[str | None] = (), hide: bool = False) -> str:
+    """Personal data in free text, masked (`hide=False`) or replaced by a placeholder: phone
+    numbers however written, ID numbers, flat addresses below the building, and the given names
+    (the complainant's own), with their surname plus 先生/女士."""
+    if not text:
+        return text
+    folded = text.translate(_FOLD)
+    if _HINT.search(folded):
+        text = _mask_numbers(text, folded, hide)
+    for name in names:
+        if name and len(name) >= 2:
+            text = _mask_name_in(text, name, hide)
+    return text
+
+
+def _mask_numbers(text: str, folded: str, hide: bool) -> str:
+    out: list[str] = []
+    last = 0
+    for match in _PATTERN.finditer(folded):
+        kind = match.lastgroup or "flat"
+        found = match.group()
+        if kind == "id" and not _plausible_id(re.sub(r"[^0-9Xx]", "", found)):
+            continue
+        if hide:
+            masked = HIDDEN_PLACEHOLDER[kind]
+        elif kind == "id":
+            masked = mask_id_card(found) or ""
+        elif kind == "phone":
+            masked = mask_phone(re.sub(r"^(?:\+|00)?86[ \-]?(?=1)", "", found)) or ""
+        else:
+            masked = "***"
+        out.append(text[last : match.start()])
+        out.append(masked)
+        last = match.end()
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _mask_name_in(text: str, name: str, hide: bool) -> str:
+    if name in text:
+        text = text.replace(name, HIDDEN_PLACEHOLDER["name"] if hide else (mask_name(name) or ""))
+    head = surname(name)
+    for title in _TITLES:
+        if head + title in text:
+            text = text.replace(head + title, "某" + title)
+    return text
+
+
+# --- the view one reader gets of one case -------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """What one reader sees of one case's personal data; every outlet formats through it."""
+
+    reader: Reader
+    name: Show
+    phone: Show
+    id_card: Show
+    address: Show
+    attachments: Show
+    text: Show
+    names: tuple[str, ...] = ()
+
+    @property
+    def clear(self) -> bool:
+        return self.text is Show.CLEAR
+
+    def show_name(self, value: str | None) -> str | None:
+        return _apply(self.name, value, mask_name)
+
+    def show_phone(self, value: str | None) -> str | None:
+        return _apply(self.phone, value, mask_phone)
+
+    def show_id_card(self, value: str | None) -> str | None:
+        return _apply(self.id_card, value, mask_id_card)
+
+    def show_address(self, value: str | None) -> str | None:
+        return _apply(self.address, value, mask_address)
+
+    def show_text(self, value: str | None) -> str | None:
+        if not value or self.text is Show.CLEAR:
+            return value
+        return mask_text(value, names=self.names, hide=self.text is Show.HIDDEN)
+
+    def show_any(self, value: object) -> object:
+        """Every string inside a payload (dicts and lists walked), through `show_text`."""
+        if self.text is Show.CLEAR:
+            return value
+        if isinstance(value, str):
+            return self.show_text(value)
+        if isinstance(value, dict):
+            return {k: self.show_any(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.show_any(v) for v in value]
+        return value
+
+
+def _apply(show: Show, value: str | None, mask: object) -> str | None:
+    if show is Show.CLEAR or not value:
+        return value
+    if show is Show.HIDDEN:
+        return None
+    return mask(value)  # type: ignore[operator]
+
+
+def case_view(
+    actor: Actor, *, hidden_from: Iterable[str] | None, handling_unit_ids: Collection[int],
+    is_confidential: bool, citizen_name: str | None, checked: bool = True,
+) -> CaseView:
+    """The policy for one reader and one case, from plain values (no ORM objects, no session)."""
+    reader = reader_of(actor, hidden_from=hidden_from, handling_unit_ids=handling_unit_ids, checked=checked)
+    row = POLICY[reader]
+    name = row["name"]
+    if is_confidential and reader is not Reader.CONTACT:
+        name = Show.HIDDEN
+    return CaseView(
+        reader=reader, name=name, phone=row["phone"], id_card=row["id_card"], address=row["address"],
+        attachments=row["attachments"], text=row["text"], names=(citizen_name,) if citizen_name else (),
+    )
+
+
+PUBLIC_VIEW = CaseView(Reader.PUBLIC, *(Show.HIDDEN,) * 6)
