@@ -10,10 +10,10 @@ from pydantic import ValidationError
 from minyi.cases.models import Appeal
 from minyi.api.deps import CaseQueryParams, CurrentActor, OptionalActor, ReadSession, State, actor_of, get_state
 from minyi.cases.queries import (
-    bounce_counts_by_unit, case_units, get_visible_case, list_cases, timeline, unit_names,
+    bounce_counts_by_unit, case_units, get_visible_case, list_cases, reader_view, timeline, unit_names,
 )
 from minyi.cases.rules import Action
-from minyi.cases.schemas import ActionIn, case_detail, case_summary, event_view, identity_hidden_from, redactor
+from minyi.cases.schemas import ActionIn, case_detail, case_summary, event_view
 from minyi.cases.service import act_on_case, actions_for
 from minyi.intake.attachments import store_attachment
 from minyi.intake.queries import channel_names
@@ -90,9 +90,8 @@ def get_appeal(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[
 @router.get("/appeals/{case_id}/timeline", summary="The case's full event log")
 def get_timeline(case_id: int, actor: CurrentActor, session: ReadSession) -> list[dict[str, Any]]:
     case = get_visible_case(session, case_id, actor)
-    # Staff of a unit the appeal complains about read the log with the complainant masked.
-    redact = redactor(session.get(Appeal, case.appeal_id)) if identity_hidden_from(actor, case) else None
-    return [event_view(e, s, redact=redact) for e, s in timeline(session, case_id)]
+    view = reader_view(session, case, actor)
+    return [event_view(e, s, view=view) for e, s in timeline(session, case_id)]
 
 
 @router.post("/appeals/{case_id}/actions/{action}", summary="Take an action on a case (409 names the allowed ones)")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, cast, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Text, and_, cast, exists, false, func, literal, or_, select, true
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
@@ -14,7 +14,9 @@ from minyi.cases.models import Appeal, Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.rules import CaseStatus
 from minyi.core.errors import NotFound
 from minyi.org.models import Staff, Unit
-from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, SEES_CONTACT, Actor
+from minyi.cases.schemas import view_of
+from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor
+from minyi.privacy.rules import CONTACT_ROLES, CaseView, looks_personal
 
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:
@@ -60,16 +62,52 @@ class CaseFilter:
     q: str | None = None
 
 
-def phone_searchable(actor: Actor) -> ColumnElement[bool]:
-    """Where `q` may match the complainant's phone for this actor: only a role that sees numbers
-    in clear (else typing digits would probe a masked number), and for unit staff only on cases
-    hidden from no unit (an accused unit must not find its complainant by number; which units a
-    case is hidden from is a JSON list, so any hiding at all rules the match out)."""
-    if actor.role not in SEES_CONTACT:
+def _not_accused(actor: Actor) -> ColumnElement[bool]:
+    """SQL twin of `privacy.rules.identity_hidden`: the case hides the complainant from none of
+    the units on the reader's chain. The list is JSON, compared as its text ('["S01C03"]')."""
+    codes = {c for c in (actor.unit_path or "").split("/") if c} | ({actor.unit_code} if actor.unit_code else set())
+    text = func.coalesce(cast(Case.identity_hidden_from, Text), "")
+    return and_(true(), *(~text.like('%"' + _like_escape(code) + '"%', escape="\\") for code in sorted(codes)))
+
+
+def reads_clear(actor: Actor) -> ColumnElement[bool]:
+    """SQL twin of the policy's contact reader (`privacy.rules.reader_of`): the cases whose
+    complainant this reader reads in clear."""
+    if actor.role is None:
         return false()
-    if actor.role in DISTRICT_WIDE:
-        return true()
-    return func.coalesce(cast(Case.identity_hidden_from, Text), "null").in_(("null", "[]"))
+    if actor.role in CONTACT_ROLES:
+        return _not_accused(actor)
+    if actor.unit_id is None:
+        return false()
+    handles = or_(
+        exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_id == actor.unit_id, CaseUnit.is_active.is_(True)),
+        and_(Case.lead_unit_id.is_(None), Case.first_unit_id == actor.unit_id),
+    )
+    return and_(handles, _not_accused(actor))
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search(q: str, actor: Actor) -> ColumnElement[bool]:
+    """`q` as a search that is not an oracle: a reader who sees a case's complainant masked must
+    not find the case by the hidden phone, ID number or name. Title, body and phone match only
+    where the reader reads the case in clear; elsewhere title and body match only a `q` that
+    holds nothing the masker would hide (no digit run a phone or ID could hide in) and that is
+    not part of the complainant's name. The tracking number matches for everyone."""
+    pattern = "%" + _like_escape(q) + "%"
+    clear = reads_clear(actor)
+    text = or_(Appeal.title.like(pattern, escape="\\"), Appeal.body.like(pattern, escape="\\"))
+    by_tracking = Case.tracking_no.like(pattern, escape="\\")
+    in_clear = and_(clear, or_(text, Appeal.phone.like(pattern, escape="\\")))
+    if looks_personal(q):
+        return or_(by_tracking, in_clear)
+    not_the_name = or_(
+        Appeal.citizen_name.is_(None),
+        and_(~Appeal.citizen_name.like(pattern, escape="\\"), ~literal(q).contains(Appeal.citizen_name)),
+    ) if len(q) >= 2 else true()
+    return or_(by_tracking, in_clear, and_(text, not_the_name))
 
 
 def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
@@ -96,15 +134,7 @@ def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
         conditions.append(Case.is_overdue.is_(f.overdue))
     if f.q:
         # Chinese has no spaces to split on: a plain substring match is what staff expect.
-        pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(
-            or_(
-                Appeal.title.like(pattern, escape="\\"),
-                Appeal.body.like(pattern, escape="\\"),
-                and_(phone_searchable(actor), Appeal.phone.like(pattern, escape="\\")),
-                Case.tracking_no.like(pattern, escape="\\"),
-            )
-        )
+        conditions.append(_search(f.q, actor))
     return stmt.where(and_(true(), *conditions))
 
 
@@ -127,6 +157,14 @@ def case_units(session: Session, case_ids: list[int]) -> dict[int, list[tuple[Ca
     ):
         out.setdefault(cu.case_id, []).append((cu, unit))
     return out
+
+
+def reader_view(session: Session, case: Case, actor: Actor) -> CaseView:
+    """The privacy view of one case for one reader, loaded (its appeal and active units)."""
+    appeal = session.get(Appeal, case.appeal_id)
+    assert appeal is not None
+    active = set(session.scalars(select(CaseUnit.unit_id).where(CaseUnit.case_id == case.id, CaseUnit.is_active.is_(True))))
+    return view_of(actor, case, appeal, active)
 
 
 def timeline(session: Session, case_id: int) -> list[tuple[CaseEvent, Staff | None]]:

@@ -1,4 +1,5 @@
-"""The public shapes of a case, built with the masking the reader's role calls for."""
+"""The public shapes of a case, every personal field and free-text field passed through the
+privacy policy's view for the reader (minyi.privacy.rules)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from minyi.cases.rules import KEY_CHECKLIST
 from minyi.cases.models import Appeal, Case, CaseEvent, CaseUnit
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH, label
 from minyi.org.models import Staff, Unit
-from minyi.org.rules import SEES_CONTACT, Actor, mask_id_card, mask_phone
+from minyi.org.rules import Actor
+from minyi.privacy.rules import PUBLIC_VIEW, CaseView, Show, case_view, identity_hidden, mask_text
 
 
 class ActionIn(BaseModel):
@@ -37,66 +39,60 @@ class ActionIn(BaseModel):
 
 
 def identity_hidden_from(actor: Actor, case: Case) -> bool:
-    """Whether the actor belongs to a unit the appeal complains about, or to a unit under one:
-    the one place that decides, so every view of a case masks the same way."""
-    hidden = case.identity_hidden_from
-    if not hidden or actor.role is None:
-        return False
-    chain = set((actor.unit_path or "").split("/")) | {actor.unit_code}
-    return not chain.isdisjoint(hidden)
+    """Whether the actor belongs to a unit the appeal complains about, or to a unit under one
+    (the decision itself is `privacy.rules.identity_hidden`)."""
+    return identity_hidden(actor.role, actor.unit_code, actor.unit_path, case.identity_hidden_from)
+
+
+def handling_unit_ids(case: Case, active_unit_ids: set[int]) -> set[int]:
+    """The units working the case: its active case units, and (首办负责制) the first unit
+    while no lead is named."""
+    if case.lead_unit_id is None and case.first_unit_id is not None:
+        return active_unit_ids | {case.first_unit_id}
+    return active_unit_ids
+
+
+def view_of(actor: Actor, case: Case, appeal: Appeal, active_unit_ids: set[int]) -> CaseView:
+    """The privacy policy's view of this case for this reader."""
+    return case_view(
+        actor, hidden_from=case.identity_hidden_from, handling_unit_ids=handling_unit_ids(case, active_unit_ids),
+        is_confidential=appeal.is_confidential, citizen_name=appeal.citizen_name,
+    )
 
 
 def redactor(appeal: Appeal) -> Callable[[str], str]:
-    """Masks the complainant's phone, ID number and name wherever free text repeats them."""
-    swaps = [
-        (value, masked)
-        for value, masked in (
-            (appeal.phone, mask_phone(appeal.phone)),
-            (appeal.id_card, mask_id_card(appeal.id_card)),
-            (appeal.citizen_name, "某某"),
-        )
-        if value and len(value) >= 2 and masked
-    ]
-
-    def redact(text: str) -> str:
-        for value, masked in swaps:
-            text = text.replace(value, masked)
-        return text
-
-    return redact
-
-
-def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {k: _redacted(v, redact) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redacted(v, redact) for v in value]
-    return value
+    """Masks personal data in free text as the policy's "masked" readers see it."""
+    names = (appeal.citizen_name,)
+    return lambda text: mask_text(text, names=names)
 
 
 def sees_contact(actor: Actor, case_unit_ids: set[int], case: Case | None = None) -> bool:
-    if case is not None and identity_hidden_from(actor, case):
-        return False
-    if actor.role in SEES_CONTACT:
-        # Unit staff need the number only for cases their unit handles, which is all they see.
-        return True
-    return actor.unit_id in case_unit_ids
+    hidden = case.identity_hidden_from if case is not None else None
+    return case_view(
+        actor, hidden_from=hidden, handling_unit_ids=case_unit_ids, is_confidential=False, citizen_name=None,
+    ).phone is Show.CLEAR
 
 
-def case_summary(case: Case, appeal: Appeal, actor: Actor, unit_ids: set[int], units: dict[int, tuple[str, str]], channels: dict[int, tuple[str, str]]) -> dict[str, Any]:
-    clear = sees_contact(actor, unit_ids, case)
-    hidden = (appeal.is_confidential or identity_hidden_from(actor, case)) and not clear
+def point_for(view: CaseView, value: float | None) -> float | None:
+    """A point fine enough to find a flat is personal data: ~100 m when the address is masked."""
+    if value is None or view.address is Show.CLEAR:
+        return value
+    return None if view.address is Show.HIDDEN else round(value, 3)
+
+
+def case_summary(
+    case: Case, appeal: Appeal, actor: Actor, unit_ids: set[int], units: dict[int, tuple[str, str]],
+    channels: dict[int, tuple[str, str]], *, view: CaseView | None = None,
+) -> dict[str, Any]:
+    view = view or view_of(actor, case, appeal, unit_ids)
     lead = units.get(case.lead_unit_id or 0)
-    title = redactor(appeal)(appeal.title) if identity_hidden_from(actor, case) else appeal.title
     return {
         "id": case.id,
         "tracking_no": case.tracking_no,
         "status": case.status,
         "status_label": label(STATUS_ZH, case.status),
         "version": case.version,
-        "title": title,
+        "title": view.show_text(appeal.title),
         "channel": channels.get(case.channel_id, ("", ""))[0],
         "channel_name": channels.get(case.channel_id, ("", ""))[1],
         "class_name": case.class_name,
@@ -104,8 +100,8 @@ def case_summary(case: Case, appeal: Appeal, actor: Actor, unit_ids: set[int], u
         "community": units.get(case.community_id or 0, (None, None))[0],
         "lead_unit": lead[0] if lead else None,
         "lead_unit_name": lead[1] if lead else None,
-        "phone": appeal.phone if clear else mask_phone(appeal.phone),
-        "citizen_name": None if hidden else appeal.citizen_name,
+        "phone": view.show_phone(appeal.phone),
+        "citizen_name": view.show_name(appeal.citizen_name),
         "registered_at": case.registered_at,
         "due_at": case.due_at,
         "is_overdue": case.is_overdue,
@@ -118,16 +114,16 @@ def case_detail(
     units: dict[int, tuple[str, str]], channels: dict[int, tuple[str, str]], allowed: list[str],
 ) -> dict[str, Any]:
     unit_ids = {cu.unit_id for cu, _ in case_units if cu.is_active}
-    clear = sees_contact(actor, unit_ids, case)
+    view = view_of(actor, case, appeal, unit_ids)
     first = units.get(case.first_unit_id or 0)
-    shielded = identity_hidden_from(actor, case)
-    return case_summary(case, appeal, actor, unit_ids, units, channels) | {
-        "body": redactor(appeal)(appeal.body) if shielded else appeal.body,
-        "address": appeal.address,
+    return case_summary(case, appeal, actor, unit_ids, units, channels, view=view) | {
+        "body": view.show_text(appeal.body),
+        "address": view.show_address(appeal.address),
         "grid": units.get(case.grid_id or 0, (None, None))[0],
-        "lat": appeal.lat,
-        "lng": appeal.lng,
-        "id_card": appeal.id_card if clear else mask_id_card(appeal.id_card),
+        "lat": point_for(view, appeal.lat),
+        "lng": point_for(view, appeal.lng),
+        "id_card": view.show_id_card(appeal.id_card),
+        "privacy": view.reader.value,
         "is_anonymous": appeal.is_anonymous,
         "is_confidential": appeal.is_confidential,
         "crowd_size": appeal.crowd_size,
@@ -139,8 +135,8 @@ def case_detail(
             for cu, u in case_units
         ],
         "is_key_case": case.is_key_case,
-        "key_checklist": {item: (case.key_checklist or {}).get(item) for item in KEY_CHECKLIST} if case.is_key_case else None,
-        "reply_text": case.reply_text,
+        "key_checklist": view.show_any({item: (case.key_checklist or {}).get(item) for item in KEY_CHECKLIST}) if case.is_key_case else None,
+        "reply_text": view.show_text(case.reply_text),
         "rating": case.rating,
         "bounce_count": case.bounce_count,
         "reopen_count": case.reopen_count,
@@ -150,9 +146,11 @@ def case_detail(
 
 
 def event_view(
-    event: CaseEvent, staff: Staff | None, *, public: bool = False, redact: Callable[[str], str] | None = None
+    event: CaseEvent, staff: Staff | None, *, public: bool = False, view: CaseView | None = None
 ) -> dict[str, Any]:
-    view: dict[str, Any] = {
+    """One event of the log; staff readers get reason and payload through their case view (a
+    missing view reads as the public one: nothing personal)."""
+    out: dict[str, Any] = {
         "at": event.at,
         "action": event.action,
         "action_label": label(ACTION_ZH, event.action),
@@ -163,14 +161,15 @@ def event_view(
     if public:
         # A citizen sees what happened and when, not who inside the government did it.
         if event.action == "feedback":
-            view["rating_label"] = label(RATING_ZH, event.payload.get("rating"))
-        return view
-    return view | {
+            out["rating_label"] = label(RATING_ZH, event.payload.get("rating"))
+        return out
+    view = view or PUBLIC_VIEW
+    return out | {
         "id": event.id,
         "actor": event.actor_label,
         "actor_name": staff.name if staff else ("群众" if event.actor_label == "citizen" else event.actor_label),
-        "reason": redact(event.reason) if redact and event.reason else event.reason,
-        "payload": _redacted(event.payload, redact) if redact else event.payload,
+        "reason": view.show_text(event.reason),
+        "payload": view.show_any(event.payload),
     }
 
 

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from minyi.cases.queries import CaseFilter, get_visible_case, list_cases, timeline
+from minyi.cases.queries import CaseFilter, case_units, get_visible_case, list_cases, reader_view, timeline
 from minyi.cases.rules import Action, CaseStatus
 from minyi.cases.models import Appeal
-from minyi.cases.schemas import ActionIn, event_view, identity_hidden_from, redactor
+from minyi.cases.schemas import ActionIn, event_view, view_of
 from minyi.cases.service import act_on_case
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors, settings
 from minyi.core.ids import IdAllocator
@@ -60,8 +60,10 @@ def list_(
         actor = actor_for_username(session, actor_name)
         total, rows = list_cases(session, actor, CaseFilter(status=status or None, q=q, overdue=overdue), page=page, page_size=page_size)
         typer.echo(f"{total} cases")
+        units_of = case_units(session, [c.id for c, _ in rows])
         for case, appeal in rows:
-            typer.echo(f"{case.id}\t{case.tracking_no}\t{case.status}\t{appeal.title}")
+            view = view_of(actor, case, appeal, {cu.unit_id for cu, _ in units_of.get(case.id, []) if cu.is_active})
+            typer.echo(f"{case.id}\t{case.tracking_no}\t{case.status}\t{view.show_text(appeal.title)}")
 
 
 @app.command("timeline")
@@ -71,8 +73,8 @@ def show_timeline(case_id: int, actor_name: str = AS) -> None:
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
         case = get_visible_case(session, case_id, actor)
-        redact = redactor(session.get(Appeal, case.appeal_id)) if identity_hidden_from(actor, case) else None
-        echo_json([event_view(e, s, redact=redact) for e, s in timeline(session, case_id)])
+        view = reader_view(session, case, actor)
+        echo_json([event_view(e, s, view=view) for e, s in timeline(session, case_id)])
 
 
 @app.command("act")

@@ -9,17 +9,18 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, false, select
 from sqlalchemy.orm import Session
 
-from minyi.cases.models import Appeal, Case
+from minyi.cases.models import Appeal, Case, CaseUnit
 from minyi.cases.queries import CaseFilter, filtered, visible_to
 from minyi.cases.rules import CaseStatus
-from minyi.cases.schemas import sees_contact
+from minyi.cases.schemas import point_for
 from minyi.core.errors import Invalid
 from minyi.intake.models import Channel
 from minyi.org.models import Unit
-from minyi.org.rules import Actor, mask_id_card, mask_phone
+from minyi.org.rules import Actor
+from minyi.privacy.rules import case_view
 from minyi.org.service import unit_by_code
 from minyi.taxonomy.models import DictionaryEntry
 
@@ -40,8 +41,14 @@ def export_rows(session: Session, actor: Actor, f: CaseFilter, *, tz: ZoneInfo) 
     units = {u: c for u, c in session.execute(select(Unit.id, Unit.code))}
     channels = {i: c for i, c in session.execute(select(Channel.id, Channel.code))}
     leaves = {i: c for i, c in session.execute(select(DictionaryEntry.id, DictionaryEntry.code))}
+    # Whether the reader's unit is an active unit of the case: the one fact the privacy view
+    # needs beyond the row, asked in the same query.
+    handles = (
+        exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_id == actor.unit_id, CaseUnit.is_active.is_(True))
+        if actor.unit_id is not None else false()
+    ).label("reader_handles")
     stmt = filtered(
-        select(*_CASE_COLUMNS, *_APPEAL_COLUMNS).select_from(Case).join(Appeal, Appeal.id == Case.appeal_id).where(visible_to(actor)), f, actor,
+        select(*_CASE_COLUMNS, *_APPEAL_COLUMNS, handles).select_from(Case).join(Appeal, Appeal.id == Case.appeal_id).where(visible_to(actor)), f, actor,
     ).order_by(Case.registered_at, Case.id)
     for row in session.execute(stmt.execution_options(yield_per=CHUNK)):
         yield _row(row._mapping, actor, units, channels, leaves, tz)
@@ -49,7 +56,7 @@ def export_rows(session: Session, actor: Actor, f: CaseFilter, *, tz: ZoneInfo) 
 
 _CASE_COLUMNS = [
     Case.tracking_no, Case.channel_id, Case.registered_at, Case.status, Case.closed_at, Case.category_id, Case.street_id,
-    Case.community_id, Case.grid_id, Case.lead_unit_id, Case.first_unit_id, Case.reply_text, Case.rating,
+    Case.community_id, Case.grid_id, Case.lead_unit_id, Case.first_unit_id, Case.reply_text, Case.rating, Case.identity_hidden_from,
 ]
 _APPEAL_COLUMNS = [
     Appeal.external_id, Appeal.title, Appeal.body, Appeal.phone, Appeal.citizen_name, Appeal.id_card, Appeal.is_anonymous,
@@ -64,7 +71,14 @@ def _iso(value: Any, tz: ZoneInfo) -> str | None:
 def _row(
     r: Any, actor: Actor, units: dict[int, str], channels: dict[int, str], leaves: dict[int, str], tz: ZoneInfo,
 ) -> list[Any]:
-    clear = sees_contact(actor, {u for u in (r["lead_unit_id"], r["first_unit_id"]) if u})
+    # The same view the API's case detail gives this reader (cases.schemas.view_of).
+    handling = {actor.unit_id} if r["reader_handles"] and actor.unit_id is not None else set()
+    if r["lead_unit_id"] is None and r["first_unit_id"] is not None:
+        handling.add(r["first_unit_id"])
+    view = case_view(
+        actor, hidden_from=r["identity_hidden_from"], handling_unit_ids=handling,
+        is_confidential=r["is_confidential"], citizen_name=r["citizen_name"],
+    )
 
     def unit(uid: int | None) -> str | None:
         return units.get(uid) if uid else None
@@ -77,23 +91,23 @@ def _row(
         "status": r["status"],
         "closed_at": _iso(r["closed_at"], tz),
         "category": leaves.get(r["category_id"]) if r["category_id"] else None,
-        "title": r["title"],
-        "body": r["body"],
-        "phone": r["phone"] if clear else mask_phone(r["phone"]),
-        "name": None if r["is_confidential"] and not clear else r["citizen_name"],
-        "id_card": r["id_card"] if clear else mask_id_card(r["id_card"]),
+        "title": view.show_text(r["title"]),
+        "body": view.show_text(r["body"]),
+        "phone": view.show_phone(r["phone"]),
+        "name": view.show_name(r["citizen_name"]),
+        "id_card": view.show_id_card(r["id_card"]),
         "anonymous": "true" if r["is_anonymous"] else "false",
         "confidential": "true" if r["is_confidential"] else "false",
-        "address": r["address"],
+        "address": view.show_address(r["address"]),
         "street": unit(r["street_id"]),
         "community": unit(r["community_id"]),
         "grid": unit(r["grid_id"]),
-        "lat": r["lat"],
-        "lng": r["lng"],
+        "lat": point_for(view, r["lat"]),
+        "lng": point_for(view, r["lng"]),
         "crowd_size": r["crowd_size"],
         "amount": str(r["amount"]) if r["amount"] is not None else None,
         "lead_unit": unit(r["lead_unit_id"]),
-        "reply_text": r["reply_text"],
+        "reply_text": view.show_text(r["reply_text"]),
         "rating": r["rating"],
     }
     return [values[c] for c in COLUMNS]

@@ -221,6 +221,20 @@ def mask_text(text: str, *, names: Iterable[str | None] = (), hide: bool = False
     return text
 
 
+# Three digits or more standing alone (a code like "b9984f" is not a number anyone dials).
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ \-]?[0-9]){2,}(?![0-9A-WYZa-wyz])")
+
+
+def looks_personal(query: str) -> bool:
+    """Whether a search term could be (part of) a phone, ID number or flat: three digits in a
+    row standing alone, however written, or anything the masker would mask. Such a term must not match text a
+    reader sees masked."""
+    folded = query.translate(_FOLD)
+    if _DIGIT_RUN.search(folded) or any(title in query for title in _TITLES):
+        return True
+    return mask_text(query) != query
+
+
 def _mask_numbers(text: str, folded: str, hide: bool) -> str:
     out: list[str] = []
     last = 0

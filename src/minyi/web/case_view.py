@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import case_units, get_visible_case, timeline, unit_names, visible_to
 from minyi.cases.rules import KEY_CHECKLIST_ZH
-from minyi.cases.schemas import case_detail, case_summary, event_view, identity_hidden_from, redactor
+from minyi.cases.schemas import case_detail, case_summary, event_view, view_of
 from minyi.cases.service import actions_for
 from minyi.escalation.queries import active_holding, escalation_of
 from minyi.intake.models import Attachment
@@ -86,9 +86,9 @@ def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> di
     names = unit_names(session, {u for u in (case.lead_unit_id, case.street_id, case.community_id, case.grid_id, case.first_unit_id) if u})
     allowed = actions_for(session, case, actor)
     detail = case_detail(case, appeal, actor, units, names, channel_names(session), allowed)
-    # Staff of a unit the appeal complains about read the log with the complainant masked, as in the API.
-    redact = redactor(appeal) if identity_hidden_from(actor, case) else None
-    events = [event_view(e, s, redact=redact) for e, s in timeline(session, case.id)]
+    # The page reads everything through the reader's privacy view, as the API does.
+    view = view_of(actor, case, appeal, {cu.unit_id for cu, _ in units if cu.is_active})
+    events = [event_view(e, s, view=view) for e, s in timeline(session, case.id)]
     escalation = escalation_of(session, case.id)
     place = " ".join(names[u][1] for u in (case.street_id, case.community_id, case.grid_id) if u and u in names)
     return {

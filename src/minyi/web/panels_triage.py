@@ -2,14 +2,13 @@
 forms) and the low-confidence queue on the dispatcher's board. They read and decide through
 `minyi.triage.review`, the same functions the API calls.
 
-Masking: a reader who belongs to a unit the appeal complains about reads the suggestion through
-the case's own redactor (`cases.schemas.identity_hidden_from` + `redactor`), as the case page and
-the API do: evidence spans quote the appeal and may quote the complainant's name or phone.
+Masking: every reader reads the suggestion through their privacy view of the case
+(`cases.queries.reader_view`), as the case page and the API do: evidence spans quote the appeal
+and may quote the complainant's name or phone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +18,8 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from minyi.cases.models import Appeal, Case
-from minyi.cases.queries import visible_to
-from minyi.cases.schemas import identity_hidden_from, redactor
+from minyi.cases.queries import reader_view, visible_to
+from minyi.cases.schemas import view_of
 from minyi.core.errors import Invalid, NotFound
 from minyi.org.rules import DISTRICT_WIDE, Actor
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
@@ -31,17 +30,6 @@ from minyi.web.slots import CASE_PANELS, DISPATCH_PANELS, Panel
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 QUEUE_SIZE = 30
-
-
-def masked(value: Any, redact: Callable[[str], str]) -> Any:
-    """Every string inside a suggestion's view passed through the case's redactor."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {k: masked(v, redact) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [masked(v, redact) for v in value]
-    return value
 
 
 def leaf_names(session: Session, codes: set[str] | None = None) -> dict[str, str]:
@@ -96,9 +84,9 @@ def triage_view(session: Session, case: Case, actor: Actor) -> dict[str, Any] | 
     appeal = session.get(Appeal, case.appeal_id)
     assert appeal is not None
     view["risk_flags"] = [_with_context(f, appeal) for f in s.risk_flags]
-    if identity_hidden_from(actor, case):
-        view = masked(view, redactor(appeal))
-    return view
+    shown = reader_view(session, case, actor).show_any(view)
+    assert isinstance(shown, dict)
+    return shown
 
 
 def _with_context(flag: dict[str, Any], appeal: Appeal, chars: int = 14) -> dict[str, Any]:
@@ -131,7 +119,8 @@ def triage_queue_panel(session: Session, actor: Actor, now: datetime) -> Panel |
     leaves = leaf_names(session, {s.leaf_code or "" for s, _, _ in rows})
     items = []
     for s, c, a in rows:
-        title = redactor(a)(a.title) if identity_hidden_from(actor, c) else a.title
+        # The queue is the command centre's; a unit handling the case is no reason to unmask here.
+        title = view_of(actor, c, a, set()).show_text(a.title)
         items.append({
             "case_id": c.id, "tracking_no": c.tracking_no, "case_status": c.status, "title": title,
             "registered_at": c.registered_at, "leaf": s.leaf_code, "leaf_name": leaves.get(s.leaf_code or ""),

@@ -7,7 +7,7 @@ import pytest
 
 from minyi.org.rules import Actor, Role
 from minyi.privacy.rules import (
-    Reader, Show, case_view, identity_hidden, mask_address, mask_id_card, mask_name, mask_phone, mask_text,
+    Reader, Show, case_view, identity_hidden, looks_personal, mask_address, mask_id_card, mask_name, mask_phone, mask_text,
 )
 
 
@@ -126,3 +126,13 @@ def test_masking_helpers_keep_their_shape() -> None:
     assert mask_phone("１３９１２３４５６７８") == "139****5678"
     assert mask_id_card("110101199003071233") == "1101**********1233"
     assert mask_name("张三丰") == "张**"
+
+
+class TestLooksPersonal:
+    @pytest.mark.parametrize("q", ["8000", "138 0013", "１３８００", "19900307", "0307123X", "3栋2单元", "B座", "张先生"])
+    def test_terms_that_could_be_personal(self, q: str) -> None:
+        assert looks_personal(q)
+
+    @pytest.mark.parametrize("q", ["噪音", "b9984f4fb9b2", "12", "幸福小区", "施工扰民"])
+    def test_ordinary_terms(self, q: str) -> None:
+        assert not looks_personal(q)

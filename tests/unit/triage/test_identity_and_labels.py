@@ -28,7 +28,7 @@ def test_the_accused_unit_and_units_under_it_are_masked_others_not() -> None:
 def test_redaction_masks_phone_id_and_name_in_free_text() -> None:
     appeal = Appeal(phone="13912345678", id_card="110101199003071233", citizen_name="程先生")
     text = redactor(appeal)("程先生（13912345678，身份证110101199003071233）再次来电")
-    assert text == "某某（139****5678，身份证1101**********1233）再次来电"
+    assert text == "某先生（139****5678，身份证1101**********1233）再次来电"
     assert redactor(Appeal(phone=None, id_card=None, citizen_name=None))("原文") == "原文"
 
 
