@@ -24,7 +24,8 @@ from minyi.analytics.rules import CROWD_TIERS, REPEAT_TIERS, burst_test, period_
 from minyi.cases.models import Appeal, Case
 from minyi.core.errors import Conflict, Forbidden, NotFound
 from minyi.org.models import Unit
-from minyi.org.rules import AREA_ROLES, Actor, Role, mask_phone
+from minyi.org.rules import AREA_ROLES, Actor, Role
+from minyi.privacy.rules import mask_phone
 
 BASELINE_DAYS = 28
 REPEAT_WINDOW_DAYS = 30

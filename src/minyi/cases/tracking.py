@@ -13,6 +13,7 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import timeline
 from minyi.cases.rules import Action
 from minyi.cases.schemas import event_view
+from minyi.privacy.rules import public_view
 from minyi.cases.service import act_on_case
 from minyi.core.errors import NotFound
 from minyi.core.i18n import STATUS_ZH, label
@@ -31,13 +32,15 @@ def _find(session: Session, tracking_no: str, phone_last4: str) -> tuple[Case, A
 
 def track_case(session: Session, tracking_no: str, phone_last4: str) -> dict[str, Any]:
     case, appeal = _find(session, tracking_no, phone_last4)
+    public = public_view(appeal.citizen_name)
     return {
         "tracking_no": case.tracking_no,
-        "title": appeal.title,
+        # Whoever holds a tracking number and four digits is not proven to be the complainant.
+        "title": public.show_text(appeal.title),
         "status": case.status,
         "status_label": label(STATUS_ZH, case.status),
         "submitted_at": appeal.submitted_at,
-        "reply": case.reply_text if case.status in ("replied", "rated", "archived", "declined") else None,
+        "reply": public.show_text(case.reply_text) if case.status in ("replied", "rated", "archived", "declined") else None,
         "rating": case.rating,
         "can_rate": case.status == "replied",
         "timeline": [event_view(e, None, public=True) for e, _ in timeline(session, case.id)],

@@ -31,6 +31,7 @@ from minyi.integrations.models import Open311Client, Open311Queued
 from minyi.intake.models import Channel
 from minyi.org.models import Unit
 from minyi.org.rules import Actor, Role
+from minyi.privacy.rules import public_view
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 
 KEY_BYTES = 24
@@ -222,7 +223,7 @@ def request_rows(session: Session, found: list[tuple[Case, Appeal, DictionaryEnt
                 "status_notes": STATUS_ZH.get(case.status, case.status),
                 "service_name": leaf.level4 if leaf else None,
                 "service_code": leaf.code if leaf else None,
-                "description": None if private else appeal.title,
+                "description": None if private else public_view(appeal.citizen_name).show_text(appeal.title),
                 "agency_responsible": names.get(case.lead_unit_id or 0),
                 "service_notice": None,
                 "requested_datetime": w3(case.registered_at, tz),

@@ -344,3 +344,9 @@ def case_view(
 
 
 PUBLIC_VIEW = CaseView(Reader.PUBLIC, *(Show.HIDDEN,) * 6)
+
+
+def public_view(citizen_name: str | None) -> CaseView:
+    """What the public (tracking page, Open311) reads of a case: no personal data, the
+    complainant's name included wherever the text repeats it."""
+    return CaseView(Reader.PUBLIC, *(Show.HIDDEN,) * 6, names=(citizen_name,) if citizen_name else ())

@@ -12,6 +12,7 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import case_units, get_visible_case, timeline, unit_names, visible_to
 from minyi.cases.rules import KEY_CHECKLIST_ZH
 from minyi.cases.schemas import case_detail, case_summary, event_view, view_of
+from minyi.privacy.rules import Show
 from minyi.cases.service import actions_for
 from minyi.escalation.queries import active_holding, escalation_of
 from minyi.intake.models import Attachment
@@ -98,7 +99,10 @@ def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> di
         "contacts": [e for e in events if e["action"] in CONTACT_ACTIONS],
         "clocks": [clock_view(c, now) for c in clocks_of(session, "case", [case.id]).get(case.id, [])],
         "checklist_names": KEY_CHECKLIST_ZH,
-        "attachments": list(session.scalars(select(Attachment).where(Attachment.appeal_id == appeal.id).order_by(Attachment.id))),
+        "attachments": [
+            {"id": a.id, "filename": view.show_text(a.filename), "content_type": a.content_type, "size": a.size}
+            for a in session.scalars(select(Attachment).where(Attachment.appeal_id == appeal.id).order_by(Attachment.id))
+        ] if view.attachments is not Show.HIDDEN else [],
         "similar": _similar(session, appeal.id, actor),
         "whistles": _whistles(session, case.id, actor),
         "instructions": describe_instructions(session, instructions_on_case(session, [case.id]).get(case.id, []), now),

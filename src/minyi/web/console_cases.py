@@ -11,10 +11,11 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from minyi.cases.models import Case
-from minyi.cases.queries import CaseFilter, get_visible_case, list_cases
+from minyi.cases.queries import CaseFilter, get_visible_case, list_cases, reader_view
 from minyi.cases.rules import HANDLING, Action, CaseStatus
 from minyi.cases.schemas import ActionIn
 from minyi.cases.service import act_on_case
+from minyi.privacy.rules import Show
 from minyi.core.errors import Invalid, NotFound
 from minyi.intake.attachments import store_attachment
 from minyi.intake.models import Attachment
@@ -137,10 +138,15 @@ def attachment(request: Request, attachment_id: int) -> Response:
         case_id = session.scalar(select(Case.id).where(Case.appeal_id == row.appeal_id)) if row else None
         if row is None or case_id is None:
             raise NotFound("attachment_not_found", f"no attachment {attachment_id}")
-        get_visible_case(session, case_id, actor)
+        case = get_visible_case(session, case_id, actor)
+        # A reader the policy shows no attachments (the accused unit) cannot fetch one either.
+        view = reader_view(session, case, actor)
+        if view.attachments is Show.HIDDEN:
+            raise NotFound("attachment_not_found", f"no attachment {attachment_id}")
+        filename = view.show_text(row.filename) or "file"
     path = state.settings.attachments_dir / row.sha256[:2] / row.sha256
     data = path.read_bytes()
     # Served as a download with its checked type: never rendered inline as a page of ours.
     return Response(data, media_type=row.content_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.filename)}",
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
     })

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from minyi.cases.models import Appeal, Case
 from minyi.escalation.models import CaseEscalation
 from minyi.escalation.rules import LEVEL_ZH
+from minyi.privacy.rules import mask_text
 from minyi.reports.context import ReportContext
 from minyi.reports.rules import CROWD_SIZE, one_line
 from minyi.triage.risk import current_lexicon, flag_risks
@@ -77,13 +78,15 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     if ranked:
         found = s.execute(
             select(Case.id, Case.tracking_no, Case.status, Case.street_id, Case.lead_unit_id,
-                   Case.first_unit_id, Appeal.title, Appeal.body)
+                   Case.first_unit_id, Appeal.title, Appeal.body, Appeal.citizen_name)
             .join(Appeal, Appeal.id == Case.appeal_id)
             .where(Case.id.in_(ranked))
         )
         by_id = {row[0]: row for row in found}
         for cid in ranked:
-            _, tracking_no, status, street, lead, first, title, body = by_id[cid]
+            _, tracking_no, status, street, lead, first, title, body, name = by_id[cid]
+            # The report goes to leaders and subscribers: the policy's "masked" reading of text.
+            names = (name,)
             rows.append(
                 {
                     "key": f"case:{tracking_no}",
@@ -92,8 +95,8 @@ def build(ctx: ReportContext) -> dict[str, Any]:
                     "status": status,
                     "street": ctx.unit(street)[1],
                     "unit": ctx.unit(lead or first)[1],
-                    "title": title,
-                    "summary": one_line(title, body),
+                    "title": mask_text(title, names=names),
+                    "summary": mask_text(one_line(title, body), names=names),
                     "tags": [TAGS[t] for t in TAGS if t in tags[cid]],
                     "notes": [tags[cid][t] for t in TAGS if t in tags[cid]],
                 }

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Row, select
 
 from minyi.cases.models import Appeal, Case
 from minyi.escalation.models import CaseEscalation
+from minyi.privacy.rules import mask_text
 from minyi.reports.context import ReportContext
 from minyi.reports.rules import CROWD_SIZE, NOTABLE_LIMIT, one_line
 
@@ -36,7 +37,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         Case.id, Case.tracking_no, Case.status, Case.class_name, Case.street_id,
         Case.lead_unit_id, Case.first_unit_id, Case.is_key_case, Case.bounce_count,
         Case.rating, Case.closed_at, Appeal.crowd_size, Appeal.title, Appeal.body,
-        CaseEscalation.level,
+        CaseEscalation.level, Appeal.citizen_name,
     )
 
     def read(where: ColumnElement[bool]) -> list[Row[Any]]:
@@ -54,7 +55,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     rows = list(found.values())
     scored = []
     for (cid, tracking_no, status, class_name, street, lead, first, is_key, bounces, rating,
-         closed_at, crowd, title, body, level) in rows:
+         closed_at, crowd, title, body, level, name) in rows:
         unhappy = rating == "unsatisfied" and closed_at is not None and ctx.start <= closed_at < ctx.end
         score = _score(is_key, crowd, level is not None, bounces, unhappy)
         if score == 0:
@@ -82,8 +83,9 @@ def build(ctx: ReportContext) -> dict[str, Any]:
                     "class_name": class_name or "",
                     "street": ctx.unit(street)[1],
                     "unit": ctx.unit(lead or first)[1],
-                    "title": title,
-                    "summary": one_line(title, body),
+                    # The report goes to leaders and subscribers: the policy's "masked" reading.
+                    "title": mask_text(title, names=(name,)),
+                    "summary": mask_text(one_line(title, body), names=(name,)),
                     "reasons": reasons,
                 },
             )
