@@ -10,7 +10,7 @@ a district has fewer streets than that) plus the source case's lead department.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from minyi.analytics.models import Sweep
 from minyi.cases.models import Appeal, Case
-from minyi.cases.queries import get_visible_case
+from minyi.cases.queries import get_visible_case, shown_titles
 from minyi.core.errors import Invalid
 from minyi.org.models import Unit
 from minyi.org.rules import Actor
@@ -97,7 +97,10 @@ def find_similar_cases(
             )
         )
     found.sort(key=lambda s: (-s.similarity, -s.case_id))
-    return found[:limit]
+    found = found[:limit]
+    # Titles as the reader may read each case (the privacy policy), not as the citizen wrote them.
+    titles = shown_titles(session, actor, [s.case_id for s in found])
+    return [replace(s, title=titles.get(s.case_id, "")) for s in found]
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.cases.models import Appeal, Case
-from minyi.cases.queries import get_visible_case
+from minyi.cases.models import Case
+from minyi.cases.queries import get_visible_case, shown_titles
 from minyi.core.errors import Invalid, NotFound
 from minyi.escalation import holdings as holding_service
 from minyi.escalation.models import EscalationRuleSet, Holding
@@ -90,8 +90,9 @@ def escalations(
         session, actor, level=level.value if level else None, assigned_to=actor.staff_id if mine else None,
         open_only=open_only, page=page, page_size=page_size,
     )
+    titles = shown_titles(session, actor, [c.id for _, c, _, _ in rows])
     items = [
-        {"id": c.id, "tracking_no": c.tracking_no, "title": title, "status": c.status, "level": e.level,
+        {"id": c.id, "tracking_no": c.tracking_no, "title": titles.get(c.id, ""), "status": c.status, "level": e.level,
          "rule": e.rule_code, "lifted_at": e.lifted_at,
          "assigned_to": {"username": s.username, "name": s.name} if s else None}
         for e, c, title, s in rows
@@ -103,7 +104,7 @@ def escalations(
 def take(case_id: int, body: TakeIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         holding = holding_service.take_case(session, case_id, actor=actor, plan=body.plan, now=state.clock.now())
-        return _holding(session, holding)
+        return _holding(session, holding, actor)
 
 
 @router.get("/holdings", summary="Holdings on cases in your scope")
@@ -122,7 +123,8 @@ def holdings(
     total, rows = list_holdings(session, actor, leader_id=leader_id, status=status.value if status else None, page=page, page_size=page_size)
     visits = visits_of(session, [h.id for h, _, _ in rows])
     names = staff_names(session, {i for h, _, _ in rows for i in (h.leader_id, h.decided_by_id)})
-    items = [holding_view(h, visits.get(h.id, []), names, title=t, tracking_no=c.tracking_no) for h, c, t in rows]
+    titles = shown_titles(session, actor, [c.id for _, c, _ in rows])
+    items = [holding_view(h, visits.get(h.id, []), names, title=titles.get(c.id, ""), tracking_no=c.tracking_no) for h, c, _ in rows]
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
@@ -136,13 +138,13 @@ def holding_stats(
 
 @router.get("/holdings/{holding_id}", summary="One holding with its plan, visits and review")
 def holding(holding_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
-    return _holding(session, _visible_holding(session, holding_id, actor))
+    return _holding(session, _visible_holding(session, holding_id, actor), actor)
 
 
 @router.put("/holdings/{holding_id}/plan", summary="Write or replace the case plan (一案一策; the holder)")
 def plan(holding_id: int, body: PlanIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
-        return _holding(session, holding_service.write_plan(session, holding_id, actor=actor, plan=body.plan, now=state.clock.now()))
+        return _holding(session, holding_service.write_plan(session, holding_id, actor=actor, plan=body.plan, now=state.clock.now()), actor)
 
 
 @router.post("/holdings/{holding_id}/visits", status_code=201, summary="Record a reception (接访) or home visit (家访)")
@@ -152,28 +154,28 @@ def visit(holding_id: int, body: VisitIn, actor: CurrentActor, state: State) -> 
             session, holding_id, actor=actor, kind=body.kind, visited_at=body.at, place=body.place,
             people=body.people, notes=body.notes, now=state.clock.now(),
         )
-        return _holding(session, _visible_holding(session, holding_id, actor))
+        return _holding(session, _visible_holding(session, holding_id, actor), actor)
 
 
 @router.post("/holdings/{holding_id}/release", summary="Ask to release the case (销案) with the 三到位一处理 review")
 def release(holding_id: int, body: ReleaseIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         h = holding_service.request_release(session, holding_id, actor=actor, review=body.review(), now=state.clock.now())
-        return _holding(session, h)
+        return _holding(session, h, actor)
 
 
 @router.post("/holdings/{holding_id}/approve", summary="Approve the release (supervisor or a higher leader)")
 def approve(holding_id: int, body: DecisionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         h = holding_service.decide_release(session, holding_id, actor=actor, approve=True, note=body.reason, now=state.clock.now())
-        return _holding(session, h)
+        return _holding(session, h, actor)
 
 
 @router.post("/holdings/{holding_id}/refuse", summary="Send the release back to the holder, with a reason")
 def refuse(holding_id: int, body: DecisionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         h = holding_service.decide_release(session, holding_id, actor=actor, approve=False, note=body.reason, now=state.clock.now())
-        return _holding(session, h)
+        return _holding(session, h, actor)
 
 
 @router.get("/backlog", summary="积案: open cases older than `min_age_days`, oldest first, with level, holder and plan")
@@ -190,8 +192,9 @@ def backlog_register(
         session, actor, now=now, min_age_days=min_age_days, level=level.value if level else None, held=held,
         page=page, page_size=page_size,
     )
+    titles = shown_titles(session, actor, [r.case.id for r in rows])
     return {"total": total, "page": page, "page_size": page_size, "min_age_days": min_age_days,
-            "items": [backlog_view(r, now) for r in rows]}
+            "items": [backlog_view(r, now) | {"title": titles.get(r.case.id, "")} for r in rows]}
 
 
 def _visible_holding(session: Session, holding_id: int, actor: Actor) -> Holding:
@@ -202,8 +205,8 @@ def _visible_holding(session: Session, holding_id: int, actor: Actor) -> Holding
     return h
 
 
-def _holding(session: Session, h: Holding) -> dict[str, Any]:
-    row = session.execute(select(Case.tracking_no, Appeal.title).join(Appeal, Appeal.id == Case.appeal_id).where(Case.id == h.case_id)).first()
+def _holding(session: Session, h: Holding, actor: Actor) -> dict[str, Any]:
+    tracking_no = session.scalar(select(Case.tracking_no).where(Case.id == h.case_id))
     names = staff_names(session, {h.leader_id, h.decided_by_id})
     return holding_view(h, visits_of(session, [h.id]).get(h.id, []), names,
-                        tracking_no=row[0] if row else None, title=row[1] if row else None)
+                        tracking_no=tracking_no, title=shown_titles(session, actor, [h.case_id]).get(h.case_id))

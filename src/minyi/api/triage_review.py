@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.cases.queries import shown_titles
 from minyi.triage.review import (
     AWAITING,
     Correction,
@@ -103,12 +104,13 @@ def get_board(
 ) -> dict[str, Any]:
     total, rows = board(session, actor, status=status, page=page, page_size=page_size)
     names = unit_names(session, {s.lead_unit or "" for s, _, _ in rows})
+    titles = shown_titles(session, actor, [c.id for _, c, _ in rows])
     items = [
         {
             "case_id": c.id,
             "tracking_no": c.tracking_no,
             "case_status": c.status,
-            "title": a.title,
+            "title": titles.get(c.id, ""),
             "registered_at": c.registered_at,
             "label": s.label,
             "leaf": s.leaf_code,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -165,6 +166,23 @@ def reader_view(session: Session, case: Case, actor: Actor) -> CaseView:
     assert appeal is not None
     active = set(session.scalars(select(CaseUnit.unit_id).where(CaseUnit.case_id == case.id, CaseUnit.is_active.is_(True))))
     return view_of(actor, case, appeal, active)
+
+
+def shown_titles(session: Session, actor: Actor, case_ids: Iterable[int]) -> dict[int, str]:
+    """Case id -> its title as this reader may read it, for any list that names cases (escalations,
+    holdings, boards, similar cases): one query for the lot, the same view as the case detail."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return {}
+    active: dict[int, set[int]] = {}
+    for case_id, unit_id in session.execute(
+        select(CaseUnit.case_id, CaseUnit.unit_id).where(CaseUnit.case_id.in_(ids), CaseUnit.is_active.is_(True))
+    ):
+        active.setdefault(case_id, set()).add(unit_id)
+    return {
+        case.id: view_of(actor, case, appeal, active.get(case.id, set())).show_text(appeal.title) or ""
+        for case, appeal in session.execute(select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.id.in_(ids)))
+    }
 
 
 def timeline(session: Session, case_id: int) -> list[tuple[CaseEvent, Staff | None]]:

@@ -6,8 +6,8 @@ from pathlib import Path
 import typer
 from sqlalchemy import select
 
-from minyi.cases.models import Appeal, Case
-from minyi.cases.queries import get_visible_case
+from minyi.cases.models import Case
+from minyi.cases.queries import get_visible_case, shown_titles
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors
 from minyi.core.errors import Invalid, NotFound
 from minyi.escalation import holdings as holding_service
@@ -242,9 +242,9 @@ def show(holding_id: int, actor_name: str = AS) -> None:
         if h is None:
             raise NotFound("holding_not_found", f"no holding {holding_id}")
         get_visible_case(session, h.case_id, actor)
-        row = session.execute(select(Case.tracking_no, Appeal.title).join(Appeal, Appeal.id == Case.appeal_id).where(Case.id == h.case_id)).one()
+        tracking_no = session.scalar(select(Case.tracking_no).where(Case.id == h.case_id))
         echo_json(holding_view(h, visits_of(session, [h.id]).get(h.id, []), staff_names(session, {h.leader_id, h.decided_by_id}),
-                               tracking_no=row[0], title=row[1]))
+                               tracking_no=tracking_no, title=shown_titles(session, actor, [h.case_id]).get(h.case_id)))
 
 
 @holding_app.command("list")

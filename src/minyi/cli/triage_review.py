@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typer
 
+from minyi.cases.queries import shown_titles
 from minyi.cli.common import clock, database, echo_json, one_line_errors, settings
 from minyi.cli.triage import app
 from minyi.org.service import actor_for_username
@@ -58,11 +59,12 @@ def board_(
         actor = actor_for_username(session, actor_name)
         total, rows = board(session, actor, status=status, page=page, page_size=page_size)
         typer.echo(f"{total} suggestion(s) {status}")
-        for s, c, a in rows:
+        titles = shown_titles(session, actor, [c.id for _, c, _ in rows])
+        for s, c, _ in rows:
             confidence = f"{s.confidence:.1%}" if s.confidence is not None else "-"
             typer.echo(
                 f"{c.id}\t{c.tracking_no}\t{s.label or '-'}\t{confidence}\t{s.lead_unit or '-'}\t"
-                f"{s.hold_reason or ''}\t{a.title}"
+                f"{s.hold_reason or ''}\t{titles.get(c.id, '')}"
             )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Appeal, Case
+from minyi.cases.queries import shown_titles
 from minyi.cases.rules import CaseStatus
 from minyi.core.errors import NotFound
 from minyi.core.i18n import STATUS_ZH, label
@@ -129,7 +130,7 @@ def mailbox_view(
 
 
 def inbox_items(
-    session: Session, rows: list[tuple[Case, Appeal]], channels: dict[int, Channel], now: datetime
+    session: Session, rows: list[tuple[Case, Appeal]], channels: dict[int, Channel], now: datetime, *, titles: dict[int, str]
 ) -> list[dict[str, Any]]:
     """Each letter with its status, its clocks (colour and time left), its lead unit and the
     instructions already written on it. A fixed number of queries for the whole page."""
@@ -150,7 +151,7 @@ def inbox_items(
             {
                 "id": case.id,
                 "tracking_no": case.tracking_no,
-                "title": appeal.title,
+                "title": titles.get(case.id, ""),
                 "mailbox": channel.code,
                 "mailbox_name": channel.name,
                 "status": case.status,
@@ -200,5 +201,5 @@ def leader_inbox(
         "total": total,
         "page": page,
         "page_size": page_size,
-        "items": inbox_items(session, rows, by_id, now),
+        "items": inbox_items(session, rows, by_id, now, titles=shown_titles(session, actor, [c.id for c, _ in rows])),
     }

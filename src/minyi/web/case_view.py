@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Appeal, Case
-from minyi.cases.queries import case_units, get_visible_case, timeline, unit_names, visible_to
+from minyi.cases.queries import case_units, get_visible_case, shown_titles, timeline, unit_names, visible_to
 from minyi.cases.rules import KEY_CHECKLIST_ZH
 from minyi.cases.schemas import case_detail, case_summary, event_view, view_of
 from minyi.privacy.rules import Show
@@ -51,13 +51,9 @@ def _similar(session: Session, appeal_id: int, actor: Actor) -> list[dict[str, A
     if not others:
         return []
     # Only cases the reader may open are named; the rest are counted, not shown.
-    visible = {
-        a_id: (c.id, c.tracking_no, title, c.status)
-        for c, a_id, title in session.execute(
-            select(Case, Case.appeal_id, Appeal.title).join(Appeal, Appeal.id == Case.appeal_id)
-            .where(Case.appeal_id.in_(others), visible_to(actor))
-        )
-    }
+    found = list(session.execute(select(Case, Case.appeal_id).where(Case.appeal_id.in_(others), visible_to(actor))))
+    titles = shown_titles(session, actor, [c.id for c, _ in found])
+    visible = {a_id: (c.id, c.tracking_no, titles.get(c.id, ""), c.status) for c, a_id in found}
     out = []
     for link in links:
         other = link.other_id if link.appeal_id == appeal_id else link.appeal_id

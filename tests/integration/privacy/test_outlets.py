@@ -65,16 +65,16 @@ ROUTES: dict[str, tuple[str, str]] = {
     "GET /leader": (POLICY, "test_alerts_mask_phones"),
     "GET /api/v1/webhooks/{name}/deliveries": (POLICY, "test_webhook_payloads_carry_no_personal_data"),
     # case data not yet through the policy (titles read raw): the known follow-up list
-    "GET /api/v1/analytics/cases/{case_id}/similar": (GAP, "titles of similar cases"),
+    "GET /api/v1/analytics/cases/{case_id}/similar": (POLICY, "test_lists_naming_cases"),
     "GET /api/v1/analytics/sweeps/{sweep_id}": (GAP, "titles of swept cases"),
     "POST /api/v1/analytics/sweeps": (GAP, "titles of swept cases"),
     "GET /api/v1/analytics/sweeps": (GAP, "sweep summaries"),
     "GET /api/v1/appeals/{case_id}/links": (GAP, "titles of linked cases"),
-    "GET /api/v1/triage/suggestions": (GAP, "titles on the triage board"),
-    "GET /api/v1/escalations": (GAP, "case titles"),
+    "GET /api/v1/triage/suggestions": (POLICY, "test_lists_naming_cases"),
+    "GET /api/v1/escalations": (POLICY, "test_lists_naming_cases"),
     "GET /api/v1/appeals/{case_id}/escalation": (GAP, "case title"),
-    "GET /api/v1/backlog": (GAP, "case titles"),
-    "GET /api/v1/holdings": (GAP, "case titles"),
+    "GET /api/v1/backlog": (POLICY, "test_lists_naming_cases"),
+    "GET /api/v1/holdings": (POLICY, "test_lists_naming_cases"),
     "GET /api/v1/holdings/{holding_id}": (GAP, "case title"),
     "POST /api/v1/appeals/{case_id}/holding": (GAP, "case title"),
     "POST /api/v1/holdings/{holding_id}/approve": (GAP, "case title"),
@@ -82,7 +82,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "POST /api/v1/holdings/{holding_id}/release": (GAP, "case title"),
     "POST /api/v1/holdings/{holding_id}/visits": (GAP, "visit notes"),
     "PUT /api/v1/holdings/{holding_id}/plan": (GAP, "plan text"),
-    "GET /api/v1/mailboxes/inbox": (GAP, "titles of mailbox letters"),
+    "GET /api/v1/mailboxes/inbox": (POLICY, "test_lists_naming_cases"),
     "GET /api/v1/whistles": (GAP, "whistle texts may quote an appeal"),
     "GET /api/v1/whistles/{whistle_id}": (GAP, "whistle texts may quote an appeal"),
     "GET /api/v1/instructions": (GAP, "instruction texts may quote an appeal"),
@@ -147,13 +147,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report daily": (POLICY, "test_report_sections_mask_text"),
     "report show": (POLICY, "test_report_sections_mask_text"),
     "analytics alerts list": (POLICY, "test_alerts_mask_phones"),
+    "triage board": (POLICY, "test_lists_naming_cases"),  # shown_titles, as the API board
+    "escalation holding show": (POLICY, "test_lists_naming_cases"),
     **{
         command: (GAP, "case titles or texts that may quote an appeal")
         for command in (
             "analytics similar", "analytics sweep", "escalation backlog", "escalation list", "escalation status",
-            "escalation holding list", "escalation holding show", "escalation holding take", "escalation holding approve",
+            "escalation holding list", "escalation holding take", "escalation holding approve",
             "escalation holding refuse", "escalation holding release", "escalation holding visit", "escalation holding plan",
-            "mailbox inbox", "triage board", "triage suggestion", "supervision instructions", "supervision orders",
+            "mailbox inbox", "triage suggestion", "supervision instructions", "supervision orders",
             "supervision letter-get", "supervision letters", "supervision tasks", "whistle list", "whistle show",
         )
     },
@@ -415,6 +417,25 @@ class TestOutlets:
                 assert any(form in text for form in appeal.secrets[:3])
             else:
                 assert appeal.leaks(text) == [], who
+
+    def test_lists_naming_cases(self, app_client: TestClient, appeal: Appeal) -> None:
+        """Escalations, holdings, backlog, the triage board, mailbox inboxes and similar cases name
+        cases with `cases.queries.shown_titles`: the title as the reader's view shows it."""
+        for path in ("/api/v1/escalations", "/api/v1/backlog", "/api/v1/holdings", "/api/v1/triage/suggestions",
+                     f"/api/v1/analytics/cases/{appeal.case_id}/similar"):
+            for user in ("secretary", "supervisor"):
+                r = app_client.get(path, headers=auth(app_client, user))
+                assert r.status_code in (200, 403), (path, user, r.text)
+                assert appeal.leaks(r.text) == [], (path, user)
+        from minyi.cases.queries import shown_titles  # noqa: PLC0415
+        from minyi.org.service import actor_for_username  # noqa: PLC0415
+
+        db = app_client.app.state.minyi.db  # type: ignore[attr-defined]
+        with db.reading() as session:
+            for who, user in READERS.items():
+                title = shown_titles(session, actor_for_username(session, user), [appeal.case_id])[appeal.case_id]
+                assert (appeal.name in title) is (who == "handler"), who
+                assert appeal.leaks(title) == [] or who == "handler", who
 
     def test_report_sections_mask_text(self) -> None:
         from minyi.privacy.rules import mask_text  # noqa: PLC0415 - the sections call it on every summary
