@@ -66,13 +66,6 @@ def redactor(appeal: Appeal) -> Callable[[str], str]:
     return lambda text: mask_text(text, names=names)
 
 
-def sees_contact(actor: Actor, case_unit_ids: set[int], case: Case | None = None) -> bool:
-    hidden = case.identity_hidden_from if case is not None else None
-    return case_view(
-        actor, hidden_from=hidden, handling_unit_ids=case_unit_ids, is_confidential=False, citizen_name=None,
-    ).phone is Show.CLEAR
-
-
 def point_for(view: CaseView, value: float | None) -> float | None:
     """A point fine enough to find a flat is personal data: ~100 m when the address is masked."""
     if value is None or view.address is Show.CLEAR:

@@ -1,4 +1,5 @@
-"""Unit kinds, roles and what each role may see: pure code, no I/O."""
+"""Unit kinds, roles and scopes: pure code, no I/O. What each reader may see of a
+complainant is the privacy policy's (minyi.privacy.rules)."""
 
 from __future__ import annotations
 
@@ -44,20 +45,6 @@ DISTRICT_WIDE = frozenset(
 )
 # Roles whose scope is an area of the tree (their unit's subtree), plus cases their unit handles.
 AREA_ROLES = frozenset({Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_STAFF})
-# Roles that must phone the citizen, and so see the number in clear.
-SEES_CONTACT = frozenset({Role.INTAKE_CLERK, Role.DISPATCHER, Role.UNIT_HANDLER, Role.UNIT_HEAD})
-
-
-def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return phone
-    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "****"
-
-
-def mask_id_card(number: str | None) -> str | None:
-    if not number:
-        return number
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
 class Actor:
