@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +33,9 @@ from webclient import signed_in
 from minyi.cases.models import Case
 from minyi.cli.main import app as cli_app
 from minyi.core.db import Database
+from minyi.notify.models import OutboxMessage
+from minyi.reports.rules import ReportKind
+from minyi.reports.snapshot import build_snapshot
 
 POLICY, NONE = "policy", "none"
 # A route that shows case data not yet routed through the policy: listed so that it is a
@@ -252,6 +258,7 @@ def appeal(app_client: TestClient, db: Database) -> Appeal:
     spaced = f"{phone[:3]} {phone[3:7]} {phone[7:]}"
     made = make_appeal(
         app_client, name=name, phone=phone, id_card=ID_CARD, address=f"城市绿洲花园{FLAT}", street="S01", community="S01C03",
+        crowd_size=9,  # a crowd makes it a notable and difficult case of the daily report
         title=f"{name}反映社区漏水 电话{spaced}",
         body=(f"本人{name}，电话+86 {phone}，全角{phone.translate(FULL_WIDTH)}，身份证{ID_CARD}，"
               f"住城市绿洲花园{FLAT}，社区主任不作为。请联系郑先生。"),
@@ -437,9 +444,20 @@ class TestOutlets:
                 assert (appeal.name in title) is (who == "handler"), who
                 assert appeal.leaks(title) == [] or who == "handler", who
 
-    def test_report_sections_mask_text(self) -> None:
-        from minyi.privacy.rules import mask_text  # noqa: PLC0415 - the sections call it on every summary
-        assert mask_text("程先生13800138000住幸福小区3栋", names=("程先生",)) == "某先生138****8000住幸福小区***"
+    def test_report_sections_mask_text(self, app_client: TestClient, appeal: Appeal) -> None:
+        """The daily report (JSON, HTML, PDF and the e-mail all render this snapshot) goes to leaders
+        and subscribers: its case lines read as the policy's masked readers see them."""
+        db = app_client.app.state.minyi.db  # type: ignore[attr-defined]
+        tz = ZoneInfo("Asia/Shanghai")
+        with db.reading() as session:
+            registered = session.scalars(select(Case.registered_at).where(Case.id == appeal.case_id)).one()
+            snap = build_snapshot(session, kind=ReportKind.DAILY, day=registered.astimezone(tz).date(), tz=tz,
+                                  now=registered + timedelta(hours=1))
+        lines = [c for s in snap["sections"] if s["key"] in ("notable", "difficult")
+                 for c in s["data"].get("cases", []) if c.get("tracking_no") == appeal.tracking_no]
+        assert lines, "the crowd appeal is a notable case of its day"
+        assert all(c["title"].startswith(appeal.name[0] + "**") for c in lines)
+        assert appeal.leaks(json.dumps(snap, ensure_ascii=False, default=str)) == []
 
     def test_triage_view_masks(self, app_client: TestClient, appeal: Appeal) -> None:
         r = app_client.get(f"/api/v1/appeals/{appeal.case_id}/triage", headers=auth(app_client, "secretary"))
@@ -451,5 +469,14 @@ class TestOutlets:
         assert appeal.phone not in r.text
 
     def test_webhook_payloads_carry_no_personal_data(self, app_client: TestClient, appeal: Appeal) -> None:
+        """Webhook documents and every outbox message about the case (SMS, e-mail, webhook) carry
+        ids, statuses and the tracking number; the complainant's own SMS goes to their number."""
         r = get(app_client, "/api/v1/webhooks", "admin")
         assert appeal.leaks(r.text) == []
+        db = app_client.app.state.minyi.db  # type: ignore[attr-defined]
+        with db.reading() as session:
+            messages = list(session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == appeal.case_id)))
+        for m in messages:
+            text = json.dumps([m.subject, m.body, m.payload], ensure_ascii=False, default=str)
+            assert appeal.leaks(text) == [], m.channel
+            assert m.recipient == appeal.phone or appeal.leaks(m.recipient) == []
