@@ -33,6 +33,8 @@ from webclient import signed_in
 from minyi.cases.models import Case
 from minyi.cli.main import app as cli_app
 from minyi.core.db import Database
+from minyi.integrations.open311 import create_client
+from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from minyi.notify.models import OutboxMessage
 from minyi.reports.rules import ReportKind
 from minyi.reports.snapshot import build_snapshot
@@ -72,10 +74,10 @@ ROUTES: dict[str, tuple[str, str]] = {
     "GET /api/v1/webhooks/{name}/deliveries": (POLICY, "test_webhook_payloads_carry_no_personal_data"),
     # case data not yet through the policy (titles read raw): the known follow-up list
     "GET /api/v1/analytics/cases/{case_id}/similar": (POLICY, "test_lists_naming_cases"),
-    "GET /api/v1/analytics/sweeps/{sweep_id}": (GAP, "titles of swept cases"),
-    "POST /api/v1/analytics/sweeps": (GAP, "titles of swept cases"),
-    "GET /api/v1/analytics/sweeps": (GAP, "sweep summaries"),
-    "GET /api/v1/appeals/{case_id}/links": (GAP, "titles of linked cases"),
+    "GET /api/v1/analytics/sweeps/{sweep_id}": (GAP, "the instruction text is staff-written and may quote an appeal"),
+    "POST /api/v1/analytics/sweeps": (GAP, "the instruction text is staff-written and may quote an appeal"),
+    "GET /api/v1/analytics/sweeps": (GAP, "the instruction text is staff-written and may quote an appeal"),
+    "GET /api/v1/appeals/{case_id}/links": (NONE, "ids and tracking numbers of linked cases"),
     "GET /api/v1/triage/suggestions": (POLICY, "test_lists_naming_cases"),
     "GET /api/v1/escalations": (POLICY, "test_lists_naming_cases"),
     "GET /api/v1/appeals/{case_id}/escalation": (GAP, "case title"),
@@ -155,10 +157,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "analytics alerts list": (POLICY, "test_alerts_mask_phones"),
     "triage board": (POLICY, "test_lists_naming_cases"),  # shown_titles, as the API board
     "escalation holding show": (POLICY, "test_lists_naming_cases"),
+    "analytics similar": (POLICY, "test_lists_naming_cases"),
     **{
         command: (GAP, "case titles or texts that may quote an appeal")
         for command in (
-            "analytics similar", "analytics sweep", "escalation backlog", "escalation list", "escalation status",
+            "analytics sweep", "escalation backlog", "escalation list", "escalation status",
             "escalation holding list", "escalation holding take", "escalation holding approve",
             "escalation holding refuse", "escalation holding release", "escalation holding visit", "escalation holding plan",
             "mailbox inbox", "triage suggestion", "supervision instructions", "supervision orders",
@@ -395,12 +398,27 @@ class TestOutlets:
         handler = signed_in(app_client, READERS["handler"]).get(f"/console/attachments/{attachment_id}")
         assert handler.status_code == 200
 
-    def test_open311(self, app_client: TestClient, appeal: Appeal) -> None:
+    def test_open311(self, app_client: TestClient, appeal: Appeal, db: Database) -> None:
         one = app_client.get(f"/open311/v2/requests/{appeal.tracking_no}.json")
         many = app_client.get("/open311/v2/requests.json")
         for r in (one, many):
             assert r.status_code == 200
             assert appeal.leaks(r.text) == []
+        # A platform's own request shows its title publicly: with the personal data masked out.
+        with db.unit_of_work() as session:
+            _, key = create_client(session, name=f"p{random.randint(0, 10**9)}", queued=False, channel=None,  # noqa: S311
+                                   now=app_client.app.state.minyi.clock.now())  # type: ignore[attr-defined]
+            code = session.scalar(select(DictionaryEntry.code).join(DictionaryVersion).where(DictionaryVersion.is_current.is_(True)))
+        phone = "139" + str(random.randint(10_000_000, 99_999_999))  # noqa: S311 - test data
+        r = app_client.post("/open311/v2/requests.json", data={
+            "api_key": key, "service_code": code, "lat": "22.54", "long": "114.05", "first_name": "晓明", "last_name": "郑",
+            "phone": phone, "description": f"郑晓明反映路灯坏了，电话{phone}", "attribute[title]": f"郑晓明 {phone[:3]} {phone[3:7]} {phone[7:]} 路灯坏了",
+        })
+        assert r.status_code == 200, r.text
+        tracking_no = r.json()[0]["service_request_id"]
+        shown = app_client.get(f"/open311/v2/requests/{tracking_no}.json").json()[0]
+        assert shown["description"] is not None and "路灯坏了" in shown["description"]
+        assert "郑晓明" not in shown["description"] and phone[3:7] not in shown["description"]
 
     def test_tracking_page(self, app_client: TestClient, appeal: Appeal) -> None:
         r = app_client.get(f"/api/v1/track/{appeal.tracking_no}", params={"phone_last4": appeal.phone[-4:]})
