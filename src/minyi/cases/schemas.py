@@ -53,7 +53,9 @@ def handling_unit_ids(case: Case, active_unit_ids: set[int]) -> set[int]:
 
 
 def view_of(actor: Actor, case: Case, appeal: Appeal, active_unit_ids: set[int]) -> CaseView:
-    """The privacy policy's view of this case for this reader."""
+    """The privacy policy's view of this case for this reader. (Whether the complaint-target check
+    has run goes in as `checked=`: `privacy.rules.identity_hidden` treats an unchecked case as
+    hidden from every unit-level reader; `queries._not_accused` is its SQL twin.)"""
     return case_view(
         actor, hidden_from=case.identity_hidden_from, handling_unit_ids=handling_unit_ids(case, active_unit_ids),
         is_confidential=appeal.is_confidential, citizen_name=appeal.citizen_name,
