@@ -69,7 +69,10 @@ def phone_searchable(actor: Actor) -> ColumnElement[bool]:
         return false()
     if actor.role in DISTRICT_WIDE:
         return true()
-    return func.coalesce(cast(Case.identity_hidden_from, Text), "null").in_(("null", "[]"))
+    return and_(
+        Case.accused_checked_at.is_not(None),  # unchecked: hidden from every unit
+        func.coalesce(cast(Case.identity_hidden_from, Text), "null").in_(("null", "[]")),
+    )
 
 
 def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:

@@ -12,7 +12,7 @@ from minyi.cases.rules import KEY_CHECKLIST
 from minyi.cases.models import Appeal, Case, CaseEvent, CaseUnit
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH, label
 from minyi.org.models import Staff, Unit
-from minyi.org.rules import SEES_CONTACT, Actor, mask_id_card, mask_phone
+from minyi.org.rules import DISTRICT_WIDE, SEES_CONTACT, Actor, mask_id_card, mask_phone
 
 
 class ActionIn(BaseModel):
@@ -40,7 +40,13 @@ def identity_hidden_from(actor: Actor, case: Case) -> bool:
     """Whether the actor belongs to a unit the appeal complains about, or to a unit under one:
     the one place that decides, so every view of a case masks the same way."""
     hidden = case.identity_hidden_from
-    if not hidden or actor.role is None:
+    if actor.role is None:
+        return False
+    if case.accused_checked_at is None and actor.role not in DISTRICT_WIDE:
+        # The complaint-target check has not run (an import, a legacy row, a failed check):
+        # any unit may be the accused one, so every unit-level reader sees it masked.
+        return True
+    if not hidden:
         return False
     chain = set((actor.unit_path or "").split("/")) | {actor.unit_code}
     return not chain.isdisjoint(hidden)
