@@ -100,7 +100,7 @@ def register_appeals(
         actor = actors[n]
         staff_id = actor.staff_id if actor else None
         key = (r.channel_id, r.item.external_id) if r.item.external_id else None
-        digest = content_digest(staff_id, r.item.model_dump(mode="json", exclude={"external_id"})) if key else None
+        digest = content_digest(staff_id, {k: v for k, v in r.item if k != "external_id"}) if key else None
         if key and key in known:
             results[n] = known[key].answer(r, digest, staff_id)
             continue
