@@ -66,20 +66,20 @@ def screen_for(session: Session) -> Screen:
 
 def plan_accused(session: Session, cases: list[RegisteredCase]) -> dict[int, dict[str, Any]]:
     """Intake's planner: the accused units and the check's time, columns of the new case rows.
-    A failure leaves the cases unchecked (masked for every unit until a dispatch or the sweep
-    checks them) rather than failing the citizens' registrations."""
-    try:
-        screen = screen_for(session)
-        return {
-            c.case_id: {
-                "identity_hidden_from": screen.accused(c.text, c.address, c.street_id, c.community_id, c.grid_id) or None,
-                "accused_checked_at": c.planned_at,
-            }
-            for c in cases
-        }
-    except Exception:
-        log.exception("complaint-target check failed for %d new cases; they stay masked until checked", len(cases))
-        return {}
+    A case the detector fails on is left unchecked (masked for every unit until a dispatch or
+    the sweep checks it) rather than failing the citizens' registrations; a database error
+    still fails the batch, whose transaction it spoilt, and the batch is redone item by item."""
+    screen = screen_for(session)
+    planned: dict[int, dict[str, Any]] = {}
+    for c in cases:
+        try:
+            hidden = screen.accused(c.text, c.address, c.street_id, c.community_id, c.grid_id)
+        except Exception:
+            log.exception("complaint-target check failed for case %d; it stays masked until checked", c.case_id)
+            planned[c.case_id] = {"identity_hidden_from": None, "accused_checked_at": None}
+        else:
+            planned[c.case_id] = {"identity_hidden_from": hidden or None, "accused_checked_at": c.planned_at}
+    return planned
 
 
 def record_planned(session: Session, cases: list[RegisteredCase]) -> None:
