@@ -76,6 +76,8 @@ def register_appeals(
     check_existing: bool = True,
 ) -> list[Registered | MinyiError]:
     """One result per item, in order. `ids` are pre-allocated, one per item (unused ones are gaps).
+    A known (channel, external_id) answers its first receipt only to the same sender with the
+    same content, and a Conflict (409) otherwise.
 
     `check_existing=False` skips the look-up of (channel, external_id) pairs registered before:
     the unique index still refuses a second appeal, with an IntegrityError for the whole batch,
