@@ -38,7 +38,8 @@ _APPEAL_REQUEST: dict[str, Any] = {
     response_model=AppealReceipt,
     summary="Register an appeal (201), or get the one already made for this (channel, external_id) (200)",
     responses={
-        200: {"model": AppealReceipt, "description": "already registered"},
+        200: {"model": AppealReceipt, "description": "already registered: the same sender sent the same content"},
+        409: {"description": "this (channel, external_id) already belongs to an appeal with other content or another sender"},
         422: {"description": "invalid request: `error.errors` names each field and what is wrong with it"},
     },
     openapi_extra=_APPEAL_REQUEST,

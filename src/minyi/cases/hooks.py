@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from minyi.cases.models import Case
 from minyi.org.rules import Actor
 
 
@@ -44,6 +45,22 @@ def notify_handlers(session: Session, done: ActionDone) -> None:
         handler(session, done)
 
 
+# A check that must run on the case before an action is decided (the complaint-target check
+# before a dispatch): it may change the case, e.g. name units the action must then refuse.
+BeforeAction = Callable[[Session, Case, str, datetime], None]
+_before: dict[str, BeforeAction] = {}
+
+
+def before_case_action(name: str, check: BeforeAction) -> None:
+    """Register (or replace, by name) a check `act_on_case` runs before deciding an action."""
+    _before[name] = check
+
+
+def run_before_action(session: Session, case: Case, action: str, now: datetime) -> None:
+    for check in list(_before.values()):
+        check(session, case, action, now)
+
+
 @dataclass(frozen=True)
 class RegisteredCase:
     """A case intake is registering, with what intake knows of it, so that handlers need not
@@ -63,6 +80,11 @@ class RegisteredCase:
     crowd_size: int | None = None
     amount: Decimal | None = None
     text: str = ""  # title and body, one per line
+    address: str | None = None
+    grid_id: int | None = None
+    planned_at: datetime | None = None  # the registering transaction's `now`
+    # What the planners decided (intake copies it in after planning, for the handlers).
+    identity_hidden_from: tuple[str, ...] = ()
 
 
 BatchHandler = Callable[[Session, list[RegisteredCase]], None]

@@ -23,6 +23,9 @@ class Appeal(Base):
     tracking_no: Mapped[str] = mapped_column(String(32), unique=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
     external_id: Mapped[str | None] = mapped_column(String(100))
+    # What a replay of (channel, external_id) must match to get this appeal's receipt: a digest
+    # of the submitter and the content (intake/rules.py `content_digest`). NULL on older rows.
+    content_digest: Mapped[str | None] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(20))
@@ -84,6 +87,9 @@ class Case(Base):
     # Unit codes the appeal complains about (信访工作条例): they may not handle it, and their
     # staff (and those of units under them) see the complainant's identity masked. NULL: none.
     identity_hidden_from: Mapped[list[Any] | None]
+    # When the complaint-target check ran (at registration, normally). NULL: not yet, and until
+    # it has the case counts as hidden from every unit-level reader (cases/schemas.py).
+    accused_checked_at: Mapped[datetime | None]
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
 

@@ -68,7 +68,9 @@ def _not_accused(actor: Actor) -> ColumnElement[bool]:
     the units on the reader's chain. The list is JSON, compared as its text ('["S01C03"]')."""
     codes = {c for c in (actor.unit_path or "").split("/") if c} | ({actor.unit_code} if actor.unit_code else set())
     text = func.coalesce(cast(Case.identity_hidden_from, Text), "")
-    return and_(true(), *(~text.like('%"' + _like_escape(code) + '"%', escape="\\") for code in sorted(codes)))
+    # An unchecked case (the complaint-target check has not run) counts as accusing every unit.
+    checked = true() if actor.role in DISTRICT_WIDE else Case.accused_checked_at.is_not(None)
+    return and_(checked, *(~text.like('%"' + _like_escape(code) + '"%', escape="\\") for code in sorted(codes)))
 
 
 def reads_clear(actor: Actor) -> ColumnElement[bool]:

@@ -41,7 +41,8 @@ class ActionIn(BaseModel):
 def identity_hidden_from(actor: Actor, case: Case) -> bool:
     """Whether the actor belongs to a unit the appeal complains about, or to a unit under one
     (the decision itself is `privacy.rules.identity_hidden`)."""
-    return identity_hidden(actor.role, actor.unit_code, actor.unit_path, case.identity_hidden_from)
+    return identity_hidden(actor.role, actor.unit_code, actor.unit_path, case.identity_hidden_from,
+                           checked=case.accused_checked_at is not None)
 
 
 def handling_unit_ids(case: Case, active_unit_ids: set[int]) -> set[int]:
@@ -59,6 +60,7 @@ def view_of(actor: Actor, case: Case, appeal: Appeal, active_unit_ids: set[int])
     return case_view(
         actor, hidden_from=case.identity_hidden_from, handling_unit_ids=handling_unit_ids(case, active_unit_ids),
         is_confidential=appeal.is_confidential, citizen_name=appeal.citizen_name,
+        checked=case.accused_checked_at is not None,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from minyi.cases.hooks import ActionDone, notify_handlers
+from minyi.cases.hooks import ActionDone, notify_handlers, run_before_action
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.queries import get_visible_case
 from minyi.cases.rules import Action, CaseFacts, CaseStatus, Rating, allowed_actions, checklist_items, decide
@@ -65,6 +65,7 @@ def act_on_case(
             f"the case changed (version {case.version}, you saw {expected_version}); reload it",
             version=case.version,
         )
+    run_before_action(session, case, action.value, now)
     facts = case_facts(session, case)
     target = decide(facts, action, actor, payload)
     extra = EFFECTS[action](session, case, actor, payload, now) or {}

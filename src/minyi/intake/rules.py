@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections.abc import Mapping
+from typing import Any
 
 CHANNEL_KINDS = ("hotline", "mailbox", "walk_in", "letter", "grid", "market", "miniprogram", "api", "import")
 # Kinds a citizen reaches without a staff account: the web/QR form and leader mailboxes.
@@ -37,3 +41,10 @@ def check_id_card(raw: str) -> str:
     if _ID_CHECK[total % 11] != number[17]:
         raise ValueError("身份证号码校验位不正确")
     return number
+
+
+def content_digest(submitter: int | None, content: Mapping[str, Any]) -> str:
+    """What a replay of (channel, external_id) must match to get the first receipt: who sent it
+    (the staff account, None for the public) and everything it said, in a stable order."""
+    blob = json.dumps([submitter, content], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from minyi.cases.hooks import RegisteredCase, notify_registered, plan_registered
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.rules import CaseStatus
-from minyi.core.errors import Forbidden, Invalid, MinyiError
+from minyi.core.errors import Conflict, Forbidden, Invalid, MinyiError
 from minyi.core.ids import tracking_number
 from minyi.core.bulk import insert_rows
 from minyi.intake.models import Channel
 from minyi.intake.refs import RefCache, Snapshot, UnitRef
-from minyi.intake.rules import CHANNEL_KINDS, PUBLIC_KINDS
+from minyi.intake.rules import CHANNEL_KINDS, PUBLIC_KINDS, content_digest
 from minyi.intake.schemas import AppealIn
 from minyi.org.models import Staff
 from minyi.org.rules import Actor, Role
@@ -76,6 +76,8 @@ def register_appeals(
     check_existing: bool = True,
 ) -> list[Registered | MinyiError]:
     """One result per item, in order. `ids` are pre-allocated, one per item (unused ones are gaps).
+    A known (channel, external_id) answers its first receipt only to the same sender with the
+    same content, and a Conflict (409) otherwise.
 
     `check_existing=False` skips the look-up of (channel, external_id) pairs registered before:
     the unique index still refuses a second appeal, with an IntegrityError for the whole batch,
@@ -97,15 +99,21 @@ def register_appeals(
     event_rows: list[dict[str, Any]] = []
     cases: list[RegisteredCase] = []
     for n, r in resolved.items():
+        actor = actors[n]
+        staff_id = actor.staff_id if actor else None
         key = (r.channel_id, r.item.external_id) if r.item.external_id else None
+        digest = content_digest(staff_id, {k: v for k, v in r.item if k != "external_id"}) if key else None
         if key and key in known:
-            results[n] = known[key]
+            results[n] = known[key].answer(r, digest, staff_id)
             continue
         appeal_id = ids[n]
-        submitted_at = min(r.item.submitted_at or now, now)
-        tracking_no = tracking_number(appeal_id, submitted_at, tz)
-        actor = actors[n]
-        appeal = _appeal_row(r, appeal_id, tracking_no, submitted_at, actor)
+        try:
+            submitted_at = min(r.item.submitted_at or now, now)
+            tracking_no = tracking_number(appeal_id, submitted_at, tz)
+        except (OverflowError, ValueError):
+            results[n] = Invalid("bad_submitted_at", "submitted_at is out of range", field="submitted_at")
+            continue
+        appeal = _appeal_row(r, appeal_id, tracking_no, submitted_at, actor, digest)
         appeal_rows.append(appeal)
         case_rows.append(
             {
@@ -125,29 +133,63 @@ def register_appeals(
         event_rows.append(
             {
                 "case_id": appeal_id, "at": now, "action": "register",
-                "actor_id": actor.staff_id if actor else None,
+                "actor_id": staff_id,
                 "actor_label": actor.username if actor else "citizen",
                 "from_status": None, "to_status": CaseStatus.REGISTERED.value, "reason": None,
                 "payload": {"channel": r.item.channel, "external_id": r.item.external_id},
             }
         )
-        cases.append(_registered_case(r, appeal))
+        cases.append(_registered_case(r, appeal, now))
         results[n] = registered = Registered(appeal_id, tracking_no, CaseStatus.REGISTERED.value, True, submitted_at)
         if key:
-            known[key] = replace(registered, created=False)
+            known[key] = _Known(replace(registered, created=False), digest, r.item.body, r.item.phone, staff_id)
     if appeal_rows:
         # Planners (the clock policy and due time) fill in the case rows before they are written.
+        # A planner also names the units the appeal complains about (triage's complaint-target
+        # check), so the case is never readable by them in clear, not even for a moment.
         planned = plan_registered(session, cases)
         for row in case_rows:
             row.update(planned.get(row["id"], ()))
         insert_rows(session, Appeal, appeal_rows)
         insert_rows(session, Case, case_rows)
         insert_rows(session, CaseEvent, event_rows)
+        cases = [
+            replace(c, identity_hidden_from=tuple(hidden))
+            if (hidden := planned.get(c.case_id, {}).get("identity_hidden_from")) else c
+            for c in cases
+        ]
         notify_registered(session, cases)
     return [r for r in results if r is not None]
 
 
-def _already_registered(session: Session, resolved: list[_Resolved]) -> dict[tuple[int, str], Registered]:
+@dataclass(frozen=True)
+class _Known:
+    """An appeal already made for a (channel, external_id), and what a replay must match."""
+
+    registered: Registered
+    digest: str | None
+    body: str
+    phone: str | None
+    registered_by_id: int | None
+
+    def answer(self, r: _Resolved, digest: str | None, staff_id: int | None) -> Registered | MinyiError:
+        """The first receipt to the same sender with the same content; 409 to anything else, so
+        an external id never hands out another person's appeal."""
+        if self.digest is not None:
+            same = self.digest == digest
+        else:  # registered before digests were kept: the body, phone and sender must agree
+            same = (self.body, self.phone, self.registered_by_id) == (r.item.body, r.item.phone, staff_id)
+        if same:
+            return self.registered
+        return Conflict(
+            "external_id_conflict",
+            f"external_id '{r.item.external_id}' on channel '{r.item.channel}' already belongs to a different "
+            "appeal; send a new external_id for new content",
+            field="external_id",
+        )
+
+
+def _already_registered(session: Session, resolved: list[_Resolved]) -> dict[tuple[int, str], _Known]:
     """Idempotency: the same (channel, external_id) answers with the appeal it already made.
     One `channel_id = ? AND external_id IN (...)` per channel, which the unique index answers."""
     by_channel: dict[int, set[str]] = {}
@@ -156,17 +198,22 @@ def _already_registered(session: Session, resolved: list[_Resolved]) -> dict[tup
     if not by_channel:
         return {}
     rows = session.execute(
-        select(Appeal.channel_id, Appeal.external_id, Appeal.id, Appeal.tracking_no, Appeal.submitted_at, Case.status)
+        select(
+            Appeal.channel_id, Appeal.external_id, Appeal.id, Appeal.tracking_no, Appeal.submitted_at, Case.status,
+            Appeal.content_digest, Appeal.body, Appeal.phone, Appeal.registered_by_id,
+        )
         .join(Case, Case.appeal_id == Appeal.id)
         .where(or_(*(and_(Appeal.channel_id == cid, Appeal.external_id.in_(ext)) for cid, ext in by_channel.items())))
     )
     return {
-        (channel_id, external_id): Registered(appeal_id, tracking_no, status, False, submitted_at)
-        for channel_id, external_id, appeal_id, tracking_no, submitted_at, status in rows
+        (channel_id, external_id): _Known(
+            Registered(appeal_id, tracking_no, status, False, submitted_at), digest, body, phone, staff_id
+        )
+        for channel_id, external_id, appeal_id, tracking_no, submitted_at, status, digest, body, phone, staff_id in rows
     }
 
 
-def _registered_case(r: _Resolved, appeal: dict[str, Any]) -> RegisteredCase:
+def _registered_case(r: _Resolved, appeal: dict[str, Any], now: datetime) -> RegisteredCase:
     return RegisteredCase(
         case_id=appeal["id"], tracking_no=appeal["tracking_no"], phone=appeal["phone"], channel=r.item.channel,
         registered_at=appeal["submitted_at"], leaf_policy=r.policy_code if r.leaf_id else None,
@@ -174,6 +221,7 @@ def _registered_case(r: _Resolved, appeal: dict[str, Any]) -> RegisteredCase:
         first_unit_id=r.first_unit_id, street_id=r.street.id if r.street else None,
         community_id=r.community.id if r.community else None,
         crowd_size=r.item.crowd_size, amount=r.item.amount, text=f"{appeal['title']}\n{appeal['body']}",
+        address=appeal["address"], grid_id=r.grid.id if r.grid else None, planned_at=now,
     )
 
 
@@ -223,11 +271,13 @@ def _location(session: Session, item: AppealIn, snap: Snapshot, refs: RefCache) 
     return street, community, grid
 
 
-def _appeal_row(r: _Resolved, appeal_id: int, tracking_no: str, submitted_at: datetime, actor: Actor | None) -> dict[str, Any]:
+def _appeal_row(
+    r: _Resolved, appeal_id: int, tracking_no: str, submitted_at: datetime, actor: Actor | None, digest: str | None
+) -> dict[str, Any]:
     item = r.item
     return {
         "id": appeal_id, "tracking_no": tracking_no, "channel_id": r.channel_id,
-        "external_id": item.external_id, "title": item.display_title(), "body": item.body,
+        "external_id": item.external_id, "content_digest": digest, "title": item.display_title(), "body": item.body,
         "phone": item.phone, "citizen_name": item.name, "id_card": item.id_card,
         "is_anonymous": item.anonymous, "is_confidential": item.confidential,
         "address": item.address, "lat": item.lat, "lng": item.lng,

@@ -57,6 +57,7 @@ def export_rows(session: Session, actor: Actor, f: CaseFilter, *, tz: ZoneInfo) 
 _CASE_COLUMNS = [
     Case.tracking_no, Case.channel_id, Case.registered_at, Case.status, Case.closed_at, Case.category_id, Case.street_id,
     Case.community_id, Case.grid_id, Case.lead_unit_id, Case.first_unit_id, Case.reply_text, Case.rating, Case.identity_hidden_from,
+    Case.accused_checked_at,
 ]
 _APPEAL_COLUMNS = [
     Appeal.external_id, Appeal.title, Appeal.body, Appeal.phone, Appeal.citizen_name, Appeal.id_card, Appeal.is_anonymous,
@@ -78,6 +79,7 @@ def _row(
     view = case_view(
         actor, hidden_from=r["identity_hidden_from"], handling_unit_ids=handling,
         is_confidential=r["is_confidential"], citizen_name=r["citizen_name"],
+        checked=r["accused_checked_at"] is not None,
     )
 
     def unit(uid: int | None) -> str | None:

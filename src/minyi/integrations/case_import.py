@@ -4,7 +4,8 @@ A YAML mapping names which column holds which field, fills defaults and translat
 (e.g. 已办结 → archived). Every row is checked first; a bad row is reported (row number, field,
 reason) and never half imported. By default the good rows are imported and the bad ones listed;
 `strict` refuses the whole file when any row is bad. Re-importing is safe: intake finds the case
-already made for the row's (channel, external_id). Imported cases keep their registration time
+already made for the row's (channel, external_id) when the row says the same; a row that reuses
+an external_id for other content is a bad row. Imported cases keep their registration time
 and final status, and tell no one: their SMS receipts and webhook events are dropped in the same
 transaction, and the clocks of closed cases are cancelled.
 """
@@ -273,7 +274,8 @@ def import_cases(
             made: list[tuple[_Row, Registered]] = []
             for g, result in zip(good, results, strict=True):
                 if isinstance(result, MinyiError):
-                    fields = [e.get("field") for e in result.details.get("errors", [])] or ["row"]
+                    # A repeated external_id with other content is a clash (a bad row), not "already there".
+                    fields = [e.get("field") for e in result.details.get("errors", [])] or [result.details.get("field") or "row"]
                     report.problems.append(Problem(g.number, mapping.header(str(fields[0])), result.message))
                 elif result.created:
                     made.append((g, result))

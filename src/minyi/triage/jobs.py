@@ -55,6 +55,7 @@ from minyi.triage.pipeline import (
 from minyi.triage.repeats import link_rows
 from minyi.triage.signal_models import AppealLink
 from minyi.triage.review import AUTO_DISPATCHED, AWAITING, PENDING
+from minyi.triage.screening import HIDE_REASON, check_unchecked
 from minyi.triage.suggestion_models import TriageQueueEntry, TriageSuggestion
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,6 @@ SYSTEM_ACTOR = Actor(
     unit_kind=None,
     unit_path=None,
 )
-HIDE_REASON = "诉求反映的对象为该单位或其工作人员：依《信访工作条例》回避办理，并对其隐去诉求人身份"
 
 
 class TriageSettings(BaseSettings):
@@ -186,11 +186,15 @@ def facts_of(ctx: TriageContext, case: Case, appeal: Appeal) -> AppealFacts:
 
 def _apply(session: Session, case: Case, result: TriageResult, *, now: datetime, auto: bool) -> dict[str, Any]:
     """Hide the complainant from accused units and dispatch a sure one; the suggestion row to write."""
-    if result.hide_identity_from:
-        hide_identity(
-            session, case, result.hide_identity_from, actor_label=SYSTEM_ACTOR.username, now=now,
-            reason=HIDE_REASON,
-        )
+    if case.accused_checked_at is None:
+        # Normally decided at registration (screening.py), and then left alone: a dispatcher
+        # may have lifted a unit since, which this pass must not undo.
+        if result.hide_identity_from:
+            hide_identity(
+                session, case, result.hide_identity_from, actor_label=SYSTEM_ACTOR.username, now=now,
+                reason=HIDE_REASON,
+            )
+        case.accused_checked_at = now
     status, hold = AWAITING, result.hold_reason
     if hold is None and not auto:
         hold = "auto_dispatch_off"
@@ -271,4 +275,10 @@ def triage_queue_job(session: Session, *, now: datetime) -> int:
     return taken
 
 
-WORKER_JOBS = {"triage_appeals": triage_queue_job}
+def check_accused_job(session: Session, *, now: datetime) -> int:
+    """The complaint-target check of cases that skipped it at registration (imports, legacy
+    rows, a failed check): until checked they are masked for every unit."""
+    return check_unchecked(session, now=now)
+
+
+WORKER_JOBS = {"triage_appeals": triage_queue_job, "check_accused": check_accused_job}

@@ -455,7 +455,7 @@ def recommend_units(
     if place is None and (text or address):
         readings = snap.gazetteer.find_place(text, address, limit=1)
         place = readings[0] if readings else None
-    area = _complete(snap.gazetteer, place)
+    area = complete_place(snap.gazetteer, place)
     finding = snap.detector.find(text, area)
     units = snap.gazetteer.by_code
 
@@ -533,7 +533,7 @@ def recommend_units(
     )
 
 
-def _complete(gazetteer: Gazetteer, place: PlaceLike | None) -> Place:
+def complete_place(gazetteer: Gazetteer, place: PlaceLike | None) -> Place:
     """The whole area chain of the most specific unit given (a grid gives community, street)."""
     if place is None:
         return Place()

@@ -3,6 +3,9 @@ it with the last four digits of the phone, rate the reply. Same services as the 
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -11,7 +14,7 @@ from starlette.responses import Response
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.tracking import rate_case, track_case
-from minyi.core.errors import Invalid, NotFound
+from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.intake.attachments import store_attachment
 from minyi.intake.models import Channel
 from minyi.intake.schemas import AppealIn
@@ -27,6 +30,9 @@ from minyi.web.uploads import read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PORTAL_CHANNEL = "miniprogram"  # 民意速办小程序/扫码: the web form is the same public door
+# Each rendered form carries a one-time token that becomes the appeal's external_id, so a double
+# tap (or a resend after a dropped answer) replays the first receipt instead of filing twice.
+FORM_TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
 class PortalLimits:
@@ -72,6 +78,7 @@ def _form_page(request: Request, channel_code: str | None, status_code: int = 20
         return render(
             request, "portal/submit.html", status_code=status_code, channel=channel, streets=streets,
             communities=communities, classes=FIVE_CLASSES, error=error, values=values or {},
+            form_token=secrets.token_hex(16),
         )
 
 
@@ -121,8 +128,10 @@ async def submit(request: Request) -> Response:
         if hint:
             # The dictionary leaf is the dispatcher's call; the citizen's guess travels in the title.
             title = f"【{hint}】{title or fields.get('body', '')[:30]}"
+        token = fields.get("form_token") or ""
         item = AppealIn(
-            channel=channel_code, title=title, body=fields.get("body", ""),
+            channel=channel_code, external_id=f"portal-{token}" if FORM_TOKEN.fullmatch(token) else None,
+            title=title, body=fields.get("body", ""),
             phone=fields.get("phone") or None, name=fields.get("name") or None,
             anonymous=fields.get("anonymous") == "on", address=fields.get("address") or None,
             street=fields.get("street") or None, community=fields.get("community") or None,
@@ -136,6 +145,14 @@ async def submit(request: Request) -> Response:
         return _form_page(request, channel_code, 422, _explain(exc, Translator(pick_lang(request))), fields)
     except Invalid as exc:
         return _form_page(request, channel_code, 422, exc.message, fields)
+    except Conflict:
+        # The same form sent again with other words (edited after going back): a new form, with
+        # a new token, keeps what was typed.
+        t = Translator(pick_lang(request))
+        message = "这份表单已经提交过。如需反映新的诉求，请核对后再次提交" if t.zh else "This form was already sent. Check it and send it again for a new appeal"
+        return _form_page(request, channel_code, 409, message, fields)
+    if not receipt.created:
+        return redirect(f"/portal/receipt/{receipt.tracking_no}")  # a double tap: the first one's receipt
     for upload in uploads:
         store_attachment(
             state.db, state.settings, case_id=receipt.id, filename=upload.filename, content_type=upload.content_type,

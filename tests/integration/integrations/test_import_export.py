@@ -179,6 +179,20 @@ class TestBadRows:
         assert cases["H-002"].status == "in_progress" and cases["H-002"].lead_unit_id is not None
         assert cases["H-001"].tracking_no.startswith("20240305-")
 
+    def test_a_repeated_external_id_with_other_content_is_a_bad_row(self, demo_db: Database, tmp_path: Path) -> None:
+        assert do_import(demo_db, write_csv_file(tmp_path / "first.csv", GOOD), MAPPING).created == 2
+        changed = [GOOD[0][:2] + ["另一件事：楼上漏水", *GOOD[0][3:]], GOOD[1]]
+        report = do_import(demo_db, write_csv_file(tmp_path / "second.csv", changed), MAPPING)
+        assert (report.created, report.existing, report.bad_rows) == (0, 1, 1)
+        (problem,) = report.problems
+        assert (problem.row, problem.field) == (2, "工单编号") and "H-001" in problem.reason
+        twice = [GOOD[0], [*GOOD[0][:2], "同一编号的另一件事", *GOOD[0][3:]]]
+        report = do_import(demo_db, write_csv_file(tmp_path / "third.csv", [["H-010", *r[1:]] for r in twice]), MAPPING)
+        assert (report.created, report.bad_rows) == (1, 1) and report.problems[0].row == 3
+        with demo_db.reading() as session:
+            bodies = dict(session.execute(select(Appeal.external_id, Appeal.body)).all())
+        assert (bodies["H-001"], bodies["H-010"]) == ("路灯不亮", "路灯不亮")
+
     def test_strict_refuses_the_whole_file(self, demo_db: Database, tmp_path: Path) -> None:
         path = write_csv_file(tmp_path / "history.csv", GOOD + BAD[:1])
         with pytest.raises(ImportRefused) as refused:

@@ -26,7 +26,8 @@ from factories import act, auth, make_appeal
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.triage.classify import store_classifier, train_classifier
-from minyi.triage.jobs import triage_pending, triage_queue_job
+from minyi.cases.service import lift_identity_hiding
+from minyi.triage.jobs import SYSTEM_ACTOR, triage_pending, triage_queue_job
 from minyi.triage.review import corrections_for_training
 from minyi.cases.models import Case
 from minyi.triage.suggestion_models import TriageCorrection, TriageQueueEntry, TriageSuggestion
@@ -315,6 +316,21 @@ class TestAccusedUnit:
             f"/api/v1/appeals/{accused['id']}/triage/correct", json={"lead_unit": lead}, headers=auth(env.client, "dispatcher")
         )
         assert r.status_code == 409
+
+    def test_the_worker_neither_repeats_nor_undoes_what_registration_decided(self, env: Env) -> None:
+        """Hidden at registration; a dispatcher then lifts it; the worker's pass leaves both alone."""
+        case = make_appeal(env.client, title="投诉社区不作为", body=ACCUSED_TEXT, phone="13912345678", name="程先生",
+                           street="S01", community="S01C03")
+        with env.db.unit_of_work() as session:
+            row = session.get(Case, case["id"])
+            assert row is not None and row.identity_hidden_from == ["S01C03"]
+            lift_identity_hiding(session, row, ["S01C03"], actor=SYSTEM_ACTOR, now=env.clock.now(), reason="并非投诉社区")
+        env.run()
+        with env.db.reading() as session:
+            row = session.get(Case, case["id"])
+            assert row is not None and not row.identity_hidden_from
+        log = [e["action"] for e in env.timeline(case["id"])]
+        assert log.count("hide_identity") == 1 and log.count("lift_identity_hiding") == 1
 
     def test_its_staff_see_the_complainant_masked_everywhere(self, env: Env, accused: dict[str, Any]) -> None:
         if env.case(accused["id"])["status"] in ("registered", "accepted"):

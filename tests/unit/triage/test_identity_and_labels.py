@@ -3,6 +3,7 @@ is redacted, and which label a correction trains."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from minyi.cases.models import Appeal, Case
@@ -16,13 +17,28 @@ def actor(role: Role | None, code: str | None, path: str | None) -> Actor:
     return Actor(staff_id=1, username="u", name="u", role=role, unit_id=1, unit_code=code, unit_kind=None, unit_path=path)
 
 
+CHECKED = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+
+
 def test_the_accused_unit_and_units_under_it_are_masked_others_not() -> None:
-    case = Case(identity_hidden_from=["S01C03"])
+    case = Case(identity_hidden_from=["S01C03"], accused_checked_at=CHECKED)
     assert identity_hidden_from(actor(Role.COMMUNITY_STAFF, "S01C03", "D/S01/S01C03/"), case)
     assert identity_hidden_from(actor(Role.GRID_STAFF, "S01C03G01", "D/S01/S01C03/S01C03G01/"), case)
     assert not identity_hidden_from(actor(Role.STREET_STAFF, "S01", "D/S01/"), case)
     assert not identity_hidden_from(actor(Role.COMMUNITY_STAFF, "S01C04", "D/S01/S01C04/"), case)
-    assert not identity_hidden_from(actor(Role.COMMUNITY_STAFF, "S01C03", "D/S01/S01C03/"), Case(identity_hidden_from=None))
+    assert not identity_hidden_from(actor(Role.COMMUNITY_STAFF, "S01C03", "D/S01/S01C03/"), Case(identity_hidden_from=None, accused_checked_at=CHECKED))
+
+
+def test_before_the_complaint_target_check_every_unit_reads_it_masked() -> None:
+    case = Case(identity_hidden_from=None, accused_checked_at=None)
+    for role, code, path in (
+        (Role.UNIT_HANDLER, "DEP02", "D/DEP02/"), (Role.UNIT_HEAD, "DEP02", "D/DEP02/"),
+        (Role.STREET_STAFF, "S01", "D/S01/"), (Role.COMMUNITY_STAFF, "S01C04", "D/S01/S01C04/"),
+        (Role.GRID_STAFF, "S01C03G01", "D/S01/S01C03/S01C03G01/"),
+    ):
+        assert identity_hidden_from(actor(role, code, path), case), role
+    for role in (Role.INTAKE_CLERK, Role.DISPATCHER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN):
+        assert not identity_hidden_from(actor(role, "DISPATCH", "D/DISPATCH/"), case), role
 
 
 def test_redaction_masks_phone_id_and_name_in_free_text() -> None:

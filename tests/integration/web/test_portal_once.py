@@ -1,0 +1,65 @@
+"""One portal form registers one appeal, on both backends: the form's one-time token is the
+appeal's external_id on the portal channel, so a double tap replays the first receipt."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from factories import unique_phone
+from minyi.cases.models import Appeal, Case
+from minyi.core.db import Database
+
+TOKEN = re.compile(r'name="form_token" value="([0-9a-f]{32})"')
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def own_browser(app_client: TestClient) -> TestClient:
+    """A browser at an address of its own: the portal's per-address limit is shared by the app."""
+    return TestClient(app_client.app, client=(f"portal-once-{unique_phone()}", 50000))
+
+
+def fresh_form(client: TestClient) -> dict[str, str]:
+    page = client.get("/portal/submit").text
+    token, csrf = TOKEN.search(page), CSRF.search(page)
+    assert token and csrf
+    return {"csrf_token": csrf.group(1), "form_token": token.group(1), "channel": "miniprogram"}
+
+
+def appeals_by(db: Database, phone: str) -> int:
+    with db.reading() as session:
+        return session.scalar(select(func.count()).select_from(Appeal).where(Appeal.phone == phone)) or 0
+
+
+class TestDoubleTap:
+    def test_two_submissions_of_one_form_register_one_appeal(self, app_client: TestClient, db: Database) -> None:
+        client, phone = own_browser(app_client), unique_phone()
+        form = fresh_form(client) | {"body": "小区门口路灯不亮", "phone": phone, "street": "S02"}
+        first = client.post("/portal/submit", data=form, follow_redirects=False)
+        second = client.post("/portal/submit", data=form, follow_redirects=False)
+        assert (first.status_code, second.status_code) == (303, 303), second.text
+        assert first.headers["location"] == second.headers["location"]
+        assert appeals_by(db, phone) == 1
+        no = first.headers["location"].rsplit("/", 1)[1]
+        with db.reading() as session:
+            assert session.scalar(select(func.count()).select_from(Case).where(Case.tracking_no == no)) == 1
+
+    def test_a_new_form_is_a_new_appeal(self, app_client: TestClient, db: Database) -> None:
+        client, phone = own_browser(app_client), unique_phone()
+        for _ in range(2):
+            r = client.post("/portal/submit", data=fresh_form(client) | {"body": "楼道灯坏了", "phone": phone}, follow_redirects=False)
+            assert r.status_code == 303
+        assert appeals_by(db, phone) == 2
+
+    def test_the_same_form_with_other_words_asks_to_check_and_send_again(self, app_client: TestClient, db: Database) -> None:
+        client, phone = own_browser(app_client), unique_phone()
+        form = fresh_form(client) | {"body": "噪音扰民", "phone": phone}
+        assert client.post("/portal/submit", data=form, follow_redirects=False).status_code == 303
+        r = client.post("/portal/submit", data=form | {"body": "噪音扰民，晚上十一点后仍在施工"}, follow_redirects=False)
+        assert r.status_code == 409 and "已经提交过" in r.text
+        again = TOKEN.search(r.text)
+        assert again and again.group(1) != form["form_token"]  # the re-shown form is a new one
+        assert "晚上十一点后仍在施工" in r.text
+        assert appeals_by(db, phone) == 1
