@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException
 
 from minyi.core.errors import MinyiError
 
 STATUS = {"not_found": 404, "forbidden": 403, "unauthorized": 401, "conflict": 409, "invalid": 422}
 
 
+log = logging.getLogger("minyi.api")
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+               406: "not_acceptable", 409: "conflict", 413: "body_too_large", 415: "unsupported_media_type", 429: "too_many_requests"}
+
+
 def error_body(code: str, message: str, **details: object) -> dict[str, object]:
     return {"error": {"code": code, "message": message, **details}}
+
+
+def error_json(code: str, message: str, **details: object) -> bytes:
+    return orjson.dumps(error_body(code, message, **details))
 
 
 def install(app: FastAPI) -> None:
@@ -34,6 +48,33 @@ def install(app: FastAPI) -> None:
         ]
         message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return JSONResponse(error_body("invalid_request", message, errors=errors), status_code=422)
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the schema let through (an integer beyond its column, a
+        # NUL byte in PostgreSQL text, a malformed number): the input's fault, so a 4xx. The
+        # unit of work has rolled back; the driver's text stays in the log, not the answer.
+        log.warning("database refused a value: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+        return JSONResponse(
+            error_body("value_out_of_range", "a value in the request is out of range or contains characters that cannot be stored"),
+            status_code=422,
+        )
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:
+        # Date arithmetic past year 1 or 9999 (a deadline, a time zone shift) or an integer too
+        # large for SQLite: both come from a value the caller sent.
+        log.warning("value overflow: %s", exc)
+        return JSONResponse(error_body("value_out_of_range", "a date or number in the request is out of range"), status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        # Starlette's own refusals (404 route, 405 method, 413 body, a malformed multipart body)
+        # in the same shape as ours; `detail` is kept for clients that read FastAPI's default.
+        message = exc.detail if isinstance(exc.detail, str) else "the request was refused"
+        body = error_body(_HTTP_CODES.get(exc.status_code, "http_error"), message)
+        body["detail"] = exc.detail
+        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(StaleDataError)
     async def _stale(_: Request, exc: StaleDataError) -> JSONResponse:
