@@ -67,6 +67,14 @@ def install(app: FastAPI) -> None:
         log.warning("value overflow: %s", exc)
         return JSONResponse(error_body("value_out_of_range", "a date or number in the request is out of range"), status_code=422)
 
+    @app.exception_handler(UnicodeDecodeError)
+    async def _encoding(_: Request, exc: UnicodeDecodeError) -> JSONResponse:
+        # Only a caller's bytes are decoded inside a request (uploads, bodies): never our data.
+        return JSONResponse(
+            error_body("bad_encoding", "the request contains text that is not valid UTF-8", errors=[{"field": "file", "message": str(exc.reason)}]),
+            status_code=422,
+        )
+
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
         # Starlette's own refusals (404 route, 405 method, 413 body, a malformed multipart body)
