@@ -8,7 +8,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
@@ -66,6 +66,15 @@ def install(app: FastAPI) -> None:
         # large for SQLite: both come from a value the caller sent.
         log.warning("value overflow: %s", exc)
         return JSONResponse(error_body("value_out_of_range", "a date or number in the request is out of range"), status_code=422)
+
+    @app.exception_handler(StatementError)
+    async def _statement(request: Request, exc: StatementError) -> JSONResponse:
+        # SQLAlchemy wraps what fails while binding parameters: a date shifted past year 1 or
+        # 9999 for a timestamptz column is the input's fault; anything else is a bug (re-raised,
+        # answered as a 500 with its request id by api/observability.py).
+        if isinstance(exc.orig, OverflowError):
+            return await _overflow(request, exc.orig)
+        raise exc
 
     @app.exception_handler(UnicodeDecodeError)
     async def _encoding(_: Request, exc: UnicodeDecodeError) -> JSONResponse:

@@ -144,7 +144,7 @@ class RequestContext:
         except Exception:
             # A bug, not bad input: logged here, where the request id is still in context, and
             # answered with that id so a caller's report can be matched to this line.
-            error_log.exception("unhandled error in %s %s", scope["method"], scope["path"], extra={"path": scope["path"]})
+            error_log.exception("unhandled error in %s %s", scope["method"], scope["path"], extra={"path": scope["path"], "request_id": rid})
             if answered:
                 raise
             body = error_json("internal_error", f"internal error; quote request id {rid} when reporting it", request_id=rid)
