@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from conftest import private_demo_app
 from factories import auth
 
-EXAMPLES = 6
+EXAMPLES = 10
 # Operations that would end the fuzzer's own session rather than test input handling.
 SKIP = {"POST /api/v1/auth/logout"}
 
