@@ -8,6 +8,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
@@ -20,6 +21,38 @@ STATUS = {"not_found": 404, "forbidden": 403, "unauthorized": 401, "conflict": 4
 log = logging.getLogger("minyi.api")
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                406: "not_acceptable", 409: "conflict", 413: "body_too_large", 415: "unsupported_media_type", 429: "too_many_requests"}
+
+
+class FieldError(BaseModel):
+    field: str | None = None
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    """Every refusal: a stable snake_case `code` a client can branch on and a message for people;
+    `errors` names each bad field where there are any; other details vary by code."""
+
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(examples=["case_not_found"])
+    message: str
+    errors: list[FieldError] | None = None
+
+
+class ErrorResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    error: ErrorDetail
+
+
+_ERROR_MEANINGS = {
+    400: "bad request", 401: "not signed in or the token is no longer valid", 403: "not allowed for this account",
+    404: "not found (or not visible to this account)", 409: "conflicts with the current state", 413: "request body too large",
+    422: "invalid request: `error.errors` names each field and what is wrong with it",
+}
+# Declared on every JSON API route (app.py), so the OpenAPI documents the one error shape and
+# the schemathesis run checks refusals against it.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorResponse, "description": meaning} for status, meaning in _ERROR_MEANINGS.items()
+}
 
 
 def error_body(code: str, message: str, **details: object) -> dict[str, object]:

@@ -41,7 +41,7 @@ def fuzz(client: Any, headers: dict[str, str]) -> list[str]:
 
         try:
             run()
-        except Exception as error:  # noqa: BLE001 - collected, so one run reports every operation
+        except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001 - collected: one run reports every operation
             failures.append(f"{label}: {str(error)[:1500]}")
     return failures
 
