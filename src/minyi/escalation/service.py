@@ -23,11 +23,11 @@ import yaml
 from sqlalchemy import distinct, func, select, update
 from sqlalchemy.orm import Session
 
-from minyi.core import safe_yaml
 from minyi.cases.hooks import RegisteredCase
 from minyi.cases.models import Appeal, Case
 from minyi.cases.rules import CaseStatus
 from minyi.cases.service import record_case_event
+from minyi.core import safe_yaml
 from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.escalation.models import CaseEscalation, EscalationRuleSet
 from minyi.escalation.rules import (

@@ -22,9 +22,9 @@ from pydantic import ValidationError
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from minyi.core import safe_yaml
 from minyi.cases.models import Case, CaseEvent, CaseUnit
 from minyi.cases.rules import CaseStatus, Rating
+from minyi.core import safe_yaml
 from minyi.core.errors import Invalid, MinyiError
 from minyi.core.ids import reserve_block
 from minyi.integrations.case_export import COLUMNS
