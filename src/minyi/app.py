@@ -87,7 +87,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     # Request ids, JSON access log and Prometheus metrics (integrations, api/observability.py).
     observability.install(app, state)
     for module in api_modules():
-        app.include_router(module.router)
+        # Open311 answers its errors in the GeoReport format (api/open311.py), the rest in ours.
+        app.include_router(module.router, responses=None if module.__name__.endswith(".open311") else errors.ERROR_RESPONSES)
 
     # The citizen portal answers at "/", the staff console at /console, the leaders' at /leader.
     mount_web(app)

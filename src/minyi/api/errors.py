@@ -2,18 +2,65 @@
 
 from __future__ import annotations
 
+import logging
+
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException
 
 from minyi.core.errors import MinyiError
 
 STATUS = {"not_found": 404, "forbidden": 403, "unauthorized": 401, "conflict": 409, "invalid": 422}
 
 
+log = logging.getLogger("minyi.api")
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+               406: "not_acceptable", 409: "conflict", 413: "body_too_large", 415: "unsupported_media_type", 429: "too_many_requests"}
+
+
+class FieldError(BaseModel):
+    field: str | None = None
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    """Every refusal: a stable snake_case `code` a client can branch on and a message for people;
+    `errors` names each bad field where there are any; other details vary by code."""
+
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(examples=["case_not_found"])
+    message: str
+    errors: list[FieldError] | None = None
+
+
+class ErrorResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    error: ErrorDetail
+
+
+_ERROR_MEANINGS = {
+    400: "bad request", 401: "not signed in or the token is no longer valid", 403: "not allowed for this account",
+    404: "not found (or not visible to this account)", 409: "conflicts with the current state", 413: "request body too large",
+    422: "invalid request: `error.errors` names each field and what is wrong with it",
+}
+# Declared on every JSON API route (app.py), so the OpenAPI documents the one error shape and
+# the schemathesis run checks refusals against it.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorResponse, "description": meaning} for status, meaning in _ERROR_MEANINGS.items()
+}
+
+
 def error_body(code: str, message: str, **details: object) -> dict[str, object]:
     return {"error": {"code": code, "message": message, **details}}
+
+
+def error_json(code: str, message: str, **details: object) -> bytes:
+    return orjson.dumps(error_body(code, message, **details))
 
 
 def install(app: FastAPI) -> None:
@@ -34,6 +81,50 @@ def install(app: FastAPI) -> None:
         ]
         message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return JSONResponse(error_body("invalid_request", message, errors=errors), status_code=422)
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the schema let through (an integer beyond its column, a
+        # NUL byte in PostgreSQL text, a malformed number): the input's fault, so a 4xx. The
+        # unit of work has rolled back; the driver's text stays in the log, not the answer.
+        log.warning("database refused a value: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+        return JSONResponse(
+            error_body("value_out_of_range", "a value in the request is out of range or contains characters that cannot be stored"),
+            status_code=422,
+        )
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:
+        # Date arithmetic past year 1 or 9999 (a deadline, a time zone shift) or an integer too
+        # large for SQLite: both come from a value the caller sent.
+        log.warning("value overflow: %s", exc)
+        return JSONResponse(error_body("value_out_of_range", "a date or number in the request is out of range"), status_code=422)
+
+    @app.exception_handler(StatementError)
+    async def _statement(request: Request, exc: StatementError) -> JSONResponse:
+        # SQLAlchemy wraps what fails while binding parameters: a date shifted past year 1 or
+        # 9999 for a timestamptz column is the input's fault; anything else is a bug (re-raised,
+        # answered as a 500 with its request id by api/observability.py).
+        if isinstance(exc.orig, OverflowError):
+            return await _overflow(request, exc.orig)
+        raise exc
+
+    @app.exception_handler(UnicodeDecodeError)
+    async def _encoding(_: Request, exc: UnicodeDecodeError) -> JSONResponse:
+        # Only a caller's bytes are decoded inside a request (uploads, bodies): never our data.
+        return JSONResponse(
+            error_body("bad_encoding", "the request contains text that is not valid UTF-8", errors=[{"field": "file", "message": str(exc.reason)}]),
+            status_code=422,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        # Starlette's own refusals (404 route, 405 method, 413 body, a malformed multipart body)
+        # in the same shape as ours; `detail` is kept for clients that read FastAPI's default.
+        message = exc.detail if isinstance(exc.detail, str) else "the request was refused"
+        body = error_body(_HTTP_CODES.get(exc.status_code, "http_error"), message)
+        body["detail"] = exc.detail
+        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(StaleDataError)
     async def _stale(_: Request, exc: StaleDataError) -> JSONResponse:

@@ -26,6 +26,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from minyi.api.errors import error_json
+from minyi.api.limits import BodyLimit
 from minyi.api.state import AppState
 from minyi.integrations import queries
 
@@ -37,6 +39,7 @@ _ID_PREFIX = secrets.token_hex(6)
 _id_counter = itertools.count(1)
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 request_log = logging.getLogger("minyi.access")
+error_log = logging.getLogger("minyi.errors")
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
@@ -127,16 +130,29 @@ class RequestContext:
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
+        answered = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode("latin-1"))]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # A bug, not bad input: logged here, where the request id is still in context, and
+            # answered with that id so a caller's report can be matched to this line.
+            error_log.exception("unhandled error in %s %s", scope["method"], scope["path"], extra={"path": scope["path"], "request_id": rid})
+            if answered:
+                raise
+            body = error_json("internal_error", f"internal error; quote request id {rid} when reporting it", request_id=rid)
+            await send_with_id({
+                "type": "http.response.start", "status": 500,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            })
+            await send_with_id({"type": "http.response.body", "body": body})
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
@@ -155,5 +171,7 @@ class RequestContext:
 def install(app: FastAPI, state: AppState) -> Metrics:
     metrics = Metrics(state)
     app.state.metrics = metrics
+    # Added last, so outermost: the body limit's 413 and every 500 carry the request id.
+    app.add_middleware(BodyLimit, body_max=state.settings.body_max_bytes, upload_max=state.settings.upload_max_bytes)
     app.add_middleware(RequestContext, metrics=metrics)
     return metrics

@@ -19,7 +19,7 @@ from minyi.api.deps import ReadSession, State
 from minyi.core.errors import Forbidden, Invalid, MinyiError, NotFound, Unauthorized
 from minyi.integrations import georeport as geo
 from minyi.integrations import open311
-from minyi.intake.attachments import store_attachment
+from minyi.intake.attachments import check_attachment, store_attachment
 from minyi.intake.schemas import AppealIn
 
 PREFIX = "/open311/v2"
@@ -227,4 +227,8 @@ async def _media_bytes(media: UploadFile, state: Any) -> bytes:
         raise geo.Open311Error(400, "media is empty")
     if (media.content_type or "") not in state.settings.attachment_types:
         raise geo.Open311Error(400, f"media type '{media.content_type}' is not accepted")
+    try:  # the same checks store_attachment makes after registration (content matches its type)
+        check_attachment(state.settings, content_type=media.content_type or "", data=data)
+    except Invalid as error:
+        raise geo.Open311Error(400, f"media: {error.message}") from None
     return data

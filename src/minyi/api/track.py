@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -20,12 +21,36 @@ class FeedbackIn(BaseModel):
     comment: str | None = Field(None, max_length=2000)
 
 
-@router.get("/{tracking_no}", summary="A citizen follows their appeal (no one's personal data is shown)")
+class PublicEvent(BaseModel):
+    """What a citizen sees of one step: what happened and when, never who inside did it."""
+
+    at: datetime
+    action: str
+    action_label: str | None
+    from_status: str | None
+    to_status: str | None
+    to_status_label: str | None
+    rating_label: str | None = None
+
+
+class TrackedCase(BaseModel):
+    tracking_no: str
+    title: str | None
+    status: str
+    status_label: str | None
+    submitted_at: datetime | None
+    reply: str | None
+    rating: str | None
+    can_rate: bool
+    timeline: list[PublicEvent]
+
+
+@router.get("/{tracking_no}", response_model=TrackedCase, summary="A citizen follows their appeal (no one's personal data is shown)")
 def track(tracking_no: str, phone_last4: Last4, session: ReadSession) -> dict[str, Any]:
     return track_case(session, tracking_no, phone_last4)
 
 
-@router.post("/{tracking_no}/feedback", summary="The citizen rates the reply; 不满意 reopens the case")
+@router.post("/{tracking_no}/feedback", response_model=TrackedCase, summary="The citizen rates the reply; 不满意 reopens the case")
 def feedback(tracking_no: str, body: FeedbackIn, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         return rate_case(session, tracking_no, body.phone_last4, rating=body.rating, comment=body.comment, now=state.clock.now())

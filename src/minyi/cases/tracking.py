@@ -15,6 +15,7 @@ from minyi.cases.rules import Action
 from minyi.cases.schemas import event_view
 from minyi.privacy.rules import public_view
 from minyi.cases.service import act_on_case
+from minyi.core.digits import ascii_digits
 from minyi.core.errors import NotFound
 from minyi.core.i18n import STATUS_ZH, label
 from minyi.org.rules import citizen_actor
@@ -25,7 +26,9 @@ def _find(session: Session, tracking_no: str, phone_last4: str) -> tuple[Case, A
         select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.tracking_no == tracking_no)
     ).first()
     # Wrong digits and unknown numbers answer alike, so the page cannot be used to probe.
-    if row is None or not row[1].phone or not hmac.compare_digest(row[1].phone[-4:], phone_last4):
+    # compare_digest takes ASCII str only: bytes, after folding '５６７８' to '5678'.
+    given = ascii_digits(phone_last4).encode()
+    if row is None or not row[1].phone or not hmac.compare_digest(row[1].phone[-4:].encode(), given):
         raise NotFound("case_not_found", "没有找到该编号的诉求，或手机号后四位不符")
     return row[0], row[1]
 

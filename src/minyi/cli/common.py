@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import orjson
 import typer
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from minyi.core.clock import SystemClock
 from minyi.core.db import Database
@@ -50,7 +50,10 @@ def one_line_errors(fn: F) -> F:
             fail(f"{field}: {str(first['msg']).removeprefix('Value error, ')}")
         except OperationalError as error:
             fail(f"database unavailable: {str(error.orig).splitlines()[0] if error.orig else error}")
-        except (OSError, ValueError) as error:
+        except DataError as error:
+            # The database refused a value given on the command line or in a file (NUL, range).
+            fail(f"a value cannot be stored: {str(error.orig).splitlines()[0] if error.orig else error}")
+        except (OSError, ValueError, OverflowError) as error:
             fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
         return None
 

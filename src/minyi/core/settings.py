@@ -35,6 +35,9 @@ class Settings(BaseSettings):
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         ]
     )
+    # Request bodies (api/limits.py): JSON and forms, and multipart uploads (attachments, imports).
+    body_max_bytes: int = 1024 * 1024
+    upload_max_bytes: int = 64 * 1024 * 1024
     timezone: str = "Asia/Shanghai"
     worker_interval_seconds: float = 5.0
     load_demo_if_empty: bool = True

@@ -27,6 +27,7 @@ from minyi.cases.hooks import RegisteredCase
 from minyi.cases.models import Appeal, Case
 from minyi.cases.rules import CaseStatus
 from minyi.cases.service import record_case_event
+from minyi.core import safe_yaml
 from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.escalation.models import CaseEscalation, EscalationRuleSet
 from minyi.escalation.rules import (
@@ -50,7 +51,7 @@ _lock = threading.Lock()
 
 def read_rule_text(text: str) -> RuleSet:
     try:
-        doc = yaml.safe_load(text)
+        doc = safe_yaml.load(text)
     except yaml.YAMLError as error:
         raise Invalid("bad_yaml", f"not a YAML document: {str(error).splitlines()[0]}", field="file") from error
     return parse_rule_set(doc)
@@ -104,7 +105,7 @@ def import_rule_set(session: Session, text: str, *, source: str, actor: Actor, n
         raise Forbidden("admin_only", "only an administrator may import escalation rules")
     parsed = read_rule_text(text)
     # What YAML reads as a date or a timestamp is kept as text, so the document fits in JSON.
-    content = json.loads(json.dumps(yaml.safe_load(text), default=str))
+    content = json.loads(json.dumps(safe_yaml.load(text), default=str))
     version = (session.scalar(select(func.max(EscalationRuleSet.version))) or SHIPPED_VERSION) + 1
     session.execute(update(EscalationRuleSet).where(EscalationRuleSet.is_current.is_(True)).values(is_current=False))
     row = EscalationRuleSet(

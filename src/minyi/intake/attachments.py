@@ -30,10 +30,9 @@ MAGIC = {
 CITIZEN_UPLOAD_WINDOW = timedelta(hours=24)
 
 
-def store_attachment(
-    db: Database, settings: Settings, *, case_id: int, filename: str, content_type: str, data: bytes,
-    actor: Actor | None, phone_last4: str | None, now: datetime,
-) -> dict[str, Any]:
+def check_attachment(settings: Settings, *, content_type: str, data: bytes) -> None:
+    """Every check on the file itself, so a channel that registers an appeal and its file
+    together (Open311 media) can refuse before it writes anything."""
     if len(data) > settings.attachment_max_bytes:
         raise Invalid("file_too_large", f"attachments are limited to {settings.attachment_max_bytes // (1024 * 1024)} MB", field="file")
     if not data:
@@ -42,6 +41,19 @@ def store_attachment(
         raise Invalid("file_type_not_allowed", f"type '{content_type}' is not accepted", field="file")
     if content_type in MAGIC and not data.startswith(MAGIC[content_type]):
         raise Invalid("file_type_mismatch", f"the file's content is not {content_type}", field="file")
+
+
+def clean_filename(filename: str) -> str:
+    """The base name without control characters (NUL cannot be stored in PostgreSQL text)."""
+    name = "".join(c for c in os.path.basename(filename) if c.isprintable())
+    return name[:200] or "file"
+
+
+def store_attachment(
+    db: Database, settings: Settings, *, case_id: int, filename: str, content_type: str, data: bytes,
+    actor: Actor | None, phone_last4: str | None, now: datetime,
+) -> dict[str, Any]:
+    check_attachment(settings, content_type=content_type, data=data)
     digest = hashlib.sha256(data).hexdigest()
     with db.unit_of_work() as session:
         if actor is not None:
@@ -50,7 +62,7 @@ def store_attachment(
             case = _citizen_case(session, case_id, phone_last4, now)
         _write_blob(settings, digest, data)
         row = Attachment(
-            appeal_id=case.appeal_id, filename=os.path.basename(filename)[:200], content_type=content_type,
+            appeal_id=case.appeal_id, filename=clean_filename(filename), content_type=content_type,
             size=len(data), sha256=digest, uploaded_at=now,
         )
         session.add(row)

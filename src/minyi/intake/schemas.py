@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -32,6 +32,28 @@ class AppealIn(BaseModel):
     amount: Decimal | None = Field(None, ge=0, le=Decimal("99999999999999"), decimal_places=2)
     category: str | None = Field(None, max_length=40, description="event-dictionary leaf code, if known")
     submitted_at: AwareDatetime | None = Field(None, description="when it arrived at the channel (imports)")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: object) -> object:
+        # NUL cannot be stored in PostgreSQL text; refused here so the group commit never sees it.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text may not contain NUL characters")
+        return value
+
+    @field_validator("submitted_at")
+    @classmethod
+    def _plausible_time(cls, value: datetime | None) -> datetime | None:
+        # Year 1 or 9999 passes AwareDatetime but overflows when shifted to UTC or to a local
+        # date for the tracking number.
+        if value is not None:
+            try:
+                year = value.astimezone(UTC).year
+            except OverflowError:
+                year = 0
+            if not 1970 <= year <= 2100:
+                raise ValueError("submitted_at must be a date between 1970 and 2100")
+        return value
 
     @field_validator("phone")
     @classmethod

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case, CaseEvent, CaseUnit
 from minyi.cases.rules import CaseStatus, Rating
+from minyi.core import safe_yaml
 from minyi.core.errors import Invalid, MinyiError
 from minyi.core.ids import reserve_block
 from minyi.integrations.case_export import COLUMNS
@@ -63,7 +64,10 @@ class Mapping:
 
 def load_mapping(text: str | None) -> Mapping:
     """The mapping file; None or empty means the export's own column names."""
-    data = yaml.safe_load(text or "") or {}
+    try:
+        data = safe_yaml.load(text or "") or {}
+    except yaml.YAMLError as error:
+        raise Invalid("bad_mapping", f"the mapping is not valid YAML: {str(error).splitlines()[0]}", field="mapping") from None
     if not isinstance(data, dict) or set(data) - {"columns", "defaults", "values", "timezone"}:
         raise Invalid("bad_mapping", "the mapping has the keys columns, defaults, values and timezone only", field="mapping")
     parts = {k: data.get(k) or {} for k in ("columns", "defaults", "values")}

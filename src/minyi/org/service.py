@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minyi.core import safe_yaml
 from minyi.core.db import column_limit
 from minyi.core.errors import Invalid, NotFound, Unauthorized
 from minyi.org.models import ApiToken, LeaderArea, Staff, Unit
@@ -36,7 +37,7 @@ def hash_password(password: str) -> str:
 
 def parse_org_yaml(text: str) -> dict[str, Any]:
     try:
-        bundle = yaml.safe_load(text)
+        bundle = safe_yaml.load(text)
     except yaml.YAMLError as error:
         raise Invalid("bad_file", f"not valid YAML: {str(error).splitlines()[0]}", field="file") from error
     if not isinstance(bundle, dict):

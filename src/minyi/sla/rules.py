@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from minyi.core import safe_yaml
 from minyi.core.errors import Invalid
 from minyi.sla.calendar import CALENDARS
 
@@ -78,7 +79,7 @@ class PolicySet(BaseModel):
 
 def parse_policy_set(text: str) -> PolicySet:
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = safe_yaml.load(text)
         result = PolicySet.model_validate(data)
     except yaml.YAMLError as error:
         raise Invalid("bad_policy_yaml", f"not valid YAML: {error}", field="policies") from error

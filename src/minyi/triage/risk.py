@@ -24,6 +24,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from minyi.core import safe_yaml
 from minyi.core.errors import Invalid, NotFound
 from minyi.triage.signal_models import RiskLexicon as RiskLexiconRow
 
@@ -217,7 +218,7 @@ def _date(value: Any, where: str) -> date:
 def parse_lexicon(text: str) -> Lexicon:
     """A lexicon from its YAML, or Invalid naming what is wrong; nothing partial."""
     try:
-        doc = yaml.safe_load(text)
+        doc = safe_yaml.load(text)
     except yaml.YAMLError as error:
         raise Invalid(
             "bad_yaml", f"not a YAML document: {str(error).splitlines()[0]}", field="body"

@@ -87,6 +87,32 @@ class TestImportCommand:
         result = run(["import", "cases", *args], cli_db[0], tmp_path)
         assert result.returncode == 2 and result.stderr.startswith("error: ")
 
+    @pytest.mark.parametrize(
+        ("name", "content"),
+        [
+            ("latin.csv", "external_id,body\nA1,caf\u00e9\n".encode("latin-1")),
+            ("fake.xlsx", b"PK\x03\x04 not really a workbook"),
+            ("huge_cell.csv", b"external_id,body\nA1," + b"x" * 200_000 + b"\n"),
+            ("bomb.yaml", None),
+        ],
+    )
+    def test_malformed_files_are_one_line_and_exit_2(
+        self, cli_db: tuple[str, Database], tmp_path: Path, name: str, content: bytes | None
+    ) -> None:
+        if content is None:  # an alias bomb as the mapping
+            lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'] + [
+                f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]"
+                for i in range(20)
+            ]
+            (tmp_path / name).write_text("\n".join(lines), encoding="utf-8")
+            args = [str(sheet(tmp_path / "ok.csv", [GOOD[0]])), "--mapping", str(tmp_path / name)]
+        else:
+            (tmp_path / name).write_bytes(content)
+            args = [str(tmp_path / name)]
+        result = run(["import", "cases", *args], cli_db[0], tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")
+
 
 class TestExportCommand:
     def test_exports_the_filtered_cases_to_xlsx(self, cli_db: tuple[str, Database], tmp_path: Path) -> None:

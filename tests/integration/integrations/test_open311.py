@@ -190,6 +190,33 @@ class TestPostRequest:
         with db.reading() as session:
             assert session.scalar(select(func.count()).select_from(Appeal)) == before
 
+    @pytest.mark.parametrize(
+        ("change", "media"),
+        [
+            ({}, ("x.png", b"not a png at all", "image/png")),  # content does not match its type
+            ({"description": "路灯坏了\x00"}, None),
+            ({"lat": "1e999"}, None),
+            ({"phone": "１３８１２３４"}, None),
+        ],
+    )
+    def test_everything_is_checked_before_anything_is_written(
+        self, app_client: TestClient, db: Database, key: str, code: str, change: dict[str, Any], media: Any
+    ) -> None:
+        def sequence(r: Any) -> int:
+            assert r.status_code == 200, r.text
+            return int(r.json()[0]["service_request_id"].rsplit("-", 1)[1])
+
+        first = sequence(app_client.post(f"{V2}/requests.json", data=form(key, code)))
+        with db.reading() as session:
+            before = session.scalar(select(func.count()).select_from(Appeal))
+        files = {"media": media} if media else None
+        r = app_client.post(f"{V2}/requests.json", data=form(key, code) | change, files=files)
+        assert r.status_code == 400, r.text
+        with db.reading() as session:
+            assert session.scalar(select(func.count()).select_from(Appeal)) == before
+        # The next good request takes the very next tracking number: the refused one used none.
+        assert sequence(app_client.post(f"{V2}/requests.json", data=form(key, code))) == first + 1
+
 
 class TestGetRequests:
     def test_one_request_in_both_formats_with_utc_offsets(self, app_client: TestClient, key: str, code: str) -> None:

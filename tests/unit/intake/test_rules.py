@@ -38,3 +38,23 @@ class TestIdCard:
     def test_refuses_wrong_length(self) -> None:
         with pytest.raises(ValueError, match="18位"):
             check_id_card("1101051949123100")
+
+
+class TestDigitsAsTyped:
+    """Full-width and other scripts' digits are the same number, stored in ASCII."""
+
+    @pytest.mark.parametrize("raw", ["１３８ １２３４ ５６７８", "+８６ 138-1234-5678", "٠١٣٨١٢٣٤٥٦٧٨"[1:]])
+    def test_phone_in_any_digits_is_stored_ascii(self, raw: str) -> None:
+        assert normalise_phone(raw) == "13812345678"
+
+    @pytest.mark.parametrize("raw", ["abc", "13812345678x", "+1 212 555 0100", "\x00"])
+    def test_phone_that_is_not_a_number_is_refused(self, raw: str) -> None:
+        with pytest.raises(ValueError, match="电话"):
+            normalise_phone(raw)
+
+    def test_full_width_id_card_is_stored_ascii(self) -> None:
+        assert check_id_card("１１０１０５１９４９１２３１００２ｘ") == "11010519491231002X"
+
+    def test_id_card_with_impossible_birth_date_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="身份证"):
+            check_id_card("110105194913310023")
