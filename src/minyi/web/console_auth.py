@@ -72,8 +72,12 @@ async def sign_out(request: Request) -> Response:
     await form_of(request)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        with state.db.unit_of_work() as session:
-            revoke_token(session, token=token, now=state.clock.now())
+        def revoke() -> None:
+            with state.db.unit_of_work() as session:
+                revoke_token(session, token=token, now=state.clock.now())
+
+        # A write (on SQLite it may wait for the lock): in the threadpool, off the event loop.
+        await run_in_threadpool(revoke)
         state.tokens.drop(token)
     response = redirect("/console/sign-in")
     response.delete_cookie(SESSION_COOKIE, path="/")
