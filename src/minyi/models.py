@@ -12,6 +12,7 @@ import pkgutil
 import minyi
 from minyi.core.db import Base
 from minyi.core.ids import Counter
+from minyi.core.throttle import ThrottleCounter
 
 MODEL_MODULES = sorted(
     f"minyi.{info.name}.models"
@@ -21,4 +22,4 @@ MODEL_MODULES = sorted(
 for _name in MODEL_MODULES:
     importlib.import_module(_name)
 
-__all__ = ["MODEL_MODULES", "Base", "Counter"]
+__all__ = ["MODEL_MODULES", "Base", "Counter", "ThrottleCounter"]

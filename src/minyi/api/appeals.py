@@ -6,6 +6,7 @@ import orjson
 from fastapi import APIRouter, Form, Query, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from minyi.cases.models import Appeal
 from minyi.api.deps import CaseQueryParams, CurrentActor, OptionalActor, ReadSession, State, actor_of, get_state
@@ -15,6 +16,7 @@ from minyi.cases.queries import (
 from minyi.cases.rules import Action
 from minyi.cases.schemas import ActionIn, case_detail, case_summary, event_view
 from minyi.cases.service import act_on_case, actions_for
+from minyi.cases.tracking import case_key, citizen_secret_guard
 from minyi.intake.attachments import store_attachment
 from minyi.intake.queries import channel_names
 from minyi.intake.schemas import AppealIn, AppealReceipt
@@ -109,14 +111,25 @@ def take_action(case_id: int, action: Action, body: ActionIn, actor: CurrentActo
 
 @router.post("/appeals/{case_id}/attachments", status_code=201, summary="Attach a file (size and type checked)")
 async def upload_attachment(
-    case_id: int, file: UploadFile, state: State, actor: OptionalActor,
+    case_id: int, file: UploadFile, state: State, actor: OptionalActor, request: Request,
     phone_last4: Annotated[str | None, Form(min_length=4, max_length=4)] = None,
 ) -> dict[str, Any]:
     data = await file.read(state.settings.attachment_max_bytes + 1)
-    return store_attachment(
-        state.db, state.settings, case_id=case_id, filename=file.filename or "file",
-        content_type=file.content_type or "", data=data, actor=actor, phone_last4=phone_last4, now=state.clock.now(),
-    )
+    now, client = state.clock.now(), (request.client.host if request.client else "unknown")[:64]
+
+    def store() -> dict[str, Any]:
+        return store_attachment(
+            state.db, state.settings, case_id=case_id, filename=file.filename or "file",
+            content_type=file.content_type or "", data=data, actor=actor, phone_last4=phone_last4, now=now,
+        )
+
+    def store_as_citizen() -> dict[str, Any]:
+        # The citizen proves the case is theirs with the last four digits: throttled like tracking.
+        with citizen_secret_guard(state.db, state.settings, case_key=case_key(state.db, case_id=case_id), client=client, now=now):
+            return store()
+
+    # The database work and the file write run in the threadpool, not on the event loop.
+    return await run_in_threadpool(store if actor is not None else store_as_citizen)
 
 
 @router.get("/bounces/stats", summary="Bounces requested and approved, per unit")

@@ -1,24 +1,27 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from minyi.api.deps import CurrentActor, State, oauth2
-from minyi.org.service import revoke_token, sign_in
+from minyi.org.service import revoke_token
+from minyi.org.signin import sign_in
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/token", summary="Sign in (OAuth2 password form): returns a bearer token")
-def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], state: State) -> dict[str, Any]:
-    with state.db.unit_of_work() as session:
-        value, expires_at = sign_in(
-            session, username=form.username, password=form.password,
-            now=state.clock.now(), ttl=timedelta(hours=state.settings.token_ttl_hours),
-        )
+@router.post(
+    "/token", summary="Sign in (OAuth2 password form): returns a bearer token",
+    responses={429: {"description": "too many failed sign-ins; see Retry-After"}},
+)
+def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], state: State, request: Request) -> dict[str, Any]:
+    # Throttled per username and address, per username and per address (shared in the database).
+    value, expires_at = sign_in(
+        state.db, state.settings, username=form.username, password=form.password,
+        client=(request.client.host if request.client else "unknown")[:64], now=state.clock.now(),
+    )
     return {"access_token": value, "token_type": "bearer", "expires_at": expires_at}
 
 

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 
 from minyi.core.errors import MinyiError
 
-STATUS = {"not_found": 404, "forbidden": 403, "unauthorized": 401, "conflict": 409, "invalid": 422}
+STATUS = {"not_found": 404, "forbidden": 403, "unauthorized": 401, "conflict": 409, "invalid": 422, "too_many_requests": 429}
 
 
 log = logging.getLogger("minyi.api")
@@ -68,6 +68,8 @@ def install(app: FastAPI) -> None:
     async def _domain(_: Request, exc: MinyiError) -> JSONResponse:
         status = STATUS.get(exc.kind, 400)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if status == 429:
+            headers = {"Retry-After": str(exc.details.get("retry_after", 60))}
         return JSONResponse(error_body(exc.code, exc.message, **exc.details), status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -50,9 +50,10 @@ def get_rule_versions(actor: CurrentActor, session: ReadSession) -> list[dict[st
     ]
 
 
+# Plain `def` (threadpool): parsing and the write block; the upload is already spooled.
 @router.post("/escalation/rules", status_code=201, summary="Import a new version of the rules (YAML; admin)")
-async def post_rules(file: UploadFile, actor: CurrentActor, state: State) -> dict[str, Any]:
-    data = await file.read(RULES_MAX_BYTES + 1)
+def post_rules(file: UploadFile, actor: CurrentActor, state: State) -> dict[str, Any]:
+    data = file.file.read(RULES_MAX_BYTES + 1)
     if len(data) > RULES_MAX_BYTES:
         raise Invalid("file_too_large", "a rule set is at most 1 MB", field="file")
     try:

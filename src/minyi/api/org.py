@@ -60,10 +60,11 @@ def org_export(
     return Response(org_to_csv(bundle, format.split(".")[0]), media_type="text/csv; charset=utf-8")
 
 
+# Plain `def` (threadpool): parsing and the write block; the upload is already spooled.
 @router.post("/org/import", summary="Create or update units and staff from YAML or CSV")
-async def org_import(file: UploadFile, actor: CurrentActor, state: State) -> dict[str, Any]:
+def org_import(file: UploadFile, actor: CurrentActor, state: State) -> dict[str, Any]:
     require_admin(actor)
-    text = (await file.read()).decode("utf-8-sig", errors="strict")
+    text = file.file.read().decode("utf-8-sig", errors="strict")
     name = (file.filename or "").lower()
     bundle = org_from_csv(text) if name.endswith(".csv") else parse_org_yaml(text)
     with state.db.unit_of_work() as session:
@@ -79,11 +80,11 @@ def dictionary(session: ReadSession, class_name: Annotated[str | None, Query(ali
 
 
 @router.post("/dictionary/import", summary="Import a new dictionary version from CSV or Excel")
-async def dictionary_import(file: UploadFile, actor: CurrentActor, state: State) -> dict[str, Any]:
+def dictionary_import(file: UploadFile, actor: CurrentActor, state: State) -> dict[str, Any]:
     require_admin(actor)
     suffix = Path(file.filename or "x.csv").suffix
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-        tmp.write(await file.read())
+        tmp.write(file.file.read())
         tmp.flush()
         rows = read_table(Path(tmp.name))
     with state.db.unit_of_work() as session:

@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from minyi.api.deps import ReadSession, State
-from minyi.cases.tracking import rate_case, track_case
+from minyi.api.deps import State
+from minyi.cases.tracking import case_key, citizen_secret_guard, rate_case, track_case
 
 router = APIRouter(prefix="/api/v1/track", tags=["citizen"])
 Last4 = Annotated[str, Query(pattern=r"^\d{4}$", description="the last four digits of the phone you gave")]
@@ -45,12 +45,23 @@ class TrackedCase(BaseModel):
     timeline: list[PublicEvent]
 
 
-@router.get("/{tracking_no}", response_model=TrackedCase, summary="A citizen follows their appeal (no one's personal data is shown)")
-def track(tracking_no: str, phone_last4: Last4, session: ReadSession) -> dict[str, Any]:
-    return track_case(session, tracking_no, phone_last4)
+THROTTLED = {429: {"description": "too many wrong answers for this case or from this address; see Retry-After"}}
 
 
-@router.post("/{tracking_no}/feedback", response_model=TrackedCase, summary="The citizen rates the reply; 不满意 reopens the case")
-def feedback(tracking_no: str, body: FeedbackIn, state: State) -> dict[str, Any]:
-    with state.db.unit_of_work() as session:
-        return rate_case(session, tracking_no, body.phone_last4, rating=body.rating, comment=body.comment, now=state.clock.now())
+def _client(request: Request) -> str:
+    return (request.client.host if request.client else "unknown")[:64]
+
+
+@router.get("/{tracking_no}", response_model=TrackedCase, summary="A citizen follows their appeal (no one's personal data is shown)", responses=THROTTLED)
+def track(tracking_no: str, phone_last4: Last4, state: State, request: Request) -> dict[str, Any]:
+    key = case_key(state.db, tracking_no=tracking_no)
+    with citizen_secret_guard(state.db, state.settings, case_key=key, client=_client(request), now=state.clock.now()), state.db.reading() as session:
+        return track_case(session, tracking_no, phone_last4)
+
+
+@router.post("/{tracking_no}/feedback", response_model=TrackedCase, summary="The citizen rates the reply; 不满意 reopens the case", responses=THROTTLED)
+def feedback(tracking_no: str, body: FeedbackIn, state: State, request: Request) -> dict[str, Any]:
+    now = state.clock.now()
+    key = case_key(state.db, tracking_no=tracking_no)
+    with citizen_secret_guard(state.db, state.settings, case_key=key, client=_client(request), now=now), state.db.unit_of_work() as session:
+        return rate_case(session, tracking_no, body.phone_last4, rating=body.rating, comment=body.comment, now=now)

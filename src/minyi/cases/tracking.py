@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -16,9 +19,41 @@ from minyi.cases.schemas import event_view
 from minyi.privacy.rules import public_view
 from minyi.cases.service import act_on_case
 from minyi.core.digits import ascii_digits
+from minyi.core.db import Database
 from minyi.core.errors import NotFound
+from minyi.core.settings import Settings
+from minyi.core.throttle import citizen_secret_limits, guarded
 from minyi.core.i18n import STATUS_ZH, label
 from minyi.org.rules import citizen_actor
+
+
+def last4_matches(phone: str | None, phone_last4: str | None) -> bool:
+    if not phone or not phone_last4:
+        return False
+    given = ascii_digits(phone_last4)
+    # compare_digest refuses non-ASCII str: compare bytes so any input is a plain mismatch.
+    return hmac.compare_digest(ascii_digits(phone)[-4:].encode(), given.encode())
+
+
+def case_key(db: Database, *, tracking_no: str | None = None, case_id: int | None = None) -> str:
+    """The throttle's key for one case, the same whether it is reached by tracking number
+    (track, feedback) or by id (attachments); an unknown number is its own key."""
+    if case_id is None:
+        with db.reading() as session:
+            case_id = session.scalar(select(Case.id).where(Case.tracking_no == tracking_no))
+        if case_id is None:
+            return f"no:{tracking_no}"
+    return f"case:{case_id}"
+
+
+@contextmanager
+def citizen_secret_guard(db: Database, settings: Settings, *, case_key: str, client: str, now: datetime) -> Iterator[None]:
+    """Every check of a citizen secret goes through here: the last four digits are one of
+    10,000, so wrong answers are counted per case and per client address in the shared
+    throttle, and once either is used up even the right answer gets 429 until the window ends."""
+    per_case, per_address = citizen_secret_limits(settings)
+    with guarded(db, [(per_case, case_key), (per_address, client)], now=now, failure=(NotFound,)):
+        yield
 
 
 def _find(session: Session, tracking_no: str, phone_last4: str) -> tuple[Case, Appeal]:
@@ -26,9 +61,7 @@ def _find(session: Session, tracking_no: str, phone_last4: str) -> tuple[Case, A
         select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.tracking_no == tracking_no)
     ).first()
     # Wrong digits and unknown numbers answer alike, so the page cannot be used to probe.
-    # compare_digest takes ASCII str only: bytes, after folding '５６７８' to '5678'.
-    given = ascii_digits(phone_last4).encode()
-    if row is None or not row[1].phone or not hmac.compare_digest(row[1].phone[-4:].encode(), given):
+    if row is None or not last4_matches(row[1].phone, phone_last4):
         raise NotFound("case_not_found", "没有找到该编号的诉求，或手机号后四位不符")
     return row[0], row[1]
 

@@ -52,3 +52,13 @@ class Invalid(MinyiError):
     def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
         errors = [{"field": field, "message": message}] if field else []
         super().__init__(code, message, errors=errors)
+
+
+class TooManyAttempts(MinyiError):
+    """A throttle's limit is reached; `retry_after` is whole seconds until its window ends."""
+
+    kind = "too_many_requests"
+
+    def __init__(self, code: str, message: str, *, retry_after: int) -> None:
+        super().__init__(code, message, retry_after=retry_after)
+        self.retry_after = retry_after

@@ -63,6 +63,18 @@ class Settings(BaseSettings):
     # One JSON line per request (method, route, status, duration, request id). Off by default:
     # a server whose stderr nobody reads would block once the pipe filled.
     access_log: bool = False
+    # Throttles (core/throttle.py), counted in the database so every process shares them.
+    # Sign-in: wrong passwords per (username, address), per username from anywhere, and per
+    # address over all usernames (spraying), each in a fixed window.
+    sign_in_failures_per_account: int = Field(default=5, ge=1)
+    sign_in_failures_per_user: int = Field(default=30, ge=1)
+    sign_in_failures_per_address: int = Field(default=20, ge=1)
+    sign_in_window_minutes: int = Field(default=15, ge=1)
+    # Citizen secrets (the last four phone digits or the tracking code): wrong answers per case
+    # and per address; over the limit even the right answer is refused until the window ends.
+    citizen_secret_failures_per_case: int = Field(default=5, ge=1)
+    citizen_secret_failures_per_address: int = Field(default=20, ge=1)
+    citizen_secret_window_minutes: int = Field(default=60, ge=1)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

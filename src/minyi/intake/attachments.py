@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import tempfile
 from datetime import datetime, timedelta
@@ -13,6 +12,7 @@ from sqlalchemy import select
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import get_visible_case
+from minyi.cases.tracking import last4_matches
 from minyi.core.db import Database
 from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.core.settings import Settings
@@ -72,7 +72,7 @@ def store_attachment(
 
 def _citizen_case(session: Any, case_id: int, phone_last4: str | None, now: datetime) -> Case:
     row = session.execute(select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.id == case_id)).first()
-    if row is None or not phone_last4 or not row[1].phone or not hmac.compare_digest(row[1].phone[-4:], phone_last4):
+    if row is None or not last4_matches(row[1].phone, phone_last4):
         raise NotFound("case_not_found", f"no case {case_id}")
     if now - row[1].submitted_at > CITIZEN_UPLOAD_WINDOW:
         raise Forbidden("upload_window_closed", "attachments can be added within 24 hours of submitting; contact the handling unit")

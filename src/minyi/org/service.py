@@ -241,12 +241,19 @@ def org_from_csv(text: str) -> dict[str, Any]:
     raise Invalid("bad_csv", "CSV header must be units (code,name,kind,parent) or staff (username,name,role,unit,...)")
 
 
-def sign_in(session: Session, *, username: str, password: str, now: datetime, ttl: timedelta) -> tuple[str, datetime]:
-    staff = session.scalar(select(Staff).where(Staff.username == username, Staff.is_active.is_(True)))
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Argon2 on purpose slow: call it with no transaction open (a write transaction would hold
+    SQLite's lock, and every other writer, for its duration)."""
     try:
-        _hasher.verify(staff.password_hash if staff and staff.password_hash else _DUMMY_HASH, password)
+        _hasher.verify(password_hash or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        staff = None
+        return False
+    return password_hash is not None
+
+
+def issue_token(session: Session, *, staff_id: int, now: datetime, ttl: timedelta) -> tuple[str, datetime]:
+    """A new bearer token for staff whose password was just verified, if still active."""
+    staff = session.scalar(select(Staff).where(Staff.id == staff_id, Staff.is_active.is_(True)))
     if staff is None:
         raise Unauthorized("bad_credentials", "用户名或密码错误")
     token = secrets.token_urlsafe(32)

@@ -3,18 +3,16 @@ so sign-out revokes it everywhere and expiry follows MINYI_TOKEN_TTL_HOURS."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from minyi.core.errors import Unauthorized
 from minyi.org.rules import Actor, Role
-from minyi.org.service import revoke_token, sign_in
+from minyi.org.service import revoke_token
+from minyi.org.signin import sign_in
 from minyi.web.pages import WebRoute, current_actor, form_of, redirect, render, state_of
-from minyi.web.security import (
-    SESSION_COOKIE, check_throttle, clear_failures, client_of, cookie_flags, record_failure,
-)
+from minyi.web.security import SESSION_COOKIE, client_of, cookie_flags
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -53,17 +51,14 @@ async def sign_in_submit(request: Request) -> Response:
     raw = (await request.form()).get("password")
     # The password exactly as typed: form_of strips spaces, which a password may have.
     username, password = fields.get("username", "")[:60], raw if isinstance(raw, str) else ""
-    client, now = client_of(request), state.clock.now()
-    with state.db.unit_of_work() as session:
-        check_throttle(session, username=username, client=client, now=now)
-        try:
-            token, _ = sign_in(session, username=username, password=password, now=now, ttl=timedelta(hours=state.settings.token_ttl_hours))
-        except Unauthorized as exc:
-            record_failure(session, username=username, client=client, now=now)
-            error = exc.message
-            token = None
-        else:
-            clear_failures(session, username=username, client=client)
+    # Plain function in the threadpool: the hash and the database work stay off the event loop.
+    try:
+        token: str | None = await run_in_threadpool(
+            lambda: sign_in(state.db, state.settings, username=username, password=password,
+                            client=client_of(request), now=state.clock.now())[0]
+        )
+    except Unauthorized as exc:
+        error, token = exc.message, None
     if token is None:
         return render(request, "console/sign_in.html", status_code=401, next=_safe_next(fields.get("next")) or "", error=error)
     response = redirect(_safe_next(fields.get("next")) or "/console")
@@ -77,8 +72,12 @@ async def sign_out(request: Request) -> Response:
     await form_of(request)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        with state.db.unit_of_work() as session:
-            revoke_token(session, token=token, now=state.clock.now())
+        def revoke() -> None:
+            with state.db.unit_of_work() as session:
+                revoke_token(session, token=token, now=state.clock.now())
+
+        # A write (on SQLite it may wait for the lock): in the threadpool, off the event loop.
+        await run_in_threadpool(revoke)
         state.tokens.drop(token)
     response = redirect("/console/sign-in")
     response.delete_cookie(SESSION_COOKIE, path="/")

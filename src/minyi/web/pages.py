@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.responses import RedirectResponse, Response
 
-from minyi.core.errors import Forbidden, MinyiError, Unauthorized
+from minyi.core.errors import Forbidden, MinyiError, TooManyAttempts, Unauthorized
 from minyi.org.rules import Actor, Role
 from minyi.org.service import actor_for_token
 from minyi.web.i18n import LANG_COOKIE, Translator, pick_lang
@@ -164,6 +164,8 @@ class WebRoute(APIRoute):
                 response = await handler(request)
             except SignInRequired:
                 response = redirect(f"/console/sign-in?next={quote(request.url.path)}")
+            except TooManyAttempts as exc:
+                response = error_page(request, 429, exc.message, {"Retry-After": str(exc.retry_after)})
             except MinyiError as exc:
                 response = error_page(request, STATUS.get(exc.kind, 400), exc.message)
             except RequestValidationError as exc:

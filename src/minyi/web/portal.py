@@ -9,11 +9,12 @@ import secrets
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from minyi.cases.models import Appeal, Case
-from minyi.cases.tracking import rate_case, track_case
+from minyi.cases.tracking import case_key, citizen_secret_guard, rate_case, track_case
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.intake.attachments import store_attachment
 from minyi.intake.models import Channel
@@ -154,7 +155,9 @@ async def submit(request: Request) -> Response:
     if not receipt.created:
         return redirect(f"/portal/receipt/{receipt.tracking_no}")  # a double tap: the first one's receipt
     for upload in uploads:
-        store_attachment(
+        # File and database writes in the threadpool: the event loop keeps serving others.
+        await run_in_threadpool(
+            store_attachment,
             state.db, state.settings, case_id=receipt.id, filename=upload.filename, content_type=upload.content_type,
             data=upload.data, actor=None, phone_last4=(item.phone or "")[-4:], now=state.clock.now(),
         )
@@ -175,14 +178,25 @@ def track_form(request: Request, no: str | None = None) -> Response:
     return render(request, "portal/track.html", no=no or "", result=None, error=None)
 
 
-def _tracked(request: Request, no: str, last4: str, status_code: int = 200, error: str | None = None) -> Response:
-    with state_of(request).db.reading() as session:
-        try:
-            result = track_case(session, no, last4)
-        except NotFound as exc:
-            return render(request, "portal/track.html", status_code=404, no=no, result=None, error=exc.message)
-        appeal = session.scalar(select(Appeal).join(Case, Case.appeal_id == Appeal.id).where(Case.tracking_no == no))
-        body = appeal.body if appeal else ""
+def _tracked(
+    request: Request, no: str, last4: str, status_code: int = 200, error: str | None = None,
+    rating: tuple[str, str | None] | None = None,
+) -> Response:
+    """Check the citizen's digits under the shared throttle (counted per case and address),
+    rate if asked, and show the case. Plain blocking code: callers run it in the threadpool."""
+    state = state_of(request)
+    now = state.clock.now()
+    try:
+        with citizen_secret_guard(state.db, state.settings, case_key=case_key(state.db, tracking_no=no), client=client_of(request), now=now):
+            if rating is not None:
+                with state.db.unit_of_work() as session:
+                    rate_case(session, no, last4, rating=rating[0], comment=rating[1], now=now)
+            with state.db.reading() as session:
+                result = track_case(session, no, last4)
+                appeal = session.scalar(select(Appeal).join(Case, Case.appeal_id == Appeal.id).where(Case.tracking_no == no))
+                body = appeal.body if appeal else ""
+    except NotFound as exc:
+        return render(request, "portal/track.html", status_code=404, no=no, result=None, error=exc.message)
     return render(request, "portal/track.html", status_code=status_code, no=no, last4=last4, result=result, body=body, error=error)
 
 
@@ -193,21 +207,18 @@ async def track(request: Request) -> Response:
     no, last4 = fields.get("tracking_no", "")[:40], fields.get("phone_last4", "")
     if not (len(last4) == 4 and last4.isdigit()):
         return render(request, "portal/track.html", status_code=422, no=no, result=None, error="请填写手机号后四位数字")
-    return _tracked(request, no, last4)
+    return await run_in_threadpool(_tracked, request, no, last4)
 
 
 @router.post("/portal/track/feedback")
 async def feedback(request: Request) -> Response:
-    state = state_of(request)
     fields = await form_of(request)
     limits(request).track.hit(client_of(request))
     no, last4 = fields.get("tracking_no", "")[:40], fields.get("phone_last4", "")
     comment = fields.get("comment") or None
     if comment and len(comment) > 2000:
-        return _tracked(request, no, last4, 422, "意见最多2000字")
-    with state.db.unit_of_work() as session:
-        rate_case(session, no, last4, rating=fields.get("rating", ""), comment=comment, now=state.clock.now())
-    return _tracked(request, no, last4)
+        return await run_in_threadpool(_tracked, request, no, last4, 422, "意见最多2000字")
+    return await run_in_threadpool(_tracked, request, no, last4, rating=(fields.get("rating", ""), comment))
 
 
 @router.get("/portal/mailboxes")

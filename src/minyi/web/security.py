@@ -1,4 +1,5 @@
-"""Cookies, CSRF tokens, portal rate limits and sign-in throttling for the web pages."""
+"""Cookies, CSRF tokens and the portal's per-process rate limits (sign-in and citizen-secret
+throttles are shared, in minyi.core.throttle)."""
 
 from __future__ import annotations
 
@@ -8,24 +9,16 @@ import secrets
 import threading
 import time
 from collections import deque
-from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
 from minyi.core.errors import Forbidden
 from minyi.core.settings import Settings
-from minyi.web.models import SignInFailure
 
 SESSION_COOKIE = "minyi_session"
 CSRF_COOKIE = "minyi_csrf"
 CSRF_FIELD = "csrf_token"
-# Five wrong passwords for one username from one address in 15 minutes lock that pair out for
-# the rest of the window; other addresses (the real owner at their desk) are not affected.
-THROTTLE_FAILURES = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
 
 
 class TooManyRequests(Exception):
@@ -109,25 +102,3 @@ class RateLimiter:
             if len(q) >= self.limit:
                 raise TooManyRequests("操作过于频繁，请稍后再试 (too many requests; try again later)", int(self.seconds - (now - q[0])) + 1)
             q.append(now)
-
-
-def check_throttle(session: Session, *, username: str, client: str, now: datetime) -> None:
-    since = now - THROTTLE_WINDOW
-    failures = session.scalar(
-        select(func.count()).select_from(SignInFailure).where(
-            SignInFailure.username == username[:60], SignInFailure.client == client, SignInFailure.at > since,
-        )
-    ) or 0
-    if failures >= THROTTLE_FAILURES:
-        raise TooManyRequests("登录失败次数过多，请15分钟后再试 (too many failed sign-ins; wait 15 minutes)", int(THROTTLE_WINDOW.total_seconds()))
-
-
-def record_failure(session: Session, *, username: str, client: str, now: datetime) -> None:
-    session.execute(delete(SignInFailure).where(
-        SignInFailure.username == username[:60], SignInFailure.client == client, SignInFailure.at <= now - THROTTLE_WINDOW,
-    ))
-    session.add(SignInFailure(username=username[:60], client=client, at=now))
-
-
-def clear_failures(session: Session, *, username: str, client: str) -> None:
-    session.execute(delete(SignInFailure).where(SignInFailure.username == username[:60], SignInFailure.client == client))

@@ -18,6 +18,7 @@ from minyi.core.db import Database
 from minyi.core.errors import Invalid, Unauthorized
 from minyi.demo.district import build_district
 from minyi.org.models import ApiToken, LeaderArea, Staff, Unit
+from minyi.core.settings import Settings
 from minyi.org.service import (
     actor_for_token,
     export_org,
@@ -25,14 +26,15 @@ from minyi.org.service import (
     org_from_csv,
     org_to_csv,
     revoke_token,
-    sign_in,
 )
+from minyi.org.signin import sign_in
 from minyi.org.rules import Role
 
 from conftest import START
 
 PASSWORD = "correct-horse-9"
 TTL = timedelta(hours=12)
+SETTINGS = Settings(environment="test", token_ttl_hours=12)
 
 # A small organisation for the row-check tests: one branch of the area tree and one department.
 SMALL_ORG: dict[str, list[dict[str, Any]]] = {
@@ -315,53 +317,49 @@ class TestReimport:
     def test_reimport_with_a_password_does_not_reset_existing_passwords(self, small_db: Database) -> None:
         with small_db.unit_of_work() as session:
             import_org(session, SMALL_ORG, default_password="another-password")
-        with small_db.unit_of_work() as session:
-            token, _ = sign_in(session, username="admin", password=PASSWORD, now=START, ttl=TTL)
+        token, _ = sign_in(small_db, SETTINGS, username="admin", password=PASSWORD, client="10.0.0.1", now=START)
         assert token
 
 
 class TestSignIn:
     def test_right_password_gives_a_token_for_that_staff_member(self, small_db: Database) -> None:
-        with small_db.unit_of_work() as session:
-            token, expires_at = sign_in(session, username="admin", password=PASSWORD, now=START, ttl=TTL)
+        token, expires_at = sign_in(small_db, SETTINGS, username="admin", password=PASSWORD, client="10.0.0.1", now=START)
         assert expires_at == START + TTL
         with small_db.reading() as session:
             actor = actor_for_token(session, token=token, now=START + timedelta(minutes=1))
         assert (actor.username, actor.role, actor.unit_code) == ("admin", Role.ADMIN, "D")
 
     def test_only_the_hash_of_the_token_is_stored(self, small_db: Database) -> None:
-        with small_db.unit_of_work() as session:
-            token, _ = sign_in(session, username="admin", password=PASSWORD, now=START, ttl=TTL)
+        token, _ = sign_in(small_db, SETTINGS, username="admin", password=PASSWORD, client="10.0.0.1", now=START)
         with small_db.reading() as session:
             hashes = list(session.scalars(select(ApiToken.token_hash)))
         assert hashes
         assert token not in hashes
 
     def test_wrong_password_is_unauthorized_and_issues_no_token(self, small_db: Database) -> None:
-        with pytest.raises(Unauthorized), small_db.unit_of_work() as session:
-            sign_in(session, username="admin", password="wrong-password", now=START, ttl=TTL)
+        with pytest.raises(Unauthorized):
+            sign_in(small_db, SETTINGS, username="admin", password="wrong-password", client="10.0.0.1", now=START)
         with small_db.reading() as session:
             assert session.scalar(select(func.count()).select_from(ApiToken)) == 0
 
     def test_unknown_username_is_unauthorized_like_a_wrong_password(self, small_db: Database) -> None:
-        with pytest.raises(Unauthorized) as unknown, small_db.unit_of_work() as session:
-            sign_in(session, username="nobody", password=PASSWORD, now=START, ttl=TTL)
-        with pytest.raises(Unauthorized) as wrong, small_db.unit_of_work() as session:
-            sign_in(session, username="admin", password="wrong-password", now=START, ttl=TTL)
+        with pytest.raises(Unauthorized) as unknown:
+            sign_in(small_db, SETTINGS, username="nobody", password=PASSWORD, client="10.0.0.1", now=START)
+        with pytest.raises(Unauthorized) as wrong:
+            sign_in(small_db, SETTINGS, username="admin", password="wrong-password", client="10.0.0.1", now=START)
         assert (unknown.value.code, unknown.value.message) == (wrong.value.code, wrong.value.message)
 
     def test_staff_imported_without_a_password_cannot_sign_in(self, small_db: Database) -> None:
         with small_db.unit_of_work() as session:
             import_org(session, {"staff": [NEW_PERSON]}, default_password=None)
-        with pytest.raises(Unauthorized), small_db.unit_of_work() as session:
-            sign_in(session, username="newbie", password=PASSWORD, now=START, ttl=TTL)
+        with pytest.raises(Unauthorized):
+            sign_in(small_db, SETTINGS, username="newbie", password=PASSWORD, client="10.0.0.1", now=START)
 
 
 class TestTokens:
     @pytest.fixture
     def token(self, small_db: Database) -> str:
-        with small_db.unit_of_work() as session:
-            value, _ = sign_in(session, username="leader1", password=PASSWORD, now=START, ttl=TTL)
+        value, _ = sign_in(small_db, SETTINGS, username="leader1", password=PASSWORD, client="10.0.0.1", now=START)
         return value
 
     def test_token_is_valid_just_before_it_expires(self, small_db: Database, token: str) -> None:

@@ -1,46 +1,17 @@
-"""Sign-in throttling (a web-only table, on both backends) and the portal's rate limit."""
+"""Sign-in throttling on the web pages (the shared throttle, on both backends) and the portal's rate limit."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
-from conftest import START, private_demo_app
+from conftest import private_demo_app
 from factories import DEMO_PASSWORD, unique_phone
-from minyi.core.db import Database
-from minyi.web.models import SignInFailure
-from minyi.web.security import (
-    THROTTLE_FAILURES, THROTTLE_WINDOW, TooManyRequests, check_throttle, clear_failures, record_failure,
-)
+from minyi.core.settings import Settings
 from webclient import browser, csrf_of
 
-
-def test_failures_lock_one_username_and_address_pair_for_the_window(fresh_db: Database) -> None:
-    now = START
-    with fresh_db.unit_of_work() as session:
-        for i in range(THROTTLE_FAILURES):
-            check_throttle(session, username="clerk", client="10.0.0.1", now=now + timedelta(seconds=i))
-            record_failure(session, username="clerk", client="10.0.0.1", now=now + timedelta(seconds=i))
-    later = now + timedelta(minutes=1)
-    with fresh_db.unit_of_work() as session:
-        with pytest.raises(TooManyRequests):
-            check_throttle(session, username="clerk", client="10.0.0.1", now=later)
-        # The same user from elsewhere, and another user from here, are not locked out.
-        check_throttle(session, username="clerk", client="10.0.0.2", now=later)
-        check_throttle(session, username="dispatcher", client="10.0.0.1", now=later)
-    with fresh_db.unit_of_work() as session:
-        check_throttle(session, username="clerk", client="10.0.0.1", now=now + THROTTLE_WINDOW + timedelta(seconds=THROTTLE_FAILURES))
-        record_failure(session, username="clerk", client="10.0.0.1", now=now + THROTTLE_WINDOW + timedelta(minutes=1))
-        clear_failures(session, username="clerk", client="10.0.0.2")
-    with fresh_db.unit_of_work() as session:
-        # Recording a failure dropped the expired ones: the table does not grow without end.
-        assert session.scalar(select(func.count()).select_from(SignInFailure)) == 1
-        clear_failures(session, username="clerk", client="10.0.0.1")
-        assert session.scalar(select(func.count()).select_from(SignInFailure)) == 0
+THROTTLE_FAILURES = Settings.model_fields["sign_in_failures_per_account"].default
 
 
 def _sign_in(client: TestClient, username: str, password: str) -> int:
@@ -59,6 +30,21 @@ def test_sign_in_page_throttles_after_five_wrong_passwords(app_client: TestClien
     # Now even the right password is refused from this address until the window passes.
     assert _sign_in(client, "leader07", DEMO_PASSWORD) == 429
     assert _sign_in(client, "leader06", DEMO_PASSWORD) == 303
+
+
+def test_the_api_and_the_web_share_one_count(backend: str, tmp_path: Path) -> None:
+    with private_demo_app(backend, tmp_path) as (app, _, _):
+        for _ in range(THROTTLE_FAILURES):
+            assert app.post("/api/v1/auth/token", data={"username": "clerk", "password": "wrong-password"}).status_code == 401
+        client = browser(app)
+        r = client.post(
+            "/console/sign-in",
+            data={"csrf_token": csrf_of(client, "/console/sign-in"), "username": "clerk", "password": DEMO_PASSWORD},
+            follow_redirects=False,
+        )
+        assert r.status_code == 429
+        assert "登录失败次数过多" in r.text
+        assert int(r.headers["Retry-After"]) > 0
 
 
 def test_portal_submissions_are_rate_limited_per_address(tmp_path: Path) -> None:
