@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
