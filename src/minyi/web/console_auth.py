@@ -79,7 +79,6 @@ async def sign_out(request: Request) -> Response:
     if token:
         with state.db.unit_of_work() as session:
             revoke_token(session, token=token, now=state.clock.now())
-        state.tokens.drop(token)
     response = redirect("/console/sign-in")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
