@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from starlette.routing import Mount
 
 from minyi.app import create_app
 from minyi.bootstrap import DEMO_PASSWORD, load_demo
@@ -16,7 +17,7 @@ from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.org.service import export_org
 
-from conftest import START, make_settings
+from conftest import METRICS_AUTH, START, make_settings
 
 
 def _sign_in(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
@@ -121,3 +122,35 @@ class TestAccountRules:
         assert a.get("/api/v1/auth/me", headers=own).status_code == 401
         _sign_in(b, user, r.json()["temporary_password"])
         assert a.post("/api/v1/accounts/nobody-here/reset", headers=_sign_in(a, "admin")).status_code == 404
+
+
+class TestNoStoreAndMetrics:
+    def test_personal_answers_are_no_store(self, app_client: TestClient) -> None:
+        admin = _sign_in(app_client, "admin")
+        for path, headers in (
+            ("/api/v1/auth/me", admin), ("/api/v1/appeals", admin), ("/", {}), ("/console/sign-in", {}),
+            ("/healthz", {}), ("/api/v1/appeals", {}),
+        ):
+            r = app_client.get(path, headers=headers)
+            assert r.headers.get("cache-control") == "no-store", (path, r.status_code)
+
+    def test_every_route_but_static_files_is_covered(self, app_client: TestClient) -> None:
+        # The header is set by one middleware for every path outside /static/: no route can opt out
+        # unless it sits under /static/, which holds only shipped files.
+        paths = [getattr(r, "path", "") for r in app_client.app.routes]  # type: ignore[attr-defined]
+        mounts = [r.path for r in app_client.app.routes if isinstance(r, Mount)]  # type: ignore[attr-defined]
+        assert all(p.startswith("/static/") for p in mounts), mounts
+        assert not [p for p in paths if p.startswith("/static/") and p not in mounts]
+
+    def test_metrics_needs_its_token(self, app_client: TestClient) -> None:
+        assert app_client.get("/metrics").status_code == 401
+        assert app_client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert app_client.get("/metrics", headers=_sign_in(app_client, "admin")).status_code == 401
+        r = app_client.get("/metrics", headers=METRICS_AUTH)
+        assert r.status_code == 200
+        assert "minyi_" in r.text
+
+    def test_metrics_is_off_without_a_token_set(self, fresh_db: Database, tmp_path: Path) -> None:
+        settings = make_settings(fresh_db.url, tmp_path).model_copy(update={"metrics_token": None})
+        with TestClient(create_app(settings, clock=ManualClock(START))) as client:
+            assert client.get("/metrics").status_code == 404
