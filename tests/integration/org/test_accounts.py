@@ -3,6 +3,7 @@ processes; what one does to a token the other refuses at once. Both backends."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -154,3 +155,15 @@ class TestNoStoreAndMetrics:
         settings = make_settings(fresh_db.url, tmp_path).model_copy(update={"metrics_token": None})
         with TestClient(create_app(settings, clock=ManualClock(START))) as client:
             assert client.get("/metrics").status_code == 404
+
+
+class TestOfflineDocs:
+    def test_docs_pages_reference_no_external_host_and_their_assets_answer(self, app_client: TestClient) -> None:
+        for page in ("/docs", "/redoc"):
+            r = app_client.get(page)
+            assert r.status_code == 200
+            assert "http://" not in r.text and "https://" not in r.text and "//cdn" not in r.text, page
+            for asset in re.findall(r'(?:src|href)="(/static/docs/[^"]+)"', r.text):
+                assert app_client.get(asset).status_code == 200, asset
+        assert app_client.get("/static/docs/swagger-ui-bundle.js").status_code == 200
+        assert app_client.get("/static/docs/redoc.standalone.js").status_code == 200
