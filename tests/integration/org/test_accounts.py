@@ -19,6 +19,7 @@ from minyi.core.db import Database
 from minyi.org.service import export_org
 
 from conftest import METRICS_AUTH, START, make_settings
+from webclient import post_form, signed_in
 
 
 def _sign_in(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
@@ -167,3 +168,16 @@ class TestOfflineDocs:
                 assert app_client.get(asset).status_code == 200, asset
         assert app_client.get("/static/docs/swagger-ui-bundle.js").status_code == 200
         assert app_client.get("/static/docs/redoc.standalone.js").status_code == 200
+
+
+class TestWebPasswordPage:
+    def test_change_own_password_on_the_console_ends_the_session(self, two_apps: tuple[TestClient, TestClient, Database]) -> None:
+        a, _, db = two_apps
+        user = _a_handler(db)
+        client = signed_in(a, user)
+        assert "修改密码" in client.get("/console/password").text
+        bad = post_form(client, "/console/password", {"old_password": "wrong-1x", "new_password": "Web2026pass", "new_password2": "Web2026pass"}, page="/console/password")
+        assert bad.status_code == 422
+        r = post_form(client, "/console/password", {"old_password": DEMO_PASSWORD, "new_password": "Web2026pass", "new_password2": "Web2026pass"}, page="/console/password")
+        assert r.status_code == 303 and r.headers["location"] == "/console/sign-in"
+        _sign_in(a, user, "Web2026pass")
