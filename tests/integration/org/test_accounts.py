@@ -181,3 +181,21 @@ class TestWebPasswordPage:
         r = post_form(client, "/console/password", {"old_password": DEMO_PASSWORD, "new_password": "Web2026pass", "new_password2": "Web2026pass"}, page="/console/password")
         assert r.status_code == 303 and r.headers["location"] == "/console/sign-in"
         _sign_in(a, user, "Web2026pass")
+
+
+class TestWebAdminAccounts:
+    def test_admin_resets_and_deactivates_on_the_console(self, two_apps: tuple[TestClient, TestClient, Database]) -> None:
+        a, b, db = two_apps
+        user = _a_handler(db)
+        theirs = _sign_in(b, user)
+        admin = signed_in(a, "admin")
+        r = post_form(admin, f"/console/admin/staff/{user}/reset", {}, page="/console/admin")
+        assert r.status_code == 200
+        password = re.search(r"<code>([^<]+)</code>", r.text).group(1)  # type: ignore[union-attr]
+        assert b.get("/api/v1/auth/me", headers=theirs).status_code == 401
+        theirs = _sign_in(b, user, password)
+        assert post_form(admin, f"/console/admin/staff/{user}/deactivate", {}, page="/console/admin").status_code == 303
+        assert b.get("/api/v1/auth/me", headers=theirs).status_code == 401
+        assert post_form(admin, f"/console/admin/staff/{user}/reactivate", {}, page="/console/admin").status_code == 303
+        _sign_in(b, user, password)
+        assert post_form(signed_in(b, "supervisor"), f"/console/admin/staff/{user}/deactivate", {}, page="/console/inbox").status_code == 403
