@@ -63,9 +63,13 @@ def drop_database(url: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
     admin.dispose()
 
+# /metrics answers only this bearer in tests (MINYI_METRICS_TOKEN).
+METRICS_TOKEN = "test-metrics-token"  # noqa: S105 - a test value
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
 
 def make_settings(url: str, tmp: Path) -> Settings:
-    return Settings(environment="test", database_url=url, data_dir=tmp / "data", load_demo_if_empty=False, worker_interval_seconds=0.2)
+    return Settings(environment="test", database_url=url, data_dir=tmp / "data", load_demo_if_empty=False, worker_interval_seconds=0.2, metrics_token=METRICS_TOKEN)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 
 import minyi.api as api_package
-from minyi.api import errors, observability
+from minyi.api import docs, errors, observability
 from minyi.api.state import AppState
 from minyi.core.clock import Clock, SystemClock
 from minyi.core.db import Database
@@ -78,12 +78,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         version="0.1.0",
         description="群众诉求服务平台: intake from every channel, dispatch, clocks, escalation, daily report.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         # Metrics, request ids and logs are our own (api/observability.py); FastAPI's native
         # OpenTelemetry, unconfigured here, still looked up the global providers on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.minyi = state
     errors.install(app)
+    docs.install(app)
     # Request ids, JSON access log and Prometheus metrics (integrations, api/observability.py).
     observability.install(app, state)
     for module in api_modules():

@@ -30,7 +30,6 @@ def logout(actor: CurrentActor, state: State, value: Annotated[str | None, Depen
     if value:
         with state.db.unit_of_work() as session:
             revoke_token(session, token=value, now=state.clock.now())
-        state.tokens.drop(value)
 
 
 @router.get("/me", summary="Who the token belongs to")

@@ -41,15 +41,12 @@ def read_session(state: State) -> Iterator[Session]:
 
 
 async def optional_actor(state: State, token: Annotated[str | None, Depends(oauth2)]) -> Actor | None:
-    """Cached actors are answered on the event loop; only a cache miss reads the database, in a
-    worker thread."""
+    """Every request reads its token from the database (one indexed join, in a worker thread):
+    no per-process cache, so a logout, expiry, password change, deactivation or unit move made
+    by any process is refused by every other at once."""
     if not token:
         return None
-    actor = state.tokens.get(token)
-    if actor is None:
-        actor = await run_in_threadpool(_actor_from_db, state, token)
-        state.tokens.put(token, actor)
-    return actor
+    return await run_in_threadpool(_actor_from_db, state, token)
 
 
 def _actor_from_db(state: AppState, token: str) -> Actor:
@@ -60,7 +57,7 @@ def _actor_from_db(state: AppState, token: str) -> Actor:
 async def actor_of(request: Request) -> Actor | None:
     """`optional_actor` for a handler that takes the bare request (the intake hot path, where
     FastAPI's dependency injection cost more than the rest of the request): the same bearer
-    token read the way OAuth2PasswordBearer reads it, the same cache."""
+    token read the way OAuth2PasswordBearer reads it, the same check."""
     scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
     return await optional_actor(await get_state(request), token if scheme.lower() == "bearer" else None)
 

@@ -117,6 +117,9 @@ class _Backlog(Collector):
         yield depth
 
 
+_CACHEABLE = ("/static/",)
+
+
 class RequestContext:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app, self.metrics = app, metrics
@@ -128,6 +131,9 @@ class RequestContext:
         given = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
         rid = given if _SAFE_ID.match(given) else f"{_ID_PREFIX}{next(_id_counter):x}"
         token = request_id.set(rid)
+        # Every answer but the shipped static files may carry personal data (case pages, tracking,
+        # API reads): no-store for all, set here once, so a new route cannot forget it.
+        no_store = not scope["path"].startswith(_CACHEABLE)
         started = time.perf_counter()
         status = 500
         answered = False
@@ -136,7 +142,10 @@ class RequestContext:
             nonlocal status, answered
             if message["type"] == "http.response.start":
                 status, answered = message["status"], True
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode("latin-1"))]
+                headers = [*message.get("headers", []), (b"x-request-id", rid.encode("latin-1"))]
+                if no_store and not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
             await send(message)
 
         try:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from minyi.core.clock import Clock
@@ -13,35 +11,6 @@ from minyi.core.ids import IdAllocator
 from minyi.core.settings import Settings
 from minyi.intake.batcher import IntakeBatcher
 from minyi.intake.refs import RefCache
-from minyi.org.rules import Actor
-
-
-class TokenCache:
-    """token -> actor for a few seconds, so a burst from one client costs one lookup.
-    A revoked token stays usable in other processes for at most `ttl` seconds."""
-
-    def __init__(self, ttl: float = 30.0) -> None:
-        self._ttl = ttl
-        self._items: dict[str, tuple[Actor, float]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, token: str) -> Actor | None:
-        with self._lock:
-            hit = self._items.get(token)
-            if hit is None or hit[1] < time.monotonic():
-                self._items.pop(token, None)
-                return None
-            return hit[0]
-
-    def put(self, token: str, actor: Actor) -> None:
-        with self._lock:
-            if len(self._items) > 10_000:
-                self._items.clear()
-            self._items[token] = (actor, time.monotonic() + self._ttl)
-
-    def drop(self, token: str) -> None:
-        with self._lock:
-            self._items.pop(token, None)
 
 
 @dataclass
@@ -53,4 +22,3 @@ class AppState:
     ids: IdAllocator
     batcher: IntakeBatcher
     tz: ZoneInfo
-    tokens: TokenCache = field(default_factory=TokenCache)

@@ -7,12 +7,14 @@ import yaml
 
 from minyi.bootstrap import is_empty, load_demo, migrate
 from minyi.cli.common import clock, database, fail, one_line_errors
+from minyi.org.accounts import prepare_password, set_active, set_password, temporary_password
 from minyi.org.service import export_org, import_org, org_from_csv, org_to_csv, parse_org_yaml
 from minyi.taxonomy.service import export_rows, import_dictionary, read_table, write_table
 
 demo_app = typer.Typer(help="The invented demo district.", no_args_is_help=True)
 org_app = typer.Typer(help="Units, staff and leaders' areas.", no_args_is_help=True)
 dictionary_app = typer.Typer(help="The event dictionary (事件字典).", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff accounts: password, reset, deactivate (each ends the person's sign-ins).", no_args_is_help=True)
 
 
 @demo_app.command("load")
@@ -76,4 +78,45 @@ def dictionary_export(file: Path, version: int | None = typer.Option(None, help=
     write_table(rows, file)
     typer.echo(f"wrote {len(rows)} leaves to {file}")
 
-GROUPS = [("demo", demo_app), ("org", org_app), ("dictionary", dictionary_app)]
+@staff_app.command("passwd")
+@one_line_errors
+def staff_passwd(
+    username: str,
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True, help="the new password"),
+) -> None:
+    """Set a person's password (at least 8 characters, letters and digits); ends their sign-ins."""
+    password_hash = prepare_password(password, username=username)  # argon2 before the transaction
+    with database().unit_of_work() as session:
+        set_password(session, username=username, password_hash=password_hash, now=clock.now())
+    typer.echo(f"password set for {username}")
+
+
+@staff_app.command("reset")
+@one_line_errors
+def staff_reset(username: str) -> None:
+    """Give a person a temporary password (printed once); ends their sign-ins."""
+    password = temporary_password()
+    password_hash = prepare_password(password, username=username)
+    with database().unit_of_work() as session:
+        set_password(session, username=username, password_hash=password_hash, now=clock.now())
+    typer.echo(f"temporary password for {username}: {password}")
+
+
+@staff_app.command("deactivate")
+@one_line_errors
+def staff_deactivate(username: str) -> None:
+    """Deactivate a person: every sign-in of theirs ends at once."""
+    with database().unit_of_work() as session:
+        set_active(session, username=username, active=False, now=clock.now())
+    typer.echo(f"deactivated {username}")
+
+
+@staff_app.command("reactivate")
+@one_line_errors
+def staff_reactivate(username: str) -> None:
+    with database().unit_of_work() as session:
+        set_active(session, username=username, active=True, now=clock.now())
+    typer.echo(f"reactivated {username}")
+
+
+GROUPS = [("demo", demo_app), ("org", org_app), ("dictionary", dictionary_app), ("staff", staff_app)]

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     port: int = 8000
     secret_key: str = DEV_SECRET
     token_ttl_hours: int = 12
+    # GET /metrics answers only a bearer of this token; unset, /metrics is off (404).
+    metrics_token: str | None = None
     # Attachments: the limits a district's intake desk enforces on uploaded evidence.
     attachment_max_bytes: int = 20 * 1024 * 1024
     attachment_types: list[str] = Field(

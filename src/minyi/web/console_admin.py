@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import func, select
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
@@ -16,6 +17,7 @@ from starlette.responses import Response
 from minyi.core.errors import Invalid
 from minyi.intake.models import Channel
 from minyi.intake.service import import_channels
+from minyi.org.accounts import prepare_password, set_active, set_password, temporary_password
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Role
 from minyi.org.service import import_org, org_from_csv, parse_org_yaml
@@ -101,3 +103,24 @@ async def import_file(request: Request, what: str) -> Response:
             raise Invalid("unknown_import", f"nothing to import as '{what}'")
     state.refs.clear()
     return redirect(f"/console/admin?done={what}")
+
+
+@router.post("/console/admin/staff/{username}/reset")
+async def reset_staff_password(request: Request, username: str) -> Response:
+    """A temporary password, shown once on the answer page; the person's sessions end."""
+    _, state, _ = await staff_form(request, ADMIN)
+    password = temporary_password()
+    password_hash = await run_in_threadpool(prepare_password, password, username=username)
+    with state.db.unit_of_work() as session:
+        set_password(session, username=username, password_hash=password_hash, now=state.clock.now())
+    return render(request, "console/password_reset.html", username=username, password=password)
+
+
+@router.post("/console/admin/staff/{username}/{action}")
+async def set_staff_active(request: Request, username: str, action: str) -> Response:
+    _, state, _ = await staff_form(request, ADMIN)
+    if action not in ("deactivate", "reactivate"):
+        raise Invalid("bad_action", "未知操作", field="action")
+    with state.db.unit_of_work() as session:
+        set_active(session, username=username, active=action == "reactivate", now=state.clock.now())
+    return redirect("/console/admin")

@@ -78,7 +78,6 @@ async def sign_out(request: Request) -> Response:
 
         # A write (on SQLite it may wait for the lock): in the threadpool, off the event loop.
         await run_in_threadpool(revoke)
-        state.tokens.drop(token)
     response = redirect("/console/sign-in")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

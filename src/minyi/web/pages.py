@@ -78,14 +78,12 @@ def current_actor(request: Request) -> Actor | None:
     actor = None
     if token:
         state = state_of(request)
-        actor = state.tokens.get(token)
-        if actor is None:
-            try:
-                with state.db.reading() as session:
-                    actor = actor_for_token(session, token=token, now=state.clock.now())
-                state.tokens.put(token, actor)
-            except Unauthorized:
-                actor = None
+        # Read on every request, never cached: a sign-out or deactivation elsewhere ends it here.
+        try:
+            with state.db.reading() as session:
+                actor = actor_for_token(session, token=token, now=state.clock.now())
+        except Unauthorized:
+            actor = None
     request.state.actor = actor
     return actor
 

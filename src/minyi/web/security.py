@@ -32,32 +32,39 @@ def cookie_flags(settings: Settings) -> dict[str, object]:
     return {"httponly": True, "samesite": "lax", "secure": settings.environment == "prod", "path": "/"}
 
 
-def _sign(secret: str, nonce: str) -> str:
-    return hmac.new(secret.encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
+def _sign(secret: str, nonce: str, session: str) -> str:
+    # Bound to the session cookie (its hash): a token taken from one session, or from before a
+    # sign-in, does not pass for another.
+    bound = hashlib.sha256(session.encode()).hexdigest() if session else ""
+    return hmac.new(secret.encode(), f"csrf:{nonce}:{bound}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def new_csrf_token(secret: str) -> str:
+def session_of(request: Request) -> str:
+    return request.cookies.get(SESSION_COOKIE) or ""
+
+
+def new_csrf_token(secret: str, session: str = "") -> str:
     """nonce.signature: signed so a cookie planted from a sibling domain cannot pass as ours."""
     nonce = secrets.token_urlsafe(18)
-    return f"{nonce}.{_sign(secret, nonce)}"
+    return f"{nonce}.{_sign(secret, nonce, session)}"
 
 
-def csrf_valid(secret: str, cookie: str | None, field: str | None) -> bool:
+def csrf_valid(secret: str, cookie: str | None, field: str | None, session: str = "") -> bool:
     if not cookie or not field or "." not in cookie:
         return False
     nonce, signature = cookie.split(".", 1)
-    return hmac.compare_digest(signature, _sign(secret, nonce)) and hmac.compare_digest(cookie, field)
+    return hmac.compare_digest(signature, _sign(secret, nonce, session)) and hmac.compare_digest(cookie, field)
 
 
 def csrf_token_for(request: Request, secret: str) -> str:
-    """The token this page's forms carry: the cookie's if it is sound, else a new one that
-    `remember_csrf` sets on the response."""
+    """The token this page's forms carry: the cookie's if it is sound for this session, else a
+    new one that `remember_csrf` sets on the response."""
     current = request.cookies.get(CSRF_COOKIE)
-    if current and csrf_valid(secret, current, current):
+    if current and csrf_valid(secret, current, current, session_of(request)):
         return current
     token: str | None = getattr(request.state, "new_csrf", None)
     if token is None:
-        token = new_csrf_token(secret)
+        token = new_csrf_token(secret, session_of(request))
         request.state.new_csrf = token
     return token
 
@@ -72,7 +79,7 @@ async def check_csrf(request: Request, secret: str) -> None:
     """Every state-changing form: the hidden field must match the signed cookie (double submit)."""
     form = await request.form()
     field = form.get(CSRF_FIELD)
-    if not csrf_valid(secret, request.cookies.get(CSRF_COOKIE), field if isinstance(field, str) else None):
+    if not csrf_valid(secret, request.cookies.get(CSRF_COOKIE), field if isinstance(field, str) else None, session_of(request)):
         raise Forbidden("csrf_failed", "表单已失效，请刷新页面后重试 (form expired or forged: reload and try again)")
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import private_demo_app
+from conftest import METRICS_AUTH, private_demo_app
 from factories import auth, make_appeal
 from minyi.api.observability import JsonFormatter
 from minyi.core.clock import ManualClock
@@ -68,11 +68,11 @@ class TestMetrics:
             # Other modules read timelines through the same shared app: count every status.
             return sum(metric(text, "minyi_http_requests_total", route=route, status=s) or 0 for s in ("200", "404"))
 
-        before = timelines(app_client.get("/metrics").text)
+        before = timelines(app_client.get("/metrics", headers=METRICS_AUTH).text)
         for case_id in (1, 2, 3):
             app_client.get(f"/api/v1/appeals/{case_id}/timeline", headers=headers)
         app_client.get("/no/such/page")
-        text = app_client.get("/metrics").text
+        text = app_client.get("/metrics", headers=METRICS_AUTH).text
         assert timelines(text) - before == 3
         assert metric(text, "minyi_http_requests_total", route="unmatched", status="404")
         assert metric(text, "minyi_http_request_duration_seconds_count", method="GET", route="/api/v1/appeals/{case_id}/timeline")
@@ -88,13 +88,13 @@ def private(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 class TestGauges:
     def test_backlog_gauges_follow_the_database(self, private: tuple[TestClient, Database, ManualClock]) -> None:
         client, _, clock = private
-        text = client.get("/metrics").text
+        text = client.get("/metrics", headers=METRICS_AUTH).text
         assert metric(text, "minyi_clocks_due") == 0
         assert metric(text, "minyi_queue_depth", queue="open311") == 0
         make_appeal(client)
         make_appeal(client)
-        text = client.get("/metrics").text
+        text = client.get("/metrics", headers=METRICS_AUTH).text
         assert metric(text, "minyi_outbox_messages", channel="sms", status="pending") == 2  # the receipts
         clock.advance(timedelta(hours=30))  # no worker runs in this app: every hotline clock is now due
-        assert (metric(client.get("/metrics").text, "minyi_clocks_due") or 0) >= 2
-        assert metric(client.get("/metrics").text, "minyi_clocks_breached") == 0
+        assert (metric(client.get("/metrics", headers=METRICS_AUTH).text, "minyi_clocks_due") or 0) >= 2
+        assert metric(client.get("/metrics", headers=METRICS_AUTH).text, "minyi_clocks_breached") == 0

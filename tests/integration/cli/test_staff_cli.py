@@ -1,0 +1,79 @@
+"""`minyi staff passwd|reset|deactivate|reactivate` against a real database, on both backends."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from minyi.bootstrap import load_demo
+from minyi.core.db import Database
+from minyi.core.errors import Unauthorized
+from minyi.org.models import ApiToken, Staff
+from minyi.org.service import actor_for_token, sign_in
+
+from conftest import START
+from factories import DEMO_PASSWORD
+
+MINYI = Path(sys.executable).parent / "minyi"
+
+
+def run(args: list[str], db: Database, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
+    env.update({"MINYI_ENVIRONMENT": "test", "MINYI_DATA_DIR": str(cwd / "data"), "MINYI_DATABASE_URL": db.url, "NO_COLOR": "1"})
+    return subprocess.run(  # noqa: S603 - our own console script
+        [str(MINYI), *args], env=env, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=180, check=False,
+    )
+
+
+@pytest.fixture
+def demo(fresh_db: Database) -> Iterator[Database]:
+    load_demo(fresh_db, now=START)
+    yield fresh_db
+
+
+def _token(db: Database, username: str) -> str:
+    with db.unit_of_work() as session:
+        token, _ = sign_in(session, username=username, password=DEMO_PASSWORD, now=START, ttl=timedelta(hours=1))
+    return token
+
+
+class TestStaffCommands:
+    def test_passwd_sets_the_password_and_ends_sign_ins(self, demo: Database, tmp_path: Path) -> None:
+        token = _token(demo, "clerk")
+        r = run(["staff", "passwd", "clerk", "--password", "Fresh2026pass"], demo, tmp_path)
+        assert r.returncode == 0, r.stderr
+        with demo.reading() as session:
+            stored = session.scalar(select(Staff.password_hash).where(Staff.username == "clerk"))
+            assert session.scalar(select(ApiToken.revoked_at).where(ApiToken.staff_id == Staff.id, Staff.username == "clerk")) is not None
+        assert PasswordHasher().verify(stored or "", "Fresh2026pass")
+        with demo.reading() as session, pytest.raises(Unauthorized, match="登录已失效"):
+            actor_for_token(session, token=token, now=START)
+
+    def test_weak_password_or_unknown_user_exits_2_with_one_line(self, demo: Database, tmp_path: Path) -> None:
+        for args in (["staff", "passwd", "clerk", "--password", "short"], ["staff", "deactivate", "nobody-here"]):
+            r = run(args, demo, tmp_path)
+            assert r.returncode == 2, r.stderr
+            assert len(r.stderr.splitlines()) == 1, r.stderr
+
+    def test_reset_prints_a_working_temporary_password(self, demo: Database, tmp_path: Path) -> None:
+        r = run(["staff", "reset", "clerk"], demo, tmp_path)
+        assert r.returncode == 0, r.stderr
+        password = r.stdout.strip().rsplit(": ", 1)[1]
+        with demo.unit_of_work() as session:
+            sign_in(session, username="clerk", password=password, now=START, ttl=timedelta(hours=1))
+
+    def test_deactivate_ends_sign_ins_and_reactivate_restores(self, demo: Database, tmp_path: Path) -> None:
+        token = _token(demo, "clerk")
+        assert run(["staff", "deactivate", "clerk"], demo, tmp_path).returncode == 0
+        with demo.reading() as session, pytest.raises(Unauthorized, match="登录已失效"):
+            actor_for_token(session, token=token, now=START)
+        assert run(["staff", "reactivate", "clerk"], demo, tmp_path).returncode == 0
+        _token(demo, "clerk")
