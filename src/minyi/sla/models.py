@@ -38,7 +38,7 @@ class Clock(Base):
     name: Mapped[str] = mapped_column(String(100))
     policy_code: Mapped[str | None] = mapped_column(String(20))
     calendar: Mapped[str] = mapped_column(String(20))
-    # running | paused | met | breached | cancelled
+    # running | paused | met | breached | cancelled | moot | superseded (see sla.service)
     state: Mapped[str] = mapped_column(String(12))
     started_at: Mapped[datetime]
     due_at: Mapped[datetime]

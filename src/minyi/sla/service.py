@@ -20,6 +20,12 @@ from minyi.sla.rules import Milestone, Policy, PolicySet, parse_duration, parse_
 
 DEFAULT_POLICIES = Path(__file__).with_name("policies.yaml")
 RUNNING, PAUSED, MET, BREACHED, CANCELLED = "running", "paused", "met", "breached", "cancelled"
+# Two ways a clock ends without being met or missed. MOOT: what happened made the milestone
+# pointless (a "meet within 2 days" when the case is already answered, an acceptance decision
+# after a decline); it never counts as a breach. SUPERSEDED: a reopen (重办) started the case's
+# deadlines again and replaced this one.
+MOOT, SUPERSEDED = "moot", "superseded"
+OPEN_STATES = (RUNNING, PAUSED)
 
 _workdays: Workdays | None = None
 _policy_cache: dict[int, PolicySet] = {}
@@ -135,9 +141,16 @@ def complete_clocks(session: Session, *, subject: str, subject_id: int, mileston
     return done
 
 
-def cancel_clocks(session: Session, *, subject: str, subject_id: int, milestones: Iterable[str] | None = None, now: datetime) -> None:
-    for clock in session.scalars(_select(subject, subject_id, milestones, (RUNNING, PAUSED))):
-        clock.state, clock.next_fire_at, clock.completed_at = CANCELLED, None, now
+def cancel_clocks(
+    session: Session, *, subject: str, subject_id: int, milestones: Iterable[str] | None = None, now: datetime,
+    state: str = CANCELLED,
+) -> list[Clock]:
+    """End the open clocks (running or paused) without a result: cancelled, moot or superseded."""
+    ended = list(session.scalars(_select(subject, subject_id, milestones, OPEN_STATES)))
+    for clock in ended:
+        clock.state, clock.next_fire_at, clock.completed_at = state, None, now
+        clock.remaining_seconds = None
+    return ended
 
 
 def pause_clocks(session: Session, *, subject: str, subject_id: int, reason: str, now: datetime) -> list[Clock]:
@@ -212,8 +225,8 @@ def colour(clock: Clock, now: datetime) -> str:
     """green / yellow / red as staff see it; done clocks show their result."""
     if clock.state == MET:
         return "met"
-    if clock.state == CANCELLED:
-        return "cancelled"
+    if clock.state in (CANCELLED, MOOT, SUPERSEDED):
+        return clock.state
     if clock.state == BREACHED or (clock.state == RUNNING and now >= clock.due_at):
         return "red"
     if clock.state == RUNNING and now >= clock.warn_at:
