@@ -71,6 +71,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "all": ("全部", "All"),
     "none": ("暂无", "None"),
     "overdue": ("超期", "Overdue"),
+    "reopened": ("重办", "Reopened"),
     "new_appeals": ("新诉求", "New appeals"),
     "to_dispatch": ("待分拨", "To dispatch"),
     "bounces": ("退回申请", "Bounce requests"),

@@ -19,6 +19,7 @@ from minyi.sla.calendar import counted_between
 from minyi.sla.models import Clock, ClockFiring
 from minyi.sla.service import workdays
 from minyi.worker.runner import run_once
+from webclient import signed_in
 
 
 class ClockWorld:
@@ -267,6 +268,9 @@ class TestClocksFollowTheWork:
         assert "clock_restart" in world.actions(a["id"])
         # The first round's old clocks keep their results; the new ones run.
         assert world.clocks(a["id"])["first_round"]["state"] == "running"
+        board = signed_in(world.client, "dep10.head").get("/console/unit").text
+        row = board[board.index(a["tracking_no"]):]
+        assert 'class="clock reopened"' in row[: row.index("</tr>")]
 
     def test_a_statutory_reopen_gets_thirty_days_of_review_from_the_reopen(self, world: ClockWorld) -> None:
         a = make_dispatched(world.client, lead="DEP11", channel="letter")
