@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from minyi.core.errors import Invalid
 from minyi.core.settings import Settings
-from minyi.sla.calendar import OFFICIAL, STATUTORY, Workdays, package_covers
+from minyi.sla.calendar import BEIJING, OFFICIAL, STATUTORY, Workdays, package_covers, uncovered_years
 from minyi.sla.models import CalendarDay, CalendarYear
 
 KINDS = ("holiday", "workday")
@@ -23,7 +23,7 @@ SOURCES = (OFFICIAL, STATUTORY)
 MAX_ROWS = 400  # a year has 366 days; anything longer is not a year's file
 
 _lock = threading.Lock()
-_cached: tuple[tuple[int, int], Workdays] | None = None
+_cached: tuple[tuple[str, int, int], Workdays] | None = None
 _overrides: Workdays | None = None
 
 
@@ -45,7 +45,8 @@ def load_calendar(session: Session) -> Workdays:
     """The calendar in force. One small query per call; the days are read again only when an
     edit anywhere (this process, the worker, another API process) changed a version."""
     global _cached  # noqa: PLW0603
-    key = calendar_version(session)
+    # The database is part of the key: tests (and tools) use several in one process.
+    key = (str(session.get_bind().engine.url), *calendar_version(session))
     with _lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1]
@@ -121,8 +122,6 @@ def _day(text: str, kind: str, note: str | None, year: int, *, where: str) -> tu
         raise Invalid("bad_calendar", f"{where}: kind must be holiday or workday", field="kind")
     if kind == "workday" and day.weekday() < 5:
         raise Invalid("bad_calendar", f"{where}: {day} is a weekday already; a 调休 workday is a weekend day", field="kind")
-    if kind == "holiday" and day.weekday() >= 5:
-        raise Invalid("bad_calendar", f"{where}: {day} is a weekend day already", field="kind")
     return day, kind, (note or None) and note[:60]
 
 
@@ -169,3 +168,18 @@ def set_day(session: Session, day: date, kind: str, *, note: str | None, by: str
     row.updated_at, row.updated_by = now, by
     session.flush()
     return year_view(session, year)
+
+
+def calendar_status(session: Session, today: date, *, ahead_days: int = 60) -> dict[str, Any]:
+    """What the banners, the metric and the worker's daily log warn about: each year from today
+    to `ahead_days` ahead with no official calendar, and the days until it starts (0: it has)."""
+    calendar = load_calendar(session)
+    missing = [
+        {"year": y, "coverage": calendar.coverage(y), "days_until": max((date(y, 1, 1) - today).days, 0)}
+        for y in uncovered_years(calendar, today, ahead_days=ahead_days)
+    ]
+    return {"today": today.isoformat(), "uncovered": missing, "kept_years": sorted(calendar.years)}
+
+
+def today_in_beijing(now: datetime) -> date:
+    return now.astimezone(BEIJING).date()
