@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 from factories import auth, make_appeal
 
 from conftest import private_demo_app
+import minyi.sla.jobs
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.sla.calendar_service import calendar_status, load_calendar, replace_year, set_day
+from minyi.sla.jobs import check_calendar
 from minyi.sla.models import Clock
 from sqlalchemy import select
 
@@ -109,3 +111,18 @@ class TestWarning:
             assert calendar_status(session, date(2034, 1, 5))["uncovered"] == [{"year": 2034, "coverage": None, "days_until": 0}]
         r = world.client.get("/api/v1/calendar", headers=auth(world.client, "admin"))
         assert r.status_code == 200 and isinstance(r.json()["uncovered"], list)
+
+    def test_the_metric_and_the_worker_say_so(self, world: World, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+        # 2027 is official by now (the test above); 52 days before 2028, which nobody entered.
+        world.clock.advance(datetime(2027, 11, 10, 9, 0, tzinfo=BJ) - world.clock.now())
+        text = world.client.get("/metrics").text
+        assert 'minyi_calendar_uncovered_days{coverage="none",year="2028"} 52.0' in text
+        assert 'year="2027"' not in text
+        # Once a day per worker process: this process may have checked today on the other database.
+        monkeypatch.setattr(minyi.sla.jobs, "_calendar_checked_on", None)
+        with caplog.at_level("WARNING", logger="minyi.sla.jobs"):
+            with world.db.unit_of_work() as session:
+                check_calendar(session, now=world.clock.now())
+                check_calendar(session, now=world.clock.now() + timedelta(hours=3))  # the same day: quiet
+        warned = [r.getMessage() for r in caplog.records if "calendar_uncovered" in r.getMessage()]
+        assert len(warned) == 1 and "year=2028" in warned[0]
