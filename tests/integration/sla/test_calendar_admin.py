@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from factories import auth, make_appeal
+from webclient import post_form, signed_in
 
 from conftest import private_demo_app
 import minyi.sla.jobs
@@ -50,6 +51,33 @@ class TestSeed:
         body = world.client.get("/api/v1/calendar/2026", headers=auth(world.client, "dispatcher")).json()
         assert body["source"] == "package"
         assert {"date": "2026-02-14", "kind": "workday", "note": None} in body["days"]  # 调休 Saturday
+
+
+class TestWebPages:
+    def test_banners_warn_before_2027_whose_notice_is_missing(self, world: World) -> None:
+        # The world starts on Friday Nov 20 2026: 42 days before a year with statutory holidays only.
+        admin = signed_in(world.client, "admin")
+        for who, page in ((admin, "/console/admin"), (signed_in(world.client, "dispatcher"), "/console/dispatch"), (signed_in(world.client, "leader01"), "/leader")):
+            text = who.get(page).text
+            assert "42天后进入2027年" in text and "调休）尚未录入" in text, page
+        assert 'href="/console/admin/calendar?year=2027"' in admin.get("/console/admin").text
+
+    def test_the_admin_page_edits_a_day_and_imports_a_year(self, world: World) -> None:
+        admin = signed_in(world.client, "admin")
+        page = "/console/admin/calendar?year=2034"
+        assert "本年度尚无节假日日历" in admin.get(page).text
+        r = post_form(admin, "/console/admin/calendar/day", {"date": "2034-02-20", "kind": "holiday", "note": "春节"}, page=page)
+        assert r.status_code == 303
+        text = admin.get(page).text
+        assert "2034-02-20" in text and "仅法定节假日" in text
+        bad = post_form(admin, "/console/admin/calendar/day", {"date": "2034-02-30", "kind": "holiday"}, page=page)
+        assert bad.status_code == 422 and "日期格式" in bad.text
+        r = post_form(admin, "/console/admin/calendar/import", {"year": "2034", "source": "official"}, page=page,
+                      files={"file": ("2034.csv", "2034-02-18,holiday,春节\n2034-02-26,workday,调休\n".encode(), "text/csv")})
+        assert r.status_code == 303, r.text
+        text = admin.get(page).text
+        assert "2034-02-26" in text and "2034-02-20" not in text and "国务院办公厅放假安排（已录入）" in text
+        assert signed_in(world.client, "dispatcher").get(page).status_code == 403
 
 
 class TestAdminEdits:
@@ -108,7 +136,7 @@ class TestWarning:
             # 2032 was imported as official; 2033 has only the one day entered (statutory).
             assert calendar_status(session, date(2032, 11, 1))["uncovered"] == []
             assert calendar_status(session, date(2032, 11, 2))["uncovered"] == [{"year": 2033, "coverage": "statutory", "days_until": 60}]
-            assert calendar_status(session, date(2034, 1, 5))["uncovered"] == [{"year": 2034, "coverage": None, "days_until": 0}]
+            assert calendar_status(session, date(2035, 1, 5))["uncovered"] == [{"year": 2035, "coverage": None, "days_until": 0}]
         r = world.client.get("/api/v1/calendar", headers=auth(world.client, "admin"))
         assert r.status_code == 200 and isinstance(r.json()["uncovered"], list)
 
