@@ -51,7 +51,8 @@ def load_calendar(session: Session) -> Workdays:
         if _cached is not None and _cached[0] == key:
             return _cached[1]
     years = {y: src for y, src in session.execute(select(CalendarYear.year, CalendarYear.source))}
-    holidays, workdays = set(), set()
+    holidays: set[date] = set()
+    workdays: set[date] = set()
     for day, kind in session.execute(select(CalendarDay.day, CalendarDay.kind)):
         (holidays if kind == "holiday" else workdays).add(day)
     base = _settings_overrides()
@@ -81,7 +82,7 @@ def _package_days(year: int) -> list[dict[str, Any]]:
 
 def load_package_year(year: int) -> list[tuple[date, str, str | None]]:
     """The exceptional days chinesecalendar knows for a year (to seed or compare)."""
-    out = []
+    out: list[tuple[date, str, str | None]] = []
     day = date(year, 1, 1)
     while day.year == year:
         work = chinese_calendar.is_workday(day)
