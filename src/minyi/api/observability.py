@@ -30,6 +30,7 @@ from minyi.api.errors import error_json
 from minyi.api.limits import BodyLimit
 from minyi.api.state import AppState
 from minyi.integrations import queries
+from minyi.sla.calendar_service import calendar_status, today_in_beijing
 
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -102,12 +103,21 @@ class _Backlog(Collector):
             backlog = queries.outbox_backlog(session)
             due, breached = queries.clocks_due(session, now), queries.clocks_breached(session)
             queued = queries.open311_queue(session)
+            calendar = calendar_status(session, today_in_beijing(now))
         outbox = GaugeMetricFamily("minyi_outbox_messages", "Outbox messages not sent: pending or failed", labels=["channel", "status"])
         for (channel, status), n in sorted(backlog.items()):
             outbox.add_metric([channel, status], n)
         yield outbox
         yield GaugeMetricFamily("minyi_clocks_due", "Running clocks whose warning or breach is due to fire", value=due)
         yield GaugeMetricFamily("minyi_clocks_breached", "Clocks that breached their deadline", value=breached)
+        # A sample per year within 60 days (or already begun) with no official working-day
+        # calendar: days until it starts. No sample means every deadline counts real holidays.
+        uncovered = GaugeMetricFamily(
+            "minyi_calendar_uncovered_days", "Days until a year with no official holiday calendar starts (0: it has)", labels=["year", "coverage"]
+        )
+        for year in calendar["uncovered"]:
+            uncovered.add_metric([str(year["year"]), year["coverage"] or "none"], year["days_until"])
+        yield uncovered
         depth = GaugeMetricFamily("minyi_queue_depth", "Work waiting in a queue", labels=["queue"])
         depth.add_metric(["open311"], queued)
         # The intake writer's in-memory queue: read defensively, it belongs to intake's batcher.

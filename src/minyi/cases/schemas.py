@@ -102,6 +102,7 @@ def case_summary(
         "registered_at": case.registered_at,
         "due_at": case.due_at,
         "is_overdue": case.is_overdue,
+        "reopen_count": case.reopen_count,
         "bounce_pending": case.bounce_pending,
     }
 

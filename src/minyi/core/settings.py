@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
     wecom_webhook_url: str | None = None
-    # Calendars (sla/): extra holidays and 调休 working days for years chinesecalendar lacks.
+    # Calendars (sla/): local overrides (ISO dates) that win over the calendar an administrator
+    # keeps (minyi calendar, /console/admin/calendar) and over chinesecalendar: a local day off.
     extra_holidays: list[str] = Field(default=[])
     extra_workdays: list[str] = Field(default=[])
     # How many appeals one group commit may carry; larger batches trade latency for throughput.

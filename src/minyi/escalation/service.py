@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import yaml
 from sqlalchemy import distinct, func, select, update
 from sqlalchemy.orm import Session
@@ -37,8 +38,11 @@ from minyi.org.models import LeaderArea, Staff
 from minyi.org.rules import Actor, Role
 from minyi.sla.models import Clock
 from minyi.taxonomy.models import DictionaryEntry
+from minyi.triage.repeats import IndexConfig, appeal_text, minhash
 
 DEFAULT_RULES = Path(__file__).with_name("default_rules.yaml")
+# The repeats index's thresholds: one idea of "near-duplicate text" across triage and escalation.
+_REPEATS = IndexConfig()
 # Version 0 is the file shipped in the package; imports are numbered from 1.
 SHIPPED_VERSION = 0
 
@@ -227,31 +231,49 @@ def _rows(session: Session, case_ids: list[int]) -> list[_Row]:
 
 def _petition_counts(session: Session, rows: list[_Row], since: datetime) -> dict[int, int]:
     """初信初访 = 1, 重复信访 = 2+: appeals by the same phone on the same matter in the window.
-    The matter is the dictionary leaf when known, else the class; when neither is known yet,
-    every appeal from that phone counts (dispatch re-evaluates once the leaf is set)."""
+    The same matter is the same dictionary leaf; an appeal without a leaf (on either side) is
+    the same matter only when its text is a near-duplicate (the triage repeats index's shingle
+    similarity). The same phone on another matter is a first appeal: neither the broad class
+    nor the phone alone makes a repeat."""
     phones = {r.phone for r in rows if r.phone}
     if not phones:
         return {}
-    groups: dict[str, list[tuple[str | None, str | None, int]]] = defaultdict(list)
+    history: dict[str, list[tuple[int, str | None, str]]] = defaultdict(list)
     stmt = (
-        select(Appeal.phone, DictionaryEntry.code, Case.class_name, func.count())
+        select(Appeal.phone, Case.id, DictionaryEntry.code, Appeal.title, Appeal.body)
         .join(Case, Case.appeal_id == Appeal.id)
         .outerjoin(DictionaryEntry, DictionaryEntry.id == Case.category_id)
         .where(Appeal.phone.in_(phones), Appeal.submitted_at >= since)
-        .group_by(Appeal.phone, DictionaryEntry.code, Case.class_name)
+        .order_by(Appeal.id.desc())
     )
-    for phone, code, class_name, n in session.execute(stmt):
-        groups[phone].append((code, class_name, int(n)))
+    for phone, case_id, code, title, body in session.execute(stmt):
+        if len(history[phone]) < _REPEATS.phone_scan:  # a busy phone stays cheap: newest first
+            history[phone].append((case_id, code, appeal_text(title, body)))
+    fingerprints: dict[int, np.ndarray | None] = {}
+
+    def fingerprint(case_id: int, text: str) -> np.ndarray | None:
+        if case_id not in fingerprints:
+            fingerprints[case_id] = minhash(text)
+        return fingerprints[case_id]
+
+    def near_duplicate(a: tuple[int, str], b: tuple[int, str]) -> bool:
+        fa, fb = fingerprint(*a), fingerprint(*b)
+        return fa is not None and fb is not None and float((fa == fb).mean()) >= _REPEATS.repeat_similarity
+
     out = {}
     for r in rows:
         if not r.phone:
             continue
-        if r.category:
-            n = sum(c for code, _, c in groups[r.phone] if code == r.category)
-        elif r.class_name:
-            n = sum(c for _, cls, c in groups[r.phone] if cls == r.class_name)
-        else:
-            n = sum(c for _, _, c in groups[r.phone])
+        mine = next((h for h in history[r.phone] if h[0] == r.case_id), None)
+        text = mine[2] if mine else r.text
+        n = 0
+        for case_id, code, other_text in history[r.phone]:
+            if case_id == r.case_id:
+                n += 1
+            elif r.category and code:
+                n += code == r.category
+            else:
+                n += near_duplicate((r.case_id, text), (case_id, other_text))
         out[r.case_id] = max(n, 1)
     return out
 

@@ -23,7 +23,7 @@ from minyi.supervision.queries import instructions_on_case
 from minyi.supervision.schemas import clock_out
 
 # Worst first: the colour a case shows in a list is its worst running clock.
-COLOUR_RANK = {"red": 0, "yellow": 1, "green": 2, "paused": 3, "met": 4, "cancelled": 5}
+COLOUR_RANK = {"red": 0, "yellow": 1, "green": 2, "paused": 3, "met": 4, "cancelled": 5, "moot": 6, "superseded": 7}
 
 
 def mailboxes(

@@ -18,11 +18,15 @@ from minyi.sla.hooks import on_clock_fired
 from minyi.sla.models import Clock
 from minyi.sla.rules import choose_policy
 from minyi.sla.service import (
-    cancel_clocks, complete_clocks, current_policies, milestone_row, planned_policy, refresh_case_due, replan_case,
+    MOOT, SUPERSEDED, cancel_clocks, complete_clocks, current_policies, milestone_row, planned_policy, refresh_case_due, replan_case,
     start_clocks_bulk,
 )
 
-ENDS_CLOCKS = frozenset({"decline", "archive"})
+# After these actions no open milestone of the case has a purpose left: the citizen has the
+# answer (reply), the appeal is not taken on (decline), the case is closed (archive). What the
+# action completes is met; every other open milestone ends as moot, never as a breach.
+SETTLES = frozenset({"reply", "decline", "archive"})
+REOPEN = "reopen"
 
 
 def register() -> None:
@@ -64,24 +68,40 @@ def follow_action(session: Session, done: ActionDone) -> None:
     case = session.get(Case, done.case_id)
     assert case is not None
     policy = current_policies(session).policy(case.policy_code)[1]
-    if done.action in ENDS_CLOCKS:
-        cancel_clocks(session, subject="case", subject_id=case.id, now=done.at)
-        return
     if done.action == "dispatch" and planned_policy(session, case.id) not in (None, case.policy_code):
         replan_case(session, case, policy, done.at)
     completes = [m.code for m in policy.milestones if done.action in m.completed_by]
     if completes:
         complete_clocks(session, subject="case", subject_id=case.id, milestones=completes, now=done.at)
+    if done.action in SETTLES:
+        moot = cancel_clocks(session, subject="case", subject_id=case.id, now=done.at, state=MOOT)
+        _show_ended(session, case, moot, "clock_moot", done.at)
     starts = [m for m in policy.milestones if done.action in m.starts_on]
     if starts:
-        # A milestone started again (复查 on every reopen) replaces its earlier clock.
-        cancel_clocks(session, subject="case", subject_id=case.id, milestones=[m.code for m in starts], now=done.at)
-        start_clocks_bulk(
-            session,
-            [milestone_row(m, subject_id=case.id, case_id=case.id, policy_code=case.policy_code, started_at=done.at) for m in starts],
-        )
+        # A reopen (重办) starts the case's handling again: every deadline still open is replaced
+        # by the policy's reopen milestones, counted from now. Any other starting action
+        # replaces only the earlier clock of the milestones it starts.
+        replaced = None if done.action == REOPEN else [m.code for m in starts]
+        superseded = cancel_clocks(session, subject="case", subject_id=case.id, milestones=replaced, now=done.at, state=SUPERSEDED)
+        rows = [milestone_row(m, subject_id=case.id, case_id=case.id, policy_code=case.policy_code, started_at=done.at) for m in starts]
+        start_clocks_bulk(session, rows)
+        if done.action == REOPEN:
+            _show_ended(session, case, superseded, "clock_superseded", done.at)
+            record_case_event(
+                session, case, action="clock_restart", actor_label="system", actor_id=None, now=done.at,
+                reason="、".join(m.name for m in starts),
+                payload={"milestones": [m.code for m in starts], "due_at": [r["due_at"].isoformat() for r in rows]},
+            )
     session.flush()
     refresh_case_due(session, case)
+
+
+def _show_ended(session: Session, case: Case, clocks: list[Clock], action: str, now: datetime) -> None:
+    if clocks:
+        record_case_event(
+            session, case, action=action, actor_label="system", actor_id=None, now=now,
+            reason="、".join(c.name for c in clocks), payload={"milestones": [c.milestone for c in clocks]},
+        )
 
 
 def show_on_timeline(session: Session, clock: Clock, kind: str, now: datetime) -> None:

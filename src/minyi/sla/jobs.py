@@ -9,18 +9,21 @@ those clocks; none fires twice.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
+from minyi.sla.calendar_service import calendar_status, today_in_beijing
 from minyi.sla.hooks import notify_fired
 from minyi.sla.models import Clock, ClockFiring
 from minyi.sla.service import BREACHED, RUNNING
 
+log = logging.getLogger(__name__)
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -65,4 +68,24 @@ def _fire(session: Session, due: list[Clock], now: datetime, firings: list[dict[
         notify_fired(session, clock, kind, now)
 
 
-WORKER_JOBS = {"fire_clocks": fire_due_clocks}
+_calendar_checked_on: date | None = None
+
+
+def check_calendar(session: Session, *, now: datetime) -> int:
+    """Once a day per worker: a warning in the log for each year within 60 days (or begun) that
+    has no official holiday calendar, so an operator hears of it before Spring Festival counts
+    as work. Returns 0: it never asks to be run again at once."""
+    global _calendar_checked_on  # noqa: PLW0603 - per-process: one warning a day from each worker
+    today = today_in_beijing(now)
+    if _calendar_checked_on == today:
+        return 0
+    _calendar_checked_on = today
+    for year in calendar_status(session, today)["uncovered"]:
+        log.warning(
+            "calendar_uncovered year=%s coverage=%s days_until=%s: enter the year's holidays and 调休 workdays "
+            "(minyi calendar import, or the console's 节假日 page)", year["year"], year["coverage"] or "none", year["days_until"],
+        )
+    return 0
+
+
+WORKER_JOBS = {"fire_clocks": fire_due_clocks, "check_calendar": check_calendar}

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.core.db import Base
@@ -38,7 +38,7 @@ class Clock(Base):
     name: Mapped[str] = mapped_column(String(100))
     policy_code: Mapped[str | None] = mapped_column(String(20))
     calendar: Mapped[str] = mapped_column(String(20))
-    # running | paused | met | breached | cancelled
+    # running | paused | met | breached | cancelled | moot | superseded (see sla.service)
     state: Mapped[str] = mapped_column(String(12))
     started_at: Mapped[datetime]
     due_at: Mapped[datetime]
@@ -67,3 +67,30 @@ class ClockFiring(Base):
     kind: Mapped[str] = mapped_column(String(10))  # warning | breach
     fired_at: Mapped[datetime]
     worker: Mapped[str] = mapped_column(String(60))
+
+
+class CalendarYear(Base):
+    """A year of the working-day calendar an administrator keeps. `source` says how far to trust
+    it: official (the State Council's notice, holidays and 调休 workdays) or statutory (only the
+    holidays fixed by law; the notice's extra days off and working weekends are not in yet).
+    `version` grows with every edit, so every process sees a change on its next deadline."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(12))
+    version: Mapped[int] = mapped_column(default=1)
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(60))
+
+
+class CalendarDay(Base):
+    """A day that is not what its weekday says: a holiday on a weekday, or a 调休 working weekend."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("calendar_years.year"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # holiday | workday
+    note: Mapped[str | None] = mapped_column(String(60))

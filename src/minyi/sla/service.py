@@ -15,11 +15,18 @@ from minyi.cases.models import Case, CaseEvent
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.core.settings import Settings
 from minyi.sla.calendar import Workdays, add_counted, counted_between
+from minyi.sla.calendar_service import load_calendar
 from minyi.sla.models import Clock, ClockPolicySet
 from minyi.sla.rules import Milestone, Policy, PolicySet, parse_duration, parse_policy_set
 
 DEFAULT_POLICIES = Path(__file__).with_name("policies.yaml")
 RUNNING, PAUSED, MET, BREACHED, CANCELLED = "running", "paused", "met", "breached", "cancelled"
+# Two ways a clock ends without being met or missed. MOOT: what happened made the milestone
+# pointless (a "meet within 2 days" when the case is already answered, an acceptance decision
+# after a decline); it never counts as a breach. SUPERSEDED: a reopen (重办) started the case's
+# deadlines again and replaced this one.
+MOOT, SUPERSEDED = "moot", "superseded"
+OPEN_STATES = (RUNNING, PAUSED)
 
 _workdays: Workdays | None = None
 _policy_cache: dict[int, PolicySet] = {}
@@ -27,11 +34,20 @@ _lock = threading.Lock()
 
 
 def workdays() -> Workdays:
-    """China's calendar with the overrides from settings, read once per process."""
+    """The calendar deadlines are counted in: the last one `sync_calendar` read from the tables
+    (every use case that computes a deadline syncs first), or China's package calendar with the
+    settings' overrides before any session has been seen."""
     global _workdays  # noqa: PLW0603 - a per-process cache of configuration
     if _workdays is None:
         s = Settings()
         _workdays = Workdays.from_strings(s.extra_holidays, s.extra_workdays)
+    return _workdays
+
+
+def sync_calendar(session: Session) -> Workdays:
+    """Pick up an administrator's calendar edit (from any process): one small version query."""
+    global _workdays  # noqa: PLW0603
+    _workdays = load_calendar(session)
     return _workdays
 
 
@@ -43,6 +59,7 @@ def set_workdays(value: Workdays) -> None:
 def current_policies(session: Session) -> PolicySet:
     """The newest policy set (the shipped file until an administrator imports one). Every call
     checks the version; the text is read and parsed only for a version not seen before."""
+    sync_calendar(session)  # every planner reads the policies first: the calendar comes along
     version = session.scalar(select(func.max(ClockPolicySet.version))) or 0
     with _lock:
         cached = _policy_cache.get(version)
@@ -98,6 +115,7 @@ def start_clock(
     session: Session, *, subject: str, subject_id: int, milestone: str, name: str, duration: timedelta,
     calendar: str = "natural", warn_ratio: float = 0.8, now: datetime, case_id: int | None = None,
 ) -> Clock:
+    sync_calendar(session)
     if duration <= timedelta(0):
         raise Invalid("bad_deadline", "a deadline must lie in the future", field="deadline")
     clock = Clock(**clock_row(
@@ -135,12 +153,20 @@ def complete_clocks(session: Session, *, subject: str, subject_id: int, mileston
     return done
 
 
-def cancel_clocks(session: Session, *, subject: str, subject_id: int, milestones: Iterable[str] | None = None, now: datetime) -> None:
-    for clock in session.scalars(_select(subject, subject_id, milestones, (RUNNING, PAUSED))):
-        clock.state, clock.next_fire_at, clock.completed_at = CANCELLED, None, now
+def cancel_clocks(
+    session: Session, *, subject: str, subject_id: int, milestones: Iterable[str] | None = None, now: datetime,
+    state: str = CANCELLED,
+) -> list[Clock]:
+    """End the open clocks (running or paused) without a result: cancelled, moot or superseded."""
+    ended = list(session.scalars(_select(subject, subject_id, milestones, OPEN_STATES)))
+    for clock in ended:
+        clock.state, clock.next_fire_at, clock.completed_at = state, None, now
+        clock.remaining_seconds = None
+    return ended
 
 
 def pause_clocks(session: Session, *, subject: str, subject_id: int, reason: str, now: datetime) -> list[Clock]:
+    sync_calendar(session)
     if not reason.strip():
         raise Invalid("missing_field", "a pause needs a reason", field="reason")
     clocks = list(session.scalars(_select(subject, subject_id, None, (RUNNING,))))
@@ -155,6 +181,7 @@ def pause_clocks(session: Session, *, subject: str, subject_id: int, reason: str
 
 def resume_clocks(session: Session, *, subject: str, subject_id: int, now: datetime) -> list[Clock]:
     """The clock goes on from where it stopped: what was left when paused is left now."""
+    sync_calendar(session)
     clocks = list(session.scalars(_select(subject, subject_id, None, (PAUSED,))))
     if not clocks:
         raise Conflict("nothing_to_resume", "no paused clock to resume")
@@ -175,6 +202,7 @@ def resume_clocks(session: Session, *, subject: str, subject_id: int, now: datet
 
 def extend_clock(session: Session, *, subject: str, subject_id: int, milestone: str, extra: timedelta, limit: str | None, now: datetime) -> Clock:
     """One approved extension, no longer than the policy allows (信访工作条例: once, ≤ 30 days)."""
+    sync_calendar(session)
     clock = session.scalars(_select(subject, subject_id, [milestone], (RUNNING, PAUSED, BREACHED))).first()
     if clock is None:
         raise NotFound("clock_not_found", f"no open clock '{milestone}'")
@@ -212,8 +240,8 @@ def colour(clock: Clock, now: datetime) -> str:
     """green / yellow / red as staff see it; done clocks show their result."""
     if clock.state == MET:
         return "met"
-    if clock.state == CANCELLED:
-        return "cancelled"
+    if clock.state in (CANCELLED, MOOT, SUPERSEDED):
+        return clock.state
     if clock.state == BREACHED or (clock.state == RUNNING and now >= clock.due_at):
         return "red"
     if clock.state == RUNNING and now >= clock.warn_at:

@@ -21,6 +21,7 @@ from minyi.org.accounts import prepare_password, set_active, set_password, tempo
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Role
 from minyi.org.service import import_org, org_from_csv, parse_org_yaml
+from minyi.sla.calendar_service import calendar_status, today_in_beijing
 from minyi.sla.service import import_policies, policies_text
 from minyi.taxonomy.service import export_rows, import_dictionary, read_table
 from minyi.web.pages import WebRoute, redirect, render, staff, staff_form, state_of
@@ -51,6 +52,7 @@ def admin(request: Request, done: str | None = None, q: str | None = None) -> Re
             people=people, staff_total=session.scalar(select(func.count()).select_from(Staff)), leaves=leaves[:SHOWN],
             leaves_total=len(leaves), policies=policies_text(session),
             channels=list(session.scalars(select(Channel).order_by(Channel.id))),
+            calendar=calendar_status(session, today_in_beijing(state.clock.now())),
         )
 
 

@@ -11,6 +11,7 @@ from minyi.cases.queries import CaseFilter, list_cases, visible_to
 from minyi.cases.rules import HANDLING, CaseStatus
 from minyi.org.models import Unit
 from minyi.org.rules import AREA_ROLES, Role
+from minyi.sla.calendar_service import calendar_status, today_in_beijing
 from minyi.supervision.queries import describe_letters, describe_orders, list_letters, list_orders
 from minyi.web.case_view import summaries
 from minyi.web.pages import WebRoute, render, staff, state_of
@@ -40,7 +41,8 @@ def dispatch_board(request: Request) -> Response:
         ))
         bounces = summaries(session, bounce_rows, actor, now)
         panels = dispatch_panels(session, actor, now)
-    return render(request, "console/dispatch.html", new=new, to_dispatch=to_dispatch, bounces=bounces, panels=panels)
+        calendar = calendar_status(session, today_in_beijing(now))
+    return render(request, "console/dispatch.html", new=new, to_dispatch=to_dispatch, bounces=bounces, panels=panels, calendar=calendar)
 
 
 @router.get("/console/unit")

@@ -71,6 +71,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "all": ("全部", "All"),
     "none": ("暂无", "None"),
     "overdue": ("超期", "Overdue"),
+    "reopened": ("重办", "Reopened"),
     "new_appeals": ("新诉求", "New appeals"),
     "to_dispatch": ("待分拨", "To dispatch"),
     "bounces": ("退回申请", "Bounce requests"),
@@ -142,7 +143,8 @@ HOLD_REASON_ZH = {
     "no_unit": "未找到承办单位", "crowd": "涉众诉求", "auto_dispatch_off": "自动分拨已关闭",
     "risk": "风险提示", "dispatch_refused": "自动分拨被拒绝",
 }
-COLOUR_ZH = {"green": "正常", "yellow": "预警", "red": "超时", "paused": "暂停", "met": "已完成", "cancelled": "已取消"}
+COLOUR_ZH = {"green": "正常", "yellow": "预警", "red": "超时", "paused": "暂停", "met": "已完成", "cancelled": "已取消",
+             "moot": "已无需", "superseded": "已重新计时"}
 
 
 def pick_lang(request: Request) -> str:

@@ -17,6 +17,7 @@ from minyi.escalation.queries import list_escalations, list_holdings
 from minyi.mailboxes.queries import leader_inbox
 from minyi.org.models import LeaderArea, Unit
 from minyi.org.rules import Role
+from minyi.sla.calendar_service import calendar_status, today_in_beijing
 from minyi.web.pages import WebRoute, render, staff, state_of
 from minyi.web.slots import leader_panels
 
@@ -57,4 +58,5 @@ def dashboard(request: Request) -> Response:
             request, "leader/dashboard.html", held=held, held_total=held_total, lifted=lifted, lifted_total=lifted_total,
             mailbox=leader_inbox(session, actor, page_size=10, now=now),
             areas=area_figures(session, actor.staff_id or 0), panels=leader_panels(session, actor, now),
+            calendar=calendar_status(session, today_in_beijing(now)),
         )

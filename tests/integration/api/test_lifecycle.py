@@ -138,7 +138,7 @@ class TestReopen:
         detail = app_client.get(f"/api/v1/appeals/{cid}", headers=auth(app_client, "dep09.handler")).json()
         assert detail["reopen_count"] == 1 and "sign_for" in detail["allowed_actions"]
         actions = [e["action"] for e in app_client.get(f"/api/v1/appeals/{cid}/timeline", headers=auth(app_client, "dispatcher")).json()]
-        assert actions[-2:] == ["feedback", "reopen"]
+        assert actions[-3:] == ["feedback", "reopen", "clock_restart"]  # the reopen restarts the deadlines
 
     def test_supervisor_reopens_archived_case(self, app_client: TestClient) -> None:
         appeal = make_dispatched(app_client, lead="DEP10")

@@ -92,6 +92,27 @@ class TestRepeatAppeals:
         assert escalation(app_client, same["id"])["rule"] == "repeat_petition"
 
 
+    def test_another_text_from_the_same_phone_without_a_leaf_is_a_first_appeal(self, app_client: TestClient) -> None:
+        phone = unique_phone()
+        make_appeal(app_client, phone=phone)
+        other = make_appeal(app_client, phone=phone, title="孩子入学咨询",
+                            body="孩子今年九月上小学，户籍在幸福小区，想咨询学位申请需要准备哪些材料和报名时间。")
+        assert escalation(app_client, other["id"])["level"] is None
+
+    def test_a_near_duplicate_text_without_a_leaf_is_a_repeat(self, app_client: TestClient) -> None:
+        phone = unique_phone()
+        make_appeal(app_client, phone=phone)
+        again = make_appeal(app_client, phone=phone, title="再次反映：小区垃圾中转站臭味扰民",
+                            body="上次反映的问题还没解决，城市绿洲花园小区门口的垃圾中转站臭味很大，夏天尤其严重，希望尽快处理。")
+        assert escalation(app_client, again["id"])["rule"] == "repeat_petition"
+
+    def test_a_leaf_matter_is_not_repeated_by_another_leaf_with_the_same_text(self, app_client: TestClient) -> None:
+        phone = unique_phone()
+        make_appeal(app_client, phone=phone, category="TS-01-01-01")
+        other = make_appeal(app_client, phone=phone, category="JF-02-01-03")
+        assert escalation(app_client, other["id"])["level"] is None
+
+
 class TestCrowdMoneySensitivity:
     def test_large_crowd_goes_to_the_top_leaders(self, app_client: TestClient) -> None:
         a = make_appeal(app_client, crowd_size=30, amount="98000.00", street="S07")

@@ -19,6 +19,7 @@ from minyi.sla.calendar import counted_between
 from minyi.sla.models import Clock, ClockFiring
 from minyi.sla.service import workdays
 from minyi.worker.runner import run_once
+from webclient import signed_in
 
 
 class ClockWorld:
@@ -224,3 +225,60 @@ class TestPolicyAdmin:
         world.client.put("/api/v1/clock-policies", content=text, headers=auth(world.client, "admin") | {"content-type": "application/yaml"})
         with world.db.reading() as session:
             assert session.scalar(select(func.count()).select_from(Clock)) > 0
+
+
+class TestClocksFollowTheWork:
+    def test_a_reply_makes_the_meeting_moot_not_breached(self, world: ClockWorld) -> None:
+        a = make_dispatched(world.client, lead="DEP09", channel="walk_in")  # 1-2-3
+        act(world.client, a["id"], "sign_for", "dep09.handler")
+        act(world.client, a["id"], "record_contact", "dep09.handler", note="已电话联系")
+        assert act(world.client, a["id"], "reply", "dep09.handler", text="已答复").status_code == 200
+        clocks = world.clocks(a["id"])
+        assert {m: c["state"] for m, c in clocks.items()} == {"call": "met", "meet": "moot", "close": "met"}
+        assert clocks["meet"]["colour"] == "moot" and clocks["meet"]["completed_at"] is not None
+        world.clock.advance(timedelta(days=30))
+        world.fire()
+        assert world.clocks(a["id"])["meet"]["state"] == "moot"
+        with world.db.reading() as session:
+            fired = session.scalars(select(ClockFiring.kind).join(Clock, Clock.id == ClockFiring.clock_id).where(Clock.subject_id == a["id"], Clock.subject == "case")).all()
+            assert "breach" not in fired
+            event = session.scalars(select(CaseEvent).where(CaseEvent.case_id == a["id"], CaseEvent.action == "clock_moot")).one()
+            assert event.reason == "2天内见面" and event.payload["milestones"] == ["meet"]
+
+    def test_a_decline_meets_the_acceptance_decision_and_moots_the_rest(self, world: ClockWorld) -> None:
+        a = make_appeal(world.client, channel="letter")  # xf-statutory
+        r = act(world.client, a["id"], "decline", "clerk", reason="不属于信访事项")
+        assert r.status_code == 200, r.text
+        states = {m: c["state"] for m, c in world.clocks(a["id"]).items()}
+        assert states == {"acceptance": "met", "handle": "moot"}
+
+    def test_a_reopen_restarts_the_handling_milestones_from_the_reopen(self, world: ClockWorld) -> None:
+        a = make_dispatched(world.client, lead="DEP10")  # hotline: 10-30-24
+        act(world.client, a["id"], "sign_for", "dep10.handler")
+        act(world.client, a["id"], "reply", "dep10.handler", text="已答复")
+        world.clock.advance(timedelta(days=3))
+        reopened_at = world.clock.now()
+        assert act(world.client, a["id"], "reopen", "supervisor", reason="群众不满意").status_code == 200
+        with world.db.reading() as session:
+            rows = list(session.scalars(select(Clock).where(Clock.subject == "case", Clock.subject_id == a["id"], Clock.state == "running")))
+            assert {c.milestone: c.due_at - c.started_at for c in rows} == {"contact": timedelta(minutes=30), "first_round": timedelta(hours=24)}
+            assert {c.started_at for c in rows} == {reopened_at}
+            case = session.get(Case, a["id"])
+            assert case is not None and case.due_at == reopened_at + timedelta(hours=24)
+        assert "clock_restart" in world.actions(a["id"])
+        # The first round's old clocks keep their results; the new ones run.
+        assert world.clocks(a["id"])["first_round"]["state"] == "running"
+        board = signed_in(world.client, "dep10.head").get("/console/unit").text
+        row = board[board.index(a["tracking_no"]):]
+        assert 'class="clock reopened"' in row[: row.index("</tr>")]
+
+    def test_a_statutory_reopen_gets_thirty_days_of_review_from_the_reopen(self, world: ClockWorld) -> None:
+        a = make_dispatched(world.client, lead="DEP11", channel="letter")
+        act(world.client, a["id"], "sign_for", "dep11.handler")
+        act(world.client, a["id"], "reply", "dep11.handler", text="已答复")
+        world.clock.advance(timedelta(days=5))
+        reopened_at = world.clock.now()
+        act(world.client, a["id"], "reopen", "supervisor", reason="复查")
+        with world.db.reading() as session:
+            [review] = session.scalars(select(Clock).where(Clock.subject_id == a["id"], Clock.subject == "case", Clock.state == "running"))
+            assert (review.milestone, review.started_at, review.due_at) == ("review", reopened_at, reopened_at + timedelta(days=30))

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from minyi.sla.calendar import Workdays, add_counted, counted_between
+from minyi.sla.calendar import Workdays, add_counted, counted_between, uncovered_years
 
 BJ = ZoneInfo("Asia/Shanghai")
 CAL = Workdays()
@@ -64,3 +64,51 @@ class TestNatural:
     def test_every_second_counts(self) -> None:
         start = bj(2025, 10, 1, 0, 0)
         assert add_counted("natural", start, 600, CAL) == start + timedelta(minutes=10)
+
+
+# 2027 as the administrator keeps it: the statutory Spring Festival (除夕 Feb 5 to Feb 8) plus,
+# for the test, a 调休 working Sunday and bridged days (hypothetical, not the State Council's).
+KEPT = Workdays(
+    years={2027: "official"},
+    holidays=frozenset({date(2027, 2, 5), date(2027, 2, 8), date(2027, 2, 9), date(2027, 2, 10), date(2027, 2, 11)}),
+    workdays=frozenset({date(2027, 1, 31)}),
+)
+
+
+class TestKeptYears:
+    def test_spring_festival_2027_is_skipped(self) -> None:
+        # Thursday Feb 4 10:00 + 1 working day: Fri 5 to Thu 11 are off, Sat 6 and Sun 7 too.
+        assert add_counted("workdays", bj(2027, 2, 4, 10, 0), DAY, KEPT) == bj(2027, 2, 12, 10, 0)
+
+    def test_a_kept_working_sunday_counts(self) -> None:
+        assert add_counted("workdays", bj(2027, 1, 30, 10, 0), DAY, KEPT) == bj(2027, 2, 1, 0, 0)
+
+    def test_a_kept_year_beats_the_package_and_plain_weekdays(self) -> None:
+        assert not KEPT.is_workday(date(2027, 2, 5)) and Workdays().is_workday(date(2027, 2, 5))
+        assert KEPT.is_workday(date(2027, 1, 31)) and not Workdays().is_workday(date(2027, 1, 31))
+
+    def test_settings_overrides_still_win(self) -> None:
+        local = Workdays(frozenset({date(2027, 2, 12)}), frozenset({date(2027, 2, 8)}), KEPT.years, KEPT.holidays, KEPT.workdays)
+        assert not local.is_workday(date(2027, 2, 12)) and local.is_workday(date(2027, 2, 8))
+
+    def test_a_year_across_the_new_year_counts_both_calendars(self) -> None:
+        # Thu Dec 31 2026 10:00 + 1 working day: Jan 1 2027 is a holiday, then the weekend.
+        assert add_counted("workdays", bj(2026, 12, 31, 10, 0), DAY, Workdays(years={2027: "statutory"}, holidays=frozenset({date(2027, 1, 1)}))) == bj(2027, 1, 4, 10, 0)
+
+
+class TestCoverage:
+    def test_the_package_covers_2026_and_not_2027(self) -> None:
+        assert Workdays().coverage(2026) == "package" and Workdays().coverage(2027) is None
+
+    def test_sixty_days_before_an_uncovered_year_it_is_reported(self) -> None:
+        assert uncovered_years(Workdays(), date(2026, 11, 1)) == []
+        assert uncovered_years(Workdays(), date(2026, 11, 2)) == [2027]
+        assert uncovered_years(KEPT, date(2026, 12, 4)) == []
+
+    def test_a_statutory_only_year_is_still_reported(self) -> None:
+        assert uncovered_years(Workdays(years={2027: "statutory"}), date(2026, 12, 4)) == [2027]
+
+    def test_an_uncovered_year_counts_weekdays_and_says_so(self, caplog: pytest.LogCaptureFixture) -> None:
+        with caplog.at_level("WARNING", logger="minyi.sla.calendar"):
+            assert Workdays().is_workday(date(2031, 2, 3))  # a Monday; no calendar for 2031
+        assert any("calendar_uncovered year=2031" in r.getMessage() for r in caplog.records)

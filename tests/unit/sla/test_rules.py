@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+import minyi.sla
+
 from minyi.core.errors import Invalid
 from minyi.sla.rules import choose_policy, parse_duration, parse_policy_set
 
@@ -49,3 +51,10 @@ class TestPolicies:
         assert parse_duration("1.5d") == timedelta(hours=36)
         with pytest.raises(ValueError, match="10m"):
             parse_duration("soon")
+
+
+class TestShippedReopenMilestones:
+    def test_a_reopen_restarts_the_handling_of_every_shipped_policy(self) -> None:
+        shipped = parse_policy_set(Path(minyi.sla.__file__).with_name("policies.yaml").read_text(encoding="utf-8"))
+        restarted = {code: [m.code for m in p.milestones if "reopen" in m.starts_on] for code, p in shipped.policies.items()}
+        assert restarted == {"10-30-24": ["contact", "first_round"], "1-2-3": ["call", "meet", "close"], "xf-statutory": ["review"]}

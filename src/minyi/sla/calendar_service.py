@@ -1,0 +1,186 @@
+"""The working-day calendar as data: read it (cached per process, reloaded when an administrator's
+edit bumps a year's version), show a year, and edit it (a year's file, one day at a time)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import chinese_calendar
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from minyi.core.errors import Invalid
+from minyi.core.settings import Settings
+from minyi.sla.calendar import BEIJING, OFFICIAL, STATUTORY, Workdays, package_covers, uncovered_years
+from minyi.sla.models import CalendarDay, CalendarYear
+
+KINDS = ("holiday", "workday")
+SOURCES = (OFFICIAL, STATUTORY)
+MAX_ROWS = 400  # a year has 366 days; anything longer is not a year's file
+
+_lock = threading.Lock()
+_cached: tuple[tuple[str, int, int], Workdays] | None = None
+_overrides: Workdays | None = None
+
+
+def _settings_overrides() -> Workdays:
+    """MINYI_EXTRA_HOLIDAYS / MINYI_EXTRA_WORKDAYS stay as local overrides over the tables."""
+    global _overrides  # noqa: PLW0603 - per-process configuration
+    if _overrides is None:
+        s = Settings()
+        _overrides = Workdays.from_strings(s.extra_holidays, s.extra_workdays)
+    return _overrides
+
+
+def calendar_version(session: Session) -> tuple[int, int]:
+    total, count = session.execute(select(func.coalesce(func.sum(CalendarYear.version), 0), func.count()).select_from(CalendarYear)).one()
+    return int(total), int(count)
+
+
+def load_calendar(session: Session) -> Workdays:
+    """The calendar in force. One small query per call; the days are read again only when an
+    edit anywhere (this process, the worker, another API process) changed a version."""
+    global _cached  # noqa: PLW0603
+    # The database is part of the key: tests (and tools) use several in one process.
+    key = (str(session.get_bind().engine.url), *calendar_version(session))
+    with _lock:
+        if _cached is not None and _cached[0] == key:
+            return _cached[1]
+    years = {y: src for y, src in session.execute(select(CalendarYear.year, CalendarYear.source))}
+    holidays: set[date] = set()
+    workdays: set[date] = set()
+    for day, kind in session.execute(select(CalendarDay.day, CalendarDay.kind)):
+        (holidays if kind == "holiday" else workdays).add(day)
+    base = _settings_overrides()
+    calendar = Workdays(base.extra_holidays, base.extra_workdays, years, frozenset(holidays), frozenset(workdays))
+    with _lock:
+        _cached = (key, calendar)
+    return calendar
+
+
+def year_view(session: Session, year: int) -> dict[str, Any]:
+    _check_year(year)
+    row = session.get(CalendarYear, year)
+    days = session.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.note).where(CalendarDay.year == year).order_by(CalendarDay.day)).all()
+    if row is None and package_covers(year):
+        return {"year": year, "source": "package", "version": 0, "note": "chinesecalendar", "days": _package_days(year)}
+    return {
+        "year": year, "source": row.source if row else None, "version": row.version if row else 0,
+        "note": row.note if row else None,
+        "days": [{"date": d.isoformat(), "kind": k, "note": n} for d, k, n in days],
+    }
+
+
+def _package_days(year: int) -> list[dict[str, Any]]:
+    from_package = load_package_year(year)
+    return [{"date": d.isoformat(), "kind": k, "note": n} for d, k, n in from_package]
+
+
+def load_package_year(year: int) -> list[tuple[date, str, str | None]]:
+    """The exceptional days chinesecalendar knows for a year (to seed or compare)."""
+    out: list[tuple[date, str, str | None]] = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        work = chinese_calendar.is_workday(day)
+        if work != (day.weekday() < 5):
+            out.append((day, "workday" if work else "holiday", None))
+        day += timedelta(days=1)
+    return out
+
+
+def _check_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise Invalid("bad_year", "year must be between 2000 and 2100", field="year")
+
+
+def parse_days_csv(text: str, year: int) -> list[tuple[date, str, str | None]]:
+    """A year's file: `date,kind[,note]` per line (kind holiday or workday; a header line is allowed)."""
+    out: dict[date, tuple[date, str, str | None]] = {}
+    rows = list(csv.reader(io.StringIO(text)))
+    if len(rows) > MAX_ROWS:
+        raise Invalid("bad_calendar", f"at most {MAX_ROWS} lines", field="file")
+    for n, row in enumerate(rows, 1):
+        cells = [c.strip() for c in row]
+        if not cells or not any(cells) or (n == 1 and cells[0].lower() == "date"):
+            continue
+        out_row = _day(cells[0], cells[1] if len(cells) > 1 else "", cells[2] if len(cells) > 2 else None, year, where=f"line {n}")
+        out[out_row[0]] = out_row
+    return sorted(out.values())
+
+
+def _day(text: str, kind: str, note: str | None, year: int, *, where: str) -> tuple[date, str, str | None]:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as error:
+        raise Invalid("bad_calendar", f"{where}: '{text[:20]}' is not a date (YYYY-MM-DD)", field="date") from error
+    if day.year != year:
+        raise Invalid("bad_calendar", f"{where}: {day} is not in {year}", field="date")
+    if kind not in KINDS:
+        raise Invalid("bad_calendar", f"{where}: kind must be holiday or workday", field="kind")
+    if kind == "workday" and day.weekday() < 5:
+        raise Invalid("bad_calendar", f"{where}: {day} is a weekday already; a 调休 workday is a weekend day", field="kind")
+    return day, kind, (note or None) and note[:60]
+
+
+def replace_year(
+    session: Session, year: int, days: list[tuple[date, str, str | None]], *, source: str, note: str | None, by: str, now: datetime,
+) -> dict[str, Any]:
+    """A year's whole calendar, replaced as one edit (import, PUT, the admin form)."""
+    _check_year(year)
+    if source not in SOURCES:
+        raise Invalid("bad_calendar", "source must be official or statutory", field="source")
+    for d, k, n in days:
+        _day(d.isoformat(), k, n, year, where=d.isoformat())
+    row = session.get(CalendarYear, year, with_for_update=True)
+    if row is None:
+        row = CalendarYear(year=year, source=source, version=1, note=note, updated_at=now, updated_by=by)
+        session.add(row)
+    else:
+        row.source, row.note, row.updated_at, row.updated_by = source, note, now, by
+        row.version += 1
+    session.flush()
+    session.execute(delete(CalendarDay).where(CalendarDay.year == year))
+    session.add_all([CalendarDay(day=d, year=year, kind=k, note=n) for d, k, n in days])
+    session.flush()
+    return year_view(session, year)
+
+
+def set_day(session: Session, day: date, kind: str, *, note: str | None, by: str, now: datetime) -> dict[str, Any]:
+    """One day made a holiday or a 调休 workday (kind 'normal' removes the exception). A year not
+    yet kept starts from what chinesecalendar knows of it, marked official only if it knew it."""
+    year = day.year
+    _check_year(year)
+    if kind != "normal":
+        _day(day.isoformat(), kind, note, year, where=day.isoformat())
+    row = session.get(CalendarYear, year, with_for_update=True)
+    if row is None:
+        seed = load_package_year(year) if package_covers(year) else []
+        replace_year(session, year, seed, source=OFFICIAL if seed else STATUTORY, note=None, by=by, now=now)
+        row = session.get(CalendarYear, year)
+        assert row is not None
+    session.execute(delete(CalendarDay).where(CalendarDay.day == day))
+    if kind != "normal":
+        session.add(CalendarDay(day=day, year=year, kind=kind, note=note))
+    row.version += 1
+    row.updated_at, row.updated_by = now, by
+    session.flush()
+    return year_view(session, year)
+
+
+def calendar_status(session: Session, today: date, *, ahead_days: int = 60) -> dict[str, Any]:
+    """What the banners, the metric and the worker's daily log warn about: each year from today
+    to `ahead_days` ahead with no official calendar, and the days until it starts (0: it has)."""
+    calendar = load_calendar(session)
+    missing = [
+        {"year": y, "coverage": calendar.coverage(y), "days_until": max((date(y, 1, 1) - today).days, 0)}
+        for y in uncovered_years(calendar, today, ahead_days=ahead_days)
+    ]
+    return {"today": today.isoformat(), "uncovered": missing, "kept_years": sorted(calendar.years)}
+
+
+def today_in_beijing(now: datetime) -> date:
+    return now.astimezone(BEIJING).date()
