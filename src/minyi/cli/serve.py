@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import signal
-import threading
 
 import typer
 import uvicorn
@@ -18,6 +17,8 @@ from minyi.notify.senders import Senders
 from minyi.wiring import register_handlers
 from minyi.worker.process import become_worker, start_worker_process, stop_worker_process
 from minyi.worker.runner import Worker
+
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 @one_line_errors
@@ -60,17 +61,20 @@ def worker(
     parent_pid: int | None = typer.Option(None, hidden=True, help="exit when this process dies (set by `minyi serve`)"),
 ) -> None:
     """Run the clock worker alone (several may run at once on PostgreSQL)."""
+    # No Python signal handler at all: SIGTERM/SIGINT are blocked in every thread (before any
+    # thread starts, so all inherit the mask) and taken synchronously by sigwait below. A handler
+    # that set a threading.Event could deadlock: it runs in the main thread between bytecodes,
+    # possibly while that thread holds the same Event's internal lock inside Event.wait().
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     become_worker(niceness=nice, parent_pid=parent_pid)
     configure_logging(access_log=settings().access_log)  # JSON lines with the request id (api/observability.py)
     s = settings()
     register_handlers()
     configure_senders(Senders.from_settings(s))
     w = Worker(Database(s.database_url), clock, s.worker_interval_seconds)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
     w.start()
-    try:
-        done.wait()
-    except KeyboardInterrupt:
-        pass
+    typer.echo("worker started", err=True)  # from here on SIGTERM/SIGINT stop it cleanly
+    signal.sigwait(STOP_SIGNALS)
+    # Ordinary code, not a handler: the loop sees the flag between jobs and in its sleep, and
+    # the job in hand finishes (or rolls back) its transaction before the process leaves.
     w.stop()

@@ -21,3 +21,7 @@ def on_clock_fired(name: str, handler: Handler) -> None:
 def notify_fired(session: Session, clock: Clock, kind: str, now: datetime) -> None:
     for handler in list(_handlers.values()):
         handler(session, clock, kind, now)
+
+
+def remove_clock_handler(name: str) -> None:
+    _handlers.pop(name, None)

@@ -54,6 +54,11 @@ class Clock(Base):
     pause_reason: Mapped[str | None] = mapped_column(Text)
     remaining_seconds: Mapped[float | None]
     extended_seconds: Mapped[float] = mapped_column(default=0.0)
+    # A firing whose handler raised: how often, the last error, and when the worker gave up
+    # (parked: next_fire_at is cleared so it stops retrying; `minyi worker-parked` lists it).
+    fire_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    parked_at: Mapped[datetime | None]
 
 
 class ClockFiring(Base):

@@ -34,9 +34,11 @@ def discover_jobs() -> dict[str, Job]:
 JOBS: dict[str, Job] = discover_jobs()
 
 
-def run_once(db: Database, clock: Clock) -> dict[str, int]:
+def run_once(db: Database, clock: Clock, stop: threading.Event | None = None) -> dict[str, int]:
     done: dict[str, int] = {}
     for name, job in JOBS.items():
+        if stop is not None and stop.is_set():
+            break  # asked to stop: the jobs left run in the next worker
         now: datetime = clock.now()
         try:
             with db.unit_of_work() as session:
@@ -55,7 +57,7 @@ class Worker:
 
     def run_forever(self) -> None:
         while not self._stop.is_set():
-            done = run_once(self._db, self._clock)
+            done = run_once(self._db, self._clock, self._stop)
             if not any(done.values()):
                 self._stop.wait(self._interval)
 
@@ -66,4 +68,5 @@ class Worker:
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
+            # Bounded: a job stuck past this dies with the process (its transaction rolls back).
             self._thread.join(timeout=10)
