@@ -7,7 +7,7 @@ days off and 调休 working weekends) was not in any package on this machine: th
 `statutory` and the admin page warns until an administrator enters the notice.
 
 Revision ID: clocks0001
-Revises: j1triageq01
+Revises: throttle0001
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "clocks0001"
-down_revision = "j1triageq01"
+down_revision = "throttle0001"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """sla: a clock's failed firings (attempt count, last error, parked)
 
 Revision ID: worker0001
-Revises: j1triageq01
+Revises: clocks0001
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "worker0001"
-down_revision = "j1triageq01"
+down_revision = "clocks0001"
 branch_labels = None
 depends_on = None
 

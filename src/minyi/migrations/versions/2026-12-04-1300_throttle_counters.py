@@ -1,7 +1,7 @@
 """core: shared throttle counters replace the web-only sign-in failure rows
 
 Revision ID: throttle0001
-Revises: j1triageq01
+Revises: intake0002
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import minyi.core.db
 
 revision = "throttle0001"
-down_revision = "j1triageq01"
+down_revision = "intake0002"
 branch_labels = None
 depends_on = None
 
