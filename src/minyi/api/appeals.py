@@ -5,11 +5,12 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Form, Query, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
+from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from minyi.cases.models import Appeal
-from minyi.api.deps import CaseQueryParams, CurrentActor, OptionalActor, ReadSession, State, actor_of, get_state
+from minyi.api.deps import CaseQueryParams, CurrentActor, OptionalActor, ReadSession, State, get_state, intake_actor
 from minyi.cases.queries import (
     bounce_counts_by_unit, case_units, get_visible_case, list_cases, reader_view, timeline, unit_names,
 )
@@ -17,6 +18,7 @@ from minyi.cases.rules import Action
 from minyi.cases.schemas import ActionIn, case_detail, case_summary, event_view
 from minyi.cases.service import act_on_case, actions_for
 from minyi.cases.tracking import case_key, citizen_secret_guard
+from minyi.core.errors import Unauthorized
 from minyi.intake.attachments import store_attachment
 from minyi.intake.queries import channel_names
 from minyi.intake.schemas import AppealIn, AppealReceipt
@@ -52,13 +54,18 @@ async def create_appeal(request: Request) -> Response:
     It takes the bare request: FastAPI's dependency injection and its body parsing (stdlib json,
     then pydantic) cost about 45 µs a request, as much as the rest of the app; pydantic parses
     and validates the raw bytes in one pass, and errors take the same 422 shape as elsewhere."""
-    actor = await actor_of(request)  # a bad token is refused before the body is looked at
+    actor, hashed = await intake_actor(request)  # a bad token is refused before the body is looked at
     try:
         item = AppealIn.model_validate_json(await request.body())
     except ValidationError as error:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
     state = await get_state(request)
-    receipt = await state.batcher.submit(item, actor)
+    try:
+        receipt = await state.batcher.submit(item, actor, token_hash=hashed)
+    except Unauthorized:
+        # The writer found the token revoked since it was cached: forget it for the next request.
+        state.intake_tokens.drop(get_authorization_scheme_param(request.headers.get("authorization"))[1])
+        raise
     return Response(
         orjson.dumps(receipt.as_dict()), status_code=201 if receipt.created else 200, media_type="application/json"
     )

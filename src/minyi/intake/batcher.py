@@ -19,18 +19,21 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from minyi.core.clock import Clock
 from minyi.core.db import Database
-from minyi.core.errors import MinyiError
+from minyi.core.errors import MinyiError, Unauthorized
 from minyi.core.ids import IdAllocator
 from minyi.intake.refs import RefCache
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered, register_appeals
 from minyi.org.rules import Actor
+from minyi.org.service import live_token_holders
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,9 @@ class _Pending:
     actor: Actor | None
     future: asyncio.Future[Registered]
     loop: asyncio.AbstractEventLoop
+    # The hash of the token the actor came from (None for the public): the hot path may take the
+    # actor from a per-process cache, so the writer checks the token again in the batch.
+    token_hash: str | None = None
 
 
 class IntakeBatcher:
@@ -61,10 +67,10 @@ class IntakeBatcher:
             self._thread.join(timeout=30)
             self._thread = None
 
-    async def submit(self, item: AppealIn, actor: Actor | None) -> Registered:
+    async def submit(self, item: AppealIn, actor: Actor | None, *, token_hash: str | None = None) -> Registered:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Registered] = loop.create_future()
-        self._queue.put(_Pending(item, actor, future, loop))
+        self._queue.put(_Pending(item, actor, future, loop, token_hash))
         return await future
 
     def _run(self) -> None:
@@ -115,19 +121,45 @@ class IntakeBatcher:
         return results
 
     def _register(self, batch: list[_Pending], *, check_existing: bool = True) -> list[Registered | MinyiError]:
+        # Ids first: their allocator takes its own transaction (SQLite allows one writer). A refused
+        # token's id goes unused, which only happens in a batch that raced a revocation.
         ids = self._ids.take(len(batch))
         now = self._clock.now()
         with self._db.unit_of_work() as session:
-            return register_appeals(
-                session,
-                [p.item for p in batch],
-                actors=[p.actor for p in batch],
-                ids=ids,
-                refs=self._refs,
-                now=now,
-                tz=self._tz,
-                check_existing=check_existing,
+            refused = _refused_tokens(session, batch, now)
+            kept = [p for p in batch if id(p) not in refused]
+            results = iter(
+                register_appeals(
+                    session,
+                    [p.item for p in kept],
+                    actors=[p.actor for p in kept],
+                    ids=ids[: len(kept)],
+                    refs=self._refs,
+                    now=now,
+                    tz=self._tz,
+                    check_existing=check_existing,
+                )
+                if kept else []
             )
+            return [refused[id(p)] if id(p) in refused else next(results) for p in batch]
+
+
+def _refused_tokens(session: Session, batch: list[_Pending], now: datetime) -> dict[int, MinyiError]:
+    """The items whose token no longer works, in the batch's own transaction: signed out,
+    expired, the password changed, the person deactivated or moved to another unit since the
+    hot path's cache took it. One query a batch keeps revocation immediate at intake's speed."""
+    hashes = {p.token_hash for p in batch if p.token_hash}
+    if not hashes:
+        return {}
+    live = live_token_holders(session, hashes, now=now)
+    refused: dict[int, MinyiError] = {}
+    for p in batch:
+        if p.token_hash is None or p.actor is None:
+            continue
+        holder = live.get(p.token_hash)
+        if holder != (p.actor.staff_id, p.actor.unit_id, str(p.actor.role)):
+            refused[id(p)] = Unauthorized("bad_token", "登录已失效，请重新登录")
+    return refused
 
 
 def _settle(future: asyncio.Future[Registered], result: object) -> None:

@@ -7,6 +7,7 @@ import hashlib
 import io
 import secrets
 from datetime import datetime, timedelta
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
@@ -284,6 +285,29 @@ def actor_for_token(session: Session, *, token: str, now: datetime) -> Actor:
     if row is None:
         raise Unauthorized("bad_token", "登录已失效，请重新登录")
     return _actor(row[0], row[1])
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a token (the token itself never is)."""
+    return _token_hash(token)
+
+
+def live_token_holders(session: Session, hashes: Iterable[str], *, now: datetime) -> dict[str, tuple[int, int, str]]:
+    """token hash -> (staff id, unit id, role) for the tokens among `hashes` that still work now:
+    not revoked, not expired, the person active. One query for a whole intake batch, so a token
+    the hot path took from its cache is checked again inside the batch's own transaction."""
+    wanted = set(hashes)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(ApiToken.token_hash, Staff.id, Staff.unit_id, Staff.role)
+        .join(Staff, Staff.id == ApiToken.staff_id)
+        .where(
+            ApiToken.token_hash.in_(wanted), ApiToken.revoked_at.is_(None), ApiToken.expires_at > now,
+            Staff.is_active.is_(True),
+        )
+    )
+    return {h: (sid, uid, str(role)) for h, sid, uid, role in rows}
 
 
 def actor_for_username(session: Session, username: str) -> Actor:

@@ -51,6 +51,21 @@ class TestTokensEndEverywhereAtOnce:
         assert a.post("/api/v1/auth/logout", headers=headers).status_code == 204
         assert b.get("/api/v1/auth/me", headers=headers).status_code == 401
 
+    def test_intake_refuses_a_token_revoked_after_it_was_cached(self, two_apps: tuple[TestClient, TestClient, Database]) -> None:
+        # The hot path caches token -> actor; the group-commit writer must still refuse it.
+        a, b, db = two_apps
+        headers = _sign_in(a, "clerk")
+        appeal = {"channel": "hotline_12345", "title": "路灯不亮", "body": "小区门口路灯坏了三天", "phone": "13800001111"}
+        first = b.post("/api/v1/appeals", headers=headers, json=appeal | {"external_id": "revoke-1"})
+        assert first.status_code == 201, first.text
+        assert a.post("/api/v1/auth/logout", headers=headers).status_code == 204
+        second = b.post("/api/v1/appeals", headers=headers, json=appeal | {"external_id": "revoke-2"})
+        assert second.status_code == 401, second.text
+        with db.reading() as session:
+            from minyi.cases.models import Appeal
+            from sqlalchemy import select
+            assert session.scalars(select(Appeal.external_id).where(Appeal.external_id.like("revoke-%"))).all() == ["revoke-1"]
+
     def test_password_change_ends_every_token(self, two_apps: tuple[TestClient, TestClient, Database]) -> None:
         a, b, db = two_apps
         user = _a_handler(db)
