@@ -31,6 +31,7 @@ def test_an_untouched_case_shows_red_clocks_and_how_long_overdue(
     shots(handler, "inbox-green")
 
     live_server.clock.advance(timedelta(days=7))  # a week later, nothing done
+    handler = sign_in(new_context(), "dep01.handler")  # yesterday's sign-in has expired
     handler.goto(f"/console/inbox?q={no}")
     row = handler.locator("tr", has=handler.get_by_role("link", name=no))
     expect(row.locator(".clock.red")).to_have_count(3)
