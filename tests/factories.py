@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 DEMO_PASSWORD = "minyi-demo-2026"
 _phones = itertools.count(10_000_000)
 # Keyed by the database, not the client object: a later client may reuse a dead one's id().
-_tokens: dict[tuple[str, str], dict[str, str]] = {}
+_tokens: dict[tuple[str, str], tuple[dict[str, str], datetime, datetime]] = {}
 
 
 def unique_phone() -> str:
@@ -19,12 +20,19 @@ def unique_phone() -> str:
 
 
 def auth(client: TestClient, username: str) -> dict[str, str]:
-    key = (client.app.state.minyi.db.url, username)  # type: ignore[attr-defined]
-    if key not in _tokens:
+    """A bearer header for the user, reused until the app's (manual) clock reaches the token's
+    expiry: tokens are checked on every request, and tests move time by days."""
+    state = client.app.state.minyi  # type: ignore[attr-defined]
+    key = (state.db.url, username)
+    now = state.clock.now()
+    hit = _tokens.get(key)
+    if hit is None or not (hit[1] <= now < hit[2]):
         r = client.post("/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
         assert r.status_code == 200, r.text
-        _tokens[key] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-    return _tokens[key]
+        expires = now + timedelta(hours=state.settings.token_ttl_hours) - timedelta(minutes=1)
+        hit = ({"Authorization": f"Bearer {r.json()['access_token']}"}, now, expires)
+        _tokens[key] = hit
+    return hit[0]
 
 
 def appeal_payload(**overrides: Any) -> dict[str, Any]:

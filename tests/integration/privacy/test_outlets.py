@@ -106,7 +106,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     **{
         route: (NONE, "no personal data of a complainant")
         for route in (
-            "GET /", "GET /console", "GET /console/sign-in", "GET /console/admin", "GET /docs", "GET /docs/oauth2-redirect",
+            "GET /", "GET /console", "GET /console/sign-in", "GET /console/admin", "GET /docs",
             "GET /healthz", "GET /metrics", "GET /openapi.json", "GET /redoc", "GET /portal/mailboxes",
             "GET /portal/mailboxes/{code}/qr.svg", "GET /portal/receipt/{tracking_no}", "GET /portal/submit", "GET /portal/track",
             "GET /api/v1/analytics/assessment", "GET /api/v1/analytics/hotspots", "GET /api/v1/appeals/{case_id}/clocks",
@@ -144,6 +144,14 @@ ROUTES: dict[str, tuple[str, str]] = {
             "POST /open311/v2/requests.{fmt}", "POST /portal/submit", "POST /portal/track/feedback",
             "PUT /api/v1/clock-policies", "PUT /api/v1/risk-lexicon", "PATCH /api/v1/webhooks/{name}",
             "DELETE /api/v1/gazetteer/{entry_id}", "DELETE /api/v1/report-subscribers/{email}", "DELETE /api/v1/webhooks/{name}",
+            # the working-day calendar and staff accounts: dates and staff, no complainant
+            "GET /api/v1/calendar", "GET /api/v1/calendar/{year}", "PUT /api/v1/calendar/days/{day}",
+            "PUT /api/v1/calendar/{year}", "PUT /api/v1/calendar/{year}/csv", "GET /console/admin/calendar",
+            "POST /console/admin/calendar/day", "POST /console/admin/calendar/import",
+            "POST /api/v1/accounts/me/password", "POST /api/v1/accounts/{username}/deactivate",
+            "POST /api/v1/accounts/{username}/reactivate", "POST /api/v1/accounts/{username}/reset",
+            "GET /console/password", "POST /console/password", "POST /console/admin/staff/{username}/reset",
+            "POST /console/admin/staff/{username}/{action}",
         )
     },
 }
@@ -182,6 +190,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "supervision respond", "triage confirm", "triage correct", "triage eval", "triage models", "triage predict",
             "triage run", "triage train", "triage use", "webhooks add", "webhooks deliveries", "webhooks list",
             "webhooks remove", "whistle act", "whistle blow", "whistle confirm", "whistle report-in", "whistle stats", "worker",
+            "calendar status", "calendar show", "calendar import", "calendar set-holiday", "calendar set-workday",
+            "calendar clear", "staff passwd", "staff reset", "staff deactivate", "staff reactivate",
         )
     },
 }

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from factories import auth, make_appeal
 from webclient import post_form, signed_in
 
-from conftest import private_demo_app
+from conftest import METRICS_AUTH, private_demo_app
 import minyi.sla.jobs
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
@@ -143,7 +143,7 @@ class TestWarning:
     def test_the_metric_and_the_worker_say_so(self, world: World, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
         # 2027 is official by now (the test above); 52 days before 2028, which nobody entered.
         world.clock.advance(datetime(2027, 11, 10, 9, 0, tzinfo=BJ) - world.clock.now())
-        text = world.client.get("/metrics").text
+        text = world.client.get("/metrics", headers=METRICS_AUTH).text
         assert 'minyi_calendar_uncovered_days{coverage="none",year="2028"} 52.0' in text
         assert 'year="2027"' not in text
         # Once a day per worker process: this process may have checked today on the other database.

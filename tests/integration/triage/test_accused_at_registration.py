@@ -62,7 +62,8 @@ class TestAtRegistration:
             case = session.get(Case, made["id"])
             assert case is not None and case.accused_checked_at is not None and not case.identity_hidden_from
         assert hide_events(db, made["id"]) == []
-        assert detail(app_client, made["id"], "s01c03.staff")["citizen_name"] == "程先生"
+        # Not accused: the community reads the name as any unit not handling it does (masked, not hidden).
+        assert detail(app_client, made["id"], "s01c03.staff")["citizen_name"] == "某先生"
 
 
 class TestUnchecked:
@@ -100,5 +101,5 @@ class TestUnchecked:
         with db.reading() as session:
             case = session.get(Case, made["id"])
             assert case is not None and case.identity_hidden_from == ["S01C03"] and case.accused_checked_at
-        assert detail(app_client, made["id"], "s01.staff")["citizen_name"] == "程先生"
+        assert detail(app_client, made["id"], "s01.staff")["citizen_name"] == "某先生"  # masked, not hidden
         assert detail(app_client, made["id"], "s01c03.staff")["citizen_name"] is None
