@@ -100,7 +100,10 @@ def _check_year(year: int) -> None:
 def parse_days_csv(text: str, year: int) -> list[tuple[date, str, str | None]]:
     """A year's file: `date,kind[,note]` per line (kind holiday or workday; a header line is allowed)."""
     out: dict[date, tuple[date, str, str | None]] = {}
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:  # a NUL, a stray CR inside a field: the file, not the server
+        raise Invalid("bad_calendar", f"not a readable CSV file: {error}", field="file") from None
     if len(rows) > MAX_ROWS:
         raise Invalid("bad_calendar", f"at most {MAX_ROWS} lines", field="file")
     for n, row in enumerate(rows, 1):
