@@ -192,6 +192,7 @@ class TestLeaderDashboard:
                                        now=env.clock.now(), tz=state.tz, issued_by="supervisor")
             issue_id, items = issue.id, dict(issue.snapshot["items"])
         assert items
+        leader = signed_in(env.client, "leader01")  # a day on, yesterday's session has expired
         text = leader.get("/leader").text
         assert 'id="daily-report"' in text and f"/leader/reports/{issue_id}.pdf" in text
         key = next(k for k in items if k.startswith("street:")) if any(k.startswith("street:") for k in items) else next(iter(items))
