@@ -103,6 +103,7 @@ def test_a_leader_writes_an_instruction_on_the_daily_report(
     with database.unit_of_work() as session:
         issue = issue_daily_report(session, day=(now - timedelta(days=1)).astimezone(tz).date(), now=now, tz=tz, issued_by="supervisor")
         issue_id = issue.id
+    leader = sign_in(new_context(), "leader01")  # the next morning: yesterday's session has expired
     leader.goto("/leader")
     report = leader.locator("#daily-report")
     expect(report.locator("h2.report-title")).to_contain_text("民情日报 第1期")
