@@ -34,7 +34,7 @@ run: system $(STAMP)
 # Every storage test runs on SQLite and on PostgreSQL (MINYI_TEST_PG_URL, default the local server).
 test: system $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) var

@@ -17,7 +17,7 @@ from minyi.bootstrap import load_demo
 from minyi.core.db import Database
 from minyi.core.errors import Unauthorized
 from minyi.org.models import ApiToken, Staff
-from minyi.org.service import actor_for_token, sign_in
+from minyi.org.service import actor_for_token, issue_token, password_matches
 
 from conftest import START
 from factories import DEMO_PASSWORD
@@ -39,9 +39,13 @@ def demo(fresh_db: Database) -> Iterator[Database]:
     yield fresh_db
 
 
-def _token(db: Database, username: str) -> str:
+def _token(db: Database, username: str, password: str = DEMO_PASSWORD) -> str:
+    """Sign in as the service does: verify outside any transaction, then issue in a short one."""
+    with db.reading() as session:
+        staff_id, stored = session.execute(select(Staff.id, Staff.password_hash).where(Staff.username == username)).one()
+    assert password_matches(stored, password)
     with db.unit_of_work() as session:
-        token, _ = sign_in(session, username=username, password=DEMO_PASSWORD, now=START, ttl=timedelta(hours=1))
+        token, _ = issue_token(session, staff_id=staff_id, now=START, ttl=timedelta(hours=1))
     return token
 
 
@@ -67,8 +71,7 @@ class TestStaffCommands:
         r = run(["staff", "reset", "clerk"], demo, tmp_path)
         assert r.returncode == 0, r.stderr
         password = r.stdout.strip().rsplit(": ", 1)[1]
-        with demo.unit_of_work() as session:
-            sign_in(session, username="clerk", password=password, now=START, ttl=timedelta(hours=1))
+        _token(demo, "clerk", password)
 
     def test_deactivate_ends_sign_ins_and_reactivate_restores(self, demo: Database, tmp_path: Path) -> None:
         token = _token(demo, "clerk")
