@@ -27,8 +27,13 @@ def upgrade() -> None:
         " WHERE CAST(identity_hidden_from AS TEXT) NOT IN ('null', '[]')"
         " OR EXISTS (SELECT 1 FROM triage_suggestions s WHERE s.case_id = cases.id)"
     )
+    op.create_index(
+        "ix_cases_accused_unchecked", "cases", ["id"],
+        postgresql_where=sa.text("accused_checked_at IS NULL"), sqlite_where=sa.text("accused_checked_at IS NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_accused_unchecked", table_name="cases")
     with op.batch_alter_table("cases") as batch_op:
         batch_op.drop_column("accused_checked_at")
