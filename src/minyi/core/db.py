@@ -141,13 +141,15 @@ class Database:
         fresh one), generic plans (its statements are the same keyed ones batch after batch, so
         planning each is waste), and no sequential scan where an index serves: a table whose
         statistics lag behind a burst of inserts (a new district, an import) would otherwise
-        turn the petition count by phone into a scan of every appeal. SQLite: this database."""
+        turn the petition count by phone into a scan of every appeal. JIT off: with sequential
+        scans priced out, a small whole-table read (the calendar's version) looks costly enough
+        to be compiled, some 30 ms of CPU per batch for a one-row table. SQLite: this database."""
         if self.engine.dialect.name != "postgresql":
             return self
         return Database(
             self.url, pool_size=1, max_overflow=1, pool_pre_ping=False,
             connect_args={
-                "options": "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off",
+                "options": "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c jit=off",
                 "application_name": "minyi-intake-writer",  # what pg_stat_activity shows for it
             },
         )
