@@ -36,17 +36,27 @@ def _settings_overrides() -> Workdays:
     return _overrides
 
 
+def calendar_version_columns() -> tuple[Any, Any]:
+    """(sum of the years' versions, number of years) as scalar subqueries, so a caller that
+    reads other versions too can fetch them all in one round trip."""
+    return (
+        select(func.coalesce(func.sum(CalendarYear.version), 0)).scalar_subquery(),
+        select(func.count()).select_from(CalendarYear).scalar_subquery(),
+    )
+
+
 def calendar_version(session: Session) -> tuple[int, int]:
-    total, count = session.execute(select(func.coalesce(func.sum(CalendarYear.version), 0), func.count()).select_from(CalendarYear)).one()
+    total, count = session.execute(select(*calendar_version_columns())).one()
     return int(total), int(count)
 
 
-def load_calendar(session: Session) -> Workdays:
-    """The calendar in force. One small query per call; the days are read again only when an
-    edit anywhere (this process, the worker, another API process) changed a version."""
+def load_calendar(session: Session, version: tuple[int, int] | None = None) -> Workdays:
+    """The calendar in force. One small query per call (none when the caller read `version`
+    already); the days are read again only when an edit anywhere (this process, the worker,
+    another API process) changed a version."""
     global _cached  # noqa: PLW0603
     # The database is part of the key: tests (and tools) use several in one process.
-    key = (str(session.get_bind().engine.url), *calendar_version(session))
+    key = (str(session.get_bind().engine.url), *(version or calendar_version(session)))
     with _lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1]

@@ -15,7 +15,7 @@ from minyi.cases.models import Case, CaseEvent
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.core.settings import Settings
 from minyi.sla.calendar import Workdays, add_counted, counted_between
-from minyi.sla.calendar_service import load_calendar
+from minyi.sla.calendar_service import calendar_version_columns, load_calendar
 from minyi.sla.models import Clock, ClockPolicySet
 from minyi.sla.rules import Milestone, Policy, PolicySet, parse_duration, parse_policy_set
 
@@ -59,8 +59,14 @@ def set_workdays(value: Workdays) -> None:
 def current_policies(session: Session) -> PolicySet:
     """The newest policy set (the shipped file until an administrator imports one). Every call
     checks the version; the text is read and parsed only for a version not seen before."""
-    sync_calendar(session)  # every planner reads the policies first: the calendar comes along
-    version = session.scalar(select(func.max(ClockPolicySet.version))) or 0
+    # Every planner reads the policies first: the calendar's version comes along in the same
+    # round trip (intake's group commit pays this once per batch).
+    global _workdays  # noqa: PLW0603
+    version, calendar_total, calendar_count = session.execute(
+        select(select(func.max(ClockPolicySet.version)).scalar_subquery(), *calendar_version_columns())
+    ).one()
+    version = version or 0
+    _workdays = load_calendar(session, (int(calendar_total), int(calendar_count)))
     with _lock:
         cached = _policy_cache.get(version)
     if cached is None:
