@@ -10,13 +10,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import chinese_calendar
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+
+from minyi.cases.models import Case
 
 from minyi.core.errors import Invalid
 from minyi.core.settings import Settings
-from minyi.sla.calendar import BEIJING, OFFICIAL, STATUTORY, Workdays, package_covers, uncovered_years
-from minyi.sla.models import CalendarDay, CalendarYear
+from minyi.sla.calendar import BEIJING, OFFICIAL, STATUTORY, Workdays, add_counted, counted_between, package_covers, uncovered_years
+from minyi.sla.models import CalendarDay, CalendarYear, Clock
 
 KINDS = ("holiday", "workday")
 SOURCES = (OFFICIAL, STATUTORY)
@@ -148,6 +150,15 @@ def replace_year(
         raise Invalid("bad_calendar", "source must be official or statutory", field="source")
     for d, k, n in days:
         _day(d.isoformat(), k, n, year, where=d.isoformat())
+    before = load_calendar(session)
+    _replace_days(session, year, days, source=source, note=note, by=by, now=now)
+    recount_open_clocks(session, before, year, now)
+    return year_view(session, year)
+
+
+def _replace_days(
+    session: Session, year: int, days: list[tuple[date, str, str | None]], *, source: str, note: str | None, by: str, now: datetime,
+) -> None:
     row = session.get(CalendarYear, year, with_for_update=True)
     if row is None:
         row = CalendarYear(year=year, source=source, version=1, note=note, updated_at=now, updated_by=by)
@@ -159,7 +170,6 @@ def replace_year(
     session.execute(delete(CalendarDay).where(CalendarDay.year == year))
     session.add_all([CalendarDay(day=d, year=year, kind=k, note=n) for d, k, n in days])
     session.flush()
-    return year_view(session, year)
 
 
 def set_day(session: Session, day: date, kind: str, *, note: str | None, by: str, now: datetime) -> dict[str, Any]:
@@ -169,10 +179,11 @@ def set_day(session: Session, day: date, kind: str, *, note: str | None, by: str
     _check_year(year)
     if kind != "normal":
         _day(day.isoformat(), kind, note, year, where=day.isoformat())
+    before = load_calendar(session)
     row = session.get(CalendarYear, year, with_for_update=True)
     if row is None:
         seed = load_package_year(year) if package_covers(year) else []
-        replace_year(session, year, seed, source=OFFICIAL if seed else STATUTORY, note=None, by=by, now=now)
+        _replace_days(session, year, seed, source=OFFICIAL if seed else STATUTORY, note=None, by=by, now=now)
         row = session.get(CalendarYear, year)
         assert row is not None
     session.execute(delete(CalendarDay).where(CalendarDay.day == day))
@@ -181,7 +192,45 @@ def set_day(session: Session, day: date, kind: str, *, note: str | None, by: str
     row.version += 1
     row.updated_at, row.updated_by = now, by
     session.flush()
+    recount_open_clocks(session, before, year, now)
     return year_view(session, year)
+
+
+def recount_open_clocks(session: Session, before: Workdays, year: int, now: datetime) -> int:
+    """Running working-day clocks that reach into an edited year follow the edit: what was left
+    of each at `now` under the old calendar is counted again from now under the new one (the
+    pause/resume rule), so entering the State Council's notice in December moves the deadlines
+    that fall in next Spring Festival. Time already counted stays counted; paused clocks keep
+    their remaining time and take the new calendar when they resume. Returns the clocks moved."""
+    after = load_calendar(session)
+    year_start = datetime(year, 1, 1, tzinfo=BEIJING)
+    open_clocks = session.scalars(
+        select(Clock)
+        .where(Clock.state == "running", Clock.calendar != "natural", Clock.due_at > now, Clock.due_at >= year_start)
+        .where(Clock.started_at < datetime(year + 1, 1, 1, tzinfo=BEIJING))
+        .order_by(Clock.id)
+        .with_for_update()
+    )
+    moved_cases: set[int] = set()
+    moved = 0
+    for clock in open_clocks:
+        due = add_counted(clock.calendar, now, counted_between(clock.calendar, now, clock.due_at, before), after)
+        warn = clock.warn_at
+        if clock.warned_at is None and clock.warn_at > now:
+            warn = add_counted(clock.calendar, now, counted_between(clock.calendar, now, clock.warn_at, before), after)
+        if (due, warn) == (clock.due_at, clock.warn_at):
+            continue
+        clock.due_at, clock.warn_at = due, warn
+        clock.next_fire_at = warn if clock.warned_at is None else due
+        moved += 1
+        if clock.subject == "case":
+            moved_cases.add(clock.subject_id)
+    session.flush()
+    for case_id in sorted(moved_cases):  # a case's deadline is its latest open clock's
+        latest = session.scalar(select(func.max(Clock.due_at)).where(Clock.subject == "case", Clock.subject_id == case_id, Clock.state.in_(["running", "paused"])))
+        if latest is not None:
+            session.execute(update(Case).where(Case.id == case_id).values(due_at=latest))
+    return moved
 
 
 def calendar_status(session: Session, today: date, *, ahead_days: int = 60) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.sla.calendar_service import calendar_status, load_calendar, replace_year, set_day
 from minyi.sla.jobs import check_calendar
+from minyi.cases.models import Case
 from minyi.sla.models import Clock
 from sqlalchemy import select
 
@@ -124,10 +125,37 @@ class TestDeadlinesFollowTheCalendar:
         second = make_appeal(world.client, channel="walk_in")
         with world.db.reading() as session:
             due = {c.subject_id: c.due_at for c in session.scalars(select(Clock).where(Clock.milestone == "call", Clock.subject_id.in_([first["id"], second["id"]])))}
-        # Statutory only: 14 h of Thursday, then Fri 5 (除夕), the weekend and Mon 8 are off.
-        assert due[first["id"]].astimezone(BJ) == datetime(2027, 2, 9, 10, 0, tzinfo=BJ)
-        # The administrator's days 9-11 off reach the next registration in the same process.
+        # The administrator's days 9-11 off reach the next registration in the same process, and
+        # the running clock of the first (due Tue Feb 9 under the statutory days only: 14 h of
+        # Thursday, then Fri 5 (除夕), the weekend and Mon 8 off) follows the edit too.
         assert due[second["id"]].astimezone(BJ) == datetime(2027, 2, 12, 10, 0, tzinfo=BJ)
+        assert due[first["id"]].astimezone(BJ) == datetime(2027, 2, 12, 10, 0, tzinfo=BJ)
+
+    def test_an_edit_moves_running_deadlines_and_the_case_due_date(self, world: World) -> None:
+        # Still Thursday Feb 4 2027, 10:00; Feb 5 and 8-11 are off. The 3-working-day close:
+        # 14 h of Thursday, Fri 12 (24 h), the weekend off, Mon 15 (24 h), 10 h of Tue 16.
+        case = make_appeal(world.client, channel="walk_in")
+
+        def close_due() -> tuple[datetime, datetime, datetime]:
+            with world.db.reading() as session:
+                clock = session.scalar(select(Clock).where(Clock.subject_id == case["id"], Clock.milestone == "close"))
+                assert clock is not None
+                row = session.get(Case, case["id"])
+                assert row is not None
+                return clock.due_at.astimezone(BJ), clock.warn_at.astimezone(BJ), row.due_at.astimezone(BJ)
+
+        due, warn, case_due = close_due()
+        assert due == datetime(2027, 2, 16, 10, 0, tzinfo=BJ) and case_due == due
+        head = auth(world.client, "admin")
+        r = world.client.put("/api/v1/calendar/days/2027-02-15", json={"kind": "holiday", "note": "补休"}, headers=head)
+        assert r.status_code == 200, r.text
+        moved, moved_warn, moved_case_due = close_due()
+        assert moved == datetime(2027, 2, 17, 10, 0, tzinfo=BJ) and moved_case_due == moved
+        assert moved_warn > warn  # the warning (80 %) moves with it
+        # Taking the day back restores the deadline: the recount is exact both ways.
+        r = world.client.put("/api/v1/calendar/days/2027-02-15", json={"kind": "normal"}, headers=head)
+        assert r.status_code == 200, r.text
+        assert close_due() == (due, warn, case_due)
 
 
 class TestWarning:
