@@ -116,6 +116,12 @@ def note_failure(
     return False
 
 
+@dataclass(frozen=True)
+class Outcome:
+    done: int
+    failed: int
+
+
 def handle_each(
     session: Session,
     items: Sequence[T],
@@ -127,9 +133,9 @@ def handle_each(
     id_of: Callable[[T], Any],
     batch_first: bool = False,
     keep_going: Callable[[], bool] | None = None,
-) -> int:
-    """Handle `items`, a failing one never failing the others; returns the sum of what `handle`
-    returned for the items that succeeded.
+) -> Outcome:
+    """Handle `items`, a failing one never failing the others. The outcome's `done` sums what
+    `handle` returned for the items that succeeded; `failed` counts the items that raised.
 
     `handle(items)` does the work of a list of items (flushing is done here). With
     `batch_first`, the whole list goes first in one savepoint (one flush for the lot); if it
@@ -139,16 +145,16 @@ def handle_each(
     (after the rollback, so it is read afresh) and gets `note_failure`. `keep_going` is asked
     before each item after the first (a time budget)."""
     if not items:
-        return 0
+        return Outcome(0, 0)
     if batch_first and len(items) > 1:
         try:
             with session.begin_nested():
                 done = handle(list(items))
                 session.flush()
-            return done
+            return Outcome(done, 0)
         except Exception:  # noqa: BLE001 - find the bad item by redoing the batch one by one
             log.warning("%s batch of %d failed; handling its items one by one", policy.kind, len(items))
-    done = 0
+    done = failed = 0
     for n, item in enumerate(items):
         if n and keep_going is not None and not keep_going():
             break
@@ -158,6 +164,7 @@ def handle_each(
                 done += handle([item])
                 session.flush()
         except Exception as error:  # noqa: BLE001 - recorded on its row, retried with back-off
+            failed += 1
             state = state_of(item)
             if state is None:
                 log.warning("%s %s failed and has no row to record it: %s", policy.kind, item_id, error_text(error))
@@ -167,4 +174,4 @@ def handle_each(
                     note_failure(state, error, policy=policy, now=now, item_id=item_id)
             except Exception:  # noqa: BLE001 - the row cannot take it: the item is tried again next run
                 log.exception("%s %s failed and its failure could not be recorded", policy.kind, item_id)
-    return done
+    return Outcome(done, failed)

@@ -95,7 +95,7 @@ def deliver_due(
     for channel in sorted({m.channel for m in messages}):
         if tried and time.monotonic() - started > budget_seconds:
             break
-        tried += handle_each(
+        outcome = handle_each(
             session, [m for m in messages if m.channel == channel],
             lambda batch: _deliver(session, batch, registry, now),
             policy=retry_policy(channel), now=now,
@@ -103,6 +103,7 @@ def deliver_due(
             # On SQLite the write lock is held while sending: stop taking new messages in time.
             keep_going=lambda: time.monotonic() - started <= budget_seconds,
         )
+        tried += outcome.done + outcome.failed
     session.flush()
     return tried
 

@@ -62,7 +62,7 @@ def fire_due_clocks(session: Session, *, now: datetime, limit: int = 500) -> int
     return handle_each(
         session, due, lambda clocks: _fire_batch(session, clocks, now), policy=RETRY, now=now,
         state_of=lambda c: session.get(Clock, c.id), id_of=lambda c: c.id, batch_first=True,
-    )
+    ).done
 
 
 def _fire_batch(session: Session, due: list[Clock], now: datetime) -> int:
