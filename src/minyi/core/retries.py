@@ -81,9 +81,10 @@ class Retried:
     def park(self, now: datetime) -> None:
         self.parked_at, self.next_attempt_at = now, None
 
-    def rearm(self, now: datetime) -> None:
-        """Back in the queue at once with a fresh count; the last error stays until a success."""
-        self.parked_at, self.next_attempt_at, self.attempts = None, now, 0
+    def rearm(self, now: datetime) -> None:  # noqa: ARG002 - models that need a time use it
+        """Back in the queue, due at once (no next attempt time: whatever clock the worker
+        reads), with a fresh count; the last error stays until a success."""
+        self.parked_at, self.next_attempt_at, self.attempts = None, None, 0
 
 
 def error_text(error: BaseException | str) -> str:

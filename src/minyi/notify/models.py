@@ -43,5 +43,5 @@ class OutboxMessage(Retried, Base):
         # next_attempt_at stays (NOT NULL): the status takes it out of the queue.
         self.status, self.parked_at = "failed", now
 
-    def rearm(self, now: datetime) -> None:
-        self.status, self.parked_at, self.next_attempt_at, self.attempts = "pending", None, now, 0
+    def rearm(self, now: datetime) -> None:  # noqa: ARG002 - its last attempt time is past: due at once
+        self.status, self.parked_at, self.attempts = "pending", None, 0

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from minyi.core.bulk import insert_rows
@@ -136,7 +136,7 @@ def _due_day(reader: Session, day: date | None, now: datetime) -> date | None:
         select(ReportRun.period_start)
         .where(
             ReportRun.kind == ReportKind.DAILY.value, ReportRun.issue_id.is_(None), ReportRun.parked_at.is_(None),
-            ReportRun.next_attempt_at <= now, ~issued,
+            or_(ReportRun.next_attempt_at.is_(None), ReportRun.next_attempt_at <= now), ~issued,
         )
         .order_by(ReportRun.period_start)
         .limit(1)

@@ -64,6 +64,11 @@ class Clock(Retried, Base):
     attempts: Mapped[int] = synonym("fire_attempts")
     next_attempt_at: Mapped[datetime | None] = synonym("next_fire_at")
 
+    def rearm(self, now: datetime) -> None:  # noqa: ARG002 - the clock's own times say when
+        # Due again at the firing it failed (already past), so the next sweep takes it.
+        self.parked_at, self.fire_attempts = None, 0
+        self.next_fire_at = self.warn_at if self.warned_at is None else self.due_at
+
 
 class ClockFiring(Base):
     """Each warning and breach, once: the unique key makes a second firing impossible."""

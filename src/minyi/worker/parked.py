@@ -93,11 +93,11 @@ def parked_items(session: Session, *, kind: str | None = None, limit: int = 100)
 
 
 def retry_parked(session: Session, *, kind: str, item_id: int, now: datetime) -> dict[str, Any]:
-    """Put a parked item back in its queue at once with a fresh attempt count."""
+    """Put a parked item back in its queue, due at once, with a fresh attempt count."""
     spec = _kind(kind)
     row = session.scalar(select(spec.model).where(spec.key == item_id, spec.parked).with_for_update())
     if row is None:
         raise NotFound("not_parked", f"no parked {kind} {item_id}")
     row.rearm(now)
     session.flush()
-    return {"kind": kind, "id": item_id, "next_attempt_at": now.isoformat()}
+    return {"kind": kind, "id": item_id, "rearmed_at": now.isoformat()}
