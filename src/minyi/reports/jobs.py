@@ -97,8 +97,8 @@ def issue_due_daily_report(session: Session, *, now: datetime) -> int:
         except Exception as failure:  # noqa: BLE001 - recorded on the run row below
             error = failure
     run = _claim_run(session, target, now)
-    if run.issue_id is not None or run.parked_at is not None:
-        return 0  # another worker finished (or gave up on) it while this one rendered
+    if run.issue_id is not None or run.parked_at is not None or (run.next_attempt_at or now) > now:
+        return 0  # another worker finished it, gave up on it or failed it while this one rendered
     existing = original_of_day(session, ReportKind.DAILY, target)
     if existing is not None:
         log.info("the daily report of %s was issued by another worker", target)
