@@ -31,6 +31,7 @@ from minyi.api.limits import BodyLimit
 from minyi.api.state import AppState
 from minyi.integrations import queries
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
+from minyi.worker.parked import parked_counts
 
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -104,6 +105,7 @@ class _Backlog(Collector):
             due, breached = queries.clocks_due(session, now), queries.clocks_breached(session)
             queued = queries.open311_queue(session)
             calendar = calendar_status(session, today_in_beijing(now))
+            parked = parked_counts(session)
         outbox = GaugeMetricFamily("minyi_outbox_messages", "Outbox messages not sent: pending or failed", labels=["channel", "status"])
         for (channel, status), n in sorted(backlog.items()):
             outbox.add_metric([channel, status], n)
@@ -118,6 +120,12 @@ class _Backlog(Collector):
         for year in calendar["uncovered"]:
             uncovered.add_metric([str(year["year"]), year["coverage"] or "none"], year["days_until"])
         yield uncovered
+        # What the worker gave up on after its last attempt, per kind (`minyi parked list`): any
+        # sample above 0 wants a person.
+        gave_up = GaugeMetricFamily("minyi_parked_items", "Items the worker parked after their last failed attempt", labels=["kind"])
+        for kind, n in parked.items():
+            gave_up.add_metric([kind], n)
+        yield gave_up
         depth = GaugeMetricFamily("minyi_queue_depth", "Work waiting in a queue", labels=["queue"])
         depth.add_metric(["open311"], queued)
         # The intake writer's in-memory queue: read defensively, it belongs to intake's batcher.

@@ -40,6 +40,10 @@ def on_case_action(name: str, handler: Handler) -> None:
     _handlers[name] = handler
 
 
+def remove_case_handler(name: str) -> None:
+    _handlers.pop(name, None)
+
+
 def notify_handlers(session: Session, done: ActionDone) -> None:
     for handler in list(_handlers.values()):
         handler(session, done)

@@ -5,7 +5,12 @@ the receiver accepted it; if the process dies in between, the transaction rolls 
 is still pending and goes out again on the next run. Receivers de-duplicate on the message id
 (X-Minyi-Message-Id header, email Message-ID). Nothing is ever lost: a failure is recorded on
 the row with a back-off, an unconfigured channel waits, and only a refusal for good or
-MAX_ATTEMPTS failures turn a row `failed`, where it stays for people to look at.
+MAX_ATTEMPTS failures turn a row `failed` (parked), where it stays for people to look at
+(`minyi parked list`, `minyi parked retry`).
+
+Each message is tried in a SAVEPOINT of its own (core/retries.py, the mechanism every worker job
+shares): whatever one message does wrong, a sender's bug or a write the database refuses, it is
+recorded on that row and the others go out and are marked sent.
 """
 
 from __future__ import annotations
@@ -21,12 +26,12 @@ from sqlalchemy.orm import Session
 from minyi.core.settings import Settings
 from minyi.notify.hooks import notify_sent
 from minyi.notify.models import OutboxMessage
-from minyi.notify.rules import UNCONFIGURED_DELAY, Status, gives_up, retry_delay
-from minyi.notify.senders import DeliveryError, NotConfigured, Senders
+from minyi.core.retries import handle_each
+from minyi.notify.rules import UNCONFIGURED_DELAY, Status, retry_policy
+from minyi.notify.senders import NotConfigured, Senders
 
 log = logging.getLogger(__name__)
 
-MAX_ERROR = 1000
 # On SQLite the worker's transaction holds the database write lock while it sends, so stop
 # taking new messages after this long; the worker runs the job again at once for the rest.
 BUDGET_SECONDS = 2.0
@@ -84,14 +89,30 @@ def deliver_due(
         .with_for_update(skip_locked=True)
     )
     started = time.monotonic()
+    messages = list(session.scalars(stmt).all())
     tried = 0
-    for message in session.scalars(stmt).all():
+    # One policy per job run names the kind in the logs; webhook messages are logged as such.
+    for channel in sorted({m.channel for m in messages}):
         if tried and time.monotonic() - started > budget_seconds:
             break
-        _deliver_one(session, message, registry, now)
-        tried += 1
+        outcome = handle_each(
+            session, [m for m in messages if m.channel == channel],
+            lambda batch: _deliver(session, batch, registry, now),
+            policy=retry_policy(channel), now=now,
+            state_of=lambda m: session.get(OutboxMessage, m.id), id_of=lambda m: m.id,
+            # On SQLite the write lock is held while sending: stop taking new messages in time.
+            keep_going=lambda: time.monotonic() - started <= budget_seconds,
+        )
+        tried += outcome.done + outcome.failed
     session.flush()
     return tried
+
+
+def _deliver(session: Session, messages: list[OutboxMessage], senders: Senders, now: datetime) -> int:
+    """Send one message (handle_each gives them one at a time); a failure raises."""
+    for message in messages:
+        _deliver_one(session, message, senders, now)
+    return len(messages)
 
 
 def _deliver_one(session: Session, message: OutboxMessage, senders: Senders, now: datetime) -> None:
@@ -101,9 +122,6 @@ def _deliver_one(session: Session, message: OutboxMessage, senders: Senders, now
         message.last_error = str(error)
         message.next_attempt_at = now + UNCONFIGURED_DELAY
         return
-    except Exception as error:  # any failure to send goes on the row; the job must go on
-        _record_failure(message, error, now)
-        return
     message.attempts += 1
     message.status = Status.SENT.value
     message.sent_at = now
@@ -111,22 +129,6 @@ def _deliver_one(session: Session, message: OutboxMessage, senders: Senders, now
     failed = notify_sent(session, message, now)
     if failed:
         message.last_error = f"sent; handlers failed: {', '.join(failed)}"
-
-
-def _record_failure(message: OutboxMessage, error: Exception, now: datetime) -> None:
-    message.attempts += 1
-    message.last_error = f"{type(error).__name__}: {error}"[:MAX_ERROR]
-    permanent = isinstance(error, DeliveryError) and error.permanent
-    if permanent or gives_up(message.attempts):
-        message.status = Status.FAILED.value
-        log.warning(
-            "outbox message %s failed for good after %d attempts: %s",
-            message.id,
-            message.attempts,
-            message.last_error,
-        )
-    else:
-        message.next_attempt_at = now + retry_delay(message.attempts)
 
 
 WORKER_JOBS = {"deliver_outbox": deliver_due}

@@ -7,9 +7,10 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.core.db import Base
+from minyi.core.retries import Retried
 
 
-class OutboxMessage(Base):
+class OutboxMessage(Retried, Base):
     """One outgoing message, written in the transaction of the change it reports and sent by the
     worker after commit. Delivery is at least once: a crash between sending and committing sends
     again, so receivers de-duplicate on the message id (X-Minyi-Message-Id, email Message-ID)."""
@@ -34,3 +35,13 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # When the worker gave up (status `failed`): after MAX_ATTEMPTS, or at once when the receiver
+    # refused it for good; `minyi parked retry outbox|webhook ID` sends it again.
+    parked_at: Mapped[datetime | None]
+
+    def park(self, now: datetime) -> None:
+        # next_attempt_at stays (NOT NULL): the status takes it out of the queue.
+        self.status, self.parked_at = "failed", now
+
+    def rearm(self, now: datetime) -> None:  # noqa: ARG002 - its last attempt time is past: due at once
+        self.status, self.parked_at, self.attempts = "pending", None, 0

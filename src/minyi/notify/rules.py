@@ -11,6 +11,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from minyi.core.errors import Invalid
+from minyi.core.retries import RetryPolicy
 
 
 class Channel(StrEnum):
@@ -47,16 +48,34 @@ RECEIPT_TEXT = SIGNATURE + "您的诉求已登记，编号{tracking_no}，可凭
 REPLIED_TEXT = SIGNATURE + "您的诉求（编号{tracking_no}）已答复，请查看并评价。"
 
 
+def _refused_for_good(error: BaseException) -> bool:
+    # DeliveryError lives with the senders (I/O); duck-typed here to keep this module pure.
+    return bool(getattr(error, "permanent", False))
+
+
+# The outbox's use of the worker's shared retry mechanism (core/retries.py); webhook deliveries
+# are outbox messages and share it.
+RETRY = RetryPolicy(
+    kind="outbox", max_attempts=MAX_ATTEMPTS, first_delay=BASE_DELAY, max_delay=MAX_DELAY, is_permanent=_refused_for_good
+)
+WEBHOOK_RETRY = RetryPolicy(
+    kind="webhook", max_attempts=MAX_ATTEMPTS, first_delay=BASE_DELAY, max_delay=MAX_DELAY, is_permanent=_refused_for_good
+)
+
+
+def retry_policy(channel: str) -> RetryPolicy:
+    return WEBHOOK_RETRY if channel == Channel.WEBHOOK.value else RETRY
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Wait after the `attempts`-th failed attempt: 30 s, 1 min, 2 min, … capped at one hour."""
     if attempts < 1:
         raise ValueError("retry_delay counts failed attempts from 1")
-    # 2**7 * 30 s already passes the cap; stop the exponent there so big counts cannot overflow.
-    return min(BASE_DELAY * (1 << min(attempts - 1, 7)), MAX_DELAY)
+    return RETRY.delay(attempts)
 
 
 def gives_up(attempts: int) -> bool:
-    return attempts >= MAX_ATTEMPTS
+    return RETRY.gives_up(attempts)
 
 
 def is_mobile(phone: str | None) -> bool:

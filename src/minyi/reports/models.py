@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.cases.models import Case
 from minyi.core.db import Base
+from minyi.core.retries import Retried
 from minyi.escalation.models import CaseEscalation
 from minyi.sla.models import Clock
 
@@ -58,6 +59,27 @@ class ReportSubscriber(Base):
     name: Mapped[str | None] = mapped_column(String(60))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+
+
+class ReportRun(Retried, Base):
+    """A scheduled report the worker owes (the daily report of `period_start`), written when
+    it first tries: an attempt that raised (a section's query, the PDF renderer) leaves its
+    count, last error and next attempt here, and the worker goes on with its other jobs; after
+    the last attempt it is parked (`minyi parked list`, `minyi parked retry report ID`).
+    `issue_id` is set once issued."""
+
+    __tablename__ = "report_runs"
+    __table_args__ = (UniqueConstraint("kind", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    period_start: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("report_issues.id"))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    parked_at: Mapped[datetime | None]
 
 
 # The report reads one local day (and the weeks around it) of a table of millions of rows: these

@@ -7,14 +7,17 @@ import base64
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from minyi.core.errors import Conflict, Invalid, NotFound
-from minyi.core.ids import reserve_block
+from minyi.core.db import reading_beside
+from minyi.core.ids import Counter, reserve_block
 from minyi.notify.service import enqueue
 from minyi.org.rules import Actor
 from minyi.reports.models import ReportIssue, ReportSubscriber
@@ -52,6 +55,130 @@ def original_of_day(session: Session, kind: ReportKind, day: date) -> ReportIssu
     )
 
 
+@dataclass(frozen=True)
+class PreparedIssue:
+    """An issue rendered and not yet stored: made in a reading transaction, before any write."""
+
+    day: date
+    number: int
+    snapshot: dict[str, Any]
+    html: str
+    pdf: bytes
+    corrects: ReportIssue | None
+    correction: dict[str, Any] | None
+
+
+def _next_number(session: Session, kind: ReportKind, *, lock: bool) -> int:
+    stmt = select(Counter.value).where(Counter.name == counter_name(kind))
+    value = session.scalar(stmt.with_for_update() if lock else stmt)
+    return int(value or 0) + 1
+
+
+def prepare_daily_report(
+    reader: Session,
+    *,
+    day: date,
+    now: datetime,
+    tz: ZoneInfo,
+    corrects: int | None = None,
+    note: str | None = None,
+) -> PreparedIssue:
+    """Check the request, build the snapshot and render the page and the PDF, all in `reader`
+    (a reading transaction): rendering takes seconds and must not hold the write lock that
+    intake waits for on SQLite. The number printed on it is the next one as read here;
+    `store_daily_report` refuses the render if another issue took that number meanwhile."""
+    kind = ReportKind.DAILY
+    if day >= now.astimezone(tz).date():
+        raise Invalid("day_not_over", f"{day} is not over yet; a report covers a past day", field="date")
+    target = None
+    if corrects is not None:
+        target = issue_for(reader, kind, corrects)
+        if target.period_start != day:
+            raise Invalid(
+                "wrong_day",
+                f"issue {corrects} reports {target.period_start}, not {day}",
+                field="date",
+            )
+        text = (note or "").strip()
+        if not text:
+            raise Invalid("note_required", "say what the correction corrects", field="note")
+        if len(text) > 500:
+            raise Invalid("too_long", "the correction note is longer than 500 characters", field="note")
+    else:
+        _refuse_second_original(reader, kind, day)
+    snapshot = build_snapshot(reader, kind=kind, day=day, tz=tz, now=now)
+    number = _next_number(reader, kind, lock=False)
+    correction = (
+        {"number": target.number, "id": target.id, "note": note.strip() if note else None}
+        if target
+        else None
+    )
+    snapshot["number"] = number
+    snapshot["corrects"] = correction
+    html = render_html(snapshot, number=number, issued_at=now, tz=tz, correction=correction)
+    pdf = render_pdf(
+        render_html(snapshot, number=number, issued_at=now, tz=tz, correction=correction, show_keys=False)
+    )
+    return PreparedIssue(day, number, snapshot, html, pdf, target, correction)
+
+
+def _refuse_second_original(session: Session, kind: ReportKind, day: date) -> None:
+    existing = original_of_day(session, kind, day)
+    if existing is not None:
+        raise Conflict(
+            "already_issued",
+            f"the report of {day} is issue {existing.number}; correct it with --correct {existing.number}",
+        )
+
+
+def number_taken(session: Session, prepared: PreparedIssue) -> bool:
+    """True if the number printed on the render is no longer the next one. The counter row stays
+    locked (PostgreSQL; SQLite's write lock does the same) until the transaction ends."""
+    session.execute(
+        text("INSERT INTO counters (name, value) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"),
+        {"n": counter_name(ReportKind.DAILY)},
+    )
+    return _next_number(session, ReportKind.DAILY, lock=True) != prepared.number
+
+
+def store_daily_report(session: Session, prepared: PreparedIssue, *, now: datetime, issued_by: str) -> ReportIssue | None:
+    """Store a prepared issue in the caller's (write) transaction and mail it; None when its
+    number was taken since it was rendered (prepare it again: the lock taken here on the counter
+    keeps the number until this transaction ends, so the second render fits).
+
+    The number comes from a `counters` row updated in this transaction: concurrent issuers
+    queue on it (PostgreSQL row lock, SQLite write lock) and a rolled-back issue gives its number
+    back, so numbers have no gaps. Two issuers of the same day's original collide on the unique
+    `edition_key` (or find it here); the loser's transaction fails and takes no number."""
+    kind = ReportKind.DAILY
+    if number_taken(session, prepared):
+        return None
+    target = prepared.corrects
+    if target is None:
+        _refuse_second_original(session, kind, prepared.day)
+    number = reserve_block(session, counter_name(kind), 1)
+    issue = ReportIssue(
+        kind=kind.value,
+        number=number,
+        edition_key=None if target else edition_key(kind, prepared.day),
+        period_start=prepared.day,
+        period_end=prepared.day,
+        title=report_title(kind, number, prepared.day),
+        issued_at=now,
+        issued_by=issued_by,
+        corrects_id=target.id if target else None,
+        correction_note=prepared.correction["note"] if prepared.correction else None,
+        snapshot=prepared.snapshot,
+        html=prepared.html,
+        pdf=prepared.pdf,
+        pdf_sha256=hashlib.sha256(prepared.pdf).hexdigest(),
+    )
+    session.add(issue)
+    session.flush()
+    mail_issue(session, issue, now=now)
+    return issue
+
+
 def issue_daily_report(
     session: Session,
     *,
@@ -65,67 +192,16 @@ def issue_daily_report(
     """Issue the report of `day` (a local date before today). With `corrects`, a new issue that
     corrects issue number `corrects` (of the same day); the old issue stays as it was.
 
-    The number comes from a `counters` row updated in this transaction: concurrent issuers
-    queue on it (PostgreSQL row lock, SQLite write lock) and a rolled-back issue gives its number
-    back, so numbers have no gaps. Two issuers of the same day's original collide on the unique
-    `edition_key`; the loser's transaction fails and takes no number."""
-    kind = ReportKind.DAILY
-    if day >= now.astimezone(tz).date():
-        raise Invalid("day_not_over", f"{day} is not over yet; a report covers a past day", field="date")
-    target = None
-    if corrects is not None:
-        target = issue_for(session, kind, corrects)
-        if target.period_start != day:
-            raise Invalid(
-                "wrong_day",
-                f"issue {corrects} reports {target.period_start}, not {day}",
-                field="date",
-            )
-        text = (note or "").strip()
-        if not text:
-            raise Invalid("note_required", "say what the correction corrects", field="note")
-        if len(text) > 500:
-            raise Invalid("too_long", "the correction note is longer than 500 characters", field="note")
-    else:
-        existing = original_of_day(session, kind, day)
-        if existing is not None:
-            raise Conflict(
-                "already_issued",
-                f"the report of {day} is issue {existing.number}; correct it with --correct {existing.number}",
-            )
-    snapshot = build_snapshot(session, kind=kind, day=day, tz=tz, now=now)
-    number = reserve_block(session, counter_name(kind), 1)
-    correction = (
-        {"number": target.number, "id": target.id, "note": note.strip() if note else None}
-        if target
-        else None
-    )
-    snapshot["number"] = number
-    snapshot["corrects"] = correction
-    html = render_html(snapshot, number=number, issued_at=now, tz=tz, correction=correction)
-    pdf = render_pdf(
-        render_html(snapshot, number=number, issued_at=now, tz=tz, correction=correction, show_keys=False)
-    )
-    issue = ReportIssue(
-        kind=kind.value,
-        number=number,
-        edition_key=None if target else edition_key(kind, day),
-        period_start=day,
-        period_end=day,
-        title=report_title(kind, number, day),
-        issued_at=now,
-        issued_by=issued_by,
-        corrects_id=target.id if target else None,
-        correction_note=correction["note"] if correction else None,
-        snapshot=snapshot,
-        html=html,
-        pdf=pdf,
-        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-    )
-    session.add(issue)
-    session.flush()
-    mail_issue(session, issue, now=now)
-    return issue
+    Rendered first, in a reading transaction beside `session` (`prepare_daily_report`), then
+    stored in `session`'s transaction (`store_daily_report`): give it a session that has not
+    written yet, and the write lock is held only for the short store."""
+    for _ in range(3):
+        with reading_beside(session) as reader:
+            prepared = prepare_daily_report(reader, day=day, now=now, tz=tz, corrects=corrects, note=note)
+        issue = store_daily_report(session, prepared, now=now, issued_by=issued_by)
+        if issue is not None:
+            return issue
+    raise Conflict("report_busy", "other reports were issued at the same moment; try again")
 
 
 def pdf_filename(issue: ReportIssue) -> str:

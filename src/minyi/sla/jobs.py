@@ -6,14 +6,12 @@ them). Each claimed row is re-checked under the lock, fired, and its firing reco
 unique key in the same transaction: a worker killed mid-batch rolls back and another fires
 those clocks; none fires twice.
 
-One clock whose handler raises never holds back the others. The batch first runs inside one
-SAVEPOINT (the cheap path: one flush and one savepoint per batch, as before). If any handler
-raises, that savepoint is rolled back (the row locks taken before it stay held) and the batch is
-redone clock by clock, each in a SAVEPOINT of its own: the good clocks fire and commit together,
-the bad one gets its attempt count, last error and a back-off on its row, and after
-MAX_ATTEMPTS it is parked (no next firing) and listed by `parked_clocks`. Savepoints rather than
-one transaction per clock keep the batch claim (SKIP LOCKED) and a single commit, and give the
-same isolation: a rolled-back savepoint leaves nothing of the bad handler's writes.
+One clock whose handler raises never holds back the others (core/retries.py, the mechanism every
+worker job shares): the batch first runs inside one SAVEPOINT (one flush per batch); if any
+handler raises, it is redone clock by clock, each in a SAVEPOINT of its own: the good clocks fire
+and commit together, the bad one gets its attempt count, last error and a back-off on its row,
+and after MAX_ATTEMPTS it is parked (no next firing) and listed by `parked_clocks` and
+`minyi parked list`.
 """
 
 from __future__ import annotations
@@ -27,6 +25,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
+from minyi.core.retries import RetryPolicy, handle_each
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
 from minyi.sla.hooks import notify_fired
 from minyi.sla.models import Clock, ClockFiring
@@ -35,12 +34,13 @@ from minyi.sla.service import BREACHED, RUNNING
 log = logging.getLogger(__name__)
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 MAX_ATTEMPTS = 5
+# 1, 2, 4, 8 … minutes, at most an hour: a handler broken for good is parked within the hour
+# instead of being retried every tick.
+RETRY = RetryPolicy(kind="clock", max_attempts=MAX_ATTEMPTS, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1))
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """1, 2, 4, 8 … minutes, at most an hour: a handler broken for good is parked within the
-    hour instead of being retried every tick."""
-    return timedelta(minutes=min(2 ** (attempts - 1), 60))
+    return RETRY.delay(attempts)
 
 
 def fire_due_clocks(session: Session, *, now: datetime, limit: int = 500) -> int:
@@ -59,24 +59,10 @@ def fire_due_clocks(session: Session, *, now: datetime, limit: int = 500) -> int
     case_ids = {c.case_id for c in due if c.case_id is not None}
     free_cases = {c.id for c in session.scalars(select(Case).where(Case.id.in_(case_ids)).with_for_update(skip_locked=True))} if case_ids else set()
     due = [c for c in due if c.case_id is None or c.case_id in free_cases]
-    due_ids = [c.id for c in due]
-    try:
-        with session.begin_nested():
-            return _fire_batch(session, due, now)
-    except Exception:  # noqa: BLE001 - any handler error: find the bad clock, fire the rest
-        log.warning("clock batch failed; firing its %d clocks one by one", len(due_ids))
-    fired = 0
-    for clock_id in due_ids:
-        clock = session.get(Clock, clock_id)
-        if clock is None:
-            continue
-        try:
-            with session.begin_nested():
-                fired += _fire_batch(session, [clock], now)
-        except Exception as exc:  # noqa: BLE001 - recorded on the row, retried with back-off
-            _record_failure(session, clock_id, exc, now)
-    session.flush()
-    return fired
+    return handle_each(
+        session, due, lambda clocks: _fire_batch(session, clocks, now), policy=RETRY, now=now,
+        state_of=lambda c: session.get(Clock, c.id), id_of=lambda c: c.id, batch_first=True,
+    ).done
 
 
 def _fire_batch(session: Session, due: list[Clock], now: datetime) -> int:
@@ -88,21 +74,6 @@ def _fire_batch(session: Session, due: list[Clock], now: datetime) -> int:
         session.execute(insert(ClockFiring), firings)
     session.flush()
     return len(firings)
-
-
-def _record_failure(session: Session, clock_id: int, exc: Exception, now: datetime) -> None:
-    clock = session.get(Clock, clock_id)
-    if clock is None:
-        return
-    clock.fire_attempts += 1
-    clock.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    if clock.fire_attempts >= MAX_ATTEMPTS:
-        clock.next_fire_at, clock.parked_at = None, now
-        log.error("clock %s parked after %d failed firings: %s", clock_id, clock.fire_attempts, clock.last_error)
-    else:
-        clock.next_fire_at = now + retry_delay(clock.fire_attempts)
-        log.warning("clock %s failed to fire (attempt %d), retry at %s: %s", clock_id, clock.fire_attempts, clock.next_fire_at, clock.last_error)
-    session.flush()
 
 
 def _fire(session: Session, due: list[Clock], now: datetime, firings: list[dict[str, object]]) -> None:

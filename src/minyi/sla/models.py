@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from minyi.core.db import Base
+from minyi.core.retries import Retried
 
 
 class ClockPolicySet(Base):
@@ -20,7 +21,7 @@ class ClockPolicySet(Base):
     created_by: Mapped[str] = mapped_column(String(60))
 
 
-class Clock(Base):
+class Clock(Retried, Base):
     """A durable deadline. The worker fires it at `next_fire_at`: first the yellow warning, then
     the red breach. `subject` says what it times: a case milestone, a whistle summons, a task."""
 
@@ -55,10 +56,18 @@ class Clock(Base):
     remaining_seconds: Mapped[float | None]
     extended_seconds: Mapped[float] = mapped_column(default=0.0)
     # A firing whose handler raised: how often, the last error, and when the worker gave up
-    # (parked: next_fire_at is cleared so it stops retrying; `minyi worker-parked` lists it).
+    # (parked: next_fire_at is cleared so it stops retrying; `minyi parked list` lists it).
     fire_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     parked_at: Mapped[datetime | None]
+    # The names core.retries reads and writes: a failed firing's retry is its next firing.
+    attempts: Mapped[int] = synonym("fire_attempts")
+    next_attempt_at: Mapped[datetime | None] = synonym("next_fire_at")
+
+    def rearm(self, now: datetime) -> None:  # noqa: ARG002 - the clock's own times say when
+        # Due again at the firing it failed (already past), so the next sweep takes it.
+        self.parked_at, self.fire_attempts = None, 0
+        self.next_fire_at = self.warn_at if self.warned_at is None else self.due_at
 
 
 class ClockFiring(Base):

@@ -10,7 +10,9 @@ while intake is in a burst (burst.py: at most a minute).
 Claiming: the oldest entries of `triage_queue` (written in intake's group commit) whose cases are
 still `registered` or `accepted` without a suggestion, a batch at a time, triaged in a reading
 transaction, then locked with FOR UPDATE SKIP LOCKED on PostgreSQL so several workers share the
-queue (SQLite's single writer serialises them) and written in a short one. The unique
+queue (SQLite's single writer serialises them) and written in a short one. An appeal whose
+triage or writes raise never holds back the others (core/retries.py): its queue entry keeps the
+attempt count, last error and a back-off, and is parked after RETRY.max_attempts. The unique
 suggestion per appeal makes the job idempotent: an appeal is suggested once, a second insert
 fails inside its savepoint and is skipped.
 
@@ -27,12 +29,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +44,7 @@ from minyi.cases.service import act_on_case, hide_identity
 from minyi.core.bulk import insert_rows
 from minyi.core.db import reading_beside
 from minyi.core.errors import MinyiError
+from minyi.core.retries import RetryPolicy, handle_each, note_failure
 from minyi.core.settings import Settings
 from minyi.org.rules import Actor, Role
 from minyi.triage.burst import BurstGate
@@ -59,6 +62,10 @@ from minyi.triage.screening import HIDE_REASON, check_unchecked
 from minyi.triage.suggestion_models import TriageQueueEntry, TriageSuggestion
 
 log = logging.getLogger(__name__)
+
+# An appeal whose triage raises is retried after 1, 2, 4, 8 minutes, then parked: it then waits
+# for a person on the dispatch board like any unsuggested appeal, and in `minyi parked list`.
+RETRY = RetryPolicy(kind="triage", max_attempts=5, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1))
 
 SYSTEM_ACTOR = Actor(
     staff_id=None,
@@ -110,8 +117,10 @@ def triage_pending(
     limit = limit or options.batch
     auto = options.auto_dispatch if auto_dispatch is None else auto_dispatch
     unsuggested = ~exists().where(TriageSuggestion.appeal_id == Case.appeal_id)
+    due = TriageQueueEntry.parked_at.is_(None) & or_(TriageQueueEntry.next_attempt_at.is_(None), TriageQueueEntry.next_attempt_at <= now)
+    failed: dict[int, Exception] = {}  # appeal id -> what its triage raised
     with reading_beside(session) as reader:
-        queued = list(reader.scalars(select(TriageQueueEntry.appeal_id).order_by(TriageQueueEntry.appeal_id).limit(limit)))
+        queued = list(reader.scalars(select(TriageQueueEntry.appeal_id).where(due).order_by(TriageQueueEntry.appeal_id).limit(limit)))
         if not queued:
             return 0
         rows = reader.execute(
@@ -122,19 +131,44 @@ def triage_pending(
         results: dict[int, TriageResult] = {}
         if rows:  # the batch may hold only stale entries: no model or index to load for them
             ctx = context_for(reader, data_dir or Settings().data_dir)
-            results = {case.id: triage_appeal(ctx, facts_of(ctx, case, appeal)) for case, appeal in rows}
+            for case, appeal in rows:
+                try:
+                    results[case.id] = triage_appeal(ctx, facts_of(ctx, case, appeal))
+                except Exception as error:  # noqa: BLE001 - recorded on its queue entry below
+                    failed[case.appeal_id] = error
     claimed = list(session.scalars(
-        select(TriageQueueEntry.appeal_id).where(TriageQueueEntry.appeal_id.in_(queued)).with_for_update(skip_locked=True)
+        select(TriageQueueEntry.appeal_id).where(TriageQueueEntry.appeal_id.in_(queued), due).with_for_update(skip_locked=True)
     ))
     if not claimed:
         return 0  # another worker took this batch
-    cases = session.scalars(
+    cases = list(session.scalars(
         select(Case)
         .where(Case.id.in_(results), Case.appeal_id.in_(claimed), Case.status.in_(PENDING), unsuggested)
         .order_by(Case.registered_at, Case.id)
         .with_for_update(skip_locked=True)
-    ).all()
-    session.execute(delete(TriageQueueEntry).where(TriageQueueEntry.appeal_id.in_(claimed)))
+    ).all())
+    # Entries with nothing left to do (a case dispatched by hand before its turn) just go.
+    to_write = {case.appeal_id for case in cases}
+    stale = [a for a in claimed if a not in to_write and a not in failed]
+    if stale:
+        session.execute(delete(TriageQueueEntry).where(TriageQueueEntry.appeal_id.in_(stale)))
+    for appeal_id, error in failed.items():
+        entry = session.get(TriageQueueEntry, appeal_id) if appeal_id in claimed else None
+        if entry is not None:
+            note_failure(entry, error, policy=RETRY, now=now, item_id=appeal_id)
+    # The batch in one savepoint; if any appeal's writes raise, each again in its own, and only
+    # the bad one stays queued with its error (core/retries.py).
+    handle_each(
+        session, cases, lambda batch: _write_batch(session, batch, results, now=now, auto=auto),
+        policy=RETRY, now=now, state_of=lambda c: session.get(TriageQueueEntry, c.appeal_id),
+        id_of=lambda c: c.appeal_id, batch_first=True,
+    )
+    session.flush()
+    return len(claimed)
+
+
+def _write_batch(session: Session, cases: list[Case], results: dict[int, TriageResult], *, now: datetime, auto: bool) -> int:
+    session.execute(delete(TriageQueueEntry).where(TriageQueueEntry.appeal_id.in_([c.appeal_id for c in cases])))
     suggestions = [_apply(session, case, results[case.id], now=now, auto=auto) for case in cases]
     links = link_rows(session, {case.appeal_id: results[case.id].signals for case in cases}, now)
     try:
@@ -150,7 +184,7 @@ def triage_pending(
             _insert_one(session, TriageSuggestion, row, f"appeal {row['appeal_id']} was triaged by another worker")
         for row in links:
             _insert_one(session, AppealLink, row, f"link {row['appeal_id']}->{row['other_id']} exists")
-    return len(claimed)
+    return len(cases)
 
 
 def _insert_one(session: Session, model: type[TriageSuggestion] | type[AppealLink], row: dict[str, Any], skipped: str) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.core.db import Base
+from minyi.core.retries import Retried
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
 
@@ -75,7 +76,7 @@ class TriageCorrection(Base):
     corrected_at: Mapped[datetime]
 
 
-class TriageQueueEntry(Base):
+class TriageQueueEntry(Retried, Base):
     """An appeal registered and not yet triaged: the worker's queue.
 
     Why a table and not "pending cases without a suggestion": cases a dispatcher has not decided
@@ -87,3 +88,9 @@ class TriageQueueEntry(Base):
     __tablename__ = "triage_queue"
 
     appeal_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("appeals.id"), primary_key=True, autoincrement=False)
+    # An appeal whose triage raised (core/retries.py): it waits for `next_attempt_at` while the
+    # rest of the queue goes on, and is parked after MAX_ATTEMPTS (`minyi parked list`).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    parked_at: Mapped[datetime | None]

@@ -194,6 +194,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "calendar clear", "staff passwd", "staff reset", "staff deactivate", "staff reactivate",
         )
     },
+    # Ids, counts, times and the last error (through mask_text); never a recipient or case text.
+    "parked list": (NONE, "ids, counts and masked errors of parked worker items"),
+    "parked retry": (NONE, "re-arms one parked item by id"),
 }
 
 
