@@ -120,20 +120,20 @@ def post_sweep(body: SweepIn, actor: CurrentActor, state: State) -> dict[str, An
             session, actor=actor, case_id=body.case_id, place_kind=body.place_kind, text=body.text,
             name_contains=body.name_contains, within_days=body.within_days, now=now,
         )
-        return sweep_view(session, sweep, now)
+        return sweep_view(session, sweep, now, actor=actor)
 
 
 @router.get("/sweeps", summary="Sweeps, newest first, with their tasks' states")
 def sweeps(actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
     require_viewer(actor)
     now = state.clock.now()
-    return {"items": [sweep_view(session, s, now) for s in list_sweeps(session)]}
+    return {"items": [sweep_view(session, s, now, actor=actor) for s in list_sweeps(session)]}
 
 
 @router.get("/sweeps/{sweep_id}", summary="One sweep with its tasks' states")
 def sweep(sweep_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
     require_viewer(actor)
-    return sweep_view(session, get_sweep(session, sweep_id), state.clock.now())
+    return sweep_view(session, get_sweep(session, sweep_id), state.clock.now(), actor=actor)
 
 
 @router.get("/assessment", summary="Unit assessment (绩效): seven rates, score and rank per unit")

@@ -10,19 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.cases.models import Case
 from minyi.cases.queries import get_visible_case, shown_titles
 from minyi.core.errors import Invalid, NotFound
 from minyi.escalation import holdings as holding_service
 from minyi.escalation.models import EscalationRuleSet, Holding
 from minyi.escalation.queries import (
-    backlog, escalation_history, escalation_of, holdings_of_case, leader_counts, list_escalations,
-    list_holdings, staff_names, visits_of,
+    backlog, describe_backlog, describe_escalation, describe_holdings, leader_counts, list_escalations, list_holdings,
 )
 from minyi.escalation.rules import HoldingStatus, Level
-from minyi.escalation.schemas import (
-    DecisionIn, PlanIn, ReleaseIn, TakeIn, VisitIn, backlog_view, escalation_view, holding_view, rule_set_view,
-)
+from minyi.escalation.schemas import DecisionIn, PlanIn, ReleaseIn, TakeIn, VisitIn, rule_set_view
 from minyi.escalation.service import current_rules, import_rule_set, rule_set_versions, rules_at
 from minyi.org.models import Staff
 from minyi.org.rules import Actor
@@ -69,13 +65,7 @@ def post_rules(file: UploadFile, actor: CurrentActor, state: State) -> dict[str,
 @router.get("/appeals/{case_id}/escalation", summary="A case's escalation level, who it is lifted to, its holding")
 def case_escalation(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     get_visible_case(session, case_id, actor)
-    found = escalation_of(session, case_id)
-    view = escalation_view(found[0] if found else None, found[1] if found else None, escalation_history(session, case_id))
-    holdings = holdings_of_case(session, case_id)
-    visits = visits_of(session, [h.id for h in holdings])
-    names = staff_names(session, {i for h in holdings for i in (h.leader_id, h.decided_by_id)})
-    view["holdings"] = [holding_view(h, visits.get(h.id, []), names) for h in holdings]
-    return view
+    return describe_escalation(session, case_id, actor=actor)
 
 
 @router.get("/escalations", summary="Escalated cases in your scope; `mine` for those lifted to you")
@@ -122,10 +112,7 @@ def holdings(
         if leader_id is None:
             raise Invalid("unknown_leader", f"no staff member '{leader}'", field="leader")
     total, rows = list_holdings(session, actor, leader_id=leader_id, status=status.value if status else None, page=page, page_size=page_size)
-    visits = visits_of(session, [h.id for h, _, _ in rows])
-    names = staff_names(session, {i for h, _, _ in rows for i in (h.leader_id, h.decided_by_id)})
-    titles = shown_titles(session, actor, [c.id for _, c, _ in rows])
-    items = [holding_view(h, visits.get(h.id, []), names, title=titles.get(c.id, ""), tracking_no=c.tracking_no) for h, c, _ in rows]
+    items = describe_holdings(session, [h for h, _, _ in rows], actor=actor)
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
@@ -193,9 +180,8 @@ def backlog_register(
         session, actor, now=now, min_age_days=min_age_days, level=level.value if level else None, held=held,
         page=page, page_size=page_size,
     )
-    titles = shown_titles(session, actor, [r.case.id for r in rows])
     return {"total": total, "page": page, "page_size": page_size, "min_age_days": min_age_days,
-            "items": [backlog_view(r, now) | {"title": titles.get(r.case.id, "")} for r in rows]}
+            "items": describe_backlog(session, rows, now, actor=actor)}
 
 
 def _visible_holding(session: Session, holding_id: int, actor: Actor) -> Holding:
@@ -207,7 +193,4 @@ def _visible_holding(session: Session, holding_id: int, actor: Actor) -> Holding
 
 
 def _holding(session: Session, h: Holding, actor: Actor) -> dict[str, Any]:
-    tracking_no = session.scalar(select(Case.tracking_no).where(Case.id == h.case_id))
-    names = staff_names(session, {h.leader_id, h.decided_by_id})
-    return holding_view(h, visits_of(session, [h.id]).get(h.id, []), names,
-                        tracking_no=tracking_no, title=shown_titles(session, actor, [h.case_id]).get(h.case_id))
+    return describe_holdings(session, [h], actor=actor)[0]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.org.rules import Role
 from minyi.org.service import unit_by_code
-from minyi.supervision.letters import issue_letter
+from minyi.supervision.letters import document_for, issue_letter
 from minyi.supervision.queries import (
     describe_instructions,
     describe_letters,
@@ -68,7 +69,7 @@ def create_instruction(body: InstructionIn, actor: CurrentActor, state: State) -
             subject_ref=body.subject_ref,
             now=now,
         )
-        return describe_instructions(session, [instruction], now)[0]
+        return describe_instructions(session, [instruction], now, actor=actor)[0]
 
 
 @router.get(
@@ -98,7 +99,7 @@ def instructions(
         page=page,
         page_size=page_size,
     )
-    items = describe_instructions(session, rows, state.clock.now())
+    items = describe_instructions(session, rows, state.clock.now(), actor=actor)
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
@@ -107,7 +108,7 @@ def instruction(
     instruction_id: int, actor: CurrentActor, session: ReadSession, state: State
 ) -> dict[str, Any]:
     return describe_instructions(
-        session, [get_instruction(session, instruction_id, actor)], state.clock.now()
+        session, [get_instruction(session, instruction_id, actor)], state.clock.now(), actor=actor
     )[0]
 
 
@@ -136,7 +137,7 @@ def tasks(
         "total": total,
         "page": page,
         "page_size": page_size,
-        "items": describe_tasks(session, rows, state.clock.now()),
+        "items": describe_tasks(session, rows, state.clock.now(), actor=actor),
     }
 
 
@@ -148,7 +149,7 @@ def complete(task_id: int, body: TaskResultIn, actor: CurrentActor, state: State
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         complete_task(session, task_id, actor=actor, result=body.result, now=now)
-        return describe_tasks(session, [get_task(session, task_id, actor)], now)[0]
+        return describe_tasks(session, [get_task(session, task_id, actor)], now, actor=actor)[0]
 
 
 # ---- supervision orders (督办) --------------------------------------------------------------
@@ -172,7 +173,7 @@ def create_order(body: OrderIn, actor: CurrentActor, state: State) -> dict[str, 
             within_days=body.within_days,
             now=now,
         )
-        return describe_orders(session, [order], now)[0]
+        return describe_orders(session, [order], now, actor=actor)[0]
 
 
 @router.get("/supervision-orders", summary="Supervision orders: unit staff see those to their unit")
@@ -202,13 +203,13 @@ def orders(
         "total": total,
         "page": page,
         "page_size": page_size,
-        "items": describe_orders(session, rows, state.clock.now()),
+        "items": describe_orders(session, rows, state.clock.now(), actor=actor),
     }
 
 
 @router.get("/supervision-orders/{order_id}", summary="One supervision order")
 def order(order_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
-    return describe_orders(session, [get_order(session, order_id, actor)], state.clock.now())[0]
+    return describe_orders(session, [get_order(session, order_id, actor)], state.clock.now(), actor=actor)[0]
 
 
 @router.post(
@@ -224,6 +225,7 @@ def respond(
             session,
             [respond_order(session, order_id, actor=actor, response=body.response, now=now)],
             now,
+            actor=actor,
         )[0]
 
 
@@ -235,7 +237,7 @@ def close(order_id: int, body: OrderCloseIn, actor: CurrentActor, state: State) 
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         return describe_orders(
-            session, [close_order(session, order_id, actor=actor, note=body.note, now=now)], now
+            session, [close_order(session, order_id, actor=actor, note=body.note, now=now)], now, actor=actor
         )[0]
 
 
@@ -269,7 +271,7 @@ def create_letter(body: LetterIn, actor: CurrentActor, state: State) -> dict[str
             now=state.clock.now(),
             tz=state.tz,
         )
-        return _with_download(describe_letters(session, [letter])[0])
+        return _with_download(describe_letters(session, [letter], actor=actor)[0])
 
 
 @router.get(
@@ -300,7 +302,7 @@ def letters(
         "total": total,
         "page": page,
         "page_size": page_size,
-        "items": [_with_download(v) for v in describe_letters(session, rows)],
+        "items": [_with_download(v) for v in describe_letters(session, rows, actor=actor)],
     }
 
 
@@ -310,20 +312,20 @@ def letters(
     summary="Download the letter as issued (.docx)",
     response_class=Response,
 )
-def letter_docx(letter_id: int, actor: CurrentActor, session: ReadSession) -> Response:
+def letter_docx(letter_id: int, actor: CurrentActor, session: ReadSession, state: State) -> Response:
     letter = get_letter(session, letter_id, actor, with_document=True)
+    # The document as this reader may read it: texts through their privacy view.
+    document = document_for(session, letter, actor, tz=state.tz)
+    etag = letter.document_sha256 if document is letter.document else hashlib.sha256(document).hexdigest()
     # ASCII name for old clients, the letter's number (RFC 5987) for the rest.
     name = f"filename=\"letter-{letter.id}.docx\"; filename*=UTF-8''{quote(letter.number)}.docx"
     return Response(
-        letter.document,
+        document,
         media_type=DOCX,
-        headers={
-            "Content-Disposition": f"attachment; {name}",
-            "ETag": f'"{letter.document_sha256}"',
-        },
+        headers={"Content-Disposition": f"attachment; {name}", "ETag": f'"{etag}"'},
     )
 
 
 @router.get("/letters/{letter_id}", summary="One letter's details")
 def letter(letter_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
-    return _with_download(describe_letters(session, [get_letter(session, letter_id, actor)])[0])
+    return _with_download(describe_letters(session, [get_letter(session, letter_id, actor)], actor=actor)[0])

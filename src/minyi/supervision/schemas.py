@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from minyi.privacy.rules import CaseView
 from minyi.sla.models import Clock
 from minyi.sla.service import clock_view
 from minyi.supervision.models import Instruction, InstructionTask, Letter, SupervisionOrder
@@ -118,8 +119,11 @@ def view_person(people: People, staff_id: int | None) -> dict[str, Any] | None:
 
 
 def task_view(
-    task: InstructionTask, clock: Clock | None, units: Units, people: People, now: datetime
+    task: InstructionTask, clock: Clock | None, units: Units, people: People, now: datetime,
+    *, view: CaseView,
 ) -> dict[str, Any]:
+    """`view`: the reader's privacy view of the instruction's case (the unit's result may quote
+    the appeal)."""
     breached = task.is_overdue or (clock is not None and clock.state == "breached")
     state = task_state(
         TaskStatus(task.status), deadline=task.deadline, done_at=task.done_at, is_breached=breached
@@ -137,7 +141,7 @@ def task_view(
         "is_overdue": breached,
         "done_at": task.done_at,
         "done_by": view_person(people, task.done_by_id),
-        "result": task.result,
+        "result": view.show_text(task.result),
         "clock": clock_out(clock, now),
     }
 
@@ -149,14 +153,16 @@ def instruction_view(
     units: Units,
     people: People,
     now: datetime,
+    *,
+    view: CaseView,
 ) -> dict[str, Any]:
-    views = [task_view(t, clocks.get(t.id), units, people, now) for t in tasks]
+    views = [task_view(t, clocks.get(t.id), units, people, now, view=view) for t in tasks]
     return {
         "id": instruction.id,
         "case_id": instruction.case_id,
         "subject_ref": instruction.subject_ref,
         "author": view_person(people, instruction.author_id),
-        "text": instruction.text,
+        "text": view.show_text(instruction.text),
         "created_at": instruction.created_at,
         "tasks": views,
         "summary": {
@@ -168,7 +174,8 @@ def instruction_view(
 
 
 def order_view(
-    order: SupervisionOrder, clock: Clock | None, units: Units, people: People, now: datetime
+    order: SupervisionOrder, clock: Clock | None, units: Units, people: People, now: datetime,
+    *, view: CaseView,
 ) -> dict[str, Any]:
     code, name = units.get(order.unit_id, ("", ""))
     return {
@@ -176,23 +183,23 @@ def order_view(
         "case_id": order.case_id,
         "unit": code,
         "unit_name": name,
-        "reason": order.reason,
+        "reason": view.show_text(order.reason),
         "deadline": order.deadline,
         "status": order.status,
         "status_label": ORDER_STATUS_ZH.get(order.status, order.status),
         "is_overdue": order.is_overdue or (clock is not None and clock.state == "breached"),
         "issued_by": view_person(people, order.issued_by_id),
         "issued_at": order.issued_at,
-        "response": order.response,
+        "response": view.show_text(order.response),
         "responded_at": order.responded_at,
         "responded_by": view_person(people, order.responded_by_id),
         "closed_at": order.closed_at,
-        "close_note": order.close_note,
+        "close_note": view.show_text(order.close_note),
         "clock": clock_out(clock, now),
     }
 
 
-def letter_view(letter: Letter, units: Units, people: People) -> dict[str, Any]:
+def letter_view(letter: Letter, units: Units, people: People, *, view: CaseView) -> dict[str, Any]:
     unit = units.get(letter.addressee_unit_id or 0)
     return {
         "id": letter.id,
@@ -205,11 +212,11 @@ def letter_view(letter: Letter, units: Units, people: People) -> dict[str, Any]:
         "suggestion_right_label": RIGHT_ZH[SuggestionRight(letter.suggestion_right)]
         if letter.suggestion_right
         else None,
-        "title": letter.title,
-        "subject": letter.subject,
+        "title": view.show_text(letter.title),
+        "subject": view.show_text(letter.subject),
         "addressee_unit": unit[0] if unit else None,
         "addressee": letter.addressee,
-        "body": letter.body,
+        "body": view.show_text(letter.body),
         "reply_by": letter.fields.get("reply_by"),
         "case_id": letter.case_id,
         "order_id": letter.order_id,
