@@ -43,12 +43,7 @@ def suggestion(case_id: int, actor_name: str = AS) -> None:
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
         case, row = suggestion_of(session, case_id, actor)
-        view, shown = suggestion_view(row), reader_view(session, case, actor)
-        # What the suggestion quotes of the appeal (places found in it, signals, risk evidence)
-        # through the reader's privacy view.
-        for key in ("place", "place_candidates", "signals", "risk_flags", "hold_reason"):
-            view[key] = shown.show_any(view[key])
-        echo_json(view)
+        echo_json(suggestion_view(row, view=reader_view(session, case, actor)))
 
 
 @app.command("board")
