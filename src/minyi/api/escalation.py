@@ -18,7 +18,10 @@ from minyi.escalation.queries import (
     backlog, describe_backlog, describe_escalation, describe_holdings, leader_counts, list_escalations, list_holdings,
 )
 from minyi.escalation.rules import HoldingStatus, Level
-from minyi.escalation.schemas import DecisionIn, PlanIn, ReleaseIn, TakeIn, VisitIn, rule_set_view
+from minyi.escalation.schemas import (
+    BacklogPage, DecisionIn, EscalationOut, EscalationPage, HoldingOut, HoldingPage, LeaderCountsOut, PlanIn, ReleaseIn, RuleSetOut,
+    RuleVersionOut, TakeIn, VisitIn, rule_set_view,
+)
 from minyi.escalation.service import current_rules, import_rule_set, rule_set_versions, rules_at
 from minyi.org.models import Staff
 from minyi.org.rules import Actor
@@ -27,7 +30,7 @@ router = APIRouter(prefix="/api/v1", tags=["escalation"])
 RULES_MAX_BYTES = 1024 * 1024
 
 
-@router.get("/escalation/rules", summary="The escalation rule set in force (or one version)")
+@router.get("/escalation/rules", response_model=RuleSetOut, summary="The escalation rule set in force (or one version)")
 def get_rules(actor: CurrentActor, session: ReadSession, version: int | None = None) -> dict[str, Any]:
     if version is None:
         version, rule_set = current_rules(session)
@@ -37,7 +40,7 @@ def get_rules(actor: CurrentActor, session: ReadSession, version: int | None = N
     return rule_set_view(version, rule_set, row)
 
 
-@router.get("/escalation/rules/versions", summary="Every imported version, newest first")
+@router.get("/escalation/rules/versions", response_model=list[RuleVersionOut], summary="Every imported version, newest first")
 def get_rule_versions(actor: CurrentActor, session: ReadSession) -> list[dict[str, Any]]:
     return [
         {"version": r.version, "name": r.name, "source": r.source, "is_current": r.is_current,
@@ -47,7 +50,7 @@ def get_rule_versions(actor: CurrentActor, session: ReadSession) -> list[dict[st
 
 
 # Plain `def` (threadpool): parsing and the write block; the upload is already spooled.
-@router.post("/escalation/rules", status_code=201, summary="Import a new version of the rules (YAML; admin)")
+@router.post("/escalation/rules", response_model=RuleSetOut, status_code=201, summary="Import a new version of the rules (YAML; admin)")
 def post_rules(file: UploadFile, actor: CurrentActor, state: State) -> dict[str, Any]:
     data = file.file.read(RULES_MAX_BYTES + 1)
     if len(data) > RULES_MAX_BYTES:
@@ -62,13 +65,13 @@ def post_rules(file: UploadFile, actor: CurrentActor, state: State) -> dict[str,
         return rule_set_view(version, rule_set, row)
 
 
-@router.get("/appeals/{case_id}/escalation", summary="A case's escalation level, who it is lifted to, its holding")
+@router.get("/appeals/{case_id}/escalation", response_model=EscalationOut, summary="A case's escalation level, who it is lifted to, its holding")
 def case_escalation(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     get_visible_case(session, case_id, actor)
     return describe_escalation(session, case_id, actor=actor)
 
 
-@router.get("/escalations", summary="Escalated cases in your scope; `mine` for those lifted to you")
+@router.get("/escalations", response_model=EscalationPage, summary="Escalated cases in your scope; `mine` for those lifted to you")
 def escalations(
     actor: CurrentActor, session: ReadSession,
     level: Level | None = None,
@@ -91,14 +94,14 @@ def escalations(
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
-@router.post("/appeals/{case_id}/holding", status_code=201, summary="Take the case (包案; leaders)")
+@router.post("/appeals/{case_id}/holding", response_model=HoldingOut, status_code=201, summary="Take the case (包案; leaders)")
 def take(case_id: int, body: TakeIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         holding = holding_service.take_case(session, case_id, actor=actor, plan=body.plan, now=state.clock.now())
         return _holding(session, holding, actor)
 
 
-@router.get("/holdings", summary="Holdings on cases in your scope")
+@router.get("/holdings", response_model=HoldingPage, summary="Holdings on cases in your scope")
 def holdings(
     actor: CurrentActor, session: ReadSession,
     leader: str | None = None,
@@ -116,7 +119,7 @@ def holdings(
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
-@router.get("/holdings/stats", summary="Per leader: cases held, released (销案), rate, receptions and home visits")
+@router.get("/holdings/stats", response_model=list[LeaderCountsOut], summary="Per leader: cases held, released (销案), rate, receptions and home visits")
 def holding_stats(
     actor: CurrentActor, session: ReadSession,
     since: AwareDatetime | None = None, until: AwareDatetime | None = None,
@@ -124,18 +127,18 @@ def holding_stats(
     return [c.as_dict() for c in leader_counts(session, since=since, until=until)]
 
 
-@router.get("/holdings/{holding_id}", summary="One holding with its plan, visits and review")
+@router.get("/holdings/{holding_id}", response_model=HoldingOut, summary="One holding with its plan, visits and review")
 def holding(holding_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     return _holding(session, _visible_holding(session, holding_id, actor), actor)
 
 
-@router.put("/holdings/{holding_id}/plan", summary="Write or replace the case plan (一案一策; the holder)")
+@router.put("/holdings/{holding_id}/plan", response_model=HoldingOut, summary="Write or replace the case plan (一案一策; the holder)")
 def plan(holding_id: int, body: PlanIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         return _holding(session, holding_service.write_plan(session, holding_id, actor=actor, plan=body.plan, now=state.clock.now()), actor)
 
 
-@router.post("/holdings/{holding_id}/visits", status_code=201, summary="Record a reception (接访) or home visit (家访)")
+@router.post("/holdings/{holding_id}/visits", response_model=HoldingOut, status_code=201, summary="Record a reception (接访) or home visit (家访)")
 def visit(holding_id: int, body: VisitIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         holding_service.record_visit(
@@ -145,28 +148,28 @@ def visit(holding_id: int, body: VisitIn, actor: CurrentActor, state: State) -> 
         return _holding(session, _visible_holding(session, holding_id, actor), actor)
 
 
-@router.post("/holdings/{holding_id}/release", summary="Ask to release the case (销案) with the 三到位一处理 review")
+@router.post("/holdings/{holding_id}/release", response_model=HoldingOut, summary="Ask to release the case (销案) with the 三到位一处理 review")
 def release(holding_id: int, body: ReleaseIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         h = holding_service.request_release(session, holding_id, actor=actor, review=body.review(), now=state.clock.now())
         return _holding(session, h, actor)
 
 
-@router.post("/holdings/{holding_id}/approve", summary="Approve the release (supervisor or a higher leader)")
+@router.post("/holdings/{holding_id}/approve", response_model=HoldingOut, summary="Approve the release (supervisor or a higher leader)")
 def approve(holding_id: int, body: DecisionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         h = holding_service.decide_release(session, holding_id, actor=actor, approve=True, note=body.reason, now=state.clock.now())
         return _holding(session, h, actor)
 
 
-@router.post("/holdings/{holding_id}/refuse", summary="Send the release back to the holder, with a reason")
+@router.post("/holdings/{holding_id}/refuse", response_model=HoldingOut, summary="Send the release back to the holder, with a reason")
 def refuse(holding_id: int, body: DecisionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         h = holding_service.decide_release(session, holding_id, actor=actor, approve=False, note=body.reason, now=state.clock.now())
         return _holding(session, h, actor)
 
 
-@router.get("/backlog", summary="积案: open cases older than `min_age_days`, oldest first, with level, holder and plan")
+@router.get("/backlog", response_model=BacklogPage, summary="积案: open cases older than `min_age_days`, oldest first, with level, holder and plan")
 def backlog_register(
     actor: CurrentActor, session: ReadSession, state: State,
     min_age_days: Annotated[int, Query(ge=0, le=3650)] = 30,

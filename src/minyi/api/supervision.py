@@ -26,6 +26,14 @@ from minyi.supervision.queries import (
 )
 from minyi.supervision.rules import LetterKind, OrderStatus, TaskStatus
 from minyi.supervision.schemas import (
+    InstructionOut,
+    InstructionPage,
+    LetterOut,
+    LetterPage,
+    OrderOut,
+    OrderPage,
+    TaskItemOut,
+    TaskPage,
     InstructionIn,
     LetterIn,
     OrderCloseIn,
@@ -51,7 +59,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @router.post(
-    "/instructions",
+    "/instructions", response_model=InstructionOut,
     status_code=201,
     summary="A leader writes an instruction (批示): one tracked task per named unit",
 )
@@ -73,7 +81,7 @@ def create_instruction(body: InstructionIn, actor: CurrentActor, state: State) -
 
 
 @router.get(
-    "/instructions",
+    "/instructions", response_model=InstructionPage,
     summary="Instructions with each task's state; a leader sees their own unless mine=false",
 )
 def instructions(
@@ -103,7 +111,7 @@ def instructions(
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
-@router.get("/instructions/{instruction_id}", summary="One instruction with its tasks")
+@router.get("/instructions/{instruction_id}", response_model=InstructionOut, summary="One instruction with its tasks")
 def instruction(
     instruction_id: int, actor: CurrentActor, session: ReadSession, state: State
 ) -> dict[str, Any]:
@@ -112,7 +120,7 @@ def instruction(
     )[0]
 
 
-@router.get("/instruction-tasks", summary="Tasks from instructions: unit staff see their unit's")
+@router.get("/instruction-tasks", response_model=TaskPage, summary="Tasks from instructions: unit staff see their unit's")
 def tasks(
     actor: CurrentActor,
     session: ReadSession,
@@ -142,7 +150,7 @@ def tasks(
 
 
 @router.post(
-    "/instruction-tasks/{task_id}/complete",
+    "/instruction-tasks/{task_id}/complete", response_model=TaskItemOut,
     summary="The unit reports the result; the task's clock stops",
 )
 def complete(task_id: int, body: TaskResultIn, actor: CurrentActor, state: State) -> dict[str, Any]:
@@ -156,7 +164,7 @@ def complete(task_id: int, body: TaskResultIn, actor: CurrentActor, state: State
 
 
 @router.post(
-    "/supervision-orders",
+    "/supervision-orders", response_model=OrderOut,
     status_code=201,
     summary="A supervisor orders a unit to act on a case or its work (督办)",
 )
@@ -176,7 +184,7 @@ def create_order(body: OrderIn, actor: CurrentActor, state: State) -> dict[str, 
         return describe_orders(session, [order], now, actor=actor)[0]
 
 
-@router.get("/supervision-orders", summary="Supervision orders: unit staff see those to their unit")
+@router.get("/supervision-orders", response_model=OrderPage, summary="Supervision orders: unit staff see those to their unit")
 def orders(
     actor: CurrentActor,
     session: ReadSession,
@@ -207,13 +215,13 @@ def orders(
     }
 
 
-@router.get("/supervision-orders/{order_id}", summary="One supervision order")
+@router.get("/supervision-orders/{order_id}", response_model=OrderOut, summary="One supervision order")
 def order(order_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
     return describe_orders(session, [get_order(session, order_id, actor)], state.clock.now(), actor=actor)[0]
 
 
 @router.post(
-    "/supervision-orders/{order_id}/respond",
+    "/supervision-orders/{order_id}/respond", response_model=OrderOut,
     summary="The unit under the order responds; its clock stops",
 )
 def respond(
@@ -230,7 +238,7 @@ def respond(
 
 
 @router.post(
-    "/supervision-orders/{order_id}/close",
+    "/supervision-orders/{order_id}/close", response_model=OrderOut,
     summary="The supervisor accepts the response and closes the order",
 )
 def close(order_id: int, body: OrderCloseIn, actor: CurrentActor, state: State) -> dict[str, Any]:
@@ -250,7 +258,7 @@ def _with_download(view: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post(
-    "/letters",
+    "/letters", response_model=LetterOut,
     status_code=201,
     summary="Issue a numbered reminder letter, suggestion letter or notice (.docx)",
 )
@@ -275,7 +283,7 @@ def create_letter(body: LetterIn, actor: CurrentActor, state: State) -> dict[str
 
 
 @router.get(
-    "/letters", summary="Letters: the addressee unit sees its own, and notices to all units"
+    "/letters", response_model=LetterPage, summary="Letters: the addressee unit sees its own, and notices to all units"
 )
 def letters(
     actor: CurrentActor,
@@ -309,8 +317,9 @@ def letters(
 # Declared before /letters/{letter_id}: that pattern would otherwise take "3.docx" as the id.
 @router.get(
     "/letters/{letter_id}.docx",
-    summary="Download the letter as issued (.docx)",
+    summary="Download the letter (.docx), its texts through the reader's privacy view",
     response_class=Response,
+    responses={200: {"content": {DOCX: {}}, "description": "the letter as a Word document"}},
 )
 def letter_docx(letter_id: int, actor: CurrentActor, session: ReadSession, state: State) -> Response:
     letter = get_letter(session, letter_id, actor, with_document=True)
@@ -326,6 +335,6 @@ def letter_docx(letter_id: int, actor: CurrentActor, session: ReadSession, state
     )
 
 
-@router.get("/letters/{letter_id}", summary="One letter's details")
+@router.get("/letters/{letter_id}", response_model=LetterOut, summary="One letter's details")
 def letter(letter_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     return _with_download(describe_letters(session, [get_letter(session, letter_id, actor)], actor=actor)[0])

@@ -16,13 +16,13 @@ from minyi.org.service import unit_by_code
 from minyi.whistle.models import Whistle
 from minyi.whistle.queries import describe_whistles, get_visible_whistle, list_whistles, response_facts
 from minyi.whistle.rules import WhistleStatus, response_by_department
-from minyi.whistle.schemas import ActIn, BlowIn, ConfirmIn
+from minyi.whistle.schemas import ActIn, BlowIn, ConfirmIn, DepartmentResponseOut, WhistleOut, WhistlePage
 from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
 
 router = APIRouter(prefix="/api/v1", tags=["whistle"])
 
 
-@router.post("/whistles", status_code=201, summary="Blow the whistle (吹哨/发令): summon departments to a case or place")
+@router.post("/whistles", response_model=WhistleOut, status_code=201, summary="Blow the whistle (吹哨/发令): summon departments to a case or place")
 def blow(body: BlowIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
     with state.db.unit_of_work() as session:
@@ -33,7 +33,7 @@ def blow(body: BlowIn, actor: CurrentActor, state: State) -> dict[str, Any]:
         return _view(session, whistle, state, actor)
 
 
-@router.get("/whistles", summary="Whistles in your scope: issued in your area, or summoning your unit")
+@router.get("/whistles", response_model=WhistlePage, summary="Whistles in your scope: issued in your area, or summoning your unit")
 def whistles(
     actor: CurrentActor, session: ReadSession, state: State,
     status: WhistleStatus | None = None,
@@ -52,7 +52,7 @@ def whistles(
     }
 
 
-@router.get("/whistles/stats", summary="Per department: summoned, reported in time (response rate), median minutes")
+@router.get("/whistles/stats", response_model=list[DepartmentResponseOut], summary="Per department: summoned, reported in time (response rate), median minutes")
 def stats(
     actor: CurrentActor, session: ReadSession,
     since: AwareDatetime | None = None, until: AwareDatetime | None = None, unit: str | None = None,
@@ -61,26 +61,26 @@ def stats(
     return [d.as_dict() for d in response_by_department(facts)]
 
 
-@router.get("/whistles/{whistle_id}", summary="One whistle with every summons and its stage")
+@router.get("/whistles/{whistle_id}", response_model=WhistleOut, summary="One whistle with every summons and its stage")
 def whistle(whistle_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
     return _view(session, get_visible_whistle(session, whistle_id, actor), state, actor)
 
 
-@router.post("/whistles/{whistle_id}/report-in", summary="Report in (报到) for your department")
+@router.post("/whistles/{whistle_id}/report-in", response_model=WhistleOut, summary="Report in (报到) for your department")
 def post_report_in(whistle_id: int, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         report_in(session, whistle_id, actor=actor, now=state.clock.now())
         return _view(session, _reload(session, whistle_id, actor), state, actor)
 
 
-@router.post("/whistles/{whistle_id}/act", summary="Record what your department did (执行)")
+@router.post("/whistles/{whistle_id}/act", response_model=WhistleOut, summary="Record what your department did (执行)")
 def post_act(whistle_id: int, body: ActIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         act_on_summons(session, whistle_id, actor=actor, text=body.text, now=state.clock.now())
         return _view(session, _reload(session, whistle_id, actor), state, actor)
 
 
-@router.post("/whistles/{whistle_id}/confirm", summary="Confirm one department's work, or all (the issuer)")
+@router.post("/whistles/{whistle_id}/confirm", response_model=WhistleOut, summary="Confirm one department's work, or all (the issuer)")
 def post_confirm(whistle_id: int, body: ConfirmIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         w = confirm_whistle(session, whistle_id, actor=actor, unit=body.unit, note=body.note, now=state.clock.now())

@@ -152,3 +152,164 @@ def backlog_view(row: BacklogRow, now: datetime, *, view: CaseView) -> dict[str,
         "plan": view.show_text(h.plan) if h else None,
         "is_overdue": c.is_overdue,
     }
+
+
+# ---- response models: what the API declares it answers (the views above, typed) ------------
+
+
+class PersonOut(BaseModel):
+    username: str
+    name: str
+    title: str | None = None
+
+
+class StaffRefOut(BaseModel):
+    username: str
+    name: str
+
+
+class RuleOut(BaseModel):
+    code: str
+    name: str
+    when: str
+    level: str
+    level_label: str
+
+
+class WindowsOut(BaseModel):
+    petition_days: int
+    cluster_days: int
+
+
+class RuleSetOut(BaseModel):
+    version: int
+    name: str
+    source: str
+    imported_at: datetime | None
+    windows: WindowsOut
+    sensitive_words: list[str]
+    rules: list[RuleOut]
+
+
+class RuleVersionOut(BaseModel):
+    version: int
+    name: str
+    source: str
+    is_current: bool
+    imported_at: datetime
+    rules: int
+
+
+class LiftOut(BaseModel):
+    at: datetime
+    action: str
+    reason: str | None
+    rule: Any = None
+    level: Any = None
+    to: Any = None
+    from_level: Any = None
+
+
+class VisitOut(BaseModel):
+    id: int
+    kind: str
+    kind_label: str
+    at: datetime
+    place: str
+    people: int
+    notes: str
+    recorded_at: datetime
+
+
+class HoldingOut(BaseModel):
+    id: int
+    case_id: int
+    tracking_no: str | None
+    title: str | None = Field(description="the case's title through the reader's privacy view")
+    leader: PersonOut | None
+    level: str | None
+    status: str
+    status_label: str
+    taken_at: datetime
+    plan: str | None = Field(description="一案一策, through the reader's privacy view")
+    plan_updated_at: datetime | None
+    review: dict[str, str | None] = Field(description="三到位一处理")
+    release_requested_at: datetime | None
+    decided_by: PersonOut | None
+    decided_at: datetime | None
+    decision_note: str | None
+    closed_at: datetime | None
+    receptions: int
+    home_visits: int
+    visits: list[VisitOut]
+
+
+class EscalationOut(BaseModel):
+    level: str | None
+    level_label: str | None
+    rule: str | None
+    rule_set_version: int | None
+    lifted_at: datetime | None
+    assigned_to: PersonOut | None
+    history: list[LiftOut]
+    holdings: list[HoldingOut]
+
+
+class EscalatedCaseOut(BaseModel):
+    id: int
+    tracking_no: str
+    title: str
+    status: str
+    level: str
+    rule: str
+    lifted_at: datetime
+    assigned_to: StaffRefOut | None
+
+
+class _Page(BaseModel):
+    total: int
+    page: int
+    page_size: int
+
+
+class EscalationPage(_Page):
+    items: list[EscalatedCaseOut]
+
+
+class HoldingPage(_Page):
+    items: list[HoldingOut]
+
+
+class BacklogItemOut(BaseModel):
+    id: int
+    tracking_no: str
+    title: str
+    status: str
+    registered_at: datetime
+    age_days: int
+    lead_unit: str | None
+    lead_unit_name: str | None
+    level: str | None
+    level_label: str | None
+    holding_id: int | None
+    holder: StaffRefOut | None
+    plan: str | None
+    is_overdue: bool
+
+
+class BacklogPage(_Page):
+    min_age_days: int
+    items: list[BacklogItemOut]
+
+
+class LeaderCountsOut(BaseModel):
+    leader: str
+    name: str
+    title: str | None
+    held: int
+    closed: int
+    active: int
+    rate: float | None = Field(description="包案化解率: released over taken")
+    receptions: int
+    home_visits: int
+    people_met: int

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from minyi.privacy.rules import CaseView
 from minyi.sla.models import Clock
+from minyi.sla.schemas import ClockView
 from minyi.sla.service import clock_view
 from minyi.supervision.models import Instruction, InstructionTask, Letter, SupervisionOrder
 from minyi.supervision.rules import (
@@ -225,3 +226,127 @@ def letter_view(letter: Letter, units: Units, people: People, *, view: CaseView)
         "issued_at": letter.issued_at,
         "document_sha256": letter.document_sha256,
     }
+
+
+# ---- response models: what the API declares it answers (the views above, typed) ------------
+
+
+class PersonOut(BaseModel):
+    username: str
+    name: str
+    title: str | None = None
+
+
+class ClockOut(ClockView):
+    time_left: str | None = Field(None, description="剩余 2天3小时 / 超期 5小时12分")
+
+
+class TaskOut(BaseModel):
+    id: int
+    instruction_id: int
+    unit: str
+    unit_name: str
+    deadline: datetime
+    status: str
+    state: str = Field(description="open | overdue | done | done_late")
+    state_label: str
+    is_overdue: bool
+    done_at: datetime | None
+    done_by: PersonOut | None
+    result: str | None = Field(description="what the unit did, through the reader's privacy view")
+    clock: ClockOut | None
+
+
+class TaskInstructionOut(BaseModel):
+    text: str
+    case_id: int | None
+    subject_ref: str | None
+    author: PersonOut | None
+    created_at: datetime
+
+
+class TaskItemOut(TaskOut):
+    instruction: TaskInstructionOut
+
+
+class InstructionSummaryOut(BaseModel):
+    tasks: int
+    done: int
+    overdue: int
+
+
+class InstructionOut(BaseModel):
+    id: int
+    case_id: int | None
+    subject_ref: str | None
+    author: PersonOut | None
+    text: str = Field(description="the instruction, through the reader's privacy view of its case")
+    created_at: datetime
+    tasks: list[TaskOut]
+    summary: InstructionSummaryOut
+
+
+class OrderOut(BaseModel):
+    id: int
+    case_id: int | None
+    unit: str
+    unit_name: str
+    reason: str
+    deadline: datetime
+    status: str
+    status_label: str
+    is_overdue: bool
+    issued_by: PersonOut | None
+    issued_at: datetime
+    response: str | None
+    responded_at: datetime | None
+    responded_by: PersonOut | None
+    closed_at: datetime | None
+    close_note: str | None
+    clock: ClockOut | None
+
+
+class LetterOut(BaseModel):
+    id: int
+    kind: str
+    kind_label: str
+    number: str
+    year: int
+    seq: int
+    suggestion_right: str | None
+    suggestion_right_label: str | None
+    title: str
+    subject: str
+    addressee_unit: str | None
+    addressee: str
+    body: str
+    reply_by: str | None
+    case_id: int | None
+    order_id: int | None
+    issuer: str
+    issued_by: PersonOut | None
+    issued_at: datetime
+    document_sha256: str
+    download: str = Field(description="where to fetch the .docx as this reader may read it")
+
+
+class _Page(BaseModel):
+    total: int
+    page: int
+    page_size: int
+
+
+class InstructionPage(_Page):
+    items: list[InstructionOut]
+
+
+class TaskPage(_Page):
+    items: list[TaskItemOut]
+
+
+class OrderPage(_Page):
+    items: list[OrderOut]
+
+
+class LetterPage(_Page):
+    items: list[LetterOut]

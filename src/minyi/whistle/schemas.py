@@ -95,3 +95,65 @@ def staff_ids_of(whistles: list[Whistle], summonses: dict[int, list[Summons]]) -
     return {w.issuer_id for w in whistles} | {
         i for rows in summonses.values() for s in rows for i in (s.reported_by_id, s.acted_by_id)
     }
+
+
+# ---- response models: what the API declares it answers (the views above, typed) ------------
+
+
+class StaffRefOut(BaseModel):
+    username: str
+    name: str
+
+
+class SummonsOut(BaseModel):
+    unit: str
+    unit_name: str
+    stage: str
+    stage_label: str
+    summoned_at: datetime
+    due_at: datetime
+    is_overdue: bool
+    reported_at: datetime | None
+    reported_on_time: bool | None
+    reported_by: str | None
+    action_text: str | None = Field(description="what the department did, through the reader's privacy view")
+    acted_at: datetime | None
+    acted_by: str | None
+    confirmed_at: datetime | None
+    confirm_note: str | None
+
+
+class WhistleOut(BaseModel):
+    id: int
+    status: str
+    status_label: str
+    issuer: StaffRefOut | None
+    issuer_unit: str | None
+    issuer_unit_name: str | None
+    case_id: int | None
+    place: str | None
+    place_name: str | None
+    address: str | None
+    description: str = Field(description="through the reader's privacy view of the whistle's case")
+    report_within_minutes: int
+    created_at: datetime
+    confirmed_at: datetime | None
+    summonses: list[SummonsOut]
+
+
+class WhistlePage(BaseModel):
+    total: int
+    page: int
+    page_size: int
+    items: list[WhistleOut]
+
+
+class DepartmentResponseOut(BaseModel):
+    unit: str
+    unit_name: str
+    summoned: int
+    reported: int
+    reported_on_time: int
+    acted: int
+    response_rate: float
+    median_response_minutes: float | None
