@@ -111,7 +111,6 @@ ROUTES: dict[str, tuple[str, str]] = {
     "GET /console/letters/{letter_id}.docx": (POLICY, "test_letters"),
     "GET /console/tasks": (POLICY, "test_web_tasks"),
     "GET /console/whistles": (POLICY, "test_web_whistles"),
-    "GET /api/v1/reports/{issue_id}/instructions": (POLICY, "test_instructions"),  # the same describe_instructions
     # no personal data: receipts, ids, counts, configuration, the org tree, sign-in, forms
     **{
         route: (NONE, "no personal data of a complainant")
@@ -124,6 +123,7 @@ ROUTES: dict[str, tuple[str, str]] = {
             "GET /api/v1/dictionary", "GET /api/v1/escalation/rules", "GET /api/v1/escalation/rules/versions",
             "GET /api/v1/gazetteer", "GET /api/v1/holdings/stats", "GET /api/v1/mailboxes", "GET /api/v1/mailboxes/{code}/qr.png", "GET /api/v1/mailboxes/{code}/qr.svg",
             "GET /api/v1/org/export", "GET /api/v1/report-subscribers", "GET /api/v1/reports",
+            "GET /api/v1/reports/{issue_id}/instructions",
             "GET /api/v1/risk-lexicon", "GET /api/v1/units",
             "GET /api/v1/webhooks", "GET /api/v1/whistles/stats", "GET /open311/v2/discovery.{fmt}",
             "GET /open311/v2/services.{fmt}", "GET /open311/v2/services/{service_code}.{fmt}",
