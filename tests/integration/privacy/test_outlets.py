@@ -702,9 +702,10 @@ class StaffTextOutlets:
             assert f'id="w{work.whistle_id}"' in r.text, who
             texts[who] = r.text
         assert_policy(appeal, texts)
-        # The case page lists the case's whistles through the same view.
-        page = signed_in(app_client, READERS["area"]).get(f"/console/cases/{appeal.case_id}")
-        assert page.status_code == 200 and appeal.leaks(page.text) == []
+        # The case page shows its whistles, instructions and holding plan through the same view.
+        pages = {who: signed_in(app_client, user).get(f"/console/cases/{appeal.case_id}").text for who, user in READERS.items()}
+        assert all(quoting(appeal, "吹哨")[:2] in page for page in pages.values())
+        assert_policy(appeal, pages)
 
     def test_instructions(self, app_client: TestClient, appeal: Appeal, work: Work) -> None:
         readers = {**READERS, "supervisor": "supervisor"}
