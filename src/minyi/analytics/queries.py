@@ -15,6 +15,7 @@ from minyi.analytics.rules import period_of
 from minyi.cases.models import Appeal, Case
 from minyi.core.errors import Invalid, NotFound
 from minyi.org.models import Staff, Unit
+from minyi.org.rules import Actor
 from minyi.supervision.models import Instruction
 from minyi.supervision.queries import describe_instructions
 
@@ -176,8 +177,9 @@ def get_sweep(session: Session, sweep_id: int) -> Sweep:
     return sweep
 
 
-def sweep_view(session: Session, sweep: Sweep, now: datetime) -> dict[str, Any]:
-    """The sweep with its instruction and each task's state (open / overdue / done / done_late)."""
+def sweep_view(session: Session, sweep: Sweep, now: datetime, *, actor: Actor) -> dict[str, Any]:
+    """The sweep with its instruction and each task's state (open / overdue / done / done_late);
+    the instruction's text and the tasks' results through `actor`'s view of the source case."""
     instruction = session.get(Instruction, sweep.instruction_id)
     assert instruction is not None
     source = session.get(Case, sweep.source_case_id)
@@ -190,7 +192,7 @@ def sweep_view(session: Session, sweep: Sweep, now: datetime) -> dict[str, Any]:
         "places": sweep.places,
         "similar_case_ids": sweep.similar_case_ids,
         "created_at": sweep.created_at,
-        "instruction": describe_instructions(session, [instruction], now)[0],
+        "instruction": describe_instructions(session, [instruction], now, actor=actor)[0],
     }
 
 

@@ -5,7 +5,7 @@ their area's alerts; every staff member sees their own unit's assessment."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -34,6 +34,7 @@ from minyi.analytics.rules import (
 from minyi.analytics.sweeps import PLACE_KINDS, create_sweep, find_similar_cases
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.core.errors import Invalid
+from minyi.supervision.schemas import InstructionOut
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
@@ -112,7 +113,28 @@ class SweepIn(BaseModel):
     within_days: int = Field(30, ge=1, le=366)
 
 
-@router.post("/sweeps", status_code=201, summary="Start a sweep (办结一件、化解一类) from a case: a tracked instruction")
+class SweepPlaceOut(BaseModel):
+    name: str
+    unit: str | None = None
+
+
+class SweepOut(BaseModel):
+    id: int
+    source_case_id: int
+    source_tracking_no: str | None
+    place_kind: str
+    place_filter: str | None
+    places: list[SweepPlaceOut]
+    similar_case_ids: list[int]
+    created_at: datetime
+    instruction: InstructionOut = Field(description="the sweep's work: its text through the reader's privacy view")
+
+
+class SweepList(BaseModel):
+    items: list[SweepOut]
+
+
+@router.post("/sweeps", status_code=201, response_model=SweepOut, summary="Start a sweep (办结一件、化解一类) from a case: a tracked instruction")
 def post_sweep(body: SweepIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
     with state.db.unit_of_work() as session:
@@ -120,20 +142,20 @@ def post_sweep(body: SweepIn, actor: CurrentActor, state: State) -> dict[str, An
             session, actor=actor, case_id=body.case_id, place_kind=body.place_kind, text=body.text,
             name_contains=body.name_contains, within_days=body.within_days, now=now,
         )
-        return sweep_view(session, sweep, now)
+        return sweep_view(session, sweep, now, actor=actor)
 
 
-@router.get("/sweeps", summary="Sweeps, newest first, with their tasks' states")
+@router.get("/sweeps", response_model=SweepList, summary="Sweeps, newest first, with their tasks' states")
 def sweeps(actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
     require_viewer(actor)
     now = state.clock.now()
-    return {"items": [sweep_view(session, s, now) for s in list_sweeps(session)]}
+    return {"items": [sweep_view(session, s, now, actor=actor) for s in list_sweeps(session)]}
 
 
-@router.get("/sweeps/{sweep_id}", summary="One sweep with its tasks' states")
+@router.get("/sweeps/{sweep_id}", response_model=SweepOut, summary="One sweep with its tasks' states")
 def sweep(sweep_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
     require_viewer(actor)
-    return sweep_view(session, get_sweep(session, sweep_id), state.clock.now())
+    return sweep_view(session, get_sweep(session, sweep_id), state.clock.now(), actor=actor)
 
 
 @router.get("/assessment", summary="Unit assessment (绩效): seven rates, score and rank per unit")

@@ -10,18 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.cases.models import Case
 from minyi.cases.queries import get_visible_case, shown_titles
 from minyi.core.errors import Invalid, NotFound
 from minyi.escalation import holdings as holding_service
 from minyi.escalation.models import EscalationRuleSet, Holding
 from minyi.escalation.queries import (
-    backlog, escalation_history, escalation_of, holdings_of_case, leader_counts, list_escalations,
-    list_holdings, staff_names, visits_of,
+    backlog, describe_backlog, describe_escalation, describe_holdings, leader_counts, list_escalations, list_holdings,
 )
 from minyi.escalation.rules import HoldingStatus, Level
 from minyi.escalation.schemas import (
-    DecisionIn, PlanIn, ReleaseIn, TakeIn, VisitIn, backlog_view, escalation_view, holding_view, rule_set_view,
+    BacklogPage, DecisionIn, EscalationOut, EscalationPage, HoldingOut, HoldingPage, LeaderCountsOut, PlanIn, ReleaseIn, RuleSetOut,
+    RuleVersionOut, TakeIn, VisitIn, rule_set_view,
 )
 from minyi.escalation.service import current_rules, import_rule_set, rule_set_versions, rules_at
 from minyi.org.models import Staff
@@ -31,7 +30,7 @@ router = APIRouter(prefix="/api/v1", tags=["escalation"])
 RULES_MAX_BYTES = 1024 * 1024
 
 
-@router.get("/escalation/rules", summary="The escalation rule set in force (or one version)")
+@router.get("/escalation/rules", response_model=RuleSetOut, summary="The escalation rule set in force (or one version)")
 def get_rules(actor: CurrentActor, session: ReadSession, version: int | None = None) -> dict[str, Any]:
     if version is None:
         version, rule_set = current_rules(session)
@@ -41,7 +40,7 @@ def get_rules(actor: CurrentActor, session: ReadSession, version: int | None = N
     return rule_set_view(version, rule_set, row)
 
 
-@router.get("/escalation/rules/versions", summary="Every imported version, newest first")
+@router.get("/escalation/rules/versions", response_model=list[RuleVersionOut], summary="Every imported version, newest first")
 def get_rule_versions(actor: CurrentActor, session: ReadSession) -> list[dict[str, Any]]:
     return [
         {"version": r.version, "name": r.name, "source": r.source, "is_current": r.is_current,
@@ -51,7 +50,7 @@ def get_rule_versions(actor: CurrentActor, session: ReadSession) -> list[dict[st
 
 
 # Plain `def` (threadpool): parsing and the write block; the upload is already spooled.
-@router.post("/escalation/rules", status_code=201, summary="Import a new version of the rules (YAML; admin)")
+@router.post("/escalation/rules", response_model=RuleSetOut, status_code=201, summary="Import a new version of the rules (YAML; admin)")
 def post_rules(file: UploadFile, actor: CurrentActor, state: State) -> dict[str, Any]:
     data = file.file.read(RULES_MAX_BYTES + 1)
     if len(data) > RULES_MAX_BYTES:
@@ -66,19 +65,13 @@ def post_rules(file: UploadFile, actor: CurrentActor, state: State) -> dict[str,
         return rule_set_view(version, rule_set, row)
 
 
-@router.get("/appeals/{case_id}/escalation", summary="A case's escalation level, who it is lifted to, its holding")
+@router.get("/appeals/{case_id}/escalation", response_model=EscalationOut, summary="A case's escalation level, who it is lifted to, its holding")
 def case_escalation(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     get_visible_case(session, case_id, actor)
-    found = escalation_of(session, case_id)
-    view = escalation_view(found[0] if found else None, found[1] if found else None, escalation_history(session, case_id))
-    holdings = holdings_of_case(session, case_id)
-    visits = visits_of(session, [h.id for h in holdings])
-    names = staff_names(session, {i for h in holdings for i in (h.leader_id, h.decided_by_id)})
-    view["holdings"] = [holding_view(h, visits.get(h.id, []), names) for h in holdings]
-    return view
+    return describe_escalation(session, case_id, actor=actor)
 
 
-@router.get("/escalations", summary="Escalated cases in your scope; `mine` for those lifted to you")
+@router.get("/escalations", response_model=EscalationPage, summary="Escalated cases in your scope; `mine` for those lifted to you")
 def escalations(
     actor: CurrentActor, session: ReadSession,
     level: Level | None = None,
@@ -101,14 +94,14 @@ def escalations(
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
-@router.post("/appeals/{case_id}/holding", status_code=201, summary="Take the case (包案; leaders)")
+@router.post("/appeals/{case_id}/holding", response_model=HoldingOut, status_code=201, summary="Take the case (包案; leaders)")
 def take(case_id: int, body: TakeIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         holding = holding_service.take_case(session, case_id, actor=actor, plan=body.plan, now=state.clock.now())
         return _holding(session, holding, actor)
 
 
-@router.get("/holdings", summary="Holdings on cases in your scope")
+@router.get("/holdings", response_model=HoldingPage, summary="Holdings on cases in your scope")
 def holdings(
     actor: CurrentActor, session: ReadSession,
     leader: str | None = None,
@@ -122,14 +115,11 @@ def holdings(
         if leader_id is None:
             raise Invalid("unknown_leader", f"no staff member '{leader}'", field="leader")
     total, rows = list_holdings(session, actor, leader_id=leader_id, status=status.value if status else None, page=page, page_size=page_size)
-    visits = visits_of(session, [h.id for h, _, _ in rows])
-    names = staff_names(session, {i for h, _, _ in rows for i in (h.leader_id, h.decided_by_id)})
-    titles = shown_titles(session, actor, [c.id for _, c, _ in rows])
-    items = [holding_view(h, visits.get(h.id, []), names, title=titles.get(c.id, ""), tracking_no=c.tracking_no) for h, c, _ in rows]
+    items = describe_holdings(session, [h for h, _, _ in rows], actor=actor)
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
-@router.get("/holdings/stats", summary="Per leader: cases held, released (销案), rate, receptions and home visits")
+@router.get("/holdings/stats", response_model=list[LeaderCountsOut], summary="Per leader: cases held, released (销案), rate, receptions and home visits")
 def holding_stats(
     actor: CurrentActor, session: ReadSession,
     since: AwareDatetime | None = None, until: AwareDatetime | None = None,
@@ -137,18 +127,18 @@ def holding_stats(
     return [c.as_dict() for c in leader_counts(session, since=since, until=until)]
 
 
-@router.get("/holdings/{holding_id}", summary="One holding with its plan, visits and review")
+@router.get("/holdings/{holding_id}", response_model=HoldingOut, summary="One holding with its plan, visits and review")
 def holding(holding_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     return _holding(session, _visible_holding(session, holding_id, actor), actor)
 
 
-@router.put("/holdings/{holding_id}/plan", summary="Write or replace the case plan (一案一策; the holder)")
+@router.put("/holdings/{holding_id}/plan", response_model=HoldingOut, summary="Write or replace the case plan (一案一策; the holder)")
 def plan(holding_id: int, body: PlanIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         return _holding(session, holding_service.write_plan(session, holding_id, actor=actor, plan=body.plan, now=state.clock.now()), actor)
 
 
-@router.post("/holdings/{holding_id}/visits", status_code=201, summary="Record a reception (接访) or home visit (家访)")
+@router.post("/holdings/{holding_id}/visits", response_model=HoldingOut, status_code=201, summary="Record a reception (接访) or home visit (家访)")
 def visit(holding_id: int, body: VisitIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         holding_service.record_visit(
@@ -158,28 +148,28 @@ def visit(holding_id: int, body: VisitIn, actor: CurrentActor, state: State) -> 
         return _holding(session, _visible_holding(session, holding_id, actor), actor)
 
 
-@router.post("/holdings/{holding_id}/release", summary="Ask to release the case (销案) with the 三到位一处理 review")
+@router.post("/holdings/{holding_id}/release", response_model=HoldingOut, summary="Ask to release the case (销案) with the 三到位一处理 review")
 def release(holding_id: int, body: ReleaseIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         h = holding_service.request_release(session, holding_id, actor=actor, review=body.review(), now=state.clock.now())
         return _holding(session, h, actor)
 
 
-@router.post("/holdings/{holding_id}/approve", summary="Approve the release (supervisor or a higher leader)")
+@router.post("/holdings/{holding_id}/approve", response_model=HoldingOut, summary="Approve the release (supervisor or a higher leader)")
 def approve(holding_id: int, body: DecisionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         h = holding_service.decide_release(session, holding_id, actor=actor, approve=True, note=body.reason, now=state.clock.now())
         return _holding(session, h, actor)
 
 
-@router.post("/holdings/{holding_id}/refuse", summary="Send the release back to the holder, with a reason")
+@router.post("/holdings/{holding_id}/refuse", response_model=HoldingOut, summary="Send the release back to the holder, with a reason")
 def refuse(holding_id: int, body: DecisionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         h = holding_service.decide_release(session, holding_id, actor=actor, approve=False, note=body.reason, now=state.clock.now())
         return _holding(session, h, actor)
 
 
-@router.get("/backlog", summary="积案: open cases older than `min_age_days`, oldest first, with level, holder and plan")
+@router.get("/backlog", response_model=BacklogPage, summary="积案: open cases older than `min_age_days`, oldest first, with level, holder and plan")
 def backlog_register(
     actor: CurrentActor, session: ReadSession, state: State,
     min_age_days: Annotated[int, Query(ge=0, le=3650)] = 30,
@@ -193,9 +183,8 @@ def backlog_register(
         session, actor, now=now, min_age_days=min_age_days, level=level.value if level else None, held=held,
         page=page, page_size=page_size,
     )
-    titles = shown_titles(session, actor, [r.case.id for r in rows])
     return {"total": total, "page": page, "page_size": page_size, "min_age_days": min_age_days,
-            "items": [backlog_view(r, now) | {"title": titles.get(r.case.id, "")} for r in rows]}
+            "items": describe_backlog(session, rows, now, actor=actor)}
 
 
 def _visible_holding(session: Session, holding_id: int, actor: Actor) -> Holding:
@@ -207,7 +196,4 @@ def _visible_holding(session: Session, holding_id: int, actor: Actor) -> Holding
 
 
 def _holding(session: Session, h: Holding, actor: Actor) -> dict[str, Any]:
-    tracking_no = session.scalar(select(Case.tracking_no).where(Case.id == h.case_id))
-    names = staff_names(session, {h.leader_id, h.decided_by_id})
-    return holding_view(h, visits_of(session, [h.id]).get(h.id, []), names,
-                        tracking_no=tracking_no, title=shown_titles(session, actor, [h.case_id]).get(h.case_id))
+    return describe_holdings(session, [h], actor=actor)[0]

@@ -90,7 +90,7 @@ def instruct(issue_id: int, body: ItemInstructionIn, actor: CurrentActor, state:
             session, actor=actor, issue_id=issue_id, item_key=body.item, text=body.text,
             units=body.units, within_days=body.within_days, deadline=body.deadline, now=now,
         )
-        view = describe_instructions(session, [instruction], now)[0]
+        view = describe_instructions(session, [instruction], now, actor=actor)[0]
         return {**view, "report_item": item_of(instruction.subject_ref)}
 
 
@@ -99,7 +99,7 @@ def instructions(issue_id: int, actor: CurrentActor, session: ReadSession, state
     require(actor, READERS, "read the daily report")
     get_issue(session, issue_id)
     found = instructions_on_issue(session, issue_id)
-    views = describe_instructions(session, found, state.clock.now())
+    views = describe_instructions(session, found, state.clock.now(), actor=actor)
     return [{**v, "report_item": item_of(i.subject_ref)} for i, v in zip(found, views, strict=True)]
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.org.rules import Role
 from minyi.org.service import unit_by_code
-from minyi.supervision.letters import issue_letter
+from minyi.supervision.letters import document_for, issue_letter
 from minyi.supervision.queries import (
     describe_instructions,
     describe_letters,
@@ -25,6 +26,14 @@ from minyi.supervision.queries import (
 )
 from minyi.supervision.rules import LetterKind, OrderStatus, TaskStatus
 from minyi.supervision.schemas import (
+    InstructionOut,
+    InstructionPage,
+    LetterOut,
+    LetterPage,
+    OrderOut,
+    OrderPage,
+    TaskItemOut,
+    TaskPage,
     InstructionIn,
     LetterIn,
     OrderCloseIn,
@@ -50,7 +59,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @router.post(
-    "/instructions",
+    "/instructions", response_model=InstructionOut,
     status_code=201,
     summary="A leader writes an instruction (批示): one tracked task per named unit",
 )
@@ -68,11 +77,11 @@ def create_instruction(body: InstructionIn, actor: CurrentActor, state: State) -
             subject_ref=body.subject_ref,
             now=now,
         )
-        return describe_instructions(session, [instruction], now)[0]
+        return describe_instructions(session, [instruction], now, actor=actor)[0]
 
 
 @router.get(
-    "/instructions",
+    "/instructions", response_model=InstructionPage,
     summary="Instructions with each task's state; a leader sees their own unless mine=false",
 )
 def instructions(
@@ -98,20 +107,20 @@ def instructions(
         page=page,
         page_size=page_size,
     )
-    items = describe_instructions(session, rows, state.clock.now())
+    items = describe_instructions(session, rows, state.clock.now(), actor=actor)
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
-@router.get("/instructions/{instruction_id}", summary="One instruction with its tasks")
+@router.get("/instructions/{instruction_id}", response_model=InstructionOut, summary="One instruction with its tasks")
 def instruction(
     instruction_id: int, actor: CurrentActor, session: ReadSession, state: State
 ) -> dict[str, Any]:
     return describe_instructions(
-        session, [get_instruction(session, instruction_id, actor)], state.clock.now()
+        session, [get_instruction(session, instruction_id, actor)], state.clock.now(), actor=actor
     )[0]
 
 
-@router.get("/instruction-tasks", summary="Tasks from instructions: unit staff see their unit's")
+@router.get("/instruction-tasks", response_model=TaskPage, summary="Tasks from instructions: unit staff see their unit's")
 def tasks(
     actor: CurrentActor,
     session: ReadSession,
@@ -136,26 +145,26 @@ def tasks(
         "total": total,
         "page": page,
         "page_size": page_size,
-        "items": describe_tasks(session, rows, state.clock.now()),
+        "items": describe_tasks(session, rows, state.clock.now(), actor=actor),
     }
 
 
 @router.post(
-    "/instruction-tasks/{task_id}/complete",
+    "/instruction-tasks/{task_id}/complete", response_model=TaskItemOut,
     summary="The unit reports the result; the task's clock stops",
 )
 def complete(task_id: int, body: TaskResultIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         complete_task(session, task_id, actor=actor, result=body.result, now=now)
-        return describe_tasks(session, [get_task(session, task_id, actor)], now)[0]
+        return describe_tasks(session, [get_task(session, task_id, actor)], now, actor=actor)[0]
 
 
 # ---- supervision orders (督办) --------------------------------------------------------------
 
 
 @router.post(
-    "/supervision-orders",
+    "/supervision-orders", response_model=OrderOut,
     status_code=201,
     summary="A supervisor orders a unit to act on a case or its work (督办)",
 )
@@ -172,10 +181,10 @@ def create_order(body: OrderIn, actor: CurrentActor, state: State) -> dict[str, 
             within_days=body.within_days,
             now=now,
         )
-        return describe_orders(session, [order], now)[0]
+        return describe_orders(session, [order], now, actor=actor)[0]
 
 
-@router.get("/supervision-orders", summary="Supervision orders: unit staff see those to their unit")
+@router.get("/supervision-orders", response_model=OrderPage, summary="Supervision orders: unit staff see those to their unit")
 def orders(
     actor: CurrentActor,
     session: ReadSession,
@@ -202,17 +211,17 @@ def orders(
         "total": total,
         "page": page,
         "page_size": page_size,
-        "items": describe_orders(session, rows, state.clock.now()),
+        "items": describe_orders(session, rows, state.clock.now(), actor=actor),
     }
 
 
-@router.get("/supervision-orders/{order_id}", summary="One supervision order")
+@router.get("/supervision-orders/{order_id}", response_model=OrderOut, summary="One supervision order")
 def order(order_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
-    return describe_orders(session, [get_order(session, order_id, actor)], state.clock.now())[0]
+    return describe_orders(session, [get_order(session, order_id, actor)], state.clock.now(), actor=actor)[0]
 
 
 @router.post(
-    "/supervision-orders/{order_id}/respond",
+    "/supervision-orders/{order_id}/respond", response_model=OrderOut,
     summary="The unit under the order responds; its clock stops",
 )
 def respond(
@@ -224,18 +233,19 @@ def respond(
             session,
             [respond_order(session, order_id, actor=actor, response=body.response, now=now)],
             now,
+            actor=actor,
         )[0]
 
 
 @router.post(
-    "/supervision-orders/{order_id}/close",
+    "/supervision-orders/{order_id}/close", response_model=OrderOut,
     summary="The supervisor accepts the response and closes the order",
 )
 def close(order_id: int, body: OrderCloseIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         return describe_orders(
-            session, [close_order(session, order_id, actor=actor, note=body.note, now=now)], now
+            session, [close_order(session, order_id, actor=actor, note=body.note, now=now)], now, actor=actor
         )[0]
 
 
@@ -248,7 +258,7 @@ def _with_download(view: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post(
-    "/letters",
+    "/letters", response_model=LetterOut,
     status_code=201,
     summary="Issue a numbered reminder letter, suggestion letter or notice (.docx)",
 )
@@ -269,11 +279,11 @@ def create_letter(body: LetterIn, actor: CurrentActor, state: State) -> dict[str
             now=state.clock.now(),
             tz=state.tz,
         )
-        return _with_download(describe_letters(session, [letter])[0])
+        return _with_download(describe_letters(session, [letter], actor=actor)[0])
 
 
 @router.get(
-    "/letters", summary="Letters: the addressee unit sees its own, and notices to all units"
+    "/letters", response_model=LetterPage, summary="Letters: the addressee unit sees its own, and notices to all units"
 )
 def letters(
     actor: CurrentActor,
@@ -300,30 +310,31 @@ def letters(
         "total": total,
         "page": page,
         "page_size": page_size,
-        "items": [_with_download(v) for v in describe_letters(session, rows)],
+        "items": [_with_download(v) for v in describe_letters(session, rows, actor=actor)],
     }
 
 
 # Declared before /letters/{letter_id}: that pattern would otherwise take "3.docx" as the id.
 @router.get(
     "/letters/{letter_id}.docx",
-    summary="Download the letter as issued (.docx)",
+    summary="Download the letter (.docx), its texts through the reader's privacy view",
     response_class=Response,
+    responses={200: {"content": {DOCX: {}}, "description": "the letter as a Word document"}},
 )
-def letter_docx(letter_id: int, actor: CurrentActor, session: ReadSession) -> Response:
+def letter_docx(letter_id: int, actor: CurrentActor, session: ReadSession, state: State) -> Response:
     letter = get_letter(session, letter_id, actor, with_document=True)
+    # The document as this reader may read it: texts through their privacy view.
+    document = document_for(session, letter, actor, tz=state.tz)
+    etag = letter.document_sha256 if document is letter.document else hashlib.sha256(document).hexdigest()
     # ASCII name for old clients, the letter's number (RFC 5987) for the rest.
     name = f"filename=\"letter-{letter.id}.docx\"; filename*=UTF-8''{quote(letter.number)}.docx"
     return Response(
-        letter.document,
+        document,
         media_type=DOCX,
-        headers={
-            "Content-Disposition": f"attachment; {name}",
-            "ETag": f'"{letter.document_sha256}"',
-        },
+        headers={"Content-Disposition": f"attachment; {name}", "ETag": f'"{etag}"'},
     )
 
 
-@router.get("/letters/{letter_id}", summary="One letter's details")
+@router.get("/letters/{letter_id}", response_model=LetterOut, summary="One letter's details")
 def letter(letter_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
-    return _with_download(describe_letters(session, [get_letter(session, letter_id, actor)])[0])
+    return _with_download(describe_letters(session, [get_letter(session, letter_id, actor)], actor=actor)[0])

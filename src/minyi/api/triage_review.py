@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.cases.queries import shown_titles
+from minyi.cases.queries import reader_view, shown_titles
 from minyi.triage.review import (
     AWAITING,
     Correction,
@@ -56,8 +56,8 @@ def _view(session: Any, suggestion: Any) -> dict[str, Any]:
 
 @router.get("/appeals/{case_id}/triage", summary="The triage suggestion of a case, with confidences and evidence")
 def get_triage(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
-    _, suggestion = suggestion_of(session, case_id, actor)
-    return _view(session, suggestion)
+    case, suggestion = suggestion_of(session, case_id, actor)
+    return suggestion_view(suggestion, unit_names(session, {suggestion.lead_unit or ""}), view=reader_view(session, case, actor))
 
 
 @router.post("/appeals/{case_id}/triage/confirm", summary="Take the suggestion (dispatches a case awaiting dispatch)")

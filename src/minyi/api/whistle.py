@@ -14,17 +14,15 @@ from minyi.core.errors import Invalid, NotFound
 from minyi.org.rules import Actor
 from minyi.org.service import unit_by_code
 from minyi.whistle.models import Whistle
-from minyi.whistle.queries import (
-    get_visible_whistle, list_whistles, response_facts, staff_refs, summonses_of, unit_refs,
-)
+from minyi.whistle.queries import describe_whistles, get_visible_whistle, list_whistles, response_facts
 from minyi.whistle.rules import WhistleStatus, response_by_department
-from minyi.whistle.schemas import ActIn, BlowIn, ConfirmIn, staff_ids_of, unit_ids_of, whistle_view
+from minyi.whistle.schemas import ActIn, BlowIn, ConfirmIn, DepartmentResponseOut, WhistleOut, WhistlePage
 from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
 
 router = APIRouter(prefix="/api/v1", tags=["whistle"])
 
 
-@router.post("/whistles", status_code=201, summary="Blow the whistle (吹哨/发令): summon departments to a case or place")
+@router.post("/whistles", response_model=WhistleOut, status_code=201, summary="Blow the whistle (吹哨/发令): summon departments to a case or place")
 def blow(body: BlowIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
     with state.db.unit_of_work() as session:
@@ -32,10 +30,10 @@ def blow(body: BlowIn, actor: CurrentActor, state: State) -> dict[str, Any]:
             session, actor=actor, description=body.description, units=body.units, case_id=body.case_id,
             place=body.place, address=body.address, report_within_minutes=body.report_within_minutes, now=now,
         )
-        return _view(session, whistle, state)
+        return _view(session, whistle, state, actor)
 
 
-@router.get("/whistles", summary="Whistles in your scope: issued in your area, or summoning your unit")
+@router.get("/whistles", response_model=WhistlePage, summary="Whistles in your scope: issued in your area, or summoning your unit")
 def whistles(
     actor: CurrentActor, session: ReadSession, state: State,
     status: WhistleStatus | None = None,
@@ -48,16 +46,13 @@ def whistles(
     total, rows = list_whistles(
         session, actor, status=status.value if status else None, unit_id=unit_id, case_id=case_id, page=page, page_size=page_size,
     )
-    summonses = summonses_of(session, [w.id for w in rows])
-    units, staff = unit_refs(session, unit_ids_of(rows, summonses)), staff_refs(session, staff_ids_of(rows, summonses))
-    now = state.clock.now()
     return {
         "total": total, "page": page, "page_size": page_size,
-        "items": [whistle_view(w, summonses.get(w.id, []), units, staff, now) for w in rows],
+        "items": describe_whistles(session, rows, state.clock.now(), actor=actor),
     }
 
 
-@router.get("/whistles/stats", summary="Per department: summoned, reported in time (response rate), median minutes")
+@router.get("/whistles/stats", response_model=list[DepartmentResponseOut], summary="Per department: summoned, reported in time (response rate), median minutes")
 def stats(
     actor: CurrentActor, session: ReadSession,
     since: AwareDatetime | None = None, until: AwareDatetime | None = None, unit: str | None = None,
@@ -66,30 +61,30 @@ def stats(
     return [d.as_dict() for d in response_by_department(facts)]
 
 
-@router.get("/whistles/{whistle_id}", summary="One whistle with every summons and its stage")
+@router.get("/whistles/{whistle_id}", response_model=WhistleOut, summary="One whistle with every summons and its stage")
 def whistle(whistle_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
-    return _view(session, get_visible_whistle(session, whistle_id, actor), state)
+    return _view(session, get_visible_whistle(session, whistle_id, actor), state, actor)
 
 
-@router.post("/whistles/{whistle_id}/report-in", summary="Report in (报到) for your department")
+@router.post("/whistles/{whistle_id}/report-in", response_model=WhistleOut, summary="Report in (报到) for your department")
 def post_report_in(whistle_id: int, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         report_in(session, whistle_id, actor=actor, now=state.clock.now())
-        return _view(session, _reload(session, whistle_id, actor), state)
+        return _view(session, _reload(session, whistle_id, actor), state, actor)
 
 
-@router.post("/whistles/{whistle_id}/act", summary="Record what your department did (执行)")
+@router.post("/whistles/{whistle_id}/act", response_model=WhistleOut, summary="Record what your department did (执行)")
 def post_act(whistle_id: int, body: ActIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         act_on_summons(session, whistle_id, actor=actor, text=body.text, now=state.clock.now())
-        return _view(session, _reload(session, whistle_id, actor), state)
+        return _view(session, _reload(session, whistle_id, actor), state, actor)
 
 
-@router.post("/whistles/{whistle_id}/confirm", summary="Confirm one department's work, or all (the issuer)")
+@router.post("/whistles/{whistle_id}/confirm", response_model=WhistleOut, summary="Confirm one department's work, or all (the issuer)")
 def post_confirm(whistle_id: int, body: ConfirmIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         w = confirm_whistle(session, whistle_id, actor=actor, unit=body.unit, note=body.note, now=state.clock.now())
-        return _view(session, w, state)
+        return _view(session, w, state, actor)
 
 
 def _unit_id(session: Session, code: str | None) -> int | None:
@@ -105,7 +100,5 @@ def _reload(session: Session, whistle_id: int, actor: Actor) -> Whistle:
     return get_visible_whistle(session, whistle_id, actor)
 
 
-def _view(session: Session, w: Whistle, state: AppState) -> dict[str, Any]:
-    summonses = summonses_of(session, [w.id])
-    units, staff = unit_refs(session, unit_ids_of([w], summonses)), staff_refs(session, staff_ids_of([w], summonses))
-    return whistle_view(w, summonses.get(w.id, []), units, staff, state.clock.now())
+def _view(session: Session, w: Whistle, state: AppState, actor: Actor) -> dict[str, Any]:
+    return describe_whistles(session, [w], state.clock.now(), actor=actor)[0]

@@ -17,7 +17,7 @@ from minyi.core.errors import NotFound
 from minyi.org.models import Staff, Unit
 from minyi.cases.schemas import view_of
 from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor
-from minyi.privacy.rules import CONTACT_ROLES, CaseView, looks_personal
+from minyi.privacy.rules import CONTACT_ROLES, UNLINKED_VIEW, CaseView, looks_personal, oversight_view
 
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:
@@ -170,21 +170,40 @@ def reader_view(session: Session, case: Case, actor: Actor) -> CaseView:
     return view_of(actor, case, appeal, active)
 
 
-def shown_titles(session: Session, actor: Actor, case_ids: Iterable[int]) -> dict[int, str]:
-    """Case id -> its title as this reader may read it, for any list that names cases (escalations,
-    holdings, boards, similar cases): one query for the lot, the same view as the case detail."""
+def _views(session: Session, actor: Actor | None, case_ids: Iterable[int]) -> list[tuple[Case, Appeal, CaseView]]:
     ids = sorted(set(case_ids))
     if not ids:
-        return {}
+        return []
+    rows = session.execute(select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.id.in_(ids))).all()
+    if actor is None:
+        return [(c, a, oversight_view(a.citizen_name, is_confidential=a.is_confidential)) for c, a in rows]
     active: dict[int, set[int]] = {}
     for case_id, unit_id in session.execute(
         select(CaseUnit.case_id, CaseUnit.unit_id).where(CaseUnit.case_id.in_(ids), CaseUnit.is_active.is_(True))
     ):
         active.setdefault(case_id, set()).add(unit_id)
-    return {
-        case.id: view_of(actor, case, appeal, active.get(case.id, set())).show_text(appeal.title) or ""
-        for case, appeal in session.execute(select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.id.in_(ids)))
-    }
+    return [(c, a, view_of(actor, c, a, active.get(c.id, set()))) for c, a in rows]
+
+
+def reader_views(session: Session, actor: Actor | None, case_ids: Iterable[int]) -> dict[int, CaseView]:
+    """Case id -> the privacy view this reader has of it, in one query for the lot: every outlet
+    that shows staff-written text about a case (holdings, instructions, orders, letters, whistles)
+    formats it through this view. `actor=None` is a reader signed in as no one (a report, a
+    message to leaders): the oversight view."""
+    return {c.id: view for c, _, view in _views(session, actor, case_ids)}
+
+
+def text_view(views: dict[int, CaseView], case_id: int | None) -> CaseView:
+    """The view for a text about `case_id` (from `reader_views`); text on no case is masked."""
+    if case_id is None:
+        return UNLINKED_VIEW
+    return views.get(case_id, UNLINKED_VIEW)
+
+
+def shown_titles(session: Session, actor: Actor | None, case_ids: Iterable[int]) -> dict[int, str]:
+    """Case id -> its title as this reader may read it, for any list that names cases (escalations,
+    holdings, boards, similar cases): one query for the lot, the same view as the case detail."""
+    return {c.id: view.show_text(a.title) or "" for c, a, view in _views(session, actor, case_ids)}
 
 
 def timeline(session: Session, case_id: int) -> list[tuple[CaseEvent, Staff | None]]:

@@ -159,9 +159,10 @@ def sweep(
     """Start a sweep (办结一件、化解一类) from a case: an instruction with a task per street."""
     now = clock.now()
     with database().unit_of_work() as session:
-        s = create_sweep(session, actor=actor_for_username(session, actor_name), case_id=case_id, place_kind=place_kind,
+        actor = actor_for_username(session, actor_name)
+        s = create_sweep(session, actor=actor, case_id=case_id, place_kind=place_kind,
                          text=text, name_contains=name_contains, within_days=within_days, now=now)
-        view = sweep_view(session, s, now)
+        view = sweep_view(session, s, now, actor=actor)
     units = ", ".join(str(t["unit"]) for t in view["instruction"]["tasks"])
     typer.echo(f"sweep {view['id']}: {len(view['places'])} places, {len(view['similar_case_ids'])} similar cases; tasks for {units}")
 

@@ -6,17 +6,17 @@ from pathlib import Path
 import typer
 from sqlalchemy import select
 
-from minyi.cases.models import Case
 from minyi.cases.queries import get_visible_case, shown_titles
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors
 from minyi.core.errors import Invalid, NotFound
 from minyi.escalation import holdings as holding_service
 from minyi.escalation.models import EscalationRuleSet, Holding
 from minyi.escalation.queries import (
-    backlog, escalation_history, escalation_of, leader_counts, list_escalations, list_holdings, staff_names, visits_of,
+    backlog, describe_backlog, describe_escalation, describe_holdings, leader_counts, list_escalations, list_holdings,
+    staff_names,
 )
 from minyi.escalation.rules import LEVEL_ZH, HoldingStatus, Level
-from minyi.escalation.schemas import backlog_view, escalation_view, holding_view, rule_set_view
+from minyi.escalation.schemas import rule_set_view
 from minyi.escalation.service import (
     current_rules, evaluate_case, evaluate_open_cases, import_rule_set, rules_at, rules_text,
 )
@@ -100,8 +100,7 @@ def status(case_id: int, actor_name: str = AS) -> None:
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
         get_visible_case(session, case_id, actor)
-        found = escalation_of(session, case_id)
-        echo_json(escalation_view(found[0] if found else None, found[1] if found else None, escalation_history(session, case_id)))
+        echo_json(describe_escalation(session, case_id, actor=actor))
 
 
 @app.command("list")
@@ -121,8 +120,9 @@ def list_(
             open_only=True, page=page, page_size=page_size,
         )
         typer.echo(f"{total} escalated cases")
-        for e, c, title, s in rows:
-            typer.echo(f"{c.id}\t{c.tracking_no}\t{LEVEL_ZH[e.level]}\t{e.rule_code}\t{s.username if s else '-'}\t{title}")
+        titles = shown_titles(session, actor, [c.id for _, c, _, _ in rows])
+        for e, c, _, s in rows:
+            typer.echo(f"{c.id}\t{c.tracking_no}\t{LEVEL_ZH[e.level]}\t{e.rule_code}\t{s.username if s else '-'}\t{titles.get(c.id, '')}")
 
 
 @app.command("backlog")
@@ -142,7 +142,7 @@ def backlog_(
         actor = actor_for_username(session, actor_name)
         total, rows = backlog(session, actor, now=now, min_age_days=days, level=level.value if level else None,
                               held=held, page=page, page_size=page_size)
-        views = [backlog_view(r, now) for r in rows]
+        views = describe_backlog(session, rows, now, actor=actor)
     if as_json:
         echo_json({"total": total, "items": views})
         return
@@ -242,9 +242,7 @@ def show(holding_id: int, actor_name: str = AS) -> None:
         if h is None:
             raise NotFound("holding_not_found", f"no holding {holding_id}")
         get_visible_case(session, h.case_id, actor)
-        tracking_no = session.scalar(select(Case.tracking_no).where(Case.id == h.case_id))
-        echo_json(holding_view(h, visits_of(session, [h.id]).get(h.id, []), staff_names(session, {h.leader_id, h.decided_by_id}),
-                               tracking_no=tracking_no, title=shown_titles(session, actor, [h.case_id]).get(h.case_id)))
+        echo_json(describe_holdings(session, [h], actor=actor)[0])
 
 
 @holding_app.command("list")
@@ -264,9 +262,10 @@ def list_holdings_(
             raise Invalid("unknown_leader", f"no staff member '{leader}'", field="leader")
         total, rows = list_holdings(session, actor, leader_id=leader_id, status=status.value if status else None, page=page, page_size=page_size)
         names = staff_names(session, {h.leader_id for h, _, _ in rows})
+        titles = shown_titles(session, actor, [c.id for _, c, _ in rows])
         typer.echo(f"{total} holdings")
-        for h, c, title in rows:
-            typer.echo(f"{h.id}\tcase {c.id}\t{names[h.leader_id][1]}\t{h.status}\t{title}")
+        for h, c, _ in rows:
+            typer.echo(f"{h.id}\tcase {c.id}\t{names[h.leader_id][1]}\t{h.status}\t{titles.get(c.id, '')}")
 
 
 @holding_app.command("stats")

@@ -106,7 +106,7 @@ def instruct(
             session, actor=actor, issue_id=issue_id, item_key=item, text=text, units=unit,
             within_days=within_days, deadline=_deadline(deadline), now=now,
         )
-        echo_json(describe_instructions(session, [instruction], now)[0])
+        echo_json(describe_instructions(session, [instruction], now, actor=actor)[0])
 
 
 @app.command("subscribe")

@@ -8,7 +8,7 @@ import typer
 
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors, settings
 from minyi.org.service import actor_for_username
-from minyi.supervision.letters import issue_letter
+from minyi.supervision.letters import document_for, issue_letter
 from minyi.supervision.queries import (
     describe_instructions,
     describe_letters,
@@ -75,7 +75,7 @@ def instruct(
             deadline=_deadline(deadline),
             now=now,
         )
-        echo_json(describe_instructions(session, [instruction], now)[0])
+        echo_json(describe_instructions(session, [instruction], now, actor=actor)[0])
 
 
 @app.command("instructions")
@@ -97,7 +97,7 @@ def instructions(
             state=state,
             page_size=200,
         )
-        echo_json(describe_instructions(session, rows, clock.now()))
+        echo_json(describe_instructions(session, rows, clock.now(), actor=actor))
 
 
 @app.command("tasks")
@@ -109,7 +109,7 @@ def tasks(
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
         _, rows = list_tasks(session, actor, status=status, page_size=200)
-        echo_json(describe_tasks(session, rows, clock.now()))
+        echo_json(describe_tasks(session, rows, clock.now(), actor=actor))
 
 
 @app.command("complete-task")
@@ -153,7 +153,7 @@ def order(
             deadline=_deadline(deadline),
             now=now,
         )
-        echo_json(describe_orders(session, [row], now)[0])
+        echo_json(describe_orders(session, [row], now, actor=actor)[0])
 
 
 @app.command("orders")
@@ -165,7 +165,7 @@ def orders(
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
         _, rows = list_orders(session, actor, status=status, page_size=200)
-        echo_json(describe_orders(session, rows, clock.now()))
+        echo_json(describe_orders(session, rows, clock.now(), actor=actor))
 
 
 @app.command("respond")
@@ -255,7 +255,7 @@ def letters(
         _, rows = list_letters(
             session, actor, kind=kind.value if kind else None, year=year, page_size=200
         )
-        echo_json(describe_letters(session, rows))
+        echo_json(describe_letters(session, rows, actor=actor))
 
 
 @app.command("letter-get")
@@ -267,10 +267,9 @@ def letter_get(
 ) -> None:
     """Write an issued letter's document to a file."""
     with database().reading() as session:
-        row = get_letter(
-            session, letter_id, actor_for_username(session, actor_name), with_document=True
-        )
-        out.write_bytes(row.document)
+        actor = actor_for_username(session, actor_name)
+        row = get_letter(session, letter_id, actor, with_document=True)
+        out.write_bytes(document_for(session, row, actor, tz=ZoneInfo(settings().timezone)))
         typer.echo(f"wrote {out} ({row.number})")
 
 

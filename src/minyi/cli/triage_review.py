@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from minyi.cases.queries import shown_titles
+from minyi.cases.queries import reader_view, shown_titles
 from minyi.cli.common import clock, database, echo_json, one_line_errors, settings
 from minyi.cli.triage import app
 from minyi.org.service import actor_for_username
@@ -42,8 +42,8 @@ def suggestion(case_id: int, actor_name: str = AS) -> None:
     """Print a case's triage suggestion as JSON."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        _, row = suggestion_of(session, case_id, actor)
-        echo_json(suggestion_view(row))
+        case, row = suggestion_of(session, case_id, actor)
+        echo_json(suggestion_view(row, view=reader_view(session, case, actor)))
 
 
 @app.command("board")

@@ -7,9 +7,8 @@ import typer
 from minyi.cli.common import clock, database, echo_json, one_line_errors
 from minyi.core.errors import Invalid
 from minyi.org.service import actor_for_username, unit_by_code
-from minyi.whistle.queries import get_visible_whistle, list_whistles, response_facts, staff_refs, summonses_of, unit_refs
+from minyi.whistle.queries import describe_whistles, get_visible_whistle, list_whistles, response_facts
 from minyi.whistle.rules import WhistleStatus, response_by_department
-from minyi.whistle.schemas import staff_ids_of, unit_ids_of, whistle_view
 from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
 
 app = typer.Typer(help="吹哨联动: summon departments, report in (报到), act, confirm; response rates.", no_args_is_help=True)
@@ -76,9 +75,7 @@ def show(whistle_id: int, actor_name: str = AS) -> None:
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
         w = get_visible_whistle(session, whistle_id, actor)
-        summonses = summonses_of(session, [w.id])
-        echo_json(whistle_view(w, summonses.get(w.id, []), unit_refs(session, unit_ids_of([w], summonses)),
-                               staff_refs(session, staff_ids_of([w], summonses)), clock.now()))
+        echo_json(describe_whistles(session, [w], clock.now(), actor=actor)[0])
 
 
 @app.command("list")
@@ -96,12 +93,10 @@ def list_(
         unit_id = unit_by_code(session, unit).id if unit else None
         total, rows = list_whistles(session, actor, status=status.value if status else None, unit_id=unit_id,
                                     case_id=None, page=page, page_size=page_size)
-        summonses = summonses_of(session, [w.id for w in rows])
-        units = unit_refs(session, unit_ids_of(rows, summonses))
         typer.echo(f"{total} whistles")
-        for w in rows:
-            summoned = ",".join(units[s.unit_id][0] for s in summonses.get(w.id, []))
-            typer.echo(f"{w.id}\t{w.status}\t{units[w.issuer_unit_id][0]}\t{summoned}\t{w.description[:40]}")
+        for v in describe_whistles(session, rows, clock.now(), actor=actor):
+            summoned = ",".join(s["unit"] for s in v["summonses"])
+            typer.echo(f"{v['id']}\t{v['status']}\t{v['issuer_unit']}\t{summoned}\t{v['description'][:40]}")
 
 
 @app.command("stats")

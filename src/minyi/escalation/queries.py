@@ -11,9 +11,10 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
 from minyi.cases.models import Appeal, Case, CaseEvent
-from minyi.cases.queries import visible_to
+from minyi.cases.queries import reader_views, shown_titles, text_view, visible_to
 from minyi.escalation.models import CaseEscalation, Holding, HoldingVisit
 from minyi.escalation.rules import ACTIVE_HOLDING, OPEN_STATUSES, HoldingStatus, VisitKind
+from minyi.escalation.schemas import backlog_view, escalation_view, holding_view
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor, Role
 
@@ -209,3 +210,36 @@ def backlog(
         BacklogRow(c, title, (lc, ln) if lc else None, lv, h, (hu, hn) if hu else None)
         for c, title, lc, ln, lv, h, hu, hn in rows
     ]
+
+
+# ---- views: the texts through the reader's privacy view of each case ------------------------
+
+
+def describe_holdings(session: Session, holdings: list[Holding], *, actor: Actor) -> list[dict[str, Any]]:
+    """Holdings as `actor` may read them: the case's title, the plan, the review, the decision and
+    the visit notes through the reader's view of each held case. A fixed number of queries."""
+    case_ids = {h.case_id for h in holdings}
+    visits = visits_of(session, [h.id for h in holdings])
+    names = staff_names(session, {i for h in holdings for i in (h.leader_id, h.decided_by_id)})
+    views = reader_views(session, actor, case_ids)
+    titles = shown_titles(session, actor, case_ids)
+    tracking = dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(case_ids))).all()) if case_ids else {}
+    return [
+        holding_view(h, visits.get(h.id, []), names, view=text_view(views, h.case_id), title=titles.get(h.case_id),
+                     tracking_no=tracking.get(h.case_id))
+        for h in holdings
+    ]
+
+
+def describe_escalation(session: Session, case_id: int, *, actor: Actor) -> dict[str, Any]:
+    """A case's escalation with its lifts and holdings, as `actor` may read them."""
+    view = text_view(reader_views(session, actor, [case_id]), case_id)
+    found = escalation_of(session, case_id)
+    out = escalation_view(found[0] if found else None, found[1] if found else None, escalation_history(session, case_id), view=view)
+    out["holdings"] = describe_holdings(session, holdings_of_case(session, case_id), actor=actor)
+    return out
+
+
+def describe_backlog(session: Session, rows: list[BacklogRow], now: datetime, *, actor: Actor) -> list[dict[str, Any]]:
+    views = reader_views(session, actor, {r.case.id for r in rows})
+    return [backlog_view(r, now, view=text_view(views, r.case.id)) for r in rows]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from minyi.cases.models import CaseEvent
 from minyi.escalation.models import CaseEscalation, EscalationRuleSet, Holding, HoldingVisit
-from minyi.escalation.queries import BacklogRow
 from minyi.escalation.rules import HOLDING_ZH, LEVEL_ZH, REVIEW_FIELDS, VISIT_ZH, RuleSet
 from minyi.org.models import Staff
+from minyi.privacy.rules import CaseView
+
+if TYPE_CHECKING:
+    from minyi.escalation.queries import BacklogRow
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -76,7 +79,10 @@ def rule_set_view(version: int, rule_set: RuleSet, row: EscalationRuleSet | None
     }
 
 
-def escalation_view(esc: CaseEscalation | None, assigned: Staff | None, history: list[CaseEvent]) -> dict[str, Any]:
+def escalation_view(
+    esc: CaseEscalation | None, assigned: Staff | None, history: list[CaseEvent], *, view: CaseView,
+) -> dict[str, Any]:
+    """`view`: the reader's privacy view of the case (a lift's reason may quote the appeal)."""
     return {
         "level": esc.level if esc else None,
         "level_label": LEVEL_ZH.get(esc.level) if esc else None,
@@ -85,18 +91,24 @@ def escalation_view(esc: CaseEscalation | None, assigned: Staff | None, history:
         "lifted_at": esc.lifted_at if esc else None,
         "assigned_to": _person(assigned),
         "history": [
-            {"at": e.at, "action": e.action, "reason": e.reason, **{k: e.payload.get(k) for k in ("rule", "level", "to", "from_level")}}
+            {"at": e.at, "action": e.action, "reason": view.show_text(e.reason), **{k: e.payload.get(k) for k in ("rule", "level", "to", "from_level")}}
             for e in history
         ],
     }
 
 
-def visit_view(v: HoldingVisit) -> dict[str, Any]:
+def visit_view(v: HoldingVisit, *, view: CaseView) -> dict[str, Any]:
     return {"id": v.id, "kind": v.kind, "kind_label": VISIT_ZH.get(v.kind, v.kind), "at": v.visited_at,
-            "place": v.place, "people": v.people, "notes": v.notes, "recorded_at": v.recorded_at}
+            "place": view.show_text(v.place), "people": v.people, "notes": view.show_text(v.notes),
+            "recorded_at": v.recorded_at}
 
 
-def holding_view(h: Holding, visits: list[HoldingVisit], names: dict[int, tuple[str, str, str | None]], *, title: str | None = None, tracking_no: str | None = None) -> dict[str, Any]:
+def holding_view(
+    h: Holding, visits: list[HoldingVisit], names: dict[int, tuple[str, str, str | None]], *, view: CaseView,
+    title: str | None = None, tracking_no: str | None = None,
+) -> dict[str, Any]:
+    """`view`: the reader's privacy view of the held case: the plan, the review, the decision and
+    the visit notes are staff-written and quote the citizen (`queries.describe_holdings`)."""
     return {
         "id": h.id,
         "case_id": h.case_id,
@@ -107,26 +119,27 @@ def holding_view(h: Holding, visits: list[HoldingVisit], names: dict[int, tuple[
         "status": h.status,
         "status_label": HOLDING_ZH.get(h.status, h.status),
         "taken_at": h.taken_at,
-        "plan": h.plan,
+        "plan": view.show_text(h.plan),
         "plan_updated_at": h.plan_updated_at,
-        "review": {k: getattr(h, k) for k in REVIEW_FIELDS},
+        "review": {k: view.show_text(getattr(h, k)) for k in REVIEW_FIELDS},
         "release_requested_at": h.release_requested_at,
         "decided_by": _named(names, h.decided_by_id),
         "decided_at": h.decided_at,
-        "decision_note": h.decision_note,
+        "decision_note": view.show_text(h.decision_note),
         "closed_at": h.closed_at,
         "receptions": sum(1 for v in visits if v.kind == "reception"),
         "home_visits": sum(1 for v in visits if v.kind == "home_visit"),
-        "visits": [visit_view(v) for v in visits],
+        "visits": [visit_view(v, view=view) for v in visits],
     }
 
 
-def backlog_view(row: BacklogRow, now: datetime) -> dict[str, Any]:
+def backlog_view(row: BacklogRow, now: datetime, *, view: CaseView) -> dict[str, Any]:
+    """`view`: the reader's privacy view of the case, for its title and the holder's plan."""
     c, h = row.case, row.holding
     return {
         "id": c.id,
         "tracking_no": c.tracking_no,
-        "title": row.title,
+        "title": view.show_text(row.title) or "",
         "status": c.status,
         "registered_at": c.registered_at,
         "age_days": (now - c.registered_at).days,
@@ -136,6 +149,167 @@ def backlog_view(row: BacklogRow, now: datetime) -> dict[str, Any]:
         "level_label": LEVEL_ZH.get(row.level or ""),
         "holding_id": h.id if h else None,
         "holder": {"username": row.holder[0], "name": row.holder[1]} if row.holder else None,
-        "plan": h.plan if h else None,
+        "plan": view.show_text(h.plan) if h else None,
         "is_overdue": c.is_overdue,
     }
+
+
+# ---- response models: what the API declares it answers (the views above, typed) ------------
+
+
+class PersonOut(BaseModel):
+    username: str
+    name: str
+    title: str | None = None
+
+
+class StaffRefOut(BaseModel):
+    username: str
+    name: str
+
+
+class RuleOut(BaseModel):
+    code: str
+    name: str
+    when: str
+    level: str
+    level_label: str
+
+
+class WindowsOut(BaseModel):
+    petition_days: int
+    cluster_days: int
+
+
+class RuleSetOut(BaseModel):
+    version: int
+    name: str
+    source: str
+    imported_at: datetime | None
+    windows: WindowsOut
+    sensitive_words: list[str]
+    rules: list[RuleOut]
+
+
+class RuleVersionOut(BaseModel):
+    version: int
+    name: str
+    source: str
+    is_current: bool
+    imported_at: datetime
+    rules: int
+
+
+class LiftOut(BaseModel):
+    at: datetime
+    action: str
+    reason: str | None
+    rule: Any = None
+    level: Any = None
+    to: Any = None
+    from_level: Any = None
+
+
+class VisitOut(BaseModel):
+    id: int
+    kind: str
+    kind_label: str
+    at: datetime
+    place: str
+    people: int
+    notes: str
+    recorded_at: datetime
+
+
+class HoldingOut(BaseModel):
+    id: int
+    case_id: int
+    tracking_no: str | None
+    title: str | None = Field(description="the case's title through the reader's privacy view")
+    leader: PersonOut | None
+    level: str | None
+    status: str
+    status_label: str
+    taken_at: datetime
+    plan: str | None = Field(description="一案一策, through the reader's privacy view")
+    plan_updated_at: datetime | None
+    review: dict[str, str | None] = Field(description="三到位一处理")
+    release_requested_at: datetime | None
+    decided_by: PersonOut | None
+    decided_at: datetime | None
+    decision_note: str | None
+    closed_at: datetime | None
+    receptions: int
+    home_visits: int
+    visits: list[VisitOut]
+
+
+class EscalationOut(BaseModel):
+    level: str | None
+    level_label: str | None
+    rule: str | None
+    rule_set_version: int | None
+    lifted_at: datetime | None
+    assigned_to: PersonOut | None
+    history: list[LiftOut]
+    holdings: list[HoldingOut]
+
+
+class EscalatedCaseOut(BaseModel):
+    id: int
+    tracking_no: str
+    title: str
+    status: str
+    level: str
+    rule: str
+    lifted_at: datetime
+    assigned_to: StaffRefOut | None
+
+
+class _Page(BaseModel):
+    total: int
+    page: int
+    page_size: int
+
+
+class EscalationPage(_Page):
+    items: list[EscalatedCaseOut]
+
+
+class HoldingPage(_Page):
+    items: list[HoldingOut]
+
+
+class BacklogItemOut(BaseModel):
+    id: int
+    tracking_no: str
+    title: str
+    status: str
+    registered_at: datetime
+    age_days: int
+    lead_unit: str | None
+    lead_unit_name: str | None
+    level: str | None
+    level_label: str | None
+    holding_id: int | None
+    holder: StaffRefOut | None
+    plan: str | None
+    is_overdue: bool
+
+
+class BacklogPage(_Page):
+    min_age_days: int
+    items: list[BacklogItemOut]
+
+
+class LeaderCountsOut(BaseModel):
+    leader: str
+    name: str
+    title: str | None
+    held: int
+    closed: int
+    active: int
+    rate: float | None = Field(description="包案化解率: released over taken")
+    receptions: int
+    home_visits: int
+    people_met: int

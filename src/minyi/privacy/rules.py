@@ -139,7 +139,7 @@ _MOBILE = rf"(?:(?:\+|00)?86{_SEP})?1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}"
 _LANDLINE = rf"(?:\(0[0-9]{{2,3}}\)|0[1-9][0-9]{{1,2}}){_SEP}[1-9](?:{_SEP}[0-9]){{6,7}}(?:转[0-9]{{1,5}})?"
 _NUM = "[0-9A-Za-z]+"
 _CN = "[0-9A-Za-z一二三四五六七八九十两]+"
-_BUILDING = rf"(?:{_CN}(?:栋|幢|号楼|单元)|{_NUM}座|[0-9]+(?:室|号房)|[0-9]+楼[0-9]+(?:号|室)?|[0-9]{{1,3}}-[0-9]{{1,3}}-[0-9]{{2,4}}(?:室|号)?)"
+_BUILDING = rf"(?:{_CN}(?:栋|幢|号楼|单元)|{_NUM}座|[0-9]+(?:室|号房)|[0-9]+楼[0-9]+(?:号|室)?|(?<![0-9])[0-9]{{1,3}}-[0-9]{{1,3}}-[0-9]{{2,4}}(?![0-9])(?:室|号)?)"
 _FLAT = rf"{_BUILDING}(?:[ \-]*(?:{_BUILDING}|[0-9A-Za-z]+(?:楼|层|号|户|室)?))*"
 _PATTERN = re.compile(
     rf"{_BEFORE}(?P<id>{_ID18}|{_ID15}{_AFTER})|{_BEFORE}(?P<phone>{_MOBILE}|{_LANDLINE}){_AFTER}|(?P<flat>{_FLAT})"
@@ -351,3 +351,19 @@ def public_view(citizen_name: str | None) -> CaseView:
     """What the public (tracking page, Open311) reads of a case: no personal data, the
     complainant's name included wherever the text repeats it."""
     return CaseView(Reader.PUBLIC, *(Show.HIDDEN,) * 6, names=(citizen_name,) if citizen_name else ())
+
+
+def oversight_view(citizen_name: str | None, *, is_confidential: bool = False) -> CaseView:
+    """The oversight row for a case read by no one signed in: what a report or a message to
+    leaders carries (the readers it goes to all read the case masked)."""
+    row = POLICY[Reader.OVERSIGHT]
+    return CaseView(
+        Reader.OVERSIGHT, Show.HIDDEN if is_confidential else row["name"], row["phone"], row["id_card"], row["address"],
+        row["attachments"], row["text"], names=(citizen_name,) if citizen_name else (),
+    )
+
+
+# Staff-written text tied to no case (an instruction on a report item, an order on a unit's work,
+# a whistle on a place) may still quote an appeal: every reader gets its numbers and flats masked.
+# Without a case there is no complainant to name, and no reader who contacts one.
+UNLINKED_VIEW = oversight_view(None)

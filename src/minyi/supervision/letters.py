@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minyi.cases.queries import get_visible_case
+from minyi.cases.queries import get_visible_case, reader_views, text_view
 from minyi.cases.service import record_case_event
 from minyi.core.errors import Invalid
 from minyi.core.ids import reserve_block
 from minyi.org.models import Unit
 from minyi.org.rules import Actor, UnitKind
+from minyi.privacy.rules import CaseView
 from minyi.supervision.documents import LetterText, render_docx
 from minyi.supervision.models import Letter, SupervisionOrder
 from minyi.supervision.rules import (
@@ -136,3 +137,42 @@ def issue_letter(
             payload={"letter_id": letter.id, "number": number, "kind": kind.value},
         )
     return letter
+
+
+def document_for(session: Session, letter: Letter, actor: Actor, *, tz: ZoneInfo) -> bytes:
+    """The letter's .docx as this reader may read it. The document as issued goes to a reader who
+    sees its texts in clear (or when they hold nothing to mask); anyone else gets it rendered again
+    from the stored fields with its texts through their privacy view (the number, dates and layout
+    unchanged). The letter's `document` must be loaded (`get_letter(..., with_document=True)`)."""
+    views = reader_views(session, actor, [letter.case_id] if letter.case_id else [])
+    view = text_view(views, letter.case_id)
+    shown = _shown_texts(letter, view)
+    if shown == (letter.title, letter.subject, letter.addressee, letter.body):
+        return letter.document
+    title, subject, addressee, body = shown
+    reply_by = letter.fields.get("reply_by")
+    return render_docx(
+        LetterText(
+            kind=LetterKind(letter.kind),
+            number=letter.number,
+            masthead_district=district_name(session),
+            title=title,
+            addressee=addressee,
+            body=body,
+            issuer=letter.issuer,
+            issued_on=letter.issued_at.astimezone(tz).date(),
+            subject=subject,
+            right=SuggestionRight(letter.suggestion_right) if letter.suggestion_right else None,
+            reply_by=date.fromisoformat(reply_by) if reply_by else None,
+        ),
+        issued_at=letter.issued_at,
+    )
+
+
+def _shown_texts(letter: Letter, view: CaseView) -> tuple[str, str, str, str]:
+    return (
+        view.show_text(letter.title) or "",
+        view.show_text(letter.subject) or "",
+        view.show_text(letter.addressee) or "",
+        view.show_text(letter.body) or "",
+    )

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import Session, undefer
 
 from minyi.cases.models import Case
-from minyi.cases.queries import visible_to
+from minyi.cases.queries import reader_views, text_view, visible_to
 from minyi.core.errors import NotFound
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor
@@ -289,8 +289,10 @@ def staff_labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str, s
 
 
 def describe_instructions(
-    session: Session, instructions: list[Instruction], now: datetime
+    session: Session, instructions: list[Instruction], now: datetime, *, actor: Actor | None
 ) -> list[dict[str, Any]]:
+    """Instructions with their tasks, the texts through `actor`'s privacy view of each case
+    (`None`: the oversight view, for reports)."""
     tasks = tasks_of(session, [i.id for i in instructions])
     all_tasks = [t for ts in tasks.values() for t in ts]
     clocks = task_clocks(session, [t.id for t in all_tasks])
@@ -298,13 +300,17 @@ def describe_instructions(
     people = staff_labels(
         session, {i.author_id for i in instructions} | {t.done_by_id or 0 for t in all_tasks}
     )
+    views = reader_views(session, actor, {i.case_id for i in instructions if i.case_id})
     return [
-        instruction_view(i, tasks.get(i.id, []), clocks, units, people, now) for i in instructions
+        instruction_view(
+            i, tasks.get(i.id, []), clocks, units, people, now, view=text_view(views, i.case_id)
+        )
+        for i in instructions
     ]
 
 
 def describe_tasks(
-    session: Session, tasks: list[InstructionTask], now: datetime
+    session: Session, tasks: list[InstructionTask], now: datetime, *, actor: Actor | None
 ) -> list[dict[str, Any]]:
     """Tasks as a unit's to-do list: each with the instruction's text, author and case."""
     instructions = instructions_by_id(session, {t.instruction_id for t in tasks})
@@ -313,12 +319,14 @@ def describe_tasks(
     people = staff_labels(
         session, {i.author_id for i in instructions.values()} | {t.done_by_id or 0 for t in tasks}
     )
+    views = reader_views(session, actor, {i.case_id for i in instructions.values() if i.case_id})
     out = []
     for task in tasks:
-        view = task_view(task, clocks.get(task.id), units, people, now)
         instruction = instructions[task.instruction_id]
+        shown = text_view(views, instruction.case_id)
+        view = task_view(task, clocks.get(task.id), units, people, now, view=shown)
         view["instruction"] = {
-            "text": instruction.text,
+            "text": shown.show_text(instruction.text),
             "case_id": instruction.case_id,
             "subject_ref": instruction.subject_ref,
             "author": view_person(people, instruction.author_id),
@@ -329,17 +337,27 @@ def describe_tasks(
 
 
 def describe_orders(
-    session: Session, orders: list[SupervisionOrder], now: datetime
+    session: Session, orders: list[SupervisionOrder], now: datetime, *, actor: Actor | None
 ) -> list[dict[str, Any]]:
     clocks = order_clocks(session, [o.id for o in orders])
     units = unit_labels(session, {o.unit_id for o in orders})
     people = staff_labels(
         session, {o.issued_by_id for o in orders} | {o.responded_by_id or 0 for o in orders}
     )
-    return [order_view(o, clocks.get(o.id), units, people, now) for o in orders]
+    views = reader_views(session, actor, {o.case_id for o in orders if o.case_id})
+    return [
+        order_view(o, clocks.get(o.id), units, people, now, view=text_view(views, o.case_id))
+        for o in orders
+    ]
 
 
-def describe_letters(session: Session, letters: list[Letter]) -> list[dict[str, Any]]:
+def describe_letters(
+    session: Session, letters: list[Letter], *, actor: Actor | None
+) -> list[dict[str, Any]]:
     units = unit_labels(session, {letter.addressee_unit_id or 0 for letter in letters})
     people = staff_labels(session, {letter.issued_by_id for letter in letters})
-    return [letter_view(letter, units, people) for letter in letters]
+    views = reader_views(session, actor, {letter.case_id for letter in letters if letter.case_id})
+    return [
+        letter_view(letter, units, people, view=text_view(views, letter.case_id))
+        for letter in letters
+    ]

@@ -8,7 +8,9 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from minyi.privacy.rules import CaseView
 from minyi.sla.models import Clock
+from minyi.sla.schemas import ClockView
 from minyi.sla.service import clock_view
 from minyi.supervision.models import Instruction, InstructionTask, Letter, SupervisionOrder
 from minyi.supervision.rules import (
@@ -118,8 +120,11 @@ def view_person(people: People, staff_id: int | None) -> dict[str, Any] | None:
 
 
 def task_view(
-    task: InstructionTask, clock: Clock | None, units: Units, people: People, now: datetime
+    task: InstructionTask, clock: Clock | None, units: Units, people: People, now: datetime,
+    *, view: CaseView,
 ) -> dict[str, Any]:
+    """`view`: the reader's privacy view of the instruction's case (the unit's result may quote
+    the appeal)."""
     breached = task.is_overdue or (clock is not None and clock.state == "breached")
     state = task_state(
         TaskStatus(task.status), deadline=task.deadline, done_at=task.done_at, is_breached=breached
@@ -137,7 +142,7 @@ def task_view(
         "is_overdue": breached,
         "done_at": task.done_at,
         "done_by": view_person(people, task.done_by_id),
-        "result": task.result,
+        "result": view.show_text(task.result),
         "clock": clock_out(clock, now),
     }
 
@@ -149,14 +154,16 @@ def instruction_view(
     units: Units,
     people: People,
     now: datetime,
+    *,
+    view: CaseView,
 ) -> dict[str, Any]:
-    views = [task_view(t, clocks.get(t.id), units, people, now) for t in tasks]
+    views = [task_view(t, clocks.get(t.id), units, people, now, view=view) for t in tasks]
     return {
         "id": instruction.id,
         "case_id": instruction.case_id,
         "subject_ref": instruction.subject_ref,
         "author": view_person(people, instruction.author_id),
-        "text": instruction.text,
+        "text": view.show_text(instruction.text),
         "created_at": instruction.created_at,
         "tasks": views,
         "summary": {
@@ -168,7 +175,8 @@ def instruction_view(
 
 
 def order_view(
-    order: SupervisionOrder, clock: Clock | None, units: Units, people: People, now: datetime
+    order: SupervisionOrder, clock: Clock | None, units: Units, people: People, now: datetime,
+    *, view: CaseView,
 ) -> dict[str, Any]:
     code, name = units.get(order.unit_id, ("", ""))
     return {
@@ -176,23 +184,23 @@ def order_view(
         "case_id": order.case_id,
         "unit": code,
         "unit_name": name,
-        "reason": order.reason,
+        "reason": view.show_text(order.reason),
         "deadline": order.deadline,
         "status": order.status,
         "status_label": ORDER_STATUS_ZH.get(order.status, order.status),
         "is_overdue": order.is_overdue or (clock is not None and clock.state == "breached"),
         "issued_by": view_person(people, order.issued_by_id),
         "issued_at": order.issued_at,
-        "response": order.response,
+        "response": view.show_text(order.response),
         "responded_at": order.responded_at,
         "responded_by": view_person(people, order.responded_by_id),
         "closed_at": order.closed_at,
-        "close_note": order.close_note,
+        "close_note": view.show_text(order.close_note),
         "clock": clock_out(clock, now),
     }
 
 
-def letter_view(letter: Letter, units: Units, people: People) -> dict[str, Any]:
+def letter_view(letter: Letter, units: Units, people: People, *, view: CaseView) -> dict[str, Any]:
     unit = units.get(letter.addressee_unit_id or 0)
     return {
         "id": letter.id,
@@ -205,11 +213,11 @@ def letter_view(letter: Letter, units: Units, people: People) -> dict[str, Any]:
         "suggestion_right_label": RIGHT_ZH[SuggestionRight(letter.suggestion_right)]
         if letter.suggestion_right
         else None,
-        "title": letter.title,
-        "subject": letter.subject,
+        "title": view.show_text(letter.title),
+        "subject": view.show_text(letter.subject),
         "addressee_unit": unit[0] if unit else None,
         "addressee": letter.addressee,
-        "body": letter.body,
+        "body": view.show_text(letter.body),
         "reply_by": letter.fields.get("reply_by"),
         "case_id": letter.case_id,
         "order_id": letter.order_id,
@@ -218,3 +226,127 @@ def letter_view(letter: Letter, units: Units, people: People) -> dict[str, Any]:
         "issued_at": letter.issued_at,
         "document_sha256": letter.document_sha256,
     }
+
+
+# ---- response models: what the API declares it answers (the views above, typed) ------------
+
+
+class PersonOut(BaseModel):
+    username: str
+    name: str
+    title: str | None = None
+
+
+class ClockOut(ClockView):
+    time_left: str | None = Field(None, description="剩余 2天3小时 / 超期 5小时12分")
+
+
+class TaskOut(BaseModel):
+    id: int
+    instruction_id: int
+    unit: str
+    unit_name: str
+    deadline: datetime
+    status: str
+    state: str = Field(description="open | overdue | done | done_late")
+    state_label: str
+    is_overdue: bool
+    done_at: datetime | None
+    done_by: PersonOut | None
+    result: str | None = Field(description="what the unit did, through the reader's privacy view")
+    clock: ClockOut | None
+
+
+class TaskInstructionOut(BaseModel):
+    text: str
+    case_id: int | None
+    subject_ref: str | None
+    author: PersonOut | None
+    created_at: datetime
+
+
+class TaskItemOut(TaskOut):
+    instruction: TaskInstructionOut
+
+
+class InstructionSummaryOut(BaseModel):
+    tasks: int
+    done: int
+    overdue: int
+
+
+class InstructionOut(BaseModel):
+    id: int
+    case_id: int | None
+    subject_ref: str | None
+    author: PersonOut | None
+    text: str = Field(description="the instruction, through the reader's privacy view of its case")
+    created_at: datetime
+    tasks: list[TaskOut]
+    summary: InstructionSummaryOut
+
+
+class OrderOut(BaseModel):
+    id: int
+    case_id: int | None
+    unit: str
+    unit_name: str
+    reason: str
+    deadline: datetime
+    status: str
+    status_label: str
+    is_overdue: bool
+    issued_by: PersonOut | None
+    issued_at: datetime
+    response: str | None
+    responded_at: datetime | None
+    responded_by: PersonOut | None
+    closed_at: datetime | None
+    close_note: str | None
+    clock: ClockOut | None
+
+
+class LetterOut(BaseModel):
+    id: int
+    kind: str
+    kind_label: str
+    number: str
+    year: int
+    seq: int
+    suggestion_right: str | None
+    suggestion_right_label: str | None
+    title: str
+    subject: str
+    addressee_unit: str | None
+    addressee: str
+    body: str
+    reply_by: str | None
+    case_id: int | None
+    order_id: int | None
+    issuer: str
+    issued_by: PersonOut | None
+    issued_at: datetime
+    document_sha256: str
+    download: str = Field(description="where to fetch the .docx as this reader may read it")
+
+
+class _Page(BaseModel):
+    total: int
+    page: int
+    page_size: int
+
+
+class InstructionPage(_Page):
+    items: list[InstructionOut]
+
+
+class TaskPage(_Page):
+    items: list[TaskItemOut]
+
+
+class OrderPage(_Page):
+    items: list[OrderOut]
+
+
+class LetterPage(_Page):
+    items: list[LetterOut]

@@ -23,6 +23,7 @@ from minyi.cases.service import act_on_case, lift_identity_hiding
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from minyi.org.models import Unit
 from minyi.org.rules import DISTRICT_WIDE, Actor, Role
+from minyi.privacy.rules import CaseView
 from minyi.taxonomy.service import leaf_by_code
 from minyi.triage.suggestion_models import TriageCorrection, TriageSuggestion
 
@@ -58,9 +59,15 @@ def suggestion_of(session: Session, case_id: int, actor: Actor, *, for_update: b
     return case, suggestion
 
 
-def suggestion_view(s: TriageSuggestion, names: dict[str, str] | None = None) -> dict[str, Any]:
+# What a suggestion quotes of the appeal: places found in its text, signals, risk evidence.
+QUOTING = ("place", "place_candidates", "signals", "risk_flags", "hold_reason")
+
+
+def suggestion_view(s: TriageSuggestion, names: dict[str, str] | None = None, *, view: CaseView | None = None) -> dict[str, Any]:
+    """`view`: the reader's privacy view of the case; what the suggestion quotes of the appeal goes
+    through it (None: a caller that masks the page itself)."""
     names = names or {}
-    return {
+    out = {
         "case_id": s.case_id,
         "appeal_id": s.appeal_id,
         "created_at": s.created_at,
@@ -84,6 +91,10 @@ def suggestion_view(s: TriageSuggestion, names: dict[str, str] | None = None) ->
         "decided_by": s.decided_by,
         "decided_at": s.decided_at,
     }
+    if view is not None:
+        for key in QUOTING:
+            out[key] = view.show_any(out[key])
+    return out
 
 
 def unit_names(session: Session, codes: set[str]) -> dict[str, str]:

@@ -24,7 +24,7 @@ from minyi.sla.service import clock_view, clocks_of
 from minyi.supervision.queries import describe_instructions, instructions_on_case
 from minyi.triage.repeats import links_of
 from minyi.web.slots import case_panels
-from minyi.whistle.queries import list_whistles, summonses_of, unit_refs
+from minyi.whistle.queries import describe_whistles, list_whistles, summonses_of, unit_refs
 
 OPEN_CLOCK_STATES = ("running", "paused", "breached")
 CONTACT_ACTIONS = ("record_contact", "record_visit", "holding_visit")
@@ -65,13 +65,15 @@ def _similar(session: Session, appeal_id: int, actor: Actor) -> list[dict[str, A
     return out
 
 
-def _whistles(session: Session, case_id: int, actor: Actor) -> list[dict[str, Any]]:
+def _whistles(session: Session, case_id: int, actor: Actor, now: datetime) -> list[dict[str, Any]]:
     _, whistles = list_whistles(session, actor, status=None, unit_id=None, case_id=case_id, page=1, page_size=50)
     summonses = summonses_of(session, [w.id for w in whistles])
     units = unit_refs(session, {s.unit_id for ss in summonses.values() for s in ss})
+    shown = describe_whistles(session, whistles, now, actor=actor)
     return [
-        {"whistle": w, "summonses": [(s, units.get(s.unit_id, ("", ""))) for s in summonses.get(w.id, [])]}
-        for w in whistles
+        {"whistle": w, "description": v["description"],
+         "summonses": [(s, units.get(s.unit_id, ("", ""))) for s in summonses.get(w.id, [])]}
+        for w, v in zip(whistles, shown, strict=True)
     ]
 
 
@@ -87,6 +89,7 @@ def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> di
     view = view_of(actor, case, appeal, {cu.unit_id for cu, _ in units if cu.is_active})
     events = [event_view(e, s, view=view) for e, s in timeline(session, case.id)]
     escalation = escalation_of(session, case.id)
+    holding = active_holding(session, case.id)
     place = " ".join(names[u][1] for u in (case.street_id, case.community_id, case.grid_id) if u and u in names)
     return {
         "case": detail,
@@ -100,10 +103,11 @@ def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> di
             for a in session.scalars(select(Attachment).where(Attachment.appeal_id == appeal.id).order_by(Attachment.id))
         ] if view.attachments is not Show.HIDDEN else [],
         "similar": _similar(session, appeal.id, actor),
-        "whistles": _whistles(session, case.id, actor),
-        "instructions": describe_instructions(session, instructions_on_case(session, [case.id]).get(case.id, []), now),
+        "whistles": _whistles(session, case.id, actor, now),
+        "instructions": describe_instructions(session, instructions_on_case(session, [case.id]).get(case.id, []), now, actor=actor),
         "escalation": escalation[0] if escalation else None,
-        "holding": active_holding(session, case.id),
+        "holding": holding,
+        "holding_plan": view.show_text(holding.plan) if holding else None,
         "may_extend": actor.role in EXTENDERS,
         "may_pause": actor.role in PAUSERS,
         "panels": case_panels(session, case, actor, now),

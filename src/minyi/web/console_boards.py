@@ -80,6 +80,6 @@ def supervision_board(request: Request) -> Response:
         orders_total, orders = list_orders(session, actor, page=1, page_size=BOARD_SIZE)
         letters_total, letters = list_letters(session, actor, page=1, page_size=BOARD_SIZE)
         return render(
-            request, "console/supervision.html", overdue=overdue, orders=describe_orders(session, orders, now),
-            orders_total=orders_total, letters=describe_letters(session, letters), letters_total=letters_total,
+            request, "console/supervision.html", overdue=overdue, orders=describe_orders(session, orders, now, actor=actor),
+            orders_total=orders_total, letters=describe_letters(session, letters, actor=actor), letters_total=letters_total,
         )

@@ -10,11 +10,12 @@ from starlette.responses import Response
 
 from minyi.core.errors import Invalid, NotFound
 from minyi.escalation.holdings import take_case
+from minyi.supervision.letters import document_for
 from minyi.supervision.queries import describe_orders, describe_tasks, get_letter, list_orders, list_tasks
 from minyi.supervision.service import close_order, complete_task, issue_order, respond_order, write_instruction
 from minyi.web.pages import WebRoute, redirect, render, staff, staff_form, state_of
 from minyi.web.panels_leader import report_subjects
-from minyi.whistle.queries import list_whistles, staff_refs, summonses_of, unit_refs
+from minyi.whistle.queries import describe_whistles, list_whistles, staff_refs, summonses_of, unit_refs
 from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -42,9 +43,11 @@ def whistles(request: Request) -> Response:
         summonses = summonses_of(session, [w.id for w in rows])
         units = unit_refs(session, {s.unit_id for ss in summonses.values() for s in ss} | {w.issuer_unit_id for w in rows})
         people = staff_refs(session, {w.issuer_id for w in rows})
+        # The texts as the reader may read them (the privacy policy), beside the rows for the forms.
+        shown = describe_whistles(session, rows, state.clock.now(), actor=actor)
         return render(
             request, "console/whistles.html", total=total, units=units, people=people,
-            items=[(w, summonses.get(w.id, [])) for w in rows],
+            items=[(w, list(zip(summonses.get(w.id, []), v["summonses"], strict=True)), v) for w, v in zip(rows, shown, strict=True)],
         )
 
 
@@ -57,9 +60,9 @@ def tasks(request: Request) -> Response:
     with state.db.reading() as session:
         _, task_rows = list_tasks(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
         _, order_rows = list_orders(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
-        described = describe_tasks(session, task_rows, now)
+        described = describe_tasks(session, task_rows, now, actor=actor)
         return render(
-            request, "console/tasks.html", tasks=described, orders=describe_orders(session, order_rows, now),
+            request, "console/tasks.html", tasks=described, orders=describe_orders(session, order_rows, now, actor=actor),
             subjects=report_subjects(session, {t["instruction"]["subject_ref"] for t in described if t["instruction"]["subject_ref"]}),
         )
 
@@ -150,6 +153,6 @@ def letter(request: Request, letter_id: int) -> Response:
     actor = staff(request)
     with state_of(request).db.reading() as session:
         row = get_letter(session, letter_id, actor, with_document=True)
-        return Response(row.document, media_type=DOCX, headers={
+        return Response(document_for(session, row, actor, tz=state_of(request).tz), media_type=DOCX, headers={
             "Content-Disposition": f"attachment; filename=\"letter-{row.id}.docx\"; filename*=UTF-8''{quote(row.number)}.docx",
         })

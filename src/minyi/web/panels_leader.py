@@ -74,7 +74,7 @@ def daily_report_panel(session: Session, actor: Actor, now: datetime) -> Panel |
     if issue is None:
         return Panel("panels/daily_report.html", {"issue": None})
     found = instructions_on_issue(session, issue.id)
-    views = describe_instructions(session, found, now)
+    views = describe_instructions(session, found, now, actor=actor)
     by_item: dict[str, list[dict[str, Any]]] = {}
     for instruction, view in zip(found, views, strict=True):
         ref = item_of(instruction.subject_ref)

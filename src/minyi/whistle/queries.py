@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
+from minyi.cases.queries import reader_views, text_view
 from minyi.core.errors import NotFound
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor
 from minyi.whistle.models import Summons, Whistle
 from minyi.whistle.rules import SummonsFact
+from minyi.whistle.schemas import staff_ids_of, unit_ids_of, whistle_view
 
 
 def visible_whistles(actor: Actor) -> ColumnElement[bool]:
@@ -90,3 +93,17 @@ def response_facts(session: Session, *, since: datetime | None, until: datetime 
     if unit_id is not None:
         stmt = stmt.where(Summons.unit_id == unit_id)
     return [SummonsFact(*row) for row in session.execute(stmt)]
+
+
+def describe_whistles(session: Session, whistles: list[Whistle], now: datetime, *, actor: Actor) -> list[dict[str, Any]]:
+    """Whistles with their summonses as `actor` may read them: every text through the reader's
+    privacy view of the whistle's case (a whistle on no case has its numbers and flats masked).
+    A fixed number of queries for the lot."""
+    summonses = summonses_of(session, [w.id for w in whistles])
+    units = unit_refs(session, unit_ids_of(whistles, summonses))
+    staff = staff_refs(session, staff_ids_of(whistles, summonses))
+    views = reader_views(session, actor, {w.case_id for w in whistles if w.case_id})
+    return [
+        whistle_view(w, summonses.get(w.id, []), units, staff, now, view=text_view(views, w.case_id))
+        for w in whistles
+    ]

@@ -7,7 +7,8 @@ import pytest
 
 from minyi.org.rules import Actor, Role
 from minyi.privacy.rules import (
-    Reader, Show, case_view, identity_hidden, looks_personal, mask_address, mask_id_card, mask_name, mask_phone, mask_text,
+    UNLINKED_VIEW, Reader, Show, case_view, identity_hidden, looks_personal, mask_address, mask_id_card, mask_name, mask_phone, mask_text,
+    oversight_view,
 )
 
 
@@ -116,6 +117,10 @@ class TestNamesAndAddresses:
         assert mask_address(written) == kept + "***"
         assert mask_text(f"住{written}，漏水") == f"住{kept}***，漏水"
 
+    @pytest.mark.parametrize("text", ["请于2026-12-05前办结", "回复期限2026-11-27", "截至2026-1-5共12件"])
+    def test_dates_with_dashes_are_not_flats(self, text: str) -> None:
+        assert mask_text(text) == text
+
     def test_road_and_estate_alone_stay(self) -> None:
         assert mask_address("人民路88号幸福小区") == "人民路88号幸福小区"
         assert mask_text("两室一厅，一座桥") == "两室一厅，一座桥"
@@ -136,3 +141,13 @@ class TestLooksPersonal:
     @pytest.mark.parametrize("q", ["噪音", "b9984f4fb9b2", "12", "幸福小区", "施工扰民"])
     def test_ordinary_terms(self, q: str) -> None:
         assert not looks_personal(q)
+
+
+class TestTextsWithoutAReader:
+    def test_the_oversight_view_masks_and_names_the_complainant(self) -> None:
+        shown = oversight_view("张三").show_text("张三来电13912345678")
+        assert shown == "张*来电139****5678"
+        assert oversight_view("张三", is_confidential=True).name is Show.HIDDEN
+
+    def test_text_on_no_case_has_its_numbers_and_flats_masked(self) -> None:
+        assert UNLINKED_VIEW.show_text("幸福小区3栋501室，电话13912345678") == "幸福小区***，电话139****5678"

@@ -36,7 +36,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
             .limit(LIMIT)
         )
     )
-    views = describe_instructions(s, on_items, now)
+    views = describe_instructions(s, on_items, now, actor=None)
     refs = {i.id: parse_item_ref(i.subject_ref) for i in on_items}
     issue_ids = {r[0] for r in refs.values() if r}
     issues = {
