@@ -81,6 +81,14 @@ def _citizen_case(session: Any, case_id: int, phone_last4: str | None, now: date
     return row[0]
 
 
+def stage_attachment(settings: Settings, *, content_type: str, data: bytes) -> None:
+    """Check the file and write its content (stored once under its SHA-256, so a later
+    `store_attachment` of the same bytes only adds its row): a channel that registers an appeal
+    with its file does the fallible file work before it registers anything."""
+    check_attachment(settings, content_type=content_type, data=data)
+    _write_blob(settings, hashlib.sha256(data).hexdigest(), data)
+
+
 def _write_blob(settings: Settings, digest: str, data: bytes) -> None:
     """Write-then-rename, fsynced: a crash never leaves half a file under a valid name."""
     folder = settings.attachments_dir / digest[:2]

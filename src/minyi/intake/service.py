@@ -172,6 +172,17 @@ def register_appeals(
     return [r for r in results if r is not None]
 
 
+def check_appeal(session: Session, item: AppealIn, actor: Actor | None, *, refs: RefCache, now: datetime, tz: ZoneInfo) -> None:
+    """Every check `register_appeals` makes of one new item, without writing or numbering it: a
+    channel that must refuse before it writes anything (Open311 with media) calls this first,
+    so a refusal uses no id and no tracking number."""
+    _resolve(session, item, actor, refs.get(session), refs)
+    try:
+        tracking_number(0, min(item.submitted_at or now, now), tz)
+    except (OverflowError, ValueError):
+        raise Invalid("bad_submitted_at", "submitted_at is out of range", field="submitted_at") from None
+
+
 @dataclass(frozen=True)
 class _Known:
     """An appeal already made for a (channel, external_id), and what a replay must match."""
