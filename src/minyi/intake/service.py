@@ -19,7 +19,7 @@ from minyi.cases.hooks import RegisteredCase, notify_registered, plan_registered
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.rules import CaseStatus
 from minyi.core.errors import Conflict, Forbidden, Invalid, MinyiError
-from minyi.core.ids import new_public_id, new_tracking_code, tracking_code_digest, tracking_number
+from minyi.core.ids import new_public_id, new_tracking_code, tracking_number
 from minyi.core.bulk import insert_rows
 from minyi.intake.models import Channel
 from minyi.intake.refs import RefCache, Snapshot, UnitRef
@@ -118,9 +118,9 @@ def register_appeals(
         except (OverflowError, ValueError):
             results[n] = Invalid("bad_submitted_at", "submitted_at is out of range", field="submitted_at")
             continue
-        code = new_tracking_code()
+        code, code_hash = new_tracking_code()
         appeal = _appeal_row(r, appeal_id, tracking_no, submitted_at, actor, digest) | {
-            "tracking_code_hash": tracking_code_digest(code), "public_id": new_public_id(),
+            "tracking_code_hash": code_hash, "public_id": new_public_id(),
         }
         appeal_rows.append(appeal)
         case_rows.append(
