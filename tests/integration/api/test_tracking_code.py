@@ -14,7 +14,7 @@ from sqlalchemy import select
 from factories import act, auth, make_appeal, make_dispatched, unique_phone
 from minyi.cases.models import Appeal
 from minyi.core.db import Database
-from minyi.core.ids import CODE_ALPHABET, normalise_tracking_code, tracking_code_digest
+from minyi.core.ids import CODE_ALPHABET, tracking_code_digest
 from minyi.intake.models import Attachment
 from webclient import csrf_of
 
@@ -158,8 +158,3 @@ class TestPortal:
         page = citizen.get("/portal/track").text
         assert "手机号后四位或查询码" in page and 'name="secret"' in page
 
-
-class TestCodeRules:
-    def test_misread_letters_are_read_as_digits(self) -> None:
-        assert normalise_tracking_code("o1il-2345-6789") == "011123456789"
-        assert normalise_tracking_code("1234") is None and normalise_tracking_code("U" * 12) is None
