@@ -53,7 +53,7 @@ def submit_appeal(page: Page, shots: Callable[[Page, str], None], *, title: str,
 
 def track(page: Page, tracking_no: str, phone: str) -> None:
     page.goto(f"/portal/track?no={tracking_no}")
-    page.fill("input[name=phone_last4]", phone[-4:])
+    page.fill("input[name=secret]", phone[-4:])
     page.get_by_role("button", name="查询进度").click()
     expect(page.locator("#case-status")).to_be_visible()
 

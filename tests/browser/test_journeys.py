@@ -26,7 +26,7 @@ def test_citizen_submits_on_a_phone_and_tracks(new_context: NewContext, shots: C
     shots(page, "tracked")
     # The wrong digits find nothing, and say so without telling which part was wrong.
     page.goto(f"/portal/track?no={no}")
-    page.fill("input[name=phone_last4]", "0000" if phone[-4:] != "0000" else "1111")
+    page.fill("input[name=secret]", "0000" if phone[-4:] != "0000" else "1111")
     page.get_by_role("button", name="查询进度").click()
     expect(page.locator(".alert")).to_contain_text("没有找到")
     shots(page, "track-wrong-digits")

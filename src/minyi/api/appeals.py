@@ -120,6 +120,7 @@ def take_action(case_id: int, action: Action, body: ActionIn, actor: CurrentActo
 async def upload_attachment(
     case_id: int, file: UploadFile, state: State, actor: OptionalActor, request: Request,
     phone_last4: Annotated[str | None, Form(min_length=4, max_length=4)] = None,
+    tracking_code: Annotated[str | None, Form(min_length=1, max_length=40, description="the receipt's tracking code (查询码), instead of phone_last4")] = None,
 ) -> dict[str, Any]:
     data = await file.read(state.settings.attachment_max_bytes + 1)
     now, client = state.clock.now(), (request.client.host if request.client else "unknown")[:64]
@@ -127,11 +128,12 @@ async def upload_attachment(
     def store() -> dict[str, Any]:
         return store_attachment(
             state.db, state.settings, case_id=case_id, filename=file.filename or "file",
-            content_type=file.content_type or "", data=data, actor=actor, phone_last4=phone_last4, now=now,
+            content_type=file.content_type or "", data=data, actor=actor, phone_last4=phone_last4 or tracking_code, now=now,
         )
 
     def store_as_citizen() -> dict[str, Any]:
-        # The citizen proves the case is theirs with the last four digits: throttled like tracking.
+        # The citizen proves the case is theirs with the last four digits or the tracking code:
+        # throttled like tracking.
         with citizen_secret_guard(state.db, state.settings, case_key=case_key(state.db, case_id=case_id), client=client, now=now):
             return store()
 

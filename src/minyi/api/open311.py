@@ -1,6 +1,11 @@
 """Open311 GeoReport v2 under /open311/v2: every resource in .xml and .json, errors in the
 spec's own format (HTTP status = code; [{code, description}] or <errors><error>), so existing
-Open311 clients work unchanged. The shapes and rules live in minyi.integrations."""
+Open311 clients work unchanged. The shapes and rules live in minyi.integrations.
+
+A service_request_id is the appeal's random public id: public lists hand out no tracking number
+(with one, four digits open the citizen's pages). The client that submitted a request gets its
+tracking number and tracking code in the POST answer, and its tracking number again on GET when it
+sends its api_key; these are extension fields, which GeoReport clients ignore."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -19,8 +24,9 @@ from minyi.api.deps import ReadSession, State
 from minyi.core.errors import Forbidden, Invalid, MinyiError, NotFound, Unauthorized
 from minyi.integrations import georeport as geo
 from minyi.integrations import open311
-from minyi.intake.attachments import check_attachment, store_attachment
+from minyi.intake.attachments import check_attachment, stage_attachment, store_attachment
 from minyi.intake.schemas import AppealIn
+from minyi.intake.service import check_appeal
 
 PREFIX = "/open311/v2"
 CHANGESET = "2026-11-21T09:20:00+08:00"
@@ -71,11 +77,126 @@ class Open311Route(APIRoute):
         return guarded
 
 
+# --- the documented shapes (JSON; the .xml form carries the same fields as elements) ------------
+
+
+class Open311ErrorOut(BaseModel):
+    code: int = Field(description="the HTTP status")
+    description: str
+
+
+class EndpointOut(BaseModel):
+    specification: str
+    url: str
+    changeset: str
+    type: str
+    formats: list[str]
+
+
+class DiscoveryOut(BaseModel):
+    changeset: str
+    contact: str
+    key_service: str
+    endpoints: list[EndpointOut]
+
+
+class ServiceOut(BaseModel):
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool
+    type: str
+    keywords: str
+    group: str
+
+
+class AttributeValueOut(BaseModel):
+    key: str
+    name: str
+
+
+class AttributeOut(BaseModel):
+    variable: bool
+    code: str
+    datatype: str
+    required: bool
+    datatype_description: str | None
+    order: int
+    description: str
+    values: list[AttributeValueOut]
+
+
+class ServiceDefinitionOut(BaseModel):
+    service_code: str
+    attributes: list[AttributeOut]
+
+
+class ServiceRequestOut(BaseModel):
+    """What anyone may read of a request (see minyi.integrations.open311)."""
+
+    service_request_id: str | None = Field(description="the request's public id (random; not its tracking number)")
+    status: str = Field(description="open | closed")
+    status_notes: str | None
+    service_name: str | None
+    service_code: str | None
+    description: str | None
+    agency_responsible: str | None
+    service_notice: str | None
+    requested_datetime: str | None
+    updated_datetime: str | None
+    expected_datetime: str | None
+    address: str | None
+    address_id: str | None
+    zipcode: str | None
+    lat: float | None
+    long: float | None
+    media_url: str | None
+    tracking_no: str | None = Field(
+        None, description="extension, only to the client that submitted the request (its api_key given): the tracking number"
+    )
+
+
+class CreatedRequestOut(BaseModel):
+    service_request_id: str | None = Field(None, description="the public id; absent for a queued client, which gets a token")
+    token: str | None = Field(None, description="a queued client's token: GET tokens/{token} gives the id once registered")
+    service_notice: str | None
+    account_id: str | None
+    tracking_no: str | None = Field(None, description="extension: the tracking number, for the citizen")
+    tracking_code: str | None = Field(
+        None, description="extension: the citizen's tracking code (查询码), given in this answer only; with the "
+        "tracking number it opens the citizen's tracking pages (the only way when no phone was given)",
+    )
+
+
+class TokenStatusOut(BaseModel):
+    service_request_id: str | None = Field(description="the public id, once registered")
+    token: str
+    tracking_no: str | None = Field(None, description="extension, to the token's holder: the tracking number, once registered")
+
+
+def _documented(model: Any, *errors: int) -> dict[int | str, dict[str, Any]]:
+    """The JSON shape of a 200 and of each refusal; the .xml form is the same data as elements."""
+    meanings = {
+        400: "bad request: an unknown format, a missing or invalid argument, a refused media file",
+        403: "no api_key, or one that is not valid",
+        404: "no such service, request or token",
+    }
+    xml = {"text/xml": {}}
+    answer: dict[int | str, dict[str, Any]] = {200: {"model": model, "description": "the resource", "content": xml}}
+    for status in errors:
+        answer[status] = {"model": list[Open311ErrorOut], "description": meanings[status], "content": xml}
+    return answer
+
+
 router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
 Jurisdiction = Annotated[str | None, Query(description="accepted for compatibility; Minyi serves one district")]
+ApiKey = Annotated[
+    str | None,
+    Query(max_length=200, description="optional on GET: the client's key adds the tracking numbers of the requests it submitted"),
+]
 
 
-@router.get("/discovery.{fmt}", summary="GeoReport service discovery")
+@router.get("/discovery.{fmt}", summary="GeoReport service discovery", response_model=None, responses=_documented(DiscoveryOut, 400))
 def discovery(fmt: str, state: State) -> Response:
     geo.check_format(fmt)
     base = state.settings.public_base_url.rstrip("/")
@@ -95,13 +216,19 @@ def discovery(fmt: str, state: State) -> Response:
     )
 
 
-@router.get("/services.{fmt}", summary="The service list: the event dictionary's current leaves")
+@router.get(
+    "/services.{fmt}", summary="The service list: the event dictionary's current leaves",
+    response_model=None, responses=_documented(list[ServiceOut], 400),
+)
 def services(fmt: str, session: ReadSession, jurisdiction_id: Jurisdiction = None) -> Response:
     geo.check_format(fmt)
     return render(fmt, "services", "service", [geo.service_row(leaf) for leaf in open311.services(session)])
 
 
-@router.get("/services/{service_code}.{fmt}", summary="A service definition with its attributes")
+@router.get(
+    "/services/{service_code}.{fmt}", summary="A service definition with its attributes",
+    response_model=None, responses=_documented(ServiceDefinitionOut, 400, 404),
+)
 def service_definition(service_code: str, fmt: str, session: ReadSession, jurisdiction_id: Jurisdiction = None) -> Response:
     geo.check_format(fmt)
     leaf = open311.service(session, service_code)
@@ -109,12 +236,16 @@ def service_definition(service_code: str, fmt: str, session: ReadSession, jurisd
     return render(fmt, "service_definition", None, {"service_code": leaf.code, "attributes": attributes})
 
 
-@router.get("/requests.{fmt}", summary="Service requests (cases) by id list, service, dates and status")
+@router.get(
+    "/requests.{fmt}", summary="Service requests (cases) by public id list, service, dates and status",
+    response_model=None, responses=_documented(list[ServiceRequestOut], 400, 403),
+)
 def list_requests(
     fmt: str,
     state: State,
     session: ReadSession,
     service_request_id: str | None = None,
+    api_key: ApiKey = None,
     service_code: str | None = None,
     start_date: str | None = None,
     end_date: str | None = None,
@@ -133,21 +264,31 @@ def list_requests(
         page=page,
         page_size=page_size,
     )
+    client = open311.client_for_key(session, api_key) if api_key else None
     found = open311.find_requests(session, query, now=state.clock.now())
-    return render(fmt, "service_requests", "request", open311.request_rows(session, found, state.tz))
+    return render(fmt, "service_requests", "request", open311.request_rows(session, found, state.tz, client=client))
 
 
-@router.get("/requests/{service_request_id}.{fmt}", summary="One service request")
-def get_request(service_request_id: str, fmt: str, state: State, session: ReadSession, jurisdiction_id: Jurisdiction = None) -> Response:
+@router.get(
+    "/requests/{service_request_id}.{fmt}", summary="One service request, by its public id",
+    response_model=None, responses=_documented(list[ServiceRequestOut], 400, 403, 404),
+)
+def get_request(
+    service_request_id: str, fmt: str, state: State, session: ReadSession, api_key: ApiKey = None, jurisdiction_id: Jurisdiction = None,
+) -> Response:
     geo.check_format(fmt)
+    client = open311.client_for_key(session, api_key) if api_key else None
     query = open311.RequestQuery([service_request_id], [], [], None, None, 1, 1)
     found = open311.find_requests(session, query, now=state.clock.now())
     if not found:
         raise geo.Open311Error(404, f"no service request '{service_request_id}'")
-    return render(fmt, "service_requests", "request", open311.request_rows(session, found, state.tz))
+    return render(fmt, "service_requests", "request", open311.request_rows(session, found, state.tz, client=client))
 
 
-@router.get("/tokens/{token}.{fmt}", summary="The service_request_id of a queued request, once registered")
+@router.get(
+    "/tokens/{token}.{fmt}", summary="The service_request_id of a queued request, once registered",
+    response_model=None, responses=_documented(list[TokenStatusOut], 400, 404),
+)
 def get_token(token: str, fmt: str, session: ReadSession, jurisdiction_id: Jurisdiction = None) -> Response:
     geo.check_format(fmt)
     return render(fmt, "service_requests", "request", [open311.token_status(session, token)])
@@ -177,28 +318,48 @@ async def _fields(request: Request) -> tuple[dict[str, Any], list[tuple[str, Any
     return fields, pairs, media
 
 
-@router.post("/requests.{fmt}", summary="Create a service request (api_key required)")
+@router.post(
+    "/requests.{fmt}", summary="Create a service request (api_key required)",
+    response_model=None, responses=_documented(list[CreatedRequestOut], 400, 403, 404),
+)
 async def create_request(fmt: str, request: Request, state: State) -> Response:
+    """Everything is checked before anything is written: the key, the service, every argument and
+    attribute, the places and the media (its bytes are stored, content-addressed, before the
+    appeal is registered). A refusal leaves nothing registered and uses no tracking number.
+
+    Async only to read the body and to wait on intake's group commit; every database and file
+    call runs in the thread pool, so the event loop never blocks."""
     geo.check_format(fmt)
     fields, pairs, media = await _fields(request)
     client = await run_in_threadpool(_client_and_service, state, fields)
     appeal = geo.appeal_from_request(fields, geo.parse_attributes(pairs), channel=client.channel)
     item = AppealIn.model_validate(appeal)
     data = await _media_bytes(media, state) if media else None
+    if client.is_queued and data is not None:
+        raise geo.Open311Error(400, "media upload needs the service_request_id: send media_url, or use a realtime client")
+    await run_in_threadpool(_check, state, item, client)
     if client.is_queued:
-        if data is not None:
-            raise geo.Open311Error(400, "media upload needs the service_request_id: send media_url, or use a realtime client")
         token = await run_in_threadpool(_queue, state, client, item.model_dump(mode="json", exclude_none=True))
         notice = "已收到，正在排队登记；请用 token 查询编号"
         return render(fmt, "service_requests", "request", [{"token": token, "service_notice": notice, "account_id": None}])
+    if data is not None:
+        await run_in_threadpool(stage_attachment, state.settings, content_type=media.content_type or "", data=data)  # type: ignore[union-attr]
     receipt = await state.batcher.submit(item, client.actor())
     if data is not None and media is not None and receipt.created:
         await run_in_threadpool(
             store_attachment, state.db, state.settings, case_id=receipt.id, filename=media.filename or "media",
             content_type=media.content_type or "", data=data, actor=client.actor(), phone_last4=None, now=state.clock.now(),
         )
-    notice = f"已登记，编号 {receipt.tracking_no}，可凭编号查询办理进度"
-    return render(fmt, "service_requests", "request", [{"service_request_id": receipt.tracking_no, "service_notice": notice, "account_id": None}])
+    answer: dict[str, Any] = {"service_request_id": receipt.public_id, "service_notice": None, "account_id": None, "tracking_no": receipt.tracking_no}
+    if receipt.tracking_code:
+        answer["service_notice"] = (
+            f"已登记，查询编号 {receipt.tracking_no}，查询码 {receipt.tracking_code}（只显示这一次，请转告反映人）；"
+            "凭编号和查询码或手机号后四位可查询办理进度"
+        )
+        answer["tracking_code"] = receipt.tracking_code
+    else:  # a replay of a request already made: its code was given the first time
+        answer["service_notice"] = f"已登记，查询编号 {receipt.tracking_no}，凭编号和首次回执上的查询码或手机号后四位可查询办理进度"
+    return render(fmt, "service_requests", "request", [answer])
 
 
 def _client_and_service(state: Any, fields: dict[str, Any]) -> open311.ClientRef:
@@ -210,6 +371,13 @@ def _client_and_service(state: Any, fields: dict[str, Any]) -> open311.ClientRef
         if code:
             open311.service(session, code)
         return client
+
+
+def _check(state: Any, item: AppealIn, client: open311.ClientRef) -> None:
+    """Intake's own checks (channel, places, service) before the group commit numbers the
+    appeal: a refusal there would have used an id and a tracking number."""
+    with state.db.reading() as session:
+        check_appeal(session, item, client.actor(), refs=state.refs, now=state.clock.now(), tz=state.tz)
 
 
 def _queue(state: Any, client: open311.ClientRef, appeal: dict[str, Any]) -> str:

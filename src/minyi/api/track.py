@@ -1,22 +1,44 @@
+"""The citizen follows and rates their appeal with its tracking number and a secret: the last four
+digits of the phone given, or the tracking code of the receipt (an anonymous citizen's only way).
+Every check of a secret is counted by the shared throttle, per case and per address."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from minyi.api.deps import State
+from minyi.api.errors import ErrorResponse
 from minyi.cases.tracking import case_key, citizen_secret_guard, rate_case, track_case
 
 router = APIRouter(prefix="/api/v1/track", tags=["citizen"])
 Last4 = Annotated[str, Query(pattern=r"^\d{4}$", description="the last four digits of the phone you gave")]
+CODE_DESCRIPTION = "the tracking code (查询码) of the receipt, e.g. K7QM-3XHD-9RTA; case, spaces and dashes do not matter"
 
 
-class FeedbackIn(BaseModel):
+class CitizenSecretIn(BaseModel):
+    """Exactly one secret: the phone's last four digits, or the receipt's tracking code. In the body,
+    not the URL, so it stays out of proxy and access logs."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    phone_last4: str = Field(pattern=r"^\d{4}$")
+    phone_last4: str | None = Field(None, pattern=r"^\d{4}$", description="the last four digits of the phone you gave")
+    tracking_code: str | None = Field(None, min_length=1, max_length=40, description=CODE_DESCRIPTION)
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> CitizenSecretIn:
+        if (self.phone_last4 is None) == (self.tracking_code is None):
+            raise ValueError("give either phone_last4 or tracking_code")
+        return self
+
+    def secret(self) -> str:
+        return self.phone_last4 or self.tracking_code or ""
+
+
+class FeedbackIn(CitizenSecretIn):
     rating: str = Field(description="satisfied | basically_satisfied | unsatisfied")
     comment: str | None = Field(None, max_length=2000)
 
@@ -45,23 +67,47 @@ class TrackedCase(BaseModel):
     timeline: list[PublicEvent]
 
 
-THROTTLED = {429: {"description": "too many wrong answers for this case or from this address; see Retry-After"}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "no such tracking number, or the secret does not match (one answer for both)"},
+    409: {"model": ErrorResponse, "description": "feedback only: the case cannot be rated now (not answered, or rated already)"},
+    422: {"model": ErrorResponse, "description": "invalid request: `error.errors` names each field and what is wrong with it"},
+    429: {"model": ErrorResponse, "description": "too many wrong secrets for this case or from this address; see Retry-After"},
+}
+READ_RESPONSES = {k: v for k, v in RESPONSES.items() if k != 409}
 
 
 def _client(request: Request) -> str:
     return (request.client.host if request.client else "unknown")[:64]
 
 
-@router.get("/{tracking_no}", response_model=TrackedCase, summary="A citizen follows their appeal (no one's personal data is shown)", responses=THROTTLED)
-def track(tracking_no: str, phone_last4: Last4, state: State, request: Request) -> dict[str, Any]:
+def _track(state: Any, request: Request, tracking_no: str, secret: str) -> dict[str, Any]:
     key = case_key(state.db, tracking_no=tracking_no)
     with citizen_secret_guard(state.db, state.settings, case_key=key, client=_client(request), now=state.clock.now()), state.db.reading() as session:
-        return track_case(session, tracking_no, phone_last4)
+        return track_case(session, tracking_no, secret)
 
 
-@router.post("/{tracking_no}/feedback", response_model=TrackedCase, summary="The citizen rates the reply; 不满意 reopens the case", responses=THROTTLED)
+@router.get(
+    "/{tracking_no}", response_model=TrackedCase, responses=READ_RESPONSES,
+    summary="A citizen follows their appeal with the phone's last four digits (no one's personal data is shown)",
+)
+def track(tracking_no: str, phone_last4: Last4, state: State, request: Request) -> dict[str, Any]:
+    return _track(state, request, tracking_no, phone_last4)
+
+
+@router.post(
+    "/{tracking_no}", response_model=TrackedCase, responses=READ_RESPONSES,
+    summary="A citizen follows their appeal with the last four digits or the receipt's tracking code",
+)
+def track_with_secret(tracking_no: str, body: CitizenSecretIn, state: State, request: Request) -> dict[str, Any]:
+    return _track(state, request, tracking_no, body.secret())
+
+
+@router.post(
+    "/{tracking_no}/feedback", response_model=TrackedCase, responses=RESPONSES,
+    summary="The citizen rates the reply; 不满意 reopens the case",
+)
 def feedback(tracking_no: str, body: FeedbackIn, state: State, request: Request) -> dict[str, Any]:
     now = state.clock.now()
     key = case_key(state.db, tracking_no=tracking_no)
     with citizen_secret_guard(state.db, state.settings, case_key=key, client=_client(request), now=now), state.db.unit_of_work() as session:
-        return rate_case(session, tracking_no, body.phone_last4, rating=body.rating, comment=body.comment, now=now)
+        return rate_case(session, tracking_no, body.secret(), rating=body.rating, comment=body.comment, now=now)

@@ -26,6 +26,12 @@ class Appeal(Base):
     # What a replay of (channel, external_id) must match to get this appeal's receipt: a digest
     # of the submitter and the content (intake/rules.py `content_digest`). NULL on older rows.
     content_digest: Mapped[str | None] = mapped_column(String(64))
+    # The citizen's tracking code (core/ids.py), as a digest only: the code is shown once, on the
+    # receipt. NULL on appeals registered before codes existed.
+    tracking_code_hash: Mapped[str | None] = mapped_column(String(64))
+    # What public lists (Open311) call the case: random, so a public list hands out no tracking
+    # number for someone to try four digits against.
+    public_id: Mapped[str | None] = mapped_column(String(24), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(20))

@@ -1,4 +1,5 @@
-"""The citizen's view: a case found by tracking number and the last four digits of the phone."""
+"""The citizen's view: a case found by tracking number and a citizen secret, the last four
+digits of the phone or the tracking code of the receipt (the only one an anonymous citizen has)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from minyi.privacy.rules import public_view
 from minyi.cases.service import act_on_case
 from minyi.core.digits import ascii_digits
 from minyi.core.db import Database
+from minyi.core.ids import tracking_code_digest
 from minyi.core.errors import NotFound
 from minyi.core.settings import Settings
 from minyi.core.throttle import citizen_secret_limits, guarded
@@ -32,6 +34,24 @@ def last4_matches(phone: str | None, phone_last4: str | None) -> bool:
     given = ascii_digits(phone_last4)
     # compare_digest refuses non-ASCII str: compare bytes so any input is a plain mismatch.
     return hmac.compare_digest(ascii_digits(phone)[-4:].encode(), given.encode())
+
+
+def is_last4(secret: str) -> bool:
+    digits = ascii_digits(secret.strip())
+    return len(digits) == 4 and digits.isascii() and digits.isdigit()
+
+
+def secret_matches(appeal: Appeal, secret: str | None) -> bool:
+    """One citizen secret, whichever the citizen has: four digits are the phone's last four,
+    anything else is read as the receipt's tracking code (compared by digest, in constant time)."""
+    if not secret:
+        return False
+    if is_last4(secret):
+        return last4_matches(appeal.phone, secret)
+    given = tracking_code_digest(secret)
+    if given is None or appeal.tracking_code_hash is None:
+        return False
+    return hmac.compare_digest(appeal.tracking_code_hash.encode(), given.encode())
 
 
 def case_key(db: Database, *, tracking_no: str | None = None, case_id: int | None = None) -> str:
@@ -55,18 +75,19 @@ def citizen_secret_guard(db: Database, settings: Settings, *, case_key: str, cli
         yield
 
 
-def _find(session: Session, tracking_no: str, phone_last4: str) -> tuple[Case, Appeal]:
+def _find(session: Session, tracking_no: str, secret: str) -> tuple[Case, Appeal]:
     row = session.execute(
         select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.tracking_no == tracking_no)
     ).first()
-    # Wrong digits and unknown numbers answer alike, so the page cannot be used to probe.
-    if row is None or not last4_matches(row[1].phone, phone_last4):
-        raise NotFound("case_not_found", "没有找到该编号的诉求，或手机号后四位不符")
+    # Wrong secrets and unknown numbers answer alike, so the page cannot be used to probe.
+    if row is None or not secret_matches(row[1], secret):
+        raise NotFound("case_not_found", "没有找到该编号的诉求，或手机号后四位、查询码不符")
     return row[0], row[1]
 
 
-def track_case(session: Session, tracking_no: str, phone_last4: str) -> dict[str, Any]:
-    case, appeal = _find(session, tracking_no, phone_last4)
+def track_case(session: Session, tracking_no: str, secret: str) -> dict[str, Any]:
+    """`secret`: the phone's last four digits or the receipt's tracking code."""
+    case, appeal = _find(session, tracking_no, secret)
     public = public_view(appeal.citizen_name)
     return {
         "tracking_no": case.tracking_no,
@@ -82,8 +103,8 @@ def track_case(session: Session, tracking_no: str, phone_last4: str) -> dict[str
     }
 
 
-def rate_case(session: Session, tracking_no: str, phone_last4: str, *, rating: str, comment: str | None, now: datetime) -> dict[str, Any]:
-    case, _ = _find(session, tracking_no, phone_last4)
+def rate_case(session: Session, tracking_no: str, secret: str, *, rating: str, comment: str | None, now: datetime) -> dict[str, Any]:
+    case, _ = _find(session, tracking_no, secret)
     payload = {"rating": rating} | ({"comment": comment} if comment else {})
     act_on_case(session, case.id, Action.FEEDBACK, actor=citizen_actor(case.id), payload=payload, now=now)
-    return track_case(session, tracking_no, phone_last4)
+    return track_case(session, tracking_no, secret)

@@ -6,7 +6,10 @@ number a whole batch of appeals without a round trip each, on SQLite and Postgre
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import threading
+import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -67,3 +70,48 @@ class IdAllocator:
 def tracking_number(appeal_id: int, submitted_at: datetime, tz: ZoneInfo) -> str:
     """e.g. 20261121-000123: the local date a citizen recognises, then a number read over the phone."""
     return f"{submitted_at.astimezone(tz):%Y%m%d}-{appeal_id:06d}"
+
+
+# The tracking code: what a citizen with no phone on file (anonymous) proves an appeal is theirs
+# with, instead of the last four digits. Twelve characters of Crockford's base32 (no I, L, O, U:
+# nothing to misread over the phone) are 60 random bits; with the attempt throttle, guessing is
+# out of reach, so a fast digest is enough to keep it out of the database in clear.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 12
+_CODE_READS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+# Each random byte read as its low five bits (256 is a multiple of 32: still uniform).
+_SYMBOL_OF_BYTE = bytes(CODE_ALPHABET.encode()[b & 31] for b in range(256))
+
+
+def new_tracking_code() -> tuple[str, str]:
+    """(code, digest), e.g. K7QM-3XHD-9RTA: the code is shown once, on the receipt; only the
+    digest is stored. Intake makes one per appeal inside its group commit, so this stays in C:
+    one read of the random source and a translation table."""
+    raw = secrets.token_bytes(CODE_LENGTH).translate(_SYMBOL_OF_BYTE).decode()
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}", _digest(raw)
+
+
+def normalise_tracking_code(text: str) -> str | None:
+    """The code as typed (any case, full-width, spaces or dashes, O for 0) in its canonical form,
+    or None when it cannot be one."""
+    value = unicodedata.normalize("NFKC", text).upper().translate(_CODE_READS)
+    value = "".join(c for c in value if c not in " -_\t")
+    if len(value) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in value):
+        return None
+    return value
+
+
+def _digest(normal: str) -> str:
+    return hashlib.sha256(b"minyi-tracking-code\x00" + normal.encode()).hexdigest()
+
+
+def tracking_code_digest(code: str) -> str | None:
+    normal = normalise_tracking_code(code)
+    return _digest(normal) if normal else None
+
+
+def new_public_id() -> str:
+    """The id a case shows on public lists (Open311): random, so it leads to no tracking number."""
+    return secrets.token_hex(8)

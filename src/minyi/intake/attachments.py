@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import get_visible_case
-from minyi.cases.tracking import last4_matches
+from minyi.cases.tracking import secret_matches
 from minyi.core.db import Database
 from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.core.settings import Settings
@@ -53,6 +53,8 @@ def store_attachment(
     db: Database, settings: Settings, *, case_id: int, filename: str, content_type: str, data: bytes,
     actor: Actor | None, phone_last4: str | None, now: datetime,
 ) -> dict[str, Any]:
+    """`phone_last4`: the citizen's secret when there is no actor, the phone's last four digits
+    or the receipt's tracking code (cases/tracking.py `secret_matches`)."""
     check_attachment(settings, content_type=content_type, data=data)
     digest = hashlib.sha256(data).hexdigest()
     with db.unit_of_work() as session:
@@ -72,11 +74,19 @@ def store_attachment(
 
 def _citizen_case(session: Any, case_id: int, phone_last4: str | None, now: datetime) -> Case:
     row = session.execute(select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.id == case_id)).first()
-    if row is None or not last4_matches(row[1].phone, phone_last4):
+    if row is None or not secret_matches(row[1], phone_last4):
         raise NotFound("case_not_found", f"no case {case_id}")
     if now - row[1].submitted_at > CITIZEN_UPLOAD_WINDOW:
         raise Forbidden("upload_window_closed", "attachments can be added within 24 hours of submitting; contact the handling unit")
     return row[0]
+
+
+def stage_attachment(settings: Settings, *, content_type: str, data: bytes) -> None:
+    """Check the file and write its content (stored once under its SHA-256, so a later
+    `store_attachment` of the same bytes only adds its row): a channel that registers an appeal
+    with its file does the fallible file work before it registers anything."""
+    check_attachment(settings, content_type=content_type, data=data)
+    _write_blob(settings, hashlib.sha256(data).hexdigest(), data)
 
 
 def _write_blob(settings: Settings, digest: str, data: bytes) -> None:

@@ -83,3 +83,8 @@ class AppealReceipt(BaseModel):
     status: str
     created: bool
     submitted_at: datetime
+    tracking_code: str | None = Field(
+        None,
+        description="the citizen's tracking code (查询码): with the tracking number it finds the appeal instead of the "
+        "phone's last four digits; shown in this receipt only, when the appeal is made (null on a replay)",
+    )

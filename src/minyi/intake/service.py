@@ -19,7 +19,7 @@ from minyi.cases.hooks import RegisteredCase, notify_registered, plan_registered
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.rules import CaseStatus
 from minyi.core.errors import Conflict, Forbidden, Invalid, MinyiError
-from minyi.core.ids import tracking_number
+from minyi.core.ids import new_public_id, new_tracking_code, tracking_number
 from minyi.core.bulk import insert_rows
 from minyi.intake.models import Channel
 from minyi.intake.refs import RefCache, Snapshot, UnitRef
@@ -42,11 +42,16 @@ class Registered:
     status: str
     created: bool
     submitted_at: datetime
+    # The citizen's tracking code, in clear only in the receipt of the submission that made the
+    # appeal (a replay answers None: only its digest is kept).
+    tracking_code: str | None = None
+    public_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "tracking_no": self.tracking_no, "status": self.status,
             "created": self.created, "submitted_at": self.submitted_at.isoformat(),
+            "tracking_code": self.tracking_code,
         }
 
 
@@ -113,7 +118,10 @@ def register_appeals(
         except (OverflowError, ValueError):
             results[n] = Invalid("bad_submitted_at", "submitted_at is out of range", field="submitted_at")
             continue
-        appeal = _appeal_row(r, appeal_id, tracking_no, submitted_at, actor, digest)
+        code, code_hash = new_tracking_code()
+        appeal = _appeal_row(r, appeal_id, tracking_no, submitted_at, actor, digest) | {
+            "tracking_code_hash": code_hash, "public_id": new_public_id(),
+        }
         appeal_rows.append(appeal)
         case_rows.append(
             {
@@ -140,9 +148,11 @@ def register_appeals(
             }
         )
         cases.append(_registered_case(r, appeal, now))
-        results[n] = registered = Registered(appeal_id, tracking_no, CaseStatus.REGISTERED.value, True, submitted_at)
+        results[n] = registered = Registered(
+            appeal_id, tracking_no, CaseStatus.REGISTERED.value, True, submitted_at, code, appeal["public_id"]
+        )
         if key:
-            known[key] = _Known(replace(registered, created=False), digest, r.item.body, r.item.phone, staff_id)
+            known[key] = _Known(replace(registered, created=False, tracking_code=None), digest, r.item.body, r.item.phone, staff_id)
     if appeal_rows:
         # Planners (the clock policy and due time) fill in the case rows before they are written.
         # A planner also names the units the appeal complains about (triage's complaint-target
@@ -160,6 +170,17 @@ def register_appeals(
         ]
         notify_registered(session, cases)
     return [r for r in results if r is not None]
+
+
+def check_appeal(session: Session, item: AppealIn, actor: Actor | None, *, refs: RefCache, now: datetime, tz: ZoneInfo) -> None:
+    """Every check `register_appeals` makes of one new item, without writing or numbering it: a
+    channel that must refuse before it writes anything (Open311 with media) calls this first,
+    so a refusal uses no id and no tracking number."""
+    _resolve(session, item, actor, refs.get(session), refs)
+    try:
+        tracking_number(0, min(item.submitted_at or now, now), tz)
+    except (OverflowError, ValueError):
+        raise Invalid("bad_submitted_at", "submitted_at is out of range", field="submitted_at") from None
 
 
 @dataclass(frozen=True)
@@ -200,16 +221,16 @@ def _already_registered(session: Session, resolved: list[_Resolved]) -> dict[tup
     rows = session.execute(
         select(
             Appeal.channel_id, Appeal.external_id, Appeal.id, Appeal.tracking_no, Appeal.submitted_at, Case.status,
-            Appeal.content_digest, Appeal.body, Appeal.phone, Appeal.registered_by_id,
+            Appeal.content_digest, Appeal.body, Appeal.phone, Appeal.registered_by_id, Appeal.public_id,
         )
         .join(Case, Case.appeal_id == Appeal.id)
         .where(or_(*(and_(Appeal.channel_id == cid, Appeal.external_id.in_(ext)) for cid, ext in by_channel.items())))
     )
     return {
         (channel_id, external_id): _Known(
-            Registered(appeal_id, tracking_no, status, False, submitted_at), digest, body, phone, staff_id
+            Registered(appeal_id, tracking_no, status, False, submitted_at, None, public_id), digest, body, phone, staff_id
         )
-        for channel_id, external_id, appeal_id, tracking_no, submitted_at, status, digest, body, phone, staff_id in rows
+        for channel_id, external_id, appeal_id, tracking_no, submitted_at, status, digest, body, phone, staff_id, public_id in rows
     }
 
 

@@ -2,11 +2,14 @@
 service requests (cases) and the queue behind GeoReport tokens. Registration itself goes
 through intake (the API's group commit, or `register_appeals` for the queue).
 
-A request's public face: its tracking number is the service_request_id, and what GET shows is
-what anyone may read: status, service, responsible unit, dates and place names for every case;
-the title and coordinates only for requests that arrived through a platform (a channel of kind
-api) and are not confidential, since a hotline caller or letter writer never agreed to publish
-their words. Never the body, the address, names or phones.
+A request's public face: its service_request_id is the appeal's random public id, never its
+tracking number (with a tracking number, four digits find the case on the citizen's pages, so a
+public list of them would invite guessing). What GET shows is what anyone may read: status,
+service, responsible unit, dates and place names for every case; the title and coordinates only
+for requests that arrived through a platform (a channel of kind api) and are not confidential,
+since a hotline caller or letter writer never agreed to publish their words. Never the body, the
+address, names or phones. The client that submitted a request (its api_key given) also reads its
+tracking number, an extension field `tracking_no`, to pass on to the citizen.
 """
 
 from __future__ import annotations
@@ -98,6 +101,7 @@ class ClientRef:
     name: str
     channel: str
     is_queued: bool
+    channel_id: int = 0
 
     def actor(self) -> Actor:
         """Who registers the client's appeals: an intake clerk of no unit, named after it, so the
@@ -119,7 +123,7 @@ def client_for_key(session: Session, key: str | None) -> ClientRef:
     if row is None:
         raise Open311Error(403, "Invalid api_key received -- can't proceed with create_request")
     client, channel = row
-    return ClientRef(client.id, client.name, channel, client.is_queued)
+    return ClientRef(client.id, client.name, channel, client.is_queued, client.channel_id)
 
 
 # --- services --------------------------------------------------------------------------------
@@ -185,8 +189,9 @@ def find_requests(session: Session, query: RequestQuery, *, now: datetime) -> li
     leaf = aliased(DictionaryEntry)
     stmt = select(Case, Appeal, leaf).join(Appeal, Appeal.id == Case.appeal_id).outerjoin(leaf, leaf.id == Case.category_id)
     if query.ids:
-        # The spec: a list of ids overrides every other argument.
-        stmt = stmt.where(Case.tracking_no.in_(query.ids))
+        # The spec: a list of ids overrides every other argument. Public ids only: a tracking
+        # number finds nothing here, so this is no oracle for which numbers exist.
+        stmt = stmt.where(Appeal.public_id.in_(query.ids))
     else:
         start, end = date_range(query.start, query.end, now)
         stmt = stmt.where(Case.registered_at >= start, Case.registered_at <= end)
@@ -203,7 +208,11 @@ def find_requests(session: Session, query: RequestQuery, *, now: datetime) -> li
     return [(c, a, leaf_row) for c, a, leaf_row in session.execute(stmt)]
 
 
-def request_rows(session: Session, found: list[tuple[Case, Appeal, DictionaryEntry | None]], tz: ZoneInfo) -> list[dict[str, Any]]:
+def request_rows(
+    session: Session, found: list[tuple[Case, Appeal, DictionaryEntry | None]], tz: ZoneInfo, *, client: ClientRef | None = None
+) -> list[dict[str, Any]]:
+    """The public rows; `client`, when the caller gave its api_key, adds `tracking_no` to the
+    rows of the requests that came in through that client's channel."""
     unit_ids = {u for c, _, _ in found for u in (c.lead_unit_id, c.street_id, c.community_id, c.grid_id) if u}
     names: dict[int, str] = {}
     codes: dict[int, str] = {}
@@ -216,9 +225,9 @@ def request_rows(session: Session, found: list[tuple[Case, Appeal, DictionaryEnt
     for case, appeal, leaf in found:
         private = appeal.is_confidential or kinds.get(case.channel_id) != "api"
         place = "".join(names.get(u, "") for u in (case.street_id, case.community_id) if u) or None
-        rows.append(
+        row = (
             {
-                "service_request_id": case.tracking_no,
+                "service_request_id": appeal.public_id,
                 "status": open_or_closed(case.status),
                 "status_notes": STATUS_ZH.get(case.status, case.status),
                 "service_name": leaf.level4 if leaf else None,
@@ -237,6 +246,9 @@ def request_rows(session: Session, found: list[tuple[Case, Appeal, DictionaryEnt
                 "media_url": None,
             }
         )
+        if client is not None and client.channel_id == case.channel_id:
+            row["tracking_no"] = case.tracking_no
+        rows.append(row)
     return rows
 
 
@@ -260,15 +272,20 @@ def queue_request(session: Session, *, client: ClientRef, appeal: dict[str, Any]
 
 
 def token_status(session: Session, token: str) -> dict[str, Any]:
+    """The token is the queued client's own secret (128 random bits), so its holder, the
+    submitter, also reads the tracking number once the request is registered."""
     row = session.execute(
-        select(Open311Queued, Case.tracking_no)
-        .outerjoin(Case, and_(Case.id == Open311Queued.case_id))
+        select(Open311Queued, Appeal.public_id, Appeal.tracking_no)
+        .outerjoin(Appeal, and_(Appeal.id == Open311Queued.case_id))
         .where(Open311Queued.token == token)
     ).first()
     if row is None:
         raise Open311Error(404, f"no token '{token}'")
-    queued, tracking_no = row
+    queued, public_id, tracking_no = row
     if queued.error:
         raise Open311Error(400, f"the queued request was refused: {queued.error}")
-    return {"service_request_id": tracking_no, "token": token}
+    answer: dict[str, Any] = {"service_request_id": public_id, "token": token}
+    if tracking_no:
+        answer["tracking_no"] = tracking_no
+    return answer
 

@@ -1,5 +1,6 @@
-"""The citizen portal: submit an appeal (or write to a leader's mailbox), get a receipt, track
-it with the last four digits of the phone, rate the reply. Same services as the API."""
+"""The citizen portal: submit an appeal (or write to a leader's mailbox), get a receipt with a
+tracking code shown once, track it with the last four digits of the phone or that code, rate the
+reply. Same services as the API."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from minyi.cases.models import Appeal, Case
-from minyi.cases.tracking import case_key, citizen_secret_guard, rate_case, track_case
+from minyi.cases.tracking import case_key, citizen_secret_guard, is_last4, rate_case, track_case
+from minyi.core.ids import normalise_tracking_code
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.intake.attachments import store_attachment
 from minyi.intake.models import Channel
@@ -26,7 +28,7 @@ from minyi.org.models import Unit
 from minyi.taxonomy.rules import FIVE_CLASSES
 from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import WebRoute, error_page, form_of, redirect, render, state_of
-from minyi.web.security import RateLimiter, client_of
+from minyi.web.security import RateLimiter, client_of, cookie_flags
 from minyi.web.uploads import read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -34,6 +36,11 @@ PORTAL_CHANNEL = "miniprogram"  # 民意速办小程序/扫码: the web form is 
 # Each rendered form carries a one-time token that becomes the appeal's external_id, so a double
 # tap (or a resend after a dropped answer) replays the first receipt instead of filing twice.
 FORM_TOKEN = re.compile(r"[0-9a-f]{32}")
+# The tracking code travels from the submission to its receipt page in a short-lived cookie that
+# the receipt page clears as it shows it: shown once, kept out of the URL (and of access logs).
+CODE_COOKIE = "minyi_receipt_code"
+CODE_COOKIE_PATH = "/portal/receipt/"
+CODE_COOKIE_SECONDS = 600
 
 
 class PortalLimits:
@@ -137,8 +144,6 @@ async def submit(request: Request) -> Response:
             anonymous=fields.get("anonymous") == "on", address=fields.get("address") or None,
             street=fields.get("street") or None, community=fields.get("community") or None,
         )
-        if uploads and not item.phone:
-            raise Invalid("phone_needed", "上传附件需要留下手机号 (attachments need a phone number)", field="files")
         with state.db.reading() as session:
             _channel(session, channel_code)
         receipt = await state.batcher.submit(item, None)
@@ -155,22 +160,33 @@ async def submit(request: Request) -> Response:
     if not receipt.created:
         return redirect(f"/portal/receipt/{receipt.tracking_no}")  # a double tap: the first one's receipt
     for upload in uploads:
-        # File and database writes in the threadpool: the event loop keeps serving others.
+        # File and database writes in the threadpool: the event loop keeps serving others. The
+        # receipt's code proves the case is this citizen's, with or without a phone.
         await run_in_threadpool(
             store_attachment,
             state.db, state.settings, case_id=receipt.id, filename=upload.filename, content_type=upload.content_type,
-            data=upload.data, actor=None, phone_last4=(item.phone or "")[-4:], now=state.clock.now(),
+            data=upload.data, actor=None, phone_last4=receipt.tracking_code or (item.phone or "")[-4:], now=state.clock.now(),
         )
-    return redirect(f"/portal/receipt/{receipt.tracking_no}")
+    answer = redirect(f"/portal/receipt/{receipt.tracking_no}")
+    if receipt.tracking_code:
+        flags = cookie_flags(state.settings) | {"path": CODE_COOKIE_PATH, "samesite": "strict"}
+        answer.set_cookie(CODE_COOKIE, f"{receipt.tracking_no}:{receipt.tracking_code}", max_age=CODE_COOKIE_SECONDS, **flags)  # type: ignore[arg-type]
+    return answer
 
 
 @router.get("/portal/receipt/{tracking_no}")
 def receipt(request: Request, tracking_no: str) -> Response:
-    with state_of(request).db.reading() as session:
+    state = state_of(request)
+    with state.db.reading() as session:
         found = session.scalar(select(Case.tracking_no).where(Case.tracking_no == tracking_no[:40]))
     if found is None:
         return error_page(request, 404, "没有找到该编号 (no such tracking number)")
-    return render(request, "portal/receipt.html", tracking_no=found)
+    carried = request.cookies.get(CODE_COOKIE, "")
+    no, _, code = carried.partition(":")
+    page = render(request, "portal/receipt.html", tracking_no=found, tracking_code=code if no == found and code else None)
+    if carried:
+        page.delete_cookie(CODE_COOKIE, path=CODE_COOKIE_PATH)
+    return page
 
 
 @router.get("/portal/track")
@@ -179,46 +195,55 @@ def track_form(request: Request, no: str | None = None) -> Response:
 
 
 def _tracked(
-    request: Request, no: str, last4: str, status_code: int = 200, error: str | None = None,
+    request: Request, no: str, secret: str, status_code: int = 200, error: str | None = None,
     rating: tuple[str, str | None] | None = None,
 ) -> Response:
-    """Check the citizen's digits under the shared throttle (counted per case and address),
-    rate if asked, and show the case. Plain blocking code: callers run it in the threadpool."""
+    """Check the citizen's secret (last four digits or tracking code) under the shared throttle
+    (counted per case and address), rate if asked, and show the case. Plain blocking code:
+    callers run it in the threadpool."""
     state = state_of(request)
     now = state.clock.now()
     try:
         with citizen_secret_guard(state.db, state.settings, case_key=case_key(state.db, tracking_no=no), client=client_of(request), now=now):
             if rating is not None:
                 with state.db.unit_of_work() as session:
-                    rate_case(session, no, last4, rating=rating[0], comment=rating[1], now=now)
+                    rate_case(session, no, secret, rating=rating[0], comment=rating[1], now=now)
             with state.db.reading() as session:
-                result = track_case(session, no, last4)
+                result = track_case(session, no, secret)
                 appeal = session.scalar(select(Appeal).join(Case, Case.appeal_id == Appeal.id).where(Case.tracking_no == no))
                 body = appeal.body if appeal else ""
     except NotFound as exc:
         return render(request, "portal/track.html", status_code=404, no=no, result=None, error=exc.message)
-    return render(request, "portal/track.html", status_code=status_code, no=no, last4=last4, result=result, body=body, error=error)
+    return render(request, "portal/track.html", status_code=status_code, no=no, secret=secret, result=result, body=body, error=error)
+
+
+def _secret_of(fields: dict[str, str]) -> str | None:
+    """The one secret field (the older form's `phone_last4` too), if it can be one at all."""
+    secret = (fields.get("secret") or fields.get("phone_last4") or fields.get("tracking_code") or "")[:40]
+    return secret if is_last4(secret) or normalise_tracking_code(secret) else None
 
 
 @router.post("/portal/track")
 async def track(request: Request) -> Response:
     fields = await form_of(request)
     limits(request).track.hit(client_of(request))
-    no, last4 = fields.get("tracking_no", "")[:40], fields.get("phone_last4", "")
-    if not (len(last4) == 4 and last4.isdigit()):
-        return render(request, "portal/track.html", status_code=422, no=no, result=None, error="请填写手机号后四位数字")
-    return await run_in_threadpool(_tracked, request, no, last4)
+    no, secret = fields.get("tracking_no", "")[:40], _secret_of(fields)
+    if secret is None:
+        return render(request, "portal/track.html", status_code=422, no=no, result=None, error="请填写手机号后四位数字，或回执上的查询码")
+    return await run_in_threadpool(_tracked, request, no, secret)
 
 
 @router.post("/portal/track/feedback")
 async def feedback(request: Request) -> Response:
     fields = await form_of(request)
     limits(request).track.hit(client_of(request))
-    no, last4 = fields.get("tracking_no", "")[:40], fields.get("phone_last4", "")
+    no, secret = fields.get("tracking_no", "")[:40], _secret_of(fields)
+    if secret is None:
+        return render(request, "portal/track.html", status_code=422, no=no, result=None, error="请填写手机号后四位数字，或回执上的查询码")
     comment = fields.get("comment") or None
     if comment and len(comment) > 2000:
-        return await run_in_threadpool(_tracked, request, no, last4, 422, "意见最多2000字")
-    return await run_in_threadpool(_tracked, request, no, last4, rating=(fields.get("rating", ""), comment))
+        return await run_in_threadpool(_tracked, request, no, secret, 422, "意见最多2000字")
+    return await run_in_threadpool(_tracked, request, no, secret, rating=(fields.get("rating", ""), comment))
 
 
 @router.get("/portal/mailboxes")

@@ -46,6 +46,32 @@ class TestCitizenSecrets:
         b = make_appeal(app, phone="13900005678")
         assert _track(app, b["tracking_no"], "5678") == 200
 
+    def test_wrong_codes_lock_the_case_even_for_the_right_code(self, app: TestClient) -> None:
+        a = make_appeal(app, phone=None, name=None, anonymous=True)
+        no, code = a["tracking_no"], a["tracking_code"]
+
+        def track(secret: str) -> int:
+            return app.post(f"/api/v1/track/{no}", json={"tracking_code": secret}).status_code
+
+        assert [track(f"0000-0000-000{n}") for n in range(PER_CASE)] == [404] * PER_CASE
+        r = app.post(f"/api/v1/track/{no}", json={"tracking_code": code})
+        assert r.status_code == 429 and "Retry-After" in r.headers
+        feedback = app.post(f"/api/v1/track/{no}/feedback", json={"tracking_code": code, "rating": "satisfied"})
+        assert feedback.status_code == 429
+        upload = app.post(f"/api/v1/appeals/{a['id']}/attachments", data={"tracking_code": code},
+                          files={"file": ("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32, "image/png")})
+        assert upload.status_code == 429
+        portal = post_form(browser(app), "/portal/track", {"tracking_no": no, "secret": code})
+        assert portal.status_code == 429 and "查询失败次数过多" in portal.text
+
+    def test_portal_wrong_codes_count_for_the_api(self, app: TestClient) -> None:
+        a = make_appeal(app, phone=None, name=None, anonymous=True)
+        client = browser(app)
+        for n in range(PER_CASE):
+            r = post_form(client, "/portal/track", {"tracking_no": a["tracking_no"], "secret": f"0000-0000-000{n}"})
+            assert r.status_code == 404
+        assert app.post(f"/api/v1/track/{a['tracking_no']}", json={"tracking_code": a["tracking_code"]}).status_code == 429
+
     def test_full_width_digits_are_the_same_digits(self, app: TestClient) -> None:
         a = make_appeal(app, phone="13900005678")
         assert _track(app, a["tracking_no"], "５６７８") == 200

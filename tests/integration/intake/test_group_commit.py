@@ -83,6 +83,7 @@ def test_bulk_insert_keeps_exact_amounts_coordinates_and_quotes(app_client: Test
         row = {c.name: getattr(source, c.name) for c in Appeal.__table__.columns}
     row |= {
         "id": made["id"] + 10_000_000, "tracking_no": f"T{made['id']}", "external_id": f"bulk-{made['id']}",
+        "public_id": f"bulk-{made['id']}",  # unique, like the tracking number
         "title": '引号"与\\反斜杠', "amount": Decimal("12345678901234.56"), "lat": 39.904211, "lng": 116.407394,
         "citizen_name": None,
     }

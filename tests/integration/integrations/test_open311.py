@@ -122,12 +122,16 @@ class TestPostRequest:
         r = app_client.post(f"{V2}/requests.json", data=form(key, code, **{"attribute[street]": "S01", "attribute[crowd_size]": "3"}))
         assert r.status_code == 200, r.text
         [answer] = r.json()
-        assert set(answer) == {"service_request_id", "service_notice", "account_id"}
+        assert set(answer) == {"service_request_id", "service_notice", "account_id", "tracking_no", "tracking_code"}
         with db.reading() as session:
-            case = session.scalar(select(Case).where(Case.tracking_no == answer["service_request_id"]))
+            case = session.scalar(select(Case).where(Case.tracking_no == answer["tracking_no"]))
             assert case is not None
             appeal = session.get(Appeal, case.appeal_id)
             assert appeal is not None and appeal.citizen_name == "程先生" and appeal.crowd_size == 3 and appeal.lat == 22.54
+            # The public id is random, not the tracking number; the code is kept only as a digest.
+            assert answer["service_request_id"] == appeal.public_id != case.tracking_no
+            assert answer["tracking_code"] not in (appeal.tracking_code_hash or "")
+            assert answer["tracking_no"] in answer["service_notice"] and answer["tracking_code"] in answer["service_notice"]
             assert case.street_id is not None
             event = session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id))
             assert event is not None and event.actor_label.startswith("open311:")
@@ -150,7 +154,7 @@ class TestPostRequest:
         r = app_client.post(f"{V2}/requests.json", data=form(key, code), files={"media": ("lamp.png", PNG, "image/png")})
         assert r.status_code == 200, r.text
         with db.reading() as session:
-            case = session.scalar(select(Case).where(Case.tracking_no == r.json()[0]["service_request_id"]))
+            case = session.scalar(select(Case).where(Case.tracking_no == r.json()[0]["tracking_no"]))
             assert case is not None
             files = session.scalars(select(Attachment).where(Attachment.appeal_id == case.appeal_id)).all()
             assert [f.filename for f in files] == ["lamp.png"]
@@ -197,6 +201,13 @@ class TestPostRequest:
             ({"description": "路灯坏了\x00"}, None),
             ({"lat": "1e999"}, None),
             ({"phone": "１３８１２３４"}, None),
+            # Refused by intake's own checks, which used to run only after the appeal was numbered.
+            ({"attribute[street]": "NOWHERE"}, None),
+            ({"attribute[community]": "NOWHERE"}, None),
+            ({"attribute[street]": "S01", "attribute[community]": "C0201"}, None),
+            # The media is refused, with an appeal that would pass.
+            ({}, ("x.exe", b"MZ...", "application/x-msdownload")),
+            ({}, ("empty.png", b"", "image/png")),
         ],
     )
     def test_everything_is_checked_before_anything_is_written(
@@ -204,7 +215,7 @@ class TestPostRequest:
     ) -> None:
         def sequence(r: Any) -> int:
             assert r.status_code == 200, r.text
-            return int(r.json()[0]["service_request_id"].rsplit("-", 1)[1])
+            return int(r.json()[0]["tracking_no"].rsplit("-", 1)[1])
 
         first = sequence(app_client.post(f"{V2}/requests.json", data=form(key, code)))
         with db.reading() as session:
@@ -327,10 +338,79 @@ class TestThirdPartyClient:
         assert [r["service_request_id"] for r in rows] == [srid]
 
 
+def public_id_of(db: Database, tracking_no: str) -> str:
+    with db.reading() as session:
+        return str(session.scalar(select(Appeal.public_id).where(Appeal.tracking_no == tracking_no)))
+
+
 class TestPrivacy:
-    def test_cases_from_other_channels_show_no_words_of_the_citizen(self, app_client: TestClient) -> None:
+    def test_cases_from_other_channels_show_no_words_of_the_citizen(self, app_client: TestClient, db: Database) -> None:
         made = make_appeal(app_client, title="张三家门口的事", body="私人信息")
-        [row] = app_client.get(f"{V2}/requests/{made['tracking_no']}.json").json()
+        public_id = public_id_of(db, made["tracking_no"])
+        [row] = app_client.get(f"{V2}/requests/{public_id}.json").json()
         assert row["description"] is None and row["lat"] is None
-        assert "张三" not in app_client.get(f"{V2}/requests/{made['tracking_no']}.xml").text
+        assert "张三" not in app_client.get(f"{V2}/requests/{public_id}.xml").text
         assert row["status"] == "open" and row["address"]  # the street's name
+
+
+class TestNoTrackingNumbersInPublic:
+    """A tracking number and four digits open the citizen's pages: public lists give none out."""
+
+    def test_the_public_list_shows_public_ids_and_no_tracking_number(self, app_client: TestClient, db: Database, key: str, code: str) -> None:
+        made = make_appeal(app_client, body="楼下烧烤油烟大")
+        posted = app_client.post(f"{V2}/requests.json", data=form(key, code)).json()[0]
+        for fmt in ("json", "xml"):
+            listed = app_client.get(f"{V2}/requests.{fmt}", params={"page_size": 1000})
+            assert listed.status_code == 200
+            for no in (made["tracking_no"], posted["tracking_no"]):
+                assert no not in listed.text
+                assert no.split("-")[1] not in listed.text  # nor its sequence number alone
+        ids = {r["service_request_id"] for r in app_client.get(f"{V2}/requests.json", params={"page_size": 1000}).json()}
+        assert {public_id_of(db, made["tracking_no"]), posted["service_request_id"]} <= ids
+        with db.reading() as session:
+            assert not ids & set(session.scalars(select(Case.tracking_no)))
+
+    def test_a_tracking_number_finds_nothing(self, app_client: TestClient, key: str, code: str) -> None:
+        posted = app_client.post(f"{V2}/requests.json", data=form(key, code)).json()[0]
+        assert app_client.get(f"{V2}/requests/{posted['tracking_no']}.json").status_code == 404
+        assert app_client.get(f"{V2}/requests.json", params={"service_request_id": posted["tracking_no"]}).json() == []
+
+    def test_the_submitting_client_reads_its_own_tracking_numbers_only(
+        self, app_client: TestClient, db: Database, clock: ManualClock, key: str, code: str
+    ) -> None:
+        mine = app_client.post(f"{V2}/requests.json", data=form(key, code)).json()[0]
+        other_key = new_client(db, clock)
+        theirs = app_client.post(f"{V2}/requests.json", data=form(other_key, code)).json()[0]
+        [row] = app_client.get(f"{V2}/requests/{mine['service_request_id']}.json", params={"api_key": key}).json()
+        assert row["tracking_no"] == mine["tracking_no"]
+        [row] = app_client.get(f"{V2}/requests/{theirs['service_request_id']}.json", params={"api_key": key}).json()
+        assert "tracking_no" not in row
+        listed = app_client.get(f"{V2}/requests.json", params={"api_key": key, "page_size": 1000}).json()
+        numbers = {r["service_request_id"]: r.get("tracking_no") for r in listed}
+        assert numbers[mine["service_request_id"]] == mine["tracking_no"] and numbers[theirs["service_request_id"]] is None
+        root = ET.fromstring(app_client.get(f"{V2}/requests/{mine['service_request_id']}.xml", params={"api_key": key}).content)
+        assert root.find("request/tracking_no").text == mine["tracking_no"]  # type: ignore[union-attr]
+        bad = app_client.get(f"{V2}/requests.json", params={"api_key": "wrong"})
+        assert bad.status_code == 403 and bad.json()[0]["code"] == 403
+
+    def test_the_token_holder_reads_the_tracking_number(self, app_client: TestClient, db: Database, clock: ManualClock, code: str) -> None:
+        token = app_client.post(f"{V2}/requests.json", data=form(new_client(db, clock, queued=True), code)).json()[0]["token"]
+        with db.unit_of_work() as session:
+            register_queued(session, now=clock.now())
+        [done] = app_client.get(f"{V2}/tokens/{token}.json").json()
+        with db.reading() as session:
+            appeal = session.scalar(select(Appeal).where(Appeal.public_id == done["service_request_id"]))
+        assert appeal is not None and done["tracking_no"] == appeal.tracking_no
+
+
+class TestTrackingCode:
+    def test_an_anonymous_request_is_tracked_and_rated_with_its_code(self, app_client: TestClient, key: str, code: str) -> None:
+        data = {k: v for k, v in form(key, code).items() if k not in ("phone", "first_name", "last_name")}
+        posted = app_client.post(f"{V2}/requests.json", data=data).json()[0]
+        no, secret = posted["tracking_no"], posted["tracking_code"]
+        typed = secret.lower().replace("-", " ")  # as a citizen might type it
+        r = app_client.post(f"/api/v1/track/{no}", json={"tracking_code": typed})
+        assert r.status_code == 200, r.text
+        assert r.json()["tracking_no"] == no
+        assert app_client.post(f"/api/v1/track/{no}", json={"phone_last4": "0000"}).status_code == 404
+

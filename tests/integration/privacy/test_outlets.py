@@ -30,6 +30,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 from webclient import signed_in
 
+from minyi.cases.models import Appeal as AppealRow
 from minyi.cases.models import Case
 from minyi.cli.main import app as cli_app
 from minyi.core.db import Database
@@ -58,6 +59,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "GET /open311/v2/requests.{fmt}": (POLICY, "test_open311"),
     "GET /open311/v2/requests/{service_request_id}.{fmt}": (POLICY, "test_open311"),
     "GET /api/v1/track/{tracking_no}": (POLICY, "test_tracking_page"),
+    "POST /api/v1/track/{tracking_no}": (POLICY, "test_tracking_page"),
     "POST /portal/track": (POLICY, "test_tracking_page"),
     "GET /api/v1/reports/{issue_id}": (POLICY, "test_report_sections_mask_text"),
     "GET /api/v1/reports/{issue_id}.html": (POLICY, "test_report_sections_mask_text"),
@@ -266,6 +268,7 @@ class Appeal:
     tracking_no: str
     phone: str
     name: str
+    tracking_code: str
 
     @property
     def secrets(self) -> list[str]:
@@ -299,7 +302,7 @@ def appeal(app_client: TestClient, db: Database) -> Appeal:
     r = act(app_client, made["id"], "record_contact", "dep12.handler", method="phone",
             note=f"已致电{spaced}与{name}沟通，上门到{FLAT}")
     assert r.status_code == 200, r.text
-    return Appeal(made["id"], made["tracking_no"], phone, name)
+    return Appeal(made["id"], made["tracking_no"], phone, name, made["tracking_code"])
 
 
 def get(client: TestClient, path: str, user: str, **params: Any) -> Any:
@@ -424,11 +427,14 @@ class CaseOutlets:
         assert handler.status_code == 200
 
     def test_open311(self, app_client: TestClient, appeal: Appeal, db: Database) -> None:
-        one = app_client.get(f"/open311/v2/requests/{appeal.tracking_no}.json")
+        with db.reading() as session:
+            public_id = session.scalar(select(AppealRow.public_id).where(AppealRow.id == appeal.case_id))
+        one = app_client.get(f"/open311/v2/requests/{public_id}.json")
         many = app_client.get("/open311/v2/requests.json")
         for r in (one, many):
             assert r.status_code == 200
             assert appeal.leaks(r.text) == []
+            assert appeal.tracking_no not in r.text  # with it, four digits would open the tracking page
         # A platform's own request shows its title publicly: with the personal data masked out.
         with db.unit_of_work() as session:
             _, key = create_client(session, name=f"p{random.randint(0, 10**9)}", queued=False, channel=None,  # noqa: S311
@@ -440,8 +446,8 @@ class CaseOutlets:
             "phone": phone, "description": f"郑晓明反映路灯坏了，电话{phone}", "attribute[title]": f"郑晓明 {phone[:3]} {phone[3:7]} {phone[7:]} 路灯坏了",
         })
         assert r.status_code == 200, r.text
-        tracking_no = r.json()[0]["service_request_id"]
-        shown = app_client.get(f"/open311/v2/requests/{tracking_no}.json").json()[0]
+        public_id = r.json()[0]["service_request_id"]
+        shown = app_client.get(f"/open311/v2/requests/{public_id}.json").json()[0]
         assert shown["description"] is not None and "路灯坏了" in shown["description"]
         assert "郑晓明" not in shown["description"] and phone[3:7] not in shown["description"]
 
@@ -449,6 +455,10 @@ class CaseOutlets:
         r = app_client.get(f"/api/v1/track/{appeal.tracking_no}", params={"phone_last4": appeal.phone[-4:]})
         assert r.status_code == 200, r.text
         assert appeal.leaks(r.text) == [] and r.json()["title"].startswith("某某")
+        for secret in ({"phone_last4": appeal.phone[-4:]}, {"tracking_code": appeal.tracking_code}):
+            r = app_client.post(f"/api/v1/track/{appeal.tracking_no}", json=secret)
+            assert r.status_code == 200, r.text
+            assert appeal.leaks(r.text) == [] and r.json()["title"].startswith("某某")
 
     def test_cli_list_and_timeline(self, appeal: Appeal, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
