@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "track3110001"
-down_revision = "worker0001"
+down_revision = "retries0001"
 branch_labels = None
 depends_on = None
 
