@@ -16,7 +16,7 @@ from starlette.responses import Response
 from minyi.core.errors import Invalid
 from minyi.intake.models import Channel
 from minyi.intake.service import import_channels
-from minyi.org.accounts import prepare_password, set_active, set_password, temporary_password
+from minyi.org.accounts import prepare_password, set_active, set_temporary_password, temporary_password
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Role
 from minyi.org.service import import_org, org_from_csv, parse_org_yaml
@@ -80,7 +80,7 @@ def import_file(request: Request, form: PostedForm, what: str) -> Response:
     with state.db.unit_of_work() as session:
         if what == "org":
             text = _text(data)
-            import_org(session, org_from_csv(text) if suffix == ".csv" else parse_org_yaml(text), default_password=None)
+            import_org(session, org_from_csv(text) if suffix == ".csv" else parse_org_yaml(text), password_hash=None)
         elif what == "dictionary":
             if suffix not in (".csv", ".xlsx"):
                 raise Invalid("bad_file_type", "事项目录须为 .csv 或 .xlsx", field="file")
@@ -112,7 +112,7 @@ def reset_staff_password(request: Request, form: PostedForm, username: str) -> R
     password = temporary_password()
     password_hash = prepare_password(password, username=username)  # argon2 before the transaction
     with state.db.unit_of_work() as session:
-        set_password(session, username=username, password_hash=password_hash, now=state.clock.now())
+        set_temporary_password(session, username=username, password_hash=password_hash, now=state.clock.now())
     return render(request, "console/password_reset.html", username=username, password=password)
 
 

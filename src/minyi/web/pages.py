@@ -94,10 +94,18 @@ class SignInRequired(Exception):
     pass
 
 
-def staff(request: Request, roles: Iterable[Role] | None = None) -> Actor:
+class PasswordChangeRequired(Exception):
+    """An administrator reset the password: every console page sends the person to 修改密码
+    until they choose their own."""
+
+
+def staff(request: Request, roles: Iterable[Role] | None = None, *, changing_password: bool = False) -> Actor:
+    """The signed-in staff member, allowed on this page (only 修改密码 after a reset)."""
     actor = current_actor(request)
     if actor is None:
         raise SignInRequired
+    if actor.must_change_password and not changing_password:
+        raise PasswordChangeRequired
     if roles is not None and actor.role not in set(roles):
         raise Forbidden("role_not_allowed", "您的岗位无权访问此页面 (your role may not open this page)")
     return actor
@@ -143,9 +151,11 @@ def fields_of(form: FormData) -> dict[str, str]:
     return {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
 
 
-def staff_form(request: Request, form: FormData, roles: Iterable[Role] | None = None) -> tuple[Actor, Any, dict[str, str]]:
+def staff_form(
+    request: Request, form: FormData, roles: Iterable[Role] | None = None, *, changing_password: bool = False,
+) -> tuple[Actor, Any, dict[str, str]]:
     """A signed-in staff member's POST: who, the app state, and the CSRF-checked form fields."""
-    actor = staff(request, roles)
+    actor = staff(request, roles, changing_password=changing_password)
     return actor, state_of(request), fields_of(form)
 
 
@@ -177,6 +187,8 @@ class WebRoute(APIRoute):
                 response = await handler(request)
             except SignInRequired:
                 response = redirect(f"/console/sign-in?next={quote(request.url.path)}")
+            except PasswordChangeRequired:
+                response = redirect("/console/password?required=1")
             except TooManyAttempts as exc:
                 response = await run_in_threadpool(error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)})
             except MinyiError as exc:

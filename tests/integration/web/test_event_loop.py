@@ -37,7 +37,8 @@ ASYNC_ENDPOINTS = {
 ASYNC_DEPENDENCIES = {
     "minyi.web.pages.posted_form": "reads the form and checks the CSRF token (an HMAC): no database",
     "minyi.api.deps.get_state": "a dict lookup",
-    "minyi.api.deps.optional_actor": "the token lookup runs in the threadpool",
+    "minyi.api.deps.token_actor": "the token lookup runs in the threadpool",
+    "minyi.api.deps.optional_actor": "checks a flag on the actor token_actor read",
     "minyi.api.deps.case_query": "bundles query parameters",
     "fastapi.security.oauth2.OAuth2PasswordBearer": "reads the Authorization header",
 }
