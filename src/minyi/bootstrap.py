@@ -14,7 +14,7 @@ from minyi.demo.dictionary import build_dictionary
 from minyi.demo.district import build_district
 from minyi.intake.service import import_channels
 from minyi.org.models import Unit
-from minyi.org.service import import_org
+from minyi.org.service import hash_password, import_org
 from minyi.taxonomy.service import import_dictionary
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -41,8 +41,9 @@ def is_empty(db: Database) -> bool:
 
 def load_demo(db: Database, *, now: datetime) -> dict[str, int]:
     district = build_district()
+    password_hash = hash_password(DEMO_PASSWORD)  # before the transaction: Argon2 holds no lock
     with db.unit_of_work() as session:
-        counts = import_org(session, district, default_password=DEMO_PASSWORD)
+        counts = import_org(session, district, password_hash=password_hash)
         counts["channels"] = import_channels(session, district["channels"])
         version = import_dictionary(session, build_dictionary(), source="demo", now=now)
         counts["dictionary_version"] = version.number

@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from minyi.api.deps import CurrentActor, State
+from minyi.api.deps import CurrentActor, ResetActor, State
 from minyi.api.org import require_admin
 from minyi.org.accounts import (
-    check_password, password_hash_of, prepare_password, set_active, set_password, temporary_password,
+    check_password, password_hash_of, prepare_password, set_active, set_password, set_temporary_password,
+    temporary_password,
 )
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
@@ -23,12 +24,12 @@ class PasswordChange(BaseModel):
 
 
 @router.post("/me/password", status_code=204, summary="Change one's own password (ends every token, this one too)")
-def change_own_password(body: PasswordChange, actor: CurrentActor, state: State) -> None:
+def change_own_password(body: PasswordChange, actor: ResetActor, state: State) -> None:
     # Argon2 runs outside the write transaction; set_password re-checks the hash under it.
     with state.db.reading() as session:
         old_hash = password_hash_of(session, username=actor.username)
     check_password(old_hash, body.old_password)
-    new_hash = prepare_password(body.new_password, username=actor.username)
+    new_hash = prepare_password(body.new_password, username=actor.username, old=body.old_password)
     with state.db.unit_of_work() as session:
         set_password(session, username=actor.username, password_hash=new_hash, now=state.clock.now(), expected_hash=old_hash)
 
@@ -39,7 +40,7 @@ def reset_password(username: str, actor: CurrentActor, state: State) -> dict[str
     password = temporary_password()
     new_hash = prepare_password(password, username=username)
     with state.db.unit_of_work() as session:
-        set_password(session, username=username, password_hash=new_hash, now=state.clock.now())
+        set_temporary_password(session, username=username, password_hash=new_hash, now=state.clock.now())
     return {"username": username, "temporary_password": password}
 
 

@@ -5,8 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from minyi.api.deps import CurrentActor, State, oauth2
-from minyi.org.service import revoke_token
+from minyi.api.deps import PASSWORD_CHANGE_REQUIRED, ResetActor, State, oauth2
+from minyi.org.service import actor_for_token, revoke_token
 from minyi.org.signin import sign_in
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -14,6 +14,11 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 @router.post(
     "/token", summary="Sign in (OAuth2 password form): returns a bearer token",
+    description=(
+        "After an administrator's reset the token comes with `password_change_required: true` and "
+        "serves only `POST /api/v1/accounts/me/password`, `/auth/logout` and `/auth/me`; every other "
+        "endpoint answers 403 `password_change_required` until the password is changed."
+    ),
     responses={429: {"description": "too many failed sign-ins; see Retry-After"}},
 )
 def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], state: State, request: Request) -> dict[str, Any]:
@@ -22,19 +27,26 @@ def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], state: State, r
         state.db, state.settings, username=form.username, password=form.password,
         client=(request.client.host if request.client else "unknown")[:64], now=state.clock.now(),
     )
-    return {"access_token": value, "token_type": "bearer", "expires_at": expires_at}
+    with state.db.reading() as session:
+        actor = actor_for_token(session, token=value, now=state.clock.now())
+    answer: dict[str, Any] = {"access_token": value, "token_type": "bearer", "expires_at": expires_at}
+    answer["password_change_required"] = actor.must_change_password
+    if actor.must_change_password:
+        answer["message"] = PASSWORD_CHANGE_REQUIRED
+    return answer
 
 
 @router.post("/logout", status_code=204, summary="Revoke the token in use")
-def logout(actor: CurrentActor, state: State, value: Annotated[str | None, Depends(oauth2)]) -> None:
+def logout(actor: ResetActor, state: State, value: Annotated[str | None, Depends(oauth2)]) -> None:
     if value:
         with state.db.unit_of_work() as session:
             revoke_token(session, token=value, now=state.clock.now())
 
 
 @router.get("/me", summary="Who the token belongs to")
-def me(actor: CurrentActor) -> dict[str, Any]:
+def me(actor: ResetActor) -> dict[str, Any]:
     return {
         "username": actor.username, "name": actor.name, "role": actor.role,
         "unit": actor.unit_code, "unit_kind": actor.unit_kind,
+        "password_change_required": actor.must_change_password,
     }

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from minyi.api.state import AppState
 from minyi.cases.queries import CaseFilter
 from minyi.cases.rules import CaseStatus
-from minyi.core.errors import Unauthorized
+from minyi.core.errors import Forbidden, Unauthorized
 from minyi.integrations.case_export import case_filter
 from minyi.org.rules import Actor
 from minyi.org.service import actor_for_token, token_hash
@@ -40,13 +40,30 @@ def read_session(state: State) -> Iterator[Session]:
         yield session
 
 
-async def optional_actor(state: State, token: Annotated[str | None, Depends(oauth2)]) -> Actor | None:
+PASSWORD_CHANGE_REQUIRED = (
+    "管理员已重置您的密码，请先修改密码（POST /api/v1/accounts/me/password）后再使用其他功能"
+)
+
+
+def usable(actor: Actor) -> Actor:
+    """A token after an administrator's reset only changes the password (and signs out, says
+    who it is): everything else answers 403 until the person has chosen their own."""
+    if actor.must_change_password:
+        raise Forbidden("password_change_required", PASSWORD_CHANGE_REQUIRED)
+    return actor
+
+
+async def token_actor(state: State, token: Annotated[str | None, Depends(oauth2)]) -> Actor | None:
     """Every request reads its token from the database (one indexed join, in a worker thread):
     no per-process cache, so a logout, expiry, password change, deactivation or unit move made
     by any process is refused by every other at once."""
     if not token:
         return None
     return await run_in_threadpool(_actor_from_db, state, token)
+
+
+async def optional_actor(actor: Annotated[Actor | None, Depends(token_actor)]) -> Actor | None:
+    return None if actor is None else usable(actor)
 
 
 def _actor_from_db(state: AppState, token: str) -> Actor:
@@ -67,6 +84,7 @@ async def intake_actor(request: Request) -> tuple[Actor | None, str | None]:
     if hit is None:
         hit = (await run_in_threadpool(_actor_from_db, state, token), token_hash(token))
         state.intake_tokens.put(token, *hit)
+    usable(hit[0])  # a reset's token never loses the mark: the change revokes it
     return hit
 
 
@@ -76,8 +94,17 @@ def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Ac
     return actor
 
 
+def actor_even_if_password_reset(actor: Annotated[Actor | None, Depends(token_actor)]) -> Actor:
+    """For the few endpoints a reset's token may use: change the password, sign out, who am I."""
+    if actor is None:
+        raise Unauthorized("not_signed_in", "请先登录 (sign in first)")
+    return actor
+
+
 ReadSession = Annotated[Session, Depends(read_session)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+# Only for changing one's password, signing out and /auth/me (see `usable`).
+ResetActor = Annotated[Actor, Depends(actor_even_if_password_reset)]
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
 
 

@@ -68,7 +68,7 @@ def org_import(file: UploadFile, actor: CurrentActor, state: State) -> dict[str,
     name = (file.filename or "").lower()
     bundle = org_from_csv(text) if name.endswith(".csv") else parse_org_yaml(text)
     with state.db.unit_of_work() as session:
-        result = import_org(session, bundle, default_password=None)
+        result = import_org(session, bundle, password_hash=None)
     state.refs.clear()
     return result
 

@@ -7,8 +7,8 @@ import yaml
 
 from minyi.bootstrap import is_empty, load_demo, migrate
 from minyi.cli.common import clock, database, fail, one_line_errors
-from minyi.org.accounts import prepare_password, set_active, set_password, temporary_password
-from minyi.org.service import export_org, import_org, org_from_csv, org_to_csv, parse_org_yaml
+from minyi.org.accounts import prepare_password, set_active, set_password, set_temporary_password, temporary_password
+from minyi.org.service import export_org, hash_password, import_org, org_from_csv, org_to_csv, parse_org_yaml
 from minyi.taxonomy.service import export_rows, import_dictionary, read_table, write_table
 
 demo_app = typer.Typer(help="The invented demo district.", no_args_is_help=True)
@@ -39,8 +39,9 @@ def org_import(
         fail(f"no such file: {file}")
     text = file.read_text(encoding="utf-8-sig")
     bundle = org_from_csv(text) if file.suffix.lower() == ".csv" else parse_org_yaml(text)
+    password_hash = hash_password(password) if password else None  # argon2 before the transaction
     with database().unit_of_work() as session:
-        typer.echo(f"imported: {import_org(session, bundle, default_password=password)}")
+        typer.echo(f"imported: {import_org(session, bundle, password_hash=password_hash)}")
 
 
 @org_app.command("export")
@@ -94,11 +95,11 @@ def staff_passwd(
 @staff_app.command("reset")
 @one_line_errors
 def staff_reset(username: str) -> None:
-    """Give a person a temporary password (printed once); ends their sign-ins."""
+    """Give a person a temporary password (printed once) to change at the next sign-in; ends their sign-ins."""
     password = temporary_password()
     password_hash = prepare_password(password, username=username)
     with database().unit_of_work() as session:
-        set_password(session, username=username, password_hash=password_hash, now=clock.now())
+        set_temporary_password(session, username=username, password_hash=password_hash, now=clock.now())
     typer.echo(f"temporary password for {username}: {password}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,22 @@ def is_postgres(engine_or_session: Engine | Session) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+# Set while this thread (or task) is inside `Database.unit_of_work`: slow work that must not hold
+# a write lock (password hashes) refuses to run under it (`outside_write_transaction`).
+_in_unit_of_work: ContextVar[bool] = ContextVar("minyi_in_unit_of_work", default=False)
+
+
+def in_write_transaction() -> bool:
+    return _in_unit_of_work.get()
+
+
+def outside_write_transaction(what: str) -> None:
+    """Refuse deliberately slow work inside a write transaction: on SQLite it would hold the
+    write lock, and every writer with it, for its whole length (an Argon2 hash takes ~50 ms)."""
+    if _in_unit_of_work.get():
+        raise RuntimeError(f"{what} inside a write transaction: do it before the unit of work opens")
+
+
 class Database:
     """The engine and its session factory; one per process, made from Settings."""
 
@@ -125,8 +142,12 @@ class Database:
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """One transaction, committed here at the edge; services only flush."""
-        with self.sessions() as session, session.begin():
-            yield session
+        token = _in_unit_of_work.set(True)
+        try:
+            with self.sessions() as session, session.begin():
+                yield session
+        finally:
+            _in_unit_of_work.reset(token)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

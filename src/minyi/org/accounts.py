@@ -14,20 +14,22 @@ from sqlalchemy.orm import Session
 
 from minyi.core.errors import Invalid, NotFound
 from minyi.org.models import ApiToken, Staff
-from minyi.org.service import _hasher, hash_password
+from minyi.org.service import hash_password, password_matches
 
 MIN_LENGTH = 8
 
 
-def prepare_password(password: str, *, username: str) -> str:
+def prepare_password(password: str, *, username: str, old: str | None = None) -> str:
     """The strength rule, then the hash: at least 8 characters, letters and digits both, not the
-    username."""
+    username, not the `old` one being replaced (a reset's temporary password kept is no change)."""
     if len(password) < MIN_LENGTH:
         raise Invalid("weak_password", "密码至少8位", field="password")
     if not (any(c.isdigit() for c in password) and any(c.isalpha() for c in password)):
         raise Invalid("weak_password", "密码须同时包含字母和数字", field="password")
     if password.lower() == username.lower():
         raise Invalid("weak_password", "密码不能与用户名相同", field="password")
+    if old is not None and password == old:
+        raise Invalid("weak_password", "新密码不能与原密码相同", field="password")
     return hash_password(password)
 
 
@@ -41,22 +43,30 @@ def password_hash_of(session: Session, *, username: str) -> str | None:
 
 def check_password(stored_hash: str | None, password: str) -> None:
     """Verifies outside any transaction; a wrong old password is refused."""
-    try:
-        ok = bool(stored_hash) and _hasher.verify(stored_hash or "", password)
-    except Exception:  # argon2's VerificationError/InvalidHashError: both mean "not this password"
-        ok = False
-    if not ok:
+    if not password_matches(stored_hash, password):
         raise Invalid("bad_old_password", "原密码错误", field="old_password")
 
 
-def set_password(session: Session, *, username: str, password_hash: str, now: datetime, expected_hash: str | None = None) -> None:
+def set_password(
+    session: Session, *, username: str, password_hash: str, now: datetime, expected_hash: str | None = None,
+    must_change: bool = False,
+) -> None:
     """Stores the new hash and revokes every token of the person. `expected_hash` guards a change
-    checked against the old password outside the transaction: a concurrent change wins."""
+    checked against the old password outside the transaction: a concurrent change wins.
+    `must_change` marks a password someone else chose (an administrator's reset): the person
+    must replace it at the next sign-in; their own change clears the mark."""
     staff = _staff(session, username)
     if expected_hash is not None and staff.password_hash != expected_hash:
         raise Invalid("bad_old_password", "原密码错误", field="old_password")
     staff.password_hash = password_hash
+    staff.must_change_password = must_change
     revoke_all_tokens(session, staff_id=staff.id, now=now)
+
+
+def set_temporary_password(session: Session, *, username: str, password_hash: str, now: datetime) -> None:
+    """An administrator's reset to a temporary password (hashed by the caller, before the
+    transaction): the person's tokens end and the next sign-in must choose a new password."""
+    set_password(session, username=username, password_hash=password_hash, now=now, must_change=True)
 
 
 def set_active(session: Session, *, username: str, active: bool, now: datetime) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.core.db import Base
@@ -35,6 +35,9 @@ class Staff(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Set by an administrator's reset (the temporary password was seen by someone else): until
+    # the person picks their own, the console shows only 修改密码 and the API answers 403.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class LeaderArea(Base):

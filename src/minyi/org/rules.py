@@ -50,7 +50,10 @@ AREA_ROLES = frozenset({Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_STAFF
 class Actor:
     """Who is acting: enough of a staff member for permission and scope checks."""
 
-    __slots__ = ("citizen_case_id", "name", "role", "staff_id", "unit_code", "unit_id", "unit_kind", "unit_path", "username")
+    __slots__ = (
+        "citizen_case_id", "must_change_password", "name", "role", "staff_id", "unit_code", "unit_id", "unit_kind",
+        "unit_path", "username",
+    )
 
     def __init__(
         self,
@@ -64,6 +67,7 @@ class Actor:
         unit_kind: str | None,
         unit_path: str | None,
         citizen_case_id: int | None = None,
+        must_change_password: bool = False,
     ) -> None:
         self.staff_id = staff_id
         self.username = username
@@ -75,6 +79,8 @@ class Actor:
         self.unit_path = unit_path
         # A citizen proved, by tracking number and phone digits, that this one case is theirs.
         self.citizen_case_id = citizen_case_id
+        # An administrator reset the password: this actor may only change it (or sign out).
+        self.must_change_password = must_change_password
 
     @property
     def is_citizen(self) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.core import safe_yaml
-from minyi.core.db import column_limit
+from minyi.core.db import column_limit, outside_write_transaction
 from minyi.core.errors import Invalid, NotFound, Unauthorized
 from minyi.org.models import ApiToken, LeaderArea, Staff, Unit
 from minyi.org.rules import ALLOWED_PARENTS, Actor, Role, UnitKind
@@ -31,8 +31,11 @@ STAFF_COLUMNS = ["username", "name", "role", "title", "unit", "phone", "areas"]
 
 
 def hash_password(password: str) -> str:
+    """Argon2, slow on purpose: never inside a write transaction (refused there, see
+    `outside_write_transaction`); services take the finished hash."""
     if len(password) < 8:
         raise Invalid("weak_password", "password must have at least 8 characters", field="password")
+    outside_write_transaction("hashing a password")
     return _hasher.hash(password)
 
 
@@ -46,8 +49,11 @@ def parse_org_yaml(text: str) -> dict[str, Any]:
     return bundle
 
 
-def import_org(session: Session, bundle: dict[str, Any], *, default_password: str | None) -> dict[str, int]:
-    """Create or update units and staff by their codes/usernames. All rows are checked first."""
+def import_org(session: Session, bundle: dict[str, Any], *, password_hash: str | None) -> dict[str, int]:
+    """Create or update units and staff by their codes/usernames. All rows are checked first.
+
+    New staff get `password_hash` (None: they cannot sign in until a reset), hashed by the
+    caller before it opened this transaction."""
     units = _rows(bundle, "units")
     staff = _rows(bundle, "staff")
     existing = {u.code: u for u in session.scalars(select(Unit))}
@@ -75,7 +81,6 @@ def import_org(session: Session, bundle: dict[str, Any], *, default_password: st
     staff_by_name = {s.username: s for s in session.scalars(select(Staff))}
     _check_staff(staff, by_code)
     created_staff = 0
-    password_hash = hash_password(default_password) if default_password else None
     for row in staff:
         person = staff_by_name.get(row["username"])
         if person is None:
@@ -244,7 +249,8 @@ def org_from_csv(text: str) -> dict[str, Any]:
 
 def password_matches(password_hash: str | None, password: str) -> bool:
     """Argon2 on purpose slow: call it with no transaction open (a write transaction would hold
-    SQLite's lock, and every other writer, for its duration)."""
+    SQLite's lock, and every other writer, for its duration); refused inside one."""
+    outside_write_transaction("checking a password")
     try:
         _hasher.verify(password_hash or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -323,6 +329,7 @@ def _actor(staff: Staff, unit: Unit) -> Actor:
     return Actor(
         staff_id=staff.id, username=staff.username, name=staff.name, role=Role(staff.role),
         unit_id=unit.id, unit_code=unit.code, unit_kind=unit.kind, unit_path=unit.path,
+        must_change_password=staff.must_change_password,
     )
 
 

@@ -9,22 +9,21 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import func, select
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from minyi.core.errors import Invalid
 from minyi.intake.models import Channel
 from minyi.intake.service import import_channels
-from minyi.org.accounts import prepare_password, set_active, set_password, temporary_password
+from minyi.org.accounts import prepare_password, set_active, set_temporary_password, temporary_password
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Role
 from minyi.org.service import import_org, org_from_csv, parse_org_yaml
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
 from minyi.sla.service import import_policies, policies_text
 from minyi.taxonomy.service import export_rows, import_dictionary, read_table
-from minyi.web.pages import WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 ADMIN = {Role.ADMIN}
@@ -56,12 +55,11 @@ def admin(request: Request, done: str | None = None, q: str | None = None) -> Re
         )
 
 
-async def _file(request: Request) -> tuple[str, bytes]:
-    form = await request.form()
+def _file(form: FormData) -> tuple[str, bytes]:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise Invalid("missing_file", "请选择文件 (choose a file)", field="file")
-    data = await upload.read(IMPORT_MAX + 1)
+    data = upload.file.read(IMPORT_MAX + 1)
     if len(data) > IMPORT_MAX:
         raise Invalid("file_too_large", "导入文件不超过5MB", field="file")
     return upload.filename, data
@@ -75,14 +73,14 @@ def _text(data: bytes) -> str:
 
 
 @router.post("/console/admin/import/{what}")
-async def import_file(request: Request, what: str) -> Response:
-    actor, state, _ = await staff_form(request, ADMIN)
-    name, data = await _file(request)
+def import_file(request: Request, form: PostedForm, what: str) -> Response:
+    actor, state, _ = staff_form(request, form, ADMIN)
+    name, data = _file(form)
     suffix = Path(name).suffix.lower()
     with state.db.unit_of_work() as session:
         if what == "org":
             text = _text(data)
-            import_org(session, org_from_csv(text) if suffix == ".csv" else parse_org_yaml(text), default_password=None)
+            import_org(session, org_from_csv(text) if suffix == ".csv" else parse_org_yaml(text), password_hash=None)
         elif what == "dictionary":
             if suffix not in (".csv", ".xlsx"):
                 raise Invalid("bad_file_type", "事项目录须为 .csv 或 .xlsx", field="file")
@@ -108,19 +106,19 @@ async def import_file(request: Request, what: str) -> Response:
 
 
 @router.post("/console/admin/staff/{username}/reset")
-async def reset_staff_password(request: Request, username: str) -> Response:
+def reset_staff_password(request: Request, form: PostedForm, username: str) -> Response:
     """A temporary password, shown once on the answer page; the person's sessions end."""
-    _, state, _ = await staff_form(request, ADMIN)
+    _, state, _ = staff_form(request, form, ADMIN)
     password = temporary_password()
-    password_hash = await run_in_threadpool(prepare_password, password, username=username)
+    password_hash = prepare_password(password, username=username)  # argon2 before the transaction
     with state.db.unit_of_work() as session:
-        set_password(session, username=username, password_hash=password_hash, now=state.clock.now())
+        set_temporary_password(session, username=username, password_hash=password_hash, now=state.clock.now())
     return render(request, "console/password_reset.html", username=username, password=password)
 
 
 @router.post("/console/admin/staff/{username}/{action}")
-async def set_staff_active(request: Request, username: str, action: str) -> Response:
-    _, state, _ = await staff_form(request, ADMIN)
+def set_staff_active(request: Request, form: PostedForm, username: str, action: str) -> Response:
+    _, state, _ = staff_form(request, form, ADMIN)
     if action not in ("deactivate", "reactivate"):
         raise Invalid("bad_action", "未知操作", field="action")
     with state.db.unit_of_work() as session:

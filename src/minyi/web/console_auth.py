@@ -3,15 +3,14 @@ so sign-out revokes it everywhere and expiry follows MINYI_TOKEN_TTL_HOURS."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from minyi.core.errors import Unauthorized
 from minyi.org.rules import Actor, Role
 from minyi.org.service import revoke_token
 from minyi.org.signin import sign_in
-from minyi.web.pages import WebRoute, current_actor, form_of, redirect, render, state_of
+from minyi.web.pages import PostedForm, WebRoute, current_actor, fields_of, posted_form, redirect, render, state_of
 from minyi.web.security import SESSION_COOKIE, client_of, cookie_flags
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -45,18 +44,17 @@ def sign_in_form(request: Request, next: str | None = None) -> Response:  # noqa
 
 
 @router.post("/console/sign-in")
-async def sign_in_submit(request: Request) -> Response:
+def sign_in_submit(request: Request, form: PostedForm) -> Response:
     state = state_of(request)
-    fields = await form_of(request)
-    raw = (await request.form()).get("password")
-    # The password exactly as typed: form_of strips spaces, which a password may have.
+    fields = fields_of(form)
+    raw = form.get("password")
+    # The password exactly as typed: fields_of strips spaces, which a password may have.
     username, password = fields.get("username", "")[:60], raw if isinstance(raw, str) else ""
-    # Plain function in the threadpool: the hash and the database work stay off the event loop.
+    # A plain `def` route (the threadpool): the hash and the database work stay off the event loop.
     try:
-        token: str | None = await run_in_threadpool(
-            lambda: sign_in(state.db, state.settings, username=username, password=password,
-                            client=client_of(request), now=state.clock.now())[0]
-        )
+        token: str | None = sign_in(
+            state.db, state.settings, username=username, password=password, client=client_of(request), now=state.clock.now(),
+        )[0]
     except Unauthorized as exc:
         error, token = exc.message, None
     if token is None:
@@ -66,18 +64,13 @@ async def sign_in_submit(request: Request) -> Response:
     return response
 
 
-@router.post("/console/sign-out")
-async def sign_out(request: Request) -> Response:
+@router.post("/console/sign-out", dependencies=[Depends(posted_form)])
+def sign_out(request: Request) -> Response:
     state = state_of(request)
-    await form_of(request)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        def revoke() -> None:
-            with state.db.unit_of_work() as session:
-                revoke_token(session, token=token, now=state.clock.now())
-
-        # A write (on SQLite it may wait for the lock): in the threadpool, off the event loop.
-        await run_in_threadpool(revoke)
+        with state.db.unit_of_work() as session:
+            revoke_token(session, token=token, now=state.clock.now())
     response = redirect("/console/sign-in")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

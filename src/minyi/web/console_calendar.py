@@ -14,7 +14,7 @@ from minyi.org.rules import Role
 from minyi.sla.calendar_service import (
     SOURCES, calendar_status, parse_days_csv, replace_year, set_day, today_in_beijing, year_view,
 )
-from minyi.web.pages import WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 ADMIN = {Role.ADMIN}
@@ -42,20 +42,20 @@ def _date(text: str) -> date:
 
 
 @router.post("/console/admin/calendar/day")
-async def calendar_day(request: Request) -> Response:
-    actor, state, form = await staff_form(request, ADMIN)
-    day = _date(form.get("date", ""))
-    kind = form.get("kind", "")
+def calendar_day(request: Request, form: PostedForm) -> Response:
+    actor, state, fields = staff_form(request, form, ADMIN)
+    day = _date(fields.get("date", ""))
+    kind = fields.get("kind", "")
     if kind not in ("holiday", "workday", "normal"):
         raise Invalid("bad_calendar", "请选择：节假日、调休上班日或恢复正常", field="kind")
     with state.db.unit_of_work() as session:
-        set_day(session, day, kind, note=(form.get("note") or "").strip()[:60] or None, by=actor.username, now=state.clock.now())
+        set_day(session, day, kind, note=(fields.get("note") or "").strip()[:60] or None, by=actor.username, now=state.clock.now())
     return redirect(f"/console/admin/calendar?year={day.year}&done=day")
 
 
 @router.post("/console/admin/calendar/import")
-async def calendar_import(request: Request) -> Response:
-    actor, state, fields = await staff_form(request, ADMIN)
+def calendar_import(request: Request, form: PostedForm) -> Response:
+    actor, state, fields = staff_form(request, form, ADMIN)
     try:
         year = int(fields.get("year", ""))
     except ValueError:
@@ -63,10 +63,10 @@ async def calendar_import(request: Request) -> Response:
     source = fields.get("source", "official")
     if source not in SOURCES:
         raise Invalid("bad_calendar", "来源须为国务院通知或法定节假日", field="source")
-    upload = (await request.form()).get("file")
+    upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise Invalid("missing_file", "请选择文件", field="file")
-    data = await upload.read(CSV_MAX + 1)
+    data = upload.file.read(CSV_MAX + 1)
     if len(data) > CSV_MAX:
         raise Invalid("file_too_large", "一年的日历文件不超过40KB", field="file")
     try:

@@ -21,7 +21,7 @@ from minyi.intake.attachments import store_attachment
 from minyi.intake.models import Attachment
 from minyi.sla.queries import extend_case, pause_case, resume_case
 from minyi.web.case_view import case_page, dispatch_targets, summaries
-from minyi.web.pages import WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 from minyi.web.uploads import read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -79,8 +79,8 @@ def _payload(fields: dict[str, str]) -> ActionIn:
 
 
 @router.post("/console/cases/{case_id}/actions/{action}")
-async def take_action(request: Request, case_id: int, action: str) -> Response:
-    actor, state, fields = await staff_form(request)
+def take_action(request: Request, form: PostedForm, case_id: int, action: str) -> Response:
+    actor, state, fields = staff_form(request, form)
     try:
         chosen = Action(action)
     except ValueError:
@@ -92,8 +92,8 @@ async def take_action(request: Request, case_id: int, action: str) -> Response:
 
 
 @router.post("/console/cases/{case_id}/clocks/{what}")
-async def clocks(request: Request, case_id: int, what: str) -> Response:
-    actor, state, fields = await staff_form(request)
+def clocks(request: Request, form: PostedForm, case_id: int, what: str) -> Response:
+    actor, state, fields = staff_form(request, form)
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         if what == "extend":
@@ -114,11 +114,10 @@ async def clocks(request: Request, case_id: int, what: str) -> Response:
 
 
 @router.post("/console/cases/{case_id}/attachments")
-async def upload(request: Request, case_id: int) -> Response:
-    actor, state, _ = await staff_form(request)
-    form = await request.form()
+def upload(request: Request, form: PostedForm, case_id: int) -> Response:
+    actor, state, _ = staff_form(request, form)
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
-    uploads = await read_uploads(files, state.settings)
+    uploads = read_uploads(files, state.settings)
     if not uploads:
         raise Invalid("missing_file", "请选择文件 (choose a file)", field="files")
     for item in uploads:

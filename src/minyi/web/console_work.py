@@ -13,7 +13,7 @@ from minyi.escalation.holdings import take_case
 from minyi.supervision.letters import document_for
 from minyi.supervision.queries import describe_orders, describe_tasks, get_letter, list_orders, list_tasks
 from minyi.supervision.service import close_order, complete_task, issue_order, respond_order, write_instruction
-from minyi.web.pages import WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 from minyi.web.panels_leader import report_subjects
 from minyi.whistle.queries import describe_whistles, list_whistles, staff_refs, summonses_of, unit_refs
 from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
@@ -68,8 +68,8 @@ def tasks(request: Request) -> Response:
 
 
 @router.post("/console/whistles")
-async def blow(request: Request) -> Response:
-    actor, state, fields = await staff_form(request)
+def blow(request: Request, form: PostedForm) -> Response:
+    actor, state, fields = staff_form(request, form)
     with state.db.unit_of_work() as session:
         whistle = blow_whistle(
             session, actor=actor, description=fields.get("description", ""), units=_codes(fields.get("units", "")),
@@ -81,8 +81,8 @@ async def blow(request: Request) -> Response:
 
 
 @router.post("/console/whistles/{whistle_id}/{step}")
-async def whistle_step(request: Request, whistle_id: int, step: str) -> Response:
-    actor, state, fields = await staff_form(request)
+def whistle_step(request: Request, form: PostedForm, whistle_id: int, step: str) -> Response:
+    actor, state, fields = staff_form(request, form)
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         if step == "report-in":
@@ -97,8 +97,8 @@ async def whistle_step(request: Request, whistle_id: int, step: str) -> Response
 
 
 @router.post("/console/cases/{case_id}/instructions")
-async def instruct(request: Request, case_id: int) -> Response:
-    actor, state, fields = await staff_form(request)
+def instruct(request: Request, form: PostedForm, case_id: int) -> Response:
+    actor, state, fields = staff_form(request, form)
     with state.db.unit_of_work() as session:
         write_instruction(
             session, actor=actor, text=fields.get("text", ""), units=_codes(fields.get("units", "")),
@@ -108,24 +108,24 @@ async def instruct(request: Request, case_id: int) -> Response:
 
 
 @router.post("/console/tasks/{task_id}/complete")
-async def finish_task(request: Request, task_id: int) -> Response:
-    actor, state, fields = await staff_form(request)
+def finish_task(request: Request, form: PostedForm, task_id: int) -> Response:
+    actor, state, fields = staff_form(request, form)
     with state.db.unit_of_work() as session:
         complete_task(session, task_id, actor=actor, result=fields.get("result", ""), now=state.clock.now())
     return redirect("/console/tasks")
 
 
 @router.post("/console/cases/{case_id}/holding")
-async def hold(request: Request, case_id: int) -> Response:
-    actor, state, fields = await staff_form(request)
+def hold(request: Request, form: PostedForm, case_id: int) -> Response:
+    actor, state, fields = staff_form(request, form)
     with state.db.unit_of_work() as session:
         take_case(session, case_id, actor=actor, plan=fields.get("plan") or None, now=state.clock.now())
     return redirect(f"/console/cases/{case_id}?done=holding_take")
 
 
 @router.post("/console/cases/{case_id}/orders")
-async def order(request: Request, case_id: int) -> Response:
-    actor, state, fields = await staff_form(request)
+def order(request: Request, form: PostedForm, case_id: int) -> Response:
+    actor, state, fields = staff_form(request, form)
     with state.db.unit_of_work() as session:
         issue_order(
             session, actor=actor, reason=fields.get("reason", ""), case_id=case_id, unit=fields.get("unit") or None,
@@ -135,8 +135,8 @@ async def order(request: Request, case_id: int) -> Response:
 
 
 @router.post("/console/orders/{order_id}/{step}")
-async def order_step(request: Request, order_id: int, step: str) -> Response:
-    actor, state, fields = await staff_form(request)
+def order_step(request: Request, form: PostedForm, order_id: int, step: str) -> Response:
+    actor, state, fields = staff_form(request, form)
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         if step == "respond":

@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from minyi.core.errors import Forbidden, MinyiError, TooManyAttempts, Unauthorized
@@ -92,10 +94,18 @@ class SignInRequired(Exception):
     pass
 
 
-def staff(request: Request, roles: Iterable[Role] | None = None) -> Actor:
+class PasswordChangeRequired(Exception):
+    """An administrator reset the password: every console page sends the person to 修改密码
+    until they choose their own."""
+
+
+def staff(request: Request, roles: Iterable[Role] | None = None, *, changing_password: bool = False) -> Actor:
+    """The signed-in staff member, allowed on this page (only 修改密码 after a reset)."""
     actor = current_actor(request)
     if actor is None:
         raise SignInRequired
+    if actor.must_change_password and not changing_password:
+        raise PasswordChangeRequired
     if roles is not None and actor.role not in set(roles):
         raise Forbidden("role_not_allowed", "您的岗位无权访问此页面 (your role may not open this page)")
     return actor
@@ -123,17 +133,30 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-async def form_of(request: Request) -> dict[str, str]:
-    """The posted form's text fields, after the CSRF check every POST goes through."""
+async def posted_form(request: Request) -> FormData:
+    """The POST's form, read and CSRF-checked on the event loop (no database, nothing blocking).
+
+    Form routes are plain `def` functions, which FastAPI runs in the threadpool, and take the
+    form from this dependency (`form: PostedForm`): the database work, the password hashes and
+    the page rendering stay off the event loop, which keeps serving every other request."""
     await check_csrf(request, state_of(request).settings.secret_key)
-    form = await request.form()
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+
+
+def fields_of(form: FormData) -> dict[str, str]:
+    """The form's text fields, stripped (a password is read from the form as typed)."""
     return {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
 
 
-async def staff_form(request: Request, roles: Iterable[Role] | None = None) -> tuple[Actor, Any, dict[str, str]]:
+def staff_form(
+    request: Request, form: FormData, roles: Iterable[Role] | None = None, *, changing_password: bool = False,
+) -> tuple[Actor, Any, dict[str, str]]:
     """A signed-in staff member's POST: who, the app state, and the CSRF-checked form fields."""
-    actor = staff(request, roles)
-    return actor, state_of(request), await form_of(request)
+    actor = staff(request, roles, changing_password=changing_password)
+    return actor, state_of(request), fields_of(form)
 
 
 def _back(request: Request) -> str:
@@ -158,21 +181,25 @@ class WebRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
+            # The error page reads the signed-in staff member and renders a template: blocking
+            # work, so it is made in the threadpool like the routes themselves.
             try:
                 response = await handler(request)
             except SignInRequired:
                 response = redirect(f"/console/sign-in?next={quote(request.url.path)}")
+            except PasswordChangeRequired:
+                response = redirect("/console/password?required=1")
             except TooManyAttempts as exc:
-                response = error_page(request, 429, exc.message, {"Retry-After": str(exc.retry_after)})
+                response = await run_in_threadpool(error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)})
             except MinyiError as exc:
-                response = error_page(request, STATUS.get(exc.kind, 400), exc.message)
+                response = await run_in_threadpool(error_page, request, STATUS.get(exc.kind, 400), exc.message)
             except RequestValidationError as exc:
                 fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or "form" for e in exc.errors())
-                response = error_page(request, 422, f"请检查填写的内容 (check these fields): {fields}")
+                response = await run_in_threadpool(error_page, request, 422, f"请检查填写的内容 (check these fields): {fields}")
             except StaleDataError:
-                response = error_page(request, 409, "该案件刚被他人修改，请刷新后重试 (changed by someone else; reload)")
+                response = await run_in_threadpool(error_page, request, 409, "该案件刚被他人修改，请刷新后重试 (changed by someone else; reload)")
             except TooManyRequests as exc:
-                response = error_page(request, 429, exc.message, {"Retry-After": str(exc.retry_after)})
+                response = await run_in_threadpool(error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)})
             for key, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(key, value)
             return response

@@ -29,7 +29,7 @@ from minyi.reports.rules import READERS, ReportKind, parse_item_ref
 from minyi.reports.service import instruct_on_item, pdf_filename
 from minyi.supervision.queries import describe_instructions
 from minyi.supervision.rules import LEADERS, TARGET_UNIT_KINDS
-from minyi.web.pages import WebRoute, redirect, staff, staff_form, state_of
+from minyi.web.pages import PostedForm, WebRoute, redirect, staff, staff_form, state_of
 from minyi.web.slots import LEADER_PANELS, Panel
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -154,8 +154,8 @@ def _codes(value: str) -> list[str]:
 
 
 @router.post("/leader/reports/{issue_id}/instructions")
-async def instruct(request: Request, issue_id: int) -> Response:
-    actor, state, fields = await staff_form(request, LEADERS)
+def instruct(request: Request, form: PostedForm, issue_id: int) -> Response:
+    actor, state, fields = staff_form(request, form, LEADERS)
     days = fields.get("within_days", "")
     if not days.isdigit():
         raise Invalid("bad_days", "请填写办理时限天数 (give the days to act)", field="within_days")
@@ -168,8 +168,8 @@ async def instruct(request: Request, issue_id: int) -> Response:
 
 
 @router.post("/leader/alerts/{alert_id}/acknowledge")
-async def acknowledge(request: Request, alert_id: int) -> Response:
-    actor, state, fields = await staff_form(request)
+def acknowledge(request: Request, form: PostedForm, alert_id: int) -> Response:
+    actor, state, fields = staff_form(request, form)
     with state.db.unit_of_work() as session:
         acknowledge_alert(session, alert_id, actor=actor, note=fields.get("note") or None, now=state.clock.now())
     return redirect("/leader?done=acknowledged#hotspots")

@@ -25,7 +25,7 @@ from minyi.org.rules import DISTRICT_WIDE, Actor
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from minyi.triage.review import DECIDERS, PENDING, Correction, board, confirm, correct, suggestion_of, suggestion_view, unit_names
 from minyi.web.case_view import dispatch_targets
-from minyi.web.pages import WebRoute, redirect, staff_form
+from minyi.web.pages import PostedForm, WebRoute, redirect, staff_form
 from minyi.web.slots import CASE_PANELS, DISPATCH_PANELS, Panel
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -141,17 +141,16 @@ def _codes(value: str) -> tuple[str, ...]:
 
 
 @router.post("/console/cases/{case_id}/triage/confirm")
-async def confirm_suggestion(request: Request, case_id: int) -> Response:
-    actor, state, fields = await staff_form(request, DECIDERS)
+def confirm_suggestion(request: Request, form: PostedForm, case_id: int) -> Response:
+    actor, state, fields = staff_form(request, form, DECIDERS)
     with state.db.unit_of_work() as session:
         confirm(session, case_id, actor=actor, now=state.clock.now(), expected_version=_version(fields))
     return redirect(f"/console/cases/{case_id}?done=triage_confirmed")
 
 
 @router.post("/console/cases/{case_id}/triage/correct")
-async def correct_suggestion(request: Request, case_id: int) -> Response:
-    actor, state, fields = await staff_form(request, DECIDERS)
-    form = await request.form()
+def correct_suggestion(request: Request, form: PostedForm, case_id: int) -> Response:
+    actor, state, fields = staff_form(request, form, DECIDERS)
     not_accused = tuple(v for v in form.getlist("not_accused") if isinstance(v, str) and v.strip())
     category = fields.get("category", "").split(" ", 1)[0] or None  # the datalist shows "code name"
     if category is not None and len(category) > 40:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from minyi.cases.models import Appeal, Case
@@ -27,9 +28,9 @@ from minyi.mailboxes.rules import portal_url
 from minyi.org.models import Unit
 from minyi.taxonomy.rules import FIVE_CLASSES
 from minyi.web.i18n import Translator, pick_lang
-from minyi.web.pages import WebRoute, error_page, form_of, redirect, render, state_of
+from minyi.web.pages import PostedForm, WebRoute, error_page, fields_of, redirect, render, state_of
 from minyi.web.security import RateLimiter, client_of, cookie_flags
-from minyi.web.uploads import read_uploads
+from minyi.web.uploads import Upload, read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PORTAL_CHANNEL = "miniprogram"  # 民意速办小程序/扫码: the web form is the same public door
@@ -120,53 +121,66 @@ def submit_form(request: Request, channel: str | None = None) -> Response:
     return _form_page(request, channel)
 
 
+def _prepared(state: Any, fields: dict[str, str], form: FormData, channel_code: str) -> tuple[AppealIn, list[Upload]]:
+    """The appeal and its files, checked before anything is registered (blocking: file reads and
+    the channel's row)."""
+    uploads = read_uploads([f for f in form.getlist("files") if isinstance(f, UploadFile)], state.settings)
+    hint = fields.get("class_hint") or ""
+    if hint and hint not in FIVE_CLASSES:
+        raise Invalid("bad_class", "诉求类别不正确", field="class_hint")
+    title = fields.get("title") or None
+    if hint:
+        # The dictionary leaf is the dispatcher's call; the citizen's guess travels in the title.
+        title = f"【{hint}】{title or fields.get('body', '')[:30]}"
+    token = fields.get("form_token") or ""
+    item = AppealIn(
+        channel=channel_code, external_id=f"portal-{token}" if FORM_TOKEN.fullmatch(token) else None,
+        title=title, body=fields.get("body", ""),
+        phone=fields.get("phone") or None, name=fields.get("name") or None,
+        anonymous=fields.get("anonymous") == "on", address=fields.get("address") or None,
+        street=fields.get("street") or None, community=fields.get("community") or None,
+    )
+    with state.db.reading() as session:
+        _channel(session, channel_code)
+    return item, uploads
+
+
+def _store_uploads(state: Any, case_id: int, uploads: list[Upload], secret: str) -> None:
+    for upload in uploads:
+        store_attachment(
+            state.db, state.settings, case_id=case_id, filename=upload.filename, content_type=upload.content_type,
+            data=upload.data, actor=None, phone_last4=secret, now=state.clock.now(),
+        )
+
+
 @router.post("/portal/submit")
-async def submit(request: Request) -> Response:
+async def submit(request: Request, form: PostedForm) -> Response:
+    """`async` only to await the group-commit writer (an appeal is answered after its batch
+    commits); everything that blocks runs in the threadpool: the file reads, the channel check,
+    the form page shown again, the attachments' writes."""
     state = state_of(request)
-    fields = await form_of(request)
+    fields = fields_of(form)
     limits(request).submit.hit(client_of(request))
     channel_code = fields.get("channel") or PORTAL_CHANNEL
-    form = await request.form()
     try:
-        uploads = await read_uploads([f for f in form.getlist("files") if isinstance(f, UploadFile)], state.settings)
-        hint = fields.get("class_hint") or ""
-        if hint and hint not in FIVE_CLASSES:
-            raise Invalid("bad_class", "诉求类别不正确", field="class_hint")
-        title = fields.get("title") or None
-        if hint:
-            # The dictionary leaf is the dispatcher's call; the citizen's guess travels in the title.
-            title = f"【{hint}】{title or fields.get('body', '')[:30]}"
-        token = fields.get("form_token") or ""
-        item = AppealIn(
-            channel=channel_code, external_id=f"portal-{token}" if FORM_TOKEN.fullmatch(token) else None,
-            title=title, body=fields.get("body", ""),
-            phone=fields.get("phone") or None, name=fields.get("name") or None,
-            anonymous=fields.get("anonymous") == "on", address=fields.get("address") or None,
-            street=fields.get("street") or None, community=fields.get("community") or None,
-        )
-        with state.db.reading() as session:
-            _channel(session, channel_code)
+        item, uploads = await run_in_threadpool(_prepared, state, fields, form, channel_code)
         receipt = await state.batcher.submit(item, None)
     except ValidationError as exc:
-        return _form_page(request, channel_code, 422, _explain(exc, Translator(pick_lang(request))), fields)
+        message = _explain(exc, Translator(pick_lang(request)))
+        return await run_in_threadpool(_form_page, request, channel_code, 422, message, fields)
     except Invalid as exc:
-        return _form_page(request, channel_code, 422, exc.message, fields)
+        return await run_in_threadpool(_form_page, request, channel_code, 422, exc.message, fields)
     except Conflict:
         # The same form sent again with other words (edited after going back): a new form, with
         # a new token, keeps what was typed.
         t = Translator(pick_lang(request))
         message = "这份表单已经提交过。如需反映新的诉求，请核对后再次提交" if t.zh else "This form was already sent. Check it and send it again for a new appeal"
-        return _form_page(request, channel_code, 409, message, fields)
+        return await run_in_threadpool(_form_page, request, channel_code, 409, message, fields)
     if not receipt.created:
         return redirect(f"/portal/receipt/{receipt.tracking_no}")  # a double tap: the first one's receipt
-    for upload in uploads:
-        # File and database writes in the threadpool: the event loop keeps serving others. The
-        # receipt's code proves the case is this citizen's, with or without a phone.
-        await run_in_threadpool(
-            store_attachment,
-            state.db, state.settings, case_id=receipt.id, filename=upload.filename, content_type=upload.content_type,
-            data=upload.data, actor=None, phone_last4=receipt.tracking_code or (item.phone or "")[-4:], now=state.clock.now(),
-        )
+    if uploads:
+        # The receipt's code proves the case is this citizen's, with or without a phone.
+        await run_in_threadpool(_store_uploads, state, receipt.id, uploads, receipt.tracking_code or (item.phone or "")[-4:])
     answer = redirect(f"/portal/receipt/{receipt.tracking_no}")
     if receipt.tracking_code:
         flags = cookie_flags(state.settings) | {"path": CODE_COOKIE_PATH, "samesite": "strict"}
@@ -199,8 +213,8 @@ def _tracked(
     rating: tuple[str, str | None] | None = None,
 ) -> Response:
     """Check the citizen's secret (last four digits or tracking code) under the shared throttle
-    (counted per case and address), rate if asked, and show the case. Plain blocking code:
-    callers run it in the threadpool."""
+    (counted per case and address), rate if asked, and show the case. Blocking: for plain `def`
+    routes (the threadpool)."""
     state = state_of(request)
     now = state.clock.now()
     try:
@@ -224,26 +238,26 @@ def _secret_of(fields: dict[str, str]) -> str | None:
 
 
 @router.post("/portal/track")
-async def track(request: Request) -> Response:
-    fields = await form_of(request)
+def track(request: Request, form: PostedForm) -> Response:
+    fields = fields_of(form)
     limits(request).track.hit(client_of(request))
     no, secret = fields.get("tracking_no", "")[:40], _secret_of(fields)
     if secret is None:
         return render(request, "portal/track.html", status_code=422, no=no, result=None, error="请填写手机号后四位数字，或回执上的查询码")
-    return await run_in_threadpool(_tracked, request, no, secret)
+    return _tracked(request, no, secret)
 
 
 @router.post("/portal/track/feedback")
-async def feedback(request: Request) -> Response:
-    fields = await form_of(request)
+def feedback(request: Request, form: PostedForm) -> Response:
+    fields = fields_of(form)
     limits(request).track.hit(client_of(request))
     no, secret = fields.get("tracking_no", "")[:40], _secret_of(fields)
     if secret is None:
         return render(request, "portal/track.html", status_code=422, no=no, result=None, error="请填写手机号后四位数字，或回执上的查询码")
     comment = fields.get("comment") or None
     if comment and len(comment) > 2000:
-        return await run_in_threadpool(_tracked, request, no, secret, 422, "意见最多2000字")
-    return await run_in_threadpool(_tracked, request, no, secret, rating=(fields.get("rating", ""), comment))
+        return _tracked(request, no, secret, 422, "意见最多2000字")
+    return _tracked(request, no, secret, rating=(fields.get("rating", ""), comment))
 
 
 @router.get("/portal/mailboxes")

@@ -21,13 +21,15 @@ class Upload:
     data: bytes
 
 
-async def read_uploads(files: list[UploadFile], settings: Settings) -> list[Upload]:
+def read_uploads(files: list[UploadFile], settings: Settings) -> list[Upload]:
+    """Blocking file reads (a large upload is spooled to disk): call it from a plain `def` route
+    or through the threadpool."""
     chosen = [f for f in files if f.filename]
     if len(chosen) > MAX_FILES:
         raise Invalid("too_many_files", f"最多上传{MAX_FILES}个附件 (at most {MAX_FILES} files)", field="files")
     out = []
     for f in chosen:
-        data = await f.read(settings.attachment_max_bytes + 1)
+        data = f.file.read(settings.attachment_max_bytes + 1)
         content_type = (f.content_type or "").split(";")[0].strip()
         if len(data) > settings.attachment_max_bytes:
             raise Invalid("file_too_large", f"附件“{f.filename}”超过{settings.attachment_max_bytes // (1024 * 1024)}MB", field="files")

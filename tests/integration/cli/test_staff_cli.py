@@ -71,7 +71,16 @@ class TestStaffCommands:
         r = run(["staff", "reset", "clerk"], demo, tmp_path)
         assert r.returncode == 0, r.stderr
         password = r.stdout.strip().rsplit(": ", 1)[1]
-        _token(demo, "clerk", password)
+        token = _token(demo, "clerk", password)
+        # Someone else saw it: the next sign-in must choose a new one.
+        with demo.reading() as session:
+            assert actor_for_token(session, token=token, now=START).must_change_password
+
+    def test_passwd_chosen_by_the_operator_is_not_forced_to_change(self, demo: Database, tmp_path: Path) -> None:
+        assert run(["staff", "reset", "clerk"], demo, tmp_path).returncode == 0
+        assert run(["staff", "passwd", "clerk", "--password", "Fresh2026pass"], demo, tmp_path).returncode == 0
+        with demo.reading() as session:
+            assert actor_for_token(session, token=_token(demo, "clerk", "Fresh2026pass"), now=START).must_change_password is False
 
     def test_deactivate_ends_sign_ins_and_reactivate_restores(self, demo: Database, tmp_path: Path) -> None:
         token = _token(demo, "clerk")

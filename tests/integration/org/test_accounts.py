@@ -214,3 +214,86 @@ class TestWebAdminAccounts:
         assert post_form(admin, f"/console/admin/staff/{user}/reactivate", {}, page="/console/admin").status_code == 303
         _sign_in(b, user, password)
         assert post_form(signed_in(b, "supervisor"), f"/console/admin/staff/{user}/deactivate", {}, page="/console/inbox").status_code == 403
+
+
+class TestForcedPasswordChangeAfterReset:
+    """An administrator's reset gives a temporary password someone else has seen: the person must
+    choose their own at the next sign-in. The API's token then serves only the change (403
+    `password_change_required` elsewhere); the console shows only 修改密码."""
+
+    def _reset(self, client: TestClient, user: str) -> str:
+        r = client.post(f"/api/v1/accounts/{user}/reset", headers=_sign_in(client, "admin"))
+        assert r.status_code == 200, r.text
+        return str(r.json()["temporary_password"])
+
+    def test_the_token_says_so_and_serves_nothing_but_the_change(self, two_apps: tuple[TestClient, TestClient, Database]) -> None:
+        a, b, db = two_apps
+        user = _a_handler(db)
+        temporary = self._reset(a, user)
+        r = b.post("/api/v1/auth/token", data={"username": user, "password": temporary})
+        assert r.status_code == 200, r.text
+        assert r.json()["password_change_required"] is True
+        assert "修改密码" in r.json()["message"]
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        for answer in (
+            b.get("/api/v1/appeals", headers=headers),
+            b.get("/api/v1/units", headers=headers),
+            b.post("/api/v1/appeals", headers=headers, json={"channel": "hotline_12345", "body": "路灯坏了", "phone": "13800002222"}),
+        ):
+            assert answer.status_code == 403, answer.text
+            assert answer.json()["error"]["code"] == "password_change_required"
+            assert "修改密码" in answer.json()["error"]["message"]
+        me = b.get("/api/v1/auth/me", headers=headers)
+        assert me.status_code == 200 and me.json()["password_change_required"] is True
+
+    def test_keeping_the_temporary_password_is_refused(self, two_apps: tuple[TestClient, TestClient, Database]) -> None:
+        a, _, db = two_apps
+        user = _a_handler(db)
+        temporary = self._reset(a, user)
+        headers = _sign_in(a, user, temporary)
+        r = a.post("/api/v1/accounts/me/password", headers=headers, json={"old_password": temporary, "new_password": temporary})
+        assert r.status_code == 422, r.text
+        assert a.get("/api/v1/appeals", headers=headers).status_code == 403
+
+    def test_after_the_change_the_new_password_works_everywhere(self, two_apps: tuple[TestClient, TestClient, Database]) -> None:
+        a, b, db = two_apps
+        user = _a_handler(db)
+        temporary = self._reset(a, user)
+        headers = _sign_in(a, user, temporary)
+        r = a.post("/api/v1/accounts/me/password", headers=headers, json={"old_password": temporary, "new_password": "Mine2026pass"})
+        assert r.status_code == 204, r.text
+        assert a.get("/api/v1/auth/me", headers=headers).status_code == 401  # the change ends that token too
+        fresh = b.post("/api/v1/auth/token", data={"username": user, "password": "Mine2026pass"})
+        assert fresh.json()["password_change_required"] is False
+        assert b.get("/api/v1/appeals", headers={"Authorization": f"Bearer {fresh.json()['access_token']}"}).status_code == 200
+
+    def test_the_console_sends_them_to_the_password_page_until_they_change_it(
+        self, two_apps: tuple[TestClient, TestClient, Database],
+    ) -> None:
+        a, b, db = two_apps
+        user = _a_handler(db)
+        admin = signed_in(a, "admin")
+        page = post_form(admin, f"/console/admin/staff/{user}/reset", {}, page="/console/admin")
+        assert "须先设置新密码" in page.text
+        temporary = re.search(r"<code>([^<]+)</code>", page.text).group(1)  # type: ignore[union-attr]
+        assert "待本人改密码" in admin.get(f"/console/admin?q={user}").text
+
+        person = TestClient(b.app)
+        r = post_form(person, "/console/sign-in", {"username": user, "password": temporary}, page="/console/sign-in")
+        assert r.status_code == 303
+        for path in ("/console", "/console/inbox", "/console/tasks", "/leader"):
+            r = person.get(path, follow_redirects=True)
+            assert r.url.path == "/console/password", path
+            assert "管理员已重置您的密码" in r.text
+        # A form elsewhere is refused the same way and changes nothing.
+        r = post_form(person, "/console/whistles", {"description": "x", "units": "DEP01"}, page="/console/password")
+        assert r.status_code == 303 and r.headers["location"].startswith("/console/password")
+
+        r = post_form(person, "/console/password", {"old_password": temporary, "new_password": "Mine2026web", "new_password2": "Mine2026web"}, page="/console/password")
+        assert r.status_code == 303 and r.headers["location"] == "/console/sign-in"
+        r = post_form(person, "/console/sign-in", {"username": user, "password": "Mine2026web"}, page="/console/sign-in")
+        assert r.status_code == 303
+        inbox = person.get("/console/inbox")
+        assert inbox.status_code == 200 and inbox.url.path == "/console/inbox"
+        assert "管理员已重置您的密码" not in person.get("/console/password").text
+        assert "待本人改密码" not in admin.get(f"/console/admin?q={user}").text

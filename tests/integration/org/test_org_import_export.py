@@ -22,7 +22,9 @@ from minyi.core.settings import Settings
 from minyi.org.service import (
     actor_for_token,
     export_org,
+    hash_password,
     import_org,
+    password_matches,
     org_from_csv,
     org_to_csv,
     revoke_token,
@@ -96,34 +98,35 @@ def district() -> dict[str, Any]:
 
 @pytest.fixture
 def small_db(fresh_db: Database) -> Iterator[Database]:
+    password_hash = hash_password(PASSWORD)
     with fresh_db.unit_of_work() as session:
-        import_org(session, SMALL_ORG, default_password=PASSWORD)
+        import_org(session, SMALL_ORG, password_hash=password_hash)
     yield fresh_db
 
 
 class TestYamlRoundTrip:
     def test_export_after_import_equals_the_district_units(self, fresh_db: Database, district: dict[str, Any]) -> None:
         with fresh_db.unit_of_work() as session:
-            import_org(session, district, default_password=None)
+            import_org(session, district, password_hash=None)
         exported = yaml.safe_load(yaml.safe_dump(_export(fresh_db), allow_unicode=True, sort_keys=False))
         assert _units_key(exported["units"]) == _units_key(district["units"])
 
     def test_export_after_import_equals_the_district_staff(self, fresh_db: Database, district: dict[str, Any]) -> None:
         with fresh_db.unit_of_work() as session:
-            import_org(session, district, default_password=None)
+            import_org(session, district, password_hash=None)
         exported = yaml.safe_load(yaml.safe_dump(_export(fresh_db), allow_unicode=True, sort_keys=False))
         assert _staff_key(exported["staff"]) == _staff_key(district["staff"])
 
     def test_export_after_import_equals_the_district_leader_areas(self, fresh_db: Database, district: dict[str, Any]) -> None:
         with fresh_db.unit_of_work() as session:
-            import_org(session, district, default_password=None)
+            import_org(session, district, password_hash=None)
         exported = _export(fresh_db)
         assert _areas_key(exported["staff"]) == _areas_key(district["staff"])
         assert len(_areas_key(district["staff"])) == _counts(fresh_db)[2]
 
     def test_exported_paths_follow_the_parents(self, fresh_db: Database, district: dict[str, Any]) -> None:
         with fresh_db.unit_of_work() as session:
-            import_org(session, district, default_password=None)
+            import_org(session, district, password_hash=None)
         with fresh_db.reading() as session:
             units = {u.id: u for u in session.scalars(select(Unit))}
         assert len(units) == len(district["units"])
@@ -138,14 +141,14 @@ class TestYamlRoundTrip:
         from minyi.bootstrap import migrate  # noqa: PLC0415
 
         with fresh_db.unit_of_work() as session:
-            import_org(session, district, default_password=None)
+            import_org(session, district, password_hash=None)
         text = yaml.safe_dump(_export(fresh_db), allow_unicode=True, sort_keys=False)
         url = new_database_url(backend, tmp_path)
         other = Database(url)
         try:
             migrate(other)
             with other.unit_of_work() as session:
-                import_org(session, yaml.safe_load(text), default_password=None)
+                import_org(session, yaml.safe_load(text), password_hash=None)
             assert yaml.safe_dump(_export(other), allow_unicode=True, sort_keys=False) == text
         finally:
             other.dispose()
@@ -157,15 +160,15 @@ class TestCsvRoundTrip:
         text = org_to_csv(district, "units")
         bundle = org_from_csv(text)
         with fresh_db.unit_of_work() as session:
-            result = import_org(session, bundle, default_password=None)
+            result = import_org(session, bundle, password_hash=None)
         assert result["units_created"] == len(district["units"])
         exported_text = org_to_csv(_export(fresh_db), "units")
         assert _units_key(org_from_csv(exported_text)["units"]) == _units_key(district["units"])
 
     def test_staff_csv_imports_and_exports_the_same_rows(self, fresh_db: Database, district: dict[str, Any]) -> None:
         with fresh_db.unit_of_work() as session:
-            import_org(session, org_from_csv(org_to_csv(district, "units")), default_password=None)
-            result = import_org(session, org_from_csv(org_to_csv(district, "staff")), default_password=None)
+            import_org(session, org_from_csv(org_to_csv(district, "units")), password_hash=None)
+            result = import_org(session, org_from_csv(org_to_csv(district, "staff")), password_hash=None)
         assert result["staff_created"] == len(district["staff"])
         exported_text = org_to_csv(_export(fresh_db), "staff")
         assert _staff_key(org_from_csv(exported_text)["staff"]) == _staff_key(district["staff"])
@@ -197,7 +200,7 @@ class TestBadRows:
     @pytest.mark.parametrize(("row", "field"), BAD_UNIT_ROWS.values(), ids=BAD_UNIT_ROWS.keys())
     def test_bad_unit_row_is_invalid_naming_row_and_field(self, small_db: Database, row: dict[str, Any], field: str) -> None:
         with pytest.raises(Invalid) as caught, small_db.unit_of_work() as session:
-            import_org(session, {"units": [NEW_STREET, row]}, default_password=None)
+            import_org(session, {"units": [NEW_STREET, row]}, password_hash=None)
         assert caught.value.details["errors"][0]["field"] == field
         assert "row 2" in caught.value.message
 
@@ -205,14 +208,14 @@ class TestBadRows:
     def test_bad_unit_row_leaves_the_database_unchanged(self, small_db: Database, row: dict[str, Any], field: str) -> None:
         before, exported = _counts(small_db), _export(small_db)
         with pytest.raises(Invalid), small_db.unit_of_work() as session:
-            import_org(session, {"units": [NEW_STREET, row]}, default_password=None)
+            import_org(session, {"units": [NEW_STREET, row]}, password_hash=None)
         assert _counts(small_db) == before
         assert _export(small_db) == exported
 
     @pytest.mark.parametrize(("row", "field"), BAD_STAFF_ROWS.values(), ids=BAD_STAFF_ROWS.keys())
     def test_bad_staff_row_is_invalid_naming_row_and_field(self, small_db: Database, row: dict[str, Any], field: str) -> None:
         with pytest.raises(Invalid) as caught, small_db.unit_of_work() as session:
-            import_org(session, {"units": [NEW_STREET], "staff": [NEW_PERSON, row]}, default_password=None)
+            import_org(session, {"units": [NEW_STREET], "staff": [NEW_PERSON, row]}, password_hash=None)
         assert caught.value.details["errors"][0]["field"] == field
         assert "row 2" in caught.value.message
 
@@ -223,31 +226,31 @@ class TestBadRows:
         # Units are written before staff are checked: only the unit of work's rollback saves us.
         before, exported = _counts(small_db), _export(small_db)
         with pytest.raises(Invalid), small_db.unit_of_work() as session:
-            import_org(session, {"units": [NEW_STREET], "staff": [NEW_PERSON, row]}, default_password=None)
+            import_org(session, {"units": [NEW_STREET], "staff": [NEW_PERSON, row]}, password_hash=None)
         assert _counts(small_db) == before
         assert _export(small_db) == exported
 
     def test_unknown_area_of_a_staff_member_is_invalid(self, small_db: Database) -> None:
         bad = {**NEW_PERSON, "areas": ["S01", "NOPE"]}
         with pytest.raises(Invalid) as caught, small_db.unit_of_work() as session:
-            import_org(session, {"staff": [bad]}, default_password=None)
+            import_org(session, {"staff": [bad]}, password_hash=None)
         assert "NOPE" in caught.value.message
         assert caught.value.details["errors"][0]["field"].startswith("staff[1].")
 
-    def test_weak_default_password_is_invalid_and_nothing_is_written(self, small_db: Database) -> None:
+    def test_weak_default_password_is_invalid_before_anything_is_written(self, small_db: Database) -> None:
         before = _counts(small_db)
-        with pytest.raises(Invalid) as caught, small_db.unit_of_work() as session:
-            import_org(session, {"units": [NEW_STREET], "staff": [NEW_PERSON]}, default_password="short")
+        with pytest.raises(Invalid) as caught:
+            hash_password("short")  # the import's callers hash first, then open the transaction
         assert caught.value.details["errors"][0]["field"] == "password"
         assert _counts(small_db) == before
 
     def test_repeated_area_code_is_invalid(self, small_db: Database) -> None:
         with pytest.raises(Invalid), small_db.unit_of_work() as session:
-            import_org(session, {"staff": [{**NEW_PERSON, "areas": ["S01", "S01"]}]}, default_password=None)
+            import_org(session, {"staff": [{**NEW_PERSON, "areas": ["S01", "S01"]}]}, password_hash=None)
 
     def test_over_long_unit_name_is_invalid(self, small_db: Database) -> None:
         with pytest.raises(Invalid) as caught, small_db.unit_of_work() as session:
-            import_org(session, {"units": [{**NEW_STREET, "name": "长" * 150}]}, default_password=None)
+            import_org(session, {"units": [{**NEW_STREET, "name": "长" * 150}]}, password_hash=None)
         assert caught.value.details["errors"][0]["field"] == "units[1].name"
 
 
@@ -255,14 +258,14 @@ class TestTreeChanges:
     def test_parent_listed_after_its_child_is_accepted(self, small_db: Database) -> None:
         community = {"code": "S98C01", "name": "新社区", "kind": "community", "parent": "S98"}
         with small_db.unit_of_work() as session:
-            import_org(session, {"units": [community, NEW_STREET]}, default_password=None)
+            import_org(session, {"units": [community, NEW_STREET]}, password_hash=None)
         with small_db.reading() as session:
             assert session.scalar(select(Unit.path).where(Unit.code == "S98C01")) == "D/S98/S98C01/"
 
     def test_moving_a_community_moves_its_grids_paths(self, small_db: Database) -> None:
         moved = {"code": "S01C01", "name": "松涛社区", "kind": "community", "parent": "S02"}
         with small_db.unit_of_work() as session:
-            import_org(session, {"units": [moved]}, default_password=None)
+            import_org(session, {"units": [moved]}, password_hash=None)
         with small_db.reading() as session:
             paths = dict(session.execute(select(Unit.code, Unit.path).where(Unit.code.like("S01C01%"))).all())
         assert paths == {
@@ -276,31 +279,31 @@ class TestTreeChanges:
         demoted = {"code": "S01", "name": "青松社区", "kind": "community", "parent": "S02"}
         before = _export(small_db)
         with pytest.raises(Invalid), small_db.unit_of_work() as session:
-            import_org(session, {"units": [demoted]}, default_password=None)
+            import_org(session, {"units": [demoted]}, password_hash=None)
         assert _export(small_db) == before
 
 class TestReimport:
     def test_reimporting_the_district_creates_nothing(self, fresh_db: Database, district: dict[str, Any]) -> None:
         with fresh_db.unit_of_work() as session:
-            import_org(session, district, default_password=None)
+            import_org(session, district, password_hash=None)
         with fresh_db.unit_of_work() as session:
-            result = import_org(session, district, default_password=None)
+            result = import_org(session, district, password_hash=None)
         assert result["units_created"] == 0
         assert result["staff_created"] == 0
 
     def test_reimporting_the_district_keeps_the_counts(self, fresh_db: Database, district: dict[str, Any]) -> None:
         with fresh_db.unit_of_work() as session:
-            import_org(session, district, default_password=None)
+            import_org(session, district, password_hash=None)
         first = _counts(fresh_db)
         with fresh_db.unit_of_work() as session:
-            import_org(session, district, default_password=None)
+            import_org(session, district, password_hash=None)
         assert _counts(fresh_db) == first
         assert first == (len(district["units"]), len(district["staff"]), len(_areas_key(district["staff"])))
 
     def test_reimporting_the_export_leaves_the_export_unchanged(self, small_db: Database) -> None:
         exported = _export(small_db)
         with small_db.unit_of_work() as session:
-            import_org(session, exported, default_password=None)
+            import_org(session, exported, password_hash=None)
         assert _export(small_db) == exported
 
     def test_reimport_updates_changed_fields_in_place(self, small_db: Database) -> None:
@@ -308,16 +311,45 @@ class TestReimport:
         moved_leader = {**SMALL_ORG["staff"][1], "areas": ["S02"]}
         before = _counts(small_db)
         with small_db.unit_of_work() as session:
-            import_org(session, {"units": [renamed], "staff": [moved_leader]}, default_password=None)
+            import_org(session, {"units": [renamed], "staff": [moved_leader]}, password_hash=None)
         exported = _export(small_db)
         assert next(u for u in exported["units"] if u["code"] == "S01")["name"] == "青松新街道"
         assert next(s for s in exported["staff"] if s["username"] == "leader1")["areas"] == ["S02"]
         assert _counts(small_db) == (before[0], before[1], 1)
 
     def test_reimport_with_a_password_does_not_reset_existing_passwords(self, small_db: Database) -> None:
+        password_hash = hash_password("another-password")
         with small_db.unit_of_work() as session:
-            import_org(session, SMALL_ORG, default_password="another-password")
+            import_org(session, SMALL_ORG, password_hash=password_hash)
         token, _ = sign_in(small_db, SETTINGS, username="admin", password=PASSWORD, client="10.0.0.1", now=START)
+        assert token
+
+
+class TestPasswordHashingOutsideWriteTransactions:
+    """Argon2 takes tens of milliseconds on purpose; inside a write transaction it would hold
+    SQLite's write lock (and every other writer) that long. It refuses to run there."""
+
+    def test_hashing_inside_a_write_transaction_is_refused(self, small_db: Database) -> None:
+        with pytest.raises(RuntimeError, match="write transaction"), small_db.unit_of_work():
+            hash_password("a-long-password-1")
+
+    def test_checking_a_password_inside_a_write_transaction_is_refused(self, small_db: Database) -> None:
+        stored = hash_password("a-long-password-1")
+        with pytest.raises(RuntimeError, match="write transaction"), small_db.unit_of_work():
+            password_matches(stored, "a-long-password-1")
+
+    def test_hashing_while_reading_and_after_the_transaction_is_allowed(self, small_db: Database) -> None:
+        with small_db.unit_of_work():
+            pass
+        with small_db.reading():
+            stored = hash_password("a-long-password-1")
+        assert password_matches(stored, "a-long-password-1")
+
+    def test_import_gives_new_staff_the_hash_made_before_its_transaction(self, small_db: Database) -> None:
+        password_hash = hash_password("new-person-pw-1")
+        with small_db.unit_of_work() as session:
+            import_org(session, {"units": [NEW_STREET], "staff": [NEW_PERSON]}, password_hash=password_hash)
+        token, _ = sign_in(small_db, SETTINGS, username=NEW_PERSON["username"], password="new-person-pw-1", client="10.0.0.9", now=START)
         assert token
 
 
@@ -351,7 +383,7 @@ class TestSignIn:
 
     def test_staff_imported_without_a_password_cannot_sign_in(self, small_db: Database) -> None:
         with small_db.unit_of_work() as session:
-            import_org(session, {"staff": [NEW_PERSON]}, default_password=None)
+            import_org(session, {"staff": [NEW_PERSON]}, password_hash=None)
         with pytest.raises(Unauthorized):
             sign_in(small_db, SETTINGS, username="newbie", password=PASSWORD, client="10.0.0.1", now=START)
 

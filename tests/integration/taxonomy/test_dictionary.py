@@ -84,7 +84,7 @@ def _district_top() -> dict[str, Any]:
 def org_db(fresh_db: Database) -> Iterator[Database]:
     """The top of the demo district, no dictionary."""
     with fresh_db.unit_of_work() as session:
-        import_org(session, _district_top(), default_password=None)
+        import_org(session, _district_top(), password_hash=None)
     yield fresh_db
 
 
