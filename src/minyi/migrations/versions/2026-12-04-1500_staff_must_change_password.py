@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "loopfree0001"
-down_revision = "worker0001"
+down_revision = "track3110001"
 branch_labels = None
 depends_on = None
 
