@@ -807,7 +807,7 @@ class StaffTextOutlets:
         name = "郑" + "".join(random.choice("晓明华伟芳娜静丽") for _ in range(2))  # noqa: S311 - test data
         made = make_appeal(app_client, channel="mailbox_secretary", name=name, phone=phone, id_card=ID_CARD,
                            title=f"{name}来信 电话{phone} 身份证{ID_CARD}", body=f"{name}反映楼道漏水，住{FLAT}")
-        letter = Appeal(made["id"], made["tracking_no"], phone, name)
+        letter = Appeal(made["id"], made["tracking_no"], phone, name, made["tracking_code"])
         monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
         out = cli(["mailbox", "inbox", "--as", "secretary", "--page-size", "200"])
         assert letter.tracking_no in out and letter.leaks(out) == []
