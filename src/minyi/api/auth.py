@@ -6,6 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from minyi.api.deps import CurrentActor, State, oauth2
+from minyi.api.errors import refusals
+from minyi.org.schemas import MeOut, TokenOut
 from minyi.org.service import revoke_token
 from minyi.org.signin import sign_in
 
@@ -14,7 +16,11 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 @router.post(
     "/token", summary="Sign in (OAuth2 password form): returns a bearer token",
-    responses={429: {"description": "too many failed sign-ins; see Retry-After"}},
+    response_model=TokenOut,
+    responses=refusals(public=True, described={
+        401: "wrong username or password, or the account is deactivated",
+        429: "too many failed sign-ins; see Retry-After",
+    }),
 )
 def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], state: State, request: Request) -> dict[str, Any]:
     # Throttled per username and address, per username and per address (shared in the database).
@@ -25,14 +31,14 @@ def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], state: State, r
     return {"access_token": value, "token_type": "bearer", "expires_at": expires_at}
 
 
-@router.post("/logout", status_code=204, summary="Revoke the token in use")
+@router.post("/logout", status_code=204, summary="Revoke the token in use", responses=refusals())
 def logout(actor: CurrentActor, state: State, value: Annotated[str | None, Depends(oauth2)]) -> None:
     if value:
         with state.db.unit_of_work() as session:
             revoke_token(session, token=value, now=state.clock.now())
 
 
-@router.get("/me", summary="Who the token belongs to")
+@router.get("/me", summary="Who the token belongs to", response_model=MeOut, responses=refusals())
 def me(actor: CurrentActor) -> dict[str, Any]:
     return {
         "username": actor.username, "name": actor.name, "role": actor.role,

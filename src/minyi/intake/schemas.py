@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from minyi.core.schemas import Out
 from minyi.intake.rules import check_id_card, normalise_phone
 
 
@@ -83,3 +84,10 @@ class AppealReceipt(BaseModel):
     status: str
     created: bool
     submitted_at: datetime
+
+
+class ChannelOut(Out):
+    code: str
+    kind: str
+    name: str
+    allows_anonymous: bool
