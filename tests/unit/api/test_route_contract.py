@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 
-from minyi.api.errors import ErrorResponse
+from minyi.api.errors import ErrorResponse, refusals
 from minyi.app import UNDECLARED, create_app
 from minyi.core.settings import Settings
 
@@ -98,3 +98,18 @@ class TestRouteContract:
     def test_the_pending_list_only_names_routes_that_still_exist(self, app: FastAPI) -> None:
         labels = {label for label, _ in api_routes(app)}
         assert labels >= PENDING, sorted(PENDING - labels)
+
+
+class TestRefusals:
+    def test_a_signed_in_route_may_answer_401_and_403_besides_what_it_names(self) -> None:
+        declared = refusals(404, 409)
+        assert sorted(declared) == [400, 401, 403, 404, 409, 413, 422]
+        assert all(spec["model"] is ErrorResponse for spec in declared.values())
+
+    def test_a_public_route_names_no_sign_in_refusals(self) -> None:
+        assert sorted(refusals(404, public=True)) == [400, 404, 413, 422]
+
+    def test_a_route_words_its_own_refusal(self) -> None:
+        declared = refusals(public=True, described={429: "too many failed sign-ins"})
+        assert declared[429]["description"] == "too many failed sign-ins"
+        assert declared[422]["description"].startswith("invalid request")
