@@ -3,8 +3,6 @@ alerts, similar cases, assessment rows) in their API envelopes."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
 from minyi.analytics.assessment import AssessmentRow
@@ -34,8 +32,10 @@ class SimilarCasesOut(Out):
 class PeriodOut(Out):
     kind: str
     label: str
-    start: datetime = Field(description="inclusive")
-    end: datetime = Field(description="exclusive")
+    # ISO 8601 text as the period gives it: a far past day carries the zone's local mean time
+    # offset (+08:05:43), which is no RFC 3339 date-time.
+    start: str = Field(description="inclusive, ISO 8601 in Beijing time", examples=["2026-11-23T00:00:00+08:00"])
+    end: str = Field(description="exclusive, ISO 8601 in Beijing time", examples=["2026-11-30T00:00:00+08:00"])
 
 
 class AssessmentOut(Out):

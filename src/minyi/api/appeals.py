@@ -77,7 +77,10 @@ async def create_appeal(request: Request) -> Response:
     )
 
 
-@router.get("/appeals", summary="List cases in your scope, filtered and paginated", response_model=CasePage, responses=refusals())
+@router.get(
+    "/appeals", summary="List cases in your scope, filtered and paginated", response_model=CasePage,
+    responses=refusals(404, described={404: "a unit, street or community named in the filters does not exist"}),
+)
 def list_appeals(
     actor: CurrentActor,
     session: ReadSession,

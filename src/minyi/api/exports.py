@@ -22,7 +22,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses={
         200: {"content": {"text/csv": {}, XLSX: {}}, "description": "the cases, masked for the reader like the API",
               "headers": {"X-Total-Count": {"description": "rows in the file", "schema": {"type": "integer"}}}},
-        **refusals(),
+        **refusals(404, described={404: "a unit, street or community named in the filters does not exist"}),
     },
 )
 def export_cases(

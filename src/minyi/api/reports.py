@@ -63,8 +63,11 @@ def issue_daily(body: DailyReportIn, actor: CurrentActor, state: State) -> dict[
 
 
 @router.get(
-    "/reports/{issue_id}.html", response_class=HTMLResponse, summary="The issue as a web page, exactly as issued",
-    responses=refusals(404),
+    "/reports/{issue_id}.html", summary="The issue as a web page, exactly as issued",
+    # Response, not HTMLResponse: the refusals are JSON, and FastAPI documents them in the
+    # route's media type.
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}, "description": "the page"}, **refusals(404)},
 )
 def report_page(issue_id: int, actor: CurrentActor, session: ReadSession) -> HTMLResponse:
     require(actor, READERS, "read the daily report")
