@@ -9,7 +9,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from minyi.api.deps import CurrentActor, ResetActor, State
+from minyi.api.errors import refusals
 from minyi.api.org import require_admin
+from minyi.org.schemas import TemporaryPasswordOut
 from minyi.org.accounts import (
     check_password, password_hash_of, prepare_password, set_active, set_password, set_temporary_password,
     temporary_password,
@@ -23,7 +25,8 @@ class PasswordChange(BaseModel):
     new_password: str = Field(max_length=200)
 
 
-@router.post("/me/password", status_code=204, summary="Change one's own password (ends every token, this one too)")
+@router.post("/me/password", status_code=204, summary="Change one's own password (ends every token, this one too)",
+             responses=refusals(409, described={403: "the old password is wrong"}))
 def change_own_password(body: PasswordChange, actor: ResetActor, state: State) -> None:
     # Argon2 runs outside the write transaction; set_password re-checks the hash under it.
     with state.db.reading() as session:
@@ -34,7 +37,8 @@ def change_own_password(body: PasswordChange, actor: ResetActor, state: State) -
         set_password(session, username=actor.username, password_hash=new_hash, now=state.clock.now(), expected_hash=old_hash)
 
 
-@router.post("/{username}/reset", summary="Admin: set a temporary password (shown once); ends the person's tokens")
+@router.post("/{username}/reset", summary="Admin: set a temporary password (shown once); ends the person's tokens",
+             response_model=TemporaryPasswordOut, responses=refusals(404))
 def reset_password(username: str, actor: CurrentActor, state: State) -> dict[str, Any]:
     require_admin(actor)
     password = temporary_password()
@@ -44,14 +48,14 @@ def reset_password(username: str, actor: CurrentActor, state: State) -> dict[str
     return {"username": username, "temporary_password": password}
 
 
-@router.post("/{username}/deactivate", status_code=204, summary="Admin: deactivate; the person's tokens end at once")
+@router.post("/{username}/deactivate", status_code=204, summary="Admin: deactivate; the person's tokens end at once", responses=refusals(404))
 def deactivate(username: str, actor: CurrentActor, state: State) -> None:
     require_admin(actor)
     with state.db.unit_of_work() as session:
         set_active(session, username=username, active=False, now=state.clock.now())
 
 
-@router.post("/{username}/reactivate", status_code=204, summary="Admin: reactivate (the person signs in again)")
+@router.post("/{username}/reactivate", status_code=204, summary="Admin: reactivate (the person signs in again)", responses=refusals(404))
 def reactivate(username: str, actor: CurrentActor, state: State) -> None:
     require_admin(actor)
     with state.db.unit_of_work() as session:

@@ -32,14 +32,20 @@ from minyi.analytics.rules import (
     require_viewer,
 )
 from minyi.analytics.sweeps import PLACE_KINDS, create_sweep, find_similar_cases
+from minyi.analytics.schemas import AlertsOut, AlertsRaisedOut, AssessmentOut, HotspotsOut, SimilarCasesOut
+from minyi.analytics.queries import AlertView
 from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.api.errors import refusals
 from minyi.core.errors import Invalid
 from minyi.supervision.schemas import InstructionOut
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
 
-@router.get("/hotspots", summary="Hotspots (热点): clusters of appeals on one matter and place, by heat index")
+@router.get(
+    "/hotspots", summary="Hotspots (热点): clusters of appeals on one matter and place, by heat index",
+    response_model=HotspotsOut, responses=refusals(),
+)
 def hotspots(
     actor: CurrentActor, session: ReadSession,
     day: date | None = None,
@@ -59,7 +65,10 @@ def hotspots(
     return {"items": [asdict(h) for h in found]}
 
 
-@router.get("/alerts", summary="Early-warning alerts (弱信号) with their evidence, newest first")
+@router.get(
+    "/alerts", summary="Early-warning alerts (弱信号) with their evidence, newest first", response_model=AlertsOut,
+    responses=refusals(),
+)
 def alerts(
     actor: CurrentActor, session: ReadSession,
     status: Literal["open", "acknowledged"] | None = None,
@@ -76,7 +85,10 @@ class RunAlertsIn(BaseModel):
     day: date
 
 
-@router.post("/alerts/run", summary="Detect the day's signals and raise the alerts not raised before")
+@router.post(
+    "/alerts/run", summary="Detect the day's signals and raise the alerts not raised before", response_model=AlertsRaisedOut,
+    responses=refusals(),
+)
 def run_alerts(body: RunAlertsIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     require_viewer(actor)
     with state.db.unit_of_work() as session:
@@ -88,14 +100,20 @@ class AckIn(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
 
-@router.post("/alerts/{alert_id}/acknowledge", summary="Acknowledge an alert (once)")
+@router.post(
+    "/alerts/{alert_id}/acknowledge", summary="Acknowledge an alert (once)", response_model=AlertView,
+    responses=refusals(404, 409),
+)
 def acknowledge(alert_id: int, body: AckIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         alert = acknowledge_alert(session, alert_id, actor=actor, note=body.note, now=state.clock.now())
         return asdict(alert_views(session, [alert])[0])
 
 
-@router.get("/cases/{case_id}/similar", summary="Similar cases across the district (同类案件)")
+@router.get(
+    "/cases/{case_id}/similar", summary="Similar cases across the district (同类案件)", response_model=SimilarCasesOut,
+    responses=refusals(404),
+)
 def similar(
     case_id: int, actor: CurrentActor, session: ReadSession,
     days: Annotated[int, Query(ge=1, le=3660)] = 365,
@@ -158,7 +176,14 @@ def sweep(sweep_id: int, actor: CurrentActor, session: ReadSession, state: State
     return sweep_view(session, get_sweep(session, sweep_id), state.clock.now(), actor=actor)
 
 
-@router.get("/assessment", summary="Unit assessment (绩效): seven rates, score and rank per unit")
+@router.get(
+    "/assessment", summary="Unit assessment (绩效): seven rates, score and rank per unit", response_model=AssessmentOut,
+    responses={
+        200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+              "description": "the assessment as JSON, or as a CSV or Excel file (`format`)"},
+        **refusals(),
+    },
+)
 def assessment(
     actor: CurrentActor, session: ReadSession, state: State,
     period: PeriodKind = PeriodKind.WEEK,

@@ -15,7 +15,10 @@ from minyi.cases.queries import (
     bounce_counts_by_unit, case_units, get_visible_case, list_cases, reader_view, timeline, unit_names,
 )
 from minyi.cases.rules import Action
-from minyi.cases.schemas import ActionIn, case_detail, case_summary, event_view
+from minyi.api.errors import refusals
+from minyi.cases.schemas import (
+    ActionIn, AttachmentOut, BounceStat, CaseDetail, CasePage, EventOut, case_detail, case_summary, event_view,
+)
 from minyi.cases.service import act_on_case, actions_for
 from minyi.cases.tracking import case_key, citizen_secret_guard
 from minyi.core.errors import Unauthorized
@@ -43,8 +46,11 @@ _APPEAL_REQUEST: dict[str, Any] = {
     summary="Register an appeal (201), or get the one already made for this (channel, external_id) (200)",
     responses={
         200: {"model": AppealReceipt, "description": "already registered: the same sender sent the same content"},
-        409: {"description": "this (channel, external_id) already belongs to an appeal with other content or another sender"},
-        422: {"description": "invalid request: `error.errors` names each field and what is wrong with it"},
+        **refusals(public=True, described={
+            401: "the token given is no longer valid (leave it out to appeal as a citizen)",
+            403: "this account may not register appeals on this channel",
+            409: "this (channel, external_id) already belongs to an appeal with other content or another sender",
+        }),
     },
     openapi_extra=_APPEAL_REQUEST,
 )
@@ -71,7 +77,10 @@ async def create_appeal(request: Request) -> Response:
     )
 
 
-@router.get("/appeals", summary="List cases in your scope, filtered and paginated")
+@router.get(
+    "/appeals", summary="List cases in your scope, filtered and paginated", response_model=CasePage,
+    responses=refusals(404, described={404: "a unit, street or community named in the filters does not exist"}),
+)
 def list_appeals(
     actor: CurrentActor,
     session: ReadSession,
@@ -92,19 +101,25 @@ def list_appeals(
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
-@router.get("/appeals/{case_id}", summary="One case, with the actions you may take now")
+@router.get("/appeals/{case_id}", summary="One case, with the actions you may take now", response_model=CaseDetail, responses=refusals(404))
 def get_appeal(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     return _detail(session, case_id, actor)
 
 
-@router.get("/appeals/{case_id}/timeline", summary="The case's full event log")
+@router.get(
+    "/appeals/{case_id}/timeline", summary="The case's full event log", response_model=list[EventOut],
+    response_model_exclude_unset=True, responses=refusals(404),
+)
 def get_timeline(case_id: int, actor: CurrentActor, session: ReadSession) -> list[dict[str, Any]]:
     case = get_visible_case(session, case_id, actor)
     view = reader_view(session, case, actor)
     return [event_view(e, s, view=view) for e, s in timeline(session, case_id)]
 
 
-@router.post("/appeals/{case_id}/actions/{action}", summary="Take an action on a case (409 names the allowed ones)")
+@router.post(
+    "/appeals/{case_id}/actions/{action}", summary="Take an action on a case (409 names the allowed ones)",
+    response_model=CaseDetail, responses=refusals(404, 409),
+)
 def take_action(case_id: int, action: Action, body: ActionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     # Committed inside the route: the answer leaves only after the event is durable.
     with state.db.unit_of_work() as session:
@@ -116,7 +131,13 @@ def take_action(case_id: int, action: Action, body: ActionIn, actor: CurrentActo
         return _detail(session, case_id, actor)
 
 
-@router.post("/appeals/{case_id}/attachments", status_code=201, summary="Attach a file (size and type checked)")
+@router.post(
+    "/appeals/{case_id}/attachments", status_code=201, summary="Attach a file (size and type checked)",
+    response_model=AttachmentOut, responses=refusals(404, 429, public=True, described={
+        401: "the token given is no longer valid",
+        403: "the 24-hour window for a citizen's attachments has closed",
+    }),
+)
 async def upload_attachment(
     case_id: int, file: UploadFile, state: State, actor: OptionalActor, request: Request,
     phone_last4: Annotated[str | None, Form(min_length=4, max_length=4)] = None,
@@ -141,7 +162,7 @@ async def upload_attachment(
     return await run_in_threadpool(store if actor is not None else store_as_citizen)
 
 
-@router.get("/bounces/stats", summary="Bounces requested and approved, per unit")
+@router.get("/bounces/stats", summary="Bounces requested and approved, per unit", response_model=list[BounceStat], responses=refusals())
 def bounce_stats(actor: CurrentActor, session: ReadSession) -> list[dict[str, Any]]:
     return [
         {"unit": code, "unit_name": name, "requested": n, "approved": approved}

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from minyi.api.deps import PASSWORD_CHANGE_REQUIRED, ResetActor, State, oauth2
+from minyi.api.errors import refusals
+from minyi.org.schemas import MeOut, TokenOut
 from minyi.org.service import actor_for_token, revoke_token
 from minyi.org.signin import sign_in
 
@@ -19,7 +21,11 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
         "serves only `POST /api/v1/accounts/me/password`, `/auth/logout` and `/auth/me`; every other "
         "endpoint answers 403 `password_change_required` until the password is changed."
     ),
-    responses={429: {"description": "too many failed sign-ins; see Retry-After"}},
+    response_model=TokenOut,
+    responses=refusals(public=True, described={
+        401: "wrong username or password, or the account is deactivated",
+        429: "too many failed sign-ins; see Retry-After",
+    }),
 )
 def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], state: State, request: Request) -> dict[str, Any]:
     # Throttled per username and address, per username and per address (shared in the database).
@@ -36,14 +42,14 @@ def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], state: State, r
     return answer
 
 
-@router.post("/logout", status_code=204, summary="Revoke the token in use")
+@router.post("/logout", status_code=204, summary="Revoke the token in use", responses=refusals())
 def logout(actor: ResetActor, state: State, value: Annotated[str | None, Depends(oauth2)]) -> None:
     if value:
         with state.db.unit_of_work() as session:
             revoke_token(session, token=value, now=state.clock.now())
 
 
-@router.get("/me", summary="Who the token belongs to")
+@router.get("/me", summary="Who the token belongs to", response_model=MeOut, responses=refusals())
 def me(actor: ResetActor) -> dict[str, Any]:
     return {
         "username": actor.username, "name": actor.name, "role": actor.role,

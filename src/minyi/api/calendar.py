@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.api.errors import refusals
 from minyi.core.errors import Forbidden
 from minyi.org.rules import Actor, Role
 from minyi.sla.calendar_service import (
@@ -72,17 +73,18 @@ def _admin(actor: Actor) -> None:
         raise Forbidden("admin_only", "only an administrator may change the calendar")
 
 
-@router.get("/calendar", summary="Which coming years have no official calendar (60 days ahead)", response_model=StatusOut)
+@router.get("/calendar", summary="Which coming years have no official calendar (60 days ahead)", response_model=StatusOut, responses=refusals())
 def status(actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
     return calendar_status(session, today_in_beijing(state.clock.now()))
 
 
-@router.get("/calendar/{year}", summary="A year's holidays and 调休 working days", response_model=YearOut)
+@router.get("/calendar/{year}", summary="A year's holidays and 调休 working days", response_model=YearOut, responses=refusals())
 def get_year(year: Year, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     return year_view(session, year)
 
 
-@router.put("/calendar/{year}", summary="Replace a year's holidays and 调休 working days (admin)", response_model=YearOut)
+@router.put("/calendar/{year}", summary="Replace a year's holidays and 调休 working days (admin)", response_model=YearOut,
+            responses=refusals())
 def put_year(year: Year, body: YearIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     _admin(actor)
     days = [(d.date, d.kind, d.note) for d in body.days]
@@ -90,7 +92,8 @@ def put_year(year: Year, body: YearIn, actor: CurrentActor, state: State) -> dic
         return replace_year(session, year, days, source=body.source, note=body.note, by=actor.username, now=state.clock.now())
 
 
-@router.put("/calendar/{year}/csv", summary="Replace a year from a CSV file: date,kind[,note] (admin)", response_model=YearOut)
+@router.put("/calendar/{year}/csv", summary="Replace a year from a CSV file: date,kind[,note] (admin)", response_model=YearOut,
+            responses=refusals())
 def put_year_csv(
     year: Year, actor: CurrentActor, state: State, text: Annotated[str, Body(media_type="text/csv", max_length=40_000)],
     source: Literal["official", "statutory"] = "official",
@@ -101,7 +104,8 @@ def put_year_csv(
         return replace_year(session, year, days, source=source, note=None, by=actor.username, now=state.clock.now())
 
 
-@router.put("/calendar/days/{day}", summary="Make one day a holiday, a 调休 workday, or normal again (admin)", response_model=YearOut)
+@router.put("/calendar/days/{day}", summary="Make one day a holiday, a 调休 workday, or normal again (admin)", response_model=YearOut,
+            responses=refusals())
 def put_day(day: date, body: SetDayIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     _admin(actor)
     with state.db.unit_of_work() as session:

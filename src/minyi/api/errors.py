@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
@@ -47,12 +49,32 @@ _ERROR_MEANINGS = {
     400: "bad request", 401: "not signed in or the token is no longer valid", 403: "not allowed for this account",
     404: "not found (or not visible to this account)", 409: "conflicts with the current state", 413: "request body too large",
     422: "invalid request: `error.errors` names each field and what is wrong with it",
+    429: "too many attempts; see Retry-After",
 }
-# Declared on every JSON API route (app.py), so the OpenAPI documents the one error shape and
-# the schemathesis run checks refusals against it.
-ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorResponse, "description": meaning} for status, meaning in _ERROR_MEANINGS.items()
-}
+# What any route may answer: a malformed request, a body over the limit (api/limits.py), a
+# value its schema refuses; and, behind sign-in, no or a stale token and a role that may not.
+ALWAYS = (400, 413, 422)
+SIGNED_IN = (401, 403)
+# The answers a route declares besides its success, each in the one error shape.
+Refusals = dict[int | str, dict[str, Any]]
+
+
+def refusals(*statuses: int, public: bool = False, described: Mapping[int, str] | None = None) -> Refusals:
+    """The error answers of a route, each with the shared ErrorResponse model: those every
+    route may give, 401 and 403 unless it is `public`, and the statuses it names (404 for an
+    id it looks up, 409 for a state change, 429 for a throttled secret). `described` words a
+    status for this route (and declares it)."""
+    described = described or {}
+    codes = {*ALWAYS, *(() if public else SIGNED_IN), *statuses, *described}
+    return {
+        status: {"model": ErrorResponse, "description": described.get(status) or _ERROR_MEANINGS.get(status, "refused")}
+        for status in sorted(codes)
+    }
+
+
+# Every refusal a JSON route may give, for routers whose routes do not yet declare their own
+# (app.py); a new route declares `responses=refusals(...)` (tests/unit/api/test_route_contract.py).
+ERROR_RESPONSES: Refusals = refusals(404, 409)
 
 
 def error_body(code: str, message: str, **details: object) -> dict[str, object]:

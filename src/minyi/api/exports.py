@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from minyi.api.deps import CaseQueryParams, CurrentActor, State
+from minyi.api.errors import refusals
 from minyi.integrations.case_export import COLUMNS, export_rows
 from minyi.integrations.tabular import write_csv, write_xlsx
 
@@ -16,7 +17,14 @@ router = APIRouter(prefix="/api/v1/exports", tags=["import and export"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.get("/cases", summary="Download the filtered case list (csv or xlsx)")
+@router.get(
+    "/cases", summary="Download the filtered case list (csv or xlsx)", response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}, XLSX: {}}, "description": "the cases, masked for the reader like the API",
+              "headers": {"X-Total-Count": {"description": "rows in the file", "schema": {"type": "integer"}}}},
+        **refusals(404, described={404: "a unit, street or community named in the filters does not exist"}),
+    },
+)
 def export_cases(
     actor: CurrentActor,
     state: State,

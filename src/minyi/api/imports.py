@@ -11,9 +11,10 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
 from minyi.api.deps import CurrentActor, State
-from minyi.api.errors import error_body
+from minyi.api.errors import error_body, refusals
 from minyi.core.errors import Forbidden, Invalid
 from minyi.integrations.case_import import ImportRefused, import_cases, load_mapping
+from minyi.integrations.schemas import ImportReportOut
 from minyi.integrations.tabular import read_rows
 from minyi.org.rules import Role
 
@@ -22,7 +23,11 @@ MAX_BYTES = 50 * 1024 * 1024
 
 
 # Plain `def` (threadpool): parsing and the write block; the upload is already spooled.
-@router.post("/cases", summary="Import cases from a .csv or .xlsx upload (admins); the report lists bad rows")
+@router.post(
+    "/cases", summary="Import cases from a .csv or .xlsx upload (admins); the report lists bad rows",
+    response_model=ImportReportOut,
+    responses=refusals(described={422: "invalid upload; in strict mode with bad rows, `error.report` is the import report"}),
+)
 def import_cases_upload(
     actor: CurrentActor,
     state: State,

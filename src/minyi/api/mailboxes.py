@@ -6,10 +6,12 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
 from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.api.errors import refusals
 from minyi.cases.rules import CaseStatus
 from minyi.mailboxes.qr import render_qr
 from minyi.mailboxes.queries import figures, get_mailbox, leader_inbox, mailbox_view, mailboxes
 from minyi.mailboxes.rules import portal_url
+from minyi.mailboxes.schemas import InboxOut, MailboxOut
 
 router = APIRouter(prefix="/api/v1/mailboxes", tags=["leader mailboxes"])
 
@@ -17,6 +19,8 @@ router = APIRouter(prefix="/api/v1/mailboxes", tags=["leader mailboxes"])
 @router.get(
     "",
     summary="Leaders' mailboxes (主官在线): owners and received/closed/closure-rate figures",
+    response_model=list[MailboxOut],
+    responses=refusals(),
 )
 def list_mailboxes(
     actor: CurrentActor,  # noqa: ARG001 - staff only: signing in is the check
@@ -39,6 +43,8 @@ def list_mailboxes(
 @router.get(
     "/inbox",
     summary="The signed-in owner's letters, newest first, with clocks and the mailbox figures",
+    response_model=InboxOut,
+    responses=refusals(404),
 )
 def inbox(
     actor: CurrentActor,
@@ -76,11 +82,16 @@ def _qr(code: str, fmt: str, session: Any, state: Any) -> Response:
 @router.get(
     "/{code}/qr.svg",
     summary="The mailbox's QR code as SVG (public): it opens the citizen form for this mailbox",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "the QR code"}, **refusals(404, public=True)},
 )
 def qr_svg(code: str, session: ReadSession, state: State) -> Response:
     return _qr(code, "svg", session, state)
 
 
-@router.get("/{code}/qr.png", summary="The mailbox's QR code as PNG (public)")
+@router.get(
+    "/{code}/qr.png", summary="The mailbox's QR code as PNG (public)", response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "the QR code"}, **refusals(404, public=True)},
+)
 def qr_png(code: str, session: ReadSession, state: State) -> Response:
     return _qr(code, "png", session, state)

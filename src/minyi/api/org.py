@@ -9,6 +9,10 @@ from fastapi import APIRouter, Query, Response, UploadFile
 from sqlalchemy import select
 
 from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.api.errors import refusals
+from minyi.intake.schemas import ChannelOut
+from minyi.org.schemas import OrgImportOut, UnitOut
+from minyi.taxonomy.schemas import DictionaryImportOut, DictionaryLeafOut
 from minyi.core.errors import Forbidden, Invalid
 from minyi.intake.models import Channel
 from minyi.org.models import Unit
@@ -24,7 +28,7 @@ def require_admin(actor: Actor) -> None:
         raise Forbidden("admin_only", "only an administrator may change the organisation or the dictionary")
 
 
-@router.get("/units", summary="Units, optionally of one kind or under one parent")
+@router.get("/units", summary="Units, optionally of one kind or under one parent", response_model=list[UnitOut], responses=refusals())
 def units(
     actor: CurrentActor, session: ReadSession,
     kind: str | None = None, parent: str | None = None,
@@ -40,7 +44,10 @@ def units(
     return [{"code": u.code, "name": u.name, "kind": u.kind, "path": u.path} for u in session.scalars(stmt)]
 
 
-@router.get("/channels", summary="Intake channels (public: the citizen form lists them)")
+@router.get(
+    "/channels", summary="Intake channels (public: the citizen form lists them)", response_model=list[ChannelOut],
+    responses=refusals(public=True),
+)
 def channels(session: ReadSession) -> list[dict[str, Any]]:
     return [
         {"code": c.code, "kind": c.kind, "name": c.name, "allows_anonymous": c.allows_anonymous}
@@ -48,7 +55,10 @@ def channels(session: ReadSession) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/org/export", summary="Units, staff and leaders' areas as YAML, or one CSV table")
+@router.get(
+    "/org/export", summary="Units, staff and leaders' areas as YAML, or one CSV table", response_class=Response,
+    responses={200: {"content": {"application/yaml": {}, "text/csv": {}}, "description": "the YAML bundle or one CSV table"}, **refusals()},
+)
 def org_export(
     actor: CurrentActor, session: ReadSession,
     format: Annotated[str, Query(pattern="^(yaml|units.csv|staff.csv)$")] = "yaml",  # noqa: A002 - the public parameter name
@@ -61,7 +71,10 @@ def org_export(
 
 
 # Plain `def` (threadpool): parsing and the write block; the upload is already spooled.
-@router.post("/org/import", summary="Create or update units and staff from YAML or CSV")
+@router.post(
+    "/org/import", summary="Create or update units and staff from YAML or CSV", response_model=OrgImportOut,
+    responses=refusals(),
+)
 def org_import(file: UploadFile, actor: CurrentActor, state: State) -> dict[str, Any]:
     require_admin(actor)
     text = file.file.read().decode("utf-8-sig", errors="strict")
@@ -73,13 +86,19 @@ def org_import(file: UploadFile, actor: CurrentActor, state: State) -> dict[str,
     return result
 
 
-@router.get("/dictionary", summary="The current event dictionary's leaves")
+@router.get(
+    "/dictionary", summary="The current event dictionary's leaves", response_model=list[DictionaryLeafOut],
+    responses=refusals(404, public=True),
+)
 def dictionary(session: ReadSession, class_name: Annotated[str | None, Query(alias="class")] = None) -> list[dict[str, Any]]:
     rows = export_rows(session)
     return [r for r in rows if not class_name or r["class"] == class_name]
 
 
-@router.post("/dictionary/import", summary="Import a new dictionary version from CSV or Excel")
+@router.post(
+    "/dictionary/import", summary="Import a new dictionary version from CSV or Excel", response_model=DictionaryImportOut,
+    responses=refusals(),
+)
 def dictionary_import(file: UploadFile, actor: CurrentActor, state: State) -> dict[str, Any]:
     require_admin(actor)
     suffix = Path(file.filename or "x.csv").suffix

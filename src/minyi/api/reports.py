@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
 from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.api.errors import refusals
 from minyi.reports.queries import (
     corrections_of,
     get_issue,
@@ -20,7 +21,10 @@ from minyi.reports.queries import (
     subscribers,
 )
 from minyi.reports.rules import ISSUERS, READERS, require
-from minyi.reports.schemas import DailyReportIn, ItemInstructionIn, SubscriberIn
+from minyi.reports.schemas import (
+    DailyReportIn, IssueOut, IssuesOut, IssueWithSnapshotOut, ItemInstructionIn, ReportInstructionOut, SubscriberIn,
+    SubscriberOut,
+)
 from minyi.reports.service import (
     add_subscriber,
     instruct_on_item,
@@ -35,7 +39,7 @@ Page = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 
 
-@router.get("/reports", summary="Issued reports, newest first")
+@router.get("/reports", summary="Issued reports, newest first", response_model=IssuesOut, responses=refusals())
 def reports(actor: CurrentActor, session: ReadSession, page: Page = 1, page_size: PageSize = 20) -> dict[str, Any]:
     require(actor, READERS, "read the daily report")
     total, issues = list_issues(session, page=page, page_size=page_size)
@@ -43,7 +47,10 @@ def reports(actor: CurrentActor, session: ReadSession, page: Page = 1, page_size
     return {"total": total, "items": [issue_view(i, fixes.get(i.id)) for i in issues]}
 
 
-@router.post("/reports/daily", status_code=201, summary="Issue the daily report of a past day, or a correction of an issue")
+@router.post(
+    "/reports/daily", status_code=201, summary="Issue the daily report of a past day, or a correction of an issue",
+    response_model=IssueOut, responses=refusals(404, 409),
+)
 def issue_daily(body: DailyReportIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     require(actor, ISSUERS, "issue the daily report")
     now = state.clock.now()
@@ -55,13 +62,22 @@ def issue_daily(body: DailyReportIn, actor: CurrentActor, state: State) -> dict[
         return issue_view(issue)
 
 
-@router.get("/reports/{issue_id}.html", response_class=HTMLResponse, summary="The issue as a web page, exactly as issued")
+@router.get(
+    "/reports/{issue_id}.html", summary="The issue as a web page, exactly as issued",
+    # Response, not HTMLResponse: the refusals are JSON, and FastAPI documents them in the
+    # route's media type.
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}, "description": "the page"}, **refusals(404)},
+)
 def report_page(issue_id: int, actor: CurrentActor, session: ReadSession) -> HTMLResponse:
     require(actor, READERS, "read the daily report")
     return HTMLResponse(get_issue(session, issue_id, with_html=True).html)
 
 
-@router.get("/reports/{issue_id}.pdf", summary="The issue as a PDF, exactly as mailed")
+@router.get(
+    "/reports/{issue_id}.pdf", summary="The issue as a PDF, exactly as mailed", response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the PDF"}, **refusals(404)},
+)
 def report_pdf(issue_id: int, actor: CurrentActor, session: ReadSession) -> Response:
     require(actor, READERS, "read the daily report")
     issue = get_issue(session, issue_id, with_pdf=True)
@@ -75,14 +91,21 @@ def report_pdf(issue_id: int, actor: CurrentActor, session: ReadSession) -> Resp
     )
 
 
-@router.get("/reports/{issue_id}", summary="One issue with its snapshot (every figure and item)")
+@router.get(
+    "/reports/{issue_id}", summary="One issue with its snapshot (every figure and item)",
+    response_model=IssueWithSnapshotOut, responses=refusals(404),
+)
 def report(issue_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     require(actor, READERS, "read the daily report")
     issue = get_issue(session, issue_id)
     return {**issue_view(issue, corrections_of(session, [issue.id]).get(issue.id)), "snapshot": issue.snapshot}
 
 
-@router.post("/reports/{issue_id}/instructions", status_code=201, summary="A leader's instruction (批示) on an item of the issue: one tracked task per unit")
+@router.post(
+    "/reports/{issue_id}/instructions", status_code=201,
+    summary="A leader's instruction (批示) on an item of the issue: one tracked task per unit",
+    response_model=ReportInstructionOut, responses=refusals(404),
+)
 def instruct(issue_id: int, body: ItemInstructionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
     with state.db.unit_of_work() as session:
@@ -94,7 +117,10 @@ def instruct(issue_id: int, body: ItemInstructionIn, actor: CurrentActor, state:
         return {**view, "report_item": item_of(instruction.subject_ref)}
 
 
-@router.get("/reports/{issue_id}/instructions", summary="Instructions written on the issue's items, with their tasks' state")
+@router.get(
+    "/reports/{issue_id}/instructions", summary="Instructions written on the issue's items, with their tasks' state",
+    response_model=list[ReportInstructionOut], responses=refusals(404),
+)
 def instructions(issue_id: int, actor: CurrentActor, session: ReadSession, state: State) -> list[dict[str, Any]]:
     require(actor, READERS, "read the daily report")
     get_issue(session, issue_id)
@@ -103,13 +129,19 @@ def instructions(issue_id: int, actor: CurrentActor, session: ReadSession, state
     return [{**v, "report_item": item_of(i.subject_ref)} for i, v in zip(found, views, strict=True)]
 
 
-@router.get("/report-subscribers", summary="Who receives the report by email")
+@router.get(
+    "/report-subscribers", summary="Who receives the report by email", response_model=list[SubscriberOut],
+    responses=refusals(),
+)
 def list_subscribers(actor: CurrentActor, session: ReadSession) -> list[dict[str, Any]]:
     require(actor, ISSUERS, "manage report subscribers")
     return [{"id": s.id, "email": s.email, "name": s.name} for s in subscribers(session)]
 
 
-@router.post("/report-subscribers", status_code=201, summary="Add a subscriber")
+@router.post(
+    "/report-subscribers", status_code=201, summary="Add a subscriber", response_model=SubscriberOut,
+    responses=refusals(409),
+)
 def subscribe(body: SubscriberIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     require(actor, ISSUERS, "manage report subscribers")
     with state.db.unit_of_work() as session:
@@ -117,7 +149,10 @@ def subscribe(body: SubscriberIn, actor: CurrentActor, state: State) -> dict[str
         return {"id": s.id, "email": s.email, "name": s.name}
 
 
-@router.delete("/report-subscribers/{email}", status_code=204, summary="Stop sending the report to this address")
+@router.delete(
+    "/report-subscribers/{email}", status_code=204, summary="Stop sending the report to this address",
+    responses=refusals(404),
+)
 def unsubscribe(email: str, actor: CurrentActor, state: State) -> Response:
     require(actor, ISSUERS, "manage report subscribers")
     with state.db.unit_of_work() as session:

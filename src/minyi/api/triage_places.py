@@ -6,10 +6,12 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.api.errors import refusals
 from minyi.api.org import require_admin
 from minyi.org.models import Unit
 from minyi.triage.accused import DETECTORS
 from minyi.triage.place_models import GazetteerEntry
+from minyi.triage.schemas import GazetteerEntryOut, PlaceCandidatesOut
 from minyi.triage.places import (
     GAZETTEERS,
     Gazetteer,
@@ -44,7 +46,10 @@ class PlaceQuery(BaseModel):
     limit: int = Field(5, ge=1, le=20)
 
 
-@router.get("/gazetteer", summary="Roads, estates, landmarks and aliases added to the gazetteer")
+@router.get(
+    "/gazetteer", summary="Roads, estates, landmarks and aliases added to the gazetteer",
+    response_model=list[GazetteerEntryOut], responses=refusals(),
+)
 def gazetteer_entries(
     actor: CurrentActor,
     session: ReadSession,
@@ -54,7 +59,10 @@ def gazetteer_entries(
     return [_entry(e, u) for e, u in list_entries(session, kind=kind, unit_code=unit)]
 
 
-@router.post("/gazetteer", status_code=201, summary="Add a name to the gazetteer (administrators)")
+@router.post(
+    "/gazetteer", status_code=201, summary="Add a name to the gazetteer (administrators)",
+    response_model=GazetteerEntryOut, responses=refusals(409),
+)
 def add_gazetteer_entry(
     item: GazetteerEntryIn, actor: CurrentActor, state: State
 ) -> dict[str, Any]:
@@ -74,7 +82,8 @@ def add_gazetteer_entry(
 
 
 @router.delete(
-    "/gazetteer/{entry_id}", status_code=204, summary="Remove a gazetteer name (administrators)"
+    "/gazetteer/{entry_id}", status_code=204, summary="Remove a gazetteer name (administrators)",
+    responses=refusals(404),
 )
 def delete_gazetteer_entry(entry_id: int, actor: CurrentActor, state: State) -> Response:
     require_admin(actor)
@@ -85,7 +94,8 @@ def delete_gazetteer_entry(entry_id: int, actor: CurrentActor, state: State) -> 
 
 
 @router.post(
-    "/triage/place", summary="Street, community and grid candidates for an address and text"
+    "/triage/place", summary="Street, community and grid candidates for an address and text",
+    response_model=PlaceCandidatesOut, responses=refusals(),
 )
 def triage_place(item: PlaceQuery, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     gazetteer = gazetteer_for(session)

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.api.errors import refusals
 from minyi.cases.queries import reader_view, shown_titles
+from minyi.triage.schemas import BoardOut, CorrectedSuggestionOut, SuggestionOut
 from minyi.triage.review import (
     AWAITING,
     Correction,
@@ -54,20 +56,29 @@ def _view(session: Any, suggestion: Any) -> dict[str, Any]:
     return suggestion_view(suggestion, unit_names(session, codes))
 
 
-@router.get("/appeals/{case_id}/triage", summary="The triage suggestion of a case, with confidences and evidence")
+@router.get(
+    "/appeals/{case_id}/triage", summary="The triage suggestion of a case, with confidences and evidence",
+    response_model=SuggestionOut, responses=refusals(404),
+)
 def get_triage(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     case, suggestion = suggestion_of(session, case_id, actor)
     return suggestion_view(suggestion, unit_names(session, {suggestion.lead_unit or ""}), view=reader_view(session, case, actor))
 
 
-@router.post("/appeals/{case_id}/triage/confirm", summary="Take the suggestion (dispatches a case awaiting dispatch)")
+@router.post(
+    "/appeals/{case_id}/triage/confirm", summary="Take the suggestion (dispatches a case awaiting dispatch)",
+    response_model=SuggestionOut, responses=refusals(404, 409),
+)
 def post_confirm(case_id: int, body: ConfirmIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         suggestion = confirm(session, case_id, actor=actor, now=state.clock.now(), expected_version=body.expected_version)
         return _view(session, suggestion)
 
 
-@router.post("/appeals/{case_id}/triage/correct", summary="Correct class, place or units; kept as a training row")
+@router.post(
+    "/appeals/{case_id}/triage/correct", summary="Correct class, place or units; kept as a training row",
+    response_model=CorrectedSuggestionOut, responses=refusals(404, 409),
+)
 def post_correct(case_id: int, body: CorrectIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     place = body.place or PlaceIn()
     fix = Correction(
@@ -94,7 +105,10 @@ def post_correct(case_id: int, body: CorrectIn, actor: CurrentActor, state: Stat
         }
 
 
-@router.get("/triage/suggestions", summary="The dispatcher's board: suggestions awaiting a person, oldest first")
+@router.get(
+    "/triage/suggestions", summary="The dispatcher's board: suggestions awaiting a person, oldest first",
+    response_model=BoardOut, responses=refusals(),
+)
 def get_board(
     actor: CurrentActor,
     session: ReadSession,

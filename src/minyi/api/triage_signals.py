@@ -12,6 +12,7 @@ from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.api.errors import refusals
 from minyi.cases.models import Case
 from minyi.cases.queries import get_visible_case, visible_to
 from minyi.core.errors import Forbidden, Invalid
@@ -25,6 +26,7 @@ from minyi.triage.risk import (
     lexicon_version,
     save_lexicon,
 )
+from minyi.triage.schemas import CaseLinksOut, LexiconOut, LexiconSavedOut, ReplyCheckOut, RiskFlagsOut
 from minyi.triage.signal_models import AppealLink
 
 router = APIRouter(prefix="/api/v1", tags=["triage"])
@@ -49,7 +51,8 @@ def _staff_only(actor: Actor) -> None:
 
 
 @router.get(
-    "/risk-lexicon", summary="The risk lexicon in force (or one version): YAML and a summary"
+    "/risk-lexicon", summary="The risk lexicon in force (or one version): YAML and a summary",
+    response_model=LexiconOut, responses=refusals(404),
 )
 def get_lexicon(
     actor: CurrentActor, session: ReadSession, version: int | None = None
@@ -67,7 +70,10 @@ def get_lexicon(
     }
 
 
-@router.put("/risk-lexicon", summary="Save a new version of the risk lexicon (YAML; admin)")
+@router.put(
+    "/risk-lexicon", summary="Save a new version of the risk lexicon (YAML; admin)", response_model=LexiconSavedOut,
+    responses=refusals(),
+)
 def put_lexicon(
     actor: CurrentActor,
     state: State,
@@ -83,7 +89,10 @@ def put_lexicon(
     return {"version": version, "name": lexicon.name, "categories": lexicon.summary()}
 
 
-@router.post("/triage/risk", summary="Risk flags in a text, each with its evidence span")
+@router.post(
+    "/triage/risk", summary="Risk flags in a text, each with its evidence span", response_model=RiskFlagsOut,
+    responses=refusals(),
+)
 def post_risk(
     body: RiskIn, actor: CurrentActor, session: ReadSession, state: State
 ) -> dict[str, Any]:
@@ -98,14 +107,18 @@ def post_risk(
 
 
 @router.post(
-    "/triage/reply-check", summary="Check a reply before closing: relevance, answer, basis, contact"
+    "/triage/reply-check", summary="Check a reply before closing: relevance, answer, basis, contact",
+    response_model=ReplyCheckOut, responses=refusals(),
 )
 def post_reply_check(body: ReplyCheckIn, actor: CurrentActor) -> dict[str, Any]:
     _staff_only(actor)
     return check_reply(body.appeal_text, body.reply_text).as_dict()
 
 
-@router.get("/appeals/{case_id}/links", summary="The case's repeat, near-duplicate and crowd links")
+@router.get(
+    "/appeals/{case_id}/links", summary="The case's repeat, near-duplicate and crowd links", response_model=CaseLinksOut,
+    responses=refusals(404),
+)
 def get_links(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     case = get_visible_case(session, case_id, actor)
     appeal_id = case.appeal_id

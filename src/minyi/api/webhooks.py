@@ -9,8 +9,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.api.errors import refusals
 from minyi.core.errors import Forbidden
 from minyi.integrations import webhooks
+from minyi.integrations.schemas import (
+    DeliveryOut, NewWebhookSubscriberOut, PingOut, WebhookSubscriberOut, WebhookSubscribersOut,
+)
 from minyi.org.rules import Actor, Role
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
@@ -34,13 +38,18 @@ class SubscriberPatch(BaseModel):
     is_active: bool | None = None
 
 
-@router.get("", summary="Subscribers and the event types they may choose")
+@router.get(
+    "", summary="Subscribers and the event types they may choose", response_model=WebhookSubscribersOut, responses=refusals()
+)
 def list_subscribers(actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     _admin(actor)
     return {"event_types": sorted(webhooks.EVENT_TYPES), "subscribers": webhooks.list_subscribers(session)}
 
 
-@router.post("", status_code=201, summary="Add a subscriber; the secret is shown this once")
+@router.post(
+    "", status_code=201, summary="Add a subscriber; the secret is shown this once", response_model=NewWebhookSubscriberOut,
+    responses=refusals(409),
+)
 def add_subscriber(body: SubscriberIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     _admin(actor)
     with state.db.unit_of_work() as session:
@@ -50,7 +59,10 @@ def add_subscriber(body: SubscriberIn, actor: CurrentActor, state: State) -> dic
         return webhooks.subscriber_view(row) | {"secret": secret}
 
 
-@router.patch("/{name}", summary="Change a subscriber's URL or events, or switch it off and on")
+@router.patch(
+    "/{name}", summary="Change a subscriber's URL or events, or switch it off and on", response_model=WebhookSubscriberOut,
+    responses=refusals(404),
+)
 def update_subscriber(name: str, body: SubscriberPatch, actor: CurrentActor, state: State) -> dict[str, Any]:
     _admin(actor)
     with state.db.unit_of_work() as session:
@@ -58,14 +70,20 @@ def update_subscriber(name: str, body: SubscriberPatch, actor: CurrentActor, sta
         return webhooks.subscriber_view(row)
 
 
-@router.delete("/{name}", summary="Switch a subscriber off (its delivery log stays)")
+@router.delete(
+    "/{name}", summary="Switch a subscriber off (its delivery log stays)", response_model=WebhookSubscriberOut,
+    responses=refusals(404),
+)
 def remove_subscriber(name: str, actor: CurrentActor, state: State) -> dict[str, Any]:
     _admin(actor)
     with state.db.unit_of_work() as session:
         return webhooks.subscriber_view(webhooks.update_subscriber(session, name=name, is_active=False))
 
 
-@router.get("/{name}/deliveries", summary="The subscriber's delivery log, newest first")
+@router.get(
+    "/{name}/deliveries", summary="The subscriber's delivery log, newest first", response_model=list[DeliveryOut],
+    responses=refusals(404),
+)
 def deliveries(
     name: str, actor: CurrentActor, session: ReadSession,
     status: Annotated[str | None, Query(pattern="^(pending|sent|failed)$")] = None,
@@ -75,7 +93,10 @@ def deliveries(
     return webhooks.deliveries(session, name=name, status=status, limit=limit)
 
 
-@router.post("/{name}/ping", status_code=202, summary="Send a test event to the subscriber")
+@router.post(
+    "/{name}/ping", status_code=202, summary="Send a test event to the subscriber", response_model=PingOut,
+    responses=refusals(404),
+)
 def ping(name: str, actor: CurrentActor, state: State) -> dict[str, Any]:
     _admin(actor)
     with state.db.unit_of_work() as session:

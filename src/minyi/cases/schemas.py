@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.cases.rules import KEY_CHECKLIST
 from minyi.cases.models import Appeal, Case, CaseEvent, CaseUnit
+from minyi.core.schemas import Out
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH, label
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor
@@ -171,11 +172,101 @@ def event_view(
     }
 
 
-class Page(BaseModel):
+class CaseSummary(Out):
+    """A case in a list: personal fields as the reader's privacy view shows them."""
+
+    id: int
+    tracking_no: str
+    status: str
+    status_label: str
+    version: int
+    title: str | None
+    channel: str
+    channel_name: str
+    class_name: str | None
+    street: str | None
+    community: str | None
+    lead_unit: str | None
+    lead_unit_name: str | None
+    phone: str | None = Field(description="in clear, masked or null, by the privacy policy")
+    citizen_name: str | None = Field(description="in clear, masked or null, by the privacy policy")
+    registered_at: datetime
+    due_at: datetime | None
+    is_overdue: bool
+    reopen_count: int
+    bounce_pending: bool
+
+
+class CaseUnitOut(Out):
+    code: str
+    name: str
+    role: str
+    signed_at: datetime | None
+    is_active: bool
+
+
+class CaseDetail(CaseSummary):
+    body: str | None
+    address: str | None
+    grid: str | None
+    lat: float | None
+    lng: float | None
+    id_card: str | None
+    privacy: str = Field(description="the reader's view of the personal fields")
+    is_anonymous: bool
+    is_confidential: bool
+    crowd_size: int | None
+    amount: str | None
+    policy_code: str | None
+    first_unit: str | None
+    units: list[CaseUnitOut]
+    is_key_case: bool
+    key_checklist: dict[str, Any] | None
+    reply_text: str | None
+    rating: str | None
+    bounce_count: int
+    closed_at: datetime | None
+    allowed_actions: list[str]
+
+
+class CasePage(Out):
     total: int
     page: int
     page_size: int
-    items: list[dict[str, Any]]
+    items: list[CaseSummary]
+
+
+class EventOut(Out):
+    """One event of the log; `id`, `actor`, `actor_name`, `reason` and `payload` for staff
+    readers, `rating_label` for a citizen's feedback on the public log."""
+
+    at: datetime
+    action: str
+    action_label: str
+    from_status: str | None
+    to_status: str | None
+    to_status_label: str | None
+    rating_label: str | None = None
+    id: int | None = None
+    actor: str | None = None
+    actor_name: str | None = None
+    reason: str | None = None
+    payload: Any = None
+
+
+class AttachmentOut(Out):
+    id: int
+    filename: str
+    size: int
+    sha256: str
+    content_type: str
+
+
+class BounceStat(Out):
+    unit: str
+    unit_name: str
+    requested: int
+    approved: int
 
 
 def as_json_time(value: datetime | None) -> str | None:

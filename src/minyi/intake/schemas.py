@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from minyi.core.schemas import Out
 from minyi.intake.rules import check_id_card, normalise_phone
 
 
@@ -88,3 +89,10 @@ class AppealReceipt(BaseModel):
         description="the citizen's tracking code (查询码): with the tracking number it finds the appeal instead of the "
         "phone's last four digits; shown in this receipt only, when the appeal is made (null on a replay)",
     )
+
+
+class ChannelOut(Out):
+    code: str
+    kind: str
+    name: str
+    allows_anonymous: bool

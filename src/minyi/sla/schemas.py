@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ClockView(BaseModel):
@@ -25,3 +25,14 @@ class ClockView(BaseModel):
     paused_at: datetime | None
     pause_reason: str | None
     extended_days: float
+
+
+class ClockOut(ClockView):
+    """A clock as boards show it: with `time_left` in words (剩余 2天3小时 / 超期 5小时12分)."""
+
+    model_config = ConfigDict(extra="allow")
+    time_left: str | None
+
+
+class PoliciesVersionOut(BaseModel):
+    version: int = Field(description="the number of the clock-policy version now in force")

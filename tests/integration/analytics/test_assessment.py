@@ -183,6 +183,13 @@ class TestAssessment:
         r = world.client.get("/api/v1/analytics/assessment", params={"period": "year"}, headers=auth(world.client, "leader01"))
         assert r.status_code == 422
 
+    def test_a_day_in_the_far_past_is_an_empty_period_not_an_error(self, world: World) -> None:
+        # Beijing's offset in year 136 is local mean time (+08:05:43): the period keeps its text.
+        r = world.client.get("/api/v1/analytics/assessment", params={"period": "week", "day": "0136-11-26"},
+                             headers=auth(world.client, "leader01"))
+        assert r.status_code == 200, r.text
+        assert (r.json()["period"]["start"], r.json()["rows"]) == ("0136-11-26T00:00:00+08:05:43", [])
+
 
 class TestAssessmentCli:
     def run(self, world: World, *args: str) -> subprocess.CompletedProcess[str]:

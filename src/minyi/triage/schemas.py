@@ -1,0 +1,191 @@
+"""The public shapes of triage: suggestions and their review, place finding, risk flags, the
+reply check and a case's repeat / duplicate / crowd links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from minyi.core.schemas import Out
+
+
+class LeadUnitOut(Out):
+    unit: str
+    name: str | None
+
+
+class SuggestionOut(Out):
+    case_id: int
+    appeal_id: int
+    created_at: datetime
+    model_version: int | None
+    label: str | None
+    leaf: str | None
+    class_name: str | None
+    confidence: float | None
+    threshold: float | None
+    qualifies_for_auto: bool
+    top_k: list[Any]
+    place: dict[str, Any]
+    place_candidates: list[Any]
+    lead_unit: LeadUnitOut | None
+    co_units: list[Any]
+    excluded: list[Any]
+    risk_flags: list[Any]
+    signals: dict[str, Any]
+    status: str
+    hold_reason: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class CorrectionOut(Out):
+    id: int
+    label: str | None
+    leaf: str | None
+    predicted_label: str | None
+    lead_unit: str | None
+    co_units: list[Any]
+    place: dict[str, Any]
+    corrected_by: str
+    corrected_at: datetime
+
+
+class CorrectedSuggestionOut(SuggestionOut):
+    correction: CorrectionOut
+
+
+class BoardItemOut(Out):
+    case_id: int
+    tracking_no: str
+    case_status: str
+    title: str = Field(description="as the reader's privacy view shows it")
+    registered_at: datetime
+    label: str | None
+    leaf: str | None
+    class_name: str | None
+    confidence: float | None
+    lead_unit: str | None
+    lead_unit_name: str | None
+    excluded: list[str] = Field(description="units excluded as accused")
+    risk: list[str] = Field(description="risk categories flagged")
+    hold_reason: str | None
+    status: str
+
+
+class BoardOut(Out):
+    total: int
+    page: int
+    page_size: int
+    items: list[BoardItemOut]
+
+
+class GazetteerEntryOut(Out):
+    id: int
+    name: str
+    kind: str
+    unit: str
+    unit_name: str
+    unit_kind: str
+    created_at: datetime
+
+
+class PlaceUnitOut(Out):
+    code: str
+    name: str
+
+
+class PlaceEvidenceOut(Out):
+    source: str
+    start: int
+    end: int
+    text: str
+    unit: str
+    kind: str | None
+
+
+class PlaceCandidateOut(Out):
+    street: PlaceUnitOut | None
+    community: PlaceUnitOut | None
+    grid: PlaceUnitOut | None
+    score: float
+    evidence: list[PlaceEvidenceOut]
+
+
+class PlaceCandidatesOut(Out):
+    candidates: list[PlaceCandidateOut]
+
+
+class RiskCategoryOut(Out):
+    code: str
+    label: str
+    severity: str
+    terms: int
+    near_terms: int
+    exclude: int
+    holiday_boost: bool
+
+
+class LexiconSavedOut(Out):
+    version: int = Field(description="0: the lexicon shipped with the code")
+    name: str
+    categories: list[RiskCategoryOut]
+
+
+class LexiconOut(LexiconSavedOut):
+    created_at: datetime | None
+    created_by: str | None
+    text: str = Field(description="the lexicon as YAML")
+
+
+class RiskFlagOut(Out):
+    category: str
+    label: str
+    term: str
+    start: int
+    end: int
+    severity: str
+    note: str
+    evidence: str = Field(description="the flagged span of the text")
+
+
+class RiskFlagsOut(Out):
+    lexicon_version: int
+    flags: list[RiskFlagOut]
+
+
+class ReplyCheckOut(Out):
+    relevance: float
+    missing_answer: bool
+    missing_legal_basis: bool
+    missing_contact: bool
+    ok: bool
+    notes: list[str]
+
+
+class CaseLinkOut(Out):
+    kind: str
+    direction: str = Field(description="earlier: this appeal repeats / duplicates / joins the other; later: the reverse")
+    appeal_id: int
+    case_id: int
+    tracking_no: str
+    similarity: float | None
+    cluster_id: int | None
+    created_at: datetime
+
+
+class CrowdOut(Out):
+    cluster_id: int
+    appeals: int
+
+
+class CaseLinksOut(Out):
+    case_id: int
+    appeal_id: int
+    petition_count: int
+    is_first: bool
+    crowds: list[CrowdOut]
+    links: list[CaseLinkOut]
+    hidden: int = Field(description="links to cases this reader may not see")
