@@ -34,7 +34,7 @@ class Health(BaseModel):
 
 
 # Routers whose routes do not yet declare their refusals one by one (issue 13).
-UNDECLARED = frozenset({"minyi.api.escalation", "minyi.api.supervision", "minyi.api.track", "minyi.api.whistle"})
+UNDECLARED: frozenset[str] = frozenset()
 
 
 def tune_garbage_collector() -> None:

@@ -152,7 +152,7 @@ class SweepList(BaseModel):
     items: list[SweepOut]
 
 
-@router.post("/sweeps", status_code=201, response_model=SweepOut, summary="Start a sweep (办结一件、化解一类) from a case: a tracked instruction")
+@router.post("/sweeps", status_code=201, response_model=SweepOut, summary="Start a sweep (办结一件、化解一类) from a case: a tracked instruction", responses=refusals(404, 409))
 def post_sweep(body: SweepIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
     with state.db.unit_of_work() as session:
@@ -163,14 +163,14 @@ def post_sweep(body: SweepIn, actor: CurrentActor, state: State) -> dict[str, An
         return sweep_view(session, sweep, now, actor=actor)
 
 
-@router.get("/sweeps", response_model=SweepList, summary="Sweeps, newest first, with their tasks' states")
+@router.get("/sweeps", response_model=SweepList, summary="Sweeps, newest first, with their tasks' states", responses=refusals(404))
 def sweeps(actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
     require_viewer(actor)
     now = state.clock.now()
     return {"items": [sweep_view(session, s, now, actor=actor) for s in list_sweeps(session)]}
 
 
-@router.get("/sweeps/{sweep_id}", response_model=SweepOut, summary="One sweep with its tasks' states")
+@router.get("/sweeps/{sweep_id}", response_model=SweepOut, summary="One sweep with its tasks' states", responses=refusals(404))
 def sweep(sweep_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
     require_viewer(actor)
     return sweep_view(session, get_sweep(session, sweep_id), state.clock.now(), actor=actor)

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minyi.api.errors import refusals
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.cases.queries import get_visible_case, shown_titles
 from minyi.core.errors import Invalid, NotFound
@@ -30,7 +31,7 @@ router = APIRouter(prefix="/api/v1", tags=["escalation"])
 RULES_MAX_BYTES = 1024 * 1024
 
 
-@router.get("/escalation/rules", response_model=RuleSetOut, summary="The escalation rule set in force (or one version)")
+@router.get("/escalation/rules", response_model=RuleSetOut, summary="The escalation rule set in force (or one version)", responses=refusals(404))
 def get_rules(actor: CurrentActor, session: ReadSession, version: int | None = None) -> dict[str, Any]:
     if version is None:
         version, rule_set = current_rules(session)
@@ -40,7 +41,7 @@ def get_rules(actor: CurrentActor, session: ReadSession, version: int | None = N
     return rule_set_view(version, rule_set, row)
 
 
-@router.get("/escalation/rules/versions", response_model=list[RuleVersionOut], summary="Every imported version, newest first")
+@router.get("/escalation/rules/versions", response_model=list[RuleVersionOut], summary="Every imported version, newest first", responses=refusals(404))
 def get_rule_versions(actor: CurrentActor, session: ReadSession) -> list[dict[str, Any]]:
     return [
         {"version": r.version, "name": r.name, "source": r.source, "is_current": r.is_current,
@@ -50,7 +51,7 @@ def get_rule_versions(actor: CurrentActor, session: ReadSession) -> list[dict[st
 
 
 # Plain `def` (threadpool): parsing and the write block; the upload is already spooled.
-@router.post("/escalation/rules", response_model=RuleSetOut, status_code=201, summary="Import a new version of the rules (YAML; admin)")
+@router.post("/escalation/rules", response_model=RuleSetOut, status_code=201, summary="Import a new version of the rules (YAML; admin)", responses=refusals(404, 409))
 def post_rules(file: UploadFile, actor: CurrentActor, state: State) -> dict[str, Any]:
     data = file.file.read(RULES_MAX_BYTES + 1)
     if len(data) > RULES_MAX_BYTES:
@@ -65,13 +66,13 @@ def post_rules(file: UploadFile, actor: CurrentActor, state: State) -> dict[str,
         return rule_set_view(version, rule_set, row)
 
 
-@router.get("/appeals/{case_id}/escalation", response_model=EscalationOut, summary="A case's escalation level, who it is lifted to, its holding")
+@router.get("/appeals/{case_id}/escalation", response_model=EscalationOut, summary="A case's escalation level, who it is lifted to, its holding", responses=refusals(404))
 def case_escalation(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     get_visible_case(session, case_id, actor)
     return describe_escalation(session, case_id, actor=actor)
 
 
-@router.get("/escalations", response_model=EscalationPage, summary="Escalated cases in your scope; `mine` for those lifted to you")
+@router.get("/escalations", response_model=EscalationPage, summary="Escalated cases in your scope; `mine` for those lifted to you", responses=refusals(404))
 def escalations(
     actor: CurrentActor, session: ReadSession,
     level: Level | None = None,
@@ -94,14 +95,14 @@ def escalations(
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
-@router.post("/appeals/{case_id}/holding", response_model=HoldingOut, status_code=201, summary="Take the case (包案; leaders)")
+@router.post("/appeals/{case_id}/holding", response_model=HoldingOut, status_code=201, summary="Take the case (包案; leaders)", responses=refusals(404, 409))
 def take(case_id: int, body: TakeIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         holding = holding_service.take_case(session, case_id, actor=actor, plan=body.plan, now=state.clock.now())
         return _holding(session, holding, actor)
 
 
-@router.get("/holdings", response_model=HoldingPage, summary="Holdings on cases in your scope")
+@router.get("/holdings", response_model=HoldingPage, summary="Holdings on cases in your scope", responses=refusals(404))
 def holdings(
     actor: CurrentActor, session: ReadSession,
     leader: str | None = None,
@@ -119,7 +120,7 @@ def holdings(
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
-@router.get("/holdings/stats", response_model=list[LeaderCountsOut], summary="Per leader: cases held, released (销案), rate, receptions and home visits")
+@router.get("/holdings/stats", response_model=list[LeaderCountsOut], summary="Per leader: cases held, released (销案), rate, receptions and home visits", responses=refusals(404))
 def holding_stats(
     actor: CurrentActor, session: ReadSession,
     since: AwareDatetime | None = None, until: AwareDatetime | None = None,
@@ -127,18 +128,18 @@ def holding_stats(
     return [c.as_dict() for c in leader_counts(session, since=since, until=until)]
 
 
-@router.get("/holdings/{holding_id}", response_model=HoldingOut, summary="One holding with its plan, visits and review")
+@router.get("/holdings/{holding_id}", response_model=HoldingOut, summary="One holding with its plan, visits and review", responses=refusals(404))
 def holding(holding_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     return _holding(session, _visible_holding(session, holding_id, actor), actor)
 
 
-@router.put("/holdings/{holding_id}/plan", response_model=HoldingOut, summary="Write or replace the case plan (一案一策; the holder)")
+@router.put("/holdings/{holding_id}/plan", response_model=HoldingOut, summary="Write or replace the case plan (一案一策; the holder)", responses=refusals(404, 409))
 def plan(holding_id: int, body: PlanIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         return _holding(session, holding_service.write_plan(session, holding_id, actor=actor, plan=body.plan, now=state.clock.now()), actor)
 
 
-@router.post("/holdings/{holding_id}/visits", response_model=HoldingOut, status_code=201, summary="Record a reception (接访) or home visit (家访)")
+@router.post("/holdings/{holding_id}/visits", response_model=HoldingOut, status_code=201, summary="Record a reception (接访) or home visit (家访)", responses=refusals(404, 409))
 def visit(holding_id: int, body: VisitIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         holding_service.record_visit(
@@ -148,28 +149,28 @@ def visit(holding_id: int, body: VisitIn, actor: CurrentActor, state: State) -> 
         return _holding(session, _visible_holding(session, holding_id, actor), actor)
 
 
-@router.post("/holdings/{holding_id}/release", response_model=HoldingOut, summary="Ask to release the case (销案) with the 三到位一处理 review")
+@router.post("/holdings/{holding_id}/release", response_model=HoldingOut, summary="Ask to release the case (销案) with the 三到位一处理 review", responses=refusals(404, 409))
 def release(holding_id: int, body: ReleaseIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         h = holding_service.request_release(session, holding_id, actor=actor, review=body.review(), now=state.clock.now())
         return _holding(session, h, actor)
 
 
-@router.post("/holdings/{holding_id}/approve", response_model=HoldingOut, summary="Approve the release (supervisor or a higher leader)")
+@router.post("/holdings/{holding_id}/approve", response_model=HoldingOut, summary="Approve the release (supervisor or a higher leader)", responses=refusals(404, 409))
 def approve(holding_id: int, body: DecisionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         h = holding_service.decide_release(session, holding_id, actor=actor, approve=True, note=body.reason, now=state.clock.now())
         return _holding(session, h, actor)
 
 
-@router.post("/holdings/{holding_id}/refuse", response_model=HoldingOut, summary="Send the release back to the holder, with a reason")
+@router.post("/holdings/{holding_id}/refuse", response_model=HoldingOut, summary="Send the release back to the holder, with a reason", responses=refusals(404, 409))
 def refuse(holding_id: int, body: DecisionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         h = holding_service.decide_release(session, holding_id, actor=actor, approve=False, note=body.reason, now=state.clock.now())
         return _holding(session, h, actor)
 
 
-@router.get("/backlog", response_model=BacklogPage, summary="积案: open cases older than `min_age_days`, oldest first, with level, holder and plan")
+@router.get("/backlog", response_model=BacklogPage, summary="积案: open cases older than `min_age_days`, oldest first, with level, holder and plan", responses=refusals(404))
 def backlog_register(
     actor: CurrentActor, session: ReadSession, state: State,
     min_age_days: Annotated[int, Query(ge=0, le=3650)] = 30,

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
+from minyi.api.errors import refusals
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.org.rules import Role
 from minyi.org.service import unit_by_code
@@ -61,7 +62,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 @router.post(
     "/instructions", response_model=InstructionOut,
     status_code=201,
-    summary="A leader writes an instruction (批示): one tracked task per named unit",
+    summary="A leader writes an instruction (批示): one tracked task per named unit", responses=refusals(404, 409)
 )
 def create_instruction(body: InstructionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
@@ -82,7 +83,7 @@ def create_instruction(body: InstructionIn, actor: CurrentActor, state: State) -
 
 @router.get(
     "/instructions", response_model=InstructionPage,
-    summary="Instructions with each task's state; a leader sees their own unless mine=false",
+    summary="Instructions with each task's state; a leader sees their own unless mine=false", responses=refusals(404)
 )
 def instructions(
     actor: CurrentActor,
@@ -111,7 +112,7 @@ def instructions(
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
-@router.get("/instructions/{instruction_id}", response_model=InstructionOut, summary="One instruction with its tasks")
+@router.get("/instructions/{instruction_id}", response_model=InstructionOut, summary="One instruction with its tasks", responses=refusals(404))
 def instruction(
     instruction_id: int, actor: CurrentActor, session: ReadSession, state: State
 ) -> dict[str, Any]:
@@ -120,7 +121,7 @@ def instruction(
     )[0]
 
 
-@router.get("/instruction-tasks", response_model=TaskPage, summary="Tasks from instructions: unit staff see their unit's")
+@router.get("/instruction-tasks", response_model=TaskPage, summary="Tasks from instructions: unit staff see their unit's", responses=refusals(404))
 def tasks(
     actor: CurrentActor,
     session: ReadSession,
@@ -151,7 +152,7 @@ def tasks(
 
 @router.post(
     "/instruction-tasks/{task_id}/complete", response_model=TaskItemOut,
-    summary="The unit reports the result; the task's clock stops",
+    summary="The unit reports the result; the task's clock stops", responses=refusals(404, 409)
 )
 def complete(task_id: int, body: TaskResultIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
@@ -166,7 +167,7 @@ def complete(task_id: int, body: TaskResultIn, actor: CurrentActor, state: State
 @router.post(
     "/supervision-orders", response_model=OrderOut,
     status_code=201,
-    summary="A supervisor orders a unit to act on a case or its work (督办)",
+    summary="A supervisor orders a unit to act on a case or its work (督办)", responses=refusals(404, 409)
 )
 def create_order(body: OrderIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
@@ -184,7 +185,7 @@ def create_order(body: OrderIn, actor: CurrentActor, state: State) -> dict[str, 
         return describe_orders(session, [order], now, actor=actor)[0]
 
 
-@router.get("/supervision-orders", response_model=OrderPage, summary="Supervision orders: unit staff see those to their unit")
+@router.get("/supervision-orders", response_model=OrderPage, summary="Supervision orders: unit staff see those to their unit", responses=refusals(404))
 def orders(
     actor: CurrentActor,
     session: ReadSession,
@@ -215,14 +216,14 @@ def orders(
     }
 
 
-@router.get("/supervision-orders/{order_id}", response_model=OrderOut, summary="One supervision order")
+@router.get("/supervision-orders/{order_id}", response_model=OrderOut, summary="One supervision order", responses=refusals(404))
 def order(order_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
     return describe_orders(session, [get_order(session, order_id, actor)], state.clock.now(), actor=actor)[0]
 
 
 @router.post(
     "/supervision-orders/{order_id}/respond", response_model=OrderOut,
-    summary="The unit under the order responds; its clock stops",
+    summary="The unit under the order responds; its clock stops", responses=refusals(404, 409)
 )
 def respond(
     order_id: int, body: OrderResponseIn, actor: CurrentActor, state: State
@@ -239,7 +240,7 @@ def respond(
 
 @router.post(
     "/supervision-orders/{order_id}/close", response_model=OrderOut,
-    summary="The supervisor accepts the response and closes the order",
+    summary="The supervisor accepts the response and closes the order", responses=refusals(404, 409)
 )
 def close(order_id: int, body: OrderCloseIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
@@ -260,7 +261,7 @@ def _with_download(view: dict[str, Any]) -> dict[str, Any]:
 @router.post(
     "/letters", response_model=LetterOut,
     status_code=201,
-    summary="Issue a numbered reminder letter, suggestion letter or notice (.docx)",
+    summary="Issue a numbered reminder letter, suggestion letter or notice (.docx)", responses=refusals(404, 409)
 )
 def create_letter(body: LetterIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
@@ -283,7 +284,7 @@ def create_letter(body: LetterIn, actor: CurrentActor, state: State) -> dict[str
 
 
 @router.get(
-    "/letters", response_model=LetterPage, summary="Letters: the addressee unit sees its own, and notices to all units"
+    "/letters", response_model=LetterPage, summary="Letters: the addressee unit sees its own, and notices to all units", responses=refusals(404)
 )
 def letters(
     actor: CurrentActor,
@@ -319,7 +320,7 @@ def letters(
     "/letters/{letter_id}.docx",
     summary="Download the letter (.docx), its texts through the reader's privacy view",
     response_class=Response,
-    responses={200: {"content": {DOCX: {}}, "description": "the letter as a Word document"}},
+    responses=refusals(404) | {200: {"content": {DOCX: {}}, "description": "the letter as a Word document"}},
 )
 def letter_docx(letter_id: int, actor: CurrentActor, session: ReadSession, state: State) -> Response:
     letter = get_letter(session, letter_id, actor, with_document=True)
@@ -335,6 +336,6 @@ def letter_docx(letter_id: int, actor: CurrentActor, session: ReadSession, state
     )
 
 
-@router.get("/letters/{letter_id}", response_model=LetterOut, summary="One letter's details")
+@router.get("/letters/{letter_id}", response_model=LetterOut, summary="One letter's details", responses=refusals(404))
 def letter(letter_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     return _with_download(describe_letters(session, [get_letter(session, letter_id, actor)], actor=actor)[0])

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from minyi.api.deps import State
-from minyi.api.errors import ErrorResponse
+from minyi.api.errors import ErrorResponse, refusals
 from minyi.cases.tracking import case_key, citizen_secret_guard, rate_case, track_case
 
 router = APIRouter(prefix="/api/v1/track", tags=["citizen"])
@@ -87,7 +87,7 @@ def _track(state: Any, request: Request, tracking_no: str, secret: str) -> dict[
 
 
 @router.get(
-    "/{tracking_no}", response_model=TrackedCase, responses=READ_RESPONSES,
+    "/{tracking_no}", response_model=TrackedCase, responses=refusals(404, 409, 429, public=True) | READ_RESPONSES,
     summary="A citizen follows their appeal with the phone's last four digits (no one's personal data is shown)",
 )
 def track(tracking_no: str, phone_last4: Last4, state: State, request: Request) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def track(tracking_no: str, phone_last4: Last4, state: State, request: Request) 
 
 
 @router.post(
-    "/{tracking_no}", response_model=TrackedCase, responses=READ_RESPONSES,
+    "/{tracking_no}", response_model=TrackedCase, responses=refusals(404, 409, 429, public=True) | READ_RESPONSES,
     summary="A citizen follows their appeal with the last four digits or the receipt's tracking code",
 )
 def track_with_secret(tracking_no: str, body: CitizenSecretIn, state: State, request: Request) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def track_with_secret(tracking_no: str, body: CitizenSecretIn, state: State, req
 
 
 @router.post(
-    "/{tracking_no}/feedback", response_model=TrackedCase, responses=RESPONSES,
+    "/{tracking_no}/feedback", response_model=TrackedCase, responses=refusals(404, 409, 429, public=True) | RESPONSES,
     summary="The citizen rates the reply; 不满意 reopens the case",
 )
 def feedback(tracking_no: str, body: FeedbackIn, state: State, request: Request) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
+from minyi.api.errors import refusals
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.state import AppState
 from minyi.core.errors import Invalid, NotFound
@@ -22,7 +23,7 @@ from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle,
 router = APIRouter(prefix="/api/v1", tags=["whistle"])
 
 
-@router.post("/whistles", response_model=WhistleOut, status_code=201, summary="Blow the whistle (吹哨/发令): summon departments to a case or place")
+@router.post("/whistles", response_model=WhistleOut, status_code=201, summary="Blow the whistle (吹哨/发令): summon departments to a case or place", responses=refusals(404, 409))
 def blow(body: BlowIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
     with state.db.unit_of_work() as session:
@@ -33,7 +34,7 @@ def blow(body: BlowIn, actor: CurrentActor, state: State) -> dict[str, Any]:
         return _view(session, whistle, state, actor)
 
 
-@router.get("/whistles", response_model=WhistlePage, summary="Whistles in your scope: issued in your area, or summoning your unit")
+@router.get("/whistles", response_model=WhistlePage, summary="Whistles in your scope: issued in your area, or summoning your unit", responses=refusals(404))
 def whistles(
     actor: CurrentActor, session: ReadSession, state: State,
     status: WhistleStatus | None = None,
@@ -52,7 +53,7 @@ def whistles(
     }
 
 
-@router.get("/whistles/stats", response_model=list[DepartmentResponseOut], summary="Per department: summoned, reported in time (response rate), median minutes")
+@router.get("/whistles/stats", response_model=list[DepartmentResponseOut], summary="Per department: summoned, reported in time (response rate), median minutes", responses=refusals(404))
 def stats(
     actor: CurrentActor, session: ReadSession,
     since: AwareDatetime | None = None, until: AwareDatetime | None = None, unit: str | None = None,
@@ -61,26 +62,26 @@ def stats(
     return [d.as_dict() for d in response_by_department(facts)]
 
 
-@router.get("/whistles/{whistle_id}", response_model=WhistleOut, summary="One whistle with every summons and its stage")
+@router.get("/whistles/{whistle_id}", response_model=WhistleOut, summary="One whistle with every summons and its stage", responses=refusals(404))
 def whistle(whistle_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
     return _view(session, get_visible_whistle(session, whistle_id, actor), state, actor)
 
 
-@router.post("/whistles/{whistle_id}/report-in", response_model=WhistleOut, summary="Report in (报到) for your department")
+@router.post("/whistles/{whistle_id}/report-in", response_model=WhistleOut, summary="Report in (报到) for your department", responses=refusals(404, 409))
 def post_report_in(whistle_id: int, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         report_in(session, whistle_id, actor=actor, now=state.clock.now())
         return _view(session, _reload(session, whistle_id, actor), state, actor)
 
 
-@router.post("/whistles/{whistle_id}/act", response_model=WhistleOut, summary="Record what your department did (执行)")
+@router.post("/whistles/{whistle_id}/act", response_model=WhistleOut, summary="Record what your department did (执行)", responses=refusals(404, 409))
 def post_act(whistle_id: int, body: ActIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         act_on_summons(session, whistle_id, actor=actor, text=body.text, now=state.clock.now())
         return _view(session, _reload(session, whistle_id, actor), state, actor)
 
 
-@router.post("/whistles/{whistle_id}/confirm", response_model=WhistleOut, summary="Confirm one department's work, or all (the issuer)")
+@router.post("/whistles/{whistle_id}/confirm", response_model=WhistleOut, summary="Confirm one department's work, or all (the issuer)", responses=refusals(404, 409))
 def post_confirm(whistle_id: int, body: ConfirmIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         w = confirm_whistle(session, whistle_id, actor=actor, unit=body.unit, note=body.note, now=state.clock.now())
