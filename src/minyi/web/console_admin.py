@@ -113,7 +113,11 @@ def reset_staff_password(request: Request, form: PostedForm, username: str) -> R
     password_hash = prepare_password(password, username=username)  # argon2 before the transaction
     with state.db.unit_of_work() as session:
         set_temporary_password(session, username=username, password_hash=password_hash, now=state.clock.now())
-    return render(request, "console/password_reset.html", username=username, password=password)
+        # The page names the person and their unit (a Chinese page shows no login names).
+        person = session.execute(
+            select(Staff.name, Unit.name).join(Unit, Unit.id == Staff.unit_id).where(Staff.username == username)
+        ).one()
+    return render(request, "console/password_reset.html", person=person[0], unit=person[1], password=password)
 
 
 @router.post("/console/admin/staff/{username}/{action}")
