@@ -229,6 +229,9 @@ class Senders:
             )
         return cls(by_channel)
 
+    def has(self, channel: str) -> bool:
+        return channel in self._by_channel
+
     def get(self, channel: str) -> Sender:
         sender = self._by_channel.get(channel)
         if sender is None:
