@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -190,16 +191,20 @@ async def submit(request: Request, form: PostedForm) -> Response:
 
 @router.get("/portal/receipt/{tracking_no}")
 def receipt(request: Request, tracking_no: str) -> Response:
+    """The receipt shows only to the browser that just submitted (it carries the code cookie for
+    this number). Anyone else is sent to the tracking form, which asks for the secret under the
+    shared throttle: the receipt page is no oracle for which tracking numbers exist."""
     state = state_of(request)
-    with state.db.reading() as session:
-        found = session.scalar(select(Case.tracking_no).where(Case.tracking_no == tracking_no[:40]))
-    if found is None:
-        return error_page(request, 404, "没有找到该编号 (no such tracking number)")
     carried = request.cookies.get(CODE_COOKIE, "")
     no, _, code = carried.partition(":")
-    page = render(request, "portal/receipt.html", tracking_no=found, tracking_code=code if no == found and code else None)
-    if carried:
-        page.delete_cookie(CODE_COOKIE, path=CODE_COOKIE_PATH)
+    found = None
+    if code and no == tracking_no[:40]:
+        with state.db.reading() as session:
+            found = session.scalar(select(Case.tracking_no).where(Case.tracking_no == no))
+    if found is None:
+        return redirect(f"/portal/track?{urlencode({'no': tracking_no[:40]})}")
+    page = render(request, "portal/receipt.html", tracking_no=found, tracking_code=code)
+    page.delete_cookie(CODE_COOKIE, path=CODE_COOKIE_PATH)
     return page
 
 

@@ -63,3 +63,23 @@ class TestDoubleTap:
         assert again and again.group(1) != form["form_token"]  # the re-shown form is a new one
         assert "晚上十一点后仍在施工" in r.text
         assert appeals_by(db, phone) == 1
+
+
+class TestReceiptPage:
+    def test_the_submitting_browser_sees_its_receipt_and_code_once(self, app_client: TestClient) -> None:
+        client = own_browser(app_client)
+        form = fresh_form(client) | {"body": "小区门口路灯不亮", "phone": unique_phone()}
+        where = client.post("/portal/submit", data=form, follow_redirects=False).headers["location"]
+        first = client.get(where, follow_redirects=False)
+        assert first.status_code == 200 and "查询码" in first.text
+        again = client.get(where, follow_redirects=False)  # the code was shown once: now the tracking form
+        assert again.status_code == 303 and again.headers["location"].startswith("/portal/track?no=")
+
+    def test_a_stranger_learns_nothing_about_which_numbers_exist(self, app_client: TestClient) -> None:
+        owner, stranger = own_browser(app_client), own_browser(app_client)
+        form = fresh_form(owner) | {"body": "楼道灯坏了", "phone": unique_phone()}
+        real = owner.post("/portal/submit", data=form, follow_redirects=False).headers["location"]
+        made_up = real[:-4] + ("0000" if not real.endswith("0000") else "0001")
+        answers = [stranger.get(path, follow_redirects=False) for path in (real, made_up)]
+        assert [a.status_code for a in answers] == [303, 303]
+        assert [a.headers["location"].split("?no=")[0] for a in answers] == ["/portal/track"] * 2
