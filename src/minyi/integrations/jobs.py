@@ -56,7 +56,7 @@ def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> i
         )
         for row, result in zip(queued, results, strict=True):
             if isinstance(result, Registered):
-                row.case_id, row.registered_at = result.id, now
+                row.case_id, row.registered_at, row.tracking_code = result.id, now, result.tracking_code
             elif isinstance(result, MinyiError):
                 row.error = result.message[:500]
     session.flush()

@@ -43,6 +43,9 @@ class Open311Queued(Base):
     case_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("cases.id"))
     registered_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # The receipt's tracking code waits here for the token's holder, who reads it once (then it
+    # is erased): the case itself keeps only its digest.
+    tracking_code: Mapped[str | None] = mapped_column(String(40))
 
 
 class WebhookSubscriber(Base):

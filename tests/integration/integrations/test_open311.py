@@ -22,9 +22,11 @@ from conftest import make_settings
 from factories import make_appeal, unique_phone
 from minyi.app import create_app
 from minyi.cases.models import Appeal, Case, CaseEvent
+from minyi.cases.tracking import track_case
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.integrations.jobs import register_queued
+from minyi.integrations.models import Open311Queued
 from minyi.integrations.open311 import create_client
 from minyi.intake.models import Attachment
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
@@ -292,7 +294,12 @@ class TestTokens:
         assert done["service_request_id"]
         root = ET.fromstring(app_client.get(f"{V2}/tokens/{token}.xml").content)
         assert root.find("request/service_request_id").text == done["service_request_id"]  # type: ignore[union-attr]
+        assert root.find("request/tracking_code") is None  # handed over on the first read only
         assert app_client.get(f"{V2}/requests/{done['service_request_id']}.json").status_code == 200
+        # The code the token's holder got opens the citizen's tracking, as a receipt's code does.
+        with db.reading() as session:
+            assert track_case(session, done["tracking_no"], done["tracking_code"])["tracking_no"] == done["tracking_no"]
+            assert session.scalar(select(Open311Queued.tracking_code).where(Open311Queued.token == token)) is None
 
     def test_unknown_token_is_404(self, app_client: TestClient) -> None:
         assert app_client.get(f"{V2}/tokens/nope.json").status_code == 404
