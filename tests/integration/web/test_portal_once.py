@@ -10,10 +10,13 @@ from sqlalchemy import func, select
 
 from factories import unique_phone
 from minyi.cases.models import Appeal, Case
+from minyi.cases.tracking import track_case
 from minyi.core.db import Database
+from minyi.web.portal import CODE_COOKIE
 
 TOKEN = re.compile(r'name="form_token" value="([0-9a-f]{32})"')
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
 
 
 def own_browser(app_client: TestClient) -> TestClient:
@@ -45,6 +48,19 @@ class TestDoubleTap:
         no = first.headers["location"].rsplit("/", 1)[1]
         with db.reading() as session:
             assert session.scalar(select(func.count()).select_from(Case).where(Case.tracking_no == no)) == 1
+
+    def test_a_double_tap_whose_first_answer_was_lost_still_shows_the_code(self, app_client: TestClient, db: Database) -> None:
+        client = own_browser(app_client)
+        form = fresh_form(client) | {"body": "楼下夜市噪音很大", "phone": unique_phone()}
+        client.post("/portal/submit", data=form, follow_redirects=False)
+        client.cookies.delete(CODE_COOKIE)  # the first answer never arrived, nor its cookie
+        where = client.post("/portal/submit", data=form, follow_redirects=False).headers["location"]
+        page = client.get(where, follow_redirects=False)
+        assert page.status_code == 200
+        code = CODE.search(page.text)
+        assert code, page.text
+        with db.reading() as session:
+            assert track_case(session, where.rsplit("/", 1)[1], code.group(1))["tracking_no"] == where.rsplit("/", 1)[1]
 
     def test_a_new_form_is_a_new_appeal(self, app_client: TestClient, db: Database) -> None:
         client, phone = own_browser(app_client), unique_phone()
