@@ -246,8 +246,8 @@ class TestGridReport:
         assert appeal_of(db, case.id)[0].citizen_name == "陈阿姨"
 
     @pytest.mark.parametrize(("files", "message"), [
-        ([("photos", ("x.exe", b"MZ" + b"\x00" * 32, "application/x-msdownload"))], "不受理"),
-        ([("photos", ("fake.png", b"GIF89a" + b"\x00" * 32, "image/png"))], "不符"),
+        ([("photos", ("x.exe", b"MZ" + b"\x00" * 32, "application/x-msdownload"))], "文件类型不受理"),
+        ([("photos", ("fake.png", b"GIF89a" + b"\x00" * 32, "image/png"))], "不是有效的PNG图片"),
         ([("photos", (f"{n}.png", PNG, "image/png")) for n in range(6)], "最多上传5个"),
     ])
     def test_bad_photos_are_refused_with_the_input_kept(self, worker: TestClient, db: Database, files: list[object], message: str) -> None:
