@@ -20,6 +20,7 @@ from minyi.intake.desk import DESK_KINDS, check_desk_form, decide_at_desk, desk_
 from minyi.intake.rules import normalise_phone
 from minyi.intake.schemas import AppealIn
 from minyi.org.rules import Actor
+from minyi.privacy.rules import CONTACT_ROLES
 from minyi.web.desk_forms import CODES, FORM_TOKEN, explain_refusal, explain_validation, external_id, new_form_token, number, places
 from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, staff, state_of
 from minyi.web.uploads import Upload, read_uploads
@@ -34,6 +35,10 @@ def _earlier(session: Any, actor: Actor, phone: str | None) -> dict[str, Any] | 
     """The caller's earlier appeals for a complete number; None while the number is not one."""
     if not phone:
         return None
+    if actor.role not in CONTACT_ROLES:
+        # The policy shows this reader complainants masked: the number finds nothing for them,
+        # and the box says so rather than calling every caller a first-time one.
+        return {"phone": None, "total": 0, "items": [], "open": 0, "masked": True}
     try:
         number_ = normalise_phone(phone)
     except ValueError:
