@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from browser_steps import PHONE, Live, NewContext, phone_number, sign_in
 from minyi.cases.models import Appeal, Case
@@ -24,7 +24,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 def doc(page: Page, name: str) -> None:
     """A small screenshot of what the user sees, for the README."""
     DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / f"intakeweb-{name}.png"))
+    page.screenshot(path=str(DOCS / f"intakeweb-{name}.png"), scale="css")
 
 
 def png(width: int = 32, height: int = 24, rgb: tuple[int, int, int] = (60, 120, 200)) -> bytes:
@@ -104,6 +104,13 @@ def test_clerk_registers_calls_walk_ins_and_letters(new_context: NewContext, sho
     expect(page.get_by_text("来信扫描件.png")).to_be_visible()
     shots(page, "letter-case")
 
+    # The English switch labels the desk in English.
+    page.goto("/console/intake?lang=en")
+    expect(page.locator("h1")).to_have_text("Register an appeal")
+    expect(page.get_by_role("button", name="Register and accept")).to_be_visible()
+    shots(page, "desk-english")
+    page.goto("/console/intake?lang=zh-CN")
+
     db = Database(live_server.database_url)
     try:
         with db.reading() as session:
@@ -153,9 +160,22 @@ def test_grid_worker_reports_from_the_street_on_a_phone(new_context: NewContext,
     expect(page.locator("textarea[name=body]")).to_have_value("垃圾桶满溢未清运。")
     shots(page, "grid-bad-photo")
 
+    # The same form sent twice at once (a double tap, a resend on a bad network) files one report.
+    page.goto("/console/grid")
+    page.fill("textarea[name=body]", "路边违停车辆堵塞消防通道（重复提交测试）。")
+    landed = page.evaluate("""async () => {
+        const form = document.getElementById("grid-form");
+        const send = () => fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin"});
+        const answers = await Promise.all([send(), send()]);
+        return answers.map(a => a.url);
+    }""")
+    assert len(set(landed)) == 1 and "done=" in landed[0], landed
+
     db = Database(live_server.database_url)
     try:
         with db.reading() as session:
+            taps = session.scalar(select(func.count()).select_from(Appeal).where(Appeal.body == "路边违停车辆堵塞消防通道（重复提交测试）。"))
+            assert taps == 1
             lat, lng = session.execute(select(Appeal.lat, Appeal.lng).join(Case, Case.appeal_id == Appeal.id).where(Case.tracking_no == no)).one()
             assert (round(lat, 4), round(lng, 4)) == (22.5431, 114.0579)
     finally:
