@@ -25,7 +25,8 @@ from minyi.web.uploads import Upload, read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 GRID_KINDS = ("grid",)
-OPEN = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING, CaseStatus.REPLIED]
+# 未办结: not yet answered (a replied case is 办结, waiting only for the citizen's rating).
+OPEN = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING]
 PAGE_SIZE = 20
 PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 

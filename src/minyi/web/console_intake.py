@@ -92,7 +92,7 @@ def earlier(request: Request, form: PostedForm) -> Response:
 def _item(state: Any, fields: dict[str, str], form: FormData) -> tuple[AppealIn, list[Upload], str]:
     """The appeal, its files and the decision, all checked before anything is registered."""
     kind = fields.get("kind", "")
-    decision = fields.get("decision") or "accept"
+    decision = fields.get("decision") or "register"  # no button named: decide nothing
     uploads = read_uploads([f for f in form.getlist("files") if isinstance(f, UploadFile)], state.settings)
     check_desk_form(kind=kind, decision=decision, reason=fields.get("reason"), has_scan=bool(uploads))
     with state.db.reading() as session:

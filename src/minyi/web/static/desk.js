@@ -18,7 +18,8 @@ document.addEventListener("DOMContentLoaded", function () {
       body.append("csrf_token", form.querySelector("input[name=csrf_token]").value);
       body.append("phone", complete.test(digits) ? digits : "");
       fetch(phone.getAttribute("data-earlier"), { method: "POST", body: body, credentials: "same-origin" })
-        .then(function (r) { return r.text(); })
+        // A sign-in page (the session ended) or an error page is not a list: leave the box be.
+        .then(function (r) { return r.ok && !r.redirected ? r.text() : Promise.reject(r.status); })
         .then(function (html) { if (asked === digits) earlier.innerHTML = html; })
         .catch(function () { asked = null; });
     };
