@@ -277,6 +277,13 @@ class TestGridReport:
         page = worker.get("/console/grid").text
         assert mine["tracking_no"] in page and other["tracking_no"] not in page
 
+    def test_the_page_names_no_codes(self, app_client: TestClient, worker: TestClient) -> None:
+        make_appeal(app_client, title="网格内占道经营", body="网格内占道经营", street="S01", community="S01C01", grid="S01C01G01")
+        page = worker.get("/console/grid").text
+        visible = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", "", page, flags=re.S))
+        assert "网格上报" in visible and "占道经营" in visible
+        assert CODE.findall(visible) == [] and "s01c01g01" not in visible
+
     def test_only_grid_staff_report(self, app_client: TestClient) -> None:
         for user in ("clerk", "s01c01.staff", "dep01.handler"):
             assert signed_in(app_client, user).get("/console/grid").status_code == 403, user
