@@ -243,7 +243,7 @@ def _check_payload(action: Action, payload: dict[str, Any]) -> None:
     if required and not str(payload.get(required) or "").strip():
         raise Invalid("missing_field", f"'{required}' is required to {action}", field=required)
     if action in (A.DISPATCH, A.REDISPATCH) and not payload.get("lead_unit"):
-        raise Invalid("missing_field", "请选择主办单位 ('lead_unit' is required)", field="lead_unit")
+        raise Invalid("missing_field", f"'lead_unit' is required to {action}", field="lead_unit")
     if action is A.FEEDBACK and payload.get("rating") not in Rating.__members__.values():
         raise Invalid(
             "bad_rating", "rating must be satisfied, basically_satisfied or unsatisfied", field="rating"

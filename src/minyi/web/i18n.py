@@ -132,6 +132,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "triage_corrected": ("已更正分拨建议", "Triage suggestion corrected"),
     "instructed": ("批示已下达", "Instruction sent"),
     "acknowledged": ("预警已确认", "Alert acknowledged"),
+    "pick_lead": ("主办单位（限选一个）", "Lead unit (exactly one)"),
+    "pick_co": ("协办单位（可多选，可不选）", "Co-units (any number, optional)"),
+    "pick_leaf": ("事项分类（按名称查找，可不改）", "Dictionary leaf (search by name; optional)"),
+    "pick_departments": ("召集部门（可多选）", "Departments to summon (one or more)"),
+    "redispatch_reason": ("改派原因", "Why redispatch"),
+    "redispatch_hint": ("主办单位签收前可改派；签收后只能由其申请退回。", "Possible until the lead unit signs for the case; after that only the lead unit can ask to bounce it."),
+    "went_to_lead": ("主办", "Lead"),
+    "went_to_co": ("协办", "Co-units"),
+    "went_from": ("原主办", "Before"),
+    "co_unit_names": ("协办单位", "Co-units"),
+    "whistle_case": ("案件受理编号（可不填）", "Case tracking number (optional)"),
+    "whistle_minutes": ("报到时限（分钟）", "Report in within (minutes)"),
+    "whistle_new": ("发起吹哨", "Blow the whistle"),
+    "whistle_on_case": ("关联案件", "Case"),
+    "form_failed": ("未能提交", "Not submitted"),
 }
 METHOD_ZH = {"phone": "电话", "wechat": "微信", "sms": "短信", "in_person": "当面"}
 KIND_ZH = {"district": "区", "street": "街道", "community": "社区", "grid": "网格", "department": "部门", "site": "服务站点"}
