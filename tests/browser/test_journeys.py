@@ -99,7 +99,7 @@ def test_street_blows_the_whistle_and_a_department_reports(new_context: NewConte
     case_id = open_case(street, no)
     street.get_by_role("link", name="吹哨").last.click()
     street.fill("textarea[name=description]", "护栏松动，请住建部门30分钟内到场。")
-    street.fill("input[name=units]", "DEP02")
+    street.locator("select[name=units]").select_option("DEP02")
     shots(street, "whistle-form")
     street.get_by_role("button", name="吹哨").click()
     expect(street.locator("article.whistle").first).to_contain_text("护栏松动")
