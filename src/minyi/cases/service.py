@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from minyi.cases.hooks import ActionDone, notify_handlers, run_before_action
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.queries import get_visible_case
-from minyi.cases.rules import Action, CaseFacts, CaseStatus, Rating, allowed_actions, checklist_items, decide
+from minyi.cases.rules import (
+    EXPLAINED_REFUSALS, Action, CaseFacts, CaseStatus, Rating, allowed_actions, checklist_items, decide,
+)
 from minyi.core.errors import Conflict, Invalid
 from minyi.org.models import Unit
 from minyi.org.rules import Actor, UnitKind
@@ -60,6 +62,11 @@ def act_on_case(
     sees the winner's state and gets 409."""
     case = get_visible_case(session, case_id, actor, for_update=True)
     if expected_version is not None and expected_version != case.version:
+        # A refusal that explains itself (改派 after the unit signed meanwhile) says more than
+        # "the case changed"; any other stale form gets the version conflict.
+        explained = EXPLAINED_REFUSALS.get((CaseStatus(case.status), action))
+        if explained:
+            decide(case_facts(session, case), action, actor, payload)
         raise Conflict(
             "version_conflict",
             f"the case changed (version {case.version}, you saw {expected_version}); reload it",

@@ -47,12 +47,13 @@ def _int(value: str | None, field: str) -> int | None:
 
 
 @router.get("/console/whistles")
-def whistles(request: Request, tracking_no: str | None = None) -> Response:
-    return _whistles_page(request, kept={"tracking_no": (tracking_no or "").strip()[:40]})
+def whistles(request: Request, tracking_no: str | None = None, new: str | None = None) -> Response:
+    return _whistles_page(request, kept={"tracking_no": (tracking_no or "").strip()[:40]}, opened=new == "1")
 
 
 def _whistles_page(
-    request: Request, *, kept: dict[str, Any], units_kept: list[str] | None = None, error: str | None = None, status_code: int = 200,
+    request: Request, *, kept: dict[str, Any], units_kept: list[str] | None = None, error: str | None = None,
+    status_code: int = 200, opened: bool = False,
 ) -> Response:
     """The whistles list, with the form to blow one for street, community and grid staff;
     a refused form comes back with its message and everything typed."""
@@ -78,7 +79,7 @@ def _whistles_page(
             request, "console/whistles.html", status_code=status_code, total=total, units=units, people=people,
             items=[(w, list(zip(summonses.get(w.id, []), v["summonses"], strict=True)), v) for w, v in zip(rows, shown, strict=True)],
             tracking=tracking, may_blow=may_blow, departments=departments, open_cases=open_cases,
-            kept=kept, units_kept=units_kept or [], error=error,
+            kept=kept, units_kept=units_kept or [], error=error, opened=opened,
         )
 
 

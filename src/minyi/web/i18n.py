@@ -147,6 +147,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "whistle_new": ("发起吹哨", "Blow the whistle"),
     "whistle_on_case": ("关联案件", "Case"),
     "form_failed": ("未能提交", "Not submitted"),
+    "whistle_description": ("情况说明", "What is happening"),
 }
 METHOD_ZH = {"phone": "电话", "wechat": "微信", "sms": "短信", "in_person": "当面"}
 KIND_ZH = {"district": "区", "street": "街道", "community": "社区", "grid": "网格", "department": "部门", "site": "服务站点"}

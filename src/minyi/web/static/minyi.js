@@ -22,7 +22,8 @@ document.addEventListener("DOMContentLoaded", function () {
 // names, pinyin initials and full pinyin (each option's data-keys, made by the server with
 // pypinyin), every typed word anywhere in them, as org.rules.name_matches does. The <select>
 // stays the form field, so the server reads the same thing with or without this script.
-// Pickers of one form sharing data-exclusive (lead unit and co-units) never hold one unit twice.
+// Pickers of one form sharing data-exclusive (lead unit and co-units) never hold one unit twice:
+// the lead is not offered as a co-unit, and a co-unit chosen as lead leaves the co-units.
 document.addEventListener("DOMContentLoaded", function () {
   var MAX_SHOWN = 30;
   var pickers = [];
@@ -75,8 +76,9 @@ document.addEventListener("DOMContentLoaded", function () {
       var group = box.getAttribute("data-exclusive");
       var taken = {};
       if (!group || !box.form) return taken;
+      // The lead unit is not offered as a co-unit; a co-unit may be chosen as lead (it moves).
       pickers.forEach(function (p) {
-        if (p.box !== box && p.box.getAttribute("data-exclusive") === group && p.box.form === box.form) {
+        if (p.box !== box && !p.multiple && p.box.getAttribute("data-exclusive") === group && p.box.form === box.form) {
           p.chosen().forEach(function (o) { taken[o.value] = true; });
         }
       });
@@ -198,7 +200,7 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     }
     render();
-    pickers.push({ box: box, chosen: chosen, drop: drop });
+    pickers.push({ box: box, chosen: chosen, drop: drop, multiple: multiple });
   }
 
   document.querySelectorAll("[data-picker]").forEach(function (box) {
