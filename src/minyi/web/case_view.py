@@ -17,7 +17,6 @@ from minyi.cases.service import actions_for
 from minyi.escalation.queries import active_holding, escalation_of
 from minyi.intake.models import Attachment
 from minyi.intake.queries import channel_names
-from minyi.org.models import Unit
 from minyi.org.rules import Actor, UnitKind
 from minyi.sla.queries import EXTENDERS, PAUSERS
 from minyi.sla.service import clock_view, clocks_of
@@ -116,11 +115,3 @@ def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> di
 
 # Units a case can be dispatched to: departments and the area tree down to communities.
 DISPATCH_KINDS = (UnitKind.DEPARTMENT, UnitKind.STREET, UnitKind.COMMUNITY)
-
-
-def dispatch_targets(session: Session) -> list[Unit]:
-    """Units a case can be dispatched to: departments and the area tree down to communities."""
-    return list(session.scalars(
-        select(Unit).where(Unit.kind.in_(DISPATCH_KINDS), Unit.is_active.is_(True))
-        .order_by(Unit.kind, Unit.code)
-    ))

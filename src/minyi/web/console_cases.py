@@ -70,7 +70,6 @@ def _case_page(request: Request, case_id: int, *, done: str | None = None, faile
     what was typed (the action, its fields, the chosen co-units)."""
     actor = staff(request)
     state = state_of(request)
-    t = Translator(pick_lang(request))
     with state.db.reading() as session:
         data = case_page(session, case_id, actor, state.clock.now())
         choosing = bool(CHOOSING_ACTIONS & set(data["case"]["allowed_actions"]))
@@ -78,7 +77,7 @@ def _case_page(request: Request, case_id: int, *, done: str | None = None, faile
         category_id = session.scalar(select(Case.category_id).where(Case.id == case_id))
         return render(
             request, "console/case.html", status_code=status_code, done=done, failed=failed,
-            unit_groups=unit_groups(units, t), leaf_groups=leaf_groups(leaf_choices(session)) if choosing else [],
+            unit_groups=unit_groups(units), leaf_groups=leaf_groups(leaf_choices(session)) if choosing else [],
             current_leaf=leaf_code_of(session, category_id),
             unit_name=names_by_code(session, event_unit_codes(data["events"])), **data,
         )

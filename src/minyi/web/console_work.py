@@ -59,7 +59,6 @@ def _whistles_page(
     a refused form comes back with its message and everything typed."""
     actor = staff(request)
     state = state_of(request)
-    t = Translator(pick_lang(request))
     may_blow = actor.role in ISSUER_ROLES and actor.unit_kind in ISSUER_KINDS
     with state.db.reading() as session:
         total, rows = list_whistles(session, actor, status=None, unit_id=None, case_id=None, page=1, page_size=50)
@@ -71,7 +70,7 @@ def _whistles_page(
         tracking = dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_({w.case_id for w in rows if w.case_id}))).all())  # type: ignore[arg-type]
         departments, open_cases = [], []
         if may_blow:
-            departments = unit_groups(unit_choices(session, SUMMONED_KINDS), t)
+            departments = unit_groups(unit_choices(session, SUMMONED_KINDS))
             _, found = list_cases(session, actor, CaseFilter(status=OPEN_FOR_WHISTLE), page=1, page_size=WHISTLE_CASES)
             titles = shown_titles(session, actor, [c.id for c, _ in found])
             open_cases = [(c.tracking_no, titles.get(c.id, "")) for c, _ in found]

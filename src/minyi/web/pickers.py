@@ -12,15 +12,13 @@ from minyi.org.queries import UnitChoice
 from minyi.taxonomy.queries import LeafChoice
 from minyi.web.i18n import Translator
 
-KIND_GROUP = {"department": ("区直部门", "Departments"), "street": ("街道", "Streets"), "community": ("社区", "Communities"),
-              "grid": ("网格", "Grids"), "site": ("服务站点", "Service sites"), "district": ("区", "District")}
-
 Groups = list[tuple[str, list[dict[str, Any]]]]
 
 
-def unit_groups(units: list[UnitChoice], t: Translator) -> Groups:
+def unit_groups(units: list[UnitChoice]) -> Groups:
+    """Grouped by kind; the group is the kind's code, which the macro labels (`units=True`)."""
     return [
-        (KIND_GROUP[kind][0 if t.zh else 1], [{"value": u.code, "label": u.name, "search": u.keys} for u in items])
+        (kind, [{"value": u.code, "label": u.name, "search": u.keys} for u in items])
         for kind, items in groupby(units, key=lambda u: u.kind)
     ]
 
