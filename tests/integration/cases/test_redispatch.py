@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from conftest import private_demo_app
 from factories import act, auth, make_dispatched
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from minyi.cases.models import CaseEvent
 from minyi.core.db import Database
+from minyi.integrations.models import WebhookDelivery
 from minyi.sla.models import Clock
 
 
@@ -93,3 +96,20 @@ class TestRedispatchWhileABounceWaits:
         assert act(app_client, appeal["id"], "bounce", "dep03.handler", reason="不属于本单位职责").status_code == 200
         r = redispatch(app_client, appeal["id"], lead_unit="DEP05", reason="改派")
         assert r.status_code == 409 and r.json()["error"]["code"] == "bounce_pending"
+
+
+class TestRedispatchNotifies:
+    def test_subscribers_hear_of_it_as_they_hear_of_a_dispatch(
+        self, backend: str, tmp_path_factory: pytest.TempPathFactory,
+    ) -> None:
+        # A subscriber of its own database: on the shared one it would hear every other test.
+        with private_demo_app(backend, tmp_path_factory.mktemp("redispatch-hooks")) as (client, db, _):
+            body = {"name": "ops", "url": "http://127.0.0.1:9/hook", "events": ["case.dispatch", "case.redispatch"]}
+            assert client.post("/api/v1/webhooks", json=body, headers=auth(client, "admin")).status_code == 201
+            appeal = make_dispatched(client, lead="DEP03")
+            assert redispatch(client, appeal["id"], lead_unit="DEP05", reason="改由人社部门办理").status_code == 200
+            with db.reading() as session:
+                events = session.scalars(
+                    select(WebhookDelivery.event).where(WebhookDelivery.case_id == appeal["id"]).order_by(WebhookDelivery.id)
+                ).all()
+            assert events == ["case.dispatch", "case.redispatch"]
