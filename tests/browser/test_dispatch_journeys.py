@@ -86,7 +86,7 @@ def test_dispatcher_picks_units_by_name_and_redispatches_before_signing(
     box.locator("form > button").click()
     expect(dispatcher.locator(".notice")).to_contain_text("改派")
     expect(timeline).to_contain_text("主办：区生态环境分局；协办：区水务局")
-    expect(timeline).to_contain_text("原主办：区城市管理和综合执法局、区生态环境分局、青松街道")
+    expect(timeline).to_contain_text("原主办：区城市管理和综合执法局；原协办：区生态环境分局、青松街道")
     shots(dispatcher, "redispatched")
     doc_shot(dispatcher, "timeline", "#timeline")
 

@@ -83,7 +83,7 @@ class TestRedispatchForm:
         r = post_form(dispatcher, f"{page}/actions/redispatch", {"lead_unit": "DEP05", "co_units": "DEP06", "reason": "属人社部门职责"}, page=page)
         assert r.status_code == 303, r.text
         text = squeezed(dispatcher.get(page).text)
-        assert "改派" in text and "主办：区人力资源局；协办：区市场监督管理局" in text and "原主办：区教育局、区卫生健康局" in text
+        assert "改派" in text and "主办：区人力资源局；协办：区市场监督管理局" in text and "原主办：区教育局；原协办：区卫生健康局" in text
         assert signed_in(app_client, "dep03.handler").get(page).status_code == 404
         assert signed_in(app_client, "dep05.handler").get(page).status_code == 200
 
