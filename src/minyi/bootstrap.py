@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from minyi.core.db import Database
 from minyi.demo.dictionary import build_dictionary
 from minyi.demo.district import build_district
+from minyi.demo.history import load_history
 from minyi.intake.service import import_channels
 from minyi.org.models import Unit
 from minyi.org.service import hash_password, import_org
@@ -48,3 +50,9 @@ def load_demo(db: Database, *, now: datetime) -> dict[str, int]:
         version = import_dictionary(session, build_dictionary(), source="demo", now=now)
         counts["dictionary_version"] = version.number
     return counts
+
+
+def load_demo_history(db: Database, *, now: datetime, tz: ZoneInfo, data_dir: Path) -> dict[str, int]:
+    """Four weeks of the demo district's life up to `now`, made through the services (see
+    demo/history.py), and the triage model trained on the demo's texts. Needs `load_demo` first."""
+    return load_history(db, now=now, tz=tz, data_dir=data_dir)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import signal
+import socket
+import time
+from zoneinfo import ZoneInfo
 
 import typer
 import uvicorn
@@ -8,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from minyi.api.observability import configure_logging
 from minyi.app import create_app
-from minyi.bootstrap import is_empty, load_demo, migrate
+from minyi.bootstrap import is_empty, load_demo, load_demo_history, migrate
 from minyi.cli.common import clock, one_line_errors, settings
 from minyi.core.db import Database
 from minyi.core.errors import Invalid
@@ -29,6 +32,10 @@ def serve(
         1, min=1, max=32,
         help="API processes (PostgreSQL only; SQLite takes one); the clock worker runs once, in a process of its own",
     ),
+    empty: bool = typer.Option(
+        False, "--empty",
+        help="into an empty database load the demo district without its history (as MINYI_DEMO=empty)",
+    ),
 ) -> None:
     """Migrate, load the demo district into an empty database, and serve the API with the clock worker
     beside it in a process of its own (worker/process.py says why)."""
@@ -40,19 +47,44 @@ def serve(
         raise Invalid("sqlite_one_process", "--workers > 1 needs PostgreSQL; SQLite is served by one process", field="workers")
     db = Database(s.database_url)
     migrate(db)
+    typer.echo(f"database: {db.engine.url.render_as_string(hide_password=True)}")
     if s.load_demo_if_empty and is_empty(db):
         counts = load_demo(db, now=clock.now())
-        typer.echo(f"demo district loaded: {counts}")
+        typer.echo(f"demo district loaded: {counts['units']} units, {counts['staff']} staff, {counts['channels']} channels")
+        if not empty and s.demo == "history":
+            typer.echo("living four weeks of the demo district's history (about half a minute) ...")
+            started = time.monotonic()
+            done = load_demo_history(db, now=clock.now(), tz=ZoneInfo(s.timezone), data_dir=s.data_dir)
+            typer.echo(
+                f"demo history made in {time.monotonic() - started:.0f} s: {done.get('appeals', 0)} appeals, "
+                f"{done.get('daily_reports', 0)} daily reports, triage model v{done.get('triage_model')}"
+            )
     host, port = host or s.host, port or s.port
     db.dispose()
     worker_proc = start_worker_process()
+    url = f"http://{host}:{port}"
     try:
         if workers == 1:
-            uvicorn.run(create_app(s), host=host, port=port, log_level="warning", access_log=False, log_config=None)
+            config = uvicorn.Config(create_app(s), host=host, port=port, log_level="warning", access_log=False, log_config=None)
+            _AnnouncingServer(config, url).run()
         else:
+            typer.echo(f"starting {workers} API processes at {url}")
             uvicorn.run("minyi.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning", access_log=False, log_config=None)
     finally:
         stop_worker_process(worker_proc)
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """Says where to go once the socket is listening (uvicorn itself is told to stay quiet)."""
+
+    def __init__(self, config: uvicorn.Config, url: str) -> None:
+        super().__init__(config)
+        self.url = url
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            typer.echo(f"Minyi 民意速办 is ready: {self.url}  (console {self.url}/console, API {self.url}/docs)")
 
 
 @one_line_errors
