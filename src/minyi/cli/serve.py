@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import signal
 import socket
-import time
-from zoneinfo import ZoneInfo
+import logging
 
 import typer
 import uvicorn
@@ -11,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from minyi.api.observability import configure_logging
 from minyi.app import create_app
-from minyi.bootstrap import is_empty, load_demo, load_demo_history, migrate
+from minyi.bootstrap import first_run, migrate
 from minyi.cli.common import clock, one_line_errors, settings
 from minyi.core.db import Database
 from minyi.core.errors import Invalid
@@ -46,19 +45,10 @@ def serve(
         # writer and queue on the file lock, slower than one process batching for all.
         raise Invalid("sqlite_one_process", "--workers > 1 needs PostgreSQL; SQLite is served by one process", field="workers")
     db = Database(s.database_url)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per revision says nothing to a user
     migrate(db)
     typer.echo(f"database: {db.engine.url.render_as_string(hide_password=True)}")
-    if s.load_demo_if_empty and is_empty(db):
-        counts = load_demo(db, now=clock.now())
-        typer.echo(f"demo district loaded: {counts['units']} units, {counts['staff']} staff, {counts['channels']} channels")
-        if not empty and s.demo == "history":
-            typer.echo("living four weeks of the demo district's history (about half a minute) ...")
-            started = time.monotonic()
-            done = load_demo_history(db, now=clock.now(), tz=ZoneInfo(s.timezone), data_dir=s.data_dir)
-            typer.echo(
-                f"demo history made in {time.monotonic() - started:.0f} s: {done.get('appeals', 0)} appeals, "
-                f"{done.get('daily_reports', 0)} daily reports, triage model v{done.get('triage_model')}"
-            )
+    first_run(db, s, now=clock.now(), empty=empty, say=typer.echo)
     host, port = host or s.host, port or s.port
     db.dispose()
     worker_proc = start_worker_process()

@@ -200,8 +200,13 @@ class _History:
     counts: Counter[str] = field(default_factory=Counter)
     refused: list[str] = field(default_factory=list)
     seq: int = 0
+    end: datetime = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
     ref_cache: RefCache = field(default_factory=RefCache)
     taken_up: set[int] = field(default_factory=set)
+
+    @property
+    def end_day(self) -> date:
+        return self.end.astimezone(self.tz).date()
 
     def at(self, day: date, hour: float) -> datetime:
         return datetime.combine(day, time(), self.tz) + timedelta(hours=hour)
@@ -239,6 +244,8 @@ class _History:
             if who is not None or rng.random() < 0.5:
                 fields["category"] = leaf.code  # the clerk files it; the rest wait for triage
             at = self.at(day, rng.uniform(7, 21))
+            if day == self.end_day:  # today's appeals all came in before now, some just now
+                at = self.end - timedelta(hours=rng.uniform(0.05, 8))
             items.append(_Item(at, AppealIn.model_validate(fields), who, _lead_of(refs, leaf, community, street), street))
         return sorted(items, key=lambda i: i.at)
 
@@ -392,7 +399,7 @@ def load_history(
     clock = ManualClock(datetime.combine(start_day, time(6), tz))
     with db.reading() as session:
         refs = _refs(session)
-    h = _History(db, clock, tz, data_dir, rng, refs)
+    h = _History(db, clock, tz, data_dir, rng, refs, end=now)
     h.counts["triage_model"] = train_demo_model(db, data_dir=data_dir, now=clock.now(), seed=seed)
     for offset in range(days + 1):
         day = start_day + timedelta(days=offset)
