@@ -13,10 +13,9 @@ import importlib
 import pkgutil
 from typing import Any
 
-import click
 import typer
 import typer.main
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 import minyi.cli as cli_package
 
@@ -48,7 +47,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def load_command(name: str) -> click.Command:
+def load_command(name: str) -> Any:
     """Import the command's module and build its Click command."""
     module_name, attribute, _ = COMMANDS[name]
     module = importlib.import_module(module_name)
@@ -58,14 +57,17 @@ def load_command(name: str) -> click.Command:
         if info.name.startswith(f"{short}_"):
             importlib.import_module(f"minyi.cli.{info.name}")
     groups = dict(getattr(module, "GROUPS", ()))
+    # Built under a parent, as `add_typer` would: alone, a group of one command would collapse
+    # into that command (`minyi db upgrade` would read "upgrade" as its argument).
+    parent = typer.Typer(add_completion=False)
     if attribute in groups:
-        command = typer.main.get_command(groups[attribute])
+        parent.add_typer(groups[attribute], name=name)
     else:
-        single = typer.Typer(add_completion=False)
-        single.command(name)(getattr(module, attribute))
-        command = typer.main.get_command(single)
-    command.name = name
-    return command
+        parent.command(name)(getattr(module, attribute))
+        parent.command("_")(lambda: None)  # two commands: the parent stays a group
+    group = typer.main.get_command(parent)
+    assert isinstance(group, TyperGroup)  # noqa: S101 - a parent with a group or two commands is one
+    return group.commands[name]
 
 
 class LazyGroup(TyperGroup):
@@ -73,17 +75,17 @@ class LazyGroup(TyperGroup):
 
     _listing = False
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in COMMANDS:
             return super().get_command(ctx, cmd_name)
         if self._listing:  # the top-level help lists names and one line each: import nothing
-            return click.Command(cmd_name, help=COMMANDS[cmd_name][2], short_help=COMMANDS[cmd_name][2])
+            return TyperCommand(cmd_name, help=COMMANDS[cmd_name][2], short_help=COMMANDS[cmd_name][2])
         return load_command(cmd_name)
 
-    def format_help(self, ctx: click.Context, formatter: Any) -> None:
+    def format_help(self, ctx: Any, formatter: Any) -> None:
         LazyGroup._listing = True
         try:
             super().format_help(ctx, formatter)
