@@ -39,6 +39,7 @@ from minyi.demo.texts import (
     BOUNCE_REASONS, CONTACT_NOTES, REPLY_TEXTS, VISIT_NOTES, appeal_text, training_set,
 )
 from minyi.escalation.holdings import take_case, write_plan
+from minyi.escalation.models import Holding
 from minyi.intake.models import Channel
 from minyi.intake.refs import RefCache
 from minyi.intake.schemas import AppealIn
@@ -346,7 +347,10 @@ class _History:
         return self.refs.leader_of_street.get(self.refs.unit_code[case.street_id or 0], "secretary")
 
     def _hold(self, session: Session, case: Case, now: datetime) -> None:
-        leader = self.actors(session, self._leader_for(case))
+        # The secretary holds one case a week, so the account a visitor tries first has one too.
+        holders = {h.leader_id for h in session.scalars(select(Holding).where(Holding.taken_at >= now - timedelta(days=6)))}
+        secretary = self.actors(session, "secretary")
+        leader = secretary if secretary.staff_id not in holders else self.actors(session, self._leader_for(case))
         holding = take_case(session, case.id, actor=leader, plan=None, now=now)
         write_plan(session, holding.id, actor=leader, plan="一周内约见诉求人，协调责任单位现场办公，两周内化解。", now=now + timedelta(minutes=5))
 
