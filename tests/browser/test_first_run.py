@@ -113,6 +113,6 @@ def test_the_first_daily_report_has_items(browser: Browser, lived_server: Live, 
     assert "民情日报" in text
     assert "施工" in text  # the burst of night construction noise on the last days
     shot = tmp_path / "report.png"
-    page.screenshot(path=str(shot), full_page=True)
+    page.screenshot(path=str(shot))
     keep(shot, "report-desktop")
     context.close()

@@ -67,7 +67,7 @@ CHANNEL_WEIGHTS = {
 # Local hours at which the worker's jobs run and the day's actions are taken.
 TICK_HOURS = (8, 11, 14, 16, 21)
 ALERT_HOURS = (14, 21)  # the early-warning scan (the worker's runs every 15 minutes)
-REPORT_DAYS = 2  # the last days whose daily report is issued (each renders a PDF: ~1 s)
+REPORT_DAYS = 2  # the last days whose daily report is issued (each renders a PDF: 2-3 s)
 BURST_MATTER = "夜间施工噪声"
 DEMO_LEAVES = 30  # matters the demo's appeals are about, spread over the dictionary
 Step = tuple[str, str, dict[str, Any]]  # (action, username, payload)
