@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.analytics.jobs import scan_today
+from minyi.cases.hooks import case_handler_names
 from minyi.cases.models import Case
 from minyi.cases.rules import Action
 from minyi.cases.service import act_on_case
@@ -397,6 +398,9 @@ def load_history(
     """Live `days` days up to `now` in the demo district (loaded already); returns what was done.
     The clock ends at `now`: nothing is dated in the future, and what would happen later has
     not happened yet."""
+    if not case_handler_names():
+        # Unwired, actions would start no clock and escalate nothing: a history without its life.
+        raise RuntimeError("wire the packages first (minyi.wiring.register_handlers)")
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     end_day = now.astimezone(tz).date()
     start_day = end_day - timedelta(days=days)
