@@ -80,7 +80,10 @@ class TestFirstRunShowsLife:
         cases = page.locator("main a[href^='/console/cases/']")
         expect(cases.first).to_be_visible()
         assert cases.count() >= 3
-        assert "民情日报" in page.inner_text("main")
+        text = page.inner_text("main")
+        assert "民情日报" in text
+        assert "在办超期" in text and "在办超期0件" not in text  # the clocks ran through the weeks
+        assert "提级" in text
         shot = tmp_path / "leader.png"
         page.screenshot(path=str(shot))
         keep(shot, f"leader-{screen}")
