@@ -44,6 +44,11 @@ def remove_case_handler(name: str) -> None:
     _handlers.pop(name, None)
 
 
+def case_handler_names() -> list[str]:
+    """Who listens to case actions: empty until an entry point wired the packages (wiring.py)."""
+    return sorted(_handlers)
+
+
 def notify_handlers(session: Session, done: ActionDone) -> None:
     for handler in list(_handlers.values()):
         handler(session, done)
