@@ -8,13 +8,15 @@ from sqlalchemy.orm import Session, aliased
 from minyi.org.models import Staff, Unit
 
 
-def unit_labels(session: Session, *, active_only: bool = True) -> dict[int, str]:
+def unit_labels(session: Session, *, active_only: bool = True, kinds: tuple[str, ...] = ()) -> dict[int, str]:
     """Every unit by id with a label a person can pick from a list: its name, and its parent's
     name where names repeat across the tree (第3网格 is in many communities)."""
     parent = aliased(Unit)
     stmt = select(Unit.id, Unit.name, Unit.kind, parent.name).outerjoin(parent, parent.id == Unit.parent_id).order_by(Unit.path)
     if active_only:
         stmt = stmt.where(Unit.is_active.is_(True))
+    if kinds:
+        stmt = stmt.where(Unit.kind.in_(kinds))
     rows = session.execute(stmt).all()
     return {uid: name if kind in ("district", "department", "street") or not above else f"{name}（{above}）"
             for uid, name, kind, above in rows}
