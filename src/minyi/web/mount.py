@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from minyi.web import (
-    console_outbox,
+    console_admin_org, console_admin_rules, console_outbox,
     console_account, console_admin, console_admin_dictionary, console_admin_staff, console_auth, console_boards, console_calendar, console_cases, console_work, leader,
     panels_leader, panels_triage, portal,
 )
@@ -15,7 +15,7 @@ from minyi.web.slots import CASE_PANELS, CASE_SLOTS, DISPATCH_PANELS, DISPATCH_S
 
 ROUTERS = (
     portal, console_auth, console_account, console_cases, console_boards, console_work, console_admin, console_calendar,
-    console_admin_staff, console_admin_dictionary, console_outbox, leader, panels_triage, panels_leader,
+    console_admin_staff, console_admin_dictionary, console_admin_org, console_admin_rules, console_outbox, leader, panels_triage, panels_leader,
 )
 
 
