@@ -119,7 +119,8 @@ def reset_person(request: Request, form: PostedForm, staff_id: int) -> Response:
         person, _ = _load(session, staff_id)
         unit = session.scalar(select(Unit.name).where(Unit.id == person.unit_id))
     password = reset_to_temporary(state.db, username=person.username, now=state.clock.now())
-    return render(request, "console/password_reset.html", person=person.name, unit=unit, password=password)
+    return render(request, "console/password_reset.html", person=person.name, unit=unit, password=password,
+                  back_to=f"/console/admin/people/{staff_id}")
 
 
 @router.post("/console/admin/people/{staff_id}/active")
