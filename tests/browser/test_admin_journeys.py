@@ -114,3 +114,30 @@ def test_retry_a_failed_sms(size: str, live_server: Live, new_context: NewContex
     expect(admin.locator("tr", has_text=f"您的诉求已登记（{size}）").get_by_role("button", name="重发")).to_have_count(0)
     shots(admin, "retried")
     doc_shot(admin, f"outbox-retried-{size}")
+
+
+PAGES = {
+    "index": ("/console/admin", "系统管理"), "people": ("/console/admin/people", "工作人员管理"),
+    "units": ("/console/admin/units?q=街道", "单位管理"), "channels": ("/console/admin/channels", "渠道管理"),
+    "policies": ("/console/admin/policies", "时限标准"), "escalation": ("/console/admin/escalation", "提级包案规则"),
+    "calendar": ("/console/admin/calendar", "节假日与调休"),
+}
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_admin_page_opens_and_a_non_admin_is_refused(size: str, new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+    admin = sign_in(new_context(SIZES[size]), "admin")
+    for name, (path, heading) in PAGES.items():
+        admin.goto(path)
+        expect(admin.locator("h1").first).to_contain_text(heading)
+        shots(admin, name)
+        doc_shot(admin, f"{name}-{size}")
+    admin.goto("/console/admin/units?q=街道")
+    admin.get_by_role("link", name="编辑").first.click()
+    expect(admin.locator("h1")).to_contain_text("编辑单位")
+    doc_shot(admin, f"unit-form-{size}")
+    handler = sign_in(new_context(SIZES[size]), "dep01.handler")
+    for path, _ in PAGES.values():
+        response = handler.goto(path)
+        assert response is not None and response.status == 403, path
+    expect(handler.locator(".error .message")).to_contain_text("无权访问")
