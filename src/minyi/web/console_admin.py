@@ -22,7 +22,7 @@ from minyi.org.models import Staff, Unit
 from minyi.org.rules import Role
 from minyi.org.service import import_org, org_from_csv, parse_org_yaml
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
-from minyi.sla.service import import_policies, policies_text
+from minyi.sla.service import import_policies
 from minyi.taxonomy.service import export_rows, import_dictionary, read_table
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 
@@ -42,7 +42,7 @@ def admin(request: Request, done: str | None = None) -> Response:
         return render(
             request, "console/admin.html", done=done, unit_counts=unit_counts,
             staff_total=session.scalar(select(func.count()).select_from(Staff)), leaves_total=len(leaves),
-            policies=policies_text(session), outbox=unsent_counts(session),
+            outbox=unsent_counts(session),
             channels=list(session.scalars(select(Channel).order_by(Channel.id))),
             calendar=calendar_status(session, today_in_beijing(state.clock.now())),
         )

@@ -16,8 +16,9 @@ from minyi.org.models import Unit
 from minyi.org.queries import unit_by_label, unit_labels
 from minyi.sla.service import current_policies
 from minyi.taxonomy.rules import LEAD_UNIT_KINDS, POLICY_CODES
-from minyi.taxonomy.service import LEAD_KIND_ZH, current_version, edit_leaf, export_rows
+from minyi.taxonomy.service import current_version, edit_leaf, export_rows
 from minyi.web.admin_forms import ADMIN, saved_or_shown
+from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -25,12 +26,13 @@ PAGE = 50
 FORM = "console/admin/leaf_form.html"
 
 
-def _choices(session: Session) -> dict[str, Any]:
+def _choices(session: Session, request: Request) -> dict[str, Any]:
+    t = Translator(pick_lang(request))
     policies = current_policies(session).policies
     departments = unit_labels(session, kinds=("department",))
     return {
         "policy_options": [(code, policies[code].name if code in policies else code) for code in POLICY_CODES],
-        "kind_options": [(k, LEAD_KIND_ZH[k]) for k in LEAD_UNIT_KINDS],
+        "kind_options": [(k, t(f"adm_lead_{k}")) for k in LEAD_UNIT_KINDS],
         "department_options": sorted(departments.values()),
     }
 
@@ -49,7 +51,7 @@ def leaves(request: Request, q: str | None = None, page: int = 1, done: str | No
     needle, page = (q or "").strip()[:40], max(1, min(page, 1000))
     with state_of(request).db.reading() as session:
         version = current_version(session).number
-        choices = _choices(session)
+        choices = _choices(session, request)
         names = _department_names(session)
         rows = [r for r in export_rows(session) if not needle or needle in _path(r) or needle in names.get(r["lead_unit"], "")]
     return render(
@@ -74,7 +76,7 @@ def leaf_page(request: Request, code: str) -> Response:
         names = _department_names(session)
         values = {"level4": row["level4"], "lead_unit_kind": row["lead_unit_kind"], "policy": row["policy"],
                   "lead_unit": names.get(row["lead_unit"], ""), "version": str(current_version(session).number)}
-        return render(request, FORM, leaf=row, leaf_path=_path(row), values=values, **_choices(session))
+        return render(request, FORM, leaf=row, leaf_path=_path(row), values=values, **_choices(session, request))
 
 
 @router.post("/console/admin/dictionary/{code}")
@@ -82,7 +84,7 @@ def save_leaf(request: Request, form: PostedForm, code: str) -> Response:
     actor, state, values = staff_form(request, form, ADMIN)
     with state.db.reading() as session:
         row = _leaf(session, code)
-        choices = _choices(session)
+        choices = _choices(session, request)
         departments = unit_labels(session, kinds=("department",))
 
     def save() -> Response:

@@ -18,17 +18,13 @@ from minyi.org.models import Unit
 from minyi.org.queries import unit_by_label, unit_labels
 from minyi.org.rules import UnitKind
 from minyi.web.admin_forms import ADMIN, saved_or_shown
-from minyi.web.i18n import KIND_ZH
+from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE = 50
 UNIT_FORM = "console/admin/unit_form.html"
 CHANNEL_FORM = "console/admin/channel_form.html"
-CHANNEL_KIND_ZH = {
-    "hotline": "热线电话", "mailbox": "领导信箱", "walk_in": "来访", "letter": "来信", "grid": "网格上报",
-    "market": "市场主体", "miniprogram": "网上反映", "api": "系统对接", "import": "批量导入",
-}
 
 
 @router.get("/console/admin/units")
@@ -46,11 +42,12 @@ def units(request: Request, q: str | None = None, page: int = 1, done: str | Non
                   labels=labels, total=total, done=done)
 
 
-def _unit_choices(session: Session, unit: Unit) -> dict[str, object]:
+def _unit_choices(session: Session, unit: Unit, request: Request) -> dict[str, object]:
+    t = Translator(pick_lang(request))
     labels = unit_labels(session)
     # Not itself nor anything under it: a unit cannot move below its own subtree.
     below = set(session.scalars(select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))))
-    return {"kind_options": [(k.value, KIND_ZH[k.value]) for k in UnitKind],
+    return {"kind_options": [(k.value, t.kind(k.value)) for k in UnitKind],
             "parent_options": sorted(label for uid, label in labels.items() if uid not in below)}
 
 
@@ -68,7 +65,7 @@ def unit_page(request: Request, unit_id: int) -> Response:
         unit = _unit(session, unit_id)
         labels = unit_labels(session, active_only=False)
         values = {"name": unit.name, "kind": unit.kind, "parent": labels.get(unit.parent_id or 0, ""), "stamp": unit_stamp(unit)}
-        return render(request, UNIT_FORM, unit=unit, values=values, **_unit_choices(session, unit))
+        return render(request, UNIT_FORM, unit=unit, values=values, **_unit_choices(session, unit, request))
 
 
 @router.post("/console/admin/units/{unit_id}")
@@ -76,7 +73,7 @@ def save_unit(request: Request, form: PostedForm, unit_id: int) -> Response:
     _, state, values = staff_form(request, form, ADMIN)
     with state.db.reading() as session:
         unit = _unit(session, unit_id)
-        choices = _unit_choices(session, unit)
+        choices = _unit_choices(session, unit, request)
         labels = unit_labels(session)
 
     def save() -> Response:
@@ -99,7 +96,7 @@ def channels(request: Request, done: str | None = None) -> Response:
     staff(request, ADMIN)
     with state_of(request).db.reading() as session:
         rows = list(session.scalars(select(Channel).order_by(Channel.kind, Channel.id)))
-    return render(request, "console/admin/channels.html", rows=rows, kinds=CHANNEL_KIND_ZH, done=done)
+    return render(request, "console/admin/channels.html", rows=rows, done=done)
 
 
 def _channel(session: Session, channel_id: int) -> Channel:
@@ -116,7 +113,7 @@ def channel_page(request: Request, channel_id: int) -> Response:
         channel = _channel(session, channel_id)
         values = {"name": channel.name, "allows_anonymous": "1" if channel.allows_anonymous else "",
                   "is_active": "1" if channel.is_active else "", "stamp": channel_stamp(channel)}
-        return render(request, CHANNEL_FORM, channel=channel, kind=CHANNEL_KIND_ZH.get(channel.kind, ""), values=values)
+        return render(request, CHANNEL_FORM, channel=channel, kind=Translator(pick_lang(request))(f"adm_ch_{channel.kind}"), values=values)
 
 
 @router.post("/console/admin/channels/{channel_id}")
@@ -132,4 +129,4 @@ def save_channel(request: Request, form: PostedForm, channel_id: int) -> Respons
         state.refs.clear()
         return redirect("/console/admin/channels?done=1")
 
-    return saved_or_shown(request, CHANNEL_FORM, save, values=values, channel=channel, kind=CHANNEL_KIND_ZH.get(channel.kind, ""))
+    return saved_or_shown(request, CHANNEL_FORM, save, values=values, channel=channel, kind=Translator(pick_lang(request))(f"adm_ch_{channel.kind}"))

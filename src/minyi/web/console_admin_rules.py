@@ -12,22 +12,19 @@ from starlette.responses import Response
 
 from minyi.core import safe_yaml
 from minyi.escalation.rule_edits import RuleChange, edit_rules, simple_threshold
-from minyi.escalation.rules import LEVEL_ZH, Level
+from minyi.escalation.rules import Level
 from minyi.escalation.service import current_rules, rules_text
 from minyi.sla.policy_edits import Limit, edit_limits, policies_version
 from minyi.sla.service import policies_text
 from minyi.web.admin_forms import ADMIN, saved_or_shown
+from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 POLICIES = "console/admin/policies.html"
 RULES = "console/admin/escalation.html"
-CALENDAR_ZH = {"natural": "自然日（连续计时）", "workdays": "工作日", "workhours": "工作时间（工作日9-12时、14-18时）"}
-UNIT_ZH = {"m": "分钟", "h": "小时", "d": "天"}
-FACT_ZH = {
-    "petition_count": "同一诉求信访次数", "cluster_citizens": "同社区同类诉求人数", "crowd_size": "涉及人数",
-    "amount": "涉及金额（元）", "breaches": "超期节点数", "reopens": "重办次数", "bounces": "退回次数",
-}
+CALENDARS = ("natural", "workdays", "workhours")
+UNITS = ("m", "h", "d")
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(m|h|d)$")
 OP_ZH = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 
@@ -57,8 +54,18 @@ def policies(request: Request, done: str | None = None) -> Response:
     staff(request, ADMIN)
     with state_of(request).db.reading() as session:
         rows, version = _policy_rows(session), policies_version(session)
-    return render(request, POLICIES, rows=rows, values=_policy_values(rows, version), calendars=CALENDAR_ZH, units=UNIT_ZH,
+    return render(request, POLICIES, rows=rows, values=_policy_values(rows, version), **_words(request),
                   done=done)
+
+
+@router.get("/console/admin/policies/file")
+def policies_file(request: Request) -> Response:
+    """The policies file in force, to download, edit and import back (the import on the index)."""
+    staff(request, ADMIN)
+    with state_of(request).db.reading() as session:
+        text = policies_text(session)
+    return Response(text, media_type="application/yaml; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="clock-policies.yaml"'})
 
 
 @router.post("/console/admin/policies")
@@ -79,7 +86,7 @@ def save_policies(request: Request, form: PostedForm) -> Response:
             number = edit_limits(session, limits, expected_version=expected, by=actor.username, now=state.clock.now())
         return redirect(f"/console/admin/policies?done={number}")
 
-    return saved_or_shown(request, POLICIES, save, values=values, rows=rows, calendars=CALENDAR_ZH, units=UNIT_ZH)
+    return saved_or_shown(request, POLICIES, save, values=values, rows=rows, **_words(request))
 
 
 def _rule_rows(session: Session) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -88,7 +95,7 @@ def _rule_rows(session: Session) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     for rule in doc["rules"]:
         simple = simple_threshold(rule["when"])
         rows.append({"code": rule["code"], "name": rule["name"], "level": rule["level"],
-                     "fact": FACT_ZH.get(simple[0], "") if simple else "", "op": OP_ZH.get(simple[1], "") if simple else "",
+                     "fact": simple[0] if simple else "", "op": OP_ZH.get(simple[1], "") if simple else "",
                      "threshold": str(simple[2]) if simple else None})
     return rows, doc
 
@@ -104,8 +111,14 @@ def _rule_values(rows: list[dict[str, Any]], doc: dict[str, Any], version: int) 
     return values
 
 
-def _levels() -> list[tuple[str, str]]:
-    return [(lv.value, LEVEL_ZH[lv.value]) for lv in Level]
+def _levels(request: Request) -> list[tuple[str, str]]:
+    t = Translator(pick_lang(request))
+    return [(lv.value, t.level(lv.value)) for lv in Level]
+
+
+def _words(request: Request) -> dict[str, dict[str, str]]:
+    t = Translator(pick_lang(request))
+    return {"calendars": {c: t(f"adm_cal_{c}") for c in CALENDARS}, "units": {u: t(f"adm_du_{u}") for u in UNITS}}
 
 
 @router.get("/console/admin/escalation")
@@ -114,7 +127,7 @@ def escalation(request: Request, done: str | None = None) -> Response:
     with state_of(request).db.reading() as session:
         rows, doc = _rule_rows(session)
         version, _ = current_rules(session)
-    return render(request, RULES, rows=rows, values=_rule_values(rows, doc, version), levels=_levels(), done=done)
+    return render(request, RULES, rows=rows, values=_rule_values(rows, doc, version), levels=_levels(request), done=done)
 
 
 @router.post("/console/admin/escalation")
@@ -135,4 +148,4 @@ def save_escalation(request: Request, form: PostedForm) -> Response:
                                 expected_version=expected, actor=actor, now=state.clock.now())
         return redirect(f"/console/admin/escalation?done={number}")
 
-    return saved_or_shown(request, RULES, save, values=values, rows=rows, levels=_levels())
+    return saved_or_shown(request, RULES, save, values=values, rows=rows, levels=_levels(request))

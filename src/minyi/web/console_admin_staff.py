@@ -16,7 +16,7 @@ from minyi.org.models import Staff, Unit
 from minyi.org.queries import staff_list, unit_by_label, unit_labels
 from minyi.org.rules import Role
 from minyi.web.admin_forms import ADMIN, saved_or_shown
-from minyi.web.i18n import ROLE_ZH
+from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -35,8 +35,9 @@ def people(request: Request, q: str | None = None, page: int = 1, done: str | No
                   total=total, done=done)
 
 
-def _roles() -> list[tuple[str, str]]:
-    return [(r.value, ROLE_ZH[r.value]) for r in Role]
+def _roles(request: Request) -> list[tuple[str, str]]:
+    t = Translator(pick_lang(request))
+    return [(r.value, t.role(r.value)) for r in Role]
 
 
 def _fields(values: dict[str, str], labels: dict[int, str]) -> StaffFields:
@@ -48,7 +49,7 @@ def _fields(values: dict[str, str], labels: dict[int, str]) -> StaffFields:
 
 
 def _form(request: Request, *, person: Staff | None, values: dict[str, str], labels: dict[int, str], **extra: object) -> Response:
-    return render(request, FORM, person=person, values=values, roles=_roles(), unit_options=sorted(labels.values()), **extra)
+    return render(request, FORM, person=person, values=values, roles=_roles(request), unit_options=sorted(labels.values()), **extra)
 
 
 @router.get("/console/admin/people/new")
@@ -72,7 +73,7 @@ def add_person(request: Request, form: PostedForm) -> Response:
         state.refs.clear()
         return redirect(f"/console/admin/people/{person.id}?done=created")
 
-    return saved_or_shown(request, FORM, save, values=values, person=None, roles=_roles(), unit_options=sorted(labels.values()))
+    return saved_or_shown(request, FORM, save, values=values, person=None, roles=_roles(request), unit_options=sorted(labels.values()))
 
 
 def _load(session: object, staff_id: int) -> tuple[Staff, str]:
@@ -108,7 +109,7 @@ def edit_person(request: Request, form: PostedForm, staff_id: int) -> Response:
         state.refs.clear()
         return redirect(f"/console/admin/people/{staff_id}?done=saved")
 
-    return saved_or_shown(request, FORM, save, values=values, person=person, roles=_roles(), unit_options=sorted(labels.values()))
+    return saved_or_shown(request, FORM, save, values=values, person=person, roles=_roles(request), unit_options=sorted(labels.values()))
 
 
 @router.post("/console/admin/people/{staff_id}/reset")

@@ -13,13 +13,12 @@ from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.notify.queries import failed_ids, unsent_counts, unsent_messages
 from minyi.privacy.rules import mask_recipient, mask_text
 from minyi.web.admin_forms import ADMIN
+from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 from minyi.worker.parked import retry_parked
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE = 50
-CHANNEL_ZH = {"sms": "短信", "email": "邮件"}
-STATUS_ZH = {"failed": "发送失败", "pending": "等待发送"}
 # What the senders and core/retries.py write on the row, said in Chinese (the raw text, masked,
 # stays in the cell's tooltip for whoever fixes the gateway).
 ERRORS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -51,15 +50,17 @@ def outbox(request: Request, status: str | None = None, channel: str | None = No
     with state_of(request).db.reading() as session:
         rows = list(session.scalars(unsent_messages(status=status, channel=channel, limit=PAGE + 1, offset=(page - 1) * PAGE)))
         counts = unsent_counts(session)
+    t = Translator(pick_lang(request))
     messages = [
-        {"id": m.id, "channel": CHANNEL_ZH.get(m.channel, m.channel), "status": m.status, "status_zh": STATUS_ZH.get(m.status, m.status),
+        {"id": m.id, "channel": t(f"adm_msg_{m.channel}"), "status": m.status, "status_zh": t(f"adm_st_{m.status}"),
          "to": mask_recipient(m.channel, m.recipient), "subject": mask_text(m.subject or m.body[:40]),
          "attempts": m.attempts, "error": error_zh(m.last_error), "detail": mask_text(m.last_error or ""),
          "created_at": m.created_at, "next_at": m.next_attempt_at, "parked_at": m.parked_at}
         for m in rows[:PAGE]
     ]
     return render(request, "console/admin/outbox.html", messages=messages, counts=counts, more=len(rows) > PAGE, page=page,
-                  status=status or "", channel=channel or "", done=done, channels=CHANNEL_ZH, statuses=STATUS_ZH)
+                  status=status or "", channel=channel or "", done=done,
+                  channels={c: t(f"adm_msg_{c}") for c in ("sms", "email")}, statuses={s: t(f"adm_st_{s}") for s in ("failed", "pending")})
 
 
 @router.post("/console/admin/outbox/retry")

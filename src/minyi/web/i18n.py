@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH, label
 from minyi.escalation.rules import HOLDING_ZH, LEVEL_ZH
+from minyi.web.i18n_admin import ADMIN_TEXT
 from minyi.whistle.rules import STATUS_ZH as WHISTLE_ZH
 
 LANG_COOKIE = "minyi_lang"
@@ -140,8 +141,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "admin_outbox_note": ("发送失败或等待发送的短信和邮件，可重发", "SMS and email that failed or wait; retry them"),
     "admin_anonymous": ("可匿名", "Anonymous allowed"),
     "admin_inactive": ("停用", "Inactive"),
-    "admin_policy_file": ("时限标准文件", "Clock policy file"),
+    "admin_policy_file": ("下载时限标准文件（修改后可再导入）", "Download the clock policy file (edit it and import it back)"),
 }
+TEXT.update(ADMIN_TEXT)
 METHOD_ZH = {"phone": "电话", "wechat": "微信", "sms": "短信", "in_person": "当面"}
 KIND_ZH = {"district": "区", "street": "街道", "community": "社区", "grid": "网格", "department": "部门", "site": "服务站点"}
 ROLE_ZH = {

@@ -168,7 +168,7 @@ ROUTES: dict[str, tuple[str, str]] = {
             "GET /console/admin/units", "GET /console/admin/units/{unit_id}", "POST /console/admin/units/{unit_id}",
             "GET /console/admin/channels", "GET /console/admin/channels/{channel_id}", "POST /console/admin/channels/{channel_id}",
             "GET /console/admin/dictionary", "GET /console/admin/dictionary/{code}", "POST /console/admin/dictionary/{code}",
-            "GET /console/admin/policies", "POST /console/admin/policies", "GET /console/admin/escalation",
+            "GET /console/admin/policies", "POST /console/admin/policies", "GET /console/admin/policies/file", "GET /console/admin/escalation",
             "POST /console/admin/escalation", "POST /console/admin/outbox/retry",
         )
     },

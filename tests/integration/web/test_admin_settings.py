@@ -195,3 +195,30 @@ class TestCalendarDay:
         assert late.status_code == 409 and "2035年的日历刚被他人修改" in late.text and 'value="后来者"' in late.text
         text = first.get(page).text
         assert "2035-02-08" in text and "2035-02-09" not in text
+
+
+def visible(html: str) -> str:
+    """The page's text as a reader sees it: no tags, no attributes, no datalist options' values."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+ADMIN_PAGES = {
+    "/console/admin": "Administration", "/console/admin/people": "Staff", "/console/admin/people/new": "Add a staff member",
+    "/console/admin/units": "Units", "/console/admin/channels": "Channels", "/console/admin/dictionary": "Event dictionary",
+    "/console/admin/policies": "Clock policy", "/console/admin/escalation": "Escalation rules", "/console/admin/outbox": "Outbox",
+}
+
+
+class TestPageText:
+    def test_chinese_pages_show_no_internal_codes_and_english_shows_english(self, world: tuple[TestClient, Database]) -> None:
+        client, _ = world
+        admin = signed_in(client, "admin")
+        codes = ("hotline_12345", "unit_handler", "DEP01", "S01C01", "leader_in_charge", "petition_count", "workdays", "adm_")
+        for path, english in ADMIN_PAGES.items():
+            zh = admin.get(path)
+            assert zh.status_code == 200, path
+            assert [c for c in codes if c in visible(zh.text)] == [], path
+            en = admin.get(path, params={"lang": "en"})
+            assert english in visible(en.text) and "adm_" not in visible(en.text), path
+        admin.get("/console/admin", params={"lang": "zh-CN"})
