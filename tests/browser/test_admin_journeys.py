@@ -136,6 +136,9 @@ def test_every_admin_page_opens_and_a_non_admin_is_refused(size: str, new_contex
     admin.get_by_role("link", name="编辑").first.click()
     expect(admin.locator("h1")).to_contain_text("编辑单位")
     doc_shot(admin, f"unit-form-{size}")
+    admin.goto("/console/admin/people/new?lang=en")
+    expect(admin.locator("h1")).to_contain_text("Add a staff member")
+    doc_shot(admin, f"staff-form-en-{size}")
     handler = sign_in(new_context(SIZES[size]), "dep01.handler")
     for path, _ in PAGES.values():
         response = handler.goto(path)
