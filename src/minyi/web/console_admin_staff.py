@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from minyi.core.errors import Invalid, NotFound
@@ -76,11 +77,11 @@ def add_person(request: Request, form: PostedForm) -> Response:
     return saved_or_shown(request, FORM, save, values=values, person=None, roles=_roles(request), unit_options=sorted(labels.values()))
 
 
-def _load(session: object, staff_id: int) -> tuple[Staff, str]:
-    row = session.execute(select(Staff, Unit.id).join(Unit, Unit.id == Staff.unit_id).where(Staff.id == staff_id)).first()  # type: ignore[attr-defined]
-    if row is None:
+def _load(session: Session, staff_id: int) -> tuple[Staff, str]:
+    person = session.get(Staff, staff_id)
+    if person is None:
         raise NotFound("staff_not_found", "没有这位工作人员")
-    return row[0], staff_stamp(row[0])
+    return person, staff_stamp(person)
 
 
 @router.get("/console/admin/people/{staff_id}")
