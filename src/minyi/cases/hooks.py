@@ -120,6 +120,10 @@ def on_cases_registered(name: str, handler: BatchHandler) -> None:
     _batch_handlers[name] = handler
 
 
+def remove_registered_handler(name: str) -> None:
+    _batch_handlers.pop(name, None)
+
+
 def notify_registered(session: Session, cases: list[RegisteredCase]) -> None:
     if cases:
         for handler in list(_batch_handlers.values()):

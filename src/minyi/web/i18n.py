@@ -55,6 +55,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "rated": ("您的评价", "Your rating"),
     "mailbox_for": ("写信给", "Writing to"),
     "inbox": ("待办", "Inbox"),
+    "intake_desk": ("受理登记", "Register"),
+    "grid_report": ("网格上报", "Grid report"),
     "dispatch_board": ("分拨台", "Dispatch board"),
     "unit_queue": ("本单位", "Unit queue"),
     "area_board": ("属地", "Area board"),
