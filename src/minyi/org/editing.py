@@ -21,6 +21,7 @@ from minyi.org.rules import ALLOWED_PARENTS, Role, UnitKind
 
 USERNAME = re.compile(r"[a-z][a-z0-9._-]{2,59}")
 PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 CHANGED = "该记录刚被他人修改，请核对后重新提交"
 
 
@@ -30,7 +31,7 @@ def stamp(*values: Any) -> str:
 
 
 def staff_stamp(person: Staff) -> str:
-    return stamp(person.name, person.role, person.title, person.unit_id, person.phone, person.is_active)
+    return stamp(person.name, person.role, person.title, person.unit_id, person.phone, person.email, person.is_active)
 
 
 def unit_stamp(unit: Unit) -> str:
@@ -44,6 +45,7 @@ class StaffFields:
     unit_id: int | None
     title: str | None = None
     phone: str | None = None
+    email: str | None = None
 
 
 def _check_staff(session: Session, fields: StaffFields) -> Unit:
@@ -57,6 +59,8 @@ def _check_staff(session: Session, fields: StaffFields) -> Unit:
         raise Invalid("too_long", "职务不超过60个字", field="title")
     if fields.phone and not PHONE.fullmatch(fields.phone):
         raise Invalid("bad_phone", "电话应为11位手机号或带区号的固定电话", field="phone")
+    if fields.email and (len(fields.email) > 200 or not EMAIL.fullmatch(fields.email)):
+        raise Invalid("bad_email", "电子邮箱格式不正确，例如 zhangsan@example.gov.cn", field="email")
     unit = session.get(Unit, fields.unit_id) if fields.unit_id else None
     if unit is None:
         raise Invalid("unknown_unit", "请选择所在单位", field="unit")
@@ -91,7 +95,7 @@ def update_staff(session: Session, staff_id: int, *, fields: StaffFields, expect
 
 def _apply_staff(person: Staff, fields: StaffFields) -> None:
     person.name, person.role, person.unit_id = fields.name, fields.role, fields.unit_id  # type: ignore[assignment]
-    person.title, person.phone = fields.title or None, fields.phone or None
+    person.title, person.phone, person.email = fields.title or None, fields.phone or None, fields.email or None
 
 
 def _person(session: Session, staff_id: int) -> Staff:

@@ -46,7 +46,8 @@ def _fields(values: dict[str, str], labels: dict[int, str]) -> StaffFields:
     if unit_id is None:
         raise Invalid("unknown_unit", "请从列表中选择所在单位（可输入名称筛选）", field="unit")
     return StaffFields(name=values.get("name", ""), role=values.get("role", ""), unit_id=unit_id,
-                       title=values.get("title") or None, phone=values.get("phone") or None)
+                       title=values.get("title") or None, phone=values.get("phone") or None,
+                       email=values.get("email") or None)
 
 
 def _form(request: Request, *, person: Staff | None, values: dict[str, str], labels: dict[int, str], **extra: object) -> Response:
@@ -91,7 +92,7 @@ def person_page(request: Request, staff_id: int, done: str | None = None) -> Res
         person, seen = _load(session, staff_id)
         labels = unit_labels(session, active_only=False)
     values = {"username": person.username, "name": person.name, "role": person.role, "title": person.title or "",
-              "phone": person.phone or "", "unit": labels.get(person.unit_id, ""), "stamp": seen}
+              "phone": person.phone or "", "email": person.email or "", "unit": labels.get(person.unit_id, ""), "stamp": seen}
     return _form(request, person=person, values=values, labels=labels, done=done)
 
 

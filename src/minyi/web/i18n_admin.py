@@ -108,6 +108,7 @@ ADMIN_TEXT: dict[str, tuple[str, str]] = {
     "adm_unit_hint": ("输入名称可筛选，从列表中选择", "Type to filter, then pick from the list"),
     "adm_title_optional": ("职务（可不填）", "Title (optional)"),
     "adm_phone_optional": ("电话（可不填）", "Phone (optional)"),
+    "adm_email_optional": ("电子邮箱（可不填）", "Email (optional)"),
     "adm_no_password_yet": ("，尚未设置密码", ", no password yet"),
     "adm_disable_account": ("停用账号", "Disable account"),
     "adm_enable_account": ("启用账号", "Enable account"),

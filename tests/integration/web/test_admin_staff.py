@@ -69,6 +69,8 @@ class TestAddStaff:
         assert "电话应为11位手机号" in r.text and 'value="错号员"' in r.text and 'value="12345"' in r.text
         r = post_form(admin, "/console/admin/people/new", {**typed, "phone": "", "unit": "没有这个单位"}, page="/console/admin/people/new")
         assert r.status_code == 422 and "请从列表中选择所在单位" in r.text and 'value="没有这个单位"' in r.text
+        r = post_form(admin, "/console/admin/people/new", {**typed, "phone": "", "email": "not-an-address"}, page="/console/admin/people/new")
+        assert r.status_code == 422 and "电子邮箱格式不正确" in r.text and 'value="not-an-address"' in r.text
         r = post_form(admin, "/console/admin/people/new", {**typed, "phone": "", "username": "clerk"}, page="/console/admin/people/new")
         assert r.status_code == 422 and "该用户名已被使用" in r.text
         with db.reading() as session:
@@ -85,10 +87,11 @@ class TestEditStaff:
         stamp1, stamp2 = STAMP.search(page1).group(1), STAMP.search(page2).group(1)  # type: ignore[union-attr]
         unit = re.search(r'name="unit" type="text" value="([^"]+)"', page1).group(1)  # type: ignore[union-attr]
         r = first.post(path, data={"csrf_token": csrf_of(first, path), "stamp": stamp1, "name": "改名员", "role": "unit_head",
-                                   "unit": unit, "phone": "13800002222", "title": "科长"}, follow_redirects=False)
+                                   "unit": unit, "phone": "13800002222", "title": "科长", "email": "gai@tinglan.gov.cn"},
+                       follow_redirects=False)
         assert r.status_code == 303, r.text
         saved = person(db, "dep07.handler")
-        assert (saved.name, saved.role, saved.phone, saved.title) == ("改名员", "unit_head", "13800002222", "科长")
+        assert (saved.name, saved.role, saved.phone, saved.title, saved.email) == ("改名员", "unit_head", "13800002222", "科长", "gai@tinglan.gov.cn")
         r = second.post(path, data={"csrf_token": csrf_of(second, path), "stamp": stamp2, "name": "另一个名字", "role": "unit_handler",
                                     "unit": unit}, follow_redirects=False)
         assert r.status_code == 409 and "刚被他人修改" in r.text and 'value="另一个名字"' in r.text
