@@ -1,4 +1,5 @@
-"""Read-side lookups of units for the forms that choose them by name."""
+"""Read-side lookups of the organisation: units for the forms that choose them by name, and the
+lists administrators' forms pick from."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from minyi.org.models import Unit
+from minyi.org.models import Staff, Unit
 from minyi.org.rules import UnitKind, pinyin_keys
 
 # The order a picker lists kinds in: departments first, then the area tree downwards.
@@ -45,3 +46,33 @@ def names_by_code(session: Session, codes: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     return dict(session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(wanted))).all())  # type: ignore[arg-type]
+
+
+def unit_labels(session: Session, *, active_only: bool = True, kinds: tuple[str, ...] = ()) -> dict[int, str]:
+    """Every unit by id with a label a person can pick from a list: its name, and its parent's
+    name where names repeat across the tree (第3网格 is in many communities)."""
+    parent = aliased(Unit)
+    stmt = select(Unit.id, Unit.name, Unit.kind, parent.name).outerjoin(parent, parent.id == Unit.parent_id).order_by(Unit.path)
+    if active_only:
+        stmt = stmt.where(Unit.is_active.is_(True))
+    if kinds:
+        stmt = stmt.where(Unit.kind.in_(kinds))
+    rows = session.execute(stmt).all()
+    return {uid: name if kind in ("district", "department", "street") or not above else f"{name}（{above}）"
+            for uid, name, kind, above in rows}
+
+
+def unit_by_label(labels: dict[int, str], text: str) -> int | None:
+    wanted = text.strip()
+    found = [uid for uid, label in labels.items() if label == wanted]
+    return found[0] if len(found) == 1 else None
+
+
+def staff_list(needle: str = "", *, limit: int = 100, offset: int = 0) -> Select[tuple[Staff, str]]:
+    stmt = select(Staff, Unit.name).join(Unit, Unit.id == Staff.unit_id).order_by(Unit.path, Staff.name, Staff.id)
+    if needle:
+        stmt = stmt.where(or_(
+            Staff.username.contains(needle, autoescape=True), Staff.name.contains(needle, autoescape=True),
+            Unit.name.contains(needle, autoescape=True),
+        ))
+    return stmt.limit(limit).offset(offset)

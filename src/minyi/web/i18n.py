@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH, label
 from minyi.escalation.rules import HOLDING_ZH, LEVEL_ZH
+from minyi.web.i18n_admin import ADMIN_TEXT
 from minyi.whistle.rules import STATUS_ZH as WHISTLE_ZH
 
 LANG_COOKIE = "minyi_lang"
@@ -149,7 +150,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "whistle_on_case": ("关联案件", "Case"),
     "form_failed": ("未能提交", "Not submitted"),
     "whistle_description": ("情况说明", "What is happening"),
+    "admin_people": ("工作人员管理", "Staff"),
+    "admin_people_note": ("新增、编辑、停用工作人员，重置密码", "Add, edit and disable staff; reset passwords"),
+    "admin_dictionary_note": ("按名称查找事项，修改名称、默认承办部门和时限标准", "Find a leaf by name; edit its name, default unit and clock policy"),
+    "admin_escalation": ("提级包案规则", "Escalation rules"),
+    "admin_calendar": ("节假日与调休", "Holidays and make-up workdays"),
+    "admin_outbox": ("发送队列", "Outbox"),
+    "admin_outbox_failed": ("发送失败", "failed"),
+    "admin_outbox_note": ("发送失败或等待发送的短信和邮件，可重发", "SMS and email that failed or wait; retry them"),
+    "admin_anonymous": ("可匿名", "Anonymous allowed"),
+    "admin_inactive": ("停用", "Inactive"),
+    "admin_policy_file": ("下载时限标准文件（修改后可再导入）", "Download the clock policy file (edit it and import it back)"),
 }
+TEXT.update(ADMIN_TEXT)
 METHOD_ZH = {"phone": "电话", "wechat": "微信", "sms": "短信", "in_person": "当面"}
 KIND_ZH = {"district": "区", "street": "街道", "community": "社区", "grid": "网格", "department": "部门", "site": "服务站点"}
 ROLE_ZH = {

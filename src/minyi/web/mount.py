@@ -6,8 +6,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from minyi.web import (
-    console_account, console_admin, console_auth, console_boards, console_calendar, console_cases, console_grid, console_intake,
-    console_work, leader,
+    console_account, console_admin, console_admin_dictionary, console_admin_org, console_admin_rules, console_admin_staff,
+    console_auth, console_boards, console_calendar, console_cases, console_grid, console_intake, console_outbox, console_work,
+    leader,
     panels_leader, panels_triage, portal,
 )
 from minyi.web.pages import HERE
@@ -15,8 +16,8 @@ from minyi.web.slots import CASE_PANELS, CASE_SLOTS, DISPATCH_PANELS, DISPATCH_S
 
 ROUTERS = (
     portal, console_auth, console_account, console_cases, console_boards, console_work, console_admin, console_calendar,
-    console_intake, console_grid,
-    leader, panels_triage, panels_leader,
+    console_intake, console_grid, console_admin_staff, console_admin_dictionary, console_admin_org, console_admin_rules,
+    console_outbox, leader, panels_triage, panels_leader,
 )
 
 

@@ -31,6 +31,8 @@ from typer.main import get_command
 from typer.testing import CliRunner
 from webclient import signed_in
 
+from conftest import START
+
 from minyi.cases.models import Appeal as AppealRow
 from minyi.cases.models import Case
 from minyi.cli.main import app as cli_app
@@ -113,6 +115,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "POST /api/v1/letters": (POLICY, "test_writes_answer_through_the_policy"),
     "GET /console/letters/{letter_id}.docx": (POLICY, "test_letters"),
     "GET /console/tasks": (POLICY, "test_web_tasks"),
+    "GET /console/admin/outbox": (POLICY, "test_admin_outbox"),
     "GET /console/whistles": (POLICY, "test_web_whistles"),
     "POST /console/intake": (POLICY, "test_web_desk"),
     "POST /console/intake/earlier": (POLICY, "test_web_desk"),
@@ -165,6 +168,15 @@ ROUTES: dict[str, tuple[str, str]] = {
             "POST /api/v1/accounts/{username}/reactivate", "POST /api/v1/accounts/{username}/reset",
             "GET /console/password", "POST /console/password", "POST /console/admin/staff/{username}/reset",
             "POST /console/admin/staff/{username}/{action}",
+            # the administrator's forms: staff, units, channels, dictionary, policies, rules; no complainant
+            "GET /console/admin/people", "GET /console/admin/people/new", "POST /console/admin/people/new",
+            "GET /console/admin/people/{staff_id}", "POST /console/admin/people/{staff_id}",
+            "POST /console/admin/people/{staff_id}/reset", "POST /console/admin/people/{staff_id}/active",
+            "GET /console/admin/units", "GET /console/admin/units/{unit_id}", "POST /console/admin/units/{unit_id}",
+            "GET /console/admin/channels", "GET /console/admin/channels/{channel_id}", "POST /console/admin/channels/{channel_id}",
+            "GET /console/admin/dictionary", "GET /console/admin/dictionary/{code}", "POST /console/admin/dictionary/{code}",
+            "GET /console/admin/policies", "POST /console/admin/policies", "GET /console/admin/policies/file", "GET /console/admin/escalation",
+            "POST /console/admin/escalation", "POST /console/admin/outbox/retry",
         )
     },
 }
@@ -876,3 +888,13 @@ class StaffTextOutlets:
 
 class TestOutlets(CaseOutlets, StaffTextOutlets):
     """One test per outlet (the registry above names them), the case's own outlets first."""
+
+    def test_admin_outbox(self, app_client: TestClient, db: Database, appeal: Appeal) -> None:
+        """The outbox page lists the appeal's messages with the recipient masked: the receipt SMS
+        to the complainant's phone, and one that quotes the phone in its subject."""
+        with db.unit_of_work() as session:
+            session.add(OutboxMessage(channel="sms", recipient=appeal.phone, subject=f"回电{appeal.phone}", body="x",
+                                      status="pending", next_attempt_at=START, created_at=START, case_id=appeal.case_id))
+        text = signed_in(app_client, "admin").get("/console/admin/outbox?channel=sms").text
+        assert f"{appeal.phone[:3]}****{appeal.phone[-4:]}" in text
+        assert appeal.leaks(text) == []
