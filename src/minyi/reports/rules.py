@@ -58,8 +58,20 @@ def edition_key(kind: ReportKind, day: date) -> str:
     return f"{kind.value}:{day.isoformat()}"
 
 
-def report_title(kind: ReportKind, number: int, day: date) -> str:
-    return f"{KIND_ZH[kind]} 第{number}期（{day.year}年{day.month}月{day.day}日）"
+def correction_label(ordinal: int) -> str:
+    """（更正） for the first correction of an issue, （第2次更正） for the next; "" for the original."""
+    if ordinal <= 0:
+        return ""
+    return "（更正）" if ordinal == 1 else f"（第{ordinal}次更正）"
+
+
+def report_title(kind: ReportKind, number: int, day: date, correction: int = 0) -> str:
+    """A correction keeps the number of the issue it corrects: the day keeps its place in the
+    series (第12期（更正）), and the next day's report is still 第13期."""
+    return (
+        f"{KIND_ZH[kind]} 第{number}期{correction_label(correction)}"
+        f"（{day.year}年{day.month}月{day.day}日）"
+    )
 
 
 def date_zh(day: date) -> str:
