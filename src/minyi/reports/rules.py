@@ -210,6 +210,15 @@ def nos_line(numbers: list[str], total: int, shown: int = 6) -> str:
     return f"{named}等{total}件" if total > min(len(numbers), shown) else named
 
 
+_PLACE_TWICE = re.compile(r"：(\S+?)「\1")
+
+
+def alert_headline(title: str) -> str:
+    """A crowd alert's stored title names its community twice ("：茶园社区「茶园社区占道经营」"):
+    said once ("：「茶园社区占道经营」")."""
+    return _PLACE_TWICE.sub("：「\\1", title)
+
+
 class AreaAlert(Protocol):
     id: int
     kind: str

@@ -9,7 +9,6 @@ transaction that is rolled back shows them too, but stores nothing).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +21,7 @@ from minyi.analytics.hotspots import MAX_GROWTH
 from minyi.analytics.queries import AlertView
 from minyi.cases.models import Case
 from minyi.reports.context import ReportContext
-from minyi.reports.rules import merge_area_bursts, nos_line, times_above, worst_level
+from minyi.reports.rules import alert_headline, merge_area_bursts, nos_line, times_above, worst_level
 
 KEY = "alerts"
 TITLE = "预警信号"
@@ -59,16 +58,13 @@ def evidence_line(v: AlertView, tz: ZoneInfo) -> str:
     return ""
 
 
-_PLACE_TWICE = re.compile(r"：(\S+?)「\1")
-
-
 def headline(group: list[AlertView], place: str) -> str:
     """What the alert is about, once: "青松街道兴隆社区「占道经营」诉求激增"; the crowd alert's
     stored title names its community twice ("茶园社区「茶园社区占道经营」"): said once here."""
     v = group[0]
     if v.kind == "burst":
         return f"{place}「{v.class_name or '未分类'}」诉求激增"
-    return _PLACE_TWICE.sub("：「\\1", v.title)
+    return alert_headline(v.title)
 
 
 def build(ctx: ReportContext) -> dict[str, Any]:
