@@ -47,7 +47,8 @@ def render_html(
     show_keys: bool = True,
 ) -> str:
     """The page. `show_keys`: print each item's key (what a leader's 批示 names) in small grey;
-    off for the PDF, which leaders read rather than act on through the API."""
+    off for the PDF, which leaders read rather than act on through the API (and which gets no
+    phone stylesheet: WeasyPrint knows no width queries)."""
     local = issued_at.astimezone(tz)
     return _env.get_template("daily.html.j2").render(
         snap=snapshot,

@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from minyi.analytics.alerts import ACKNOWLEDGERS, acknowledge_alert
 from minyi.analytics.models import Alert
-from minyi.analytics.queries import alert_views, hotspots_of_day, list_alerts
+from minyi.analytics.queries import AlertView, alert_views, hotspots_of_day, list_alerts
 from minyi.analytics.rules import ANALYTICS_VIEWERS, BEIJING
 from minyi.cases.models import Case
 from minyi.core.errors import Conflict, Invalid, NotFound
@@ -30,6 +30,7 @@ from minyi.reports.queries import get_issue, instructions_on_issue, item_of, lis
 from minyi.reports.rules import (
     LEVEL_RANK, READERS, ReportKind, alert_headline, merge_area_bursts, parse_item_ref, worst_level,
 )
+from minyi.reports.sections.alerts import evidence_line
 from minyi.reports.service import instruct_on_item, pdf_filename
 from minyi.reports.targets import target_units, units_for_items
 from minyi.supervision.queries import describe_instructions
@@ -127,6 +128,13 @@ def _tracking_numbers(session: Session, ids: set[int]) -> dict[int, str]:
     return dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(ids))).all()) if ids else {}
 
 
+def _alert_title(group: list[AlertView]) -> str:
+    v = group[0]
+    if v.kind == "burst":  # the stored title carries the test's rate; the evidence line says it in words
+        return f"「{v.class_name or '未分类'}」诉求激增"
+    return alert_headline(v.title)
+
+
 def hotspots_panel(session: Session, actor: Actor, now: datetime) -> Panel | None:
     """Hotspots (7 days) and the open alerts, a community's and its street's burst over the same
     cases shown once; each names its tracking numbers and the units a 批示 on it goes to."""
@@ -148,7 +156,7 @@ def hotspots_panel(session: Session, actor: Actor, now: datetime) -> Panel | Non
         v = group[0]
         ids = [int(i) for i in v.evidence.get("case_ids", [])]
         alerts.append(asdict(v) | {
-            "key": f"alert:{v.id}", "title": alert_headline(v.title), "also": [a.id for a in group[1:]], "level": worst_level([a.level for a in group]),
+            "key": f"alert:{v.id}", "title": _alert_title(group), "evidence_line": evidence_line(v, BEIJING), "also": [a.id for a in group[1:]], "level": worst_level([a.level for a in group]),
             "place": "".join(a.unit_name or "" for a in reversed(group)),
             "cases": [(i, numbers[i]) for i in ids[:HOTSPOT_CASES] if i in numbers], "case_total": len(ids),
         })
@@ -167,7 +175,8 @@ INSTRUCT_WITHIN_DAYS = 3
 
 def chosen_units(session: Session, form: FormData) -> list[str]:
     """The units ticked on the 批示 form, and those typed by name (or code): never none."""
-    codes = [c.strip() for c in form.getlist("units") if isinstance(c, str) and c.strip()]
+    ticked = ",".join(v for v in form.getlist("units") if isinstance(v, str))
+    codes = [c.strip() for c in ticked.replace("，", ",").split(",") if c.strip()]
     typed = str(form.get("unit_names") or "")
     names = [n.strip() for n in typed.replace("，", ",").replace("、", ",").split(",") if n.strip()]
     if names:

@@ -28,8 +28,9 @@ def issue(district: District, day: date, **kw: object) -> ReportIssue:
 
 
 def numbers(district: District) -> list[int]:
+    """The numbers of the original issues (a correction keeps its original's number)."""
     with district.db.reading() as session:
-        return sorted(session.scalars(select(ReportIssue.number)))
+        return sorted(session.scalars(select(ReportIssue.number).where(ReportIssue.corrects_id.is_(None))))
 
 
 def test_concurrent_issuers_take_gap_free_unique_numbers(district: District) -> None:

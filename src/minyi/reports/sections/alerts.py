@@ -38,10 +38,19 @@ def _local(iso: str, tz: ZoneInfo) -> str:
     return f"{at.astimezone(tz) if at.tzinfo else at:%m-%d %H:%M}"
 
 
+NEEDS = {
+    "burst": {"count", "baseline_count", "baseline_days", "expected_per_day"},
+    "repeat_petitioner": {"phone", "window_days", "count"},
+    "crowd_growth": {"citizens", "messages", "growth", "first_at", "last_at"},
+}
+
+
 def evidence_line(v: AlertView, tz: ZoneInfo) -> str:
     """The alert's evidence as a leader reads it: the figures that made it an alert, in words
     (no test statistics: the Poisson test behind a burst stays on the alert desk)."""
     e = v.evidence
+    if not NEEDS.get(v.kind, set()) <= e.keys():  # an alert of another making: say nothing rather than fail
+        return ""
     if v.kind == "burst":
         days = e["baseline_days"]
         basis = f"近{days}天没有同类诉求" if e["baseline_count"] == 0 else f"近{days}天共{e['baseline_count']}件"
