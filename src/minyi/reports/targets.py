@@ -3,8 +3,8 @@ mailbox letter most likely goes to, so the form opens with them already chosen.
 
 Item keys (the report's grammar, also used for the dashboard's live items):
   unit:<code> / street:<code> / hot:place:<code>   that unit
-  case:<tracking> / hotspot:<tracking>              the case's lead unit, else its first unit,
-                                                    else its street
+  case:<tracking> / hotspot:<tracking>              the case's lead unit, else its street, else
+                                                    its first unit
   alert:<id>                                        the alert's area and the lead unit of its cases
   hot:matter:<leaf> / new:<leaf> / hot:class:<name> the unit that leads most of those cases lately
   mailbox:<code>                                    the unit that leads most of its open letters
@@ -34,7 +34,8 @@ OPEN_STATUSES = ("registered", "accepted", "dispatched", "signed_for", "in_progr
 
 
 def _case_unit(session: Session, where: ColumnElement[bool]) -> list[int]:
-    row = session.execute(select(Case.lead_unit_id, Case.first_unit_id, Case.street_id).where(where)).first()
+    # Not dispatched yet: the street where it happens, before the dispatch centre that holds it.
+    row = session.execute(select(Case.lead_unit_id, Case.street_id, Case.first_unit_id).where(where)).first()
     if row is None:
         return []
     return [next((u for u in row if u is not None), 0)] if any(row) else []
