@@ -129,7 +129,7 @@ def test_staff_boards_render_for_each_role(new_context: NewContext, shots: Calla
         ("dep01.head", "/console/unit", "本单位"),
         ("supervisor", "/console/supervision", "超期"),
         ("admin", "/console/admin", "系统管理"),
-        ("leader01", "/leader", "我包的案件"),
+        ("leader01", "/leader", "领导驾驶舱"),
     ]:
         page = sign_in(new_context(), username)
         page.goto(path)

@@ -110,6 +110,8 @@ def test_a_leader_writes_an_instruction_on_the_daily_report(
     expect(report.get_by_role("link", name="PDF")).to_have_attribute("href", f"/leader/reports/{issue_id}.pdf")
     shots(leader, "dashboard-report")
 
+    leader.get_by_role("link", name=re.compile("阅读并批示")).click()  # the report page, 批示 on every item
+    report = leader.locator("#daily-report")
     item = report.locator("li[data-item^='street:']").first
     item.locator("summary").click()
     item.locator("textarea[name=text]").fill("请街道三日内摸排原因并报送处置情况")

@@ -17,7 +17,9 @@ from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.escalation.holdings import take_case
 from minyi.org.queries import unit_choices
 from minyi.supervision.letters import document_for
-from minyi.supervision.queries import describe_orders, describe_tasks, get_letter, list_orders, list_tasks
+from minyi.supervision.queries import (
+    describe_letters, describe_orders, describe_tasks, get_letter, list_letters, list_orders, list_tasks, replies_of,
+)
 from minyi.supervision.service import close_order, complete_task, issue_order, respond_order, write_instruction
 from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import STATUS, PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
@@ -92,8 +94,11 @@ def tasks(request: Request) -> Response:
         _, task_rows = list_tasks(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
         _, order_rows = list_orders(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
         described = describe_tasks(session, task_rows, now, actor=actor)
+        # Letters addressed to this unit (a 通报 to all units is read on the supervision board).
+        _, letter_rows = list_letters(session, actor, unit_id=actor.unit_id, page=1, page_size=50) if actor.unit_id else (0, [])
         return render(
             request, "console/tasks.html", tasks=described, orders=describe_orders(session, order_rows, now, actor=actor),
+            letters=describe_letters(session, letter_rows, actor=actor), letter_replies=replies_of(session, letter_rows, actor=actor),
             subjects=report_subjects(session, {t["instruction"]["subject_ref"] for t in described if t["instruction"]["subject_ref"]}),
         )
 
