@@ -4,7 +4,7 @@ The number stays unique among original issues only: a partial unique index repla
 unique constraint on (kind, number).
 
 Revision ID: leaderweb0001
-Revises: loopfree0001
+Revises: adminweb0001
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "leaderweb0001"
-down_revision = "loopfree0001"
+down_revision = "adminweb0001"
 branch_labels = None
 depends_on = None
 
