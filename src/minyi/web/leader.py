@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from minyi.analytics.rules import BEIJING
 from minyi.cases.models import Case
+from minyi.cases.queries import reader_views, shown_titles, text_view
 from minyi.cases.rules import HANDLING, CaseStatus
 from minyi.escalation.queries import list_escalations, list_holdings
 from minyi.mailboxes.queries import leader_inbox
@@ -82,6 +83,20 @@ def _overdue_instructions(session: Session, actor: Actor) -> int:
     return list_instructions(session, actor, author_id=actor.staff_id, state="overdue", page=1, page_size=1)[0]
 
 
+def _held(session: Session, actor: Actor, rows: list[Any]) -> list[tuple[Any, Any, str, str | None]]:
+    """Held cases as this leader may read them: the title and the plan (staff-written, it may
+    quote the complainant) through the reader's view of each case, as the API's holdings list."""
+    ids = [c.id for _, c, _ in rows]
+    titles, views = shown_titles(session, actor, ids), reader_views(session, actor, ids)
+    return [(h, c, titles.get(c.id, ""), text_view(views, c.id).show_text(h.plan)) for h, c, _ in rows]
+
+
+def _lifted(session: Session, actor: Actor, rows: list[Any]) -> list[tuple[Any, Any, str, Any]]:
+    """Cases escalated to this leader, their titles through the reader's view."""
+    titles = shown_titles(session, actor, [c.id for _, c, _, _ in rows])
+    return [(e, c, titles.get(c.id, ""), s) for e, c, _, s in rows]
+
+
 @router.get("/leader")
 def dashboard(request: Request) -> Response:
     actor = staff(request, {Role.LEADER})
@@ -90,6 +105,7 @@ def dashboard(request: Request) -> Response:
     with state.db.reading() as session:
         held_total, held = list_holdings(session, actor, leader_id=actor.staff_id, status=None, page=1, page_size=FIRST)
         lifted_total, lifted = list_escalations(session, actor, level=None, assigned_to=actor.staff_id, open_only=True, page=1, page_size=FIRST)
+        held, lifted = _held(session, actor, held), _lifted(session, actor, lifted)
         instructions_total, instructions = my_instructions(session, actor, now, page=1, page_size=FIRST)
         mailbox = leader_inbox(session, actor, page_size=FIRST, now=now)
         panels = leader_panels(session, actor, now)
@@ -115,8 +131,10 @@ def full_list(request: Request, name: str, page: int = 1) -> Response:
     with state.db.reading() as session:
         if name == "escalated":
             total, rows = list_escalations(session, actor, level=None, assigned_to=actor.staff_id, open_only=True, page=page, page_size=PAGE)
+            rows = _lifted(session, actor, rows)
         elif name == "held":
             total, rows = list_holdings(session, actor, leader_id=actor.staff_id, status=None, page=page, page_size=PAGE)
+            rows = _held(session, actor, rows)
         elif name == "instructions":
             total, rows = my_instructions(session, actor, now, page=page, page_size=PAGE)
         elif name == "mailbox":

@@ -73,6 +73,11 @@ ROUTES: dict[str, tuple[str, str]] = {
     "GET /api/v1/appeals/{case_id}/triage": (POLICY, "test_triage_view_masks"),
     "GET /api/v1/analytics/alerts": (POLICY, "test_alerts_mask_phones"),
     "GET /leader": (POLICY, "test_alerts_mask_phones"),
+    "GET /leader/alerts": (POLICY, "test_leader_pages"),
+    "GET /leader/list/{name}": (POLICY, "test_leader_pages"),
+    "GET /leader/report": (POLICY, "test_leader_pages"),
+    # the same case detail the action route answers (api/appeals.py `_detail`)
+    "POST /api/v1/appeals/{case_id}/redispatch": (POLICY, "test_api_action_answers_the_detail"),
     "GET /api/v1/webhooks/{name}/deliveries": (POLICY, "test_webhook_payloads_carry_no_personal_data"),
     # staff-written text about a case (it may quote the appeal), through the reader's view of it
     "GET /api/v1/analytics/cases/{case_id}/similar": (POLICY, "test_lists_naming_cases"),
@@ -157,6 +162,8 @@ ROUTES: dict[str, tuple[str, str]] = {
             "POST /console/orders/{order_id}/{step}", "POST /console/sign-in", "POST /console/sign-out",
             "POST /console/tasks/{task_id}/complete", "POST /console/whistles", "POST /console/whistles/{whistle_id}/{step}",
             "POST /leader/alerts/{alert_id}/acknowledge", "POST /leader/reports/{issue_id}/instructions",
+            "POST /leader/instruct", "POST /console/letters/{letter_id}/reply", "POST /console/supervision/letters",
+            "POST /console/supervision/orders",
             "POST /open311/v2/requests.{fmt}", "POST /portal/submit", "POST /portal/track/feedback",
             "PUT /api/v1/clock-policies", "PUT /api/v1/risk-lexicon", "PATCH /api/v1/webhooks/{name}",
             "DELETE /api/v1/gazetteer/{entry_id}", "DELETE /api/v1/report-subscribers/{email}", "DELETE /api/v1/webhooks/{name}",
@@ -559,6 +566,16 @@ class CaseOutlets:
     def test_alerts_mask_phones(self, app_client: TestClient, appeal: Appeal) -> None:
         r = get(app_client, "/api/v1/analytics/alerts", "secretary")
         assert appeal.phone not in r.text
+
+    def test_leader_pages(self, app_client: TestClient, appeal: Appeal) -> None:
+        """The leader's full lists behind the one-screen dashboard: the report, alerts, and the
+        paged lists (escalated to me, held, instructions, mailbox, areas)."""
+        client = signed_in(app_client, "secretary")
+        paths = ["/leader", "/leader/report", "/leader/alerts"] + [f"/leader/list/{n}" for n in ("escalated", "held", "instructions", "mailbox", "areas")]
+        for path in paths:
+            r = client.get(path)
+            assert r.status_code in (200, 404), (path, r.status_code)
+            assert appeal.leaks(r.text) == [], (path, appeal.leaks(r.text))
 
     def test_webhook_payloads_carry_no_personal_data(self, app_client: TestClient, appeal: Appeal) -> None:
         """Webhook documents and every outbox message about the case (SMS, e-mail, webhook) carry
