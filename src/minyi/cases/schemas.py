@@ -136,6 +136,7 @@ def case_detail(
         "is_key_case": case.is_key_case,
         "key_checklist": view.show_any({item: (case.key_checklist or {}).get(item) for item in KEY_CHECKLIST}) if case.is_key_case else None,
         "reply_text": view.show_text(case.reply_text),
+        "reply_draft": view.show_text(case.reply_draft),
         "rating": case.rating,
         "bounce_count": case.bounce_count,
         "reopen_count": case.reopen_count,
@@ -223,6 +224,7 @@ class CaseDetail(CaseSummary):
     is_key_case: bool
     key_checklist: dict[str, Any] | None
     reply_text: str | None
+    reply_draft: str | None = Field(description="答复审核: the reply waiting for (or returned by) the unit head")
     rating: str | None
     bounce_count: int
     closed_at: datetime | None

@@ -15,7 +15,7 @@ from minyi.sla.calendar_service import calendar_status, today_in_beijing
 from minyi.supervision.queries import describe_letters, describe_orders, list_letters, list_orders
 from minyi.web.case_view import summaries
 from minyi.web.pages import WebRoute, render, staff, state_of
-from minyi.web.slots import dispatch_panels
+from minyi.web.slots import dispatch_panels, unit_panels
 from minyi.whistle.rules import SUMMONED_KINDS
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -54,7 +54,8 @@ def unit_board(request: Request) -> Response:
         queue = _cases(session, actor, CaseFilter(status=list(HANDLING), unit=actor.unit_id), now)
         overdue = _cases(session, actor, CaseFilter(status=list(HANDLING), unit=actor.unit_id, overdue=True), now)
         replied = _cases(session, actor, CaseFilter(status=[CaseStatus.REPLIED], unit=actor.unit_id), now)
-    return render(request, "console/unit.html", queue=queue, overdue=overdue, replied=replied)
+        panels = unit_panels(session, actor, now)
+        return render(request, "console/unit.html", queue=queue, overdue=overdue, replied=replied, panels=panels)
 
 
 @router.get("/console/area")
