@@ -253,3 +253,25 @@ def last_reply_return(session: Session, case_id: int) -> CaseEvent | None:
         .order_by(CaseEvent.id.desc()).limit(1)
     )
     return last if last is not None and last.action == "return_reply" else None
+
+
+def describe_replies_awaiting(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """The head's queue as the API and the board show it: the title and the submitted reply
+    through the reader's privacy view, who submitted it and when."""
+    rows = replies_awaiting_approval(session, actor)
+    views = reader_views(session, actor, [c.id for c, _ in rows])
+    submitted: dict[int, tuple[str, datetime]] = {}
+    if rows:
+        for case_id, name, at in session.execute(
+            select(CaseEvent.case_id, Staff.name, CaseEvent.at).join(Staff, Staff.id == CaseEvent.actor_id, isouter=True)
+            .where(CaseEvent.case_id.in_([c.id for c, _ in rows]), CaseEvent.action == "submit_reply").order_by(CaseEvent.id)
+        ):
+            submitted[case_id] = (name or "", at)
+    return [
+        {
+            "case_id": c.id, "tracking_no": c.tracking_no, "version": c.version,
+            "title": views[c.id].show_text(a.title), "draft": views[c.id].show_text(c.reply_draft),
+            "submitted_by": submitted.get(c.id, ("", None))[0], "submitted_at": submitted.get(c.id, ("", None))[1],
+        }
+        for c, a in rows
+    ]

@@ -273,3 +273,15 @@ class BounceStat(Out):
 
 def as_json_time(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+class ReplyAwaitingOut(Out):
+    """答复审核: a reply waiting for the unit head, its text through the reader's privacy view."""
+
+    case_id: int
+    tracking_no: str
+    version: int
+    title: str | None
+    draft: str | None
+    submitted_by: str
+    submitted_at: datetime | None

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
-from minyi.cases.queries import get_visible_case, visible_to
+from minyi.cases.queries import get_visible_case, reader_views, visible_to
 from minyi.cases.service import record_case_event
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from minyi.org.models import Staff
@@ -156,7 +156,8 @@ def decide_extension(
 
 def extension_requests(session: Session, actor: Actor, *, case_id: int | None = None, pending_only: bool = False) -> list[dict[str, Any]]:
     """Requests the reader may see: on one case, or (a head's queue) the pending ones of the
-    cases their unit leads; each with the requester's and decider's names and the clock's name."""
+    cases their unit leads; each with the requester's and decider's names and the clock's name,
+    the reasons through the reader's privacy view of the case (they may quote the citizen)."""
     stmt = (
         select(ExtensionRequest, Case).join(Case, Case.id == ExtensionRequest.case_id).where(visible_to(actor))
         .order_by(ExtensionRequest.requested_at)
@@ -171,15 +172,17 @@ def extension_requests(session: Session, actor: Actor, *, case_id: int | None = 
     people = {s.id: s.name for s in session.scalars(select(Staff).where(
         Staff.id.in_({r.requested_by_id for r, _ in rows} | {r.decided_by_id for r, _ in rows if r.decided_by_id})
     ))}
+    views = reader_views(session, actor, {c.id for _, c in rows})
     names = dict(session.execute(select(Clock.milestone, Clock.name).where(
         Clock.subject == "case", Clock.subject_id.in_({c.id for _, c in rows})
     )).all())
     return [
         {
             "id": r.id, "case_id": c.id, "tracking_no": c.tracking_no, "milestone": r.milestone,
-            "milestone_name": names.get(r.milestone, r.milestone), "days": r.days, "reason": r.reason,
+            "milestone_name": names.get(r.milestone, r.milestone), "days": r.days, "reason": views[c.id].show_text(r.reason),
             "requested_by": people.get(r.requested_by_id, ""), "requested_at": r.requested_at, "status": r.status,
-            "decided_by": people.get(r.decided_by_id or 0), "decided_at": r.decided_at, "decision_note": r.decision_note,
+            "decided_by": people.get(r.decided_by_id or 0), "decided_at": r.decided_at,
+            "decision_note": views[c.id].show_text(r.decision_note),
         }
         for r, c in rows
     ]

@@ -159,3 +159,12 @@ def leaf_by_code(session: Session, code: str) -> DictionaryEntry:
     if entry is None:
         raise Invalid("unknown_category", f"no event-dictionary leaf '{code}'", field="category")
     return entry
+
+
+def set_leaf_reply_approval(session: Session, code: str, value: bool | None) -> DictionaryEntry:
+    """答复审核 for one leaf of the current dictionary: True or False overrides its clock policy's
+    setting, None follows the policy again. Cases filed under the leaf follow at their next reply."""
+    entry = leaf_by_code(session, code)
+    entry.reply_approval = value
+    session.flush()
+    return entry

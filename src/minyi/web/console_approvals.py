@@ -15,12 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from minyi.cases.models import Case, CaseEvent
-from minyi.cases.queries import last_reply_return, reader_view, reader_views, replies_awaiting_approval
+from minyi.cases.models import Case
+from minyi.cases.queries import describe_replies_awaiting, last_reply_return, reader_view
 from minyi.cases.rules import Action, CaseStatus
 from minyi.cases.service import act_on_case
 from minyi.core.errors import Invalid, MinyiError, NotFound
@@ -37,37 +36,13 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 DECIDERS = frozenset({Role.UNIT_HEAD, *EXTENDERS})
 
 
-def _submitters(session: Session, case_ids: list[int]) -> dict[int, tuple[str, datetime]]:
-    """Case id -> (who submitted the reply waiting now, when): the latest submit_reply event."""
-    out: dict[int, tuple[str, datetime]] = {}
-    if case_ids:
-        rows = session.execute(
-            select(CaseEvent.case_id, Staff.name, CaseEvent.at).join(Staff, Staff.id == CaseEvent.actor_id, isouter=True)
-            .where(CaseEvent.case_id.in_(case_ids), CaseEvent.action == "submit_reply").order_by(CaseEvent.id)
-        )
-        for case_id, name, at in rows:
-            out[case_id] = (name or "", at)
-    return out
-
-
 def approvals(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
     """What waits for this reader: replies (unit heads: their lead unit's) and extension requests."""
-    rows = replies_awaiting_approval(session, actor)
+    replies = describe_replies_awaiting(session, actor)
+    clocks = clocks_of(session, "case", [r["case_id"] for r in replies])
+    for r in replies:
+        r["clocks"] = [clock_view(k, now) for k in clocks.get(r["case_id"], []) if k.state in OPEN_STATES]
     extensions = extension_requests(session, actor, pending_only=True) if actor.role in DECIDERS else []
-    views = reader_views(session, actor, {c.id for c, _ in rows} | {e["case_id"] for e in extensions})
-    who = _submitters(session, [c.id for c, _ in rows])
-    clocks = clocks_of(session, "case", [c.id for c, _ in rows])
-    replies = [
-        {
-            "case_id": c.id, "tracking_no": c.tracking_no, "version": c.version,
-            "title": views[c.id].show_text(a.title), "draft": views[c.id].show_text(c.reply_draft),
-            "submitted_by": who.get(c.id, ("", None))[0], "submitted_at": who.get(c.id, ("", None))[1],
-            "clocks": [clock_view(k, now) for k in clocks.get(c.id, []) if k.state in OPEN_STATES],
-        }
-        for c, a in rows
-    ]
-    for e in extensions:
-        e["reason"] = views[e["case_id"]].show_text(e["reason"])
     return {"replies": replies, "extensions": extensions}
 
 
@@ -82,9 +57,6 @@ def case_panel(session: Session, case: Case, actor: Actor, now: datetime) -> Pan
     view = reader_view(session, case, actor)
     returned = last_reply_return(session, case.id) if case.reply_draft else None
     requests = extension_requests(session, actor, case_id=case.id)
-    for r in requests:
-        r["reason"] = view.show_text(r["reason"])
-        r["decision_note"] = view.show_text(r["decision_note"])
     policy = current_policies(session).policy(case.policy_code)[1]
     limits = {m.code: m.max_extension for m in policy.milestones if m.max_extension}
     pending = {r["milestone"] for r in requests if r["status"] == "pending"}
