@@ -58,6 +58,9 @@ class Rating(StrEnum):
 
 S, A = CaseStatus, Action
 HANDLING = (S.DISPATCHED, S.SIGNED_FOR, S.IN_PROGRESS)
+# What a unit still answers for: handling, or its reply waiting for the head (答复审核). Lists
+# of open and overdue work use this; the transition table uses HANDLING.
+WORKING = (*HANDLING, S.REPLY_PENDING)
 
 TRANSITIONS: dict[tuple[CaseStatus, Action], CaseStatus] = {
     (S.REGISTERED, A.ACCEPT): S.ACCEPTED,

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import CaseFilter, list_cases, visible_to
-from minyi.cases.rules import HANDLING, CaseStatus
+from minyi.cases.rules import WORKING, CaseStatus
 from minyi.org.models import Unit
 from minyi.org.rules import AREA_ROLES, Role
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
@@ -51,8 +51,8 @@ def unit_board(request: Request) -> Response:
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading() as session:
-        queue = _cases(session, actor, CaseFilter(status=list(HANDLING), unit=actor.unit_id), now)
-        overdue = _cases(session, actor, CaseFilter(status=list(HANDLING), unit=actor.unit_id, overdue=True), now)
+        queue = _cases(session, actor, CaseFilter(status=list(WORKING), unit=actor.unit_id), now)
+        overdue = _cases(session, actor, CaseFilter(status=list(WORKING), unit=actor.unit_id, overdue=True), now)
         replied = _cases(session, actor, CaseFilter(status=[CaseStatus.REPLIED], unit=actor.unit_id), now)
         panels = unit_panels(session, actor, now)
         return render(request, "console/unit.html", queue=queue, overdue=overdue, replied=replied, panels=panels)
@@ -65,7 +65,7 @@ def area_board(request: Request, case_id: int | None = None) -> Response:
     now = state.clock.now()
     area = {"street": "street", "community": "community"}.get(actor.unit_kind or "")
     with state.db.reading() as session:
-        f = CaseFilter(status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING], **{area: actor.unit_id} if area else {})  # type: ignore[arg-type]
+        f = CaseFilter(status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING], **{area: actor.unit_id} if area else {})  # type: ignore[arg-type]
         cases = _cases(session, actor, f, now)
         departments = list(session.scalars(select(Unit).where(Unit.kind.in_(list(SUMMONED_KINDS)), Unit.is_active.is_(True)).order_by(Unit.code)))
     return render(request, "console/area.html", cases=cases, departments=departments, case_id=case_id)
@@ -77,7 +77,7 @@ def supervision_board(request: Request) -> Response:
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading() as session:
-        overdue = _cases(session, actor, CaseFilter(overdue=True, status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING]), now)
+        overdue = _cases(session, actor, CaseFilter(overdue=True, status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING]), now)
         orders_total, orders = list_orders(session, actor, page=1, page_size=BOARD_SIZE)
         letters_total, letters = list_letters(session, actor, page=1, page_size=BOARD_SIZE)
         return render(

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.BigInteger(), nullable=False),
         sa.Column("milestone", sa.String(length=30), nullable=False),
-        sa.Column("days", sa.Float(), nullable=False),
+        sa.Column("days", sa.Double(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("requested_by_id", sa.Integer(), nullable=False),
         sa.Column("requested_at", minyi.core.db.UTCDateTime(timezone=True), nullable=False),
