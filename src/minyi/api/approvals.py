@@ -12,9 +12,12 @@ from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.cases.queries import describe_replies_awaiting, get_visible_case
 from minyi.cases.schemas import ReplyAwaitingOut
-from minyi.core.errors import NotFound
+from minyi.core.errors import Forbidden, NotFound
+from minyi.org.rules import Role
 from minyi.sla.queries import decide_extension, extension_requests, request_extension
 from minyi.sla.schemas import ExtensionDecisionIn, ExtensionRequestIn, ExtensionRequestOut
+from minyi.taxonomy.schemas import LeafReplyApprovalIn, LeafReplyApprovalOut
+from minyi.taxonomy.service import set_leaf_reply_approval
 
 router = APIRouter(prefix="/api/v1", tags=["approvals"])
 
@@ -66,3 +69,15 @@ def decide(request_id: int, decision: str, body: ExtensionDecisionIn, actor: Cur
     with state.db.unit_of_work() as session:
         decided = decide_extension(session, request_id, actor, approve=decision == "approve", note=body.note, now=state.clock.now())
         return next(r for r in extension_requests(session, actor, case_id=decided.case_id) if r["id"] == decided.id)
+
+
+@router.put(
+    "/dictionary/{code}/reply-approval", response_model=LeafReplyApprovalOut, responses=refusals(),
+    summary="答复审核 for one dictionary leaf: on, off, or (null) as its clock policy says (admin)",
+)
+def put_leaf_reply_approval(code: str, body: LeafReplyApprovalIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+    if actor.role is not Role.ADMIN:
+        raise Forbidden("admin_only", "only an administrator may change the dictionary")
+    with state.db.unit_of_work() as session:
+        leaf = set_leaf_reply_approval(session, code, body.reply_approval)
+        return {"code": leaf.code, "policy": leaf.policy_code, "reply_approval": leaf.reply_approval}

@@ -117,6 +117,18 @@ class TestWhenApprovalApplies:
         finally:
             world.set_leaf(leaf, None)
 
+    def test_an_administrator_sets_a_leaf_through_the_api(self, world: World) -> None:
+        leaf = world.leaf("10-30-24")
+        url = f"/api/v1/dictionary/{leaf}/reply-approval"
+        assert world.client.put(url, json={"reply_approval": True}, headers=auth(world.client, "dep01.head")).status_code == 403
+        r = world.client.put(url, json={"reply_approval": True}, headers=auth(world.client, "admin"))
+        assert r.status_code == 200 and r.json() == {"code": leaf, "policy": "10-30-24", "reply_approval": True}
+        listed = world.client.get("/api/v1/dictionary").json()
+        assert next(row for row in listed if row["code"] == leaf)["reply_approval"] == "是"
+        assert world.client.put(url, json={"reply_approval": None}, headers=auth(world.client, "admin")).json()["reply_approval"] is None
+        assert world.client.put("/api/v1/dictionary/NO-SUCH/reply-approval", json={"reply_approval": True},
+                                headers=auth(world.client, "admin")).status_code == 422
+
     def test_the_head_replies_without_approval(self, world: World) -> None:
         made = world.signed("DEP05", channel="letter")
         assert act(world.client, made["id"], "reply", "dep05.head", text=REPLY).json()["status"] == "replied"
