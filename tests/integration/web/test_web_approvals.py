@@ -53,6 +53,9 @@ def test_an_extension_request_refused_on_the_form_keeps_what_was_typed(app_clien
     assert too_long.status_code == 422
     assert "延期最长30天" in too_long.text and "需调取卷宗</textarea>" in too_long.text and 'value="45"' in too_long.text
     assert post_form(handler, f"{page}/extension-requests", {"milestone": "handle", "days": "10", "reason": "需调取卷宗"}, page=page).status_code == 303
+    # The centre sees every pending request on its own page, without the heads' reply queue.
+    centre = signed_in(app_client, "dispatcher").get("/console/approvals").text
+    assert "需调取卷宗" in centre and "待审核的答复" not in centre and 'href="/console/approvals"' in centre
     head = signed_in(app_client, "dep14.head")
     rid = re.search(r'action="/console/approvals/extensions/(\d+)/approve"', head.get("/console/approvals").text)
     assert rid
