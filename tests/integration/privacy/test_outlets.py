@@ -113,6 +113,13 @@ ROUTES: dict[str, tuple[str, str]] = {
     "GET /console/letters/{letter_id}.docx": (POLICY, "test_letters"),
     "GET /console/tasks": (POLICY, "test_web_tasks"),
     "GET /console/whistles": (POLICY, "test_web_whistles"),
+    # 答复审核 and 延期申请: the submitted reply and the request reasons quote the complainant
+    "GET /api/v1/approvals/replies": (POLICY, "test_approvals"),
+    "GET /api/v1/approvals/extensions": (POLICY, "test_approvals"),
+    "GET /api/v1/appeals/{case_id}/extension-requests": (POLICY, "test_approvals"),
+    "POST /api/v1/appeals/{case_id}/extension-requests": (POLICY, "test_approvals"),
+    "POST /api/v1/extension-requests/{request_id}/{decision}": (POLICY, "test_approvals"),
+    "GET /console/approvals": (POLICY, "test_approvals"),
     # no personal data: receipts, ids, counts, configuration, the org tree, sign-in, forms
     **{
         route: (NONE, "no personal data of a complainant")
@@ -158,6 +165,10 @@ ROUTES: dict[str, tuple[str, str]] = {
             "POST /api/v1/accounts/{username}/reactivate", "POST /api/v1/accounts/{username}/reset",
             "GET /console/password", "POST /console/password", "POST /console/admin/staff/{username}/reset",
             "POST /console/admin/staff/{username}/{action}",
+            # 答复审核 and 延期申请 forms (redirects; on a refusal the page again, through the policy),
+            # and the leaf setting (the dictionary)
+            "POST /console/approvals/replies/{case_id}/{decision}", "POST /console/approvals/extensions/{request_id}/{decision}",
+            "POST /console/cases/{case_id}/extension-requests", "PUT /api/v1/dictionary/{code}/reply-approval",
         )
     },
 }
@@ -847,5 +858,43 @@ class StaffTextOutlets:
             assert "城市绿洲花园***" in text
 
 
-class TestOutlets(CaseOutlets, StaffTextOutlets):
+class ApprovalOutlets:
+    """答复审核 and 延期申请: a statutory case of the same complainant, its reply waiting for the
+    head and an extension request, each quoting the complainant."""
+
+    def test_approvals(self, app_client: TestClient, appeal: Appeal, db: Database) -> None:
+        c = app_client
+        made = make_appeal(c, channel="letter", name=appeal.name, phone=appeal.phone, street="S01", community="S01C03",
+                           title=f"{appeal.name}再次反映漏水", body=quoting(appeal, "来信"))
+        cid = made["id"]
+        ok(act(c, cid, "accept", "clerk"))
+        ok(act(c, cid, "dispatch", "dispatcher", lead_unit="DEP12", co_units=[]))
+        with db.unit_of_work() as session:
+            session.scalars(select(Case).where(Case.id == cid)).one().identity_hidden_from = ["S01C03"]
+        ok(act(c, cid, "sign_for", "dep12.handler"))
+        ok(act(c, cid, "submit_reply", "dep12.handler", text=quoting(appeal, "答复")))
+        asked = ok(c.post(f"/api/v1/appeals/{cid}/extension-requests", headers=auth(c, "dep12.handler"),
+                          json={"milestone": "handle", "days": 10, "reason": quoting(appeal, "延期")}), 201)
+        readers = {**READERS, "head": "dep12.head", "supervisor": "supervisor"}
+        path = f"/api/v1/appeals/{cid}/extension-requests"
+        texts = {who: get(c, path, user).text for who, user in readers.items()}
+        assert_policy(appeal, texts, clear=("handler", "head"))
+        # The queues: the head's (replies and requests) and the dispatcher's (a contact role) in
+        # clear, the supervisor's (oversight) masked.
+        assert_policy(appeal, {
+            "head": get(c, "/api/v1/approvals/replies", "dep12.head").text + get(c, "/api/v1/approvals/extensions", "dep12.head").text,
+            "supervisor": get(c, "/api/v1/approvals/extensions", "supervisor").text,
+            "supervisor page": signed_in(c, "supervisor").get("/console/approvals").text,
+            "dispatcher page": signed_in(c, "dispatcher").get("/console/approvals").text,
+        }, clear=("head", "dispatcher page"))
+        head_page = signed_in(c, "dep12.head").get("/console/approvals").text
+        assert appeal.name in head_page
+        # The requester's answer, and the supervisor's decision, through the policy too.
+        assert_policy(appeal, {"handler": asked.text}, clear=("handler",))
+        decided = ok(c.post(f"/api/v1/extension-requests/{asked.json()['id']}/refuse", headers=auth(c, "supervisor"),
+                            json={"note": quoting(appeal, "不同意")}))
+        assert_policy(appeal, {"supervisor": decided.text}, clear=())
+
+
+class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets):
     """One test per outlet (the registry above names them), the case's own outlets first."""
