@@ -59,6 +59,17 @@ def act(client: TestClient, case_id: int, action: str, as_user: str, **body: Any
     return client.post(f"/api/v1/appeals/{case_id}/actions/{action}", json=body, headers=auth(client, as_user))
 
 
+def reply(client: TestClient, case_id: int, handler: str, text: str = "已答复", *, head: str | None = None) -> Any:
+    """The handler's reply as the case takes it: given directly, or, where 答复审核 applies (the
+    statutory policy), submitted and approved by the lead unit's head (`<unit>.head` by default)."""
+    r = act(client, case_id, "reply", handler, text=text)
+    if r.status_code == 409 and r.json()["error"]["code"] == "reply_needs_approval":
+        submitted = act(client, case_id, "submit_reply", handler, text=text)
+        assert submitted.status_code == 200, submitted.text
+        r = act(client, case_id, "approve_reply", head or f"{handler.split('.')[0]}.head")
+    return r
+
+
 def make_dispatched(client: TestClient, lead: str = "DEP01", co: list[str] | None = None, **overrides: Any) -> dict[str, Any]:
     appeal = make_appeal(client, **overrides)
     assert act(client, appeal["id"], "accept", "clerk").status_code == 200

@@ -70,6 +70,21 @@ def run_before_action(session: Session, case: Case, action: str, now: datetime) 
         check(session, case, action, now)
 
 
+# Whether a reply on this case must go to the lead unit's head first (答复审核): the clock
+# policy and the dictionary leaf say, and both live above this package, so sla answers.
+ReplyApproval = Callable[[Session, Case], bool]
+_reply_approval: dict[str, ReplyApproval] = {}
+
+
+def on_reply_approval(name: str, check: ReplyApproval) -> None:
+    """Register (or replace, by name) who says whether a case's reply needs approval."""
+    _reply_approval[name] = check
+
+
+def reply_needs_approval(session: Session, case: Case) -> bool:
+    return any(check(session, case) for check in list(_reply_approval.values()))
+
+
 @dataclass(frozen=True)
 class RegisteredCase:
     """A case intake is registering, with what intake knows of it, so that handlers need not

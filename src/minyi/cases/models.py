@@ -96,6 +96,9 @@ class Case(Base):
     # Checklist item -> when it was done (ISO time), for 重点件.
     key_checklist: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reply_text: Mapped[str | None] = mapped_column(Text)
+    # 答复审核: the reply a handler submitted, waiting for the head (or returned for revision);
+    # it becomes `reply_text` only when approved, so no public view can show it before.
+    reply_draft: Mapped[str | None] = mapped_column(Text)
     # Unit codes the appeal complains about (信访工作条例): they may not handle it, and their
     # staff (and those of units under them) see the complainant's identity masked. NULL: none.
     identity_hidden_from: Mapped[list[Any] | None]

@@ -16,7 +16,7 @@ from minyi.cases.rules import CaseStatus
 from minyi.core.errors import NotFound
 from minyi.org.models import Staff, Unit
 from minyi.cases.schemas import view_of
-from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor
+from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor, Role
 from minyi.privacy.rules import CONTACT_ROLES, UNLINKED_VIEW, CaseView, looks_personal, oversight_view
 
 
@@ -230,3 +230,48 @@ def bounce_counts_by_unit(session: Session) -> list[tuple[str, str, int, int]]:
         .join(Bounce, Bounce.unit_id == Unit.id).group_by(Unit.code, Unit.name).order_by(func.count(Bounce.id).desc())
     )
     return [(code, name, int(n), int(approved or 0)) for code, name, n, approved in rows]
+
+
+def replies_awaiting_approval(session: Session, actor: Actor) -> list[tuple[Case, Appeal]]:
+    """答复审核: the replies waiting for this unit head, the oldest first. Only the head of the
+    lead unit approves, so only the cases that unit leads."""
+    if actor.role is not Role.UNIT_HEAD or actor.unit_id is None:
+        return []
+    return [
+        (c, a) for c, a in session.execute(
+            select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id)
+            .where(Case.lead_unit_id == actor.unit_id, Case.status == CaseStatus.REPLY_PENDING, visible_to(actor))
+            .order_by(Case.updated_at)
+        )
+    ]
+
+
+def last_reply_return(session: Session, case_id: int) -> CaseEvent | None:
+    """The head's latest return of this case's reply, if the reply has not been resubmitted since."""
+    last = session.scalar(
+        select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.action.in_(("submit_reply", "return_reply", "approve_reply")))
+        .order_by(CaseEvent.id.desc()).limit(1)
+    )
+    return last if last is not None and last.action == "return_reply" else None
+
+
+def describe_replies_awaiting(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """The head's queue as the API and the board show it: the title and the submitted reply
+    through the reader's privacy view, who submitted it and when."""
+    rows = replies_awaiting_approval(session, actor)
+    views = reader_views(session, actor, [c.id for c, _ in rows])
+    submitted: dict[int, tuple[str, datetime]] = {}
+    if rows:
+        for case_id, name, at in session.execute(
+            select(CaseEvent.case_id, Staff.name, CaseEvent.at).join(Staff, Staff.id == CaseEvent.actor_id, isouter=True)
+            .where(CaseEvent.case_id.in_([c.id for c, _ in rows]), CaseEvent.action == "submit_reply").order_by(CaseEvent.id)
+        ):
+            submitted[case_id] = (name or "", at)
+    return [
+        {
+            "case_id": c.id, "tracking_no": c.tracking_no, "version": c.version,
+            "title": views[c.id].show_text(a.title), "draft": views[c.id].show_text(c.reply_draft),
+            "submitted_by": submitted.get(c.id, ("", None))[0], "submitted_at": submitted.get(c.id, ("", None))[1],
+        }
+        for c, a in rows
+    ]

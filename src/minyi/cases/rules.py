@@ -22,6 +22,9 @@ class CaseStatus(StrEnum):
     DISPATCHED = "dispatched"  # 分拨: waiting for the lead unit to sign
     SIGNED_FOR = "signed_for"  # 签收
     IN_PROGRESS = "in_progress"  # contact, visit, mediation under way
+    # 答复待审核: the handler's reply waits for the lead unit's head (答复审核); the citizen
+    # sees neither the text nor this state (the public views show it as in progress).
+    REPLY_PENDING = "reply_pending"
     REPLIED = "replied"  # 答复/办结: waiting for the citizen's feedback
     RATED = "rated"  # 回访: the citizen said satisfied or basically satisfied
     ARCHIVED = "archived"  # 归档
@@ -37,6 +40,9 @@ class Action(StrEnum):
     RECORD_CONTACT = "record_contact"
     RECORD_VISIT = "record_visit"
     REPLY = "reply"
+    SUBMIT_REPLY = "submit_reply"  # a handler's reply, for the unit head's approval
+    APPROVE_REPLY = "approve_reply"  # the head approves: from here on it is the reply
+    RETURN_REPLY = "return_reply"  # the head sends it back, with a reason, for revision
     FEEDBACK = "feedback"
     REOPEN = "reopen"
     ARCHIVE = "archive"
@@ -54,6 +60,9 @@ class Rating(StrEnum):
 
 S, A = CaseStatus, Action
 HANDLING = (S.DISPATCHED, S.SIGNED_FOR, S.IN_PROGRESS)
+# What a unit still answers for: handling, or its reply waiting for the head (答复审核). Lists
+# of open and overdue work use this; the transition table uses HANDLING.
+WORKING = (*HANDLING, S.REPLY_PENDING)
 
 TRANSITIONS: dict[tuple[CaseStatus, Action], CaseStatus] = {
     (S.REGISTERED, A.ACCEPT): S.ACCEPTED,
@@ -69,6 +78,11 @@ TRANSITIONS: dict[tuple[CaseStatus, Action], CaseStatus] = {
     (S.IN_PROGRESS, A.RECORD_VISIT): S.IN_PROGRESS,
     (S.SIGNED_FOR, A.REPLY): S.REPLIED,
     (S.IN_PROGRESS, A.REPLY): S.REPLIED,
+    # 答复审核: where the policy or the leaf asks for it, a handler's reply goes to the head.
+    (S.SIGNED_FOR, A.SUBMIT_REPLY): S.REPLY_PENDING,
+    (S.IN_PROGRESS, A.SUBMIT_REPLY): S.REPLY_PENDING,
+    (S.REPLY_PENDING, A.APPROVE_REPLY): S.REPLIED,
+    (S.REPLY_PENDING, A.RETURN_REPLY): S.IN_PROGRESS,
     (S.REPLIED, A.FEEDBACK): S.RATED,
     # 重办: back to the lead unit, which signs again.
     (S.REPLIED, A.REOPEN): S.DISPATCHED,
@@ -99,6 +113,10 @@ ACTORS: dict[Action, frozenset[Role | None]] = {
     A.RECORD_CONTACT: UNIT_ROLES,
     A.RECORD_VISIT: UNIT_ROLES | {Role.LEADER},
     A.REPLY: UNIT_ROLES,
+    # The head approves, so the head's own reply needs no approval and is never submitted.
+    A.SUBMIT_REPLY: UNIT_ROLES - {Role.UNIT_HEAD},
+    A.APPROVE_REPLY: frozenset({Role.UNIT_HEAD}),
+    A.RETURN_REPLY: frozenset({Role.UNIT_HEAD}),
     # None is the citizen, rating through the tracking page; clerks record phone feedback (回访).
     A.FEEDBACK: frozenset({None, Role.INTAKE_CLERK, Role.DISPATCHER}),
     A.REOPEN: frozenset({None, Role.INTAKE_CLERK, Role.DISPATCHER, Role.SUPERVISOR}),
@@ -109,11 +127,16 @@ ACTORS: dict[Action, frozenset[Role | None]] = {
     A.REFUSE_BOUNCE: frozenset({Role.DISPATCHER}),
 }
 # Actions only the lead unit takes; co-units (协办) may record contacts and visits.
-LEAD_ONLY = frozenset({A.SIGN_FOR, A.REPLY, A.BOUNCE})
+LEAD_ONLY = frozenset({A.SIGN_FOR, A.REPLY, A.SUBMIT_REPLY, A.APPROVE_REPLY, A.RETURN_REPLY, A.BOUNCE})
+# What the rest of the system (clocks, the citizen's SMS) treats an action as: an approved
+# reply is the reply, exactly as an unreviewed one is where no approval is asked.
+COUNTS_AS: dict[Action, Action] = {A.APPROVE_REPLY: A.REPLY}
 REQUIRED_TEXT: dict[Action, str] = {
     A.DECLINE: "reason",
     A.BOUNCE: "reason",
     A.REPLY: "text",
+    A.SUBMIT_REPLY: "text",
+    A.RETURN_REPLY: "reason",
     A.REOPEN: "reason",
     A.REFUSE_BOUNCE: "reason",
     A.REDISPATCH: "reason",
@@ -168,6 +191,8 @@ class CaseFacts:
     rating: Rating | None = None
     is_key_case: bool = False
     checklist_done: frozenset[str] = field(default_factory=frozenset)
+    # Whether a reply by anyone but the lead unit's head goes to the head first (答复审核).
+    reply_needs_approval: bool = False
 
 
 def legal_actions(status: CaseStatus) -> list[Action]:
@@ -214,12 +239,16 @@ def _check_actor(facts: CaseFacts, action: Action, actor: Actor) -> None:
 def _check_guards(facts: CaseFacts, action: Action, actor: Actor) -> None:
     if action is A.REDISPATCH and facts.bounce_pending:
         raise Conflict("bounce_pending", "该案件有待审批的退回申请，请先同意或驳回退回，再改派")
-    if action in (A.BOUNCE, A.REPLY) and facts.bounce_pending:
+    if action in (A.BOUNCE, A.REPLY, A.SUBMIT_REPLY) and facts.bounce_pending:
         # While a bounce waits for the dispatcher, the unit may keep in touch but not close.
         raise IllegalTransition(facts.status, action, [])
     if action in (A.APPROVE_BOUNCE, A.REFUSE_BOUNCE) and not facts.bounce_pending:
         raise IllegalTransition(facts.status, action, [])
-    if action is A.REPLY and facts.is_key_case:
+    if action is A.REPLY and facts.reply_needs_approval and actor.role is not Role.UNIT_HEAD:
+        raise Conflict("reply_needs_approval", "本件答复须经单位负责人审核，请提交审核")
+    if action is A.SUBMIT_REPLY and not facts.reply_needs_approval:
+        raise IllegalTransition(facts.status, action, [])
+    if action in (A.REPLY, A.SUBMIT_REPLY) and facts.is_key_case:
         missing = [item for item in KEY_CHECKLIST if item not in facts.checklist_done]
         if missing:
             raise Conflict(
@@ -250,6 +279,17 @@ def _check_payload(action: Action, payload: dict[str, Any]) -> None:
         )
     if action is A.RECORD_CONTACT and payload.get("method", "phone") not in CONTACT_METHODS:
         raise Invalid("bad_method", f"method must be one of {', '.join(CONTACT_METHODS)}", field="method")
+
+
+# What the citizen and public lists (tracking page, Open311) are told: a reply waiting for the
+# head's approval has not been given, so to them the case is still in progress; the internal
+# steps of 答复审核 are not theirs to see.
+PUBLIC_STATUS = {S.REPLY_PENDING.value: S.IN_PROGRESS.value}
+INTERNAL_ACTIONS = frozenset({A.SUBMIT_REPLY.value, A.RETURN_REPLY.value, "extension_request", "extension_refuse"})
+
+
+def public_status(status: str) -> str:
+    return PUBLIC_STATUS.get(status, status)
 
 
 def is_open(status: CaseStatus) -> bool:

@@ -152,6 +152,7 @@ def case_detail(
         "is_key_case": case.is_key_case,
         "key_checklist": view.show_any({item: (case.key_checklist or {}).get(item) for item in KEY_CHECKLIST}) if case.is_key_case else None,
         "reply_text": view.show_text(case.reply_text),
+        "reply_draft": view.show_text(case.reply_draft),
         "rating": case.rating,
         "bounce_count": case.bounce_count,
         "reopen_count": case.reopen_count,
@@ -239,6 +240,7 @@ class CaseDetail(CaseSummary):
     is_key_case: bool
     key_checklist: dict[str, Any] | None
     reply_text: str | None
+    reply_draft: str | None = Field(description="答复审核: the reply waiting for (or returned by) the unit head")
     rating: str | None
     bounce_count: int
     closed_at: datetime | None
@@ -287,3 +289,15 @@ class BounceStat(Out):
 
 def as_json_time(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+class ReplyAwaitingOut(Out):
+    """答复审核: a reply waiting for the unit head, its text through the reader's privacy view."""
+
+    case_id: int
+    tracking_no: str
+    version: int
+    title: str | None
+    draft: str | None
+    submitted_by: str
+    submitted_at: datetime | None

@@ -10,15 +10,15 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from minyi.cases.hooks import ActionDone, notify_handlers, run_before_action
+from minyi.cases.hooks import ActionDone, notify_handlers, reply_needs_approval, run_before_action
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.queries import get_visible_case
 from minyi.cases.rules import (
-    EXPLAINED_REFUSALS, Action, CaseFacts, CaseStatus, Rating, allowed_actions, checklist_items, decide,
+    COUNTS_AS, EXPLAINED_REFUSALS, Action, CaseFacts, CaseStatus, Rating, allowed_actions, checklist_items, decide,
 )
 from minyi.core.errors import Conflict, Invalid
-from minyi.org.models import Unit
-from minyi.org.rules import Actor, UnitKind
+from minyi.org.models import Staff, Unit
+from minyi.org.rules import Actor, Role, UnitKind
 from minyi.taxonomy.service import leaf_by_code
 
 # Units that can lead or co-handle a case: the ones with people who act on it.
@@ -39,7 +39,21 @@ def case_facts(session: Session, case: Case) -> CaseFacts:
         rating=Rating(case.rating) if case.rating else None,
         is_key_case=case.is_key_case,
         checklist_done=frozenset(case.key_checklist or {}),
+        reply_needs_approval=_needs_approval(session, case),
     )
+
+
+def _needs_approval(session: Session, case: Case) -> bool:
+    """答复审核 applies while the case can be replied to, and only where the lead unit has a
+    head to approve: a unit without one (a street run by its staff) replies as before."""
+    if case.status not in (CaseStatus.SIGNED_FOR, CaseStatus.IN_PROGRESS) or case.lead_unit_id is None:
+        return False
+    if not reply_needs_approval(session, case):
+        return False
+    head = session.scalar(
+        select(Staff.id).where(Staff.unit_id == case.lead_unit_id, Staff.role == Role.UNIT_HEAD, Staff.is_active.is_(True)).limit(1)
+    )
+    return head is not None
 
 
 def actions_for(session: Session, case: Case, actor: Actor) -> list[str]:
@@ -81,7 +95,10 @@ def act_on_case(
         case.key_checklist = {**(case.key_checklist or {}), **dict.fromkeys(ticked, now.isoformat())}
         extra = {**extra, "checklist": ticked}
     _record(session, case, action, actor, now, facts.status, target, payload, extra)
-    notify_handlers(session, ActionDone(case.id, action.value, facts.status.value, target.value, actor, payload, now))
+    # An approved reply is, to the clocks and the citizen's SMS, the reply (COUNTS_AS); the
+    # event log keeps what happened: submitted by the handler, approved by the head.
+    counted = COUNTS_AS.get(action, action)
+    notify_handlers(session, ActionDone(case.id, counted.value, facts.status.value, target.value, actor, payload, now))
     if action is Action.FEEDBACK and case.rating == Rating.UNSATISFIED:
         # 不满意 reopens the case at once: the citizen should not have to ask twice.
         reopen = {"reason": "群众评价不满意，自动重办"}
@@ -234,6 +251,18 @@ def _reply(session: Session, case: Case, actor: Actor, payload: dict[str, Any], 
     case.closed_at = now
 
 
+def _submit_reply(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+    case.reply_draft = str(payload["text"])
+
+
+def _approve_reply(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+    # The head may approve with light edits (payload text); otherwise the submitted text stands.
+    case.reply_text = str(payload.get("text") or case.reply_draft or "")
+    case.reply_draft = None
+    case.closed_at = now
+    return {"edited": bool(payload.get("text"))}
+
+
 def _feedback(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
     case.rating = str(payload["rating"])
 
@@ -287,6 +316,10 @@ EFFECTS: dict[Action, Effect] = {
     Action.RECORD_CONTACT: _nothing,
     Action.RECORD_VISIT: _nothing,
     Action.REPLY: _reply,
+    Action.SUBMIT_REPLY: _submit_reply,
+    Action.APPROVE_REPLY: _approve_reply,
+    # Returned: the draft stays for the handler to revise; the reason is on the event.
+    Action.RETURN_REPLY: _nothing,
     Action.FEEDBACK: _feedback,
     Action.REOPEN: _reopen,
     Action.ARCHIVE: _archive,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import timeline
-from minyi.cases.rules import Action
+from minyi.cases.rules import INTERNAL_ACTIONS, Action, public_status
 from minyi.cases.schemas import event_view
 from minyi.privacy.rules import public_view
 from minyi.cases.service import act_on_case
@@ -24,7 +24,7 @@ from minyi.core.ids import tracking_code_digest
 from minyi.core.errors import NotFound
 from minyi.core.settings import Settings
 from minyi.core.throttle import citizen_secret_limits, guarded
-from minyi.core.i18n import STATUS_ZH, label
+from minyi.core.i18n import ACTION_ZH, STATUS_ZH, label
 from minyi.org.rules import citizen_actor
 
 
@@ -93,14 +93,26 @@ def track_case(session: Session, tracking_no: str, secret: str) -> dict[str, Any
         "tracking_no": case.tracking_no,
         # Whoever holds a tracking number and four digits is not proven to be the complainant.
         "title": public.show_text(appeal.title),
-        "status": case.status,
-        "status_label": label(STATUS_ZH, case.status),
+        "status": public_status(case.status),
+        "status_label": label(STATUS_ZH, public_status(case.status)),
         "submitted_at": appeal.submitted_at,
         "reply": public.show_text(case.reply_text) if case.status in ("replied", "rated", "archived", "declined") else None,
         "rating": case.rating,
         "can_rate": case.status == "replied",
-        "timeline": [event_view(e, None, public=True) for e, _ in timeline(session, case.id)],
+        "timeline": [_public_event(e) for e, _ in timeline(session, case.id) if e.action not in INTERNAL_ACTIONS],
     }
+
+
+def _public_event(event: Any) -> dict[str, Any]:
+    out = event_view(event, None, public=True)
+    if event.action == Action.APPROVE_REPLY:
+        # To the citizen the approval is the reply itself.
+        out["action"], out["action_label"] = Action.REPLY.value, label(ACTION_ZH, Action.REPLY.value)
+    for key in ("from_status", "to_status"):
+        if out[key]:
+            out[key] = public_status(out[key])
+    out["to_status_label"] = label(STATUS_ZH, out["to_status"])
+    return out
 
 
 def rate_case(session: Session, tracking_no: str, secret: str, *, rating: str, comment: str | None, now: datetime) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from minyi.cases.models import Appeal, Case
+from minyi.cases.rules import public_status
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.core.i18n import STATUS_ZH
 from minyi.integrations.georeport import (
@@ -229,7 +230,7 @@ def request_rows(
             {
                 "service_request_id": appeal.public_id,
                 "status": open_or_closed(case.status),
-                "status_notes": STATUS_ZH.get(case.status, case.status),
+                "status_notes": STATUS_ZH.get(public_status(case.status), case.status),
                 "service_name": leaf.level4 if leaf else None,
                 "service_code": leaf.code if leaf else None,
                 "description": None if private else public_view(appeal.citizen_name).show_text(appeal.title),

@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from minyi.cases.hooks import ActionDone, RegisteredCase, on_case_action, on_cases_planned, on_cases_registered
+from minyi.cases.hooks import (
+    ActionDone, RegisteredCase, on_case_action, on_cases_planned, on_cases_registered, on_reply_approval,
+)
 from minyi.cases.models import Case
 from minyi.cases.service import record_case_event
 from minyi.core.bulk import insert_rows
@@ -16,7 +18,8 @@ from minyi.notify.hooks import on_message_sent
 from minyi.notify.models import OutboxMessage
 from minyi.sla.hooks import on_clock_fired
 from minyi.sla.models import Clock
-from minyi.sla.rules import choose_policy
+from minyi.sla.rules import choose_policy, needs_reply_approval
+from minyi.taxonomy.models import DictionaryEntry
 from minyi.sla.service import (
     MOOT, SUPERSEDED, cancel_clocks, complete_clocks, current_policies, milestone_row, planned_policy, refresh_case_due, replan_case,
     start_clocks_bulk,
@@ -35,6 +38,14 @@ def register() -> None:
     on_case_action("sla.follow", follow_action)
     on_clock_fired("sla.timeline", show_on_timeline)
     on_message_sent("sla.receipt", receipt_sent)
+    on_reply_approval("sla.reply_approval", reply_approval)
+
+
+def reply_approval(session: Session, case: Case) -> bool:
+    """答复审核 for this case: its leaf's setting, else its clock policy's (sla/rules.py)."""
+    leaf = session.get(DictionaryEntry, case.category_id) if case.category_id else None
+    policy = current_policies(session).policy(case.policy_code)[1]
+    return needs_reply_approval(policy, leaf.reply_approval if leaf else None)
 
 
 # The clocks planned for a batch wait in the session until its cases are written (they refer to them).
@@ -65,6 +76,10 @@ def start_registered(session: Session, cases: list[RegisteredCase]) -> None:
 
 
 def follow_action(session: Session, done: ActionDone) -> None:
+    # 答复审核 and the clocks: a reply waiting for the head's approval has not reached the
+    # citizen, so it meets nothing; the clocks run on while it waits (the head is part of the
+    # unit that answers for the deadline). The approval arrives here as "reply" (cases.rules
+    # COUNTS_AS) and completes and settles the clocks at the approval's time.
     case = session.get(Case, done.case_id)
     assert case is not None
     policy = current_policies(session).policy(case.policy_code)[1]

@@ -108,3 +108,22 @@ class CalendarDay(Base):
     year: Mapped[int] = mapped_column(ForeignKey("calendar_years.year"), index=True)
     kind: Mapped[str] = mapped_column(String(8))  # holiday | workday
     note: Mapped[str | None] = mapped_column(String(60))
+
+
+class ExtensionRequest(Base):
+    """延期申请: a handler asks for more time on one milestone; the lead unit's head (or the
+    centre) approves, which extends the clock once within the policy's limit, or refuses."""
+
+    __tablename__ = "extension_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    milestone: Mapped[str] = mapped_column(String(30))
+    days: Mapped[float]
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending | approved | refused
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)

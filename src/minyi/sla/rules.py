@@ -61,6 +61,9 @@ class Policy(BaseModel):
 
     name: str
     milestones: list[Milestone] = Field(min_length=1)
+    reply_approval: bool = Field(
+        False, description="答复审核: a handler's reply goes to the lead unit's head before the citizen sees it",
+    )
 
 
 class PolicySet(BaseModel):
@@ -101,3 +104,10 @@ def choose_policy(policies: PolicySet, *, case_override: str | None, leaf_policy
         if code and code in policies.policies:
             return code
     return policies.default
+
+
+def needs_reply_approval(policy: Policy, leaf_setting: bool | None) -> bool:
+    """答复审核: the dictionary leaf's setting, where it has one, beats its case's policy (a
+    district can ask approval for one sensitive kind of matter under a fast policy, or waive it
+    for a routine leaf under the statutory one)."""
+    return policy.reply_approval if leaf_setting is None else leaf_setting

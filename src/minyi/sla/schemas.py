@@ -36,3 +36,33 @@ class ClockOut(ClockView):
 
 class PoliciesVersionOut(BaseModel):
     version: int = Field(description="the number of the clock-policy version now in force")
+
+
+class ExtensionRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    milestone: str = Field(min_length=1, max_length=30, description="the milestone's code, e.g. handle")
+    days: float = Field(gt=0, le=365, description="within the policy's max_extension")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ExtensionDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    note: str = Field("", max_length=2000, description="the head's note; required to refuse")
+
+
+class ExtensionRequestOut(BaseModel):
+    """延期申请 and its decision, reasons through the reader's privacy view."""
+
+    id: int
+    case_id: int
+    tracking_no: str
+    milestone: str
+    milestone_name: str
+    days: float
+    reason: str | None
+    requested_by: str
+    requested_at: datetime
+    status: str = Field(description="pending | approved | refused")
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None

@@ -34,3 +34,5 @@ class DictionaryEntry(Base):
     lead_unit_kind: Mapped[str] = mapped_column(String(20))
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     policy_code: Mapped[str] = mapped_column(String(20))
+    # 答复审核 for this leaf: True or False overrides its clock policy's setting; NULL follows it.
+    reply_approval: Mapped[bool | None]

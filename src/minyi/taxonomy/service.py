@@ -16,7 +16,7 @@ from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.org.models import Unit
 from minyi.taxonomy.five_classes import five_class_of
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
-from minyi.taxonomy.rules import COLUMNS, LEAD_UNIT_KINDS, LIMITS, POLICY_CODES, THREE_LEVEL_COLUMNS, check_rows
+from minyi.taxonomy.rules import COLUMNS, LEAD_UNIT_KINDS, LIMITS, POLICY_CODES, THREE_LEVEL_COLUMNS, check_rows, reply_approval_of
 
 CLASS_PREFIX = {"投诉建议": "TS", "纠纷调解": "JF", "法律服务": "FL", "心理服务": "XL", "帮扶救助": "BZ"}
 
@@ -95,8 +95,9 @@ def import_dictionary(session: Session, rows: list[dict[str, Any]], *, source: s
                 "lead_unit_kind": r["lead_unit_kind"],
                 "lead_unit_id": departments.get(r.get("lead_unit") or ""),
                 "policy_code": r["policy"],
+                "reply_approval": reply_approval_of(r, n),
             }
-            for r in rows
+            for n, r in enumerate(rows, start=2)
         ],
     )
     return version
@@ -125,6 +126,7 @@ def export_rows(session: Session, version_number: int | None = None) -> list[dic
             "code": e.code, "class": e.class_name, "level2": e.level2, "level3": e.level3,
             "level4": e.level4, "lead_unit_kind": e.lead_unit_kind,
             "lead_unit": codes.get(e.lead_unit_id or 0, ""), "policy": e.policy_code,
+            "reply_approval": {True: "是", False: "否"}.get(e.reply_approval, "") if e.reply_approval is not None else "",
         }
         for e in entries
     ]
@@ -197,3 +199,12 @@ def edit_leaf(
         raise NotFound("unknown_category", "事项目录中没有这一项")
     row.update(level4=level4, lead_unit_kind=lead_unit_kind, lead_unit=lead_code, policy=policy)
     return import_dictionary(session, rows, source=f"console:{by}:{code}"[:200], now=now)
+
+
+def set_leaf_reply_approval(session: Session, code: str, value: bool | None) -> DictionaryEntry:
+    """答复审核 for one leaf of the current dictionary: True or False overrides its clock policy's
+    setting, None follows the policy again. Cases filed under the leaf follow at their next reply."""
+    entry = leaf_by_code(session, code)
+    entry.reply_approval = value
+    session.flush()
+    return entry

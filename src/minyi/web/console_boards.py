@@ -8,12 +8,12 @@ from starlette.responses import Response
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import CaseFilter, list_cases, visible_to
-from minyi.cases.rules import HANDLING, CaseStatus
+from minyi.cases.rules import WORKING, CaseStatus
 from minyi.org.rules import AREA_ROLES, Role
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
 from minyi.web.case_view import summaries
 from minyi.web.pages import WebRoute, render, staff, state_of
-from minyi.web.slots import dispatch_panels
+from minyi.web.slots import dispatch_panels, unit_panels
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 BOARD_SIZE = 50
@@ -48,10 +48,11 @@ def unit_board(request: Request) -> Response:
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading() as session:
-        queue = _cases(session, actor, CaseFilter(status=list(HANDLING), unit=actor.unit_id), now)
-        overdue = _cases(session, actor, CaseFilter(status=list(HANDLING), unit=actor.unit_id, overdue=True), now)
+        queue = _cases(session, actor, CaseFilter(status=list(WORKING), unit=actor.unit_id), now)
+        overdue = _cases(session, actor, CaseFilter(status=list(WORKING), unit=actor.unit_id, overdue=True), now)
         replied = _cases(session, actor, CaseFilter(status=[CaseStatus.REPLIED], unit=actor.unit_id), now)
-    return render(request, "console/unit.html", queue=queue, overdue=overdue, replied=replied)
+        panels = unit_panels(session, actor, now)
+        return render(request, "console/unit.html", queue=queue, overdue=overdue, replied=replied, panels=panels)
 
 
 @router.get("/console/area")
@@ -61,6 +62,6 @@ def area_board(request: Request, case_id: int | None = None) -> Response:
     now = state.clock.now()
     area = {"street": "street", "community": "community"}.get(actor.unit_kind or "")
     with state.db.reading() as session:
-        f = CaseFilter(status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING], **{area: actor.unit_id} if area else {})  # type: ignore[arg-type]
+        f = CaseFilter(status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING], **{area: actor.unit_id} if area else {})  # type: ignore[arg-type]
         cases = _cases(session, actor, f, now)
     return render(request, "console/area.html", cases=cases, case_id=case_id)

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from minyi.cases.models import Case
 from minyi.cases.queries import CaseFilter, get_visible_case, list_cases, reader_view
-from minyi.cases.rules import HANDLING, Action, CaseStatus
+from minyi.cases.rules import WORKING, Action, CaseStatus
 from minyi.cases.schemas import ActionIn
 from minyi.cases.service import act_on_case
 from minyi.privacy.rules import Show
@@ -32,7 +32,7 @@ from minyi.web.uploads import read_uploads
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE_SIZE = 30
 CHOOSING_ACTIONS = frozenset({"dispatch", "redispatch"})
-OPEN = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING, CaseStatus.REPLIED]
+OPEN = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING, CaseStatus.REPLIED]
 
 
 def _statuses(value: str | None) -> list[CaseStatus] | None:

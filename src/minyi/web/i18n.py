@@ -112,6 +112,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rating": ("评价", "Rating"),
     "done": ("已办理", "Done"),
     "extend": ("批准延期", "Approve an extension"),
+    "approvals": ("延期审批", "Extension requests"),
     "days": ("天数", "Days"),
     "milestone": ("节点", "Milestone"),
     "open_cases": ("在办", "Open"),

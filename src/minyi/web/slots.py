@@ -2,7 +2,8 @@
 
 The case page shows `CASE_PANELS` (the triage suggestion with its confidence and confirm/correct
 forms goes under "triage"), the dispatcher's board `DISPATCH_PANELS` ("triage_queue": the
-low-confidence suggestions to confirm) and the leader dashboard `LEADER_PANELS` ("daily_report"
+low-confidence suggestions to confirm), the unit head's board `UNIT_PANELS` ("approvals": replies
+and extension requests waiting for the head) and the leader dashboard `LEADER_PANELS` ("daily_report"
 for today's 民情日报 with instruction writing, "hotspots" for hotspots and alerts). A provider is a function
 returning the template to include (under web/templates/) and its context, or None to show
 nothing (the reader's role has no business with it). `mount.register_panels` fills every slot
@@ -33,12 +34,14 @@ class Panel:
 CasePanel = Callable[[Session, Case, Actor, datetime], Panel | None]
 LeaderPanel = Callable[[Session, Actor, datetime], Panel | None]  # also the dispatcher board's
 
-CASE_SLOTS = ("triage",)
+CASE_SLOTS = ("triage", "approvals")
 DISPATCH_SLOTS = ("triage_queue",)
 LEADER_SLOTS = ("daily_report", "hotspots")
+UNIT_SLOTS = ("approvals",)
 CASE_PANELS: dict[str, CasePanel] = {}
 DISPATCH_PANELS: dict[str, LeaderPanel] = {}
 LEADER_PANELS: dict[str, LeaderPanel] = {}
+UNIT_PANELS: dict[str, LeaderPanel] = {}
 
 
 def case_panels(session: Session, case: Case, actor: Actor, now: datetime) -> dict[str, Panel | None]:
@@ -51,3 +54,7 @@ def leader_panels(session: Session, actor: Actor, now: datetime) -> dict[str, Pa
 
 def dispatch_panels(session: Session, actor: Actor, now: datetime) -> dict[str, Panel | None]:
     return {name: DISPATCH_PANELS[name](session, actor, now) if name in DISPATCH_PANELS else None for name in DISPATCH_SLOTS}
+
+
+def unit_panels(session: Session, actor: Actor, now: datetime) -> dict[str, Panel | None]:
+    return {name: UNIT_PANELS[name](session, actor, now) if name in UNIT_PANELS else None for name in UNIT_SLOTS}

@@ -24,7 +24,7 @@ from minyi.intake.service import register_appeals
 from minyi.org.rules import citizen_actor
 from minyi.org.service import actor_for_username
 
-USERS = ["clerk", "dispatcher", "dep25.handler", "dep26.handler", "supervisor", "s01.staff", "citizen"]
+USERS = ["clerk", "dispatcher", "dep25.handler", "dep25.head", "dep26.handler", "supervisor", "s01.staff", "citizen"]
 PAYLOADS = [
     {},
     {"reason": "理由", "text": "答复内容", "note": "记录", "lead_unit": "DEP25", "co_units": ["DEP26"], "rating": "satisfied"},
@@ -40,6 +40,7 @@ NATURAL = {
     Action.SIGN_FOR: "dep25.handler", Action.REPLY: "dep25.handler", Action.BOUNCE: "dep25.handler",
     Action.RECORD_CONTACT: "dep25.handler", Action.RECORD_VISIT: "dep26.handler",
     Action.FEEDBACK: "citizen", Action.REOPEN: "supervisor", Action.MARK_KEY: "dispatcher",
+    Action.SUBMIT_REPLY: "dep25.handler", Action.APPROVE_REPLY: "dep25.head", Action.RETURN_REPLY: "dep25.head",
 }
 
 _counter = itertools.count()

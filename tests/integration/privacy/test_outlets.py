@@ -128,6 +128,13 @@ ROUTES: dict[str, tuple[str, str]] = {
     "POST /console/grid/report": (POLICY, "test_web_desk"),
     # the desk form and the tracking number and status of the appeal just registered there
     "GET /console/intake": (NONE, "a form, and a tracking number with its status"),
+    # 答复审核 and 延期申请: the submitted reply and the request reasons quote the complainant
+    "GET /api/v1/approvals/replies": (POLICY, "test_approvals"),
+    "GET /api/v1/approvals/extensions": (POLICY, "test_approvals"),
+    "GET /api/v1/appeals/{case_id}/extension-requests": (POLICY, "test_approvals"),
+    "POST /api/v1/appeals/{case_id}/extension-requests": (POLICY, "test_approvals"),
+    "POST /api/v1/extension-requests/{request_id}/{decision}": (POLICY, "test_approvals"),
+    "GET /console/approvals": (POLICY, "test_approvals"),
     # no personal data: receipts, ids, counts, configuration, the org tree, sign-in, forms
     **{
         route: (NONE, "no personal data of a complainant")
@@ -184,6 +191,10 @@ ROUTES: dict[str, tuple[str, str]] = {
             "GET /console/admin/dictionary", "GET /console/admin/dictionary/{code}", "POST /console/admin/dictionary/{code}",
             "GET /console/admin/policies", "POST /console/admin/policies", "GET /console/admin/policies/file", "GET /console/admin/escalation",
             "POST /console/admin/escalation", "POST /console/admin/outbox/retry",
+            # 答复审核 and 延期申请 forms (redirects; on a refusal the page again, through the policy),
+            # and the leaf setting (the dictionary)
+            "POST /console/approvals/replies/{case_id}/{decision}", "POST /console/approvals/extensions/{request_id}/{decision}",
+            "POST /console/cases/{case_id}/extension-requests", "PUT /api/v1/dictionary/{code}/reply-approval",
         )
     },
 }
@@ -903,7 +914,45 @@ class StaffTextOutlets:
             assert "城市绿洲花园***" in text
 
 
-class TestOutlets(CaseOutlets, StaffTextOutlets):
+class ApprovalOutlets:
+    """答复审核 and 延期申请: a statutory case of the same complainant, its reply waiting for the
+    head and an extension request, each quoting the complainant."""
+
+    def test_approvals(self, app_client: TestClient, db: Database) -> None:
+        # A complainant of its own, on another street: the shared appeal's report sections and
+        # hotspots must not change under the other tests.
+        c = app_client
+        phone = "138" + str(random.randint(10_000_000, 99_999_999))  # noqa: S311 - test data
+        name = "钱" + "".join(random.choice("晓明华伟芳娜静丽强磊洋艳勇军杰涛") for _ in range(2))  # noqa: S311 - test data
+        made = make_appeal(c, channel="letter", name=name, phone=phone, street="S02", title=f"{name}反映楼道堆物",
+                           body=f"本人{name}，电话{phone}，住城市绿洲花园{FLAT}，楼道长期堆放杂物。")
+        who = Appeal(made["id"], made["tracking_no"], phone, name, made["tracking_code"])
+        cid = who.case_id
+        ok(act(c, cid, "accept", "clerk"))
+        ok(act(c, cid, "dispatch", "dispatcher", lead_unit="DEP12", co_units=[]))
+        ok(act(c, cid, "sign_for", "dep12.handler"))
+        ok(act(c, cid, "submit_reply", "dep12.handler", text=quoting(who, "答复")))
+        asked = ok(c.post(f"/api/v1/appeals/{cid}/extension-requests", headers=auth(c, "dep12.handler"),
+                          json={"milestone": "handle", "days": 10, "reason": quoting(who, "延期")}), 201)
+        readers = {"handler": "dep12.handler", "head": "dep12.head", "leader": "secretary", "supervisor": "supervisor"}
+        path = f"/api/v1/appeals/{cid}/extension-requests"
+        assert_policy(who, {r: get(c, path, user).text for r, user in readers.items()}, clear=("handler", "head"))
+        # The queues: the head's (replies and requests) and the dispatcher's (a contact role) in
+        # clear, the supervisor's (oversight) masked.
+        assert_policy(who, {
+            "head": get(c, "/api/v1/approvals/replies", "dep12.head").text + get(c, "/api/v1/approvals/extensions", "dep12.head").text,
+            "supervisor": get(c, "/api/v1/approvals/extensions", "supervisor").text,
+            "supervisor page": signed_in(c, "supervisor").get("/console/approvals").text,
+            "dispatcher page": signed_in(c, "dispatcher").get("/console/approvals").text,
+        }, clear=("head", "dispatcher page"))
+        # The requester's answer, and the supervisor's decision, through the policy too.
+        assert_policy(who, {"handler": asked.text}, clear=("handler",))
+        decided = ok(c.post(f"/api/v1/extension-requests/{asked.json()['id']}/refuse", headers=auth(c, "supervisor"),
+                            json={"note": quoting(who, "不同意")}))
+        assert_policy(who, {"supervisor": decided.text}, clear=())
+
+
+class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets):
     """One test per outlet (the registry above names them), the case's own outlets first."""
 
     def test_admin_outbox(self, app_client: TestClient, db: Database, appeal: Appeal) -> None:

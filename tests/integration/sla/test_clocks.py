@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from factories import act, auth, make_appeal, make_dispatched
+from factories import act, auth, make_appeal, make_dispatched, reply
 from sqlalchemy import func, select
 
 from conftest import private_demo_app
@@ -187,7 +187,7 @@ class TestExtension:
     def test_reopen_starts_the_review_clock(self, world: ClockWorld) -> None:
         a = make_dispatched(world.client, lead="DEP07", channel="letter")
         act(world.client, a["id"], "sign_for", "dep07.handler")
-        act(world.client, a["id"], "reply", "dep07.handler", text="已答复")
+        assert reply(world.client, a["id"], "dep07.handler").status_code == 200
         act(world.client, a["id"], "reopen", "supervisor", reason="复查")
         assert world.clocks(a["id"])["review"]["state"] == "running"
 
@@ -275,7 +275,7 @@ class TestClocksFollowTheWork:
     def test_a_statutory_reopen_gets_thirty_days_of_review_from_the_reopen(self, world: ClockWorld) -> None:
         a = make_dispatched(world.client, lead="DEP11", channel="letter")
         act(world.client, a["id"], "sign_for", "dep11.handler")
-        act(world.client, a["id"], "reply", "dep11.handler", text="已答复")
+        assert reply(world.client, a["id"], "dep11.handler").status_code == 200
         world.clock.advance(timedelta(days=5))
         reopened_at = world.clock.now()
         act(world.client, a["id"], "reopen", "supervisor", reason="复查")

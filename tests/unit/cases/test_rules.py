@@ -25,6 +25,8 @@ def able_actor(action: Action) -> Actor:
         return staff(Role.DISPATCHER)
     if Role.UNIT_HANDLER in roles:
         return staff(Role.UNIT_HANDLER, LEAD)
+    if Role.UNIT_HEAD in roles:
+        return staff(Role.UNIT_HEAD, LEAD)
     return citizen_actor()
 
 
@@ -44,6 +46,7 @@ class TestEveryPair:
             status,
             bounce_pending=action in (Action.APPROVE_BOUNCE, Action.REFUSE_BOUNCE),
             rating=Rating.UNSATISFIED if status is CaseStatus.RATED else None,
+            reply_needs_approval=action is Action.SUBMIT_REPLY,
         )
         if (status, action) in TRANSITIONS:
             assert decide(f, action, able_actor(action), payload_for(action)) is TRANSITIONS[(status, action)]
@@ -141,3 +144,44 @@ class TestKeyCase:
         assert checklist_items(Action.RECORD_CONTACT, {"method": "wechat"}) == ["wechat_added"]
         assert checklist_items(Action.RECORD_CONTACT, {}) == ["phone_kept"]
         assert checklist_items(Action.RECORD_VISIT, {"note": "x"}) == ["person_met"]
+
+
+class TestReplyApproval:
+    """答复审核: where the case needs it, the handler submits and the lead unit's head decides."""
+
+    def test_a_handler_cannot_reply_directly(self) -> None:
+        with pytest.raises(Conflict) as info:
+            decide(facts(CaseStatus.IN_PROGRESS, reply_needs_approval=True), Action.REPLY, staff(Role.UNIT_HANDLER, LEAD), {"text": "x"})
+        assert info.value.code == "reply_needs_approval"
+
+    def test_the_handler_is_offered_submit_not_reply(self) -> None:
+        offered = allowed_actions(facts(CaseStatus.IN_PROGRESS, reply_needs_approval=True), staff(Role.UNIT_HANDLER, LEAD))
+        assert Action.SUBMIT_REPLY in offered
+        assert Action.REPLY not in offered
+
+    def test_without_approval_submit_is_not_offered(self) -> None:
+        offered = allowed_actions(facts(CaseStatus.IN_PROGRESS), staff(Role.UNIT_HANDLER, LEAD))
+        assert Action.REPLY in offered
+        assert Action.SUBMIT_REPLY not in offered
+
+    def test_the_head_replies_directly(self) -> None:
+        f = facts(CaseStatus.IN_PROGRESS, reply_needs_approval=True)
+        assert decide(f, Action.REPLY, staff(Role.UNIT_HEAD, LEAD), {"text": "x"}) is CaseStatus.REPLIED
+
+    def test_only_the_lead_units_head_approves(self) -> None:
+        f = facts(CaseStatus.REPLY_PENDING)
+        with pytest.raises(Forbidden):
+            decide(f, Action.APPROVE_REPLY, staff(Role.UNIT_HEAD, CO), {})
+        with pytest.raises(Forbidden):
+            decide(f, Action.APPROVE_REPLY, staff(Role.UNIT_HANDLER, LEAD), {})
+        assert decide(f, Action.APPROVE_REPLY, staff(Role.UNIT_HEAD, LEAD), {}) is CaseStatus.REPLIED
+
+    def test_a_return_needs_a_reason(self) -> None:
+        with pytest.raises(Invalid):
+            decide(facts(CaseStatus.REPLY_PENDING), Action.RETURN_REPLY, staff(Role.UNIT_HEAD, LEAD), {"reason": " "})
+
+    def test_a_key_case_submits_only_with_its_checklist_done(self) -> None:
+        f = facts(CaseStatus.IN_PROGRESS, reply_needs_approval=True, is_key_case=True)
+        with pytest.raises(Conflict) as info:
+            decide(f, Action.SUBMIT_REPLY, staff(Role.UNIT_HANDLER, LEAD), {"text": "x"})
+        assert info.value.code == "key_case_checklist_incomplete"
