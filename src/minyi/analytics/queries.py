@@ -15,6 +15,7 @@ from minyi.analytics.rules import period_of
 from minyi.cases.models import Appeal, Case
 from minyi.core.errors import Invalid, NotFound
 from minyi.org.models import Staff, Unit
+from minyi.privacy.rules import mask_text
 from minyi.org.rules import Actor
 from minyi.supervision.models import Instruction
 from minyi.supervision.queries import describe_instructions
@@ -27,7 +28,10 @@ MAX_SPAN = timedelta(days=92)
 
 def period_messages(session: Session, *, start: datetime, end: datetime) -> list[Message]:
     """The appeals registered in [start, end) as hotspot messages: place = community (else
-    street), citizen = phone, crowd size as declared."""
+    street), citizen = phone, crowd size as declared. A hotspot is named after one of its
+    titles and goes to every reader of a board or a report, so titles come with the personal
+    data in them masked (numbers, flats, the complainant's own name), as text tied to no one
+    reader's view of a case."""
     if end <= start:
         raise Invalid("bad_period", "end must come after start", field="end")
     if end - start > MAX_SPAN:
@@ -41,6 +45,7 @@ def period_messages(session: Session, *, start: datetime, end: datetime) -> list
             Appeal.phone,
             func.coalesce(Case.community_id, Case.street_id),
             Appeal.crowd_size,
+            Appeal.citizen_name,
         )
         .join(Appeal, Appeal.id == Case.appeal_id)
         .where(Case.registered_at >= start, Case.registered_at < end)
@@ -54,7 +59,7 @@ def period_messages(session: Session, *, start: datetime, end: datetime) -> list
     return [
         Message(
             id=str(case_id),
-            title=title or "",
+            title=mask_text(title or "", names=(citizen_name,)),
             body=body or "",
             at=at,
             citizen=phone,
@@ -62,7 +67,7 @@ def period_messages(session: Session, *, start: datetime, end: datetime) -> list
             place_name=names.get(place) if place is not None else None,
             crowd_size=crowd,
         )
-        for case_id, title, body, at, phone, place, crowd in rows
+        for case_id, title, body, at, phone, place, crowd, citizen_name in rows
     ]
 
 

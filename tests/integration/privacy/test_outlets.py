@@ -72,6 +72,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "POST /api/v1/reports/daily": (POLICY, "test_report_sections_mask_text"),
     "GET /api/v1/appeals/{case_id}/triage": (POLICY, "test_triage_view_masks"),
     "GET /api/v1/analytics/alerts": (POLICY, "test_alerts_mask_phones"),
+    "GET /api/v1/analytics/hotspots": (POLICY, "test_hotspots_name_no_complainant"),
     "GET /leader": (POLICY, "test_alerts_mask_phones"),
     "GET /leader/alerts": (POLICY, "test_leader_pages"),
     "GET /leader/list/{name}": (POLICY, "test_leader_pages"),
@@ -142,7 +143,7 @@ ROUTES: dict[str, tuple[str, str]] = {
             "GET /", "GET /console", "GET /console/sign-in", "GET /console/admin", "GET /docs",
             "GET /healthz", "GET /metrics", "GET /openapi.json", "GET /redoc", "GET /portal/mailboxes",
             "GET /portal/mailboxes/{code}/qr.svg", "GET /portal/receipt/{tracking_no}", "GET /portal/submit", "GET /portal/track",
-            "GET /api/v1/analytics/assessment", "GET /api/v1/analytics/hotspots", "GET /api/v1/appeals/{case_id}/clocks",
+            "GET /api/v1/analytics/assessment", "GET /api/v1/appeals/{case_id}/clocks",
             "GET /api/v1/auth/me", "GET /api/v1/bounces/stats", "GET /api/v1/channels", "GET /api/v1/clock-policies",
             "GET /api/v1/dictionary", "GET /api/v1/escalation/rules", "GET /api/v1/escalation/rules/versions",
             "GET /api/v1/gazetteer", "GET /api/v1/holdings/stats", "GET /api/v1/mailboxes", "GET /api/v1/mailboxes/{code}/qr.png", "GET /api/v1/mailboxes/{code}/qr.svg",
@@ -914,6 +915,31 @@ class StaffTextOutlets:
             assert "城市绿洲花园***" in text
 
 
+class HotspotOutlets:
+    """A hotspot is named after one of its titles: one complainant who writes their name, phone
+    and flat into the title of repeated appeals must not be named in the hotspots every reader
+    of a board or a report sees."""
+
+    def test_hotspots_name_no_complainant(self, app_client: TestClient) -> None:
+        c = app_client
+        phone = "137" + str(random.randint(10_000_000, 99_999_999))  # noqa: S311 - test data
+        name = "孙" + "".join(random.choice("晓明华伟芳娜静丽强磊洋艳勇军杰涛") for _ in range(2))  # noqa: S311 - test data
+        made = [
+            make_appeal(c, name=name, phone=phone, street="S03", title=f"{name}反映{FLAT}楼上漏水，电话{phone}",
+                        body=f"{name}住{FLAT}，楼上卫生间漏水到我家天花板，电话{phone}，第{n}次反映。")
+            for n in range(3)
+        ]
+        who = Appeal(made[0]["id"], made[0]["tracking_no"], phone, name, made[0]["tracking_code"])
+        now = c.app.state.minyi.clock.now()  # type: ignore[attr-defined]
+        span = {"start": (now - timedelta(days=2)).isoformat(), "end": (now + timedelta(hours=1)).isoformat(), "limit": 200}
+        r = get(c, "/api/v1/analytics/hotspots", "secretary", **span)
+        assert r.status_code == 200, r.text
+        mine = [h for h in r.json()["items"] if set(h["member_ids"]) & {str(m["id"]) for m in made}]
+        assert mine, "the three appeals make a hotspot"
+        assert who.leaks(r.text) == [], who.leaks(r.text)
+        assert mine[0]["description"].startswith(name[0] + "**") or name[0] not in mine[0]["description"]
+
+
 class ApprovalOutlets:
     """答复审核 and 延期申请: a statutory case of the same complainant, its reply waiting for the
     head and an extension request, each quoting the complainant."""
@@ -952,7 +978,7 @@ class ApprovalOutlets:
         assert_policy(who, {"supervisor": decided.text}, clear=())
 
 
-class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets):
+class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets):
     """One test per outlet (the registry above names them), the case's own outlets first."""
 
     def test_admin_outbox(self, app_client: TestClient, db: Database, appeal: Appeal) -> None:
