@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from minyi.cases.models import Case
 from minyi.cases.queries import get_visible_case
 from minyi.cases.service import record_case_event
 from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import Actor, Role
+from minyi.sla.models import Clock
 from minyi.sla.service import (
     clock_view, clocks_of, current_policies, extend_clock, pause_clocks, refresh_case_due, replan_case, resume_clocks,
 )
@@ -19,6 +22,19 @@ from minyi.sla.service import (
 PAUSERS = frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD, Role.DISPATCHER})
 EXTENDERS = frozenset({Role.UNIT_HEAD, Role.DISPATCHER, Role.SUPERVISOR})
 POLICY_SETTERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
+
+
+def urgency_order() -> list[Any]:
+    """ORDER BY for a case list, most urgent first: the case's nearest deadline among its running
+    and breached clocks (a breached one lies in the past, so red comes first, then the clocks
+    about to turn), cases with no running clock last, newest first among equals. A paused clock
+    is not counted: its due time moves when it resumes."""
+    next_due = (
+        select(func.min(Clock.due_at))
+        .where(Clock.subject == "case", Clock.subject_id == Case.id, Clock.state.in_(("running", "breached")))
+        .correlate(Case).scalar_subquery()
+    )
+    return [next_due.is_(None), next_due, Case.registered_at.desc(), Case.id.desc()]
 
 
 def case_clocks(session: Session, case_id: int, actor: Actor, now: datetime) -> list[dict[str, Any]]:

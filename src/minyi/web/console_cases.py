@@ -21,6 +21,8 @@ from minyi.intake.attachments import store_attachment
 from minyi.intake.models import Attachment
 from minyi.sla.queries import extend_case, pause_case, resume_case
 from minyi.web.case_view import case_page, dispatch_targets, summaries
+from minyi.web.console_lists import case_filter as list_filter
+from minyi.web.console_lists import filter_options, order_of, read_query
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 from minyi.web.uploads import read_uploads
 
@@ -29,28 +31,23 @@ PAGE_SIZE = 30
 OPEN = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING, CaseStatus.REPLIED]
 
 
-def _statuses(value: str | None) -> list[CaseStatus] | None:
-    if value == "open":
-        return OPEN
-    if value:
-        try:
-            return [CaseStatus(value)]
-        except ValueError:
-            raise Invalid("bad_status", f"no status '{value}'", field="status") from None
-    return None
-
-
 @router.get("/console/inbox")
-def inbox(request: Request, status: str | None = "open", q: str | None = None, overdue: str | None = None, page: int = 1) -> Response:
+def inbox(request: Request) -> Response:
+    """Every case the reader may see, filtered, sorted (most urgent first by default) and paged;
+    the filters live in the query string, so the page links and the export keep them."""
     actor = staff(request)
     state = state_of(request)
-    f = CaseFilter(status=_statuses(status), q=(q or "").strip()[:100] or None, overdue=True if overdue == "1" else None)
+    query = read_query(request)
     with state.db.reading() as session:
-        total, rows = list_cases(session, actor, f, page=max(page, 1), page_size=PAGE_SIZE)
+        f, errors = list_filter(session, query, state.tz)
+        total, rows = list_cases(session, actor, f, page=query.page, page_size=PAGE_SIZE, order=order_of(query))
         items = summaries(session, rows, actor, state.clock.now())
+        options = filter_options(session)
     return render(
-        request, "console/inbox.html", items=items, total=total, page=max(page, 1), pages=(total + PAGE_SIZE - 1) // PAGE_SIZE,
-        status=status or "", q=q or "", overdue=overdue == "1", statuses=list(CaseStatus),
+        request, "console/inbox.html", 422 if errors else 200, items=items, total=total, page=query.page,
+        pages=(total + PAGE_SIZE - 1) // PAGE_SIZE, query=query, errors=errors, **options,
+        # Kept for the templates other pages share with the inbox.
+        status=query.status, q=query.q, overdue=bool(query.overdue),
     )
 
 
