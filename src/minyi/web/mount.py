@@ -9,14 +9,14 @@ from minyi.web import (
     console_account, console_admin, console_auth, console_boards, console_calendar, console_cases, console_work, leader,
     panels_leader, panels_triage, portal,
 )
-from minyi.web import console_export, console_notifications
+from minyi.web import console_export, console_notifications, console_print
 from minyi.web.pages import HERE
 from minyi.web.slots import CASE_PANELS, CASE_SLOTS, DISPATCH_PANELS, DISPATCH_SLOTS, LEADER_PANELS, LEADER_SLOTS
 
 ROUTERS = (
     portal, console_auth, console_account, console_cases, console_boards, console_work, console_admin, console_calendar,
     leader, panels_triage, panels_leader,
-    console_notifications, console_export,
+    console_notifications, console_export, console_print,
 )
 
 
