@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from minyi.cases.models import Case
 from minyi.cases.queries import reader_views, shown_titles, text_view, visible_to
 from minyi.notifications.models import Notification
-from minyi.notifications.rules import Kind, link_for
+from minyi.notifications.rules import CLOCK_KINDS, Kind, link_for
 from minyi.org.rules import Actor
+from minyi.sla.models import Clock
 from minyi.supervision.models import Letter
 
 
@@ -57,6 +58,10 @@ def describe(session: Session, actor: Actor, notices: list[Notification]) -> lis
     # A letter's title is a supervisor's text: worded through the view of the case it is about.
     views = reader_views(session, actor, {r.case_id for r in found if r.case_id is not None})
     letters = {r.id: (r.number, text_view(views, r.case_id).show_text(r.title)) for r in found}
+    clock_ids = {n.subject_id for n in notices if n.kind in CLOCK_KINDS and n.subject_id is not None}
+    clocks = {
+        cid: name for cid, name in session.execute(select(Clock.id, Clock.name).where(Clock.id.in_(clock_ids)))
+    } if clock_ids else {}
     out = []
     for n in notices:
         kind = Kind(n.kind)
@@ -68,5 +73,7 @@ def describe(session: Session, actor: Actor, notices: list[Notification]) -> lis
             "title": titles.get(case_id, "") if case_id is not None else "",
             "letter": letter[0] if letter else None, "letter_title": letter[1] if letter else None,
             "link": link_for(kind, case_id),
+            # Which deadline turned (a policy's milestone name, e.g. 1天内电话联系).
+            "clock": clocks.get(n.subject_id) if kind in CLOCK_KINDS and case_id is not None else None,
         })
     return out

@@ -33,6 +33,7 @@ KIND_EN = {
     Kind.CLOCK_WARNING: "Clock warning",
     Kind.CLOCK_BREACH: "Clock breached",
 }
+CLOCK_KINDS = frozenset({Kind.CLOCK_WARNING, Kind.CLOCK_BREACH})
 # Case kinds link to the case; the others to the page where the unit answers them.
 WORK_PAGE = "/console/tasks"
 PAGE_SIZE = 30

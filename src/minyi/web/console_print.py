@@ -23,6 +23,7 @@ from minyi.web.pages import WebRoute, render, staff, state_of
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 DOCUMENTS = {"registration": "登记表", "dispatch": "交办单", "reply": "答复函"}
 ROLE_ZH = {"lead": "主办", "co": "协办"}
+CALENDAR_ZH = {"natural": "自然日", "workdays": "工作日", "workhours": "工作时间"}
 
 
 def _unit_name(session: Session, unit_id: int | None) -> str | None:
@@ -46,6 +47,7 @@ def print_context(session: Session, case_id: int, actor: Actor, now: Any) -> dic
         "register_event": events[0] if events else None,
         "handling_units": [u for u in data["case"]["units"] if u["is_active"]],
         "role_zh": ROLE_ZH,
+        "calendar_zh": CALENDAR_ZH,
         "printed_at": now,
     }
 

@@ -96,6 +96,8 @@ def test_clock_turning_yellow_then_red_notifies_the_units_once_each(clock_world:
     run_once(db, clock)
     assert notices(db, case["id"]) == before
     assert "dep04.handler" not in got
+    page = signed_in(client, "dep03.handler").get("/console/notifications").text
+    assert "已超时" in page and "24小时明确责任人并首轮办结" in page
 
 
 class TestCentre:
