@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,6 @@ from minyi.cases.models import CaseUnit
 from minyi.cases.queries import CaseFilter
 from minyi.core.i18n import RATING_ZH, STATUS_ZH
 from minyi.integrations.case_export import export_records
-from minyi.integrations.tabular import FORMULA_STARTS
 from minyi.intake.models import Channel
 from minyi.org.models import Unit
 from minyi.org.rules import Actor
@@ -45,7 +45,7 @@ class Column:
 COLUMNS = [
     Column("tracking_no", "受理编号", 18),
     Column("registered_at", "登记时间", 17, "date"),
-    Column("channel", "渠道", 14),
+    Column("channel", "渠道", 20),
     Column("status", "办理状态", 10),
     Column("overdue", "是否超期", 9),
     Column("due_at", "办理时限", 17, "date"),
@@ -137,6 +137,10 @@ def write_sheet(rows: Iterable[list[Any]], *, title: str = "案件清单") -> by
     for n, column in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(n)].width = column.width
     ws.freeze_panes = "A2"
+    # Printed: A4 landscape with the header row on every page (21 columns squeezed onto one
+    # page's width would be unreadable, so the columns run on over pages).
+    ws.page_setup.orientation, ws.page_setup.paperSize = "landscape", Worksheet.PAPERSIZE_A4
+    ws.print_title_rows = "1:1"
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DCE6F1")
     header = []
     for column in COLUMNS:
@@ -163,10 +167,10 @@ def _cell(ws: Any, column: Column, value: Any, align: Alignment) -> WriteOnlyCel
     elif column.kind == "number":
         cell.value = value
     else:
-        # Text stays text: never a formula (= + - @ …), and a phone or 18-digit ID number is
-        # not turned into a rounded number when someone edits the cell ('@' format).
-        text = str(value)
-        cell.value = ("'" + text) if text.startswith(FORMULA_STARTS) else text
+        # Text stays text: a string cell is never run as a formula however it starts (= + - @;
+        # the apostrophe CSV needs would show here), and the '@' format keeps a phone or an
+        # 18-digit ID number from turning into a rounded number when someone edits the cell.
+        cell.value = str(value)
         cell.data_type = "s"
         cell.number_format = "@"
     return cell

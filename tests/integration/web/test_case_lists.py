@@ -20,6 +20,7 @@ from conftest import START, private_demo_app
 from factories import act, make_appeal
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
+from minyi.integrations.case_sheet import COLUMNS, DATE_FORMAT, write_sheet
 from minyi.worker.runner import run_once
 from webclient import signed_in
 
@@ -140,3 +141,18 @@ class TestExport:
     def test_a_bad_filter_exports_nothing(self, world: World) -> None:
         r = signed_in(world.client, "dispatcher").get("/console/export/cases.xlsx", params={"date_to": "yesterday"})
         assert r.status_code == 422 and "日期格式应为" in r.text
+
+
+def test_sheet_text_is_never_a_formula_and_dates_are_local_date_cells() -> None:
+    row: list[object] = [None] * len(COLUMNS)
+    keys = [c.key for c in COLUMNS]
+    row[keys.index("tracking_no")] = "=HYPERLINK(\"http://x\")"
+    row[keys.index("registered_at")] = datetime(2026, 11, 20, 9, 0)
+    row[keys.index("id_card")] = ID_CARD
+    row[keys.index("crowd_size")] = 12
+    ws = load_workbook(io.BytesIO(write_sheet([row]))).active
+    cells = {c.key: ws.cell(row=2, column=n) for n, c in enumerate(COLUMNS, start=1)}
+    assert cells["tracking_no"].data_type == "s" and cells["tracking_no"].value == "=HYPERLINK(\"http://x\")"
+    assert cells["registered_at"].is_date and cells["registered_at"].number_format == DATE_FORMAT
+    assert cells["id_card"].value == ID_CARD and cells["id_card"].number_format == "@"
+    assert cells["crowd_size"].value == 12
