@@ -12,6 +12,7 @@ from minyi.cases.rules import HANDLING, CaseStatus
 from minyi.org.models import Unit
 from minyi.org.rules import AREA_ROLES, Role
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
+from minyi.sla.queries import urgency_order
 from minyi.supervision.queries import describe_letters, describe_orders, list_letters, list_orders
 from minyi.web.case_view import summaries
 from minyi.web.pages import WebRoute, render, staff, state_of
@@ -23,7 +24,8 @@ BOARD_SIZE = 50
 
 
 def _cases(session: object, actor: object, f: CaseFilter, now: object) -> tuple[int, list[dict[str, object]]]:
-    total, rows = list_cases(session, actor, f, page=1, page_size=BOARD_SIZE)  # type: ignore[arg-type]
+    # Boards show the most urgent first (red, then the nearest deadline); the inbox pages the rest.
+    total, rows = list_cases(session, actor, f, page=1, page_size=BOARD_SIZE, order=urgency_order())  # type: ignore[arg-type]
     return total, summaries(session, rows, actor, now)  # type: ignore[arg-type]
 
 

@@ -26,6 +26,7 @@ STATUS_GROUPS = {"open": OPEN, "handling": list(HANDLING)}
 SORTS = ("urgency", "newest", "oldest")
 SORT_ZH = {"urgency": "按紧急程度（时限）", "newest": "最新登记在前", "oldest": "最早登记在前"}
 SORT_EN = {"urgency": "Most urgent first (clocks)", "newest": "Newest first", "oldest": "Oldest first"}
+DATE_ERROR = ("日期格式应为 年-月-日，如 2026-11-20", "Write the date as year-month-day, e.g. 2026-11-20")
 FIELDS = ("status", "channel", "unit", "date_from", "date_to", "q", "overdue", "sort")
 
 
@@ -72,10 +73,10 @@ def _day(value: str) -> date | None:
         return None
 
 
-def case_filter(session: Session, query: ListQuery, tz: ZoneInfo, *, base: CaseFilter | None = None) -> tuple[CaseFilter, dict[str, str]]:
-    """The domain filter for the choices, and a message per choice that cannot be used (the
-    list then ignores that choice and says why next to it)."""
-    errors: dict[str, str] = {}
+def case_filter(session: Session, query: ListQuery, tz: ZoneInfo, *, base: CaseFilter | None = None) -> tuple[CaseFilter, dict[str, tuple[str, str]]]:
+    """The domain filter for the choices, and a message (zh-CN, en) per choice that cannot be
+    used (the list then ignores that choice and says why next to it)."""
+    errors: dict[str, tuple[str, str]] = {}
     statuses: list[CaseStatus] | None = None
     if query.status in STATUS_GROUPS:
         statuses = STATUS_GROUPS[query.status]
@@ -83,24 +84,24 @@ def case_filter(session: Session, query: ListQuery, tz: ZoneInfo, *, base: CaseF
         try:
             statuses = [CaseStatus(query.status)]
         except ValueError:
-            errors["status"] = "没有这个办理状态"
+            errors["status"] = ("没有这个办理状态", "No such status")
     channel_id = None
     if query.channel:
         channel_id = session.scalar(select(Channel.id).where(Channel.code == query.channel))
         if channel_id is None:
-            errors["channel"] = "没有这个渠道"
+            errors["channel"] = ("没有这个渠道", "No such channel")
     unit_id = None
     if query.unit:
         unit_id = session.scalar(select(Unit.id).where(Unit.code == query.unit))
         if unit_id is None:
-            errors["unit"] = "没有这个单位"
+            errors["unit"] = ("没有这个单位", "No such unit")
     start, end = _day(query.date_from), _day(query.date_to)
     if query.date_from and start is None:
-        errors["date_from"] = "日期格式应为 年-月-日，如 2026-11-20"
+        errors["date_from"] = DATE_ERROR
     if query.date_to and end is None:
-        errors["date_to"] = "日期格式应为 年-月-日，如 2026-11-20"
+        errors["date_to"] = DATE_ERROR
     if start and end and end < start:
-        errors["date_to"] = "结束日期早于开始日期"
+        errors["date_to"] = ("结束日期早于开始日期", "The end date is before the start date")
         end = None
     f = base or CaseFilter()
     return replace(
