@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from minyi.cases.models import Case
-from minyi.cases.queries import CaseFilter, get_visible_case, list_cases, reader_view
+from minyi.cases.queries import get_visible_case, list_cases, reader_view
 from minyi.cases.rules import HANDLING, Action, CaseStatus
 from minyi.cases.schemas import ActionIn
 from minyi.cases.service import act_on_case

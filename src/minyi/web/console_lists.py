@@ -27,7 +27,6 @@ SORTS = ("urgency", "newest", "oldest")
 SORT_ZH = {"urgency": "按紧急程度（时限）", "newest": "最新登记在前", "oldest": "最早登记在前"}
 SORT_EN = {"urgency": "Most urgent first (clocks)", "newest": "Newest first", "oldest": "Oldest first"}
 DATE_ERROR = ("日期格式应为 年-月-日，如 2026-11-20", "Write the date as year-month-day, e.g. 2026-11-20")
-FIELDS = ("status", "channel", "unit", "date_from", "date_to", "q", "overdue", "sort")
 
 
 @dataclass(frozen=True)
