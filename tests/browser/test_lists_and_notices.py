@@ -78,10 +78,10 @@ def test_notices_lists_export_and_print(
     handler.emulate_media(media="print")
     expect(handler.locator(".toolbar")).to_be_hidden()
     shots(handler, "print-registration-as-printed")
-    handler.emulate_media(media="screen")
     pdf = handler.pdf(format="A4", prefer_css_page_size=True)
     assert pdf.startswith(b"%PDF")
     (Path(__file__).resolve().parents[1] / "screenshots" / "listsweb-registration.pdf").write_bytes(pdf)
+    handler.emulate_media(media="screen")
 
     # --- Tuesday: the 1-2-3 clocks (working days from Friday) have turned red; the worker tells the unit ---
     live_server.clock.advance(timedelta(days=4, hours=2))
