@@ -25,7 +25,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 def doc_shot(page: Page, name: str) -> None:
     """A small viewport picture for the README (the numbered full pages go to tests/screenshots)."""
     DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / f"listsweb-{name}.png"))
+    page.screenshot(path=str(DOCS / f"listsweb-{name}.png"), scale="css")
 
 
 @pytest.fixture(scope="module")
