@@ -1,7 +1,7 @@
 """notifications: the staff notification centre
 
 Revision ID: listsweb0001
-Revises: loopfree0001
+Revises: leaderweb0002
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import minyi.core.db
 
 revision = "listsweb0001"
-down_revision = "loopfree0001"
+down_revision = "leaderweb0002"
 branch_labels = None
 depends_on = None
 
