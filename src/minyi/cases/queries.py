@@ -141,12 +141,15 @@ def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
     return stmt.where(and_(true(), *conditions))
 
 
-def list_cases(session: Session, actor: Actor, f: CaseFilter, *, page: int, page_size: int) -> tuple[int, list[tuple[Case, Appeal]]]:
+def list_cases(
+    session: Session, actor: Actor, f: CaseFilter, *, page: int, page_size: int, order: list[Any] | None = None,
+) -> tuple[int, list[tuple[Case, Appeal]]]:
+    """`order`: ORDER BY expressions (e.g. sla's urgency order); newest first by default."""
     base = select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(visible_to(actor))
     base = filtered(base, f, actor)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.execute(
-        base.order_by(Case.registered_at.desc(), Case.id.desc()).limit(page_size).offset((page - 1) * page_size)
+        base.order_by(*(order or [Case.registered_at.desc(), Case.id.desc()])).limit(page_size).offset((page - 1) * page_size)
     ).all()
     return total, list(rows)
 

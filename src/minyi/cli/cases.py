@@ -8,7 +8,6 @@ import typer
 
 from minyi.cases.queries import CaseFilter, case_units, get_visible_case, list_cases, reader_view, timeline
 from minyi.cases.rules import Action, CaseStatus
-from minyi.cases.models import Appeal
 from minyi.cases.schemas import ActionIn, event_view, view_of
 from minyi.cases.service import act_on_case
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors, settings

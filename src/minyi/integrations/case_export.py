@@ -20,7 +20,7 @@ from minyi.core.errors import Invalid
 from minyi.intake.models import Channel
 from minyi.org.models import Unit
 from minyi.org.rules import Actor
-from minyi.privacy.rules import case_view
+from minyi.privacy.rules import CaseView, case_view
 from minyi.org.service import unit_by_code
 from minyi.taxonomy.models import DictionaryEntry
 
@@ -41,6 +41,14 @@ def export_rows(session: Session, actor: Actor, f: CaseFilter, *, tz: ZoneInfo) 
     units = {u: c for u, c in session.execute(select(Unit.id, Unit.code))}
     channels = {i: c for i, c in session.execute(select(Channel.id, Channel.code))}
     leaves = {i: c for i, c in session.execute(select(DictionaryEntry.id, DictionaryEntry.code))}
+    for row, view in export_records(session, actor, f):
+        yield _row(row, view, units, channels, leaves, tz)
+
+
+def export_records(session: Session, actor: Actor, f: CaseFilter, *, order: list[Any] | None = None) -> Iterator[tuple[Any, CaseView]]:
+    """The filtered cases as plain column mappings, each with the privacy view this reader has of
+    it: every export (this interchange file, the console's spreadsheet for people) formats its
+    personal fields through that view. Streamed; oldest first unless `order` says otherwise."""
     # Whether the reader's unit is an active unit of the case: the one fact the privacy view
     # needs beyond the row, asked in the same query.
     handles = (
@@ -49,15 +57,15 @@ def export_rows(session: Session, actor: Actor, f: CaseFilter, *, tz: ZoneInfo) 
     ).label("reader_handles")
     stmt = filtered(
         select(*_CASE_COLUMNS, *_APPEAL_COLUMNS, handles).select_from(Case).join(Appeal, Appeal.id == Case.appeal_id).where(visible_to(actor)), f, actor,
-    ).order_by(Case.registered_at, Case.id)
+    ).order_by(*(order or [Case.registered_at, Case.id]))
     for row in session.execute(stmt.execution_options(yield_per=CHUNK)):
-        yield _row(row._mapping, actor, units, channels, leaves, tz)
+        yield row._mapping, _view(row._mapping, actor)
 
 
 _CASE_COLUMNS = [
     Case.tracking_no, Case.channel_id, Case.registered_at, Case.status, Case.closed_at, Case.category_id, Case.street_id,
     Case.community_id, Case.grid_id, Case.lead_unit_id, Case.first_unit_id, Case.reply_text, Case.rating, Case.identity_hidden_from,
-    Case.accused_checked_at,
+    Case.accused_checked_at, Case.id, Case.due_at, Case.is_overdue,
 ]
 _APPEAL_COLUMNS = [
     Appeal.external_id, Appeal.title, Appeal.body, Appeal.phone, Appeal.citizen_name, Appeal.id_card, Appeal.is_anonymous,
@@ -69,18 +77,21 @@ def _iso(value: Any, tz: ZoneInfo) -> str | None:
     return value.astimezone(tz).isoformat() if value is not None else None
 
 
-def _row(
-    r: Any, actor: Actor, units: dict[int, str], channels: dict[int, str], leaves: dict[int, str], tz: ZoneInfo,
-) -> list[Any]:
+def _view(r: Any, actor: Actor) -> CaseView:
     # The same view the API's case detail gives this reader (cases.schemas.view_of).
     handling = {actor.unit_id} if r["reader_handles"] and actor.unit_id is not None else set()
     if r["lead_unit_id"] is None and r["first_unit_id"] is not None:
         handling.add(r["first_unit_id"])
-    view = case_view(
+    return case_view(
         actor, hidden_from=r["identity_hidden_from"], handling_unit_ids=handling,
         is_confidential=r["is_confidential"], citizen_name=r["citizen_name"],
         checked=r["accused_checked_at"] is not None,
     )
+
+
+def _row(
+    r: Any, view: CaseView, units: dict[int, str], channels: dict[int, str], leaves: dict[int, str], tz: ZoneInfo,
+) -> list[Any]:
 
     def unit(uid: int | None) -> str | None:
         return units.get(uid) if uid else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
@@ -27,6 +27,19 @@ EXTENDERS = frozenset({Role.UNIT_HEAD, Role.DISPATCHER, Role.SUPERVISOR})
 POLICY_SETTERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
 # Who may ask for an extension: the people of the lead unit who do the work.
 REQUESTERS = frozenset({Role.UNIT_HANDLER, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_STAFF})
+
+
+def urgency_order() -> list[Any]:
+    """ORDER BY for a case list, most urgent first: the case's nearest deadline among its running
+    and breached clocks (a breached one lies in the past, so red comes first, then the clocks
+    about to turn), cases with no running clock last, newest first among equals. A paused clock
+    is not counted: its due time moves when it resumes."""
+    next_due = (
+        select(func.min(Clock.due_at))
+        .where(Clock.subject == "case", Clock.subject_id == Case.id, Clock.state.in_(("running", "breached")))
+        .correlate(Case).scalar_subquery()
+    )
+    return [next_due.is_(None), next_due, Case.registered_at.desc(), Case.id.desc()]
 
 
 def case_clocks(session: Session, case_id: int, actor: Actor, now: datetime) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from minyi.org.models import Unit
 from minyi.org.rules import Actor, UnitKind
 from minyi.privacy.rules import CaseView
 from minyi.supervision.documents import LetterText, render_docx
+from minyi.supervision.hooks import Issued, notify_issued
 from minyi.supervision.models import Letter, LetterReply, SupervisionOrder
 from minyi.supervision.queries import letters_visible_to
 from minyi.supervision.rules import (
@@ -126,6 +127,7 @@ def issue_letter(
     )
     session.add(letter)
     session.flush()
+    notify_issued(session, Issued("letter", letter.id, letter.addressee_unit_id, case_id, now))
     if case is not None:
         record_case_event(
             session,

@@ -18,6 +18,7 @@ from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from minyi.org.models import Unit
 from minyi.org.rules import Actor
 from minyi.sla.service import complete_clocks, start_clock
+from minyi.supervision.hooks import Issued, notify_issued
 from minyi.supervision.models import Instruction, InstructionTask, SupervisionOrder
 from minyi.supervision.queries import orders_visible_to, tasks_visible_to
 from minyi.supervision.rules import (
@@ -113,6 +114,7 @@ def write_instruction(
             now=now,
             case_id=case_id,
         )
+        notify_issued(session, Issued("instruction", task.id, unit.id, case_id, now))
     if case is not None:
         record_case_event(
             session,
@@ -264,6 +266,7 @@ def issue_order(
         now=now,
         case_id=case_id,
     )
+    notify_issued(session, Issued("order", order.id, target.id, case_id, now))
     if case is not None:
         record_case_event(
             session,

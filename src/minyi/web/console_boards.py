@@ -11,6 +11,7 @@ from minyi.cases.queries import CaseFilter, list_cases, visible_to
 from minyi.cases.rules import WORKING, CaseStatus
 from minyi.org.rules import AREA_ROLES, Role
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
+from minyi.sla.queries import urgency_order
 from minyi.web.case_view import summaries
 from minyi.web.pages import WebRoute, render, staff, state_of
 from minyi.web.slots import dispatch_panels, unit_panels
@@ -20,7 +21,8 @@ BOARD_SIZE = 50
 
 
 def _cases(session: object, actor: object, f: CaseFilter, now: object) -> tuple[int, list[dict[str, object]]]:
-    total, rows = list_cases(session, actor, f, page=1, page_size=BOARD_SIZE)  # type: ignore[arg-type]
+    # Boards show the most urgent first (red, then the nearest deadline); the inbox pages the rest.
+    total, rows = list_cases(session, actor, f, page=1, page_size=BOARD_SIZE, order=urgency_order())  # type: ignore[arg-type]
     return total, summaries(session, rows, actor, now)  # type: ignore[arg-type]
 
 

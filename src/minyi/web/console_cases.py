@@ -12,8 +12,8 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from minyi.cases.models import Case
-from minyi.cases.queries import CaseFilter, get_visible_case, list_cases, reader_view
-from minyi.cases.rules import WORKING, Action, CaseStatus
+from minyi.cases.queries import get_visible_case, list_cases, reader_view
+from minyi.cases.rules import Action
 from minyi.cases.schemas import ActionIn
 from minyi.cases.service import act_on_case
 from minyi.privacy.rules import Show
@@ -24,6 +24,8 @@ from minyi.sla.queries import extend_case, pause_case, resume_case
 from minyi.org.queries import names_by_code, unit_choices
 from minyi.taxonomy.queries import leaf_choices, leaf_code_of
 from minyi.web.case_view import DISPATCH_KINDS, case_page, summaries
+from minyi.web.console_lists import case_filter as list_filter
+from minyi.web.console_lists import filter_options, order_of, read_query
 from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import STATUS, PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 from minyi.web.pickers import event_unit_codes, form_message, leaf_groups, unit_groups
@@ -32,31 +34,25 @@ from minyi.web.uploads import read_uploads
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE_SIZE = 30
 CHOOSING_ACTIONS = frozenset({"dispatch", "redispatch"})
-OPEN = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING, CaseStatus.REPLIED]
-
-
-def _statuses(value: str | None) -> list[CaseStatus] | None:
-    if value == "open":
-        return OPEN
-    if value:
-        try:
-            return [CaseStatus(value)]
-        except ValueError:
-            raise Invalid("bad_status", f"no status '{value}'", field="status") from None
-    return None
 
 
 @router.get("/console/inbox")
-def inbox(request: Request, status: str | None = "open", q: str | None = None, overdue: str | None = None, page: int = 1) -> Response:
+def inbox(request: Request) -> Response:
+    """Every case the reader may see, filtered, sorted (most urgent first by default) and paged;
+    the filters live in the query string, so the page links and the export keep them."""
     actor = staff(request)
     state = state_of(request)
-    f = CaseFilter(status=_statuses(status), q=(q or "").strip()[:100] or None, overdue=True if overdue == "1" else None)
+    query = read_query(request)
     with state.db.reading() as session:
-        total, rows = list_cases(session, actor, f, page=max(page, 1), page_size=PAGE_SIZE)
+        f, errors = list_filter(session, query, state.tz)
+        total, rows = list_cases(session, actor, f, page=query.page, page_size=PAGE_SIZE, order=order_of(query))
         items = summaries(session, rows, actor, state.clock.now())
+        options = filter_options(session)
     return render(
-        request, "console/inbox.html", items=items, total=total, page=max(page, 1), pages=(total + PAGE_SIZE - 1) // PAGE_SIZE,
-        status=status or "", q=q or "", overdue=overdue == "1", statuses=list(CaseStatus),
+        request, "console/inbox.html", 422 if errors else 200, items=items, total=total, page=query.page,
+        pages=(total + PAGE_SIZE - 1) // PAGE_SIZE, query=query, errors=errors, **options,
+        # Kept for the templates other pages share with the inbox.
+        status=query.status, q=query.q, overdue=bool(query.overdue),
     )
 
 

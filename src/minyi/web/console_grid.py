@@ -12,7 +12,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from minyi.cases.queries import CaseFilter, get_visible_case, list_cases
-from minyi.cases.rules import HANDLING, CaseStatus
+from minyi.cases.rules import WORKING, CaseStatus
 from minyi.core.errors import Forbidden, Invalid, MinyiError, NotFound
 from minyi.intake.attachments import store_attachment
 from minyi.intake.desk import desk_channel, reporter_contact
@@ -26,7 +26,7 @@ from minyi.web.uploads import Upload, read_uploads
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 GRID_KINDS = ("grid",)
 # 未办结: not yet answered (a replied case is 办结, waiting only for the citizen's rating).
-OPEN = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING]
+OPEN = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING]
 PAGE_SIZE = 20
 PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 

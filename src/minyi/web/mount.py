@@ -11,7 +11,7 @@ from minyi.web import (
     leader,
     panels_leader, panels_triage, portal,
 )
-from minyi.web import console_supervision
+from minyi.web import console_export, console_notifications, console_print, console_supervision
 from minyi.web.pages import HERE
 from minyi.web.slots import (
     CASE_PANELS, CASE_SLOTS, DISPATCH_PANELS, DISPATCH_SLOTS, LEADER_PANELS, LEADER_SLOTS, UNIT_PANELS, UNIT_SLOTS,
@@ -21,6 +21,7 @@ ROUTERS = (
     portal, console_auth, console_account, console_cases, console_boards, console_work, console_admin, console_calendar,
     console_intake, console_grid, console_admin_staff, console_admin_dictionary, console_admin_org, console_admin_rules,
     console_outbox, console_supervision, leader, panels_triage, panels_leader, console_approvals,
+    console_notifications, console_export, console_print,
 )
 
 

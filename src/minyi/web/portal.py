@@ -31,7 +31,7 @@ from minyi.mailboxes.rules import portal_url
 from minyi.org.models import Unit
 from minyi.taxonomy.rules import FIVE_CLASSES
 from minyi.web.i18n import Translator, pick_lang
-from minyi.web.pages import PostedForm, WebRoute, error_page, fields_of, redirect, render, state_of
+from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, state_of
 from minyi.web.security import RateLimiter, client_of, cookie_flags
 from minyi.web.uploads import Upload, read_uploads
 

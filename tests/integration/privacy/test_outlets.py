@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from factories import act, auth, make_appeal
 from fastapi.routing import _IncludedRouter
 from fastapi.testclient import TestClient
@@ -136,6 +137,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "POST /api/v1/appeals/{case_id}/extension-requests": (POLICY, "test_approvals"),
     "POST /api/v1/extension-requests/{request_id}/{decision}": (POLICY, "test_approvals"),
     "GET /console/approvals": (POLICY, "test_approvals"),
+    "GET /console/notifications": (POLICY, "test_web_notifications"),
+    "GET /console/export/cases.xlsx": (POLICY, "test_web_export_xlsx"),
+    "GET /console/cases/{case_id}/print/{document}": (POLICY, "test_web_print_views"),
     # no personal data: receipts, ids, counts, configuration, the org tree, sign-in, forms
     **{
         route: (NONE, "no personal data of a complainant")
@@ -196,6 +200,8 @@ ROUTES: dict[str, tuple[str, str]] = {
             # and the leaf setting (the dictionary)
             "POST /console/approvals/replies/{case_id}/{decision}", "POST /console/approvals/extensions/{request_id}/{decision}",
             "POST /console/cases/{case_id}/extension-requests", "PUT /api/v1/dictionary/{code}/reply-approval",
+            # the notification centre's marks: a redirect, no text
+            "POST /console/notifications/{notification_id}/read", "POST /console/notifications/read-all",
         )
     },
 }
@@ -439,6 +445,40 @@ class CaseOutlets:
                 assert appeal.tracking_no not in probed, who
             else:
                 assert appeal.tracking_no in probed
+
+    def test_web_notifications(self, app_client: TestClient, appeal: Appeal) -> None:
+        # The accused community and the street get an instruction on the case: each has a notice naming it.
+        r = app_client.post("/api/v1/instructions", json={"text": "请配合核查", "units": ["S01C03", "S01"], "case_id": appeal.case_id,
+                                                          "within_days": 3}, headers=auth(app_client, "secretary"))
+        assert r.status_code == 201, r.text
+
+        def read(user: str) -> str:
+            r = signed_in(app_client, user).get("/console/notifications")
+            assert r.status_code == 200, user
+            return r.text
+        for user in (READERS["accused"], READERS["area"], READERS["handler"]):
+            assert appeal.tracking_no in read(user), user
+        assert_masked_for_all_but_the_handler(appeal, read, id_card=False)
+
+    def test_web_export_xlsx(self, app_client: TestClient, appeal: Appeal) -> None:
+        def read(user: str) -> str:
+            r = signed_in(app_client, user).get("/console/export/cases.xlsx", params={"q": appeal.tracking_no, "status": ""})
+            assert r.status_code == 200, user
+            rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+            assert len(rows) == 2 and rows[1][0] == appeal.tracking_no, user
+            return "\n".join(str(v) for row in rows for v in row if v is not None)
+        assert_masked_for_all_but_the_handler(appeal, read)
+
+    def test_web_print_views(self, app_client: TestClient, appeal: Appeal) -> None:
+        def read(user: str) -> str:
+            client = signed_in(app_client, user)
+            texts = []
+            for document in ("registration", "dispatch"):
+                r = client.get(f"/console/cases/{appeal.case_id}/print/{document}")
+                assert r.status_code == 200, (user, document)
+                texts.append(r.text)
+            return "\n".join(texts)
+        assert_masked_for_all_but_the_handler(appeal, read)
 
     def test_web_boards(self, app_client: TestClient, appeal: Appeal) -> None:
         for path, user in (("/console/area", "s01c03.staff"), ("/console/area", "s01.staff"),

@@ -31,6 +31,8 @@ ASYNC_ENDPOINTS = {
     "minyi.api.appeals.upload_attachment": "reads the upload; the throttle, database and file writes run in the threadpool",
     "minyi.api.open311.create_request": "awaits the group-commit writer; lookups and media writes run in the threadpool",
     "minyi.web.portal.submit": "awaits the group-commit writer; file reads, checks, pages and writes run in the threadpool",
+    "minyi.web.console_intake.register": "awaits the group-commit writer; the sign-in check, form checks, the accept or decline and pages run in the threadpool",
+    "minyi.web.console_grid.report": "awaits the group-commit writer; the sign-in check, photo reads and writes and pages run in the threadpool",
     "fastapi.applications.FastAPI.setup.<locals>.openapi": "builds the schema once, then answers it from memory",
 }
 # Async dependencies run on the event loop too.

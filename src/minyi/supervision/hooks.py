@@ -1,0 +1,34 @@
+"""Packages above `supervision` react when work is given to a unit (a leader's instruction task,
+a supervision order, a letter addressed to it) by registering a handler, called inside the
+issuing transaction, so its writes commit or roll back with the issue itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Issued:
+    kind: str  # "instruction" (one per task) | "order" | "letter"
+    subject_id: int  # the task, order or letter id
+    unit_id: int | None
+    case_id: int | None
+    at: datetime
+
+
+Handler = Callable[[Session, Issued], None]
+_handlers: dict[str, Handler] = {}
+
+
+def on_issued(name: str, handler: Handler) -> None:
+    """Register (or replace, by name: registration is idempotent across app restarts in tests)."""
+    _handlers[name] = handler
+
+
+def notify_issued(session: Session, issued: Issued) -> None:
+    for handler in list(_handlers.values()):
+        handler(session, issued)
