@@ -28,7 +28,7 @@ from minyi.org.rules import Actor, Role
 from minyi.sla.queries import EXTENDERS, REQUESTERS, decide_extension, extension_requests, request_extension
 from minyi.sla.service import OPEN_STATES, clock_view, clocks_of, current_policies
 from minyi.sla.rules import parse_duration
-from minyi.web.case_view import case_page
+from minyi.web.console_cases import case_page_response
 from minyi.web.pages import STATUS, PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 from minyi.web.slots import CASE_PANELS, UNIT_PANELS, Panel
 
@@ -155,8 +155,7 @@ def ask_extension(request: Request, form: PostedForm, case_id: int) -> Response:
         if exc.kind == "not_found":
             raise
         # The case page again, the message on the request form and the typed fields kept.
-        with state.db.reading() as session:
-            data = case_page(session, case_id, actor, now)
-            return render(request, "console/case.html", status_code=STATUS.get(exc.kind, 400), done=None, targets=[],
-                          extension_error=exc.message, extension_typed=fields, **data)
+        return case_page_response(
+            request, case_id, status_code=STATUS.get(exc.kind, 400), extension_error=exc.message, extension_typed=fields,
+        )
     return redirect(f"/console/cases/{case_id}?done=extension_request")

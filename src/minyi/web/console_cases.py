@@ -58,12 +58,16 @@ def inbox(request: Request) -> Response:
 
 @router.get("/console/cases/{case_id}")
 def case(request: Request, case_id: int, done: str | None = None) -> Response:
-    return _case_page(request, case_id, done=done)
+    return case_page_response(request, case_id, done=done)
 
 
-def _case_page(request: Request, case_id: int, *, done: str | None = None, failed: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+def case_page_response(
+    request: Request, case_id: int, *, done: str | None = None, failed: dict[str, Any] | None = None, status_code: int = 200,
+    **extra: Any,
+) -> Response:
     """The case page; `failed` is a form that was refused, shown again with its message and
-    what was typed (the action, its fields, the chosen co-units)."""
+    what was typed (the action, its fields, the chosen co-units). Every form on the page that
+    is refused comes back through here (`extra`: what its own part of the page needs)."""
     actor = staff(request)
     state = state_of(request)
     with state.db.reading() as session:
@@ -75,7 +79,7 @@ def _case_page(request: Request, case_id: int, *, done: str | None = None, faile
             request, "console/case.html", status_code=status_code, done=done, failed=failed,
             unit_groups=unit_groups(units), leaf_groups=leaf_groups(leaf_choices(session)) if choosing else [],
             current_leaf=leaf_code_of(session, category_id),
-            unit_name=names_by_code(session, event_unit_codes(data["events"])), **data,
+            unit_name=names_by_code(session, event_unit_codes(data["events"])), **data, **extra,
         )
 
 
@@ -114,7 +118,7 @@ def take_action(request: Request, form: PostedForm, case_id: int, action: str) -
         # Refused: the same page again, the message on the form and what was typed kept.
         t = Translator(pick_lang(request))
         failed = {"action": chosen.value, "message": form_message(exc, t), "fields": fields, "co_units": co_units}
-        return _case_page(request, case_id, failed=failed, status_code=STATUS.get(exc.kind, 400))
+        return case_page_response(request, case_id, failed=failed, status_code=STATUS.get(exc.kind, 400))
     return redirect(f"/console/cases/{case_id}?done={chosen.value}")
 
 

@@ -39,7 +39,7 @@ NATURAL = {
     Action.APPROVE_BOUNCE: "dispatcher", Action.REFUSE_BOUNCE: "dispatcher", Action.ARCHIVE: "dispatcher",
     Action.SIGN_FOR: "dep25.handler", Action.REPLY: "dep25.handler", Action.BOUNCE: "dep25.handler",
     Action.RECORD_CONTACT: "dep25.handler", Action.RECORD_VISIT: "dep26.handler",
-    Action.FEEDBACK: "citizen", Action.REOPEN: "supervisor", Action.MARK_KEY: "dispatcher",
+    Action.FEEDBACK: "citizen", Action.REOPEN: "supervisor", Action.MARK_KEY: "dispatcher", Action.REDISPATCH: "dispatcher",
     Action.SUBMIT_REPLY: "dep25.handler", Action.APPROVE_REPLY: "dep25.head", Action.RETURN_REPLY: "dep25.head",
 }
 
