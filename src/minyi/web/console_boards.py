@@ -67,7 +67,8 @@ def area_board(request: Request, case_id: int | None = None) -> Response:
         f = CaseFilter(status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING], **{area: actor.unit_id} if area else {})  # type: ignore[arg-type]
         cases = _cases(session, actor, f, now)
         departments = list(session.scalars(select(Unit).where(Unit.kind.in_(list(SUMMONED_KINDS)), Unit.is_active.is_(True)).order_by(Unit.code)))
-    return render(request, "console/area.html", cases=cases, departments=departments, case_id=case_id)
+        unit_name = session.scalar(select(Unit.name).where(Unit.id == actor.unit_id)) if actor.unit_id else None
+    return render(request, "console/area.html", cases=cases, departments=departments, case_id=case_id, unit_name=unit_name or "")
 
 
 @router.get("/console/supervision")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from minyi.web import errors as web_errors
 from minyi.web import (
     console_account, console_admin, console_auth, console_boards, console_calendar, console_cases, console_work, leader,
     panels_leader, panels_triage, portal,
@@ -35,5 +36,6 @@ def mount_web(app: FastAPI) -> None:
     register_panels()
     for module in ROUTERS:
         app.include_router(module.router)
+    web_errors.install(app)
     app.state.portal_limits = portal.PortalLimits()
     app.mount("/static/web", StaticFiles(directory=HERE / "static"), name="web-static")

@@ -8,6 +8,7 @@ codes the API uses (404 outside scope, 403 for the wrong role, 409, 422).
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterable
+from functools import partial
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,7 +26,7 @@ from starlette.responses import RedirectResponse, Response
 from minyi.core.errors import Forbidden, MinyiError, TooManyAttempts, Unauthorized
 from minyi.org.rules import Actor, Role
 from minyi.org.service import actor_for_token
-from minyi.web.i18n import LANG_COOKIE, Translator, pick_lang
+from minyi.web.i18n import LANG_COOKIE, Translator, pick_lang, refusal_text
 from minyi.web.security import (
     CSRF_FIELD, SESSION_COOKIE, TooManyRequests, check_csrf, cookie_flags, csrf_token_for, remember_csrf,
 )
@@ -167,8 +168,13 @@ def _back(request: Request) -> str:
     return "/console" if current_actor(request) else "/"
 
 
-def error_page(request: Request, status_code: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    response = render(request, "error.html", status_code=status_code, message=message, back=_back(request))
+def error_page(
+    request: Request, status_code: int, message: str, headers: dict[str, str] | None = None, *, code: str | None = None,
+) -> Response:
+    """The refusal as a page in the reader's language (a service's English message never shows on
+    a Chinese page: its code's words, or the status's)."""
+    text = refusal_text(Translator(pick_lang(request)), code, message, status_code)
+    response = render(request, "error.html", status_code=status_code, message=text, back=_back(request))
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -190,12 +196,11 @@ class WebRoute(APIRoute):
             except PasswordChangeRequired:
                 response = redirect("/console/password?required=1")
             except TooManyAttempts as exc:
-                response = await run_in_threadpool(error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)})
+                response = await run_in_threadpool(error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)}, code=exc.code)
             except MinyiError as exc:
-                response = await run_in_threadpool(error_page, request, STATUS.get(exc.kind, 400), exc.message)
+                response = await run_in_threadpool(partial(error_page, code=exc.code), request, STATUS.get(exc.kind, 400), exc.message)
             except RequestValidationError as exc:
-                fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or "form" for e in exc.errors())
-                response = await run_in_threadpool(error_page, request, 422, f"请检查填写的内容 (check these fields): {fields}")
+                response = await run_in_threadpool(partial(error_page, code="invalid_form"), request, 422, "")
             except StaleDataError:
                 response = await run_in_threadpool(error_page, request, 409, "该案件刚被他人修改，请刷新后重试 (changed by someone else; reload)")
             except TooManyRequests as exc:

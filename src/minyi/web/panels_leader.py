@@ -21,7 +21,7 @@ from minyi.analytics.queries import alert_views, hotspots_of_day, list_alerts
 from minyi.analytics.rules import ANALYTICS_VIEWERS, BEIJING
 from minyi.cases.models import Case
 from minyi.core.errors import Invalid
-from minyi.org.models import Unit
+from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor
 from minyi.reports.models import ReportIssue
 from minyi.reports.queries import get_issue, instructions_on_issue, item_of, list_issues
@@ -93,7 +93,16 @@ def daily_report_panel(session: Session, actor: Actor, now: datetime) -> Panel |
         "issue": issue, "lead": snapshot.get("lead", []), "sections": sections, "instructions": by_item,
         "instructed": len(found), "may_instruct": actor.role in LEADERS, "defaults": _default_units(session, keys),
         "units": units, "anchors": {k: f"item-{n}" for n, k in enumerate(keys)},
+        "issuer": _issuer(session, issue.issued_by),
     })
+
+
+def _issuer(session: Session, issued_by: str) -> dict[str, str | None]:
+    """Who issued it, as an event's actor: the worker in words, a person by name and unit."""
+    row = session.execute(
+        select(Staff.name, Unit.name).join(Unit, Unit.id == Staff.unit_id).where(Staff.username == issued_by)
+    ).first()
+    return {"actor": issued_by, "actor_name": row[0], "actor_unit": row[1]} if row else {"actor": issued_by, "actor_name": ""}
 
 
 def report_subjects(session: Session, refs: set[str]) -> dict[str, str]:
