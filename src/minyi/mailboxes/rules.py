@@ -32,6 +32,14 @@ def qr_target(public_base_url: str, channel_code: str, *, production: bool) -> s
     return portal_url(public_base_url, channel_code)
 
 
+def addressee(mailbox_name: str, owner_title: str | None) -> str:
+    """Whom a citizen writes to, in full: "区长信箱" is written to 区长, "区住房和建设局局长信箱"
+    to 区住房和建设局局长, "书记在线" to its owner's title (区委书记)."""
+    if mailbox_name.endswith("信箱") and len(mailbox_name) > 2:
+        return mailbox_name.removesuffix("信箱")
+    return owner_title or mailbox_name
+
+
 def closure_rate(received: int, closed: int) -> float | None:
     """办结率 as a fraction with four decimals (0.9887 is 98.87%); None when nothing came in."""
     return round(closed / received, 4) if received else None

@@ -26,6 +26,7 @@ from starlette.responses import RedirectResponse, Response
 from minyi.core.errors import Forbidden, MinyiError, TooManyAttempts, Unauthorized
 from minyi.org.rules import Actor, Role
 from minyi.org.service import actor_for_token
+from minyi.web.form_again import form_again
 from minyi.web.i18n import LANG_COOKIE, Translator, pick_lang, refusal_text
 from minyi.web.security import (
     CSRF_FIELD, SESSION_COOKIE, TooManyRequests, check_csrf, cookie_flags, csrf_token_for, remember_csrf,
@@ -198,11 +199,16 @@ class WebRoute(APIRoute):
             except TooManyAttempts as exc:
                 response = await run_in_threadpool(error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)}, code=exc.code)
             except MinyiError as exc:
-                response = await run_in_threadpool(partial(error_page, code=exc.code), request, STATUS.get(exc.kind, 400), exc.message)
+                status = STATUS.get(exc.kind, 400)
+                text = refusal_text(Translator(pick_lang(request)), exc.code, exc.message, status)
+                response = await form_again(request, status, text) or await run_in_threadpool(
+                    partial(error_page, code=exc.code), request, status, exc.message)
             except RequestValidationError as exc:
                 response = await run_in_threadpool(partial(error_page, code="invalid_form"), request, 422, "")
             except StaleDataError:
-                response = await run_in_threadpool(error_page, request, 409, "该案件刚被他人修改，请刷新后重试 (changed by someone else; reload)")
+                text = refusal_text(Translator(pick_lang(request)), "version_conflict", "", 409)
+                response = await form_again(request, 409, text) or await run_in_threadpool(
+                    partial(error_page, code="version_conflict"), request, 409, "")
             except TooManyRequests as exc:
                 response = await run_in_threadpool(error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)})
             for key, value in SECURITY_HEADERS.items():

@@ -24,7 +24,7 @@ from minyi.intake.models import Channel
 from minyi.intake.schemas import AppealIn
 from minyi.mailboxes.qr import render_qr
 from minyi.mailboxes.queries import get_mailbox, mailboxes
-from minyi.mailboxes.rules import qr_target
+from minyi.mailboxes.rules import addressee, qr_target
 from minyi.org.models import Staff, Unit
 from minyi.taxonomy.rules import FIVE_CLASSES
 from minyi.web.i18n import Translator, pick_lang, refusal_text
@@ -87,7 +87,8 @@ def _form_page(request: Request, channel_code: str | None, status_code: int = 20
         streets, communities = _places(session)
         owner = session.scalar(select(Staff.title).where(Staff.id == channel.owner_staff_id)) if channel.owner_staff_id else None
         return render(
-            request, "portal/submit.html", status_code=status_code, channel=channel, streets=streets, owner_title=owner,
+            request, "portal/submit.html", status_code=status_code, channel=channel, streets=streets,
+            write_to=addressee(channel.name, owner),
             communities=communities, classes=FIVE_CLASSES, error=error, values=values or {},
             form_token=secrets.token_hex(16),
         )
@@ -306,7 +307,7 @@ def feedback(request: Request, form: PostedForm) -> Response:
 def mailbox_list(request: Request) -> Response:
     state = state_of(request)
     with state.db.reading() as session:
-        rows = [(c, s) for c, s in mailboxes(session, active_only=True)]
+        rows = [(c, s, addressee(c.name, s.title if s else None)) for c, s in mailboxes(session, active_only=True)]
         return render(request, "portal/mailboxes.html", rows=rows)
 
 

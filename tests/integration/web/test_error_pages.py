@@ -15,7 +15,7 @@ from minyi.app import create_app
 from minyi.bootstrap import load_demo, migrate
 from minyi.core.db import Database
 from minyi.core.errors import Conflict
-from minyi.mailboxes.rules import qr_target
+from minyi.mailboxes.rules import addressee, qr_target
 from webclient import browser, signed_in
 
 HTML = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -100,3 +100,10 @@ class TestQrInProduction:
             assert page.status_code == 409 and "二维码不能指向本机地址" in page.text
             api = client.get("/api/v1/mailboxes/mailbox_secretary/qr.svg")
             assert api.status_code == 409 and api.json()["error"]["code"] == "qr_local_address"
+
+
+@pytest.mark.parametrize(("name", "title", "to"), [
+    ("书记在线", "区委书记", "区委书记"), ("区长信箱", "区长", "区长"), ("区住房和建设局局长信箱", "单位负责人", "区住房和建设局局长"),
+])
+def test_mailbox_buttons_name_whom_the_citizen_writes_to(name: str, title: str, to: str) -> None:
+    assert addressee(name, title) == to

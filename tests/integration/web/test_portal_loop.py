@@ -131,6 +131,6 @@ class TestPublicTimeline:
 class TestMailboxes:
     def test_buttons_name_the_leader_in_full(self, app_client: TestClient) -> None:
         page = browser(app_client).get("/portal/mailboxes").text
-        assert "写信给区委书记" in page and "写信给区长" in page
+        assert "写信给区委书记" in page and "写信给区长<" in page and "写信给区住房和建设局局长" in page and "写信给单位负责人" not in page
         form = browser(app_client).get("/portal/submit?channel=mailbox_secretary").text
         assert "写信给区委书记" in form
