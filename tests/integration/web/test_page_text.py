@@ -143,7 +143,8 @@ def urls(district: District) -> list[str]:
         for n in names:
             combos = [c.replace("{" + n + "}", v) for c in combos for v in district.params[n]]
         out += combos
-    return out
+    # The refusals a browser meets: an unknown address, a case out of reach.
+    return out + ["/no/such/page", "/console/cases/99999999"]
 
 
 def visible_text(html: str) -> list[str]:
@@ -200,7 +201,9 @@ def problems_en(texts: list[str], district: District, chinese: tuple[set[str], s
         for token in re.findall(r"[\w.-]+", text):
             if token in district.usernames or token in district.unit_codes:
                 found.append(f"login name or unit code {token!r} in {text!r}")
-        if text in labels or any(run in text for run in written):
+        # A short run of template Chinese may also occur inside data (办理时限 in a reason): it
+        # counts as a whole text; a longer one anywhere.
+        if text in labels or text in written or any(len(run) >= 6 and run in text for run in written):
             found.append(f"Chinese label {text!r}")
     return found
 
@@ -222,6 +225,7 @@ def pending(url: str, problem: str) -> bool:
 def _render(district: District, user: str | None, lang: str) -> dict[str, list[str]]:
     client = signed_in(district.client, user) if user else TestClient(district.client.app)
     client.cookies.set(i18n.LANG_COOKIE, lang)
+    client.headers["accept"] = "text/html,application/xhtml+xml,*/*;q=0.8"  # as a browser asks
     out: dict[str, list[str]] = {}
     for url in urls(district):
         r = client.get(url, follow_redirects=False)
