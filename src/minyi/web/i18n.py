@@ -292,6 +292,7 @@ ERROR_ZH: dict[str, str] = {
     "not_extendable": "该节点的时限不能延期", "not_acted": "还有部门未处置", "not_reported_in": "本部门尚未报到",
     "report_busy": "其他日报正在签发，请稍后重试", "bad_action": "当前状态下不能进行此操作", "no_such_action": "当前状态下不能进行此操作",
     "version_conflict": "该案件刚被他人修改，请刷新后重试",
+    "version_conflict_refilled": "该案件刚被他人修改，页面已更新为最新内容，您填写的内容已保留，请核对后重新提交",
     "note_required": "请填写记录内容", "text_required": "请填写内容", "text_too_long": "内容过长", "too_long": "内容过长",
     "reason_required": "请填写理由", "target_required": "请选择对象", "no_units": "请至少选择一个单位", "too_many_units": "选择的单位过多",
     "lead_is_co_unit": "主办单位不能同时是协办单位", "duplicate_co_unit": "协办单位重复", "duplicate_unit": "单位重复",
@@ -310,9 +311,17 @@ ERROR_ZH: dict[str, str] = {
     "unknown_policy": "没有找到该时限标准", "unknown_leader": "没有找到该领导", "unknown_channel": "没有找到该渠道",
     "day_not_over": "当天尚未结束，日报只能覆盖已过去的日期", "period_too_long": "时间范围过长",
 }
+# Words only a page says (a refusal the page itself has already acted on), before the service's.
+PAGE_WORDS = {"version_conflict_refilled": (
+    "该案件刚被他人修改，页面已更新为最新内容，您填写的内容已保留，请核对后重新提交",
+    "Someone else changed the case just now: the page shows it as it is, with what you typed kept; check and send again",
+)}
 GENERIC_ZH = {400: "请求未能完成，请检查后重试", 401: "请先登录", 403: "您无权进行此操作", 404: "没有找到，或您无权查看",
               409: "当前状态下不能这样操作，请刷新后重试", 413: "提交的内容过大", 422: "请检查填写的内容", 429: "操作过于频繁，请稍后再试"}
-ERROR_EN = {"not_found": "Page not found: the address may be wrong, or the page was removed"}
+ERROR_EN = {
+    "not_found": "Page not found: the address may be wrong, or the page was removed",
+    "version_conflict_refilled": "Someone else changed the case just now: the page shows it as it is, with what you typed kept; check and send again",
+}
 GENERIC_EN = {400: "The request could not be completed", 401: "Sign in first", 403: "You may not do this", 404: "Not found, or not visible to you",
               409: "This cannot be done in the case's current state; reload and try again", 413: "What you sent is too large",
               422: "Check what you entered", 429: "Too many requests; try again in a moment"}
@@ -321,6 +330,8 @@ GENERIC_EN = {400: "The request could not be completed", 401: "Sign in first", 4
 def refusal_text(t: Translator, code: str | None, message: str | None, status: int) -> str:
     """What a page says for a refusal, in the page's language."""
     half = pick_half(message or "", t.zh)
+    if code in PAGE_WORDS:
+        return PAGE_WORDS[code][0 if t.zh else 1]
     if t.zh:
         if half and _HAS_CHINESE.search(half):
             return half

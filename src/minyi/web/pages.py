@@ -17,12 +17,14 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from minyi.cases.models import Case
 from minyi.core.errors import Forbidden, MinyiError, TooManyAttempts, Unauthorized
 from minyi.org.rules import Actor, Role
 from minyi.org.service import actor_for_token
@@ -120,6 +122,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     tz = state.tz
     csrf = csrf_token_for(request, state.settings.secret_key)
     body = env.get_template(template).render(
+        case_no=_case_numbers(state),
         request=request, t=t, lang=lang, actor=current_actor(request), csrf=csrf, csrf_field=CSRF_FIELD,
         when=lambda v, fmt="%Y-%m-%d %H:%M": local_time(v, tz, fmt), left=lambda s: duration(s, t),
         path=request.url.path, quote=quote, **context,
@@ -129,6 +132,22 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     if request.query_params.get("lang") in ("zh-CN", "en"):
         response.set_cookie(LANG_COOKIE, request.query_params["lang"], max_age=365 * 86400, **cookie_flags(state.settings))  # type: ignore[arg-type]
     return response
+
+
+def _case_numbers(state: Any) -> Callable[[int | None], str]:
+    """`case_no(case_id)` for templates: a case's tracking number, the only case reference a
+    person reads (internal ids stay in links). Looked up when a template asks, once per case."""
+    found: dict[int, str] = {}
+
+    def case_no(case_id: int | None) -> str:
+        if case_id is None:
+            return ""
+        if case_id not in found:
+            with state.db.reading() as session:
+                found[case_id] = session.scalar(select(Case.tracking_no).where(Case.id == case_id)) or ""
+        return found[case_id]
+
+    return case_no
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -200,13 +219,15 @@ class WebRoute(APIRoute):
                 response = await run_in_threadpool(error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)}, code=exc.code)
             except MinyiError as exc:
                 status = STATUS.get(exc.kind, 400)
-                text = refusal_text(Translator(pick_lang(request)), exc.code, exc.message, status)
+                # On the refilled form a version conflict says the page is already fresh.
+                code = "version_conflict_refilled" if exc.code == "version_conflict" else exc.code
+                text = refusal_text(Translator(pick_lang(request)), code, exc.message, status)
                 response = await form_again(request, status, text) or await run_in_threadpool(
                     partial(error_page, code=exc.code), request, status, exc.message)
             except RequestValidationError as exc:
                 response = await run_in_threadpool(partial(error_page, code="invalid_form"), request, 422, "")
             except StaleDataError:
-                text = refusal_text(Translator(pick_lang(request)), "version_conflict", "", 409)
+                text = refusal_text(Translator(pick_lang(request)), "version_conflict_refilled", "", 409)
                 response = await form_again(request, 409, text) or await run_in_threadpool(
                     partial(error_page, code="version_conflict"), request, 409, "")
             except TooManyRequests as exc:

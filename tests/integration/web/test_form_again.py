@@ -33,7 +33,7 @@ def test_a_refused_form_comes_back_with_the_message_and_the_typed_text(app_clien
     text = r.text  # type: ignore[attr-defined]
     form = text[text.index(f'action="/console/cases/{case_id}/actions/reply"'):]
     form = form[:form.index("</form>")]
-    assert 'id="form-error"' in form and "该案件刚被他人修改" in form
+    assert 'id="form-error"' in form and "您填写的内容已保留" in form
     assert f">{REPLY}</textarea>" in form
     assert "出错了" not in text and "version" not in form.split('id="form-error"')[1].split("<")[0]
     # The refilled form carries the fresh version: sending it again now works.

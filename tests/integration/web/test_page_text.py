@@ -189,6 +189,8 @@ def problems_zh(texts: list[str], district: District) -> list[str]:
         for token in re.findall(r"[\w.-]+", text):
             if token in district.usernames or token in district.unit_codes:
                 found.append(f"login name or unit code {token!r} in {text!r}")
+        for row_id in re.findall(r"#\d+|\bid\s*[:=]?\s*\d+", text, flags=re.I):
+            found.append(f"internal id {row_id!r} in {text!r}")
     return found
 
 
