@@ -22,7 +22,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 
 def doc_shot(page: Page, name: str) -> None:
     DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / f"zhtext-{name}.png"), full_page=True)
+    page.screenshot(path=str(DOCS / f"zhtext-{name}.png"), full_page=True, scale="css")  # small files for the docs
 
 
 def api(live: Live, username: str) -> httpx.Client:

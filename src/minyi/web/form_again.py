@@ -29,8 +29,8 @@ async def _get(request: Request, path: str, query: str) -> tuple[int, list[tuple
     scope = dict(request.scope) | {
         "method": "GET", "path": path, "raw_path": path.encode(), "query_string": query.encode(), "headers": headers,
     }
-    scope.pop("route", None)
-    scope.pop("endpoint", None)
+    for key in ("route", "endpoint", "path_params"):  # the POST's routing, not the page's
+        scope.pop(key, None)
     answer: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
 
     async def receive() -> dict[str, Any]:
