@@ -89,6 +89,7 @@ def test_an_anonymous_letter_to_the_secretary_and_a_wrong_address(new_context: N
     expect(page.locator("#tracking-code")).to_be_visible()
     expect(page.locator(".alert")).to_contain_text("您是匿名反映")
     expect(page.locator("#sms-note")).to_have_count(0)
+    expect(page.locator("#expect-contact")).to_contain_text("您没有留下联系方式")
     doc_shot(page, "05-anonymous-receipt")
 
     page.goto("/portal/no-such-page")

@@ -151,6 +151,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "request_id": ("问题编号（反映问题时请提供）", "Reference (quote it when reporting this)"),
     "write_to": ("写信给", "Write to"),
     "expect_contact": ("承办单位将在{when}前与您联系", "The unit handling it will contact you by {when}"),
+    "expect_anonymous": ("您没有留下联系方式：承办单位将在{when}前开始办理，进展和答复请凭查询编号和查询码查看", "You left no contact details: the unit starts on it by {when}; follow it and read the reply with the tracking number and code"),
     "expect_contact_days": ("承办单位将在{n}个{calendar}内与您联系", "The unit handling it will contact you within {n} {calendar}"),
     "sms_sent": ("受理短信已发送至您的手机（尾号{last4}）", "A text message with the tracking number was sent to your phone (ending {last4})"),
     "anonymous_code_note": ("您是匿名反映：查询码只在此处显示一次，请抄写或截图保存。查询编号和查询码是查询进度、评价和补充材料的唯一凭证。", "You wrote anonymously: this code is shown only once, write it down. The tracking number and this code are the only way to follow, rate or add to this appeal."),

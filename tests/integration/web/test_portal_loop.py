@@ -67,7 +67,7 @@ class TestReceipt:
         assert r.status_code == 303, r.text
         page = client.get(r.headers["location"]).text
         assert re.search(r'id="tracking-code">[^<]+<', page)
-        assert "您是匿名反映" in page and 'id="sms-note"' not in page
+        assert "您是匿名反映" in page and 'id="sms-note"' not in page and "您没有留下联系方式" in page
 
 
 class TestSlowedDown:
