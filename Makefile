@@ -10,12 +10,15 @@ STAMP := $(VENV)/.installed
 # /usr/bin/chromium; nothing is downloaded at run time), CJK fonts for the PDF daily report and
 # poppler-utils (pdftotext, pdftoppm) with which the tests read that PDF back.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils
+# Another apt (unattended-upgrades on a fresh machine) may hold the lock: wait for it up to ten
+# minutes instead of failing.
+APT_WAIT := -o DPkg::Lock::Timeout=600
 
 system:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || ! command -v pdftotext >/dev/null; then \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null 2>&1 \
-	    || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null; }; \
+	  $$SUDO apt-get $(APT_WAIT) install -y -q $(SYSTEM_PACKAGES) >/dev/null 2>&1 \
+	    || { $$SUDO apt-get $(APT_WAIT) update -q >/dev/null && $$SUDO apt-get $(APT_WAIT) install -y -q $(SYSTEM_PACKAGES) >/dev/null; }; \
 	fi
 
 $(STAMP): pyproject.toml | system
@@ -26,8 +29,9 @@ $(STAMP): pyproject.toml | system
 
 install: system $(STAMP)
 
-# Migrates the embedded SQLite database, loads the demo district when it is empty,
-# and serves http://127.0.0.1:8000 (OpenAPI at /docs) with the clock worker inside.
+# Migrates the embedded SQLite database (~/.local/share/minyi/minyi.db, or MINYI_DATA_DIR), loads
+# the demo district with four weeks of history into an empty one (MINYI_DEMO=empty: without),
+# and serves http://127.0.0.1:8000 (OpenAPI at /docs) with the clock worker beside it.
 run: system $(STAMP)
 	$(BIN)/minyi serve
 

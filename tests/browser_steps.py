@@ -83,5 +83,13 @@ def do_action(page: Page, action: str, fill: Callable[[Page], None] | None = Non
         box.locator("summary").click()
     if fill:
         fill(box)  # type: ignore[arg-type]
-    box.locator("button").click()
+    box.locator("form > button").click()  # the form's own button, not a picker chip's ×
     expect(page.locator(".notice")).to_be_visible()
+
+
+def pick(page: Page, picker_id: str, typed: str, choice: str) -> None:
+    """Choose in a picker (_macros.html `picker`) as a person does: type, then click the result."""
+    field = page.locator(f"#{picker_id}-q")
+    field.fill(typed)
+    page.locator(f"#{picker_id}-list li", has_text=choice).first.click()
+    expect(page.locator(f"#{picker_id}").locator("xpath=..").locator(".chip", has_text=choice)).to_be_visible()

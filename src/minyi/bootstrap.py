@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import func, select
 
 from minyi.core.db import Database
+from minyi.core.settings import Settings
 from minyi.demo.dictionary import build_dictionary
 from minyi.demo.district import build_district
+from minyi.demo.history import load_history
 from minyi.intake.service import import_channels
 from minyi.org.models import Unit
 from minyi.org.service import hash_password, import_org
@@ -48,3 +53,24 @@ def load_demo(db: Database, *, now: datetime) -> dict[str, int]:
         version = import_dictionary(session, build_dictionary(), source="demo", now=now)
         counts["dictionary_version"] = version.number
     return counts
+
+
+def first_run(db: Database, settings: Settings, *, now: datetime, empty: bool = False, say: Callable[[str], object] = print) -> dict[str, int]:
+    """What `minyi serve` does to a database with no units: nothing if load_demo_if_empty is off;
+    the demo district (units, accounts, channels, dictionary) with MINYI_DEMO=empty or `empty`;
+    else the district and four weeks of its life made through the services (demo/history.py),
+    with a triage model trained on the demo's own texts. Returns what was made."""
+    if not settings.load_demo_if_empty or not is_empty(db):
+        return {}
+    counts = load_demo(db, now=now)
+    say(f"demo district loaded: {counts['units']} units, {counts['staff']} staff, {counts['channels']} channels")
+    if empty or settings.demo == "empty":
+        return counts
+    say("living four weeks of the demo district's history (about half a minute) ...")
+    started = time.monotonic()
+    done = load_history(db, now=now, tz=ZoneInfo(settings.timezone), data_dir=settings.data_dir)
+    say(
+        f"demo history made in {time.monotonic() - started:.0f} s: {done.get('appeals', 0)} appeals, "
+        f"{done.get('daily_reports', 0)} daily reports, triage model v{done.get('triage_model')}"
+    )
+    return counts | done

@@ -99,7 +99,7 @@ def test_street_blows_the_whistle_and_a_department_reports(new_context: NewConte
     case_id = open_case(street, no)
     street.get_by_role("link", name="吹哨").last.click()
     street.fill("textarea[name=description]", "护栏松动，请住建部门30分钟内到场。")
-    street.fill("input[name=units]", "DEP02")
+    street.locator("select[name=units]").select_option("DEP02")
     shots(street, "whistle-form")
     street.get_by_role("button", name="吹哨").click()
     expect(street.locator("article.whistle").first).to_contain_text("护栏松动")
@@ -129,7 +129,7 @@ def test_staff_boards_render_for_each_role(new_context: NewContext, shots: Calla
         ("dep01.head", "/console/unit", "本单位"),
         ("supervisor", "/console/supervision", "超期"),
         ("admin", "/console/admin", "系统管理"),
-        ("leader01", "/leader", "我包的案件"),
+        ("leader01", "/leader", "领导驾驶舱"),
     ]:
         page = sign_in(new_context(), username)
         page.goto(path)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import Live, NewContext, do_action, open_case, phone_number, sign_in, submit_appeal
+from browser_steps import Live, NewContext, do_action, open_case, phone_number, pick, sign_in, submit_appeal
 from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
 from minyi.triage.classify import store_classifier
@@ -74,11 +74,11 @@ def test_a_dispatcher_confirms_triage(
     open_case(dispatcher, wrong)
     panel = dispatcher.locator("#triage-panel")
     panel.locator("#triage-correct summary").click()
-    panel.locator("input[name=category]").fill("TS-02-01-02")
-    panel.locator("select[name=lead_unit]").select_option("DEP01")
+    panel.locator("select[name=category]").select_option("TS-02-01-02")
+    pick(dispatcher, "triage-fix-lead", "zfhjs", "区住房和建设局")  # by pinyin initials
     panel.locator("input[name=reason]").fill("实为物业收费问题")
     shots(dispatcher, "case-triage-correcting")
-    panel.locator("#triage-correct button").click()
+    panel.locator("#triage-correct form > button").click()
     expect(dispatcher.locator(".notice")).to_contain_text("已更正分拨建议")
     expect(dispatcher.locator("#case-status")).to_have_text("已分拨")
     expect(panel.locator("#triage-status")).to_have_text("已更正")
@@ -112,6 +112,8 @@ def test_a_leader_writes_an_instruction_on_the_daily_report(
     expect(report.get_by_role("link", name="PDF")).to_have_attribute("href", f"/leader/reports/{issue_id}.pdf")
     shots(leader, "dashboard-report")
 
+    leader.get_by_role("link", name=re.compile("阅读并批示")).click()  # the report page, 批示 on every item
+    report = leader.locator("#daily-report")
     item = report.locator("li[data-item^='street:']").first
     item.locator("summary").click()
     item.locator("textarea[name=text]").fill("请街道三日内摸排原因并报送处置情况")

@@ -13,8 +13,7 @@ from minyi.api.errors import refusals
 from minyi.api.org import require_admin
 from minyi.org.schemas import TemporaryPasswordOut
 from minyi.org.accounts import (
-    check_password, password_hash_of, prepare_password, set_active, set_password, set_temporary_password,
-    temporary_password,
+    check_password, password_hash_of, prepare_password, reset_to_temporary, set_active, set_password,
 )
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
@@ -41,10 +40,7 @@ def change_own_password(body: PasswordChange, actor: ResetActor, state: State) -
              response_model=TemporaryPasswordOut, responses=refusals(404))
 def reset_password(username: str, actor: CurrentActor, state: State) -> dict[str, Any]:
     require_admin(actor)
-    password = temporary_password()
-    new_hash = prepare_password(password, username=username)
-    with state.db.unit_of_work() as session:
-        set_temporary_password(session, username=username, password_hash=new_hash, now=state.clock.now())
+    password = reset_to_temporary(state.db, username=username, now=state.clock.now())
     return {"username": username, "temporary_password": password}
 
 

@@ -17,7 +17,8 @@ from minyi.cases.queries import (
 from minyi.cases.rules import Action
 from minyi.api.errors import refusals
 from minyi.cases.schemas import (
-    ActionIn, AttachmentOut, BounceStat, CaseDetail, CasePage, EventOut, case_detail, case_summary, event_view,
+    ActionIn, AttachmentOut, BounceStat, CaseDetail, CasePage, EventOut, RedispatchIn, case_detail, case_summary,
+    event_view,
 )
 from minyi.cases.service import act_on_case, actions_for
 from minyi.cases.tracking import case_key, citizen_secret_guard
@@ -125,6 +126,22 @@ def take_action(case_id: int, action: Action, body: ActionIn, actor: CurrentActo
     with state.db.unit_of_work() as session:
         act_on_case(
             session, case_id, action, actor=actor, payload=body.payload(),
+            now=state.clock.now(), expected_version=body.expected_version,
+        )
+        session.flush()
+        return _detail(session, case_id, actor)
+
+
+@router.post(
+    "/appeals/{case_id}/redispatch", summary="Redispatch (改派) a case its lead unit has not signed for yet",
+    response_model=CaseDetail, responses=refusals(404, 409, described={
+        409: "the lead unit has signed for the case (already_signed_for), a bounce awaits a decision, or the version is stale",
+    }),
+)
+def redispatch(case_id: int, body: RedispatchIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+    with state.db.unit_of_work() as session:
+        act_on_case(
+            session, case_id, Action.REDISPATCH, actor=actor, payload=body.payload(),
             now=state.clock.now(), expected_version=body.expected_version,
         )
         session.flush()

@@ -172,6 +172,9 @@ class TokenStatusOut(BaseModel):
     service_request_id: str | None = Field(description="the public id, once registered")
     token: str
     tracking_no: str | None = Field(None, description="extension, to the token's holder: the tracking number, once registered")
+    tracking_code: str | None = Field(
+        None, description="extension, to the token's holder: the receipt's tracking code, on the first read after registration only",
+    )
 
 
 def _documented(model: Any, *errors: int) -> dict[int | str, dict[str, Any]]:
@@ -289,9 +292,11 @@ def get_request(
     "/tokens/{token}.{fmt}", summary="The service_request_id of a queued request, once registered",
     response_model=None, responses=_documented(list[TokenStatusOut], 400, 404),
 )
-def get_token(token: str, fmt: str, session: ReadSession, jurisdiction_id: Jurisdiction = None) -> Response:
+def get_token(token: str, fmt: str, state: State, jurisdiction_id: Jurisdiction = None) -> Response:
     geo.check_format(fmt)
-    return render(fmt, "service_requests", "request", [open311.token_status(session, token)])
+    with state.db.unit_of_work() as session:  # the tracking code is handed over once
+        status = open311.token_status(session, token)
+    return render(fmt, "service_requests", "request", [status])
 
 
 async def _fields(request: Request) -> tuple[dict[str, Any], list[tuple[str, Any]], UploadFile | None]:

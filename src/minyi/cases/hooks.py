@@ -44,6 +44,11 @@ def remove_case_handler(name: str) -> None:
     _handlers.pop(name, None)
 
 
+def case_handler_names() -> list[str]:
+    """Who listens to case actions: empty until an entry point wired the packages (wiring.py)."""
+    return sorted(_handlers)
+
+
 def notify_handlers(session: Session, done: ActionDone) -> None:
     for handler in list(_handlers.values()):
         handler(session, done)
@@ -118,6 +123,10 @@ def plan_registered(session: Session, cases: list[RegisteredCase]) -> dict[int, 
 def on_cases_registered(name: str, handler: BatchHandler) -> None:
     """Called once per registered batch (group commit), inside its transaction."""
     _batch_handlers[name] = handler
+
+
+def remove_registered_handler(name: str) -> None:
+    _batch_handlers.pop(name, None)
 
 
 def notify_registered(session: Session, cases: list[RegisteredCase]) -> None:

@@ -31,6 +31,8 @@ class Action(StrEnum):
     ACCEPT = "accept"
     DECLINE = "decline"
     DISPATCH = "dispatch"
+    # 改派: the dispatcher names another lead unit (and co-units) before the lead unit signs.
+    REDISPATCH = "redispatch"
     SIGN_FOR = "sign_for"
     RECORD_CONTACT = "record_contact"
     RECORD_VISIT = "record_visit"
@@ -57,6 +59,9 @@ TRANSITIONS: dict[tuple[CaseStatus, Action], CaseStatus] = {
     (S.REGISTERED, A.ACCEPT): S.ACCEPTED,
     (S.REGISTERED, A.DECLINE): S.DECLINED,
     (S.ACCEPTED, A.DISPATCH): S.DISPATCHED,
+    # 改派 only while the lead unit has not signed for the case (after a reopen too, until it
+    # signs again); once it has signed, it owns the result and can only ask to bounce (退回).
+    (S.DISPATCHED, A.REDISPATCH): S.DISPATCHED,
     (S.DISPATCHED, A.SIGN_FOR): S.SIGNED_FOR,
     (S.SIGNED_FOR, A.RECORD_CONTACT): S.IN_PROGRESS,
     (S.IN_PROGRESS, A.RECORD_CONTACT): S.IN_PROGRESS,
@@ -89,6 +94,7 @@ ACTORS: dict[Action, frozenset[Role | None]] = {
     A.ACCEPT: CENTRE,
     A.DECLINE: CENTRE,
     A.DISPATCH: frozenset({Role.DISPATCHER, Role.ADMIN}),
+    A.REDISPATCH: frozenset({Role.DISPATCHER, Role.ADMIN}),
     A.SIGN_FOR: UNIT_ROLES,
     A.RECORD_CONTACT: UNIT_ROLES,
     A.RECORD_VISIT: UNIT_ROLES | {Role.LEADER},
@@ -110,6 +116,7 @@ REQUIRED_TEXT: dict[Action, str] = {
     A.REPLY: "text",
     A.REOPEN: "reason",
     A.REFUSE_BOUNCE: "reason",
+    A.REDISPATCH: "reason",
     A.MARK_KEY: "reason",
     A.RECORD_CONTACT: "note",
     A.RECORD_VISIT: "note",
@@ -118,6 +125,24 @@ CONTACT_METHODS = ("phone", "wechat", "sms", "in_person")
 # 手机号必留、微信号必加、重点人必见: what a key case must show before its reply.
 KEY_CHECKLIST = ("phone_kept", "wechat_added", "person_met")
 KEY_CHECKLIST_ZH = {"phone_kept": "手机号必留", "wechat_added": "微信号必加", "person_met": "重点人必见"}
+
+
+# Illegal pairs people meet in their work, refused with a sentence that says why and what to
+# do instead (the table above still decides; this only words the refusal).
+EXPLAINED_REFUSALS: dict[tuple[CaseStatus, Action], tuple[str, str]] = {
+    **{
+        (s, A.REDISPATCH): ("already_signed_for", "主办单位已签收该案件，不能再改派；如确需更换主办单位，请由其申请退回")
+        for s in (S.SIGNED_FOR, S.IN_PROGRESS)
+    },
+    **{
+        (s, A.REDISPATCH): ("not_dispatched", "该案件尚未分拨，请直接分拨")
+        for s in (S.REGISTERED, S.ACCEPTED)
+    },
+    **{
+        (s, A.REDISPATCH): ("case_closed", "该案件已答复或已办结，不能改派")
+        for s in (S.DECLINED, S.REPLIED, S.RATED, S.ARCHIVED)
+    },
+}
 
 
 def checklist_items(action: Action, payload: dict[str, Any]) -> list[str]:
@@ -165,6 +190,11 @@ def allowed_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
 def decide(facts: CaseFacts, action: Action, actor: Actor, payload: dict[str, Any]) -> CaseStatus:
     target = TRANSITIONS.get((facts.status, action))
     if target is None:
+        explained = EXPLAINED_REFUSALS.get((facts.status, action))
+        if explained:
+            raise IllegalTransition(
+                facts.status, action, [str(a) for a in allowed_actions(facts, actor)], code=explained[0], message=explained[1],
+            )
         raise IllegalTransition(facts.status, action, [str(a) for a in allowed_actions(facts, actor)])
     _check_actor(facts, action, actor)
     _check_guards(facts, action, actor)
@@ -182,6 +212,8 @@ def _check_actor(facts: CaseFacts, action: Action, actor: Actor) -> None:
 
 
 def _check_guards(facts: CaseFacts, action: Action, actor: Actor) -> None:
+    if action is A.REDISPATCH and facts.bounce_pending:
+        raise Conflict("bounce_pending", "该案件有待审批的退回申请，请先同意或驳回退回，再改派")
     if action in (A.BOUNCE, A.REPLY) and facts.bounce_pending:
         # While a bounce waits for the dispatcher, the unit may keep in touch but not close.
         raise IllegalTransition(facts.status, action, [])
@@ -210,8 +242,8 @@ def _check_payload(action: Action, payload: dict[str, Any]) -> None:
     required = REQUIRED_TEXT.get(action)
     if required and not str(payload.get(required) or "").strip():
         raise Invalid("missing_field", f"'{required}' is required to {action}", field=required)
-    if action is A.DISPATCH and not payload.get("lead_unit"):
-        raise Invalid("missing_field", "'lead_unit' is required to dispatch", field="lead_unit")
+    if action in (A.DISPATCH, A.REDISPATCH) and not payload.get("lead_unit"):
+        raise Invalid("missing_field", f"'lead_unit' is required to {action}", field="lead_unit")
     if action is A.FEEDBACK and payload.get("rating") not in Rating.__members__.values():
         raise Invalid(
             "bad_rating", "rating must be satisfied, basically_satisfied or unsatisfied", field="rating"

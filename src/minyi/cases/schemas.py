@@ -39,6 +39,22 @@ class ActionIn(BaseModel):
         return self.model_dump(exclude_none=True, exclude={"expected_version"})
 
 
+class RedispatchIn(BaseModel):
+    """Body of POST /appeals/{id}/redispatch (改派): the new lead unit and co-units, why, and
+    optionally a corrected dictionary leaf. Refused (409) once the lead unit has signed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    lead_unit: str = Field(min_length=1, max_length=40, description="unit code of the new lead unit")
+    co_units: list[str] = Field(default_factory=list, max_length=20, description="unit codes of the co-units (replacing the old ones)")
+    category: str | None = Field(None, max_length=40, description="event-dictionary leaf, when it changes too")
+    reason: str = Field(min_length=1, max_length=4000, description="why the case goes to another unit (改派原因)")
+    expected_version: int | None = Field(None, ge=1, description="the version you saw; 409 if it changed")
+
+    def payload(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True, exclude={"expected_version"})
+
+
 def identity_hidden_from(actor: Actor, case: Case) -> bool:
     """Whether the actor belongs to a unit the appeal complains about, or to a unit under one
     (the decision itself is `privacy.rules.identity_hidden`)."""

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from minyi.cases.hooks import ActionDone, notify_handlers, run_before_action
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.queries import get_visible_case
-from minyi.cases.rules import Action, CaseFacts, CaseStatus, Rating, allowed_actions, checklist_items, decide
+from minyi.cases.rules import (
+    EXPLAINED_REFUSALS, Action, CaseFacts, CaseStatus, Rating, allowed_actions, checklist_items, decide,
+)
 from minyi.core.errors import Conflict, Invalid
 from minyi.org.models import Unit
 from minyi.org.rules import Actor, UnitKind
@@ -60,6 +62,11 @@ def act_on_case(
     sees the winner's state and gets 409."""
     case = get_visible_case(session, case_id, actor, for_update=True)
     if expected_version is not None and expected_version != case.version:
+        # A refusal that explains itself (改派 after the unit signed meanwhile) says more than
+        # "the case changed"; any other stale form gets the version conflict.
+        explained = EXPLAINED_REFUSALS.get((CaseStatus(case.status), action))
+        if explained:
+            decide(case_facts(session, case), action, actor, payload)
         raise Conflict(
             "version_conflict",
             f"the case changed (version {case.version}, you saw {expected_version}); reload it",
@@ -158,6 +165,28 @@ def _dispatch(session: Session, case: Case, actor: Actor, payload: dict[str, Any
     return {"lead_unit": lead_code, "co_units": co_codes}
 
 
+def _redispatch(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """改派: the same choice as a dispatch, replacing the units that never signed. The old lead
+    and co-units lose the case (their rows go inactive, so it leaves their lists and pages) and
+    the new ones gain it; the event keeps who had it before, for 责任倒查.
+
+    The clocks keep running. The citizen's deadlines count from registration (or acceptance,
+    under the 信访工作条例) and a routing mistake is the district's own: re-starting them would
+    give the new unit fresh time at the citizen's expense and hide a late first routing from the
+    assessment. Only a change of leaf that changes the clock policy replans them, exactly as a
+    dispatch does (the sla handler treats both alike)."""
+    before = session.execute(
+        select(CaseUnit.role, Unit.code).join(Unit, Unit.id == CaseUnit.unit_id)
+        .where(CaseUnit.case_id == case.id, CaseUnit.is_active.is_(True))
+    ).all()
+    previous_lead = next((code for role, code in before if role == "lead"), None)
+    previous_co = sorted(code for role, code in before if role == "co")
+    if previous_lead == str(payload["lead_unit"]) and previous_co == sorted(str(c) for c in payload.get("co_units") or []):
+        raise Invalid("same_units", "改派后的主办单位和协办单位与原来相同，请选择其他单位", field="lead_unit")
+    chosen = _dispatch(session, case, actor, payload, now)
+    return chosen | {"from_lead_unit": previous_lead, "from_co_units": previous_co}
+
+
 def _refuse_accused(case: Case, chosen: list[Unit]) -> None:
     """信访工作条例: never hand a complaint to the unit it complains about, nor to one under it."""
     hidden = set(case.identity_hidden_from or ())
@@ -253,6 +282,7 @@ EFFECTS: dict[Action, Effect] = {
     Action.ACCEPT: _nothing,
     Action.DECLINE: _decline,
     Action.DISPATCH: _dispatch,
+    Action.REDISPATCH: _redispatch,
     Action.SIGN_FOR: _sign_for,
     Action.RECORD_CONTACT: _nothing,
     Action.RECORD_VISIT: _nothing,

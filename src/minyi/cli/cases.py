@@ -29,7 +29,7 @@ def submit(
     file: Path = typer.Argument(..., help="a JSON file with the appeal's fields (as POST /api/v1/appeals)"),
     actor_name: str = AS,
 ) -> None:
-    """Register an appeal from a JSON file; prints its tracking number."""
+    """Register an appeal from a JSON file; prints its tracking number and, once, its tracking code."""
     if not file.exists():
         fail(f"no such file: {file}")
     item = AppealIn.model_validate(json.loads(file.read_text(encoding="utf-8")))
@@ -42,7 +42,9 @@ def submit(
         )
         if isinstance(result, MinyiError):
             raise result
-    typer.echo(f"{'registered' if result.created else 'already registered'}: {result.tracking_no} (case {result.id})")
+    # The tracking code is shown once, as on every receipt: only its digest is stored.
+    code = f", tracking code {result.tracking_code}" if result.created and result.tracking_code else ""
+    typer.echo(f"{'registered' if result.created else 'already registered'}: {result.tracking_no} (case {result.id}){code}")
 
 
 @app.command("list")

@@ -1,32 +1,107 @@
 """`minyi`: serve, run the worker, manage the database, the organisation, the dictionary, cases.
 
-Each module in this folder with a Typer `app` and a `NAME` becomes a command group.
+Commands load lazily: `minyi --help` imports none of them (the server and the domain packages
+take seconds to import), and `minyi report ...` imports only cli/reports.py. `COMMANDS` names
+each command's module and its one-line help; a module in this folder with a Typer `app` in
+`GROUPS` must be listed there (tests/integration/cli/test_lazy_cli.py checks both ways); a module
+named `<group>_<more>.py` adds commands to the group of `<group>.py` and loads with it.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import Any
 
 import typer
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
 import minyi.cli as cli_package
-from minyi.cli import serve
-from minyi.wiring import register_handlers
 
-app = typer.Typer(help="民意速办 Minyi: a district's citizen-appeal platform.", no_args_is_help=True)
-for _info in sorted(pkgutil.iter_modules(cli_package.__path__), key=lambda i: i.name):
-    _module = importlib.import_module(f"minyi.cli.{_info.name}")
-    for _group in getattr(_module, "GROUPS", ()):
-        app.add_typer(_group[1], name=_group[0])
+# name -> (module, attribute: a function for a command, a GROUPS name for a group, short help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "serve": ("minyi.cli.serve", "serve", "Migrate, load the demo district into an empty database, and serve the API with the clock worker beside it."),
+    "worker": ("minyi.cli.serve", "worker", "Run the clock worker alone (several may run at once on PostgreSQL)."),
+    "analytics": ("minyi.cli.analytics", "analytics", "热点、弱信号、化解一类、绩效: hotspots, alerts, sweeps, unit assessment."),
+    "appeal": ("minyi.cli.cases", "appeal", "Appeals and their cases."),
+    "bench": ("minyi.cli.bench", "bench", "Benchmarks: speed measured here, never in timed tests."),
+    "calendar": ("minyi.cli.calendar", "calendar", "The working-day calendar (节假日与调休)."),
+    "clocks": ("minyi.cli.clocks", "clocks", "Clocks (时限): policies and a case's milestones."),
+    "db": ("minyi.cli.db", "db", "Database schema."),
+    "demo": ("minyi.cli.org", "demo", "The invented demo district."),
+    "dictionary": ("minyi.cli.org", "dictionary", "The event dictionary (事件字典)."),
+    "escalation": ("minyi.cli.escalation", "escalation", "提级包案: escalation rules, leader case-holding (包案/销案), backlog (积案)."),
+    "export": ("minyi.cli.integrations", "export", "Export case lists to CSV or Excel."),
+    "import": ("minyi.cli.integrations", "import", "Import historical cases from CSV or Excel."),
+    "mailbox": ("minyi.cli.mailboxes", "mailbox", "Leader mailboxes (主官在线): QR codes, inboxes, figures."),
+    "open311": ("minyi.cli.integrations", "open311", "Open311 GeoReport v2 api_key clients."),
+    "org": ("minyi.cli.org", "org", "Units, staff and leaders' areas."),
+    "parked": ("minyi.cli.parked", "parked", "Items the worker parked after their last failed attempt."),
+    "report": ("minyi.cli.reports", "report", "The daily report (民情日报)."),
+    "staff": ("minyi.cli.org", "staff", "Staff accounts: password, reset, deactivate (each ends the person's sign-ins)."),
+    "supervision": ("minyi.cli.supervision", "supervision", "Instructions (批示), supervision orders (督办) and letters (提醒函/建议函/通报)."),
+    "triage": ("minyi.cli.triage", "triage", "Triage (智能分拨): the appeal classifier, trained on the district's own history."),
+    "webhooks": ("minyi.cli.integrations", "webhooks", "Webhook subscribers (signed JSON on case events)."),
+    "whistle": ("minyi.cli.whistle", "whistle", "吹哨联动: summon departments, report in (报到), act, confirm; response rates."),
+}
+
+
+def load_command(name: str) -> Any:
+    """Import the command's module and build its Click command."""
+    module_name, attribute, _ = COMMANDS[name]
+    module = importlib.import_module(module_name)
+    # cli/<group>_<more>.py adds commands to the group of cli/<group>.py (bench_reports, triage_review).
+    short = module_name.rsplit(".", 1)[1]
+    for info in pkgutil.iter_modules(cli_package.__path__):
+        if info.name.startswith(f"{short}_"):
+            importlib.import_module(f"minyi.cli.{info.name}")
+    groups = dict(getattr(module, "GROUPS", ()))
+    # Built under a parent, as `add_typer` would: alone, a group of one command would collapse
+    # into that command (`minyi db upgrade` would read "upgrade" as its argument).
+    parent = typer.Typer(add_completion=False)
+    if attribute in groups:
+        parent.add_typer(groups[attribute], name=name)
+    else:
+        parent.command(name)(getattr(module, attribute))
+        parent.command("_")(lambda: None)  # two commands: the parent stays a group
+    group = typer.main.get_command(parent)
+    assert isinstance(group, TyperGroup)  # noqa: S101 - a parent with a group or two commands is one
+    return group.commands[name]
+
+
+class LazyGroup(TyperGroup):
+    """Lists commands from `COMMANDS` and imports one only when it runs (or shows its help)."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        if self._listing:  # the top-level help lists names and one line each: import nothing
+            return TyperCommand(cmd_name, help=COMMANDS[cmd_name][2], short_help=COMMANDS[cmd_name][2])
+        return load_command(cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        LazyGroup._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            LazyGroup._listing = False
+
+
+app = typer.Typer(
+    cls=LazyGroup, help="民意速办 Minyi: a district's citizen-appeal platform.", no_args_is_help=True,
+)
 
 
 @app.callback()
 def _wire() -> None:
     """Every command runs with the packages wired, so a CLI action starts clocks and escalates
     exactly as the same action through the API does."""
+    from minyi.wiring import register_handlers  # noqa: PLC0415 - lazily: `--help` wires nothing
+
     register_handlers()
-
-
-app.command("serve")(serve.serve)
-app.command("worker")(serve.worker)

@@ -7,7 +7,7 @@ import yaml
 
 from minyi.bootstrap import is_empty, load_demo, migrate
 from minyi.cli.common import clock, database, fail, one_line_errors
-from minyi.org.accounts import prepare_password, set_active, set_password, set_temporary_password, temporary_password
+from minyi.org.accounts import prepare_password, reset_to_temporary, set_active, set_password
 from minyi.org.service import export_org, hash_password, import_org, org_from_csv, org_to_csv, parse_org_yaml
 from minyi.taxonomy.service import export_rows, import_dictionary, read_table, write_table
 
@@ -96,10 +96,7 @@ def staff_passwd(
 @one_line_errors
 def staff_reset(username: str) -> None:
     """Give a person a temporary password (printed once) to change at the next sign-in; ends their sign-ins."""
-    password = temporary_password()
-    password_hash = prepare_password(password, username=username)
-    with database().unit_of_work() as session:
-        set_temporary_password(session, username=username, password_hash=password_hash, now=clock.now())
+    password = reset_to_temporary(database(), username=username, now=clock.now())
     typer.echo(f"temporary password for {username}: {password}")
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import signal
+import socket
+import logging
 
 import typer
 import uvicorn
@@ -8,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from minyi.api.observability import configure_logging
 from minyi.app import create_app
-from minyi.bootstrap import is_empty, load_demo, migrate
+from minyi.bootstrap import first_run, migrate
 from minyi.cli.common import clock, one_line_errors, settings
 from minyi.core.db import Database
 from minyi.core.errors import Invalid
@@ -29,6 +31,10 @@ def serve(
         1, min=1, max=32,
         help="API processes (PostgreSQL only; SQLite takes one); the clock worker runs once, in a process of its own",
     ),
+    empty: bool = typer.Option(
+        False, "--empty",
+        help="into an empty database load the demo district without its history (as MINYI_DEMO=empty)",
+    ),
 ) -> None:
     """Migrate, load the demo district into an empty database, and serve the API with the clock worker
     beside it in a process of its own (worker/process.py says why)."""
@@ -39,20 +45,36 @@ def serve(
         # writer and queue on the file lock, slower than one process batching for all.
         raise Invalid("sqlite_one_process", "--workers > 1 needs PostgreSQL; SQLite is served by one process", field="workers")
     db = Database(s.database_url)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per revision says nothing to a user
     migrate(db)
-    if s.load_demo_if_empty and is_empty(db):
-        counts = load_demo(db, now=clock.now())
-        typer.echo(f"demo district loaded: {counts}")
+    typer.echo(f"database: {db.engine.url.render_as_string(hide_password=True)}")
+    first_run(db, s, now=clock.now(), empty=empty, say=typer.echo)
     host, port = host or s.host, port or s.port
     db.dispose()
     worker_proc = start_worker_process()
+    url = f"http://{host}:{port}"
     try:
         if workers == 1:
-            uvicorn.run(create_app(s), host=host, port=port, log_level="warning", access_log=False, log_config=None)
+            config = uvicorn.Config(create_app(s), host=host, port=port, log_level="warning", access_log=False, log_config=None)
+            _AnnouncingServer(config, url).run()
         else:
+            typer.echo(f"starting {workers} API processes at {url}")
             uvicorn.run("minyi.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning", access_log=False, log_config=None)
     finally:
         stop_worker_process(worker_proc)
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """Says where to go once the socket is listening (uvicorn itself is told to stay quiet)."""
+
+    def __init__(self, config: uvicorn.Config, url: str) -> None:
+        super().__init__(config)
+        self.url = url
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            typer.echo(f"Minyi 民意速办 is ready: {self.url}  (console {self.url}/console, API {self.url}/docs)")
 
 
 @one_line_errors

@@ -18,6 +18,7 @@ ACTION_ZH = {
     "accept": "受理",
     "decline": "不予受理",
     "dispatch": "分拨",
+    "redispatch": "改派",
     "sign_for": "签收",
     "record_contact": "联系群众",
     "record_visit": "走访",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -11,12 +12,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - the placeholder production refuses
 
 
+def default_data_dir() -> Path:
+    """$XDG_DATA_HOME/minyi (~/.local/share/minyi): an absolute place, so a command run from any
+    directory finds the same database and never leaves a stray one where it was run."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "minyi"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MINYI_", env_file=".env", extra="ignore")
 
     environment: Literal["dev", "test", "prod"] = "dev"
-    database_url: str = "sqlite:///var/minyi.db"
-    data_dir: Path = Path("var")
+    # Unset: the embedded SQLite database `minyi.db` in the data directory.
+    database_url: str = ""
+    data_dir: Path = Field(default_factory=default_data_dir)
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = DEV_SECRET
@@ -43,6 +52,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     worker_interval_seconds: float = 5.0
     load_demo_if_empty: bool = True
+    # What `minyi serve` loads into an empty database (with load_demo_if_empty): "history", the
+    # demo district with four weeks of life made through the services and a trained triage
+    # model; "empty", the demo district's units, accounts, channels and dictionary only.
+    demo: Literal["history", "empty"] = "history"
     # Where citizens reach the portal: QR codes of leader mailboxes point here.
     public_base_url: str = "http://127.0.0.1:8000"
     # Outgoing messages (notify/): SMTP for email, an HTTP gateway for SMS, a WeCom robot webhook.
@@ -78,6 +91,13 @@ class Settings(BaseSettings):
     citizen_secret_failures_per_case: int = Field(default=5, ge=1)
     citizen_secret_failures_per_address: int = Field(default=20, ge=1)
     citizen_secret_window_minutes: int = Field(default=60, ge=1)
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.data_dir = self.data_dir.expanduser().absolute()
+            self.database_url = f"sqlite:///{self.data_dir / 'minyi.db'}"
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

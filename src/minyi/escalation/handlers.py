@@ -14,7 +14,8 @@ from minyi.sla.models import Clock
 
 # Actions after which a case's facts may have changed: the leaf is set on dispatch, a reopen
 # means the answer did not satisfy, a bounce is counted.
-EVALUATED_ACTIONS = frozenset({"dispatch", "reopen", "bounce"})
+# A redispatch (改派) changes the lead unit as a dispatch does: the unit head holding follows it.
+EVALUATED_ACTIONS = frozenset({"dispatch", "redispatch", "reopen", "bounce"})
 
 
 def on_registered(session: Session, cases: list[RegisteredCase]) -> None:
@@ -25,7 +26,7 @@ def on_action(session: Session, done: ActionDone) -> None:
     if done.action not in EVALUATED_ACTIONS:
         return
     lifted = evaluate_case(session, done.case_id, now=done.at)
-    if lifted is None and done.action == "dispatch":
+    if lifted is None and done.action in ("dispatch", "redispatch"):
         case = session.get(Case, done.case_id)
         if case is not None:
             follow_lead_unit(session, case, now=done.at)

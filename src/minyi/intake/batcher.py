@@ -47,6 +47,7 @@ class _Pending:
     # The hash of the token the actor came from (None for the public): the hot path may take the
     # actor from a per-process cache, so the writer checks the token again in the batch.
     token_hash: str | None = None
+    code_seed: bytes | None = None  # see register_appeals
 
 
 class IntakeBatcher:
@@ -67,10 +68,12 @@ class IntakeBatcher:
             self._thread.join(timeout=30)
             self._thread = None
 
-    async def submit(self, item: AppealIn, actor: Actor | None, *, token_hash: str | None = None) -> Registered:
+    async def submit(
+        self, item: AppealIn, actor: Actor | None, *, token_hash: str | None = None, code_seed: bytes | None = None,
+    ) -> Registered:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Registered] = loop.create_future()
-        self._queue.put(_Pending(item, actor, future, loop, token_hash))
+        self._queue.put(_Pending(item, actor, future, loop, token_hash, code_seed))
         return await future
 
     def _run(self) -> None:
@@ -138,6 +141,7 @@ class IntakeBatcher:
                     now=now,
                     tz=self._tz,
                     check_existing=check_existing,
+                    code_seeds=[p.code_seed for p in kept],
                 )
                 if kept else []
             )

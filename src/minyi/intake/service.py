@@ -19,7 +19,7 @@ from minyi.cases.hooks import RegisteredCase, notify_registered, plan_registered
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.rules import CaseStatus
 from minyi.core.errors import Conflict, Forbidden, Invalid, MinyiError
-from minyi.core.ids import new_public_id, new_tracking_code, tracking_number
+from minyi.core.ids import new_public_id, new_tracking_code, tracking_code_from, tracking_number
 from minyi.core.bulk import insert_rows
 from minyi.intake.models import Channel
 from minyi.intake.refs import RefCache, Snapshot, UnitRef
@@ -79,6 +79,7 @@ def register_appeals(
     now: datetime,
     tz: ZoneInfo,
     check_existing: bool = True,
+    code_seeds: list[bytes | None] | None = None,
 ) -> list[Registered | MinyiError]:
     """One result per item, in order. `ids` are pre-allocated, one per item (unused ones are gaps).
     A known (channel, external_id) answers its first receipt only to the same sender with the
@@ -87,7 +88,10 @@ def register_appeals(
     `check_existing=False` skips the look-up of (channel, external_id) pairs registered before:
     the unique index still refuses a second appeal, with an IntegrityError for the whole batch,
     and the caller then registers the batch item by item with the look-up (the group-commit
-    writer does; a replay is rare, a query per batch is not)."""
+    writer does; a replay is rare, a query per batch is not).
+
+    `code_seeds`: per item, a secret seed its tracking code is made from (see
+    `tracking_code_from`), or None for a random code."""
     snapshot = refs.get(session)
     results: list[Registered | MinyiError | None] = [None] * len(items)
     resolved: dict[int, _Resolved] = {}
@@ -118,7 +122,8 @@ def register_appeals(
         except (OverflowError, ValueError):
             results[n] = Invalid("bad_submitted_at", "submitted_at is out of range", field="submitted_at")
             continue
-        code, code_hash = new_tracking_code()
+        seed = code_seeds[n] if code_seeds else None
+        code, code_hash = tracking_code_from(seed) if seed else new_tracking_code()
         appeal = _appeal_row(r, appeal_id, tracking_no, submitted_at, actor, digest) | {
             "tracking_code_hash": code_hash, "public_id": new_public_id(),
         }

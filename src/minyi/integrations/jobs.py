@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from minyi.core.errors import MinyiError
 from minyi.core.ids import reserve_block
+from minyi.core.retries import RetryPolicy, handle_each
 from minyi.integrations.models import Open311Client, Open311Queued
 from minyi.integrations.open311 import ClientRef
 from minyi.intake.models import Channel
@@ -19,27 +20,41 @@ from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered, register_appeals
 
 BATCH = 100
+RETRY = RetryPolicy(kind="open311", max_attempts=5, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1))
 # Intake's reference cache, one per database: a process may serve several (tests do).
 _refs: dict[str, RefCache] = {}
 
 
 def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> int:
-    """Register up to `limit` queued requests in the job's one transaction. SKIP LOCKED lets
-    several workers share the queue on PostgreSQL; a refused request keeps its reason on the row
-    (its token then answers with the error), it is never retried as if it could pass."""
+    """Register up to `limit` due queued requests in the job's one transaction. SKIP LOCKED lets
+    several workers share the queue on PostgreSQL. A request intake refuses keeps its reason on
+    the row (its token then answers with the error) and is never retried as if it could pass;
+    one whose registration raises does not hold up the rest (core/retries.py): the batch is
+    redone item by item and the bad one backs off, then parks (`minyi parked list open311`)."""
     rows = session.execute(
         select(Open311Queued, Open311Client, Channel.code)
         .join(Open311Client, Open311Client.id == Open311Queued.client_id)
         .join(Channel, Channel.id == Open311Client.channel_id)
-        .where(Open311Queued.case_id.is_(None), Open311Queued.error.is_(None))
+        .where(
+            Open311Queued.case_id.is_(None), Open311Queued.error.is_(None), Open311Queued.parked_at.is_(None),
+            or_(Open311Queued.next_attempt_at.is_(None), Open311Queued.next_attempt_at <= now),
+        )
         .order_by(Open311Queued.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=Open311Queued)
     ).all()
     if not rows:
         return 0
+    handle_each(
+        session, [tuple(r) for r in rows], lambda batch: _register(session, batch, now), policy=RETRY, now=now,
+        state_of=lambda item: session.get(Open311Queued, item[0].id), id_of=lambda item: item[0].id, batch_first=True,
+    )
+    return len(rows)
+
+
+def _register(session: Session, batch: list[tuple[Open311Queued, Open311Client, str]], now: datetime) -> int:
     items, actors, queued = [], [], []
-    for row, client, channel in rows:
+    for row, client, channel in batch:
         try:
             items.append(AppealIn.model_validate(row.appeal | {"channel": channel}))
         except ValidationError as error:
@@ -49,18 +64,16 @@ def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> i
         queued.append(row)
     if items:
         first = reserve_block(session, "appeals", len(items))
-        tz = ZoneInfo(queued[0].timezone)
         results = register_appeals(
             session, items, actors=actors, ids=list(range(first, first + len(items))),
-            refs=_refs.setdefault(str(session.get_bind().engine.url), RefCache()), now=now, tz=tz,
+            refs=_refs.setdefault(str(session.get_bind().engine.url), RefCache()), now=now, tz=ZoneInfo(queued[0].timezone),
         )
         for row, result in zip(queued, results, strict=True):
             if isinstance(result, Registered):
-                row.case_id, row.registered_at = result.id, now
+                row.case_id, row.registered_at, row.tracking_code = result.id, now, result.tracking_code
             elif isinstance(result, MinyiError):
                 row.error = result.message[:500]
-    session.flush()
-    return len(rows)
+    return len(batch)
 
 
 WORKER_JOBS = {"open311_queue": register_queued}

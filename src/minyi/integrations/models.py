@@ -7,6 +7,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.core.db import Base
+from minyi.core.retries import Retried
 
 
 class Open311Client(Base):
@@ -27,9 +28,11 @@ class Open311Client(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class Open311Queued(Base):
+class Open311Queued(Retried, Base):
     """A service request accepted from a queued client and not yet registered. Committed before
-    the client gets its token, so nothing acknowledged is lost; `case_id` is set once registered."""
+    the client gets its token, so nothing acknowledged is lost; `case_id` is set once registered.
+    A request intake refuses keeps the reason in `error` (final); one whose registration raised
+    is retried with back-off and parked after the last attempt (core/retries.py)."""
 
     __tablename__ = "open311_queue"
     __table_args__ = (Index("ix_open311_queue_pending", "case_id", "id"),)
@@ -43,6 +46,13 @@ class Open311Queued(Base):
     case_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("cases.id"))
     registered_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # The receipt's tracking code waits here for the token's holder, who reads it once (then it
+    # is erased): the case itself keeps only its digest.
+    tracking_code: Mapped[str | None] = mapped_column(String(40))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    parked_at: Mapped[datetime | None]
 
 
 class WebhookSubscriber(Base):

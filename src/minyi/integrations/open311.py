@@ -273,11 +273,14 @@ def queue_request(session: Session, *, client: ClientRef, appeal: dict[str, Any]
 
 def token_status(session: Session, token: str) -> dict[str, Any]:
     """The token is the queued client's own secret (128 random bits), so its holder, the
-    submitter, also reads the tracking number once the request is registered."""
+    submitter, also reads the tracking number once the request is registered, and its tracking
+    code once: the first read after registration hands it over and erases it (the session
+    must be a writing one)."""
     row = session.execute(
         select(Open311Queued, Appeal.public_id, Appeal.tracking_no)
         .outerjoin(Appeal, and_(Appeal.id == Open311Queued.case_id))
         .where(Open311Queued.token == token)
+        .with_for_update(of=Open311Queued)
     ).first()
     if row is None:
         raise Open311Error(404, f"no token '{token}'")
@@ -287,5 +290,7 @@ def token_status(session: Session, token: str) -> dict[str, Any]:
     answer: dict[str, Any] = {"service_request_id": public_id, "token": token}
     if tracking_no:
         answer["tracking_no"] = tracking_no
+    if queued.tracking_code:
+        answer["tracking_code"], queued.tracking_code = queued.tracking_code, None
     return answer
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from minyi.core.db import Database
 from minyi.core.errors import Invalid, NotFound
 from minyi.org.models import ApiToken, Staff
 from minyi.org.service import hash_password, password_matches
@@ -67,6 +68,17 @@ def set_temporary_password(session: Session, *, username: str, password_hash: st
     """An administrator's reset to a temporary password (hashed by the caller, before the
     transaction): the person's tokens end and the next sign-in must choose a new password."""
     set_password(session, username=username, password_hash=password_hash, now=now, must_change=True)
+
+
+def reset_to_temporary(db: Database, *, username: str, now: datetime) -> str:
+    """An administrator's reset, the one way the API, the console and the CLI do it: a temporary
+    password, hashed before the write transaction (argon2 is slow), stored with the must-change
+    mark, every token of the person ended. Returns the password, to be shown once."""
+    password = temporary_password()
+    password_hash = prepare_password(password, username=username)
+    with db.unit_of_work() as session:
+        set_temporary_password(session, username=username, password_hash=password_hash, now=now)
+    return password
 
 
 def set_active(session: Session, *, username: str, active: bool, now: datetime) -> None:

@@ -33,6 +33,7 @@ class Staff(Base):
     title: Mapped[str | None] = mapped_column(String(60))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
     # Set by an administrator's reset (the temporary password was seen by someone else): until

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from pypinyin import lazy_pinyin
+
 
 class UnitKind(StrEnum):
     DISTRICT = "district"
@@ -96,3 +98,19 @@ def citizen_actor(case_id: int | None = None) -> Actor:
         staff_id=None, username="citizen", name="群众", role=None,
         unit_id=None, unit_code=None, unit_kind=None, unit_path=None, citizen_case_id=case_id,
     )
+
+
+def pinyin_keys(name: str) -> str:
+    """What a person may type to find a name besides the name itself: its pinyin initials and its
+    full pinyin, lower case ("区政务服务数据管理局" -> "qzwfwsjglj quzhengwufuwushujuguanliju").
+    pypinyin reads polyphones by phrase (长乐 is changle, 银行 is yinhang), which a hand-made
+    table of characters would get wrong."""
+    syllables = lazy_pinyin(name, errors="ignore")
+    return f"{''.join(s[0] for s in syllables if s)} {''.join(syllables)}".lower()
+
+
+def name_matches(query: str, name: str, keys: str | None = None) -> bool:
+    """Every word of the query is part of the name, of its pinyin initials or of its full pinyin
+    (the picker's script does the same in the browser, on the same keys)."""
+    haystack = f"{name} {keys if keys is not None else pinyin_keys(name)}".lower()
+    return all(word in haystack for word in query.lower().split())

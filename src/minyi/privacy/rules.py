@@ -181,6 +181,27 @@ def mask_phone(phone: str | None) -> str | None:
     return "****"
 
 
+def mask_email(address: str | None) -> str | None:
+    """zhang.san@example.com -> z***@example.com: the domain says which mailbox, not whose."""
+    if not address:
+        return address
+    local, at, domain = address.partition("@")
+    return (local[:1] + "***" + at + domain) if at else "***"
+
+
+def mask_recipient(channel: str, recipient: str | None) -> str:
+    """An outbox recipient as an administrator may see it: a phone or email masked, a webhook
+    shown by its host only (its URL may carry a key)."""
+    if not recipient:
+        return ""
+    if channel == "sms":
+        return mask_phone(recipient) or ""
+    if channel == "email":
+        return mask_email(recipient) or ""
+    host = re.sub(r"^[a-z]+://", "", recipient).split("/", 1)[0]
+    return host or "***"
+
+
 def mask_id_card(number: str | None) -> str | None:
     if not number:
         return number

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.cases.models import Case
@@ -18,14 +18,18 @@ from minyi.sla.models import Clock
 
 
 class ReportIssue(Base):
-    """One issue (第N期) of a report. `number` runs per kind from 1 without gaps (a `counters`
-    row taken in the issuing transaction; the unique constraint is the safety net). An original
-    issue has `edition_key` "<kind>:<period start>", unique, so a period is issued once however
-    many workers race; a correction has none and points at the issue it corrects."""
+    """One issue (第N期) of a report. `number` runs per kind over the original issues from 1
+    without gaps (a `counters` row taken in the issuing transaction; the partial unique index is
+    the safety net). An original issue has `edition_key` "<kind>:<period start>", unique, so a
+    period is issued once however many workers race; a correction has none, points at the issue
+    it corrects and keeps its number (第12期（更正）): the day keeps its place in the series."""
 
     __tablename__ = "report_issues"
     __table_args__ = (
-        UniqueConstraint("kind", "number"),
+        Index(
+            "uq_report_issues_kind_number_original", "kind", "number", unique=True,
+            sqlite_where=text("corrects_id IS NULL"), postgresql_where=text("corrects_id IS NULL"),
+        ),
         Index("ix_report_issues_kind_period_start", "kind", "period_start"),
     )
 

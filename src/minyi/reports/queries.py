@@ -23,7 +23,7 @@ def list_issues(
         stmt = stmt.where(ReportIssue.kind == kind)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
-        stmt.order_by(ReportIssue.number.desc()).limit(page_size).offset((page - 1) * page_size)
+        stmt.order_by(ReportIssue.number.desc(), ReportIssue.id.desc()).limit(page_size).offset((page - 1) * page_size)
     )
     return int(total), list(rows)
 

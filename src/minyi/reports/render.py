@@ -12,7 +12,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 
 from minyi.reports import charts
-from minyi.reports.rules import ReportKind, percent, report_title
+from minyi.reports.rules import ReportKind, correction_label, percent, report_title
 
 
 def _trend(points: list[dict[str, Any]]) -> Markup:
@@ -47,15 +47,19 @@ def render_html(
     show_keys: bool = True,
 ) -> str:
     """The page. `show_keys`: print each item's key (what a leader's 批示 names) in small grey;
-    off for the PDF, which leaders read rather than act on through the API."""
+    off for the PDF, which leaders read rather than act on through the API (and which gets no
+    phone stylesheet: WeasyPrint knows no width queries)."""
     local = issued_at.astimezone(tz)
     return _env.get_template("daily.html.j2").render(
         snap=snapshot,
         number=number,
-        title=report_title(ReportKind(snapshot["kind"]), number, _day(snapshot)),
+        title=report_title(
+            ReportKind(snapshot["kind"]), number, _day(snapshot), (correction or {}).get("ordinal", 0)
+        ),
         issued_on=f"{local.year}年{local.month}月{local.day}日",
         issued_at=f"{local:%Y-%m-%d %H:%M}",
         correction=correction,
+        correction_label=correction_label((correction or {}).get("ordinal", 0)),
         show_keys=show_keys,
     )
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from difflib import SequenceMatcher
 from enum import StrEnum
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from minyi.core.errors import Forbidden, Invalid
@@ -58,8 +60,20 @@ def edition_key(kind: ReportKind, day: date) -> str:
     return f"{kind.value}:{day.isoformat()}"
 
 
-def report_title(kind: ReportKind, number: int, day: date) -> str:
-    return f"{KIND_ZH[kind]} 第{number}期（{day.year}年{day.month}月{day.day}日）"
+def correction_label(ordinal: int) -> str:
+    """（更正） for the first correction of an issue, （第2次更正） for the next; "" for the original."""
+    if ordinal <= 0:
+        return ""
+    return "（更正）" if ordinal == 1 else f"（第{ordinal}次更正）"
+
+
+def report_title(kind: ReportKind, number: int, day: date, correction: int = 0) -> str:
+    """A correction keeps the number of the issue it corrects: the day keeps its place in the
+    series (第12期（更正）), and the next day's report is still 第13期."""
+    return (
+        f"{KIND_ZH[kind]} 第{number}期{correction_label(correction)}"
+        f"（{day.year}年{day.month}月{day.day}日）"
+    )
 
 
 def date_zh(day: date) -> str:
@@ -141,3 +155,106 @@ ISSUERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 def require(actor: Actor, roles: frozenset[Role], what: str) -> None:
     if actor.role not in roles:
         raise Forbidden("not_allowed", f"your role may not {what}")
+
+
+# ---- wording and grouping for a reader who is not a statistician ---------------------------
+
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+# Two titles this alike (difflib's ratio on the normalised text) are the same matter told twice.
+NEAR_SAME = 0.85
+
+
+def matter_key(title: str) -> str:
+    """A title without spaces, punctuation or case: "幸福社区 占道经营！" == "幸福社区占道经营"."""
+    return _NOISE.sub("", title or "").lower()
+
+
+def is_near_same(a: str, b: str) -> bool:
+    ka, kb = matter_key(a), matter_key(b)
+    if not ka or not kb:
+        return ka == kb
+    return ka == kb or SequenceMatcher(None, ka, kb).ratio() >= NEAR_SAME
+
+
+def group_near_same(titles: list[str]) -> list[list[int]]:
+    """Indexes of `titles` grouped by near-sameness, each group in first-seen order and the
+    groups in the order of their first member (a greedy pass: a title joins the first group
+    whose first title it is near)."""
+    groups: list[list[int]] = []
+    for i, title in enumerate(titles):
+        for group in groups:
+            if is_near_same(titles[group[0]], title):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
+def times_above(count: int, expected: float) -> str:
+    """How far a day's count is above the usual, as a leader says it: "高出N倍" (N = count over
+    the usual, less one), "高出N%" below twice the usual, "明显高于常态" from no usual at all."""
+    if expected <= 0:
+        return "明显高于常态"
+    over = count / expected - 1
+    if over <= 0:
+        return "与常态持平"
+    if over < 1:
+        return f"高出{over * 100:.0f}%"
+    return f"高出{over:.0f}倍" if over >= 3 else f"高出{over:.1f}倍".replace(".0倍", "倍")
+
+
+def nos_line(numbers: list[str], total: int, shown: int = 6) -> str:
+    """Tracking numbers behind a line: "A、B、C等12件" (the count once, however many are named)."""
+    named = "、".join(numbers[:shown])
+    return f"{named}等{total}件" if total > min(len(numbers), shown) else named
+
+
+_PLACE_TWICE = re.compile(r"：(\S+?)「\1")
+
+
+def alert_headline(title: str) -> str:
+    """A crowd alert's stored title names its community twice ("：茶园社区「茶园社区占道经营」"):
+    said once ("：「茶园社区占道经营」")."""
+    return _PLACE_TWICE.sub("：「\\1", title)
+
+
+class AreaAlert(Protocol):
+    id: int
+    kind: str
+    level: str
+    class_name: str | None
+    evidence: dict[str, Any]
+
+
+A = TypeVar("A", bound=AreaAlert)
+
+
+def merge_area_bursts(alerts: list[A]) -> list[list[A]]:
+    """One group per alert a leader should read once: a burst of a class in a community and the
+    burst of the same class in its street over the same cases are one alert (the community's
+    first: it says more precisely where). Other alerts are groups of one, in the given order."""
+    groups: list[list[A]] = []
+    seen: dict[tuple[str | None, int, tuple[int, ...]], list[A]] = {}
+    for alert in alerts:
+        e = alert.evidence
+        if alert.kind != "burst":
+            groups.append([alert])
+            continue
+        same = (alert.class_name, int(e.get("count", 0)), tuple(sorted(e.get("case_ids", []))))
+        group = seen.get(same)
+        if group is None:
+            group = seen[same] = [alert]
+            groups.append(group)
+        else:
+            group.append(alert)
+    for group in groups:
+        group.sort(key=lambda a: a.evidence.get("area_level") != "community")
+    return groups
+
+
+LEVEL_RANK = {"red": 2, "yellow": 1}
+
+
+def worst_level(levels: list[str]) -> str:
+    return max(levels, key=lambda level: LEVEL_RANK.get(level, 0))

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from minyi.core.errors import Conflict, Invalid, NotFound
@@ -41,8 +41,13 @@ def counter_name(kind: ReportKind) -> str:
 
 
 def issue_for(session: Session, kind: ReportKind, number: int) -> ReportIssue:
+    """The original issue 第`number`期 (its corrections share the number)."""
     issue = session.scalar(
-        select(ReportIssue).where(ReportIssue.kind == kind.value, ReportIssue.number == number)
+        select(ReportIssue).where(
+            ReportIssue.kind == kind.value,
+            ReportIssue.number == number,
+            ReportIssue.corrects_id.is_(None),
+        )
     )
     if issue is None:
         raise NotFound("report_not_found", f"no {kind.value} report number {number}")
@@ -66,6 +71,14 @@ class PreparedIssue:
     pdf: bytes
     corrects: ReportIssue | None
     correction: dict[str, Any] | None
+
+
+def correction_ordinal(session: Session, target: ReportIssue) -> int:
+    """1 for the first correction of `target`, 2 for the second, ..."""
+    done = session.scalar(
+        select(func.count()).select_from(ReportIssue).where(ReportIssue.corrects_id == target.id)
+    )
+    return int(done or 0) + 1
 
 
 def _next_number(session: Session, kind: ReportKind, *, lock: bool) -> int:
@@ -107,9 +120,15 @@ def prepare_daily_report(
     else:
         _refuse_second_original(reader, kind, day)
     snapshot = build_snapshot(reader, kind=kind, day=day, tz=tz, now=now)
-    number = _next_number(reader, kind, lock=False)
+    # A correction keeps the corrected issue's number; only an original takes the next one.
+    number = target.number if target else _next_number(reader, kind, lock=False)
     correction = (
-        {"number": target.number, "id": target.id, "note": note.strip() if note else None}
+        {
+            "number": target.number,
+            "id": target.id,
+            "note": note.strip() if note else None,
+            "ordinal": correction_ordinal(reader, target),
+        }
         if target
         else None
     )
@@ -132,7 +151,11 @@ def _refuse_second_original(session: Session, kind: ReportKind, day: date) -> No
 
 def number_taken(session: Session, prepared: PreparedIssue) -> bool:
     """True if the number printed on the render is no longer the next one. The counter row stays
-    locked (PostgreSQL; SQLite's write lock does the same) until the transaction ends."""
+    locked (PostgreSQL; SQLite's write lock does the same) until the transaction ends. A
+    correction takes no number (it keeps its original's) but its ordinal must still be free."""
+    if prepared.corrects is not None:
+        assert prepared.correction is not None
+        return correction_ordinal(session, prepared.corrects) != prepared.correction["ordinal"]
     session.execute(
         text("INSERT INTO counters (name, value) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"),
         {"n": counter_name(ReportKind.DAILY)},
@@ -155,14 +178,15 @@ def store_daily_report(session: Session, prepared: PreparedIssue, *, now: dateti
     target = prepared.corrects
     if target is None:
         _refuse_second_original(session, kind, prepared.day)
-    number = reserve_block(session, counter_name(kind), 1)
+    number = target.number if target else reserve_block(session, counter_name(kind), 1)
+    ordinal = prepared.correction["ordinal"] if prepared.correction else 0
     issue = ReportIssue(
         kind=kind.value,
         number=number,
         edition_key=None if target else edition_key(kind, prepared.day),
         period_start=prepared.day,
         period_end=prepared.day,
-        title=report_title(kind, number, prepared.day),
+        title=report_title(kind, number, prepared.day, ordinal),
         issued_at=now,
         issued_by=issued_by,
         corrects_id=target.id if target else None,
@@ -204,7 +228,8 @@ def issue_daily_report(
 
 
 def pdf_filename(issue: ReportIssue) -> str:
-    return f"民情日报-第{issue.number}期-{issue.period_start.isoformat()}.pdf"
+    fixed = "-更正" if issue.corrects_id else ""
+    return f"民情日报-第{issue.number}期{fixed}-{issue.period_start.isoformat()}.pdf"
 
 
 def mail_issue(session: Session, issue: ReportIssue, *, now: datetime) -> int:

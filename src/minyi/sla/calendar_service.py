@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
 
-from minyi.core.errors import Invalid
+from minyi.core.errors import Conflict, Invalid
 from minyi.core.settings import Settings
 from minyi.sla.calendar import BEIJING, OFFICIAL, STATUTORY, Workdays, add_counted, counted_between, package_covers, uncovered_years
 from minyi.sla.models import CalendarDay, CalendarYear, Clock
@@ -172,15 +172,21 @@ def _replace_days(
     session.flush()
 
 
-def set_day(session: Session, day: date, kind: str, *, note: str | None, by: str, now: datetime) -> dict[str, Any]:
+def set_day(
+    session: Session, day: date, kind: str, *, note: str | None, by: str, now: datetime, expected_version: int | None = None,
+) -> dict[str, Any]:
     """One day made a holiday or a 调休 workday (kind 'normal' removes the exception). A year not
-    yet kept starts from what chinesecalendar knows of it, marked official only if it knew it."""
+    yet kept starts from what chinesecalendar knows of it, marked official only if it knew it.
+    `expected_version` (the year's version a form showed, 0 for a year not kept yet) refuses
+    an edit made from a page another edit has overtaken."""
     year = day.year
     _check_year(year)
     if kind != "normal":
         _day(day.isoformat(), kind, note, year, where=day.isoformat())
     before = load_calendar(session)
     row = session.get(CalendarYear, year, with_for_update=True)
+    if expected_version is not None and (row.version if row else 0) != expected_version:
+        raise Conflict("version_conflict", f"{year}年的日历刚被他人修改，请刷新后重新录入")
     if row is None:
         seed = load_package_year(year) if package_covers(year) else []
         _replace_days(session, year, seed, source=OFFICIAL if seed else STATUTORY, note=None, by=by, now=now)

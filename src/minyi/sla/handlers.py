@@ -68,7 +68,7 @@ def follow_action(session: Session, done: ActionDone) -> None:
     case = session.get(Case, done.case_id)
     assert case is not None
     policy = current_policies(session).policy(case.policy_code)[1]
-    if done.action == "dispatch" and planned_policy(session, case.id) not in (None, case.policy_code):
+    if done.action in ("dispatch", "redispatch") and planned_policy(session, case.id) not in (None, case.policy_code):
         replan_case(session, case, policy, done.at)
     completes = [m.code for m in policy.milestones if done.action in m.completed_by]
     if completes:

@@ -110,3 +110,18 @@ class Letter(Base):
     # Deferred: lists never load the document; a download asks for it (undefer).
     document: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     document_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class LetterReply(Base):
+    """The addressed unit's answer to a letter (提醒函/建议函/通报): one per unit and letter. The
+    letter itself stays as issued; the answer sits beside it."""
+
+    __tablename__ = "letter_replies"
+    __table_args__ = (UniqueConstraint("letter_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    text: Mapped[str] = mapped_column(Text)
+    replied_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    replied_at: Mapped[datetime]

@@ -12,11 +12,11 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from minyi.core.errors import Invalid, NotFound
+from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.org.models import Unit
 from minyi.taxonomy.five_classes import five_class_of
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
-from minyi.taxonomy.rules import COLUMNS, THREE_LEVEL_COLUMNS, check_rows
+from minyi.taxonomy.rules import COLUMNS, LEAD_UNIT_KINDS, LIMITS, POLICY_CODES, THREE_LEVEL_COLUMNS, check_rows
 
 CLASS_PREFIX = {"投诉建议": "TS", "纠纷调解": "JF", "法律服务": "FL", "心理服务": "XL", "帮扶救助": "BZ"}
 
@@ -157,3 +157,43 @@ def leaf_by_code(session: Session, code: str) -> DictionaryEntry:
     if entry is None:
         raise Invalid("unknown_category", f"no event-dictionary leaf '{code}'", field="category")
     return entry
+
+
+LEAD_KIND_ZH = {"department": "职能部门", "street": "属地街道", "community": "属地社区"}
+
+
+def edit_leaf(
+    session: Session, code: str, *, level4: str, lead_unit_kind: str, lead_unit_id: int | None, policy: str,
+    expected_version: int, by: str, now: datetime,
+) -> DictionaryVersion:
+    """One leaf edited from a form: a new dictionary version like an import, so cases keep the
+    leaf they were filed under and every cache keyed by the version sees the edit. Refused when
+    the dictionary changed since the form was opened (`expected_version`)."""
+    current = session.scalar(
+        select(DictionaryVersion).where(DictionaryVersion.is_current.is_(True)).with_for_update()
+    )
+    if current is None or current.number != expected_version:
+        raise Conflict("version_conflict", "事项目录刚被他人修改（已有新版本），请刷新后重新编辑")
+    level4 = level4.strip()
+    if not level4:
+        raise Invalid("missing_name", "请填写事项名称", field="level4")
+    if len(level4) > LIMITS["level4"]:
+        raise Invalid("too_long", f"事项名称不超过{LIMITS['level4']}个字", field="level4")
+    if lead_unit_kind not in LEAD_UNIT_KINDS:
+        raise Invalid("bad_lead_kind", "请选择牵头单位类型", field="lead_unit_kind")
+    if policy not in POLICY_CODES:
+        raise Invalid("bad_policy", "请选择时限标准", field="policy")
+    lead_code = ""
+    if lead_unit_id is not None:
+        unit = session.get(Unit, lead_unit_id)
+        if unit is None or unit.kind != "department" or not unit.is_active:
+            raise Invalid("bad_lead_unit", "默认承办单位须是在用的职能部门", field="lead_unit")
+        if lead_unit_kind != "department":
+            raise Invalid("bad_lead_unit", "牵头单位类型为属地时，不指定默认承办部门", field="lead_unit")
+        lead_code = unit.code
+    rows = export_rows(session)
+    row = next((r for r in rows if r["code"] == code), None)
+    if row is None:
+        raise NotFound("unknown_category", "事项目录中没有这一项")
+    row.update(level4=level4, lead_unit_kind=lead_unit_kind, lead_unit=lead_code, policy=policy)
+    return import_dictionary(session, rows, source=f"console:{by}:{code}"[:200], now=now)

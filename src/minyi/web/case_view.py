@@ -18,8 +18,7 @@ from minyi.escalation.queries import active_holding, escalation_of
 from minyi.escalation.service import rules_at
 from minyi.intake.models import Attachment
 from minyi.intake.queries import channel_names
-from minyi.org.models import Unit
-from minyi.org.rules import Actor
+from minyi.org.rules import Actor, UnitKind
 from minyi.sla.queries import EXTENDERS, PAUSERS
 from minyi.sla.service import clock_view, clocks_of
 from minyi.supervision.queries import describe_instructions, instructions_on_case
@@ -128,9 +127,5 @@ def _rule_name(session: Session, lifted: Any) -> str | None:
     return next((r.name for r in rules.rules if r.code == lifted.rule_code), None)
 
 
-def dispatch_targets(session: Session) -> list[Unit]:
-    """Units a case can be dispatched to: departments and the area tree down to communities."""
-    return list(session.scalars(
-        select(Unit).where(Unit.kind.in_(("department", "street", "community")), Unit.is_active.is_(True))
-        .order_by(Unit.kind, Unit.code)
-    ))
+# Units a case can be dispatched to: departments and the area tree down to communities.
+DISPATCH_KINDS = (UnitKind.DEPARTMENT, UnitKind.STREET, UnitKind.COMMUNITY)

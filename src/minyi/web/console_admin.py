@@ -16,40 +16,33 @@ from starlette.responses import Response
 from minyi.core.errors import Invalid
 from minyi.intake.models import Channel
 from minyi.intake.service import import_channels
-from minyi.org.accounts import prepare_password, set_active, set_temporary_password, temporary_password
+from minyi.notify.queries import unsent_counts
+from minyi.org.accounts import reset_to_temporary, set_active
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Role
 from minyi.org.service import import_org, org_from_csv, parse_org_yaml
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
-from minyi.sla.service import import_policies, policies_text
+from minyi.sla.service import import_policies
 from minyi.taxonomy.service import export_rows, import_dictionary, read_table
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 ADMIN = {Role.ADMIN}
 IMPORT_MAX = 5 * 1024 * 1024
-SHOWN = 200
 
 
 @router.get("/console/admin")
-def admin(request: Request, done: str | None = None, q: str | None = None) -> Response:
+def admin(request: Request, done: str | None = None) -> Response:
+    """The index: what there is, a link to each form, and the file imports."""
     staff(request, ADMIN)
     state = state_of(request)
-    needle = (q or "").strip()[:40]
     with state.db.reading() as session:
         unit_counts = dict(session.execute(select(Unit.kind, func.count()).group_by(Unit.kind)).all())
-        units_stmt = select(Unit).order_by(Unit.path)
-        people_stmt = select(Staff, Unit.code).join(Unit, Unit.id == Staff.unit_id).order_by(Staff.username)
-        if needle:
-            units_stmt = units_stmt.where(Unit.code.contains(needle, autoescape=True) | Unit.name.contains(needle, autoescape=True))
-            people_stmt = people_stmt.where(Staff.username.contains(needle, autoescape=True) | Staff.name.contains(needle, autoescape=True))
-        units = list(session.scalars(units_stmt.limit(SHOWN)))
-        people = list(session.execute(people_stmt.limit(SHOWN)))
-        leaves = [r for r in export_rows(session) if not needle or needle in "".join(str(v) for v in r.values())]
+        leaves = export_rows(session)
         return render(
-            request, "console/admin.html", done=done, q=needle, unit_counts=unit_counts, units=units,
-            people=people, staff_total=session.scalar(select(func.count()).select_from(Staff)), leaves=leaves[:SHOWN],
-            leaves_total=len(leaves), policies=policies_text(session),
+            request, "console/admin.html", done=done, unit_counts=unit_counts,
+            staff_total=session.scalar(select(func.count()).select_from(Staff)), leaves_total=len(leaves),
+            outbox=unsent_counts(session),
             channels=list(session.scalars(select(Channel).order_by(Channel.id))),
             calendar=calendar_status(session, today_in_beijing(state.clock.now())),
         )
@@ -109,10 +102,8 @@ def import_file(request: Request, form: PostedForm, what: str) -> Response:
 def reset_staff_password(request: Request, form: PostedForm, username: str) -> Response:
     """A temporary password, shown once on the answer page; the person's sessions end."""
     _, state, _ = staff_form(request, form, ADMIN)
-    password = temporary_password()
-    password_hash = prepare_password(password, username=username)  # argon2 before the transaction
-    with state.db.unit_of_work() as session:
-        set_temporary_password(session, username=username, password_hash=password_hash, now=state.clock.now())
+    password = reset_to_temporary(state.db, username=username, now=state.clock.now())
+    with state.db.reading() as session:
         # The page names the person and their unit (a Chinese page shows no login names).
         person = session.execute(
             select(Staff.name, Unit.name).join(Unit, Unit.id == Staff.unit_id).where(Staff.username == username)
@@ -127,4 +118,4 @@ def set_staff_active(request: Request, form: PostedForm, username: str, action: 
         raise Invalid("bad_action", "未知操作", field="action")
     with state.db.unit_of_work() as session:
         set_active(session, username=username, active=action == "reactivate", now=state.clock.now())
-    return redirect("/console/admin")
+    return redirect("/console/admin/people")

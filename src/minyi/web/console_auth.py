@@ -16,11 +16,12 @@ from minyi.web.security import SESSION_COOKIE, client_of, cookie_flags
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 HOME_OF = {
+    Role.INTAKE_CLERK: "/console/intake",
     Role.DISPATCHER: "/console/dispatch",
     Role.UNIT_HEAD: "/console/unit",
     Role.STREET_STAFF: "/console/area",
     Role.COMMUNITY_STAFF: "/console/area",
-    Role.GRID_STAFF: "/console/area",
+    Role.GRID_STAFF: "/console/grid",
     Role.SUPERVISOR: "/console/supervision",
     Role.ADMIN: "/console/admin",
     Role.LEADER: "/leader",

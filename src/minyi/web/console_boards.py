@@ -12,11 +12,9 @@ from minyi.cases.rules import HANDLING, CaseStatus
 from minyi.org.models import Unit
 from minyi.org.rules import AREA_ROLES, Role
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
-from minyi.supervision.queries import describe_letters, describe_orders, list_letters, list_orders
 from minyi.web.case_view import summaries
 from minyi.web.pages import WebRoute, render, staff, state_of
 from minyi.web.slots import dispatch_panels
-from minyi.whistle.rules import SUMMONED_KINDS
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 BOARD_SIZE = 50
@@ -66,21 +64,5 @@ def area_board(request: Request, case_id: int | None = None) -> Response:
     with state.db.reading() as session:
         f = CaseFilter(status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING], **{area: actor.unit_id} if area else {})  # type: ignore[arg-type]
         cases = _cases(session, actor, f, now)
-        departments = list(session.scalars(select(Unit).where(Unit.kind.in_(list(SUMMONED_KINDS)), Unit.is_active.is_(True)).order_by(Unit.code)))
         unit_name = session.scalar(select(Unit.name).where(Unit.id == actor.unit_id)) if actor.unit_id else None
-    return render(request, "console/area.html", cases=cases, departments=departments, case_id=case_id, unit_name=unit_name or "")
-
-
-@router.get("/console/supervision")
-def supervision_board(request: Request) -> Response:
-    actor = staff(request, {Role.SUPERVISOR, Role.ADMIN, Role.LEADER})
-    state = state_of(request)
-    now = state.clock.now()
-    with state.db.reading() as session:
-        overdue = _cases(session, actor, CaseFilter(overdue=True, status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING]), now)
-        orders_total, orders = list_orders(session, actor, page=1, page_size=BOARD_SIZE)
-        letters_total, letters = list_letters(session, actor, page=1, page_size=BOARD_SIZE)
-        return render(
-            request, "console/supervision.html", overdue=overdue, orders=describe_orders(session, orders, now, actor=actor),
-            orders_total=orders_total, letters=describe_letters(session, letters, actor=actor), letters_total=letters_total,
-        )
+    return render(request, "console/area.html", cases=cases, case_id=case_id, unit_name=unit_name or "")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import select
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from minyi.cases.models import Case
@@ -16,16 +17,21 @@ from minyi.cases.rules import HANDLING, Action, CaseStatus
 from minyi.cases.schemas import ActionIn
 from minyi.cases.service import act_on_case
 from minyi.privacy.rules import Show
-from minyi.core.errors import Invalid, NotFound
+from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.intake.attachments import store_attachment
 from minyi.intake.models import Attachment
 from minyi.sla.queries import extend_case, pause_case, resume_case
-from minyi.web.case_view import case_page, dispatch_targets, summaries
-from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.org.queries import names_by_code, unit_choices
+from minyi.taxonomy.queries import leaf_choices, leaf_code_of
+from minyi.web.case_view import DISPATCH_KINDS, case_page, summaries
+from minyi.web.i18n import Translator, pick_lang
+from minyi.web.pages import STATUS, PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.web.pickers import event_unit_codes, form_message, leaf_groups, unit_groups
 from minyi.web.uploads import read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE_SIZE = 30
+CHOOSING_ACTIONS = frozenset({"dispatch", "redispatch"})
 OPEN = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING, CaseStatus.REPLIED]
 
 
@@ -56,26 +62,44 @@ def inbox(request: Request, status: str | None = "open", q: str | None = None, o
 
 @router.get("/console/cases/{case_id}")
 def case(request: Request, case_id: int, done: str | None = None) -> Response:
+    return _case_page(request, case_id, done=done)
+
+
+def _case_page(request: Request, case_id: int, *, done: str | None = None, failed: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    """The case page; `failed` is a form that was refused, shown again with its message and
+    what was typed (the action, its fields, the chosen co-units)."""
     actor = staff(request)
     state = state_of(request)
     with state.db.reading() as session:
         data = case_page(session, case_id, actor, state.clock.now())
-        targets = dispatch_targets(session) if "dispatch" in data["case"]["allowed_actions"] else []
-        return render(request, "console/case.html", done=done, targets=targets, **data)
+        choosing = bool(CHOOSING_ACTIONS & set(data["case"]["allowed_actions"]))
+        units = unit_choices(session, DISPATCH_KINDS) if choosing else []
+        category_id = session.scalar(select(Case.category_id).where(Case.id == case_id))
+        return render(
+            request, "console/case.html", status_code=status_code, done=done, failed=failed,
+            unit_groups=unit_groups(units), leaf_groups=leaf_groups(leaf_choices(session)) if choosing else [],
+            current_leaf=leaf_code_of(session, category_id),
+            unit_name=names_by_code(session, event_unit_codes(data["events"])), **data,
+        )
 
 
-def _payload(fields: dict[str, str]) -> ActionIn:
-    co = [c.strip() for c in fields.get("co_units", "").replace("，", ",").split(",") if c.strip()]
+def _payload(fields: dict[str, str], co_units: list[str]) -> ActionIn:
     try:
         return ActionIn(
             reason=fields.get("reason") or None, text=fields.get("text") or None, note=fields.get("note") or None,
-            method=fields.get("method") or None, lead_unit=fields.get("lead_unit") or None, co_units=co or None,
+            method=fields.get("method") or None, lead_unit=fields.get("lead_unit") or None, co_units=co_units or None,
             category=fields.get("category") or None, rating=fields.get("rating") or None,
             comment=fields.get("comment") or None,
             expected_version=int(fields["version"]) if fields.get("version", "").isdigit() else None,
         )
     except ValidationError as exc:
         raise Invalid("invalid_form", "；".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+
+
+def _co_units(form: FormData) -> list[str]:
+    """The co-units as the picker posts them (one value each); a typed list of codes split on commas."""
+    values = [v for v in form.getlist("co_units") if isinstance(v, str)]
+    return [c.strip() for v in values for c in v.replace("，", ",").split(",") if c.strip()]
 
 
 @router.post("/console/cases/{case_id}/actions/{action}")
@@ -85,9 +109,16 @@ def take_action(request: Request, form: PostedForm, case_id: int, action: str) -
         chosen = Action(action)
     except ValueError:
         raise NotFound("no_such_action", f"no action '{action}'") from None
-    body = _payload(fields)
-    with state.db.unit_of_work() as session:
-        act_on_case(session, case_id, chosen, actor=actor, payload=body.payload(), now=state.clock.now(), expected_version=body.expected_version)
+    co_units = _co_units(form)
+    try:
+        body = _payload(fields, co_units)
+        with state.db.unit_of_work() as session:
+            act_on_case(session, case_id, chosen, actor=actor, payload=body.payload(), now=state.clock.now(), expected_version=body.expected_version)
+    except (Invalid, Conflict) as exc:
+        # Refused: the same page again, the message on the form and what was typed kept.
+        t = Translator(pick_lang(request))
+        failed = {"action": chosen.value, "message": form_message(exc, t), "fields": fields, "co_units": co_units}
+        return _case_page(request, case_id, failed=failed, status_code=STATUS.get(exc.kind, 400))
     return redirect(f"/console/cases/{case_id}?done={chosen.value}")
 
 

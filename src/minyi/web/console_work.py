@@ -3,22 +3,36 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
+from sqlalchemy import select
 from starlette.responses import Response
 
-from minyi.core.errors import Invalid, NotFound
+from minyi.cases.models import Case
+from minyi.cases.queries import CaseFilter, list_cases, shown_titles
+from minyi.cases.rules import HANDLING, CaseStatus
+from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.escalation.holdings import take_case
+from minyi.org.queries import unit_choices
 from minyi.supervision.letters import document_for
-from minyi.supervision.queries import describe_orders, describe_tasks, get_letter, list_orders, list_tasks
+from minyi.supervision.queries import (
+    describe_letters, describe_orders, describe_tasks, get_letter, list_letters, list_orders, list_tasks, replies_of,
+)
 from minyi.supervision.service import close_order, complete_task, issue_order, respond_order, write_instruction
-from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.web.i18n import Translator, pick_lang
+from minyi.web.pages import STATUS, PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.web.pickers import form_message, unit_groups
 from minyi.web.panels_leader import report_subjects
 from minyi.whistle.queries import describe_whistles, list_whistles, staff_refs, summonses_of, unit_refs
+from minyi.whistle.rules import ISSUER_KINDS, ISSUER_ROLES, SUMMONED_KINDS
 from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+# The cases a whistle form offers by tracking number: the area's open ones, newest first.
+OPEN_FOR_WHISTLE = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING]
+WHISTLE_CASES = 200
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -35,9 +49,19 @@ def _int(value: str | None, field: str) -> int | None:
 
 
 @router.get("/console/whistles")
-def whistles(request: Request) -> Response:
+def whistles(request: Request, tracking_no: str | None = None, new: str | None = None) -> Response:
+    return _whistles_page(request, kept={"tracking_no": (tracking_no or "").strip()[:40]}, opened=new == "1")
+
+
+def _whistles_page(
+    request: Request, *, kept: dict[str, Any], units_kept: list[str] | None = None, error: str | None = None,
+    status_code: int = 200, opened: bool = False,
+) -> Response:
+    """The whistles list, with the form to blow one for street, community and grid staff;
+    a refused form comes back with its message and everything typed."""
     actor = staff(request)
     state = state_of(request)
+    may_blow = actor.role in ISSUER_ROLES and actor.unit_kind in ISSUER_KINDS
     with state.db.reading() as session:
         total, rows = list_whistles(session, actor, status=None, unit_id=None, case_id=None, page=1, page_size=50)
         summonses = summonses_of(session, [w.id for w in rows])
@@ -45,9 +69,18 @@ def whistles(request: Request) -> Response:
         people = staff_refs(session, {w.issuer_id for w in rows})
         # The texts as the reader may read them (the privacy policy), beside the rows for the forms.
         shown = describe_whistles(session, rows, state.clock.now(), actor=actor)
+        tracking = dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_({w.case_id for w in rows if w.case_id}))).all())  # type: ignore[arg-type]
+        departments, open_cases = [], []
+        if may_blow:
+            departments = unit_groups(unit_choices(session, SUMMONED_KINDS))
+            _, found = list_cases(session, actor, CaseFilter(status=OPEN_FOR_WHISTLE), page=1, page_size=WHISTLE_CASES)
+            titles = shown_titles(session, actor, [c.id for c, _ in found])
+            open_cases = [(c.tracking_no, titles.get(c.id, "")) for c, _ in found]
         return render(
-            request, "console/whistles.html", total=total, units=units, people=people,
+            request, "console/whistles.html", status_code=status_code, total=total, units=units, people=people,
             items=[(w, list(zip(summonses.get(w.id, []), v["summonses"], strict=True)), v) for w, v in zip(rows, shown, strict=True)],
+            tracking=tracking, may_blow=may_blow, departments=departments, open_cases=open_cases,
+            kept=kept, units_kept=units_kept or [], error=error, opened=opened,
         )
 
 
@@ -61,8 +94,11 @@ def tasks(request: Request) -> Response:
         _, task_rows = list_tasks(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
         _, order_rows = list_orders(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
         described = describe_tasks(session, task_rows, now, actor=actor)
+        # Letters addressed to this unit (a 通报 to all units is read on the supervision board).
+        _, letter_rows = list_letters(session, actor, unit_id=actor.unit_id, page=1, page_size=50) if actor.unit_id else (0, [])
         return render(
             request, "console/tasks.html", tasks=described, orders=describe_orders(session, order_rows, now, actor=actor),
+            letters=describe_letters(session, letter_rows, actor=actor), letter_replies=replies_of(session, letter_rows, actor=actor),
             subjects=report_subjects(session, {t["instruction"]["subject_ref"] for t in described if t["instruction"]["subject_ref"]}),
         )
 
@@ -70,13 +106,20 @@ def tasks(request: Request) -> Response:
 @router.post("/console/whistles")
 def blow(request: Request, form: PostedForm) -> Response:
     actor, state, fields = staff_form(request, form)
-    with state.db.unit_of_work() as session:
-        whistle = blow_whistle(
-            session, actor=actor, description=fields.get("description", ""), units=_codes(fields.get("units", "")),
-            now=state.clock.now(), case_id=_int(fields.get("case_id"), "case_id"), place=fields.get("place") or None,
-            address=fields.get("address") or None, report_within_minutes=_int(fields.get("minutes"), "minutes"),
-        )
-        whistle_id = whistle.id
+    # The picker posts one value per department; a typed list of codes (the API's habit) also works.
+    units = [c.strip() for v in form.getlist("units") if isinstance(v, str) for c in v.replace("，", ",").split(",") if c.strip()]
+    try:
+        with state.db.unit_of_work() as session:
+            whistle = blow_whistle(
+                session, actor=actor, description=fields.get("description", ""), units=units,
+                now=state.clock.now(), case_id=_int(fields.get("case_id"), "case_id"), place=fields.get("place") or None,
+                address=fields.get("address") or None, report_within_minutes=_int(fields.get("minutes"), "minutes"),
+                tracking_no=fields.get("tracking_no") or None,
+            )
+            whistle_id = whistle.id
+    except (Invalid, Conflict) as exc:
+        message = form_message(exc, Translator(pick_lang(request)))
+        return _whistles_page(request, kept=fields, units_kept=units, error=message, status_code=STATUS.get(exc.kind, 400))
     return redirect(f"/console/whistles#w{whistle_id}")
 
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH, label
 from minyi.escalation.rules import HOLDING_ZH, LEVEL_ZH
 from minyi.supervision.rules import TASK_STATE_ZH
+from minyi.web.i18n_admin import ADMIN_TEXT
 from minyi.whistle.rules import STATUS_ZH as WHISTLE_ZH
 
 LANG_COOKIE = "minyi_lang"
@@ -57,6 +58,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "rated": ("您的评价", "Your rating"),
     "mailbox_for": ("写信给", "Writing to"),
     "inbox": ("待办", "Inbox"),
+    "intake_desk": ("受理登记", "Register"),
+    "grid_report": ("网格上报", "Grid report"),
     "dispatch_board": ("分拨台", "Dispatch board"),
     "unit_queue": ("本单位", "Unit queue"),
     "area_board": ("属地", "Area board"),
@@ -160,7 +163,36 @@ TEXT: dict[str, tuple[str, str]] = {
     "your_comment": ("您的意见", "Your comment"),
     "rated_unsatisfied_note": ("您对答复不满意，已转回承办单位重新办理。", "You were not satisfied: the case went back to the unit to be handled again."),
     "too_many": ("操作过于频繁，请稍后再试。您填写的内容已保留。", "Too many requests; wait a moment and try again. What you typed is kept."),
+    "pick_lead": ("主办单位（限选一个）", "Lead unit (exactly one)"),
+    "pick_co": ("协办单位（可多选，可不选）", "Co-units (any number, optional)"),
+    "pick_leaf": ("事项分类（按名称查找，可不改）", "Dictionary leaf (search by name; optional)"),
+    "pick_departments": ("召集部门（可多选）", "Departments to summon (one or more)"),
+    "redispatch_reason": ("改派原因", "Why redispatch"),
+    "redispatch_hint": ("主办单位签收前可改派；签收后只能由其申请退回。", "Possible until the lead unit signs for the case; after that only the lead unit can ask to bounce it."),
+    "went_to_lead": ("主办", "Lead"),
+    "went_to_co": ("协办", "Co-units"),
+    "went_from": ("原主办", "Lead before"),
+    "went_from_co": ("原协办", "Co-units before"),
+    "co_unit_names": ("协办单位", "Co-units"),
+    "whistle_case": ("案件受理编号（可不填）", "Case tracking number (optional)"),
+    "whistle_minutes": ("报到时限（分钟）", "Report in within (minutes)"),
+    "whistle_new": ("发起吹哨", "Blow the whistle"),
+    "whistle_on_case": ("关联案件", "Case"),
+    "form_failed": ("未能提交", "Not submitted"),
+    "whistle_description": ("情况说明", "What is happening"),
+    "admin_people": ("工作人员管理", "Staff"),
+    "admin_people_note": ("新增、编辑、停用工作人员，重置密码", "Add, edit and disable staff; reset passwords"),
+    "admin_dictionary_note": ("按名称查找事项，修改名称、默认承办部门和时限标准", "Find a leaf by name; edit its name, default unit and clock policy"),
+    "admin_escalation": ("提级包案规则", "Escalation rules"),
+    "admin_calendar": ("节假日与调休", "Holidays and make-up workdays"),
+    "admin_outbox": ("发送队列", "Outbox"),
+    "admin_outbox_failed": ("发送失败", "failed"),
+    "admin_outbox_note": ("发送失败或等待发送的短信和邮件，可重发", "SMS and email that failed or wait; retry them"),
+    "admin_anonymous": ("可匿名", "Anonymous allowed"),
+    "admin_inactive": ("停用", "Inactive"),
+    "admin_policy_file": ("下载时限标准文件（修改后可再导入）", "Download the clock policy file (edit it and import it back)"),
 }
+TEXT.update(ADMIN_TEXT)
 METHOD_ZH = {"phone": "电话", "wechat": "微信", "sms": "短信", "in_person": "当面"}
 KIND_ZH = {"district": "区", "street": "街道", "community": "社区", "grid": "网格", "department": "部门", "site": "服务站点"}
 ROLE_ZH = {

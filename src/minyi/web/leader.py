@@ -1,8 +1,11 @@
-"""The leader dashboard: cases held (包案), the areas covered (分片包联) with their figures, and
-the slots for today's daily report and the hotspots (see slots.py)."""
+"""The leader dashboard, one screen: today's figures and what needs this leader now (escalated
+to me, my instructions due, cases I hold, alerts and hotspots, my mailboxes, the latest 民情日报),
+each the first few rows with a link to its full, paged list here; the areas covered (分片包联)
+folded. The report and alert pages with their 批示 and acknowledge forms are in panels_leader.py."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,19 +14,33 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from minyi.analytics.rules import BEIJING
 from minyi.cases.models import Case
+from minyi.cases.queries import reader_views, shown_titles, text_view
 from minyi.cases.rules import HANDLING, CaseStatus
 from minyi.escalation.queries import list_escalations, list_holdings
 from minyi.mailboxes.queries import leader_inbox
 from minyi.org.models import LeaderArea, Unit
-from minyi.org.rules import Role
+from minyi.org.rules import Actor, Role
+from minyi.reports.targets import target_units, units_for_items
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
+from minyi.supervision.queries import describe_instructions, list_instructions
 from minyi.web.pages import WebRoute, render, staff, state_of
 from minyi.web.slots import leader_panels
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 OPEN = [s.value for s in (CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *HANDLING)]
 CLOSED = [s.value for s in (CaseStatus.REPLIED, CaseStatus.RATED, CaseStatus.ARCHIVED)]
+# How many rows each block of the dashboard shows before its "全部" link.
+FIRST = 3
+PAGE = 20
+LISTS = {
+    "escalated": ("提级到我的案件", "Escalated to me"),
+    "instructions": ("我的批示", "My instructions"),
+    "held": ("我包的案件", "Cases I hold"),
+    "mailbox": ("我的信箱", "My mailboxes"),
+    "areas": ("分片包联", "Areas I cover"),
+}
 
 
 def area_figures(session: Session, staff_id: int) -> list[dict[str, Any]]:
@@ -46,17 +63,89 @@ def area_figures(session: Session, staff_id: int) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (-r["overdue"], -r["open"], r["code"]))
 
 
+def today_figures(session: Session, now: datetime) -> dict[str, int]:
+    """The district today: appeals received since local midnight, open and overdue cases."""
+    midnight = datetime.combine(now.astimezone(BEIJING).date(), time(0), tzinfo=BEIJING)
+    received = session.scalar(select(func.count()).select_from(Case).where(Case.registered_at >= midnight, Case.registered_at < midnight + timedelta(days=1)))
+    open_, overdue = session.execute(
+        select(func.count(), func.sum(sql_case((Case.is_overdue.is_(True), 1), else_=0))).where(Case.status.in_(OPEN))
+    ).one()
+    return {"received": int(received or 0), "open": int(open_ or 0), "overdue": int(overdue or 0)}
+
+
+def my_instructions(session: Session, actor: Actor, now: datetime, *, page: int, page_size: int) -> tuple[int, list[dict[str, Any]]]:
+    """This leader's instructions with a task still open, the latest first."""
+    total, rows = list_instructions(session, actor, author_id=actor.staff_id, state="open", page=page, page_size=page_size)
+    return total, describe_instructions(session, rows, now, actor=actor)
+
+
+def _overdue_instructions(session: Session, actor: Actor) -> int:
+    return list_instructions(session, actor, author_id=actor.staff_id, state="overdue", page=1, page_size=1)[0]
+
+
+def _held(session: Session, actor: Actor, rows: list[Any]) -> list[tuple[Any, Any, str, str | None]]:
+    """Held cases as this leader may read them: the title and the plan (staff-written, it may
+    quote the complainant) through the reader's view of each case, as the API's holdings list."""
+    ids = [c.id for _, c, _ in rows]
+    titles, views = shown_titles(session, actor, ids), reader_views(session, actor, ids)
+    return [(h, c, titles.get(c.id, ""), text_view(views, c.id).show_text(h.plan)) for h, c, _ in rows]
+
+
+def _lifted(session: Session, actor: Actor, rows: list[Any]) -> list[tuple[Any, Any, str, Any]]:
+    """Cases escalated to this leader, their titles through the reader's view."""
+    titles = shown_titles(session, actor, [c.id for _, c, _, _ in rows])
+    return [(e, c, titles.get(c.id, ""), s) for e, c, _, s in rows]
+
+
 @router.get("/leader")
 def dashboard(request: Request) -> Response:
     actor = staff(request, {Role.LEADER})
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading() as session:
-        held_total, held = list_holdings(session, actor, leader_id=actor.staff_id, status=None, page=1, page_size=50)
-        lifted_total, lifted = list_escalations(session, actor, level=None, assigned_to=actor.staff_id, open_only=True, page=1, page_size=20)
+        held_total, held = list_holdings(session, actor, leader_id=actor.staff_id, status=None, page=1, page_size=FIRST)
+        lifted_total, lifted = list_escalations(session, actor, level=None, assigned_to=actor.staff_id, open_only=True, page=1, page_size=FIRST)
+        held, lifted = _held(session, actor, held), _lifted(session, actor, lifted)
+        instructions_total, instructions = my_instructions(session, actor, now, page=1, page_size=FIRST)
+        mailbox = leader_inbox(session, actor, page_size=FIRST, now=now)
+        panels = leader_panels(session, actor, now)
+        mail_keys = [f"case:{i['tracking_no']}" for i in mailbox["items"]]
         return render(
             request, "leader/dashboard.html", held=held, held_total=held_total, lifted=lifted, lifted_total=lifted_total,
-            mailbox=leader_inbox(session, actor, page_size=10, now=now),
-            areas=area_figures(session, actor.staff_id or 0), panels=leader_panels(session, actor, now),
-            calendar=calendar_status(session, today_in_beijing(now)),
+            instructions=instructions, instructions_total=instructions_total,
+            instructions_overdue=_overdue_instructions(session, actor), mailbox=mailbox,
+            mail_units=units_for_items(session, mail_keys, now=now), all_units=target_units(session),
+            areas=area_figures(session, actor.staff_id or 0), panels=panels, figures=today_figures(session, now),
+            first=FIRST, calendar=calendar_status(session, today_in_beijing(now)),
+        )
+
+
+@router.get("/leader/list/{name}")
+def full_list(request: Request, name: str, page: int = 1) -> Response:
+    """One block of the dashboard in full, paged."""
+    actor = staff(request, {Role.LEADER})
+    state = state_of(request)
+    now = state.clock.now()
+    page = max(page, 1)
+    rows: Any
+    with state.db.reading() as session:
+        if name == "escalated":
+            total, rows = list_escalations(session, actor, level=None, assigned_to=actor.staff_id, open_only=True, page=page, page_size=PAGE)
+            rows = _lifted(session, actor, rows)
+        elif name == "held":
+            total, rows = list_holdings(session, actor, leader_id=actor.staff_id, status=None, page=page, page_size=PAGE)
+            rows = _held(session, actor, rows)
+        elif name == "instructions":
+            total, rows = my_instructions(session, actor, now, page=page, page_size=PAGE)
+        elif name == "mailbox":
+            inbox = leader_inbox(session, actor, page=page, page_size=PAGE, now=now)
+            total, rows = inbox["total"], inbox["items"]
+        elif name == "areas":
+            rows = area_figures(session, actor.staff_id or 0)
+            total = len(rows)
+        else:
+            return render(request, "error.html", status_code=404, message="没有这个列表", back="/leader")
+        return render(
+            request, "leader/list.html", name=name, heading=LISTS[name], rows=rows, total=total, page=page,
+            pages=max(1, -(-total // PAGE)),
         )

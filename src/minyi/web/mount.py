@@ -7,15 +7,19 @@ from fastapi.staticfiles import StaticFiles
 
 from minyi.web import errors as web_errors
 from minyi.web import (
-    console_account, console_admin, console_auth, console_boards, console_calendar, console_cases, console_work, leader,
+    console_account, console_admin, console_admin_dictionary, console_admin_org, console_admin_rules, console_admin_staff,
+    console_auth, console_boards, console_calendar, console_cases, console_grid, console_intake, console_outbox, console_work,
+    leader,
     panels_leader, panels_triage, portal,
 )
+from minyi.web import console_supervision
 from minyi.web.pages import HERE
 from minyi.web.slots import CASE_PANELS, CASE_SLOTS, DISPATCH_PANELS, DISPATCH_SLOTS, LEADER_PANELS, LEADER_SLOTS
 
 ROUTERS = (
     portal, console_auth, console_account, console_cases, console_boards, console_work, console_admin, console_calendar,
-    leader, panels_triage, panels_leader,
+    console_intake, console_grid, console_admin_staff, console_admin_dictionary, console_admin_org, console_admin_rules,
+    console_outbox, console_supervision, leader, panels_triage, panels_leader,
 )
 
 

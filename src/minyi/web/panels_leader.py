@@ -5,6 +5,7 @@ signed-in readers (the API's versions want a bearer token, the browser has a ses
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -14,22 +15,28 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from minyi.analytics.alerts import ACKNOWLEDGERS, acknowledge_alert
-from minyi.analytics.queries import alert_views, hotspots_of_day, list_alerts
+from minyi.analytics.models import Alert
+from minyi.analytics.queries import AlertView, alert_views, hotspots_of_day, list_alerts
 from minyi.analytics.rules import ANALYTICS_VIEWERS, BEIJING
 from minyi.cases.models import Case
-from minyi.core.errors import Invalid
-from minyi.org.models import Staff, Unit
+from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.org.rules import Actor
 from minyi.reports.models import ReportIssue
 from minyi.reports.queries import get_issue, instructions_on_issue, item_of, list_issues
-from minyi.reports.rules import READERS, ReportKind, parse_item_ref
+from minyi.reports.rules import (
+    LEVEL_RANK, READERS, ReportKind, alert_headline, merge_area_bursts, parse_item_ref, worst_level,
+)
+from minyi.reports.sections.alerts import evidence_line
 from minyi.reports.service import instruct_on_item, pdf_filename
+from minyi.reports.targets import target_units, units_for_items
 from minyi.supervision.queries import describe_instructions
-from minyi.supervision.rules import LEADERS, TARGET_UNIT_KINDS
-from minyi.web.pages import PostedForm, WebRoute, redirect, staff, staff_form, state_of
+from minyi.supervision.rules import LEADERS
+from minyi.supervision.service import write_instruction
+from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 from minyi.web.slots import LEADER_PANELS, Panel
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -46,25 +53,6 @@ REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font
 def latest_daily(session: Session) -> ReportIssue | None:
     _, issues = list_issues(session, kind=ReportKind.DAILY.value, page_size=1)
     return issues[0] if issues else None
-
-
-def _default_units(session: Session, keys: list[str]) -> dict[str, str]:
-    """The unit an item most likely concerns, to pre-fill the 批示 form: the unit or street it
-    names, or the lead unit of the case it names."""
-    out: dict[str, str] = {}
-    tracking = {}
-    for key in keys:
-        kind, _, rest = key.partition(":")
-        if kind in ("unit", "street") and rest and rest != "-":
-            out[key] = rest
-        elif kind == "case" and rest:
-            tracking[rest] = key
-    if tracking:
-        rows = session.execute(
-            select(Case.tracking_no, Unit.code).join(Unit, Unit.id == Case.lead_unit_id).where(Case.tracking_no.in_(tracking))
-        )
-        out |= {tracking[no]: code for no, code in rows}
-    return out
 
 
 def daily_report_panel(session: Session, actor: Actor, now: datetime) -> Panel | None:
@@ -86,37 +74,39 @@ def daily_report_panel(session: Session, actor: Actor, now: datetime) -> Panel |
         for s in snapshot.get("sections", []) if s["data"].get("items")
     ]
     keys = [i["key"] for s in sections for i in s["items"]]
-    units = list(session.execute(
-        select(Unit.code, Unit.name).where(Unit.kind.in_(TARGET_UNIT_KINDS), Unit.is_active.is_(True)).order_by(Unit.kind, Unit.code)
-    ))
+    may_instruct = actor.role in LEADERS
     return Panel("panels/daily_report.html", {
         "issue": issue, "lead": snapshot.get("lead", []), "sections": sections, "instructions": by_item,
-        "instructed": len(found), "may_instruct": actor.role in LEADERS, "defaults": _default_units(session, keys),
-        "units": units, "anchors": {k: f"item-{n}" for n, k in enumerate(keys)},
-        "issuer": _issuer(session, issue.issued_by),
+        "instructed": len(found), "may_instruct": may_instruct, "items": len(keys),
+        "defaults": units_for_items(session, keys, now=now) if may_instruct else {},
+        "units": target_units(session) if may_instruct else [],
+        "anchors": {k: f"item-{n}" for n, k in enumerate(keys)},
     })
-
-
-def _issuer(session: Session, issued_by: str) -> dict[str, str | None]:
-    """Who issued it, as an event's actor: the worker in words, a person by name and unit."""
-    row = session.execute(
-        select(Staff.name, Unit.name).join(Unit, Unit.id == Staff.unit_id).where(Staff.username == issued_by)
-    ).first()
-    return {"actor": issued_by, "actor_name": row[0], "actor_unit": row[1]} if row else {"actor": issued_by, "actor_name": ""}
 
 
 def report_subjects(session: Session, refs: set[str]) -> dict[str, str]:
     """subject_ref of an instruction on a report item -> "民情日报第N期：<the item's label>", so
     the unit's to-do list says what the 批示 is about."""
+    out = _live_subjects(session, refs)
     parsed = {ref: p for ref in refs if (p := parse_item_ref(ref))}
     if not parsed:
-        return {}
+        return out
     issues = {i.id: i for i in session.scalars(select(ReportIssue).where(ReportIssue.id.in_({p[0] for p in parsed.values()})))}
-    out = {}
     for ref, (issue_id, key) in parsed.items():
         issue = issues.get(issue_id)
         if issue is not None:
-            out[ref] = f"民情日报第{issue.number}期：{issue.snapshot.get('items', {}).get(key, key)}"
+            fixed = "（更正）" if issue.corrects_id else ""
+            out[ref] = f"民情日报第{issue.number}期{fixed}：{issue.snapshot.get('items', {}).get(key, key)}"
+    return out
+
+
+def _live_subjects(session: Session, refs: set[str]) -> dict[str, str]:
+    """A 批示 on a dashboard alert or hotspot: "预警：<its title>", "热点：<tracking number>"."""
+    out = {ref: f"热点：{ref.partition(':')[2]}" for ref in refs if ref.startswith("hotspot:")}
+    ids = {int(r.partition(":")[2]): r for r in refs if r.startswith("alert:") and r.partition(":")[2].isdigit()}
+    if ids:
+        for alert_id, title in session.execute(select(Alert.id, Alert.title).where(Alert.id.in_(ids))):
+            out[ids[alert_id]] = f"预警：{title}"
     return out
 
 
@@ -134,54 +124,138 @@ def cached_hotspots(session: Session, day: date, now: datetime) -> list[Any]:
     return found
 
 
-def _hotspot_cases(session: Session, hotspots: list[Any]) -> dict[int, tuple[int, str]]:
-    ids = {int(i) for h in hotspots for i in h.member_ids[:HOTSPOT_CASES] if str(i).isdigit()}
-    if not ids:
-        return {}
-    return {c: (c, no) for c, no in session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(ids)))}
+def _tracking_numbers(session: Session, ids: set[int]) -> dict[int, str]:
+    return dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(ids))).all()) if ids else {}
+
+
+def _alert_title(group: list[AlertView]) -> str:
+    v = group[0]
+    if v.kind == "burst":  # the stored title carries the test's rate; the evidence line says it in words
+        return f"「{v.class_name or '未分类'}」诉求激增"
+    return alert_headline(v.title)
 
 
 def hotspots_panel(session: Session, actor: Actor, now: datetime) -> Panel | None:
+    """Hotspots (7 days) and the open alerts, a community's and its street's burst over the same
+    cases shown once; each names its tracking numbers and the units a 批示 on it goes to."""
     if actor.role not in ANALYTICS_VIEWERS:
         return None
     day = now.astimezone(BEIJING).date()
     hotspots = cached_hotspots(session, day, now)
-    cases = _hotspot_cases(session, hotspots)
-    open_alerts = alert_views(session, list_alerts(session, status="open", limit=ALERTS))
+    groups = merge_area_bursts(alert_views(session, list_alerts(session, status="open", limit=ALERTS)))
     recent = alert_views(session, list_alerts(session, status="acknowledged", day=None, limit=5))
+    wanted = {int(i) for h in hotspots for i in h.member_ids[:HOTSPOT_CASES] if str(i).isdigit()}
+    wanted |= {int(i) for g in groups for i in g[0].evidence.get("case_ids", [])[:HOTSPOT_CASES]}
+    numbers = _tracking_numbers(session, wanted)
+    spots = []
+    for h in hotspots:
+        cases = [(int(i), numbers[int(i)]) for i in h.member_ids[:HOTSPOT_CASES] if str(i).isdigit() and int(i) in numbers]
+        spots.append(asdict(h) | {"cases": cases, "key": f"hotspot:{cases[0][1]}" if cases else ""})
+    alerts = []
+    for group in sorted(groups, key=lambda g: -LEVEL_RANK.get(worst_level([a.level for a in g]), 0)):
+        v = group[0]
+        ids = [int(i) for i in v.evidence.get("case_ids", [])]
+        alerts.append(asdict(v) | {
+            "key": f"alert:{v.id}", "title": _alert_title(group), "evidence_line": evidence_line(v, BEIJING), "also": [a.id for a in group[1:]], "level": worst_level([a.level for a in group]),
+            "place": "".join(a.unit_name or "" for a in reversed(group)),
+            "cases": [(i, numbers[i]) for i in ids[:HOTSPOT_CASES] if i in numbers], "case_total": len(ids),
+        })
+    may_instruct = actor.role in LEADERS
+    keys = [x["key"] for x in [*spots, *alerts] if x["key"]]
     return Panel("panels/hotspots.html", {
-        "day": day, "window": HOTSPOT_WINDOW_DAYS,
-        "hotspots": [asdict(h) | {"cases": [cases[int(i)] for i in h.member_ids[:HOTSPOT_CASES] if str(i).isdigit() and int(i) in cases]}
-                     for h in hotspots],
-        "alerts": [asdict(a) for a in open_alerts], "acknowledged": [asdict(a) for a in recent],
-        "may_acknowledge": actor.role in ACKNOWLEDGERS,
+        "day": day, "window": HOTSPOT_WINDOW_DAYS, "hotspots": spots, "alerts": alerts,
+        "acknowledged": [asdict(a) for a in recent], "may_acknowledge": actor.role in ACKNOWLEDGERS,
+        "may_instruct": may_instruct, "defaults": units_for_items(session, keys, now=now) if may_instruct else {},
+        "units": target_units(session) if may_instruct else [],
     })
 
 
-def _codes(value: str) -> list[str]:
-    return [c.strip() for c in value.replace("，", ",").replace("、", ",").split(",") if c.strip()]
+INSTRUCT_WITHIN_DAYS = 3
+
+
+def chosen_units(session: Session, form: FormData) -> list[str]:
+    """The units ticked on the 批示 form, and those typed by name (or code): never none."""
+    ticked = ",".join(v for v in form.getlist("units") if isinstance(v, str))
+    codes = [c.strip() for c in ticked.replace("，", ",").split(",") if c.strip()]
+    typed = str(form.get("unit_names") or "")
+    names = [n.strip() for n in typed.replace("，", ",").replace("、", ",").split(",") if n.strip()]
+    if names:
+        known = target_units(session)
+        by_name = {name: code for code, name in known} | {code: code for code, _ in known}
+        for name in names:
+            if name not in by_name:
+                raise Invalid("unknown_unit", f"没有名为“{name}”的承办单位，请从列表中选择", field="unit_names")
+            codes.append(by_name[name])
+    codes = list(dict.fromkeys(codes))
+    if not codes:
+        raise Invalid("units_required", "请选择或填写至少一个承办单位", field="units")
+    return codes[:21]
+
+
+def _within_days(fields: dict[str, str]) -> int:
+    days = fields.get("within_days", "") or str(INSTRUCT_WITHIN_DAYS)
+    if not days.isdigit():
+        raise Invalid("bad_days", "请填写办理时限天数", field="within_days")
+    return int(days)
+
+
+def _back(fields: dict[str, str], default: str) -> str:
+    back = fields.get("back", "")
+    return back if back.startswith("/leader") and "//" not in back else default
 
 
 @router.post("/leader/reports/{issue_id}/instructions")
 def instruct(request: Request, form: PostedForm, issue_id: int) -> Response:
     actor, state, fields = staff_form(request, form, LEADERS)
-    days = fields.get("within_days", "")
-    if not days.isdigit():
-        raise Invalid("bad_days", "请填写办理时限天数 (give the days to act)", field="within_days")
+    days = _within_days(fields)
     with state.db.unit_of_work() as session:
         instruct_on_item(
             session, actor=actor, issue_id=issue_id, item_key=fields.get("item", ""), text=fields.get("text", "")[:4000],
-            units=_codes(fields.get("units", ""))[:21], within_days=int(days), now=state.clock.now(),
+            units=chosen_units(session, form), within_days=days, now=state.clock.now(),
         )
-    return redirect("/leader?done=instructed#daily-report")
+    return redirect(_with_done(_back(fields, "/leader/report"), "instructed") + "#daily-report")
+
+
+@router.post("/leader/instruct")
+def instruct_item(request: Request, form: PostedForm) -> Response:
+    """批示 on a live item of the dashboard: a hotspot or a mailbox letter (on its case) or an
+    alert (on the alert, by reference)."""
+    actor, state, fields = staff_form(request, form, LEADERS)
+    days = _within_days(fields)
+    kind, _, rest = fields.get("item", "").partition(":")
+    with state.db.unit_of_work() as session:
+        case_id, ref = None, None
+        if kind in ("hotspot", "case"):
+            case_id = session.scalar(select(Case.id).where(Case.tracking_no == rest))
+            ref = f"hotspot:{rest}" if kind == "hotspot" else None
+        elif kind == "alert" and rest.isdigit():
+            ref = f"alert:{rest}"
+        if case_id is None and ref is None:
+            raise Invalid("bad_item", "找不到要批示的事项，请刷新页面后重试", field="item")
+        write_instruction(
+            session, actor=actor, text=fields.get("text", "")[:4000], units=chosen_units(session, form),
+            within_days=days, case_id=case_id, subject_ref=ref, now=state.clock.now(),
+        )
+    return redirect(_with_done(_back(fields, "/leader"), "instructed"))
+
+
+def _with_done(url: str, done: str) -> str:
+    path, _, query = url.partition("?")
+    kept = "&".join(p for p in query.split("&") if p and not p.startswith("done="))
+    return f"{path}?{kept + '&' if kept else ''}done={done}"
 
 
 @router.post("/leader/alerts/{alert_id}/acknowledge")
 def acknowledge(request: Request, form: PostedForm, alert_id: int) -> Response:
     actor, state, fields = staff_form(request, form)
+    also = [int(i) for i in fields.get("also", "").split(",") if i.strip().isdigit()]
     with state.db.unit_of_work() as session:
         acknowledge_alert(session, alert_id, actor=actor, note=fields.get("note") or None, now=state.clock.now())
-    return redirect("/leader?done=acknowledged#hotspots")
+        # The same alert at the other level (street and community): acknowledged with it.
+        for other in also[:4]:
+            with contextlib.suppress(Conflict, NotFound):
+                acknowledge_alert(session, other, actor=actor, note=fields.get("note") or None, now=state.clock.now())
+    return redirect(_with_done(_back(fields, "/leader"), "acknowledged") + "#hotspots")
 
 
 @router.get("/leader/reports/{issue_id}.html")
@@ -199,6 +273,24 @@ def report_pdf(request: Request, issue_id: int) -> Response:
         issue = get_issue(session, issue_id, with_pdf=True)
         pdf, name = issue.pdf, pdf_filename(issue)
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}"})
+
+
+@router.get("/leader/report")
+def report(request: Request) -> Response:
+    """The latest 民情日报 with 批示 on every item."""
+    actor = staff(request, READERS)
+    state = state_of(request)
+    with state.db.reading() as session:
+        return render(request, "leader/report.html", panel=daily_report_panel(session, actor, state.clock.now()))
+
+
+@router.get("/leader/alerts")
+def alerts(request: Request) -> Response:
+    """Every open alert and the week's hotspots, with acknowledge and 批示."""
+    actor = staff(request, ANALYTICS_VIEWERS)
+    state = state_of(request)
+    with state.db.reading() as session:
+        return render(request, "leader/alerts.html", panel=hotspots_panel(session, actor, state.clock.now()))
 
 
 def register() -> None:

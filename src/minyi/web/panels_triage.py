@@ -21,11 +21,14 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import reader_view, visible_to
 from minyi.cases.schemas import view_of
 from minyi.core.errors import Invalid, NotFound
+from minyi.org.queries import unit_choices
 from minyi.org.rules import DISTRICT_WIDE, Actor
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
+from minyi.taxonomy.queries import leaf_choices
 from minyi.triage.review import DECIDERS, PENDING, Correction, board, confirm, correct, suggestion_of, suggestion_view, unit_names
-from minyi.web.case_view import dispatch_targets
+from minyi.web.case_view import DISPATCH_KINDS
 from minyi.web.pages import PostedForm, WebRoute, redirect, staff_form
+from minyi.web.pickers import leaf_groups, unit_groups
 from minyi.web.slots import CASE_PANELS, DISPATCH_PANELS, Panel
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -106,8 +109,8 @@ def triage_panel(session: Session, case: Case, actor: Actor, now: datetime) -> P
     may_decide = actor.role in DECIDERS and view is not None and view["status"] not in ("confirmed", "corrected")
     context: dict[str, Any] = {"s": view, "may_decide": may_decide, "pending": case.status in PENDING, "version": case.version}
     if may_decide:
-        context["targets"] = dispatch_targets(session)
-        context["leaves"] = leaf_names(session)
+        context["unit_groups"] = unit_groups(unit_choices(session, DISPATCH_KINDS))
+        context["leaf_groups"] = leaf_groups(leaf_choices(session))
     return Panel("panels/triage.html", context)
 
 
@@ -158,7 +161,8 @@ def correct_suggestion(request: Request, form: PostedForm, case_id: int) -> Resp
     fix = Correction(
         category=category,
         lead_unit=fields.get("lead_unit") or None,
-        co_units=_codes(fields["co_units"]) if fields.get("co_units") else None,
+        # The picker posts one value per co-unit; a typed list of codes also works.
+        co_units=_codes(",".join(v for v in form.getlist("co_units") if isinstance(v, str))) or None,
         not_accused=not_accused,
         reason=(fields.get("reason") or "")[:4000] or None,
     )

@@ -4,9 +4,12 @@ reply. Same services as the API."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -17,7 +20,7 @@ from starlette.responses import Response
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.tracking import case_key, citizen_secret_guard, is_last4, rate_case, track_case
-from minyi.core.ids import normalise_tracking_code
+from minyi.core.ids import normalise_tracking_code, tracking_code_from
 from minyi.core.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from minyi.intake.attachments import store_attachment
 from minyi.intake.models import Channel
@@ -173,7 +176,7 @@ async def submit(request: Request, form: PostedForm) -> Response:
         return page
     try:
         item, uploads = await run_in_threadpool(_prepared, state, fields, form, channel_code)
-        receipt = await state.batcher.submit(item, None)
+        receipt = await state.batcher.submit(item, None, code_seed=_code_seed(state, item))
     except ValidationError as exc:
         message = _explain(exc, Translator(pick_lang(request)))
         return await run_in_threadpool(_form_page, request, channel_code, 422, message, fields)
@@ -185,31 +188,45 @@ async def submit(request: Request, form: PostedForm) -> Response:
         t = Translator(pick_lang(request))
         message = "这份表单已经提交过。如需反映新的诉求，请核对后再次提交" if t.zh else "This form was already sent. Check it and send it again for a new appeal"
         return await run_in_threadpool(_form_page, request, channel_code, 409, message, fields)
-    if not receipt.created:
-        return redirect(f"/portal/receipt/{receipt.tracking_no}")  # a double tap: the first one's receipt
-    if uploads:
+    seed = _code_seed(state, item)
+    # A double tap (the same form and words again) answers the first one's receipt, code included:
+    # the code is made from the form's token, so the tap whose answer was lost loses nothing.
+    code = receipt.tracking_code or (tracking_code_from(seed)[0] if seed else None)
+    if uploads and receipt.created:
         # The receipt's code proves the case is this citizen's, with or without a phone.
-        await run_in_threadpool(_store_uploads, state, receipt.id, uploads, receipt.tracking_code or (item.phone or "")[-4:])
+        await run_in_threadpool(_store_uploads, state, receipt.id, uploads, code or (item.phone or "")[-4:])
     answer = redirect(f"/portal/receipt/{receipt.tracking_no}")
-    if receipt.tracking_code:
+    if code:
         flags = cookie_flags(state.settings) | {"path": CODE_COOKIE_PATH, "samesite": "strict"}
-        answer.set_cookie(CODE_COOKIE, f"{receipt.tracking_no}:{receipt.tracking_code}", max_age=CODE_COOKIE_SECONDS, **flags)  # type: ignore[arg-type]
+        answer.set_cookie(CODE_COOKIE, f"{receipt.tracking_no}:{code}", max_age=CODE_COOKIE_SECONDS, **flags)  # type: ignore[arg-type]
     return answer
+
+
+def _code_seed(state: Any, item: AppealIn) -> bytes | None:
+    """The seed of a portal appeal's tracking code: the server-keyed HMAC of the form's one-time
+    token (its external id), so only this server, given that token, makes the code again."""
+    if not item.external_id:
+        return None
+    return hmac.new(state.settings.secret_key.encode(), f"portal-receipt:{item.external_id}".encode(), hashlib.sha256).digest()
 
 
 @router.get("/portal/receipt/{tracking_no}")
 def receipt(request: Request, tracking_no: str) -> Response:
+    """The receipt shows only to the browser that just submitted (it carries the code cookie for
+    this number). Anyone else is sent to the tracking form, which asks for the secret under the
+    shared throttle: the receipt page is no oracle for which tracking numbers exist."""
     state = state_of(request)
-    with state.db.reading() as session:
-        found = session.scalar(select(Case.tracking_no).where(Case.tracking_no == tracking_no[:40]))
-        if found is None:
-            return error_page(request, 404, "没有找到该编号 (no such tracking number)")
-        facts = receipt_facts(session, found)
     carried = request.cookies.get(CODE_COOKIE, "")
     no, _, code = carried.partition(":")
-    page = render(request, "portal/receipt.html", tracking_no=found, tracking_code=code if no == found and code else None, facts=facts)
-    if carried:
-        page.delete_cookie(CODE_COOKIE, path=CODE_COOKIE_PATH)
+    found = facts = None
+    if code and no == tracking_no[:40]:
+        with state.db.reading() as session:
+            found = session.scalar(select(Case.tracking_no).where(Case.tracking_no == no))
+            facts = receipt_facts(session, found) if found else None
+    if found is None:
+        return redirect(f"/portal/track?{urlencode({'no': tracking_no[:40]})}")
+    page = render(request, "portal/receipt.html", tracking_no=found, tracking_code=code, facts=facts)
+    page.delete_cookie(CODE_COOKIE, path=CODE_COOKIE_PATH)
     return page
 
 

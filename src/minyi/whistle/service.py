@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
-from minyi.cases.queries import get_visible_case
+from minyi.cases.queries import get_visible_case, visible_to
 from minyi.cases.rules import CaseStatus, is_open
 from minyi.cases.service import record_case_event
 from minyi.core.errors import Conflict, Forbidden, Invalid
@@ -30,8 +30,9 @@ DESCRIPTION_MAX = 4000
 def blow_whistle(
     session: Session, *, actor: Actor, description: str, units: list[str], now: datetime,
     case_id: int | None = None, place: str | None = None, address: str | None = None,
-    report_within_minutes: int | None = None,
+    report_within_minutes: int | None = None, tracking_no: str | None = None,
 ) -> Whistle:
+    """`tracking_no` names the case as people know it (the receipt's number), instead of its id."""
     check_may_blow(actor.role, actor.unit_kind)
     description = (description or "").strip()
     if not description:
@@ -46,6 +47,10 @@ def blow_whistle(
         if unit is None or unit.kind not in SUMMONED_KINDS or not unit.is_active:
             raise Invalid("bad_unit", f"'{code}' is not a department that can be summoned", field="units")
     case = None
+    if case_id is None and (tracking_no or "").strip():
+        case_id = session.scalar(select(Case.id).where(Case.tracking_no == tracking_no.strip(), visible_to(actor)))  # type: ignore[union-attr]
+        if case_id is None:
+            raise Invalid("unknown_tracking_no", f"no case '{tracking_no}' in your area", field="tracking_no")
     if case_id is not None:
         case = get_visible_case(session, case_id, actor)
         if not is_open(CaseStatus(case.status)):

@@ -1,5 +1,6 @@
 """What the worker gave up on: items of every kind parked by core/retries.py after their last
-attempt (clocks, outbox messages, webhook deliveries, triage queue entries, scheduled reports).
+attempt (clocks, outbox messages, webhook deliveries, triage queue entries, scheduled reports,
+queued Open311 requests).
 Listed and re-armed by `minyi parked`, counted per kind by the `minyi_parked_items` metric.
 
 A listing shows ids, counts, times and the last error, never a recipient or a case's text; the
@@ -17,6 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from minyi.core.errors import Invalid, NotFound
 from minyi.core.retries import Retried
+from minyi.integrations.models import Open311Queued
 from minyi.notify.models import OutboxMessage
 from minyi.notify.rules import Channel, Status
 from minyi.privacy.rules import mask_text
@@ -38,6 +40,8 @@ class ParkedKind:
             return f"{row.channel} {row.subject or ''}".strip() + (f" case {row.case_id}" if row.case_id else "")
         if isinstance(row, TriageQueueEntry):
             return f"appeal {row.appeal_id}"
+        if isinstance(row, Open311Queued):
+            return f"Open311 request {row.id}"
         if isinstance(row, ReportRun):
             return f"{row.kind} report of {row.period_start.isoformat()}"
         return ""
@@ -49,6 +53,7 @@ KINDS: dict[str, ParkedKind] = {
     "outbox": ParkedKind(OutboxMessage, OutboxMessage.id, _failed & (OutboxMessage.channel != Channel.WEBHOOK.value)),
     "webhook": ParkedKind(OutboxMessage, OutboxMessage.id, _failed & (OutboxMessage.channel == Channel.WEBHOOK.value)),
     "triage": ParkedKind(TriageQueueEntry, TriageQueueEntry.appeal_id, TriageQueueEntry.parked_at.is_not(None)),
+    "open311": ParkedKind(Open311Queued, Open311Queued.id, Open311Queued.parked_at.is_not(None)),
     "report": ParkedKind(ReportRun, ReportRun.id, ReportRun.parked_at.is_not(None) & ReportRun.issue_id.is_(None)),
 }
 

@@ -22,6 +22,7 @@ import yaml
 from sqlalchemy import func, select
 
 from minyi.cases.models import Case, CaseEvent
+from minyi.cases.tracking import track_case
 from minyi.core.db import Database
 from minyi.demo.district import build_district
 from minyi.org.models import Staff, Unit
@@ -31,7 +32,7 @@ from conftest import drop_database, new_database_url
 from factories import unique_phone
 
 MINYI = Path(sys.executable).parent / "minyi"
-RECEIPT = re.compile(r"^(registered|already registered): (\d{8}-\d{6,}) \(case (\d+)\)$")
+RECEIPT = re.compile(r"^(registered|already registered): (\d{8}-\d{6,}) \(case (\d+)\)(?:, tracking code (\S+))?$")
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,8 @@ class TestAppealSubmit:
             case = session.get(Case, int(match.group(3)))
             assert case is not None
             assert (case.tracking_no, case.status) == (match.group(2), "registered")
+            # The printed code opens the case's tracking, as the receipt's code does.
+            assert track_case(session, match.group(2), match.group(4))["tracking_no"] == match.group(2)
 
     def test_resubmitting_the_same_external_id_gives_the_same_tracking_number(
         self, cli_db: CliDatabase, database: Database, tmp_path: Path,
@@ -185,6 +188,7 @@ class TestAppealSubmit:
         first_match, second_match = RECEIPT.match(first.stdout.strip()), RECEIPT.match(second.stdout.strip())
         assert first_match and second_match, first.stdout + first.stderr + second.stdout + second.stderr
         assert second_match.group(1) == "already registered"
+        assert first_match.group(4) and second_match.group(4) is None  # the code is shown once
         assert second_match.group(2, 3) == first_match.group(2, 3)
         assert _count(database, Case) == cases
 

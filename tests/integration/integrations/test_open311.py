@@ -17,14 +17,20 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from conftest import make_settings
 from factories import make_appeal, unique_phone
+from parked_checks import parked_cli
 from minyi.app import create_app
+from minyi.cases.hooks import RegisteredCase, on_cases_registered, remove_registered_handler
 from minyi.cases.models import Appeal, Case, CaseEvent
+from minyi.cases.tracking import track_case
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
+from minyi.integrations.jobs import RETRY as QUEUE_RETRY
 from minyi.integrations.jobs import register_queued
+from minyi.integrations.models import Open311Queued
 from minyi.integrations.open311 import create_client
 from minyi.intake.models import Attachment
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
@@ -292,7 +298,60 @@ class TestTokens:
         assert done["service_request_id"]
         root = ET.fromstring(app_client.get(f"{V2}/tokens/{token}.xml").content)
         assert root.find("request/service_request_id").text == done["service_request_id"]  # type: ignore[union-attr]
+        assert root.find("request/tracking_code") is None  # handed over on the first read only
         assert app_client.get(f"{V2}/requests/{done['service_request_id']}.json").status_code == 200
+        # The code the token's holder got opens the citizen's tracking, as a receipt's code does.
+        with db.reading() as session:
+            assert track_case(session, done["tracking_no"], done["tracking_code"])["tracking_no"] == done["tracking_no"]
+            assert session.scalar(select(Open311Queued.tracking_code).where(Open311Queued.token == token)) is None
+
+    def test_a_request_whose_registration_raises_backs_off_and_parks_without_holding_up_the_rest(
+        self, app_client: TestClient, db: Database, clock: ManualClock, code: str
+    ) -> None:
+        queued_key, poison = new_client(db, clock, queued=True), unique_phone()
+
+        def broken(session: Session, cases: list[RegisteredCase]) -> None:
+            if any(c.phone == poison for c in cases):
+                raise RuntimeError("a registration handler broke")
+
+        def token_of(**extra: Any) -> str:
+            r = app_client.post(f"{V2}/requests.json", data=form(queued_key, code, **extra))
+            assert r.status_code == 200, r.text
+            return str(r.json()[0]["token"])
+
+        def row(token: str) -> Open311Queued:
+            with db.reading() as session:
+                found = session.scalar(select(Open311Queued).where(Open311Queued.token == token))
+                assert found is not None
+                return found
+
+        def run() -> int:
+            with db.unit_of_work() as session:
+                return register_queued(session, now=clock.now())
+
+        with db.unit_of_work() as session:
+            register_queued(session, now=clock.now())  # what earlier tests left queued
+        good, bad = token_of(), token_of(phone=poison)
+        on_cases_registered("test.broken", broken)
+        try:
+            assert run() == 2
+            assert row(good).case_id is not None
+            failed = row(bad)
+            assert (failed.case_id, failed.error, failed.attempts) == (None, None, 1)
+            assert failed.last_error and "a registration handler broke" in failed.last_error
+            assert run() == 0, "backing off: not taken again at once"
+            for attempt in range(2, QUEUE_RETRY.max_attempts + 1):
+                clock.advance(QUEUE_RETRY.delay(attempt - 1))
+                assert run() == 1 and row(bad).attempts == attempt
+            assert row(bad).parked_at == clock.now()
+            [pending] = app_client.get(f"{V2}/tokens/{bad}.json").json()
+            assert pending["service_request_id"] is None
+            listed = parked_cli(db.url, "list", "--kind", "open311")
+            assert [i["id"] for i in listed["items"]] == [row(bad).id]
+        finally:
+            remove_registered_handler("test.broken")
+        parked_cli(db.url, "retry", "open311", str(row(bad).id))
+        assert run() == 1 and row(bad).case_id is not None
 
     def test_unknown_token_is_404(self, app_client: TestClient) -> None:
         assert app_client.get(f"{V2}/tokens/nope.json").status_code == 404

@@ -276,7 +276,7 @@ class TestForcedPasswordChangeAfterReset:
         page = post_form(admin, f"/console/admin/staff/{user}/reset", {}, page="/console/admin")
         assert "须先设置新密码" in page.text
         temporary = re.search(r"<code>([^<]+)</code>", page.text).group(1)  # type: ignore[union-attr]
-        assert "待本人改密码" in admin.get(f"/console/admin?q={user}").text
+        assert "待本人改密码" in admin.get(f"/console/admin/people?q={user}").text
 
         person = TestClient(b.app)
         r = post_form(person, "/console/sign-in", {"username": user, "password": temporary}, page="/console/sign-in")
@@ -296,4 +296,4 @@ class TestForcedPasswordChangeAfterReset:
         inbox = person.get("/console/inbox")
         assert inbox.status_code == 200 and inbox.url.path == "/console/inbox"
         assert "管理员已重置您的密码" not in person.get("/console/password").text
-        assert "待本人改密码" not in admin.get(f"/console/admin?q={user}").text
+        assert "待本人改密码" not in admin.get(f"/console/admin/people?q={user}").text

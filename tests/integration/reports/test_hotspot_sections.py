@@ -95,18 +95,21 @@ def test_a_burst_in_one_community_is_a_hotspot_item(issued: Any) -> None:
 def test_the_same_burst_raises_alerts_with_their_evidence(issued: Any) -> None:
     _, _, issues, plant = issued
     data = section(issues[BURST_DAY]["snapshot"], "alerts")
-    assert data["total"] == 3
-    assert data["counts"] == {"burst": 2, "repeat_petitioner": 0, "crowd_growth": 1}
-    bursts = {a["evidence"]["area_level"]: a for a in data["alerts"] if a["kind"] == "burst"}
-    assert set(bursts) == {"community", "street"}
-    for a in bursts.values():
-        assert (a["evidence"]["count"], a["evidence"]["baseline_count"], a["cases"]) == (5, 0, 5)
-        assert a["tracking_nos"] == plant[:4]
-        assert "当日5件" in a["evidence_line"]
+    # The community's and the street's burst over the same five cases are one alert.
+    assert data["total"] == 2
+    assert data["counts"] == {"burst": 1, "repeat_petitioner": 0, "crowd_growth": 1}
+    (burst,) = [a for a in data["alerts"] if a["kind"] == "burst"]
+    assert len(burst["alert_ids"]) == 2
+    assert burst["evidence"]["area_level"] == "community"
+    assert (burst["evidence"]["count"], burst["evidence"]["baseline_count"], burst["cases"]) == (5, 0, 5)
+    assert burst["tracking_nos"] == plant[:5]
+    assert burst["evidence_line"].startswith("当日5件，近28天没有同类诉求，比近28天常态")
+    assert "p=" not in burst["evidence_line"]
     crowd = next(a for a in data["alerts"] if a["kind"] == "crowd_growth")
     assert (crowd["evidence"]["citizens"], crowd["evidence"]["messages"]) == (5, 5)
     for a in data["alerts"]:
-        assert issues[BURST_DAY]["snapshot"]["items"][a["key"]] == f"预警：{a['title']}"
+        label = issues[BURST_DAY]["snapshot"]["items"][a["key"]]
+        assert label.startswith(f"预警：{a['title']}（") and a["tracking_nos"][0] in label
 
 
 def test_a_leader_instructs_on_an_alert_item(issued: Any) -> None:

@@ -28,8 +28,9 @@ def issue(district: District, day: date, **kw: object) -> ReportIssue:
 
 
 def numbers(district: District) -> list[int]:
+    """The numbers of the original issues (a correction keeps its original's number)."""
     with district.db.reading() as session:
-        return sorted(session.scalars(select(ReportIssue.number)))
+        return sorted(session.scalars(select(ReportIssue.number).where(ReportIssue.corrects_id.is_(None))))
 
 
 def test_concurrent_issuers_take_gap_free_unique_numbers(district: District) -> None:
@@ -98,7 +99,8 @@ def test_a_correction_is_a_new_issue_linked_to_the_old(district: District) -> No
         html_before = session.scalar(select(ReportIssue.html).where(ReportIssue.id == original.id))
     fixed = issue(district, DAY, corrects=original.number, note="C5 的属地应为望海街道")
     assert fixed.corrects_id == original.id
-    assert fixed.number == original.number + 1
+    assert fixed.number == original.number  # the day keeps its place in the series
+    assert f"第{original.number}期（更正）" in fixed.title
     assert fixed.edition_key is None
     assert f"本期为第{original.number}期的更正版" in re.sub(r"<[^>]+>", "", fixed.html)
     assert "C5 的属地应为望海街道" in fixed.html
@@ -110,6 +112,28 @@ def test_a_correction_is_a_new_issue_linked_to_the_old(district: District) -> No
         issue(district, DAY, corrects=original.number)
     with pytest.raises(Invalid):  # and reports the same day
         issue(district, date(2026, 11, 27), corrects=original.number, note="x")
+
+
+def test_corrections_keep_the_number_and_the_series_goes_on(district: District) -> None:
+    first = issue(district, date(2026, 11, 5))
+    fixed = issue(district, date(2026, 11, 5), corrects=first.number, note="更正街道名称")
+    again = issue(district, date(2026, 11, 5), corrects=first.number, note="再次更正")
+    following = issue(district, date(2026, 11, 6))
+    assert (fixed.number, again.number) == (first.number, first.number)
+    assert f"第{first.number}期（更正）" in fixed.title
+    assert f"第{first.number}期（第2次更正）" in again.title
+    assert following.number == first.number + 1  # corrections take no number of the series
+    assert f"第{first.number}期（更正）" in re.sub(r"<[^>]+>", "", fixed.html)
+    # A second original of that number is refused by the database itself.
+    with district.db.unit_of_work() as session, pytest.raises(DBAPIError):
+        session.execute(
+            text(
+                "INSERT INTO report_issues (kind, number, period_start, period_end, title, issued_at,"
+                " issued_by, snapshot, html, pdf, pdf_sha256) VALUES ('daily', :n, '2026-10-01',"
+                " '2026-10-01', 't', '2026-10-02 00:00:00', 'x', '{}', '', '', '')"
+            ),
+            {"n": first.number},
+        )
 
 
 def test_pdf_carries_the_chinese_text(district: District, tmp_path: Path) -> None:

@@ -198,7 +198,8 @@ class TestLeaderDashboard:
         text = leader.get("/leader").text
         assert 'id="daily-report"' in text and f"/leader/reports/{issue_id}.pdf" in text
         key = next(k for k in items if k.startswith("street:")) if any(k.startswith("street:") for k in items) else next(iter(items))
-        assert f'value="{key}"' in text
+        page = leader.get("/leader/report").text  # the whole report, 批示 on every item
+        assert f'value="{key}"' in page
         pdf = leader.get(f"/leader/reports/{issue_id}.pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         assert "民情日报" in leader.get(f"/leader/reports/{issue_id}.html").text
@@ -208,9 +209,14 @@ class TestLeaderDashboard:
         form = {"item": key, "text": "请区住建局三日内报送处置情况", "units": "DEP03", "within_days": "3"}
         assert leader.post(path, data=form, follow_redirects=False).status_code == 403  # no token
         assert post_form(leader, path, {**form, "item": "nothing:here"}, page="/leader").status_code == 422
-        r = post_form(leader, path, form, page="/leader")
+        # A unit typed by a name no unit has is refused with the reason, not silently.
+        refused = post_form(leader, path, {**form, "units": "", "unit_names": "不存在的局"}, page="/leader/report")
+        assert refused.status_code == 422 and "不存在的局" in refused.text
+        assert "至少一个承办单位" in post_form(leader, path, {**form, "units": ""}, page="/leader/report").text
+        r = post_form(leader, path, form, page="/leader/report")
         assert r.status_code == 303, r.text
-        text = leader.get("/leader?done=instructed").text
+        assert r.headers["location"].startswith("/leader/report?done=instructed")
+        text = leader.get("/leader/report?done=instructed").text
         assert "批示已下达" in text and "请区住建局三日内报送处置情况" in text and "已批示1项" in text
         tasks = signed_in(env.client, "dep03.handler").get("/console/tasks").text
         assert "请区住建局三日内报送处置情况" in tasks and "民情日报第1期：" in tasks
@@ -232,17 +238,18 @@ class TestLeaderDashboard:
             session.flush()
             alert_id = alert.id
         leader = signed_in(env.client, "leader01")
-        text = leader.get("/leader").text
-        assert 'id="hotspots"' in text and f'id="alert-{alert_id}"' in text and "诉求激增" in text
-        hot = text[text.index('<div class="hotspot">'):]
+        assert 'id="hotspots"' in leader.get("/leader").text
+        text = leader.get("/leader/alerts").text
+        assert f'id="alert-{alert_id}"' in text and "诉求激增" in text
+        hot = text[text.index('<div class="hotspot"'):]
         assert re.search(r'<a href="/console/cases/\d+">\d{8}-\d{6}</a>', hot), hot[:500]
         path = f"/leader/alerts/{alert_id}/acknowledge"
         assert leader.post(path, data={"note": "x"}, follow_redirects=False).status_code == 403
         handler = signed_in(env.client, "dep01.handler")
         assert post_form(handler, path, {}, page="/console").status_code == 403
-        assert post_form(leader, path, {"note": "已转区住建局核查"}, page="/leader").status_code == 303
-        assert post_form(leader, path, {}, page="/leader").status_code == 409
-        text = leader.get("/leader").text
+        assert post_form(leader, path, {"note": "已转区住建局核查"}, page="/leader/alerts").status_code == 303
+        assert post_form(leader, path, {}, page="/leader/alerts").status_code == 409
+        text = leader.get("/leader/alerts").text
         assert f'id="alert-{alert_id}"' not in text and "已转区住建局核查" in text
         # Other roles: the dashboard is the leaders'.
         assert signed_in(env.client, "dep01.handler").get("/leader").status_code == 403

@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from minyi.reports.context import RecentCase
-from minyi.reports.rules import change
+from minyi.reports.rules import change, group_near_same, nos_line
 
 CHANNEL_KIND_ZH = {
     "hotline": "12345热线",
@@ -50,3 +50,25 @@ def by_offset(cases: Iterable[RecentCase]) -> dict[int, list[RecentCase]]:
     for case in cases:
         out.setdefault(case.day_offset, []).append(case)
     return out
+
+
+def merge_near_same(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Case rows telling the same matter (near-same titles) as one row: the first case's row
+    with the count and every tracking number behind it; the key stays the first case's."""
+    out = []
+    for group in group_near_same([r["title"] for r in rows]):
+        first = dict(rows[group[0]])
+        first["tracking_nos"] = [rows[i]["tracking_no"] for i in group]
+        first["case_ids"] = [rows[i]["case_id"] for i in group]
+        first["count"] = len(group)
+        out.append(first)
+    return out
+
+
+def case_item(row: dict[str, Any]) -> dict[str, str]:
+    """The 批示 item of a (merged) case row: "<no> <title>", or "<title>（N件：A、B…）"."""
+    if row.get("count", 1) > 1:
+        label = f"{row['title']}（{row['count']}件：{nos_line(row['tracking_nos'], row['count'])}）"
+    else:
+        label = f"{row['tracking_no']} {row['title']}"
+    return {"key": row["key"], "label": label}

@@ -11,6 +11,7 @@ from minyi.cases.models import Appeal, Case
 from minyi.escalation.models import CaseEscalation
 from minyi.escalation.rules import LEVEL_ZH
 from minyi.privacy.rules import mask_text
+from minyi.reports.sections._common import case_item, merge_near_same
 from minyi.reports.context import ReportContext
 from minyi.reports.rules import CROWD_SIZE, one_line
 from minyi.triage.risk import current_lexicon, flag_risks
@@ -101,12 +102,11 @@ def build(ctx: ReportContext) -> dict[str, Any]:
                     "notes": [tags[cid][t] for t in TAGS if t in tags[cid]],
                 }
             )
+    rows = merge_near_same(rows)
     return {
         "counts": counts,
         "labels": TAGS,
         "total": len(tags),
         "cases": rows,
-        "items": [
-            {"key": r["key"], "label": f"{r['tracking_no']} {r['title']}"} for r in rows
-        ],
+        "items": [case_item(r) for r in rows],
     }

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Row, select
 from minyi.cases.models import Appeal, Case
 from minyi.escalation.models import CaseEscalation
 from minyi.privacy.rules import mask_text
+from minyi.reports.sections._common import case_item, merge_near_same
 from minyi.reports.context import ReportContext
 from minyi.reports.rules import CROWD_SIZE, NOTABLE_LIMIT, one_line
 
@@ -91,8 +92,8 @@ def build(ctx: ReportContext) -> dict[str, Any]:
             )
         )
     scored.sort(key=lambda t: (t[0], t[1]))
-    cases = [row for _, _, row in scored[:NOTABLE_LIMIT]]
+    cases = merge_near_same([row for _, _, row in scored])[:NOTABLE_LIMIT]
     return {
         "cases": cases,
-        "items": [{"key": c["key"], "label": f"{c['tracking_no']} {c['title']}"} for c in cases],
+        "items": [case_item(c) for c in cases],
     }

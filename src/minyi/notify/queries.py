@@ -1,0 +1,39 @@
+"""Read-side of the outbox for the administrator: SMS and email that failed or still wait."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from minyi.notify.models import OutboxMessage
+from minyi.notify.rules import Channel, Status
+
+PEOPLE_CHANNELS = (Channel.SMS.value, Channel.EMAIL.value)
+UNSENT = (Status.FAILED.value, Status.PENDING.value)
+
+
+def unsent_messages(*, status: str | None = None, channel: str | None = None, limit: int = 50, offset: int = 0) -> Select[tuple[OutboxMessage]]:
+    """Failed first (they need a person), then waiting ones, oldest first within each."""
+    stmt = select(OutboxMessage).where(
+        OutboxMessage.channel.in_([channel] if channel in PEOPLE_CHANNELS else PEOPLE_CHANNELS),
+        OutboxMessage.status.in_([status] if status in UNSENT else UNSENT),
+    )
+    failed_first = (OutboxMessage.status != Status.FAILED.value)
+    return stmt.order_by(failed_first, OutboxMessage.created_at, OutboxMessage.id).limit(limit).offset(offset)
+
+
+def unsent_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.channel.in_(PEOPLE_CHANNELS), OutboxMessage.status.in_(UNSENT))
+        .group_by(OutboxMessage.status)
+    ).all()
+    return {status: int(n) for status, n in rows}
+
+
+def failed_ids(session: Session, *, limit: int = 500) -> list[int]:
+    return list(session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.channel.in_(PEOPLE_CHANNELS), OutboxMessage.status == Status.FAILED.value)
+        .order_by(OutboxMessage.id).limit(limit)
+    ))

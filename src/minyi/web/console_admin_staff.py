@@ -1,0 +1,138 @@
+"""工作人员管理: the administrator lists, adds and edits staff, resets a password and disables or
+enables an account, through org's services (the API and CLI reset the same way).
+
+Login names show only in this page's form fields, where the administrator manages them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from minyi.core.errors import Invalid, NotFound
+from minyi.org.accounts import reset_to_temporary, set_active
+from minyi.org.editing import StaffFields, create_staff, staff_stamp, update_staff
+from minyi.org.models import Staff, Unit
+from minyi.org.queries import staff_list, unit_by_label, unit_labels
+from minyi.org.rules import Role
+from minyi.web.admin_forms import ADMIN, saved_or_shown
+from minyi.web.i18n import Translator, pick_lang
+from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+PAGE = 50
+FORM = "console/admin/staff_form.html"
+
+
+@router.get("/console/admin/people")
+def people(request: Request, q: str | None = None, page: int = 1, done: str | None = None) -> Response:
+    staff(request, ADMIN)
+    needle, page = (q or "").strip()[:40], max(1, min(page, 1000))
+    with state_of(request).db.reading() as session:
+        rows = list(session.execute(staff_list(needle, limit=PAGE + 1, offset=(page - 1) * PAGE)))
+        total = session.scalar(select(func.count()).select_from(Staff))
+    return render(request, "console/admin/staff.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=page, q=needle,
+                  total=total, done=done)
+
+
+def _roles(request: Request) -> list[tuple[str, str]]:
+    t = Translator(pick_lang(request))
+    return [(r.value, t.role(r.value)) for r in Role]
+
+
+def _fields(values: dict[str, str], labels: dict[int, str]) -> StaffFields:
+    unit_id = unit_by_label(labels, values.get("unit", ""))
+    if unit_id is None:
+        raise Invalid("unknown_unit", "请从列表中选择所在单位（可输入名称筛选）", field="unit")
+    return StaffFields(name=values.get("name", ""), role=values.get("role", ""), unit_id=unit_id,
+                       title=values.get("title") or None, phone=values.get("phone") or None,
+                       email=values.get("email") or None)
+
+
+def _form(request: Request, *, person: Staff | None, values: dict[str, str], labels: dict[int, str], **extra: object) -> Response:
+    return render(request, FORM, person=person, values=values, roles=_roles(request), unit_options=sorted(labels.values()), **extra)
+
+
+@router.get("/console/admin/people/new")
+def new_person(request: Request) -> Response:
+    staff(request, ADMIN)
+    with state_of(request).db.reading() as session:
+        labels = unit_labels(session)
+    return _form(request, person=None, values={"role": Role.UNIT_HANDLER.value}, labels=labels)
+
+
+@router.post("/console/admin/people/new")
+def add_person(request: Request, form: PostedForm) -> Response:
+    _, state, values = staff_form(request, form, ADMIN)
+    with state.db.reading() as session:
+        labels = unit_labels(session)
+
+    def save() -> Response:
+        fields = _fields(values, labels)
+        with state.db.unit_of_work() as session:
+            person = create_staff(session, username=values.get("username", ""), fields=fields)
+        state.refs.clear()
+        return redirect(f"/console/admin/people/{person.id}?done=created")
+
+    return saved_or_shown(request, FORM, save, values=values, person=None, roles=_roles(request), unit_options=sorted(labels.values()))
+
+
+def _load(session: Session, staff_id: int) -> tuple[Staff, str]:
+    person = session.get(Staff, staff_id)
+    if person is None:
+        raise NotFound("staff_not_found", "没有这位工作人员")
+    return person, staff_stamp(person)
+
+
+@router.get("/console/admin/people/{staff_id}")
+def person_page(request: Request, staff_id: int, done: str | None = None) -> Response:
+    staff(request, ADMIN)
+    with state_of(request).db.reading() as session:
+        person, seen = _load(session, staff_id)
+        labels = unit_labels(session, active_only=False)
+    values = {"username": person.username, "name": person.name, "role": person.role, "title": person.title or "",
+              "phone": person.phone or "", "email": person.email or "", "unit": labels.get(person.unit_id, ""), "stamp": seen}
+    return _form(request, person=person, values=values, labels=labels, done=done)
+
+
+@router.post("/console/admin/people/{staff_id}")
+def edit_person(request: Request, form: PostedForm, staff_id: int) -> Response:
+    _, state, values = staff_form(request, form, ADMIN)
+    with state.db.reading() as session:
+        person, _ = _load(session, staff_id)
+        labels = unit_labels(session, active_only=False)
+    values["username"] = person.username  # shown read-only; never changed by this form
+
+    def save() -> Response:
+        fields = _fields(values, labels)
+        with state.db.unit_of_work() as session:
+            update_staff(session, staff_id, fields=fields, expected=values.get("stamp", ""))
+        state.refs.clear()
+        return redirect(f"/console/admin/people/{staff_id}?done=saved")
+
+    return saved_or_shown(request, FORM, save, values=values, person=person, roles=_roles(request), unit_options=sorted(labels.values()))
+
+
+@router.post("/console/admin/people/{staff_id}/reset")
+def reset_person(request: Request, form: PostedForm, staff_id: int) -> Response:
+    """A temporary password, shown once on the answer page; the person's sessions end."""
+    _, state, _ = staff_form(request, form, ADMIN)
+    with state.db.reading() as session:
+        person, _ = _load(session, staff_id)
+        unit = session.scalar(select(Unit.name).where(Unit.id == person.unit_id))
+    password = reset_to_temporary(state.db, username=person.username, now=state.clock.now())
+    return render(request, "console/password_reset.html", person=person.name, unit=unit, password=password,
+                  back_to=f"/console/admin/people/{staff_id}")
+
+
+@router.post("/console/admin/people/{staff_id}/active")
+def toggle_person(request: Request, form: PostedForm, staff_id: int) -> Response:
+    actor, state, fields = staff_form(request, form, ADMIN)
+    active = fields.get("active") == "1"
+    with state.db.unit_of_work() as session:
+        person, _ = _load(session, staff_id)
+        if not active and person.id == actor.staff_id:
+            raise Invalid("self_deactivate", "不能停用自己的账号", field="active")
+        set_active(session, username=person.username, active=active, now=state.clock.now())
+    return redirect(f"/console/admin/people/{staff_id}?done={'enabled' if active else 'disabled'}")

@@ -1,0 +1,82 @@
+"""发送队列: SMS and email that failed or still wait, for the administrator: status, attempts,
+the last error in Chinese, the recipient masked by the privacy policy; a failed message is sent
+again through the worker's own re-arming (`minyi parked retry outbox ID`)."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from minyi.core.errors import Conflict, Invalid, NotFound
+from minyi.notify.queries import failed_ids, unsent_counts, unsent_messages
+from minyi.privacy.rules import mask_recipient, mask_text
+from minyi.web.admin_forms import ADMIN
+from minyi.web.i18n import Translator, pick_lang
+from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.worker.parked import retry_parked
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+PAGE = 50
+# What the senders and core/retries.py write on the row, said in Chinese (the raw text, masked,
+# stays in the cell's tooltip for whoever fixes the gateway).
+ERRORS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"no sender configured"), "尚未配置发送通道（短信网关或邮件服务器），配置后自动发送"),
+    (re.compile(r"SMTP refused the recipient"), "邮件服务器拒收该收件地址"),
+    (re.compile(r"SMTP (\d{3})"), "邮件服务器返回错误（代码{0}）"),
+    (re.compile(r"HTTP (\d{3})"), "短信网关返回错误（代码{0}）"),
+    (re.compile(r"(?i)timed? ?out"), "连接发送服务器超时"),
+    (re.compile(r"(?i)connection refused|ConnectionRefused|Errno 111"), "无法连接发送服务器"),
+    (re.compile(r"(?i)name or service not known|getaddrinfo|Errno -2"), "找不到发送服务器的地址"),
+    (re.compile(r"sent; handlers failed"), "已发送，但后续登记失败"),
+)
+
+
+def error_zh(text: str | None) -> str:
+    if not text:
+        return ""
+    for pattern, words in ERRORS_ZH:
+        found = pattern.search(text)
+        if found:
+            return words.format(*found.groups())
+    return "发送失败（原因见详情）"
+
+
+@router.get("/console/admin/outbox")
+def outbox(request: Request, status: str | None = None, channel: str | None = None, page: int = 1, done: str | None = None) -> Response:
+    staff(request, ADMIN)
+    page = max(1, min(page, 1000))
+    with state_of(request).db.reading() as session:
+        rows = list(session.scalars(unsent_messages(status=status, channel=channel, limit=PAGE + 1, offset=(page - 1) * PAGE)))
+        counts = unsent_counts(session)
+    t = Translator(pick_lang(request))
+    messages = [
+        {"id": m.id, "channel": t(f"adm_msg_{m.channel}"), "status": m.status, "status_zh": t(f"adm_st_{m.status}"),
+         "to": mask_recipient(m.channel, m.recipient), "subject": mask_text(m.subject or m.body[:40]),
+         "attempts": m.attempts, "error": error_zh(m.last_error), "detail": mask_text(m.last_error or ""),
+         "created_at": m.created_at, "next_at": m.next_attempt_at, "parked_at": m.parked_at}
+        for m in rows[:PAGE]
+    ]
+    return render(request, "console/admin/outbox.html", messages=messages, counts=counts, more=len(rows) > PAGE, page=page,
+                  status=status or "", channel=channel or "", done=done,
+                  channels={c: t(f"adm_msg_{c}") for c in ("sms", "email")}, statuses={s: t(f"adm_st_{s}") for s in ("failed", "pending")})
+
+
+@router.post("/console/admin/outbox/retry")
+def retry(request: Request, form: PostedForm) -> Response:
+    _, state, fields = staff_form(request, form, ADMIN)
+    wanted = fields.get("id", "")
+    with state.db.unit_of_work() as session:
+        if wanted == "all":
+            ids = failed_ids(session)
+        elif wanted.isdigit():
+            ids = [int(wanted)]
+        else:
+            raise Invalid("bad_id", "请选择要重发的消息", field="id")
+        for item_id in ids:
+            try:
+                retry_parked(session, kind="outbox", item_id=item_id, now=state.clock.now())
+            except NotFound:
+                raise Conflict("not_parked", "该消息已不在失败列表中（可能刚被他人重发或已发出），请刷新") from None
+    return redirect(f"/console/admin/outbox?done={len(ids)}")
