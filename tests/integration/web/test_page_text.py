@@ -25,7 +25,10 @@ from sqlalchemy import select
 from conftest import private_demo_app
 from factories import act, auth, make_appeal, make_dispatched, unique_phone
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH
+from minyi.intake.models import Channel
 from minyi.org.models import Staff, Unit
+from minyi.taxonomy.models import DictionaryEntry
+from minyi.web.leader import LISTS as LEADER_LISTS
 from minyi.web import i18n
 from minyi.web.pages import WebRoute
 from minyi.worker.runner import run_once
@@ -118,6 +121,12 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
             units = set(session.scalars(select(Unit.code)))
             usernames = set(session.scalars(select(Staff.username)))
             params["attachment_id"] = []
+            params["staff_id"] = [str(session.scalar(select(Staff.id).where(Staff.username == "dep01.handler")))]
+            params["unit_id"] = [str(session.scalar(select(Unit.id).where(Unit.code == "DEP01")))]
+            params["channel_id"] = [str(session.scalar(select(Channel.id).where(Channel.code == "hotline_12345")))]
+            # `code` names a mailbox in the portal and a dictionary leaf in the admin's pages.
+            params["/console/admin/dictionary/{code}:code"] = [str(session.scalar(select(DictionaryEntry.code).order_by(DictionaryEntry.id).limit(1)))]
+        params["name"] = list(LEADER_LISTS)
         yield District(client, params, units, usernames)
 
 
@@ -135,13 +144,15 @@ def urls(district: District) -> list[str]:
     out = []
     for path in pages(district.client.app):  # type: ignore[arg-type]
         names = re.findall(r"\{(\w+)\}", path)
-        missing = [n for n in names if n not in district.params]
-        assert not missing, f"{path}: give the page-text test a value for {missing} (PARAMS in _events)"
-        if any(not district.params[n] for n in names):
+        # A value for this page's parameter, else for every parameter of that name.
+        values = {n: district.params.get(f"{path}:{n}", district.params.get(n)) for n in names}
+        missing = [n for n, v in values.items() if v is None]
+        assert not missing, f"{path}: give the page-text test a value for {missing} (the district fixture's params)"
+        if any(not v for v in values.values()):
             continue  # no such thing in the data (an attachment): nothing to render
         combos = [path]
         for n in names:
-            combos = [c.replace("{" + n + "}", v) for c in combos for v in district.params[n]]
+            combos = [c.replace("{" + n + "}", v) for c in combos for v in values[n]]
         out += combos
     # The refusals a browser meets: an unknown address, a case out of reach.
     return out + ["/no/such/page", "/console/cases/99999999"]
