@@ -48,8 +48,8 @@ def test_clock_chips_and_a_refused_form_that_keeps_the_reply(new_context: NewCon
         r = handler_api.post(f"/api/v1/appeals/{case['id']}/actions/record_contact", json={"method": "phone", "note": "已电话联系。"})
         assert r.status_code == 200, r.text
         box.locator("button").click()
-        error = page.locator("#form-error")
-        expect(error).to_contain_text("您填写的内容已保留")
+        error = page.locator("details[data-action=reply] [role=alert]")
+        expect(error).to_contain_text("该案件刚被他人修改")
         expect(page.locator("details[data-action=reply] textarea[name=text]")).to_have_value(REPLY)
         error.scroll_into_view_if_needed()
         page.screenshot(path=str(DOCS / "zhtext-08-form-kept.png"))
