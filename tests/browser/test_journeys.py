@@ -35,7 +35,7 @@ def test_citizen_submits_on_a_phone_and_tracks(new_context: NewContext, shots: C
     expect(page.locator("ul.mailboxes img").first).to_be_visible()
     shots(page, "mailboxes")
     page.locator("a[href='/portal/submit?channel=mailbox_secretary']").click()
-    expect(page.locator("h1")).to_contain_text("书记在线")
+    expect(page.locator("h1")).to_contain_text("写信给区委书记")
     shots(page, "mailbox-form")
     # The English switch.
     page.goto("/?lang=en")

@@ -57,8 +57,10 @@ def test_a_dispatcher_confirms_triage(
     queue.get_by_role("link", name=sure).click()
     panel = dispatcher.locator("#triage-panel")
     expect(panel.locator("#triage-status")).to_have_text("待人工确认")
-    expect(panel.locator("#triage-leaf")).to_contain_text("TS-01-02-07")
-    expect(panel.locator("#triage-lead")).to_contain_text("DEP02")
+    # Names, not codes: the leaf by its path of names, the unit by its name.
+    expect(panel.locator("#triage-leaf")).to_contain_text("垃圾站异味")
+    expect(panel.locator("#triage-leaf")).not_to_contain_text("TS-01-02-07")
+    expect(panel.locator("#triage-lead")).to_have_text("区城市管理和综合执法局")
     expect(panel.locator("#triage-confidence")).to_have_text(re.compile(r"^\d+\.\d%$"))
     shots(dispatcher, "case-triage-awaiting")
     panel.get_by_role("button", name="确认并按建议分拨").click()

@@ -10,7 +10,7 @@ from minyi.api.errors import refusals
 from minyi.cases.rules import CaseStatus
 from minyi.mailboxes.qr import render_qr
 from minyi.mailboxes.queries import figures, get_mailbox, leader_inbox, mailbox_view, mailboxes
-from minyi.mailboxes.rules import portal_url
+from minyi.mailboxes.rules import portal_url, qr_target
 from minyi.mailboxes.schemas import InboxOut, MailboxOut
 
 router = APIRouter(prefix="/api/v1/mailboxes", tags=["leader mailboxes"])
@@ -68,7 +68,8 @@ def inbox(
 
 def _qr(code: str, fmt: str, session: Any, state: Any) -> Response:
     channel = get_mailbox(session, code)
-    data, media_type = render_qr(portal_url(state.settings.public_base_url, channel.code), fmt)
+    target = qr_target(state.settings.public_base_url, channel.code, production=state.settings.environment == "prod")
+    data, media_type = render_qr(target, fmt)
     return Response(
         data,
         media_type=media_type,
@@ -83,7 +84,7 @@ def _qr(code: str, fmt: str, session: Any, state: Any) -> Response:
     "/{code}/qr.svg",
     summary="The mailbox's QR code as SVG (public): it opens the citizen form for this mailbox",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}, "description": "the QR code"}, **refusals(404, public=True)},
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "the QR code"}, **refusals(404, 409, public=True)},
 )
 def qr_svg(code: str, session: ReadSession, state: State) -> Response:
     return _qr(code, "svg", session, state)
@@ -91,7 +92,7 @@ def qr_svg(code: str, session: ReadSession, state: State) -> Response:
 
 @router.get(
     "/{code}/qr.png", summary="The mailbox's QR code as PNG (public)", response_class=Response,
-    responses={200: {"content": {"image/png": {}}, "description": "the QR code"}, **refusals(404, public=True)},
+    responses={200: {"content": {"image/png": {}}, "description": "the QR code"}, **refusals(404, 409, public=True)},
 )
 def qr_png(code: str, session: ReadSession, state: State) -> Response:
     return _qr(code, "png", session, state)

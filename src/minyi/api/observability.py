@@ -174,10 +174,14 @@ class RequestContext:
             error_log.exception("unhandled error in %s %s", scope["method"], scope["path"], extra={"path": scope["path"], "request_id": rid})
             if answered:
                 raise
-            body = error_json("internal_error", f"internal error; quote request id {rid} when reporting it", request_id=rid)
+            # A browser gets the web layer's page (registered on the app), a caller the JSON.
+            page_of = getattr(getattr(scope.get("app"), "state", None), "server_error_page", None)
+            page = page_of(scope, rid) if page_of else None
+            body = page or error_json("internal_error", f"internal error; quote request id {rid} when reporting it", request_id=rid)
+            media = b"text/html; charset=utf-8" if page else b"application/json"
             await send_with_id({
                 "type": "http.response.start", "status": 500,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                "headers": [(b"content-type", media), (b"content-length", str(len(body)).encode())],
             })
             await send_with_id({"type": "http.response.body", "body": body})
         finally:

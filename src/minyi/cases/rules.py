@@ -283,9 +283,8 @@ def _check_payload(action: Action, payload: dict[str, Any]) -> None:
 
 # What the citizen and public lists (tracking page, Open311) are told: a reply waiting for the
 # head's approval has not been given, so to them the case is still in progress; the internal
-# steps of 答复审核 are not theirs to see.
+# steps of 答复审核 are not theirs to see (the one list of steps they see: privacy.rules.CITIZEN_STEPS).
 PUBLIC_STATUS = {S.REPLY_PENDING.value: S.IN_PROGRESS.value}
-INTERNAL_ACTIONS = frozenset({A.SUBMIT_REPLY.value, A.RETURN_REPLY.value, "extension_request", "extension_refuse"})
 
 
 def public_status(status: str) -> str:

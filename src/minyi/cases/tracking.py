@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import timeline
-from minyi.cases.rules import INTERNAL_ACTIONS, Action, public_status
+from minyi.cases.rules import Action, public_status
 from minyi.cases.schemas import event_view
-from minyi.privacy.rules import public_view
+from minyi.privacy.rules import citizen_sees, public_view
 from minyi.cases.service import act_on_case
 from minyi.core.digits import ascii_digits
 from minyi.core.db import Database
@@ -99,7 +99,7 @@ def track_case(session: Session, tracking_no: str, secret: str) -> dict[str, Any
         "reply": public.show_text(case.reply_text) if case.status in ("replied", "rated", "archived", "declined") else None,
         "rating": case.rating,
         "can_rate": case.status == "replied",
-        "timeline": [_public_event(e) for e, _ in timeline(session, case.id) if e.action not in INTERNAL_ACTIONS],
+        "timeline": [_public_event(e) for e, _ in timeline(session, case.id) if citizen_sees(e.action)],
     }
 
 

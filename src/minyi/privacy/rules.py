@@ -30,6 +30,20 @@ from enum import StrEnum
 from minyi.org.rules import DISTRICT_WIDE, Actor, Role
 
 
+# The steps of a case a citizen sees on the tracking page (and Open311, and the public API):
+# what was done for them. Escalation, whistles and their reports-in, supervision, instructions,
+# clock events and bounces are the government's inside work and stay inside.
+CITIZEN_STEPS = frozenset({
+    "register", "accept", "decline", "dispatch", "sign_for", "record_contact", "record_visit", "reply",
+    "approve_reply",  # 答复审核: to the citizen the approval is the reply itself (cases/tracking.py)
+    "feedback", "reopen", "archive",
+})
+
+
+def citizen_sees(action: str) -> bool:
+    return action in CITIZEN_STEPS
+
+
 class Show(StrEnum):
     CLEAR = "clear"
     MASKED = "masked"

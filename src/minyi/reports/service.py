@@ -134,10 +134,9 @@ def prepare_daily_report(
     )
     snapshot["number"] = number
     snapshot["corrects"] = correction
-    html = render_html(snapshot, number=number, issued_at=now, tz=tz, correction=correction)
-    pdf = render_pdf(
-        render_html(snapshot, number=number, issued_at=now, tz=tz, correction=correction, show_keys=False)
-    )
+    # The page leaders read: no item keys in it (the API's snapshot carries them for 批示).
+    html = render_html(snapshot, number=number, issued_at=now, tz=tz, correction=correction, show_keys=False)
+    pdf = render_pdf(html)
     return PreparedIssue(day, number, snapshot, html, pdf, target, correction)
 
 

@@ -15,6 +15,7 @@ from minyi.cases.schemas import case_detail, case_summary, event_view, view_of
 from minyi.privacy.rules import Show
 from minyi.cases.service import actions_for
 from minyi.escalation.queries import active_holding, escalation_of
+from minyi.escalation.service import rules_at
 from minyi.intake.models import Attachment
 from minyi.intake.queries import channel_names
 from minyi.org.rules import Actor, UnitKind
@@ -86,7 +87,13 @@ def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> di
     detail = case_detail(case, appeal, actor, units, names, channel_names(session), allowed)
     # The page reads everything through the reader's privacy view, as the API does.
     view = view_of(actor, case, appeal, {cu.unit_id for cu, _ in units if cu.is_active})
-    events = [event_view(e, s, view=view) for e, s in timeline(session, case.id)]
+    rows = timeline(session, case.id)
+    events = [event_view(e, s, view=view) for e, s in rows]
+    # Each step names the person and their unit (never a login name).
+    actor_units = unit_names(session, {s.unit_id for _, s in rows if s is not None})
+    for event, (_, person) in zip(events, rows, strict=True):
+        if person is not None and person.unit_id in actor_units:
+            event["actor_unit"] = actor_units[person.unit_id][1]
     escalation = escalation_of(session, case.id)
     holding = active_holding(session, case.id)
     place = " ".join(names[u][1] for u in (case.street_id, case.community_id, case.grid_id) if u and u in names)
@@ -105,12 +112,19 @@ def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> di
         "whistles": _whistles(session, case.id, actor, now),
         "instructions": describe_instructions(session, instructions_on_case(session, [case.id]).get(case.id, []), now, actor=actor),
         "escalation": escalation[0] if escalation else None,
+        "escalation_rule": _rule_name(session, escalation[0]) if escalation else None,
         "holding": holding,
         "holding_plan": view.show_text(holding.plan) if holding else None,
         "may_extend": actor.role in EXTENDERS,
         "may_pause": actor.role in PAUSERS,
         "panels": case_panels(session, case, actor, now),
     }
+
+
+def _rule_name(session: Session, lifted: Any) -> str | None:
+    """The escalation rule's name as its rule set wrote it (重复信访…), not its code."""
+    rules = rules_at(session, lifted.rule_set_version)
+    return next((r.name for r in rules.rules if r.code == lifted.rule_code), None)
 
 
 # Units a case can be dispatched to: departments and the area tree down to communities.

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import CaseFilter, list_cases, visible_to
 from minyi.cases.rules import WORKING, CaseStatus
+from minyi.org.models import Unit
 from minyi.org.rules import AREA_ROLES, Role
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
 from minyi.sla.queries import urgency_order
@@ -66,4 +67,5 @@ def area_board(request: Request, case_id: int | None = None) -> Response:
     with state.db.reading() as session:
         f = CaseFilter(status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING], **{area: actor.unit_id} if area else {})  # type: ignore[arg-type]
         cases = _cases(session, actor, f, now)
-    return render(request, "console/area.html", cases=cases, case_id=case_id)
+        unit_name = session.scalar(select(Unit.name).where(Unit.id == actor.unit_id)) if actor.unit_id else None
+    return render(request, "console/area.html", cases=cases, case_id=case_id, unit_name=unit_name or "")

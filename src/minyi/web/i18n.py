@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 
 from starlette.requests import Request
 
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH, label
 from minyi.escalation.rules import HOLDING_ZH, LEVEL_ZH
+from minyi.supervision.rules import TASK_STATE_ZH
 from minyi.web.i18n_admin import ADMIN_TEXT
 from minyi.whistle.rules import STATUS_ZH as WHISTLE_ZH
 
@@ -45,7 +48,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "phone_last4": ("手机号后四位", "Last 4 digits of phone"),
     "citizen_secret": ("手机号后四位或查询码", "Last 4 digits of phone, or tracking code"),
     "tracking_code": ("查询码", "Tracking code"),
-    "tracking_code_note": ("查询码只在此处显示一次，请抄写或截图保存。匿名反映没有留手机号，只能凭查询编号和查询码查询、评价和补充材料。", "This tracking code is shown here only once: write it down. Without a phone on file, the tracking number and this code are the only way to follow, rate or add to your appeal."),
+    "tracking_code_note": ("查询码只在此处显示一次，请抄写或截图保存；凭查询编号和查询码（或手机号后四位）可查询进度、评价和补充材料。", "This tracking code is shown here only once: write it down. With the tracking number and this code (or the last four digits of your phone) you can follow, rate or add to your appeal."),
     "tracking_code_gone": ("查询码已在提交时显示；如未记下，留有手机号的可凭手机号后四位查询。", "The tracking code was shown when you submitted; with a phone on file, its last four digits also work."),
     "status": ("状态", "Status"),
     "timeline": ("办理过程", "Timeline"),
@@ -134,6 +137,33 @@ TEXT: dict[str, tuple[str, str]] = {
     "triage_corrected": ("已更正分拨建议", "Triage suggestion corrected"),
     "instructed": ("批示已下达", "Instruction sent"),
     "acknowledged": ("预警已确认", "Alert acknowledged"),
+    "change_password": ("修改密码", "Change password"),
+    "new_password": ("新密码", "New password"),
+    "new_password_again": ("再次输入新密码", "New password again"),
+    "current_password": ("当前密码", "Current password"),
+    "password_rules": ("新密码至少8位，须同时包含字母和数字。修改后所有已登录的会话都会退出，请用新密码重新登录。", "At least 8 characters with letters and digits. Changing it signs out every session; sign in again with the new password."),
+    "enter_holidays": ("录入节假日", "Enter the holidays"),
+    "ask_admin": ("请联系系统管理员录入。", "Ask an administrator to enter them."),
+    "workdays": ("工作日", "working days"),
+    "calendar_days": ("自然日", "calendar days"),
+    "workhours": ("工作时间", "working hours"),
+    "clock_left_note": ("剩余：距本节点办理时限还有多长时间", "Left: time until this step's deadline"),
+    "clock_overdue_note": ("已超时：本节点已超过办理时限多长时间", "Overdue by: how long this step is past its deadline"),
+    "not_found": ("没有找到该页面", "Page not found"),
+    "not_found_note": ("您要找的页面不存在，或已被移除。", "The page you asked for does not exist or was removed."),
+    "server_error": ("系统暂时出现问题，请稍后再试", "Something went wrong on our side; try again in a moment"),
+    "request_id": ("问题编号（反映问题时请提供）", "Reference (quote it when reporting this)"),
+    "write_to": ("写信给", "Write to"),
+    "expect_contact": ("承办单位将在{when}前与您联系", "The unit handling it will contact you by {when}"),
+    "expect_anonymous": ("您没有留下联系方式：承办单位将在{when}前开始办理，进展和答复请凭查询编号和查询码查看", "You left no contact details: the unit starts on it by {when}; follow it and read the reply with the tracking number and code"),
+    "expect_contact_days": ("承办单位将在{n}个{calendar}内与您联系", "The unit handling it will contact you within {n} {calendar}"),
+    "sms_sent": ("受理短信已发送至您的手机（尾号{last4}）", "A text message with the tracking number was sent to your phone (ending {last4})"),
+    "anonymous_code_note": ("您是匿名反映：查询码只在此处显示一次，请抄写或截图保存。查询编号和查询码是查询进度、评价和补充材料的唯一凭证。", "You wrote anonymously: this code is shown only once, write it down. The tracking number and this code are the only way to follow, rate or add to this appeal."),
+    "rated_thanks": ("感谢您的评价！", "Thank you for your rating!"),
+    "rated_reply": ("您评价的答复", "The reply you rated"),
+    "your_comment": ("您的意见", "Your comment"),
+    "rated_unsatisfied_note": ("您对答复不满意，已转回承办单位重新办理。", "You were not satisfied: the case went back to the unit to be handled again."),
+    "too_many": ("操作过于频繁，请稍后再试。您填写的内容已保留。", "Too many requests; wait a moment and try again. What you typed is kept."),
     "pick_lead": ("主办单位（限选一个）", "Lead unit (exactly one)"),
     "pick_co": ("协办单位（可多选，可不选）", "Co-units (any number, optional)"),
     "pick_leaf": ("事项分类（按名称查找，可不改）", "Dictionary leaf (search by name; optional)"),
@@ -180,8 +210,25 @@ HOLD_REASON_ZH = {
     "no_unit": "未找到承办单位", "crowd": "涉众诉求", "auto_dispatch_off": "自动分拨已关闭",
     "risk": "风险提示", "dispatch_refused": "自动分拨被拒绝",
 }
+# Who did a step when no member of staff did: the names of the system's own actors.
+ACTOR_ZH = {"system": "系统", "worker": "系统（定时任务）", "cli": "系统管理员", "import": "数据导入", "citizen": "群众", "api": "对接系统"}
+ACTOR_EN = {"system": "System", "worker": "System (scheduled job)", "cli": "Administrator", "import": "Data import", "citizen": "Citizen", "api": "Connected system"}
+CALENDAR_ZH = {"workdays": "工作日", "calendar": "自然日", "calendar_days": "自然日", "workhours": "工作时间", "natural": "自然日"}
+LINK_KIND_ZH = {"duplicate": "重复件", "repeat": "同一诉求人再次反映", "crowd": "同一事项多人反映", "similar": "相似件"}
 COLOUR_ZH = {"green": "正常", "yellow": "预警", "red": "超时", "paused": "暂停", "met": "已完成", "cancelled": "已取消",
              "moot": "已无需", "superseded": "已重新计时"}
+
+
+# "该案件刚被他人修改 (changed by someone else)": Chinese first, the English in brackets at the end.
+_BILINGUAL = re.compile(r"^(?P<zh>.*[\u4e00-\u9fff].*?)\s*[（(](?P<en>[A-Za-z][^\u4e00-\u9fff]*)[)）]\s*$", re.S)
+_HAS_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def pick_half(text: str, zh: bool) -> str:
+    found = _BILINGUAL.match(text)
+    if found:
+        return found.group("zh") if zh else found.group("en")
+    return text
 
 
 def pick_lang(request: Request) -> str:
@@ -227,10 +274,106 @@ class Translator:
     holding = _labeller(HOLDING_ZH)
     level = _labeller(LEVEL_ZH)
     triage_status = _labeller(TRIAGE_STATUS_ZH)
+    calendar = _labeller(CALENDAR_ZH)
+    task_state = _labeller(TASK_STATE_ZH)
+    link_kind = _labeller(LINK_KIND_ZH)
+
+    def actor(self, event: dict[str, Any]) -> str:
+        """Who did a step: the person's name and unit, or the system's own actor in words; never
+        a login name or an internal actor code."""
+        code = event.get("actor")
+        if code in ACTOR_ZH and not event.get("actor_unit"):
+            return (ACTOR_ZH if self.zh else ACTOR_EN)[code]
+        name = event.get("actor_name") or ""
+        unit = event.get("actor_unit")
+        return f"{name}（{unit}）" if unit else name
+
+    def message(self, text: str | None) -> str:
+        """A service's message written "中文 (English)": the half in this page's language."""
+        return pick_half(text or "", self.zh)
 
     def hold_reason(self, code: str | None) -> str:
         """`risk:violence,self_harm` and `dispatch_refused: <message>` keep their detail."""
         head, sep, rest = (code or "").partition(":")
-        if not self.zh or head not in HOLD_REASON_ZH:
+        if head not in HOLD_REASON_ZH:
             return code or ""
+        if not self.zh:
+            return _english(head) + (f" ({rest.strip()})" if sep else "")
         return HOLD_REASON_ZH[head] + (f"（{rest.strip()}）" if sep else "")
+
+
+# A refusal's words by its code, for pages: the services write their messages for the API (in
+# English, or "中文 (English)"); a page shows these, else the message's half in its language,
+# else a plain sentence for the status. Never an English sentence on a Chinese page.
+ERROR_ZH: dict[str, str] = {
+    "not_found": "没有找到该页面：地址可能有误，或页面已被移除",
+    "case_not_found": "没有找到该案件，或您无权查看", "letter_not_found": "没有找到该函件，或您无权查看",
+    "attachment_not_found": "没有找到该附件", "whistle_not_found": "没有找到该吹哨事项", "order_not_found": "没有找到该督办单",
+    "report_not_found": "没有找到该期日报", "task_not_found": "没有找到该批示任务", "instruction_not_found": "没有找到该批示",
+    "holding_not_found": "没有找到该包案记录", "alert_not_found": "没有找到该预警", "staff_not_found": "没有找到该人员",
+    "unit_not_found": "没有找到该单位", "unknown_unit": "没有找到该单位，请从列表中选择", "mailbox_not_found": "没有找到该信箱",
+    "channel_not_found": "该渠道暂未开通", "clock_not_found": "没有找到该时限",
+    "role_not_allowed": "您的岗位无权进行此操作", "not_allowed": "您的岗位无权进行此操作", "admin_only": "只有系统管理员可以进行此操作",
+    "leaders_only": "只有区领导可以进行此操作", "staff_only": "只有工作人员可以进行此操作",
+    "not_handling_unit": "只有承办单位可以进行此操作", "not_holder": "只有包案领导可以进行此操作",
+    "not_issuer": "只有吹哨的街道、社区或网格可以确认", "not_summoned": "本单位未被此次吹哨召集", "not_responder": "只有被召集部门的人员可以报到和处置",
+    "own_release": "包案领导不能批准自己的销案申请", "analytics_viewers_only": "您的岗位无权查看全区分析", "cannot_acknowledge": "您的岗位无权确认此预警",
+    "triage_centre_only": "只有分拨中心可以处理分拨建议", "upload_window_closed": "提交后24小时内可补充附件，如需补充请联系承办单位",
+    "already_acted": "本部门的处置已经记录", "already_confirmed": "已经确认过", "already_decided": "该分拨建议已经处理过",
+    "already_extended": "该时限已经延期过一次", "already_held": "该案件已有领导包案", "already_reported": "本部门已经报到",
+    "alert_acknowledged": "该预警已经确认过", "case_not_open": "该案件已办结，不能进行此操作", "release_pending": "销案申请正在等待审批",
+    "no_release_request": "没有待审批的销案申请", "nothing_to_pause": "没有正在计时的时限可以暂停", "nothing_to_resume": "没有暂停的时限可以恢复",
+    "not_extendable": "该节点的时限不能延期", "not_acted": "还有部门未处置", "not_reported_in": "本部门尚未报到",
+    "report_busy": "其他日报正在签发，请稍后重试", "bad_action": "当前状态下不能进行此操作", "no_such_action": "当前状态下不能进行此操作",
+    "version_conflict": "该案件刚被他人修改，请刷新后重试",
+    "version_conflict_refilled": "该案件刚被他人修改，页面已更新为最新内容，您填写的内容已保留，请核对后重新提交",
+    "note_required": "请填写记录内容", "text_required": "请填写内容", "text_too_long": "内容过长", "too_long": "内容过长",
+    "reason_required": "请填写理由", "target_required": "请选择对象", "no_units": "请至少选择一个单位", "too_many_units": "选择的单位过多",
+    "lead_is_co_unit": "主办单位不能同时是协办单位", "duplicate_co_unit": "协办单位重复", "duplicate_unit": "单位重复",
+    "bad_unit": "单位不正确，请从列表中选择", "bad_category": "事项不正确，请从列表中选择", "unknown_category": "没有找到该事项，请从列表中选择",
+    "bad_deadline": "办理期限不正确", "bad_days": "天数不正确", "bad_date": "日期不正确", "bad_time": "时间不正确",
+    "bad_method": "联系方式不正确", "bad_rating": "请选择评价", "bad_kind": "类型不正确", "bad_place": "地点不正确",
+    "place_outside_area": "该地点不在您的辖区内", "place_mismatch": "社区与街道不一致", "unknown_place": "没有找到该地点",
+    "future_visit": "走访时间不能晚于现在", "review_incomplete": "重点件清单尚未填写完整", "no_plan": "请先填写一案一策",
+    "plan_too_long": "一案一策内容过长", "empty_file": "文件是空的", "file_too_large": "文件过大", "too_many_files": "文件过多",
+    "file_type_not_allowed": "不支持该文件类型", "file_type_mismatch": "文件内容与类型不符", "bad_file": "文件无法读取",
+    "bad_calendar": "节假日文件格式不正确", "bad_csv": "CSV 文件格式不正确", "bad_policy_yaml": "时限标准文件格式不正确",
+    "bad_rule_set": "提级规则文件格式不正确", "bad_old_password": "当前密码不正确", "password_mismatch": "两次输入的新密码不一致",
+    "weak_password": "新密码至少8位，须同时包含字母和数字", "bad_credentials": "用户名或密码不正确",
+    "too_many_attempts": "尝试次数过多，请稍后再试", "csrf_failed": "页面已过期，请刷新后重新提交", "invalid_form": "请检查填写的内容",
+    "anonymous_not_allowed": "该渠道不接受匿名反映", "description_too_long": "诉求内容过长", "missing_field": "请填写必填项",
+    "unknown_policy": "没有找到该时限标准", "unknown_leader": "没有找到该领导", "unknown_channel": "没有找到该渠道",
+    "day_not_over": "当天尚未结束，日报只能覆盖已过去的日期", "period_too_long": "时间范围过长",
+}
+# Words only a page says (a refusal the page itself has already acted on), before the service's.
+PAGE_WORDS = {"version_conflict_refilled": (
+    "该案件刚被他人修改，页面已更新为最新内容，您填写的内容已保留，请核对后重新提交",
+    "Someone else changed the case just now: the page shows it as it is, with what you typed kept; check and send again",
+)}
+GENERIC_ZH = {400: "请求未能完成，请检查后重试", 401: "请先登录", 403: "您无权进行此操作", 404: "没有找到，或您无权查看",
+              409: "当前状态下不能这样操作，请刷新后重试", 413: "提交的内容过大", 422: "请检查填写的内容", 429: "操作过于频繁，请稍后再试"}
+ERROR_EN = {
+    "not_found": "Page not found: the address may be wrong, or the page was removed",
+    "version_conflict_refilled": "Someone else changed the case just now: the page shows it as it is, with what you typed kept; check and send again",
+}
+GENERIC_EN = {400: "The request could not be completed", 401: "Sign in first", 403: "You may not do this", 404: "Not found, or not visible to you",
+              409: "This cannot be done in the case's current state; reload and try again", 413: "What you sent is too large",
+              422: "Check what you entered", 429: "Too many requests; try again in a moment"}
+
+
+def refusal_text(t: Translator, code: str | None, message: str | None, status: int) -> str:
+    """What a page says for a refusal, in the page's language."""
+    half = pick_half(message or "", t.zh)
+    if code in PAGE_WORDS:
+        return PAGE_WORDS[code][0 if t.zh else 1]
+    if t.zh:
+        if half and _HAS_CHINESE.search(half):
+            return half
+        if code in ERROR_ZH:
+            return ERROR_ZH[code]
+        return GENERIC_ZH.get(status, GENERIC_ZH[400])
+    if code in ERROR_EN:
+        return ERROR_EN[code]
+    if half and not _HAS_CHINESE.search(half):
+        return half
+    return GENERIC_EN.get(status, GENERIC_EN[400])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from minyi.web import errors as web_errors
 from minyi.web import (
     console_account, console_admin, console_approvals, console_admin_dictionary, console_admin_org, console_admin_rules, console_admin_staff,
     console_auth, console_boards, console_calendar, console_cases, console_grid, console_intake, console_outbox, console_work,
@@ -45,5 +46,6 @@ def mount_web(app: FastAPI) -> None:
     register_panels()
     for module in ROUTERS:
         app.include_router(module.router)
+    web_errors.install(app)
     app.state.portal_limits = portal.PortalLimits()
     app.mount("/static/web", StaticFiles(directory=HERE / "static"), name="web-static")

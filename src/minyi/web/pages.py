@@ -8,6 +8,7 @@ codes the API uses (404 outside scope, 403 for the wrong role, 409, 422).
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterable
+from functools import partial
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,16 +17,19 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from minyi.cases.models import Case
 from minyi.core.errors import Forbidden, MinyiError, TooManyAttempts, Unauthorized
 from minyi.org.rules import Actor, Role
 from minyi.org.service import actor_for_token
-from minyi.web.i18n import LANG_COOKIE, Translator, pick_lang
+from minyi.web.form_again import form_again
+from minyi.web.i18n import LANG_COOKIE, Translator, pick_lang, refusal_text
 from minyi.web.security import (
     CSRF_FIELD, SESSION_COOKIE, TooManyRequests, check_csrf, cookie_flags, csrf_token_for, remember_csrf,
 )
@@ -118,6 +122,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     tz = state.tz
     csrf = csrf_token_for(request, state.settings.secret_key)
     body = env.get_template(template).render(
+        case_no=_case_numbers(state),
         request=request, t=t, lang=lang, actor=current_actor(request), csrf=csrf, csrf_field=CSRF_FIELD,
         when=lambda v, fmt="%Y-%m-%d %H:%M": local_time(v, tz, fmt), left=lambda s: duration(s, t),
         path=request.url.path, quote=quote, **context,
@@ -127,6 +132,22 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     if request.query_params.get("lang") in ("zh-CN", "en"):
         response.set_cookie(LANG_COOKIE, request.query_params["lang"], max_age=365 * 86400, **cookie_flags(state.settings))  # type: ignore[arg-type]
     return response
+
+
+def _case_numbers(state: Any) -> Callable[[int | None], str]:
+    """`case_no(case_id)` for templates: a case's tracking number, the only case reference a
+    person reads (internal ids stay in links). Looked up when a template asks, once per case."""
+    found: dict[int, str] = {}
+
+    def case_no(case_id: int | None) -> str:
+        if case_id is None:
+            return ""
+        if case_id not in found:
+            with state.db.reading() as session:
+                found[case_id] = session.scalar(select(Case.tracking_no).where(Case.id == case_id)) or ""
+        return found[case_id]
+
+    return case_no
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -167,8 +188,13 @@ def _back(request: Request) -> str:
     return "/console" if current_actor(request) else "/"
 
 
-def error_page(request: Request, status_code: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    response = render(request, "error.html", status_code=status_code, message=message, back=_back(request))
+def error_page(
+    request: Request, status_code: int, message: str, headers: dict[str, str] | None = None, *, code: str | None = None,
+) -> Response:
+    """The refusal as a page in the reader's language (a service's English message never shows on
+    a Chinese page: its code's words, or the status's)."""
+    text = refusal_text(Translator(pick_lang(request)), code, message, status_code)
+    response = render(request, "error.html", status_code=status_code, message=text, back=_back(request))
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -190,14 +216,20 @@ class WebRoute(APIRoute):
             except PasswordChangeRequired:
                 response = redirect("/console/password?required=1")
             except TooManyAttempts as exc:
-                response = await run_in_threadpool(error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)})
+                response = await run_in_threadpool(error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)}, code=exc.code)
             except MinyiError as exc:
-                response = await run_in_threadpool(error_page, request, STATUS.get(exc.kind, 400), exc.message)
-            except RequestValidationError as exc:
-                fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or "form" for e in exc.errors())
-                response = await run_in_threadpool(error_page, request, 422, f"请检查填写的内容 (check these fields): {fields}")
+                status = STATUS.get(exc.kind, 400)
+                # On the refilled form a version conflict says the page is already fresh.
+                code = "version_conflict_refilled" if exc.code == "version_conflict" else exc.code
+                text = refusal_text(Translator(pick_lang(request)), code, exc.message, status)
+                response = await form_again(request, status, text) or await run_in_threadpool(
+                    partial(error_page, code=exc.code), request, status, exc.message)
+            except RequestValidationError:
+                response = await run_in_threadpool(partial(error_page, code="invalid_form"), request, 422, "")
             except StaleDataError:
-                response = await run_in_threadpool(error_page, request, 409, "该案件刚被他人修改，请刷新后重试 (changed by someone else; reload)")
+                text = refusal_text(Translator(pick_lang(request)), "version_conflict_refilled", "", 409)
+                response = await form_again(request, 409, text) or await run_in_threadpool(
+                    partial(error_page, code="version_conflict"), request, 409, "")
             except TooManyRequests as exc:
                 response = await run_in_threadpool(error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)})
             for key, value in SECURITY_HEADERS.items():

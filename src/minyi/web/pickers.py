@@ -10,7 +10,7 @@ from typing import Any
 from minyi.core.errors import MinyiError
 from minyi.org.queries import UnitChoice
 from minyi.taxonomy.queries import LeafChoice
-from minyi.web.i18n import Translator
+from minyi.web.i18n import Translator, refusal_text
 
 Groups = list[tuple[str, list[dict[str, Any]]]]
 
@@ -69,11 +69,15 @@ FORM_ERRORS_ZH = {
 
 def form_message(exc: MinyiError, t: Translator) -> str:
     """The message a refused form shows: the domain's own when it is already Chinese."""
-    if not t.zh or _has_chinese(exc.message):
-        return exc.message
-    fields = [e.get("field") for e in exc.details.get("errors") or []]
-    keyed = [FORM_ERRORS_ZH.get(f"{exc.code}:{f}") for f in fields]
-    return next((m for m in keyed if m), None) or FORM_ERRORS_ZH.get(exc.code, exc.message)
+    if t.zh and not _has_chinese(exc.message):
+        fields = [e.get("field") for e in exc.details.get("errors") or []]
+        keyed = [FORM_ERRORS_ZH.get(f"{exc.code}:{f}") for f in fields]
+        found = next((m for m in keyed if m), None) or FORM_ERRORS_ZH.get(exc.code)
+        if found:
+            return found
+    # The shared refusal words (i18n.refusal_text): the message's half in the page's language,
+    # else its code's words, never an English sentence on a Chinese page.
+    return refusal_text(t, exc.code, exc.message, 400)
 
 
 def _has_chinese(text: str) -> bool:

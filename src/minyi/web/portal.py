@@ -21,18 +21,19 @@ from starlette.responses import Response
 from minyi.cases.models import Appeal, Case
 from minyi.cases.tracking import case_key, citizen_secret_guard, is_last4, rate_case, track_case
 from minyi.core.ids import normalise_tracking_code, tracking_code_from
-from minyi.core.errors import Conflict, Invalid, NotFound
+from minyi.core.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from minyi.intake.attachments import store_attachment
 from minyi.intake.models import Channel
 from minyi.intake.schemas import AppealIn
 from minyi.mailboxes.qr import render_qr
 from minyi.mailboxes.queries import get_mailbox, mailboxes
-from minyi.mailboxes.rules import portal_url
-from minyi.org.models import Unit
+from minyi.mailboxes.rules import addressee, qr_target
+from minyi.org.models import Staff, Unit
 from minyi.taxonomy.rules import FIVE_CLASSES
-from minyi.web.i18n import Translator, pick_lang
+from minyi.web.i18n import Translator, pick_lang, refusal_text
 from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, state_of
-from minyi.web.security import RateLimiter, client_of, cookie_flags
+from minyi.web.portal_receipt import receipt_facts
+from minyi.web.security import RateLimiter, TooManyRequests, client_of, cookie_flags
 from minyi.web.uploads import Upload, read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -87,8 +88,10 @@ def _form_page(request: Request, channel_code: str | None, status_code: int = 20
     with state.db.reading() as session:
         channel = _channel(session, channel_code)
         streets, communities = _places(session)
+        owner = session.scalar(select(Staff.title).where(Staff.id == channel.owner_staff_id)) if channel.owner_staff_id else None
         return render(
             request, "portal/submit.html", status_code=status_code, channel=channel, streets=streets,
+            write_to=addressee(channel.name, owner),
             communities=communities, classes=FIVE_CLASSES, error=error, values=values or {},
             form_token=secrets.token_hex(16),
         )
@@ -163,8 +166,14 @@ async def submit(request: Request, form: PostedForm) -> Response:
     the form page shown again, the attachments' writes."""
     state = state_of(request)
     fields = fields_of(form)
-    limits(request).submit.hit(client_of(request))
     channel_code = fields.get("channel") or PORTAL_CHANNEL
+    try:
+        limits(request).submit.hit(client_of(request))
+    except TooManyRequests as exc:
+        # The form again, with everything the citizen typed (the files must be chosen again).
+        page = await run_in_threadpool(_form_page, request, channel_code, 429, Translator(pick_lang(request))("too_many"), fields)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     try:
         item, uploads = await run_in_threadpool(_prepared, state, fields, form, channel_code)
         receipt = await state.batcher.submit(item, None, code_seed=_code_seed(state, item))
@@ -209,13 +218,14 @@ def receipt(request: Request, tracking_no: str) -> Response:
     state = state_of(request)
     carried = request.cookies.get(CODE_COOKIE, "")
     no, _, code = carried.partition(":")
-    found = None
+    found = facts = None
     if code and no == tracking_no[:40]:
         with state.db.reading() as session:
             found = session.scalar(select(Case.tracking_no).where(Case.tracking_no == no))
+            facts = receipt_facts(session, found) if found else None
     if found is None:
         return redirect(f"/portal/track?{urlencode({'no': tracking_no[:40]})}")
-    page = render(request, "portal/receipt.html", tracking_no=found, tracking_code=code)
+    page = render(request, "portal/receipt.html", tracking_no=found, tracking_code=code, facts=facts)
     page.delete_cookie(CODE_COOKIE, path=CODE_COOKIE_PATH)
     return page
 
@@ -234,18 +244,42 @@ def _tracked(
     routes (the threadpool)."""
     state = state_of(request)
     now = state.clock.now()
+    t = Translator(pick_lang(request))
+    rated = None
     try:
         with citizen_secret_guard(state.db, state.settings, case_key=case_key(state.db, tracking_no=no), client=client_of(request), now=now):
-            if rating is not None:
-                with state.db.unit_of_work() as session:
-                    rate_case(session, no, secret, rating=rating[0], comment=rating[1], now=now)
+            if rating is not None and error is None:
+                try:
+                    with state.db.unit_of_work() as session:
+                        rate_case(session, no, secret, rating=rating[0], comment=rating[1], now=now)
+                    rated = {"rating": rating[0], "comment": rating[1]}
+                except (Conflict, Invalid) as exc:
+                    status_code, error = (409 if isinstance(exc, Conflict) else 422), refusal_text(t, exc.code, exc.message, 409)
             with state.db.reading() as session:
                 result = track_case(session, no, secret)
                 appeal = session.scalar(select(Appeal).join(Case, Case.appeal_id == Appeal.id).where(Case.tracking_no == no))
                 body = appeal.body if appeal else ""
     except NotFound as exc:
-        return render(request, "portal/track.html", status_code=404, no=no, result=None, error=exc.message)
-    return render(request, "portal/track.html", status_code=status_code, no=no, secret=secret, result=result, body=body, error=error)
+        return render(request, "portal/track.html", status_code=404, no=no, result=None, error=refusal_text(t, exc.code, exc.message, 404))
+    except (TooManyRequests, TooManyAttempts) as exc:
+        return _too_many(request, no, rating, exc.retry_after)
+    kept = rating[1] if rating and not rated else None
+    return render(
+        request, "portal/track.html", status_code=status_code, no=no, secret=secret, result=result, body=body, error=error,
+        rated=rated, kept_comment=kept, kept_rating=rating[0] if rating and not rated else None,
+    )
+
+
+def _too_many(request: Request, no: str, rating: tuple[str, str | None] | None, retry_after: int) -> Response:
+    """Slowed down: the tracking form again, with the tracking number and the comment the citizen
+    wrote kept on the page."""
+    t = Translator(pick_lang(request))
+    page = render(
+        request, "portal/track.html", status_code=429, no=no, result=None, error=t("too_many"),
+        kept_comment=rating[1] if rating else None,
+    )
+    page.headers["Retry-After"] = str(retry_after)
+    return page
 
 
 def _secret_of(fields: dict[str, str]) -> str | None:
@@ -257,8 +291,11 @@ def _secret_of(fields: dict[str, str]) -> str | None:
 @router.post("/portal/track")
 def track(request: Request, form: PostedForm) -> Response:
     fields = fields_of(form)
-    limits(request).track.hit(client_of(request))
     no, secret = fields.get("tracking_no", "")[:40], _secret_of(fields)
+    try:
+        limits(request).track.hit(client_of(request))
+    except TooManyRequests as exc:
+        return _too_many(request, no, None, exc.retry_after)
     if secret is None:
         return render(request, "portal/track.html", status_code=422, no=no, result=None, error="请填写手机号后四位数字，或回执上的查询码")
     return _tracked(request, no, secret)
@@ -267,21 +304,27 @@ def track(request: Request, form: PostedForm) -> Response:
 @router.post("/portal/track/feedback")
 def feedback(request: Request, form: PostedForm) -> Response:
     fields = fields_of(form)
-    limits(request).track.hit(client_of(request))
     no, secret = fields.get("tracking_no", "")[:40], _secret_of(fields)
-    if secret is None:
-        return render(request, "portal/track.html", status_code=422, no=no, result=None, error="请填写手机号后四位数字，或回执上的查询码")
     comment = fields.get("comment") or None
+    rating = (fields.get("rating", ""), comment)
+    try:
+        limits(request).track.hit(client_of(request))
+    except TooManyRequests as exc:
+        return _too_many(request, no, rating, exc.retry_after)
+    if secret is None:
+        return render(request, "portal/track.html", status_code=422, no=no, result=None, error="请填写手机号后四位数字，或回执上的查询码", kept_comment=comment)
     if comment and len(comment) > 2000:
-        return _tracked(request, no, secret, 422, "意见最多2000字")
-    return _tracked(request, no, secret, rating=(fields.get("rating", ""), comment))
+        return _tracked(request, no, secret, 422, "意见最多2000字", rating=rating)
+    if rating[0] not in ("satisfied", "basically_satisfied", "unsatisfied"):
+        return _tracked(request, no, secret, 422, "请选择满意、基本满意或不满意" if Translator(pick_lang(request)).zh else "Choose a rating", rating=rating)
+    return _tracked(request, no, secret, rating=rating)
 
 
 @router.get("/portal/mailboxes")
 def mailbox_list(request: Request) -> Response:
     state = state_of(request)
     with state.db.reading() as session:
-        rows = [(c, s) for c, s in mailboxes(session, active_only=True)]
+        rows = [(c, s, addressee(c.name, s.title if s else None)) for c, s in mailboxes(session, active_only=True)]
         return render(request, "portal/mailboxes.html", rows=rows)
 
 
@@ -290,5 +333,6 @@ def mailbox_qr(request: Request, code: str) -> Response:
     state = state_of(request)
     with state.db.reading() as session:
         channel = get_mailbox(session, code)
-    data, media_type = render_qr(portal_url(state.settings.public_base_url, channel.code), "svg")
+    target = qr_target(state.settings.public_base_url, channel.code, production=state.settings.environment == "prod")
+    data, media_type = render_qr(target, "svg")
     return Response(data, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})

@@ -161,7 +161,7 @@ def test_leader_mailbox_link_opens_the_form_for_that_mailbox(app_client: TestCli
     listing = client.get("/portal/mailboxes").text
     assert "/portal/submit?channel=mailbox_secretary" in listing
     form = client.get("/portal/submit", params={"channel": "mailbox_secretary"})
-    assert form.status_code == 200 and "书记在线" in form.text and 'value="mailbox_secretary"' in form.text
+    assert form.status_code == 200 and "写信给区委书记" in form.text and 'value="mailbox_secretary"' in form.text
     assert client.get("/portal/submit", params={"channel": "hotline_12345"}).status_code == 404
     qr = client.get("/portal/mailboxes/mailbox_secretary/qr.svg")
     assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg")

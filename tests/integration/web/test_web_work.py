@@ -102,7 +102,10 @@ def test_handler_uploads_evidence_checked_like_the_portal(app_client: TestClient
     assert "现场照片说明.pdf" in handler.get(r.headers["location"]).text
     fake = post_form(handler, f"{page}/attachments", {}, page=page, files={"files": ("x.pdf", b"<html>", "application/pdf")},
                      headers={"referer": f"http://testserver{page}"})
-    assert fake.status_code == 422 and f'href="{page}" data-back' in fake.text
+    # The refusal comes back on the case page's upload form (web/form_again.py), in Chinese.
+    assert fake.status_code == 422 and 'id="form-error"' in fake.text and f'action="{page}/attachments"' in fake.text
+    form_error = fake.text.split('id="form-error">')[1].split("<")[0]
+    assert "x.pdf" in form_error and re.search(r"[\u4e00-\u9fff]", form_error)
     # Another unit cannot attach to a case it does not see.
     other = signed_in(app_client, "dep07.handler")
     assert post_form(other, f"{page}/attachments", {}, page="/console/inbox", files={"files": ("a.pdf", pdf, "application/pdf")}).status_code == 404
