@@ -19,7 +19,7 @@ from minyi.notify.service import enqueue
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"  # curated copies go to docs/screens/
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 
 

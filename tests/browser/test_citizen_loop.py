@@ -2,7 +2,7 @@
 receipt (when to expect contact, the text message), track, rate, and see the rating confirmed
 with the reply and the comment; an anonymous letter to the secretary gets its own code; a
 mistyped address is a Chinese page. The staff's part goes through the API (it is not what this
-journey shows). Screenshots land in docs/screens/zhtext-*.png."""
+journey shows). Screenshots land in tests/screenshots/docs/zhtext-*.png."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from browser_steps import PHONE, Live, NewContext, phone_number, submit_appeal, 
 from factories import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"  # curated copies go to docs/screens/
 
 
 def doc_shot(page: Page, name: str) -> None:

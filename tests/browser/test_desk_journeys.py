@@ -18,7 +18,7 @@ from minyi.cases.models import Appeal, Case
 from minyi.core.db import Database
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"  # curated copies go to docs/screens/
 
 
 def doc(page: Page, name: str) -> None:

@@ -30,7 +30,7 @@ from minyi.wiring import register_handlers
 NOW = datetime(2026, 11, 20, 1, 30, tzinfo=UTC)  # 09:30 in Beijing, a Friday
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"  # curated copies go to docs/screens/
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from minyi.reports.service import issue_daily_report
 
 pytestmark = pytest.mark.browser
 BEIJING = ZoneInfo("Asia/Shanghai")
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"  # curated copies go to docs/screens/
 DESKTOP_HEIGHT = 900
 
 

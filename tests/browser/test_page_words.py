@@ -1,6 +1,6 @@
 """Staff pages in words, in a real browser: clock chips say which calendar they count in and what
 剩余 means; a form refused because someone else changed the case comes back as the form, with
-the message on it and the reply the handler typed. Screenshots in docs/screens/zhtext-*.png."""
+the message on it and the reply the handler typed. Screenshots in tests/screenshots/docs/zhtext-*.png."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from browser_steps import Live, NewContext, sign_in
 from factories import DEMO_PASSWORD, appeal_payload
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"  # curated copies go to docs/screens/
 REPLY = "已协调环卫公司将清运时间调整为七点以后，并对中转站进行除臭处理。"
 
 
