@@ -262,7 +262,10 @@ def _tracked(
     except NotFound as exc:
         return render(request, "portal/track.html", status_code=404, no=no, result=None, error=refusal_text(t, exc.code, exc.message, 404))
     except (TooManyRequests, TooManyAttempts) as exc:
-        return _too_many(request, no, rating, exc.retry_after)
+        # Too many wrong secrets for this case or address: say so (and for how long), in the
+        # reader's language; a plain burst of requests gets the general words.
+        said = refusal_text(t, exc.code, exc.message, 429) if isinstance(exc, TooManyAttempts) else None
+        return _too_many(request, no, rating, exc.retry_after, said)
     kept = rating[1] if rating and not rated else None
     return render(
         request, "portal/track.html", status_code=status_code, no=no, secret=secret, result=result, body=body, error=error,
@@ -270,12 +273,14 @@ def _tracked(
     )
 
 
-def _too_many(request: Request, no: str, rating: tuple[str, str | None] | None, retry_after: int) -> Response:
+def _too_many(
+    request: Request, no: str, rating: tuple[str, str | None] | None, retry_after: int, said: str | None = None,
+) -> Response:
     """Slowed down: the tracking form again, with the tracking number and the comment the citizen
     wrote kept on the page."""
     t = Translator(pick_lang(request))
     page = render(
-        request, "portal/track.html", status_code=429, no=no, result=None, error=t("too_many"),
+        request, "portal/track.html", status_code=429, no=no, result=None, error=said or t("too_many"),
         kept_comment=rating[1] if rating else None,
     )
     page.headers["Retry-After"] = str(retry_after)

@@ -388,7 +388,7 @@ def submit(env: dict[str, str], tmp: Path, body: str) -> int:
     item.write_text(json.dumps({"channel": "hotline_12345", "title": "诉求", "body": body, "phone": "13900001111"}), encoding="utf-8")
     r = run(env, tmp, "appeal", "submit", str(item), "--as", "clerk")
     assert r.returncode == 0, r.stderr
-    return int(r.stdout.rsplit("(case ", 1)[1].rstrip(")\n"))
+    return int(r.stdout.rsplit("(case ", 1)[1].split(")", 1)[0])
 
 
 def test_triage_from_the_command_line(cli: tuple[dict[str, str], Path]) -> None:
