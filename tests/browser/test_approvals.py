@@ -9,12 +9,12 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import PHONE, NewContext, do_action, open_case, phone_number, sign_in, submit_appeal, track
+from browser_steps import PHONE, NewContext, do_action, open_case, phone_number, pick, sign_in, submit_appeal, track
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-STATUTORY_LEAF = "FL-02-01-01"  # 行政复议 / 复议申请: the demo dictionary files it under xf-statutory
+STATUTORY_LEAF_NAME = "复议申请"  # 行政复议 / 复议申请 (FL-02-01-01): the demo dictionary files it under xf-statutory
 FIRST = "已收到。"
 REVISED = "经核查，您反映的复议申请已于11月25日受理，将在法定期限内作出决定并书面告知。"
 
@@ -30,9 +30,9 @@ def test_handler_replies_head_returns_then_approves(
     open_case(dispatcher, no)
     do_action(dispatcher, "accept")
 
-    def dispatch(box: object) -> None:
-        box.locator("select[name=lead_unit]").select_option("DEP11")  # type: ignore[attr-defined]
-        box.locator("input[name=category]").fill(STATUTORY_LEAF)  # type: ignore[attr-defined]
+    def dispatch(box: object) -> None:  # by names, as the dispatcher does (the pickers)
+        pick(dispatcher, "dispatch-lead", "司法局", "区司法局")
+        pick(dispatcher, "dispatch-leaf", STATUTORY_LEAF_NAME, STATUTORY_LEAF_NAME)
 
     do_action(dispatcher, "dispatch", dispatch)
 

@@ -7,6 +7,7 @@ module looks at the pages."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -82,7 +83,8 @@ class TestFirstRunShowsLife:
         assert cases.count() >= 3
         text = page.inner_text("main")
         assert "民情日报" in text
-        assert "在办超期" in text and "在办超期0件" not in text  # the clocks ran through the weeks
+        overdue = re.search(r"(\d+)\s*超期", text)  # the dashboard's figure: the clocks ran through the weeks
+        assert overdue and int(overdue.group(1)) > 0, text[:400]
         assert "提级" in text
         shot = tmp_path / "leader.png"
         page.screenshot(path=str(shot))

@@ -281,12 +281,26 @@ class _History:
                 self.move_to(at)
                 try:
                     with session.begin_nested():
-                        act_on_case(session, case_id, Action(action), actor=self.actors(session, who), payload=dict(payload), now=self.clock.now())
+                        self._act(session, case_id, action, who, payload)
                 except MinyiError as error:
                     self.refused.append(f"{action} on {case_id}: {error.message}")
                     continue
                 self.counts[action] += 1
                 self.schedule(case_id, step + 1, at)
+
+    def _act(self, session: Session, case_id: int, action: str, who: str, payload: dict[str, Any]) -> None:
+        """One planned step. A reply where 答复审核 applies (the statutory policy) goes as the
+        unit does it: the handler submits it and the unit's head approves it."""
+        now = self.clock.now()
+        try:
+            with session.begin_nested():
+                act_on_case(session, case_id, Action(action), actor=self.actors(session, who), payload=dict(payload), now=now)
+        except MinyiError as error:
+            if action != "reply" or error.code != "reply_needs_approval":
+                raise
+            act_on_case(session, case_id, Action.SUBMIT_REPLY, actor=self.actors(session, who), payload=dict(payload), now=now)
+            head = f"{who.split('.')[0]}.head"
+            act_on_case(session, case_id, Action.APPROVE_REPLY, actor=self.actors(session, head), payload={}, now=now)
 
     def run_jobs(self, *, alerts: bool) -> None:
         now = self.clock.now()

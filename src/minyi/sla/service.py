@@ -29,7 +29,9 @@ MOOT, SUPERSEDED = "moot", "superseded"
 OPEN_STATES = (RUNNING, PAUSED)
 
 _workdays: Workdays | None = None
-_policy_cache: dict[int, PolicySet] = {}
+# Keyed by (database, version): a process may serve several databases (the tests do), and
+# version 2 of one is not version 2 of another.
+_policy_cache: dict[tuple[str, int], PolicySet] = {}
 _lock = threading.Lock()
 
 
@@ -67,13 +69,14 @@ def current_policies(session: Session) -> PolicySet:
     ).one()
     version = version or 0
     _workdays = load_calendar(session, (int(calendar_total), int(calendar_count)))
+    key = (str(session.get_bind().engine.url), version)
     with _lock:
-        cached = _policy_cache.get(version)
+        cached = _policy_cache.get(key)
     if cached is None:
         text = session.scalar(select(ClockPolicySet.text).where(ClockPolicySet.version == version)) if version else None
         cached = parse_policy_set(text or DEFAULT_POLICIES.read_text(encoding="utf-8"))
         with _lock:
-            _policy_cache[version] = cached
+            _policy_cache[key] = cached
     return cached
 
 
