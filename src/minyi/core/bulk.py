@@ -76,7 +76,8 @@ def _json_insert(table: Table, names: tuple[str, ...], conflict_keys: tuple[str,
         quote = dialect.identifier_preparer.quote
         listed = ", ".join(quote(name) for name in names)
         target = dialect.identifier_preparer.format_table(table)
-        cached = f"INSERT INTO {target} ({listed}) SELECT {listed} FROM json_populate_recordset(NULL::{target}, %s::json)"
+        # Identifiers come from the table's metadata, quoted by the dialect: no user input.
+        cached = f"INSERT INTO {target} ({listed}) SELECT {listed} FROM json_populate_recordset(NULL::{target}, %s::json)"  # noqa: S608
         if conflict_keys:
             cached += f" ON CONFLICT ({', '.join(quote(k) for k in conflict_keys)}) DO NOTHING"
         _STATEMENTS[key] = cached
