@@ -45,16 +45,16 @@ def insert_rows(
     columns = [table.c[name] for name in given] + [table.c[name] for name in defaults]
     # Type decorators check and convert (UTCDateTime refuses naive datetimes); orjson does the rest.
     converters = [(c.name, c.type.process_bind_param) for c in columns if isinstance(c.type, TypeDecorator)]
+    connection = session.connection()
+    dialect = connection.dialect
     records = []
     for row in rows:
         record = dict(row)
         for name, make in defaults.items():
             record[name] = make()
         for name, convert in converters:
-            record[name] = convert(record[name], None)
+            record[name] = convert(record[name], dialect)
         records.append(record)
-    connection = session.connection()
-    dialect = connection.dialect
     statement = _json_insert(table, tuple(c.name for c in columns), tuple(skip_conflicts_on), dialect)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:

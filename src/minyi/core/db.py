@@ -107,7 +107,7 @@ def reading_beside(session: Session) -> Iterator[Session]:
 
 def column_limit(model: type[Base], column: str) -> int | None:
     """The declared length of a string column, so imports refuse what PostgreSQL would."""
-    length = getattr(model.__table__.c[column].type, "length", None)  # type: ignore[attr-defined]
+    length = getattr(model.__table__.c[column].type, "length", None)
     return int(length) if length else None
 
 
