@@ -1,10 +1,12 @@
-# Two commands do all the set-up: `make run` serves the demo district, `make test` runs every test.
+# Two commands do all the set-up: `make run` serves the demo district, `make test` runs every check
+# and test (the same as `make check` and scripts/check).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install system clean
+.PHONY: run test check lint install system clean
 
 # Debian packages the Python ones cannot bring: Chromium for the browser tests (Playwright drives
 # /usr/bin/chromium; nothing is downloaded at run time), CJK fonts for the PDF daily report and
@@ -21,11 +23,18 @@ system:
 	    || { $$SUDO apt-get $(APT_WAIT) update -q >/dev/null && $$SUDO apt-get $(APT_WAIT) install -y -q $(SYSTEM_PACKAGES) >/dev/null; }; \
 	fi
 
-$(STAMP): pyproject.toml | system
+# Installs come from the lock files (exact versions, hashes checked); pyproject.toml keeps the
+# floors and scripts/lock regenerates the locks from them. `run` needs only the runtime lock;
+# `test` and `check` add the test and check tools.
+$(STAMP): pyproject.toml requirements/runtime.lock | system
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/runtime.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP) requirements/test.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.lock
+	touch $(TEST_STAMP)
 
 install: system $(STAMP)
 
@@ -35,10 +44,16 @@ install: system $(STAMP)
 run: system $(STAMP)
 	$(BIN)/minyi serve
 
-# Every storage test runs on SQLite and on PostgreSQL (MINYI_TEST_PG_URL, default the local server).
-test: system $(STAMP)
-	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+# What CI runs (scripts/check): ruff format --check, ruff check, lint-imports, mypy, then every
+# test; every storage test runs on SQLite and on PostgreSQL (MINYI_TEST_PG_URL, default local).
+test: system $(TEST_STAMP)
+	scripts/check
+
+check: test
+
+# The static checks alone, in about a minute.
+lint: $(TEST_STAMP)
+	scripts/check --static
 
 clean:
 	rm -rf $(VENV) var
