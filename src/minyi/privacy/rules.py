@@ -402,3 +402,21 @@ def oversight_view(citizen_name: str | None, *, is_confidential: bool = False) -
 # a whistle on a place) may still quote an appeal: every reader gets its numbers and flats masked.
 # Without a case there is no complainant to name, and no reader who contacts one.
 UNLINKED_VIEW = oversight_view(None)
+
+
+def patrol_text_show(actor: Actor, *, grid_path: str, author_id: int) -> Show:
+    """A patrol's finding (党建覆盖 走访) is staff-written text about residents: the author and the
+    staff of the grid's own area (grid, community, street) read it in clear, everyone else who
+    may read it (district-wide oversight) masked, as for a case's oversight reader."""
+    if actor.staff_id == author_id:
+        return Show.CLEAR
+    if actor.role in (Role.GRID_STAFF, Role.COMMUNITY_STAFF, Role.STREET_STAFF) and actor.unit_path \
+            and grid_path.startswith(actor.unit_path):
+        return Show.CLEAR
+    return Show.MASKED
+
+
+def patrol_text(actor: Actor, text: str | None, *, grid_path: str, author_id: int) -> str | None:
+    if text is None or patrol_text_show(actor, grid_path=grid_path, author_id=author_id) is Show.CLEAR:
+        return text
+    return mask_text(text)
