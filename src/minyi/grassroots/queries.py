@@ -204,8 +204,9 @@ class Coverer:
     visit_days: int
 
 
-def coverers(session: Session, root: Unit) -> list[Coverer]:
-    """Who covers what under the area: the active assignments, by grid and place."""
+def coverers(session: Session, root: Unit, *, assignment_id: int | None = None) -> list[Coverer]:
+    """Who covers what under the area: the active assignments, by grid and place (or the one
+    assignment asked for, ended or not)."""
     grid = aliased(Unit)
     home = aliased(Unit)
     place_grid = func.coalesce(Building.grid_id, Road.grid_id)
@@ -217,7 +218,8 @@ def coverers(session: Session, root: Unit) -> list[Coverer]:
         .outerjoin(Road, Road.id == Assignment.road_id)
         .outerjoin(Building, Building.id == Assignment.building_id)
         .join(grid, grid.id == place_grid)
-        .where(Assignment.ended_at.is_(None), grid.path.startswith(root.path, autoescape=True))
+        .where(Assignment.ended_at.is_(None) if assignment_id is None else Assignment.id == assignment_id,
+               grid.path.startswith(root.path, autoescape=True))
         .order_by(grid.path, Road.code, Building.code, Staff.name)
     ).all()
     return [
@@ -283,7 +285,9 @@ def patrol_figures(session: Session, root: Unit, *, since: datetime | None = Non
     return PatrolFigures(patrols, findings, events, disposed)
 
 
-def recent_patrols(session: Session, root: Unit, *, limit: int = 30, staff_id: int | None = None) -> list[tuple[Patrol, str, str, str | None]]:
+def recent_patrols(
+    session: Session, root: Unit, *, limit: int = 30, staff_id: int | None = None, patrol_id: int | None = None,
+) -> list[tuple[Patrol, str, str, str | None]]:
     """(patrol, building name, patrolling staff name, case tracking number), newest first."""
     stmt = (
         select(Patrol, Building.name, Staff.name, Case.tracking_no)
@@ -296,6 +300,8 @@ def recent_patrols(session: Session, root: Unit, *, limit: int = 30, staff_id: i
     )
     if staff_id is not None:
         stmt = stmt.where(Patrol.staff_id == staff_id)
+    if patrol_id is not None:
+        stmt = stmt.where(Patrol.id == patrol_id)
     return [(p, b, s, t) for p, b, s, t in session.execute(stmt).all()]
 
 
@@ -348,12 +354,27 @@ def coverage_report(
             road_names(session, {b.road_id for b in shown if b.road_id}))
 
 
-def patrol_rows(session: Session, actor: Actor, *, area: str | None, limit: int = 30, mine: bool = False) -> list[dict[str, object]]:
-    """Recent patrols in the area, their findings through the privacy policy."""
-    root = get_area(session, actor, area) if not mine else None
-    stmt_root = root or session.scalar(select(Unit).where(Unit.kind == "district").order_by(Unit.id))
-    assert stmt_root is not None
-    rows = recent_patrols(session, stmt_root, limit=limit, staff_id=actor.staff_id if mine else None)
+def building_view(session: Session, building: Building, now: datetime) -> BuildingCoverage:
+    days = _intervals(session, select(Building.id).where(Building.id == building.id)).get(building.id)
+    state = coverage_of(days, building.last_visited_at, now) if building.is_active else Coverage.UNASSIGNED
+    return BuildingCoverage(building.id, building.code, building.name, building.grid_id, building.road_id, building.address,
+                            building.households, days, building.last_visited_at, state, due_at(days, building.last_visited_at))
+
+
+def district(session: Session) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.kind == "district").order_by(Unit.id))
+    if unit is None:
+        raise NotFound("unit_not_found", "no district")
+    return unit
+
+
+def patrol_rows(
+    session: Session, actor: Actor, *, area: str | None, limit: int = 30, mine: bool = False, patrol_id: int | None = None,
+) -> list[dict[str, object]]:
+    """Recent patrols in the area (or the actor's own, or one of them), their findings through
+    the privacy policy."""
+    root = district(session) if mine else get_area(session, actor, area)
+    rows = recent_patrols(session, root, limit=limit, staff_id=actor.staff_id if mine else None, patrol_id=patrol_id)
     paths = dict(session.execute(select(Unit.id, Unit.path).where(Unit.id.in_({p.grid_id for p, *_ in rows}))).all())
     return [
         {"id": p.id, "building_id": p.building_id, "building": building, "staff_name": staff_name,
