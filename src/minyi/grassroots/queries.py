@@ -382,3 +382,11 @@ def patrol_rows(
          "finding": patrol_text(actor, p.finding, grid_path=paths.get(p.grid_id, ""), author_id=p.staff_id)}
         for p, building, staff_name, tracking_no in rows
     ]
+
+
+def parent_area(session: Session, actor: Actor, unit: Unit) -> str | None:
+    """The code of the area one level up, if the actor oversees it (for the page's 上一级 link)."""
+    parent = session.get(Unit, unit.parent_id) if unit.parent_id else None
+    if parent is None or not parent.path.startswith(area_path(actor)):
+        return None
+    return parent.code
