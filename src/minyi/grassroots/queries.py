@@ -390,3 +390,12 @@ def parent_area(session: Session, actor: Actor, unit: Unit) -> str | None:
     if parent is None or not parent.path.startswith(area_path(actor)):
         return None
     return parent.code
+
+
+def communities(session: Session, root: Unit) -> list[Unit]:
+    return list(session.scalars(select(Unit).where(
+        Unit.kind == "community", Unit.is_active.is_(True), Unit.path.startswith(root.path, autoescape=True)).order_by(Unit.path)))
+
+
+def grid_roads(session: Session, grid_id: int) -> list[Road]:
+    return list(session.scalars(select(Road).where(Road.grid_id == grid_id, Road.is_active.is_(True)).order_by(Road.code)))

@@ -14,17 +14,17 @@ from starlette.responses import Response
 
 from minyi.core.errors import Forbidden, Invalid, MinyiError
 from minyi.grassroots.drawing import render_svg
-from minyi.grassroots.models import Road
 from minyi.grassroots.queries import (
-    area_path, area_tree, branches, building_view, coverage, coverage_report, coverers, get_area, my_buildings, parent_area,
+    area_path, area_tree, branches, building_view, coverage, coverage_report, communities, coverers, get_area, grid_roads, my_buildings, parent_area,
     patrol_figures, patrol_rows, road_names, unit_names, visible_building,
 )
-from minyi.grassroots.rules import COVERAGE_COLOURS, COVERAGE_LABELS, KIND_LABELS, AssignmentKind, Coverage, percent
+from minyi.grassroots.rules import COVERAGE_LABELS, KIND_LABELS, AssignmentKind, Coverage, percent
 from minyi.grassroots.service import (
     Photo, add_branch, assign, attach_photos, edit_building, end_assignment, finding_appeal, import_places, link_case,
     read_place_file, record_patrol, stage_photo,
 )
 from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor, Role
+from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, staff, state_of
 from minyi.web.uploads import read_uploads
 
@@ -44,8 +44,19 @@ def _overseer(request: Request) -> Actor:
     return staff(request, OVERSEERS)
 
 
-def _ctx() -> dict[str, Any]:
-    return {"labels": COVERAGE_LABELS, "colours": COVERAGE_COLOURS, "percent": percent, "kind_labels": KIND_LABELS}
+# The English switch's words for the domain's Chinese labels (the map's legend stays Chinese:
+# it is a drawing of the district, like the printed documents).
+COVERAGE_EN = {Coverage.UNASSIGNED: "nobody assigned", Coverage.OVERDUE: "overdue", Coverage.COVERED: "visited in time"}
+KIND_EN = {AssignmentKind.GRID_WORKER: "grid worker", AssignmentKind.PARTY_MEMBER: "party member", AssignmentKind.CADRE: "cadre sent down"}
+
+
+def _ctx(request: Request) -> dict[str, Any]:
+    zh = Translator(pick_lang(request)).zh
+    return {
+        "label": lambda s: (COVERAGE_LABELS if zh else COVERAGE_EN)[Coverage(s)],
+        "kind_label": lambda k: (KIND_LABELS if zh else KIND_EN)[AssignmentKind(k)],
+        "percent": percent,
+    }
 
 
 # --- coverage ----------------------------------------------------------------------------------
@@ -65,7 +76,7 @@ def coverage_page(request: Request, area: str | None = None, state: str | None =
         return render(
             request, "console/grassroots/coverage.html", tree=tree, rows=rows, total=total, grids=grids, roads=roads,
             page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), state=wanted, figures=figures, up=up,
-            area=tree.code, **_ctx(),
+            area=tree.code, **_ctx(request),
         )
 
 
@@ -92,7 +103,7 @@ def _patrol_page(request: Request, actor: Actor, *, status_code: int = 200, erro
         return render(
             request, "console/grassroots/patrol.html", status_code=status_code, error=error, values=values or {},
             buildings=buildings, mine=mine, grids=grids, done=done_row, photo_types=PHOTO_TYPES,
-            may_raise=actor.role in AREA_ROLES, **_ctx(),
+            may_raise=actor.role in AREA_ROLES, **_ctx(request),
         )
 
 
@@ -178,8 +189,9 @@ def _people_page(request: Request, actor: Actor, area: str | None, *, status_cod
         return render(
             request, "console/grassroots/people.html", status_code=status_code, error=error, notice=notice,
             values=values or {}, root=root, rows=coverers(session, root), branches=branches(session, root),
+            communities=communities(session, root),
             kinds=list(AssignmentKind), may_edit=actor.role in (Role.ADMIN, *AREA_ROLES),
-            may_branch=actor.role in (Role.ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF), **_ctx(),
+            may_branch=actor.role in (Role.ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF), **_ctx(request),
         )
 
 
@@ -247,7 +259,7 @@ def _places_page(request: Request, actor: Actor, area: str | None, *, status_cod
         return render(
             request, "console/grassroots/places.html", status_code=status_code, error=error, result=result, root=root,
             rows=rows, grids=unit_names(session, {b.grid_id for b in rows}),
-            roads=road_names(session, {b.road_id for b in rows if b.road_id}), **_ctx(),
+            roads=road_names(session, {b.road_id for b in rows if b.road_id}), **_ctx(request),
         )
 
 
@@ -285,9 +297,8 @@ def building_page(request: Request, building_id: int, error: str | None = None) 
     with st.db.reading() as session:
         b = visible_building(session, actor, building_id)
         view = building_view(session, b, st.clock.now())
-        road = session.get(Road, b.road_id) if b.road_id else None
-        return render(request, "console/grassroots/building.html", b=b, view=view, road=road,
-                      grid=unit_names(session, {b.grid_id}).get(b.grid_id), error=error, **_ctx())
+        return render(request, "console/grassroots/building.html", b=b, view=view, grid_roads=grid_roads(session, b.grid_id),
+                      grid=unit_names(session, {b.grid_id}).get(b.grid_id), error=error, **_ctx(request))
 
 
 @router.post("/console/grassroots/buildings/{building_id}")
