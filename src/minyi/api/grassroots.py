@@ -13,9 +13,9 @@ from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.api.state import AppState
 from minyi.core.errors import Invalid
-from minyi.grassroots.drawing import render_svg
+from minyi.grassroots.drawing import DETAILED, render_svg
 from minyi.grassroots.queries import (
-    area_tree, branches, building_view, coverage, coverage_report, coverers, district, get_area, patrol_figures, patrol_rows,
+    branches, coverage_tree, building_view, coverage, coverage_report, coverers, district, get_area, patrol_figures, patrol_rows,
     road_names, unit_names,
 )
 from minyi.grassroots.rules import Coverage
@@ -49,14 +49,14 @@ def get_coverage(
             responses=refusals(404) | {200: {"content": {"image/svg+xml": {}}}})
 def coverage_svg(actor: CurrentActor, session: ReadSession, state: State, area: str | None = None) -> Response:
     root = get_area(session, actor, area)
-    tree = area_tree(session, root, coverage(session, root.path, state.clock.now()))
+    tree = coverage_tree(session, root, state.clock.now(), detailed_up_to=DETAILED)
     return Response(render_svg(tree), media_type="image/svg+xml")
 
 
 @router.get("/figures", response_model=FiguresOut, summary="Patrols, findings, grid events found and 处置率 of an area", responses=refusals(404))
 def figures(actor: CurrentActor, session: ReadSession, state: State, area: str | None = None) -> dict[str, Any]:
     root = get_area(session, actor, area)
-    tree = area_tree(session, root, coverage(session, root.path, state.clock.now()))
+    tree = coverage_tree(session, root, state.clock.now(), detailed_up_to=DETAILED)
     return figures_out(tree, patrol_figures(session, root))
 
 

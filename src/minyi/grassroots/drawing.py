@@ -15,6 +15,7 @@ from minyi.grassroots.rules import COVERAGE_COLOURS, COVERAGE_LABELS, Coverage, 
 WIDTH, HEIGHT = 1000.0, 700.0
 LEGEND = 34.0
 PAD = {"district": 0.0, "street": 4.0, "community": 2.5, "grid": 1.2}
+DETAILED = 3000
 STROKE = {"district": "#333", "street": "#333", "community": "#777", "grid": "#bbb"}
 
 
@@ -89,6 +90,11 @@ def render_svg(root: AreaNode, *, link: str | None = None) -> str:
         f"<title>{escape(root.name)}网格覆盖图</title>",
     ]
     labels = []
+    # A district of 20,000 buildings as one square each with its own tooltip is megabytes of
+    # SVG: past DETAILED buildings, each state's squares are one path and the tooltips stay on
+    # the grids.
+    detailed = root.counts.total <= DETAILED
+    paths: dict[Coverage, list[str]] = {state: [] for state in Coverage}
     for node, r in layout(root, Rect(0, 0, WIDTH, HEIGHT)):
         tip = f"{node.name}：楼栋{node.counts.total}，覆盖率{percent(node.counts.rate)}"
         fill = "#fafafa" if node.kind != "grid" else "#f0f0f0"
@@ -101,6 +107,9 @@ def render_svg(root: AreaNode, *, link: str | None = None) -> str:
         if node.kind == "grid":
             inner = r.inset(PAD["grid"])
             for b, c in zip(node.buildings, _cells(inner, len(node.buildings)), strict=False):
+                if not detailed:
+                    paths[b.state].append(f"M{_n(c.x)} {_n(c.y)}h{_n(c.w)}v{_n(c.h)}h-{_n(c.w)}z")
+                    continue
                 parts.append(
                     f'<rect x="{_n(c.x)}" y="{_n(c.y)}" width="{_n(c.w)}" height="{_n(c.h)}" '
                     f'fill="{COVERAGE_COLOURS[b.state]}" data-building="{b.id}"><title>{escape(b.name)}：'
@@ -113,6 +122,9 @@ def render_svg(root: AreaNode, *, link: str | None = None) -> str:
                 f'dominant-baseline="middle" fill="#111" stroke="#fff" stroke-width="3" paint-order="stroke" '
                 f'pointer-events="none">{escape(node.name)}</text>'
             )
+    for state, segments in paths.items():
+        if segments:
+            parts.append(f'<path fill="{COVERAGE_COLOURS[state]}" d="{"".join(segments)}"><title>{COVERAGE_LABELS[state]}</title></path>')
     parts.extend(labels)
     x = 8.0
     for state in (Coverage.COVERED, Coverage.OVERDUE, Coverage.UNASSIGNED):

@@ -13,9 +13,9 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from minyi.core.errors import Forbidden, Invalid, MinyiError
-from minyi.grassroots.drawing import render_svg
+from minyi.grassroots.drawing import DETAILED, render_svg
 from minyi.grassroots.queries import (
-    area_path, area_tree, branches, building_view, coverage, coverage_report, communities, coverers, get_area, grid_roads, my_buildings, parent_area,
+    branches, coverage_tree, building_view, coverage, coverage_report, communities, coverers, get_area, grid_roads, my_buildings, parent_area,
     patrol_figures, patrol_rows, road_names, unit_names, visible_building,
 )
 from minyi.grassroots.rules import COVERAGE_LABELS, KIND_LABELS, AssignmentKind, Coverage, percent
@@ -86,7 +86,7 @@ def map_svg(request: Request, area: str | None = None) -> Response:
     st = state_of(request)
     with st.db.reading() as session:
         root = get_area(session, actor, area)
-        tree = area_tree(session, root, coverage(session, root.path, st.clock.now()))
+        tree = coverage_tree(session, root, st.clock.now(), detailed_up_to=DETAILED)
     # The SVG is shown in an <img>: links inside it do nothing there, so it carries none.
     return Response(render_svg(tree), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 

@@ -260,7 +260,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         command: (NONE, "no personal data of a complainant")
         for command in (
             "analytics alerts ack", "analytics alerts run", "analytics assessment", "analytics hotspots", "appeal act",
-            "appeal submit", "bench analytics", "bench clocks", "bench import", "bench intake", "bench reports", "bench triage",
+            "appeal submit", "bench analytics", "bench clocks", "bench coverage", "bench import", "bench intake", "bench reports", "bench triage",
             "clocks policies export", "clocks policies import", "clocks show", "db upgrade", "demo load", "dictionary export",
             "dictionary import", "escalation evaluate", "escalation holding stats", "escalation rules export",
             "escalation rules import", "escalation rules show", "import cases", "mailbox list", "mailbox qr",
