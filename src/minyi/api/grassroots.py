@@ -15,17 +15,48 @@ from minyi.api.state import AppState
 from minyi.core.errors import Invalid
 from minyi.grassroots.drawing import DETAILED, render_svg
 from minyi.grassroots.queries import (
-    branches, coverage_tree, building_view, coverage, coverage_report, coverers, district, get_area, patrol_figures, patrol_rows,
-    road_names, unit_names,
+    branches,
+    building_view,
+    coverage_report,
+    coverage_tree,
+    coverers,
+    district,
+    get_area,
+    patrol_figures,
+    patrol_rows,
+    road_names,
+    unit_names,
 )
 from minyi.grassroots.rules import Coverage
 from minyi.grassroots.schemas import (
-    AssignIn, AssignmentOut, BranchIn, BranchOut, BuildingEdit, BuildingOut, CoverageOut, FiguresOut, ImportOut, PatrolIn,
-    PatrolOut, area_out, assignment_out, building_out, figures_out,
+    AssignIn,
+    AssignmentOut,
+    BranchIn,
+    BranchOut,
+    BuildingEdit,
+    BuildingOut,
+    CoverageOut,
+    FiguresOut,
+    ImportOut,
+    PatrolIn,
+    PatrolOut,
+    area_out,
+    assignment_out,
+    building_out,
+    figures_out,
 )
 from minyi.grassroots.service import (
-    add_branch, assign, attach_photos, describe_import, edit_building, end_assignment, finding_appeal, import_places,
-    link_case, read_place_file, record_patrol,
+    add_branch,
+    assign,
+    attach_photos,
+    describe_import,
+    edit_building,
+    end_assignment,
+    finding_appeal,
+    import_places,
+    link_case,
+    read_place_file,
+    record_patrol,
 )
 from minyi.org.rules import Actor
 
@@ -94,17 +125,17 @@ def post_assignment(body: AssignIn, actor: CurrentActor, state: State) -> dict[s
     with state.db.unit_of_work() as session:
         row = assign(session, actor=actor, username=body.username, kind=body.kind, road_code=body.road,
                      building_code=body.building, branch_id=body.branch_id, visit_days=body.visit_days, now=state.clock.now())
-        return _assignment(session, actor, row.id)
+        return _assignment(session, row.id)
 
 
 @router.post("/assignments/{assignment_id}/end", response_model=AssignmentOut, summary="End an assignment", responses=refusals(404))
 def post_end(assignment_id: int, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         row = end_assignment(session, assignment_id, actor=actor, now=state.clock.now())
-        return _assignment(session, actor, row.id)
+        return _assignment(session, row.id)
 
 
-def _assignment(session: Session, actor: Actor, assignment_id: int) -> dict[str, Any]:
+def _assignment(session: Session, assignment_id: int) -> dict[str, Any]:
     return assignment_out(coverers(session, district(session), assignment_id=assignment_id)[0])
 
 

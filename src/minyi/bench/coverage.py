@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
@@ -47,7 +48,7 @@ class CoverageReport:
 
 
 def _fill(db: Database, buildings: int, patrol_days: int, say: Callable[[str], None]) -> tuple[int, int]:
-    rng = random.Random(16)  # noqa: S311 - benchmark data, not security
+    rng = random.Random(16)
     with db.unit_of_work() as session:
         grids = session.execute(select(Unit.id, Unit.code, Unit.parent_id).where(Unit.kind == "grid").order_by(Unit.code)).all()
         staff_of = dict(session.execute(select(Staff.unit_id, func.min(Staff.id)).group_by(Staff.unit_id)).all())
@@ -67,22 +68,26 @@ def _fill(db: Database, buildings: int, patrol_days: int, say: Callable[[str], N
             session.execute(insert(Building), rows[i:i + CHUNK])
         say(f"{len(rows) + base_b} buildings")
         # Two roads of three covered by the community's staff (every 30 days): about two thirds covered.
-        assignments = [
-            {"staff_id": staff_of.get(parent) or staff_of[gid] if staff_of.get(gid) else staff_of.get(parent), "kind": "party_member",
-             "road_id": road_ids[f"{code}-BR{r}"], "building_id": None, "branch_id": None, "visit_days": 30, "assigned_at": NOW - timedelta(days=400)}
-            for gid, code, parent in grids for r in (0, 1)
-        ]
-        session.execute(insert(Assignment), [a for a in assignments if a["staff_id"]])
+        assignments: list[dict[str, Any]] = []
+        for gid, code, parent in grids:
+            staff = staff_of.get(gid) or staff_of.get(parent or 0)
+            if staff is None:
+                continue
+            for r in (0, 1):
+                assignments.append({"staff_id": int(staff), "kind": "party_member", "road_id": road_ids[f"{code}-BR{r}"],
+                                    "building_id": None, "branch_id": None, "visit_days": 30,
+                                    "assigned_at": NOW - timedelta(days=400)})
+        session.execute(insert(Assignment), assignments)
         covered = session.execute(select(Building.id, Building.road_id).where(Building.code.like("%-BB%"))).all()
         covered_roads = {a["road_id"] for a in assignments}
-        patrol_rows = []
+        patrol_rows: list[tuple[int, int, datetime, str | None]] = []
+        patroller = int(assignments[0]["staff_id"])
         for bid, rid in covered:
             if rid not in covered_roads:
                 continue
-            staff = assignments[0]["staff_id"]
             day = rng.randint(0, 40)
             while day < patrol_days:
-                patrol_rows.append((staff, bid, NOW - timedelta(days=day, hours=rng.randint(0, 10)), None))
+                patrol_rows.append((patroller, bid, NOW - timedelta(days=day, hours=rng.randint(0, 10)), None))
                 day += rng.randint(20, 40)
     total = 0
     for i in range(0, len(patrol_rows), CHUNK):

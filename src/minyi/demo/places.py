@@ -42,7 +42,8 @@ def build_places(district: dict[str, list[dict[str, Any]]], seed: int = 7) -> di
                 "households": str(rng.randint(24, 160)),
             }))
             line += 1
-    branches, assignments = [], []
+    branches: list[dict[str, str]] = []
+    assignments: list[tuple[str, AssignmentKind, str | None, str | None, int]] = []
     departments = [s["username"] for s in district["staff"] if s["role"] == "unit_handler" and s["unit"].startswith("DEP0")]
     for c, (community, name) in enumerate(communities.items()):
         staff = f"{community.lower()}.staff"
@@ -59,8 +60,8 @@ def build_places(district: dict[str, list[dict[str, Any]]], seed: int = 7) -> di
             assignments.append((departments[c % len(departments)], AssignmentKind.CADRE, f"{community}G03-R1", None, 30))
     # A first round of patrols: most covered buildings visited in time, some overdue.
     patrols = []
-    for username, _kind, road, building, days in assignments:
-        for target in ([f"{road[:-3]}-B1", f"{road[:-3]}-B2"] if road else [building]):
+    for username, _kind, road_code, building_code, days in assignments:
+        for target in ([f"{road_code[:-3]}-B1", f"{road_code[:-3]}-B2"] if road_code else [building_code or ""]):
             ago = rng.randint(1, days - 1) if rng.random() < 0.75 else rng.randint(days + 1, days + 20)
             patrols.append((username, target, ago))
     return {"places": places, "branches": branches, "assignments": assignments, "patrols": patrols}

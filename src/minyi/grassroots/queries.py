@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from minyi.cases.models import Case
@@ -33,7 +34,7 @@ def area_path(actor: Actor) -> str:
     raise Forbidden("role_not_allowed", "您的岗位无权查看网格覆盖情况")
 
 
-def in_area(path: str) -> Select[tuple[int]]:
+def in_area(path: str) -> Select[Any]:
     return select(Unit.id).where(Unit.kind == "grid", Unit.path.startswith(path, autoescape=True))
 
 
@@ -69,13 +70,13 @@ def may_patrol(session: Session, actor: Actor, building: Building) -> bool:
         path = session.scalar(select(Unit.path).where(Unit.id == building.grid_id)) or ""
         if path.startswith(actor.unit_path):
             return True
-    return actor.staff_id is not None and session.scalar(
+    return actor.staff_id is not None and (session.scalar(
         select(func.count()).select_from(Assignment).where(
             Assignment.staff_id == actor.staff_id, Assignment.ended_at.is_(None),
             or_(Assignment.building_id == building.id,
                 and_(Assignment.road_id.is_not(None), Assignment.road_id == building.road_id)),
         )
-    ) > 0
+    ) or 0) > 0
 
 
 def visible_building(session: Session, actor: Actor, building_id: int) -> Building:
@@ -85,7 +86,7 @@ def visible_building(session: Session, actor: Actor, building_id: int) -> Buildi
     raise NotFound("building_not_found", f"no building {building_id}")
 
 
-def _intervals(session: Session, building_ids: Select[tuple[int]] | None = None) -> dict[int, int]:
+def _intervals(session: Session, building_ids: Select[Any] | None = None) -> dict[int, int]:
     """Building id -> the shortest visit interval of its active coverers (direct or by road)."""
     direct = select(Assignment.building_id.label("bid"), Assignment.visit_days.label("days")).where(
         Assignment.ended_at.is_(None), Assignment.building_id.is_not(None)
@@ -335,7 +336,7 @@ def my_buildings(session: Session, actor: Actor, now: datetime) -> list[Building
                                                Assignment.building_id.is_not(None))
     by_road = select(Building.id).join(Assignment, Assignment.road_id == Building.road_id).where(
         Assignment.staff_id == actor.staff_id, Assignment.ended_at.is_(None))
-    conditions = [Building.id.in_(own), Building.id.in_(by_road)]
+    conditions: list[ColumnElement[bool]] = [Building.id.in_(own), Building.id.in_(by_road)]
     if actor.unit_kind == "grid":
         conditions.append(Building.grid_id == actor.unit_id)
     ids = select(Building.id).where(Building.is_active.is_(True), or_(*conditions))

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.grassroots.queries import AreaNode, BuildingCoverage, Coverer, PatrolFigures
-from minyi.grassroots.rules import COVERAGE_LABELS, KIND_LABELS, AssignmentKind, Coverage, Counts
+from minyi.grassroots.rules import COVERAGE_LABELS, KIND_LABELS, AssignmentKind, Counts, Coverage
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

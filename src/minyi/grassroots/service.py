@@ -16,11 +16,17 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
 from minyi.core.db import Database
-from minyi.core.settings import Settings
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
+from minyi.core.settings import Settings
 from minyi.grassroots.models import Assignment, Building, PartyBranch, Patrol, PatrolPhoto, Road
 from minyi.grassroots.queries import area_path, may_patrol, visible_building
-from minyi.grassroots.rules import AssignmentKind, PlaceRow, check_visit_days, header_keys, parse_place
+from minyi.grassroots.rules import (
+    AssignmentKind,
+    PlaceRow,
+    check_visit_days,
+    header_keys,
+    parse_place,
+)
 from minyi.intake.attachments import clean_filename, stage_attachment, store_attachment
 from minyi.intake.desk import desk_channel
 from minyi.intake.schemas import AppealIn

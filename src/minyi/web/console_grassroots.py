@@ -15,13 +15,37 @@ from starlette.responses import Response
 from minyi.core.errors import Forbidden, Invalid, MinyiError
 from minyi.grassroots.drawing import DETAILED, render_svg
 from minyi.grassroots.queries import (
-    branches, coverage_tree, building_view, coverage, coverage_report, communities, coverers, get_area, grid_roads, my_buildings, parent_area,
-    patrol_figures, patrol_rows, road_names, unit_names, visible_building,
+    branches,
+    building_view,
+    communities,
+    coverage,
+    coverage_report,
+    coverage_tree,
+    coverers,
+    get_area,
+    grid_roads,
+    my_buildings,
+    parent_area,
+    patrol_figures,
+    patrol_rows,
+    road_names,
+    unit_names,
+    visible_building,
 )
 from minyi.grassroots.rules import COVERAGE_LABELS, KIND_LABELS, AssignmentKind, Coverage, percent
 from minyi.grassroots.service import (
-    Photo, add_branch, assign, attach_photos, edit_building, end_assignment, finding_appeal, import_places, link_case,
-    read_place_file, record_patrol, stage_photo,
+    Photo,
+    add_branch,
+    assign,
+    attach_photos,
+    edit_building,
+    end_assignment,
+    finding_appeal,
+    import_places,
+    link_case,
+    read_place_file,
+    record_patrol,
+    stage_photo,
 )
 from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor, Role
 from minyi.web.i18n import Translator, pick_lang
@@ -156,14 +180,15 @@ async def post_patrol(request: Request, form: PostedForm) -> Response:
     except Forbidden:
         raise
     except MinyiError as exc:
-        return await run_in_threadpool(lambda: _patrol_page(request, actor, status_code=422, error=_say(exc), values=fields))
+        error = _say(exc)
+        return await run_in_threadpool(lambda: _patrol_page(request, actor, status_code=422, error=error, values=fields))
     if fields.get("raise_event") and fields.get("finding"):
         try:
             await raise_event(st, actor, patrol_id)
         except MinyiError as exc:
-            return await run_in_threadpool(lambda: _patrol_page(
-                request, actor, status_code=409 if exc.kind == "conflict" else 422, done=patrol_id,
-                error="走访已记录，但上报网格事件未成功：" + _say(exc)))
+            # The visit stands (it happened); only the event failed, and can be raised again below.
+            error, code = "走访已记录，但上报网格事件未成功：" + _say(exc), 409 if exc.kind == "conflict" else 422
+            return await run_in_threadpool(lambda: _patrol_page(request, actor, status_code=code, done=patrol_id, error=error))
     return redirect(f"/console/grassroots/patrol?done={patrol_id}")
 
 
@@ -176,7 +201,8 @@ async def post_event(request: Request, patrol_id: int, form: PostedForm) -> Resp
     except Forbidden:
         raise
     except MinyiError as exc:
-        return await run_in_threadpool(lambda: _patrol_page(request, actor, status_code=422, error=_say(exc)))
+        error = _say(exc)
+        return await run_in_threadpool(lambda: _patrol_page(request, actor, status_code=422, error=error))
     return redirect(f"/console/grassroots/patrol?done={patrol_id}")
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import io
 import uuid
 
-from factories import auth
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
+
+from factories import auth
 
 COMMUNITY = "S01C02"
 GRID = "S01C02G05"
@@ -97,11 +98,11 @@ class TestCoverage:
         r = app_client.post("/api/v1/grassroots/patrols", json={"building_id": building_id}, headers=h)
         assert r.status_code == 201, r.text
         assert state() == "covered"
-        end = app_client.post(f"/api/v1/grassroots/assignments/{r.json()['id'] * 0 + self._assignment(app_client, h, code)}/end", headers=h)
+        end = app_client.post(f"/api/v1/grassroots/assignments/{self._assignment(app_client, h)}/end", headers=h)
         assert end.status_code == 200
         assert state() == "unassigned"
 
-    def _assignment(self, client: TestClient, h: dict, code: str) -> int:
+    def _assignment(self, client: TestClient, h: dict[str, str]) -> int:
         rows = client.get("/api/v1/grassroots/assignments", params={"area": GRID}, headers=h).json()
         return next(a["id"] for a in rows if a["place"] == "缺口楼")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+
 from webclient import csrf_of, signed_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -9,7 +9,15 @@ import pytest
 
 from minyi.grassroots.drawing import Rect, layout, render_svg
 from minyi.grassroots.queries import AreaNode, BuildingCoverage
-from minyi.grassroots.rules import Counts, Coverage, coverage_of, disposal_rate, header_keys, parse_place, percent
+from minyi.grassroots.rules import (
+    Counts,
+    Coverage,
+    coverage_of,
+    disposal_rate,
+    header_keys,
+    parse_place,
+    percent,
+)
 
 NOW = datetime(2026, 11, 20, 1, tzinfo=UTC)
 
