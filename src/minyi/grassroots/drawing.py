@@ -6,7 +6,7 @@ always gives the same drawing, so a grid worker finds their grid in the same pla
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 from html import escape
 
 from minyi.grassroots.queries import AreaNode
@@ -19,8 +19,8 @@ DETAILED = 3000
 STROKE = {"district": "#333", "street": "#333", "community": "#777", "grid": "#bbb"}
 
 
-@dataclass(frozen=True)
-class Rect:
+class Rect(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: a district's map makes 20,000 of them.
     x: float
     y: float
     w: float
@@ -108,7 +108,7 @@ def render_svg(root: AreaNode, *, link: str | None = None) -> str:
             inner = r.inset(PAD["grid"])
             for b, c in zip(node.buildings, _cells(inner, len(node.buildings)), strict=False):
                 if not detailed:
-                    paths[b.state].append(f"M{_n(c.x)} {_n(c.y)}h{_n(c.w)}v{_n(c.h)}h-{_n(c.w)}z")
+                    paths[b.state].append("M%.1f %.1fh%.1fv%.1fh-%.1fz" % (c.x, c.y, c.w, c.h, c.w))  # noqa: UP031 - the fastest formatting, 20,000 times
                     continue
                 parts.append(
                     f'<rect x="{_n(c.x)}" y="{_n(c.y)}" width="{_n(c.w)}" height="{_n(c.h)}" '
