@@ -6,8 +6,8 @@ always gives the same drawing, so a grid worker finds their grid in the same pla
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 from html import escape
+from typing import NamedTuple
 
 from minyi.grassroots.queries import AreaNode
 from minyi.grassroots.rules import COVERAGE_COLOURS, COVERAGE_LABELS, Coverage, percent
