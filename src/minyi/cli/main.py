@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "dictionary": ("minyi.cli.org", "dictionary", "The event dictionary (事件字典)."),
     "escalation": ("minyi.cli.escalation", "escalation", "提级包案: escalation rules, leader case-holding (包案/销案), backlog (积案)."),
     "export": ("minyi.cli.integrations", "export", "Export case lists to CSV or Excel."),
+    "grassroots": ("minyi.cli.grassroots", "grassroots", "党建覆盖: roads and buildings below the grid, coverage gaps, patrol figures."),
     "import": ("minyi.cli.integrations", "import", "Import historical cases from CSV or Excel."),
     "mailbox": ("minyi.cli.mailboxes", "mailbox", "Leader mailboxes (主官在线): QR codes, inboxes, figures."),
     "open311": ("minyi.cli.integrations", "open311", "Open311 GeoReport v2 api_key clients."),

@@ -402,3 +402,25 @@ def oversight_view(citizen_name: str | None, *, is_confidential: bool = False) -
 # a whistle on a place) may still quote an appeal: every reader gets its numbers and flats masked.
 # Without a case there is no complainant to name, and no reader who contacts one.
 UNLINKED_VIEW = oversight_view(None)
+
+
+PATROL_TEXT_HIDDEN = "［走访发现仅本网格所在街道、社区、网格工作人员可见］"
+
+
+def patrol_text_show(actor: Actor, *, grid_path: str, author_id: int) -> Show:
+    """A patrol's finding (党建覆盖 走访) is staff-written text about residents whose names no
+    field records, so the masker cannot find them: the author and the staff of the grid's own
+    area (grid, community, street) read it in clear, every other reader not at all (they read
+    the grid event it became, through that case's policy)."""
+    if actor.staff_id == author_id:
+        return Show.CLEAR
+    if actor.role in (Role.GRID_STAFF, Role.COMMUNITY_STAFF, Role.STREET_STAFF) and actor.unit_path \
+            and grid_path.startswith(actor.unit_path):
+        return Show.CLEAR
+    return Show.HIDDEN
+
+
+def patrol_text(actor: Actor, text: str | None, *, grid_path: str, author_id: int) -> str | None:
+    if text is None or patrol_text_show(actor, grid_path=grid_path, author_id=author_id) is Show.CLEAR:
+        return text
+    return PATROL_TEXT_HIDDEN

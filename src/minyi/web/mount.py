@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from minyi.web import errors as web_errors
 from minyi.web import (
     console_account, console_admin, console_approvals, console_admin_dictionary, console_admin_org, console_admin_rules, console_admin_staff,
-    console_auth, console_boards, console_calendar, console_cases, console_grid, console_intake, console_outbox, console_work,
+    console_auth, console_boards, console_calendar, console_cases, console_grassroots, console_grid, console_intake, console_outbox, console_work,
     leader,
     panels_leader, panels_triage, portal,
 )
@@ -22,7 +22,7 @@ ROUTERS = (
     portal, console_auth, console_account, console_cases, console_boards, console_work, console_admin, console_calendar,
     console_intake, console_grid, console_admin_staff, console_admin_dictionary, console_admin_org, console_admin_rules,
     console_outbox, console_supervision, leader, panels_triage, panels_leader, console_approvals,
-    console_notifications, console_export, console_print,
+    console_notifications, console_export, console_print, console_grassroots,
 )
 
 

@@ -140,6 +140,28 @@ ROUTES: dict[str, tuple[str, str]] = {
     "GET /console/notifications": (POLICY, "test_web_notifications"),
     "GET /console/export/cases.xlsx": (POLICY, "test_web_export_xlsx"),
     "GET /console/cases/{case_id}/print/{document}": (POLICY, "test_web_print_views"),
+    # 党建覆盖: a patrol's finding is staff-written text about residents (patrol_text)
+    "GET /api/v1/grassroots/patrols": (POLICY, "test_grassroots_patrol_findings"),
+    "POST /api/v1/grassroots/patrols": (POLICY, "test_grassroots_patrol_findings"),
+    "POST /api/v1/grassroots/patrols/{patrol_id}/event": (POLICY, "test_grassroots_patrol_findings"),
+    "GET /console/grassroots/patrol": (POLICY, "test_grassroots_patrol_findings"),
+    "POST /console/grassroots/patrol": (POLICY, "test_grassroots_patrol_findings"),
+    "POST /console/grassroots/patrols/{patrol_id}/event": (POLICY, "test_grassroots_patrol_findings"),
+    # places, counts and the coverers' names and units (staff, never a phone), forms and redirects
+    **{
+        route: (NONE, "buildings, counts and staff names; no complainant, no resident")
+        for route in (
+            "GET /api/v1/grassroots/coverage", "GET /api/v1/grassroots/coverage.svg", "GET /api/v1/grassroots/figures",
+            "POST /api/v1/grassroots/places/import", "PUT /api/v1/grassroots/buildings/{building_id}",
+            "GET /api/v1/grassroots/assignments", "POST /api/v1/grassroots/assignments",
+            "POST /api/v1/grassroots/assignments/{assignment_id}/end", "GET /api/v1/grassroots/branches",
+            "POST /api/v1/grassroots/branches", "GET /console/grassroots", "GET /console/grassroots/map.svg",
+            "GET /console/grassroots/people", "POST /console/grassroots/people/assign",
+            "POST /console/grassroots/people/{assignment_id}/end", "POST /console/grassroots/branches",
+            "GET /console/grassroots/places", "POST /console/grassroots/places/import",
+            "GET /console/grassroots/buildings/{building_id}", "POST /console/grassroots/buildings/{building_id}",
+        )
+    },
     # no personal data: receipts, ids, counts, configuration, the org tree, sign-in, forms
     **{
         route: (NONE, "no personal data of a complainant")
@@ -238,7 +260,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         command: (NONE, "no personal data of a complainant")
         for command in (
             "analytics alerts ack", "analytics alerts run", "analytics assessment", "analytics hotspots", "appeal act",
-            "appeal submit", "bench analytics", "bench clocks", "bench import", "bench intake", "bench reports", "bench triage",
+            "appeal submit", "bench analytics", "bench clocks", "bench coverage", "bench import", "bench intake", "bench reports", "bench triage",
             "clocks policies export", "clocks policies import", "clocks show", "db upgrade", "demo load", "dictionary export",
             "dictionary import", "escalation evaluate", "escalation holding stats", "escalation rules export",
             "escalation rules import", "escalation rules show", "import cases", "mailbox list", "mailbox qr",
@@ -248,6 +270,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "webhooks remove", "whistle act", "whistle blow", "whistle confirm", "whistle report-in", "whistle stats", "worker",
             "calendar status", "calendar show", "calendar import", "calendar set-holiday", "calendar set-workday",
             "calendar clear", "staff passwd", "staff reset", "staff deactivate", "staff reactivate",
+            "grassroots coverage", "grassroots import-places",
         )
     },
     # Ids, counts, times and the last error (through mask_text); never a recipient or case text.
@@ -1030,3 +1053,28 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
         text = signed_in(app_client, "admin").get("/console/admin/outbox?channel=sms").text
         assert f"{appeal.phone[:3]}****{appeal.phone[-4:]}" in text
         assert appeal.leaks(text) == []
+
+    def test_grassroots_patrol_findings(self, app_client: TestClient, appeal: Appeal) -> None:
+        """A grid worker's finding quotes the complainant: the worker and the grid's own area read
+        it in clear; district-wide oversight reads it masked, in the API and on the pages."""
+        worker = auth(app_client, "s01c03g01.staff")
+        area = app_client.get("/api/v1/grassroots/coverage", params={"area": "S01C03G01"}, headers=worker).json()
+        building = area["buildings"][0]["id"] if area["buildings"] else app_client.get(
+            "/api/v1/grassroots/coverage", params={"area": "S01C03G01", "state": "covered"}, headers=worker).json()["buildings"][0]["id"]
+        finding = quoting(appeal, "走访发现")
+        made = app_client.post("/api/v1/grassroots/patrols", json={"building_id": building, "finding": finding, "raise_event": True},
+                               headers=worker)
+        assert made.status_code == 201, made.text
+        assert made.json()["finding"] == finding  # the author reads their own words
+        again = app_client.post(f"/api/v1/grassroots/patrols/{made.json()['id']}/event", headers=worker)
+        assert again.json()["finding"] == finding
+        street = app_client.get("/api/v1/grassroots/patrols", params={"area": "S01C03"}, headers=auth(app_client, "s01.staff")).json()
+        assert any(p["finding"] == finding for p in street)
+        for user in ("secretary", "admin"):
+            rows = app_client.get("/api/v1/grassroots/patrols", params={"area": "S01C03G01", "limit": 200},
+                                  headers=auth(app_client, user)).json()
+            mine = [p for p in rows if p["id"] == made.json()["id"]]
+            assert mine, user
+            assert appeal.leaks(mine[0]["finding"]) == [], user
+        page = signed_in(app_client, "s01c03g01.staff").get("/console/grassroots/patrol").text
+        assert appeal.phone in page.replace(" ", "") or "走访发现" in page

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from conftest import private_demo_app
 from factories import act, auth, make_appeal, make_dispatched, unique_phone
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH
+from minyi.grassroots.models import Building
 from minyi.intake.models import Channel
 from minyi.org.models import Staff, Unit
 from minyi.taxonomy.models import DictionaryEntry
@@ -129,6 +130,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
             params["staff_id"] = [str(session.scalar(select(Staff.id).where(Staff.username == "dep01.handler")))]
             params["unit_id"] = [str(session.scalar(select(Unit.id).where(Unit.code == "DEP01")))]
             params["channel_id"] = [str(session.scalar(select(Channel.id).where(Channel.code == "hotline_12345")))]
+            params["building_id"] = [str(session.scalar(select(Building.id).where(Building.code == "S01C01G01-B1")))]
             # `code` names a mailbox in the portal and a dictionary leaf in the admin's pages.
             params["/console/admin/dictionary/{code}:code"] = [str(session.scalar(select(DictionaryEntry.code).order_by(DictionaryEntry.id).limit(1)))]
         params["name"] = list(LEADER_LISTS)
