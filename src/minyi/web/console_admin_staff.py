@@ -17,7 +17,7 @@ from minyi.org.models import Staff, Unit
 from minyi.org.queries import staff_list, unit_by_label, unit_labels
 from minyi.org.rules import Role
 from minyi.web.admin_forms import ADMIN, saved_or_shown
-from minyi.web.i18n import Translator, pick_lang
+from minyi.web.i18n import ROLE_ZH, Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -33,7 +33,7 @@ def people(request: Request, q: str | None = None, page: int = 1, done: str | No
         rows = list(session.execute(staff_list(needle, limit=PAGE + 1, offset=(page - 1) * PAGE)))
         total = session.scalar(select(func.count()).select_from(Staff))
     return render(request, "console/admin/staff.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=page, q=needle,
-                  total=total, done=done)
+                  total=total, done=done, role_zh=ROLE_ZH)  # a title that only repeats the role is not shown twice
 
 
 def _roles(request: Request) -> list[tuple[str, str]]:
