@@ -11,7 +11,7 @@ from minyi.notifications.rules import PAGE_SIZE
 from minyi.notifications.service import mark_all_read, mark_read
 from minyi.org.service import actor_for_username
 
-app = typer.Typer(help="The notification centre: a staff member's notices, marked read.", no_args_is_help=True)
+app = typer.Typer(help="The notification centre (通知): a staff member's notices, marked read.", no_args_is_help=True)
 USER = typer.Option(..., "--user", help="login name of the staff member whose notices these are")
 
 
