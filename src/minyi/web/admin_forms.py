@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from minyi.core.errors import Conflict, Invalid, MinyiError, NotFound
+from minyi.org.queries import unit_by_label
 from minyi.org.rules import Actor, Role
 from minyi.web.pages import STATUS, redirect, render, staff_form
 
@@ -37,6 +38,17 @@ def saved_or_shown(
             request, template, status_code=STATUS[error.kind], error=error.message, error_field=field_of(error),
             values=values, **context,
         )
+
+
+def typed_unit(labels: dict[int, str], typed: str, *, code: str, message: str, field: str) -> int | None:
+    """A unit typed by name into an admin form (the datalist's label): its id, None when left
+    empty; a name not in the list is refused on that field."""
+    if not typed:
+        return None
+    unit_id = unit_by_label(labels, typed)
+    if unit_id is None:
+        raise Invalid(code, message, field=field)
+    return unit_id
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from minyi.core.errors import Invalid, NotFound
+from minyi.core.errors import NotFound
 from minyi.org.models import Unit
-from minyi.org.queries import unit_by_label, unit_labels
+from minyi.org.queries import unit_labels
 from minyi.sla.service import current_policies
 from minyi.taxonomy.rules import LEAD_UNIT_KINDS, POLICY_CODES
 from minyi.taxonomy.service import current_version, edit_leaf, export_rows
-from minyi.web.admin_forms import ADMIN, Posted, admin_form
+from minyi.web.admin_forms import ADMIN, Posted, admin_form, typed_unit
 from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, render, staff, state_of
 
@@ -87,11 +87,9 @@ def save_leaf(request: Request, form: PostedForm, code: str) -> Response:
                 "departments": unit_labels(session, kinds=("department",))}
 
     def save(session: Session, posted: Posted) -> str:
-        values, lead_unit_id = posted.values, None
-        if values.get("lead_unit"):
-            lead_unit_id = unit_by_label(posted.context["departments"], values["lead_unit"])
-            if lead_unit_id is None:
-                raise Invalid("bad_lead_unit", "请从列表中选择默认承办部门（可输入名称筛选）", field="lead_unit")
+        values = posted.values
+        lead_unit_id = typed_unit(posted.context["departments"], values.get("lead_unit", ""), code="bad_lead_unit",
+                                  message="请从列表中选择默认承办部门（可输入名称筛选）", field="lead_unit")
         expected = int(values["version"]) if values.get("version", "").isdigit() else 0
         version = edit_leaf(
             session, code, level4=values.get("level4", ""), lead_unit_kind=values.get("lead_unit_kind", ""),

@@ -11,14 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from minyi.core.errors import Invalid, NotFound
+from minyi.core.errors import NotFound
 from minyi.intake.channels import channel_stamp, update_channel
 from minyi.intake.models import Channel
 from minyi.org.editing import unit_stamp, update_unit
 from minyi.org.models import Unit
-from minyi.org.queries import unit_by_label, unit_labels
+from minyi.org.queries import unit_labels
 from minyi.org.rules import UnitKind
-from minyi.web.admin_forms import ADMIN, Posted, admin_form
+from minyi.web.admin_forms import ADMIN, Posted, admin_form, typed_unit
 from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, render, staff, state_of
 
@@ -76,11 +76,9 @@ def save_unit(request: Request, form: PostedForm, unit_id: int) -> Response:
         return {"unit": unit, **_unit_choices(session, unit, request), "labels": unit_labels(session)}
 
     def save(session: Session, posted: Posted) -> str:
-        values, parent_id = posted.values, None
-        if values.get("parent"):
-            parent_id = unit_by_label(posted.context["labels"], values["parent"])
-            if parent_id is None:
-                raise Invalid("unknown_unit", "请从列表中选择上级单位（可输入名称筛选）", field="parent")
+        values = posted.values
+        parent_id = typed_unit(posted.context["labels"], values.get("parent", ""), code="unknown_unit",
+                               message="请从列表中选择上级单位（可输入名称筛选）", field="parent")
         update_unit(session, unit_id, name=values.get("name", ""), kind=values.get("kind", ""), parent_id=parent_id,
                     expected=values.get("stamp", ""))
         return f"/console/admin/units?done=1&q={quote(values.get('name', '')[:20])}"
