@@ -115,6 +115,8 @@ def test_retry_a_failed_sms(size: str, live_server: Live, new_context: NewContex
     expect(row).to_contain_text("139****4321")
     expect(row).to_contain_text("短信网关返回错误（代码403）")
     expect(admin.get_by_text("13987654321")).to_have_count(0)
+    # The sender's raw words stay in the log and the API: not in the text, not in a tooltip.
+    assert "gateway refused" not in admin.content() and "HTTP 403" not in admin.content()
     shots(admin, "outbox")
     doc_shot(admin, f"outbox-{size}")
     row.get_by_role("button", name="重发").click()
@@ -152,3 +154,24 @@ def test_every_admin_page_opens_and_a_non_admin_is_refused(size: str, new_contex
         response = handler.goto(path)
         assert response is not None and response.status == 403, path
     expect(handler.locator(".error .message")).to_contain_text("无权访问")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_calendar_page_in_chinese_and_in_english(size: str, new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+    admin = sign_in(new_context(SIZES[size]), "admin")
+    admin.goto("/console/admin/calendar?year=2026")
+    help_text = admin.locator("main").inner_text()
+    assert "“休”表示放假" in help_text and "“班”表示调休上班" in help_text
+    for code in ("holiday", "workday", "chinesecalendar"):
+        assert code not in help_text, code
+    shots(admin, "calendar-zh")
+    DOCS.mkdir(parents=True, exist_ok=True)
+    admin.screenshot(path=str(DOCS / f"adminweb-calendar-zh-{size}.png"), scale="css")
+    admin.goto("/console/admin/calendar?year=2026&lang=en")
+    expect(admin.locator("h1")).to_contain_text("Holidays and swapped workdays")
+    expect(admin.get_by_role("button", name="Import")).to_be_visible()
+    shots(admin, "calendar-en")
+    admin.screenshot(path=str(DOCS / f"adminweb-calendar-en-{size}.png"), scale="css")
+    admin.goto("/console/admin/outbox?lang=en")
+    expect(admin.locator("h1")).to_contain_text("Outbox")
+    shots(admin, "outbox-en")

@@ -92,7 +92,7 @@ def put_year(year: Year, body: YearIn, actor: CurrentActor, state: State) -> dic
         return replace_year(session, year, days, source=body.source, note=body.note, by=actor.username, now=state.clock.now())
 
 
-@router.put("/calendar/{year}/csv", summary="Replace a year from a CSV file: date,kind[,note] (admin)", response_model=YearOut,
+@router.put("/calendar/{year}/csv", summary="Replace a year from a CSV file: date,kind[,note], kind holiday or workday (or 休/班) (admin)", response_model=YearOut,
             responses=refusals())
 def put_year_csv(
     year: Year, actor: CurrentActor, state: State, text: Annotated[str, Body(media_type="text/csv", max_length=40_000)],

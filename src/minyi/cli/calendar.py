@@ -41,7 +41,7 @@ def import_(
     note: str = typer.Option("", help="e.g. 国办发明电〔2026〕X号"),
     by: str = typer.Option("admin", help="who made the change"),
 ) -> None:
-    """Replace a year from a CSV file: date,kind[,note] per line (kind: holiday or workday)."""
+    """Replace a year from a CSV file: date,kind[,note] per line (kind: holiday or workday, or 休 or 班)."""
     if source not in SOURCES:
         fail("source must be official or statutory")
     if not file.is_file():

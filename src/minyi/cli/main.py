@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "grassroots": ("minyi.cli.grassroots", "grassroots", "党建覆盖: roads and buildings below the grid, coverage gaps, patrol figures."),
     "import": ("minyi.cli.integrations", "import", "Import historical cases from CSV or Excel."),
     "mailbox": ("minyi.cli.mailboxes", "mailbox", "Leader mailboxes (主官在线): QR codes, inboxes, figures."),
+    "notifications": ("minyi.cli.notifications", "notifications", "The notification centre (通知): a staff member's notices, marked read."),
     "open311": ("minyi.cli.integrations", "open311", "Open311 GeoReport v2 api_key clients."),
     "org": ("minyi.cli.org", "org", "Units, staff and leaders' areas."),
     "parked": ("minyi.cli.parked", "parked", "Items the worker parked after their last failed attempt."),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from minyi.cases.models import Case
 from minyi.cases.queries import reader_views, shown_titles, text_view, visible_to
 from minyi.notifications.models import Notification
-from minyi.notifications.rules import CLOCK_KINDS, Kind, link_for
+from minyi.notifications.rules import CLOCK_KINDS, KIND_ZH, Kind, link_for
 from minyi.org.rules import Actor
 from minyi.sla.models import Clock
 from minyi.supervision.models import Letter
@@ -68,7 +68,7 @@ def describe(session: Session, actor: Actor, notices: list[Notification]) -> lis
         case_id = n.case_id if n.case_id in visible else None
         letter = letters.get(n.subject_id) if kind is Kind.LETTER and n.subject_id is not None else None
         out.append({
-            "id": n.id, "kind": kind.value, "created_at": n.created_at, "is_read": n.read_at is not None,
+            "id": n.id, "kind": kind.value, "label": KIND_ZH[kind], "created_at": n.created_at, "is_read": n.read_at is not None,
             "tracking_no": visible.get(n.case_id) if n.case_id is not None else None,
             "title": titles.get(case_id, "") if case_id is not None else "",
             "letter": letter[0] if letter else None, "letter_title": letter[1] if letter else None,
@@ -77,3 +77,11 @@ def describe(session: Session, actor: Actor, notices: list[Notification]) -> lis
             "clock": clocks.get(n.subject_id) if kind in CLOCK_KINDS and case_id is not None else None,
         })
     return out
+
+
+def notification_page(session: Session, actor: Actor, *, unread_only: bool, page: int, page_size: int) -> dict[str, Any]:
+    """One page of the reader's notices, worded as the centre's page words them, with the unread
+    count: the API's and the CLI's answer."""
+    total, rows = list_notifications(session, actor, unread_only=unread_only, page=page, page_size=page_size)
+    return {"total": total, "unread": unread_count(session, actor), "page": page, "page_size": page_size,
+            "items": describe(session, actor, rows)}

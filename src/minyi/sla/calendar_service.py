@@ -21,6 +21,12 @@ from minyi.sla.calendar import BEIJING, OFFICIAL, STATUTORY, Workdays, add_count
 from minyi.sla.models import CalendarDay, CalendarYear, Clock
 
 KINDS = ("holiday", "workday")
+# A year's file may name a day's kind in Chinese, as the administrator's page documents it (the
+# page shows no internal codes): 休/假日/放假 a day off, 班/工作日/调休上班 a swapped workday.
+KIND_WORDS = {
+    "休": "holiday", "假": "holiday", "假日": "holiday", "放假": "holiday", "休息日": "holiday", "节假日": "holiday",
+    "班": "workday", "上班": "workday", "工作日": "workday", "调休上班": "workday", "补班": "workday",
+}
 SOURCES = (OFFICIAL, STATUTORY)
 MAX_ROWS = 400  # a year has 366 days; anything longer is not a year's file
 
@@ -110,7 +116,8 @@ def _check_year(year: int) -> None:
 
 
 def parse_days_csv(text: str, year: int) -> list[tuple[date, str, str | None]]:
-    """A year's file: `date,kind[,note]` per line (kind holiday or workday; a header line is allowed)."""
+    """A year's file: `date,kind[,note]` per line (kind holiday or workday, or in Chinese: 休 or
+    班 and the words of KIND_WORDS; a header line is allowed)."""
     out: dict[date, tuple[date, str, str | None]] = {}
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
@@ -120,9 +127,10 @@ def parse_days_csv(text: str, year: int) -> list[tuple[date, str, str | None]]:
         raise Invalid("bad_calendar", f"at most {MAX_ROWS} lines", field="file")
     for n, row in enumerate(rows, 1):
         cells = [c.strip() for c in row]
-        if not cells or not any(cells) or (n == 1 and cells[0].lower() == "date"):
+        if not cells or not any(cells) or (n == 1 and cells[0].lower() in ("date", "日期")):
             continue
-        out_row = _day(cells[0], cells[1] if len(cells) > 1 else "", cells[2] if len(cells) > 2 else None, year, where=f"line {n}")
+        kind = cells[1] if len(cells) > 1 else ""
+        out_row = _day(cells[0], KIND_WORDS.get(kind, kind), cells[2] if len(cells) > 2 else None, year, where=f"line {n}")
         out[out_row[0]] = out_row
     return sorted(out.values())
 
@@ -135,7 +143,7 @@ def _day(text: str, kind: str, note: str | None, year: int, *, where: str) -> tu
     if day.year != year:
         raise Invalid("bad_calendar", f"{where}: {day} is not in {year}", field="date")
     if kind not in KINDS:
-        raise Invalid("bad_calendar", f"{where}: kind must be holiday or workday", field="kind")
+        raise Invalid("bad_calendar", f"{where}: kind must be holiday or workday (休 or 班)", field="kind")
     if kind == "workday" and day.weekday() < 5:
         raise Invalid("bad_calendar", f"{where}: {day} is a weekday already; a 调休 workday is a weekend day", field="kind")
     return day, kind, (note or None) and note[:60]

@@ -11,15 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from minyi.core.errors import Invalid, NotFound
+from minyi.core.errors import NotFound
 from minyi.org.models import Unit
-from minyi.org.queries import unit_by_label, unit_labels
+from minyi.org.queries import unit_labels
 from minyi.sla.service import current_policies
 from minyi.taxonomy.rules import LEAD_UNIT_KINDS, POLICY_CODES
 from minyi.taxonomy.service import current_version, edit_leaf, export_rows
-from minyi.web.admin_forms import ADMIN, saved_or_shown
+from minyi.web.admin_forms import ADMIN, Posted, admin_form, typed_unit
 from minyi.web.i18n import Translator, pick_lang
-from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.web.pages import PostedForm, WebRoute, render, staff, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE = 50
@@ -81,27 +81,21 @@ def leaf_page(request: Request, code: str) -> Response:
 
 @router.post("/console/admin/dictionary/{code}")
 def save_leaf(request: Request, form: PostedForm, code: str) -> Response:
-    actor, state, values = staff_form(request, form, ADMIN)
-    with state.db.reading() as session:
+    def load(session: Session, _: dict[str, str]) -> dict[str, Any]:
         row = _leaf(session, code)
-        choices = _choices(session, request)
-        departments = unit_labels(session, kinds=("department",))
+        return {"leaf": row, "leaf_path": _path(row), **_choices(session, request),
+                "departments": unit_labels(session, kinds=("department",))}
 
-    def save() -> Response:
-        lead_unit_id = None
-        if values.get("lead_unit"):
-            lead_unit_id = unit_by_label(departments, values["lead_unit"])
-            if lead_unit_id is None:
-                raise Invalid("bad_lead_unit", "请从列表中选择默认承办部门（可输入名称筛选）", field="lead_unit")
+    def save(session: Session, posted: Posted) -> str:
+        values = posted.values
+        lead_unit_id = typed_unit(posted.context["departments"], values.get("lead_unit", ""), code="bad_lead_unit",
+                                  message="请从列表中选择默认承办部门（可输入名称筛选）", field="lead_unit")
         expected = int(values["version"]) if values.get("version", "").isdigit() else 0
-        with state.db.unit_of_work() as session:
-            version = edit_leaf(
-                session, code, level4=values.get("level4", ""), lead_unit_kind=values.get("lead_unit_kind", ""),
-                lead_unit_id=lead_unit_id, policy=values.get("policy", ""), expected_version=expected,
-                by=actor.username, now=state.clock.now(),
-            )
-            number = version.number
-        state.refs.clear()
-        return redirect(f"/console/admin/dictionary?done={number}&q={quote(values.get('level4', '')[:20])}")
+        version = edit_leaf(
+            session, code, level4=values.get("level4", ""), lead_unit_kind=values.get("lead_unit_kind", ""),
+            lead_unit_id=lead_unit_id, policy=values.get("policy", ""), expected_version=expected,
+            by=posted.actor.username, now=posted.now,
+        )
+        return f"/console/admin/dictionary?done={version.number}&q={quote(values.get('level4', '')[:20])}"
 
-    return saved_or_shown(request, FORM, save, values=values, leaf=row, leaf_path=_path(row), **choices)
+    return admin_form(request, form, FORM, load=load, save=save, clear_refs=True)

@@ -3,6 +3,7 @@ anonymity and use, in forms (org.editing, intake.channels); intake's cache is cl
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -10,16 +11,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from minyi.core.errors import Invalid, NotFound
+from minyi.core.errors import NotFound
 from minyi.intake.channels import channel_stamp, update_channel
 from minyi.intake.models import Channel
 from minyi.org.editing import unit_stamp, update_unit
 from minyi.org.models import Unit
-from minyi.org.queries import unit_by_label, unit_labels
+from minyi.org.queries import unit_labels
 from minyi.org.rules import UnitKind
-from minyi.web.admin_forms import ADMIN, saved_or_shown
+from minyi.web.admin_forms import ADMIN, Posted, admin_form, typed_unit
 from minyi.web.i18n import Translator, pick_lang
-from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.web.pages import PostedForm, WebRoute, render, staff, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE = 50
@@ -70,25 +71,19 @@ def unit_page(request: Request, unit_id: int) -> Response:
 
 @router.post("/console/admin/units/{unit_id}")
 def save_unit(request: Request, form: PostedForm, unit_id: int) -> Response:
-    _, state, values = staff_form(request, form, ADMIN)
-    with state.db.reading() as session:
+    def load(session: Session, _: dict[str, str]) -> dict[str, Any]:
         unit = _unit(session, unit_id)
-        choices = _unit_choices(session, unit, request)
-        labels = unit_labels(session)
+        return {"unit": unit, **_unit_choices(session, unit, request), "labels": unit_labels(session)}
 
-    def save() -> Response:
-        parent_id = None
-        if values.get("parent"):
-            parent_id = unit_by_label(labels, values["parent"])
-            if parent_id is None:
-                raise Invalid("unknown_unit", "请从列表中选择上级单位（可输入名称筛选）", field="parent")
-        with state.db.unit_of_work() as session:
-            update_unit(session, unit_id, name=values.get("name", ""), kind=values.get("kind", ""), parent_id=parent_id,
-                        expected=values.get("stamp", ""))
-        state.refs.clear()
-        return redirect(f"/console/admin/units?done=1&q={quote(values.get('name', '')[:20])}")
+    def save(session: Session, posted: Posted) -> str:
+        values = posted.values
+        parent_id = typed_unit(posted.context["labels"], values.get("parent", ""), code="unknown_unit",
+                               message="请从列表中选择上级单位（可输入名称筛选）", field="parent")
+        update_unit(session, unit_id, name=values.get("name", ""), kind=values.get("kind", ""), parent_id=parent_id,
+                    expected=values.get("stamp", ""))
+        return f"/console/admin/units?done=1&q={quote(values.get('name', '')[:20])}"
 
-    return saved_or_shown(request, UNIT_FORM, save, values=values, unit=unit, **choices)
+    return admin_form(request, form, UNIT_FORM, load=load, save=save, clear_refs=True)
 
 
 @router.get("/console/admin/channels")
@@ -118,15 +113,14 @@ def channel_page(request: Request, channel_id: int) -> Response:
 
 @router.post("/console/admin/channels/{channel_id}")
 def save_channel(request: Request, form: PostedForm, channel_id: int) -> Response:
-    _, state, values = staff_form(request, form, ADMIN)
-    with state.db.reading() as session:
+    def load(session: Session, _: dict[str, str]) -> dict[str, Any]:
         channel = _channel(session, channel_id)
+        return {"channel": channel, "kind": Translator(pick_lang(request))(f"adm_ch_{channel.kind}")}
 
-    def save() -> Response:
-        with state.db.unit_of_work() as session:
-            update_channel(session, channel_id, name=values.get("name", ""), allows_anonymous=values.get("allows_anonymous") == "1",
-                           is_active=values.get("is_active") == "1", expected=values.get("stamp", ""))
-        state.refs.clear()
-        return redirect("/console/admin/channels?done=1")
+    def save(session: Session, posted: Posted) -> str:
+        values = posted.values
+        update_channel(session, channel_id, name=values.get("name", ""), allows_anonymous=values.get("allows_anonymous") == "1",
+                       is_active=values.get("is_active") == "1", expected=values.get("stamp", ""))
+        return "/console/admin/channels?done=1"
 
-    return saved_or_shown(request, CHANNEL_FORM, save, values=values, channel=channel, kind=Translator(pick_lang(request))(f"adm_ch_{channel.kind}"))
+    return admin_form(request, form, CHANNEL_FORM, load=load, save=save, clear_refs=True)

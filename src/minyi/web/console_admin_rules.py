@@ -16,9 +16,9 @@ from minyi.escalation.rules import Level
 from minyi.escalation.service import current_rules, rules_text
 from minyi.sla.policy_edits import Limit, edit_limits, policies_version
 from minyi.sla.service import policies_text
-from minyi.web.admin_forms import ADMIN, saved_or_shown
+from minyi.web.admin_forms import ADMIN, Posted, admin_form
 from minyi.web.i18n import Translator, pick_lang
-from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.web.pages import PostedForm, WebRoute, render, staff, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 POLICIES = "console/admin/policies.html"
@@ -70,23 +70,21 @@ def policies_file(request: Request) -> Response:
 
 @router.post("/console/admin/policies")
 def save_policies(request: Request, form: PostedForm) -> Response:
-    actor, state, values = staff_form(request, form, ADMIN)
-    with state.db.reading() as session:
-        rows = _policy_rows(session)
+    def load(session: Session, _: dict[str, str]) -> dict[str, Any]:
+        return {"rows": _policy_rows(session), **_words(request)}
 
-    def save() -> Response:
-        limits = {}
-        for r in rows:
+    def save(session: Session, posted: Posted) -> str:
+        values, limits = posted.values, {}
+        for r in posted.context["rows"]:
             key = r["key"]
             policy, milestone = key.split(":", 1)
             limits[(policy, milestone)] = Limit(values.get(f"amount:{key}", ""), values.get(f"unit:{key}", ""),
                                                 values.get(f"calendar:{key}", ""), values.get(f"warn:{key}", ""))
         expected = int(values["version"]) if values.get("version", "").isdigit() else -1
-        with state.db.unit_of_work() as session:
-            number = edit_limits(session, limits, expected_version=expected, by=actor.username, now=state.clock.now())
-        return redirect(f"/console/admin/policies?done={number}")
+        number = edit_limits(session, limits, expected_version=expected, by=posted.actor.username, now=posted.now)
+        return f"/console/admin/policies?done={number}"
 
-    return saved_or_shown(request, POLICIES, save, values=values, rows=rows, **_words(request))
+    return admin_form(request, form, POLICIES, load=load, save=save)
 
 
 def _rule_rows(session: Session) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -132,20 +130,19 @@ def escalation(request: Request, done: str | None = None) -> Response:
 
 @router.post("/console/admin/escalation")
 def save_escalation(request: Request, form: PostedForm) -> Response:
-    actor, state, values = staff_form(request, form, ADMIN)
-    words_typed = form.get("words")
-    values["words"] = words_typed if isinstance(words_typed, str) else ""
-    with state.db.reading() as session:
-        rows, _ = _rule_rows(session)
+    def load(session: Session, values: dict[str, str]) -> dict[str, Any]:
+        words_typed = form.get("words")  # as typed, line breaks and all
+        values["words"] = words_typed if isinstance(words_typed, str) else ""
+        return {"rows": _rule_rows(session)[0], "levels": _levels(request)}
 
-    def save() -> Response:
+    def save(session: Session, posted: Posted) -> str:
+        values = posted.values
         changes = {r["code"]: RuleChange(values.get(f"threshold:{r['code']}") if r["threshold"] is not None else None,
-                                         values.get(f"level:{r['code']}", "")) for r in rows}
+                                         values.get(f"level:{r['code']}", "")) for r in posted.context["rows"]}
         expected = int(values["version"]) if values.get("version", "").isdigit() else -1
-        with state.db.unit_of_work() as session:
-            number = edit_rules(session, changes, petition_days=values.get("petition_days", ""),
-                                cluster_days=values.get("cluster_days", ""), words=values["words"].splitlines(),
-                                expected_version=expected, actor=actor, now=state.clock.now())
-        return redirect(f"/console/admin/escalation?done={number}")
+        number = edit_rules(session, changes, petition_days=values.get("petition_days", ""),
+                            cluster_days=values.get("cluster_days", ""), words=values["words"].splitlines(),
+                            expected_version=expected, actor=posted.actor, now=posted.now)
+        return f"/console/admin/escalation?done={number}"
 
-    return saved_or_shown(request, RULES, save, values=values, rows=rows, levels=_levels(request))
+    return admin_form(request, form, RULES, load=load, save=save)

@@ -5,6 +5,8 @@ Login names show only in this page's form fields, where the administrator manage
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,8 +18,8 @@ from minyi.org.editing import StaffFields, create_staff, staff_stamp, update_sta
 from minyi.org.models import Staff, Unit
 from minyi.org.queries import staff_list, unit_by_label, unit_labels
 from minyi.org.rules import Role
-from minyi.web.admin_forms import ADMIN, saved_or_shown
-from minyi.web.i18n import Translator, pick_lang
+from minyi.web.admin_forms import ADMIN, Posted, admin_form
+from minyi.web.i18n import ROLE_ZH, Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -33,7 +35,7 @@ def people(request: Request, q: str | None = None, page: int = 1, done: str | No
         rows = list(session.execute(staff_list(needle, limit=PAGE + 1, offset=(page - 1) * PAGE)))
         total = session.scalar(select(func.count()).select_from(Staff))
     return render(request, "console/admin/staff.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=page, q=needle,
-                  total=total, done=done)
+                  total=total, done=done, role_zh=ROLE_ZH)  # a title that only repeats the role is not shown twice
 
 
 def _roles(request: Request) -> list[tuple[str, str]]:
@@ -50,8 +52,14 @@ def _fields(values: dict[str, str], labels: dict[int, str]) -> StaffFields:
                        email=values.get("email") or None)
 
 
+def _choices(request: Request, labels: dict[int, str], *, person: Staff | None) -> dict[str, Any]:
+    """What the staff form shows besides the typed values (`labels`: unit id -> name, to read the
+    chosen unit back)."""
+    return {"person": person, "roles": _roles(request), "unit_options": sorted(labels.values()), "labels": labels}
+
+
 def _form(request: Request, *, person: Staff | None, values: dict[str, str], labels: dict[int, str], **extra: object) -> Response:
-    return render(request, FORM, person=person, values=values, roles=_roles(request), unit_options=sorted(labels.values()), **extra)
+    return render(request, FORM, values=values, **_choices(request, labels, person=person), **extra)
 
 
 @router.get("/console/admin/people/new")
@@ -64,18 +72,15 @@ def new_person(request: Request) -> Response:
 
 @router.post("/console/admin/people/new")
 def add_person(request: Request, form: PostedForm) -> Response:
-    _, state, values = staff_form(request, form, ADMIN)
-    with state.db.reading() as session:
-        labels = unit_labels(session)
+    def load(session: Session, _: dict[str, str]) -> dict[str, Any]:
+        return _choices(request, unit_labels(session), person=None)
 
-    def save() -> Response:
-        fields = _fields(values, labels)
-        with state.db.unit_of_work() as session:
-            person = create_staff(session, username=values.get("username", ""), fields=fields)
-        state.refs.clear()
-        return redirect(f"/console/admin/people/{person.id}?done=created")
+    def save(session: Session, posted: Posted) -> str:
+        fields = _fields(posted.values, posted.context["labels"])
+        person = create_staff(session, username=posted.values.get("username", ""), fields=fields)
+        return f"/console/admin/people/{person.id}?done=created"
 
-    return saved_or_shown(request, FORM, save, values=values, person=None, roles=_roles(request), unit_options=sorted(labels.values()))
+    return admin_form(request, form, FORM, load=load, save=save, clear_refs=True)
 
 
 def _load(session: Session, staff_id: int) -> tuple[Staff, str]:
@@ -98,20 +103,16 @@ def person_page(request: Request, staff_id: int, done: str | None = None) -> Res
 
 @router.post("/console/admin/people/{staff_id}")
 def edit_person(request: Request, form: PostedForm, staff_id: int) -> Response:
-    _, state, values = staff_form(request, form, ADMIN)
-    with state.db.reading() as session:
+    def load(session: Session, values: dict[str, str]) -> dict[str, Any]:
         person, _ = _load(session, staff_id)
-        labels = unit_labels(session, active_only=False)
-    values["username"] = person.username  # shown read-only; never changed by this form
+        values["username"] = person.username  # shown read-only; never changed by this form
+        return _choices(request, unit_labels(session, active_only=False), person=person)
 
-    def save() -> Response:
-        fields = _fields(values, labels)
-        with state.db.unit_of_work() as session:
-            update_staff(session, staff_id, fields=fields, expected=values.get("stamp", ""))
-        state.refs.clear()
-        return redirect(f"/console/admin/people/{staff_id}?done=saved")
+    def save(session: Session, posted: Posted) -> str:
+        update_staff(session, staff_id, fields=_fields(posted.values, posted.context["labels"]), expected=posted.values.get("stamp", ""))
+        return f"/console/admin/people/{staff_id}?done=saved"
 
-    return saved_or_shown(request, FORM, save, values=values, person=person, roles=_roles(request), unit_options=sorted(labels.values()))
+    return admin_form(request, form, FORM, load=load, save=save, clear_refs=True)
 
 
 @router.post("/console/admin/people/{staff_id}/reset")

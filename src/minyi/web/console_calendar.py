@@ -4,21 +4,21 @@ edited one day at a time, or replaced from a CSV file, through the services the 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from minyi.core.errors import Invalid
-from minyi.org.rules import Role
 from minyi.sla.calendar_service import (
     SOURCES, calendar_status, parse_days_csv, replace_year, set_day, today_in_beijing, year_view,
 )
-from minyi.web.admin_forms import saved_or_shown
+from minyi.web.admin_forms import ADMIN, Posted, admin_form
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-ADMIN = {Role.ADMIN}
 CSV_MAX = 40_000
 
 
@@ -46,24 +46,24 @@ def _date(text: str) -> date:
 def calendar_day(request: Request, form: PostedForm) -> Response:
     """A refused day (bad date, wrong kind, a page another edit overtook) is shown on the form
     with what was typed; the shown year is the one the form was on."""
-    actor, state, fields = staff_form(request, form, ADMIN)
-    today = today_in_beijing(state.clock.now())
-    shown = int(fields["year"]) if fields.get("year", "").isdigit() and 2000 <= int(fields["year"]) <= 2100 else today.year
+    today = today_in_beijing(state_of(request).clock.now())
 
-    def save() -> Response:
+    def load(session: Session, fields: dict[str, str]) -> dict[str, Any]:
+        shown = int(fields["year"]) if fields.get("year", "").isdigit() and 2000 <= int(fields["year"]) <= 2100 else today.year
+        return {"year": shown, "view": year_view(session, shown), "calendar": calendar_status(session, today)}
+
+    def save(session: Session, posted: Posted) -> str:
+        fields = posted.values
         day = _date(fields.get("date", ""))
         kind = fields.get("kind", "")
         if kind not in ("holiday", "workday", "normal"):
             raise Invalid("bad_calendar", "请选择：节假日、调休上班日或恢复正常", field="kind")
-        expected = int(fields["version"]) if fields.get("version", "").isdigit() and day.year == shown else None
-        with state.db.unit_of_work() as session:
-            set_day(session, day, kind, note=(fields.get("note") or "").strip()[:60] or None, by=actor.username,
-                    now=state.clock.now(), expected_version=expected)
-        return redirect(f"/console/admin/calendar?year={day.year}&done=day")
+        expected = int(fields["version"]) if fields.get("version", "").isdigit() and day.year == posted.context["year"] else None
+        set_day(session, day, kind, note=(fields.get("note") or "").strip()[:60] or None, by=posted.actor.username,
+                now=posted.now, expected_version=expected)
+        return f"/console/admin/calendar?year={day.year}&done=day"
 
-    with state.db.reading() as session:
-        context = {"year": shown, "view": year_view(session, shown), "calendar": calendar_status(session, today)}
-    return saved_or_shown(request, "console/calendar.html", save, values=fields, **context)
+    return admin_form(request, form, "console/calendar.html", load=load, save=save)
 
 
 @router.post("/console/admin/calendar/import")

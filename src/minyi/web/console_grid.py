@@ -6,21 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from minyi.cases.queries import CaseFilter, get_visible_case, list_cases
 from minyi.cases.rules import WORKING, CaseStatus
-from minyi.core.errors import Forbidden, Invalid, MinyiError, NotFound
+from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.intake.attachments import store_attachment
 from minyi.intake.desk import desk_channel, reporter_contact
 from minyi.intake.schemas import AppealIn
 from minyi.org.rules import Actor, Role
 from minyi.web.case_view import summaries
-from minyi.web.desk_forms import CODES, FORM_TOKEN, explain_refusal, explain_validation, external_id, new_form_token, number
-from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, staff, state_of
+from minyi.web.desk_forms import external_id, file_from_desk, new_form_token, number
+from minyi.web.pages import PostedForm, WebRoute, fields_of, render, staff, state_of
 from minyi.web.uploads import Upload, read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -100,20 +99,11 @@ async def report(request: Request, form: PostedForm) -> Response:
     actor = await run_in_threadpool(grid_worker, request)
     state = state_of(request)
     fields = fields_of(form)
-    try:
-        item, uploads = await run_in_threadpool(_item, state, actor, fields, form)
-        receipt = await state.batcher.submit(item, actor)
+
+    def then(receipt: Any, uploads: list[Upload]) -> None:
         if receipt.created:
-            await run_in_threadpool(_store, state, actor, receipt.id, uploads)
-    except ValidationError as exc:
-        message, status_code = explain_validation(exc), 422
-    except Forbidden:
-        raise
-    except MinyiError as exc:
-        message, status_code = explain_refusal(exc), 409 if exc.kind == "conflict" else 404 if exc.kind == "not_found" else 422
-    else:
-        return redirect(f"/console/grid?done={receipt.id}")
-    token = None if message == CODES["external_id_conflict"] else fields.get("form_token")
-    return await run_in_threadpool(
-        lambda: _page(request, actor, status_code=status_code, error=message, values=fields, token=token if token and FORM_TOKEN.fullmatch(token) else None)
+            _store(state, actor, receipt.id, uploads)
+
+    return await file_from_desk(
+        request, actor, fields, build=lambda: _item(state, actor, fields, form), then=then, done="/console/grid", page=_page,
     )

@@ -7,22 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from minyi.cases.queries import get_visible_case
 from minyi.cases.rules import CENTRE
-from minyi.core.errors import Forbidden, Invalid, MinyiError, NotFound
+from minyi.core.errors import Invalid, NotFound
 from minyi.intake.attachments import store_attachment
 from minyi.intake.desk import DESK_KINDS, check_desk_form, decide_at_desk, desk_channel, desk_channels, earlier_appeals
 from minyi.intake.rules import normalise_phone
 from minyi.intake.schemas import AppealIn
 from minyi.org.rules import Actor
 from minyi.privacy.rules import CONTACT_ROLES
-from minyi.web.desk_forms import CODES, FORM_TOKEN, explain_refusal, explain_validation, external_id, new_form_token, number, places
-from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, staff, state_of
+from minyi.web.desk_forms import external_id, file_from_desk, new_form_token, number, places
+from minyi.web.pages import PostedForm, WebRoute, fields_of, render, staff, state_of
 from minyi.web.uploads import Upload, read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -133,21 +132,12 @@ async def register(request: Request, form: PostedForm) -> Response:
     actor = await run_in_threadpool(staff, request, DESK_ROLES)
     state = state_of(request)
     fields = fields_of(form)
-    try:
-        item, uploads, decision = await run_in_threadpool(_item, state, fields, form)
-        receipt = await state.batcher.submit(item, actor)
-        await run_in_threadpool(_finish, state, actor, receipt.id, receipt.created, uploads, decision, fields.get("reason"))
-    except ValidationError as exc:
-        message, status_code = explain_validation(exc), 422
-    except Forbidden:
-        raise
-    except MinyiError as exc:
-        message, status_code = explain_refusal(exc), 409 if exc.kind == "conflict" else 404 if exc.kind == "not_found" else 422
-    else:
-        return redirect(f"/console/intake?done={receipt.id}")
-    # The form again with what was typed and the same token (so a send after a failure half-way
-    # still files one appeal), unless the token already belongs to other content.
-    token = None if message == CODES["external_id_conflict"] else fields.get("form_token")
-    return await run_in_threadpool(
-        lambda: _page(request, actor, status_code=status_code, error=message, values=fields, token=token if token and FORM_TOKEN.fullmatch(token) else None)
-    )
+
+    def build() -> tuple[AppealIn, tuple[list[Upload], str]]:
+        item, uploads, decision = _item(state, fields, form)
+        return item, (uploads, decision)
+
+    def then(receipt: Any, extra: tuple[list[Upload], str]) -> None:
+        _finish(state, actor, receipt.id, receipt.created, *extra, fields.get("reason"))
+
+    return await file_from_desk(request, actor, fields, build=build, then=then, done="/console/intake", page=_page)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from minyi.core.errors import Invalid
-from minyi.notifications.queries import describe, list_notifications, unread_count
+from minyi.notifications.queries import notification_page, unread_count
 from minyi.notifications.rules import KIND_EN, KIND_ZH, PAGE_SIZE, Kind
 from minyi.notifications.service import mark_all_read, mark_read
 from minyi.web.pages import PostedForm, WebRoute, current_actor, env, redirect, render, staff, staff_form, state_of
@@ -39,11 +39,11 @@ def notifications(request: Request, unread: str | None = None, page: int = 1) ->
     state = state_of(request)
     page = max(page, 1)
     with state.db.reading() as session:
-        total, rows = list_notifications(session, actor, unread_only=unread == "1", page=page, page_size=PAGE_SIZE)
-        items = describe(session, actor, rows)
-        unread_total = unread_count(session, actor)
+        # The API's and the CLI's answer too: one wording of a notice, through the privacy policy.
+        found = notification_page(session, actor, unread_only=unread == "1", page=page, page_size=PAGE_SIZE)
+    total = found["total"]
     return render(
-        request, "console/notifications.html", items=items, total=total, unread_total=unread_total,
+        request, "console/notifications.html", items=found["items"], total=total, unread_total=found["unread"],
         unread=unread == "1", page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
     )
 

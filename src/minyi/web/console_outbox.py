@@ -1,5 +1,5 @@
 """发送队列: SMS and email that failed or still wait, for the administrator: status, attempts,
-the last error in Chinese, the recipient masked by the privacy policy; a failed message is sent
+the last error as a sentence (the raw one stays in the log and the API), the recipient masked by the privacy policy; a failed message is sent
 again through the worker's own re-arming (`minyi parked retry outbox ID`)."""
 
 from __future__ import annotations
@@ -19,28 +19,30 @@ from minyi.worker.parked import retry_parked
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE = 50
-# What the senders and core/retries.py write on the row, said in Chinese (the raw text, masked,
-# stays in the cell's tooltip for whoever fixes the gateway).
-ERRORS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"no sender configured"), "尚未配置发送通道（短信网关或邮件服务器），配置后自动发送"),
-    (re.compile(r"SMTP refused the recipient"), "邮件服务器拒收该收件地址"),
-    (re.compile(r"SMTP (\d{3})"), "邮件服务器返回错误（代码{0}）"),
-    (re.compile(r"HTTP (\d{3})"), "短信网关返回错误（代码{0}）"),
-    (re.compile(r"(?i)timed? ?out"), "连接发送服务器超时"),
-    (re.compile(r"(?i)connection refused|ConnectionRefused|Errno 111"), "无法连接发送服务器"),
-    (re.compile(r"(?i)name or service not known|getaddrinfo|Errno -2"), "找不到发送服务器的地址"),
-    (re.compile(r"sent; handlers failed"), "已发送，但后续登记失败"),
+# What the senders and core/retries.py write on the row, said as a sentence in the page's
+# language (catalogue keys; `{0}` takes the code the error names). The raw text is for whoever
+# fixes the gateway: it stays in the worker's log, the API and `minyi parked list`, never on the page.
+ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"no sender configured"), "adm_err_no_sender"),
+    (re.compile(r"SMTP refused the recipient"), "adm_err_smtp_recipient"),
+    (re.compile(r"SMTP (\d{3})"), "adm_err_smtp_code"),
+    (re.compile(r"HTTP (\d{3})"), "adm_err_http_code"),
+    (re.compile(r"(?i)timed? ?out"), "adm_err_timeout"),
+    (re.compile(r"(?i)connection refused|ConnectionRefused|Errno 111"), "adm_err_refused_{channel}"),
+    (re.compile(r"(?i)name or service not known|getaddrinfo|Errno -2"), "adm_err_no_host"),
+    (re.compile(r"sent; handlers failed"), "adm_err_handlers"),
 )
 
 
-def error_zh(text: str | None) -> str:
+def error_text(t: Translator, text: str | None, channel: str = "email") -> str:
+    """A sender's error as a sentence for the page; an unknown one points to the log."""
     if not text:
         return ""
-    for pattern, words in ERRORS_ZH:
+    for pattern, key in ERRORS:
         found = pattern.search(text)
         if found:
-            return words.format(*found.groups())
-    return "发送失败（原因见详情）"
+            return t(key.format(channel=channel if channel in ("sms", "email") else "email")).format(*found.groups())
+    return t("adm_err_unknown")
 
 
 @router.get("/console/admin/outbox")
@@ -54,7 +56,7 @@ def outbox(request: Request, status: str | None = None, channel: str | None = No
     messages = [
         {"id": m.id, "channel": t(f"adm_msg_{m.channel}"), "status": m.status, "status_zh": t(f"adm_st_{m.status}"),
          "to": mask_recipient(m.channel, m.recipient), "subject": mask_text(m.subject or m.body[:40]),
-         "attempts": m.attempts, "error": error_zh(m.last_error), "detail": mask_text(m.last_error or ""),
+         "attempts": m.attempts, "error": error_text(t, m.last_error, m.channel),
          "created_at": m.created_at, "next_at": m.next_attempt_at, "parked_at": m.parked_at}
         for m in rows[:PAGE]
     ]

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
 
-from minyi.core.errors import MinyiError
+from minyi.core.errors import Forbidden, MinyiError
+from minyi.intake.schemas import AppealIn
 from minyi.org.models import Unit
+from minyi.org.rules import Actor
+from minyi.web.pages import redirect, state_of
+
+T = TypeVar("T")
 
 # Each rendered form carries a one-time token that becomes the appeal's external_id: a double
 # tap, or a resend after a dropped answer, answers with the first appeal instead of filing twice
@@ -99,3 +108,32 @@ def number(value: str, *, field: str, as_float: bool = False) -> Any:
         return float(value) if as_float else int(value)
     except ValueError:
         raise ValueError(f"{LABELS.get(field, field)}：请填写数字") from None
+
+
+async def file_from_desk(
+    request: Request, actor: Actor, fields: dict[str, str], *, build: Callable[[], tuple[AppealIn, T]],
+    then: Callable[[Any, T], None], done: str, page: Callable[..., Response],
+) -> Response:
+    """A desk form's appeal filed through the group-commit writer: `build` reads the form into an
+    appeal (and what `then` needs, e.g. the files), `then` finishes after the receipt (attachments,
+    the clerk's decision). Success goes to `done?done=<id>`; a refusal shows `page` again with the
+    message and what was typed, and the same token (so a send after a failure half-way still files
+    one appeal) unless the token already belongs to other content. Everything that blocks runs in
+    the threadpool."""
+    state = state_of(request)
+    try:
+        item, extra = await run_in_threadpool(build)
+        receipt = await state.batcher.submit(item, actor)
+        await run_in_threadpool(then, receipt, extra)
+    except ValidationError as exc:
+        message, status_code = explain_validation(exc), 422
+    except Forbidden:
+        raise
+    except MinyiError as exc:
+        message, status_code = explain_refusal(exc), 409 if exc.kind == "conflict" else 404 if exc.kind == "not_found" else 422
+    else:
+        return redirect(f"{done}?done={receipt.id}")
+    token = None if message == CODES["external_id_conflict"] else fields.get("form_token")
+    return await run_in_threadpool(
+        lambda: page(request, actor, status_code=status_code, error=message, values=fields, token=token if token and FORM_TOKEN.fullmatch(token) else None)
+    )

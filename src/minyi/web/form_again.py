@@ -46,6 +46,18 @@ async def _get(request: Request, path: str, query: str) -> tuple[int, list[tuple
     return answer["status"], answer["headers"], answer["body"]
 
 
+def _the_sent_one(forms: list[Any], typed: dict[str, list[str]]) -> Any:
+    """Of several forms posting to one address (the leader's 批示 on every item of a page), the
+    one whose hidden fields (the item it is about) say what the browser sent; else the first."""
+    for form in forms:
+        hidden = [el for el in form.iter("input") if (el.get("type") or "").lower() == "hidden" and el.get("name") in typed]
+        if any(el.get("name") not in (CSRF_FIELD, "version") for el in hidden) and all(
+            (el.get("value") or "") in typed[el.get("name")] for el in hidden if el.get("name") not in (CSRF_FIELD, "version")
+        ):
+            return form
+    return forms[0]
+
+
 def refill(page: str, action: str, fields: FormData, message: str) -> str | None:
     """The page with the form posting to `action` refilled and the message above it; None when
     the page has no such form."""
@@ -53,8 +65,8 @@ def refill(page: str, action: str, fields: FormData, message: str) -> str | None
     forms = [f for f in doc.forms if urlsplit(f.get("action") or "").path == action]
     if not forms:
         return None
-    form = forms[0]
     typed = {k: [v for v in fields.getlist(k) if isinstance(v, str)] for k in fields if k != CSRF_FIELD}
+    form = _the_sent_one(forms, typed)
     for el in form.iter("input", "textarea", "select"):
         name = el.get("name")
         if not name or name not in typed:

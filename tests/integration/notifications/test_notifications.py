@@ -1,8 +1,10 @@
 """The notification centre: each trigger notifies the staff of the units it concerns, in the
-triggering transaction; a notice is its recipient's alone; one or all are marked read."""
+triggering transaction; a notice is its recipient's alone; one or all are marked read, on the
+page, over the API and from the CLI."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -10,9 +12,11 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from conftest import private_demo_app
 from factories import act, auth, make_dispatched
+from minyi.cli.main import app as cli_app
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.notifications.models import Notification
@@ -147,3 +151,51 @@ class TestCentre:
         assert r.status_code == 201, r.text
         text = signed_in(app_client, "dep06.handler").get("/console/notifications").text
         assert "领导批示" in text and case["tracking_no"] not in text and "噪音扰民" not in text
+
+
+class TestApiAndCli:
+    """The same notices over the API and the CLI, through the same queries as the page."""
+
+    def test_list_page_filter_and_count(self, app_client: TestClient) -> None:
+        for _ in range(3):
+            make_dispatched(app_client, lead="DEP11")
+        head = auth(app_client, "dep11.handler")
+        first = app_client.get("/api/v1/notifications", params={"page_size": 2}, headers=head).json()
+        assert first["total"] >= 3 and first["unread"] >= 3 and len(first["items"]) == 2
+        assert first["items"][0]["kind"] == "assigned" and first["items"][0]["label"] == "新交办"
+        assert first["items"][0]["link"].startswith("/console/cases/") and not first["items"][0]["is_read"]
+        second = app_client.get("/api/v1/notifications", params={"page_size": 2, "page": 2}, headers=head).json()
+        assert {n["id"] for n in first["items"]}.isdisjoint(n["id"] for n in second["items"])
+        # One read: the count drops, the unread filter leaves it out; the web page agrees.
+        nid = first["items"][0]["id"]
+        r = app_client.post(f"/api/v1/notifications/{nid}/read", headers=head)
+        assert r.status_code == 200 and r.json()["is_read"]
+        unread = app_client.get("/api/v1/notifications", params={"unread": "true", "page_size": 200}, headers=head).json()
+        assert unread["unread"] == first["unread"] - 1 == unread["total"] and nid not in {n["id"] for n in unread["items"]}
+        page = signed_in(app_client, "dep11.handler").get("/console/notifications").text
+        assert re.search(r'class="count">(\d+)<', page).group(1) == str(unread["unread"])  # type: ignore[union-attr]
+        # Someone else's notice reads as not found; all read clears the count.
+        assert app_client.post(f"/api/v1/notifications/{nid}/read", headers=auth(app_client, "dep04.handler")).status_code == 404
+        done = app_client.post("/api/v1/notifications/read-all", headers=head).json()
+        assert done == {"marked": unread["unread"], "unread": 0}
+        assert app_client.get("/api/v1/notifications", headers=auth(app_client, "dep11.handler")).status_code == 200
+        assert app_client.get("/api/v1/notifications").status_code == 401
+
+    def test_cli_lists_and_marks_read(self, app_client: TestClient, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
+        case = make_dispatched(app_client, lead="DEP12")
+        runner = CliRunner()
+        listed = runner.invoke(cli_app, ["notifications", "list", "--user", "dep12.head", "--unread"])
+        assert listed.exit_code == 0, listed.output
+        found = json.loads(listed.output)
+        mine = [n for n in found["items"] if n["tracking_no"] == case["tracking_no"]]
+        assert mine and mine[0]["label"] == "新交办" and found["unread"] >= 1
+        one = runner.invoke(cli_app, ["notifications", "read", str(mine[0]["id"]), "--user", "dep12.head"])
+        assert one.exit_code == 0 and json.loads(one.output)["is_read"], one.output
+        other = runner.invoke(cli_app, ["notifications", "read", str(mine[0]["id"]), "--user", "dep04.handler"])
+        assert other.exit_code == 2 and "no notification" in other.output
+        assert runner.invoke(cli_app, ["notifications", "read", "--user", "dep12.head"]).exit_code == 2
+        every = runner.invoke(cli_app, ["notifications", "read", "--all", "--user", "dep12.head"])
+        assert every.exit_code == 0 and json.loads(every.output)["unread"] == 0, every.output
+        after = json.loads(runner.invoke(cli_app, ["notifications", "list", "--user", "dep12.head", "--unread"]).output)
+        assert after["items"] == [] and after["unread"] == 0

@@ -138,6 +138,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "POST /api/v1/extension-requests/{request_id}/{decision}": (POLICY, "test_approvals"),
     "GET /console/approvals": (POLICY, "test_approvals"),
     "GET /console/notifications": (POLICY, "test_web_notifications"),
+    "GET /api/v1/notifications": (POLICY, "test_api_notifications"),
+    "POST /api/v1/notifications/{notification_id}/read": (POLICY, "test_api_notifications"),
+    "POST /api/v1/notifications/read-all": (POLICY, "test_api_notifications"),
     "GET /console/export/cases.xlsx": (POLICY, "test_web_export_xlsx"),
     "GET /console/cases/{case_id}/print/{document}": (POLICY, "test_web_print_views"),
     # 党建覆盖: a patrol's finding is staff-written text about residents (patrol_text)
@@ -255,6 +258,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         (POLICY, "test_cli_supervision"),
     ),
     "whistle list": (POLICY, "test_cli_whistles"),
+    "notifications list": (POLICY, "test_cli_notifications"),
+    "notifications read": (POLICY, "test_cli_notifications"),
     "whistle show": (POLICY, "test_cli_whistles"),
     **{
         command: (NONE, "no personal data of a complainant")
@@ -378,6 +383,13 @@ def get(client: TestClient, path: str, user: str, **params: Any) -> Any:
     return r
 
 
+def instruct_accused_and_street(app_client: TestClient, appeal: Appeal) -> None:
+    """The accused community and the street get an instruction on the case: each has a notice naming it."""
+    r = app_client.post("/api/v1/instructions", json={"text": "请配合核查", "units": ["S01C03", "S01"], "case_id": appeal.case_id,
+                                                      "within_days": 3}, headers=auth(app_client, "secretary"))
+    assert r.status_code == 201, r.text
+
+
 def assert_masked_for_all_but_the_handler(appeal: Appeal, read: Any, *, id_card: bool = True) -> None:
     """`read(user) -> text` for each reader: the handler reads it all, the others none of it."""
     for who, user in READERS.items():
@@ -470,15 +482,43 @@ class CaseOutlets:
                 assert appeal.tracking_no in probed
 
     def test_web_notifications(self, app_client: TestClient, appeal: Appeal) -> None:
-        # The accused community and the street get an instruction on the case: each has a notice naming it.
-        r = app_client.post("/api/v1/instructions", json={"text": "请配合核查", "units": ["S01C03", "S01"], "case_id": appeal.case_id,
-                                                          "within_days": 3}, headers=auth(app_client, "secretary"))
-        assert r.status_code == 201, r.text
+        instruct_accused_and_street(app_client, appeal)
 
         def read(user: str) -> str:
             r = signed_in(app_client, user).get("/console/notifications")
             assert r.status_code == 200, user
             return r.text
+        for user in (READERS["accused"], READERS["area"], READERS["handler"]):
+            assert appeal.tracking_no in read(user), user
+        assert_masked_for_all_but_the_handler(appeal, read, id_card=False)
+
+    def test_api_notifications(self, app_client: TestClient, appeal: Appeal) -> None:
+        """The API words a notice as the page does: one read, the page, all read."""
+        instruct_accused_and_street(app_client, appeal)
+
+        def read(user: str) -> str:
+            listed = ok(get(app_client, "/api/v1/notifications", user)).json()
+            mine = [n for n in listed["items"] if n["tracking_no"] == appeal.tracking_no]
+            text = json.dumps(listed, ensure_ascii=False)
+            if mine:  # marking one read answers the notice, worded the same way
+                one = ok(app_client.post(f"/api/v1/notifications/{mine[0]['id']}/read", headers=auth(app_client, user))).json()
+                assert one["is_read"] and one["title"] == mine[0]["title"], user
+                text += json.dumps(one, ensure_ascii=False)
+            return text
+        for user in (READERS["accused"], READERS["area"], READERS["handler"]):
+            assert appeal.tracking_no in read(user), user
+        assert_masked_for_all_but_the_handler(appeal, read, id_card=False)
+        done = ok(app_client.post("/api/v1/notifications/read-all", headers=auth(app_client, READERS["area"]))).json()
+        assert done["unread"] == 0 and get(app_client, "/api/v1/notifications", READERS["area"], unread="true").json()["items"] == []
+
+    def test_cli_notifications(self, app_client: TestClient, appeal: Appeal, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        instruct_accused_and_street(app_client, appeal)
+        monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
+
+        def read(user: str) -> str:
+            listed = cli(["notifications", "list", "--user", user])
+            ids = [n["id"] for n in json.loads(listed)["items"] if n["tracking_no"] == appeal.tracking_no]
+            return listed + (cli(["notifications", "read", str(ids[0]), "--user", user]) if ids else "")
         for user in (READERS["accused"], READERS["area"], READERS["handler"]):
             assert appeal.tracking_no in read(user), user
         assert_masked_for_all_but_the_handler(appeal, read, id_card=False)

@@ -80,6 +80,22 @@ class TestWebPages:
         assert "2034-02-26" in text and "2034-02-20" not in text and "国务院办公厅放假安排（已录入）" in text
         assert signed_in(world.client, "dispatcher").get(page).status_code == 403
 
+    def test_the_page_documents_and_imports_chinese_kinds(self, world: World) -> None:
+        """The page explains the file in Chinese (休 a day off, 班 a swapped workday, no codes); the
+        import takes those words, the longer ones (假日/工作日) and the codes alike."""
+        admin = signed_in(world.client, "admin")
+        page = "/console/admin/calendar?year=2036"
+        text = admin.get(page).text
+        assert "“休”表示放假" in text and "holiday" not in text.split("<main", 1)[1].split("<form method=\"post\"", 1)[0]
+        csv = "日期,类型,说明\n2036-02-07,休,春节\n2036-02-08,假日,春节\n2036-02-09,holiday,春节\n2036-02-02,班,调休\n2036-02-16,工作日,调休\n"
+        r = post_form(admin, "/console/admin/calendar/import", {"year": "2036", "source": "official"}, page=page,
+                      files={"file": ("2036.csv", csv.encode(), "text/csv")})
+        assert r.status_code == 303, r.text
+        days = world.client.get("/api/v1/calendar/2036", headers=auth(world.client, "admin")).json()["days"]
+        assert [(d["date"], d["kind"]) for d in days] == [
+            ("2036-02-02", "workday"), ("2036-02-07", "holiday"), ("2036-02-08", "holiday"), ("2036-02-09", "holiday"), ("2036-02-16", "workday"),
+        ]
+
 
 class TestAdminEdits:
     def test_only_an_admin_edits(self, world: World) -> None:

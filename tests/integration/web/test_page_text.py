@@ -242,10 +242,6 @@ CHINESE_DOCUMENTS = re.compile(r"^/leader/reports/\d+\.html$|^/console/cases/\d+
 # administrator's forms): (page pattern, problem pattern). Remove an entry once its page is clean.
 PENDING: tuple[tuple[str, str], ...] = (
     (r"^/leader/reports/", r"'ln'"),  # the hotspot formula in the report's notes (leader branch)
-    # The administrator's pages: the calendar's CSV help names its file codes (holiday/workday)
-    # and the library, the outbox shows a sender's raw error; under English, the calendar page
-    # and data names (channels, units, roles) are still Chinese. Listed on issue 14.
-    (r"^/console/admin", r"."),
 )
 
 

@@ -92,3 +92,44 @@ def test_a_leader_instructs_on_a_case_and_an_alert_from_the_dashboard(app_client
     assert "预警：重复来访：测试" in signed_in(app_client, "dep01.handler").get("/console/tasks").text
     assert post_form(leader, "/leader/instruct", {**form, "item": "hotspot:nope"}, page="/leader").status_code == 422
     make_appeal(app_client)
+
+
+def _instruct_form(page: str, item: str) -> str:
+    """The 批示 form of one item on a page (each item has its own, all posting to one address)."""
+    start = page.index(f'data-item="{item}"')
+    return page[page.rindex("<details", 0, start):page.index("</details>", start)]
+
+
+def test_a_refused_instruction_comes_back_on_its_own_form_with_what_was_typed(app_client: TestClient) -> None:
+    """No unit named, a due date of 0 days: the message shows on the form the leader sent (not on
+    the first 批示 form of the page, not on the shared error page), the typed text kept."""
+    case = make_dispatched(app_client, lead="DEP03")
+    leader = signed_in(app_client, "leader01")
+    app = app_client.app.state.minyi  # type: ignore[attr-defined]
+    with app.db.unit_of_work() as session:
+        now: datetime = app.clock.now()
+        alerts = [Alert(key=f"refill-test:{now.isoformat()}:{case['id']}:{n}", kind="repeat_petitioner", level="yellow", title=f"重复来访：回填{n}",
+                        unit_id=None, class_name=None, day=now.date().isoformat(), evidence={"case_ids": []}, raised_at=now, status="open")
+                  for n in (1, 2)]
+        session.add_all(alerts)
+        session.flush()
+        items = [f"alert:{a.id}" for a in alerts]
+    page = "/leader/alerts"
+    shown = leader.get(page).text
+    assert shown.count('action="/leader/instruct"') >= 2
+    first = re.search(r'<details class="instruct" data-item="([^"]+)"', shown).group(1)  # type: ignore[union-attr]
+    item = next(i for i in items if i != first)  # a form further down the page
+    browser = {"referer": f"http://testserver{page}", "accept": "text/html"}
+    typed = "请区住建局牵头核实，三日内报结果。"
+    r = post_form(leader, "/leader/instruct", {"item": item, "back": page, "text": typed, "within_days": "5"}, page=page, headers=browser)
+    assert r.status_code == 422 and "出错了" not in r.text
+    form = _instruct_form(r.text, item)
+    assert "<details" in form and " open" in form.split(">", 1)[0]
+    assert 'role="alert"' in form and "至少一个承办单位" in form and f">{typed}</textarea>" in form and 'value="5"' in form
+    assert r.text.count('id="form-error"') == 1  # only the sent form says it
+    # A due date of 0 days, the unit named: the same, with the unit kept.
+    r = post_form(leader, "/leader/instruct", {"item": item, "back": page, "text": typed, "within_days": "0", "unit_names": "区住房和建设局"},
+                  page=page, headers=browser)
+    assert r.status_code == 422
+    form = _instruct_form(r.text, item)
+    assert "办理期限不正确" in form and 'value="区住房和建设局"' in form and f">{typed}</textarea>" in form
