@@ -241,7 +241,6 @@ CHINESE_DOCUMENTS = re.compile(r"^/leader/reports/\d+\.html$|^/console/cases/\d+
 # Pages reworked on other branches of issue 14 (leader's morning: the report's wording; the
 # administrator's forms): (page pattern, problem pattern). Remove an entry once its page is clean.
 PENDING: tuple[tuple[str, str], ...] = (
-    (r"^/leader/reports/", r"'ln'"),  # the hotspot formula in the report's notes (leader branch)
 )
 
 

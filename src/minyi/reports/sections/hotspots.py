@@ -80,8 +80,9 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         "max_growth": MAX_GROWTH,  # growth is clipped there: the page says "≥300%"
         "hotspots": rows,
         "rule": (
-            f"近{WINDOW_DAYS}日同一社区（街道）内内容相近的诉求聚为一类；热度 = 诉求人数 + 0.5×重复件"
-            " + 0.2×联名人数 + 3×ln(1+点赞)，再乘以(1+增长/3)，增长为当日较前一日的增幅（封顶300%）"
+            # Read by a 区委书记: say what counts, not the formula (analytics/rules.py holds it).
+            f"近{WINDOW_DAYS}日同一社区（街道）内内容相近的诉求聚为一类；热度综合诉求人数、重复件、"
+            "联名人数和点赞数，当日较前一日增长越快热度越高（增幅按最高300%计）"
         ),
         "items": [
             {"key": r["key"], "label": f"热点：{r['headline']}（{r['messages']}件）"}
