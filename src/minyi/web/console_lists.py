@@ -15,14 +15,14 @@ from starlette.requests import Request
 
 from minyi.cases.models import Case
 from minyi.cases.queries import CaseFilter
-from minyi.cases.rules import WORKING, CaseStatus
+from minyi.cases.rules import UNSETTLED, WORKING, CaseStatus
 from minyi.intake.models import Channel
 from minyi.org.models import Unit
 from minyi.sla.queries import urgency_order
 
-OPEN = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING, CaseStatus.REPLIED]
-# "handling" is the unit board's queue; "open" everything not yet done.
-STATUS_GROUPS = {"open": OPEN, "handling": list(WORKING)}
+# The list's "open" (在办) is everything not yet settled (cases.rules.UNSETTLED: replied cases
+# wait for the citizen's rating); "handling" is the unit board's queue.
+STATUS_GROUPS = {"open": list(UNSETTLED), "handling": list(WORKING)}
 SORTS = ("urgency", "newest", "oldest")
 SORT_ZH = {"urgency": "按紧急程度（时限）", "newest": "最新登记在前", "oldest": "最早登记在前"}
 SORT_EN = {"urgency": "Most urgent first (clocks)", "newest": "Newest first", "oldest": "Oldest first"}

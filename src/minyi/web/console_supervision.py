@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from minyi.cases.models import Case
 from minyi.cases.queries import CaseFilter
-from minyi.cases.rules import WORKING, CaseStatus
+from minyi.cases.rules import OPEN
 from minyi.core.errors import Invalid
 from minyi.org.models import Unit
 from minyi.org.rules import Role
@@ -66,7 +66,7 @@ def supervision_board(request: Request) -> Response:
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading() as session:
-        overdue = _cases(session, actor, CaseFilter(overdue=True, status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING]), now)
+        overdue = _cases(session, actor, CaseFilter(overdue=True, status=list(OPEN)), now)
         orders_total, order_rows = list_orders(session, actor, page=1, page_size=BOARD_SIZE)
         letters_total, letter_rows = list_letters(session, actor, page=1, page_size=BOARD_SIZE)
         orders = describe_orders(session, order_rows, now, actor=actor)

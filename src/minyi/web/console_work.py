@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from minyi.cases.models import Case
 from minyi.cases.queries import CaseFilter, list_cases, shown_titles
-from minyi.cases.rules import WORKING, CaseStatus
+from minyi.cases.rules import OPEN
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.escalation.holdings import take_case
 from minyi.org.queries import unit_choices
@@ -31,7 +31,6 @@ from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle,
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 # The cases a whistle form offers by tracking number: the area's open ones, newest first.
-OPEN_FOR_WHISTLE = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING]
 WHISTLE_CASES = 200
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -73,7 +72,7 @@ def _whistles_page(
         departments, open_cases = [], []
         if may_blow:
             departments = unit_groups(unit_choices(session, SUMMONED_KINDS))
-            _, found = list_cases(session, actor, CaseFilter(status=OPEN_FOR_WHISTLE), page=1, page_size=WHISTLE_CASES)
+            _, found = list_cases(session, actor, CaseFilter(status=list(OPEN)), page=1, page_size=WHISTLE_CASES)
             titles = shown_titles(session, actor, [c.id for c, _ in found])
             open_cases = [(c.tracking_no, titles.get(c.id, "")) for c, _ in found]
         return render(
