@@ -19,7 +19,7 @@ from minyi.escalation.service import rules_at
 from minyi.intake.models import Attachment
 from minyi.intake.queries import channel_names
 from minyi.org.rules import Actor, UnitKind
-from minyi.sla.queries import EXTENDERS, PAUSERS
+from minyi.sla.rules import EXTENDERS, PAUSERS
 from minyi.sla.service import clock_view, clocks_of
 from minyi.supervision.queries import describe_instructions, instructions_on_case
 from minyi.triage.repeats import links_of

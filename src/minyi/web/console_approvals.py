@@ -2,7 +2,7 @@
 requests (延期申请), on the head's board and on their own page; on the case page, the state of
 the reply (待审核, or returned with the head's reason) and the case's extension requests with
 the handler's request form. Every action goes through the services the API calls
-(`cases.service.act_on_case`, `sla.queries.request_extension` / `decide_extension`).
+(`cases.service.act_on_case`, `sla.service.request_extension` / `decide_extension`).
 
 Masking: the reply text, the return reason and the extension reasons are written about the
 citizen's matter and may quote them, so each is shown through the reader's privacy view of its
@@ -25,7 +25,9 @@ from minyi.cases.service import act_on_case
 from minyi.core.errors import Invalid, MinyiError, NotFound
 from minyi.org.models import Staff
 from minyi.org.rules import Actor, Role
-from minyi.sla.queries import EXTENDERS, REQUESTERS, decide_extension, extension_requests, request_extension
+from minyi.sla.queries import extension_requests
+from minyi.sla.rules import EXTENDERS, REQUESTERS
+from minyi.sla.service import decide_extension, request_extension
 from minyi.sla.service import OPEN_STATES, clock_view, clocks_of, current_policies
 from minyi.sla.rules import parse_duration
 from minyi.web.console_cases import case_page_response
