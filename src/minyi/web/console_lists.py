@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from minyi.cases.models import Case
-from minyi.cases.queries import CaseFilter
+from minyi.cases.queries import CaseFilter, channel_by_code
 from minyi.cases.rules import UNSETTLED, WORKING, CaseStatus
 from minyi.intake.models import Channel
 from minyi.org.models import Unit
@@ -86,7 +86,7 @@ def case_filter(session: Session, query: ListQuery, tz: ZoneInfo, *, base: CaseF
             errors["status"] = ("没有这个办理状态", "No such status")
     channel_id = None
     if query.channel:
-        channel_id = session.scalar(select(Channel.id).where(Channel.code == query.channel))
+        channel_id = channel_by_code(session, query.channel)
         if channel_id is None:
             errors["channel"] = ("没有这个渠道", "No such channel")
     unit_id = None
