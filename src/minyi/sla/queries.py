@@ -67,3 +67,18 @@ def extension_requests(session: Session, actor: Actor, *, case_id: int | None = 
         }
         for r, c in rows
     ]
+
+
+# Prometheus gauges (api/observability.py), computed at scrape time: each one COUNT over an
+# indexed prefix (clocks by state), so a scrape every 15 s costs nothing.
+def clocks_due(session: Session, now: datetime) -> int:
+    """Running clocks whose warning or breach should already have fired: the worker's backlog."""
+    return int(
+        session.scalar(
+            select(func.count()).select_from(Clock).where(Clock.state == "running", Clock.next_fire_at <= now)
+        ) or 0
+    )
+
+
+def clocks_breached(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Clock).where(Clock.state == "breached")) or 0)
