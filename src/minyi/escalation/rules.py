@@ -343,8 +343,13 @@ def leader_rank(role: Role | None, title: str | None) -> int:
     return 1
 
 
+def may_take(role: Role | None) -> bool:
+    """Only a leader takes a case (包案)."""
+    return role is Role.LEADER
+
+
 def check_may_take(role: Role | None) -> None:
-    if role is not Role.LEADER:
+    if not may_take(role):
         raise Forbidden("leaders_only", "only a leader may take a case (包案)")
 
 

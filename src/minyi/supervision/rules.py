@@ -105,6 +105,13 @@ def require_role(actor: Actor, roles: frozenset[Role], code: str, message: str) 
 
 LEADERS = frozenset({Role.LEADER})
 SUPERVISORS = frozenset({Role.SUPERVISOR})
+
+
+def may_close_order(role: Role | None, status: str) -> bool:
+    """A supervisor closes (办结) an order not closed yet."""
+    return role in SUPERVISORS and status != OrderStatus.CLOSED
+
+
 # Who reads every instruction, order and letter of the district.
 OVERSEERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.LEADER})
 

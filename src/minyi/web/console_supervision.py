@@ -20,7 +20,7 @@ from minyi.org.models import Unit
 from minyi.org.rules import Role
 from minyi.supervision.letters import issue_letter, reply_to_letter
 from minyi.supervision.queries import describe_letters, describe_orders, list_letters, list_orders, replies_of
-from minyi.supervision.rules import LETTER_KIND_ZH, RIGHT_ZH, TARGET_UNIT_KINDS, LetterKind, SuggestionRight
+from minyi.supervision.rules import LETTER_KIND_ZH, RIGHT_ZH, TARGET_UNIT_KINDS, LetterKind, SuggestionRight, may_close_order
 from minyi.supervision.service import issue_order
 from minyi.web.console_boards import BOARD_SIZE, _cases
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
@@ -76,6 +76,7 @@ def supervision_board(request: Request) -> Response:
             letters=letters, letters_total=letters_total, replies=replies_of(session, letter_rows, actor=actor),
             case_nos=_tracking_nos(session, [*orders, *letters]), units=unit_choices(session),
             kinds=LETTER_KIND_ZH, rights=RIGHT_ZH, may_issue=actor.role is Role.SUPERVISOR,
+            closable={o["id"] for o in orders if may_close_order(actor.role, o["status"])},
         )
 
 

@@ -40,8 +40,13 @@ STATUS_ZH = {"open": "已发令", "confirmed": "已确认"}
 STAGE_ZH = {"summoned": "待报到", "reported": "已报到", "acted": "已处置", "confirmed": "已确认"}
 
 
+def may_blow(role: Role | None, unit_kind: str | None) -> bool:
+    """Street, community and grid staff of such a unit blow the whistle (吹哨)."""
+    return role in ISSUER_ROLES and unit_kind in ISSUER_KINDS
+
+
 def check_may_blow(role: Role | None, unit_kind: str | None) -> None:
-    if role not in ISSUER_ROLES or unit_kind not in ISSUER_KINDS:
+    if not may_blow(role, unit_kind):
         raise Forbidden("not_issuer", "only street, community or grid staff may blow the whistle (吹哨)")
 
 
