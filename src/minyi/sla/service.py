@@ -16,9 +16,9 @@ from minyi.cases.queries import get_visible_case
 from minyi.cases.service import record_case_event
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from minyi.core.settings import Settings
+from minyi.org.rules import Actor
 from minyi.sla.calendar import Workdays, add_counted, counted_between
 from minyi.sla.calendar_service import calendar_version_columns, load_calendar
-from minyi.org.rules import Actor
 from minyi.sla.models import Clock, ClockPolicySet, ExtensionRequest
 from minyi.sla.rules import (
     EXTENDERS, PAUSERS, POLICY_SETTERS, REQUESTERS, Milestone, Policy, PolicySet, check_clock_role, parse_duration,
