@@ -14,7 +14,8 @@ from minyi.cases.queries import describe_replies_awaiting, get_visible_case
 from minyi.cases.schemas import ReplyAwaitingOut
 from minyi.core.errors import Forbidden, NotFound
 from minyi.org.rules import Role
-from minyi.sla.queries import decide_extension, extension_requests, request_extension
+from minyi.sla.queries import extension_requests
+from minyi.sla.service import decide_extension, request_extension
 from minyi.sla.schemas import ExtensionDecisionIn, ExtensionRequestIn, ExtensionRequestOut
 from minyi.taxonomy.schemas import LeafReplyApprovalIn, LeafReplyApprovalOut
 from minyi.taxonomy.service import set_leaf_reply_approval

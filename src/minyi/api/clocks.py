@@ -9,7 +9,8 @@ from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import Role
-from minyi.sla.queries import case_clocks, extend_case, pause_case, resume_case, set_case_policy
+from minyi.sla.queries import case_clocks
+from minyi.sla.service import extend_case, pause_case, resume_case, set_case_policy
 from minyi.sla.schemas import ClockView, PoliciesVersionOut
 from minyi.sla.service import import_policies, policies_text
 

@@ -13,10 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from minyi.api.state import AppState
-from minyi.cases.queries import CaseFilter
+from minyi.cases.queries import CaseFilter, case_filter
 from minyi.cases.rules import CaseStatus
 from minyi.core.errors import Forbidden, Unauthorized
-from minyi.integrations.case_export import case_filter
 from minyi.org.rules import Actor
 from minyi.org.service import actor_for_token, token_hash
 

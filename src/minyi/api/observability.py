@@ -4,7 +4,7 @@ One pure-ASGI middleware (no BaseHTTPMiddleware: it would copy every body) takes
 from the caller or makes one, returns it, keeps it in a context variable that every log line
 carries, counts the request and times it by route template (/api/v1/appeals/{case_id}, never
 the raw path, so the label set stays small). The gauges are computed when Prometheus scrapes,
-from a few indexed COUNTs (integrations.queries).
+from a few indexed COUNTs in the queries of what they measure (notify, sla, integrations).
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from minyi.api.errors import error_json
 from minyi.api.limits import BodyLimit
 from minyi.api.state import AppState
-from minyi.integrations import queries
+from minyi.integrations.queries import open311_queue
+from minyi.notify.queries import outbox_backlog
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
+from minyi.sla.queries import clocks_breached, clocks_due
 from minyi.worker.parked import parked_counts
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -101,9 +103,9 @@ class _Backlog(Collector):
     def collect(self) -> Iterable[GaugeMetricFamily]:
         now = self.state.clock.now()
         with self.state.db.reading() as session:
-            backlog = queries.outbox_backlog(session)
-            due, breached = queries.clocks_due(session, now), queries.clocks_breached(session)
-            queued = queries.open311_queue(session)
+            backlog = outbox_backlog(session)
+            due, breached = clocks_due(session, now), clocks_breached(session)
+            queued = open311_queue(session)
             calendar = calendar_status(session, today_in_beijing(now))
             parked = parked_counts(session)
         outbox = GaugeMetricFamily("minyi_outbox_messages", "Outbox messages not sent: pending or failed", labels=["channel", "status"])

@@ -64,6 +64,21 @@ HANDLING = (S.DISPATCHED, S.SIGNED_FOR, S.IN_PROGRESS)
 # of open and overdue work use this; the transition table uses HANDLING.
 WORKING = (*HANDLING, S.REPLY_PENDING)
 
+# The status categories: the one definition every query, report, mailbox figure, analytics
+# figure and page uses (nothing else lists statuses to mean "open" or "closed").
+# Open (在办): the centre or a unit still owes the citizen an answer.
+OPEN = (S.REGISTERED, S.ACCEPTED, *WORKING)
+# Closed (办结): the citizen has the answer, a reply or the reason it was not accepted. A case
+# enters these with `closed_at` set and a reopen clears it, so "closed now" (status) and "closed
+# in a period" (closed_at) count the same cases. Report totals, mailbox closure rates, the
+# leader's board, unit assessment and Open311 all use this one meaning.
+CLOSED = (S.DECLINED, S.REPLIED, S.RATED, S.ARCHIVED)
+# Terminal: no further step is expected (only a reopen leads out).
+TERMINAL = (S.ARCHIVED,)
+# Unsettled: open, or replied and still waiting for the citizen's rating (回访). The console's
+# default case list follows these up; it is not a figure of closure.
+UNSETTLED = (*OPEN, S.REPLIED)
+
 TRANSITIONS: dict[tuple[CaseStatus, Action], CaseStatus] = {
     (S.REGISTERED, A.ACCEPT): S.ACCEPTED,
     (S.REGISTERED, A.DECLINE): S.DECLINED,
@@ -291,5 +306,9 @@ def public_status(status: str) -> str:
     return PUBLIC_STATUS.get(status, status)
 
 
-def is_open(status: CaseStatus) -> bool:
-    return status not in (S.DECLINED, S.RATED, S.ARCHIVED, S.REPLIED)
+def is_open(status: str) -> bool:
+    return status in OPEN
+
+
+def is_closed(status: str) -> bool:
+    return status in CLOSED

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import timeline
-from minyi.cases.rules import Action, public_status
+from minyi.cases.rules import Action, CaseStatus, is_closed, public_status
 from minyi.cases.schemas import event_view
 from minyi.privacy.rules import citizen_sees, public_view
 from minyi.cases.service import act_on_case
@@ -96,9 +96,9 @@ def track_case(session: Session, tracking_no: str, secret: str) -> dict[str, Any
         "status": public_status(case.status),
         "status_label": label(STATUS_ZH, public_status(case.status)),
         "submitted_at": appeal.submitted_at,
-        "reply": public.show_text(case.reply_text) if case.status in ("replied", "rated", "archived", "declined") else None,
+        "reply": public.show_text(case.reply_text) if is_closed(case.status) else None,
         "rating": case.rating,
-        "can_rate": case.status == "replied",
+        "can_rate": case.status == CaseStatus.REPLIED,
         "timeline": [_public_event(e) for e, _ in timeline(session, case.id) if citizen_sees(e.action)],
     }
 

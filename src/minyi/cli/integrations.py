@@ -12,10 +12,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from minyi.cases.queries import case_filter
 from minyi.cases.rules import CaseStatus
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors, settings
 from minyi.integrations import open311, webhooks
-from minyi.integrations.case_export import COLUMNS, case_filter, export_rows
+from minyi.integrations.case_export import COLUMNS, export_rows
 from minyi.integrations.case_import import ImportRefused, ImportReport, import_cases, load_mapping
 from minyi.integrations.tabular import read_rows, write_csv, write_xlsx
 from minyi.org.service import actor_for_username

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, aliased
 
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.queries import reader_views, shown_titles, text_view, visible_to
+from minyi.cases.rules import OPEN
 from minyi.escalation.models import CaseEscalation, Holding, HoldingVisit
-from minyi.escalation.rules import ACTIVE_HOLDING, OPEN_STATUSES, HoldingStatus, VisitKind
+from minyi.escalation.rules import ACTIVE_HOLDING, HoldingStatus, VisitKind
 from minyi.escalation.schemas import backlog_view, escalation_view, holding_view
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor, Role
@@ -51,7 +52,7 @@ def list_escalations(
     if assigned_to is not None:
         stmt = stmt.where(CaseEscalation.assigned_staff_id == assigned_to)
     if open_only:
-        stmt = stmt.where(Case.status.in_(OPEN_STATUSES))
+        stmt = stmt.where(Case.status.in_(OPEN))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.execute(
         stmt.order_by(CaseEscalation.lifted_at.desc(), CaseEscalation.case_id.desc()).limit(page_size).offset((page - 1) * page_size)
@@ -198,7 +199,7 @@ def backlog(
         .outerjoin(CaseEscalation, CaseEscalation.case_id == Case.id)
         .outerjoin(Holding, Holding.active_case_id == Case.id)
         .outerjoin(holder, holder.id == Holding.leader_id)
-        .where(Case.status.in_(OPEN_STATUSES), Case.registered_at <= now - timedelta(days=min_age_days), visible_to(actor))
+        .where(Case.status.in_(OPEN), Case.registered_at <= now - timedelta(days=min_age_days), visible_to(actor))
     )
     if level:
         stmt = stmt.where(CaseEscalation.level == level)

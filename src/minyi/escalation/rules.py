@@ -20,7 +20,6 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from minyi.cases.rules import CaseStatus, is_open
 from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import Role
 
@@ -33,8 +32,6 @@ class Level(StrEnum):
 
 LEVEL_RANK: dict[Level | None, int] = {None: 0, Level.UNIT_HEAD: 1, Level.LEADER_IN_CHARGE: 2, Level.TOP_LEADERS: 3}
 LEVEL_ZH = {"unit_head": "责任单位主官", "leader_in_charge": "区分管领导", "top_leaders": "区主要领导"}
-# Cases still being handled: the ones evaluated, held and listed on the backlog.
-OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in CaseStatus if is_open(s))
 # The district's top leaders, highest first; matched on Staff.title.
 TOP_LEADER_TITLES: tuple[str, ...] = ("区委书记", "区长")
 
@@ -346,8 +343,13 @@ def leader_rank(role: Role | None, title: str | None) -> int:
     return 1
 
 
+def may_take(role: Role | None) -> bool:
+    """Only a leader takes a case (包案)."""
+    return role is Role.LEADER
+
+
 def check_may_take(role: Role | None) -> None:
-    if role is not Role.LEADER:
+    if not may_take(role):
         raise Forbidden("leaders_only", "only a leader may take a case (包案)")
 
 

@@ -26,13 +26,13 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.hooks import RegisteredCase
 from minyi.cases.models import Appeal, Case
-from minyi.cases.rules import CaseStatus
+from minyi.cases.rules import OPEN, CaseStatus
 from minyi.cases.service import record_case_event
 from minyi.core import safe_yaml
 from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.escalation.models import CaseEscalation, EscalationRuleSet
 from minyi.escalation.rules import (
-    OPEN_STATUSES, TOP_LEADER_TITLES, Facts, Level, Rule, RuleSet, is_sensitive, lift_for, parse_rule_set,
+    TOP_LEADER_TITLES, Facts, Level, Rule, RuleSet, is_sensitive, lift_for, parse_rule_set,
 )
 from minyi.org.models import LeaderArea, Staff
 from minyi.org.rules import Actor, Role
@@ -318,7 +318,7 @@ def _evaluate(
     session: Session, rows: list[_Row], *, now: dict[int, datetime] | datetime,
     fresh: bool = False, firing: dict[int, int] | None = None,
 ) -> list[CaseEscalation]:
-    rows = [r for r in rows if r.status in OPEN_STATUSES]
+    rows = [r for r in rows if r.status in OPEN]
     if not rows:
         return []
     version, rule_set = current_rules(session)
@@ -398,7 +398,7 @@ def evaluate_open_cases(session: Session, *, now: datetime, after_id: int = 0, b
     """Re-evaluate open cases against the current rules (after an import), one batch of ids
     above `after_id`. Returns (evaluated, lifted, the last id or None when done)."""
     ids = list(session.scalars(
-        select(Case.id).where(Case.id > after_id, Case.status.in_(OPEN_STATUSES)).order_by(Case.id).limit(batch)
+        select(Case.id).where(Case.id > after_id, Case.status.in_(OPEN)).order_by(Case.id).limit(batch)
     ))
     if not ids:
         return 0, 0, None

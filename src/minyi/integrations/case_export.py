@@ -1,11 +1,10 @@
-"""Export any filtered case list (the filters of GET /api/v1/appeals, the reader's scope and
+"""Export any filtered case list (cases.queries.case_filter: the filters of GET /api/v1/appeals, the reader's scope and
 masking) as rows whose columns are exactly what `minyi import cases` reads back: an export
 imported into another database gives the same cases."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,14 +13,11 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Appeal, Case, CaseUnit
 from minyi.cases.queries import CaseFilter, filtered, visible_to
-from minyi.cases.rules import CaseStatus
 from minyi.cases.schemas import point_for
-from minyi.core.errors import Invalid
 from minyi.intake.models import Channel
 from minyi.org.models import Unit
 from minyi.org.rules import Actor
 from minyi.privacy.rules import CaseView, case_view
-from minyi.org.service import unit_by_code
 from minyi.taxonomy.models import DictionaryEntry
 
 # The interchange columns, in order; import reads the same names (a mapping file renames them).
@@ -124,32 +120,3 @@ def _row(
         "rating": r["rating"],
     }
     return [values[c] for c in COLUMNS]
-
-
-def case_filter(
-    session: Session,
-    *,
-    status: list[CaseStatus] | None = None,
-    unit: str | None = None,
-    street: str | None = None,
-    community: str | None = None,
-    class_name: str | None = None,
-    channel: str | None = None,
-    registered_from: datetime | None = None,
-    registered_to: datetime | None = None,
-    overdue: bool | None = None,
-    q: str | None = None,
-) -> CaseFilter:
-    """The filters of GET /api/v1/appeals, from codes as people type them."""
-    channel_id = None
-    if channel:
-        channel_id = session.scalar(select(Channel.id).where(Channel.code == channel))
-        if channel_id is None:
-            raise Invalid("unknown_channel", f"no channel '{channel}'", field="channel")
-    return CaseFilter(
-        status=status or None, class_name=class_name, overdue=overdue, q=q or None,
-        unit=unit_by_code(session, unit).id if unit else None,
-        street=unit_by_code(session, street).id if street else None,
-        community=unit_by_code(session, community).id if community else None,
-        channel=channel_id, registered_from=registered_from, registered_to=registered_to,
-    )

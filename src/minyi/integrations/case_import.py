@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case, CaseEvent, CaseUnit
-from minyi.cases.rules import CaseStatus, Rating
+from minyi.cases.rules import CLOSED, CaseStatus, Rating
 from minyi.core import safe_yaml
 from minyi.core.errors import Invalid, MinyiError
 from minyi.core.ids import reserve_block
@@ -43,7 +43,6 @@ APPEAL_FIELDS = (
     "channel", "external_id", "title", "body", "phone", "name", "id_card", "anonymous", "confidential", "address",
     "street", "community", "grid", "lat", "lng", "crowd_size", "amount", "category",
 )
-CLOSED = frozenset({CaseStatus.DECLINED, CaseStatus.REPLIED, CaseStatus.RATED, CaseStatus.ARCHIVED})
 NEEDS_LEAD = frozenset({CaseStatus.DISPATCHED, CaseStatus.SIGNED_FOR, CaseStatus.IN_PROGRESS})
 SIGNED = frozenset({CaseStatus.SIGNED_FOR, CaseStatus.IN_PROGRESS, CaseStatus.REPLIED, CaseStatus.RATED, CaseStatus.ARCHIVED})
 CHUNK = 500

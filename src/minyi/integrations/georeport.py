@@ -18,6 +18,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
+from minyi.cases.rules import is_closed
 from minyi.core.errors import Invalid
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
@@ -27,8 +28,6 @@ MAX_REQUESTS = 1000
 MAX_RANGE_DAYS = 90
 MAX_DESCRIPTION = 4000
 
-# Minyi's lifecycle folds into GeoReport's two states: a case is closed once answered or refused.
-CLOSED_STATUSES = frozenset({"declined", "replied", "rated", "archived"})
 _CHILD = {
     "attributes": "attribute",
     "values": "value",
@@ -72,7 +71,8 @@ def parse_w3(name: str, value: str) -> datetime:
 
 
 def open_or_closed(status: str) -> str:
-    return "closed" if status in CLOSED_STATUSES else "open"
+    # GeoReport's two states: closed means cases.rules.CLOSED (answered or refused).
+    return "closed" if is_closed(status) else "open"
 
 
 def split_list(value: str | None) -> list[str]:

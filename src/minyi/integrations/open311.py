@@ -25,11 +25,11 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from minyi.cases.models import Appeal, Case
-from minyi.cases.rules import public_status
+from minyi.cases.rules import CLOSED, is_closed, public_status
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.core.i18n import STATUS_ZH
 from minyi.integrations.georeport import (
-    CLOSED_STATUSES, MAX_RANGE_DAYS, Leaf, Open311Error, open_or_closed, w3,
+    MAX_RANGE_DAYS, Leaf, Open311Error, open_or_closed, w3,
 )
 from minyi.integrations.models import Open311Client, Open311Queued
 from minyi.intake.models import Channel
@@ -202,9 +202,9 @@ def find_requests(session: Session, query: RequestQuery, *, now: datetime) -> li
         if wanted - {"open", "closed"}:
             raise Open311Error(400, "status must be open, closed or both (comma delimited)")
         if wanted == {"open"}:
-            stmt = stmt.where(Case.status.not_in(CLOSED_STATUSES))
+            stmt = stmt.where(Case.status.not_in(CLOSED))
         elif wanted == {"closed"}:
-            stmt = stmt.where(Case.status.in_(CLOSED_STATUSES))
+            stmt = stmt.where(Case.status.in_(CLOSED))
     stmt = stmt.order_by(Case.registered_at.desc(), Case.id.desc()).limit(query.page_size).offset((query.page - 1) * query.page_size)
     return [(c, a, leaf_row) for c, a, leaf_row in session.execute(stmt)]
 
@@ -238,7 +238,7 @@ def request_rows(
                 "service_notice": None,
                 "requested_datetime": w3(case.registered_at, tz),
                 "updated_datetime": w3(case.updated_at, tz),
-                "expected_datetime": w3(case.due_at, tz) if case.status not in CLOSED_STATUSES else None,
+                "expected_datetime": w3(case.due_at, tz) if not is_closed(case.status) else None,
                 "address": place,
                 "address_id": codes.get(case.grid_id or 0),
                 "zipcode": None,

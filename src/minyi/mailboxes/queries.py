@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import shown_titles
-from minyi.cases.rules import CaseStatus
+from minyi.cases.rules import CLOSED, CaseStatus
 from minyi.core.errors import NotFound
 from minyi.core.i18n import STATUS_ZH, label
 from minyi.intake.models import Channel
-from minyi.mailboxes.rules import CLOSED_STATUSES, MAILBOX_KIND, closure_rate
+from minyi.mailboxes.rules import MAILBOX_KIND, closure_rate
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor
 from minyi.sla.service import clocks_of
@@ -69,10 +69,10 @@ def figures(
     registered_from: datetime | None = None,
     registered_to: datetime | None = None,
 ) -> dict[int, dict[str, Any]]:
-    """Per mailbox: letters received, closed (replied, rated or archived) and the closure rate."""
+    """Per mailbox: letters received, closed (cases.rules.CLOSED: answered or refused) and the closure rate."""
     counts = dict.fromkeys(channel_ids, (0, 0))
     if channel_ids:
-        closed = func.sum(sql_case((Case.status.in_(CLOSED_STATUSES), 1), else_=0))
+        closed = func.sum(sql_case((Case.status.in_(CLOSED), 1), else_=0))
         rows = session.execute(
             select(Case.channel_id, func.count(), closed)
             .where(Case.channel_id.in_(channel_ids), _period(registered_from, registered_to))

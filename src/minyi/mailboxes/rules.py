@@ -7,8 +7,6 @@ from urllib.parse import quote, urlsplit
 from minyi.core.errors import Conflict
 
 MAILBOX_KIND = "mailbox"
-# A letter counts as closed (办结) once the unit replied, whatever the citizen's rating after.
-CLOSED_STATUSES = ("replied", "rated", "archived")
 QR_FORMATS = ("svg", "png")
 
 

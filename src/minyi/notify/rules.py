@@ -11,7 +11,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from minyi.core.errors import Invalid
-from minyi.core.retries import RetryPolicy
+from minyi.core.retry_policy import RetryPolicy
 
 
 class Channel(StrEnum):

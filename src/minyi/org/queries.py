@@ -17,6 +17,15 @@ from minyi.org.rules import UnitKind, pinyin_keys
 KIND_ORDER = (UnitKind.DEPARTMENT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID, UnitKind.SITE, UnitKind.DISTRICT)
 
 
+def district_name(session: Session) -> str:
+    """The district's own name (its DISTRICT unit, "示范区"): letterheads, document numbers and
+    the report's masthead print it. Empty before the organisation is loaded."""
+    name = session.scalar(
+        select(Unit.name).where(Unit.kind == UnitKind.DISTRICT.value).order_by(Unit.id).limit(1)
+    )
+    return name or ""
+
+
 @dataclass(frozen=True)
 class UnitChoice:
     code: str

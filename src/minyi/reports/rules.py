@@ -15,8 +15,6 @@ from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import DISTRICT_WIDE, Actor, Role
 
 REF_PREFIX = "daily_report:"
-# Cases whose handling is over for the report's purposes (the mailboxes count them alike).
-CLOSED_STATUSES = ("replied", "rated", "archived", "declined")
 # 涉众: an appeal speaking for this many people or more is a crowd matter.
 CROWD_SIZE = 5
 # Rising: at least this many today, and at least twice the 7-day baseline plus one.

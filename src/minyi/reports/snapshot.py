@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from minyi.org.queries import district_name
 from minyi.reports.context import ReportContext
 from minyi.reports.rules import Period, ReportKind, date_zh, percent
 from minyi.reports.sections import SECTIONS, Section
-from minyi.supervision.letters import district_name
 
 SNAPSHOT_VERSION = 1
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from minyi.analytics.models import Alert
 from minyi.cases.models import Case
+from minyi.cases.rules import OPEN
 from minyi.intake.models import Channel
 from minyi.org.models import Unit
 from minyi.supervision.models import InstructionTask
@@ -30,7 +31,6 @@ from minyi.taxonomy.models import DictionaryEntry
 
 LOOKBACK_DAYS = 30
 MAX_UNITS = 3
-OPEN_STATUSES = ("registered", "accepted", "dispatched", "signed_for", "in_progress")
 
 
 def _case_unit(session: Session, where: ColumnElement[bool]) -> list[int]:
@@ -75,7 +75,7 @@ def _units_of(session: Session, key: str, now: datetime) -> list[int]:
         return _most_leading(session, Case.class_name == key.split(":", 2)[2], now)
     if kind == "mailbox":
         channel = select(Channel.id).where(Channel.code == rest)
-        return _most_leading(session, Case.channel_id.in_(channel) & Case.status.in_(OPEN_STATUSES), now)
+        return _most_leading(session, Case.channel_id.in_(channel) & Case.status.in_(OPEN), now)
     if kind == "instruction" and rest.isdigit():
         return list(session.scalars(select(InstructionTask.unit_id).where(InstructionTask.instruction_id == int(rest))))
     return []

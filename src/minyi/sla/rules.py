@@ -10,7 +10,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from minyi.core import safe_yaml
-from minyi.core.errors import Invalid
+from minyi.core.errors import Forbidden, Invalid
+from minyi.org.rules import Actor, Role
 from minyi.sla.calendar import CALENDARS
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(m|h|d)$")
@@ -111,3 +112,20 @@ def needs_reply_approval(policy: Policy, leaf_setting: bool | None) -> bool:
     district can ask approval for one sensitive kind of matter under a fast policy, or waive it
     for a routine leaf under the statutory one)."""
     return policy.reply_approval if leaf_setting is None else leaf_setting
+
+
+# Who may stop a case's clocks (waiting for the citizen's materials) or grant an extension.
+PAUSERS = frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD, Role.DISPATCHER})
+EXTENDERS = frozenset({Role.UNIT_HEAD, Role.DISPATCHER, Role.SUPERVISOR})
+POLICY_SETTERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
+# Who may ask for an extension: the people of the lead unit who do the work.
+REQUESTERS = frozenset({Role.UNIT_HANDLER, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_STAFF})
+
+
+def check_clock_role(actor: Actor, case_unit_ids: set[int | None], allowed: frozenset[Role], what: str) -> None:
+    """Whether the actor may take a clock action on a case whose units are `case_unit_ids`:
+    the role must be allowed, and a unit's people must be of the case's lead unit."""
+    if actor.role not in allowed:
+        raise Forbidden("role_not_allowed", f"role '{actor.role}' may not {what}")
+    if actor.role in (Role.UNIT_HANDLER, Role.UNIT_HEAD) and actor.unit_id not in case_unit_ids:
+        raise Forbidden("not_handling_unit", f"only the lead unit may {what}")

@@ -12,12 +12,18 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case, CaseEvent
-from minyi.core.errors import Conflict, Invalid, NotFound
+from minyi.cases.queries import get_visible_case
+from minyi.cases.service import record_case_event
+from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from minyi.core.settings import Settings
+from minyi.org.rules import Actor
 from minyi.sla.calendar import Workdays, add_counted, counted_between
 from minyi.sla.calendar_service import calendar_version_columns, load_calendar
-from minyi.sla.models import Clock, ClockPolicySet
-from minyi.sla.rules import Milestone, Policy, PolicySet, parse_duration, parse_policy_set
+from minyi.sla.models import Clock, ClockPolicySet, ExtensionRequest
+from minyi.sla.rules import (
+    EXTENDERS, PAUSERS, POLICY_SETTERS, REQUESTERS, Milestone, Policy, PolicySet, check_clock_role, parse_duration,
+    parse_policy_set,
+)
 
 DEFAULT_POLICIES = Path(__file__).with_name("policies.yaml")
 RUNNING, PAUSED, MET, BREACHED, CANCELLED = "running", "paused", "met", "breached", "cancelled"
@@ -297,3 +303,119 @@ def refresh_case_due(session: Session, case: Case) -> None:
     ).all()
     if dues:
         case.due_at = max(dues)
+
+
+# The case clock use cases as the API, the console and the CLI call them.
+
+
+def pause_case(session: Session, case_id: int, actor: Actor, *, reason: str, now: datetime) -> list[dict[str, Any]]:
+    case = get_visible_case(session, case_id, actor, for_update=True)
+    check_clock_role(actor, {case.lead_unit_id}, PAUSERS, "pause the clocks")
+    clocks = pause_clocks(session, subject="case", subject_id=case.id, reason=reason, now=now)
+    record_case_event(session, case, action="clock_pause", actor_label=actor.username, actor_id=actor.staff_id, now=now, reason=reason, payload={"milestones": [c.milestone for c in clocks]})
+    return [clock_view(c, now) for c in clocks]
+
+
+def resume_case(session: Session, case_id: int, actor: Actor, *, now: datetime) -> list[dict[str, Any]]:
+    case = get_visible_case(session, case_id, actor, for_update=True)
+    check_clock_role(actor, {case.lead_unit_id}, PAUSERS, "resume the clocks")
+    clocks = resume_clocks(session, subject="case", subject_id=case.id, now=now)
+    record_case_event(session, case, action="clock_resume", actor_label=actor.username, actor_id=actor.staff_id, now=now, payload={"milestones": [c.milestone for c in clocks]})
+    return [clock_view(c, now) for c in clocks]
+
+
+def extend_case(session: Session, case_id: int, actor: Actor, *, milestone: str, days: float, reason: str, now: datetime) -> dict[str, Any]:
+    """The unit head (or the centre) approves one extension within the policy's limit."""
+    case = get_visible_case(session, case_id, actor, for_update=True)
+    check_clock_role(actor, {case.lead_unit_id}, EXTENDERS, "approve an extension")
+    policy = current_policies(session).policy(case.policy_code)[1]
+    limit = next((m.max_extension for m in policy.milestones if m.code == milestone), None)
+    clock = extend_clock(session, subject="case", subject_id=case.id, milestone=milestone, extra=timedelta(days=days), limit=limit, now=now)
+    if clock.due_at > (case.due_at or clock.due_at):
+        case.due_at = clock.due_at
+    record_case_event(session, case, action="clock_extend", actor_label=actor.username, actor_id=actor.staff_id, now=now, reason=reason, payload={"milestone": milestone, "days": days, "due_at": clock.due_at.isoformat()})
+    return clock_view(clock, now)
+
+
+def set_case_policy(session: Session, case_id: int, actor: Actor, *, policy: str, reason: str, now: datetime) -> list[dict[str, Any]]:
+    """A policy for this one case (a 重点件 put on 10-30-24, a letter on the statutory clock):
+    its open clocks restart under that policy from registration."""
+    case = get_visible_case(session, case_id, actor, for_update=True)
+    check_clock_role(actor, set(), POLICY_SETTERS, "set a case's clock policy")
+    policies = current_policies(session)
+    if policy not in policies.policies:
+        raise Invalid("unknown_policy", f"no clock policy '{policy}'", field="policy")
+    case.policy_code = policy
+    replan_case(session, case, policies.policies[policy], now)
+    session.flush()
+    refresh_case_due(session, case)
+    record_case_event(session, case, action="clock_policy", actor_label=actor.username, actor_id=actor.staff_id, now=now, reason=reason, payload={"policy": policy})
+    return [clock_view(c, now) for c in clocks_of(session, "case", [case.id]).get(case.id, [])]
+
+
+def request_extension(
+    session: Session, case_id: int, actor: Actor, *, milestone: str, days: float, reason: str, now: datetime,
+) -> ExtensionRequest:
+    """延期申请: the lead unit's handler asks; the head (or the centre) decides. Refused at once
+    if the policy could never grant it, so nobody waits for an answer that must be no."""
+    case = get_visible_case(session, case_id, actor, for_update=True)
+    check_clock_role(actor, {case.lead_unit_id}, REQUESTERS, "request an extension")
+    if actor.role in REQUESTERS and actor.unit_id != case.lead_unit_id:
+        raise Forbidden("not_handling_unit", "only the lead unit may request an extension")
+    if not reason.strip():
+        raise Invalid("missing_field", "请填写延期理由", field="reason")
+    policy = current_policies(session).policy(case.policy_code)[1]
+    limit = next((m.max_extension for m in policy.milestones if m.code == milestone), None)
+    clock = session.scalar(select(Clock).where(
+        Clock.subject == "case", Clock.subject_id == case.id, Clock.milestone == milestone,
+        Clock.state.in_([*OPEN_STATES, BREACHED]), Clock.completed_at.is_(None),
+    ))
+    if clock is None:
+        raise NotFound("clock_not_found", "该时限已办结或不存在，无需延期")
+    if limit is None:
+        raise Conflict("not_extendable", f"“{clock.name}”不可延期")
+    if clock.extended_seconds > 0:
+        raise Conflict("already_extended", "该时限已延期过一次")
+    if not 0 < days * 86400 <= parse_duration(limit).total_seconds():
+        raise Invalid("bad_extension", f"延期最长{parse_duration(limit).days}天", field="days")
+    pending = session.scalar(select(ExtensionRequest.id).where(
+        ExtensionRequest.case_id == case.id, ExtensionRequest.milestone == milestone, ExtensionRequest.status == "pending",
+    ))
+    if pending is not None:
+        raise Conflict("extension_pending", "该时限已有延期申请在等待审批")
+    assert actor.staff_id is not None
+    request = ExtensionRequest(
+        case_id=case.id, milestone=milestone, days=days, reason=reason.strip(), requested_by_id=actor.staff_id,
+        requested_at=now, status="pending",
+    )
+    session.add(request)
+    session.flush()
+    record_case_event(session, case, action="extension_request", actor_label=actor.username, actor_id=actor.staff_id, now=now,
+                      reason=request.reason, payload={"milestone": milestone, "days": days, "request_id": request.id})
+    return request
+
+
+def decide_extension(
+    session: Session, request_id: int, actor: Actor, *, approve: bool, note: str, now: datetime,
+) -> ExtensionRequest:
+    """The head of the lead unit (or the dispatcher, a supervisor) approves, which extends the
+    clock (extend_case, within the policy's limit), or refuses with a reason the requester reads."""
+    request = session.get(ExtensionRequest, request_id)
+    if request is None:
+        raise NotFound("extension_not_found", f"no extension request {request_id}")
+    case = get_visible_case(session, request.case_id, actor, for_update=True)
+    check_clock_role(actor, {case.lead_unit_id}, EXTENDERS, "decide an extension")
+    if request.status != "pending":
+        raise Conflict("extension_decided", "该延期申请已处理")
+    if not approve and not note.strip():
+        raise Invalid("missing_field", "不同意延期须填写理由", field="note")
+    if approve:
+        extend_case(session, case.id, actor, milestone=request.milestone, days=request.days,
+                    reason=note.strip() or request.reason, now=now)
+    else:
+        record_case_event(session, case, action="extension_refuse", actor_label=actor.username, actor_id=actor.staff_id,
+                          now=now, reason=note.strip(), payload={"milestone": request.milestone, "request_id": request.id})
+    request.status = "approved" if approve else "refused"
+    request.decided_by_id, request.decided_at, request.decision_note = actor.staff_id, now, note.strip() or None
+    session.flush()
+    return request

@@ -15,7 +15,8 @@ from minyi.cases.service import record_case_event
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from minyi.core.ids import reserve_block
 from minyi.org.models import Unit
-from minyi.org.rules import Actor, UnitKind
+from minyi.org.queries import district_name
+from minyi.org.rules import Actor
 from minyi.privacy.rules import CaseView
 from minyi.supervision.documents import LetterText, render_docx
 from minyi.supervision.hooks import Issued, notify_issued
@@ -34,13 +35,6 @@ from minyi.supervision.rules import (
     require_role,
     required_text,
 )
-
-
-def district_name(session: Session) -> str:
-    name = session.scalar(
-        select(Unit.name).where(Unit.kind == UnitKind.DISTRICT.value).order_by(Unit.id).limit(1)
-    )
-    return name or ""
 
 
 def issue_letter(

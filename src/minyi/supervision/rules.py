@@ -105,6 +105,28 @@ def require_role(actor: Actor, roles: frozenset[Role], code: str, message: str) 
 
 LEADERS = frozenset({Role.LEADER})
 SUPERVISORS = frozenset({Role.SUPERVISOR})
+
+
+def may_close_order(role: Role | None, status: str) -> bool:
+    """A supervisor closes (办结) an order not closed yet."""
+    return role in SUPERVISORS and status != OrderStatus.CLOSED
+
+
+def may_complete_task(actor: Actor, *, unit_id: int, status: str) -> bool:
+    """The staff of the task's unit report on a task not done yet."""
+    return actor.unit_id is not None and actor.unit_id == unit_id and status != TaskStatus.DONE
+
+
+def may_respond_to_order(actor: Actor, *, unit_id: int | None, status: str) -> bool:
+    """The ordered unit responds to an order still open."""
+    return actor.unit_id is not None and actor.unit_id == unit_id and status == OrderStatus.OPEN
+
+
+def may_reply_to_letter(actor: Actor, *, addressee_unit_id: int | None, answered: bool) -> bool:
+    """The addressed unit replies once (a 通报 to all units has no addressee and no reply)."""
+    return addressee_unit_id is not None and actor.unit_id == addressee_unit_id and not answered
+
+
 # Who reads every instruction, order and letter of the district.
 OVERSEERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.LEADER})
 

@@ -10,21 +10,24 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import case_units, get_visible_case, shown_titles, timeline, unit_names, visible_to
-from minyi.cases.rules import KEY_CHECKLIST_ZH
+from minyi.cases.rules import KEY_CHECKLIST_ZH, is_open
 from minyi.cases.schemas import case_detail, case_summary, event_view, view_of
 from minyi.privacy.rules import Show
 from minyi.cases.service import actions_for
 from minyi.escalation.queries import active_holding, escalation_of
+from minyi.escalation.rules import may_take
 from minyi.escalation.service import rules_at
 from minyi.intake.models import Attachment
 from minyi.intake.queries import channel_names
 from minyi.org.rules import Actor, UnitKind
-from minyi.sla.queries import EXTENDERS, PAUSERS
+from minyi.sla.rules import EXTENDERS, PAUSERS
 from minyi.sla.service import clock_view, clocks_of
 from minyi.supervision.queries import describe_instructions, instructions_on_case
+from minyi.supervision.rules import LEADERS, SUPERVISORS
 from minyi.triage.repeats import links_of
 from minyi.web.slots import case_panels
 from minyi.whistle.queries import describe_whistles, list_whistles, summonses_of, unit_refs
+from minyi.whistle.rules import may_blow
 
 OPEN_CLOCK_STATES = ("running", "paused", "breached")
 CONTACT_ACTIONS = ("record_contact", "record_visit", "holding_visit")
@@ -117,6 +120,11 @@ def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> di
         "holding_plan": view.show_text(holding.plan) if holding else None,
         "may_extend": actor.role in EXTENDERS,
         "may_pause": actor.role in PAUSERS,
+        # What else the page offers this reader, decided here so the template reads booleans.
+        "may_whistle": may_blow(actor.role, actor.unit_kind) and is_open(case.status),
+        "may_hold": may_take(actor.role) and holding is None and is_open(case.status),
+        "may_instruct": actor.role in LEADERS,
+        "may_order": actor.role in SUPERVISORS,
         "panels": case_panels(session, case, actor, now),
     }
 

@@ -2,7 +2,7 @@
 requests (延期申请), on the head's board and on their own page; on the case page, the state of
 the reply (待审核, or returned with the head's reason) and the case's extension requests with
 the handler's request form. Every action goes through the services the API calls
-(`cases.service.act_on_case`, `sla.queries.request_extension` / `decide_extension`).
+(`cases.service.act_on_case`, `sla.service.request_extension` / `decide_extension`).
 
 Masking: the reply text, the return reason and the extension reasons are written about the
 citizen's matter and may quote them, so each is shown through the reader's privacy view of its
@@ -20,14 +20,16 @@ from starlette.responses import Response
 
 from minyi.cases.models import Case
 from minyi.cases.queries import describe_replies_awaiting, last_reply_return, reader_view
-from minyi.cases.rules import Action, CaseStatus
+from minyi.cases.rules import ACTORS, Action, CaseStatus
 from minyi.cases.service import act_on_case
 from minyi.core.errors import Invalid, MinyiError, NotFound
 from minyi.org.models import Staff
 from minyi.org.rules import Actor, Role
-from minyi.sla.queries import EXTENDERS, REQUESTERS, decide_extension, extension_requests, request_extension
-from minyi.sla.service import OPEN_STATES, clock_view, clocks_of, current_policies
-from minyi.sla.rules import parse_duration
+from minyi.sla.queries import extension_requests
+from minyi.sla.rules import EXTENDERS, REQUESTERS, parse_duration
+from minyi.sla.service import (
+    OPEN_STATES, clock_view, clocks_of, current_policies, decide_extension, request_extension,
+)
 from minyi.web.console_cases import case_page_response
 from minyi.web.pages import STATUS, PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 from minyi.web.slots import CASE_PANELS, UNIT_PANELS, Panel
@@ -43,7 +45,9 @@ def approvals(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
     for r in replies:
         r["clocks"] = [clock_view(k, now) for k in clocks.get(r["case_id"], []) if k.state in OPEN_STATES]
     extensions = extension_requests(session, actor, pending_only=True) if actor.role in DECIDERS else []
-    return {"replies": replies, "extensions": extensions}
+    # 答复审核 is the lead unit head's (cases.rules.ACTORS); the panel shows that part only to them.
+    may_approve = actor.role in ACTORS[Action.APPROVE_REPLY]
+    return {"replies": replies, "extensions": extensions, "may_approve_replies": may_approve}
 
 
 def unit_panel(session: Session, actor: Actor, now: datetime) -> Panel | None:

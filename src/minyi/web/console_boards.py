@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import CaseFilter, list_cases, visible_to
-from minyi.cases.rules import WORKING, CaseStatus
+from minyi.cases.rules import OPEN, WORKING, CaseStatus
 from minyi.org.models import Unit
 from minyi.org.rules import AREA_ROLES, Role
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
@@ -65,7 +65,7 @@ def area_board(request: Request, case_id: int | None = None) -> Response:
     now = state.clock.now()
     area = {"street": "street", "community": "community"}.get(actor.unit_kind or "")
     with state.db.reading() as session:
-        f = CaseFilter(status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING], **{area: actor.unit_id} if area else {})  # type: ignore[arg-type]
+        f = CaseFilter(status=list(OPEN), **{area: actor.unit_id} if area else {})  # type: ignore[arg-type]
         cases = _cases(session, actor, f, now)
         unit_name = session.scalar(select(Unit.name).where(Unit.id == actor.unit_id)) if actor.unit_id else None
     return render(request, "console/area.html", cases=cases, case_id=case_id, unit_name=unit_name or "")

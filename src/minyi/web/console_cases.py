@@ -20,7 +20,7 @@ from minyi.privacy.rules import Show
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.intake.attachments import store_attachment
 from minyi.intake.models import Attachment
-from minyi.sla.queries import extend_case, pause_case, resume_case
+from minyi.sla.service import extend_case, pause_case, resume_case
 from minyi.org.queries import names_by_code, unit_choices
 from minyi.taxonomy.queries import leaf_choices, leaf_code_of
 from minyi.web.case_view import DISPATCH_KINDS, case_page, summaries

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from minyi.cases.queries import CaseFilter, get_visible_case, list_cases
-from minyi.cases.rules import WORKING, CaseStatus
+from minyi.cases.rules import OPEN
 from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.intake.attachments import store_attachment
 from minyi.intake.desk import desk_channel, reporter_contact
@@ -24,8 +24,6 @@ from minyi.web.uploads import Upload, read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 GRID_KINDS = ("grid",)
-# 未办结: not yet answered (a replied case is 办结, waiting only for the citizen's rating).
-OPEN = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING]
 PAGE_SIZE = 20
 PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 
@@ -43,7 +41,7 @@ def _page(
 ) -> Response:
     state = state_of(request)
     with state.db.reading() as session:
-        total, rows = list_cases(session, actor, CaseFilter(status=OPEN), page=page, page_size=PAGE_SIZE)
+        total, rows = list_cases(session, actor, CaseFilter(status=list(OPEN)), page=page, page_size=PAGE_SIZE)
         cases = summaries(session, rows, actor, state.clock.now())
         reported = None
         if done is not None:

@@ -14,15 +14,15 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from minyi.cases.models import Case
-from minyi.cases.queries import CaseFilter
-from minyi.cases.rules import WORKING, CaseStatus
+from minyi.cases.queries import CaseFilter, channel_by_code
+from minyi.cases.rules import UNSETTLED, WORKING, CaseStatus
 from minyi.intake.models import Channel
 from minyi.org.models import Unit
 from minyi.sla.queries import urgency_order
 
-OPEN = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING, CaseStatus.REPLIED]
-# "handling" is the unit board's queue; "open" everything not yet done.
-STATUS_GROUPS = {"open": OPEN, "handling": list(WORKING)}
+# The list's "open" (在办) is everything not yet settled (cases.rules.UNSETTLED: replied cases
+# wait for the citizen's rating); "handling" is the unit board's queue.
+STATUS_GROUPS = {"open": list(UNSETTLED), "handling": list(WORKING)}
 SORTS = ("urgency", "newest", "oldest")
 SORT_ZH = {"urgency": "按紧急程度（时限）", "newest": "最新登记在前", "oldest": "最早登记在前"}
 SORT_EN = {"urgency": "Most urgent first (clocks)", "newest": "Newest first", "oldest": "Oldest first"}
@@ -86,7 +86,7 @@ def case_filter(session: Session, query: ListQuery, tz: ZoneInfo, *, base: CaseF
             errors["status"] = ("没有这个办理状态", "No such status")
     channel_id = None
     if query.channel:
-        channel_id = session.scalar(select(Channel.id).where(Channel.code == query.channel))
+        channel_id = channel_by_code(session, query.channel)
         if channel_id is None:
             errors["channel"] = ("没有这个渠道", "No such channel")
     unit_id = None

@@ -14,8 +14,8 @@ from starlette.responses import Response
 from minyi.cases.models import Case
 from minyi.core.errors import Conflict, NotFound
 from minyi.org.models import Unit
+from minyi.org.queries import district_name
 from minyi.org.rules import Actor
-from minyi.supervision.letters import district_name
 from minyi.taxonomy.models import DictionaryEntry
 from minyi.web.case_view import case_page
 from minyi.web.pages import WebRoute, render, staff, state_of

@@ -14,13 +14,13 @@ from starlette.responses import Response
 
 from minyi.cases.models import Case
 from minyi.cases.queries import CaseFilter
-from minyi.cases.rules import WORKING, CaseStatus
+from minyi.cases.rules import OPEN
 from minyi.core.errors import Invalid
 from minyi.org.models import Unit
 from minyi.org.rules import Role
 from minyi.supervision.letters import issue_letter, reply_to_letter
 from minyi.supervision.queries import describe_letters, describe_orders, list_letters, list_orders, replies_of
-from minyi.supervision.rules import LETTER_KIND_ZH, RIGHT_ZH, TARGET_UNIT_KINDS, LetterKind, SuggestionRight
+from minyi.supervision.rules import LETTER_KIND_ZH, RIGHT_ZH, TARGET_UNIT_KINDS, LetterKind, SuggestionRight, may_close_order
 from minyi.supervision.service import issue_order
 from minyi.web.console_boards import BOARD_SIZE, _cases
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
@@ -66,7 +66,7 @@ def supervision_board(request: Request) -> Response:
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading() as session:
-        overdue = _cases(session, actor, CaseFilter(overdue=True, status=[CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING]), now)
+        overdue = _cases(session, actor, CaseFilter(overdue=True, status=list(OPEN)), now)
         orders_total, order_rows = list_orders(session, actor, page=1, page_size=BOARD_SIZE)
         letters_total, letter_rows = list_letters(session, actor, page=1, page_size=BOARD_SIZE)
         orders = describe_orders(session, order_rows, now, actor=actor)
@@ -76,6 +76,7 @@ def supervision_board(request: Request) -> Response:
             letters=letters, letters_total=letters_total, replies=replies_of(session, letter_rows, actor=actor),
             case_nos=_tracking_nos(session, [*orders, *letters]), units=unit_choices(session),
             kinds=LETTER_KIND_ZH, rights=RIGHT_ZH, may_issue=actor.role is Role.SUPERVISOR,
+            closable={o["id"] for o in orders if may_close_order(actor.role, o["status"])},
         )
 
 

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from minyi.cases.models import Case
 from minyi.cases.queries import CaseFilter, list_cases, shown_titles
-from minyi.cases.rules import WORKING, CaseStatus
+from minyi.cases.rules import OPEN
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.escalation.holdings import take_case
 from minyi.org.queries import unit_choices
@@ -20,18 +20,18 @@ from minyi.supervision.letters import document_for
 from minyi.supervision.queries import (
     describe_letters, describe_orders, describe_tasks, get_letter, list_letters, list_orders, list_tasks, replies_of,
 )
+from minyi.supervision.rules import may_complete_task, may_reply_to_letter, may_respond_to_order
 from minyi.supervision.service import close_order, complete_task, issue_order, respond_order, write_instruction
 from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import STATUS, PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 from minyi.web.pickers import form_message, unit_groups
 from minyi.web.panels_leader import report_subjects
 from minyi.whistle.queries import describe_whistles, list_whistles, staff_refs, summonses_of, unit_refs
-from minyi.whistle.rules import ISSUER_KINDS, ISSUER_ROLES, SUMMONED_KINDS
+from minyi.whistle.rules import SUMMONED_KINDS, may_blow, summons_step
 from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 # The cases a whistle form offers by tracking number: the area's open ones, newest first.
-OPEN_FOR_WHISTLE = [CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING]
 WHISTLE_CASES = 200
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -61,7 +61,7 @@ def _whistles_page(
     a refused form comes back with its message and everything typed."""
     actor = staff(request)
     state = state_of(request)
-    may_blow = actor.role in ISSUER_ROLES and actor.unit_kind in ISSUER_KINDS
+    may = may_blow(actor.role, actor.unit_kind)
     with state.db.reading() as session:
         total, rows = list_whistles(session, actor, status=None, unit_id=None, case_id=None, page=1, page_size=50)
         summonses = summonses_of(session, [w.id for w in rows])
@@ -71,15 +71,23 @@ def _whistles_page(
         shown = describe_whistles(session, rows, state.clock.now(), actor=actor)
         tracking = dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_({w.case_id for w in rows if w.case_id}))).all())  # type: ignore[arg-type]
         departments, open_cases = [], []
-        if may_blow:
+        if may:
             departments = unit_groups(unit_choices(session, SUMMONED_KINDS))
-            _, found = list_cases(session, actor, CaseFilter(status=OPEN_FOR_WHISTLE), page=1, page_size=WHISTLE_CASES)
+            _, found = list_cases(session, actor, CaseFilter(status=list(OPEN)), page=1, page_size=WHISTLE_CASES)
             titles = shown_titles(session, actor, [c.id for c, _ in found])
             open_cases = [(c.tracking_no, titles.get(c.id, "")) for c, _ in found]
+        # The step each summons offers this reader (whistle.rules), so the page compares nothing.
+        steps = {
+            (w.id, s.unit_id): summons_step(
+                unit_id=actor.unit_id, unit_kind=actor.unit_kind, summoned_unit_id=s.unit_id, issuer_unit_id=w.issuer_unit_id,
+                reported=s.reported_at is not None, acted=s.acted_at is not None, confirmed=s.confirmed_at is not None,
+            )
+            for w in rows for s in summonses.get(w.id, [])
+        }
         return render(
-            request, "console/whistles.html", status_code=status_code, total=total, units=units, people=people,
+            request, "console/whistles.html", status_code=status_code, total=total, units=units, people=people, steps=steps,
             items=[(w, list(zip(summonses.get(w.id, []), v["summonses"], strict=True)), v) for w, v in zip(rows, shown, strict=True)],
-            tracking=tracking, may_blow=may_blow, departments=departments, open_cases=open_cases,
+            tracking=tracking, may_blow=may, departments=departments, open_cases=open_cases,
             kept=kept, units_kept=units_kept or [], error=error, opened=opened,
         )
 
@@ -96,9 +104,19 @@ def tasks(request: Request) -> Response:
         described = describe_tasks(session, task_rows, now, actor=actor)
         # Letters addressed to this unit (a 通报 to all units is read on the supervision board).
         _, letter_rows = list_letters(session, actor, unit_id=actor.unit_id, page=1, page_size=50) if actor.unit_id else (0, [])
+        letter_replies = replies_of(session, letter_rows, actor=actor)
+        # Which rows this reader's unit answers (supervision.rules), so the page compares nothing.
+        may = {
+            "tasks": {t.id for t in task_rows if may_complete_task(actor, unit_id=t.unit_id, status=t.status)},
+            "orders": {o.id for o in order_rows if may_respond_to_order(actor, unit_id=o.unit_id, status=o.status)},
+            "letters": {
+                letter.id for letter in letter_rows
+                if may_reply_to_letter(actor, addressee_unit_id=letter.addressee_unit_id, answered=bool(letter_replies.get(letter.id)))
+            },
+        }
         return render(
-            request, "console/tasks.html", tasks=described, orders=describe_orders(session, order_rows, now, actor=actor),
-            letters=describe_letters(session, letter_rows, actor=actor), letter_replies=replies_of(session, letter_rows, actor=actor),
+            request, "console/tasks.html", tasks=described, orders=describe_orders(session, order_rows, now, actor=actor), may=may,
+            letters=describe_letters(session, letter_rows, actor=actor), letter_replies=letter_replies,
             subjects=report_subjects(session, {t["instruction"]["subject_ref"] for t in described if t["instruction"]["subject_ref"]}),
         )
 

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from minyi.analytics.rules import BEIJING
 from minyi.cases.models import Case
 from minyi.cases.queries import reader_views, shown_titles, text_view
-from minyi.cases.rules import WORKING, CaseStatus
+from minyi.cases.rules import CLOSED, OPEN
 from minyi.escalation.queries import list_escalations, list_holdings
 from minyi.mailboxes.queries import leader_inbox
 from minyi.org.models import LeaderArea, Unit
@@ -29,8 +29,6 @@ from minyi.web.pages import WebRoute, render, staff, state_of
 from minyi.web.slots import leader_panels
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-OPEN = [s.value for s in (CaseStatus.REGISTERED, CaseStatus.ACCEPTED, *WORKING)]
-CLOSED = [s.value for s in (CaseStatus.REPLIED, CaseStatus.RATED, CaseStatus.ARCHIVED)]
 # How many rows each block of the dashboard shows before its "全部" link.
 FIRST = 3
 PAGE = 20

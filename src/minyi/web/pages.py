@@ -30,6 +30,7 @@ from minyi.org.rules import Actor, Role
 from minyi.org.service import actor_for_token
 from minyi.web.form_again import form_again
 from minyi.web.i18n import LANG_COOKIE, Translator, pick_lang, refusal_text
+from minyi.web.rules import nav_for
 from minyi.web.security import (
     CSRF_FIELD, SESSION_COOKIE, TooManyRequests, check_csrf, cookie_flags, csrf_token_for, remember_csrf,
 )
@@ -121,9 +122,10 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     t = Translator(lang)
     tz = state.tz
     csrf = csrf_token_for(request, state.settings.secret_key)
+    actor = current_actor(request)
     body = env.get_template(template).render(
         case_no=_case_numbers(state),
-        request=request, t=t, lang=lang, actor=current_actor(request), csrf=csrf, csrf_field=CSRF_FIELD,
+        request=request, t=t, lang=lang, actor=actor, nav=nav_for(actor), csrf=csrf, csrf_field=CSRF_FIELD,
         when=lambda v, fmt="%Y-%m-%d %H:%M": local_time(v, tz, fmt), left=lambda s: duration(s, t),
         path=request.url.path, quote=quote, **context,
     )

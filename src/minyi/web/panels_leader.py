@@ -6,9 +6,8 @@ signed-in readers (the API's versions want a bearer token, the browser has a ses
 from __future__ import annotations
 
 import contextlib
-import threading
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +19,7 @@ from starlette.responses import Response
 
 from minyi.analytics.alerts import ACKNOWLEDGERS, acknowledge_alert
 from minyi.analytics.models import Alert
-from minyi.analytics.queries import AlertView, alert_views, hotspots_of_day, list_alerts
+from minyi.analytics.queries import AlertView, alert_views, cached_hotspots, list_alerts
 from minyi.analytics.rules import ANALYTICS_VIEWERS, BEIJING
 from minyi.cases.models import Case
 from minyi.core.errors import Conflict, Invalid, NotFound
@@ -41,11 +40,6 @@ from minyi.web.slots import LEADER_PANELS, Panel
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 HOTSPOTS, HOTSPOT_WINDOW_DAYS, ALERTS, HOTSPOT_CASES = 8, 7, 20, 5
-# The 7-day hotspot pass takes about a second on a district's week of appeals (`minyi bench
-# analytics`): the dashboard reuses one pass per database and day for this long.
-HOTSPOT_CACHE_FOR = timedelta(minutes=10)
-_hotspot_cache: dict[tuple[str, date], tuple[datetime, list[Any]]] = {}
-_hotspot_lock = threading.Lock()
 # The issued page carries its own inline stylesheet and pictures as data: URIs, and no script.
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; frame-ancestors 'none'"
 
@@ -110,20 +104,6 @@ def _live_subjects(session: Session, refs: set[str]) -> dict[str, str]:
     return out
 
 
-def cached_hotspots(session: Session, day: date, now: datetime) -> list[Any]:
-    key = (str(session.get_bind().engine.url), day)
-    with _hotspot_lock:
-        hit = _hotspot_cache.get(key)
-    if hit is not None and timedelta(0) <= now - hit[0] < HOTSPOT_CACHE_FOR:
-        return hit[1]
-    found = hotspots_of_day(session, day=day, window_days=HOTSPOT_WINDOW_DAYS, limit=HOTSPOTS)
-    with _hotspot_lock:
-        if len(_hotspot_cache) > 64:  # old days of old databases
-            _hotspot_cache.clear()
-        _hotspot_cache[key] = (now, found)
-    return found
-
-
 def _tracking_numbers(session: Session, ids: set[int]) -> dict[int, str]:
     return dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(ids))).all()) if ids else {}
 
@@ -141,7 +121,7 @@ def hotspots_panel(session: Session, actor: Actor, now: datetime) -> Panel | Non
     if actor.role not in ANALYTICS_VIEWERS:
         return None
     day = now.astimezone(BEIJING).date()
-    hotspots = cached_hotspots(session, day, now)
+    hotspots = cached_hotspots(session, day, now, window_days=HOTSPOT_WINDOW_DAYS, limit=HOTSPOTS)
     groups = merge_area_bursts(alert_views(session, list_alerts(session, status="open", limit=ALERTS)))
     recent = alert_views(session, list_alerts(session, status="acknowledged", day=None, limit=5))
     wanted = {int(i) for h in hotspots for i in h.member_ids[:HOTSPOT_CASES] if str(i).isdigit()}

@@ -40,8 +40,30 @@ STATUS_ZH = {"open": "已发令", "confirmed": "已确认"}
 STAGE_ZH = {"summoned": "待报到", "reported": "已报到", "acted": "已处置", "confirmed": "已确认"}
 
 
+def may_blow(role: Role | None, unit_kind: str | None) -> bool:
+    """Street, community and grid staff of such a unit blow the whistle (吹哨)."""
+    return role in ISSUER_ROLES and unit_kind in ISSUER_KINDS
+
+
+def summons_step(
+    *, unit_id: int | None, unit_kind: str | None, summoned_unit_id: int, issuer_unit_id: int | None,
+    reported: bool, acted: bool, confirmed: bool,
+) -> str | None:
+    """What a reader of unit `unit_id` may do next on one summons: the summoned department
+    reports in (报到), then records its action; then the issuing area confirms it."""
+    if unit_id is None:
+        return None
+    if unit_id == summoned_unit_id and not reported:
+        return "report_in"
+    if unit_id == summoned_unit_id and not acted:
+        return "act"
+    if acted and not confirmed and unit_id == issuer_unit_id and unit_kind in ISSUER_KINDS:
+        return "confirm"
+    return None
+
+
 def check_may_blow(role: Role | None, unit_kind: str | None) -> None:
-    if role not in ISSUER_ROLES or unit_kind not in ISSUER_KINDS:
+    if not may_blow(role, unit_kind):
         raise Forbidden("not_issuer", "only street, community or grid staff may blow the whistle (吹哨)")
 
 

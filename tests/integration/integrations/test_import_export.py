@@ -22,7 +22,8 @@ from factories import act, auth, make_appeal, make_dispatched
 from minyi.bootstrap import load_demo
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.core.db import Database
-from minyi.integrations.case_export import COLUMNS, case_filter, export_rows
+from minyi.cases.queries import case_filter
+from minyi.integrations.case_export import COLUMNS, export_rows
 from minyi.integrations.case_import import ImportRefused, import_cases, load_mapping
 from minyi.integrations.tabular import read_rows
 from minyi.notify.models import OutboxMessage

@@ -11,7 +11,13 @@ from typing import Any
 import png
 from fastapi.testclient import TestClient
 
+from sqlalchemy import func, select
+
 from factories import act, auth, make_appeal
+from minyi.cases.models import Case
+from minyi.core.db import Database
+from minyi.intake.models import Channel
+from minyi.mailboxes.queries import figures
 from minyi.mailboxes.qr import PNG_BOX, qr_matrix
 from minyi.mailboxes.rules import portal_url
 
@@ -148,6 +154,25 @@ class TestInbox:
             ).json()
         }
         assert listed["mailbox_mayor"]["figures"] == after
+
+    def test_closure_figures_count_what_the_report_counts_as_closed(self, app_client: TestClient, db: Database) -> None:
+        """One meaning of closed (cases.rules.CLOSED) for the mailbox closure rate and the daily
+        report's closed figure (cases with `closed_at` in the period): on the same letters they
+        agree; a refused letter is closed in both, a reopened one in neither."""
+        before = figures_of(app_client, "mayor", "mailbox_mayor")
+        replied, declined, reopened, _open = (make_appeal(app_client, channel="mailbox_mayor") for _ in range(4))
+        close_case(app_client, replied["id"])
+        assert act(app_client, declined["id"], "decline", "clerk", reason="不属于受理范围").status_code == 200
+        close_case(app_client, reopened["id"])
+        assert act(app_client, reopened["id"], "reopen", "supervisor", reason="群众反映问题未解决").status_code == 200
+        after = figures_of(app_client, "mayor", "mailbox_mayor")
+        assert after["closed"] == before["closed"] + 2
+        with db.reading() as session:
+            box = session.scalar(select(Channel.id).where(Channel.code == "mailbox_mayor"))
+            by_report = session.scalar(
+                select(func.count()).select_from(Case).where(Case.channel_id == box, Case.closed_at.is_not(None))
+            )
+            assert figures(session, [box])[box]["closed"] == by_report == after["closed"]
 
     def test_a_department_head_reads_the_letters_to_their_mailbox(
         self, app_client: TestClient

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from conftest import private_demo_app
 from factories import act, auth, make_appeal
 from minyi.analytics.models import Alert
+from minyi.analytics.queries import HOTSPOT_CACHE_FOR, cached_hotspots
 from minyi.analytics.rules import BEIJING
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
@@ -25,7 +26,6 @@ from minyi.reports.service import issue_daily_report
 from minyi.triage.classify import store_classifier
 from minyi.triage.jobs import triage_pending
 from minyi.triage.suggestion_models import TriageCorrection, TriageSuggestion
-from minyi.web.panels_leader import HOTSPOT_CACHE_FOR, cached_hotspots
 from triage_toy import FEES, GARBAGE, toy_model
 from webclient import browser, post_form, signed_in
 

@@ -1,5 +1,6 @@
 """领导信箱: per leader mailbox, letters received on the day and in the 30 days up to it, how many
-of them are closed (replied, rated or archived) and the closure rate, as the mailboxes count."""
+of them are closed (cases.rules.CLOSED, the meaning the report's totals use) and the closure
+rate, as the mailboxes count."""
 
 from __future__ import annotations
 

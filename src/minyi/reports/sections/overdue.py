@@ -9,18 +9,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 
 from minyi.cases.models import Case
+from minyi.cases.rules import OPEN
 from minyi.reports.context import ReportContext
-from minyi.reports.rules import CLOSED_STATUSES
 from minyi.sla.models import Clock
 from minyi.supervision.models import InstructionTask
 
 KEY = "overdue"
 TITLE = "超期与预警"
-OPEN_STATUSES = ("registered", "accepted", "dispatched", "signed_for", "in_progress")
 LIMIT = 15
 COLUMNS = ("overdue_open", "breached_day", "yellow_now", "tasks_overdue")
-
-assert not set(OPEN_STATUSES) & set(CLOSED_STATUSES)
 
 
 def build(ctx: ReportContext) -> dict[str, Any]:
@@ -35,7 +32,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
 
     figures: dict[str, Counter[int | None]] = {
         "overdue_open": per_unit(
-            Case.status.in_(OPEN_STATUSES), Case.is_overdue.is_(True) | (Case.due_at < now)
+            Case.status.in_(OPEN), Case.is_overdue.is_(True) | (Case.due_at < now)
         ),
         "breached_day": per_unit(
             Clock.subject == "case", Clock.breached_at >= ctx.start, Clock.breached_at < ctx.end,

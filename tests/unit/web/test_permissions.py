@@ -1,0 +1,68 @@
+"""What the console offers whom is decided in Python (web/rules.py and the domains' rules
+modules); the templates read the booleans these give."""
+
+from __future__ import annotations
+
+import pytest
+
+from minyi.org.rules import Actor, Role
+from minyi.supervision.rules import may_close_order, may_complete_task, may_reply_to_letter, may_respond_to_order
+from minyi.web.rules import Nav, nav_for
+from minyi.whistle.rules import summons_step
+
+
+def staff(role: Role, unit_id: int | None = 7, unit_kind: str = "department") -> Actor:
+    return Actor(staff_id=1, username=role.value, name="x", role=role, unit_id=unit_id, unit_code="U", unit_kind=unit_kind, unit_path="D/U/")
+
+
+@pytest.mark.parametrize(
+    ("role", "links"),
+    [
+        (Role.INTAKE_CLERK, {"intake_desk"}),
+        (Role.DISPATCHER, {"intake_desk", "dispatch_board", "approvals"}),
+        (Role.ADMIN, {"intake_desk", "dispatch_board", "admin"}),
+        (Role.UNIT_HANDLER, {"tasks"}),
+        (Role.UNIT_HEAD, {"unit_queue", "tasks"}),
+        (Role.GRID_STAFF, {"grid_report", "area_board", "tasks"}),
+        (Role.STREET_STAFF, {"area_board", "tasks"}),
+        (Role.SUPERVISOR, {"supervision", "approvals"}),
+        (Role.LEADER, {"leader"}),
+    ],
+)
+def test_the_console_links_each_role_sees(role: Role, links: set[str]) -> None:
+    nav = nav_for(staff(role))
+    assert {name for name, shown in vars(nav).items() if shown} == links
+
+
+def test_nobody_signed_in_sees_no_links() -> None:
+    assert nav_for(None) == Nav()
+
+
+def test_only_a_supervisor_closes_an_order_not_closed_yet() -> None:
+    assert may_close_order(Role.SUPERVISOR, "responded")
+    assert not may_close_order(Role.SUPERVISOR, "closed")
+    assert not may_close_order(Role.LEADER, "open")
+
+
+def test_a_unit_answers_only_its_own_tasks_orders_and_letters() -> None:
+    mine, other = staff(Role.UNIT_HANDLER, 7), staff(Role.UNIT_HANDLER, 8)
+    assert may_complete_task(mine, unit_id=7, status="open") and not may_complete_task(mine, unit_id=7, status="done")
+    assert not may_complete_task(other, unit_id=7, status="open")
+    assert may_respond_to_order(mine, unit_id=7, status="open") and not may_respond_to_order(mine, unit_id=7, status="responded")
+    assert may_reply_to_letter(mine, addressee_unit_id=7, answered=False)
+    assert not may_reply_to_letter(mine, addressee_unit_id=7, answered=True)
+    assert not may_reply_to_letter(mine, addressee_unit_id=None, answered=False)
+
+
+def test_a_summons_offers_report_in_then_act_then_the_areas_confirmation() -> None:
+    def step(unit_id: int, kind: str, **done: bool) -> str | None:
+        facts = {"reported": False, "acted": False, "confirmed": False} | done
+        return summons_step(unit_id=unit_id, unit_kind=kind, summoned_unit_id=7, issuer_unit_id=3, **facts)
+
+    assert step(7, "department") == "report_in"
+    assert step(7, "department", reported=True) == "act"
+    assert step(7, "department", reported=True, acted=True) is None
+    assert step(3, "street", reported=True) is None
+    assert step(3, "street", reported=True, acted=True) == "confirm"
+    assert step(3, "street", reported=True, acted=True, confirmed=True) is None
+    assert step(9, "department") is None
