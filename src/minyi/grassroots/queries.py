@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from minyi.cases.models import Case
-from minyi.cases.rules import CaseStatus
+from minyi.cases.rules import CLOSED
 from minyi.core.errors import Forbidden, NotFound
 from minyi.grassroots.models import Assignment, Building, PartyBranch, Patrol, Road
 from minyi.grassroots.rules import Counts, Coverage, coverage_of, due_at
@@ -20,8 +20,9 @@ from minyi.org.models import Staff, Unit
 from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor
 from minyi.privacy.rules import patrol_text
 
-# A grid event counts as disposed of (处置) once the case is answered.
-DISPOSED = (CaseStatus.REPLIED.value, CaseStatus.ARCHIVED.value)
+# A grid event counts as disposed of (处置) once its case is closed, in the one meaning of closed
+# every figure uses (cases/rules.py: a rated case is disposed of too).
+DISPOSED = tuple(s.value for s in CLOSED)
 
 
 def area_path(actor: Actor) -> str:
