@@ -247,13 +247,6 @@ class CaseDetail(CaseSummary):
     allowed_actions: list[str]
 
 
-class CasePage(Out):
-    total: int
-    page: int
-    page_size: int
-    items: list[CaseSummary]
-
-
 class EventOut(Out):
     """One event of the log; `id`, `actor`, `actor_name`, `reason` and `payload` for staff
     readers, `rating_label` for a citizen's feedback on the public log."""
