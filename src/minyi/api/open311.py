@@ -80,7 +80,8 @@ class Open311Route(APIRoute):
         return guarded
 
 
-# --- the documented shapes (integrations/schemas.py) ---------------------------------------------
+# --- the documented answers: the JSON shapes are in integrations/schemas.py; the .xml form carries
+# the same fields as elements ----------------------------------------------------------------------
 
 
 def _documented(model: Any, *errors: int) -> dict[int | str, dict[str, Any]]:
