@@ -3,26 +3,49 @@ alerts, similar cases, assessment rows) in their API envelopes."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
 
 from minyi.analytics.assessment import AssessmentRow
 from minyi.analytics.hotspots import Hotspot
-from minyi.analytics.queries import AlertView
 from minyi.analytics.sweeps import SimilarCase
 from minyi.core.schemas import Out
+from minyi.supervision.schemas import InstructionOut
 
 
 class HotspotsOut(Out):
     items: list[Hotspot]
 
 
+class AlertOut(Out):
+    """One early-warning alert as the API answers it (analytics.queries.AlertView, the domain's
+    view of it, is what the routes dump into this shape)."""
+
+    id: int
+    kind: str
+    level: str
+    title: str
+    unit: str | None
+    unit_name: str | None
+    class_name: str | None
+    day: str
+    evidence: dict[str, Any]
+    raised_at: datetime
+    status: str
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    ack_note: str | None
+
+
 class AlertsOut(Out):
-    items: list[AlertView]
+    items: list[AlertOut]
 
 
 class AlertsRaisedOut(Out):
     raised: int = Field(description="alerts raised now (those raised before are not raised again)")
-    items: list[AlertView]
+    items: list[AlertOut]
 
 
 class SimilarCasesOut(Out):
@@ -42,3 +65,25 @@ class AssessmentOut(Out):
     period: PeriodOut
     rows: list[AssessmentRow]
     formulas: dict[str, str]
+
+
+# A sweep (办结一件、化解一类) answers with its instruction, read through the reader's privacy view.
+class SweepPlaceOut(BaseModel):
+    name: str
+    unit: str | None = None
+
+
+class SweepOut(BaseModel):
+    id: int
+    source_case_id: int
+    source_tracking_no: str | None
+    place_kind: str
+    place_filter: str | None
+    places: list[SweepPlaceOut]
+    similar_case_ids: list[int]
+    created_at: datetime
+    instruction: InstructionOut = Field(description="the sweep's work: its text through the reader's privacy view")
+
+
+class SweepList(BaseModel):
+    items: list[SweepOut]

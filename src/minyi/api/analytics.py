@@ -5,7 +5,7 @@ their area's alerts; every staff member sees their own unit's assessment."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -32,12 +32,12 @@ from minyi.analytics.rules import (
     require_viewer,
 )
 from minyi.analytics.sweeps import PLACE_KINDS, create_sweep, find_similar_cases
-from minyi.analytics.schemas import AlertsOut, AlertsRaisedOut, AssessmentOut, HotspotsOut, SimilarCasesOut
-from minyi.analytics.queries import AlertView
+from minyi.analytics.schemas import (
+    AlertOut, AlertsOut, AlertsRaisedOut, AssessmentOut, HotspotsOut, SimilarCasesOut, SweepList, SweepOut,
+)
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.core.errors import Invalid
-from minyi.supervision.schemas import InstructionOut
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
@@ -101,7 +101,7 @@ class AckIn(BaseModel):
 
 
 @router.post(
-    "/alerts/{alert_id}/acknowledge", summary="Acknowledge an alert (once)", response_model=AlertView,
+    "/alerts/{alert_id}/acknowledge", summary="Acknowledge an alert (once)", response_model=AlertOut,
     responses=refusals(404, 409),
 )
 def acknowledge(alert_id: int, body: AckIn, actor: CurrentActor, state: State) -> dict[str, Any]:
@@ -129,27 +129,6 @@ class SweepIn(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
     name_contains: str | None = Field(None, max_length=60)
     within_days: int = Field(30, ge=1, le=366)
-
-
-class SweepPlaceOut(BaseModel):
-    name: str
-    unit: str | None = None
-
-
-class SweepOut(BaseModel):
-    id: int
-    source_case_id: int
-    source_tracking_no: str | None
-    place_kind: str
-    place_filter: str | None
-    places: list[SweepPlaceOut]
-    similar_case_ids: list[int]
-    created_at: datetime
-    instruction: InstructionOut = Field(description="the sweep's work: its text through the reader's privacy view")
-
-
-class SweepList(BaseModel):
-    items: list[SweepOut]
 
 
 @router.post("/sweeps", status_code=201, response_model=SweepOut, summary="Start a sweep (办结一件、化解一类) from a case: a tracked instruction", responses=refusals(404, 409))

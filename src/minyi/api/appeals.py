@@ -17,12 +17,13 @@ from minyi.cases.queries import (
 from minyi.cases.rules import Action
 from minyi.api.errors import refusals
 from minyi.cases.schemas import (
-    ActionIn, AttachmentOut, BounceStat, CaseDetail, CasePage, EventOut, RedispatchIn, case_detail, case_summary,
+    ActionIn, AttachmentOut, BounceStat, CaseDetail, CaseSummary, EventOut, RedispatchIn, case_detail, case_summary,
     event_view,
 )
 from minyi.cases.service import act_on_case, actions_for
 from minyi.cases.tracking import case_key, citizen_secret_guard
 from minyi.core.errors import Unauthorized
+from minyi.core.schemas import Page
 from minyi.intake.attachments import store_attachment
 from minyi.intake.queries import channel_names
 from minyi.intake.schemas import AppealIn, AppealReceipt
@@ -79,7 +80,7 @@ async def create_appeal(request: Request) -> Response:
 
 
 @router.get(
-    "/appeals", summary="List cases in your scope, filtered and paginated", response_model=CasePage,
+    "/appeals", summary="List cases in your scope, filtered and paginated", response_model=Page[CaseSummary],
     responses=refusals(404, described={404: "a unit, street or community named in the filters does not exist"}),
 )
 def list_appeals(
@@ -88,7 +89,7 @@ def list_appeals(
     filters: CaseQueryParams,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
-) -> dict[str, Any]:
+) -> Page[CaseSummary]:
     channels = channel_names(session)
     f = filters.to_filter(session)
     total, rows = list_cases(session, actor, f, page=page, page_size=page_size)
@@ -99,7 +100,7 @@ def list_appeals(
         case_summary(c, a, actor, {cu.unit_id for cu, _ in units_of.get(c.id, []) if cu.is_active}, names, channels)
         for c, a in rows
     ]
-    return {"total": total, "page": page, "page_size": page_size, "items": items}
+    return Page[CaseSummary](total=total, page=page, page_size=page_size, items=items)
 
 
 @router.get("/appeals/{case_id}", summary="One case, with the actions you may take now", response_model=CaseDetail, responses=refusals(404))

@@ -12,6 +12,7 @@ from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.core.errors import Forbidden
 from minyi.org.rules import Actor, Role
+from minyi.sla.schemas import StatusOut, YearOut
 from minyi.sla.calendar_service import (
     calendar_status, parse_days_csv, replace_year, set_day, today_in_beijing, year_view,
 )
@@ -27,12 +28,6 @@ class DayIn(BaseModel):
     note: str | None = Field(None, max_length=60)
 
 
-class DayOut(BaseModel):
-    date: str
-    kind: str
-    note: str | None = None
-
-
 class YearIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     source: Literal["official", "statutory"] = Field(
@@ -42,30 +37,10 @@ class YearIn(BaseModel):
     days: list[DayIn] = Field(max_length=400)
 
 
-class YearOut(BaseModel):
-    year: int
-    source: str | None = Field(description="official, statutory, package (chinesecalendar) or null (no calendar)")
-    version: int
-    note: str | None = None
-    days: list[DayOut]
-
-
 class SetDayIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: Literal["holiday", "workday", "normal"] = Field(description="normal removes the exception")
     note: str | None = Field(None, max_length=60)
-
-
-class UncoveredOut(BaseModel):
-    year: int
-    coverage: str | None
-    days_until: int
-
-
-class StatusOut(BaseModel):
-    today: str
-    uncovered: list[UncoveredOut]
-    kept_years: list[int]
 
 
 def _admin(actor: Actor) -> None:

@@ -13,6 +13,7 @@ from minyi.api.errors import refusals
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.cases.queries import get_visible_case, shown_titles
 from minyi.core.errors import Invalid, NotFound
+from minyi.core.schemas import Page
 from minyi.escalation import holdings as holding_service
 from minyi.escalation.models import EscalationRuleSet, Holding
 from minyi.escalation.queries import (
@@ -20,7 +21,7 @@ from minyi.escalation.queries import (
 )
 from minyi.escalation.rules import HoldingStatus, Level
 from minyi.escalation.schemas import (
-    BacklogPage, DecisionIn, EscalationOut, EscalationPage, HoldingOut, HoldingPage, LeaderCountsOut, PlanIn, ReleaseIn, RuleSetOut,
+    BacklogPage, DecisionIn, EscalatedCaseOut, EscalationOut, HoldingOut, LeaderCountsOut, PlanIn, ReleaseIn, RuleSetOut,
     RuleVersionOut, TakeIn, VisitIn, rule_set_view,
 )
 from minyi.escalation.service import current_rules, import_rule_set, rule_set_versions, rules_at
@@ -72,7 +73,7 @@ def case_escalation(case_id: int, actor: CurrentActor, session: ReadSession) -> 
     return describe_escalation(session, case_id, actor=actor)
 
 
-@router.get("/escalations", response_model=EscalationPage, summary="Escalated cases in your scope; `mine` for those lifted to you", responses=refusals(404))
+@router.get("/escalations", response_model=Page[EscalatedCaseOut], summary="Escalated cases in your scope; `mine` for those lifted to you", responses=refusals(404))
 def escalations(
     actor: CurrentActor, session: ReadSession,
     level: Level | None = None,
@@ -80,7 +81,7 @@ def escalations(
     open_only: bool = True,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
-) -> dict[str, Any]:
+) -> Page[EscalatedCaseOut]:
     total, rows = list_escalations(
         session, actor, level=level.value if level else None, assigned_to=actor.staff_id if mine else None,
         open_only=open_only, page=page, page_size=page_size,
@@ -92,7 +93,7 @@ def escalations(
          "assigned_to": {"username": s.username, "name": s.name} if s else None}
         for e, c, title, s in rows
     ]
-    return {"total": total, "page": page, "page_size": page_size, "items": items}
+    return Page[EscalatedCaseOut](total=total, page=page, page_size=page_size, items=items)
 
 
 @router.post("/appeals/{case_id}/holding", response_model=HoldingOut, status_code=201, summary="Take the case (包案; leaders)", responses=refusals(404, 409))
@@ -102,14 +103,14 @@ def take(case_id: int, body: TakeIn, actor: CurrentActor, state: State) -> dict[
         return _holding(session, holding, actor)
 
 
-@router.get("/holdings", response_model=HoldingPage, summary="Holdings on cases in your scope", responses=refusals(404))
+@router.get("/holdings", response_model=Page[HoldingOut], summary="Holdings on cases in your scope", responses=refusals(404))
 def holdings(
     actor: CurrentActor, session: ReadSession,
     leader: str | None = None,
     status: HoldingStatus | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
-) -> dict[str, Any]:
+) -> Page[HoldingOut]:
     leader_id = None
     if leader:
         leader_id = session.scalar(select(Staff.id).where(Staff.username == leader))
@@ -117,7 +118,7 @@ def holdings(
             raise Invalid("unknown_leader", f"no staff member '{leader}'", field="leader")
     total, rows = list_holdings(session, actor, leader_id=leader_id, status=status.value if status else None, page=page, page_size=page_size)
     items = describe_holdings(session, [h for h, _, _ in rows], actor=actor)
-    return {"total": total, "page": page, "page_size": page_size, "items": items}
+    return Page[HoldingOut](total=total, page=page, page_size=page_size, items=items)
 
 
 @router.get("/holdings/stats", response_model=list[LeaderCountsOut], summary="Per leader: cases held, released (销案), rate, receptions and home visits", responses=refusals(404))
@@ -178,14 +179,14 @@ def backlog_register(
     held: bool | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> dict[str, Any]:
+) -> BacklogPage:
     now = state.clock.now()
     total, rows = backlog(
         session, actor, now=now, min_age_days=min_age_days, level=level.value if level else None, held=held,
         page=page, page_size=page_size,
     )
-    return {"total": total, "page": page, "page_size": page_size, "min_age_days": min_age_days,
-            "items": describe_backlog(session, rows, now, actor=actor)}
+    items = describe_backlog(session, rows, now, actor=actor)
+    return BacklogPage(total=total, page=page, page_size=page_size, min_age_days=min_age_days, items=items)
 
 
 def _visible_holding(session: Session, holding_id: int, actor: Actor) -> Holding:

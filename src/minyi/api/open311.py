@@ -16,7 +16,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -24,6 +24,9 @@ from minyi.api.deps import ReadSession, State
 from minyi.core.errors import Forbidden, Invalid, MinyiError, NotFound, Unauthorized
 from minyi.integrations import georeport as geo
 from minyi.integrations import open311
+from minyi.integrations.schemas import (
+    CreatedRequestOut, DiscoveryOut, Open311ErrorOut, ServiceDefinitionOut, ServiceOut, ServiceRequestOut, TokenStatusOut,
+)
 from minyi.intake.attachments import check_attachment, stage_attachment, store_attachment
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import check_appeal
@@ -77,104 +80,8 @@ class Open311Route(APIRoute):
         return guarded
 
 
-# --- the documented shapes (JSON; the .xml form carries the same fields as elements) ------------
-
-
-class Open311ErrorOut(BaseModel):
-    code: int = Field(description="the HTTP status")
-    description: str
-
-
-class EndpointOut(BaseModel):
-    specification: str
-    url: str
-    changeset: str
-    type: str
-    formats: list[str]
-
-
-class DiscoveryOut(BaseModel):
-    changeset: str
-    contact: str
-    key_service: str
-    endpoints: list[EndpointOut]
-
-
-class ServiceOut(BaseModel):
-    service_code: str
-    service_name: str
-    description: str
-    metadata: bool
-    type: str
-    keywords: str
-    group: str
-
-
-class AttributeValueOut(BaseModel):
-    key: str
-    name: str
-
-
-class AttributeOut(BaseModel):
-    variable: bool
-    code: str
-    datatype: str
-    required: bool
-    datatype_description: str | None
-    order: int
-    description: str
-    values: list[AttributeValueOut]
-
-
-class ServiceDefinitionOut(BaseModel):
-    service_code: str
-    attributes: list[AttributeOut]
-
-
-class ServiceRequestOut(BaseModel):
-    """What anyone may read of a request (see minyi.integrations.open311)."""
-
-    service_request_id: str | None = Field(description="the request's public id (random; not its tracking number)")
-    status: str = Field(description="open | closed")
-    status_notes: str | None
-    service_name: str | None
-    service_code: str | None
-    description: str | None
-    agency_responsible: str | None
-    service_notice: str | None
-    requested_datetime: str | None
-    updated_datetime: str | None
-    expected_datetime: str | None
-    address: str | None
-    address_id: str | None
-    zipcode: str | None
-    lat: float | None
-    long: float | None
-    media_url: str | None
-    tracking_no: str | None = Field(
-        None, description="extension, only to the client that submitted the request (its api_key given): the tracking number"
-    )
-
-
-class CreatedRequestOut(BaseModel):
-    service_request_id: str | None = Field(None, description="the public id; absent for a queued client, which gets a token")
-    token: str | None = Field(None, description="a queued client's token: GET tokens/{token} gives the id once registered")
-    service_notice: str | None
-    account_id: str | None
-    tracking_no: str | None = Field(None, description="extension: the tracking number, for the citizen")
-    tracking_code: str | None = Field(
-        None, description="extension: the citizen's tracking code (查询码), given in this answer only; with the "
-        "tracking number it opens the citizen's tracking pages (the only way when no phone was given)",
-    )
-
-
-class TokenStatusOut(BaseModel):
-    service_request_id: str | None = Field(description="the public id, once registered")
-    token: str
-    tracking_no: str | None = Field(None, description="extension, to the token's holder: the tracking number, once registered")
-    tracking_code: str | None = Field(
-        None, description="extension, to the token's holder: the receipt's tracking code, on the first read after registration only",
-    )
+# --- the documented answers: the JSON shapes are in integrations/schemas.py; the .xml form carries
+# the same fields as elements ----------------------------------------------------------------------
 
 
 def _documented(model: Any, *errors: int) -> dict[int | str, dict[str, Any]]:

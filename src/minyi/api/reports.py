@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
+from minyi.core.schemas import Page
 from minyi.reports.queries import (
     corrections_of,
     get_issue,
@@ -22,7 +23,7 @@ from minyi.reports.queries import (
 )
 from minyi.reports.rules import ISSUERS, READERS, require
 from minyi.reports.schemas import (
-    DailyReportIn, IssueOut, IssuesOut, IssueWithSnapshotOut, ItemInstructionIn, ReportInstructionOut, SubscriberIn,
+    DailyReportIn, IssueOut, IssueWithSnapshotOut, ItemInstructionIn, ReportInstructionOut, SubscriberIn,
     SubscriberOut,
 )
 from minyi.reports.service import (
@@ -35,16 +36,17 @@ from minyi.reports.service import (
 from minyi.supervision.queries import describe_instructions
 
 router = APIRouter(prefix="/api/v1", tags=["daily report"])
-Page = Annotated[int, Query(ge=1)]
+PageNumber = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 
 
-@router.get("/reports", summary="Issued reports, newest first", response_model=IssuesOut, responses=refusals())
-def reports(actor: CurrentActor, session: ReadSession, page: Page = 1, page_size: PageSize = 20) -> dict[str, Any]:
+@router.get("/reports", summary="Issued reports, newest first", response_model=Page[IssueOut], responses=refusals())
+def reports(actor: CurrentActor, session: ReadSession, page: PageNumber = 1, page_size: PageSize = 20) -> Page[IssueOut]:
     require(actor, READERS, "read the daily report")
     total, issues = list_issues(session, page=page, page_size=page_size)
     fixes = corrections_of(session, [i.id for i in issues])
-    return {"total": total, "items": [issue_view(i, fixes.get(i.id)) for i in issues]}
+    items = [issue_view(i, fixes.get(i.id)) for i in issues]
+    return Page[IssueOut](total=total, page=page, page_size=page_size, items=items)
 
 
 @router.post(

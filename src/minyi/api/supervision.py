@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from minyi.api.errors import refusals
 from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.core.schemas import Page
 from minyi.org.rules import Role
 from minyi.org.service import unit_by_code
 from minyi.supervision.letters import document_for, issue_letter
@@ -28,13 +29,9 @@ from minyi.supervision.queries import (
 from minyi.supervision.rules import LetterKind, OrderStatus, TaskStatus
 from minyi.supervision.schemas import (
     InstructionOut,
-    InstructionPage,
     LetterOut,
-    LetterPage,
     OrderOut,
-    OrderPage,
     TaskItemOut,
-    TaskPage,
     InstructionIn,
     LetterIn,
     OrderCloseIn,
@@ -51,7 +48,7 @@ from minyi.supervision.service import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["instructions and supervision"])
-Page = Annotated[int, Query(ge=1)]
+PageNumber = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -82,7 +79,7 @@ def create_instruction(body: InstructionIn, actor: CurrentActor, state: State) -
 
 
 @router.get(
-    "/instructions", response_model=InstructionPage,
+    "/instructions", response_model=Page[InstructionOut],
     summary="Instructions with each task's state; a leader sees their own unless mine=false", responses=refusals(404)
 )
 def instructions(
@@ -93,9 +90,9 @@ def instructions(
     case_id: int | None = None,
     subject_ref: str | None = None,
     task_state: Annotated[str | None, Query(alias="state", pattern="^(open|overdue|done)$")] = None,
-    page: Page = 1,
+    page: PageNumber = 1,
     page_size: PageSize = 20,
-) -> dict[str, Any]:
+) -> Page[InstructionOut]:
     if mine is None:
         mine = actor.role is Role.LEADER and case_id is None and subject_ref is None
     total, rows = list_instructions(
@@ -109,7 +106,7 @@ def instructions(
         page_size=page_size,
     )
     items = describe_instructions(session, rows, state.clock.now(), actor=actor)
-    return {"total": total, "page": page, "page_size": page_size, "items": items}
+    return Page[InstructionOut](total=total, page=page, page_size=page_size, items=items)
 
 
 @router.get("/instructions/{instruction_id}", response_model=InstructionOut, summary="One instruction with its tasks", responses=refusals(404))
@@ -121,7 +118,7 @@ def instruction(
     )[0]
 
 
-@router.get("/instruction-tasks", response_model=TaskPage, summary="Tasks from instructions: unit staff see their unit's", responses=refusals(404))
+@router.get("/instruction-tasks", response_model=Page[TaskItemOut], summary="Tasks from instructions: unit staff see their unit's", responses=refusals(404))
 def tasks(
     actor: CurrentActor,
     session: ReadSession,
@@ -129,9 +126,9 @@ def tasks(
     unit: str | None = None,
     status: TaskStatus | None = None,
     overdue: bool | None = None,
-    page: Page = 1,
+    page: PageNumber = 1,
     page_size: PageSize = 20,
-) -> dict[str, Any]:
+) -> Page[TaskItemOut]:
     unit_id = unit_by_code(session, unit).id if unit else None
     total, rows = list_tasks(
         session,
@@ -142,12 +139,8 @@ def tasks(
         page=page,
         page_size=page_size,
     )
-    return {
-        "total": total,
-        "page": page,
-        "page_size": page_size,
-        "items": describe_tasks(session, rows, state.clock.now(), actor=actor),
-    }
+    items = describe_tasks(session, rows, state.clock.now(), actor=actor)
+    return Page[TaskItemOut](total=total, page=page, page_size=page_size, items=items)
 
 
 @router.post(
@@ -185,7 +178,7 @@ def create_order(body: OrderIn, actor: CurrentActor, state: State) -> dict[str, 
         return describe_orders(session, [order], now, actor=actor)[0]
 
 
-@router.get("/supervision-orders", response_model=OrderPage, summary="Supervision orders: unit staff see those to their unit", responses=refusals(404))
+@router.get("/supervision-orders", response_model=Page[OrderOut], summary="Supervision orders: unit staff see those to their unit", responses=refusals(404))
 def orders(
     actor: CurrentActor,
     session: ReadSession,
@@ -194,9 +187,9 @@ def orders(
     case_id: int | None = None,
     status: OrderStatus | None = None,
     overdue: bool | None = None,
-    page: Page = 1,
+    page: PageNumber = 1,
     page_size: PageSize = 20,
-) -> dict[str, Any]:
+) -> Page[OrderOut]:
     unit_id = unit_by_code(session, unit).id if unit else None
     total, rows = list_orders(
         session,
@@ -208,12 +201,8 @@ def orders(
         page=page,
         page_size=page_size,
     )
-    return {
-        "total": total,
-        "page": page,
-        "page_size": page_size,
-        "items": describe_orders(session, rows, state.clock.now(), actor=actor),
-    }
+    items = describe_orders(session, rows, state.clock.now(), actor=actor)
+    return Page[OrderOut](total=total, page=page, page_size=page_size, items=items)
 
 
 @router.get("/supervision-orders/{order_id}", response_model=OrderOut, summary="One supervision order", responses=refusals(404))
@@ -284,7 +273,7 @@ def create_letter(body: LetterIn, actor: CurrentActor, state: State) -> dict[str
 
 
 @router.get(
-    "/letters", response_model=LetterPage, summary="Letters: the addressee unit sees its own, and notices to all units", responses=refusals(404)
+    "/letters", response_model=Page[LetterOut], summary="Letters: the addressee unit sees its own, and notices to all units", responses=refusals(404)
 )
 def letters(
     actor: CurrentActor,
@@ -293,9 +282,9 @@ def letters(
     year: int | None = None,
     unit: str | None = None,
     case_id: int | None = None,
-    page: Page = 1,
+    page: PageNumber = 1,
     page_size: PageSize = 20,
-) -> dict[str, Any]:
+) -> Page[LetterOut]:
     unit_id = unit_by_code(session, unit).id if unit else None
     total, rows = list_letters(
         session,
@@ -307,12 +296,8 @@ def letters(
         page=page,
         page_size=page_size,
     )
-    return {
-        "total": total,
-        "page": page,
-        "page_size": page_size,
-        "items": [_with_download(v) for v in describe_letters(session, rows, actor=actor)],
-    }
+    items = [_with_download(v) for v in describe_letters(session, rows, actor=actor)]
+    return Page[LetterOut](total=total, page=page, page_size=page_size, items=items)
 
 
 # Declared before /letters/{letter_id}: that pattern would otherwise take "3.docx" as the id.

@@ -4,7 +4,6 @@ Every check of a secret is counted by the shared throttle, per case and per addr
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from minyi.api.deps import State
 from minyi.api.errors import ErrorResponse, refusals
+from minyi.cases.schemas import TrackedCase
 from minyi.cases.tracking import case_key, citizen_secret_guard, rate_case, track_case
 
 router = APIRouter(prefix="/api/v1/track", tags=["citizen"])
@@ -41,30 +41,6 @@ class CitizenSecretIn(BaseModel):
 class FeedbackIn(CitizenSecretIn):
     rating: str = Field(description="satisfied | basically_satisfied | unsatisfied")
     comment: str | None = Field(None, max_length=2000)
-
-
-class PublicEvent(BaseModel):
-    """What a citizen sees of one step: what happened and when, never who inside did it."""
-
-    at: datetime
-    action: str
-    action_label: str | None
-    from_status: str | None
-    to_status: str | None
-    to_status_label: str | None
-    rating_label: str | None = None
-
-
-class TrackedCase(BaseModel):
-    tracking_no: str
-    title: str | None
-    status: str
-    status_label: str | None
-    submitted_at: datetime | None
-    reply: str | None
-    rating: str | None
-    can_rate: bool
-    timeline: list[PublicEvent]
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {

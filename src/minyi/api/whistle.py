@@ -12,12 +12,13 @@ from minyi.api.errors import refusals
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.state import AppState
 from minyi.core.errors import Invalid, NotFound
+from minyi.core.schemas import Page
 from minyi.org.rules import Actor
 from minyi.org.service import unit_by_code
 from minyi.whistle.models import Whistle
 from minyi.whistle.queries import describe_whistles, get_visible_whistle, list_whistles, response_facts
 from minyi.whistle.rules import WhistleStatus, response_by_department
-from minyi.whistle.schemas import ActIn, BlowIn, ConfirmIn, DepartmentResponseOut, WhistleOut, WhistlePage
+from minyi.whistle.schemas import ActIn, BlowIn, ConfirmIn, DepartmentResponseOut, WhistleOut
 from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
 
 router = APIRouter(prefix="/api/v1", tags=["whistle"])
@@ -34,7 +35,7 @@ def blow(body: BlowIn, actor: CurrentActor, state: State) -> dict[str, Any]:
         return _view(session, whistle, state, actor)
 
 
-@router.get("/whistles", response_model=WhistlePage, summary="Whistles in your scope: issued in your area, or summoning your unit", responses=refusals(404))
+@router.get("/whistles", response_model=Page[WhistleOut], summary="Whistles in your scope: issued in your area, or summoning your unit", responses=refusals(404))
 def whistles(
     actor: CurrentActor, session: ReadSession, state: State,
     status: WhistleStatus | None = None,
@@ -42,15 +43,13 @@ def whistles(
     case_id: int | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
-) -> dict[str, Any]:
+) -> Page[WhistleOut]:
     unit_id = _unit_id(session, unit)
     total, rows = list_whistles(
         session, actor, status=status.value if status else None, unit_id=unit_id, case_id=case_id, page=page, page_size=page_size,
     )
-    return {
-        "total": total, "page": page, "page_size": page_size,
-        "items": describe_whistles(session, rows, state.clock.now(), actor=actor),
-    }
+    items = describe_whistles(session, rows, state.clock.now(), actor=actor)
+    return Page[WhistleOut](total=total, page=page, page_size=page_size, items=items)
 
 
 @router.get("/whistles/stats", response_model=list[DepartmentResponseOut], summary="Per department: summoned, reported in time (response rate), median minutes", responses=refusals(404))

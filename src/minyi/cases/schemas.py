@@ -247,13 +247,6 @@ class CaseDetail(CaseSummary):
     allowed_actions: list[str]
 
 
-class CasePage(Out):
-    total: int
-    page: int
-    page_size: int
-    items: list[CaseSummary]
-
-
 class EventOut(Out):
     """One event of the log; `id`, `actor`, `actor_name`, `reason` and `payload` for staff
     readers, `rating_label` for a citizen's feedback on the public log."""
@@ -301,3 +294,28 @@ class ReplyAwaitingOut(Out):
     draft: str | None
     submitted_by: str
     submitted_at: datetime | None
+
+
+# What the citizen tracking their appeal reads (cases/tracking.py).
+class PublicEvent(BaseModel):
+    """What a citizen sees of one step: what happened and when, never who inside did it."""
+
+    at: datetime
+    action: str
+    action_label: str | None
+    from_status: str | None
+    to_status: str | None
+    to_status_label: str | None
+    rating_label: str | None = None
+
+
+class TrackedCase(BaseModel):
+    tracking_no: str
+    title: str | None
+    status: str
+    status_label: str | None
+    submitted_at: datetime | None
+    reply: str | None
+    rating: str | None
+    can_rate: bool
+    timeline: list[PublicEvent]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
 
 
 class Out(BaseModel):
@@ -13,3 +17,15 @@ class Out(BaseModel):
     reads a row)."""
 
     model_config = ConfigDict(extra="allow")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: every paginated API list answers in this shape, so a client pages
+    through cases, holdings and letters the same way. The item model decides what each row
+    shows (it is the row's own response model); the page adds only counts, never a field about
+    a person."""
+
+    total: int = Field(description="how many match, over all pages")
+    page: int = Field(description="this page's number, from 1")
+    page_size: int = Field(description="at most this many items a page")
+    items: list[T]

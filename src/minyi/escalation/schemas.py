@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from minyi.cases.models import CaseEvent
+from minyi.core.schemas import Page
 from minyi.escalation.models import CaseEscalation, EscalationRuleSet, Holding, HoldingVisit
 from minyi.escalation.rules import HOLDING_ZH, LEVEL_ZH, REVIEW_FIELDS, VISIT_ZH, RuleSet
 from minyi.org.models import Staff
@@ -266,20 +267,6 @@ class EscalatedCaseOut(BaseModel):
     assigned_to: StaffRefOut | None
 
 
-class _Page(BaseModel):
-    total: int
-    page: int
-    page_size: int
-
-
-class EscalationPage(_Page):
-    items: list[EscalatedCaseOut]
-
-
-class HoldingPage(_Page):
-    items: list[HoldingOut]
-
-
 class BacklogItemOut(BaseModel):
     id: int
     tracking_no: str
@@ -297,9 +284,8 @@ class BacklogItemOut(BaseModel):
     is_overdue: bool
 
 
-class BacklogPage(_Page):
-    min_age_days: int
-    items: list[BacklogItemOut]
+class BacklogPage(Page[BacklogItemOut]):
+    min_age_days: int = Field(description="the age from which an open case counts as backlog")
 
 
 class LeaderCountsOut(BaseModel):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from minyi.core.schemas import Out
+from minyi.core.schemas import Out, Page
 from minyi.sla.schemas import ClockOut
 
 
@@ -57,9 +57,5 @@ class LetterOut(Out):
     instructions: int = Field(description="how many instructions (批示) are written on the letter")
 
 
-class InboxOut(Out):
+class InboxOut(Page[LetterOut]):
     mailboxes: list[OwnedMailboxOut]
-    total: int
-    page: int
-    page_size: int
-    items: list[LetterOut]

@@ -55,11 +55,6 @@ class IssueOut(Out):
     items: int = Field(description="how many items the issue reports")
 
 
-class IssuesOut(Out):
-    total: int
-    items: list[IssueOut]
-
-
 class IssueWithSnapshotOut(IssueOut):
     snapshot: dict[str, Any] = Field(description="every figure and item, exactly as issued")
 

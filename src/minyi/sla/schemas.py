@@ -66,3 +66,30 @@ class ExtensionRequestOut(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     decision_note: str | None
+
+
+# The working-day calendar: the coverage of the coming years and each year's exceptions.
+class DayOut(BaseModel):
+    date: str
+    kind: str
+    note: str | None = None
+
+
+class YearOut(BaseModel):
+    year: int
+    source: str | None = Field(description="official, statutory, package (chinesecalendar) or null (no calendar)")
+    version: int
+    note: str | None = None
+    days: list[DayOut]
+
+
+class UncoveredOut(BaseModel):
+    year: int
+    coverage: str | None
+    days_until: int
+
+
+class StatusOut(BaseModel):
+    today: str
+    uncovered: list[UncoveredOut]
+    kept_years: list[int]

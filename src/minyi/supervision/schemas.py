@@ -328,25 +328,3 @@ class LetterOut(BaseModel):
     issued_at: datetime
     document_sha256: str
     download: str = Field(description="where to fetch the .docx as this reader may read it")
-
-
-class _Page(BaseModel):
-    total: int
-    page: int
-    page_size: int
-
-
-class InstructionPage(_Page):
-    items: list[InstructionOut]
-
-
-class TaskPage(_Page):
-    items: list[TaskItemOut]
-
-
-class OrderPage(_Page):
-    items: list[OrderOut]
-
-
-class LetterPage(_Page):
-    items: list[LetterOut]

@@ -141,13 +141,6 @@ class WhistleOut(BaseModel):
     summonses: list[SummonsOut]
 
 
-class WhistlePage(BaseModel):
-    total: int
-    page: int
-    page_size: int
-    items: list[WhistleOut]
-
-
 class DepartmentResponseOut(BaseModel):
     unit: str
     unit_name: str
