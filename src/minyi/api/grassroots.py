@@ -73,7 +73,7 @@ def get_coverage(
         session, actor, area=area, now=state.clock.now(), state=coverage_state, gaps_only=gaps, page=page, page_size=page_size,
     )
     return {"area": area_out(tree), "children": [area_out(c) for c in tree.children], "total": total, "page": page,
-            "page_size": page_size, "buildings": [building_out(b, grids, roads) for b in rows]}
+            "page_size": page_size, "items": [building_out(b, grids, roads) for b in rows]}
 
 
 @router.get("/coverage.svg", summary="The coverage map of an area (SVG drawn from the area tree)", response_class=Response,

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from minyi.core.schemas import Page
 from minyi.grassroots.queries import AreaNode, BuildingCoverage, Coverer, PatrolFigures
 from minyi.grassroots.rules import COVERAGE_LABELS, KIND_LABELS, AssignmentKind, Counts, Coverage
 
@@ -43,13 +44,11 @@ class BuildingOut(BaseModel):
     state_label: str
 
 
-class CoverageOut(BaseModel):
+class CoverageOut(Page[BuildingOut]):
+    """An area's figures and the areas below it, with one page of its gaps as the items."""
+
     area: AreaCountsOut
     children: list[AreaCountsOut]
-    total: int
-    page: int
-    page_size: int
-    buildings: list[BuildingOut]
 
 
 class ImportErrorOut(BaseModel):

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from minyi.core.schemas import Page
+
 
 class NotificationOut(BaseModel):
     id: int
@@ -21,12 +23,10 @@ class NotificationOut(BaseModel):
     clock: str | None = Field(description="which deadline turned yellow or red (clock kinds)")
 
 
-class NotificationPage(BaseModel):
-    total: int = Field(description="notices matching the filter")
+class NotificationPage(Page[NotificationOut]):
+    """A page of the reader's notices (total: those matching the filter)."""
+
     unread: int = Field(description="the reader's unread notices, whatever the filter")
-    page: int
-    page_size: int
-    items: list[NotificationOut]
 
 
 class ReadAllOut(BaseModel):

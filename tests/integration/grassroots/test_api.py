@@ -85,7 +85,7 @@ class TestCoverage:
 
         def state() -> str:
             rows = app_client.get("/api/v1/grassroots/coverage", params={"area": GRID, "page_size": 500}, headers=h).json()
-            return next(b["state"] for b in rows["buildings"] if b["code"] == code)
+            return next(b["state"] for b in rows["items"] if b["code"] == code)
 
         assert state() == "unassigned"
         r = app_client.post("/api/v1/grassroots/assignments", json={
@@ -94,7 +94,7 @@ class TestCoverage:
         assert (r.json()["kind_label"], r.json()["place"], r.json()["visit_days"]) == ("党员", "缺口楼", 7)
         assert state() == "overdue"  # assigned but never visited
         building_id = next(b["id"] for b in app_client.get(
-            "/api/v1/grassroots/coverage", params={"area": GRID, "page_size": 500}, headers=h).json()["buildings"] if b["code"] == code)
+            "/api/v1/grassroots/coverage", params={"area": GRID, "page_size": 500}, headers=h).json()["items"] if b["code"] == code)
         r = app_client.post("/api/v1/grassroots/patrols", json={"building_id": building_id}, headers=h)
         assert r.status_code == 201, r.text
         assert state() == "covered"
@@ -133,7 +133,7 @@ class TestCoverage:
 class TestPatrols:
     def _building(self, client: TestClient, user: str, grid: str) -> int:
         rows = client.get("/api/v1/grassroots/coverage", params={"area": grid, "page_size": 500}, headers=auth(client, user)).json()
-        return rows["buildings"][0]["id"]
+        return rows["items"][0]["id"]
 
     def test_a_finding_becomes_a_grid_case_once(self, app_client: TestClient) -> None:
         h = auth(app_client, "s01c02g01.staff")

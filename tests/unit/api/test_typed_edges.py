@@ -25,6 +25,7 @@ from minyi.core.settings import Settings
 FILES: frozenset[str] = frozenset({
     "GET /api/v1/clock-policies",  # YAML
     "GET /api/v1/exports/cases",  # CSV or XLSX
+    "GET /api/v1/grassroots/coverage.svg",  # the coverage map
     "GET /api/v1/mailboxes/{code}/qr.svg",
     "GET /api/v1/mailboxes/{code}/qr.png",
     "GET /api/v1/org/export",  # YAML or CSV
