@@ -1089,8 +1089,9 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
         to the complainant's phone, and one that quotes the phone in its subject."""
         with db.unit_of_work() as session:
             session.add(OutboxMessage(channel="sms", recipient=appeal.phone, subject=f"回电{appeal.phone}", body="x",
-                                      status="pending", next_attempt_at=START, created_at=START, case_id=appeal.case_id))
-        text = signed_in(app_client, "admin").get("/console/admin/outbox?channel=sms").text
+                                      status="failed", next_attempt_at=START, created_at=START, case_id=appeal.case_id))
+        # Failed messages come first: this one is on the first page however full the outbox is.
+        text = signed_in(app_client, "admin").get("/console/admin/outbox?channel=sms&status=failed").text
         assert f"{appeal.phone[:3]}****{appeal.phone[-4:]}" in text
         assert appeal.leaks(text) == []
 
@@ -1099,8 +1100,8 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
         it in clear; district-wide oversight reads it masked, in the API and on the pages."""
         worker = auth(app_client, "s01c03g01.staff")
         area = app_client.get("/api/v1/grassroots/coverage", params={"area": "S01C03G01"}, headers=worker).json()
-        building = area["buildings"][0]["id"] if area["buildings"] else app_client.get(
-            "/api/v1/grassroots/coverage", params={"area": "S01C03G01", "state": "covered"}, headers=worker).json()["buildings"][0]["id"]
+        building = area["items"][0]["id"] if area["items"] else app_client.get(
+            "/api/v1/grassroots/coverage", params={"area": "S01C03G01", "state": "covered"}, headers=worker).json()["items"][0]["id"]
         finding = quoting(appeal, "走访发现")
         made = app_client.post("/api/v1/grassroots/patrols", json={"building_id": building, "finding": finding, "raise_event": True},
                                headers=worker)
