@@ -10,8 +10,7 @@ from minyi.api.errors import refusals
 from minyi.api.org import require_admin
 from minyi.org.models import Unit
 from minyi.triage.accused import DETECTORS
-from minyi.triage.place_models import GazetteerEntry
-from minyi.triage.schemas import GazetteerEntryOut, PlaceCandidatesOut
+from minyi.triage.models import GazetteerEntry
 from minyi.triage.places import (
     GAZETTEERS,
     Gazetteer,
@@ -22,6 +21,7 @@ from minyi.triage.places import (
     list_entries,
     remove_entry,
 )
+from minyi.triage.schemas import GazetteerEntryOut, PlaceCandidatesOut
 
 router = APIRouter(prefix="/api/v1", tags=["triage"])
 

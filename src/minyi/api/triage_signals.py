@@ -17,6 +17,7 @@ from minyi.cases.models import Case
 from minyi.cases.queries import get_visible_case, visible_to
 from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import Actor, Role
+from minyi.triage.models import AppealLink
 from minyi.triage.repeats import links_of, petition_count_of
 from minyi.triage.replies import check_reply
 from minyi.triage.risk import (
@@ -26,8 +27,13 @@ from minyi.triage.risk import (
     lexicon_version,
     save_lexicon,
 )
-from minyi.triage.schemas import CaseLinksOut, LexiconOut, LexiconSavedOut, ReplyCheckOut, RiskFlagsOut
-from minyi.triage.signal_models import AppealLink
+from minyi.triage.schemas import (
+    CaseLinksOut,
+    LexiconOut,
+    LexiconSavedOut,
+    ReplyCheckOut,
+    RiskFlagsOut,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["triage"])
 LEXICON_MAX_CHARS = 1024 * 1024

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.org.models import Staff, Unit
-from minyi.triage.place_models import GazetteerEntry
+from minyi.triage.models import GazetteerEntry
 from minyi.triage.places import (
     Hit,
     Matcher,

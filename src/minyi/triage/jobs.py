@@ -48,6 +48,7 @@ from minyi.core.retries import RetryPolicy, handle_each, note_failure
 from minyi.core.settings import Settings
 from minyi.org.rules import Actor, Role
 from minyi.triage.burst import BurstGate
+from minyi.triage.models import AppealLink, TriageQueueEntry, TriageSuggestion
 from minyi.triage.pipeline import (
     AppealFacts,
     TriageContext,
@@ -56,10 +57,8 @@ from minyi.triage.pipeline import (
     triage_appeal,
 )
 from minyi.triage.repeats import link_rows
-from minyi.triage.signal_models import AppealLink
 from minyi.triage.review import AUTO_DISPATCHED, AWAITING, PENDING
 from minyi.triage.screening import HIDE_REASON, check_unchecked
-from minyi.triage.suggestion_models import TriageQueueEntry, TriageSuggestion
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.org.models import Unit
-from minyi.triage.place_models import GazetteerEntry
+from minyi.triage.models import GazetteerEntry
 
 P = TypeVar("P")
 T = TypeVar("T")

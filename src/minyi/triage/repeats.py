@@ -36,7 +36,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Appeal, Case
-from minyi.triage.signal_models import AppealLink
+from minyi.triage.models import AppealLink
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 NUM_PERM = 64

@@ -25,7 +25,7 @@ from minyi.org.models import Unit
 from minyi.org.rules import DISTRICT_WIDE, Actor, Role
 from minyi.privacy.rules import CaseView
 from minyi.taxonomy.service import leaf_by_code
-from minyi.triage.suggestion_models import TriageCorrection, TriageSuggestion
+from minyi.triage.models import TriageCorrection, TriageSuggestion
 
 AWAITING, AUTO_DISPATCHED, CONFIRMED, CORRECTED, HANDLED = (
     "awaiting",

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from minyi.core import safe_yaml
 from minyi.core.errors import Invalid, NotFound
-from minyi.triage.signal_models import RiskLexicon as RiskLexiconRow
+from minyi.triage.models import RiskLexicon as RiskLexiconRow
 
 DEFAULT_LEXICON = Path(__file__).with_name("risk_lexicon.yaml")
 SHIPPED_VERSION = 0  # the packaged file; saved versions count from 1

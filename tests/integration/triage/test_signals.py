@@ -18,10 +18,11 @@ from factories import auth, make_appeal, unique_phone
 from minyi.cases.models import Appeal, Case
 from minyi.core.clock import ManualClock
 from minyi.core.db import Base, Database
+from minyi.triage.models import AppealLink, RiskLexicon
 from minyi.triage.repeats import (
+    HistoryIndex,
     LinkKind,
     Signals,
-    HistoryIndex,
     appeal_text,
     build_index,
     catch_up,
@@ -32,7 +33,6 @@ from minyi.triage.repeats import (
 )
 from minyi.triage.replies import evaluate_replies
 from minyi.triage.risk import SHIPPED_VERSION, current_lexicon, save_lexicon, shipped_text
-from minyi.triage.signal_models import AppealLink, RiskLexicon
 
 REPLIES_CSV = (
     Path(__file__).resolve().parents[4] / "shared" / "data" / "gov_messages" / "replies.csv"

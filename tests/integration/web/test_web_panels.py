@@ -24,7 +24,7 @@ from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
 from minyi.triage.classify import store_classifier
 from minyi.triage.jobs import triage_pending
-from minyi.triage.suggestion_models import TriageCorrection, TriageSuggestion
+from minyi.triage.models import TriageCorrection, TriageSuggestion
 from minyi.web.panels_leader import HOTSPOT_CACHE_FOR, cached_hotspots
 from triage_toy import FEES, GARBAGE, toy_model
 from webclient import browser, post_form, signed_in
