@@ -18,7 +18,7 @@ from minyi.cases.queries import get_visible_case, visible_to
 from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import Actor, Role
 from minyi.triage.models import AppealLink
-from minyi.triage.repeats import links_of, petition_count_of
+from minyi.triage.queries import links_of, petition_count_of
 from minyi.triage.replies import check_reply
 from minyi.triage.risk import (
     current_lexicon,

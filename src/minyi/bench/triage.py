@@ -37,16 +37,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from minyi.bench.repeats import release_free_memory, rss_mb
+from minyi.bench.triage_data import synthetic_appeals
 from minyi.core.db import Database
 from minyi.taxonomy.service import read_table
 from minyi.triage.classify import Classifier, Evaluation, evaluate, load_many, train_classifier
-from minyi.triage.repeats import (
-    HistoryIndex,
-    HistoryRow,
-    release_free_memory,
-    rss_mb,
-    synthetic_appeals,
-)
+from minyi.triage.repeats.index import HistoryIndex
+from minyi.triage.repeats.signals import HistoryRow
 
 LABELLED = (("messages_labeled.csv", ("title", "body")), ("messages_labeled_extra.csv", ("text",)))
 UNLABELLED = "messages_unlabeled_testset.csv"

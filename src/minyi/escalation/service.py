@@ -32,13 +32,22 @@ from minyi.core import safe_yaml
 from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.escalation.models import CaseEscalation, EscalationRuleSet
 from minyi.escalation.rules import (
-    OPEN_STATUSES, TOP_LEADER_TITLES, Facts, Level, Rule, RuleSet, is_sensitive, lift_for, parse_rule_set,
+    OPEN_STATUSES,
+    TOP_LEADER_TITLES,
+    Facts,
+    Level,
+    Rule,
+    RuleSet,
+    is_sensitive,
+    lift_for,
+    parse_rule_set,
 )
 from minyi.org.models import LeaderArea, Staff
 from minyi.org.rules import Actor, Role
 from minyi.sla.models import Clock
 from minyi.taxonomy.models import DictionaryEntry
-from minyi.triage.repeats import IndexConfig, appeal_text, minhash
+from minyi.triage.repeats.fingerprints import appeal_text, minhash
+from minyi.triage.repeats.signals import IndexConfig
 
 DEFAULT_RULES = Path(__file__).with_name("default_rules.yaml")
 # The repeats index's thresholds: one idea of "near-duplicate text" across triage and escalation.

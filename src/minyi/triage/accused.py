@@ -33,9 +33,9 @@ from minyi.triage.places import (
     VersionedCache,
     load_entries,
     load_units,
-    normalise,
     table_version,
 )
+from minyi.triage.text import fold_width
 
 # Units whose people handle cases: only these are kept from a case when accused.
 TARGET_UNIT_KINDS = frozenset({"department", "street", "community", "grid"})
@@ -325,7 +325,7 @@ class AccusedDetector:
     def find(self, text: str | None, place: PlaceLike | None = None) -> AccusedFinding:
         if not text:
             return AccusedFinding()
-        norm = normalise(text)
+        norm = fold_width(text, punctuation=True)
         hits = self._matcher.scan(norm)
         spans: list[AccusedSpan] = []
         last_target_end = -1

@@ -31,7 +31,6 @@ import json
 import math
 import operator
 import os
-import re
 import threading
 import warnings
 from collections import Counter
@@ -51,6 +50,7 @@ from sqlalchemy.orm import Session
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.taxonomy.service import read_table
 from minyi.triage.models import TriageModel
+from minyi.triage.text import normalise
 
 if TYPE_CHECKING:
     from scipy import sparse  # type: ignore[import-untyped]
@@ -102,23 +102,6 @@ class Evaluation:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-_FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
-_TO_ASCII = {
-    code: code - 0xFEE0
-    for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
-}
-
-
-def normalise(text: str) -> str:
-    """Full-width letters and digits to ASCII, lower case, no whitespace: the same message typed
-    on a phone, in Word or copied from a form gives the same grams (the labelled extra data has
-    its whitespace stripped already). Not NFKC: it would take most of the time of a prediction,
-    for punctuation that every Chinese text has in full width anyway."""
-    if _FULL_WIDTH.search(text):
-        text = text.translate(_TO_ASCII)
-    return "".join(text.lower().split())
 
 
 HEAD = " "  # prefix of the head block's grams in the vocabulary: normalised text has no spaces

@@ -56,7 +56,7 @@ from minyi.triage.pipeline import (
     context_for,
     triage_appeal,
 )
-from minyi.triage.repeats import link_rows
+from minyi.triage.repeats.store import link_rows
 from minyi.triage.review import AUTO_DISPATCHED, AWAITING, PENDING
 from minyi.triage.screening import HIDE_REASON, check_unchecked
 

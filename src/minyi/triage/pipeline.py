@@ -27,7 +27,10 @@ from minyi.core.errors import MinyiError
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from minyi.triage.classify import Classifier, find_model, load_model
 from minyi.triage.places import Place, VersionedCache, bind_key
-from minyi.triage.repeats import HistoryIndex, Signals, appeal_text, catch_up
+from minyi.triage.repeats.fingerprints import appeal_text
+from minyi.triage.repeats.index import HistoryIndex
+from minyi.triage.repeats.signals import Signals
+from minyi.triage.repeats.store import catch_up
 from minyi.triage.risk import Lexicon, RiskFlag, current_lexicon, flag_risks
 from minyi.triage.routing import Recommendation, TriageSnapshot, recommend_units, snapshot_for
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.org.models import Unit
 from minyi.triage.models import GazetteerEntry
+from minyi.triage.text import fold_width
 
 P = TypeVar("P")
 T = TypeVar("T")
@@ -51,12 +52,6 @@ LOCALITY_SUFFIXES = ("村", "街", "片区", "辖区", "一带", "附近", "这�
 PLACE_LEADS = frozenset("在住于")
 _GRID_NUMBER = re.compile(r"第(\d{1,3})网格$")
 _CN_DIGITS = "零一二三四五六七八九"
-# Full-width ASCII to half-width, one character for one, so spans still index the original.
-_HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-
-
-def normalise(text: str) -> str:
-    return text.translate(_HALF_WIDTH)
 
 
 def is_han(ch: str) -> bool:
@@ -294,7 +289,7 @@ class Gazetteer:
             lies_in = by_code.get(entry.unit_code)
             if lies_in is None or lies_in.id not in chains or entry.kind not in ENTRY_WEIGHT:
                 continue
-            add(normalise(entry.name).strip(), lies_in, ENTRY_WEIGHT[entry.kind], entry.kind)
+            add(fold_width(entry.name, punctuation=True).strip(), lies_in, ENTRY_WEIGHT[entry.kind], entry.kind)
 
         patterns: dict[str, _Pattern] = {name: _Pattern() for name in boundary_only}
         for name, n in generic.items():
@@ -361,7 +356,7 @@ class Gazetteer:
     def _scan(self, value: str | None, source: str) -> list[_Found]:
         if not value:
             return []
-        text = normalise(value)
+        text = fold_width(value, punctuation=True)
         hits = self._matcher.scan(text)
         alone = _short_forms_alone(text, hits)
         out: list[_Found] = []
@@ -633,7 +628,7 @@ def list_entries(
 def add_entry(
     session: Session, *, name: str, kind: str, unit_code: str, actor_id: int | None, now: datetime
 ) -> GazetteerEntry:
-    name = normalise(name).strip()
+    name = fold_width(name, punctuation=True).strip()
     if not NAME_MIN <= len(name) <= NAME_MAX:
         raise Invalid("bad_name", f"a name has {NAME_MIN} to {NAME_MAX} characters", field="name")
     if kind not in ENTRY_KINDS:

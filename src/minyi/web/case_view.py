@@ -9,20 +9,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Appeal, Case
-from minyi.cases.queries import case_units, get_visible_case, shown_titles, timeline, unit_names, visible_to
+from minyi.cases.queries import (
+    case_units,
+    get_visible_case,
+    shown_titles,
+    timeline,
+    unit_names,
+    visible_to,
+)
 from minyi.cases.rules import KEY_CHECKLIST_ZH
 from minyi.cases.schemas import case_detail, case_summary, event_view, view_of
-from minyi.privacy.rules import Show
 from minyi.cases.service import actions_for
 from minyi.escalation.queries import active_holding, escalation_of
 from minyi.escalation.service import rules_at
 from minyi.intake.models import Attachment
 from minyi.intake.queries import channel_names
 from minyi.org.rules import Actor, UnitKind
+from minyi.privacy.rules import Show
 from minyi.sla.queries import EXTENDERS, PAUSERS
 from minyi.sla.service import clock_view, clocks_of
 from minyi.supervision.queries import describe_instructions, instructions_on_case
-from minyi.triage.repeats import links_of
+from minyi.triage.queries import links_of
 from minyi.web.slots import case_panels
 from minyi.whistle.queries import describe_whistles, list_whistles, summonses_of, unit_refs
 
