@@ -41,7 +41,10 @@ from minyi.bench.repeats import release_free_memory, rss_mb
 from minyi.bench.triage_data import synthetic_appeals
 from minyi.core.db import Database
 from minyi.taxonomy.service import read_table
-from minyi.triage.classify import Classifier, Evaluation, evaluate, load_many, train_classifier
+from minyi.triage.classifier.data import load_many
+from minyi.triage.classifier.evaluation import Evaluation, evaluate
+from minyi.triage.classifier.model import Classifier
+from minyi.triage.classifier.training import train_classifier
 from minyi.triage.repeats.index import HistoryIndex
 from minyi.triage.repeats.signals import HistoryRow
 

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 
 from minyi.core.errors import MinyiError
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
-from minyi.triage.classify import Classifier, find_model, load_model
+from minyi.triage.classifier.model import Classifier
+from minyi.triage.classifier.registry import find_model, load_model
 from minyi.triage.places import Place, VersionedCache, bind_key
 from minyi.triage.repeats.fingerprints import appeal_text
 from minyi.triage.repeats.index import HistoryIndex

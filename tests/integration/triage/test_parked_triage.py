@@ -20,7 +20,7 @@ from minyi.cases.hooks import ActionDone, on_case_action, remove_case_handler
 from minyi.cases.models import Case
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
-from minyi.triage.classify import store_classifier
+from minyi.triage.classifier.registry import store_classifier
 from minyi.triage.jobs import RETRY, triage_pending
 from minyi.triage.models import TriageQueueEntry, TriageSuggestion
 from parked_checks import parked_cli, parked_metric

@@ -27,7 +27,8 @@ from minyi.cases.models import Case
 from minyi.cases.service import lift_identity_hiding
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
-from minyi.triage.classify import store_classifier, train_classifier
+from minyi.triage.classifier.registry import store_classifier
+from minyi.triage.classifier.training import train_classifier
 from minyi.triage.jobs import SYSTEM_ACTOR, triage_pending, triage_queue_job
 from minyi.triage.models import TriageCorrection, TriageQueueEntry, TriageSuggestion
 from minyi.triage.review import corrections_for_training

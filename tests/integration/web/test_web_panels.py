@@ -22,7 +22,7 @@ from minyi.analytics.rules import BEIJING
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
-from minyi.triage.classify import store_classifier
+from minyi.triage.classifier.registry import store_classifier
 from minyi.triage.jobs import triage_pending
 from minyi.triage.models import TriageCorrection, TriageSuggestion
 from minyi.web.panels_leader import HOTSPOT_CACHE_FOR, cached_hotspots
