@@ -11,16 +11,10 @@ from minyi.api.org import require_admin
 from minyi.org.models import Unit
 from minyi.triage.accused import DETECTORS
 from minyi.triage.models import GazetteerEntry
-from minyi.triage.places import (
-    GAZETTEERS,
-    Gazetteer,
-    PlaceCandidate,
-    add_entry,
-    find_place,
-    gazetteer_for,
-    list_entries,
-    remove_entry,
-)
+from minyi.triage.places.entries import add_entry, list_entries, remove_entry
+from minyi.triage.places.gazetteer import Gazetteer
+from minyi.triage.places.store import GAZETTEERS, find_place, gazetteer_for
+from minyi.triage.places.values import PlaceCandidate
 from minyi.triage.schemas import GazetteerEntryOut, PlaceCandidatesOut
 
 router = APIRouter(prefix="/api/v1", tags=["triage"])

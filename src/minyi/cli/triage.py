@@ -22,7 +22,7 @@ from minyi.triage.classifier.registry import (
     use_model,
 )
 from minyi.triage.classifier.training import train_classifier
-from minyi.triage.review import corrections_for_training
+from minyi.triage.queries import corrections_for_training
 
 app = typer.Typer(
     help="Triage (智能分拨): the appeal classifier, trained on the district's own history.",

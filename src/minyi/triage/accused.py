@@ -23,18 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.org.models import Staff, Unit
+from minyi.triage.cache import VersionedCache, table_version
 from minyi.triage.models import GazetteerEntry
-from minyi.triage.places import (
-    Hit,
-    Matcher,
-    NamedPlace,
-    PlaceLike,
-    RegistryUnit,
-    VersionedCache,
-    load_entries,
-    load_units,
-    table_version,
-)
+from minyi.triage.places.scan import Hit, Matcher
+from minyi.triage.places.store import load_entries, load_units
+from minyi.triage.places.values import NamedPlace, PlaceLike, RegistryUnit
 from minyi.triage.text import fold_width
 
 # Units whose people handle cases: only these are kept from a case when accused.

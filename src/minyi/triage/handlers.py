@@ -21,8 +21,8 @@ from minyi.cases.hooks import (
 from minyi.cases.models import Case
 from minyi.core.bulk import insert_rows
 from minyi.triage.models import TriageQueueEntry
-from minyi.triage.review import settle_by_dispatch
 from minyi.triage.screening import check_case, plan_accused, record_planned
+from minyi.triage.service import settle_by_dispatch
 
 
 def _enqueue(session: Session, cases: list[RegisteredCase]) -> None:

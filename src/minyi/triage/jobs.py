@@ -57,7 +57,7 @@ from minyi.triage.pipeline import (
     triage_appeal,
 )
 from minyi.triage.repeats.store import link_rows
-from minyi.triage.review import AUTO_DISPATCHED, AWAITING, PENDING
+from minyi.triage.rules import AUTO_DISPATCHED, AWAITING, PENDING
 from minyi.triage.screening import HIDE_REASON, check_unchecked
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ SYSTEM_ACTOR = Actor(
     unit_code=None,
     unit_kind=None,
     unit_path=None,
+    automated=True,
 )
 
 

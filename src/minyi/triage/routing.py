@@ -35,15 +35,10 @@ from minyi.triage.accused import (
     detector_for,
     load_detector,
 )
-from minyi.triage.places import (
-    Gazetteer,
-    Place,
-    PlaceLike,
-    VersionedCache,
-    bind_key,
-    gazetteer_for,
-    load_gazetteer,
-)
+from minyi.triage.cache import VersionedCache, bind_key
+from minyi.triage.places.gazetteer import Gazetteer
+from minyi.triage.places.store import gazetteer_for, load_gazetteer
+from minyi.triage.places.values import Place, PlaceLike
 
 HANDLING_KINDS = frozenset({"department", "street", "community", "grid"})
 # Who handles a complaint against the unit that would own it: the discipline commission for

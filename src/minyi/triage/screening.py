@@ -25,7 +25,9 @@ from minyi.cases.rules import CaseStatus
 from minyi.cases.service import hide_identity
 from minyi.core.bulk import insert_rows
 from minyi.triage.accused import AccusedDetector, detector_for
-from minyi.triage.places import Gazetteer, Place, gazetteer_for
+from minyi.triage.places.gazetteer import Gazetteer
+from minyi.triage.places.store import gazetteer_for
+from minyi.triage.places.values import Place
 from minyi.triage.routing import complete_place
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The triage panels: the suggestion on the case page (with the dispatcher's confirm and correct
 forms) and the low-confidence queue on the dispatcher's board. They read and decide through
-`minyi.triage.review`, the same functions the API calls.
+`minyi.triage.service` and `minyi.triage.queries`, the same functions the API calls.
 
 Masking: every reader reads the suggestion through their privacy view of the case
 (`cases.queries.reader_view`), as the case page and the API do: evidence spans quote the appeal
@@ -25,7 +25,9 @@ from minyi.org.queries import unit_choices
 from minyi.org.rules import DISTRICT_WIDE, Actor
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from minyi.taxonomy.queries import leaf_choices
-from minyi.triage.review import DECIDERS, PENDING, Correction, board, confirm, correct, suggestion_of, suggestion_view, unit_names
+from minyi.triage.queries import board, suggestion_of, suggestion_view, unit_names
+from minyi.triage.rules import DECIDERS, PENDING, Correction
+from minyi.triage.service import confirm, correct
 from minyi.web.case_view import DISPATCH_KINDS
 from minyi.web.pages import PostedForm, WebRoute, redirect, staff_form
 from minyi.web.pickers import leaf_groups, unit_groups

@@ -31,7 +31,7 @@ from minyi.triage.classifier.registry import store_classifier
 from minyi.triage.classifier.training import train_classifier
 from minyi.triage.jobs import SYSTEM_ACTOR, triage_pending, triage_queue_job
 from minyi.triage.models import TriageCorrection, TriageQueueEntry, TriageSuggestion
-from minyi.triage.review import corrections_for_training
+from minyi.triage.queries import corrections_for_training
 from minyi.worker.runner import JOBS
 
 GARBAGE, STREETLIGHT, FEES = "TS-01-02-07", "TS-01-05-01", "TS-02-01-02"  # DEP02, DEP02, DEP01

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from minyi.triage.accused import AccusedDetector, StaffRef
-from minyi.triage.places import NamedPlace, Place, RegistryUnit
+from minyi.triage.places.values import NamedPlace, Place, RegistryUnit
 
 UNITS = [
     ("D", "汀澜区", "district", None),

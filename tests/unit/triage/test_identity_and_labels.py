@@ -10,7 +10,7 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.schemas import identity_hidden_from, redactor
 from minyi.org.rules import Actor, Role
 from minyi.triage.models import TriageSuggestion
-from minyi.triage.review import training_label
+from minyi.triage.rules import training_label
 
 
 def actor(role: Role | None, code: str | None, path: str | None) -> Actor:

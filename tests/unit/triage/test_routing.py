@@ -7,7 +7,8 @@ import pytest
 
 from minyi.core.errors import Invalid
 from minyi.triage.accused import AccusedDetector, StaffRef
-from minyi.triage.places import Gazetteer, Place, RegistryUnit
+from minyi.triage.places.gazetteer import Gazetteer
+from minyi.triage.places.values import Place, RegistryUnit
 from minyi.triage.routing import (
     DispatchHistory,
     DutyLeaf,
