@@ -17,6 +17,7 @@ from minyi.privacy.rules import CaseView
 from minyi.triage.models import AppealLink, TriageCorrection, TriageSuggestion
 from minyi.triage.repeats.signals import LinkKind
 from minyi.triage.rules import AWAITING, QUOTING, STATUSES, may_read
+from minyi.triage.schemas import SuggestionBlobs
 
 
 def suggestion_of(
@@ -40,6 +41,7 @@ def suggestion_view(
     """`view`: the reader's privacy view of the case; what the suggestion quotes of the appeal goes
     through it (None: a caller that masks the page itself)."""
     names = names or {}
+    blobs = SuggestionBlobs.of(s).columns()
     out = {
         "case_id": s.case_id,
         "appeal_id": s.appeal_id,
@@ -51,16 +53,16 @@ def suggestion_view(
         "confidence": s.confidence,
         "threshold": s.threshold,
         "qualifies_for_auto": s.qualifies_for_auto,
-        "top_k": s.top_k,
-        "place": s.place,
-        "place_candidates": s.place_candidates,
+        "top_k": blobs["top_k"],
+        "place": blobs["place"],
+        "place_candidates": blobs["place_candidates"],
         "lead_unit": {"unit": s.lead_unit, "name": names.get(s.lead_unit or "")}
         if s.lead_unit
         else None,
-        "co_units": s.co_units,
-        "excluded": s.excluded,
-        "risk_flags": s.risk_flags,
-        "signals": s.signals,
+        "co_units": blobs["co_units"],
+        "excluded": blobs["excluded"],
+        "risk_flags": blobs["risk_flags"],
+        "signals": blobs["signals"],
         "status": s.status,
         "hold_reason": s.hold_reason,
         "decided_by": s.decided_by,

@@ -1,4 +1,5 @@
-"""The public shapes of triage: suggestions and their review, place finding, risk flags, the
+"""The shapes of triage: the JSON blobs a suggestion row stores (written and read through these
+models), and the public shapes of suggestions and their review, place finding, risk flags, the
 reply check and a case's repeat / duplicate / crowd links."""
 
 from __future__ import annotations
@@ -6,9 +7,124 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.core.schemas import Out
+
+# --- the JSON blobs of `triage_suggestions` -------------------------------------------------------
+
+
+class Blob(BaseModel):
+    """The shape of one JSON value in a triage row. A key the model does not name is kept, so a
+    row written by another version reads back whole; `dump` gives the column's value."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+class TopKBlob(Blob):
+    label: str
+    confidence: float
+    leaf: str | None = None
+    class_name: str | None = None
+
+
+class PlaceBlob(Blob):
+    street: str | None = None
+    community: str | None = None
+    grid: str | None = None
+
+
+class PlaceEvidenceBlob(Blob):
+    source: str
+    text: str
+    start: int
+    end: int
+
+
+class PlaceCandidateBlob(PlaceBlob):
+    score: float
+    evidence: list[PlaceEvidenceBlob] = []
+
+
+class CoUnitBlob(Blob):
+    unit: str
+    name: str
+    score: float
+    reasons: list[str] = []
+
+
+class AccusedEvidenceBlob(Blob):
+    text: str
+    start: int
+    end: int
+    cue: str
+
+
+class ExclusionBlob(Blob):
+    unit: str
+    name: str
+    reason: str
+    was_candidate: bool
+    evidence: list[AccusedEvidenceBlob] = []
+
+
+class RiskFlagBlob(Blob):
+    category: str
+    label: str = ""
+    term: str
+    start: int
+    end: int
+    severity: str
+    note: str = ""
+
+
+class NearDuplicateBlob(Blob):
+    appeal_id: int
+    similarity: float
+
+
+class CrowdBlob(Blob):
+    cluster_id: int
+    size: int
+    distinct_phones: int
+    members: list[int] = []
+
+
+class SignalsBlob(Blob):
+    """Repeats and crowds of one appeal: petition_count 1 is 初信初访, 2+ the n-th on the matter."""
+
+    repeat_of: list[int] = []
+    petition_count: int = 1
+    is_first: bool = True
+    near_duplicates: list[NearDuplicateBlob] = []
+    crowd: CrowdBlob | None = None
+
+
+class SuggestionBlobs(BaseModel):
+    """Every JSON column of a `triage_suggestions` row, typed."""
+
+    top_k: list[TopKBlob]
+    place: PlaceBlob
+    place_candidates: list[PlaceCandidateBlob]
+    co_units: list[CoUnitBlob]
+    excluded: list[ExclusionBlob]
+    risk_flags: list[RiskFlagBlob]
+    signals: SignalsBlob
+
+    @classmethod
+    def of(cls, row: Any) -> SuggestionBlobs:
+        """The blobs of a row (a `TriageSuggestion`), checked."""
+        return cls.model_validate({name: getattr(row, name) for name in cls.model_fields}, from_attributes=False)
+
+    def columns(self) -> dict[str, Any]:
+        """The column values to write: lists of dicts and dicts."""
+        return {
+            name: [item.dump() for item in value] if isinstance(value, list) else value.dump()
+            for name, value in ((name, getattr(self, name)) for name in type(self).model_fields)
+        }
 
 
 class LeadUnitOut(Out):

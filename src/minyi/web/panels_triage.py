@@ -27,6 +27,7 @@ from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from minyi.taxonomy.queries import leaf_choices
 from minyi.triage.queries import board, suggestion_of, suggestion_view, unit_names
 from minyi.triage.rules import DECIDERS, PENDING, Correction
+from minyi.triage.schemas import SignalsBlob
 from minyi.triage.service import confirm, correct
 from minyi.web.case_view import DISPATCH_KINDS
 from minyi.web.pages import PostedForm, WebRoute, redirect, staff_form
@@ -75,17 +76,17 @@ def triage_view(session: Session, case: Case, actor: Actor) -> dict[str, Any] | 
     view["leaf_name"] = leaves.get(s.leaf_code or "")
     view["top_k"] = [{**t, "leaf_name": leaves.get(t.get("leaf") or "")} for t in s.top_k]
     view["place_names"] = [(k, names.get(v, v)) for k, v in s.place.items() if v]
-    signals = s.signals or {}
-    crowd = signals.get("crowd") or {}
-    linked = {int(i) for i in signals.get("repeat_of", [])} | {int(d["appeal_id"]) for d in signals.get("near_duplicates", [])}
-    linked |= {int(i) for i in crowd.get("members", [])}
+    signals = SignalsBlob.model_validate(s.signals or {})
+    crowd = signals.crowd
+    linked = set(signals.repeat_of) | {d.appeal_id for d in signals.near_duplicates}
+    linked |= set(crowd.members) if crowd else set()
     linked.discard(case.appeal_id)
     cases = _linked_cases(session, linked, actor)
-    view["repeats"] = [cases.get(int(i)) for i in signals.get("repeat_of", [])]
-    view["near"] = [(cases.get(int(d["appeal_id"])), d["similarity"]) for d in signals.get("near_duplicates", [])]
-    view["crowd"] = {"size": crowd.get("size"), "phones": crowd.get("distinct_phones"),
-                     "cases": [cases.get(int(i)) for i in crowd.get("members", []) if int(i) != case.appeal_id]} if crowd else None
-    view["petition_count"] = signals.get("petition_count")
+    view["repeats"] = [cases.get(i) for i in signals.repeat_of]
+    view["near"] = [(cases.get(d.appeal_id), d.similarity) for d in signals.near_duplicates]
+    view["crowd"] = {"size": crowd.size, "phones": crowd.distinct_phones,
+                     "cases": [cases.get(i) for i in crowd.members if i != case.appeal_id]} if crowd else None
+    view["petition_count"] = signals.petition_count
     appeal = session.get(Appeal, case.appeal_id)
     assert appeal is not None
     view["risk_flags"] = [_with_context(f, appeal) for f in s.risk_flags]
