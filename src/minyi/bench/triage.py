@@ -418,7 +418,7 @@ def _stages(
 
 def _routing_stage(*, tmp: Path, hooks: BenchHooks, **_: Any) -> Stage:
     from minyi.bootstrap import load_demo, migrate
-    from minyi.triage.routing import load_snapshot, recommend_units
+    from minyi.triage.routing.recommend import load_snapshot, recommend_units
 
     hooks.say("demo district in a temporary SQLite database, for places and units")
     db = Database(f"sqlite:///{tmp / 'bench.db'}")

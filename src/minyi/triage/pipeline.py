@@ -34,7 +34,12 @@ from minyi.triage.repeats.index import HistoryIndex
 from minyi.triage.repeats.signals import Signals
 from minyi.triage.repeats.store import catch_up
 from minyi.triage.risk import Lexicon, RiskFlag, current_lexicon, flag_risks
-from minyi.triage.routing import Recommendation, TriageSnapshot, recommend_units, snapshot_for
+from minyi.triage.routing.recommend import (
+    Recommendation,
+    TriageSnapshot,
+    recommend_units,
+    snapshot_for,
+)
 from minyi.triage.rules import hold_reason
 
 log = logging.getLogger(__name__)

@@ -28,7 +28,7 @@ from minyi.triage.accused import AccusedDetector, detector_for
 from minyi.triage.places.gazetteer import Gazetteer
 from minyi.triage.places.store import gazetteer_for
 from minyi.triage.places.values import Place
-from minyi.triage.routing import complete_place
+from minyi.triage.routing.recommend import complete_place
 
 log = logging.getLogger(__name__)
 
