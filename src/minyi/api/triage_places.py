@@ -9,7 +9,7 @@ from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.api.org import require_admin
 from minyi.org.models import Unit
-from minyi.triage.accused import DETECTORS
+from minyi.triage.accused.store import DETECTORS
 from minyi.triage.models import GazetteerEntry
 from minyi.triage.places.entries import add_entry, list_entries, remove_entry
 from minyi.triage.places.gazetteer import Gazetteer

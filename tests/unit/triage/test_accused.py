@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from minyi.triage.accused import AccusedDetector, StaffRef
+from minyi.triage.accused.detector import AccusedDetector, StaffRef
 from minyi.triage.places.values import NamedPlace, Place, RegistryUnit
 
 UNITS = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from minyi.core.errors import Invalid
-from minyi.triage.accused import AccusedDetector, StaffRef
+from minyi.triage.accused.detector import AccusedDetector, StaffRef
 from minyi.triage.places.gazetteer import Gazetteer
 from minyi.triage.places.values import Place, RegistryUnit
 from minyi.triage.routing.duty import DutyLeaf, DutyMap

@@ -10,13 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minyi.core.errors import Invalid
-from minyi.triage.accused import (
-    AccusedDetector,
-    AccusedFinding,
-    AccusedSpan,
-    detector_for,
-    load_detector,
-)
+from minyi.triage.accused.detector import AccusedDetector, AccusedFinding, AccusedSpan
+from minyi.triage.accused.store import detector_for, load_detector
 from minyi.triage.places.gazetteer import Gazetteer
 from minyi.triage.places.store import gazetteer_for, load_gazetteer
 from minyi.triage.places.values import Place, PlaceLike
