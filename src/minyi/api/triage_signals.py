@@ -20,9 +20,9 @@ from minyi.org.rules import Actor, Role
 from minyi.triage.models import AppealLink
 from minyi.triage.queries import links_of, petition_count_of
 from minyi.triage.replies import check_reply
-from minyi.triage.risk import (
+from minyi.triage.risk.flags import flag_risks
+from minyi.triage.risk.versions import (
     current_lexicon,
-    flag_risks,
     lexicon_from_text,
     lexicon_version,
     save_lexicon,

@@ -451,7 +451,8 @@ def _routing_stage(*, tmp: Path, hooks: BenchHooks, **_: Any) -> Stage:
 
 
 def _risk_stage(**_: Any) -> Stage:
-    from minyi.triage.risk import flag_risks, shipped_lexicon
+    from minyi.triage.risk.flags import flag_risks
+    from minyi.triage.risk.versions import shipped_lexicon
 
     lexicon = shipped_lexicon()
     at = HISTORY_START + HISTORY_SPAN

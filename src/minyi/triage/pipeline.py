@@ -33,7 +33,9 @@ from minyi.triage.repeats.fingerprints import appeal_text
 from minyi.triage.repeats.index import HistoryIndex
 from minyi.triage.repeats.signals import Signals
 from minyi.triage.repeats.store import catch_up
-from minyi.triage.risk import Lexicon, RiskFlag, current_lexicon, flag_risks
+from minyi.triage.risk.flags import flag_risks
+from minyi.triage.risk.lexicon import Lexicon, RiskFlag
+from minyi.triage.risk.versions import current_lexicon
 from minyi.triage.routing.recommend import (
     Recommendation,
     TriageSnapshot,

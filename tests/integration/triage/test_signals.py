@@ -25,7 +25,8 @@ from minyi.triage.repeats.index import HistoryIndex
 from minyi.triage.repeats.signals import LinkKind, Signals
 from minyi.triage.repeats.store import build_index, catch_up, history_rows, record_signals
 from minyi.triage.replies import evaluate_replies
-from minyi.triage.risk import SHIPPED_VERSION, current_lexicon, save_lexicon, shipped_text
+from minyi.triage.risk.lexicon import SHIPPED_VERSION
+from minyi.triage.risk.versions import current_lexicon, save_lexicon, shipped_text
 
 REPLIES_CSV = (
     Path(__file__).resolve().parents[4] / "shared" / "data" / "gov_messages" / "replies.csv"

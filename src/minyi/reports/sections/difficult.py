@@ -15,7 +15,8 @@ from minyi.reports.context import ReportContext
 from minyi.reports.rules import CROWD_SIZE, one_line
 from minyi.reports.sections._common import case_item, merge_near_same
 from minyi.triage.models import AppealLink
-from minyi.triage.risk import current_lexicon, flag_risks
+from minyi.triage.risk.flags import flag_risks
+from minyi.triage.risk.versions import current_lexicon
 
 KEY = "difficult"
 TITLE = "疑难复杂事项"
