@@ -50,7 +50,8 @@ def test_blobs_read_back_exactly_what_was_written_extra_keys_included() -> None:
     columns = {**COLUMNS, "place": {**COLUMNS["place"], "source": "address"}}
     blobs = SuggestionBlobs.of(SimpleNamespace(**columns))
     assert blobs.columns() == columns
-    assert blobs.signals.crowd is not None and blobs.signals.crowd.members == [3, 4, 5]
+    assert blobs.signals.crowd is not None
+    assert blobs.signals.crowd.members == [3, 4, 5]
     assert blobs.signals.near_duplicates[0].appeal_id == 7
 
 
