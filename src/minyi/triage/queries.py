@@ -17,7 +17,7 @@ from minyi.privacy.rules import CaseView
 from minyi.triage.models import AppealLink, TriageCorrection, TriageSuggestion
 from minyi.triage.repeats.signals import LinkKind
 from minyi.triage.rules import AWAITING, QUOTING, STATUSES, may_read
-from minyi.triage.schemas import SuggestionBlobs
+from minyi.triage.schemas import read_blobs
 
 
 def suggestion_of(
@@ -41,7 +41,7 @@ def suggestion_view(
     """`view`: the reader's privacy view of the case; what the suggestion quotes of the appeal goes
     through it (None: a caller that masks the page itself)."""
     names = names or {}
-    blobs = SuggestionBlobs.of(s).columns()
+    blobs = read_blobs(s)
     out = {
         "case_id": s.case_id,
         "appeal_id": s.appeal_id,

@@ -4,37 +4,37 @@ reply check and a case's repeat / duplicate / crowd links."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from minyi.core.schemas import Out
+
+log = logging.getLogger(__name__)
 
 # --- the JSON blobs of `triage_suggestions` -------------------------------------------------------
 
 
 class Blob(BaseModel):
-    """The shape of one JSON value in a triage row. A key the model does not name is kept, so a
-    row written by another version reads back whole; `dump` gives the column's value."""
+    """The shape of one JSON value in a triage row: every key the job writes is required (no
+    defaults: reading never adds a key the row does not have), and a key the model does not name
+    is kept, so a row written by another version reads back whole."""
 
     model_config = ConfigDict(extra="allow")
-
-    def dump(self) -> dict[str, Any]:
-        return self.model_dump()
-
 
 class TopKBlob(Blob):
     label: str
     confidence: float
-    leaf: str | None = None
-    class_name: str | None = None
+    leaf: str | None
+    class_name: str | None
 
 
 class PlaceBlob(Blob):
-    street: str | None = None
-    community: str | None = None
-    grid: str | None = None
+    street: str | None
+    community: str | None
+    grid: str | None
 
 
 class PlaceEvidenceBlob(Blob):
@@ -46,14 +46,14 @@ class PlaceEvidenceBlob(Blob):
 
 class PlaceCandidateBlob(PlaceBlob):
     score: float
-    evidence: list[PlaceEvidenceBlob] = []
+    evidence: list[PlaceEvidenceBlob]
 
 
 class CoUnitBlob(Blob):
     unit: str
     name: str
     score: float
-    reasons: list[str] = []
+    reasons: list[str]
 
 
 class AccusedEvidenceBlob(Blob):
@@ -68,17 +68,17 @@ class ExclusionBlob(Blob):
     name: str
     reason: str
     was_candidate: bool
-    evidence: list[AccusedEvidenceBlob] = []
+    evidence: list[AccusedEvidenceBlob]
 
 
 class RiskFlagBlob(Blob):
     category: str
-    label: str = ""
+    label: str
     term: str
     start: int
     end: int
     severity: str
-    note: str = ""
+    note: str
 
 
 class NearDuplicateBlob(Blob):
@@ -90,21 +90,21 @@ class CrowdBlob(Blob):
     cluster_id: int
     size: int
     distinct_phones: int
-    members: list[int] = []
+    members: list[int]
 
 
 class SignalsBlob(Blob):
     """Repeats and crowds of one appeal: petition_count 1 is 初信初访, 2+ the n-th on the matter."""
 
-    repeat_of: list[int] = []
-    petition_count: int = 1
-    is_first: bool = True
-    near_duplicates: list[NearDuplicateBlob] = []
-    crowd: CrowdBlob | None = None
+    repeat_of: list[int]
+    petition_count: int
+    is_first: bool
+    near_duplicates: list[NearDuplicateBlob]
+    crowd: CrowdBlob | None
 
 
 class SuggestionBlobs(BaseModel):
-    """Every JSON column of a `triage_suggestions` row, typed."""
+    """Every JSON column of a `triage_suggestions` row, typed: what the job writes."""
 
     top_k: list[TopKBlob]
     place: PlaceBlob
@@ -114,18 +114,41 @@ class SuggestionBlobs(BaseModel):
     risk_flags: list[RiskFlagBlob]
     signals: SignalsBlob
 
-    @classmethod
-    def of(cls, row: Any) -> SuggestionBlobs:
-        """The blobs of a row (a `TriageSuggestion`), checked."""
-        return cls.model_validate({name: getattr(row, name) for name in cls.model_fields}, from_attributes=False)
-
     def columns(self) -> dict[str, Any]:
         """The column values to write: lists of dicts and dicts."""
-        return {
-            name: [item.dump() for item in value] if isinstance(value, list) else value.dump()
-            for name, value in ((name, getattr(self, name)) for name in type(self).model_fields)
-        }
+        return {name: _ADAPTERS[name].dump_python(getattr(self, name)) for name in _ADAPTERS}
 
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    name: TypeAdapter(field.annotation) for name, field in SuggestionBlobs.model_fields.items()
+}
+
+
+def read_blobs(row: Any) -> dict[str, Any]:
+    """The JSON columns of a suggestion row (a `TriageSuggestion`), each read through its model.
+    A column of another shape (written by hand, an import, another version) is passed on as it
+    is, with a warning, so a reader still sees it (masked like any other value) instead of an
+    error page."""
+    out: dict[str, Any] = {}
+    for name, adapter in _ADAPTERS.items():
+        value = getattr(row, name)
+        try:
+            out[name] = adapter.dump_python(adapter.validate_python(value))
+        except ValidationError as error:
+            log.warning("suggestion %s: %s does not fit its model (%s)", getattr(row, "id", None), name, error.errors()[0]["msg"])
+            out[name] = value
+    return out
+
+
+def read_signals(value: Any) -> SignalsBlob | None:
+    """A row's signals, or None when it has none (or a blob of another shape)."""
+    if not value:
+        return None
+    try:
+        return SignalsBlob.model_validate(value)
+    except ValidationError:
+        log.warning("triage signals do not fit their model: %r", value)
+        return None
 
 class LeadUnitOut(Out):
     unit: str

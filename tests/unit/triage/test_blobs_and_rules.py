@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from minyi.org.rules import Actor, Role
 from minyi.triage.rules import hold_reason, settles
-from minyi.triage.schemas import SignalsBlob, SuggestionBlobs
+from minyi.triage.schemas import SignalsBlob, SuggestionBlobs, read_blobs, read_signals
 
 COLUMNS = {
     "top_k": [{"label": "TS-01", "confidence": 0.97, "leaf": "TS-01", "class_name": "城市管理"}],
@@ -48,11 +48,19 @@ def actor(*, automated: bool = False, username: str = "triage") -> Actor:
 
 def test_blobs_read_back_exactly_what_was_written_extra_keys_included() -> None:
     columns = {**COLUMNS, "place": {**COLUMNS["place"], "source": "address"}}
-    blobs = SuggestionBlobs.of(SimpleNamespace(**columns))
+    blobs = SuggestionBlobs.model_validate(columns)
     assert blobs.columns() == columns
+    assert read_blobs(SimpleNamespace(**columns)) == columns
     assert blobs.signals.crowd is not None
     assert blobs.signals.crowd.members == [3, 4, 5]
     assert blobs.signals.near_duplicates[0].appeal_id == 7
+
+
+def test_a_column_of_another_shape_is_read_as_it_is() -> None:
+    odd = {**COLUMNS, "risk_flags": [{"word": "不作为"}], "signals": {}}
+    assert read_blobs(SimpleNamespace(**odd)) == odd
+    assert read_signals({}) is None
+    assert read_signals({"crowd": "many"}) is None
 
 
 def test_a_blob_of_the_wrong_shape_is_refused() -> None:
