@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from minyi.triage.classify import train_classifier
+from minyi.triage.classifier.training import train_classifier
 
 GARBAGE, STREETLIGHT, FEES = "TS-01-02-07", "TS-01-05-01", "TS-02-01-02"  # DEP02, DEP02, DEP01
 TOPICS = {

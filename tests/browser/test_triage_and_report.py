@@ -12,10 +12,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import Live, NewContext, do_action, open_case, phone_number, pick, sign_in, submit_appeal
+from browser_steps import (
+    Live,
+    NewContext,
+    do_action,
+    open_case,
+    phone_number,
+    pick,
+    sign_in,
+    submit_appeal,
+)
 from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
-from minyi.triage.classify import store_classifier
+from minyi.triage.classifier.registry import store_classifier
 from minyi.triage.jobs import triage_pending
 from triage_toy import toy_model
 

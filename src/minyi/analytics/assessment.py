@@ -30,7 +30,7 @@ from minyi.analytics.rules import (
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
 from minyi.org.models import Unit
 from minyi.sla.models import Clock
-from minyi.triage.signal_models import AppealLink
+from minyi.triage.models import AppealLink
 from minyi.whistle.models import Summons
 
 

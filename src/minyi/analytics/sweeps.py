@@ -26,7 +26,7 @@ from minyi.org.models import Unit
 from minyi.org.rules import Actor
 from minyi.supervision.rules import MAX_TASK_UNITS
 from minyi.supervision.service import write_instruction
-from minyi.triage.place_models import GazetteerEntry
+from minyi.triage.models import GazetteerEntry
 
 GAZETTEER_KINDS = ("estate", "road", "landmark")
 UNIT_PLACE_KINDS = ("community", "grid")

@@ -9,19 +9,13 @@ from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.api.org import require_admin
 from minyi.org.models import Unit
-from minyi.triage.accused import DETECTORS
-from minyi.triage.place_models import GazetteerEntry
+from minyi.triage.accused.store import DETECTORS
+from minyi.triage.models import GazetteerEntry
+from minyi.triage.places.entries import add_entry, list_entries, remove_entry
+from minyi.triage.places.gazetteer import Gazetteer
+from minyi.triage.places.store import GAZETTEERS, find_place, gazetteer_for
+from minyi.triage.places.values import PlaceCandidate
 from minyi.triage.schemas import GazetteerEntryOut, PlaceCandidatesOut
-from minyi.triage.places import (
-    GAZETTEERS,
-    Gazetteer,
-    PlaceCandidate,
-    add_entry,
-    find_place,
-    gazetteer_for,
-    list_entries,
-    remove_entry,
-)
 
 router = APIRouter(prefix="/api/v1", tags=["triage"])
 

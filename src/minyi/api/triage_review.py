@@ -11,17 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.cases.queries import reader_view, shown_titles
+from minyi.triage.queries import board, suggestion_of, suggestion_view, unit_names
+from minyi.triage.rules import AWAITING, Correction
 from minyi.triage.schemas import BoardOut, CorrectedSuggestionOut, SuggestionOut
-from minyi.triage.review import (
-    AWAITING,
-    Correction,
-    board,
-    confirm,
-    correct,
-    suggestion_of,
-    suggestion_view,
-    unit_names,
-)
+from minyi.triage.service import confirm, correct
 
 router = APIRouter(prefix="/api/v1", tags=["triage"])
 

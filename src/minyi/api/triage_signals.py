@@ -17,17 +17,23 @@ from minyi.cases.models import Case
 from minyi.cases.queries import get_visible_case, visible_to
 from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import Actor, Role
-from minyi.triage.repeats import links_of, petition_count_of
+from minyi.triage.models import AppealLink
+from minyi.triage.queries import links_of, petition_count_of
 from minyi.triage.replies import check_reply
-from minyi.triage.risk import (
+from minyi.triage.risk.flags import flag_risks
+from minyi.triage.risk.versions import (
     current_lexicon,
-    flag_risks,
     lexicon_from_text,
     lexicon_version,
     save_lexicon,
 )
-from minyi.triage.schemas import CaseLinksOut, LexiconOut, LexiconSavedOut, ReplyCheckOut, RiskFlagsOut
-from minyi.triage.signal_models import AppealLink
+from minyi.triage.schemas import (
+    CaseLinksOut,
+    LexiconOut,
+    LexiconSavedOut,
+    ReplyCheckOut,
+    RiskFlagsOut,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["triage"])
 LEXICON_MAX_CHARS = 1024 * 1024

@@ -37,16 +37,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from minyi.bench.repeats import release_free_memory, rss_mb
+from minyi.bench.triage_data import synthetic_appeals
 from minyi.core.db import Database
 from minyi.taxonomy.service import read_table
-from minyi.triage.classify import Classifier, Evaluation, evaluate, load_many, train_classifier
-from minyi.triage.repeats import (
-    HistoryIndex,
-    HistoryRow,
-    release_free_memory,
-    rss_mb,
-    synthetic_appeals,
-)
+from minyi.triage.classifier.data import load_many
+from minyi.triage.classifier.evaluation import Evaluation, evaluate
+from minyi.triage.classifier.model import Classifier
+from minyi.triage.classifier.training import train_classifier
+from minyi.triage.repeats.index import HistoryIndex
+from minyi.triage.repeats.signals import HistoryRow
 
 LABELLED = (("messages_labeled.csv", ("title", "body")), ("messages_labeled_extra.csv", ("text",)))
 UNLABELLED = "messages_unlabeled_testset.csv"
@@ -418,7 +418,7 @@ def _stages(
 
 def _routing_stage(*, tmp: Path, hooks: BenchHooks, **_: Any) -> Stage:
     from minyi.bootstrap import load_demo, migrate
-    from minyi.triage.routing import load_snapshot, recommend_units
+    from minyi.triage.routing.recommend import load_snapshot, recommend_units
 
     hooks.say("demo district in a temporary SQLite database, for places and units")
     db = Database(f"sqlite:///{tmp / 'bench.db'}")
@@ -451,7 +451,8 @@ def _routing_stage(*, tmp: Path, hooks: BenchHooks, **_: Any) -> Stage:
 
 
 def _risk_stage(**_: Any) -> Stage:
-    from minyi.triage.risk import flag_risks, shipped_lexicon
+    from minyi.triage.risk.flags import flag_risks
+    from minyi.triage.risk.versions import shipped_lexicon
 
     lexicon = shipped_lexicon()
     at = HISTORY_START + HISTORY_SPAN

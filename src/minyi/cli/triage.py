@@ -10,21 +10,19 @@ from rich.console import Console
 from rich.table import Table
 
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors, settings
-from minyi.triage.review import corrections_for_training
-from minyi.triage.classify import (
-    Evaluation,
-    Params,
-    evaluate,
-    evaluate_on,
+from minyi.triage.classifier.data import load_many
+from minyi.triage.classifier.evaluation import Evaluation, evaluate, evaluate_on
+from minyi.triage.classifier.params import Params
+from minyi.triage.classifier.registry import (
     find_model,
     get_model,
     list_models,
-    load_many,
     load_model,
     store_classifier,
-    train_classifier,
     use_model,
 )
+from minyi.triage.classifier.training import train_classifier
+from minyi.triage.queries import corrections_for_training
 
 app = typer.Typer(
     help="Triage (智能分拨): the appeal classifier, trained on the district's own history.",

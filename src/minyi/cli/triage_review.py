@@ -10,7 +10,9 @@ from minyi.cli.common import clock, database, echo_json, one_line_errors, settin
 from minyi.cli.triage import app
 from minyi.org.service import actor_for_username
 from minyi.triage.jobs import triage_pending
-from minyi.triage.review import AWAITING, Correction, board, confirm, correct, suggestion_of, suggestion_view
+from minyi.triage.queries import board, suggestion_of, suggestion_view
+from minyi.triage.rules import AWAITING, Correction
+from minyi.triage.service import confirm, correct
 
 AS = typer.Option(..., "--as", help="username of the staff member acting")
 

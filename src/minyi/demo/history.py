@@ -37,7 +37,12 @@ from minyi.core.errors import MinyiError
 from minyi.core.ids import IdAllocator
 from minyi.demo.district import build_district
 from minyi.demo.texts import (
-    BOUNCE_REASONS, CONTACT_NOTES, REPLY_TEXTS, VISIT_NOTES, appeal_text, training_set,
+    BOUNCE_REASONS,
+    CONTACT_NOTES,
+    REPLY_TEXTS,
+    VISIT_NOTES,
+    appeal_text,
+    training_set,
 )
 from minyi.escalation.holdings import take_case, write_plan
 from minyi.escalation.models import Holding
@@ -55,7 +60,8 @@ from minyi.supervision.models import InstructionTask
 from minyi.supervision.rules import LetterKind, SuggestionRight
 from minyi.supervision.service import complete_task, issue_order, respond_order, write_instruction
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
-from minyi.triage.classify import store_classifier, train_classifier
+from minyi.triage.classifier.registry import store_classifier
+from minyi.triage.classifier.training import train_classifier
 from minyi.triage.jobs import check_accused_job, triage_pending
 from minyi.whistle.service import act_on_summons, blow_whistle, report_in
 

@@ -38,7 +38,8 @@ from minyi.org.models import LeaderArea, Staff
 from minyi.org.rules import Actor, Role
 from minyi.sla.models import Clock
 from minyi.taxonomy.models import DictionaryEntry
-from minyi.triage.repeats import IndexConfig, appeal_text, minhash
+from minyi.triage.repeats.fingerprints import appeal_text, minhash
+from minyi.triage.repeats.signals import IndexConfig
 
 DEFAULT_RULES = Path(__file__).with_name("default_rules.yaml")
 # The repeats index's thresholds: one idea of "near-duplicate text" across triage and escalation.

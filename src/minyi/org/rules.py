@@ -53,8 +53,8 @@ class Actor:
     """Who is acting: enough of a staff member for permission and scope checks."""
 
     __slots__ = (
-        "citizen_case_id", "must_change_password", "name", "role", "staff_id", "unit_code", "unit_id", "unit_kind",
-        "unit_path", "username",
+        "automated", "citizen_case_id", "must_change_password", "name", "role", "staff_id", "unit_code", "unit_id",
+        "unit_kind", "unit_path", "username",
     )
 
     def __init__(
@@ -70,6 +70,7 @@ class Actor:
         unit_path: str | None,
         citizen_case_id: int | None = None,
         must_change_password: bool = False,
+        automated: bool = False,
     ) -> None:
         self.staff_id = staff_id
         self.username = username
@@ -83,6 +84,9 @@ class Actor:
         self.citizen_case_id = citizen_case_id
         # An administrator reset the password: this actor may only change it (or sign out).
         self.must_change_password = must_change_password
+        # A part of the system acting on its own (triage's auto-dispatch), not a person: what
+        # reacts to a person's decision (settling a suggestion) reads this, never the username.
+        self.automated = automated
 
     @property
     def is_citizen(self) -> bool:

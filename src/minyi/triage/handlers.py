@@ -6,9 +6,9 @@ or corrected with a training row)."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from minyi.cases.hooks import (
     ActionDone,
@@ -20,9 +20,9 @@ from minyi.cases.hooks import (
 )
 from minyi.cases.models import Case
 from minyi.core.bulk import insert_rows
-from minyi.triage.review import settle_by_dispatch
+from minyi.triage.models import TriageQueueEntry
 from minyi.triage.screening import check_case, plan_accused, record_planned
-from minyi.triage.suggestion_models import TriageQueueEntry
+from minyi.triage.service import settle_by_dispatch
 
 
 def _enqueue(session: Session, cases: list[RegisteredCase]) -> None:

@@ -48,6 +48,7 @@ from minyi.core.retries import RetryPolicy, handle_each, note_failure
 from minyi.core.settings import Settings
 from minyi.org.rules import Actor, Role
 from minyi.triage.burst import BurstGate
+from minyi.triage.models import AppealLink, TriageQueueEntry, TriageSuggestion
 from minyi.triage.pipeline import (
     AppealFacts,
     TriageContext,
@@ -55,11 +56,10 @@ from minyi.triage.pipeline import (
     context_for,
     triage_appeal,
 )
-from minyi.triage.repeats import link_rows
-from minyi.triage.signal_models import AppealLink
-from minyi.triage.review import AUTO_DISPATCHED, AWAITING, PENDING
+from minyi.triage.repeats.store import link_rows
+from minyi.triage.rules import AUTO_DISPATCHED, AWAITING, PENDING
+from minyi.triage.schemas import CoUnitBlob, PlaceBlob, SuggestionBlobs
 from minyi.triage.screening import HIDE_REASON, check_unchecked
-from minyi.triage.suggestion_models import TriageQueueEntry, TriageSuggestion
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ SYSTEM_ACTOR = Actor(
     unit_code=None,
     unit_kind=None,
     unit_path=None,
+    automated=True,
 )
 
 
@@ -263,6 +264,15 @@ def suggestion_row(
 ) -> dict[str, Any]:
     """The `triage_suggestions` row of one result, as a dict of column values."""
     rec = result.recommendation
+    blobs = SuggestionBlobs(
+        top_k=result.top_k,
+        place=PlaceBlob(street=result.place.street, community=result.place.community, grid=result.place.grid),
+        place_candidates=result.place_candidates,
+        co_units=[CoUnitBlob(unit=c.code, name=c.name, score=c.score, reasons=list(c.reasons)) for c in rec.co_units],
+        excluded=rec.as_dict()["excluded"],
+        risk_flags=[f.as_dict() for f in result.risk_flags],
+        signals=result.signals.as_dict(),
+    )
     return {
         "appeal_id": case.appeal_id,
         "case_id": case.id,
@@ -273,21 +283,13 @@ def suggestion_row(
         "class_name": result.class_name,
         "confidence": result.confidence,
         "threshold": result.threshold,
-        "top_k": result.top_k,
-        "place": {"street": result.place.street, "community": result.place.community, "grid": result.place.grid},
-        "place_candidates": result.place_candidates,
         "lead_unit": result.lead_unit,
-        "co_units": [
-            {"unit": c.code, "name": c.name, "score": c.score, "reasons": list(c.reasons)} for c in rec.co_units
-        ],
-        "excluded": rec.as_dict()["excluded"],
-        "risk_flags": [f.as_dict() for f in result.risk_flags],
-        "signals": result.signals.as_dict(),
         "qualifies_for_auto": result.qualifies_for_auto,
         "status": status,
         "hold_reason": hold_reason,
         "decided_by": SYSTEM_ACTOR.username if status == AUTO_DISPATCHED else None,
         "decided_at": now if status == AUTO_DISPATCHED else None,
+        **blobs.columns(),
     }
 
 

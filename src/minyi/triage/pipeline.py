@@ -25,17 +25,28 @@ from sqlalchemy.orm import Session
 
 from minyi.core.errors import MinyiError
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
-from minyi.triage.classify import Classifier, find_model, load_model
-from minyi.triage.places import Place, VersionedCache, bind_key
-from minyi.triage.repeats import HistoryIndex, Signals, appeal_text, catch_up
-from minyi.triage.risk import Lexicon, RiskFlag, current_lexicon, flag_risks
-from minyi.triage.routing import Recommendation, TriageSnapshot, recommend_units, snapshot_for
+from minyi.triage.cache import VersionedCache, bind_key
+from minyi.triage.classifier.model import Classifier
+from minyi.triage.classifier.registry import find_model, load_model
+from minyi.triage.places.values import Place
+from minyi.triage.repeats.fingerprints import appeal_text
+from minyi.triage.repeats.index import HistoryIndex
+from minyi.triage.repeats.signals import Signals
+from minyi.triage.repeats.store import catch_up
+from minyi.triage.risk.flags import flag_risks
+from minyi.triage.risk.lexicon import Lexicon, RiskFlag
+from minyi.triage.risk.versions import current_lexicon
+from minyi.triage.routing.recommend import (
+    Recommendation,
+    TriageSnapshot,
+    recommend_units,
+    snapshot_for,
+)
+from minyi.triage.rules import hold_reason
 
 log = logging.getLogger(__name__)
 TOP_K = 3
 PLACE_CANDIDATES = 5
-# Flags of this severity, and crowds (涉众), always go to a person, however sure the class is.
-HOLD_SEVERITY = "high"
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,31 +295,13 @@ def triage_appeal(ctx: TriageContext, appeal: AppealFacts, *, remember: bool = T
         risk_flags=flags,
         signals=signals,
         qualifies_for_auto=qualifies,
-        hold_reason=_hold_reason(ctx, qualifies, label, leaf_code, class_name, recommendation, flags, signals),
+        hold_reason=hold_reason(
+            has_model=ctx.classifier is not None,
+            qualifies=qualifies,
+            leaf_code=leaf_code,
+            class_name=class_name,
+            has_lead=recommendation.lead is not None,
+            flags=[(f.category, f.severity) for f in flags],
+            crowd=signals.crowd is not None,
+        ),
     )
-
-
-def _hold_reason(
-    ctx: TriageContext,
-    qualifies: bool,
-    label: str | None,
-    leaf_code: str | None,
-    class_name: str | None,
-    recommendation: Recommendation,
-    flags: list[RiskFlag],
-    signals: Signals,
-) -> str | None:
-    if ctx.classifier is None:
-        return "no_model"
-    if not qualifies:
-        return "low_confidence"
-    if leaf_code is None and class_name is None:
-        return "label_not_in_dictionary"
-    if recommendation.lead is None:
-        return "no_unit"
-    risky = sorted({f.category for f in flags if f.severity == HOLD_SEVERITY})
-    if risky:
-        return "risk:" + ",".join(risky)
-    if signals.crowd is not None:
-        return "crowd"
-    return None

@@ -1,15 +1,154 @@
-"""The public shapes of triage: suggestions and their review, place finding, risk flags, the
+"""The shapes of triage: the JSON blobs a suggestion row stores (written and read through these
+models), and the public shapes of suggestions and their review, place finding, risk flags, the
 reply check and a case's repeat / duplicate / crowd links."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from minyi.core.schemas import Out
 
+log = logging.getLogger(__name__)
+
+# --- the JSON blobs of `triage_suggestions` -------------------------------------------------------
+
+
+class Blob(BaseModel):
+    """The shape of one JSON value in a triage row: every key the job writes is required (no
+    defaults: reading never adds a key the row does not have), and a key the model does not name
+    is kept, so a row written by another version reads back whole."""
+
+    model_config = ConfigDict(extra="allow")
+
+class TopKBlob(Blob):
+    label: str
+    confidence: float
+    leaf: str | None
+    class_name: str | None
+
+
+class PlaceBlob(Blob):
+    street: str | None
+    community: str | None
+    grid: str | None
+
+
+class PlaceEvidenceBlob(Blob):
+    source: str
+    text: str
+    start: int
+    end: int
+
+
+class PlaceCandidateBlob(PlaceBlob):
+    score: float
+    evidence: list[PlaceEvidenceBlob]
+
+
+class CoUnitBlob(Blob):
+    unit: str
+    name: str
+    score: float
+    reasons: list[str]
+
+
+class AccusedEvidenceBlob(Blob):
+    text: str
+    start: int
+    end: int
+    cue: str
+
+
+class ExclusionBlob(Blob):
+    unit: str
+    name: str
+    reason: str
+    was_candidate: bool
+    evidence: list[AccusedEvidenceBlob]
+
+
+class RiskFlagBlob(Blob):
+    category: str
+    label: str
+    term: str
+    start: int
+    end: int
+    severity: str
+    note: str
+
+
+class NearDuplicateBlob(Blob):
+    appeal_id: int
+    similarity: float
+
+
+class CrowdBlob(Blob):
+    cluster_id: int
+    size: int
+    distinct_phones: int
+    members: list[int]
+
+
+class SignalsBlob(Blob):
+    """Repeats and crowds of one appeal: petition_count 1 is 初信初访, 2+ the n-th on the matter."""
+
+    repeat_of: list[int]
+    petition_count: int
+    is_first: bool
+    near_duplicates: list[NearDuplicateBlob]
+    crowd: CrowdBlob | None
+
+
+class SuggestionBlobs(BaseModel):
+    """Every JSON column of a `triage_suggestions` row, typed: what the job writes."""
+
+    top_k: list[TopKBlob]
+    place: PlaceBlob
+    place_candidates: list[PlaceCandidateBlob]
+    co_units: list[CoUnitBlob]
+    excluded: list[ExclusionBlob]
+    risk_flags: list[RiskFlagBlob]
+    signals: SignalsBlob
+
+    def columns(self) -> dict[str, Any]:
+        """The column values to write: lists of dicts and dicts."""
+        return {name: _ADAPTERS[name].dump_python(getattr(self, name)) for name in _ADAPTERS}
+
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    name: TypeAdapter(field.annotation) for name, field in SuggestionBlobs.model_fields.items()
+}
+
+
+def read_blobs(row: Any) -> dict[str, Any]:
+    """The JSON columns of a suggestion row (a `TriageSuggestion`), each read through its model.
+    A column of another shape (written by hand, an import, another version) is passed on as it
+    is, with a warning, so a reader still sees it (masked like any other value) instead of an
+    error page."""
+    out: dict[str, Any] = {}
+    for name, adapter in _ADAPTERS.items():
+        value = getattr(row, name)
+        try:
+            out[name] = adapter.dump_python(adapter.validate_python(value))
+        except ValidationError as error:
+            log.warning("suggestion %s: %s does not fit its model (%s)", getattr(row, "id", None), name, error.errors()[0]["msg"])
+            out[name] = value
+    return out
+
+
+def read_signals(value: Any) -> SignalsBlob | None:
+    """A row's signals, or None when it has none (or a blob of another shape)."""
+    if not value:
+        return None
+    try:
+        return SignalsBlob.model_validate(value)
+    except ValidationError:
+        log.warning("triage signals do not fit their model: %r", value)
+        return None
 
 class LeadUnitOut(Out):
     unit: str

@@ -24,9 +24,12 @@ from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.rules import CaseStatus
 from minyi.cases.service import hide_identity
 from minyi.core.bulk import insert_rows
-from minyi.triage.accused import AccusedDetector, detector_for
-from minyi.triage.places import Gazetteer, Place, gazetteer_for
-from minyi.triage.routing import complete_place
+from minyi.triage.accused.detector import AccusedDetector
+from minyi.triage.accused.store import detector_for
+from minyi.triage.places.gazetteer import Gazetteer
+from minyi.triage.places.store import gazetteer_for
+from minyi.triage.places.values import Place
+from minyi.triage.routing.recommend import complete_place
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import case_units, get_visible_case, shown_titles, timeline, unit_names, visible_to
 from minyi.cases.rules import KEY_CHECKLIST_ZH, is_open
 from minyi.cases.schemas import case_detail, case_summary, event_view, view_of
-from minyi.privacy.rules import Show
 from minyi.cases.service import actions_for
 from minyi.escalation.queries import active_holding, escalation_of
 from minyi.escalation.rules import may_take
@@ -20,11 +19,12 @@ from minyi.escalation.service import rules_at
 from minyi.intake.models import Attachment
 from minyi.intake.queries import channel_names
 from minyi.org.rules import Actor, UnitKind
+from minyi.privacy.rules import Show
 from minyi.sla.rules import EXTENDERS, PAUSERS
 from minyi.sla.service import clock_view, clocks_of
 from minyi.supervision.queries import describe_instructions, instructions_on_case
 from minyi.supervision.rules import LEADERS, SUPERVISORS
-from minyi.triage.repeats import links_of
+from minyi.triage.queries import links_of
 from minyi.web.slots import case_panels
 from minyi.whistle.queries import describe_whistles, list_whistles, summonses_of, unit_refs
 from minyi.whistle.rules import may_blow

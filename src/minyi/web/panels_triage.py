@@ -1,6 +1,6 @@
 """The triage panels: the suggestion on the case page (with the dispatcher's confirm and correct
 forms) and the low-confidence queue on the dispatcher's board. They read and decide through
-`minyi.triage.review`, the same functions the API calls.
+`minyi.triage.service` and `minyi.triage.queries`, the same functions the API calls.
 
 Masking: every reader reads the suggestion through their privacy view of the case
 (`cases.queries.reader_view`), as the case page and the API do: evidence spans quote the appeal
@@ -25,7 +25,10 @@ from minyi.org.queries import unit_choices
 from minyi.org.rules import DISTRICT_WIDE, Actor
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from minyi.taxonomy.queries import leaf_choices
-from minyi.triage.review import DECIDERS, PENDING, Correction, board, confirm, correct, suggestion_of, suggestion_view, unit_names
+from minyi.triage.queries import board, suggestion_of, suggestion_view, unit_names
+from minyi.triage.rules import DECIDERS, PENDING, Correction
+from minyi.triage.schemas import read_signals
+from minyi.triage.service import confirm, correct
 from minyi.web.case_view import DISPATCH_KINDS
 from minyi.web.pages import PostedForm, WebRoute, redirect, staff_form
 from minyi.web.pickers import leaf_groups, unit_groups
@@ -73,17 +76,18 @@ def triage_view(session: Session, case: Case, actor: Actor) -> dict[str, Any] | 
     view["leaf_name"] = leaves.get(s.leaf_code or "")
     view["top_k"] = [{**t, "leaf_name": leaves.get(t.get("leaf") or "")} for t in s.top_k]
     view["place_names"] = [(k, names.get(v, v)) for k, v in s.place.items() if v]
-    signals = s.signals or {}
-    crowd = signals.get("crowd") or {}
-    linked = {int(i) for i in signals.get("repeat_of", [])} | {int(d["appeal_id"]) for d in signals.get("near_duplicates", [])}
-    linked |= {int(i) for i in crowd.get("members", [])}
+    signals = read_signals(s.signals)
+    crowd = signals.crowd if signals else None
+    repeat_of = signals.repeat_of if signals else []
+    near = signals.near_duplicates if signals else []
+    linked = set(repeat_of) | {d.appeal_id for d in near} | (set(crowd.members) if crowd else set())
     linked.discard(case.appeal_id)
     cases = _linked_cases(session, linked, actor)
-    view["repeats"] = [cases.get(int(i)) for i in signals.get("repeat_of", [])]
-    view["near"] = [(cases.get(int(d["appeal_id"])), d["similarity"]) for d in signals.get("near_duplicates", [])]
-    view["crowd"] = {"size": crowd.get("size"), "phones": crowd.get("distinct_phones"),
-                     "cases": [cases.get(int(i)) for i in crowd.get("members", []) if int(i) != case.appeal_id]} if crowd else None
-    view["petition_count"] = signals.get("petition_count")
+    view["repeats"] = [cases.get(i) for i in repeat_of]
+    view["near"] = [(cases.get(d.appeal_id), d.similarity) for d in near]
+    view["crowd"] = {"size": crowd.size, "phones": crowd.distinct_phones,
+                     "cases": [cases.get(i) for i in crowd.members if i != case.appeal_id]} if crowd else None
+    view["petition_count"] = signals.petition_count if signals else None
     appeal = session.get(Appeal, case.appeal_id)
     assert appeal is not None
     view["risk_flags"] = [_with_context(f, appeal) for f in s.risk_flags]

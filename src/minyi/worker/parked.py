@@ -24,7 +24,7 @@ from minyi.notify.rules import Channel, Status
 from minyi.privacy.rules import mask_text
 from minyi.reports.models import ReportRun
 from minyi.sla.models import Clock
-from minyi.triage.suggestion_models import TriageQueueEntry
+from minyi.triage.models import TriageQueueEntry
 
 
 @dataclass(frozen=True)

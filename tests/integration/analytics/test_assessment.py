@@ -27,7 +27,7 @@ from minyi.analytics.rules import period_of
 from minyi.cases.models import Case
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
-from minyi.triage.signal_models import AppealLink
+from minyi.triage.models import AppealLink
 from minyi.worker.runner import run_once
 
 WEEK = period_of("week", date(2026, 11, 20))

@@ -24,7 +24,7 @@ from minyi.analytics.models import Alert
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.supervision.models import InstructionTask
-from minyi.triage.places import add_entry
+from minyi.triage.places.entries import add_entry
 
 DAY = date(2026, 11, 20)
 PLANT = "丽水花园小区旁边搅拌站噪音扰民"

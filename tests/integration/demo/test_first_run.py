@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from conftest import drop_database, make_settings, new_database_url
 from minyi.analytics.models import Alert
 from minyi.analytics.queries import hotspots_of_day
 from minyi.bootstrap import first_run, migrate
@@ -21,14 +22,12 @@ from minyi.demo.history import BURST_MATTER
 from minyi.escalation.models import CaseEscalation, Holding
 from minyi.intake.models import Channel
 from minyi.reports.models import ReportIssue
-from minyi.taxonomy.models import DictionaryEntry
 from minyi.supervision.models import Instruction, Letter, SupervisionOrder
-from minyi.triage.classify import current_classifier
+from minyi.taxonomy.models import DictionaryEntry
+from minyi.triage.classifier.registry import current_classifier
 from minyi.triage.models import TriageSuggestion
 from minyi.whistle.models import Whistle
 from minyi.wiring import register_handlers
-
-from conftest import drop_database, make_settings, new_database_url
 
 NOW = datetime(2026, 11, 20, 7, 30, tzinfo=UTC)  # 15:30 in Beijing, a Friday
 TZ = ZoneInfo("Asia/Shanghai")

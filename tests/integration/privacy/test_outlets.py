@@ -15,34 +15,33 @@ import io
 import json
 import random
 import re
-from datetime import timedelta
-from zoneinfo import ZoneInfo
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from openpyxl import load_workbook
-from factories import act, auth, make_appeal
 from fastapi.routing import _IncludedRouter
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import select
 from starlette.routing import Mount
 from typer.main import get_command
 from typer.testing import CliRunner
-from webclient import signed_in
 
 from conftest import START
-
+from factories import act, auth, make_appeal
 from minyi.cases.models import Appeal as AppealRow
 from minyi.cases.models import Case
 from minyi.cli.main import app as cli_app
 from minyi.core.db import Database
 from minyi.integrations.open311 import create_client
-from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from minyi.notify.models import OutboxMessage
 from minyi.reports.rules import ReportKind
 from minyi.reports.snapshot import build_snapshot
+from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
+from webclient import signed_in
 
 POLICY, NONE = "policy", "none"
 
@@ -987,7 +986,7 @@ class StaffTextOutlets:
     def test_cli_triage_suggestion(self, app_client: TestClient, appeal: Appeal, db: Database, demo_url: str,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
         """A suggestion quotes the appeal (the place found in it, risk evidence, why it was held)."""
-        from minyi.triage.suggestion_models import TriageSuggestion  # noqa: PLC0415
+        from minyi.triage.models import TriageSuggestion  # noqa: PLC0415
 
         p = appeal.phone
         with db.unit_of_work() as session:

@@ -18,16 +18,16 @@ import pytest
 from conftest import drop_database, new_database_url
 from minyi.core.db import Database
 from minyi.core.errors import Conflict, NotFound
-from minyi.triage import classify
-from minyi.triage.classify import (
+from minyi.triage.classifier import registry
+from minyi.triage.classifier.data import load_many
+from minyi.triage.classifier.evaluation import evaluate
+from minyi.triage.classifier.registry import (
     current_classifier,
-    evaluate,
     list_models,
-    load_many,
     store_classifier,
-    train_classifier,
     use_model,
 )
+from minyi.triage.classifier.training import train_classifier
 
 GOV_MESSAGES = Path(
     os.environ.get(
@@ -127,7 +127,7 @@ class TestRegistry:
             )
         artifact = tmp_path / row.path
         artifact.write_bytes(artifact.read_bytes()[:-1] + b"\1")
-        classify._CACHE.clear()
+        registry._CACHE.clear()
         with fresh_db.reading() as session, pytest.raises(Conflict):
             current_classifier(session, tmp_path)
 

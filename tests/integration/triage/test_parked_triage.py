@@ -10,21 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import make_appeal
 from fastapi.testclient import TestClient
-from parked_checks import parked_cli, parked_metric
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from triage_toy import toy_model
 
 from conftest import private_demo_app
+from factories import make_appeal
 from minyi.cases.hooks import ActionDone, on_case_action, remove_case_handler
 from minyi.cases.models import Case
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
-from minyi.triage.classify import store_classifier
+from minyi.triage.classifier.registry import store_classifier
 from minyi.triage.jobs import RETRY, triage_pending
-from minyi.triage.suggestion_models import TriageQueueEntry, TriageSuggestion
+from minyi.triage.models import TriageQueueEntry, TriageSuggestion
+from parked_checks import parked_cli, parked_metric
+from triage_toy import toy_model
 
 SURE_GARBAGE = "城市绿洲花园小区门口的垃圾站臭味很大，垃圾中转站异味刺鼻，请尽快处理"
 

@@ -12,8 +12,8 @@ from factories import auth, make_dispatched
 from minyi.core.db import Database
 from minyi.demo.dictionary import build_dictionary
 from minyi.org.models import Staff
-from minyi.triage.places import Place
-from minyi.triage.routing import recommend_units, snapshot_for
+from minyi.triage.places.values import Place
+from minyi.triage.routing.recommend import recommend_units, snapshot_for
 
 LEAF = {row["level4"]: row["code"] for row in build_dictionary()}
 

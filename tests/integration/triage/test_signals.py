@@ -18,21 +18,15 @@ from factories import auth, make_appeal, unique_phone
 from minyi.cases.models import Appeal, Case
 from minyi.core.clock import ManualClock
 from minyi.core.db import Base, Database
-from minyi.triage.repeats import (
-    LinkKind,
-    Signals,
-    HistoryIndex,
-    appeal_text,
-    build_index,
-    catch_up,
-    history_rows,
-    links_of,
-    petition_count_of,
-    record_signals,
-)
+from minyi.triage.models import AppealLink, RiskLexicon
+from minyi.triage.queries import links_of, petition_count_of
+from minyi.triage.repeats.fingerprints import appeal_text
+from minyi.triage.repeats.index import HistoryIndex
+from minyi.triage.repeats.signals import LinkKind, Signals
+from minyi.triage.repeats.store import build_index, catch_up, history_rows, record_signals
 from minyi.triage.replies import evaluate_replies
-from minyi.triage.risk import SHIPPED_VERSION, current_lexicon, save_lexicon, shipped_text
-from minyi.triage.signal_models import AppealLink, RiskLexicon
+from minyi.triage.risk.lexicon import SHIPPED_VERSION
+from minyi.triage.risk.versions import current_lexicon, save_lexicon, shipped_text
 
 REPLIES_CSV = (
     Path(__file__).resolve().parents[4] / "shared" / "data" / "gov_messages" / "replies.csv"

@@ -23,14 +23,15 @@ from sqlalchemy import func, select
 
 from conftest import drop_database, new_database_url, private_demo_app
 from factories import act, auth, make_appeal
+from minyi.cases.models import Case
+from minyi.cases.service import lift_identity_hiding
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
-from minyi.triage.classify import store_classifier, train_classifier
-from minyi.cases.service import lift_identity_hiding
+from minyi.triage.classifier.registry import store_classifier
+from minyi.triage.classifier.training import train_classifier
 from minyi.triage.jobs import SYSTEM_ACTOR, triage_pending, triage_queue_job
-from minyi.triage.review import corrections_for_training
-from minyi.cases.models import Case
-from minyi.triage.suggestion_models import TriageCorrection, TriageQueueEntry, TriageSuggestion
+from minyi.triage.models import TriageCorrection, TriageQueueEntry, TriageSuggestion
+from minyi.triage.queries import corrections_for_training
 from minyi.worker.runner import JOBS
 
 GARBAGE, STREETLIGHT, FEES = "TS-01-02-07", "TS-01-05-01", "TS-02-01-02"  # DEP02, DEP02, DEP01

@@ -23,9 +23,9 @@ from minyi.analytics.rules import BEIJING
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
-from minyi.triage.classify import store_classifier
+from minyi.triage.classifier.registry import store_classifier
 from minyi.triage.jobs import triage_pending
-from minyi.triage.suggestion_models import TriageCorrection, TriageSuggestion
+from minyi.triage.models import TriageCorrection, TriageSuggestion
 from triage_toy import FEES, GARBAGE, toy_model
 from webclient import browser, post_form, signed_in
 

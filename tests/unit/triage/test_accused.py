@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from minyi.triage.accused import AccusedDetector, StaffRef
-from minyi.triage.places import NamedPlace, Place, RegistryUnit
+from minyi.triage.accused.detector import AccusedDetector, StaffRef
+from minyi.triage.places.values import NamedPlace, Place, RegistryUnit
 
 UNITS = [
     ("D", "汀澜区", "district", None),

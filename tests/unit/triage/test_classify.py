@@ -14,19 +14,17 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 
 from minyi.core.errors import Conflict, Invalid, NotFound
-from minyi.triage.classify import (
-    Classifier,
-    Featuriser,
-    Params,
+from minyi.triage.classifier.data import load_labelled
+from minyi.triage.classifier.evaluation import evaluate, evaluate_on
+from minyi.triage.classifier.features import Featuriser
+from minyi.triage.classifier.model import Classifier, file_sha256
+from minyi.triage.classifier.params import Params
+from minyi.triage.classifier.training import (
     apply_threshold,
-    evaluate,
-    evaluate_on,
-    file_sha256,
-    load_labelled,
-    normalise,
     threshold_for_precision,
     train_classifier,
 )
+from minyi.triage.text import normalise
 
 TRAINED_AT = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 PLACES = ("青松街道", "竹林社区", "东湖小区", "南山路", "河西片区", "新华里")

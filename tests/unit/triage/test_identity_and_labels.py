@@ -9,8 +9,8 @@ from typing import Any
 from minyi.cases.models import Appeal, Case
 from minyi.cases.schemas import identity_hidden_from, redactor
 from minyi.org.rules import Actor, Role
-from minyi.triage.review import training_label
-from minyi.triage.suggestion_models import TriageSuggestion
+from minyi.triage.models import TriageSuggestion
+from minyi.triage.rules import training_label
 
 
 def actor(role: Role | None, code: str | None, path: str | None) -> Actor:

@@ -6,14 +6,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minyi.triage.places import (
-    Gazetteer,
-    Matcher,
-    NamedPlace,
-    PlaceCandidate,
-    RegistryUnit,
-    chinese_number,
-)
+from minyi.triage.places.gazetteer import Gazetteer
+from minyi.triage.places.scan import Matcher
+from minyi.triage.places.values import NamedPlace, PlaceCandidate, RegistryUnit, chinese_number
 
 UNITS = [
     ("D", "汀澜区", "district", None),

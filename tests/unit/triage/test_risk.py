@@ -7,14 +7,9 @@ from datetime import date
 import pytest
 
 from minyi.core.errors import Invalid
-from minyi.triage.risk import (
-    CATEGORIES,
-    RiskFlag,
-    flag_risks,
-    parse_lexicon,
-    shipped_lexicon,
-    shipped_text,
-)
+from minyi.triage.risk.flags import flag_risks
+from minyi.triage.risk.lexicon import CATEGORIES, RiskFlag, parse_lexicon
+from minyi.triage.risk.versions import shipped_lexicon, shipped_text
 
 SUMMER = date(2026, 6, 1)
 

@@ -6,16 +6,12 @@ from __future__ import annotations
 import pytest
 
 from minyi.core.errors import Invalid
-from minyi.triage.accused import AccusedDetector, StaffRef
-from minyi.triage.places import Gazetteer, Place, RegistryUnit
-from minyi.triage.routing import (
-    DispatchHistory,
-    DutyLeaf,
-    DutyMap,
-    Recommendation,
-    TriageSnapshot,
-    recommend_units,
-)
+from minyi.triage.accused.detector import AccusedDetector, StaffRef
+from minyi.triage.places.gazetteer import Gazetteer
+from minyi.triage.places.values import Place, RegistryUnit
+from minyi.triage.routing.duty import DutyLeaf, DutyMap
+from minyi.triage.routing.history import DispatchHistory
+from minyi.triage.routing.recommend import Recommendation, TriageSnapshot, recommend_units
 
 UNITS = [
     ("D", "汀澜区", "district", None),

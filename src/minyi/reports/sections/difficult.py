@@ -11,11 +11,12 @@ from minyi.cases.models import Appeal, Case
 from minyi.escalation.models import CaseEscalation
 from minyi.escalation.rules import LEVEL_ZH
 from minyi.privacy.rules import mask_text
-from minyi.reports.sections._common import case_item, merge_near_same
 from minyi.reports.context import ReportContext
 from minyi.reports.rules import CROWD_SIZE, one_line
-from minyi.triage.risk import current_lexicon, flag_risks
-from minyi.triage.signal_models import AppealLink
+from minyi.reports.sections._common import case_item, merge_near_same
+from minyi.triage.models import AppealLink
+from minyi.triage.risk.flags import flag_risks
+from minyi.triage.risk.versions import current_lexicon
 
 KEY = "difficult"
 TITLE = "疑难复杂事项"

@@ -1,38 +1,22 @@
-"""Risk flags (风险提示): words in an appeal that call for attention (self-harm, collective
-action, wage arrears, threats, watch-listed persons), each with its evidence span.
-
-The lexicon is data an administrator edits: `risk_lexicon.yaml` in the package is version 0,
-every save through the API a new version in `risk_lexicons`. Matching is one regex compiled
-from a trie of every term, so a text is scanned once whatever the lexicon's size; a flag
-survives only if no negation stands right before it ("没有欠薪") and, for weak words, a
-companion word is near ("聚集" with "上访").
-"""
+"""The risk lexicon: categories, terms, negations, companion rules and holiday boosts, parsed
+and checked from YAML into one trie regex."""
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import re
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-import chinese_calendar
 import yaml
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from minyi.core import safe_yaml
-from minyi.core.errors import Invalid, NotFound
-from minyi.triage.signal_models import RiskLexicon as RiskLexiconRow
+from minyi.core.errors import Invalid
 
-DEFAULT_LEXICON = Path(__file__).with_name("risk_lexicon.yaml")
 SHIPPED_VERSION = 0  # the packaged file; saved versions count from 1
 SEVERITIES = ("low", "medium", "high")
 CATEGORIES = ("self_harm", "collective_action", "wage_arrears", "threats", "sensitive_persons")
-_CLAUSE_END = re.compile(r"[，,。.！!？?；;：:\n]")
+CLAUSE_END = re.compile(r"[，,。.！!？?；;：:\n]")
 MAX_TERMS = 20_000
 
 
@@ -85,7 +69,7 @@ class Category:
 
 
 # What a matched string means: (category, kind) where kind is term | near | exclude.
-_Meaning = tuple[tuple[str, str], ...]
+Meaning = tuple[tuple[str, str], ...]
 
 
 class Lexicon:
@@ -122,7 +106,7 @@ class Lexicon:
                     meanings.setdefault(term, []).append((cat.code, "near"))
             for term in cat.exclude:
                 meanings.setdefault(term, []).append((cat.code, "exclude"))
-        self.meanings: dict[str, _Meaning] = {k: tuple(v) for k, v in meanings.items()}
+        self.meanings: dict[str, Meaning] = {k: tuple(v) for k, v in meanings.items()}
         self.pattern = _trie_regex(list(self.meanings))
         # A longer word hides the shorter ones inside it ("集体讨薪" holds "讨薪"): keep those of
         # other categories, with their offsets, so each category still sees its word.
@@ -316,171 +300,3 @@ def parse_lexicon(text: str) -> Lexicon:
         },
         fallback_months=tuple(months),
     )
-
-
-# --- matching ----------------------------------------------------------------------------------
-
-
-def flag_risks(
-    text: str, lexicon: Lexicon | None = None, *, on: date | datetime | None = None
-) -> list[RiskFlag]:
-    """Every risk flag in the text, in order, with [start, end) offsets into it. `on` is the
-    appeal's date, for the boosts that depend on the calendar (欠薪 before Spring Festival)."""
-    lex = lexicon or shipped_lexicon()
-    if lex.pattern is None or not text:
-        return []
-    day = on.date() if isinstance(on, datetime) else on
-    flags: list[RiskFlag] = []
-    for match in lex.pattern.finditer(text):
-        word, start = match.group(), match.start()
-        if not word:
-            continue
-        meanings = lex.meanings.get(word, ())
-        if any(kind == "exclude" for _, kind in meanings):
-            continue
-        hits: list[tuple[int, str, _Meaning, set[str] | None]] = [(start, word, meanings, None)]
-        hits += [
-            (start + i, inner, lex.meanings[inner], {c for c, _ in meanings})
-            for i, inner in lex.inner.get(word, ())
-        ]
-        for at, term, meaning, skip in hits:
-            if _negated(lex, text, at):
-                continue
-            for code, kind in meaning:
-                if kind == "exclude" or (skip and code in skip):
-                    continue
-                if kind == "near" and not _has_companion(
-                    text, at, at + len(term), lex.near_rules[(code, term)]
-                ):
-                    continue
-                cat = lex.categories[code]
-                severity, note = cat.severity, ""
-                boost = cat.holiday_boost
-                if boost and day is not None and _before_festival(lex, boost, day):
-                    severity, note = _max_severity(severity, boost.severity), boost.note
-                flags.append(RiskFlag(code, term, at, at + len(term), severity, cat.label, note))
-    return sorted(set(flags), key=lambda f: (f.start, f.end, f.category))
-
-
-def _negated(lex: Lexicon, text: str, start: int) -> bool:
-    if not lex.negations:
-        return False
-    lo = max(0, start - lex.max_gap - max(map(len, lex.negations)))
-    before = text[lo:start]
-    cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
-    before = before[cut:]
-    for word in lex.negations:
-        at = before.rfind(word)
-        if at < 0:
-            continue
-        gap = before[at + len(word) :]
-        if len(gap) <= lex.max_gap and not (lex.filler.sub("", gap) if lex.filler else gap):
-            return True
-    return False
-
-
-def _has_companion(text: str, start: int, end: int, rule: NearRule) -> bool:
-    window = text[max(0, start - rule.within) : end + rule.within]
-    return any(word in window for word in rule.companions)
-
-
-def _max_severity(a: str, b: str) -> str:
-    return a if SEVERITIES.index(a) >= SEVERITIES.index(b) else b
-
-
-def _before_festival(lex: Lexicon, boost: HolidayBoost, day: date) -> bool:
-    dates = sorted({*lex.festival_dates.get(boost.festival, ()), *_calendar_dates(boost.festival)})
-    upcoming = [d for d in dates if d >= day]
-    if upcoming:
-        return (upcoming[0] - day).days <= boost.days_before
-    return day.month in lex.fallback_months
-
-
-@functools.cache
-def _calendar_dates(festival: str) -> tuple[date, ...]:
-    """The first holiday day of each year's festival, as far as chinesecalendar knows."""
-    name = {"spring_festival": chinese_calendar.Holiday.spring_festival.value}.get(festival)
-    if name is None:
-        return ()
-    firsts: dict[int, date] = {}
-    for day, holiday in chinese_calendar.holidays.items():
-        if holiday == name and (day.year not in firsts or day < firsts[day.year]):
-            firsts[day.year] = day
-    return tuple(sorted(firsts.values()))
-
-
-# --- versions --------------------------------------------------------------------------------
-
-_parsed: dict[str, Lexicon] = {}
-_lock = threading.Lock()
-
-
-@functools.cache
-def shipped_text() -> str:
-    return DEFAULT_LEXICON.read_text(encoding="utf-8")
-
-
-def shipped_lexicon() -> Lexicon:
-    return lexicon_from_text(shipped_text())
-
-
-def lexicon_from_text(text: str) -> Lexicon:
-    # Keyed by the text, not the version: one process may serve several databases.
-    key = hashlib.sha256(text.encode()).hexdigest()
-    with _lock:
-        cached = _parsed.get(key)
-    if cached is None:
-        cached = parse_lexicon(text)
-        with _lock:
-            if len(_parsed) > 64:
-                _parsed.clear()
-            _parsed[key] = cached
-    return cached
-
-
-def lexicon_version(
-    session: Session, version: int | None = None
-) -> tuple[int, str, RiskLexiconRow | None]:
-    """(version, YAML, row) of a version, by default the current one; version 0 is the file."""
-    if version == SHIPPED_VERSION:
-        return SHIPPED_VERSION, shipped_text(), None
-    stmt = select(RiskLexiconRow)
-    stmt = (
-        stmt.where(RiskLexiconRow.version == version)
-        if version is not None
-        else stmt.order_by(RiskLexiconRow.version.desc()).limit(1)
-    )
-    row = session.scalar(stmt)
-    if row is None:
-        if version is not None:
-            raise NotFound("lexicon_not_found", f"no risk lexicon version {version}")
-        return SHIPPED_VERSION, shipped_text(), None
-    return row.version, row.text, row
-
-
-def current_lexicon(session: Session) -> tuple[int, Lexicon]:
-    version, text, _ = lexicon_version(session)
-    return version, lexicon_from_text(text)
-
-
-def save_lexicon(session: Session, text: str, *, by: str, now: datetime) -> int:
-    """A new current version; a bad file is refused whole before anything is written."""
-    if not text.strip():
-        raise Invalid("empty_lexicon", "the lexicon is empty", field="body")
-    parse_lexicon(text)
-    version = (session.scalar(select(func.max(RiskLexiconRow.version))) or SHIPPED_VERSION) + 1
-    session.add(RiskLexiconRow(version=version, text=text, created_at=now, created_by=by[:60]))
-    session.flush()
-    return version
-
-
-def lexicon_versions(session: Session) -> list[RiskLexiconRow]:
-    return list(session.scalars(select(RiskLexiconRow).order_by(RiskLexiconRow.version.desc())))
-
-
-def flag_appeal(
-    session: Session, text: str, *, on: date | datetime | None = None
-) -> tuple[int, list[RiskFlag]]:
-    """Flags under the current lexicon, with the version that made them."""
-    version, lexicon = current_lexicon(session)
-    return version, flag_risks(text, lexicon, on=on)

@@ -1,193 +1,36 @@
-"""Place finding (定位): street, community and grid from an appeal's address and text.
-
-A `Gazetteer` is built once from the unit registry (street, community and grid names and their
-short forms: 青松街道 → 青松, 竹林社区 → 竹林) and the names an administrator adds (roads,
-estates, landmarks, aliases). After that it is pure: each string is scanned once with an
-Aho-Corasick automaton, and the area chains (street → community → grid) the names point at are
-ranked by specificity and by how well the names agree with each other.
-"""
+"""The gazetteer: the registry's names and the added ones, scanned once, and the area chains
+they point at ranked by specificity and agreement."""
 
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any
 
-import ahocorasick  # type: ignore[import-not-found]  # a C extension without type stubs
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from minyi.triage.places.scan import Hit, Matcher
+from minyi.triage.places.values import (
+    AREA_LEVEL,
+    CERTAIN_RAW,
+    CONFLICT_FACTOR,
+    ENTRY_WEIGHT,
+    FULL_NAME,
+    LOCALITY_SUFFIXES,
+    NAME_MIN,
+    PLACE_LEADS,
+    SHORT_NAME,
+    SOURCE_WEIGHT,
+    NamedPlace,
+    Place,
+    PlaceCandidate,
+    PlaceEvidence,
+    RegistryUnit,
+    chinese_number,
+    is_han,
+)
+from minyi.triage.text import fold_width
 
-from minyi.core.errors import Conflict, Invalid, NotFound
-from minyi.org.models import Unit
-from minyi.triage.place_models import GazetteerEntry
-
-P = TypeVar("P")
-T = TypeVar("T")
-
-AREA_LEVEL = {"street": 1, "community": 2, "grid": 3}
-ENTRY_KINDS = ("road", "estate", "landmark", "alias")
-# Where a road, estate or landmark may lie; an alias may also name a department.
-PLACE_UNIT_KINDS = frozenset(AREA_LEVEL)
-ALIAS_UNIT_KINDS = frozenset({*AREA_LEVEL, "department"})
-NAME_MIN, NAME_MAX = 2, 60
-
-# How much one name says about a unit. A short form (青松) is a common word as often as a
-# place, so it counts half, and only where it stands as its own token (see _short_forms_alone).
-FULL_NAME, SHORT_NAME = 1.0, 0.5
-ENTRY_WEIGHT = {"estate": 1.0, "alias": 1.0, "landmark": 0.9, "road": 0.8}
-# The address field is written to locate; the text mentions places in passing.
-SOURCE_WEIGHT = {"address": 1.0, "text": 0.7}
-# A name pointing away from a candidate costs half of what it would have added.
-CONFLICT_FACTOR = 0.5
-# Street + community + grid named in full, or a full grid name: a fully certain place.
-CERTAIN_RAW = 3.0
-# A short form followed by one of these still names the area: 青松街, 竹林村, 竹林片区.
-LOCALITY_SUFFIXES = ("村", "街", "片区", "辖区", "一带", "附近", "这边", "那边", "境内", "周边")
-# Characters after which a place name usually starts: 家住青松, 在竹林.
-PLACE_LEADS = frozenset("在住于")
 _GRID_NUMBER = re.compile(r"第(\d{1,3})网格$")
-_CN_DIGITS = "零一二三四五六七八九"
-# Full-width ASCII to half-width, one character for one, so spans still index the original.
-_HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-
-
-def normalise(text: str) -> str:
-    return text.translate(_HALF_WIDTH)
-
-
-def is_han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
-
-
-def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 35 → 三十五 (1..99)."""
-    if n < 10:
-        return _CN_DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
-
-
-# --- multi-pattern scan --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Hit(Generic[P]):
-    start: int
-    end: int
-    payload: P
-
-
-class Matcher(Generic[P]):
-    """Leftmost-longest, non-overlapping occurrences of many names, in one pass per text.
-
-    pyahocorasick's own `iter_long` misses matches after some overlaps, so the automaton
-    reports every occurrence and the overlaps are resolved here (there are only a handful).
-    """
-
-    def __init__(self, names: dict[str, P]) -> None:
-        self._automaton = ahocorasick.Automaton()
-        for name, payload in names.items():
-            if name:
-                self._automaton.add_word(name, (len(name), payload))
-        self._is_empty = not names
-        if not self._is_empty:
-            self._automaton.make_automaton()
-
-    def scan(self, text: str) -> list[Hit[P]]:
-        if self._is_empty or not text:
-            return []
-        found = sorted(
-            ((end + 1 - n, end + 1, payload) for end, (n, payload) in self._automaton.iter(text)),
-            key=lambda f: (f[0], f[0] - f[1]),
-        )
-        hits: list[Hit[P]] = []
-        reached = 0
-        for start, end, payload in found:
-            if start >= reached:
-                hits.append(Hit(start, end, payload))
-                reached = end
-        return hits
-
-
-# --- the gazetteer -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RegistryUnit:
-    id: int
-    code: str
-    name: str
-    kind: str
-    parent_id: int | None
-    is_active: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class NamedPlace:
-    """An administrator's gazetteer entry: a name and the unit (code) it lies in or names."""
-
-    name: str
-    kind: str
-    unit_code: str
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """A place given by unit codes, e.g. the street/community/grid a case was filed under."""
-
-    street: str | None = None
-    community: str | None = None
-    grid: str | None = None
-
-
-class PlaceLike(Protocol):
-    """A `Place`, a `PlaceCandidate`, or anything else naming an area by unit codes."""
-
-    @property
-    def street(self) -> str | None: ...
-
-    @property
-    def community(self) -> str | None: ...
-
-    @property
-    def grid(self) -> str | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class PlaceEvidence:
-    source: str  # address | text
-    start: int
-    end: int
-    text: str
-    unit_code: str
-    name_kind: (
-        str  # street | community | grid | short | grid_number | road | estate | landmark | alias
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class PlaceCandidate:
-    """One reading of where the appeal is. `score` in [0, 1]: how specific and how unambiguous
-    (a lone street is at most 1/3; two equally good readings share the score)."""
-
-    street: str | None
-    community: str | None
-    grid: str | None
-    score: float
-    evidence: tuple[PlaceEvidence, ...]
-
-    @property
-    def place(self) -> Place:
-        return Place(self.street, self.community, self.grid)
-
-    @property
-    def unit_code(self) -> str | None:
-        """The most specific unit."""
-        return self.grid or self.community or self.street
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +137,12 @@ class Gazetteer:
             lies_in = by_code.get(entry.unit_code)
             if lies_in is None or lies_in.id not in chains or entry.kind not in ENTRY_WEIGHT:
                 continue
-            add(normalise(entry.name).strip(), lies_in, ENTRY_WEIGHT[entry.kind], entry.kind)
+            add(
+                fold_width(entry.name, punctuation=True).strip(),
+                lies_in,
+                ENTRY_WEIGHT[entry.kind],
+                entry.kind,
+            )
 
         patterns: dict[str, _Pattern] = {name: _Pattern() for name in boundary_only}
         for name, n in generic.items():
@@ -361,7 +209,7 @@ class Gazetteer:
     def _scan(self, value: str | None, source: str) -> list[_Found]:
         if not value:
             return []
-        text = normalise(value)
+        text = fold_width(value, punctuation=True)
         hits = self._matcher.scan(text)
         alone = _short_forms_alone(text, hits)
         out: list[_Found] = []
@@ -505,171 +353,3 @@ def _dominated(
         len(other) > len(chain) and other[: len(chain)] == chain and other_raw >= raw
         for other, (other_raw, _) in scored.items()
     )
-
-
-# --- caching per database ------------------------------------------------------------------
-
-
-def bind_key(session: Session) -> str:
-    bind = session.get_bind()
-    return bind.engine.url.render_as_string(hide_password=True)
-
-
-def table_version(session: Session, *models: type[Any]) -> tuple[Any, ...]:
-    """(max id, row count) of each table, in one round trip: changes when rows come or go."""
-    columns = []
-    for model in models:
-        columns.append(select(func.max(model.id)).scalar_subquery())
-        columns.append(select(func.count()).select_from(model).scalar_subquery())
-    return tuple(session.execute(select(*columns)).one())
-
-
-@dataclass
-class _Cached(Generic[T]):
-    value: T
-    version: Hashable
-    checked_at: float
-    built_at: float
-
-
-class VersionedCache(Generic[T]):
-    """One value per database, rebuilt when `version(session)` changes.
-
-    The version is read at most every `check_every` seconds, so a busy intake pays one small
-    query every few seconds, not one per appeal. Renaming a unit keeps (max id, count), so the
-    value is also rebuilt after `max_age` seconds; writers in this process call `clear()`.
-    """
-
-    def __init__(
-        self,
-        load: Callable[[Session], T],
-        version: Callable[[Session], Hashable],
-        *,
-        check_every: float = 5.0,
-        max_age: float = 600.0,
-    ) -> None:
-        self._load = load
-        self._version = version
-        self._check_every = check_every
-        self._max_age = max_age
-        self._items: dict[str, _Cached[T]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, session: Session) -> T:
-        key = bind_key(session)
-        now = time.monotonic()
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None and now - item.checked_at < self._check_every:
-                return item.value
-            version = self._version(session)
-            if item is not None and item.version == version and now - item.built_at < self._max_age:
-                item.checked_at = now
-                return item.value
-            value = self._load(session)
-            self._items[key] = _Cached(value, version, now, now)
-            return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-def load_units(session: Session) -> list[RegistryUnit]:
-    rows = session.execute(
-        select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id, Unit.is_active)
-    )
-    return [RegistryUnit(*row) for row in rows]
-
-
-def load_entries(session: Session) -> list[NamedPlace]:
-    rows = session.execute(
-        select(GazetteerEntry.name, GazetteerEntry.kind, Unit.code).join(
-            Unit, Unit.id == GazetteerEntry.unit_id
-        )
-    )
-    return [NamedPlace(*row) for row in rows]
-
-
-def load_gazetteer(session: Session) -> Gazetteer:
-    return Gazetteer.build(load_units(session), load_entries(session))
-
-
-GAZETTEERS: VersionedCache[Gazetteer] = VersionedCache(
-    load_gazetteer, lambda session: table_version(session, Unit, GazetteerEntry)
-)
-
-
-def gazetteer_for(session: Session) -> Gazetteer:
-    """The cached gazetteer of the session's database."""
-    return GAZETTEERS.get(session)
-
-
-def find_place(
-    source: Session | Gazetteer, text: str | None, address: str | None = None, *, limit: int = 5
-) -> list[PlaceCandidate]:
-    gazetteer = source if isinstance(source, Gazetteer) else gazetteer_for(source)
-    return gazetteer.find_place(text, address, limit=limit)
-
-
-# --- administering entries -----------------------------------------------------------------
-
-
-def list_entries(
-    session: Session, *, kind: str | None = None, unit_code: str | None = None
-) -> list[tuple[GazetteerEntry, Unit]]:
-    stmt = (
-        select(GazetteerEntry, Unit)
-        .join(Unit, Unit.id == GazetteerEntry.unit_id)
-        .order_by(GazetteerEntry.name, Unit.code)
-    )
-    if kind:
-        stmt = stmt.where(GazetteerEntry.kind == kind)
-    if unit_code:
-        stmt = stmt.where(Unit.code == unit_code)
-    return [(entry, unit) for entry, unit in session.execute(stmt)]
-
-
-def add_entry(
-    session: Session, *, name: str, kind: str, unit_code: str, actor_id: int | None, now: datetime
-) -> GazetteerEntry:
-    name = normalise(name).strip()
-    if not NAME_MIN <= len(name) <= NAME_MAX:
-        raise Invalid("bad_name", f"a name has {NAME_MIN} to {NAME_MAX} characters", field="name")
-    if kind not in ENTRY_KINDS:
-        raise Invalid("bad_kind", f"kind is one of {', '.join(ENTRY_KINDS)}", field="kind")
-    unit = session.scalar(select(Unit).where(Unit.code == unit_code))
-    if unit is None:
-        raise Invalid("unknown_unit", f"no unit '{unit_code}'", field="unit")
-    allowed = ALIAS_UNIT_KINDS if kind == "alias" else PLACE_UNIT_KINDS
-    if unit.kind not in allowed:
-        raise Invalid(
-            "bad_unit_kind",
-            f"a {kind} lies in a {' or '.join(sorted(allowed))}, not a {unit.kind}",
-            field="unit",
-        )
-    duplicate = session.scalar(
-        select(GazetteerEntry.id).where(
-            GazetteerEntry.name == name, GazetteerEntry.unit_id == unit.id
-        )
-    )
-    if duplicate is not None:
-        raise Conflict(
-            "gazetteer_duplicate",
-            f"'{name}' is already in the gazetteer for {unit.code}",
-            entry_id=duplicate,
-        )
-    entry = GazetteerEntry(
-        name=name, kind=kind, unit_id=unit.id, created_at=now, created_by_id=actor_id
-    )
-    session.add(entry)
-    session.flush()
-    return entry
-
-
-def remove_entry(session: Session, entry_id: int) -> None:
-    entry = session.get(GazetteerEntry, entry_id)
-    if entry is None:
-        raise NotFound("gazetteer_entry_not_found", f"no gazetteer entry {entry_id}")
-    session.delete(entry)
-    session.flush()
