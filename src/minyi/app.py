@@ -26,7 +26,7 @@ from minyi.intake.refs import RefCache
 from minyi.notify.jobs import configure_senders
 from minyi.notify.senders import Senders
 from minyi.web.mount import mount_web
-from minyi.wiring import register_handlers
+from minyi.wiring import wire
 
 
 class Health(BaseModel):
@@ -56,7 +56,7 @@ def api_modules() -> list[ModuleType]:
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     clock = clock or SystemClock()
-    register_handlers()
+    registry = wire()
     configure_senders(Senders.from_settings(settings))
     db = Database(settings.database_url)
     tz = ZoneInfo(settings.timezone)
@@ -106,7 +106,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         app.include_router(module.router, responses=errors.ERROR_RESPONSES if module.__name__ in UNDECLARED else None)
 
     # The citizen portal answers at "/", the staff console at /console, the leaders' at /leader.
-    mount_web(app)
+    mount_web(app, registry)
 
     @app.get("/healthz", tags=["ops"], responses=errors.refusals(public=True))
     def healthz() -> Health:

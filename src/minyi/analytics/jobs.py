@@ -68,6 +68,3 @@ def scan_today(session: Session, *, now: datetime) -> int:
     if new:
         log.info("raised %d early-warning alert(s) for %s", len(new), day)
     return len(new)
-
-
-WORKER_JOBS = {"scan_alerts": scan_today}

@@ -103,6 +103,6 @@ def _wire() -> None:
     """Every command runs with the packages wired, so a CLI action starts clocks and escalates
     exactly as the same action through the API does."""
     import minyi.models  # noqa: F401, PLC0415 - every table, so any command's ORM work finds its foreign keys' targets
-    from minyi.wiring import register_handlers  # noqa: PLC0415 - lazily: `--help` wires nothing
+    from minyi.wiring import wire  # noqa: PLC0415 - lazily: `--help` wires nothing
 
-    register_handlers()
+    wire()

@@ -16,7 +16,7 @@ from minyi.core.db import Database
 from minyi.core.errors import Invalid
 from minyi.notify.jobs import configure_senders
 from minyi.notify.senders import Senders
-from minyi.wiring import register_handlers
+from minyi.wiring import wire
 from minyi.worker.process import become_worker, start_worker_process, stop_worker_process
 from minyi.worker.runner import Worker
 
@@ -91,9 +91,9 @@ def worker(
     become_worker(niceness=nice, parent_pid=parent_pid)
     configure_logging(access_log=settings().access_log)  # JSON lines with the request id (api/observability.py)
     s = settings()
-    register_handlers()
+    registry = wire()
     configure_senders(Senders.from_settings(s))
-    w = Worker(Database(s.database_url), clock, s.worker_interval_seconds)
+    w = Worker(Database(s.database_url), clock, s, registry)
     w.start()
     typer.echo("worker started", err=True)  # from here on SIGTERM/SIGINT stop it cleanly
     signal.sigwait(STOP_SIGNALS)

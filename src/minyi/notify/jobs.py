@@ -141,6 +141,3 @@ def _deliver_one(session: Session, message: OutboxMessage, senders: Senders, now
     failed = notify_sent(session, message, now)
     if failed:
         message.last_error = f"sent; handlers failed: {', '.join(failed)}"
-
-
-WORKER_JOBS = {"deliver_outbox": deliver_due}

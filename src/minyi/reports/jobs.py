@@ -164,6 +164,3 @@ def _claim_run(session: Session, day: date, now: datetime) -> ReportRun:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-
-
-WORKER_JOBS = {"issue_daily_report": issue_due_daily_report}

@@ -313,6 +313,3 @@ def check_accused_job(session: Session, *, now: datetime) -> int:
     """The complaint-target check of cases that skipped it at registration (imports, legacy
     rows, a failed check): until checked they are masked for every unit."""
     return check_unchecked(session, now=now)
-
-
-WORKER_JOBS = {"triage_appeals": triage_queue_job, "check_accused": check_accused_job}

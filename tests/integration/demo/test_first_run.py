@@ -26,7 +26,7 @@ from minyi.supervision.models import Instruction, Letter, SupervisionOrder
 from minyi.triage.classify import current_classifier
 from minyi.triage.models import TriageSuggestion
 from minyi.whistle.models import Whistle
-from minyi.wiring import register_handlers
+from minyi.wiring import wire
 
 from conftest import drop_database, make_settings, new_database_url
 
@@ -37,7 +37,7 @@ LIFECYCLE = {"registered", "accepted", "dispatched", "signed_for", "in_progress"
 
 @pytest.fixture(scope="module")
 def lived(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, dict[str, int], Path]]:
-    register_handlers()
+    wire()
     tmp = tmp_path_factory.mktemp(f"history-{backend}")
     url = new_database_url(backend, tmp)
     db = Database(url)
