@@ -17,16 +17,14 @@ from pydantic import BaseModel
 import minyi.api as api_package
 from minyi.api import docs, errors, observability
 from minyi.api.state import AppState
-from minyi.core.clock import Clock, SystemClock
+from minyi.core.clock import Clock
 from minyi.core.db import Database
 from minyi.core.ids import IdAllocator
 from minyi.core.settings import Settings
 from minyi.intake.batcher import IntakeBatcher
 from minyi.intake.refs import RefCache
-from minyi.notify.jobs import configure_senders
-from minyi.notify.senders import Senders
 from minyi.web.mount import mount_web
-from minyi.wiring import wire
+from minyi.wiring import Runtime, build_runtime
 
 
 class Health(BaseModel):
@@ -54,11 +52,10 @@ def api_modules() -> list[ModuleType]:
     return sorted((m for m in modules if hasattr(m, "router")), key=lambda m: m.__name__ != "minyi.api.appeals")
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    clock = clock or SystemClock()
-    registry = wire()
-    configure_senders(Senders.from_settings(settings))
-    db = Database(settings.database_url)
+def create_app(settings: Settings, *, clock: Clock | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The web process; `runtime` when the caller (`minyi serve`) built the process's already."""
+    runtime = runtime or build_runtime(settings, clock=clock)
+    clock, registry, db = runtime.clock, runtime.registry, runtime.db
     tz = ZoneInfo(settings.timezone)
     ids, refs = IdAllocator(db, "appeals"), RefCache()
     writer_db = db.for_one_writer()

@@ -8,23 +8,32 @@ escalation evaluates a new case, and webhook subscribers hear of an action last,
 caused. The domains not listed (org, taxonomy, cases, privacy, intake, mailboxes) raise events
 or are read by others, and react to none.
 
-The app, the worker and the CLI call `wire()` once per process; a test may build a registry
-with exactly the domains it needs (`build_registry([sla])`) and install it (`registry.using`).
+The app, the worker and the CLI build a `Runtime` once per process (`build_runtime`): the
+settings read once, the clock, the registry installed, the senders, the database. A test may
+build a registry with exactly the domains it needs (`build_registry([sla])`) and install it for
+a block (`minyi.core.registry.using`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from types import ModuleType
 
 from minyi.analytics import handlers as analytics
+from minyi.core.clock import Clock, SystemClock
+from minyi.core.db import Database
 from minyi.core.registry import Registry, install
+from minyi.core.settings import Settings
 from minyi.escalation import handlers as escalation
 from minyi.integrations import handlers as integrations
 from minyi.notifications import handlers as notifications
 from minyi.notify import handlers as notify
+from minyi.notify.jobs import configure_senders
+from minyi.notify.senders import Senders
 from minyi.reports import handlers as reports
 from minyi.sla import handlers as sla
+from minyi.sla.calendar_service import configure_overrides
 from minyi.supervision import handlers as supervision
 from minyi.triage import handlers as triage
 from minyi.whistle import handlers as whistle
@@ -58,3 +67,32 @@ def wire(registry: Registry | None = None) -> Registry:
     install(registry)
     return registry
 
+
+
+@dataclass
+class Runtime:
+    """What one process runs with, built once by its entry point."""
+
+    settings: Settings
+    clock: Clock
+    registry: Registry
+    senders: Senders
+    _db: Database | None = field(default=None, repr=False)
+
+    @property
+    def db(self) -> Database:
+        """Opened on first use: a CLI command that never touches the database opens none."""
+        if self._db is None:
+            self._db = Database(self.settings.database_url)
+        return self._db
+
+
+def build_runtime(
+    settings: Settings, *, clock: Clock | None = None, registry: Registry | None = None,
+) -> Runtime:
+    """Wire the process and hand each domain the part of the settings it is configured with
+    (the senders, the calendar's local overrides), once; jobs get the settings in their context."""
+    senders = Senders.from_settings(settings)
+    configure_senders(senders)
+    configure_overrides(settings.extra_holidays, settings.extra_workdays)
+    return Runtime(settings, clock or SystemClock(), wire(registry), senders)

@@ -95,14 +95,18 @@ class LazyGroup(TyperGroup):
 
 app = typer.Typer(
     cls=LazyGroup, help="民意速办 Minyi: a district's citizen-appeal platform.", no_args_is_help=True,
+    # Plain help: rendering it with rich imports about half a second of modules (`minyi --help`
+    # must answer at once); tracebacks stay plain for the same reason.
+    rich_markup_mode=None, pretty_exceptions_enable=False,
 )
 
 
 @app.callback()
 def _wire() -> None:
-    """Every command runs with the packages wired, so a CLI action starts clocks and escalates
-    exactly as the same action through the API does."""
+    """Every command runs in a process wired as the API's and the worker's are (one runtime from
+    the settings), so a CLI action starts clocks and escalates exactly as the same action through
+    the API does."""
     import minyi.models  # noqa: F401, PLC0415 - every table, so any command's ORM work finds its foreign keys' targets
-    from minyi.wiring import wire  # noqa: PLC0415 - lazily: `--help` wires nothing
+    from minyi.cli.common import one_line_errors, start_runtime  # noqa: PLC0415 - lazily: `--help` wires nothing
 
-    wire()
+    one_line_errors(start_runtime)()

@@ -120,7 +120,7 @@ def current() -> Registry:
 
 def install(registry: Registry) -> Registry:
     """Make `registry` the process's; returns the one it replaces."""
-    global _current  # noqa: PLW0603 - the one process-wide registry, replaced as a whole
+    global _current  # the one process-wide registry, replaced as a whole
     previous, _current = _current, registry
     return previous
 

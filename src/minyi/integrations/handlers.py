@@ -4,7 +4,7 @@ the worker registers the appeals Open311 clients queued."""
 from __future__ import annotations
 
 from minyi.cases.hooks import CASE_ACTION, CASES_REGISTERED
-from minyi.core.registry import JobContext, Registry
+from minyi.core.registry import Registry
 from minyi.integrations.jobs import register_queued
 from minyi.integrations.webhooks import publish_action, publish_registered, secret_for_message
 from minyi.notify.hooks import WEBHOOK_SECRET

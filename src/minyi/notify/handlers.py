@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.cases.hooks import CASE_ACTION, CASES_REGISTERED, ActionDone, RegisteredCase
-from minyi.core.registry import Registry
 from minyi.cases.models import Appeal, Case
-from minyi.notify.rules import Channel, is_mobile, receipt_text, replied_text
+from minyi.core.registry import Registry
 from minyi.notify.jobs import deliver_due
+from minyi.notify.rules import Channel, is_mobile, receipt_text, replied_text
 from minyi.notify.service import enqueue, enqueue_many
 
 

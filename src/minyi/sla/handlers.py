@@ -8,7 +8,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from minyi.cases.hooks import CASE_ACTION, CASES_PLANNED, REPLY_APPROVAL, ActionDone, CasePlan, RegisteredCase
+from minyi.cases.hooks import (
+    CASE_ACTION,
+    CASES_PLANNED,
+    REPLY_APPROVAL,
+    ActionDone,
+    CasePlan,
+    RegisteredCase,
+)
 from minyi.cases.models import Case
 from minyi.cases.service import record_case_event
 from minyi.core.registry import CLOCKS_LOOP, Registry
@@ -18,11 +25,19 @@ from minyi.sla.hooks import CLOCK_FIRED
 from minyi.sla.jobs import check_calendar, fire_due_clocks
 from minyi.sla.models import Clock
 from minyi.sla.rules import choose_policy, needs_reply_approval
-from minyi.taxonomy.models import DictionaryEntry
 from minyi.sla.service import (
-    MOOT, SUPERSEDED, cancel_clocks, complete_clocks, current_policies, milestone_row, planned_policy, refresh_case_due, replan_case,
+    MOOT,
+    SUPERSEDED,
+    cancel_clocks,
+    complete_clocks,
+    current_policies,
+    milestone_row,
+    planned_policy,
+    refresh_case_due,
+    replan_case,
     start_clocks_bulk,
 )
+from minyi.taxonomy.models import DictionaryEntry
 
 # After these actions no open milestone of the case has a purpose left: the citizen has the
 # answer (reply), the appeal is not taken on (decline), the case is closed (archive). What the

@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case, CaseEvent
 from minyi.core.errors import Conflict, Invalid, NotFound
-from minyi.core.settings import Settings
 from minyi.sla.calendar import Workdays, add_counted, counted_between
-from minyi.sla.calendar_service import calendar_version_columns, load_calendar
+from minyi.sla.calendar_service import calendar_version_columns, load_calendar, settings_overrides
 from minyi.sla.models import Clock, ClockPolicySet
 from minyi.sla.rules import Milestone, Policy, PolicySet, parse_duration, parse_policy_set
 
@@ -41,8 +40,7 @@ def workdays() -> Workdays:
     settings' overrides before any session has been seen."""
     global _workdays  # noqa: PLW0603 - a per-process cache of configuration
     if _workdays is None:
-        s = Settings()
-        _workdays = Workdays.from_strings(s.extra_holidays, s.extra_workdays)
+        _workdays = settings_overrides()
     return _workdays
 
 

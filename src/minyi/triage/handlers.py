@@ -11,7 +11,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from minyi.cases.hooks import (
-    BEFORE_ACTION, CASE_ACTION, CASES_PLANNED, CASES_REGISTERED, ActionDone, CasePlan, RegisteredCase,
+    BEFORE_ACTION,
+    CASE_ACTION,
+    CASES_PLANNED,
+    CASES_REGISTERED,
+    ActionDone,
+    CasePlan,
+    RegisteredCase,
 )
 from minyi.cases.models import Case
 from minyi.core.bulk import insert_rows
@@ -46,5 +52,7 @@ def install(registry: Registry) -> None:
     registry.add(CASES_REGISTERED, "triage.accused", record_planned)
     registry.add(BEFORE_ACTION, "triage.accused", _before)
     registry.add(CASE_ACTION, "triage.settle", _on_action)
-    registry.job("triage_appeals", lambda ctx: triage_queue_job(ctx.session, now=ctx.now))
+    registry.job("triage_appeals", lambda ctx: triage_queue_job(
+        ctx.session, now=ctx.now, options=ctx.settings.triage, data_dir=ctx.settings.data_dir,
+    ))
     registry.job("check_accused", lambda ctx: check_accused_job(ctx.session, now=ctx.now))

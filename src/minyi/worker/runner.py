@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 def run_job(job: Job, db: Database, clock: Clock, settings: Settings) -> int:
     try:
         with db.unit_of_work() as session:
-            return job.run(JobContext(session=session, now=clock.now(), settings=settings, clock=clock))
+            context = JobContext(session=session, now=clock.now(), settings=settings, clock=clock)
+            return job.run(context)
     except Exception:
         log.exception("worker job %s failed; it runs again next tick", job.name)
         return 0
@@ -83,7 +84,8 @@ class Worker:
 
     def start(self) -> None:
         for loop in self._loops:
-            loop.thread = threading.Thread(target=loop.run_forever, name=f"worker-{loop.name}", daemon=True)
+            name = f"worker-{loop.name}"
+            loop.thread = threading.Thread(target=loop.run_forever, name=name, daemon=True)
             loop.thread.start()
 
     def stop(self) -> None:
