@@ -19,7 +19,6 @@ from minyi.api import (
 )
 from minyi.api.state import AppState
 from minyi.core.clock import Clock
-from minyi.core.db import Database
 from minyi.core.ids import IdAllocator
 from minyi.core.settings import Settings
 from minyi.intake.batcher import IntakeBatcher
