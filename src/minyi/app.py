@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gc
-import importlib
-import pkgutil
 from collections.abc import AsyncIterator
 from types import ModuleType
 from typing import Literal
@@ -14,19 +12,19 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-import minyi.api as api_package
-from minyi.api import docs, errors, observability
+from minyi.api import (
+    accounts, analytics, appeals, approvals, auth, calendar, clocks, docs, errors, escalation, exports, grassroots,
+    imports, mailboxes, metrics, notifications, observability, open311, org, reports, supervision, track,
+    triage_places, triage_review, triage_signals, webhooks, whistle,
+)
 from minyi.api.state import AppState
-from minyi.core.clock import Clock, SystemClock
-from minyi.core.db import Database
+from minyi.core.clock import Clock
 from minyi.core.ids import IdAllocator
 from minyi.core.settings import Settings
 from minyi.intake.batcher import IntakeBatcher
 from minyi.intake.refs import RefCache
-from minyi.notify.jobs import configure_senders
-from minyi.notify.senders import Senders
 from minyi.web.mount import mount_web
-from minyi.wiring import register_handlers
+from minyi.wiring import Runtime, build_runtime
 
 
 class Health(BaseModel):
@@ -46,19 +44,24 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+# Every area of the API, in the order requests are matched: intake's router first, as POST
+# /api/v1/appeals is most of the traffic (about 20 µs a request, `minyi bench intake`). A new
+# area of the API is a new module here.
+API_MODULES: tuple[ModuleType, ...] = (
+    appeals, accounts, analytics, approvals, auth, calendar, clocks, escalation, exports, grassroots, imports,
+    mailboxes, metrics, notifications, open311, org, reports, supervision, track, triage_places, triage_review,
+    triage_signals, webhooks, whistle,
+)
+
+
 def api_modules() -> list[ModuleType]:
-    """Every module in minyi.api with a `router`: a new area of the API is a new file there."""
-    modules = [importlib.import_module(f"minyi.api.{i.name}") for i in pkgutil.iter_modules(api_package.__path__)]
-    # Intake's router first: a request is matched against the routers in order, and POST
-    # /api/v1/appeals is most of the traffic (about 20 µs a request, `minyi bench intake`).
-    return sorted((m for m in modules if hasattr(m, "router")), key=lambda m: m.__name__ != "minyi.api.appeals")
+    return list(API_MODULES)
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    clock = clock or SystemClock()
-    register_handlers()
-    configure_senders(Senders.from_settings(settings))
-    db = Database(settings.database_url)
+def create_app(settings: Settings, *, clock: Clock | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The web process; `runtime` when the caller (`minyi serve`) built the process's already."""
+    runtime = runtime or build_runtime(settings, clock=clock)
+    clock, registry, db = runtime.clock, runtime.registry, runtime.db
     tz = ZoneInfo(settings.timezone)
     ids, refs = IdAllocator(db, "appeals"), RefCache()
     writer_db = db.for_one_writer()
@@ -106,7 +109,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         app.include_router(module.router, responses=errors.ERROR_RESPONSES if module.__name__ in UNDECLARED else None)
 
     # The citizen portal answers at "/", the staff console at /console, the leaders' at /leader.
-    mount_web(app)
+    mount_web(app, registry)
 
     @app.get("/healthz", tags=["ops"], responses=errors.refusals(public=True))
     def healthz() -> Health:

@@ -1,20 +1,98 @@
-"""Connect the packages to each other at start-up: every `<package>/handlers.py` that defines
-`register()` subscribes to case actions (see cases/hooks.py). Called by every entry point."""
+"""The composition: which domains react to which events, in which order, and the jobs they run.
+
+`DOMAINS` lists, lowest first (the import-linter layers in pyproject.toml), every domain that
+reacts to an event or runs a worker job; each one's `install(registry)` (in its handlers.py)
+names its handlers in the order they run and its jobs with their cadence. Handlers of one event
+run in the order they were added, so this list decides it: the clocks (sla) are planned before
+escalation evaluates a new case, and webhook subscribers hear of an action last, with all it
+caused. The domains not listed (org, taxonomy, cases, privacy, intake, mailboxes) raise events
+or are read by others, and react to none.
+
+The app, the worker and the CLI build a `Runtime` once per process (`build_runtime`): the
+settings read once, the clock, the registry installed, the senders, the database. A test may
+build a registry with exactly the domains it needs (`build_registry([sla])`) and install it for
+a block (`minyi.core.registry.using`).
+"""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import pkgutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
 
-import minyi
+from minyi.analytics import handlers as analytics
+from minyi.core.clock import Clock, SystemClock
+from minyi.core.db import Database
+from minyi.core.registry import Registry, install
+from minyi.core.settings import Settings
+from minyi.escalation import handlers as escalation
+from minyi.integrations import handlers as integrations
+from minyi.notifications import handlers as notifications
+from minyi.notify import handlers as notify
+from minyi.notify.jobs import configure_senders
+from minyi.notify.senders import Senders
+from minyi.reports import handlers as reports
+from minyi.sla import handlers as sla
+from minyi.sla.calendar_service import configure_overrides
+from minyi.supervision import handlers as supervision
+from minyi.triage import handlers as triage
+from minyi.whistle import handlers as whistle
+
+DOMAINS: tuple[ModuleType, ...] = (
+    notify,          # the citizen's SMS receipt and reply notice; delivers the outbox
+    triage,          # complaint targets planned at registration, the triage queue, its jobs
+    sla,             # clocks: planned, followed, fired (its own worker loop)
+    escalation,      # lifts a case on registration, action or breach: after its clocks
+    whistle,         # a summons' report-in clock breached
+    supervision,     # a task's or order's clock breached
+    notifications,   # tells units of work given to them (dispatch, reopen, clocks, supervision)
+    integrations,    # webhooks (last: a subscriber hears of everything an action caused), Open311
+    reports,         # the daily report at its time
+    analytics,       # early-warning scans
+)
 
 
-def register_handlers() -> list[str]:
-    wired = []
-    for info in sorted(pkgutil.iter_modules(minyi.__path__), key=lambda i: i.name):
-        name = f"minyi.{info.name}.handlers"
-        if info.ispkg and importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).register()
-            wired.append(name)
-    return wired
+def build_registry(domains: Sequence[ModuleType] = DOMAINS) -> Registry:
+    registry = Registry()
+    for domain in domains:
+        installer: Callable[[Registry], None] = domain.install
+        installer(registry)
+        registry.domains.append(domain.__name__.rsplit(".", 2)[-2])
+    return registry
+
+
+def wire(registry: Registry | None = None) -> Registry:
+    """Build the default registry (unless given one) and make it the process's."""
+    registry = registry or build_registry()
+    install(registry)
+    return registry
+
+
+
+@dataclass
+class Runtime:
+    """What one process runs with, built once by its entry point."""
+
+    settings: Settings
+    clock: Clock
+    registry: Registry
+    senders: Senders
+    _db: Database | None = field(default=None, repr=False)
+
+    @property
+    def db(self) -> Database:
+        """Opened on first use: a CLI command that never touches the database opens none."""
+        if self._db is None:
+            self._db = Database(self.settings.database_url)
+        return self._db
+
+
+def build_runtime(
+    settings: Settings, *, clock: Clock | None = None, registry: Registry | None = None,
+) -> Runtime:
+    """Wire the process and hand each domain the part of the settings it is configured with
+    (the senders, the calendar's local overrides), once; jobs get the settings in their context."""
+    senders = Senders.from_settings(settings)
+    configure_senders(senders)
+    configure_overrides(settings.extra_holidays, settings.extra_workdays)
+    return Runtime(settings, clock or SystemClock(), wire(registry), senders)

@@ -26,7 +26,7 @@ from minyi.app import create_app
 from minyi.bootstrap import first_run, migrate
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
-from minyi.wiring import register_handlers
+from minyi.wiring import wire
 
 NOW = datetime(2026, 11, 20, 1, 30, tzinfo=UTC)  # 09:30 in Beijing, a Friday
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
@@ -41,7 +41,7 @@ def lived_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     settings = make_settings(url, tmp).model_copy(update={"load_demo_if_empty": True})
     db = Database(url)
     migrate(db)
-    register_handlers()  # as every entry point does before it acts
+    wire()  # as every entry point does before it acts
     first_run(db, settings, now=NOW, say=lambda _: None)
     db.dispose()
     port = _free_port()

@@ -15,25 +15,16 @@ import logging
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from minyi.analytics.alerts import detect, store_alerts
 from minyi.core.db import reading_beside
-from minyi.core.settings import Settings
+from minyi.core.settings import defaults
 
 log = logging.getLogger(__name__)
 SLOT_COUNTER = "alert_scan_slot"
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
-
-
-class AlertSettings(BaseSettings):
-    """MINYI_ALERTS_SCAN_MINUTES: how often today's signals are looked for (0 turns it off)."""
-
-    model_config = SettingsConfigDict(env_prefix="MINYI_ALERTS_", env_file=".env", extra="ignore")
-
-    scan_minutes: int = 15
 
 
 def scan_slot(now: datetime, minutes: int) -> int:
@@ -41,13 +32,15 @@ def scan_slot(now: datetime, minutes: int) -> int:
     return int((now - EPOCH).total_seconds() // 60) // minutes
 
 
-def scan_today(session: Session, *, now: datetime) -> int:
-    """Raise today's new alerts once per interval; returns how many were raised."""
-    minutes = AlertSettings().scan_minutes
+def scan_today(session: Session, *, now: datetime, minutes: int | None = None, timezone: str | None = None) -> int:
+    """Raise today's new alerts once per interval (MINYI_ALERTS_SCAN_MINUTES; 0: never);
+    returns how many were raised."""
+    settings = defaults()
+    minutes = settings.alerts.scan_minutes if minutes is None else minutes
     if minutes <= 0:
         return 0
     slot = scan_slot(now, minutes)
-    day = now.astimezone(ZoneInfo(Settings().timezone)).date()
+    day = now.astimezone(ZoneInfo(timezone or settings.timezone)).date()
     # `session` is not touched before the reads are done: on SQLite its first statement takes
     # the write lock.
     with reading_beside(session) as reader:
@@ -68,6 +61,3 @@ def scan_today(session: Session, *, now: datetime) -> int:
     if new:
         log.info("raised %d early-warning alert(s) for %s", len(new), day)
     return len(new)
-
-
-WORKER_JOBS = {"scan_alerts": scan_today}

@@ -205,6 +205,6 @@ def install(app: FastAPI, state: AppState) -> Metrics:
     metrics = Metrics(state)
     app.state.metrics = metrics
     # Added last, so outermost: the body limit's 413 and every 500 carry the request id.
-    app.add_middleware(BodyLimit, body_max=state.settings.body_max_bytes, upload_max=state.settings.upload_max_bytes)
+    app.add_middleware(BodyLimit, body_max=state.settings.limits.body_max_bytes, upload_max=state.settings.limits.upload_max_bytes)
     app.add_middleware(RequestContext, metrics=metrics)
     return metrics

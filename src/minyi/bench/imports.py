@@ -26,7 +26,7 @@ from minyi.integrations.case_import import import_cases, load_mapping
 from minyi.integrations.tabular import read_rows, write_csv, write_xlsx
 from minyi.cases.queries import CaseFilter
 from minyi.org.service import actor_for_username
-from minyi.wiring import register_handlers
+from minyi.wiring import wire
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -64,7 +64,7 @@ def _write_history(path: Path, n: int) -> None:
 
 def run_import_bench(db_kind: str, rows: int, start: Callable[[str, int], Callable[[int], None]]) -> ImportBench:
     report = ImportBench(db_kind, rows)
-    register_handlers()
+    wire()
     with tempfile.TemporaryDirectory() as tmp, fresh_database(db_kind, Path(tmp)) as url:
         db = Database(url)
         try:

@@ -1,15 +1,16 @@
 """How higher layers react to case actions without the cases package knowing them.
 
-A package above `cases` (clocks, escalation, notifications) registers a handler at start-up;
-`act_on_case` calls every handler after the action is applied, inside the same transaction,
-so a handler's writes commit or roll back with the action itself. Intake's group commit has
-two hooks of its own: planners before the new cases are written, handlers after.
+A package above `cases` (clocks, escalation, notifications) adds a handler to the registry in
+its `install` (see minyi.wiring for the order); `act_on_case` calls every handler after the
+action is applied, inside the same transaction, so a handler's writes commit or roll back with
+the action itself. Intake's group commit has two hooks of its own: planners before the new
+cases are written, handlers after.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
+from minyi.core.registry import Hook, current
 from minyi.org.rules import Actor
 
 
@@ -32,57 +34,45 @@ class ActionDone:
 
 
 Handler = Callable[[Session, ActionDone], None]
-_handlers: dict[str, Handler] = {}
-
-
-def on_case_action(name: str, handler: Handler) -> None:
-    """Register (or replace, by name: registration is idempotent across app restarts in tests)."""
-    _handlers[name] = handler
-
-
-def remove_case_handler(name: str) -> None:
-    _handlers.pop(name, None)
-
-
-def case_handler_names() -> list[str]:
-    """Who listens to case actions: empty until an entry point wired the packages (wiring.py)."""
-    return sorted(_handlers)
-
-
-def notify_handlers(session: Session, done: ActionDone) -> None:
-    for handler in list(_handlers.values()):
-        handler(session, done)
-
+CASE_ACTION: Hook[Handler] = Hook("cases.action")
 
 # A check that must run on the case before an action is decided (the complaint-target check
 # before a dispatch): it may change the case, e.g. name units the action must then refuse.
 BeforeAction = Callable[[Session, Case, str, datetime], None]
-_before: dict[str, BeforeAction] = {}
-
-
-def before_case_action(name: str, check: BeforeAction) -> None:
-    """Register (or replace, by name) a check `act_on_case` runs before deciding an action."""
-    _before[name] = check
-
-
-def run_before_action(session: Session, case: Case, action: str, now: datetime) -> None:
-    for check in list(_before.values()):
-        check(session, case, action, now)
-
+BEFORE_ACTION: Hook[BeforeAction] = Hook("cases.before_action")
 
 # Whether a reply on this case must go to the lead unit's head first (答复审核): the clock
 # policy and the dictionary leaf say, and both live above this package, so sla answers.
 ReplyApproval = Callable[[Session, Case], bool]
-_reply_approval: dict[str, ReplyApproval] = {}
+REPLY_APPROVAL: Hook[ReplyApproval] = Hook("cases.reply_approval")
 
 
-def on_reply_approval(name: str, check: ReplyApproval) -> None:
-    """Register (or replace, by name) who says whether a case's reply needs approval."""
-    _reply_approval[name] = check
+def notify_handlers(session: Session, done: ActionDone) -> None:
+    for handler in current().handlers(CASE_ACTION):
+        handler(session, done)
+
+
+def run_before_action(session: Session, case: Case, action: str, now: datetime) -> None:
+    for check in current().handlers(BEFORE_ACTION):
+        check(session, case, action, now)
 
 
 def reply_needs_approval(session: Session, case: Case) -> bool:
-    return any(check(session, case) for check in list(_reply_approval.values()))
+    return any(check(session, case) for check in current().handlers(REPLY_APPROVAL))
+
+
+def case_handler_names() -> list[str]:
+    """Who listens to case actions: empty until an entry point installed a registry (wiring.py)."""
+    return current().names(CASE_ACTION)
+
+
+# For tests and tools that add a reaction to the running process's registry for a while.
+def on_case_action(name: str, handler: Handler) -> None:
+    current().add(CASE_ACTION, name, handler)
+
+
+def remove_case_handler(name: str) -> None:
+    current().remove(CASE_ACTION, name)
 
 
 @dataclass(frozen=True)
@@ -111,40 +101,47 @@ class RegisteredCase:
     identity_hidden_from: tuple[str, ...] = ()
 
 
+@dataclass
+class CasePlan:
+    """What the planners decided for a registered batch: column values of the case rows
+    ({case_id: {column: value}}, a later planner wins a column) and rows of other tables to
+    write once the case rows exist (the clocks), before any handler runs, so every handler of
+    the batch sees them."""
+
+    columns: dict[int, dict[str, Any]] = field(default_factory=dict)
+    rows: list[tuple[type, list[dict[str, Any]]]] = field(default_factory=list)
+
+
 BatchHandler = Callable[[Session, list[RegisteredCase]], None]
-_batch_handlers: dict[str, BatchHandler] = {}
-
 # A planner fills in case columns before the case rows are written (the clock policy and the
-# due time), which saves updating every new row afterwards: {case_id: {column: value}}.
-CasePlanner = Callable[[Session, list[RegisteredCase]], dict[int, dict[str, Any]]]
-_planners: dict[str, CasePlanner] = {}
+# due time), which saves updating every new row afterwards.
+CasePlanner = Callable[[Session, list[RegisteredCase]], CasePlan]
+CASES_PLANNED: Hook[CasePlanner] = Hook("cases.planned")
+CASES_REGISTERED: Hook[BatchHandler] = Hook("cases.registered")
 
 
-def on_cases_planned(name: str, planner: CasePlanner) -> None:
-    """Called once per registered batch before its cases are inserted, inside its transaction."""
-    _planners[name] = planner
-
-
-def plan_registered(session: Session, cases: list[RegisteredCase]) -> dict[int, dict[str, Any]]:
-    """The planners' column values per case id, merged (a later planner wins a column)."""
-    values: dict[int, dict[str, Any]] = {}
+def plan_registered(session: Session, cases: list[RegisteredCase]) -> CasePlan:
+    """Every planner's plan, merged in the registry's order."""
+    plan = CasePlan()
     if cases:
-        for planner in list(_planners.values()):
-            for case_id, columns in planner(session, cases).items():
-                values.setdefault(case_id, {}).update(columns)
-    return values
-
-
-def on_cases_registered(name: str, handler: BatchHandler) -> None:
-    """Called once per registered batch (group commit), inside its transaction."""
-    _batch_handlers[name] = handler
-
-
-def remove_registered_handler(name: str) -> None:
-    _batch_handlers.pop(name, None)
+        for planner in current().handlers(CASES_PLANNED):
+            one = planner(session, cases)
+            for case_id, columns in one.columns.items():
+                plan.columns.setdefault(case_id, {}).update(columns)
+            plan.rows.extend(one.rows)
+    return plan
 
 
 def notify_registered(session: Session, cases: list[RegisteredCase]) -> None:
     if cases:
-        for handler in list(_batch_handlers.values()):
+        for handler in current().handlers(CASES_REGISTERED):
             handler(session, cases)
+
+
+# For tests that add a reaction to the running process's registry for a while.
+def on_cases_registered(name: str, handler: BatchHandler) -> None:
+    current().add(CASES_REGISTERED, name, handler)
+
+
+def remove_registered_handler(name: str) -> None:
+    current().remove(CASES_REGISTERED, name)

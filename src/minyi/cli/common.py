@@ -16,6 +16,7 @@ from minyi.core.clock import SystemClock
 from minyi.core.db import Database
 from minyi.core.errors import MinyiError
 from minyi.core.settings import Settings
+from minyi.wiring import Runtime, build_runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
 clock = SystemClock()
@@ -23,6 +24,19 @@ clock = SystemClock()
 
 def settings() -> Settings:
     return Settings()
+
+
+_runtime: list[Runtime] = []  # the process's, built by the `minyi` callback before any command
+
+
+def start_runtime() -> Runtime:
+    """Build the process's runtime once (the `minyi` callback does, before any command runs)."""
+    _runtime[:] = [build_runtime(settings(), clock=clock)]
+    return _runtime[0]
+
+
+def runtime() -> Runtime:
+    return _runtime[0] if _runtime else start_runtime()
 
 
 def database() -> Database:

@@ -3,21 +3,19 @@
 Commands load lazily: `minyi --help` imports none of them (the server and the domain packages
 take seconds to import), and `minyi report ...` imports only cli/reports.py. `COMMANDS` names
 each command's module and its one-line help; a module in this folder with a Typer `app` in
-`GROUPS` must be listed there (tests/integration/cli/test_lazy_cli.py checks both ways); a module
-named `<group>_<more>.py` adds commands to the group of `<group>.py` and loads with it.
+`GROUPS` must be listed there (tests/integration/cli/test_first_run_cli.py checks both ways); a
+module named `<group>_<more>.py` adds commands to the group of `<group>.py` and loads with it, as
+`EXTENSIONS` lists.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from typing import Any
 
 import typer
 import typer.main
 from typer.core import TyperCommand, TyperGroup
-
-import minyi.cli as cli_package
 
 # name -> (module, attribute: a function for a command, a GROUPS name for a group, short help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -49,15 +47,22 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+# Modules that add commands to a group defined in another module, loaded with it.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "minyi.cli.bench": (
+        "minyi.cli.bench_analytics", "minyi.cli.bench_clocks", "minyi.cli.bench_imports", "minyi.cli.bench_reports",
+        "minyi.cli.bench_triage",
+    ),
+    "minyi.cli.triage": ("minyi.cli.triage_review",),
+}
+
+
 def load_command(name: str) -> Any:
     """Import the command's module and build its Click command."""
     module_name, attribute, _ = COMMANDS[name]
     module = importlib.import_module(module_name)
-    # cli/<group>_<more>.py adds commands to the group of cli/<group>.py (bench_reports, triage_review).
-    short = module_name.rsplit(".", 1)[1]
-    for info in pkgutil.iter_modules(cli_package.__path__):
-        if info.name.startswith(f"{short}_"):
-            importlib.import_module(f"minyi.cli.{info.name}")
+    for extension in EXTENSIONS.get(module_name, ()):
+        importlib.import_module(extension)
     groups = dict(getattr(module, "GROUPS", ()))
     # Built under a parent, as `add_typer` would: alone, a group of one command would collapse
     # into that command (`minyi db upgrade` would read "upgrade" as its argument).
@@ -97,14 +102,18 @@ class LazyGroup(TyperGroup):
 
 app = typer.Typer(
     cls=LazyGroup, help="民意速办 Minyi: a district's citizen-appeal platform.", no_args_is_help=True,
+    # Plain help: rendering it with rich imports about half a second of modules (`minyi --help`
+    # must answer at once); tracebacks stay plain for the same reason.
+    rich_markup_mode=None, pretty_exceptions_enable=False,
 )
 
 
 @app.callback()
 def _wire() -> None:
-    """Every command runs with the packages wired, so a CLI action starts clocks and escalates
-    exactly as the same action through the API does."""
+    """Every command runs in a process wired as the API's and the worker's are (one runtime from
+    the settings), so a CLI action starts clocks and escalates exactly as the same action through
+    the API does."""
     import minyi.models  # noqa: F401, PLC0415 - every table, so any command's ORM work finds its foreign keys' targets
-    from minyi.wiring import register_handlers  # noqa: PLC0415 - lazily: `--help` wires nothing
+    from minyi.cli.common import one_line_errors, start_runtime  # noqa: PLC0415 - lazily: `--help` wires nothing
 
-    register_handlers()
+    one_line_errors(start_runtime)()

@@ -11,12 +11,9 @@ from sqlalchemy.engine import make_url
 from minyi.api.observability import configure_logging
 from minyi.app import create_app
 from minyi.bootstrap import first_run, migrate
-from minyi.cli.common import clock, one_line_errors, settings
+from minyi.cli.common import clock, one_line_errors, runtime, settings
 from minyi.core.db import Database
 from minyi.core.errors import Invalid
-from minyi.notify.jobs import configure_senders
-from minyi.notify.senders import Senders
-from minyi.wiring import register_handlers
 from minyi.worker.process import become_worker, start_worker_process, stop_worker_process
 from minyi.worker.runner import Worker
 
@@ -55,7 +52,7 @@ def serve(
     url = f"http://{host}:{port}"
     try:
         if workers == 1:
-            config = uvicorn.Config(create_app(s), host=host, port=port, log_level="warning", access_log=False, log_config=None)
+            config = uvicorn.Config(create_app(s, runtime=runtime()), host=host, port=port, log_level="warning", access_log=False, log_config=None)
             _AnnouncingServer(config, url).run()
         else:
             typer.echo(f"starting {workers} API processes at {url}")
@@ -90,10 +87,8 @@ def worker(
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     become_worker(niceness=nice, parent_pid=parent_pid)
     configure_logging(access_log=settings().access_log)  # JSON lines with the request id (api/observability.py)
-    s = settings()
-    register_handlers()
-    configure_senders(Senders.from_settings(s))
-    w = Worker(Database(s.database_url), clock, s.worker_interval_seconds)
+    rt = runtime()
+    w = Worker(rt.db, rt.clock, rt.settings, rt.registry)
     w.start()
     typer.echo("worker started", err=True)  # from here on SIGTERM/SIGINT stop it cleanly
     signal.sigwait(STOP_SIGNALS)

@@ -26,11 +26,12 @@ def run(
     ),
 ) -> None:
     """Triage every appeal awaiting dispatch now (what the worker does each tick)."""
+    s = settings()
     db, total = database(), 0
     while True:
         with db.unit_of_work() as session:
             done = triage_pending(
-                session, now=clock.now(), limit=limit, data_dir=settings().data_dir, auto_dispatch=auto_dispatch
+                session, now=clock.now(), limit=limit, data_dir=s.data_dir, auto_dispatch=auto_dispatch, options=s.triage,
             )
         total += done
         if done < limit:

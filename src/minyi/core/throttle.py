@@ -118,20 +118,20 @@ def guarded(db: Database, checks: list[tuple[Limit, str]], *, now: datetime, fai
 
 def sign_in_limits(settings: Settings) -> tuple[Limit, Limit, Limit]:
     """(per username and address, per username, per address)."""
-    window = timedelta(minutes=settings.sign_in_window_minutes)
-    message = f"登录失败次数过多，请{settings.sign_in_window_minutes}分钟后再试"
+    window = timedelta(minutes=settings.limits.sign_in_window_minutes)
+    message = f"登录失败次数过多，请{settings.limits.sign_in_window_minutes}分钟后再试"
     return (
-        Limit("sign_in_account", settings.sign_in_failures_per_account, window, message),
-        Limit("sign_in_user", settings.sign_in_failures_per_user, window, message),
-        Limit("sign_in_address", settings.sign_in_failures_per_address, window, message),
+        Limit("sign_in_account", settings.limits.sign_in_failures_per_account, window, message),
+        Limit("sign_in_user", settings.limits.sign_in_failures_per_user, window, message),
+        Limit("sign_in_address", settings.limits.sign_in_failures_per_address, window, message),
     )
 
 
 def citizen_secret_limits(settings: Settings) -> tuple[Limit, Limit]:
     """(per case, per address) for the last four phone digits or a tracking code."""
-    window = timedelta(minutes=settings.citizen_secret_window_minutes)
-    message = f"查询失败次数过多，请{settings.citizen_secret_window_minutes}分钟后再试"
+    window = timedelta(minutes=settings.limits.citizen_secret_window_minutes)
+    message = f"查询失败次数过多，请{settings.limits.citizen_secret_window_minutes}分钟后再试"
     return (
-        Limit("citizen_secret_case", settings.citizen_secret_failures_per_case, window, message),
-        Limit("citizen_secret_address", settings.citizen_secret_failures_per_address, window, message),
+        Limit("citizen_secret_case", settings.limits.citizen_secret_failures_per_case, window, message),
+        Limit("citizen_secret_address", settings.limits.citizen_secret_failures_per_address, window, message),
     )

@@ -420,7 +420,7 @@ def load_history(
     not happened yet."""
     if not case_handler_names():
         # Unwired, actions would start no clock and escalate nothing: a history without its life.
-        raise RuntimeError("wire the packages first (minyi.wiring.register_handlers)")
+        raise RuntimeError("wire the packages first (minyi.wiring.wire)")
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     end_day = now.astimezone(tz).date()
     start_day = end_day - timedelta(days=days)

@@ -6,10 +6,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from minyi.cases.hooks import ActionDone, RegisteredCase, on_case_action, on_cases_registered
+from minyi.cases.hooks import CASE_ACTION, CASES_REGISTERED, ActionDone, RegisteredCase
 from minyi.cases.models import Case
 from minyi.escalation.service import evaluate_case, evaluate_registered, follow_lead_unit
-from minyi.sla.hooks import on_clock_fired
+from minyi.core.registry import Registry
+from minyi.sla.hooks import CLOCK_FIRED
 from minyi.sla.models import Clock
 
 # Actions after which a case's facts may have changed: the leaf is set on dispatch, a reopen
@@ -42,7 +43,8 @@ def on_breach(session: Session, clock: Clock, kind: str, now: datetime) -> None:
     evaluate_case(session, clock.case_id, now=now, breached_clock_id=clock.id)
 
 
-def register() -> None:
-    on_cases_registered("escalation", on_registered)
-    on_case_action("escalation", on_action)
-    on_clock_fired("escalation", on_breach)
+def install(registry: Registry) -> None:
+    # After sla's handlers: a case is evaluated with its clocks planned, replanned or fired.
+    registry.add(CASES_REGISTERED, "escalation.evaluate", on_registered)
+    registry.add(CASE_ACTION, "escalation.evaluate", on_action)
+    registry.add(CLOCK_FIRED, "escalation.breach", on_breach)

@@ -162,12 +162,17 @@ def register_appeals(
         # Planners (the clock policy and due time) fill in the case rows before they are written.
         # A planner also names the units the appeal complains about (triage's complaint-target
         # check), so the case is never readable by them in clear, not even for a moment.
-        planned = plan_registered(session, cases)
+        plan = plan_registered(session, cases)
+        planned = plan.columns
         for row in case_rows:
             row.update(planned.get(row["id"], ()))
         insert_rows(session, Appeal, appeal_rows)
         insert_rows(session, Case, case_rows)
         insert_rows(session, CaseEvent, event_rows)
+        # The planners' own rows (the clocks) refer to the cases: written now, before any
+        # handler of the batch runs, so escalation and the rest see the new cases' clocks.
+        for model, rows in plan.rows:
+            insert_rows(session, model, rows)
         cases = [
             replace(c, identity_hidden_from=tuple(hidden))
             if (hidden := planned.get(c.case_id, {}).get("identity_hidden_from")) else c

@@ -74,6 +74,3 @@ def _register(session: Session, batch: list[tuple[Open311Queued, Open311Client, 
             elif isinstance(result, MinyiError):
                 row.error = result.message[:500]
     return len(batch)
-
-
-WORKER_JOBS = {"open311_queue": register_queued}

@@ -9,13 +9,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minyi.cases.hooks import ActionDone, on_case_action
+from minyi.cases.hooks import CASE_ACTION, ActionDone
 from minyi.cases.models import Case, CaseUnit
 from minyi.notifications.rules import Kind, dedupe_key
 from minyi.notifications.service import notify_units
-from minyi.sla.hooks import on_clock_fired
+from minyi.core.registry import Registry
+from minyi.sla.hooks import CLOCK_FIRED
 from minyi.sla.models import Clock
-from minyi.supervision.hooks import Issued, on_issued
+from minyi.supervision.hooks import ISSUED, Issued
 
 ISSUED_KINDS = {"instruction": Kind.INSTRUCTION, "order": Kind.ORDER, "letter": Kind.LETTER}
 CASE_CLOCK_KINDS = {"warning": Kind.CLOCK_WARNING, "breach": Kind.CLOCK_BREACH}
@@ -72,7 +73,7 @@ def on_supervision(session: Session, issued: Issued) -> None:
     )
 
 
-def register() -> None:
-    on_case_action("notifications.case", on_action)
-    on_clock_fired("notifications.clock", on_clock)
-    on_issued("notifications.supervision", on_supervision)
+def install(registry: Registry) -> None:
+    registry.add(CASE_ACTION, "notifications.case", on_action)
+    registry.add(CLOCK_FIRED, "notifications.clock", on_clock)
+    registry.add(ISSUED, "notifications.supervision", on_supervision)

@@ -7,8 +7,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minyi.cases.hooks import ActionDone, RegisteredCase, on_case_action, on_cases_registered
+from minyi.cases.hooks import CASE_ACTION, CASES_REGISTERED, ActionDone, RegisteredCase
 from minyi.cases.models import Appeal, Case
+from minyi.core.registry import Registry
+from minyi.notify.jobs import deliver_due
 from minyi.notify.rules import Channel, is_mobile, receipt_text, replied_text
 from minyi.notify.service import enqueue, enqueue_many
 
@@ -59,6 +61,7 @@ def send_reply_notice(session: Session, done: ActionDone) -> None:
     )
 
 
-def register() -> None:
-    on_cases_registered("notify.receipt", send_receipts)
-    on_case_action("notify.reply", send_reply_notice)
+def install(registry: Registry) -> None:
+    registry.add(CASES_REGISTERED, "notify.receipt", send_receipts)
+    registry.add(CASE_ACTION, "notify.reply", send_reply_notice)
+    registry.job("deliver_outbox", lambda ctx: deliver_due(ctx.session, now=ctx.now))

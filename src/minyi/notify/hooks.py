@@ -1,7 +1,7 @@
 """How other packages react when a message has left, without notify knowing them.
 
-The clocks register here to complete the 10-minute "feedback" milestone when a case's receipt SMS
-is sent (payload kind "receipt", case_id set). `deliver_due` calls every handler right after it
+The clocks add a handler here (sla's install) to complete the 10-minute "feedback" milestone
+when a case's receipt SMS is sent (payload kind "receipt", case_id set). `deliver_due` calls every handler right after it
 marks a message sent, inside the same transaction, each in a SAVEPOINT: a failing handler is
 logged and undone, but never un-sends the message (that would send it again on every tick).
 """
@@ -14,26 +14,22 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from minyi.core.registry import Hook, current
 from minyi.notify.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
 SentHandler = Callable[[Session, OutboxMessage, datetime], None]
-_sent_handlers: dict[str, SentHandler] = {}
+MESSAGE_SENT: Hook[SentHandler] = Hook("notify.message_sent")
 # Webhook subscribers (integrations) sign with secrets of their own, which notify cannot look up.
 SecretResolver = Callable[[OutboxMessage], str | None]
-_secret_resolvers: dict[str, SecretResolver] = {}
-
-
-def on_message_sent(name: str, handler: SentHandler) -> None:
-    """Register (or replace, by name: registration is idempotent across app restarts in tests)."""
-    _sent_handlers[name] = handler
+WEBHOOK_SECRET: Hook[SecretResolver] = Hook("notify.webhook_secret")
 
 
 def notify_sent(session: Session, message: OutboxMessage, now: datetime) -> list[str]:
     """Run the handlers; returns the names of those that failed (their writes rolled back)."""
     failed = []
-    for name, handler in list(_sent_handlers.items()):
+    for name, handler in current().named(MESSAGE_SENT):
         try:
             with session.begin_nested():
                 handler(session, message, now)
@@ -43,14 +39,9 @@ def notify_sent(session: Session, message: OutboxMessage, now: datetime) -> list
     return failed
 
 
-def on_webhook_secret(name: str, resolver: SecretResolver) -> None:
-    """Register (or replace, by name) a lookup of the secret a webhook message is signed with."""
-    _secret_resolvers[name] = resolver
-
-
 def webhook_secret(message: OutboxMessage) -> str | None:
     """The first secret a resolver knows for the message; None: sign with the platform's key."""
-    for resolver in list(_secret_resolvers.values()):
+    for resolver in current().handlers(WEBHOOK_SECRET):
         secret = resolver(message)
         if secret:
             return secret

@@ -23,7 +23,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from minyi.core.settings import Settings
+from minyi.core.settings import defaults
 from minyi.notify.hooks import notify_sent
 from minyi.notify.models import OutboxMessage
 from minyi.core.retries import handle_each
@@ -38,7 +38,7 @@ BUDGET_SECONDS = 2.0
 
 
 class _SendersHolder:
-    """The process's senders: the worker calls `job(session, now=now)`, so they cannot be passed."""
+    """The process's senders, set once by its runtime (wiring.build_runtime)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -51,7 +51,7 @@ class _SendersHolder:
     def get(self) -> Senders:
         with self._lock:
             if self._senders is None:
-                self._senders = Senders.from_settings(Settings())
+                self._senders = Senders.from_settings(defaults())
             return self._senders
 
 
@@ -59,8 +59,8 @@ _holder = _SendersHolder()
 
 
 def configure_senders(senders: Senders | None) -> None:
-    """Set the senders every later `deliver_due` uses; None goes back to building them from
-    Settings() on first use. Entry points and tests call this; the worker need not."""
+    """Set the senders every later `deliver_due` uses; None goes back to building them from the
+    defaults on first use. The runtime calls this with its settings' senders; tests with theirs."""
     _holder.set(senders)
 
 
@@ -141,6 +141,3 @@ def _deliver_one(session: Session, message: OutboxMessage, senders: Senders, now
     failed = notify_sent(session, message, now)
     if failed:
         message.last_error = f"sent; handlers failed: {', '.join(failed)}"
-
-
-WORKER_JOBS = {"deliver_outbox": deliver_due}

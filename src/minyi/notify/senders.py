@@ -213,19 +213,19 @@ class Senders:
         client = httpx.Client(timeout=TIMEOUT_SECONDS)
         by_channel: dict[str, Sender] = {
             Channel.EMAIL: SmtpSender(
-                settings.smtp_host,
-                settings.smtp_port,
-                settings.smtp_user,
-                settings.smtp_password,
-                settings.smtp_starttls,
-                settings.smtp_from,
+                settings.notify.smtp_host,
+                settings.notify.smtp_port,
+                settings.notify.smtp_user,
+                settings.notify.smtp_password,
+                settings.notify.smtp_starttls,
+                settings.notify.smtp_from,
             ),
             Channel.WEBHOOK: WebhookSender(settings.secret_key, client=client),
-            Channel.WECOM: WeComRobotSender(settings.wecom_webhook_url, client=client),
+            Channel.WECOM: WeComRobotSender(settings.notify.wecom_webhook_url, client=client),
         }
-        if settings.sms_gateway_url:
+        if settings.notify.sms_gateway_url:
             by_channel[Channel.SMS] = SmsGatewaySender(
-                settings.sms_gateway_url, settings.sms_gateway_token, client=client
+                settings.notify.sms_gateway_url, settings.notify.sms_gateway_token, client=client
             )
         return cls(by_channel)
 

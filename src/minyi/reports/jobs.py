@@ -24,7 +24,7 @@ from minyi.core.bulk import insert_rows
 from minyi.core.db import reading_beside
 from minyi.core.errors import Conflict
 from minyi.core.retries import RetryPolicy, handle_each
-from minyi.core.settings import Settings
+from minyi.core.settings import Settings, defaults
 from minyi.reports.models import ReportIssue, ReportRun
 from minyi.reports.rules import ReportKind, day_due, parse_daily_at
 from minyi.reports.service import (
@@ -49,11 +49,11 @@ class Schedule:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Schedule:
-        return cls(parse_daily_at(settings.report_daily_at), ZoneInfo(settings.timezone))
+        return cls(parse_daily_at(settings.report.daily_at), ZoneInfo(settings.timezone))
 
 
 class _ScheduleHolder:
-    """The process's schedule: the worker calls `job(session, now=now)`, so it cannot be passed."""
+    """The schedule of direct calls (tests, tools); the worker passes the one of its settings."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -66,7 +66,7 @@ class _ScheduleHolder:
     def get(self) -> Schedule:
         with self._lock:
             if self._schedule is None:
-                self._schedule = Schedule.from_settings(Settings())
+                self._schedule = Schedule.from_settings(defaults())
             return self._schedule
 
 
@@ -74,12 +74,13 @@ _holder = _ScheduleHolder()
 
 
 def configure_schedule(schedule: Schedule | None) -> None:
-    """Set the schedule later runs use; None goes back to reading Settings() on first use."""
+    """Set the schedule later runs use (the runtime does, from its settings); None goes back to
+    the defaults."""
     _holder.set(schedule)
 
 
-def issue_due_daily_report(session: Session, *, now: datetime) -> int:
-    schedule = _holder.get()
+def issue_due_daily_report(session: Session, *, now: datetime, schedule: Schedule | None = None) -> int:
+    schedule = schedule or _holder.get()
     day = day_due(now, schedule.tz, schedule.daily_at)
     error: Exception | None = None
     prepared: PreparedIssue | None = None
@@ -164,6 +165,3 @@ def _claim_run(session: Session, day: date, now: datetime) -> ReportRun:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-
-
-WORKER_JOBS = {"issue_daily_report": issue_due_daily_report}

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from minyi.cases.models import Case
 
 from minyi.core.errors import Conflict, Invalid
-from minyi.core.settings import Settings
 from minyi.sla.calendar import BEIJING, OFFICIAL, STATUTORY, Workdays, add_counted, counted_between, package_covers, uncovered_years
 from minyi.sla.models import CalendarDay, CalendarYear, Clock
 
@@ -35,12 +34,19 @@ _cached: tuple[tuple[str, int, int], Workdays] | None = None
 _overrides: Workdays | None = None
 
 
-def _settings_overrides() -> Workdays:
-    """MINYI_EXTRA_HOLIDAYS / MINYI_EXTRA_WORKDAYS stay as local overrides over the tables."""
+def configure_overrides(holidays: list[str], workdays: list[str]) -> None:
+    """MINYI_EXTRA_HOLIDAYS / MINYI_EXTRA_WORKDAYS stay as local overrides over the tables; the
+    process's runtime sets them once from its settings (wiring.build_runtime)."""
+    global _cached, _overrides  # noqa: PLW0603 - per-process configuration
+    with _lock:
+        _overrides, _cached = Workdays.from_strings(holidays, workdays), None
+
+
+def settings_overrides() -> Workdays:
+    """The local overrides; none until the runtime configured them."""
     global _overrides  # noqa: PLW0603 - per-process configuration
     if _overrides is None:
-        s = Settings()
-        _overrides = Workdays.from_strings(s.extra_holidays, s.extra_workdays)
+        _overrides = Workdays.from_strings([], [])
     return _overrides
 
 
@@ -73,7 +79,7 @@ def load_calendar(session: Session, version: tuple[int, int] | None = None) -> W
     workdays: set[date] = set()
     for day, kind in session.execute(select(CalendarDay.day, CalendarDay.kind)):
         (holidays if kind == "holiday" else workdays).add(day)
-    base = _settings_overrides()
+    base = settings_overrides()
     calendar = Workdays(base.extra_holidays, base.extra_workdays, years, frozenset(holidays), frozenset(workdays))
     with _lock:
         _cached = (key, calendar)

@@ -9,21 +9,35 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minyi.cases.hooks import (
-    ActionDone, RegisteredCase, on_case_action, on_cases_planned, on_cases_registered, on_reply_approval,
+    CASE_ACTION,
+    CASES_PLANNED,
+    REPLY_APPROVAL,
+    ActionDone,
+    CasePlan,
+    RegisteredCase,
 )
 from minyi.cases.models import Case
 from minyi.cases.service import record_case_event
-from minyi.core.bulk import insert_rows
-from minyi.notify.hooks import on_message_sent
+from minyi.core.registry import CLOCKS_LOOP, Registry
+from minyi.notify.hooks import MESSAGE_SENT
 from minyi.notify.models import OutboxMessage
-from minyi.sla.hooks import on_clock_fired
+from minyi.sla.hooks import CLOCK_FIRED
+from minyi.sla.jobs import check_calendar, fire_due_clocks
 from minyi.sla.models import Clock
 from minyi.sla.rules import choose_policy, needs_reply_approval
-from minyi.taxonomy.models import DictionaryEntry
 from minyi.sla.service import (
-    MOOT, SUPERSEDED, cancel_clocks, complete_clocks, current_policies, milestone_row, planned_policy, refresh_case_due, replan_case,
+    MOOT,
+    SUPERSEDED,
+    cancel_clocks,
+    complete_clocks,
+    current_policies,
+    milestone_row,
+    planned_policy,
+    refresh_case_due,
+    replan_case,
     start_clocks_bulk,
 )
+from minyi.taxonomy.models import DictionaryEntry
 
 # After these actions no open milestone of the case has a purpose left: the citizen has the
 # answer (reply), the appeal is not taken on (decline), the case is closed (archive). What the
@@ -32,13 +46,15 @@ SETTLES = frozenset({"reply", "decline", "archive"})
 REOPEN = "reopen"
 
 
-def register() -> None:
-    on_cases_planned("sla.plan", plan_registered)
-    on_cases_registered("sla.start", start_registered)
-    on_case_action("sla.follow", follow_action)
-    on_clock_fired("sla.timeline", show_on_timeline)
-    on_message_sent("sla.receipt", receipt_sent)
-    on_reply_approval("sla.reply_approval", reply_approval)
+def install(registry: Registry) -> None:
+    registry.add(CASES_PLANNED, "sla.plan", plan_registered)
+    registry.add(CASE_ACTION, "sla.follow", follow_action)
+    registry.add(REPLY_APPROVAL, "sla.reply_approval", reply_approval)
+    registry.add(CLOCK_FIRED, "sla.timeline", show_on_timeline)
+    registry.add(MESSAGE_SENT, "sla.receipt", receipt_sent)
+    # Its own loop: a slow job (the report PDF, a model training) never delays a warning.
+    registry.job("fire_clocks", lambda ctx: fire_due_clocks(ctx.session, now=ctx.now), loop=CLOCKS_LOOP)
+    registry.job("check_calendar", lambda ctx: check_calendar(ctx.session, now=ctx.now), every=3600)
 
 
 def reply_approval(session: Session, case: Case) -> bool:
@@ -48,13 +64,10 @@ def reply_approval(session: Session, case: Case) -> bool:
     return needs_reply_approval(policy, leaf.reply_approval if leaf else None)
 
 
-# The clocks planned for a batch wait in the session until its cases are written (they refer to them).
-PLANNED_CLOCKS = "sla.planned_clocks"
-
-
-def plan_registered(session: Session, cases: list[RegisteredCase]) -> dict[int, dict[str, Any]]:
+def plan_registered(session: Session, cases: list[RegisteredCase]) -> CasePlan:
     """Choose each new case's policy and plan its clocks; the case row is written with the
-    policy and its due time (the latest milestone), so it needs no update afterwards."""
+    policy and its due time (the latest milestone), so it needs no update afterwards, and intake
+    writes the clock rows right after the cases (they refer to them)."""
     policies = current_policies(session)
     rows: list[dict[str, Any]] = []
     values: dict[int, dict[str, Any]] = {}
@@ -67,12 +80,7 @@ def plan_registered(session: Session, cases: list[RegisteredCase]) -> dict[int, 
         ]
         rows.extend(planned)
         values[c.case_id] = {"policy_code": code, "due_at": max(r["due_at"] for r in planned) if planned else None}
-    session.info[PLANNED_CLOCKS] = rows
-    return values
-
-
-def start_registered(session: Session, cases: list[RegisteredCase]) -> None:
-    insert_rows(session, Clock, session.info.pop(PLANNED_CLOCKS, []))
+    return CasePlan(columns=values, rows=[(Clock, rows)])
 
 
 def follow_action(session: Session, done: ActionDone) -> None:

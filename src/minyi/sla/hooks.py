@@ -1,5 +1,5 @@
 """Packages above `sla` react to a clock's warning or breach (escalation lifts a case, notify
-tells the unit head) by registering a handler, called inside the firing transaction."""
+tells the unit head) by adding a handler to the registry, called inside the firing transaction."""
 
 from __future__ import annotations
 
@@ -8,20 +8,22 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from minyi.core.registry import Hook, current
 from minyi.sla.models import Clock
 
 Handler = Callable[[Session, Clock, str, datetime], None]
-_handlers: dict[str, Handler] = {}
-
-
-def on_clock_fired(name: str, handler: Handler) -> None:
-    _handlers[name] = handler
+CLOCK_FIRED: Hook[Handler] = Hook("sla.clock_fired")
 
 
 def notify_fired(session: Session, clock: Clock, kind: str, now: datetime) -> None:
-    for handler in list(_handlers.values()):
+    for handler in current().handlers(CLOCK_FIRED):
         handler(session, clock, kind, now)
 
 
+# For tests that add a reaction to the running process's registry for a while.
+def on_clock_fired(name: str, handler: Handler) -> None:
+    current().add(CLOCK_FIRED, name, handler)
+
+
 def remove_clock_handler(name: str) -> None:
-    _handlers.pop(name, None)
+    current().remove(CLOCK_FIRED, name)

@@ -116,6 +116,3 @@ def check_calendar(session: Session, *, now: datetime) -> int:
             "(minyi calendar import, or the console's 节假日 page)", year["year"], year["coverage"] or "none", year["days_until"],
         )
     return 0
-
-
-WORKER_JOBS = {"fire_clocks": fire_due_clocks, "check_calendar": check_calendar}

@@ -15,10 +15,9 @@ from minyi.cases.models import Case, CaseEvent
 from minyi.cases.queries import get_visible_case
 from minyi.cases.service import record_case_event
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
-from minyi.core.settings import Settings
 from minyi.org.rules import Actor
 from minyi.sla.calendar import Workdays, add_counted, counted_between
-from minyi.sla.calendar_service import calendar_version_columns, load_calendar
+from minyi.sla.calendar_service import calendar_version_columns, load_calendar, settings_overrides
 from minyi.sla.models import Clock, ClockPolicySet, ExtensionRequest
 from minyi.sla.rules import (
     EXTENDERS, PAUSERS, POLICY_SETTERS, REQUESTERS, Milestone, Policy, PolicySet, check_clock_role, parse_duration,
@@ -47,8 +46,7 @@ def workdays() -> Workdays:
     settings' overrides before any session has been seen."""
     global _workdays  # noqa: PLW0603 - a per-process cache of configuration
     if _workdays is None:
-        s = Settings()
-        _workdays = Workdays.from_strings(s.extra_holidays, s.extra_workdays)
+        _workdays = settings_overrides()
     return _workdays
 
 

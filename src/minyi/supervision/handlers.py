@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from minyi.sla.hooks import on_clock_fired
+from minyi.core.registry import Registry
+from minyi.sla.hooks import CLOCK_FIRED
 from minyi.sla.models import Clock
 from minyi.supervision.rules import ORDER_SUBJECT, TASK_SUBJECT
 from minyi.supervision.service import mark_order_overdue, mark_task_overdue
@@ -21,5 +22,5 @@ def on_clock(session: Session, clock: Clock, kind: str, now: datetime) -> None:
         mark_order_overdue(session, clock.subject_id, now=now)
 
 
-def register() -> None:
-    on_clock_fired("supervision", on_clock)
+def install(registry: Registry) -> None:
+    registry.add(CLOCK_FIRED, "supervision.overdue", on_clock)

@@ -1,5 +1,5 @@
 """Packages above `supervision` react when work is given to a unit (a leader's instruction task,
-a supervision order, a letter addressed to it) by registering a handler, called inside the
+a supervision order, a letter addressed to it) by adding a handler to the registry, called inside the
 issuing transaction, so its writes commit or roll back with the issue itself."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
+
+from minyi.core.registry import Hook, current
 
 
 @dataclass(frozen=True)
@@ -21,14 +23,9 @@ class Issued:
 
 
 Handler = Callable[[Session, Issued], None]
-_handlers: dict[str, Handler] = {}
-
-
-def on_issued(name: str, handler: Handler) -> None:
-    """Register (or replace, by name: registration is idempotent across app restarts in tests)."""
-    _handlers[name] = handler
+ISSUED: Hook[Handler] = Hook("supervision.issued")
 
 
 def notify_issued(session: Session, issued: Issued) -> None:
-    for handler in list(_handlers.values()):
+    for handler in current().handlers(ISSUED):
         handler(session, issued)

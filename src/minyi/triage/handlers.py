@@ -11,15 +11,18 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from minyi.cases.hooks import (
+    BEFORE_ACTION,
+    CASE_ACTION,
+    CASES_PLANNED,
+    CASES_REGISTERED,
     ActionDone,
+    CasePlan,
     RegisteredCase,
-    before_case_action,
-    on_case_action,
-    on_cases_planned,
-    on_cases_registered,
 )
 from minyi.cases.models import Case
 from minyi.core.bulk import insert_rows
+from minyi.core.registry import Registry
+from minyi.triage.jobs import check_accused_job, triage_queue_job
 from minyi.triage.models import TriageQueueEntry
 from minyi.triage.screening import check_case, plan_accused, record_planned
 from minyi.triage.service import settle_by_dispatch
@@ -39,9 +42,17 @@ def _before(session: Session, case: Case, action: str, now: datetime) -> None:
         check_case(session, case, now=now)
 
 
-def register() -> None:
-    on_case_action("triage_settle", _on_action)
-    before_case_action("triage_accused", _before)
-    on_cases_planned("triage_accused", plan_accused)
-    on_cases_registered("triage_queue", _enqueue)
-    on_cases_registered("triage_accused", record_planned)
+def _plan(session: Session, cases: list[RegisteredCase]) -> CasePlan:
+    return CasePlan(columns=plan_accused(session, cases))
+
+
+def install(registry: Registry) -> None:
+    registry.add(CASES_PLANNED, "triage.accused", _plan)
+    registry.add(CASES_REGISTERED, "triage.queue", _enqueue)
+    registry.add(CASES_REGISTERED, "triage.accused", record_planned)
+    registry.add(BEFORE_ACTION, "triage.accused", _before)
+    registry.add(CASE_ACTION, "triage.settle", _on_action)
+    registry.job("triage_appeals", lambda ctx: triage_queue_job(
+        ctx.session, now=ctx.now, options=ctx.settings.triage, data_dir=ctx.settings.data_dir,
+    ))
+    registry.job("check_accused", lambda ctx: check_accused_job(ctx.session, now=ctx.now))

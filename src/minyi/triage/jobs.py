@@ -27,13 +27,11 @@ handling and the complainant is masked for them (`hide_identity`), whatever the 
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -45,7 +43,7 @@ from minyi.core.bulk import insert_rows
 from minyi.core.db import reading_beside
 from minyi.core.errors import MinyiError
 from minyi.core.retries import RetryPolicy, handle_each, note_failure
-from minyi.core.settings import Settings
+from minyi.core.settings import TriageSettings, defaults
 from minyi.org.rules import Actor, Role
 from minyi.triage.burst import BurstGate
 from minyi.triage.models import AppealLink, TriageQueueEntry, TriageSuggestion
@@ -80,23 +78,6 @@ SYSTEM_ACTOR = Actor(
 )
 
 
-class TriageSettings(BaseSettings):
-    """MINYI_TRIAGE_AUTO_DISPATCH (default on: users want the sure ones gone at once, the
-    threshold keeps 98 % precision, a person gets the rest) and MINYI_TRIAGE_BATCH."""
-
-    model_config = SettingsConfigDict(env_prefix="MINYI_TRIAGE_", env_file=".env", extra="ignore")
-
-    auto_dispatch: bool = True
-    # 50: the write half of a batch holds SQLite's one write lock, and intake waits for it. With
-    # `minyi bench intake` (5,000 appeals x 3 at concurrency 32, quiet machine) intake's p99 was
-    # 76 ms at 100, 40 ms at 50 and at 20; the backlog drained in 9, 19 and 29 s after the burst.
-    batch: int = 50
-    # Intake bursts (burst.py): above this many appeals a second the job waits, at most
-    # max_defer_seconds at a stretch. 100/s is a whole district's busiest hour in two seconds.
-    burst_rate: float = 100.0
-    max_defer_seconds: float = 60.0
-
-
 def triage_pending(
     session: Session,
     *,
@@ -104,6 +85,7 @@ def triage_pending(
     limit: int | None = None,
     data_dir: Path | None = None,
     auto_dispatch: bool | None = None,
+    options: TriageSettings | None = None,
 ) -> int:
     """Triage a batch of the queue (`triage_queue`, oldest appeal first); returns how many queue
     entries were taken, stale ones included (a case dispatched by hand before its turn).
@@ -114,7 +96,7 @@ def triage_pending(
     first build of the repeat index); then the queue entries are claimed (SKIP LOCKED, so
     several workers share the queue), the cases still pending and unsuggested are locked, and
     the suggestions, identity hiding and dispatches written, the entries deleted."""
-    options = TriageSettings()
+    options = options or defaults().triage
     limit = limit or options.batch
     auto = options.auto_dispatch if auto_dispatch is None else auto_dispatch
     unsuggested = ~exists().where(TriageSuggestion.appeal_id == Case.appeal_id)
@@ -131,7 +113,7 @@ def triage_pending(
         ).all()
         results: dict[int, TriageResult] = {}
         if rows:  # the batch may hold only stale entries: no model or index to load for them
-            ctx = context_for(reader, data_dir or Settings().data_dir)
+            ctx = context_for(reader, data_dir or defaults().data_dir)
             for case, appeal in rows:
                 try:
                     results[case.id] = triage_appeal(ctx, facts_of(ctx, case, appeal))
@@ -293,21 +275,29 @@ def suggestion_row(
     }
 
 
-@functools.cache
-def burst_gate() -> BurstGate:
-    """The worker process's one gate, from the settings."""
-    options = TriageSettings()
-    return BurstGate(burst_rate=options.burst_rate, max_defer_s=options.max_defer_seconds)
+_gates: dict[tuple[float, float], BurstGate] = {}
 
 
-def triage_queue_job(session: Session, *, now: datetime) -> int:
+def burst_gate(options: TriageSettings) -> BurstGate:
+    """The worker process's one gate (per configuration: a gate remembers the queue's growth)."""
+    key = (options.burst_rate, options.max_defer_seconds)
+    if key not in _gates:
+        _gates[key] = BurstGate(burst_rate=options.burst_rate, max_defer_s=options.max_defer_seconds)
+    return _gates[key]
+
+
+def triage_queue_job(
+    session: Session, *, now: datetime, options: TriageSettings | None = None, data_dir: Path | None = None,
+) -> int:
     """The worker's entry: `triage_pending`, unless intake is in a burst (burst.py)."""
+    options = options or defaults().triage
     with reading_beside(session) as reader:  # SQLite: a count must not take the write lock
         size = reader.scalar(select(func.count()).select_from(TriageQueueEntry)) or 0
-    if burst_gate().should_defer(size, now):
+    gate = burst_gate(options)
+    if gate.should_defer(size, now):
         return 0
-    taken = triage_pending(session, now=now)
-    burst_gate().took(taken)
+    taken = triage_pending(session, now=now, options=options, data_dir=data_dir)
+    gate.took(taken)
     return taken
 
 
@@ -315,6 +305,3 @@ def check_accused_job(session: Session, *, now: datetime) -> int:
     """The complaint-target check of cases that skipped it at registration (imports, legacy
     rows, a failed check): until checked they are masked for every unit."""
     return check_unchecked(session, now=now)
-
-
-WORKER_JOBS = {"triage_appeals": triage_queue_job, "check_accused": check_accused_job}

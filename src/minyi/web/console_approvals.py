@@ -32,6 +32,7 @@ from minyi.sla.service import (
 )
 from minyi.web.console_cases import case_page_response
 from minyi.web.pages import STATUS, PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.core.registry import Registry
 from minyi.web.slots import CASE_PANELS, UNIT_PANELS, Panel
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -85,9 +86,9 @@ def case_panel(session: Session, case: Case, actor: Actor, now: datetime) -> Pan
     })
 
 
-def register() -> None:
-    CASE_PANELS["approvals"] = case_panel
-    UNIT_PANELS["approvals"] = unit_panel
+def register(registry: Registry) -> None:
+    registry.add(CASE_PANELS, "approvals", case_panel)
+    registry.add(UNIT_PANELS, "approvals", unit_panel)
 
 
 def _back(fields: dict[str, str], default: str) -> str:

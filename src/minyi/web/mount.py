@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from minyi.core.registry import Registry
 from minyi.web import errors as web_errors
 from minyi.web import (
     console_account, console_admin, console_approvals, console_admin_dictionary, console_admin_org, console_admin_rules, console_admin_staff,
@@ -14,9 +15,7 @@ from minyi.web import (
 )
 from minyi.web import console_export, console_notifications, console_print, console_supervision
 from minyi.web.pages import HERE
-from minyi.web.slots import (
-    CASE_PANELS, CASE_SLOTS, DISPATCH_PANELS, DISPATCH_SLOTS, LEADER_PANELS, LEADER_SLOTS, UNIT_PANELS, UNIT_SLOTS,
-)
+from minyi.web.slots import empty_slots
 
 ROUTERS = (
     portal, console_auth, console_account, console_cases, console_boards, console_work, console_admin, console_calendar,
@@ -26,24 +25,19 @@ ROUTERS = (
 )
 
 
-def register_panels() -> None:
-    """Fill every slot; a slot left empty is a wiring mistake, refused at start-up rather than
-    shown to a user as an empty place on the page."""
-    panels_triage.register()
-    panels_leader.register()
-    console_approvals.register()
-    missing = [
-        name for slots, panels in (
-            (CASE_SLOTS, CASE_PANELS), (DISPATCH_SLOTS, DISPATCH_PANELS), (LEADER_SLOTS, LEADER_PANELS), (UNIT_SLOTS, UNIT_PANELS),
-        )
-        for name in slots if name not in panels
-    ]
+def register_panels(registry: Registry) -> None:
+    """Add every panel to the app's registry; a slot left empty is a wiring mistake, refused at
+    start-up rather than shown to a user as an empty place on the page."""
+    panels_triage.register(registry)
+    panels_leader.register(registry)
+    console_approvals.register(registry)
+    missing = empty_slots(registry)
     if missing:
         raise RuntimeError(f"web slots without a panel: {', '.join(missing)}")
 
 
-def mount_web(app: FastAPI) -> None:
-    register_panels()
+def mount_web(app: FastAPI, registry: Registry) -> None:
+    register_panels(registry)
     for module in ROUTERS:
         app.include_router(module.router)
     web_errors.install(app)

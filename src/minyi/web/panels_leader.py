@@ -36,6 +36,7 @@ from minyi.supervision.queries import describe_instructions
 from minyi.supervision.rules import LEADERS
 from minyi.supervision.service import write_instruction
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.core.registry import Registry
 from minyi.web.slots import LEADER_PANELS, Panel
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -273,8 +274,8 @@ def alerts(request: Request) -> Response:
         return render(request, "leader/alerts.html", panel=hotspots_panel(session, actor, state.clock.now()))
 
 
-def register() -> None:
-    LEADER_PANELS["daily_report"] = daily_report_panel
-    LEADER_PANELS["hotspots"] = hotspots_panel
+def register(registry: Registry) -> None:
+    registry.add(LEADER_PANELS, "daily_report", daily_report_panel)
+    registry.add(LEADER_PANELS, "hotspots", hotspots_panel)
 
 

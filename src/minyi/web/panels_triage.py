@@ -32,6 +32,7 @@ from minyi.triage.service import confirm, correct
 from minyi.web.case_view import DISPATCH_KINDS
 from minyi.web.pages import PostedForm, WebRoute, redirect, staff_form
 from minyi.web.pickers import leaf_groups, unit_groups
+from minyi.core.registry import Registry
 from minyi.web.slots import CASE_PANELS, DISPATCH_PANELS, Panel
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -175,6 +176,6 @@ def correct_suggestion(request: Request, form: PostedForm, case_id: int) -> Resp
     return redirect(f"/console/cases/{case_id}?done=triage_corrected")
 
 
-def register() -> None:
-    CASE_PANELS["triage"] = triage_panel
-    DISPATCH_PANELS["triage_queue"] = triage_queue_panel
+def register(registry: Registry) -> None:
+    registry.add(CASE_PANELS, "triage", triage_panel)
+    registry.add(DISPATCH_PANELS, "triage_queue", triage_queue_panel)

@@ -6,10 +6,10 @@ low-confidence suggestions to confirm), the unit head's board `UNIT_PANELS` ("ap
 and extension requests waiting for the head) and the leader dashboard `LEADER_PANELS` ("daily_report"
 for today's 民情日报 with instruction writing, "hotspots" for hotspots and alerts). A provider is a function
 returning the template to include (under web/templates/) and its context, or None to show
-nothing (the reader's role has no business with it). `mount.register_panels` fills every slot
-at start-up and refuses to start with one left empty.
+nothing (the reader's role has no business with it). `mount.register_panels` adds every panel to
+the app's registry at start-up and refuses to start with a slot left empty.
 
-    CASE_PANELS["triage"] = lambda session, case, actor, now: Panel("panels/triage.html", {...})
+    registry.add(CASE_PANELS, "triage", lambda session, case, actor, now: Panel("panels/triage.html", {...}))
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
+from minyi.core.registry import Hook, Registry, current
 from minyi.org.rules import Actor
 
 
@@ -38,23 +39,36 @@ CASE_SLOTS = ("triage", "approvals")
 DISPATCH_SLOTS = ("triage_queue",)
 LEADER_SLOTS = ("daily_report", "hotspots")
 UNIT_SLOTS = ("approvals",)
-CASE_PANELS: dict[str, CasePanel] = {}
-DISPATCH_PANELS: dict[str, LeaderPanel] = {}
-LEADER_PANELS: dict[str, LeaderPanel] = {}
-UNIT_PANELS: dict[str, LeaderPanel] = {}
+# One hook per page; a provider is added under its slot's name.
+CASE_PANELS: Hook[CasePanel] = Hook("web.case_panels")
+DISPATCH_PANELS: Hook[LeaderPanel] = Hook("web.dispatch_panels")
+LEADER_PANELS: Hook[LeaderPanel] = Hook("web.leader_panels")
+UNIT_PANELS: Hook[LeaderPanel] = Hook("web.unit_panels")
+PAGES: tuple[tuple[Hook[Any], tuple[str, ...]], ...] = (
+    (CASE_PANELS, CASE_SLOTS), (DISPATCH_PANELS, DISPATCH_SLOTS), (LEADER_PANELS, LEADER_SLOTS), (UNIT_PANELS, UNIT_SLOTS),
+)
+
+
+def empty_slots(registry: Registry) -> list[str]:
+    return [name for hook, slots in PAGES for name in slots if registry.get(hook, name) is None]
+
+
+def _fill(hook: Hook[Any], slots: tuple[str, ...], *args: Any) -> dict[str, Panel | None]:
+    registry = current()
+    return {name: provider(*args) if (provider := registry.get(hook, name)) else None for name in slots}
 
 
 def case_panels(session: Session, case: Case, actor: Actor, now: datetime) -> dict[str, Panel | None]:
-    return {name: CASE_PANELS[name](session, case, actor, now) if name in CASE_PANELS else None for name in CASE_SLOTS}
+    return _fill(CASE_PANELS, CASE_SLOTS, session, case, actor, now)
 
 
 def leader_panels(session: Session, actor: Actor, now: datetime) -> dict[str, Panel | None]:
-    return {name: LEADER_PANELS[name](session, actor, now) if name in LEADER_PANELS else None for name in LEADER_SLOTS}
+    return _fill(LEADER_PANELS, LEADER_SLOTS, session, actor, now)
 
 
 def dispatch_panels(session: Session, actor: Actor, now: datetime) -> dict[str, Panel | None]:
-    return {name: DISPATCH_PANELS[name](session, actor, now) if name in DISPATCH_PANELS else None for name in DISPATCH_SLOTS}
+    return _fill(DISPATCH_PANELS, DISPATCH_SLOTS, session, actor, now)
 
 
 def unit_panels(session: Session, actor: Actor, now: datetime) -> dict[str, Panel | None]:
-    return {name: UNIT_PANELS[name](session, actor, now) if name in UNIT_PANELS else None for name in UNIT_SLOTS}
+    return _fill(UNIT_PANELS, UNIT_SLOTS, session, actor, now)

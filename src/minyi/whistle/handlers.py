@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from minyi.sla.hooks import on_clock_fired
+from minyi.core.registry import Registry
+from minyi.sla.hooks import CLOCK_FIRED
 from minyi.sla.models import Clock
 from minyi.whistle.rules import SUBJECT
 from minyi.whistle.service import record_overdue
@@ -17,5 +18,5 @@ def on_fired(session: Session, clock: Clock, kind: str, now: datetime) -> None:
         record_overdue(session, clock.subject_id, now=now)
 
 
-def register() -> None:
-    on_clock_fired("whistle", on_fired)
+def install(registry: Registry) -> None:
+    registry.add(CLOCK_FIRED, "whistle.overdue", on_fired)

@@ -1,72 +1,97 @@
+"""The worker: the registry's jobs, each run in a transaction of its own, in loops.
+
+Each loop is a thread running its jobs in the registry's order; the clocks have a loop of their
+own (`CLOCKS_LOOP`), so a slow job of the main loop (the report PDF, a model training) never
+delays a warning or a breach. A job that did something runs again at the next pass at once (a
+backlog drains without waiting); a loop where nothing was done sleeps one interval. A job with a
+cadence (`every`) runs at most that often in a worker; `run_once` (tests, tools) ignores it.
+"""
+
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from datetime import datetime
+import time
 
-import importlib
-import importlib.util
-import pkgutil
-
-import minyi
 from minyi.core.clock import Clock
 from minyi.core.db import Database
+from minyi.core.registry import CLOCKS_LOOP, Job, JobContext, Registry, current
+from minyi.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Job = Callable[..., int]
+
+def run_job(job: Job, db: Database, clock: Clock, settings: Settings) -> int:
+    try:
+        with db.unit_of_work() as session:
+            context = JobContext(session=session, now=clock.now(), settings=settings, clock=clock)
+            return job.run(context)
+    except Exception:
+        log.exception("worker job %s failed; it runs again next tick", job.name)
+        return 0
 
 
-def discover_jobs() -> dict[str, Job]:
-    """Every `<package>/jobs.py` that defines `WORKER_JOBS` adds its jobs, by the same
-    convention as models.py and wiring.py, so a new package's job runs without editing this."""
-    jobs: dict[str, Job] = {}
-    for info in sorted(pkgutil.iter_modules(minyi.__path__), key=lambda i: i.name):
-        name = f"minyi.{info.name}.jobs"
-        if info.ispkg and importlib.util.find_spec(name) is not None:
-            jobs.update(getattr(importlib.import_module(name), "WORKER_JOBS", {}))
-    return jobs
-
-
-# Each job takes (session, now=...) and returns how much it did; a job that did a full batch
-# runs again at once, so a backlog drains without waiting for the next tick.
-JOBS: dict[str, Job] = discover_jobs()
-
-
-def run_once(db: Database, clock: Clock, stop: threading.Event | None = None) -> dict[str, int]:
+def run_once(
+    db: Database, clock: Clock, stop: threading.Event | None = None, *,
+    registry: Registry | None = None, settings: Settings | None = None,
+) -> dict[str, int]:
+    """Every job of the registry once, the clocks first: what one tick of every loop does."""
+    registry = registry or current()
+    settings = settings or Settings()  # a tool's or test's shortcut; the worker passes its own
+    jobs = sorted(registry.jobs.values(), key=lambda j: j.loop != CLOCKS_LOOP)
     done: dict[str, int] = {}
-    for name, job in JOBS.items():
+    for job in jobs:
         if stop is not None and stop.is_set():
             break  # asked to stop: the jobs left run in the next worker
-        now: datetime = clock.now()
-        try:
-            with db.unit_of_work() as session:
-                done[name] = job(session, now=now)
-        except Exception:
-            log.exception("worker job %s failed; it runs again next tick", name)
-            done[name] = 0
+        done[job.name] = run_job(job, db, clock, settings)
     return done
 
 
-class Worker:
-    def __init__(self, db: Database, clock: Clock, interval: float) -> None:
-        self._db, self._clock, self._interval = db, clock, interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+class _Loop:
+    def __init__(self, name: str, jobs: list[Job], worker: Worker) -> None:
+        self.name, self.jobs, self.worker = name, jobs, worker
+        self.last_run: dict[str, float] = {}
+        self.thread: threading.Thread | None = None
+
+    def tick(self) -> bool:
+        did = False
+        for job in self.jobs:
+            if self.worker.stopping.is_set():
+                break  # asked to stop: the jobs left run in the next worker
+            at = time.monotonic()
+            if job.every and at - self.last_run.get(job.name, -job.every) < job.every:
+                continue
+            self.last_run[job.name] = at
+            w = self.worker
+            did = run_job(job, w.db, w.clock, w.settings) > 0 or did
+        return did
 
     def run_forever(self) -> None:
-        while not self._stop.is_set():
-            done = run_once(self._db, self._clock, self._stop)
-            if not any(done.values()):
-                self._stop.wait(self._interval)
+        while not self.worker.stopping.is_set():
+            if not self.tick():
+                self.worker.stopping.wait(self.worker.interval)
+
+
+class Worker:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, registry: Registry) -> None:
+        self.db, self.clock, self.settings = db, clock, settings
+        self.interval = settings.worker_interval_seconds
+        self.stopping = threading.Event()
+        loops: dict[str, list[Job]] = {}
+        for job in registry.jobs.values():
+            loops.setdefault(job.loop, []).append(job)
+        self._loops = [_Loop(name, jobs, self) for name, jobs in loops.items()]
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run_forever, name="clock-worker", daemon=True)
-        self._thread.start()
+        for loop in self._loops:
+            name = f"worker-{loop.name}"
+            loop.thread = threading.Thread(target=loop.run_forever, name=name, daemon=True)
+            loop.thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            # Bounded: a job stuck past this dies with the process (its transaction rolls back).
-            self._thread.join(timeout=10)
+        self.stopping.set()
+        # Bounded: a job stuck past this dies with the process (its transaction rolls back).
+        deadline = time.monotonic() + 10
+        for loop in self._loops:
+            if loop.thread is not None:
+                loop.thread.join(timeout=max(0.0, deadline - time.monotonic()))

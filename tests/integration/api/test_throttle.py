@@ -12,13 +12,13 @@ from fastapi.testclient import TestClient
 
 from conftest import private_demo_app
 from factories import DEMO_PASSWORD, auth, make_appeal
-from minyi.core.settings import Settings
+from minyi.core.settings import LimitSettings
 from webclient import browser, post_form
 
-PER_CASE = Settings.model_fields["citizen_secret_failures_per_case"].default
-PER_ADDRESS = Settings.model_fields["citizen_secret_failures_per_address"].default
-PER_ACCOUNT = Settings.model_fields["sign_in_failures_per_account"].default
-SPRAY = Settings.model_fields["sign_in_failures_per_address"].default
+PER_CASE = LimitSettings.model_fields["citizen_secret_failures_per_case"].default
+PER_ADDRESS = LimitSettings.model_fields["citizen_secret_failures_per_address"].default
+PER_ACCOUNT = LimitSettings.model_fields["sign_in_failures_per_account"].default
+SPRAY = LimitSettings.model_fields["sign_in_failures_per_address"].default
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 import minyi.cli as cli_package
 from minyi.cases.models import Appeal
-from minyi.cli.main import COMMANDS, load_command
+from minyi.cli.main import COMMANDS, EXTENSIONS, load_command
 from minyi.core.db import Database
 from minyi.core.settings import Settings
 from minyi.org.models import Staff
@@ -52,6 +52,14 @@ class TestLazyCommands:
                 found[name] = group.info.help
         listed = {name: help_ for name, (_, attr, help_) in COMMANDS.items() if name not in ("serve", "worker")}
         assert listed == found
+
+    def test_every_module_adding_to_a_group_is_listed_with_it(self) -> None:
+        groups = {module.rsplit(".", 1)[1] for module, _, _ in COMMANDS.values()}
+        found = {
+            f"minyi.cli.{info.name}" for info in pkgutil.iter_modules(cli_package.__path__)
+            if info.name.split("_", 1)[0] in groups and "_" in info.name
+        }
+        assert found == {m for extensions in EXTENSIONS.values() for m in extensions}
 
     def test_a_group_loads_with_the_commands_its_sibling_modules_add(self) -> None:
         bench = load_command("bench")

@@ -27,7 +27,7 @@ from minyi.taxonomy.models import DictionaryEntry
 from minyi.triage.classifier.registry import current_classifier
 from minyi.triage.models import TriageSuggestion
 from minyi.whistle.models import Whistle
-from minyi.wiring import register_handlers
+from minyi.wiring import wire
 
 NOW = datetime(2026, 11, 20, 7, 30, tzinfo=UTC)  # 15:30 in Beijing, a Friday
 TZ = ZoneInfo("Asia/Shanghai")
@@ -36,7 +36,7 @@ LIFECYCLE = {"registered", "accepted", "dispatched", "signed_for", "in_progress"
 
 @pytest.fixture(scope="module")
 def lived(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, dict[str, int], Path]]:
-    register_handlers()
+    wire()
     tmp = tmp_path_factory.mktemp(f"history-{backend}")
     url = new_database_url(backend, tmp)
     db = Database(url)

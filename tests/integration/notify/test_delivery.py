@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from conftest import START
 from minyi.core.db import Database
+from minyi.core.registry import Registry, using
 from minyi.notify import hooks
 from minyi.notify.jobs import configure_senders, deliver_due
 from minyi.notify.models import OutboxMessage
@@ -325,7 +326,7 @@ class TestAtLeastOnce:
 
 class TestSentHooks:
     def test_handlers_run_after_sent_in_the_same_transaction(
-        self, outbox_db: Database, senders: Senders, monkeypatch: pytest.MonkeyPatch
+        self, outbox_db: Database, senders: Senders
     ) -> None:
         seen: list[tuple[int, str, datetime]] = []
 
@@ -341,9 +342,11 @@ class TestSentHooks:
                 dedupe_key=f"follow:{message.id}",
             )
 
-        monkeypatch.setitem(hooks._sent_handlers, "test.follow_up", follow_up)
+        registry = Registry()  # exactly the handler under test
+        registry.add(hooks.MESSAGE_SENT, "test.follow_up", follow_up)
         mid = put(outbox_db)
-        run(outbox_db, START, senders, limit=1)
+        with using(registry):
+            run(outbox_db, START, senders, limit=1)
         assert seen == [(mid, "sent", START)]
         with outbox_db.reading() as session:
             assert (
@@ -358,7 +361,6 @@ class TestSentHooks:
         outbox_db: Database,
         senders: Senders,
         http_receiver: HttpReceiver,
-        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         def broken(session: Session, message: OutboxMessage, now: datetime) -> None:
             enqueue(
@@ -372,9 +374,11 @@ class TestSentHooks:
             )
             raise RuntimeError("handler bug")
 
-        monkeypatch.setitem(hooks._sent_handlers, "test.broken", broken)
+        registry = Registry()
+        registry.add(hooks.MESSAGE_SENT, "test.broken", broken)
         mid = put(outbox_db)
-        run(outbox_db, START, senders)
+        with using(registry):
+            run(outbox_db, START, senders)
         sent = load(outbox_db, mid)
         assert sent.status == "sent"
         assert sent.last_error == "sent; handlers failed: test.broken"

@@ -32,7 +32,7 @@ from minyi.triage.classifier.training import train_classifier
 from minyi.triage.jobs import SYSTEM_ACTOR, triage_pending, triage_queue_job
 from minyi.triage.models import TriageCorrection, TriageQueueEntry, TriageSuggestion
 from minyi.triage.queries import corrections_for_training
-from minyi.worker.runner import JOBS
+from minyi.wiring import build_registry
 
 GARBAGE, STREETLIGHT, FEES = "TS-01-02-07", "TS-01-05-01", "TS-02-01-02"  # DEP02, DEP02, DEP01
 TOPICS = {
@@ -111,7 +111,7 @@ class TestWorkerJob:
         assert ("accept", "triage") in log and ("dispatch", "triage") in log
 
     def test_the_worker_runs_it(self) -> None:
-        assert JOBS["triage_appeals"] is triage_queue_job
+        assert "triage_appeals" in build_registry().jobs
 
     def test_without_its_model_file_triage_goes_on_and_a_person_decides(self, env: Env, tmp_path: Path) -> None:
         case = make_appeal(env.client, title="垃圾站臭味", body=SURE_GARBAGE + "。。")

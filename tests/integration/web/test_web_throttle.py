@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 
 from conftest import private_demo_app
 from factories import DEMO_PASSWORD, unique_phone
-from minyi.core.settings import Settings
+from minyi.core.settings import LimitSettings
 from webclient import browser, csrf_of
 
-THROTTLE_FAILURES = Settings.model_fields["sign_in_failures_per_account"].default
+THROTTLE_FAILURES = LimitSettings.model_fields["sign_in_failures_per_account"].default
 
 
 def _sign_in(client: TestClient, username: str, password: str) -> int:

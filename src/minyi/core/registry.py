@@ -1,0 +1,135 @@
+"""The registry: every reaction to an event and every worker job, in one object.
+
+A package that raises an event declares a `Hook` for it (cases: `CASE_ACTION`; sla:
+`CLOCK_FIRED`); packages above it add handlers to a `Registry` in their `install(registry)`,
+and `minyi.wiring` calls those in dependency order. Handlers run in the order they were added,
+so reading `wiring.DOMAINS` and the `install` functions tells every reaction to every event, in
+order. Entry points build one registry per process (`wiring.build_registry`) and install it;
+a test may install one with exactly the handlers it needs (`using`).
+
+Why a process-wide current registry rather than a registry argument on every service: the
+services that raise events (`act_on_case`, `register_appeals`, the clock sweep) are called from
+the API, the web pages, the CLI, the worker and the demo; threading a registry through all of
+them would change every signature for no reader's benefit. The registry itself is one explicit
+object, built from one list, and replaced as a whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from minyi.core.clock import Clock
+    from minyi.core.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Hook(Generic[F]):
+    """An event other packages may react to, declared by the package that raises it."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a worker job gets for one run: its transaction, the run's instant and the process's
+    settings and clock (read once per process, never from the environment per run)."""
+
+    session: Session
+    now: datetime
+    settings: Settings
+    clock: Clock
+
+
+JobFn = Callable[[JobContext], int]
+
+MAIN_LOOP = "main"
+CLOCKS_LOOP = "clocks"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A worker job: how much it did per run; a job that did a full batch runs again at once.
+
+    `every` is the least time between two runs (0: every tick of its loop); `loop` names the
+    worker loop it runs in: the clocks have one of their own, so a slow job (the report PDF, a
+    model training) never delays a warning or a breach."""
+
+    name: str
+    run: JobFn
+    every: float = 0.0
+    loop: str = MAIN_LOOP
+
+
+@dataclass
+class Registry:
+    domains: list[str] = field(default_factory=list)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    _handlers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, hook: Hook[F], name: str, handler: F) -> None:
+        """Add a handler after those already added; a name is added once (a second is a
+        wiring mistake, refused rather than silently replacing the first)."""
+        slot = self._handlers.setdefault(hook.key, {})
+        if name in slot:
+            raise ValueError(f"{hook.key}: a handler named {name!r} is already registered")
+        slot[name] = handler
+
+    def remove(self, hook: Hook[F], name: str) -> None:
+        self._handlers.get(hook.key, {}).pop(name, None)
+
+    def handlers(self, hook: Hook[F]) -> list[F]:
+        return list(self._handlers.get(hook.key, {}).values())
+
+    def named(self, hook: Hook[F]) -> list[tuple[str, F]]:
+        return list(self._handlers.get(hook.key, {}).items())
+
+    def get(self, hook: Hook[F], name: str) -> F | None:
+        return self._handlers.get(hook.key, {}).get(name)
+
+    def names(self, hook: Hook[F]) -> list[str]:
+        return list(self._handlers.get(hook.key, {}))
+
+    def job(self, name: str, run: JobFn, *, every: float = 0.0, loop: str = MAIN_LOOP) -> None:
+        if name in self.jobs:
+            raise ValueError(f"a job named {name!r} is already registered")
+        self.jobs[name] = Job(name, run, every, loop)
+
+    def describe(self) -> dict[str, list[str]]:
+        """Every hook's handlers in order, and the jobs: what `minyi` would print to a newcomer."""
+        out = {key: list(slot) for key, slot in self._handlers.items()}
+        out["jobs"] = [f"{j.name} ({j.loop}, every {j.every:g} s)" for j in self.jobs.values()]
+        return out
+
+
+# Empty until an entry point installs the one it built: a bare import wires nothing.
+_current = Registry()
+
+
+def current() -> Registry:
+    return _current
+
+
+def install(registry: Registry) -> Registry:
+    """Make `registry` the process's; returns the one it replaces."""
+    global _current  # the one process-wide registry, replaced as a whole
+    previous, _current = _current, registry
+    return previous
+
+
+@contextmanager
+def using(registry: Registry) -> Iterator[Registry]:
+    """Run a block (a test) with `registry` installed, then put the previous one back."""
+    previous = install(registry)
+    try:
+        yield registry
+    finally:
+        install(previous)
