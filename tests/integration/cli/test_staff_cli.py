@@ -13,7 +13,6 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from minyi.bootstrap import load_demo
 from minyi.core.db import Database
 from minyi.core.errors import Unauthorized
 from minyi.org.models import ApiToken, Staff
@@ -34,9 +33,8 @@ def run(args: list[str], db: Database, cwd: Path, stdin: str = "") -> subprocess
 
 
 @pytest.fixture
-def demo(fresh_db: Database) -> Iterator[Database]:
-    load_demo(fresh_db, now=START)
-    yield fresh_db
+def demo(fresh_demo_db: Database) -> Iterator[Database]:
+    yield fresh_demo_db
 
 
 def _token(db: Database, username: str, password: str = DEMO_PASSWORD) -> str:

@@ -14,8 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from conftest import START, drop_database, new_database_url
-from minyi.bootstrap import load_demo, migrate
+from conftest import demo_database_url, drop_database
 from minyi.cases.models import Appeal
 from minyi.core.db import Database
 from minyi.integrations.models import Open311Client, WebhookSubscriber
@@ -35,10 +34,8 @@ def run(args: list[str], url: str, cwd: Path) -> subprocess.CompletedProcess[str
 
 @pytest.fixture(scope="module")
 def cli_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Database]]:
-    url = new_database_url(backend, tmp_path_factory.mktemp(f"icli-{backend}"))
+    url = demo_database_url(backend, tmp_path_factory.mktemp(f"icli-{backend}"))
     db = Database(url)
-    migrate(db)
-    load_demo(db, now=START)
     yield url, db
     db.dispose()
     drop_database(url)
