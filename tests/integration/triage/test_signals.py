@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,10 +32,8 @@ from minyi.triage.repeats import (
 from minyi.triage.replies import evaluate_replies
 from minyi.triage.risk import SHIPPED_VERSION, current_lexicon, save_lexicon, shipped_text
 from minyi.triage.signal_models import AppealLink, RiskLexicon
+from shared_data import REPLIES_CSV
 
-REPLIES_CSV = (
-    Path(__file__).resolve().parents[4] / "shared" / "data" / "gov_messages" / "replies.csv"
-)
 COMMUNITY = "S01C02"
 GARBAGE_LEAF = "TS-01-02-01"  # 生活垃圾清运不及时
 
@@ -398,6 +395,7 @@ class TestSchema:
             )
 
 
+@pytest.mark.realdata
 class TestRepliesCorpus:
     def test_true_replies_score_higher_than_shuffled_ones(self) -> None:
         if not REPLIES_CSV.exists():
