@@ -38,7 +38,7 @@ run: system $(STAMP)
 # Every storage test runs on SQLite and on PostgreSQL (MINYI_TEST_PG_URL, default the local server).
 test: system $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	TMPDIR=$$([ -w /dev/shm ] && echo /dev/shm || echo "$${TMPDIR:-/tmp}") $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) var
