@@ -36,6 +36,8 @@ run: system $(STAMP)
 	$(BIN)/minyi serve
 
 # Every storage test runs on SQLite and on PostgreSQL (MINYI_TEST_PG_URL, default the local server).
+# Temporary files, the SQLite test databases among them, go to tmpfs where there is one: a commit
+# there waits for no disk flush.
 test: system $(STAMP)
 	$(BIN)/lint-imports
 	TMPDIR=$$([ -w /dev/shm ] && echo /dev/shm || echo "$${TMPDIR:-/tmp}") $(BIN)/python -m pytest -q -n 2 --dist loadfile
