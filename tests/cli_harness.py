@@ -8,15 +8,14 @@ directory is `cwd`, stdout and stderr are apart, warnings follow Python's defaul
 pytest's "error"), and an uncaught exception ends with exit code 1 and its traceback on stderr.
 The result has the fields of `subprocess.CompletedProcess` the tests read.
 
-Tests of the process itself (the console script's start-up, `serve`, signals) still start
-`MINYI` as a subprocess and are marked `console_script`.
+Tests of the process itself (the console script's start-up, `serve`, workers, a killed server)
+still start the installed `minyi` as a subprocess and are marked `console_script`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import traceback
 import warnings
 from collections.abc import Mapping, Sequence
@@ -26,8 +25,6 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from minyi.cli.main import app
-
-MINYI = Path(sys.executable).parent / "minyi"
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,9 @@ def minyi_env(url: str | None, workdir: Path, **extra: str) -> dict[str, str]:
     """The environment CLI tests give a command: the test's own, without any MINYI_ setting of
     the caller, with the database, a data folder under `workdir`, plain output and `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-    env.update({"MINYI_ENVIRONMENT": "test", "MINYI_DATA_DIR": str(workdir / "data"), "NO_COLOR": "1"})
+    env.update(
+        {"MINYI_ENVIRONMENT": "test", "MINYI_DATA_DIR": str(workdir / "data"), "NO_COLOR": "1"}
+    )
     if url is not None:
         env["MINYI_DATABASE_URL"] = url
     env.update(extra)
@@ -59,11 +58,19 @@ def _python_default_warnings() -> None:
 
 
 def run_cli(
-    args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None, input: str | None = None
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    input: str | None = None,
 ) -> CliResult:
     """`minyi *args` with `env` as its whole environment (default: this process's, minus MINYI_
     settings), in `cwd`, reading `input` on stdin."""
-    wanted = dict(env) if env is not None else {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
+    wanted = (
+        dict(env)
+        if env is not None
+        else {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
+    )
     changes: dict[str, str | None] = {k: None for k in os.environ if k not in wanted}
     changes.update({k: v for k, v in wanted.items() if os.environ.get(k) != v})
     runner = CliRunner()
