@@ -15,11 +15,9 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from browser_steps import Live
-from conftest import START, make_settings, new_database_url
+from conftest import START, demo_database_url, make_settings
 from minyi.app import create_app
-from minyi.bootstrap import load_demo, migrate
 from minyi.core.clock import ManualClock
-from minyi.core.db import Database
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
@@ -37,11 +35,7 @@ def _free_port() -> int:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """One server per test module: a module that moves its clock moves no other module's."""
     tmp = tmp_path_factory.mktemp("live")
-    url = new_database_url("sqlite", tmp)
-    db = Database(url)
-    migrate(db)
-    load_demo(db, now=START)
-    db.dispose()
+    url = demo_database_url("sqlite", tmp)
     port = _free_port()
     settings = make_settings(url, tmp).model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
     clock = ManualClock(START)

@@ -50,7 +50,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 # Modules that add commands to a group defined in another module, loaded with it.
 EXTENSIONS: dict[str, tuple[str, ...]] = {
     "minyi.cli.bench": (
-        "minyi.cli.bench_analytics", "minyi.cli.bench_clocks", "minyi.cli.bench_imports", "minyi.cli.bench_reports",
+        "minyi.cli.bench_analytics", "minyi.cli.bench_clocks", "minyi.cli.bench_coverage", "minyi.cli.bench_imports",
+        "minyi.cli.bench_reports",
         "minyi.cli.bench_triage",
     ),
     "minyi.cli.triage": ("minyi.cli.triage_review",),

@@ -8,8 +8,6 @@ numbers written out in `test_every_rate_matches_the_hand_count`.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,9 +27,9 @@ from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.triage.models import AppealLink
 from minyi.worker.runner import run_once
+from cli_harness import CliResult, run_cli
 
 WEEK = period_of("week", date(2026, 11, 20))
-MINYI = Path(sys.executable).parent / "minyi"
 
 
 class World:
@@ -192,9 +190,8 @@ class TestAssessment:
 
 
 class TestAssessmentCli:
-    def run(self, world: World, *args: str) -> subprocess.CompletedProcess[str]:
-        env = os.environ | {"MINYI_DATABASE_URL": world.db.url}
-        return subprocess.run([str(MINYI), "analytics", *args], capture_output=True, text=True, env=env, timeout=300)  # noqa: S603
+    def run(self, world: World, *args: str) -> CliResult:
+        return run_cli(["analytics", *args], env=os.environ | {"MINYI_DATABASE_URL": world.db.url})
 
     def test_writes_the_weekly_table_as_csv(self, world: World, tmp_path: Path) -> None:
         out = self.run(world, "assessment", "--period", "week", "--day", "2026-11-20", "--out", str(tmp_path / "w.csv"))

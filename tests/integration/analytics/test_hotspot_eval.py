@@ -8,17 +8,19 @@ case, the defects of 五矿万境K9县, the high-speed railway next to 绿地海
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from minyi.analytics.hotspot_data import hotspots_from_file
+from cli_harness import run_cli
+from shared_data import HOTSPOT_MESSAGES_CSV
 
-DATA = Path("/work/shared/data/gov_messages/hotspot_messages.csv")
-MINYI = Path(sys.executable).parent / "minyi"
-pytestmark = pytest.mark.skipif(not DATA.is_file(), reason=f"the shared public data set is not on this machine ({DATA})")
+DATA = HOTSPOT_MESSAGES_CSV
+pytestmark = [
+    pytest.mark.realdata,
+    pytest.mark.skipif(not DATA.is_file(), reason=f"the shared public data set is not on this machine ({DATA})"),
+]
 
 # Each problem's naming terms: a member belongs to the problem if its title or the start of its
 # body has one of them.
@@ -58,8 +60,8 @@ def test_the_table_has_span_place_and_description(top5: tuple[list, dict]) -> No
 
 
 def test_the_cli_prints_the_same_as_json() -> None:
-    out = subprocess.run([str(MINYI), "analytics", "hotspots", "--data", str(DATA), "--limit", "5", "--json"],
-                         capture_output=True, text=True, check=True, timeout=600)
+    out = run_cli(["analytics", "hotspots", "--data", str(DATA), "--limit", "5", "--json"])
+    assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     assert [r["rank"] for r in rows] == [1, 2, 3, 4, 5] and all(r["member_ids"] for r in rows)
 
@@ -67,5 +69,5 @@ def test_the_cli_prints_the_same_as_json() -> None:
 def test_a_file_without_the_columns_is_refused_with_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("id,text\n1,hello\n", encoding="utf-8")
-    out = subprocess.run([str(MINYI), "analytics", "hotspots", "--data", str(bad)], capture_output=True, text=True, timeout=120)
+    out = run_cli(["analytics", "hotspots", "--data", str(bad)])
     assert out.returncode == 2 and out.stderr.startswith("error:") and "title" in out.stderr

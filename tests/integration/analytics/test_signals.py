@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,10 +22,10 @@ from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.supervision.models import InstructionTask
 from minyi.triage.places.entries import add_entry
+from cli_harness import CliResult, run_cli
 
 DAY = date(2026, 11, 20)
 PLANT = "丽水花园小区旁边搅拌站噪音扰民"
-MINYI = Path(sys.executable).parent / "minyi"
 
 
 class World:
@@ -180,9 +177,8 @@ class TestSweeps:
 
 
 class TestAlertsCli:
-    def run(self, world: World, *args: str) -> subprocess.CompletedProcess[str]:
-        env = os.environ | {"MINYI_DATABASE_URL": world.db.url}
-        return subprocess.run([str(MINYI), "analytics", "alerts", *args], capture_output=True, text=True, env=env, timeout=300)  # noqa: S603
+    def run(self, world: World, *args: str) -> CliResult:
+        return run_cli(["analytics", "alerts", *args], env=os.environ | {"MINYI_DATABASE_URL": world.db.url})
 
     def test_list_run_and_acknowledge(self, world: World) -> None:
         again = self.run(world, "run", "--day", DAY.isoformat())

@@ -19,6 +19,7 @@ MINYI = str(Path(sys.executable).parent / "minyi")
 
 
 @pytest.mark.slow
+@pytest.mark.console_script
 def test_bench_intake_runs_its_own_server_and_waits_for_triage(tmp_path: Path) -> None:
     out = tmp_path / "result.json"
     run = subprocess.run(  # noqa: S603 - our own console script

@@ -1,4 +1,4 @@
-"""The real `minyi` console script, run as a subprocess against a database of its own per backend.
+"""The `minyi` commands (in process, tests/cli_harness.py) against a database of its own per backend.
 
 One database per backend and module is filled by `minyi demo load`; tests that write make their
 own appeals, and tests of refused commands check that nothing changed.
@@ -7,10 +7,7 @@ own appeals, and tests of refused commands check that nothing changed.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,10 +25,10 @@ from minyi.demo.district import build_district
 from minyi.org.models import Staff, Unit
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 
+from cli_harness import CliResult, minyi_env, run_cli
 from conftest import drop_database, new_database_url
 from factories import unique_phone
 
-MINYI = Path(sys.executable).parent / "minyi"
 RECEIPT = re.compile(r"^(registered|already registered): (\d{8}-\d{6,}) \(case (\d+)\)(?:, tracking code (\S+))?$")
 
 
@@ -39,25 +36,14 @@ RECEIPT = re.compile(r"^(registered|already registered): (\d{8}-\d{6,}) \(case (
 class CliDatabase:
     url: str
     workdir: Path
-    load: subprocess.CompletedProcess[str]
+    load: CliResult
 
 
-def _env(url: str | None, workdir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-    env.update({"MINYI_ENVIRONMENT": "test", "MINYI_DATA_DIR": str(workdir / "data"), "NO_COLOR": "1",
-                "COLUMNS": "120"})
-    if url is not None:
-        env["MINYI_DATABASE_URL"] = url
-    return env
+def run(args: list[str], *, url: str | None, cwd: Path) -> CliResult:
+    return run_cli(args, env=minyi_env(url, cwd, COLUMNS="120"), cwd=cwd)
 
 
-def run(args: list[str], *, url: str | None, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own console script
-        [str(MINYI), *args], env=_env(url, cwd), cwd=cwd, capture_output=True, text=True, timeout=180, check=False,
-    )
-
-
-def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+def one_error_line(result: CliResult) -> str:
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: "), lines[0]

@@ -85,6 +85,7 @@ class TestDefaultDatabase:
         s = Settings(data_dir=Path("somewhere"))
         assert s.database_url == f"sqlite:///{tmp_path / 'somewhere' / 'minyi.db'}"
 
+    @pytest.mark.console_script
     def test_a_command_run_anywhere_leaves_nothing_in_its_directory(self, tmp_path: Path) -> None:
         work = tmp_path / "work"
         work.mkdir()
@@ -99,6 +100,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.console_script
 class TestServeEmpty:
     def test_serve_empty_loads_the_district_alone_and_prints_its_url_when_ready(self, tmp_path: Path) -> None:
         port = free_port()

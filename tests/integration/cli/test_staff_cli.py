@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +10,6 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from minyi.bootstrap import load_demo
 from minyi.core.db import Database
 from minyi.core.errors import Unauthorized
 from minyi.org.models import ApiToken, Staff
@@ -21,22 +17,16 @@ from minyi.org.service import actor_for_token, issue_token, password_matches
 
 from conftest import START
 from factories import DEMO_PASSWORD
+from cli_harness import CliResult, minyi_env, run_cli
 
-MINYI = Path(sys.executable).parent / "minyi"
 
-
-def run(args: list[str], db: Database, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-    env.update({"MINYI_ENVIRONMENT": "test", "MINYI_DATA_DIR": str(cwd / "data"), "MINYI_DATABASE_URL": db.url, "NO_COLOR": "1"})
-    return subprocess.run(  # noqa: S603 - our own console script
-        [str(MINYI), *args], env=env, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=180, check=False,
-    )
+def run(args: list[str], db: Database, cwd: Path, stdin: str = "") -> CliResult:
+    return run_cli(args, env=minyi_env(db.url, cwd), cwd=cwd, input=stdin)
 
 
 @pytest.fixture
-def demo(fresh_db: Database) -> Iterator[Database]:
-    load_demo(fresh_db, now=START)
-    yield fresh_db
+def demo(fresh_demo_db: Database) -> Iterator[Database]:
+    yield fresh_demo_db
 
 
 def _token(db: Database, username: str, password: str = DEMO_PASSWORD) -> str:

@@ -72,6 +72,7 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.console_script
 class TestKillDuringBurst:
     def test_acknowledged_appeals_survive_sigkill(self, backend: str, tmp_path: Path) -> None:
         url = new_database_url(backend, tmp_path)

@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 MINYI = Path(sys.executable).parent / "minyi"
 
 
+@pytest.mark.console_script
 def test_several_workers_on_sqlite_are_refused(tmp_path: Path) -> None:
     database = tmp_path / "serve.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}

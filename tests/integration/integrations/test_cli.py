@@ -1,12 +1,9 @@
-"""The real `minyi` console script: import and export cases, webhooks, Open311 clients."""
+"""The `minyi` commands (in process, tests/cli_harness.py): import and export cases, webhooks, Open311 clients."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,31 +11,23 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from conftest import START, drop_database, new_database_url
-from minyi.bootstrap import load_demo, migrate
+from conftest import demo_database_url, drop_database
 from minyi.cases.models import Appeal
 from minyi.core.db import Database
 from minyi.integrations.models import Open311Client, WebhookSubscriber
 
 from .test_import_export import BAD, GOOD, HEADER, MAPPING
+from cli_harness import CliResult, minyi_env, run_cli
 
-MINYI = Path(sys.executable).parent / "minyi"
 
-
-def run(args: list[str], url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-    env |= {"MINYI_ENVIRONMENT": "test", "MINYI_DATABASE_URL": url, "MINYI_DATA_DIR": str(cwd / "data"), "NO_COLOR": "1", "COLUMNS": "150"}
-    return subprocess.run(  # noqa: S603 - our own console script
-        [str(MINYI), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=180, check=False
-    )
+def run(args: list[str], url: str, cwd: Path) -> CliResult:
+    return run_cli(args, env=minyi_env(url, cwd, COLUMNS="150"), cwd=cwd)
 
 
 @pytest.fixture(scope="module")
 def cli_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Database]]:
-    url = new_database_url(backend, tmp_path_factory.mktemp(f"icli-{backend}"))
+    url = demo_database_url(backend, tmp_path_factory.mktemp(f"icli-{backend}"))
     db = Database(url)
-    migrate(db)
-    load_demo(db, now=START)
     yield url, db
     db.dispose()
     drop_database(url)

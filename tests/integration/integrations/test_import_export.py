@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 
 from conftest import START
 from factories import act, auth, make_appeal, make_dispatched
-from minyi.bootstrap import load_demo
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.core.db import Database
 from minyi.cases.queries import case_filter
@@ -59,9 +58,8 @@ def marked(app_client: TestClient) -> str:
 
 
 @pytest.fixture
-def demo_db(fresh_db: Database) -> Iterator[Database]:
-    load_demo(fresh_db, now=START)
-    yield fresh_db
+def demo_db(fresh_demo_db: Database) -> Iterator[Database]:
+    yield fresh_demo_db
 
 
 def do_import(db: Database, path: Path, mapping: str | None = None, *, strict: bool = False, now: Any = None) -> Any:

@@ -1,44 +1,22 @@
-"""`minyi mailbox`: the real console script against the shared demo database."""
+"""`minyi mailbox`: the commands (in process, tests/cli_harness.py) against the shared demo database."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import png
 
 from minyi.mailboxes.qr import PNG_BOX, qr_matrix
+from cli_harness import CliResult, minyi_env, run_cli
 
-MINYI = Path(sys.executable).parent / "minyi"
 BASE = "https://minyi.example.gov.cn"
 
 
-def run(args: list[str], url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-    env.update(
-        {
-            "MINYI_ENVIRONMENT": "test",
-            "MINYI_DATABASE_URL": url,
-            "MINYI_PUBLIC_BASE_URL": BASE,
-            "MINYI_DATA_DIR": str(cwd / "data"),
-            "NO_COLOR": "1",
-            "COLUMNS": "120",
-        }
-    )
-    return subprocess.run(
-        [str(MINYI), *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+def run(args: list[str], url: str, cwd: Path) -> CliResult:
+    return run_cli(args, env=minyi_env(url, cwd, MINYI_PUBLIC_BASE_URL=BASE, COLUMNS="120"), cwd=cwd)
 
 
 class TestMailboxCli:

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from conftest import START, make_settings
 from factories import act, appeal_payload, auth, make_appeal, make_dispatched, unique_phone
 from minyi.app import create_app
-from minyi.bootstrap import load_demo
 from minyi.cases import hooks as case_hooks
 from minyi.cases.hooks import RegisteredCase
 from minyi.cases.models import Case
@@ -123,14 +122,13 @@ class TestReplyNotice:
 
 @pytest.fixture
 def own_district(
-    fresh_db: Database, tmp_path: Path
+    fresh_demo_db: Database, tmp_path: Path
 ) -> Iterator[tuple[TestClient, Database, ManualClock]]:
     """A district of its own, so delivering every due message touches only this test's."""
-    load_demo(fresh_db, now=START)
     clock = ManualClock(START)
-    app = create_app(make_settings(fresh_db.url, tmp_path), clock=clock)
+    app = create_app(make_settings(fresh_demo_db.url, tmp_path), clock=clock)
     with TestClient(app) as client:
-        yield client, fresh_db, clock
+        yield client, fresh_demo_db, clock
 
 
 class TestReceiptDelivery:

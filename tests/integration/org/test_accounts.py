@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from minyi.app import create_app
-from minyi.bootstrap import DEMO_PASSWORD, load_demo
+from minyi.bootstrap import DEMO_PASSWORD
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.org.service import export_org
@@ -29,12 +29,11 @@ def _sign_in(client: TestClient, username: str, password: str = DEMO_PASSWORD) -
 
 
 @pytest.fixture
-def two_apps(fresh_db: Database, tmp_path: Path) -> Iterator[tuple[TestClient, TestClient, Database]]:
-    load_demo(fresh_db, now=START)
-    one = create_app(make_settings(fresh_db.url, tmp_path / "one"), clock=ManualClock(START))
-    two = create_app(make_settings(fresh_db.url, tmp_path / "two"), clock=ManualClock(START))
+def two_apps(fresh_demo_db: Database, tmp_path: Path) -> Iterator[tuple[TestClient, TestClient, Database]]:
+    one = create_app(make_settings(fresh_demo_db.url, tmp_path / "one"), clock=ManualClock(START))
+    two = create_app(make_settings(fresh_demo_db.url, tmp_path / "two"), clock=ManualClock(START))
     with TestClient(one) as a, TestClient(two) as b:
-        yield a, b, fresh_db
+        yield a, b, fresh_demo_db
 
 
 def _a_handler(db: Database) -> str:

@@ -17,7 +17,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from minyi.app import create_app
-from minyi.bootstrap import DEMO_PASSWORD, load_demo
+from minyi.bootstrap import DEMO_PASSWORD
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.demo.district import build_district
@@ -42,9 +42,8 @@ def _upload(name: str, text: str) -> dict[str, tuple[str, bytes, str]]:
 
 
 @pytest.fixture
-def own_client(fresh_db: Database, tmp_path: Path) -> Iterator[TestClient]:
-    load_demo(fresh_db, now=START)
-    app = create_app(make_settings(fresh_db.url, tmp_path), clock=ManualClock(START))
+def own_client(fresh_demo_db: Database, tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(make_settings(fresh_demo_db.url, tmp_path), clock=ManualClock(START))
     with TestClient(app) as client:
         yield client
 

@@ -1,28 +1,20 @@
-"""`minyi report`: the real console script against the package's demo database. The script
+"""`minyi report`: the commands (in process, tests/cli_harness.py) against the package's demo database. The script
 reads the system clock, so the days it reports lie before the machine's today (2026-11-21)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 from minyi.reports.service import issue_daily_report
 
 from .conftest import TZ, District
+from cli_harness import CliResult, minyi_env, run_cli
 
-MINYI = Path(sys.executable).parent / "minyi"
 
-
-def run(args: list[str], url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-    env.update({"MINYI_ENVIRONMENT": "test", "MINYI_DATABASE_URL": url,
-                "MINYI_DATA_DIR": str(cwd / "data"), "NO_COLOR": "1", "COLUMNS": "120"})
-    return subprocess.run([str(MINYI), *args], env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=300, check=False)
+def run(args: list[str], url: str, cwd: Path) -> CliResult:
+    return run_cli(args, env=minyi_env(url, cwd, COLUMNS="120"), cwd=cwd)
 
 
 def test_daily_correct_show_and_instruct(district: District, tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ def count(db: Database, stmt: object) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.console_script
 class TestManyWorkers:
     def test_no_clock_fires_twice_and_none_is_missed(self, tmp_path: Path) -> None:
         url = new_database_url("postgres", tmp_path)

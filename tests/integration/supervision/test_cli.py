@@ -1,40 +1,18 @@
-"""`minyi supervision`: the real console script against the shared demo database."""
+"""`minyi supervision`: the commands (in process, tests/cli_harness.py) against the shared demo database."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from docx import Document
+from cli_harness import CliResult, minyi_env, run_cli
 
-MINYI = Path(sys.executable).parent / "minyi"
 
-
-def run(args: list[str], url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-    env.update(
-        {
-            "MINYI_ENVIRONMENT": "test",
-            "MINYI_DATABASE_URL": url,
-            "MINYI_DATA_DIR": str(cwd / "data"),
-            "NO_COLOR": "1",
-            "COLUMNS": "120",
-        }
-    )
-    return subprocess.run(
-        [str(MINYI), *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+def run(args: list[str], url: str, cwd: Path) -> CliResult:
+    return run_cli(args, env=minyi_env(url, cwd, COLUMNS="120"), cwd=cwd)
 
 
 class TestSupervisionCli:

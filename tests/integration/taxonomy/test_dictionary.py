@@ -35,9 +35,9 @@ from minyi.taxonomy.service import (
 )
 
 from conftest import START
+from shared_data import TAXONOMY_CSV
 
 FIVE_CLASSES = {"投诉建议", "纠纷调解", "法律服务", "心理服务", "帮扶救助"}
-TAXONOMY_CSV = Path("/work/shared/data/gov_messages/taxonomy.csv")
 TAXONOMY_LEAVES = 517
 
 

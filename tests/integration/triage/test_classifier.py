@@ -1,5 +1,5 @@
 """The classifier on the real labelled citizen messages, its model registry on both backends, and
-the `minyi triage` commands run as the installed console script against a fresh database."""
+the `minyi triage` commands (in process, tests/cli_harness.py) against a fresh database."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import csv
 import json
 import os
 import random
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from cli_harness import CliResult, run_cli
 from conftest import drop_database, new_database_url
+from shared_data import GOV_MESSAGES
 from minyi.core.db import Database
 from minyi.core.errors import Conflict, NotFound
 from minyi.triage.classifier import registry
@@ -29,12 +29,6 @@ from minyi.triage.classifier.registry import (
 )
 from minyi.triage.classifier.training import train_classifier
 
-GOV_MESSAGES = Path(
-    os.environ.get(
-        "MINYI_GOV_MESSAGES", Path(__file__).resolve().parents[4] / "shared/data/gov_messages"
-    )
-)
-MINYI = Path(sys.executable).parent / "minyi"
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 TOPICS = {
     "JT-01": ("公交车晚点", "红绿灯坏了", "道路拥堵", "停车位不够", "地铁站出口", "斑马线褪色"),
@@ -60,6 +54,7 @@ def write_history(path: Path, rows: list[tuple[str, str, str]]) -> Path:
     return path
 
 
+@pytest.mark.realdata
 @pytest.mark.skipif(
     not GOV_MESSAGES.is_dir(), reason=f"the public gov_messages data is not at {GOV_MESSAGES}"
 )
@@ -149,16 +144,8 @@ def cli(backend: str, tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
     drop_database(url)
 
 
-def run(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(MINYI), *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+def run(env: dict[str, str], cwd: Path, *args: str) -> CliResult:
+    return run_cli(args, env=env, cwd=cwd)
 
 
 class TestCli:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,10 +26,9 @@ from minyi.triage.repeats.store import build_index, catch_up, history_rows, reco
 from minyi.triage.replies import evaluate_replies
 from minyi.triage.risk.lexicon import SHIPPED_VERSION
 from minyi.triage.risk.versions import current_lexicon, save_lexicon, shipped_text
+from minyi.triage.models import AppealLink, RiskLexicon
+from shared_data import REPLIES_CSV
 
-REPLIES_CSV = (
-    Path(__file__).resolve().parents[4] / "shared" / "data" / "gov_messages" / "replies.csv"
-)
 COMMUNITY = "S01C02"
 GARBAGE_LEAF = "TS-01-02-01"  # 生活垃圾清运不及时
 
@@ -392,6 +390,7 @@ class TestSchema:
             )
 
 
+@pytest.mark.realdata
 class TestRepliesCorpus:
     def test_true_replies_score_higher_than_shuffled_ones(self) -> None:
         if not REPLIES_CSV.exists():

@@ -10,8 +10,6 @@ import csv
 import json
 import os
 import random
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +31,7 @@ from minyi.triage.jobs import SYSTEM_ACTOR, triage_pending, triage_queue_job
 from minyi.triage.models import TriageCorrection, TriageQueueEntry, TriageSuggestion
 from minyi.triage.queries import corrections_for_training
 from minyi.wiring import build_registry
+from cli_harness import CliResult, run_cli
 
 GARBAGE, STREETLIGHT, FEES = "TS-01-02-07", "TS-01-05-01", "TS-02-01-02"  # DEP02, DEP02, DEP01
 TOPICS = {
@@ -359,8 +358,6 @@ class TestAccusedUnit:
 
 # --- the command line ---------------------------------------------------------------------------
 
-MINYI = Path(sys.executable).parent / "minyi"
-
 
 @pytest.fixture
 def cli(backend: str, tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
@@ -371,8 +368,8 @@ def cli(backend: str, tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
     drop_database(url)
 
 
-def run(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(MINYI), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=180, check=False)
+def run(env: dict[str, str], cwd: Path, *args: str) -> CliResult:
+    return run_cli(args, env=env, cwd=cwd)
 
 
 def write_toy(path: Path) -> Path:

@@ -10,10 +10,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from conftest import START, make_settings
+from conftest import demo_database_url, make_settings
 from minyi.app import create_app
-from minyi.bootstrap import load_demo, migrate
-from minyi.core.db import Database
 from minyi.core.errors import Conflict
 from minyi.mailboxes.rules import addressee, qr_target
 from webclient import browser, signed_in
@@ -89,11 +87,7 @@ class TestQrInProduction:
         assert qr_target("http://127.0.0.1:8000", "mailbox_secretary", production=False).startswith("http://127.0.0.1:8000/")
 
     def test_the_portal_and_the_api_refuse_to_draw_it(self, tmp_path: Path) -> None:
-        url = f"sqlite:///{tmp_path / 'prod.db'}"
-        db = Database(url)
-        migrate(db)
-        load_demo(db, now=START)
-        db.dispose()
+        url = demo_database_url("sqlite", tmp_path)
         settings = make_settings(url, tmp_path).model_copy(update={"environment": "prod", "secret_key": "a-real-secret-for-this-test-0123456789"})
         with TestClient(create_app(settings)) as client:
             page = client.get("/portal/mailboxes/mailbox_secretary/qr.svg", headers=HTML)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from minyi.demo.dictionary import build_dictionary
 from minyi.demo.district import build_district
 from minyi.taxonomy.five_classes import RULES_DOC, five_class_of
+from shared_data import TAXONOMY_CSV
 
 FIVE_CLASSES = {"投诉建议", "纠纷调解", "法律服务", "心理服务", "帮扶救助"}
 ROLES = {
@@ -21,7 +21,6 @@ ROLES = {
 CHANNEL_KINDS = {
     "hotline", "mailbox", "walk_in", "letter", "grid", "market", "miniprogram", "api", "import",
 }
-TAXONOMY_CSV = Path("/work/shared/data/gov_messages/taxonomy.csv")
 
 
 @pytest.fixture(scope="module")
