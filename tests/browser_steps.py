@@ -25,14 +25,21 @@ class Live:
 
 _phones = itertools.count(1)
 NewContext = Callable[..., BrowserContext]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 
 def phone_number() -> str:
     return f"1358800{next(_phones):04d}"
 
 
-def submit_appeal(page: Page, shots: Callable[[Page, str], None], *, title: str, body: str, phone: str) -> str:
+def submit_appeal(
+    page: Page, shots: Callable[[Page, str], None], *, title: str, body: str, phone: str
+) -> str:
     page.goto("/")
     shots(page, "portal-home")
     page.get_by_role("link", name="我要反映").first.click()
@@ -92,4 +99,6 @@ def pick(page: Page, picker_id: str, typed: str, choice: str) -> None:
     field = page.locator(f"#{picker_id}-q")
     field.fill(typed)
     page.locator(f"#{picker_id}-list li", has_text=choice).first.click()
-    expect(page.locator(f"#{picker_id}").locator("xpath=..").locator(".chip", has_text=choice)).to_be_visible()
+    expect(
+        page.locator(f"#{picker_id}").locator("xpath=..").locator(".chip", has_text=choice)
+    ).to_be_visible()

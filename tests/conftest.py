@@ -40,7 +40,9 @@ from minyi.core.db import Database
 from minyi.core.settings import Settings
 from minyi.org import service as org_service
 
-PG_ADMIN_URL = os.environ.get("MINYI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "MINYI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 START = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # 09:00 in Beijing, a Friday
 BACKENDS = ["sqlite", "postgres"]
 
@@ -71,10 +73,14 @@ def _pg_create(name: str, template: str | None = None) -> None:
                 return
             except OperationalError as error:
                 # A template must have no sessions; autovacuum may hold one for a moment.
-                if template is None or "is being accessed by other users" not in str(error) or attempt == 19:
+                if (
+                    template is None
+                    or "is being accessed by other users" not in str(error)
+                    or attempt == 19
+                ):
                     raise
                 time.sleep(0.1)
-    except Exception as error:  # noqa: BLE001 - turned into a hard failure with the reason
+    except Exception as error:
         pytest.fail(f"PostgreSQL is unreachable at {PG_ADMIN_URL}: {error}", pytrace=False)
     finally:
         admin.dispose()
@@ -165,13 +171,21 @@ def drop_database(url: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
     admin.dispose()
 
+
 # /metrics answers only this bearer in tests (MINYI_METRICS_TOKEN).
-METRICS_TOKEN = "test-metrics-token"  # noqa: S105 - a test value
+METRICS_TOKEN = "test-metrics-token"
 METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 def make_settings(url: str, tmp: Path) -> Settings:
-    return Settings(environment="test", database_url=url, data_dir=tmp / "data", load_demo_if_empty=False, worker_interval_seconds=0.2, metrics_token=METRICS_TOKEN)
+    return Settings(
+        environment="test",
+        database_url=url,
+        data_dir=tmp / "data",
+        load_demo_if_empty=False,
+        worker_interval_seconds=0.2,
+        metrics_token=METRICS_TOKEN,
+    )
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -193,7 +207,9 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture(scope="session")
-def app_client(demo_url: str, clock: ManualClock, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def app_client(
+    demo_url: str, clock: ManualClock, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
     app = create_app(make_settings(demo_url, tmp_path_factory.mktemp("app")), clock=clock)
     with TestClient(app) as client:
         yield client

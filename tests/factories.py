@@ -27,7 +27,9 @@ def auth(client: TestClient, username: str) -> dict[str, str]:
     now = state.clock.now()
     hit = _tokens.get(key)
     if hit is None or not (hit[1] <= now < hit[2]):
-        r = client.post("/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
+        r = client.post(
+            "/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
+        )
         assert r.status_code == 200, r.text
         expires = now + timedelta(hours=state.settings.token_ttl_hours) - timedelta(minutes=1)
         hit = ({"Authorization": f"Bearer {r.json()['access_token']}"}, now, expires)
@@ -50,16 +52,22 @@ def appeal_payload(**overrides: Any) -> dict[str, Any]:
 
 
 def make_appeal(client: TestClient, *, as_user: str = "clerk", **overrides: Any) -> dict[str, Any]:
-    r = client.post("/api/v1/appeals", json=appeal_payload(**overrides), headers=auth(client, as_user))
+    r = client.post(
+        "/api/v1/appeals", json=appeal_payload(**overrides), headers=auth(client, as_user)
+    )
     assert r.status_code == 201, r.text
     return dict(r.json())
 
 
 def act(client: TestClient, case_id: int, action: str, as_user: str, **body: Any) -> Any:
-    return client.post(f"/api/v1/appeals/{case_id}/actions/{action}", json=body, headers=auth(client, as_user))
+    return client.post(
+        f"/api/v1/appeals/{case_id}/actions/{action}", json=body, headers=auth(client, as_user)
+    )
 
 
-def reply(client: TestClient, case_id: int, handler: str, text: str = "已答复", *, head: str | None = None) -> Any:
+def reply(
+    client: TestClient, case_id: int, handler: str, text: str = "已答复", *, head: str | None = None
+) -> Any:
     """The handler's reply as the case takes it: given directly, or, where 答复审核 applies (the
     statutory policy), submitted and approved by the lead unit's head (`<unit>.head` by default)."""
     r = act(client, case_id, "reply", handler, text=text)
@@ -70,7 +78,9 @@ def reply(client: TestClient, case_id: int, handler: str, text: str = "已答复
     return r
 
 
-def make_dispatched(client: TestClient, lead: str = "DEP01", co: list[str] | None = None, **overrides: Any) -> dict[str, Any]:
+def make_dispatched(
+    client: TestClient, lead: str = "DEP01", co: list[str] | None = None, **overrides: Any
+) -> dict[str, Any]:
     appeal = make_appeal(client, **overrides)
     assert act(client, appeal["id"], "accept", "clerk").status_code == 200
     r = act(client, appeal["id"], "dispatch", "dispatcher", lead_unit=lead, co_units=co or [])

@@ -16,7 +16,9 @@ from minyi.cli.main import app as cli_app
 
 def parked_cli(url: str, *args: str) -> Any:
     result = CliRunner().invoke(
-        cli_app, ["parked", *args], env={"MINYI_DATABASE_URL": url, "MINYI_ENVIRONMENT": "test", "NO_COLOR": "1"}
+        cli_app,
+        ["parked", *args],
+        env={"MINYI_DATABASE_URL": url, "MINYI_ENVIRONMENT": "test", "NO_COLOR": "1"},
     )
     assert result.exit_code == 0, (result.exit_code, result.output)
     return json.loads(result.stdout)

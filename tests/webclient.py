@@ -29,12 +29,25 @@ def signed_in(app_client: TestClient, username: str) -> TestClient:
     client = browser(app_client)
     r = client.post(
         "/console/sign-in",
-        data={"csrf_token": csrf_of(client, "/console/sign-in"), "username": username, "password": DEMO_PASSWORD},
+        data={
+            "csrf_token": csrf_of(client, "/console/sign-in"),
+            "username": username,
+            "password": DEMO_PASSWORD,
+        },
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
     return client
 
 
-def post_form(client: TestClient, path: str, data: dict[str, Any], *, page: str = "/portal/track", **kwargs: Any) -> Any:
-    return client.post(path, data={"csrf_token": csrf_of(client, page), **data}, follow_redirects=False, **kwargs)
+def post_form(
+    client: TestClient,
+    path: str,
+    data: dict[str, Any],
+    *,
+    page: str = "/portal/track",
+    **kwargs: Any,
+) -> Any:
+    return client.post(
+        path, data={"csrf_token": csrf_of(client, page), **data}, follow_redirects=False, **kwargs
+    )

@@ -4,18 +4,42 @@ from __future__ import annotations
 
 import gc
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import Literal
-from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from pydantic import BaseModel
 
 from minyi.api import (
-    accounts, analytics, appeals, approvals, auth, calendar, clocks, docs, errors, escalation, exports, grassroots,
-    imports, mailboxes, metrics, notifications, observability, open311, org, reports, supervision, track,
-    triage_places, triage_review, triage_signals, webhooks, whistle,
+    accounts,
+    analytics,
+    appeals,
+    approvals,
+    auth,
+    calendar,
+    clocks,
+    docs,
+    errors,
+    escalation,
+    exports,
+    grassroots,
+    imports,
+    mailboxes,
+    metrics,
+    notifications,
+    observability,
+    open311,
+    org,
+    reports,
+    supervision,
+    track,
+    triage_places,
+    triage_review,
+    triage_signals,
+    webhooks,
+    whistle,
 )
 from minyi.api.state import AppState
 from minyi.core.clock import Clock
@@ -48,9 +72,30 @@ def tune_garbage_collector() -> None:
 # /api/v1/appeals is most of the traffic (about 20 µs a request, `minyi bench intake`). A new
 # area of the API is a new module here.
 API_MODULES: tuple[ModuleType, ...] = (
-    appeals, accounts, analytics, approvals, auth, calendar, clocks, escalation, exports, grassroots, imports,
-    mailboxes, metrics, notifications, open311, org, reports, supervision, track, triage_places, triage_review,
-    triage_signals, webhooks, whistle,
+    appeals,
+    accounts,
+    analytics,
+    approvals,
+    auth,
+    calendar,
+    clocks,
+    escalation,
+    exports,
+    grassroots,
+    imports,
+    mailboxes,
+    metrics,
+    notifications,
+    open311,
+    org,
+    reports,
+    supervision,
+    track,
+    triage_places,
+    triage_review,
+    triage_signals,
+    webhooks,
+    whistle,
 )
 
 
@@ -58,7 +103,9 @@ def api_modules() -> list[ModuleType]:
     return list(API_MODULES)
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, runtime: Runtime | None = None
+) -> FastAPI:
     """The web process; `runtime` when the caller (`minyi serve`) built the process's already."""
     runtime = runtime or build_runtime(settings, clock=clock)
     clock, registry, db = runtime.clock, runtime.registry, runtime.db
@@ -106,7 +153,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, runtime: Runti
         # Each route declares its own refusals (errors.refusals); the routers listed in
         # UNDECLARED still lean on the blanket until theirs do. Open311 answers its errors in
         # the GeoReport format (api/open311.py).
-        app.include_router(module.router, responses=errors.ERROR_RESPONSES if module.__name__ in UNDECLARED else None)
+        app.include_router(
+            module.router,
+            responses=errors.ERROR_RESPONSES if module.__name__ in UNDECLARED else None,
+        )
 
     # The citizen portal answers at "/", the staff console at /console, the leaders' at /leader.
     mount_web(app, registry)

@@ -57,7 +57,14 @@ def load_demo(db: Database, *, now: datetime) -> dict[str, int]:
     return counts
 
 
-def first_run(db: Database, settings: Settings, *, now: datetime, empty: bool = False, say: Callable[[str], object] = print) -> dict[str, int]:
+def first_run(
+    db: Database,
+    settings: Settings,
+    *,
+    now: datetime,
+    empty: bool = False,
+    say: Callable[[str], object] = print,
+) -> dict[str, int]:
     """What `minyi serve` does to a database with no units: nothing if load_demo_if_empty is off;
     the demo district (units, accounts, channels, dictionary) with MINYI_DEMO=empty or `empty`;
     else the district and four weeks of its life made through the services (demo/history.py),
@@ -65,7 +72,9 @@ def first_run(db: Database, settings: Settings, *, now: datetime, empty: bool = 
     if not settings.load_demo_if_empty or not is_empty(db):
         return {}
     counts = load_demo(db, now=now)
-    say(f"demo district loaded: {counts['units']} units, {counts['staff']} staff, {counts['channels']} channels")
+    say(
+        f"demo district loaded: {counts['units']} units, {counts['staff']} staff, {counts['channels']} channels"
+    )
     if empty or settings.demo == "empty":
         return counts
     say("living four weeks of the demo district's history (about half a minute) ...")

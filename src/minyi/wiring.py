@@ -39,16 +39,16 @@ from minyi.triage import handlers as triage
 from minyi.whistle import handlers as whistle
 
 DOMAINS: tuple[ModuleType, ...] = (
-    notify,          # the citizen's SMS receipt and reply notice; delivers the outbox
-    triage,          # complaint targets planned at registration, the triage queue, its jobs
-    sla,             # clocks: planned, followed, fired (its own worker loop)
-    escalation,      # lifts a case on registration, action or breach: after its clocks
-    whistle,         # a summons' report-in clock breached
-    supervision,     # a task's or order's clock breached
-    notifications,   # tells units of work given to them (dispatch, reopen, clocks, supervision)
-    integrations,    # webhooks (last: a subscriber hears of everything an action caused), Open311
-    reports,         # the daily report at its time
-    analytics,       # early-warning scans
+    notify,  # the citizen's SMS receipt and reply notice; delivers the outbox
+    triage,  # complaint targets planned at registration, the triage queue, its jobs
+    sla,  # clocks: planned, followed, fired (its own worker loop)
+    escalation,  # lifts a case on registration, action or breach: after its clocks
+    whistle,  # a summons' report-in clock breached
+    supervision,  # a task's or order's clock breached
+    notifications,  # tells units of work given to them (dispatch, reopen, clocks, supervision)
+    integrations,  # webhooks (last: a subscriber hears of everything an action caused), Open311
+    reports,  # the daily report at its time
+    analytics,  # early-warning scans
 )
 
 
@@ -66,7 +66,6 @@ def wire(registry: Registry | None = None) -> Registry:
     registry = registry or build_registry()
     install(registry)
     return registry
-
 
 
 @dataclass
@@ -88,7 +87,10 @@ class Runtime:
 
 
 def build_runtime(
-    settings: Settings, *, clock: Clock | None = None, registry: Registry | None = None,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    registry: Registry | None = None,
 ) -> Runtime:
     """Wire the process and hand each domain the part of the settings it is configured with
     (the senders, the calendar's local overrides), once; jobs get the settings in their context."""

@@ -19,14 +19,25 @@ from minyi.notify.service import enqueue
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"  # curated copies go to docs/screens/
+DOCS = (
+    Path(__file__).resolve().parents[1] / "screenshots" / "docs"
+)  # curated copies go to docs/screens/
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 
 
 # The few kept under docs/ for the README (every step is in tests/screenshots/ anyway).
 KEPT = {
-    "staff-refused-phone", "staff-password-desktop", "leaves-desktop", "leaf-form-phone", "outbox-desktop",
-    "outbox-retried-phone", "index-desktop", "people-desktop", "policies-phone", "escalation-phone", "staff-form-en-desktop",
+    "staff-refused-phone",
+    "staff-password-desktop",
+    "leaves-desktop",
+    "leaf-form-phone",
+    "outbox-desktop",
+    "outbox-retried-phone",
+    "index-desktop",
+    "people-desktop",
+    "policies-phone",
+    "escalation-phone",
+    "staff-form-en-desktop",
 }
 
 
@@ -39,7 +50,9 @@ def doc_shot(page: Page, name: str) -> None:
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_add_a_staff_member_and_give_a_temporary_password(
-    size: str, new_context: NewContext, shots: Callable[[Page, str], None],
+    size: str,
+    new_context: NewContext,
+    shots: Callable[[Page, str], None],
 ) -> None:
     admin = sign_in(new_context(SIZES[size]), "admin")
     admin.goto("/console/admin")
@@ -74,7 +87,9 @@ def test_add_a_staff_member_and_give_a_temporary_password(
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_edit_a_dictionary_leaf(size: str, new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+def test_edit_a_dictionary_leaf(
+    size: str, new_context: NewContext, shots: Callable[[Page, str], None]
+) -> None:
     admin = sign_in(new_context(SIZES[size]), "admin")
     admin.goto("/console/admin")
     admin.get_by_role("link", name="事项目录").first.click()
@@ -97,15 +112,28 @@ def test_edit_a_dictionary_leaf(size: str, new_context: NewContext, shots: Calla
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_retry_a_failed_sms(size: str, live_server: Live, new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+def test_retry_a_failed_sms(
+    size: str, live_server: Live, new_context: NewContext, shots: Callable[[Page, str], None]
+) -> None:
     db = Database(live_server.database_url)
     try:
         with db.unit_of_work() as session:
-            message = enqueue(session, channel="sms", recipient="13987654321", subject=None, body=f"【汀澜区民意速办】您的诉求已登记（{size}）",
-                              now=live_server.clock.now())
+            message = enqueue(
+                session,
+                channel="sms",
+                recipient="13987654321",
+                subject=None,
+                body=f"【汀澜区民意速办】您的诉求已登记（{size}）",
+                now=live_server.clock.now(),
+            )
             assert message is not None
-            note_failure(message, DeliveryError("HTTP 403: gateway refused", permanent=True), policy=RETRY,
-                         now=live_server.clock.now(), item_id=message.id)
+            note_failure(
+                message,
+                DeliveryError("HTTP 403: gateway refused", permanent=True),
+                policy=RETRY,
+                now=live_server.clock.now(),
+                item_id=message.id,
+            )
     finally:
         db.dispose()
     admin = sign_in(new_context(SIZES[size]), "admin")
@@ -121,21 +149,28 @@ def test_retry_a_failed_sms(size: str, live_server: Live, new_context: NewContex
     doc_shot(admin, f"outbox-{size}")
     row.get_by_role("button", name="重发").click()
     expect(admin.get_by_role("status")).to_contain_text("已重新排队1条")
-    expect(admin.locator("tr", has_text=f"您的诉求已登记（{size}）").get_by_role("button", name="重发")).to_have_count(0)
+    expect(
+        admin.locator("tr", has_text=f"您的诉求已登记（{size}）").get_by_role("button", name="重发")
+    ).to_have_count(0)
     shots(admin, "retried")
     doc_shot(admin, f"outbox-retried-{size}")
 
 
 PAGES = {
-    "index": ("/console/admin", "系统管理"), "people": ("/console/admin/people", "工作人员管理"),
-    "units": ("/console/admin/units?q=街道", "单位管理"), "channels": ("/console/admin/channels", "渠道管理"),
-    "policies": ("/console/admin/policies", "时限标准"), "escalation": ("/console/admin/escalation", "提级包案规则"),
+    "index": ("/console/admin", "系统管理"),
+    "people": ("/console/admin/people", "工作人员管理"),
+    "units": ("/console/admin/units?q=街道", "单位管理"),
+    "channels": ("/console/admin/channels", "渠道管理"),
+    "policies": ("/console/admin/policies", "时限标准"),
+    "escalation": ("/console/admin/escalation", "提级包案规则"),
     "calendar": ("/console/admin/calendar", "节假日与调休"),
 }
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_every_admin_page_opens_and_a_non_admin_is_refused(size: str, new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+def test_every_admin_page_opens_and_a_non_admin_is_refused(
+    size: str, new_context: NewContext, shots: Callable[[Page, str], None]
+) -> None:
     admin = sign_in(new_context(SIZES[size]), "admin")
     for name, (path, heading) in PAGES.items():
         admin.goto(path)
@@ -157,7 +192,9 @@ def test_every_admin_page_opens_and_a_non_admin_is_refused(size: str, new_contex
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_the_calendar_page_in_chinese_and_in_english(size: str, new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+def test_the_calendar_page_in_chinese_and_in_english(
+    size: str, new_context: NewContext, shots: Callable[[Page, str], None]
+) -> None:
     admin = sign_in(new_context(SIZES[size]), "admin")
     admin.goto("/console/admin/calendar?year=2026")
     help_text = admin.locator("main").inner_text()

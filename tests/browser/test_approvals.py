@@ -9,23 +9,43 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import PHONE, NewContext, do_action, open_case, phone_number, pick, sign_in, submit_appeal, track
+from browser_steps import (
+    PHONE,
+    NewContext,
+    do_action,
+    open_case,
+    phone_number,
+    pick,
+    sign_in,
+    submit_appeal,
+    track,
+)
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-STATUTORY_LEAF_NAME = "复议申请"  # 行政复议 / 复议申请 (FL-02-01-01): the demo dictionary files it under xf-statutory
+STATUTORY_LEAF_NAME = (
+    "复议申请"  # 行政复议 / 复议申请 (FL-02-01-01): the demo dictionary files it under xf-statutory
+)
 FIRST = "已收到。"
 REVISED = "经核查，您反映的复议申请已于11月25日受理，将在法定期限内作出决定并书面告知。"
 
 
 @pytest.mark.parametrize("kind", ["desktop", "phone"])
 def test_handler_replies_head_returns_then_approves(
-    new_context: NewContext, shots: Callable[[Page, str], None], kind: str,
+    new_context: NewContext,
+    shots: Callable[[Page, str], None],
+    kind: str,
 ) -> None:
     screen = PHONE if kind == "phone" else DESKTOP
     phone = phone_number()
-    no = submit_appeal(new_context(PHONE).new_page(), shots, title="行政复议申请无回音", body="上月提交的行政复议申请至今无人联系。", phone=phone)
+    no = submit_appeal(
+        new_context(PHONE).new_page(),
+        shots,
+        title="行政复议申请无回音",
+        body="上月提交的行政复议申请至今无人联系。",
+        phone=phone,
+    )
     dispatcher = sign_in(new_context(), "dispatcher")
     open_case(dispatcher, no)
     do_action(dispatcher, "accept")
@@ -51,7 +71,9 @@ def test_handler_replies_head_returns_then_approves(
     handler.fill("#extension-request textarea[name=reason]", "需调取复议卷宗")
     handler.locator("#extension-request button").click()
     expect(handler.locator("#extension-request .alert")).to_contain_text("延期最长30天")
-    expect(handler.locator("#extension-request textarea[name=reason]")).to_have_value("需调取复议卷宗")  # kept
+    expect(handler.locator("#extension-request textarea[name=reason]")).to_have_value(
+        "需调取复议卷宗"
+    )  # kept
     handler.fill("#extension-request input[name=days]", "20")
     handler.locator("#extension-request button").click()
     expect(handler.locator(".extension-request[data-status=pending]")).to_be_visible()
@@ -78,7 +100,9 @@ def test_handler_replies_head_returns_then_approves(
 
     handler.reload()
     expect(handler.locator("#return-reason")).to_contain_text("请写明受理时间")
-    expect(handler.locator(".extension-request[data-status=approved]")).to_contain_text("同意，请抓紧办理")
+    expect(handler.locator(".extension-request[data-status=approved]")).to_contain_text(
+        "同意，请抓紧办理"
+    )
     shots(handler, "handler-returned")
     do_action(handler, "submit_reply", lambda box: box.locator("textarea[name=text]").fill(REVISED))  # type: ignore[attr-defined]
     expect(handler.locator("#case-status")).to_have_text("答复待审核")

@@ -17,17 +17,23 @@ from browser_steps import PHONE, Live, NewContext, phone_number, submit_appeal, 
 from factories import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"  # curated copies go to docs/screens/
+DOCS = (
+    Path(__file__).resolve().parents[1] / "screenshots" / "docs"
+)  # curated copies go to docs/screens/
 
 
 def doc_shot(page: Page, name: str) -> None:
     DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / f"zhtext-{name}.png"), full_page=True, scale="css")  # small files for the docs
+    page.screenshot(
+        path=str(DOCS / f"zhtext-{name}.png"), full_page=True, scale="css"
+    )  # small files for the docs
 
 
 def api(live: Live, username: str) -> httpx.Client:
     client = httpx.Client(base_url=live.url, timeout=15)
-    token = client.post("/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}).json()["access_token"]
+    token = client.post(
+        "/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
+    ).json()["access_token"]
     client.headers["Authorization"] = f"Bearer {token}"
     return client
 
@@ -35,10 +41,15 @@ def api(live: Live, username: str) -> httpx.Client:
 def handle_and_reply(live: Live, tracking_no: str, reply: str) -> None:
     dispatcher, handler = api(live, "dispatcher"), api(live, "dep01.handler")
     try:
-        case_id = dispatcher.get("/api/v1/appeals", params={"q": tracking_no}).json()["items"][0]["id"]
+        case_id = dispatcher.get("/api/v1/appeals", params={"q": tracking_no}).json()["items"][0][
+            "id"
+        ]
         steps = (
-            (dispatcher, "accept", {}), (dispatcher, "dispatch", {"lead_unit": "DEP01"}), (handler, "sign_for", {}),
-            (handler, "record_contact", {"method": "phone", "note": "已电话联系群众。"}), (handler, "reply", {"text": reply}),
+            (dispatcher, "accept", {}),
+            (dispatcher, "dispatch", {"lead_unit": "DEP01"}),
+            (handler, "sign_for", {}),
+            (handler, "record_contact", {"method": "phone", "note": "已电话联系群众。"}),
+            (handler, "reply", {"text": reply}),
         )
         for client, action, body in steps:
             r = client.post(f"/api/v1/appeals/{case_id}/actions/{action}", json=body)
@@ -49,11 +60,19 @@ def handle_and_reply(live: Live, tracking_no: str, reply: str) -> None:
 
 
 def test_submit_receipt_track_rate_and_confirmation_on_a_phone(
-    new_context: NewContext, live_server: Live, shots: Callable[[Page, str], None],
+    new_context: NewContext,
+    live_server: Live,
+    shots: Callable[[Page, str], None],
 ) -> None:
     page = new_context(PHONE).new_page()
     phone = phone_number()
-    no = submit_appeal(page, shots, title="路灯不亮", body="滨江路18号门口的路灯已经坏了一周，晚上很黑，老人出门不安全。", phone=phone)
+    no = submit_appeal(
+        page,
+        shots,
+        title="路灯不亮",
+        body="滨江路18号门口的路灯已经坏了一周，晚上很黑，老人出门不安全。",
+        phone=phone,
+    )
     expect(page.locator("#expect-contact")).to_contain_text("前与您联系")
     expect(page.locator("#sms-note")).to_contain_text("受理短信")
     doc_shot(page, "01-receipt")

@@ -9,19 +9,40 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import PHONE, Live, NewContext, do_action, open_case, phone_number, sign_in, submit_appeal
+from browser_steps import (
+    PHONE,
+    Live,
+    NewContext,
+    do_action,
+    open_case,
+    phone_number,
+    sign_in,
+    submit_appeal,
+)
 
 pytestmark = pytest.mark.browser
 
 
 def test_an_untouched_case_shows_red_clocks_and_how_long_overdue(
-    new_context: NewContext, live_server: Live, shots: Callable[[Page, str], None],
+    new_context: NewContext,
+    live_server: Live,
+    shots: Callable[[Page, str], None],
 ) -> None:
-    no = submit_appeal(new_context(PHONE).new_page(), shots, title="噪音扰民", body="楼下烧烤店深夜噪音扰民。", phone=phone_number())
+    no = submit_appeal(
+        new_context(PHONE).new_page(),
+        shots,
+        title="噪音扰民",
+        body="楼下烧烤店深夜噪音扰民。",
+        phone=phone_number(),
+    )
     dispatcher = sign_in(new_context(), "dispatcher")
     open_case(dispatcher, no)
     do_action(dispatcher, "accept")
-    do_action(dispatcher, "dispatch", lambda box: box.locator("select[name=lead_unit]").select_option("DEP01"))  # type: ignore[attr-defined]
+    do_action(
+        dispatcher,
+        "dispatch",
+        lambda box: box.locator("select[name=lead_unit]").select_option("DEP01"),
+    )  # type: ignore[attr-defined]
 
     handler = sign_in(new_context(), "dep01.handler")
     handler.goto(f"/console/inbox?q={no}")

@@ -18,7 +18,9 @@ from minyi.cases.models import Appeal, Case
 from minyi.core.db import Database
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"  # curated copies go to docs/screens/
+DOCS = (
+    Path(__file__).resolve().parents[1] / "screenshots" / "docs"
+)  # curated copies go to docs/screens/
 
 
 def doc(page: Page, name: str) -> None:
@@ -30,10 +32,18 @@ def doc(page: Page, name: str) -> None:
 def png(width: int = 32, height: int = 24, rgb: tuple[int, int, int] = (60, 120, 200)) -> bytes:
     """A real (tiny) PNG, as a phone's camera would send a real photo."""
     row = b"\x00" + bytes(rgb) * width
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
 
 
 def fill_call(page: Page, *, phone: str, body: str, kind: str = "hotline") -> None:
@@ -46,7 +56,9 @@ def fill_call(page: Page, *, phone: str, body: str, kind: str = "hotline") -> No
     page.fill("input[name=address]", "幸福路6号")
 
 
-def test_clerk_registers_calls_walk_ins_and_letters(new_context: NewContext, shots: Callable[[Page, str], None], live_server: Live) -> None:
+def test_clerk_registers_calls_walk_ins_and_letters(
+    new_context: NewContext, shots: Callable[[Page, str], None], live_server: Live
+) -> None:
     page = sign_in(new_context(), "clerk")
     expect(page).to_have_url(f"{live_server.url}/console/intake")  # the clerk starts at the desk
     expect(page.locator("h1")).to_have_text("受理登记")
@@ -73,7 +85,9 @@ def test_clerk_registers_calls_walk_ins_and_letters(new_context: NewContext, sho
     # 不予受理 without a reason: the message on the form, what was typed kept.
     page.get_by_role("button", name="登记，不予受理").click()
     expect(page.locator("#form-error")).to_have_text("不予受理须填写理由")
-    expect(page.locator("textarea[name=body]")).to_have_value("还是东门路灯的问题，至今没有修好，来电催办。")
+    expect(page.locator("textarea[name=body]")).to_have_value(
+        "还是东门路灯的问题，至今没有修好，来电催办。"
+    )
     expect(page.locator("#desk-phone")).to_have_value(phone)
     expect(page.locator("#earlier-summary")).to_contain_text("重复件")  # shown again with the form
     shots(page, "decline-without-reason")
@@ -84,7 +98,12 @@ def test_clerk_registers_calls_walk_ins_and_letters(new_context: NewContext, sho
 
     # A walk-in of five people: the number of visitors only shows for 来访.
     expect(page.locator("#visitors-field")).to_be_hidden()
-    fill_call(page, phone=phone_number(), body="五位业主来访反映物业公司拒不退还装修押金。", kind="walk_in")
+    fill_call(
+        page,
+        phone=phone_number(),
+        body="五位业主来访反映物业公司拒不退还装修押金。",
+        kind="walk_in",
+    )
     expect(page.locator("#visitors-field")).to_be_visible()
     page.fill("input[name=visitors]", "5")
     page.get_by_role("button", name="登记并受理").click()
@@ -92,9 +111,23 @@ def test_clerk_registers_calls_walk_ins_and_letters(new_context: NewContext, sho
     walk_in_no = page.locator("#registered a").inner_text()
 
     # A letter: its scan is required, and kept on the case.
-    fill_call(page, phone=phone_number(), body="来信反映：农贸市场周边占道经营严重，影响通行。", kind="letter")
+    fill_call(
+        page,
+        phone=phone_number(),
+        body="来信反映：农贸市场周边占道经营严重，影响通行。",
+        kind="letter",
+    )
     expect(page.locator("#scan-field")).to_be_visible()
-    page.set_input_files("input[name=files]", files=[{"name": "来信扫描件.png", "mimeType": "image/png", "buffer": png(200, 280, (235, 235, 225))}])
+    page.set_input_files(
+        "input[name=files]",
+        files=[
+            {
+                "name": "来信扫描件.png",
+                "mimeType": "image/png",
+                "buffer": png(200, 280, (235, 235, 225)),
+            }
+        ],
+    )
     shots(page, "letter")
     doc(page, "clerk-letter")
     page.get_by_role("button", name="登记并受理").click()
@@ -114,28 +147,47 @@ def test_clerk_registers_calls_walk_ins_and_letters(new_context: NewContext, sho
     db = Database(live_server.database_url)
     try:
         with db.reading() as session:
-            crowd = session.scalar(select(Appeal.crowd_size).join(Case, Case.appeal_id == Appeal.id).where(Case.tracking_no == walk_in_no))
+            crowd = session.scalar(
+                select(Appeal.crowd_size)
+                .join(Case, Case.appeal_id == Appeal.id)
+                .where(Case.tracking_no == walk_in_no)
+            )
             assert crowd == 5
     finally:
         db.dispose()
 
 
-def test_grid_worker_reports_from_the_street_on_a_phone(new_context: NewContext, shots: Callable[[Page, str], None], live_server: Live) -> None:
-    context = new_context({**PHONE, "geolocation": {"latitude": 22.5431, "longitude": 114.0579, "accuracy": 12}, "permissions": ["geolocation"]})
+def test_grid_worker_reports_from_the_street_on_a_phone(
+    new_context: NewContext, shots: Callable[[Page, str], None], live_server: Live
+) -> None:
+    context = new_context(
+        {
+            **PHONE,
+            "geolocation": {"latitude": 22.5431, "longitude": 114.0579, "accuracy": 12},
+            "permissions": ["geolocation"],
+        }
+    )
     page = sign_in(context, "s01c01g01.staff")
-    expect(page).to_have_url(f"{live_server.url}/console/grid")  # the grid worker starts on the report page
+    expect(page).to_have_url(
+        f"{live_server.url}/console/grid"
+    )  # the grid worker starts on the report page
     expect(page.locator("h1")).to_have_text("网格上报")
-    expect(page.locator("#locate-status")).to_contain_text("已获取当前位置")  # allowed before: taken at once
+    expect(page.locator("#locate-status")).to_contain_text(
+        "已获取当前位置"
+    )  # allowed before: taken at once
     shots(page, "grid-report")
 
     page.fill("textarea[name=body]", "幸福路与滨江路交叉口井盖缺失，已临时摆放警示锥。")
     page.fill("input[name=address]", "幸福路与滨江路交叉口")
     page.get_by_role("button", name="获取当前位置").click()
     expect(page.locator("#locate-status")).to_contain_text("已获取当前位置")
-    page.set_input_files("input[name=photos]", files=[
-        {"name": "现场1.png", "mimeType": "image/png", "buffer": png()},
-        {"name": "现场2.png", "mimeType": "image/png", "buffer": png(rgb=(200, 90, 40))},
-    ])
+    page.set_input_files(
+        "input[name=photos]",
+        files=[
+            {"name": "现场1.png", "mimeType": "image/png", "buffer": png()},
+            {"name": "现场2.png", "mimeType": "image/png", "buffer": png(rgb=(200, 90, 40))},
+        ],
+    )
     shots(page, "grid-filled")
     doc(page, "grid-report")
     page.get_by_role("button", name="上报", exact=True).click()
@@ -154,7 +206,10 @@ def test_grid_worker_reports_from_the_street_on_a_phone(new_context: NewContext,
     # A photo that is not one: refused on the form, the description kept.
     page.goto("/console/grid")
     page.fill("textarea[name=body]", "垃圾桶满溢未清运。")
-    page.set_input_files("input[name=photos]", files=[{"name": "照片.png", "mimeType": "image/png", "buffer": b"not a picture at all"}])
+    page.set_input_files(
+        "input[name=photos]",
+        files=[{"name": "照片.png", "mimeType": "image/png", "buffer": b"not a picture at all"}],
+    )
     page.get_by_role("button", name="上报", exact=True).click()
     expect(page.locator("#form-error")).to_contain_text("不是有效的PNG图片")
     expect(page.locator("textarea[name=body]")).to_have_value("垃圾桶满溢未清运。")
@@ -174,9 +229,17 @@ def test_grid_worker_reports_from_the_street_on_a_phone(new_context: NewContext,
     db = Database(live_server.database_url)
     try:
         with db.reading() as session:
-            taps = session.scalar(select(func.count()).select_from(Appeal).where(Appeal.body == "路边违停车辆堵塞消防通道（重复提交测试）。"))
+            taps = session.scalar(
+                select(func.count())
+                .select_from(Appeal)
+                .where(Appeal.body == "路边违停车辆堵塞消防通道（重复提交测试）。")
+            )
             assert taps == 1
-            lat, lng = session.execute(select(Appeal.lat, Appeal.lng).join(Case, Case.appeal_id == Appeal.id).where(Case.tracking_no == no)).one()
+            lat, lng = session.execute(
+                select(Appeal.lat, Appeal.lng)
+                .join(Case, Case.appeal_id == Appeal.id)
+                .where(Case.tracking_no == no)
+            ).one()
             assert (round(lat, 4), round(lng, 4)) == (22.5431, 114.0579)
     finally:
         db.dispose()

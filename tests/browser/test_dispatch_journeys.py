@@ -11,10 +11,21 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import PHONE, NewContext, do_action, open_case, phone_number, pick, sign_in, submit_appeal
+from browser_steps import (
+    PHONE,
+    NewContext,
+    do_action,
+    open_case,
+    phone_number,
+    pick,
+    sign_in,
+    submit_appeal,
+)
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"  # curated copies go to docs/screens/
+DOCS = (
+    Path(__file__).resolve().parents[1] / "screenshots" / "docs"
+)  # curated copies go to docs/screens/
 CODE = re.compile(r"\b(DEP\d\d|DEP_[A-Z]+|S\d\d(C\d\d)?(G\d\d)?|TS-[\d-]+)\b")
 
 
@@ -40,10 +51,17 @@ def no_codes(page: Page, selector: str = "main") -> None:
 
 
 def test_dispatcher_picks_units_by_name_and_redispatches_before_signing(
-    new_context: NewContext, shots: Callable[[Page, str], None],
+    new_context: NewContext,
+    shots: Callable[[Page, str], None],
 ) -> None:
     citizen = new_context(PHONE).new_page()
-    no = submit_appeal(citizen, shots, title="垃圾站污水横流", body="小区门口垃圾站污水流到人行道，气味很大，请城管和环保处理。", phone=phone_number())
+    no = submit_appeal(
+        citizen,
+        shots,
+        title="垃圾站污水横流",
+        body="小区门口垃圾站污水流到人行道，气味很大，请城管和环保处理。",
+        phone=phone_number(),
+    )
 
     dispatcher = sign_in(new_context(), "dispatcher")
     case_id = open_case(dispatcher, no)
@@ -74,7 +92,9 @@ def test_dispatcher_picks_units_by_name_and_redispatches_before_signing(
     # 改派: another lead unit, one co-unit dropped, with a reason.
     box = dispatcher.locator("details[data-action=redispatch]")
     open_action(dispatcher, "redispatch")
-    expect(box.locator(".picker.co .chip")).to_have_count(2)  # the current co-units, to keep or drop
+    expect(box.locator(".picker.co .chip")).to_have_count(
+        2
+    )  # the current co-units, to keep or drop
     box.get_by_role("button", name="移除 青松街道").click()
     pick(dispatcher, "redispatch-lead", "sthj", "区生态环境分局")
     # Chosen as lead, it leaves the co-units: one unit is never both.
@@ -86,7 +106,9 @@ def test_dispatcher_picks_units_by_name_and_redispatches_before_signing(
     box.locator("form > button").click()
     expect(dispatcher.locator(".notice")).to_contain_text("改派")
     expect(timeline).to_contain_text("主办：区生态环境分局；协办：区水务局")
-    expect(timeline).to_contain_text("原主办：区城市管理和综合执法局；原协办：区生态环境分局、青松街道")
+    expect(timeline).to_contain_text(
+        "原主办：区城市管理和综合执法局；原协办：区生态环境分局、青松街道"
+    )
     shots(dispatcher, "redispatched")
     doc_shot(dispatcher, "timeline", "#timeline")
 
@@ -112,7 +134,13 @@ def test_dispatcher_picks_units_by_name_and_redispatches_before_signing(
 
 def test_dispatcher_on_a_phone(new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
     citizen = new_context(PHONE).new_page()
-    no = submit_appeal(citizen, shots, title="学校门口占道经营", body="实验小学门口每天放学时有摊贩占道经营，学生过马路很危险。", phone=phone_number())
+    no = submit_appeal(
+        citizen,
+        shots,
+        title="学校门口占道经营",
+        body="实验小学门口每天放学时有摊贩占道经营，学生过马路很危险。",
+        phone=phone_number(),
+    )
     dispatcher = sign_in(new_context(PHONE), "dispatcher")
     open_case(dispatcher, no)
     do_action(dispatcher, "accept")
@@ -129,17 +157,29 @@ def test_dispatcher_on_a_phone(new_context: NewContext, shots: Callable[[Page, s
     shots(dispatcher, "phone-dispatch-form")
     doc_shot(dispatcher, "phone-dispatch")
     # Nothing sticks out of the phone's width.
-    wide = dispatcher.evaluate("""Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > 391 && !Array.from(e.children).some(c => c.getBoundingClientRect().right > 391)).map(e => e.tagName + '.' + e.className + '#' + e.id + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 12)""")
+    wide = dispatcher.evaluate(
+        """Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > 391 && !Array.from(e.children).some(c => c.getBoundingClientRect().right > 391)).map(e => e.tagName + '.' + e.className + '#' + e.id + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 12)"""
+    )
     assert dispatcher.evaluate("document.documentElement.scrollWidth") <= 390, wide
     box.locator("form > button").click()
-    expect(dispatcher.locator("#timeline")).to_contain_text("主办：区教育局；协办：区城市管理和综合执法局")
+    expect(dispatcher.locator("#timeline")).to_contain_text(
+        "主办：区教育局；协办：区城市管理和综合执法局"
+    )
     no_codes(dispatcher)
     shots(dispatcher, "phone-dispatched")
 
 
-def test_community_blows_the_whistle_by_tracking_number(new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+def test_community_blows_the_whistle_by_tracking_number(
+    new_context: NewContext, shots: Callable[[Page, str], None]
+) -> None:
     citizen = new_context(PHONE).new_page()
-    no = submit_appeal(citizen, shots, title="井盖缺失", body="滨江路18号门口的井盖缺失，晚上看不见，已经有人摔倒。", phone=phone_number())
+    no = submit_appeal(
+        citizen,
+        shots,
+        title="井盖缺失",
+        body="滨江路18号门口的井盖缺失，晚上看不见，已经有人摔倒。",
+        phone=phone_number(),
+    )
 
     community = sign_in(new_context(PHONE), "s01c01.staff")
     open_case(community, no)

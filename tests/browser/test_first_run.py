@@ -29,9 +29,16 @@ from minyi.core.db import Database
 from minyi.wiring import wire
 
 NOW = datetime(2026, 11, 20, 1, 30, tzinfo=UTC)  # 09:30 in Beijing, a Friday
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"  # curated copies go to docs/screens/
+DOCS = (
+    Path(__file__).resolve().parents[1] / "screenshots" / "docs"
+)  # curated copies go to docs/screens/
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +54,15 @@ def lived_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     port = _free_port()
     settings = settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
     clock = ManualClock(NOW)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, clock=clock), host="127.0.0.1", port=port, log_level="warning", ws="none"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, clock=clock),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws="none",
+        )
+    )
     thread = threading.Thread(target=server.run, name="first-run-server", daemon=True)
     thread.start()
     while not server.started:
@@ -75,7 +90,9 @@ class TestFirstRunShowsLife:
     def test_the_leader_dashboard_shows_held_cases_escalations_and_the_daily_report(
         self, browser: Browser, lived_server: Live, screen: str, tmp_path: Path
     ) -> None:
-        context = browser.new_context(base_url=lived_server.url, locale="zh-CN", **(DESKTOP if screen == "desktop" else PHONE))  # type: ignore[arg-type]
+        context = browser.new_context(
+            base_url=lived_server.url, locale="zh-CN", **(DESKTOP if screen == "desktop" else PHONE)
+        )  # type: ignore[arg-type]
         page = sign_in(context, "secretary")
         page.goto("/leader")
         cases = page.locator("main a[href^='/console/cases/']")
@@ -83,7 +100,9 @@ class TestFirstRunShowsLife:
         assert cases.count() >= 3
         text = page.inner_text("main")
         assert "民情日报" in text
-        overdue = re.search(r"(\d+)\s*超期", text)  # the dashboard's figure: the clocks ran through the weeks
+        overdue = re.search(
+            r"(\d+)\s*超期", text
+        )  # the dashboard's figure: the clocks ran through the weeks
         assert overdue and int(overdue.group(1)) > 0, text[:400]
         assert "提级" in text
         shot = tmp_path / "leader.png"
@@ -94,21 +113,31 @@ class TestFirstRunShowsLife:
     def test_the_dispatcher_inbox_lists_open_cases_in_several_states(
         self, browser: Browser, lived_server: Live, screen: str, tmp_path: Path
     ) -> None:
-        context = browser.new_context(base_url=lived_server.url, locale="zh-CN", **(DESKTOP if screen == "desktop" else PHONE))  # type: ignore[arg-type]
+        context = browser.new_context(
+            base_url=lived_server.url, locale="zh-CN", **(DESKTOP if screen == "desktop" else PHONE)
+        )  # type: ignore[arg-type]
         page = sign_in(context, "dispatcher")
         page.goto("/console/inbox")
         rows = page.locator("main a[href^='/console/cases/']")
         expect(rows.first).to_be_visible()
         assert rows.count() >= 10
         text = page.inner_text("main")
-        assert sum(label in text for label in ("已登记", "已受理", "已分拨", "已签收", "办理中", "已答复")) >= 2, text[:500]
+        assert (
+            sum(
+                label in text
+                for label in ("已登记", "已受理", "已分拨", "已签收", "办理中", "已答复")
+            )
+            >= 2
+        ), text[:500]
         shot = tmp_path / "inbox.png"
         page.screenshot(path=str(shot))
         keep(shot, f"inbox-{screen}")
         context.close()
 
 
-def test_the_first_daily_report_has_items(browser: Browser, lived_server: Live, tmp_path: Path) -> None:
+def test_the_first_daily_report_has_items(
+    browser: Browser, lived_server: Live, tmp_path: Path
+) -> None:
     context = browser.new_context(base_url=lived_server.url, locale="zh-CN", **DESKTOP)  # type: ignore[arg-type]
     page = sign_in(context, "secretary")
     page.goto("/leader")

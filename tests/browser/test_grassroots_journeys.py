@@ -21,14 +21,22 @@ def png(width: int = 32, height: int = 24, rgb: tuple[int, int, int] = (200, 90,
     row = b"\x00" + bytes(rgb) * width
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_grid_worker_records_a_patrol_finding_that_becomes_a_case(
-    new_context: NewContext, shots: Callable[[Page, str], None], live_server: Live,
+    new_context: NewContext,
+    shots: Callable[[Page, str], None],
+    live_server: Live,
 ) -> None:
     page = sign_in(new_context(PHONE), "s01c04g01.staff")
     page.get_by_role("link", name="走访", exact=True).click()
@@ -39,7 +47,9 @@ def test_grid_worker_records_a_patrol_finding_that_becomes_a_case(
     building = page.locator(".gr-cards label.gr-pick strong").first.inner_text()
     first.check()
     page.fill("textarea[name=finding]", "5楼楼道电动车违规充电，飞线从窗口拉下，存在火灾隐患。")
-    page.set_input_files("input[name=photos]", files=[{"name": "飞线.png", "mimeType": "image/png", "buffer": png()}])
+    page.set_input_files(
+        "input[name=photos]", files=[{"name": "飞线.png", "mimeType": "image/png", "buffer": png()}]
+    )
     page.check("input[name=raise_event]")
     shots(page, "patrol-filled")
     page.get_by_role("button", name="保存走访记录").click()

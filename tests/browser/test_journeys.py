@@ -10,15 +10,32 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import PHONE, NewContext, do_action, open_case, phone_number, sign_in, submit_appeal, track
+from browser_steps import (
+    PHONE,
+    NewContext,
+    do_action,
+    open_case,
+    phone_number,
+    sign_in,
+    submit_appeal,
+    track,
+)
 
 pytestmark = pytest.mark.browser
 
 
-def test_citizen_submits_on_a_phone_and_tracks(new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+def test_citizen_submits_on_a_phone_and_tracks(
+    new_context: NewContext, shots: Callable[[Page, str], None]
+) -> None:
     page = new_context(PHONE).new_page()
     phone = phone_number()
-    no = submit_appeal(page, shots, title="路灯不亮", body="滨江路18号门口的路灯已经坏了一周，晚上很黑，老人出门不安全。", phone=phone)
+    no = submit_appeal(
+        page,
+        shots,
+        title="路灯不亮",
+        body="滨江路18号门口的路灯已经坏了一周，晚上很黑，老人出门不安全。",
+        phone=phone,
+    )
     assert re.fullmatch(r"\d{8}-\d{6}", no)
     track(page, no, phone)
     expect(page.locator("#case-status")).to_have_text("已登记")
@@ -43,33 +60,57 @@ def test_citizen_submits_on_a_phone_and_tracks(new_context: NewContext, shots: C
     shots(page, "home-english")
 
 
-def test_dispatch_handle_reply_and_unsatisfied_reopens(new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+def test_dispatch_handle_reply_and_unsatisfied_reopens(
+    new_context: NewContext, shots: Callable[[Page, str], None]
+) -> None:
     citizen = new_context(PHONE).new_page()
     phone = phone_number()
-    no = submit_appeal(citizen, shots, title="垃圾站清运噪音", body="小区门口垃圾站每天早上清运时噪音很大，<b>五点</b>就开始作业。", phone=phone)
+    no = submit_appeal(
+        citizen,
+        shots,
+        title="垃圾站清运噪音",
+        body="小区门口垃圾站每天早上清运时噪音很大，<b>五点</b>就开始作业。",
+        phone=phone,
+    )
 
     dispatcher = sign_in(new_context(), "dispatcher")
     shots(dispatcher, "dispatch-board")
     expect(dispatcher.get_by_role("link", name=no)).to_be_visible()
     case_id = open_case(dispatcher, no)
-    expect(dispatcher.locator("#case-body")).to_contain_text("<b>五点</b>")  # shown as text, not markup
+    expect(dispatcher.locator("#case-body")).to_contain_text(
+        "<b>五点</b>"
+    )  # shown as text, not markup
     shots(dispatcher, "case-registered")
     do_action(dispatcher, "accept")
-    do_action(dispatcher, "dispatch", lambda box: box.locator("select[name=lead_unit]").select_option("DEP01"))  # type: ignore[attr-defined]
+    do_action(
+        dispatcher,
+        "dispatch",
+        lambda box: box.locator("select[name=lead_unit]").select_option("DEP01"),
+    )  # type: ignore[attr-defined]
     expect(dispatcher.locator("#case-status")).to_have_text("已分拨")
     shots(dispatcher, "case-dispatched")
 
     handler = sign_in(new_context(), "dep01.handler")
     shots(handler, "handler-inbox")
     handler.goto(f"/console/cases/{case_id}")
-    expect(handler.locator("details[data-action]")).to_have_count(2)  # sign_for and bounce, nothing else
+    expect(handler.locator("details[data-action]")).to_have_count(
+        2
+    )  # sign_for and bounce, nothing else
     do_action(handler, "sign_for")
+
     def call(box: object) -> None:
         box.locator("select[name=method]").select_option("phone")  # type: ignore[attr-defined]
         box.locator("textarea[name=note]").fill("已电话联系王女士，约定明早现场查看。")  # type: ignore[attr-defined]
+
     do_action(handler, "record_contact", call)
     expect(handler.locator("#case-status")).to_have_text("办理中")
-    do_action(handler, "reply", lambda box: box.locator("textarea[name=text]").fill("已协调环卫公司将清运时间调整为七点以后。"))  # type: ignore[attr-defined]
+    do_action(
+        handler,
+        "reply",
+        lambda box: box.locator("textarea[name=text]").fill(
+            "已协调环卫公司将清运时间调整为七点以后。"
+        ),
+    )  # type: ignore[attr-defined]
     expect(handler.locator("#case-status")).to_have_text("已答复")
     shots(handler, "case-replied")
 
@@ -90,9 +131,17 @@ def test_dispatch_handle_reply_and_unsatisfied_reopens(new_context: NewContext, 
     shots(handler, "case-reopened")
 
 
-def test_street_blows_the_whistle_and_a_department_reports(new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+def test_street_blows_the_whistle_and_a_department_reports(
+    new_context: NewContext, shots: Callable[[Page, str], None]
+) -> None:
     citizen = new_context(PHONE).new_page()
-    no = submit_appeal(citizen, shots, title="步道护栏松动", body="江边步道护栏松动，多处有坠落风险，需要住建和城管一起处理。", phone=phone_number())
+    no = submit_appeal(
+        citizen,
+        shots,
+        title="步道护栏松动",
+        body="江边步道护栏松动，多处有坠落风险，需要住建和城管一起处理。",
+        phone=phone_number(),
+    )
 
     street = sign_in(new_context(), "s01.staff")
     shots(street, "area-board")
@@ -124,7 +173,9 @@ def test_street_blows_the_whistle_and_a_department_reports(new_context: NewConte
     shots(street, "case-with-whistle")
 
 
-def test_staff_boards_render_for_each_role(new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+def test_staff_boards_render_for_each_role(
+    new_context: NewContext, shots: Callable[[Page, str], None]
+) -> None:
     for username, path, heading in [
         ("dep01.head", "/console/unit", "本单位"),
         ("supervisor", "/console/supervision", "超期"),
@@ -141,13 +192,25 @@ def test_staff_boards_render_for_each_role(new_context: NewContext, shots: Calla
     shots(page, "wrong-role")
 
 
-def test_leader_holds_a_case_and_writes_an_instruction(new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+def test_leader_holds_a_case_and_writes_an_instruction(
+    new_context: NewContext, shots: Callable[[Page, str], None]
+) -> None:
     citizen = new_context(PHONE).new_page()
-    no = submit_appeal(citizen, shots, title="加装电梯协调", body="老旧小区加装电梯意见分歧，邻里矛盾激化，希望区里协调。", phone=phone_number())
+    no = submit_appeal(
+        citizen,
+        shots,
+        title="加装电梯协调",
+        body="老旧小区加装电梯意见分歧，邻里矛盾激化，希望区里协调。",
+        phone=phone_number(),
+    )
     dispatcher = sign_in(new_context(), "dispatcher")
     open_case(dispatcher, no)
     do_action(dispatcher, "accept")
-    do_action(dispatcher, "dispatch", lambda box: box.locator("select[name=lead_unit]").select_option("S01"))  # type: ignore[attr-defined]
+    do_action(
+        dispatcher,
+        "dispatch",
+        lambda box: box.locator("select[name=lead_unit]").select_option("S01"),
+    )  # type: ignore[attr-defined]
 
     leader = sign_in(new_context(), "leader01")
     shots(leader, "dashboard")
@@ -155,7 +218,9 @@ def test_leader_holds_a_case_and_writes_an_instruction(new_context: NewContext, 
     leader.fill("form[action$='/holding'] textarea[name=plan]", "两周内召集住户协商，街道牵头。")
     leader.get_by_role("button", name="包案").click()
     expect(leader.locator(".notice")).to_be_visible()
-    leader.fill("form[action$='/instructions'] textarea[name=text]", "请青松街道一周内组织协商并报结果。")
+    leader.fill(
+        "form[action$='/instructions'] textarea[name=text]", "请青松街道一周内组织协商并报结果。"
+    )
     leader.get_by_role("button", name="批示").click()
     expect(leader.locator("#timeline")).to_contain_text("领导批示")
     shots(leader, "case-held-and-instructed")

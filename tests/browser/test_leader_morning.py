@@ -6,7 +6,7 @@ an order and a letter by unit name, and the unit answers both from its to-do pag
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,9 @@ from minyi.reports.service import issue_daily_report
 
 pytestmark = pytest.mark.browser
 BEIJING = ZoneInfo("Asia/Shanghai")
-DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"  # curated copies go to docs/screens/
+DOCS = (
+    Path(__file__).resolve().parents[1] / "screenshots" / "docs"
+)  # curated copies go to docs/screens/
 DESKTOP_HEIGHT = 900
 
 
@@ -51,7 +53,9 @@ def height(page: Page) -> int:
 
 
 def test_the_dashboard_fits_and_a_hotspot_gets_a_instruction_in_two_taps(
-    new_context: NewContext, shots: Callable[[Page, str], None], district: Database,
+    new_context: NewContext,
+    shots: Callable[[Page, str], None],
+    district: Database,
 ) -> None:
     leader = sign_in(new_context(), "leader01")
     leader.goto("/leader")
@@ -84,7 +88,9 @@ def test_the_dashboard_fits_and_a_hotspot_gets_a_instruction_in_two_taps(
     shots(leader, "report-page")
 
 
-def test_the_dashboard_on_a_phone(new_context: NewContext, shots: Callable[[Page, str], None], district: Database) -> None:
+def test_the_dashboard_on_a_phone(
+    new_context: NewContext, shots: Callable[[Page, str], None], district: Database
+) -> None:
     leader = sign_in(new_context(PHONE), "leader01")
     leader.goto("/leader")
     expect(leader.locator("#today")).to_be_visible()
@@ -102,7 +108,9 @@ def test_the_dashboard_on_a_phone(new_context: NewContext, shots: Callable[[Page
 
 
 def test_a_supervisor_orders_and_writes_and_the_unit_answers(
-    new_context: NewContext, shots: Callable[[Page, str], None], district: Database,
+    new_context: NewContext,
+    shots: Callable[[Page, str], None],
+    district: Database,
 ) -> None:
     supervisor = sign_in(new_context(), "supervisor")
     supervisor.goto("/console/supervision")
@@ -118,7 +126,9 @@ def test_a_supervisor_orders_and_writes_and_the_unit_answers(
     letter.locator("select[name=kind]").select_option(label="提醒函")
     letter.locator("input[name=unit_name]").fill("区住房和建设局")
     letter.locator("input[name=subject]").fill("物业投诉办理超期")
-    letter.locator("textarea[name=body]").fill("近期你局物业类诉求超期较多，请加强办理并于一周内书面回复。")
+    letter.locator("textarea[name=body]").fill(
+        "近期你局物业类诉求超期较多，请加强办理并于一周内书面回复。"
+    )
     shots(supervisor, "letter-form")
     letter.get_by_role("button", name="制发").click()
     expect(supervisor.locator(".notice")).to_contain_text("函件已制发")

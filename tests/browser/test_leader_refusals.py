@@ -27,20 +27,35 @@ def alerts(live_server: Live) -> Iterator[list[int]]:
     now = live_server.clock.now()
     try:
         with db.unit_of_work() as session:
-            rows = [Alert(key=f"refused-instruction:{n}", kind="repeat_petitioner", level="yellow", title=f"重复来访：幸福里小区{n}号楼",
-                          unit_id=None, class_name=None, day=now.date().isoformat(), evidence={"case_ids": []}, raised_at=now, status="open")
-                    for n in (1, 2, 3)]
+            rows = [
+                Alert(
+                    key=f"refused-instruction:{n}",
+                    kind="repeat_petitioner",
+                    level="yellow",
+                    title=f"重复来访：幸福里小区{n}号楼",
+                    unit_id=None,
+                    class_name=None,
+                    day=now.date().isoformat(),
+                    evidence={"case_ids": []},
+                    raised_at=now,
+                    status="open",
+                )
+                for n in (1, 2, 3)
+            ]
             session.add_all(rows)
             session.flush()
             ids = [a.id for a in rows]
     finally:
         db.dispose()
-    yield ids
+    return ids
 
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_a_refused_instruction_stays_on_its_form(
-    size: str, alerts: list[int], new_context: NewContext, shots: Callable[[Page, str], None],
+    size: str,
+    alerts: list[int],
+    new_context: NewContext,
+    shots: Callable[[Page, str], None],
 ) -> None:
     leader = sign_in(new_context(SIZES[size]), "leader01")
     leader.goto("/leader/alerts")

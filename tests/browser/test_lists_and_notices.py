@@ -14,12 +14,23 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from browser_steps import PHONE, Live, NewContext, do_action, open_case, phone_number, sign_in, submit_appeal
+from browser_steps import (
+    PHONE,
+    Live,
+    NewContext,
+    do_action,
+    open_case,
+    phone_number,
+    sign_in,
+    submit_appeal,
+)
 from minyi.core.db import Database
 from minyi.worker.runner import run_once
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"  # curated copies go to docs/screens/
+DOCS = (
+    Path(__file__).resolve().parents[1] / "screenshots" / "docs"
+)  # curated copies go to docs/screens/
 
 
 def doc_shot(page: Page, name: str) -> None:
@@ -36,17 +47,32 @@ def database(live_server: Live) -> Iterator[Database]:
 
 
 def test_notices_lists_export_and_print(
-    new_context: NewContext, live_server: Live, database: Database, shots: Callable[[Page, str], None],
+    new_context: NewContext,
+    live_server: Live,
+    database: Database,
+    shots: Callable[[Page, str], None],
 ) -> None:
     citizen = new_context(PHONE).new_page()
-    no = submit_appeal(citizen, shots, title="路灯不亮", body="滨江路18号门口的路灯坏了一周，晚上很黑。", phone=phone_number())
-    other = submit_appeal(citizen, shots, title="井盖缺失", body="滨江路口的井盖丢了，很危险。", phone=phone_number())
+    no = submit_appeal(
+        citizen,
+        shots,
+        title="路灯不亮",
+        body="滨江路18号门口的路灯坏了一周，晚上很黑。",
+        phone=phone_number(),
+    )
+    other = submit_appeal(
+        citizen, shots, title="井盖缺失", body="滨江路口的井盖丢了，很危险。", phone=phone_number()
+    )
 
     dispatcher = sign_in(new_context(), "dispatcher")
     for tracking in (no, other):
         open_case(dispatcher, tracking)
         do_action(dispatcher, "accept")
-        do_action(dispatcher, "dispatch", lambda box: box.locator("select[name=lead_unit]").select_option("DEP02"))  # type: ignore[attr-defined]
+        do_action(
+            dispatcher,
+            "dispatch",
+            lambda box: box.locator("select[name=lead_unit]").select_option("DEP02"),
+        )  # type: ignore[attr-defined]
 
     # --- the handler's bell, on a desktop ---
     handler = sign_in(new_context(), "dep02.handler")
@@ -80,7 +106,9 @@ def test_notices_lists_export_and_print(
     shots(handler, "print-registration-as-printed")
     pdf = handler.pdf(format="A4", prefer_css_page_size=True)
     assert pdf.startswith(b"%PDF")
-    (Path(__file__).resolve().parents[1] / "screenshots" / "listsweb-registration.pdf").write_bytes(pdf)
+    (Path(__file__).resolve().parents[1] / "screenshots" / "listsweb-registration.pdf").write_bytes(
+        pdf
+    )
     handler.emulate_media(media="screen")
 
     # --- Tuesday: the 1-2-3 clocks (working days from Friday) have turned red; the worker tells the unit ---
@@ -89,7 +117,9 @@ def test_notices_lists_export_and_print(
         pass
     handler = sign_in(new_context(), "dep02.handler")  # yesterday's sign-in has expired
     handler.goto("/console/notifications?unread=1")
-    expect(handler.locator("li.notification.k-clock_breach", has_text=no).first).to_contain_text("已超时")
+    expect(handler.locator("li.notification.k-clock_breach", has_text=no).first).to_contain_text(
+        "已超时"
+    )
 
     # --- the inbox: most urgent first, filters kept across pages ---
     handler.goto("/console/inbox")

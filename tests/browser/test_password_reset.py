@@ -15,7 +15,9 @@ pytestmark = pytest.mark.browser
 USER = "dep07.handler"
 
 
-def test_a_reset_password_must_be_changed_at_the_next_sign_in(new_context: NewContext, shots: Callable[[Page, str], None]) -> None:
+def test_a_reset_password_must_be_changed_at_the_next_sign_in(
+    new_context: NewContext, shots: Callable[[Page, str], None]
+) -> None:
     admin = sign_in(new_context(), "admin")
     admin.goto(f"/console/admin/people?q={USER}")
     admin.get_by_role("link", name="编辑").first.click()

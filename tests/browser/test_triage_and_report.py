@@ -37,7 +37,9 @@ def database(live_server: Live) -> Iterator[Database]:
     """The live server's database, with a small model trained on invented appeals of three leaves."""
     db = Database(live_server.database_url)
     with db.unit_of_work() as session:
-        store_classifier(session, toy_model(), data_dir=live_server.data_dir, now=live_server.clock.now())
+        store_classifier(
+            session, toy_model(), data_dir=live_server.data_dir, now=live_server.clock.now()
+        )
     yield db
     db.dispose()
 
@@ -45,15 +47,32 @@ def database(live_server: Live) -> Iterator[Database]:
 def run_triage(db: Database, live: Live) -> int:
     """The worker's triage job, auto-dispatch off: every suggestion waits for the dispatcher."""
     with db.unit_of_work() as session:
-        return triage_pending(session, now=live.clock.now(), data_dir=live.data_dir, auto_dispatch=False)
+        return triage_pending(
+            session, now=live.clock.now(), data_dir=live.data_dir, auto_dispatch=False
+        )
 
 
 def test_a_dispatcher_confirms_triage(
-    new_context: NewContext, shots: Callable[[Page, str], None], live_server: Live, database: Database,
+    new_context: NewContext,
+    shots: Callable[[Page, str], None],
+    live_server: Live,
+    database: Database,
 ) -> None:
     citizen = new_context().new_page()
-    sure = submit_appeal(citizen, shots, title="垃圾站臭味", body="城市绿洲花园小区门口的垃圾站臭味很大，垃圾中转站异味刺鼻，请尽快处理", phone=phone_number())
-    wrong = submit_appeal(citizen, shots, title="路灯", body="南山花园好几盏路灯不亮，路灯一直没修好，请尽快处理", phone=phone_number())
+    sure = submit_appeal(
+        citizen,
+        shots,
+        title="垃圾站臭味",
+        body="城市绿洲花园小区门口的垃圾站臭味很大，垃圾中转站异味刺鼻，请尽快处理",
+        phone=phone_number(),
+    )
+    wrong = submit_appeal(
+        citizen,
+        shots,
+        title="路灯",
+        body="南山花园好几盏路灯不亮，路灯一直没修好，请尽快处理",
+        phone=phone_number(),
+    )
     assert run_triage(database, live_server) >= 2
 
     dispatcher = sign_in(new_context(), "dispatcher")
@@ -98,10 +117,19 @@ def test_a_dispatcher_confirms_triage(
 
 
 def test_a_leader_writes_an_instruction_on_the_daily_report(
-    new_context: NewContext, shots: Callable[[Page, str], None], live_server: Live, database: Database,
+    new_context: NewContext,
+    shots: Callable[[Page, str], None],
+    live_server: Live,
+    database: Database,
 ) -> None:
     # An appeal of the day the report will cover (the journey needs no other test's cases).
-    submit_appeal(new_context().new_page(), shots, title="噪音", body="青松街道夜间施工噪音扰民，请尽快处理", phone=phone_number())
+    submit_appeal(
+        new_context().new_page(),
+        shots,
+        title="噪音",
+        body="青松街道夜间施工噪音扰民，请尽快处理",
+        phone=phone_number(),
+    )
     leader = sign_in(new_context(), "leader01")
     leader.goto("/leader")
     expect(leader.locator("#daily-report")).to_contain_text("今日暂无民情日报")
@@ -112,16 +140,26 @@ def test_a_leader_writes_an_instruction_on_the_daily_report(
     now = live_server.clock.now()
     tz = BEIJING
     with database.unit_of_work() as session:
-        issue = issue_daily_report(session, day=(now - timedelta(days=1)).astimezone(tz).date(), now=now, tz=tz, issued_by="supervisor")
+        issue = issue_daily_report(
+            session,
+            day=(now - timedelta(days=1)).astimezone(tz).date(),
+            now=now,
+            tz=tz,
+            issued_by="supervisor",
+        )
         issue_id = issue.id
     leader = sign_in(new_context(), "leader01")  # the next morning: yesterday's session has expired
     leader.goto("/leader")
     report = leader.locator("#daily-report")
     expect(report.locator("h2.report-title")).to_contain_text("民情日报 第1期")
-    expect(report.get_by_role("link", name="PDF")).to_have_attribute("href", f"/leader/reports/{issue_id}.pdf")
+    expect(report.get_by_role("link", name="PDF")).to_have_attribute(
+        "href", f"/leader/reports/{issue_id}.pdf"
+    )
     shots(leader, "dashboard-report")
 
-    leader.get_by_role("link", name=re.compile("阅读并批示")).click()  # the report page, 批示 on every item
+    leader.get_by_role(
+        "link", name=re.compile("阅读并批示")
+    ).click()  # the report page, 批示 on every item
     report = leader.locator("#daily-report")
     item = report.locator("li[data-item^='street:']").first
     item.locator("summary").click()
@@ -142,20 +180,28 @@ def test_a_leader_writes_an_instruction_on_the_daily_report(
 
     street = sign_in(new_context(), "s01.staff")
     street.goto("/console/tasks")
-    task = street.locator("#tasks article.task").filter(has_text="请街道三日内摸排原因并报送处置情况")
+    task = street.locator("#tasks article.task").filter(
+        has_text="请街道三日内摸排原因并报送处置情况"
+    )
     expect(task).to_be_visible()
     expect(task).to_contain_text("民情日报第1期：青松街道诉求量")
     shots(street, "unit-task")
 
 
 def test_an_accused_community_reads_the_case_with_the_complainant_masked(
-    new_context: NewContext, shots: Callable[[Page, str], None], live_server: Live, database: Database,
+    new_context: NewContext,
+    shots: Callable[[Page, str], None],
+    live_server: Live,
+    database: Database,
 ) -> None:
     citizen = new_context().new_page()
     citizen.goto("/portal/submit")
     citizen.select_option("select[name=class_hint]", "投诉建议")
     citizen.fill("input[name=title]", "投诉社区不作为")
-    citizen.fill("textarea[name=body]", "投诉竹林社区居委会不处理楼道堆物，我打了好几次电话，程先生13912345678")
+    citizen.fill(
+        "textarea[name=body]",
+        "投诉竹林社区居委会不处理楼道堆物，我打了好几次电话，程先生13912345678",
+    )
     citizen.select_option("#street", "S01")
     citizen.select_option("#community", "S01C03")
     citizen.fill("input[name=address]", "竹林小区5栋")
@@ -172,7 +218,11 @@ def test_an_accused_community_reads_the_case_with_the_complainant_masked(
     expect(excluded.locator("mark").first).to_be_visible()
     shots(dispatcher, "case-accused-excluded")
     do_action(dispatcher, "accept")
-    do_action(dispatcher, "dispatch", lambda box: box.locator("select[name=lead_unit]").select_option("S01"))  # type: ignore[attr-defined]
+    do_action(
+        dispatcher,
+        "dispatch",
+        lambda box: box.locator("select[name=lead_unit]").select_option("S01"),
+    )  # type: ignore[attr-defined]
     expect(dispatcher.locator("#case-status")).to_have_text("已分拨")
 
     community = sign_in(new_context(), "s01c03.staff")

@@ -12,5 +12,7 @@ from minyi.models import Base
 class TestMigrations:
     def test_models_and_migrations_agree(self, fresh_db: Database) -> None:
         with fresh_db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+            )
         assert diff == []

@@ -72,7 +72,9 @@ def _bursts(session: Session, day: date) -> list[Candidate]:
                     select(Case.id)
                     .where(
                         column == unit_id,
-                        Case.class_name.is_(None) if class_name is None else Case.class_name == class_name,
+                        Case.class_name.is_(None)
+                        if class_name is None
+                        else Case.class_name == class_name,
                         Case.registered_at >= today.start,
                         Case.registered_at < today.end,
                     )
@@ -109,7 +111,9 @@ def _repeat_petitioners(session: Session, day: date) -> list[Candidate]:
     rows = session.execute(
         select(Appeal.phone, func.count(), func.max(Case.registered_at))
         .join(Case, Case.appeal_id == Appeal.id)
-        .where(Case.registered_at >= since, Case.registered_at < today.end, Appeal.phone.is_not(None))
+        .where(
+            Case.registered_at >= since, Case.registered_at < today.end, Appeal.phone.is_not(None)
+        )
         .group_by(Appeal.phone)
         .having(and_(func.count() >= REPEAT_TIERS[0], func.max(Case.registered_at) >= today.start))
     ).all()
@@ -121,7 +125,9 @@ def _repeat_petitioners(session: Session, day: date) -> list[Candidate]:
         cases = session.execute(
             select(Case.id, Case.street_id)
             .join(Appeal, Appeal.id == Case.appeal_id)
-            .where(Appeal.phone == phone, Case.registered_at >= since, Case.registered_at < today.end)
+            .where(
+                Appeal.phone == phone, Case.registered_at >= since, Case.registered_at < today.end
+            )
             .order_by(Case.id)
             .limit(EVIDENCE_CASES)
         ).all()
@@ -177,7 +183,11 @@ def _crowd_growth(session: Session, day: date) -> list[Candidate]:
 
 def detect(session: Session, *, day: date) -> list[Candidate]:
     """Every signal of the day, stored or not (pure reads)."""
-    return [*_bursts(session, day), *_repeat_petitioners(session, day), *_crowd_growth(session, day)]
+    return [
+        *_bursts(session, day),
+        *_repeat_petitioners(session, day),
+        *_crowd_growth(session, day),
+    ]
 
 
 def raise_alerts(session: Session, *, day: date, now: datetime) -> list[Alert]:
@@ -186,7 +196,9 @@ def raise_alerts(session: Session, *, day: date, now: datetime) -> list[Alert]:
     return store_alerts(session, detect(session, day=day), day=day, now=now)
 
 
-def store_alerts(session: Session, candidates: list[Candidate], *, day: date, now: datetime) -> list[Alert]:
+def store_alerts(
+    session: Session, candidates: list[Candidate], *, day: date, now: datetime
+) -> list[Alert]:
     """The write half of `raise_alerts`, for a caller that detected in a reading transaction."""
     if not candidates:
         return []
@@ -198,8 +210,15 @@ def store_alerts(session: Session, candidates: list[Candidate], *, day: date, no
             continue
         known.add(c.key)
         alert = Alert(
-            key=c.key, kind=c.kind, level=c.level, title=c.title[:300], unit_id=c.unit_id,
-            class_name=c.class_name, day=day.isoformat(), evidence=c.evidence, raised_at=now,
+            key=c.key,
+            kind=c.kind,
+            level=c.level,
+            title=c.title[:300],
+            unit_id=c.unit_id,
+            class_name=c.class_name,
+            day=day.isoformat(),
+            evidence=c.evidence,
+            raised_at=now,
             status="open",
         )
         session.add(alert)
@@ -212,7 +231,9 @@ def early_warnings(session: Session, *, day: date, now: datetime) -> list[AlertV
     """Raise the day's new alerts and return every alert of that day, red first (for the daily
     report: call it inside a unit of work)."""
     raise_alerts(session, day=day, now=now)
-    alerts = session.scalars(select(Alert).where(Alert.day == day.isoformat()).order_by(Alert.id)).all()
+    alerts = session.scalars(
+        select(Alert).where(Alert.day == day.isoformat()).order_by(Alert.id)
+    ).all()
     views = alert_views(session, list(alerts))
     return sorted(views, key=lambda v: (v.level != "red", v.kind, v.id))
 
@@ -234,7 +255,10 @@ def acknowledge_alert(
             and unit.path.startswith(actor.unit_path)
         )
         if not in_area:
-            raise Forbidden("cannot_acknowledge", "only leaders, supervisors, dispatchers, admins or the area's staff acknowledge alerts")
+            raise Forbidden(
+                "cannot_acknowledge",
+                "only leaders, supervisors, dispatchers, admins or the area's staff acknowledge alerts",
+            )
     if alert.status == "acknowledged":
         raise Conflict("alert_acknowledged", "this alert is already acknowledged")
     alert.status = "acknowledged"

@@ -34,7 +34,7 @@ from minyi.triage.models import AppealLink
 from minyi.whistle.models import Summons
 
 
-class seconds_between(FunctionElement[float]):  # noqa: N801 - reads as the SQL function it is
+class seconds_between(FunctionElement[float]):
     """Seconds from the first datetime column to the second, on either backend."""
 
     type = Float()
@@ -177,7 +177,9 @@ def assess_units(
                 )
             ),
         )
-        .where(_in(CaseUnit.assigned_at, start, end), CaseUnit.role == "lead", only(CaseUnit.unit_id))
+        .where(
+            _in(CaseUnit.assigned_at, start, end), CaseUnit.role == "lead", only(CaseUnit.unit_id)
+        )
         .group_by(CaseUnit.unit_id),
     )
     breached = _breached_closure_clock()
@@ -191,7 +193,9 @@ def assess_units(
             func.sum(case((Case.reopen_count == 0, 1), else_=0)),
             func.sum(case((repeated, 1), else_=0)),
         )
-        .where(_in(Case.closed_at, start, end), Case.lead_unit_id.is_not(None), only(Case.lead_unit_id))
+        .where(
+            _in(Case.closed_at, start, end), Case.lead_unit_id.is_not(None), only(Case.lead_unit_id)
+        )
         .group_by(Case.lead_unit_id),
     )
     # Still open at the period's end with a closure clock breached within it: found from the
@@ -220,7 +224,9 @@ def assess_units(
             func.sum(case((rating.in_(SATISFIED_RATINGS), 1), else_=0)),
         )
         .join(Case, Case.id == CaseEvent.case_id)
-        .where(CaseEvent.action == "feedback", _in(CaseEvent.at, start, end), only(Case.lead_unit_id))
+        .where(
+            CaseEvent.action == "feedback", _in(CaseEvent.at, start, end), only(Case.lead_unit_id)
+        )
         .group_by(Case.lead_unit_id),
     )
     bounces = _counts(
@@ -234,12 +240,24 @@ def assess_units(
         select(
             Summons.unit_id,
             func.count(),
-            func.sum(case((and_(Summons.reported_at.is_not(None), Summons.reported_at <= Summons.due_at), 1), else_=0)),
+            func.sum(
+                case(
+                    (
+                        and_(
+                            Summons.reported_at.is_not(None), Summons.reported_at <= Summons.due_at
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
         )
         .where(_in(Summons.summoned_at, start, end), only(Summons.unit_id))
         .group_by(Summons.unit_id),
     )
-    ids = set(assigned) | set(closed) | set(late_open) | set(feedback) | set(bounces) | set(whistles)
+    ids = (
+        set(assigned) | set(closed) | set(late_open) | set(feedback) | set(bounces) | set(whistles)
+    )
     ids.discard(None)  # type: ignore[arg-type]
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
     rows = []
@@ -288,7 +306,9 @@ def assess_units(
 
 def rank_rows(rows: list[AssessmentRow]) -> list[AssessmentRow]:
     """Highest score first, rank 1; equal scores share a rank (1, 2, 2, 4); no score, no rank."""
-    scored = sorted((r for r in rows if r.score is not None), key=lambda r: (-(r.score or 0), r.unit))
+    scored = sorted(
+        (r for r in rows if r.score is not None), key=lambda r: (-(r.score or 0), r.unit)
+    )
     out: list[AssessmentRow] = []
     previous: tuple[float | None, int] = (None, 0)
     for position, row in enumerate(scored, start=1):
@@ -309,4 +329,3 @@ FORMULAS = {
     "bounce_rate": "bounce requests in the period / lead assignments in the period",
     "whistle_response_rate": "summonses reported in by their deadline / summonses in the period",
 }
-

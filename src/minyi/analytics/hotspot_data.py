@@ -28,8 +28,12 @@ _PLACE = re.compile(
 )
 # The city and district in front of a name (A市, A2区, 西地省A市) differ between writers of the
 # same place, so they are dropped before names are counted.
-_ADMIN_PREFIX = re.compile(r"^(?:[\u4e00-\u9fa5A-Za-z0-9]{1,4}?省)?(?:[A-Za-z0-9\u4e00-\u9fa5]{1,3}?市)?(?:[A-Za-z0-9\u4e00-\u9fa5]{1,3}?[区县])?")
-_LEAD_NOISE = re.compile(r"^.*(?:投诉|反映|举报|关于|咨询|请问|建议|希望|要求|问问|解决|的|在|和|与)")
+_ADMIN_PREFIX = re.compile(
+    r"^(?:[\u4e00-\u9fa5A-Za-z0-9]{1,4}?省)?(?:[A-Za-z0-9\u4e00-\u9fa5]{1,3}?市)?(?:[A-Za-z0-9\u4e00-\u9fa5]{1,3}?[区县])?"
+)
+_LEAD_NOISE = re.compile(
+    r"^.*(?:投诉|反映|举报|关于|咨询|请问|建议|希望|要求|问问|解决|的|在|和|与)"
+)
 
 
 def parse_time(value: str) -> datetime:
@@ -50,13 +54,17 @@ def load_messages(path: Path) -> list[Message]:
         reader = csv.DictReader(f)
         missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise Invalid("bad_columns", f"{path.name} lacks the columns {', '.join(missing)}", field="data")
+            raise Invalid(
+                "bad_columns", f"{path.name} lacks the columns {', '.join(missing)}", field="data"
+            )
         out = []
         for line, row in enumerate(reader, start=2):
             try:
                 at = parse_time(row["time"])
             except ValueError as error:
-                raise Invalid("bad_time", f"{path.name} line {line}: {error}", field="data") from None
+                raise Invalid(
+                    "bad_time", f"{path.name} line {line}: {error}", field="data"
+                ) from None
             out.append(
                 Message(
                     id=row["id"].strip(),
@@ -127,5 +135,7 @@ def hotspots_from_file(
             or common_place([f"{by_id[i].title} {by_id[i].body[:80]}" for i in h.member_ids])
             or common_phrase(sorted(titles, key=len))
         )
-        named.append(Hotspot(**{**{k: getattr(h, k) for k in Hotspot.__dataclass_fields__}, "place": place}))
+        named.append(
+            Hotspot(**{**{k: getattr(h, k) for k in Hotspot.__dataclass_fields__}, "place": place})
+        )
     return named, messages

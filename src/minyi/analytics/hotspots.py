@@ -24,15 +24,15 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import csr_matrix
 from scipy.spatial.distance import squareform
-from sklearn.preprocessing import normalize
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 # Weights of the heat index (see `heat_index`).
 REPEAT_WEIGHT = 0.5
@@ -122,9 +122,7 @@ def _texts(messages: Sequence[Message], body_chars: int) -> list[str]:
     return [f"{m.title} {m.title} {m.body[:body_chars]}" for m in messages]
 
 
-def cluster_labels(
-    messages: Sequence[Message], config: HotspotConfig
-) -> np.ndarray:
+def cluster_labels(messages: Sequence[Message], config: HotspotConfig) -> np.ndarray:
     """A cluster label per message (messages of different place keys never share one).
 
     One vectorizer is fitted on all the messages (IDF over the whole pass), then each place
@@ -166,7 +164,9 @@ def _merge_close(x: Any, labels: np.ndarray, threshold: float) -> np.ndarray:
     n = int(labels.max()) + 1
     if n < 2:
         return labels
-    indicator = csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n, len(labels)))
+    indicator = csr_matrix(
+        (np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n, len(labels))
+    )
     centroids = normalize(indicator @ x)
     sims = (centroids @ centroids.T).tocoo()
     parent = list(range(n))

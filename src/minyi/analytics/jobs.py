@@ -32,7 +32,9 @@ def scan_slot(now: datetime, minutes: int) -> int:
     return int((now - EPOCH).total_seconds() // 60) // minutes
 
 
-def scan_today(session: Session, *, now: datetime, minutes: int | None = None, timezone: str | None = None) -> int:
+def scan_today(
+    session: Session, *, now: datetime, minutes: int | None = None, timezone: str | None = None
+) -> int:
     """Raise today's new alerts once per interval (MINYI_ALERTS_SCAN_MINUTES; 0: never);
     returns how many were raised."""
     settings = defaults()
@@ -44,12 +46,15 @@ def scan_today(session: Session, *, now: datetime, minutes: int | None = None, t
     # `session` is not touched before the reads are done: on SQLite its first statement takes
     # the write lock.
     with reading_beside(session) as reader:
-        claimed = reader.execute(text("SELECT value FROM counters WHERE name = :n"), {"n": SLOT_COUNTER}).scalar()
+        claimed = reader.execute(
+            text("SELECT value FROM counters WHERE name = :n"), {"n": SLOT_COUNTER}
+        ).scalar()
         if claimed is not None and claimed >= slot:
             return 0  # this interval was scanned (by this or another worker)
         candidates = detect(reader, day=day)
     session.execute(
-        text("INSERT INTO counters (name, value) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"), {"n": SLOT_COUNTER}
+        text("INSERT INTO counters (name, value) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"),
+        {"n": SLOT_COUNTER},
     )
     won = session.execute(
         text("UPDATE counters SET value = :s WHERE name = :n AND value < :s RETURNING value"),

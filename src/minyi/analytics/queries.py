@@ -16,8 +16,8 @@ from minyi.analytics.rules import period_of
 from minyi.cases.models import Appeal, Case
 from minyi.core.errors import Invalid, NotFound
 from minyi.org.models import Staff, Unit
-from minyi.privacy.rules import mask_text
 from minyi.org.rules import Actor
+from minyi.privacy.rules import mask_text
 from minyi.supervision.models import Instruction
 from minyi.supervision.queries import describe_instructions
 
@@ -114,7 +114,9 @@ _hotspot_cache: dict[tuple[str, date, int, int], tuple[datetime, list[Hotspot]]]
 _hotspot_lock = threading.Lock()
 
 
-def cached_hotspots(session: Session, day: date, now: datetime, *, window_days: int = 7, limit: int = 8) -> list[Hotspot]:
+def cached_hotspots(
+    session: Session, day: date, now: datetime, *, window_days: int = 7, limit: int = 8
+) -> list[Hotspot]:
     """`hotspots_of_day`, reused while younger than HOTSPOT_CACHE_FOR."""
     key = (str(session.get_bind().engine.url), day, window_days, limit)
     with _hotspot_lock:
@@ -149,7 +151,11 @@ class AlertView:
 
 def alert_views(session: Session, alerts: list[Alert]) -> list[AlertView]:
     unit_ids = {a.unit_id for a in alerts if a.unit_id is not None}
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
+    units = (
+        {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
+        if unit_ids
+        else {}
+    )
     staff_ids = {a.acknowledged_by_id for a in alerts if a.acknowledged_by_id is not None}
     staff = (
         dict(session.execute(select(Staff.id, Staff.username).where(Staff.id.in_(staff_ids))).all())

@@ -44,11 +44,18 @@ def _at_midnight(day: date) -> datetime:
 def period_of(kind: str, day: date) -> Period:
     """The day, the week (Monday to Sunday) or the month, in Beijing time, that holds `day`."""
     if kind == PeriodKind.DAY:
-        return Period(kind, day.isoformat(), _at_midnight(day), _at_midnight(day + timedelta(days=1)))
+        return Period(
+            kind, day.isoformat(), _at_midnight(day), _at_midnight(day + timedelta(days=1))
+        )
     if kind == PeriodKind.WEEK:
         monday = day - timedelta(days=day.weekday())
         iso = monday.isocalendar()
-        return Period(kind, f"{iso.year}-W{iso.week:02d}", _at_midnight(monday), _at_midnight(monday + timedelta(days=7)))
+        return Period(
+            kind,
+            f"{iso.year}-W{iso.week:02d}",
+            _at_midnight(monday),
+            _at_midnight(monday + timedelta(days=7)),
+        )
     if kind == PeriodKind.MONTH:
         first = day.replace(day=1)
         following = (first + timedelta(days=32)).replace(day=1)
@@ -165,7 +172,10 @@ ANALYTICS_VIEWERS = frozenset({Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Ro
 
 def require_viewer(actor: Actor) -> None:
     if actor.role not in ANALYTICS_VIEWERS:
-        raise Forbidden("analytics_viewers_only", "only leaders, supervisors, dispatchers and admins see district analytics")
+        raise Forbidden(
+            "analytics_viewers_only",
+            "only leaders, supervisors, dispatchers and admins see district analytics",
+        )
 
 
 def assessment_unit_scope(actor: Actor) -> str | None:
@@ -184,4 +194,7 @@ def alert_area_scope(actor: Actor) -> str | None:
         return None
     if actor.role in AREA_ROLES and actor.unit_path:
         return actor.unit_path
-    raise Forbidden("analytics_viewers_only", "only leaders, supervisors, dispatchers, admins and area staff see alerts")
+    raise Forbidden(
+        "analytics_viewers_only",
+        "only leaders, supervisors, dispatchers, admins and area staff see alerts",
+    )

@@ -57,8 +57,12 @@ class PeriodOut(Out):
     label: str
     # ISO 8601 text as the period gives it: a far past day carries the zone's local mean time
     # offset (+08:05:43), which is no RFC 3339 date-time.
-    start: str = Field(description="inclusive, ISO 8601 in Beijing time", examples=["2026-11-23T00:00:00+08:00"])
-    end: str = Field(description="exclusive, ISO 8601 in Beijing time", examples=["2026-11-30T00:00:00+08:00"])
+    start: str = Field(
+        description="inclusive, ISO 8601 in Beijing time", examples=["2026-11-23T00:00:00+08:00"]
+    )
+    end: str = Field(
+        description="exclusive, ISO 8601 in Beijing time", examples=["2026-11-30T00:00:00+08:00"]
+    )
 
 
 class AssessmentOut(Out):
@@ -82,7 +86,9 @@ class SweepOut(BaseModel):
     places: list[SweepPlaceOut]
     similar_case_ids: list[int]
     created_at: datetime
-    instruction: InstructionOut = Field(description="the sweep's work: its text through the reader's privacy view")
+    instruction: InstructionOut = Field(
+        description="the sweep's work: its text through the reader's privacy view"
+    )
 
 
 class SweepList(BaseModel):

@@ -31,7 +31,13 @@ from minyi.triage.models import GazetteerEntry
 GAZETTEER_KINDS = ("estate", "road", "landmark")
 UNIT_PLACE_KINDS = ("community", "grid")
 PLACE_KINDS = (*GAZETTEER_KINDS, *UNIT_PLACE_KINDS)
-PLACE_KIND_ZH = {"estate": "小区", "road": "道路", "landmark": "地标", "community": "社区", "grid": "网格"}
+PLACE_KIND_ZH = {
+    "estate": "小区",
+    "road": "道路",
+    "landmark": "地标",
+    "community": "社区",
+    "grid": "网格",
+}
 CANDIDATES = 5000
 MIN_SIMILARITY = 0.15
 
@@ -70,8 +76,14 @@ def find_similar_cases(
     street, community = aliased(Unit), aliased(Unit)
     rows = session.execute(
         select(
-            Case.id, Case.tracking_no, Appeal.title, func.substr(Appeal.body, 1, 120),
-            Case.category_id, street.name, community.name, Case.registered_at,
+            Case.id,
+            Case.tracking_no,
+            Appeal.title,
+            func.substr(Appeal.body, 1, 120),
+            Case.category_id,
+            street.name,
+            community.name,
+            Case.registered_at,
         )
         .join(Appeal, Appeal.id == Case.appeal_id)
         .outerjoin(street, street.id == Case.street_id)
@@ -92,8 +104,14 @@ def find_similar_cases(
             continue
         found.append(
             SimilarCase(
-                case_id=row[0], tracking_no=row[1], title=row[2], similarity=round(sim, 3),
-                same_category=same, street=row[5], community=row[6], registered_at=row[7],
+                case_id=row[0],
+                tracking_no=row[1],
+                title=row[2],
+                similarity=round(sim, 3),
+                same_category=same,
+                street=row[5],
+                community=row[6],
+                registered_at=row[7],
             )
         )
     found.sort(key=lambda s: (-s.similarity, -s.case_id))
@@ -113,10 +131,14 @@ def places_of_kind(session: Session, kind: str, name_contains: str | None = None
     """Every place of the kind: gazetteer estates, roads or landmarks, or the communities or
     grids of the registry; `name_contains` narrows them (e.g. 老旧, 新村)."""
     if kind not in PLACE_KINDS:
-        raise Invalid("bad_place_kind", f"place kind is one of {', '.join(PLACE_KINDS)}", field="place_kind")
+        raise Invalid(
+            "bad_place_kind", f"place kind is one of {', '.join(PLACE_KINDS)}", field="place_kind"
+        )
     needle = (name_contains or "").strip()
     if kind in GAZETTEER_KINDS:
-        stmt = select(GazetteerEntry.name, GazetteerEntry.unit_id).where(GazetteerEntry.kind == kind)
+        stmt = select(GazetteerEntry.name, GazetteerEntry.unit_id).where(
+            GazetteerEntry.kind == kind
+        )
         if needle:
             stmt = stmt.where(GazetteerEntry.name.contains(needle, autoescape=True))
         stmt = stmt.order_by(GazetteerEntry.name)
@@ -155,16 +177,27 @@ def create_sweep(
             field="place_kind",
         )
     similar = find_similar_cases(session, case_id, actor=actor, days=similar_days, limit=200)
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_({p.unit_id for p in places})))}
+    units = {
+        u.id: u
+        for u in session.scalars(select(Unit).where(Unit.id.in_({p.unit_id for p in places})))
+    }
     streets = sorted({u.path.split("/")[1] for u in units.values() if u.path.count("/") >= 2})
     codes = list(streets)
     lead = session.get(Unit, source.lead_unit_id) if source.lead_unit_id is not None else None
     if lead is not None and lead.kind == "department" and lead.code not in codes:
         codes.append(lead.code)
     if not codes:
-        raise Invalid("no_units", "the places lie in no street that could be given the work", field="place_kind")
+        raise Invalid(
+            "no_units",
+            "the places lie in no street that could be given the work",
+            field="place_kind",
+        )
     if len(codes) > MAX_TASK_UNITS:
-        raise Invalid("too_many_units", f"the places span more than {MAX_TASK_UNITS} units; narrow them", field="name_contains")
+        raise Invalid(
+            "too_many_units",
+            f"the places span more than {MAX_TASK_UNITS} units; narrow them",
+            field="name_contains",
+        )
     kind_zh = PLACE_KIND_ZH[place_kind]
     listed = "、".join(p.name for p in places[:30]) + ("等" if len(places) > 30 else "")
     body = (
@@ -173,7 +206,13 @@ def create_sweep(
         f"排查范围：{kind_zh}{'（含“' + name_contains + '”）' if name_contains else ''}共{len(places)}处：{listed}。"
     )
     instruction = write_instruction(
-        session, actor=actor, text=body, units=codes, within_days=within_days, case_id=source.id, now=now
+        session,
+        actor=actor,
+        text=body,
+        units=codes,
+        within_days=within_days,
+        case_id=source.id,
+        now=now,
     )
     sweep = Sweep(
         source_case_id=source.id,
@@ -181,7 +220,9 @@ def create_sweep(
         place_kind=place_kind,
         place_filter=(name_contains or "").strip() or None,
         similar_case_ids=[s.case_id for s in similar],
-        places=[{"name": p.name, "unit": units[p.unit_id].code} for p in places if p.unit_id in units],
+        places=[
+            {"name": p.name, "unit": units[p.unit_id].code} for p in places if p.unit_id in units
+        ],
         created_by_id=actor.staff_id,
         created_at=now,
     )

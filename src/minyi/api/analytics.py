@@ -31,10 +31,17 @@ from minyi.analytics.rules import (
     previous_period,
     require_viewer,
 )
-from minyi.analytics.sweeps import PLACE_KINDS, create_sweep, find_similar_cases
 from minyi.analytics.schemas import (
-    AlertOut, AlertsOut, AlertsRaisedOut, AssessmentOut, HotspotsOut, SimilarCasesOut, SweepList, SweepOut,
+    AlertOut,
+    AlertsOut,
+    AlertsRaisedOut,
+    AssessmentOut,
+    HotspotsOut,
+    SimilarCasesOut,
+    SweepList,
+    SweepOut,
 )
+from minyi.analytics.sweeps import PLACE_KINDS, create_sweep, find_similar_cases
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.core.errors import Invalid
@@ -43,11 +50,14 @@ router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
 
 @router.get(
-    "/hotspots", summary="Hotspots (热点): clusters of appeals on one matter and place, by heat index",
-    response_model=HotspotsOut, responses=refusals(),
+    "/hotspots",
+    summary="Hotspots (热点): clusters of appeals on one matter and place, by heat index",
+    response_model=HotspotsOut,
+    responses=refusals(),
 )
 def hotspots(
-    actor: CurrentActor, session: ReadSession,
+    actor: CurrentActor,
+    session: ReadSession,
     day: date | None = None,
     window_days: Annotated[int, Query(ge=1, le=92)] = 7,
     start: AwareDatetime | None = None,
@@ -66,11 +76,14 @@ def hotspots(
 
 
 @router.get(
-    "/alerts", summary="Early-warning alerts (弱信号) with their evidence, newest first", response_model=AlertsOut,
+    "/alerts",
+    summary="Early-warning alerts (弱信号) with their evidence, newest first",
+    response_model=AlertsOut,
     responses=refusals(),
 )
 def alerts(
-    actor: CurrentActor, session: ReadSession,
+    actor: CurrentActor,
+    session: ReadSession,
     status: Literal["open", "acknowledged"] | None = None,
     day: date | None = None,
     kind: Literal["burst", "repeat_petitioner", "crowd_growth"] | None = None,
@@ -86,7 +99,9 @@ class RunAlertsIn(BaseModel):
 
 
 @router.post(
-    "/alerts/run", summary="Detect the day's signals and raise the alerts not raised before", response_model=AlertsRaisedOut,
+    "/alerts/run",
+    summary="Detect the day's signals and raise the alerts not raised before",
+    response_model=AlertsRaisedOut,
     responses=refusals(),
 )
 def run_alerts(body: RunAlertsIn, actor: CurrentActor, state: State) -> dict[str, Any]:
@@ -101,26 +116,39 @@ class AckIn(BaseModel):
 
 
 @router.post(
-    "/alerts/{alert_id}/acknowledge", summary="Acknowledge an alert (once)", response_model=AlertOut,
+    "/alerts/{alert_id}/acknowledge",
+    summary="Acknowledge an alert (once)",
+    response_model=AlertOut,
     responses=refusals(404, 409),
 )
 def acknowledge(alert_id: int, body: AckIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
-        alert = acknowledge_alert(session, alert_id, actor=actor, note=body.note, now=state.clock.now())
+        alert = acknowledge_alert(
+            session, alert_id, actor=actor, note=body.note, now=state.clock.now()
+        )
         return asdict(alert_views(session, [alert])[0])
 
 
 @router.get(
-    "/cases/{case_id}/similar", summary="Similar cases across the district (同类案件)", response_model=SimilarCasesOut,
+    "/cases/{case_id}/similar",
+    summary="Similar cases across the district (同类案件)",
+    response_model=SimilarCasesOut,
     responses=refusals(404),
 )
 def similar(
-    case_id: int, actor: CurrentActor, session: ReadSession,
+    case_id: int,
+    actor: CurrentActor,
+    session: ReadSession,
     days: Annotated[int, Query(ge=1, le=3660)] = 365,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     require_viewer(actor)
-    return {"items": [asdict(s) for s in find_similar_cases(session, case_id, actor=actor, days=days, limit=limit)]}
+    return {
+        "items": [
+            asdict(s)
+            for s in find_similar_cases(session, case_id, actor=actor, days=days, limit=limit)
+        ]
+    }
 
 
 class SweepIn(BaseModel):
@@ -131,55 +159,95 @@ class SweepIn(BaseModel):
     within_days: int = Field(30, ge=1, le=366)
 
 
-@router.post("/sweeps", status_code=201, response_model=SweepOut, summary="Start a sweep (办结一件、化解一类) from a case: a tracked instruction", responses=refusals(404, 409))
+@router.post(
+    "/sweeps",
+    status_code=201,
+    response_model=SweepOut,
+    summary="Start a sweep (办结一件、化解一类) from a case: a tracked instruction",
+    responses=refusals(404, 409),
+)
 def post_sweep(body: SweepIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         sweep = create_sweep(
-            session, actor=actor, case_id=body.case_id, place_kind=body.place_kind, text=body.text,
-            name_contains=body.name_contains, within_days=body.within_days, now=now,
+            session,
+            actor=actor,
+            case_id=body.case_id,
+            place_kind=body.place_kind,
+            text=body.text,
+            name_contains=body.name_contains,
+            within_days=body.within_days,
+            now=now,
         )
         return sweep_view(session, sweep, now, actor=actor)
 
 
-@router.get("/sweeps", response_model=SweepList, summary="Sweeps, newest first, with their tasks' states", responses=refusals(404))
+@router.get(
+    "/sweeps",
+    response_model=SweepList,
+    summary="Sweeps, newest first, with their tasks' states",
+    responses=refusals(404),
+)
 def sweeps(actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
     require_viewer(actor)
     now = state.clock.now()
     return {"items": [sweep_view(session, s, now, actor=actor) for s in list_sweeps(session)]}
 
 
-@router.get("/sweeps/{sweep_id}", response_model=SweepOut, summary="One sweep with its tasks' states", responses=refusals(404))
+@router.get(
+    "/sweeps/{sweep_id}",
+    response_model=SweepOut,
+    summary="One sweep with its tasks' states",
+    responses=refusals(404),
+)
 def sweep(sweep_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
     require_viewer(actor)
     return sweep_view(session, get_sweep(session, sweep_id), state.clock.now(), actor=actor)
 
 
 @router.get(
-    "/assessment", summary="Unit assessment (绩效): seven rates, score and rank per unit", response_model=AssessmentOut,
+    "/assessment",
+    summary="Unit assessment (绩效): seven rates, score and rank per unit",
+    response_model=AssessmentOut,
     responses={
-        200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
-              "description": "the assessment as JSON, or as a CSV or Excel file (`format`)"},
+        200: {
+            "content": {
+                "text/csv": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            },
+            "description": "the assessment as JSON, or as a CSV or Excel file (`format`)",
+        },
         **refusals(),
     },
 )
 def assessment(
-    actor: CurrentActor, session: ReadSession, state: State,
+    actor: CurrentActor,
+    session: ReadSession,
+    state: State,
     period: PeriodKind = PeriodKind.WEEK,
-    day: date | None = Query(None, description="a day inside the period; default: the last complete period"),
-    format: Literal["json", "csv", "xlsx"] = "json",  # noqa: A002 - the query parameter's public name
+    day: date | None = Query(
+        None, description="a day inside the period; default: the last complete period"
+    ),
+    format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Any:
     own_unit = assessment_unit_scope(actor)
     span = period_of(period.value, day) if day else previous_period(period.value, state.clock.now())
     result = assess_units(session, span)
     if own_unit is not None:
         # Ranks stay those of the whole district: a unit sees where it stands, not the others.
-        result = type(result)(period=result.period, rows=tuple(r for r in result.rows if r.unit == own_unit))
+        result = type(result)(
+            period=result.period, rows=tuple(r for r in result.rows if r.unit == own_unit)
+        )
     if format == "csv":
-        return Response(assessment_csv(result), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="assessment-{span.label}.csv"'})
+        return Response(
+            assessment_csv(result),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="assessment-{span.label}.csv"'},
+        )
     if format == "xlsx":
-        return Response(assessment_xlsx(result),
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f'attachment; filename="assessment-{span.label}.xlsx"'})
+        return Response(
+            assessment_xlsx(result),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="assessment-{span.label}.xlsx"'},
+        )
     return {**result.as_dict(), "formulas": FORMULAS}

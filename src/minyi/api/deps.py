@@ -9,8 +9,8 @@ from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import AwareDatetime
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from minyi.api.state import AppState
 from minyi.cases.queries import CaseFilter, case_filter
@@ -137,9 +137,23 @@ async def case_query(
     registered_from: AwareDatetime | None = None,
     registered_to: AwareDatetime | None = None,
     overdue: bool | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="substring of title, body, phone or tracking number")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, description="substring of title, body, phone or tracking number"),
+    ] = None,
 ) -> CaseQuery:
-    return CaseQuery(status, unit, street, community, class_name, channel, registered_from, registered_to, overdue, q)
+    return CaseQuery(
+        status,
+        unit,
+        street,
+        community,
+        class_name,
+        channel,
+        registered_from,
+        registered_to,
+        overdue,
+        q,
+    )
 
 
 # The filters of GET /api/v1/appeals, shared by every endpoint that lists or exports cases.

@@ -17,12 +17,29 @@ from starlette.exceptions import HTTPException
 
 from minyi.core.errors import MinyiError
 
-STATUS = {"not_found": 404, "forbidden": 403, "unauthorized": 401, "conflict": 409, "invalid": 422, "too_many_requests": 429}
+STATUS = {
+    "not_found": 404,
+    "forbidden": 403,
+    "unauthorized": 401,
+    "conflict": 409,
+    "invalid": 422,
+    "too_many_requests": 429,
+}
 
 
 log = logging.getLogger("minyi.api")
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               406: "not_acceptable", 409: "conflict", 413: "body_too_large", 415: "unsupported_media_type", 429: "too_many_requests"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
 
 
 class FieldError(BaseModel):
@@ -46,8 +63,12 @@ class ErrorResponse(BaseModel):
 
 
 _ERROR_MEANINGS = {
-    400: "bad request", 401: "not signed in or the token is no longer valid", 403: "not allowed for this account",
-    404: "not found (or not visible to this account)", 409: "conflicts with the current state", 413: "request body too large",
+    400: "bad request",
+    401: "not signed in or the token is no longer valid",
+    403: "not allowed for this account",
+    404: "not found (or not visible to this account)",
+    409: "conflicts with the current state",
+    413: "request body too large",
     422: "invalid request: `error.errors` names each field and what is wrong with it",
     429: "too many attempts; see Retry-After",
 }
@@ -59,7 +80,9 @@ SIGNED_IN = (401, 403)
 Refusals = dict[int | str, dict[str, Any]]
 
 
-def refusals(*statuses: int, public: bool = False, described: Mapping[int, str] | None = None) -> Refusals:
+def refusals(
+    *statuses: int, public: bool = False, described: Mapping[int, str] | None = None
+) -> Refusals:
     """The error answers of a route, each with the shared ErrorResponse model: those every
     route may give, 401 and 403 unless it is `public`, and the statuses it names (404 for an
     id it looks up, 409 for a state change, 429 for a throttled secret). `described` words a
@@ -67,7 +90,10 @@ def refusals(*statuses: int, public: bool = False, described: Mapping[int, str] 
     described = described or {}
     codes = {*ALWAYS, *(() if public else SIGNED_IN), *statuses, *described}
     return {
-        status: {"model": ErrorResponse, "description": described.get(status) or _ERROR_MEANINGS.get(status, "refused")}
+        status: {
+            "model": ErrorResponse,
+            "description": described.get(status) or _ERROR_MEANINGS.get(status, "refused"),
+        }
         for status in sorted(codes)
     }
 
@@ -92,7 +118,9 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         if status == 429:
             headers = {"Retry-After": str(exc.details.get("retry_after", 60))}
-        return JSONResponse(error_body(exc.code, exc.message, **exc.details), status_code=status, headers=headers)
+        return JSONResponse(
+            error_body(exc.code, exc.message, **exc.details), status_code=status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -111,9 +139,14 @@ def install(app: FastAPI) -> None:
         # The database refused a value the schema let through (an integer beyond its column, a
         # NUL byte in PostgreSQL text, a malformed number): the input's fault, so a 4xx. The
         # unit of work has rolled back; the driver's text stays in the log, not the answer.
-        log.warning("database refused a value: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+        log.warning(
+            "database refused a value: %s", str(exc.orig).splitlines()[0] if exc.orig else exc
+        )
         return JSONResponse(
-            error_body("value_out_of_range", "a value in the request is out of range or contains characters that cannot be stored"),
+            error_body(
+                "value_out_of_range",
+                "a value in the request is out of range or contains characters that cannot be stored",
+            ),
             status_code=422,
         )
 
@@ -122,7 +155,10 @@ def install(app: FastAPI) -> None:
         # Date arithmetic past year 1 or 9999 (a deadline, a time zone shift) or an integer too
         # large for SQLite: both come from a value the caller sent.
         log.warning("value overflow: %s", exc)
-        return JSONResponse(error_body("value_out_of_range", "a date or number in the request is out of range"), status_code=422)
+        return JSONResponse(
+            error_body("value_out_of_range", "a date or number in the request is out of range"),
+            status_code=422,
+        )
 
     @app.exception_handler(StatementError)
     async def _statement(request: Request, exc: StatementError) -> JSONResponse:
@@ -137,7 +173,11 @@ def install(app: FastAPI) -> None:
     async def _encoding(_: Request, exc: UnicodeDecodeError) -> JSONResponse:
         # Only a caller's bytes are decoded inside a request (uploads, bodies): never our data.
         return JSONResponse(
-            error_body("bad_encoding", "the request contains text that is not valid UTF-8", errors=[{"field": "file", "message": str(exc.reason)}]),
+            error_body(
+                "bad_encoding",
+                "the request contains text that is not valid UTF-8",
+                errors=[{"field": "file", "message": str(exc.reason)}],
+            ),
             status_code=422,
         )
 
@@ -148,11 +188,16 @@ def install(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "the request was refused"
         body = error_body(_HTTP_CODES.get(exc.status_code, "http_error"), message)
         body["detail"] = exc.detail
-        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            body, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(StaleDataError)
     async def _stale(_: Request, exc: StaleDataError) -> JSONResponse:
         return JSONResponse(
-            error_body("version_conflict", "the case was changed by someone else at the same moment; reload it"),
+            error_body(
+                "version_conflict",
+                "the case was changed by someone else at the same moment; reload it",
+            ),
             status_code=409,
         )

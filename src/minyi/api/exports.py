@@ -18,24 +18,38 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get(
-    "/cases", summary="Download the filtered case list (csv or xlsx)", response_class=Response,
+    "/cases",
+    summary="Download the filtered case list (csv or xlsx)",
+    response_class=Response,
     responses={
-        200: {"content": {"text/csv": {}, XLSX: {}}, "description": "the cases, masked for the reader like the API",
-              "headers": {"X-Total-Count": {"description": "rows in the file", "schema": {"type": "integer"}}}},
-        **refusals(404, described={404: "a unit, street or community named in the filters does not exist"}),
+        200: {
+            "content": {"text/csv": {}, XLSX: {}},
+            "description": "the cases, masked for the reader like the API",
+            "headers": {
+                "X-Total-Count": {"description": "rows in the file", "schema": {"type": "integer"}}
+            },
+        },
+        **refusals(
+            404, described={404: "a unit, street or community named in the filters does not exist"}
+        ),
     },
 )
 def export_cases(
     actor: CurrentActor,
     state: State,
     filters: CaseQueryParams,
-    format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",  # noqa: A002 - the public parameter name
+    format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:
     stamp = state.clock.now().astimezone(state.tz).strftime("%Y%m%d-%H%M")
     with state.db.reading() as session:
         f = filters.to_filter(session)
         rows = list(export_rows(session, actor, f, tz=state.tz))
-    headers = {"Content-Disposition": f'attachment; filename="cases-{stamp}.{format}"', "X-Total-Count": str(len(rows))}
+    headers = {
+        "Content-Disposition": f'attachment; filename="cases-{stamp}.{format}"',
+        "X-Total-Count": str(len(rows)),
+    }
     if format == "xlsx":
         return Response(write_xlsx(COLUMNS, rows), media_type=XLSX, headers=headers)
-    return StreamingResponse(write_csv(COLUMNS, rows), media_type="text/csv; charset=utf-8", headers=headers)
+    return StreamingResponse(
+        write_csv(COLUMNS, rows), media_type="text/csv; charset=utf-8", headers=headers
+    )

@@ -64,34 +64,76 @@ router = APIRouter(prefix="/api/v1/grassroots", tags=["grassroots"])
 MAX_FILE = 20 * 1024 * 1024
 
 
-@router.get("/coverage", response_model=CoverageOut, summary="Coverage of an area: counts per child area and its buildings, gaps first", responses=refusals(404))
+@router.get(
+    "/coverage",
+    response_model=CoverageOut,
+    summary="Coverage of an area: counts per child area and its buildings, gaps first",
+    responses=refusals(404),
+)
 def get_coverage(
-    actor: CurrentActor, session: ReadSession, state: State, area: str | None = None, coverage_state: Annotated[Coverage | None, Query(alias="state")] = None,
-    gaps: bool = False, page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    actor: CurrentActor,
+    session: ReadSession,
+    state: State,
+    area: str | None = None,
+    coverage_state: Annotated[Coverage | None, Query(alias="state")] = None,
+    gaps: bool = False,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     tree, rows, total, grids, roads = coverage_report(
-        session, actor, area=area, now=state.clock.now(), state=coverage_state, gaps_only=gaps, page=page, page_size=page_size,
+        session,
+        actor,
+        area=area,
+        now=state.clock.now(),
+        state=coverage_state,
+        gaps_only=gaps,
+        page=page,
+        page_size=page_size,
     )
-    return {"area": area_out(tree), "children": [area_out(c) for c in tree.children], "total": total, "page": page,
-            "page_size": page_size, "items": [building_out(b, grids, roads) for b in rows]}
+    return {
+        "area": area_out(tree),
+        "children": [area_out(c) for c in tree.children],
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "items": [building_out(b, grids, roads) for b in rows],
+    }
 
 
-@router.get("/coverage.svg", summary="The coverage map of an area (SVG drawn from the area tree)", response_class=Response,
-            responses=refusals(404) | {200: {"content": {"image/svg+xml": {}}}})
-def coverage_svg(actor: CurrentActor, session: ReadSession, state: State, area: str | None = None) -> Response:
+@router.get(
+    "/coverage.svg",
+    summary="The coverage map of an area (SVG drawn from the area tree)",
+    response_class=Response,
+    responses=refusals(404) | {200: {"content": {"image/svg+xml": {}}}},
+)
+def coverage_svg(
+    actor: CurrentActor, session: ReadSession, state: State, area: str | None = None
+) -> Response:
     root = get_area(session, actor, area)
     tree = coverage_tree(session, root, state.clock.now(), detailed_up_to=DETAILED)
     return Response(render_svg(tree), media_type="image/svg+xml")
 
 
-@router.get("/figures", response_model=FiguresOut, summary="Patrols, findings, grid events found and 处置率 of an area", responses=refusals(404))
-def figures(actor: CurrentActor, session: ReadSession, state: State, area: str | None = None) -> dict[str, Any]:
+@router.get(
+    "/figures",
+    response_model=FiguresOut,
+    summary="Patrols, findings, grid events found and 处置率 of an area",
+    responses=refusals(404),
+)
+def figures(
+    actor: CurrentActor, session: ReadSession, state: State, area: str | None = None
+) -> dict[str, Any]:
     root = get_area(session, actor, area)
     tree = coverage_tree(session, root, state.clock.now(), detailed_up_to=DETAILED)
     return figures_out(tree, patrol_figures(session, root))
 
 
-@router.post("/places/import", response_model=ImportOut, summary="Import roads and buildings (CSV or XLSX); bad rows are reported, good rows kept", responses=refusals(404, 422))
+@router.post(
+    "/places/import",
+    response_model=ImportOut,
+    summary="Import roads and buildings (CSV or XLSX); bad rows are reported, good rows kept",
+    responses=refusals(404, 422),
+)
 async def import_file(file: UploadFile, actor: CurrentActor, state: State) -> dict[str, Any]:
     data = await file.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
@@ -105,30 +147,76 @@ async def import_file(file: UploadFile, actor: CurrentActor, state: State) -> di
     return await run_in_threadpool(run)
 
 
-@router.put("/buildings/{building_id}", response_model=BuildingOut, summary="Edit a building", responses=refusals(404, 422))
-def put_building(building_id: int, body: BuildingEdit, actor: CurrentActor, state: State) -> dict[str, Any]:
+@router.put(
+    "/buildings/{building_id}",
+    response_model=BuildingOut,
+    summary="Edit a building",
+    responses=refusals(404, 422),
+)
+def put_building(
+    building_id: int, body: BuildingEdit, actor: CurrentActor, state: State
+) -> dict[str, Any]:
     now = state.clock.now()
     with state.db.unit_of_work() as session:
-        b = edit_building(session, building_id, actor=actor, name=body.name, address=body.address, households=body.households,
-                          road_code=body.road, is_active=body.is_active)
+        b = edit_building(
+            session,
+            building_id,
+            actor=actor,
+            name=body.name,
+            address=body.address,
+            households=body.households,
+            road_code=body.road,
+            is_active=body.is_active,
+        )
         view = building_view(session, b, now)
-        return building_out(view, unit_names(session, {b.grid_id}), road_names(session, {b.road_id} if b.road_id else set()))
+        return building_out(
+            view,
+            unit_names(session, {b.grid_id}),
+            road_names(session, {b.road_id} if b.road_id else set()),
+        )
 
 
-@router.get("/assignments", response_model=list[AssignmentOut], summary="Who covers what in an area (包路进楼联户)", responses=refusals(404))
-def get_assignments(actor: CurrentActor, session: ReadSession, area: str | None = None) -> list[dict[str, Any]]:
+@router.get(
+    "/assignments",
+    response_model=list[AssignmentOut],
+    summary="Who covers what in an area (包路进楼联户)",
+    responses=refusals(404),
+)
+def get_assignments(
+    actor: CurrentActor, session: ReadSession, area: str | None = None
+) -> list[dict[str, Any]]:
     return [assignment_out(c) for c in coverers(session, get_area(session, actor, area))]
 
 
-@router.post("/assignments", response_model=AssignmentOut, status_code=201, summary="Assign a road or a building to a person, with a visit interval", responses=refusals(404, 422))
+@router.post(
+    "/assignments",
+    response_model=AssignmentOut,
+    status_code=201,
+    summary="Assign a road or a building to a person, with a visit interval",
+    responses=refusals(404, 422),
+)
 def post_assignment(body: AssignIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
-        row = assign(session, actor=actor, username=body.username, kind=body.kind, road_code=body.road,
-                     building_code=body.building, branch_id=body.branch_id, visit_days=body.visit_days, now=state.clock.now())
+        row = assign(
+            session,
+            actor=actor,
+            username=body.username,
+            kind=body.kind,
+            road_code=body.road,
+            building_code=body.building,
+            branch_id=body.branch_id,
+            visit_days=body.visit_days,
+            now=state.clock.now(),
+        )
         return _assignment(session, row.id)
 
 
-@router.post("/assignments/{assignment_id}/end", response_model=AssignmentOut, summary="End an assignment", responses=refusals(404))
+@router.post(
+    "/assignments/{assignment_id}/end",
+    response_model=AssignmentOut,
+    summary="End an assignment",
+    responses=refusals(404),
+)
 def post_end(assignment_id: int, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         row = end_assignment(session, assignment_id, actor=actor, now=state.clock.now())
@@ -139,33 +227,88 @@ def _assignment(session: Session, assignment_id: int) -> dict[str, Any]:
     return assignment_out(coverers(session, district(session), assignment_id=assignment_id)[0])
 
 
-@router.get("/branches", response_model=list[BranchOut], summary="The party branches of an area (支部建在小区)", responses=refusals(404))
-def get_branches(actor: CurrentActor, session: ReadSession, area: str | None = None) -> list[dict[str, Any]]:
-    return [{"id": b.id, "name": b.name, "place": b.place, "community": b.community_name, "secretary": b.secretary,
-             "members": b.members} for b in branches(session, get_area(session, actor, area))]
+@router.get(
+    "/branches",
+    response_model=list[BranchOut],
+    summary="The party branches of an area (支部建在小区)",
+    responses=refusals(404),
+)
+def get_branches(
+    actor: CurrentActor, session: ReadSession, area: str | None = None
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": b.id,
+            "name": b.name,
+            "place": b.place,
+            "community": b.community_name,
+            "secretary": b.secretary,
+            "members": b.members,
+        }
+        for b in branches(session, get_area(session, actor, area))
+    ]
 
 
-@router.post("/branches", response_model=BranchOut, status_code=201, summary="Add a party branch to a community", responses=refusals(404, 422))
+@router.post(
+    "/branches",
+    response_model=BranchOut,
+    status_code=201,
+    summary="Add a party branch to a community",
+    responses=refusals(404, 422),
+)
 def post_branch(body: BranchIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
-        b = add_branch(session, actor=actor, community_code=body.community, name=body.name, place=body.place,
-                       secretary=body.secretary)
-        return {"id": b.id, "name": b.name, "place": b.place, "community": body.community, "secretary": body.secretary,
-                "members": 0}
+        b = add_branch(
+            session,
+            actor=actor,
+            community_code=body.community,
+            name=body.name,
+            place=body.place,
+            secretary=body.secretary,
+        )
+        return {
+            "id": b.id,
+            "name": b.name,
+            "place": b.place,
+            "community": body.community,
+            "secretary": body.secretary,
+            "members": 0,
+        }
 
 
-@router.get("/patrols", response_model=list[PatrolOut], summary="Recent patrols of an area, findings through the privacy policy", responses=refusals(404))
-def get_patrols(actor: CurrentActor, session: ReadSession, area: str | None = None,
-                limit: Annotated[int, Query(ge=1, le=200)] = 30) -> list[dict[str, Any]]:
+@router.get(
+    "/patrols",
+    response_model=list[PatrolOut],
+    summary="Recent patrols of an area, findings through the privacy policy",
+    responses=refusals(404),
+)
+def get_patrols(
+    actor: CurrentActor,
+    session: ReadSession,
+    area: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 30,
+) -> list[dict[str, Any]]:
     return patrol_rows(session, actor, area=area, limit=limit)
 
 
-@router.post("/patrols", response_model=PatrolOut, status_code=201, summary="Record a visit to a building; a finding may be raised as a grid event at once", responses=refusals(404, 409, 422))
+@router.post(
+    "/patrols",
+    response_model=PatrolOut,
+    status_code=201,
+    summary="Record a visit to a building; a finding may be raised as a grid event at once",
+    responses=refusals(404, 409, 422),
+)
 async def post_patrol(body: PatrolIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     def record() -> int:
         with state.db.unit_of_work() as session:
-            return record_patrol(session, actor=actor, building_id=body.building_id, finding=body.finding, photos=[],
-                                 now=state.clock.now()).id
+            return record_patrol(
+                session,
+                actor=actor,
+                building_id=body.building_id,
+                finding=body.finding,
+                photos=[],
+                now=state.clock.now(),
+            ).id
 
     patrol_id = await run_in_threadpool(record)
     if body.raise_event:
@@ -173,7 +316,12 @@ async def post_patrol(body: PatrolIn, actor: CurrentActor, state: State) -> dict
     return await run_in_threadpool(_patrol, state, actor, patrol_id)
 
 
-@router.post("/patrols/{patrol_id}/event", response_model=PatrolOut, summary="Raise a patrol's finding as a grid event (a case on the grid channel)", responses=refusals(404, 409, 422))
+@router.post(
+    "/patrols/{patrol_id}/event",
+    response_model=PatrolOut,
+    summary="Raise a patrol's finding as a grid event (a case on the grid channel)",
+    responses=refusals(404, 409, 422),
+)
 async def post_event(patrol_id: int, actor: CurrentActor, state: State) -> dict[str, Any]:
     await raise_event(state, actor, patrol_id)
     return await run_in_threadpool(_patrol, state, actor, patrol_id)
@@ -194,7 +342,14 @@ async def raise_event(state: AppState, actor: Actor, patrol_id: int) -> int:
         with state.db.unit_of_work() as session:
             link_case(session, patrol_id, receipt.id)
         if receipt.created:
-            attach_photos(state.db, state.settings, patrol_id=patrol_id, case_id=receipt.id, actor=actor, now=state.clock.now())
+            attach_photos(
+                state.db,
+                state.settings,
+                patrol_id=patrol_id,
+                case_id=receipt.id,
+                actor=actor,
+                now=state.clock.now(),
+            )
 
     await run_in_threadpool(finish)
     return receipt.id

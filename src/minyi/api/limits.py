@@ -31,7 +31,11 @@ class BodyLimit:
     def limit_for(self, scope: Scope) -> int:
         for key, value in scope["headers"]:
             if key == b"content-type":
-                return self.upload_max if value[:19].lower() == b"multipart/form-data" else self.body_max
+                return (
+                    self.upload_max
+                    if value[:19].lower() == b"multipart/form-data"
+                    else self.body_max
+                )
         return self.body_max
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -77,10 +81,18 @@ class BodyLimit:
 
 
 async def _refuse(send: Send, limit: int) -> None:
-    body = error_json("body_too_large", f"the request body is larger than the {_human(limit)} allowed here")
-    await send({
-        "type": "http.response.start",
-        "status": 413,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
-    })
+    body = error_json(
+        "body_too_large", f"the request body is larger than the {_human(limit)} allowed here"
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

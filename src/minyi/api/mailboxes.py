@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/mailboxes", tags=["leader mailboxes"])
     responses=refusals(),
 )
 def list_mailboxes(
-    actor: CurrentActor,  # noqa: ARG001 - staff only: signing in is the check
+    actor: CurrentActor,
     session: ReadSession,
     state: State,
     registered_from: AwareDatetime | None = None,
@@ -68,7 +68,11 @@ def inbox(
 
 def _qr(code: str, fmt: str, session: Any, state: Any) -> Response:
     channel = get_mailbox(session, code)
-    target = qr_target(state.settings.public_base_url, channel.code, production=state.settings.environment == "prod")
+    target = qr_target(
+        state.settings.public_base_url,
+        channel.code,
+        production=state.settings.environment == "prod",
+    )
     data, media_type = render_qr(target, fmt)
     return Response(
         data,
@@ -84,15 +88,23 @@ def _qr(code: str, fmt: str, session: Any, state: Any) -> Response:
     "/{code}/qr.svg",
     summary="The mailbox's QR code as SVG (public): it opens the citizen form for this mailbox",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}, "description": "the QR code"}, **refusals(404, 409, public=True)},
+    responses={
+        200: {"content": {"image/svg+xml": {}}, "description": "the QR code"},
+        **refusals(404, 409, public=True),
+    },
 )
 def qr_svg(code: str, session: ReadSession, state: State) -> Response:
     return _qr(code, "svg", session, state)
 
 
 @router.get(
-    "/{code}/qr.png", summary="The mailbox's QR code as PNG (public)", response_class=Response,
-    responses={200: {"content": {"image/png": {}}, "description": "the QR code"}, **refusals(404, 409, public=True)},
+    "/{code}/qr.png",
+    summary="The mailbox's QR code as PNG (public)",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "the QR code"},
+        **refusals(404, 409, public=True),
+    },
 )
 def qr_png(code: str, session: ReadSession, state: State) -> Response:
     return _qr(code, "png", session, state)

@@ -21,4 +21,6 @@ def metrics(request: Request) -> Response:
     scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
         return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )

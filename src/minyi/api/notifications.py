@@ -27,18 +27,27 @@ def _staff(actor: Actor) -> Actor:
 
 
 @router.get(
-    "/notifications", response_model=NotificationPage, responses=refusals(),
+    "/notifications",
+    response_model=NotificationPage,
+    responses=refusals(),
     summary="Your notifications, newest first, with your unread count (unread=true: only those not read)",
 )
 def notifications(
-    actor: CurrentActor, session: ReadSession, unread: bool = False,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
+    actor: CurrentActor,
+    session: ReadSession,
+    unread: bool = False,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
 ) -> dict[str, Any]:
-    return notification_page(session, _staff(actor), unread_only=unread, page=page, page_size=page_size)
+    return notification_page(
+        session, _staff(actor), unread_only=unread, page=page, page_size=page_size
+    )
 
 
 @router.post(
-    "/notifications/{notification_id}/read", response_model=NotificationOut, responses=refusals(404),
+    "/notifications/{notification_id}/read",
+    response_model=NotificationOut,
+    responses=refusals(404),
     summary="Mark one of your notifications read (someone else's reads as not found)",
 )
 def read_one(notification_id: int, actor: CurrentActor, state: State) -> dict[str, Any]:
@@ -48,7 +57,9 @@ def read_one(notification_id: int, actor: CurrentActor, state: State) -> dict[st
 
 
 @router.post(
-    "/notifications/read-all", response_model=ReadAllOut, responses=refusals(),
+    "/notifications/read-all",
+    response_model=ReadAllOut,
+    responses=refusals(),
     summary="Mark all your notifications read",
 )
 def read_all(actor: CurrentActor, state: State) -> dict[str, Any]:

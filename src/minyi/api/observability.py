@@ -60,7 +60,13 @@ class JsonFormatter(logging.Formatter):
         rid = request_id.get()
         if rid:
             document["request_id"] = rid
-        document.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")})
+        document.update(
+            {
+                k: v
+                for k, v in record.__dict__.items()
+                if k not in _STANDARD and not k.startswith("_")
+            }
+        )
         if record.exc_info:
             document["exc"] = self.formatException(record.exc_info)
         return json.dumps(document, ensure_ascii=False, default=str)
@@ -87,11 +93,17 @@ class Metrics:
     def __init__(self, state: AppState) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "minyi_http_requests", "HTTP requests answered", ["method", "route", "status"], registry=self.registry
+            "minyi_http_requests",
+            "HTTP requests answered",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "minyi_http_request_duration_seconds", "Time to answer, by route template", ["method", "route"],
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=self.registry,
+            "minyi_http_request_duration_seconds",
+            "Time to answer, by route template",
+            ["method", "route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
         )
         self.registry.register(_Backlog(state))
 
@@ -108,23 +120,39 @@ class _Backlog(Collector):
             queued = open311_queue(session)
             calendar = calendar_status(session, today_in_beijing(now))
             parked = parked_counts(session)
-        outbox = GaugeMetricFamily("minyi_outbox_messages", "Outbox messages not sent: pending or failed", labels=["channel", "status"])
+        outbox = GaugeMetricFamily(
+            "minyi_outbox_messages",
+            "Outbox messages not sent: pending or failed",
+            labels=["channel", "status"],
+        )
         for (channel, status), n in sorted(backlog.items()):
             outbox.add_metric([channel, status], n)
         yield outbox
-        yield GaugeMetricFamily("minyi_clocks_due", "Running clocks whose warning or breach is due to fire", value=due)
-        yield GaugeMetricFamily("minyi_clocks_breached", "Clocks that breached their deadline", value=breached)
+        yield GaugeMetricFamily(
+            "minyi_clocks_due", "Running clocks whose warning or breach is due to fire", value=due
+        )
+        yield GaugeMetricFamily(
+            "minyi_clocks_breached", "Clocks that breached their deadline", value=breached
+        )
         # A sample per year within 60 days (or already begun) with no official working-day
         # calendar: days until it starts. No sample means every deadline counts real holidays.
         uncovered = GaugeMetricFamily(
-            "minyi_calendar_uncovered_days", "Days until a year with no official holiday calendar starts (0: it has)", labels=["year", "coverage"]
+            "minyi_calendar_uncovered_days",
+            "Days until a year with no official holiday calendar starts (0: it has)",
+            labels=["year", "coverage"],
         )
         for year in calendar["uncovered"]:
-            uncovered.add_metric([str(year["year"]), year["coverage"] or "none"], year["days_until"])
+            uncovered.add_metric(
+                [str(year["year"]), year["coverage"] or "none"], year["days_until"]
+            )
         yield uncovered
         # What the worker gave up on after its last attempt, per kind (`minyi parked list`): any
         # sample above 0 wants a person.
-        gave_up = GaugeMetricFamily("minyi_parked_items", "Items the worker parked after their last failed attempt", labels=["kind"])
+        gave_up = GaugeMetricFamily(
+            "minyi_parked_items",
+            "Items the worker parked after their last failed attempt",
+            labels=["kind"],
+        )
         for kind, n in parked.items():
             gave_up.add_metric([kind], n)
         yield gave_up
@@ -173,18 +201,33 @@ class RequestContext:
         except Exception:
             # A bug, not bad input: logged here, where the request id is still in context, and
             # answered with that id so a caller's report can be matched to this line.
-            error_log.exception("unhandled error in %s %s", scope["method"], scope["path"], extra={"path": scope["path"], "request_id": rid})
+            error_log.exception(
+                "unhandled error in %s %s",
+                scope["method"],
+                scope["path"],
+                extra={"path": scope["path"], "request_id": rid},
+            )
             if answered:
                 raise
             # A browser gets the web layer's page (registered on the app), a caller the JSON.
             page_of = getattr(getattr(scope.get("app"), "state", None), "server_error_page", None)
             page = page_of(scope, rid) if page_of else None
-            body = page or error_json("internal_error", f"internal error; quote request id {rid} when reporting it", request_id=rid)
+            body = page or error_json(
+                "internal_error",
+                f"internal error; quote request id {rid} when reporting it",
+                request_id=rid,
+            )
             media = b"text/html; charset=utf-8" if page else b"application/json"
-            await send_with_id({
-                "type": "http.response.start", "status": 500,
-                "headers": [(b"content-type", media), (b"content-length", str(len(body)).encode())],
-            })
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", media),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send_with_id({"type": "http.response.body", "body": body})
         finally:
             elapsed = time.perf_counter() - started
@@ -193,10 +236,22 @@ class RequestContext:
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
             level = logging.WARNING if status >= 500 else logging.INFO
-            if request_log.isEnabledFor(level):  # the access log is off by default: no record to build
+            if request_log.isEnabledFor(
+                level
+            ):  # the access log is off by default: no record to build
                 request_log.log(
-                    level, "%s %s %s", method, scope["path"], status,
-                    extra={"method": method, "path": scope["path"], "route": route, "status": status, "duration_ms": round(elapsed * 1000, 2)},
+                    level,
+                    "%s %s %s",
+                    method,
+                    scope["path"],
+                    status,
+                    extra={
+                        "method": method,
+                        "path": scope["path"],
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
                 )
             request_id.reset(token)
 
@@ -205,6 +260,10 @@ def install(app: FastAPI, state: AppState) -> Metrics:
     metrics = Metrics(state)
     app.state.metrics = metrics
     # Added last, so outermost: the body limit's 413 and every 500 carry the request id.
-    app.add_middleware(BodyLimit, body_max=state.settings.limits.body_max_bytes, upload_max=state.settings.limits.upload_max_bytes)
+    app.add_middleware(
+        BodyLimit,
+        body_max=state.settings.limits.body_max_bytes,
+        upload_max=state.settings.limits.upload_max_bytes,
+    )
     app.add_middleware(RequestContext, metrics=metrics)
     return metrics

@@ -22,14 +22,20 @@ from starlette.datastructures import UploadFile
 
 from minyi.api.deps import ReadSession, State
 from minyi.core.errors import Forbidden, Invalid, MinyiError, NotFound, Unauthorized
-from minyi.integrations import georeport as geo
-from minyi.integrations import open311
-from minyi.integrations.schemas import (
-    CreatedRequestOut, DiscoveryOut, Open311ErrorOut, ServiceDefinitionOut, ServiceOut, ServiceRequestOut, TokenStatusOut,
-)
 from minyi.intake.attachments import check_attachment, stage_attachment, store_attachment
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import check_appeal
+from minyi.integrations import georeport as geo
+from minyi.integrations import open311
+from minyi.integrations.schemas import (
+    CreatedRequestOut,
+    DiscoveryOut,
+    Open311ErrorOut,
+    ServiceDefinitionOut,
+    ServiceOut,
+    ServiceRequestOut,
+    TokenStatusOut,
+)
 
 PREFIX = "/open311/v2"
 CHANGESET = "2026-11-21T09:20:00+08:00"
@@ -44,7 +50,13 @@ def render(fmt: str, root: str, item: str | None, content: Any, status: int = 20
 
 
 def error_response(fmt: str | None, code: int, description: str) -> Response:
-    return render(fmt if fmt in geo.CONTENT_TYPES else "xml", "errors", "error", geo.errors_document(code, description), code)
+    return render(
+        fmt if fmt in geo.CONTENT_TYPES else "xml",
+        "errors",
+        "error",
+        geo.errors_document(code, description),
+        code,
+    )
 
 
 def _status_of(error: MinyiError) -> int:
@@ -92,34 +104,55 @@ def _documented(model: Any, *errors: int) -> dict[int | str, dict[str, Any]]:
         404: "no such service, request or token",
     }
     xml = {"text/xml": {}}
-    answer: dict[int | str, dict[str, Any]] = {200: {"model": model, "description": "the resource", "content": xml}}
+    answer: dict[int | str, dict[str, Any]] = {
+        200: {"model": model, "description": "the resource", "content": xml}
+    }
     for status in errors:
-        answer[status] = {"model": list[Open311ErrorOut], "description": meanings[status], "content": xml}
+        answer[status] = {
+            "model": list[Open311ErrorOut],
+            "description": meanings[status],
+            "content": xml,
+        }
     return answer
 
 
 router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
-Jurisdiction = Annotated[str | None, Query(description="accepted for compatibility; Minyi serves one district")]
+Jurisdiction = Annotated[
+    str | None, Query(description="accepted for compatibility; Minyi serves one district")
+]
 ApiKey = Annotated[
     str | None,
-    Query(max_length=200, description="optional on GET: the client's key adds the tracking numbers of the requests it submitted"),
+    Query(
+        max_length=200,
+        description="optional on GET: the client's key adds the tracking numbers of the requests it submitted",
+    ),
 ]
 
 
-@router.get("/discovery.{fmt}", summary="GeoReport service discovery", response_model=None, responses=_documented(DiscoveryOut, 400))
+@router.get(
+    "/discovery.{fmt}",
+    summary="GeoReport service discovery",
+    response_model=None,
+    responses=_documented(DiscoveryOut, 400),
+)
 def discovery(fmt: str, state: State) -> Response:
     geo.check_format(fmt)
     base = state.settings.public_base_url.rstrip("/")
     return render(
-        fmt, "discovery", None,
+        fmt,
+        "discovery",
+        None,
         {
             "changeset": CHANGESET,
             "contact": f"区群众诉求服务中心 {base}",
             "key_service": "api_key 由区群众诉求服务中心管理员发放 (minyi open311 add-client)",
             "endpoints": [
                 {
-                    "specification": geo.SPEC_URL, "url": base + PREFIX, "changeset": CHANGESET,
-                    "type": "production", "formats": ["text/xml", "application/json"],
+                    "specification": geo.SPEC_URL,
+                    "url": base + PREFIX,
+                    "changeset": CHANGESET,
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
                 }
             ],
         },
@@ -127,28 +160,40 @@ def discovery(fmt: str, state: State) -> Response:
 
 
 @router.get(
-    "/services.{fmt}", summary="The service list: the event dictionary's current leaves",
-    response_model=None, responses=_documented(list[ServiceOut], 400),
+    "/services.{fmt}",
+    summary="The service list: the event dictionary's current leaves",
+    response_model=None,
+    responses=_documented(list[ServiceOut], 400),
 )
 def services(fmt: str, session: ReadSession, jurisdiction_id: Jurisdiction = None) -> Response:
     geo.check_format(fmt)
-    return render(fmt, "services", "service", [geo.service_row(leaf) for leaf in open311.services(session)])
+    return render(
+        fmt, "services", "service", [geo.service_row(leaf) for leaf in open311.services(session)]
+    )
 
 
 @router.get(
-    "/services/{service_code}.{fmt}", summary="A service definition with its attributes",
-    response_model=None, responses=_documented(ServiceDefinitionOut, 400, 404),
+    "/services/{service_code}.{fmt}",
+    summary="A service definition with its attributes",
+    response_model=None,
+    responses=_documented(ServiceDefinitionOut, 400, 404),
 )
-def service_definition(service_code: str, fmt: str, session: ReadSession, jurisdiction_id: Jurisdiction = None) -> Response:
+def service_definition(
+    service_code: str, fmt: str, session: ReadSession, jurisdiction_id: Jurisdiction = None
+) -> Response:
     geo.check_format(fmt)
     leaf = open311.service(session, service_code)
     attributes = geo.attribute_definitions(open311.streets(session))
-    return render(fmt, "service_definition", None, {"service_code": leaf.code, "attributes": attributes})
+    return render(
+        fmt, "service_definition", None, {"service_code": leaf.code, "attributes": attributes}
+    )
 
 
 @router.get(
-    "/requests.{fmt}", summary="Service requests (cases) by public id list, service, dates and status",
-    response_model=None, responses=_documented(list[ServiceRequestOut], 400, 403),
+    "/requests.{fmt}",
+    summary="Service requests (cases) by public id list, service, dates and status",
+    response_model=None,
+    responses=_documented(list[ServiceRequestOut], 400, 403),
 )
 def list_requests(
     fmt: str,
@@ -161,7 +206,9 @@ def list_requests(
     end_date: str | None = None,
     status: str | None = None,
     page: Annotated[int, Query(ge=1, description="extension: page number")] = 1,
-    page_size: Annotated[int, Query(ge=1, le=geo.MAX_REQUESTS, description="extension: up to 1000")] = geo.MAX_REQUESTS,
+    page_size: Annotated[
+        int, Query(ge=1, le=geo.MAX_REQUESTS, description="extension: up to 1000")
+    ] = geo.MAX_REQUESTS,
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     geo.check_format(fmt)
@@ -176,15 +223,27 @@ def list_requests(
     )
     client = open311.client_for_key(session, api_key) if api_key else None
     found = open311.find_requests(session, query, now=state.clock.now())
-    return render(fmt, "service_requests", "request", open311.request_rows(session, found, state.tz, client=client))
+    return render(
+        fmt,
+        "service_requests",
+        "request",
+        open311.request_rows(session, found, state.tz, client=client),
+    )
 
 
 @router.get(
-    "/requests/{service_request_id}.{fmt}", summary="One service request, by its public id",
-    response_model=None, responses=_documented(list[ServiceRequestOut], 400, 403, 404),
+    "/requests/{service_request_id}.{fmt}",
+    summary="One service request, by its public id",
+    response_model=None,
+    responses=_documented(list[ServiceRequestOut], 400, 403, 404),
 )
 def get_request(
-    service_request_id: str, fmt: str, state: State, session: ReadSession, api_key: ApiKey = None, jurisdiction_id: Jurisdiction = None,
+    service_request_id: str,
+    fmt: str,
+    state: State,
+    session: ReadSession,
+    api_key: ApiKey = None,
+    jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     geo.check_format(fmt)
     client = open311.client_for_key(session, api_key) if api_key else None
@@ -192,12 +251,19 @@ def get_request(
     found = open311.find_requests(session, query, now=state.clock.now())
     if not found:
         raise geo.Open311Error(404, f"no service request '{service_request_id}'")
-    return render(fmt, "service_requests", "request", open311.request_rows(session, found, state.tz, client=client))
+    return render(
+        fmt,
+        "service_requests",
+        "request",
+        open311.request_rows(session, found, state.tz, client=client),
+    )
 
 
 @router.get(
-    "/tokens/{token}.{fmt}", summary="The service_request_id of a queued request, once registered",
-    response_model=None, responses=_documented(list[TokenStatusOut], 400, 404),
+    "/tokens/{token}.{fmt}",
+    summary="The service_request_id of a queued request, once registered",
+    response_model=None,
+    responses=_documented(list[TokenStatusOut], 400, 404),
 )
 def get_token(token: str, fmt: str, state: State, jurisdiction_id: Jurisdiction = None) -> Response:
     geo.check_format(fmt)
@@ -206,7 +272,9 @@ def get_token(token: str, fmt: str, state: State, jurisdiction_id: Jurisdiction 
     return render(fmt, "service_requests", "request", [status])
 
 
-async def _fields(request: Request) -> tuple[dict[str, Any], list[tuple[str, Any]], UploadFile | None]:
+async def _fields(
+    request: Request,
+) -> tuple[dict[str, Any], list[tuple[str, Any]], UploadFile | None]:
     """Form-encoded, multipart (with a `media` file) or JSON: the spec's arguments, the raw pairs
     for attribute[...] and the uploaded media."""
     content_type = request.headers.get("content-type", "")
@@ -231,8 +299,10 @@ async def _fields(request: Request) -> tuple[dict[str, Any], list[tuple[str, Any
 
 
 @router.post(
-    "/requests.{fmt}", summary="Create a service request (api_key required)",
-    response_model=None, responses=_documented(list[CreatedRequestOut], 400, 403, 404),
+    "/requests.{fmt}",
+    summary="Create a service request (api_key required)",
+    response_model=None,
+    responses=_documented(list[CreatedRequestOut], 400, 403, 404),
 )
 async def create_request(fmt: str, request: Request, state: State) -> Response:
     """Everything is checked before anything is written: the key, the service, every argument and
@@ -248,21 +318,49 @@ async def create_request(fmt: str, request: Request, state: State) -> Response:
     item = AppealIn.model_validate(appeal)
     data = await _media_bytes(media, state) if media else None
     if client.is_queued and data is not None:
-        raise geo.Open311Error(400, "media upload needs the service_request_id: send media_url, or use a realtime client")
+        raise geo.Open311Error(
+            400,
+            "media upload needs the service_request_id: send media_url, or use a realtime client",
+        )
     await run_in_threadpool(_check, state, item, client)
     if client.is_queued:
-        token = await run_in_threadpool(_queue, state, client, item.model_dump(mode="json", exclude_none=True))
+        token = await run_in_threadpool(
+            _queue, state, client, item.model_dump(mode="json", exclude_none=True)
+        )
         notice = "已收到，正在排队登记；请用 token 查询编号"
-        return render(fmt, "service_requests", "request", [{"token": token, "service_notice": notice, "account_id": None}])
+        return render(
+            fmt,
+            "service_requests",
+            "request",
+            [{"token": token, "service_notice": notice, "account_id": None}],
+        )
     if data is not None:
-        await run_in_threadpool(stage_attachment, state.settings, content_type=media.content_type or "", data=data)  # type: ignore[union-attr]
+        await run_in_threadpool(
+            stage_attachment,
+            state.settings,
+            content_type=media.content_type or "",  # type: ignore[union-attr]
+            data=data,
+        )
     receipt = await state.batcher.submit(item, client.actor())
     if data is not None and media is not None and receipt.created:
         await run_in_threadpool(
-            store_attachment, state.db, state.settings, case_id=receipt.id, filename=media.filename or "media",
-            content_type=media.content_type or "", data=data, actor=client.actor(), phone_last4=None, now=state.clock.now(),
+            store_attachment,
+            state.db,
+            state.settings,
+            case_id=receipt.id,
+            filename=media.filename or "media",
+            content_type=media.content_type or "",
+            data=data,
+            actor=client.actor(),
+            phone_last4=None,
+            now=state.clock.now(),
         )
-    answer: dict[str, Any] = {"service_request_id": receipt.public_id, "service_notice": None, "account_id": None, "tracking_no": receipt.tracking_no}
+    answer: dict[str, Any] = {
+        "service_request_id": receipt.public_id,
+        "service_notice": None,
+        "account_id": None,
+        "tracking_no": receipt.tracking_no,
+    }
     if receipt.tracking_code:
         answer["service_notice"] = (
             f"已登记，查询编号 {receipt.tracking_no}，查询码 {receipt.tracking_code}（只显示这一次，请转告反映人）；"
@@ -270,7 +368,9 @@ async def create_request(fmt: str, request: Request, state: State) -> Response:
         )
         answer["tracking_code"] = receipt.tracking_code
     else:  # a replay of a request already made: its code was given the first time
-        answer["service_notice"] = f"已登记，查询编号 {receipt.tracking_no}，凭编号和首次回执上的查询码或手机号后四位可查询办理进度"
+        answer["service_notice"] = (
+            f"已登记，查询编号 {receipt.tracking_no}，凭编号和首次回执上的查询码或手机号后四位可查询办理进度"
+        )
     return render(fmt, "service_requests", "request", [answer])
 
 
@@ -289,12 +389,16 @@ def _check(state: Any, item: AppealIn, client: open311.ClientRef) -> None:
     """Intake's own checks (channel, places, service) before the group commit numbers the
     appeal: a refusal there would have used an id and a tracking number."""
     with state.db.reading() as session:
-        check_appeal(session, item, client.actor(), refs=state.refs, now=state.clock.now(), tz=state.tz)
+        check_appeal(
+            session, item, client.actor(), refs=state.refs, now=state.clock.now(), tz=state.tz
+        )
 
 
 def _queue(state: Any, client: open311.ClientRef, appeal: dict[str, Any]) -> str:
     with state.db.unit_of_work() as session:
-        return open311.queue_request(session, client=client, appeal=appeal, tz=state.tz, now=state.clock.now())
+        return open311.queue_request(
+            session, client=client, appeal=appeal, tz=state.tz, now=state.clock.now()
+        )
 
 
 async def _media_bytes(media: UploadFile, state: Any) -> bytes:

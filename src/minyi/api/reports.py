@@ -23,7 +23,12 @@ from minyi.reports.queries import (
 )
 from minyi.reports.rules import ISSUERS, READERS, require
 from minyi.reports.schemas import (
-    DailyReportIn, IssueOut, IssueWithSnapshotOut, ItemInstructionIn, ReportInstructionOut, SubscriberIn,
+    DailyReportIn,
+    IssueOut,
+    IssueWithSnapshotOut,
+    ItemInstructionIn,
+    ReportInstructionOut,
+    SubscriberIn,
     SubscriberOut,
 )
 from minyi.reports.service import (
@@ -40,8 +45,15 @@ PageNumber = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 
 
-@router.get("/reports", summary="Issued reports, newest first", response_model=Page[IssueOut], responses=refusals())
-def reports(actor: CurrentActor, session: ReadSession, page: PageNumber = 1, page_size: PageSize = 20) -> Page[IssueOut]:
+@router.get(
+    "/reports",
+    summary="Issued reports, newest first",
+    response_model=Page[IssueOut],
+    responses=refusals(),
+)
+def reports(
+    actor: CurrentActor, session: ReadSession, page: PageNumber = 1, page_size: PageSize = 20
+) -> Page[IssueOut]:
     require(actor, READERS, "read the daily report")
     total, issues = list_issues(session, page=page, page_size=page_size)
     fixes = corrections_of(session, [i.id for i in issues])
@@ -50,22 +62,31 @@ def reports(actor: CurrentActor, session: ReadSession, page: PageNumber = 1, pag
 
 
 @router.post(
-    "/reports/daily", status_code=201, summary="Issue the daily report of a past day, or a correction of an issue",
-    response_model=IssueOut, responses=refusals(404, 409),
+    "/reports/daily",
+    status_code=201,
+    summary="Issue the daily report of a past day, or a correction of an issue",
+    response_model=IssueOut,
+    responses=refusals(404, 409),
 )
 def issue_daily(body: DailyReportIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     require(actor, ISSUERS, "issue the daily report")
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         issue = issue_daily_report(
-            session, day=body.date, now=now, tz=state.tz, issued_by=actor.username,
-            corrects=body.corrects, note=body.note,
+            session,
+            day=body.date,
+            now=now,
+            tz=state.tz,
+            issued_by=actor.username,
+            corrects=body.corrects,
+            note=body.note,
         )
         return issue_view(issue)
 
 
 @router.get(
-    "/reports/{issue_id}.html", summary="The issue as a web page, exactly as issued",
+    "/reports/{issue_id}.html",
+    summary="The issue as a web page, exactly as issued",
     # Response, not HTMLResponse: the refusals are JSON, and FastAPI documents them in the
     # route's media type.
     response_class=Response,
@@ -77,8 +98,13 @@ def report_page(issue_id: int, actor: CurrentActor, session: ReadSession) -> HTM
 
 
 @router.get(
-    "/reports/{issue_id}.pdf", summary="The issue as a PDF, exactly as mailed", response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "the PDF"}, **refusals(404)},
+    "/reports/{issue_id}.pdf",
+    summary="The issue as a PDF, exactly as mailed",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "the PDF"},
+        **refusals(404),
+    },
 )
 def report_pdf(issue_id: int, actor: CurrentActor, session: ReadSession) -> Response:
     require(actor, READERS, "read the daily report")
@@ -94,36 +120,56 @@ def report_pdf(issue_id: int, actor: CurrentActor, session: ReadSession) -> Resp
 
 
 @router.get(
-    "/reports/{issue_id}", summary="One issue with its snapshot (every figure and item)",
-    response_model=IssueWithSnapshotOut, responses=refusals(404),
+    "/reports/{issue_id}",
+    summary="One issue with its snapshot (every figure and item)",
+    response_model=IssueWithSnapshotOut,
+    responses=refusals(404),
 )
 def report(issue_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     require(actor, READERS, "read the daily report")
     issue = get_issue(session, issue_id)
-    return {**issue_view(issue, corrections_of(session, [issue.id]).get(issue.id)), "snapshot": issue.snapshot}
+    return {
+        **issue_view(issue, corrections_of(session, [issue.id]).get(issue.id)),
+        "snapshot": issue.snapshot,
+    }
 
 
 @router.post(
-    "/reports/{issue_id}/instructions", status_code=201,
+    "/reports/{issue_id}/instructions",
+    status_code=201,
     summary="A leader's instruction (批示) on an item of the issue: one tracked task per unit",
-    response_model=ReportInstructionOut, responses=refusals(404),
+    response_model=ReportInstructionOut,
+    responses=refusals(404),
 )
-def instruct(issue_id: int, body: ItemInstructionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+def instruct(
+    issue_id: int, body: ItemInstructionIn, actor: CurrentActor, state: State
+) -> dict[str, Any]:
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         instruction = instruct_on_item(
-            session, actor=actor, issue_id=issue_id, item_key=body.item, text=body.text,
-            units=body.units, within_days=body.within_days, deadline=body.deadline, now=now,
+            session,
+            actor=actor,
+            issue_id=issue_id,
+            item_key=body.item,
+            text=body.text,
+            units=body.units,
+            within_days=body.within_days,
+            deadline=body.deadline,
+            now=now,
         )
         view = describe_instructions(session, [instruction], now, actor=actor)[0]
         return {**view, "report_item": item_of(instruction.subject_ref)}
 
 
 @router.get(
-    "/reports/{issue_id}/instructions", summary="Instructions written on the issue's items, with their tasks' state",
-    response_model=list[ReportInstructionOut], responses=refusals(404),
+    "/reports/{issue_id}/instructions",
+    summary="Instructions written on the issue's items, with their tasks' state",
+    response_model=list[ReportInstructionOut],
+    responses=refusals(404),
 )
-def instructions(issue_id: int, actor: CurrentActor, session: ReadSession, state: State) -> list[dict[str, Any]]:
+def instructions(
+    issue_id: int, actor: CurrentActor, session: ReadSession, state: State
+) -> list[dict[str, Any]]:
     require(actor, READERS, "read the daily report")
     get_issue(session, issue_id)
     found = instructions_on_issue(session, issue_id)
@@ -132,7 +178,9 @@ def instructions(issue_id: int, actor: CurrentActor, session: ReadSession, state
 
 
 @router.get(
-    "/report-subscribers", summary="Who receives the report by email", response_model=list[SubscriberOut],
+    "/report-subscribers",
+    summary="Who receives the report by email",
+    response_model=list[SubscriberOut],
     responses=refusals(),
 )
 def list_subscribers(actor: CurrentActor, session: ReadSession) -> list[dict[str, Any]]:
@@ -141,7 +189,10 @@ def list_subscribers(actor: CurrentActor, session: ReadSession) -> list[dict[str
 
 
 @router.post(
-    "/report-subscribers", status_code=201, summary="Add a subscriber", response_model=SubscriberOut,
+    "/report-subscribers",
+    status_code=201,
+    summary="Add a subscriber",
+    response_model=SubscriberOut,
     responses=refusals(409),
 )
 def subscribe(body: SubscriberIn, actor: CurrentActor, state: State) -> dict[str, Any]:
@@ -152,7 +203,9 @@ def subscribe(body: SubscriberIn, actor: CurrentActor, state: State) -> dict[str
 
 
 @router.delete(
-    "/report-subscribers/{email}", status_code=204, summary="Stop sending the report to this address",
+    "/report-subscribers/{email}",
+    status_code=204,
+    summary="Stop sending the report to this address",
     responses=refusals(404),
 )
 def unsubscribe(email: str, actor: CurrentActor, state: State) -> Response:

@@ -16,7 +16,6 @@ from minyi.intake.refs import RefCache
 from minyi.org.rules import Actor
 
 
-
 class IntakeTokens:
     """token -> (actor, token hash) for the intake hot path only. Safe to cache because the
     group-commit writer checks every batch's tokens again in its own transaction (a revoked

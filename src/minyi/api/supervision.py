@@ -6,8 +6,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
-from minyi.api.errors import refusals
 from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.api.errors import refusals
 from minyi.core.schemas import Page
 from minyi.org.rules import Role
 from minyi.org.service import unit_by_code
@@ -28,15 +28,15 @@ from minyi.supervision.queries import (
 )
 from minyi.supervision.rules import LetterKind, OrderStatus, TaskStatus
 from minyi.supervision.schemas import (
-    InstructionOut,
-    LetterOut,
-    OrderOut,
-    TaskItemOut,
     InstructionIn,
+    InstructionOut,
     LetterIn,
+    LetterOut,
     OrderCloseIn,
     OrderIn,
+    OrderOut,
     OrderResponseIn,
+    TaskItemOut,
     TaskResultIn,
 )
 from minyi.supervision.service import (
@@ -57,9 +57,11 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @router.post(
-    "/instructions", response_model=InstructionOut,
+    "/instructions",
+    response_model=InstructionOut,
     status_code=201,
-    summary="A leader writes an instruction (批示): one tracked task per named unit", responses=refusals(404, 409)
+    summary="A leader writes an instruction (批示): one tracked task per named unit",
+    responses=refusals(404, 409),
 )
 def create_instruction(body: InstructionIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
@@ -79,8 +81,10 @@ def create_instruction(body: InstructionIn, actor: CurrentActor, state: State) -
 
 
 @router.get(
-    "/instructions", response_model=Page[InstructionOut],
-    summary="Instructions with each task's state; a leader sees their own unless mine=false", responses=refusals(404)
+    "/instructions",
+    response_model=Page[InstructionOut],
+    summary="Instructions with each task's state; a leader sees their own unless mine=false",
+    responses=refusals(404),
 )
 def instructions(
     actor: CurrentActor,
@@ -109,7 +113,12 @@ def instructions(
     return Page[InstructionOut](total=total, page=page, page_size=page_size, items=items)
 
 
-@router.get("/instructions/{instruction_id}", response_model=InstructionOut, summary="One instruction with its tasks", responses=refusals(404))
+@router.get(
+    "/instructions/{instruction_id}",
+    response_model=InstructionOut,
+    summary="One instruction with its tasks",
+    responses=refusals(404),
+)
 def instruction(
     instruction_id: int, actor: CurrentActor, session: ReadSession, state: State
 ) -> dict[str, Any]:
@@ -118,7 +127,12 @@ def instruction(
     )[0]
 
 
-@router.get("/instruction-tasks", response_model=Page[TaskItemOut], summary="Tasks from instructions: unit staff see their unit's", responses=refusals(404))
+@router.get(
+    "/instruction-tasks",
+    response_model=Page[TaskItemOut],
+    summary="Tasks from instructions: unit staff see their unit's",
+    responses=refusals(404),
+)
 def tasks(
     actor: CurrentActor,
     session: ReadSession,
@@ -144,8 +158,10 @@ def tasks(
 
 
 @router.post(
-    "/instruction-tasks/{task_id}/complete", response_model=TaskItemOut,
-    summary="The unit reports the result; the task's clock stops", responses=refusals(404, 409)
+    "/instruction-tasks/{task_id}/complete",
+    response_model=TaskItemOut,
+    summary="The unit reports the result; the task's clock stops",
+    responses=refusals(404, 409),
 )
 def complete(task_id: int, body: TaskResultIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
@@ -158,9 +174,11 @@ def complete(task_id: int, body: TaskResultIn, actor: CurrentActor, state: State
 
 
 @router.post(
-    "/supervision-orders", response_model=OrderOut,
+    "/supervision-orders",
+    response_model=OrderOut,
     status_code=201,
-    summary="A supervisor orders a unit to act on a case or its work (督办)", responses=refusals(404, 409)
+    summary="A supervisor orders a unit to act on a case or its work (督办)",
+    responses=refusals(404, 409),
 )
 def create_order(body: OrderIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
@@ -178,7 +196,12 @@ def create_order(body: OrderIn, actor: CurrentActor, state: State) -> dict[str, 
         return describe_orders(session, [order], now, actor=actor)[0]
 
 
-@router.get("/supervision-orders", response_model=Page[OrderOut], summary="Supervision orders: unit staff see those to their unit", responses=refusals(404))
+@router.get(
+    "/supervision-orders",
+    response_model=Page[OrderOut],
+    summary="Supervision orders: unit staff see those to their unit",
+    responses=refusals(404),
+)
 def orders(
     actor: CurrentActor,
     session: ReadSession,
@@ -205,14 +228,23 @@ def orders(
     return Page[OrderOut](total=total, page=page, page_size=page_size, items=items)
 
 
-@router.get("/supervision-orders/{order_id}", response_model=OrderOut, summary="One supervision order", responses=refusals(404))
+@router.get(
+    "/supervision-orders/{order_id}",
+    response_model=OrderOut,
+    summary="One supervision order",
+    responses=refusals(404),
+)
 def order(order_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
-    return describe_orders(session, [get_order(session, order_id, actor)], state.clock.now(), actor=actor)[0]
+    return describe_orders(
+        session, [get_order(session, order_id, actor)], state.clock.now(), actor=actor
+    )[0]
 
 
 @router.post(
-    "/supervision-orders/{order_id}/respond", response_model=OrderOut,
-    summary="The unit under the order responds; its clock stops", responses=refusals(404, 409)
+    "/supervision-orders/{order_id}/respond",
+    response_model=OrderOut,
+    summary="The unit under the order responds; its clock stops",
+    responses=refusals(404, 409),
 )
 def respond(
     order_id: int, body: OrderResponseIn, actor: CurrentActor, state: State
@@ -228,14 +260,19 @@ def respond(
 
 
 @router.post(
-    "/supervision-orders/{order_id}/close", response_model=OrderOut,
-    summary="The supervisor accepts the response and closes the order", responses=refusals(404, 409)
+    "/supervision-orders/{order_id}/close",
+    response_model=OrderOut,
+    summary="The supervisor accepts the response and closes the order",
+    responses=refusals(404, 409),
 )
 def close(order_id: int, body: OrderCloseIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         return describe_orders(
-            session, [close_order(session, order_id, actor=actor, note=body.note, now=now)], now, actor=actor
+            session,
+            [close_order(session, order_id, actor=actor, note=body.note, now=now)],
+            now,
+            actor=actor,
         )[0]
 
 
@@ -248,9 +285,11 @@ def _with_download(view: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post(
-    "/letters", response_model=LetterOut,
+    "/letters",
+    response_model=LetterOut,
     status_code=201,
-    summary="Issue a numbered reminder letter, suggestion letter or notice (.docx)", responses=refusals(404, 409)
+    summary="Issue a numbered reminder letter, suggestion letter or notice (.docx)",
+    responses=refusals(404, 409),
 )
 def create_letter(body: LetterIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
@@ -273,7 +312,10 @@ def create_letter(body: LetterIn, actor: CurrentActor, state: State) -> dict[str
 
 
 @router.get(
-    "/letters", response_model=Page[LetterOut], summary="Letters: the addressee unit sees its own, and notices to all units", responses=refusals(404)
+    "/letters",
+    response_model=Page[LetterOut],
+    summary="Letters: the addressee unit sees its own, and notices to all units",
+    responses=refusals(404),
 )
 def letters(
     actor: CurrentActor,
@@ -305,13 +347,20 @@ def letters(
     "/letters/{letter_id}.docx",
     summary="Download the letter (.docx), its texts through the reader's privacy view",
     response_class=Response,
-    responses=refusals(404) | {200: {"content": {DOCX: {}}, "description": "the letter as a Word document"}},
+    responses=refusals(404)
+    | {200: {"content": {DOCX: {}}, "description": "the letter as a Word document"}},
 )
-def letter_docx(letter_id: int, actor: CurrentActor, session: ReadSession, state: State) -> Response:
+def letter_docx(
+    letter_id: int, actor: CurrentActor, session: ReadSession, state: State
+) -> Response:
     letter = get_letter(session, letter_id, actor, with_document=True)
     # The document as this reader may read it: texts through their privacy view.
     document = document_for(session, letter, actor, tz=state.tz)
-    etag = letter.document_sha256 if document is letter.document else hashlib.sha256(document).hexdigest()
+    etag = (
+        letter.document_sha256
+        if document is letter.document
+        else hashlib.sha256(document).hexdigest()
+    )
     # ASCII name for old clients, the letter's number (RFC 5987) for the rest.
     name = f"filename=\"letter-{letter.id}.docx\"; filename*=UTF-8''{quote(letter.number)}.docx"
     return Response(
@@ -321,6 +370,13 @@ def letter_docx(letter_id: int, actor: CurrentActor, session: ReadSession, state
     )
 
 
-@router.get("/letters/{letter_id}", response_model=LetterOut, summary="One letter's details", responses=refusals(404))
+@router.get(
+    "/letters/{letter_id}",
+    response_model=LetterOut,
+    summary="One letter's details",
+    responses=refusals(404),
+)
 def letter(letter_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
-    return _with_download(describe_letters(session, [get_letter(session, letter_id, actor)], actor=actor)[0])
+    return _with_download(
+        describe_letters(session, [get_letter(session, letter_id, actor)], actor=actor)[0]
+    )

@@ -15,7 +15,9 @@ from minyi.cases.schemas import TrackedCase
 from minyi.cases.tracking import case_key, citizen_secret_guard, rate_case, track_case
 
 router = APIRouter(prefix="/api/v1/track", tags=["citizen"])
-Last4 = Annotated[str, Query(pattern=r"^\d{4}$", description="the last four digits of the phone you gave")]
+Last4 = Annotated[
+    str, Query(pattern=r"^\d{4}$", description="the last four digits of the phone you gave")
+]
 CODE_DESCRIPTION = "the tracking code (查询码) of the receipt, e.g. K7QM-3XHD-9RTA; case, spaces and dashes do not matter"
 
 
@@ -25,8 +27,12 @@ class CitizenSecretIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    phone_last4: str | None = Field(None, pattern=r"^\d{4}$", description="the last four digits of the phone you gave")
-    tracking_code: str | None = Field(None, min_length=1, max_length=40, description=CODE_DESCRIPTION)
+    phone_last4: str | None = Field(
+        None, pattern=r"^\d{4}$", description="the last four digits of the phone you gave"
+    )
+    tracking_code: str | None = Field(
+        None, min_length=1, max_length=40, description=CODE_DESCRIPTION
+    )
 
     @model_validator(mode="after")
     def _one_secret(self) -> CitizenSecretIn:
@@ -44,10 +50,22 @@ class FeedbackIn(CitizenSecretIn):
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "no such tracking number, or the secret does not match (one answer for both)"},
-    409: {"model": ErrorResponse, "description": "feedback only: the case cannot be rated now (not answered, or rated already)"},
-    422: {"model": ErrorResponse, "description": "invalid request: `error.errors` names each field and what is wrong with it"},
-    429: {"model": ErrorResponse, "description": "too many wrong secrets for this case or from this address; see Retry-After"},
+    404: {
+        "model": ErrorResponse,
+        "description": "no such tracking number, or the secret does not match (one answer for both)",
+    },
+    409: {
+        "model": ErrorResponse,
+        "description": "feedback only: the case cannot be rated now (not answered, or rated already)",
+    },
+    422: {
+        "model": ErrorResponse,
+        "description": "invalid request: `error.errors` names each field and what is wrong with it",
+    },
+    429: {
+        "model": ErrorResponse,
+        "description": "too many wrong secrets for this case or from this address; see Retry-After",
+    },
 }
 READ_RESPONSES = {k: v for k, v in RESPONSES.items() if k != 409}
 
@@ -58,12 +76,19 @@ def _client(request: Request) -> str:
 
 def _track(state: Any, request: Request, tracking_no: str, secret: str) -> dict[str, Any]:
     key = case_key(state.db, tracking_no=tracking_no)
-    with citizen_secret_guard(state.db, state.settings, case_key=key, client=_client(request), now=state.clock.now()), state.db.reading() as session:
+    with (
+        citizen_secret_guard(
+            state.db, state.settings, case_key=key, client=_client(request), now=state.clock.now()
+        ),
+        state.db.reading() as session,
+    ):
         return track_case(session, tracking_no, secret)
 
 
 @router.get(
-    "/{tracking_no}", response_model=TrackedCase, responses=refusals(404, 409, 429, public=True) | READ_RESPONSES,
+    "/{tracking_no}",
+    response_model=TrackedCase,
+    responses=refusals(404, 409, 429, public=True) | READ_RESPONSES,
     summary="A citizen follows their appeal with the phone's last four digits (no one's personal data is shown)",
 )
 def track(tracking_no: str, phone_last4: Last4, state: State, request: Request) -> dict[str, Any]:
@@ -71,19 +96,32 @@ def track(tracking_no: str, phone_last4: Last4, state: State, request: Request) 
 
 
 @router.post(
-    "/{tracking_no}", response_model=TrackedCase, responses=refusals(404, 409, 429, public=True) | READ_RESPONSES,
+    "/{tracking_no}",
+    response_model=TrackedCase,
+    responses=refusals(404, 409, 429, public=True) | READ_RESPONSES,
     summary="A citizen follows their appeal with the last four digits or the receipt's tracking code",
 )
-def track_with_secret(tracking_no: str, body: CitizenSecretIn, state: State, request: Request) -> dict[str, Any]:
+def track_with_secret(
+    tracking_no: str, body: CitizenSecretIn, state: State, request: Request
+) -> dict[str, Any]:
     return _track(state, request, tracking_no, body.secret())
 
 
 @router.post(
-    "/{tracking_no}/feedback", response_model=TrackedCase, responses=refusals(404, 409, 429, public=True) | RESPONSES,
+    "/{tracking_no}/feedback",
+    response_model=TrackedCase,
+    responses=refusals(404, 409, 429, public=True) | RESPONSES,
     summary="The citizen rates the reply; 不满意 reopens the case",
 )
 def feedback(tracking_no: str, body: FeedbackIn, state: State, request: Request) -> dict[str, Any]:
     now = state.clock.now()
     key = case_key(state.db, tracking_no=tracking_no)
-    with citizen_secret_guard(state.db, state.settings, case_key=key, client=_client(request), now=now), state.db.unit_of_work() as session:
-        return rate_case(session, tracking_no, body.secret(), rating=body.rating, comment=body.comment, now=now)
+    with (
+        citizen_secret_guard(
+            state.db, state.settings, case_key=key, client=_client(request), now=now
+        ),
+        state.db.unit_of_work() as session,
+    ):
+        return rate_case(
+            session, tracking_no, body.secret(), rating=body.rating, comment=body.comment, now=now
+        )

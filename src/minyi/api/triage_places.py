@@ -41,8 +41,10 @@ class PlaceQuery(BaseModel):
 
 
 @router.get(
-    "/gazetteer", summary="Roads, estates, landmarks and aliases added to the gazetteer",
-    response_model=list[GazetteerEntryOut], responses=refusals(),
+    "/gazetteer",
+    summary="Roads, estates, landmarks and aliases added to the gazetteer",
+    response_model=list[GazetteerEntryOut],
+    responses=refusals(),
 )
 def gazetteer_entries(
     actor: CurrentActor,
@@ -54,8 +56,11 @@ def gazetteer_entries(
 
 
 @router.post(
-    "/gazetteer", status_code=201, summary="Add a name to the gazetteer (administrators)",
-    response_model=GazetteerEntryOut, responses=refusals(409),
+    "/gazetteer",
+    status_code=201,
+    summary="Add a name to the gazetteer (administrators)",
+    response_model=GazetteerEntryOut,
+    responses=refusals(409),
 )
 def add_gazetteer_entry(
     item: GazetteerEntryIn, actor: CurrentActor, state: State
@@ -76,7 +81,9 @@ def add_gazetteer_entry(
 
 
 @router.delete(
-    "/gazetteer/{entry_id}", status_code=204, summary="Remove a gazetteer name (administrators)",
+    "/gazetteer/{entry_id}",
+    status_code=204,
+    summary="Remove a gazetteer name (administrators)",
     responses=refusals(404),
 )
 def delete_gazetteer_entry(entry_id: int, actor: CurrentActor, state: State) -> Response:
@@ -88,8 +95,10 @@ def delete_gazetteer_entry(entry_id: int, actor: CurrentActor, state: State) -> 
 
 
 @router.post(
-    "/triage/place", summary="Street, community and grid candidates for an address and text",
-    response_model=PlaceCandidatesOut, responses=refusals(),
+    "/triage/place",
+    summary="Street, community and grid candidates for an address and text",
+    response_model=PlaceCandidatesOut,
+    responses=refusals(),
 )
 def triage_place(item: PlaceQuery, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     gazetteer = gazetteer_for(session)

@@ -21,7 +21,9 @@ router = APIRouter(prefix="/api/v1", tags=["triage"])
 
 class ConfirmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    expected_version: int | None = Field(None, ge=1, description="the case version you saw; 409 if it changed")
+    expected_version: int | None = Field(
+        None, ge=1, description="the case version you saw; 409 if it changed"
+    )
 
 
 class PlaceIn(BaseModel):
@@ -34,13 +36,19 @@ class PlaceIn(BaseModel):
 class CorrectIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     category: str | None = Field(None, max_length=40, description="the right event-dictionary leaf")
-    label: str | None = Field(None, max_length=60, description="the right model label, when not a leaf")
+    label: str | None = Field(
+        None, max_length=60, description="the right model label, when not a leaf"
+    )
     place: PlaceIn | None = None
     lead_unit: str | None = Field(None, max_length=40)
     co_units: list[str] | None = Field(None, max_length=20)
-    not_accused: list[str] = Field(default_factory=list, max_length=20, description="units wrongly excluded as accused")
+    not_accused: list[str] = Field(
+        default_factory=list, max_length=20, description="units wrongly excluded as accused"
+    )
     reason: str | None = Field(None, max_length=4000)
-    dispatch: bool = Field(True, description="dispatch the case accordingly if it still awaits dispatch")
+    dispatch: bool = Field(
+        True, description="dispatch the case accordingly if it still awaits dispatch"
+    )
     expected_version: int | None = Field(None, ge=1)
 
 
@@ -50,29 +58,49 @@ def _view(session: Any, suggestion: Any) -> dict[str, Any]:
 
 
 @router.get(
-    "/appeals/{case_id}/triage", summary="The triage suggestion of a case, with confidences and evidence",
-    response_model=SuggestionOut, responses=refusals(404),
+    "/appeals/{case_id}/triage",
+    summary="The triage suggestion of a case, with confidences and evidence",
+    response_model=SuggestionOut,
+    responses=refusals(404),
 )
 def get_triage(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     case, suggestion = suggestion_of(session, case_id, actor)
-    return suggestion_view(suggestion, unit_names(session, {suggestion.lead_unit or ""}), view=reader_view(session, case, actor))
+    return suggestion_view(
+        suggestion,
+        unit_names(session, {suggestion.lead_unit or ""}),
+        view=reader_view(session, case, actor),
+    )
 
 
 @router.post(
-    "/appeals/{case_id}/triage/confirm", summary="Take the suggestion (dispatches a case awaiting dispatch)",
-    response_model=SuggestionOut, responses=refusals(404, 409),
+    "/appeals/{case_id}/triage/confirm",
+    summary="Take the suggestion (dispatches a case awaiting dispatch)",
+    response_model=SuggestionOut,
+    responses=refusals(404, 409),
 )
-def post_confirm(case_id: int, body: ConfirmIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+def post_confirm(
+    case_id: int, body: ConfirmIn, actor: CurrentActor, state: State
+) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
-        suggestion = confirm(session, case_id, actor=actor, now=state.clock.now(), expected_version=body.expected_version)
+        suggestion = confirm(
+            session,
+            case_id,
+            actor=actor,
+            now=state.clock.now(),
+            expected_version=body.expected_version,
+        )
         return _view(session, suggestion)
 
 
 @router.post(
-    "/appeals/{case_id}/triage/correct", summary="Correct class, place or units; kept as a training row",
-    response_model=CorrectedSuggestionOut, responses=refusals(404, 409),
+    "/appeals/{case_id}/triage/correct",
+    summary="Correct class, place or units; kept as a training row",
+    response_model=CorrectedSuggestionOut,
+    responses=refusals(404, 409),
 )
-def post_correct(case_id: int, body: CorrectIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+def post_correct(
+    case_id: int, body: CorrectIn, actor: CurrentActor, state: State
+) -> dict[str, Any]:
     place = body.place or PlaceIn()
     fix = Correction(
         category=body.category or None,
@@ -87,20 +115,35 @@ def post_correct(case_id: int, body: CorrectIn, actor: CurrentActor, state: Stat
         dispatch=body.dispatch,
     )
     with state.db.unit_of_work() as session:
-        row = correct(session, case_id, fix, actor=actor, now=state.clock.now(), expected_version=body.expected_version)
+        row = correct(
+            session,
+            case_id,
+            fix,
+            actor=actor,
+            now=state.clock.now(),
+            expected_version=body.expected_version,
+        )
         _, suggestion = suggestion_of(session, case_id, actor)
         return _view(session, suggestion) | {
             "correction": {
-                "id": row.id, "label": row.label, "leaf": row.leaf_code, "predicted_label": row.predicted_label,
-                "lead_unit": row.lead_unit, "co_units": row.co_units, "place": row.place,
-                "corrected_by": row.corrected_by, "corrected_at": row.corrected_at,
+                "id": row.id,
+                "label": row.label,
+                "leaf": row.leaf_code,
+                "predicted_label": row.predicted_label,
+                "lead_unit": row.lead_unit,
+                "co_units": row.co_units,
+                "place": row.place,
+                "corrected_by": row.corrected_by,
+                "corrected_at": row.corrected_at,
             }
         }
 
 
 @router.get(
-    "/triage/suggestions", summary="The dispatcher's board: suggestions awaiting a person, oldest first",
-    response_model=BoardOut, responses=refusals(),
+    "/triage/suggestions",
+    summary="The dispatcher's board: suggestions awaiting a person, oldest first",
+    response_model=BoardOut,
+    responses=refusals(),
 )
 def get_board(
     actor: CurrentActor,

@@ -57,8 +57,10 @@ def _staff_only(actor: Actor) -> None:
 
 
 @router.get(
-    "/risk-lexicon", summary="The risk lexicon in force (or one version): YAML and a summary",
-    response_model=LexiconOut, responses=refusals(404),
+    "/risk-lexicon",
+    summary="The risk lexicon in force (or one version): YAML and a summary",
+    response_model=LexiconOut,
+    responses=refusals(404),
 )
 def get_lexicon(
     actor: CurrentActor, session: ReadSession, version: int | None = None
@@ -77,7 +79,9 @@ def get_lexicon(
 
 
 @router.put(
-    "/risk-lexicon", summary="Save a new version of the risk lexicon (YAML; admin)", response_model=LexiconSavedOut,
+    "/risk-lexicon",
+    summary="Save a new version of the risk lexicon (YAML; admin)",
+    response_model=LexiconSavedOut,
     responses=refusals(),
 )
 def put_lexicon(
@@ -96,7 +100,9 @@ def put_lexicon(
 
 
 @router.post(
-    "/triage/risk", summary="Risk flags in a text, each with its evidence span", response_model=RiskFlagsOut,
+    "/triage/risk",
+    summary="Risk flags in a text, each with its evidence span",
+    response_model=RiskFlagsOut,
     responses=refusals(),
 )
 def post_risk(
@@ -113,8 +119,10 @@ def post_risk(
 
 
 @router.post(
-    "/triage/reply-check", summary="Check a reply before closing: relevance, answer, basis, contact",
-    response_model=ReplyCheckOut, responses=refusals(),
+    "/triage/reply-check",
+    summary="Check a reply before closing: relevance, answer, basis, contact",
+    response_model=ReplyCheckOut,
+    responses=refusals(),
 )
 def post_reply_check(body: ReplyCheckIn, actor: CurrentActor) -> dict[str, Any]:
     _staff_only(actor)
@@ -122,7 +130,9 @@ def post_reply_check(body: ReplyCheckIn, actor: CurrentActor) -> dict[str, Any]:
 
 
 @router.get(
-    "/appeals/{case_id}/links", summary="The case's repeat, near-duplicate and crowd links", response_model=CaseLinksOut,
+    "/appeals/{case_id}/links",
+    summary="The case's repeat, near-duplicate and crowd links",
+    response_model=CaseLinksOut,
     responses=refusals(404),
 )
 def get_links(case_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:

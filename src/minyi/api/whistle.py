@@ -8,15 +8,20 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
-from minyi.api.errors import refusals
 from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.api.errors import refusals
 from minyi.api.state import AppState
 from minyi.core.errors import Invalid, NotFound
 from minyi.core.schemas import Page
 from minyi.org.rules import Actor
 from minyi.org.service import unit_by_code
 from minyi.whistle.models import Whistle
-from minyi.whistle.queries import describe_whistles, get_visible_whistle, list_whistles, response_facts
+from minyi.whistle.queries import (
+    describe_whistles,
+    get_visible_whistle,
+    list_whistles,
+    response_facts,
+)
 from minyi.whistle.rules import WhistleStatus, response_by_department
 from minyi.whistle.schemas import ActIn, BlowIn, ConfirmIn, DepartmentResponseOut, WhistleOut
 from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
@@ -24,20 +29,40 @@ from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle,
 router = APIRouter(prefix="/api/v1", tags=["whistle"])
 
 
-@router.post("/whistles", response_model=WhistleOut, status_code=201, summary="Blow the whistle (吹哨/发令): summon departments to a case or place", responses=refusals(404, 409))
+@router.post(
+    "/whistles",
+    response_model=WhistleOut,
+    status_code=201,
+    summary="Blow the whistle (吹哨/发令): summon departments to a case or place",
+    responses=refusals(404, 409),
+)
 def blow(body: BlowIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         whistle = blow_whistle(
-            session, actor=actor, description=body.description, units=body.units, case_id=body.case_id,
-            place=body.place, address=body.address, report_within_minutes=body.report_within_minutes, now=now,
+            session,
+            actor=actor,
+            description=body.description,
+            units=body.units,
+            case_id=body.case_id,
+            place=body.place,
+            address=body.address,
+            report_within_minutes=body.report_within_minutes,
+            now=now,
         )
         return _view(session, whistle, state, actor)
 
 
-@router.get("/whistles", response_model=Page[WhistleOut], summary="Whistles in your scope: issued in your area, or summoning your unit", responses=refusals(404))
+@router.get(
+    "/whistles",
+    response_model=Page[WhistleOut],
+    summary="Whistles in your scope: issued in your area, or summoning your unit",
+    responses=refusals(404),
+)
 def whistles(
-    actor: CurrentActor, session: ReadSession, state: State,
+    actor: CurrentActor,
+    session: ReadSession,
+    state: State,
     status: WhistleStatus | None = None,
     unit: str | None = None,
     case_id: int | None = None,
@@ -46,44 +71,84 @@ def whistles(
 ) -> Page[WhistleOut]:
     unit_id = _unit_id(session, unit)
     total, rows = list_whistles(
-        session, actor, status=status.value if status else None, unit_id=unit_id, case_id=case_id, page=page, page_size=page_size,
+        session,
+        actor,
+        status=status.value if status else None,
+        unit_id=unit_id,
+        case_id=case_id,
+        page=page,
+        page_size=page_size,
     )
     items = describe_whistles(session, rows, state.clock.now(), actor=actor)
     return Page[WhistleOut](total=total, page=page, page_size=page_size, items=items)
 
 
-@router.get("/whistles/stats", response_model=list[DepartmentResponseOut], summary="Per department: summoned, reported in time (response rate), median minutes", responses=refusals(404))
+@router.get(
+    "/whistles/stats",
+    response_model=list[DepartmentResponseOut],
+    summary="Per department: summoned, reported in time (response rate), median minutes",
+    responses=refusals(404),
+)
 def stats(
-    actor: CurrentActor, session: ReadSession,
-    since: AwareDatetime | None = None, until: AwareDatetime | None = None, unit: str | None = None,
+    actor: CurrentActor,
+    session: ReadSession,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    unit: str | None = None,
 ) -> list[dict[str, Any]]:
     facts = response_facts(session, since=since, until=until, unit_id=_unit_id(session, unit))
     return [d.as_dict() for d in response_by_department(facts)]
 
 
-@router.get("/whistles/{whistle_id}", response_model=WhistleOut, summary="One whistle with every summons and its stage", responses=refusals(404))
-def whistle(whistle_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
+@router.get(
+    "/whistles/{whistle_id}",
+    response_model=WhistleOut,
+    summary="One whistle with every summons and its stage",
+    responses=refusals(404),
+)
+def whistle(
+    whistle_id: int, actor: CurrentActor, session: ReadSession, state: State
+) -> dict[str, Any]:
     return _view(session, get_visible_whistle(session, whistle_id, actor), state, actor)
 
 
-@router.post("/whistles/{whistle_id}/report-in", response_model=WhistleOut, summary="Report in (报到) for your department", responses=refusals(404, 409))
+@router.post(
+    "/whistles/{whistle_id}/report-in",
+    response_model=WhistleOut,
+    summary="Report in (报到) for your department",
+    responses=refusals(404, 409),
+)
 def post_report_in(whistle_id: int, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         report_in(session, whistle_id, actor=actor, now=state.clock.now())
         return _view(session, _reload(session, whistle_id, actor), state, actor)
 
 
-@router.post("/whistles/{whistle_id}/act", response_model=WhistleOut, summary="Record what your department did (执行)", responses=refusals(404, 409))
+@router.post(
+    "/whistles/{whistle_id}/act",
+    response_model=WhistleOut,
+    summary="Record what your department did (执行)",
+    responses=refusals(404, 409),
+)
 def post_act(whistle_id: int, body: ActIn, actor: CurrentActor, state: State) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
         act_on_summons(session, whistle_id, actor=actor, text=body.text, now=state.clock.now())
         return _view(session, _reload(session, whistle_id, actor), state, actor)
 
 
-@router.post("/whistles/{whistle_id}/confirm", response_model=WhistleOut, summary="Confirm one department's work, or all (the issuer)", responses=refusals(404, 409))
-def post_confirm(whistle_id: int, body: ConfirmIn, actor: CurrentActor, state: State) -> dict[str, Any]:
+@router.post(
+    "/whistles/{whistle_id}/confirm",
+    response_model=WhistleOut,
+    summary="Confirm one department's work, or all (the issuer)",
+    responses=refusals(404, 409),
+)
+def post_confirm(
+    whistle_id: int, body: ConfirmIn, actor: CurrentActor, state: State
+) -> dict[str, Any]:
     with state.db.unit_of_work() as session:
-        w = confirm_whistle(session, whistle_id, actor=actor, unit=body.unit, note=body.note, now=state.clock.now())
+        w = confirm_whistle(
+            session, whistle_id, actor=actor, unit=body.unit, note=body.note, now=state.clock.now()
+        )
         return _view(session, w, state, actor)
 
 

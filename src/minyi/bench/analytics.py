@@ -80,14 +80,23 @@ def _daily_weights(days: int, rng: random.Random) -> list[float]:
 
 def _load_refs(db: Database) -> dict[str, Any]:
     with db.reading() as session:
-        communities = session.execute(select(Unit.id, Unit.parent_id, Unit.name).where(Unit.kind == "community")).all()
+        communities = session.execute(
+            select(Unit.id, Unit.parent_id, Unit.name).where(Unit.kind == "community")
+        ).all()
         departments = list(session.scalars(select(Unit.id).where(Unit.kind == "department")))
         channel = session.scalar(select(Channel.id).where(Channel.code == "hotline_12345"))
         staff = session.scalar(select(Staff.id).where(Staff.username == "dep01.handler"))
-    return {"communities": communities, "departments": departments, "channel": channel, "staff": staff}
+    return {
+        "communities": communities,
+        "departments": departments,
+        "channel": channel,
+        "staff": staff,
+    }
 
 
-def _fill(db: Database, appeals: int, days: int, rng: random.Random, step: Callable[[int], None]) -> None:
+def _fill(
+    db: Database, appeals: int, days: int, rng: random.Random, step: Callable[[int], None]
+) -> None:
     refs = _load_refs(db)
     weights = _daily_weights(days, rng)
     total_w = sum(weights)
@@ -96,11 +105,25 @@ def _fill(db: Database, appeals: int, days: int, rng: random.Random, step: Calla
     phones = [f"13{rng.randrange(10**9):09d}" for _ in range(max(10, appeals // 3))]
     classes = ("投诉建议", "纠纷调解", "帮扶救助", "法律服务", "心理服务")
     next_id = 1
-    buffers: dict[str, list[dict[str, Any]]] = {"appeals": [], "cases": [], "units": [], "events": [], "clocks": [], "bounces": []}
+    buffers: dict[str, list[dict[str, Any]]] = {
+        "appeals": [],
+        "cases": [],
+        "units": [],
+        "events": [],
+        "clocks": [],
+        "bounces": [],
+    }
 
     def flush() -> None:
         with db.unit_of_work() as session:
-            for model, key in ((Appeal, "appeals"), (Case, "cases"), (CaseUnit, "units"), (CaseEvent, "events"), (Clock, "clocks"), (Bounce, "bounces")):
+            for model, key in (
+                (Appeal, "appeals"),
+                (Case, "cases"),
+                (CaseUnit, "units"),
+                (CaseEvent, "events"),
+                (Clock, "clocks"),
+                (Bounce, "bounces"),
+            ):
                 if buffers[key]:
                     session.execute(insert(model), buffers[key])
         step(len(buffers["appeals"]))
@@ -111,7 +134,11 @@ def _fill(db: Database, appeals: int, days: int, rng: random.Random, step: Calla
     for offset, count in enumerate(per_day):
         day = END_DAY - timedelta(days=days - 1 - offset)
         start = datetime(day.year, day.month, day.day, tzinfo=BEIJING).astimezone(UTC)
-        burst = (rng.choice(refs["communities"]), rng.randrange(len(MATTERS))) if offset in burst_days else None
+        burst = (
+            (rng.choice(refs["communities"]), rng.randrange(len(MATTERS)))
+            if offset in burst_days
+            else None
+        )
         for n in range(count):
             if burst is not None and n < min(count // 10, 60):
                 community, matter = burst
@@ -124,55 +151,132 @@ def _fill(db: Database, appeals: int, days: int, rng: random.Random, step: Calla
             appeal_id = next_id
             next_id += 1
             tracking = f"{day:%Y%m%d}-{appeal_id:07d}"
-            buffers["appeals"].append({
-                "id": appeal_id, "tracking_no": tracking, "channel_id": refs["channel"], "external_id": f"b{appeal_id}",
-                "title": f"{place}{title}", "body": f"{place}{body}。", "phone": phone, "citizen_name": None,
-                "id_card": None, "is_anonymous": False, "is_confidential": False, "address": None, "lat": None,
-                "lng": None, "crowd_size": None, "amount": None, "category_hint_id": None, "registered_by_id": None,
-                "submitted_at": at,
-            })
+            buffers["appeals"].append(
+                {
+                    "id": appeal_id,
+                    "tracking_no": tracking,
+                    "channel_id": refs["channel"],
+                    "external_id": f"b{appeal_id}",
+                    "title": f"{place}{title}",
+                    "body": f"{place}{body}。",
+                    "phone": phone,
+                    "citizen_name": None,
+                    "id_card": None,
+                    "is_anonymous": False,
+                    "is_confidential": False,
+                    "address": None,
+                    "lat": None,
+                    "lng": None,
+                    "crowd_size": None,
+                    "amount": None,
+                    "category_hint_id": None,
+                    "registered_by_id": None,
+                    "submitted_at": at,
+                }
+            )
             lead = rng.choice(refs["departments"])
             closed = at + timedelta(hours=rng.uniform(2, 72)) if rng.random() < 0.92 else None
-            rating = rng.choices(("satisfied", "basically_satisfied", "unsatisfied"), (75, 10, 15))[0] if closed and rng.random() < 0.7 else None
-            buffers["cases"].append({
-                "id": appeal_id, "appeal_id": appeal_id, "tracking_no": tracking,
-                "status": "rated" if rating else ("replied" if closed else "in_progress"), "version": 1,
-                "channel_id": refs["channel"], "category_id": None, "class_name": rng.choice(classes),
-                "policy_code": "10-30-24", "first_unit_id": None, "lead_unit_id": lead, "street_id": community[1],
-                "community_id": community[0], "grid_id": None, "registered_at": at, "updated_at": closed or at,
-                "due_at": None, "closed_at": closed, "is_overdue": False, "bounce_pending": False,
-                "bounce_count": 0, "reopen_count": 1 if rng.random() < 0.04 else 0,
-                "rating": rating if rating != "unsatisfied" else None, "is_key_case": False, "key_checklist": {},
-                "reply_text": None,
-            })
+            rating = (
+                rng.choices(("satisfied", "basically_satisfied", "unsatisfied"), (75, 10, 15))[0]
+                if closed and rng.random() < 0.7
+                else None
+            )
+            buffers["cases"].append(
+                {
+                    "id": appeal_id,
+                    "appeal_id": appeal_id,
+                    "tracking_no": tracking,
+                    "status": "rated" if rating else ("replied" if closed else "in_progress"),
+                    "version": 1,
+                    "channel_id": refs["channel"],
+                    "category_id": None,
+                    "class_name": rng.choice(classes),
+                    "policy_code": "10-30-24",
+                    "first_unit_id": None,
+                    "lead_unit_id": lead,
+                    "street_id": community[1],
+                    "community_id": community[0],
+                    "grid_id": None,
+                    "registered_at": at,
+                    "updated_at": closed or at,
+                    "due_at": None,
+                    "closed_at": closed,
+                    "is_overdue": False,
+                    "bounce_pending": False,
+                    "bounce_count": 0,
+                    "reopen_count": 1 if rng.random() < 0.04 else 0,
+                    "rating": rating if rating != "unsatisfied" else None,
+                    "is_key_case": False,
+                    "key_checklist": {},
+                    "reply_text": None,
+                }
+            )
             assigned = at + timedelta(minutes=10)
-            buffers["units"].append({
-                "case_id": appeal_id, "unit_id": lead, "role": "lead", "assigned_at": assigned,
-                "signed_at": assigned + timedelta(hours=rng.expovariate(1 / 6)), "is_active": True,
-            })
+            buffers["units"].append(
+                {
+                    "case_id": appeal_id,
+                    "unit_id": lead,
+                    "role": "lead",
+                    "assigned_at": assigned,
+                    "signed_at": assigned + timedelta(hours=rng.expovariate(1 / 6)),
+                    "is_active": True,
+                }
+            )
             if rating:
-                buffers["events"].append({
-                    "case_id": appeal_id, "at": closed + timedelta(hours=20), "action": "feedback", "actor_id": None,
-                    "actor_label": "citizen", "from_status": "replied", "to_status": "rated", "reason": None,
-                    "payload": {"rating": rating},
-                })
+                buffers["events"].append(
+                    {
+                        "case_id": appeal_id,
+                        "at": closed + timedelta(hours=20),
+                        "action": "feedback",
+                        "actor_id": None,
+                        "actor_label": "citizen",
+                        "from_status": "replied",
+                        "to_status": "rated",
+                        "reason": None,
+                        "payload": {"rating": rating},
+                    }
+                )
             if rng.random() < 0.1:
                 breached = rng.random() < 0.8
-                buffers["clocks"].append({
-                    "subject": "case", "subject_id": appeal_id, "case_id": appeal_id, "milestone": "first_round",
-                    "name": "24小时首轮办结", "policy_code": "10-30-24", "calendar": "natural",
-                    "state": "breached" if breached else "met", "started_at": at, "due_at": at + timedelta(hours=24),
-                    "warn_at": at + timedelta(hours=18), "next_fire_at": None, "total_seconds": 86400.0,
-                    "warn_seconds": 64800.0, "warned_at": None, "breached_at": at + timedelta(hours=24) if breached else None,
-                    "completed_at": closed, "paused_at": None, "pause_reason": None, "remaining_seconds": None,
-                    "extended_seconds": 0.0,
-                })
+                buffers["clocks"].append(
+                    {
+                        "subject": "case",
+                        "subject_id": appeal_id,
+                        "case_id": appeal_id,
+                        "milestone": "first_round",
+                        "name": "24小时首轮办结",
+                        "policy_code": "10-30-24",
+                        "calendar": "natural",
+                        "state": "breached" if breached else "met",
+                        "started_at": at,
+                        "due_at": at + timedelta(hours=24),
+                        "warn_at": at + timedelta(hours=18),
+                        "next_fire_at": None,
+                        "total_seconds": 86400.0,
+                        "warn_seconds": 64800.0,
+                        "warned_at": None,
+                        "breached_at": at + timedelta(hours=24) if breached else None,
+                        "completed_at": closed,
+                        "paused_at": None,
+                        "pause_reason": None,
+                        "remaining_seconds": None,
+                        "extended_seconds": 0.0,
+                    }
+                )
             if rng.random() < 0.02:
-                buffers["bounces"].append({
-                    "case_id": appeal_id, "unit_id": lead, "requested_by_id": refs["staff"], "reason": "非本单位职责",
-                    "requested_at": assigned + timedelta(hours=1), "status": "refused", "decided_by_id": None,
-                    "decided_at": None, "decision_note": None,
-                })
+                buffers["bounces"].append(
+                    {
+                        "case_id": appeal_id,
+                        "unit_id": lead,
+                        "requested_by_id": refs["staff"],
+                        "reason": "非本单位职责",
+                        "requested_at": assigned + timedelta(hours=1),
+                        "status": "refused",
+                        "decided_by_id": None,
+                        "decided_at": None,
+                        "decision_note": None,
+                    }
+                )
             if len(buffers["appeals"]) >= CHUNK:
                 flush()
     flush()
@@ -186,8 +290,13 @@ def _time(report: AnalyticsReport, name: str, fn: Callable[[], object], repeats:
 
 
 def run_analytics_bench(
-    db_kind: str, appeals: int, days: int, repeats: int,
-    start_task: Callable[[str, int], Callable[[int], None]], *, seed: int = 20261121,
+    db_kind: str,
+    appeals: int,
+    days: int,
+    repeats: int,
+    start_task: Callable[[str, int], Callable[[int], None]],
+    *,
+    seed: int = 20261121,
 ) -> AnalyticsReport:
     report = AnalyticsReport(db=db_kind, appeals=appeals, days=days, day=END_DAY)
     rng = random.Random(seed)
@@ -196,13 +305,25 @@ def run_analytics_bench(
         migrate(db)
         load_demo(db, now=datetime(2026, 11, 20, 1, tzinfo=UTC))
         t0 = time.perf_counter()
-        _fill(db, appeals, days, rng, start_task(f"history: {appeals:,} appeals over {days} days", appeals))
+        _fill(
+            db,
+            appeals,
+            days,
+            rng,
+            start_task(f"history: {appeals:,} appeals over {days} days", appeals),
+        )
         report.fill_seconds = time.perf_counter() - t0
         with db.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
         day = period_of("day", END_DAY)
         with db.reading() as session:
-            report.day_appeals = len(session.scalars(select(Case.id).where(Case.registered_at >= day.start, Case.registered_at < day.end)).all())
+            report.day_appeals = len(
+                session.scalars(
+                    select(Case.id).where(
+                        Case.registered_at >= day.start, Case.registered_at < day.end
+                    )
+                ).all()
+            )
         tick = start_task("timed passes", repeats * 5)
 
         def timed(name: str, fn: Callable[[Any], object]) -> None:
@@ -214,9 +335,15 @@ def run_analytics_bench(
             tick(repeats)
 
         timed("hotspots, one day", lambda s: hotspots_of_day(s, day=END_DAY, window_days=1))
-        timed("hotspots, 7-day window (daily pass)", lambda s: hotspots_of_day(s, day=END_DAY, window_days=7))
+        timed(
+            "hotspots, 7-day window (daily pass)",
+            lambda s: hotspots_of_day(s, day=END_DAY, window_days=7),
+        )
         timed("early warning scan, one day", lambda s: detect(s, day=END_DAY))
         timed("assessment, one week", lambda s: assess_units(s, period_of("week", END_DAY)))
-        timed("assessment, one month", lambda s: assess_units(s, period_of("month", END_DAY - timedelta(days=30))))
+        timed(
+            "assessment, one month",
+            lambda s: assess_units(s, period_of("month", END_DAY - timedelta(days=30))),
+        )
         db.dispose()
     return report

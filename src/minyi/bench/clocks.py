@@ -49,8 +49,17 @@ def _fill(db: Database, cases: int, now: datetime, step: Callable[[int], None]) 
         rows = []
         for n in range(start, min(start + CHUNK, cases)):
             started = now - timedelta(hours=1)
-            row = clock_row(subject="case", subject_id=n + 1, milestone="close", name="3天内办结", duration=timedelta(days=3),
-                            calendar="natural", warn_ratio=0.8, started_at=started, case_id=None)
+            row = clock_row(
+                subject="case",
+                subject_id=n + 1,
+                milestone="close",
+                name="3天内办结",
+                duration=timedelta(days=3),
+                calendar="natural",
+                warn_ratio=0.8,
+                started_at=started,
+                case_id=None,
+            )
             # Deadlines spread over the next month: the book a district really carries.
             row["due_at"] = now + timedelta(seconds=60 + n * spread)
             row["warn_at"] = row["next_fire_at"] = row["due_at"] - timedelta(hours=6)
@@ -65,8 +74,11 @@ def _sweep_once(db: Database, now: datetime) -> float:
     with db.sessions() as session, session.begin():
         list(
             session.scalars(
-                select(Clock.id).where(Clock.state == "running", Clock.next_fire_at <= now)
-                .order_by(Clock.next_fire_at).limit(500).with_for_update(skip_locked=True)
+                select(Clock.id)
+                .where(Clock.state == "running", Clock.next_fire_at <= now)
+                .order_by(Clock.next_fire_at)
+                .limit(500)
+                .with_for_update(skip_locked=True)
             )
         )
         session.rollback()
@@ -78,15 +90,28 @@ def _make_due(db: Database, fire: int, now: datetime) -> None:
     with db.unit_of_work() as session:
         session.execute(delete(ClockFiring))
         session.execute(
-            update(Clock).where(Clock.subject_id <= fire)
-            .values(state="running", due_at=past, warn_at=past, next_fire_at=past, warned_at=None, breached_at=None)
+            update(Clock)
+            .where(Clock.subject_id <= fire)
+            .values(
+                state="running",
+                due_at=past,
+                warn_at=past,
+                next_fire_at=past,
+                warned_at=None,
+                breached_at=None,
+            )
         )
 
 
 def _drain(db: Database, url: str, workers: int, fire: int, step: Callable[[int], None]) -> float:
     env = os.environ | {"MINYI_DATABASE_URL": url, "MINYI_WORKER_INTERVAL_SECONDS": "0.05"}
     minyi = str(Path(sys.executable).parent / "minyi")
-    procs = [subprocess.Popen([minyi, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]  # noqa: S603
+    procs = [
+        subprocess.Popen(
+            [minyi, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(workers)
+    ]
     t0 = time.perf_counter()
     done = 0
     try:
@@ -107,7 +132,11 @@ def _drain(db: Database, url: str, workers: int, fire: int, step: Callable[[int]
 
 
 def run_clocks_bench(
-    db_kind: str, cases: int, fire: int, worker_counts: list[int], sweeps: int,
+    db_kind: str,
+    cases: int,
+    fire: int,
+    worker_counts: list[int],
+    sweeps: int,
     start_task: Callable[[str, int], Callable[[int], None]],
 ) -> ClocksReport:
     report = ClocksReport(db=db_kind, cases=cases, fire=min(fire, cases))
@@ -118,7 +147,11 @@ def run_clocks_bench(
         _fill(db, cases, now, start_task(f"fill {cases:,} open cases' clocks", cases))
         # A few hundred due now: what a sweep finds on a busy morning.
         with db.unit_of_work() as session:
-            session.execute(update(Clock).where(Clock.subject_id <= 300).values(next_fire_at=now - timedelta(seconds=1)))
+            session.execute(
+                update(Clock)
+                .where(Clock.subject_id <= 300)
+                .values(next_fire_at=now - timedelta(seconds=1))
+            )
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE clocks")
@@ -128,6 +161,12 @@ def run_clocks_bench(
             tick(1)
         for workers in worker_counts:
             _make_due(db, report.fire, datetime.now(UTC))
-            report.fired_per_second[workers] = _drain(db, url, workers, report.fire, start_task(f"fire {report.fire:,} with {workers} worker(s)", report.fire))
+            report.fired_per_second[workers] = _drain(
+                db,
+                url,
+                workers,
+                report.fire,
+                start_task(f"fire {report.fire:,} with {workers} worker(s)", report.fire),
+            )
         db.dispose()
     return report

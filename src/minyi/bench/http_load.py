@@ -39,7 +39,12 @@ class HttpResponse:
 
 
 def build_request(
-    method: str, path: str, *, host: str, body: bytes = b"", headers: dict[str, str] | None = None,
+    method: str,
+    path: str,
+    *,
+    host: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
 ) -> bytes:
     """One complete HTTP/1.1 request as bytes (Content-Length framed, keep-alive)."""
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
@@ -51,7 +56,9 @@ def build_request(
     return head + body
 
 
-async def read_response(reader: asyncio.StreamReader, *, head_request: bool = False) -> HttpResponse:
+async def read_response(
+    reader: asyncio.StreamReader, *, head_request: bool = False
+) -> HttpResponse:
     """Read one response from `reader`. Raises _StaleConnection if the stream ends before any byte."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -77,7 +84,9 @@ async def read_response(reader: asyncio.StreamReader, *, head_request: bool = Fa
             raise HttpProtocolError(f"bad header line {line[:80]!r}")
         headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
     connection = headers.get("connection", "").lower()
-    keep_alive = "close" not in connection if status_line[7:8] == b"1" else "keep-alive" in connection
+    keep_alive = (
+        "close" not in connection if status_line[7:8] == b"1" else "keep-alive" in connection
+    )
 
     if head_request or status in _NO_BODY_STATUSES or 100 <= status < 200:
         return HttpResponse(status, headers, b"", keep_alive)
@@ -135,7 +144,9 @@ class Connection:
 
     async def connect(self) -> None:
         await self.close()
-        self._reader, self._writer = await asyncio.open_connection(self.host, self.port, limit=_MAX_HEADER_BYTES)
+        self._reader, self._writer = await asyncio.open_connection(
+            self.host, self.port, limit=_MAX_HEADER_BYTES
+        )
         self._used = False
         self.opened += 1
 
@@ -165,7 +176,9 @@ class Connection:
                 if reused and attempt == 1:
                     continue
                 if isinstance(error, _StaleConnection):
-                    raise ConnectionError("server closed the connection without answering") from None
+                    raise ConnectionError(
+                        "server closed the connection without answering"
+                    ) from None
                 raise
             except BaseException:
                 await self.close()

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 from minyi.bench.intake import fresh_database
 from minyi.bootstrap import load_demo, migrate
+from minyi.cases.queries import CaseFilter
 from minyi.core.db import Database
 from minyi.integrations.case_export import COLUMNS, export_rows
 from minyi.integrations.case_import import import_cases, load_mapping
 from minyi.integrations.tabular import read_rows, write_csv, write_xlsx
-from minyi.cases.queries import CaseFilter
 from minyi.org.service import actor_for_username
 from minyi.wiring import wire
 
@@ -49,20 +49,51 @@ def _write_history(path: Path, n: int) -> None:
     rng = random.Random(20261121)
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["external_id", "channel", "registered_at", "status", "closed_at", "title", "body", "phone", "name", "street", "lead_unit", "reply_text"])
+        writer.writerow(
+            [
+                "external_id",
+                "channel",
+                "registered_at",
+                "status",
+                "closed_at",
+                "title",
+                "body",
+                "phone",
+                "name",
+                "street",
+                "lead_unit",
+                "reply_text",
+            ]
+        )
         for i in range(n):
             registered = NOW - timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
             status = rng.choice(STATUSES)
-            closed = registered + timedelta(days=rng.randrange(1, 20)) if status in ("archived", "replied") else None
-            writer.writerow([
-                f"hist-{i:08d}", "hotline_12345", registered.astimezone(TZ).isoformat(), status,
-                closed.astimezone(TZ).isoformat() if closed else "", f"历史诉求{i}", f"第{i}号历史诉求：小区路灯损坏，晚上出行不便。",
-                f"139{i:08d}", "程先生", f"S{rng.randrange(1, 11):02d}", f"DEP{rng.randrange(1, 20):02d}" if status != "registered" else "",
-                "已处理" if closed else "",
-            ])
+            closed = (
+                registered + timedelta(days=rng.randrange(1, 20))
+                if status in ("archived", "replied")
+                else None
+            )
+            writer.writerow(
+                [
+                    f"hist-{i:08d}",
+                    "hotline_12345",
+                    registered.astimezone(TZ).isoformat(),
+                    status,
+                    closed.astimezone(TZ).isoformat() if closed else "",
+                    f"历史诉求{i}",
+                    f"第{i}号历史诉求：小区路灯损坏，晚上出行不便。",
+                    f"139{i:08d}",
+                    "程先生",
+                    f"S{rng.randrange(1, 11):02d}",
+                    f"DEP{rng.randrange(1, 20):02d}" if status != "registered" else "",
+                    "已处理" if closed else "",
+                ]
+            )
 
 
-def run_import_bench(db_kind: str, rows: int, start: Callable[[str, int], Callable[[int], None]]) -> ImportBench:
+def run_import_bench(
+    db_kind: str, rows: int, start: Callable[[str, int], Callable[[int], None]]
+) -> ImportBench:
     report = ImportBench(db_kind, rows)
     wire()
     with tempfile.TemporaryDirectory() as tmp, fresh_database(db_kind, Path(tmp)) as url:
@@ -78,8 +109,14 @@ def run_import_bench(db_kind: str, rows: int, start: Callable[[str, int], Callab
                 _, table = read_rows(path)
                 with db.unit_of_work() as session:
                     result = import_cases(
-                        session, table, mapping=load_mapping(None), actor=actor_for_username(session, "admin"),
-                        source=path.name, now=NOW, tz=TZ, progress=advance,
+                        session,
+                        table,
+                        mapping=load_mapping(None),
+                        actor=actor_for_username(session, "admin"),
+                        source=path.name,
+                        now=NOW,
+                        tz=TZ,
+                        progress=advance,
                     )
                 report.seconds[step] = time.perf_counter() - began
                 if step == "import":
@@ -93,7 +130,11 @@ def run_import_bench(db_kind: str, rows: int, start: Callable[[str, int], Callab
                     actor = actor_for_username(session, "dispatcher")
                     data = list(export_rows(session, actor, CaseFilter(), tz=TZ))
                 advance(len(data))
-                out = b"".join(write_csv(COLUMNS, data)) if fmt == "csv" else write_xlsx(COLUMNS, data)
+                out = (
+                    b"".join(write_csv(COLUMNS, data))
+                    if fmt == "csv"
+                    else write_xlsx(COLUMNS, data)
+                )
                 (Path(tmp) / f"out.{fmt}").write_bytes(out)
                 report.seconds[f"export {fmt}"] = time.perf_counter() - began
         finally:

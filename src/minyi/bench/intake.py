@@ -39,18 +39,54 @@ STOP_GRACE_S = 10.0
 
 # What citizens actually call 12345 about: (title, body) pairs; {street}/{n} vary per request.
 APPEALS: tuple[tuple[str, str], ...] = (
-    ("小区垃圾清运不及时", "{street}{n}号楼下的垃圾桶已经三天没人清运，天气热气味很大，招来很多苍蝇，请尽快安排清运。"),
-    ("夜间施工噪音扰民", "{street}附近工地每天晚上十点以后还在打桩施工，噪音很大，老人孩子都睡不好，请相关部门查处。"),
-    ("工地拖欠农民工工资", "我在{street}的建筑工地干了{n}个月，包工头一直拖欠工资共计两万多元，多次讨要无果，请求帮助追讨。"),
-    ("咨询小学学位申请", "孩子今年九月上小学，户籍在{street}，想咨询学位申请需要准备哪些材料、什么时候网上报名。"),
-    ("物业不作为乱收费", "{street}某小区物业擅自上调物业费，电梯坏了{n}天也不修，业主多次反映没有结果，请求调查处理。"),
-    ("路灯损坏无人维修", "{street}主干道有{n}盏路灯不亮已经一周多了，晚上出行很不安全，希望尽快维修。"),
-    ("占道经营影响通行", "{street}菜市场门口每天早上有流动摊贩占道经营，车辆行人都过不去，请城管部门管理。"),
-    ("楼上漏水协商无果", "楼上住户卫生间漏水导致我家天花板发霉，与对方协商{n}次都没有结果，请社区帮忙调解。"),
-    ("餐馆油烟扰民", "{street}临街一家餐馆的排烟管道直接对着居民楼，油烟很大，窗户都不敢开，请环保部门处理。"),
-    ("共享单车乱停放", "{street}地铁站出口共享单车堆放严重，占用盲道和消防通道，请督促企业及时清理。"),
-    ("老旧小区加装电梯咨询", "我们是{street}的老旧小区，住户多数是老人，想了解加装电梯的补贴政策和申请流程。"),
-    ("停水未提前通知", "{street}今天上午突然停水，事先没有任何通知，家里老人做饭都成问题，请问什么时候恢复供水。"),
+    (
+        "小区垃圾清运不及时",
+        "{street}{n}号楼下的垃圾桶已经三天没人清运，天气热气味很大，招来很多苍蝇，请尽快安排清运。",
+    ),
+    (
+        "夜间施工噪音扰民",
+        "{street}附近工地每天晚上十点以后还在打桩施工，噪音很大，老人孩子都睡不好，请相关部门查处。",
+    ),
+    (
+        "工地拖欠农民工工资",
+        "我在{street}的建筑工地干了{n}个月，包工头一直拖欠工资共计两万多元，多次讨要无果，请求帮助追讨。",
+    ),
+    (
+        "咨询小学学位申请",
+        "孩子今年九月上小学，户籍在{street}，想咨询学位申请需要准备哪些材料、什么时候网上报名。",
+    ),
+    (
+        "物业不作为乱收费",
+        "{street}某小区物业擅自上调物业费，电梯坏了{n}天也不修，业主多次反映没有结果，请求调查处理。",
+    ),
+    (
+        "路灯损坏无人维修",
+        "{street}主干道有{n}盏路灯不亮已经一周多了，晚上出行很不安全，希望尽快维修。",
+    ),
+    (
+        "占道经营影响通行",
+        "{street}菜市场门口每天早上有流动摊贩占道经营，车辆行人都过不去，请城管部门管理。",
+    ),
+    (
+        "楼上漏水协商无果",
+        "楼上住户卫生间漏水导致我家天花板发霉，与对方协商{n}次都没有结果，请社区帮忙调解。",
+    ),
+    (
+        "餐馆油烟扰民",
+        "{street}临街一家餐馆的排烟管道直接对着居民楼，油烟很大，窗户都不敢开，请环保部门处理。",
+    ),
+    (
+        "共享单车乱停放",
+        "{street}地铁站出口共享单车堆放严重，占用盲道和消防通道，请督促企业及时清理。",
+    ),
+    (
+        "老旧小区加装电梯咨询",
+        "我们是{street}的老旧小区，住户多数是老人，想了解加装电梯的补贴政策和申请流程。",
+    ),
+    (
+        "停水未提前通知",
+        "{street}今天上午突然停水，事先没有任何通知，家里老人做饭都成问题，请问什么时候恢复供水。",
+    ),
 )
 NAMES = ("王先生", "李女士", "张先生", "刘女士", "陈先生", "杨女士", "赵先生", "黄女士")
 STREETS = tuple(f"S{i:02d}" for i in range(1, 11))
@@ -85,12 +121,22 @@ class RoundStats:
     def from_load(cls, n: int, load: LoadResult) -> RoundStats:
         p50, p95, p99, pmax = load.percentiles_ms(50, 95, 99, 100)
         return cls(
-            round=n, requests=load.requests, ok=load.count(201), errors=load.not_status(201),
-            elapsed_s=round(load.elapsed_s, 4), rps=load.rate(201),
-            p50_ms=p50, p95_ms=p95, p99_ms=p99, max_ms=pmax,
-            statuses={str(k): v for k, v in sorted(load.statuses.items())}, failures=dict(load.failures),
+            round=n,
+            requests=load.requests,
+            ok=load.count(201),
+            errors=load.not_status(201),
+            elapsed_s=round(load.elapsed_s, 4),
+            rps=load.rate(201),
+            p50_ms=p50,
+            p95_ms=p95,
+            p99_ms=p99,
+            max_ms=pmax,
+            statuses={str(k): v for k, v in sorted(load.statuses.items())},
+            failures=dict(load.failures),
             reconnects=load.reconnects,
-            error_samples={str(k): v.decode("utf-8", "replace") for k, v in load.sample_error_bodies.items()},
+            error_samples={
+                str(k): v.decode("utf-8", "replace") for k, v in load.sample_error_bodies.items()
+            },
         )
 
 
@@ -131,12 +177,18 @@ class IntakeReport:
             f" texts={self.texts}"
             + (f" server_cpu_ms_per_req={cpu:.2f}" if cpu is not None else "")
             + (f" db_cpu_ms_per_req={db_cpu:.2f}" if db_cpu is not None else "")
-            + (f" triage_drain_s={self.triage_drain_s:.1f}" if self.triage_drain_s is not None else "")
+            + (
+                f" triage_drain_s={self.triage_drain_s:.1f}"
+                if self.triage_drain_s is not None
+                else ""
+            )
         )
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["median"] = {k: self.median(k) for k in ("rps", "p50_ms", "p95_ms", "p99_ms", "max_ms")}
+        data["median"] = {
+            k: self.median(k) for k in ("rps", "p50_ms", "p95_ms", "p99_ms", "max_ms")
+        }
         data["non_201"] = self.non_201
         return data
 
@@ -147,7 +199,12 @@ def warmup_size(n: int) -> int:
 
 
 # Files of the public gov_messages folder with citizens' own titles and bodies (`--data`).
-REAL_TEXT_FILES = ("messages_labeled.csv", "messages_unlabeled_testset.csv", "hotspot_messages.csv", "replies.csv")
+REAL_TEXT_FILES = (
+    "messages_labeled.csv",
+    "messages_unlabeled_testset.csv",
+    "hotspot_messages.csv",
+    "replies.csv",
+)
 
 
 def real_texts(folder: Path) -> tuple[tuple[str, str], ...]:
@@ -164,7 +221,11 @@ def real_texts(folder: Path) -> tuple[tuple[str, str], ...]:
         if not path.is_file():
             raise ValueError(f"{path} not found: --data takes the gov_messages folder")
         with path.open(encoding="utf-8", newline="") as f:
-            texts.extend((row["title"].strip()[:200], row["body"].strip()[:20000]) for row in csv.DictReader(f) if row["body"].strip())
+            texts.extend(
+                (row["title"].strip()[:200], row["body"].strip()[:20000])
+                for row in csv.DictReader(f)
+                if row["body"].strip()
+            )
     return tuple(texts)
 
 
@@ -195,16 +256,28 @@ def appeal_payloads(
         }
 
 
-def encode_requests(payloads: Iterator[dict[str, Any]], *, host: str, base_path: str, token: str) -> list[bytes]:
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json"}
+def encode_requests(
+    payloads: Iterator[dict[str, Any]], *, host: str, base_path: str, token: str
+) -> list[bytes]:
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
     path = f"{base_path}/api/v1/appeals"
-    return [build_request("POST", path, host=host, body=orjson.dumps(p), headers=headers) for p in payloads]
+    return [
+        build_request("POST", path, host=host, body=orjson.dumps(p), headers=headers)
+        for p in payloads
+    ]
 
 
 async def sign_in(host: str, port: int, base_path: str) -> str:
     body = urlencode({"username": DEMO_USER, "password": DEMO_PASSWORD}).encode()
     raw = build_request(
-        "POST", f"{base_path}/api/v1/auth/token", host=f"{host}:{port}", body=body,
+        "POST",
+        f"{base_path}/api/v1/auth/token",
+        host=f"{host}:{port}",
+        body=body,
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     conn = Connection(host, port)
@@ -213,7 +286,9 @@ async def sign_in(host: str, port: int, base_path: str) -> str:
     finally:
         await conn.close()
     if response.status != 200:
-        raise RuntimeError(f"sign-in as {DEMO_USER} failed: HTTP {response.status} {response.body[:200]!r}")
+        raise RuntimeError(
+            f"sign-in as {DEMO_USER} failed: HTTP {response.status} {response.body[:200]!r}"
+        )
     return str(orjson.loads(response.body)["access_token"])
 
 
@@ -252,21 +327,29 @@ def fresh_database(db: str, tmp: Path) -> Iterator[str]:
 
 
 @contextmanager
-def started_server(database_url: str, workers: int, tmp: Path, say: Callable[[str], None]) -> Iterator[tuple[str, int, int]]:
+def started_server(
+    database_url: str, workers: int, tmp: Path, say: Callable[[str], None]
+) -> Iterator[tuple[str, int, int]]:
     """Run `minyi serve` on a free port until the block ends; yields (host, port, pid); the
     server leads its own process group, so the pid is also the group of its workers."""
     port = free_port()
     env = dict(os.environ)
     env.update(
-        MINYI_DATABASE_URL=database_url, MINYI_DATA_DIR=str(tmp / "data"), MINYI_PORT=str(port),
+        MINYI_DATABASE_URL=database_url,
+        MINYI_DATA_DIR=str(tmp / "data"),
+        MINYI_PORT=str(port),
         MINYI_HOST="127.0.0.1",
     )
     exe = Path(sys.executable).parent / "minyi"
     log_path = tmp / "server.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
+        proc = subprocess.Popen(
             [str(exe), "serve", "--workers", str(workers), "--port", str(port)],
-            env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env,
+            cwd=tmp,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         say(f"server pid {proc.pid} starting on 127.0.0.1:{port} (workers={workers}) ...")
@@ -283,13 +366,15 @@ def _wait_healthy(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> N
         if proc.poll() is not None:
             raise RuntimeError(f"the server exited with code {proc.returncode}:\n{_tail(log_path)}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - http://127.0.0.1 only
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer /healthz within {HEALTH_TIMEOUT_S:.0f} s:\n{_tail(log_path)}")
+    raise RuntimeError(
+        f"the server did not answer /healthz within {HEALTH_TIMEOUT_S:.0f} s:\n{_tail(log_path)}"
+    )
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -329,7 +414,7 @@ def _cpu_s_of(counts: Callable[[Path], bool]) -> float | None:
             stat = (entry / "stat").read_text()
         except OSError:  # gone meanwhile
             continue
-        fields = stat[stat.rindex(")") + 2:].split()  # state ppid pgrp ... utime(11) stime(12)
+        fields = stat[stat.rindex(")") + 2 :].split()  # state ppid pgrp ... utime(11) stime(12)
         total += int(fields[11]) + int(fields[12])
     return total / ticks
 
@@ -339,7 +424,7 @@ def process_group_cpu_s(pgid: int) -> float | None:
 
     def in_group(entry: Path) -> bool:
         stat = (entry / "stat").read_text()
-        return int(stat[stat.rindex(")") + 2:].split()[2]) == pgid
+        return int(stat[stat.rindex(")") + 2 :].split()[2]) == pgid
 
     return _cpu_s_of(in_group)
 
@@ -349,7 +434,9 @@ def postgres_backends_cpu_s(database: str) -> float | None:
     title is `postgres: <cluster>: <user> <database> <client> <state>`)."""
 
     def serves_database(entry: Path) -> bool:
-        title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+        title = (
+            (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+        )
         return bool(title) and title[0] == "postgres:" and database in title
 
     return _cpu_s_of(serves_database)
@@ -403,7 +490,11 @@ class BenchHooks:
 
 
 async def run_rounds(
-    host: str, port: int, base_path: str, report: IntakeReport, hooks: BenchHooks,
+    host: str,
+    port: int,
+    base_path: str,
+    report: IntakeReport,
+    hooks: BenchHooks,
     server_cpu: Callable[[], float | None] = lambda: None,
     db_cpu: Callable[[], float | None] = lambda: None,
     texts: tuple[tuple[str, str], ...] | None = None,
@@ -412,13 +503,25 @@ async def run_rounds(
     authority = f"{host}:{port}"
     run_tag = uuid.uuid4().hex[:8]
     for n in range(1, report.repeats + 1):
-        warm = encode_requests(appeal_payloads(report.warmup, f"{run_tag}-w{n}", texts=texts), host=authority, base_path=base_path, token=token)
+        warm = encode_requests(
+            appeal_payloads(report.warmup, f"{run_tag}-w{n}", texts=texts),
+            host=authority,
+            base_path=base_path,
+            token=token,
+        )
         hooks.say(f"round {n}: warm-up, {len(warm)} requests (not counted)")
         await run_closed_loop(host, port, warm, report.concurrency)
-        reqs = encode_requests(appeal_payloads(report.n, f"{run_tag}-r{n}", texts=texts), host=authority, base_path=base_path, token=token)
+        reqs = encode_requests(
+            appeal_payloads(report.n, f"{run_tag}-r{n}", texts=texts),
+            host=authority,
+            base_path=base_path,
+            token=token,
+        )
         hooks.round_started(n, len(reqs))
         cpu0, db0, client0 = server_cpu(), db_cpu(), time.process_time()
-        load = await run_closed_loop(host, port, reqs, report.concurrency, on_progress=hooks.progress, expect_status=201)
+        load = await run_closed_loop(
+            host, port, reqs, report.concurrency, on_progress=hooks.progress, expect_status=201
+        )
         cpu1, db1, client1 = server_cpu(), db_cpu(), time.process_time()
         stats = RoundStats.from_load(n, load)
         stats.client_cpu_ms_per_req = (client1 - client0) * 1000 / len(reqs)
@@ -432,14 +535,23 @@ async def run_rounds(
 
 
 def run_intake_bench(
-    *, db: str, n: int, concurrency: int, url: str | None, workers: int, repeats: int, hooks: BenchHooks,
+    *,
+    db: str,
+    n: int,
+    concurrency: int,
+    url: str | None,
+    workers: int,
+    repeats: int,
+    hooks: BenchHooks,
     data: Path | None = None,
 ) -> IntakeReport:
     from minyi.bench.http_load import new_event_loop_runner
 
     texts = real_texts(data) if data else None
     with _sigterm_as_interrupt():
-        return _run_intake_bench(new_event_loop_runner(), db, n, concurrency, url, workers, repeats, hooks, texts)
+        return _run_intake_bench(
+            new_event_loop_runner(), db, n, concurrency, url, workers, repeats, hooks, texts
+        )
 
 
 @contextmanager
@@ -460,8 +572,15 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _run_intake_bench(
-    run: Callable[..., object], db: str, n: int, concurrency: int, url: str | None, workers: int, repeats: int,
-    hooks: BenchHooks, texts: tuple[tuple[str, str], ...] | None = None,
+    run: Callable[..., object],
+    db: str,
+    n: int,
+    concurrency: int,
+    url: str | None,
+    workers: int,
+    repeats: int,
+    hooks: BenchHooks,
+    texts: tuple[tuple[str, str], ...] | None = None,
 ) -> IntakeReport:
     warmup = warmup_size(n)
     label = "gov_messages" if texts else "templates"
@@ -471,18 +590,40 @@ def _run_intake_bench(
             raise ValueError(f"--url must be http://host[:port][/prefix], not {url!r}")
         report = IntakeReport(db, None, concurrency, n, warmup, repeats, url, label)
         try:
-            run(run_rounds(parts.hostname, parts.port or 80, parts.path.rstrip("/"), report, hooks, texts=texts))
+            run(
+                run_rounds(
+                    parts.hostname,
+                    parts.port or 80,
+                    parts.path.rstrip("/"),
+                    report,
+                    hooks,
+                    texts=texts,
+                )
+            )
         except OSError as error:
             raise RuntimeError(f"cannot reach {url}: {error.strerror or error}") from error
         return report
     with tempfile.TemporaryDirectory(prefix="minyi-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        with fresh_database(db, tmp) as database_url, started_server(database_url, workers, tmp, hooks.say) as (host, port, pid):
-            report = IntakeReport(db, workers, concurrency, n, warmup, repeats, f"http://{host}:{port}", label)
+        with (
+            fresh_database(db, tmp) as database_url,
+            started_server(database_url, workers, tmp, hooks.say) as (host, port, pid),
+        ):
+            report = IntakeReport(
+                db, workers, concurrency, n, warmup, repeats, f"http://{host}:{port}", label
+            )
             db_name = make_url(database_url).database if db == "postgres" else None
-            run(run_rounds(
-                host, port, "", report, hooks, server_cpu=lambda: process_group_cpu_s(pid),
-                db_cpu=lambda: postgres_backends_cpu_s(db_name) if db_name else None, texts=texts,
-            ))
+            run(
+                run_rounds(
+                    host,
+                    port,
+                    "",
+                    report,
+                    hooks,
+                    server_cpu=lambda: process_group_cpu_s(pid),
+                    db_cpu=lambda: postgres_backends_cpu_s(db_name) if db_name else None,
+                    texts=texts,
+                )
+            )
             report.triage_drain_s = wait_for_triage(database_url, hooks.say)
             return report

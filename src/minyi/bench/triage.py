@@ -213,7 +213,7 @@ def serving_probe(model_path: Path, history: int, seed: int) -> dict[str, float]
 def serving_memory_mb(path: Path, history: int, seed: int) -> dict[str, float]:
     """`serving_probe` in a fresh process: this one has trained models and imported
     scikit-learn, which a server never does."""
-    probe = subprocess.run(  # noqa: S603 - our own interpreter and module
+    probe = subprocess.run(
         [sys.executable, "-m", "minyi.bench.triage", str(path), str(history), str(seed)],
         capture_output=True,
         text=True,

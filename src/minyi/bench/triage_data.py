@@ -129,7 +129,7 @@ def synthetic_appeals(
     text, community_id, at, matter_id): about 15 % are a citizen's reworded repeat, 3 % the same
     text through another channel, and 1 % start a crowd of 6-12 citizens in one community within
     a few days. The matter is the template's number, as a classifier would give a leaf."""
-    rng = random.Random(seed)  # noqa: S311 - synthetic text, not security
+    rng = random.Random(seed)
     step = span / max(n, 1)
     recent: list[tuple[str | None, int, str, int, str]] = []
     bursts: list[tuple[int, int, str, int]] = []  # (rows left, matter, place, community)

@@ -4,7 +4,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.core.db import Base
@@ -63,8 +73,10 @@ class Case(Base):
         # The worker's sweep for cases the complaint-target check has not seen: almost none, so
         # a partial index keeps the sweep from walking every case on each tick.
         Index(
-            "ix_cases_accused_unchecked", "id",
-            postgresql_where=text("accused_checked_at IS NULL"), sqlite_where=text("accused_checked_at IS NULL"),
+            "ix_cases_accused_unchecked",
+            "id",
+            postgresql_where=text("accused_checked_at IS NULL"),
+            sqlite_where=text("accused_checked_at IS NULL"),
         ),
     )
 

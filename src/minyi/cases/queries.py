@@ -7,18 +7,38 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, cast, column, exists, false, func, literal, or_, select, table, true
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    and_,
+    cast,
+    column,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    table,
+    true,
+)
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
 from minyi.cases.models import Appeal, Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.rules import CaseStatus
+from minyi.cases.schemas import view_of
 from minyi.core.errors import Invalid, NotFound
 from minyi.org.models import Staff, Unit
-from minyi.cases.schemas import view_of
 from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor, Role
 from minyi.org.service import unit_by_code
-from minyi.privacy.rules import CONTACT_ROLES, UNLINKED_VIEW, CaseView, looks_personal, oversight_view
+from minyi.privacy.rules import (
+    CONTACT_ROLES,
+    UNLINKED_VIEW,
+    CaseView,
+    looks_personal,
+    oversight_view,
+)
 
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:
@@ -34,13 +54,17 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
     )
     clauses: list[ColumnElement[bool]] = [handles, Case.first_unit_id == actor.unit_id]
     if actor.role in AREA_ROLES:
-        area = {"street": Case.street_id, "community": Case.community_id, "grid": Case.grid_id}.get(actor.unit_kind or "")
+        area = {"street": Case.street_id, "community": Case.community_id, "grid": Case.grid_id}.get(
+            actor.unit_kind or ""
+        )
         if area is not None:
             clauses.append(area == actor.unit_id)
     return or_(*clauses)
 
 
-def get_visible_case(session: Session, case_id: int, actor: Actor, *, for_update: bool = False) -> Case:
+def get_visible_case(
+    session: Session, case_id: int, actor: Actor, *, for_update: bool = False
+) -> Case:
     stmt = select(Case).where(Case.id == case_id, visible_to(actor))
     if for_update:
         stmt = stmt.with_for_update()
@@ -96,22 +120,32 @@ def case_filter(
         if channel_id is None:
             raise Invalid("unknown_channel", f"no channel '{channel}'", field="channel")
     return CaseFilter(
-        status=status or None, class_name=class_name, overdue=overdue, q=q or None,
+        status=status or None,
+        class_name=class_name,
+        overdue=overdue,
+        q=q or None,
         unit=unit_by_code(session, unit).id if unit else None,
         street=unit_by_code(session, street).id if street else None,
         community=unit_by_code(session, community).id if community else None,
-        channel=channel_id, registered_from=registered_from, registered_to=registered_to,
+        channel=channel_id,
+        registered_from=registered_from,
+        registered_to=registered_to,
     )
 
 
 def _not_accused(actor: Actor) -> ColumnElement[bool]:
     """SQL twin of `privacy.rules.identity_hidden`: the case hides the complainant from none of
     the units on the reader's chain. The list is JSON, compared as its text ('["S01C03"]')."""
-    codes = {c for c in (actor.unit_path or "").split("/") if c} | ({actor.unit_code} if actor.unit_code else set())
+    codes = {c for c in (actor.unit_path or "").split("/") if c} | (
+        {actor.unit_code} if actor.unit_code else set()
+    )
     text = func.coalesce(cast(Case.identity_hidden_from, Text), "")
     # An unchecked case (the complaint-target check has not run) counts as accusing every unit.
     checked = true() if actor.role in DISTRICT_WIDE else Case.accused_checked_at.is_not(None)
-    return and_(checked, *(~text.like('%"' + _like_escape(code) + '"%', escape="\\") for code in sorted(codes)))
+    return and_(
+        checked,
+        *(~text.like('%"' + _like_escape(code) + '"%', escape="\\") for code in sorted(codes)),
+    )
 
 
 def reads_clear(actor: Actor) -> ColumnElement[bool]:
@@ -124,7 +158,11 @@ def reads_clear(actor: Actor) -> ColumnElement[bool]:
     if actor.unit_id is None:
         return false()
     handles = or_(
-        exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_id == actor.unit_id, CaseUnit.is_active.is_(True)),
+        exists().where(
+            CaseUnit.case_id == Case.id,
+            CaseUnit.unit_id == actor.unit_id,
+            CaseUnit.is_active.is_(True),
+        ),
         and_(Case.lead_unit_id.is_(None), Case.first_unit_id == actor.unit_id),
     )
     return and_(handles, _not_accused(actor))
@@ -147,10 +185,17 @@ def _search(q: str, actor: Actor) -> ColumnElement[bool]:
     in_clear = and_(clear, or_(text, Appeal.phone.like(pattern, escape="\\")))
     if looks_personal(q):
         return or_(by_tracking, in_clear)
-    not_the_name = or_(
-        Appeal.citizen_name.is_(None),
-        and_(~Appeal.citizen_name.like(pattern, escape="\\"), ~literal(q).contains(Appeal.citizen_name)),
-    ) if len(q) >= 2 else true()
+    not_the_name = (
+        or_(
+            Appeal.citizen_name.is_(None),
+            and_(
+                ~Appeal.citizen_name.like(pattern, escape="\\"),
+                ~literal(q).contains(Appeal.citizen_name),
+            ),
+        )
+        if len(q) >= 2
+        else true()
+    )
     return or_(by_tracking, in_clear, and_(text, not_the_name))
 
 
@@ -160,7 +205,11 @@ def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
         conditions.append(Case.status.in_([s.value for s in f.status]))
     if f.unit is not None:
         conditions.append(
-            exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_id == f.unit, CaseUnit.is_active.is_(True))
+            exists().where(
+                CaseUnit.case_id == Case.id,
+                CaseUnit.unit_id == f.unit,
+                CaseUnit.is_active.is_(True),
+            )
         )
     if f.street is not None:
         conditions.append(Case.street_id == f.street)
@@ -183,14 +232,22 @@ def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
 
 
 def list_cases(
-    session: Session, actor: Actor, f: CaseFilter, *, page: int, page_size: int, order: list[Any] | None = None,
+    session: Session,
+    actor: Actor,
+    f: CaseFilter,
+    *,
+    page: int,
+    page_size: int,
+    order: list[Any] | None = None,
 ) -> tuple[int, list[tuple[Case, Appeal]]]:
     """`order`: ORDER BY expressions (e.g. sla's urgency order); newest first by default."""
     base = select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(visible_to(actor))
     base = filtered(base, f, actor)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.execute(
-        base.order_by(*(order or [Case.registered_at.desc(), Case.id.desc()])).limit(page_size).offset((page - 1) * page_size)
+        base.order_by(*(order or [Case.registered_at.desc(), Case.id.desc()]))
+        .limit(page_size)
+        .offset((page - 1) * page_size)
     ).all()
     return total, list(rows)
 
@@ -200,7 +257,10 @@ def case_units(session: Session, case_ids: list[int]) -> dict[int, list[tuple[Ca
     if not case_ids:
         return out
     for cu, unit in session.execute(
-        select(CaseUnit, Unit).join(Unit, Unit.id == CaseUnit.unit_id).where(CaseUnit.case_id.in_(case_ids)).order_by(CaseUnit.id)
+        select(CaseUnit, Unit)
+        .join(Unit, Unit.id == CaseUnit.unit_id)
+        .where(CaseUnit.case_id.in_(case_ids))
+        .order_by(CaseUnit.id)
     ):
         out.setdefault(cu.case_id, []).append((cu, unit))
     return out
@@ -210,26 +270,43 @@ def reader_view(session: Session, case: Case, actor: Actor) -> CaseView:
     """The privacy view of one case for one reader, loaded (its appeal and active units)."""
     appeal = session.get(Appeal, case.appeal_id)
     assert appeal is not None
-    active = set(session.scalars(select(CaseUnit.unit_id).where(CaseUnit.case_id == case.id, CaseUnit.is_active.is_(True))))
+    active = set(
+        session.scalars(
+            select(CaseUnit.unit_id).where(
+                CaseUnit.case_id == case.id, CaseUnit.is_active.is_(True)
+            )
+        )
+    )
     return view_of(actor, case, appeal, active)
 
 
-def _views(session: Session, actor: Actor | None, case_ids: Iterable[int]) -> list[tuple[Case, Appeal, CaseView]]:
+def _views(
+    session: Session, actor: Actor | None, case_ids: Iterable[int]
+) -> list[tuple[Case, Appeal, CaseView]]:
     ids = sorted(set(case_ids))
     if not ids:
         return []
-    rows = session.execute(select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.id.in_(ids))).all()
+    rows = session.execute(
+        select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.id.in_(ids))
+    ).all()
     if actor is None:
-        return [(c, a, oversight_view(a.citizen_name, is_confidential=a.is_confidential)) for c, a in rows]
+        return [
+            (c, a, oversight_view(a.citizen_name, is_confidential=a.is_confidential))
+            for c, a in rows
+        ]
     active: dict[int, set[int]] = {}
     for case_id, unit_id in session.execute(
-        select(CaseUnit.case_id, CaseUnit.unit_id).where(CaseUnit.case_id.in_(ids), CaseUnit.is_active.is_(True))
+        select(CaseUnit.case_id, CaseUnit.unit_id).where(
+            CaseUnit.case_id.in_(ids), CaseUnit.is_active.is_(True)
+        )
     ):
         active.setdefault(case_id, set()).add(unit_id)
     return [(c, a, view_of(actor, c, a, active.get(c.id, set()))) for c, a in rows]
 
 
-def reader_views(session: Session, actor: Actor | None, case_ids: Iterable[int]) -> dict[int, CaseView]:
+def reader_views(
+    session: Session, actor: Actor | None, case_ids: Iterable[int]
+) -> dict[int, CaseView]:
     """Case id -> the privacy view this reader has of it, in one query for the lot: every outlet
     that shows staff-written text about a case (holdings, instructions, orders, letters, whistles)
     formats it through this view. `actor=None` is a reader signed in as no one (a report, a
@@ -254,8 +331,10 @@ def timeline(session: Session, case_id: int) -> list[tuple[CaseEvent, Staff | No
     staff = aliased(Staff)
     return list(
         session.execute(
-            select(CaseEvent, staff).outerjoin(staff, staff.id == CaseEvent.actor_id)
-            .where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+            select(CaseEvent, staff)
+            .outerjoin(staff, staff.id == CaseEvent.actor_id)
+            .where(CaseEvent.case_id == case_id)
+            .order_by(CaseEvent.id)
         )
     )
 
@@ -264,14 +343,26 @@ def unit_names(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
     ids.discard(0)
     if not ids:
         return {}
-    return {uid: (code, name) for uid, code, name in session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(ids)))}
+    return {
+        uid: (code, name)
+        for uid, code, name in session.execute(
+            select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(ids))
+        )
+    }
 
 
 def bounce_counts_by_unit(session: Session) -> list[tuple[str, str, int, int]]:
     """Per unit: bounces requested and bounces approved (the 1% rule makes both worth watching)."""
     rows = session.execute(
-        select(Unit.code, Unit.name, func.count(Bounce.id), func.sum(sql_case((Bounce.status == "approved", 1), else_=0)))
-        .join(Bounce, Bounce.unit_id == Unit.id).group_by(Unit.code, Unit.name).order_by(func.count(Bounce.id).desc())
+        select(
+            Unit.code,
+            Unit.name,
+            func.count(Bounce.id),
+            func.sum(sql_case((Bounce.status == "approved", 1), else_=0)),
+        )
+        .join(Bounce, Bounce.unit_id == Unit.id)
+        .group_by(Unit.code, Unit.name)
+        .order_by(func.count(Bounce.id).desc())
     )
     return [(code, name, int(n), int(approved or 0)) for code, name, n, approved in rows]
 
@@ -282,9 +373,15 @@ def replies_awaiting_approval(session: Session, actor: Actor) -> list[tuple[Case
     if actor.role is not Role.UNIT_HEAD or actor.unit_id is None:
         return []
     return [
-        (c, a) for c, a in session.execute(
-            select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id)
-            .where(Case.lead_unit_id == actor.unit_id, Case.status == CaseStatus.REPLY_PENDING, visible_to(actor))
+        (c, a)
+        for c, a in session.execute(
+            select(Case, Appeal)
+            .join(Appeal, Appeal.id == Case.appeal_id)
+            .where(
+                Case.lead_unit_id == actor.unit_id,
+                Case.status == CaseStatus.REPLY_PENDING,
+                visible_to(actor),
+            )
             .order_by(Case.updated_at)
         )
     ]
@@ -293,8 +390,13 @@ def replies_awaiting_approval(session: Session, actor: Actor) -> list[tuple[Case
 def last_reply_return(session: Session, case_id: int) -> CaseEvent | None:
     """The head's latest return of this case's reply, if the reply has not been resubmitted since."""
     last = session.scalar(
-        select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.action.in_(("submit_reply", "return_reply", "approve_reply")))
-        .order_by(CaseEvent.id.desc()).limit(1)
+        select(CaseEvent)
+        .where(
+            CaseEvent.case_id == case_id,
+            CaseEvent.action.in_(("submit_reply", "return_reply", "approve_reply")),
+        )
+        .order_by(CaseEvent.id.desc())
+        .limit(1)
     )
     return last if last is not None and last.action == "return_reply" else None
 
@@ -307,15 +409,23 @@ def describe_replies_awaiting(session: Session, actor: Actor) -> list[dict[str, 
     submitted: dict[int, tuple[str, datetime]] = {}
     if rows:
         for case_id, name, at in session.execute(
-            select(CaseEvent.case_id, Staff.name, CaseEvent.at).join(Staff, Staff.id == CaseEvent.actor_id, isouter=True)
-            .where(CaseEvent.case_id.in_([c.id for c, _ in rows]), CaseEvent.action == "submit_reply").order_by(CaseEvent.id)
+            select(CaseEvent.case_id, Staff.name, CaseEvent.at)
+            .join(Staff, Staff.id == CaseEvent.actor_id, isouter=True)
+            .where(
+                CaseEvent.case_id.in_([c.id for c, _ in rows]), CaseEvent.action == "submit_reply"
+            )
+            .order_by(CaseEvent.id)
         ):
             submitted[case_id] = (name or "", at)
     return [
         {
-            "case_id": c.id, "tracking_no": c.tracking_no, "version": c.version,
-            "title": views[c.id].show_text(a.title), "draft": views[c.id].show_text(c.reply_draft),
-            "submitted_by": submitted.get(c.id, ("", None))[0], "submitted_at": submitted.get(c.id, ("", None))[1],
+            "case_id": c.id,
+            "tracking_no": c.tracking_no,
+            "version": c.version,
+            "title": views[c.id].show_text(a.title),
+            "draft": views[c.id].show_text(c.reply_draft),
+            "submitted_by": submitted.get(c.id, ("", None))[0],
+            "submitted_at": submitted.get(c.id, ("", None))[1],
         }
         for c, a in rows
     ]

@@ -142,7 +142,9 @@ ACTORS: dict[Action, frozenset[Role | None]] = {
     A.REFUSE_BOUNCE: frozenset({Role.DISPATCHER}),
 }
 # Actions only the lead unit takes; co-units (协办) may record contacts and visits.
-LEAD_ONLY = frozenset({A.SIGN_FOR, A.REPLY, A.SUBMIT_REPLY, A.APPROVE_REPLY, A.RETURN_REPLY, A.BOUNCE})
+LEAD_ONLY = frozenset(
+    {A.SIGN_FOR, A.REPLY, A.SUBMIT_REPLY, A.APPROVE_REPLY, A.RETURN_REPLY, A.BOUNCE}
+)
 # What the rest of the system (clocks, the citizen's SMS) treats an action as: an approved
 # reply is the reply, exactly as an unreviewed one is where no approval is asked.
 COUNTS_AS: dict[Action, Action] = {A.APPROVE_REPLY: A.REPLY}
@@ -162,14 +164,21 @@ REQUIRED_TEXT: dict[Action, str] = {
 CONTACT_METHODS = ("phone", "wechat", "sms", "in_person")
 # 手机号必留、微信号必加、重点人必见: what a key case must show before its reply.
 KEY_CHECKLIST = ("phone_kept", "wechat_added", "person_met")
-KEY_CHECKLIST_ZH = {"phone_kept": "手机号必留", "wechat_added": "微信号必加", "person_met": "重点人必见"}
+KEY_CHECKLIST_ZH = {
+    "phone_kept": "手机号必留",
+    "wechat_added": "微信号必加",
+    "person_met": "重点人必见",
+}
 
 
 # Illegal pairs people meet in their work, refused with a sentence that says why and what to
 # do instead (the table above still decides; this only words the refusal).
 EXPLAINED_REFUSALS: dict[tuple[CaseStatus, Action], tuple[str, str]] = {
     **{
-        (s, A.REDISPATCH): ("already_signed_for", "主办单位已签收该案件，不能再改派；如确需更换主办单位，请由其申请退回")
+        (s, A.REDISPATCH): (
+            "already_signed_for",
+            "主办单位已签收该案件，不能再改派；如确需更换主办单位，请由其申请退回",
+        )
         for s in (S.SIGNED_FOR, S.IN_PROGRESS)
     },
     **{
@@ -189,9 +198,11 @@ def checklist_items(action: Action, payload: dict[str, Any]) -> list[str]:
     if action is A.RECORD_VISIT:
         return ["person_met"]
     if action is A.RECORD_CONTACT:
-        return {"phone": ["phone_kept"], "wechat": ["wechat_added"], "in_person": ["person_met"]}.get(
-            str(payload.get("method", "phone")), []
-        )
+        return {
+            "phone": ["phone_kept"],
+            "wechat": ["wechat_added"],
+            "in_person": ["person_met"],
+        }.get(str(payload.get("method", "phone")), [])
     return []
 
 
@@ -233,9 +244,15 @@ def decide(facts: CaseFacts, action: Action, actor: Actor, payload: dict[str, An
         explained = EXPLAINED_REFUSALS.get((facts.status, action))
         if explained:
             raise IllegalTransition(
-                facts.status, action, [str(a) for a in allowed_actions(facts, actor)], code=explained[0], message=explained[1],
+                facts.status,
+                action,
+                [str(a) for a in allowed_actions(facts, actor)],
+                code=explained[0],
+                message=explained[1],
             )
-        raise IllegalTransition(facts.status, action, [str(a) for a in allowed_actions(facts, actor)])
+        raise IllegalTransition(
+            facts.status, action, [str(a) for a in allowed_actions(facts, actor)]
+        )
     _check_actor(facts, action, actor)
     _check_guards(facts, action, actor)
     _check_payload(action, payload)
@@ -246,9 +263,16 @@ def _check_actor(facts: CaseFacts, action: Action, actor: Actor) -> None:
     if actor.role not in ACTORS[action]:
         raise Forbidden("role_not_allowed", f"role '{actor.role or 'citizen'}' may not {action}")
     if actor.role in UNIT_ROLES:
-        units = {facts.lead_unit_id} if action in LEAD_ONLY else {facts.lead_unit_id, *facts.co_unit_ids}
+        units = (
+            {facts.lead_unit_id}
+            if action in LEAD_ONLY
+            else {facts.lead_unit_id, *facts.co_unit_ids}
+        )
         if actor.unit_id not in units:
-            raise Forbidden("not_handling_unit", f"only the {'lead' if action in LEAD_ONLY else 'handling'} unit may {action}")
+            raise Forbidden(
+                "not_handling_unit",
+                f"only the {'lead' if action in LEAD_ONLY else 'handling'} unit may {action}",
+            )
 
 
 def _check_guards(facts: CaseFacts, action: Action, actor: Actor) -> None:
@@ -290,10 +314,14 @@ def _check_payload(action: Action, payload: dict[str, Any]) -> None:
         raise Invalid("missing_field", f"'lead_unit' is required to {action}", field="lead_unit")
     if action is A.FEEDBACK and payload.get("rating") not in Rating.__members__.values():
         raise Invalid(
-            "bad_rating", "rating must be satisfied, basically_satisfied or unsatisfied", field="rating"
+            "bad_rating",
+            "rating must be satisfied, basically_satisfied or unsatisfied",
+            field="rating",
         )
     if action is A.RECORD_CONTACT and payload.get("method", "phone") not in CONTACT_METHODS:
-        raise Invalid("bad_method", f"method must be one of {', '.join(CONTACT_METHODS)}", field="method")
+        raise Invalid(
+            "bad_method", f"method must be one of {', '.join(CONTACT_METHODS)}", field="method"
+        )
 
 
 # What the citizen and public lists (tracking page, Open311) are told: a reply waiting for the

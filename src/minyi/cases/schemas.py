@@ -9,10 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from minyi.cases.rules import KEY_CHECKLIST
 from minyi.cases.models import Appeal, Case, CaseEvent, CaseUnit
-from minyi.core.schemas import Out
+from minyi.cases.rules import KEY_CHECKLIST
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH, label
+from minyi.core.schemas import Out
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor
 from minyi.privacy.rules import PUBLIC_VIEW, CaseView, Show, case_view, identity_hidden, mask_text
@@ -27,13 +27,21 @@ class ActionIn(BaseModel):
     reason: str | None = Field(None, max_length=4000)
     text: str | None = Field(None, max_length=20000, description="reply text (答复)")
     note: str | None = Field(None, max_length=4000, description="contact/visit record")
-    method: str | None = Field(None, max_length=20, description="contact method: phone, wechat, sms, in_person")
+    method: str | None = Field(
+        None, max_length=20, description="contact method: phone, wechat, sms, in_person"
+    )
     lead_unit: str | None = Field(None, max_length=40, description="unit code (dispatch)")
     co_units: list[str] | None = Field(None, max_length=20, description="unit codes (dispatch)")
-    category: str | None = Field(None, max_length=40, description="event-dictionary leaf (dispatch)")
-    rating: str | None = Field(None, max_length=30, description="satisfied | basically_satisfied | unsatisfied")
+    category: str | None = Field(
+        None, max_length=40, description="event-dictionary leaf (dispatch)"
+    )
+    rating: str | None = Field(
+        None, max_length=30, description="satisfied | basically_satisfied | unsatisfied"
+    )
     comment: str | None = Field(None, max_length=2000)
-    expected_version: int | None = Field(None, ge=1, description="the version you saw; 409 if it changed")
+    expected_version: int | None = Field(
+        None, ge=1, description="the version you saw; 409 if it changed"
+    )
 
     def payload(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True, exclude={"expected_version"})
@@ -45,11 +53,23 @@ class RedispatchIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    lead_unit: str = Field(min_length=1, max_length=40, description="unit code of the new lead unit")
-    co_units: list[str] = Field(default_factory=list, max_length=20, description="unit codes of the co-units (replacing the old ones)")
-    category: str | None = Field(None, max_length=40, description="event-dictionary leaf, when it changes too")
-    reason: str = Field(min_length=1, max_length=4000, description="why the case goes to another unit (改派原因)")
-    expected_version: int | None = Field(None, ge=1, description="the version you saw; 409 if it changed")
+    lead_unit: str = Field(
+        min_length=1, max_length=40, description="unit code of the new lead unit"
+    )
+    co_units: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="unit codes of the co-units (replacing the old ones)",
+    )
+    category: str | None = Field(
+        None, max_length=40, description="event-dictionary leaf, when it changes too"
+    )
+    reason: str = Field(
+        min_length=1, max_length=4000, description="why the case goes to another unit (改派原因)"
+    )
+    expected_version: int | None = Field(
+        None, ge=1, description="the version you saw; 409 if it changed"
+    )
 
     def payload(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True, exclude={"expected_version"})
@@ -58,8 +78,13 @@ class RedispatchIn(BaseModel):
 def identity_hidden_from(actor: Actor, case: Case) -> bool:
     """Whether the actor belongs to a unit the appeal complains about, or to a unit under one
     (the decision itself is `privacy.rules.identity_hidden`)."""
-    return identity_hidden(actor.role, actor.unit_code, actor.unit_path, case.identity_hidden_from,
-                           checked=case.accused_checked_at is not None)
+    return identity_hidden(
+        actor.role,
+        actor.unit_code,
+        actor.unit_path,
+        case.identity_hidden_from,
+        checked=case.accused_checked_at is not None,
+    )
 
 
 def handling_unit_ids(case: Case, active_unit_ids: set[int]) -> set[int]:
@@ -75,8 +100,11 @@ def view_of(actor: Actor, case: Case, appeal: Appeal, active_unit_ids: set[int])
     has run goes in as `checked=`: `privacy.rules.identity_hidden` treats an unchecked case as
     hidden from every unit-level reader; `queries._not_accused` is its SQL twin.)"""
     return case_view(
-        actor, hidden_from=case.identity_hidden_from, handling_unit_ids=handling_unit_ids(case, active_unit_ids),
-        is_confidential=appeal.is_confidential, citizen_name=appeal.citizen_name,
+        actor,
+        hidden_from=case.identity_hidden_from,
+        handling_unit_ids=handling_unit_ids(case, active_unit_ids),
+        is_confidential=appeal.is_confidential,
+        citizen_name=appeal.citizen_name,
         checked=case.accused_checked_at is not None,
     )
 
@@ -95,8 +123,14 @@ def point_for(view: CaseView, value: float | None) -> float | None:
 
 
 def case_summary(
-    case: Case, appeal: Appeal, actor: Actor, unit_ids: set[int], units: dict[int, tuple[str, str]],
-    channels: dict[int, tuple[str, str]], *, view: CaseView | None = None,
+    case: Case,
+    appeal: Appeal,
+    actor: Actor,
+    unit_ids: set[int],
+    units: dict[int, tuple[str, str]],
+    channels: dict[int, tuple[str, str]],
+    *,
+    view: CaseView | None = None,
 ) -> dict[str, Any]:
     view = view or view_of(actor, case, appeal, unit_ids)
     lead = units.get(case.lead_unit_id or 0)
@@ -125,8 +159,13 @@ def case_summary(
 
 
 def case_detail(
-    case: Case, appeal: Appeal, actor: Actor, case_units: list[tuple[CaseUnit, Unit]],
-    units: dict[int, tuple[str, str]], channels: dict[int, tuple[str, str]], allowed: list[str],
+    case: Case,
+    appeal: Appeal,
+    actor: Actor,
+    case_units: list[tuple[CaseUnit, Unit]],
+    units: dict[int, tuple[str, str]],
+    channels: dict[int, tuple[str, str]],
+    allowed: list[str],
 ) -> dict[str, Any]:
     unit_ids = {cu.unit_id for cu, _ in case_units if cu.is_active}
     view = view_of(actor, case, appeal, unit_ids)
@@ -146,11 +185,21 @@ def case_detail(
         "policy_code": case.policy_code,
         "first_unit": first[0] if first else None,
         "units": [
-            {"code": u.code, "name": u.name, "role": cu.role, "signed_at": cu.signed_at, "is_active": cu.is_active}
+            {
+                "code": u.code,
+                "name": u.name,
+                "role": cu.role,
+                "signed_at": cu.signed_at,
+                "is_active": cu.is_active,
+            }
             for cu, u in case_units
         ],
         "is_key_case": case.is_key_case,
-        "key_checklist": view.show_any({item: (case.key_checklist or {}).get(item) for item in KEY_CHECKLIST}) if case.is_key_case else None,
+        "key_checklist": view.show_any(
+            {item: (case.key_checklist or {}).get(item) for item in KEY_CHECKLIST}
+        )
+        if case.is_key_case
+        else None,
         "reply_text": view.show_text(case.reply_text),
         "reply_draft": view.show_text(case.reply_draft),
         "rating": case.rating,
@@ -183,7 +232,9 @@ def event_view(
     return out | {
         "id": event.id,
         "actor": event.actor_label,
-        "actor_name": staff.name if staff else ("群众" if event.actor_label == "citizen" else event.actor_label),
+        "actor_name": staff.name
+        if staff
+        else ("群众" if event.actor_label == "citizen" else event.actor_label),
         "reason": view.show_text(event.reason),
         "payload": view.show_any(event.payload),
     }
@@ -240,7 +291,9 @@ class CaseDetail(CaseSummary):
     is_key_case: bool
     key_checklist: dict[str, Any] | None
     reply_text: str | None
-    reply_draft: str | None = Field(description="答复审核: the reply waiting for (or returned by) the unit head")
+    reply_draft: str | None = Field(
+        description="答复审核: the reply waiting for (or returned by) the unit head"
+    )
     rating: str | None
     bounce_count: int
     closed_at: datetime | None

@@ -14,7 +14,15 @@ from minyi.cases.hooks import ActionDone, notify_handlers, reply_needs_approval,
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.queries import get_visible_case
 from minyi.cases.rules import (
-    COUNTS_AS, EXPLAINED_REFUSALS, Action, CaseFacts, CaseStatus, Rating, allowed_actions, checklist_items, decide,
+    COUNTS_AS,
+    EXPLAINED_REFUSALS,
+    Action,
+    CaseFacts,
+    CaseStatus,
+    Rating,
+    allowed_actions,
+    checklist_items,
+    decide,
 )
 from minyi.core.errors import Conflict, Invalid
 from minyi.org.models import Staff, Unit
@@ -22,14 +30,18 @@ from minyi.org.rules import Actor, Role, UnitKind
 from minyi.taxonomy.service import leaf_by_code
 
 # Units that can lead or co-handle a case: the ones with people who act on it.
-HANDLING_KINDS = frozenset({UnitKind.DEPARTMENT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID})
+HANDLING_KINDS = frozenset(
+    {UnitKind.DEPARTMENT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID}
+)
 # Two bounces of one case mean it is being passed around (踢皮球): flagged on the case.
 PING_PONG_BOUNCES = 2
 
 
 def case_facts(session: Session, case: Case) -> CaseFacts:
     co = session.scalars(
-        select(CaseUnit.unit_id).where(CaseUnit.case_id == case.id, CaseUnit.role == "co", CaseUnit.is_active.is_(True))
+        select(CaseUnit.unit_id).where(
+            CaseUnit.case_id == case.id, CaseUnit.role == "co", CaseUnit.is_active.is_(True)
+        )
     ).all()
     return CaseFacts(
         status=CaseStatus(case.status),
@@ -46,12 +58,21 @@ def case_facts(session: Session, case: Case) -> CaseFacts:
 def _needs_approval(session: Session, case: Case) -> bool:
     """答复审核 applies while the case can be replied to, and only where the lead unit has a
     head to approve: a unit without one (a street run by its staff) replies as before."""
-    if case.status not in (CaseStatus.SIGNED_FOR, CaseStatus.IN_PROGRESS) or case.lead_unit_id is None:
+    if (
+        case.status not in (CaseStatus.SIGNED_FOR, CaseStatus.IN_PROGRESS)
+        or case.lead_unit_id is None
+    ):
         return False
     if not reply_needs_approval(session, case):
         return False
     head = session.scalar(
-        select(Staff.id).where(Staff.unit_id == case.lead_unit_id, Staff.role == Role.UNIT_HEAD, Staff.is_active.is_(True)).limit(1)
+        select(Staff.id)
+        .where(
+            Staff.unit_id == case.lead_unit_id,
+            Staff.role == Role.UNIT_HEAD,
+            Staff.is_active.is_(True),
+        )
+        .limit(1)
     )
     return head is not None
 
@@ -90,15 +111,23 @@ def act_on_case(
     facts = case_facts(session, case)
     target = decide(facts, action, actor, payload)
     extra = EFFECTS[action](session, case, actor, payload, now) or {}
-    ticked = [item for item in checklist_items(action, payload) if item not in (case.key_checklist or {})]
+    ticked = [
+        item for item in checklist_items(action, payload) if item not in (case.key_checklist or {})
+    ]
     if ticked:
-        case.key_checklist = {**(case.key_checklist or {}), **dict.fromkeys(ticked, now.isoformat())}
+        case.key_checklist = {
+            **(case.key_checklist or {}),
+            **dict.fromkeys(ticked, now.isoformat()),
+        }
         extra = {**extra, "checklist": ticked}
     _record(session, case, action, actor, now, facts.status, target, payload, extra)
     # An approved reply is, to the clocks and the citizen's SMS, the reply (COUNTS_AS); the
     # event log keeps what happened: submitted by the handler, approved by the head.
     counted = COUNTS_AS.get(action, action)
-    notify_handlers(session, ActionDone(case.id, counted.value, facts.status.value, target.value, actor, payload, now))
+    notify_handlers(
+        session,
+        ActionDone(case.id, counted.value, facts.status.value, target.value, actor, payload, now),
+    )
     if action is Action.FEEDBACK and case.rating == Rating.UNSATISFIED:
         # 不满意 reopens the case at once: the citizen should not have to ask twice.
         reopen = {"reason": "群众评价不满意，自动重办"}
@@ -106,37 +135,74 @@ def act_on_case(
         _reopen(session, case, actor, reopen, now)
         before = CaseStatus(case.status)
         _record(session, case, Action.REOPEN, actor, now, before, target, reopen, {})
-        notify_handlers(session, ActionDone(case.id, Action.REOPEN.value, before.value, target.value, actor, reopen, now))
+        notify_handlers(
+            session,
+            ActionDone(
+                case.id, Action.REOPEN.value, before.value, target.value, actor, reopen, now
+            ),
+        )
     session.flush()
     return case
 
 
 def _record(
-    session: Session, case: Case, action: Action, actor: Actor, now: datetime,
-    before: CaseStatus, after: CaseStatus, payload: dict[str, Any], extra: dict[str, Any],
+    session: Session,
+    case: Case,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    before: CaseStatus,
+    after: CaseStatus,
+    payload: dict[str, Any],
+    extra: dict[str, Any],
 ) -> None:
     case.status = after.value
     case.updated_at = now
-    reason = payload.get("reason") or payload.get("text") or payload.get("note") or payload.get("comment")
+    reason = (
+        payload.get("reason")
+        or payload.get("text")
+        or payload.get("note")
+        or payload.get("comment")
+    )
     stored = {k: v for k, v in payload.items() if k not in ("reason", "phone_last4")} | extra
     session.add(
         CaseEvent(
-            case_id=case.id, at=now, action=action.value, actor_id=actor.staff_id,
-            actor_label=actor.username, from_status=before.value, to_status=after.value,
-            reason=str(reason) if reason else None, payload=stored,
+            case_id=case.id,
+            at=now,
+            action=action.value,
+            actor_id=actor.staff_id,
+            actor_label=actor.username,
+            from_status=before.value,
+            to_status=after.value,
+            reason=str(reason) if reason else None,
+            payload=stored,
         )
     )
 
 
 def record_case_event(
-    session: Session, case: Case, *, action: str, actor_label: str, actor_id: int | None, now: datetime,
-    reason: str | None = None, payload: dict[str, Any] | None = None,
+    session: Session,
+    case: Case,
+    *,
+    action: str,
+    actor_label: str,
+    actor_id: int | None,
+    now: datetime,
+    reason: str | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> None:
     """A timeline entry that does not move the state (a clock warning, an escalation, a whistle)."""
     session.add(
         CaseEvent(
-            case_id=case.id, at=now, action=action, actor_id=actor_id, actor_label=actor_label,
-            from_status=case.status, to_status=case.status, reason=reason, payload=payload or {},
+            case_id=case.id,
+            at=now,
+            action=action,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            from_status=case.status,
+            to_status=case.status,
+            reason=reason,
+            payload=payload or {},
         )
     )
 
@@ -144,23 +210,32 @@ def record_case_event(
 Effect = Callable[[Session, Case, Actor, dict[str, Any], datetime], dict[str, Any] | None]
 
 
-def _nothing(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+def _nothing(
+    session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+) -> None:
     return None
 
 
-def _decline(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+def _decline(
+    session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+) -> None:
     case.closed_at = now
     case.reply_text = payload["reason"]
 
 
-def _dispatch(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _dispatch(
+    session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     lead_code = str(payload["lead_unit"])
     co_codes = [str(c) for c in payload.get("co_units") or []]
     if lead_code in co_codes:
         raise Invalid("lead_is_co_unit", "the lead unit cannot also be a co-unit", field="co_units")
     if len(set(co_codes)) != len(co_codes):
         raise Invalid("duplicate_co_unit", "a co-unit is named twice", field="co_units")
-    units = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_([lead_code, *co_codes])))}
+    units = {
+        u.code: u
+        for u in session.scalars(select(Unit).where(Unit.code.in_([lead_code, *co_codes])))
+    }
     for field, code in [("lead_unit", lead_code), *(("co_units", c) for c in co_codes)]:
         unit = units.get(code)
         if unit is None or unit.kind not in HANDLING_KINDS or not unit.is_active:
@@ -169,10 +244,17 @@ def _dispatch(session: Session, case: Case, actor: Actor, payload: dict[str, Any
     if payload.get("category"):
         leaf = leaf_by_code(session, str(payload["category"]))
         # The clocks follow the new policy through the sla handler on this dispatch.
-        case.category_id, case.class_name, case.policy_code = leaf.id, leaf.class_name, leaf.policy_code
+        case.category_id, case.class_name, case.policy_code = (
+            leaf.id,
+            leaf.class_name,
+            leaf.policy_code,
+        )
     # A redispatch (after an approved bounce or a reopen) replaces the previous set of units.
     session.execute(update(CaseUnit).where(CaseUnit.case_id == case.id).values(is_active=False))
-    existing = {cu.unit_id: cu for cu in session.scalars(select(CaseUnit).where(CaseUnit.case_id == case.id))}
+    existing = {
+        cu.unit_id: cu
+        for cu in session.scalars(select(CaseUnit).where(CaseUnit.case_id == case.id))
+    }
     for role, code in [("lead", lead_code), *(("co", c) for c in co_codes)]:
         unit_id = units[code].id
         cu = existing.get(unit_id) or CaseUnit(case_id=case.id, unit_id=unit_id)
@@ -182,7 +264,9 @@ def _dispatch(session: Session, case: Case, actor: Actor, payload: dict[str, Any
     return {"lead_unit": lead_code, "co_units": co_codes}
 
 
-def _redispatch(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _redispatch(
+    session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     """改派: the same choice as a dispatch, replacing the units that never signed. The old lead
     and co-units lose the case (their rows go inactive, so it leaves their lists and pages) and
     the new ones gain it; the event keeps who had it before, for 责任倒查.
@@ -193,13 +277,18 @@ def _redispatch(session: Session, case: Case, actor: Actor, payload: dict[str, A
     assessment. Only a change of leaf that changes the clock policy replans them, exactly as a
     dispatch does (the sla handler treats both alike)."""
     before = session.execute(
-        select(CaseUnit.role, Unit.code).join(Unit, Unit.id == CaseUnit.unit_id)
+        select(CaseUnit.role, Unit.code)
+        .join(Unit, Unit.id == CaseUnit.unit_id)
         .where(CaseUnit.case_id == case.id, CaseUnit.is_active.is_(True))
     ).all()
     previous_lead = next((code for role, code in before if role == "lead"), None)
     previous_co = sorted(code for role, code in before if role == "co")
-    if previous_lead == str(payload["lead_unit"]) and previous_co == sorted(str(c) for c in payload.get("co_units") or []):
-        raise Invalid("same_units", "改派后的主办单位和协办单位与原来相同，请选择其他单位", field="lead_unit")
+    if previous_lead == str(payload["lead_unit"]) and previous_co == sorted(
+        str(c) for c in payload.get("co_units") or []
+    ):
+        raise Invalid(
+            "same_units", "改派后的主办单位和协办单位与原来相同，请选择其他单位", field="lead_unit"
+        )
     chosen = _dispatch(session, case, actor, payload, now)
     return chosen | {"from_lead_unit": previous_lead, "from_co_units": previous_co}
 
@@ -216,46 +305,82 @@ def _refuse_accused(case: Case, chosen: list[Unit]) -> None:
             )
 
 
-def hide_identity(session: Session, case: Case, unit_codes: list[str], *, actor_label: str, now: datetime, reason: str) -> list[str]:
+def hide_identity(
+    session: Session,
+    case: Case,
+    unit_codes: list[str],
+    *,
+    actor_label: str,
+    now: datetime,
+    reason: str,
+) -> list[str]:
     """Name units the appeal complains about: they can no longer be dispatched to and see the
     complainant masked. Recorded on the timeline; returns the codes newly added."""
     have = list(case.identity_hidden_from or [])
     new = [c for c in dict.fromkeys(unit_codes) if c not in have]
     if new:
         case.identity_hidden_from = have + new
-        record_case_event(session, case, action="hide_identity", actor_label=actor_label, actor_id=None, now=now,
-                          reason=reason, payload={"units": new})
+        record_case_event(
+            session,
+            case,
+            action="hide_identity",
+            actor_label=actor_label,
+            actor_id=None,
+            now=now,
+            reason=reason,
+            payload={"units": new},
+        )
     return new
 
 
-def lift_identity_hiding(session: Session, case: Case, unit_codes: list[str], *, actor: Actor, now: datetime, reason: str) -> list[str]:
+def lift_identity_hiding(
+    session: Session, case: Case, unit_codes: list[str], *, actor: Actor, now: datetime, reason: str
+) -> list[str]:
     """A dispatcher's judgement that the text does not accuse these units after all."""
     have = list(case.identity_hidden_from or [])
     gone = [c for c in have if c in set(unit_codes)]
     if gone:
         rest = [c for c in have if c not in gone]
         case.identity_hidden_from = rest or None
-        record_case_event(session, case, action="lift_identity_hiding", actor_label=actor.username, actor_id=actor.staff_id,
-                          now=now, reason=reason, payload={"units": gone})
+        record_case_event(
+            session,
+            case,
+            action="lift_identity_hiding",
+            actor_label=actor.username,
+            actor_id=actor.staff_id,
+            now=now,
+            reason=reason,
+            payload={"units": gone},
+        )
     return gone
 
 
-def _sign_for(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+def _sign_for(
+    session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+) -> None:
     session.execute(
-        update(CaseUnit).where(CaseUnit.case_id == case.id, CaseUnit.unit_id == actor.unit_id).values(signed_at=now)
+        update(CaseUnit)
+        .where(CaseUnit.case_id == case.id, CaseUnit.unit_id == actor.unit_id)
+        .values(signed_at=now)
     )
 
 
-def _reply(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+def _reply(
+    session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+) -> None:
     case.reply_text = str(payload["text"])
     case.closed_at = now
 
 
-def _submit_reply(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+def _submit_reply(
+    session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+) -> None:
     case.reply_draft = str(payload["text"])
 
 
-def _approve_reply(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _approve_reply(
+    session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     # The head may approve with light edits (payload text); otherwise the submitted text stands.
     case.reply_text = str(payload.get("text") or case.reply_draft or "")
     case.reply_draft = None
@@ -263,20 +388,36 @@ def _approve_reply(session: Session, case: Case, actor: Actor, payload: dict[str
     return {"edited": bool(payload.get("text"))}
 
 
-def _feedback(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+def _feedback(
+    session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+) -> None:
     case.rating = str(payload["rating"])
 
 
-def _reopen(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+def _reopen(
+    session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+) -> None:
     case.reopen_count += 1
     case.closed_at = None
     case.rating = None
-    session.execute(update(CaseUnit).where(CaseUnit.case_id == case.id, CaseUnit.is_active.is_(True)).values(signed_at=None))
+    session.execute(
+        update(CaseUnit)
+        .where(CaseUnit.case_id == case.id, CaseUnit.is_active.is_(True))
+        .values(signed_at=None)
+    )
 
 
-def _bounce(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _bounce(
+    session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     assert actor.unit_id is not None and actor.staff_id is not None
-    bounce = Bounce(case_id=case.id, unit_id=actor.unit_id, requested_by_id=actor.staff_id, reason=str(payload["reason"]), requested_at=now)
+    bounce = Bounce(
+        case_id=case.id,
+        unit_id=actor.unit_id,
+        requested_by_id=actor.staff_id,
+        reason=str(payload["reason"]),
+        requested_at=now,
+    )
     session.add(bounce)
     session.flush()
     case.bounce_pending = True
@@ -285,25 +426,35 @@ def _bounce(session: Session, case: Case, actor: Actor, payload: dict[str, Any],
 
 
 def _decide_bounce(approved: bool) -> Effect:
-    def effect(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
-        bounce = session.scalars(select(Bounce).where(Bounce.case_id == case.id, Bounce.status == "pending")).one()
+    def effect(
+        session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+    ) -> dict[str, Any]:
+        bounce = session.scalars(
+            select(Bounce).where(Bounce.case_id == case.id, Bounce.status == "pending")
+        ).one()
         bounce.status = "approved" if approved else "refused"
         bounce.decided_by_id, bounce.decided_at = actor.staff_id, now
         bounce.decision_note = payload.get("reason") or payload.get("note")
         case.bounce_pending = False
         if approved:
             case.lead_unit_id = None
-            session.execute(update(CaseUnit).where(CaseUnit.case_id == case.id).values(is_active=False))
+            session.execute(
+                update(CaseUnit).where(CaseUnit.case_id == case.id).values(is_active=False)
+            )
         return {"bounce_id": bounce.id}
 
     return effect
 
 
-def _mark_key(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+def _mark_key(
+    session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+) -> None:
     case.is_key_case = True
 
 
-def _archive(session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+def _archive(
+    session: Session, case: Case, actor: Actor, payload: dict[str, Any], now: datetime
+) -> None:
     case.closed_at = case.closed_at or now
 
 

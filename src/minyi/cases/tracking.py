@@ -16,16 +16,16 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import timeline
 from minyi.cases.rules import Action, CaseStatus, is_closed, public_status
 from minyi.cases.schemas import event_view
-from minyi.privacy.rules import citizen_sees, public_view
 from minyi.cases.service import act_on_case
-from minyi.core.digits import ascii_digits
 from minyi.core.db import Database
-from minyi.core.ids import tracking_code_digest
+from minyi.core.digits import ascii_digits
 from minyi.core.errors import NotFound
+from minyi.core.i18n import ACTION_ZH, STATUS_ZH, label
+from minyi.core.ids import tracking_code_digest
 from minyi.core.settings import Settings
 from minyi.core.throttle import citizen_secret_limits, guarded
-from minyi.core.i18n import ACTION_ZH, STATUS_ZH, label
 from minyi.org.rules import citizen_actor
+from minyi.privacy.rules import citizen_sees, public_view
 
 
 def last4_matches(phone: str | None, phone_last4: str | None) -> bool:
@@ -66,7 +66,9 @@ def case_key(db: Database, *, tracking_no: str | None = None, case_id: int | Non
 
 
 @contextmanager
-def citizen_secret_guard(db: Database, settings: Settings, *, case_key: str, client: str, now: datetime) -> Iterator[None]:
+def citizen_secret_guard(
+    db: Database, settings: Settings, *, case_key: str, client: str, now: datetime
+) -> Iterator[None]:
     """Every check of a citizen secret goes through here: the last four digits are one of
     10,000, so wrong answers are counted per case and per client address in the shared
     throttle, and once either is used up even the right answer gets 429 until the window ends."""
@@ -77,7 +79,9 @@ def citizen_secret_guard(db: Database, settings: Settings, *, case_key: str, cli
 
 def _find(session: Session, tracking_no: str, secret: str) -> tuple[Case, Appeal]:
     row = session.execute(
-        select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.tracking_no == tracking_no)
+        select(Case, Appeal)
+        .join(Appeal, Appeal.id == Case.appeal_id)
+        .where(Case.tracking_no == tracking_no)
     ).first()
     # Wrong secrets and unknown numbers answer alike, so the page cannot be used to probe.
     if row is None or not secret_matches(row[1], secret):
@@ -99,7 +103,9 @@ def track_case(session: Session, tracking_no: str, secret: str) -> dict[str, Any
         "reply": public.show_text(case.reply_text) if is_closed(case.status) else None,
         "rating": case.rating,
         "can_rate": case.status == CaseStatus.REPLIED,
-        "timeline": [_public_event(e) for e, _ in timeline(session, case.id) if citizen_sees(e.action)],
+        "timeline": [
+            _public_event(e) for e, _ in timeline(session, case.id) if citizen_sees(e.action)
+        ],
     }
 
 
@@ -107,7 +113,10 @@ def _public_event(event: Any) -> dict[str, Any]:
     out = event_view(event, None, public=True)
     if event.action == Action.APPROVE_REPLY:
         # To the citizen the approval is the reply itself.
-        out["action"], out["action_label"] = Action.REPLY.value, label(ACTION_ZH, Action.REPLY.value)
+        out["action"], out["action_label"] = (
+            Action.REPLY.value,
+            label(ACTION_ZH, Action.REPLY.value),
+        )
     for key in ("from_status", "to_status"):
         if out[key]:
             out[key] = public_status(out[key])
@@ -115,8 +124,18 @@ def _public_event(event: Any) -> dict[str, Any]:
     return out
 
 
-def rate_case(session: Session, tracking_no: str, secret: str, *, rating: str, comment: str | None, now: datetime) -> dict[str, Any]:
+def rate_case(
+    session: Session,
+    tracking_no: str,
+    secret: str,
+    *,
+    rating: str,
+    comment: str | None,
+    now: datetime,
+) -> dict[str, Any]:
     case, _ = _find(session, tracking_no, secret)
     payload = {"rating": rating} | ({"comment": comment} if comment else {})
-    act_on_case(session, case.id, Action.FEEDBACK, actor=citizen_actor(case.id), payload=payload, now=now)
+    act_on_case(
+        session, case.id, Action.FEEDBACK, actor=citizen_actor(case.id), payload=payload, now=now
+    )
     return track_case(session, tracking_no, secret)

@@ -6,7 +6,9 @@ from pathlib import Path
 import orjson
 import typer
 
-app = typer.Typer(help="Benchmarks: speed measured here, never in timed tests.", no_args_is_help=True)
+app = typer.Typer(
+    help="Benchmarks: speed measured here, never in timed tests.", no_args_is_help=True
+)
 
 
 class BenchDb(str, Enum):
@@ -21,15 +23,30 @@ def _bench() -> None:
 
 @app.command("intake")
 def intake(
-    db: BenchDb = typer.Option(..., "--db", help="database of the server (with --url: only a label)"),
-    n: int = typer.Option(5000, "--n", min=1, help="appeals per round (a warm-up of ~2%, at most 200, comes first)"),
-    concurrency: int = typer.Option(32, "--concurrency", "-c", min=1, max=4096, help="keep-alive connections (closed loop)"),
-    url: str | None = typer.Option(None, "--url", help="bench a running server instead of starting a fresh one"),
-    workers: int = typer.Option(1, "--workers", min=1, max=32, help="server processes (`minyi serve --workers`)"),
+    db: BenchDb = typer.Option(
+        ..., "--db", help="database of the server (with --url: only a label)"
+    ),
+    n: int = typer.Option(
+        5000, "--n", min=1, help="appeals per round (a warm-up of ~2%, at most 200, comes first)"
+    ),
+    concurrency: int = typer.Option(
+        32, "--concurrency", "-c", min=1, max=4096, help="keep-alive connections (closed loop)"
+    ),
+    url: str | None = typer.Option(
+        None, "--url", help="bench a running server instead of starting a fresh one"
+    ),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=32, help="server processes (`minyi serve --workers`)"
+    ),
     repeats: int = typer.Option(1, "--repeats", min=1, max=50, help="rounds; medians are reported"),
-    json_out: Path | None = typer.Option(None, "--json-out", help="also write the results as JSON here"),
+    json_out: Path | None = typer.Option(
+        None, "--json-out", help="also write the results as JSON here"
+    ),
     data: Path | None = typer.Option(
-        None, "--data", exists=True, file_okay=False,
+        None,
+        "--data",
+        exists=True,
+        file_okay=False,
         help="the gov_messages folder: send real citizens' messages instead of the built-in templates",
     ),
 ) -> None:
@@ -49,8 +66,13 @@ def intake(
     if not console.is_terminal:  # piped to a log: do not squeeze the table into 80 columns
         console = Console(width=max(console.width, 132))
     progress = Progress(
-        TextColumn("[bold]round {task.fields[round]}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, refresh_per_second=4, transient=False,
+        TextColumn("[bold]round {task.fields[round]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        refresh_per_second=4,
+        transient=False,
     )
     task: list[int] = []
 
@@ -66,7 +88,11 @@ def intake(
         progress.console.print(
             f"round {stats.round}: {stats.rps:,.1f} appeals/s, p50 {stats.p50_ms:.1f} ms, "
             f"p99 {stats.p99_ms:.1f} ms, non-201 {stats.errors}"
-            + (f", server CPU {stats.server_cpu_ms_per_req:.2f} ms/appeal" if stats.server_cpu_ms_per_req is not None else "")
+            + (
+                f", server CPU {stats.server_cpu_ms_per_req:.2f} ms/appeal"
+                if stats.server_cpu_ms_per_req is not None
+                else ""
+            )
             + f", client CPU {stats.client_cpu_ms_per_req:.2f} ms/appeal",
             markup=False,
         )
@@ -75,12 +101,22 @@ def intake(
             for status, body in stats.error_samples.items():
                 progress.console.print(f"  HTTP {status}: {body[:300]}", markup=False)
 
-    hooks = BenchHooks(say=lambda msg: console.print(msg, markup=False), round_started=round_started,
-                       progress=on_progress, round_done=round_done)
+    hooks = BenchHooks(
+        say=lambda msg: console.print(msg, markup=False),
+        round_started=round_started,
+        progress=on_progress,
+        round_done=round_done,
+    )
     try:
         with progress:
             report: IntakeReport = run_intake_bench(
-                db=db.value, n=n, concurrency=concurrency, url=url, workers=workers, repeats=repeats, hooks=hooks,
+                db=db.value,
+                n=n,
+                concurrency=concurrency,
+                url=url,
+                workers=workers,
+                repeats=repeats,
+                hooks=hooks,
                 data=data,
             )
     except (RuntimeError, ValueError, OSError) as error:
@@ -91,21 +127,51 @@ def intake(
     table = Table(
         title=f"POST /api/v1/appeals, latency in ms ({report.warmup} warm-up requests per round not counted)",
         caption="workers: server processes · conc: client connections · ok: 201 Created · err: anything else",
-        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 0),
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 0),
     )
-    for column in ("round", "db", "workers", "conc", "requests", "ok", "err",
-                   "appeals/s", "p50", "p95", "p99", "max"):
-        table.add_column(column, justify="left" if column in ("round", "db") else "right", no_wrap=True)
+    for column in (
+        "round",
+        "db",
+        "workers",
+        "conc",
+        "requests",
+        "ok",
+        "err",
+        "appeals/s",
+        "p50",
+        "p95",
+        "p99",
+        "max",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("round", "db") else "right", no_wrap=True
+        )
 
     def row(label: str, r: RoundStats | None) -> list[str]:
         if r is None:  # the medians line
-            req, ok, err = (sum(x.requests for x in report.rounds), sum(x.ok for x in report.rounds), report.non_201)
+            req, ok, err = (
+                sum(x.requests for x in report.rounds),
+                sum(x.ok for x in report.rounds),
+                report.non_201,
+            )
             vals = [report.median(k) for k in ("rps", "p50_ms", "p95_ms", "p99_ms", "max_ms")]
         else:
             req, ok, err = r.requests, r.ok, r.errors
             vals = [r.rps, r.p50_ms, r.p95_ms, r.p99_ms, r.max_ms]
-        return [label, report.db, workers_label, str(report.concurrency), f"{req:,}", f"{ok:,}", str(err),
-                f"{vals[0]:,.1f}", *(f"{v:.1f}" for v in vals[1:])]
+        return [
+            label,
+            report.db,
+            workers_label,
+            str(report.concurrency),
+            f"{req:,}",
+            f"{ok:,}",
+            str(err),
+            f"{vals[0]:,.1f}",
+            *(f"{v:.1f}" for v in vals[1:]),
+        ]
 
     for r in report.rounds:
         table.add_row(*row(str(r.round), r), style="dim" if len(report.rounds) > 1 else None)
@@ -114,10 +180,13 @@ def intake(
     console.print(table)
     console.print(f"texts: {report.texts}")
     if report.triage_drain_s is not None:
-        console.print(f"the worker had triaged every appeal {report.triage_drain_s:.1f} s after the last round")
+        console.print(
+            f"the worker had triaged every appeal {report.triage_drain_s:.1f} s after the last round"
+        )
     if json_out:
         json_out.write_bytes(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2))
         console.print(f"results written to {json_out}")
     typer.echo(report.machine_line())
+
 
 GROUPS = [("bench", app)]

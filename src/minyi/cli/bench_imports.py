@@ -17,14 +17,22 @@ from minyi.cli.common import one_line_errors
 @bench_app.command("import")
 @one_line_errors
 def import_bench(
-    db: str = typer.Option(..., "--db", help="sqlite or postgres (a fresh database, dropped after)"),
+    db: str = typer.Option(
+        ..., "--db", help="sqlite or postgres (a fresh database, dropped after)"
+    ),
     rows: int = typer.Option(20_000, "--rows", min=100, help="historical cases in the CSV"),
 ) -> None:
     """Import ROWS historical cases, import them again (idempotent), export them to CSV and .xlsx."""
     if db not in ("sqlite", "postgres"):
         raise typer.BadParameter("--db is sqlite or postgres")
     console = Console()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
 
         def start(label: str, total: int) -> Callable[[int], None]:
             task = progress.add_task(label, total=total)
@@ -39,5 +47,7 @@ def import_bench(
         table.add_row(step, f"{seconds:.2f}", f"{report.rate(step):,.0f}")
     console.print(table)
     console.print(f"created {report.created:,}, found again {report.existing:,}")
-    rates = " ".join(f"{k.replace(' ', '_').replace('-', '_')}={report.rate(k):.0f}" for k in report.seconds)
+    rates = " ".join(
+        f"{k.replace(' ', '_').replace('-', '_')}={report.rate(k):.0f}" for k in report.seconds
+    )
     console.print(f"MINYI import db={db} rows={rows} {rates}")

@@ -9,7 +9,13 @@ import typer
 
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors
 from minyi.sla.calendar_service import (
-    SOURCES, calendar_status, parse_days_csv, replace_year, set_day, today_in_beijing, year_view,
+    SOURCES,
+    calendar_status,
+    parse_days_csv,
+    replace_year,
+    set_day,
+    today_in_beijing,
+    year_view,
 )
 
 app = typer.Typer(help="The working-day calendar (节假日与调休).", no_args_is_help=True)
@@ -37,7 +43,9 @@ def show(year: int) -> None:
 def import_(
     file: Path,
     year: int = typer.Option(..., help="the year the file holds"),
-    source: str = typer.Option("official", help="official (the State Council's notice) or statutory (holidays by law only)"),
+    source: str = typer.Option(
+        "official", help="official (the State Council's notice) or statutory (holidays by law only)"
+    ),
     note: str = typer.Option("", help="e.g. 国办发明电〔2026〕X号"),
     by: str = typer.Option("admin", help="who made the change"),
 ) -> None:
@@ -50,8 +58,12 @@ def import_(
         fail("the file is too large for a year's calendar")
     days = parse_days_csv(file.read_text(encoding="utf-8"), year)
     with database().unit_of_work() as session:
-        view = replace_year(session, year, days, source=source, note=note or None, by=by, now=clock.now())
-    typer.echo(f"calendar {year}: {len(view['days'])} days ({view['source']}, version {view['version']})")
+        view = replace_year(
+            session, year, days, source=source, note=note or None, by=by, now=clock.now()
+        )
+    typer.echo(
+        f"calendar {year}: {len(view['days'])} days ({view['source']}, version {view['version']})"
+    )
 
 
 def _set(day: str, kind: str, note: str, by: str) -> None:
@@ -67,14 +79,18 @@ def _set(day: str, kind: str, note: str, by: str) -> None:
 
 @app.command("set-holiday")
 @one_line_errors
-def set_holiday(day: str, note: str = typer.Option("", help="e.g. 春节"), by: str = typer.Option("admin")) -> None:
+def set_holiday(
+    day: str, note: str = typer.Option("", help="e.g. 春节"), by: str = typer.Option("admin")
+) -> None:
     """Make a weekday a holiday."""
     _set(day, "holiday", note, by)
 
 
 @app.command("set-workday")
 @one_line_errors
-def set_workday(day: str, note: str = typer.Option("", help="e.g. 调休上班"), by: str = typer.Option("admin")) -> None:
+def set_workday(
+    day: str, note: str = typer.Option("", help="e.g. 调休上班"), by: str = typer.Option("admin")
+) -> None:
     """Make a weekend day a 调休 working day."""
     _set(day, "workday", note, by)
 

@@ -6,13 +6,20 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from minyi.cases.queries import CaseFilter, case_units, get_visible_case, list_cases, reader_view, timeline
+from minyi.cases.queries import (
+    CaseFilter,
+    case_units,
+    get_visible_case,
+    list_cases,
+    reader_view,
+    timeline,
+)
 from minyi.cases.rules import Action, CaseStatus
 from minyi.cases.schemas import ActionIn, event_view, view_of
 from minyi.cases.service import act_on_case
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors, settings
-from minyi.core.ids import IdAllocator
 from minyi.core.errors import MinyiError
+from minyi.core.ids import IdAllocator
 from minyi.intake.refs import RefCache
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import register_appeals
@@ -25,7 +32,9 @@ AS = typer.Option(..., "--as", help="username of the staff member acting")
 @app.command("submit")
 @one_line_errors
 def submit(
-    file: Path = typer.Argument(..., help="a JSON file with the appeal's fields (as POST /api/v1/appeals)"),
+    file: Path = typer.Argument(
+        ..., help="a JSON file with the appeal's fields (as POST /api/v1/appeals)"
+    ),
     actor_name: str = AS,
 ) -> None:
     """Register an appeal from a JSON file; prints its tracking number and, once, its tracking code."""
@@ -37,13 +46,23 @@ def submit(
     with db.unit_of_work() as session:
         actor = actor_for_username(session, actor_name)
         [result] = register_appeals(
-            session, [item], actors=[actor], ids=ids, refs=RefCache(), now=clock.now(), tz=ZoneInfo(settings().timezone)
+            session,
+            [item],
+            actors=[actor],
+            ids=ids,
+            refs=RefCache(),
+            now=clock.now(),
+            tz=ZoneInfo(settings().timezone),
         )
         if isinstance(result, MinyiError):
             raise result
     # The tracking code is shown once, as on every receipt: only its digest is stored.
-    code = f", tracking code {result.tracking_code}" if result.created and result.tracking_code else ""
-    typer.echo(f"{'registered' if result.created else 'already registered'}: {result.tracking_no} (case {result.id}){code}")
+    code = (
+        f", tracking code {result.tracking_code}" if result.created and result.tracking_code else ""
+    )
+    typer.echo(
+        f"{'registered' if result.created else 'already registered'}: {result.tracking_no} (case {result.id}){code}"
+    )
 
 
 @app.command("list")
@@ -59,12 +78,25 @@ def list_(
     """List the cases the acting staff member may see."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        total, rows = list_cases(session, actor, CaseFilter(status=status or None, q=q, overdue=overdue), page=page, page_size=page_size)
+        total, rows = list_cases(
+            session,
+            actor,
+            CaseFilter(status=status or None, q=q, overdue=overdue),
+            page=page,
+            page_size=page_size,
+        )
         typer.echo(f"{total} cases")
         units_of = case_units(session, [c.id for c, _ in rows])
         for case, appeal in rows:
-            view = view_of(actor, case, appeal, {cu.unit_id for cu, _ in units_of.get(case.id, []) if cu.is_active})
-            typer.echo(f"{case.id}\t{case.tracking_no}\t{case.status}\t{view.show_text(appeal.title)}")
+            view = view_of(
+                actor,
+                case,
+                appeal,
+                {cu.unit_id for cu, _ in units_of.get(case.id, []) if cu.is_active},
+            )
+            typer.echo(
+                f"{case.id}\t{case.tracking_no}\t{case.status}\t{view.show_text(appeal.title)}"
+            )
 
 
 @app.command("timeline")
@@ -94,10 +126,22 @@ def act(
     rating: str | None = typer.Option(None),
 ) -> None:
     """Take an action on a case, as POST /api/v1/appeals/{id}/actions/{action} does."""
-    body = ActionIn(reason=reason, text=text, note=note, method=method, lead_unit=lead_unit, co_units=co_unit or None, category=category, rating=rating)
+    body = ActionIn(
+        reason=reason,
+        text=text,
+        note=note,
+        method=method,
+        lead_unit=lead_unit,
+        co_units=co_unit or None,
+        category=category,
+        rating=rating,
+    )
     with database().unit_of_work() as session:
         actor = actor_for_username(session, actor_name)
-        case = act_on_case(session, case_id, action, actor=actor, payload=body.payload(), now=clock.now())
+        case = act_on_case(
+            session, case_id, action, actor=actor, payload=body.payload(), now=clock.now()
+        )
         typer.echo(f"case {case.id}: {case.status}")
+
 
 GROUPS = [("appeal", app)]

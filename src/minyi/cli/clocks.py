@@ -39,7 +39,9 @@ def import_(file: Path, by: str = typer.Option("admin", help="who made the chang
 def show(case_id: int, actor_name: str = typer.Option(..., "--as")) -> None:
     """A case's milestones with their colour and time left."""
     with database().reading() as session:
-        echo_json(case_clocks(session, case_id, actor_for_username(session, actor_name), clock.now()))
+        echo_json(
+            case_clocks(session, case_id, actor_for_username(session, actor_name), clock.now())
+        )
 
 
 GROUPS = [("clocks", app)]

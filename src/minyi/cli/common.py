@@ -63,10 +63,14 @@ def one_line_errors(fn: F) -> F:
             field = ".".join(str(p) for p in first["loc"]) or "input"
             fail(f"{field}: {str(first['msg']).removeprefix('Value error, ')}")
         except OperationalError as error:
-            fail(f"database unavailable: {str(error.orig).splitlines()[0] if error.orig else error}")
+            fail(
+                f"database unavailable: {str(error.orig).splitlines()[0] if error.orig else error}"
+            )
         except DataError as error:
             # The database refused a value given on the command line or in a file (NUL, range).
-            fail(f"a value cannot be stored: {str(error.orig).splitlines()[0] if error.orig else error}")
+            fail(
+                f"a value cannot be stored: {str(error.orig).splitlines()[0] if error.orig else error}"
+            )
         except (OSError, ValueError, OverflowError) as error:
             fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
         return None
@@ -75,4 +79,9 @@ def one_line_errors(fn: F) -> F:
 
 
 def echo_json(data: Any) -> None:
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str).decode() + "\n")
+    sys.stdout.write(
+        orjson.dumps(
+            data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str
+        ).decode()
+        + "\n"
+    )

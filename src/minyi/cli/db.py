@@ -16,4 +16,5 @@ def upgrade(revision: str = typer.Argument("head")) -> None:
     migrate(db, revision)
     typer.echo(f"database at {revision}: {db.engine.url.render_as_string(hide_password=True)}")
 
+
 GROUPS = [("db", app)]

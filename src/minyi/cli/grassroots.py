@@ -14,13 +14,21 @@ from minyi.grassroots.schemas import area_out, building_out
 from minyi.grassroots.service import describe_import, import_places, read_place_file
 from minyi.org.service import actor_for_username
 
-app = typer.Typer(help="党建覆盖: roads and buildings below the grid, coverage gaps, patrol figures.", no_args_is_help=True)
+app = typer.Typer(
+    help="党建覆盖: roads and buildings below the grid, coverage gaps, patrol figures.",
+    no_args_is_help=True,
+)
 
 
 @app.command("import-places")
 @one_line_errors
 def import_places_(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or XLSX: 类型,编码,名称,网格编码,道路编码,地址,户数"),
+    file: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="CSV or XLSX: 类型,编码,名称,网格编码,道路编码,地址,户数",
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create or update roads and buildings by code; bad rows are listed by line, good rows kept."""
@@ -30,7 +38,9 @@ def import_places_(
     if as_json:
         echo_json(result)
         return
-    typer.echo(f"created {result['created']}, updated {result['updated']}, refused {len(result['errors'])}")
+    typer.echo(
+        f"created {result['created']}, updated {result['updated']}, refused {len(result['errors'])}"
+    )
     for e in result["errors"]:
         typer.echo(f"line {e['line']}: {e['message']}")
 
@@ -38,33 +48,59 @@ def import_places_(
 @app.command("coverage")
 @one_line_errors
 def coverage_(
-    actor_name: str = typer.Option("admin", "--as", help="username of the reader (their area is the default)"),
+    actor_name: str = typer.Option(
+        "admin", "--as", help="username of the reader (their area is the default)"
+    ),
     area: str | None = typer.Option(None, help="street, community or grid code"),
-    gaps: int = typer.Option(20, help="how many gaps to list (nobody assigned first, then most overdue)"),
+    gaps: int = typer.Option(
+        20, help="how many gaps to list (nobody assigned first, then most overdue)"
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """An area's coverage: buildings, coverage rate, gaps, patrol figures and 处置率, per child area."""
     now = clock.now()
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        tree, rows, total, grids, roads = coverage_report(session, actor, area=area, now=now, gaps_only=True, page_size=gaps)
+        tree, rows, total, grids, roads = coverage_report(
+            session, actor, area=area, now=now, gaps_only=True, page_size=gaps
+        )
         figures = patrol_figures(session, get_area(session, actor, area))
         if as_json:
-            echo_json({"area": area_out(tree), "children": [area_out(c) for c in tree.children], "gaps": total,
-                       "buildings": [building_out(b, grids, roads) for b in rows],
-                       "patrols": figures.patrols, "events": figures.events, "disposal_rate": figures.disposal_rate})
+            echo_json(
+                {
+                    "area": area_out(tree),
+                    "children": [area_out(c) for c in tree.children],
+                    "gaps": total,
+                    "buildings": [building_out(b, grids, roads) for b in rows],
+                    "patrols": figures.patrols,
+                    "events": figures.events,
+                    "disposal_rate": figures.disposal_rate,
+                }
+            )
             return
         c = tree.counts
-        typer.echo(f"{tree.name} ({tree.code}): {c.total} buildings, coverage {percent(c.rate)}; "
-                   f"unassigned {c.unassigned}, overdue {c.overdue}")
-        typer.echo(f"patrols {figures.patrols}, findings {figures.findings}, grid events {figures.events}, "
-                   f"disposal rate {percent(figures.disposal_rate)}")
+        typer.echo(
+            f"{tree.name} ({tree.code}): {c.total} buildings, coverage {percent(c.rate)}; "
+            f"unassigned {c.unassigned}, overdue {c.overdue}"
+        )
+        typer.echo(
+            f"patrols {figures.patrols}, findings {figures.findings}, grid events {figures.events}, "
+            f"disposal rate {percent(figures.disposal_rate)}"
+        )
         for child in tree.children:
-            typer.echo(f"  {child.code:<12} {child.name:<16} {child.counts.total:>6} {percent(child.counts.rate):>7}")
+            typer.echo(
+                f"  {child.code:<12} {child.name:<16} {child.counts.total:>6} {percent(child.counts.rate):>7}"
+            )
         if rows:
             typer.echo(f"gaps ({total}):")
         for b in rows:
-            state = "unassigned" if b.state is Coverage.UNASSIGNED else f"overdue since {b.due_at:%Y-%m-%d}" if b.due_at else "never visited"
+            state = (
+                "unassigned"
+                if b.state is Coverage.UNASSIGNED
+                else f"overdue since {b.due_at:%Y-%m-%d}"
+                if b.due_at
+                else "never visited"
+            )
             typer.echo(f"  {b.code:<16} {b.name:<14} {grids.get(b.grid_id, '')}  {state}")
 
 

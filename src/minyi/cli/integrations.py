@@ -23,7 +23,9 @@ from minyi.org.service import actor_for_username
 
 import_app = typer.Typer(help="Import historical cases from CSV or Excel.", no_args_is_help=True)
 export_app = typer.Typer(help="Export case lists to CSV or Excel.", no_args_is_help=True)
-webhooks_app = typer.Typer(help="Webhook subscribers (signed JSON on case events).", no_args_is_help=True)
+webhooks_app = typer.Typer(
+    help="Webhook subscribers (signed JSON on case events).", no_args_is_help=True
+)
 open311_app = typer.Typer(help="Open311 GeoReport v2 api_key clients.", no_args_is_help=True)
 console = Console()
 
@@ -52,9 +54,15 @@ def _print_report(report: ImportReport, out: Path | None) -> None:
 @one_line_errors
 def import_cases_cmd(
     file: Path = typer.Argument(..., help="a .csv or .xlsx file, one case per row"),
-    mapping: Path | None = typer.Option(None, "--mapping", help="YAML: columns, defaults, values, timezone (default: the export's columns)"),
+    mapping: Path | None = typer.Option(
+        None,
+        "--mapping",
+        help="YAML: columns, defaults, values, timezone (default: the export's columns)",
+    ),
     strict: bool = typer.Option(False, help="refuse the whole file if any row is bad"),
-    report_file: Path | None = typer.Option(None, "--report", help="write every bad row (row, field, reason) to this CSV"),
+    report_file: Path | None = typer.Option(
+        None, "--report", help="write every bad row (row, field, reason) to this CSV"
+    ),
     actor_name: str = typer.Option("admin", "--as", help="the staff member importing"),
 ) -> None:
     """Import cases with their registration time and final status. Good rows go in and bad rows
@@ -67,14 +75,27 @@ def import_cases_cmd(
     _, rows = read_rows(file)
     s = settings()
     db = database()
-    progress = Progress(TextColumn("导入 {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+    progress = Progress(
+        TextColumn("导入 {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
     try:
         with progress, db.unit_of_work() as session:
             task = progress.add_task(file.name, total=len(rows))
             actor = actor_for_username(session, actor_name)
             report = import_cases(
-                session, rows, mapping=plan, actor=actor, source=file.name, now=clock.now(), tz=ZoneInfo(s.timezone),
-                strict=strict, progress=lambda n: progress.advance(task, n),
+                session,
+                rows,
+                mapping=plan,
+                actor=actor,
+                source=file.name,
+                now=clock.now(),
+                tz=ZoneInfo(s.timezone),
+                strict=strict,
+                progress=lambda n: progress.advance(task, n),
             )
     except ImportRefused as refused:
         _print_report(refused.report, report_file)
@@ -96,8 +117,12 @@ def export_cases_cmd(
     community: str | None = typer.Option(None),
     class_name: str | None = typer.Option(None, "--class"),
     channel: str | None = typer.Option(None),
-    registered_from: datetime | None = typer.Option(None, "--from", formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"]),
-    registered_to: datetime | None = typer.Option(None, "--to", formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"]),
+    registered_from: datetime | None = typer.Option(
+        None, "--from", formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"]
+    ),
+    registered_to: datetime | None = typer.Option(
+        None, "--to", formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"]
+    ),
     overdue: bool | None = typer.Option(None),
     q: str | None = typer.Option(None),
 ) -> None:
@@ -112,8 +137,17 @@ def export_cases_cmd(
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
         f = case_filter(
-            session, status=status, unit=unit, street=street, community=community, class_name=class_name, channel=channel,
-            registered_from=local(registered_from), registered_to=local(registered_to), overdue=overdue, q=q,
+            session,
+            status=status,
+            unit=unit,
+            street=street,
+            community=community,
+            class_name=class_name,
+            channel=channel,
+            registered_from=local(registered_from),
+            registered_to=local(registered_to),
+            overdue=overdue,
+            q=q,
         )
         rows = list(export_rows(session, actor, f, tz=tz))
     if fmt == "csv":
@@ -126,13 +160,18 @@ def export_cases_cmd(
 @webhooks_app.command("add")
 @one_line_errors
 def webhooks_add(
-    name: str, url: str,
-    event: list[str] = typer.Option(..., "--event", help="case.registered, case.dispatch, … or *; repeat"),
+    name: str,
+    url: str,
+    event: list[str] = typer.Option(
+        ..., "--event", help="case.registered, case.dispatch, … or *; repeat"
+    ),
     secret: str | None = typer.Option(None, help="16+ characters; generated when left out"),
 ) -> None:
     """Add a subscriber; prints its secret once."""
     with database().unit_of_work() as session:
-        row, key = webhooks.add_subscriber(session, name=name, url=url, events=event, secret=secret, by="cli", now=clock.now())
+        row, key = webhooks.add_subscriber(
+            session, name=name, url=url, events=event, secret=secret, by="cli", now=clock.now()
+        )
         typer.echo(f"subscriber {row.name}: secret {key}")
 
 
@@ -154,7 +193,11 @@ def webhooks_remove(name: str) -> None:
 
 @webhooks_app.command("deliveries")
 @one_line_errors
-def webhooks_deliveries(name: str, status: str | None = typer.Option(None), limit: int = typer.Option(50, min=1, max=500)) -> None:
+def webhooks_deliveries(
+    name: str,
+    status: str | None = typer.Option(None),
+    limit: int = typer.Option(50, min=1, max=500),
+) -> None:
     """The subscriber's delivery log, newest first."""
     with database().reading() as session:
         echo_json(webhooks.deliveries(session, name=name, status=status, limit=limit))
@@ -165,11 +208,15 @@ def webhooks_deliveries(name: str, status: str | None = typer.Option(None), limi
 def open311_add(
     name: str,
     queued: bool = typer.Option(False, help="answer with a token and register in the worker"),
-    channel: str | None = typer.Option(None, help="an existing channel (default: a channel of its own)"),
+    channel: str | None = typer.Option(
+        None, help="an existing channel (default: a channel of its own)"
+    ),
 ) -> None:
     """Create an api_key client; prints the key once (only its hash is kept)."""
     with database().unit_of_work() as session:
-        client, key = open311.create_client(session, name=name, queued=queued, channel=channel, now=clock.now())
+        client, key = open311.create_client(
+            session, name=name, queued=queued, channel=channel, now=clock.now()
+        )
         typer.echo(f"client {client.name}: api_key {key}")
 
 
@@ -188,4 +235,9 @@ def open311_revoke(name: str) -> None:
     typer.echo(f"client {name} revoked")
 
 
-GROUPS = [("import", import_app), ("export", export_app), ("webhooks", webhooks_app), ("open311", open311_app)]
+GROUPS = [
+    ("import", import_app),
+    ("export", export_app),
+    ("webhooks", webhooks_app),
+    ("open311", open311_app),
+]

@@ -19,9 +19,21 @@ from typer.core import TyperCommand, TyperGroup
 
 # name -> (module, attribute: a function for a command, a GROUPS name for a group, short help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "serve": ("minyi.cli.serve", "serve", "Migrate, load the demo district into an empty database, and serve the API with the clock worker beside it."),
-    "worker": ("minyi.cli.serve", "worker", "Run the clock worker alone (several may run at once on PostgreSQL)."),
-    "analytics": ("minyi.cli.analytics", "analytics", "热点、弱信号、化解一类、绩效: hotspots, alerts, sweeps, unit assessment."),
+    "serve": (
+        "minyi.cli.serve",
+        "serve",
+        "Migrate, load the demo district into an empty database, and serve the API with the clock worker beside it.",
+    ),
+    "worker": (
+        "minyi.cli.serve",
+        "worker",
+        "Run the clock worker alone (several may run at once on PostgreSQL).",
+    ),
+    "analytics": (
+        "minyi.cli.analytics",
+        "analytics",
+        "热点、弱信号、化解一类、绩效: hotspots, alerts, sweeps, unit assessment.",
+    ),
     "appeal": ("minyi.cli.cases", "appeal", "Appeals and their cases."),
     "bench": ("minyi.cli.bench", "bench", "Benchmarks: speed measured here, never in timed tests."),
     "calendar": ("minyi.cli.calendar", "calendar", "The working-day calendar (节假日与调休)."),
@@ -29,28 +41,71 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "db": ("minyi.cli.db", "db", "Database schema."),
     "demo": ("minyi.cli.org", "demo", "The invented demo district."),
     "dictionary": ("minyi.cli.org", "dictionary", "The event dictionary (事件字典)."),
-    "escalation": ("minyi.cli.escalation", "escalation", "提级包案: escalation rules, leader case-holding (包案/销案), backlog (积案)."),
+    "escalation": (
+        "minyi.cli.escalation",
+        "escalation",
+        "提级包案: escalation rules, leader case-holding (包案/销案), backlog (积案).",
+    ),
     "export": ("minyi.cli.integrations", "export", "Export case lists to CSV or Excel."),
-    "grassroots": ("minyi.cli.grassroots", "grassroots", "党建覆盖: roads and buildings below the grid, coverage gaps, patrol figures."),
+    "grassroots": (
+        "minyi.cli.grassroots",
+        "grassroots",
+        "党建覆盖: roads and buildings below the grid, coverage gaps, patrol figures.",
+    ),
     "import": ("minyi.cli.integrations", "import", "Import historical cases from CSV or Excel."),
-    "mailbox": ("minyi.cli.mailboxes", "mailbox", "Leader mailboxes (主官在线): QR codes, inboxes, figures."),
-    "notifications": ("minyi.cli.notifications", "notifications", "The notification centre (通知): a staff member's notices, marked read."),
+    "mailbox": (
+        "minyi.cli.mailboxes",
+        "mailbox",
+        "Leader mailboxes (主官在线): QR codes, inboxes, figures.",
+    ),
+    "notifications": (
+        "minyi.cli.notifications",
+        "notifications",
+        "The notification centre (通知): a staff member's notices, marked read.",
+    ),
     "open311": ("minyi.cli.integrations", "open311", "Open311 GeoReport v2 api_key clients."),
     "org": ("minyi.cli.org", "org", "Units, staff and leaders' areas."),
-    "parked": ("minyi.cli.parked", "parked", "Items the worker parked after their last failed attempt."),
+    "parked": (
+        "minyi.cli.parked",
+        "parked",
+        "Items the worker parked after their last failed attempt.",
+    ),
     "report": ("minyi.cli.reports", "report", "The daily report (民情日报)."),
-    "staff": ("minyi.cli.org", "staff", "Staff accounts: password, reset, deactivate (each ends the person's sign-ins)."),
-    "supervision": ("minyi.cli.supervision", "supervision", "Instructions (批示), supervision orders (督办) and letters (提醒函/建议函/通报)."),
-    "triage": ("minyi.cli.triage", "triage", "Triage (智能分拨): the appeal classifier, trained on the district's own history."),
-    "webhooks": ("minyi.cli.integrations", "webhooks", "Webhook subscribers (signed JSON on case events)."),
-    "whistle": ("minyi.cli.whistle", "whistle", "吹哨联动: summon departments, report in (报到), act, confirm; response rates."),
+    "staff": (
+        "minyi.cli.org",
+        "staff",
+        "Staff accounts: password, reset, deactivate (each ends the person's sign-ins).",
+    ),
+    "supervision": (
+        "minyi.cli.supervision",
+        "supervision",
+        "Instructions (批示), supervision orders (督办) and letters (提醒函/建议函/通报).",
+    ),
+    "triage": (
+        "minyi.cli.triage",
+        "triage",
+        "Triage (智能分拨): the appeal classifier, trained on the district's own history.",
+    ),
+    "webhooks": (
+        "minyi.cli.integrations",
+        "webhooks",
+        "Webhook subscribers (signed JSON on case events).",
+    ),
+    "whistle": (
+        "minyi.cli.whistle",
+        "whistle",
+        "吹哨联动: summon departments, report in (报到), act, confirm; response rates.",
+    ),
 }
 
 
 # Modules that add commands to a group defined in another module, loaded with it.
 EXTENSIONS: dict[str, tuple[str, ...]] = {
     "minyi.cli.bench": (
-        "minyi.cli.bench_analytics", "minyi.cli.bench_clocks", "minyi.cli.bench_coverage", "minyi.cli.bench_imports",
+        "minyi.cli.bench_analytics",
+        "minyi.cli.bench_clocks",
+        "minyi.cli.bench_coverage",
+        "minyi.cli.bench_imports",
         "minyi.cli.bench_reports",
         "minyi.cli.bench_triage",
     ),
@@ -74,7 +129,7 @@ def load_command(name: str) -> Any:
         parent.command(name)(getattr(module, attribute))
         parent.command("_")(lambda: None)  # two commands: the parent stays a group
     group = typer.main.get_command(parent)
-    assert isinstance(group, TyperGroup)  # noqa: S101 - a parent with a group or two commands is one
+    assert isinstance(group, TyperGroup)
     return group.commands[name]
 
 
@@ -90,7 +145,9 @@ class LazyGroup(TyperGroup):
         if cmd_name not in COMMANDS:
             return super().get_command(ctx, cmd_name)
         if self._listing:  # the top-level help lists names and one line each: import nothing
-            return TyperCommand(cmd_name, help=COMMANDS[cmd_name][2], short_help=COMMANDS[cmd_name][2])
+            return TyperCommand(
+                cmd_name, help=COMMANDS[cmd_name][2], short_help=COMMANDS[cmd_name][2]
+            )
         return load_command(cmd_name)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
@@ -102,10 +159,13 @@ class LazyGroup(TyperGroup):
 
 
 app = typer.Typer(
-    cls=LazyGroup, help="民意速办 Minyi: a district's citizen-appeal platform.", no_args_is_help=True,
+    cls=LazyGroup,
+    help="民意速办 Minyi: a district's citizen-appeal platform.",
+    no_args_is_help=True,
     # Plain help: rendering it with rich imports about half a second of modules (`minyi --help`
     # must answer at once); tracebacks stay plain for the same reason.
-    rich_markup_mode=None, pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 
 
@@ -114,7 +174,7 @@ def _wire() -> None:
     """Every command runs in a process wired as the API's and the worker's are (one runtime from
     the settings), so a CLI action starts clocks and escalates exactly as the same action through
     the API does."""
-    import minyi.models  # noqa: F401, PLC0415 - every table, so any command's ORM work finds its foreign keys' targets
-    from minyi.cli.common import one_line_errors, start_runtime  # noqa: PLC0415 - lazily: `--help` wires nothing
+    import minyi.models  # noqa: F401 - every table, so any command's ORM work finds its foreign keys' targets
+    from minyi.cli.common import one_line_errors, start_runtime
 
     one_line_errors(start_runtime)()

@@ -11,7 +11,10 @@ from minyi.notifications.rules import PAGE_SIZE
 from minyi.notifications.service import mark_all_read, mark_read
 from minyi.org.service import actor_for_username
 
-app = typer.Typer(help="The notification centre (通知): a staff member's notices, marked read.", no_args_is_help=True)
+app = typer.Typer(
+    help="The notification centre (通知): a staff member's notices, marked read.",
+    no_args_is_help=True,
+)
 USER = typer.Option(..., "--user", help="login name of the staff member whose notices these are")
 
 
@@ -26,7 +29,9 @@ def list_(
     """The person's notices, newest first, with their unread count."""
     with database().reading() as session:
         actor = actor_for_username(session, user)
-        echo_json(notification_page(session, actor, unread_only=unread, page=page, page_size=page_size))
+        echo_json(
+            notification_page(session, actor, unread_only=unread, page=page, page_size=page_size)
+        )
 
 
 @app.command("read")
@@ -45,7 +50,7 @@ def read(
             marked = mark_all_read(session, actor=actor, now=clock.now())
             echo_json({"marked": marked, "unread": unread_count(session, actor)})
         else:
-            assert notification_id is not None  # noqa: S101 - checked above
+            assert notification_id is not None
             notice = mark_read(session, notification_id, actor=actor, now=clock.now())
             echo_json(describe(session, actor, [notice])[0])
 

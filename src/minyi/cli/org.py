@@ -8,18 +8,30 @@ import yaml
 from minyi.bootstrap import is_empty, load_demo, migrate
 from minyi.cli.common import clock, database, fail, one_line_errors
 from minyi.org.accounts import prepare_password, reset_to_temporary, set_active, set_password
-from minyi.org.service import export_org, hash_password, import_org, org_from_csv, org_to_csv, parse_org_yaml
+from minyi.org.service import (
+    export_org,
+    hash_password,
+    import_org,
+    org_from_csv,
+    org_to_csv,
+    parse_org_yaml,
+)
 from minyi.taxonomy.service import export_rows, import_dictionary, read_table, write_table
 
 demo_app = typer.Typer(help="The invented demo district.", no_args_is_help=True)
 org_app = typer.Typer(help="Units, staff and leaders' areas.", no_args_is_help=True)
 dictionary_app = typer.Typer(help="The event dictionary (事件字典).", no_args_is_help=True)
-staff_app = typer.Typer(help="Staff accounts: password, reset, deactivate (each ends the person's sign-ins).", no_args_is_help=True)
+staff_app = typer.Typer(
+    help="Staff accounts: password, reset, deactivate (each ends the person's sign-ins).",
+    no_args_is_help=True,
+)
 
 
 @demo_app.command("load")
 @one_line_errors
-def demo_load(force: bool = typer.Option(False, help="load even if the database already has units")) -> None:
+def demo_load(
+    force: bool = typer.Option(False, help="load even if the database already has units"),
+) -> None:
     """Build the demo district: 10 streets, ~90 communities, ~700 grids, ~40 departments, staff, dictionary."""
     db = database()
     migrate(db)
@@ -32,7 +44,9 @@ def demo_load(force: bool = typer.Option(False, help="load even if the database 
 @one_line_errors
 def org_import(
     file: Path,
-    password: str | None = typer.Option(None, help="initial password for new staff (none: they cannot sign in yet)"),
+    password: str | None = typer.Option(
+        None, help="initial password for new staff (none: they cannot sign in yet)"
+    ),
 ) -> None:
     """Create or update units/staff from a YAML bundle, a units CSV or a staff CSV."""
     if not file.exists():
@@ -46,7 +60,9 @@ def org_import(
 
 @org_app.command("export")
 @one_line_errors
-def org_export(file: Path = typer.Argument(..., help=".yaml, or units.csv / staff.csv by name")) -> None:
+def org_export(
+    file: Path = typer.Argument(..., help=".yaml, or units.csv / staff.csv by name"),
+) -> None:
     """Write units, staff and leaders' areas to YAML, or one table to CSV."""
     with database().reading() as session:
         bundle = export_org(session)
@@ -54,7 +70,9 @@ def org_export(file: Path = typer.Argument(..., help=".yaml, or units.csv / staf
         what = "staff" if "staff" in file.name else "units"
         file.write_text(org_to_csv(bundle, what), encoding="utf-8")
     else:
-        file.write_text(yaml.safe_dump(bundle, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        file.write_text(
+            yaml.safe_dump(bundle, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     typer.echo(f"wrote {file}")
 
 
@@ -70,7 +88,9 @@ def dictionary_import(file: Path) -> None:
 
 @dictionary_app.command("export")
 @one_line_errors
-def dictionary_export(file: Path, version: int | None = typer.Option(None, help="default: the current version")) -> None:
+def dictionary_export(
+    file: Path, version: int | None = typer.Option(None, help="default: the current version")
+) -> None:
     """Write the dictionary to .csv or .xlsx."""
     if file.suffix.lower() not in (".csv", ".xlsx"):
         fail("export to a .csv or .xlsx file")
@@ -79,11 +99,14 @@ def dictionary_export(file: Path, version: int | None = typer.Option(None, help=
     write_table(rows, file)
     typer.echo(f"wrote {len(rows)} leaves to {file}")
 
+
 @staff_app.command("passwd")
 @one_line_errors
 def staff_passwd(
     username: str,
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True, help="the new password"),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="the new password"
+    ),
 ) -> None:
     """Set a person's password (at least 8 characters, letters and digits); ends their sign-ins."""
     password_hash = prepare_password(password, username=username)  # argon2 before the transaction
@@ -117,4 +140,9 @@ def staff_reactivate(username: str) -> None:
     typer.echo(f"reactivated {username}")
 
 
-GROUPS = [("demo", demo_app), ("org", org_app), ("dictionary", dictionary_app), ("staff", staff_app)]
+GROUPS = [
+    ("demo", demo_app),
+    ("org", org_app),
+    ("dictionary", dictionary_app),
+    ("staff", staff_app),
+]

@@ -9,7 +9,9 @@ import typer
 from minyi.cli.common import clock, database, echo_json, one_line_errors
 from minyi.worker.parked import KINDS, parked_counts, parked_items, retry_parked
 
-app = typer.Typer(help="Items the worker parked after their last failed attempt.", no_args_is_help=True)
+app = typer.Typer(
+    help="Items the worker parked after their last failed attempt.", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -20,7 +22,12 @@ def list_(
 ) -> None:
     """Counts per kind and the parked items: id, attempts, last error, when parked."""
     with database().reading() as session:
-        echo_json({"counts": parked_counts(session), "items": parked_items(session, kind=kind, limit=limit)})
+        echo_json(
+            {
+                "counts": parked_counts(session),
+                "items": parked_items(session, kind=kind, limit=limit),
+            }
+        )
 
 
 @app.command("retry")

@@ -34,7 +34,9 @@ def _write(path: Path | None, content: bytes) -> None:
 @one_line_errors
 def daily(
     day: str = typer.Option(..., "--date", help="the local day reported, YYYY-MM-DD"),
-    correct: int | None = typer.Option(None, "--correct", min=1, help="issue number (第N期) this corrects"),
+    correct: int | None = typer.Option(
+        None, "--correct", min=1, help="issue number (第N期) this corrects"
+    ),
     note: str | None = typer.Option(None, "--note", help="what the correction corrects"),
     by: str = typer.Option("cli", "--by", help="who issues it (recorded on the issue)"),
     html_out: Path | None = typer.Option(None, "--html", help="also write the page here"),
@@ -46,8 +48,13 @@ def daily(
     s = settings()
     with database().unit_of_work() as session:
         issue = issue_daily_report(
-            session, day=reported, now=clock.now(), tz=ZoneInfo(s.timezone), issued_by=by[:60],
-            corrects=correct, note=note,
+            session,
+            day=reported,
+            now=clock.now(),
+            tz=ZoneInfo(s.timezone),
+            issued_by=by[:60],
+            corrects=correct,
+            note=note,
         )
         view = issue_view(issue)
         html, pdf = issue.html, issue.pdf
@@ -58,7 +65,9 @@ def daily(
 
 @app.command("list")
 @one_line_errors
-def list_(page: int = typer.Option(1, min=1), page_size: int = typer.Option(20, min=1, max=200)) -> None:
+def list_(
+    page: int = typer.Option(1, min=1), page_size: int = typer.Option(20, min=1, max=200)
+) -> None:
     """Issued reports, newest first."""
     with database().reading() as session:
         total, issues = list_issues(session, page=page, page_size=page_size)
@@ -76,7 +85,9 @@ def show(
 ) -> None:
     """One issue; optionally write its page and PDF, exactly as issued."""
     with database().reading() as session:
-        issue = get_issue(session, issue_id, with_html=html_out is not None, with_pdf=pdf_out is not None)
+        issue = get_issue(
+            session, issue_id, with_html=html_out is not None, with_pdf=pdf_out is not None
+        )
         view = issue_view(issue, corrections_of(session, [issue.id]).get(issue.id))
         if items:
             view["item_keys"] = issue.snapshot.get("items", {})
@@ -91,11 +102,15 @@ def show(
 @one_line_errors
 def instruct(
     issue_id: int = typer.Option(..., "--report", help="the issue's id"),
-    item: str = typer.Option(..., "--item", help="the item's key (see `minyi report show ID --items`)"),
+    item: str = typer.Option(
+        ..., "--item", help="the item's key (see `minyi report show ID --items`)"
+    ),
     text: str = typer.Option(..., "--text", help="the instruction (批示)"),
     unit: list[str] = typer.Option(..., "--unit", help="unit code; repeat for several"),
     within_days: int | None = typer.Option(None, "--within-days", min=1),
-    deadline: str | None = typer.Option(None, "--deadline", help="ISO time, e.g. 2026-11-30T18:00+08:00"),
+    deadline: str | None = typer.Option(
+        None, "--deadline", help="ISO time, e.g. 2026-11-30T18:00+08:00"
+    ),
     actor_name: str = typer.Option(..., "--as", help="the leader's username"),
 ) -> None:
     """A leader's instruction on an item of an issue: each unit gets a tracked task."""
@@ -103,8 +118,15 @@ def instruct(
     with database().unit_of_work() as session:
         actor = actor_for_username(session, actor_name)
         instruction = instruct_on_item(
-            session, actor=actor, issue_id=issue_id, item_key=item, text=text, units=unit,
-            within_days=within_days, deadline=_deadline(deadline), now=now,
+            session,
+            actor=actor,
+            issue_id=issue_id,
+            item_key=item,
+            text=text,
+            units=unit,
+            within_days=within_days,
+            deadline=_deadline(deadline),
+            now=now,
         )
         echo_json(describe_instructions(session, [instruction], now, actor=actor)[0])
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+import logging
 import signal
 import socket
-import logging
 
 import typer
 import uvicorn
@@ -25,24 +25,35 @@ def serve(
     host: str | None = typer.Option(None, help="default MINYI_HOST or 127.0.0.1"),
     port: int | None = typer.Option(None, help="default MINYI_PORT or 8000"),
     workers: int = typer.Option(
-        1, min=1, max=32,
+        1,
+        min=1,
+        max=32,
         help="API processes (PostgreSQL only; SQLite takes one); the clock worker runs once, in a process of its own",
     ),
     empty: bool = typer.Option(
-        False, "--empty",
+        False,
+        "--empty",
         help="into an empty database load the demo district without its history (as MINYI_DEMO=empty)",
     ),
 ) -> None:
     """Migrate, load the demo district into an empty database, and serve the API with the clock worker
     beside it in a process of its own (worker/process.py says why)."""
-    configure_logging(access_log=settings().access_log)  # JSON lines with the request id (api/observability.py)
+    configure_logging(
+        access_log=settings().access_log
+    )  # JSON lines with the request id (api/observability.py)
     s = settings()
     if workers > 1 and make_url(s.database_url).get_backend_name() == "sqlite":
         # SQLite writes one transaction at a time: several processes would each run a group-commit
         # writer and queue on the file lock, slower than one process batching for all.
-        raise Invalid("sqlite_one_process", "--workers > 1 needs PostgreSQL; SQLite is served by one process", field="workers")
+        raise Invalid(
+            "sqlite_one_process",
+            "--workers > 1 needs PostgreSQL; SQLite is served by one process",
+            field="workers",
+        )
     db = Database(s.database_url)
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per revision says nothing to a user
+    logging.getLogger("alembic").setLevel(
+        logging.WARNING
+    )  # one line per revision says nothing to a user
     migrate(db)
     typer.echo(f"database: {db.engine.url.render_as_string(hide_password=True)}")
     first_run(db, s, now=clock.now(), empty=empty, say=typer.echo)
@@ -52,11 +63,27 @@ def serve(
     url = f"http://{host}:{port}"
     try:
         if workers == 1:
-            config = uvicorn.Config(create_app(s, runtime=runtime()), host=host, port=port, log_level="warning", access_log=False, log_config=None)
+            config = uvicorn.Config(
+                create_app(s, runtime=runtime()),
+                host=host,
+                port=port,
+                log_level="warning",
+                access_log=False,
+                log_config=None,
+            )
             _AnnouncingServer(config, url).run()
         else:
             typer.echo(f"starting {workers} API processes at {url}")
-            uvicorn.run("minyi.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning", access_log=False, log_config=None)
+            uvicorn.run(
+                "minyi.app:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level="warning",
+                access_log=False,
+                log_config=None,
+            )
     finally:
         stop_worker_process(worker_proc)
 
@@ -71,13 +98,19 @@ class _AnnouncingServer(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
-            typer.echo(f"Minyi 民意速办 is ready: {self.url}  (console {self.url}/console, API {self.url}/docs)")
+            typer.echo(
+                f"Minyi 民意速办 is ready: {self.url}  (console {self.url}/console, API {self.url}/docs)"
+            )
 
 
 @one_line_errors
 def worker(
-    nice: int = typer.Option(0, min=0, max=19, help="lower this process's CPU priority by this much"),
-    parent_pid: int | None = typer.Option(None, hidden=True, help="exit when this process dies (set by `minyi serve`)"),
+    nice: int = typer.Option(
+        0, min=0, max=19, help="lower this process's CPU priority by this much"
+    ),
+    parent_pid: int | None = typer.Option(
+        None, hidden=True, help="exit when this process dies (set by `minyi serve`)"
+    ),
 ) -> None:
     """Run the clock worker alone (several may run at once on PostgreSQL)."""
     # No Python signal handler at all: SIGTERM/SIGINT are blocked in every thread (before any
@@ -86,7 +119,9 @@ def worker(
     # possibly while that thread holds the same Event's internal lock inside Event.wait().
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     become_worker(niceness=nice, parent_pid=parent_pid)
-    configure_logging(access_log=settings().access_log)  # JSON lines with the request id (api/observability.py)
+    configure_logging(
+        access_log=settings().access_log
+    )  # JSON lines with the request id (api/observability.py)
     rt = runtime()
     w = Worker(rt.db, rt.clock, rt.settings, rt.registry)
     w.start()

@@ -92,7 +92,10 @@ def train(
     if with_corrections:
         with database().reading() as session:
             corrections = corrections_for_training(session)
-        texts, labels = texts + [t for t, _ in corrections], labels + [lab for _, lab in corrections]
+        texts, labels = (
+            texts + [t for t, _ in corrections],
+            labels + [lab for _, lab in corrections],
+        )
         typer.echo(f"with {len(corrections):,} dispatcher correction(s)")
     typer.echo(f"training on {len(texts):,} texts, {len(set(labels))} labels ...")
     # Trained before the transaction opens: a minute of fitting must not hold the write lock.

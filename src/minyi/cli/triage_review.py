@@ -31,7 +31,12 @@ def run(
     while True:
         with db.unit_of_work() as session:
             done = triage_pending(
-                session, now=clock.now(), limit=limit, data_dir=s.data_dir, auto_dispatch=auto_dispatch, options=s.triage,
+                session,
+                now=clock.now(),
+                limit=limit,
+                data_dir=s.data_dir,
+                auto_dispatch=auto_dispatch,
+                options=s.triage,
             )
         total += done
         if done < limit:
@@ -53,7 +58,9 @@ def suggestion(case_id: int, actor_name: str = AS) -> None:
 @one_line_errors
 def board_(
     actor_name: str = AS,
-    status: str = typer.Option(AWAITING, help="awaiting | auto_dispatched | confirmed | corrected | handled"),
+    status: str = typer.Option(
+        AWAITING, help="awaiting | auto_dispatched | confirmed | corrected | handled"
+    ),
     page: int = typer.Option(1, min=1),
     page_size: int = typer.Option(50, min=1, max=200),
 ) -> None:
@@ -93,14 +100,24 @@ def correct_(
     grid: str | None = typer.Option(None),
     lead: str | None = typer.Option(None, "--lead", help="lead unit code"),
     co: list[str] = typer.Option(None, "--co", help="co-unit code; repeat for several"),
-    not_accused: list[str] = typer.Option(None, "--not-accused", help="unit wrongly excluded as accused"),
+    not_accused: list[str] = typer.Option(
+        None, "--not-accused", help="unit wrongly excluded as accused"
+    ),
     reason: str | None = typer.Option(None),
     dispatch: bool = typer.Option(True, "--dispatch/--no-dispatch"),
 ) -> None:
     """Correct a suggestion (kept as a training row) and dispatch the case accordingly."""
     fix = Correction(
-        category=category, label=label, street=street, community=community, grid=grid, lead_unit=lead,
-        co_units=tuple(co) if co else None, not_accused=tuple(not_accused or ()), reason=reason, dispatch=dispatch,
+        category=category,
+        label=label,
+        street=street,
+        community=community,
+        grid=grid,
+        lead_unit=lead,
+        co_units=tuple(co) if co else None,
+        not_accused=tuple(not_accused or ()),
+        reason=reason,
+        dispatch=dispatch,
     )
     with database().unit_of_work() as session:
         actor = actor_for_username(session, actor_name)

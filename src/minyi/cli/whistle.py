@@ -7,11 +7,19 @@ import typer
 from minyi.cli.common import clock, database, echo_json, one_line_errors
 from minyi.core.errors import Invalid
 from minyi.org.service import actor_for_username, unit_by_code
-from minyi.whistle.queries import describe_whistles, get_visible_whistle, list_whistles, response_facts
+from minyi.whistle.queries import (
+    describe_whistles,
+    get_visible_whistle,
+    list_whistles,
+    response_facts,
+)
 from minyi.whistle.rules import WhistleStatus, response_by_department
 from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
 
-app = typer.Typer(help="吹哨联动: summon departments, report in (报到), act, confirm; response rates.", no_args_is_help=True)
+app = typer.Typer(
+    help="吹哨联动: summon departments, report in (报到), act, confirm; response rates.",
+    no_args_is_help=True,
+)
 AS = typer.Option(..., "--as", help="username of the staff member acting")
 
 
@@ -29,9 +37,20 @@ def blow(
     """Blow the whistle (吹哨/发令); prints the whistle's id."""
     with database().unit_of_work() as session:
         actor = actor_for_username(session, actor_name)
-        w = blow_whistle(session, actor=actor, description=description, units=unit, case_id=case, place=place,
-                         address=address, report_within_minutes=minutes, now=clock.now())
-        typer.echo(f"whistle {w.id}: summoned {', '.join(unit)}; report in within {w.report_minutes} min")
+        w = blow_whistle(
+            session,
+            actor=actor,
+            description=description,
+            units=unit,
+            case_id=case,
+            place=place,
+            address=address,
+            report_within_minutes=minutes,
+            now=clock.now(),
+        )
+        typer.echo(
+            f"whistle {w.id}: summoned {', '.join(unit)}; report in within {w.report_minutes} min"
+        )
 
 
 @app.command("report-in")
@@ -41,12 +60,18 @@ def report_in_(whistle_id: int, actor_name: str = AS) -> None:
     with database().unit_of_work() as session:
         actor = actor_for_username(session, actor_name)
         s = report_in(session, whistle_id, actor=actor, now=clock.now())
-        typer.echo(f"whistle {whistle_id}: {actor.unit_code} reported in{'' if s.reported_at and s.reported_at <= s.due_at else ' late'}")
+        typer.echo(
+            f"whistle {whistle_id}: {actor.unit_code} reported in{'' if s.reported_at and s.reported_at <= s.due_at else ' late'}"
+        )
 
 
 @app.command("act")
 @one_line_errors
-def act(whistle_id: int, actor_name: str = AS, text: str = typer.Option(..., help="what your department did")) -> None:
+def act(
+    whistle_id: int,
+    actor_name: str = AS,
+    text: str = typer.Option(..., help="what your department did"),
+) -> None:
     """Record what your department did."""
     with database().unit_of_work() as session:
         actor = actor_for_username(session, actor_name)
@@ -57,8 +82,11 @@ def act(whistle_id: int, actor_name: str = AS, text: str = typer.Option(..., hel
 @app.command("confirm")
 @one_line_errors
 def confirm(
-    whistle_id: int, actor_name: str = AS,
-    unit: str | None = typer.Option(None, help="confirm one department; default all (each must have acted)"),
+    whistle_id: int,
+    actor_name: str = AS,
+    unit: str | None = typer.Option(
+        None, help="confirm one department; default all (each must have acted)"
+    ),
     note: str | None = typer.Option(None),
 ) -> None:
     """Confirm the departments' work (the issuer's side)."""
@@ -91,12 +119,21 @@ def list_(
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
         unit_id = unit_by_code(session, unit).id if unit else None
-        total, rows = list_whistles(session, actor, status=status.value if status else None, unit_id=unit_id,
-                                    case_id=None, page=page, page_size=page_size)
+        total, rows = list_whistles(
+            session,
+            actor,
+            status=status.value if status else None,
+            unit_id=unit_id,
+            case_id=None,
+            page=page,
+            page_size=page_size,
+        )
         typer.echo(f"{total} whistles")
         for v in describe_whistles(session, rows, clock.now(), actor=actor):
             summoned = ",".join(s["unit"] for s in v["summonses"])
-            typer.echo(f"{v['id']}\t{v['status']}\t{v['issuer_unit']}\t{summoned}\t{v['description'][:40]}")
+            typer.echo(
+                f"{v['id']}\t{v['status']}\t{v['issuer_unit']}\t{summoned}\t{v['description'][:40]}"
+            )
 
 
 @app.command("stats")
@@ -116,7 +153,9 @@ def stats(
     typer.echo("unit\tsummoned\treported\ton_time\trate\tmedian_min\tacted")
     for d in rows:
         median = f"{d.median_minutes:g}" if d.median_minutes is not None else "-"
-        typer.echo(f"{d.unit} {d.unit_name}\t{d.summoned}\t{d.reported}\t{d.on_time}\t{d.response_rate:.1%}\t{median}\t{d.acted}")
+        typer.echo(
+            f"{d.unit} {d.unit_name}\t{d.summoned}\t{d.reported}\t{d.on_time}\t{d.response_rate:.1%}\t{median}\t{d.acted}"
+        )
 
 
 def _aware(text: str | None, name: str) -> datetime | None:

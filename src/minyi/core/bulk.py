@@ -26,7 +26,11 @@ from minyi.core.db import Base, is_postgres
 
 
 def insert_rows(
-    session: Session, model: type[Base], rows: list[dict[str, Any]], *, skip_conflicts_on: Sequence[str] = (),
+    session: Session,
+    model: type[Base],
+    rows: list[dict[str, Any]],
+    *,
+    skip_conflicts_on: Sequence[str] = (),
 ) -> None:
     """Insert `rows` (dicts with the same keys) in the session's transaction; no RETURNING.
     With `skip_conflicts_on` (the columns of a unique index), a row whose key is already there,
@@ -36,7 +40,9 @@ def insert_rows(
     if not is_postgres(session):
         stmt: Any = insert(model)
         if skip_conflicts_on:
-            stmt = sqlite.insert(model).on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
+            stmt = sqlite.insert(model).on_conflict_do_nothing(
+                index_elements=list(skip_conflicts_on)
+            )
         session.execute(stmt, rows)
         return
     table: Table = model.__table__  # type: ignore[assignment]
@@ -44,7 +50,9 @@ def insert_rows(
     defaults = _python_defaults(table, given)
     columns = [table.c[name] for name in given] + [table.c[name] for name in defaults]
     # Type decorators check and convert (UTCDateTime refuses naive datetimes); orjson does the rest.
-    converters = [(c.name, c.type.process_bind_param) for c in columns if isinstance(c.type, TypeDecorator)]
+    converters = [
+        (c.name, c.type.process_bind_param) for c in columns if isinstance(c.type, TypeDecorator)
+    ]
     connection = session.connection()
     dialect = connection.dialect
     records = []
@@ -55,19 +63,25 @@ def insert_rows(
         for name, convert in converters:
             record[name] = convert(record[name], dialect)
         records.append(record)
-    statement = _json_insert(table, tuple(c.name for c in columns), tuple(skip_conflicts_on), dialect)
+    statement = _json_insert(
+        table, tuple(c.name for c in columns), tuple(skip_conflicts_on), dialect
+    )
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(statement, (orjson.dumps(records, default=_json_default).decode(),))
     except dialect.loaded_dbapi.Error as error:
         # The driver's own error, as SQLAlchemy would have raised it for an INSERT (a unique
         # violation becomes IntegrityError), so callers handle both backends alike.
-        raise DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
+        raise DBAPIError.instance(
+            statement, None, error, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from error
     finally:
         cursor.close()
 
 
-def _json_insert(table: Table, names: tuple[str, ...], conflict_keys: tuple[str, ...], dialect: Any) -> str:
+def _json_insert(
+    table: Table, names: tuple[str, ...], conflict_keys: tuple[str, ...], dialect: Any
+) -> str:
     """`INSERT INTO t (a, b) SELECT a, b FROM json_populate_recordset(NULL::t, %s::json)`: the
     same text whatever the number of rows, so the driver prepares it once."""
     key = (table.name, names, conflict_keys)

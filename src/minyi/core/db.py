@@ -112,7 +112,11 @@ def column_limit(model: type[Base], column: str) -> int | None:
 
 
 def is_postgres(engine_or_session: Engine | Session) -> bool:
-    bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
+    bind = (
+        engine_or_session.get_bind()
+        if isinstance(engine_or_session, Session)
+        else engine_or_session
+    )
     return bind.dialect.name == "postgresql"
 
 
@@ -129,7 +133,9 @@ def outside_write_transaction(what: str) -> None:
     """Refuse deliberately slow work inside a write transaction: on SQLite it would hold the
     write lock, and every writer with it, for its whole length (an Argon2 hash takes ~50 ms)."""
     if _in_unit_of_work.get():
-        raise RuntimeError(f"{what} inside a write transaction: do it before the unit of work opens")
+        raise RuntimeError(
+            f"{what} inside a write transaction: do it before the unit of work opens"
+        )
 
 
 class Database:
@@ -172,7 +178,10 @@ class Database:
         if self.engine.dialect.name != "postgresql":
             return self
         return Database(
-            self.url, pool_size=1, max_overflow=1, pool_pre_ping=False,
+            self.url,
+            pool_size=1,
+            max_overflow=1,
+            pool_pre_ping=False,
             connect_args={
                 "options": "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c jit=off",
                 "application_name": "minyi-intake-writer",  # what pg_stat_activity shows for it

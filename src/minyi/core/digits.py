@@ -10,4 +10,9 @@ import unicodedata
 def ascii_digits(text: str) -> str:
     """NFKC, then every remaining Unicode decimal digit as its ASCII digit; other characters kept."""
     folded = unicodedata.normalize("NFKC", text)
-    return "".join(str(unicodedata.decimal(c)) if not c.isascii() and unicodedata.decimal(c, None) is not None else c for c in folded)
+    return "".join(
+        str(unicodedata.decimal(c))
+        if not c.isascii() and unicodedata.decimal(c, None) is not None
+        else c
+        for c in folded
+    )

@@ -34,7 +34,15 @@ class Conflict(MinyiError):
 class IllegalTransition(Conflict):
     """An action that the case's state does not allow; names the actions that are allowed."""
 
-    def __init__(self, state: str, action: str, allowed: list[str], *, code: str | None = None, message: str | None = None) -> None:
+    def __init__(
+        self,
+        state: str,
+        action: str,
+        allowed: list[str],
+        *,
+        code: str | None = None,
+        message: str | None = None,
+    ) -> None:
         # `code` and `message` word a refusal people meet in their work (e.g. 改派 after 签收).
         super().__init__(
             code or "illegal_transition",

@@ -97,7 +97,12 @@ def tracking_code_from(seed: bytes) -> tuple[str, str]:
     """(code, digest) made from a secret seed instead of the random source, so the one who holds
     the seed can make the same code again: the portal seeds it with its server-keyed HMAC of
     the form's one-time token, and a double tap whose first answer was lost shows the code too."""
-    raw = hashlib.sha256(b"minyi-tracking-code-seed\x00" + seed).digest()[:CODE_LENGTH].translate(_SYMBOL_OF_BYTE).decode()
+    raw = (
+        hashlib.sha256(b"minyi-tracking-code-seed\x00" + seed)
+        .digest()[:CODE_LENGTH]
+        .translate(_SYMBOL_OF_BYTE)
+        .decode()
+    )
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}", _digest(raw)
 
 

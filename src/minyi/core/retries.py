@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from sqlalchemy.orm import Session
 
 # The policy is pure (rules modules name theirs); re-exported for the worker's callers.
-from minyi.core.retry_policy import RetryPolicy
+from minyi.core.retry_policy import (
+    RetryPolicy as RetryPolicy,
+)  # re-exported: jobs import it from here
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +83,22 @@ def note_failure(
     if permanent or policy.gives_up(row.attempts):
         row.park(now)
         log.error(
-            "%s %s parked after %d failed attempts: %s", policy.kind, item_id, row.attempts, row.last_error,
+            "%s %s parked after %d failed attempts: %s",
+            policy.kind,
+            item_id,
+            row.attempts,
+            row.last_error,
             extra={"kind": policy.kind, "item_id": item_id, "attempts": row.attempts},
         )
         return True
     row.next_attempt_at = now + policy.delay(row.attempts)
     log.warning(
-        "%s %s failed (attempt %d), retry at %s: %s", policy.kind, item_id, row.attempts,
-        row.next_attempt_at.isoformat(), row.last_error,
+        "%s %s failed (attempt %d), retry at %s: %s",
+        policy.kind,
+        item_id,
+        row.attempts,
+        row.next_attempt_at.isoformat(),
+        row.last_error,
         extra={"kind": policy.kind, "item_id": item_id, "attempts": row.attempts},
     )
     return False
@@ -131,7 +141,9 @@ def handle_each(
                 session.flush()
             return Outcome(done, 0)
         except Exception:  # noqa: BLE001 - find the bad item by redoing the batch one by one
-            log.warning("%s batch of %d failed; handling its items one by one", policy.kind, len(items))
+            log.warning(
+                "%s batch of %d failed; handling its items one by one", policy.kind, len(items)
+            )
     done = failed = 0
     for n, item in enumerate(items):
         if n and keep_going is not None and not keep_going():
@@ -145,11 +157,18 @@ def handle_each(
             failed += 1
             state = state_of(item)
             if state is None:
-                log.warning("%s %s failed and has no row to record it: %s", policy.kind, item_id, error_text(error))
+                log.warning(
+                    "%s %s failed and has no row to record it: %s",
+                    policy.kind,
+                    item_id,
+                    error_text(error),
+                )
                 continue
             try:
                 with session.begin_nested():
                     note_failure(state, error, policy=policy, now=now, item_id=item_id)
-            except Exception:  # noqa: BLE001 - the row cannot take it: the item is tried again next run
-                log.exception("%s %s failed and its failure could not be recorded", policy.kind, item_id)
+            except Exception:
+                log.exception(
+                    "%s %s failed and its failure could not be recorded", policy.kind, item_id
+                )
     return Outcome(done, failed)

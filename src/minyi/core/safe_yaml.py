@@ -44,7 +44,9 @@ def load(text: str) -> Any:
         if node is None:
             return None
         if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
-            raise YamlTooLarge(f"the aliases expand to more than {MAX_EXPANDED_NODES} values; write the values out")
+            raise YamlTooLarge(
+                f"the aliases expand to more than {MAX_EXPANDED_NODES} values; write the values out"
+            )
         return loader.construct_document(node)
     finally:
         loader.dispose()

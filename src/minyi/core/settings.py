@@ -168,8 +168,10 @@ def defaults() -> Settings:
     """The defaults, without reading the environment: what a domain function falls back on when
     it is called without the process's settings (a test, a tool). Entry points read `Settings()`."""
     return Settings.model_construct(
-        triage=TriageSettings.model_construct(), alerts=AlertSettings.model_construct(),
-        report=ReportSettings.model_construct(), notify=NotifySettings.model_construct(),
+        triage=TriageSettings.model_construct(),
+        alerts=AlertSettings.model_construct(),
+        report=ReportSettings.model_construct(),
+        notify=NotifySettings.model_construct(),
         limits=LimitSettings.model_construct(),
     )
 

@@ -62,9 +62,14 @@ def _hashed(limit: Limit, key: str) -> str:
 
 def failures(session: Session, limit: Limit, key: str, *, now: datetime) -> int:
     start, _ = limit.window_of(now)
-    return session.scalar(
-        select(ThrottleCounter.count).where(ThrottleCounter.key == _hashed(limit, key), ThrottleCounter.window_start == start)
-    ) or 0
+    return (
+        session.scalar(
+            select(ThrottleCounter.count).where(
+                ThrottleCounter.key == _hashed(limit, key), ThrottleCounter.window_start == start
+            )
+        )
+        or 0
+    )
 
 
 def check(session: Session, limit: Limit, key: str, *, now: datetime) -> None:
@@ -80,7 +85,9 @@ def record_failure(session: Session, limit: Limit, key: str, *, now: datetime) -
     the key's count in this window."""
     start, ends_at = limit.window_of(now)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(ThrottleCounter).values(key=_hashed(limit, key), window_start=start, ends_at=ends_at, count=1)
+    stmt = dialect.insert(ThrottleCounter).values(
+        key=_hashed(limit, key), window_start=start, ends_at=ends_at, count=1
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=[ThrottleCounter.key, ThrottleCounter.window_start],
         set_={"count": ThrottleCounter.count + 1},
@@ -100,7 +107,13 @@ def sweep(session: Session, *, now: datetime) -> None:
 
 
 @contextmanager
-def guarded(db: Database, checks: list[tuple[Limit, str]], *, now: datetime, failure: tuple[type[MinyiError], ...]) -> Iterator[None]:
+def guarded(
+    db: Database,
+    checks: list[tuple[Limit, str]],
+    *,
+    now: datetime,
+    failure: tuple[type[MinyiError], ...],
+) -> Iterator[None]:
     """Run the guarded block only while every (limit, key) has failures left, and count one
     failure on each when the block raises one of `failure`. The check reads, the count writes
     in its own short transaction: it survives the request's rollback."""
@@ -132,6 +145,13 @@ def citizen_secret_limits(settings: Settings) -> tuple[Limit, Limit]:
     window = timedelta(minutes=settings.limits.citizen_secret_window_minutes)
     message = f"查询失败次数过多，请{settings.limits.citizen_secret_window_minutes}分钟后再试"
     return (
-        Limit("citizen_secret_case", settings.limits.citizen_secret_failures_per_case, window, message),
-        Limit("citizen_secret_address", settings.limits.citizen_secret_failures_per_address, window, message),
+        Limit(
+            "citizen_secret_case", settings.limits.citizen_secret_failures_per_case, window, message
+        ),
+        Limit(
+            "citizen_secret_address",
+            settings.limits.citizen_secret_failures_per_address,
+            window,
+            message,
+        ),
     )

@@ -68,8 +68,15 @@ from minyi.whistle.service import act_on_summons, blow_whistle, report_in
 log = logging.getLogger(__name__)
 
 CHANNEL_WEIGHTS = {
-    "hotline": 50, "mailbox": 8, "walk_in": 8, "letter": 4, "grid": 10, "market": 4,
-    "miniprogram": 10, "api": 3, "import": 3,
+    "hotline": 50,
+    "mailbox": 8,
+    "walk_in": 8,
+    "letter": 4,
+    "grid": 10,
+    "market": 4,
+    "miniprogram": 10,
+    "api": 3,
+    "import": 3,
 }
 # Local hours at which the worker's jobs run and the day's actions are taken.
 TICK_HOURS = (8, 11, 14, 16, 21)
@@ -124,14 +131,26 @@ def _handler(code: str) -> str:
 
 def _refs(session: Session) -> _Refs:
     channels: dict[str, list[str]] = {}
-    for c in session.scalars(select(Channel).where(Channel.is_active.is_(True)).order_by(Channel.code)):
+    for c in session.scalars(
+        select(Channel).where(Channel.is_active.is_(True)).order_by(Channel.code)
+    ):
         channels.setdefault(c.kind, []).append(c.code)
-    version = session.scalar(select(DictionaryVersion.id).where(DictionaryVersion.is_current.is_(True)))
-    leaves = list(session.scalars(select(DictionaryEntry).where(DictionaryEntry.version_id == version).order_by(DictionaryEntry.code)))
+    version = session.scalar(
+        select(DictionaryVersion.id).where(DictionaryVersion.is_current.is_(True))
+    )
+    leaves = list(
+        session.scalars(
+            select(DictionaryEntry)
+            .where(DictionaryEntry.version_id == version)
+            .order_by(DictionaryEntry.code)
+        )
+    )
     units = list(session.scalars(select(Unit)))
     code = {u.id: u.code for u in units}
     communities = [(u.code, u.name, code[u.parent_id or 0]) for u in units if u.kind == "community"]
-    departments = sorted(u.code for u in units if u.kind == "department" and u.code.startswith("DEP0"))
+    departments = sorted(
+        u.code for u in units if u.kind == "department" and u.code.startswith("DEP0")
+    )
     leader_of_street: dict[str, str] = {}
     for person in build_district()["staff"]:
         if person["role"] == "leader":
@@ -151,11 +170,24 @@ def _plan_case(rng: random.Random, lead: str, street: str) -> _Plan:
     when the history ends, which leaves recent cases in every state."""
     p = _Plan().then(rng.uniform(0.2, 2), "accept", "clerk")
     if rng.random() < 0.03:
-        return _Plan().then(rng.uniform(0.2, 2), "decline", "clerk", reason="诉求人反映的事项已通过司法途径处理，不予受理。").then(
-            rng.uniform(12, 48), "archive", "dispatcher")
+        return (
+            _Plan()
+            .then(
+                rng.uniform(0.2, 2),
+                "decline",
+                "clerk",
+                reason="诉求人反映的事项已通过司法途径处理，不予受理。",
+            )
+            .then(rng.uniform(12, 48), "archive", "dispatcher")
+        )
     key = rng.random() < 0.04
-    p.then(rng.uniform(0.3, 3), "dispatch", "dispatcher", lead_unit=lead,
-           co_units=[street] if lead != street and rng.random() < 0.15 else [])
+    p.then(
+        rng.uniform(0.3, 3),
+        "dispatch",
+        "dispatcher",
+        lead_unit=lead,
+        co_units=[street] if lead != street and rng.random() < 0.15 else [],
+    )
     if key:
         p.then(0.5, "mark_key", "dispatcher", reason="涉及群众切身利益，列为重点件跟踪办理。")
     if rng.random() < 0.07:  # the unit does nothing: the clocks turn red and escalate
@@ -169,15 +201,35 @@ def _plan_case(rng: random.Random, lead: str, street: str) -> _Plan:
         p.then(rng.uniform(0.5, 8), "sign_for", _handler(lead))
     if rng.random() < 0.05:
         return p  # signed for, then stalled
-    p.then(rng.uniform(1, 24), "record_contact", _handler(lead), note=rng.choice(CONTACT_NOTES), method="phone")
+    p.then(
+        rng.uniform(1, 24),
+        "record_contact",
+        _handler(lead),
+        note=rng.choice(CONTACT_NOTES),
+        method="phone",
+    )
     if key:
-        p.then(1, "record_contact", _handler(lead), note="已添加诉求人微信，便于随时沟通。", method="wechat")
+        p.then(
+            1,
+            "record_contact",
+            _handler(lead),
+            note="已添加诉求人微信，便于随时沟通。",
+            method="wechat",
+        )
         p.then(rng.uniform(2, 24), "record_visit", _handler(lead), note=rng.choice(VISIT_NOTES))
     p.then(rng.uniform(12, 96), "reply", _handler(lead), text=rng.choice(REPLY_TEXTS))
     if rng.random() < 0.06:  # 不满意: the case reopens at once and goes round again
-        p.then(rng.uniform(6, 48), "feedback", "clerk", rating="unsatisfied", comment="问题没有真正解决。")
+        p.then(
+            rng.uniform(6, 48),
+            "feedback",
+            "clerk",
+            rating="unsatisfied",
+            comment="问题没有真正解决。",
+        )
         p.then(rng.uniform(1, 12), "sign_for", _handler(lead))
-        p.then(rng.uniform(6, 48), "reply", _handler(lead), text="重新办理：" + rng.choice(REPLY_TEXTS))
+        p.then(
+            rng.uniform(6, 48), "reply", _handler(lead), text="重新办理：" + rng.choice(REPLY_TEXTS)
+        )
     rating = rng.choices(("satisfied", "basically_satisfied"), (85, 15))[0]
     p.then(rng.uniform(6, 48), "feedback", "clerk", rating=rating)
     p.then(rng.uniform(24, 96), "archive", "dispatcher")
@@ -203,12 +255,14 @@ class _History:
     rng: random.Random
     refs: _Refs
     actors: _Actors = field(default_factory=_Actors)
-    queue: list[tuple[datetime, int, int, int]] = field(default_factory=list)  # (at, seq, case, step)
+    queue: list[tuple[datetime, int, int, int]] = field(
+        default_factory=list
+    )  # (at, seq, case, step)
     plans: dict[int, list[tuple[float, Step]]] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
     refused: list[str] = field(default_factory=list)
     seq: int = 0
-    end: datetime = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+    end: datetime = datetime.max.replace(tzinfo=ZoneInfo("UTC"))  # noqa: RUF009 - a constant, computed once
     ref_cache: RefCache = field(default_factory=RefCache)
     taken_up: set[int] = field(default_factory=set)
 
@@ -223,7 +277,9 @@ class _History:
         plan = self.plans[case_id]
         if step < len(plan):
             self.seq += 1
-            heapq.heappush(self.queue, (after + timedelta(hours=plan[step][0]), self.seq, case_id, step))
+            heapq.heappush(
+                self.queue, (after + timedelta(hours=plan[step][0]), self.seq, case_id, step)
+            )
 
     # --- intake -------------------------------------------------------------------------
     def day_items(self, day: date, count: int, burst: bool) -> list[_Item]:
@@ -238,13 +294,24 @@ class _History:
             in_burst = n >= count
             community, name, street = burst_place if in_burst else rng.choice(refs.communities)
             leaf = burst_leaf if in_burst else rng.choice(refs.matters)
-            kind = "hotline" if in_burst else rng.choices(kinds, [CHANNEL_WEIGHTS[k] for k in kinds])[0]
+            kind = (
+                "hotline"
+                if in_burst
+                else rng.choices(kinds, [CHANNEL_WEIGHTS[k] for k in kinds])[0]
+            )
             title, body = appeal_text(rng, matter=leaf.level4, group=leaf.level3, community=name)
-            who = {"mailbox": None, "miniprogram": None, "grid": f"{community.lower()}g01.staff",
-                   "market": f"{street.lower()}.staff"}.get(kind, "clerk")
+            who = {
+                "mailbox": None,
+                "miniprogram": None,
+                "grid": f"{community.lower()}g01.staff",
+                "market": f"{street.lower()}.staff",
+            }.get(kind, "clerk")
             fields: dict[str, Any] = {
-                "channel": rng.choice(refs.channels[kind]), "title": title, "body": body,
-                "phone": f"139{rng.randrange(10**8):08d}", "community": community,
+                "channel": rng.choice(refs.channels[kind]),
+                "title": title,
+                "body": body,
+                "phone": f"139{rng.randrange(10**8):08d}",
+                "community": community,
                 "external_id": f"demo-{day:%Y%m%d}-{n}" if kind in ("api", "import") else None,
             }
             if kind == "walk_in" and rng.random() < 0.2:
@@ -254,7 +321,15 @@ class _History:
             at = self.at(day, rng.uniform(7, 21))
             if day == self.end_day:  # today's appeals all came in before now, some just now
                 at = self.end - timedelta(hours=rng.uniform(0.05, 8))
-            items.append(_Item(at, AppealIn.model_validate(fields), who, _lead_of(refs, leaf, community, street), street))
+            items.append(
+                _Item(
+                    at,
+                    AppealIn.model_validate(fields),
+                    who,
+                    _lead_of(refs, leaf, community, street),
+                    street,
+                )
+            )
         return sorted(items, key=lambda i: i.at)
 
     def register(self, items: list[_Item]) -> None:
@@ -265,7 +340,15 @@ class _History:
             for item, appeal_id in zip(items, ids, strict=True):
                 self.move_to(item.at)
                 actor = self.actors(session, item.who) if item.who else None
-                [result] = register_appeals(session, [item.appeal], actors=[actor], ids=[appeal_id], refs=self.ref_cache, now=self.clock.now(), tz=self.tz)
+                [result] = register_appeals(
+                    session,
+                    [item.appeal],
+                    actors=[actor],
+                    ids=[appeal_id],
+                    refs=self.ref_cache,
+                    now=self.clock.now(),
+                    tz=self.tz,
+                )
                 if isinstance(result, MinyiError):
                     self.refused.append(f"register: {result.message}")
                     continue
@@ -294,19 +377,42 @@ class _History:
                 self.counts[action] += 1
                 self.schedule(case_id, step + 1, at)
 
-    def _act(self, session: Session, case_id: int, action: str, who: str, payload: dict[str, Any]) -> None:
+    def _act(
+        self, session: Session, case_id: int, action: str, who: str, payload: dict[str, Any]
+    ) -> None:
         """One planned step. A reply where 答复审核 applies (the statutory policy) goes as the
         unit does it: the handler submits it and the unit's head approves it."""
         now = self.clock.now()
         try:
             with session.begin_nested():
-                act_on_case(session, case_id, Action(action), actor=self.actors(session, who), payload=dict(payload), now=now)
+                act_on_case(
+                    session,
+                    case_id,
+                    Action(action),
+                    actor=self.actors(session, who),
+                    payload=dict(payload),
+                    now=now,
+                )
         except MinyiError as error:
             if action != "reply" or error.code != "reply_needs_approval":
                 raise
-            act_on_case(session, case_id, Action.SUBMIT_REPLY, actor=self.actors(session, who), payload=dict(payload), now=now)
+            act_on_case(
+                session,
+                case_id,
+                Action.SUBMIT_REPLY,
+                actor=self.actors(session, who),
+                payload=dict(payload),
+                now=now,
+            )
             head = f"{who.split('.')[0]}.head"
-            act_on_case(session, case_id, Action.APPROVE_REPLY, actor=self.actors(session, head), payload={}, now=now)
+            act_on_case(
+                session,
+                case_id,
+                Action.APPROVE_REPLY,
+                actor=self.actors(session, head),
+                payload={},
+                now=now,
+            )
 
     def run_jobs(self, *, alerts: bool) -> None:
         now = self.clock.now()
@@ -322,10 +428,18 @@ class _History:
     # --- leaders, streets and the supervisor ----------------------------------------------
     def open_cases(self, session: Session, statuses: tuple[str, ...], limit: int) -> list[Case]:
         """The oldest open cases no leader or supervisor has taken up in this history yet."""
-        found = list(session.scalars(
-            select(Case).where(Case.status.in_(statuses), Case.lead_unit_id.is_not(None), Case.id.not_in(self.taken_up))
-            .order_by(Case.registered_at).limit(limit)
-        ))
+        found = list(
+            session.scalars(
+                select(Case)
+                .where(
+                    Case.status.in_(statuses),
+                    Case.lead_unit_id.is_not(None),
+                    Case.id.not_in(self.taken_up),
+                )
+                .order_by(Case.registered_at)
+                .limit(limit)
+            )
+        )
         self.taken_up.update(c.id for c in found)
         return found
 
@@ -348,12 +462,25 @@ class _History:
                 case = stalled[9]
                 kind = rng.choice((LetterKind.REMINDER, LetterKind.SUGGESTION))
                 supervisor = self.actors(session, "supervisor")
-                self._try(session, "letter", lambda: issue_letter(
-                    session, actor=supervisor, kind=kind, subject=f"关于{case.tracking_no}号诉求办理进度的{'提醒' if kind is LetterKind.REMINDER else '建议'}",
-                    body="该诉求已超过办理时限仍未办结，请抓紧办理并于三个工作日内书面反馈办理情况。",
-                    addressee_unit=code[case.lead_unit_id or 0], case_id=case.id,
-                    suggestion_right=SuggestionRight.IMPROVE_WORK if kind is LetterKind.SUGGESTION else None,
-                    reply_by=(now + timedelta(days=3)).astimezone(self.tz).date(), now=now, tz=self.tz))
+                self._try(
+                    session,
+                    "letter",
+                    lambda: issue_letter(
+                        session,
+                        actor=supervisor,
+                        kind=kind,
+                        subject=f"关于{case.tracking_no}号诉求办理进度的{'提醒' if kind is LetterKind.REMINDER else '建议'}",
+                        body="该诉求已超过办理时限仍未办结，请抓紧办理并于三个工作日内书面反馈办理情况。",
+                        addressee_unit=code[case.lead_unit_id or 0],
+                        case_id=case.id,
+                        suggestion_right=SuggestionRight.IMPROVE_WORK
+                        if kind is LetterKind.SUGGESTION
+                        else None,
+                        reply_by=(now + timedelta(days=3)).astimezone(self.tz).date(),
+                        now=now,
+                        tz=self.tz,
+                    ),
+                )
 
     def _try(self, session: Session, what: str, fn: Callable[[], object]) -> None:
         try:
@@ -369,36 +496,93 @@ class _History:
 
     def _hold(self, session: Session, case: Case, now: datetime) -> None:
         # The secretary holds one case a week, so the account a visitor tries first has one too.
-        holders = {h.leader_id for h in session.scalars(select(Holding).where(Holding.taken_at >= now - timedelta(days=6)))}
+        holders = {
+            h.leader_id
+            for h in session.scalars(
+                select(Holding).where(Holding.taken_at >= now - timedelta(days=6))
+            )
+        }
         secretary = self.actors(session, "secretary")
-        leader = secretary if secretary.staff_id not in holders else self.actors(session, self._leader_for(case))
+        leader = (
+            secretary
+            if secretary.staff_id not in holders
+            else self.actors(session, self._leader_for(case))
+        )
         holding = take_case(session, case.id, actor=leader, plan=None, now=now)
-        write_plan(session, holding.id, actor=leader, plan="一周内约见诉求人，协调责任单位现场办公，两周内化解。", now=now + timedelta(minutes=5))
+        write_plan(
+            session,
+            holding.id,
+            actor=leader,
+            plan="一周内约见诉求人，协调责任单位现场办公，两周内化解。",
+            now=now + timedelta(minutes=5),
+        )
 
     def _instruct(self, session: Session, case: Case, now: datetime) -> None:
         leader = self.actors(session, self._leader_for(case))
         lead = self.refs.unit_code[case.lead_unit_id or 0]
-        instruction = write_instruction(session, actor=leader, text="请责任单位高度重视，三日内办结并报结果。", units=[lead], within_days=3, case_id=case.id, now=now)
+        instruction = write_instruction(
+            session,
+            actor=leader,
+            text="请责任单位高度重视，三日内办结并报结果。",
+            units=[lead],
+            within_days=3,
+            case_id=case.id,
+            now=now,
+        )
         if self.rng.random() < 0.5:
             session.flush()
-            task_id = session.scalar(select(InstructionTask.id).where(InstructionTask.instruction_id == instruction.id))
+            task_id = session.scalar(
+                select(InstructionTask.id).where(InstructionTask.instruction_id == instruction.id)
+            )
             if task_id is not None:
-                complete_task(session, task_id, actor=self.actors(session, _handler(lead)), result="已按批示要求安排专人办理，正在推进。", now=now + timedelta(hours=6))
+                complete_task(
+                    session,
+                    task_id,
+                    actor=self.actors(session, _handler(lead)),
+                    result="已按批示要求安排专人办理，正在推进。",
+                    now=now + timedelta(hours=6),
+                )
 
     def _whistle(self, session: Session, case: Case, now: datetime) -> None:
         street = self.refs.unit_code[case.street_id or 0]
         depts = self.rng.sample(self.refs.departments[:9], 2)
-        whistle = blow_whistle(session, actor=self.actors(session, f"{street.lower()}.staff"), description="多部门职责交叉，群众反映强烈，请相关部门到场会商处置。",
-                               units=depts, case_id=case.id, now=now, report_within_minutes=120)
+        whistle = blow_whistle(
+            session,
+            actor=self.actors(session, f"{street.lower()}.staff"),
+            description="多部门职责交叉，群众反映强烈，请相关部门到场会商处置。",
+            units=depts,
+            case_id=case.id,
+            now=now,
+            report_within_minutes=120,
+        )
         responder = self.actors(session, _handler(depts[0]))
         report_in(session, whistle.id, actor=responder, now=now + timedelta(minutes=40))
-        act_on_summons(session, whistle.id, actor=responder, text="已到现场会商，明确由本单位牵头整改。", now=now + timedelta(hours=2))
+        act_on_summons(
+            session,
+            whistle.id,
+            actor=responder,
+            text="已到现场会商，明确由本单位牵头整改。",
+            now=now + timedelta(hours=2),
+        )
 
     def _order(self, session: Session, case: Case, now: datetime) -> None:
-        order = issue_order(session, actor=self.actors(session, "supervisor"), reason="超期未办结，请于两日内办结并反馈。", case_id=case.id, within_days=2, now=now)
+        order = issue_order(
+            session,
+            actor=self.actors(session, "supervisor"),
+            reason="超期未办结，请于两日内办结并反馈。",
+            case_id=case.id,
+            within_days=2,
+            now=now,
+        )
         if self.rng.random() < 0.5:
             lead = self.refs.unit_code[case.lead_unit_id or 0]
-            respond_order(session, order.id, actor=self.actors(session, _handler(lead)), response="已加派人手，正在加紧办理。", now=now + timedelta(hours=4))
+            respond_order(
+                session,
+                order.id,
+                actor=self.actors(session, _handler(lead)),
+                response="已加派人手，正在加紧办理。",
+                now=now + timedelta(hours=4),
+            )
 
 
 def train_demo_model(db: Database, *, data_dir: Path, now: datetime, seed: int = 2026) -> int:
@@ -406,14 +590,25 @@ def train_demo_model(db: Database, *, data_dir: Path, now: datetime, seed: int =
     with db.reading() as session:
         refs = _refs(session)
     leaves = [(e.code, e.level4, e.level3) for e in refs.matters]
-    texts, labels = training_set(leaves, [name for _, name, _ in refs.communities], per_leaf=10, seed=seed)
+    texts, labels = training_set(
+        leaves, [name for _, name, _ in refs.communities], per_leaf=10, seed=seed
+    )
     classifier = train_classifier(texts, labels, seed=0)
     with db.unit_of_work() as session:
-        return store_classifier(session, classifier, data_dir=data_dir, now=now, training={"source": "demo texts"}).version
+        return store_classifier(
+            session, classifier, data_dir=data_dir, now=now, training={"source": "demo texts"}
+        ).version
 
 
 def load_history(
-    db: Database, *, now: datetime, tz: ZoneInfo, data_dir: Path, days: int = 28, per_day: int = 9, seed: int = 2026,
+    db: Database,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    data_dir: Path,
+    days: int = 28,
+    per_day: int = 9,
+    seed: int = 2026,
 ) -> dict[str, int]:
     """Live `days` days up to `now` in the demo district (loaded already); returns what was done.
     The clock ends at `now`: nothing is dated in the future, and what would happen later has
@@ -441,9 +636,17 @@ def load_history(
             h.act_until(tick)
             h.move_to(tick)
             h.run_jobs(alerts=hour in ALERT_HOURS or tick >= now)
-            if hour == TICK_HOURS[0] and day - timedelta(days=1) >= end_day - timedelta(days=REPORT_DAYS):
+            if hour == TICK_HOURS[0] and day - timedelta(days=1) >= end_day - timedelta(
+                days=REPORT_DAYS
+            ):
                 with db.unit_of_work() as session:
-                    issue_daily_report(session, day=day - timedelta(days=1), now=h.clock.now(), tz=tz, issued_by="worker")
+                    issue_daily_report(
+                        session,
+                        day=day - timedelta(days=1),
+                        now=h.clock.now(),
+                        tz=tz,
+                        issued_by="worker",
+                    )
                 h.counts["daily_reports"] += 1
             if hour == 16 and (day.weekday() == 2 or offset == days - 1):
                 h.leaders_and_supervisor(h.clock.now())

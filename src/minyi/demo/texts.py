@@ -40,9 +40,16 @@ REPLY_TEXTS = (
     "已联系诉求人说明政策规定和办理渠道，诉求人表示理解。",
     "已协调责任单位完成整改，经回访诉求人认可处理结果。",
 )
-CONTACT_NOTES = ("已电话联系诉求人，约定现场查看时间。", "已联系诉求人了解具体情况。", "已与诉求人沟通处理方案。")
+CONTACT_NOTES = (
+    "已电话联系诉求人，约定现场查看时间。",
+    "已联系诉求人了解具体情况。",
+    "已与诉求人沟通处理方案。",
+)
 VISIT_NOTES = ("已上门走访诉求人，当面了解情况。", "已到现场查看并与诉求人面谈。")
-BOUNCE_REASONS = ("该事项不属于本单位职责范围，建议改派属地街道。", "经核实该事项由其他部门主管，申请退回重新分拨。")
+BOUNCE_REASONS = (
+    "该事项不属于本单位职责范围，建议改派属地街道。",
+    "经核实该事项由其他部门主管，申请退回重新分拨。",
+)
 
 
 def estate(rng: random.Random, community: str) -> str:
@@ -75,7 +82,9 @@ def training_set(
     texts, labels = [], []
     for code, matter, group in leaves:
         for _ in range(per_leaf):
-            title, body = appeal_text(rng, matter=matter, group=group, community=rng.choice(communities))
+            title, body = appeal_text(
+                rng, matter=matter, group=group, community=rng.choice(communities)
+            )
             texts.append(f"{title} {body}")
             labels.append(code)
     return texts, labels

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.hooks import CASE_ACTION, CASES_REGISTERED, ActionDone, RegisteredCase
 from minyi.cases.models import Case
-from minyi.escalation.service import evaluate_case, evaluate_registered, follow_lead_unit
 from minyi.core.registry import Registry
+from minyi.escalation.service import evaluate_case, evaluate_registered, follow_lead_unit
 from minyi.sla.hooks import CLOCK_FIRED
 from minyi.sla.models import Clock
 

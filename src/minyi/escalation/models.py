@@ -33,7 +33,9 @@ class CaseEscalation(Base):
     __tablename__ = "case_escalations"
     __table_args__ = (Index("ix_case_escalations_level_lifted_at", "level", "lifted_at"),)
 
-    case_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("cases.id"), primary_key=True, autoincrement=False)
+    case_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("cases.id"), primary_key=True, autoincrement=False
+    )
     level: Mapped[str] = mapped_column(String(20))
     rule_code: Mapped[str] = mapped_column(String(40))
     rule_set_version: Mapped[int]

@@ -25,20 +25,32 @@ ACTIVE = [s.value for s in ACTIVE_HOLDING]
 
 def escalation_of(session: Session, case_id: int) -> tuple[CaseEscalation, Staff | None] | None:
     row = session.execute(
-        select(CaseEscalation, Staff).outerjoin(Staff, Staff.id == CaseEscalation.assigned_staff_id)
+        select(CaseEscalation, Staff)
+        .outerjoin(Staff, Staff.id == CaseEscalation.assigned_staff_id)
         .where(CaseEscalation.case_id == case_id)
     ).first()
     return (row[0], row[1]) if row else None
 
 
 def escalation_history(session: Session, case_id: int) -> list[CaseEvent]:
-    return list(session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.action.in_(ESCALATION_ACTIONS)).order_by(CaseEvent.id)
-    ))
+    return list(
+        session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case_id, CaseEvent.action.in_(ESCALATION_ACTIONS))
+            .order_by(CaseEvent.id)
+        )
+    )
 
 
 def list_escalations(
-    session: Session, actor: Actor, *, level: str | None, assigned_to: int | None, open_only: bool, page: int, page_size: int,
+    session: Session,
+    actor: Actor,
+    *,
+    level: str | None,
+    assigned_to: int | None,
+    open_only: bool,
+    page: int,
+    page_size: int,
 ) -> tuple[int, list[tuple[CaseEscalation, Case, str, Staff | None]]]:
     stmt = (
         select(CaseEscalation, Case, Appeal.title, Staff)
@@ -55,7 +67,9 @@ def list_escalations(
         stmt = stmt.where(Case.status.in_(OPEN))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.execute(
-        stmt.order_by(CaseEscalation.lifted_at.desc(), CaseEscalation.case_id.desc()).limit(page_size).offset((page - 1) * page_size)
+        stmt.order_by(CaseEscalation.lifted_at.desc(), CaseEscalation.case_id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
     ).all()
     return total, [(e, c, t, s) for e, c, t, s in rows]
 
@@ -65,13 +79,19 @@ def active_holding(session: Session, case_id: int) -> Holding | None:
 
 
 def holdings_of_case(session: Session, case_id: int) -> list[Holding]:
-    return list(session.scalars(select(Holding).where(Holding.case_id == case_id).order_by(Holding.id)))
+    return list(
+        session.scalars(select(Holding).where(Holding.case_id == case_id).order_by(Holding.id))
+    )
 
 
 def visits_of(session: Session, holding_ids: list[int]) -> dict[int, list[HoldingVisit]]:
     out: dict[int, list[HoldingVisit]] = {}
     if holding_ids:
-        for v in session.scalars(select(HoldingVisit).where(HoldingVisit.holding_id.in_(holding_ids)).order_by(HoldingVisit.visited_at, HoldingVisit.id)):
+        for v in session.scalars(
+            select(HoldingVisit)
+            .where(HoldingVisit.holding_id.in_(holding_ids))
+            .order_by(HoldingVisit.visited_at, HoldingVisit.id)
+        ):
             out.setdefault(v.holding_id, []).append(v)
     return out
 
@@ -81,11 +101,22 @@ def staff_names(session: Session, ids: set[int | None]) -> dict[int, tuple[str, 
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return {sid: (u, n, t) for sid, u, n, t in session.execute(select(Staff.id, Staff.username, Staff.name, Staff.title).where(Staff.id.in_(wanted)))}
+    return {
+        sid: (u, n, t)
+        for sid, u, n, t in session.execute(
+            select(Staff.id, Staff.username, Staff.name, Staff.title).where(Staff.id.in_(wanted))
+        )
+    }
 
 
 def list_holdings(
-    session: Session, actor: Actor, *, leader_id: int | None, status: str | None, page: int, page_size: int,
+    session: Session,
+    actor: Actor,
+    *,
+    leader_id: int | None,
+    status: str | None,
+    page: int,
+    page_size: int,
 ) -> tuple[int, list[tuple[Holding, Case, str]]]:
     stmt = (
         select(Holding, Case, Appeal.title)
@@ -98,7 +129,11 @@ def list_holdings(
     if status:
         stmt = stmt.where(Holding.status == status)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(stmt.order_by(Holding.taken_at.desc(), Holding.id.desc()).limit(page_size).offset((page - 1) * page_size)).all()
+    rows = session.execute(
+        stmt.order_by(Holding.taken_at.desc(), Holding.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
     return total, [(h, c, t) for h, c, t in rows]
 
 
@@ -121,13 +156,22 @@ class LeaderCounts:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "leader": self.username, "name": self.name, "title": self.title, "held": self.held,
-            "closed": self.closed, "active": self.active, "rate": self.rate, "receptions": self.receptions,
-            "home_visits": self.home_visits, "people_met": self.people_met,
+            "leader": self.username,
+            "name": self.name,
+            "title": self.title,
+            "held": self.held,
+            "closed": self.closed,
+            "active": self.active,
+            "rate": self.rate,
+            "receptions": self.receptions,
+            "home_visits": self.home_visits,
+            "people_met": self.people_met,
         }
 
 
-def leader_counts(session: Session, *, since: datetime | None = None, until: datetime | None = None) -> list[LeaderCounts]:
+def leader_counts(
+    session: Session, *, since: datetime | None = None, until: datetime | None = None
+) -> list[LeaderCounts]:
     """Per leader, every leader listed (zeros included): holdings taken in the period, how many
     were released, and the receptions and home visits recorded in it."""
     h_filter: list[ColumnElement[bool]] = []
@@ -142,7 +186,9 @@ def leader_counts(session: Session, *, since: datetime | None = None, until: dat
         select(
             Holding.leader_id.label("leader_id"),
             func.count().label("held"),
-            func.sum(sql_case((Holding.status == HoldingStatus.CLOSED.value, 1), else_=0)).label("closed"),
+            func.sum(sql_case((Holding.status == HoldingStatus.CLOSED.value, 1), else_=0)).label(
+                "closed"
+            ),
             func.sum(sql_case((Holding.status.in_(ACTIVE), 1), else_=0)).label("active"),
         )
         .where(*h_filter)
@@ -152,8 +198,12 @@ def leader_counts(session: Session, *, since: datetime | None = None, until: dat
     visits = (
         select(
             HoldingVisit.recorded_by_id.label("leader_id"),
-            func.sum(sql_case((HoldingVisit.kind == VisitKind.RECEPTION.value, 1), else_=0)).label("receptions"),
-            func.sum(sql_case((HoldingVisit.kind == VisitKind.HOME_VISIT.value, 1), else_=0)).label("home_visits"),
+            func.sum(sql_case((HoldingVisit.kind == VisitKind.RECEPTION.value, 1), else_=0)).label(
+                "receptions"
+            ),
+            func.sum(sql_case((HoldingVisit.kind == VisitKind.HOME_VISIT.value, 1), else_=0)).label(
+                "home_visits"
+            ),
             func.sum(HoldingVisit.people).label("people"),
         )
         .where(*v_filter)
@@ -161,15 +211,26 @@ def leader_counts(session: Session, *, since: datetime | None = None, until: dat
         .subquery()
     )
     rows = session.execute(
-        select(Staff.username, Staff.name, Staff.title, held.c.held, held.c.closed, held.c.active,
-               visits.c.receptions, visits.c.home_visits, visits.c.people)
+        select(
+            Staff.username,
+            Staff.name,
+            Staff.title,
+            held.c.held,
+            held.c.closed,
+            held.c.active,
+            visits.c.receptions,
+            visits.c.home_visits,
+            visits.c.people,
+        )
         .outerjoin(held, held.c.leader_id == Staff.id)
         .outerjoin(visits, visits.c.leader_id == Staff.id)
         .where(Staff.role == Role.LEADER.value)
         .order_by(Staff.id)
     )
     return [
-        LeaderCounts(u, n, t, int(h or 0), int(c or 0), int(a or 0), int(r or 0), int(hv or 0), int(p or 0))
+        LeaderCounts(
+            u, n, t, int(h or 0), int(c or 0), int(a or 0), int(r or 0), int(hv or 0), int(p or 0)
+        )
         for u, n, t, h, c, a, r, hv, p in rows
     ]
 
@@ -185,28 +246,50 @@ class BacklogRow:
 
 
 def backlog(
-    session: Session, actor: Actor, *, now: datetime, min_age_days: int, page: int, page_size: int,
-    level: str | None = None, held: bool | None = None,
+    session: Session,
+    actor: Actor,
+    *,
+    now: datetime,
+    min_age_days: int,
+    page: int,
+    page_size: int,
+    level: str | None = None,
+    held: bool | None = None,
 ) -> tuple[int, list[BacklogRow]]:
     """积案: open cases registered at least `min_age_days` ago, oldest first, with their level,
     holder and plan."""
     lead = aliased(Unit)
     holder = aliased(Staff)
     stmt = (
-        select(Case, Appeal.title, lead.code, lead.name, CaseEscalation.level, Holding, holder.username, holder.name)
+        select(
+            Case,
+            Appeal.title,
+            lead.code,
+            lead.name,
+            CaseEscalation.level,
+            Holding,
+            holder.username,
+            holder.name,
+        )
         .join(Appeal, Appeal.id == Case.appeal_id)
         .outerjoin(lead, lead.id == Case.lead_unit_id)
         .outerjoin(CaseEscalation, CaseEscalation.case_id == Case.id)
         .outerjoin(Holding, Holding.active_case_id == Case.id)
         .outerjoin(holder, holder.id == Holding.leader_id)
-        .where(Case.status.in_(OPEN), Case.registered_at <= now - timedelta(days=min_age_days), visible_to(actor))
+        .where(
+            Case.status.in_(OPEN),
+            Case.registered_at <= now - timedelta(days=min_age_days),
+            visible_to(actor),
+        )
     )
     if level:
         stmt = stmt.where(CaseEscalation.level == level)
     if held is not None:
         stmt = stmt.where(Holding.id.is_not(None) if held else Holding.id.is_(None))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(stmt.order_by(Case.registered_at, Case.id).limit(page_size).offset((page - 1) * page_size))
+    rows = session.execute(
+        stmt.order_by(Case.registered_at, Case.id).limit(page_size).offset((page - 1) * page_size)
+    )
     return total, [
         BacklogRow(c, title, (lc, ln) if lc else None, lv, h, (hu, hn) if hu else None)
         for c, title, lc, ln, lv, h, hu, hn in rows
@@ -216,7 +299,9 @@ def backlog(
 # ---- views: the texts through the reader's privacy view of each case ------------------------
 
 
-def describe_holdings(session: Session, holdings: list[Holding], *, actor: Actor) -> list[dict[str, Any]]:
+def describe_holdings(
+    session: Session, holdings: list[Holding], *, actor: Actor
+) -> list[dict[str, Any]]:
     """Holdings as `actor` may read them: the case's title, the plan, the review, the decision and
     the visit notes through the reader's view of each held case. A fixed number of queries."""
     case_ids = {h.case_id for h in holdings}
@@ -224,10 +309,20 @@ def describe_holdings(session: Session, holdings: list[Holding], *, actor: Actor
     names = staff_names(session, {i for h in holdings for i in (h.leader_id, h.decided_by_id)})
     views = reader_views(session, actor, case_ids)
     titles = shown_titles(session, actor, case_ids)
-    tracking = dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(case_ids))).all()) if case_ids else {}
+    tracking = (
+        dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(case_ids))).all())
+        if case_ids
+        else {}
+    )
     return [
-        holding_view(h, visits.get(h.id, []), names, view=text_view(views, h.case_id), title=titles.get(h.case_id),
-                     tracking_no=tracking.get(h.case_id))
+        holding_view(
+            h,
+            visits.get(h.id, []),
+            names,
+            view=text_view(views, h.case_id),
+            title=titles.get(h.case_id),
+            tracking_no=tracking.get(h.case_id),
+        )
         for h in holdings
     ]
 
@@ -236,11 +331,18 @@ def describe_escalation(session: Session, case_id: int, *, actor: Actor) -> dict
     """A case's escalation with its lifts and holdings, as `actor` may read them."""
     view = text_view(reader_views(session, actor, [case_id]), case_id)
     found = escalation_of(session, case_id)
-    out = escalation_view(found[0] if found else None, found[1] if found else None, escalation_history(session, case_id), view=view)
+    out = escalation_view(
+        found[0] if found else None,
+        found[1] if found else None,
+        escalation_history(session, case_id),
+        view=view,
+    )
     out["holdings"] = describe_holdings(session, holdings_of_case(session, case_id), actor=actor)
     return out
 
 
-def describe_backlog(session: Session, rows: list[BacklogRow], now: datetime, *, actor: Actor) -> list[dict[str, Any]]:
+def describe_backlog(
+    session: Session, rows: list[BacklogRow], now: datetime, *, actor: Actor
+) -> list[dict[str, Any]]:
     views = reader_views(session, actor, {r.case.id for r in rows})
     return [backlog_view(r, now, view=text_view(views, r.case.id)) for r in rows]

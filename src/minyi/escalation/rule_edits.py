@@ -37,14 +37,24 @@ class RuleChange:
 
 
 def edit_rules(
-    session: Session, changes: dict[str, RuleChange], *, petition_days: str, cluster_days: str, words: list[str],
-    expected_version: int, actor: Actor, now: datetime,
+    session: Session,
+    changes: dict[str, RuleChange],
+    *,
+    petition_days: str,
+    cluster_days: str,
+    words: list[str],
+    expected_version: int,
+    actor: Actor,
+    now: datetime,
 ) -> int:
     version, _ = current_rules(session)
     if version != expected_version:
         raise Conflict("version_conflict", "提级规则刚被他人修改（已有新版本），请刷新后重新编辑")
     doc: Any = safe_yaml.load(rules_text(session))
-    for key, typed, label in (("petition_days", petition_days, "重复信访统计天数"), ("cluster_days", cluster_days, "类案统计天数")):
+    for key, typed, label in (
+        ("petition_days", petition_days, "重复信访统计天数"),
+        ("cluster_days", cluster_days, "类案统计天数"),
+    ):
         if not NUMBER.fullmatch(typed) or not 1 <= int(typed) <= 3660:
             raise Invalid("bad_window", f"{label}应为1至3660的整数", field=key)
         doc.setdefault("windows", {})[key] = int(typed)
@@ -54,12 +64,18 @@ def edit_rules(
         if change is None:
             continue
         if change.level not in set(Level):
-            raise Invalid("bad_level", f"“{rule['name']}”请选择提级到哪一级", field=f"{rule['code']}.level")
+            raise Invalid(
+                "bad_level", f"“{rule['name']}”请选择提级到哪一级", field=f"{rule['code']}.level"
+            )
         rule["level"] = change.level
         simple = simple_threshold(rule["when"])
         if simple is not None and change.threshold is not None:
             if not NUMBER.fullmatch(change.threshold):
-                raise Invalid("bad_threshold", f"“{rule['name']}”的条件数值应为整数", field=f"{rule['code']}.threshold")
+                raise Invalid(
+                    "bad_threshold",
+                    f"“{rule['name']}”的条件数值应为整数",
+                    field=f"{rule['code']}.threshold",
+                )
             rule["when"] = f"{simple[0]} {simple[1]} {int(change.threshold)}"
     text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=200)
     return import_rule_set(session, text, source="console", actor=actor, now=now).version

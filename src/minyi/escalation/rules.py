@@ -30,8 +30,17 @@ class Level(StrEnum):
     TOP_LEADERS = "top_leaders"  # 区主要领导 (区委书记, 区长)
 
 
-LEVEL_RANK: dict[Level | None, int] = {None: 0, Level.UNIT_HEAD: 1, Level.LEADER_IN_CHARGE: 2, Level.TOP_LEADERS: 3}
-LEVEL_ZH = {"unit_head": "责任单位主官", "leader_in_charge": "区分管领导", "top_leaders": "区主要领导"}
+LEVEL_RANK: dict[Level | None, int] = {
+    None: 0,
+    Level.UNIT_HEAD: 1,
+    Level.LEADER_IN_CHARGE: 2,
+    Level.TOP_LEADERS: 3,
+}
+LEVEL_ZH = {
+    "unit_head": "责任单位主官",
+    "leader_in_charge": "区分管领导",
+    "top_leaders": "区主要领导",
+}
 # The district's top leaders, highest first; matched on Staff.title.
 TOP_LEADER_TITLES: tuple[str, ...] = ("区委书记", "区长")
 
@@ -154,18 +163,24 @@ def parse_condition(raw: Any, where: str) -> Condition:
             key = next(iter(keys))
             items = raw[key]
             if not isinstance(items, list) or not items:
-                raise Invalid("bad_rule", f"{where}.{key}: expected a non-empty list", field=f"{where}.{key}")
+                raise Invalid(
+                    "bad_rule", f"{where}.{key}: expected a non-empty list", field=f"{where}.{key}"
+                )
             parts = tuple(parse_condition(r, f"{where}.{key}[{n}]") for n, r in enumerate(items))
             return AllOf(parts) if key == "all" else AnyOf(parts)
         equalities = tuple(_comparison(str(k), "==", v, f"{where}.{k}") for k, v in raw.items())
         return equalities[0] if len(equalities) == 1 else AllOf(equalities)
-    raise Invalid("bad_rule", f"{where}: expected a condition such as 'petition_count >= 2'", field=where)
+    raise Invalid(
+        "bad_rule", f"{where}: expected a condition such as 'petition_count >= 2'", field=where
+    )
 
 
 def _parse_comparison(text: str, where: str) -> Comparison:
     match = _COMPARISON.match(text)
     if match is None:
-        raise Invalid("bad_rule", f"{where}: cannot read '{text}' (expected 'fact op value')", field=where)
+        raise Invalid(
+            "bad_rule", f"{where}: cannot read '{text}' (expected 'fact op value')", field=where
+        )
     fact, op, literal = match.groups()
     return _comparison(fact, op, _literal(literal), where)
 
@@ -211,8 +226,13 @@ class Rule:
     level: Level
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "name": self.name, "when": str(self.when), "level": self.level.value,
-                "level_label": LEVEL_ZH[self.level.value]}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "when": str(self.when),
+            "level": self.level.value,
+            "level_label": LEVEL_ZH[self.level.value],
+        }
 
 
 @dataclass(frozen=True)
@@ -237,11 +257,17 @@ def parse_rule_set(doc: Any) -> RuleSet:
     for key, default in (("petition_days", 180), ("cluster_days", 30)):
         value = windows.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3660:
-            raise Invalid("bad_rule_set", f"windows.{key} must be a whole number of days (1-3660)", field=f"windows.{key}")
+            raise Invalid(
+                "bad_rule_set",
+                f"windows.{key} must be a whole number of days (1-3660)",
+                field=f"windows.{key}",
+            )
         days[key] = value
     words = doc.get("sensitive_words") or []
     if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
-        raise Invalid("bad_rule_set", "'sensitive_words' is a list of words", field="sensitive_words")
+        raise Invalid(
+            "bad_rule_set", "'sensitive_words' is a list of words", field="sensitive_words"
+        )
     raw_rules = doc.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
         raise Invalid("bad_rule_set", "'rules' must list at least one rule", field="rules")
@@ -250,12 +276,20 @@ def parse_rule_set(doc: Any) -> RuleSet:
     for n, raw in enumerate(raw_rules):
         where = f"rules[{n}]"
         if not isinstance(raw, Mapping):
-            raise Invalid("bad_rule", f"{where}: expected a mapping with code, name, when, level", field=where)
+            raise Invalid(
+                "bad_rule", f"{where}: expected a mapping with code, name, when, level", field=where
+            )
         code = str(raw.get("code") or "")
         if not CODE.match(code):
-            raise Invalid("bad_rule", f"{where}.code: lowercase letters, digits and '_' (got '{code}')", field=f"{where}.code")
+            raise Invalid(
+                "bad_rule",
+                f"{where}.code: lowercase letters, digits and '_' (got '{code}')",
+                field=f"{where}.code",
+            )
         if code in seen:
-            raise Invalid("bad_rule", f"{where}.code: '{code}' is used twice", field=f"{where}.code")
+            raise Invalid(
+                "bad_rule", f"{where}.code: '{code}' is used twice", field=f"{where}.code"
+            )
         seen.add(code)
         rule_name = str(raw.get("name") or "").strip()
         if not rule_name:
@@ -266,11 +300,19 @@ def parse_rule_set(doc: Any) -> RuleSet:
         level = raw.get("level")
         if level not in Level.__members__.values():
             levels = ", ".join(lv.value for lv in Level)
-            raise Invalid("bad_rule", f"{where}.level must be one of {levels}", field=f"{where}.level")
+            raise Invalid(
+                "bad_rule", f"{where}.level must be one of {levels}", field=f"{where}.level"
+            )
         rules.append(Rule(code, rule_name, when, Level(level)))
     used = frozenset(f for r in rules for f in _facts_in(r.when))
-    return RuleSet(name, tuple(rules), days["petition_days"], days["cluster_days"],
-                   tuple(w.strip() for w in words), used)
+    return RuleSet(
+        name,
+        tuple(rules),
+        days["petition_days"],
+        days["cluster_days"],
+        tuple(w.strip() for w in words),
+        used,
+    )
 
 
 def _facts_in(cond: Condition) -> set[str]:
@@ -329,7 +371,9 @@ def check_review(review: Mapping[str, Any]) -> dict[str, str]:
     for key, label in REVIEW_FIELDS.items():
         value = str(review.get(key) or "").strip()
         if not value:
-            raise Invalid("review_incomplete", f"三到位一处理: '{key}' ({label}) must be filled", field=key)
+            raise Invalid(
+                "review_incomplete", f"三到位一处理: '{key}' ({label}) must be filled", field=key
+            )
         out[key] = value
     return out
 
@@ -353,7 +397,14 @@ def check_may_take(role: Role | None) -> None:
         raise Forbidden("leaders_only", "only a leader may take a case (包案)")
 
 
-def check_may_approve(*, role: Role | None, title: str | None, staff_id: int | None, holder_id: int, holder_title: str | None) -> None:
+def check_may_approve(
+    *,
+    role: Role | None,
+    title: str | None,
+    staff_id: int | None,
+    holder_id: int,
+    holder_title: str | None,
+) -> None:
     """A supervisor (督查) or a leader ranked above the holder approves a release; never the holder."""
     if staff_id == holder_id:
         raise Forbidden("own_release", "the holding leader may not approve their own release")
@@ -361,4 +412,6 @@ def check_may_approve(*, role: Role | None, title: str | None, staff_id: int | N
         return
     if role is Role.LEADER and leader_rank(role, title) > leader_rank(Role.LEADER, holder_title):
         return
-    raise Forbidden("not_approver", "a supervisor or a leader above the holder approves a release (销案)")
+    raise Forbidden(
+        "not_approver", "a supervisor or a leader above the holder approves a release (销案)"
+    )

@@ -54,14 +54,18 @@ class ReleaseIn(BaseModel):
 
 class DecisionIn(BaseModel):
     model_config = _STRICT
-    reason: str | None = Field(None, max_length=4000, description="note when approving; required when refusing")
+    reason: str | None = Field(
+        None, max_length=4000, description="note when approving; required when refusing"
+    )
 
 
 def _person(staff: Staff | None) -> dict[str, Any] | None:
     return {"username": staff.username, "name": staff.name, "title": staff.title} if staff else None
 
 
-def _named(names: dict[int, tuple[str, str, str | None]], staff_id: int | None) -> dict[str, Any] | None:
+def _named(
+    names: dict[int, tuple[str, str, str | None]], staff_id: int | None
+) -> dict[str, Any] | None:
     if not staff_id or staff_id not in names:
         return None
     username, name, title = names[staff_id]
@@ -81,7 +85,11 @@ def rule_set_view(version: int, rule_set: RuleSet, row: EscalationRuleSet | None
 
 
 def escalation_view(
-    esc: CaseEscalation | None, assigned: Staff | None, history: list[CaseEvent], *, view: CaseView,
+    esc: CaseEscalation | None,
+    assigned: Staff | None,
+    history: list[CaseEvent],
+    *,
+    view: CaseView,
 ) -> dict[str, Any]:
     """`view`: the reader's privacy view of the case (a lift's reason may quote the appeal)."""
     return {
@@ -92,21 +100,38 @@ def escalation_view(
         "lifted_at": esc.lifted_at if esc else None,
         "assigned_to": _person(assigned),
         "history": [
-            {"at": e.at, "action": e.action, "reason": view.show_text(e.reason), **{k: e.payload.get(k) for k in ("rule", "level", "to", "from_level")}}
+            {
+                "at": e.at,
+                "action": e.action,
+                "reason": view.show_text(e.reason),
+                **{k: e.payload.get(k) for k in ("rule", "level", "to", "from_level")},
+            }
             for e in history
         ],
     }
 
 
 def visit_view(v: HoldingVisit, *, view: CaseView) -> dict[str, Any]:
-    return {"id": v.id, "kind": v.kind, "kind_label": VISIT_ZH.get(v.kind, v.kind), "at": v.visited_at,
-            "place": view.show_text(v.place), "people": v.people, "notes": view.show_text(v.notes),
-            "recorded_at": v.recorded_at}
+    return {
+        "id": v.id,
+        "kind": v.kind,
+        "kind_label": VISIT_ZH.get(v.kind, v.kind),
+        "at": v.visited_at,
+        "place": view.show_text(v.place),
+        "people": v.people,
+        "notes": view.show_text(v.notes),
+        "recorded_at": v.recorded_at,
+    }
 
 
 def holding_view(
-    h: Holding, visits: list[HoldingVisit], names: dict[int, tuple[str, str, str | None]], *, view: CaseView,
-    title: str | None = None, tracking_no: str | None = None,
+    h: Holding,
+    visits: list[HoldingVisit],
+    names: dict[int, tuple[str, str, str | None]],
+    *,
+    view: CaseView,
+    title: str | None = None,
+    tracking_no: str | None = None,
 ) -> dict[str, Any]:
     """`view`: the reader's privacy view of the held case: the plan, the review, the decision and
     the visit notes are staff-written and quote the citizen (`queries.describe_holdings`)."""

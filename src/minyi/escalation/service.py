@@ -32,7 +32,14 @@ from minyi.core import safe_yaml
 from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.escalation.models import CaseEscalation, EscalationRuleSet
 from minyi.escalation.rules import (
-    TOP_LEADER_TITLES, Facts, Level, Rule, RuleSet, is_sensitive, lift_for, parse_rule_set,
+    TOP_LEADER_TITLES,
+    Facts,
+    Level,
+    Rule,
+    RuleSet,
+    is_sensitive,
+    lift_for,
+    parse_rule_set,
 )
 from minyi.org.models import LeaderArea, Staff
 from minyi.org.rules import Actor, Role
@@ -58,13 +65,19 @@ def read_rule_text(text: str) -> RuleSet:
     try:
         doc = safe_yaml.load(text)
     except yaml.YAMLError as error:
-        raise Invalid("bad_yaml", f"not a YAML document: {str(error).splitlines()[0]}", field="file") from error
+        raise Invalid(
+            "bad_yaml", f"not a YAML document: {str(error).splitlines()[0]}", field="file"
+        ) from error
     return parse_rule_set(doc)
 
 
 def current_rules(session: Session) -> tuple[int, RuleSet]:
     """The current version and its parsed rules."""
-    row = session.execute(select(EscalationRuleSet.version, EscalationRuleSet.text).where(EscalationRuleSet.is_current.is_(True))).first()
+    row = session.execute(
+        select(EscalationRuleSet.version, EscalationRuleSet.text).where(
+            EscalationRuleSet.is_current.is_(True)
+        )
+    ).first()
     if row is None:
         return SHIPPED_VERSION, _parse_cached(shipped_text())
     return row[0], _parse_cached(row[1])
@@ -79,7 +92,11 @@ def rules_text(session: Session, version: int | None = None) -> str:
     if version == SHIPPED_VERSION:
         return shipped_text()
     stmt = select(EscalationRuleSet.text)
-    stmt = stmt.where(EscalationRuleSet.version == version) if version is not None else stmt.where(EscalationRuleSet.is_current.is_(True))
+    stmt = (
+        stmt.where(EscalationRuleSet.version == version)
+        if version is not None
+        else stmt.where(EscalationRuleSet.is_current.is_(True))
+    )
     text = session.scalar(stmt)
     if text is None and version is not None:
         raise NotFound("rule_set_not_found", f"no rule set version {version}")
@@ -104,7 +121,9 @@ def _parse_cached(text: str) -> RuleSet:
     return cached
 
 
-def import_rule_set(session: Session, text: str, *, source: str, actor: Actor, now: datetime) -> EscalationRuleSet:
+def import_rule_set(
+    session: Session, text: str, *, source: str, actor: Actor, now: datetime
+) -> EscalationRuleSet:
     """A new current version. A bad file is refused whole, before anything is written."""
     if actor.role is not Role.ADMIN:
         raise Forbidden("admin_only", "only an administrator may import escalation rules")
@@ -112,10 +131,20 @@ def import_rule_set(session: Session, text: str, *, source: str, actor: Actor, n
     # What YAML reads as a date or a timestamp is kept as text, so the document fits in JSON.
     content = json.loads(json.dumps(safe_yaml.load(text), default=str))
     version = (session.scalar(select(func.max(EscalationRuleSet.version))) or SHIPPED_VERSION) + 1
-    session.execute(update(EscalationRuleSet).where(EscalationRuleSet.is_current.is_(True)).values(is_current=False))
+    session.execute(
+        update(EscalationRuleSet)
+        .where(EscalationRuleSet.is_current.is_(True))
+        .values(is_current=False)
+    )
     row = EscalationRuleSet(
-        version=version, name=parsed.name, source=source[:200], text=text, content=content,
-        is_current=True, imported_at=now, imported_by_id=actor.staff_id,
+        version=version,
+        name=parsed.name,
+        source=source[:200],
+        text=text,
+        content=content,
+        is_current=True,
+        imported_at=now,
+        imported_by_id=actor.staff_id,
     )
     session.add(row)
     session.flush()
@@ -123,7 +152,9 @@ def import_rule_set(session: Session, text: str, *, source: str, actor: Actor, n
 
 
 def rule_set_versions(session: Session) -> list[EscalationRuleSet]:
-    return list(session.scalars(select(EscalationRuleSet).order_by(EscalationRuleSet.version.desc())))
+    return list(
+        session.scalars(select(EscalationRuleSet).order_by(EscalationRuleSet.version.desc()))
+    )
 
 
 # --- who a level means -----------------------------------------------------------------------
@@ -166,7 +197,14 @@ class Targets:
     def _head(self, unit_id: int) -> Staff | None:
         if unit_id not in self._heads:
             self._heads[unit_id] = self.session.scalars(
-                select(Staff).where(Staff.unit_id == unit_id, Staff.role == Role.UNIT_HEAD.value, Staff.is_active.is_(True)).order_by(Staff.id).limit(1)
+                select(Staff)
+                .where(
+                    Staff.unit_id == unit_id,
+                    Staff.role == Role.UNIT_HEAD.value,
+                    Staff.is_active.is_(True),
+                )
+                .order_by(Staff.id)
+                .limit(1)
             ).first()
         return self._heads[unit_id]
 
@@ -174,20 +212,35 @@ class Targets:
         """The leader linked to the area (分片包联); a leader in charge rather than a top leader
         when both are linked, since the top leaders are a level of their own."""
         if unit_id not in self._area:
-            leaders = list(self.session.scalars(
-                select(Staff).join(LeaderArea, LeaderArea.staff_id == Staff.id)
-                .where(LeaderArea.unit_id == unit_id, Staff.role == Role.LEADER.value, Staff.is_active.is_(True))
-                .order_by(Staff.id)
-            ))
+            leaders = list(
+                self.session.scalars(
+                    select(Staff)
+                    .join(LeaderArea, LeaderArea.staff_id == Staff.id)
+                    .where(
+                        LeaderArea.unit_id == unit_id,
+                        Staff.role == Role.LEADER.value,
+                        Staff.is_active.is_(True),
+                    )
+                    .order_by(Staff.id)
+                )
+            )
             leaders.sort(key=lambda s: s.title in TOP_LEADER_TITLES)
             self._area[unit_id] = leaders[0] if leaders else None
         return self._area[unit_id]
 
     def top_leaders(self) -> list[Staff]:
         if self._top is None:
-            found = list(self.session.scalars(
-                select(Staff).where(Staff.role == Role.LEADER.value, Staff.title.in_(TOP_LEADER_TITLES), Staff.is_active.is_(True)).order_by(Staff.id)
-            ))
+            found = list(
+                self.session.scalars(
+                    select(Staff)
+                    .where(
+                        Staff.role == Role.LEADER.value,
+                        Staff.title.in_(TOP_LEADER_TITLES),
+                        Staff.is_active.is_(True),
+                    )
+                    .order_by(Staff.id)
+                )
+            )
             self._top = sorted(found, key=lambda s: TOP_LEADER_TITLES.index(s.title or ""))
         return self._top
 
@@ -214,19 +267,45 @@ class _Row:
 def _rows(session: Session, case_ids: list[int]) -> list[_Row]:
     stmt = (
         select(
-            Case.id, Case.status, Case.class_name, DictionaryEntry.code, Case.lead_unit_id, Case.first_unit_id,
-            Case.community_id, Case.street_id, Appeal.phone, Appeal.crowd_size, Appeal.amount, Appeal.title,
-            Appeal.body, Case.reopen_count, Case.bounce_count, Case.is_overdue,
+            Case.id,
+            Case.status,
+            Case.class_name,
+            DictionaryEntry.code,
+            Case.lead_unit_id,
+            Case.first_unit_id,
+            Case.community_id,
+            Case.street_id,
+            Appeal.phone,
+            Appeal.crowd_size,
+            Appeal.amount,
+            Appeal.title,
+            Appeal.body,
+            Case.reopen_count,
+            Case.bounce_count,
+            Case.is_overdue,
         )
         .join(Appeal, Appeal.id == Case.appeal_id)
         .outerjoin(DictionaryEntry, DictionaryEntry.id == Case.category_id)
         .where(Case.id.in_(case_ids))
     )
     return [
-        _Row(cid, status, cls, code, _Place(lead, first, comm, street), phone, crowd, amount,
-             f"{title}\n{body}", reopens, bounces, overdue)
-        for cid, status, cls, code, lead, first, comm, street, phone, crowd, amount, title, body, reopens, bounces, overdue
-        in session.execute(stmt)
+        _Row(
+            cid,
+            status,
+            cls,
+            code,
+            _Place(lead, first, comm, street),
+            phone,
+            crowd,
+            amount,
+            f"{title}\n{body}",
+            reopens,
+            bounces,
+            overdue,
+        )
+        for cid, status, cls, code, lead, first, comm, street, phone, crowd, amount, title, body, reopens, bounces, overdue in session.execute(
+            stmt
+        )
     ]
 
 
@@ -235,7 +314,10 @@ _PHONE_HISTORY = (
     select(Appeal.phone, Case.id, DictionaryEntry.code, Appeal.title, Appeal.body)
     .join(Case, Case.appeal_id == Appeal.id)
     .outerjoin(DictionaryEntry, DictionaryEntry.id == Case.category_id)
-    .where(Appeal.phone.in_(bindparam("phones", expanding=True)), Appeal.submitted_at >= bindparam("since"))
+    .where(
+        Appeal.phone.in_(bindparam("phones", expanding=True)),
+        Appeal.submitted_at >= bindparam("since"),
+    )
     .order_by(Appeal.id.desc())
 )
 
@@ -250,7 +332,9 @@ def _petition_counts(session: Session, rows: list[_Row], since: datetime) -> dic
     if not phones:
         return {}
     history: dict[str, list[tuple[int, str | None, str]]] = defaultdict(list)
-    for phone, case_id, code, title, body in session.execute(_PHONE_HISTORY, {"phones": list(phones), "since": since}):
+    for phone, case_id, code, title, body in session.execute(
+        _PHONE_HISTORY, {"phones": list(phones), "since": since}
+    ):
         if len(history[phone]) < _REPEATS.phone_scan:  # a busy phone stays cheap: newest first
             history[phone].append((case_id, code, appeal_text(title, body)))
     fingerprints: dict[int, np.ndarray | None] = {}
@@ -262,7 +346,11 @@ def _petition_counts(session: Session, rows: list[_Row], since: datetime) -> dic
 
     def near_duplicate(a: tuple[int, str], b: tuple[int, str]) -> bool:
         fa, fb = fingerprint(*a), fingerprint(*b)
-        return fa is not None and fb is not None and float((fa == fb).mean()) >= _REPEATS.repeat_similarity
+        return (
+            fa is not None
+            and fb is not None
+            and float((fa == fb).mean()) >= _REPEATS.repeat_similarity
+        )
 
     out = {}
     for r in rows:
@@ -306,7 +394,9 @@ def _breach_counts(session: Session, rows: list[_Row], firing: dict[int, int]) -
     """Breached clocks of each case, counting the one firing now even if not yet marked."""
     ids = [r.case_id for r in rows]
     breached: dict[int, set[int]] = defaultdict(set)
-    stmt = select(Clock.case_id, Clock.id).where(Clock.subject == "case", Clock.case_id.in_(ids), Clock.breached_at.is_not(None))
+    stmt = select(Clock.case_id, Clock.id).where(
+        Clock.subject == "case", Clock.case_id.in_(ids), Clock.breached_at.is_not(None)
+    )
     for case_id, clock_id in session.execute(stmt):
         breached[case_id].add(clock_id)
     for case_id, clock_id in firing.items():
@@ -316,8 +406,12 @@ def _breach_counts(session: Session, rows: list[_Row], firing: dict[int, int]) -
 
 
 def _evaluate(
-    session: Session, rows: list[_Row], *, now: dict[int, datetime] | datetime,
-    fresh: bool = False, firing: dict[int, int] | None = None,
+    session: Session,
+    rows: list[_Row],
+    *,
+    now: dict[int, datetime] | datetime,
+    fresh: bool = False,
+    firing: dict[int, int] | None = None,
 ) -> list[CaseEscalation]:
     rows = [r for r in rows if r.status in OPEN]
     if not rows:
@@ -326,14 +420,28 @@ def _evaluate(
     when = {r.case_id: now[r.case_id] if isinstance(now, dict) else now for r in rows}
     earliest = min(when.values())
     used = rule_set.facts_used
-    petitions = _petition_counts(session, rows, earliest - timedelta(days=rule_set.petition_days)) if "petition_count" in used else {}
-    clusters = _cluster_counts(session, rows, earliest - timedelta(days=rule_set.cluster_days)) if "cluster_citizens" in used else {}
-    breaches = _breach_counts(session, rows, firing or {}) if "breaches" in used and not fresh else {}
+    petitions = (
+        _petition_counts(session, rows, earliest - timedelta(days=rule_set.petition_days))
+        if "petition_count" in used
+        else {}
+    )
+    clusters = (
+        _cluster_counts(session, rows, earliest - timedelta(days=rule_set.cluster_days))
+        if "cluster_citizens" in used
+        else {}
+    )
+    breaches = (
+        _breach_counts(session, rows, firing or {}) if "breaches" in used and not fresh else {}
+    )
     current: dict[int, CaseEscalation] = {}
     if not fresh:
         current = {
             e.case_id: e
-            for e in session.scalars(select(CaseEscalation).where(CaseEscalation.case_id.in_([r.case_id for r in rows])).with_for_update())
+            for e in session.scalars(
+                select(CaseEscalation)
+                .where(CaseEscalation.case_id.in_([r.case_id for r in rows]))
+                .with_for_update()
+            )
         }
     targets = Targets(session)
     lifted = []
@@ -343,7 +451,8 @@ def _evaluate(
             cluster_citizens=clusters.get(r.case_id, 0),
             crowd_size=r.crowd_size,
             amount=r.amount,
-            sensitive=bool(rule_set.sensitive_words) and is_sensitive(r.text, rule_set.sensitive_words),
+            sensitive=bool(rule_set.sensitive_words)
+            and is_sensitive(r.text, rule_set.sensitive_words),
             breaches=breaches.get(r.case_id, 0),
             reopens=r.reopens,
             bounces=r.bounces,
@@ -358,21 +467,45 @@ def _evaluate(
 
 
 def _lift(
-    session: Session, row: _Row, existing: CaseEscalation | None, rule: Rule, version: int,
-    targets: Targets, now: datetime,
+    session: Session,
+    row: _Row,
+    existing: CaseEscalation | None,
+    rule: Rule,
+    version: int,
+    targets: Targets,
+    now: datetime,
 ) -> CaseEscalation:
     target = targets.resolve(rule.level, row.place)
     before = existing.level if existing else None
     esc = existing or CaseEscalation(case_id=row.case_id)
-    esc.level, esc.rule_code, esc.rule_set_version, esc.lifted_at = rule.level.value, rule.code, version, now
+    esc.level, esc.rule_code, esc.rule_set_version, esc.lifted_at = (
+        rule.level.value,
+        rule.code,
+        version,
+        now,
+    )
     esc.assigned_staff_id = target.id if target else None
     session.add(esc)
     case = session.get(Case, row.case_id)
     assert case is not None
-    payload = {"rule": rule.code, "level": rule.level.value, "to": target.username if target else None, "rule_set": version}
+    payload = {
+        "rule": rule.code,
+        "level": rule.level.value,
+        "to": target.username if target else None,
+        "rule_set": version,
+    }
     if before is not None:
         payload["from_level"] = before
-    record_case_event(session, case, action="escalate", actor_label="system", actor_id=None, now=now, reason=rule.name, payload=payload)
+    record_case_event(
+        session,
+        case,
+        action="escalate",
+        actor_label="system",
+        actor_id=None,
+        now=now,
+        reason=rule.name,
+        payload=payload,
+    )
     return esc
 
 
@@ -380,27 +513,47 @@ def evaluate_registered(session: Session, cases: list[RegisteredCase]) -> list[C
     """A newly registered batch: no level, no clocks yet, so those lookups are skipped, and
     intake's own account of each case stands in for reading back the rows it just wrote."""
     rows = [
-        _Row(c.case_id, CaseStatus.REGISTERED.value, c.class_name, c.leaf_code,
-             _Place(None, c.first_unit_id, c.community_id, c.street_id), c.phone, c.crowd_size, c.amount,
-             c.text, 0, 0, False)
+        _Row(
+            c.case_id,
+            CaseStatus.REGISTERED.value,
+            c.class_name,
+            c.leaf_code,
+            _Place(None, c.first_unit_id, c.community_id, c.street_id),
+            c.phone,
+            c.crowd_size,
+            c.amount,
+            c.text,
+            0,
+            0,
+            False,
+        )
         for c in cases
     ]
     return _evaluate(session, rows, now={c.case_id: c.registered_at for c in cases}, fresh=True)
 
 
-def evaluate_case(session: Session, case_id: int, *, now: datetime, breached_clock_id: int | None = None) -> CaseEscalation | None:
+def evaluate_case(
+    session: Session, case_id: int, *, now: datetime, breached_clock_id: int | None = None
+) -> CaseEscalation | None:
     """Re-evaluate one case (after an action, or a breach of `breached_clock_id`)."""
     firing = {case_id: breached_clock_id} if breached_clock_id is not None else None
     lifted = _evaluate(session, _rows(session, [case_id]), now=now, firing=firing)
     return lifted[0] if lifted else None
 
 
-def evaluate_open_cases(session: Session, *, now: datetime, after_id: int = 0, batch: int = 500) -> tuple[int, int, int | None]:
+def evaluate_open_cases(
+    session: Session, *, now: datetime, after_id: int = 0, batch: int = 500
+) -> tuple[int, int, int | None]:
     """Re-evaluate open cases against the current rules (after an import), one batch of ids
     above `after_id`. Returns (evaluated, lifted, the last id or None when done)."""
-    ids = list(session.scalars(
-        select(Case.id).where(Case.id > after_id, Case.status.in_(OPEN)).order_by(Case.id).limit(batch)
-    ))
+    ids = list(
+        session.scalars(
+            select(Case.id)
+            .where(Case.id > after_id, Case.status.in_(OPEN))
+            .order_by(Case.id)
+            .limit(batch)
+        )
+    )
     if not ids:
         return 0, 0, None
     return len(ids), len(_evaluate(session, _rows(session, ids), now=now)), ids[-1]
@@ -418,7 +571,13 @@ def follow_lead_unit(session: Session, case: Case, *, now: datetime) -> None:
         return
     esc.assigned_staff_id = head.id
     record_case_event(
-        session, case, action="escalation_assign", actor_label="system", actor_id=None, now=now,
-        reason="责任单位变更，提级包案随主办单位主官", payload={"level": esc.level, "to": head.username},
+        session,
+        case,
+        action="escalation_assign",
+        actor_label="system",
+        actor_id=None,
+        now=now,
+        reason="责任单位变更，提级包案随主办单位主官",
+        payload={"level": esc.level, "to": head.username},
     )
     session.flush()

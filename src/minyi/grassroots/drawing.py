@@ -45,7 +45,7 @@ def layout(node: AreaNode, rect: Rect) -> list[tuple[AreaNode, Rect]]:
     inner = rect.inset(PAD.get(node.kind, 1.0))
     kids = node.children
     per_row = max(1, round(math.sqrt(len(kids) * (inner.w / max(inner.h, 1e-6)))))
-    rows = [kids[i:i + per_row] for i in range(0, len(kids), per_row)]
+    rows = [kids[i : i + per_row] for i in range(0, len(kids), per_row)]
     weights = [sum(_weight(k) for k in row) for row in rows]
     total, y = sum(weights) or 1, inner.y
     for row, weight in zip(rows, weights, strict=True):
@@ -74,7 +74,15 @@ def _cells(rect: Rect, n: int) -> list[Rect]:
     rows = math.ceil(n / cols)
     cw, ch = rect.w / cols, rect.h / rows
     gap = min(cw, ch) * 0.12
-    return [Rect(rect.x + (i % cols) * cw + gap / 2, rect.y + (i // cols) * ch + gap / 2, cw - gap, ch - gap) for i in range(n)]
+    return [
+        Rect(
+            rect.x + (i % cols) * cw + gap / 2,
+            rect.y + (i // cols) * ch + gap / 2,
+            cw - gap,
+            ch - gap,
+        )
+        for i in range(n)
+    ]
 
 
 def _n(v: float) -> str:
@@ -98,9 +106,11 @@ def render_svg(root: AreaNode, *, link: str | None = None) -> str:
     for node, r in layout(root, Rect(0, 0, WIDTH, HEIGHT)):
         tip = f"{node.name}：楼栋{node.counts.total}，覆盖率{percent(node.counts.rate)}"
         fill = "#fafafa" if node.kind != "grid" else "#f0f0f0"
-        rect = (f'<rect x="{_n(r.x)}" y="{_n(r.y)}" width="{_n(r.w)}" height="{_n(r.h)}" fill="{fill}" '
-                f'stroke="{STROKE.get(node.kind, "#999")}" stroke-width="{1.5 if node.kind == "street" else 0.6}">'
-                f"<title>{escape(tip)}</title></rect>")
+        rect = (
+            f'<rect x="{_n(r.x)}" y="{_n(r.y)}" width="{_n(r.w)}" height="{_n(r.h)}" fill="{fill}" '
+            f'stroke="{STROKE.get(node.kind, "#999")}" stroke-width="{1.5 if node.kind == "street" else 0.6}">'
+            f"<title>{escape(tip)}</title></rect>"
+        )
         if link and node.kind in ("street", "community") and node is not root:
             rect = f'<a href="{escape(link + node.code)}">{rect}</a>'
         parts.append(rect)
@@ -124,15 +134,23 @@ def render_svg(root: AreaNode, *, link: str | None = None) -> str:
             )
     for state, segments in paths.items():
         if segments:
-            parts.append(f'<path fill="{COVERAGE_COLOURS[state]}" d="{"".join(segments)}"><title>{COVERAGE_LABELS[state]}</title></path>')
+            parts.append(
+                f'<path fill="{COVERAGE_COLOURS[state]}" d="{"".join(segments)}"><title>{COVERAGE_LABELS[state]}</title></path>'
+            )
     parts.extend(labels)
     x = 8.0
     for state in (Coverage.COVERED, Coverage.OVERDUE, Coverage.UNASSIGNED):
-        parts.append(f'<rect x="{_n(x)}" y="{_n(HEIGHT + 10)}" width="14" height="14" fill="{COVERAGE_COLOURS[state]}"/>')
-        parts.append(f'<text x="{_n(x + 20)}" y="{_n(HEIGHT + 22)}" font-size="14">{COVERAGE_LABELS[state]}</text>')
+        parts.append(
+            f'<rect x="{_n(x)}" y="{_n(HEIGHT + 10)}" width="14" height="14" fill="{COVERAGE_COLOURS[state]}"/>'
+        )
+        parts.append(
+            f'<text x="{_n(x + 20)}" y="{_n(HEIGHT + 22)}" font-size="14">{COVERAGE_LABELS[state]}</text>'
+        )
         x += 130
-    parts.append(f'<text x="{_n(WIDTH - 8)}" y="{_n(HEIGHT + 22)}" font-size="14" text-anchor="end">'
-                 f"覆盖率 {percent(root.counts.rate)}（楼栋 {root.counts.total}）</text>")
+    parts.append(
+        f'<text x="{_n(WIDTH - 8)}" y="{_n(HEIGHT + 22)}" font-size="14" text-anchor="end">'
+        f"覆盖率 {percent(root.counts.rate)}（楼栋 {root.counts.total}）</text>"
+    )
     parts.append("</svg>")
     return "".join(parts)
 

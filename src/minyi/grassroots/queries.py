@@ -45,7 +45,11 @@ def get_area(session: Session, actor: Actor, code: str | None) -> Unit:
     path = area_path(actor)
     if code:
         unit = session.scalar(select(Unit).where(Unit.code == code))
-        if unit is None or unit.kind not in ("district", "street", "community", "grid") or not unit.path.startswith(path):
+        if (
+            unit is None
+            or unit.kind not in ("district", "street", "community", "grid")
+            or not unit.path.startswith(path)
+        ):
             raise NotFound("unit_not_found", f"no area '{code}'")
         return unit
     if path:
@@ -71,13 +75,27 @@ def may_patrol(session: Session, actor: Actor, building: Building) -> bool:
         path = session.scalar(select(Unit.path).where(Unit.id == building.grid_id)) or ""
         if path.startswith(actor.unit_path):
             return True
-    return actor.staff_id is not None and (session.scalar(
-        select(func.count()).select_from(Assignment).where(
-            Assignment.staff_id == actor.staff_id, Assignment.ended_at.is_(None),
-            or_(Assignment.building_id == building.id,
-                and_(Assignment.road_id.is_not(None), Assignment.road_id == building.road_id)),
+    return (
+        actor.staff_id is not None
+        and (
+            session.scalar(
+                select(func.count())
+                .select_from(Assignment)
+                .where(
+                    Assignment.staff_id == actor.staff_id,
+                    Assignment.ended_at.is_(None),
+                    or_(
+                        Assignment.building_id == building.id,
+                        and_(
+                            Assignment.road_id.is_not(None), Assignment.road_id == building.road_id
+                        ),
+                    ),
+                )
+            )
+            or 0
         )
-    ) or 0) > 0
+        > 0
+    )
 
 
 def visible_building(session: Session, actor: Actor, building_id: int) -> Building:
@@ -92,14 +110,18 @@ def _intervals(session: Session, building_ids: Select[Any] | None = None) -> dic
     direct = select(Assignment.building_id.label("bid"), Assignment.visit_days.label("days")).where(
         Assignment.ended_at.is_(None), Assignment.building_id.is_not(None)
     )
-    by_road = select(Building.id.label("bid"), Assignment.visit_days.label("days")).join(
-        Assignment, Assignment.road_id == Building.road_id
-    ).where(Assignment.ended_at.is_(None))
+    by_road = (
+        select(Building.id.label("bid"), Assignment.visit_days.label("days"))
+        .join(Assignment, Assignment.road_id == Building.road_id)
+        .where(Assignment.ended_at.is_(None))
+    )
     if building_ids is not None:
         direct = direct.where(Assignment.building_id.in_(building_ids))
         by_road = by_road.where(Building.id.in_(building_ids))
     both = direct.union_all(by_road).subquery()
-    return dict(session.execute(select(both.c.bid, func.min(both.c.days)).group_by(both.c.bid)).all())  # type: ignore[arg-type]
+    return dict(
+        session.execute(select(both.c.bid, func.min(both.c.days)).group_by(both.c.bid)).all()
+    )  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -117,44 +139,93 @@ class BuildingCoverage:
     due_at: datetime | None
 
 
-def coverage(session: Session, path: str, now: datetime, *, details: bool = True) -> list[BuildingCoverage]:
+def coverage(
+    session: Session, path: str, now: datetime, *, details: bool = True
+) -> list[BuildingCoverage]:
     """Every active building under the area path, with its coverage state, in code order.
     `details=False` leaves out the names and addresses (a district's map and counts need only
     the states: half the rows' work at 20,000 buildings); `with_details` fills them in later
     for the few shown."""
-    ids = select(Building.id).where(Building.is_active.is_(True), Building.grid_id.in_(in_area(path)))
+    ids = select(Building.id).where(
+        Building.is_active.is_(True), Building.grid_id.in_(in_area(path))
+    )
     intervals = _intervals(session, None if not path else ids)
     where = (Building.is_active.is_(True), Building.grid_id.in_(in_area(path)))
     out = []
     if details:
         rows = session.execute(
-            select(Building.id, Building.code, Building.name, Building.grid_id, Building.road_id, Building.address,
-                   Building.households, Building.last_visited_at).where(*where).order_by(Building.code)
+            select(
+                Building.id,
+                Building.code,
+                Building.name,
+                Building.grid_id,
+                Building.road_id,
+                Building.address,
+                Building.households,
+                Building.last_visited_at,
+            )
+            .where(*where)
+            .order_by(Building.code)
         ).all()
         for bid, code, name, grid_id, road_id, address, households, last in rows:
             days = intervals.get(bid)
-            out.append(BuildingCoverage(bid, code, name, grid_id, road_id, address, households, days, last,
-                                        coverage_of(days, last, now), due_at(days, last)))
+            out.append(
+                BuildingCoverage(
+                    bid,
+                    code,
+                    name,
+                    grid_id,
+                    road_id,
+                    address,
+                    households,
+                    days,
+                    last,
+                    coverage_of(days, last, now),
+                    due_at(days, last),
+                )
+            )
         return out
     for bid, grid_id, road_id, last in session.execute(
-        select(Building.id, Building.grid_id, Building.road_id, Building.last_visited_at).where(*where).order_by(Building.id)
+        select(Building.id, Building.grid_id, Building.road_id, Building.last_visited_at)
+        .where(*where)
+        .order_by(Building.id)
     ):
         days = intervals.get(bid)
-        out.append(BuildingCoverage(bid, "", "", grid_id, road_id, None, 0, days, last, coverage_of(days, last, now),
-                                    due_at(days, last)))
+        out.append(
+            BuildingCoverage(
+                bid,
+                "",
+                "",
+                grid_id,
+                road_id,
+                None,
+                0,
+                days,
+                last,
+                coverage_of(days, last, now),
+                due_at(days, last),
+            )
+        )
     return out
 
 
 def with_details(session: Session, buildings: list[BuildingCoverage]) -> list[BuildingCoverage]:
-    found = {
-        bid: (code, name, address, households)
-        for bid, code, name, address, households in session.execute(
-            select(Building.id, Building.code, Building.name, Building.address, Building.households)
-            .where(Building.id.in_([b.id for b in buildings]))
-        )
-    } if buildings else {}
+    found = (
+        {
+            bid: (code, name, address, households)
+            for bid, code, name, address, households in session.execute(
+                select(
+                    Building.id, Building.code, Building.name, Building.address, Building.households
+                ).where(Building.id.in_([b.id for b in buildings]))
+            )
+        }
+        if buildings
+        else {}
+    )
     for b in buildings:
-        b.code, b.name, b.address, b.households = found.get(b.id, (b.code, b.name, b.address, b.households))
+        b.code, b.name, b.address, b.households = found.get(
+            b.id, (b.code, b.name, b.address, b.households)
+        )
     return buildings
 
 
@@ -175,8 +246,11 @@ def area_tree(session: Session, root: Unit, buildings: list[BuildingCoverage]) -
     """The area tree under `root` down to the grids, each node with its buildings' counts."""
     units = session.execute(
         select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id)
-        .where(Unit.path.startswith(root.path, autoescape=True), Unit.kind.in_(("district", "street", "community", "grid")),
-               Unit.is_active.is_(True))
+        .where(
+            Unit.path.startswith(root.path, autoescape=True),
+            Unit.kind.in_(("district", "street", "community", "grid")),
+            Unit.is_active.is_(True),
+        )
         .order_by(Unit.path)
     ).all()
     nodes = {uid: AreaNode(uid, code, name, kind) for uid, code, name, kind, _ in units}
@@ -193,8 +267,12 @@ def area_tree(session: Session, root: Unit, buildings: list[BuildingCoverage]) -
             counts = counts.add(b.state)
         for child in node.children:
             c = total(child)
-            counts = Counts(counts.total + c.total, counts.unassigned + c.unassigned, counts.overdue + c.overdue,
-                            counts.covered + c.covered)
+            counts = Counts(
+                counts.total + c.total,
+                counts.unassigned + c.unassigned,
+                counts.overdue + c.overdue,
+                counts.covered + c.covered,
+            )
         node.counts = counts
         return counts
 
@@ -236,20 +314,36 @@ def coverers(session: Session, root: Unit, *, assignment_id: int | None = None) 
     home = aliased(Unit)
     place_grid = func.coalesce(Building.grid_id, Road.grid_id)
     rows = session.execute(
-        select(Assignment, Staff.name, home.name, PartyBranch.name, Road.name, Building.name, grid.name)
+        select(
+            Assignment, Staff.name, home.name, PartyBranch.name, Road.name, Building.name, grid.name
+        )
         .join(Staff, Staff.id == Assignment.staff_id)
         .join(home, home.id == Staff.unit_id)
         .outerjoin(PartyBranch, PartyBranch.id == Assignment.branch_id)
         .outerjoin(Road, Road.id == Assignment.road_id)
         .outerjoin(Building, Building.id == Assignment.building_id)
         .join(grid, grid.id == place_grid)
-        .where(Assignment.ended_at.is_(None) if assignment_id is None else Assignment.id == assignment_id,
-               grid.path.startswith(root.path, autoescape=True))
+        .where(
+            Assignment.ended_at.is_(None)
+            if assignment_id is None
+            else Assignment.id == assignment_id,
+            grid.path.startswith(root.path, autoescape=True),
+        )
         .order_by(grid.path, Road.code, Building.code, Staff.name)
     ).all()
     return [
-        Coverer(a.id, a.staff_id, staff_name, unit_name, a.kind, branch, road or building or "",
-                "road" if a.road_id else "building", grid_name, a.visit_days)
+        Coverer(
+            a.id,
+            a.staff_id,
+            staff_name,
+            unit_name,
+            a.kind,
+            branch,
+            road or building or "",
+            "road" if a.road_id else "building",
+            grid_name,
+            a.visit_days,
+        )
         for a, staff_name, unit_name, branch, road, building, grid_name in rows
     ]
 
@@ -269,7 +363,8 @@ def branches(session: Session, root: Unit) -> list[BranchRow]:
     members = (
         select(Assignment.branch_id, func.count(func.distinct(Assignment.staff_id)).label("n"))
         .where(Assignment.ended_at.is_(None), Assignment.branch_id.is_not(None))
-        .group_by(Assignment.branch_id).subquery()
+        .group_by(Assignment.branch_id)
+        .subquery()
     )
     rows = session.execute(
         select(PartyBranch, community.name, Staff.name, members.c.n)
@@ -294,10 +389,16 @@ class PatrolFigures:
         return self.disposed / self.events if self.events else None
 
 
-def patrol_figures(session: Session, root: Unit, *, since: datetime | None = None, until: datetime | None = None) -> PatrolFigures:
+def patrol_figures(
+    session: Session, root: Unit, *, since: datetime | None = None, until: datetime | None = None
+) -> PatrolFigures:
     stmt = (
-        select(func.count(Patrol.id), func.count(Patrol.finding), func.count(Patrol.case_id),
-               func.count(Case.id).filter(Case.status.in_(DISPOSED)))
+        select(
+            func.count(Patrol.id),
+            func.count(Patrol.finding),
+            func.count(Patrol.case_id),
+            func.count(Case.id).filter(Case.status.in_(DISPOSED)),
+        )
         .select_from(Patrol)
         .outerjoin(Case, Case.id == Patrol.case_id)
         .where(Patrol.grid_id.in_(in_area(root.path)))
@@ -311,7 +412,12 @@ def patrol_figures(session: Session, root: Unit, *, since: datetime | None = Non
 
 
 def recent_patrols(
-    session: Session, root: Unit, *, limit: int = 30, staff_id: int | None = None, patrol_id: int | None = None,
+    session: Session,
+    root: Unit,
+    *,
+    limit: int = 30,
+    staff_id: int | None = None,
+    patrol_id: int | None = None,
 ) -> list[tuple[Patrol, str, str, str | None]]:
     """(patrol, building name, patrolling staff name, case tracking number), newest first."""
     stmt = (
@@ -333,20 +439,38 @@ def recent_patrols(
 def my_buildings(session: Session, actor: Actor, now: datetime) -> list[BuildingCoverage]:
     """The buildings the actor covers (directly or by road), or for grid staff their grid's;
     most overdue first: the phone page's list of where to go next."""
-    own = select(Assignment.building_id).where(Assignment.staff_id == actor.staff_id, Assignment.ended_at.is_(None),
-                                               Assignment.building_id.is_not(None))
-    by_road = select(Building.id).join(Assignment, Assignment.road_id == Building.road_id).where(
-        Assignment.staff_id == actor.staff_id, Assignment.ended_at.is_(None))
+    own = select(Assignment.building_id).where(
+        Assignment.staff_id == actor.staff_id,
+        Assignment.ended_at.is_(None),
+        Assignment.building_id.is_not(None),
+    )
+    by_road = (
+        select(Building.id)
+        .join(Assignment, Assignment.road_id == Building.road_id)
+        .where(Assignment.staff_id == actor.staff_id, Assignment.ended_at.is_(None))
+    )
     conditions: list[ColumnElement[bool]] = [Building.id.in_(own), Building.id.in_(by_road)]
     if actor.unit_kind == "grid":
         conditions.append(Building.grid_id == actor.unit_id)
     ids = select(Building.id).where(Building.is_active.is_(True), or_(*conditions))
     intervals = _intervals(session, ids)
-    rows = session.scalars(select(Building).where(Building.id.in_(ids)).order_by(Building.code)).all()
+    rows = session.scalars(
+        select(Building).where(Building.id.in_(ids)).order_by(Building.code)
+    ).all()
     out = [
-        BuildingCoverage(b.id, b.code, b.name, b.grid_id, b.road_id, b.address, b.households, intervals.get(b.id),
-                         b.last_visited_at, coverage_of(intervals.get(b.id), b.last_visited_at, now),
-                         due_at(intervals.get(b.id), b.last_visited_at))
+        BuildingCoverage(
+            b.id,
+            b.code,
+            b.name,
+            b.grid_id,
+            b.road_id,
+            b.address,
+            b.households,
+            intervals.get(b.id),
+            b.last_visited_at,
+            coverage_of(intervals.get(b.id), b.last_visited_at, now),
+            due_at(intervals.get(b.id), b.last_visited_at),
+        )
         for b in rows
     ]
     order = {Coverage.OVERDUE: 0, Coverage.UNASSIGNED: 1, Coverage.COVERED: 2}
@@ -364,26 +488,60 @@ COVERAGE_ORDER = {Coverage.UNASSIGNED: 0, Coverage.OVERDUE: 1, Coverage.COVERED:
 
 
 def coverage_report(
-    session: Session, actor: Actor, *, area: str | None, now: datetime, state: Coverage | None = None,
-    gaps_only: bool = False, page: int = 1, page_size: int = 50,
+    session: Session,
+    actor: Actor,
+    *,
+    area: str | None,
+    now: datetime,
+    state: Coverage | None = None,
+    gaps_only: bool = False,
+    page: int = 1,
+    page_size: int = 50,
 ) -> tuple[AreaNode, list[BuildingCoverage], int, dict[int, str], dict[int, str]]:
     """The area's tree with its counts, and one page of its buildings (gaps first: nobody
     assigned, then most overdue), with the grid and road names they need."""
     root = get_area(session, actor, area)
     buildings = coverage(session, root.path, now, details=False)
     tree = area_tree(session, root, buildings)
-    rows = [b for b in buildings if (state is None or b.state is state) and (not gaps_only or b.state is not Coverage.COVERED)]
+    rows = [
+        b
+        for b in buildings
+        if (state is None or b.state is state)
+        and (not gaps_only or b.state is not Coverage.COVERED)
+    ]
     rows.sort(key=lambda b: (COVERAGE_ORDER[b.state], b.due_at or now, b.id))
-    shown = with_details(session, rows[(page - 1) * page_size: page * page_size])
-    return (tree, shown, len(rows), unit_names(session, {b.grid_id for b in shown}),
-            road_names(session, {b.road_id for b in shown if b.road_id}))
+    shown = with_details(session, rows[(page - 1) * page_size : page * page_size])
+    return (
+        tree,
+        shown,
+        len(rows),
+        unit_names(session, {b.grid_id for b in shown}),
+        road_names(session, {b.road_id for b in shown if b.road_id}),
+    )
 
 
 def building_view(session: Session, building: Building, now: datetime) -> BuildingCoverage:
-    days = _intervals(session, select(Building.id).where(Building.id == building.id)).get(building.id)
-    state = coverage_of(days, building.last_visited_at, now) if building.is_active else Coverage.UNASSIGNED
-    return BuildingCoverage(building.id, building.code, building.name, building.grid_id, building.road_id, building.address,
-                            building.households, days, building.last_visited_at, state, due_at(days, building.last_visited_at))
+    days = _intervals(session, select(Building.id).where(Building.id == building.id)).get(
+        building.id
+    )
+    state = (
+        coverage_of(days, building.last_visited_at, now)
+        if building.is_active
+        else Coverage.UNASSIGNED
+    )
+    return BuildingCoverage(
+        building.id,
+        building.code,
+        building.name,
+        building.grid_id,
+        building.road_id,
+        building.address,
+        building.households,
+        days,
+        building.last_visited_at,
+        state,
+        due_at(days, building.last_visited_at),
+    )
 
 
 def district(session: Session) -> Unit:
@@ -394,17 +552,38 @@ def district(session: Session) -> Unit:
 
 
 def patrol_rows(
-    session: Session, actor: Actor, *, area: str | None, limit: int = 30, mine: bool = False, patrol_id: int | None = None,
+    session: Session,
+    actor: Actor,
+    *,
+    area: str | None,
+    limit: int = 30,
+    mine: bool = False,
+    patrol_id: int | None = None,
 ) -> list[dict[str, object]]:
     """Recent patrols in the area (or the actor's own, or one of them), their findings through
     the privacy policy."""
     root = district(session) if mine else get_area(session, actor, area)
-    rows = recent_patrols(session, root, limit=limit, staff_id=actor.staff_id if mine else None, patrol_id=patrol_id)
-    paths = dict(session.execute(select(Unit.id, Unit.path).where(Unit.id.in_({p.grid_id for p, *_ in rows}))).all())
+    rows = recent_patrols(
+        session, root, limit=limit, staff_id=actor.staff_id if mine else None, patrol_id=patrol_id
+    )
+    paths = dict(
+        session.execute(
+            select(Unit.id, Unit.path).where(Unit.id.in_({p.grid_id for p, *_ in rows}))
+        ).all()
+    )
     return [
-        {"id": p.id, "building_id": p.building_id, "building": building, "staff_name": staff_name,
-         "visited_at": p.visited_at, "case_id": p.case_id, "tracking_no": tracking_no,
-         "finding": patrol_text(actor, p.finding, grid_path=paths.get(p.grid_id, ""), author_id=p.staff_id)}
+        {
+            "id": p.id,
+            "building_id": p.building_id,
+            "building": building,
+            "staff_name": staff_name,
+            "visited_at": p.visited_at,
+            "case_id": p.case_id,
+            "tracking_no": tracking_no,
+            "finding": patrol_text(
+                actor, p.finding, grid_path=paths.get(p.grid_id, ""), author_id=p.staff_id
+            ),
+        }
         for p, building, staff_name, tracking_no in rows
     ]
 
@@ -418,12 +597,27 @@ def parent_area(session: Session, actor: Actor, unit: Unit) -> str | None:
 
 
 def communities(session: Session, root: Unit) -> list[Unit]:
-    return list(session.scalars(select(Unit).where(
-        Unit.kind == "community", Unit.is_active.is_(True), Unit.path.startswith(root.path, autoescape=True)).order_by(Unit.path)))
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(
+                Unit.kind == "community",
+                Unit.is_active.is_(True),
+                Unit.path.startswith(root.path, autoescape=True),
+            )
+            .order_by(Unit.path)
+        )
+    )
 
 
 def grid_roads(session: Session, grid_id: int) -> list[Road]:
-    return list(session.scalars(select(Road).where(Road.grid_id == grid_id, Road.is_active.is_(True)).order_by(Road.code)))
+    return list(
+        session.scalars(
+            select(Road)
+            .where(Road.grid_id == grid_id, Road.is_active.is_(True))
+            .order_by(Road.code)
+        )
+    )
 
 
 def coverage_tree(session: Session, root: Unit, now: datetime, *, detailed_up_to: int) -> AreaNode:

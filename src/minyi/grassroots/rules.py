@@ -14,7 +14,11 @@ class AssignmentKind(StrEnum):
     CADRE = "cadre"  # 下沉干部: a cadre of a department sent down to the community
 
 
-KIND_LABELS = {AssignmentKind.GRID_WORKER: "网格员", AssignmentKind.PARTY_MEMBER: "党员", AssignmentKind.CADRE: "下沉干部"}
+KIND_LABELS = {
+    AssignmentKind.GRID_WORKER: "网格员",
+    AssignmentKind.PARTY_MEMBER: "党员",
+    AssignmentKind.CADRE: "下沉干部",
+}
 
 
 class Coverage(StrEnum):
@@ -23,14 +27,24 @@ class Coverage(StrEnum):
     COVERED = "covered"  # covered and visited in time
 
 
-COVERAGE_LABELS = {Coverage.UNASSIGNED: "无人包联", Coverage.OVERDUE: "超期未走访", Coverage.COVERED: "按期走访"}
-COVERAGE_COLOURS = {Coverage.UNASSIGNED: "#d64545", Coverage.OVERDUE: "#e8a33d", Coverage.COVERED: "#3f9a5b"}
+COVERAGE_LABELS = {
+    Coverage.UNASSIGNED: "无人包联",
+    Coverage.OVERDUE: "超期未走访",
+    Coverage.COVERED: "按期走访",
+}
+COVERAGE_COLOURS = {
+    Coverage.UNASSIGNED: "#d64545",
+    Coverage.OVERDUE: "#e8a33d",
+    Coverage.COVERED: "#3f9a5b",
+}
 
 DEFAULT_VISIT_DAYS = 30
 MAX_VISIT_DAYS = 366
 
 
-def coverage_of(visit_days: int | None, last_visited_at: datetime | None, now: datetime) -> Coverage:
+def coverage_of(
+    visit_days: int | None, last_visited_at: datetime | None, now: datetime
+) -> Coverage:
     """`visit_days`: the shortest interval among the building's active assignments (its own and
     its road's), None when it has none."""
     if visit_days is None:
@@ -61,8 +75,10 @@ class Counts:
 
     def add(self, state: Coverage) -> Counts:
         return Counts(
-            self.total + 1, self.unassigned + (state is Coverage.UNASSIGNED),
-            self.overdue + (state is Coverage.OVERDUE), self.covered + (state is Coverage.COVERED),
+            self.total + 1,
+            self.unassigned + (state is Coverage.UNASSIGNED),
+            self.overdue + (state is Coverage.OVERDUE),
+            self.covered + (state is Coverage.COVERED),
         )
 
     @property
@@ -82,11 +98,31 @@ def percent(rate: float | None) -> str:
 
 # --- the place file (CSV/XLSX) ----------------------------------------------------------------
 PLACE_COLUMNS = ("类型", "编码", "名称", "网格编码", "道路编码", "地址", "户数")
-PLACE_KINDS = {"道路": "road", "路": "road", "road": "road", "楼栋": "building", "楼": "building", "building": "building"}
+PLACE_KINDS = {
+    "道路": "road",
+    "路": "road",
+    "road": "road",
+    "楼栋": "building",
+    "楼": "building",
+    "building": "building",
+}
 HEADER_ALIASES = {
-    "类型": "kind", "kind": "kind", "编码": "code", "code": "code", "名称": "name", "name": "name",
-    "网格编码": "grid", "网格": "grid", "grid": "grid", "道路编码": "road", "道路": "road", "road": "road",
-    "地址": "address", "address": "address", "户数": "households", "households": "households",
+    "类型": "kind",
+    "kind": "kind",
+    "编码": "code",
+    "code": "code",
+    "名称": "name",
+    "name": "name",
+    "网格编码": "grid",
+    "网格": "grid",
+    "grid": "grid",
+    "道路编码": "road",
+    "道路": "road",
+    "road": "road",
+    "地址": "address",
+    "address": "address",
+    "户数": "households",
+    "households": "households",
 }
 
 

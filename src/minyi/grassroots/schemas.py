@@ -19,7 +19,9 @@ class CountsOut(BaseModel):
     unassigned: int
     overdue: int
     covered: int
-    rate: float | None = Field(description="覆盖率: covered and visited in time, over all buildings")
+    rate: float | None = Field(
+        description="覆盖率: covered and visited in time, over all buildings"
+    )
 
 
 class AreaCountsOut(BaseModel):
@@ -37,7 +39,9 @@ class BuildingOut(BaseModel):
     road: str | None
     address: str | None
     households: int
-    visit_days: int | None = Field(description="shortest visit interval of its coverers; null when nobody covers it")
+    visit_days: int | None = Field(
+        description="shortest visit interval of its coverers; null when nobody covers it"
+    )
     last_visited_at: datetime | None
     due_at: datetime | None
     state: Coverage
@@ -67,7 +71,9 @@ class BuildingEdit(BaseModel):
     name: str = Field(..., min_length=1, max_length=100)
     address: str | None = Field(None, max_length=300)
     households: int = Field(0, ge=0, le=100_000)
-    road: str | None = Field(None, max_length=40, description="road code in the same grid; null: on no road")
+    road: str | None = Field(
+        None, max_length=40, description="road code in the same grid; null: on no road"
+    )
     is_active: bool = True
 
 
@@ -98,8 +104,12 @@ class BranchIn(BaseModel):
     model_config = _STRICT
     community: str = Field(..., max_length=40)
     name: str = Field(..., min_length=1, max_length=100)
-    place: str | None = Field(None, max_length=100, description="the estate the branch is built in (支部建在小区)")
-    secretary: str | None = Field(None, max_length=60, description="username of the branch secretary")
+    place: str | None = Field(
+        None, max_length=100, description="the estate the branch is built in (支部建在小区)"
+    )
+    secretary: str | None = Field(
+        None, max_length=60, description="username of the branch secretary"
+    )
 
 
 class BranchOut(BaseModel):
@@ -114,8 +124,12 @@ class BranchOut(BaseModel):
 class PatrolIn(BaseModel):
     model_config = _STRICT
     building_id: int
-    finding: str | None = Field(None, max_length=5000, description="what was found; empty for a visit without findings")
-    raise_event: bool = Field(False, description="raise the finding as a grid event (a case on the grid channel)")
+    finding: str | None = Field(
+        None, max_length=5000, description="what was found; empty for a visit without findings"
+    )
+    raise_event: bool = Field(
+        False, description="raise the finding as a grid event (a case on the grid channel)"
+    )
 
 
 class PatrolOut(BaseModel):
@@ -139,30 +153,64 @@ class FiguresOut(BaseModel):
 
 
 def counts_out(c: Counts) -> dict[str, Any]:
-    return {"total": c.total, "unassigned": c.unassigned, "overdue": c.overdue, "covered": c.covered, "rate": c.rate}
+    return {
+        "total": c.total,
+        "unassigned": c.unassigned,
+        "overdue": c.overdue,
+        "covered": c.covered,
+        "rate": c.rate,
+    }
 
 
 def area_out(node: AreaNode) -> dict[str, Any]:
-    return {"code": node.code, "name": node.name, "kind": node.kind, "counts": counts_out(node.counts)}
-
-
-def building_out(b: BuildingCoverage, grids: dict[int, str], roads: dict[int, str]) -> dict[str, Any]:
     return {
-        "id": b.id, "code": b.code, "name": b.name, "grid": grids.get(b.grid_id, ""),
-        "road": roads.get(b.road_id) if b.road_id else None, "address": b.address, "households": b.households,
-        "visit_days": b.visit_days, "last_visited_at": b.last_visited_at, "due_at": b.due_at, "state": b.state,
+        "code": node.code,
+        "name": node.name,
+        "kind": node.kind,
+        "counts": counts_out(node.counts),
+    }
+
+
+def building_out(
+    b: BuildingCoverage, grids: dict[int, str], roads: dict[int, str]
+) -> dict[str, Any]:
+    return {
+        "id": b.id,
+        "code": b.code,
+        "name": b.name,
+        "grid": grids.get(b.grid_id, ""),
+        "road": roads.get(b.road_id) if b.road_id else None,
+        "address": b.address,
+        "households": b.households,
+        "visit_days": b.visit_days,
+        "last_visited_at": b.last_visited_at,
+        "due_at": b.due_at,
+        "state": b.state,
         "state_label": COVERAGE_LABELS[b.state],
     }
 
 
 def assignment_out(c: Coverer) -> dict[str, Any]:
     return {
-        "id": c.assignment_id, "staff_name": c.staff_name, "unit_name": c.unit_name, "kind": c.kind,
-        "kind_label": KIND_LABELS[AssignmentKind(c.kind)], "branch": c.branch, "place": c.place,
-        "place_kind": c.place_kind, "grid": c.grid_name, "visit_days": c.visit_days,
+        "id": c.assignment_id,
+        "staff_name": c.staff_name,
+        "unit_name": c.unit_name,
+        "kind": c.kind,
+        "kind_label": KIND_LABELS[AssignmentKind(c.kind)],
+        "branch": c.branch,
+        "place": c.place,
+        "place_kind": c.place_kind,
+        "grid": c.grid_name,
+        "visit_days": c.visit_days,
     }
 
 
 def figures_out(node: AreaNode, f: PatrolFigures) -> dict[str, Any]:
-    return {"area": area_out(node), "patrols": f.patrols, "findings": f.findings, "events": f.events,
-            "disposed": f.disposed, "disposal_rate": f.disposal_rate}
+    return {
+        "area": area_out(node),
+        "patrols": f.patrols,
+        "findings": f.findings,
+        "events": f.events,
+        "disposed": f.disposed,
+        "disposal_rate": f.disposal_rate,
+    }

@@ -40,7 +40,9 @@ MAX_IMPORT_ROWS = 50_000
 
 def _keeper(actor: Actor) -> str:
     if actor.role not in KEEPERS:
-        raise Forbidden("role_not_allowed", "只有系统管理员和街道、社区、网格工作人员可维护网格信息")
+        raise Forbidden(
+            "role_not_allowed", "只有系统管理员和街道、社区、网格工作人员可维护网格信息"
+        )
     return area_path(actor)
 
 
@@ -58,9 +60,11 @@ def read_place_file(filename: str, data: bytes) -> list[tuple[int, dict[str, str
     if filename.lower().endswith(".xlsx"):
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        except Exception as error:  # noqa: BLE001 - any unreadable workbook is the same refusal
+        except Exception as error:
             raise Invalid("bad_file", "无法读取该Excel文件", field="file") from error
-        rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [
+            ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
+        ]
     else:
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -75,7 +79,11 @@ def read_place_file(filename: str, data: bytes) -> list[tuple[int, dict[str, str
         raise Invalid("empty_file", "文件为空", field="file")
     keys = header_keys(rows[0])
     if not {"kind", "code", "name", "grid"} <= set(keys):
-        raise Invalid("bad_header", "表头须包含：类型、编码、名称、网格编码（可选：道路编码、地址、户数）", field="file")
+        raise Invalid(
+            "bad_header",
+            "表头须包含：类型、编码、名称、网格编码（可选：道路编码、地址、户数）",
+            field="file",
+        )
     if len(rows) - 1 > MAX_IMPORT_ROWS:
         raise Invalid("too_many_rows", f"一次最多导入{MAX_IMPORT_ROWS}行", field="file")
     out = []
@@ -86,7 +94,9 @@ def read_place_file(filename: str, data: bytes) -> list[tuple[int, dict[str, str
     return out
 
 
-def import_places(session: Session, rows: list[tuple[int, dict[str, str]]], *, actor: Actor | None) -> ImportResult:
+def import_places(
+    session: Session, rows: list[tuple[int, dict[str, str]]], *, actor: Actor | None
+) -> ImportResult:
     """Create or update roads and buildings by code. A bad row is reported with its line and
     left out; every good row is kept. Roads go in first, so a building may name a road of the
     same file. `actor` None is the command line (the whole district)."""
@@ -98,12 +108,32 @@ def import_places(session: Session, rows: list[tuple[int, dict[str, str]]], *, a
             parsed.append(parse_place(line, raw))
         except ValueError as error:
             result.errors.append((line, str(error)))
-    grids = dict(session.execute(select(Unit.code, Unit).where(
-        Unit.code.in_({p.grid for p in parsed}), Unit.kind == "grid")).all())
-    roads = {r.code: r for r in session.scalars(select(Road).where(
-        Road.code.in_({p.code for p in parsed if p.kind == "road"} | {p.road for p in parsed if p.road})))}
-    buildings = {b.code: b for b in session.scalars(select(Building).where(
-        Building.code.in_({p.code for p in parsed if p.kind == "building"})))}
+    grids = dict(
+        session.execute(
+            select(Unit.code, Unit).where(
+                Unit.code.in_({p.grid for p in parsed}), Unit.kind == "grid"
+            )
+        ).all()
+    )
+    roads = {
+        r.code: r
+        for r in session.scalars(
+            select(Road).where(
+                Road.code.in_(
+                    {p.code for p in parsed if p.kind == "road"}
+                    | {p.road for p in parsed if p.road}
+                )
+            )
+        )
+    }
+    buildings = {
+        b.code: b
+        for b in session.scalars(
+            select(Building).where(
+                Building.code.in_({p.code for p in parsed if p.kind == "building"})
+            )
+        )
+    }
     seen: set[tuple[str, str]] = set()
     flushed = False
     for p in sorted(parsed, key=lambda p: (p.kind != "road", p.line)):
@@ -124,7 +154,9 @@ def import_places(session: Session, rows: list[tuple[int, dict[str, str]]], *, a
         if p.kind == "road":
             road = roads.get(p.code)
             if road is None:
-                road = roads[p.code] = Road(code=p.code, name=p.name, grid_id=grid.id, is_active=True)
+                road = roads[p.code] = Road(
+                    code=p.code, name=p.name, grid_id=grid.id, is_active=True
+                )
                 session.add(road)
                 result.created += 1
             else:
@@ -143,29 +175,60 @@ def import_places(session: Session, rows: list[tuple[int, dict[str, str]]], *, a
             road_id = road.id
         building = buildings.get(p.code)
         if building is None:
-            session.add(Building(code=p.code, name=p.name, grid_id=grid.id, road_id=road_id, address=p.address,
-                                 households=p.households, is_active=True))
+            session.add(
+                Building(
+                    code=p.code,
+                    name=p.name,
+                    grid_id=grid.id,
+                    road_id=road_id,
+                    address=p.address,
+                    households=p.households,
+                    is_active=True,
+                )
+            )
             result.created += 1
         else:
             building.name, building.grid_id, building.road_id = p.name, grid.id, road_id
-            building.address, building.households, building.is_active = p.address, p.households, True
+            building.address, building.households, building.is_active = (
+                p.address,
+                p.households,
+                True,
+            )
             result.updated += 1
     session.flush()
     return result
 
 
 def edit_building(
-    session: Session, building_id: int, *, actor: Actor, name: str, address: str | None, households: int,
-    road_code: str | None, is_active: bool,
+    session: Session,
+    building_id: int,
+    *,
+    actor: Actor,
+    name: str,
+    address: str | None,
+    households: int,
+    road_code: str | None,
+    is_active: bool,
 ) -> Building:
     path = _keeper(actor)
     building = session.get(Building, building_id)
-    grid_path = session.scalar(select(Unit.path).where(Unit.id == building.grid_id)) if building else None
+    grid_path = (
+        session.scalar(select(Unit.path).where(Unit.id == building.grid_id)) if building else None
+    )
     if building is None or grid_path is None or not grid_path.startswith(path):
         raise NotFound("building_not_found", f"no building {building_id}")
     try:
-        row = parse_place(0, {"kind": "楼栋", "code": building.code, "name": name, "grid": "-", "address": address or "",
-                              "households": str(households)})
+        row = parse_place(
+            0,
+            {
+                "kind": "楼栋",
+                "code": building.code,
+                "name": name,
+                "grid": "-",
+                "address": address or "",
+                "households": str(households),
+            },
+        )
     except ValueError as error:
         raise Invalid("bad_building", str(error), field="name") from None
     road_id = None
@@ -182,8 +245,16 @@ def edit_building(
 
 # --- coverers and branches -------------------------------------------------------------------
 def assign(
-    session: Session, *, actor: Actor, username: str, kind: AssignmentKind, road_code: str | None = None,
-    building_code: str | None = None, branch_id: int | None = None, visit_days: int, now: datetime,
+    session: Session,
+    *,
+    actor: Actor,
+    username: str,
+    kind: AssignmentKind,
+    road_code: str | None = None,
+    building_code: str | None = None,
+    branch_id: int | None = None,
+    visit_days: int,
+    now: datetime,
 ) -> Assignment:
     """包路进楼联户: one person takes one road or one building. Taking the same place again
     changes the interval instead of adding a second row."""
@@ -194,45 +265,66 @@ def assign(
         check_visit_days(visit_days)
     except ValueError as error:
         raise Invalid("bad_visit_days", str(error), field="visit_days") from None
-    person = session.scalar(select(Staff).where(Staff.username == username, Staff.is_active.is_(True)))
+    person = session.scalar(
+        select(Staff).where(Staff.username == username, Staff.is_active.is_(True))
+    )
     if person is None:
         raise NotFound("staff_not_found", f"no staff '{username}'")
     place: Road | Building | None
     if road_code:
         place = session.scalar(select(Road).where(Road.code == road_code, Road.is_active.is_(True)))
     else:
-        place = session.scalar(select(Building).where(Building.code == building_code, Building.is_active.is_(True)))
+        place = session.scalar(
+            select(Building).where(Building.code == building_code, Building.is_active.is_(True))
+        )
     grid_path = session.scalar(select(Unit.path).where(Unit.id == place.grid_id)) if place else None
     if place is None or grid_path is None or not grid_path.startswith(path):
         raise NotFound("place_not_found", "没有找到该道路或楼栋")
     if branch_id is not None:
         branch = session.get(PartyBranch, branch_id)
-        community_path = session.scalar(select(Unit.path).where(Unit.id == branch.community_id)) if branch else None
+        community_path = (
+            session.scalar(select(Unit.path).where(Unit.id == branch.community_id))
+            if branch
+            else None
+        )
         if community_path is None or not grid_path.startswith(community_path):
             raise Invalid("bad_branch", "党支部须属于该楼栋所在社区", field="branch")
     column = Assignment.road_id if road_code else Assignment.building_id
-    existing = session.scalar(select(Assignment).where(
-        Assignment.staff_id == person.id, column == place.id, Assignment.ended_at.is_(None)))
+    existing = session.scalar(
+        select(Assignment).where(
+            Assignment.staff_id == person.id, column == place.id, Assignment.ended_at.is_(None)
+        )
+    )
     if existing is not None:
         existing.visit_days, existing.kind, existing.branch_id = visit_days, kind.value, branch_id
         session.flush()
         return existing
     row = Assignment(
-        staff_id=person.id, kind=kind.value, road_id=place.id if road_code else None,
-        building_id=place.id if building_code else None, branch_id=branch_id, visit_days=visit_days, assigned_at=now,
+        staff_id=person.id,
+        kind=kind.value,
+        road_id=place.id if road_code else None,
+        building_id=place.id if building_code else None,
+        branch_id=branch_id,
+        visit_days=visit_days,
+        assigned_at=now,
     )
     session.add(row)
     session.flush()
     return row
 
 
-def end_assignment(session: Session, assignment_id: int, *, actor: Actor, now: datetime) -> Assignment:
+def end_assignment(
+    session: Session, assignment_id: int, *, actor: Actor, now: datetime
+) -> Assignment:
     path = _keeper(actor)
     row = session.get(Assignment, assignment_id)
     grid_id = None
     if row is not None:
-        grid_id = session.scalar(select(Road.grid_id).where(Road.id == row.road_id)) if row.road_id else \
-            session.scalar(select(Building.grid_id).where(Building.id == row.building_id))
+        grid_id = (
+            session.scalar(select(Road.grid_id).where(Road.id == row.road_id))
+            if row.road_id
+            else session.scalar(select(Building.grid_id).where(Building.id == row.building_id))
+        )
     grid_path = session.scalar(select(Unit.path).where(Unit.id == grid_id)) if grid_id else None
     if row is None or grid_path is None or not grid_path.startswith(path):
         raise NotFound("assignment_not_found", f"no assignment {assignment_id}")
@@ -242,10 +334,19 @@ def end_assignment(session: Session, assignment_id: int, *, actor: Actor, now: d
     return row
 
 
-def add_branch(session: Session, *, actor: Actor, community_code: str, name: str, place: str | None,
-               secretary: str | None) -> PartyBranch:
+def add_branch(
+    session: Session,
+    *,
+    actor: Actor,
+    community_code: str,
+    name: str,
+    place: str | None,
+    secretary: str | None,
+) -> PartyBranch:
     path = _keeper(actor)
-    community = session.scalar(select(Unit).where(Unit.code == community_code, Unit.kind == "community"))
+    community = session.scalar(
+        select(Unit).where(Unit.code == community_code, Unit.kind == "community")
+    )
     # A branch is the community's: its own staff or the street's (not one grid's worker) add it.
     if community is None or not community.path.startswith(path) or actor.role is Role.GRID_STAFF:
         raise NotFound("unit_not_found", f"no community '{community_code}'")
@@ -257,8 +358,12 @@ def add_branch(session: Session, *, actor: Actor, community_code: str, name: str
         secretary_id = session.scalar(select(Staff.id).where(Staff.username == secretary))
         if secretary_id is None:
             raise NotFound("staff_not_found", f"no staff '{secretary}'")
-    branch = PartyBranch(community_id=community.id, name=name, place=(place or "").strip()[:100] or None,
-                         secretary_id=secretary_id)
+    branch = PartyBranch(
+        community_id=community.id,
+        name=name,
+        place=(place or "").strip()[:100] or None,
+        secretary_id=secretary_id,
+    )
     session.add(branch)
     session.flush()
     return branch
@@ -274,7 +379,13 @@ class Photo:
 
 
 def record_patrol(
-    session: Session, *, actor: Actor, building_id: int, finding: str | None, photos: list[Photo], now: datetime,
+    session: Session,
+    *,
+    actor: Actor,
+    building_id: int,
+    finding: str | None,
+    photos: list[Photo],
+    now: datetime,
 ) -> Patrol:
     """A visit to a building (巡查/走访). Photos are already in the content store (the delivery
     staged them with intake's attachment checks)."""
@@ -286,17 +397,34 @@ def record_patrol(
     finding = (finding or "").strip() or None
     if finding and len(finding) > 5000:
         raise Invalid("finding_too_long", "发现的问题不超过5000字", field="finding")
-    patrol = Patrol(building_id=building.id, staff_id=actor.staff_id, grid_id=building.grid_id, visited_at=now,
-                    finding=finding)
+    patrol = Patrol(
+        building_id=building.id,
+        staff_id=actor.staff_id,
+        grid_id=building.grid_id,
+        visited_at=now,
+        finding=finding,
+    )
     session.add(patrol)
     session.flush()
     for p in photos:
-        session.add(PatrolPhoto(patrol_id=patrol.id, filename=p.filename, content_type=p.content_type, size=p.size,
-                                sha256=p.sha256))
+        session.add(
+            PatrolPhoto(
+                patrol_id=patrol.id,
+                filename=p.filename,
+                content_type=p.content_type,
+                size=p.size,
+                sha256=p.sha256,
+            )
+        )
     # Only ever forward: a patrol entered late never makes the building look less recently visited.
-    session.execute(update(Building).where(
-        Building.id == building.id, (Building.last_visited_at.is_(None)) | (Building.last_visited_at < now)
-    ).values(last_visited_at=now))
+    session.execute(
+        update(Building)
+        .where(
+            Building.id == building.id,
+            (Building.last_visited_at.is_(None)) | (Building.last_visited_at < now),
+        )
+        .values(last_visited_at=now)
+    )
     session.flush()
     return patrol
 
@@ -307,15 +435,33 @@ def load_patrols(session: Session, rows: list[tuple[int, int, datetime, str | No
     check: the caller is an administrator's command. Each building's last visit follows."""
     if not rows:
         return 0
-    grid_of = dict(session.execute(select(Building.id, Building.grid_id).where(
-        Building.id.in_({r[1] for r in rows}))).all())
-    session.execute(insert(Patrol), [
-        {"staff_id": staff_id, "building_id": bid, "grid_id": grid_of[bid], "visited_at": at, "finding": finding}
-        for staff_id, bid, at, finding in rows
-    ])
-    latest = select(func.max(Patrol.visited_at)).where(Patrol.building_id == Building.id).scalar_subquery()
-    session.execute(update(Building).where(Building.id.in_(set(grid_of))).values(last_visited_at=latest),
-                    execution_options={"synchronize_session": False})
+    grid_of = dict(
+        session.execute(
+            select(Building.id, Building.grid_id).where(Building.id.in_({r[1] for r in rows}))
+        ).all()
+    )
+    session.execute(
+        insert(Patrol),
+        [
+            {
+                "staff_id": staff_id,
+                "building_id": bid,
+                "grid_id": grid_of[bid],
+                "visited_at": at,
+                "finding": finding,
+            }
+            for staff_id, bid, at, finding in rows
+        ],
+    )
+    latest = (
+        select(func.max(Patrol.visited_at))
+        .where(Patrol.building_id == Building.id)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Building).where(Building.id.in_(set(grid_of))).values(last_visited_at=latest),
+        execution_options={"synchronize_session": False},
+    )
     return len(rows)
 
 
@@ -333,10 +479,18 @@ def finding_appeal(session: Session, patrol_id: int, *, actor: Actor) -> AppealI
         raise Invalid("no_finding", "这次走访没有记录发现的问题", field="finding")
     channel = desk_channel(session, "grid", ("grid",))
     grid_code = session.scalar(select(Unit.code).where(Unit.id == building.grid_id))
-    phone, name = session.execute(select(Staff.phone, Staff.name).where(Staff.id == actor.staff_id)).one()
+    phone, name = session.execute(
+        select(Staff.phone, Staff.name).where(Staff.id == actor.staff_id)
+    ).one()
     return AppealIn(
-        channel=channel.code, external_id=f"patrol:{patrol.id}", title=f"走访发现：{building.name}",
-        body=patrol.finding, phone=phone, name=name, address=building.address or building.name, grid=grid_code,
+        channel=channel.code,
+        external_id=f"patrol:{patrol.id}",
+        title=f"走访发现：{building.name}",
+        body=patrol.finding,
+        phone=phone,
+        name=name,
+        address=building.address or building.name,
+        grid=grid_code,
     )
 
 
@@ -354,27 +508,47 @@ def link_case(session: Session, patrol_id: int, case_id: int) -> Patrol:
 
 
 def patrol_photos(session: Session, patrol_id: int) -> list[PatrolPhoto]:
-    return list(session.scalars(select(PatrolPhoto).where(PatrolPhoto.patrol_id == patrol_id).order_by(PatrolPhoto.id)))
+    return list(
+        session.scalars(
+            select(PatrolPhoto).where(PatrolPhoto.patrol_id == patrol_id).order_by(PatrolPhoto.id)
+        )
+    )
 
 
 def describe_import(result: ImportResult) -> dict[str, Any]:
-    return {"created": result.created, "updated": result.updated,
-            "errors": [{"line": line, "message": message} for line, message in result.errors]}
+    return {
+        "created": result.created,
+        "updated": result.updated,
+        "errors": [{"line": line, "message": message} for line, message in result.errors],
+    }
 
 
-def attach_photos(db: Database, settings: Settings, *, patrol_id: int, case_id: int, actor: Actor, now: datetime) -> int:
+def attach_photos(
+    db: Database, settings: Settings, *, patrol_id: int, case_id: int, actor: Actor, now: datetime
+) -> int:
     """The patrol's photos join the case it became, through intake's attachments (each in its own
     transaction, as a case's uploads are)."""
     with db.reading() as session:
         photos = patrol_photos(session, patrol_id)
     for photo in photos:
         data = (settings.attachments_dir / photo.sha256[:2] / photo.sha256).read_bytes()
-        store_attachment(db, settings, case_id=case_id, filename=photo.filename, content_type=photo.content_type,
-                         data=data, actor=actor, phone_last4=None, now=now)
+        store_attachment(
+            db,
+            settings,
+            case_id=case_id,
+            filename=photo.filename,
+            content_type=photo.content_type,
+            data=data,
+            actor=actor,
+            phone_last4=None,
+            now=now,
+        )
     return len(photos)
 
 
 def stage_photo(settings: Settings, *, filename: str, content_type: str, data: bytes) -> Photo:
     """Check a patrol photo as any attachment is checked and put it in the content store."""
     stage_attachment(settings, content_type=content_type, data=data)
-    return Photo(clean_filename(filename), content_type, len(data), hashlib.sha256(data).hexdigest())
+    return Photo(
+        clean_filename(filename), content_type, len(data), hashlib.sha256(data).hexdigest()
+    )

@@ -34,13 +34,21 @@ def check_attachment(settings: Settings, *, content_type: str, data: bytes) -> N
     """Every check on the file itself, so a channel that registers an appeal and its file
     together (Open311 media) can refuse before it writes anything."""
     if len(data) > settings.attachment_max_bytes:
-        raise Invalid("file_too_large", f"attachments are limited to {settings.attachment_max_bytes // (1024 * 1024)} MB", field="file")
+        raise Invalid(
+            "file_too_large",
+            f"attachments are limited to {settings.attachment_max_bytes // (1024 * 1024)} MB",
+            field="file",
+        )
     if not data:
         raise Invalid("empty_file", "the file is empty", field="file")
     if content_type not in settings.attachment_types:
-        raise Invalid("file_type_not_allowed", f"type '{content_type}' is not accepted", field="file")
+        raise Invalid(
+            "file_type_not_allowed", f"type '{content_type}' is not accepted", field="file"
+        )
     if content_type in MAGIC and not data.startswith(MAGIC[content_type]):
-        raise Invalid("file_type_mismatch", f"the file's content is not {content_type}", field="file")
+        raise Invalid(
+            "file_type_mismatch", f"the file's content is not {content_type}", field="file"
+        )
 
 
 def clean_filename(filename: str) -> str:
@@ -50,8 +58,16 @@ def clean_filename(filename: str) -> str:
 
 
 def store_attachment(
-    db: Database, settings: Settings, *, case_id: int, filename: str, content_type: str, data: bytes,
-    actor: Actor | None, phone_last4: str | None, now: datetime,
+    db: Database,
+    settings: Settings,
+    *,
+    case_id: int,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    actor: Actor | None,
+    phone_last4: str | None,
+    now: datetime,
 ) -> dict[str, Any]:
     """`phone_last4`: the citizen's secret when there is no actor, the phone's last four digits
     or the receipt's tracking code (cases/tracking.py `secret_matches`)."""
@@ -64,20 +80,35 @@ def store_attachment(
             case = _citizen_case(session, case_id, phone_last4, now)
         _write_blob(settings, digest, data)
         row = Attachment(
-            appeal_id=case.appeal_id, filename=clean_filename(filename), content_type=content_type,
-            size=len(data), sha256=digest, uploaded_at=now,
+            appeal_id=case.appeal_id,
+            filename=clean_filename(filename),
+            content_type=content_type,
+            size=len(data),
+            sha256=digest,
+            uploaded_at=now,
         )
         session.add(row)
         session.flush()
-        return {"id": row.id, "filename": row.filename, "size": row.size, "sha256": digest, "content_type": content_type}
+        return {
+            "id": row.id,
+            "filename": row.filename,
+            "size": row.size,
+            "sha256": digest,
+            "content_type": content_type,
+        }
 
 
 def _citizen_case(session: Any, case_id: int, phone_last4: str | None, now: datetime) -> Case:
-    row = session.execute(select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.id == case_id)).first()
+    row = session.execute(
+        select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.id == case_id)
+    ).first()
     if row is None or not secret_matches(row[1], phone_last4):
         raise NotFound("case_not_found", f"no case {case_id}")
     if now - row[1].submitted_at > CITIZEN_UPLOAD_WINDOW:
-        raise Forbidden("upload_window_closed", "attachments can be added within 24 hours of submitting; contact the handling unit")
+        raise Forbidden(
+            "upload_window_closed",
+            "attachments can be added within 24 hours of submitting; contact the handling unit",
+        )
     return row[0]
 
 

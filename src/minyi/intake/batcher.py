@@ -51,7 +51,15 @@ class _Pending:
 
 
 class IntakeBatcher:
-    def __init__(self, db: Database, clock: Clock, ids: IdAllocator, refs: RefCache, tz: ZoneInfo, max_batch: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        ids: IdAllocator,
+        refs: RefCache,
+        tz: ZoneInfo,
+        max_batch: int,
+    ) -> None:
         self._db, self._clock, self._ids, self._refs, self._tz = db, clock, ids, refs, tz
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
@@ -69,7 +77,12 @@ class IntakeBatcher:
             self._thread = None
 
     async def submit(
-        self, item: AppealIn, actor: Actor | None, *, token_hash: str | None = None, code_seed: bytes | None = None,
+        self,
+        item: AppealIn,
+        actor: Actor | None,
+        *,
+        token_hash: str | None = None,
+        code_seed: bytes | None = None,
     ) -> Registered:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Registered] = loop.create_future()
@@ -102,13 +115,20 @@ class IntakeBatcher:
             # fails the batch on the unique index and the item-by-item pass below answers it.
             results = self._register(batch, check_existing=False)
         except IntegrityError:
-            log.info("intake batch of %d holds a replayed or conflicting appeal; registering one by one", len(batch))
+            log.info(
+                "intake batch of %d holds a replayed or conflicting appeal; registering one by one",
+                len(batch),
+            )
             results = self._one_by_one(batch)
-        except Exception:  # noqa: BLE001 - whatever spoilt the batch, redo it item by item
+        except Exception:
             # A dropped connection, or one item the database or the code refuses (a date out of
             # range): the others must not pay for it, so each is redone in its own transaction
             # and only the bad one gets the error.
-            log.warning("intake batch of %d failed as a whole; retrying one by one", len(batch), exc_info=True)
+            log.warning(
+                "intake batch of %d failed as a whole; retrying one by one",
+                len(batch),
+                exc_info=True,
+            )
             results = self._one_by_one(batch)
         for pending, result in zip(batch, results, strict=True):
             pending.loop.call_soon_threadsafe(_settle, pending.future, result)
@@ -118,12 +138,14 @@ class IntakeBatcher:
         for pending in batch:
             try:
                 results.extend(self._register([pending]))
-            except Exception as error:  # noqa: BLE001 - the request gets the error, the writer lives on
+            except Exception as error:
                 log.exception("intake item failed on its own (channel %s)", pending.item.channel)
                 results.append(error)  # type: ignore[arg-type]
         return results
 
-    def _register(self, batch: list[_Pending], *, check_existing: bool = True) -> list[Registered | MinyiError]:
+    def _register(
+        self, batch: list[_Pending], *, check_existing: bool = True
+    ) -> list[Registered | MinyiError]:
         # Ids first: their allocator takes its own transaction (SQLite allows one writer). A refused
         # token's id goes unused, which only happens in a batch that raced a revocation.
         ids = self._ids.take(len(batch))
@@ -143,12 +165,15 @@ class IntakeBatcher:
                     check_existing=check_existing,
                     code_seeds=[p.code_seed for p in kept],
                 )
-                if kept else []
+                if kept
+                else []
             )
             return [refused[id(p)] if id(p) in refused else next(results) for p in batch]
 
 
-def _refused_tokens(session: Session, batch: list[_Pending], now: datetime) -> dict[int, MinyiError]:
+def _refused_tokens(
+    session: Session, batch: list[_Pending], now: datetime
+) -> dict[int, MinyiError]:
     """The items whose token no longer works, in the batch's own transaction: signed out,
     expired, the password changed, the person deactivated or moved to another unit since the
     hot path's cache took it. One query a batch keeps revocation immediate at intake's speed."""

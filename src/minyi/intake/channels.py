@@ -14,7 +14,15 @@ def channel_stamp(channel: Channel) -> str:
     return stamp(channel.name, channel.allows_anonymous, channel.is_active)
 
 
-def update_channel(session: Session, channel_id: int, *, name: str, allows_anonymous: bool, is_active: bool, expected: str) -> Channel:
+def update_channel(
+    session: Session,
+    channel_id: int,
+    *,
+    name: str,
+    allows_anonymous: bool,
+    is_active: bool,
+    expected: str,
+) -> Channel:
     channel = session.get(Channel, channel_id, with_for_update=True)
     if channel is None:
         raise NotFound("channel_not_found", "没有这个渠道")

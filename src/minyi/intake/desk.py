@@ -31,7 +31,9 @@ def desk_channels(session: Session, kinds: tuple[str, ...] = DESK_KINDS) -> dict
     """Kind -> the active channel of that kind (the first by code when a district has several)."""
     found: dict[str, Channel] = {}
     for channel in session.scalars(
-        select(Channel).where(Channel.kind.in_(kinds), Channel.is_active.is_(True)).order_by(Channel.code)
+        select(Channel)
+        .where(Channel.kind.in_(kinds), Channel.is_active.is_(True))
+        .order_by(Channel.code)
     ):
         found.setdefault(channel.kind, channel)
     return found
@@ -56,7 +58,15 @@ def check_desk_form(*, kind: str, decision: str, reason: str | None, has_scan: b
         raise Invalid("missing_file", "来信登记须上传来信扫描件", field="files")
 
 
-def decide_at_desk(session: Session, case_id: int, *, decision: str, reason: str | None, actor: Actor, now: datetime) -> str:
+def decide_at_desk(
+    session: Session,
+    case_id: int,
+    *,
+    decision: str,
+    reason: str | None,
+    actor: Actor,
+    now: datetime,
+) -> str:
     """Accept or decline the case just registered, and return its status. A form sent twice
     answers with the first one's case: if that case was decided already (by the first send or by
     a colleague), it is left as it is rather than decided again."""
@@ -64,7 +74,14 @@ def decide_at_desk(session: Session, case_id: int, *, decision: str, reason: str
         action = Action.ACCEPT if decision == "accept" else Action.DECLINE
         try:
             with session.begin_nested():
-                act_on_case(session, case_id, action, actor=actor, payload={"reason": reason} if action is Action.DECLINE else {}, now=now)
+                act_on_case(
+                    session,
+                    case_id,
+                    action,
+                    actor=actor,
+                    payload={"reason": reason} if action is Action.DECLINE else {},
+                    now=now,
+                )
         except IllegalTransition:
             pass  # decided already, by the first send or by a colleague: that decision stands
     status = session.scalar(select(Case.status).where(Case.id == case_id))
@@ -91,7 +108,9 @@ class EarlierAppeal:
     lead_unit_name: str | None
 
 
-def earlier_appeals(session: Session, actor: Actor, phone: str, *, limit: int = EARLIER_LIMIT) -> tuple[int, list[EarlierAppeal]]:
+def earlier_appeals(
+    session: Session, actor: Actor, phone: str, *, limit: int = EARLIER_LIMIT
+) -> tuple[int, list[EarlierAppeal]]:
     """The caller's earlier appeals (重复件 at a glance), newest first, with their total.
 
     Found by the full number only, and only among the cases this reader may open and reads in
@@ -100,14 +119,25 @@ def earlier_appeals(session: Session, actor: Actor, phone: str, *, limit: int = 
     where = and_(Appeal.phone == phone, visible_to(actor), reads_clear(actor))
     base = select(Case).join(Appeal, Appeal.id == Case.appeal_id).where(where)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    cases = list(session.scalars(base.order_by(Case.registered_at.desc(), Case.id.desc()).limit(limit)))
+    cases = list(
+        session.scalars(base.order_by(Case.registered_at.desc(), Case.id.desc()).limit(limit))
+    )
     titles = shown_titles(session, actor, [c.id for c in cases])
     names = unit_names(session, {c.lead_unit_id for c in cases if c.lead_unit_id})
-    channels = {cid: name for cid, name in session.execute(select(Channel.id, Channel.name).where(Channel.id.in_({c.channel_id for c in cases})))}
+    channels = {
+        cid: name
+        for cid, name in session.execute(
+            select(Channel.id, Channel.name).where(Channel.id.in_({c.channel_id for c in cases}))
+        )
+    }
     return total, [
         EarlierAppeal(
-            case_id=c.id, tracking_no=c.tracking_no, title=titles.get(c.id, ""), status=c.status,
-            is_open=is_open(CaseStatus(c.status)), registered_at=c.registered_at,
+            case_id=c.id,
+            tracking_no=c.tracking_no,
+            title=titles.get(c.id, ""),
+            status=c.status,
+            is_open=is_open(CaseStatus(c.status)),
+            registered_at=c.registered_at,
             channel_name=channels.get(c.channel_id, ""),
             lead_unit_name=names[c.lead_unit_id][1] if c.lead_unit_id in names else None,
         )

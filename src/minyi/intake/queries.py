@@ -9,4 +9,7 @@ from minyi.intake.models import Channel
 
 
 def channel_names(session: Session) -> dict[int, tuple[str, str]]:
-    return {cid: (code, name) for cid, code, name in session.execute(select(Channel.id, Channel.code, Channel.name))}
+    return {
+        cid: (code, name)
+        for cid, code, name in session.execute(select(Channel.id, Channel.code, Channel.name))
+    }

@@ -56,12 +56,16 @@ class Snapshot:
 def load_snapshot(session: Session) -> Snapshot:
     owners = dict(session.execute(select(Staff.id, Staff.unit_id)).all())
     channels = {
-        c.code: ChannelRef(c.id, c.code, c.kind, c.allows_anonymous, c.is_active, owners.get(c.owner_staff_id or 0))
+        c.code: ChannelRef(
+            c.id, c.code, c.kind, c.allows_anonymous, c.is_active, owners.get(c.owner_staff_id or 0)
+        )
         for c in session.scalars(select(Channel))
     }
     units = {
         code: UnitRef(uid, code, kind, parent)
-        for uid, code, kind, parent in session.execute(select(Unit.id, Unit.code, Unit.kind, Unit.parent_id))
+        for uid, code, kind, parent in session.execute(
+            select(Unit.id, Unit.code, Unit.kind, Unit.parent_id)
+        )
     }
     leaves = {
         e.code: LeafRef(e.id, e.code, e.class_name, e.policy_code)

@@ -14,7 +14,17 @@ from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
 from minyi.core.digits import ascii_digits
 
-CHANNEL_KINDS = ("hotline", "mailbox", "walk_in", "letter", "grid", "market", "miniprogram", "api", "import")
+CHANNEL_KINDS = (
+    "hotline",
+    "mailbox",
+    "walk_in",
+    "letter",
+    "grid",
+    "market",
+    "miniprogram",
+    "api",
+    "import",
+)
 # Kinds a citizen reaches without a staff account: the web/QR form and leader mailboxes.
 PUBLIC_KINDS = frozenset({"miniprogram", "mailbox"})
 

@@ -14,8 +14,12 @@ from minyi.intake.rules import check_id_card, normalise_phone
 class AppealIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    channel: str = Field(min_length=1, max_length=40, description="channel code, e.g. hotline_12345")
-    external_id: str | None = Field(None, max_length=100, description="the sender's own id; resending it is safe")
+    channel: str = Field(
+        min_length=1, max_length=40, description="channel code, e.g. hotline_12345"
+    )
+    external_id: str | None = Field(
+        None, max_length=100, description="the sender's own id; resending it is safe"
+    )
     title: str | None = Field(None, max_length=200)
     body: str = Field(min_length=1, max_length=20000)
     phone: str | None = Field(None, max_length=30)
@@ -31,8 +35,12 @@ class AppealIn(BaseModel):
     lng: float | None = Field(None, ge=-180, le=180)
     crowd_size: int | None = Field(None, ge=1, le=1_000_000, description="涉众人数")
     amount: Decimal | None = Field(None, ge=0, le=Decimal("99999999999999"), decimal_places=2)
-    category: str | None = Field(None, max_length=40, description="event-dictionary leaf code, if known")
-    submitted_at: AwareDatetime | None = Field(None, description="when it arrived at the channel (imports)")
+    category: str | None = Field(
+        None, max_length=40, description="event-dictionary leaf code, if known"
+    )
+    submitted_at: AwareDatetime | None = Field(
+        None, description="when it arrived at the channel (imports)"
+    )
 
     @field_validator("*", mode="after")
     @classmethod

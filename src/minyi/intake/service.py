@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from minyi.cases.hooks import RegisteredCase, notify_registered, plan_registered
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.rules import CaseStatus
+from minyi.core.bulk import insert_rows
 from minyi.core.errors import Conflict, Forbidden, Invalid, MinyiError
 from minyi.core.ids import new_public_id, new_tracking_code, tracking_code_from, tracking_number
-from minyi.core.bulk import insert_rows
 from minyi.intake.models import Channel
 from minyi.intake.refs import RefCache, Snapshot, UnitRef
 from minyi.intake.rules import CHANNEL_KINDS, PUBLIC_KINDS, content_digest
@@ -31,7 +31,14 @@ from minyi.taxonomy.rules import DEFAULT_POLICY
 
 # Staff roles that may register appeals on a channel that is not open to the public.
 REGISTERING_ROLES = frozenset(
-    {Role.INTAKE_CLERK, Role.DISPATCHER, Role.ADMIN, Role.GRID_STAFF, Role.COMMUNITY_STAFF, Role.STREET_STAFF}
+    {
+        Role.INTAKE_CLERK,
+        Role.DISPATCHER,
+        Role.ADMIN,
+        Role.GRID_STAFF,
+        Role.COMMUNITY_STAFF,
+        Role.STREET_STAFF,
+    }
 )
 
 
@@ -49,8 +56,11 @@ class Registered:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "tracking_no": self.tracking_no, "status": self.status,
-            "created": self.created, "submitted_at": self.submitted_at.isoformat(),
+            "id": self.id,
+            "tracking_no": self.tracking_no,
+            "status": self.status,
+            "created": self.created,
+            "submitted_at": self.submitted_at.isoformat(),
             "tracking_code": self.tracking_code,
         }
 
@@ -111,7 +121,11 @@ def register_appeals(
         actor = actors[n]
         staff_id = actor.staff_id if actor else None
         key = (r.channel_id, r.item.external_id) if r.item.external_id else None
-        digest = content_digest(staff_id, {k: v for k, v in r.item if k != "external_id"}) if key else None
+        digest = (
+            content_digest(staff_id, {k: v for k, v in r.item if k != "external_id"})
+            if key
+            else None
+        )
         if key and key in known:
             results[n] = known[key].answer(r, digest, staff_id)
             continue
@@ -120,44 +134,76 @@ def register_appeals(
             submitted_at = min(r.item.submitted_at or now, now)
             tracking_no = tracking_number(appeal_id, submitted_at, tz)
         except (OverflowError, ValueError):
-            results[n] = Invalid("bad_submitted_at", "submitted_at is out of range", field="submitted_at")
+            results[n] = Invalid(
+                "bad_submitted_at", "submitted_at is out of range", field="submitted_at"
+            )
             continue
         seed = code_seeds[n] if code_seeds else None
         code, code_hash = tracking_code_from(seed) if seed else new_tracking_code()
         appeal = _appeal_row(r, appeal_id, tracking_no, submitted_at, actor, digest) | {
-            "tracking_code_hash": code_hash, "public_id": new_public_id(),
+            "tracking_code_hash": code_hash,
+            "public_id": new_public_id(),
         }
         appeal_rows.append(appeal)
         case_rows.append(
             {
-                "id": appeal_id, "appeal_id": appeal_id, "tracking_no": tracking_no,
-                "status": CaseStatus.REGISTERED.value, "version": 1, "channel_id": r.channel_id,
-                "category_id": r.leaf_id, "class_name": r.class_name, "policy_code": r.policy_code,
-                "first_unit_id": r.first_unit_id, "lead_unit_id": None,
+                "id": appeal_id,
+                "appeal_id": appeal_id,
+                "tracking_no": tracking_no,
+                "status": CaseStatus.REGISTERED.value,
+                "version": 1,
+                "channel_id": r.channel_id,
+                "category_id": r.leaf_id,
+                "class_name": r.class_name,
+                "policy_code": r.policy_code,
+                "first_unit_id": r.first_unit_id,
+                "lead_unit_id": None,
                 "street_id": r.street.id if r.street else None,
                 "community_id": r.community.id if r.community else None,
                 "grid_id": r.grid.id if r.grid else None,
-                "registered_at": submitted_at, "updated_at": now,
-                "due_at": None, "closed_at": None,
-                "is_overdue": False, "bounce_pending": False, "bounce_count": 0, "reopen_count": 0,
-                "rating": None, "reply_text": None,
+                "registered_at": submitted_at,
+                "updated_at": now,
+                "due_at": None,
+                "closed_at": None,
+                "is_overdue": False,
+                "bounce_pending": False,
+                "bounce_count": 0,
+                "reopen_count": 0,
+                "rating": None,
+                "reply_text": None,
             }
         )
         event_rows.append(
             {
-                "case_id": appeal_id, "at": now, "action": "register",
+                "case_id": appeal_id,
+                "at": now,
+                "action": "register",
                 "actor_id": staff_id,
                 "actor_label": actor.username if actor else "citizen",
-                "from_status": None, "to_status": CaseStatus.REGISTERED.value, "reason": None,
+                "from_status": None,
+                "to_status": CaseStatus.REGISTERED.value,
+                "reason": None,
                 "payload": {"channel": r.item.channel, "external_id": r.item.external_id},
             }
         )
         cases.append(_registered_case(r, appeal, now))
         results[n] = registered = Registered(
-            appeal_id, tracking_no, CaseStatus.REGISTERED.value, True, submitted_at, code, appeal["public_id"]
+            appeal_id,
+            tracking_no,
+            CaseStatus.REGISTERED.value,
+            True,
+            submitted_at,
+            code,
+            appeal["public_id"],
         )
         if key:
-            known[key] = _Known(replace(registered, created=False, tracking_code=None), digest, r.item.body, r.item.phone, staff_id)
+            known[key] = _Known(
+                replace(registered, created=False, tracking_code=None),
+                digest,
+                r.item.body,
+                r.item.phone,
+                staff_id,
+            )
     if appeal_rows:
         # Planners (the clock policy and due time) fill in the case rows before they are written.
         # A planner also names the units the appeal complains about (triage's complaint-target
@@ -175,14 +221,23 @@ def register_appeals(
             insert_rows(session, model, rows)
         cases = [
             replace(c, identity_hidden_from=tuple(hidden))
-            if (hidden := planned.get(c.case_id, {}).get("identity_hidden_from")) else c
+            if (hidden := planned.get(c.case_id, {}).get("identity_hidden_from"))
+            else c
             for c in cases
         ]
         notify_registered(session, cases)
     return [r for r in results if r is not None]
 
 
-def check_appeal(session: Session, item: AppealIn, actor: Actor | None, *, refs: RefCache, now: datetime, tz: ZoneInfo) -> None:
+def check_appeal(
+    session: Session,
+    item: AppealIn,
+    actor: Actor | None,
+    *,
+    refs: RefCache,
+    now: datetime,
+    tz: ZoneInfo,
+) -> None:
     """Every check `register_appeals` makes of one new item, without writing or numbering it: a
     channel that must refuse before it writes anything (Open311 with media) calls this first,
     so a refusal uses no id and no tracking number."""
@@ -190,7 +245,9 @@ def check_appeal(session: Session, item: AppealIn, actor: Actor | None, *, refs:
     try:
         tracking_number(0, min(item.submitted_at or now, now), tz)
     except (OverflowError, ValueError):
-        raise Invalid("bad_submitted_at", "submitted_at is out of range", field="submitted_at") from None
+        raise Invalid(
+            "bad_submitted_at", "submitted_at is out of range", field="submitted_at"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -203,13 +260,19 @@ class _Known:
     phone: str | None
     registered_by_id: int | None
 
-    def answer(self, r: _Resolved, digest: str | None, staff_id: int | None) -> Registered | MinyiError:
+    def answer(
+        self, r: _Resolved, digest: str | None, staff_id: int | None
+    ) -> Registered | MinyiError:
         """The first receipt to the same sender with the same content; 409 to anything else, so
         an external id never hands out another person's appeal."""
         if self.digest is not None:
             same = self.digest == digest
         else:  # registered before digests were kept: the body, phone and sender must agree
-            same = (self.body, self.phone, self.registered_by_id) == (r.item.body, r.item.phone, staff_id)
+            same = (self.body, self.phone, self.registered_by_id) == (
+                r.item.body,
+                r.item.phone,
+                staff_id,
+            )
         if same:
             return self.registered
         return Conflict(
@@ -220,7 +283,9 @@ class _Known:
         )
 
 
-def _already_registered(session: Session, resolved: list[_Resolved]) -> dict[tuple[int, str], _Known]:
+def _already_registered(
+    session: Session, resolved: list[_Resolved]
+) -> dict[tuple[int, str], _Known]:
     """Idempotency: the same (channel, external_id) answers with the appeal it already made.
     One `channel_id = ? AND external_id IN (...)` per channel, which the unique index answers."""
     by_channel: dict[int, set[str]] = {}
@@ -230,15 +295,35 @@ def _already_registered(session: Session, resolved: list[_Resolved]) -> dict[tup
         return {}
     rows = session.execute(
         select(
-            Appeal.channel_id, Appeal.external_id, Appeal.id, Appeal.tracking_no, Appeal.submitted_at, Case.status,
-            Appeal.content_digest, Appeal.body, Appeal.phone, Appeal.registered_by_id, Appeal.public_id,
+            Appeal.channel_id,
+            Appeal.external_id,
+            Appeal.id,
+            Appeal.tracking_no,
+            Appeal.submitted_at,
+            Case.status,
+            Appeal.content_digest,
+            Appeal.body,
+            Appeal.phone,
+            Appeal.registered_by_id,
+            Appeal.public_id,
         )
         .join(Case, Case.appeal_id == Appeal.id)
-        .where(or_(*(and_(Appeal.channel_id == cid, Appeal.external_id.in_(ext)) for cid, ext in by_channel.items())))
+        .where(
+            or_(
+                *(
+                    and_(Appeal.channel_id == cid, Appeal.external_id.in_(ext))
+                    for cid, ext in by_channel.items()
+                )
+            )
+        )
     )
     return {
         (channel_id, external_id): _Known(
-            Registered(appeal_id, tracking_no, status, False, submitted_at, None, public_id), digest, body, phone, staff_id
+            Registered(appeal_id, tracking_no, status, False, submitted_at, None, public_id),
+            digest,
+            body,
+            phone,
+            staff_id,
         )
         for channel_id, external_id, appeal_id, tracking_no, submitted_at, status, digest, body, phone, staff_id, public_id in rows
     }
@@ -246,40 +331,79 @@ def _already_registered(session: Session, resolved: list[_Resolved]) -> dict[tup
 
 def _registered_case(r: _Resolved, appeal: dict[str, Any], now: datetime) -> RegisteredCase:
     return RegisteredCase(
-        case_id=appeal["id"], tracking_no=appeal["tracking_no"], phone=appeal["phone"], channel=r.item.channel,
-        registered_at=appeal["submitted_at"], leaf_policy=r.policy_code if r.leaf_id else None,
-        leaf_code=r.item.category if r.leaf_id else None, class_name=r.class_name,
-        first_unit_id=r.first_unit_id, street_id=r.street.id if r.street else None,
+        case_id=appeal["id"],
+        tracking_no=appeal["tracking_no"],
+        phone=appeal["phone"],
+        channel=r.item.channel,
+        registered_at=appeal["submitted_at"],
+        leaf_policy=r.policy_code if r.leaf_id else None,
+        leaf_code=r.item.category if r.leaf_id else None,
+        class_name=r.class_name,
+        first_unit_id=r.first_unit_id,
+        street_id=r.street.id if r.street else None,
         community_id=r.community.id if r.community else None,
-        crowd_size=r.item.crowd_size, amount=r.item.amount, text=f"{appeal['title']}\n{appeal['body']}",
-        address=appeal["address"], grid_id=r.grid.id if r.grid else None, planned_at=now,
+        crowd_size=r.item.crowd_size,
+        amount=r.item.amount,
+        text=f"{appeal['title']}\n{appeal['body']}",
+        address=appeal["address"],
+        grid_id=r.grid.id if r.grid else None,
+        planned_at=now,
     )
 
 
-def _resolve(session: Session, item: AppealIn, actor: Actor | None, snap: Snapshot, refs: RefCache) -> _Resolved:
-    channel = snap.channels.get(item.channel) or refs.get(session, must_have=("channels", item.channel)).channels.get(item.channel)
+def _resolve(
+    session: Session, item: AppealIn, actor: Actor | None, snap: Snapshot, refs: RefCache
+) -> _Resolved:
+    channel = snap.channels.get(item.channel) or refs.get(
+        session, must_have=("channels", item.channel)
+    ).channels.get(item.channel)
     if channel is None or not channel.is_active:
         raise Invalid("unknown_channel", f"no active channel '{item.channel}'", field="channel")
     if actor is None and channel.kind not in PUBLIC_KINDS:
-        raise Forbidden("staff_channel", f"channel '{item.channel}' takes appeals from signed-in staff only")
+        raise Forbidden(
+            "staff_channel", f"channel '{item.channel}' takes appeals from signed-in staff only"
+        )
     if actor is not None and actor.role not in REGISTERING_ROLES:
         raise Forbidden("role_not_allowed", f"role '{actor.role}' may not register appeals")
     if item.anonymous and not channel.allows_anonymous:
-        raise Invalid("anonymous_not_allowed", f"channel '{item.channel}' does not take anonymous appeals", field="anonymous")
+        raise Invalid(
+            "anonymous_not_allowed",
+            f"channel '{item.channel}' does not take anonymous appeals",
+            field="anonymous",
+        )
     street, community, grid = _location(session, item, snap, refs)
     leaf_id = class_name = None
     policy = DEFAULT_POLICY
     if item.category:
-        leaf = snap.leaves.get(item.category) or refs.get(session, must_have=("leaves", item.category)).leaves.get(item.category)
+        leaf = snap.leaves.get(item.category) or refs.get(
+            session, must_have=("leaves", item.category)
+        ).leaves.get(item.category)
         if leaf is None:
-            raise Invalid("unknown_category", f"no event-dictionary leaf '{item.category}'", field="category")
+            raise Invalid(
+                "unknown_category", f"no event-dictionary leaf '{item.category}'", field="category"
+            )
         leaf_id, class_name, policy = leaf.id, leaf.class_name, leaf.policy_code
     # 首办负责制: the registering staff member's unit, else the mailbox owner's, else the centre.
-    first_unit = (actor.unit_id if actor else None) or channel.owner_unit_id or snap.dispatch_centre_id
-    return _Resolved(item, channel.id, channel.kind, first_unit, street, community, grid, leaf_id, class_name, policy)
+    first_unit = (
+        (actor.unit_id if actor else None) or channel.owner_unit_id or snap.dispatch_centre_id
+    )
+    return _Resolved(
+        item,
+        channel.id,
+        channel.kind,
+        first_unit,
+        street,
+        community,
+        grid,
+        leaf_id,
+        class_name,
+        policy,
+    )
 
 
-def _location(session: Session, item: AppealIn, snap: Snapshot, refs: RefCache) -> tuple[UnitRef | None, UnitRef | None, UnitRef | None]:
+def _location(
+    session: Session, item: AppealIn, snap: Snapshot, refs: RefCache
+) -> tuple[UnitRef | None, UnitRef | None, UnitRef | None]:
     def unit(code: str | None, kind: str) -> UnitRef | None:
         if not code:
             return None
@@ -288,32 +412,62 @@ def _location(session: Session, item: AppealIn, snap: Snapshot, refs: RefCache) 
             raise Invalid("unknown_place", f"no {kind} with code '{code}'", field=kind)
         return found
 
-    street, community, grid = unit(item.street, "street"), unit(item.community, "community"), unit(item.grid, "grid")
+    street, community, grid = (
+        unit(item.street, "street"),
+        unit(item.community, "community"),
+        unit(item.grid, "grid"),
+    )
     if grid is not None:
         parent = snap.units_by_id.get(grid.parent_id or 0)
         if community is not None and community.id != grid.parent_id:
-            raise Invalid("place_mismatch", f"grid {grid.code} is not in community {community.code}", field="grid")
+            raise Invalid(
+                "place_mismatch",
+                f"grid {grid.code} is not in community {community.code}",
+                field="grid",
+            )
         community = parent
     if community is not None:
         parent = snap.units_by_id.get(community.parent_id or 0)
         if street is not None and street.id != community.parent_id:
-            raise Invalid("place_mismatch", f"community {community.code} is not in street {street.code}", field="community")
+            raise Invalid(
+                "place_mismatch",
+                f"community {community.code} is not in street {street.code}",
+                field="community",
+            )
         street = parent
     return street, community, grid
 
 
 def _appeal_row(
-    r: _Resolved, appeal_id: int, tracking_no: str, submitted_at: datetime, actor: Actor | None, digest: str | None
+    r: _Resolved,
+    appeal_id: int,
+    tracking_no: str,
+    submitted_at: datetime,
+    actor: Actor | None,
+    digest: str | None,
 ) -> dict[str, Any]:
     item = r.item
     return {
-        "id": appeal_id, "tracking_no": tracking_no, "channel_id": r.channel_id,
-        "external_id": item.external_id, "content_digest": digest, "title": item.display_title(), "body": item.body,
-        "phone": item.phone, "citizen_name": item.name, "id_card": item.id_card,
-        "is_anonymous": item.anonymous, "is_confidential": item.confidential,
-        "address": item.address, "lat": item.lat, "lng": item.lng,
-        "crowd_size": item.crowd_size, "amount": item.amount, "category_hint_id": r.leaf_id,
-        "registered_by_id": actor.staff_id if actor else None, "submitted_at": submitted_at,
+        "id": appeal_id,
+        "tracking_no": tracking_no,
+        "channel_id": r.channel_id,
+        "external_id": item.external_id,
+        "content_digest": digest,
+        "title": item.display_title(),
+        "body": item.body,
+        "phone": item.phone,
+        "citizen_name": item.name,
+        "id_card": item.id_card,
+        "is_anonymous": item.anonymous,
+        "is_confidential": item.confidential,
+        "address": item.address,
+        "lat": item.lat,
+        "lng": item.lng,
+        "crowd_size": item.crowd_size,
+        "amount": item.amount,
+        "category_hint_id": r.leaf_id,
+        "registered_by_id": actor.staff_id if actor else None,
+        "submitted_at": submitted_at,
     }
 
 
@@ -322,9 +476,17 @@ def import_channels(session: Session, rows: list[dict[str, Any]]) -> int:
     existing = {c.code: c for c in session.scalars(select(Channel))}
     for n, row in enumerate(rows, start=1):
         if row.get("kind") not in CHANNEL_KINDS:
-            raise Invalid("bad_channel", f"channel row {n}: kind must be one of {', '.join(CHANNEL_KINDS)}", field=f"channels[{n}].kind")
+            raise Invalid(
+                "bad_channel",
+                f"channel row {n}: kind must be one of {', '.join(CHANNEL_KINDS)}",
+                field=f"channels[{n}].kind",
+            )
         if row.get("owner") and row["owner"] not in owners:
-            raise Invalid("bad_channel", f"channel row {n}: unknown owner {row['owner']}", field=f"channels[{n}].owner")
+            raise Invalid(
+                "bad_channel",
+                f"channel row {n}: unknown owner {row['owner']}",
+                field=f"channels[{n}].owner",
+            )
     for row in rows:
         channel = existing.get(row["code"]) or Channel(code=row["code"])
         channel.kind, channel.name = row["kind"], row["name"]
@@ -333,4 +495,3 @@ def import_channels(session: Session, rows: list[dict[str, Any]]) -> int:
         session.add(channel)
     session.flush()
     return len(rows)
-

@@ -22,14 +22,38 @@ from minyi.taxonomy.models import DictionaryEntry
 
 # The interchange columns, in order; import reads the same names (a mapping file renames them).
 COLUMNS = [
-    "tracking_no", "channel", "external_id", "registered_at", "status", "closed_at", "category", "title", "body",
-    "phone", "name", "id_card", "anonymous", "confidential", "address", "street", "community", "grid", "lat", "lng",
-    "crowd_size", "amount", "lead_unit", "reply_text", "rating",
+    "tracking_no",
+    "channel",
+    "external_id",
+    "registered_at",
+    "status",
+    "closed_at",
+    "category",
+    "title",
+    "body",
+    "phone",
+    "name",
+    "id_card",
+    "anonymous",
+    "confidential",
+    "address",
+    "street",
+    "community",
+    "grid",
+    "lat",
+    "lng",
+    "crowd_size",
+    "amount",
+    "lead_unit",
+    "reply_text",
+    "rating",
 ]
 CHUNK = 1000
 
 
-def export_rows(session: Session, actor: Actor, f: CaseFilter, *, tz: ZoneInfo) -> Iterator[list[Any]]:
+def export_rows(
+    session: Session, actor: Actor, f: CaseFilter, *, tz: ZoneInfo
+) -> Iterator[list[Any]]:
     """One list per case, oldest first, streamed (a server-side cursor on PostgreSQL) as plain
     rows, so a large export neither sits in memory nor fills the session. An appeal without an
     external id exports its tracking number in its place, so importing the file twice still
@@ -41,31 +65,69 @@ def export_rows(session: Session, actor: Actor, f: CaseFilter, *, tz: ZoneInfo) 
         yield _row(row, view, units, channels, leaves, tz)
 
 
-def export_records(session: Session, actor: Actor, f: CaseFilter, *, order: list[Any] | None = None) -> Iterator[tuple[Any, CaseView]]:
+def export_records(
+    session: Session, actor: Actor, f: CaseFilter, *, order: list[Any] | None = None
+) -> Iterator[tuple[Any, CaseView]]:
     """The filtered cases as plain column mappings, each with the privacy view this reader has of
     it: every export (this interchange file, the console's spreadsheet for people) formats its
     personal fields through that view. Streamed; oldest first unless `order` says otherwise."""
     # Whether the reader's unit is an active unit of the case: the one fact the privacy view
     # needs beyond the row, asked in the same query.
     handles = (
-        exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_id == actor.unit_id, CaseUnit.is_active.is_(True))
-        if actor.unit_id is not None else false()
+        exists().where(
+            CaseUnit.case_id == Case.id,
+            CaseUnit.unit_id == actor.unit_id,
+            CaseUnit.is_active.is_(True),
+        )
+        if actor.unit_id is not None
+        else false()
     ).label("reader_handles")
     stmt = filtered(
-        select(*_CASE_COLUMNS, *_APPEAL_COLUMNS, handles).select_from(Case).join(Appeal, Appeal.id == Case.appeal_id).where(visible_to(actor)), f, actor,
+        select(*_CASE_COLUMNS, *_APPEAL_COLUMNS, handles)
+        .select_from(Case)
+        .join(Appeal, Appeal.id == Case.appeal_id)
+        .where(visible_to(actor)),
+        f,
+        actor,
     ).order_by(*(order or [Case.registered_at, Case.id]))
     for row in session.execute(stmt.execution_options(yield_per=CHUNK)):
         yield row._mapping, _view(row._mapping, actor)
 
 
 _CASE_COLUMNS = [
-    Case.tracking_no, Case.channel_id, Case.registered_at, Case.status, Case.closed_at, Case.category_id, Case.street_id,
-    Case.community_id, Case.grid_id, Case.lead_unit_id, Case.first_unit_id, Case.reply_text, Case.rating, Case.identity_hidden_from,
-    Case.accused_checked_at, Case.id, Case.due_at, Case.is_overdue,
+    Case.tracking_no,
+    Case.channel_id,
+    Case.registered_at,
+    Case.status,
+    Case.closed_at,
+    Case.category_id,
+    Case.street_id,
+    Case.community_id,
+    Case.grid_id,
+    Case.lead_unit_id,
+    Case.first_unit_id,
+    Case.reply_text,
+    Case.rating,
+    Case.identity_hidden_from,
+    Case.accused_checked_at,
+    Case.id,
+    Case.due_at,
+    Case.is_overdue,
 ]
 _APPEAL_COLUMNS = [
-    Appeal.external_id, Appeal.title, Appeal.body, Appeal.phone, Appeal.citizen_name, Appeal.id_card, Appeal.is_anonymous,
-    Appeal.is_confidential, Appeal.address, Appeal.lat, Appeal.lng, Appeal.crowd_size, Appeal.amount,
+    Appeal.external_id,
+    Appeal.title,
+    Appeal.body,
+    Appeal.phone,
+    Appeal.citizen_name,
+    Appeal.id_card,
+    Appeal.is_anonymous,
+    Appeal.is_confidential,
+    Appeal.address,
+    Appeal.lat,
+    Appeal.lng,
+    Appeal.crowd_size,
+    Appeal.amount,
 ]
 
 
@@ -79,14 +141,22 @@ def _view(r: Any, actor: Actor) -> CaseView:
     if r["lead_unit_id"] is None and r["first_unit_id"] is not None:
         handling.add(r["first_unit_id"])
     return case_view(
-        actor, hidden_from=r["identity_hidden_from"], handling_unit_ids=handling,
-        is_confidential=r["is_confidential"], citizen_name=r["citizen_name"],
+        actor,
+        hidden_from=r["identity_hidden_from"],
+        handling_unit_ids=handling,
+        is_confidential=r["is_confidential"],
+        citizen_name=r["citizen_name"],
         checked=r["accused_checked_at"] is not None,
     )
 
 
 def _row(
-    r: Any, view: CaseView, units: dict[int, str], channels: dict[int, str], leaves: dict[int, str], tz: ZoneInfo,
+    r: Any,
+    view: CaseView,
+    units: dict[int, str],
+    channels: dict[int, str],
+    leaves: dict[int, str],
+    tz: ZoneInfo,
 ) -> list[Any]:
 
     def unit(uid: int | None) -> str | None:

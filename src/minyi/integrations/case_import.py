@@ -28,11 +28,11 @@ from minyi.cases.rules import CLOSED, CaseStatus, Rating
 from minyi.core import safe_yaml
 from minyi.core.errors import Invalid, MinyiError
 from minyi.core.ids import reserve_block
-from minyi.integrations.case_export import COLUMNS
-from minyi.integrations.models import WebhookDelivery
 from minyi.intake.refs import RefCache
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered, register_appeals
+from minyi.integrations.case_export import COLUMNS
+from minyi.integrations.models import WebhookDelivery
 from minyi.notify.models import OutboxMessage
 from minyi.org.models import Unit
 from minyi.org.rules import Actor
@@ -40,13 +40,44 @@ from minyi.sla.models import Clock
 
 FIELDS = frozenset(COLUMNS)
 APPEAL_FIELDS = (
-    "channel", "external_id", "title", "body", "phone", "name", "id_card", "anonymous", "confidential", "address",
-    "street", "community", "grid", "lat", "lng", "crowd_size", "amount", "category",
+    "channel",
+    "external_id",
+    "title",
+    "body",
+    "phone",
+    "name",
+    "id_card",
+    "anonymous",
+    "confidential",
+    "address",
+    "street",
+    "community",
+    "grid",
+    "lat",
+    "lng",
+    "crowd_size",
+    "amount",
+    "category",
 )
 NEEDS_LEAD = frozenset({CaseStatus.DISPATCHED, CaseStatus.SIGNED_FOR, CaseStatus.IN_PROGRESS})
-SIGNED = frozenset({CaseStatus.SIGNED_FOR, CaseStatus.IN_PROGRESS, CaseStatus.REPLIED, CaseStatus.RATED, CaseStatus.ARCHIVED})
+SIGNED = frozenset(
+    {
+        CaseStatus.SIGNED_FOR,
+        CaseStatus.IN_PROGRESS,
+        CaseStatus.REPLIED,
+        CaseStatus.RATED,
+        CaseStatus.ARCHIVED,
+    }
+)
 CHUNK = 500
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+)
 _TRUE, _FALSE = {"true", "1", "yes", "y", "是"}, {"false", "0", "no", "n", "否", ""}
 
 
@@ -66,26 +97,48 @@ def load_mapping(text: str | None) -> Mapping:
     try:
         data = safe_yaml.load(text or "") or {}
     except yaml.YAMLError as error:
-        raise Invalid("bad_mapping", f"the mapping is not valid YAML: {str(error).splitlines()[0]}", field="mapping") from None
+        raise Invalid(
+            "bad_mapping",
+            f"the mapping is not valid YAML: {str(error).splitlines()[0]}",
+            field="mapping",
+        ) from None
     if not isinstance(data, dict) or set(data) - {"columns", "defaults", "values", "timezone"}:
-        raise Invalid("bad_mapping", "the mapping has the keys columns, defaults, values and timezone only", field="mapping")
+        raise Invalid(
+            "bad_mapping",
+            "the mapping has the keys columns, defaults, values and timezone only",
+            field="mapping",
+        )
     parts = {k: data.get(k) or {} for k in ("columns", "defaults", "values")}
     for key, part in parts.items():
         if not isinstance(part, dict):
-            raise Invalid("bad_mapping", f"mapping {key} must be a table of field: value", field=f"mapping.{key}")
+            raise Invalid(
+                "bad_mapping",
+                f"mapping {key} must be a table of field: value",
+                field=f"mapping.{key}",
+            )
         unknown = sorted(set(part) - FIELDS)
         if unknown:
-            raise Invalid("bad_mapping", f"mapping {key} names unknown fields {', '.join(map(str, unknown))}", field=f"mapping.{key}")
+            raise Invalid(
+                "bad_mapping",
+                f"mapping {key} names unknown fields {', '.join(map(str, unknown))}",
+                field=f"mapping.{key}",
+            )
     if any(not isinstance(v, dict) for v in parts["values"].values()):
-        raise Invalid("bad_mapping", "mapping values: each field maps source values to ours", field="mapping.values")
+        raise Invalid(
+            "bad_mapping",
+            "mapping values: each field maps source values to ours",
+            field="mapping.values",
+        )
     tz = str(data.get("timezone") or "Asia/Shanghai")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise Invalid("bad_mapping", f"unknown timezone '{tz}'", field="mapping.timezone") from None
     return Mapping(
-        {k: str(v) for k, v in parts["columns"].items()}, parts["defaults"],
-        {k: {str(s): d for s, d in v.items()} for k, v in parts["values"].items()}, tz,
+        {k: str(v) for k, v in parts["columns"].items()},
+        parts["defaults"],
+        {k: {str(s): d for s, d in v.items()} for k, v in parts["values"].items()},
+        tz,
     )
 
 
@@ -109,8 +162,13 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "rows": self.rows, "created": self.created, "existing": self.existing, "bad_rows": self.bad_rows,
-            "problems": [{"row": p.row, "field": p.field, "reason": p.reason} for p in self.problems],
+            "rows": self.rows,
+            "created": self.created,
+            "existing": self.existing,
+            "bad_rows": self.bad_rows,
+            "problems": [
+                {"row": p.row, "field": p.field, "reason": p.reason} for p in self.problems
+            ],
         }
 
 
@@ -212,7 +270,10 @@ class _Checker:
         try:
             status = CaseStatus(str(self.value(row, "status") or "registered"))
         except ValueError:
-            bad("status", f"'{self.value(row, 'status')}' is not one of {', '.join(s.value for s in CaseStatus)}")
+            bad(
+                "status",
+                f"'{self.value(row, 'status')}' is not one of {', '.join(s.value for s in CaseStatus)}",
+            )
             status = CaseStatus.REGISTERED
         if closed_at and registered_at and closed_at < registered_at:
             bad("closed_at", "is before registered_at")
@@ -232,15 +293,27 @@ class _Checker:
             for e in error.errors():
                 message = str(e["msg"]).removeprefix("Value error, ")
                 # Whole-appeal checks (phone unless anonymous, lat with lng) carry no location.
-                name = str(e["loc"][0]) if e["loc"] else next((f for f in ("phone", "lat") if f in message), "body")
+                name = (
+                    str(e["loc"][0])
+                    if e["loc"]
+                    else next((f for f in ("phone", "lat") if f in message), "body")
+                )
                 bad(name if name in FIELDS else "body", message)
         if problems or appeal is None or registered_at is None:
             return problems
         if status in CLOSED and closed_at is None:
             closed_at = registered_at
         reply = self.value(row, "reply_text")
-        return _Row(number, appeal, status, registered_at, closed_at if status in CLOSED else None, lead_unit_id,
-                    str(reply) if reply is not None else None, rating)
+        return _Row(
+            number,
+            appeal,
+            status,
+            registered_at,
+            closed_at if status in CLOSED else None,
+            lead_unit_id,
+            str(reply) if reply is not None else None,
+            rating,
+        )
 
 
 def import_cases(
@@ -271,15 +344,24 @@ def import_cases(
         if good:
             first = reserve_block(session, "appeals", len(good))
             results = register_appeals(
-                session, [g.appeal for g in good], actors=[actor] * len(good), ids=list(range(first, first + len(good))),
-                refs=refs, now=now, tz=tz,
+                session,
+                [g.appeal for g in good],
+                actors=[actor] * len(good),
+                ids=list(range(first, first + len(good))),
+                refs=refs,
+                now=now,
+                tz=tz,
             )
             made: list[tuple[_Row, Registered]] = []
             for g, result in zip(good, results, strict=True):
                 if isinstance(result, MinyiError):
                     # A repeated external_id with other content is a clash (a bad row), not "already there".
-                    fields = [e.get("field") for e in result.details.get("errors", [])] or [result.details.get("field") or "row"]
-                    report.problems.append(Problem(g.number, mapping.header(str(fields[0])), result.message))
+                    fields = [e.get("field") for e in result.details.get("errors", [])] or [
+                        result.details.get("field") or "row"
+                    ]
+                    report.problems.append(
+                        Problem(g.number, mapping.header(str(fields[0])), result.message)
+                    )
                 elif result.created:
                     made.append((g, result))
                 else:
@@ -294,35 +376,73 @@ def import_cases(
     return report
 
 
-def _apply_history(session: Session, made: list[tuple[_Row, Registered]], *, actor: Actor, source: str, now: datetime) -> None:
+def _apply_history(
+    session: Session,
+    made: list[tuple[_Row, Registered]],
+    *,
+    actor: Actor,
+    source: str,
+    now: datetime,
+) -> None:
     """Give the new cases their historical state, and drop what registration sent."""
     if not made:
         return
     ids = [r.id for _, r in made]
     table = Case.__table__
     session.execute(
-        update(table).where(table.c.id == bindparam("b_id")).values(
-            status=bindparam("b_status"), closed_at=bindparam("b_closed"), lead_unit_id=bindparam("b_lead"),
-            reply_text=bindparam("b_reply"), rating=bindparam("b_rating"),
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            status=bindparam("b_status"),
+            closed_at=bindparam("b_closed"),
+            lead_unit_id=bindparam("b_lead"),
+            reply_text=bindparam("b_reply"),
+            rating=bindparam("b_rating"),
         ),
         [
-            {"b_id": r.id, "b_status": g.status.value, "b_closed": g.closed_at, "b_lead": g.lead_unit_id, "b_reply": g.reply_text, "b_rating": g.rating}
+            {
+                "b_id": r.id,
+                "b_status": g.status.value,
+                "b_closed": g.closed_at,
+                "b_lead": g.lead_unit_id,
+                "b_reply": g.reply_text,
+                "b_rating": g.rating,
+            }
             for g, r in made
         ],
     )
     units = [
-        {"case_id": r.id, "unit_id": g.lead_unit_id, "role": "lead", "assigned_at": g.registered_at,
-         "signed_at": g.registered_at if g.status in SIGNED else None, "is_active": True}
-        for g, r in made if g.lead_unit_id is not None
+        {
+            "case_id": r.id,
+            "unit_id": g.lead_unit_id,
+            "role": "lead",
+            "assigned_at": g.registered_at,
+            "signed_at": g.registered_at if g.status in SIGNED else None,
+            "is_active": True,
+        }
+        for g, r in made
+        if g.lead_unit_id is not None
     ]
     if units:
         session.execute(insert(CaseUnit.__table__), units)
     session.execute(
         insert(CaseEvent.__table__),
         [
-            {"case_id": r.id, "at": now, "action": "import", "actor_id": actor.staff_id, "actor_label": actor.username,
-             "from_status": CaseStatus.REGISTERED.value, "to_status": g.status.value, "reason": None,
-             "payload": {"source": source, "row": g.number, "closed_at": g.closed_at.isoformat() if g.closed_at else None}}
+            {
+                "case_id": r.id,
+                "at": now,
+                "action": "import",
+                "actor_id": actor.staff_id,
+                "actor_label": actor.username,
+                "from_status": CaseStatus.REGISTERED.value,
+                "to_status": g.status.value,
+                "reason": None,
+                "payload": {
+                    "source": source,
+                    "row": g.number,
+                    "closed_at": g.closed_at.isoformat() if g.closed_at else None,
+                },
+            }
             for g, r in made
         ],
     )
@@ -330,12 +450,17 @@ def _apply_history(session: Session, made: list[tuple[_Row, Registered]], *, act
     for start in range(0, len(closed), CHUNK):
         part = closed[start : start + CHUNK]
         session.execute(
-            update(Clock).where(Clock.case_id.in_(part), Clock.state.in_(("running", "paused")))
+            update(Clock)
+            .where(Clock.case_id.in_(part), Clock.state.in_(("running", "paused")))
             .values(state="cancelled", next_fire_at=None, completed_at=now)
         )
         session.execute(update(table).where(table.c.id.in_(part)).values(due_at=None))
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
         session.execute(delete(WebhookDelivery).where(WebhookDelivery.case_id.in_(part)))
-        session.execute(delete(OutboxMessage).where(OutboxMessage.case_id.in_(part), OutboxMessage.status == "pending"))
+        session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.case_id.in_(part), OutboxMessage.status == "pending"
+            )
+        )
     session.flush()

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from minyi.cases.models import CaseUnit
 from minyi.cases.queries import CaseFilter
 from minyi.core.i18n import RATING_ZH, STATUS_ZH
-from minyi.integrations.case_export import export_records
 from minyi.intake.models import Channel
+from minyi.integrations.case_export import export_records
 from minyi.org.models import Unit
 from minyi.org.rules import Actor
 from minyi.taxonomy.models import DictionaryEntry
@@ -72,16 +72,19 @@ def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:
     return value.astimezone(tz).replace(tzinfo=None) if value is not None else None
 
 
-def sheet_rows(session: Session, actor: Actor, f: CaseFilter, *, order: list[Any] | None, tz: ZoneInfo) -> Iterator[list[Any]]:
+def sheet_rows(
+    session: Session, actor: Actor, f: CaseFilter, *, order: list[Any] | None, tz: ZoneInfo
+) -> Iterator[list[Any]]:
     """One list of values per case, in COLUMNS order, at most MAX_EXPORT_ROWS."""
     units = {uid: name for uid, name in session.execute(select(Unit.id, Unit.name))}
     channels = {cid: name for cid, name in session.execute(select(Channel.id, Channel.name))}
-    leaves = {lid: name for lid, name in session.execute(select(DictionaryEntry.id, DictionaryEntry.level4))}
+    leaves = {
+        lid: name
+        for lid, name in session.execute(select(DictionaryEntry.id, DictionaryEntry.level4))
+    }
     batch: list[tuple[Any, Any]] = []
-    count = 0
-    for row, view in export_records(session, actor, f, order=order):
+    for count, (row, view) in enumerate(export_records(session, actor, f, order=order), start=1):
         batch.append((dict(row), view))
-        count += 1
         if len(batch) == CHUNK:
             yield from _format(session, batch, units, channels, leaves, tz)
             batch = []
@@ -91,15 +94,23 @@ def sheet_rows(session: Session, actor: Actor, f: CaseFilter, *, order: list[Any
 
 
 def _format(
-    session: Session, batch: list[tuple[dict[str, Any], Any]], units: dict[int, str], channels: dict[int, str],
-    leaves: dict[int, str], tz: ZoneInfo,
+    session: Session,
+    batch: list[tuple[dict[str, Any], Any]],
+    units: dict[int, str],
+    channels: dict[int, str],
+    leaves: dict[int, str],
+    tz: ZoneInfo,
 ) -> Iterator[list[Any]]:
     if not batch:
         return
     co: dict[int, list[str]] = {}
     for case_id, unit_id in session.execute(
         select(CaseUnit.case_id, CaseUnit.unit_id)
-        .where(CaseUnit.case_id.in_([r["id"] for r, _ in batch]), CaseUnit.is_active.is_(True), CaseUnit.role == "co")
+        .where(
+            CaseUnit.case_id.in_([r["id"] for r, _ in batch]),
+            CaseUnit.is_active.is_(True),
+            CaseUnit.role == "co",
+        )
         .order_by(CaseUnit.id)
     ):
         co.setdefault(case_id, []).append(units.get(unit_id, ""))
@@ -145,12 +156,18 @@ def write_sheet(rows: Iterable[list[Any]], *, title: str = "案件清单") -> by
     header = []
     for column in COLUMNS:
         cell = WriteOnlyCell(ws, value=column.header)
-        cell.font, cell.fill, cell.alignment = bold, fill, Alignment(horizontal="center", vertical="center")
+        cell.font, cell.fill, cell.alignment = (
+            bold,
+            fill,
+            Alignment(horizontal="center", vertical="center"),
+        )
         header.append(cell)
     ws.append(header)
     wrap = Alignment(vertical="top", wrap_text=False)
     for row in rows:
-        ws.append([_cell(ws, column, value, wrap) for column, value in zip(COLUMNS, row, strict=True)])
+        ws.append(
+            [_cell(ws, column, value, wrap) for column, value in zip(COLUMNS, row, strict=True)]
+        )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -174,4 +191,3 @@ def _cell(ws: Any, column: Column, value: Any, align: Alignment) -> WriteOnlyCel
         cell.data_type = "s"
         cell.number_format = "@"
     return cell
-

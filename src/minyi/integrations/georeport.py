@@ -63,7 +63,9 @@ def parse_w3(name: str, value: str) -> datetime:
     """A datetime argument; the spec requires the offset (or Z), so one without is refused."""
     text = value.strip()
     if not _W3.match(text):
-        raise Open311Error(400, f"{name} must be a w3 datetime with its UTC offset, e.g. 2026-11-20T09:00:00+08:00")
+        raise Open311Error(
+            400, f"{name} must be a w3 datetime with its UTC offset, e.g. 2026-11-20T09:00:00+08:00"
+        )
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -120,7 +122,9 @@ def to_xml(root: str, item: str | None, content: Any) -> bytes:
     else:
         for key, value in content.items():
             _fill(top, key, value)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(top, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(
+        top, encoding="utf-8", xml_declaration=False
+    )
 
 
 def errors_document(code: int, description: str) -> list[dict[str, Any]]:
@@ -155,16 +159,34 @@ def attribute_definitions(streets: Iterable[tuple[str, str]]) -> list[dict[str, 
     """What an appeal carries beyond the spec's own arguments, as GeoReport attributes. The same
     for every leaf: each is optional because Minyi's intake needs none of them."""
 
-    def attribute(order: int, code: str, datatype: str, description: str, values: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    def attribute(
+        order: int,
+        code: str,
+        datatype: str,
+        description: str,
+        values: list[dict[str, str]] | None = None,
+    ) -> dict[str, Any]:
         return {
-            "variable": True, "code": code, "datatype": datatype, "required": False,
-            "datatype_description": None, "order": order, "description": description, "values": values or [],
+            "variable": True,
+            "code": code,
+            "datatype": datatype,
+            "required": False,
+            "datatype_description": None,
+            "order": order,
+            "description": description,
+            "values": values or [],
         }
 
     yes_no = [{"key": "true", "name": "是"}, {"key": "false", "name": "否"}]
     return [
         attribute(1, "title", "string", "诉求标题（不填则取描述的开头）"),
-        attribute(2, "street", "singlevaluelist", "所在街道", [{"key": code, "name": name} for code, name in streets]),
+        attribute(
+            2,
+            "street",
+            "singlevaluelist",
+            "所在街道",
+            [{"key": code, "name": name} for code, name in streets],
+        ),
         attribute(3, "community", "string", "所在社区编码"),
         attribute(4, "crowd_size", "number", "涉及人数"),
         attribute(5, "amount", "number", "涉及金额（元）"),
@@ -173,7 +195,9 @@ def attribute_definitions(streets: Iterable[tuple[str, str]]) -> list[dict[str, 
     ]
 
 
-ATTRIBUTE_CODES = frozenset({"title", "street", "community", "crowd_size", "amount", "anonymous", "confidential"})
+ATTRIBUTE_CODES = frozenset(
+    {"title", "street", "community", "crowd_size", "amount", "anonymous", "confidential"}
+)
 _ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
 
@@ -200,7 +224,9 @@ def _flag(value: Any) -> bool:
     return str(value).strip().lower() in ("true", "1", "yes", "是")
 
 
-def appeal_from_request(fields: Mapping[str, Any], attributes: Mapping[str, Any], *, channel: str) -> dict[str, Any]:
+def appeal_from_request(
+    fields: Mapping[str, Any], attributes: Mapping[str, Any], *, channel: str
+) -> dict[str, Any]:
     """The AppealIn fields for a POSTed request; raises Open311Error(400) naming what is missing."""
 
     def field(name: str) -> str | None:
@@ -213,7 +239,9 @@ def appeal_from_request(fields: Mapping[str, Any], attributes: Mapping[str, Any]
     lat, lng = field("lat"), field("long")
     address, address_id = field("address_string"), field("address_id")
     if not ((lat and lng) or address or address_id):
-        raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
+        raise Open311Error(
+            400, "a location is required: lat and long, address_string or address_id"
+        )
     description = field("description")
     if not description:
         raise Open311Error(400, "description is required")
@@ -221,7 +249,9 @@ def appeal_from_request(fields: Mapping[str, Any], attributes: Mapping[str, Any]
         raise Open311Error(400, f"description is longer than {MAX_DESCRIPTION} characters")
     unknown = sorted(set(attributes) - ATTRIBUTE_CODES)
     if unknown:
-        raise Open311Error(400, f"unknown attribute {', '.join(unknown)} for service {service_code}")
+        raise Open311Error(
+            400, f"unknown attribute {', '.join(unknown)} for service {service_code}"
+        )
     body = description
     media_url = field("media_url")
     if media_url:
@@ -252,7 +282,12 @@ def appeal_from_request(fields: Mapping[str, Any], attributes: Mapping[str, Any]
 
 def validation_message(errors: Iterable[Mapping[str, Any]]) -> str:
     """Pydantic's errors as one line naming the Open311 argument (phone, lat...)."""
-    rename = {"body": "description", "lng": "long", "category": "service_code", "address": "address_string"}
+    rename = {
+        "body": "description",
+        "lng": "long",
+        "category": "service_code",
+        "address": "address_string",
+    }
     parts = []
     for error in errors:
         loc = [str(p) for p in error.get("loc", ()) if p not in ("body",)]
@@ -263,5 +298,8 @@ def validation_message(errors: Iterable[Mapping[str, Any]]) -> str:
 
 def invalid_message(error: Invalid) -> str:
     rename = {"category": "service_code", "channel": "api_key"}
-    fields = [rename.get(str(e.get("field")), str(e.get("field"))) for e in error.details.get("errors", [])]
+    fields = [
+        rename.get(str(e.get("field")), str(e.get("field")))
+        for e in error.details.get("errors", [])
+    ]
     return f"{fields[0]}: {error.message}" if fields else error.message

@@ -12,15 +12,17 @@ from sqlalchemy.orm import Session
 from minyi.core.errors import MinyiError
 from minyi.core.ids import reserve_block
 from minyi.core.retries import RetryPolicy, handle_each
-from minyi.integrations.models import Open311Client, Open311Queued
-from minyi.integrations.open311 import ClientRef
 from minyi.intake.models import Channel
 from minyi.intake.refs import RefCache
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered, register_appeals
+from minyi.integrations.models import Open311Client, Open311Queued
+from minyi.integrations.open311 import ClientRef
 
 BATCH = 100
-RETRY = RetryPolicy(kind="open311", max_attempts=5, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1))
+RETRY = RetryPolicy(
+    kind="open311", max_attempts=5, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1)
+)
 # Intake's reference cache, one per database: a process may serve several (tests do).
 _refs: dict[str, RefCache] = {}
 
@@ -36,7 +38,9 @@ def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> i
         .join(Open311Client, Open311Client.id == Open311Queued.client_id)
         .join(Channel, Channel.id == Open311Client.channel_id)
         .where(
-            Open311Queued.case_id.is_(None), Open311Queued.error.is_(None), Open311Queued.parked_at.is_(None),
+            Open311Queued.case_id.is_(None),
+            Open311Queued.error.is_(None),
+            Open311Queued.parked_at.is_(None),
             or_(Open311Queued.next_attempt_at.is_(None), Open311Queued.next_attempt_at <= now),
         )
         .order_by(Open311Queued.id)
@@ -46,13 +50,21 @@ def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> i
     if not rows:
         return 0
     handle_each(
-        session, [tuple(r) for r in rows], lambda batch: _register(session, batch, now), policy=RETRY, now=now,
-        state_of=lambda item: session.get(Open311Queued, item[0].id), id_of=lambda item: item[0].id, batch_first=True,
+        session,
+        [tuple(r) for r in rows],
+        lambda batch: _register(session, batch, now),
+        policy=RETRY,
+        now=now,
+        state_of=lambda item: session.get(Open311Queued, item[0].id),
+        id_of=lambda item: item[0].id,
+        batch_first=True,
     )
     return len(rows)
 
 
-def _register(session: Session, batch: list[tuple[Open311Queued, Open311Client, str]], now: datetime) -> int:
+def _register(
+    session: Session, batch: list[tuple[Open311Queued, Open311Client, str]], now: datetime
+) -> int:
     items, actors, queued = [], [], []
     for row, client, channel in batch:
         try:
@@ -65,12 +77,21 @@ def _register(session: Session, batch: list[tuple[Open311Queued, Open311Client, 
     if items:
         first = reserve_block(session, "appeals", len(items))
         results = register_appeals(
-            session, items, actors=actors, ids=list(range(first, first + len(items))),
-            refs=_refs.setdefault(str(session.get_bind().engine.url), RefCache()), now=now, tz=ZoneInfo(queued[0].timezone),
+            session,
+            items,
+            actors=actors,
+            ids=list(range(first, first + len(items))),
+            refs=_refs.setdefault(str(session.get_bind().engine.url), RefCache()),
+            now=now,
+            tz=ZoneInfo(queued[0].timezone),
         )
         for row, result in zip(queued, results, strict=True):
             if isinstance(result, Registered):
-                row.case_id, row.registered_at, row.tracking_code = result.id, now, result.tracking_code
+                row.case_id, row.registered_at, row.tracking_code = (
+                    result.id,
+                    now,
+                    result.tracking_code,
+                )
             elif isinstance(result, MinyiError):
                 row.error = result.message[:500]
     return len(batch)

@@ -81,7 +81,9 @@ class WebhookDelivery(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscribers.id"))
-    message_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("outbox_messages.id"), unique=True)
+    message_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("outbox_messages.id"), unique=True
+    )
     event: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]

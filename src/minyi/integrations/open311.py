@@ -28,11 +28,15 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.rules import CLOSED, is_closed, public_status
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.core.i18n import STATUS_ZH
+from minyi.intake.models import Channel
 from minyi.integrations.georeport import (
-    MAX_RANGE_DAYS, Leaf, Open311Error, open_or_closed, w3,
+    MAX_RANGE_DAYS,
+    Leaf,
+    Open311Error,
+    open_or_closed,
+    w3,
 )
 from minyi.integrations.models import Open311Client, Open311Queued
-from minyi.intake.models import Channel
 from minyi.org.models import Unit
 from minyi.org.rules import Actor, Role
 from minyi.privacy.rules import public_view
@@ -49,7 +53,9 @@ def key_hash(key: str) -> str:
 # --- clients ---------------------------------------------------------------------------------
 
 
-def create_client(session: Session, *, name: str, queued: bool, channel: str | None, now: datetime) -> tuple[Open311Client, str]:
+def create_client(
+    session: Session, *, name: str, queued: bool, channel: str | None, now: datetime
+) -> tuple[Open311Client, str]:
     """A new client and its api_key, shown this once. Without `channel` the client gets a channel
     of its own (kind api, anonymous allowed: Open311 makes the phone optional)."""
     if not name or len(name) > 40 or not name.replace("_", "").replace("-", "").isalnum():
@@ -64,12 +70,24 @@ def create_client(session: Session, *, name: str, queued: bool, channel: str | N
         code = f"open311_{name}"[:40]
         row = session.scalar(select(Channel).where(Channel.code == code))
         if row is None:
-            row = Channel(code=code, kind="api", name=f"Open311: {name}", allows_anonymous=True, is_active=True)
+            row = Channel(
+                code=code,
+                kind="api",
+                name=f"Open311: {name}",
+                allows_anonymous=True,
+                is_active=True,
+            )
             session.add(row)
             session.flush()
     key = secrets.token_urlsafe(KEY_BYTES)
     client = Open311Client(
-        name=name, key_hash=key_hash(key), key_prefix=key[:8], channel_id=row.id, is_queued=queued, created_at=now, revoked_at=None,
+        name=name,
+        key_hash=key_hash(key),
+        key_prefix=key[:8],
+        channel_id=row.id,
+        is_queued=queued,
+        created_at=now,
+        revoked_at=None,
     )
     session.add(client)
     session.flush()
@@ -85,12 +103,18 @@ def revoke_client(session: Session, *, name: str, now: datetime) -> None:
 
 def list_clients(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(Open311Client, Channel.code).join(Channel, Channel.id == Open311Client.channel_id).order_by(Open311Client.name)
+        select(Open311Client, Channel.code)
+        .join(Channel, Channel.id == Open311Client.channel_id)
+        .order_by(Open311Client.name)
     )
     return [
         {
-            "name": c.name, "key_prefix": c.key_prefix, "channel": code, "queued": c.is_queued,
-            "created_at": c.created_at.isoformat(), "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
+            "name": c.name,
+            "key_prefix": c.key_prefix,
+            "channel": code,
+            "queued": c.is_queued,
+            "created_at": c.created_at.isoformat(),
+            "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
         }
         for c, code in rows
     ]
@@ -108,8 +132,14 @@ class ClientRef:
         """Who registers the client's appeals: an intake clerk of no unit, named after it, so the
         case's first unit is the dispatch centre (首办) and its timeline says who sent it."""
         return Actor(
-            staff_id=None, username=f"open311:{self.name}"[:60], name=self.name, role=Role.INTAKE_CLERK,
-            unit_id=None, unit_code=None, unit_kind=None, unit_path=None,
+            staff_id=None,
+            username=f"open311:{self.name}"[:60],
+            name=self.name,
+            role=Role.INTAKE_CLERK,
+            unit_id=None,
+            unit_code=None,
+            unit_kind=None,
+            unit_path=None,
         )
 
 
@@ -153,7 +183,12 @@ def service(session: Session, code: str) -> Leaf:
 
 
 def streets(session: Session) -> list[tuple[str, str]]:
-    return [(c, n) for c, n in session.execute(select(Unit.code, Unit.name).where(Unit.kind == "street").order_by(Unit.code))]
+    return [
+        (c, n)
+        for c, n in session.execute(
+            select(Unit.code, Unit.name).where(Unit.kind == "street").order_by(Unit.code)
+        )
+    ]
 
 
 # --- reading requests ------------------------------------------------------------------------
@@ -170,14 +205,18 @@ class RequestQuery:
     page_size: int
 
 
-def date_range(start: datetime | None, end: datetime | None, now: datetime) -> tuple[datetime, datetime]:
+def date_range(
+    start: datetime | None, end: datetime | None, now: datetime
+) -> tuple[datetime, datetime]:
     """The spec: no dates means the last 90 days; a range may not span more than 90 days."""
     span = timedelta(days=MAX_RANGE_DAYS)
     if start and end:
         if end < start:
             raise Open311Error(400, "end_date is before start_date")
         if end - start > span:
-            raise Open311Error(400, f"start_date and end_date may not span more than {MAX_RANGE_DAYS} days")
+            raise Open311Error(
+                400, f"start_date and end_date may not span more than {MAX_RANGE_DAYS} days"
+            )
         return start, end
     if start:
         return start, start + span
@@ -186,9 +225,15 @@ def date_range(start: datetime | None, end: datetime | None, now: datetime) -> t
     return now - span, now
 
 
-def find_requests(session: Session, query: RequestQuery, *, now: datetime) -> list[tuple[Case, Appeal, DictionaryEntry | None]]:
+def find_requests(
+    session: Session, query: RequestQuery, *, now: datetime
+) -> list[tuple[Case, Appeal, DictionaryEntry | None]]:
     leaf = aliased(DictionaryEntry)
-    stmt = select(Case, Appeal, leaf).join(Appeal, Appeal.id == Case.appeal_id).outerjoin(leaf, leaf.id == Case.category_id)
+    stmt = (
+        select(Case, Appeal, leaf)
+        .join(Appeal, Appeal.id == Case.appeal_id)
+        .outerjoin(leaf, leaf.id == Case.category_id)
+    )
     if query.ids:
         # The spec: a list of ids overrides every other argument. Public ids only: a tracking
         # number finds nothing here, so this is no oracle for which numbers exist.
@@ -205,48 +250,72 @@ def find_requests(session: Session, query: RequestQuery, *, now: datetime) -> li
             stmt = stmt.where(Case.status.not_in(CLOSED))
         elif wanted == {"closed"}:
             stmt = stmt.where(Case.status.in_(CLOSED))
-    stmt = stmt.order_by(Case.registered_at.desc(), Case.id.desc()).limit(query.page_size).offset((query.page - 1) * query.page_size)
+    stmt = (
+        stmt.order_by(Case.registered_at.desc(), Case.id.desc())
+        .limit(query.page_size)
+        .offset((query.page - 1) * query.page_size)
+    )
     return [(c, a, leaf_row) for c, a, leaf_row in session.execute(stmt)]
 
 
 def request_rows(
-    session: Session, found: list[tuple[Case, Appeal, DictionaryEntry | None]], tz: ZoneInfo, *, client: ClientRef | None = None
+    session: Session,
+    found: list[tuple[Case, Appeal, DictionaryEntry | None]],
+    tz: ZoneInfo,
+    *,
+    client: ClientRef | None = None,
 ) -> list[dict[str, Any]]:
     """The public rows; `client`, when the caller gave its api_key, adds `tracking_no` to the
     rows of the requests that came in through that client's channel."""
-    unit_ids = {u for c, _, _ in found for u in (c.lead_unit_id, c.street_id, c.community_id, c.grid_id) if u}
+    unit_ids = {
+        u
+        for c, _, _ in found
+        for u in (c.lead_unit_id, c.street_id, c.community_id, c.grid_id)
+        if u
+    }
     names: dict[int, str] = {}
     codes: dict[int, str] = {}
     if unit_ids:
-        for uid, ucode, uname in session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(unit_ids))):
+        for uid, ucode, uname in session.execute(
+            select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(unit_ids))
+        ):
             names[uid], codes[uid] = uname, ucode
     channel_ids = {c.channel_id for c, _, _ in found}
-    kinds = {i: k for i, k in session.execute(select(Channel.id, Channel.kind).where(Channel.id.in_(channel_ids)))} if found else {}
+    kinds = (
+        {
+            i: k
+            for i, k in session.execute(
+                select(Channel.id, Channel.kind).where(Channel.id.in_(channel_ids))
+            )
+        }
+        if found
+        else {}
+    )
     rows = []
     for case, appeal, leaf in found:
         private = appeal.is_confidential or kinds.get(case.channel_id) != "api"
         place = "".join(names.get(u, "") for u in (case.street_id, case.community_id) if u) or None
-        row = (
-            {
-                "service_request_id": appeal.public_id,
-                "status": open_or_closed(case.status),
-                "status_notes": STATUS_ZH.get(public_status(case.status), case.status),
-                "service_name": leaf.level4 if leaf else None,
-                "service_code": leaf.code if leaf else None,
-                "description": None if private else public_view(appeal.citizen_name).show_text(appeal.title),
-                "agency_responsible": names.get(case.lead_unit_id or 0),
-                "service_notice": None,
-                "requested_datetime": w3(case.registered_at, tz),
-                "updated_datetime": w3(case.updated_at, tz),
-                "expected_datetime": w3(case.due_at, tz) if not is_closed(case.status) else None,
-                "address": place,
-                "address_id": codes.get(case.grid_id or 0),
-                "zipcode": None,
-                "lat": None if private else appeal.lat,
-                "long": None if private else appeal.lng,
-                "media_url": None,
-            }
-        )
+        row = {
+            "service_request_id": appeal.public_id,
+            "status": open_or_closed(case.status),
+            "status_notes": STATUS_ZH.get(public_status(case.status), case.status),
+            "service_name": leaf.level4 if leaf else None,
+            "service_code": leaf.code if leaf else None,
+            "description": None
+            if private
+            else public_view(appeal.citizen_name).show_text(appeal.title),
+            "agency_responsible": names.get(case.lead_unit_id or 0),
+            "service_notice": None,
+            "requested_datetime": w3(case.registered_at, tz),
+            "updated_datetime": w3(case.updated_at, tz),
+            "expected_datetime": w3(case.due_at, tz) if not is_closed(case.status) else None,
+            "address": place,
+            "address_id": codes.get(case.grid_id or 0),
+            "zipcode": None,
+            "lat": None if private else appeal.lat,
+            "long": None if private else appeal.lng,
+            "media_url": None,
+        }
         if client is not None and client.channel_id == case.channel_id:
             row["tracking_no"] = case.tracking_no
         rows.append(row)
@@ -260,12 +329,20 @@ def tracking_no_of(session: Session, case_id: int) -> str:
 # --- the queue behind tokens -----------------------------------------------------------------
 
 
-def queue_request(session: Session, *, client: ClientRef, appeal: dict[str, Any], tz: ZoneInfo, now: datetime) -> str:
+def queue_request(
+    session: Session, *, client: ClientRef, appeal: dict[str, Any], tz: ZoneInfo, now: datetime
+) -> str:
     token = secrets.token_hex(TOKEN_BYTES)
     session.add(
         Open311Queued(
-            token=token, client_id=client.id, appeal=appeal, timezone=tz.key, received_at=now,
-            case_id=None, registered_at=None, error=None,
+            token=token,
+            client_id=client.id,
+            appeal=appeal,
+            timezone=tz.key,
+            received_at=now,
+            case_id=None,
+            registered_at=None,
+            error=None,
         )
     )
     session.flush()
@@ -294,4 +371,3 @@ def token_status(session: Session, token: str) -> dict[str, Any]:
     if queued.tracking_code:
         answer["tracking_code"], queued.tracking_code = queued.tracking_code, None
     return answer
-

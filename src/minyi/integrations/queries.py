@@ -13,6 +13,9 @@ from minyi.integrations.models import Open311Queued
 def open311_queue(session: Session) -> int:
     return int(
         session.scalar(
-            select(func.count()).select_from(Open311Queued).where(Open311Queued.case_id.is_(None), Open311Queued.error.is_(None))
-        ) or 0
+            select(func.count())
+            .select_from(Open311Queued)
+            .where(Open311Queued.case_id.is_(None), Open311Queued.error.is_(None))
+        )
+        or 0
     )

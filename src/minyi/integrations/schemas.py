@@ -113,7 +113,9 @@ class ServiceDefinitionOut(BaseModel):
 class ServiceRequestOut(BaseModel):
     """What anyone may read of a request (see minyi.integrations.open311)."""
 
-    service_request_id: str | None = Field(description="the request's public id (random; not its tracking number)")
+    service_request_id: str | None = Field(
+        description="the request's public id (random; not its tracking number)"
+    )
     status: str = Field(description="open | closed")
     status_notes: str | None
     service_name: str | None
@@ -131,18 +133,26 @@ class ServiceRequestOut(BaseModel):
     long: float | None
     media_url: str | None
     tracking_no: str | None = Field(
-        None, description="extension, only to the client that submitted the request (its api_key given): the tracking number"
+        None,
+        description="extension, only to the client that submitted the request (its api_key given): the tracking number",
     )
 
 
 class CreatedRequestOut(BaseModel):
-    service_request_id: str | None = Field(None, description="the public id; absent for a queued client, which gets a token")
-    token: str | None = Field(None, description="a queued client's token: GET tokens/{token} gives the id once registered")
+    service_request_id: str | None = Field(
+        None, description="the public id; absent for a queued client, which gets a token"
+    )
+    token: str | None = Field(
+        None, description="a queued client's token: GET tokens/{token} gives the id once registered"
+    )
     service_notice: str | None
     account_id: str | None
-    tracking_no: str | None = Field(None, description="extension: the tracking number, for the citizen")
+    tracking_no: str | None = Field(
+        None, description="extension: the tracking number, for the citizen"
+    )
     tracking_code: str | None = Field(
-        None, description="extension: the citizen's tracking code (查询码), given in this answer only; with the "
+        None,
+        description="extension: the citizen's tracking code (查询码), given in this answer only; with the "
         "tracking number it opens the citizen's tracking pages (the only way when no phone was given)",
     )
 
@@ -150,7 +160,10 @@ class CreatedRequestOut(BaseModel):
 class TokenStatusOut(BaseModel):
     service_request_id: str | None = Field(description="the public id, once registered")
     token: str
-    tracking_no: str | None = Field(None, description="extension, to the token's holder: the tracking number, once registered")
+    tracking_no: str | None = Field(
+        None, description="extension, to the token's holder: the tracking number, once registered"
+    )
     tracking_code: str | None = Field(
-        None, description="extension, to the token's holder: the receipt's tracking code, on the first read after registration only",
+        None,
+        description="extension, to the token's holder: the receipt's tracking code, on the first read after registration only",
     )

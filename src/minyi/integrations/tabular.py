@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
 from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
@@ -51,14 +50,20 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
     elif suffix == ".xlsx":
         header, rows = _read_xlsx(path)
     else:
-        raise Invalid("bad_file_type", f"{path.name}: only .csv and .xlsx files can be imported", field="file")
+        raise Invalid(
+            "bad_file_type", f"{path.name}: only .csv and .xlsx files can be imported", field="file"
+        )
     if not header or not any(header):
-        raise Invalid("no_header", f"{path.name}: the first row must name the columns", field="file")
+        raise Invalid(
+            "no_header", f"{path.name}: the first row must name the columns", field="file"
+        )
     return header, rows
 
 
 def _too_many(path: Path) -> Invalid:
-    return Invalid("too_many_rows", f"{path.name}: more than {MAX_ROWS} rows; split the file", field="file")
+    return Invalid(
+        "too_many_rows", f"{path.name}: more than {MAX_ROWS} rows; split the file", field="file"
+    )
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
@@ -74,10 +79,16 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
                 if any(c.strip() for c in r):
                     rows.append((n, dict(zip(header, map(_cell, r), strict=False))))
     except UnicodeDecodeError:
-        raise Invalid("bad_encoding", f"{path.name}: the file is not UTF-8 text; save it as CSV UTF-8", field="file") from None
+        raise Invalid(
+            "bad_encoding",
+            f"{path.name}: the file is not UTF-8 text; save it as CSV UTF-8",
+            field="file",
+        ) from None
     except csv.Error as error:
         # field larger than field limit (131072), NUL in a line, and the like: the row after n.
-        raise Invalid("bad_csv", f"{path.name}: row {n + 1} cannot be read ({error})", field="file") from None
+        raise Invalid(
+            "bad_csv", f"{path.name}: row {n + 1} cannot be read ({error})", field="file"
+        ) from None
     return header, rows
 
 
@@ -85,7 +96,11 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
-        raise Invalid("bad_xlsx", f"{path.name}: not a readable .xlsx workbook ({type(error).__name__})", field="file") from None
+        raise Invalid(
+            "bad_xlsx",
+            f"{path.name}: not a readable .xlsx workbook ({type(error).__name__})",
+            field="file",
+        ) from None
     try:
         sheet = book.worksheets[0]
         values = sheet.iter_rows(values_only=True)
@@ -95,13 +110,21 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]
             if n > MAX_ROWS + 1:
                 raise _too_many(path)
             if any(isinstance(c, str) and len(c) > MAX_CELL_CHARS for c in r):
-                raise Invalid("cell_too_long", f"{path.name}: row {n} has a cell longer than {MAX_CELL_CHARS} characters", field="file")
+                raise Invalid(
+                    "cell_too_long",
+                    f"{path.name}: row {n} has a cell longer than {MAX_CELL_CHARS} characters",
+                    field="file",
+                )
             if any(c not in (None, "") for c in r):
                 rows.append((n, dict(zip(header, map(_cell, r), strict=False))))
     except Invalid:
         raise
     except Exception as error:  # noqa: BLE001 - any parser failure inside a workbook is the file's fault
-        raise Invalid("bad_xlsx", f"{path.name}: the workbook cannot be read ({type(error).__name__})", field="file") from None
+        raise Invalid(
+            "bad_xlsx",
+            f"{path.name}: the workbook cannot be read ({type(error).__name__})",
+            field="file",
+        ) from None
     finally:
         book.close()
     return header, rows

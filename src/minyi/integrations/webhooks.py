@@ -60,7 +60,9 @@ class _SubscriberCache:
             if hit is None or time.monotonic() - hit[0] > CACHE_SECONDS:
                 rows = [
                     SubscriberRef(s.id, s.url, frozenset(s.events))
-                    for s in session.scalars(select(WebhookSubscriber).where(WebhookSubscriber.is_active.is_(True)))
+                    for s in session.scalars(
+                        select(WebhookSubscriber).where(WebhookSubscriber.is_active.is_(True))
+                    )
                 ]
                 hit = self._rows[key] = (time.monotonic(), rows)
             return hit[1]
@@ -87,7 +89,11 @@ def _check_events(events: list[str]) -> list[str]:
         raise Invalid("no_events", "name at least one event type, or *", field="events")
     unknown = sorted(set(events) - EVENT_TYPES - {ALL})
     if unknown:
-        raise Invalid("unknown_event", f"unknown event type {', '.join(unknown)}; known: {', '.join(sorted(EVENT_TYPES))}", field="events")
+        raise Invalid(
+            "unknown_event",
+            f"unknown event type {', '.join(unknown)}; known: {', '.join(sorted(EVENT_TYPES))}",
+            field="events",
+        )
     return sorted(set(events))
 
 
@@ -98,18 +104,34 @@ def _check_url(url: str) -> str:
 
 
 def add_subscriber(
-    session: Session, *, name: str, url: str, events: list[str], secret: str | None, by: str, now: datetime
+    session: Session,
+    *,
+    name: str,
+    url: str,
+    events: list[str],
+    secret: str | None,
+    by: str,
+    now: datetime,
 ) -> tuple[WebhookSubscriber, str]:
     """The subscriber and its secret (generated when not given; shown to the admin once)."""
     if not name or len(name) > 60:
         raise Invalid("bad_name", "name: 1-60 characters", field="name")
-    if session.scalar(select(WebhookSubscriber.id).where(WebhookSubscriber.name == name)) is not None:
+    if (
+        session.scalar(select(WebhookSubscriber.id).where(WebhookSubscriber.name == name))
+        is not None
+    ):
         raise Conflict("subscriber_exists", f"a webhook subscriber '{name}' already exists")
     if secret is not None and not 16 <= len(secret) <= 200:
         raise Invalid("weak_secret", "the secret must be 16-200 characters", field="secret")
     secret = secret or secrets.token_urlsafe(32)
     row = WebhookSubscriber(
-        name=name, url=_check_url(url), secret=secret, events=_check_events(events), is_active=True, created_at=now, created_by=by,
+        name=name,
+        url=_check_url(url),
+        secret=secret,
+        events=_check_events(events),
+        is_active=True,
+        created_at=now,
+        created_by=by,
     )
     session.add(row)
     session.flush()
@@ -125,7 +147,12 @@ def subscriber(session: Session, name: str) -> WebhookSubscriber:
 
 
 def update_subscriber(
-    session: Session, *, name: str, url: str | None = None, events: list[str] | None = None, is_active: bool | None = None
+    session: Session,
+    *,
+    name: str,
+    url: str | None = None,
+    events: list[str] | None = None,
+    is_active: bool | None = None,
 ) -> WebhookSubscriber:
     row = subscriber(session, name)
     if url is not None:
@@ -141,16 +168,25 @@ def update_subscriber(
 
 def subscriber_view(row: WebhookSubscriber) -> dict[str, Any]:
     return {
-        "name": row.name, "url": row.url, "events": row.events, "is_active": row.is_active,
-        "created_at": row.created_at.isoformat(), "created_by": row.created_by,
+        "name": row.name,
+        "url": row.url,
+        "events": row.events,
+        "is_active": row.is_active,
+        "created_at": row.created_at.isoformat(),
+        "created_by": row.created_by,
     }
 
 
 def list_subscribers(session: Session) -> list[dict[str, Any]]:
-    return [subscriber_view(s) for s in session.scalars(select(WebhookSubscriber).order_by(WebhookSubscriber.name))]
+    return [
+        subscriber_view(s)
+        for s in session.scalars(select(WebhookSubscriber).order_by(WebhookSubscriber.name))
+    ]
 
 
-def deliveries(session: Session, *, name: str, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def deliveries(
+    session: Session, *, name: str, status: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
     """The subscriber's delivery log, newest first: each event with its outbox state."""
     row = subscriber(session, name)
     stmt = (
@@ -164,8 +200,14 @@ def deliveries(session: Session, *, name: str, status: str | None = None, limit:
         stmt = stmt.where(OutboxMessage.status == status)
     return [
         {
-            "id": d.id, "event": d.event, "case_id": d.case_id, "message_id": m.id, "status": m.status,
-            "attempts": m.attempts, "last_error": m.last_error, "created_at": d.created_at.isoformat(),
+            "id": d.id,
+            "event": d.event,
+            "case_id": d.case_id,
+            "message_id": m.id,
+            "status": m.status,
+            "attempts": m.attempts,
+            "last_error": m.last_error,
+            "created_at": d.created_at.isoformat(),
             "next_attempt_at": m.next_attempt_at.isoformat() if m.status == "pending" else None,
             "sent_at": m.sent_at.isoformat() if m.sent_at else None,
         }
@@ -180,16 +222,36 @@ def _document(event: str, at: datetime, **fields: Any) -> dict[str, Any]:
     return {"event_id": uuid.uuid4().hex, "event": event, "occurred_at": at.isoformat(), **fields}
 
 
-def _record(session: Session, subscriber_id: int, message: OutboxMessage | None, event: str, case_id: int | None, now: datetime) -> None:
+def _record(
+    session: Session,
+    subscriber_id: int,
+    message: OutboxMessage | None,
+    event: str,
+    case_id: int | None,
+    now: datetime,
+) -> None:
     if message is not None:
-        session.add(WebhookDelivery(subscriber_id=subscriber_id, message_id=message.id, event=event, case_id=case_id, created_at=now))
+        session.add(
+            WebhookDelivery(
+                subscriber_id=subscriber_id,
+                message_id=message.id,
+                event=event,
+                case_id=case_id,
+                created_at=now,
+            )
+        )
 
 
 def ping(session: Session, *, name: str, now: datetime) -> int:
     """A test event to one subscriber, whatever it subscribed to; returns the delivery id."""
     row = subscriber(session, name)
     message = enqueue(
-        session, channel=Channel.WEBHOOK.value, recipient=row.url, subject="ping", body="ping", now=now,
+        session,
+        channel=Channel.WEBHOOK.value,
+        recipient=row.url,
+        subject="ping",
+        body="ping",
+        now=now,
         payload=_document("ping", now, subscriber=row.name),
     )
     _record(session, row.id, message, "ping", None, now)
@@ -209,22 +271,50 @@ def publish_registered(session: Session, cases: list[RegisteredCase]) -> None:
             keys[key] = (s.id, c.case_id)
             rows.append(
                 {
-                    "channel": Channel.WEBHOOK.value, "recipient": s.url, "subject": "case.registered", "body": "case.registered",
-                    "case_id": c.case_id, "dedupe_key": key,
+                    "channel": Channel.WEBHOOK.value,
+                    "recipient": s.url,
+                    "subject": "case.registered",
+                    "body": "case.registered",
+                    "case_id": c.case_id,
+                    "dedupe_key": key,
                     "payload": _document(
-                        "case.registered", c.registered_at, case_id=c.case_id, tracking_no=c.tracking_no,
-                        channel=c.channel, to_status="registered",
+                        "case.registered",
+                        c.registered_at,
+                        case_id=c.case_id,
+                        tracking_no=c.tracking_no,
+                        channel=c.channel,
+                        to_status="registered",
                     ),
                 }
             )
     enqueue_many(session, rows, now=now)
     # A replayed batch finds its messages already there (dedupe) and must not log them twice.
-    found = list(session.execute(select(OutboxMessage.id, OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(list(keys)))))
-    logged = set(session.scalars(select(WebhookDelivery.message_id).where(WebhookDelivery.message_id.in_([i for i, _ in found]))))
+    found = list(
+        session.execute(
+            select(OutboxMessage.id, OutboxMessage.dedupe_key).where(
+                OutboxMessage.dedupe_key.in_(list(keys))
+            )
+        )
+    )
+    logged = set(
+        session.scalars(
+            select(WebhookDelivery.message_id).where(
+                WebhookDelivery.message_id.in_([i for i, _ in found])
+            )
+        )
+    )
     for message_id, key in found:
         if message_id not in logged:
             sub_id, case_id = keys[key]
-            session.add(WebhookDelivery(subscriber_id=sub_id, message_id=message_id, event="case.registered", case_id=case_id, created_at=now))
+            session.add(
+                WebhookDelivery(
+                    subscriber_id=sub_id,
+                    message_id=message_id,
+                    event="case.registered",
+                    case_id=case_id,
+                    created_at=now,
+                )
+            )
     session.flush()
 
 
@@ -235,13 +325,25 @@ def publish_action(session: Session, done: ActionDone) -> None:
         return
     tracking_no = session.scalar(select(Case.tracking_no).where(Case.id == done.case_id))
     document = _document(
-        event, done.at, case_id=done.case_id, tracking_no=tracking_no, action=done.action,
-        from_status=done.from_status, to_status=done.to_status, actor=done.actor.username,
+        event,
+        done.at,
+        case_id=done.case_id,
+        tracking_no=tracking_no,
+        action=done.action,
+        from_status=done.from_status,
+        to_status=done.to_status,
+        actor=done.actor.username,
     )
     for s in wanting:
         message = enqueue(
-            session, channel=Channel.WEBHOOK.value, recipient=s.url, subject=event, body=event, now=done.at,
-            payload=document | {"event_id": uuid.uuid4().hex}, case_id=done.case_id,
+            session,
+            channel=Channel.WEBHOOK.value,
+            recipient=s.url,
+            subject=event,
+            body=event,
+            now=done.at,
+            payload=document | {"event_id": uuid.uuid4().hex},
+            case_id=done.case_id,
         )
         _record(session, s.id, message, event, done.case_id, done.at)
     session.flush()

@@ -23,7 +23,16 @@ from minyi.supervision.queries import instructions_on_case
 from minyi.supervision.schemas import clock_out
 
 # Worst first: the colour a case shows in a list is its worst running clock.
-COLOUR_RANK = {"red": 0, "yellow": 1, "green": 2, "paused": 3, "met": 4, "cancelled": 5, "moot": 6, "superseded": 7}
+COLOUR_RANK = {
+    "red": 0,
+    "yellow": 1,
+    "green": 2,
+    "paused": 3,
+    "met": 4,
+    "cancelled": 5,
+    "moot": 6,
+    "superseded": 7,
+}
 
 
 def mailboxes(
@@ -130,7 +139,12 @@ def mailbox_view(
 
 
 def inbox_items(
-    session: Session, rows: list[tuple[Case, Appeal]], channels: dict[int, Channel], now: datetime, *, titles: dict[int, str]
+    session: Session,
+    rows: list[tuple[Case, Appeal]],
+    channels: dict[int, Channel],
+    now: datetime,
+    *,
+    titles: dict[int, str],
 ) -> list[dict[str, Any]]:
     """Each letter with its status, its clocks (colour and time left), its lead unit and the
     instructions already written on it. A fixed number of queries for the whole page."""
@@ -142,7 +156,7 @@ def inbox_items(
     if unit_ids:
         units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all())
     items = []
-    for case, appeal in rows:
+    for case, _appeal in rows:
         views = [v for v in (clock_out(c, now) for c in clocks.get(case.id, [])) if v is not None]
         running = [v for v in views if v["state"] in ("running", "breached", "paused")]
         worst = min(running, key=lambda v: COLOUR_RANK.get(v["colour"], 9)) if running else None
@@ -201,5 +215,7 @@ def leader_inbox(
         "total": total,
         "page": page,
         "page_size": page_size,
-        "items": inbox_items(session, rows, by_id, now, titles=shown_titles(session, actor, [c.id for c, _ in rows])),
+        "items": inbox_items(
+            session, rows, by_id, now, titles=shown_titles(session, actor, [c.id for c, _ in rows])
+        ),
     }

@@ -13,7 +13,9 @@ from minyi.sla.schemas import ClockOut
 class FiguresOut(Out):
     received: int
     closed: int
-    closure_rate: float | None = Field(description="办结率 as a fraction (0.9887 is 98.87%); null when nothing came in")
+    closure_rate: float | None = Field(
+        description="办结率 as a fraction (0.9887 is 98.87%); null when nothing came in"
+    )
 
 
 class OwnerOut(Out):
@@ -28,7 +30,9 @@ class MailboxOut(Out):
     kind: str
     is_active: bool
     owner: OwnerOut | None
-    portal_url: str = Field(description="the citizen form for this mailbox (what its QR code opens)")
+    portal_url: str = Field(
+        description="the citizen form for this mailbox (what its QR code opens)"
+    )
     figures: FiguresOut | None
 
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.hooks import CASE_ACTION, ActionDone
 from minyi.cases.models import Case, CaseUnit
+from minyi.core.registry import Registry
 from minyi.notifications.rules import Kind, dedupe_key
 from minyi.notifications.service import notify_units
-from minyi.core.registry import Registry
 from minyi.sla.hooks import CLOCK_FIRED
 from minyi.sla.models import Clock
 from minyi.supervision.hooks import ISSUED, Issued
@@ -25,9 +25,11 @@ CASE_CLOCK_KINDS = {"warning": Kind.CLOCK_WARNING, "breach": Kind.CLOCK_BREACH}
 def _active_units(session: Session, case_id: int) -> list[tuple[int, int, str]]:
     """(case-unit row id, unit id, role) of the units handling the case now."""
     return [
-        (row_id, unit_id, role) for row_id, unit_id, role in session.execute(
+        (row_id, unit_id, role)
+        for row_id, unit_id, role in session.execute(
             select(CaseUnit.id, CaseUnit.unit_id, CaseUnit.role)
-            .where(CaseUnit.case_id == case_id, CaseUnit.is_active.is_(True)).order_by(CaseUnit.id)
+            .where(CaseUnit.case_id == case_id, CaseUnit.is_active.is_(True))
+            .order_by(CaseUnit.id)
         )
     ]
 
@@ -38,14 +40,24 @@ def on_action(session: Session, done: ActionDone) -> None:
         # ones that keep the case.
         for row_id, unit_id, _ in _active_units(session, done.case_id):
             notify_units(
-                session, unit_ids=[unit_id], kind=Kind.ASSIGNED, case_id=done.case_id, subject_id=None,
-                key=dedupe_key(Kind.ASSIGNED, row_id), now=done.at,
+                session,
+                unit_ids=[unit_id],
+                kind=Kind.ASSIGNED,
+                case_id=done.case_id,
+                subject_id=None,
+                key=dedupe_key(Kind.ASSIGNED, row_id),
+                now=done.at,
             )
     elif done.action == "reopen":
         units = [u for _, u, role in _active_units(session, done.case_id) if role == "lead"]
         notify_units(
-            session, unit_ids=units, kind=Kind.REOPENED, case_id=done.case_id, subject_id=None,
-            key=dedupe_key(Kind.REOPENED, done.case_id, done.at.isoformat()), now=done.at,
+            session,
+            unit_ids=units,
+            kind=Kind.REOPENED,
+            case_id=done.case_id,
+            subject_id=None,
+            key=dedupe_key(Kind.REOPENED, done.case_id, done.at.isoformat()),
+            now=done.at,
         )
 
 
@@ -58,8 +70,13 @@ def on_clock(session: Session, clock: Clock, kind: str, now: datetime) -> None:
         first = session.scalar(select(Case.first_unit_id).where(Case.id == clock.case_id))
         units = [first] if first else []
     notify_units(
-        session, unit_ids=units, kind=notice, case_id=clock.case_id, subject_id=clock.id,
-        key=dedupe_key(notice, clock.id), now=now,
+        session,
+        unit_ids=units,
+        kind=notice,
+        case_id=clock.case_id,
+        subject_id=clock.id,
+        key=dedupe_key(notice, clock.id),
+        now=now,
     )
 
 
@@ -68,8 +85,13 @@ def on_supervision(session: Session, issued: Issued) -> None:
     if kind is None or issued.unit_id is None:
         return
     notify_units(
-        session, unit_ids=[issued.unit_id], kind=kind, case_id=issued.case_id, subject_id=issued.subject_id,
-        key=dedupe_key(kind, issued.subject_id), now=issued.at,
+        session,
+        unit_ids=[issued.unit_id],
+        kind=kind,
+        case_id=issued.case_id,
+        subject_id=issued.subject_id,
+        key=dedupe_key(kind, issued.subject_id),
+        now=issued.at,
     )
 
 

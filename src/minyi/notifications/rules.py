@@ -40,7 +40,10 @@ PAGE_SIZE = 30
 
 
 def link_for(kind: Kind, case_id: int | None) -> str:
-    if kind in (Kind.ASSIGNED, Kind.REOPENED, Kind.CLOCK_WARNING, Kind.CLOCK_BREACH) and case_id is not None:
+    if (
+        kind in (Kind.ASSIGNED, Kind.REOPENED, Kind.CLOCK_WARNING, Kind.CLOCK_BREACH)
+        and case_id is not None
+    ):
         return f"/console/cases/{case_id}"
     if kind is Kind.LETTER:
         return WORK_PAGE

@@ -17,30 +17,51 @@ from minyi.org.rules import Actor
 
 
 def notify_units(
-    session: Session, *, unit_ids: Iterable[int], kind: Kind, case_id: int | None, subject_id: int | None,
-    key: str, now: datetime,
+    session: Session,
+    *,
+    unit_ids: Iterable[int],
+    kind: Kind,
+    case_id: int | None,
+    subject_id: int | None,
+    key: str,
+    now: datetime,
 ) -> int:
     """One notice per active staff member of the units; a second notice with the same key for the
     same person is skipped (a replayed trigger). Returns how many recipients were offered."""
     units = sorted({u for u in unit_ids if u})
     if not units:
         return 0
-    recipients = list(session.scalars(
-        select(Staff.id).where(Staff.unit_id.in_(units), Staff.is_active.is_(True)).order_by(Staff.id)
-    ))
+    recipients = list(
+        session.scalars(
+            select(Staff.id)
+            .where(Staff.unit_id.in_(units), Staff.is_active.is_(True))
+            .order_by(Staff.id)
+        )
+    )
     rows = [
-        {"recipient_id": staff_id, "kind": kind.value, "case_id": case_id, "subject_id": subject_id,
-         "dedupe_key": key, "created_at": now, "read_at": None}
+        {
+            "recipient_id": staff_id,
+            "kind": kind.value,
+            "case_id": case_id,
+            "subject_id": subject_id,
+            "dedupe_key": key,
+            "created_at": now,
+            "read_at": None,
+        }
         for staff_id in recipients
     ]
     insert_rows(session, Notification, rows, skip_conflicts_on=("recipient_id", "dedupe_key"))
     return len(rows)
 
 
-def mark_read(session: Session, notification_id: int, *, actor: Actor, now: datetime) -> Notification:
+def mark_read(
+    session: Session, notification_id: int, *, actor: Actor, now: datetime
+) -> Notification:
     """A notice of someone else's reads as not found."""
     notice = session.scalar(
-        select(Notification).where(Notification.id == notification_id, Notification.recipient_id == actor.staff_id)
+        select(Notification).where(
+            Notification.id == notification_id, Notification.recipient_id == actor.staff_id
+        )
     )
     if notice is None:
         raise NotFound("notification_not_found", f"no notification {notification_id}")

@@ -23,10 +23,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from minyi.core.retries import handle_each
 from minyi.core.settings import defaults
 from minyi.notify.hooks import notify_sent
 from minyi.notify.models import OutboxMessage
-from minyi.core.retries import handle_each
 from minyi.notify.rules import UNCONFIGURED_DELAY, Status, retry_policy
 from minyi.notify.senders import NotConfigured, Senders
 
@@ -101,17 +101,21 @@ def deliver_due(
             # were half the worker's CPU, taken from intake).
             waiting = [m.id for m in messages if m.channel == channel]
             session.execute(
-                update(OutboxMessage).where(OutboxMessage.id.in_(waiting))
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(waiting))
                 .values(last_error=str(NotConfigured()), next_attempt_at=now + UNCONFIGURED_DELAY)
                 .execution_options(synchronize_session=False)
             )
             tried += len(waiting)
             continue
         outcome = handle_each(
-            session, [m for m in messages if m.channel == channel],
+            session,
+            [m for m in messages if m.channel == channel],
             lambda batch: _deliver(session, batch, registry, now),
-            policy=retry_policy(channel), now=now,
-            state_of=lambda m: session.get(OutboxMessage, m.id), id_of=lambda m: m.id,
+            policy=retry_policy(channel),
+            now=now,
+            state_of=lambda m: session.get(OutboxMessage, m.id),
+            id_of=lambda m: m.id,
             # On SQLite the write lock is held while sending: stop taking new messages in time.
             keep_going=lambda: time.monotonic() - started <= budget_seconds,
         )
@@ -120,7 +124,9 @@ def deliver_due(
     return tried
 
 
-def _deliver(session: Session, messages: list[OutboxMessage], senders: Senders, now: datetime) -> int:
+def _deliver(
+    session: Session, messages: list[OutboxMessage], senders: Senders, now: datetime
+) -> int:
     """Send one message (handle_each gives them one at a time); a failure raises."""
     for message in messages:
         _deliver_one(session, message, senders, now)

@@ -12,14 +12,20 @@ PEOPLE_CHANNELS = (Channel.SMS.value, Channel.EMAIL.value)
 UNSENT = (Status.FAILED.value, Status.PENDING.value)
 
 
-def unsent_messages(*, status: str | None = None, channel: str | None = None, limit: int = 50, offset: int = 0) -> Select[tuple[OutboxMessage]]:
+def unsent_messages(
+    *, status: str | None = None, channel: str | None = None, limit: int = 50, offset: int = 0
+) -> Select[tuple[OutboxMessage]]:
     """Failed first (they need a person), then waiting ones, oldest first within each."""
     stmt = select(OutboxMessage).where(
         OutboxMessage.channel.in_([channel] if channel in PEOPLE_CHANNELS else PEOPLE_CHANNELS),
         OutboxMessage.status.in_([status] if status in UNSENT else UNSENT),
     )
-    failed_first = (OutboxMessage.status != Status.FAILED.value)
-    return stmt.order_by(failed_first, OutboxMessage.created_at, OutboxMessage.id).limit(limit).offset(offset)
+    failed_first = OutboxMessage.status != Status.FAILED.value
+    return (
+        stmt.order_by(failed_first, OutboxMessage.created_at, OutboxMessage.id)
+        .limit(limit)
+        .offset(offset)
+    )
 
 
 def unsent_counts(session: Session) -> dict[str, int]:
@@ -32,11 +38,17 @@ def unsent_counts(session: Session) -> dict[str, int]:
 
 
 def failed_ids(session: Session, *, limit: int = 500) -> list[int]:
-    return list(session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.channel.in_(PEOPLE_CHANNELS), OutboxMessage.status == Status.FAILED.value)
-        .order_by(OutboxMessage.id).limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.channel.in_(PEOPLE_CHANNELS),
+                OutboxMessage.status == Status.FAILED.value,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
 
 
 # A Prometheus gauge (api/observability.py), computed at scrape time: one COUNT over an indexed

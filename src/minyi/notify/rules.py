@@ -56,10 +56,18 @@ def _refused_for_good(error: BaseException) -> bool:
 # The outbox's use of the worker's shared retry mechanism (core/retries.py); webhook deliveries
 # are outbox messages and share it.
 RETRY = RetryPolicy(
-    kind="outbox", max_attempts=MAX_ATTEMPTS, first_delay=BASE_DELAY, max_delay=MAX_DELAY, is_permanent=_refused_for_good
+    kind="outbox",
+    max_attempts=MAX_ATTEMPTS,
+    first_delay=BASE_DELAY,
+    max_delay=MAX_DELAY,
+    is_permanent=_refused_for_good,
 )
 WEBHOOK_RETRY = RetryPolicy(
-    kind="webhook", max_attempts=MAX_ATTEMPTS, first_delay=BASE_DELAY, max_delay=MAX_DELAY, is_permanent=_refused_for_good
+    kind="webhook",
+    max_attempts=MAX_ATTEMPTS,
+    first_delay=BASE_DELAY,
+    max_delay=MAX_DELAY,
+    is_permanent=_refused_for_good,
 )
 
 

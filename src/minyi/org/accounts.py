@@ -49,7 +49,12 @@ def check_password(stored_hash: str | None, password: str) -> None:
 
 
 def set_password(
-    session: Session, *, username: str, password_hash: str, now: datetime, expected_hash: str | None = None,
+    session: Session,
+    *,
+    username: str,
+    password_hash: str,
+    now: datetime,
+    expected_hash: str | None = None,
     must_change: bool = False,
 ) -> None:
     """Stores the new hash and revokes every token of the person. `expected_hash` guards a change
@@ -64,7 +69,9 @@ def set_password(
     revoke_all_tokens(session, staff_id=staff.id, now=now)
 
 
-def set_temporary_password(session: Session, *, username: str, password_hash: str, now: datetime) -> None:
+def set_temporary_password(
+    session: Session, *, username: str, password_hash: str, now: datetime
+) -> None:
     """An administrator's reset to a temporary password (hashed by the caller, before the
     transaction): the person's tokens end and the next sign-in must choose a new password."""
     set_password(session, username=username, password_hash=password_hash, now=now, must_change=True)
@@ -90,7 +97,9 @@ def set_active(session: Session, *, username: str, active: bool, now: datetime) 
 
 def revoke_all_tokens(session: Session, *, staff_id: int, now: datetime) -> None:
     session.execute(
-        update(ApiToken).where(ApiToken.staff_id == staff_id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+        update(ApiToken)
+        .where(ApiToken.staff_id == staff_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
     )
     session.flush()
 

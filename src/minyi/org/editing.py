@@ -27,11 +27,21 @@ CHANGED = "该记录刚被他人修改，请核对后重新提交"
 
 def stamp(*values: Any) -> str:
     """A short digest of what a form showed, to detect a concurrent change at save time."""
-    return hashlib.sha256("\x1f".join("" if v is None else str(v) for v in values).encode()).hexdigest()[:16]
+    return hashlib.sha256(
+        "\x1f".join("" if v is None else str(v) for v in values).encode()
+    ).hexdigest()[:16]
 
 
 def staff_stamp(person: Staff) -> str:
-    return stamp(person.name, person.role, person.title, person.unit_id, person.phone, person.email, person.is_active)
+    return stamp(
+        person.name,
+        person.role,
+        person.title,
+        person.unit_id,
+        person.phone,
+        person.email,
+        person.is_active,
+    )
 
 
 def unit_stamp(unit: Unit) -> str:
@@ -60,7 +70,9 @@ def _check_staff(session: Session, fields: StaffFields) -> Unit:
     if fields.phone and not PHONE.fullmatch(fields.phone):
         raise Invalid("bad_phone", "电话应为11位手机号或带区号的固定电话", field="phone")
     if fields.email and (len(fields.email) > 200 or not EMAIL.fullmatch(fields.email)):
-        raise Invalid("bad_email", "电子邮箱格式不正确，例如 zhangsan@example.gov.cn", field="email")
+        raise Invalid(
+            "bad_email", "电子邮箱格式不正确，例如 zhangsan@example.gov.cn", field="email"
+        )
     unit = session.get(Unit, fields.unit_id) if fields.unit_id else None
     if unit is None:
         raise Invalid("unknown_unit", "请选择所在单位", field="unit")
@@ -72,7 +84,9 @@ def _check_staff(session: Session, fields: StaffFields) -> Unit:
 def create_staff(session: Session, *, username: str, fields: StaffFields) -> Staff:
     """A new person who cannot sign in until an administrator gives them a temporary password."""
     if not USERNAME.fullmatch(username):
-        raise Invalid("bad_username", "用户名为3至60位小写字母、数字或 . _ -，以字母开头", field="username")
+        raise Invalid(
+            "bad_username", "用户名为3至60位小写字母、数字或 . _ -，以字母开头", field="username"
+        )
     if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
         raise Invalid("username_taken", "该用户名已被使用", field="username")
     _check_staff(session, fields)
@@ -95,7 +109,11 @@ def update_staff(session: Session, staff_id: int, *, fields: StaffFields, expect
 
 def _apply_staff(person: Staff, fields: StaffFields) -> None:
     person.name, person.role, person.unit_id = fields.name, fields.role, fields.unit_id  # type: ignore[assignment]
-    person.title, person.phone, person.email = fields.title or None, fields.phone or None, fields.email or None
+    person.title, person.phone, person.email = (
+        fields.title or None,
+        fields.phone or None,
+        fields.email or None,
+    )
 
 
 def _person(session: Session, staff_id: int) -> Staff:
@@ -105,7 +123,9 @@ def _person(session: Session, staff_id: int) -> Staff:
     return person
 
 
-def update_unit(session: Session, unit_id: int, *, name: str, kind: str, parent_id: int | None, expected: str) -> Unit:
+def update_unit(
+    session: Session, unit_id: int, *, name: str, kind: str, parent_id: int | None, expected: str
+) -> Unit:
     """Rename, re-kind or move a unit; a move carries its whole subtree (paths are prefixes)."""
     unit = session.get(Unit, unit_id, with_for_update=True)
     if unit is None:
@@ -122,14 +142,18 @@ def update_unit(session: Session, unit_id: int, *, name: str, kind: str, parent_
     if parent_id and parent is None:
         raise Invalid("unknown_unit", "请选择上级单位", field="parent")
     if (UnitKind(parent.kind) if parent else None) not in ALLOWED_PARENTS[UnitKind(kind)]:
-        raise Invalid("bad_parent", "上级单位的类型与本单位类型不相符（如社区应在街道之下）", field="parent")
+        raise Invalid(
+            "bad_parent", "上级单位的类型与本单位类型不相符（如社区应在街道之下）", field="parent"
+        )
     if parent is not None and parent.path.startswith(unit.path):
         raise Invalid("bad_parent", "不能把单位移到它自己或其下级单位之下", field="parent")
     path = (parent.path if parent else "") + unit.code + "/"
     if path != unit.path:
         old = unit.path
-        for other in session.scalars(select(Unit).where(Unit.path.startswith(old, autoescape=True), Unit.id != unit.id)):
-            other.path = path + other.path[len(old):]
+        for other in session.scalars(
+            select(Unit).where(Unit.path.startswith(old, autoescape=True), Unit.id != unit.id)
+        ):
+            other.path = path + other.path[len(old) :]
     unit.name, unit.kind, unit.parent_id, unit.path = name, kind, parent_id, path
     session.flush()
     return unit

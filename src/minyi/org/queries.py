@@ -14,7 +14,14 @@ from minyi.org.models import Staff, Unit
 from minyi.org.rules import UnitKind, pinyin_keys
 
 # The order a picker lists kinds in: departments first, then the area tree downwards.
-KIND_ORDER = (UnitKind.DEPARTMENT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID, UnitKind.SITE, UnitKind.DISTRICT)
+KIND_ORDER = (
+    UnitKind.DEPARTMENT,
+    UnitKind.STREET,
+    UnitKind.COMMUNITY,
+    UnitKind.GRID,
+    UnitKind.SITE,
+    UnitKind.DISTRICT,
+)
 
 
 def district_name(session: Session) -> str:
@@ -43,10 +50,15 @@ def unit_choices(session: Session, kinds: Iterable[UnitKind]) -> list[UnitChoice
     """The active units of these kinds, in picker order (kind, then code)."""
     wanted = [k for k in KIND_ORDER if k in set(kinds)]
     rows = session.execute(
-        select(Unit.code, Unit.name, Unit.kind).where(Unit.kind.in_([k.value for k in wanted]), Unit.is_active.is_(True))
+        select(Unit.code, Unit.name, Unit.kind).where(
+            Unit.kind.in_([k.value for k in wanted]), Unit.is_active.is_(True)
+        )
     ).all()
     order = {k.value: i for i, k in enumerate(wanted)}
-    return [UnitChoice(code, name, kind, _keys(name)) for code, name, kind in sorted(rows, key=lambda r: (order[r.kind], r.code))]
+    return [
+        UnitChoice(code, name, kind, _keys(name))
+        for code, name, kind in sorted(rows, key=lambda r: (order[r.kind], r.code))
+    ]
 
 
 def names_by_code(session: Session, codes: Iterable[str]) -> dict[str, str]:
@@ -57,18 +69,28 @@ def names_by_code(session: Session, codes: Iterable[str]) -> dict[str, str]:
     return dict(session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(wanted))).all())  # type: ignore[arg-type]
 
 
-def unit_labels(session: Session, *, active_only: bool = True, kinds: tuple[str, ...] = ()) -> dict[int, str]:
+def unit_labels(
+    session: Session, *, active_only: bool = True, kinds: tuple[str, ...] = ()
+) -> dict[int, str]:
     """Every unit by id with a label a person can pick from a list: its name, and its parent's
     name where names repeat across the tree (第3网格 is in many communities)."""
     parent = aliased(Unit)
-    stmt = select(Unit.id, Unit.name, Unit.kind, parent.name).outerjoin(parent, parent.id == Unit.parent_id).order_by(Unit.path)
+    stmt = (
+        select(Unit.id, Unit.name, Unit.kind, parent.name)
+        .outerjoin(parent, parent.id == Unit.parent_id)
+        .order_by(Unit.path)
+    )
     if active_only:
         stmt = stmt.where(Unit.is_active.is_(True))
     if kinds:
         stmt = stmt.where(Unit.kind.in_(kinds))
     rows = session.execute(stmt).all()
-    return {uid: name if kind in ("district", "department", "street") or not above else f"{name}（{above}）"
-            for uid, name, kind, above in rows}
+    return {
+        uid: name
+        if kind in ("district", "department", "street") or not above
+        else f"{name}（{above}）"
+        for uid, name, kind, above in rows
+    }
 
 
 def unit_by_label(labels: dict[int, str], text: str) -> int | None:
@@ -78,10 +100,17 @@ def unit_by_label(labels: dict[int, str], text: str) -> int | None:
 
 
 def staff_list(needle: str = "", *, limit: int = 100, offset: int = 0) -> Select[tuple[Staff, str]]:
-    stmt = select(Staff, Unit.name).join(Unit, Unit.id == Staff.unit_id).order_by(Unit.path, Staff.name, Staff.id)
+    stmt = (
+        select(Staff, Unit.name)
+        .join(Unit, Unit.id == Staff.unit_id)
+        .order_by(Unit.path, Staff.name, Staff.id)
+    )
     if needle:
-        stmt = stmt.where(or_(
-            Staff.username.contains(needle, autoescape=True), Staff.name.contains(needle, autoescape=True),
-            Unit.name.contains(needle, autoescape=True),
-        ))
+        stmt = stmt.where(
+            or_(
+                Staff.username.contains(needle, autoescape=True),
+                Staff.name.contains(needle, autoescape=True),
+                Unit.name.contains(needle, autoescape=True),
+            )
+        )
     return stmt.limit(limit).offset(offset)

@@ -53,8 +53,17 @@ class Actor:
     """Who is acting: enough of a staff member for permission and scope checks."""
 
     __slots__ = (
-        "automated", "citizen_case_id", "must_change_password", "name", "role", "staff_id", "unit_code", "unit_id",
-        "unit_kind", "unit_path", "username",
+        "automated",
+        "citizen_case_id",
+        "must_change_password",
+        "name",
+        "role",
+        "staff_id",
+        "unit_code",
+        "unit_id",
+        "unit_kind",
+        "unit_path",
+        "username",
     )
 
     def __init__(
@@ -99,8 +108,15 @@ class Actor:
 def citizen_actor(case_id: int | None = None) -> Actor:
     """The citizen acting through the public tracking page on the case they proved is theirs."""
     return Actor(
-        staff_id=None, username="citizen", name="群众", role=None,
-        unit_id=None, unit_code=None, unit_kind=None, unit_path=None, citizen_case_id=case_id,
+        staff_id=None,
+        username="citizen",
+        name="群众",
+        role=None,
+        unit_id=None,
+        unit_code=None,
+        unit_kind=None,
+        unit_path=None,
+        citizen_case_id=case_id,
     )
 
 

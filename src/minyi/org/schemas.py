@@ -14,9 +14,12 @@ class TokenOut(Out):
     token_type: str = Field(examples=["bearer"])
     expires_at: datetime
     password_change_required: bool = Field(
-        False, description="after an administrator's reset: the token serves only the password change, /auth/me and /auth/logout",
+        False,
+        description="after an administrator's reset: the token serves only the password change, /auth/me and /auth/logout",
     )
-    message: str | None = Field(None, description="what to do first, when a password change is required")
+    message: str | None = Field(
+        None, description="what to do first, when a password change is required"
+    )
 
 
 class MeOut(Out):
@@ -29,7 +32,9 @@ class MeOut(Out):
 
 class TemporaryPasswordOut(Out):
     username: str
-    temporary_password: str = Field(description="shown this once; the person changes it on first use")
+    temporary_password: str = Field(
+        description="shown this once; the person changes it on first use"
+    )
 
 
 class UnitOut(Out):

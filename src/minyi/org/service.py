@@ -6,8 +6,8 @@ import csv
 import hashlib
 import io
 import secrets
-from datetime import datetime, timedelta
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 import yaml
@@ -43,13 +43,19 @@ def parse_org_yaml(text: str) -> dict[str, Any]:
     try:
         bundle = safe_yaml.load(text)
     except yaml.YAMLError as error:
-        raise Invalid("bad_file", f"not valid YAML: {str(error).splitlines()[0]}", field="file") from error
+        raise Invalid(
+            "bad_file", f"not valid YAML: {str(error).splitlines()[0]}", field="file"
+        ) from error
     if not isinstance(bundle, dict):
-        raise Invalid("bad_file", "expected a YAML mapping with 'units' and/or 'staff'", field="file")
+        raise Invalid(
+            "bad_file", "expected a YAML mapping with 'units' and/or 'staff'", field="file"
+        )
     return bundle
 
 
-def import_org(session: Session, bundle: dict[str, Any], *, password_hash: str | None) -> dict[str, int]:
+def import_org(
+    session: Session, bundle: dict[str, Any], *, password_hash: str | None
+) -> dict[str, int]:
     """Create or update units and staff by their codes/usernames. All rows are checked first.
 
     New staff get `password_hash` (None: they cannot sign in until a reset), hashed by the
@@ -73,7 +79,7 @@ def import_org(session: Session, bundle: dict[str, Any], *, password_hash: str |
             old = unit.path
             for other in by_code.values():
                 if other is not unit and other.path.startswith(old):
-                    other.path = path + other.path[len(old):]
+                    other.path = path + other.path[len(old) :]
         unit.name, unit.kind, unit.path = row["name"], row["kind"], path
         unit.parent_id = parent.id if parent else None
         session.flush()
@@ -93,7 +99,10 @@ def import_org(session: Session, bundle: dict[str, Any], *, password_hash: str |
         person.unit_id = by_code[row["unit"]].id
         session.flush()
         areas = [by_code[c].id for c in row.get("areas") or []]
-        current = {a.unit_id: a for a in session.scalars(select(LeaderArea).where(LeaderArea.staff_id == person.id))}
+        current = {
+            a.unit_id: a
+            for a in session.scalars(select(LeaderArea).where(LeaderArea.staff_id == person.id))
+        }
         for unit_id, area in current.items():
             if unit_id not in areas:
                 session.delete(area)
@@ -101,7 +110,12 @@ def import_org(session: Session, bundle: dict[str, Any], *, password_hash: str |
             if unit_id not in current:
                 session.add(LeaderArea(staff_id=person.id, unit_id=unit_id))
     session.flush()
-    return {"units_created": created_units, "units": len(units), "staff_created": created_staff, "staff": len(staff)}
+    return {
+        "units_created": created_units,
+        "units": len(units),
+        "staff_created": created_staff,
+        "staff": len(staff),
+    }
 
 
 def _rows(bundle: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -111,11 +125,17 @@ def _rows(bundle: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _check_length(model: type[Unit] | type[Staff], row: dict[str, Any], keys: tuple[str, ...], where: str, n: int) -> None:
+def _check_length(
+    model: type[Unit] | type[Staff], row: dict[str, Any], keys: tuple[str, ...], where: str, n: int
+) -> None:
     for key in keys:
         limit = column_limit(model, key)
         if limit and len(str(row.get(key) or "")) > limit:
-            raise Invalid("too_long", f"{where} row {n}: '{key}' is longer than {limit} characters", field=f"{where}[{n}].{key}")
+            raise Invalid(
+                "too_long",
+                f"{where} row {n}: '{key}' is longer than {limit} characters",
+                field=f"{where}[{n}].{key}",
+            )
 
 
 def _check_units(rows: list[dict[str, Any]], existing: dict[str, Unit]) -> None:
@@ -124,18 +144,26 @@ def _check_units(rows: list[dict[str, Any]], existing: dict[str, Unit]) -> None:
     for n, row in enumerate(rows, start=1):
         for key in ("code", "name", "kind"):
             if not str(row.get(key) or "").strip():
-                raise Invalid("bad_unit", f"unit row {n}: '{key}' is required", field=f"units[{n}].{key}")
+                raise Invalid(
+                    "bad_unit", f"unit row {n}: '{key}' is required", field=f"units[{n}].{key}"
+                )
         _check_length(Unit, row, ("code", "name"), "units", n)
         if row["code"] in seen:
-            raise Invalid("bad_unit", f"unit row {n}: duplicate code {row['code']}", field=f"units[{n}].code")
+            raise Invalid(
+                "bad_unit", f"unit row {n}: duplicate code {row['code']}", field=f"units[{n}].code"
+            )
         seen.add(row["code"])
         if row["kind"] not in UnitKind.__members__.values():
-            raise Invalid("bad_unit", f"unit row {n}: unknown kind {row['kind']}", field=f"units[{n}].kind")
+            raise Invalid(
+                "bad_unit", f"unit row {n}: unknown kind {row['kind']}", field=f"units[{n}].kind"
+            )
         kinds[row["code"]] = row["kind"]
     for n, row in enumerate(rows, start=1):
         parent = row.get("parent") or None
         if parent is not None and parent not in kinds:
-            raise Invalid("bad_unit", f"unit row {n}: unknown parent {parent}", field=f"units[{n}].parent")
+            raise Invalid(
+                "bad_unit", f"unit row {n}: unknown parent {parent}", field=f"units[{n}].parent"
+            )
         parent_kind = UnitKind(kinds[parent]) if parent else None
         if parent_kind not in ALLOWED_PARENTS[UnitKind(row["kind"])]:
             raise Invalid(
@@ -150,7 +178,10 @@ def _check_units(rows: list[dict[str, Any]], existing: dict[str, Unit]) -> None:
         if unit is None or unit.kind == row["kind"]:
             continue
         for child_code, child in existing.items():
-            if child.parent_id == unit.id and new_parent.get(child_code, row["code"]) == row["code"]:
+            if (
+                child.parent_id == unit.id
+                and new_parent.get(child_code, row["code"]) == row["code"]
+            ):
                 if UnitKind(row["kind"]) not in ALLOWED_PARENTS[UnitKind(kinds[child_code])]:
                     raise Invalid(
                         "bad_unit",
@@ -164,21 +195,35 @@ def _check_staff(rows: list[dict[str, Any]], units: dict[str, Unit]) -> None:
     for n, row in enumerate(rows, start=1):
         for key in ("username", "name", "role", "unit"):
             if not str(row.get(key) or "").strip():
-                raise Invalid("bad_staff", f"staff row {n}: '{key}' is required", field=f"staff[{n}].{key}")
+                raise Invalid(
+                    "bad_staff", f"staff row {n}: '{key}' is required", field=f"staff[{n}].{key}"
+                )
         if row["username"] in seen:
-            raise Invalid("bad_staff", f"staff row {n}: duplicate username", field=f"staff[{n}].username")
+            raise Invalid(
+                "bad_staff", f"staff row {n}: duplicate username", field=f"staff[{n}].username"
+            )
         seen.add(row["username"])
         _check_length(Staff, row, ("username", "name", "title", "phone"), "staff", n)
         if row["role"] not in Role.__members__.values():
-            raise Invalid("bad_staff", f"staff row {n}: unknown role {row['role']}", field=f"staff[{n}].role")
+            raise Invalid(
+                "bad_staff", f"staff row {n}: unknown role {row['role']}", field=f"staff[{n}].role"
+            )
         if row["unit"] not in units:
-            raise Invalid("bad_staff", f"staff row {n}: unknown unit {row['unit']}", field=f"staff[{n}].unit")
+            raise Invalid(
+                "bad_staff", f"staff row {n}: unknown unit {row['unit']}", field=f"staff[{n}].unit"
+            )
         areas = row.get("areas") or []
         if not isinstance(areas, list) or len(set(areas)) != len(areas):
-            raise Invalid("bad_staff", f"staff row {n}: areas must be a list of distinct unit codes", field=f"staff[{n}].areas")
+            raise Invalid(
+                "bad_staff",
+                f"staff row {n}: areas must be a list of distinct unit codes",
+                field=f"staff[{n}].areas",
+            )
         for code in areas:
             if code not in units:
-                raise Invalid("bad_staff", f"staff row {n}: unknown area {code}", field=f"staff[{n}].areas")
+                raise Invalid(
+                    "bad_staff", f"staff row {n}: unknown area {code}", field=f"staff[{n}].areas"
+                )
 
 
 def _parents_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -209,13 +254,23 @@ def export_org(session: Session) -> dict[str, Any]:
         areas.setdefault(area.staff_id, []).append(code_of[area.unit_id])
     return {
         "units": [
-            {"code": u.code, "name": u.name, "kind": u.kind, "parent": code_of.get(u.parent_id or 0)}
+            {
+                "code": u.code,
+                "name": u.name,
+                "kind": u.kind,
+                "parent": code_of.get(u.parent_id or 0),
+            }
             for u in units
         ],
         "staff": [
             {
-                "username": s.username, "name": s.name, "role": s.role, "title": s.title,
-                "unit": code_of[s.unit_id], "phone": s.phone, "areas": areas.get(s.id, []),
+                "username": s.username,
+                "name": s.name,
+                "role": s.role,
+                "title": s.title,
+                "unit": code_of[s.unit_id],
+                "phone": s.phone,
+                "areas": areas.get(s.id, []),
             }
             for s in session.scalars(select(Staff).order_by(Staff.username))
         ],
@@ -244,7 +299,10 @@ def org_from_csv(text: str) -> dict[str, Any]:
         return {"units": [{**r, "parent": r.get("parent") or None} for r in rows]}
     if {"username", "name", "role", "unit"} <= header:
         return {"staff": [{**r, "areas": (r.get("areas") or "").split()} for r in rows]}
-    raise Invalid("bad_csv", "CSV header must be units (code,name,kind,parent) or staff (username,name,role,unit,...)")
+    raise Invalid(
+        "bad_csv",
+        "CSV header must be units (code,name,kind,parent) or staff (username,name,role,unit,...)",
+    )
 
 
 def password_matches(password_hash: str | None, password: str) -> bool:
@@ -258,14 +316,20 @@ def password_matches(password_hash: str | None, password: str) -> bool:
     return password_hash is not None
 
 
-def issue_token(session: Session, *, staff_id: int, now: datetime, ttl: timedelta) -> tuple[str, datetime]:
+def issue_token(
+    session: Session, *, staff_id: int, now: datetime, ttl: timedelta
+) -> tuple[str, datetime]:
     """A new bearer token for staff whose password was just verified, if still active."""
     staff = session.scalar(select(Staff).where(Staff.id == staff_id, Staff.is_active.is_(True)))
     if staff is None:
         raise Unauthorized("bad_credentials", "用户名或密码错误")
     token = secrets.token_urlsafe(32)
     expires_at = now + ttl
-    session.add(ApiToken(token_hash=_token_hash(token), staff_id=staff.id, created_at=now, expires_at=expires_at))
+    session.add(
+        ApiToken(
+            token_hash=_token_hash(token), staff_id=staff.id, created_at=now, expires_at=expires_at
+        )
+    )
     session.flush()
     return token, expires_at
 
@@ -298,7 +362,9 @@ def token_hash(token: str) -> str:
     return _token_hash(token)
 
 
-def live_token_holders(session: Session, hashes: Iterable[str], *, now: datetime) -> dict[str, tuple[int, int, str]]:
+def live_token_holders(
+    session: Session, hashes: Iterable[str], *, now: datetime
+) -> dict[str, tuple[int, int, str]]:
     """token hash -> (staff id, unit id, role) for the tokens among `hashes` that still work now:
     not revoked, not expired, the person active. One query for a whole intake batch, so a token
     the hot path took from its cache is checked again inside the batch's own transaction."""
@@ -314,8 +380,10 @@ _LIVE_TOKEN_HOLDERS = (
     select(ApiToken.token_hash, Staff.id, Staff.unit_id, Staff.role)
     .join(Staff, Staff.id == ApiToken.staff_id)
     .where(
-        ApiToken.token_hash.in_(bindparam("hashes", expanding=True)), ApiToken.revoked_at.is_(None),
-        ApiToken.expires_at > bindparam("now"), Staff.is_active.is_(True),
+        ApiToken.token_hash.in_(bindparam("hashes", expanding=True)),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now"),
+        Staff.is_active.is_(True),
     )
 )
 
@@ -331,8 +399,14 @@ def actor_for_username(session: Session, username: str) -> Actor:
 
 def _actor(staff: Staff, unit: Unit) -> Actor:
     return Actor(
-        staff_id=staff.id, username=staff.username, name=staff.name, role=Role(staff.role),
-        unit_id=unit.id, unit_code=unit.code, unit_kind=unit.kind, unit_path=unit.path,
+        staff_id=staff.id,
+        username=staff.username,
+        name=staff.name,
+        role=Role(staff.role),
+        unit_id=unit.id,
+        unit_code=unit.code,
+        unit_kind=unit.kind,
+        unit_path=unit.path,
         must_change_password=staff.must_change_password,
     )
 

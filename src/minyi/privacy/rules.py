@@ -29,15 +29,25 @@ from enum import StrEnum
 
 from minyi.org.rules import DISTRICT_WIDE, Actor, Role
 
-
 # The steps of a case a citizen sees on the tracking page (and Open311, and the public API):
 # what was done for them. Escalation, whistles and their reports-in, supervision, instructions,
 # clock events and bounces are the government's inside work and stay inside.
-CITIZEN_STEPS = frozenset({
-    "register", "accept", "decline", "dispatch", "sign_for", "record_contact", "record_visit", "reply",
-    "approve_reply",  # 答复审核: to the citizen the approval is the reply itself (cases/tracking.py)
-    "feedback", "reopen", "archive",
-})
+CITIZEN_STEPS = frozenset(
+    {
+        "register",
+        "accept",
+        "decline",
+        "dispatch",
+        "sign_for",
+        "record_contact",
+        "record_visit",
+        "reply",
+        "approve_reply",  # 答复审核: to the citizen the approval is the reply itself (cases/tracking.py)
+        "feedback",
+        "reopen",
+        "archive",
+    }
+)
 
 
 def citizen_sees(action: str) -> bool:
@@ -69,20 +79,32 @@ FIELDS = ("name", "phone", "id_card", "address", "attachments", "text")
 POLICY: dict[Reader, dict[str, Show]] = {
     Reader.CONTACT: dict.fromkeys(FIELDS, Show.CLEAR),
     Reader.OVERSIGHT: {
-        "name": Show.MASKED, "phone": Show.MASKED, "id_card": Show.MASKED,
-        "address": Show.MASKED, "attachments": Show.CLEAR, "text": Show.MASKED,
+        "name": Show.MASKED,
+        "phone": Show.MASKED,
+        "id_card": Show.MASKED,
+        "address": Show.MASKED,
+        "attachments": Show.CLEAR,
+        "text": Show.MASKED,
     },
     Reader.ACCUSED: {
-        "name": Show.HIDDEN, "phone": Show.HIDDEN, "id_card": Show.HIDDEN,
-        "address": Show.MASKED, "attachments": Show.HIDDEN, "text": Show.HIDDEN,
+        "name": Show.HIDDEN,
+        "phone": Show.HIDDEN,
+        "id_card": Show.HIDDEN,
+        "address": Show.MASKED,
+        "attachments": Show.HIDDEN,
+        "text": Show.HIDDEN,
     },
     Reader.PUBLIC: dict.fromkeys(FIELDS, Show.HIDDEN),
 }
 
 
 def identity_hidden(
-    role: Role | None, unit_code: str | None, unit_path: str | None, hidden_from: Iterable[str] | None,
-    *, checked: bool = True,
+    role: Role | None,
+    unit_code: str | None,
+    unit_path: str | None,
+    hidden_from: Iterable[str] | None,
+    *,
+    checked: bool = True,
 ) -> bool:
     """Whether a staff member belongs to a unit the appeal complains about, or to a unit under one.
 
@@ -100,7 +122,11 @@ def identity_hidden(
 
 
 def reader_of(
-    actor: Actor, *, hidden_from: Iterable[str] | None, handling_unit_ids: Collection[int], checked: bool = True,
+    actor: Actor,
+    *,
+    hidden_from: Iterable[str] | None,
+    handling_unit_ids: Collection[int],
+    checked: bool = True,
 ) -> Reader:
     if actor.role is None:
         return Reader.PUBLIC
@@ -150,7 +176,9 @@ _AFTER = r"(?![0-9])(?![ \-][0-9])"
 _ID18 = rf"[1-9](?:{_SEP}[0-9]){{16}}{_SEP}[0-9Xx](?![0-9A-Za-z])"
 _ID15 = rf"[1-9](?:{_SEP}[0-9]){{14}}"
 _MOBILE = rf"(?:(?:\+|00)?86{_SEP})?1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}"
-_LANDLINE = rf"(?:\(0[0-9]{{2,3}}\)|0[1-9][0-9]{{1,2}}){_SEP}[1-9](?:{_SEP}[0-9]){{6,7}}(?:转[0-9]{{1,5}})?"
+_LANDLINE = (
+    rf"(?:\(0[0-9]{{2,3}}\)|0[1-9][0-9]{{1,2}}){_SEP}[1-9](?:{_SEP}[0-9]){{6,7}}(?:转[0-9]{{1,5}})?"
+)
 _NUM = "[0-9A-Za-z]+"
 _CN = "[0-9A-Za-z一二三四五六七八九十两]+"
 _BUILDING = rf"(?:{_CN}(?:栋|幢|号楼|单元)|{_NUM}座|[0-9]+(?:室|号房)|[0-9]+楼[0-9]+(?:号|室)?|(?<![0-9])[0-9]{{1,3}}-[0-9]{{1,3}}-[0-9]{{2,4}}(?![0-9])(?:室|号)?)"
@@ -160,7 +188,28 @@ _PATTERN = re.compile(
 )
 _HINT = re.compile(r"[\d栋幢座]|单元|号楼")
 # Two-character surnames, for "欧阳先生"; a name not starting with one has a one-character surname.
-_COMPOUND = frozenset("欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 独孤 南宫 闻人".split())
+_COMPOUND = frozenset(
+    [
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "令狐",
+        "端木",
+        "独孤",
+        "南宫",
+        "闻人",
+    ]
+)
 _TITLES = ("先生", "女士", "小姐", "阿姨", "大爷", "师傅")
 
 
@@ -237,7 +286,12 @@ def mask_address(address: str | None) -> str | None:
     return address if match is None else address[: match.start()] + "***"
 
 
-HIDDEN_PLACEHOLDER = {"id": "[身份证号已隐去]", "phone": "[电话已隐去]", "flat": "***", "name": "某某"}
+HIDDEN_PLACEHOLDER = {
+    "id": "[身份证号已隐去]",
+    "phone": "[电话已隐去]",
+    "flat": "***",
+    "name": "某某",
+}
 
 
 def mask_text(text: str, *, names: Iterable[str | None] = (), hide: bool = False) -> str:
@@ -308,6 +362,7 @@ def _mask_name_in(text: str, name: str, hide: bool) -> str:
 
 # --- the view one reader gets of one case -------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class CaseView:
     """What one reader sees of one case's personal data; every outlet formats through it."""
@@ -364,18 +419,31 @@ def _apply(show: Show, value: str | None, mask: object) -> str | None:
 
 
 def case_view(
-    actor: Actor, *, hidden_from: Iterable[str] | None, handling_unit_ids: Collection[int],
-    is_confidential: bool, citizen_name: str | None, checked: bool = True,
+    actor: Actor,
+    *,
+    hidden_from: Iterable[str] | None,
+    handling_unit_ids: Collection[int],
+    is_confidential: bool,
+    citizen_name: str | None,
+    checked: bool = True,
 ) -> CaseView:
     """The policy for one reader and one case, from plain values (no ORM objects, no session)."""
-    reader = reader_of(actor, hidden_from=hidden_from, handling_unit_ids=handling_unit_ids, checked=checked)
+    reader = reader_of(
+        actor, hidden_from=hidden_from, handling_unit_ids=handling_unit_ids, checked=checked
+    )
     row = POLICY[reader]
     name = row["name"]
     if is_confidential and reader is not Reader.CONTACT:
         name = Show.HIDDEN
     return CaseView(
-        reader=reader, name=name, phone=row["phone"], id_card=row["id_card"], address=row["address"],
-        attachments=row["attachments"], text=row["text"], names=(citizen_name,) if citizen_name else (),
+        reader=reader,
+        name=name,
+        phone=row["phone"],
+        id_card=row["id_card"],
+        address=row["address"],
+        attachments=row["attachments"],
+        text=row["text"],
+        names=(citizen_name,) if citizen_name else (),
     )
 
 
@@ -385,7 +453,9 @@ PUBLIC_VIEW = CaseView(Reader.PUBLIC, *(Show.HIDDEN,) * 6)
 def public_view(citizen_name: str | None) -> CaseView:
     """What the public (tracking page, Open311) reads of a case: no personal data, the
     complainant's name included wherever the text repeats it."""
-    return CaseView(Reader.PUBLIC, *(Show.HIDDEN,) * 6, names=(citizen_name,) if citizen_name else ())
+    return CaseView(
+        Reader.PUBLIC, *(Show.HIDDEN,) * 6, names=(citizen_name,) if citizen_name else ()
+    )
 
 
 def oversight_view(citizen_name: str | None, *, is_confidential: bool = False) -> CaseView:
@@ -393,8 +463,14 @@ def oversight_view(citizen_name: str | None, *, is_confidential: bool = False) -
     leaders carries (the readers it goes to all read the case masked)."""
     row = POLICY[Reader.OVERSIGHT]
     return CaseView(
-        Reader.OVERSIGHT, Show.HIDDEN if is_confidential else row["name"], row["phone"], row["id_card"], row["address"],
-        row["attachments"], row["text"], names=(citizen_name,) if citizen_name else (),
+        Reader.OVERSIGHT,
+        Show.HIDDEN if is_confidential else row["name"],
+        row["phone"],
+        row["id_card"],
+        row["address"],
+        row["attachments"],
+        row["text"],
+        names=(citizen_name,) if citizen_name else (),
     )
 
 
@@ -414,13 +490,19 @@ def patrol_text_show(actor: Actor, *, grid_path: str, author_id: int) -> Show:
     the grid event it became, through that case's policy)."""
     if actor.staff_id == author_id:
         return Show.CLEAR
-    if actor.role in (Role.GRID_STAFF, Role.COMMUNITY_STAFF, Role.STREET_STAFF) and actor.unit_path \
-            and grid_path.startswith(actor.unit_path):
+    if (
+        actor.role in (Role.GRID_STAFF, Role.COMMUNITY_STAFF, Role.STREET_STAFF)
+        and actor.unit_path
+        and grid_path.startswith(actor.unit_path)
+    ):
         return Show.CLEAR
     return Show.HIDDEN
 
 
 def patrol_text(actor: Actor, text: str | None, *, grid_path: str, author_id: int) -> str | None:
-    if text is None or patrol_text_show(actor, grid_path=grid_path, author_id=author_id) is Show.CLEAR:
+    if (
+        text is None
+        or patrol_text_show(actor, grid_path=grid_path, author_id=author_id) is Show.CLEAR
+    ):
         return text
     return PATROL_TEXT_HIDDEN

@@ -38,8 +38,9 @@ def _svg(width: int, height: int, body: list[str], title: str) -> str:
     )
 
 
-def trend_chart(points: Sequence[tuple[str, int]], *, title: str, width: int = 660,
-                height: int = 170) -> str:
+def trend_chart(
+    points: Sequence[tuple[str, int]], *, title: str, width: int = 660, height: int = 170
+) -> str:
     """Daily columns; the last (the reported day) in the accent colour, a dashed mean line."""
     left, right, top, bottom = 34, 8, 14, 22
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -48,8 +49,12 @@ def trend_chart(points: Sequence[tuple[str, int]], *, title: str, width: int = 6
     y = 0.0
     while y <= peak + 1e-9:
         py = top + plot_h - plot_h * y / peak
-        body.append(f'<line x1="{left}" y1="{py:.1f}" x2="{width - right}" y2="{py:.1f}" stroke="{GRID}" stroke-width="1"/>')
-        body.append(f'<text x="{left - 4}" y="{py + 3.5:.1f}" font-size="9" fill="{MUTED}" text-anchor="end">{_num(y)}</text>')
+        body.append(
+            f'<line x1="{left}" y1="{py:.1f}" x2="{width - right}" y2="{py:.1f}" stroke="{GRID}" stroke-width="1"/>'
+        )
+        body.append(
+            f'<text x="{left - 4}" y="{py + 3.5:.1f}" font-size="9" fill="{MUTED}" text-anchor="end">{_num(y)}</text>'
+        )
         y += step
     n = max(len(points), 1)
     slot = plot_w / n
@@ -58,22 +63,37 @@ def trend_chart(points: Sequence[tuple[str, int]], *, title: str, width: int = 6
         h = plot_h * value / peak
         x = left + i * slot + (slot - bar_w) / 2
         last = i == n - 1
-        body.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{ACCENT if last else BAR}"/>')
+        body.append(
+            f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{ACCENT if last else BAR}"/>'
+        )
         if last or i % 5 == (n - 1) % 5:
-            body.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - 8}" font-size="9" fill="{INK if last else MUTED}" text-anchor="middle">{escape(label)}</text>')
+            body.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{height - 8}" font-size="9" fill="{INK if last else MUTED}" text-anchor="middle">{escape(label)}</text>'
+            )
         if last:
-            body.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h - h - 3:.1f}" font-size="9" fill="{ACCENT}" text-anchor="middle">{value}</text>')
+            body.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h - h - 3:.1f}" font-size="9" fill="{ACCENT}" text-anchor="middle">{value}</text>'
+            )
     if points:
         mean = sum(v for _, v in points) / n
         py = top + plot_h - plot_h * mean / peak
-        body.append(f'<line x1="{left}" y1="{py:.1f}" x2="{width - right}" y2="{py:.1f}" stroke="{MARK}" stroke-width="0.8" stroke-dasharray="4 3"/>')
+        body.append(
+            f'<line x1="{left}" y1="{py:.1f}" x2="{width - right}" y2="{py:.1f}" stroke="{MARK}" stroke-width="0.8" stroke-dasharray="4 3"/>'
+        )
         # Left end: the right end holds the reported day's column and its figure.
-        body.append(f'<text x="{left + 3}" y="{py - 3:.1f}" font-size="9" fill="{MARK}">日均 {mean:.1f}</text>')
+        body.append(
+            f'<text x="{left + 3}" y="{py - 3:.1f}" font-size="9" fill="{MARK}">日均 {mean:.1f}</text>'
+        )
     return _svg(width, height, body, title)
 
 
-def bar_chart(rows: Sequence[tuple[str, int, int | None]], *, title: str, width: int = 320,
-              row_height: int = 17) -> str:
+def bar_chart(
+    rows: Sequence[tuple[str, int, int | None]],
+    *,
+    title: str,
+    width: int = 320,
+    row_height: int = 17,
+) -> str:
     """Horizontal bars of the day's counts; a dark tick marks a comparison value (last week)."""
     label_w, value_w, top = 92, 30, 4
     plot_w = width - label_w - value_w
@@ -84,10 +104,18 @@ def bar_chart(rows: Sequence[tuple[str, int, int | None]], *, title: str, width:
         y = top + i * row_height
         w = plot_w * value / peak
         text = label if len(label) <= 7 else label[:6] + "…"
-        body.append(f'<text x="{label_w - 6}" y="{y + row_height * 0.68:.1f}" font-size="10" fill="{INK}" text-anchor="end">{escape(text)}</text>')
-        body.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_height - 6}" fill="{BAR}"/>')
+        body.append(
+            f'<text x="{label_w - 6}" y="{y + row_height * 0.68:.1f}" font-size="10" fill="{INK}" text-anchor="end">{escape(text)}</text>'
+        )
+        body.append(
+            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_height - 6}" fill="{BAR}"/>'
+        )
         if compare is not None:
             cx = label_w + plot_w * compare / peak
-            body.append(f'<line x1="{cx:.1f}" y1="{y + 1}" x2="{cx:.1f}" y2="{y + row_height - 1}" stroke="{MARK}" stroke-width="1.5"/>')
-        body.append(f'<text x="{label_w + w + 4:.1f}" y="{y + row_height * 0.68:.1f}" font-size="9.5" fill="{INK}">{value}</text>')
+            body.append(
+                f'<line x1="{cx:.1f}" y1="{y + 1}" x2="{cx:.1f}" y2="{y + row_height - 1}" stroke="{MARK}" stroke-width="1.5"/>'
+            )
+        body.append(
+            f'<text x="{label_w + w + 4:.1f}" y="{y + row_height * 0.68:.1f}" font-size="9.5" fill="{INK}">{value}</text>'
+        )
     return _svg(width, height, body, title)

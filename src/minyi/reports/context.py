@@ -63,7 +63,9 @@ class ReportContext:
     def channels(self) -> dict[int, tuple[str, str, str]]:
         """id -> (code, kind, name)."""
         if self._channels is None:
-            rows = self.session.execute(select(Channel.id, Channel.code, Channel.kind, Channel.name))
+            rows = self.session.execute(
+                select(Channel.id, Channel.code, Channel.kind, Channel.name)
+            )
             self._channels = {cid: (code, kind, name) for cid, code, kind, name in rows}
         return self._channels
 
@@ -73,7 +75,9 @@ class ReportContext:
         if missing:
             rows = self.session.execute(
                 select(
-                    DictionaryEntry.id, DictionaryEntry.code, DictionaryEntry.level3,
+                    DictionaryEntry.id,
+                    DictionaryEntry.code,
+                    DictionaryEntry.level3,
                     DictionaryEntry.level4,
                 ).where(DictionaryEntry.id.in_(missing))
             )
@@ -88,8 +92,13 @@ class ReportContext:
             since = self.period.start(-(TREND_DAYS - 1))
             rows = self.session.execute(
                 select(
-                    Case.id, Case.registered_at, Case.channel_id, Case.class_name,
-                    Case.category_id, Case.street_id, Case.community_id,
+                    Case.id,
+                    Case.registered_at,
+                    Case.channel_id,
+                    Case.class_name,
+                    Case.category_id,
+                    Case.street_id,
+                    Case.community_id,
                 ).where(Case.registered_at >= since, Case.registered_at < self.end)
             )
             # Local midnights in UTC, so a row's day is a bisection, not a time-zone conversion.

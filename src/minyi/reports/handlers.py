@@ -7,6 +7,11 @@ from minyi.reports.jobs import Schedule, issue_due_daily_report
 
 
 def install(registry: Registry) -> None:
-    registry.job("issue_daily_report", lambda ctx: issue_due_daily_report(
-        ctx.session, now=ctx.now, schedule=Schedule.from_settings(ctx.settings),
-    ))
+    registry.job(
+        "issue_daily_report",
+        lambda ctx: issue_due_daily_report(
+            ctx.session,
+            now=ctx.now,
+            schedule=Schedule.from_settings(ctx.settings),
+        ),
+    )

@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 WORKER = "worker"
 # 5, 10, 20, 40 minutes, then parked: a report that keeps failing needs a person well before
 # the leaders' morning is over.
-RETRY = RetryPolicy(kind="report", max_attempts=5, first_delay=timedelta(minutes=5), max_delay=timedelta(hours=1))
+RETRY = RetryPolicy(
+    kind="report", max_attempts=5, first_delay=timedelta(minutes=5), max_delay=timedelta(hours=1)
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,9 @@ def configure_schedule(schedule: Schedule | None) -> None:
     _holder.set(schedule)
 
 
-def issue_due_daily_report(session: Session, *, now: datetime, schedule: Schedule | None = None) -> int:
+def issue_due_daily_report(
+    session: Session, *, now: datetime, schedule: Schedule | None = None
+) -> int:
     schedule = schedule or _holder.get()
     day = day_due(now, schedule.tz, schedule.daily_at)
     error: Exception | None = None
@@ -111,7 +115,7 @@ def issue_due_daily_report(session: Session, *, now: datetime, schedule: Schedul
     def store(_runs: list[ReportRun]) -> int:
         if error is not None:
             raise error
-        assert prepared is not None  # noqa: S101 - set whenever error is None
+        assert prepared is not None
         issue = store_daily_report(session, prepared, now=now, issued_by=WORKER)
         if issue is None:  # cannot happen: the counter row is locked since number_taken
             raise RuntimeError("the report's number moved under its lock")
@@ -120,7 +124,12 @@ def issue_due_daily_report(session: Session, *, now: datetime, schedule: Schedul
         return 1
 
     handle_each(
-        session, [run], store, policy=RETRY, now=now, state_of=lambda r: session.get(ReportRun, r.id),
+        session,
+        [run],
+        store,
+        policy=RETRY,
+        now=now,
+        state_of=lambda r: session.get(ReportRun, r.id),
         id_of=lambda r: f"{r.kind}:{r.period_start}",
     )
     return 1
@@ -130,14 +139,18 @@ def _due_day(reader: Session, day: date | None, now: datetime) -> date | None:
     """The day whose report to make now: a run due for its retry (oldest first), else `day`
     (the schedule's) when it has neither an issue nor a run waiting for its back-off."""
     issued = exists().where(
-        ReportIssue.kind == ReportRun.kind, ReportIssue.period_start == ReportRun.period_start,
+        ReportIssue.kind == ReportRun.kind,
+        ReportIssue.period_start == ReportRun.period_start,
         ReportIssue.edition_key.is_not(None),
     )
     retry = reader.scalar(
         select(ReportRun.period_start)
         .where(
-            ReportRun.kind == ReportKind.DAILY.value, ReportRun.issue_id.is_(None), ReportRun.parked_at.is_(None),
-            or_(ReportRun.next_attempt_at.is_(None), ReportRun.next_attempt_at <= now), ~issued,
+            ReportRun.kind == ReportKind.DAILY.value,
+            ReportRun.issue_id.is_(None),
+            ReportRun.parked_at.is_(None),
+            or_(ReportRun.next_attempt_at.is_(None), ReportRun.next_attempt_at <= now),
+            ~issued,
         )
         .order_by(ReportRun.period_start)
         .limit(1)
@@ -147,7 +160,9 @@ def _due_day(reader: Session, day: date | None, now: datetime) -> date | None:
     if day is None or original_of_day(reader, ReportKind.DAILY, day) is not None:
         return None
     waiting = reader.scalar(
-        select(ReportRun.id).where(ReportRun.kind == ReportKind.DAILY.value, ReportRun.period_start == day)
+        select(ReportRun.id).where(
+            ReportRun.kind == ReportKind.DAILY.value, ReportRun.period_start == day
+        )
     )
     return None if waiting is not None else day
 
@@ -155,8 +170,16 @@ def _due_day(reader: Session, day: date | None, now: datetime) -> date | None:
 def _claim_run(session: Session, day: date, now: datetime) -> ReportRun:
     """The day's run row, made if new, locked (PostgreSQL) so racing workers take turns."""
     insert_rows(
-        session, ReportRun,
-        [{"kind": ReportKind.DAILY.value, "period_start": day, "created_at": now, "next_attempt_at": now}],
+        session,
+        ReportRun,
+        [
+            {
+                "kind": ReportKind.DAILY.value,
+                "period_start": day,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+        ],
         skip_conflicts_on=("kind", "period_start"),
     )
     return session.scalars(

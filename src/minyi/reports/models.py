@@ -27,8 +27,12 @@ class ReportIssue(Base):
     __tablename__ = "report_issues"
     __table_args__ = (
         Index(
-            "uq_report_issues_kind_number_original", "kind", "number", unique=True,
-            sqlite_where=text("corrects_id IS NULL"), postgresql_where=text("corrects_id IS NULL"),
+            "uq_report_issues_kind_number_original",
+            "kind",
+            "number",
+            unique=True,
+            sqlite_where=text("corrects_id IS NULL"),
+            postgresql_where=text("corrects_id IS NULL"),
         ),
         Index("ix_report_issues_kind_period_start", "kind", "period_start"),
     )

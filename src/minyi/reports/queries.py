@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import undefer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from minyi.core.errors import NotFound
 from minyi.reports.models import ReportIssue, ReportSubscriber
@@ -23,13 +22,16 @@ def list_issues(
         stmt = stmt.where(ReportIssue.kind == kind)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
-        stmt.order_by(ReportIssue.number.desc(), ReportIssue.id.desc()).limit(page_size).offset((page - 1) * page_size)
+        stmt.order_by(ReportIssue.number.desc(), ReportIssue.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
     )
     return int(total), list(rows)
 
 
-def get_issue(session: Session, issue_id: int, *, with_html: bool = False,
-              with_pdf: bool = False) -> ReportIssue:
+def get_issue(
+    session: Session, issue_id: int, *, with_html: bool = False, with_pdf: bool = False
+) -> ReportIssue:
     options = []
     if with_html:
         options.append(undefer(ReportIssue.html))

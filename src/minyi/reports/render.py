@@ -54,7 +54,10 @@ def render_html(
         snap=snapshot,
         number=number,
         title=report_title(
-            ReportKind(snapshot["kind"]), number, _day(snapshot), (correction or {}).get("ordinal", 0)
+            ReportKind(snapshot["kind"]),
+            number,
+            _day(snapshot),
+            (correction or {}).get("ordinal", 0),
         ),
         issued_on=f"{local.year}年{local.month}月{local.day}日",
         issued_at=f"{local:%Y-%m-%d %H:%M}",

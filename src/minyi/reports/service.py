@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.core.db import reading_beside
+from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.core.ids import Counter, reserve_block
 from minyi.notify.service import enqueue
 from minyi.org.rules import Actor
@@ -102,7 +102,9 @@ def prepare_daily_report(
     `store_daily_report` refuses the render if another issue took that number meanwhile."""
     kind = ReportKind.DAILY
     if day >= now.astimezone(tz).date():
-        raise Invalid("day_not_over", f"{day} is not over yet; a report covers a past day", field="date")
+        raise Invalid(
+            "day_not_over", f"{day} is not over yet; a report covers a past day", field="date"
+        )
     target = None
     if corrects is not None:
         target = issue_for(reader, kind, corrects)
@@ -116,7 +118,9 @@ def prepare_daily_report(
         if not text:
             raise Invalid("note_required", "say what the correction corrects", field="note")
         if len(text) > 500:
-            raise Invalid("too_long", "the correction note is longer than 500 characters", field="note")
+            raise Invalid(
+                "too_long", "the correction note is longer than 500 characters", field="note"
+            )
     else:
         _refuse_second_original(reader, kind, day)
     snapshot = build_snapshot(reader, kind=kind, day=day, tz=tz, now=now)
@@ -135,7 +139,9 @@ def prepare_daily_report(
     snapshot["number"] = number
     snapshot["corrects"] = correction
     # The page leaders read: no item keys in it (the API's snapshot carries them for 批示).
-    html = render_html(snapshot, number=number, issued_at=now, tz=tz, correction=correction, show_keys=False)
+    html = render_html(
+        snapshot, number=number, issued_at=now, tz=tz, correction=correction, show_keys=False
+    )
     pdf = render_pdf(html)
     return PreparedIssue(day, number, snapshot, html, pdf, target, correction)
 
@@ -163,7 +169,9 @@ def number_taken(session: Session, prepared: PreparedIssue) -> bool:
     return _next_number(session, ReportKind.DAILY, lock=True) != prepared.number
 
 
-def store_daily_report(session: Session, prepared: PreparedIssue, *, now: datetime, issued_by: str) -> ReportIssue | None:
+def store_daily_report(
+    session: Session, prepared: PreparedIssue, *, now: datetime, issued_by: str
+) -> ReportIssue | None:
     """Store a prepared issue in the caller's (write) transaction and mail it; None when its
     number was taken since it was rendered (prepare it again: the lock taken here on the counter
     keeps the number until this transaction ends, so the second render fits).
@@ -220,7 +228,9 @@ def issue_daily_report(
     written yet, and the write lock is held only for the short store."""
     for _ in range(3):
         with reading_beside(session) as reader:
-            prepared = prepare_daily_report(reader, day=day, now=now, tz=tz, corrects=corrects, note=note)
+            prepared = prepare_daily_report(
+                reader, day=day, now=now, tz=tz, corrects=corrects, note=note
+            )
         issue = store_daily_report(session, prepared, now=now, issued_by=issued_by)
         if issue is not None:
             return issue

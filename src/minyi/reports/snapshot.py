@@ -59,7 +59,9 @@ def lead_lines(data: dict[str, Any]) -> list[str]:
         )
         top = [r for r in totals["by_street"] if r["count"]][:3]
         if top:
-            line += "诉求量居前的是" + "、".join(f"{r['name']}（{r['count']}件）" for r in top) + "。"
+            line += (
+                "诉求量居前的是" + "、".join(f"{r['name']}（{r['count']}件）" for r in top) + "。"
+            )
         lines.append(line)
     hot = data.get("hot")
     if hot:
@@ -71,11 +73,7 @@ def lead_lines(data: dict[str, Any]) -> list[str]:
                 + "。"
             )
         if hot["new_kinds"]:
-            lines.append(
-                "新出现事项："
-                + "、".join(r["name"] for r in hot["new_kinds"][:4])
-                + "。"
-            )
+            lines.append("新出现事项：" + "、".join(r["name"] for r in hot["new_kinds"][:4]) + "。")
     difficult = data.get("difficult")
     if difficult and difficult["total"]:
         c, labels = difficult["counts"], difficult["labels"]
@@ -87,7 +85,9 @@ def lead_lines(data: dict[str, Any]) -> list[str]:
         worst = [u for u in overdue["units"] if u["overdue_open"]][:3]
         line = f"在办超期{t['overdue_open']}件，当日新增超时{t['breached_day']}件，黄灯预警{t['yellow_now']}件"
         if worst:
-            line += "；超期较多的单位：" + "、".join(f"{u['name']}（{u['overdue_open']}件）" for u in worst)
+            line += "；超期较多的单位：" + "、".join(
+                f"{u['name']}（{u['overdue_open']}件）" for u in worst
+            )
         lines.append(line + "。")
     instructions = data.get("instructions")
     if instructions:

@@ -35,7 +35,9 @@ MAX_UNITS = 3
 
 def _case_unit(session: Session, where: ColumnElement[bool]) -> list[int]:
     # Not dispatched yet: the street where it happens, before the dispatch centre that holds it.
-    row = session.execute(select(Case.lead_unit_id, Case.street_id, Case.first_unit_id).where(where)).first()
+    row = session.execute(
+        select(Case.lead_unit_id, Case.street_id, Case.first_unit_id).where(where)
+    ).first()
     if row is None:
         return []
     return [next((u for u in row if u is not None), 0)] if any(row) else []
@@ -44,7 +46,11 @@ def _case_unit(session: Session, where: ColumnElement[bool]) -> list[int]:
 def _most_leading(session: Session, where: ColumnElement[bool], now: datetime) -> list[int]:
     rows = session.execute(
         select(Case.lead_unit_id, func.count())
-        .where(where, Case.lead_unit_id.is_not(None), Case.registered_at >= now - timedelta(days=LOOKBACK_DAYS))
+        .where(
+            where,
+            Case.lead_unit_id.is_not(None),
+            Case.registered_at >= now - timedelta(days=LOOKBACK_DAYS),
+        )
         .group_by(Case.lead_unit_id)
         .order_by(func.count().desc(), Case.lead_unit_id)
         .limit(1)
@@ -65,7 +71,11 @@ def _units_of(session: Session, key: str, now: datetime) -> list[int]:
         if alert is None:
             return []
         ids = [int(i) for i in alert.evidence.get("case_ids", [])][:20]
-        leads = Counter(session.scalars(select(Case.lead_unit_id).where(Case.id.in_(ids), Case.lead_unit_id.is_not(None))))
+        leads = Counter(
+            session.scalars(
+                select(Case.lead_unit_id).where(Case.id.in_(ids), Case.lead_unit_id.is_not(None))
+            )
+        )
         return ([alert.unit_id] if alert.unit_id else []) + [u for u, _ in leads.most_common(2)]
     if key.startswith(("hot:matter:", "new:")):
         leaf = key.rsplit(":", 1)[1]
@@ -77,18 +87,35 @@ def _units_of(session: Session, key: str, now: datetime) -> list[int]:
         channel = select(Channel.id).where(Channel.code == rest)
         return _most_leading(session, Case.channel_id.in_(channel) & Case.status.in_(OPEN), now)
     if kind == "instruction" and rest.isdigit():
-        return list(session.scalars(select(InstructionTask.unit_id).where(InstructionTask.instruction_id == int(rest))))
+        return list(
+            session.scalars(
+                select(InstructionTask.unit_id).where(InstructionTask.instruction_id == int(rest))
+            )
+        )
     return []
 
 
-def units_for_items(session: Session, keys: Iterable[str], *, now: datetime) -> dict[str, list[tuple[str, str]]]:
+def units_for_items(
+    session: Session, keys: Iterable[str], *, now: datetime
+) -> dict[str, list[tuple[str, str]]]:
     """key -> [(unit code, unit name)], at most MAX_UNITS, only units a 批示 may name."""
-    wanted = {key: list(dict.fromkeys(_units_of(session, key, now)))[:MAX_UNITS] for key in dict.fromkeys(keys)}
+    wanted = {
+        key: list(dict.fromkeys(_units_of(session, key, now)))[:MAX_UNITS]
+        for key in dict.fromkeys(keys)
+    }
     ids = {u for units in wanted.values() for u in units}
-    units = {
-        u.id: (u.code, u.name)
-        for u in session.scalars(select(Unit).where(Unit.id.in_(ids), Unit.is_active.is_(True), Unit.kind.in_(TARGET_UNIT_KINDS)))
-    } if ids else {}
+    units = (
+        {
+            u.id: (u.code, u.name)
+            for u in session.scalars(
+                select(Unit).where(
+                    Unit.id.in_(ids), Unit.is_active.is_(True), Unit.kind.in_(TARGET_UNIT_KINDS)
+                )
+            )
+        }
+        if ids
+        else {}
+    )
     return {key: [units[u] for u in found if u in units] for key, found in wanted.items()}
 
 
@@ -97,6 +124,8 @@ def target_units(session: Session) -> list[tuple[str, str]]:
     return [
         (code, name)
         for code, name in session.execute(
-            select(Unit.code, Unit.name).where(Unit.kind.in_(TARGET_UNIT_KINDS), Unit.is_active.is_(True)).order_by(Unit.kind, Unit.code)
+            select(Unit.code, Unit.name)
+            .where(Unit.kind.in_(TARGET_UNIT_KINDS), Unit.is_active.is_(True))
+            .order_by(Unit.kind, Unit.code)
         )
     ]

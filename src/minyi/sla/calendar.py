@@ -10,13 +10,12 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-
-import logging
-import threading
 
 import chinese_calendar
 
@@ -54,7 +53,10 @@ class Workdays:
 
     @classmethod
     def from_strings(cls, holidays: Iterable[str] = (), workdays: Iterable[str] = ()) -> Workdays:
-        return cls(frozenset(date.fromisoformat(d) for d in holidays), frozenset(date.fromisoformat(d) for d in workdays))
+        return cls(
+            frozenset(date.fromisoformat(d) for d in holidays),
+            frozenset(date.fromisoformat(d) for d in workdays),
+        )
 
     def coverage(self, year: int) -> str | None:
         """official / statutory (holidays by law only, no 调休 yet) / package / None (uncovered)."""
@@ -85,7 +87,10 @@ def _warn_uncovered(year: int) -> None:
         if year in _uncovered_seen:
             return
         _uncovered_seen.add(year)
-    log.warning("calendar_uncovered year=%s: working days counted as plain Monday-Friday; enter the year's holidays (minyi calendar import)", year)
+    log.warning(
+        "calendar_uncovered year=%s: working days counted as plain Monday-Friday; enter the year's holidays (minyi calendar import)",
+        year,
+    )
 
 
 def uncovered_years(calendar: Workdays, today: date, *, ahead_days: int = 60) -> list[int]:
@@ -105,7 +110,10 @@ def _counted_spans(kind: str, day: date, workdays: Workdays) -> list[tuple[datet
     if kind == "workdays":
         return [(start, start + timedelta(days=1))]
     if kind == "workhours":
-        return [(datetime.combine(day, a, BEIJING), datetime.combine(day, b, BEIJING)) for a, b in OFFICE_HOURS]
+        return [
+            (datetime.combine(day, a, BEIJING), datetime.combine(day, b, BEIJING))
+            for a, b in OFFICE_HOURS
+        ]
     raise ValueError(f"unknown calendar '{kind}'")
 
 

@@ -14,17 +14,34 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
-
 from minyi.core.errors import Conflict, Invalid
-from minyi.sla.calendar import BEIJING, OFFICIAL, STATUTORY, Workdays, add_counted, counted_between, package_covers, uncovered_years
+from minyi.sla.calendar import (
+    BEIJING,
+    OFFICIAL,
+    STATUTORY,
+    Workdays,
+    add_counted,
+    counted_between,
+    package_covers,
+    uncovered_years,
+)
 from minyi.sla.models import CalendarDay, CalendarYear, Clock
 
 KINDS = ("holiday", "workday")
 # A year's file may name a day's kind in Chinese, as the administrator's page documents it (the
 # page shows no internal codes): 休/假日/放假 a day off, 班/工作日/调休上班 a swapped workday.
 KIND_WORDS = {
-    "休": "holiday", "假": "holiday", "假日": "holiday", "放假": "holiday", "休息日": "holiday", "节假日": "holiday",
-    "班": "workday", "上班": "workday", "工作日": "workday", "调休上班": "workday", "补班": "workday",
+    "休": "holiday",
+    "假": "holiday",
+    "假日": "holiday",
+    "放假": "holiday",
+    "休息日": "holiday",
+    "节假日": "holiday",
+    "班": "workday",
+    "上班": "workday",
+    "工作日": "workday",
+    "调休上班": "workday",
+    "补班": "workday",
 }
 SOURCES = (OFFICIAL, STATUTORY)
 MAX_ROWS = 400  # a year has 366 days; anything longer is not a year's file
@@ -37,14 +54,14 @@ _overrides: Workdays | None = None
 def configure_overrides(holidays: list[str], workdays: list[str]) -> None:
     """MINYI_EXTRA_HOLIDAYS / MINYI_EXTRA_WORKDAYS stay as local overrides over the tables; the
     process's runtime sets them once from its settings (wiring.build_runtime)."""
-    global _cached, _overrides  # noqa: PLW0603 - per-process configuration
+    global _cached, _overrides
     with _lock:
         _overrides, _cached = Workdays.from_strings(holidays, workdays), None
 
 
 def settings_overrides() -> Workdays:
     """The local overrides; none until the runtime configured them."""
-    global _overrides  # noqa: PLW0603 - per-process configuration
+    global _overrides
     if _overrides is None:
         _overrides = Workdays.from_strings([], [])
     return _overrides
@@ -68,7 +85,7 @@ def load_calendar(session: Session, version: tuple[int, int] | None = None) -> W
     """The calendar in force. One small query per call (none when the caller read `version`
     already); the days are read again only when an edit anywhere (this process, the worker,
     another API process) changed a version."""
-    global _cached  # noqa: PLW0603
+    global _cached
     # The database is part of the key: tests (and tools) use several in one process.
     key = (str(session.get_bind().engine.url), *(version or calendar_version(session)))
     with _lock:
@@ -80,7 +97,9 @@ def load_calendar(session: Session, version: tuple[int, int] | None = None) -> W
     for day, kind in session.execute(select(CalendarDay.day, CalendarDay.kind)):
         (holidays if kind == "holiday" else workdays).add(day)
     base = settings_overrides()
-    calendar = Workdays(base.extra_holidays, base.extra_workdays, years, frozenset(holidays), frozenset(workdays))
+    calendar = Workdays(
+        base.extra_holidays, base.extra_workdays, years, frozenset(holidays), frozenset(workdays)
+    )
     with _lock:
         _cached = (key, calendar)
     return calendar
@@ -89,11 +108,23 @@ def load_calendar(session: Session, version: tuple[int, int] | None = None) -> W
 def year_view(session: Session, year: int) -> dict[str, Any]:
     _check_year(year)
     row = session.get(CalendarYear, year)
-    days = session.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.note).where(CalendarDay.year == year).order_by(CalendarDay.day)).all()
+    days = session.execute(
+        select(CalendarDay.day, CalendarDay.kind, CalendarDay.note)
+        .where(CalendarDay.year == year)
+        .order_by(CalendarDay.day)
+    ).all()
     if row is None and package_covers(year):
-        return {"year": year, "source": "package", "version": 0, "note": "chinesecalendar", "days": _package_days(year)}
+        return {
+            "year": year,
+            "source": "package",
+            "version": 0,
+            "note": "chinesecalendar",
+            "days": _package_days(year),
+        }
     return {
-        "year": year, "source": row.source if row else None, "version": row.version if row else 0,
+        "year": year,
+        "source": row.source if row else None,
+        "version": row.version if row else 0,
         "note": row.note if row else None,
         "days": [{"date": d.isoformat(), "kind": k, "note": n} for d, k, n in days],
     }
@@ -136,27 +167,50 @@ def parse_days_csv(text: str, year: int) -> list[tuple[date, str, str | None]]:
         if not cells or not any(cells) or (n == 1 and cells[0].lower() in ("date", "日期")):
             continue
         kind = cells[1] if len(cells) > 1 else ""
-        out_row = _day(cells[0], KIND_WORDS.get(kind, kind), cells[2] if len(cells) > 2 else None, year, where=f"line {n}")
+        out_row = _day(
+            cells[0],
+            KIND_WORDS.get(kind, kind),
+            cells[2] if len(cells) > 2 else None,
+            year,
+            where=f"line {n}",
+        )
         out[out_row[0]] = out_row
     return sorted(out.values())
 
 
-def _day(text: str, kind: str, note: str | None, year: int, *, where: str) -> tuple[date, str, str | None]:
+def _day(
+    text: str, kind: str, note: str | None, year: int, *, where: str
+) -> tuple[date, str, str | None]:
     try:
         day = date.fromisoformat(text)
     except ValueError as error:
-        raise Invalid("bad_calendar", f"{where}: '{text[:20]}' is not a date (YYYY-MM-DD)", field="date") from error
+        raise Invalid(
+            "bad_calendar", f"{where}: '{text[:20]}' is not a date (YYYY-MM-DD)", field="date"
+        ) from error
     if day.year != year:
         raise Invalid("bad_calendar", f"{where}: {day} is not in {year}", field="date")
     if kind not in KINDS:
-        raise Invalid("bad_calendar", f"{where}: kind must be holiday or workday (休 or 班)", field="kind")
+        raise Invalid(
+            "bad_calendar", f"{where}: kind must be holiday or workday (休 or 班)", field="kind"
+        )
     if kind == "workday" and day.weekday() < 5:
-        raise Invalid("bad_calendar", f"{where}: {day} is a weekday already; a 调休 workday is a weekend day", field="kind")
+        raise Invalid(
+            "bad_calendar",
+            f"{where}: {day} is a weekday already; a 调休 workday is a weekend day",
+            field="kind",
+        )
     return day, kind, (note or None) and note[:60]
 
 
 def replace_year(
-    session: Session, year: int, days: list[tuple[date, str, str | None]], *, source: str, note: str | None, by: str, now: datetime,
+    session: Session,
+    year: int,
+    days: list[tuple[date, str, str | None]],
+    *,
+    source: str,
+    note: str | None,
+    by: str,
+    now: datetime,
 ) -> dict[str, Any]:
     """A year's whole calendar, replaced as one edit (import, PUT, the admin form)."""
     _check_year(year)
@@ -171,11 +225,20 @@ def replace_year(
 
 
 def _replace_days(
-    session: Session, year: int, days: list[tuple[date, str, str | None]], *, source: str, note: str | None, by: str, now: datetime,
+    session: Session,
+    year: int,
+    days: list[tuple[date, str, str | None]],
+    *,
+    source: str,
+    note: str | None,
+    by: str,
+    now: datetime,
 ) -> None:
     row = session.get(CalendarYear, year, with_for_update=True)
     if row is None:
-        row = CalendarYear(year=year, source=source, version=1, note=note, updated_at=now, updated_by=by)
+        row = CalendarYear(
+            year=year, source=source, version=1, note=note, updated_at=now, updated_by=by
+        )
         session.add(row)
     else:
         row.source, row.note, row.updated_at, row.updated_by = source, note, now, by
@@ -187,7 +250,14 @@ def _replace_days(
 
 
 def set_day(
-    session: Session, day: date, kind: str, *, note: str | None, by: str, now: datetime, expected_version: int | None = None,
+    session: Session,
+    day: date,
+    kind: str,
+    *,
+    note: str | None,
+    by: str,
+    now: datetime,
+    expected_version: int | None = None,
 ) -> dict[str, Any]:
     """One day made a holiday or a 调休 workday (kind 'normal' removes the exception). A year not
     yet kept starts from what chinesecalendar knows of it, marked official only if it knew it.
@@ -203,7 +273,9 @@ def set_day(
         raise Conflict("version_conflict", f"{year}年的日历刚被他人修改，请刷新后重新录入")
     if row is None:
         seed = load_package_year(year) if package_covers(year) else []
-        _replace_days(session, year, seed, source=OFFICIAL if seed else STATUTORY, note=None, by=by, now=now)
+        _replace_days(
+            session, year, seed, source=OFFICIAL if seed else STATUTORY, note=None, by=by, now=now
+        )
         row = session.get(CalendarYear, year)
         assert row is not None
     session.execute(delete(CalendarDay).where(CalendarDay.day == day))
@@ -226,7 +298,12 @@ def recount_open_clocks(session: Session, before: Workdays, year: int, now: date
     year_start = datetime(year, 1, 1, tzinfo=BEIJING)
     open_clocks = session.scalars(
         select(Clock)
-        .where(Clock.state == "running", Clock.calendar != "natural", Clock.due_at > now, Clock.due_at >= year_start)
+        .where(
+            Clock.state == "running",
+            Clock.calendar != "natural",
+            Clock.due_at > now,
+            Clock.due_at >= year_start,
+        )
         .where(Clock.started_at < datetime(year + 1, 1, 1, tzinfo=BEIJING))
         .order_by(Clock.id)
         .with_for_update()
@@ -234,10 +311,17 @@ def recount_open_clocks(session: Session, before: Workdays, year: int, now: date
     moved_cases: set[int] = set()
     moved = 0
     for clock in open_clocks:
-        due = add_counted(clock.calendar, now, counted_between(clock.calendar, now, clock.due_at, before), after)
+        due = add_counted(
+            clock.calendar, now, counted_between(clock.calendar, now, clock.due_at, before), after
+        )
         warn = clock.warn_at
         if clock.warned_at is None and clock.warn_at > now:
-            warn = add_counted(clock.calendar, now, counted_between(clock.calendar, now, clock.warn_at, before), after)
+            warn = add_counted(
+                clock.calendar,
+                now,
+                counted_between(clock.calendar, now, clock.warn_at, before),
+                after,
+            )
         if (due, warn) == (clock.due_at, clock.warn_at):
             continue
         clock.due_at, clock.warn_at = due, warn
@@ -247,7 +331,13 @@ def recount_open_clocks(session: Session, before: Workdays, year: int, now: date
             moved_cases.add(clock.subject_id)
     session.flush()
     for case_id in sorted(moved_cases):  # a case's deadline is its latest open clock's
-        latest = session.scalar(select(func.max(Clock.due_at)).where(Clock.subject == "case", Clock.subject_id == case_id, Clock.state.in_(["running", "paused"])))
+        latest = session.scalar(
+            select(func.max(Clock.due_at)).where(
+                Clock.subject == "case",
+                Clock.subject_id == case_id,
+                Clock.state.in_(["running", "paused"]),
+            )
+        )
         if latest is not None:
             session.execute(update(Case).where(Case.id == case_id).values(due_at=latest))
     return moved
@@ -258,7 +348,11 @@ def calendar_status(session: Session, today: date, *, ahead_days: int = 60) -> d
     to `ahead_days` ahead with no official calendar, and the days until it starts (0: it has)."""
     calendar = load_calendar(session)
     missing = [
-        {"year": y, "coverage": calendar.coverage(y), "days_until": max((date(y, 1, 1) - today).days, 0)}
+        {
+            "year": y,
+            "coverage": calendar.coverage(y),
+            "days_until": max((date(y, 1, 1) - today).days, 0),
+        }
         for y in uncovered_years(calendar, today, ahead_days=ahead_days)
     ]
     return {"today": today.isoformat(), "uncovered": missing, "kept_years": sorted(calendar.years)}

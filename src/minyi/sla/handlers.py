@@ -53,7 +53,9 @@ def install(registry: Registry) -> None:
     registry.add(CLOCK_FIRED, "sla.timeline", show_on_timeline)
     registry.add(MESSAGE_SENT, "sla.receipt", receipt_sent)
     # Its own loop: a slow job (the report PDF, a model training) never delays a warning.
-    registry.job("fire_clocks", lambda ctx: fire_due_clocks(ctx.session, now=ctx.now), loop=CLOCKS_LOOP)
+    registry.job(
+        "fire_clocks", lambda ctx: fire_due_clocks(ctx.session, now=ctx.now), loop=CLOCKS_LOOP
+    )
     registry.job("check_calendar", lambda ctx: check_calendar(ctx.session, now=ctx.now), every=3600)
 
 
@@ -72,14 +74,25 @@ def plan_registered(session: Session, cases: list[RegisteredCase]) -> CasePlan:
     rows: list[dict[str, Any]] = []
     values: dict[int, dict[str, Any]] = {}
     for c in cases:
-        code = choose_policy(policies, case_override=None, leaf_policy=c.leaf_policy, channel=c.channel)
+        code = choose_policy(
+            policies, case_override=None, leaf_policy=c.leaf_policy, channel=c.channel
+        )
         planned = [
-            milestone_row(m, subject_id=c.case_id, case_id=c.case_id, policy_code=code, started_at=c.registered_at)
+            milestone_row(
+                m,
+                subject_id=c.case_id,
+                case_id=c.case_id,
+                policy_code=code,
+                started_at=c.registered_at,
+            )
             for m in policies.policies[code].milestones
             if "register" in m.starts_on
         ]
         rows.extend(planned)
-        values[c.case_id] = {"policy_code": code, "due_at": max(r["due_at"] for r in planned) if planned else None}
+        values[c.case_id] = {
+            "policy_code": code,
+            "due_at": max(r["due_at"] for r in planned) if planned else None,
+        }
     return CasePlan(columns=values, rows=[(Clock, rows)])
 
 
@@ -91,11 +104,16 @@ def follow_action(session: Session, done: ActionDone) -> None:
     case = session.get(Case, done.case_id)
     assert case is not None
     policy = current_policies(session).policy(case.policy_code)[1]
-    if done.action in ("dispatch", "redispatch") and planned_policy(session, case.id) not in (None, case.policy_code):
+    if done.action in ("dispatch", "redispatch") and planned_policy(session, case.id) not in (
+        None,
+        case.policy_code,
+    ):
         replan_case(session, case, policy, done.at)
     completes = [m.code for m in policy.milestones if done.action in m.completed_by]
     if completes:
-        complete_clocks(session, subject="case", subject_id=case.id, milestones=completes, now=done.at)
+        complete_clocks(
+            session, subject="case", subject_id=case.id, milestones=completes, now=done.at
+        )
     if done.action in SETTLES:
         moot = cancel_clocks(session, subject="case", subject_id=case.id, now=done.at, state=MOOT)
         _show_ended(session, case, moot, "clock_moot", done.at)
@@ -105,25 +123,57 @@ def follow_action(session: Session, done: ActionDone) -> None:
         # by the policy's reopen milestones, counted from now. Any other starting action
         # replaces only the earlier clock of the milestones it starts.
         replaced = None if done.action == REOPEN else [m.code for m in starts]
-        superseded = cancel_clocks(session, subject="case", subject_id=case.id, milestones=replaced, now=done.at, state=SUPERSEDED)
-        rows = [milestone_row(m, subject_id=case.id, case_id=case.id, policy_code=case.policy_code, started_at=done.at) for m in starts]
+        superseded = cancel_clocks(
+            session,
+            subject="case",
+            subject_id=case.id,
+            milestones=replaced,
+            now=done.at,
+            state=SUPERSEDED,
+        )
+        rows = [
+            milestone_row(
+                m,
+                subject_id=case.id,
+                case_id=case.id,
+                policy_code=case.policy_code,
+                started_at=done.at,
+            )
+            for m in starts
+        ]
         start_clocks_bulk(session, rows)
         if done.action == REOPEN:
             _show_ended(session, case, superseded, "clock_superseded", done.at)
             record_case_event(
-                session, case, action="clock_restart", actor_label="system", actor_id=None, now=done.at,
+                session,
+                case,
+                action="clock_restart",
+                actor_label="system",
+                actor_id=None,
+                now=done.at,
                 reason="、".join(m.name for m in starts),
-                payload={"milestones": [m.code for m in starts], "due_at": [r["due_at"].isoformat() for r in rows]},
+                payload={
+                    "milestones": [m.code for m in starts],
+                    "due_at": [r["due_at"].isoformat() for r in rows],
+                },
             )
     session.flush()
     refresh_case_due(session, case)
 
 
-def _show_ended(session: Session, case: Case, clocks: list[Clock], action: str, now: datetime) -> None:
+def _show_ended(
+    session: Session, case: Case, clocks: list[Clock], action: str, now: datetime
+) -> None:
     if clocks:
         record_case_event(
-            session, case, action=action, actor_label="system", actor_id=None, now=now,
-            reason="、".join(c.name for c in clocks), payload={"milestones": [c.milestone for c in clocks]},
+            session,
+            case,
+            action=action,
+            actor_label="system",
+            actor_id=None,
+            now=now,
+            reason="、".join(c.name for c in clocks),
+            payload={"milestones": [c.milestone for c in clocks]},
         )
 
 
@@ -136,8 +186,14 @@ def show_on_timeline(session: Session, clock: Clock, kind: str, now: datetime) -
     if kind == "breach":
         case.is_overdue = True
     record_case_event(
-        session, case, action=f"clock_{kind}", actor_label="system", actor_id=None, now=now,
-        reason=clock.name, payload={"milestone": clock.milestone, "due_at": clock.due_at.isoformat()},
+        session,
+        case,
+        action=f"clock_{kind}",
+        actor_label="system",
+        actor_id=None,
+        now=now,
+        reason=clock.name,
+        payload={"milestone": clock.milestone, "due_at": clock.due_at.isoformat()},
     )
 
 

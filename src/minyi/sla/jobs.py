@@ -36,7 +36,12 @@ WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 MAX_ATTEMPTS = 5
 # 1, 2, 4, 8 … minutes, at most an hour: a handler broken for good is parked within the hour
 # instead of being retried every tick.
-RETRY = RetryPolicy(kind="clock", max_attempts=MAX_ATTEMPTS, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1))
+RETRY = RetryPolicy(
+    kind="clock",
+    max_attempts=MAX_ATTEMPTS,
+    first_delay=timedelta(minutes=1),
+    max_delay=timedelta(hours=1),
+)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -57,11 +62,26 @@ def fire_due_clocks(session: Session, *, now: datetime, limit: int = 500) -> int
     # one of these clocks) is skipped, so the two cannot deadlock; that clock fires next sweep.
     # Loading the cases whole puts them in the session, where the handlers find them.
     case_ids = {c.case_id for c in due if c.case_id is not None}
-    free_cases = {c.id for c in session.scalars(select(Case).where(Case.id.in_(case_ids)).with_for_update(skip_locked=True))} if case_ids else set()
+    free_cases = (
+        {
+            c.id
+            for c in session.scalars(
+                select(Case).where(Case.id.in_(case_ids)).with_for_update(skip_locked=True)
+            )
+        }
+        if case_ids
+        else set()
+    )
     due = [c for c in due if c.case_id is None or c.case_id in free_cases]
     return handle_each(
-        session, due, lambda clocks: _fire_batch(session, clocks, now), policy=RETRY, now=now,
-        state_of=lambda c: session.get(Clock, c.id), id_of=lambda c: c.id, batch_first=True,
+        session,
+        due,
+        lambda clocks: _fire_batch(session, clocks, now),
+        policy=RETRY,
+        now=now,
+        state_of=lambda c: session.get(Clock, c.id),
+        id_of=lambda c: c.id,
+        batch_first=True,
     ).done
 
 
@@ -76,7 +96,9 @@ def _fire_batch(session: Session, due: list[Clock], now: datetime) -> int:
     return len(firings)
 
 
-def _fire(session: Session, due: list[Clock], now: datetime, firings: list[dict[str, object]]) -> None:
+def _fire(
+    session: Session, due: list[Clock], now: datetime, firings: list[dict[str, object]]
+) -> None:
     for clock in due:
         if clock.state != RUNNING or clock.next_fire_at is None or clock.next_fire_at > now:
             continue  # changed between the sweep and the lock
@@ -95,7 +117,9 @@ def _fire(session: Session, due: list[Clock], now: datetime, firings: list[dict[
 
 def parked_clocks(session: Session) -> list[Clock]:
     """Clocks the worker gave up on: fix the cause, then `extend`/`resume` or re-arm them."""
-    return list(session.scalars(select(Clock).where(Clock.parked_at.is_not(None)).order_by(Clock.parked_at)))
+    return list(
+        session.scalars(select(Clock).where(Clock.parked_at.is_not(None)).order_by(Clock.parked_at))
+    )
 
 
 _calendar_checked_on: date | None = None
@@ -105,7 +129,7 @@ def check_calendar(session: Session, *, now: datetime) -> int:
     """Once a day per worker: a warning in the log for each year within 60 days (or begun) that
     has no official holiday calendar, so an operator hears of it before Spring Festival counts
     as work. Returns 0: it never asks to be run again at once."""
-    global _calendar_checked_on  # noqa: PLW0603 - per-process: one warning a day from each worker
+    global _calendar_checked_on
     today = today_in_beijing(now)
     if _calendar_checked_on == today:
         return 0
@@ -113,6 +137,9 @@ def check_calendar(session: Session, *, now: datetime) -> int:
     for year in calendar_status(session, today)["uncovered"]:
         log.warning(
             "calendar_uncovered year=%s coverage=%s days_until=%s: enter the year's holidays and 调休 workdays "
-            "(minyi calendar import, or the console's 节假日 page)", year["year"], year["coverage"] or "none", year["days_until"],
+            "(minyi calendar import, or the console's 节假日 page)",
+            year["year"],
+            year["coverage"] or "none",
+            year["days_until"],
         )
     return 0

@@ -123,7 +123,9 @@ class ExtensionRequest(Base):
     reason: Mapped[str] = mapped_column(Text)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     requested_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending | approved | refused
+    status: Mapped[str] = mapped_column(
+        String(10), default="pending", index=True
+    )  # pending | approved | refused
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str | None] = mapped_column(Text)

@@ -41,7 +41,12 @@ def policies_version(session: Session) -> int:
 
 
 def edit_limits(
-    session: Session, limits: dict[tuple[str, str], Limit], *, expected_version: int, by: str, now: datetime,
+    session: Session,
+    limits: dict[tuple[str, str], Limit],
+    *,
+    expected_version: int,
+    by: str,
+    now: datetime,
 ) -> int:
     """The new version number. Refused whole, in Chinese, on the first bad limit, and when the
     policies changed since the form was opened."""
@@ -54,12 +59,28 @@ def edit_limits(
             if limit is None:
                 continue
             where = f"{policy_code}.{milestone['code']}"
-            if not DURATION.fullmatch(limit.amount) or int(limit.amount) == 0 or limit.unit not in UNITS:
-                raise Invalid("bad_duration", f"“{milestone['name']}”的时限应为1至9999的整数", field=f"{where}.amount")
+            if (
+                not DURATION.fullmatch(limit.amount)
+                or int(limit.amount) == 0
+                or limit.unit not in UNITS
+            ):
+                raise Invalid(
+                    "bad_duration",
+                    f"“{milestone['name']}”的时限应为1至9999的整数",
+                    field=f"{where}.amount",
+                )
             if limit.calendar not in CALENDARS:
-                raise Invalid("bad_calendar", f"“{milestone['name']}”请选择计时方式", field=f"{where}.calendar")
+                raise Invalid(
+                    "bad_calendar",
+                    f"“{milestone['name']}”请选择计时方式",
+                    field=f"{where}.calendar",
+                )
             if not DURATION.fullmatch(limit.warn_percent) or not 1 <= int(limit.warn_percent) <= 99:
-                raise Invalid("bad_warn", f"“{milestone['name']}”的预警点应为1至99（%）", field=f"{where}.warn")
+                raise Invalid(
+                    "bad_warn",
+                    f"“{milestone['name']}”的预警点应为1至99（%）",
+                    field=f"{where}.warn",
+                )
             milestone["duration"] = f"{int(limit.amount)}{limit.unit}"
             milestone["calendar"] = limit.calendar
             milestone["warn_at"] = int(limit.warn_percent) / 100

@@ -24,23 +24,34 @@ def urgency_order() -> list[Any]:
     is not counted: its due time moves when it resumes."""
     next_due = (
         select(func.min(Clock.due_at))
-        .where(Clock.subject == "case", Clock.subject_id == Case.id, Clock.state.in_(("running", "breached")))
-        .correlate(Case).scalar_subquery()
+        .where(
+            Clock.subject == "case",
+            Clock.subject_id == Case.id,
+            Clock.state.in_(("running", "breached")),
+        )
+        .correlate(Case)
+        .scalar_subquery()
     )
     return [next_due.is_(None), next_due, Case.registered_at.desc(), Case.id.desc()]
 
 
-def case_clocks(session: Session, case_id: int, actor: Actor, now: datetime) -> list[dict[str, Any]]:
+def case_clocks(
+    session: Session, case_id: int, actor: Actor, now: datetime
+) -> list[dict[str, Any]]:
     get_visible_case(session, case_id, actor)
     return [clock_view(c, now) for c in clocks_of(session, "case", [case_id]).get(case_id, [])]
 
 
-def extension_requests(session: Session, actor: Actor, *, case_id: int | None = None, pending_only: bool = False) -> list[dict[str, Any]]:
+def extension_requests(
+    session: Session, actor: Actor, *, case_id: int | None = None, pending_only: bool = False
+) -> list[dict[str, Any]]:
     """Requests the reader may see: on one case, or (a head's queue) the pending ones of the
     cases their unit leads; each with the requester's and decider's names and the clock's name,
     the reasons through the reader's privacy view of the case (they may quote the citizen)."""
     stmt = (
-        select(ExtensionRequest, Case).join(Case, Case.id == ExtensionRequest.case_id).where(visible_to(actor))
+        select(ExtensionRequest, Case)
+        .join(Case, Case.id == ExtensionRequest.case_id)
+        .where(visible_to(actor))
         .order_by(ExtensionRequest.requested_at)
     )
     if case_id is not None:
@@ -50,19 +61,39 @@ def extension_requests(session: Session, actor: Actor, *, case_id: int | None = 
         if actor.role in (Role.UNIT_HANDLER, Role.UNIT_HEAD):
             stmt = stmt.where(Case.lead_unit_id == actor.unit_id)
     rows = list(session.execute(stmt))
-    people = {s.id: s.name for s in session.scalars(select(Staff).where(
-        Staff.id.in_({r.requested_by_id for r, _ in rows} | {r.decided_by_id for r, _ in rows if r.decided_by_id})
-    ))}
+    people = {
+        s.id: s.name
+        for s in session.scalars(
+            select(Staff).where(
+                Staff.id.in_(
+                    {r.requested_by_id for r, _ in rows}
+                    | {r.decided_by_id for r, _ in rows if r.decided_by_id}
+                )
+            )
+        )
+    }
     views = reader_views(session, actor, {c.id for _, c in rows})
-    names = dict(session.execute(select(Clock.milestone, Clock.name).where(
-        Clock.subject == "case", Clock.subject_id.in_({c.id for _, c in rows})
-    )).all())
+    names = dict(
+        session.execute(
+            select(Clock.milestone, Clock.name).where(
+                Clock.subject == "case", Clock.subject_id.in_({c.id for _, c in rows})
+            )
+        ).all()
+    )
     return [
         {
-            "id": r.id, "case_id": c.id, "tracking_no": c.tracking_no, "milestone": r.milestone,
-            "milestone_name": names.get(r.milestone, r.milestone), "days": r.days, "reason": views[c.id].show_text(r.reason),
-            "requested_by": people.get(r.requested_by_id, ""), "requested_at": r.requested_at, "status": r.status,
-            "decided_by": people.get(r.decided_by_id or 0), "decided_at": r.decided_at,
+            "id": r.id,
+            "case_id": c.id,
+            "tracking_no": c.tracking_no,
+            "milestone": r.milestone,
+            "milestone_name": names.get(r.milestone, r.milestone),
+            "days": r.days,
+            "reason": views[c.id].show_text(r.reason),
+            "requested_by": people.get(r.requested_by_id, ""),
+            "requested_at": r.requested_at,
+            "status": r.status,
+            "decided_by": people.get(r.decided_by_id or 0),
+            "decided_at": r.decided_at,
             "decision_note": views[c.id].show_text(r.decision_note),
         }
         for r, c in rows
@@ -75,10 +106,16 @@ def clocks_due(session: Session, now: datetime) -> int:
     """Running clocks whose warning or breach should already have fired: the worker's backlog."""
     return int(
         session.scalar(
-            select(func.count()).select_from(Clock).where(Clock.state == "running", Clock.next_fire_at <= now)
-        ) or 0
+            select(func.count())
+            .select_from(Clock)
+            .where(Clock.state == "running", Clock.next_fire_at <= now)
+        )
+        or 0
     )
 
 
 def clocks_breached(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Clock).where(Clock.state == "breached")) or 0)
+    return int(
+        session.scalar(select(func.count()).select_from(Clock).where(Clock.state == "breached"))
+        or 0
+    )

@@ -33,10 +33,14 @@ class Milestone(BaseModel):
     name: str
     duration: str
     calendar: str = "natural"
-    warn_at: float = Field(0.8, gt=0, lt=1, description="share of the duration after which it turns yellow")
+    warn_at: float = Field(
+        0.8, gt=0, lt=1, description="share of the duration after which it turns yellow"
+    )
     starts_on: list[str] = Field(default_factory=lambda: ["register"])
     completed_by: list[str]
-    max_extension: str | None = Field(None, description="one extension of up to this much, with approval")
+    max_extension: str | None = Field(
+        None, description="one extension of up to this much, with approval"
+    )
 
     @field_validator("duration", "max_extension")
     @classmethod
@@ -63,7 +67,8 @@ class Policy(BaseModel):
     name: str
     milestones: list[Milestone] = Field(min_length=1)
     reply_approval: bool = Field(
-        False, description="答复审核: a handler's reply goes to the lead unit's head before the citizen sees it",
+        False,
+        description="答复审核: a handler's reply goes to the lead unit's head before the citizen sees it",
     )
 
 
@@ -92,14 +97,22 @@ def parse_policy_set(text: str) -> PolicySet:
         where = ".".join(str(p) for p in first["loc"])
         raise Invalid("bad_policy", f"{where}: {first['msg']}", field=where) from error
     if result.default not in result.policies:
-        raise Invalid("bad_policy", f"default policy '{result.default}' is not defined", field="default")
+        raise Invalid(
+            "bad_policy", f"default policy '{result.default}' is not defined", field="default"
+        )
     for channel, code in result.channels.items():
         if code not in result.policies:
-            raise Invalid("bad_policy", f"channel {channel} names unknown policy '{code}'", field=f"channels.{channel}")
+            raise Invalid(
+                "bad_policy",
+                f"channel {channel} names unknown policy '{code}'",
+                field=f"channels.{channel}",
+            )
     return result
 
 
-def choose_policy(policies: PolicySet, *, case_override: str | None, leaf_policy: str | None, channel: str | None) -> str:
+def choose_policy(
+    policies: PolicySet, *, case_override: str | None, leaf_policy: str | None, channel: str | None
+) -> str:
     """Per case beats per leaf beats per channel beats the default."""
     for code in (case_override, leaf_policy, policies.channels.get(channel or "")):
         if code and code in policies.policies:
@@ -119,10 +132,14 @@ PAUSERS = frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD, Role.DISPATCHER})
 EXTENDERS = frozenset({Role.UNIT_HEAD, Role.DISPATCHER, Role.SUPERVISOR})
 POLICY_SETTERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
 # Who may ask for an extension: the people of the lead unit who do the work.
-REQUESTERS = frozenset({Role.UNIT_HANDLER, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_STAFF})
+REQUESTERS = frozenset(
+    {Role.UNIT_HANDLER, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_STAFF}
+)
 
 
-def check_clock_role(actor: Actor, case_unit_ids: set[int | None], allowed: frozenset[Role], what: str) -> None:
+def check_clock_role(
+    actor: Actor, case_unit_ids: set[int | None], allowed: frozenset[Role], what: str
+) -> None:
     """Whether the actor may take a clock action on a case whose units are `case_unit_ids`:
     the role must be allowed, and a unit's people must be of the case's lead unit."""
     if actor.role not in allowed:

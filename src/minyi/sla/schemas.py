@@ -40,7 +40,9 @@ class PoliciesVersionOut(BaseModel):
 
 class ExtensionRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    milestone: str = Field(min_length=1, max_length=30, description="the milestone's code, e.g. handle")
+    milestone: str = Field(
+        min_length=1, max_length=30, description="the milestone's code, e.g. handle"
+    )
     days: float = Field(gt=0, le=365, description="within the policy's max_extension")
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -77,7 +79,9 @@ class DayOut(BaseModel):
 
 class YearOut(BaseModel):
     year: int
-    source: str | None = Field(description="official, statutory, package (chinesecalendar) or null (no calendar)")
+    source: str | None = Field(
+        description="official, statutory, package (chinesecalendar) or null (no calendar)"
+    )
     version: int
     note: str | None = None
     days: list[DayOut]

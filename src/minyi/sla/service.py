@@ -20,7 +20,15 @@ from minyi.sla.calendar import Workdays, add_counted, counted_between
 from minyi.sla.calendar_service import calendar_version_columns, load_calendar, settings_overrides
 from minyi.sla.models import Clock, ClockPolicySet, ExtensionRequest
 from minyi.sla.rules import (
-    EXTENDERS, PAUSERS, POLICY_SETTERS, REQUESTERS, Milestone, Policy, PolicySet, check_clock_role, parse_duration,
+    EXTENDERS,
+    PAUSERS,
+    POLICY_SETTERS,
+    REQUESTERS,
+    Milestone,
+    Policy,
+    PolicySet,
+    check_clock_role,
+    parse_duration,
     parse_policy_set,
 )
 
@@ -44,7 +52,7 @@ def workdays() -> Workdays:
     """The calendar deadlines are counted in: the last one `sync_calendar` read from the tables
     (every use case that computes a deadline syncs first), or China's package calendar with the
     settings' overrides before any session has been seen."""
-    global _workdays  # noqa: PLW0603 - a per-process cache of configuration
+    global _workdays
     if _workdays is None:
         _workdays = settings_overrides()
     return _workdays
@@ -52,13 +60,13 @@ def workdays() -> Workdays:
 
 def sync_calendar(session: Session) -> Workdays:
     """Pick up an administrator's calendar edit (from any process): one small version query."""
-    global _workdays  # noqa: PLW0603
+    global _workdays
     _workdays = load_calendar(session)
     return _workdays
 
 
 def set_workdays(value: Workdays) -> None:
-    global _workdays  # noqa: PLW0603
+    global _workdays
     _workdays = value
 
 
@@ -67,9 +75,11 @@ def current_policies(session: Session) -> PolicySet:
     checks the version; the text is read and parsed only for a version not seen before."""
     # Every planner reads the policies first: the calendar's version comes along in the same
     # round trip (intake's group commit pays this once per batch).
-    global _workdays  # noqa: PLW0603
+    global _workdays
     version, calendar_total, calendar_count = session.execute(
-        select(select(func.max(ClockPolicySet.version)).scalar_subquery(), *calendar_version_columns())
+        select(
+            select(func.max(ClockPolicySet.version)).scalar_subquery(), *calendar_version_columns()
+        )
     ).one()
     version = version or 0
     _workdays = load_calendar(session, (int(calendar_total), int(calendar_count)))
@@ -77,7 +87,11 @@ def current_policies(session: Session) -> PolicySet:
     with _lock:
         cached = _policy_cache.get(key)
     if cached is None:
-        text = session.scalar(select(ClockPolicySet.text).where(ClockPolicySet.version == version)) if version else None
+        text = (
+            session.scalar(select(ClockPolicySet.text).where(ClockPolicySet.version == version))
+            if version
+            else None
+        )
         cached = parse_policy_set(text or DEFAULT_POLICIES.read_text(encoding="utf-8"))
         with _lock:
             _policy_cache[key] = cached
@@ -93,13 +107,24 @@ def import_policies(session: Session, text: str, *, by: str, now: datetime) -> i
 
 
 def policies_text(session: Session) -> str:
-    text = session.scalar(select(ClockPolicySet.text).order_by(ClockPolicySet.version.desc()).limit(1))
+    text = session.scalar(
+        select(ClockPolicySet.text).order_by(ClockPolicySet.version.desc()).limit(1)
+    )
     return text or DEFAULT_POLICIES.read_text(encoding="utf-8")
 
 
 def clock_row(
-    *, subject: str, subject_id: int, milestone: str, name: str, duration: timedelta, calendar: str,
-    warn_ratio: float, started_at: datetime, case_id: int | None, policy_code: str | None = None,
+    *,
+    subject: str,
+    subject_id: int,
+    milestone: str,
+    name: str,
+    duration: timedelta,
+    calendar: str,
+    warn_ratio: float,
+    started_at: datetime,
+    case_id: int | None,
+    policy_code: str | None = None,
 ) -> dict[str, Any]:
     total = duration.total_seconds()
     warn = total * warn_ratio
@@ -107,34 +132,76 @@ def clock_row(
     due = add_counted(calendar, started_at, total, cal)
     warn_at = add_counted(calendar, started_at, warn, cal)
     return {
-        "subject": subject, "subject_id": subject_id, "case_id": case_id, "milestone": milestone,
-        "name": name, "policy_code": policy_code, "calendar": calendar, "state": RUNNING,
-        "started_at": started_at, "due_at": due, "warn_at": warn_at, "next_fire_at": warn_at,
-        "total_seconds": total, "warn_seconds": warn, "warned_at": None, "breached_at": None,
-        "completed_at": None, "paused_at": None, "pause_reason": None, "remaining_seconds": None,
+        "subject": subject,
+        "subject_id": subject_id,
+        "case_id": case_id,
+        "milestone": milestone,
+        "name": name,
+        "policy_code": policy_code,
+        "calendar": calendar,
+        "state": RUNNING,
+        "started_at": started_at,
+        "due_at": due,
+        "warn_at": warn_at,
+        "next_fire_at": warn_at,
+        "total_seconds": total,
+        "warn_seconds": warn,
+        "warned_at": None,
+        "breached_at": None,
+        "completed_at": None,
+        "paused_at": None,
+        "pause_reason": None,
+        "remaining_seconds": None,
         "extended_seconds": 0.0,
     }
 
 
-def milestone_row(m: Milestone, *, subject_id: int, case_id: int, policy_code: str, started_at: datetime) -> dict[str, Any]:
+def milestone_row(
+    m: Milestone, *, subject_id: int, case_id: int, policy_code: str, started_at: datetime
+) -> dict[str, Any]:
     return clock_row(
-        subject="case", subject_id=subject_id, milestone=m.code, name=m.name, duration=m.length,
-        calendar=m.calendar, warn_ratio=m.warn_at, started_at=started_at,
-        case_id=case_id, policy_code=policy_code,
+        subject="case",
+        subject_id=subject_id,
+        milestone=m.code,
+        name=m.name,
+        duration=m.length,
+        calendar=m.calendar,
+        warn_ratio=m.warn_at,
+        started_at=started_at,
+        case_id=case_id,
+        policy_code=policy_code,
     )
 
 
 def start_clock(
-    session: Session, *, subject: str, subject_id: int, milestone: str, name: str, duration: timedelta,
-    calendar: str = "natural", warn_ratio: float = 0.8, now: datetime, case_id: int | None = None,
+    session: Session,
+    *,
+    subject: str,
+    subject_id: int,
+    milestone: str,
+    name: str,
+    duration: timedelta,
+    calendar: str = "natural",
+    warn_ratio: float = 0.8,
+    now: datetime,
+    case_id: int | None = None,
 ) -> Clock:
     sync_calendar(session)
     if duration <= timedelta(0):
         raise Invalid("bad_deadline", "a deadline must lie in the future", field="deadline")
-    clock = Clock(**clock_row(
-        subject=subject, subject_id=subject_id, milestone=milestone, name=name, duration=duration,
-        calendar=calendar, warn_ratio=warn_ratio, started_at=now, case_id=case_id,
-    ))
+    clock = Clock(
+        **clock_row(
+            subject=subject,
+            subject_id=subject_id,
+            milestone=milestone,
+            name=name,
+            duration=duration,
+            calendar=calendar,
+            warn_ratio=warn_ratio,
+            started_at=now,
+            case_id=case_id,
+        )
+    )
     session.add(clock)
     session.flush()
     return clock
@@ -145,16 +212,29 @@ def start_clocks_bulk(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(Clock), rows)
 
 
-def _select(subject: str, subject_id: int, milestones: Iterable[str] | None, states: Iterable[str]) -> Any:
-    stmt = select(Clock).where(Clock.subject == subject, Clock.subject_id == subject_id, Clock.state.in_(list(states)))
+def _select(
+    subject: str, subject_id: int, milestones: Iterable[str] | None, states: Iterable[str]
+) -> Any:
+    stmt = select(Clock).where(
+        Clock.subject == subject, Clock.subject_id == subject_id, Clock.state.in_(list(states))
+    )
     if milestones is not None:
         stmt = stmt.where(Clock.milestone.in_(list(milestones)))
     return stmt.with_for_update()
 
 
-def complete_clocks(session: Session, *, subject: str, subject_id: int, milestones: Iterable[str] | None = None, now: datetime) -> list[Clock]:
+def complete_clocks(
+    session: Session,
+    *,
+    subject: str,
+    subject_id: int,
+    milestones: Iterable[str] | None = None,
+    now: datetime,
+) -> list[Clock]:
     """Met if done in time; a breached clock keeps its red result but records when it was done."""
-    done = list(session.scalars(_select(subject, subject_id, milestones, (RUNNING, PAUSED, BREACHED))))
+    done = list(
+        session.scalars(_select(subject, subject_id, milestones, (RUNNING, PAUSED, BREACHED)))
+    )
     for clock in done:
         if clock.completed_at is not None:
             continue
@@ -167,7 +247,12 @@ def complete_clocks(session: Session, *, subject: str, subject_id: int, mileston
 
 
 def cancel_clocks(
-    session: Session, *, subject: str, subject_id: int, milestones: Iterable[str] | None = None, now: datetime,
+    session: Session,
+    *,
+    subject: str,
+    subject_id: int,
+    milestones: Iterable[str] | None = None,
+    now: datetime,
     state: str = CANCELLED,
 ) -> list[Clock]:
     """End the open clocks (running or paused) without a result: cancelled, moot or superseded."""
@@ -178,7 +263,9 @@ def cancel_clocks(
     return ended
 
 
-def pause_clocks(session: Session, *, subject: str, subject_id: int, reason: str, now: datetime) -> list[Clock]:
+def pause_clocks(
+    session: Session, *, subject: str, subject_id: int, reason: str, now: datetime
+) -> list[Clock]:
     sync_calendar(session)
     if not reason.strip():
         raise Invalid("missing_field", "a pause needs a reason", field="reason")
@@ -187,7 +274,12 @@ def pause_clocks(session: Session, *, subject: str, subject_id: int, reason: str
         raise Conflict("nothing_to_pause", "no running clock to pause")
     for clock in clocks:
         clock.remaining_seconds = counted_between(clock.calendar, now, clock.due_at, workdays())
-        clock.state, clock.paused_at, clock.pause_reason, clock.next_fire_at = PAUSED, now, reason, None
+        clock.state, clock.paused_at, clock.pause_reason, clock.next_fire_at = (
+            PAUSED,
+            now,
+            reason,
+            None,
+        )
     session.flush()
     return clocks
 
@@ -202,7 +294,9 @@ def resume_clocks(session: Session, *, subject: str, subject_id: int, now: datet
     for clock in clocks:
         remaining = clock.remaining_seconds or 0.0
         clock.due_at = add_counted(clock.calendar, now, remaining, cal)
-        until_warning = remaining - (clock.total_seconds + clock.extended_seconds - clock.warn_seconds)
+        until_warning = remaining - (
+            clock.total_seconds + clock.extended_seconds - clock.warn_seconds
+        )
         if clock.warned_at is None and until_warning > 0:
             clock.warn_at = add_counted(clock.calendar, now, until_warning, cal)
             clock.next_fire_at = clock.warn_at
@@ -213,10 +307,21 @@ def resume_clocks(session: Session, *, subject: str, subject_id: int, now: datet
     return clocks
 
 
-def extend_clock(session: Session, *, subject: str, subject_id: int, milestone: str, extra: timedelta, limit: str | None, now: datetime) -> Clock:
+def extend_clock(
+    session: Session,
+    *,
+    subject: str,
+    subject_id: int,
+    milestone: str,
+    extra: timedelta,
+    limit: str | None,
+    now: datetime,  # noqa: ARG001 - callers pass the moment of every clock change; kept uniform
+) -> Clock:
     """One approved extension, no longer than the policy allows (信访工作条例: once, ≤ 30 days)."""
     sync_calendar(session)
-    clock = session.scalars(_select(subject, subject_id, [milestone], (RUNNING, PAUSED, BREACHED))).first()
+    clock = session.scalars(
+        _select(subject, subject_id, [milestone], (RUNNING, PAUSED, BREACHED))
+    ).first()
     if clock is None:
         raise NotFound("clock_not_found", f"no open clock '{milestone}'")
     if limit is None:
@@ -244,7 +349,11 @@ def extend_clock(session: Session, *, subject: str, subject_id: int, milestone: 
 def clocks_of(session: Session, subject: str, subject_ids: list[int]) -> dict[int, list[Clock]]:
     out: dict[int, list[Clock]] = {}
     if subject_ids:
-        for clock in session.scalars(select(Clock).where(Clock.subject == subject, Clock.subject_id.in_(subject_ids)).order_by(Clock.id)):
+        for clock in session.scalars(
+            select(Clock)
+            .where(Clock.subject == subject, Clock.subject_id.in_(subject_ids))
+            .order_by(Clock.id)
+        ):
             out.setdefault(clock.subject_id, []).append(clock)
     return out
 
@@ -269,17 +378,33 @@ def clock_view(clock: Clock, now: datetime) -> dict[str, Any]:
     elif clock.state == PAUSED:
         left = clock.remaining_seconds
     return {
-        "id": clock.id, "milestone": clock.milestone, "name": clock.name, "policy": clock.policy_code,
-        "calendar": clock.calendar, "state": clock.state, "colour": colour(clock, now),
-        "started_at": clock.started_at, "warn_at": clock.warn_at, "due_at": clock.due_at,
-        "seconds_left": left, "warned_at": clock.warned_at, "breached_at": clock.breached_at,
-        "completed_at": clock.completed_at, "paused_at": clock.paused_at, "pause_reason": clock.pause_reason,
+        "id": clock.id,
+        "milestone": clock.milestone,
+        "name": clock.name,
+        "policy": clock.policy_code,
+        "calendar": clock.calendar,
+        "state": clock.state,
+        "colour": colour(clock, now),
+        "started_at": clock.started_at,
+        "warn_at": clock.warn_at,
+        "due_at": clock.due_at,
+        "seconds_left": left,
+        "warned_at": clock.warned_at,
+        "breached_at": clock.breached_at,
+        "completed_at": clock.completed_at,
+        "paused_at": clock.paused_at,
+        "pause_reason": clock.pause_reason,
         "extended_days": round(clock.extended_seconds / 86400, 2) if clock.extended_seconds else 0,
     }
 
 
 def planned_policy(session: Session, case_id: int) -> str | None:
-    return session.scalar(select(Clock.policy_code).where(Clock.subject == "case", Clock.subject_id == case_id).order_by(Clock.id.desc()).limit(1))
+    return session.scalar(
+        select(Clock.policy_code)
+        .where(Clock.subject == "case", Clock.subject_id == case_id)
+        .order_by(Clock.id.desc())
+        .limit(1)
+    )
 
 
 def replan_case(session: Session, case: Case, policy: Policy, now: datetime) -> None:
@@ -288,7 +413,13 @@ def replan_case(session: Session, case: Case, policy: Policy, now: datetime) -> 
     cancel_clocks(session, subject="case", subject_id=case.id, now=now)
     actions = set(session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id)))
     rows = [
-        milestone_row(m, subject_id=case.id, case_id=case.id, policy_code=case.policy_code, started_at=case.registered_at)
+        milestone_row(
+            m,
+            subject_id=case.id,
+            case_id=case.id,
+            policy_code=case.policy_code,
+            started_at=case.registered_at,
+        )
         for m in policy.milestones
         if "register" in m.starts_on and not actions & set(m.completed_by)
     ]
@@ -297,7 +428,9 @@ def replan_case(session: Session, case: Case, policy: Policy, now: datetime) -> 
 
 def refresh_case_due(session: Session, case: Case) -> None:
     dues = session.scalars(
-        select(Clock.due_at).where(Clock.subject == "case", Clock.subject_id == case.id, Clock.state.in_([RUNNING, PAUSED]))
+        select(Clock.due_at).where(
+            Clock.subject == "case", Clock.subject_id == case.id, Clock.state.in_([RUNNING, PAUSED])
+        )
     ).all()
     if dues:
         case.due_at = max(dues)
@@ -306,36 +439,85 @@ def refresh_case_due(session: Session, case: Case) -> None:
 # The case clock use cases as the API, the console and the CLI call them.
 
 
-def pause_case(session: Session, case_id: int, actor: Actor, *, reason: str, now: datetime) -> list[dict[str, Any]]:
+def pause_case(
+    session: Session, case_id: int, actor: Actor, *, reason: str, now: datetime
+) -> list[dict[str, Any]]:
     case = get_visible_case(session, case_id, actor, for_update=True)
     check_clock_role(actor, {case.lead_unit_id}, PAUSERS, "pause the clocks")
     clocks = pause_clocks(session, subject="case", subject_id=case.id, reason=reason, now=now)
-    record_case_event(session, case, action="clock_pause", actor_label=actor.username, actor_id=actor.staff_id, now=now, reason=reason, payload={"milestones": [c.milestone for c in clocks]})
+    record_case_event(
+        session,
+        case,
+        action="clock_pause",
+        actor_label=actor.username,
+        actor_id=actor.staff_id,
+        now=now,
+        reason=reason,
+        payload={"milestones": [c.milestone for c in clocks]},
+    )
     return [clock_view(c, now) for c in clocks]
 
 
-def resume_case(session: Session, case_id: int, actor: Actor, *, now: datetime) -> list[dict[str, Any]]:
+def resume_case(
+    session: Session, case_id: int, actor: Actor, *, now: datetime
+) -> list[dict[str, Any]]:
     case = get_visible_case(session, case_id, actor, for_update=True)
     check_clock_role(actor, {case.lead_unit_id}, PAUSERS, "resume the clocks")
     clocks = resume_clocks(session, subject="case", subject_id=case.id, now=now)
-    record_case_event(session, case, action="clock_resume", actor_label=actor.username, actor_id=actor.staff_id, now=now, payload={"milestones": [c.milestone for c in clocks]})
+    record_case_event(
+        session,
+        case,
+        action="clock_resume",
+        actor_label=actor.username,
+        actor_id=actor.staff_id,
+        now=now,
+        payload={"milestones": [c.milestone for c in clocks]},
+    )
     return [clock_view(c, now) for c in clocks]
 
 
-def extend_case(session: Session, case_id: int, actor: Actor, *, milestone: str, days: float, reason: str, now: datetime) -> dict[str, Any]:
+def extend_case(
+    session: Session,
+    case_id: int,
+    actor: Actor,
+    *,
+    milestone: str,
+    days: float,
+    reason: str,
+    now: datetime,
+) -> dict[str, Any]:
     """The unit head (or the centre) approves one extension within the policy's limit."""
     case = get_visible_case(session, case_id, actor, for_update=True)
     check_clock_role(actor, {case.lead_unit_id}, EXTENDERS, "approve an extension")
     policy = current_policies(session).policy(case.policy_code)[1]
     limit = next((m.max_extension for m in policy.milestones if m.code == milestone), None)
-    clock = extend_clock(session, subject="case", subject_id=case.id, milestone=milestone, extra=timedelta(days=days), limit=limit, now=now)
+    clock = extend_clock(
+        session,
+        subject="case",
+        subject_id=case.id,
+        milestone=milestone,
+        extra=timedelta(days=days),
+        limit=limit,
+        now=now,
+    )
     if clock.due_at > (case.due_at or clock.due_at):
         case.due_at = clock.due_at
-    record_case_event(session, case, action="clock_extend", actor_label=actor.username, actor_id=actor.staff_id, now=now, reason=reason, payload={"milestone": milestone, "days": days, "due_at": clock.due_at.isoformat()})
+    record_case_event(
+        session,
+        case,
+        action="clock_extend",
+        actor_label=actor.username,
+        actor_id=actor.staff_id,
+        now=now,
+        reason=reason,
+        payload={"milestone": milestone, "days": days, "due_at": clock.due_at.isoformat()},
+    )
     return clock_view(clock, now)
 
 
-def set_case_policy(session: Session, case_id: int, actor: Actor, *, policy: str, reason: str, now: datetime) -> list[dict[str, Any]]:
+def set_case_policy(
+    session: Session, case_id: int, actor: Actor, *, policy: str, reason: str, now: datetime
+) -> list[dict[str, Any]]:
     """A policy for this one case (a 重点件 put on 10-30-24, a letter on the statutory clock):
     its open clocks restart under that policy from registration."""
     case = get_visible_case(session, case_id, actor, for_update=True)
@@ -347,12 +529,28 @@ def set_case_policy(session: Session, case_id: int, actor: Actor, *, policy: str
     replan_case(session, case, policies.policies[policy], now)
     session.flush()
     refresh_case_due(session, case)
-    record_case_event(session, case, action="clock_policy", actor_label=actor.username, actor_id=actor.staff_id, now=now, reason=reason, payload={"policy": policy})
+    record_case_event(
+        session,
+        case,
+        action="clock_policy",
+        actor_label=actor.username,
+        actor_id=actor.staff_id,
+        now=now,
+        reason=reason,
+        payload={"policy": policy},
+    )
     return [clock_view(c, now) for c in clocks_of(session, "case", [case.id]).get(case.id, [])]
 
 
 def request_extension(
-    session: Session, case_id: int, actor: Actor, *, milestone: str, days: float, reason: str, now: datetime,
+    session: Session,
+    case_id: int,
+    actor: Actor,
+    *,
+    milestone: str,
+    days: float,
+    reason: str,
+    now: datetime,
 ) -> ExtensionRequest:
     """延期申请: the lead unit's handler asks; the head (or the centre) decides. Refused at once
     if the policy could never grant it, so nobody waits for an answer that must be no."""
@@ -364,10 +562,15 @@ def request_extension(
         raise Invalid("missing_field", "请填写延期理由", field="reason")
     policy = current_policies(session).policy(case.policy_code)[1]
     limit = next((m.max_extension for m in policy.milestones if m.code == milestone), None)
-    clock = session.scalar(select(Clock).where(
-        Clock.subject == "case", Clock.subject_id == case.id, Clock.milestone == milestone,
-        Clock.state.in_([*OPEN_STATES, BREACHED]), Clock.completed_at.is_(None),
-    ))
+    clock = session.scalar(
+        select(Clock).where(
+            Clock.subject == "case",
+            Clock.subject_id == case.id,
+            Clock.milestone == milestone,
+            Clock.state.in_([*OPEN_STATES, BREACHED]),
+            Clock.completed_at.is_(None),
+        )
+    )
     if clock is None:
         raise NotFound("clock_not_found", "该时限已办结或不存在，无需延期")
     if limit is None:
@@ -376,25 +579,48 @@ def request_extension(
         raise Conflict("already_extended", "该时限已延期过一次")
     if not 0 < days * 86400 <= parse_duration(limit).total_seconds():
         raise Invalid("bad_extension", f"延期最长{parse_duration(limit).days}天", field="days")
-    pending = session.scalar(select(ExtensionRequest.id).where(
-        ExtensionRequest.case_id == case.id, ExtensionRequest.milestone == milestone, ExtensionRequest.status == "pending",
-    ))
+    pending = session.scalar(
+        select(ExtensionRequest.id).where(
+            ExtensionRequest.case_id == case.id,
+            ExtensionRequest.milestone == milestone,
+            ExtensionRequest.status == "pending",
+        )
+    )
     if pending is not None:
         raise Conflict("extension_pending", "该时限已有延期申请在等待审批")
     assert actor.staff_id is not None
     request = ExtensionRequest(
-        case_id=case.id, milestone=milestone, days=days, reason=reason.strip(), requested_by_id=actor.staff_id,
-        requested_at=now, status="pending",
+        case_id=case.id,
+        milestone=milestone,
+        days=days,
+        reason=reason.strip(),
+        requested_by_id=actor.staff_id,
+        requested_at=now,
+        status="pending",
     )
     session.add(request)
     session.flush()
-    record_case_event(session, case, action="extension_request", actor_label=actor.username, actor_id=actor.staff_id, now=now,
-                      reason=request.reason, payload={"milestone": milestone, "days": days, "request_id": request.id})
+    record_case_event(
+        session,
+        case,
+        action="extension_request",
+        actor_label=actor.username,
+        actor_id=actor.staff_id,
+        now=now,
+        reason=request.reason,
+        payload={"milestone": milestone, "days": days, "request_id": request.id},
+    )
     return request
 
 
 def decide_extension(
-    session: Session, request_id: int, actor: Actor, *, approve: bool, note: str, now: datetime,
+    session: Session,
+    request_id: int,
+    actor: Actor,
+    *,
+    approve: bool,
+    note: str,
+    now: datetime,
 ) -> ExtensionRequest:
     """The head of the lead unit (or the dispatcher, a supervisor) approves, which extends the
     clock (extend_case, within the policy's limit), or refuses with a reason the requester reads."""
@@ -408,12 +634,31 @@ def decide_extension(
     if not approve and not note.strip():
         raise Invalid("missing_field", "不同意延期须填写理由", field="note")
     if approve:
-        extend_case(session, case.id, actor, milestone=request.milestone, days=request.days,
-                    reason=note.strip() or request.reason, now=now)
+        extend_case(
+            session,
+            case.id,
+            actor,
+            milestone=request.milestone,
+            days=request.days,
+            reason=note.strip() or request.reason,
+            now=now,
+        )
     else:
-        record_case_event(session, case, action="extension_refuse", actor_label=actor.username, actor_id=actor.staff_id,
-                          now=now, reason=note.strip(), payload={"milestone": request.milestone, "request_id": request.id})
+        record_case_event(
+            session,
+            case,
+            action="extension_refuse",
+            actor_label=actor.username,
+            actor_id=actor.staff_id,
+            now=now,
+            reason=note.strip(),
+            payload={"milestone": request.milestone, "request_id": request.id},
+        )
     request.status = "approved" if approve else "refused"
-    request.decided_by_id, request.decided_at, request.decision_note = actor.staff_id, now, note.strip() or None
+    request.decided_by_id, request.decided_at, request.decision_note = (
+        actor.staff_id,
+        now,
+        note.strip() or None,
+    )
     session.flush()
     return request

@@ -175,29 +175,45 @@ def _shown_texts(letter: Letter, view: CaseView) -> tuple[str, str, str, str]:
     )
 
 
-def reply_to_letter(session: Session, letter_id: int, *, actor: Actor, text: str, now: datetime) -> LetterReply:
+def reply_to_letter(
+    session: Session, letter_id: int, *, actor: Actor, text: str, now: datetime
+) -> LetterReply:
     """The addressed unit answers a letter, once (a 通报 to all units is answered by none: it
     asks nothing). The reply goes beside the letter, which stays as issued."""
     letter = session.scalar(select(Letter).where(Letter.id == letter_id, letters_visible_to(actor)))
     if letter is None:
         raise NotFound("letter_not_found", f"no letter {letter_id}")
     if letter.addressee_unit_id is None or actor.unit_id != letter.addressee_unit_id:
-        raise Forbidden("not_addressee", "只有来函所致的单位可以回复 (only the addressed unit replies)")
+        raise Forbidden(
+            "not_addressee", "只有来函所致的单位可以回复 (only the addressed unit replies)"
+        )
     body = required_text(text, "text")
     done = session.scalar(
-        select(LetterReply).where(LetterReply.letter_id == letter.id, LetterReply.unit_id == actor.unit_id)
+        select(LetterReply).where(
+            LetterReply.letter_id == letter.id, LetterReply.unit_id == actor.unit_id
+        )
     )
     if done is not None:
         raise Conflict("already_replied", "本单位已回复此函 (your unit has replied to this letter)")
     reply = LetterReply(
-        letter_id=letter.id, unit_id=actor.unit_id, text=body, replied_by_id=actor.staff_id or 0, replied_at=now
+        letter_id=letter.id,
+        unit_id=actor.unit_id,
+        text=body,
+        replied_by_id=actor.staff_id or 0,
+        replied_at=now,
     )
     session.add(reply)
     session.flush()
     if letter.case_id is not None:
         case = get_visible_case(session, letter.case_id, actor, for_update=True)
         record_case_event(
-            session, case, action="letter_reply", actor_label=actor.username, actor_id=actor.staff_id,
-            now=now, reason=body, payload={"letter_id": letter.id, "number": letter.number},
+            session,
+            case,
+            action="letter_reply",
+            actor_label=actor.username,
+            actor_id=actor.staff_id,
+            now=now,
+            reason=body,
+            payload={"letter_id": letter.id, "number": letter.number},
         )
     return reply

@@ -15,7 +15,13 @@ from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor
 from minyi.sla.models import Clock
 from minyi.sla.service import clocks_of
-from minyi.supervision.models import Instruction, InstructionTask, Letter, LetterReply, SupervisionOrder
+from minyi.supervision.models import (
+    Instruction,
+    InstructionTask,
+    Letter,
+    LetterReply,
+    SupervisionOrder,
+)
 from minyi.supervision.rules import ORDER_SUBJECT, OVERSEERS, TASK_SUBJECT, TaskStatus
 from minyi.supervision.schemas import (
     instruction_view,
@@ -363,22 +369,33 @@ def describe_letters(
     ]
 
 
-def replies_of(session: Session, letters: list[Letter], *, actor: Actor | None) -> dict[int, list[dict[str, Any]]]:
+def replies_of(
+    session: Session, letters: list[Letter], *, actor: Actor | None
+) -> dict[int, list[dict[str, Any]]]:
     """letter id -> the units' replies, oldest first: unit name, text (through `actor`'s view
     of the letter's case, as the letter's own texts), who and when."""
     if not letters:
         return {}
     case_of = {letter.id: letter.case_id for letter in letters}
     views = reader_views(session, actor, {c for c in case_of.values() if c})
-    rows = list(session.scalars(
-        select(LetterReply).where(LetterReply.letter_id.in_(case_of)).order_by(LetterReply.replied_at, LetterReply.id)
-    ))
+    rows = list(
+        session.scalars(
+            select(LetterReply)
+            .where(LetterReply.letter_id.in_(case_of))
+            .order_by(LetterReply.replied_at, LetterReply.id)
+        )
+    )
     units = unit_labels(session, {r.unit_id for r in rows})
     people = staff_labels(session, {r.replied_by_id for r in rows})
     out: dict[int, list[dict[str, Any]]] = {}
     for r in rows:
-        out.setdefault(r.letter_id, []).append({
-            "unit": units.get(r.unit_id, ("", ""))[0], "unit_name": units.get(r.unit_id, ("", ""))[1],
-            "text": text_view(views, case_of[r.letter_id]).show_text(r.text), "replied_at": r.replied_at, "replied_by": view_person(people, r.replied_by_id),
-        })
+        out.setdefault(r.letter_id, []).append(
+            {
+                "unit": units.get(r.unit_id, ("", ""))[0],
+                "unit_name": units.get(r.unit_id, ("", ""))[1],
+                "text": text_view(views, case_of[r.letter_id]).show_text(r.text),
+                "replied_at": r.replied_at,
+                "replied_by": view_person(people, r.replied_by_id),
+            }
+        )
     return out

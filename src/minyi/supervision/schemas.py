@@ -120,8 +120,13 @@ def view_person(people: People, staff_id: int | None) -> dict[str, Any] | None:
 
 
 def task_view(
-    task: InstructionTask, clock: Clock | None, units: Units, people: People, now: datetime,
-    *, view: CaseView,
+    task: InstructionTask,
+    clock: Clock | None,
+    units: Units,
+    people: People,
+    now: datetime,
+    *,
+    view: CaseView,
 ) -> dict[str, Any]:
     """`view`: the reader's privacy view of the instruction's case (the unit's result may quote
     the appeal)."""
@@ -175,8 +180,13 @@ def instruction_view(
 
 
 def order_view(
-    order: SupervisionOrder, clock: Clock | None, units: Units, people: People, now: datetime,
-    *, view: CaseView,
+    order: SupervisionOrder,
+    clock: Clock | None,
+    units: Units,
+    people: People,
+    now: datetime,
+    *,
+    view: CaseView,
 ) -> dict[str, Any]:
     code, name = units.get(order.unit_id, ("", ""))
     return {

@@ -20,13 +20,26 @@ class LeafChoice:
 def leaf_choices(session: Session) -> list[LeafChoice]:
     """The current dictionary's leaves in code order (which keeps siblings together)."""
     rows = session.execute(
-        select(DictionaryEntry.code, DictionaryEntry.class_name, DictionaryEntry.level2, DictionaryEntry.level3, DictionaryEntry.level4)
+        select(
+            DictionaryEntry.code,
+            DictionaryEntry.class_name,
+            DictionaryEntry.level2,
+            DictionaryEntry.level3,
+            DictionaryEntry.level4,
+        )
         .join(DictionaryVersion, DictionaryVersion.id == DictionaryEntry.version_id)
         .where(DictionaryVersion.is_current.is_(True))
         .order_by(DictionaryEntry.code)
     ).all()
-    return [LeafChoice(r.code, r.class_name, tuple(p for p in (r.level2, r.level3, r.level4) if p)) for r in rows]
+    return [
+        LeafChoice(r.code, r.class_name, tuple(p for p in (r.level2, r.level3, r.level4) if p))
+        for r in rows
+    ]
 
 
 def leaf_code_of(session: Session, entry_id: int | None) -> str | None:
-    return session.scalar(select(DictionaryEntry.code).where(DictionaryEntry.id == entry_id)) if entry_id else None
+    return (
+        session.scalar(select(DictionaryEntry.code).where(DictionaryEntry.id == entry_id))
+        if entry_id
+        else None
+    )

@@ -18,12 +18,16 @@ class DictionaryLeafOut(Out):
     lead_unit_kind: str
     lead_unit: str = Field(description="unit code, or empty for the kind's unit")
     policy: str
-    reply_approval: str = Field("", description="答复审核 for this leaf: 是 or 否 overrides its policy; empty follows it")
+    reply_approval: str = Field(
+        "", description="答复审核 for this leaf: 是 or 否 overrides its policy; empty follows it"
+    )
 
 
 class LeafReplyApprovalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reply_approval: bool | None = Field(description="true or false overrides the clock policy's setting; null follows it")
+    reply_approval: bool | None = Field(
+        description="true or false overrides the clock policy's setting; null follows it"
+    )
 
 
 class LeafReplyApprovalOut(Out):

@@ -16,9 +16,23 @@ from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.org.models import Unit
 from minyi.taxonomy.five_classes import five_class_of
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
-from minyi.taxonomy.rules import COLUMNS, LEAD_UNIT_KINDS, LIMITS, POLICY_CODES, THREE_LEVEL_COLUMNS, check_rows, reply_approval_of
+from minyi.taxonomy.rules import (
+    COLUMNS,
+    LEAD_UNIT_KINDS,
+    LIMITS,
+    POLICY_CODES,
+    THREE_LEVEL_COLUMNS,
+    check_rows,
+    reply_approval_of,
+)
 
-CLASS_PREFIX = {"投诉建议": "TS", "纠纷调解": "JF", "法律服务": "FL", "心理服务": "XL", "帮扶救助": "BZ"}
+CLASS_PREFIX = {
+    "投诉建议": "TS",
+    "纠纷调解": "JF",
+    "法律服务": "FL",
+    "心理服务": "XL",
+    "帮扶救助": "BZ",
+}
 
 
 def read_table(path: Path) -> list[dict[str, Any]]:
@@ -39,7 +53,9 @@ def read_table(path: Path) -> list[dict[str, Any]]:
     if path.suffix.lower() != ".csv":
         raise Invalid("bad_file_type", "dictionary files are .csv or .xlsx", field="file")
     with path.open(encoding="utf-8-sig", newline="") as f:
-        return [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in csv.DictReader(f)]
+        return [
+            {k.strip(): (v or "").strip() for k, v in r.items() if k} for r in csv.DictReader(f)
+        ]
 
 
 def from_three_level(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -68,7 +84,9 @@ def from_three_level(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def import_dictionary(session: Session, rows: list[dict[str, Any]], *, source: str, now: datetime) -> DictionaryVersion:
+def import_dictionary(
+    session: Session, rows: list[dict[str, Any]], *, source: str, now: datetime
+) -> DictionaryVersion:
     if rows and set(THREE_LEVEL_COLUMNS) <= set(rows[0]) and "class" not in rows[0]:
         rows = from_three_level(rows)
     if not rows:
@@ -104,7 +122,9 @@ def import_dictionary(session: Session, rows: list[dict[str, Any]], *, source: s
 
 
 def current_version(session: Session) -> DictionaryVersion:
-    version = session.scalar(select(DictionaryVersion).where(DictionaryVersion.is_current.is_(True)))
+    version = session.scalar(
+        select(DictionaryVersion).where(DictionaryVersion.is_current.is_(True))
+    )
     if version is None:
         raise NotFound("no_dictionary", "no event dictionary has been imported yet")
     return version
@@ -114,19 +134,30 @@ def export_rows(session: Session, version_number: int | None = None) -> list[dic
     if version_number is None:
         version = current_version(session)
     else:
-        version = session.scalar(select(DictionaryVersion).where(DictionaryVersion.number == version_number))
+        version = session.scalar(
+            select(DictionaryVersion).where(DictionaryVersion.number == version_number)
+        )
         if version is None:
             raise NotFound("no_dictionary_version", f"no dictionary version {version_number}")
     codes = dict(session.execute(select(Unit.id, Unit.code)).all())
     entries = session.scalars(
-        select(DictionaryEntry).where(DictionaryEntry.version_id == version.id).order_by(DictionaryEntry.code)
+        select(DictionaryEntry)
+        .where(DictionaryEntry.version_id == version.id)
+        .order_by(DictionaryEntry.code)
     )
     return [
         {
-            "code": e.code, "class": e.class_name, "level2": e.level2, "level3": e.level3,
-            "level4": e.level4, "lead_unit_kind": e.lead_unit_kind,
-            "lead_unit": codes.get(e.lead_unit_id or 0, ""), "policy": e.policy_code,
-            "reply_approval": {True: "是", False: "否"}.get(e.reply_approval, "") if e.reply_approval is not None else "",
+            "code": e.code,
+            "class": e.class_name,
+            "level2": e.level2,
+            "level3": e.level3,
+            "level4": e.level4,
+            "lead_unit_kind": e.lead_unit_kind,
+            "lead_unit": codes.get(e.lead_unit_id or 0, ""),
+            "policy": e.policy_code,
+            "reply_approval": {True: "是", False: "否"}.get(e.reply_approval, "")
+            if e.reply_approval is not None
+            else "",
         }
         for e in entries
     ]
@@ -165,8 +196,16 @@ LEAD_KIND_ZH = {"department": "职能部门", "street": "属地街道", "communi
 
 
 def edit_leaf(
-    session: Session, code: str, *, level4: str, lead_unit_kind: str, lead_unit_id: int | None, policy: str,
-    expected_version: int, by: str, now: datetime,
+    session: Session,
+    code: str,
+    *,
+    level4: str,
+    lead_unit_kind: str,
+    lead_unit_id: int | None,
+    policy: str,
+    expected_version: int,
+    by: str,
+    now: datetime,
 ) -> DictionaryVersion:
     """One leaf edited from a form: a new dictionary version like an import, so cases keep the
     leaf they were filed under and every cache keyed by the version sees the edit. Refused when
@@ -191,7 +230,9 @@ def edit_leaf(
         if unit is None or unit.kind != "department" or not unit.is_active:
             raise Invalid("bad_lead_unit", "默认承办单位须是在用的职能部门", field="lead_unit")
         if lead_unit_kind != "department":
-            raise Invalid("bad_lead_unit", "牵头单位类型为属地时，不指定默认承办部门", field="lead_unit")
+            raise Invalid(
+                "bad_lead_unit", "牵头单位类型为属地时，不指定默认承办部门", field="lead_unit"
+            )
         lead_code = unit.code
     rows = export_rows(session)
     row = next((r for r in rows if r["code"] == code), None)

@@ -52,7 +52,13 @@ def install(registry: Registry) -> None:
     registry.add(CASES_REGISTERED, "triage.accused", record_planned)
     registry.add(BEFORE_ACTION, "triage.accused", _before)
     registry.add(CASE_ACTION, "triage.settle", _on_action)
-    registry.job("triage_appeals", lambda ctx: triage_queue_job(
-        ctx.session, now=ctx.now, options=ctx.settings.triage, data_dir=ctx.settings.data_dir,
-    ))
+    registry.job(
+        "triage_appeals",
+        lambda ctx: triage_queue_job(
+            ctx.session,
+            now=ctx.now,
+            options=ctx.settings.triage,
+            data_dir=ctx.settings.data_dir,
+        ),
+    )
     registry.job("check_accused", lambda ctx: check_accused_job(ctx.session, now=ctx.now))

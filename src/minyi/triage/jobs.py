@@ -63,7 +63,9 @@ log = logging.getLogger(__name__)
 
 # An appeal whose triage raises is retried after 1, 2, 4, 8 minutes, then parked: it then waits
 # for a person on the dispatch board like any unsuggested appeal, and in `minyi parked list`.
-RETRY = RetryPolicy(kind="triage", max_attempts=5, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1))
+RETRY = RetryPolicy(
+    kind="triage", max_attempts=5, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1)
+)
 
 SYSTEM_ACTOR = Actor(
     staff_id=None,
@@ -100,10 +102,19 @@ def triage_pending(
     limit = limit or options.batch
     auto = options.auto_dispatch if auto_dispatch is None else auto_dispatch
     unsuggested = ~exists().where(TriageSuggestion.appeal_id == Case.appeal_id)
-    due = TriageQueueEntry.parked_at.is_(None) & or_(TriageQueueEntry.next_attempt_at.is_(None), TriageQueueEntry.next_attempt_at <= now)
+    due = TriageQueueEntry.parked_at.is_(None) & or_(
+        TriageQueueEntry.next_attempt_at.is_(None), TriageQueueEntry.next_attempt_at <= now
+    )
     failed: dict[int, Exception] = {}  # appeal id -> what its triage raised
     with reading_beside(session) as reader:
-        queued = list(reader.scalars(select(TriageQueueEntry.appeal_id).where(due).order_by(TriageQueueEntry.appeal_id).limit(limit)))
+        queued = list(
+            reader.scalars(
+                select(TriageQueueEntry.appeal_id)
+                .where(due)
+                .order_by(TriageQueueEntry.appeal_id)
+                .limit(limit)
+            )
+        )
         if not queued:
             return 0
         rows = reader.execute(
@@ -119,17 +130,28 @@ def triage_pending(
                     results[case.id] = triage_appeal(ctx, facts_of(ctx, case, appeal))
                 except Exception as error:  # noqa: BLE001 - recorded on its queue entry below
                     failed[case.appeal_id] = error
-    claimed = list(session.scalars(
-        select(TriageQueueEntry.appeal_id).where(TriageQueueEntry.appeal_id.in_(queued), due).with_for_update(skip_locked=True)
-    ))
+    claimed = list(
+        session.scalars(
+            select(TriageQueueEntry.appeal_id)
+            .where(TriageQueueEntry.appeal_id.in_(queued), due)
+            .with_for_update(skip_locked=True)
+        )
+    )
     if not claimed:
         return 0  # another worker took this batch
-    cases = list(session.scalars(
-        select(Case)
-        .where(Case.id.in_(results), Case.appeal_id.in_(claimed), Case.status.in_(PENDING), unsuggested)
-        .order_by(Case.registered_at, Case.id)
-        .with_for_update(skip_locked=True)
-    ).all())
+    cases = list(
+        session.scalars(
+            select(Case)
+            .where(
+                Case.id.in_(results),
+                Case.appeal_id.in_(claimed),
+                Case.status.in_(PENDING),
+                unsuggested,
+            )
+            .order_by(Case.registered_at, Case.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
     # Entries with nothing left to do (a case dispatched by hand before its turn) just go.
     to_write = {case.appeal_id for case in cases}
     stale = [a for a in claimed if a not in to_write and a not in failed]
@@ -142,16 +164,30 @@ def triage_pending(
     # The batch in one savepoint; if any appeal's writes raise, each again in its own, and only
     # the bad one stays queued with its error (core/retries.py).
     handle_each(
-        session, cases, lambda batch: _write_batch(session, batch, results, now=now, auto=auto),
-        policy=RETRY, now=now, state_of=lambda c: session.get(TriageQueueEntry, c.appeal_id),
-        id_of=lambda c: c.appeal_id, batch_first=True,
+        session,
+        cases,
+        lambda batch: _write_batch(session, batch, results, now=now, auto=auto),
+        policy=RETRY,
+        now=now,
+        state_of=lambda c: session.get(TriageQueueEntry, c.appeal_id),
+        id_of=lambda c: c.appeal_id,
+        batch_first=True,
     )
     session.flush()
     return len(claimed)
 
 
-def _write_batch(session: Session, cases: list[Case], results: dict[int, TriageResult], *, now: datetime, auto: bool) -> int:
-    session.execute(delete(TriageQueueEntry).where(TriageQueueEntry.appeal_id.in_([c.appeal_id for c in cases])))
+def _write_batch(
+    session: Session,
+    cases: list[Case],
+    results: dict[int, TriageResult],
+    *,
+    now: datetime,
+    auto: bool,
+) -> int:
+    session.execute(
+        delete(TriageQueueEntry).where(TriageQueueEntry.appeal_id.in_([c.appeal_id for c in cases]))
+    )
     suggestions = [_apply(session, case, results[case.id], now=now, auto=auto) for case in cases]
     links = link_rows(session, {case.appeal_id: results[case.id].signals for case in cases}, now)
     try:
@@ -164,13 +200,25 @@ def _write_batch(session: Session, cases: list[Case], results: dict[int, TriageR
         # Another worker suggested one of these appeals between our snapshot and our lock (or
         # linked it): write row by row and skip the ones already there.
         for row in suggestions:
-            _insert_one(session, TriageSuggestion, row, f"appeal {row['appeal_id']} was triaged by another worker")
+            _insert_one(
+                session,
+                TriageSuggestion,
+                row,
+                f"appeal {row['appeal_id']} was triaged by another worker",
+            )
         for row in links:
-            _insert_one(session, AppealLink, row, f"link {row['appeal_id']}->{row['other_id']} exists")
+            _insert_one(
+                session, AppealLink, row, f"link {row['appeal_id']}->{row['other_id']} exists"
+            )
     return len(cases)
 
 
-def _insert_one(session: Session, model: type[TriageSuggestion] | type[AppealLink], row: dict[str, Any], skipped: str) -> None:
+def _insert_one(
+    session: Session,
+    model: type[TriageSuggestion] | type[AppealLink],
+    row: dict[str, Any],
+    skipped: str,
+) -> None:
     try:
         with session.begin_nested():
             insert_rows(session, model, [row])
@@ -201,14 +249,20 @@ def facts_of(ctx: TriageContext, case: Case, appeal: Appeal) -> AppealFacts:
     )
 
 
-def _apply(session: Session, case: Case, result: TriageResult, *, now: datetime, auto: bool) -> dict[str, Any]:
+def _apply(
+    session: Session, case: Case, result: TriageResult, *, now: datetime, auto: bool
+) -> dict[str, Any]:
     """Hide the complainant from accused units and dispatch a sure one; the suggestion row to write."""
     if case.accused_checked_at is None:
         # Normally decided at registration (screening.py), and then left alone: a dispatcher
         # may have lifted a unit since, which this pass must not undo.
         if result.hide_identity_from:
             hide_identity(
-                session, case, result.hide_identity_from, actor_label=SYSTEM_ACTOR.username, now=now,
+                session,
+                case,
+                result.hide_identity_from,
+                actor_label=SYSTEM_ACTOR.username,
+                now=now,
                 reason=HIDE_REASON,
             )
         case.accused_checked_at = now
@@ -234,8 +288,12 @@ def _auto_dispatch(session: Session, case: Case, result: TriageResult, now: date
     try:
         with session.begin_nested():
             if case.status == CaseStatus.REGISTERED:
-                act_on_case(session, case.id, Action.ACCEPT, actor=SYSTEM_ACTOR, payload={}, now=now)
-            act_on_case(session, case.id, Action.DISPATCH, actor=SYSTEM_ACTOR, payload=payload, now=now)
+                act_on_case(
+                    session, case.id, Action.ACCEPT, actor=SYSTEM_ACTOR, payload={}, now=now
+                )
+            act_on_case(
+                session, case.id, Action.DISPATCH, actor=SYSTEM_ACTOR, payload=payload, now=now
+            )
     except MinyiError as error:
         return error.message
     return None
@@ -248,9 +306,14 @@ def suggestion_row(
     rec = result.recommendation
     blobs = SuggestionBlobs(
         top_k=result.top_k,
-        place=PlaceBlob(street=result.place.street, community=result.place.community, grid=result.place.grid),
+        place=PlaceBlob(
+            street=result.place.street, community=result.place.community, grid=result.place.grid
+        ),
         place_candidates=result.place_candidates,
-        co_units=[CoUnitBlob(unit=c.code, name=c.name, score=c.score, reasons=list(c.reasons)) for c in rec.co_units],
+        co_units=[
+            CoUnitBlob(unit=c.code, name=c.name, score=c.score, reasons=list(c.reasons))
+            for c in rec.co_units
+        ],
         excluded=rec.as_dict()["excluded"],
         risk_flags=[f.as_dict() for f in result.risk_flags],
         signals=result.signals.as_dict(),
@@ -282,12 +345,18 @@ def burst_gate(options: TriageSettings) -> BurstGate:
     """The worker process's one gate (per configuration: a gate remembers the queue's growth)."""
     key = (options.burst_rate, options.max_defer_seconds)
     if key not in _gates:
-        _gates[key] = BurstGate(burst_rate=options.burst_rate, max_defer_s=options.max_defer_seconds)
+        _gates[key] = BurstGate(
+            burst_rate=options.burst_rate, max_defer_s=options.max_defer_seconds
+        )
     return _gates[key]
 
 
 def triage_queue_job(
-    session: Session, *, now: datetime, options: TriageSettings | None = None, data_dir: Path | None = None,
+    session: Session,
+    *,
+    now: datetime,
+    options: TriageSettings | None = None,
+    data_dir: Path | None = None,
 ) -> int:
     """The worker's entry: `triage_pending`, unless intake is in a burst (burst.py)."""
     options = options or defaults().triage

@@ -90,6 +90,7 @@ class RiskLexicon(Base):
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(60))
 
+
 class TriageSuggestion(Base):
     """What triage suggested for one appeal, and what became of it.
 
@@ -162,7 +163,9 @@ class TriageQueueEntry(Retried, Base):
 
     __tablename__ = "triage_queue"
 
-    appeal_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("appeals.id"), primary_key=True, autoincrement=False)
+    appeal_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("appeals.id"), primary_key=True, autoincrement=False
+    )
     # An appeal whose triage raised (core/retries.py): it waits for `next_attempt_at` while the
     # rest of the queue goes on, and is parked after MAX_ATTEMPTS (`minyi parked list`).
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")

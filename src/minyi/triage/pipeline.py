@@ -225,7 +225,9 @@ def _interpret(label: str | None, leaves: Leaves) -> tuple[str | None, str | Non
     return None, None
 
 
-def triage_appeal(ctx: TriageContext, appeal: AppealFacts, *, remember: bool = True) -> TriageResult:
+def triage_appeal(
+    ctx: TriageContext, appeal: AppealFacts, *, remember: bool = True
+) -> TriageResult:
     """Triage one appeal. With `remember`, the appeal joins the repeat/crowd index (once)."""
     text = appeal.text
     top: list[tuple[str, float]] = ctx.classifier.predict_top(text, TOP_K) if ctx.classifier else []
@@ -237,9 +239,9 @@ def triage_appeal(ctx: TriageContext, appeal: AppealFacts, *, remember: bool = T
     gazetteer = ctx.snapshot.gazetteer
     candidates = gazetteer.find_place(text, appeal.address, limit=PLACE_CANDIDATES)
     given = Place(appeal.street, appeal.community, appeal.grid)
-    place: Place | None = (
-        given if any((given.street, given.community, given.grid)) else None
-    ) or (candidates[0].place if candidates else None)
+    place: Place | None = (given if any((given.street, given.community, given.grid)) else None) or (
+        candidates[0].place if candidates else None
+    )
     recommendation = recommend_units(
         ctx.snapshot,
         leaf_code=leaf_code,
@@ -258,13 +260,21 @@ def triage_appeal(ctx: TriageContext, appeal: AppealFacts, *, remember: bool = T
     history_text = appeal_text(appeal.title, appeal.body)
     if remember:
         signals = ctx.index.add(
-            appeal.appeal_id, appeal.phone, history_text, community_id, appeal.submitted_at,
+            appeal.appeal_id,
+            appeal.phone,
+            history_text,
+            community_id,
+            appeal.submitted_at,
             matter_id=matter,
         )
     else:
         signals = ctx.index.check(
-            appeal.phone, history_text, community_id, appeal.submitted_at,
-            matter_id=matter, appeal_id=appeal.appeal_id,
+            appeal.phone,
+            history_text,
+            community_id,
+            appeal.submitted_at,
+            matter_id=matter,
+            appeal_id=appeal.appeal_id,
         )
 
     threshold = ctx.classifier.threshold if ctx.classifier else None
@@ -277,7 +287,11 @@ def triage_appeal(ctx: TriageContext, appeal: AppealFacts, *, remember: bool = T
         confidence=confidence,
         threshold=threshold,
         top_k=[
-            {"label": lab, "confidence": round(p, 4), **dict(zip(("leaf", "class_name"), _interpret(lab, ctx.leaves), strict=True))}
+            {
+                "label": lab,
+                "confidence": round(p, 4),
+                **dict(zip(("leaf", "class_name"), _interpret(lab, ctx.leaves), strict=True)),
+            }
             for lab, p in top
         ],
         place=area,
@@ -287,7 +301,10 @@ def triage_appeal(ctx: TriageContext, appeal: AppealFacts, *, remember: bool = T
                 "community": c.community,
                 "grid": c.grid,
                 "score": c.score,
-                "evidence": [{"source": e.source, "text": e.text, "start": e.start, "end": e.end} for e in c.evidence],
+                "evidence": [
+                    {"source": e.source, "text": e.text, "start": e.start, "end": e.end}
+                    for e in c.evidence
+                ],
             }
             for c in candidates
         ],

@@ -24,6 +24,7 @@ class Blob(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
+
 class TopKBlob(Blob):
     label: str
     confidence: float
@@ -120,7 +121,8 @@ class SuggestionBlobs(BaseModel):
 
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    name: TypeAdapter(field.annotation) for name, field in SuggestionBlobs.model_fields.items()
+    name: TypeAdapter(field.annotation)  # type: ignore[arg-type]  # every blob field is annotated
+    for name, field in SuggestionBlobs.model_fields.items()
 }
 
 
@@ -135,7 +137,12 @@ def read_blobs(row: Any) -> dict[str, Any]:
         try:
             out[name] = adapter.dump_python(adapter.validate_python(value))
         except ValidationError as error:
-            log.warning("suggestion %s: %s does not fit its model (%s)", getattr(row, "id", None), name, error.errors()[0]["msg"])
+            log.warning(
+                "suggestion %s: %s does not fit its model (%s)",
+                getattr(row, "id", None),
+                name,
+                error.errors()[0]["msg"],
+            )
             out[name] = value
     return out
 
@@ -149,6 +156,7 @@ def read_signals(value: Any) -> SignalsBlob | None:
     except ValidationError:
         log.warning("triage signals do not fit their model: %r", value)
         return None
+
 
 class LeadUnitOut(Out):
     unit: str
@@ -306,7 +314,9 @@ class ReplyCheckOut(Out):
 
 class CaseLinkOut(Out):
     kind: str
-    direction: str = Field(description="earlier: this appeal repeats / duplicates / joins the other; later: the reverse")
+    direction: str = Field(
+        description="earlier: this appeal repeats / duplicates / joins the other; later: the reverse"
+    )
     appeal_id: int
     case_id: int
     tracking_no: str

@@ -47,7 +47,12 @@ class Screen:
     gazetteer: Gazetteer
 
     def accused(
-        self, text: str, address: str | None, street_id: int | None, community_id: int | None, grid_id: int | None
+        self,
+        text: str,
+        address: str | None,
+        street_id: int | None,
+        community_id: int | None,
+        grid_id: int | None,
     ) -> list[str]:
         units = self.gazetteer.units
 
@@ -60,7 +65,9 @@ class Screen:
         if place is None:
             found = self.gazetteer.find_place(text, address, limit=1)
             place = found[0].place if found else None
-        return list(self.detector.find(text, complete_place(self.gazetteer, place)).hide_identity_from)
+        return list(
+            self.detector.find(text, complete_place(self.gazetteer, place)).hide_identity_from
+        )
 
 
 def screen_for(session: Session) -> Screen:
@@ -78,10 +85,16 @@ def plan_accused(session: Session, cases: list[RegisteredCase]) -> dict[int, dic
         try:
             hidden = screen.accused(c.text, c.address, c.street_id, c.community_id, c.grid_id)
         except Exception:
-            log.exception("complaint-target check failed for case %d; it stays masked until checked", c.case_id)
+            log.exception(
+                "complaint-target check failed for case %d; it stays masked until checked",
+                c.case_id,
+            )
             planned[c.case_id] = {"identity_hidden_from": None, "accused_checked_at": None}
         else:
-            planned[c.case_id] = {"identity_hidden_from": hidden or None, "accused_checked_at": c.planned_at}
+            planned[c.case_id] = {
+                "identity_hidden_from": hidden or None,
+                "accused_checked_at": c.planned_at,
+            }
     return planned
 
 
@@ -92,9 +105,15 @@ def record_planned(session: Session, cases: list[RegisteredCase]) -> None:
         CaseEvent,
         [
             {
-                "case_id": c.case_id, "at": c.planned_at, "action": "hide_identity", "actor_id": None,
-                "actor_label": SYSTEM_LABEL, "from_status": CaseStatus.REGISTERED.value, "to_status": CaseStatus.REGISTERED.value,
-                "reason": HIDE_REASON, "payload": {"units": list(c.identity_hidden_from)},
+                "case_id": c.case_id,
+                "at": c.planned_at,
+                "action": "hide_identity",
+                "actor_id": None,
+                "actor_label": SYSTEM_LABEL,
+                "from_status": CaseStatus.REGISTERED.value,
+                "to_status": CaseStatus.REGISTERED.value,
+                "reason": HIDE_REASON,
+                "payload": {"units": list(c.identity_hidden_from)},
             }
             for c in cases
             if c.identity_hidden_from
@@ -102,7 +121,9 @@ def record_planned(session: Session, cases: list[RegisteredCase]) -> None:
     )
 
 
-def check_case(session: Session, case: Case, *, now: datetime, screen: Screen | None = None) -> list[str]:
+def check_case(
+    session: Session, case: Case, *, now: datetime, screen: Screen | None = None
+) -> list[str]:
     """Check one case that has not been checked (a no-op for one that has: a dispatcher's
     `lift_identity_hiding` since must stand). Returns the units newly hidden from."""
     if case.accused_checked_at is not None:
@@ -111,10 +132,17 @@ def check_case(session: Session, case: Case, *, now: datetime, screen: Screen | 
     assert appeal is not None
     screen = screen or screen_for(session)
     units = screen.accused(
-        "\n".join(p for p in (appeal.title, appeal.body) if p), appeal.address,
-        case.street_id, case.community_id, case.grid_id,
+        "\n".join(p for p in (appeal.title, appeal.body) if p),
+        appeal.address,
+        case.street_id,
+        case.community_id,
+        case.grid_id,
     )
-    new = hide_identity(session, case, units, actor_label=SYSTEM_LABEL, now=now, reason=HIDE_REASON) if units else []
+    new = (
+        hide_identity(session, case, units, actor_label=SYSTEM_LABEL, now=now, reason=HIDE_REASON)
+        if units
+        else []
+    )
     case.accused_checked_at = now
     return new
 
@@ -122,7 +150,11 @@ def check_case(session: Session, case: Case, *, now: datetime, screen: Screen | 
 def check_unchecked(session: Session, *, now: datetime, limit: int = SWEEP_BATCH) -> int:
     """The worker's sweep over cases registered by a path that skipped the planner."""
     cases = session.scalars(
-        select(Case).where(Case.accused_checked_at.is_(None)).order_by(Case.id).limit(limit).with_for_update(skip_locked=True)
+        select(Case)
+        .where(Case.accused_checked_at.is_(None))
+        .order_by(Case.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     ).all()
     if cases:
         screen = screen_for(session)

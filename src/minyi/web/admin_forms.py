@@ -28,19 +28,31 @@ def field_of(error: MinyiError) -> str | None:
 
 
 def saved_or_shown(
-    request: Request, template: str, save: Callable[[], Response], *, values: dict[str, str], **context: Any,
+    request: Request,
+    template: str,
+    save: Callable[[], Response],
+    *,
+    values: dict[str, str],
+    **context: Any,
 ) -> Response:
     """Run `save`; on bad input or a concurrent change, the form again with the message."""
     try:
         return save()
     except (Invalid, Conflict, NotFound) as error:
         return render(
-            request, template, status_code=STATUS[error.kind], error=error.message, error_field=field_of(error),
-            values=values, **context,
+            request,
+            template,
+            status_code=STATUS[error.kind],
+            error=error.message,
+            error_field=field_of(error),
+            values=values,
+            **context,
         )
 
 
-def typed_unit(labels: dict[int, str], typed: str, *, code: str, message: str, field: str) -> int | None:
+def typed_unit(
+    labels: dict[int, str], typed: str, *, code: str, message: str, field: str
+) -> int | None:
     """A unit typed by name into an admin form (the datalist's label): its id, None when left
     empty; a name not in the list is refused on that field."""
     if not typed:
@@ -63,10 +75,14 @@ class Posted:
 
 
 def admin_form(
-    request: Request, form: FormData, template: str, *,
+    request: Request,
+    form: FormData,
+    template: str,
+    *,
     load: Callable[[Session, dict[str, str]], dict[str, Any]],
     save: Callable[[Session, Posted], str],
-    roles: set[Role] = ADMIN, clear_refs: bool = False,
+    roles: set[Role] = ADMIN,
+    clear_refs: bool = False,
 ) -> Response:
     """An administrator's form POST: `load` reads (in a reading session) the template's context,
     as the GET page shows it, and may adjust the typed values; `save` writes in one unit of work

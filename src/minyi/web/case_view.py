@@ -9,7 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Appeal, Case
-from minyi.cases.queries import case_units, get_visible_case, shown_titles, timeline, unit_names, visible_to
+from minyi.cases.queries import (
+    case_units,
+    get_visible_case,
+    shown_titles,
+    timeline,
+    unit_names,
+    visible_to,
+)
 from minyi.cases.rules import KEY_CHECKLIST_ZH, is_open
 from minyi.cases.schemas import case_detail, case_summary, event_view, view_of
 from minyi.cases.service import actions_for
@@ -33,17 +40,30 @@ OPEN_CLOCK_STATES = ("running", "paused", "breached")
 CONTACT_ACTIONS = ("record_contact", "record_visit", "holding_visit")
 
 
-def summaries(session: Session, rows: list[tuple[Case, Appeal]], actor: Actor, now: datetime) -> list[dict[str, Any]]:
+def summaries(
+    session: Session, rows: list[tuple[Case, Appeal]], actor: Actor, now: datetime
+) -> list[dict[str, Any]]:
     """Case rows for a list, each with its open clocks (colour and time left)."""
     ids = [c.id for c, _ in rows]
     units_of = case_units(session, ids)
-    names = unit_names(session, {u for c, _ in rows for u in (c.lead_unit_id, c.street_id, c.community_id) if u})
+    names = unit_names(
+        session, {u for c, _ in rows for u in (c.lead_unit_id, c.street_id, c.community_id) if u}
+    )
     channels = channel_names(session)
     clocks = clocks_of(session, "case", ids)
     out = []
     for case, appeal in rows:
-        view = case_summary(case, appeal, actor, {cu.unit_id for cu, _ in units_of.get(case.id, []) if cu.is_active}, names, channels)
-        view["clocks"] = [clock_view(c, now) for c in clocks.get(case.id, []) if c.state in OPEN_CLOCK_STATES]
+        view = case_summary(
+            case,
+            appeal,
+            actor,
+            {cu.unit_id for cu, _ in units_of.get(case.id, []) if cu.is_active},
+            names,
+            channels,
+        )
+        view["clocks"] = [
+            clock_view(c, now) for c in clocks.get(case.id, []) if c.state in OPEN_CLOCK_STATES
+        ]
         out.append(view)
     return out
 
@@ -54,28 +74,43 @@ def _similar(session: Session, appeal_id: int, actor: Actor) -> list[dict[str, A
     if not others:
         return []
     # Only cases the reader may open are named; the rest are counted, not shown.
-    found = list(session.execute(select(Case, Case.appeal_id).where(Case.appeal_id.in_(others), visible_to(actor))))
+    found = list(
+        session.execute(
+            select(Case, Case.appeal_id).where(Case.appeal_id.in_(others), visible_to(actor))
+        )
+    )
     titles = shown_titles(session, actor, [c.id for c, _ in found])
     visible = {a_id: (c.id, c.tracking_no, titles.get(c.id, ""), c.status) for c, a_id in found}
     out = []
     for link in links:
         other = link.other_id if link.appeal_id == appeal_id else link.appeal_id
         seen = visible.get(other)
-        out.append({
-            "kind": link.kind, "similarity": link.similarity, "case_id": seen[0] if seen else None,
-            "tracking_no": seen[1] if seen else None, "title": seen[2] if seen else None, "status": seen[3] if seen else None,
-        })
+        out.append(
+            {
+                "kind": link.kind,
+                "similarity": link.similarity,
+                "case_id": seen[0] if seen else None,
+                "tracking_no": seen[1] if seen else None,
+                "title": seen[2] if seen else None,
+                "status": seen[3] if seen else None,
+            }
+        )
     return out
 
 
 def _whistles(session: Session, case_id: int, actor: Actor, now: datetime) -> list[dict[str, Any]]:
-    _, whistles = list_whistles(session, actor, status=None, unit_id=None, case_id=case_id, page=1, page_size=50)
+    _, whistles = list_whistles(
+        session, actor, status=None, unit_id=None, case_id=case_id, page=1, page_size=50
+    )
     summonses = summonses_of(session, [w.id for w in whistles])
     units = unit_refs(session, {s.unit_id for ss in summonses.values() for s in ss})
     shown = describe_whistles(session, whistles, now, actor=actor)
     return [
-        {"whistle": w, "description": v["description"],
-         "summonses": [(s, units.get(s.unit_id, ("", ""))) for s in summonses.get(w.id, [])]}
+        {
+            "whistle": w,
+            "description": v["description"],
+            "summonses": [(s, units.get(s.unit_id, ("", ""))) for s in summonses.get(w.id, [])],
+        }
         for w, v in zip(whistles, shown, strict=True)
     ]
 
@@ -85,7 +120,20 @@ def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> di
     appeal = session.get(Appeal, case.appeal_id)
     assert appeal is not None
     units = case_units(session, [case.id]).get(case.id, [])
-    names = unit_names(session, {u for u in (case.lead_unit_id, case.street_id, case.community_id, case.grid_id, case.first_unit_id) if u})
+    names = unit_names(
+        session,
+        {
+            u
+            for u in (
+                case.lead_unit_id,
+                case.street_id,
+                case.community_id,
+                case.grid_id,
+                case.first_unit_id,
+            )
+            if u
+        },
+    )
     allowed = actions_for(session, case, actor)
     detail = case_detail(case, appeal, actor, units, names, channel_names(session), allowed)
     # The page reads everything through the reader's privacy view, as the API does.
@@ -99,21 +147,36 @@ def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> di
             event["actor_unit"] = actor_units[person.unit_id][1]
     escalation = escalation_of(session, case.id)
     holding = active_holding(session, case.id)
-    place = " ".join(names[u][1] for u in (case.street_id, case.community_id, case.grid_id) if u and u in names)
+    place = " ".join(
+        names[u][1] for u in (case.street_id, case.community_id, case.grid_id) if u and u in names
+    )
     return {
         "case": detail,
         "place": place,
         "events": events,
         "contacts": [e for e in events if e["action"] in CONTACT_ACTIONS],
-        "clocks": [clock_view(c, now) for c in clocks_of(session, "case", [case.id]).get(case.id, [])],
+        "clocks": [
+            clock_view(c, now) for c in clocks_of(session, "case", [case.id]).get(case.id, [])
+        ],
         "checklist_names": KEY_CHECKLIST_ZH,
         "attachments": [
-            {"id": a.id, "filename": view.show_text(a.filename), "content_type": a.content_type, "size": a.size}
-            for a in session.scalars(select(Attachment).where(Attachment.appeal_id == appeal.id).order_by(Attachment.id))
-        ] if view.attachments is not Show.HIDDEN else [],
+            {
+                "id": a.id,
+                "filename": view.show_text(a.filename),
+                "content_type": a.content_type,
+                "size": a.size,
+            }
+            for a in session.scalars(
+                select(Attachment).where(Attachment.appeal_id == appeal.id).order_by(Attachment.id)
+            )
+        ]
+        if view.attachments is not Show.HIDDEN
+        else [],
         "similar": _similar(session, appeal.id, actor),
         "whistles": _whistles(session, case.id, actor, now),
-        "instructions": describe_instructions(session, instructions_on_case(session, [case.id]).get(case.id, []), now, actor=actor),
+        "instructions": describe_instructions(
+            session, instructions_on_case(session, [case.id]).get(case.id, []), now, actor=actor
+        ),
         "escalation": escalation[0] if escalation else None,
         "escalation_rule": _rule_name(session, escalation[0]) if escalation else None,
         "holding": holding,

@@ -24,7 +24,10 @@ def password_form(request: Request) -> Response:
 def password_submit(request: Request, form: PostedForm) -> Response:
     actor, state, _ = staff_form(request, form, changing_password=True)
     # The passwords exactly as typed (staff_form strips spaces, which a password may have).
-    old, new, again = (form.get(k) if isinstance(form.get(k), str) else "" for k in ("old_password", "new_password", "new_password2"))
+    old, new, again = (
+        form.get(k) if isinstance(form.get(k), str) else ""
+        for k in ("old_password", "new_password", "new_password2")
+    )
     if new != again:
         raise Invalid("password_mismatch", "两次输入的新密码不一致", field="new_password2")
     with state.db.reading() as session:
@@ -33,7 +36,13 @@ def password_submit(request: Request, form: PostedForm) -> Response:
     check_password(old_hash, str(old))
     new_hash = prepare_password(str(new), username=actor.username, old=str(old))
     with state.db.unit_of_work() as session:
-        set_password(session, username=actor.username, password_hash=new_hash, now=state.clock.now(), expected_hash=old_hash)
+        set_password(
+            session,
+            username=actor.username,
+            password_hash=new_hash,
+            now=state.clock.now(),
+            expected_hash=old_hash,
+        )
     response = redirect("/console/sign-in")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -37,11 +37,17 @@ def admin(request: Request, done: str | None = None) -> Response:
     staff(request, ADMIN)
     state = state_of(request)
     with state.db.reading() as session:
-        unit_counts = dict(session.execute(select(Unit.kind, func.count()).group_by(Unit.kind)).all())
+        unit_counts = dict(
+            session.execute(select(Unit.kind, func.count()).group_by(Unit.kind)).all()
+        )
         leaves = export_rows(session)
         return render(
-            request, "console/admin.html", done=done, unit_counts=unit_counts,
-            staff_total=session.scalar(select(func.count()).select_from(Staff)), leaves_total=len(leaves),
+            request,
+            "console/admin.html",
+            done=done,
+            unit_counts=unit_counts,
+            staff_total=session.scalar(select(func.count()).select_from(Staff)),
+            leaves_total=len(leaves),
             outbox=unsent_counts(session),
             channels=list(session.scalars(select(Channel).order_by(Channel.id))),
             calendar=calendar_status(session, today_in_beijing(state.clock.now())),
@@ -62,7 +68,9 @@ def _text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Invalid("bad_encoding", "文件须为UTF-8编码 (the file must be UTF-8)", field="file") from None
+        raise Invalid(
+            "bad_encoding", "文件须为UTF-8编码 (the file must be UTF-8)", field="file"
+        ) from None
 
 
 @router.post("/console/admin/import/{what}")
@@ -73,7 +81,11 @@ def import_file(request: Request, form: PostedForm, what: str) -> Response:
     with state.db.unit_of_work() as session:
         if what == "org":
             text = _text(data)
-            import_org(session, org_from_csv(text) if suffix == ".csv" else parse_org_yaml(text), password_hash=None)
+            import_org(
+                session,
+                org_from_csv(text) if suffix == ".csv" else parse_org_yaml(text),
+                password_hash=None,
+            )
         elif what == "dictionary":
             if suffix not in (".csv", ".xlsx"):
                 raise Invalid("bad_file_type", "事项目录须为 .csv 或 .xlsx", field="file")
@@ -86,11 +98,19 @@ def import_file(request: Request, form: PostedForm, what: str) -> Response:
             import_policies(session, _text(data), by=actor.username, now=state.clock.now())
         elif what == "channels":
             rows = [
-                {**r, "allows_anonymous": (r.get("allows_anonymous") or "").strip().lower() in ("1", "true", "yes", "是")}
+                {
+                    **r,
+                    "allows_anonymous": (r.get("allows_anonymous") or "").strip().lower()
+                    in ("1", "true", "yes", "是"),
+                }
                 for r in csv.DictReader(io.StringIO(_text(data)))
             ]
             if not rows or not {"code", "kind", "name"} <= set(rows[0]):
-                raise Invalid("bad_csv", "渠道CSV的表头须含 code,kind,name[,owner,allows_anonymous]", field="file")
+                raise Invalid(
+                    "bad_csv",
+                    "渠道CSV的表头须含 code,kind,name[,owner,allows_anonymous]",
+                    field="file",
+                )
             import_channels(session, rows)
         else:
             raise Invalid("unknown_import", f"nothing to import as '{what}'")
@@ -106,9 +126,13 @@ def reset_staff_password(request: Request, form: PostedForm, username: str) -> R
     with state.db.reading() as session:
         # The page names the person and their unit (a Chinese page shows no login names).
         person = session.execute(
-            select(Staff.name, Unit.name).join(Unit, Unit.id == Staff.unit_id).where(Staff.username == username)
+            select(Staff.name, Unit.name)
+            .join(Unit, Unit.id == Staff.unit_id)
+            .where(Staff.username == username)
         ).one()
-    return render(request, "console/password_reset.html", person=person[0], unit=person[1], password=password)
+    return render(
+        request, "console/password_reset.html", person=person[0], unit=person[1], password=password
+    )
 
 
 @router.post("/console/admin/staff/{username}/{action}")

@@ -31,7 +31,9 @@ def _choices(session: Session, request: Request) -> dict[str, Any]:
     policies = current_policies(session).policies
     departments = unit_labels(session, kinds=("department",))
     return {
-        "policy_options": [(code, policies[code].name if code in policies else code) for code in POLICY_CODES],
+        "policy_options": [
+            (code, policies[code].name if code in policies else code) for code in POLICY_CODES
+        ],
         "kind_options": [(k, t(f"adm_lead_{k}")) for k in LEAD_UNIT_KINDS],
         "department_options": sorted(departments.values()),
     }
@@ -42,22 +44,40 @@ def _path(row: dict[str, Any]) -> str:
 
 
 def _department_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(Unit.code, Unit.name).where(Unit.kind == "department")).all())  # type: ignore[arg-type]
+    return dict(
+        session.execute(select(Unit.code, Unit.name).where(Unit.kind == "department")).all()
+    )  # type: ignore[arg-type]
 
 
 @router.get("/console/admin/dictionary")
-def leaves(request: Request, q: str | None = None, page: int = 1, done: str | None = None) -> Response:
+def leaves(
+    request: Request, q: str | None = None, page: int = 1, done: str | None = None
+) -> Response:
     staff(request, ADMIN)
     needle, page = (q or "").strip()[:40], max(1, min(page, 1000))
     with state_of(request).db.reading() as session:
         version = current_version(session).number
         choices = _choices(session, request)
         names = _department_names(session)
-        rows = [r for r in export_rows(session) if not needle or needle in _path(r) or needle in names.get(r["lead_unit"], "")]
+        rows = [
+            r
+            for r in export_rows(session)
+            if not needle or needle in _path(r) or needle in names.get(r["lead_unit"], "")
+        ]
     return render(
-        request, "console/admin/leaves.html", rows=rows[(page - 1) * PAGE: page * PAGE], total=len(rows), page=page,
-        more=len(rows) > page * PAGE, q=needle, version=version, policies=dict(choices["policy_options"]),
-        kinds=dict(choices["kind_options"]), departments=names, path_of=_path, done=done,
+        request,
+        "console/admin/leaves.html",
+        rows=rows[(page - 1) * PAGE : page * PAGE],
+        total=len(rows),
+        page=page,
+        more=len(rows) > page * PAGE,
+        q=needle,
+        version=version,
+        policies=dict(choices["policy_options"]),
+        kinds=dict(choices["kind_options"]),
+        departments=names,
+        path_of=_path,
+        done=done,
     )
 
 
@@ -74,27 +94,54 @@ def leaf_page(request: Request, code: str) -> Response:
     with state_of(request).db.reading() as session:
         row = _leaf(session, code)
         names = _department_names(session)
-        values = {"level4": row["level4"], "lead_unit_kind": row["lead_unit_kind"], "policy": row["policy"],
-                  "lead_unit": names.get(row["lead_unit"], ""), "version": str(current_version(session).number)}
-        return render(request, FORM, leaf=row, leaf_path=_path(row), values=values, **_choices(session, request))
+        values = {
+            "level4": row["level4"],
+            "lead_unit_kind": row["lead_unit_kind"],
+            "policy": row["policy"],
+            "lead_unit": names.get(row["lead_unit"], ""),
+            "version": str(current_version(session).number),
+        }
+        return render(
+            request,
+            FORM,
+            leaf=row,
+            leaf_path=_path(row),
+            values=values,
+            **_choices(session, request),
+        )
 
 
 @router.post("/console/admin/dictionary/{code}")
 def save_leaf(request: Request, form: PostedForm, code: str) -> Response:
     def load(session: Session, _: dict[str, str]) -> dict[str, Any]:
         row = _leaf(session, code)
-        return {"leaf": row, "leaf_path": _path(row), **_choices(session, request),
-                "departments": unit_labels(session, kinds=("department",))}
+        return {
+            "leaf": row,
+            "leaf_path": _path(row),
+            **_choices(session, request),
+            "departments": unit_labels(session, kinds=("department",)),
+        }
 
     def save(session: Session, posted: Posted) -> str:
         values = posted.values
-        lead_unit_id = typed_unit(posted.context["departments"], values.get("lead_unit", ""), code="bad_lead_unit",
-                                  message="请从列表中选择默认承办部门（可输入名称筛选）", field="lead_unit")
+        lead_unit_id = typed_unit(
+            posted.context["departments"],
+            values.get("lead_unit", ""),
+            code="bad_lead_unit",
+            message="请从列表中选择默认承办部门（可输入名称筛选）",
+            field="lead_unit",
+        )
         expected = int(values["version"]) if values.get("version", "").isdigit() else 0
         version = edit_leaf(
-            session, code, level4=values.get("level4", ""), lead_unit_kind=values.get("lead_unit_kind", ""),
-            lead_unit_id=lead_unit_id, policy=values.get("policy", ""), expected_version=expected,
-            by=posted.actor.username, now=posted.now,
+            session,
+            code,
+            level4=values.get("level4", ""),
+            lead_unit_kind=values.get("lead_unit_kind", ""),
+            lead_unit_id=lead_unit_id,
+            policy=values.get("policy", ""),
+            expected_version=expected,
+            by=posted.actor.username,
+            now=posted.now,
         )
         return f"/console/admin/dictionary?done={version.number}&q={quote(values.get('level4', '')[:20])}"
 

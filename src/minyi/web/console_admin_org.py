@@ -29,7 +29,9 @@ CHANNEL_FORM = "console/admin/channel_form.html"
 
 
 @router.get("/console/admin/units")
-def units(request: Request, q: str | None = None, page: int = 1, done: str | None = None) -> Response:
+def units(
+    request: Request, q: str | None = None, page: int = 1, done: str | None = None
+) -> Response:
     staff(request, ADMIN)
     needle, page = (q or "").strip()[:40], max(1, min(page, 1000))
     with state_of(request).db.reading() as session:
@@ -39,17 +41,30 @@ def units(request: Request, q: str | None = None, page: int = 1, done: str | Non
         rows = list(session.scalars(stmt.limit(PAGE + 1).offset((page - 1) * PAGE)))
         labels = unit_labels(session, active_only=False)
         total = session.scalar(select(func.count()).select_from(Unit))
-    return render(request, "console/admin/units.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=page, q=needle,
-                  labels=labels, total=total, done=done)
+    return render(
+        request,
+        "console/admin/units.html",
+        rows=rows[:PAGE],
+        more=len(rows) > PAGE,
+        page=page,
+        q=needle,
+        labels=labels,
+        total=total,
+        done=done,
+    )
 
 
 def _unit_choices(session: Session, unit: Unit, request: Request) -> dict[str, object]:
     t = Translator(pick_lang(request))
     labels = unit_labels(session)
     # Not itself nor anything under it: a unit cannot move below its own subtree.
-    below = set(session.scalars(select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))))
-    return {"kind_options": [(k.value, t.kind(k.value)) for k in UnitKind],
-            "parent_options": sorted(label for uid, label in labels.items() if uid not in below)}
+    below = set(
+        session.scalars(select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True)))
+    )
+    return {
+        "kind_options": [(k.value, t.kind(k.value)) for k in UnitKind],
+        "parent_options": sorted(label for uid, label in labels.items() if uid not in below),
+    }
 
 
 def _unit(session: Session, unit_id: int) -> Unit:
@@ -65,22 +80,44 @@ def unit_page(request: Request, unit_id: int) -> Response:
     with state_of(request).db.reading() as session:
         unit = _unit(session, unit_id)
         labels = unit_labels(session, active_only=False)
-        values = {"name": unit.name, "kind": unit.kind, "parent": labels.get(unit.parent_id or 0, ""), "stamp": unit_stamp(unit)}
-        return render(request, UNIT_FORM, unit=unit, values=values, **_unit_choices(session, unit, request))
+        values = {
+            "name": unit.name,
+            "kind": unit.kind,
+            "parent": labels.get(unit.parent_id or 0, ""),
+            "stamp": unit_stamp(unit),
+        }
+        return render(
+            request, UNIT_FORM, unit=unit, values=values, **_unit_choices(session, unit, request)
+        )
 
 
 @router.post("/console/admin/units/{unit_id}")
 def save_unit(request: Request, form: PostedForm, unit_id: int) -> Response:
     def load(session: Session, _: dict[str, str]) -> dict[str, Any]:
         unit = _unit(session, unit_id)
-        return {"unit": unit, **_unit_choices(session, unit, request), "labels": unit_labels(session)}
+        return {
+            "unit": unit,
+            **_unit_choices(session, unit, request),
+            "labels": unit_labels(session),
+        }
 
     def save(session: Session, posted: Posted) -> str:
         values = posted.values
-        parent_id = typed_unit(posted.context["labels"], values.get("parent", ""), code="unknown_unit",
-                               message="请从列表中选择上级单位（可输入名称筛选）", field="parent")
-        update_unit(session, unit_id, name=values.get("name", ""), kind=values.get("kind", ""), parent_id=parent_id,
-                    expected=values.get("stamp", ""))
+        parent_id = typed_unit(
+            posted.context["labels"],
+            values.get("parent", ""),
+            code="unknown_unit",
+            message="请从列表中选择上级单位（可输入名称筛选）",
+            field="parent",
+        )
+        update_unit(
+            session,
+            unit_id,
+            name=values.get("name", ""),
+            kind=values.get("kind", ""),
+            parent_id=parent_id,
+            expected=values.get("stamp", ""),
+        )
         return f"/console/admin/units?done=1&q={quote(values.get('name', '')[:20])}"
 
     return admin_form(request, form, UNIT_FORM, load=load, save=save, clear_refs=True)
@@ -106,21 +143,40 @@ def channel_page(request: Request, channel_id: int) -> Response:
     staff(request, ADMIN)
     with state_of(request).db.reading() as session:
         channel = _channel(session, channel_id)
-        values = {"name": channel.name, "allows_anonymous": "1" if channel.allows_anonymous else "",
-                  "is_active": "1" if channel.is_active else "", "stamp": channel_stamp(channel)}
-        return render(request, CHANNEL_FORM, channel=channel, kind=Translator(pick_lang(request))(f"adm_ch_{channel.kind}"), values=values)
+        values = {
+            "name": channel.name,
+            "allows_anonymous": "1" if channel.allows_anonymous else "",
+            "is_active": "1" if channel.is_active else "",
+            "stamp": channel_stamp(channel),
+        }
+        return render(
+            request,
+            CHANNEL_FORM,
+            channel=channel,
+            kind=Translator(pick_lang(request))(f"adm_ch_{channel.kind}"),
+            values=values,
+        )
 
 
 @router.post("/console/admin/channels/{channel_id}")
 def save_channel(request: Request, form: PostedForm, channel_id: int) -> Response:
     def load(session: Session, _: dict[str, str]) -> dict[str, Any]:
         channel = _channel(session, channel_id)
-        return {"channel": channel, "kind": Translator(pick_lang(request))(f"adm_ch_{channel.kind}")}
+        return {
+            "channel": channel,
+            "kind": Translator(pick_lang(request))(f"adm_ch_{channel.kind}"),
+        }
 
     def save(session: Session, posted: Posted) -> str:
         values = posted.values
-        update_channel(session, channel_id, name=values.get("name", ""), allows_anonymous=values.get("allows_anonymous") == "1",
-                       is_active=values.get("is_active") == "1", expected=values.get("stamp", ""))
+        update_channel(
+            session,
+            channel_id,
+            name=values.get("name", ""),
+            allows_anonymous=values.get("allows_anonymous") == "1",
+            is_active=values.get("is_active") == "1",
+            expected=values.get("stamp", ""),
+        )
         return "/console/admin/channels?done=1"
 
     return admin_form(request, form, CHANNEL_FORM, load=load, save=save, clear_refs=True)

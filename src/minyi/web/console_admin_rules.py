@@ -36,8 +36,17 @@ def _policy_rows(session: Session) -> list[dict[str, Any]]:
         for m in policy["milestones"]:
             found = DURATION.match(str(m["duration"]).strip())
             amount, unit = (str(int(float(found.group(1)))), found.group(2)) if found else ("", "d")
-            rows.append({"key": f"{code}:{m['code']}", "policy": policy["name"], "name": m["name"], "amount": amount,
-                         "unit": unit, "calendar": m.get("calendar", "natural"), "warn": str(round(float(m.get("warn_at", 0.8)) * 100))})
+            rows.append(
+                {
+                    "key": f"{code}:{m['code']}",
+                    "policy": policy["name"],
+                    "name": m["name"],
+                    "amount": amount,
+                    "unit": unit,
+                    "calendar": m.get("calendar", "natural"),
+                    "warn": str(round(float(m.get("warn_at", 0.8)) * 100)),
+                }
+            )
     return rows
 
 
@@ -54,8 +63,14 @@ def policies(request: Request, done: str | None = None) -> Response:
     staff(request, ADMIN)
     with state_of(request).db.reading() as session:
         rows, version = _policy_rows(session), policies_version(session)
-    return render(request, POLICIES, rows=rows, values=_policy_values(rows, version), **_words(request),
-                  done=done)
+    return render(
+        request,
+        POLICIES,
+        rows=rows,
+        values=_policy_values(rows, version),
+        **_words(request),
+        done=done,
+    )
 
 
 @router.get("/console/admin/policies/file")
@@ -64,8 +79,11 @@ def policies_file(request: Request) -> Response:
     staff(request, ADMIN)
     with state_of(request).db.reading() as session:
         text = policies_text(session)
-    return Response(text, media_type="application/yaml; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="clock-policies.yaml"'})
+    return Response(
+        text,
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="clock-policies.yaml"'},
+    )
 
 
 @router.post("/console/admin/policies")
@@ -78,10 +96,16 @@ def save_policies(request: Request, form: PostedForm) -> Response:
         for r in posted.context["rows"]:
             key = r["key"]
             policy, milestone = key.split(":", 1)
-            limits[(policy, milestone)] = Limit(values.get(f"amount:{key}", ""), values.get(f"unit:{key}", ""),
-                                                values.get(f"calendar:{key}", ""), values.get(f"warn:{key}", ""))
+            limits[(policy, milestone)] = Limit(
+                values.get(f"amount:{key}", ""),
+                values.get(f"unit:{key}", ""),
+                values.get(f"calendar:{key}", ""),
+                values.get(f"warn:{key}", ""),
+            )
         expected = int(values["version"]) if values.get("version", "").isdigit() else -1
-        number = edit_limits(session, limits, expected_version=expected, by=posted.actor.username, now=posted.now)
+        number = edit_limits(
+            session, limits, expected_version=expected, by=posted.actor.username, now=posted.now
+        )
         return f"/console/admin/policies?done={number}"
 
     return admin_form(request, form, POLICIES, load=load, save=save)
@@ -92,16 +116,27 @@ def _rule_rows(session: Session) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     rows = []
     for rule in doc["rules"]:
         simple = simple_threshold(rule["when"])
-        rows.append({"code": rule["code"], "name": rule["name"], "level": rule["level"],
-                     "fact": simple[0] if simple else "", "op": OP_ZH.get(simple[1], "") if simple else "",
-                     "threshold": str(simple[2]) if simple else None})
+        rows.append(
+            {
+                "code": rule["code"],
+                "name": rule["name"],
+                "level": rule["level"],
+                "fact": simple[0] if simple else "",
+                "op": OP_ZH.get(simple[1], "") if simple else "",
+                "threshold": str(simple[2]) if simple else None,
+            }
+        )
     return rows, doc
 
 
 def _rule_values(rows: list[dict[str, Any]], doc: dict[str, Any], version: int) -> dict[str, str]:
     windows = doc.get("windows") or {}
-    values = {"version": str(version), "petition_days": str(windows.get("petition_days", 180)),
-              "cluster_days": str(windows.get("cluster_days", 30)), "words": "\n".join(doc.get("sensitive_words") or [])}
+    values = {
+        "version": str(version),
+        "petition_days": str(windows.get("petition_days", 180)),
+        "cluster_days": str(windows.get("cluster_days", 30)),
+        "words": "\n".join(doc.get("sensitive_words") or []),
+    }
     for r in rows:
         values[f"level:{r['code']}"] = r["level"]
         if r["threshold"] is not None:
@@ -116,7 +151,10 @@ def _levels(request: Request) -> list[tuple[str, str]]:
 
 def _words(request: Request) -> dict[str, dict[str, str]]:
     t = Translator(pick_lang(request))
-    return {"calendars": {c: t(f"adm_cal_{c}") for c in CALENDARS}, "units": {u: t(f"adm_du_{u}") for u in UNITS}}
+    return {
+        "calendars": {c: t(f"adm_cal_{c}") for c in CALENDARS},
+        "units": {u: t(f"adm_du_{u}") for u in UNITS},
+    }
 
 
 @router.get("/console/admin/escalation")
@@ -125,7 +163,14 @@ def escalation(request: Request, done: str | None = None) -> Response:
     with state_of(request).db.reading() as session:
         rows, doc = _rule_rows(session)
         version, _ = current_rules(session)
-    return render(request, RULES, rows=rows, values=_rule_values(rows, doc, version), levels=_levels(request), done=done)
+    return render(
+        request,
+        RULES,
+        rows=rows,
+        values=_rule_values(rows, doc, version),
+        levels=_levels(request),
+        done=done,
+    )
 
 
 @router.post("/console/admin/escalation")
@@ -137,12 +182,24 @@ def save_escalation(request: Request, form: PostedForm) -> Response:
 
     def save(session: Session, posted: Posted) -> str:
         values = posted.values
-        changes = {r["code"]: RuleChange(values.get(f"threshold:{r['code']}") if r["threshold"] is not None else None,
-                                         values.get(f"level:{r['code']}", "")) for r in posted.context["rows"]}
+        changes = {
+            r["code"]: RuleChange(
+                values.get(f"threshold:{r['code']}") if r["threshold"] is not None else None,
+                values.get(f"level:{r['code']}", ""),
+            )
+            for r in posted.context["rows"]
+        }
         expected = int(values["version"]) if values.get("version", "").isdigit() else -1
-        number = edit_rules(session, changes, petition_days=values.get("petition_days", ""),
-                            cluster_days=values.get("cluster_days", ""), words=values["words"].splitlines(),
-                            expected_version=expected, actor=posted.actor, now=posted.now)
+        number = edit_rules(
+            session,
+            changes,
+            petition_days=values.get("petition_days", ""),
+            cluster_days=values.get("cluster_days", ""),
+            words=values["words"].splitlines(),
+            expected_version=expected,
+            actor=posted.actor,
+            now=posted.now,
+        )
         return f"/console/admin/escalation?done={number}"
 
     return admin_form(request, form, RULES, load=load, save=save)

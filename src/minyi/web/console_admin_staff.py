@@ -28,14 +28,25 @@ FORM = "console/admin/staff_form.html"
 
 
 @router.get("/console/admin/people")
-def people(request: Request, q: str | None = None, page: int = 1, done: str | None = None) -> Response:
+def people(
+    request: Request, q: str | None = None, page: int = 1, done: str | None = None
+) -> Response:
     staff(request, ADMIN)
     needle, page = (q or "").strip()[:40], max(1, min(page, 1000))
     with state_of(request).db.reading() as session:
         rows = list(session.execute(staff_list(needle, limit=PAGE + 1, offset=(page - 1) * PAGE)))
         total = session.scalar(select(func.count()).select_from(Staff))
-    return render(request, "console/admin/staff.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=page, q=needle,
-                  total=total, done=done, role_zh=ROLE_ZH)  # a title that only repeats the role is not shown twice
+    return render(
+        request,
+        "console/admin/staff.html",
+        rows=rows[:PAGE],
+        more=len(rows) > PAGE,
+        page=page,
+        q=needle,
+        total=total,
+        done=done,
+        role_zh=ROLE_ZH,
+    )  # a title that only repeats the role is not shown twice
 
 
 def _roles(request: Request) -> list[tuple[str, str]]:
@@ -47,18 +58,35 @@ def _fields(values: dict[str, str], labels: dict[int, str]) -> StaffFields:
     unit_id = unit_by_label(labels, values.get("unit", ""))
     if unit_id is None:
         raise Invalid("unknown_unit", "请从列表中选择所在单位（可输入名称筛选）", field="unit")
-    return StaffFields(name=values.get("name", ""), role=values.get("role", ""), unit_id=unit_id,
-                       title=values.get("title") or None, phone=values.get("phone") or None,
-                       email=values.get("email") or None)
+    return StaffFields(
+        name=values.get("name", ""),
+        role=values.get("role", ""),
+        unit_id=unit_id,
+        title=values.get("title") or None,
+        phone=values.get("phone") or None,
+        email=values.get("email") or None,
+    )
 
 
 def _choices(request: Request, labels: dict[int, str], *, person: Staff | None) -> dict[str, Any]:
     """What the staff form shows besides the typed values (`labels`: unit id -> name, to read the
     chosen unit back)."""
-    return {"person": person, "roles": _roles(request), "unit_options": sorted(labels.values()), "labels": labels}
+    return {
+        "person": person,
+        "roles": _roles(request),
+        "unit_options": sorted(labels.values()),
+        "labels": labels,
+    }
 
 
-def _form(request: Request, *, person: Staff | None, values: dict[str, str], labels: dict[int, str], **extra: object) -> Response:
+def _form(
+    request: Request,
+    *,
+    person: Staff | None,
+    values: dict[str, str],
+    labels: dict[int, str],
+    **extra: object,
+) -> Response:
     return render(request, FORM, values=values, **_choices(request, labels, person=person), **extra)
 
 
@@ -96,8 +124,16 @@ def person_page(request: Request, staff_id: int, done: str | None = None) -> Res
     with state_of(request).db.reading() as session:
         person, seen = _load(session, staff_id)
         labels = unit_labels(session, active_only=False)
-    values = {"username": person.username, "name": person.name, "role": person.role, "title": person.title or "",
-              "phone": person.phone or "", "email": person.email or "", "unit": labels.get(person.unit_id, ""), "stamp": seen}
+    values = {
+        "username": person.username,
+        "name": person.name,
+        "role": person.role,
+        "title": person.title or "",
+        "phone": person.phone or "",
+        "email": person.email or "",
+        "unit": labels.get(person.unit_id, ""),
+        "stamp": seen,
+    }
     return _form(request, person=person, values=values, labels=labels, done=done)
 
 
@@ -109,7 +145,12 @@ def edit_person(request: Request, form: PostedForm, staff_id: int) -> Response:
         return _choices(request, unit_labels(session, active_only=False), person=person)
 
     def save(session: Session, posted: Posted) -> str:
-        update_staff(session, staff_id, fields=_fields(posted.values, posted.context["labels"]), expected=posted.values.get("stamp", ""))
+        update_staff(
+            session,
+            staff_id,
+            fields=_fields(posted.values, posted.context["labels"]),
+            expected=posted.values.get("stamp", ""),
+        )
         return f"/console/admin/people/{staff_id}?done=saved"
 
     return admin_form(request, form, FORM, load=load, save=save, clear_refs=True)
@@ -123,8 +164,14 @@ def reset_person(request: Request, form: PostedForm, staff_id: int) -> Response:
         person, _ = _load(session, staff_id)
         unit = session.scalar(select(Unit.name).where(Unit.id == person.unit_id))
     password = reset_to_temporary(state.db, username=person.username, now=state.clock.now())
-    return render(request, "console/password_reset.html", person=person.name, unit=unit, password=password,
-                  back_to=f"/console/admin/people/{staff_id}")
+    return render(
+        request,
+        "console/password_reset.html",
+        person=person.name,
+        unit=unit,
+        password=password,
+        back_to=f"/console/admin/people/{staff_id}",
+    )
 
 
 @router.post("/console/admin/people/{staff_id}/active")

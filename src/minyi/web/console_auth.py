@@ -10,7 +10,16 @@ from minyi.core.errors import Unauthorized
 from minyi.org.rules import Actor, Role
 from minyi.org.service import revoke_token
 from minyi.org.signin import sign_in
-from minyi.web.pages import PostedForm, WebRoute, current_actor, fields_of, posted_form, redirect, render, state_of
+from minyi.web.pages import (
+    PostedForm,
+    WebRoute,
+    current_actor,
+    fields_of,
+    posted_form,
+    redirect,
+    render,
+    state_of,
+)
 from minyi.web.security import SESSION_COOKIE, client_of, cookie_flags
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -40,7 +49,7 @@ def _safe_next(value: str | None) -> str | None:
 
 
 @router.get("/console/sign-in")
-def sign_in_form(request: Request, next: str | None = None) -> Response:  # noqa: A002 - the query's name
+def sign_in_form(request: Request, next: str | None = None) -> Response:
     return render(request, "console/sign_in.html", next=_safe_next(next) or "", error=None)
 
 
@@ -54,14 +63,30 @@ def sign_in_submit(request: Request, form: PostedForm) -> Response:
     # A plain `def` route (the threadpool): the hash and the database work stay off the event loop.
     try:
         token: str | None = sign_in(
-            state.db, state.settings, username=username, password=password, client=client_of(request), now=state.clock.now(),
+            state.db,
+            state.settings,
+            username=username,
+            password=password,
+            client=client_of(request),
+            now=state.clock.now(),
         )[0]
     except Unauthorized as exc:
         error, token = exc.message, None
     if token is None:
-        return render(request, "console/sign_in.html", status_code=401, next=_safe_next(fields.get("next")) or "", error=error)
+        return render(
+            request,
+            "console/sign_in.html",
+            status_code=401,
+            next=_safe_next(fields.get("next")) or "",
+            error=error,
+        )
     response = redirect(_safe_next(fields.get("next")) or "/console")
-    response.set_cookie(SESSION_COOKIE, token, max_age=state.settings.token_ttl_hours * 3600, **cookie_flags(state.settings))  # type: ignore[arg-type]
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=state.settings.token_ttl_hours * 3600,
+        **cookie_flags(state.settings),
+    )  # type: ignore[arg-type]
     return response
 
 

@@ -21,7 +21,9 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 BOARD_SIZE = 50
 
 
-def _cases(session: object, actor: object, f: CaseFilter, now: object) -> tuple[int, list[dict[str, object]]]:
+def _cases(
+    session: object, actor: object, f: CaseFilter, now: object
+) -> tuple[int, list[dict[str, object]]]:
     # Boards show the most urgent first (red, then the nearest deadline); the inbox pages the rest.
     total, rows = list_cases(session, actor, f, page=1, page_size=BOARD_SIZE, order=urgency_order())  # type: ignore[arg-type]
     return total, summaries(session, rows, actor, now)  # type: ignore[arg-type]
@@ -35,14 +37,27 @@ def dispatch_board(request: Request) -> Response:
     with state.db.reading() as session:
         new = _cases(session, actor, CaseFilter(status=[CaseStatus.REGISTERED]), now)
         to_dispatch = _cases(session, actor, CaseFilter(status=[CaseStatus.ACCEPTED]), now)
-        bounce_rows = list(session.execute(
-            select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id)
-            .where(Case.bounce_pending.is_(True), visible_to(actor)).order_by(Case.registered_at).limit(BOARD_SIZE)
-        ))
+        bounce_rows = list(
+            session.execute(
+                select(Case, Appeal)
+                .join(Appeal, Appeal.id == Case.appeal_id)
+                .where(Case.bounce_pending.is_(True), visible_to(actor))
+                .order_by(Case.registered_at)
+                .limit(BOARD_SIZE)
+            )
+        )
         bounces = summaries(session, bounce_rows, actor, now)
         panels = dispatch_panels(session, actor, now)
         calendar = calendar_status(session, today_in_beijing(now))
-    return render(request, "console/dispatch.html", new=new, to_dispatch=to_dispatch, bounces=bounces, panels=panels, calendar=calendar)
+    return render(
+        request,
+        "console/dispatch.html",
+        new=new,
+        to_dispatch=to_dispatch,
+        bounces=bounces,
+        panels=panels,
+        calendar=calendar,
+    )
 
 
 @router.get("/console/unit")
@@ -52,10 +67,21 @@ def unit_board(request: Request) -> Response:
     now = state.clock.now()
     with state.db.reading() as session:
         queue = _cases(session, actor, CaseFilter(status=list(WORKING), unit=actor.unit_id), now)
-        overdue = _cases(session, actor, CaseFilter(status=list(WORKING), unit=actor.unit_id, overdue=True), now)
-        replied = _cases(session, actor, CaseFilter(status=[CaseStatus.REPLIED], unit=actor.unit_id), now)
+        overdue = _cases(
+            session, actor, CaseFilter(status=list(WORKING), unit=actor.unit_id, overdue=True), now
+        )
+        replied = _cases(
+            session, actor, CaseFilter(status=[CaseStatus.REPLIED], unit=actor.unit_id), now
+        )
         panels = unit_panels(session, actor, now)
-        return render(request, "console/unit.html", queue=queue, overdue=overdue, replied=replied, panels=panels)
+        return render(
+            request,
+            "console/unit.html",
+            queue=queue,
+            overdue=overdue,
+            replied=replied,
+            panels=panels,
+        )
 
 
 @router.get("/console/area")
@@ -67,5 +93,11 @@ def area_board(request: Request, case_id: int | None = None) -> Response:
     with state.db.reading() as session:
         f = CaseFilter(status=list(OPEN), **{area: actor.unit_id} if area else {})  # type: ignore[arg-type]
         cases = _cases(session, actor, f, now)
-        unit_name = session.scalar(select(Unit.name).where(Unit.id == actor.unit_id)) if actor.unit_id else None
-    return render(request, "console/area.html", cases=cases, case_id=case_id, unit_name=unit_name or "")
+        unit_name = (
+            session.scalar(select(Unit.name).where(Unit.id == actor.unit_id))
+            if actor.unit_id
+            else None
+        )
+    return render(
+        request, "console/area.html", cases=cases, case_id=case_id, unit_name=unit_name or ""
+    )

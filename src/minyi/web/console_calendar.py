@@ -13,7 +13,13 @@ from starlette.responses import Response
 
 from minyi.core.errors import Invalid
 from minyi.sla.calendar_service import (
-    SOURCES, calendar_status, parse_days_csv, replace_year, set_day, today_in_beijing, year_view,
+    SOURCES,
+    calendar_status,
+    parse_days_csv,
+    replace_year,
+    set_day,
+    today_in_beijing,
+    year_view,
 )
 from minyi.web.admin_forms import ADMIN, Posted, admin_form
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
@@ -27,11 +33,19 @@ def calendar_page(request: Request, year: int | None = None, done: str | None = 
     staff(request, ADMIN)
     state = state_of(request)
     today = today_in_beijing(state.clock.now())
-    shown = year if year is not None and 2000 <= year <= 2100 else today.year + (1 if today.month == 12 else 0)
+    shown = (
+        year
+        if year is not None and 2000 <= year <= 2100
+        else today.year + (1 if today.month == 12 else 0)
+    )
     with state.db.reading() as session:
         return render(
-            request, "console/calendar.html", year=shown, view=year_view(session, shown),
-            calendar=calendar_status(session, today), done=done,
+            request,
+            "console/calendar.html",
+            year=shown,
+            view=year_view(session, shown),
+            calendar=calendar_status(session, today),
+            done=done,
         )
 
 
@@ -39,7 +53,9 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise Invalid("bad_calendar", "日期格式应为 年-月-日，例如 2027-02-05", field="date") from None
+        raise Invalid(
+            "bad_calendar", "日期格式应为 年-月-日，例如 2027-02-05", field="date"
+        ) from None
 
 
 @router.post("/console/admin/calendar/day")
@@ -49,8 +65,16 @@ def calendar_day(request: Request, form: PostedForm) -> Response:
     today = today_in_beijing(state_of(request).clock.now())
 
     def load(session: Session, fields: dict[str, str]) -> dict[str, Any]:
-        shown = int(fields["year"]) if fields.get("year", "").isdigit() and 2000 <= int(fields["year"]) <= 2100 else today.year
-        return {"year": shown, "view": year_view(session, shown), "calendar": calendar_status(session, today)}
+        shown = (
+            int(fields["year"])
+            if fields.get("year", "").isdigit() and 2000 <= int(fields["year"]) <= 2100
+            else today.year
+        )
+        return {
+            "year": shown,
+            "view": year_view(session, shown),
+            "calendar": calendar_status(session, today),
+        }
 
     def save(session: Session, posted: Posted) -> str:
         fields = posted.values
@@ -58,9 +82,20 @@ def calendar_day(request: Request, form: PostedForm) -> Response:
         kind = fields.get("kind", "")
         if kind not in ("holiday", "workday", "normal"):
             raise Invalid("bad_calendar", "请选择：节假日、调休上班日或恢复正常", field="kind")
-        expected = int(fields["version"]) if fields.get("version", "").isdigit() and day.year == posted.context["year"] else None
-        set_day(session, day, kind, note=(fields.get("note") or "").strip()[:60] or None, by=posted.actor.username,
-                now=posted.now, expected_version=expected)
+        expected = (
+            int(fields["version"])
+            if fields.get("version", "").isdigit() and day.year == posted.context["year"]
+            else None
+        )
+        set_day(
+            session,
+            day,
+            kind,
+            note=(fields.get("note") or "").strip()[:60] or None,
+            by=posted.actor.username,
+            now=posted.now,
+            expected_version=expected,
+        )
         return f"/console/admin/calendar?year={day.year}&done=day"
 
     return admin_form(request, form, "console/calendar.html", load=load, save=save)
@@ -88,6 +123,13 @@ def calendar_import(request: Request, form: PostedForm) -> Response:
         raise Invalid("bad_encoding", "文件须为UTF-8编码", field="file") from None
     days = parse_days_csv(text, year)
     with state.db.unit_of_work() as session:
-        replace_year(session, year, days, source=source, note=(fields.get("note") or "").strip()[:2000] or None,
-                     by=actor.username, now=state.clock.now())
+        replace_year(
+            session,
+            year,
+            days,
+            source=source,
+            note=(fields.get("note") or "").strip()[:2000] or None,
+            by=actor.username,
+            now=state.clock.now(),
+        )
     return redirect(f"/console/admin/calendar?year={year}&done=import")

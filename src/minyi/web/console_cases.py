@@ -16,18 +16,27 @@ from minyi.cases.queries import get_visible_case, list_cases, reader_view
 from minyi.cases.rules import Action
 from minyi.cases.schemas import ActionIn
 from minyi.cases.service import act_on_case
-from minyi.privacy.rules import Show
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.intake.attachments import store_attachment
 from minyi.intake.models import Attachment
-from minyi.sla.service import extend_case, pause_case, resume_case
 from minyi.org.queries import names_by_code, unit_choices
+from minyi.privacy.rules import Show
+from minyi.sla.service import extend_case, pause_case, resume_case
 from minyi.taxonomy.queries import leaf_choices, leaf_code_of
 from minyi.web.case_view import DISPATCH_KINDS, case_page, summaries
 from minyi.web.console_lists import case_filter as list_filter
 from minyi.web.console_lists import filter_options, order_of, read_query
 from minyi.web.i18n import Translator, pick_lang
-from minyi.web.pages import STATUS, PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
+from minyi.web.pages import (
+    STATUS,
+    PostedForm,
+    WebRoute,
+    redirect,
+    render,
+    staff,
+    staff_form,
+    state_of,
+)
 from minyi.web.pickers import event_unit_codes, form_message, leaf_groups, unit_groups
 from minyi.web.uploads import read_uploads
 
@@ -45,14 +54,26 @@ def inbox(request: Request) -> Response:
     query = read_query(request)
     with state.db.reading() as session:
         f, errors = list_filter(session, query, state.tz)
-        total, rows = list_cases(session, actor, f, page=query.page, page_size=PAGE_SIZE, order=order_of(query))
+        total, rows = list_cases(
+            session, actor, f, page=query.page, page_size=PAGE_SIZE, order=order_of(query)
+        )
         items = summaries(session, rows, actor, state.clock.now())
         options = filter_options(session)
     return render(
-        request, "console/inbox.html", 422 if errors else 200, items=items, total=total, page=query.page,
-        pages=(total + PAGE_SIZE - 1) // PAGE_SIZE, query=query, errors=errors, **options,
+        request,
+        "console/inbox.html",
+        422 if errors else 200,
+        items=items,
+        total=total,
+        page=query.page,
+        pages=(total + PAGE_SIZE - 1) // PAGE_SIZE,
+        query=query,
+        errors=errors,
+        **options,
         # Kept for the templates other pages share with the inbox.
-        status=query.status, q=query.q, overdue=bool(query.overdue),
+        status=query.status,
+        q=query.q,
+        overdue=bool(query.overdue),
     )
 
 
@@ -62,7 +83,12 @@ def case(request: Request, case_id: int, done: str | None = None) -> Response:
 
 
 def case_page_response(
-    request: Request, case_id: int, *, done: str | None = None, failed: dict[str, Any] | None = None, status_code: int = 200,
+    request: Request,
+    case_id: int,
+    *,
+    done: str | None = None,
+    failed: dict[str, Any] | None = None,
+    status_code: int = 200,
     **extra: Any,
 ) -> Response:
     """The case page; `failed` is a form that was refused, shown again with its message and
@@ -76,24 +102,41 @@ def case_page_response(
         units = unit_choices(session, DISPATCH_KINDS) if choosing else []
         category_id = session.scalar(select(Case.category_id).where(Case.id == case_id))
         return render(
-            request, "console/case.html", status_code=status_code, done=done, failed=failed,
-            unit_groups=unit_groups(units), leaf_groups=leaf_groups(leaf_choices(session)) if choosing else [],
+            request,
+            "console/case.html",
+            status_code=status_code,
+            done=done,
+            failed=failed,
+            unit_groups=unit_groups(units),
+            leaf_groups=leaf_groups(leaf_choices(session)) if choosing else [],
             current_leaf=leaf_code_of(session, category_id),
-            unit_name=names_by_code(session, event_unit_codes(data["events"])), **data, **extra,
+            unit_name=names_by_code(session, event_unit_codes(data["events"])),
+            **data,
+            **extra,
         )
 
 
 def _payload(fields: dict[str, str], co_units: list[str]) -> ActionIn:
     try:
         return ActionIn(
-            reason=fields.get("reason") or None, text=fields.get("text") or None, note=fields.get("note") or None,
-            method=fields.get("method") or None, lead_unit=fields.get("lead_unit") or None, co_units=co_units or None,
-            category=fields.get("category") or None, rating=fields.get("rating") or None,
+            reason=fields.get("reason") or None,
+            text=fields.get("text") or None,
+            note=fields.get("note") or None,
+            method=fields.get("method") or None,
+            lead_unit=fields.get("lead_unit") or None,
+            co_units=co_units or None,
+            category=fields.get("category") or None,
+            rating=fields.get("rating") or None,
             comment=fields.get("comment") or None,
-            expected_version=int(fields["version"]) if fields.get("version", "").isdigit() else None,
+            expected_version=int(fields["version"])
+            if fields.get("version", "").isdigit()
+            else None,
         )
     except ValidationError as exc:
-        raise Invalid("invalid_form", "；".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+        raise Invalid(
+            "invalid_form",
+            "；".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
+        ) from None
 
 
 def _co_units(form: FormData) -> list[str]:
@@ -113,12 +156,27 @@ def take_action(request: Request, form: PostedForm, case_id: int, action: str) -
     try:
         body = _payload(fields, co_units)
         with state.db.unit_of_work() as session:
-            act_on_case(session, case_id, chosen, actor=actor, payload=body.payload(), now=state.clock.now(), expected_version=body.expected_version)
+            act_on_case(
+                session,
+                case_id,
+                chosen,
+                actor=actor,
+                payload=body.payload(),
+                now=state.clock.now(),
+                expected_version=body.expected_version,
+            )
     except (Invalid, Conflict) as exc:
         # Refused: the same page again, the message on the form and what was typed kept.
         t = Translator(pick_lang(request))
-        failed = {"action": chosen.value, "message": form_message(exc, t), "fields": fields, "co_units": co_units}
-        return case_page_response(request, case_id, failed=failed, status_code=STATUS.get(exc.kind, 400))
+        failed = {
+            "action": chosen.value,
+            "message": form_message(exc, t),
+            "fields": fields,
+            "co_units": co_units,
+        }
+        return case_page_response(
+            request, case_id, failed=failed, status_code=STATUS.get(exc.kind, 400)
+        )
     return redirect(f"/console/cases/{case_id}?done={chosen.value}")
 
 
@@ -132,7 +190,15 @@ def clocks(request: Request, form: PostedForm, case_id: int, what: str) -> Respo
                 days = float(fields.get("days", ""))
             except ValueError:
                 raise Invalid("bad_days", "请填写延期天数", field="days") from None
-            extend_case(session, case_id, actor, milestone=fields.get("milestone", ""), days=days, reason=fields.get("reason", ""), now=now)
+            extend_case(
+                session,
+                case_id,
+                actor,
+                milestone=fields.get("milestone", ""),
+                days=days,
+                reason=fields.get("reason", ""),
+                now=now,
+            )
         elif what == "pause":
             if not fields.get("reason"):
                 raise Invalid("missing_field", "请填写暂停理由", field="reason")
@@ -153,8 +219,15 @@ def upload(request: Request, form: PostedForm, case_id: int) -> Response:
         raise Invalid("missing_file", "请选择文件 (choose a file)", field="files")
     for item in uploads:
         store_attachment(
-            state.db, state.settings, case_id=case_id, filename=item.filename, content_type=item.content_type,
-            data=item.data, actor=actor, phone_last4=None, now=state.clock.now(),
+            state.db,
+            state.settings,
+            case_id=case_id,
+            filename=item.filename,
+            content_type=item.content_type,
+            data=item.data,
+            actor=actor,
+            phone_last4=None,
+            now=state.clock.now(),
         )
     return redirect(f"/console/cases/{case_id}?done=attachment")
 
@@ -165,7 +238,9 @@ def attachment(request: Request, attachment_id: int) -> Response:
     state = state_of(request)
     with state.db.reading() as session:
         row = session.get(Attachment, attachment_id)
-        case_id = session.scalar(select(Case.id).where(Case.appeal_id == row.appeal_id)) if row else None
+        case_id = (
+            session.scalar(select(Case.id).where(Case.appeal_id == row.appeal_id)) if row else None
+        )
         if row is None or case_id is None:
             raise NotFound("attachment_not_found", f"no attachment {attachment_id}")
         case = get_visible_case(session, case_id, actor)
@@ -177,6 +252,10 @@ def attachment(request: Request, attachment_id: int) -> Response:
     path = state.settings.attachments_dir / row.sha256[:2] / row.sha256
     data = path.read_bytes()
     # Served as a download with its checked type: never rendered inline as a page of ours.
-    return Response(data, media_type=row.content_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-    })
+    return Response(
+        data,
+        media_type=row.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+        },
+    )

@@ -26,9 +26,15 @@ def export_cases(request: Request) -> Response:
         f, errors = case_filter(session, query, state.tz)
         if errors:
             # An export of something other than what was asked for would mislead: refuse it.
-            raise Invalid("bad_filter", "筛选条件有误，未导出：" + "；".join(zh for zh, _ in errors.values()))
+            raise Invalid(
+                "bad_filter", "筛选条件有误，未导出：" + "；".join(zh for zh, _ in errors.values())
+            )
         data = write_sheet(sheet_rows(session, actor, f, order=order_of(query), tz=state.tz))
     name = f"案件清单-{now.astimezone(state.tz):%Y%m%d-%H%M}.xlsx"
-    return Response(data, media_type=XLSX, headers={
-        "Content-Disposition": f"attachment; filename=\"cases.xlsx\"; filename*=UTF-8''{quote(name)}",
-    })
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"cases.xlsx\"; filename*=UTF-8''{quote(name)}",
+        },
+    )

@@ -70,8 +70,16 @@ def _overseer(request: Request) -> Actor:
 
 # The English switch's words for the domain's Chinese labels (the map's legend stays Chinese:
 # it is a drawing of the district, like the printed documents).
-COVERAGE_EN = {Coverage.UNASSIGNED: "nobody assigned", Coverage.OVERDUE: "overdue", Coverage.COVERED: "visited in time"}
-KIND_EN = {AssignmentKind.GRID_WORKER: "grid worker", AssignmentKind.PARTY_MEMBER: "party member", AssignmentKind.CADRE: "cadre sent down"}
+COVERAGE_EN = {
+    Coverage.UNASSIGNED: "nobody assigned",
+    Coverage.OVERDUE: "overdue",
+    Coverage.COVERED: "visited in time",
+}
+KIND_EN = {
+    AssignmentKind.GRID_WORKER: "grid worker",
+    AssignmentKind.PARTY_MEMBER: "party member",
+    AssignmentKind.CADRE: "cadre sent down",
+}
 
 
 def _ctx(request: Request) -> dict[str, Any]:
@@ -85,22 +93,42 @@ def _ctx(request: Request) -> dict[str, Any]:
 
 # --- coverage ----------------------------------------------------------------------------------
 @router.get("/console/grassroots")
-def coverage_page(request: Request, area: str | None = None, state: str | None = None, page: int = 1) -> Response:
+def coverage_page(
+    request: Request, area: str | None = None, state: str | None = None, page: int = 1
+) -> Response:
     actor = _overseer(request)
     st = state_of(request)
     wanted = Coverage(state) if state in {c.value for c in Coverage} else None
     page = max(page, 1)
     with st.db.reading() as session:
         tree, rows, total, grids, roads = coverage_report(
-            session, actor, area=area, now=st.clock.now(), state=wanted, gaps_only=wanted is None, page=page, page_size=PAGE_SIZE,
+            session,
+            actor,
+            area=area,
+            now=st.clock.now(),
+            state=wanted,
+            gaps_only=wanted is None,
+            page=page,
+            page_size=PAGE_SIZE,
         )
         root = get_area(session, actor, area)
         figures = patrol_figures(session, root)
         up = parent_area(session, actor, root)
         return render(
-            request, "console/grassroots/coverage.html", tree=tree, rows=rows, total=total, grids=grids, roads=roads,
-            page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), state=wanted, figures=figures, up=up,
-            area=tree.code, **_ctx(request),
+            request,
+            "console/grassroots/coverage.html",
+            tree=tree,
+            rows=rows,
+            total=total,
+            grids=grids,
+            roads=roads,
+            page=page,
+            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            state=wanted,
+            figures=figures,
+            up=up,
+            area=tree.code,
+            **_ctx(request),
         )
 
 
@@ -112,12 +140,21 @@ def map_svg(request: Request, area: str | None = None) -> Response:
         root = get_area(session, actor, area)
         tree = coverage_tree(session, root, st.clock.now(), detailed_up_to=DETAILED)
     # The SVG is shown in an <img>: links inside it do nothing there, so it carries none.
-    return Response(render_svg(tree), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+    return Response(
+        render_svg(tree), media_type="image/svg+xml", headers={"Cache-Control": "no-store"}
+    )
 
 
 # --- patrols (the phone page) ------------------------------------------------------------------
-def _patrol_page(request: Request, actor: Actor, *, status_code: int = 200, error: str | None = None,
-                 values: dict[str, str] | None = None, done: int | None = None) -> Response:
+def _patrol_page(
+    request: Request,
+    actor: Actor,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+    done: int | None = None,
+) -> Response:
     st = state_of(request)
     with st.db.reading() as session:
         buildings = my_buildings(session, actor, st.clock.now())
@@ -125,28 +162,50 @@ def _patrol_page(request: Request, actor: Actor, *, status_code: int = 200, erro
         grids = unit_names(session, {b.grid_id for b in buildings})
         done_row = next((p for p in mine if p["id"] == done), None) if done else None
         return render(
-            request, "console/grassroots/patrol.html", status_code=status_code, error=error, values=values or {},
-            buildings=buildings, mine=mine, grids=grids, done=done_row, photo_types=PHOTO_TYPES,
-            may_raise=actor.role in AREA_ROLES, **_ctx(request),
+            request,
+            "console/grassroots/patrol.html",
+            status_code=status_code,
+            error=error,
+            values=values or {},
+            buildings=buildings,
+            mine=mine,
+            grids=grids,
+            done=done_row,
+            photo_types=PHOTO_TYPES,
+            may_raise=actor.role in AREA_ROLES,
+            **_ctx(request),
         )
 
 
 @router.get("/console/grassroots/patrol")
 def patrol_page(request: Request, done: int | None = None, building: int | None = None) -> Response:
     actor = staff(request)
-    return _patrol_page(request, actor, done=done, values={"building_id": str(building)} if building else None)
+    return _patrol_page(
+        request, actor, done=done, values={"building_id": str(building)} if building else None
+    )
 
 
 def _record(st: Any, actor: Actor, fields: dict[str, str], form: Any) -> int:
-    uploads = read_uploads([f for f in form.getlist("photos") if isinstance(f, UploadFile)], st.settings)
-    photos: list[Photo] = [stage_photo(st.settings, filename=u.filename, content_type=u.content_type, data=u.data) for u in uploads]
+    uploads = read_uploads(
+        [f for f in form.getlist("photos") if isinstance(f, UploadFile)], st.settings
+    )
+    photos: list[Photo] = [
+        stage_photo(st.settings, filename=u.filename, content_type=u.content_type, data=u.data)
+        for u in uploads
+    ]
     try:
         building_id = int(fields.get("building_id", ""))
     except ValueError:
         raise Invalid("pick_building", "请选择走访的楼栋", field="building_id") from None
     with st.db.unit_of_work() as session:
-        return record_patrol(session, actor=actor, building_id=building_id, finding=fields.get("finding"), photos=photos,
-                             now=st.clock.now()).id
+        return record_patrol(
+            session,
+            actor=actor,
+            building_id=building_id,
+            finding=fields.get("finding"),
+            photos=photos,
+            now=st.clock.now(),
+        ).id
 
 
 async def raise_event(st: Any, actor: Actor, patrol_id: int) -> int:
@@ -164,7 +223,14 @@ async def raise_event(st: Any, actor: Actor, patrol_id: int) -> int:
         with st.db.unit_of_work() as session:
             link_case(session, patrol_id, receipt.id)
         if receipt.created:
-            attach_photos(st.db, st.settings, patrol_id=patrol_id, case_id=receipt.id, actor=actor, now=st.clock.now())
+            attach_photos(
+                st.db,
+                st.settings,
+                patrol_id=patrol_id,
+                case_id=receipt.id,
+                actor=actor,
+                now=st.clock.now(),
+            )
 
     await run_in_threadpool(finish)
     return int(receipt.id)
@@ -181,14 +247,21 @@ async def post_patrol(request: Request, form: PostedForm) -> Response:
         raise
     except MinyiError as exc:
         error = _say(exc)
-        return await run_in_threadpool(lambda: _patrol_page(request, actor, status_code=422, error=error, values=fields))
+        return await run_in_threadpool(
+            lambda: _patrol_page(request, actor, status_code=422, error=error, values=fields)
+        )
     if fields.get("raise_event") and fields.get("finding"):
         try:
             await raise_event(st, actor, patrol_id)
         except MinyiError as exc:
             # The visit stands (it happened); only the event failed, and can be raised again below.
-            error, code = "走访已记录，但上报网格事件未成功：" + _say(exc), 409 if exc.kind == "conflict" else 422
-            return await run_in_threadpool(lambda: _patrol_page(request, actor, status_code=code, done=patrol_id, error=error))
+            error, code = (
+                "走访已记录，但上报网格事件未成功：" + _say(exc),
+                409 if exc.kind == "conflict" else 422,
+            )
+            return await run_in_threadpool(
+                lambda: _patrol_page(request, actor, status_code=code, done=patrol_id, error=error)
+            )
     return redirect(f"/console/grassroots/patrol?done={patrol_id}")
 
 
@@ -202,22 +275,41 @@ async def post_event(request: Request, patrol_id: int, form: PostedForm) -> Resp
         raise
     except MinyiError as exc:
         error = _say(exc)
-        return await run_in_threadpool(lambda: _patrol_page(request, actor, status_code=422, error=error))
+        return await run_in_threadpool(
+            lambda: _patrol_page(request, actor, status_code=422, error=error)
+        )
     return redirect(f"/console/grassroots/patrol?done={patrol_id}")
 
 
 # --- who covers what ---------------------------------------------------------------------------
-def _people_page(request: Request, actor: Actor, area: str | None, *, status_code: int = 200, error: str | None = None,
-                 notice: str | None = None, values: dict[str, str] | None = None) -> Response:
+def _people_page(
+    request: Request,
+    actor: Actor,
+    area: str | None,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
     st = state_of(request)
     with st.db.reading() as session:
         root = get_area(session, actor, area)
         return render(
-            request, "console/grassroots/people.html", status_code=status_code, error=error, notice=notice,
-            values=values or {}, root=root, rows=coverers(session, root), branches=branches(session, root),
+            request,
+            "console/grassroots/people.html",
+            status_code=status_code,
+            error=error,
+            notice=notice,
+            values=values or {},
+            root=root,
+            rows=coverers(session, root),
+            branches=branches(session, root),
             communities=communities(session, root),
-            kinds=list(AssignmentKind), may_edit=actor.role in (Role.ADMIN, *AREA_ROLES),
-            may_branch=actor.role in (Role.ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF), **_ctx(request),
+            kinds=list(AssignmentKind),
+            may_edit=actor.role in (Role.ADMIN, *AREA_ROLES),
+            may_branch=actor.role in (Role.ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF),
+            **_ctx(request),
         )
 
 
@@ -236,16 +328,32 @@ def post_assign(request: Request, form: PostedForm) -> Response:
         kind = AssignmentKind(fields.get("kind", ""))
         days = int(fields.get("visit_days") or 30)
         with st.db.unit_of_work() as session:
-            assign(session, actor=actor, username=fields.get("username", ""), kind=kind,
-                   road_code=place if fields.get("place_kind") == "road" else None,
-                   building_code=place if fields.get("place_kind") != "road" else None,
-                   branch_id=int(fields["branch_id"]) if fields.get("branch_id") else None, visit_days=days, now=st.clock.now())
+            assign(
+                session,
+                actor=actor,
+                username=fields.get("username", ""),
+                kind=kind,
+                road_code=place if fields.get("place_kind") == "road" else None,
+                building_code=place if fields.get("place_kind") != "road" else None,
+                branch_id=int(fields["branch_id"]) if fields.get("branch_id") else None,
+                visit_days=days,
+                now=st.clock.now(),
+            )
     except ValueError:
-        return _people_page(request, actor, fields.get("area"), status_code=422, error="请选择包联身份并填写走访周期（天）", values=fields)
+        return _people_page(
+            request,
+            actor,
+            fields.get("area"),
+            status_code=422,
+            error="请选择包联身份并填写走访周期（天）",
+            values=fields,
+        )
     except Forbidden:
         raise
     except MinyiError as exc:
-        return _people_page(request, actor, fields.get("area"), status_code=422, error=_say(exc), values=fields)
+        return _people_page(
+            request, actor, fields.get("area"), status_code=422, error=_say(exc), values=fields
+        )
     return redirect(f"/console/grassroots/people?area={fields.get('area', '')}")
 
 
@@ -266,26 +374,52 @@ def post_branch(request: Request, form: PostedForm) -> Response:
     fields = fields_of(form)
     try:
         with st.db.unit_of_work() as session:
-            add_branch(session, actor=actor, community_code=fields.get("community", ""), name=fields.get("name", ""),
-                       place=fields.get("place"), secretary=fields.get("secretary") or None)
+            add_branch(
+                session,
+                actor=actor,
+                community_code=fields.get("community", ""),
+                name=fields.get("name", ""),
+                place=fields.get("place"),
+                secretary=fields.get("secretary") or None,
+            )
     except Forbidden:
         raise
     except MinyiError as exc:
-        return _people_page(request, actor, fields.get("area"), status_code=422, error=_say(exc), values=fields)
+        return _people_page(
+            request, actor, fields.get("area"), status_code=422, error=_say(exc), values=fields
+        )
     return redirect(f"/console/grassroots/people?area={fields.get('area', '')}")
 
 
 # --- places ------------------------------------------------------------------------------------
-def _places_page(request: Request, actor: Actor, area: str | None, *, status_code: int = 200, error: str | None = None,
-                 result: Any = None) -> Response:
+def _places_page(
+    request: Request,
+    actor: Actor,
+    area: str | None,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    result: Any = None,
+) -> Response:
     st = state_of(request)
     with st.db.reading() as session:
         root = get_area(session, actor, area)
-        rows = coverage(session, root.path, st.clock.now()) if root.kind in ("community", "grid") else []
+        rows = (
+            coverage(session, root.path, st.clock.now())
+            if root.kind in ("community", "grid")
+            else []
+        )
         return render(
-            request, "console/grassroots/places.html", status_code=status_code, error=error, result=result, root=root,
-            rows=rows, grids=unit_names(session, {b.grid_id for b in rows}),
-            roads=road_names(session, {b.road_id for b in rows if b.road_id}), **_ctx(request),
+            request,
+            "console/grassroots/places.html",
+            status_code=status_code,
+            error=error,
+            result=result,
+            root=root,
+            rows=rows,
+            grids=unit_names(session, {b.grid_id for b in rows}),
+            roads=road_names(session, {b.road_id for b in rows if b.road_id}),
+            **_ctx(request),
         )
 
 
@@ -301,7 +435,9 @@ def post_import(request: Request, form: PostedForm) -> Response:
     upload = form.get("file")
     area = fields_of(form).get("area")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return _places_page(request, actor, area, status_code=422, error="请选择要导入的CSV或Excel文件")
+        return _places_page(
+            request, actor, area, status_code=422, error="请选择要导入的CSV或Excel文件"
+        )
     data = upload.file.read(MAX_FILE + 1)
     try:
         if len(data) > MAX_FILE:
@@ -323,8 +459,16 @@ def building_page(request: Request, building_id: int, error: str | None = None) 
     with st.db.reading() as session:
         b = visible_building(session, actor, building_id)
         view = building_view(session, b, st.clock.now())
-        return render(request, "console/grassroots/building.html", b=b, view=view, grid_roads=grid_roads(session, b.grid_id),
-                      grid=unit_names(session, {b.grid_id}).get(b.grid_id), error=error, **_ctx(request))
+        return render(
+            request,
+            "console/grassroots/building.html",
+            b=b,
+            view=view,
+            grid_roads=grid_roads(session, b.grid_id),
+            grid=unit_names(session, {b.grid_id}).get(b.grid_id),
+            error=error,
+            **_ctx(request),
+        )
 
 
 @router.post("/console/grassroots/buildings/{building_id}")
@@ -334,9 +478,16 @@ def post_building(request: Request, building_id: int, form: PostedForm) -> Respo
     fields = fields_of(form)
     try:
         with st.db.unit_of_work() as session:
-            edit_building(session, building_id, actor=actor, name=fields.get("name", ""), address=fields.get("address"),
-                          households=int(fields.get("households") or 0), road_code=fields.get("road") or None,
-                          is_active=fields.get("is_active") == "1")
+            edit_building(
+                session,
+                building_id,
+                actor=actor,
+                name=fields.get("name", ""),
+                address=fields.get("address"),
+                households=int(fields.get("households") or 0),
+                road_code=fields.get("road") or None,
+                is_active=fields.get("is_active") == "1",
+            )
     except ValueError:
         return building_page(request, building_id, error="户数须为整数")
     except Forbidden:

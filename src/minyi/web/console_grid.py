@@ -36,12 +36,21 @@ def grid_worker(request: Request) -> Actor:
 
 
 def _page(
-    request: Request, actor: Actor, *, status_code: int = 200, error: str | None = None,
-    values: dict[str, str] | None = None, done: int | None = None, page: int = 1, token: str | None = None,
+    request: Request,
+    actor: Actor,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+    done: int | None = None,
+    page: int = 1,
+    token: str | None = None,
 ) -> Response:
     state = state_of(request)
     with state.db.reading() as session:
-        total, rows = list_cases(session, actor, CaseFilter(status=list(OPEN)), page=page, page_size=PAGE_SIZE)
+        total, rows = list_cases(
+            session, actor, CaseFilter(status=list(OPEN)), page=page, page_size=PAGE_SIZE
+        )
         cases = summaries(session, rows, actor, state.clock.now())
         reported = None
         if done is not None:
@@ -50,9 +59,18 @@ def _page(
             except NotFound:
                 reported = None
         return render(
-            request, "console/grid.html", status_code=status_code, error=error, values=values or {},
-            form_token=token or new_form_token(), cases=cases, total=total, page=page,
-            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), reported=reported, photo_types=PHOTO_TYPES,
+            request,
+            "console/grid.html",
+            status_code=status_code,
+            error=error,
+            values=values or {},
+            form_token=token or new_form_token(),
+            cases=cases,
+            total=total,
+            page=page,
+            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            reported=reported,
+            photo_types=PHOTO_TYPES,
         )
 
 
@@ -62,8 +80,12 @@ def grid_page(request: Request, done: int | None = None, page: int = 1) -> Respo
     return _page(request, actor, done=done, page=max(page, 1))
 
 
-def _item(state: Any, actor: Actor, fields: dict[str, str], form: FormData) -> tuple[AppealIn, list[Upload]]:
-    uploads = read_uploads([f for f in form.getlist("photos") if isinstance(f, UploadFile)], state.settings)
+def _item(
+    state: Any, actor: Actor, fields: dict[str, str], form: FormData
+) -> tuple[AppealIn, list[Upload]]:
+    uploads = read_uploads(
+        [f for f in form.getlist("photos") if isinstance(f, UploadFile)], state.settings
+    )
     try:
         lat = number(fields.get("lat", ""), field="lat", as_float=True)
         lng = number(fields.get("lng", ""), field="lng", as_float=True)
@@ -76,9 +98,16 @@ def _item(state: Any, actor: Actor, fields: dict[str, str], form: FormData) -> t
     phone = fields.get("phone") or own_phone
     name = fields.get("name") or (None if fields.get("phone") else own_name)
     item = AppealIn(
-        channel=channel.code, external_id=external_id("grid", fields.get("form_token", "")),
-        title=fields.get("title") or None, body=fields.get("body", ""), phone=phone, name=name,
-        address=fields.get("address") or None, grid=actor.unit_code, lat=lat, lng=lng,
+        channel=channel.code,
+        external_id=external_id("grid", fields.get("form_token", "")),
+        title=fields.get("title") or None,
+        body=fields.get("body", ""),
+        phone=phone,
+        name=name,
+        address=fields.get("address") or None,
+        grid=actor.unit_code,
+        lat=lat,
+        lng=lng,
     )
     return item, uploads
 
@@ -86,8 +115,15 @@ def _item(state: Any, actor: Actor, fields: dict[str, str], form: FormData) -> t
 def _store(state: Any, actor: Actor, case_id: int, uploads: list[Upload]) -> None:
     for upload in uploads:
         store_attachment(
-            state.db, state.settings, case_id=case_id, filename=upload.filename, content_type=upload.content_type,
-            data=upload.data, actor=actor, phone_last4=None, now=state.clock.now(),
+            state.db,
+            state.settings,
+            case_id=case_id,
+            filename=upload.filename,
+            content_type=upload.content_type,
+            data=upload.data,
+            actor=actor,
+            phone_last4=None,
+            now=state.clock.now(),
         )
 
 
@@ -103,5 +139,11 @@ async def report(request: Request, form: PostedForm) -> Response:
             _store(state, actor, receipt.id, uploads)
 
     return await file_from_desk(
-        request, actor, fields, build=lambda: _item(state, actor, fields, form), then=then, done="/console/grid", page=_page,
+        request,
+        actor,
+        fields,
+        build=lambda: _item(state, actor, fields, form),
+        then=then,
+        done="/console/grid",
+        page=_page,
     )

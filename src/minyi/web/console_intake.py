@@ -15,7 +15,14 @@ from minyi.cases.queries import get_visible_case
 from minyi.cases.rules import CENTRE
 from minyi.core.errors import Invalid, NotFound
 from minyi.intake.attachments import store_attachment
-from minyi.intake.desk import DESK_KINDS, check_desk_form, decide_at_desk, desk_channel, desk_channels, earlier_appeals
+from minyi.intake.desk import (
+    DESK_KINDS,
+    check_desk_form,
+    decide_at_desk,
+    desk_channel,
+    desk_channels,
+    earlier_appeals,
+)
 from minyi.intake.rules import normalise_phone
 from minyi.intake.schemas import AppealIn
 from minyi.org.rules import Actor
@@ -27,7 +34,11 @@ from minyi.web.uploads import Upload, read_uploads
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 # The roles that work the registration desk and may accept or decline (受理/不予受理).
 DESK_ROLES = CENTRE
-KIND_NAMES = {"hotline": ("12345热线", "12345 hotline"), "walk_in": ("来访", "Walk-in"), "letter": ("来信", "Letter")}
+KIND_NAMES = {
+    "hotline": ("12345热线", "12345 hotline"),
+    "walk_in": ("来访", "Walk-in"),
+    "letter": ("来信", "Letter"),
+}
 
 
 def _earlier(session: Any, actor: Actor, phone: str | None) -> dict[str, Any] | None:
@@ -43,12 +54,23 @@ def _earlier(session: Any, actor: Actor, phone: str | None) -> dict[str, Any] | 
     except ValueError:
         return None
     total, items = earlier_appeals(session, actor, number_)
-    return {"phone": number_, "total": total, "items": items, "open": sum(1 for i in items if i.is_open)}
+    return {
+        "phone": number_,
+        "total": total,
+        "items": items,
+        "open": sum(1 for i in items if i.is_open),
+    }
 
 
 def _page(
-    request: Request, actor: Actor, *, status_code: int = 200, error: str | None = None,
-    values: dict[str, str] | None = None, done: int | None = None, token: str | None = None,
+    request: Request,
+    actor: Actor,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+    done: int | None = None,
+    token: str | None = None,
 ) -> Response:
     values = values or {}
     state = state_of(request)
@@ -62,10 +84,19 @@ def _page(
             except NotFound:
                 registered = None
         return render(
-            request, "console/intake.html", status_code=status_code, error=error, values=values,
-            kinds=[k for k in DESK_KINDS if k in channels], channels=channels, kind_names=KIND_NAMES,
-            streets=streets, communities=communities, form_token=token or new_form_token(),
-            earlier=_earlier(session, actor, values.get("phone")), registered=registered,
+            request,
+            "console/intake.html",
+            status_code=status_code,
+            error=error,
+            values=values,
+            kinds=[k for k in DESK_KINDS if k in channels],
+            channels=channels,
+            kind_names=KIND_NAMES,
+            streets=streets,
+            communities=communities,
+            form_token=token or new_form_token(),
+            earlier=_earlier(session, actor, values.get("phone")),
+            registered=registered,
         )
 
 
@@ -85,41 +116,71 @@ def earlier(request: Request, form: PostedForm) -> Response:
     with state.db.reading() as session:
         found = _earlier(session, actor, phone)
     status_code = 200 if found is not None or not phone else 422
-    return render(request, "console/_earlier.html", status_code=status_code, earlier=found, asked=bool(phone))
+    return render(
+        request, "console/_earlier.html", status_code=status_code, earlier=found, asked=bool(phone)
+    )
 
 
 def _item(state: Any, fields: dict[str, str], form: FormData) -> tuple[AppealIn, list[Upload], str]:
     """The appeal, its files and the decision, all checked before anything is registered."""
     kind = fields.get("kind", "")
     decision = fields.get("decision") or "register"  # no button named: decide nothing
-    uploads = read_uploads([f for f in form.getlist("files") if isinstance(f, UploadFile)], state.settings)
-    check_desk_form(kind=kind, decision=decision, reason=fields.get("reason"), has_scan=bool(uploads))
+    uploads = read_uploads(
+        [f for f in form.getlist("files") if isinstance(f, UploadFile)], state.settings
+    )
+    check_desk_form(
+        kind=kind, decision=decision, reason=fields.get("reason"), has_scan=bool(uploads)
+    )
     with state.db.reading() as session:
         channel = desk_channel(session, kind)
         anonymous = fields.get("anonymous") == "on" and channel.allows_anonymous
     try:
-        visitors = number(fields.get("visitors", ""), field="crowd_size") if kind == "walk_in" else None
+        visitors = (
+            number(fields.get("visitors", ""), field="crowd_size") if kind == "walk_in" else None
+        )
     except ValueError as exc:
         raise Invalid("bad_number", str(exc), field="visitors") from None
     item = AppealIn(
-        channel=channel.code, external_id=external_id("desk", fields.get("form_token", "")),
-        title=fields.get("title") or None, body=fields.get("body", ""),
-        phone=fields.get("phone") or None, name=fields.get("name") or None, id_card=fields.get("id_card") or None,
-        anonymous=anonymous, confidential=fields.get("confidential") == "on",
-        address=fields.get("address") or None, street=fields.get("street") or None,
-        community=fields.get("community") or None, crowd_size=visitors,
+        channel=channel.code,
+        external_id=external_id("desk", fields.get("form_token", "")),
+        title=fields.get("title") or None,
+        body=fields.get("body", ""),
+        phone=fields.get("phone") or None,
+        name=fields.get("name") or None,
+        id_card=fields.get("id_card") or None,
+        anonymous=anonymous,
+        confidential=fields.get("confidential") == "on",
+        address=fields.get("address") or None,
+        street=fields.get("street") or None,
+        community=fields.get("community") or None,
+        crowd_size=visitors,
     )
     return item, uploads, decision
 
 
-def _finish(state: Any, actor: Actor, case_id: int, created: bool, uploads: list[Upload], decision: str, reason: str | None) -> None:
+def _finish(
+    state: Any,
+    actor: Actor,
+    case_id: int,
+    created: bool,
+    uploads: list[Upload],
+    decision: str,
+    reason: str | None,
+) -> None:
     """The scan or photos (only with the first send of a form), then the decision."""
     now = state.clock.now()
     if created:
         for upload in uploads:
             store_attachment(
-                state.db, state.settings, case_id=case_id, filename=upload.filename, content_type=upload.content_type,
-                data=upload.data, actor=actor, phone_last4=None, now=now,
+                state.db,
+                state.settings,
+                case_id=case_id,
+                filename=upload.filename,
+                content_type=upload.content_type,
+                data=upload.data,
+                actor=actor,
+                phone_last4=None,
+                now=now,
             )
     with state.db.unit_of_work() as session:
         decide_at_desk(session, case_id, decision=decision, reason=reason, actor=actor, now=now)
@@ -140,4 +201,6 @@ async def register(request: Request, form: PostedForm) -> Response:
     def then(receipt: Any, extra: tuple[list[Upload], str]) -> None:
         _finish(state, actor, receipt.id, receipt.created, *extra, fields.get("reason"))
 
-    return await file_from_desk(request, actor, fields, build=build, then=then, done="/console/intake", page=_page)
+    return await file_from_desk(
+        request, actor, fields, build=build, then=then, done="/console/intake", page=_page
+    )

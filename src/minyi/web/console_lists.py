@@ -25,8 +25,15 @@ from minyi.sla.queries import urgency_order
 STATUS_GROUPS = {"open": list(UNSETTLED), "handling": list(WORKING)}
 SORTS = ("urgency", "newest", "oldest")
 SORT_ZH = {"urgency": "按紧急程度（时限）", "newest": "最新登记在前", "oldest": "最早登记在前"}
-SORT_EN = {"urgency": "Most urgent first (clocks)", "newest": "Newest first", "oldest": "Oldest first"}
-DATE_ERROR = ("日期格式应为 年-月-日，如 2026-11-20", "Write the date as year-month-day, e.g. 2026-11-20")
+SORT_EN = {
+    "urgency": "Most urgent first (clocks)",
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+}
+DATE_ERROR = (
+    "日期格式应为 年-月-日，如 2026-11-20",
+    "Write the date as year-month-day, e.g. 2026-11-20",
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,11 @@ class ListQuery:
     def href(self, path: str, **changes: Any) -> str:
         """`path` with these choices in the query string; a page link changes only `page`."""
         chosen = replace(self, **changes)
-        params = {k: v for k, v in asdict(chosen).items() if v not in ("", None) and not (k == "page" and v == 1)}
+        params = {
+            k: v
+            for k, v in asdict(chosen).items()
+            if v not in ("", None) and not (k == "page" and v == 1)
+        }
         # "All statuses" is an empty status, which must survive the round trip (the default is open).
         if chosen.status == "":
             params["status"] = ""
@@ -57,10 +68,14 @@ def read_query(request: Request) -> ListQuery:
     p = request.query_params
     page = p.get("page", "1")
     return ListQuery(
-        status=p.get("status", "open").strip()[:20], channel=p.get("channel", "").strip()[:40],
-        unit=p.get("unit", "").strip()[:40], date_from=p.get("date_from", "").strip()[:10],
-        date_to=p.get("date_to", "").strip()[:10], q=p.get("q", "").strip()[:100],
-        overdue="1" if p.get("overdue") == "1" else "", sort=p.get("sort", "urgency") if p.get("sort") in SORTS else "urgency",
+        status=p.get("status", "open").strip()[:20],
+        channel=p.get("channel", "").strip()[:40],
+        unit=p.get("unit", "").strip()[:40],
+        date_from=p.get("date_from", "").strip()[:10],
+        date_to=p.get("date_to", "").strip()[:10],
+        q=p.get("q", "").strip()[:100],
+        overdue="1" if p.get("overdue") == "1" else "",
+        sort=p.get("sort", "urgency") if p.get("sort") in SORTS else "urgency",
         page=max(int(page), 1) if page.isdigit() and len(page) < 7 else 1,
     )
 
@@ -72,7 +87,9 @@ def _day(value: str) -> date | None:
         return None
 
 
-def case_filter(session: Session, query: ListQuery, tz: ZoneInfo, *, base: CaseFilter | None = None) -> tuple[CaseFilter, dict[str, tuple[str, str]]]:
+def case_filter(
+    session: Session, query: ListQuery, tz: ZoneInfo, *, base: CaseFilter | None = None
+) -> tuple[CaseFilter, dict[str, tuple[str, str]]]:
     """The domain filter for the choices, and a message (zh-CN, en) per choice that cannot be
     used (the list then ignores that choice and says why next to it)."""
     errors: dict[str, tuple[str, str]] = {}
@@ -110,7 +127,9 @@ def case_filter(session: Session, query: ListQuery, tz: ZoneInfo, *, base: CaseF
         unit=unit_id if unit_id is not None else f.unit,
         registered_from=datetime.combine(start, time(), tz) if start else f.registered_from,
         # The whole last day counts: up to the next local midnight.
-        registered_to=datetime.combine(end + timedelta(days=1), time(), tz) if end else f.registered_to,
+        registered_to=datetime.combine(end + timedelta(days=1), time(), tz)
+        if end
+        else f.registered_to,
         q=query.q or f.q,
         overdue=True if query.overdue else f.overdue,
     ), errors
@@ -127,9 +146,17 @@ def order_of(query: ListQuery) -> list[Any]:
 def filter_options(session: Session) -> dict[str, Any]:
     """What the filter form offers, by name: channels and the units cases go to."""
     channels = list(session.execute(select(Channel.code, Channel.name).order_by(Channel.id)))
-    units = list(session.execute(
-        select(Unit.code, Unit.name, Unit.kind).where(Unit.kind.in_(("department", "street", "community")), Unit.is_active.is_(True))
-        .order_by(Unit.kind, Unit.code)
-    ))
-    return {"channels": channels, "units": units, "statuses": list(CaseStatus), "sorts": SORTS,
-            "sort_labels": (SORT_ZH, SORT_EN)}
+    units = list(
+        session.execute(
+            select(Unit.code, Unit.name, Unit.kind)
+            .where(Unit.kind.in_(("department", "street", "community")), Unit.is_active.is_(True))
+            .order_by(Unit.kind, Unit.code)
+        )
+    )
+    return {
+        "channels": channels,
+        "units": units,
+        "statuses": list(CaseStatus),
+        "sorts": SORTS,
+        "sort_labels": (SORT_ZH, SORT_EN),
+    }

@@ -10,7 +10,17 @@ from minyi.core.errors import Invalid
 from minyi.notifications.queries import notification_page, unread_count
 from minyi.notifications.rules import KIND_EN, KIND_ZH, PAGE_SIZE, Kind
 from minyi.notifications.service import mark_all_read, mark_read
-from minyi.web.pages import PostedForm, WebRoute, current_actor, env, redirect, render, staff, staff_form, state_of
+from minyi.web.pages import (
+    PostedForm,
+    WebRoute,
+    current_actor,
+    env,
+    redirect,
+    render,
+    staff,
+    staff_form,
+    state_of,
+)
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -40,11 +50,19 @@ def notifications(request: Request, unread: str | None = None, page: int = 1) ->
     page = max(page, 1)
     with state.db.reading() as session:
         # The API's and the CLI's answer too: one wording of a notice, through the privacy policy.
-        found = notification_page(session, actor, unread_only=unread == "1", page=page, page_size=PAGE_SIZE)
+        found = notification_page(
+            session, actor, unread_only=unread == "1", page=page, page_size=PAGE_SIZE
+        )
     total = found["total"]
     return render(
-        request, "console/notifications.html", items=found["items"], total=total, unread_total=found["unread"],
-        unread=unread == "1", page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        request,
+        "console/notifications.html",
+        items=found["items"],
+        total=total,
+        unread_total=found["unread"],
+        unread=unread == "1",
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
     )
 
 

@@ -28,7 +28,10 @@ ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"SMTP (\d{3})"), "adm_err_smtp_code"),
     (re.compile(r"HTTP (\d{3})"), "adm_err_http_code"),
     (re.compile(r"(?i)timed? ?out"), "adm_err_timeout"),
-    (re.compile(r"(?i)connection refused|ConnectionRefused|Errno 111"), "adm_err_refused_{channel}"),
+    (
+        re.compile(r"(?i)connection refused|ConnectionRefused|Errno 111"),
+        "adm_err_refused_{channel}",
+    ),
     (re.compile(r"(?i)name or service not known|getaddrinfo|Errno -2"), "adm_err_no_host"),
     (re.compile(r"sent; handlers failed"), "adm_err_handlers"),
 )
@@ -41,28 +44,61 @@ def error_text(t: Translator, text: str | None, channel: str = "email") -> str:
     for pattern, key in ERRORS:
         found = pattern.search(text)
         if found:
-            return t(key.format(channel=channel if channel in ("sms", "email") else "email")).format(*found.groups())
+            return t(
+                key.format(channel=channel if channel in ("sms", "email") else "email")
+            ).format(*found.groups())
     return t("adm_err_unknown")
 
 
 @router.get("/console/admin/outbox")
-def outbox(request: Request, status: str | None = None, channel: str | None = None, page: int = 1, done: str | None = None) -> Response:
+def outbox(
+    request: Request,
+    status: str | None = None,
+    channel: str | None = None,
+    page: int = 1,
+    done: str | None = None,
+) -> Response:
     staff(request, ADMIN)
     page = max(1, min(page, 1000))
     with state_of(request).db.reading() as session:
-        rows = list(session.scalars(unsent_messages(status=status, channel=channel, limit=PAGE + 1, offset=(page - 1) * PAGE)))
+        rows = list(
+            session.scalars(
+                unsent_messages(
+                    status=status, channel=channel, limit=PAGE + 1, offset=(page - 1) * PAGE
+                )
+            )
+        )
         counts = unsent_counts(session)
     t = Translator(pick_lang(request))
     messages = [
-        {"id": m.id, "channel": t(f"adm_msg_{m.channel}"), "status": m.status, "status_zh": t(f"adm_st_{m.status}"),
-         "to": mask_recipient(m.channel, m.recipient), "subject": mask_text(m.subject or m.body[:40]),
-         "attempts": m.attempts, "error": error_text(t, m.last_error, m.channel),
-         "created_at": m.created_at, "next_at": m.next_attempt_at, "parked_at": m.parked_at}
+        {
+            "id": m.id,
+            "channel": t(f"adm_msg_{m.channel}"),
+            "status": m.status,
+            "status_zh": t(f"adm_st_{m.status}"),
+            "to": mask_recipient(m.channel, m.recipient),
+            "subject": mask_text(m.subject or m.body[:40]),
+            "attempts": m.attempts,
+            "error": error_text(t, m.last_error, m.channel),
+            "created_at": m.created_at,
+            "next_at": m.next_attempt_at,
+            "parked_at": m.parked_at,
+        }
         for m in rows[:PAGE]
     ]
-    return render(request, "console/admin/outbox.html", messages=messages, counts=counts, more=len(rows) > PAGE, page=page,
-                  status=status or "", channel=channel or "", done=done,
-                  channels={c: t(f"adm_msg_{c}") for c in ("sms", "email")}, statuses={s: t(f"adm_st_{s}") for s in ("failed", "pending")})
+    return render(
+        request,
+        "console/admin/outbox.html",
+        messages=messages,
+        counts=counts,
+        more=len(rows) > PAGE,
+        page=page,
+        status=status or "",
+        channel=channel or "",
+        done=done,
+        channels={c: t(f"adm_msg_{c}") for c in ("sms", "email")},
+        statuses={s: t(f"adm_st_{s}") for s in ("failed", "pending")},
+    )
 
 
 @router.post("/console/admin/outbox/retry")
@@ -80,5 +116,7 @@ def retry(request: Request, form: PostedForm) -> Response:
             try:
                 retry_parked(session, kind="outbox", item_id=item_id, now=state.clock.now())
             except NotFound:
-                raise Conflict("not_parked", "该消息已不在失败列表中（可能刚被他人重发或已发出），请刷新") from None
+                raise Conflict(
+                    "not_parked", "该消息已不在失败列表中（可能刚被他人重发或已发出），请刷新"
+                ) from None
     return redirect(f"/console/admin/outbox?done={len(ids)}")

@@ -40,7 +40,11 @@ def print_context(session: Session, case_id: int, actor: Actor, now: Any) -> dic
     return {
         **data,
         "district": district_name(session),
-        "category": " / ".join(x for x in (leaf.class_name, leaf.level2, leaf.level3, leaf.level4) if x) if leaf else (case.class_name or ""),
+        "category": " / ".join(
+            x for x in (leaf.class_name, leaf.level2, leaf.level3, leaf.level4) if x
+        )
+        if leaf
+        else (case.class_name or ""),
         "first_unit_name": _unit_name(session, case.first_unit_id),
         "dispatch_event": dispatches[-1] if dispatches else None,
         "reply_event": next((e for e in reversed(events) if e["action"] == "reply"), None),
@@ -64,4 +68,6 @@ def print_view(request: Request, case_id: int, document: str) -> Response:
         raise Conflict("not_dispatched", "该案件尚未分拨，没有交办单")
     if document == "reply" and not context["case"]["reply_text"]:
         raise Conflict("not_replied", "该案件尚未答复，没有答复函")
-    return render(request, f"console/print/{document}.html", document=document, documents=DOCUMENTS, **context)
+    return render(
+        request, f"console/print/{document}.html", document=document, documents=DOCUMENTS, **context
+    )

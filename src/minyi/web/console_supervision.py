@@ -19,8 +19,21 @@ from minyi.core.errors import Invalid
 from minyi.org.models import Unit
 from minyi.org.rules import Role
 from minyi.supervision.letters import issue_letter, reply_to_letter
-from minyi.supervision.queries import describe_letters, describe_orders, list_letters, list_orders, replies_of
-from minyi.supervision.rules import LETTER_KIND_ZH, RIGHT_ZH, TARGET_UNIT_KINDS, LetterKind, SuggestionRight, may_close_order
+from minyi.supervision.queries import (
+    describe_letters,
+    describe_orders,
+    list_letters,
+    list_orders,
+    replies_of,
+)
+from minyi.supervision.rules import (
+    LETTER_KIND_ZH,
+    RIGHT_ZH,
+    TARGET_UNIT_KINDS,
+    LetterKind,
+    SuggestionRight,
+    may_close_order,
+)
 from minyi.supervision.service import issue_order
 from minyi.web.console_boards import BOARD_SIZE, _cases
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
@@ -29,9 +42,14 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
 def unit_choices(session: Session) -> list[tuple[str, str]]:
-    return [(c, n) for c, n in session.execute(
-        select(Unit.code, Unit.name).where(Unit.kind.in_(TARGET_UNIT_KINDS), Unit.is_active.is_(True)).order_by(Unit.kind, Unit.code)
-    )]
+    return [
+        (c, n)
+        for c, n in session.execute(
+            select(Unit.code, Unit.name)
+            .where(Unit.kind.in_(TARGET_UNIT_KINDS), Unit.is_active.is_(True))
+            .order_by(Unit.kind, Unit.code)
+        )
+    ]
 
 
 def unit_code(session: Session, value: str, field: str) -> str | None:
@@ -39,7 +57,9 @@ def unit_code(session: Session, value: str, field: str) -> str | None:
     text = value.strip()
     if not text:
         return None
-    code = session.scalar(select(Unit.code).where(or_(Unit.name == text, Unit.code == text), Unit.is_active.is_(True)))
+    code = session.scalar(
+        select(Unit.code).where(or_(Unit.name == text, Unit.code == text), Unit.is_active.is_(True))
+    )
     if code is None:
         raise Invalid("unknown_unit", f"没有名为“{text}”的单位，请从列表中选择", field=field)
     return code
@@ -57,7 +77,11 @@ def case_id_of(session: Session, tracking_no: str) -> int | None:
 
 def _tracking_nos(session: Session, rows: list[dict[str, Any]]) -> dict[int, str]:
     ids = {r["case_id"] for r in rows if r.get("case_id")}
-    return dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(ids))).all()) if ids else {}
+    return (
+        dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(ids))).all())
+        if ids
+        else {}
+    )
 
 
 @router.get("/console/supervision")
@@ -72,10 +96,19 @@ def supervision_board(request: Request) -> Response:
         orders = describe_orders(session, order_rows, now, actor=actor)
         letters = describe_letters(session, letter_rows, actor=actor)
         return render(
-            request, "console/supervision.html", overdue=overdue, orders=orders, orders_total=orders_total,
-            letters=letters, letters_total=letters_total, replies=replies_of(session, letter_rows, actor=actor),
-            case_nos=_tracking_nos(session, [*orders, *letters]), units=unit_choices(session),
-            kinds=LETTER_KIND_ZH, rights=RIGHT_ZH, may_issue=actor.role is Role.SUPERVISOR,
+            request,
+            "console/supervision.html",
+            overdue=overdue,
+            orders=orders,
+            orders_total=orders_total,
+            letters=letters,
+            letters_total=letters_total,
+            replies=replies_of(session, letter_rows, actor=actor),
+            case_nos=_tracking_nos(session, [*orders, *letters]),
+            units=unit_choices(session),
+            kinds=LETTER_KIND_ZH,
+            rights=RIGHT_ZH,
+            may_issue=actor.role is Role.SUPERVISOR,
             closable={o["id"] for o in orders if may_close_order(actor.role, o["status"])},
         )
 
@@ -88,8 +121,13 @@ def new_order(request: Request, form: PostedForm) -> Response:
         raise Invalid("bad_days", "请填写办理时限天数", field="within_days")
     with state.db.unit_of_work() as session:
         order = issue_order(
-            session, actor=actor, reason=fields.get("reason", ""), case_id=case_id_of(session, fields.get("tracking_no", "")),
-            unit=unit_code(session, fields.get("unit_name", ""), "unit_name"), within_days=int(days), now=state.clock.now(),
+            session,
+            actor=actor,
+            reason=fields.get("reason", ""),
+            case_id=case_id_of(session, fields.get("tracking_no", "")),
+            unit=unit_code(session, fields.get("unit_name", ""), "unit_name"),
+            within_days=int(days),
+            now=state.clock.now(),
         )
         order_id = order.id
     return redirect(f"/console/supervision?done=order#order-{order_id}")
@@ -112,11 +150,19 @@ def new_letter(request: Request, form: PostedForm) -> Response:
             raise Invalid("bad_date", "回复期限不是有效日期", field="reply_by") from None
     with state.db.unit_of_work() as session:
         letter = issue_letter(
-            session, actor=actor, kind=LetterKind(kind), subject=fields.get("subject", ""), body=fields.get("body", ""),
+            session,
+            actor=actor,
+            kind=LetterKind(kind),
+            subject=fields.get("subject", ""),
+            body=fields.get("body", ""),
             addressee_unit=unit_code(session, fields.get("unit_name", ""), "unit_name"),
-            suggestion_right=SuggestionRight(right) if right and kind == LetterKind.SUGGESTION else None,
-            case_id=case_id_of(session, fields.get("tracking_no", "")), reply_by=reply_by,
-            now=state.clock.now(), tz=state.tz,
+            suggestion_right=SuggestionRight(right)
+            if right and kind == LetterKind.SUGGESTION
+            else None,
+            case_id=case_id_of(session, fields.get("tracking_no", "")),
+            reply_by=reply_by,
+            now=state.clock.now(),
+            tz=state.tz,
         )
         letter_id = letter.id
     return redirect(f"/console/supervision?done=letter#letter-{letter_id}")
@@ -126,5 +172,7 @@ def new_letter(request: Request, form: PostedForm) -> Response:
 def reply(request: Request, form: PostedForm, letter_id: int) -> Response:
     actor, state, fields = staff_form(request, form)
     with state.db.unit_of_work() as session:
-        reply_to_letter(session, letter_id, actor=actor, text=fields.get("text", ""), now=state.clock.now())
+        reply_to_letter(
+            session, letter_id, actor=actor, text=fields.get("text", ""), now=state.clock.now()
+        )
     return redirect(f"/console/tasks?done=letter_reply#letter-{letter_id}")

@@ -18,15 +18,43 @@ from minyi.escalation.holdings import take_case
 from minyi.org.queries import unit_choices
 from minyi.supervision.letters import document_for
 from minyi.supervision.queries import (
-    describe_letters, describe_orders, describe_tasks, get_letter, list_letters, list_orders, list_tasks, replies_of,
+    describe_letters,
+    describe_orders,
+    describe_tasks,
+    get_letter,
+    list_letters,
+    list_orders,
+    list_tasks,
+    replies_of,
 )
 from minyi.supervision.rules import may_complete_task, may_reply_to_letter, may_respond_to_order
-from minyi.supervision.service import close_order, complete_task, issue_order, respond_order, write_instruction
+from minyi.supervision.service import (
+    close_order,
+    complete_task,
+    issue_order,
+    respond_order,
+    write_instruction,
+)
 from minyi.web.i18n import Translator, pick_lang
-from minyi.web.pages import STATUS, PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
-from minyi.web.pickers import form_message, unit_groups
+from minyi.web.pages import (
+    STATUS,
+    PostedForm,
+    WebRoute,
+    redirect,
+    render,
+    staff,
+    staff_form,
+    state_of,
+)
 from minyi.web.panels_leader import report_subjects
-from minyi.whistle.queries import describe_whistles, list_whistles, staff_refs, summonses_of, unit_refs
+from minyi.web.pickers import form_message, unit_groups
+from minyi.whistle.queries import (
+    describe_whistles,
+    list_whistles,
+    staff_refs,
+    summonses_of,
+    unit_refs,
+)
 from minyi.whistle.rules import SUMMONED_KINDS, may_blow, summons_step
 from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
 
@@ -50,12 +78,19 @@ def _int(value: str | None, field: str) -> int | None:
 
 @router.get("/console/whistles")
 def whistles(request: Request, tracking_no: str | None = None, new: str | None = None) -> Response:
-    return _whistles_page(request, kept={"tracking_no": (tracking_no or "").strip()[:40]}, opened=new == "1")
+    return _whistles_page(
+        request, kept={"tracking_no": (tracking_no or "").strip()[:40]}, opened=new == "1"
+    )
 
 
 def _whistles_page(
-    request: Request, *, kept: dict[str, Any], units_kept: list[str] | None = None, error: str | None = None,
-    status_code: int = 200, opened: bool = False,
+    request: Request,
+    *,
+    kept: dict[str, Any],
+    units_kept: list[str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+    opened: bool = False,
 ) -> Response:
     """The whistles list, with the form to blow one for street, community and grid staff;
     a refused form comes back with its message and everything typed."""
@@ -63,32 +98,66 @@ def _whistles_page(
     state = state_of(request)
     may = may_blow(actor.role, actor.unit_kind)
     with state.db.reading() as session:
-        total, rows = list_whistles(session, actor, status=None, unit_id=None, case_id=None, page=1, page_size=50)
+        total, rows = list_whistles(
+            session, actor, status=None, unit_id=None, case_id=None, page=1, page_size=50
+        )
         summonses = summonses_of(session, [w.id for w in rows])
-        units = unit_refs(session, {s.unit_id for ss in summonses.values() for s in ss} | {w.issuer_unit_id for w in rows})
+        units = unit_refs(
+            session,
+            {s.unit_id for ss in summonses.values() for s in ss} | {w.issuer_unit_id for w in rows},
+        )
         people = staff_refs(session, {w.issuer_id for w in rows})
         # The texts as the reader may read them (the privacy policy), beside the rows for the forms.
         shown = describe_whistles(session, rows, state.clock.now(), actor=actor)
-        tracking = dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_({w.case_id for w in rows if w.case_id}))).all())  # type: ignore[arg-type]
+        tracking = dict(
+            session.execute(
+                select(Case.id, Case.tracking_no).where(
+                    Case.id.in_({w.case_id for w in rows if w.case_id})
+                )
+            ).all()
+        )  # type: ignore[arg-type]
         departments, open_cases = [], []
         if may:
             departments = unit_groups(unit_choices(session, SUMMONED_KINDS))
-            _, found = list_cases(session, actor, CaseFilter(status=list(OPEN)), page=1, page_size=WHISTLE_CASES)
+            _, found = list_cases(
+                session, actor, CaseFilter(status=list(OPEN)), page=1, page_size=WHISTLE_CASES
+            )
             titles = shown_titles(session, actor, [c.id for c, _ in found])
             open_cases = [(c.tracking_no, titles.get(c.id, "")) for c, _ in found]
         # The step each summons offers this reader (whistle.rules), so the page compares nothing.
         steps = {
             (w.id, s.unit_id): summons_step(
-                unit_id=actor.unit_id, unit_kind=actor.unit_kind, summoned_unit_id=s.unit_id, issuer_unit_id=w.issuer_unit_id,
-                reported=s.reported_at is not None, acted=s.acted_at is not None, confirmed=s.confirmed_at is not None,
+                unit_id=actor.unit_id,
+                unit_kind=actor.unit_kind,
+                summoned_unit_id=s.unit_id,
+                issuer_unit_id=w.issuer_unit_id,
+                reported=s.reported_at is not None,
+                acted=s.acted_at is not None,
+                confirmed=s.confirmed_at is not None,
             )
-            for w in rows for s in summonses.get(w.id, [])
+            for w in rows
+            for s in summonses.get(w.id, [])
         }
         return render(
-            request, "console/whistles.html", status_code=status_code, total=total, units=units, people=people, steps=steps,
-            items=[(w, list(zip(summonses.get(w.id, []), v["summonses"], strict=True)), v) for w, v in zip(rows, shown, strict=True)],
-            tracking=tracking, may_blow=may, departments=departments, open_cases=open_cases,
-            kept=kept, units_kept=units_kept or [], error=error, opened=opened,
+            request,
+            "console/whistles.html",
+            status_code=status_code,
+            total=total,
+            units=units,
+            people=people,
+            steps=steps,
+            items=[
+                (w, list(zip(summonses.get(w.id, []), v["summonses"], strict=True)), v)
+                for w, v in zip(rows, shown, strict=True)
+            ],
+            tracking=tracking,
+            may_blow=may,
+            departments=departments,
+            open_cases=open_cases,
+            kept=kept,
+            units_kept=units_kept or [],
+            error=error,
+            opened=opened,
         )
 
 
@@ -103,21 +172,50 @@ def tasks(request: Request) -> Response:
         _, order_rows = list_orders(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
         described = describe_tasks(session, task_rows, now, actor=actor)
         # Letters addressed to this unit (a 通报 to all units is read on the supervision board).
-        _, letter_rows = list_letters(session, actor, unit_id=actor.unit_id, page=1, page_size=50) if actor.unit_id else (0, [])
+        _, letter_rows = (
+            list_letters(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
+            if actor.unit_id
+            else (0, [])
+        )
         letter_replies = replies_of(session, letter_rows, actor=actor)
         # Which rows this reader's unit answers (supervision.rules), so the page compares nothing.
         may = {
-            "tasks": {t.id for t in task_rows if may_complete_task(actor, unit_id=t.unit_id, status=t.status)},
-            "orders": {o.id for o in order_rows if may_respond_to_order(actor, unit_id=o.unit_id, status=o.status)},
+            "tasks": {
+                t.id
+                for t in task_rows
+                if may_complete_task(actor, unit_id=t.unit_id, status=t.status)
+            },
+            "orders": {
+                o.id
+                for o in order_rows
+                if may_respond_to_order(actor, unit_id=o.unit_id, status=o.status)
+            },
             "letters": {
-                letter.id for letter in letter_rows
-                if may_reply_to_letter(actor, addressee_unit_id=letter.addressee_unit_id, answered=bool(letter_replies.get(letter.id)))
+                letter.id
+                for letter in letter_rows
+                if may_reply_to_letter(
+                    actor,
+                    addressee_unit_id=letter.addressee_unit_id,
+                    answered=bool(letter_replies.get(letter.id)),
+                )
             },
         }
         return render(
-            request, "console/tasks.html", tasks=described, orders=describe_orders(session, order_rows, now, actor=actor), may=may,
-            letters=describe_letters(session, letter_rows, actor=actor), letter_replies=letter_replies,
-            subjects=report_subjects(session, {t["instruction"]["subject_ref"] for t in described if t["instruction"]["subject_ref"]}),
+            request,
+            "console/tasks.html",
+            tasks=described,
+            orders=describe_orders(session, order_rows, now, actor=actor),
+            may=may,
+            letters=describe_letters(session, letter_rows, actor=actor),
+            letter_replies=letter_replies,
+            subjects=report_subjects(
+                session,
+                {
+                    t["instruction"]["subject_ref"]
+                    for t in described
+                    if t["instruction"]["subject_ref"]
+                },
+            ),
         )
 
 
@@ -125,19 +223,37 @@ def tasks(request: Request) -> Response:
 def blow(request: Request, form: PostedForm) -> Response:
     actor, state, fields = staff_form(request, form)
     # The picker posts one value per department; a typed list of codes (the API's habit) also works.
-    units = [c.strip() for v in form.getlist("units") if isinstance(v, str) for c in v.replace("，", ",").split(",") if c.strip()]
+    units = [
+        c.strip()
+        for v in form.getlist("units")
+        if isinstance(v, str)
+        for c in v.replace("，", ",").split(",")
+        if c.strip()
+    ]
     try:
         with state.db.unit_of_work() as session:
             whistle = blow_whistle(
-                session, actor=actor, description=fields.get("description", ""), units=units,
-                now=state.clock.now(), case_id=_int(fields.get("case_id"), "case_id"), place=fields.get("place") or None,
-                address=fields.get("address") or None, report_within_minutes=_int(fields.get("minutes"), "minutes"),
+                session,
+                actor=actor,
+                description=fields.get("description", ""),
+                units=units,
+                now=state.clock.now(),
+                case_id=_int(fields.get("case_id"), "case_id"),
+                place=fields.get("place") or None,
+                address=fields.get("address") or None,
+                report_within_minutes=_int(fields.get("minutes"), "minutes"),
                 tracking_no=fields.get("tracking_no") or None,
             )
             whistle_id = whistle.id
     except (Invalid, Conflict) as exc:
         message = form_message(exc, Translator(pick_lang(request)))
-        return _whistles_page(request, kept=fields, units_kept=units, error=message, status_code=STATUS.get(exc.kind, 400))
+        return _whistles_page(
+            request,
+            kept=fields,
+            units_kept=units,
+            error=message,
+            status_code=STATUS.get(exc.kind, 400),
+        )
     return redirect(f"/console/whistles#w{whistle_id}")
 
 
@@ -151,7 +267,14 @@ def whistle_step(request: Request, form: PostedForm, whistle_id: int, step: str)
         elif step == "act":
             act_on_summons(session, whistle_id, actor=actor, text=fields.get("text", ""), now=now)
         elif step == "confirm":
-            confirm_whistle(session, whistle_id, actor=actor, now=now, unit=fields.get("unit") or None, note=fields.get("note") or None)
+            confirm_whistle(
+                session,
+                whistle_id,
+                actor=actor,
+                now=now,
+                unit=fields.get("unit") or None,
+                note=fields.get("note") or None,
+            )
         else:
             raise NotFound("no_such_step", f"no whistle step '{step}'")
     return redirect(f"/console/whistles#w{whistle_id}")
@@ -162,8 +285,13 @@ def instruct(request: Request, form: PostedForm, case_id: int) -> Response:
     actor, state, fields = staff_form(request, form)
     with state.db.unit_of_work() as session:
         write_instruction(
-            session, actor=actor, text=fields.get("text", ""), units=_codes(fields.get("units", "")),
-            within_days=_int(fields.get("within_days"), "within_days"), case_id=case_id, now=state.clock.now(),
+            session,
+            actor=actor,
+            text=fields.get("text", ""),
+            units=_codes(fields.get("units", "")),
+            within_days=_int(fields.get("within_days"), "within_days"),
+            case_id=case_id,
+            now=state.clock.now(),
         )
     return redirect(f"/console/cases/{case_id}?done=instruct")
 
@@ -172,7 +300,9 @@ def instruct(request: Request, form: PostedForm, case_id: int) -> Response:
 def finish_task(request: Request, form: PostedForm, task_id: int) -> Response:
     actor, state, fields = staff_form(request, form)
     with state.db.unit_of_work() as session:
-        complete_task(session, task_id, actor=actor, result=fields.get("result", ""), now=state.clock.now())
+        complete_task(
+            session, task_id, actor=actor, result=fields.get("result", ""), now=state.clock.now()
+        )
     return redirect("/console/tasks")
 
 
@@ -180,7 +310,9 @@ def finish_task(request: Request, form: PostedForm, task_id: int) -> Response:
 def hold(request: Request, form: PostedForm, case_id: int) -> Response:
     actor, state, fields = staff_form(request, form)
     with state.db.unit_of_work() as session:
-        take_case(session, case_id, actor=actor, plan=fields.get("plan") or None, now=state.clock.now())
+        take_case(
+            session, case_id, actor=actor, plan=fields.get("plan") or None, now=state.clock.now()
+        )
     return redirect(f"/console/cases/{case_id}?done=holding_take")
 
 
@@ -189,8 +321,13 @@ def order(request: Request, form: PostedForm, case_id: int) -> Response:
     actor, state, fields = staff_form(request, form)
     with state.db.unit_of_work() as session:
         issue_order(
-            session, actor=actor, reason=fields.get("reason", ""), case_id=case_id, unit=fields.get("unit") or None,
-            within_days=_int(fields.get("within_days"), "within_days"), now=state.clock.now(),
+            session,
+            actor=actor,
+            reason=fields.get("reason", ""),
+            case_id=case_id,
+            unit=fields.get("unit") or None,
+            within_days=_int(fields.get("within_days"), "within_days"),
+            now=state.clock.now(),
         )
     return redirect(f"/console/cases/{case_id}?done=supervise")
 
@@ -201,7 +338,9 @@ def order_step(request: Request, form: PostedForm, order_id: int, step: str) -> 
     now = state.clock.now()
     with state.db.unit_of_work() as session:
         if step == "respond":
-            respond_order(session, order_id, actor=actor, response=fields.get("response", ""), now=now)
+            respond_order(
+                session, order_id, actor=actor, response=fields.get("response", ""), now=now
+            )
         elif step == "close":
             close_order(session, order_id, actor=actor, note=fields.get("note") or None, now=now)
         else:
@@ -214,6 +353,10 @@ def letter(request: Request, letter_id: int) -> Response:
     actor = staff(request)
     with state_of(request).db.reading() as session:
         row = get_letter(session, letter_id, actor, with_document=True)
-        return Response(document_for(session, row, actor, tz=state_of(request).tz), media_type=DOCX, headers={
-            "Content-Disposition": f"attachment; filename=\"letter-{row.id}.docx\"; filename*=UTF-8''{quote(row.number)}.docx",
-        })
+        return Response(
+            document_for(session, row, actor, tz=state_of(request).tz),
+            media_type=DOCX,
+            headers={
+                "Content-Disposition": f"attachment; filename=\"letter-{row.id}.docx\"; filename*=UTF-8''{quote(row.number)}.docx",
+            },
+        )

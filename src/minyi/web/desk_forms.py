@@ -29,8 +29,17 @@ T = TypeVar("T")
 FORM_TOKEN = re.compile(r"[0-9a-f]{32}")
 
 LABELS = {
-    "title": "标题", "body": "诉求内容", "phone": "联系电话", "name": "姓名", "id_card": "身份证号",
-    "address": "详细地址", "crowd_size": "来访人数", "lat": "位置", "lng": "位置", "street": "街道", "community": "社区",
+    "title": "标题",
+    "body": "诉求内容",
+    "phone": "联系电话",
+    "name": "姓名",
+    "id_card": "身份证号",
+    "address": "详细地址",
+    "crowd_size": "来访人数",
+    "lat": "位置",
+    "lng": "位置",
+    "street": "街道",
+    "community": "社区",
 }
 PLAIN = {
     "phone is required unless the appeal is anonymous": "请填写联系电话，或选择匿名",
@@ -60,9 +69,13 @@ def external_id(prefix: str, token: str) -> str | None:
 def places(session: Session) -> tuple[list[Unit], dict[int, list[Unit]]]:
     """Streets, and each street's communities, by name (the form sends the codes; the clerk
     never sees one)."""
-    units = list(session.scalars(
-        select(Unit).where(Unit.kind.in_(("street", "community")), Unit.is_active.is_(True)).order_by(Unit.code)
-    ))
+    units = list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.kind.in_(("street", "community")), Unit.is_active.is_(True))
+            .order_by(Unit.code)
+        )
+    )
     communities: dict[int, list[Unit]] = {}
     for u in units:
         if u.kind == "community" and u.parent_id is not None:
@@ -83,7 +96,13 @@ def explain_validation(exc: ValidationError) -> str:
             text = f"{label}：请填写"
         elif kind == "string_too_long":
             text = f"{label}：最多{error.get('ctx', {}).get('max_length', '')}字"
-        elif kind in ("greater_than_equal", "less_than_equal", "int_parsing", "float_parsing", "int_from_float"):
+        elif kind in (
+            "greater_than_equal",
+            "less_than_equal",
+            "int_parsing",
+            "float_parsing",
+            "int_from_float",
+        ):
             text = f"{label}：数值不正确"
         elif _CJK.search(message):
             text = f"{label}：{message}" if label else message
@@ -111,8 +130,14 @@ def number(value: str, *, field: str, as_float: bool = False) -> Any:
 
 
 async def file_from_desk(
-    request: Request, actor: Actor, fields: dict[str, str], *, build: Callable[[], tuple[AppealIn, T]],
-    then: Callable[[Any, T], None], done: str, page: Callable[..., Response],
+    request: Request,
+    actor: Actor,
+    fields: dict[str, str],
+    *,
+    build: Callable[[], tuple[AppealIn, T]],
+    then: Callable[[Any, T], None],
+    done: str,
+    page: Callable[..., Response],
 ) -> Response:
     """A desk form's appeal filed through the group-commit writer: `build` reads the form into an
     appeal (and what `then` needs, e.g. the files), `then` finishes after the receipt (attachments,
@@ -130,10 +155,20 @@ async def file_from_desk(
     except Forbidden:
         raise
     except MinyiError as exc:
-        message, status_code = explain_refusal(exc), 409 if exc.kind == "conflict" else 404 if exc.kind == "not_found" else 422
+        message, status_code = (
+            explain_refusal(exc),
+            409 if exc.kind == "conflict" else 404 if exc.kind == "not_found" else 422,
+        )
     else:
         return redirect(f"{done}?done={receipt.id}")
     token = None if message == CODES["external_id_conflict"] else fields.get("form_token")
     return await run_in_threadpool(
-        lambda: page(request, actor, status_code=status_code, error=message, values=fields, token=token if token and FORM_TOKEN.fullmatch(token) else None)
+        lambda: page(
+            request,
+            actor,
+            status_code=status_code,
+            error=message,
+            values=fields,
+            token=token if token and FORM_TOKEN.fullmatch(token) else None,
+        )
     )

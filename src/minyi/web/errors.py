@@ -25,7 +25,11 @@ def wants_html(path: str, accept: str) -> bool:
 
 
 def _lang_of(headers: dict[str, str], query: str) -> Translator:
-    scope_like = {"type": "http", "headers": [(k.encode(), v.encode()) for k, v in headers.items()], "query_string": query.encode()}
+    scope_like = {
+        "type": "http",
+        "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
+        "query_string": query.encode(),
+    }
     return Translator(pick_lang(Request(scope_like)))
 
 
@@ -50,14 +54,18 @@ def server_error_page(scope: dict[str, Any], request_id: str) -> bytes | None:
 
 def install(app: FastAPI) -> None:
     """Wrap the API's answer to Starlette's refusals: a page for a browser, the JSON otherwise."""
-    json_answer: Callable[[Request, Exception], Awaitable[Response]] = app.exception_handlers[HTTPException]
+    json_answer: Callable[[Request, Exception], Awaitable[Response]] = app.exception_handlers[
+        HTTPException
+    ]
 
     async def answer(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if not wants_html(request.url.path, request.headers.get("accept", "")):
             return await json_answer(request, exc)
         code = "not_found" if exc.status_code == 404 else None
-        response = await run_in_threadpool(error_page, request, exc.status_code, "", dict(exc.headers or {}), code=code)
+        response = await run_in_threadpool(
+            error_page, request, exc.status_code, "", dict(exc.headers or {}), code=code
+        )
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response

@@ -23,11 +23,19 @@ from minyi.web.security import CSRF_FIELD
 NOT_REFILLED = {"hidden", "password", "file", "submit", "button", "image", "reset"}
 
 
-async def _get(request: Request, path: str, query: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+async def _get(
+    request: Request, path: str, query: str
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """The page at `path` as this browser would get it (same cookies), through the whole app."""
-    headers = [(k, v) for k, v in request.scope["headers"] if k not in (b"content-type", b"content-length")]
+    headers = [
+        (k, v) for k, v in request.scope["headers"] if k not in (b"content-type", b"content-length")
+    ]
     scope = dict(request.scope) | {
-        "method": "GET", "path": path, "raw_path": path.encode(), "query_string": query.encode(), "headers": headers,
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "headers": headers,
     }
     for key in ("route", "endpoint", "path_params"):  # the POST's routing, not the page's
         scope.pop(key, None)
@@ -38,7 +46,10 @@ async def _get(request: Request, path: str, query: str) -> tuple[int, list[tuple
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
-            answer["status"], answer["headers"] = message["status"], list(message.get("headers", []))
+            answer["status"], answer["headers"] = (
+                message["status"],
+                list(message.get("headers", [])),
+            )
         elif message["type"] == "http.response.body":
             answer["body"] += message.get("body", b"")
 
@@ -50,9 +61,15 @@ def _the_sent_one(forms: list[Any], typed: dict[str, list[str]]) -> Any:
     """Of several forms posting to one address (the leader's 批示 on every item of a page), the
     one whose hidden fields (the item it is about) say what the browser sent; else the first."""
     for form in forms:
-        hidden = [el for el in form.iter("input") if (el.get("type") or "").lower() == "hidden" and el.get("name") in typed]
+        hidden = [
+            el
+            for el in form.iter("input")
+            if (el.get("type") or "").lower() == "hidden" and el.get("name") in typed
+        ]
         if any(el.get("name") not in (CSRF_FIELD, "version") for el in hidden) and all(
-            (el.get("value") or "") in typed[el.get("name")] for el in hidden if el.get("name") not in (CSRF_FIELD, "version")
+            (el.get("value") or "") in typed[el.get("name")]
+            for el in hidden
+            if el.get("name") not in (CSRF_FIELD, "version")
         ):
             return form
     return forms[0]
@@ -65,7 +82,9 @@ def refill(page: str, action: str, fields: FormData, message: str) -> str | None
     forms = [f for f in doc.forms if urlsplit(f.get("action") or "").path == action]
     if not forms:
         return None
-    typed = {k: [v for v in fields.getlist(k) if isinstance(v, str)] for k in fields if k != CSRF_FIELD}
+    typed = {
+        k: [v for v in fields.getlist(k) if isinstance(v, str)] for k in fields if k != CSRF_FIELD
+    }
     form = _the_sent_one(forms, typed)
     for el in form.iter("input", "textarea", "select"):
         name = el.get("name")
@@ -77,7 +96,11 @@ def refill(page: str, action: str, fields: FormData, message: str) -> str | None
             el.text = values[0] if values else ""
         elif el.tag == "select":
             for option in el.iter("option"):
-                if (option.get("value") if option.get("value") is not None else option.text_content()) in values:
+                if (
+                    option.get("value")
+                    if option.get("value") is not None
+                    else option.text_content()
+                ) in values:
                     option.set("selected", "selected")
                 elif "selected" in option.attrib:
                     del option.attrib["selected"]
@@ -102,14 +125,20 @@ async def form_again(request: Request, status_code: int, message: str) -> Respon
     if request.method != "POST":
         return None
     referer = urlsplit(request.headers.get("referer", ""))
-    if referer.netloc != request.url.netloc or not referer.path.startswith("/") or referer.path == request.url.path:
+    if (
+        referer.netloc != request.url.netloc
+        or not referer.path.startswith("/")
+        or referer.path == request.url.path
+    ):
         return None
     try:
         fields = await request.form()
     except Exception:  # noqa: BLE001 - a body that cannot be read again: the plain error page
         return None
     status, headers, body = await _get(request, referer.path, referer.query)
-    if status != 200 or not any(k == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+    if status != 200 or not any(
+        k == b"content-type" and v.startswith(b"text/html") for k, v in headers
+    ):
         return None
     page = refill(body.decode("utf-8"), request.url.path, fields, message)
     if page is None:

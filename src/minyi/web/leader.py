@@ -9,8 +9,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import func, or_, select
 from sqlalchemy import case as sql_case
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -43,7 +43,14 @@ LISTS = {
 
 def area_figures(session: Session, staff_id: int) -> list[dict[str, Any]]:
     """Per covered street or community: cases, open, overdue, closed, 不满意; worst first."""
-    areas = list(session.scalars(select(Unit).join(LeaderArea, LeaderArea.unit_id == Unit.id).where(LeaderArea.staff_id == staff_id).order_by(Unit.code)))
+    areas = list(
+        session.scalars(
+            select(Unit)
+            .join(LeaderArea, LeaderArea.unit_id == Unit.id)
+            .where(LeaderArea.staff_id == staff_id)
+            .order_by(Unit.code)
+        )
+    )
     out = []
     for unit in areas:
         where = or_(Case.street_id == unit.id, Case.community_id == unit.id)
@@ -56,37 +63,63 @@ def area_figures(session: Session, staff_id: int) -> list[dict[str, Any]]:
                 func.sum(sql_case((Case.rating == "unsatisfied", 1), else_=0)),
             ).where(where)
         ).one()
-        out.append({"code": unit.code, "name": unit.name, "kind": unit.kind, "total": total or 0, "open": open_ or 0,
-                    "overdue": overdue or 0, "closed": closed or 0, "unsatisfied": unhappy or 0})
+        out.append(
+            {
+                "code": unit.code,
+                "name": unit.name,
+                "kind": unit.kind,
+                "total": total or 0,
+                "open": open_ or 0,
+                "overdue": overdue or 0,
+                "closed": closed or 0,
+                "unsatisfied": unhappy or 0,
+            }
+        )
     return sorted(out, key=lambda r: (-r["overdue"], -r["open"], r["code"]))
 
 
 def today_figures(session: Session, now: datetime) -> dict[str, int]:
     """The district today: appeals received since local midnight, open and overdue cases."""
     midnight = datetime.combine(now.astimezone(BEIJING).date(), time(0), tzinfo=BEIJING)
-    received = session.scalar(select(func.count()).select_from(Case).where(Case.registered_at >= midnight, Case.registered_at < midnight + timedelta(days=1)))
+    received = session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.registered_at >= midnight, Case.registered_at < midnight + timedelta(days=1))
+    )
     open_, overdue = session.execute(
-        select(func.count(), func.sum(sql_case((Case.is_overdue.is_(True), 1), else_=0))).where(Case.status.in_(OPEN))
+        select(func.count(), func.sum(sql_case((Case.is_overdue.is_(True), 1), else_=0))).where(
+            Case.status.in_(OPEN)
+        )
     ).one()
     return {"received": int(received or 0), "open": int(open_ or 0), "overdue": int(overdue or 0)}
 
 
-def my_instructions(session: Session, actor: Actor, now: datetime, *, page: int, page_size: int) -> tuple[int, list[dict[str, Any]]]:
+def my_instructions(
+    session: Session, actor: Actor, now: datetime, *, page: int, page_size: int
+) -> tuple[int, list[dict[str, Any]]]:
     """This leader's instructions with a task still open, the latest first."""
-    total, rows = list_instructions(session, actor, author_id=actor.staff_id, state="open", page=page, page_size=page_size)
+    total, rows = list_instructions(
+        session, actor, author_id=actor.staff_id, state="open", page=page, page_size=page_size
+    )
     return total, describe_instructions(session, rows, now, actor=actor)
 
 
 def _overdue_instructions(session: Session, actor: Actor) -> int:
-    return list_instructions(session, actor, author_id=actor.staff_id, state="overdue", page=1, page_size=1)[0]
+    return list_instructions(
+        session, actor, author_id=actor.staff_id, state="overdue", page=1, page_size=1
+    )[0]
 
 
-def _held(session: Session, actor: Actor, rows: list[Any]) -> list[tuple[Any, Any, str, str | None]]:
+def _held(
+    session: Session, actor: Actor, rows: list[Any]
+) -> list[tuple[Any, Any, str, str | None]]:
     """Held cases as this leader may read them: the title and the plan (staff-written, it may
     quote the complainant) through the reader's view of each case, as the API's holdings list."""
     ids = [c.id for _, c, _ in rows]
     titles, views = shown_titles(session, actor, ids), reader_views(session, actor, ids)
-    return [(h, c, titles.get(c.id, ""), text_view(views, c.id).show_text(h.plan)) for h, c, _ in rows]
+    return [
+        (h, c, titles.get(c.id, ""), text_view(views, c.id).show_text(h.plan)) for h, c, _ in rows
+    ]
 
 
 def _lifted(session: Session, actor: Actor, rows: list[Any]) -> list[tuple[Any, Any, str, Any]]:
@@ -101,20 +134,43 @@ def dashboard(request: Request) -> Response:
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading() as session:
-        held_total, held = list_holdings(session, actor, leader_id=actor.staff_id, status=None, page=1, page_size=FIRST)
-        lifted_total, lifted = list_escalations(session, actor, level=None, assigned_to=actor.staff_id, open_only=True, page=1, page_size=FIRST)
+        held_total, held = list_holdings(
+            session, actor, leader_id=actor.staff_id, status=None, page=1, page_size=FIRST
+        )
+        lifted_total, lifted = list_escalations(
+            session,
+            actor,
+            level=None,
+            assigned_to=actor.staff_id,
+            open_only=True,
+            page=1,
+            page_size=FIRST,
+        )
         held, lifted = _held(session, actor, held), _lifted(session, actor, lifted)
-        instructions_total, instructions = my_instructions(session, actor, now, page=1, page_size=FIRST)
+        instructions_total, instructions = my_instructions(
+            session, actor, now, page=1, page_size=FIRST
+        )
         mailbox = leader_inbox(session, actor, page_size=FIRST, now=now)
         panels = leader_panels(session, actor, now)
         mail_keys = [f"case:{i['tracking_no']}" for i in mailbox["items"]]
         return render(
-            request, "leader/dashboard.html", held=held, held_total=held_total, lifted=lifted, lifted_total=lifted_total,
-            instructions=instructions, instructions_total=instructions_total,
-            instructions_overdue=_overdue_instructions(session, actor), mailbox=mailbox,
-            mail_units=units_for_items(session, mail_keys, now=now), all_units=target_units(session),
-            areas=area_figures(session, actor.staff_id or 0), panels=panels, figures=today_figures(session, now),
-            first=FIRST, calendar=calendar_status(session, today_in_beijing(now)),
+            request,
+            "leader/dashboard.html",
+            held=held,
+            held_total=held_total,
+            lifted=lifted,
+            lifted_total=lifted_total,
+            instructions=instructions,
+            instructions_total=instructions_total,
+            instructions_overdue=_overdue_instructions(session, actor),
+            mailbox=mailbox,
+            mail_units=units_for_items(session, mail_keys, now=now),
+            all_units=target_units(session),
+            areas=area_figures(session, actor.staff_id or 0),
+            panels=panels,
+            figures=today_figures(session, now),
+            first=FIRST,
+            calendar=calendar_status(session, today_in_beijing(now)),
         )
 
 
@@ -128,10 +184,20 @@ def full_list(request: Request, name: str, page: int = 1) -> Response:
     rows: Any
     with state.db.reading() as session:
         if name == "escalated":
-            total, rows = list_escalations(session, actor, level=None, assigned_to=actor.staff_id, open_only=True, page=page, page_size=PAGE)
+            total, rows = list_escalations(
+                session,
+                actor,
+                level=None,
+                assigned_to=actor.staff_id,
+                open_only=True,
+                page=page,
+                page_size=PAGE,
+            )
             rows = _lifted(session, actor, rows)
         elif name == "held":
-            total, rows = list_holdings(session, actor, leader_id=actor.staff_id, status=None, page=page, page_size=PAGE)
+            total, rows = list_holdings(
+                session, actor, leader_id=actor.staff_id, status=None, page=page, page_size=PAGE
+            )
             rows = _held(session, actor, rows)
         elif name == "instructions":
             total, rows = my_instructions(session, actor, now, page=page, page_size=PAGE)
@@ -142,8 +208,16 @@ def full_list(request: Request, name: str, page: int = 1) -> Response:
             rows = area_figures(session, actor.staff_id or 0)
             total = len(rows)
         else:
-            return render(request, "error.html", status_code=404, message="没有这个列表", back="/leader")
+            return render(
+                request, "error.html", status_code=404, message="没有这个列表", back="/leader"
+            )
         return render(
-            request, "leader/list.html", name=name, heading=LISTS[name], rows=rows, total=total, page=page,
+            request,
+            "leader/list.html",
+            name=name,
+            heading=LISTS[name],
+            rows=rows,
+            total=total,
+            page=page,
             pages=max(1, -(-total // PAGE)),
         )

@@ -6,22 +6,61 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from minyi.core.registry import Registry
-from minyi.web import errors as web_errors
 from minyi.web import (
-    console_account, console_admin, console_approvals, console_admin_dictionary, console_admin_org, console_admin_rules, console_admin_staff,
-    console_auth, console_boards, console_calendar, console_cases, console_grassroots, console_grid, console_intake, console_outbox, console_work,
+    console_account,
+    console_admin,
+    console_admin_dictionary,
+    console_admin_org,
+    console_admin_rules,
+    console_admin_staff,
+    console_approvals,
+    console_auth,
+    console_boards,
+    console_calendar,
+    console_cases,
+    console_export,
+    console_grassroots,
+    console_grid,
+    console_intake,
+    console_notifications,
+    console_outbox,
+    console_print,
+    console_supervision,
+    console_work,
     leader,
-    panels_leader, panels_triage, portal,
+    panels_leader,
+    panels_triage,
+    portal,
 )
-from minyi.web import console_export, console_notifications, console_print, console_supervision
+from minyi.web import errors as web_errors
 from minyi.web.pages import HERE
 from minyi.web.slots import empty_slots
 
 ROUTERS = (
-    portal, console_auth, console_account, console_cases, console_boards, console_work, console_admin, console_calendar,
-    console_intake, console_grid, console_admin_staff, console_admin_dictionary, console_admin_org, console_admin_rules,
-    console_outbox, console_supervision, leader, panels_triage, panels_leader, console_approvals,
-    console_notifications, console_export, console_print, console_grassroots,
+    portal,
+    console_auth,
+    console_account,
+    console_cases,
+    console_boards,
+    console_work,
+    console_admin,
+    console_calendar,
+    console_intake,
+    console_grid,
+    console_admin_staff,
+    console_admin_dictionary,
+    console_admin_org,
+    console_admin_rules,
+    console_outbox,
+    console_supervision,
+    leader,
+    panels_triage,
+    panels_leader,
+    console_approvals,
+    console_notifications,
+    console_export,
+    console_print,
+    console_grassroots,
 )
 
 

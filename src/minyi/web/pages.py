@@ -8,8 +8,8 @@ codes the API uses (404 outside scope, 403 for the wrong role, 409, 422).
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterable
-from functools import partial
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -17,8 +17,8 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from sqlalchemy import select
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -32,7 +32,13 @@ from minyi.web.form_again import form_again
 from minyi.web.i18n import LANG_COOKIE, Translator, pick_lang, refusal_text
 from minyi.web.rules import nav_for
 from minyi.web.security import (
-    CSRF_FIELD, SESSION_COOKIE, TooManyRequests, check_csrf, cookie_flags, csrf_token_for, remember_csrf,
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    TooManyRequests,
+    check_csrf,
+    cookie_flags,
+    csrf_token_for,
+    remember_csrf,
 )
 
 HERE = Path(__file__).parent
@@ -104,7 +110,9 @@ class PasswordChangeRequired(Exception):
     until they choose their own."""
 
 
-def staff(request: Request, roles: Iterable[Role] | None = None, *, changing_password: bool = False) -> Actor:
+def staff(
+    request: Request, roles: Iterable[Role] | None = None, *, changing_password: bool = False
+) -> Actor:
     """The signed-in staff member, allowed on this page (only 修改密码 after a reset)."""
     actor = current_actor(request)
     if actor is None:
@@ -112,7 +120,9 @@ def staff(request: Request, roles: Iterable[Role] | None = None, *, changing_pas
     if actor.must_change_password and not changing_password:
         raise PasswordChangeRequired
     if roles is not None and actor.role not in set(roles):
-        raise Forbidden("role_not_allowed", "您的岗位无权访问此页面 (your role may not open this page)")
+        raise Forbidden(
+            "role_not_allowed", "您的岗位无权访问此页面 (your role may not open this page)"
+        )
     return actor
 
 
@@ -125,14 +135,28 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     actor = current_actor(request)
     body = env.get_template(template).render(
         case_no=_case_numbers(state),
-        request=request, t=t, lang=lang, actor=actor, nav=nav_for(actor), csrf=csrf, csrf_field=CSRF_FIELD,
-        when=lambda v, fmt="%Y-%m-%d %H:%M": local_time(v, tz, fmt), left=lambda s: duration(s, t),
-        path=request.url.path, quote=quote, **context,
+        request=request,
+        t=t,
+        lang=lang,
+        actor=actor,
+        nav=nav_for(actor),
+        csrf=csrf,
+        csrf_field=CSRF_FIELD,
+        when=lambda v, fmt="%Y-%m-%d %H:%M": local_time(v, tz, fmt),
+        left=lambda s: duration(s, t),
+        path=request.url.path,
+        quote=quote,
+        **context,
     )
     response = Response(body, status_code=status_code, media_type="text/html; charset=utf-8")
     remember_csrf(request, response, state.settings)
     if request.query_params.get("lang") in ("zh-CN", "en"):
-        response.set_cookie(LANG_COOKIE, request.query_params["lang"], max_age=365 * 86400, **cookie_flags(state.settings))  # type: ignore[arg-type]
+        response.set_cookie(
+            LANG_COOKIE,
+            request.query_params["lang"],
+            max_age=365 * 86400,
+            **cookie_flags(state.settings),
+        )  # type: ignore[arg-type]
     return response
 
 
@@ -146,7 +170,9 @@ def _case_numbers(state: Any) -> Callable[[int | None], str]:
             return ""
         if case_id not in found:
             with state.db.reading() as session:
-                found[case_id] = session.scalar(select(Case.tracking_no).where(Case.id == case_id)) or ""
+                found[case_id] = (
+                    session.scalar(select(Case.tracking_no).where(Case.id == case_id)) or ""
+                )
         return found[case_id]
 
     return case_no
@@ -175,7 +201,11 @@ def fields_of(form: FormData) -> dict[str, str]:
 
 
 def staff_form(
-    request: Request, form: FormData, roles: Iterable[Role] | None = None, *, changing_password: bool = False,
+    request: Request,
+    form: FormData,
+    roles: Iterable[Role] | None = None,
+    *,
+    changing_password: bool = False,
 ) -> tuple[Actor, Any, dict[str, str]]:
     """A signed-in staff member's POST: who, the app state, and the CSRF-checked form fields."""
     actor = staff(request, roles, changing_password=changing_password)
@@ -191,12 +221,19 @@ def _back(request: Request) -> str:
 
 
 def error_page(
-    request: Request, status_code: int, message: str, headers: dict[str, str] | None = None, *, code: str | None = None,
+    request: Request,
+    status_code: int,
+    message: str,
+    headers: dict[str, str] | None = None,
+    *,
+    code: str | None = None,
 ) -> Response:
     """The refusal as a page in the reader's language (a service's English message never shows on
     a Chinese page: its code's words, or the status's)."""
     text = refusal_text(Translator(pick_lang(request)), code, message, status_code)
-    response = render(request, "error.html", status_code=status_code, message=text, back=_back(request))
+    response = render(
+        request, "error.html", status_code=status_code, message=text, back=_back(request)
+    )
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -218,22 +255,37 @@ class WebRoute(APIRoute):
             except PasswordChangeRequired:
                 response = redirect("/console/password?required=1")
             except TooManyAttempts as exc:
-                response = await run_in_threadpool(error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)}, code=exc.code)
+                response = await run_in_threadpool(
+                    error_page,
+                    request,
+                    429,
+                    exc.message,
+                    {"Retry-After": str(exc.retry_after)},
+                    code=exc.code,
+                )
             except MinyiError as exc:
                 status = STATUS.get(exc.kind, 400)
                 # On the refilled form a version conflict says the page is already fresh.
                 code = "version_conflict_refilled" if exc.code == "version_conflict" else exc.code
                 text = refusal_text(Translator(pick_lang(request)), code, exc.message, status)
                 response = await form_again(request, status, text) or await run_in_threadpool(
-                    partial(error_page, code=exc.code), request, status, exc.message)
+                    partial(error_page, code=exc.code), request, status, exc.message
+                )
             except RequestValidationError:
-                response = await run_in_threadpool(partial(error_page, code="invalid_form"), request, 422, "")
+                response = await run_in_threadpool(
+                    partial(error_page, code="invalid_form"), request, 422, ""
+                )
             except StaleDataError:
-                text = refusal_text(Translator(pick_lang(request)), "version_conflict_refilled", "", 409)
+                text = refusal_text(
+                    Translator(pick_lang(request)), "version_conflict_refilled", "", 409
+                )
                 response = await form_again(request, 409, text) or await run_in_threadpool(
-                    partial(error_page, code="version_conflict"), request, 409, "")
+                    partial(error_page, code="version_conflict"), request, 409, ""
+                )
             except TooManyRequests as exc:
-                response = await run_in_threadpool(error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)})
+                response = await run_in_threadpool(
+                    error_page, request, 429, exc.message, {"Retry-After": str(exc.retry_after)}
+                )
             for key, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(key, value)
             return response

@@ -23,11 +23,18 @@ from minyi.analytics.queries import AlertView, alert_views, cached_hotspots, lis
 from minyi.analytics.rules import ANALYTICS_VIEWERS, BEIJING
 from minyi.cases.models import Case
 from minyi.core.errors import Conflict, Invalid, NotFound
+from minyi.core.registry import Registry
 from minyi.org.rules import Actor
 from minyi.reports.models import ReportIssue
 from minyi.reports.queries import get_issue, instructions_on_issue, item_of, list_issues
 from minyi.reports.rules import (
-    LEVEL_RANK, READERS, ReportKind, alert_headline, merge_area_bursts, parse_item_ref, worst_level,
+    LEVEL_RANK,
+    READERS,
+    ReportKind,
+    alert_headline,
+    merge_area_bursts,
+    parse_item_ref,
+    worst_level,
 )
 from minyi.reports.sections.alerts import evidence_line
 from minyi.reports.service import instruct_on_item, pdf_filename
@@ -36,7 +43,6 @@ from minyi.supervision.queries import describe_instructions
 from minyi.supervision.rules import LEADERS
 from minyi.supervision.service import write_instruction
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
-from minyi.core.registry import Registry
 from minyi.web.slots import LEADER_PANELS, Panel
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -66,17 +72,26 @@ def daily_report_panel(session: Session, actor: Actor, now: datetime) -> Panel |
     snapshot = issue.snapshot
     sections = [
         {"key": s["key"], "title": s["title"], "items": s["data"].get("items", [])}
-        for s in snapshot.get("sections", []) if s["data"].get("items")
+        for s in snapshot.get("sections", [])
+        if s["data"].get("items")
     ]
     keys = [i["key"] for s in sections for i in s["items"]]
     may_instruct = actor.role in LEADERS
-    return Panel("panels/daily_report.html", {
-        "issue": issue, "lead": snapshot.get("lead", []), "sections": sections, "instructions": by_item,
-        "instructed": len(found), "may_instruct": may_instruct, "items": len(keys),
-        "defaults": units_for_items(session, keys, now=now) if may_instruct else {},
-        "units": target_units(session) if may_instruct else [],
-        "anchors": {k: f"item-{n}" for n, k in enumerate(keys)},
-    })
+    return Panel(
+        "panels/daily_report.html",
+        {
+            "issue": issue,
+            "lead": snapshot.get("lead", []),
+            "sections": sections,
+            "instructions": by_item,
+            "instructed": len(found),
+            "may_instruct": may_instruct,
+            "items": len(keys),
+            "defaults": units_for_items(session, keys, now=now) if may_instruct else {},
+            "units": target_units(session) if may_instruct else [],
+            "anchors": {k: f"item-{n}" for n, k in enumerate(keys)},
+        },
+    )
 
 
 def report_subjects(session: Session, refs: set[str]) -> dict[str, str]:
@@ -86,32 +101,51 @@ def report_subjects(session: Session, refs: set[str]) -> dict[str, str]:
     parsed = {ref: p for ref in refs if (p := parse_item_ref(ref))}
     if not parsed:
         return out
-    issues = {i.id: i for i in session.scalars(select(ReportIssue).where(ReportIssue.id.in_({p[0] for p in parsed.values()})))}
+    issues = {
+        i.id: i
+        for i in session.scalars(
+            select(ReportIssue).where(ReportIssue.id.in_({p[0] for p in parsed.values()}))
+        )
+    }
     for ref, (issue_id, key) in parsed.items():
         issue = issues.get(issue_id)
         if issue is not None:
             fixed = "（更正）" if issue.corrects_id else ""
-            out[ref] = f"民情日报第{issue.number}期{fixed}：{issue.snapshot.get('items', {}).get(key, key)}"
+            out[ref] = (
+                f"民情日报第{issue.number}期{fixed}：{issue.snapshot.get('items', {}).get(key, key)}"
+            )
     return out
 
 
 def _live_subjects(session: Session, refs: set[str]) -> dict[str, str]:
     """A 批示 on a dashboard alert or hotspot: "预警：<its title>", "热点：<tracking number>"."""
     out = {ref: f"热点：{ref.partition(':')[2]}" for ref in refs if ref.startswith("hotspot:")}
-    ids = {int(r.partition(":")[2]): r for r in refs if r.startswith("alert:") and r.partition(":")[2].isdigit()}
+    ids = {
+        int(r.partition(":")[2]): r
+        for r in refs
+        if r.startswith("alert:") and r.partition(":")[2].isdigit()
+    }
     if ids:
-        for alert_id, title in session.execute(select(Alert.id, Alert.title).where(Alert.id.in_(ids))):
+        for alert_id, title in session.execute(
+            select(Alert.id, Alert.title).where(Alert.id.in_(ids))
+        ):
             out[ids[alert_id]] = f"预警：{title}"
     return out
 
 
 def _tracking_numbers(session: Session, ids: set[int]) -> dict[int, str]:
-    return dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(ids))).all()) if ids else {}
+    return (
+        dict(session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(ids))).all())
+        if ids
+        else {}
+    )
 
 
 def _alert_title(group: list[AlertView]) -> str:
     v = group[0]
-    if v.kind == "burst":  # the stored title carries the test's rate; the evidence line says it in words
+    if (
+        v.kind == "burst"
+    ):  # the stored title carries the test's rate; the evidence line says it in words
         return f"「{v.class_name or '未分类'}」诉求激增"
     return alert_headline(v.title)
 
@@ -123,32 +157,56 @@ def hotspots_panel(session: Session, actor: Actor, now: datetime) -> Panel | Non
         return None
     day = now.astimezone(BEIJING).date()
     hotspots = cached_hotspots(session, day, now, window_days=HOTSPOT_WINDOW_DAYS, limit=HOTSPOTS)
-    groups = merge_area_bursts(alert_views(session, list_alerts(session, status="open", limit=ALERTS)))
+    groups = merge_area_bursts(
+        alert_views(session, list_alerts(session, status="open", limit=ALERTS))
+    )
     recent = alert_views(session, list_alerts(session, status="acknowledged", day=None, limit=5))
     wanted = {int(i) for h in hotspots for i in h.member_ids[:HOTSPOT_CASES] if str(i).isdigit()}
     wanted |= {int(i) for g in groups for i in g[0].evidence.get("case_ids", [])[:HOTSPOT_CASES]}
     numbers = _tracking_numbers(session, wanted)
     spots = []
     for h in hotspots:
-        cases = [(int(i), numbers[int(i)]) for i in h.member_ids[:HOTSPOT_CASES] if str(i).isdigit() and int(i) in numbers]
+        cases = [
+            (int(i), numbers[int(i)])
+            for i in h.member_ids[:HOTSPOT_CASES]
+            if str(i).isdigit() and int(i) in numbers
+        ]
         spots.append(asdict(h) | {"cases": cases, "key": f"hotspot:{cases[0][1]}" if cases else ""})
     alerts = []
-    for group in sorted(groups, key=lambda g: -LEVEL_RANK.get(worst_level([a.level for a in g]), 0)):
+    for group in sorted(
+        groups, key=lambda g: -LEVEL_RANK.get(worst_level([a.level for a in g]), 0)
+    ):
         v = group[0]
         ids = [int(i) for i in v.evidence.get("case_ids", [])]
-        alerts.append(asdict(v) | {
-            "key": f"alert:{v.id}", "title": _alert_title(group), "evidence_line": evidence_line(v, BEIJING), "also": [a.id for a in group[1:]], "level": worst_level([a.level for a in group]),
-            "place": "".join(a.unit_name or "" for a in reversed(group)),
-            "cases": [(i, numbers[i]) for i in ids[:HOTSPOT_CASES] if i in numbers], "case_total": len(ids),
-        })
+        alerts.append(
+            asdict(v)
+            | {
+                "key": f"alert:{v.id}",
+                "title": _alert_title(group),
+                "evidence_line": evidence_line(v, BEIJING),
+                "also": [a.id for a in group[1:]],
+                "level": worst_level([a.level for a in group]),
+                "place": "".join(a.unit_name or "" for a in reversed(group)),
+                "cases": [(i, numbers[i]) for i in ids[:HOTSPOT_CASES] if i in numbers],
+                "case_total": len(ids),
+            }
+        )
     may_instruct = actor.role in LEADERS
     keys = [x["key"] for x in [*spots, *alerts] if x["key"]]
-    return Panel("panels/hotspots.html", {
-        "day": day, "window": HOTSPOT_WINDOW_DAYS, "hotspots": spots, "alerts": alerts,
-        "acknowledged": [asdict(a) for a in recent], "may_acknowledge": actor.role in ACKNOWLEDGERS,
-        "may_instruct": may_instruct, "defaults": units_for_items(session, keys, now=now) if may_instruct else {},
-        "units": target_units(session) if may_instruct else [],
-    })
+    return Panel(
+        "panels/hotspots.html",
+        {
+            "day": day,
+            "window": HOTSPOT_WINDOW_DAYS,
+            "hotspots": spots,
+            "alerts": alerts,
+            "acknowledged": [asdict(a) for a in recent],
+            "may_acknowledge": actor.role in ACKNOWLEDGERS,
+            "may_instruct": may_instruct,
+            "defaults": units_for_items(session, keys, now=now) if may_instruct else {},
+            "units": target_units(session) if may_instruct else [],
+        },
+    )
 
 
 INSTRUCT_WITHIN_DAYS = 3
@@ -165,7 +223,11 @@ def chosen_units(session: Session, form: FormData) -> list[str]:
         by_name = {name: code for code, name in known} | {code: code for code, _ in known}
         for name in names:
             if name not in by_name:
-                raise Invalid("unknown_unit", f"没有名为“{name}”的承办单位，请从列表中选择", field="unit_names")
+                raise Invalid(
+                    "unknown_unit",
+                    f"没有名为“{name}”的承办单位，请从列表中选择",
+                    field="unit_names",
+                )
             codes.append(by_name[name])
     codes = list(dict.fromkeys(codes))
     if not codes:
@@ -191,8 +253,14 @@ def instruct(request: Request, form: PostedForm, issue_id: int) -> Response:
     days = _within_days(fields)
     with state.db.unit_of_work() as session:
         instruct_on_item(
-            session, actor=actor, issue_id=issue_id, item_key=fields.get("item", ""), text=fields.get("text", "")[:4000],
-            units=chosen_units(session, form), within_days=days, now=state.clock.now(),
+            session,
+            actor=actor,
+            issue_id=issue_id,
+            item_key=fields.get("item", ""),
+            text=fields.get("text", "")[:4000],
+            units=chosen_units(session, form),
+            within_days=days,
+            now=state.clock.now(),
         )
     return redirect(_with_done(_back(fields, "/leader/report"), "instructed") + "#daily-report")
 
@@ -214,8 +282,14 @@ def instruct_item(request: Request, form: PostedForm) -> Response:
         if case_id is None and ref is None:
             raise Invalid("bad_item", "找不到要批示的事项，请刷新页面后重试", field="item")
         write_instruction(
-            session, actor=actor, text=fields.get("text", "")[:4000], units=chosen_units(session, form),
-            within_days=days, case_id=case_id, subject_ref=ref, now=state.clock.now(),
+            session,
+            actor=actor,
+            text=fields.get("text", "")[:4000],
+            units=chosen_units(session, form),
+            within_days=days,
+            case_id=case_id,
+            subject_ref=ref,
+            now=state.clock.now(),
         )
     return redirect(_with_done(_back(fields, "/leader"), "instructed"))
 
@@ -231,11 +305,19 @@ def acknowledge(request: Request, form: PostedForm, alert_id: int) -> Response:
     actor, state, fields = staff_form(request, form)
     also = [int(i) for i in fields.get("also", "").split(",") if i.strip().isdigit()]
     with state.db.unit_of_work() as session:
-        acknowledge_alert(session, alert_id, actor=actor, note=fields.get("note") or None, now=state.clock.now())
+        acknowledge_alert(
+            session, alert_id, actor=actor, note=fields.get("note") or None, now=state.clock.now()
+        )
         # The same alert at the other level (street and community): acknowledged with it.
         for other in also[:4]:
             with contextlib.suppress(Conflict, NotFound):
-                acknowledge_alert(session, other, actor=actor, note=fields.get("note") or None, now=state.clock.now())
+                acknowledge_alert(
+                    session,
+                    other,
+                    actor=actor,
+                    note=fields.get("note") or None,
+                    now=state.clock.now(),
+                )
     return redirect(_with_done(_back(fields, "/leader"), "acknowledged") + "#hotspots")
 
 
@@ -244,7 +326,9 @@ def report_page(request: Request, issue_id: int) -> Response:
     staff(request, READERS)
     with state_of(request).db.reading() as session:
         html = get_issue(session, issue_id, with_html=True).html
-    return Response(html, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": REPORT_CSP})
+    return Response(
+        html, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": REPORT_CSP}
+    )
 
 
 @router.get("/leader/reports/{issue_id}.pdf")
@@ -253,7 +337,11 @@ def report_pdf(request: Request, issue_id: int) -> Response:
     with state_of(request).db.reading() as session:
         issue = get_issue(session, issue_id, with_pdf=True)
         pdf, name = issue.pdf, pdf_filename(issue)
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}"})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}"},
+    )
 
 
 @router.get("/leader/report")
@@ -262,7 +350,11 @@ def report(request: Request) -> Response:
     actor = staff(request, READERS)
     state = state_of(request)
     with state.db.reading() as session:
-        return render(request, "leader/report.html", panel=daily_report_panel(session, actor, state.clock.now()))
+        return render(
+            request,
+            "leader/report.html",
+            panel=daily_report_panel(session, actor, state.clock.now()),
+        )
 
 
 @router.get("/leader/alerts")
@@ -271,11 +363,11 @@ def alerts(request: Request) -> Response:
     actor = staff(request, ANALYTICS_VIEWERS)
     state = state_of(request)
     with state.db.reading() as session:
-        return render(request, "leader/alerts.html", panel=hotspots_panel(session, actor, state.clock.now()))
+        return render(
+            request, "leader/alerts.html", panel=hotspots_panel(session, actor, state.clock.now())
+        )
 
 
 def register(registry: Registry) -> None:
     registry.add(LEADER_PANELS, "daily_report", daily_report_panel)
     registry.add(LEADER_PANELS, "hotspots", hotspots_panel)
-
-

@@ -21,6 +21,7 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import reader_view, visible_to
 from minyi.cases.schemas import view_of
 from minyi.core.errors import Invalid, NotFound
+from minyi.core.registry import Registry
 from minyi.org.queries import unit_choices
 from minyi.org.rules import DISTRICT_WIDE, Actor
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
@@ -32,7 +33,6 @@ from minyi.triage.service import confirm, correct
 from minyi.web.case_view import DISPATCH_KINDS
 from minyi.web.pages import PostedForm, WebRoute, redirect, staff_form
 from minyi.web.pickers import leaf_groups, unit_groups
-from minyi.core.registry import Registry
 from minyi.web.slots import CASE_PANELS, DISPATCH_PANELS, Panel
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -52,14 +52,23 @@ def leaf_names(session: Session, codes: set[str] | None = None) -> dict[str, str
         if not codes:
             return {}
         stmt = stmt.where(DictionaryEntry.code.in_(codes))
-    return {e.code: " / ".join(p for p in (e.class_name, e.level3, e.level4) if p) for e in session.scalars(stmt)}
+    return {
+        e.code: " / ".join(p for p in (e.class_name, e.level3, e.level4) if p)
+        for e in session.scalars(stmt)
+    }
 
 
-def _linked_cases(session: Session, appeal_ids: set[int], actor: Actor) -> dict[int, tuple[int, str]]:
+def _linked_cases(
+    session: Session, appeal_ids: set[int], actor: Actor
+) -> dict[int, tuple[int, str]]:
     """appeal id -> (case id, tracking number) of the linked appeals the reader may open."""
     if not appeal_ids:
         return {}
-    rows = session.execute(select(Case.appeal_id, Case.id, Case.tracking_no).where(Case.appeal_id.in_(appeal_ids), visible_to(actor)))
+    rows = session.execute(
+        select(Case.appeal_id, Case.id, Case.tracking_no).where(
+            Case.appeal_id.in_(appeal_ids), visible_to(actor)
+        )
+    )
     return {a: (c, no) for a, c, no in rows}
 
 
@@ -86,8 +95,15 @@ def triage_view(session: Session, case: Case, actor: Actor) -> dict[str, Any] | 
     cases = _linked_cases(session, linked, actor)
     view["repeats"] = [cases.get(i) for i in repeat_of]
     view["near"] = [(cases.get(d.appeal_id), d.similarity) for d in near]
-    view["crowd"] = {"size": crowd.size, "phones": crowd.distinct_phones,
-                     "cases": [cases.get(i) for i in crowd.members if i != case.appeal_id]} if crowd else None
+    view["crowd"] = (
+        {
+            "size": crowd.size,
+            "phones": crowd.distinct_phones,
+            "cases": [cases.get(i) for i in crowd.members if i != case.appeal_id],
+        }
+        if crowd
+        else None
+    )
     view["petition_count"] = signals.petition_count if signals else None
     appeal = session.get(Appeal, case.appeal_id)
     assert appeal is not None
@@ -103,7 +119,12 @@ def _with_context(flag: dict[str, Any], appeal: Appeal, chars: int = 14) -> dict
     start, end = flag.get("start"), flag.get("end")
     if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(text):
         return {**flag, "span": flag.get("term"), "before": "", "after": ""}
-    return {**flag, "span": text[start:end], "before": text[max(0, start - chars):start], "after": text[end:end + chars]}
+    return {
+        **flag,
+        "span": text[start:end],
+        "before": text[max(0, start - chars) : start],
+        "after": text[end : end + chars],
+    }
 
 
 def triage_panel(session: Session, case: Case, actor: Actor, now: datetime) -> Panel | None:
@@ -111,8 +132,17 @@ def triage_panel(session: Session, case: Case, actor: Actor, now: datetime) -> P
     if actor.role not in DISTRICT_WIDE:
         return None
     view = triage_view(session, case, actor)
-    may_decide = actor.role in DECIDERS and view is not None and view["status"] not in ("confirmed", "corrected")
-    context: dict[str, Any] = {"s": view, "may_decide": may_decide, "pending": case.status in PENDING, "version": case.version}
+    may_decide = (
+        actor.role in DECIDERS
+        and view is not None
+        and view["status"] not in ("confirmed", "corrected")
+    )
+    context: dict[str, Any] = {
+        "s": view,
+        "may_decide": may_decide,
+        "pending": case.status in PENDING,
+        "version": case.version,
+    }
     if may_decide:
         context["unit_groups"] = unit_groups(unit_choices(session, DISPATCH_KINDS))
         context["leaf_groups"] = leaf_groups(leaf_choices(session))
@@ -129,14 +159,25 @@ def triage_queue_panel(session: Session, actor: Actor, now: datetime) -> Panel |
     for s, c, a in rows:
         # The queue is the command centre's; a unit handling the case is no reason to unmask here.
         title = view_of(actor, c, a, set()).show_text(a.title)
-        items.append({
-            "case_id": c.id, "tracking_no": c.tracking_no, "case_status": c.status, "title": title,
-            "registered_at": c.registered_at, "leaf": s.leaf_code, "leaf_name": leaves.get(s.leaf_code or ""),
-            "class_name": s.class_name, "confidence": s.confidence, "threshold": s.threshold,
-            "lead_unit": s.lead_unit, "lead_unit_name": names.get(s.lead_unit or ""),
-            "excluded": [e["unit"] for e in s.excluded], "risk": sorted({f["category"] for f in s.risk_flags}),
-            "hold_reason": s.hold_reason,
-        })
+        items.append(
+            {
+                "case_id": c.id,
+                "tracking_no": c.tracking_no,
+                "case_status": c.status,
+                "title": title,
+                "registered_at": c.registered_at,
+                "leaf": s.leaf_code,
+                "leaf_name": leaves.get(s.leaf_code or ""),
+                "class_name": s.class_name,
+                "confidence": s.confidence,
+                "threshold": s.threshold,
+                "lead_unit": s.lead_unit,
+                "lead_unit_name": names.get(s.lead_unit or ""),
+                "excluded": [e["unit"] for e in s.excluded],
+                "risk": sorted({f["category"] for f in s.risk_flags}),
+                "hold_reason": s.hold_reason,
+            }
+        )
     return Panel("panels/triage_queue.html", {"total": total, "items": items})
 
 
@@ -152,7 +193,9 @@ def _codes(value: str) -> tuple[str, ...]:
 def confirm_suggestion(request: Request, form: PostedForm, case_id: int) -> Response:
     actor, state, fields = staff_form(request, form, DECIDERS)
     with state.db.unit_of_work() as session:
-        confirm(session, case_id, actor=actor, now=state.clock.now(), expected_version=_version(fields))
+        confirm(
+            session, case_id, actor=actor, now=state.clock.now(), expected_version=_version(fields)
+        )
     return redirect(f"/console/cases/{case_id}?done=triage_confirmed")
 
 
@@ -167,12 +210,20 @@ def correct_suggestion(request: Request, form: PostedForm, case_id: int) -> Resp
         category=category,
         lead_unit=fields.get("lead_unit") or None,
         # The picker posts one value per co-unit; a typed list of codes also works.
-        co_units=_codes(",".join(v for v in form.getlist("co_units") if isinstance(v, str))) or None,
+        co_units=_codes(",".join(v for v in form.getlist("co_units") if isinstance(v, str)))
+        or None,
         not_accused=not_accused,
         reason=(fields.get("reason") or "")[:4000] or None,
     )
     with state.db.unit_of_work() as session:
-        correct(session, case_id, fix, actor=actor, now=state.clock.now(), expected_version=_version(fields))
+        correct(
+            session,
+            case_id,
+            fix,
+            actor=actor,
+            now=state.clock.now(),
+            expected_version=_version(fields),
+        )
     return redirect(f"/console/cases/{case_id}?done=triage_corrected")
 
 

@@ -26,8 +26,16 @@ def unit_groups(units: list[UnitChoice]) -> Groups:
 def leaf_groups(leaves: list[LeafChoice]) -> Groups:
     """Grouped by class; each option reads as its path (市容环境 › 垃圾清运 › 垃圾清运不及时)."""
     return [
-        (class_name, [{"value": leaf.code, "label": " › ".join(leaf.path), "search": class_name} for leaf in items])
-        for class_name, items in groupby(sorted(leaves, key=lambda leaf: leaf.class_name), key=lambda leaf: leaf.class_name)
+        (
+            class_name,
+            [
+                {"value": leaf.code, "label": " › ".join(leaf.path), "search": class_name}
+                for leaf in items
+            ],
+        )
+        for class_name, items in groupby(
+            sorted(leaves, key=lambda leaf: leaf.class_name), key=lambda leaf: leaf.class_name
+        )
     ]
 
 
@@ -37,7 +45,11 @@ def event_unit_codes(events: list[dict[str, Any]]) -> set[str]:
     for e in events:
         payload = e.get("payload") or {}
         if e.get("action") in ("dispatch", "redispatch"):
-            codes.update(c for c in (payload.get("lead_unit"), payload.get("from_lead_unit")) if isinstance(c, str))
+            codes.update(
+                c
+                for c in (payload.get("lead_unit"), payload.get("from_lead_unit"))
+                if isinstance(c, str)
+            )
             for key in ("co_units", "from_co_units"):
                 codes.update(c for c in payload.get(key) or [] if isinstance(c, str))
     return codes

@@ -33,22 +33,35 @@ class ReceiptFacts:
 
 def receipt_facts(session: Session, tracking_no: str) -> ReceiptFacts | None:
     row = session.execute(
-        select(Case.id, Appeal.is_anonymous).join(Appeal, Appeal.id == Case.appeal_id).where(Case.tracking_no == tracking_no)
+        select(Case.id, Appeal.is_anonymous)
+        .join(Appeal, Appeal.id == Case.appeal_id)
+        .where(Case.tracking_no == tracking_no)
     ).first()
     if row is None:
         return None
     case_id, anonymous = row
     clocks = [
-        c for c in session.scalars(
-            select(Clock).where(Clock.subject == "case", Clock.subject_id == case_id, Clock.state == RUNNING).order_by(Clock.due_at)
-        ) if c.milestone not in NOT_A_PROMISE
+        c
+        for c in session.scalars(
+            select(Clock)
+            .where(Clock.subject == "case", Clock.subject_id == case_id, Clock.state == RUNNING)
+            .order_by(Clock.due_at)
+        )
+        if c.milestone not in NOT_A_PROMISE
     ]
-    promise = next((c for c in clocks if c.milestone in CONTACT_MILESTONES), clocks[0] if clocks else None)
+    promise = next(
+        (c for c in clocks if c.milestone in CONTACT_MILESTONES), clocks[0] if clocks else None
+    )
     sms = session.scalar(
-        select(OutboxMessage.status).where(OutboxMessage.case_id == case_id, OutboxMessage.channel == Channel.SMS.value)
-        .order_by(OutboxMessage.id).limit(1)
+        select(OutboxMessage.status)
+        .where(OutboxMessage.case_id == case_id, OutboxMessage.channel == Channel.SMS.value)
+        .order_by(OutboxMessage.id)
+        .limit(1)
     )
     return ReceiptFacts(
-        anonymous=bool(anonymous), expect_by=promise.due_at if promise else None,
-        expect_step=promise.name if promise else None, calendar=promise.calendar if promise else None, sms=sms,
+        anonymous=bool(anonymous),
+        expect_by=promise.due_at if promise else None,
+        expect_step=promise.name if promise else None,
+        calendar=promise.calendar if promise else None,
+        sms=sms,
     )

@@ -29,14 +29,21 @@ class TooManyRequests(Exception):
 
 
 def cookie_flags(settings: Settings) -> dict[str, object]:
-    return {"httponly": True, "samesite": "lax", "secure": settings.environment == "prod", "path": "/"}
+    return {
+        "httponly": True,
+        "samesite": "lax",
+        "secure": settings.environment == "prod",
+        "path": "/",
+    }
 
 
 def _sign(secret: str, nonce: str, session: str) -> str:
     # Bound to the session cookie (its hash): a token taken from one session, or from before a
     # sign-in, does not pass for another.
     bound = hashlib.sha256(session.encode()).hexdigest() if session else ""
-    return hmac.new(secret.encode(), f"csrf:{nonce}:{bound}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret.encode(), f"csrf:{nonce}:{bound}".encode(), hashlib.sha256).hexdigest()[
+        :32
+    ]
 
 
 def session_of(request: Request) -> str:
@@ -53,7 +60,9 @@ def csrf_valid(secret: str, cookie: str | None, field: str | None, session: str 
     if not cookie or not field or "." not in cookie:
         return False
     nonce, signature = cookie.split(".", 1)
-    return hmac.compare_digest(signature, _sign(secret, nonce, session)) and hmac.compare_digest(cookie, field)
+    return hmac.compare_digest(signature, _sign(secret, nonce, session)) and hmac.compare_digest(
+        cookie, field
+    )
 
 
 def csrf_token_for(request: Request, secret: str) -> str:
@@ -79,8 +88,16 @@ async def check_csrf(request: Request, secret: str) -> None:
     """Every state-changing form: the hidden field must match the signed cookie (double submit)."""
     form = await request.form()
     field = form.get(CSRF_FIELD)
-    if not csrf_valid(secret, request.cookies.get(CSRF_COOKIE), field if isinstance(field, str) else None, session_of(request)):
-        raise Forbidden("csrf_failed", "表单已失效，请刷新页面后重试 (form expired or forged: reload and try again)")
+    if not csrf_valid(
+        secret,
+        request.cookies.get(CSRF_COOKIE),
+        field if isinstance(field, str) else None,
+        session_of(request),
+    ):
+        raise Forbidden(
+            "csrf_failed",
+            "表单已失效，请刷新页面后重试 (form expired or forged: reload and try again)",
+        )
 
 
 def client_of(request: Request) -> str:
@@ -107,5 +124,8 @@ class RateLimiter:
             while q and q[0] <= now - self.seconds:
                 q.popleft()
             if len(q) >= self.limit:
-                raise TooManyRequests("操作过于频繁，请稍后再试 (too many requests; try again later)", int(self.seconds - (now - q[0])) + 1)
+                raise TooManyRequests(
+                    "操作过于频繁，请稍后再试 (too many requests; try again later)",
+                    int(self.seconds - (now - q[0])) + 1,
+                )
             q.append(now)

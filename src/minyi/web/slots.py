@@ -45,7 +45,10 @@ DISPATCH_PANELS: Hook[LeaderPanel] = Hook("web.dispatch_panels")
 LEADER_PANELS: Hook[LeaderPanel] = Hook("web.leader_panels")
 UNIT_PANELS: Hook[LeaderPanel] = Hook("web.unit_panels")
 PAGES: tuple[tuple[Hook[Any], tuple[str, ...]], ...] = (
-    (CASE_PANELS, CASE_SLOTS), (DISPATCH_PANELS, DISPATCH_SLOTS), (LEADER_PANELS, LEADER_SLOTS), (UNIT_PANELS, UNIT_SLOTS),
+    (CASE_PANELS, CASE_SLOTS),
+    (DISPATCH_PANELS, DISPATCH_SLOTS),
+    (LEADER_PANELS, LEADER_SLOTS),
+    (UNIT_PANELS, UNIT_SLOTS),
 )
 
 
@@ -55,10 +58,14 @@ def empty_slots(registry: Registry) -> list[str]:
 
 def _fill(hook: Hook[Any], slots: tuple[str, ...], *args: Any) -> dict[str, Panel | None]:
     registry = current()
-    return {name: provider(*args) if (provider := registry.get(hook, name)) else None for name in slots}
+    return {
+        name: provider(*args) if (provider := registry.get(hook, name)) else None for name in slots
+    }
 
 
-def case_panels(session: Session, case: Case, actor: Actor, now: datetime) -> dict[str, Panel | None]:
+def case_panels(
+    session: Session, case: Case, actor: Actor, now: datetime
+) -> dict[str, Panel | None]:
     return _fill(CASE_PANELS, CASE_SLOTS, session, case, actor, now)
 
 

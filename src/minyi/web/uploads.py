@@ -13,7 +13,13 @@ from minyi.intake.attachments import MAGIC
 
 MAX_FILES = 5
 # What a person calls a file type (a MIME type is a code, not a word for a page).
-TYPE_NAMES = {"image/jpeg": "JPEG图片", "image/png": "PNG图片", "image/webp": "WebP图片", "image/gif": "GIF图片", "application/pdf": "PDF文件"}
+TYPE_NAMES = {
+    "image/jpeg": "JPEG图片",
+    "image/png": "PNG图片",
+    "image/webp": "WebP图片",
+    "image/gif": "GIF图片",
+    "application/pdf": "PDF文件",
+}
 
 
 @dataclass(frozen=True)
@@ -34,12 +40,24 @@ def read_uploads(files: list[UploadFile], settings: Settings) -> list[Upload]:
         data = f.file.read(settings.attachment_max_bytes + 1)
         content_type = (f.content_type or "").split(";")[0].strip()
         if len(data) > settings.attachment_max_bytes:
-            raise Invalid("file_too_large", f"附件“{f.filename}”超过{settings.attachment_max_bytes // (1024 * 1024)}MB", field="files")
+            raise Invalid(
+                "file_too_large",
+                f"附件“{f.filename}”超过{settings.attachment_max_bytes // (1024 * 1024)}MB",
+                field="files",
+            )
         if not data:
             raise Invalid("empty_file", f"附件“{f.filename}”是空文件", field="files")
         if content_type not in settings.attachment_types:
-            raise Invalid("file_type_not_allowed", f"附件“{f.filename}”的文件类型不受理，请上传图片或PDF文件", field="files")
+            raise Invalid(
+                "file_type_not_allowed",
+                f"附件“{f.filename}”的文件类型不受理，请上传图片或PDF文件",
+                field="files",
+            )
         if content_type in MAGIC and not data.startswith(MAGIC[content_type]):
-            raise Invalid("file_type_mismatch", f"附件“{f.filename}”不是有效的{TYPE_NAMES.get(content_type, '文件')}", field="files")
+            raise Invalid(
+                "file_type_mismatch",
+                f"附件“{f.filename}”不是有效的{TYPE_NAMES.get(content_type, '文件')}",
+                field="files",
+            )
         out.append(Upload(f.filename or "file", content_type, data))
     return out

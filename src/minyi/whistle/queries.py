@@ -29,13 +29,21 @@ def visible_whistles(actor: Actor) -> ColumnElement[bool]:
         issuer, place = aliased(Unit), aliased(Unit)
         return or_(
             summoned,
-            exists().where(issuer.id == Whistle.issuer_unit_id, issuer.path.startswith(actor.unit_path, autoescape=True)),
-            exists().where(place.id == Whistle.place_unit_id, place.path.startswith(actor.unit_path, autoescape=True)),
+            exists().where(
+                issuer.id == Whistle.issuer_unit_id,
+                issuer.path.startswith(actor.unit_path, autoescape=True),
+            ),
+            exists().where(
+                place.id == Whistle.place_unit_id,
+                place.path.startswith(actor.unit_path, autoescape=True),
+            ),
         )
     return summoned
 
 
-def get_visible_whistle(session: Session, whistle_id: int, actor: Actor, *, for_update: bool = False) -> Whistle:
+def get_visible_whistle(
+    session: Session, whistle_id: int, actor: Actor, *, for_update: bool = False
+) -> Whistle:
     stmt = select(Whistle).where(Whistle.id == whistle_id, visible_whistles(actor))
     whistle = session.scalar(stmt.with_for_update() if for_update else stmt)
     if whistle is None:
@@ -46,24 +54,38 @@ def get_visible_whistle(session: Session, whistle_id: int, actor: Actor, *, for_
 def summonses_of(session: Session, whistle_ids: list[int]) -> dict[int, list[Summons]]:
     out: dict[int, list[Summons]] = {}
     if whistle_ids:
-        for s in session.scalars(select(Summons).where(Summons.whistle_id.in_(whistle_ids)).order_by(Summons.id)):
+        for s in session.scalars(
+            select(Summons).where(Summons.whistle_id.in_(whistle_ids)).order_by(Summons.id)
+        ):
             out.setdefault(s.whistle_id, []).append(s)
     return out
 
 
 def list_whistles(
-    session: Session, actor: Actor, *, status: str | None, unit_id: int | None, case_id: int | None,
-    page: int, page_size: int,
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None,
+    unit_id: int | None,
+    case_id: int | None,
+    page: int,
+    page_size: int,
 ) -> tuple[int, list[Whistle]]:
     stmt = select(Whistle).where(visible_whistles(actor))
     if status:
         stmt = stmt.where(Whistle.status == status)
     if unit_id is not None:
-        stmt = stmt.where(exists().where(Summons.whistle_id == Whistle.id, Summons.unit_id == unit_id))
+        stmt = stmt.where(
+            exists().where(Summons.whistle_id == Whistle.id, Summons.unit_id == unit_id)
+        )
     if case_id is not None:
         stmt = stmt.where(Whistle.case_id == case_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Whistle.created_at.desc(), Whistle.id.desc()).limit(page_size).offset((page - 1) * page_size))
+    rows = session.scalars(
+        stmt.order_by(Whistle.created_at.desc(), Whistle.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
     return total, list(rows)
 
 
@@ -71,21 +93,38 @@ def unit_refs(session: Session, ids: set[int | None]) -> dict[int, tuple[str, st
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return {uid: (code, name) for uid, code, name in session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(wanted)))}
+    return {
+        uid: (code, name)
+        for uid, code, name in session.execute(
+            select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(wanted))
+        )
+    }
 
 
 def staff_refs(session: Session, ids: set[int | None]) -> dict[int, tuple[str, str]]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return {sid: (u, n) for sid, u, n in session.execute(select(Staff.id, Staff.username, Staff.name).where(Staff.id.in_(wanted)))}
+    return {
+        sid: (u, n)
+        for sid, u, n in session.execute(
+            select(Staff.id, Staff.username, Staff.name).where(Staff.id.in_(wanted))
+        )
+    }
 
 
-def response_facts(session: Session, *, since: datetime | None, until: datetime | None, unit_id: int | None = None) -> list[SummonsFact]:
+def response_facts(
+    session: Session, *, since: datetime | None, until: datetime | None, unit_id: int | None = None
+) -> list[SummonsFact]:
     """Every summons in the period (by when it was summoned), with its department."""
-    stmt = select(Unit.code, Unit.name, Summons.summoned_at, Summons.due_at, Summons.reported_at, Summons.acted_at).join(
-        Unit, Unit.id == Summons.unit_id
-    )
+    stmt = select(
+        Unit.code,
+        Unit.name,
+        Summons.summoned_at,
+        Summons.due_at,
+        Summons.reported_at,
+        Summons.acted_at,
+    ).join(Unit, Unit.id == Summons.unit_id)
     if since is not None:
         stmt = stmt.where(Summons.summoned_at >= since)
     if until is not None:
@@ -95,7 +134,9 @@ def response_facts(session: Session, *, since: datetime | None, until: datetime 
     return [SummonsFact(*row) for row in session.execute(stmt)]
 
 
-def describe_whistles(session: Session, whistles: list[Whistle], now: datetime, *, actor: Actor) -> list[dict[str, Any]]:
+def describe_whistles(
+    session: Session, whistles: list[Whistle], now: datetime, *, actor: Actor
+) -> list[dict[str, Any]]:
     """Whistles with their summonses as `actor` may read them: every text through the reader's
     privacy view of the whistle's case (a whistle on no case has its numbers and flats masked).
     A fixed number of queries for the lot."""
@@ -104,6 +145,8 @@ def describe_whistles(session: Session, whistles: list[Whistle], now: datetime, 
     staff = staff_refs(session, staff_ids_of(whistles, summonses))
     views = reader_views(session, actor, {w.case_id for w in whistles if w.case_id})
     return [
-        whistle_view(w, summonses.get(w.id, []), units, staff, now, view=text_view(views, w.case_id))
+        whistle_view(
+            w, summonses.get(w.id, []), units, staff, now, view=text_view(views, w.case_id)
+        )
         for w in whistles
     ]

@@ -46,8 +46,14 @@ def may_blow(role: Role | None, unit_kind: str | None) -> bool:
 
 
 def summons_step(
-    *, unit_id: int | None, unit_kind: str | None, summoned_unit_id: int, issuer_unit_id: int | None,
-    reported: bool, acted: bool, confirmed: bool,
+    *,
+    unit_id: int | None,
+    unit_kind: str | None,
+    summoned_unit_id: int,
+    issuer_unit_id: int | None,
+    reported: bool,
+    acted: bool,
+    confirmed: bool,
 ) -> str | None:
     """What a reader of unit `unit_id` may do next on one summons: the summoned department
     reports in (报到), then records its action; then the issuing area confirms it."""
@@ -64,7 +70,9 @@ def summons_step(
 
 def check_may_blow(role: Role | None, unit_kind: str | None) -> None:
     if not may_blow(role, unit_kind):
-        raise Forbidden("not_issuer", "only street, community or grid staff may blow the whistle (吹哨)")
+        raise Forbidden(
+            "not_issuer", "only street, community or grid staff may blow the whistle (吹哨)"
+        )
 
 
 def check_may_respond(role: Role | None) -> None:
@@ -75,7 +83,11 @@ def check_may_respond(role: Role | None) -> None:
 def report_window(minutes: int | None) -> timedelta:
     value = DEFAULT_REPORT_MINUTES if minutes is None else minutes
     if not 1 <= value <= MAX_REPORT_MINUTES:
-        raise Invalid("bad_report_window", f"report_within_minutes must be 1-{MAX_REPORT_MINUTES}", field="report_within_minutes")
+        raise Invalid(
+            "bad_report_window",
+            f"report_within_minutes must be 1-{MAX_REPORT_MINUTES}",
+            field="report_within_minutes",
+        )
     return timedelta(minutes=value)
 
 
@@ -84,7 +96,9 @@ def check_summoned_codes(codes: list[str]) -> list[str]:
     if not cleaned:
         raise Invalid("missing_field", "summon at least one department", field="units")
     if len(cleaned) > MAX_SUMMONED:
-        raise Invalid("too_many_units", f"summon at most {MAX_SUMMONED} departments at once", field="units")
+        raise Invalid(
+            "too_many_units", f"summon at most {MAX_SUMMONED} departments at once", field="units"
+        )
     if len(set(cleaned)) != len(cleaned):
         raise Invalid("duplicate_unit", "a department is named twice", field="units")
     return cleaned
@@ -95,7 +109,9 @@ def in_area(place_path: str, issuer_path: str | None) -> bool:
     return bool(issuer_path) and place_path.startswith(issuer_path or "")
 
 
-def stage(*, reported_at: datetime | None, acted_at: datetime | None, confirmed_at: datetime | None) -> SummonsStage:
+def stage(
+    *, reported_at: datetime | None, acted_at: datetime | None, confirmed_at: datetime | None
+) -> SummonsStage:
     if confirmed_at is not None:
         return SummonsStage.CONFIRMED
     if acted_at is not None:
@@ -136,8 +152,13 @@ class DepartmentResponse:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "unit": self.unit, "unit_name": self.unit_name, "summoned": self.summoned, "reported": self.reported,
-            "reported_on_time": self.on_time, "acted": self.acted, "response_rate": self.response_rate,
+            "unit": self.unit,
+            "unit_name": self.unit_name,
+            "summoned": self.summoned,
+            "reported": self.reported,
+            "reported_on_time": self.on_time,
+            "acted": self.acted,
+            "response_rate": self.response_rate,
             "median_response_minutes": self.median_minutes,
         }
 
@@ -150,12 +171,21 @@ def response_by_department(facts: Iterable[SummonsFact]) -> list[DepartmentRespo
         grouped.setdefault(f.unit, []).append(f)
     out = []
     for unit, rows in grouped.items():
-        minutes = [(r.reported_at - r.summoned_at).total_seconds() / 60 for r in rows if r.reported_at is not None]
-        out.append(DepartmentResponse(
-            unit=unit, unit_name=rows[0].unit_name, summoned=len(rows), reported=len(minutes),
-            on_time=sum(1 for r in rows if reported_on_time(r.reported_at, r.due_at)),
-            acted=sum(1 for r in rows if r.acted_at is not None),
-            median_minutes=round(statistics.median(minutes), 1) if minutes else None,
-        ))
+        minutes = [
+            (r.reported_at - r.summoned_at).total_seconds() / 60
+            for r in rows
+            if r.reported_at is not None
+        ]
+        out.append(
+            DepartmentResponse(
+                unit=unit,
+                unit_name=rows[0].unit_name,
+                summoned=len(rows),
+                reported=len(minutes),
+                on_time=sum(1 for r in rows if reported_on_time(r.reported_at, r.due_at)),
+                acted=sum(1 for r in rows if r.acted_at is not None),
+                median_minutes=round(statistics.median(minutes), 1) if minutes else None,
+            )
+        )
     out.sort(key=lambda d: (d.response_rate, -d.summoned, d.unit))
     return out

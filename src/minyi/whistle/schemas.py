@@ -16,10 +16,14 @@ _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 class BlowIn(BaseModel):
     model_config = _STRICT
-    description: str = Field(..., max_length=4000, description="what the departments are summoned for")
+    description: str = Field(
+        ..., max_length=4000, description="what the departments are summoned for"
+    )
     units: list[str] = Field(..., max_length=20, description="department codes to summon")
     case_id: int | None = Field(None, description="the case the whistle is about, if any")
-    place: str | None = Field(None, max_length=40, description="street, community or grid code in your area")
+    place: str | None = Field(
+        None, max_length=40, description="street, community or grid code in your area"
+    )
     address: str | None = Field(None, max_length=300)
     report_within_minutes: int | None = Field(None, description="report-in clock; default 30")
 
@@ -31,12 +35,21 @@ class ActIn(BaseModel):
 
 class ConfirmIn(BaseModel):
     model_config = _STRICT
-    unit: str | None = Field(None, max_length=40, description="confirm one department; default: all (all must have acted)")
+    unit: str | None = Field(
+        None,
+        max_length=40,
+        description="confirm one department; default: all (all must have acted)",
+    )
     note: str | None = Field(None, max_length=4000)
 
 
 def summons_view(
-    s: Summons, units: dict[int, tuple[str, str]], staff: dict[int, tuple[str, str]], now: datetime, *, view: CaseView,
+    s: Summons,
+    units: dict[int, tuple[str, str]],
+    staff: dict[int, tuple[str, str]],
+    now: datetime,
+    *,
+    view: CaseView,
 ) -> dict[str, Any]:
     code, name = units.get(s.unit_id, ("", ""))
     st = stage(reported_at=s.reported_at, acted_at=s.acted_at, confirmed_at=s.confirmed_at)
@@ -60,8 +73,13 @@ def summons_view(
 
 
 def whistle_view(
-    w: Whistle, summonses: list[Summons], units: dict[int, tuple[str, str]], staff: dict[int, tuple[str, str]], now: datetime,
-    *, view: CaseView,
+    w: Whistle,
+    summonses: list[Summons],
+    units: dict[int, tuple[str, str]],
+    staff: dict[int, tuple[str, str]],
+    now: datetime,
+    *,
+    view: CaseView,
 ) -> dict[str, Any]:
     """`view`: the reader's privacy view of the whistle's case (`queries.describe_whistles`): the
     description, address and the departments' notes may quote the appeal."""
@@ -116,7 +134,9 @@ class SummonsOut(BaseModel):
     reported_at: datetime | None
     reported_on_time: bool | None
     reported_by: str | None
-    action_text: str | None = Field(description="what the department did, through the reader's privacy view")
+    action_text: str | None = Field(
+        description="what the department did, through the reader's privacy view"
+    )
     acted_at: datetime | None
     acted_by: str | None
     confirmed_at: datetime | None

@@ -35,9 +35,15 @@ class ParkedKind:
 
     def describe(self, row: Any) -> str:
         if isinstance(row, Clock):
-            return f"case {row.case_id} {row.milestone}" if row.case_id else f"{row.subject} {row.subject_id} {row.milestone}"
+            return (
+                f"case {row.case_id} {row.milestone}"
+                if row.case_id
+                else f"{row.subject} {row.subject_id} {row.milestone}"
+            )
         if isinstance(row, OutboxMessage):
-            return f"{row.channel} {row.subject or ''}".strip() + (f" case {row.case_id}" if row.case_id else "")
+            return f"{row.channel} {row.subject or ''}".strip() + (
+                f" case {row.case_id}" if row.case_id else ""
+            )
         if isinstance(row, TriageQueueEntry):
             return f"appeal {row.appeal_id}"
         if isinstance(row, Open311Queued):
@@ -50,25 +56,37 @@ class ParkedKind:
 _failed = OutboxMessage.status == Status.FAILED.value
 KINDS: dict[str, ParkedKind] = {
     "clock": ParkedKind(Clock, Clock.id, Clock.parked_at.is_not(None)),
-    "outbox": ParkedKind(OutboxMessage, OutboxMessage.id, _failed & (OutboxMessage.channel != Channel.WEBHOOK.value)),
-    "webhook": ParkedKind(OutboxMessage, OutboxMessage.id, _failed & (OutboxMessage.channel == Channel.WEBHOOK.value)),
-    "triage": ParkedKind(TriageQueueEntry, TriageQueueEntry.appeal_id, TriageQueueEntry.parked_at.is_not(None)),
+    "outbox": ParkedKind(
+        OutboxMessage, OutboxMessage.id, _failed & (OutboxMessage.channel != Channel.WEBHOOK.value)
+    ),
+    "webhook": ParkedKind(
+        OutboxMessage, OutboxMessage.id, _failed & (OutboxMessage.channel == Channel.WEBHOOK.value)
+    ),
+    "triage": ParkedKind(
+        TriageQueueEntry, TriageQueueEntry.appeal_id, TriageQueueEntry.parked_at.is_not(None)
+    ),
     "open311": ParkedKind(Open311Queued, Open311Queued.id, Open311Queued.parked_at.is_not(None)),
-    "report": ParkedKind(ReportRun, ReportRun.id, ReportRun.parked_at.is_not(None) & ReportRun.issue_id.is_(None)),
+    "report": ParkedKind(
+        ReportRun, ReportRun.id, ReportRun.parked_at.is_not(None) & ReportRun.issue_id.is_(None)
+    ),
 }
 
 
 def _kind(kind: str) -> ParkedKind:
     spec = KINDS.get(kind)
     if spec is None:
-        raise Invalid("unknown_kind", f"no parked kind '{kind}'; known: {', '.join(KINDS)}", field="kind")
+        raise Invalid(
+            "unknown_kind", f"no parked kind '{kind}'; known: {', '.join(KINDS)}", field="kind"
+        )
     return spec
 
 
 def parked_counts(session: Session) -> dict[str, int]:
     """Parked items per kind, every kind present (0 included): one COUNT each."""
     return {
-        kind: int(session.scalar(select(func.count()).select_from(spec.model).where(spec.parked)) or 0)
+        kind: int(
+            session.scalar(select(func.count()).select_from(spec.model).where(spec.parked)) or 0
+        )
         for kind, spec in KINDS.items()
     }
 
@@ -85,14 +103,18 @@ def _view(kind: str, spec: ParkedKind, row: Retried) -> dict[str, Any]:
     }
 
 
-def parked_items(session: Session, *, kind: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+def parked_items(
+    session: Session, *, kind: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
     """Parked items, oldest parked first within each kind."""
     kinds = [kind] if kind else list(KINDS)
     items: list[dict[str, Any]] = []
     for name in kinds:
         spec = _kind(name)
         order = spec.model.parked_at
-        rows = session.scalars(select(spec.model).where(spec.parked).order_by(order, spec.key).limit(limit))
+        rows = session.scalars(
+            select(spec.model).where(spec.parked).order_by(order, spec.key).limit(limit)
+        )
         items.extend(_view(name, spec, row) for row in rows)
     return items
 
@@ -100,7 +122,9 @@ def parked_items(session: Session, *, kind: str | None = None, limit: int = 100)
 def retry_parked(session: Session, *, kind: str, item_id: int, now: datetime) -> dict[str, Any]:
     """Put a parked item back in its queue, due at once, with a fresh attempt count."""
     spec = _kind(kind)
-    row = session.scalar(select(spec.model).where(spec.key == item_id, spec.parked).with_for_update())
+    row = session.scalar(
+        select(spec.model).where(spec.key == item_id, spec.parked).with_for_update()
+    )
     if row is None:
         raise NotFound("not_parked", f"no parked {kind} {item_id}")
     row.rearm(now)

@@ -46,7 +46,16 @@ def become_worker(*, niceness: int, parent_pid: int | None) -> None:
 def start_worker_process() -> subprocess.Popen[bytes]:
     """`minyi worker` with this process's environment and working directory (the same settings)."""
     return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-        [sys.executable, "-m", "minyi", "worker", "--nice", str(NICENESS), "--parent-pid", str(os.getpid())]
+        [
+            sys.executable,
+            "-m",
+            "minyi",
+            "worker",
+            "--nice",
+            str(NICENESS),
+            "--parent-pid",
+            str(os.getpid()),
+        ]
     )
 
 

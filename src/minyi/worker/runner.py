@@ -32,8 +32,12 @@ def run_job(job: Job, db: Database, clock: Clock, settings: Settings) -> int:
 
 
 def run_once(
-    db: Database, clock: Clock, stop: threading.Event | None = None, *,
-    registry: Registry | None = None, settings: Settings | None = None,
+    db: Database,
+    clock: Clock,
+    stop: threading.Event | None = None,
+    *,
+    registry: Registry | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, int]:
     """Every job of the registry once, the clocks first: what one tick of every loop does."""
     registry = registry or current()

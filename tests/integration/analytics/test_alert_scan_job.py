@@ -30,7 +30,12 @@ def repeat_petitioner(client: object, clock: ManualClock) -> str:
 
 def repeat_alerts(db: Database) -> int:
     with db.reading() as session:
-        return int(session.scalar(select(func.count()).select_from(Alert).where(Alert.kind == "repeat_petitioner")) or 0)
+        return int(
+            session.scalar(
+                select(func.count()).select_from(Alert).where(Alert.kind == "repeat_petitioner")
+            )
+            or 0
+        )
 
 
 def all_alerts(db: Database) -> int:
@@ -38,15 +43,19 @@ def all_alerts(db: Database) -> int:
         return int(session.scalar(select(func.count()).select_from(Alert)) or 0)
 
 
-@pytest.fixture()
-def world(backend: str, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[object, Database, ManualClock]]:
+@pytest.fixture
+def world(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[object, Database, ManualClock]]:
     monkeypatch.setenv("MINYI_ALERTS_SCAN_MINUTES", "15")
     with private_demo_app(backend, tmp_path_factory.mktemp("scan")) as (client, db, clock):
         clock.advance(START - clock.now())
         yield client, db, clock
 
 
-def test_alerts_are_raised_during_the_day_once_per_interval(world: tuple[object, Database, ManualClock]) -> None:
+def test_alerts_are_raised_during_the_day_once_per_interval(
+    world: tuple[object, Database, ManualClock],
+) -> None:
     client, db, clock = world
     assert "scan_alerts" in build_registry().jobs  # the worker runs it every tick
     repeat_petitioner(client, clock)  # (three appeals of one street in an hour: a burst too)
@@ -70,7 +79,9 @@ def test_alerts_are_raised_during_the_day_once_per_interval(world: tuple[object,
     assert days == {"2026-11-20"}  # the local (Beijing) day of the appeals
 
 
-def test_the_scan_can_be_turned_off(world: tuple[object, Database, ManualClock], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_scan_can_be_turned_off(
+    world: tuple[object, Database, ManualClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
     client, db, clock = world
     monkeypatch.setenv("MINYI_ALERTS_SCAN_MINUTES", "0")
     repeat_petitioner(client, clock)

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from cli_harness import CliResult, run_cli
 from conftest import START, private_demo_app
 from factories import act, auth, make_appeal, make_dispatched
 from minyi.analytics.assessment import assess_units
@@ -27,7 +28,6 @@ from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.triage.models import AppealLink
 from minyi.worker.runner import run_once
-from cli_harness import CliResult, run_cli
 
 WEEK = period_of("week", date(2026, 11, 20))
 
@@ -60,15 +60,27 @@ def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
         w = World(client, db, clock)
         minutes = lambda m: timedelta(minutes=m)  # noqa: E731
         for name in ("c1", "c2", "c3", "c4", "c5"):
-            w.cases[name] = make_dispatched(client, lead="DEP02", title=f"测试{name}", street="S01")["id"]
+            w.cases[name] = make_dispatched(
+                client, lead="DEP02", title=f"测试{name}", street="S01"
+            )["id"]
         w.at(minutes(10))
         w.ok("c4", "sign_for", "dep02.handler")
         w.at(minutes(30))
         w.ok("c1", "sign_for", "dep02.handler")
         w.ok("c2", "sign_for", "dep02.handler")
         # Two whistles summon DEP02: it reports in to the first within 30 minutes, never to the second.
-        first = w.post("/api/v1/whistles", "s01.staff", {"description": "占道经营", "units": ["DEP02"], "place": "S01"}, 201)
-        w.post("/api/v1/whistles", "s01.staff", {"description": "油烟扰民", "units": ["DEP02", "DEP03"], "place": "S01"}, 201)
+        first = w.post(
+            "/api/v1/whistles",
+            "s01.staff",
+            {"description": "占道经营", "units": ["DEP02"], "place": "S01"},
+            201,
+        )
+        w.post(
+            "/api/v1/whistles",
+            "s01.staff",
+            {"description": "油烟扰民", "units": ["DEP02", "DEP03"], "place": "S01"},
+            201,
+        )
         w.at(minutes(40))
         w.post(f"/api/v1/whistles/{first['id']}/report-in", "dep02.head", {})
         w.at(minutes(120))
@@ -92,8 +104,16 @@ def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
         again = make_appeal(client, title="测试c1 again")
         with db.unit_of_work() as session:
             appeal_of_c1 = session.scalar(select(Case.appeal_id).where(Case.id == w.cases["c1"]))
-            session.add(AppealLink(appeal_id=again["id"], other_id=appeal_of_c1, kind="repeat",
-                                   similarity=0.8, cluster_id=None, created_at=clock.now()))
+            session.add(
+                AppealLink(
+                    appeal_id=again["id"],
+                    other_id=appeal_of_c1,
+                    kind="repeat",
+                    similarity=0.8,
+                    cluster_id=None,
+                    created_at=clock.now(),
+                )
+            )
         yield w
 
 
@@ -121,9 +141,15 @@ class TestAssessment:
         # c1's citizen came back.
         assert row.repeat_rate == pytest.approx(1 / 3, abs=1e-4)
         assert (row.bounces, row.bounce_rate) == (1, pytest.approx(0.2))
-        assert (row.summoned, row.reported_in_time, row.whistle_response_rate) == (2, 1, pytest.approx(0.5))
+        assert (row.summoned, row.reported_in_time, row.whistle_response_rate) == (
+            2,
+            1,
+            pytest.approx(0.5),
+        )
         # Score: 100 × (10·0.4 + 25·0.5 + 20·2/3 + 25·0.5 + 10·2/3 + 5·0.8 + 5·0.5) / 100.
-        expected = 10 * 0.4 + 25 * 0.5 + 20 * 2 / 3 + 25 * 0.5 + 10 * (1 - 1 / 3) + 5 * 0.8 + 5 * 0.5
+        expected = (
+            10 * 0.4 + 25 * 0.5 + 20 * 2 / 3 + 25 * 0.5 + 10 * (1 - 1 / 3) + 5 * 0.8 + 5 * 0.5
+        )
         assert row.score == pytest.approx(round(expected, 2))
 
     def test_the_default_limit_is_24_hours(self, world: World) -> None:
@@ -144,8 +170,11 @@ class TestAssessment:
         assert dep03.score == 0.0
 
     def test_the_api_ranks_every_unit_for_a_leader(self, world: World) -> None:
-        r = world.client.get("/api/v1/analytics/assessment", params={"period": "week", "day": "2026-11-20"},
-                             headers=auth(world.client, "leader01"))
+        r = world.client.get(
+            "/api/v1/analytics/assessment",
+            params={"period": "week", "day": "2026-11-20"},
+            headers=auth(world.client, "leader01"),
+        )
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["period"]["label"] == "2026-W47"
@@ -155,20 +184,27 @@ class TestAssessment:
         assert "satisfaction_rate" in body["formulas"]
 
     def test_unit_staff_see_only_their_own_unit(self, world: World) -> None:
-        r = world.client.get("/api/v1/analytics/assessment", params={"period": "week", "day": "2026-11-20"},
-                             headers=auth(world.client, "dep03.handler"))
+        r = world.client.get(
+            "/api/v1/analytics/assessment",
+            params={"period": "week", "day": "2026-11-20"},
+            headers=auth(world.client, "dep03.handler"),
+        )
         assert r.status_code == 200, r.text
         assert [row["unit"] for row in r.json()["rows"]] == ["DEP03"]
 
     def test_exports_as_csv_and_excel(self, world: World, tmp_path: Any) -> None:
         params = {"period": "week", "day": "2026-11-20"}
         headers = auth(world.client, "supervisor")
-        csv_r = world.client.get("/api/v1/analytics/assessment", params={**params, "format": "csv"}, headers=headers)
+        csv_r = world.client.get(
+            "/api/v1/analytics/assessment", params={**params, "format": "csv"}, headers=headers
+        )
         assert csv_r.status_code == 200
         text = csv_r.content.decode("utf-8-sig")
         assert text.splitlines()[0].startswith("排名,单位代码,单位,综合得分,及时签收率")
         assert any(line.split(",")[1] == "DEP02" for line in text.splitlines()[1:])
-        xlsx_r = world.client.get("/api/v1/analytics/assessment", params={**params, "format": "xlsx"}, headers=headers)
+        xlsx_r = world.client.get(
+            "/api/v1/analytics/assessment", params={**params, "format": "xlsx"}, headers=headers
+        )
         assert xlsx_r.status_code == 200
         path = tmp_path / "a.xlsx"
         path.write_bytes(xlsx_r.content)
@@ -178,15 +214,25 @@ class TestAssessment:
         assert "DEP02" in [sheet.cell(r, 2).value for r in range(2, sheet.max_row + 1)]
 
     def test_a_bad_period_is_refused(self, world: World) -> None:
-        r = world.client.get("/api/v1/analytics/assessment", params={"period": "year"}, headers=auth(world.client, "leader01"))
+        r = world.client.get(
+            "/api/v1/analytics/assessment",
+            params={"period": "year"},
+            headers=auth(world.client, "leader01"),
+        )
         assert r.status_code == 422
 
     def test_a_day_in_the_far_past_is_an_empty_period_not_an_error(self, world: World) -> None:
         # Beijing's offset in year 136 is local mean time (+08:05:43): the period keeps its text.
-        r = world.client.get("/api/v1/analytics/assessment", params={"period": "week", "day": "0136-11-26"},
-                             headers=auth(world.client, "leader01"))
+        r = world.client.get(
+            "/api/v1/analytics/assessment",
+            params={"period": "week", "day": "0136-11-26"},
+            headers=auth(world.client, "leader01"),
+        )
         assert r.status_code == 200, r.text
-        assert (r.json()["period"]["start"], r.json()["rows"]) == ("0136-11-26T00:00:00+08:05:43", [])
+        assert (r.json()["period"]["start"], r.json()["rows"]) == (
+            "0136-11-26T00:00:00+08:05:43",
+            [],
+        )
 
 
 class TestAssessmentCli:
@@ -194,7 +240,16 @@ class TestAssessmentCli:
         return run_cli(["analytics", *args], env=os.environ | {"MINYI_DATABASE_URL": world.db.url})
 
     def test_writes_the_weekly_table_as_csv(self, world: World, tmp_path: Path) -> None:
-        out = self.run(world, "assessment", "--period", "week", "--day", "2026-11-20", "--out", str(tmp_path / "w.csv"))
+        out = self.run(
+            world,
+            "assessment",
+            "--period",
+            "week",
+            "--day",
+            "2026-11-20",
+            "--out",
+            str(tmp_path / "w.csv"),
+        )
         assert out.returncode == 0, out.stderr
         lines = (tmp_path / "w.csv").read_text(encoding="utf-8-sig").splitlines()
         dep02 = next(line.split(",") for line in lines[1:] if line.split(",")[1] == "DEP02")
@@ -206,7 +261,11 @@ class TestAssessmentCli:
         assert "绩效考核 2026-11" in out.stdout and "区城市管理和综合执法局" in out.stdout
 
     def test_bad_input_exits_2(self, world: World, tmp_path: Path) -> None:
-        for args in (("--period", "year", "--day", "2026-11-20"), ("--day", "20.11.2026"), ("--out", str(tmp_path / "a.pdf"))):
+        for args in (
+            ("--period", "year", "--day", "2026-11-20"),
+            ("--day", "20.11.2026"),
+            ("--out", str(tmp_path / "a.pdf")),
+        ):
             out = self.run(world, "assessment", *args)
             assert out.returncode == 2 and out.stderr.startswith("error:"), (args, out.stderr)
         assert not (tmp_path / "a.pdf").exists()

@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from minyi.analytics.hotspot_data import hotspots_from_file
 from cli_harness import run_cli
+from minyi.analytics.hotspot_data import hotspots_from_file
 from shared_data import HOTSPOT_MESSAGES_CSV
 
 DATA = HOTSPOT_MESSAGES_CSV
 pytestmark = [
     pytest.mark.realdata,
-    pytest.mark.skipif(not DATA.is_file(), reason=f"the shared public data set is not on this machine ({DATA})"),
+    pytest.mark.skipif(
+        not DATA.is_file(), reason=f"the shared public data set is not on this machine ({DATA})"
+    ),
 ]
 
 # Each problem's naming terms: a member belongs to the problem if its title or the start of its
@@ -45,7 +47,9 @@ def test_the_top_five_are_the_five_known_problems_each_one_problem(top5: tuple[l
     matched = set()
     for hotspot in found:
         texts = [by_id[i].title + by_id[i].body[:200] for i in hotspot.member_ids]
-        name, terms = max(PROBLEMS.items(), key=lambda p: sum(any(t in x for t in p[1]) for x in texts))
+        name, terms = max(
+            PROBLEMS.items(), key=lambda p: sum(any(t in x for t in p[1]) for x in texts)
+        )
         purity = sum(any(t in x for t in terms) for x in texts) / len(texts)
         assert purity >= 0.9, (name, purity, hotspot.description)
         matched.add(name)

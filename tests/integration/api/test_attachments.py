@@ -5,23 +5,29 @@ from __future__ import annotations
 import hashlib
 
 from fastapi.testclient import TestClient
-from factories import auth, make_appeal
 from sqlalchemy import select
 
+from factories import auth, make_appeal
 from minyi.core.db import Database
 from minyi.intake.models import Attachment
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def upload(client: TestClient, case_id: int, name: str, content: bytes, ctype: str, **kw: object) -> object:
-    return client.post(f"/api/v1/appeals/{case_id}/attachments", files={"file": (name, content, ctype)}, **kw)
+def upload(
+    client: TestClient, case_id: int, name: str, content: bytes, ctype: str, **kw: object
+) -> object:
+    return client.post(
+        f"/api/v1/appeals/{case_id}/attachments", files={"file": (name, content, ctype)}, **kw
+    )
 
 
 class TestAttachments:
     def test_stored_with_sha256_and_on_disk(self, app_client: TestClient, db: Database) -> None:
         a = make_appeal(app_client)
-        r = upload(app_client, a["id"], "现场照片.png", PNG, "image/png", headers=auth(app_client, "clerk"))
+        r = upload(
+            app_client, a["id"], "现场照片.png", PNG, "image/png", headers=auth(app_client, "clerk")
+        )
         assert r.status_code == 201, r.text  # type: ignore[attr-defined]
         assert r.json()["sha256"] == hashlib.sha256(PNG).hexdigest()  # type: ignore[attr-defined]
         with db.reading() as session:
@@ -50,8 +56,21 @@ class TestAttachments:
             r = upload(app_client, a["id"], name, data, ctype, headers=h)
             assert r.status_code == 422 and r.json()["error"]["code"] == code, name  # type: ignore[attr-defined]
         with db.reading() as session:
-            assert session.scalars(select(Attachment).where(Attachment.appeal_id == a["id"])).all() == []
+            assert (
+                session.scalars(select(Attachment).where(Attachment.appeal_id == a["id"])).all()
+                == []
+            )
 
     def test_out_of_scope_staff_cannot_attach(self, app_client: TestClient) -> None:
         a = make_appeal(app_client)
-        assert upload(app_client, a["id"], "a.png", PNG, "image/png", headers=auth(app_client, "dep30.handler")).status_code == 404  # type: ignore[attr-defined]
+        assert (
+            upload(
+                app_client,
+                a["id"],
+                "a.png",
+                PNG,
+                "image/png",
+                headers=auth(app_client, "dep30.handler"),
+            ).status_code
+            == 404
+        )  # type: ignore[attr-defined]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 
 from fastapi.testclient import TestClient
-from factories import act, auth, make_dispatched
 from sqlalchemy import func, select
 
+from factories import act, auth, make_dispatched
 from minyi.cases.models import CaseEvent
 from minyi.core.db import Database
 
@@ -31,7 +31,12 @@ def race(client: TestClient, calls: list[tuple[int, str, str, dict[str, object]]
 
 def event_count(db: Database, case_id: int, action: str) -> int:
     with db.reading() as session:
-        return int(session.scalar(select(func.count()).where(CaseEvent.case_id == case_id, CaseEvent.action == action)) or 0)
+        return int(
+            session.scalar(
+                select(func.count()).where(CaseEvent.case_id == case_id, CaseEvent.action == action)
+            )
+            or 0
+        )
 
 
 class TestConcurrentActions:
@@ -39,7 +44,13 @@ class TestConcurrentActions:
         for _ in range(5):
             a = make_dispatched(app_client, lead="DEP22")
             auth(app_client, "dep22.head")
-            codes = race(app_client, [(a["id"], "sign_for", "dep22.handler", {}), (a["id"], "sign_for", "dep22.head", {})])
+            codes = race(
+                app_client,
+                [
+                    (a["id"], "sign_for", "dep22.handler", {}),
+                    (a["id"], "sign_for", "dep22.head", {}),
+                ],
+            )
             assert sorted(codes) == [200, 409]
             assert event_count(db, a["id"], "sign_for") == 1
 
@@ -47,13 +58,25 @@ class TestConcurrentActions:
         a = make_dispatched(app_client, lead="DEP23")
         act(app_client, a["id"], "sign_for", "dep23.handler")
         # Both saw version v; whichever commits second acted on a stale view.
-        version = app_client.get(f"/api/v1/appeals/{a['id']}", headers=auth(app_client, "dep23.handler")).json()["version"]
+        version = app_client.get(
+            f"/api/v1/appeals/{a['id']}", headers=auth(app_client, "dep23.handler")
+        ).json()["version"]
         auth(app_client, "dep23.head")
         codes = race(
             app_client,
             [
-                (a["id"], "reply", "dep23.handler", {"text": "已办结", "expected_version": version}),
-                (a["id"], "bounce", "dep23.head", {"reason": "非本单位职责", "expected_version": version}),
+                (
+                    a["id"],
+                    "reply",
+                    "dep23.handler",
+                    {"text": "已办结", "expected_version": version},
+                ),
+                (
+                    a["id"],
+                    "bounce",
+                    "dep23.head",
+                    {"reason": "非本单位职责", "expected_version": version},
+                ),
             ],
         )
         assert sorted(codes) == [200, 409]

@@ -15,7 +15,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance, response_schema_conformance, status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
 )
 
 from conftest import private_demo_app
@@ -27,7 +29,12 @@ SKIP = {"POST /api/v1/auth/logout"}
 # A route that declares its refusals (errors.refusals, which always names 413) is held to its
 # statuses and media types too; the rest (Open311 with its GeoReport documentation, routes not
 # yet declared: tests/unit/api/test_route_contract.py) to bodies and server errors.
-DECLARED = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
+DECLARED = [
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    content_type_conformance,
+]
 UNDECLARED = [not_a_server_error, response_schema_conformance]
 
 
@@ -40,18 +47,28 @@ def fuzz(client: Any, headers: dict[str, str]) -> list[str]:
         label = f"{operation.method.upper()} {operation.path}"
         if label in SKIP:
             continue
-        checks = DECLARED if "413" in paths[operation.path][operation.method.lower()]["responses"] else UNDECLARED
+        checks = (
+            DECLARED
+            if "413" in paths[operation.path][operation.method.lower()]["responses"]
+            else UNDECLARED
+        )
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck), phases=["explicit", "generate"])
+        @settings(
+            max_examples=EXAMPLES,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            phases=["explicit", "generate"],
+        )
         def run(case: Any) -> None:
             response = case.call(headers=headers)
-            case.validate_response(response, checks=checks)
+            case.validate_response(response, checks=checks)  # noqa: B023 - run is called within this iteration
 
         try:
             run()
-        except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001 - collected: one run reports every operation
+        except (Exception, BaseExceptionGroup) as error:
             failures.append(f"{label}: {str(error)[:1500]}")
     return failures
 

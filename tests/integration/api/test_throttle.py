@@ -40,7 +40,10 @@ class TestCitizenSecrets:
         assert "查询失败次数过多" in r.json()["error"]["message"]
         assert int(r.headers["Retry-After"]) > 0
         # Feedback is the same secret on the same case.
-        r = app.post(f"/api/v1/track/{a['tracking_no']}/feedback", json={"phone_last4": "1234", "rating": "satisfied"})
+        r = app.post(
+            f"/api/v1/track/{a['tracking_no']}/feedback",
+            json={"phone_last4": "1234", "rating": "satisfied"},
+        )
         assert r.status_code == 429
         # Another case is still open to its owner.
         b = make_appeal(app, phone="13900005678")
@@ -56,10 +59,15 @@ class TestCitizenSecrets:
         assert [track(f"0000-0000-000{n}") for n in range(PER_CASE)] == [404] * PER_CASE
         r = app.post(f"/api/v1/track/{no}", json={"tracking_code": code})
         assert r.status_code == 429 and "Retry-After" in r.headers
-        feedback = app.post(f"/api/v1/track/{no}/feedback", json={"tracking_code": code, "rating": "satisfied"})
+        feedback = app.post(
+            f"/api/v1/track/{no}/feedback", json={"tracking_code": code, "rating": "satisfied"}
+        )
         assert feedback.status_code == 429
-        upload = app.post(f"/api/v1/appeals/{a['id']}/attachments", data={"tracking_code": code},
-                          files={"file": ("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32, "image/png")})
+        upload = app.post(
+            f"/api/v1/appeals/{a['id']}/attachments",
+            data={"tracking_code": code},
+            files={"file": ("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32, "image/png")},
+        )
         assert upload.status_code == 429
         portal = post_form(browser(app), "/portal/track", {"tracking_no": no, "secret": code})
         assert portal.status_code == 429 and "查询失败次数过多" in portal.text
@@ -68,9 +76,18 @@ class TestCitizenSecrets:
         a = make_appeal(app, phone=None, name=None, anonymous=True)
         client = browser(app)
         for n in range(PER_CASE):
-            r = post_form(client, "/portal/track", {"tracking_no": a["tracking_no"], "secret": f"0000-0000-000{n}"})
+            r = post_form(
+                client,
+                "/portal/track",
+                {"tracking_no": a["tracking_no"], "secret": f"0000-0000-000{n}"},
+            )
             assert r.status_code == 404
-        assert app.post(f"/api/v1/track/{a['tracking_no']}", json={"tracking_code": a["tracking_code"]}).status_code == 429
+        assert (
+            app.post(
+                f"/api/v1/track/{a['tracking_no']}", json={"tracking_code": a["tracking_code"]}
+            ).status_code
+            == 429
+        )
 
     def test_full_width_digits_are_the_same_digits(self, app: TestClient) -> None:
         a = make_appeal(app, phone="13900005678")
@@ -90,7 +107,9 @@ class TestCitizenSecrets:
         a = make_appeal(app, phone="13900004321")
         for _ in range(PER_CASE):
             assert _track(app, a["tracking_no"], "0000") == 404
-        r = post_form(browser(app), "/portal/track", {"tracking_no": a["tracking_no"], "phone_last4": "4321"})
+        r = post_form(
+            browser(app), "/portal/track", {"tracking_no": a["tracking_no"], "phone_last4": "4321"}
+        )
         assert r.status_code == 429
         assert "查询失败次数过多" in r.text
         assert "Retry-After" in r.headers
@@ -99,7 +118,14 @@ class TestCitizenSecrets:
         a = make_appeal(app, phone="13900004322")
         client = browser(app)
         for _ in range(PER_CASE):
-            assert post_form(client, "/portal/track", {"tracking_no": a["tracking_no"], "phone_last4": "0000"}).status_code == 404
+            assert (
+                post_form(
+                    client,
+                    "/portal/track",
+                    {"tracking_no": a["tracking_no"], "phone_last4": "0000"},
+                ).status_code
+                == 404
+            )
         assert _track(app, a["tracking_no"], "4322") == 429
 
     def test_citizen_attachments_are_throttled_with_the_case(self, app: TestClient) -> None:
@@ -108,7 +134,8 @@ class TestCitizenSecrets:
 
         def upload(last4: str) -> int:
             return app.post(
-                f"/api/v1/appeals/{a['id']}/attachments", data={"phone_last4": last4},
+                f"/api/v1/appeals/{a['id']}/attachments",
+                data={"phone_last4": last4},
                 files={"file": ("a.png", png, "image/png")},
             ).status_code
 
@@ -118,12 +145,16 @@ class TestCitizenSecrets:
 
 
 def _token(app: TestClient, username: str, password: str) -> int:
-    return app.post("/api/v1/auth/token", data={"username": username, "password": password}).status_code
+    return app.post(
+        "/api/v1/auth/token", data={"username": username, "password": password}
+    ).status_code
 
 
 class TestApiSignIn:
     def test_wrong_passwords_lock_the_account_from_that_address(self, app: TestClient) -> None:
-        assert [_token(app, "clerk", "wrong-password") for _ in range(PER_ACCOUNT)] == [401] * PER_ACCOUNT
+        assert [_token(app, "clerk", "wrong-password") for _ in range(PER_ACCOUNT)] == [
+            401
+        ] * PER_ACCOUNT
         r = app.post("/api/v1/auth/token", data={"username": "clerk", "password": DEMO_PASSWORD})
         assert r.status_code == 429
         assert "登录失败次数过多" in r.json()["error"]["message"]
@@ -134,7 +165,9 @@ class TestApiSignIn:
         for _ in range(PER_ACCOUNT - 1):
             assert _token(app, "clerk", "wrong-password") == 401
         assert _token(app, "clerk", DEMO_PASSWORD) == 200
-        assert [_token(app, "clerk", "wrong-password") for _ in range(PER_ACCOUNT - 1)] == [401] * (PER_ACCOUNT - 1)
+        assert [_token(app, "clerk", "wrong-password") for _ in range(PER_ACCOUNT - 1)] == [401] * (
+            PER_ACCOUNT - 1
+        )
         assert _token(app, "clerk", DEMO_PASSWORD) == 200
 
     def test_spraying_usernames_from_one_address_is_limited(self, app: TestClient) -> None:
@@ -144,7 +177,9 @@ class TestApiSignIn:
 
 
 def test_concurrent_sign_ins_answer_and_leave_the_server_responsive(
-    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    backend: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Wrong and right sign-ins at once, API and web: none is a 500 ("database is locked"),
     and an unrelated request is answered while they are still running (the hashing runs in
@@ -164,11 +199,17 @@ def test_concurrent_sign_ins_answer_and_leave_the_server_responsive(
             if i % 3 == 2:
                 client = browser(app)
                 code = post_form(
-                    client, "/console/sign-in", {"username": "clerk", "password": DEMO_PASSWORD if i % 2 else "wrong"},
+                    client,
+                    "/console/sign-in",
+                    {"username": "clerk", "password": DEMO_PASSWORD if i % 2 else "wrong"},
                     page="/console/sign-in",
                 ).status_code
             else:
-                code = _token(app, "dispatcher" if i % 2 else "clerk", DEMO_PASSWORD if i % 4 == 1 else "wrong-password")
+                code = _token(
+                    app,
+                    "dispatcher" if i % 2 else "clerk",
+                    DEMO_PASSWORD if i % 4 == 1 else "wrong-password",
+                )
             with lock:
                 finished.append(code)
             done.release()

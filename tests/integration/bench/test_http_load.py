@@ -11,9 +11,20 @@ import orjson
 import pytest
 
 from minyi.bench.http_load import (
-    Connection, HttpProtocolError, build_request, percentile, read_response, run_closed_loop,
+    Connection,
+    HttpProtocolError,
+    build_request,
+    percentile,
+    read_response,
+    run_closed_loop,
 )
-from minyi.bench.intake import REAL_TEXT_FILES, appeal_payloads, encode_requests, real_texts, warmup_size
+from minyi.bench.intake import (
+    REAL_TEXT_FILES,
+    appeal_payloads,
+    encode_requests,
+    real_texts,
+    warmup_size,
+)
 from minyi.intake.schemas import AppealIn
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -53,10 +64,12 @@ class Server:
         try:
             while (req := await _read_request(reader)) is not None:
                 self.requests.append(req)
-                method, path, body = req
+                _method, path, body = req
                 if path == "/chunked":
-                    writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n"
-                                 b"5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n")
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n"
+                        b"5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n"
+                    )
                 elif path == "/close":
                     writer.write(_answer(200, b"bye", extra="Connection: close\r\n"))
                     await writer.drain()
@@ -91,9 +104,16 @@ async def _with_server(server: Server, body: Callable[[int], Awaitable[object]])
 
 
 def test_build_request_frames_the_body() -> None:
-    raw = build_request("POST", "/a", host="h:1", body="诉求".encode(), headers={"Authorization": "Bearer t"})
+    raw = build_request(
+        "POST", "/a", host="h:1", body="诉求".encode(), headers={"Authorization": "Bearer t"}
+    )
     head, _, body = raw.partition(b"\r\n\r\n")
-    assert head.split(b"\r\n") == [b"POST /a HTTP/1.1", b"Host: h:1", b"Authorization: Bearer t", b"Content-Length: 6"]
+    assert head.split(b"\r\n") == [
+        b"POST /a HTTP/1.1",
+        b"Host: h:1",
+        b"Authorization: Bearer t",
+        b"Content-Length: 6",
+    ]
     assert body == "诉求".encode()
 
 
@@ -103,7 +123,12 @@ def test_connection_reads_every_framing_and_reconnects() -> None:
     async def scenario(port: int) -> None:
         conn = Connection("127.0.0.1", port)
         r = await conn.request(build_request("GET", "/chunked", host="x"))
-        assert (r.status, r.body, r.keep_alive, r.headers["x-a"]) == (200, b"hello, world", True, "1")
+        assert (r.status, r.body, r.keep_alive, r.headers["x-a"]) == (
+            200,
+            b"hello, world",
+            True,
+            "1",
+        )
         r = await conn.request(build_request("POST", "/echo", host="x", body=b"abc"))
         assert (r.status, orjson.loads(r.body)) == (201, {"path": "/echo", "n": 3})
         r = await conn.request(build_request("GET", "/empty", host="x"))
@@ -160,8 +185,15 @@ def test_closed_loop_sends_every_request_once_and_counts_statuses(close_after: i
 
     async def scenario(port: int) -> object:
         reqs = [build_request("POST", f"/r/{i}", host="x", body=b) for i, b in enumerate(bodies)]
-        return await run_closed_loop("127.0.0.1", port, reqs, 8, on_progress=progress.append,
-                                     progress_interval_s=0.001, expect_status=201)
+        return await run_closed_loop(
+            "127.0.0.1",
+            port,
+            reqs,
+            8,
+            on_progress=progress.append,
+            progress_interval_s=0.001,
+            expect_status=201,
+        )
 
     result = asyncio.run(_with_server(server, scenario))
     assert result.requests == 200  # type: ignore[attr-defined]
@@ -184,7 +216,7 @@ def test_closed_loop_counts_a_dead_server_as_failures() -> None:
         await srv.wait_closed()
         return await run_closed_loop("127.0.0.1", port, reqs, 2)
 
-    with pytest.raises(OSError):  # connections are opened before the clock starts
+    with pytest.raises(OSError):  # noqa: PT011 - the refusal's text differs by platform; connections are opened before the clock starts
         asyncio.run(scenario())
 
 
@@ -203,7 +235,9 @@ def test_bench_payloads_are_valid_and_unique() -> None:
     assert len({p["phone"] for p in payloads}) == 500
     assert {p["street"] for p in payloads} == {f"S{i:02d}" for i in range(1, 11)}
     raw = encode_requests(iter(payloads[:1]), host="h:1", base_path="", token="tok")[0]
-    assert raw.startswith(b"POST /api/v1/appeals HTTP/1.1\r\n") and b"Authorization: Bearer tok" in raw
+    assert (
+        raw.startswith(b"POST /api/v1/appeals HTTP/1.1\r\n") and b"Authorization: Bearer tok" in raw
+    )
     assert [warmup_size(n) for n in (1, 100, 5000, 100_000)] == [1, 2, 100, 200]
 
 
@@ -220,7 +254,9 @@ def test_bench_sends_real_messages_as_written_with_data(tmp_path: Path) -> None:
     payloads = list(appeal_payloads(12, "t", texts=texts))
     for p in payloads:
         AppealIn.model_validate(p)
-    assert {(p["title"], p["body"]) for p in payloads} == set(texts)  # as written, every one in turn
+    assert {(p["title"], p["body"]) for p in payloads} == set(
+        texts
+    )  # as written, every one in turn
     assert len({p["external_id"] for p in payloads}) == 12
     (tmp_path / REAL_TEXT_FILES[0]).unlink()
     with pytest.raises(ValueError, match="gov_messages folder"):

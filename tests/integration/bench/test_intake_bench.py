@@ -22,10 +22,27 @@ MINYI = str(Path(sys.executable).parent / "minyi")
 @pytest.mark.console_script
 def test_bench_intake_runs_its_own_server_and_waits_for_triage(tmp_path: Path) -> None:
     out = tmp_path / "result.json"
-    run = subprocess.run(  # noqa: S603 - our own console script
-        [MINYI, "bench", "intake", "--db", "sqlite", "--n", "60", "--concurrency", "4", "--repeats", "2",
-         "--json-out", str(out)],
-        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+    run = subprocess.run(
+        [
+            MINYI,
+            "bench",
+            "intake",
+            "--db",
+            "sqlite",
+            "--n",
+            "60",
+            "--concurrency",
+            "4",
+            "--repeats",
+            "2",
+            "--json-out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
     )
     assert run.returncode == 0, run.stderr
     line = next(x for x in run.stdout.splitlines() if x.startswith("MINYI intake"))

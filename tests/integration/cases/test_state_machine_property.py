@@ -24,23 +24,63 @@ from minyi.intake.service import register_appeals
 from minyi.org.rules import citizen_actor
 from minyi.org.service import actor_for_username
 
-USERS = ["clerk", "dispatcher", "dep25.handler", "dep25.head", "dep26.handler", "supervisor", "s01.staff", "citizen"]
+USERS = [
+    "clerk",
+    "dispatcher",
+    "dep25.handler",
+    "dep25.head",
+    "dep26.handler",
+    "supervisor",
+    "s01.staff",
+    "citizen",
+]
 PAYLOADS = [
     {},
-    {"reason": "理由", "text": "答复内容", "note": "记录", "lead_unit": "DEP25", "co_units": ["DEP26"], "rating": "satisfied"},
-    {"reason": "理由", "text": "答复内容", "note": "记录", "lead_unit": "DEP25", "rating": "unsatisfied"},
-    {"reason": "理由", "lead_unit": "DEP26", "rating": "basically_satisfied", "method": "wechat", "note": "x"},
+    {
+        "reason": "理由",
+        "text": "答复内容",
+        "note": "记录",
+        "lead_unit": "DEP25",
+        "co_units": ["DEP26"],
+        "rating": "satisfied",
+    },
+    {
+        "reason": "理由",
+        "text": "答复内容",
+        "note": "记录",
+        "lead_unit": "DEP25",
+        "rating": "unsatisfied",
+    },
+    {
+        "reason": "理由",
+        "lead_unit": "DEP26",
+        "rating": "basically_satisfied",
+        "method": "wechat",
+        "note": "x",
+    },
     {"lead_unit": "NOPE", "rating": "great", "method": "pigeon"},
 ]
 # Mostly the natural actor and a valid payload, so sequences get deep into the lifecycle;
 # sometimes anyone and anything, so refusals are exercised too.
 NATURAL = {
-    Action.ACCEPT: "clerk", Action.DECLINE: "clerk", Action.DISPATCH: "dispatcher",
-    Action.APPROVE_BOUNCE: "dispatcher", Action.REFUSE_BOUNCE: "dispatcher", Action.ARCHIVE: "dispatcher",
-    Action.SIGN_FOR: "dep25.handler", Action.REPLY: "dep25.handler", Action.BOUNCE: "dep25.handler",
-    Action.RECORD_CONTACT: "dep25.handler", Action.RECORD_VISIT: "dep26.handler",
-    Action.FEEDBACK: "citizen", Action.REOPEN: "supervisor", Action.MARK_KEY: "dispatcher", Action.REDISPATCH: "dispatcher",
-    Action.SUBMIT_REPLY: "dep25.handler", Action.APPROVE_REPLY: "dep25.head", Action.RETURN_REPLY: "dep25.head",
+    Action.ACCEPT: "clerk",
+    Action.DECLINE: "clerk",
+    Action.DISPATCH: "dispatcher",
+    Action.APPROVE_BOUNCE: "dispatcher",
+    Action.REFUSE_BOUNCE: "dispatcher",
+    Action.ARCHIVE: "dispatcher",
+    Action.SIGN_FOR: "dep25.handler",
+    Action.REPLY: "dep25.handler",
+    Action.BOUNCE: "dep25.handler",
+    Action.RECORD_CONTACT: "dep25.handler",
+    Action.RECORD_VISIT: "dep26.handler",
+    Action.FEEDBACK: "citizen",
+    Action.REOPEN: "supervisor",
+    Action.MARK_KEY: "dispatcher",
+    Action.REDISPATCH: "dispatcher",
+    Action.SUBMIT_REPLY: "dep25.handler",
+    Action.APPROVE_REPLY: "dep25.head",
+    Action.RETURN_REPLY: "dep25.head",
 }
 
 _counter = itertools.count()
@@ -53,18 +93,31 @@ LIFECYCLE = ~CaseEvent.action.startswith("clock_")
 
 def event_count(db: Database, case_id: int) -> int:
     with db.reading() as session:
-        return int(session.scalar(select(func.count()).where(CaseEvent.case_id == case_id, LIFECYCLE)) or 0)
+        return int(
+            session.scalar(select(func.count()).where(CaseEvent.case_id == case_id, LIFECYCLE)) or 0
+        )
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data(), length=st.integers(min_value=1, max_value=30))
-def test_random_sequences_keep_the_case_valid(db: Database, data: st.DataObject, length: int) -> None:
+def test_random_sequences_keep_the_case_valid(
+    db: Database, data: st.DataObject, length: int
+) -> None:
     ids = IdAllocator(db, "appeals", block=1).take(1)
     with db.unit_of_work() as session:
         actor = actor_for_username(session, "clerk")
         [receipt] = register_appeals(
-            session, [AppealIn.model_validate(appeal_payload(street="S01"))], actors=[actor], ids=ids,
-            refs=RefCache(), now=START, tz=ZoneInfo("Asia/Shanghai"),
+            session,
+            [AppealIn.model_validate(appeal_payload(street="S01"))],
+            actors=[actor],
+            ids=ids,
+            refs=RefCache(),
+            now=START,
+            tz=ZoneInfo("Asia/Shanghai"),
         )
     assert not isinstance(receipt, MinyiError)
     case_id = receipt.id
@@ -85,8 +138,19 @@ def test_random_sequences_keep_the_case_valid(db: Database, data: st.DataObject,
         accepted = True
         try:
             with db.unit_of_work() as session:
-                actor = citizen_actor(case_id) if user == "citizen" else actor_for_username(session, user)
-                act_on_case(session, case_id, action, actor=actor, payload=dict(PAYLOADS[payload_no]), now=START)
+                actor = (
+                    citizen_actor(case_id)
+                    if user == "citizen"
+                    else actor_for_username(session, user)
+                )
+                act_on_case(
+                    session,
+                    case_id,
+                    action,
+                    actor=actor,
+                    payload=dict(PAYLOADS[payload_no]),
+                    now=START,
+                )
         except MinyiError:
             accepted = False
         after = event_count(db, case_id)
@@ -94,8 +158,15 @@ def test_random_sequences_keep_the_case_valid(db: Database, data: st.DataObject,
             case = session.get(Case, case_id)
             assert case is not None
             status = CaseStatus(case.status)  # never a value outside the enum
-            units = session.scalars(select(CaseUnit).where(CaseUnit.case_id == case_id, CaseUnit.is_active.is_(True))).all()
-            last = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id, LIFECYCLE).order_by(CaseEvent.id.desc()).limit(1)).one()
+            units = session.scalars(
+                select(CaseUnit).where(CaseUnit.case_id == case_id, CaseUnit.is_active.is_(True))
+            ).all()
+            last = session.scalars(
+                select(CaseEvent)
+                .where(CaseEvent.case_id == case_id, LIFECYCLE)
+                .order_by(CaseEvent.id.desc())
+                .limit(1)
+            ).one()
         status = CaseStatus(case.status)
         if not accepted:
             assert after == before, f"step {n}: a refused {action} left an event"

@@ -29,11 +29,17 @@ SRC = Path(__file__).resolve().parents[3] / "src"
 
 def clean_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-    return env | {"PYTHONPATH": str(SRC), "XDG_DATA_HOME": str(tmp / "xdg"), "HOME": str(tmp / "home")} | extra
+    return (
+        env
+        | {"PYTHONPATH": str(SRC), "XDG_DATA_HOME": str(tmp / "xdg"), "HOME": str(tmp / "home")}
+        | extra
+    )
 
 
 class TestLazyCommands:
-    def test_top_level_help_imports_no_command_module_nor_the_database_layer(self, tmp_path: Path) -> None:
+    def test_top_level_help_imports_no_command_module_nor_the_database_layer(
+        self, tmp_path: Path
+    ) -> None:
         probe = (
             "import sys\nfrom typer.testing import CliRunner\nfrom minyi.cli.main import app\n"
             "r = CliRunner().invoke(app, ['--help'])\nassert r.exit_code == 0, r.output\n"
@@ -41,7 +47,14 @@ class TestLazyCommands:
             "loaded = sorted(m for m in sys.modules if m.startswith(('minyi.cli.', 'minyi.app', 'sqlalchemy', 'minyi.cases')))\n"
             "print(','.join(m for m in loaded if m != 'minyi.cli.main'))\n"
         )
-        out = subprocess.run([sys.executable, "-c", probe], env=clean_env(tmp_path), capture_output=True, text=True, check=True, cwd=tmp_path)
+        out = subprocess.run(
+            [sys.executable, "-c", probe],
+            env=clean_env(tmp_path),
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        )
         assert out.stdout.strip() == ""
 
     def test_every_command_group_of_the_cli_folder_is_listed_with_its_own_help(self) -> None:
@@ -50,13 +63,18 @@ class TestLazyCommands:
             module = importlib.import_module(f"minyi.cli.{info.name}")
             for name, group in getattr(module, "GROUPS", ()):
                 found[name] = group.info.help
-        listed = {name: help_ for name, (_, attr, help_) in COMMANDS.items() if name not in ("serve", "worker")}
+        listed = {
+            name: help_
+            for name, (_, attr, help_) in COMMANDS.items()
+            if name not in ("serve", "worker")
+        }
         assert listed == found
 
     def test_every_module_adding_to_a_group_is_listed_with_it(self) -> None:
         groups = {module.rsplit(".", 1)[1] for module, _, _ in COMMANDS.values()}
         found = {
-            f"minyi.cli.{info.name}" for info in pkgutil.iter_modules(cli_package.__path__)
+            f"minyi.cli.{info.name}"
+            for info in pkgutil.iter_modules(cli_package.__path__)
             if info.name.split("_", 1)[0] in groups and "_" in info.name
         }
         assert found == {m for extensions in EXTENSIONS.values() for m in extensions}
@@ -69,7 +87,9 @@ class TestLazyCommands:
 
 
 class TestDefaultDatabase:
-    def test_the_default_database_is_in_the_data_directory_under_xdg_data_home(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_the_default_database_is_in_the_data_directory_under_xdg_data_home(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         for key in list(os.environ):
             if key.startswith("MINYI_"):
                 monkeypatch.delenv(key)
@@ -79,7 +99,9 @@ class TestDefaultDatabase:
         assert s.data_dir == tmp_path / "xdg" / "minyi"
         assert s.database_url == f"sqlite:///{tmp_path / 'xdg' / 'minyi' / 'minyi.db'}"
 
-    def test_a_relative_data_dir_is_made_absolute_for_the_database(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_a_relative_data_dir_is_made_absolute_for_the_database(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.delenv("MINYI_DATABASE_URL", raising=False)
         monkeypatch.chdir(tmp_path)
         s = Settings(data_dir=Path("somewhere"))
@@ -89,7 +111,14 @@ class TestDefaultDatabase:
     def test_a_command_run_anywhere_leaves_nothing_in_its_directory(self, tmp_path: Path) -> None:
         work = tmp_path / "work"
         work.mkdir()
-        subprocess.run([str(MINYI), "db", "upgrade"], env=clean_env(tmp_path), cwd=work, capture_output=True, check=True, timeout=120)
+        subprocess.run(
+            [str(MINYI), "db", "upgrade"],
+            env=clean_env(tmp_path),
+            cwd=work,
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
         assert list(work.iterdir()) == []
         assert (tmp_path / "xdg" / "minyi" / "minyi.db").exists()
 
@@ -102,11 +131,22 @@ def free_port() -> int:
 
 @pytest.mark.console_script
 class TestServeEmpty:
-    def test_serve_empty_loads_the_district_alone_and_prints_its_url_when_ready(self, tmp_path: Path) -> None:
+    def test_serve_empty_loads_the_district_alone_and_prints_its_url_when_ready(
+        self, tmp_path: Path
+    ) -> None:
         port = free_port()
         data = tmp_path / "data"
-        env = clean_env(tmp_path, MINYI_DATA_DIR=str(data), MINYI_PORT=str(port), MINYI_ENVIRONMENT="test")
-        proc = subprocess.Popen([str(MINYI), "serve", "--empty"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        env = clean_env(
+            tmp_path, MINYI_DATA_DIR=str(data), MINYI_PORT=str(port), MINYI_ENVIRONMENT="test"
+        )
+        proc = subprocess.Popen(
+            [str(MINYI), "serve", "--empty"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         lines: list[str] = []
         try:
             deadline = time.monotonic() + 180
@@ -118,7 +158,9 @@ class TestServeEmpty:
                 lines.append(line.strip())
                 if "is ready" in line:
                     break
-            assert any(f"http://127.0.0.1:{port}" in line and "is ready" in line for line in lines), lines
+            assert any(
+                f"http://127.0.0.1:{port}" in line and "is ready" in line for line in lines
+            ), lines
             assert not any("history" in line for line in lines), lines
             db = Database(f"sqlite:///{data / 'minyi.db'}")
             with db.reading() as session:

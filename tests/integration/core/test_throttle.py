@@ -11,7 +11,15 @@ from sqlalchemy import func, select
 from conftest import START
 from minyi.core.db import Database
 from minyi.core.errors import NotFound, TooManyAttempts
-from minyi.core.throttle import Limit, ThrottleCounter, check, clear, failures, guarded, record_failure
+from minyi.core.throttle import (
+    Limit,
+    ThrottleCounter,
+    check,
+    clear,
+    failures,
+    guarded,
+    record_failure,
+)
 
 LIMIT = Limit("test", 3, timedelta(minutes=10), "尝试次数过多，请稍后再试")
 
@@ -70,12 +78,20 @@ class TestThrottle:
         with fresh_db.reading() as session:
             assert failures(session, wide, "shared", now=START) == 40
 
-    def test_guarded_counts_failures_that_survive_the_callers_rollback(self, fresh_db: Database) -> None:
+    def test_guarded_counts_failures_that_survive_the_callers_rollback(
+        self, fresh_db: Database
+    ) -> None:
         for _ in range(3):
-            with pytest.raises(NotFound), guarded(fresh_db, [(LIMIT, "case")], now=START, failure=(NotFound,)):
+            with (
+                pytest.raises(NotFound),
+                guarded(fresh_db, [(LIMIT, "case")], now=START, failure=(NotFound,)),
+            ):
                 raise NotFound("case_not_found", "没有找到")
         # Over the limit the block does not even run.
         ran = []
-        with pytest.raises(TooManyAttempts), guarded(fresh_db, [(LIMIT, "case")], now=START, failure=(NotFound,)):
+        with (
+            pytest.raises(TooManyAttempts),
+            guarded(fresh_db, [(LIMIT, "case")], now=START, failure=(NotFound,)),
+        ):
             ran.append(True)
         assert ran == []

@@ -31,11 +31,22 @@ from minyi.wiring import wire
 
 NOW = datetime(2026, 11, 20, 7, 30, tzinfo=UTC)  # 15:30 in Beijing, a Friday
 TZ = ZoneInfo("Asia/Shanghai")
-LIFECYCLE = {"registered", "accepted", "dispatched", "signed_for", "in_progress", "replied", "rated", "archived"}
+LIFECYCLE = {
+    "registered",
+    "accepted",
+    "dispatched",
+    "signed_for",
+    "in_progress",
+    "replied",
+    "rated",
+    "archived",
+}
 
 
 @pytest.fixture(scope="module")
-def lived(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, dict[str, int], Path]]:
+def lived(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Database, dict[str, int], Path]]:
     wire()
     tmp = tmp_path_factory.mktemp(f"history-{backend}")
     url = new_database_url(backend, tmp)
@@ -54,21 +65,31 @@ def count(db: Database, stmt: object) -> int:
 
 
 class TestDemoHistory:
-    def test_every_step_the_history_asked_for_was_taken(self, lived: tuple[Database, dict[str, int], Path]) -> None:
+    def test_every_step_the_history_asked_for_was_taken(
+        self, lived: tuple[Database, dict[str, int], Path]
+    ) -> None:
         _, done, _ = lived
         assert done["refused"] == 0
         assert done["appeals"] > 150
 
-    def test_cases_stand_in_every_state_of_the_lifecycle(self, lived: tuple[Database, dict[str, int], Path]) -> None:
+    def test_cases_stand_in_every_state_of_the_lifecycle(
+        self, lived: tuple[Database, dict[str, int], Path]
+    ) -> None:
         db, _, _ = lived
         with db.reading() as session:
             states = set(session.scalars(select(Case.status).distinct()))
         assert states >= LIFECYCLE
 
-    def test_appeals_came_in_on_every_kind_of_channel(self, lived: tuple[Database, dict[str, int], Path]) -> None:
+    def test_appeals_came_in_on_every_kind_of_channel(
+        self, lived: tuple[Database, dict[str, int], Path]
+    ) -> None:
         db, _, _ = lived
         with db.reading() as session:
-            kinds = set(session.scalars(select(Channel.kind).join(Case, Case.channel_id == Channel.id).distinct()))
+            kinds = set(
+                session.scalars(
+                    select(Channel.kind).join(Case, Case.channel_id == Channel.id).distinct()
+                )
+            )
             all_kinds = set(session.scalars(select(Channel.kind).distinct()))
         assert kinds == all_kinds
 
@@ -78,20 +99,33 @@ class TestDemoHistory:
             assert session.scalar(select(func.max(CaseEvent.at))) <= NOW
             assert session.scalar(select(func.min(Case.registered_at))) <= NOW - timedelta(days=27)
 
-    def test_bounces_reopenings_and_escalations_happened(self, lived: tuple[Database, dict[str, int], Path]) -> None:
+    def test_bounces_reopenings_and_escalations_happened(
+        self, lived: tuple[Database, dict[str, int], Path]
+    ) -> None:
         db, _, _ = lived
-        assert count(db, select(func.count()).select_from(Bounce).where(Bounce.status == "approved")) > 0
+        assert (
+            count(db, select(func.count()).select_from(Bounce).where(Bounce.status == "approved"))
+            > 0
+        )
         assert count(db, select(func.count()).select_from(Case).where(Case.reopen_count > 0)) > 0
-        assert count(db, select(func.count()).select_from(Case).where(Case.is_overdue.is_(True))) > 0
+        assert (
+            count(db, select(func.count()).select_from(Case).where(Case.is_overdue.is_(True))) > 0
+        )
         assert count(db, select(func.count()).select_from(CaseEscalation)) > 0
-        assert count(db, select(func.count()).select_from(Case).where(Case.is_key_case.is_(True))) > 0
+        assert (
+            count(db, select(func.count()).select_from(Case).where(Case.is_key_case.is_(True))) > 0
+        )
 
-    def test_leaders_streets_and_the_supervisor_took_part(self, lived: tuple[Database, dict[str, int], Path]) -> None:
+    def test_leaders_streets_and_the_supervisor_took_part(
+        self, lived: tuple[Database, dict[str, int], Path]
+    ) -> None:
         db, _, _ = lived
         for model in (Holding, Instruction, Whistle, SupervisionOrder, Letter):
             assert count(db, select(func.count()).select_from(model)) > 0, model.__name__
 
-    def test_the_last_days_reports_are_issued_with_alerts_and_a_hotspot(self, lived: tuple[Database, dict[str, int], Path]) -> None:
+    def test_the_last_days_reports_are_issued_with_alerts_and_a_hotspot(
+        self, lived: tuple[Database, dict[str, int], Path]
+    ) -> None:
         db, _, _ = lived
         yesterday = NOW.astimezone(TZ).date() - timedelta(days=1)
         with db.reading() as session:
@@ -102,25 +136,35 @@ class TestDemoHistory:
         assert hotspots
         assert any("施工" in h.description for h in hotspots)
 
-    def test_a_triage_model_trained_on_demo_texts_suggests_leaves(self, lived: tuple[Database, dict[str, int], Path]) -> None:
+    def test_a_triage_model_trained_on_demo_texts_suggests_leaves(
+        self, lived: tuple[Database, dict[str, int], Path]
+    ) -> None:
         db, _, data_dir = lived
         with db.reading() as session:
             classifier = current_classifier(session, data_dir)
             suggested = session.scalar(select(func.count()).select_from(TriageSuggestion))
-            noise = session.scalar(select(DictionaryEntry.code).where(DictionaryEntry.level4 == BURST_MATTER))
+            noise = session.scalar(
+                select(DictionaryEntry.code).where(DictionaryEntry.level4 == BURST_MATTER)
+            )
         assert classifier is not None
         assert suggested > 0
-        top = classifier.predict_top("翠湖花园12栋旁边工地夜间施工噪声太大，晚上十一点还在打桩，孩子睡不着")
+        top = classifier.predict_top(
+            "翠湖花园12栋旁边工地夜间施工噪声太大，晚上十一点还在打桩，孩子睡不着"
+        )
         assert top[0][0] == noise
 
 
 class TestEmptyDemo:
-    def test_demo_empty_loads_the_district_without_any_appeal_or_model(self, backend: str, tmp_path: Path) -> None:
+    def test_demo_empty_loads_the_district_without_any_appeal_or_model(
+        self, backend: str, tmp_path: Path
+    ) -> None:
         url = new_database_url(backend, tmp_path)
         db = Database(url)
         try:
             migrate(db)
-            settings = make_settings(url, tmp_path).model_copy(update={"load_demo_if_empty": True, "demo": "empty"})
+            settings = make_settings(url, tmp_path).model_copy(
+                update={"load_demo_if_empty": True, "demo": "empty"}
+            )
             done = first_run(db, settings, now=NOW, say=lambda _: None)
             assert done["staff"] > 0
             assert count(db, select(func.count()).select_from(Appeal)) == 0

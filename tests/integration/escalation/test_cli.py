@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from factories import make_appeal
 from typer.testing import CliRunner, Result
 
+from factories import make_appeal
 from minyi.cli.main import app
 
 runner = CliRunner()
@@ -22,7 +22,7 @@ def cli(demo_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
     monkeypatch.setenv("MINYI_ENVIRONMENT", "test")
     monkeypatch.setenv("MINYI_DATA_DIR", str(tmp_path))
-    yield
+    return
 
 
 def run(*args: str) -> Result:
@@ -54,34 +54,107 @@ class TestEscalationCli:
 
     def test_rules_import_refuses_a_bad_file(self, tmp_path: Path) -> None:
         bad = tmp_path / "bad.yaml"
-        bad.write_text("rules:\n  - {code: a, name: n, when: 'x >= 1', level: unit_head}\n", encoding="utf-8")
+        bad.write_text(
+            "rules:\n  - {code: a, name: n, when: 'x >= 1', level: unit_head}\n", encoding="utf-8"
+        )
         assert "unknown fact" in refused("escalation", "rules", "import", str(bad), "--as", "admin")
-        assert "administrator" in refused("escalation", "rules", "import", str(bad), "--as", "supervisor")
+        assert "administrator" in refused(
+            "escalation", "rules", "import", str(bad), "--as", "supervisor"
+        )
 
     def test_status_holding_cycle_stats_backlog(self, app_client: TestClient) -> None:
         a = make_appeal(app_client, crowd_size=9, street="S08")
         status = json.loads(ok("escalation", "status", str(a["id"]), "--as", "supervisor"))
-        assert (status["level"], status["assigned_to"]["username"]) == ("leader_in_charge", "leader06")
-        assert f"{a['id']}\t" in ok("escalation", "list", "--as", "leader06", "--mine", "--page-size", "200")
+        assert (status["level"], status["assigned_to"]["username"]) == (
+            "leader_in_charge",
+            "leader06",
+        )
+        assert f"{a['id']}\t" in ok(
+            "escalation", "list", "--as", "leader06", "--mine", "--page-size", "200"
+        )
         taken = ok("escalation", "holding", "take", str(a["id"]), "--as", "leader06")
         holding_id = taken.split()[1].rstrip(":")
-        ok("escalation", "holding", "plan", holding_id, "--as", "leader06", "--text", "一案一策：协调退还押金")
-        ok("escalation", "holding", "visit", holding_id, "--as", "leader06", "--kind", "home_visit", "--place", "信访人家中",
-           "--notes", "家访了解诉求", "--people", "2")
-        assert "UTC offset" in refused("escalation", "holding", "visit", holding_id, "--as", "leader06", "--kind", "reception",
-                                       "--place", "x", "--notes", "y", "--at", "2026-11-20T09:00:00")
-        assert "hardship_helped" in refused("escalation", "holding", "release", holding_id, "--as", "leader06",
-                                            "--problem-solved", "a", "--policy-explained", "b", "--unlawful-handled", "d")
-        assert "release_requested" in ok("escalation", "holding", "release", holding_id, "--as", "leader06",
-                                         "--problem-solved", "a", "--policy-explained", "b", "--hardship-helped", "c",
-                                         "--unlawful-handled", "无")
+        ok(
+            "escalation",
+            "holding",
+            "plan",
+            holding_id,
+            "--as",
+            "leader06",
+            "--text",
+            "一案一策：协调退还押金",
+        )
+        ok(
+            "escalation",
+            "holding",
+            "visit",
+            holding_id,
+            "--as",
+            "leader06",
+            "--kind",
+            "home_visit",
+            "--place",
+            "信访人家中",
+            "--notes",
+            "家访了解诉求",
+            "--people",
+            "2",
+        )
+        assert "UTC offset" in refused(
+            "escalation",
+            "holding",
+            "visit",
+            holding_id,
+            "--as",
+            "leader06",
+            "--kind",
+            "reception",
+            "--place",
+            "x",
+            "--notes",
+            "y",
+            "--at",
+            "2026-11-20T09:00:00",
+        )
+        assert "hardship_helped" in refused(
+            "escalation",
+            "holding",
+            "release",
+            holding_id,
+            "--as",
+            "leader06",
+            "--problem-solved",
+            "a",
+            "--policy-explained",
+            "b",
+            "--unlawful-handled",
+            "d",
+        )
+        assert "release_requested" in ok(
+            "escalation",
+            "holding",
+            "release",
+            holding_id,
+            "--as",
+            "leader06",
+            "--problem-solved",
+            "a",
+            "--policy-explained",
+            "b",
+            "--hardship-helped",
+            "c",
+            "--unlawful-handled",
+            "无",
+        )
         assert "closed" in ok("escalation", "holding", "approve", holding_id, "--as", "supervisor")
         shown = json.loads(ok("escalation", "holding", "show", holding_id, "--as", "leader06"))
         assert shown["status"] == "closed" and shown["home_visits"] == 1
         stats = {r["leader"]: r for r in json.loads(ok("escalation", "holding", "stats", "--json"))}
         assert stats["leader06"]["closed"] >= 1
         assert "backlog cases" in ok("escalation", "backlog", "--as", "supervisor", "--days", "0")
-        assert "leader" in refused("escalation", "holding", "take", str(a["id"]), "--as", "dep01.head")
+        assert "leader" in refused(
+            "escalation", "holding", "take", str(a["id"]), "--as", "dep01.head"
+        )
 
     def test_evaluate_named_cases(self, app_client: TestClient) -> None:
         a = make_appeal(app_client)

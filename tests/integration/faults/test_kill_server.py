@@ -14,10 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import drop_database, new_database_url
-from factories import DEMO_PASSWORD, appeal_payload
 from sqlalchemy import select
 
+from conftest import drop_database, new_database_url
+from factories import DEMO_PASSWORD, appeal_payload
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.core.db import Database
 
@@ -31,8 +31,17 @@ def free_port() -> int:
 
 
 def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = os.environ | {"MINYI_DATABASE_URL": url, "MINYI_DATA_DIR": str(data_dir), "MINYI_PORT": str(port)}
-    proc = subprocess.Popen([MINYI, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    env = os.environ | {
+        "MINYI_DATABASE_URL": url,
+        "MINYI_DATA_DIR": str(data_dir),
+        "MINYI_PORT": str(port),
+    }
+    proc = subprocess.Popen(
+        [MINYI, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -83,14 +92,18 @@ class TestKillDuringBurst:
         lock = threading.Lock()
         stop = threading.Event()
         try:
-            token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "clerk", "password": DEMO_PASSWORD}).json()["access_token"]
+            token = httpx.post(
+                f"{base}/api/v1/auth/token", data={"username": "clerk", "password": DEMO_PASSWORD}
+            ).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
 
             def submit() -> None:
                 with httpx.Client(base_url=base, headers=headers, timeout=5) as client:
                     while not stop.is_set():
                         try:
-                            r = client.post("/api/v1/appeals", json=appeal_payload(external_id=uuid.uuid4().hex))
+                            r = client.post(
+                                "/api/v1/appeals", json=appeal_payload(external_id=uuid.uuid4().hex)
+                            )
                         except httpx.HTTPError:
                             return  # the server is gone: nothing acknowledged here
                         if r.status_code == 201:
@@ -126,11 +139,24 @@ class TestKillDuringBurst:
                 ids = [int(a["id"]) for a in acked]  # type: ignore[call-overload]
                 found = set(session.scalars(select(Appeal.id).where(Appeal.id.in_(ids))))
                 cases = set(session.scalars(select(Case.id).where(Case.id.in_(ids))))
-                events = set(session.scalars(select(CaseEvent.case_id).where(CaseEvent.case_id.in_(ids), CaseEvent.action == "register")))
+                events = set(
+                    session.scalars(
+                        select(CaseEvent.case_id).where(
+                            CaseEvent.case_id.in_(ids), CaseEvent.action == "register"
+                        )
+                    )
+                )
             db.dispose()
             assert found == cases == events == set(ids)
-            token = httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/token", data={"username": "clerk", "password": DEMO_PASSWORD}).json()["access_token"]
-            r = httpx.post(f"http://127.0.0.1:{port}/api/v1/appeals", json=appeal_payload(), headers={"Authorization": f"Bearer {token}"})
+            token = httpx.post(
+                f"http://127.0.0.1:{port}/api/v1/auth/token",
+                data={"username": "clerk", "password": DEMO_PASSWORD},
+            ).json()["access_token"]
+            r = httpx.post(
+                f"http://127.0.0.1:{port}/api/v1/appeals",
+                json=appeal_payload(),
+                headers={"Authorization": f"Bearer {token}"},
+            )
             assert r.status_code == 201
         finally:
             server.terminate()

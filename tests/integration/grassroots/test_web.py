@@ -16,7 +16,14 @@ class TestCoveragePages:
         client = signed_in(app_client, "s01.staff")
         page = client.get("/console/grassroots")
         assert page.status_code == 200
-        for word in ("网格覆盖情况", "覆盖率", "处置率", "无人包联", "下级区域", 'src="/console/grassroots/map.svg?area=S01"'):
+        for word in (
+            "网格覆盖情况",
+            "覆盖率",
+            "处置率",
+            "无人包联",
+            "下级区域",
+            'src="/console/grassroots/map.svg?area=S01"',
+        ):
             assert word in page.text
         svg = client.get("/console/grassroots/map.svg?area=S01")
         assert svg.headers["content-type"].startswith("image/svg+xml")
@@ -36,15 +43,20 @@ class TestCoveragePages:
     def test_import_reports_bad_rows_on_the_page(self, app_client: TestClient) -> None:
         client = signed_in(app_client, "s01c02.staff")
         data = "类型,编码,名称,网格编码\n楼栋,WEB-OK-1,网页导入楼,S01C02G04\n楼栋,WEB-BAD-1,,S01C02G04\n".encode()
-        r = client.post("/console/grassroots/places/import", data={"csrf_token": csrf_of(client, "/console/grassroots/places"), "area": "S01C02G04"},
-                        files={"file": ("p.csv", data, "text/csv")})
+        r = client.post(
+            "/console/grassroots/places/import",
+            data={"csrf_token": csrf_of(client, "/console/grassroots/places"), "area": "S01C02G04"},
+            files={"file": ("p.csv", data, "text/csv")},
+        )
         assert r.status_code == 200, r.text
         assert "第3行：名称不能为空" in r.text
         assert re.search(r"新增 [01] 条", r.text)
 
 
 class TestPatrolPhonePage:
-    def test_a_grid_worker_records_a_finding_with_a_photo_and_it_becomes_a_case(self, app_client: TestClient) -> None:
+    def test_a_grid_worker_records_a_finding_with_a_photo_and_it_becomes_a_case(
+        self, app_client: TestClient
+    ) -> None:
         client = signed_in(app_client, "s01c03g01.staff")
         page = client.get("/console/grassroots/patrol")
         assert page.status_code == 200
@@ -52,9 +64,14 @@ class TestPatrolPhonePage:
         assert building
         r = client.post(
             "/console/grassroots/patrol",
-            data={"csrf_token": csrf_of(client, "/console/grassroots/patrol"), "building_id": building.group(1),
-                  "finding": "2单元门口井盖破损，有老人差点绊倒", "raise_event": "1"},
-            files={"photos": ("well.png", PNG, "image/png")}, follow_redirects=False,
+            data={
+                "csrf_token": csrf_of(client, "/console/grassroots/patrol"),
+                "building_id": building.group(1),
+                "finding": "2单元门口井盖破损，有老人差点绊倒",
+                "raise_event": "1",
+            },
+            files={"photos": ("well.png", PNG, "image/png")},
+            follow_redirects=False,
         )
         assert r.status_code == 303, r.text
         done = client.get(r.headers["location"])
@@ -64,9 +81,16 @@ class TestPatrolPhonePage:
         case = client.get(f"/console/cases/{case_id.group(1)}")
         assert "井盖破损" in case.text and "well.png" in case.text
 
-    def test_a_visit_without_a_building_is_refused_with_the_form_again(self, app_client: TestClient) -> None:
+    def test_a_visit_without_a_building_is_refused_with_the_form_again(
+        self, app_client: TestClient
+    ) -> None:
         client = signed_in(app_client, "s01c03g01.staff")
-        r = client.post("/console/grassroots/patrol", data={"csrf_token": csrf_of(client, "/console/grassroots/patrol"),
-                                                            "finding": "保留的文字"})
+        r = client.post(
+            "/console/grassroots/patrol",
+            data={
+                "csrf_token": csrf_of(client, "/console/grassroots/patrol"),
+                "finding": "保留的文字",
+            },
+        )
         assert r.status_code == 422
         assert "请选择走访的楼栋" in r.text and "保留的文字" in r.text

@@ -13,18 +13,17 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
-from factories import appeal_payload, make_appeal
 from sqlalchemy import insert, select, text
 
 from conftest import START
-
+from factories import appeal_payload, make_appeal
 from minyi.cases.models import Appeal, Case, CaseEvent
+from minyi.core.bulk import insert_rows
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.core.ids import IdAllocator
 from minyi.escalation.models import CaseEscalation
 from minyi.intake.batcher import IntakeBatcher
-from minyi.core.bulk import insert_rows
 from minyi.intake.refs import RefCache
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered
@@ -32,7 +31,9 @@ from minyi.notify.models import OutboxMessage
 from minyi.sla.models import Clock
 
 
-def test_a_new_case_is_written_with_its_policy_and_due_time(app_client: TestClient, db: Database) -> None:
+def test_a_new_case_is_written_with_its_policy_and_due_time(
+    app_client: TestClient, db: Database
+) -> None:
     made = make_appeal(app_client)
     with db.reading() as session:
         case = session.get(Case, made["id"])
@@ -62,29 +63,52 @@ def test_escalation_sees_what_intake_knew(app_client: TestClient, db: Database) 
 def test_bulk_insert_stores_what_an_insert_stores(app_client: TestClient, db: Database) -> None:
     made = make_appeal(app_client)
     row = {
-        "case_id": made["id"], "at": START, "action": "note", "actor_id": None, "actor_label": "测试",
-        "from_status": None, "to_status": "registered", "reason": "换行\n与制表\t和反斜杠\\", "payload": {"k": ["v", 1, None]},
+        "case_id": made["id"],
+        "at": START,
+        "action": "note",
+        "actor_id": None,
+        "actor_label": "测试",
+        "from_status": None,
+        "to_status": "registered",
+        "reason": "换行\n与制表\t和反斜杠\\",
+        "payload": {"k": ["v", 1, None]},
     }
     with db.unit_of_work() as session:
         insert_rows(session, CaseEvent, [row | {"action": "bulk"}])
         session.execute(insert(CaseEvent), [row | {"action": "plain"}])
     with db.reading() as session:
-        got = {e.action: e for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == made["id"], CaseEvent.action.in_(["bulk", "plain"])))}
+        got = {
+            e.action: e
+            for e in session.scalars(
+                select(CaseEvent).where(
+                    CaseEvent.case_id == made["id"], CaseEvent.action.in_(["bulk", "plain"])
+                )
+            )
+        }
     columns = ("at", "actor_id", "actor_label", "from_status", "to_status", "reason", "payload")
-    assert {c: getattr(got["bulk"], c) for c in columns} == {c: getattr(got["plain"], c) for c in columns}
+    assert {c: getattr(got["bulk"], c) for c in columns} == {
+        c: getattr(got["plain"], c) for c in columns
+    }
     assert got["bulk"].payload == {"k": ["v", 1, None]}
 
 
-def test_bulk_insert_keeps_exact_amounts_coordinates_and_quotes(app_client: TestClient, db: Database) -> None:
+def test_bulk_insert_keeps_exact_amounts_coordinates_and_quotes(
+    app_client: TestClient, db: Database
+) -> None:
     made = make_appeal(app_client)
     with db.reading() as session:
         source = session.get(Appeal, made["id"])
         assert source is not None
         row = {c.name: getattr(source, c.name) for c in Appeal.__table__.columns}
     row |= {
-        "id": made["id"] + 10_000_000, "tracking_no": f"T{made['id']}", "external_id": f"bulk-{made['id']}",
+        "id": made["id"] + 10_000_000,
+        "tracking_no": f"T{made['id']}",
+        "external_id": f"bulk-{made['id']}",
         "public_id": f"bulk-{made['id']}",  # unique, like the tracking number
-        "title": '引号"与\\反斜杠', "amount": Decimal("12345678901234.56"), "lat": 39.904211, "lng": 116.407394,
+        "title": '引号"与\\反斜杠',
+        "amount": Decimal("12345678901234.56"),
+        "lat": 39.904211,
+        "lng": 116.407394,
         "citizen_name": None,
     }
     with db.unit_of_work() as session:
@@ -93,7 +117,11 @@ def test_bulk_insert_keeps_exact_amounts_coordinates_and_quotes(app_client: Test
         stored = session.get(Appeal, row["id"])
     assert stored is not None
     assert (stored.title, stored.amount, stored.lat, stored.lng, stored.citizen_name) == (
-        row["title"], Decimal("12345678901234.56"), 39.904211, 116.407394, None,
+        row["title"],
+        Decimal("12345678901234.56"),
+        39.904211,
+        116.407394,
+        None,
     )
     assert stored.submitted_at == source.submitted_at
 
@@ -105,22 +133,38 @@ def test_bulk_insert_can_skip_rows_whose_key_is_taken(app_client: TestClient, db
 
     def row(body: str, dedupe_key: str) -> dict[str, object]:
         return {
-            "channel": "sms", "recipient": "13800000000", "subject": None, "body": body, "payload": {},
-            "case_id": made["id"], "dedupe_key": dedupe_key, "status": "pending", "attempts": 0,
-            "next_attempt_at": START, "last_error": None, "created_at": START, "sent_at": None,
+            "channel": "sms",
+            "recipient": "13800000000",
+            "subject": None,
+            "body": body,
+            "payload": {},
+            "case_id": made["id"],
+            "dedupe_key": dedupe_key,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": START,
+            "last_error": None,
+            "created_at": START,
+            "sent_at": None,
         }
 
     with db.unit_of_work() as session:
         insert_rows(session, OutboxMessage, [row("first", key)], skip_conflicts_on=("dedupe_key",))
     with db.unit_of_work() as session:
         insert_rows(
-            session, OutboxMessage, [row("again", key), row("new", key + "b"), row("new twice", key + "b")],
+            session,
+            OutboxMessage,
+            [row("again", key), row("new", key + "b"), row("new twice", key + "b")],
             skip_conflicts_on=("dedupe_key",),
         )
     with db.reading() as session:
-        bodies = dict(session.execute(
-            select(OutboxMessage.dedupe_key, OutboxMessage.body).where(OutboxMessage.dedupe_key.in_([key, key + "b"]))
-        ).all())
+        bodies = dict(
+            session.execute(
+                select(OutboxMessage.dedupe_key, OutboxMessage.body).where(
+                    OutboxMessage.dedupe_key.in_([key, key + "b"])
+                )
+            ).all()
+        )
     assert bodies == {key: "first", key + "b": "new"}
 
 
@@ -128,11 +172,26 @@ def test_the_writer_goes_on_after_its_connection_is_dropped(db: Database) -> Non
     """No ping before a batch (PostgreSQL): a connection killed under the writer fails one batch,
     which is registered again item by item on a new connection; nobody gets an error."""
     writer_db = db.for_one_writer()
-    batcher = IntakeBatcher(writer_db, ManualClock(START), IdAllocator(db, "appeals"), RefCache(), ZoneInfo("Asia/Shanghai"), max_batch=8)
+    batcher = IntakeBatcher(
+        writer_db,
+        ManualClock(START),
+        IdAllocator(db, "appeals"),
+        RefCache(),
+        ZoneInfo("Asia/Shanghai"),
+        max_batch=8,
+    )
 
     def register(n: int) -> list[Registered]:
         async def submit_all() -> list[Registered]:
-            return list(await asyncio.gather(*(batcher.submit(AppealIn(**appeal_payload(channel="mailbox_mayor")), None) for _ in range(n))))
+            return list(
+                await asyncio.gather(
+                    *(
+                        batcher.submit(AppealIn(**appeal_payload(channel="mailbox_mayor")), None)
+                        for _ in range(n)
+                    )
+                )
+            )
+
         return asyncio.run(submit_all())
 
     batcher.start()
@@ -142,7 +201,9 @@ def test_the_writer_goes_on_after_its_connection_is_dropped(db: Database) -> Non
             with writer_db.engine.connect() as held:  # the writer's one idle connection
                 pid = held.execute(text("SELECT pg_backend_pid()")).scalar()
             with db.engine.connect() as admin:
-                assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+                assert admin.execute(
+                    text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}
+                ).scalar()
         second = register(3)
     finally:
         batcher.stop()
@@ -150,15 +211,26 @@ def test_the_writer_goes_on_after_its_connection_is_dropped(db: Database) -> Non
             writer_db.dispose()
     assert all(r.created for r in first + second)
     with db.reading() as session:
-        stored = session.scalars(select(Appeal.id).where(Appeal.id.in_([r.id for r in first + second]))).all()
+        stored = session.scalars(
+            select(Appeal.id).where(Appeal.id.in_([r.id for r in first + second]))
+        ).all()
     assert len(stored) == 6
 
 
 def test_the_same_external_id_makes_one_appeal_however_it_is_batched(db: Database) -> None:
     """Duplicates inside one batch and across batches all answer with the first appeal."""
-    batcher = IntakeBatcher(db, ManualClock(START), IdAllocator(db, "appeals"), RefCache(), ZoneInfo("Asia/Shanghai"), max_batch=8)
+    batcher = IntakeBatcher(
+        db,
+        ManualClock(START),
+        IdAllocator(db, "appeals"),
+        RefCache(),
+        ZoneInfo("Asia/Shanghai"),
+        max_batch=8,
+    )
     payload = appeal_payload(channel="mailbox_mayor")
-    items = [AppealIn(**payload) for _ in range(20)] + [AppealIn(**appeal_payload(channel="mailbox_mayor")) for _ in range(5)]
+    items = [AppealIn(**payload) for _ in range(20)] + [
+        AppealIn(**appeal_payload(channel="mailbox_mayor")) for _ in range(5)
+    ]
 
     async def submit_all() -> list[Registered]:
         return list(await asyncio.gather(*(batcher.submit(item, None) for item in items)))
@@ -173,5 +245,7 @@ def test_the_same_external_id_makes_one_appeal_however_it_is_batched(db: Databas
     assert len({r.id for r in same}) == 1
     assert all(r.created for r in results[20:])
     with db.reading() as session:
-        stored = session.scalars(select(Appeal).where(Appeal.external_id == payload["external_id"])).all()
+        stored = session.scalars(
+            select(Appeal).where(Appeal.external_id == payload["external_id"])
+        ).all()
     assert [a.id for a in stored] == [same[0].id]

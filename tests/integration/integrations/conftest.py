@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-
 import pytest
 
 
@@ -45,7 +44,9 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status = box.take(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            status = box.take(
+                Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+            )
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()

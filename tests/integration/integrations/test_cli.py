@@ -11,13 +11,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from cli_harness import CliResult, minyi_env, run_cli
 from conftest import demo_database_url, drop_database
 from minyi.cases.models import Appeal
 from minyi.core.db import Database
 from minyi.integrations.models import Open311Client, WebhookSubscriber
 
 from .test_import_export import BAD, GOOD, HEADER, MAPPING
-from cli_harness import CliResult, minyi_env, run_cli
 
 
 def run(args: list[str], url: str, cwd: Path) -> CliResult:
@@ -25,7 +25,9 @@ def run(args: list[str], url: str, cwd: Path) -> CliResult:
 
 
 @pytest.fixture(scope="module")
-def cli_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Database]]:
+def cli_db(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Database]]:
     url = demo_database_url(backend, tmp_path_factory.mktemp(f"icli-{backend}"))
     db = Database(url)
     yield url, db
@@ -45,12 +47,22 @@ def sheet(path: Path, rows: list[list[str]]) -> Path:
 
 
 class TestImportCommand:
-    def test_imports_good_rows_lists_bad_ones_and_is_idempotent(self, cli_db: tuple[str, Database], tmp_path: Path) -> None:
+    def test_imports_good_rows_lists_bad_ones_and_is_idempotent(
+        self, cli_db: tuple[str, Database], tmp_path: Path
+    ) -> None:
         url, db = cli_db
         before = count(db, Appeal)
         (tmp_path / "m.yaml").write_text(MAPPING, encoding="utf-8")
         data = sheet(tmp_path / "h.csv", GOOD + BAD)
-        args = ["import", "cases", str(data), "--mapping", str(tmp_path / "m.yaml"), "--report", str(tmp_path / "bad.csv")]
+        args = [
+            "import",
+            "cases",
+            str(data),
+            "--mapping",
+            str(tmp_path / "m.yaml"),
+            "--report",
+            str(tmp_path / "bad.csv"),
+        ]
         first = run(args, url, tmp_path)
         assert first.returncode == 1, first.stderr
         assert "row 4\t联系电话" in first.stdout
@@ -60,18 +72,35 @@ class TestImportCommand:
         again = run(args, url, tmp_path)
         assert again.returncode == 1 and count(db, Appeal) == before + 2
 
-    def test_strict_writes_nothing_and_says_so_in_one_line(self, cli_db: tuple[str, Database], tmp_path: Path) -> None:
+    def test_strict_writes_nothing_and_says_so_in_one_line(
+        self, cli_db: tuple[str, Database], tmp_path: Path
+    ) -> None:
         url, db = cli_db
         before = count(db, Appeal)
         (tmp_path / "m.yaml").write_text(MAPPING, encoding="utf-8")
         rows = [[f"S-{r[0]}", *r[1:]] for r in GOOD + BAD[:1]]
-        result = run(["import", "cases", str(sheet(tmp_path / "h.csv", rows)), "--mapping", str(tmp_path / "m.yaml"), "--strict"], url, tmp_path)
+        result = run(
+            [
+                "import",
+                "cases",
+                str(sheet(tmp_path / "h.csv", rows)),
+                "--mapping",
+                str(tmp_path / "m.yaml"),
+                "--strict",
+            ],
+            url,
+            tmp_path,
+        )
         assert result.returncode == 2
-        assert result.stderr.strip().splitlines() == ["error: 1 bad rows; nothing imported (strict)"]
+        assert result.stderr.strip().splitlines() == [
+            "error: 1 bad rows; nothing imported (strict)"
+        ]
         assert count(db, Appeal) == before
 
     @pytest.mark.parametrize("args", [["nope.csv"], ["x.txt"]])
-    def test_a_missing_or_unreadable_file_is_exit_2(self, cli_db: tuple[str, Database], tmp_path: Path, args: list[str]) -> None:
+    def test_a_missing_or_unreadable_file_is_exit_2(
+        self, cli_db: tuple[str, Database], tmp_path: Path, args: list[str]
+    ) -> None:
         (tmp_path / "x.txt").write_text("a,b\n1,2\n", encoding="utf-8")
         result = run(["import", "cases", *args], cli_db[0], tmp_path)
         assert result.returncode == 2 and result.stderr.startswith("error: ")
@@ -104,20 +133,62 @@ class TestImportCommand:
 
 
 class TestExportCommand:
-    def test_exports_the_filtered_cases_to_xlsx(self, cli_db: tuple[str, Database], tmp_path: Path) -> None:
-        url, db = cli_db
+    def test_exports_the_filtered_cases_to_xlsx(
+        self, cli_db: tuple[str, Database], tmp_path: Path
+    ) -> None:
+        url, _db = cli_db
         (tmp_path / "m.yaml").write_text(MAPPING, encoding="utf-8")
-        run(["import", "cases", str(sheet(tmp_path / "h.csv", [[f"E-{r[0]}", *r[1:]] for r in GOOD])), "--mapping", str(tmp_path / "m.yaml")], url, tmp_path)
+        run(
+            [
+                "import",
+                "cases",
+                str(sheet(tmp_path / "h.csv", [[f"E-{r[0]}", *r[1:]] for r in GOOD])),
+                "--mapping",
+                str(tmp_path / "m.yaml"),
+            ],
+            url,
+            tmp_path,
+        )
         out = tmp_path / "cases.xlsx"
-        result = run(["export", "cases", "--format", "xlsx", "--out", str(out), "--as", "dispatcher", "--status", "in_progress"], url, tmp_path)
+        result = run(
+            [
+                "export",
+                "cases",
+                "--format",
+                "xlsx",
+                "--out",
+                str(out),
+                "--as",
+                "dispatcher",
+                "--status",
+                "in_progress",
+            ],
+            url,
+            tmp_path,
+        )
         assert result.returncode == 0, result.stderr
         rows = list(load_workbook(out).worksheets[0].iter_rows(values_only=True))
         assert rows[0][:5] == ("tracking_no", "channel", "external_id", "registered_at", "status")
         assert {r[4] for r in rows[1:]} == {"in_progress"} and len(rows) >= 2
         assert f"exported {len(rows) - 1} cases" in result.stdout
 
-    def test_an_unknown_channel_is_exit_2(self, cli_db: tuple[str, Database], tmp_path: Path) -> None:
-        result = run(["export", "cases", "--out", str(tmp_path / "x.csv"), "--as", "dispatcher", "--channel", "nope"], cli_db[0], tmp_path)
+    def test_an_unknown_channel_is_exit_2(
+        self, cli_db: tuple[str, Database], tmp_path: Path
+    ) -> None:
+        result = run(
+            [
+                "export",
+                "cases",
+                "--out",
+                str(tmp_path / "x.csv"),
+                "--as",
+                "dispatcher",
+                "--channel",
+                "nope",
+            ],
+            cli_db[0],
+            tmp_path,
+        )
         assert result.returncode == 2 and "nope" in result.stderr
         assert not (tmp_path / "x.csv").exists()
 
@@ -125,7 +196,11 @@ class TestExportCommand:
 class TestWebhooksAndClients:
     def test_manage_a_subscriber(self, cli_db: tuple[str, Database], tmp_path: Path) -> None:
         url, db = cli_db
-        added = run(["webhooks", "add", "city", "http://127.0.0.1:9/hook", "--event", "case.registered"], url, tmp_path)
+        added = run(
+            ["webhooks", "add", "city", "http://127.0.0.1:9/hook", "--event", "case.registered"],
+            url,
+            tmp_path,
+        )
         assert added.returncode == 0 and "secret" in added.stdout
         listed = json.loads(run(["webhooks", "list"], url, tmp_path).stdout)
         assert [(s["name"], s["events"]) for s in listed] == [("city", ["case.registered"])]
@@ -142,7 +217,14 @@ class TestWebhooksAndClients:
         key = added.stdout.strip().rsplit(" ", 1)[1]
         with db.reading() as session:
             client = session.scalar(select(Open311Client))
-            assert client is not None and key not in (client.key_hash, client.key_prefix) and client.key_prefix == key[:8]
+            assert (
+                client is not None
+                and key not in (client.key_hash, client.key_prefix)
+                and client.key_prefix == key[:8]
+            )
         assert run(["open311", "add-client", "city12345"], url, tmp_path).returncode == 2
-        assert json.loads(run(["open311", "list-clients"], url, tmp_path).stdout)[0]["channel"] == "open311_city12345"
+        assert (
+            json.loads(run(["open311", "list-clients"], url, tmp_path).stdout)[0]["channel"]
+            == "open311_city12345"
+        )
         assert run(["open311", "revoke", "city12345"], url, tmp_path).returncode == 0

@@ -36,8 +36,13 @@ class TestRequestId:
         assert r.headers["x-request-id"] == "abc-123.x"
 
     @pytest.mark.parametrize("given", [None, "has spaces in it", "x" * 200])
-    def test_a_missing_or_unsafe_id_is_replaced(self, app_client: TestClient, given: str | None) -> None:
-        first, second = (app_client.get("/healthz", headers={"X-Request-ID": given} if given else {}) for _ in range(2))
+    def test_a_missing_or_unsafe_id_is_replaced(
+        self, app_client: TestClient, given: str | None
+    ) -> None:
+        first, second = (
+            app_client.get("/healthz", headers={"X-Request-ID": given} if given else {})
+            for _ in range(2)
+        )
         assert re.fullmatch(r"[0-9a-f]{13,}", first.headers["x-request-id"])
         assert first.headers["x-request-id"] != second.headers["x-request-id"] != given
 
@@ -66,7 +71,10 @@ class TestMetrics:
 
         def timelines(text: str) -> float:
             # Other modules read timelines through the same shared app: count every status.
-            return sum(metric(text, "minyi_http_requests_total", route=route, status=s) or 0 for s in ("200", "404"))
+            return sum(
+                metric(text, "minyi_http_requests_total", route=route, status=s) or 0
+                for s in ("200", "404")
+            )
 
         before = timelines(app_client.get("/metrics", headers=METRICS_AUTH).text)
         for case_id in (1, 2, 3):
@@ -75,18 +83,27 @@ class TestMetrics:
         text = app_client.get("/metrics", headers=METRICS_AUTH).text
         assert timelines(text) - before == 3
         assert metric(text, "minyi_http_requests_total", route="unmatched", status="404")
-        assert metric(text, "minyi_http_request_duration_seconds_count", method="GET", route="/api/v1/appeals/{case_id}/timeline")
+        assert metric(
+            text,
+            "minyi_http_request_duration_seconds_count",
+            method="GET",
+            route="/api/v1/appeals/{case_id}/timeline",
+        )
         assert "/api/v1/appeals/1/timeline" not in text
 
 
 @pytest.fixture(scope="module")
-def private(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Database, ManualClock]]:
+def private(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, Database, ManualClock]]:
     with private_demo_app(backend, tmp_path_factory.mktemp("metrics")) as found:
         yield found
 
 
 class TestGauges:
-    def test_backlog_gauges_follow_the_database(self, private: tuple[TestClient, Database, ManualClock]) -> None:
+    def test_backlog_gauges_follow_the_database(
+        self, private: tuple[TestClient, Database, ManualClock]
+    ) -> None:
         client, _, clock = private
         text = client.get("/metrics", headers=METRICS_AUTH).text
         assert metric(text, "minyi_clocks_due") == 0
@@ -94,7 +111,15 @@ class TestGauges:
         make_appeal(client)
         make_appeal(client)
         text = client.get("/metrics", headers=METRICS_AUTH).text
-        assert metric(text, "minyi_outbox_messages", channel="sms", status="pending") == 2  # the receipts
-        clock.advance(timedelta(hours=30))  # no worker runs in this app: every hotline clock is now due
-        assert (metric(client.get("/metrics", headers=METRICS_AUTH).text, "minyi_clocks_due") or 0) >= 2
-        assert metric(client.get("/metrics", headers=METRICS_AUTH).text, "minyi_clocks_breached") == 0
+        assert (
+            metric(text, "minyi_outbox_messages", channel="sms", status="pending") == 2
+        )  # the receipts
+        clock.advance(
+            timedelta(hours=30)
+        )  # no worker runs in this app: every hotline clock is now due
+        assert (
+            metric(client.get("/metrics", headers=METRICS_AUTH).text, "minyi_clocks_due") or 0
+        ) >= 2
+        assert (
+            metric(client.get("/metrics", headers=METRICS_AUTH).text, "minyi_clocks_breached") == 0
+        )

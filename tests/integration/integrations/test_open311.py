@@ -21,19 +21,19 @@ from sqlalchemy.orm import Session
 
 from conftest import make_settings
 from factories import make_appeal, unique_phone
-from parked_checks import parked_cli
 from minyi.app import create_app
 from minyi.cases.hooks import RegisteredCase, on_cases_registered, remove_registered_handler
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.tracking import track_case
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
+from minyi.intake.models import Attachment
 from minyi.integrations.jobs import RETRY as QUEUE_RETRY
 from minyi.integrations.jobs import register_queued
 from minyi.integrations.models import Open311Queued
 from minyi.integrations.open311 import create_client
-from minyi.intake.models import Attachment
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
+from parked_checks import parked_cli
 
 V2 = "/open311/v2"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -41,7 +41,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 def new_client(db: Database, clock: ManualClock, *, queued: bool = False) -> str:
     with db.unit_of_work() as session:
-        _, key = create_client(session, name=f"c{uuid.uuid4().hex[:10]}", queued=queued, channel=None, now=clock.now())
+        _, key = create_client(
+            session, name=f"c{uuid.uuid4().hex[:10]}", queued=queued, channel=None, now=clock.now()
+        )
     return key
 
 
@@ -49,15 +51,25 @@ def a_leaf(db: Database) -> str:
     with db.reading() as session:
         return str(
             session.scalar(
-                select(DictionaryEntry.code).join(DictionaryVersion).where(DictionaryVersion.is_current.is_(True)).order_by(DictionaryEntry.code)
+                select(DictionaryEntry.code)
+                .join(DictionaryVersion)
+                .where(DictionaryVersion.is_current.is_(True))
+                .order_by(DictionaryEntry.code)
             )
         )
 
 
 def form(key: str, code: str, **extra: Any) -> dict[str, Any]:
     return {
-        "api_key": key, "service_code": code, "description": "小区门口路灯坏了一个月，晚上很黑", "lat": "22.54", "long": "114.05",
-        "first_name": "先生", "last_name": "程", "phone": unique_phone(), **extra,
+        "api_key": key,
+        "service_code": code,
+        "description": "小区门口路灯坏了一个月，晚上很黑",
+        "lat": "22.54",
+        "long": "114.05",
+        "first_name": "先生",
+        "last_name": "程",
+        "phone": unique_phone(),
+        **extra,
     }
 
 
@@ -79,18 +91,34 @@ class TestDiscoveryAndServices:
         assert endpoint["formats"] == ["text/xml", "application/json"]
         xml = ET.fromstring(app_client.get(f"{V2}/discovery.xml").content)
         assert xml.tag == "discovery"
-        assert [f.text for f in xml.findall("endpoints/endpoint/formats/format")] == ["text/xml", "application/json"]
+        assert [f.text for f in xml.findall("endpoints/endpoint/formats/format")] == [
+            "text/xml",
+            "application/json",
+        ]
 
-    def test_services_are_the_current_dictionary_leaves(self, app_client: TestClient, db: Database) -> None:
+    def test_services_are_the_current_dictionary_leaves(
+        self, app_client: TestClient, db: Database
+    ) -> None:
         with db.reading() as session:
             leaves = session.scalar(
-                select(func.count()).select_from(DictionaryEntry).join(DictionaryVersion).where(DictionaryVersion.is_current.is_(True))
+                select(func.count())
+                .select_from(DictionaryEntry)
+                .join(DictionaryVersion)
+                .where(DictionaryVersion.is_current.is_(True))
             )
         r = app_client.get(f"{V2}/services.json")
         assert r.headers["content-type"] == "application/json; charset=utf-8"
         rows = r.json()
         assert len(rows) == leaves
-        assert set(rows[0]) == {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
+        assert set(rows[0]) == {
+            "service_code",
+            "service_name",
+            "description",
+            "metadata",
+            "type",
+            "keywords",
+            "group",
+        }
         assert rows[0]["metadata"] is True and rows[0]["type"] == "realtime"
         r = app_client.get(f"{V2}/services.xml")
         assert r.headers["content-type"] == "text/xml; charset=utf-8"
@@ -99,7 +127,9 @@ class TestDiscoveryAndServices:
         assert root.tag == "services" and len(root.findall("service")) == leaves
         assert root.find("service/metadata").text == "true"  # type: ignore[union-attr]
 
-    def test_service_definition_lists_attributes_with_values(self, app_client: TestClient, code: str) -> None:
+    def test_service_definition_lists_attributes_with_values(
+        self, app_client: TestClient, code: str
+    ) -> None:
         body = app_client.get(f"{V2}/services/{code}.json").json()
         assert body["service_code"] == code
         street = next(a for a in body["attributes"] if a["code"] == "street")
@@ -116,7 +146,9 @@ class TestDiscoveryAndServices:
         assert r.json()[0]["code"] == 404
         r = app_client.get(f"{V2}/services/NOPE.xml")
         root = ET.fromstring(r.content)
-        assert r.status_code == 404 and root.tag == "errors" and root.find("error/code").text == "404"  # type: ignore[union-attr]
+        assert (
+            r.status_code == 404 and root.tag == "errors" and root.find("error/code").text == "404"
+        )  # type: ignore[union-attr]
 
     def test_unknown_format_is_refused(self, app_client: TestClient) -> None:
         r = app_client.get(f"{V2}/services.csv")
@@ -124,25 +156,46 @@ class TestDiscoveryAndServices:
 
 
 class TestPostRequest:
-    def test_form_post_registers_a_case_for_the_client(self, app_client: TestClient, db: Database, key: str, code: str) -> None:
-        r = app_client.post(f"{V2}/requests.json", data=form(key, code, **{"attribute[street]": "S01", "attribute[crowd_size]": "3"}))
+    def test_form_post_registers_a_case_for_the_client(
+        self, app_client: TestClient, db: Database, key: str, code: str
+    ) -> None:
+        r = app_client.post(
+            f"{V2}/requests.json",
+            data=form(key, code, **{"attribute[street]": "S01", "attribute[crowd_size]": "3"}),
+        )
         assert r.status_code == 200, r.text
         [answer] = r.json()
-        assert set(answer) == {"service_request_id", "service_notice", "account_id", "tracking_no", "tracking_code"}
+        assert set(answer) == {
+            "service_request_id",
+            "service_notice",
+            "account_id",
+            "tracking_no",
+            "tracking_code",
+        }
         with db.reading() as session:
             case = session.scalar(select(Case).where(Case.tracking_no == answer["tracking_no"]))
             assert case is not None
             appeal = session.get(Appeal, case.appeal_id)
-            assert appeal is not None and appeal.citizen_name == "程先生" and appeal.crowd_size == 3 and appeal.lat == 22.54
+            assert (
+                appeal is not None
+                and appeal.citizen_name == "程先生"
+                and appeal.crowd_size == 3
+                and appeal.lat == 22.54
+            )
             # The public id is random, not the tracking number; the code is kept only as a digest.
             assert answer["service_request_id"] == appeal.public_id != case.tracking_no
             assert answer["tracking_code"] not in (appeal.tracking_code_hash or "")
-            assert answer["tracking_no"] in answer["service_notice"] and answer["tracking_code"] in answer["service_notice"]
+            assert (
+                answer["tracking_no"] in answer["service_notice"]
+                and answer["tracking_code"] in answer["service_notice"]
+            )
             assert case.street_id is not None
             event = session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id))
             assert event is not None and event.actor_label.startswith("open311:")
 
-    def test_json_post_with_an_attribute_object_answers_in_xml(self, app_client: TestClient, key: str, code: str) -> None:
+    def test_json_post_with_an_attribute_object_answers_in_xml(
+        self, app_client: TestClient, key: str, code: str
+    ) -> None:
         body = form(key, code, address_string="幸福路12号") | {"attribute": {"title": "路灯坏了"}}
         r = app_client.post(f"{V2}/requests.xml", json=body)
         assert r.status_code == 200, r.text
@@ -151,18 +204,30 @@ class TestPostRequest:
         assert root.find("request/service_request_id").text  # type: ignore[union-attr]
         assert root.find("request/account_id") is not None
 
-    def test_the_api_key_may_come_in_the_query_string(self, app_client: TestClient, key: str, code: str) -> None:
+    def test_the_api_key_may_come_in_the_query_string(
+        self, app_client: TestClient, key: str, code: str
+    ) -> None:
         body = {k: v for k, v in form(key, code).items() if k != "api_key"}
         r = app_client.post(f"{V2}/requests.json", params={"api_key": key}, json=body)
         assert r.status_code == 200, r.text
 
-    def test_multipart_media_becomes_an_attachment(self, app_client: TestClient, db: Database, key: str, code: str) -> None:
-        r = app_client.post(f"{V2}/requests.json", data=form(key, code), files={"media": ("lamp.png", PNG, "image/png")})
+    def test_multipart_media_becomes_an_attachment(
+        self, app_client: TestClient, db: Database, key: str, code: str
+    ) -> None:
+        r = app_client.post(
+            f"{V2}/requests.json",
+            data=form(key, code),
+            files={"media": ("lamp.png", PNG, "image/png")},
+        )
         assert r.status_code == 200, r.text
         with db.reading() as session:
-            case = session.scalar(select(Case).where(Case.tracking_no == r.json()[0]["tracking_no"]))
+            case = session.scalar(
+                select(Case).where(Case.tracking_no == r.json()[0]["tracking_no"])
+            )
             assert case is not None
-            files = session.scalars(select(Attachment).where(Attachment.appeal_id == case.appeal_id)).all()
+            files = session.scalars(
+                select(Attachment).where(Attachment.appeal_id == case.appeal_id)
+            ).all()
             assert [f.filename for f in files] == ["lamp.png"]
 
     @pytest.mark.parametrize(
@@ -180,7 +245,14 @@ class TestPostRequest:
         ],
     )
     def test_bad_requests_change_nothing(
-        self, app_client: TestClient, db: Database, key: str, code: str, change: dict[str, Any], status: int, words: str
+        self,
+        app_client: TestClient,
+        db: Database,
+        key: str,
+        code: str,
+        change: dict[str, Any],
+        status: int,
+        words: str,
     ) -> None:
         data = {k: v for k, v in (form(key, code) | change).items() if v is not None}
         with db.reading() as session:
@@ -192,10 +264,16 @@ class TestPostRequest:
         with db.reading() as session:
             assert session.scalar(select(func.count()).select_from(Appeal)) == before
 
-    def test_media_of_a_refused_type_registers_nothing(self, app_client: TestClient, db: Database, key: str, code: str) -> None:
+    def test_media_of_a_refused_type_registers_nothing(
+        self, app_client: TestClient, db: Database, key: str, code: str
+    ) -> None:
         with db.reading() as session:
             before = session.scalar(select(func.count()).select_from(Appeal))
-        r = app_client.post(f"{V2}/requests.json", data=form(key, code), files={"media": ("x.exe", b"MZ...", "application/x-msdownload")})
+        r = app_client.post(
+            f"{V2}/requests.json",
+            data=form(key, code),
+            files={"media": ("x.exe", b"MZ...", "application/x-msdownload")},
+        )
         assert r.status_code == 400 and "media" in r.json()[0]["description"]
         with db.reading() as session:
             assert session.scalar(select(func.count()).select_from(Appeal)) == before
@@ -217,7 +295,13 @@ class TestPostRequest:
         ],
     )
     def test_everything_is_checked_before_anything_is_written(
-        self, app_client: TestClient, db: Database, key: str, code: str, change: dict[str, Any], media: Any
+        self,
+        app_client: TestClient,
+        db: Database,
+        key: str,
+        code: str,
+        change: dict[str, Any],
+        media: Any,
     ) -> None:
         def sequence(r: Any) -> int:
             assert r.status_code == 200, r.text
@@ -236,10 +320,18 @@ class TestPostRequest:
 
 
 class TestGetRequests:
-    def test_one_request_in_both_formats_with_utc_offsets(self, app_client: TestClient, key: str, code: str) -> None:
-        srid = app_client.post(f"{V2}/requests.json", data=form(key, code)).json()[0]["service_request_id"]
+    def test_one_request_in_both_formats_with_utc_offsets(
+        self, app_client: TestClient, key: str, code: str
+    ) -> None:
+        srid = app_client.post(f"{V2}/requests.json", data=form(key, code)).json()[0][
+            "service_request_id"
+        ]
         [row] = app_client.get(f"{V2}/requests/{srid}.json").json()
-        assert row["service_request_id"] == srid and row["status"] == "open" and row["service_code"] == code
+        assert (
+            row["service_request_id"] == srid
+            and row["status"] == "open"
+            and row["service_code"] == code
+        )
         assert row["requested_datetime"].endswith("+08:00")
         assert "phone" not in row and row["description"]
         root = ET.fromstring(app_client.get(f"{V2}/requests/{srid}.xml").content)
@@ -250,18 +342,36 @@ class TestGetRequests:
         r = app_client.get(f"{V2}/requests/19990101-000001.json")
         assert r.status_code == 404 and r.json()[0]["code"] == 404
 
-    def test_filters_by_id_list_code_status_and_dates(self, app_client: TestClient, key: str, code: str) -> None:
-        ids = [app_client.post(f"{V2}/requests.json", data=form(key, code)).json()[0]["service_request_id"] for _ in range(2)]
-        got = app_client.get(f"{V2}/requests.json", params={"service_request_id": ",".join(ids)}).json()
+    def test_filters_by_id_list_code_status_and_dates(
+        self, app_client: TestClient, key: str, code: str
+    ) -> None:
+        ids = [
+            app_client.post(f"{V2}/requests.json", data=form(key, code)).json()[0][
+                "service_request_id"
+            ]
+            for _ in range(2)
+        ]
+        got = app_client.get(
+            f"{V2}/requests.json", params={"service_request_id": ",".join(ids)}
+        ).json()
         assert sorted(r["service_request_id"] for r in got) == sorted(ids)
-        mine = app_client.get(f"{V2}/requests.json", params={"service_code": code, "status": "open"}).json()
+        mine = app_client.get(
+            f"{V2}/requests.json", params={"service_code": code, "status": "open"}
+        ).json()
         assert set(ids) <= {r["service_request_id"] for r in mine}
         assert all(r["status"] == "open" for r in mine)
-        closed = app_client.get(f"{V2}/requests.json", params={"service_code": code, "status": "closed"}).json()
+        closed = app_client.get(
+            f"{V2}/requests.json", params={"service_code": code, "status": "closed"}
+        ).json()
         assert not set(ids) & {r["service_request_id"] for r in closed}
-        later = app_client.get(f"{V2}/requests.json", params={"start_date": "2026-12-01T00:00:00Z", "end_date": "2026-12-31T00:00:00+08:00"}).json()
+        later = app_client.get(
+            f"{V2}/requests.json",
+            params={"start_date": "2026-12-01T00:00:00Z", "end_date": "2026-12-31T00:00:00+08:00"},
+        ).json()
         assert later == []
-        paged = app_client.get(f"{V2}/requests.json", params={"service_code": code, "page_size": 1, "page": 2}).json()
+        paged = app_client.get(
+            f"{V2}/requests.json", params={"service_code": code, "page_size": 1, "page": 2}
+        ).json()
         assert len(paged) == 1
 
     @pytest.mark.parametrize(
@@ -302,8 +412,16 @@ class TestTokens:
         assert app_client.get(f"{V2}/requests/{done['service_request_id']}.json").status_code == 200
         # The code the token's holder got opens the citizen's tracking, as a receipt's code does.
         with db.reading() as session:
-            assert track_case(session, done["tracking_no"], done["tracking_code"])["tracking_no"] == done["tracking_no"]
-            assert session.scalar(select(Open311Queued.tracking_code).where(Open311Queued.token == token)) is None
+            assert (
+                track_case(session, done["tracking_no"], done["tracking_code"])["tracking_no"]
+                == done["tracking_no"]
+            )
+            assert (
+                session.scalar(
+                    select(Open311Queued.tracking_code).where(Open311Queued.token == token)
+                )
+                is None
+            )
 
     def test_a_request_whose_registration_raises_backs_off_and_parks_without_holding_up_the_rest(
         self, app_client: TestClient, db: Database, clock: ManualClock, code: str
@@ -358,7 +476,9 @@ class TestTokens:
 
 
 @pytest.fixture(scope="module")
-def live_server(demo_url: str, clock: ManualClock, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(
+    demo_url: str, clock: ManualClock, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The app behind a real uvicorn on a free port, for clients that speak HTTP themselves."""
     app = create_app(make_settings(demo_url, Path(tmp_path_factory.mktemp("live"))), clock=clock)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
@@ -399,11 +519,15 @@ class TestThirdPartyClient:
 
 def public_id_of(db: Database, tracking_no: str) -> str:
     with db.reading() as session:
-        return str(session.scalar(select(Appeal.public_id).where(Appeal.tracking_no == tracking_no)))
+        return str(
+            session.scalar(select(Appeal.public_id).where(Appeal.tracking_no == tracking_no))
+        )
 
 
 class TestPrivacy:
-    def test_cases_from_other_channels_show_no_words_of_the_citizen(self, app_client: TestClient, db: Database) -> None:
+    def test_cases_from_other_channels_show_no_words_of_the_citizen(
+        self, app_client: TestClient, db: Database
+    ) -> None:
         made = make_appeal(app_client, title="张三家门口的事", body="私人信息")
         public_id = public_id_of(db, made["tracking_no"])
         [row] = app_client.get(f"{V2}/requests/{public_id}.json").json()
@@ -415,7 +539,9 @@ class TestPrivacy:
 class TestNoTrackingNumbersInPublic:
     """A tracking number and four digits open the citizen's pages: public lists give none out."""
 
-    def test_the_public_list_shows_public_ids_and_no_tracking_number(self, app_client: TestClient, db: Database, key: str, code: str) -> None:
+    def test_the_public_list_shows_public_ids_and_no_tracking_number(
+        self, app_client: TestClient, db: Database, key: str, code: str
+    ) -> None:
         made = make_appeal(app_client, body="楼下烧烤油烟大")
         posted = app_client.post(f"{V2}/requests.json", data=form(key, code)).json()[0]
         for fmt in ("json", "xml"):
@@ -424,15 +550,25 @@ class TestNoTrackingNumbersInPublic:
             for no in (made["tracking_no"], posted["tracking_no"]):
                 assert no not in listed.text
                 assert no.split("-")[1] not in listed.text  # nor its sequence number alone
-        ids = {r["service_request_id"] for r in app_client.get(f"{V2}/requests.json", params={"page_size": 1000}).json()}
+        ids = {
+            r["service_request_id"]
+            for r in app_client.get(f"{V2}/requests.json", params={"page_size": 1000}).json()
+        }
         assert {public_id_of(db, made["tracking_no"]), posted["service_request_id"]} <= ids
         with db.reading() as session:
             assert not ids & set(session.scalars(select(Case.tracking_no)))
 
-    def test_a_tracking_number_finds_nothing(self, app_client: TestClient, key: str, code: str) -> None:
+    def test_a_tracking_number_finds_nothing(
+        self, app_client: TestClient, key: str, code: str
+    ) -> None:
         posted = app_client.post(f"{V2}/requests.json", data=form(key, code)).json()[0]
         assert app_client.get(f"{V2}/requests/{posted['tracking_no']}.json").status_code == 404
-        assert app_client.get(f"{V2}/requests.json", params={"service_request_id": posted["tracking_no"]}).json() == []
+        assert (
+            app_client.get(
+                f"{V2}/requests.json", params={"service_request_id": posted["tracking_no"]}
+            ).json()
+            == []
+        )
 
     def test_the_submitting_client_reads_its_own_tracking_numbers_only(
         self, app_client: TestClient, db: Database, clock: ManualClock, key: str, code: str
@@ -440,36 +576,62 @@ class TestNoTrackingNumbersInPublic:
         mine = app_client.post(f"{V2}/requests.json", data=form(key, code)).json()[0]
         other_key = new_client(db, clock)
         theirs = app_client.post(f"{V2}/requests.json", data=form(other_key, code)).json()[0]
-        [row] = app_client.get(f"{V2}/requests/{mine['service_request_id']}.json", params={"api_key": key}).json()
+        [row] = app_client.get(
+            f"{V2}/requests/{mine['service_request_id']}.json", params={"api_key": key}
+        ).json()
         assert row["tracking_no"] == mine["tracking_no"]
-        [row] = app_client.get(f"{V2}/requests/{theirs['service_request_id']}.json", params={"api_key": key}).json()
+        [row] = app_client.get(
+            f"{V2}/requests/{theirs['service_request_id']}.json", params={"api_key": key}
+        ).json()
         assert "tracking_no" not in row
-        listed = app_client.get(f"{V2}/requests.json", params={"api_key": key, "page_size": 1000}).json()
+        listed = app_client.get(
+            f"{V2}/requests.json", params={"api_key": key, "page_size": 1000}
+        ).json()
         numbers = {r["service_request_id"]: r.get("tracking_no") for r in listed}
-        assert numbers[mine["service_request_id"]] == mine["tracking_no"] and numbers[theirs["service_request_id"]] is None
-        root = ET.fromstring(app_client.get(f"{V2}/requests/{mine['service_request_id']}.xml", params={"api_key": key}).content)
+        assert (
+            numbers[mine["service_request_id"]] == mine["tracking_no"]
+            and numbers[theirs["service_request_id"]] is None
+        )
+        root = ET.fromstring(
+            app_client.get(
+                f"{V2}/requests/{mine['service_request_id']}.xml", params={"api_key": key}
+            ).content
+        )
         assert root.find("request/tracking_no").text == mine["tracking_no"]  # type: ignore[union-attr]
         bad = app_client.get(f"{V2}/requests.json", params={"api_key": "wrong"})
         assert bad.status_code == 403 and bad.json()[0]["code"] == 403
 
-    def test_the_token_holder_reads_the_tracking_number(self, app_client: TestClient, db: Database, clock: ManualClock, code: str) -> None:
-        token = app_client.post(f"{V2}/requests.json", data=form(new_client(db, clock, queued=True), code)).json()[0]["token"]
+    def test_the_token_holder_reads_the_tracking_number(
+        self, app_client: TestClient, db: Database, clock: ManualClock, code: str
+    ) -> None:
+        token = app_client.post(
+            f"{V2}/requests.json", data=form(new_client(db, clock, queued=True), code)
+        ).json()[0]["token"]
         with db.unit_of_work() as session:
             register_queued(session, now=clock.now())
         [done] = app_client.get(f"{V2}/tokens/{token}.json").json()
         with db.reading() as session:
-            appeal = session.scalar(select(Appeal).where(Appeal.public_id == done["service_request_id"]))
+            appeal = session.scalar(
+                select(Appeal).where(Appeal.public_id == done["service_request_id"])
+            )
         assert appeal is not None and done["tracking_no"] == appeal.tracking_no
 
 
 class TestTrackingCode:
-    def test_an_anonymous_request_is_tracked_and_rated_with_its_code(self, app_client: TestClient, key: str, code: str) -> None:
-        data = {k: v for k, v in form(key, code).items() if k not in ("phone", "first_name", "last_name")}
+    def test_an_anonymous_request_is_tracked_and_rated_with_its_code(
+        self, app_client: TestClient, key: str, code: str
+    ) -> None:
+        data = {
+            k: v
+            for k, v in form(key, code).items()
+            if k not in ("phone", "first_name", "last_name")
+        }
         posted = app_client.post(f"{V2}/requests.json", data=data).json()[0]
         no, secret = posted["tracking_no"], posted["tracking_code"]
         typed = secret.lower().replace("-", " ")  # as a citizen might type it
         r = app_client.post(f"/api/v1/track/{no}", json={"tracking_code": typed})
         assert r.status_code == 200, r.text
         assert r.json()["tracking_no"] == no
-        assert app_client.post(f"/api/v1/track/{no}", json={"phone_last4": "0000"}).status_code == 404
-
+        assert (
+            app_client.post(f"/api/v1/track/{no}", json={"phone_last4": "0000"}).status_code == 404
+        )

@@ -44,9 +44,13 @@ def deliver(db: Database, clock: ManualClock, senders: Senders) -> int:
         return deliver_due(session, now=clock.now(), senders=senders)
 
 
-def subscribe(client: TestClient, receiver: Receiver, name: str, events: list[str]) -> dict[str, str]:
+def subscribe(
+    client: TestClient, receiver: Receiver, name: str, events: list[str]
+) -> dict[str, str]:
     r = client.post(
-        "/api/v1/webhooks", json={"name": name, "url": f"{receiver.url}/{name}", "events": events}, headers=auth(client, "admin")
+        "/api/v1/webhooks",
+        json={"name": name, "url": f"{receiver.url}/{name}", "events": events},
+        headers=auth(client, "admin"),
     )
     assert r.status_code == 201, r.text
     return dict(r.json())
@@ -64,7 +68,11 @@ def signed(receiver: Receiver, secret: str) -> list[dict[str, object]]:
 class TestSubscribers:
     def test_only_admins_manage_them(self, env: Env, receiver: Receiver) -> None:
         client, _, _ = env
-        r = client.post("/api/v1/webhooks", json={"name": "x", "url": receiver.url, "events": ["*"]}, headers=auth(client, "dispatcher"))
+        r = client.post(
+            "/api/v1/webhooks",
+            json={"name": "x", "url": receiver.url, "events": ["*"]},
+            headers=auth(client, "dispatcher"),
+        )
         assert r.status_code == 403
         assert client.get("/api/v1/webhooks", headers=auth(client, "clerk")).status_code == 403
 
@@ -72,20 +80,32 @@ class TestSubscribers:
         ("body", "field"),
         [
             ({"name": "bad-url", "url": "ftp://x", "events": ["*"]}, "url"),
-            ({"name": "bad-event", "url": "http://127.0.0.1:1/x", "events": ["case.exploded"]}, "events"),
+            (
+                {"name": "bad-event", "url": "http://127.0.0.1:1/x", "events": ["case.exploded"]},
+                "events",
+            ),
             ({"name": "no-event", "url": "http://127.0.0.1:1/x", "events": []}, "events"),
         ],
     )
-    def test_bad_input_is_422_and_adds_nothing(self, env: Env, body: dict[str, object], field: str) -> None:
+    def test_bad_input_is_422_and_adds_nothing(
+        self, env: Env, body: dict[str, object], field: str
+    ) -> None:
         client, _, _ = env
         r = client.post("/api/v1/webhooks", json=body, headers=auth(client, "admin"))
         assert r.status_code == 422 and field in r.text
-        names = [s["name"] for s in client.get("/api/v1/webhooks", headers=auth(client, "admin")).json()["subscribers"]]
+        names = [
+            s["name"]
+            for s in client.get("/api/v1/webhooks", headers=auth(client, "admin")).json()[
+                "subscribers"
+            ]
+        ]
         assert body["name"] not in names
 
 
 class TestDelivery:
-    def test_chosen_events_arrive_signed_with_the_subscribers_secret(self, env: Env, receiver: Receiver, senders: Senders) -> None:
+    def test_chosen_events_arrive_signed_with_the_subscribers_secret(
+        self, env: Env, receiver: Receiver, senders: Senders
+    ) -> None:
         client, db, clock = env
         sub = subscribe(client, receiver, "city12345", ["case.registered", "case.dispatch"])
         other = subscribe(client, receiver, "replies-only", ["case.reply"])
@@ -104,7 +124,9 @@ class TestDelivery:
         with pytest.raises(AssertionError):
             signed(receiver, PLATFORM_SECRET)
 
-    def test_a_failing_receiver_is_retried_and_the_log_shows_it(self, env: Env, receiver: Receiver, senders: Senders) -> None:
+    def test_a_failing_receiver_is_retried_and_the_log_shows_it(
+        self, env: Env, receiver: Receiver, senders: Senders
+    ) -> None:
         client, db, clock = env
         subscribe(client, receiver, "flaky", ["case.accept"])
         appeal = make_appeal(client)
@@ -113,16 +135,28 @@ class TestDelivery:
         deliver(db, clock, senders)
         log = client.get("/api/v1/webhooks/flaky/deliveries", headers=auth(client, "admin")).json()
         [entry] = [e for e in log if e["case_id"] == appeal["id"]]
-        assert entry["status"] == "pending" and entry["attempts"] == 1 and "503" in entry["last_error"]
+        assert (
+            entry["status"] == "pending" and entry["attempts"] == 1 and "503" in entry["last_error"]
+        )
         deliver(db, clock, senders)  # not due yet: the back-off holds it
         assert len([r for r in receiver.received if r.path == "/flaky"]) == 1
         clock.advance(timedelta(seconds=31))
         deliver(db, clock, senders)
-        [entry] = [e for e in client.get("/api/v1/webhooks/flaky/deliveries", headers=auth(client, "admin")).json() if e["case_id"] == appeal["id"]]
+        [entry] = [
+            e
+            for e in client.get(
+                "/api/v1/webhooks/flaky/deliveries", headers=auth(client, "admin")
+            ).json()
+            if e["case_id"] == appeal["id"]
+        ]
         assert entry["status"] == "sent" and entry["attempts"] == 2 and entry["sent_at"]
         bodies = [r.body for r in receiver.received if r.path == "/flaky"]
-        assert bodies[0] == bodies[1]  # the same signed message again: receivers drop repeats by its id
-        sent_only = client.get("/api/v1/webhooks/flaky/deliveries?status=failed", headers=auth(client, "admin")).json()
+        assert (
+            bodies[0] == bodies[1]
+        )  # the same signed message again: receivers drop repeats by its id
+        sent_only = client.get(
+            "/api/v1/webhooks/flaky/deliveries?status=failed", headers=auth(client, "admin")
+        ).json()
         assert sent_only == []
 
     def test_ping_and_switching_off(self, env: Env, receiver: Receiver, senders: Senders) -> None:
@@ -131,18 +165,29 @@ class TestDelivery:
         r = client.post("/api/v1/webhooks/pinged/ping", headers=auth(client, "admin"))
         assert r.status_code == 202
         deliver(db, clock, senders)
-        assert [json.loads(x.body)["event"] for x in receiver.received if x.path == "/pinged"] == ["ping"]
+        assert [json.loads(x.body)["event"] for x in receiver.received if x.path == "/pinged"] == [
+            "ping"
+        ]
         off = client.delete("/api/v1/webhooks/pinged", headers=auth(client, "admin"))
         assert off.status_code == 200 and off.json()["is_active"] is False
         subscribe(client, receiver, "all-events", ["*"])
-        client.patch("/api/v1/webhooks/all-events", json={"is_active": False}, headers=auth(client, "admin"))
+        client.patch(
+            "/api/v1/webhooks/all-events", json={"is_active": False}, headers=auth(client, "admin")
+        )
         appeal = make_appeal(client)
         assert act(client, appeal["id"], "decline", "clerk", reason="重复").status_code == 200
         assert act(client, appeal["id"], "archive", "dispatcher").status_code == 200
         for name in ("all-events", "pinged"):
-            log = client.get(f"/api/v1/webhooks/{name}/deliveries", headers=auth(client, "admin")).json()
+            log = client.get(
+                f"/api/v1/webhooks/{name}/deliveries", headers=auth(client, "admin")
+            ).json()
             assert [e["event"] for e in log if e["case_id"] is not None] == []
 
     def test_unknown_subscriber_is_404(self, env: Env) -> None:
         client, _, _ = env
-        assert client.get("/api/v1/webhooks/nobody/deliveries", headers=auth(client, "admin")).status_code == 404
+        assert (
+            client.get(
+                "/api/v1/webhooks/nobody/deliveries", headers=auth(client, "admin")
+            ).status_code
+            == 404
+        )

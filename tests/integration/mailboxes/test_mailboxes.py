@@ -10,15 +10,14 @@ from typing import Any
 
 import png
 from fastapi.testclient import TestClient
-
 from sqlalchemy import func, select
 
 from factories import act, auth, make_appeal
 from minyi.cases.models import Case
 from minyi.core.db import Database
 from minyi.intake.models import Channel
-from minyi.mailboxes.queries import figures
 from minyi.mailboxes.qr import PNG_BOX, qr_matrix
+from minyi.mailboxes.queries import figures
 from minyi.mailboxes.rules import portal_url
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -78,7 +77,7 @@ class TestQrCodes:
         r = app_client.get("/api/v1/mailboxes/mailbox_secretary/qr.svg")
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("image/svg+xml")
-        root = ET.fromstring(r.content)  # noqa: S314 - our own output
+        root = ET.fromstring(r.content)
         size = int(root.attrib["viewBox"].split()[2])
         grid = [[False] * size for _ in range(size)]
         for x0, y0, x1, y1 in re.findall(
@@ -155,22 +154,36 @@ class TestInbox:
         }
         assert listed["mailbox_mayor"]["figures"] == after
 
-    def test_closure_figures_count_what_the_report_counts_as_closed(self, app_client: TestClient, db: Database) -> None:
+    def test_closure_figures_count_what_the_report_counts_as_closed(
+        self, app_client: TestClient, db: Database
+    ) -> None:
         """One meaning of closed (cases.rules.CLOSED) for the mailbox closure rate and the daily
         report's closed figure (cases with `closed_at` in the period): on the same letters they
         agree; a refused letter is closed in both, a reopened one in neither."""
         before = figures_of(app_client, "mayor", "mailbox_mayor")
-        replied, declined, reopened, _open = (make_appeal(app_client, channel="mailbox_mayor") for _ in range(4))
+        replied, declined, reopened, _open = (
+            make_appeal(app_client, channel="mailbox_mayor") for _ in range(4)
+        )
         close_case(app_client, replied["id"])
-        assert act(app_client, declined["id"], "decline", "clerk", reason="不属于受理范围").status_code == 200
+        assert (
+            act(app_client, declined["id"], "decline", "clerk", reason="不属于受理范围").status_code
+            == 200
+        )
         close_case(app_client, reopened["id"])
-        assert act(app_client, reopened["id"], "reopen", "supervisor", reason="群众反映问题未解决").status_code == 200
+        assert (
+            act(
+                app_client, reopened["id"], "reopen", "supervisor", reason="群众反映问题未解决"
+            ).status_code
+            == 200
+        )
         after = figures_of(app_client, "mayor", "mailbox_mayor")
         assert after["closed"] == before["closed"] + 2
         with db.reading() as session:
             box = session.scalar(select(Channel.id).where(Channel.code == "mailbox_mayor"))
             by_report = session.scalar(
-                select(func.count()).select_from(Case).where(Case.channel_id == box, Case.closed_at.is_not(None))
+                select(func.count())
+                .select_from(Case)
+                .where(Case.channel_id == box, Case.closed_at.is_not(None))
             )
             assert figures(session, [box])[box]["closed"] == by_report == after["closed"]
 

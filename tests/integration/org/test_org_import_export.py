@@ -14,25 +14,24 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from conftest import START
 from minyi.core.db import Database
 from minyi.core.errors import Invalid, Unauthorized
+from minyi.core.settings import Settings
 from minyi.demo.district import build_district
 from minyi.org.models import ApiToken, LeaderArea, Staff, Unit
-from minyi.core.settings import Settings
+from minyi.org.rules import Role
 from minyi.org.service import (
     actor_for_token,
     export_org,
     hash_password,
     import_org,
-    password_matches,
     org_from_csv,
     org_to_csv,
+    password_matches,
     revoke_token,
 )
 from minyi.org.signin import sign_in
-from minyi.org.rules import Role
-
-from conftest import START
 
 PASSWORD = "correct-horse-9"
 TTL = timedelta(hours=12)
@@ -50,15 +49,35 @@ SMALL_ORG: dict[str, list[dict[str, Any]]] = {
         {"code": "DEP01", "name": "区住房和建设局", "kind": "department", "parent": "D"},
     ],
     "staff": [
-        {"username": "admin", "name": "管理员", "role": "admin", "title": "系统管理员", "unit": "D",
-         "phone": "13800000001", "areas": []},
-        {"username": "leader1", "name": "包联领导", "role": "leader", "title": "副区长", "unit": "D",
-         "phone": "13800000002", "areas": ["S01", "S01C01"]},
+        {
+            "username": "admin",
+            "name": "管理员",
+            "role": "admin",
+            "title": "系统管理员",
+            "unit": "D",
+            "phone": "13800000001",
+            "areas": [],
+        },
+        {
+            "username": "leader1",
+            "name": "包联领导",
+            "role": "leader",
+            "title": "副区长",
+            "unit": "D",
+            "phone": "13800000002",
+            "areas": ["S01", "S01C01"],
+        },
     ],
 }
 
 NEW_STREET = {"code": "S98", "name": "新设街道", "kind": "street", "parent": "D"}
-NEW_PERSON = {"username": "newbie", "name": "新同事", "role": "dispatcher", "unit": "DEP01", "areas": []}
+NEW_PERSON = {
+    "username": "newbie",
+    "name": "新同事",
+    "role": "dispatcher",
+    "unit": "DEP01",
+    "areas": [],
+}
 
 
 def _counts(db: Database) -> tuple[int, int, int]:
@@ -81,8 +100,15 @@ def _units_key(units: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 def _staff_key(staff: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return sorted(
-        (s["username"], s["name"], s["role"], s.get("title") or None, s["unit"], s.get("phone") or None,
-         tuple(sorted(s.get("areas") or [])))
+        (
+            s["username"],
+            s["name"],
+            s["role"],
+            s.get("title") or None,
+            s["unit"],
+            s.get("phone") or None,
+            tuple(sorted(s.get("areas") or [])),
+        )
         for s in staff
     )
 
@@ -101,30 +127,42 @@ def small_db(fresh_db: Database) -> Iterator[Database]:
     password_hash = hash_password(PASSWORD)
     with fresh_db.unit_of_work() as session:
         import_org(session, SMALL_ORG, password_hash=password_hash)
-    yield fresh_db
+    return fresh_db
 
 
 class TestYamlRoundTrip:
-    def test_export_after_import_equals_the_district_units(self, fresh_db: Database, district: dict[str, Any]) -> None:
+    def test_export_after_import_equals_the_district_units(
+        self, fresh_db: Database, district: dict[str, Any]
+    ) -> None:
         with fresh_db.unit_of_work() as session:
             import_org(session, district, password_hash=None)
-        exported = yaml.safe_load(yaml.safe_dump(_export(fresh_db), allow_unicode=True, sort_keys=False))
+        exported = yaml.safe_load(
+            yaml.safe_dump(_export(fresh_db), allow_unicode=True, sort_keys=False)
+        )
         assert _units_key(exported["units"]) == _units_key(district["units"])
 
-    def test_export_after_import_equals_the_district_staff(self, fresh_db: Database, district: dict[str, Any]) -> None:
+    def test_export_after_import_equals_the_district_staff(
+        self, fresh_db: Database, district: dict[str, Any]
+    ) -> None:
         with fresh_db.unit_of_work() as session:
             import_org(session, district, password_hash=None)
-        exported = yaml.safe_load(yaml.safe_dump(_export(fresh_db), allow_unicode=True, sort_keys=False))
+        exported = yaml.safe_load(
+            yaml.safe_dump(_export(fresh_db), allow_unicode=True, sort_keys=False)
+        )
         assert _staff_key(exported["staff"]) == _staff_key(district["staff"])
 
-    def test_export_after_import_equals_the_district_leader_areas(self, fresh_db: Database, district: dict[str, Any]) -> None:
+    def test_export_after_import_equals_the_district_leader_areas(
+        self, fresh_db: Database, district: dict[str, Any]
+    ) -> None:
         with fresh_db.unit_of_work() as session:
             import_org(session, district, password_hash=None)
         exported = _export(fresh_db)
         assert _areas_key(exported["staff"]) == _areas_key(district["staff"])
         assert len(_areas_key(district["staff"])) == _counts(fresh_db)[2]
 
-    def test_exported_paths_follow_the_parents(self, fresh_db: Database, district: dict[str, Any]) -> None:
+    def test_exported_paths_follow_the_parents(
+        self, fresh_db: Database, district: dict[str, Any]
+    ) -> None:
         with fresh_db.unit_of_work() as session:
             import_org(session, district, password_hash=None)
         with fresh_db.reading() as session:
@@ -135,10 +173,14 @@ class TestYamlRoundTrip:
             assert unit.path == (parent.path if parent else "") + unit.code + "/"
 
     def test_yaml_export_imported_into_another_database_gives_the_same_export(
-        self, fresh_db: Database, district: dict[str, Any], backend: str, tmp_path: Any,
+        self,
+        fresh_db: Database,
+        district: dict[str, Any],
+        backend: str,
+        tmp_path: Any,
     ) -> None:
-        from conftest import drop_database, new_database_url  # noqa: PLC0415 - a second empty database
-        from minyi.bootstrap import migrate  # noqa: PLC0415
+        from conftest import drop_database, new_database_url
+        from minyi.bootstrap import migrate
 
         with fresh_db.unit_of_work() as session:
             import_org(session, district, password_hash=None)
@@ -156,7 +198,9 @@ class TestYamlRoundTrip:
 
 
 class TestCsvRoundTrip:
-    def test_units_csv_imports_and_exports_the_same_rows(self, fresh_db: Database, district: dict[str, Any]) -> None:
+    def test_units_csv_imports_and_exports_the_same_rows(
+        self, fresh_db: Database, district: dict[str, Any]
+    ) -> None:
         text = org_to_csv(district, "units")
         bundle = org_from_csv(text)
         with fresh_db.unit_of_work() as session:
@@ -165,10 +209,14 @@ class TestCsvRoundTrip:
         exported_text = org_to_csv(_export(fresh_db), "units")
         assert _units_key(org_from_csv(exported_text)["units"]) == _units_key(district["units"])
 
-    def test_staff_csv_imports_and_exports_the_same_rows(self, fresh_db: Database, district: dict[str, Any]) -> None:
+    def test_staff_csv_imports_and_exports_the_same_rows(
+        self, fresh_db: Database, district: dict[str, Any]
+    ) -> None:
         with fresh_db.unit_of_work() as session:
             import_org(session, org_from_csv(org_to_csv(district, "units")), password_hash=None)
-            result = import_org(session, org_from_csv(org_to_csv(district, "staff")), password_hash=None)
+            result = import_org(
+                session, org_from_csv(org_to_csv(district, "staff")), password_hash=None
+            )
         assert result["staff_created"] == len(district["staff"])
         exported_text = org_to_csv(_export(fresh_db), "staff")
         assert _staff_key(org_from_csv(exported_text)["staff"]) == _staff_key(district["staff"])
@@ -180,17 +228,35 @@ class TestCsvRoundTrip:
 
 
 BAD_UNIT_ROWS = {
-    "unknown_parent": ({"code": "S97", "name": "x街道", "kind": "street", "parent": "NOPE"}, "units[2].parent"),
-    "unknown_kind": ({"code": "S97", "name": "x", "kind": "village", "parent": "D"}, "units[2].kind"),
-    "grid_under_street": ({"code": "S01G99", "name": "x网格", "kind": "grid", "parent": "S01"}, "units[2].parent"),
-    "street_without_parent": ({"code": "S97", "name": "x街道", "kind": "street", "parent": None}, "units[2].parent"),
+    "unknown_parent": (
+        {"code": "S97", "name": "x街道", "kind": "street", "parent": "NOPE"},
+        "units[2].parent",
+    ),
+    "unknown_kind": (
+        {"code": "S97", "name": "x", "kind": "village", "parent": "D"},
+        "units[2].kind",
+    ),
+    "grid_under_street": (
+        {"code": "S01G99", "name": "x网格", "kind": "grid", "parent": "S01"},
+        "units[2].parent",
+    ),
+    "street_without_parent": (
+        {"code": "S97", "name": "x街道", "kind": "street", "parent": None},
+        "units[2].parent",
+    ),
     "duplicate_code": ({**NEW_STREET, "name": "重复"}, "units[2].code"),
     "missing_name": ({"code": "S97", "name": "", "kind": "street", "parent": "D"}, "units[2].name"),
 }
 
 BAD_STAFF_ROWS = {
-    "unknown_role": ({"username": "x1", "name": "某", "role": "mayor", "unit": "D"}, "staff[2].role"),
-    "unknown_unit": ({"username": "x1", "name": "某", "role": "dispatcher", "unit": "NOPE"}, "staff[2].unit"),
+    "unknown_role": (
+        {"username": "x1", "name": "某", "role": "mayor", "unit": "D"},
+        "staff[2].role",
+    ),
+    "unknown_unit": (
+        {"username": "x1", "name": "某", "role": "dispatcher", "unit": "NOPE"},
+        "staff[2].unit",
+    ),
     "duplicate_username": ({**NEW_PERSON, "name": "又一个"}, "staff[2].username"),
     "missing_role": ({"username": "x1", "name": "某", "role": "", "unit": "D"}, "staff[2].role"),
 }
@@ -198,14 +264,18 @@ BAD_STAFF_ROWS = {
 
 class TestBadRows:
     @pytest.mark.parametrize(("row", "field"), BAD_UNIT_ROWS.values(), ids=BAD_UNIT_ROWS.keys())
-    def test_bad_unit_row_is_invalid_naming_row_and_field(self, small_db: Database, row: dict[str, Any], field: str) -> None:
+    def test_bad_unit_row_is_invalid_naming_row_and_field(
+        self, small_db: Database, row: dict[str, Any], field: str
+    ) -> None:
         with pytest.raises(Invalid) as caught, small_db.unit_of_work() as session:
             import_org(session, {"units": [NEW_STREET, row]}, password_hash=None)
         assert caught.value.details["errors"][0]["field"] == field
         assert "row 2" in caught.value.message
 
     @pytest.mark.parametrize(("row", "field"), BAD_UNIT_ROWS.values(), ids=BAD_UNIT_ROWS.keys())
-    def test_bad_unit_row_leaves_the_database_unchanged(self, small_db: Database, row: dict[str, Any], field: str) -> None:
+    def test_bad_unit_row_leaves_the_database_unchanged(
+        self, small_db: Database, row: dict[str, Any], field: str
+    ) -> None:
         before, exported = _counts(small_db), _export(small_db)
         with pytest.raises(Invalid), small_db.unit_of_work() as session:
             import_org(session, {"units": [NEW_STREET, row]}, password_hash=None)
@@ -213,20 +283,29 @@ class TestBadRows:
         assert _export(small_db) == exported
 
     @pytest.mark.parametrize(("row", "field"), BAD_STAFF_ROWS.values(), ids=BAD_STAFF_ROWS.keys())
-    def test_bad_staff_row_is_invalid_naming_row_and_field(self, small_db: Database, row: dict[str, Any], field: str) -> None:
+    def test_bad_staff_row_is_invalid_naming_row_and_field(
+        self, small_db: Database, row: dict[str, Any], field: str
+    ) -> None:
         with pytest.raises(Invalid) as caught, small_db.unit_of_work() as session:
-            import_org(session, {"units": [NEW_STREET], "staff": [NEW_PERSON, row]}, password_hash=None)
+            import_org(
+                session, {"units": [NEW_STREET], "staff": [NEW_PERSON, row]}, password_hash=None
+            )
         assert caught.value.details["errors"][0]["field"] == field
         assert "row 2" in caught.value.message
 
     @pytest.mark.parametrize(("row", "field"), BAD_STAFF_ROWS.values(), ids=BAD_STAFF_ROWS.keys())
     def test_bad_staff_row_rolls_back_the_units_of_the_same_bundle(
-        self, small_db: Database, row: dict[str, Any], field: str,
+        self,
+        small_db: Database,
+        row: dict[str, Any],
+        field: str,
     ) -> None:
         # Units are written before staff are checked: only the unit of work's rollback saves us.
         before, exported = _counts(small_db), _export(small_db)
         with pytest.raises(Invalid), small_db.unit_of_work() as session:
-            import_org(session, {"units": [NEW_STREET], "staff": [NEW_PERSON, row]}, password_hash=None)
+            import_org(
+                session, {"units": [NEW_STREET], "staff": [NEW_PERSON, row]}, password_hash=None
+            )
         assert _counts(small_db) == before
         assert _export(small_db) == exported
 
@@ -237,7 +316,9 @@ class TestBadRows:
         assert "NOPE" in caught.value.message
         assert caught.value.details["errors"][0]["field"].startswith("staff[1].")
 
-    def test_weak_default_password_is_invalid_before_anything_is_written(self, small_db: Database) -> None:
+    def test_weak_default_password_is_invalid_before_anything_is_written(
+        self, small_db: Database
+    ) -> None:
         before = _counts(small_db)
         with pytest.raises(Invalid) as caught:
             hash_password("short")  # the import's callers hash first, then open the transaction
@@ -246,7 +327,9 @@ class TestBadRows:
 
     def test_repeated_area_code_is_invalid(self, small_db: Database) -> None:
         with pytest.raises(Invalid), small_db.unit_of_work() as session:
-            import_org(session, {"staff": [{**NEW_PERSON, "areas": ["S01", "S01"]}]}, password_hash=None)
+            import_org(
+                session, {"staff": [{**NEW_PERSON, "areas": ["S01", "S01"]}]}, password_hash=None
+            )
 
     def test_over_long_unit_name_is_invalid(self, small_db: Database) -> None:
         with pytest.raises(Invalid) as caught, small_db.unit_of_work() as session:
@@ -267,14 +350,18 @@ class TestTreeChanges:
         with small_db.unit_of_work() as session:
             import_org(session, {"units": [moved]}, password_hash=None)
         with small_db.reading() as session:
-            paths = dict(session.execute(select(Unit.code, Unit.path).where(Unit.code.like("S01C01%"))).all())
+            paths = dict(
+                session.execute(select(Unit.code, Unit.path).where(Unit.code.like("S01C01%"))).all()
+            )
         assert paths == {
             "S01C01": "D/S02/S01C01/",
             "S01C01G01": "D/S02/S01C01/S01C01G01/",
             "S01C01G02": "D/S02/S01C01/S01C01G02/",
         }
 
-    def test_changing_a_kind_that_strands_existing_children_is_invalid(self, small_db: Database) -> None:
+    def test_changing_a_kind_that_strands_existing_children_is_invalid(
+        self, small_db: Database
+    ) -> None:
         # S01 has the community S01C01 under it; a community cannot sit under a community.
         demoted = {"code": "S01", "name": "青松社区", "kind": "community", "parent": "S02"}
         before = _export(small_db)
@@ -282,8 +369,11 @@ class TestTreeChanges:
             import_org(session, {"units": [demoted]}, password_hash=None)
         assert _export(small_db) == before
 
+
 class TestReimport:
-    def test_reimporting_the_district_creates_nothing(self, fresh_db: Database, district: dict[str, Any]) -> None:
+    def test_reimporting_the_district_creates_nothing(
+        self, fresh_db: Database, district: dict[str, Any]
+    ) -> None:
         with fresh_db.unit_of_work() as session:
             import_org(session, district, password_hash=None)
         with fresh_db.unit_of_work() as session:
@@ -291,14 +381,20 @@ class TestReimport:
         assert result["units_created"] == 0
         assert result["staff_created"] == 0
 
-    def test_reimporting_the_district_keeps_the_counts(self, fresh_db: Database, district: dict[str, Any]) -> None:
+    def test_reimporting_the_district_keeps_the_counts(
+        self, fresh_db: Database, district: dict[str, Any]
+    ) -> None:
         with fresh_db.unit_of_work() as session:
             import_org(session, district, password_hash=None)
         first = _counts(fresh_db)
         with fresh_db.unit_of_work() as session:
             import_org(session, district, password_hash=None)
         assert _counts(fresh_db) == first
-        assert first == (len(district["units"]), len(district["staff"]), len(_areas_key(district["staff"])))
+        assert first == (
+            len(district["units"]),
+            len(district["staff"]),
+            len(_areas_key(district["staff"])),
+        )
 
     def test_reimporting_the_export_leaves_the_export_unchanged(self, small_db: Database) -> None:
         exported = _export(small_db)
@@ -317,11 +413,15 @@ class TestReimport:
         assert next(s for s in exported["staff"] if s["username"] == "leader1")["areas"] == ["S02"]
         assert _counts(small_db) == (before[0], before[1], 1)
 
-    def test_reimport_with_a_password_does_not_reset_existing_passwords(self, small_db: Database) -> None:
+    def test_reimport_with_a_password_does_not_reset_existing_passwords(
+        self, small_db: Database
+    ) -> None:
         password_hash = hash_password("another-password")
         with small_db.unit_of_work() as session:
             import_org(session, SMALL_ORG, password_hash=password_hash)
-        token, _ = sign_in(small_db, SETTINGS, username="admin", password=PASSWORD, client="10.0.0.1", now=START)
+        token, _ = sign_in(
+            small_db, SETTINGS, username="admin", password=PASSWORD, client="10.0.0.1", now=START
+        )
         assert token
 
 
@@ -333,36 +433,55 @@ class TestPasswordHashingOutsideWriteTransactions:
         with pytest.raises(RuntimeError, match="write transaction"), small_db.unit_of_work():
             hash_password("a-long-password-1")
 
-    def test_checking_a_password_inside_a_write_transaction_is_refused(self, small_db: Database) -> None:
+    def test_checking_a_password_inside_a_write_transaction_is_refused(
+        self, small_db: Database
+    ) -> None:
         stored = hash_password("a-long-password-1")
         with pytest.raises(RuntimeError, match="write transaction"), small_db.unit_of_work():
             password_matches(stored, "a-long-password-1")
 
-    def test_hashing_while_reading_and_after_the_transaction_is_allowed(self, small_db: Database) -> None:
+    def test_hashing_while_reading_and_after_the_transaction_is_allowed(
+        self, small_db: Database
+    ) -> None:
         with small_db.unit_of_work():
             pass
         with small_db.reading():
             stored = hash_password("a-long-password-1")
         assert password_matches(stored, "a-long-password-1")
 
-    def test_import_gives_new_staff_the_hash_made_before_its_transaction(self, small_db: Database) -> None:
+    def test_import_gives_new_staff_the_hash_made_before_its_transaction(
+        self, small_db: Database
+    ) -> None:
         password_hash = hash_password("new-person-pw-1")
         with small_db.unit_of_work() as session:
-            import_org(session, {"units": [NEW_STREET], "staff": [NEW_PERSON]}, password_hash=password_hash)
-        token, _ = sign_in(small_db, SETTINGS, username=NEW_PERSON["username"], password="new-person-pw-1", client="10.0.0.9", now=START)
+            import_org(
+                session, {"units": [NEW_STREET], "staff": [NEW_PERSON]}, password_hash=password_hash
+            )
+        token, _ = sign_in(
+            small_db,
+            SETTINGS,
+            username=NEW_PERSON["username"],
+            password="new-person-pw-1",
+            client="10.0.0.9",
+            now=START,
+        )
         assert token
 
 
 class TestSignIn:
     def test_right_password_gives_a_token_for_that_staff_member(self, small_db: Database) -> None:
-        token, expires_at = sign_in(small_db, SETTINGS, username="admin", password=PASSWORD, client="10.0.0.1", now=START)
+        token, expires_at = sign_in(
+            small_db, SETTINGS, username="admin", password=PASSWORD, client="10.0.0.1", now=START
+        )
         assert expires_at == START + TTL
         with small_db.reading() as session:
             actor = actor_for_token(session, token=token, now=START + timedelta(minutes=1))
         assert (actor.username, actor.role, actor.unit_code) == ("admin", Role.ADMIN, "D")
 
     def test_only_the_hash_of_the_token_is_stored(self, small_db: Database) -> None:
-        token, _ = sign_in(small_db, SETTINGS, username="admin", password=PASSWORD, client="10.0.0.1", now=START)
+        token, _ = sign_in(
+            small_db, SETTINGS, username="admin", password=PASSWORD, client="10.0.0.1", now=START
+        )
         with small_db.reading() as session:
             hashes = list(session.scalars(select(ApiToken.token_hash)))
         assert hashes
@@ -370,28 +489,63 @@ class TestSignIn:
 
     def test_wrong_password_is_unauthorized_and_issues_no_token(self, small_db: Database) -> None:
         with pytest.raises(Unauthorized):
-            sign_in(small_db, SETTINGS, username="admin", password="wrong-password", client="10.0.0.1", now=START)
+            sign_in(
+                small_db,
+                SETTINGS,
+                username="admin",
+                password="wrong-password",
+                client="10.0.0.1",
+                now=START,
+            )
         with small_db.reading() as session:
             assert session.scalar(select(func.count()).select_from(ApiToken)) == 0
 
-    def test_unknown_username_is_unauthorized_like_a_wrong_password(self, small_db: Database) -> None:
+    def test_unknown_username_is_unauthorized_like_a_wrong_password(
+        self, small_db: Database
+    ) -> None:
         with pytest.raises(Unauthorized) as unknown:
-            sign_in(small_db, SETTINGS, username="nobody", password=PASSWORD, client="10.0.0.1", now=START)
+            sign_in(
+                small_db,
+                SETTINGS,
+                username="nobody",
+                password=PASSWORD,
+                client="10.0.0.1",
+                now=START,
+            )
         with pytest.raises(Unauthorized) as wrong:
-            sign_in(small_db, SETTINGS, username="admin", password="wrong-password", client="10.0.0.1", now=START)
-        assert (unknown.value.code, unknown.value.message) == (wrong.value.code, wrong.value.message)
+            sign_in(
+                small_db,
+                SETTINGS,
+                username="admin",
+                password="wrong-password",
+                client="10.0.0.1",
+                now=START,
+            )
+        assert (unknown.value.code, unknown.value.message) == (
+            wrong.value.code,
+            wrong.value.message,
+        )
 
     def test_staff_imported_without_a_password_cannot_sign_in(self, small_db: Database) -> None:
         with small_db.unit_of_work() as session:
             import_org(session, {"staff": [NEW_PERSON]}, password_hash=None)
         with pytest.raises(Unauthorized):
-            sign_in(small_db, SETTINGS, username="newbie", password=PASSWORD, client="10.0.0.1", now=START)
+            sign_in(
+                small_db,
+                SETTINGS,
+                username="newbie",
+                password=PASSWORD,
+                client="10.0.0.1",
+                now=START,
+            )
 
 
 class TestTokens:
     @pytest.fixture
     def token(self, small_db: Database) -> str:
-        value, _ = sign_in(small_db, SETTINGS, username="leader1", password=PASSWORD, client="10.0.0.1", now=START)
+        value, _ = sign_in(
+            small_db, SETTINGS, username="leader1", password=PASSWORD, client="10.0.0.1", now=START
+        )
         return value
 
     def test_token_is_valid_just_before_it_expires(self, small_db: Database, token: str) -> None:

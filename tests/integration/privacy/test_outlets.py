@@ -50,7 +50,10 @@ ROUTES: dict[str, tuple[str, str]] = {
     "GET /api/v1/appeals": (POLICY, "test_api_list"),
     "GET /api/v1/appeals/{case_id}": (POLICY, "test_api_detail"),
     "GET /api/v1/appeals/{case_id}/timeline": (POLICY, "test_api_timeline"),
-    "POST /api/v1/appeals/{case_id}/actions/{action}": (POLICY, "test_api_action_answers_the_detail"),
+    "POST /api/v1/appeals/{case_id}/actions/{action}": (
+        POLICY,
+        "test_api_action_answers_the_detail",
+    ),
     "GET /api/v1/exports/cases": (POLICY, "test_export"),
     "GET /console/cases/{case_id}": (POLICY, "test_web_case_page"),
     "GET /console/inbox": (POLICY, "test_web_inbox_search"),
@@ -79,7 +82,10 @@ ROUTES: dict[str, tuple[str, str]] = {
     "GET /leader/report": (POLICY, "test_leader_pages"),
     # the same case detail the action route answers (api/appeals.py `_detail`)
     "POST /api/v1/appeals/{case_id}/redispatch": (POLICY, "test_api_action_answers_the_detail"),
-    "GET /api/v1/webhooks/{name}/deliveries": (POLICY, "test_webhook_payloads_carry_no_personal_data"),
+    "GET /api/v1/webhooks/{name}/deliveries": (
+        POLICY,
+        "test_webhook_payloads_carry_no_personal_data",
+    ),
     # staff-written text about a case (it may quote the appeal), through the reader's view of it
     "GET /api/v1/analytics/cases/{case_id}/similar": (POLICY, "test_lists_naming_cases"),
     "GET /api/v1/analytics/sweeps/{sweep_id}": (POLICY, "test_sweeps"),
@@ -104,17 +110,29 @@ ROUTES: dict[str, tuple[str, str]] = {
     "POST /api/v1/whistles": (POLICY, "test_writes_answer_through_the_policy"),
     "POST /api/v1/whistles/{whistle_id}/act": (POLICY, "test_writes_answer_through_the_policy"),
     "POST /api/v1/whistles/{whistle_id}/confirm": (POLICY, "test_writes_answer_through_the_policy"),
-    "POST /api/v1/whistles/{whistle_id}/report-in": (POLICY, "test_writes_answer_through_the_policy"),
+    "POST /api/v1/whistles/{whistle_id}/report-in": (
+        POLICY,
+        "test_writes_answer_through_the_policy",
+    ),
     "GET /api/v1/instructions": (POLICY, "test_instructions"),
     "GET /api/v1/instructions/{instruction_id}": (POLICY, "test_instructions"),
     "GET /api/v1/instruction-tasks": (POLICY, "test_instructions"),
     "POST /api/v1/instructions": (POLICY, "test_writes_answer_through_the_policy"),
-    "POST /api/v1/instruction-tasks/{task_id}/complete": (POLICY, "test_writes_answer_through_the_policy"),
+    "POST /api/v1/instruction-tasks/{task_id}/complete": (
+        POLICY,
+        "test_writes_answer_through_the_policy",
+    ),
     "GET /api/v1/supervision-orders": (POLICY, "test_orders"),
     "GET /api/v1/supervision-orders/{order_id}": (POLICY, "test_orders"),
     "POST /api/v1/supervision-orders": (POLICY, "test_writes_answer_through_the_policy"),
-    "POST /api/v1/supervision-orders/{order_id}/close": (POLICY, "test_writes_answer_through_the_policy"),
-    "POST /api/v1/supervision-orders/{order_id}/respond": (POLICY, "test_writes_answer_through_the_policy"),
+    "POST /api/v1/supervision-orders/{order_id}/close": (
+        POLICY,
+        "test_writes_answer_through_the_policy",
+    ),
+    "POST /api/v1/supervision-orders/{order_id}/respond": (
+        POLICY,
+        "test_writes_answer_through_the_policy",
+    ),
     "GET /api/v1/letters": (POLICY, "test_letters"),
     "GET /api/v1/letters/{letter_id}": (POLICY, "test_letters"),
     "GET /api/v1/letters/{letter_id}.docx": (POLICY, "test_letters"),
@@ -145,89 +163,187 @@ ROUTES: dict[str, tuple[str, str]] = {
     # 党建覆盖: a patrol's finding is staff-written text about residents (patrol_text)
     "GET /api/v1/grassroots/patrols": (POLICY, "test_grassroots_patrol_findings"),
     "POST /api/v1/grassroots/patrols": (POLICY, "test_grassroots_patrol_findings"),
-    "POST /api/v1/grassroots/patrols/{patrol_id}/event": (POLICY, "test_grassroots_patrol_findings"),
+    "POST /api/v1/grassroots/patrols/{patrol_id}/event": (
+        POLICY,
+        "test_grassroots_patrol_findings",
+    ),
     "GET /console/grassroots/patrol": (POLICY, "test_grassroots_patrol_findings"),
     "POST /console/grassroots/patrol": (POLICY, "test_grassroots_patrol_findings"),
-    "POST /console/grassroots/patrols/{patrol_id}/event": (POLICY, "test_grassroots_patrol_findings"),
+    "POST /console/grassroots/patrols/{patrol_id}/event": (
+        POLICY,
+        "test_grassroots_patrol_findings",
+    ),
     # places, counts and the coverers' names and units (staff, never a phone), forms and redirects
-    **{
-        route: (NONE, "buildings, counts and staff names; no complainant, no resident")
-        for route in (
-            "GET /api/v1/grassroots/coverage", "GET /api/v1/grassroots/coverage.svg", "GET /api/v1/grassroots/figures",
-            "POST /api/v1/grassroots/places/import", "PUT /api/v1/grassroots/buildings/{building_id}",
-            "GET /api/v1/grassroots/assignments", "POST /api/v1/grassroots/assignments",
-            "POST /api/v1/grassroots/assignments/{assignment_id}/end", "GET /api/v1/grassroots/branches",
-            "POST /api/v1/grassroots/branches", "GET /console/grassroots", "GET /console/grassroots/map.svg",
-            "GET /console/grassroots/people", "POST /console/grassroots/people/assign",
-            "POST /console/grassroots/people/{assignment_id}/end", "POST /console/grassroots/branches",
-            "GET /console/grassroots/places", "POST /console/grassroots/places/import",
-            "GET /console/grassroots/buildings/{building_id}", "POST /console/grassroots/buildings/{building_id}",
-        )
-    },
+    **dict.fromkeys(
+        (
+            "GET /api/v1/grassroots/coverage",
+            "GET /api/v1/grassroots/coverage.svg",
+            "GET /api/v1/grassroots/figures",
+            "POST /api/v1/grassroots/places/import",
+            "PUT /api/v1/grassroots/buildings/{building_id}",
+            "GET /api/v1/grassroots/assignments",
+            "POST /api/v1/grassroots/assignments",
+            "POST /api/v1/grassroots/assignments/{assignment_id}/end",
+            "GET /api/v1/grassroots/branches",
+            "POST /api/v1/grassroots/branches",
+            "GET /console/grassroots",
+            "GET /console/grassroots/map.svg",
+            "GET /console/grassroots/people",
+            "POST /console/grassroots/people/assign",
+            "POST /console/grassroots/people/{assignment_id}/end",
+            "POST /console/grassroots/branches",
+            "GET /console/grassroots/places",
+            "POST /console/grassroots/places/import",
+            "GET /console/grassroots/buildings/{building_id}",
+            "POST /console/grassroots/buildings/{building_id}",
+        ),
+        (NONE, "buildings, counts and staff names; no complainant, no resident"),
+    ),
     # no personal data: receipts, ids, counts, configuration, the org tree, sign-in, forms
-    **{
-        route: (NONE, "no personal data of a complainant")
-        for route in (
-            "GET /", "GET /console", "GET /console/sign-in", "GET /console/admin", "GET /docs",
-            "GET /healthz", "GET /metrics", "GET /openapi.json", "GET /redoc", "GET /portal/mailboxes",
-            "GET /portal/mailboxes/{code}/qr.svg", "GET /portal/receipt/{tracking_no}", "GET /portal/submit", "GET /portal/track",
-            "GET /api/v1/analytics/assessment", "GET /api/v1/appeals/{case_id}/clocks",
-            "GET /api/v1/auth/me", "GET /api/v1/bounces/stats", "GET /api/v1/channels", "GET /api/v1/clock-policies",
-            "GET /api/v1/dictionary", "GET /api/v1/escalation/rules", "GET /api/v1/escalation/rules/versions",
-            "GET /api/v1/gazetteer", "GET /api/v1/holdings/stats", "GET /api/v1/mailboxes", "GET /api/v1/mailboxes/{code}/qr.png", "GET /api/v1/mailboxes/{code}/qr.svg",
-            "GET /api/v1/org/export", "GET /api/v1/report-subscribers", "GET /api/v1/reports",
+    **dict.fromkeys(
+        (
+            "GET /",
+            "GET /console",
+            "GET /console/sign-in",
+            "GET /console/admin",
+            "GET /docs",
+            "GET /healthz",
+            "GET /metrics",
+            "GET /openapi.json",
+            "GET /redoc",
+            "GET /portal/mailboxes",
+            "GET /portal/mailboxes/{code}/qr.svg",
+            "GET /portal/receipt/{tracking_no}",
+            "GET /portal/submit",
+            "GET /portal/track",
+            "GET /api/v1/analytics/assessment",
+            "GET /api/v1/appeals/{case_id}/clocks",
+            "GET /api/v1/auth/me",
+            "GET /api/v1/bounces/stats",
+            "GET /api/v1/channels",
+            "GET /api/v1/clock-policies",
+            "GET /api/v1/dictionary",
+            "GET /api/v1/escalation/rules",
+            "GET /api/v1/escalation/rules/versions",
+            "GET /api/v1/gazetteer",
+            "GET /api/v1/holdings/stats",
+            "GET /api/v1/mailboxes",
+            "GET /api/v1/mailboxes/{code}/qr.png",
+            "GET /api/v1/mailboxes/{code}/qr.svg",
+            "GET /api/v1/org/export",
+            "GET /api/v1/report-subscribers",
+            "GET /api/v1/reports",
             "GET /api/v1/reports/{issue_id}/instructions",
-            "GET /api/v1/risk-lexicon", "GET /api/v1/units",
-            "GET /api/v1/webhooks", "GET /api/v1/whistles/stats", "GET /open311/v2/discovery.{fmt}",
-            "GET /open311/v2/services.{fmt}", "GET /open311/v2/services/{service_code}.{fmt}",
+            "GET /api/v1/risk-lexicon",
+            "GET /api/v1/units",
+            "GET /api/v1/webhooks",
+            "GET /api/v1/whistles/stats",
+            "GET /open311/v2/discovery.{fmt}",
+            "GET /open311/v2/services.{fmt}",
+            "GET /open311/v2/services/{service_code}.{fmt}",
             "GET /open311/v2/tokens/{token}.{fmt}",
-            # writes answering a receipt, an id, a status or a redirect
-            "POST /api/v1/appeals", "POST /api/v1/appeals/{case_id}/attachments", "POST /api/v1/auth/logout",
-            "POST /api/v1/auth/token", "POST /api/v1/analytics/alerts/run", "POST /api/v1/analytics/alerts/{alert_id}/acknowledge",
-            "POST /api/v1/appeals/{case_id}/clocks/extend", "POST /api/v1/appeals/{case_id}/clocks/pause",
-            "POST /api/v1/appeals/{case_id}/clocks/policy", "POST /api/v1/appeals/{case_id}/clocks/resume",
-            "POST /api/v1/appeals/{case_id}/triage/confirm", "POST /api/v1/appeals/{case_id}/triage/correct",
-            "POST /api/v1/dictionary/import", "POST /api/v1/escalation/rules", "POST /api/v1/gazetteer",
-            "POST /api/v1/imports/cases", "POST /api/v1/org/import", "POST /api/v1/report-subscribers",
-            "POST /api/v1/reports/{issue_id}/instructions", "POST /api/v1/track/{tracking_no}/feedback", "POST /api/v1/triage/place", "POST /api/v1/triage/reply-check",
-            "POST /api/v1/triage/risk", "POST /api/v1/webhooks", "POST /api/v1/webhooks/{name}/ping", "POST /console/admin/import/{what}",
-            "POST /console/cases/{case_id}/actions/{action}", "POST /console/cases/{case_id}/attachments",
-            "POST /console/cases/{case_id}/clocks/{what}", "POST /console/cases/{case_id}/holding",
-            "POST /console/cases/{case_id}/instructions", "POST /console/cases/{case_id}/orders",
-            "POST /console/cases/{case_id}/triage/confirm", "POST /console/cases/{case_id}/triage/correct",
-            "POST /console/orders/{order_id}/{step}", "POST /console/sign-in", "POST /console/sign-out",
-            "POST /console/tasks/{task_id}/complete", "POST /console/whistles", "POST /console/whistles/{whistle_id}/{step}",
-            "POST /leader/alerts/{alert_id}/acknowledge", "POST /leader/reports/{issue_id}/instructions",
-            "POST /leader/instruct", "POST /console/letters/{letter_id}/reply", "POST /console/supervision/letters",
+            "POST /api/v1/appeals",
+            "POST /api/v1/appeals/{case_id}/attachments",
+            "POST /api/v1/auth/logout",
+            "POST /api/v1/auth/token",
+            "POST /api/v1/analytics/alerts/run",
+            "POST /api/v1/analytics/alerts/{alert_id}/acknowledge",
+            "POST /api/v1/appeals/{case_id}/clocks/extend",
+            "POST /api/v1/appeals/{case_id}/clocks/pause",
+            "POST /api/v1/appeals/{case_id}/clocks/policy",
+            "POST /api/v1/appeals/{case_id}/clocks/resume",
+            "POST /api/v1/appeals/{case_id}/triage/confirm",
+            "POST /api/v1/appeals/{case_id}/triage/correct",
+            "POST /api/v1/dictionary/import",
+            "POST /api/v1/escalation/rules",
+            "POST /api/v1/gazetteer",
+            "POST /api/v1/imports/cases",
+            "POST /api/v1/org/import",
+            "POST /api/v1/report-subscribers",
+            "POST /api/v1/reports/{issue_id}/instructions",
+            "POST /api/v1/track/{tracking_no}/feedback",
+            "POST /api/v1/triage/place",
+            "POST /api/v1/triage/reply-check",
+            "POST /api/v1/triage/risk",
+            "POST /api/v1/webhooks",
+            "POST /api/v1/webhooks/{name}/ping",
+            "POST /console/admin/import/{what}",
+            "POST /console/cases/{case_id}/actions/{action}",
+            "POST /console/cases/{case_id}/attachments",
+            "POST /console/cases/{case_id}/clocks/{what}",
+            "POST /console/cases/{case_id}/holding",
+            "POST /console/cases/{case_id}/instructions",
+            "POST /console/cases/{case_id}/orders",
+            "POST /console/cases/{case_id}/triage/confirm",
+            "POST /console/cases/{case_id}/triage/correct",
+            "POST /console/orders/{order_id}/{step}",
+            "POST /console/sign-in",
+            "POST /console/sign-out",
+            "POST /console/tasks/{task_id}/complete",
+            "POST /console/whistles",
+            "POST /console/whistles/{whistle_id}/{step}",
+            "POST /leader/alerts/{alert_id}/acknowledge",
+            "POST /leader/reports/{issue_id}/instructions",
+            "POST /leader/instruct",
+            "POST /console/letters/{letter_id}/reply",
+            "POST /console/supervision/letters",
             "POST /console/supervision/orders",
-            "POST /open311/v2/requests.{fmt}", "POST /portal/submit", "POST /portal/track/feedback",
-            "PUT /api/v1/clock-policies", "PUT /api/v1/risk-lexicon", "PATCH /api/v1/webhooks/{name}",
-            "DELETE /api/v1/gazetteer/{entry_id}", "DELETE /api/v1/report-subscribers/{email}", "DELETE /api/v1/webhooks/{name}",
-            # the working-day calendar and staff accounts: dates and staff, no complainant
-            "GET /api/v1/calendar", "GET /api/v1/calendar/{year}", "PUT /api/v1/calendar/days/{day}",
-            "PUT /api/v1/calendar/{year}", "PUT /api/v1/calendar/{year}/csv", "GET /console/admin/calendar",
-            "POST /console/admin/calendar/day", "POST /console/admin/calendar/import",
-            "POST /api/v1/accounts/me/password", "POST /api/v1/accounts/{username}/deactivate",
-            "POST /api/v1/accounts/{username}/reactivate", "POST /api/v1/accounts/{username}/reset",
-            "GET /console/password", "POST /console/password", "POST /console/admin/staff/{username}/reset",
+            "POST /open311/v2/requests.{fmt}",
+            "POST /portal/submit",
+            "POST /portal/track/feedback",
+            "PUT /api/v1/clock-policies",
+            "PUT /api/v1/risk-lexicon",
+            "PATCH /api/v1/webhooks/{name}",
+            "DELETE /api/v1/gazetteer/{entry_id}",
+            "DELETE /api/v1/report-subscribers/{email}",
+            "DELETE /api/v1/webhooks/{name}",
+            "GET /api/v1/calendar",
+            "GET /api/v1/calendar/{year}",
+            "PUT /api/v1/calendar/days/{day}",
+            "PUT /api/v1/calendar/{year}",
+            "PUT /api/v1/calendar/{year}/csv",
+            "GET /console/admin/calendar",
+            "POST /console/admin/calendar/day",
+            "POST /console/admin/calendar/import",
+            "POST /api/v1/accounts/me/password",
+            "POST /api/v1/accounts/{username}/deactivate",
+            "POST /api/v1/accounts/{username}/reactivate",
+            "POST /api/v1/accounts/{username}/reset",
+            "GET /console/password",
+            "POST /console/password",
+            "POST /console/admin/staff/{username}/reset",
             "POST /console/admin/staff/{username}/{action}",
-            # the administrator's forms: staff, units, channels, dictionary, policies, rules; no complainant
-            "GET /console/admin/people", "GET /console/admin/people/new", "POST /console/admin/people/new",
-            "GET /console/admin/people/{staff_id}", "POST /console/admin/people/{staff_id}",
-            "POST /console/admin/people/{staff_id}/reset", "POST /console/admin/people/{staff_id}/active",
-            "GET /console/admin/units", "GET /console/admin/units/{unit_id}", "POST /console/admin/units/{unit_id}",
-            "GET /console/admin/channels", "GET /console/admin/channels/{channel_id}", "POST /console/admin/channels/{channel_id}",
-            "GET /console/admin/dictionary", "GET /console/admin/dictionary/{code}", "POST /console/admin/dictionary/{code}",
-            "GET /console/admin/policies", "POST /console/admin/policies", "GET /console/admin/policies/file", "GET /console/admin/escalation",
-            "POST /console/admin/escalation", "POST /console/admin/outbox/retry",
-            # 答复审核 and 延期申请 forms (redirects; on a refusal the page again, through the policy),
-            # and the leaf setting (the dictionary)
-            "POST /console/approvals/replies/{case_id}/{decision}", "POST /console/approvals/extensions/{request_id}/{decision}",
-            "POST /console/cases/{case_id}/extension-requests", "PUT /api/v1/dictionary/{code}/reply-approval",
-            # the notification centre's marks: a redirect, no text
-            "POST /console/notifications/{notification_id}/read", "POST /console/notifications/read-all",
-        )
-    },
+            "GET /console/admin/people",
+            "GET /console/admin/people/new",
+            "POST /console/admin/people/new",
+            "GET /console/admin/people/{staff_id}",
+            "POST /console/admin/people/{staff_id}",
+            "POST /console/admin/people/{staff_id}/reset",
+            "POST /console/admin/people/{staff_id}/active",
+            "GET /console/admin/units",
+            "GET /console/admin/units/{unit_id}",
+            "POST /console/admin/units/{unit_id}",
+            "GET /console/admin/channels",
+            "GET /console/admin/channels/{channel_id}",
+            "POST /console/admin/channels/{channel_id}",
+            "GET /console/admin/dictionary",
+            "GET /console/admin/dictionary/{code}",
+            "POST /console/admin/dictionary/{code}",
+            "GET /console/admin/policies",
+            "POST /console/admin/policies",
+            "GET /console/admin/policies/file",
+            "GET /console/admin/escalation",
+            "POST /console/admin/escalation",
+            "POST /console/admin/outbox/retry",
+            "POST /console/approvals/replies/{case_id}/{decision}",
+            "POST /console/approvals/extensions/{request_id}/{decision}",
+            "POST /console/cases/{case_id}/extension-requests",
+            "PUT /api/v1/dictionary/{code}/reply-approval",
+            "POST /console/notifications/{notification_id}/read",
+            "POST /console/notifications/read-all",
+        ),
+        (NONE, "no personal data of a complainant"),
+    ),
 }
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -245,38 +361,113 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "escalation list": (POLICY, "test_cli_escalation"),
     "escalation status": (POLICY, "test_cli_escalation"),
     **dict.fromkeys(
-        ("escalation holding list", "escalation holding take", "escalation holding approve", "escalation holding refuse",
-         "escalation holding release", "escalation holding visit", "escalation holding plan"),
+        (
+            "escalation holding list",
+            "escalation holding take",
+            "escalation holding approve",
+            "escalation holding refuse",
+            "escalation holding release",
+            "escalation holding visit",
+            "escalation holding plan",
+        ),
         (POLICY, "test_cli_escalation"),
     ),
     "mailbox inbox": (POLICY, "test_cli_mailbox_inbox"),
     "triage suggestion": (POLICY, "test_cli_triage_suggestion"),
     **dict.fromkeys(
-        ("supervision instructions", "supervision orders", "supervision letter-get", "supervision letters", "supervision tasks",
-         "supervision instruct", "supervision order"),
+        (
+            "supervision instructions",
+            "supervision orders",
+            "supervision letter-get",
+            "supervision letters",
+            "supervision tasks",
+            "supervision instruct",
+            "supervision order",
+        ),
         (POLICY, "test_cli_supervision"),
     ),
     "whistle list": (POLICY, "test_cli_whistles"),
     "notifications list": (POLICY, "test_cli_notifications"),
     "notifications read": (POLICY, "test_cli_notifications"),
     "whistle show": (POLICY, "test_cli_whistles"),
-    **{
-        command: (NONE, "no personal data of a complainant")
-        for command in (
-            "analytics alerts ack", "analytics alerts run", "analytics assessment", "analytics hotspots", "appeal act",
-            "appeal submit", "bench analytics", "bench clocks", "bench coverage", "bench import", "bench intake", "bench reports", "bench triage",
-            "clocks policies export", "clocks policies import", "clocks show", "db upgrade", "demo load", "dictionary export",
-            "dictionary import", "escalation evaluate", "escalation holding stats", "escalation rules export",
-            "escalation rules import", "escalation rules show", "import cases", "mailbox list", "mailbox qr",
-            "open311 add-client", "open311 list-clients", "open311 revoke", "org export", "org import", "report instruct", "report list", "report subscribe", "report subscribers", "report unsubscribe", "serve", "supervision close",
-            "supervision complete-task", "supervision letter", "supervision respond", "triage confirm", "triage correct", "triage eval", "triage models", "triage predict",
-            "triage run", "triage train", "triage use", "webhooks add", "webhooks deliveries", "webhooks list",
-            "webhooks remove", "whistle act", "whistle blow", "whistle confirm", "whistle report-in", "whistle stats", "worker",
-            "calendar status", "calendar show", "calendar import", "calendar set-holiday", "calendar set-workday",
-            "calendar clear", "staff passwd", "staff reset", "staff deactivate", "staff reactivate",
-            "grassroots coverage", "grassroots import-places",
-        )
-    },
+    **dict.fromkeys(
+        (
+            "analytics alerts ack",
+            "analytics alerts run",
+            "analytics assessment",
+            "analytics hotspots",
+            "appeal act",
+            "appeal submit",
+            "bench analytics",
+            "bench clocks",
+            "bench coverage",
+            "bench import",
+            "bench intake",
+            "bench reports",
+            "bench triage",
+            "clocks policies export",
+            "clocks policies import",
+            "clocks show",
+            "db upgrade",
+            "demo load",
+            "dictionary export",
+            "dictionary import",
+            "escalation evaluate",
+            "escalation holding stats",
+            "escalation rules export",
+            "escalation rules import",
+            "escalation rules show",
+            "import cases",
+            "mailbox list",
+            "mailbox qr",
+            "open311 add-client",
+            "open311 list-clients",
+            "open311 revoke",
+            "org export",
+            "org import",
+            "report instruct",
+            "report list",
+            "report subscribe",
+            "report subscribers",
+            "report unsubscribe",
+            "serve",
+            "supervision close",
+            "supervision complete-task",
+            "supervision letter",
+            "supervision respond",
+            "triage confirm",
+            "triage correct",
+            "triage eval",
+            "triage models",
+            "triage predict",
+            "triage run",
+            "triage train",
+            "triage use",
+            "webhooks add",
+            "webhooks deliveries",
+            "webhooks list",
+            "webhooks remove",
+            "whistle act",
+            "whistle blow",
+            "whistle confirm",
+            "whistle report-in",
+            "whistle stats",
+            "worker",
+            "calendar status",
+            "calendar show",
+            "calendar import",
+            "calendar set-holiday",
+            "calendar set-workday",
+            "calendar clear",
+            "staff passwd",
+            "staff reset",
+            "staff deactivate",
+            "staff reactivate",
+            "grassroots coverage",
+            "grassroots import-places",
+        ),
+        (NONE, "no personal data of a complainant"),
+    ),
     # Ids, counts, times and the last error (through mask_text); never a recipient or case text.
     "parked list": (NONE, "ids, counts and masked errors of parked worker items"),
     "parked retry": (NONE, "re-arms one parked item by id"),
@@ -306,10 +497,14 @@ def cli_commands(command: Any, prefix: tuple[str, ...] = ()) -> Iterator[str]:
 
 
 class TestEveryOutletIsRegistered:
-    def test_every_route_is_through_the_policy_or_carries_no_personal_data(self, app_client: TestClient) -> None:
+    def test_every_route_is_through_the_policy_or_carries_no_personal_data(
+        self, app_client: TestClient
+    ) -> None:
         routes = set(app_routes(app_client.app.routes))  # type: ignore[attr-defined]
         missing = sorted(routes - set(ROUTES))
-        assert not missing, f"routes not in the privacy registry (tests/integration/privacy/test_outlets.py): {missing}"
+        assert not missing, (
+            f"routes not in the privacy registry (tests/integration/privacy/test_outlets.py): {missing}"
+        )
         assert set(ROUTES) <= routes, sorted(set(ROUTES) - routes)
 
     def test_every_command_is_registered(self) -> None:
@@ -329,7 +524,12 @@ class TestEveryOutletIsRegistered:
 
 ID_CARD = "110101199003071233"
 FLAT = "3栋2单元501室"
-READERS = {"accused": "s01c03.staff", "area": "s01.staff", "leader": "secretary", "handler": "dep12.handler"}
+READERS = {
+    "accused": "s01c03.staff",
+    "area": "s01.staff",
+    "leader": "secretary",
+    "handler": "dep12.handler",
+}
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
@@ -345,7 +545,17 @@ class Appeal:
     def secrets(self) -> list[str]:
         """Personal data as written into the appeal: none may reach a reader who sees it masked."""
         p = self.phone
-        return [p, f"{p[:3]} {p[3:7]} {p[7:]}", p.translate(FULL_WIDTH), p[3:7] + p[7:], ID_CARD, "19900307", self.name, FLAT, "501室"]
+        return [
+            p,
+            f"{p[:3]} {p[3:7]} {p[7:]}",
+            p.translate(FULL_WIDTH),
+            p[3:7] + p[7:],
+            ID_CARD,
+            "19900307",
+            self.name,
+            FLAT,
+            "501室",
+        ]
 
     def leaks(self, text: str) -> list[str]:
         return [s for s in self.secrets if s in text]
@@ -353,25 +563,44 @@ class Appeal:
 
 @pytest.fixture(scope="module")
 def appeal(app_client: TestClient, db: Database) -> Appeal:
-    phone = "139" + str(random.randint(10_000_000, 99_999_999))  # noqa: S311 - test data
-    name = "郑" + "".join(random.choice("晓明华伟芳娜静丽强磊洋艳勇军杰涛") for _ in range(2))  # noqa: S311 - test data
+    phone = "139" + str(random.randint(10_000_000, 99_999_999))
+    name = "郑" + "".join(random.choice("晓明华伟芳娜静丽强磊洋艳勇军杰涛") for _ in range(2))
     spaced = f"{phone[:3]} {phone[3:7]} {phone[7:]}"
     made = make_appeal(
-        app_client, name=name, phone=phone, id_card=ID_CARD, address=f"城市绿洲花园{FLAT}", street="S01", community="S01C03",
+        app_client,
+        name=name,
+        phone=phone,
+        id_card=ID_CARD,
+        address=f"城市绿洲花园{FLAT}",
+        street="S01",
+        community="S01C03",
         crowd_size=9,  # a crowd makes it a notable and difficult case of the daily report
         title=f"{name}反映社区漏水 电话{spaced}",
-        body=(f"本人{name}，电话+86 {phone}，全角{phone.translate(FULL_WIDTH)}，身份证{ID_CARD}，"
-              f"住城市绿洲花园{FLAT}，社区主任不作为。请联系郑先生。"),
+        body=(
+            f"本人{name}，电话+86 {phone}，全角{phone.translate(FULL_WIDTH)}，身份证{ID_CARD}，"
+            f"住城市绿洲花园{FLAT}，社区主任不作为。请联系郑先生。"
+        ),
     )
     assert act(app_client, made["id"], "accept", "clerk").status_code == 200
-    assert act(app_client, made["id"], "dispatch", "dispatcher", lead_unit="DEP12", co_units=[]).status_code == 200
+    assert (
+        act(
+            app_client, made["id"], "dispatch", "dispatcher", lead_unit="DEP12", co_units=[]
+        ).status_code
+        == 200
+    )
     # The community the appeal complains about (what triage's detector writes).
     with db.unit_of_work() as session:
         case = session.scalars(select(Case).where(Case.id == made["id"])).one()
         case.identity_hidden_from = ["S01C03"]
     assert act(app_client, made["id"], "sign_for", "dep12.handler").status_code == 200
-    r = act(app_client, made["id"], "record_contact", "dep12.handler", method="phone",
-            note=f"已致电{spaced}与{name}沟通，上门到{FLAT}")
+    r = act(
+        app_client,
+        made["id"],
+        "record_contact",
+        "dep12.handler",
+        method="phone",
+        note=f"已致电{spaced}与{name}沟通，上门到{FLAT}",
+    )
     assert r.status_code == 200, r.text
     return Appeal(made["id"], made["tracking_no"], phone, name, made["tracking_code"])
 
@@ -384,12 +613,22 @@ def get(client: TestClient, path: str, user: str, **params: Any) -> Any:
 
 def instruct_accused_and_street(app_client: TestClient, appeal: Appeal) -> None:
     """The accused community and the street get an instruction on the case: each has a notice naming it."""
-    r = app_client.post("/api/v1/instructions", json={"text": "请配合核查", "units": ["S01C03", "S01"], "case_id": appeal.case_id,
-                                                      "within_days": 3}, headers=auth(app_client, "secretary"))
+    r = app_client.post(
+        "/api/v1/instructions",
+        json={
+            "text": "请配合核查",
+            "units": ["S01C03", "S01"],
+            "case_id": appeal.case_id,
+            "within_days": 3,
+        },
+        headers=auth(app_client, "secretary"),
+    )
     assert r.status_code == 201, r.text
 
 
-def assert_masked_for_all_but_the_handler(appeal: Appeal, read: Any, *, id_card: bool = True) -> None:
+def assert_masked_for_all_but_the_handler(
+    appeal: Appeal, read: Any, *, id_card: bool = True
+) -> None:
     """`read(user) -> text` for each reader: the handler reads it all, the others none of it."""
     for who, user in READERS.items():
         text = read(user)
@@ -415,7 +654,12 @@ class CaseOutlets:
             assert seen[who]["address"] == "城市绿洲花园***"
             assert seen[who]["privacy"] == "oversight"
         accused = seen["accused"]
-        assert (accused["phone"], accused["id_card"], accused["citizen_name"], accused["privacy"]) == (None, None, None, "accused")
+        assert (
+            accused["phone"],
+            accused["id_card"],
+            accused["citizen_name"],
+            accused["privacy"],
+        ) == (None, None, None, "accused")
         assert appeal.phone[-4:] not in accused["body"] and "[电话已隐去]" in accused["body"]
 
     def test_api_list(self, app_client: TestClient, appeal: Appeal) -> None:
@@ -423,29 +667,46 @@ class CaseOutlets:
             items = get(app_client, "/api/v1/appeals", user, q=appeal.tracking_no).json()["items"]
             assert [i["id"] for i in items] == [appeal.case_id], user
             return str(items)
+
         assert_masked_for_all_but_the_handler(appeal, read, id_card=False)
 
     def test_search_is_not_an_oracle(self, app_client: TestClient, appeal: Appeal) -> None:
         p = appeal.phone
         for q in (p, p[3:7] + p[7:], ID_CARD[6:14], appeal.name, f"{p[:3]} {p[3:7]}"):
             for who, user in READERS.items():
-                ids = [i["id"] for i in get(app_client, "/api/v1/appeals", user, q=q, page_size=200).json()["items"]]
+                ids = [
+                    i["id"]
+                    for i in get(app_client, "/api/v1/appeals", user, q=q, page_size=200).json()[
+                        "items"
+                    ]
+                ]
                 if who == "handler":
                     assert appeal.case_id in ids, (who, q)
                 else:
                     assert appeal.case_id not in ids, (who, q)
         # An ordinary word still finds it for everyone.
         for user in READERS.values():
-            ids = [i["id"] for i in get(app_client, "/api/v1/appeals", user, q="社区漏水", page_size=200).json()["items"]]
+            ids = [
+                i["id"]
+                for i in get(
+                    app_client, "/api/v1/appeals", user, q="社区漏水", page_size=200
+                ).json()["items"]
+            ]
             assert appeal.case_id in ids, user
 
     def test_api_timeline(self, app_client: TestClient, appeal: Appeal) -> None:
         path = f"/api/v1/appeals/{appeal.case_id}/timeline"
-        assert_masked_for_all_but_the_handler(appeal, lambda u: get(app_client, path, u).text, id_card=False)
+        assert_masked_for_all_but_the_handler(
+            appeal, lambda u: get(app_client, path, u).text, id_card=False
+        )
 
     def test_api_action_answers_the_detail(self, app_client: TestClient, appeal: Appeal) -> None:
         # The leader's answer to an action is the same masked detail.
-        r = app_client.post(f"/api/v1/appeals/{appeal.case_id}/actions/reply", json={}, headers=auth(app_client, "secretary"))
+        r = app_client.post(
+            f"/api/v1/appeals/{appeal.case_id}/actions/reply",
+            json={},
+            headers=auth(app_client, "secretary"),
+        )
         assert appeal.leaks(r.text) == []
 
     def test_export(self, app_client: TestClient, appeal: Appeal) -> None:
@@ -456,8 +717,15 @@ class CaseOutlets:
             shown = get(app_client, f"/api/v1/appeals/{appeal.case_id}", user).json()
             row = rows[0]
             # Exactly what the API shows this reader.
-            for column, field in (("title", "title"), ("body", "body"), ("phone", "phone"), ("name", "citizen_name"),
-                                  ("id_card", "id_card"), ("address", "address"), ("reply_text", "reply_text")):
+            for column, field in (
+                ("title", "title"),
+                ("body", "body"),
+                ("phone", "phone"),
+                ("name", "citizen_name"),
+                ("id_card", "id_card"),
+                ("address", "address"),
+                ("reply_text", "reply_text"),
+            ):
                 assert (row[column] or None) == shown[field], (who, column)
             if who != "handler":
                 assert appeal.leaks(r.content.decode("utf-8-sig")) == [], who
@@ -467,6 +735,7 @@ class CaseOutlets:
             r = signed_in(app_client, user).get(f"/console/cases/{appeal.case_id}")
             assert r.status_code == 200, user
             return r.text
+
         assert_masked_for_all_but_the_handler(appeal, read)
 
     def test_web_inbox_search(self, app_client: TestClient, appeal: Appeal) -> None:
@@ -487,6 +756,7 @@ class CaseOutlets:
             r = signed_in(app_client, user).get("/console/notifications")
             assert r.status_code == 200, user
             return r.text
+
         for user in (READERS["accused"], READERS["area"], READERS["handler"]):
             assert appeal.tracking_no in read(user), user
         assert_masked_for_all_but_the_handler(appeal, read, id_card=False)
@@ -500,35 +770,63 @@ class CaseOutlets:
             mine = [n for n in listed["items"] if n["tracking_no"] == appeal.tracking_no]
             text = json.dumps(listed, ensure_ascii=False)
             if mine:  # marking one read answers the notice, worded the same way
-                one = ok(app_client.post(f"/api/v1/notifications/{mine[0]['id']}/read", headers=auth(app_client, user))).json()
+                one = ok(
+                    app_client.post(
+                        f"/api/v1/notifications/{mine[0]['id']}/read",
+                        headers=auth(app_client, user),
+                    )
+                ).json()
                 assert one["is_read"] and one["title"] == mine[0]["title"], user
                 text += json.dumps(one, ensure_ascii=False)
             return text
+
         for user in (READERS["accused"], READERS["area"], READERS["handler"]):
             assert appeal.tracking_no in read(user), user
         assert_masked_for_all_but_the_handler(appeal, read, id_card=False)
-        done = ok(app_client.post("/api/v1/notifications/read-all", headers=auth(app_client, READERS["area"]))).json()
-        assert done["unread"] == 0 and get(app_client, "/api/v1/notifications", READERS["area"], unread="true").json()["items"] == []
+        done = ok(
+            app_client.post(
+                "/api/v1/notifications/read-all", headers=auth(app_client, READERS["area"])
+            )
+        ).json()
+        assert (
+            done["unread"] == 0
+            and get(app_client, "/api/v1/notifications", READERS["area"], unread="true").json()[
+                "items"
+            ]
+            == []
+        )
 
-    def test_cli_notifications(self, app_client: TestClient, appeal: Appeal, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_cli_notifications(
+        self, app_client: TestClient, appeal: Appeal, demo_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         instruct_accused_and_street(app_client, appeal)
         monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
 
         def read(user: str) -> str:
             listed = cli(["notifications", "list", "--user", user])
-            ids = [n["id"] for n in json.loads(listed)["items"] if n["tracking_no"] == appeal.tracking_no]
-            return listed + (cli(["notifications", "read", str(ids[0]), "--user", user]) if ids else "")
+            ids = [
+                n["id"]
+                for n in json.loads(listed)["items"]
+                if n["tracking_no"] == appeal.tracking_no
+            ]
+            return listed + (
+                cli(["notifications", "read", str(ids[0]), "--user", user]) if ids else ""
+            )
+
         for user in (READERS["accused"], READERS["area"], READERS["handler"]):
             assert appeal.tracking_no in read(user), user
         assert_masked_for_all_but_the_handler(appeal, read, id_card=False)
 
     def test_web_export_xlsx(self, app_client: TestClient, appeal: Appeal) -> None:
         def read(user: str) -> str:
-            r = signed_in(app_client, user).get("/console/export/cases.xlsx", params={"q": appeal.tracking_no, "status": ""})
+            r = signed_in(app_client, user).get(
+                "/console/export/cases.xlsx", params={"q": appeal.tracking_no, "status": ""}
+            )
             assert r.status_code == 200, user
             rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
             assert len(rows) == 2 and rows[1][0] == appeal.tracking_no, user
             return "\n".join(str(v) for row in rows for v in row if v is not None)
+
         assert_masked_for_all_but_the_handler(appeal, read)
 
     def test_web_print_views(self, app_client: TestClient, appeal: Appeal) -> None:
@@ -540,11 +838,17 @@ class CaseOutlets:
                 assert r.status_code == 200, (user, document)
                 texts.append(r.text)
             return "\n".join(texts)
+
         assert_masked_for_all_but_the_handler(appeal, read)
 
     def test_web_boards(self, app_client: TestClient, appeal: Appeal) -> None:
-        for path, user in (("/console/area", "s01c03.staff"), ("/console/area", "s01.staff"),
-                           ("/console/supervision", "supervisor"), ("/console/dispatch", "secretary"), ("/console/unit", "dep13.head")):
+        for path, user in (
+            ("/console/area", "s01c03.staff"),
+            ("/console/area", "s01.staff"),
+            ("/console/supervision", "supervisor"),
+            ("/console/dispatch", "secretary"),
+            ("/console/unit", "dep13.head"),
+        ):
             r = signed_in(app_client, user).get(path)
             assert r.status_code in (200, 403), (path, user)
             assert appeal.leaks(r.text) == [], (path, user)
@@ -552,59 +856,109 @@ class CaseOutlets:
     def test_web_desk(self, app_client: TestClient, appeal: Appeal) -> None:
         """The caller's earlier appeals find the appeal only for a reader who reads its
         complainant in clear; the grid page and the form shown again leak nothing."""
+
         def lookup(user: str) -> str:
             client = signed_in(app_client, user)
-            csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/console/intake").text)
+            csrf = re.search(
+                r'name="csrf_token" value="([^"]+)"', client.get("/console/intake").text
+            )
             assert csrf
-            r = client.post("/console/intake/earlier", data={"csrf_token": csrf.group(1), "phone": appeal.phone})
+            r = client.post(
+                "/console/intake/earlier", data={"csrf_token": csrf.group(1), "phone": appeal.phone}
+            )
             assert r.status_code == 200, r.text
-            again = client.post("/console/intake", data={"csrf_token": csrf.group(1), "kind": "hotline", "phone": appeal.phone, "body": ""})
+            again = client.post(
+                "/console/intake",
+                data={
+                    "csrf_token": csrf.group(1),
+                    "kind": "hotline",
+                    "phone": appeal.phone,
+                    "body": "",
+                },
+            )
             assert again.status_code == 422
             return r.text + again.text
 
         clerk = lookup("clerk")
         assert appeal.tracking_no in clerk
-        admin = lookup("admin")  # oversight: reads the complainant masked, so cannot find them by number
-        assert appeal.tracking_no not in admin and appeal.leaks(admin.replace(appeal.phone, "")) == []
+        admin = lookup(
+            "admin"
+        )  # oversight: reads the complainant masked, so cannot find them by number
+        assert (
+            appeal.tracking_no not in admin and appeal.leaks(admin.replace(appeal.phone, "")) == []
+        )
         grid = signed_in(app_client, "s01c03g01.staff").get("/console/grid")
         assert grid.status_code == 200 and appeal.leaks(grid.text) == []
 
-    def test_attachment_download(self, app_client: TestClient, appeal: Appeal, db: Database) -> None:
+    def test_attachment_download(
+        self, app_client: TestClient, appeal: Appeal, db: Database
+    ) -> None:
         png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
         r = app_client.post(
-            f"/api/v1/appeals/{appeal.case_id}/attachments", files={"file": (f"{appeal.name}的身份证.png", png, "image/png")},
+            f"/api/v1/appeals/{appeal.case_id}/attachments",
+            files={"file": (f"{appeal.name}的身份证.png", png, "image/png")},
             headers=auth(app_client, "clerk"),
         )
         assert r.status_code == 201, r.text
         attachment_id = r.json()["id"]
         accused = signed_in(app_client, READERS["accused"])
         assert accused.get(f"/console/attachments/{attachment_id}").status_code == 404
-        assert f"/console/attachments/{attachment_id}" not in accused.get(f"/console/cases/{appeal.case_id}").text
-        leader = signed_in(app_client, READERS["leader"]).get(f"/console/attachments/{attachment_id}")
+        assert (
+            f"/console/attachments/{attachment_id}"
+            not in accused.get(f"/console/cases/{appeal.case_id}").text
+        )
+        leader = signed_in(app_client, READERS["leader"]).get(
+            f"/console/attachments/{attachment_id}"
+        )
         assert leader.status_code == 200 and leader.content == png
         assert appeal.name not in leader.headers["content-disposition"]
-        handler = signed_in(app_client, READERS["handler"]).get(f"/console/attachments/{attachment_id}")
+        handler = signed_in(app_client, READERS["handler"]).get(
+            f"/console/attachments/{attachment_id}"
+        )
         assert handler.status_code == 200
 
     def test_open311(self, app_client: TestClient, appeal: Appeal, db: Database) -> None:
         with db.reading() as session:
-            public_id = session.scalar(select(AppealRow.public_id).where(AppealRow.id == appeal.case_id))
+            public_id = session.scalar(
+                select(AppealRow.public_id).where(AppealRow.id == appeal.case_id)
+            )
         one = app_client.get(f"/open311/v2/requests/{public_id}.json")
         many = app_client.get("/open311/v2/requests.json")
         for r in (one, many):
             assert r.status_code == 200
             assert appeal.leaks(r.text) == []
-            assert appeal.tracking_no not in r.text  # with it, four digits would open the tracking page
+            assert (
+                appeal.tracking_no not in r.text
+            )  # with it, four digits would open the tracking page
         # A platform's own request shows its title publicly: with the personal data masked out.
         with db.unit_of_work() as session:
-            _, key = create_client(session, name=f"p{random.randint(0, 10**9)}", queued=False, channel=None,  # noqa: S311
-                                   now=app_client.app.state.minyi.clock.now())  # type: ignore[attr-defined]
-            code = session.scalar(select(DictionaryEntry.code).join(DictionaryVersion).where(DictionaryVersion.is_current.is_(True)))
-        phone = "139" + str(random.randint(10_000_000, 99_999_999))  # noqa: S311 - test data
-        r = app_client.post("/open311/v2/requests.json", data={
-            "api_key": key, "service_code": code, "lat": "22.54", "long": "114.05", "first_name": "晓明", "last_name": "郑",
-            "phone": phone, "description": f"郑晓明反映路灯坏了，电话{phone}", "attribute[title]": f"郑晓明 {phone[:3]} {phone[3:7]} {phone[7:]} 路灯坏了",
-        })
+            _, key = create_client(
+                session,
+                name=f"p{random.randint(0, 10**9)}",
+                queued=False,
+                channel=None,
+                now=app_client.app.state.minyi.clock.now(),
+            )  # type: ignore[attr-defined]
+            code = session.scalar(
+                select(DictionaryEntry.code)
+                .join(DictionaryVersion)
+                .where(DictionaryVersion.is_current.is_(True))
+            )
+        phone = "139" + str(random.randint(10_000_000, 99_999_999))
+        r = app_client.post(
+            "/open311/v2/requests.json",
+            data={
+                "api_key": key,
+                "service_code": code,
+                "lat": "22.54",
+                "long": "114.05",
+                "first_name": "晓明",
+                "last_name": "郑",
+                "phone": phone,
+                "description": f"郑晓明反映路灯坏了，电话{phone}",
+                "attribute[title]": f"郑晓明 {phone[:3]} {phone[3:7]} {phone[7:]} 路灯坏了",
+            },
+        )
         assert r.status_code == 200, r.text
         public_id = r.json()[0]["service_request_id"]
         shown = app_client.get(f"/open311/v2/requests/{public_id}.json").json()[0]
@@ -612,7 +966,9 @@ class CaseOutlets:
         assert "郑晓明" not in shown["description"] and phone[3:7] not in shown["description"]
 
     def test_tracking_page(self, app_client: TestClient, appeal: Appeal) -> None:
-        r = app_client.get(f"/api/v1/track/{appeal.tracking_no}", params={"phone_last4": appeal.phone[-4:]})
+        r = app_client.get(
+            f"/api/v1/track/{appeal.tracking_no}", params={"phone_last4": appeal.phone[-4:]}
+        )
         assert r.status_code == 200, r.text
         assert appeal.leaks(r.text) == [] and r.json()["title"].startswith("某某")
         for secret in ({"phone_last4": appeal.phone[-4:]}, {"tracking_code": appeal.tracking_code}):
@@ -620,12 +976,16 @@ class CaseOutlets:
             assert r.status_code == 200, r.text
             assert appeal.leaks(r.text) == [] and r.json()["title"].startswith("某某")
 
-    def test_cli_list_and_timeline(self, appeal: Appeal, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_cli_list_and_timeline(
+        self, appeal: Appeal, demo_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
         runner = CliRunner()
 
         def read(user: str) -> str:
-            listed = runner.invoke(cli_app, ["appeal", "list", "--as", user, "--q", appeal.tracking_no])
+            listed = runner.invoke(
+                cli_app, ["appeal", "list", "--as", user, "--q", appeal.tracking_no]
+            )
             log = runner.invoke(cli_app, ["appeal", "timeline", str(appeal.case_id), "--as", user])
             assert listed.exit_code == 0 and log.exit_code == 0, (listed.output, log.output)
             assert str(appeal.case_id) in listed.output
@@ -641,19 +1001,26 @@ class CaseOutlets:
     def test_lists_naming_cases(self, app_client: TestClient, appeal: Appeal) -> None:
         """Escalations, holdings, backlog, the triage board, mailbox inboxes and similar cases name
         cases with `cases.queries.shown_titles`: the title as the reader's view shows it."""
-        for path in ("/api/v1/escalations", "/api/v1/backlog", "/api/v1/holdings", "/api/v1/triage/suggestions",
-                     f"/api/v1/analytics/cases/{appeal.case_id}/similar"):
+        for path in (
+            "/api/v1/escalations",
+            "/api/v1/backlog",
+            "/api/v1/holdings",
+            "/api/v1/triage/suggestions",
+            f"/api/v1/analytics/cases/{appeal.case_id}/similar",
+        ):
             for user in ("secretary", "supervisor"):
                 r = app_client.get(path, headers=auth(app_client, user))
                 assert r.status_code in (200, 403), (path, user, r.text)
                 assert appeal.leaks(r.text) == [], (path, user)
-        from minyi.cases.queries import shown_titles  # noqa: PLC0415
-        from minyi.org.service import actor_for_username  # noqa: PLC0415
+        from minyi.cases.queries import shown_titles
+        from minyi.org.service import actor_for_username
 
         db = app_client.app.state.minyi.db  # type: ignore[attr-defined]
         with db.reading() as session:
             for who, user in READERS.items():
-                title = shown_titles(session, actor_for_username(session, user), [appeal.case_id])[appeal.case_id]
+                title = shown_titles(session, actor_for_username(session, user), [appeal.case_id])[
+                    appeal.case_id
+                ]
                 assert (appeal.name in title) is (who == "handler"), who
                 assert appeal.leaks(title) == [] or who == "handler", who
 
@@ -663,17 +1030,31 @@ class CaseOutlets:
         db = app_client.app.state.minyi.db  # type: ignore[attr-defined]
         tz = ZoneInfo("Asia/Shanghai")
         with db.reading() as session:
-            registered = session.scalars(select(Case.registered_at).where(Case.id == appeal.case_id)).one()
-            snap = build_snapshot(session, kind=ReportKind.DAILY, day=registered.astimezone(tz).date(), tz=tz,
-                                  now=registered + timedelta(hours=1))
-        lines = [c for s in snap["sections"] if s["key"] in ("notable", "difficult")
-                 for c in s["data"].get("cases", []) if c.get("tracking_no") == appeal.tracking_no]
+            registered = session.scalars(
+                select(Case.registered_at).where(Case.id == appeal.case_id)
+            ).one()
+            snap = build_snapshot(
+                session,
+                kind=ReportKind.DAILY,
+                day=registered.astimezone(tz).date(),
+                tz=tz,
+                now=registered + timedelta(hours=1),
+            )
+        lines = [
+            c
+            for s in snap["sections"]
+            if s["key"] in ("notable", "difficult")
+            for c in s["data"].get("cases", [])
+            if c.get("tracking_no") == appeal.tracking_no
+        ]
         assert lines, "the crowd appeal is a notable case of its day"
         assert all(c["title"].startswith(appeal.name[0] + "**") for c in lines)
         assert appeal.leaks(json.dumps(snap, ensure_ascii=False, default=str)) == []
 
     def test_triage_view_masks(self, app_client: TestClient, appeal: Appeal) -> None:
-        r = app_client.get(f"/api/v1/appeals/{appeal.case_id}/triage", headers=auth(app_client, "secretary"))
+        r = app_client.get(
+            f"/api/v1/appeals/{appeal.case_id}/triage", headers=auth(app_client, "secretary")
+        )
         assert r.status_code in (200, 403, 404)
         assert appeal.leaks(r.text) == []
 
@@ -685,20 +1066,28 @@ class CaseOutlets:
         """The leader's full lists behind the one-screen dashboard: the report, alerts, and the
         paged lists (escalated to me, held, instructions, mailbox, areas)."""
         client = signed_in(app_client, "secretary")
-        paths = ["/leader", "/leader/report", "/leader/alerts"] + [f"/leader/list/{n}" for n in ("escalated", "held", "instructions", "mailbox", "areas")]
+        paths = ["/leader", "/leader/report", "/leader/alerts"] + [
+            f"/leader/list/{n}" for n in ("escalated", "held", "instructions", "mailbox", "areas")
+        ]
         for path in paths:
             r = client.get(path)
             assert r.status_code in (200, 404), (path, r.status_code)
             assert appeal.leaks(r.text) == [], (path, appeal.leaks(r.text))
 
-    def test_webhook_payloads_carry_no_personal_data(self, app_client: TestClient, appeal: Appeal) -> None:
+    def test_webhook_payloads_carry_no_personal_data(
+        self, app_client: TestClient, appeal: Appeal
+    ) -> None:
         """Webhook documents and every outbox message about the case (SMS, e-mail, webhook) carry
         ids, statuses and the tracking number; the complainant's own SMS goes to their number."""
         r = get(app_client, "/api/v1/webhooks", "admin")
         assert appeal.leaks(r.text) == []
         db = app_client.app.state.minyi.db  # type: ignore[attr-defined]
         with db.reading() as session:
-            messages = list(session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == appeal.case_id)))
+            messages = list(
+                session.scalars(
+                    select(OutboxMessage).where(OutboxMessage.case_id == appeal.case_id)
+                )
+            )
         for m in messages:
             text = json.dumps([m.subject, m.body, m.payload], ensure_ascii=False, default=str)
             assert appeal.leaks(text) == [], m.channel
@@ -707,13 +1096,16 @@ class CaseOutlets:
 
 # --- staff-written text about the appeal: holdings, whistles, instructions, orders, letters, sweeps --
 
+
 def quoting(appeal: Appeal, what: str) -> str:
     """Staff text that quotes the complainant: name, phone (spaced), ID number and flat."""
     p = appeal.phone
     return f"{what}：{appeal.name}（电话{p[:3]} {p[3:7]} {p[7:]}，身份证{ID_CARD}）住城市绿洲花园{FLAT}"
 
 
-def assert_policy(appeal: Appeal, texts: dict[str, str], *, clear: tuple[str, ...] = ("handler",)) -> None:
+def assert_policy(
+    appeal: Appeal, texts: dict[str, str], *, clear: tuple[str, ...] = ("handler",)
+) -> None:
     """Readers in `clear` read the complainant as written; every other reader none of it."""
     for who, text in texts.items():
         if who in clear:
@@ -735,7 +1127,7 @@ def cli(args: list[str]) -> str:
 
 
 def docx_text(data: bytes) -> str:
-    from docx import Document  # noqa: PLC0415 - python-docx only for reading the letters back
+    from docx import Document
 
     return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
 
@@ -758,57 +1150,143 @@ def work(app_client: TestClient, appeal: Appeal) -> Work:
     """Every kind of staff-written text about the appeal, each quoting the complainant."""
     c, case_id, writes = app_client, appeal.case_id, {}
 
-    def post(path: str, user: str, body: dict[str, Any], status: int = 200, method: str = "post") -> Any:
+    def post(
+        path: str, user: str, body: dict[str, Any], status: int = 200, method: str = "post"
+    ) -> Any:
         r = ok(getattr(c, method)(path, json=body, headers=auth(c, user)), status)
         writes[f"{method.upper()} {path}"] = r.text
         return r.json()
 
     # 包案: take, plan, a home visit, ask to release, refused, asked again, approved.
-    holding = post(f"/api/v1/appeals/{case_id}/holding", "secretary", {"plan": quoting(appeal, "一案一策")}, 201)
+    holding = post(
+        f"/api/v1/appeals/{case_id}/holding",
+        "secretary",
+        {"plan": quoting(appeal, "一案一策")},
+        201,
+    )
     hid = holding["id"]
-    post(f"/api/v1/holdings/{hid}/plan", "secretary", {"plan": quoting(appeal, "一案一策（修订）")}, method="put")
+    post(
+        f"/api/v1/holdings/{hid}/plan",
+        "secretary",
+        {"plan": quoting(appeal, "一案一策（修订）")},
+        method="put",
+    )
     now = c.app.state.minyi.clock.now()  # type: ignore[attr-defined]
-    post(f"/api/v1/holdings/{hid}/visits", "secretary", {"kind": "home_visit", "at": now.isoformat(), "place": f"城市绿洲花园{FLAT}",
-                                                          "people": 1, "notes": quoting(appeal, "家访")}, 201)
-    review = {k: quoting(appeal, k) for k in ("problem_solved", "policy_explained", "hardship_helped", "unlawful_handled")}
+    post(
+        f"/api/v1/holdings/{hid}/visits",
+        "secretary",
+        {
+            "kind": "home_visit",
+            "at": now.isoformat(),
+            "place": f"城市绿洲花园{FLAT}",
+            "people": 1,
+            "notes": quoting(appeal, "家访"),
+        },
+        201,
+    )
+    review = {
+        k: quoting(appeal, k)
+        for k in ("problem_solved", "policy_explained", "hardship_helped", "unlawful_handled")
+    }
     post(f"/api/v1/holdings/{hid}/release", "secretary", review)
     post(f"/api/v1/holdings/{hid}/refuse", "supervisor", {"reason": quoting(appeal, "退回")})
     ok(c.post(f"/api/v1/holdings/{hid}/release", json=review, headers=auth(c, "secretary")))
     post(f"/api/v1/holdings/{hid}/approve", "supervisor", {"reason": quoting(appeal, "同意销案")})
 
     # 吹哨: the street summons the handling department to the case, which reports in and acts.
-    whistle = post("/api/v1/whistles", "s01.staff", {"description": quoting(appeal, "吹哨"), "units": ["DEP12"], "case_id": case_id,
-                                                     "address": f"城市绿洲花园{FLAT}"}, 201)
+    whistle = post(
+        "/api/v1/whistles",
+        "s01.staff",
+        {
+            "description": quoting(appeal, "吹哨"),
+            "units": ["DEP12"],
+            "case_id": case_id,
+            "address": f"城市绿洲花园{FLAT}",
+        },
+        201,
+    )
     wid = whistle["id"]
     post(f"/api/v1/whistles/{wid}/report-in", "dep12.handler", {})
     post(f"/api/v1/whistles/{wid}/act", "dep12.handler", {"text": quoting(appeal, "已上门")})
     post(f"/api/v1/whistles/{wid}/confirm", "s01.staff", {"note": quoting(appeal, "确认")})
 
     # 批示 with tasks to the handling department and the accused community; the department reports.
-    instruction = post("/api/v1/instructions", "secretary", {"text": quoting(appeal, "批示"), "units": ["DEP12", "S01C03"],
-                                                             "case_id": case_id, "within_days": 7}, 201)
+    instruction = post(
+        "/api/v1/instructions",
+        "secretary",
+        {
+            "text": quoting(appeal, "批示"),
+            "units": ["DEP12", "S01C03"],
+            "case_id": case_id,
+            "within_days": 7,
+        },
+        201,
+    )
     task = next(t for t in instruction["tasks"] if t["unit"] == "DEP12")
-    post(f"/api/v1/instruction-tasks/{task['id']}/complete", "dep12.handler", {"result": quoting(appeal, "已办")})
+    post(
+        f"/api/v1/instruction-tasks/{task['id']}/complete",
+        "dep12.handler",
+        {"result": quoting(appeal, "已办")},
+    )
 
     # 督办: one order to the accused community, one to the department (answered and closed).
-    to_accused = post("/api/v1/supervision-orders", "supervisor", {"reason": quoting(appeal, "督办"), "case_id": case_id,
-                                                                    "unit": "S01C03", "within_days": 3}, 201)
-    to_handler = post("/api/v1/supervision-orders", "supervisor", {"reason": quoting(appeal, "督办"), "case_id": case_id,
-                                                                    "unit": "DEP12", "within_days": 3}, 201)
-    post(f"/api/v1/supervision-orders/{to_handler['id']}/respond", "dep12.handler", {"response": quoting(appeal, "反馈")})
-    post(f"/api/v1/supervision-orders/{to_handler['id']}/close", "supervisor", {"note": quoting(appeal, "办结")})
+    to_accused = post(
+        "/api/v1/supervision-orders",
+        "supervisor",
+        {"reason": quoting(appeal, "督办"), "case_id": case_id, "unit": "S01C03", "within_days": 3},
+        201,
+    )
+    to_handler = post(
+        "/api/v1/supervision-orders",
+        "supervisor",
+        {"reason": quoting(appeal, "督办"), "case_id": case_id, "unit": "DEP12", "within_days": 3},
+        201,
+    )
+    post(
+        f"/api/v1/supervision-orders/{to_handler['id']}/respond",
+        "dep12.handler",
+        {"response": quoting(appeal, "反馈")},
+    )
+    post(
+        f"/api/v1/supervision-orders/{to_handler['id']}/close",
+        "supervisor",
+        {"note": quoting(appeal, "办结")},
+    )
 
     # 提醒函 to each unit, about the case.
     letters = [
-        post("/api/v1/letters", "supervisor", {"kind": "reminder", "subject": f"{appeal.name}反映漏水", "body": quoting(appeal, "经查"),
-                                               "addressee_unit": unit, "case_id": case_id}, 201)["id"]
+        post(
+            "/api/v1/letters",
+            "supervisor",
+            {
+                "kind": "reminder",
+                "subject": f"{appeal.name}反映漏水",
+                "body": quoting(appeal, "经查"),
+                "addressee_unit": unit,
+                "case_id": case_id,
+            },
+            201,
+        )["id"]
         for unit in ("S01C03", "DEP12")
     ]
 
     # 化解一类: a sweep from the case.
-    sweep = post("/api/v1/analytics/sweeps", "secretary", {"case_id": case_id, "place_kind": "community",
-                                                            "text": quoting(appeal, "排查")}, 201)
-    return Work(hid, wid, instruction["id"], to_accused["id"], to_handler["id"], *letters, sweep["id"], writes)
+    sweep = post(
+        "/api/v1/analytics/sweeps",
+        "secretary",
+        {"case_id": case_id, "place_kind": "community", "text": quoting(appeal, "排查")},
+        201,
+    )
+    return Work(
+        hid,
+        wid,
+        instruction["id"],
+        to_accused["id"],
+        to_handler["id"],
+        *letters,
+        sweep["id"],
+        writes,
+    )
 
 
 class StaffTextOutlets:
@@ -822,56 +1300,191 @@ class StaffTextOutlets:
                 continue  # the handling department's answers read in clear (checked per outlet below)
             assert appeal.leaks(text) == [], (route, appeal.leaks(text))
 
-    def test_holdings_and_escalation(self, app_client: TestClient, appeal: Appeal, work: Work) -> None:
-        for path in (f"/api/v1/holdings/{work.holding_id}", f"/api/v1/appeals/{appeal.case_id}/escalation"):
+    def test_holdings_and_escalation(
+        self, app_client: TestClient, appeal: Appeal, work: Work
+    ) -> None:
+        for path in (
+            f"/api/v1/holdings/{work.holding_id}",
+            f"/api/v1/appeals/{appeal.case_id}/escalation",
+        ):
             texts = {who: get(app_client, path, user).text for who, user in READERS.items()}
             texts["supervisor"] = get(app_client, path, "supervisor").text
             assert_policy(appeal, texts)
-        listed = {who: get(app_client, "/api/v1/holdings", user, leader="secretary", page_size=200).text
-                  for who, user in READERS.items()}
+        listed = {
+            who: get(app_client, "/api/v1/holdings", user, leader="secretary", page_size=200).text
+            for who, user in READERS.items()
+        }
         assert_policy(appeal, listed)
         assert str(work.holding_id) in listed["leader"]
 
-    def test_cli_escalation(self, appeal: Appeal, work: Work, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_cli_escalation(
+        self, appeal: Appeal, work: Work, demo_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
         hid = str(work.holding_id)
-        status = {who: cli(["escalation", "status", str(appeal.case_id), "--as", user]) for who, user in READERS.items()}
-        shown = {who: cli(["escalation", "holding", "show", hid, "--as", user]) for who, user in READERS.items()}
+        status = {
+            who: cli(["escalation", "status", str(appeal.case_id), "--as", user])
+            for who, user in READERS.items()
+        }
+        shown = {
+            who: cli(["escalation", "holding", "show", hid, "--as", user])
+            for who, user in READERS.items()
+        }
         assert_policy(appeal, status)
         assert_policy(appeal, shown)
         # The leader takes the case again from the command line, through to its release.
-        out = cli(["escalation", "holding", "take", str(appeal.case_id), "--as", "secretary", "--plan", quoting(appeal, "一案一策")])
+        out = cli(
+            [
+                "escalation",
+                "holding",
+                "take",
+                str(appeal.case_id),
+                "--as",
+                "secretary",
+                "--plan",
+                quoting(appeal, "一案一策"),
+            ]
+        )
         new_id = out.split()[1].rstrip(":")
-        review = [f"--{k}={quoting(appeal, k)}" for k in ("problem-solved", "policy-explained", "hardship-helped", "unlawful-handled")]
+        review = [
+            f"--{k}={quoting(appeal, k)}"
+            for k in ("problem-solved", "policy-explained", "hardship-helped", "unlawful-handled")
+        ]
         outputs = [
             out,
-            cli(["escalation", "holding", "plan", new_id, "--as", "secretary", "--text", quoting(appeal, "修订")]),
-            cli(["escalation", "holding", "visit", new_id, "--as", "secretary", "--kind", "reception", "--place", f"城市绿洲花园{FLAT}",
-                 "--notes", quoting(appeal, "接访")]),
+            cli(
+                [
+                    "escalation",
+                    "holding",
+                    "plan",
+                    new_id,
+                    "--as",
+                    "secretary",
+                    "--text",
+                    quoting(appeal, "修订"),
+                ]
+            ),
+            cli(
+                [
+                    "escalation",
+                    "holding",
+                    "visit",
+                    new_id,
+                    "--as",
+                    "secretary",
+                    "--kind",
+                    "reception",
+                    "--place",
+                    f"城市绿洲花园{FLAT}",
+                    "--notes",
+                    quoting(appeal, "接访"),
+                ]
+            ),
             cli(["escalation", "holding", "release", new_id, "--as", "secretary", *review]),
-            cli(["escalation", "holding", "refuse", new_id, "--as", "supervisor", "--reason", quoting(appeal, "退回")]),
-            cli(["escalation", "holding", "list", "--as", "secretary", "--leader", "secretary", "--page-size", "200"]),
-            cli(["escalation", "backlog", "--as", "secretary", "--days", "0", "--held", "--page-size", "200", "--json"]),
-            cli(["escalation", "backlog", "--as", "s01c03.staff", "--days", "0", "--held", "--page-size", "200"]),
+            cli(
+                [
+                    "escalation",
+                    "holding",
+                    "refuse",
+                    new_id,
+                    "--as",
+                    "supervisor",
+                    "--reason",
+                    quoting(appeal, "退回"),
+                ]
+            ),
+            cli(
+                [
+                    "escalation",
+                    "holding",
+                    "list",
+                    "--as",
+                    "secretary",
+                    "--leader",
+                    "secretary",
+                    "--page-size",
+                    "200",
+                ]
+            ),
+            cli(
+                [
+                    "escalation",
+                    "backlog",
+                    "--as",
+                    "secretary",
+                    "--days",
+                    "0",
+                    "--held",
+                    "--page-size",
+                    "200",
+                    "--json",
+                ]
+            ),
+            cli(
+                [
+                    "escalation",
+                    "backlog",
+                    "--as",
+                    "s01c03.staff",
+                    "--days",
+                    "0",
+                    "--held",
+                    "--page-size",
+                    "200",
+                ]
+            ),
             cli(["escalation", "list", "--as", "secretary", "--page-size", "200"]),
             cli(["escalation", "holding", "release", new_id, "--as", "secretary", *review]),
-            cli(["escalation", "holding", "approve", new_id, "--as", "supervisor", "--note", quoting(appeal, "同意")]),
+            cli(
+                [
+                    "escalation",
+                    "holding",
+                    "approve",
+                    new_id,
+                    "--as",
+                    "supervisor",
+                    "--note",
+                    quoting(appeal, "同意"),
+                ]
+            ),
         ]
         assert f"case {appeal.case_id}" in outputs[5] and appeal.tracking_no in outputs[6]
         for text in outputs:
             assert appeal.leaks(text) == [], text
         handler = cli(["escalation", "holding", "show", new_id, "--as", "dep12.handler"])
-        assert_policy(appeal, {"handler": handler, "accused": cli(["escalation", "holding", "show", new_id, "--as", "s01c03.staff"])})
+        assert_policy(
+            appeal,
+            {
+                "handler": handler,
+                "accused": cli(["escalation", "holding", "show", new_id, "--as", "s01c03.staff"]),
+            },
+        )
 
     def test_whistles(self, app_client: TestClient, appeal: Appeal, work: Work) -> None:
-        for path, params in ((f"/api/v1/whistles/{work.whistle_id}", {}), ("/api/v1/whistles", {"case_id": appeal.case_id})):
-            texts = {who: get(app_client, path, user, **params).text for who, user in READERS.items()}
+        for path, params in (
+            (f"/api/v1/whistles/{work.whistle_id}", {}),
+            ("/api/v1/whistles", {"case_id": appeal.case_id}),
+        ):
+            texts = {
+                who: get(app_client, path, user, **params).text for who, user in READERS.items()
+            }
             assert_policy(appeal, texts)
 
-    def test_cli_whistles(self, appeal: Appeal, work: Work, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_cli_whistles(
+        self, appeal: Appeal, work: Work, demo_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
-        assert_policy(appeal, {who: cli(["whistle", "show", str(work.whistle_id), "--as", user]) for who, user in READERS.items()})
-        listed = {who: cli(["whistle", "list", "--as", user, "--page-size", "200"]) for who, user in READERS.items()}
+        assert_policy(
+            appeal,
+            {
+                who: cli(["whistle", "show", str(work.whistle_id), "--as", user])
+                for who, user in READERS.items()
+            },
+        )
+        listed = {
+            who: cli(["whistle", "list", "--as", user, "--page-size", "200"])
+            for who, user in READERS.items()
+        }
         for who, text in listed.items():
             assert str(work.whistle_id) in text, who
             if who != "handler":
@@ -886,45 +1499,79 @@ class StaffTextOutlets:
             texts[who] = r.text
         assert_policy(appeal, texts)
         # The case page shows its whistles, instructions and holding plan through the same view.
-        pages = {who: signed_in(app_client, user).get(f"/console/cases/{appeal.case_id}").text for who, user in READERS.items()}
+        pages = {
+            who: signed_in(app_client, user).get(f"/console/cases/{appeal.case_id}").text
+            for who, user in READERS.items()
+        }
         assert all(quoting(appeal, "吹哨")[:2] in page for page in pages.values())
         assert_policy(appeal, pages)
 
     def test_instructions(self, app_client: TestClient, appeal: Appeal, work: Work) -> None:
         readers = {**READERS, "supervisor": "supervisor"}
-        for path, params in ((f"/api/v1/instructions/{work.instruction_id}", {}),
-                             ("/api/v1/instructions", {"case_id": appeal.case_id})):
-            assert_policy(appeal, {who: get(app_client, path, user, **params).text for who, user in readers.items()})
-        tasks = {who: get(app_client, "/api/v1/instruction-tasks", user, page_size=200,
-                          **({"unit": "DEP12"} if who != "accused" else {})).text
-                 for who, user in readers.items() if who != "area"}
+        for path, params in (
+            (f"/api/v1/instructions/{work.instruction_id}", {}),
+            ("/api/v1/instructions", {"case_id": appeal.case_id}),
+        ):
+            assert_policy(
+                appeal,
+                {who: get(app_client, path, user, **params).text for who, user in readers.items()},
+            )
+        tasks = {
+            who: get(
+                app_client,
+                "/api/v1/instruction-tasks",
+                user,
+                page_size=200,
+                **({"unit": "DEP12"} if who != "accused" else {}),
+            ).text
+            for who, user in readers.items()
+            if who != "area"
+        }
         assert all(str(work.instruction_id) in t for t in tasks.values())
         assert_policy(appeal, tasks)
 
     def test_orders(self, app_client: TestClient, appeal: Appeal, work: Work) -> None:
-        for order_id, readers in ((work.order_to_accused, ("accused", "leader", "supervisor")),
-                                  (work.order_to_handler, ("handler", "leader", "supervisor"))):
+        for order_id, readers in (
+            (work.order_to_accused, ("accused", "leader", "supervisor")),
+            (work.order_to_handler, ("handler", "leader", "supervisor")),
+        ):
             users = {**READERS, "supervisor": "supervisor"}
-            one = {who: get(app_client, f"/api/v1/supervision-orders/{order_id}", users[who]).text for who in readers}
-            listed = {who: get(app_client, "/api/v1/supervision-orders", users[who], case_id=appeal.case_id).text for who in readers}
+            one = {
+                who: get(app_client, f"/api/v1/supervision-orders/{order_id}", users[who]).text
+                for who in readers
+            }
+            listed = {
+                who: get(
+                    app_client, "/api/v1/supervision-orders", users[who], case_id=appeal.case_id
+                ).text
+                for who in readers
+            }
             assert_policy(appeal, one)
             assert_policy(appeal, listed)
 
     def test_letters(self, app_client: TestClient, appeal: Appeal, work: Work) -> None:
         users = {**READERS, "supervisor": "supervisor"}
-        for letter_id, readers in ((work.letter_to_accused, ("accused", "leader", "supervisor")),
-                                   (work.letter_to_handler, ("handler", "leader", "supervisor"))):
+        for letter_id, readers in (
+            (work.letter_to_accused, ("accused", "leader", "supervisor")),
+            (work.letter_to_handler, ("handler", "leader", "supervisor")),
+        ):
             for who in readers:
                 texts = {
                     who: get(app_client, f"/api/v1/letters/{letter_id}", users[who]).text
                     + get(app_client, "/api/v1/letters", users[who], case_id=appeal.case_id).text
-                    + docx_text(get(app_client, f"/api/v1/letters/{letter_id}.docx", users[who]).content)
+                    + docx_text(
+                        get(app_client, f"/api/v1/letters/{letter_id}.docx", users[who]).content
+                    )
                 }
                 web = signed_in(app_client, users[who]).get(f"/console/letters/{letter_id}.docx")
                 assert web.status_code == 200
                 texts[who] += docx_text(web.content)
                 assert_policy(appeal, texts)
-        accused = docx_text(get(app_client, f"/api/v1/letters/{work.letter_to_accused}.docx", "s01c03.staff").content)
+        accused = docx_text(
+            get(
+                app_client, f"/api/v1/letters/{work.letter_to_accused}.docx", "s01c03.staff"
+            ).content
+        )
         assert "某某" in accused and "[电话已隐去]" in accused
 
     def test_web_tasks(self, app_client: TestClient, appeal: Appeal, work: Work) -> None:
@@ -937,11 +1584,20 @@ class StaffTextOutlets:
         board = signed_in(app_client, "supervisor").get("/console/supervision")
         assert board.status_code == 200 and appeal.leaks(board.text) == []
 
-    def test_cli_supervision(self, appeal: Appeal, work: Work, demo_url: str, monkeypatch: pytest.MonkeyPatch,
-                             tmp_path: Any) -> None:
+    def test_cli_supervision(
+        self,
+        appeal: Appeal,
+        work: Work,
+        demo_url: str,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Any,
+    ) -> None:
         monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
         users = {**READERS, "supervisor": "supervisor"}
-        instructions = {who: cli(["supervision", "instructions", "--as", u, "--case", str(appeal.case_id)]) for who, u in users.items()}
+        instructions = {
+            who: cli(["supervision", "instructions", "--as", u, "--case", str(appeal.case_id)])
+            for who, u in users.items()
+        }
         assert_policy(appeal, instructions)
         for who in ("accused", "handler", "supervisor"):
             for command in ("orders", "tasks", "letters"):
@@ -950,67 +1606,168 @@ class StaffTextOutlets:
                     assert appeal.leaks(text) == [], (who, command)
         assert appeal.name in cli(["supervision", "tasks", "--as", "dep12.handler"])
         # The writers read their own answers through the policy too (both oversight readers).
-        for args in (["supervision", "instruct", "--text", quoting(appeal, "批示"), "--unit", "DEP12", "--case", str(appeal.case_id),
-                      "--within-days", "3", "--as", "secretary"],
-                     ["supervision", "order", "--reason", quoting(appeal, "督办"), "--case", str(appeal.case_id), "--unit", "S01C03",
-                      "--within-days", "3", "--as", "supervisor"]):
+        for args in (
+            [
+                "supervision",
+                "instruct",
+                "--text",
+                quoting(appeal, "批示"),
+                "--unit",
+                "DEP12",
+                "--case",
+                str(appeal.case_id),
+                "--within-days",
+                "3",
+                "--as",
+                "secretary",
+            ],
+            [
+                "supervision",
+                "order",
+                "--reason",
+                quoting(appeal, "督办"),
+                "--case",
+                str(appeal.case_id),
+                "--unit",
+                "S01C03",
+                "--within-days",
+                "3",
+                "--as",
+                "supervisor",
+            ],
+        ):
             assert appeal.leaks(cli(args)) == [], args
-        for letter_id, who in ((work.letter_to_accused, "accused"), (work.letter_to_accused, "supervisor"),
-                               (work.letter_to_handler, "handler")):
+        for letter_id, who in (
+            (work.letter_to_accused, "accused"),
+            (work.letter_to_accused, "supervisor"),
+            (work.letter_to_handler, "handler"),
+        ):
             out = tmp_path / f"{letter_id}-{who}.docx"
-            cli(["supervision", "letter-get", str(letter_id), "--out", str(out), "--as", users[who]])
+            cli(
+                ["supervision", "letter-get", str(letter_id), "--out", str(out), "--as", users[who]]
+            )
             assert_policy(appeal, {who: docx_text(out.read_bytes())})
 
-    def test_sweeps(self, app_client: TestClient, appeal: Appeal, work: Work, demo_url: str,
-                    monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_sweeps(
+        self,
+        app_client: TestClient,
+        appeal: Appeal,
+        work: Work,
+        demo_url: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
         # Analytics readers: the dispatcher contacts citizens (clear); leaders and supervisors read masked.
         users = {"handler": "dispatcher", "leader": "secretary", "supervisor": "supervisor"}
         for path in (f"/api/v1/analytics/sweeps/{work.sweep_id}", "/api/v1/analytics/sweeps"):
             assert_policy(appeal, {who: get(app_client, path, u).text for who, u in users.items()})
         monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
-        out = cli(["analytics", "sweep", str(appeal.case_id), "--as", "secretary", "--place-kind", "community",
-                   "--text", quoting(appeal, "排查")])
+        out = cli(
+            [
+                "analytics",
+                "sweep",
+                str(appeal.case_id),
+                "--as",
+                "secretary",
+                "--place-kind",
+                "community",
+                "--text",
+                quoting(appeal, "排查"),
+            ]
+        )
         assert out.startswith("sweep ") and appeal.leaks(out) == []
 
-    def test_cli_mailbox_inbox(self, app_client: TestClient, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-        phone = "139" + str(random.randint(10_000_000, 99_999_999))  # noqa: S311 - test data
-        name = "郑" + "".join(random.choice("晓明华伟芳娜静丽") for _ in range(2))  # noqa: S311 - test data
-        made = make_appeal(app_client, channel="mailbox_secretary", name=name, phone=phone, id_card=ID_CARD,
-                           title=f"{name}来信 电话{phone} 身份证{ID_CARD}", body=f"{name}反映楼道漏水，住{FLAT}")
+    def test_cli_mailbox_inbox(
+        self, app_client: TestClient, demo_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        phone = "139" + str(random.randint(10_000_000, 99_999_999))
+        name = "郑" + "".join(random.choice("晓明华伟芳娜静丽") for _ in range(2))
+        made = make_appeal(
+            app_client,
+            channel="mailbox_secretary",
+            name=name,
+            phone=phone,
+            id_card=ID_CARD,
+            title=f"{name}来信 电话{phone} 身份证{ID_CARD}",
+            body=f"{name}反映楼道漏水，住{FLAT}",
+        )
         letter = Appeal(made["id"], made["tracking_no"], phone, name, made["tracking_code"])
         monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
         out = cli(["mailbox", "inbox", "--as", "secretary", "--page-size", "200"])
         assert letter.tracking_no in out and letter.leaks(out) == []
-        assert letter.leaks(get(app_client, "/api/v1/mailboxes/inbox", "secretary", page_size=200).text) == []
+        assert (
+            letter.leaks(
+                get(app_client, "/api/v1/mailboxes/inbox", "secretary", page_size=200).text
+            )
+            == []
+        )
 
-    def test_cli_triage_suggestion(self, app_client: TestClient, appeal: Appeal, db: Database, demo_url: str,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_cli_triage_suggestion(
+        self,
+        app_client: TestClient,
+        appeal: Appeal,
+        db: Database,
+        demo_url: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
         """A suggestion quotes the appeal (the place found in it, risk evidence, why it was held)."""
-        from minyi.triage.models import TriageSuggestion  # noqa: PLC0415
+        from minyi.triage.models import TriageSuggestion
 
         p = appeal.phone
         with db.unit_of_work() as session:
             case = session.scalars(select(Case).where(Case.id == appeal.case_id)).one()
-            row = session.scalar(select(TriageSuggestion).where(TriageSuggestion.appeal_id == case.appeal_id))
+            row = session.scalar(
+                select(TriageSuggestion).where(TriageSuggestion.appeal_id == case.appeal_id)
+            )
             if row is None:
-                row = TriageSuggestion(appeal_id=case.appeal_id, case_id=case.id, created_at=case.registered_at, top_k=[],
-                                       place={}, co_units=[], excluded=[], signals={}, qualifies_for_auto=False, status="handled")
+                row = TriageSuggestion(
+                    appeal_id=case.appeal_id,
+                    case_id=case.id,
+                    created_at=case.registered_at,
+                    top_k=[],
+                    place={},
+                    co_units=[],
+                    excluded=[],
+                    signals={},
+                    qualifies_for_auto=False,
+                    status="handled",
+                )
                 session.add(row)
-            row.place_candidates = [{"name": f"城市绿洲花园{FLAT}", "text": f"{appeal.name} {p[:3]} {p[3:7]} {p[7:]}"}]
+            row.place_candidates = [
+                {"name": f"城市绿洲花园{FLAT}", "text": f"{appeal.name} {p[:3]} {p[3:7]} {p[7:]}"}
+            ]
             row.risk_flags = [{"word": "不作为", "evidence": f"身份证{ID_CARD}"}]
             row.hold_reason = f"{appeal.name}多次来电{p[:3]} {p[3:7]} {p[7:]}"
         monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
-        texts = {who: cli(["triage", "suggestion", str(appeal.case_id), "--as", u])
-                 for who, u in (("handler", "dispatcher"), ("leader", "secretary"), ("supervisor", "supervisor"))}
-        texts["api-leader"] = get(app_client, f"/api/v1/appeals/{appeal.case_id}/triage", "secretary").text
+        texts = {
+            who: cli(["triage", "suggestion", str(appeal.case_id), "--as", u])
+            for who, u in (
+                ("handler", "dispatcher"),
+                ("leader", "secretary"),
+                ("supervisor", "supervisor"),
+            )
+        }
+        texts["api-leader"] = get(
+            app_client, f"/api/v1/appeals/{appeal.case_id}/triage", "secretary"
+        ).text
         assert_policy(appeal, texts)
 
     def test_whistle_on_no_case(self, app_client: TestClient, appeal: Appeal) -> None:
         """A whistle on a place, not on the case, that still quotes it: with no complainant to
         name, its numbers and flat are masked for every reader, the issuer included. (Last: the
         lists above must not hold it.)"""
-        r = ok(app_client.post("/api/v1/whistles", json={"description": quoting(appeal, "吹哨"), "units": ["DEP12"], "place": "S01",
-                                                         "address": f"城市绿洲花园{FLAT}"}, headers=auth(app_client, "s01.staff")), 201)
+        r = ok(
+            app_client.post(
+                "/api/v1/whistles",
+                json={
+                    "description": quoting(appeal, "吹哨"),
+                    "units": ["DEP12"],
+                    "place": "S01",
+                    "address": f"城市绿洲花园{FLAT}",
+                },
+                headers=auth(app_client, "s01.staff"),
+            ),
+            201,
+        )
         for user in ("s01.staff", "dep12.handler", "secretary", "dispatcher"):
             text = get(app_client, f"/api/v1/whistles/{r.json()['id']}", user).text
             assert [s for s in appeal.leaks(text) if s != appeal.name] == [], user
@@ -1024,22 +1781,35 @@ class HotspotOutlets:
 
     def test_hotspots_name_no_complainant(self, app_client: TestClient) -> None:
         c = app_client
-        phone = "137" + str(random.randint(10_000_000, 99_999_999))  # noqa: S311 - test data
-        name = "孙" + "".join(random.choice("晓明华伟芳娜静丽强磊洋艳勇军杰涛") for _ in range(2))  # noqa: S311 - test data
+        phone = "137" + str(random.randint(10_000_000, 99_999_999))
+        name = "孙" + "".join(random.choice("晓明华伟芳娜静丽强磊洋艳勇军杰涛") for _ in range(2))
         made = [
-            make_appeal(c, name=name, phone=phone, street="S03", title=f"{name}反映{FLAT}楼上漏水，电话{phone}",
-                        body=f"{name}住{FLAT}，楼上卫生间漏水到我家天花板，电话{phone}，第{n}次反映。")
+            make_appeal(
+                c,
+                name=name,
+                phone=phone,
+                street="S03",
+                title=f"{name}反映{FLAT}楼上漏水，电话{phone}",
+                body=f"{name}住{FLAT}，楼上卫生间漏水到我家天花板，电话{phone}，第{n}次反映。",
+            )
             for n in range(3)
         ]
         who = Appeal(made[0]["id"], made[0]["tracking_no"], phone, name, made[0]["tracking_code"])
         now = c.app.state.minyi.clock.now()  # type: ignore[attr-defined]
-        span = {"start": (now - timedelta(days=2)).isoformat(), "end": (now + timedelta(hours=1)).isoformat(), "limit": 200}
+        span = {
+            "start": (now - timedelta(days=2)).isoformat(),
+            "end": (now + timedelta(hours=1)).isoformat(),
+            "limit": 200,
+        }
         r = get(c, "/api/v1/analytics/hotspots", "secretary", **span)
         assert r.status_code == 200, r.text
         mine = [h for h in r.json()["items"] if set(h["member_ids"]) & {str(m["id"]) for m in made}]
         assert mine, "the three appeals make a hotspot"
         assert who.leaks(r.text) == [], who.leaks(r.text)
-        assert mine[0]["description"].startswith(name[0] + "**") or name[0] not in mine[0]["description"]
+        assert (
+            mine[0]["description"].startswith(name[0] + "**")
+            or name[0] not in mine[0]["description"]
+        )
 
 
 class ApprovalOutlets:
@@ -1050,33 +1820,65 @@ class ApprovalOutlets:
         # A complainant of its own, on another street: the shared appeal's report sections and
         # hotspots must not change under the other tests.
         c = app_client
-        phone = "138" + str(random.randint(10_000_000, 99_999_999))  # noqa: S311 - test data
-        name = "钱" + "".join(random.choice("晓明华伟芳娜静丽强磊洋艳勇军杰涛") for _ in range(2))  # noqa: S311 - test data
-        made = make_appeal(c, channel="letter", name=name, phone=phone, street="S02", title=f"{name}反映楼道堆物",
-                           body=f"本人{name}，电话{phone}，住城市绿洲花园{FLAT}，楼道长期堆放杂物。")
+        phone = "138" + str(random.randint(10_000_000, 99_999_999))
+        name = "钱" + "".join(random.choice("晓明华伟芳娜静丽强磊洋艳勇军杰涛") for _ in range(2))
+        made = make_appeal(
+            c,
+            channel="letter",
+            name=name,
+            phone=phone,
+            street="S02",
+            title=f"{name}反映楼道堆物",
+            body=f"本人{name}，电话{phone}，住城市绿洲花园{FLAT}，楼道长期堆放杂物。",
+        )
         who = Appeal(made["id"], made["tracking_no"], phone, name, made["tracking_code"])
         cid = who.case_id
         ok(act(c, cid, "accept", "clerk"))
         ok(act(c, cid, "dispatch", "dispatcher", lead_unit="DEP12", co_units=[]))
         ok(act(c, cid, "sign_for", "dep12.handler"))
         ok(act(c, cid, "submit_reply", "dep12.handler", text=quoting(who, "答复")))
-        asked = ok(c.post(f"/api/v1/appeals/{cid}/extension-requests", headers=auth(c, "dep12.handler"),
-                          json={"milestone": "handle", "days": 10, "reason": quoting(who, "延期")}), 201)
-        readers = {"handler": "dep12.handler", "head": "dep12.head", "leader": "secretary", "supervisor": "supervisor"}
+        asked = ok(
+            c.post(
+                f"/api/v1/appeals/{cid}/extension-requests",
+                headers=auth(c, "dep12.handler"),
+                json={"milestone": "handle", "days": 10, "reason": quoting(who, "延期")},
+            ),
+            201,
+        )
+        readers = {
+            "handler": "dep12.handler",
+            "head": "dep12.head",
+            "leader": "secretary",
+            "supervisor": "supervisor",
+        }
         path = f"/api/v1/appeals/{cid}/extension-requests"
-        assert_policy(who, {r: get(c, path, user).text for r, user in readers.items()}, clear=("handler", "head"))
+        assert_policy(
+            who,
+            {r: get(c, path, user).text for r, user in readers.items()},
+            clear=("handler", "head"),
+        )
         # The queues: the head's (replies and requests) and the dispatcher's (a contact role) in
         # clear, the supervisor's (oversight) masked.
-        assert_policy(who, {
-            "head": get(c, "/api/v1/approvals/replies", "dep12.head").text + get(c, "/api/v1/approvals/extensions", "dep12.head").text,
-            "supervisor": get(c, "/api/v1/approvals/extensions", "supervisor").text,
-            "supervisor page": signed_in(c, "supervisor").get("/console/approvals").text,
-            "dispatcher page": signed_in(c, "dispatcher").get("/console/approvals").text,
-        }, clear=("head", "dispatcher page"))
+        assert_policy(
+            who,
+            {
+                "head": get(c, "/api/v1/approvals/replies", "dep12.head").text
+                + get(c, "/api/v1/approvals/extensions", "dep12.head").text,
+                "supervisor": get(c, "/api/v1/approvals/extensions", "supervisor").text,
+                "supervisor page": signed_in(c, "supervisor").get("/console/approvals").text,
+                "dispatcher page": signed_in(c, "dispatcher").get("/console/approvals").text,
+            },
+            clear=("head", "dispatcher page"),
+        )
         # The requester's answer, and the supervisor's decision, through the policy too.
         assert_policy(who, {"handler": asked.text}, clear=("handler",))
-        decided = ok(c.post(f"/api/v1/extension-requests/{asked.json()['id']}/refuse", headers=auth(c, "supervisor"),
-                            json={"note": quoting(who, "不同意")}))
+        decided = ok(
+            c.post(
+                f"/api/v1/extension-requests/{asked.json()['id']}/refuse",
+                headers=auth(c, "supervisor"),
+                json={"note": quoting(who, "不同意")},
+            )
+        )
         assert_policy(who, {"supervisor": decided.text}, clear=())
 
 
@@ -1087,10 +1889,24 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
         """The outbox page lists the appeal's messages with the recipient masked: the receipt SMS
         to the complainant's phone, and one that quotes the phone in its subject."""
         with db.unit_of_work() as session:
-            session.add(OutboxMessage(channel="sms", recipient=appeal.phone, subject=f"回电{appeal.phone}", body="x",
-                                      status="failed", next_attempt_at=START, created_at=START, case_id=appeal.case_id))
+            session.add(
+                OutboxMessage(
+                    channel="sms",
+                    recipient=appeal.phone,
+                    subject=f"回电{appeal.phone}",
+                    body="x",
+                    status="failed",
+                    next_attempt_at=START,
+                    created_at=START,
+                    case_id=appeal.case_id,
+                )
+            )
         # Failed messages come first: this one is on the first page however full the outbox is.
-        text = signed_in(app_client, "admin").get("/console/admin/outbox?channel=sms&status=failed").text
+        text = (
+            signed_in(app_client, "admin")
+            .get("/console/admin/outbox?channel=sms&status=failed")
+            .text
+        )
         assert f"{appeal.phone[:3]}****{appeal.phone[-4:]}" in text
         assert appeal.leaks(text) == []
 
@@ -1098,21 +1914,42 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
         """A grid worker's finding quotes the complainant: the worker and the grid's own area read
         it in clear; district-wide oversight reads it masked, in the API and on the pages."""
         worker = auth(app_client, "s01c03g01.staff")
-        area = app_client.get("/api/v1/grassroots/coverage", params={"area": "S01C03G01"}, headers=worker).json()
-        building = area["items"][0]["id"] if area["items"] else app_client.get(
-            "/api/v1/grassroots/coverage", params={"area": "S01C03G01", "state": "covered"}, headers=worker).json()["items"][0]["id"]
+        area = app_client.get(
+            "/api/v1/grassroots/coverage", params={"area": "S01C03G01"}, headers=worker
+        ).json()
+        building = (
+            area["items"][0]["id"]
+            if area["items"]
+            else app_client.get(
+                "/api/v1/grassroots/coverage",
+                params={"area": "S01C03G01", "state": "covered"},
+                headers=worker,
+            ).json()["items"][0]["id"]
+        )
         finding = quoting(appeal, "走访发现")
-        made = app_client.post("/api/v1/grassroots/patrols", json={"building_id": building, "finding": finding, "raise_event": True},
-                               headers=worker)
+        made = app_client.post(
+            "/api/v1/grassroots/patrols",
+            json={"building_id": building, "finding": finding, "raise_event": True},
+            headers=worker,
+        )
         assert made.status_code == 201, made.text
         assert made.json()["finding"] == finding  # the author reads their own words
-        again = app_client.post(f"/api/v1/grassroots/patrols/{made.json()['id']}/event", headers=worker)
+        again = app_client.post(
+            f"/api/v1/grassroots/patrols/{made.json()['id']}/event", headers=worker
+        )
         assert again.json()["finding"] == finding
-        street = app_client.get("/api/v1/grassroots/patrols", params={"area": "S01C03"}, headers=auth(app_client, "s01.staff")).json()
+        street = app_client.get(
+            "/api/v1/grassroots/patrols",
+            params={"area": "S01C03"},
+            headers=auth(app_client, "s01.staff"),
+        ).json()
         assert any(p["finding"] == finding for p in street)
         for user in ("secretary", "admin"):
-            rows = app_client.get("/api/v1/grassroots/patrols", params={"area": "S01C03G01", "limit": 200},
-                                  headers=auth(app_client, user)).json()
+            rows = app_client.get(
+                "/api/v1/grassroots/patrols",
+                params={"area": "S01C03G01", "limit": 200},
+                headers=auth(app_client, user),
+            ).json()
             mine = [p for p in rows if p["id"] == made.json()["id"]]
             assert mine, user
             assert appeal.leaks(mine[0]["finding"]) == [], user

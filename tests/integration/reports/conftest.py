@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,10 +55,16 @@ def _at(day: int, hour: int = 10) -> datetime:
 
 @pytest.fixture(scope="package")
 def district(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
-    with private_demo_app(backend, tmp_path_factory.mktemp(f"reports-{backend}")) as (client, db, clock):
+    with private_demo_app(backend, tmp_path_factory.mktemp(f"reports-{backend}")) as (
+        client,
+        db,
+        clock,
+    ):
         d = District(client, db, clock)
         move_to(clock, client, _at(21))
-        d.cases["A1"] = make_appeal(client, street="S01", community="S01C01", category="TS-01-01-01")
+        d.cases["A1"] = make_appeal(
+            client, street="S01", community="S01C01", category="TS-01-01-01"
+        )
         d.cases["A2"] = make_appeal(client, street="S02")
         move_to(clock, client, _at(27))
         d.cases["B1"] = make_appeal(client, street="S01")
@@ -68,15 +73,26 @@ def district(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         move_to(clock, client, _at(28))
         for name in ("C1", "C2", "C3"):
             d.cases[name] = make_appeal(
-                client, street="S01", community="S01C01", category="TS-01-01-01",
-                title="人行道占道经营", body="小区门口人行道被摊位占用，行人只能走机动车道。",
+                client,
+                street="S01",
+                community="S01C01",
+                category="TS-01-01-01",
+                title="人行道占道经营",
+                body="小区门口人行道被摊位占用，行人只能走机动车道。",
             )
         assert act(client, d.cases["C1"]["id"], "accept", "clerk").status_code == 200
-        r = act(client, d.cases["C1"]["id"], "dispatch", "dispatcher", lead_unit="DEP01", co_units=[])
+        r = act(
+            client, d.cases["C1"]["id"], "dispatch", "dispatcher", lead_unit="DEP01", co_units=[]
+        )
         assert r.status_code == 200, r.text
         d.cases["C4"] = make_appeal(
-            client, channel="walk_in", street="S02", category="TS-01-01-02", crowd_size=8,
-            title="流动摊贩聚集", body="菜市场外流动摊贩聚集，八户居民联名反映出行困难。",
+            client,
+            channel="walk_in",
+            street="S02",
+            category="TS-01-01-02",
+            crowd_size=8,
+            title="流动摊贩聚集",
+            body="菜市场外流动摊贩聚集，八户居民联名反映出行困难。",
         )
         d.cases["C5"] = make_appeal(
             client, channel="mailbox_mayor", street="S03", title="工资被拖欠", body=WAGES

@@ -51,7 +51,9 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
         configure_senders(None)
 
 
-def test_subscribers_receive_the_page_and_the_pdf(district: District, inbox: tuple[Inbox, int]) -> None:
+def test_subscribers_receive_the_page_and_the_pdf(
+    district: District, inbox: tuple[Inbox, int]
+) -> None:
     box, port = inbox
     now = district.clock.now()
     with district.db.unit_of_work() as session:
@@ -65,15 +67,22 @@ def test_subscribers_receive_the_page_and_the_pdf(district: District, inbox: tup
         add_subscriber(session, email="not-an-address", now=now)
 
     with district.db.unit_of_work() as session:
-        issue = issue_daily_report(session, day=date(2026, 11, 25), now=now, tz=TZ, issued_by="test")
+        issue = issue_daily_report(
+            session, day=date(2026, 11, 25), now=now, tz=TZ, issued_by="test"
+        )
         title, pdf = issue.title, issue.pdf
     with district.db.reading() as session:
         queued = session.scalars(
             select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"report:{issue.id}:%"))
         ).all()
-    assert sorted(m.recipient for m in queued) == ["mayor@tinglan.gov.cn", "secretary@tinglan.gov.cn"]
+    assert sorted(m.recipient for m in queued) == [
+        "mayor@tinglan.gov.cn",
+        "secretary@tinglan.gov.cn",
+    ]
 
-    configure_senders(Senders({"email": SmtpSender("127.0.0.1", port, None, None, False, "minyi@tinglan.gov.cn")}))
+    configure_senders(
+        Senders({"email": SmtpSender("127.0.0.1", port, None, None, False, "minyi@tinglan.gov.cn")})
+    )
     with district.db.unit_of_work() as session:
         deliver_due(session, now=now, limit=500)
     got = {rcpt[0]: message for rcpt, message in box.messages if message["Subject"] == title}
@@ -88,6 +97,10 @@ def test_subscribers_receive_the_page_and_the_pdf(district: District, inbox: tup
     assert attachments[0].get_filename() == f"民情日报-第{issue.number}期-2026-11-25.pdf"
     assert attachments[0].get_content() == pdf
     with district.db.reading() as session:
-        statuses = {m.status for m in session.scalars(
-            select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"report:{issue.id}:%")))}
+        statuses = {
+            m.status
+            for m in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"report:{issue.id}:%"))
+            )
+        }
     assert statuses == {"sent"}

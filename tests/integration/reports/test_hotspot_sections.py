@@ -42,7 +42,11 @@ def _at(day: int, hour: int) -> datetime:
 def issued(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, Database, dict[date, dict[str, Any]], list[str]]]:
-    with private_demo_app(backend, tmp_path_factory.mktemp(f"hotspots-{backend}")) as (client, db, clock):
+    with private_demo_app(backend, tmp_path_factory.mktemp(f"hotspots-{backend}")) as (
+        client,
+        db,
+        clock,
+    ):
         move_to(clock, client, _at(22, 10))
         make_appeal(client, street="S02")
         plant = []
@@ -50,7 +54,10 @@ def issued(
             move_to(clock, client, _at(24, 9 + n))
             plant.append(
                 make_appeal(
-                    client, street="S01", community="S01C01", title=PLANT,
+                    client,
+                    street="S01",
+                    community="S01C01",
+                    title=PLANT,
                     body=f"丽发新城旁边的搅拌站每天夜里施工到凌晨，噪音太大睡不着（第{n + 1}户）。",
                     **({"crowd_size": 8} if n == 0 else {}),
                 )
@@ -60,8 +67,15 @@ def issued(
         issues = {}
         for day in (EMPTY_DAY, BURST_DAY):
             with db.unit_of_work() as session:
-                issue = issue_daily_report(session, day=day, now=clock.now(), tz=TZ, issued_by="test")
-                issues[day] = {"id": issue.id, "snapshot": issue.snapshot, "html": issue.html, "pdf": issue.pdf}
+                issue = issue_daily_report(
+                    session, day=day, now=clock.now(), tz=TZ, issued_by="test"
+                )
+                issues[day] = {
+                    "id": issue.id,
+                    "snapshot": issue.snapshot,
+                    "html": issue.html,
+                    "pdf": issue.pdf,
+                }
         yield client, db, issues, [p["tracking_no"] for p in plant]
 
 
@@ -73,7 +87,12 @@ def test_sections_sit_after_the_new_and_hot_and_before_overdue(issued: Any) -> N
     _, _, issues, _ = issued
     titles = [s["title"] for s in issues[BURST_DAY]["snapshot"]["sections"]]
     assert titles[:6] == [
-        "一、总体情况", "二、新情况与热点", "三、热点问题", "四、预警信号", "五、疑难复杂事项", "六、超期与预警",
+        "一、总体情况",
+        "二、新情况与热点",
+        "三、热点问题",
+        "四、预警信号",
+        "五、疑难复杂事项",
+        "六、超期与预警",
     ]
 
 
@@ -101,7 +120,11 @@ def test_the_same_burst_raises_alerts_with_their_evidence(issued: Any) -> None:
     (burst,) = [a for a in data["alerts"] if a["kind"] == "burst"]
     assert len(burst["alert_ids"]) == 2
     assert burst["evidence"]["area_level"] == "community"
-    assert (burst["evidence"]["count"], burst["evidence"]["baseline_count"], burst["cases"]) == (5, 0, 5)
+    assert (burst["evidence"]["count"], burst["evidence"]["baseline_count"], burst["cases"]) == (
+        5,
+        0,
+        5,
+    )
     assert burst["tracking_nos"] == plant[:5]
     assert burst["evidence_line"].startswith("当日5件，近28天没有同类诉求，比近28天常态")
     assert "p=" not in burst["evidence_line"]
@@ -118,7 +141,12 @@ def test_a_leader_instructs_on_an_alert_item(issued: Any) -> None:
     key = section(issue["snapshot"], "alerts")["alerts"][0]["key"]
     r = client.post(
         f"/api/v1/reports/{issue['id']}/instructions",
-        json={"item": key, "text": "请青松街道三日内核查搅拌站夜间施工", "units": ["S01"], "within_days": 3},
+        json={
+            "item": key,
+            "text": "请青松街道三日内核查搅拌站夜间施工",
+            "units": ["S01"],
+            "within_days": 3,
+        },
         headers=auth(client, "secretary"),
     )
     assert r.status_code == 201, r.text
@@ -140,7 +168,10 @@ def test_both_sections_are_in_the_pdf(issued: Any, tmp_path: Path) -> None:
     path.write_bytes(issues[BURST_DAY]["pdf"])
     text = "".join(
         subprocess.run(
-            ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+            ["pdftotext", "-enc", "UTF-8", str(path), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()
     )
     assert "三、热点问题" in text and "四、预警信号" in text

@@ -32,21 +32,29 @@ def day_issue(district: District) -> tuple[int, int]:
 
 def instructions_section(district: District) -> dict[str, Any]:
     with district.db.reading() as session:
-        snap = build_snapshot(session, kind=ReportKind.DAILY, day=date(2026, 11, 28), tz=TZ,
-                              now=district.clock.now())
+        snap = build_snapshot(
+            session, kind=ReportKind.DAILY, day=date(2026, 11, 28), tz=TZ, now=district.clock.now()
+        )
     return next(s["data"] for s in snap["sections"] if s["key"] == "instructions")
 
 
 def test_instruction_on_an_item_is_tracked_and_reported(district: District) -> None:
     client = district.client
     issue_id, number = day_issue(district)
-    snapshot = client.get(f"/api/v1/reports/{issue_id}", headers=auth(client, "secretary")).json()["snapshot"]
+    snapshot = client.get(f"/api/v1/reports/{issue_id}", headers=auth(client, "secretary")).json()[
+        "snapshot"
+    ]
     key = "unit:DISPATCH"
     assert key in snapshot["items"]
 
     r = client.post(
         f"/api/v1/reports/{issue_id}/instructions",
-        json={"item": key, "text": "请中心一周内清理超期件，青松街道配合", "units": ["S01", "DEP01"], "within_days": 5},
+        json={
+            "item": key,
+            "text": "请中心一周内清理超期件，青松街道配合",
+            "units": ["S01", "DEP01"],
+            "within_days": 5,
+        },
         headers=auth(client, "secretary"),
     )
     assert r.status_code == 201, r.text
@@ -55,11 +63,19 @@ def test_instruction_on_an_item_is_tracked_and_reported(district: District) -> N
     assert sorted(t["unit"] for t in body["tasks"]) == ["DEP01", "S01"]
     with district.db.reading() as session:
         instruction = session.get(Instruction, body["id"])
-        assert instruction is not None and instruction.subject_ref == f"daily_report:{issue_id}#{key}"
-        tasks = list(session.scalars(select(InstructionTask).where(InstructionTask.instruction_id == body["id"])))
+        assert (
+            instruction is not None and instruction.subject_ref == f"daily_report:{issue_id}#{key}"
+        )
+        tasks = list(
+            session.scalars(
+                select(InstructionTask).where(InstructionTask.instruction_id == body["id"])
+            )
+        )
         assert len(tasks) == 2
         clocks = session.scalars(
-            select(Clock).where(Clock.subject == "task", Clock.subject_id.in_([t.id for t in tasks]))
+            select(Clock).where(
+                Clock.subject == "task", Clock.subject_id.in_([t.id for t in tasks])
+            )
         ).all()
         assert len(clocks) == 2 and all(c.state == "running" for c in clocks)
 
@@ -67,15 +83,23 @@ def test_instruction_on_an_item_is_tracked_and_reported(district: District) -> N
     row = next(i for i in instructions_section(district)["instructions"] if i["id"] == body["id"])
     assert row["item_label"] == snapshot["items"][key]
     assert row["issue_number"] == number
-    assert {t["unit"]: t["state"] for t in row["tasks"]} == {"青松街道": "open", "区住房和建设局": "open"}
+    assert {t["unit"]: t["state"] for t in row["tasks"]} == {
+        "青松街道": "open",
+        "区住房和建设局": "open",
+    }
 
     task_id = next(t["id"] for t in body["tasks"] if t["unit"] == "DEP01")
-    done = client.post(f"/api/v1/instruction-tasks/{task_id}/complete", json={"result": "已联合执法清理"},
-                       headers=auth(client, "dep01.head"))
+    done = client.post(
+        f"/api/v1/instruction-tasks/{task_id}/complete",
+        json={"result": "已联合执法清理"},
+        headers=auth(client, "dep01.head"),
+    )
     assert done.status_code == 200, done.text
     row = next(i for i in instructions_section(district)["instructions"] if i["id"] == body["id"])
     assert {t["unit"]: t["state"] for t in row["tasks"]}["区住房和建设局"] == "done"
-    listed = client.get(f"/api/v1/reports/{issue_id}/instructions", headers=auth(client, "mayor")).json()
+    listed = client.get(
+        f"/api/v1/reports/{issue_id}/instructions", headers=auth(client, "mayor")
+    ).json()
     assert [i["id"] for i in listed] == [body["id"]]
 
 
@@ -84,17 +108,23 @@ def test_bad_item_or_role_is_refused_and_writes_nothing(district: District) -> N
     issue_id, _ = day_issue(district)
     with district.db.reading() as session:
         before = len(session.scalars(select(Instruction.id)).all())
-    bad_item = client.post(f"/api/v1/reports/{issue_id}/instructions",
-                           json={"item": "street:NOPE", "text": "x", "units": ["S01"]},
-                           headers=auth(client, "secretary"))
+    bad_item = client.post(
+        f"/api/v1/reports/{issue_id}/instructions",
+        json={"item": "street:NOPE", "text": "x", "units": ["S01"]},
+        headers=auth(client, "secretary"),
+    )
     assert bad_item.status_code == 422
-    not_leader = client.post(f"/api/v1/reports/{issue_id}/instructions",
-                             json={"item": "unit:DISPATCH", "text": "x", "units": ["S01"], "within_days": 3},
-                             headers=auth(client, "clerk"))
+    not_leader = client.post(
+        f"/api/v1/reports/{issue_id}/instructions",
+        json={"item": "unit:DISPATCH", "text": "x", "units": ["S01"], "within_days": 3},
+        headers=auth(client, "clerk"),
+    )
     assert not_leader.status_code == 403
-    missing = client.post("/api/v1/reports/999999/instructions",
-                          json={"item": "street:S01", "text": "x", "units": ["S01"]},
-                          headers=auth(client, "secretary"))
+    missing = client.post(
+        "/api/v1/reports/999999/instructions",
+        json={"item": "street:S01", "text": "x", "units": ["S01"]},
+        headers=auth(client, "secretary"),
+    )
     assert missing.status_code == 404
     with district.db.reading() as session:
         assert len(session.scalars(select(Instruction.id)).all()) == before
@@ -102,10 +132,14 @@ def test_bad_item_or_role_is_refused_and_writes_nothing(district: District) -> N
 
 def test_pages_and_permissions(district: District) -> None:
     client = district.client
-    made = client.post("/api/v1/reports/daily", json={"date": "2026-11-19"}, headers=auth(client, "supervisor"))
+    made = client.post(
+        "/api/v1/reports/daily", json={"date": "2026-11-19"}, headers=auth(client, "supervisor")
+    )
     assert made.status_code == 201, made.text
     issue_id = made.json()["id"]
-    again = client.post("/api/v1/reports/daily", json={"date": "2026-11-19"}, headers=auth(client, "supervisor"))
+    again = client.post(
+        "/api/v1/reports/daily", json={"date": "2026-11-19"}, headers=auth(client, "supervisor")
+    )
     assert again.status_code == 409
     listed = client.get("/api/v1/reports", headers=auth(client, "mayor"))
     assert listed.status_code == 200 and issue_id in [i["id"] for i in listed.json()["items"]]
@@ -116,7 +150,15 @@ def test_pages_and_permissions(district: District) -> None:
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get(f"/api/v1/reports/{issue_id}.pdf").status_code == 401
     assert client.get("/api/v1/reports", headers=auth(client, "dep01.handler")).status_code == 403
-    assert client.post("/api/v1/reports/daily", json={"date": "2026-11-25"},
-                       headers=auth(client, "clerk")).status_code == 403
-    assert client.post("/api/v1/reports/daily", json={"date": "2026-13-01"},
-                       headers=auth(client, "supervisor")).status_code == 422
+    assert (
+        client.post(
+            "/api/v1/reports/daily", json={"date": "2026-11-25"}, headers=auth(client, "clerk")
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/api/v1/reports/daily", json={"date": "2026-13-01"}, headers=auth(client, "supervisor")
+        ).status_code
+        == 422
+    )

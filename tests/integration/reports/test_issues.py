@@ -23,14 +23,21 @@ from .conftest import DAY, TZ, District
 def issue(district: District, day: date, **kw: object) -> ReportIssue:
     with district.db.unit_of_work() as session:
         return issue_daily_report(
-            session, day=day, now=district.clock.now(), tz=TZ, issued_by="test", **kw  # type: ignore[arg-type]
+            session,
+            day=day,
+            now=district.clock.now(),
+            tz=TZ,
+            issued_by="test",
+            **kw,  # type: ignore[arg-type]
         )
 
 
 def numbers(district: District) -> list[int]:
     """The numbers of the original issues (a correction keeps its original's number)."""
     with district.db.reading() as session:
-        return sorted(session.scalars(select(ReportIssue.number).where(ReportIssue.corrects_id.is_(None))))
+        return sorted(
+            session.scalars(select(ReportIssue.number).where(ReportIssue.corrects_id.is_(None)))
+        )
 
 
 def test_concurrent_issuers_take_gap_free_unique_numbers(district: District) -> None:
@@ -107,7 +114,10 @@ def test_a_correction_is_a_new_issue_linked_to_the_old(district: District) -> No
     with district.db.reading() as session:
         again = session.get(ReportIssue, original.id)
         assert again is not None and again.corrects_id is None
-        assert session.scalar(select(ReportIssue.html).where(ReportIssue.id == original.id)) == html_before
+        assert (
+            session.scalar(select(ReportIssue.html).where(ReportIssue.id == original.id))
+            == html_before
+        )
     with pytest.raises(Invalid):  # a correction names what it corrects
         issue(district, DAY, corrects=original.number)
     with pytest.raises(Invalid):  # and reports the same day

@@ -27,7 +27,9 @@ def section(snap: dict[str, Any], key: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def snap(district: District) -> dict[str, Any]:
     with district.db.reading() as session:
-        return build_snapshot(session, kind=ReportKind.DAILY, day=DAY, tz=TZ, now=district.clock.now())
+        return build_snapshot(
+            session, kind=ReportKind.DAILY, day=DAY, tz=TZ, now=district.clock.now()
+        )
 
 
 class TestAlerts:
@@ -38,7 +40,9 @@ class TestAlerts:
         bursts = [a for a in alerts["alerts"] if a["kind"] == "burst"]
         assert len(bursts) == 1, bursts
         with district.db.reading() as session:
-            stored = session.scalars(select(Alert).where(Alert.kind == "burst", Alert.day == DAY.isoformat())).all()
+            stored = session.scalars(
+                select(Alert).where(Alert.kind == "burst", Alert.day == DAY.isoformat())
+            ).all()
         assert len(stored) == 2  # the alert desk keeps both: the report says it once
         burst = bursts[0]
         assert sorted(burst["alert_ids"]) == sorted(a.id for a in stored)
@@ -54,20 +58,28 @@ class TestAlerts:
         assert re.fullmatch(r"当日3件，近28天共1件，比近28天常态高出\d+倍", burst["evidence_line"])
         label = next(i["label"] for i in section(snap, "alerts")["items"])
         assert all(no in label for no in numbers)
-        page = re.sub(r"<[^>]+>", " ", render_html(snap, number=1, issued_at=district.clock.now(), tz=TZ))
+        page = re.sub(
+            r"<[^>]+>", " ", render_html(snap, number=1, issued_at=district.clock.now(), tz=TZ)
+        )
         assert "p=" not in page and "泊松" not in page
         assert "比近28天常态高出" in page
         assert "alert:" not in page and "case:" not in page  # item keys stay in the markup
 
 
 class TestNearSameCases:
-    def test_near_identical_difficult_cases_are_one_line_with_count_and_numbers(self, district: District) -> None:
+    def test_near_identical_difficult_cases_are_one_line_with_count_and_numbers(
+        self, district: District
+    ) -> None:
         c4, c5 = district.cases["C4"], district.cases["C5"]
         with Session(district.db.engine) as session, session.begin():
             # C4 (8 people) told the same matter as C5 in other words: "工资被拖欠。" beside "工资被拖欠".
             appeal_id = session.scalar(select(Case.appeal_id).where(Case.id == c4["id"]))
-            session.execute(update(Appeal).where(Appeal.id == appeal_id).values(title="工资 被拖欠。"))
-            snap = build_snapshot(session, kind=ReportKind.DAILY, day=DAY, tz=TZ, now=district.clock.now())
+            session.execute(
+                update(Appeal).where(Appeal.id == appeal_id).values(title="工资 被拖欠。")
+            )
+            snap = build_snapshot(
+                session, kind=ReportKind.DAILY, day=DAY, tz=TZ, now=district.clock.now()
+            )
             session.rollback()
         difficult = section(snap, "difficult")
         assert len(difficult["cases"]) == 1

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from parked_checks import parked_cli, parked_metric
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
@@ -21,6 +20,7 @@ from minyi.reports import service
 from minyi.reports.jobs import RETRY, Schedule, configure_schedule, issue_due_daily_report
 from minyi.reports.models import ReportIssue, ReportRun
 from minyi.worker.runner import run_once
+from parked_checks import parked_cli, parked_metric
 
 from .conftest import TZ
 
@@ -47,10 +47,12 @@ def nobody_is_writing(db: Database) -> bool:
         finally:
             conn.close()
     with db.engine.connect() as conn:
-        writers = conn.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
-        ))
+        writers = conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+            )
+        )
     return writers == 0
 
 
@@ -99,10 +101,14 @@ def test_a_failing_report_is_parked_and_the_next_day_still_goes_out(
 
         def the_run() -> ReportRun:
             with db.reading() as session:
-                return session.scalars(select(ReportRun).where(ReportRun.period_start == date(2026, 11, 19))).one()
+                return session.scalars(
+                    select(ReportRun).where(ReportRun.period_start == date(2026, 11, 19))
+                ).one()
 
         done = run_once(db, clock)
-        assert done["issue_daily_report"] == 1 and "fire_clocks" in done, "the worker's other jobs ran too"
+        assert done["issue_daily_report"] == 1 and "fire_clocks" in done, (
+            "the worker's other jobs ran too"
+        )
         failed = the_run()
         assert (failed.attempts, failed.issue_id, failed.parked_at) == (1, None, None)
         assert failed.last_error is not None and "template broken" in failed.last_error
@@ -116,7 +122,9 @@ def test_a_failing_report_is_parked_and_the_next_day_still_goes_out(
         parked = the_run()
         assert parked.parked_at == clock.now() and parked.next_attempt_at is None
         with db.reading() as session:
-            assert session.scalars(select(ReportIssue)).all() == [], "a failed report takes no number"
+            assert session.scalars(select(ReportIssue)).all() == [], (
+                "a failed report takes no number"
+            )
 
         # The next morning Friday's report goes out; Thursday's stays parked.
         clock.advance(datetime(2026, 11, 21, 8, 0, tzinfo=TZ) - clock.now())
@@ -137,6 +145,8 @@ def test_a_failing_report_is_parked_and_the_next_day_still_goes_out(
         assert parked_metric(client, "report") == 0
         assert run() == 1
         with db.reading() as session:
-            issued = session.execute(select(ReportIssue.number, ReportIssue.period_start).order_by(ReportIssue.number)).all()
+            issued = session.execute(
+                select(ReportIssue.number, ReportIssue.period_start).order_by(ReportIssue.number)
+            ).all()
         assert issued == [(1, date(2026, 11, 20)), (2, date(2026, 11, 19))]
         assert the_run().issue_id is not None

@@ -51,7 +51,7 @@ class TestTotals:
         assert row(t["by_street"], "S01") == (3, 1, 1)
         assert row(t["by_street"], "S02") == (1, 2, 1)
         assert row(t["by_street"], "S03") == (1, 0, 0)
-        assert [r["code"] for r in t["by_street"]][0] == "S01"
+        assert t["by_street"][0]["code"] == "S01"
 
 
 class TestHot:
@@ -81,7 +81,9 @@ class TestDifficultAndNotable:
         assert d["counts"]["repeat"] == 0
         assert d["total"] == 2
 
-    def test_notable_cases_have_one_line_summaries(self, snap: dict[str, Any], district: District) -> None:
+    def test_notable_cases_have_one_line_summaries(
+        self, snap: dict[str, Any], district: District
+    ) -> None:
         n = section(snap, "notable")
         c4 = district.cases["C4"]["tracking_no"]
         line = next(c for c in n["cases"] if c["tracking_no"] == c4)
@@ -113,5 +115,7 @@ class TestOverdueMailboxesInstructions:
         assert m["day"]["received"] == 1
 
     def test_lead_paragraph_reads_the_figures(self, snap: dict[str, Any]) -> None:
-        assert snap["lead"][0].startswith("全区受理群众诉求5件，较前一日增加2件（66.7%），较上周同日增加3件（150.0%）")
+        assert snap["lead"][0].startswith(
+            "全区受理群众诉求5件，较前一日增加2件（66.7%），较上周同日增加3件（150.0%）"
+        )
         assert any("新出现事项：" in line and "流动摊贩" in line for line in snap["lead"])

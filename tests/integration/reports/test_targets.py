@@ -13,10 +13,20 @@ from .conftest import DAY, District
 def test_units_come_from_the_item(district: District) -> None:
     c1, c2 = district.cases["C1"]["tracking_no"], district.cases["C2"]["tracking_no"]
     with district.db.reading() as session:
-        alert_id = session.scalar(select(Alert.id).where(Alert.kind == "burst", Alert.day == DAY.isoformat()).order_by(Alert.id))
+        alert_id = session.scalar(
+            select(Alert.id)
+            .where(Alert.kind == "burst", Alert.day == DAY.isoformat())
+            .order_by(Alert.id)
+        )
         keys = [
-            "street:S01", f"case:{c1}", f"hotspot:{c2}", "hot:place:S01C01", "hot:matter:TS-01-01-01",
-            "mailbox:mailbox_mayor", "nothing:here", "unit:NOPE",
+            "street:S01",
+            f"case:{c1}",
+            f"hotspot:{c2}",
+            "hot:place:S01C01",
+            "hot:matter:TS-01-01-01",
+            "mailbox:mailbox_mayor",
+            "nothing:here",
+            "unit:NOPE",
         ]
         if alert_id is not None:
             keys.append(f"alert:{alert_id}")

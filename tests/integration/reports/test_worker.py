@@ -37,8 +37,12 @@ def test_issued_once_at_eight_for_the_day_before(backend: str, tmp_path: Path) -
         assert run_once(db, clock)["issue_daily_report"] == 0
         with db.reading() as session:
             issued = session.execute(
-                select(ReportIssue.number, ReportIssue.period_start, ReportIssue.issued_at,
-                       ReportIssue.issued_by).order_by(ReportIssue.number)
+                select(
+                    ReportIssue.number,
+                    ReportIssue.period_start,
+                    ReportIssue.issued_at,
+                    ReportIssue.issued_by,
+                ).order_by(ReportIssue.number)
             ).all()
         assert [(n, d, by) for n, d, _, by in issued] == [
             (1, date(2026, 11, 19), "worker"),
@@ -63,4 +67,6 @@ def test_issued_once_at_eight_for_the_day_before(backend: str, tmp_path: Path) -
             t.join(timeout=120)
         assert sorted(results) == [0, 0, 1]
         with db.reading() as session:
-            assert list(session.scalars(select(ReportIssue.number).order_by(ReportIssue.number))) == [1, 2, 3]
+            assert list(
+                session.scalars(select(ReportIssue.number).order_by(ReportIssue.number))
+            ) == [1, 2, 3]

@@ -20,7 +20,7 @@ def cli(demo_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
     monkeypatch.setenv("MINYI_ENVIRONMENT", "test")
     monkeypatch.setenv("MINYI_DATA_DIR", str(tmp_path))
-    yield
+    return
 
 
 def run(*args: str) -> Result:
@@ -45,13 +45,19 @@ def refused(*args: str) -> str:
 class TestCalendarCli:
     def test_import_show_and_edit_a_year(self, tmp_path: Path) -> None:
         f = tmp_path / "2040.csv"
-        f.write_text("date,kind,note\n2040-02-13,holiday,春节\n2040-02-11,workday,调休\n", encoding="utf-8")
+        f.write_text(
+            "date,kind,note\n2040-02-13,holiday,春节\n2040-02-11,workday,调休\n", encoding="utf-8"
+        )
         assert "2 days (official" in ok("calendar", "import", str(f), "--year", "2040")
         ok("calendar", "set-holiday", "2040-02-14", "--note", "春节")
         ok("calendar", "set-workday", "2040-02-25")
         ok("calendar", "clear", "2040-02-11")
         shown = json.loads(ok("calendar", "show", "2040"))
-        assert [(d["date"], d["kind"]) for d in shown["days"]] == [("2040-02-13", "holiday"), ("2040-02-14", "holiday"), ("2040-02-25", "workday")]
+        assert [(d["date"], d["kind"]) for d in shown["days"]] == [
+            ("2040-02-13", "holiday"),
+            ("2040-02-14", "holiday"),
+            ("2040-02-25", "workday"),
+        ]
         assert shown["version"] == 4
 
     def test_bad_input_is_one_line(self, tmp_path: Path) -> None:
@@ -60,8 +66,12 @@ class TestCalendarCli:
         assert "line 2" in refused("calendar", "import", str(f), "--year", "2040")
         assert "weekday already" in refused("calendar", "set-workday", "2040-02-13")
         assert "not a date" in refused("calendar", "set-holiday", "2040-02-30")
-        assert "no such file" in refused("calendar", "import", str(tmp_path / "missing.csv"), "--year", "2040")
-        assert "source" in refused("calendar", "import", str(f), "--year", "2040", "--source", "rumour")
+        assert "no such file" in refused(
+            "calendar", "import", str(tmp_path / "missing.csv"), "--year", "2040"
+        )
+        assert "source" in refused(
+            "calendar", "import", str(f), "--year", "2040", "--source", "rumour"
+        )
 
     def test_status_lists_the_years_to_enter(self) -> None:
         assert "uncovered" in json.loads(ok("calendar", "status"))

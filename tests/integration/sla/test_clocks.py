@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from factories import act, auth, make_appeal, make_dispatched, reply
 from sqlalchemy import func, select
 
 from conftest import private_demo_app
+from factories import act, auth, make_appeal, make_dispatched, reply
 from minyi.cases.models import Case, CaseEvent
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
@@ -30,7 +30,9 @@ class ClockWorld:
         self.client, self.db, self.clock = client, db, clock
 
     def clocks(self, case_id: int) -> dict[str, dict[str, object]]:
-        r = self.client.get(f"/api/v1/appeals/{case_id}/clocks", headers=auth(self.client, "dispatcher"))
+        r = self.client.get(
+            f"/api/v1/appeals/{case_id}/clocks", headers=auth(self.client, "dispatcher")
+        )
         assert r.status_code == 200, r.text
         return {c["milestone"]: c for c in r.json()}
 
@@ -40,7 +42,13 @@ class ClockWorld:
 
     def actions(self, case_id: int) -> list[str]:
         with self.db.reading() as session:
-            return list(session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))
+            return list(
+                session.scalars(
+                    select(CaseEvent.action)
+                    .where(CaseEvent.case_id == case_id)
+                    .order_by(CaseEvent.id)
+                )
+            )
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +65,18 @@ class TestPlanning:
         with world.db.reading() as session:
             case = session.get(Case, a["id"])
             assert case is not None and case.policy_code == "10-30-24"
-            dues = {c.milestone: c.due_at - c.started_at for c in session.scalars(select(Clock).where(Clock.subject_id == a["id"], Clock.subject == "case"))}
+            dues = {
+                c.milestone: c.due_at - c.started_at
+                for c in session.scalars(
+                    select(Clock).where(Clock.subject_id == a["id"], Clock.subject == "case")
+                )
+            }
             assert case.due_at == case.registered_at + timedelta(hours=24)
-        assert dues == {"feedback": timedelta(minutes=10), "contact": timedelta(minutes=30), "first_round": timedelta(hours=24)}
+        assert dues == {
+            "feedback": timedelta(minutes=10),
+            "contact": timedelta(minutes=30),
+            "first_round": timedelta(hours=24),
+        }
         assert {c["colour"] for c in clocks.values()} == {"green"}
 
     def test_walk_in_gets_the_default_1_2_3_on_working_days(self, world: ClockWorld) -> None:
@@ -80,14 +97,21 @@ class TestPlanning:
     def test_dispatch_under_another_policy_replans(self, world: ClockWorld) -> None:
         a = make_dispatched(world.client, lead="DEP02")  # hotline: 10-30-24
         ordinary = next(
-            leaf["code"] for leaf in world.client.get("/api/v1/dictionary").json() if leaf["policy"] == "1-2-3"
+            leaf["code"]
+            for leaf in world.client.get("/api/v1/dictionary").json()
+            if leaf["policy"] == "1-2-3"
         )
         b = make_appeal(world.client)
         act(world.client, b["id"], "accept", "clerk")
-        r = act(world.client, b["id"], "dispatch", "dispatcher", lead_unit="DEP02", category=ordinary)
+        r = act(
+            world.client, b["id"], "dispatch", "dispatcher", lead_unit="DEP02", category=ordinary
+        )
         assert r.status_code == 200, r.text
         clocks = world.clocks(b["id"])
-        assert clocks["contact"]["state"] == "cancelled" and clocks["first_round"]["state"] == "cancelled"
+        assert (
+            clocks["contact"]["state"] == "cancelled"
+            and clocks["first_round"]["state"] == "cancelled"
+        )
         assert clocks["feedback"]["state"] == "met"
         assert {clocks[m]["state"] for m in ("call", "meet", "close")} == {"running"}
         assert set(world.clocks(a["id"])) == {"feedback", "contact", "first_round"}
@@ -97,9 +121,25 @@ class TestCasePolicy:
     def test_dispatcher_puts_one_case_on_another_policy(self, world: ClockWorld) -> None:
         a = make_appeal(world.client, channel="walk_in")  # 1-2-3 by default
         url = f"/api/v1/appeals/{a['id']}/clocks/policy"
-        assert world.client.post(url, json={"policy": "nope", "reason": "x"}, headers=auth(world.client, "dispatcher")).status_code == 422
-        assert world.client.post(url, json={"policy": "10-30-24", "reason": "x"}, headers=auth(world.client, "clerk")).status_code == 403
-        r = world.client.post(url, json={"policy": "10-30-24", "reason": "群众情绪激动，按快办处理"}, headers=auth(world.client, "dispatcher"))
+        assert (
+            world.client.post(
+                url,
+                json={"policy": "nope", "reason": "x"},
+                headers=auth(world.client, "dispatcher"),
+            ).status_code
+            == 422
+        )
+        assert (
+            world.client.post(
+                url, json={"policy": "10-30-24", "reason": "x"}, headers=auth(world.client, "clerk")
+            ).status_code
+            == 403
+        )
+        r = world.client.post(
+            url,
+            json={"policy": "10-30-24", "reason": "群众情绪激动，按快办处理"},
+            headers=auth(world.client, "dispatcher"),
+        )
         assert r.status_code == 200, r.text
         clocks = world.clocks(a["id"])
         assert {clocks[m]["state"] for m in ("call", "meet", "close")} == {"cancelled"}
@@ -124,11 +164,19 @@ class TestFiring:
         timeline = world.actions(a["id"])
         assert timeline.count("clock_warning") == 1 and timeline.count("clock_breach") == 1
         with world.db.reading() as session:
-            contact = session.scalars(select(Clock).where(Clock.subject_id == a["id"], Clock.milestone == "contact")).one()
-            kinds = session.scalars(select(ClockFiring.kind).where(ClockFiring.clock_id == contact.id)).all()
+            contact = session.scalars(
+                select(Clock).where(Clock.subject_id == a["id"], Clock.milestone == "contact")
+            ).one()
+            kinds = session.scalars(
+                select(ClockFiring.kind).where(ClockFiring.clock_id == contact.id)
+            ).all()
             assert sorted(kinds) == ["breach", "warning"]
             assert session.get(Case, a["id"]).is_overdue is True  # type: ignore[union-attr]
-        listed = world.client.get("/api/v1/appeals", params={"overdue": True, "q": a["tracking_no"]}, headers=auth(world.client, "supervisor")).json()
+        listed = world.client.get(
+            "/api/v1/appeals",
+            params={"overdue": True, "q": a["tracking_no"]},
+            headers=auth(world.client, "supervisor"),
+        ).json()
         assert [c["id"] for c in listed["items"]] == [a["id"]]
 
     def test_late_action_keeps_the_red_result(self, world: ClockWorld) -> None:
@@ -145,24 +193,47 @@ class TestPauseResume:
     def test_paused_clock_keeps_what_it_had_left(self, world: ClockWorld) -> None:
         a = make_dispatched(world.client, lead="DEP04", channel="walk_in")
         before = world.clocks(a["id"])["close"]
-        forbidden = world.client.post(f"/api/v1/appeals/{a['id']}/clocks/pause", json={"reason": "x"}, headers=auth(world.client, "dep05.handler"))
+        forbidden = world.client.post(
+            f"/api/v1/appeals/{a['id']}/clocks/pause",
+            json={"reason": "x"},
+            headers=auth(world.client, "dep05.handler"),
+        )
         assert forbidden.status_code == 404
-        assert world.client.post(f"/api/v1/appeals/{a['id']}/clocks/pause", json={"reason": " "}, headers=auth(world.client, "dep04.handler")).status_code == 422
-        r = world.client.post(f"/api/v1/appeals/{a['id']}/clocks/pause", json={"reason": "等待群众补充材料"}, headers=auth(world.client, "dep04.handler"))
+        assert (
+            world.client.post(
+                f"/api/v1/appeals/{a['id']}/clocks/pause",
+                json={"reason": " "},
+                headers=auth(world.client, "dep04.handler"),
+            ).status_code
+            == 422
+        )
+        r = world.client.post(
+            f"/api/v1/appeals/{a['id']}/clocks/pause",
+            json={"reason": "等待群众补充材料"},
+            headers=auth(world.client, "dep04.handler"),
+        )
         assert r.status_code == 200, r.text
         left = world.clocks(a["id"])["close"]["seconds_left"]
         world.clock.advance(timedelta(days=10))
         world.fire()
         assert world.clocks(a["id"])["close"]["state"] == "paused"
-        r = world.client.post(f"/api/v1/appeals/{a['id']}/clocks/resume", headers=auth(world.client, "dep04.handler"))
+        r = world.client.post(
+            f"/api/v1/appeals/{a['id']}/clocks/resume", headers=auth(world.client, "dep04.handler")
+        )
         assert r.status_code == 200
         after = world.clocks(a["id"])["close"]
         assert after["state"] == "running" and after["due_at"] > before["due_at"]
         with world.db.reading() as session:
-            close = session.scalars(select(Clock).where(Clock.subject_id == a["id"], Clock.milestone == "close")).one()
-            assert counted_between("workdays", world.clock.now(), close.due_at, workdays()) == pytest.approx(left, abs=1)
+            close = session.scalars(
+                select(Clock).where(Clock.subject_id == a["id"], Clock.milestone == "close")
+            ).one()
+            assert counted_between(
+                "workdays", world.clock.now(), close.due_at, workdays()
+            ) == pytest.approx(left, abs=1)
         assert {"clock_pause", "clock_resume"} <= set(world.actions(a["id"]))
-        again = world.client.post(f"/api/v1/appeals/{a['id']}/clocks/resume", headers=auth(world.client, "dep04.handler"))
+        again = world.client.post(
+            f"/api/v1/appeals/{a['id']}/clocks/resume", headers=auth(world.client, "dep04.handler")
+        )
         assert again.status_code == 409
 
 
@@ -171,18 +242,45 @@ class TestExtension:
         a = make_dispatched(world.client, lead="DEP06", channel="letter")
         url = f"/api/v1/appeals/{a['id']}/clocks/extend"
         head = auth(world.client, "dep06.head")
-        assert world.client.post(url, json={"milestone": "handle", "days": 31, "reason": "x"}, headers=head).status_code == 422
-        met = world.client.post(url, json={"milestone": "acceptance", "days": 5, "reason": "x"}, headers=head)
+        assert (
+            world.client.post(
+                url, json={"milestone": "handle", "days": 31, "reason": "x"}, headers=head
+            ).status_code
+            == 422
+        )
+        met = world.client.post(
+            url, json={"milestone": "acceptance", "days": 5, "reason": "x"}, headers=head
+        )
         assert met.status_code == 404  # accepted in time: nothing left to extend
         fast = make_dispatched(world.client, lead="DEP06")
-        fixed = world.client.post(f"/api/v1/appeals/{fast['id']}/clocks/extend", json={"milestone": "first_round", "days": 1, "reason": "x"}, headers=head)
+        fixed = world.client.post(
+            f"/api/v1/appeals/{fast['id']}/clocks/extend",
+            json={"milestone": "first_round", "days": 1, "reason": "x"},
+            headers=head,
+        )
         assert fixed.status_code == 409 and fixed.json()["error"]["code"] == "not_extendable"
-        assert world.client.post(url, json={"milestone": "handle", "days": 10, "reason": "x"}, headers=auth(world.client, "dep06.handler")).status_code == 403
+        assert (
+            world.client.post(
+                url,
+                json={"milestone": "handle", "days": 10, "reason": "x"},
+                headers=auth(world.client, "dep06.handler"),
+            ).status_code
+            == 403
+        )
         before = world.clocks(a["id"])["handle"]["due_at"]
-        r = world.client.post(url, json={"milestone": "handle", "days": 30, "reason": "涉及多部门，经批准延期"}, headers=head)
+        r = world.client.post(
+            url,
+            json={"milestone": "handle", "days": 30, "reason": "涉及多部门，经批准延期"},
+            headers=head,
+        )
         assert r.status_code == 200, r.text
         assert r.json()["due_at"] > before and r.json()["extended_days"] == 30
-        assert world.client.post(url, json={"milestone": "handle", "days": 1, "reason": "x"}, headers=head).status_code == 409
+        assert (
+            world.client.post(
+                url, json={"milestone": "handle", "days": 1, "reason": "x"}, headers=head
+            ).status_code
+            == 409
+        )
 
     def test_reopen_starts_the_review_clock(self, world: ClockWorld) -> None:
         a = make_dispatched(world.client, lead="DEP07", channel="letter")
@@ -197,14 +295,22 @@ class TestKeyCase:
         a = make_dispatched(world.client, lead="DEP08")
         cid = a["id"]
         assert act(world.client, cid, "mark_key", "dispatcher").status_code == 422
-        assert act(world.client, cid, "mark_key", "dispatcher", reason="涉众金额较大").status_code == 200
+        assert (
+            act(world.client, cid, "mark_key", "dispatcher", reason="涉众金额较大").status_code
+            == 200
+        )
         act(world.client, cid, "sign_for", "dep08.handler")
         act(world.client, cid, "record_contact", "dep08.handler", method="phone", note="留了手机号")
         refused = act(world.client, cid, "reply", "dep08.handler", text="答复")
-        assert refused.status_code == 409 and refused.json()["error"]["missing"] == ["wechat_added", "person_met"]
+        assert refused.status_code == 409 and refused.json()["error"]["missing"] == [
+            "wechat_added",
+            "person_met",
+        ]
         act(world.client, cid, "record_contact", "dep08.handler", method="wechat", note="加了微信")
         act(world.client, cid, "record_visit", "dep08.handler", note="上门见面")
-        detail = world.client.get(f"/api/v1/appeals/{cid}", headers=auth(world.client, "dep08.handler")).json()
+        detail = world.client.get(
+            f"/api/v1/appeals/{cid}", headers=auth(world.client, "dep08.handler")
+        ).json()
         assert all(detail["key_checklist"].values())
         assert act(world.client, cid, "reply", "dep08.handler", text="答复").status_code == 200
 
@@ -213,16 +319,37 @@ class TestPolicyAdmin:
     def test_admin_replaces_policies_as_a_new_version(self, world: ClockWorld) -> None:
         text = world.client.get("/api/v1/clock-policies", headers=auth(world.client, "admin")).text
         assert "10-30-24" in text
-        put = world.client.put("/api/v1/clock-policies", content=text.replace("duration: 10m", "duration: 15m"), headers=auth(world.client, "admin") | {"content-type": "application/yaml"})
+        put = world.client.put(
+            "/api/v1/clock-policies",
+            content=text.replace("duration: 10m", "duration: 15m"),
+            headers=auth(world.client, "admin") | {"content-type": "application/yaml"},
+        )
         assert put.status_code == 200 and put.json()["version"] >= 1
         a = make_appeal(world.client)
         with world.db.reading() as session:
-            feedback = session.scalars(select(Clock).where(Clock.subject_id == a["id"], Clock.milestone == "feedback")).one()
+            feedback = session.scalars(
+                select(Clock).where(Clock.subject_id == a["id"], Clock.milestone == "feedback")
+            ).one()
             assert feedback.due_at - feedback.started_at == timedelta(minutes=15)
-        bad = world.client.put("/api/v1/clock-policies", content="default: nope\npolicies: {}", headers=auth(world.client, "admin") | {"content-type": "application/yaml"})
+        bad = world.client.put(
+            "/api/v1/clock-policies",
+            content="default: nope\npolicies: {}",
+            headers=auth(world.client, "admin") | {"content-type": "application/yaml"},
+        )
         assert bad.status_code == 422
-        assert world.client.put("/api/v1/clock-policies", content=text, headers=auth(world.client, "supervisor") | {"content-type": "application/yaml"}).status_code == 403
-        world.client.put("/api/v1/clock-policies", content=text, headers=auth(world.client, "admin") | {"content-type": "application/yaml"})
+        assert (
+            world.client.put(
+                "/api/v1/clock-policies",
+                content=text,
+                headers=auth(world.client, "supervisor") | {"content-type": "application/yaml"},
+            ).status_code
+            == 403
+        )
+        world.client.put(
+            "/api/v1/clock-policies",
+            content=text,
+            headers=auth(world.client, "admin") | {"content-type": "application/yaml"},
+        )
         with world.db.reading() as session:
             assert session.scalar(select(func.count()).select_from(Clock)) > 0
 
@@ -232,36 +359,68 @@ class TestClocksFollowTheWork:
         a = make_dispatched(world.client, lead="DEP09", channel="walk_in")  # 1-2-3
         act(world.client, a["id"], "sign_for", "dep09.handler")
         act(world.client, a["id"], "record_contact", "dep09.handler", note="已电话联系")
-        assert act(world.client, a["id"], "reply", "dep09.handler", text="已答复").status_code == 200
+        assert (
+            act(world.client, a["id"], "reply", "dep09.handler", text="已答复").status_code == 200
+        )
         clocks = world.clocks(a["id"])
-        assert {m: c["state"] for m, c in clocks.items()} == {"call": "met", "meet": "moot", "close": "met"}
+        assert {m: c["state"] for m, c in clocks.items()} == {
+            "call": "met",
+            "meet": "moot",
+            "close": "met",
+        }
         assert clocks["meet"]["colour"] == "moot" and clocks["meet"]["completed_at"] is not None
         world.clock.advance(timedelta(days=30))
         world.fire()
         assert world.clocks(a["id"])["meet"]["state"] == "moot"
         with world.db.reading() as session:
-            fired = session.scalars(select(ClockFiring.kind).join(Clock, Clock.id == ClockFiring.clock_id).where(Clock.subject_id == a["id"], Clock.subject == "case")).all()
+            fired = session.scalars(
+                select(ClockFiring.kind)
+                .join(Clock, Clock.id == ClockFiring.clock_id)
+                .where(Clock.subject_id == a["id"], Clock.subject == "case")
+            ).all()
             assert "breach" not in fired
-            event = session.scalars(select(CaseEvent).where(CaseEvent.case_id == a["id"], CaseEvent.action == "clock_moot")).one()
+            event = session.scalars(
+                select(CaseEvent).where(
+                    CaseEvent.case_id == a["id"], CaseEvent.action == "clock_moot"
+                )
+            ).one()
             assert event.reason == "2天内见面" and event.payload["milestones"] == ["meet"]
 
-    def test_a_decline_meets_the_acceptance_decision_and_moots_the_rest(self, world: ClockWorld) -> None:
+    def test_a_decline_meets_the_acceptance_decision_and_moots_the_rest(
+        self, world: ClockWorld
+    ) -> None:
         a = make_appeal(world.client, channel="letter")  # xf-statutory
         r = act(world.client, a["id"], "decline", "clerk", reason="不属于信访事项")
         assert r.status_code == 200, r.text
         states = {m: c["state"] for m, c in world.clocks(a["id"]).items()}
         assert states == {"acceptance": "met", "handle": "moot"}
 
-    def test_a_reopen_restarts_the_handling_milestones_from_the_reopen(self, world: ClockWorld) -> None:
+    def test_a_reopen_restarts_the_handling_milestones_from_the_reopen(
+        self, world: ClockWorld
+    ) -> None:
         a = make_dispatched(world.client, lead="DEP10")  # hotline: 10-30-24
         act(world.client, a["id"], "sign_for", "dep10.handler")
         act(world.client, a["id"], "reply", "dep10.handler", text="已答复")
         world.clock.advance(timedelta(days=3))
         reopened_at = world.clock.now()
-        assert act(world.client, a["id"], "reopen", "supervisor", reason="群众不满意").status_code == 200
+        assert (
+            act(world.client, a["id"], "reopen", "supervisor", reason="群众不满意").status_code
+            == 200
+        )
         with world.db.reading() as session:
-            rows = list(session.scalars(select(Clock).where(Clock.subject == "case", Clock.subject_id == a["id"], Clock.state == "running")))
-            assert {c.milestone: c.due_at - c.started_at for c in rows} == {"contact": timedelta(minutes=30), "first_round": timedelta(hours=24)}
+            rows = list(
+                session.scalars(
+                    select(Clock).where(
+                        Clock.subject == "case",
+                        Clock.subject_id == a["id"],
+                        Clock.state == "running",
+                    )
+                )
+            )
+            assert {c.milestone: c.due_at - c.started_at for c in rows} == {
+                "contact": timedelta(minutes=30),
+                "first_round": timedelta(hours=24),
+            }
             assert {c.started_at for c in rows} == {reopened_at}
             case = session.get(Case, a["id"])
             assert case is not None and case.due_at == reopened_at + timedelta(hours=24)
@@ -269,10 +428,12 @@ class TestClocksFollowTheWork:
         # The first round's old clocks keep their results; the new ones run.
         assert world.clocks(a["id"])["first_round"]["state"] == "running"
         board = signed_in(world.client, "dep10.head").get("/console/unit").text
-        row = board[board.index(a["tracking_no"]):]
+        row = board[board.index(a["tracking_no"]) :]
         assert 'class="clock reopened"' in row[: row.index("</tr>")]
 
-    def test_a_statutory_reopen_gets_thirty_days_of_review_from_the_reopen(self, world: ClockWorld) -> None:
+    def test_a_statutory_reopen_gets_thirty_days_of_review_from_the_reopen(
+        self, world: ClockWorld
+    ) -> None:
         a = make_dispatched(world.client, lead="DEP11", channel="letter")
         act(world.client, a["id"], "sign_for", "dep11.handler")
         assert reply(world.client, a["id"], "dep11.handler").status_code == 200
@@ -280,5 +441,13 @@ class TestClocksFollowTheWork:
         reopened_at = world.clock.now()
         act(world.client, a["id"], "reopen", "supervisor", reason="复查")
         with world.db.reading() as session:
-            [review] = session.scalars(select(Clock).where(Clock.subject_id == a["id"], Clock.subject == "case", Clock.state == "running"))
-            assert (review.milestone, review.started_at, review.due_at) == ("review", reopened_at, reopened_at + timedelta(days=30))
+            [review] = session.scalars(
+                select(Clock).where(
+                    Clock.subject_id == a["id"], Clock.subject == "case", Clock.state == "running"
+                )
+            )
+            assert (review.milestone, review.started_at, review.due_at) == (
+                "review",
+                reopened_at,
+                reopened_at + timedelta(days=30),
+            )

@@ -38,8 +38,17 @@ class TestManyWorkers:
         migrate(db)
         started = datetime.now(UTC) - timedelta(hours=2)
         rows = [
-            clock_row(subject="load", subject_id=n, milestone="reply", name="测试", duration=timedelta(minutes=30),
-                      calendar="natural", warn_ratio=0.8, started_at=started, case_id=None)
+            clock_row(
+                subject="load",
+                subject_id=n,
+                milestone="reply",
+                name="测试",
+                duration=timedelta(minutes=30),
+                calendar="natural",
+                warn_ratio=0.8,
+                started_at=started,
+                case_id=None,
+            )
             for n in range(CLOCKS)
         ]
         with db.unit_of_work() as session:
@@ -47,7 +56,9 @@ class TestManyWorkers:
                 session.execute(insert(Clock), rows[i : i + 10_000])
         env = os.environ | {"MINYI_DATABASE_URL": url, "MINYI_WORKER_INTERVAL_SECONDS": "0.1"}
         workers = [
-            subprocess.Popen([MINYI, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+            subprocess.Popen(
+                [MINYI, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
             for _ in range(4)
         ]
         try:
@@ -57,10 +68,13 @@ class TestManyWorkers:
                 time.sleep(0.05)
             workers[0].send_signal(signal.SIGKILL)
             workers[0].wait()
-            while count(db, select(func.count()).where(Clock.state == "breached")) < CLOCKS and time.monotonic() < deadline:
+            while (
+                count(db, select(func.count()).where(Clock.state == "breached")) < CLOCKS
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.2)
             for w in workers[1:]:
-                assert w.poll() is None, (w.stderr.read().decode() if w.stderr else "a worker died")
+                assert w.poll() is None, w.stderr.read().decode() if w.stderr else "a worker died"
         finally:
             for w in workers:
                 if w.poll() is None:

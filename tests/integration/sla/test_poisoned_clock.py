@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from factories import make_appeal
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conftest import private_demo_app
+from factories import make_appeal
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.sla.hooks import on_clock_fired, remove_clock_handler
@@ -34,11 +34,15 @@ def fire_all(db: Database, clock: ManualClock) -> None:
 
 def clocks_of(db: Database, case_id: int) -> list[Clock]:
     with db.reading() as session:
-        return list(session.scalars(select(Clock).where(Clock.case_id == case_id).order_by(Clock.id)))
+        return list(
+            session.scalars(select(Clock).where(Clock.case_id == case_id).order_by(Clock.id))
+        )
 
 
 class TestPoisonedClock:
-    def test_a_failing_handler_does_not_block_other_clocks(self, world: tuple[TestClient, Database, ManualClock]) -> None:
+    def test_a_failing_handler_does_not_block_other_clocks(
+        self, world: tuple[TestClient, Database, ManualClock]
+    ) -> None:
         client, db, clock = world
         poisoned = make_appeal(client)["id"]
         healthy = make_appeal(client)["id"]
@@ -49,13 +53,27 @@ class TestPoisonedClock:
 
         on_clock_fired("test.poison", poison)
         try:
-            clock.advance(timedelta(minutes=40))  # past the 10-minute feedback and 30-minute contact clocks
+            clock.advance(
+                timedelta(minutes=40)
+            )  # past the 10-minute feedback and 30-minute contact clocks
             fire_all(db, clock)
             good = clocks_of(db, healthy)
             bad = clocks_of(db, poisoned)
             with db.reading() as session:
-                good_fired = set(session.scalars(select(ClockFiring.clock_id).where(ClockFiring.clock_id.in_([c.id for c in good]))))
-                bad_fired = set(session.scalars(select(ClockFiring.clock_id).where(ClockFiring.clock_id.in_([c.id for c in bad]))))
+                good_fired = set(
+                    session.scalars(
+                        select(ClockFiring.clock_id).where(
+                            ClockFiring.clock_id.in_([c.id for c in good])
+                        )
+                    )
+                )
+                bad_fired = set(
+                    session.scalars(
+                        select(ClockFiring.clock_id).where(
+                            ClockFiring.clock_id.in_([c.id for c in bad])
+                        )
+                    )
+                )
             assert good_fired, "the healthy case's due clocks fired"
             assert not bad_fired, "nothing of the failing handler's firing was kept"
             failed = [c for c in bad if c.fire_attempts]
@@ -80,7 +98,9 @@ class TestPoisonedClock:
         finally:
             remove_clock_handler("test.poison")
 
-    def test_a_repaired_handler_fires_the_clock_and_clears_its_error(self, world: tuple[TestClient, Database, ManualClock]) -> None:
+    def test_a_repaired_handler_fires_the_clock_and_clears_its_error(
+        self, world: tuple[TestClient, Database, ManualClock]
+    ) -> None:
         client, db, clock = world
         case_id = make_appeal(client)["id"]
         broken = {"on": True}
@@ -100,6 +120,10 @@ class TestPoisonedClock:
             for c in clocks_of(db, case_id):
                 assert c.fire_attempts == 0 and c.last_error is None
             with db.reading() as session:
-                assert session.scalars(select(ClockFiring).where(ClockFiring.clock_id.in_([c.id for c in clocks_of(db, case_id)]))).first()
+                assert session.scalars(
+                    select(ClockFiring).where(
+                        ClockFiring.clock_id.in_([c.id for c in clocks_of(db, case_id)])
+                    )
+                ).first()
         finally:
             remove_clock_handler("test.flaky")

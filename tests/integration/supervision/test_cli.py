@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from docx import Document
+
 from cli_harness import CliResult, minyi_env, run_cli
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from conftest import START
 from minyi.cases.models import Case
 from minyi.core.db import Database
 from minyi.core.errors import Invalid, NotFound
@@ -33,8 +34,6 @@ from minyi.taxonomy.service import (
     read_table,
     write_table,
 )
-
-from conftest import START
 from shared_data import TAXONOMY_CSV
 
 FIVE_CLASSES = {"投诉建议", "纠纷调解", "法律服务", "心理服务", "帮扶救助"}
@@ -75,7 +74,8 @@ def _district_top() -> dict[str, Any]:
     codes = {u["code"] for u in units}
     staff = [
         {**s, "areas": [a for a in s["areas"] if a in codes]}
-        for s in district["staff"] if s["unit"] in codes
+        for s in district["staff"]
+        if s["unit"] in codes
     ]
     return {"units": units, "staff": staff, "channels": district["channels"]}
 
@@ -85,13 +85,13 @@ def org_db(fresh_db: Database) -> Iterator[Database]:
     """The top of the demo district, no dictionary."""
     with fresh_db.unit_of_work() as session:
         import_org(session, _district_top(), password_hash=None)
-    yield fresh_db
+    return fresh_db
 
 
 @pytest.fixture
 def demo_db(org_db: Database) -> Iterator[Database]:
     _import(org_db, build_dictionary(), source="demo")
-    yield org_db
+    return org_db
 
 
 class TestDemoDictionaryImport:
@@ -129,14 +129,19 @@ class TestDemoDictionaryImport:
 class TestExportReimport:
     @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
     def test_reimported_export_is_a_new_version_with_identical_rows(
-        self, demo_db: Database, tmp_path: Path, suffix: str,
+        self,
+        demo_db: Database,
+        tmp_path: Path,
+        suffix: str,
     ) -> None:
         path = tmp_path / f"dictionary{suffix}"
         write_table(_rows(demo_db), path)
         assert _import(demo_db, read_table(path), source=path.name) == 2
         assert _rows(demo_db, 2) == _rows(demo_db, 1)
 
-    def test_csv_then_xlsx_reimports_are_versions_2_and_3_with_identical_rows(self, demo_db: Database, tmp_path: Path) -> None:
+    def test_csv_then_xlsx_reimports_are_versions_2_and_3_with_identical_rows(
+        self, demo_db: Database, tmp_path: Path
+    ) -> None:
         original = _rows(demo_db)
         write_table(original, tmp_path / "d.csv")
         assert _import(demo_db, read_table(tmp_path / "d.csv")) == 2
@@ -149,10 +154,16 @@ class TestExportReimport:
         write_table(_rows(demo_db), tmp_path / "d.csv")
         _import(demo_db, read_table(tmp_path / "d.csv"))
         with demo_db.reading() as session:
-            current = list(session.scalars(select(DictionaryVersion.number).where(DictionaryVersion.is_current.is_(True))))
+            current = list(
+                session.scalars(
+                    select(DictionaryVersion.number).where(DictionaryVersion.is_current.is_(True))
+                )
+            )
         assert current == [2]
 
-    def test_csv_export_has_the_eight_columns_as_header(self, demo_db: Database, tmp_path: Path) -> None:
+    def test_csv_export_has_the_eight_columns_as_header(
+        self, demo_db: Database, tmp_path: Path
+    ) -> None:
         write_table(_rows(demo_db), tmp_path / "d.csv")
         with (tmp_path / "d.csv").open(encoding="utf-8-sig", newline="") as f:
             assert next(csv.reader(f)) == COLUMNS
@@ -175,10 +186,26 @@ class TestExportReimport:
 
 
 GOOD = [
-    {"code": "T-1", "class": "投诉建议", "level2": "城市管理", "level3": "市容", "level4": "占道经营",
-     "lead_unit_kind": "department", "lead_unit": "DEP02", "policy": "1-2-3"},
-    {"code": "T-2", "class": "心理服务", "level2": "心理疏导", "level3": "情绪", "level4": "焦虑",
-     "lead_unit_kind": "street", "lead_unit": "", "policy": "10-30-24"},
+    {
+        "code": "T-1",
+        "class": "投诉建议",
+        "level2": "城市管理",
+        "level3": "市容",
+        "level4": "占道经营",
+        "lead_unit_kind": "department",
+        "lead_unit": "DEP02",
+        "policy": "1-2-3",
+    },
+    {
+        "code": "T-2",
+        "class": "心理服务",
+        "level2": "心理疏导",
+        "level3": "情绪",
+        "level4": "焦虑",
+        "lead_unit_kind": "street",
+        "lead_unit": "",
+        "policy": "10-30-24",
+    },
 ]
 # The bad row is the third data row: row 4 of the file (row 1 is the header).
 BAD_ROWS = {
@@ -196,7 +223,11 @@ BAD_ROWS = {
 class TestBadRows:
     @pytest.mark.parametrize(("change", "field"), BAD_ROWS.values(), ids=BAD_ROWS.keys())
     def test_bad_row_is_invalid_naming_row_number_and_column(
-        self, demo_db: Database, tmp_path: Path, change: dict[str, str], field: str,
+        self,
+        demo_db: Database,
+        tmp_path: Path,
+        change: dict[str, str],
+        field: str,
     ) -> None:
         bad = {**GOOD[0], "code": "T-3", **change}
         rows = read_table(_write_csv(tmp_path / "bad.csv", [*GOOD, bad]))
@@ -206,7 +237,9 @@ class TestBadRows:
         assert caught.value.message.startswith("row 4:")
 
     @pytest.mark.parametrize(("change", "field"), BAD_ROWS.values(), ids=BAD_ROWS.keys())
-    def test_bad_row_writes_nothing(self, demo_db: Database, tmp_path: Path, change: dict[str, str], field: str) -> None:
+    def test_bad_row_writes_nothing(
+        self, demo_db: Database, tmp_path: Path, change: dict[str, str], field: str
+    ) -> None:
         before = _counts(demo_db)
         bad = {**GOOD[0], "code": "T-3", **change}
         rows = read_table(_write_csv(tmp_path / "bad.csv", [*GOOD, bad]))
@@ -216,7 +249,9 @@ class TestBadRows:
         with demo_db.reading() as session:
             assert current_version(session).number == 1
 
-    def test_bad_row_in_an_xlsx_file_is_invalid_with_its_row_number(self, demo_db: Database, tmp_path: Path) -> None:
+    def test_bad_row_in_an_xlsx_file_is_invalid_with_its_row_number(
+        self, demo_db: Database, tmp_path: Path
+    ) -> None:
         path = tmp_path / "bad.xlsx"
         write_table([*GOOD, {**GOOD[0], "code": "T-3", "policy": "9-9-9"}], path)
         before = _counts(demo_db)
@@ -228,12 +263,20 @@ class TestBadRows:
     def test_file_with_only_a_header_is_invalid(self, demo_db: Database, tmp_path: Path) -> None:
         before = _counts(demo_db)
         with pytest.raises(Invalid) as caught, demo_db.unit_of_work() as session:
-            import_dictionary(session, read_table(_write_csv(tmp_path / "empty.csv", [])), source="e", now=START)
+            import_dictionary(
+                session, read_table(_write_csv(tmp_path / "empty.csv", [])), source="e", now=START
+            )
         assert caught.value.code == "empty_dictionary"
         assert _counts(demo_db) == before
 
-    def test_over_long_level4_is_invalid_with_its_row_number(self, demo_db: Database, tmp_path: Path) -> None:
-        rows = read_table(_write_csv(tmp_path / "long.csv", [*GOOD, {**GOOD[0], "code": "T-3", "level4": "长" * 150}]))
+    def test_over_long_level4_is_invalid_with_its_row_number(
+        self, demo_db: Database, tmp_path: Path
+    ) -> None:
+        rows = read_table(
+            _write_csv(
+                tmp_path / "long.csv", [*GOOD, {**GOOD[0], "code": "T-3", "level4": "长" * 150}]
+            )
+        )
         with pytest.raises(Invalid) as caught, demo_db.unit_of_work() as session:
             import_dictionary(session, rows, source="long.csv", now=START)
         assert caught.value.details["errors"][0]["field"] == "row 4.level4"
@@ -247,55 +290,79 @@ def taxonomy_rows() -> list[dict[str, Any]]:
 
 
 class TestThreeLevelImport:
-    def test_real_taxonomy_gives_517_leaves(self, demo_db: Database, taxonomy_rows: list[dict[str, Any]]) -> None:
+    def test_real_taxonomy_gives_517_leaves(
+        self, demo_db: Database, taxonomy_rows: list[dict[str, Any]]
+    ) -> None:
         assert len(taxonomy_rows) == TAXONOMY_LEAVES
         assert _import(demo_db, taxonomy_rows, source=TAXONOMY_CSV.name) == 2
         assert len(_rows(demo_db)) == TAXONOMY_LEAVES
 
     def test_real_taxonomy_leaves_are_all_under_the_five_classes(
-        self, demo_db: Database, taxonomy_rows: list[dict[str, Any]],
+        self,
+        demo_db: Database,
+        taxonomy_rows: list[dict[str, Any]],
     ) -> None:
         _import(demo_db, taxonomy_rows)
         classes = Counter(r["class"] for r in _rows(demo_db))
         assert set(classes) == FIVE_CLASSES
         assert sum(classes.values()) == TAXONOMY_LEAVES
 
-    def test_real_taxonomy_levels_shift_down_by_one(self, demo_db: Database, taxonomy_rows: list[dict[str, Any]]) -> None:
+    def test_real_taxonomy_levels_shift_down_by_one(
+        self, demo_db: Database, taxonomy_rows: list[dict[str, Any]]
+    ) -> None:
         _import(demo_db, taxonomy_rows)
         stored = Counter((r["level2"], r["level3"], r["level4"]) for r in _rows(demo_db))
         source = Counter((r["level1"], r["level2"], r["level3"]) for r in taxonomy_rows)
         assert stored == source
 
     def test_real_taxonomy_leaves_are_led_by_the_street_on_the_ordinary_clock(
-        self, demo_db: Database, taxonomy_rows: list[dict[str, Any]],
+        self,
+        demo_db: Database,
+        taxonomy_rows: list[dict[str, Any]],
     ) -> None:
         _import(demo_db, taxonomy_rows)
         rows = _rows(demo_db)
-        assert {(r["lead_unit_kind"], r["lead_unit"], r["policy"]) for r in rows} == {("street", "", "1-2-3")}
+        assert {(r["lead_unit_kind"], r["lead_unit"], r["policy"]) for r in rows} == {
+            ("street", "", "1-2-3")
+        }
 
     def test_real_taxonomy_codes_are_unique_and_carry_the_class_prefix(
-        self, demo_db: Database, taxonomy_rows: list[dict[str, Any]],
+        self,
+        demo_db: Database,
+        taxonomy_rows: list[dict[str, Any]],
     ) -> None:
-        prefix = {"投诉建议": "TS-X", "纠纷调解": "JF-X", "法律服务": "FL-X", "心理服务": "XL-X", "帮扶救助": "BZ-X"}
+        prefix = {
+            "投诉建议": "TS-X",
+            "纠纷调解": "JF-X",
+            "法律服务": "FL-X",
+            "心理服务": "XL-X",
+            "帮扶救助": "BZ-X",
+        }
         _import(demo_db, taxonomy_rows)
         rows = _rows(demo_db)
         assert len({r["code"] for r in rows}) == len(rows)
         assert all(r["code"].startswith(prefix[r["class"]]) for r in rows)
 
     def test_real_taxonomy_imports_into_a_database_without_departments(
-        self, fresh_db: Database, taxonomy_rows: list[dict[str, Any]],
+        self,
+        fresh_db: Database,
+        taxonomy_rows: list[dict[str, Any]],
     ) -> None:
         assert _import(fresh_db, taxonomy_rows) == 1
         assert _counts(fresh_db) == (1, TAXONOMY_LEAVES)
 
-    def test_previous_version_entries_remain(self, demo_db: Database, taxonomy_rows: list[dict[str, Any]]) -> None:
+    def test_previous_version_entries_remain(
+        self, demo_db: Database, taxonomy_rows: list[dict[str, Any]]
+    ) -> None:
         before = _rows(demo_db, 1)
         _import(demo_db, taxonomy_rows)
         assert _rows(demo_db, 1) == before
         assert _counts(demo_db) == (2, len(before) + TAXONOMY_LEAVES)
 
     def test_new_version_replaces_the_leaves_new_cases_are_filed_under(
-        self, demo_db: Database, taxonomy_rows: list[dict[str, Any]],
+        self,
+        demo_db: Database,
+        taxonomy_rows: list[dict[str, Any]],
     ) -> None:
         _import(demo_db, taxonomy_rows)
         with pytest.raises(Invalid), demo_db.reading() as session:
@@ -306,17 +373,29 @@ class TestThreeLevelImport:
 
 class TestCasesKeepTheirLeaf:
     def test_case_filed_under_version_1_still_points_at_its_leaf_after_a_new_version(
-        self, demo_db: Database, tmp_path: Path,
+        self,
+        demo_db: Database,
+        tmp_path: Path,
     ) -> None:
         with demo_db.unit_of_work() as session:
             import_channels(session, _district_top()["channels"])
-        item = AppealIn(channel="hotline_12345", body="小区门口占道经营，晚上很吵", phone="13900001234", street="S01",
-                        category="TS-01-01-01")
+        item = AppealIn(
+            channel="hotline_12345",
+            body="小区门口占道经营，晚上很吵",
+            phone="13900001234",
+            street="S01",
+            category="TS-01-01-01",
+        )
         [case_id] = IdAllocator(demo_db, "appeals", block=1).take(1)
         with demo_db.unit_of_work() as session:
             [result] = register_appeals(
-                session, [item], actors=[actor_for_username(session, "clerk")], ids=[case_id],
-                refs=RefCache(), now=START, tz=ZoneInfo("Asia/Shanghai"),
+                session,
+                [item],
+                actors=[actor_for_username(session, "clerk")],
+                ids=[case_id],
+                refs=RefCache(),
+                now=START,
+                tz=ZoneInfo("Asia/Shanghai"),
             )
         assert not isinstance(result, Exception), result
         with demo_db.reading() as session:

@@ -15,7 +15,6 @@ import pytest
 
 from cli_harness import CliResult, run_cli
 from conftest import drop_database, new_database_url
-from shared_data import GOV_MESSAGES
 from minyi.core.db import Database
 from minyi.core.errors import Conflict, NotFound
 from minyi.triage.classifier import registry
@@ -28,6 +27,7 @@ from minyi.triage.classifier.registry import (
     use_model,
 )
 from minyi.triage.classifier.training import train_classifier
+from shared_data import GOV_MESSAGES
 
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 TOPICS = {

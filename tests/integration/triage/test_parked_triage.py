@@ -51,7 +51,9 @@ def entry(db: Database, appeal_id: int) -> TriageQueueEntry | None:
 def state(db: Database, case_id: int) -> tuple[str, Any]:
     with db.reading() as session:
         status = session.scalar(select(Case.status).where(Case.id == case_id))
-        suggestion = session.scalar(select(TriageSuggestion.status).where(TriageSuggestion.case_id == case_id))
+        suggestion = session.scalar(
+            select(TriageSuggestion.status).where(TriageSuggestion.case_id == case_id)
+        )
     return str(status), suggestion
 
 
@@ -60,7 +62,10 @@ class TestPoisonedTriage:
         self, world: tuple[TestClient, Database, ManualClock, Path]
     ) -> None:
         client, db, clock, data_dir = world
-        ids = [make_appeal(client, title="垃圾站臭味", body=SURE_GARBAGE + "。" * n)["id"] for n in range(3)]
+        ids = [
+            make_appeal(client, title="垃圾站臭味", body=SURE_GARBAGE + "。" * n)["id"]
+            for n in range(3)
+        ]
         bad = ids[1]
 
         def broken(session: Session, done: ActionDone) -> None:
@@ -86,13 +91,19 @@ class TestPoisonedTriage:
                 again = entry(db, bad)
                 assert again is not None and again.attempts == attempt
             parked = entry(db, bad)
-            assert parked is not None and parked.parked_at == clock.now() and parked.next_attempt_at is None
+            assert (
+                parked is not None
+                and parked.parked_at == clock.now()
+                and parked.next_attempt_at is None
+            )
             clock.advance(timedelta(days=1))
             assert run(db, clock, data_dir) == 0, "a parked appeal is left alone"
 
             listed = parked_cli(db.url, "list", "--kind", "triage")
             assert listed["counts"]["triage"] == 1
-            assert [(i["id"], i["attempts"]) for i in listed["items"]] == [(bad, RETRY.max_attempts)]
+            assert [(i["id"], i["attempts"]) for i in listed["items"]] == [
+                (bad, RETRY.max_attempts)
+            ]
             assert parked_metric(client, "triage") == 1
         finally:
             remove_case_handler("test.broken")

@@ -26,7 +26,6 @@ from minyi.triage.repeats.store import build_index, catch_up, history_rows, reco
 from minyi.triage.replies import evaluate_replies
 from minyi.triage.risk.lexicon import SHIPPED_VERSION
 from minyi.triage.risk.versions import current_lexicon, save_lexicon, shipped_text
-from minyi.triage.models import AppealLink, RiskLexicon
 from shared_data import REPLIES_CSV
 
 COMMUNITY = "S01C02"

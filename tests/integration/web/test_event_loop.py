@@ -78,7 +78,9 @@ def _async_dependencies(dependant: Any) -> Iterator[tuple[str, Any]]:
 
 
 class TestNoAsyncRouteBlocks:
-    def test_every_async_endpoint_and_dependency_is_known_not_to_block(self, app_client: TestClient) -> None:
+    def test_every_async_endpoint_and_dependency_is_known_not_to_block(
+        self, app_client: TestClient
+    ) -> None:
         endpoints: dict[str, str] = {}
         dependencies: dict[str, str] = {}
         for route in _routes(app_client.app.routes):  # type: ignore[attr-defined]
@@ -100,7 +102,9 @@ class TestNoAsyncRouteBlocks:
         assert not stale, f"no longer async, take them off ASYNC_ENDPOINTS: {stale}"
 
     def test_a_form_waiting_for_a_database_lock_does_not_hold_up_other_requests(
-        self, app_client: TestClient, db: Database,
+        self,
+        app_client: TestClient,
+        db: Database,
     ) -> None:
         case = make_dispatched(app_client, lead="DEP06")
         handler = signed_in(app_client, "dep06.handler")
@@ -129,7 +133,9 @@ class TestNoAsyncRouteBlocks:
 
         async def scenario() -> tuple[bool, int, int]:
             transport = httpx.ASGITransport(app=app_client.app)  # type: ignore[arg-type]
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver"
+            ) as client:
                 client.cookies.update(dict(handler.cookies))
                 waiting = asyncio.create_task(client.post(f"{page}/actions/sign_for", data=form))
                 await _until_blocked(db, postgres)
@@ -159,8 +165,10 @@ async def _until_blocked(db: Database, postgres: bool) -> None:
                 return
             continue
         with db.engine.connect() as conn:
-            waiting = conn.scalar(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            ))
+            waiting = conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
         if waiting:
             return

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import lxml.html
 import pytest
@@ -29,22 +28,50 @@ from minyi.grassroots.models import Building
 from minyi.intake.models import Channel
 from minyi.org.models import Staff, Unit
 from minyi.taxonomy.models import DictionaryEntry
+from minyi.web import i18n
 from minyi.web.console_print import DOCUMENTS
 from minyi.web.leader import LISTS as LEADER_LISTS
-from minyi.web import i18n
 from minyi.web.pages import WebRoute
 from minyi.worker.runner import run_once
 from webclient import signed_in
 
 # One member of staff for every role of the demo district.
 ROLES = (
-    "admin", "clerk", "dispatcher", "supervisor", "secretary", "leader03", "dep01.head", "dep01.handler",
-    "s01.staff", "s01c01.staff", "s01c01g01.staff",
+    "admin",
+    "clerk",
+    "dispatcher",
+    "supervisor",
+    "secretary",
+    "leader03",
+    "dep01.head",
+    "dep01.handler",
+    "s01.staff",
+    "s01c01.staff",
+    "s01c01g01.staff",
 )
 TEMPLATES = Path(i18n.__file__).with_name("templates")
 
 # Words a Chinese page may show in Latin letters: names of things, not English sentences.
-LATIN_ALLOWED = {"English", "PDF", "Word", "Excel", "SMS", "QR", "ID", "docx", "pdf", "xlsx", "csv", "json", "yaml", "Minyi", "OpenAPI", "API", "12345", "AI"}
+LATIN_ALLOWED = {
+    "English",
+    "PDF",
+    "Word",
+    "Excel",
+    "SMS",
+    "QR",
+    "ID",
+    "docx",
+    "pdf",
+    "xlsx",
+    "csv",
+    "json",
+    "yaml",
+    "Minyi",
+    "OpenAPI",
+    "API",
+    "12345",
+    "AI",
+}
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # crowd_large, signed_for, report item keys
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 ENGLISH_RUN = re.compile(r"[A-Za-z]+(?:[ ,.;:'-]+[A-Za-z]+){2,}")  # three English words in a row
@@ -66,45 +93,135 @@ class District:
 def _events(client: TestClient) -> dict[str, list[str]]:
     """A district at work: cases in every state, escalation, a whistle, an instruction, a
     supervision order and letter, a leader's holding and a daily report. Returns path values."""
-    new = make_appeal(client, title="楼道堆放杂物占用消防通道", body="幸福里小区3号楼楼道长期堆放杂物，存在消防隐患。")
+    new = make_appeal(
+        client,
+        title="楼道堆放杂物占用消防通道",
+        body="幸福里小区3号楼楼道长期堆放杂物，存在消防隐患。",
+    )
     accepted = make_appeal(client, title="路灯不亮", body="滨江路与新华街交叉口路灯连续三晚不亮。")
     assert act(client, accepted["id"], "accept", "clerk").status_code == 200
     dispatched = make_dispatched(client, lead="DEP01", co=["DEP02"])
-    handled = make_dispatched(client, lead="DEP01", title="拖欠农民工工资", body="某工地拖欠我们十二名工人三个月工资共计二十万元。", crowd_size=12)
+    handled = make_dispatched(
+        client,
+        lead="DEP01",
+        title="拖欠农民工工资",
+        body="某工地拖欠我们十二名工人三个月工资共计二十万元。",
+        crowd_size=12,
+    )
     assert act(client, handled["id"], "sign_for", "dep01.handler").status_code == 200
-    assert act(client, handled["id"], "record_contact", "dep01.handler", method="phone", note="已电话联系群众，约定明日上门。").status_code == 200
+    assert (
+        act(
+            client,
+            handled["id"],
+            "record_contact",
+            "dep01.handler",
+            method="phone",
+            note="已电话联系群众，约定明日上门。",
+        ).status_code
+        == 200
+    )
     replied = make_dispatched(client, lead="DEP01")
     assert act(client, replied["id"], "sign_for", "dep01.handler").status_code == 200
-    r = act(client, replied["id"], "reply", "dep01.handler", text="已协调环卫公司调整清运时间，并对中转站进行除臭处理。")
+    r = act(
+        client,
+        replied["id"],
+        "reply",
+        "dep01.handler",
+        text="已协调环卫公司调整清运时间，并对中转站进行除臭处理。",
+    )
     assert r.status_code == 200, r.text
     phone = unique_phone()
     rated = make_dispatched(client, lead="DEP01", phone=phone)
     assert act(client, rated["id"], "sign_for", "dep01.handler").status_code == 200
-    assert act(client, rated["id"], "reply", "dep01.handler", text="已督促物业清理。").status_code == 200
-    r = client.post(f"/api/v1/track/{rated['tracking_no']}/feedback", json={"phone_last4": phone[-4:], "rating": "unsatisfied", "comment": "还没清理干净"})
+    assert (
+        act(client, rated["id"], "reply", "dep01.handler", text="已督促物业清理。").status_code
+        == 200
+    )
+    r = client.post(
+        f"/api/v1/track/{rated['tracking_no']}/feedback",
+        json={"phone_last4": phone[-4:], "rating": "unsatisfied", "comment": "还没清理干净"},
+    )
     assert r.status_code == 200, r.text
     bounced = make_dispatched(client, lead="DEP01")
-    assert act(client, bounced["id"], "bounce", "dep01.handler", reason="不属于本单位职责，应由街道办理。").status_code == 200
+    assert (
+        act(
+            client,
+            bounced["id"],
+            "bounce",
+            "dep01.handler",
+            reason="不属于本单位职责，应由街道办理。",
+        ).status_code
+        == 200
+    )
     # A second appeal from the same phone: lifted by the repeat-petition rule (actor: system).
     repeat_phone = unique_phone()
     make_appeal(client, phone=repeat_phone, street="S01", community="S01C01")
     repeat = make_appeal(client, phone=repeat_phone, street="S01", community="S01C01")
-    crowd = make_appeal(client, title="小区业主集体反映物业问题", body="六十余户业主反映物业不作为。", crowd_size=60, street="S01", community="S01C01")
+    crowd = make_appeal(
+        client,
+        title="小区业主集体反映物业问题",
+        body="六十余户业主反映物业不作为。",
+        crowd_size=60,
+        street="S01",
+        community="S01C01",
+    )
 
-    whistle = client.post("/api/v1/whistles", json={"description": "小区消防通道被占用，需城管、消防联合处置", "units": ["DEP01", "DEP02"], "place": "S01C01", "address": "幸福里3栋"}, headers=auth(client, "s01c01.staff"))
+    whistle = client.post(
+        "/api/v1/whistles",
+        json={
+            "description": "小区消防通道被占用，需城管、消防联合处置",
+            "units": ["DEP01", "DEP02"],
+            "place": "S01C01",
+            "address": "幸福里3栋",
+        },
+        headers=auth(client, "s01c01.staff"),
+    )
     assert whistle.status_code == 201, whistle.text
     w = whistle.json()
-    assert client.post(f"/api/v1/whistles/{w['id']}/report-in", json={}, headers=auth(client, "dep01.handler")).status_code in (200, 201)
-    instruction = client.post("/api/v1/instructions", json={"case_id": dispatched["id"], "units": ["DEP01"], "text": "请尽快办结并回复群众。", "within_days": 3}, headers=auth(client, "secretary"))
+    assert client.post(
+        f"/api/v1/whistles/{w['id']}/report-in", json={}, headers=auth(client, "dep01.handler")
+    ).status_code in (200, 201)
+    instruction = client.post(
+        "/api/v1/instructions",
+        json={
+            "case_id": dispatched["id"],
+            "units": ["DEP01"],
+            "text": "请尽快办结并回复群众。",
+            "within_days": 3,
+        },
+        headers=auth(client, "secretary"),
+    )
     assert instruction.status_code == 201, instruction.text
-    order = client.post("/api/v1/supervision-orders", json={"case_id": handled["id"], "reason": "该件临近办理时限，请加快办理并反馈进展。", "within_days": 2}, headers=auth(client, "supervisor"))
+    order = client.post(
+        "/api/v1/supervision-orders",
+        json={
+            "case_id": handled["id"],
+            "reason": "该件临近办理时限，请加快办理并反馈进展。",
+            "within_days": 2,
+        },
+        headers=auth(client, "supervisor"),
+    )
     assert order.status_code == 201, order.text
-    letter = client.post("/api/v1/letters", json={"kind": "reminder", "subject": "加快办理超期群众诉求件", "body": "你单位承办的群众诉求件已超过办理时限。", "addressee_unit": "DEP01"}, headers=auth(client, "supervisor"))
+    letter = client.post(
+        "/api/v1/letters",
+        json={
+            "kind": "reminder",
+            "subject": "加快办理超期群众诉求件",
+            "body": "你单位承办的群众诉求件已超过办理时限。",
+            "addressee_unit": "DEP01",
+        },
+        headers=auth(client, "supervisor"),
+    )
     assert letter.status_code == 201, letter.text
-    holding = client.post(f"/api/v1/appeals/{crowd['id']}/holding", json={}, headers=auth(client, "secretary"))
+    holding = client.post(
+        f"/api/v1/appeals/{crowd['id']}/holding", json={}, headers=auth(client, "secretary")
+    )
     assert holding.status_code in (200, 201), holding.text
     return {
-        "case_id": [str(c["id"]) for c in (new, accepted, dispatched, handled, replied, rated, bounced, repeat, crowd)],
+        "case_id": [
+            str(c["id"])
+            for c in (new, accepted, dispatched, handled, replied, rated, bounced, repeat, crowd)
+        ],
         "tracking_no": [new["tracking_no"], rated["tracking_no"]],
         "letter_id": [str(letter.json()["id"])],
         "code": ["mailbox_secretary"],
@@ -127,12 +244,24 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
             usernames = set(session.scalars(select(Staff.username)))
             channel_names = set(session.scalars(select(Channel.name)))
             params["attachment_id"] = []
-            params["staff_id"] = [str(session.scalar(select(Staff.id).where(Staff.username == "dep01.handler")))]
+            params["staff_id"] = [
+                str(session.scalar(select(Staff.id).where(Staff.username == "dep01.handler")))
+            ]
             params["unit_id"] = [str(session.scalar(select(Unit.id).where(Unit.code == "DEP01")))]
-            params["channel_id"] = [str(session.scalar(select(Channel.id).where(Channel.code == "hotline_12345")))]
-            params["building_id"] = [str(session.scalar(select(Building.id).where(Building.code == "S01C01G01-B1")))]
+            params["channel_id"] = [
+                str(session.scalar(select(Channel.id).where(Channel.code == "hotline_12345")))
+            ]
+            params["building_id"] = [
+                str(session.scalar(select(Building.id).where(Building.code == "S01C01G01-B1")))
+            ]
             # `code` names a mailbox in the portal and a dictionary leaf in the admin's pages.
-            params["/console/admin/dictionary/{code}:code"] = [str(session.scalar(select(DictionaryEntry.code).order_by(DictionaryEntry.id).limit(1)))]
+            params["/console/admin/dictionary/{code}:code"] = [
+                str(
+                    session.scalar(
+                        select(DictionaryEntry.code).order_by(DictionaryEntry.id).limit(1)
+                    )
+                )
+            ]
         params["name"] = list(LEADER_LISTS)
         params["document"] = list(DOCUMENTS)
         yield District(client, params, units, usernames, channel_names)
@@ -155,7 +284,9 @@ def urls(district: District) -> list[str]:
         # A value for this page's parameter, else for every parameter of that name.
         values = {n: district.params.get(f"{path}:{n}", district.params.get(n)) for n in names}
         missing = [n for n, v in values.items() if v is None]
-        assert not missing, f"{path}: give the page-text test a value for {missing} (the district fixture's params)"
+        assert not missing, (
+            f"{path}: give the page-text test a value for {missing} (the district fixture's params)"
+        )
         if any(not v for v in values.values()):
             continue  # no such thing in the data (an attachment): nothing to render
         combos = [path]
@@ -163,7 +294,7 @@ def urls(district: District) -> list[str]:
             combos = [c.replace("{" + n + "}", v) for c in combos for v in values[n]]
         out += combos
     # The refusals a browser meets: an unknown address, a case out of reach.
-    return out + ["/no/such/page", "/console/cases/99999999"]
+    return [*out, "/no/such/page", "/console/cases/99999999"]
 
 
 def visible_text(html: str) -> list[str]:
@@ -173,7 +304,9 @@ def visible_text(html: str) -> list[str]:
         bad.drop_tree()
     texts = [t.strip() for t in tree.xpath("//text()") if t.strip()]
     for el in tree.xpath("//*[@placeholder or @title or @alt or @aria-label]"):
-        texts += [el.get(a).strip() for a in ("placeholder", "title", "alt", "aria-label") if el.get(a)]
+        texts += [
+            el.get(a).strip() for a in ("placeholder", "title", "alt", "aria-label") if el.get(a)
+        ]
     for el in tree.xpath("//input[@type='submit' or @type='button'][@value]|//button[@value]"):
         if el.tag == "input":
             texts.append(el.get("value").strip())
@@ -184,7 +317,14 @@ def _catalog_chinese() -> tuple[set[str], set[str]]:
     """Chinese the English switch must replace: the catalogs' labels (a whole text), and the
     Chinese written into the templates (anywhere in a text)."""
     labels = {zh for zh, en in i18n.TEXT.values() if zh != en}
-    for table in (ACTION_ZH, RATING_ZH, STATUS_ZH, i18n.ROLE_ZH, i18n.COLOUR_ZH, i18n.TRIAGE_STATUS_ZH):
+    for table in (
+        ACTION_ZH,
+        RATING_ZH,
+        STATUS_ZH,
+        i18n.ROLE_ZH,
+        i18n.COLOUR_ZH,
+        i18n.TRIAGE_STATUS_ZH,
+    ):
         labels |= set(table.values())
     written = set()
     for template in TEMPLATES.rglob("*.html"):
@@ -205,7 +345,11 @@ def problems_zh(texts: list[str], district: District) -> list[str]:
         for word in LATIN_WORD.findall(text):
             if word in LATIN_ALLOWED:
                 continue
-            if word in district.unit_codes or word.lower() in ACTORS or re.fullmatch(r"[a-z]+", word):
+            if (
+                word in district.unit_codes
+                or word.lower() in ACTORS
+                or re.fullmatch(r"[a-z]+", word)
+            ):
                 found.append(f"code or English word {word!r} in {text!r}")
         for token in re.findall(r"[\w.-]+", text):
             if token in district.usernames or token in district.unit_codes:
@@ -215,7 +359,9 @@ def problems_zh(texts: list[str], district: District) -> list[str]:
     return found
 
 
-def problems_en(texts: list[str], district: District, chinese: tuple[set[str], set[str]]) -> list[str]:
+def problems_en(
+    texts: list[str], district: District, chinese: tuple[set[str], set[str]]
+) -> list[str]:
     labels, written = chinese
     # Login names that are English words (clerk, dispatcher) are words on an English page.
     logins = {u for u in district.usernames if not u.isalpha()}
@@ -230,7 +376,11 @@ def problems_en(texts: list[str], district: District, chinese: tuple[set[str], s
         # counts as a whole text; a longer one anywhere.
         if text in district.channel_names:
             continue
-        if text in labels or text in written or any(len(run) >= 6 and run in text for run in written):
+        if (
+            text in labels
+            or text in written
+            or any(len(run) >= 6 and run in text for run in written)
+        ):
             found.append(f"Chinese label {text!r}")
     return found
 
@@ -240,8 +390,7 @@ def problems_en(texts: list[str], district: District, chinese: tuple[set[str], s
 CHINESE_DOCUMENTS = re.compile(r"^/leader/reports/\d+\.html$|^/console/cases/\d+/print/")
 # Pages reworked on other branches of issue 14 (leader's morning: the report's wording; the
 # administrator's forms): (page pattern, problem pattern). Remove an entry once its page is clean.
-PENDING: tuple[tuple[str, str], ...] = (
-)
+PENDING: tuple[tuple[str, str], ...] = ()
 
 
 def pending(url: str, problem: str) -> bool:
@@ -263,21 +412,37 @@ def _render(district: District, user: str | None, lang: str) -> dict[str, list[s
 
 @pytest.mark.parametrize("user", [None, *ROLES])
 def test_chinese_pages_show_no_english_and_no_codes(district: District, user: str | None) -> None:
-    bad = [f"{url}: {p}" for url, texts in _render(district, user, "zh-CN").items() for p in problems_zh(texts, district) if not pending(url, p)]
-    assert not bad, f"{len(bad)} problems for {user or 'a citizen'}:\n" + "\n".join(sorted(set(bad)))
+    bad = [
+        f"{url}: {p}"
+        for url, texts in _render(district, user, "zh-CN").items()
+        for p in problems_zh(texts, district)
+        if not pending(url, p)
+    ]
+    assert not bad, f"{len(bad)} problems for {user or 'a citizen'}:\n" + "\n".join(
+        sorted(set(bad))
+    )
 
 
 @pytest.mark.parametrize("user", [None, *ROLES])
-def test_english_pages_show_english_labels_and_no_codes(district: District, user: str | None) -> None:
+def test_english_pages_show_english_labels_and_no_codes(
+    district: District, user: str | None
+) -> None:
     chinese = _catalog_chinese()
     bad = [
-        f"{url}: {p}" for url, texts in _render(district, user, "en").items() if not CHINESE_DOCUMENTS.match(url)
-        for p in problems_en(texts, district, chinese) if not pending(url, p)
+        f"{url}: {p}"
+        for url, texts in _render(district, user, "en").items()
+        if not CHINESE_DOCUMENTS.match(url)
+        for p in problems_en(texts, district, chinese)
+        if not pending(url, p)
     ]
-    assert not bad, f"{len(bad)} problems for {user or 'a citizen'}:\n" + "\n".join(sorted(set(bad)))
+    assert not bad, f"{len(bad)} problems for {user or 'a citizen'}:\n" + "\n".join(
+        sorted(set(bad))
+    )
 
 
 def test_every_page_is_reached(district: District) -> None:
     """The walk covers the portal, the console and the leaders' pages."""
     found = pages(district.client.app)  # type: ignore[arg-type]
-    assert {"/", "/portal/submit", "/console/inbox", "/console/cases/{case_id}", "/leader"} <= set(found)
+    assert {"/", "/portal/submit", "/console/inbox", "/console/cases/{case_id}", "/leader"} <= set(
+        found
+    )

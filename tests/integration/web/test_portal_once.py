@@ -33,11 +33,16 @@ def fresh_form(client: TestClient) -> dict[str, str]:
 
 def appeals_by(db: Database, phone: str) -> int:
     with db.reading() as session:
-        return session.scalar(select(func.count()).select_from(Appeal).where(Appeal.phone == phone)) or 0
+        return (
+            session.scalar(select(func.count()).select_from(Appeal).where(Appeal.phone == phone))
+            or 0
+        )
 
 
 class TestDoubleTap:
-    def test_two_submissions_of_one_form_register_one_appeal(self, app_client: TestClient, db: Database) -> None:
+    def test_two_submissions_of_one_form_register_one_appeal(
+        self, app_client: TestClient, db: Database
+    ) -> None:
         client, phone = own_browser(app_client), unique_phone()
         form = fresh_form(client) | {"body": "小区门口路灯不亮", "phone": phone, "street": "S02"}
         first = client.post("/portal/submit", data=form, follow_redirects=False)
@@ -47,9 +52,14 @@ class TestDoubleTap:
         assert appeals_by(db, phone) == 1
         no = first.headers["location"].rsplit("/", 1)[1]
         with db.reading() as session:
-            assert session.scalar(select(func.count()).select_from(Case).where(Case.tracking_no == no)) == 1
+            assert (
+                session.scalar(select(func.count()).select_from(Case).where(Case.tracking_no == no))
+                == 1
+            )
 
-    def test_a_double_tap_whose_first_answer_was_lost_still_shows_the_code(self, app_client: TestClient, db: Database) -> None:
+    def test_a_double_tap_whose_first_answer_was_lost_still_shows_the_code(
+        self, app_client: TestClient, db: Database
+    ) -> None:
         client = own_browser(app_client)
         form = fresh_form(client) | {"body": "楼下夜市噪音很大", "phone": unique_phone()}
         client.post("/portal/submit", data=form, follow_redirects=False)
@@ -60,20 +70,33 @@ class TestDoubleTap:
         code = CODE.search(page.text)
         assert code, page.text
         with db.reading() as session:
-            assert track_case(session, where.rsplit("/", 1)[1], code.group(1))["tracking_no"] == where.rsplit("/", 1)[1]
+            assert (
+                track_case(session, where.rsplit("/", 1)[1], code.group(1))["tracking_no"]
+                == where.rsplit("/", 1)[1]
+            )
 
     def test_a_new_form_is_a_new_appeal(self, app_client: TestClient, db: Database) -> None:
         client, phone = own_browser(app_client), unique_phone()
         for _ in range(2):
-            r = client.post("/portal/submit", data=fresh_form(client) | {"body": "楼道灯坏了", "phone": phone}, follow_redirects=False)
+            r = client.post(
+                "/portal/submit",
+                data=fresh_form(client) | {"body": "楼道灯坏了", "phone": phone},
+                follow_redirects=False,
+            )
             assert r.status_code == 303
         assert appeals_by(db, phone) == 2
 
-    def test_the_same_form_with_other_words_asks_to_check_and_send_again(self, app_client: TestClient, db: Database) -> None:
+    def test_the_same_form_with_other_words_asks_to_check_and_send_again(
+        self, app_client: TestClient, db: Database
+    ) -> None:
         client, phone = own_browser(app_client), unique_phone()
         form = fresh_form(client) | {"body": "噪音扰民", "phone": phone}
         assert client.post("/portal/submit", data=form, follow_redirects=False).status_code == 303
-        r = client.post("/portal/submit", data=form | {"body": "噪音扰民，晚上十一点后仍在施工"}, follow_redirects=False)
+        r = client.post(
+            "/portal/submit",
+            data=form | {"body": "噪音扰民，晚上十一点后仍在施工"},
+            follow_redirects=False,
+        )
         assert r.status_code == 409 and "已经提交过" in r.text
         again = TOKEN.search(r.text)
         assert again and again.group(1) != form["form_token"]  # the re-shown form is a new one
@@ -82,16 +105,24 @@ class TestDoubleTap:
 
 
 class TestReceiptPage:
-    def test_the_submitting_browser_sees_its_receipt_and_code_once(self, app_client: TestClient) -> None:
+    def test_the_submitting_browser_sees_its_receipt_and_code_once(
+        self, app_client: TestClient
+    ) -> None:
         client = own_browser(app_client)
         form = fresh_form(client) | {"body": "小区门口路灯不亮", "phone": unique_phone()}
         where = client.post("/portal/submit", data=form, follow_redirects=False).headers["location"]
         first = client.get(where, follow_redirects=False)
         assert first.status_code == 200 and "查询码" in first.text
-        again = client.get(where, follow_redirects=False)  # the code was shown once: now the tracking form
-        assert again.status_code == 303 and again.headers["location"].startswith("/portal/track?no=")
+        again = client.get(
+            where, follow_redirects=False
+        )  # the code was shown once: now the tracking form
+        assert again.status_code == 303 and again.headers["location"].startswith(
+            "/portal/track?no="
+        )
 
-    def test_a_stranger_learns_nothing_about_which_numbers_exist(self, app_client: TestClient) -> None:
+    def test_a_stranger_learns_nothing_about_which_numbers_exist(
+        self, app_client: TestClient
+    ) -> None:
         owner, stranger = own_browser(app_client), own_browser(app_client)
         form = fresh_form(owner) | {"body": "楼道灯坏了", "phone": unique_phone()}
         real = owner.post("/portal/submit", data=form, follow_redirects=False).headers["location"]

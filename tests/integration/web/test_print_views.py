@@ -17,7 +17,9 @@ def page(client: TestClient, user: str, case_id: int, document: str) -> tuple[in
 
 
 class TestPrintViews:
-    def test_registration_form_has_the_fields_and_a_print_stylesheet(self, app_client: TestClient) -> None:
+    def test_registration_form_has_the_fields_and_a_print_stylesheet(
+        self, app_client: TestClient
+    ) -> None:
         case = make_appeal(app_client, name="程先生", id_card=ID_CARD, title="小区路灯不亮")
         status, text = page(app_client, "clerk", case["id"], "registration")
         assert status == 200
@@ -33,7 +35,11 @@ class TestPrintViews:
         case = make_dispatched(app_client, lead="DEP01", co=["DEP02"])
         status, text = page(app_client, "dispatcher", case["id"], "dispatch")
         assert status == 200
-        assert "群众诉求交办单" in text and "区住房和建设局" in text and "区城市管理和综合执法局" in text
+        assert (
+            "群众诉求交办单" in text
+            and "区住房和建设局" in text
+            and "区城市管理和综合执法局" in text
+        )
         assert "主办单位" in text and "协办单位" in text and "办理时限" in text
         assert "DEP01" not in text
 
@@ -41,12 +47,23 @@ class TestPrintViews:
         case = make_dispatched(app_client, lead="DEP11", name="程先生")
         assert page(app_client, "dep11.handler", case["id"], "reply")[0] == 409
         assert act(app_client, case["id"], "sign_for", "dep11.handler").status_code == 200
-        assert act(app_client, case["id"], "reply", "dep11.handler", text="经现场核查，路灯已于本周修复。").status_code == 200
+        assert (
+            act(
+                app_client,
+                case["id"],
+                "reply",
+                "dep11.handler",
+                text="经现场核查，路灯已于本周修复。",
+            ).status_code
+            == 200
+        )
         status, text = page(app_client, "dep11.handler", case["id"], "reply")
         assert status == 200
         assert "答复函" in text and "经现场核查，路灯已于本周修复。" in text and "程先生" in text
 
-    def test_a_masked_reader_prints_masked_data_and_out_of_scope_is_not_found(self, app_client: TestClient) -> None:
+    def test_a_masked_reader_prints_masked_data_and_out_of_scope_is_not_found(
+        self, app_client: TestClient
+    ) -> None:
         case = make_dispatched(app_client, lead="DEP03", id_card=ID_CARD, phone="13911112222")
         status, text = page(app_client, "s01.staff", case["id"], "registration")
         assert status == 200

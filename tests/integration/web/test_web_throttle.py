@@ -17,7 +17,11 @@ THROTTLE_FAILURES = LimitSettings.model_fields["sign_in_failures_per_account"].d
 def _sign_in(client: TestClient, username: str, password: str) -> int:
     r = client.post(
         "/console/sign-in",
-        data={"csrf_token": csrf_of(client, "/console/sign-in"), "username": username, "password": password},
+        data={
+            "csrf_token": csrf_of(client, "/console/sign-in"),
+            "username": username,
+            "password": password,
+        },
         follow_redirects=False,
     )
     return r.status_code
@@ -35,11 +39,20 @@ def test_sign_in_page_throttles_after_five_wrong_passwords(app_client: TestClien
 def test_the_api_and_the_web_share_one_count(backend: str, tmp_path: Path) -> None:
     with private_demo_app(backend, tmp_path) as (app, _, _):
         for _ in range(THROTTLE_FAILURES):
-            assert app.post("/api/v1/auth/token", data={"username": "clerk", "password": "wrong-password"}).status_code == 401
+            assert (
+                app.post(
+                    "/api/v1/auth/token", data={"username": "clerk", "password": "wrong-password"}
+                ).status_code
+                == 401
+            )
         client = browser(app)
         r = client.post(
             "/console/sign-in",
-            data={"csrf_token": csrf_of(client, "/console/sign-in"), "username": "clerk", "password": DEMO_PASSWORD},
+            data={
+                "csrf_token": csrf_of(client, "/console/sign-in"),
+                "username": "clerk",
+                "password": DEMO_PASSWORD,
+            },
             follow_redirects=False,
         )
         assert r.status_code == 429
@@ -52,8 +65,16 @@ def test_portal_submissions_are_rate_limited_per_address(tmp_path: Path) -> None
         client = browser(app)
         token = csrf_of(client, "/portal/submit")
         codes = [
-            client.post("/portal/submit", data={"csrf_token": token, "channel": "miniprogram", "body": f"第{i}条", "phone": unique_phone()},
-                        follow_redirects=False).status_code
+            client.post(
+                "/portal/submit",
+                data={
+                    "csrf_token": token,
+                    "channel": "miniprogram",
+                    "body": f"第{i}条",
+                    "phone": unique_phone(),
+                },
+                follow_redirects=False,
+            ).status_code
             for i in range(11)
         ]
         assert codes == [303] * 10 + [429]

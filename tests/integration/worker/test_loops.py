@@ -18,7 +18,10 @@ WAIT_S = 10  # a hang detector, not a speed assertion
 def worker_for(registry: Registry, tmp_path: Path) -> tuple[Worker, Database]:
     db = Database(f"sqlite:///{tmp_path / 'worker.db'}")
     settings = Settings(
-        environment="test", database_url=db.url, data_dir=tmp_path, worker_interval_seconds=0.02,
+        environment="test",
+        database_url=db.url,
+        data_dir=tmp_path,
+        worker_interval_seconds=0.02,
     )
     return Worker(db, SystemClock(), settings, registry), db
 

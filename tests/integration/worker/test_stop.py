@@ -18,7 +18,6 @@ from conftest import private_demo_app
 from factories import make_appeal
 from minyi.cases.models import CaseEvent
 from minyi.core.clock import SystemClock
-from minyi.core.db import Database
 from minyi.sla.models import Clock, ClockFiring
 from minyi.sla.service import RUNNING
 from minyi.worker.runner import run_once
@@ -28,19 +27,39 @@ HANG_S = 120  # a hang detector, not a speed assertion
 
 
 def start_worker(url: str, tmp: Path) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, MINYI_DATABASE_URL=url, MINYI_ENVIRONMENT="test", MINYI_DATA_DIR=str(tmp / "data"),
-               MINYI_LOAD_DEMO_IF_EMPTY="false", MINYI_WORKER_INTERVAL_SECONDS="0.2")
-    return subprocess.Popen([sys.executable, "-m", "minyi", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    env = dict(
+        os.environ,
+        MINYI_DATABASE_URL=url,
+        MINYI_ENVIRONMENT="test",
+        MINYI_DATA_DIR=str(tmp / "data"),
+        MINYI_LOAD_DEMO_IF_EMPTY="false",
+        MINYI_WORKER_INTERVAL_SECONDS="0.2",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "minyi", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 class TestStopWorker:
-    def test_sigterm_mid_batch_exits_cleanly_and_loses_nothing(self, backend: str, tmp_path: Path) -> None:
+    def test_sigterm_mid_batch_exits_cleanly_and_loses_nothing(
+        self, backend: str, tmp_path: Path
+    ) -> None:
         with private_demo_app(backend, tmp_path) as (client, db, _clock):
             for _ in range(40):
-                make_appeal(client)  # clocks started at START, weeks ago: all due for the real clock
+                make_appeal(
+                    client
+                )  # clocks started at START, weeks ago: all due for the real clock
             url = db.url
             with db.reading() as session:
-                assert session.scalar(select(func.count()).select_from(Clock).where(Clock.state == RUNNING)) >= 80
+                assert (
+                    session.scalar(
+                        select(func.count()).select_from(Clock).where(Clock.state == RUNNING)
+                    )
+                    >= 80
+                )
             rng = random.Random(13)
             for run in range(RUNS):
                 proc = start_worker(url, tmp_path)
@@ -64,12 +83,19 @@ class TestStopWorker:
             with db.reading() as session:
                 now = clock.now()
                 assert not session.scalar(
-                    select(func.count()).select_from(Clock).where(Clock.state == RUNNING, Clock.next_fire_at <= now)
+                    select(func.count())
+                    .select_from(Clock)
+                    .where(Clock.state == RUNNING, Clock.next_fire_at <= now)
                 ), "a due clock was lost"
                 firings = session.scalar(
-                    select(func.count()).select_from(ClockFiring).join(Clock, Clock.id == ClockFiring.clock_id).where(Clock.subject == "case")
+                    select(func.count())
+                    .select_from(ClockFiring)
+                    .join(Clock, Clock.id == ClockFiring.clock_id)
+                    .where(Clock.subject == "case")
                 )
                 shown = session.scalar(
-                    select(func.count()).select_from(CaseEvent).where(CaseEvent.action.in_(["clock_warning", "clock_breach"]))
+                    select(func.count())
+                    .select_from(CaseEvent)
+                    .where(CaseEvent.action.in_(["clock_warning", "clock_breach"]))
                 )
                 assert firings and shown == firings, "each firing's effects exactly once"

@@ -17,10 +17,27 @@ from minyi.core.errors import Invalid
 T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 
 
-def msg(i: int, title: str, *, days: float = 0, citizen: str | None = None, place: int | None = 1,
-        likes: int = 0, crowd: int | None = None) -> Message:
-    return Message(id=str(i), title=title, body=title, at=T0 + timedelta(days=days), citizen=citizen or f"p{i}",
-                   place=place, place_name=f"社区{place}", likes=likes, crowd_size=crowd)
+def msg(
+    i: int,
+    title: str,
+    *,
+    days: float = 0,
+    citizen: str | None = None,
+    place: int | None = 1,
+    likes: int = 0,
+    crowd: int | None = None,
+) -> Message:
+    return Message(
+        id=str(i),
+        title=title,
+        body=title,
+        at=T0 + timedelta(days=days),
+        citizen=citizen or f"p{i}",
+        place=place,
+        place_name=f"社区{place}",
+        likes=likes,
+        crowd_size=crowd,
+    )
 
 
 class TestHeatIndex:
@@ -30,8 +47,12 @@ class TestHeatIndex:
         assert h == pytest.approx((4 + 1 + 1 + 3 * math.log(10)) * 1.5)
 
     def test_growth_is_clipped(self) -> None:
-        assert heat_index(citizens=2, repeats=0, likes=0, crowd_extra=0, growth=10) == pytest.approx(4)
-        assert heat_index(citizens=2, repeats=0, likes=0, crowd_extra=0, growth=-1) == pytest.approx(2)
+        assert heat_index(
+            citizens=2, repeats=0, likes=0, crowd_extra=0, growth=10
+        ) == pytest.approx(4)
+        assert heat_index(
+            citizens=2, repeats=0, likes=0, crowd_extra=0, growth=-1
+        ) == pytest.approx(2)
 
     def test_growth_compares_the_last_window_with_the_one_before(self) -> None:
         as_of = T0 + timedelta(days=14)
@@ -53,9 +74,17 @@ class TestClustering:
         found = cluster_messages(messages, as_of=T0 + timedelta(days=3), limit=5)
         assert [sorted(h.member_ids) for h in found] == [["1", "2", "3"], ["4", "5"]]
         top = found[0]
-        assert (top.messages, top.citizens, top.repeats, top.likes, top.crowd_extra) == (3, 2, 1, 10, 3)
+        assert (top.messages, top.citizens, top.repeats, top.likes, top.crowd_extra) == (
+            3,
+            2,
+            1,
+            10,
+            3,
+        )
         assert top.rank == 1 and top.place == "社区1"
-        assert top.heat == pytest.approx(round(heat_index(citizens=2, repeats=1, likes=10, crowd_extra=3, growth=top.growth), 2))
+        assert top.heat == pytest.approx(
+            round(heat_index(citizens=2, repeats=1, likes=10, crowd_extra=3, growth=top.growth), 2)
+        )
 
     def test_different_places_never_share_a_hotspot(self) -> None:
         messages = [msg(1, "垃圾站臭味扰民", place=1), msg(2, "垃圾站臭味扰民", place=2)]
@@ -63,7 +92,9 @@ class TestClustering:
 
     def test_a_long_silence_starts_a_new_episode(self) -> None:
         messages = [msg(i, "小区停车位被占用", days=d) for i, d in enumerate((0, 1, 60, 61, 62))]
-        found = cluster_messages(messages, as_of=T0 + timedelta(days=70), limit=5, config=HotspotConfig(gap_days=30))
+        found = cluster_messages(
+            messages, as_of=T0 + timedelta(days=70), limit=5, config=HotspotConfig(gap_days=30)
+        )
         assert sorted(h.messages for h in found) == [2, 3]
         assert found[0].first_at == T0 + timedelta(days=60)
 
@@ -98,7 +129,12 @@ class TestPeriods:
         assert week.start.isoformat() == "2026-11-16T00:00:00+08:00"
         assert week.end - week.start == timedelta(days=7)
         month = period_of("month", date(2026, 12, 31))
-        assert (month.label, month.start.day, month.end.month, month.end.year) == ("2026-12", 1, 1, 2027)
+        assert (month.label, month.start.day, month.end.month, month.end.year) == (
+            "2026-12",
+            1,
+            1,
+            2027,
+        )
 
     def test_previous_period_is_the_last_complete_one(self) -> None:
         # 2026-11-20 01:00 UTC is Friday 09:00 in Beijing.
@@ -113,11 +149,37 @@ class TestPeriods:
 
 
 def row(unit: str, s: float | None) -> AssessmentRow:
-    zeros = dict.fromkeys(("assigned", "signed_in_time", "closure_due", "closed", "closed_on_time", "closed_first_time",
-                           "feedback", "satisfied", "repeated", "bounces", "summoned", "reported_in_time"), 0)
-    rates = dict.fromkeys(("timely_acceptance_rate", "on_time_closure_rate", "resolution_rate", "satisfaction_rate",
-                           "repeat_rate", "bounce_rate", "whistle_response_rate"))
-    return AssessmentRow(unit=unit, unit_name=unit, unit_kind="department", **zeros, **rates, score=s)
+    zeros = dict.fromkeys(
+        (
+            "assigned",
+            "signed_in_time",
+            "closure_due",
+            "closed",
+            "closed_on_time",
+            "closed_first_time",
+            "feedback",
+            "satisfied",
+            "repeated",
+            "bounces",
+            "summoned",
+            "reported_in_time",
+        ),
+        0,
+    )
+    rates = dict.fromkeys(
+        (
+            "timely_acceptance_rate",
+            "on_time_closure_rate",
+            "resolution_rate",
+            "satisfaction_rate",
+            "repeat_rate",
+            "bounce_rate",
+            "whistle_response_rate",
+        )
+    )
+    return AssessmentRow(
+        unit=unit, unit_name=unit, unit_kind="department", **zeros, **rates, score=s
+    )
 
 
 class TestScoreAndRank:
@@ -127,10 +189,18 @@ class TestScoreAndRank:
 
     def test_score_weighs_only_the_rates_a_unit_has(self) -> None:
         # Satisfaction 0.8 (weight 25) and bounce rate 0.1 (weight 5, counted as 0.9).
-        assert score({"satisfaction_rate": 0.8, "bounce_rate": 0.1}) == pytest.approx(100 * (25 * 0.8 + 5 * 0.9) / 30, abs=0.01)
+        assert score({"satisfaction_rate": 0.8, "bounce_rate": 0.1}) == pytest.approx(
+            100 * (25 * 0.8 + 5 * 0.9) / 30, abs=0.01
+        )
         assert score({}) is None
 
     def test_equal_scores_share_a_rank_and_no_score_no_rank(self) -> None:
         ranked = rank_rows([row("A", 70), row("B", 90), row("C", 70), row("D", None), row("E", 50)])
-        assert [(r.unit, r.rank) for r in ranked] == [("B", 1), ("A", 2), ("C", 2), ("E", 4), ("D", None)]
+        assert [(r.unit, r.rank) for r in ranked] == [
+            ("B", 1),
+            ("A", 2),
+            ("C", 2),
+            ("E", 4),
+            ("D", None),
+        ]
         assert replace(ranked[0], rank=None).unit == "B"

@@ -16,7 +16,11 @@ def test_the_place_most_titles_name_wins() -> None:
 
 
 def test_no_shared_place_gives_none_and_the_phrase_fallback() -> None:
-    titles = ["A市五矿万境K9县负一楼面积缩水", "A市五矿万境K9县房屋出现质量问题", "五矿万境K9县消防隐患"]
+    titles = [
+        "A市五矿万境K9县负一楼面积缩水",
+        "A市五矿万境K9县房屋出现质量问题",
+        "五矿万境K9县消防隐患",
+    ]
     assert common_place(["请加快审批", "尽快回复"]) is None
     assert common_phrase(sorted(titles, key=len)) == "五矿万境K9县"
 
@@ -30,7 +34,10 @@ def test_times_as_the_source_writes_them() -> None:
 
 def test_a_file_is_read_and_bad_files_are_refused(tmp_path: Path) -> None:
     good = tmp_path / "m.csv"
-    good.write_text("id,user,title,time,body,dislikes,likes\n1,u1,标题,2019/8/19 11:34:04,内容,0,7\n", encoding="utf-8")
+    good.write_text(
+        "id,user,title,time,body,dislikes,likes\n1,u1,标题,2019/8/19 11:34:04,内容,0,7\n",
+        encoding="utf-8",
+    )
     (m,) = load_messages(good)
     assert (m.id, m.citizen, m.likes, m.title) == ("1", "u1", 7, "标题")
     bad_time = tmp_path / "t.csv"

@@ -28,7 +28,14 @@ PENDING: set[str] = set()
 def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     tmp = tmp_path_factory.mktemp("contract")
     # Assembling the app opens no connection: nothing here touches the database.
-    return create_app(Settings(environment="test", database_url=f"sqlite:///{tmp / 'unused.db'}", data_dir=tmp, load_demo_if_empty=False))
+    return create_app(
+        Settings(
+            environment="test",
+            database_url=f"sqlite:///{tmp / 'unused.db'}",
+            data_dir=tmp,
+            load_demo_if_empty=False,
+        )
+    )
 
 
 def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
@@ -43,9 +50,13 @@ def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
 def typed(annotation: Any) -> bool:
     """A pydantic model or a dataclass (pydantic validates both), or a list of them; not a bare
     dict, list of dicts or Any."""
-    if isinstance(annotation, type) and (issubclass(annotation, BaseModel) or dataclasses.is_dataclass(annotation)):
+    if isinstance(annotation, type) and (
+        issubclass(annotation, BaseModel) or dataclasses.is_dataclass(annotation)
+    ):
         return True
-    return typing.get_origin(annotation) is list and all(typed(a) for a in typing.get_args(annotation))
+    return typing.get_origin(annotation) is list and all(
+        typed(a) for a in typing.get_args(annotation)
+    )
 
 
 def answers_a_file(route: APIRoute) -> bool:
@@ -60,33 +71,57 @@ def answers_no_body(route: APIRoute) -> bool:
 
 
 def skipped(label: str, route: APIRoute) -> bool:
-    return label in PENDING or route.endpoint.__module__ in UNDECLARED or route.endpoint.__module__.endswith(".open311")
+    return (
+        label in PENDING
+        or route.endpoint.__module__ in UNDECLARED
+        or route.endpoint.__module__.endswith(".open311")
+    )
 
 
 class TestRouteContract:
     def test_the_walk_finds_the_api(self, app: FastAPI) -> None:
         labels = {label for label, _ in api_routes(app)}
-        assert {"POST /api/v1/appeals", "GET /api/v1/appeals/{case_id}", "GET /api/v1/exports/cases"} <= labels
-        assert not any(label.split()[1].startswith("/console") for label in labels), "console pages are not API routes"
+        assert {
+            "POST /api/v1/appeals",
+            "GET /api/v1/appeals/{case_id}",
+            "GET /api/v1/exports/cases",
+        } <= labels
+        assert not any(label.split()[1].startswith("/console") for label in labels), (
+            "console pages are not API routes"
+        )
 
     def test_every_route_declares_its_response_model(self, app: FastAPI) -> None:
         missing = [
-            f"{label} -> {route.response_model}" for label, route in api_routes(app)
+            f"{label} -> {route.response_model}"
+            for label, route in api_routes(app)
             if not skipped(label, route)
             and not (typed(route.response_model) or answers_a_file(route) or answers_no_body(route))
         ]
-        assert not missing, "routes without a response model (response_model=..., or the media type of a file):\n" + "\n".join(missing)
+        assert not missing, (
+            "routes without a response model (response_model=..., or the media type of a file):\n"
+            + "\n".join(missing)
+        )
 
     def test_every_route_declares_its_refusals_in_the_one_error_shape(self, app: FastAPI) -> None:
         missing, wrong = [], []
         for label, route in api_routes(app):
             if skipped(label, route):
                 continue
-            refusals = {int(status): spec for status, spec in route.responses.items() if str(status).isdigit() and int(status) >= 400}
+            refusals = {
+                int(status): spec
+                for status, spec in route.responses.items()
+                if str(status).isdigit() and int(status) >= 400
+            }
             if not {422} <= refusals.keys():
                 missing.append(label)
-            wrong += [f"{label} {status}" for status, spec in refusals.items() if spec.get("model") is not ErrorResponse]
-        assert not missing, "routes that declare no refusals (responses=refusals(...)):\n" + "\n".join(missing)
+            wrong += [
+                f"{label} {status}"
+                for status, spec in refusals.items()
+                if spec.get("model") is not ErrorResponse
+            ]
+        assert not missing, (
+            "routes that declare no refusals (responses=refusals(...)):\n" + "\n".join(missing)
+        )
         assert not wrong, "refusals not in the shared ErrorResponse shape:\n" + "\n".join(wrong)
 
     def test_the_pending_list_only_names_routes_that_still_exist(self, app: FastAPI) -> None:

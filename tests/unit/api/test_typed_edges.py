@@ -22,17 +22,19 @@ from minyi.core.schemas import Page
 from minyi.core.settings import Settings
 
 # Routes that answer a file or a page, not JSON: exempt from a response model.
-FILES: frozenset[str] = frozenset({
-    "GET /api/v1/clock-policies",  # YAML
-    "GET /api/v1/exports/cases",  # CSV or XLSX
-    "GET /api/v1/grassroots/coverage.svg",  # the coverage map
-    "GET /api/v1/mailboxes/{code}/qr.svg",
-    "GET /api/v1/mailboxes/{code}/qr.png",
-    "GET /api/v1/org/export",  # YAML or CSV
-    "GET /api/v1/reports/{issue_id}.html",
-    "GET /api/v1/reports/{issue_id}.pdf",
-    "GET /api/v1/letters/{letter_id}.docx",
-})
+FILES: frozenset[str] = frozenset(
+    {
+        "GET /api/v1/clock-policies",  # YAML
+        "GET /api/v1/exports/cases",  # CSV or XLSX
+        "GET /api/v1/grassroots/coverage.svg",  # the coverage map
+        "GET /api/v1/mailboxes/{code}/qr.svg",
+        "GET /api/v1/mailboxes/{code}/qr.png",
+        "GET /api/v1/org/export",  # YAML or CSV
+        "GET /api/v1/reports/{issue_id}.html",
+        "GET /api/v1/reports/{issue_id}.pdf",
+        "GET /api/v1/letters/{letter_id}.docx",
+    }
+)
 
 # Paginated lists not yet answering Page[T]: the triage board's shape (triage.schemas.BoardOut,
 # the same four keys) moves with triage's own reshaping (issue 15, "triage in the house's shape").
@@ -43,7 +45,14 @@ PAGE_PENDING: frozenset[str] = frozenset({"GET /api/v1/triage/suggestions"})
 def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     tmp = tmp_path_factory.mktemp("typed")
     # Assembling the app opens no connection: nothing here touches the database.
-    return create_app(Settings(environment="test", database_url=f"sqlite:///{tmp / 'unused.db'}", data_dir=tmp, load_demo_if_empty=False))
+    return create_app(
+        Settings(
+            environment="test",
+            database_url=f"sqlite:///{tmp / 'unused.db'}",
+            data_dir=tmp,
+            load_demo_if_empty=False,
+        )
+    )
 
 
 def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
@@ -85,45 +94,79 @@ def is_page(model: Any) -> bool:
 class TestResponseModels:
     def test_every_json_route_answers_a_model_from_a_schemas_module(self, app: FastAPI) -> None:
         missing = [
-            f"{label} -> {route.response_model}" for label, route in api_routes(app)
-            if label not in FILES and route.status_code != 204
-            and not (route.response_model is not None and all(from_a_schemas_module(s) for s in shapes(route.response_model)))
+            f"{label} -> {route.response_model}"
+            for label, route in api_routes(app)
+            if label not in FILES
+            and route.status_code != 204
+            and not (
+                route.response_model is not None
+                and all(from_a_schemas_module(s) for s in shapes(route.response_model))
+            )
         ]
-        assert not missing, "JSON routes without a response model from a domain's schemas.py:\n" + "\n".join(missing)
+        assert not missing, (
+            "JSON routes without a response model from a domain's schemas.py:\n"
+            + "\n".join(missing)
+        )
 
     def test_a_file_route_declares_its_response_class_and_no_model(self, app: FastAPI) -> None:
         routes = dict(api_routes(app))
-        assert FILES <= routes.keys(), f"FILES names routes that are gone: {sorted(FILES - routes.keys())}"
+        assert routes.keys() >= FILES, (
+            f"FILES names routes that are gone: {sorted(FILES - routes.keys())}"
+        )
         wrong = [
-            label for label in FILES
-            if routes[label].response_model is not None or isinstance(routes[label].response_class, DefaultPlaceholder)
+            label
+            for label in FILES
+            if routes[label].response_model is not None
+            or isinstance(routes[label].response_class, DefaultPlaceholder)
         ]
-        assert not wrong, "file routes must declare response_class and no response_model:\n" + "\n".join(wrong)
+        assert not wrong, (
+            "file routes must declare response_class and no response_model:\n" + "\n".join(wrong)
+        )
 
     def test_a_204_declares_no_model(self, app: FastAPI) -> None:
-        assert [label for label, route in api_routes(app) if route.status_code == 204 and route.response_model is not None] == []
+        assert [
+            label
+            for label, route in api_routes(app)
+            if route.status_code == 204 and route.response_model is not None
+        ] == []
 
 
 class TestPagination:
     def test_every_paginated_list_answers_a_page(self, app: FastAPI) -> None:
         paged = {
-            label: route for label, route in api_routes(app)
+            label: route
+            for label, route in api_routes(app)
             if {"page", "page_size"} <= {p.name for p in route.dependant.query_params}
         }
         assert "GET /api/v1/appeals" in paged
-        wrong = [f"{label} -> {route.response_model}" for label, route in paged.items() if label not in PAGE_PENDING and not is_page(route.response_model)]
-        assert not wrong, "paginated lists that do not answer core.schemas.Page[T]:\n" + "\n".join(wrong)
+        wrong = [
+            f"{label} -> {route.response_model}"
+            for label, route in paged.items()
+            if label not in PAGE_PENDING and not is_page(route.response_model)
+        ]
+        assert not wrong, "paginated lists that do not answer core.schemas.Page[T]:\n" + "\n".join(
+            wrong
+        )
 
-    def test_the_pending_list_only_names_paginated_routes_still_off_the_page(self, app: FastAPI) -> None:
+    def test_the_pending_list_only_names_paginated_routes_still_off_the_page(
+        self, app: FastAPI
+    ) -> None:
         routes = dict(api_routes(app))
-        assert all(label in routes and not is_page(routes[label].response_model) for label in PAGE_PENDING)
+        assert all(
+            label in routes and not is_page(routes[label].response_model) for label in PAGE_PENDING
+        )
 
     def test_a_page_names_its_counts_and_its_items(self) -> None:
         class Row(BaseModel):
             name: str
 
         page = Page[Row](total=41, page=3, page_size=20, items=[{"name": "甲"}])
-        assert page.model_dump() == {"total": 41, "page": 3, "page_size": 20, "items": [{"name": "甲"}]}
+        assert page.model_dump() == {
+            "total": 41,
+            "page": 3,
+            "page_size": 20,
+            "items": [{"name": "甲"}],
+        }
 
 
 def untyped(schema: dict[str, Any]) -> bool:
@@ -137,7 +180,8 @@ class TestOpenAPI:
     def test_no_json_answer_under_api_is_untyped(self, app: FastAPI) -> None:
         loose = [
             f"{method.upper()} {path} {status}"
-            for path, operations in app.openapi()["paths"].items() if path.startswith("/api/")
+            for path, operations in app.openapi()["paths"].items()
+            if path.startswith("/api/")
             for method, operation in operations.items()
             for status, answer in operation["responses"].items()
             for media_type, content in answer.get("content", {}).items()
@@ -157,4 +201,6 @@ class TestOpenAPI:
             success = responses.get(str(route.status_code or 200), {})
             if "application/json" not in success.get("content", {}):
                 undocumented.append(label)
-        assert not undocumented, "JSON routes whose success the OpenAPI does not type:\n" + "\n".join(undocumented)
+        assert not undocumented, (
+            "JSON routes whose success the OpenAPI does not type:\n" + "\n".join(undocumented)
+        )

@@ -14,14 +14,14 @@ def appeal(phone: str | None, code_hash: str | None) -> Appeal:
 
 class TestSecretMatches:
     def test_four_digits_are_the_phones_last_four(self) -> None:
-        code, digest = new_tracking_code()
+        _code, digest = new_tracking_code()
         assert secret_matches(appeal("13912345678", digest), "5678")
         assert secret_matches(appeal("13912345678", digest), "５６７８")
         assert not secret_matches(appeal("13912345678", digest), "5679")
 
     def test_the_code_matches_its_own_appeal_only(self) -> None:
         code, digest = new_tracking_code()
-        other, other_digest = new_tracking_code()
+        _other, other_digest = new_tracking_code()
         assert secret_matches(appeal(None, digest), code)
         assert secret_matches(appeal(None, digest), code.lower().replace("-", ""))
         assert not secret_matches(appeal(None, other_digest), code)

@@ -5,7 +5,17 @@ stamp `closed_at` (so "closed now" and "closed in a period" count the same cases
 from __future__ import annotations
 
 from minyi.cases.rules import (
-    CLOSED, HANDLING, OPEN, TERMINAL, TRANSITIONS, UNSETTLED, WORKING, Action, CaseStatus, is_closed, is_open,
+    CLOSED,
+    HANDLING,
+    OPEN,
+    TERMINAL,
+    TRANSITIONS,
+    UNSETTLED,
+    WORKING,
+    Action,
+    CaseStatus,
+    is_closed,
+    is_open,
 )
 
 # The actions whose service step sets `closed_at` (cases.service: _decline, _reply, _approve_reply)

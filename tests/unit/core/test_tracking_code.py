@@ -5,9 +5,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from minyi.core.ids import CODE_ALPHABET, new_tracking_code, normalise_tracking_code, tracking_code_digest
+from minyi.core.ids import (
+    CODE_ALPHABET,
+    new_tracking_code,
+    normalise_tracking_code,
+    tracking_code_digest,
+)
 
-FULL_WIDTH = str.maketrans(CODE_ALPHABET + "-", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＭＮＰＱＲＳＴＶＷＸＹＺ－")
+FULL_WIDTH = str.maketrans(
+    CODE_ALPHABET + "-", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＭＮＰＱＲＳＴＶＷＸＹＺ－"
+)
 
 
 class TestNewCode:
@@ -24,7 +31,12 @@ class TestNewCode:
 class TestTypedCode:
     def test_case_spaces_dashes_and_full_width_do_not_matter(self) -> None:
         code, digest = new_tracking_code()
-        for typed in (code.lower(), code.replace("-", ""), f" {code.replace('-', ' ')} ", code.translate(FULL_WIDTH)):
+        for typed in (
+            code.lower(),
+            code.replace("-", ""),
+            f" {code.replace('-', ' ')} ",
+            code.translate(FULL_WIDTH),
+        ):
             assert tracking_code_digest(typed) == digest, typed
 
     def test_misread_letters_are_read_as_digits(self) -> None:

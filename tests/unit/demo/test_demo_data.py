@@ -15,11 +15,27 @@ from shared_data import TAXONOMY_CSV
 
 FIVE_CLASSES = {"投诉建议", "纠纷调解", "法律服务", "心理服务", "帮扶救助"}
 ROLES = {
-    "intake_clerk", "dispatcher", "unit_handler", "unit_head", "street_staff",
-    "community_staff", "grid_staff", "leader", "supervisor", "admin",
+    "intake_clerk",
+    "dispatcher",
+    "unit_handler",
+    "unit_head",
+    "street_staff",
+    "community_staff",
+    "grid_staff",
+    "leader",
+    "supervisor",
+    "admin",
 }
 CHANNEL_KINDS = {
-    "hotline", "mailbox", "walk_in", "letter", "grid", "market", "miniprogram", "api", "import",
+    "hotline",
+    "mailbox",
+    "walk_in",
+    "letter",
+    "grid",
+    "market",
+    "miniprogram",
+    "api",
+    "import",
 }
 
 
@@ -43,6 +59,7 @@ def _of_kind(district: dict, kind: str) -> list[dict]:
 
 
 # --- district ------------------------------------------------------------------------------
+
 
 def test_build_district_is_deterministic() -> None:
     assert build_district(7) == build_district(7)
@@ -117,7 +134,8 @@ def test_staff(district: dict, units_by_code: dict) -> None:
         assert 2 <= len(s["name"]) <= 3
         assert all(a in units_by_code for a in s["areas"])
     fixed = {
-        "admin": ("admin", "D"), "clerk": ("intake_clerk", "DISPATCH"),
+        "admin": ("admin", "D"),
+        "clerk": ("intake_clerk", "DISPATCH"),
         "dispatcher": ("dispatcher", "DISPATCH"),
         "secretary": ("leader", "D"),
         "mayor": ("leader", "D"),
@@ -149,8 +167,19 @@ def test_every_street_and_community_has_a_leader(district: dict) -> None:
 def test_channels(district: dict) -> None:
     channels = {c["code"]: c for c in district["channels"]}
     usernames = {s["username"] for s in district["staff"]}
-    for code in ("hotline_12345", "mailbox_secretary", "mailbox_mayor", "mailbox_dep01", "walk_in",
-                 "letter", "grid", "market", "miniprogram", "api", "import"):
+    for code in (
+        "hotline_12345",
+        "mailbox_secretary",
+        "mailbox_mayor",
+        "mailbox_dep01",
+        "walk_in",
+        "letter",
+        "grid",
+        "market",
+        "miniprogram",
+        "api",
+        "import",
+    ):
         assert code in channels
     assert channels["mailbox_secretary"]["owner"] == "secretary"
     assert channels["mailbox_mayor"]["owner"] == "mayor"
@@ -162,6 +191,7 @@ def test_channels(district: dict) -> None:
 
 
 # --- event dictionary ----------------------------------------------------------------------
+
 
 def test_dictionary_size_and_codes(dictionary: list[dict]) -> None:
     assert len(dictionary) >= 300
@@ -192,6 +222,7 @@ def test_dictionary_is_mostly_complaints_but_covers_all(dictionary: list[dict]) 
 
 
 # --- five classes --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("row", "expected"),

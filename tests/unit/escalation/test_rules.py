@@ -10,14 +10,26 @@ from typing import Any
 import pytest
 import yaml
 
+import minyi.escalation
 from minyi.core.errors import Forbidden, Invalid
 from minyi.escalation.rules import (
-    AllOf, AnyOf, Comparison, Facts, Level, check_may_approve, check_may_take, check_review, is_sensitive,
-    leader_rank, lift_for, matching_rules, parse_condition, parse_rule_set, rank,
+    AllOf,
+    AnyOf,
+    Comparison,
+    Facts,
+    Level,
+    check_may_approve,
+    check_may_take,
+    check_review,
+    is_sensitive,
+    leader_rank,
+    lift_for,
+    matching_rules,
+    parse_condition,
+    parse_rule_set,
+    rank,
 )
 from minyi.org.rules import Role
-
-import minyi.escalation
 
 DEFAULT = Path(minyi.escalation.__file__).with_name("default_rules.yaml")
 
@@ -58,7 +70,9 @@ class TestParseCondition:
         assert isinstance(cond, AllOf)
 
     def test_any_and_all_nest(self) -> None:
-        cond = parse_condition({"any": ["crowd_size >= 30", {"all": ["amount >= 1", {"sensitive": True}]}]}, "when")
+        cond = parse_condition(
+            {"any": ["crowd_size >= 30", {"all": ["amount >= 1", {"sensitive": True}]}]}, "when"
+        )
         assert isinstance(cond, AnyOf) and isinstance(cond.parts[1], AllOf)
 
     def test_a_list_means_all(self) -> None:
@@ -89,7 +103,10 @@ class TestParseCondition:
         assert error.value.details["errors"][0]["field"].startswith("rules[3].when")
 
     def test_renders_back_to_text(self) -> None:
-        assert str(parse_condition("crowd_size >= 5 and sensitive == true", "w")) == "crowd_size >= 5 and sensitive == true"
+        assert (
+            str(parse_condition("crowd_size >= 5 and sensitive == true", "w"))
+            == "crowd_size >= 5 and sensitive == true"
+        )
 
 
 class TestEvaluate:
@@ -131,7 +148,11 @@ class TestLift:
 
     def test_highest_level_wins_named_by_first_rule_at_it(self) -> None:
         lifted = lift_for(self.RULES, Facts(petition_count=3, crowd_size=8), None)
-        assert lifted is not None and lifted.code == "repeat_many" and lifted.level is Level.LEADER_IN_CHARGE
+        assert (
+            lifted is not None
+            and lifted.code == "repeat_many"
+            and lifted.level is Level.LEADER_IN_CHARGE
+        )
         top = lift_for(self.RULES, Facts(petition_count=3, crowd_size=40), None)
         assert top is not None and top.code == "crowd_large"
 
@@ -142,7 +163,10 @@ class TestLift:
         assert lifted is not None and lifted.level is Level.TOP_LEADERS
 
     def test_matching_rules_in_file_order(self) -> None:
-        assert [r.code for r in matching_rules(self.RULES, Facts(petition_count=3))] == ["repeat", "repeat_many"]
+        assert [r.code for r in matching_rules(self.RULES, Facts(petition_count=3))] == [
+            "repeat",
+            "repeat_many",
+        ]
 
     def test_levels_are_ordered(self) -> None:
         assert rank(None) < rank("unit_head") < rank("leader_in_charge") < rank("top_leaders")
@@ -152,10 +176,24 @@ class TestParseRuleSet:
     def test_shipped_default_is_valid(self) -> None:
         parsed = parse_rule_set(yaml.safe_load(DEFAULT.read_text(encoding="utf-8")))
         codes = [r.code for r in parsed.rules]
-        assert {"repeat_petition", "prominent_class", "crowd", "money", "sensitive", "breach"} <= set(codes)
+        assert {
+            "repeat_petition",
+            "prominent_class",
+            "crowd",
+            "money",
+            "sensitive",
+            "breach",
+        } <= set(codes)
         assert {r.level for r in parsed.rules} == set(Level)
         assert parsed.petition_days > 0 and parsed.cluster_days > 0 and parsed.sensitive_words
-        assert {"petition_count", "cluster_citizens", "crowd_size", "amount", "sensitive", "breaches"} <= parsed.facts_used
+        assert {
+            "petition_count",
+            "cluster_citizens",
+            "crowd_size",
+            "amount",
+            "sensitive",
+            "breaches",
+        } <= parsed.facts_used
 
     def test_shipped_default_reads_as_the_articles_describe(self) -> None:
         parsed = parse_rule_set(yaml.safe_load(DEFAULT.read_text(encoding="utf-8")))
@@ -163,11 +201,22 @@ class TestParseRuleSet:
         assert lift_for(parsed, Facts(petition_count=2), None).level is Level.UNIT_HEAD  # type: ignore[union-attr]  # 重复信访
         assert lift_for(parsed, Facts(cluster_citizens=6), None).level is Level.LEADER_IN_CHARGE  # type: ignore[union-attr]  # 突出类案
         # 3 citizens for 30 merchants, nearly 100,000 yuan, before the new year (源城, 2025-01-09)
-        assert lift_for(parsed, Facts(crowd_size=30, amount=Decimal(98000)), None).level is Level.TOP_LEADERS  # type: ignore[union-attr]
+        assert (
+            lift_for(parsed, Facts(crowd_size=30, amount=Decimal(98000)), None).level
+            is Level.TOP_LEADERS
+        )  # type: ignore[union-attr]
 
     def test_windows_and_words_are_read(self) -> None:
-        parsed = rules(rule("a", "crowd_size >= 1"), windows={"petition_days": 90, "cluster_days": 7}, sensitive_words=["跳楼"])
-        assert (parsed.petition_days, parsed.cluster_days, parsed.sensitive_words) == (90, 7, ("跳楼",))
+        parsed = rules(
+            rule("a", "crowd_size >= 1"),
+            windows={"petition_days": 90, "cluster_days": 7},
+            sensitive_words=["跳楼"],
+        )
+        assert (parsed.petition_days, parsed.cluster_days, parsed.sensitive_words) == (
+            90,
+            7,
+            ("跳楼",),
+        )
 
     @pytest.mark.parametrize(
         ("doc", "field"),
@@ -177,12 +226,24 @@ class TestParseRuleSet:
             ({"rules": ["x"]}, "rules[0]"),
             ({"rules": [rule("Bad-Code", "crowd_size >= 1")]}, "rules[0].code"),
             ({"rules": [rule("a", "crowd_size >= 1"), rule("a", "amount >= 1")]}, "rules[1].code"),
-            ({"rules": [{"code": "a", "when": "crowd_size >= 1", "level": "unit_head"}]}, "rules[0].name"),
+            (
+                {"rules": [{"code": "a", "when": "crowd_size >= 1", "level": "unit_head"}]},
+                "rules[0].name",
+            ),
             ({"rules": [{"code": "a", "name": "n", "level": "unit_head"}]}, "rules[0].when"),
             ({"rules": [rule("a", "crowd_size >= 1", "mayor")]}, "rules[0].level"),
-            ({"rules": [rule("a", "crowd_size >= 1")], "windows": {"petition_days": 0}}, "windows.petition_days"),
-            ({"rules": [rule("a", "crowd_size >= 1")], "windows": {"cluster_days": "x"}}, "windows.cluster_days"),
-            ({"rules": [rule("a", "crowd_size >= 1")], "sensitive_words": "跳楼"}, "sensitive_words"),
+            (
+                {"rules": [rule("a", "crowd_size >= 1")], "windows": {"petition_days": 0}},
+                "windows.petition_days",
+            ),
+            (
+                {"rules": [rule("a", "crowd_size >= 1")], "windows": {"cluster_days": "x"}},
+                "windows.cluster_days",
+            ),
+            (
+                {"rules": [rule("a", "crowd_size >= 1")], "sensitive_words": "跳楼"},
+                "sensitive_words",
+            ),
         ],
     )
     def test_bad_documents_name_the_field(self, doc: Any, field: str) -> None:
@@ -199,7 +260,12 @@ class TestHoldingGuards:
                 check_may_take(role)
 
     def test_review_needs_all_four(self) -> None:
-        full = {"problem_solved": "已解决", "policy_explained": "已解释", "hardship_helped": "已救助", "unlawful_handled": "无违法行为"}
+        full = {
+            "problem_solved": "已解决",
+            "policy_explained": "已解释",
+            "hardship_helped": "已救助",
+            "unlawful_handled": "无违法行为",
+        }
         assert check_review(full) == full
         for key in full:
             with pytest.raises(Invalid) as error:
@@ -207,13 +273,28 @@ class TestHoldingGuards:
             assert error.value.details["errors"][0]["field"] == key
 
     def test_leader_ranks(self) -> None:
-        assert leader_rank(Role.LEADER, "区委书记") > leader_rank(Role.LEADER, "区长") > leader_rank(Role.LEADER, "副区长") > 0
+        assert (
+            leader_rank(Role.LEADER, "区委书记")
+            > leader_rank(Role.LEADER, "区长")
+            > leader_rank(Role.LEADER, "副区长")
+            > 0
+        )
         assert leader_rank(Role.SUPERVISOR, "区委书记") == 0
 
     def test_supervisor_or_higher_leader_approves(self) -> None:
-        check_may_approve(role=Role.SUPERVISOR, title="督查专员", staff_id=9, holder_id=1, holder_title="区委书记")
-        check_may_approve(role=Role.LEADER, title="区委书记", staff_id=9, holder_id=1, holder_title="区长")
-        check_may_approve(role=Role.LEADER, title="区长", staff_id=9, holder_id=1, holder_title="副区长（分管城建）")
+        check_may_approve(
+            role=Role.SUPERVISOR, title="督查专员", staff_id=9, holder_id=1, holder_title="区委书记"
+        )
+        check_may_approve(
+            role=Role.LEADER, title="区委书记", staff_id=9, holder_id=1, holder_title="区长"
+        )
+        check_may_approve(
+            role=Role.LEADER,
+            title="区长",
+            staff_id=9,
+            holder_id=1,
+            holder_title="副区长（分管城建）",
+        )
 
     @pytest.mark.parametrize(
         ("role", "title", "holder_title"),
@@ -226,8 +307,12 @@ class TestHoldingGuards:
     )
     def test_others_may_not_approve(self, role: Role, title: str, holder_title: str) -> None:
         with pytest.raises(Forbidden):
-            check_may_approve(role=role, title=title, staff_id=9, holder_id=1, holder_title=holder_title)
+            check_may_approve(
+                role=role, title=title, staff_id=9, holder_id=1, holder_title=holder_title
+            )
 
     def test_never_ones_own_release(self) -> None:
         with pytest.raises(Forbidden):
-            check_may_approve(role=Role.LEADER, title="区委书记", staff_id=1, holder_id=1, holder_title="区委书记")
+            check_may_approve(
+                role=Role.LEADER, title="区委书记", staff_id=1, holder_id=1, holder_title="区委书记"
+            )

@@ -50,30 +50,66 @@ class TestCounts:
 
 class TestPlaceRows:
     def test_a_good_building_row(self) -> None:
-        row = parse_place(2, {"kind": "楼栋", "code": " B1 ", "name": "1栋", "grid": "G", "road": "R", "households": "12.0"})
+        row = parse_place(
+            2,
+            {
+                "kind": "楼栋",
+                "code": " B1 ",
+                "name": "1栋",
+                "grid": "G",
+                "road": "R",
+                "households": "12.0",
+            },
+        )
         assert (row.kind, row.code, row.road, row.households) == ("building", "B1", "R", 12)
 
-    @pytest.mark.parametrize(("raw", "message"), [
-        ({"kind": "房子", "code": "x", "name": "n", "grid": "g"}, "类型须为"),
-        ({"kind": "道路", "code": "", "name": "n", "grid": "g"}, "编码不能为空"),
-        ({"kind": "道路", "code": "x", "name": "n", "grid": ""}, "网格编码不能为空"),
-        ({"kind": "道路", "code": "x", "name": "n", "grid": "g", "road": "r"}, "道路行不填道路编码"),
-        ({"kind": "楼栋", "code": "x", "name": "n", "grid": "g", "households": "-1"}, "户数须在"),
-    ])
+    @pytest.mark.parametrize(
+        ("raw", "message"),
+        [
+            ({"kind": "房子", "code": "x", "name": "n", "grid": "g"}, "类型须为"),
+            ({"kind": "道路", "code": "", "name": "n", "grid": "g"}, "编码不能为空"),
+            ({"kind": "道路", "code": "x", "name": "n", "grid": ""}, "网格编码不能为空"),
+            (
+                {"kind": "道路", "code": "x", "name": "n", "grid": "g", "road": "r"},
+                "道路行不填道路编码",
+            ),
+            (
+                {"kind": "楼栋", "code": "x", "name": "n", "grid": "g", "households": "-1"},
+                "户数须在",
+            ),
+        ],
+    )
     def test_bad_rows_say_why_in_chinese(self, raw: dict[str, str], message: str) -> None:
         with pytest.raises(ValueError, match=message):
             parse_place(3, raw)
 
     def test_headers_in_chinese_or_english(self) -> None:
-        assert header_keys(["类型", "Code", "名称", "网格", "备注"]) == ["kind", "code", "name", "grid", None]
+        assert header_keys(["类型", "Code", "名称", "网格", "备注"]) == [
+            "kind",
+            "code",
+            "name",
+            "grid",
+            None,
+        ]
 
 
 def _tree() -> AreaNode:
     def b(i: int, state: Coverage) -> BuildingCoverage:
         return BuildingCoverage(i, f"B{i}", f"{i}栋", 0, None, None, 0, 30, None, state, None)
 
-    grids = [AreaNode(10 + g, f"G{g}", f"第{g}网格", "grid", buildings=[b(g * 10 + k, Coverage(s)) for k, s in enumerate(
-        ("covered", "overdue", "unassigned")[: 1 + g % 3])]) for g in range(5)]
+    grids = [
+        AreaNode(
+            10 + g,
+            f"G{g}",
+            f"第{g}网格",
+            "grid",
+            buildings=[
+                b(g * 10 + k, Coverage(s))
+                for k, s in enumerate(("covered", "overdue", "unassigned")[: 1 + g % 3])
+            ],
+        )
+        for g in range(5)
+    ]
     community = AreaNode(2, "C1", "甲社区", "community", children=grids[:3])
     community2 = AreaNode(3, "C2", "乙社区", "community", children=grids[3:])
     street = AreaNode(1, "S1", "甲街道", "street", children=[community, community2])
@@ -91,10 +127,15 @@ def _all(node: AreaNode) -> list[BuildingCoverage]:
 
 class TestMap:
     def test_children_tile_inside_their_parent(self) -> None:
-        placed = dict((n.code, r) for n, r in layout(_tree(), Rect(0, 0, 1000, 700)))
+        placed = {n.code: r for n, r in layout(_tree(), Rect(0, 0, 1000, 700))}
         for child, parent in (("C1", "S1"), ("C2", "S1"), ("G0", "C1"), ("G4", "C2")):
             c, p = placed[child], placed[parent]
-            assert p.x <= c.x and c.x + c.w <= p.x + p.w + 1e-6 and p.y <= c.y and c.y + c.h <= p.y + p.h + 1e-6
+            assert (
+                p.x <= c.x
+                and c.x + c.w <= p.x + p.w + 1e-6
+                and p.y <= c.y
+                and c.y + c.h <= p.y + p.h + 1e-6
+            )
 
     def test_the_drawing_is_deterministic_and_colours_each_building(self) -> None:
         svg = render_svg(_tree())

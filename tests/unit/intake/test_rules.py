@@ -43,7 +43,9 @@ class TestIdCard:
 class TestDigitsAsTyped:
     """Full-width and other scripts' digits are the same number, stored in ASCII."""
 
-    @pytest.mark.parametrize("raw", ["１３８ １２３４ ５６７８", "+８６ 138-1234-5678", "٠١٣٨١٢٣٤٥٦٧٨"[1:]])
+    @pytest.mark.parametrize(
+        "raw", ["１３８ １２３４ ５６７８", "+８６ 138-1234-5678", "٠١٣٨١٢٣٤٥٦٧٨"[1:]]
+    )
     def test_phone_in_any_digits_is_stored_ascii(self, raw: str) -> None:
         assert normalise_phone(raw) == "13812345678"
 

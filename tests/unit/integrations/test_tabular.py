@@ -10,11 +10,13 @@ from openpyxl import load_workbook
 from minyi.core.errors import Invalid
 from minyi.integrations.tabular import read_rows, write_csv, write_xlsx
 
-HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+HOSTILE = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 
 
 class TestExportsAreSafeToOpen:
-    def test_csv_cells_that_would_run_as_formulas_are_neutralised_and_read_back_exactly(self, tmp_path: Path) -> None:
+    def test_csv_cells_that_would_run_as_formulas_are_neutralised_and_read_back_exactly(
+        self, tmp_path: Path
+    ) -> None:
         path = tmp_path / "out.csv"
         path.write_bytes(b"".join(write_csv(["v"], [[v] for v in HOSTILE])))
         with path.open(encoding="utf-8-sig", newline="") as f:
@@ -24,7 +26,9 @@ class TestExportsAreSafeToOpen:
         assert [r["v"] for _, r in rows] == HOSTILE
 
     def test_xlsx_text_cells_are_text_never_formulas_or_numbers(self) -> None:
-        data = write_xlsx(["v", "phone", "id_card"], [[v, "13812345678", "11010519491231002X"] for v in HOSTILE])
+        data = write_xlsx(
+            ["v", "phone", "id_card"], [[v, "13812345678", "11010519491231002X"] for v in HOSTILE]
+        )
         sheet = load_workbook(io.BytesIO(data)).active
         for row in sheet.iter_rows(min_row=2):
             assert [c.data_type for c in row] == ["s", "s", "s"]
@@ -46,18 +50,20 @@ class TestBoundedReading:
 
     def test_a_workbook_with_a_dtd_entity_is_refused(self, tmp_path: Path) -> None:
         data = write_xlsx(["a"], [["b"]])
-        import zipfile  # noqa: PLC0415 - only this test rewrites a workbook part
+        import zipfile
 
         src, out = io.BytesIO(data), io.BytesIO()
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
             for item in zin.infolist():
                 body = zin.read(item.filename)
                 if item.filename == "xl/worksheets/sheet1.xml":
-                    body = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]>' + body.replace(b">b<", b">&e;<")
+                    body = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]>' + body.replace(
+                        b">b<", b">&e;<"
+                    )
                 zout.writestr(item, body)
         path = tmp_path / "dtd.xlsx"
         path.write_bytes(out.getvalue())
-        with pytest.raises(Invalid, match="bad_xlsx|cannot be read|not a readable"):
+        with pytest.raises(Invalid, match=r"bad_xlsx|cannot be read|not a readable"):
             read_rows(path)
 
     def test_a_file_that_is_not_a_workbook_is_invalid(self, tmp_path: Path) -> None:

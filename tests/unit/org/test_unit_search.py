@@ -37,7 +37,11 @@ class TestNameMatches:
 
     @pytest.mark.parametrize(
         ("query", "name"),
-        [("zwfw", "区城市管理和综合执法局"), ("城管 jiaoyu", "区城市管理和综合执法局"), ("xyz", "团区委")],
+        [
+            ("zwfw", "区城市管理和综合执法局"),
+            ("城管 jiaoyu", "区城市管理和综合执法局"),
+            ("xyz", "团区委"),
+        ],
     )
     def test_does_not_find(self, query: str, name: str) -> None:
         assert not name_matches(query, name)

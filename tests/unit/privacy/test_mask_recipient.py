@@ -8,14 +8,17 @@ from minyi.privacy.rules import mask_email, mask_recipient
 
 
 class TestMaskRecipient:
-    @pytest.mark.parametrize(("channel", "recipient", "shown"), [
-        ("sms", "13912345678", "139****5678"),
-        ("sms", "+86 139-1234-5678", "861******5678"),
-        ("email", "zhang.san@example.com", "z***@example.com"),
-        ("email", "not-an-address", "***"),
-        ("webhook", "https://hooks.example.com/abc?key=secret", "hooks.example.com"),
-        ("wecom", "", ""),
-    ])
+    @pytest.mark.parametrize(
+        ("channel", "recipient", "shown"),
+        [
+            ("sms", "13912345678", "139****5678"),
+            ("sms", "+86 139-1234-5678", "861******5678"),
+            ("email", "zhang.san@example.com", "z***@example.com"),
+            ("email", "not-an-address", "***"),
+            ("webhook", "https://hooks.example.com/abc?key=secret", "hooks.example.com"),
+            ("wecom", "", ""),
+        ],
+    )
     def test_each_channel(self, channel: str, recipient: str, shown: str) -> None:
         assert mask_recipient(channel, recipient) == shown
 

@@ -20,10 +20,16 @@ from minyi.reports.rules import (
 
 class TestCorrectionTitle:
     def test_an_original_has_no_mark(self) -> None:
-        assert report_title(ReportKind.DAILY, 12, date(2026, 11, 19)) == "民情日报 第12期（2026年11月19日）"
+        assert (
+            report_title(ReportKind.DAILY, 12, date(2026, 11, 19))
+            == "民情日报 第12期（2026年11月19日）"
+        )
 
     def test_corrections_keep_the_number(self) -> None:
-        assert report_title(ReportKind.DAILY, 12, date(2026, 11, 19), 1) == "民情日报 第12期（更正）（2026年11月19日）"
+        assert (
+            report_title(ReportKind.DAILY, 12, date(2026, 11, 19), 1)
+            == "民情日报 第12期（更正）（2026年11月19日）"
+        )
         assert correction_label(2) == "（第2次更正）"
         assert correction_label(0) == ""
 
@@ -66,14 +72,38 @@ class FakeAlert:
 
 class TestMergeAreaBursts:
     def test_street_and_community_over_the_same_cases_are_one_community_first(self) -> None:
-        street = FakeAlert(1, "burst", "yellow", "市容", {"area_level": "street", "count": 3, "case_ids": [7, 8, 9]})
-        community = FakeAlert(2, "burst", "red", "市容", {"area_level": "community", "count": 3, "case_ids": [9, 8, 7]})
+        street = FakeAlert(
+            1,
+            "burst",
+            "yellow",
+            "市容",
+            {"area_level": "street", "count": 3, "case_ids": [7, 8, 9]},
+        )
+        community = FakeAlert(
+            2,
+            "burst",
+            "red",
+            "市容",
+            {"area_level": "community", "count": 3, "case_ids": [9, 8, 7]},
+        )
         other = FakeAlert(3, "crowd_growth", "red", None, {"case_ids": [7, 8, 9]})
         groups = merge_area_bursts([street, other, community])
         assert [[a.id for a in g] for g in groups] == [[2, 1], [3]]
         assert worst_level([a.level for a in groups[0]]) == "red"
 
     def test_a_street_burst_over_more_cases_stays_its_own(self) -> None:
-        street = FakeAlert(1, "burst", "red", "市容", {"area_level": "street", "count": 5, "case_ids": [1, 2, 3, 4, 5]})
-        community = FakeAlert(2, "burst", "red", "市容", {"area_level": "community", "count": 3, "case_ids": [1, 2, 3]})
+        street = FakeAlert(
+            1,
+            "burst",
+            "red",
+            "市容",
+            {"area_level": "street", "count": 5, "case_ids": [1, 2, 3, 4, 5]},
+        )
+        community = FakeAlert(
+            2,
+            "burst",
+            "red",
+            "市容",
+            {"area_level": "community", "count": 3, "case_ids": [1, 2, 3]},
+        )
         assert len(merge_area_bursts([street, community])) == 2

@@ -52,9 +52,18 @@ def test_item_refs_round_trip_and_unknown_items_are_refused() -> None:
 
 @pytest.mark.parametrize(
     ("today", "baseline", "rising"),
-    [(3, 0.0, True), (2, 0.0, False), (3, 1.0, True), (3, 1.01, False), (9, 4.0, True), (8, 4.0, False)],
+    [
+        (3, 0.0, True),
+        (2, 0.0, False),
+        (3, 1.0, True),
+        (3, 1.01, False),
+        (9, 4.0, True),
+        (8, 4.0, False),
+    ],
 )
-def test_rising_needs_three_and_twice_the_baseline_plus_one(today: int, baseline: float, rising: bool) -> None:
+def test_rising_needs_three_and_twice_the_baseline_plus_one(
+    today: int, baseline: float, rising: bool
+) -> None:
     assert is_rising(today, baseline) is rising
 
 

@@ -51,13 +51,20 @@ class TestWorkdays:
 class TestWorkhours:
     def test_only_office_hours_count(self) -> None:
         # Friday 17:00 + 2 office hours: 17:00-18:00, then Monday 09:00-10:00.
-        assert add_counted("workhours", bj(2026, 11, 20, 17, 0), 7200, CAL) == bj(2026, 11, 23, 10, 0)
+        assert add_counted("workhours", bj(2026, 11, 20, 17, 0), 7200, CAL) == bj(
+            2026, 11, 23, 10, 0
+        )
 
     def test_lunch_break_does_not_count(self) -> None:
-        assert add_counted("workhours", bj(2026, 11, 23, 11, 30), 3600, CAL) == bj(2026, 11, 23, 14, 30)
+        assert add_counted("workhours", bj(2026, 11, 23, 11, 30), 3600, CAL) == bj(
+            2026, 11, 23, 14, 30
+        )
 
     def test_counted_between_over_a_weekend(self) -> None:
-        assert counted_between("workhours", bj(2026, 11, 20, 17, 0), bj(2026, 11, 23, 10, 0), CAL) == 7200
+        assert (
+            counted_between("workhours", bj(2026, 11, 20, 17, 0), bj(2026, 11, 23, 10, 0), CAL)
+            == 7200
+        )
 
 
 class TestNatural:
@@ -70,7 +77,9 @@ class TestNatural:
 # for the test, a 调休 working Sunday and bridged days (hypothetical, not the State Council's).
 KEPT = Workdays(
     years={2027: "official"},
-    holidays=frozenset({date(2027, 2, 5), date(2027, 2, 8), date(2027, 2, 9), date(2027, 2, 10), date(2027, 2, 11)}),
+    holidays=frozenset(
+        {date(2027, 2, 5), date(2027, 2, 8), date(2027, 2, 9), date(2027, 2, 10), date(2027, 2, 11)}
+    ),
     workdays=frozenset({date(2027, 1, 31)}),
 )
 
@@ -88,12 +97,23 @@ class TestKeptYears:
         assert KEPT.is_workday(date(2027, 1, 31)) and not Workdays().is_workday(date(2027, 1, 31))
 
     def test_settings_overrides_still_win(self) -> None:
-        local = Workdays(frozenset({date(2027, 2, 12)}), frozenset({date(2027, 2, 8)}), KEPT.years, KEPT.holidays, KEPT.workdays)
+        local = Workdays(
+            frozenset({date(2027, 2, 12)}),
+            frozenset({date(2027, 2, 8)}),
+            KEPT.years,
+            KEPT.holidays,
+            KEPT.workdays,
+        )
         assert not local.is_workday(date(2027, 2, 12)) and local.is_workday(date(2027, 2, 8))
 
     def test_a_year_across_the_new_year_counts_both_calendars(self) -> None:
         # Thu Dec 31 2026 10:00 + 1 working day: Jan 1 2027 is a holiday, then the weekend.
-        assert add_counted("workdays", bj(2026, 12, 31, 10, 0), DAY, Workdays(years={2027: "statutory"}, holidays=frozenset({date(2027, 1, 1)}))) == bj(2027, 1, 4, 10, 0)
+        assert add_counted(
+            "workdays",
+            bj(2026, 12, 31, 10, 0),
+            DAY,
+            Workdays(years={2027: "statutory"}, holidays=frozenset({date(2027, 1, 1)})),
+        ) == bj(2027, 1, 4, 10, 0)
 
 
 class TestCoverage:
@@ -108,7 +128,9 @@ class TestCoverage:
     def test_a_statutory_only_year_is_still_reported(self) -> None:
         assert uncovered_years(Workdays(years={2027: "statutory"}), date(2026, 12, 4)) == [2027]
 
-    def test_an_uncovered_year_counts_weekdays_and_says_so(self, caplog: pytest.LogCaptureFixture) -> None:
+    def test_an_uncovered_year_counts_weekdays_and_says_so(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
         with caplog.at_level("WARNING", logger="minyi.sla.calendar"):
             assert Workdays().is_workday(date(2031, 2, 3))  # a Monday; no calendar for 2031
         assert any("calendar_uncovered year=2031" in r.getMessage() for r in caplog.records)

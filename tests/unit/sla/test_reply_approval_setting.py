@@ -15,18 +15,31 @@ class TestReplyApprovalSetting:
     def test_the_shipped_statutory_policy_asks_for_approval_and_the_others_do_not(self) -> None:
         policies = parse_policy_set(DEFAULT_POLICIES.read_text(encoding="utf-8")).policies
         assert {code: p.reply_approval for code, p in policies.items()} == {
-            "10-30-24": False, "1-2-3": False, "xf-statutory": True,
+            "10-30-24": False,
+            "1-2-3": False,
+            "xf-statutory": True,
         }
 
-    @pytest.mark.parametrize(("policy_on", "leaf", "expected"), [
-        (True, None, True), (False, None, False), (True, False, False), (False, True, True), (True, True, True),
-    ])
-    def test_the_leaf_beats_the_policy(self, policy_on: bool, leaf: bool | None, expected: bool) -> None:
+    @pytest.mark.parametrize(
+        ("policy_on", "leaf", "expected"),
+        [
+            (True, None, True),
+            (False, None, False),
+            (True, False, False),
+            (False, True, True),
+            (True, True, True),
+        ],
+    )
+    def test_the_leaf_beats_the_policy(
+        self, policy_on: bool, leaf: bool | None, expected: bool
+    ) -> None:
         policies = parse_policy_set(DEFAULT_POLICIES.read_text(encoding="utf-8"))
         policy = policies.policies["xf-statutory" if policy_on else "1-2-3"]
         assert needs_reply_approval(policy, leaf) is expected
 
-    @pytest.mark.parametrize(("cell", "value"), [("", None), ("是", True), ("否", False), ("YES", True), ("0", False)])
+    @pytest.mark.parametrize(
+        ("cell", "value"), [("", None), ("是", True), ("否", False), ("YES", True), ("0", False)]
+    )
     def test_the_dictionary_column(self, cell: str, value: bool | None) -> None:
         assert reply_approval_of({"reply_approval": cell}, 2) is value
 

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 import minyi.sla
-
 from minyi.core.errors import Invalid
 from minyi.sla.rules import choose_policy, parse_duration, parse_policy_set
 
@@ -19,25 +18,47 @@ class TestPolicies:
         assert {"10-30-24", "1-2-3", "xf-statutory"} <= set(policies.policies)
         fast = policies.policies["10-30-24"].milestones
         assert [(m.code, m.length) for m in fast] == [
-            ("feedback", timedelta(minutes=10)), ("contact", timedelta(minutes=30)), ("first_round", timedelta(hours=24)),
+            ("feedback", timedelta(minutes=10)),
+            ("contact", timedelta(minutes=30)),
+            ("first_round", timedelta(hours=24)),
         ]
         handle = next(m for m in policies.policies["xf-statutory"].milestones if m.code == "handle")
         assert handle.max_extension == "30d"
 
     def test_precedence_case_leaf_channel_default(self) -> None:
         p = parse_policy_set(SHIPPED)
-        assert choose_policy(p, case_override="xf-statutory", leaf_policy="1-2-3", channel="hotline_12345") == "xf-statutory"
-        assert choose_policy(p, case_override=None, leaf_policy="1-2-3", channel="hotline_12345") == "1-2-3"
-        assert choose_policy(p, case_override=None, leaf_policy=None, channel="hotline_12345") == "10-30-24"
+        assert (
+            choose_policy(
+                p, case_override="xf-statutory", leaf_policy="1-2-3", channel="hotline_12345"
+            )
+            == "xf-statutory"
+        )
+        assert (
+            choose_policy(p, case_override=None, leaf_policy="1-2-3", channel="hotline_12345")
+            == "1-2-3"
+        )
+        assert (
+            choose_policy(p, case_override=None, leaf_policy=None, channel="hotline_12345")
+            == "10-30-24"
+        )
         assert choose_policy(p, case_override=None, leaf_policy=None, channel="walk_in") == "1-2-3"
 
     @pytest.mark.parametrize(
         ("text", "field"),
         [
             ("default: x\npolicies: {}", "default"),
-            ("default: a\npolicies: {a: {name: A, milestones: [{code: cc, name: C, duration: 3 weeks, completed_by: [reply]}]}}", "duration"),
-            ("default: a\npolicies: {a: {name: A, milestones: [{code: cc, name: C, duration: 3d, calendar: lunar, completed_by: [reply]}]}}", "calendar"),
-            ("default: a\npolicies: {a: {name: A, milestones: [{code: cc, name: C, duration: 3d, completed_by: [reply]}]}}\nchannels: {walk_in: b}", "channels"),
+            (
+                "default: a\npolicies: {a: {name: A, milestones: [{code: cc, name: C, duration: 3 weeks, completed_by: [reply]}]}}",
+                "duration",
+            ),
+            (
+                "default: a\npolicies: {a: {name: A, milestones: [{code: cc, name: C, duration: 3d, calendar: lunar, completed_by: [reply]}]}}",
+                "calendar",
+            ),
+            (
+                "default: a\npolicies: {a: {name: A, milestones: [{code: cc, name: C, duration: 3d, completed_by: [reply]}]}}\nchannels: {walk_in: b}",
+                "channels",
+            ),
             ("[unclosed", "policies"),
         ],
     )
@@ -55,6 +76,15 @@ class TestPolicies:
 
 class TestShippedReopenMilestones:
     def test_a_reopen_restarts_the_handling_of_every_shipped_policy(self) -> None:
-        shipped = parse_policy_set(Path(minyi.sla.__file__).with_name("policies.yaml").read_text(encoding="utf-8"))
-        restarted = {code: [m.code for m in p.milestones if "reopen" in m.starts_on] for code, p in shipped.policies.items()}
-        assert restarted == {"10-30-24": ["contact", "first_round"], "1-2-3": ["call", "meet", "close"], "xf-statutory": ["review"]}
+        shipped = parse_policy_set(
+            Path(minyi.sla.__file__).with_name("policies.yaml").read_text(encoding="utf-8")
+        )
+        restarted = {
+            code: [m.code for m in p.milestones if "reopen" in m.starts_on]
+            for code, p in shipped.policies.items()
+        }
+        assert restarted == {
+            "10-30-24": ["contact", "first_round"],
+            "1-2-3": ["call", "meet", "close"],
+            "xf-statutory": ["review"],
+        }

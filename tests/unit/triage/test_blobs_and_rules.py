@@ -17,22 +17,38 @@ COLUMNS = {
     "place": {"street": "S01", "community": "S01C02", "grid": None},
     "place_candidates": [
         {
-            "street": "S01", "community": "S01C02", "grid": None, "score": 0.8,
+            "street": "S01",
+            "community": "S01C02",
+            "grid": None,
+            "score": 0.8,
             "evidence": [{"source": "text", "text": "竹林", "start": 2, "end": 4}],
         }
     ],
     "co_units": [{"unit": "D01", "name": "城管局", "score": 0.4, "reasons": ["duty_map"]}],
     "excluded": [
         {
-            "unit": "S01C02", "name": "竹林社区", "reason": "accused", "was_candidate": True,
+            "unit": "S01C02",
+            "name": "竹林社区",
+            "reason": "accused",
+            "was_candidate": True,
             "evidence": [{"text": "竹林社区", "start": 0, "end": 4, "cue": "不作为"}],
         }
     ],
     "risk_flags": [
-        {"category": "threats", "label": "威胁", "term": "跳楼", "start": 5, "end": 7, "severity": "high", "note": ""}
+        {
+            "category": "threats",
+            "label": "威胁",
+            "term": "跳楼",
+            "start": 5,
+            "end": 7,
+            "severity": "high",
+            "note": "",
+        }
     ],
     "signals": {
-        "repeat_of": [3, 7], "petition_count": 3, "is_first": False,
+        "repeat_of": [3, 7],
+        "petition_count": 3,
+        "is_first": False,
         "near_duplicates": [{"appeal_id": 7, "similarity": 0.812}],
         "crowd": {"cluster_id": 3, "size": 6, "distinct_phones": 5, "members": [3, 4, 5]},
     },
@@ -41,8 +57,15 @@ COLUMNS = {
 
 def actor(*, automated: bool = False, username: str = "triage") -> Actor:
     return Actor(
-        staff_id=None, username=username, name="x", role=Role.DISPATCHER, unit_id=None, unit_code=None,
-        unit_kind=None, unit_path=None, automated=automated,
+        staff_id=None,
+        username=username,
+        name="x",
+        role=Role.DISPATCHER,
+        unit_id=None,
+        unit_code=None,
+        unit_kind=None,
+        unit_path=None,
+        automated=automated,
     )
 
 
@@ -75,9 +98,18 @@ def test_only_a_persons_ordinary_dispatch_settles_a_suggestion() -> None:
 
 
 def test_hold_reason_keeps_its_order_of_precedence() -> None:
-    sure = {"has_model": True, "qualifies": True, "leaf_code": "TS-01", "class_name": None, "has_lead": True}
+    sure = {
+        "has_model": True,
+        "qualifies": True,
+        "leaf_code": "TS-01",
+        "class_name": None,
+        "has_lead": True,
+    }
     assert hold_reason(**sure, flags=[], crowd=False) is None
-    assert hold_reason(**sure, flags=[("threats", "high"), ("wage_arrears", "low")], crowd=True) == "risk:threats"
+    assert (
+        hold_reason(**sure, flags=[("threats", "high"), ("wage_arrears", "low")], crowd=True)
+        == "risk:threats"
+    )
     assert hold_reason(**sure, flags=[("wage_arrears", "medium")], crowd=True) == "crowd"
     assert hold_reason(**{**sure, "has_lead": False}, flags=[], crowd=False) == "no_unit"
     assert hold_reason(**{**sure, "has_model": False}, flags=[], crowd=False) == "no_model"

@@ -53,7 +53,9 @@ def phone(n: int) -> str:
 
 class TestFingerprints:
     def test_normalize_drops_punctuation_spaces_and_particles_and_folds_full_width(self) -> None:
-        assert normalise("您好！我的 ＡＢＣ１２３，路灯坏了。", drop="particles") == "好abc123路灯坏"
+        assert (
+            normalise("您好！我的 ＡＢＣ１２３，路灯坏了。", drop="particles") == "好abc123路灯坏"
+        )
 
     def test_identical_text_is_fully_similar_and_unrelated_text_is_not(self) -> None:
         assert similarity(GARBAGE, GARBAGE) == 1.0

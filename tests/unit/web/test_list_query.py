@@ -10,7 +10,15 @@ from minyi.web.console_lists import ListQuery, read_query
 
 
 def request(query: str) -> Request:
-    return Request({"type": "http", "method": "GET", "path": "/console/inbox", "query_string": query.encode(), "headers": []})
+    return Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": "/console/inbox",
+            "query_string": query.encode(),
+            "headers": [],
+        }
+    )
 
 
 class TestListQuery:
@@ -20,11 +28,21 @@ class TestListQuery:
         assert q.href("/console/inbox") == "/console/inbox?status=open&sort=urgency"
 
     def test_a_page_link_keeps_every_filter(self) -> None:
-        q = read_query(request("status=handling&channel=letter&unit=DEP01&date_from=2026-11-01&q=%E8%B7%AF%E7%81%AF&overdue=1&sort=oldest&page=3"))
+        q = read_query(
+            request(
+                "status=handling&channel=letter&unit=DEP01&date_from=2026-11-01&q=%E8%B7%AF%E7%81%AF&overdue=1&sort=oldest&page=3"
+            )
+        )
         link = q.href("/console/inbox", page=4)
         assert parse_qs(urlsplit(link).query) == {
-            "status": ["handling"], "channel": ["letter"], "unit": ["DEP01"], "date_from": ["2026-11-01"],
-            "q": ["路灯"], "overdue": ["1"], "sort": ["oldest"], "page": ["4"],
+            "status": ["handling"],
+            "channel": ["letter"],
+            "unit": ["DEP01"],
+            "date_from": ["2026-11-01"],
+            "q": ["路灯"],
+            "overdue": ["1"],
+            "sort": ["oldest"],
+            "page": ["4"],
         }
 
     def test_all_statuses_survive_the_round_trip(self) -> None:

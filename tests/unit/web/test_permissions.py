@@ -6,13 +6,27 @@ from __future__ import annotations
 import pytest
 
 from minyi.org.rules import Actor, Role
-from minyi.supervision.rules import may_close_order, may_complete_task, may_reply_to_letter, may_respond_to_order
+from minyi.supervision.rules import (
+    may_close_order,
+    may_complete_task,
+    may_reply_to_letter,
+    may_respond_to_order,
+)
 from minyi.web.rules import Nav, nav_for
 from minyi.whistle.rules import summons_step
 
 
 def staff(role: Role, unit_id: int | None = 7, unit_kind: str = "department") -> Actor:
-    return Actor(staff_id=1, username=role.value, name="x", role=role, unit_id=unit_id, unit_code="U", unit_kind=unit_kind, unit_path="D/U/")
+    return Actor(
+        staff_id=1,
+        username=role.value,
+        name="x",
+        role=role,
+        unit_id=unit_id,
+        unit_code="U",
+        unit_kind=unit_kind,
+        unit_path="D/U/",
+    )
 
 
 @pytest.mark.parametrize(
@@ -46,9 +60,13 @@ def test_only_a_supervisor_closes_an_order_not_closed_yet() -> None:
 
 def test_a_unit_answers_only_its_own_tasks_orders_and_letters() -> None:
     mine, other = staff(Role.UNIT_HANDLER, 7), staff(Role.UNIT_HANDLER, 8)
-    assert may_complete_task(mine, unit_id=7, status="open") and not may_complete_task(mine, unit_id=7, status="done")
+    assert may_complete_task(mine, unit_id=7, status="open") and not may_complete_task(
+        mine, unit_id=7, status="done"
+    )
     assert not may_complete_task(other, unit_id=7, status="open")
-    assert may_respond_to_order(mine, unit_id=7, status="open") and not may_respond_to_order(mine, unit_id=7, status="responded")
+    assert may_respond_to_order(mine, unit_id=7, status="open") and not may_respond_to_order(
+        mine, unit_id=7, status="responded"
+    )
     assert may_reply_to_letter(mine, addressee_unit_id=7, answered=False)
     assert not may_reply_to_letter(mine, addressee_unit_id=7, answered=True)
     assert not may_reply_to_letter(mine, addressee_unit_id=None, answered=False)
@@ -57,7 +75,9 @@ def test_a_unit_answers_only_its_own_tasks_orders_and_letters() -> None:
 def test_a_summons_offers_report_in_then_act_then_the_areas_confirmation() -> None:
     def step(unit_id: int, kind: str, **done: bool) -> str | None:
         facts = {"reported": False, "acted": False, "confirmed": False} | done
-        return summons_step(unit_id=unit_id, unit_kind=kind, summoned_unit_id=7, issuer_unit_id=3, **facts)
+        return summons_step(
+            unit_id=unit_id, unit_kind=kind, summoned_unit_id=7, issuer_unit_id=3, **facts
+        )
 
     assert step(7, "department") == "report_in"
     assert step(7, "department", reported=True) == "act"

@@ -7,7 +7,9 @@ import pytest
 from minyi.web.i18n import TEXT, Translator
 from minyi.web.pages import HERE, env
 
-TEMPLATES = sorted(str(p.relative_to(HERE / "templates")) for p in (HERE / "templates").rglob("*.html"))
+TEMPLATES = sorted(
+    str(p.relative_to(HERE / "templates")) for p in (HERE / "templates").rglob("*.html")
+)
 
 
 @pytest.mark.parametrize("name", TEMPLATES)

@@ -18,8 +18,12 @@ depends_on = None
 def upgrade() -> None:
     # Server defaults fill the rows that already exist; new rows get theirs from the model.
     with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("is_key_case", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column("key_checklist", sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
+        batch_op.add_column(
+            sa.Column("is_key_case", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.add_column(
+            sa.Column("key_checklist", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+        )
 
 
 def downgrade() -> None:

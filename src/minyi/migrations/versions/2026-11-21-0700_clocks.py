@@ -63,7 +63,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("clocks", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_clocks_case_id"), ["case_id"], unique=False)
-        batch_op.create_index("ix_clocks_state_next_fire_at", ["state", "next_fire_at"], unique=False)
+        batch_op.create_index(
+            "ix_clocks_state_next_fire_at", ["state", "next_fire_at"], unique=False
+        )
         batch_op.create_index("ix_clocks_subject", ["subject", "subject_id"], unique=False)
     op.create_table(
         "clock_firings",
@@ -72,7 +74,9 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=10), nullable=False),
         ts("fired_at"),
         sa.Column("worker", sa.String(length=60), nullable=False),
-        sa.ForeignKeyConstraint(["clock_id"], ["clocks.id"], name=op.f("fk_clock_firings_clock_id_clocks")),
+        sa.ForeignKeyConstraint(
+            ["clock_id"], ["clocks.id"], name=op.f("fk_clock_firings_clock_id_clocks")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_clock_firings")),
         sa.UniqueConstraint("clock_id", "kind", name=op.f("uq_clock_firings_clock_id_kind")),
     )

@@ -34,12 +34,20 @@ def upgrade() -> None:
         sa.Column("acknowledged_by_id", sa.Integer(), nullable=True),
         sa.Column("acknowledged_at", UTCDateTime(), nullable=True),
         sa.Column("ack_note", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["acknowledged_by_id"], ["staff.id"], name=op.f("fk_analytics_alerts_acknowledged_by_id_staff")),
-        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_analytics_alerts_unit_id_units")),
+        sa.ForeignKeyConstraint(
+            ["acknowledged_by_id"],
+            ["staff.id"],
+            name=op.f("fk_analytics_alerts_acknowledged_by_id_staff"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["units.id"], name=op.f("fk_analytics_alerts_unit_id_units")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_alerts")),
         sa.UniqueConstraint("key", name=op.f("uq_analytics_alerts_key")),
     )
-    op.create_index("ix_analytics_alerts_status_raised_at", "analytics_alerts", ["status", "raised_at"])
+    op.create_index(
+        "ix_analytics_alerts_status_raised_at", "analytics_alerts", ["status", "raised_at"]
+    )
     op.create_index(op.f("ix_analytics_alerts_unit_id"), "analytics_alerts", ["unit_id"])
     op.create_table(
         "analytics_sweeps",
@@ -52,13 +60,23 @@ def upgrade() -> None:
         sa.Column("places", sa.JSON(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["created_by_id"], ["staff.id"], name=op.f("fk_analytics_sweeps_created_by_id_staff")),
-        sa.ForeignKeyConstraint(["instruction_id"], ["instructions.id"], name=op.f("fk_analytics_sweeps_instruction_id_instructions")),
-        sa.ForeignKeyConstraint(["source_case_id"], ["cases.id"], name=op.f("fk_analytics_sweeps_source_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["staff.id"], name=op.f("fk_analytics_sweeps_created_by_id_staff")
+        ),
+        sa.ForeignKeyConstraint(
+            ["instruction_id"],
+            ["instructions.id"],
+            name=op.f("fk_analytics_sweeps_instruction_id_instructions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_case_id"], ["cases.id"], name=op.f("fk_analytics_sweeps_source_case_id_cases")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_sweeps")),
         sa.UniqueConstraint("instruction_id", name=op.f("uq_analytics_sweeps_instruction_id")),
     )
-    op.create_index(op.f("ix_analytics_sweeps_source_case_id"), "analytics_sweeps", ["source_case_id"])
+    op.create_index(
+        op.f("ix_analytics_sweeps_source_case_id"), "analytics_sweeps", ["source_case_id"]
+    )
     # Read paths of the assessment and the hotspot pass (see minyi/analytics/models.py).
     op.create_index("ix_cases_closed_at_lead_unit_id", "cases", ["closed_at", "lead_unit_id"])
     op.create_index("ix_case_units_assigned_at_unit_id", "case_units", ["assigned_at", "unit_id"])

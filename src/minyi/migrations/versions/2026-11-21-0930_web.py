@@ -18,19 +18,22 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('web_sign_in_failures',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('username', sa.String(length=60), nullable=False),
-    sa.Column('client', sa.String(length=64), nullable=False),
-    sa.Column('at', minyi.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_web_sign_in_failures'))
+    op.create_table(
+        "web_sign_in_failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("username", sa.String(length=60), nullable=False),
+        sa.Column("client", sa.String(length=64), nullable=False),
+        sa.Column("at", minyi.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sign_in_failures")),
     )
-    with op.batch_alter_table('web_sign_in_failures', schema=None) as batch_op:
-        batch_op.create_index('ix_web_sign_in_failures_key_at', ['username', 'client', 'at'], unique=False)
+    with op.batch_alter_table("web_sign_in_failures", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_web_sign_in_failures_key_at", ["username", "client", "at"], unique=False
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('web_sign_in_failures', schema=None) as batch_op:
-        batch_op.drop_index('ix_web_sign_in_failures_key_at')
+    with op.batch_alter_table("web_sign_in_failures", schema=None) as batch_op:
+        batch_op.drop_index("ix_web_sign_in_failures_key_at")
 
-    op.drop_table('web_sign_in_failures')
+    op.drop_table("web_sign_in_failures")

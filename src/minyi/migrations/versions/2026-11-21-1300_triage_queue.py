@@ -19,7 +19,9 @@ def upgrade() -> None:
     op.create_table(
         "triage_queue",
         sa.Column("appeal_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.ForeignKeyConstraint(["appeal_id"], ["appeals.id"], name=op.f("fk_triage_queue_appeal_id_appeals")),
+        sa.ForeignKeyConstraint(
+            ["appeal_id"], ["appeals.id"], name=op.f("fk_triage_queue_appeal_id_appeals")
+        ),
         sa.PrimaryKeyConstraint("appeal_id", name=op.f("pk_triage_queue")),
     )
     # What the worker would have picked up before: pending cases with no suggestion yet.

@@ -19,7 +19,9 @@ depends_on = None
 
 def upgrade() -> None:
     # Nullable: a row nobody checked stays NULL and is masked for every unit until checked.
-    op.add_column("cases", sa.Column("accused_checked_at", UTCDateTime(timezone=True), nullable=True))
+    op.add_column(
+        "cases", sa.Column("accused_checked_at", UTCDateTime(timezone=True), nullable=True)
+    )
     # Cases triage already decided (a suggestion, or units hidden from) count as checked, at
     # their registration; the rest are checked by the worker's sweep or before a dispatch.
     op.execute(
@@ -28,8 +30,11 @@ def upgrade() -> None:
         " OR EXISTS (SELECT 1 FROM triage_suggestions s WHERE s.case_id = cases.id)"
     )
     op.create_index(
-        "ix_cases_accused_unchecked", "cases", ["id"],
-        postgresql_where=sa.text("accused_checked_at IS NULL"), sqlite_where=sa.text("accused_checked_at IS NULL"),
+        "ix_cases_accused_unchecked",
+        "cases",
+        ["id"],
+        postgresql_where=sa.text("accused_checked_at IS NULL"),
+        sqlite_where=sa.text("accused_checked_at IS NULL"),
     )
 
 

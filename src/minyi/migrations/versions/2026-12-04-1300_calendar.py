@@ -12,7 +12,7 @@ Revises: throttle0001
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -24,12 +24,18 @@ depends_on = None
 
 STATUTORY_2027 = (
     ("2027-01-01", "元旦"),
-    ("2027-02-05", "春节（除夕）"), ("2027-02-06", "春节"), ("2027-02-07", "春节"), ("2027-02-08", "春节"),
+    ("2027-02-05", "春节（除夕）"),
+    ("2027-02-06", "春节"),
+    ("2027-02-07", "春节"),
+    ("2027-02-08", "春节"),
     ("2027-04-05", "清明节"),
-    ("2027-05-01", "劳动节"), ("2027-05-02", "劳动节"),
+    ("2027-05-01", "劳动节"),
+    ("2027-05-02", "劳动节"),
     ("2027-06-09", "端午节"),
     ("2027-09-15", "中秋节"),
-    ("2027-10-01", "国庆节"), ("2027-10-02", "国庆节"), ("2027-10-03", "国庆节"),
+    ("2027-10-01", "国庆节"),
+    ("2027-10-02", "国庆节"),
+    ("2027-10-03", "国庆节"),
 )
 
 
@@ -50,16 +56,32 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=8), nullable=False),
         sa.Column("note", sa.String(length=60), nullable=True),
-        sa.ForeignKeyConstraint(["year"], ["calendar_years.year"], name=op.f("fk_calendar_days_year_calendar_years")),
+        sa.ForeignKeyConstraint(
+            ["year"], ["calendar_years.year"], name=op.f("fk_calendar_days_year_calendar_years")
+        ),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_calendar_days")),
     )
     op.create_index(op.f("ix_calendar_days_year"), "calendar_days", ["year"], unique=False)
-    op.bulk_insert(years, [{
-        "year": 2027, "source": "statutory", "version": 1, "updated_by": "migration",
-        "updated_at": datetime(2026, 12, 4, tzinfo=timezone.utc),
-        "note": "法定节假日（按《全国年节及纪念日放假办法》推算）；国务院办公厅2027年放假安排（调休）尚未录入",
-    }])
-    op.bulk_insert(days, [{"day": date.fromisoformat(d), "year": 2027, "kind": "holiday", "note": n} for d, n in STATUTORY_2027])
+    op.bulk_insert(
+        years,
+        [
+            {
+                "year": 2027,
+                "source": "statutory",
+                "version": 1,
+                "updated_by": "migration",
+                "updated_at": datetime(2026, 12, 4, tzinfo=UTC),
+                "note": "法定节假日（按《全国年节及纪念日放假办法》推算）；国务院办公厅2027年放假安排（调休）尚未录入",
+            }
+        ],
+    )
+    op.bulk_insert(
+        days,
+        [
+            {"day": date.fromisoformat(d), "year": 2027, "kind": "holiday", "note": n}
+            for d, n in STATUTORY_2027
+        ],
+    )
 
 
 def downgrade() -> None:

@@ -17,7 +17,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("clocks") as batch:
-        batch.add_column(sa.Column("fire_attempts", sa.Integer(), server_default="0", nullable=False))
+        batch.add_column(
+            sa.Column("fire_attempts", sa.Integer(), server_default="0", nullable=False)
+        )
         batch.add_column(sa.Column("last_error", sa.Text(), nullable=True))
         batch.add_column(sa.Column("parked_at", sa.DateTime(timezone=True), nullable=True))
 

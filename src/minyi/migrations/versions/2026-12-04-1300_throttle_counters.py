@@ -44,7 +44,9 @@ def downgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sign_in_failures")),
     )
     with op.batch_alter_table("web_sign_in_failures", schema=None) as batch_op:
-        batch_op.create_index("ix_web_sign_in_failures_key_at", ["username", "client", "at"], unique=False)
+        batch_op.create_index(
+            "ix_web_sign_in_failures_key_at", ["username", "client", "at"], unique=False
+        )
     with op.batch_alter_table("throttle_counters", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_throttle_counters_ends_at"))
     op.drop_table("throttle_counters")

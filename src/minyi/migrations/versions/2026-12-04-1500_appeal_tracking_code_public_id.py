@@ -29,13 +29,20 @@ def upgrade() -> None:
     bind = op.get_bind()
     last = 0
     while True:
-        ids = list(bind.execute(
-            sa.select(appeals.c.id).where(appeals.c.id > last, appeals.c.public_id.is_(None)).order_by(appeals.c.id).limit(BATCH)
-        ).scalars())
+        ids = list(
+            bind.execute(
+                sa.select(appeals.c.id)
+                .where(appeals.c.id > last, appeals.c.public_id.is_(None))
+                .order_by(appeals.c.id)
+                .limit(BATCH)
+            ).scalars()
+        )
         if not ids:
             break
         bind.execute(
-            appeals.update().where(appeals.c.id == sa.bindparam("key")).values(public_id=sa.bindparam("value")),
+            appeals.update()
+            .where(appeals.c.id == sa.bindparam("key"))
+            .values(public_id=sa.bindparam("value")),
             [{"key": i, "value": secrets.token_hex(8)} for i in ids],
         )
         last = ids[-1]

@@ -20,12 +20,18 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("outbox_messages") as batch:
-        batch.add_column(sa.Column("parked_at", minyi.core.db.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(
+            sa.Column("parked_at", minyi.core.db.UTCDateTime(timezone=True), nullable=True)
+        )
     with op.batch_alter_table("triage_queue") as batch:
         batch.add_column(sa.Column("attempts", sa.Integer(), server_default="0", nullable=False))
         batch.add_column(sa.Column("last_error", sa.Text(), nullable=True))
-        batch.add_column(sa.Column("next_attempt_at", minyi.core.db.UTCDateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("parked_at", minyi.core.db.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(
+            sa.Column("next_attempt_at", minyi.core.db.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch.add_column(
+            sa.Column("parked_at", minyi.core.db.UTCDateTime(timezone=True), nullable=True)
+        )
     op.create_table(
         "report_runs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -37,7 +43,9 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("next_attempt_at", minyi.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("parked_at", minyi.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["issue_id"], ["report_issues.id"], name=op.f("fk_report_runs_issue_id_report_issues")),
+        sa.ForeignKeyConstraint(
+            ["issue_id"], ["report_issues.id"], name=op.f("fk_report_runs_issue_id_report_issues")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_runs")),
         sa.UniqueConstraint("kind", "period_start", name=op.f("uq_report_runs_kind_period_start")),
     )

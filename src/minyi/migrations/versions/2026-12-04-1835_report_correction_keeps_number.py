@@ -41,8 +41,14 @@ def upgrade() -> None:
         op.execute("PRAGMA foreign_keys=OFF")
     with op.batch_alter_table("report_issues") as batch_op:
         batch_op.drop_constraint("uq_report_issues_kind_number", type_="unique")
-    op.create_index(INDEX, "report_issues", ["kind", "number"], unique=True,
-                    sqlite_where=WHERE, postgresql_where=WHERE)
+    op.create_index(
+        INDEX,
+        "report_issues",
+        ["kind", "number"],
+        unique=True,
+        sqlite_where=WHERE,
+        postgresql_where=WHERE,
+    )
     if sqlite:
         op.execute("PRAGMA foreign_keys=ON")
         _sqlite_triggers(create=True)

@@ -26,13 +26,23 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("replied_by_id", sa.Integer(), nullable=False),
         sa.Column("replied_at", minyi.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["letter_id"], ["letters.id"], name=op.f("fk_letter_replies_letter_id_letters")),
-        sa.ForeignKeyConstraint(["replied_by_id"], ["staff.id"], name=op.f("fk_letter_replies_replied_by_id_staff")),
-        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_letter_replies_unit_id_units")),
+        sa.ForeignKeyConstraint(
+            ["letter_id"], ["letters.id"], name=op.f("fk_letter_replies_letter_id_letters")
+        ),
+        sa.ForeignKeyConstraint(
+            ["replied_by_id"], ["staff.id"], name=op.f("fk_letter_replies_replied_by_id_staff")
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["units.id"], name=op.f("fk_letter_replies_unit_id_units")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_letter_replies")),
-        sa.UniqueConstraint("letter_id", "unit_id", name=op.f("uq_letter_replies_letter_id_unit_id")),
+        sa.UniqueConstraint(
+            "letter_id", "unit_id", name=op.f("uq_letter_replies_letter_id_unit_id")
+        ),
     )
-    op.create_index(op.f("ix_letter_replies_letter_id"), "letter_replies", ["letter_id"], unique=False)
+    op.create_index(
+        op.f("ix_letter_replies_letter_id"), "letter_replies", ["letter_id"], unique=False
+    )
 
 
 def downgrade() -> None:

@@ -7,9 +7,9 @@ Revises: approvalweb0001
 from __future__ import annotations
 
 import sqlalchemy as sa
+from alembic import op
 
 import minyi.core.db
-from alembic import op
 
 revision = "approvalweb0002"
 down_revision = "approvalweb0001"
@@ -31,9 +31,17 @@ def upgrade() -> None:
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         sa.Column("decided_at", minyi.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("decision_note", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_extension_requests_case_id_cases")),
-        sa.ForeignKeyConstraint(["requested_by_id"], ["staff.id"], name=op.f("fk_extension_requests_requested_by_id_staff")),
-        sa.ForeignKeyConstraint(["decided_by_id"], ["staff.id"], name=op.f("fk_extension_requests_decided_by_id_staff")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_extension_requests_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"],
+            ["staff.id"],
+            name=op.f("fk_extension_requests_requested_by_id_staff"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"], ["staff.id"], name=op.f("fk_extension_requests_decided_by_id_staff")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_extension_requests")),
     )
     op.create_index(op.f("ix_extension_requests_case_id"), "extension_requests", ["case_id"])

@@ -28,13 +28,24 @@ def upgrade() -> None:
         sa.Column("dedupe_key", sa.String(length=120), nullable=False),
         sa.Column("created_at", minyi.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("read_at", minyi.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_notifications_case_id_cases")),
-        sa.ForeignKeyConstraint(["recipient_id"], ["staff.id"], name=op.f("fk_notifications_recipient_id_staff")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_notifications_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recipient_id"], ["staff.id"], name=op.f("fk_notifications_recipient_id_staff")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
-        sa.UniqueConstraint("recipient_id", "dedupe_key", name=op.f("uq_notifications_recipient_id_dedupe_key")),
+        sa.UniqueConstraint(
+            "recipient_id", "dedupe_key", name=op.f("uq_notifications_recipient_id_dedupe_key")
+        ),
     )
     op.create_index(op.f("ix_notifications_case_id"), "notifications", ["case_id"], unique=False)
-    op.create_index("ix_notifications_recipient_id_read_at", "notifications", ["recipient_id", "read_at"], unique=False)
+    op.create_index(
+        "ix_notifications_recipient_id_read_at",
+        "notifications",
+        ["recipient_id", "read_at"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:

@@ -48,6 +48,14 @@ class Section:
 
 NUMERALS = "一二三四五六七八九十"
 ORDER: tuple[ModuleType, ...] = (
-    totals, hot, hotspots, alerts, difficult, overdue, instructions, mailboxes, notable
+    totals,
+    hot,
+    hotspots,
+    alerts,
+    difficult,
+    overdue,
+    instructions,
+    mailboxes,
+    notable,
 )
 SECTIONS: tuple[Section, ...] = tuple(Section.of(m, n) for n, m in enumerate(ORDER))

@@ -21,7 +21,13 @@ from minyi.analytics.hotspots import MAX_GROWTH
 from minyi.analytics.queries import AlertView
 from minyi.cases.models import Case
 from minyi.reports.context import ReportContext
-from minyi.reports.rules import alert_headline, merge_area_bursts, nos_line, times_above, worst_level
+from minyi.reports.rules import (
+    alert_headline,
+    merge_area_bursts,
+    nos_line,
+    times_above,
+    worst_level,
+)
 
 KEY = "alerts"
 TITLE = "预警信号"
@@ -49,11 +55,17 @@ def evidence_line(v: AlertView, tz: ZoneInfo) -> str:
     """The alert's evidence as a leader reads it: the figures that made it an alert, in words
     (no test statistics: the Poisson test behind a burst stays on the alert desk)."""
     e = v.evidence
-    if not NEEDS.get(v.kind, set()) <= e.keys():  # an alert of another making: say nothing rather than fail
+    if (
+        not NEEDS.get(v.kind, set()) <= e.keys()
+    ):  # an alert of another making: say nothing rather than fail
         return ""
     if v.kind == "burst":
         days = e["baseline_days"]
-        basis = f"近{days}天没有同类诉求" if e["baseline_count"] == 0 else f"近{days}天共{e['baseline_count']}件"
+        basis = (
+            f"近{days}天没有同类诉求"
+            if e["baseline_count"] == 0
+            else f"近{days}天共{e['baseline_count']}件"
+        )
         return f"当日{e['count']}件，{basis}，比近{days}天常态{times_above(e['count'], e['expected_per_day'])}"
     if v.kind == "repeat_petitioner":
         return f"同一来电（{e['phone']}）近{e['window_days']}天反映{e['count']}次"
@@ -89,7 +101,9 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     shown = groups[:LIMIT]
     wanted = {int(i) for g in shown for i in g[0].evidence.get("case_ids", [])[:CASES_SHOWN]}
     numbers = (
-        dict(ctx.session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(wanted))).all())
+        dict(
+            ctx.session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(wanted))).all()
+        )
         if wanted
         else {}
     )
@@ -132,7 +146,10 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         "labels": KIND_ZH,
         "alerts": rows,
         "items": [
-            {"key": r["key"], "label": f"预警：{r['title']}（{nos_line(r['tracking_nos'], r['cases'])}）"}
+            {
+                "key": r["key"],
+                "label": f"预警：{r['title']}（{nos_line(r['tracking_nos'], r['cases'])}）",
+            }
             for r in rows
         ],
     }

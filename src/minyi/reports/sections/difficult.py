@@ -57,8 +57,11 @@ def build(ctx: ReportContext) -> dict[str, Any]:
             tag(case_id, "key", "列为重点件")
         if crowd is not None and crowd >= CROWD_SIZE:
             tag(case_id, "crowd", f"涉及{crowd}人")
-        high = [f for f in flag_risks(f"{title}\n{body}", lexicon, on=ctx.period.day)
-                if f.severity == "high"]
+        high = [
+            f
+            for f in flag_risks(f"{title}\n{body}", lexicon, on=ctx.period.day)
+            if f.severity == "high"
+        ]
         if high:
             tag(case_id, "sensitive", "、".join(sorted({f"{f.label}“{f.term}”" for f in high})))
     links = s.execute(
@@ -73,14 +76,21 @@ def build(ctx: ReportContext) -> dict[str, Any]:
             tag(case_id, "crowd", f"多人反映同一事项（群组{cluster}）")
 
     counts = {name: sum(name in t for t in tags.values()) for name in TAGS}
-    ranked = sorted(
-        tags, key=lambda cid: (-sum(TAG_WEIGHT[t] for t in tags[cid]), cid)
-    )[:LIMIT]
+    ranked = sorted(tags, key=lambda cid: (-sum(TAG_WEIGHT[t] for t in tags[cid]), cid))[:LIMIT]
     rows = []
     if ranked:
         found = s.execute(
-            select(Case.id, Case.tracking_no, Case.status, Case.street_id, Case.lead_unit_id,
-                   Case.first_unit_id, Appeal.title, Appeal.body, Appeal.citizen_name)
+            select(
+                Case.id,
+                Case.tracking_no,
+                Case.status,
+                Case.street_id,
+                Case.lead_unit_id,
+                Case.first_unit_id,
+                Appeal.title,
+                Appeal.body,
+                Appeal.citizen_name,
+            )
             .join(Appeal, Appeal.id == Case.appeal_id)
             .where(Case.id.in_(ranked))
         )

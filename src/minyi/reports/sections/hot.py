@@ -57,9 +57,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     places = _rising(ctx, lambda c: c.community_id, ctx.unit, "place")
     classes = _rising(ctx, lambda c: c.class_name, lambda n: (n, n), "class")
 
-    seen_before = {
-        c.category_id for c in recent if -NEW_KIND_LOOKBACK_DAYS <= c.day_offset < 0
-    }
+    seen_before = {c.category_id for c in recent if -NEW_KIND_LOOKBACK_DAYS <= c.day_offset < 0}
     new_counts = Counter(
         c.category_id
         for c in recent

@@ -29,7 +29,9 @@ def _span(ctx: ReportContext, first: datetime, last: datetime) -> str:
     return f"{a:%m-%d %H:%M}—{b:%m-%d %H:%M}"
 
 
-def _row(ctx: ReportContext, h: Hotspot, offsets: dict[int, int], numbers: dict[int, str]) -> dict[str, Any]:
+def _row(
+    ctx: ReportContext, h: Hotspot, offsets: dict[int, int], numbers: dict[int, str]
+) -> dict[str, Any]:
     ids = [int(i) for i in h.member_ids]
     shown = [numbers[i] for i in ids[:MEMBERS_SHOWN] if i in numbers]
     first_no = numbers.get(ids[0], str(ids[0]))
@@ -70,7 +72,9 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     offsets = {c.id: c.day_offset for c in ctx.recent_cases()}
     wanted = {int(i) for h in found for i in h.member_ids[:MEMBERS_SHOWN]}
     numbers = (
-        dict(ctx.session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(wanted))).all())
+        dict(
+            ctx.session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(wanted))).all()
+        )
         if wanted
         else {}
     )
@@ -85,7 +89,6 @@ def build(ctx: ReportContext) -> dict[str, Any]:
             "联名人数和点赞数，当日较前一日增长越快热度越高（增幅按最高300%计）"
         ),
         "items": [
-            {"key": r["key"], "label": f"热点：{r['headline']}（{r['messages']}件）"}
-            for r in rows
+            {"key": r["key"], "label": f"热点：{r['headline']}（{r['messages']}件）"} for r in rows
         ],
     }

@@ -39,14 +39,18 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     views = describe_instructions(s, on_items, now, actor=None)
     refs = {i.id: parse_item_ref(i.subject_ref) for i in on_items}
     issue_ids = {r[0] for r in refs.values() if r}
-    issues = {
-        iid: (number, snapshot.get("items", {}))
-        for iid, number, snapshot in s.execute(
-            select(ReportIssue.id, ReportIssue.number, ReportIssue.snapshot).where(
-                ReportIssue.id.in_(issue_ids)
+    issues = (
+        {
+            iid: (number, snapshot.get("items", {}))
+            for iid, number, snapshot in s.execute(
+                select(ReportIssue.id, ReportIssue.number, ReportIssue.snapshot).where(
+                    ReportIssue.id.in_(issue_ids)
+                )
             )
-        )
-    } if issue_ids else {}
+        }
+        if issue_ids
+        else {}
+    )
     rows = []
     for instruction, view in zip(on_items, views, strict=True):
         ref = refs[instruction.id]
@@ -99,8 +103,5 @@ def build(ctx: ReportContext) -> dict[str, Any]:
             "overdue": int(overdue_tasks or 0),
         },
         "instructions": rows,
-        "items": [
-            {"key": r["key"], "label": f"批示：{r['text'][:30]}"} for r in rows
-        ],
+        "items": [{"key": r["key"], "label": f"批示：{r['text'][:30]}"} for r in rows],
     }
-

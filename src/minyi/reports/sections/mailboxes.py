@@ -38,7 +38,11 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     def total(which: str) -> dict[str, Any]:
         received = sum(r[which]["received"] for r in rows)
         closed = sum(r[which]["closed"] for r in rows)
-        return {"received": received, "closed": closed, "closure_rate": closure_rate(received, closed)}
+        return {
+            "received": received,
+            "closed": closed,
+            "closure_rate": closure_rate(received, closed),
+        }
 
     return {
         "mailboxes": rows,

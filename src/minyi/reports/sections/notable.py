@@ -10,9 +10,9 @@ from sqlalchemy import ColumnElement, Row, select
 from minyi.cases.models import Appeal, Case
 from minyi.escalation.models import CaseEscalation
 from minyi.privacy.rules import mask_text
-from minyi.reports.sections._common import case_item, merge_near_same
 from minyi.reports.context import ReportContext
 from minyi.reports.rules import CROWD_SIZE, NOTABLE_LIMIT, one_line
+from minyi.reports.sections._common import case_item, merge_near_same
 
 KEY = "notable"
 TITLE = "典型案例摘要"
@@ -35,10 +35,22 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         (Case.closed_at >= ctx.start) & (Case.closed_at < ctx.end) & (Case.rating == "unsatisfied")
     )
     columns = (
-        Case.id, Case.tracking_no, Case.status, Case.class_name, Case.street_id,
-        Case.lead_unit_id, Case.first_unit_id, Case.is_key_case, Case.bounce_count,
-        Case.rating, Case.closed_at, Appeal.crowd_size, Appeal.title, Appeal.body,
-        CaseEscalation.level, Appeal.citizen_name,
+        Case.id,
+        Case.tracking_no,
+        Case.status,
+        Case.class_name,
+        Case.street_id,
+        Case.lead_unit_id,
+        Case.first_unit_id,
+        Case.is_key_case,
+        Case.bounce_count,
+        Case.rating,
+        Case.closed_at,
+        Appeal.crowd_size,
+        Appeal.title,
+        Appeal.body,
+        CaseEscalation.level,
+        Appeal.citizen_name,
     )
 
     def read(where: ColumnElement[bool]) -> list[Row[Any]]:
@@ -55,9 +67,27 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     found = {r[0]: r for r in read(registered)} | {r[0]: r for r in read(closed_unhappy)}
     rows = list(found.values())
     scored = []
-    for (cid, tracking_no, status, class_name, street, lead, first, is_key, bounces, rating,
-         closed_at, crowd, title, body, level, name) in rows:
-        unhappy = rating == "unsatisfied" and closed_at is not None and ctx.start <= closed_at < ctx.end
+    for (
+        cid,
+        tracking_no,
+        status,
+        class_name,
+        street,
+        lead,
+        first,
+        is_key,
+        bounces,
+        rating,
+        closed_at,
+        crowd,
+        title,
+        body,
+        level,
+        name,
+    ) in rows:
+        unhappy = (
+            rating == "unsatisfied" and closed_at is not None and ctx.start <= closed_at < ctx.end
+        )
         score = _score(is_key, crowd, level is not None, bounces, unhappy)
         if score == 0:
             continue

@@ -35,12 +35,17 @@ def build(ctx: ReportContext) -> dict[str, Any]:
             Case.status.in_(OPEN), Case.is_overdue.is_(True) | (Case.due_at < now)
         ),
         "breached_day": per_unit(
-            Clock.subject == "case", Clock.breached_at >= ctx.start, Clock.breached_at < ctx.end,
+            Clock.subject == "case",
+            Clock.breached_at >= ctx.start,
+            Clock.breached_at < ctx.end,
             on_clocks=True,
         ),
         "yellow_now": per_unit(
-            Clock.subject == "case", Clock.state == "running", Clock.warn_at <= now,
-            Clock.due_at > now, on_clocks=True,
+            Clock.subject == "case",
+            Clock.state == "running",
+            Clock.warn_at <= now,
+            Clock.due_at > now,
+            on_clocks=True,
         ),
         "tasks_overdue": Counter(
             dict(
