@@ -33,6 +33,11 @@ ASYNC_ENDPOINTS = {
     "minyi.web.portal.submit": "awaits the group-commit writer; file reads, checks, pages and writes run in the threadpool",
     "minyi.web.console_intake.register": "awaits the group-commit writer; the sign-in check, form checks, the accept or decline and pages run in the threadpool",
     "minyi.web.console_grid.report": "awaits the group-commit writer; the sign-in check, photo reads and writes and pages run in the threadpool",
+    "minyi.api.grassroots.import_file": "reads the upload; parsing and the database writes run in the threadpool",
+    "minyi.api.grassroots.post_patrol": "awaits the group-commit writer for a raised finding; the patrol's writes run in the threadpool",
+    "minyi.api.grassroots.post_event": "awaits the group-commit writer; the finding's read and the link to its case run in the threadpool",
+    "minyi.web.console_grassroots.post_patrol": "awaits the group-commit writer; the sign-in check, photo reads and writes and pages run in the threadpool",
+    "minyi.web.console_grassroots.post_event": "awaits the group-commit writer; the sign-in check and pages run in the threadpool",
     "fastapi.applications.FastAPI.setup.<locals>.openapi": "builds the schema once, then answers it from memory",
 }
 # Async dependencies run on the event loop too.
