@@ -15,7 +15,7 @@ from minyi.cases.queries import reader_views, shown_titles, text_view, visible_t
 from minyi.cases.rules import OPEN
 from minyi.escalation.models import CaseEscalation, Holding, HoldingVisit
 from minyi.escalation.rules import ACTIVE_HOLDING, HoldingStatus, VisitKind
-from minyi.escalation.schemas import backlog_view, escalation_view, holding_view
+from minyi.escalation.schemas import BacklogRow, backlog_view, escalation_view, holding_view
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor, Role
 
@@ -233,16 +233,6 @@ def leader_counts(
         )
         for u, n, t, h, c, a, r, hv, p in rows
     ]
-
-
-@dataclass(frozen=True)
-class BacklogRow:
-    case: Case
-    title: str
-    lead_unit: tuple[str, str] | None
-    level: str | None
-    holding: Holding | None
-    holder: tuple[str, str] | None
 
 
 def backlog(

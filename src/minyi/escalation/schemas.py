@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from minyi.cases.models import CaseEvent
+from minyi.cases.models import Case, CaseEvent
 from minyi.core.schemas import Page
 from minyi.escalation.models import CaseEscalation, EscalationRuleSet, Holding, HoldingVisit
 from minyi.escalation.rules import HOLDING_ZH, LEVEL_ZH, REVIEW_FIELDS, VISIT_ZH, RuleSet
 from minyi.org.models import Staff
 from minyi.privacy.rules import CaseView
-
-if TYPE_CHECKING:
-    from minyi.escalation.queries import BacklogRow
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -157,6 +155,18 @@ def holding_view(
         "home_visits": sum(1 for v in visits if v.kind == "home_visit"),
         "visits": [visit_view(v, view=view) for v in visits],
     }
+
+
+@dataclass(frozen=True)
+class BacklogRow:
+    """One 积案 row as the backlog query reads it: the case, its lead unit, level and holder."""
+
+    case: Case
+    title: str
+    lead_unit: tuple[str, str] | None
+    level: str | None
+    holding: Holding | None
+    holder: tuple[str, str] | None
 
 
 def backlog_view(row: BacklogRow, now: datetime, *, view: CaseView) -> dict[str, Any]:
