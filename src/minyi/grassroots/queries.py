@@ -610,6 +610,20 @@ def communities(session: Session, root: Unit) -> list[Unit]:
     )
 
 
+def streets(session: Session, root: Unit) -> list[Unit]:
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(
+                Unit.kind == "street",
+                Unit.is_active.is_(True),
+                Unit.path.startswith(root.path, autoescape=True),
+            )
+            .order_by(Unit.path)
+        )
+    )
+
+
 def grid_roads(session: Session, grid_id: int) -> list[Road]:
     return list(
         session.scalars(

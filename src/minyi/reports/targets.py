@@ -60,7 +60,8 @@ def _most_leading(session: Session, where: ColumnElement[bool], now: datetime) -
 
 def _units_of(session: Session, key: str, now: datetime) -> list[int]:
     kind, _, rest = key.partition(":")
-    if kind in ("unit", "street") or key.startswith("hot:place:"):
+    # grid:<street code> is the grassroots section's coverage gap of a street.
+    if kind in ("unit", "street", "grid") or key.startswith("hot:place:"):
         code = rest.split(":", 1)[1] if kind == "hot" else rest
         unit_id = session.scalar(select(Unit.id).where(Unit.code == code))
         return [unit_id] if unit_id else []

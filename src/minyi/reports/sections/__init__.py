@@ -11,7 +11,8 @@ the PDF and later corrections never re-query. `hotspots` and `alerts` call `miny
 (a lower layer); `alerts` also stores the day's new alerts, once each (see its docstring).
 
 Order: what a leader reading at 8:00 needs first — the day's figures, what is new and rising,
-the hotspots and early warnings behind it, then difficult cases, overdue work, instructions.
+the hotspots and early warnings behind it, then difficult cases, overdue work, instructions;
+the grid's patrols and coverage (`grassroots`, reading minyi.grassroots, a lower layer) last.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from minyi.reports.context import ReportContext
 from minyi.reports.sections import (
     alerts,
     difficult,
+    grassroots,
     hot,
     hotspots,
     instructions,
@@ -57,5 +59,6 @@ ORDER: tuple[ModuleType, ...] = (
     instructions,
     mailboxes,
     notable,
+    grassroots,
 )
 SECTIONS: tuple[Section, ...] = tuple(Section.of(m, n) for n, m in enumerate(ORDER))
