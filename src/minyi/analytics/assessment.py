@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from minyi.analytics.grid import AreaFigures, area_figures
 from minyi.analytics.rules import (
     CLOSURE_MILESTONES,
     SATISFIED_RATINGS,
@@ -71,6 +72,12 @@ class AssessmentRow:
     - bounce_rate 退单率 = bounce requests in the period / lead assignments in the period
     - whistle_response_rate 吹哨响应率 = summonses in the period reported in by their deadline /
       summonses in the period
+
+    Streets and communities also carry their grid figures (analytics/grid.py), outside the score:
+    - coverage_rate 包联覆盖率 = buildings covered and visited in time / active buildings, as of
+      `now` (a state: only each building's last visit is kept)
+    - grid_disposal_rate 网格事件处置率 = grid events raised from patrols in the period whose case
+      is closed / grid events raised from patrols in the period
     """
 
     unit: str
@@ -97,6 +104,12 @@ class AssessmentRow:
     whistle_response_rate: float | None
     score: float | None
     rank: int | None = None
+    buildings: int | None = None
+    buildings_covered: int | None = None
+    coverage_rate: float | None = None
+    grid_events: int | None = None
+    grid_events_disposed: int | None = None
+    grid_disposal_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -151,8 +164,11 @@ def assess_units(
     *,
     unit_ids: Sequence[int] | None = None,
     sign_for_limit: timedelta = SIGN_FOR_LIMIT,
+    now: datetime | None = None,
 ) -> Assessment:
-    """Every unit with something to measure in the period (or only `unit_ids`), ranked by score."""
+    """Every unit with something to measure in the period (or only `unit_ids`), ranked by score;
+    a street or community with grid events found in the period has something to measure.
+    `now`: the moment coverage is taken at (default the period's end)."""
     start, end = period.start, period.end
 
     def only(column: Any) -> Any:
@@ -255,9 +271,11 @@ def assess_units(
         .where(_in(Summons.summoned_at, start, end), only(Summons.unit_id))
         .group_by(Summons.unit_id),
     )
+    areas = area_figures(session, start=start, end=end, at=now or end)
     ids = (
         set(assigned) | set(closed) | set(late_open) | set(feedback) | set(bounces) | set(whistles)
     )
+    ids |= {u for u, a in areas.items() if a.events and (unit_ids is None or u in unit_ids)}
     ids.discard(None)  # type: ignore[arg-type]
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
     rows = []
@@ -299,9 +317,24 @@ def assess_units(
                 reported_in_time=n_reported,
                 **{k: (None if v is None else round(v, 4)) for k, v in rates.items()},
                 score=score(rates),
+                **_grid_fields(areas.get(unit_id)),
             )
         )
     return Assessment(period=period, rows=tuple(rank_rows(rows)))
+
+
+def _grid_fields(area: AreaFigures | None) -> dict[str, Any]:
+    if area is None:
+        return {}
+    coverage, disposal = rate(area.covered, area.buildings), rate(area.disposed, area.events)
+    return {
+        "buildings": area.buildings,
+        "buildings_covered": area.covered,
+        "coverage_rate": None if coverage is None else round(coverage, 4),
+        "grid_events": area.events,
+        "grid_events_disposed": area.disposed,
+        "grid_disposal_rate": None if disposal is None else round(disposal, 4),
+    }
 
 
 def rank_rows(rows: list[AssessmentRow]) -> list[AssessmentRow]:
@@ -328,4 +361,6 @@ FORMULAS = {
     "repeat_rate": "closed in the period whose citizen appealed again (repeat link) / closed in the period",
     "bounce_rate": "bounce requests in the period / lead assignments in the period",
     "whistle_response_rate": "summonses reported in by their deadline / summonses in the period",
+    "coverage_rate": "streets and communities: buildings covered and visited in time / active buildings (as of now; not scored)",
+    "grid_disposal_rate": "streets and communities: grid events from patrols in the period whose case is closed / those events (not scored)",
 }

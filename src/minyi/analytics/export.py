@@ -28,6 +28,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("feedback", "评价数"),
     ("bounces", "退单数"),
     ("summoned", "被吹哨数"),
+    ("coverage_rate", "包联覆盖率"),
+    ("grid_events", "网格事件数"),
+    ("grid_disposal_rate", "网格事件处置率"),
 )
 
 

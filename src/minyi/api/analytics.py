@@ -232,7 +232,7 @@ def assessment(
 ) -> Any:
     own_unit = assessment_unit_scope(actor)
     span = period_of(period.value, day) if day else previous_period(period.value, state.clock.now())
-    result = assess_units(session, span)
+    result = assess_units(session, span, now=state.clock.now())
     if own_unit is not None:
         # Ranks stay those of the whole district: a unit sees where it stands, not the others.
         result = type(result)(

@@ -263,7 +263,7 @@ def assessment(
     d = _day(day, "day")
     span = period_of(period, d) if d else previous_period(period, clock.now())
     with database().reading() as session:
-        result = assess_units(session, span)
+        result = assess_units(session, span, now=clock.now())
     if out is not None:
         out.write_bytes(assessment_csv(result) if out.suffix == ".csv" else assessment_xlsx(result))
         typer.echo(f"wrote {len(result.rows)} units to {out}")

@@ -411,6 +411,25 @@ def patrol_figures(
     return PatrolFigures(patrols, findings, events, disposed)
 
 
+def grid_events(
+    session: Session, *, since: datetime, until: datetime
+) -> dict[int, tuple[int, int]]:
+    """Grid id -> (grid events raised from patrols visited in [since, until), of which disposed
+    of by now): one grouped read for the assessment of every street and community."""
+    rows = session.execute(
+        select(
+            Patrol.grid_id,
+            func.count(Patrol.case_id),
+            func.count(Case.id).filter(Case.status.in_(DISPOSED)),
+        )
+        .select_from(Patrol)
+        .join(Case, Case.id == Patrol.case_id)
+        .where(Patrol.visited_at >= since, Patrol.visited_at < until)
+        .group_by(Patrol.grid_id)
+    )
+    return {grid: (events, disposed) for grid, events, disposed in rows}
+
+
 def recent_patrols(
     session: Session,
     root: Unit,

@@ -24,8 +24,11 @@ from factories import act, auth, make_appeal, make_dispatched
 from minyi.analytics.assessment import assess_units
 from minyi.analytics.rules import period_of
 from minyi.cases.models import Case
+from minyi.cases.rules import S
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
+from minyi.grassroots.models import Building, Patrol
+from minyi.org.models import Staff, Unit
 from minyi.triage.models import AppealLink
 from minyi.worker.runner import run_once
 
@@ -269,3 +272,45 @@ class TestAssessmentCli:
             out = self.run(world, "assessment", *args)
             assert out.returncode == 2 and out.stderr.startswith("error:"), (args, out.stderr)
         assert not (tmp_path / "a.pdf").exists()
+
+
+class TestGridFigures:
+    """Streets and communities carry coverage and the grid events found on patrols in the
+    period, disposed of or not; outside the score. Patrols added in a rolled-back transaction."""
+
+    def test_events_found_in_the_period_and_coverage_per_street_and_community(
+        self, world: World
+    ) -> None:
+        now = world.clock.now()
+        with world.db.sessions() as session, session.begin():
+            grid = session.scalar(select(Unit).where(Unit.code == "S01C01G01"))
+            assert grid is not None
+            building = session.scalar(
+                select(Building).where(Building.grid_id == grid.id).order_by(Building.id)
+            )
+            staff = session.scalar(select(Staff.id).order_by(Staff.id))
+            assert building is not None and staff is not None
+            c1, c2 = (session.get(Case, world.cases[n]) for n in ("c1", "c2"))
+            assert c1 is not None and c2 is not None
+            c1.status, c2.status = S.REPLIED, S.IN_PROGRESS
+            visit = {"building_id": building.id, "staff_id": staff, "grid_id": grid.id}
+            inside = WEEK.start + timedelta(days=1)
+            session.add_all(
+                [
+                    Patrol(**visit, visited_at=inside, finding="堆物", case_id=c1.id),
+                    Patrol(**visit, visited_at=inside, finding="路灯", case_id=c2.id),
+                    Patrol(**visit, visited_at=inside, finding="未立案"),
+                    Patrol(**visit, visited_at=WEEK.end, finding="下一周", case_id=c2.id),
+                ]
+            )
+            session.flush()
+            rows = {r.unit: r for r in assess_units(session, WEEK, now=now).rows}
+            session.rollback()
+        for code in ("S01", "S01C01"):
+            row = rows[code]
+            assert (row.grid_events, row.grid_events_disposed) == (2, 1), code
+            assert row.grid_disposal_rate == 0.5
+            assert row.buildings and row.buildings_covered is not None
+            assert row.coverage_rate == round(row.buildings_covered / row.buildings, 4)
+        assert rows["DEP02"].coverage_rate is None and rows["DEP02"].grid_events is None
+        assert "S02" not in rows or rows["S02"].grid_events == 0
