@@ -255,3 +255,26 @@ def private_demo_app(backend: str, tmp: Path) -> Iterator[tuple[TestClient, Data
     finally:
         db.dispose()
         drop_database(url)
+
+
+# The files that each take a minute or more on a 2-core machine. `-n 2 --dist loadfile` hands
+# files out in collection order, so these (late in the alphabet) used to start last and leave one
+# worker running them alone at the end; collected first, they start at once and the short files
+# fill in around them.
+LONG_POLES = (
+    "integration/worker/test_stop.py",
+    "integration/worker/test_stop_postgres.py",
+    "integration/faults/test_kill_server.py",
+    "integration/sla/test_many_workers.py",
+    "integration/triage/test_classifier.py",
+    "integration/demo/test_first_run.py",
+    "browser/test_first_run.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.path.as_posix()
+        return next((i for i, p in enumerate(LONG_POLES) if path.endswith(p)), len(LONG_POLES))
+
+    items.sort(key=rank)  # stable: every file keeps its own order, the rest keep theirs

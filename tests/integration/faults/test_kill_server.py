@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from conftest import drop_database, new_database_url
+from conftest import drop_database, migrated_database_url
 from factories import DEMO_PASSWORD, appeal_payload
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.core.db import Database
@@ -35,6 +35,9 @@ def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]
         "MINYI_DATABASE_URL": url,
         "MINYI_DATA_DIR": str(data_dir),
         "MINYI_PORT": str(port),
+        # The demo accounts are all this test needs: four weeks of demo history (tens of seconds,
+        # covered by tests/integration/demo) would only delay the burst.
+        "MINYI_DEMO": "empty",
     }
     proc = subprocess.Popen(
         [MINYI, "serve", "--port", str(port)],
@@ -84,7 +87,8 @@ def _alive(pid: int) -> bool:
 @pytest.mark.console_script
 class TestKillDuringBurst:
     def test_acknowledged_appeals_survive_sigkill(self, backend: str, tmp_path: Path) -> None:
-        url = new_database_url(backend, tmp_path)
+        # Migrated already (a template copy): the server's own `migrate` finds nothing to do.
+        url = migrated_database_url(backend, tmp_path)
         port = free_port()
         server = start_server(url, tmp_path / "data", port)
         base = f"http://127.0.0.1:{port}"
