@@ -48,13 +48,11 @@ from minyi.grassroots.schemas import (
 from minyi.grassroots.service import (
     add_branch,
     assign,
-    attach_photos,
     describe_import,
     edit_building,
     end_assignment,
-    finding_appeal,
     import_places,
-    link_case,
+    raise_finding,
     read_place_file,
     record_patrol,
 )
@@ -312,7 +310,7 @@ async def post_patrol(body: PatrolIn, actor: CurrentActor, state: State) -> dict
 
     patrol_id = await run_in_threadpool(record)
     if body.raise_event:
-        await raise_event(state, actor, patrol_id)
+        await raise_finding(state, actor, patrol_id)
     return await run_in_threadpool(_patrol, state, actor, patrol_id)
 
 
@@ -323,36 +321,8 @@ async def post_patrol(body: PatrolIn, actor: CurrentActor, state: State) -> dict
     responses=refusals(404, 409, 422),
 )
 async def post_event(patrol_id: int, actor: CurrentActor, state: State) -> dict[str, Any]:
-    await raise_event(state, actor, patrol_id)
+    await raise_finding(state, actor, patrol_id)
     return await run_in_threadpool(_patrol, state, actor, patrol_id)
-
-
-async def raise_event(state: AppState, actor: Actor, patrol_id: int) -> int:
-    """Registered by intake's group-commit writer like any grid report; the patrol's external id
-    makes a second try answer the same case."""
-
-    def build() -> Any:
-        with state.db.reading() as session:
-            return finding_appeal(session, patrol_id, actor=actor)
-
-    item = await run_in_threadpool(build)
-    receipt = await state.batcher.submit(item, actor)
-
-    def finish() -> None:
-        with state.db.unit_of_work() as session:
-            link_case(session, patrol_id, receipt.id)
-        if receipt.created:
-            attach_photos(
-                state.db,
-                state.settings,
-                patrol_id=patrol_id,
-                case_id=receipt.id,
-                actor=actor,
-                now=state.clock.now(),
-            )
-
-    await run_in_threadpool(finish)
-    return receipt.id
 
 
 def _patrol(state: AppState, actor: Actor, patrol_id: int) -> dict[str, Any]:

@@ -8,13 +8,15 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+import anyio.to_thread
 from openpyxl import load_workbook
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
+from minyi.core.clock import Clock
 from minyi.core.db import Database
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from minyi.core.settings import Settings
@@ -28,6 +30,7 @@ from minyi.grassroots.rules import (
     parse_place,
 )
 from minyi.intake.attachments import clean_filename, stage_attachment, store_attachment
+from minyi.intake.batcher import IntakeBatcher
 from minyi.intake.desk import desk_channel
 from minyi.intake.schemas import AppealIn
 from minyi.org.models import Staff, Unit
@@ -552,3 +555,41 @@ def stage_photo(settings: Settings, *, filename: str, content_type: str, data: b
     return Photo(
         clean_filename(filename), content_type, len(data), hashlib.sha256(data).hexdigest()
     )
+
+
+class Desk(Protocol):
+    """What raising a finding needs of the process (the API's and the pages' state both have it)."""
+
+    db: Database
+    batcher: IntakeBatcher
+    settings: Settings
+    clock: Clock
+
+
+async def raise_finding(desk: Desk, actor: Actor, patrol_id: int) -> int:
+    """The finding as a grid event, registered by intake's group-commit writer like any grid
+    report (API and page alike); the patrol's external id makes a second try answer the same
+    case. The reads and writes run in worker threads: the event loop only awaits the writer."""
+
+    def build() -> AppealIn:
+        with desk.db.reading() as session:
+            return finding_appeal(session, patrol_id, actor=actor)
+
+    item = await anyio.to_thread.run_sync(build)
+    receipt = await desk.batcher.submit(item, actor)
+
+    def finish() -> None:
+        with desk.db.unit_of_work() as session:
+            link_case(session, patrol_id, receipt.id)
+        if receipt.created:
+            attach_photos(
+                desk.db,
+                desk.settings,
+                patrol_id=patrol_id,
+                case_id=receipt.id,
+                actor=actor,
+                now=desk.clock.now(),
+            )
+
+    await anyio.to_thread.run_sync(finish)
+    return int(receipt.id)

@@ -37,12 +37,10 @@ from minyi.grassroots.service import (
     Photo,
     add_branch,
     assign,
-    attach_photos,
     edit_building,
     end_assignment,
-    finding_appeal,
     import_places,
-    link_case,
+    raise_finding,
     read_place_file,
     record_patrol,
     stage_photo,
@@ -208,34 +206,6 @@ def _record(st: Any, actor: Actor, fields: dict[str, str], form: Any) -> int:
         ).id
 
 
-async def raise_event(st: Any, actor: Actor, patrol_id: int) -> int:
-    """The finding as a grid event, registered by intake's group-commit writer (as the grid
-    report page does); the patrol's external id makes a second press answer the same case."""
-
-    def build() -> Any:
-        with st.db.reading() as session:
-            return finding_appeal(session, patrol_id, actor=actor)
-
-    item = await run_in_threadpool(build)
-    receipt = await st.batcher.submit(item, actor)
-
-    def finish() -> None:
-        with st.db.unit_of_work() as session:
-            link_case(session, patrol_id, receipt.id)
-        if receipt.created:
-            attach_photos(
-                st.db,
-                st.settings,
-                patrol_id=patrol_id,
-                case_id=receipt.id,
-                actor=actor,
-                now=st.clock.now(),
-            )
-
-    await run_in_threadpool(finish)
-    return int(receipt.id)
-
-
 @router.post("/console/grassroots/patrol")
 async def post_patrol(request: Request, form: PostedForm) -> Response:
     actor = await run_in_threadpool(staff, request)
@@ -252,7 +222,7 @@ async def post_patrol(request: Request, form: PostedForm) -> Response:
         )
     if fields.get("raise_event") and fields.get("finding"):
         try:
-            await raise_event(st, actor, patrol_id)
+            await raise_finding(st, actor, patrol_id)
         except MinyiError as exc:
             # The visit stands (it happened); only the event failed, and can be raised again below.
             error, code = (
@@ -270,7 +240,7 @@ async def post_event(request: Request, patrol_id: int, form: PostedForm) -> Resp
     del form  # CSRF-checked by the dependency; the press carries no fields
     actor = await run_in_threadpool(staff, request, AREA_ROLES)
     try:
-        await raise_event(state_of(request), actor, patrol_id)
+        await raise_finding(state_of(request), actor, patrol_id)
     except Forbidden:
         raise
     except MinyiError as exc:
