@@ -3,14 +3,14 @@ alerts, similar cases, assessment rows) in their API envelopes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from minyi.analytics.assessment import AssessmentRow
 from minyi.analytics.hotspots import Hotspot
-from minyi.analytics.sweeps import SimilarCase
+from minyi.analytics.sweeps import PLACE_KINDS, SimilarCase
 from minyi.core.schemas import Out
 from minyi.supervision.schemas import InstructionOut
 
@@ -93,3 +93,19 @@ class SweepOut(BaseModel):
 
 class SweepList(BaseModel):
     items: list[SweepOut]
+
+
+class RunAlertsIn(BaseModel):
+    day: date
+
+
+class AckIn(BaseModel):
+    note: str | None = Field(None, max_length=2000)
+
+
+class SweepIn(BaseModel):
+    case_id: int
+    place_kind: str = Field(description=f"one of {', '.join(PLACE_KINDS)}")
+    text: str = Field(min_length=1, max_length=2000)
+    name_contains: str | None = Field(None, max_length=60)
+    within_days: int = Field(30, ge=1, le=366)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
 from minyi.api.deps import CurrentActor, ResetActor, State
 from minyi.api.errors import refusals
@@ -19,14 +18,9 @@ from minyi.org.accounts import (
     set_active,
     set_password,
 )
-from minyi.org.schemas import TemporaryPasswordOut
+from minyi.org.schemas import PasswordChange, TemporaryPasswordOut
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
-
-
-class PasswordChange(BaseModel):
-    old_password: str = Field(max_length=200)
-    new_password: str = Field(max_length=200)
 
 
 @router.post(

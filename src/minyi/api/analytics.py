@@ -9,7 +9,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime
 
 from minyi.analytics.alerts import acknowledge_alert, raise_alerts
 from minyi.analytics.assessment import FORMULAS, assess_units
@@ -32,16 +32,19 @@ from minyi.analytics.rules import (
     require_viewer,
 )
 from minyi.analytics.schemas import (
+    AckIn,
     AlertOut,
     AlertsOut,
     AlertsRaisedOut,
     AssessmentOut,
     HotspotsOut,
+    RunAlertsIn,
     SimilarCasesOut,
+    SweepIn,
     SweepList,
     SweepOut,
 )
-from minyi.analytics.sweeps import PLACE_KINDS, create_sweep, find_similar_cases
+from minyi.analytics.sweeps import create_sweep, find_similar_cases
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.core.errors import Invalid
@@ -94,10 +97,6 @@ def alerts(
     return {"items": [asdict(v) for v in alert_views(session, rows)]}
 
 
-class RunAlertsIn(BaseModel):
-    day: date
-
-
 @router.post(
     "/alerts/run",
     summary="Detect the day's signals and raise the alerts not raised before",
@@ -109,10 +108,6 @@ def run_alerts(body: RunAlertsIn, actor: CurrentActor, state: State) -> dict[str
     with state.db.unit_of_work() as session:
         new = raise_alerts(session, day=body.day, now=state.clock.now())
         return {"raised": len(new), "items": [asdict(v) for v in alert_views(session, new)]}
-
-
-class AckIn(BaseModel):
-    note: str | None = Field(None, max_length=2000)
 
 
 @router.post(
@@ -149,14 +144,6 @@ def similar(
             for s in find_similar_cases(session, case_id, actor=actor, days=days, limit=limit)
         ]
     }
-
-
-class SweepIn(BaseModel):
-    case_id: int
-    place_kind: str = Field(description=f"one of {', '.join(PLACE_KINDS)}")
-    text: str = Field(min_length=1, max_length=2000)
-    name_contains: str | None = Field(None, max_length=60)
-    within_days: int = Field(30, ge=1, le=366)
 
 
 @router.post(

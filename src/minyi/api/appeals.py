@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 import orjson
@@ -22,6 +23,7 @@ from minyi.api.errors import refusals
 from minyi.cases.models import Appeal
 from minyi.cases.queries import (
     bounce_counts_by_unit,
+    case_filter,
     case_units,
     get_visible_case,
     list_cases,
@@ -135,7 +137,7 @@ def list_appeals(
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> Page[CaseSummary]:
     channels = channel_names(session)
-    f = filters.to_filter(session)
+    f = case_filter(session, **asdict(filters))
     total, rows = list_cases(session, actor, f, page=page, page_size=page_size)
     units_of = case_units(session, [c.id for c, _ in rows])
     ids = {u for c, _ in rows for u in (c.lead_unit_id, c.street_id, c.community_id) if u}

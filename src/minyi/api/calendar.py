@@ -6,7 +6,6 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path
-from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
@@ -20,37 +19,10 @@ from minyi.sla.calendar_service import (
     today_in_beijing,
     year_view,
 )
-from minyi.sla.schemas import StatusOut, YearOut
+from minyi.sla.schemas import SetDayIn, StatusOut, YearIn, YearOut
 
 router = APIRouter(prefix="/api/v1", tags=["calendar"])
 Year = Annotated[int, Path(ge=2000, le=2100, description="a year between 2000 and 2100")]
-
-
-class DayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    date: date
-    kind: Literal["holiday", "workday"] = Field(
-        description="holiday on a weekday, or a 调休 working weekend day"
-    )
-    note: str | None = Field(None, max_length=60)
-
-
-class YearIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    source: Literal["official", "statutory"] = Field(
-        "official",
-        description="official: the State Council's notice; statutory: the holidays fixed by law only",
-    )
-    note: str | None = Field(None, max_length=2000)
-    days: list[DayIn] = Field(max_length=400)
-
-
-class SetDayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    kind: Literal["holiday", "workday", "normal"] = Field(
-        description="normal removes the exception"
-    )
-    note: str | None = Field(None, max_length=60)
 
 
 def _admin(actor: Actor) -> None:

@@ -3,14 +3,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import Role
 from minyi.sla.queries import case_clocks
-from minyi.sla.schemas import ClockView, PoliciesVersionOut
+from minyi.sla.schemas import ClockView, ExtendIn, PauseIn, PoliciesVersionOut, PolicyIn
 from minyi.sla.service import (
     extend_case,
     import_policies,
@@ -21,18 +20,6 @@ from minyi.sla.service import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["clocks"])
-
-
-class PauseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reason: str = Field(min_length=1, max_length=2000, description="e.g. 等待群众补充材料")
-
-
-class ExtendIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    milestone: str = Field(min_length=1, max_length=30)
-    days: float = Field(gt=0, le=365)
-    reason: str = Field(min_length=1, max_length=2000)
 
 
 @router.get(
@@ -86,12 +73,6 @@ def extend(case_id: int, body: ExtendIn, actor: CurrentActor, state: State) -> d
             reason=body.reason,
             now=state.clock.now(),
         )
-
-
-class PolicyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    policy: str = Field(min_length=1, max_length=20)
-    reason: str = Field(min_length=1, max_length=2000)
 
 
 @router.post(

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -13,8 +11,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from minyi.api.state import AppState
-from minyi.cases.queries import CaseFilter, case_filter
 from minyi.cases.rules import CaseStatus
+from minyi.cases.schemas import CaseQuery
 from minyi.core.errors import Forbidden, Unauthorized
 from minyi.org.rules import Actor
 from minyi.org.service import actor_for_token, token_hash
@@ -105,26 +103,6 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 # Only for changing one's password, signing out and /auth/me (see `usable`).
 ResetActor = Annotated[Actor, Depends(actor_even_if_password_reset)]
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
-
-
-@dataclass(frozen=True)
-class CaseQuery:
-    """The case-list filters as a reader types them (codes, not ids)."""
-
-    status: list[CaseStatus] | None
-    unit: str | None
-    street: str | None
-    community: str | None
-    class_name: str | None
-    channel: str | None
-    registered_from: datetime | None
-    registered_to: datetime | None
-    overdue: bool | None
-    q: str | None
-
-    def to_filter(self, session: Session) -> CaseFilter:
-        """Codes to ids; an unknown channel or unit is a 4xx naming the field."""
-        return case_filter(session, **asdict(self))
 
 
 async def case_query(

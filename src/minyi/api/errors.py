@@ -10,12 +10,12 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from minyi.core.errors import MinyiError
+from minyi.core.schemas import ErrorResponse
 
 STATUS = {
     "not_found": 404,
@@ -40,26 +40,6 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     429: "too_many_requests",
 }
-
-
-class FieldError(BaseModel):
-    field: str | None = None
-    message: str
-
-
-class ErrorDetail(BaseModel):
-    """Every refusal: a stable snake_case `code` a client can branch on and a message for people;
-    `errors` names each bad field where there are any; other details vary by code."""
-
-    model_config = ConfigDict(extra="allow")
-    code: str = Field(examples=["case_not_found"])
-    message: str
-    errors: list[FieldError] | None = None
-
-
-class ErrorResponse(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    error: ErrorDetail
 
 
 _ERROR_MEANINGS = {

@@ -3,6 +3,7 @@ scope and masking, and the columns `minyi import cases` reads back."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -10,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from minyi.api.deps import CaseQueryParams, CurrentActor, State
 from minyi.api.errors import refusals
+from minyi.cases.queries import case_filter
 from minyi.integrations.case_export import COLUMNS, export_rows
 from minyi.integrations.tabular import write_csv, write_xlsx
 
@@ -42,7 +44,7 @@ def export_cases(
 ) -> Response:
     stamp = state.clock.now().astimezone(state.tz).strftime("%Y%m%d-%H%M")
     with state.db.reading() as session:
-        f = filters.to_filter(session)
+        f = case_filter(session, **asdict(filters))
         rows = list(export_rows(session, actor, f, tz=state.tz))
     headers = {
         "Content-Disposition": f'attachment; filename="cases-{stamp}.{format}"',

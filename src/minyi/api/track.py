@@ -7,47 +7,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from minyi.api.deps import State
-from minyi.api.errors import ErrorResponse, refusals
-from minyi.cases.schemas import TrackedCase
+from minyi.api.errors import refusals
+from minyi.cases.schemas import CitizenSecretIn, FeedbackIn, TrackedCase
 from minyi.cases.tracking import case_key, citizen_secret_guard, rate_case, track_case
+from minyi.core.schemas import ErrorResponse
 
 router = APIRouter(prefix="/api/v1/track", tags=["citizen"])
 Last4 = Annotated[
     str, Query(pattern=r"^\d{4}$", description="the last four digits of the phone you gave")
 ]
-CODE_DESCRIPTION = "the tracking code (查询码) of the receipt, e.g. K7QM-3XHD-9RTA; case, spaces and dashes do not matter"
-
-
-class CitizenSecretIn(BaseModel):
-    """Exactly one secret: the phone's last four digits, or the receipt's tracking code. In the body,
-    not the URL, so it stays out of proxy and access logs."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    phone_last4: str | None = Field(
-        None, pattern=r"^\d{4}$", description="the last four digits of the phone you gave"
-    )
-    tracking_code: str | None = Field(
-        None, min_length=1, max_length=40, description=CODE_DESCRIPTION
-    )
-
-    @model_validator(mode="after")
-    def _one_secret(self) -> CitizenSecretIn:
-        if (self.phone_last4 is None) == (self.tracking_code is None):
-            raise ValueError("give either phone_last4 or tracking_code")
-        return self
-
-    def secret(self) -> str:
-        return self.phone_last4 or self.tracking_code or ""
-
-
-class FeedbackIn(CitizenSecretIn):
-    rating: str = Field(description="satisfied | basically_satisfied | unsatisfied")
-    comment: str | None = Field(None, max_length=2000)
-
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
@@ -15,29 +14,9 @@ from minyi.triage.places.entries import add_entry, list_entries, remove_entry
 from minyi.triage.places.gazetteer import Gazetteer
 from minyi.triage.places.store import GAZETTEERS, find_place, gazetteer_for
 from minyi.triage.places.values import PlaceCandidate
-from minyi.triage.schemas import GazetteerEntryOut, PlaceCandidatesOut
+from minyi.triage.schemas import GazetteerEntryIn, GazetteerEntryOut, PlaceCandidatesOut, PlaceQuery
 
 router = APIRouter(prefix="/api/v1", tags=["triage"])
-
-
-class GazetteerEntryIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    name: str = Field(min_length=2, max_length=60, description="道路、小区、地标名称或别名")
-    kind: Literal["road", "estate", "landmark", "alias"]
-    unit: str = Field(
-        min_length=1,
-        max_length=40,
-        description="unit code: the grid, community or street it lies in (an alias: any unit)",
-    )
-
-
-class PlaceQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: str | None = Field(None, max_length=20000)
-    address: str | None = Field(None, max_length=300)
-    limit: int = Field(5, ge=1, le=20)
 
 
 @router.get(

@@ -6,50 +6,23 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.cases.queries import reader_view, shown_titles
 from minyi.triage.queries import board, suggestion_of, suggestion_view, unit_names
 from minyi.triage.rules import AWAITING, Correction
-from minyi.triage.schemas import BoardOut, CorrectedSuggestionOut, SuggestionOut
+from minyi.triage.schemas import (
+    BoardOut,
+    ConfirmIn,
+    CorrectedSuggestionOut,
+    CorrectIn,
+    PlaceIn,
+    SuggestionOut,
+)
 from minyi.triage.service import confirm, correct
 
 router = APIRouter(prefix="/api/v1", tags=["triage"])
-
-
-class ConfirmIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    expected_version: int | None = Field(
-        None, ge=1, description="the case version you saw; 409 if it changed"
-    )
-
-
-class PlaceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    street: str | None = Field(None, max_length=40)
-    community: str | None = Field(None, max_length=40)
-    grid: str | None = Field(None, max_length=40)
-
-
-class CorrectIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    category: str | None = Field(None, max_length=40, description="the right event-dictionary leaf")
-    label: str | None = Field(
-        None, max_length=60, description="the right model label, when not a leaf"
-    )
-    place: PlaceIn | None = None
-    lead_unit: str | None = Field(None, max_length=40)
-    co_units: list[str] | None = Field(None, max_length=20)
-    not_accused: list[str] = Field(
-        default_factory=list, max_length=20, description="units wrongly excluded as accused"
-    )
-    reason: str | None = Field(None, max_length=4000)
-    dispatch: bool = Field(
-        True, description="dispatch the case accordingly if it still awaits dispatch"
-    )
-    expected_version: int | None = Field(None, ge=1)
 
 
 def _view(session: Any, suggestion: Any) -> dict[str, Any]:

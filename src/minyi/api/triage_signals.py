@@ -3,11 +3,9 @@ check before closing, and a case's repeat / duplicate / crowd links."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
@@ -31,24 +29,14 @@ from minyi.triage.schemas import (
     CaseLinksOut,
     LexiconOut,
     LexiconSavedOut,
+    ReplyCheckIn,
     ReplyCheckOut,
     RiskFlagsOut,
+    RiskIn,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["triage"])
 LEXICON_MAX_CHARS = 1024 * 1024
-
-
-class RiskIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=50_000)
-    on: date | None = Field(None, description="the appeal's date, for 节前 boosts (default: today)")
-
-
-class ReplyCheckIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    appeal_text: str = Field(min_length=1, max_length=50_000)
-    reply_text: str = Field(min_length=1, max_length=50_000)
 
 
 def _staff_only(actor: Actor) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
@@ -16,6 +15,8 @@ from minyi.integrations.schemas import (
     DeliveryOut,
     NewWebhookSubscriberOut,
     PingOut,
+    SubscriberIn,
+    SubscriberPatch,
     WebhookSubscriberOut,
     WebhookSubscribersOut,
 )
@@ -27,23 +28,6 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 def _admin(actor: Actor) -> None:
     if actor.role is not Role.ADMIN:
         raise Forbidden("admin_only", "only an administrator may manage webhook subscribers")
-
-
-class SubscriberIn(BaseModel):
-    name: str = Field(min_length=1, max_length=60)
-    url: str = Field(min_length=1, max_length=500)
-    events: list[str] = Field(
-        min_length=1, description="e.g. case.registered, case.dispatch, case.reply; * for all"
-    )
-    secret: str | None = Field(
-        None, min_length=16, max_length=200, description="generated when left out"
-    )
-
-
-class SubscriberPatch(BaseModel):
-    url: str | None = Field(None, max_length=500)
-    events: list[str] | None = None
-    is_active: bool | None = None
 
 
 @router.get(

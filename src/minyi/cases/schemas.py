@@ -4,13 +4,14 @@ privacy policy's view for the reader (minyi.privacy.rules)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from minyi.cases.models import Appeal, Case, CaseEvent, CaseUnit
-from minyi.cases.rules import KEY_CHECKLIST
+from minyi.cases.rules import KEY_CHECKLIST, CaseStatus
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH, label
 from minyi.core.schemas import Out
 from minyi.org.models import Staff, Unit
@@ -73,6 +74,54 @@ class RedispatchIn(BaseModel):
 
     def payload(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True, exclude={"expected_version"})
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """The case-list filters as a reader types them (codes, not ids): GET /api/v1/appeals and the
+    case export; `cases.queries.case_filter(session, **asdict(query))` makes them a CaseFilter."""
+
+    status: list[CaseStatus] | None = None
+    unit: str | None = None
+    street: str | None = None
+    community: str | None = None
+    class_name: str | None = None
+    channel: str | None = None
+    registered_from: datetime | None = None
+    registered_to: datetime | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
+TRACKING_CODE_DESCRIPTION = "the tracking code (查询码) of the receipt, e.g. K7QM-3XHD-9RTA; case, spaces and dashes do not matter"
+
+
+class CitizenSecretIn(BaseModel):
+    """Exactly one secret: the phone's last four digits, or the receipt's tracking code. In the body,
+    not the URL, so it stays out of proxy and access logs."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    phone_last4: str | None = Field(
+        None, pattern=r"^\d{4}$", description="the last four digits of the phone you gave"
+    )
+    tracking_code: str | None = Field(
+        None, min_length=1, max_length=40, description=TRACKING_CODE_DESCRIPTION
+    )
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> CitizenSecretIn:
+        if (self.phone_last4 is None) == (self.tracking_code is None):
+            raise ValueError("give either phone_last4 or tracking_code")
+        return self
+
+    def secret(self) -> str:
+        return self.phone_last4 or self.tracking_code or ""
+
+
+class FeedbackIn(CitizenSecretIn):
+    rating: str = Field(description="satisfied | basically_satisfied | unsatisfied")
+    comment: str | None = Field(None, max_length=2000)
 
 
 def identity_hidden_from(actor: Actor, case: Case) -> bool:

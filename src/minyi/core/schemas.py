@@ -1,4 +1,5 @@
-"""The base of every public response shape (each domain's `schemas.py`)."""
+"""The base of every public response shape (each domain's `schemas.py`), the one page of a list
+and the one error body every refusal answers."""
 
 from __future__ import annotations
 
@@ -29,3 +30,23 @@ class Page(BaseModel, Generic[T]):
     page: int = Field(description="this page's number, from 1")
     page_size: int = Field(description="at most this many items a page")
     items: list[T]
+
+
+class FieldError(BaseModel):
+    field: str | None = None
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    """Every refusal: a stable snake_case `code` a client can branch on and a message for people;
+    `errors` names each bad field where there are any; other details vary by code."""
+
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(examples=["case_not_found"])
+    message: str
+    errors: list[FieldError] | None = None
+
+
+class ErrorResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    error: ErrorDetail

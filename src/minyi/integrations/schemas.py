@@ -9,6 +9,23 @@ from pydantic import BaseModel, Field
 from minyi.core.schemas import Out
 
 
+class SubscriberIn(BaseModel):
+    name: str = Field(min_length=1, max_length=60)
+    url: str = Field(min_length=1, max_length=500)
+    events: list[str] = Field(
+        min_length=1, description="e.g. case.registered, case.dispatch, case.reply; * for all"
+    )
+    secret: str | None = Field(
+        None, min_length=16, max_length=200, description="generated when left out"
+    )
+
+
+class SubscriberPatch(BaseModel):
+    url: str | None = Field(None, max_length=500)
+    events: list[str] | None = None
+    is_active: bool | None = None
+
+
 class ImportProblemOut(Out):
     row: int
     field: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from minyi.core.schemas import Out
 
@@ -49,3 +49,8 @@ class OrgImportOut(Out):
     units: int
     staff_created: int
     staff: int
+
+
+class PasswordChange(BaseModel):
+    old_password: str = Field(max_length=200)
+    new_password: str = Field(max_length=200)

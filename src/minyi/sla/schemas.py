@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +37,24 @@ class ClockOut(ClockView):
 
 class PoliciesVersionOut(BaseModel):
     version: int = Field(description="the number of the clock-policy version now in force")
+
+
+class PauseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(min_length=1, max_length=2000, description="e.g. 等待群众补充材料")
+
+
+class ExtendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    milestone: str = Field(min_length=1, max_length=30)
+    days: float = Field(gt=0, le=365)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PolicyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    policy: str = Field(min_length=1, max_length=20)
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class ExtensionRequestIn(BaseModel):
@@ -97,3 +116,30 @@ class StatusOut(BaseModel):
     today: str
     uncovered: list[UncoveredOut]
     kept_years: list[int]
+
+
+class DayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    date: date
+    kind: Literal["holiday", "workday"] = Field(
+        description="holiday on a weekday, or a 调休 working weekend day"
+    )
+    note: str | None = Field(None, max_length=60)
+
+
+class YearIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    source: Literal["official", "statutory"] = Field(
+        "official",
+        description="official: the State Council's notice; statutory: the holidays fixed by law only",
+    )
+    note: str | None = Field(None, max_length=2000)
+    days: list[DayIn] = Field(max_length=400)
+
+
+class SetDayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    kind: Literal["holiday", "workday", "normal"] = Field(
+        description="normal removes the exception"
+    )
+    note: str | None = Field(None, max_length=60)

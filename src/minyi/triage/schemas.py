@@ -5,8 +5,8 @@ reply check and a case's repeat / duplicate / crowd links."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -338,3 +338,68 @@ class CaseLinksOut(Out):
     crowds: list[CrowdOut]
     links: list[CaseLinkOut]
     hidden: int = Field(description="links to cases this reader may not see")
+
+
+class GazetteerEntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=2, max_length=60, description="道路、小区、地标名称或别名")
+    kind: Literal["road", "estate", "landmark", "alias"]
+    unit: str = Field(
+        min_length=1,
+        max_length=40,
+        description="unit code: the grid, community or street it lies in (an alias: any unit)",
+    )
+
+
+class PlaceQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(None, max_length=20000)
+    address: str | None = Field(None, max_length=300)
+    limit: int = Field(5, ge=1, le=20)
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expected_version: int | None = Field(
+        None, ge=1, description="the case version you saw; 409 if it changed"
+    )
+
+
+class PlaceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    street: str | None = Field(None, max_length=40)
+    community: str | None = Field(None, max_length=40)
+    grid: str | None = Field(None, max_length=40)
+
+
+class CorrectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    category: str | None = Field(None, max_length=40, description="the right event-dictionary leaf")
+    label: str | None = Field(
+        None, max_length=60, description="the right model label, when not a leaf"
+    )
+    place: PlaceIn | None = None
+    lead_unit: str | None = Field(None, max_length=40)
+    co_units: list[str] | None = Field(None, max_length=20)
+    not_accused: list[str] = Field(
+        default_factory=list, max_length=20, description="units wrongly excluded as accused"
+    )
+    reason: str | None = Field(None, max_length=4000)
+    dispatch: bool = Field(
+        True, description="dispatch the case accordingly if it still awaits dispatch"
+    )
+    expected_version: int | None = Field(None, ge=1)
+
+
+class RiskIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=50_000)
+    on: date | None = Field(None, description="the appeal's date, for 节前 boosts (default: today)")
+
+
+class ReplyCheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    appeal_text: str = Field(min_length=1, max_length=50_000)
+    reply_text: str = Field(min_length=1, max_length=50_000)

@@ -15,8 +15,9 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 
-from minyi.api.errors import ErrorResponse, refusals
+from minyi.api.errors import refusals
 from minyi.app import UNDECLARED, create_app
+from minyi.core.schemas import ErrorResponse
 from minyi.core.settings import Settings
 
 # Routes typed on other branches of issue 13: the analytics sweeps (they move with their own
