@@ -11,13 +11,12 @@ from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.cases.queries import reader_view, shown_titles
 from minyi.triage.queries import board, suggestion_of, suggestion_view, unit_names
-from minyi.triage.rules import AWAITING, Correction
+from minyi.triage.rules import AWAITING
 from minyi.triage.schemas import (
     BoardOut,
     ConfirmIn,
     CorrectedSuggestionOut,
     CorrectIn,
-    PlaceIn,
     SuggestionOut,
 )
 from minyi.triage.service import confirm, correct
@@ -74,19 +73,7 @@ def post_confirm(
 def post_correct(
     case_id: int, body: CorrectIn, actor: CurrentActor, state: State
 ) -> dict[str, Any]:
-    place = body.place or PlaceIn()
-    fix = Correction(
-        category=body.category or None,
-        label=body.label or None,
-        street=place.street or None,
-        community=place.community or None,
-        grid=place.grid or None,
-        lead_unit=body.lead_unit or None,
-        co_units=tuple(body.co_units) if body.co_units is not None else None,
-        not_accused=tuple(body.not_accused),
-        reason=body.reason,
-        dispatch=body.dispatch,
-    )
+    fix = body.correction()
     with state.db.unit_of_work() as session:
         row = correct(
             session,

@@ -24,6 +24,7 @@ from minyi.analytics.queries import (
     sweep_view,
 )
 from minyi.analytics.rules import period_of, previous_period
+from minyi.analytics.schemas import SweepIn
 from minyi.analytics.sweeps import create_sweep, find_similar_cases
 from minyi.cli.common import clock, database, echo_json, one_line_errors
 from minyi.core.errors import Invalid
@@ -194,17 +195,24 @@ def sweep(
     within_days: int = typer.Option(30, min=1, max=366),
 ) -> None:
     """Start a sweep (办结一件、化解一类) from a case: an instruction with a task per street."""
+    body = SweepIn(  # checked as the API checks its body
+        case_id=case_id,
+        place_kind=place_kind,
+        text=text,
+        name_contains=name_contains,
+        within_days=within_days,
+    )
     now = clock.now()
     with database().unit_of_work() as session:
         actor = actor_for_username(session, actor_name)
         s = create_sweep(
             session,
             actor=actor,
-            case_id=case_id,
-            place_kind=place_kind,
-            text=text,
-            name_contains=name_contains,
-            within_days=within_days,
+            case_id=body.case_id,
+            place_kind=body.place_kind,
+            text=body.text,
+            name_contains=body.name_contains,
+            within_days=body.within_days,
             now=now,
         )
         view = sweep_view(session, s, now, actor=actor)

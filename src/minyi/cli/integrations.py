@@ -18,6 +18,7 @@ from minyi.cli.common import clock, database, echo_json, fail, one_line_errors, 
 from minyi.integrations import open311, webhooks
 from minyi.integrations.case_export import COLUMNS, export_rows
 from minyi.integrations.case_import import ImportRefused, ImportReport, import_cases, load_mapping
+from minyi.integrations.schemas import SubscriberIn
 from minyi.integrations.tabular import read_rows, write_csv, write_xlsx
 from minyi.org.service import actor_for_username
 
@@ -168,9 +169,16 @@ def webhooks_add(
     secret: str | None = typer.Option(None, help="16+ characters; generated when left out"),
 ) -> None:
     """Add a subscriber; prints its secret once."""
+    body = SubscriberIn(name=name, url=url, events=event, secret=secret)  # as the API checks it
     with database().unit_of_work() as session:
         row, key = webhooks.add_subscriber(
-            session, name=name, url=url, events=event, secret=secret, by="cli", now=clock.now()
+            session,
+            name=body.name,
+            url=body.url,
+            events=body.events,
+            secret=body.secret,
+            by="cli",
+            now=clock.now(),
         )
         typer.echo(f"subscriber {row.name}: secret {key}")
 

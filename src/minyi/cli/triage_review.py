@@ -11,7 +11,8 @@ from minyi.cli.triage import app
 from minyi.org.service import actor_for_username
 from minyi.triage.jobs import triage_pending
 from minyi.triage.queries import board, suggestion_of, suggestion_view
-from minyi.triage.rules import AWAITING, Correction
+from minyi.triage.rules import AWAITING
+from minyi.triage.schemas import CorrectIn, PlaceIn
 from minyi.triage.service import confirm, correct
 
 AS = typer.Option(..., "--as", help="username of the staff member acting")
@@ -107,18 +108,17 @@ def correct_(
     dispatch: bool = typer.Option(True, "--dispatch/--no-dispatch"),
 ) -> None:
     """Correct a suggestion (kept as a training row) and dispatch the case accordingly."""
-    fix = Correction(
+    # Checked as the API checks its body (lengths, how many units); a bad value exits 2.
+    fix = CorrectIn(
         category=category,
         label=label,
-        street=street,
-        community=community,
-        grid=grid,
+        place=PlaceIn(street=street, community=community, grid=grid),
         lead_unit=lead,
-        co_units=tuple(co) if co else None,
-        not_accused=tuple(not_accused or ()),
+        co_units=list(co) if co else None,
+        not_accused=list(not_accused or ()),
         reason=reason,
         dispatch=dispatch,
-    )
+    ).correction()
     with database().unit_of_work() as session:
         actor = actor_for_username(session, actor_name)
         row = correct(session, case_id, fix, actor=actor, now=clock.now())

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from minyi.core.schemas import Out
+from minyi.triage.rules import Correction
 
 log = logging.getLogger(__name__)
 
@@ -391,6 +392,23 @@ class CorrectIn(BaseModel):
         True, description="dispatch the case accordingly if it still awaits dispatch"
     )
     expected_version: int | None = Field(None, ge=1)
+
+    def correction(self) -> Correction:
+        """What triage.service.correct takes; a field left empty keeps that part as suggested.
+        The API, the CLI's `minyi triage correct` and the case page's form make theirs here."""
+        place = self.place or PlaceIn()
+        return Correction(
+            category=self.category or None,
+            label=self.label or None,
+            street=place.street or None,
+            community=place.community or None,
+            grid=place.grid or None,
+            lead_unit=self.lead_unit or None,
+            co_units=tuple(self.co_units) if self.co_units is not None else None,
+            not_accused=tuple(self.not_accused),
+            reason=self.reason,
+            dispatch=self.dispatch,
+        )
 
 
 class RiskIn(BaseModel):

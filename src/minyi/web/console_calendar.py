@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
@@ -21,6 +22,7 @@ from minyi.sla.calendar_service import (
     today_in_beijing,
     year_view,
 )
+from minyi.sla.schemas import SetDayIn
 from minyi.web.admin_forms import ADMIN, Posted, admin_form
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 
@@ -79,9 +81,18 @@ def calendar_day(request: Request, form: PostedForm) -> Response:
     def save(session: Session, posted: Posted) -> str:
         fields = posted.values
         day = _date(fields.get("date", ""))
-        kind = fields.get("kind", "")
-        if kind not in ("holiday", "workday", "normal"):
-            raise Invalid("bad_calendar", "请选择：节假日、调休上班日或恢复正常", field="kind")
+        try:
+            # The API's body (PUT /api/v1/calendar/days/{day}); a longer note is cut, as before.
+            body = SetDayIn.model_validate(
+                {
+                    "kind": fields.get("kind", ""),
+                    "note": (fields.get("note") or "").strip()[:60] or None,
+                }
+            )
+        except ValidationError:
+            raise Invalid(
+                "bad_calendar", "请选择：节假日、调休上班日或恢复正常", field="kind"
+            ) from None
         expected = (
             int(fields["version"])
             if fields.get("version", "").isdigit() and day.year == posted.context["year"]
@@ -90,8 +101,8 @@ def calendar_day(request: Request, form: PostedForm) -> Response:
         set_day(
             session,
             day,
-            kind,
-            note=(fields.get("note") or "").strip()[:60] or None,
+            body.kind,
+            note=body.note,
             by=posted.actor.username,
             now=posted.now,
             expected_version=expected,

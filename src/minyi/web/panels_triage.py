@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -27,8 +28,8 @@ from minyi.org.rules import DISTRICT_WIDE, Actor
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from minyi.taxonomy.queries import leaf_choices
 from minyi.triage.queries import board, suggestion_of, suggestion_view, unit_names
-from minyi.triage.rules import DECIDERS, PENDING, Correction
-from minyi.triage.schemas import read_signals
+from minyi.triage.rules import DECIDERS, PENDING
+from minyi.triage.schemas import CorrectIn, read_signals
 from minyi.triage.service import confirm, correct
 from minyi.web.case_view import DISPATCH_KINDS
 from minyi.web.pages import PostedForm, WebRoute, redirect, staff_form
@@ -202,19 +203,29 @@ def confirm_suggestion(request: Request, form: PostedForm, case_id: int) -> Resp
 @router.post("/console/cases/{case_id}/triage/correct")
 def correct_suggestion(request: Request, form: PostedForm, case_id: int) -> Response:
     actor, state, fields = staff_form(request, form, DECIDERS)
-    not_accused = tuple(v for v in form.getlist("not_accused") if isinstance(v, str) and v.strip())
-    category = fields.get("category", "").split(" ", 1)[0] or None  # the datalist shows "code name"
-    if category is not None and len(category) > 40:
-        raise Invalid("bad_category", "事项编码过长 (leaf code too long)", field="category")
-    fix = Correction(
-        category=category,
-        lead_unit=fields.get("lead_unit") or None,
-        # The picker posts one value per co-unit; a typed list of codes also works.
-        co_units=_codes(",".join(v for v in form.getlist("co_units") if isinstance(v, str)))
-        or None,
-        not_accused=not_accused,
-        reason=(fields.get("reason") or "")[:4000] or None,
-    )
+    try:
+        # The API's body, so the form is checked as the API checks it (CorrectIn).
+        fix = CorrectIn(
+            # The datalist shows "code name".
+            category=fields.get("category", "").split(" ", 1)[0] or None,
+            lead_unit=fields.get("lead_unit") or None,
+            # The picker posts one value per co-unit; a typed list of codes also works.
+            co_units=list(
+                _codes(",".join(v for v in form.getlist("co_units") if isinstance(v, str)))
+            )
+            or None,
+            not_accused=[
+                v for v in form.getlist("not_accused") if isinstance(v, str) and v.strip()
+            ],
+            reason=(fields.get("reason") or "")[:4000] or None,
+        ).correction()
+    except ValidationError as exc:
+        field = str(exc.errors()[0]["loc"][0])
+        if field == "category":
+            raise Invalid(
+                "bad_category", "事项编码过长 (leaf code too long)", field="category"
+            ) from None
+        raise Invalid("invalid_form", "请检查填写的内容", field=field) from None
     with state.db.unit_of_work() as session:
         correct(
             session,
