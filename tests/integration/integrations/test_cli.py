@@ -208,6 +208,11 @@ class TestWebhooksAndClients:
         assert run(["webhooks", "remove", "city"], url, tmp_path).returncode == 0
         bad = run(["webhooks", "add", "bad", "not-a-url", "--event", "*"], url, tmp_path)
         assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+        # Checked as the API checks its body (integrations.schemas.SubscriberIn), on either database.
+        long = run(
+            ["webhooks", "add", "long", "http://h/" + "a" * 500, "--event", "*"], url, tmp_path
+        )
+        assert long.returncode == 2 and long.stderr.startswith("error: url:")
         assert count(db, WebhookSubscriber) == 1
 
     def test_manage_an_open311_client(self, cli_db: tuple[str, Database], tmp_path: Path) -> None:

@@ -597,6 +597,11 @@ def test_triage_from_the_command_line(cli: tuple[dict[str, str], Path]) -> None:
         env, tmp, "triage", "correct", str(unclear), "--as", "dispatcher", "--category", "NO-SUCH"
     )
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    # The API's body checks the CLI's options too (triage.schemas.CorrectIn).
+    bad = run(
+        env, tmp, "triage", "correct", str(unclear), "--as", "dispatcher", "--category", "X" * 41
+    )
+    assert bad.returncode == 2 and bad.stderr.startswith("error: category:")
     r = run(
         env,
         tmp,

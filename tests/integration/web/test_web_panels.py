@@ -132,6 +132,11 @@ class TestCasePanel:
             ).status_code
             == 422
         )
+        # Checked as the API checks its body (triage.schemas.CorrectIn): a code too long for any
+        # leaf, more co-units than a case takes.
+        for fields in ({"category": "X" * 41}, {"co_units": ",".join(["DEP01"] * 21)}):
+            refused = post_form(dispatcher, f"{page}/triage/correct", fields, page=page)
+            assert refused.status_code == 422
         assert env.case(other["id"])["status"] == "registered"
 
     def test_risk_flags_show_their_span_in_context_and_repeats_link_the_earlier_case(
