@@ -368,3 +368,51 @@ def area_of(session: Session, code: str | None, path: str) -> Unit | None:
     if unit is None or not unit.path.startswith(path):
         return None
     return unit
+
+
+def area_ledger(session: Session, path: str, *, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest ledger entries of an area's volunteers (the console's ledger page)."""
+    rows = session.execute(
+        select(PointEntry, Volunteer.code, Case.tracking_no)
+        .join(Volunteer, Volunteer.id == PointEntry.volunteer_id)
+        .join(Unit, Unit.id == Volunteer.community_id)
+        .outerjoin(Case, Case.id == PointEntry.case_id)
+        .where(_scope(path))
+        .order_by(PointEntry.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": e.id,
+            "created_at": e.created_at,
+            "volunteer_id": e.volunteer_id,
+            "volunteer_code": code,
+            "points": e.points,
+            "kind_label": RULE_LABELS.get(RuleKind(e.kind), e.kind),
+            "reason": e.reason,
+            "tracking_no": no,
+        }
+        for e, code, no in rows
+    ]
+
+
+def volunteer_by_code(session: Session, actor: Actor, code: str) -> Volunteer | None:
+    path = reader_path(actor)
+    row = session.execute(
+        select(Volunteer, Unit.path)
+        .join(Unit, Unit.id == Volunteer.community_id)
+        .where(Volunteer.code == code.strip())
+    ).first()
+    if row is None or not row[1].startswith(path):
+        return None
+    return row[0]
+
+
+def streets(session: Session, path: str = "") -> list[Unit]:
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.kind == "street", Unit.is_active.is_(True), _scope(path))
+            .order_by(Unit.code)
+        )
+    )
