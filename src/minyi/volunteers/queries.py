@@ -387,6 +387,7 @@ def area_ledger(session: Session, path: str, *, limit: int = 100) -> list[dict[s
             "created_at": e.created_at,
             "volunteer_id": e.volunteer_id,
             "volunteer_code": code,
+            "kind": e.kind,
             "points": e.points,
             "kind_label": RULE_LABELS.get(RuleKind(e.kind), e.kind),
             "reason": e.reason,

@@ -102,10 +102,12 @@ def register_volunteer(
     community: str,
     actor: Actor | None,
     now: datetime,
+    code: str | None = None,
 ) -> tuple[Volunteer, bool]:
     """A resident registers (actor None: the portal, waiting for approval) or staff register
     them (approved at once: the staff member is the one who approves). One volunteer per phone:
-    the same phone again answers the volunteer already there (`created` False), unchanged."""
+    the same phone again answers the volunteer already there (`created` False), unchanged.
+    `code`: the volunteer's code when it was given elsewhere (the demo's, a former system's)."""
     try:
         name = check_name(name)
     except ValueError as error:
@@ -117,7 +119,9 @@ def register_volunteer(
     existing = session.scalar(select(Volunteer).where(Volunteer.phone == number))
     if existing is not None:
         return existing, False
-    code = _new_code(session)
+    if code is not None and not is_code(code):
+        raise Invalid("bad_code", "志愿者编号应为8位数字", field="code")
+    code = code or _new_code(session)
     row = Volunteer(
         code=code,
         name=name,

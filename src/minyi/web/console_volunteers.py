@@ -47,6 +47,7 @@ from minyi.volunteers.service import (
     set_rule,
     verify_report,
 )
+from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, staff, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -63,14 +64,42 @@ def _reader(request: Request) -> Actor:
     return staff(request, READERS)
 
 
-def _base(actor: Actor, tab: str) -> dict[str, Any]:
+# The English switch's words for the domain's Chinese labels.
+STATUS_EN = {
+    VolunteerStatus.PENDING: "waiting for approval",
+    VolunteerStatus.APPROVED: "approved",
+    VolunteerStatus.REJECTED: "not approved",
+    VolunteerStatus.SUSPENDED: "suspended",
+}
+REPORT_EN = {
+    ReportState.SUBMITTED: "to verify",
+    ReportState.VERIFIED: "verified",
+    ReportState.REJECTED: "not true",
+    ReportState.REPEAT: "repeat",
+}
+RULE_EN = {RuleKind.VERIFIED: "report verified", RuleKind.CLOSED: "case closed bonus"}
+
+
+def labels(request: Request) -> dict[str, dict[str, str]]:
+    """The labels of volunteer states, report states and rule kinds in the reader's language."""
+    zh = Translator(pick_lang(request)).zh
+    return {
+        "status_labels": {
+            s.value: label for s, label in (STATUS_LABELS if zh else STATUS_EN).items()
+        },
+        "report_labels": {
+            s.value: label for s, label in (REPORT_LABELS if zh else REPORT_EN).items()
+        },
+        "rule_labels": {k.value: label for k, label in (RULE_LABELS if zh else RULE_EN).items()},
+    }
+
+
+def _base(request: Request, actor: Actor, tab: str) -> dict[str, Any]:
     return {
         "tab": tab,
         "may_keep": actor.role in VOLUNTEER_KEEPERS,
         "is_admin": actor.role is Role.ADMIN,
-        "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
-        "report_labels": {s.value: label for s, label in REPORT_LABELS.items()},
-        "rule_labels": {k.value: label for k, label in RULE_LABELS.items()},
+        **labels(request),
     }
 
 
@@ -106,7 +135,7 @@ def _volunteers_page(
             error=error,
             notice=notice,
             values=values or {},
-            **_base(actor, "list"),
+            **_base(request, actor, "list"),
         )
 
 
@@ -196,7 +225,7 @@ def _reports_page(
             pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
             state=wanted.value if wanted else "all",
             error=error,
-            **_base(actor, "reports"),
+            **_base(request, actor, "reports"),
         )
 
 
@@ -275,7 +304,7 @@ def _rules_page(
             classes=FIVE_CLASSES,
             error=error,
             notice=notice,
-            **_base(actor, "rules"),
+            **_base(request, actor, "rules"),
         )
 
 
@@ -292,7 +321,12 @@ def post_rule(request: Request, form: PostedForm) -> Response:
     try:
         points = int(fields.get("points", ""))
     except ValueError:
-        return _rules_page(request, actor, status_code=422, error="积分须为整数")
+        return _rules_page(
+            request,
+            actor,
+            status_code=422,
+            error="积分须为整数" if Translator(pick_lang(request)).zh else "Points: a whole number",
+        )
     try:
         with st.db.unit_of_work() as session:
             set_rule(
@@ -308,7 +342,14 @@ def post_rule(request: Request, form: PostedForm) -> Response:
         raise
     except MinyiError as exc:
         return _rules_page(request, actor, status_code=422, error=_say(exc))
-    return _rules_page(request, actor, notice="积分规则已保存，此后的奖励按新规则计算")
+    zh = Translator(pick_lang(request)).zh
+    return _rules_page(
+        request,
+        actor,
+        notice="积分规则已保存，此后的奖励按新规则计算"
+        if zh
+        else "Saved: points from now on follow the new rule",
+    )
 
 
 # --- ledger and ranking ------------------------------------------------------------------------
@@ -329,7 +370,7 @@ def ledger_page(request: Request, code: str | None = None) -> Response:
             total=balance(session, found.id) if found else 0,
             latest=[] if code else area_ledger(session, path),
             missing=bool(code) and found is None,
-            **_base(actor, "ledger"),
+            **_base(request, actor, "ledger"),
         )
 
 
@@ -348,5 +389,5 @@ def ranking_page(request: Request, area: str | None = None) -> Response:
             area_name=unit.name if unit else None,
             streets=streets(session, path),
             communities=communities(session, path),
-            **_base(actor, "ranking"),
+            **_base(request, actor, "ranking"),
         )

@@ -33,6 +33,7 @@ from minyi.volunteers.service import (
     register_volunteer,
     submit_report,
 )
+from minyi.web.console_volunteers import labels
 from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, state_of
 from minyi.web.portal import _places
 from minyi.web.security import TooManyRequests, client_of, cookie_flags
@@ -274,6 +275,7 @@ def my_points(request: Request, done: int | None = None) -> Response:
             total=balance(session, me.id),
             lines=ledger(session, me.id, limit=50),
             reports=reports,
+            **labels(request),
             done=next((r for r in reports if r["id"] == done), None) if done else None,
         )
 

@@ -397,7 +397,7 @@ class TestRulesAndRanking:
 
     def test_the_public_ranking_masks_names(self, world: World) -> None:
         _, db, clock = world
-        v = _volunteer(db, clock, community="S01C03")
+        v = _volunteer(db, clock, community="S03C01")
         report_id = _report(db, clock, v.id, _body())
         run_once(db, clock)
         with db.unit_of_work() as session:
@@ -406,7 +406,7 @@ class TestRulesAndRanking:
                 session, report_id, actor=admin, verified=True, note=None, now=clock.now()
             )
         with db.reading() as session:
-            community_path = session.scalar(select(Unit.path).where(Unit.code == "S01C03"))
+            community_path = session.scalar(select(Unit.path).where(Unit.code == "S03C01"))
             public = ranking(session, None, area_path=community_path or "", is_public=True)
             mine = next(r for r in public if r["volunteer_id"] == v.id)
             assert (mine["rank"], mine["name"], mine["points"]) == (1, "李**", 10)
