@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
@@ -317,8 +317,22 @@ class Figures:
     points: int
 
 
-def figures(session: Session, area_path: str = "") -> Figures:
-    """志愿者人数, 待审核, 上报, 核实属实, 积分发放 in an area."""
+def figures(
+    session: Session,
+    area_path: str = "",
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Figures:
+    """志愿者人数 and 待审核 now; 上报 (submitted), 核实属实 (verified) and 积分发放 (awarded) in
+    [since, until) when given (the daily report's day), else ever. Counts only: no names."""
+
+    def within(column: Any) -> Any:
+        return and_(
+            true() if since is None else column >= since,
+            true() if until is None else column < until,
+        )
+
     vol = session.execute(
         select(
             func.count(),
@@ -330,24 +344,29 @@ def figures(session: Session, area_path: str = "") -> Figures:
         .join(Unit, Unit.id == Volunteer.community_id)
         .where(_scope(area_path), Volunteer.status != VolunteerStatus.REJECTED)
     ).one()
-    rep = session.execute(
-        select(
-            func.count(),
-            func.coalesce(
-                func.sum(case((VolunteerReport.state == ReportState.VERIFIED, 1), else_=0)), 0
-            ),
-        )
+    reports = session.scalar(
+        select(func.count())
         .select_from(VolunteerReport)
         .join(Unit, Unit.id == VolunteerReport.community_id)
-        .where(_scope(area_path))
-    ).one()
+        .where(_scope(area_path), within(VolunteerReport.submitted_at))
+    )
+    verified = session.scalar(
+        select(func.count())
+        .select_from(VolunteerReport)
+        .join(Unit, Unit.id == VolunteerReport.community_id)
+        .where(
+            _scope(area_path),
+            VolunteerReport.state == ReportState.VERIFIED,
+            within(VolunteerReport.decided_at),
+        )
+    )
     pts = session.scalar(
         select(func.coalesce(func.sum(PointEntry.points), 0))
         .join(Volunteer, Volunteer.id == PointEntry.volunteer_id)
         .join(Unit, Unit.id == Volunteer.community_id)
-        .where(_scope(area_path))
+        .where(_scope(area_path), within(PointEntry.created_at))
     )
-    return Figures(int(vol[0]), int(vol[1]), int(rep[0]), int(rep[1]), int(pts or 0))
+    return Figures(int(vol[0]), int(vol[1]), int(reports or 0), int(verified or 0), int(pts or 0))
 
 
 def rules_table(session: Session) -> list[PointRule]:

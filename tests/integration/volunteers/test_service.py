@@ -415,3 +415,5 @@ class TestRulesAndRanking:
             assert next(r for r in staff_view if r["volunteer_id"] == v.id)["name"] == "李平安"
             f = figures(session, community_path or "")
             assert (f.volunteers, f.reports, f.verified, f.points) == (1, 1, 1, 10)
+            later = figures(session, community_path or "", since=clock.now() + timedelta(hours=1))
+            assert (later.volunteers, later.reports, later.verified, later.points) == (1, 0, 0, 0)
