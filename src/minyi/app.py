@@ -38,6 +38,7 @@ from minyi.api import (
     triage_places,
     triage_review,
     triage_signals,
+    volunteers,
     webhooks,
     whistle,
 )
@@ -94,6 +95,7 @@ API_MODULES: tuple[ModuleType, ...] = (
     triage_places,
     triage_review,
     triage_signals,
+    volunteers,
     webhooks,
     whistle,
 )

@@ -18,6 +18,7 @@ from minyi.demo.dictionary import build_dictionary
 from minyi.demo.district import build_district
 from minyi.demo.history import load_history
 from minyi.demo.places import load_places
+from minyi.demo.volunteers import load_volunteers
 from minyi.intake.service import import_channels
 from minyi.org.models import Unit
 from minyi.org.service import hash_password, import_org
@@ -54,6 +55,7 @@ def load_demo(db: Database, *, now: datetime) -> dict[str, int]:
         version = import_dictionary(session, build_dictionary(), source="demo", now=now)
         counts["dictionary_version"] = version.number
         counts |= load_places(session, district, now=now)
+        counts |= load_volunteers(session, district, now=now)
     return counts
 
 

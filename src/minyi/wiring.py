@@ -36,6 +36,7 @@ from minyi.sla import handlers as sla
 from minyi.sla.calendar_service import configure_overrides
 from minyi.supervision import handlers as supervision
 from minyi.triage import handlers as triage
+from minyi.volunteers import handlers as volunteers
 from minyi.whistle import handlers as whistle
 
 DOMAINS: tuple[ModuleType, ...] = (
@@ -44,6 +45,7 @@ DOMAINS: tuple[ModuleType, ...] = (
     sla,  # clocks: planned, followed, fired (its own worker loop)
     escalation,  # lifts a case on registration, action or breach: after its clocks
     whistle,  # a summons' report-in clock breached
+    volunteers,  # a verified report's case answered: the closing bonus
     supervision,  # a task's or order's clock breached
     notifications,  # tells units of work given to them (dispatch, reopen, clocks, supervision)
     integrations,  # webhooks (last: a subscriber hears of everything an action caused), Open311

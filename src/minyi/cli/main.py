@@ -91,6 +91,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "webhooks",
         "Webhook subscribers (signed JSON on case events).",
     ),
+    "volunteers": (
+        "minyi.cli.volunteers",
+        "volunteers",
+        "平安志愿者: volunteers, their reports, points, ledger and rankings.",
+    ),
     "whistle": (
         "minyi.cli.whistle",
         "whistle",

@@ -580,6 +580,7 @@ def build_district(seed: int = 7) -> dict[str, list[dict[str, Any]]]:
         channel("grid", "grid", "网格上报"),
         channel("market", "market", "服务市集/赶圩日"),
         channel("miniprogram", "miniprogram", "民意速办小程序/扫码"),
+        channel("volunteer", "miniprogram", "平安志愿者上报"),
         channel("api", "api", "其他平台接口"),
         channel("import", "import", "文件导入"),
     ]

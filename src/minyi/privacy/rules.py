@@ -506,3 +506,60 @@ def patrol_text(actor: Actor, text: str | None, *, grid_path: str, author_id: in
     ):
         return text
     return PATROL_TEXT_HIDDEN
+
+
+# --- 平安志愿者 ------------------------------------------------------------------------------
+# Who keeps the volunteers of an area (approves them, verifies their reports): they read the
+# volunteers of their own area in clear.
+VOLUNTEER_KEEPERS = frozenset({Role.ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF})
+
+
+def volunteer_show(actor: Actor | None, *, community_path: str, is_self: bool = False) -> Show:
+    """A volunteer's name and phone, and the text of their reports: in clear to the volunteer
+    themself (signed in on the portal), to the administrator and to the street or community
+    staff over the volunteer's community; masked to every other member of staff; hidden from the
+    public (whose ranking shows masked names only, see `volunteer_contact`)."""
+    if is_self:
+        return Show.CLEAR
+    if actor is None or actor.role is None:
+        return Show.HIDDEN
+    if actor.role is Role.ADMIN:
+        return Show.CLEAR
+    if (
+        actor.role in VOLUNTEER_KEEPERS
+        and actor.unit_path
+        and community_path.startswith(actor.unit_path)
+    ):
+        return Show.CLEAR
+    return Show.MASKED
+
+
+def volunteer_contact(
+    actor: Actor | None,
+    name: str | None,
+    phone: str | None,
+    *,
+    community_path: str,
+    is_self: bool = False,
+) -> tuple[str | None, str | None]:
+    """(name, phone) as this reader may see them. The public reads the masked name (the public
+    ranking, 张*) and no phone."""
+    show = volunteer_show(actor, community_path=community_path, is_self=is_self)
+    if show is Show.CLEAR:
+        return name, phone
+    if show is Show.MASKED:
+        return mask_name(name), mask_phone(phone)
+    return mask_name(name), None
+
+
+def volunteer_text(
+    actor: Actor | None, text: str | None, *, community_path: str, name: str | None
+) -> str | None:
+    """A report's free text: clear to the keepers of its area, masked (phones, ID numbers,
+    flats, the volunteer's own name) to other staff, hidden from the public."""
+    if text is None:
+        return None
+    show = volunteer_show(actor, community_path=community_path)
+    if show is Show.CLEAR:
+        return text
+    return mask_text(text, names=[name], hide=show is Show.HIDDEN)

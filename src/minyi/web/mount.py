@@ -26,11 +26,13 @@ from minyi.web import (
     console_outbox,
     console_print,
     console_supervision,
+    console_volunteers,
     console_work,
     leader,
     panels_leader,
     panels_triage,
     portal,
+    portal_volunteers,
 )
 from minyi.web import errors as web_errors
 from minyi.web.pages import HERE
@@ -61,6 +63,8 @@ ROUTERS = (
     console_export,
     console_print,
     console_grassroots,
+    console_volunteers,
+    portal_volunteers,
 )
 
 

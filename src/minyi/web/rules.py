@@ -17,6 +17,7 @@ class Nav:
     unit_queue: bool = False
     patrols: bool = False
     coverage: bool = False
+    volunteers: bool = False
     area_board: bool = False
     tasks: bool = False
     supervision: bool = False
@@ -37,6 +38,7 @@ def nav_for(actor: Actor | None) -> Nav:
         unit_queue=role is Role.UNIT_HEAD,
         patrols=role is Role.GRID_STAFF,
         coverage=role in AREA_ROLES or role in (Role.LEADER, Role.ADMIN),
+        volunteers=role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.ADMIN),
         area_board=role in AREA_ROLES,
         tasks=role in UNIT_ROLES,
         supervision=role is Role.SUPERVISOR,

@@ -173,6 +173,51 @@ ROUTES: dict[str, tuple[str, str]] = {
         POLICY,
         "test_grassroots_patrol_findings",
     ),
+    # 平安志愿者: a volunteer's name and phone (volunteer_contact), a report's text
+    # (volunteer_text), the public ranking's masked names
+    **dict.fromkeys(
+        (
+            "GET /api/v1/volunteers",
+            "POST /api/v1/volunteers",
+            "GET /api/v1/volunteers/{volunteer_id}",
+            "POST /api/v1/volunteers/{volunteer_id}/decision",
+            "GET /api/v1/volunteers/reports",
+            "POST /api/v1/volunteers/reports",
+            "POST /api/v1/volunteers/reports/{report_id}/verify",
+            "GET /api/v1/volunteers/ranking",
+            "GET /console/volunteers",
+            "POST /console/volunteers/register",
+            "POST /console/volunteers/{volunteer_id}/decision",
+            "GET /console/volunteers/reports",
+            "POST /console/volunteers/reports/{report_id}/verify",
+            "POST /console/volunteers/reports/{report_id}/raise",
+            "GET /console/volunteers/ledger",
+            "GET /console/volunteers/ranking",
+            "GET /portal/volunteers/me",
+            "GET /portal/volunteers/ranking",
+            "POST /portal/volunteers/register",
+            "POST /portal/volunteers/report",
+        ),
+        (POLICY, "test_volunteers"),
+    ),
+    # point rules, figures, a ledger (points, rule, case number), forms and redirects
+    **dict.fromkeys(
+        (
+            "GET /api/v1/volunteers/rules",
+            "PUT /api/v1/volunteers/rules",
+            "GET /api/v1/volunteers/figures",
+            "GET /api/v1/volunteers/{volunteer_id}/ledger",
+            "POST /console/volunteers/rules",
+            "GET /console/volunteers/rules",
+            "GET /portal/volunteers",
+            "GET /portal/volunteers/register",
+            "GET /portal/volunteers/sign-in",
+            "POST /portal/volunteers/sign-in",
+            "POST /portal/volunteers/sign-out",
+            "GET /portal/volunteers/report",
+        ),
+        (NONE, "rules, counts, points and forms: no name, phone or report text"),
+    ),
     # places, counts and the coverers' names and units (staff, never a phone), forms and redirects
     **dict.fromkeys(
         (
@@ -469,6 +514,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
         (NONE, "no personal data of a complainant"),
     ),
     # Ids, counts, times and the last error (through mask_text); never a recipient or case text.
+    # 平安志愿者: names and phones through volunteer_contact, reports through volunteer_text
+    **dict.fromkeys(
+        (
+            "volunteers list",
+            "volunteers ranking",
+            "volunteers register",
+            "volunteers report",
+            "volunteers verify",
+            "volunteers decide",
+        ),
+        (POLICY, "test_volunteers"),
+    ),
+    **dict.fromkeys(
+        ("volunteers rules", "volunteers set-rule", "volunteers ledger"),
+        (NONE, "rules, points and case numbers: no name, phone or report text"),
+    ),
     "parked list": (NONE, "ids, counts and masked errors of parked worker items"),
     "parked retry": (NONE, "re-arms one parked item by id"),
 }
@@ -1955,3 +2016,55 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
             assert appeal.leaks(mine[0]["finding"]) == [], user
         page = signed_in(app_client, "s01c03g01.staff").get("/console/grassroots/patrol").text
         assert appeal.phone in page.replace(" ", "") or "走访发现" in page
+
+    def test_volunteers(self, app_client: TestClient, appeal: Appeal) -> None:
+        """A volunteer who is also the complainant, reporting in words that quote them: the keepers
+        of the volunteer's area (their street) read them in clear;
+        district-wide readers read them masked; the public ranking shows the masked name only."""
+        admin = auth(app_client, "admin")
+        made = app_client.post(
+            "/api/v1/volunteers",
+            json={"name": appeal.name, "phone": appeal.phone, "community": "S01C03"},
+            headers=admin,
+        )
+        assert made.status_code == 201, made.text
+        assert appeal.leaks(made.text) == []
+        vid, code = made.json()["id"], made.json()["code"]
+        text = quoting(appeal, "志愿者发现")
+        report = app_client.post(
+            "/api/v1/volunteers/reports",
+            json={
+                "code": code,
+                "phone_last4": appeal.phone[-4:],
+                "token": f"outlets-{vid}",
+                "body": text,
+            },
+        )
+        assert report.status_code == 201, report.text
+        assert appeal.leaks(report.text) == []
+        street = auth(app_client, "s01.staff")
+        clear = app_client.get("/api/v1/volunteers", headers=street).text
+        assert appeal.phone in clear and appeal.name in clear
+        assert text in app_client.get("/api/v1/volunteers/reports", headers=street).text
+        masked = auth(app_client, "secretary")
+        for path in (
+            "/api/v1/volunteers",
+            f"/api/v1/volunteers/{vid}",
+            "/api/v1/volunteers/reports?state=submitted&page_size=200",
+            "/api/v1/volunteers/ranking?area=S01C03",
+        ):
+            r = app_client.get(path, headers=masked)
+            assert r.status_code == 200, (path, r.text)
+            assert appeal.leaks(r.text) == [], path
+        assert appeal.leaks(app_client.get("/api/v1/volunteers/ranking").text) == []
+        leader = signed_in(app_client, "secretary")
+        for page in (
+            "/console/volunteers",
+            "/console/volunteers/reports",
+            f"/console/volunteers/ledger?code={code}",
+            "/console/volunteers/ranking",
+        ):
+            r = leader.get(page)
+            assert r.status_code == 200, page
+            assert appeal.leaks(r.text) == [], page
+        assert appeal.leaks(app_client.get("/portal/volunteers/ranking").text) == []

@@ -38,6 +38,9 @@ ASYNC_ENDPOINTS = {
     "minyi.api.grassroots.post_event": "awaits the group-commit writer; the finding's read and the link to its case run in the threadpool",
     "minyi.web.console_grassroots.post_patrol": "awaits the group-commit writer; the sign-in check, photo reads and writes and pages run in the threadpool",
     "minyi.web.console_grassroots.post_event": "awaits the group-commit writer; the sign-in check and pages run in the threadpool",
+    "minyi.api.volunteers.post_report": "awaits the group-commit writer; the secret check, the report's write and the receipt's read run in the threadpool",
+    "minyi.web.portal_volunteers.report": "awaits the group-commit writer; the cookie check, the report's write and the form page run in the threadpool",
+    "minyi.web.console_volunteers.post_raise": "awaits the group-commit writer; the sign-in and area checks and pages run in the threadpool",
     "fastapi.applications.FastAPI.setup.<locals>.openapi": "builds the schema once, then answers it from memory",
 }
 # Async dependencies run on the event loop too.

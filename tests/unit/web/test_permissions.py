@@ -34,11 +34,11 @@ def staff(role: Role, unit_id: int | None = 7, unit_kind: str = "department") ->
     [
         (Role.INTAKE_CLERK, {"intake_desk"}),
         (Role.DISPATCHER, {"intake_desk", "dispatch_board", "approvals"}),
-        (Role.ADMIN, {"intake_desk", "dispatch_board", "admin", "coverage"}),
+        (Role.ADMIN, {"intake_desk", "dispatch_board", "admin", "coverage", "volunteers"}),
         (Role.UNIT_HANDLER, {"tasks"}),
         (Role.UNIT_HEAD, {"unit_queue", "tasks"}),
         (Role.GRID_STAFF, {"grid_report", "patrols", "coverage", "area_board", "tasks"}),
-        (Role.STREET_STAFF, {"coverage", "area_board", "tasks"}),
+        (Role.STREET_STAFF, {"coverage", "volunteers", "area_board", "tasks"}),
         (Role.SUPERVISOR, {"supervision", "approvals"}),
         (Role.LEADER, {"coverage", "leader"}),
     ],
