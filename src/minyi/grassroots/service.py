@@ -524,6 +524,32 @@ def record_patrol(
     return patrol
 
 
+def load_assignments(
+    session: Session,
+    rows: list[tuple[int, AssignmentKind, int | None, int | None, int | None, int, datetime]],
+) -> int:
+    """Assignments taken in bulk (the demo district, a district's earlier register): (staff id,
+    kind, road id, building id, branch id, visit days, assigned at). No permission check: the
+    caller is an administrator's command."""
+    if rows:
+        session.execute(
+            insert(Assignment),
+            [
+                {
+                    "staff_id": staff_id,
+                    "kind": kind.value,
+                    "road_id": road_id,
+                    "building_id": building_id,
+                    "branch_id": branch_id,
+                    "visit_days": days,
+                    "assigned_at": at,
+                }
+                for staff_id, kind, road_id, building_id, branch_id, days, at in rows
+            ],
+        )
+    return len(rows)
+
+
 def load_patrols(session: Session, rows: list[tuple[int, int, datetime, str | None]]) -> int:
     """Patrols taken from elsewhere in bulk (the demo's first round, a benchmark's year, a
     district's earlier system): (staff id, building id, visited at, finding). No permission

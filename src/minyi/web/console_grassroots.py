@@ -328,18 +328,20 @@ def _handle(st: Any, actor: Actor, patrol_id: int, fields: dict[str, str], form:
 
 
 @router.post("/console/grassroots/patrols/{patrol_id}/handling")
-async def post_handling(request: Request, patrol_id: int, form: PostedForm) -> Response:
-    actor = await run_in_threadpool(staff, request, AREA_ROLES)
+def post_handling(request: Request, patrol_id: int, form: PostedForm) -> Response:
+    actor = staff(request, AREA_ROLES)
     st = state_of(request)
-    fields = fields_of(form)
     try:
-        await run_in_threadpool(_handle, st, actor, patrol_id, fields, form)
+        _handle(st, actor, patrol_id, fields_of(form), form)
     except Forbidden:
         raise
     except MinyiError as exc:
-        error, code = _message(request, exc), 409 if exc.kind == "conflict" else 422
-        return await run_in_threadpool(
-            lambda: _patrol_page(request, actor, status_code=code, error=error, done=patrol_id)
+        return _patrol_page(
+            request,
+            actor,
+            status_code=409 if exc.kind == "conflict" else 422,
+            error=_message(request, exc),
+            done=patrol_id,
         )
     return redirect(f"/console/grassroots/patrol?done={patrol_id}")
 
