@@ -107,11 +107,12 @@ def build_places(district: dict[str, list[dict[str, Any]]], seed: int = 7) -> di
             # A grid left without coverers: now and then everywhere, often in the weak streets.
             if rng.random() < (0.35 if weak else 0.06):
                 continue
-            if n < (len(codes) + 1) // 2:
-                # 网格员 walk the road (and so its two buildings) and the third building.
+            if n == 0:
+                # 网格员 walk their own grid's road (and so its two buildings) and third building.
                 person, kind, days = worker, AssignmentKind.GRID_WORKER, 14
             else:
-                # 党员包楼: the community's staff member, a branch member, takes the rest.
+                # 党员包楼: the community's staff member, a branch member, takes the other grids
+                # (the demo has one grid worker per community; a district has one per grid).
                 person, kind, days = staff, AssignmentKind.PARTY_MEMBER, 30
             assignments.append((person, kind, f"{grid_code}-R1", None, days))
             assignments.append((person, kind, None, f"{grid_code}-B3", days))
