@@ -114,6 +114,7 @@ class AssessmentRow:
     grid_events_disposed: int | None = None
     grid_disposal_rate: float | None = None
     grid_whistles: int | None = None
+    grid_whistles_decided: int | None = None
     grid_response_rate: float | None = None
 
 
@@ -348,9 +349,10 @@ def _grid_fields(area: AreaFigures | None) -> dict[str, Any]:
 
 
 def _grid_whistle_fields(area: AreaFigures) -> dict[str, Any]:
-    response = rate(area.answered, area.whistles)
+    response = rate(area.answered, area.decided)
     return {
         "grid_whistles": area.whistles,
+        "grid_whistles_decided": area.decided,
         "grid_response_rate": None if response is None else round(response, 4),
     }
 

@@ -24,6 +24,7 @@ class AreaFigures:
     events: int
     disposed: int
     whistles: int = 0
+    decided: int = 0
     answered: int = 0
 
 
@@ -41,17 +42,18 @@ def area_figures(
     whistles = queries.grid_whistles(session, since=start, until=end, now=at)
     out: dict[int, AreaFigures] = {}
 
-    def walk(node: AreaNode) -> tuple[int, int, int, int]:
+    def walk(node: AreaNode) -> tuple[int, int, int, int, int]:
         found, disposed = events.get(node.id, (0, 0))
-        blown, answered = whistles.get(node.id, (0, 0))
+        blown, decided, answered = whistles.get(node.id, (0, 0, 0))
         for child in node.children:
-            f, d, b, a = walk(child)
-            found, disposed, blown, answered = found + f, disposed + d, blown + b, answered + a
+            f, d, b, dd, a = walk(child)
+            found, disposed = found + f, disposed + d
+            blown, decided, answered = blown + b, decided + dd, answered + a
         if node.kind in AREA_KINDS:
             out[node.id] = AreaFigures(
-                node.counts.total, node.counts.covered, found, disposed, blown, answered
+                node.counts.total, node.counts.covered, found, disposed, blown, decided, answered
             )
-        return found, disposed, blown, answered
+        return found, disposed, blown, decided, answered
 
     walk(tree)
     return out

@@ -92,6 +92,7 @@ def coverage_(
                     "events": figures.events,
                     "disposal_rate": figures.disposal_rate,
                     "whistles": figures.whistles,
+                    "whistles_decided": figures.decided,
                     "whistles_answered": figures.answered,
                     "response_rate": figures.response_rate,
                 }

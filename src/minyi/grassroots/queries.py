@@ -384,7 +384,8 @@ class PatrolFigures:
     findings: int
     events: int  # findings raised as grid events (cases)
     disposed: int
-    whistles: int = 0  # grid whistles (网格吹哨) whose report-in clocks have all run or been met
+    whistles: int = 0  # grid whistles blown (网格吹哨)
+    decided: int = 0  # of those, the ones whose report-in clocks have all been met or run out
     answered: int = 0  # of those, every summoned department reported in (报到) in time
 
     @property
@@ -393,11 +394,11 @@ class PatrolFigures:
 
     @property
     def response_rate(self) -> float | None:
-        return response_rate(self.whistles, self.answered)
+        return response_rate(self.decided, self.answered)
 
 
-def _whistle_counts(now: datetime) -> tuple[Any, Any]:
-    """(decided, answered) counting expressions over grid whistles. A whistle is decided once
+def _whistle_counts(now: datetime) -> tuple[Any, Any, Any]:
+    """(blown, decided, answered) counting expressions over grid whistles. A whistle is decided once
     no summons of it is still within its clock unreported (the rate never counts a department
     as late before its deadline), answered when every summons reported in by its deadline."""
     waiting = exists().where(
@@ -408,6 +409,7 @@ def _whistle_counts(now: datetime) -> tuple[Any, Any]:
         or_(Summons.reported_at.is_(None), Summons.reported_at > Summons.due_at),
     )
     return (
+        func.count(Whistle.id),
         func.count(Whistle.id).filter(~waiting),
         func.count(Whistle.id).filter(~waiting, ~late),
     )
@@ -420,12 +422,11 @@ def whistle_figures(
     now: datetime,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> tuple[int, int]:
-    """(grid whistles decided, answered in time) of the area: whistles blown on grid events of
-    its patrols, by when they were blown."""
-    decided, answered = _whistle_counts(now)
+) -> tuple[int, int, int]:
+    """(grid whistles blown, decided, answered in time) of the area: whistles blown on grid
+    events of its patrols, by when they were blown."""
     stmt = (
-        select(decided, answered)
+        select(*_whistle_counts(now))
         .select_from(Patrol)
         .join(Whistle, Whistle.id == Patrol.whistle_id)
         .where(Patrol.grid_id.in_(in_area(root.path)))
@@ -434,23 +435,22 @@ def whistle_figures(
         stmt = stmt.where(Whistle.created_at >= since)
     if until is not None:
         stmt = stmt.where(Whistle.created_at < until)
-    whistles, ok = session.execute(stmt).one()
-    return int(whistles), int(ok)
+    blown, decided, ok = session.execute(stmt).one()
+    return int(blown), int(decided), int(ok)
 
 
 def grid_whistles(
     session: Session, *, since: datetime, until: datetime, now: datetime
-) -> dict[int, tuple[int, int]]:
-    """Grid id -> (grid whistles blown in [since, until) and decided, answered in time)."""
-    decided, answered = _whistle_counts(now)
+) -> dict[int, tuple[int, int, int]]:
+    """Grid id -> (grid whistles blown in [since, until), of which decided, answered in time)."""
     rows = session.execute(
-        select(Patrol.grid_id, decided, answered)
+        select(Patrol.grid_id, *_whistle_counts(now))
         .select_from(Patrol)
         .join(Whistle, Whistle.id == Patrol.whistle_id)
         .where(Whistle.created_at >= since, Whistle.created_at < until)
         .group_by(Patrol.grid_id)
     )
-    return {grid: (int(n), int(ok)) for grid, n, ok in rows}
+    return {grid: (int(n), int(d), int(ok)) for grid, n, d, ok in rows}
 
 
 def patrol_figures(
@@ -479,12 +479,12 @@ def patrol_figures(
     if until is not None:
         stmt = stmt.where(Patrol.visited_at < until)
     patrols, findings, events, disposed = session.execute(stmt).one()
-    whistles, answered = (
+    blown, decided, answered = (
         whistle_figures(session, root, now=now, since=since, until=until)
         if now is not None
-        else (0, 0)
+        else (0, 0, 0)
     )
-    return PatrolFigures(patrols, findings, events, disposed, whistles, answered)
+    return PatrolFigures(patrols, findings, events, disposed, blown, decided, answered)
 
 
 def grid_events(

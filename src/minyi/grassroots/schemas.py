@@ -217,13 +217,16 @@ class FiguresOut(BaseModel):
     events: int = Field(description="grid events found: findings raised as cases")
     disposed: int = Field(description="of those, cases answered")
     disposal_rate: float | None = Field(description="处置率")
-    whistles: int = Field(
-        description="grid whistles (网格吹哨) whose report-in clocks have all been met or run out"
+    whistles: int = Field(description="grid whistles blown (网格吹哨) on the area's grid events")
+    whistles_decided: int = Field(
+        description="of those, the ones whose report-in clocks have all been met or run out"
     )
     whistles_answered: int = Field(
         description="of those, every summoned department reported in (报到) in time"
     )
-    response_rate: float | None = Field(description="双报到响应率")
+    response_rate: float | None = Field(
+        description="双报到响应率: answered / decided (a clock still running is not counted)"
+    )
 
 
 def counts_out(c: Counts) -> dict[str, Any]:
@@ -288,6 +291,7 @@ def figures_out(node: AreaNode, f: PatrolFigures) -> dict[str, Any]:
         "disposed": f.disposed,
         "disposal_rate": f.disposal_rate,
         "whistles": f.whistles,
+        "whistles_decided": f.decided,
         "whistles_answered": f.answered,
         "response_rate": f.response_rate,
     }

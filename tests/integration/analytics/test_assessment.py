@@ -379,7 +379,8 @@ class TestGridFigures:
         for code in ("S01", "S01C01"):
             was = before.get(code)
             base = (was.grid_whistles or 0) if was else 0
-            assert rows[code].grid_whistles == base + 2, code
+            assert rows[code].grid_whistles == base + 3, code
+            assert rows[code].grid_whistles_decided == base + 2, code
             if not base:
                 assert rows[code].grid_response_rate == 0.5
         assert rows["DEP02"].grid_whistles is None

@@ -151,9 +151,10 @@ def test_the_days_grid_whistles_and_their_response(district: District) -> None:
     t = grid_section(snap)["totals"]
     assert (
         t["whistles"] - before["whistles"],
+        t["whistles_decided"] - before["whistles_decided"],
         t["whistles_answered"] - before["whistles_answered"],
-    ) == (2, 1)
-    if not before["whistles"]:
+    ) == (2, 2, 1)
+    if not before["whistles_decided"]:
         assert t["response_rate"] == 0.5
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "网格吹哨（次）" in text and "双报到响应率" in text
