@@ -78,6 +78,9 @@ class AssessmentRow:
       `now` (a state: only each building's last visit is kept)
     - grid_disposal_rate 网格事件处置率 = grid events raised from patrols in the period whose case
       is closed / grid events raised from patrols in the period
+    - grid_response_rate 双报到响应率 = grid whistles blown in the period every summoned department
+      of which reported in by its deadline / grid whistles blown in the period (those with a
+      report-in clock still running left out)
     """
 
     unit: str
@@ -110,6 +113,9 @@ class AssessmentRow:
     grid_events: int | None = None
     grid_events_disposed: int | None = None
     grid_disposal_rate: float | None = None
+    grid_whistles: int | None = None
+    grid_whistles_decided: int | None = None
+    grid_response_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -275,7 +281,11 @@ def assess_units(
     ids = (
         set(assigned) | set(closed) | set(late_open) | set(feedback) | set(bounces) | set(whistles)
     )
-    ids |= {u for u, a in areas.items() if a.events and (unit_ids is None or u in unit_ids)}
+    ids |= {
+        u
+        for u, a in areas.items()
+        if (a.events or a.whistles) and (unit_ids is None or u in unit_ids)
+    }
     ids.discard(None)  # type: ignore[arg-type]
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
     rows = []
@@ -334,6 +344,16 @@ def _grid_fields(area: AreaFigures | None) -> dict[str, Any]:
         "grid_events": area.events,
         "grid_events_disposed": area.disposed,
         "grid_disposal_rate": None if disposal is None else round(disposal, 4),
+        **_grid_whistle_fields(area),
+    }
+
+
+def _grid_whistle_fields(area: AreaFigures) -> dict[str, Any]:
+    response = rate(area.answered, area.decided)
+    return {
+        "grid_whistles": area.whistles,
+        "grid_whistles_decided": area.decided,
+        "grid_response_rate": None if response is None else round(response, 4),
     }
 
 
@@ -363,4 +383,5 @@ FORMULAS = {
     "whistle_response_rate": "summonses reported in by their deadline / summonses in the period",
     "coverage_rate": "streets and communities: buildings covered and visited in time / active buildings (as of now; not scored)",
     "grid_disposal_rate": "streets and communities: grid events from patrols in the period whose case is closed / those events (not scored)",
+    "grid_response_rate": "streets and communities (双报到): grid whistles in the period every summoned department of which reported in by its deadline / grid whistles in the period, still-running clocks left out (not scored)",
 }

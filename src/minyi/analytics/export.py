@@ -31,6 +31,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("coverage_rate", "包联覆盖率"),
     ("grid_events", "网格事件数"),
     ("grid_disposal_rate", "网格事件处置率"),
+    ("grid_response_rate", "双报到响应率"),
 )
 
 

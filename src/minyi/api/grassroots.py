@@ -22,10 +22,12 @@ from minyi.grassroots.queries import (
     coverers,
     district,
     get_area,
+    households_of,
     patrol_figures,
     patrol_rows,
     road_names,
     unit_names,
+    visible_building,
 )
 from minyi.grassroots.rules import Coverage
 from minyi.grassroots.schemas import (
@@ -37,6 +39,9 @@ from minyi.grassroots.schemas import (
     BuildingOut,
     CoverageOut,
     FiguresOut,
+    HandlingIn,
+    HouseholdIn,
+    HouseholdOut,
     ImportOut,
     PatrolIn,
     PatrolOut,
@@ -44,6 +49,7 @@ from minyi.grassroots.schemas import (
     assignment_out,
     building_out,
     figures_out,
+    household_out,
 )
 from minyi.grassroots.service import (
     add_branch,
@@ -51,10 +57,12 @@ from minyi.grassroots.service import (
     describe_import,
     edit_building,
     end_assignment,
+    handle_event,
     import_places,
     raise_finding,
     read_place_file,
     record_patrol,
+    save_household,
 )
 from minyi.org.rules import Actor
 
@@ -123,7 +131,7 @@ def figures(
 ) -> dict[str, Any]:
     root = get_area(session, actor, area)
     tree = coverage_tree(session, root, state.clock.now(), detailed_up_to=DETAILED)
-    return figures_out(tree, patrol_figures(session, root))
+    return figures_out(tree, patrol_figures(session, root, now=state.clock.now()))
 
 
 @router.post(
@@ -303,6 +311,7 @@ async def post_patrol(body: PatrolIn, actor: CurrentActor, state: State) -> dict
                 session,
                 actor=actor,
                 building_id=body.building_id,
+                household_id=body.household_id,
                 finding=body.finding,
                 photos=[],
                 now=state.clock.now(),
@@ -311,6 +320,8 @@ async def post_patrol(body: PatrolIn, actor: CurrentActor, state: State) -> dict
     patrol_id = await run_in_threadpool(record)
     if body.raise_event:
         await raise_finding(state, actor, patrol_id)
+        if body.handling is not None:
+            await run_in_threadpool(_handle, state, actor, patrol_id, body.handling)
     return await run_in_threadpool(_patrol, state, actor, patrol_id)
 
 
@@ -323,6 +334,93 @@ async def post_patrol(body: PatrolIn, actor: CurrentActor, state: State) -> dict
 async def post_event(patrol_id: int, actor: CurrentActor, state: State) -> dict[str, Any]:
     await raise_finding(state, actor, patrol_id)
     return await run_in_threadpool(_patrol, state, actor, patrol_id)
+
+
+@router.post(
+    "/patrols/{patrol_id}/handling",
+    response_model=PatrolOut,
+    summary="Choose how a raised grid event is handled: in the grid, by a whistle, or dispatched",
+    responses=refusals(403, 404, 409, 422),
+)
+def post_handling(
+    patrol_id: int, body: HandlingIn, actor: CurrentActor, state: State
+) -> dict[str, Any]:
+    _handle(state, actor, patrol_id, body)
+    return _patrol(state, actor, patrol_id)
+
+
+def _handle(state: AppState, actor: Actor, patrol_id: int, body: HandlingIn) -> None:
+    with state.db.unit_of_work() as session:
+        handle_event(
+            session,
+            patrol_id,
+            actor=actor,
+            handling=body.handling,
+            units=body.units,
+            report_within_minutes=body.report_within_minutes,
+            solved=body.solved,
+            now=state.clock.now(),
+        )
+
+
+@router.get(
+    "/buildings/{building_id}/households",
+    response_model=list[HouseholdOut],
+    summary="A building's households (户), heads' names and phones through the privacy policy",
+    responses=refusals(404),
+)
+def get_households(
+    building_id: int, actor: CurrentActor, session: ReadSession
+) -> list[dict[str, Any]]:
+    building = visible_building(session, actor, building_id)
+    return [household_out(h) for h in households_of(session, actor, building)]
+
+
+@router.post(
+    "/buildings/{building_id}/households",
+    response_model=HouseholdOut,
+    status_code=201,
+    summary="Add a household to a building",
+    responses=refusals(403, 404, 409, 422),
+)
+def post_household(
+    building_id: int, body: HouseholdIn, actor: CurrentActor, state: State
+) -> dict[str, Any]:
+    return _save_household(state, actor, building_id, None, body)
+
+
+@router.put(
+    "/buildings/{building_id}/households/{household_id}",
+    response_model=HouseholdOut,
+    summary="Edit a household",
+    responses=refusals(403, 404, 422),
+)
+def put_household(
+    building_id: int, household_id: int, body: HouseholdIn, actor: CurrentActor, state: State
+) -> dict[str, Any]:
+    return _save_household(state, actor, building_id, household_id, body)
+
+
+def _save_household(
+    state: AppState, actor: Actor, building_id: int, household_id: int | None, body: HouseholdIn
+) -> dict[str, Any]:
+    with state.db.unit_of_work() as session:
+        row = save_household(
+            session,
+            actor=actor,
+            building_id=building_id,
+            household_id=household_id,
+            code=body.code,
+            room=body.room,
+            head_name=body.head_name,
+            head_phone=body.head_phone,
+            members=body.members,
+            is_active=body.is_active,
+        )
+        building = visible_building(session, actor, building_id)
+        return household_out(
+            next(h for h in households_of(session, actor, building) if h.id == row.id)
+        )
 
 
 def _patrol(state: AppState, actor: Actor, patrol_id: int) -> dict[str, Any]:

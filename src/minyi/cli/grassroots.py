@@ -1,17 +1,33 @@
 """`minyi grassroots`: grid and party coverage from the command line: import the places below
-the grid, print an area's coverage and its gaps."""
+the grid (households too), print an area's coverage and its gaps, a building's households, and
+choose how a raised grid event is handled."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
+from sqlalchemy import select
 
+from minyi.cases.models import Case
 from minyi.cli.common import clock, database, echo_json, one_line_errors
-from minyi.grassroots.queries import coverage_report, get_area, patrol_figures
-from minyi.grassroots.rules import Coverage, percent
-from minyi.grassroots.schemas import area_out, building_out
-from minyi.grassroots.service import describe_import, import_places, read_place_file
+from minyi.core.errors import NotFound
+from minyi.grassroots.models import Building
+from minyi.grassroots.queries import (
+    coverage_report,
+    get_area,
+    households_of,
+    patrol_figures,
+    visible_building,
+)
+from minyi.grassroots.rules import Coverage, Handling, percent
+from minyi.grassroots.schemas import area_out, building_out, household_out
+from minyi.grassroots.service import (
+    describe_import,
+    handle_event,
+    import_places,
+    read_place_file,
+)
 from minyi.org.service import actor_for_username
 
 app = typer.Typer(
@@ -64,7 +80,7 @@ def coverage_(
         tree, rows, total, grids, roads = coverage_report(
             session, actor, area=area, now=now, gaps_only=True, page_size=gaps
         )
-        figures = patrol_figures(session, get_area(session, actor, area))
+        figures = patrol_figures(session, get_area(session, actor, area), now=now)
         if as_json:
             echo_json(
                 {
@@ -75,6 +91,10 @@ def coverage_(
                     "patrols": figures.patrols,
                     "events": figures.events,
                     "disposal_rate": figures.disposal_rate,
+                    "whistles": figures.whistles,
+                    "whistles_decided": figures.decided,
+                    "whistles_answered": figures.answered,
+                    "response_rate": figures.response_rate,
                 }
             )
             return
@@ -85,7 +105,8 @@ def coverage_(
         )
         typer.echo(
             f"patrols {figures.patrols}, findings {figures.findings}, grid events {figures.events}, "
-            f"disposal rate {percent(figures.disposal_rate)}"
+            f"disposal rate {percent(figures.disposal_rate)}; grid whistles {figures.whistles}, "
+            f"report-in rate {percent(figures.response_rate)}"
         )
         for child in tree.children:
             typer.echo(
@@ -102,6 +123,64 @@ def coverage_(
                 else "never visited"
             )
             typer.echo(f"  {b.code:<16} {b.name:<14} {grids.get(b.grid_id, '')}  {state}")
+
+
+@app.command("households")
+@one_line_errors
+def households_(
+    building: str = typer.Argument(..., help="building code"),
+    actor_name: str = typer.Option("admin", "--as", help="username of the reader"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """A building's households; heads' names and phones as the reader may see them (privacy)."""
+    with database().reading() as session:
+        actor = actor_for_username(session, actor_name)
+        found = session.scalar(select(Building.id).where(Building.code == building))
+        if found is None:
+            raise NotFound("building_not_found", f"no building '{building}'")
+        rows = [
+            household_out(h)
+            for h in households_of(session, actor, visible_building(session, actor, found))
+        ]
+    if as_json:
+        echo_json(rows)
+        return
+    for h in rows:
+        typer.echo(
+            f"{h['code']:<20} {h['room']:<12} {h['head_name'] or '-':<8} "
+            f"{h['head_phone'] or '-':<14} {h['members']}"
+        )
+
+
+@app.command("handle")
+@one_line_errors
+def handle_(
+    patrol_id: int = typer.Argument(..., help="the patrol whose raised finding is handled"),
+    how: Handling = typer.Option(..., "--how", help="grid | whistle | dispatch"),
+    actor_name: str = typer.Option(..., "--as", help="grid, community or street staff"),
+    units: list[str] = typer.Option([], "--unit", help="whistle: a department code (repeat)"),
+    minutes: int | None = typer.Option(None, "--minutes", help="whistle: report-in clock"),
+    solved: str | None = typer.Option(None, "--solved", help="grid: what was done (closes it)"),
+) -> None:
+    """How the grid handles a raised grid event: 小事一格解决, 网格吹哨, or to the dispatcher."""
+    with database().unit_of_work() as session:
+        actor = actor_for_username(session, actor_name)
+        patrol = handle_event(
+            session,
+            patrol_id,
+            actor=actor,
+            handling=how,
+            units=units,
+            report_within_minutes=minutes,
+            solved=solved,
+            now=clock.now(),
+        )
+        case = session.get(Case, patrol.case_id) if patrol.case_id else None
+        typer.echo(
+            f"patrol {patrol.id}: {how.value}; case {case.tracking_no if case else '-'} "
+            f"{case.status if case else ''}"
+            + (f"; whistle {patrol.whistle_id}" if patrol.whistle_id else "")
+        )
 
 
 GROUPS = [("grassroots", app)]

@@ -1,5 +1,6 @@
 """The demo district's places below the grid and who covers them (党建覆盖): a road and three
-buildings per grid, a party branch per community, coverers and a first round of patrols.
+buildings per grid, a few households, a party branch per community, coverers and each covered
+building's latest patrol: about four in five buildings covered in time, two streets clearly worse.
 
 `build_places(district, seed)` is pure and deterministic; `load_places` writes it through the
 grassroots services, so the demo exercises the same checks as a district's own file."""
@@ -13,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minyi.grassroots.models import Building
+from minyi.grassroots.models import Building, Road
 from minyi.grassroots.rules import AssignmentKind
-from minyi.grassroots.service import add_branch, assign, import_places, load_patrols
+from minyi.grassroots.service import add_branch, import_places, load_assignments, load_patrols
 from minyi.org.models import Staff
 from minyi.org.service import actor_for_username
 
@@ -33,6 +34,8 @@ ROAD_STEMS = (
     "人民",
     "迎宾",
 )
+# Two streets clearly behind the others (few coverers, late visits): what the map should show.
+WEAK_STREETS = ("S04", "S08")
 ESTATE_STEMS = (
     "锦绣",
     "碧桂",
@@ -84,6 +87,9 @@ def build_places(district: dict[str, list[dict[str, Any]]], seed: int = 7) -> di
         for s in district["staff"]
         if s["role"] == "unit_handler" and s["unit"].startswith("DEP0")
     ]
+    by_community: dict[str, list[str]] = {}
+    for grid in grids:
+        by_community.setdefault(grid["parent"], []).append(grid["code"])
     for c, (community, name) in enumerate(communities.items()):
         staff = f"{community.lower()}.staff"
         branches.append(
@@ -94,37 +100,104 @@ def build_places(district: dict[str, list[dict[str, Any]]], seed: int = 7) -> di
                 "secretary": staff,
             }
         )
-        # 网格员 walk their own grid's road (and so its two buildings on it) and the third building.
+        weak = community[:3] in WEAK_STREETS
+        codes = by_community.get(community, [])
         worker = f"{community.lower()}g01.staff"
-        assignments.append((worker, AssignmentKind.GRID_WORKER, f"{community}G01-R1", None, 14))
-        assignments.append((worker, AssignmentKind.GRID_WORKER, None, f"{community}G01-B3", 14))
-        # 党员包楼: the community's staff member, a branch member, takes two buildings of grid 2.
-        assignments.append((staff, AssignmentKind.PARTY_MEMBER, None, f"{community}G02-B1", 30))
-        assignments.append((staff, AssignmentKind.PARTY_MEMBER, None, f"{community}G02-B2", 30))
-        # 下沉干部: a department's handler sent down to every third community takes grid 3's road.
-        if c % 3 == 0:
+        for n, grid_code in enumerate(codes):
+            # A grid left without coverers: now and then everywhere, often in the weak streets.
+            if rng.random() < (0.35 if weak else 0.06):
+                continue
+            if n == 0:
+                # 网格员 walk their own grid's road (and so its two buildings) and third building.
+                person, kind, days = worker, AssignmentKind.GRID_WORKER, 14
+            else:
+                # 党员包楼: the community's staff member, a branch member, takes the other grids
+                # (the demo has one grid worker per community; a district has one per grid).
+                person, kind, days = staff, AssignmentKind.PARTY_MEMBER, 30
+            assignments.append((person, kind, f"{grid_code}-R1", None, days))
+            assignments.append((person, kind, None, f"{grid_code}-B3", days))
+        # 下沉干部: a department's handler sent down to every third community also takes grid 3's
+        # road (a second coverer there: the shorter interval counts).
+        if c % 3 == 0 and len(codes) >= 3:
             assignments.append(
                 (
                     departments[c % len(departments)],
                     AssignmentKind.CADRE,
-                    f"{community}G03-R1",
+                    f"{codes[2]}-R1",
                     None,
                     30,
                 )
             )
-    # A first round of patrols: most covered buildings visited in time, some overdue.
+    # The latest patrol of each covered building: most in time, more overdue in the weak streets.
     patrols = []
     for username, _kind, road_code, building_code, days in assignments:
+        if _kind is AssignmentKind.CADRE:
+            continue
+        weak = (road_code or building_code or "")[:3] in WEAK_STREETS
         for target in (
             [f"{road_code[:-3]}-B1", f"{road_code[:-3]}-B2"] if road_code else [building_code or ""]
         ):
             ago = (
                 rng.randint(1, days - 1)
-                if rng.random() < 0.75
+                if rng.random() < (0.6 if weak else 0.93)
                 else rng.randint(days + 1, days + 20)
             )
             patrols.append((username, target, ago))
-    return {"places": places, "branches": branches, "assignments": assignments, "patrols": patrols}
+    households = _households(rng, grids)
+    return {
+        "places": places + households,
+        "branches": branches,
+        "assignments": assignments,
+        "patrols": patrols,
+    }
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗梁"
+GIVEN = (
+    "建国",
+    "秀英",
+    "丽华",
+    "志强",
+    "美玲",
+    "国平",
+    "海燕",
+    "文军",
+    "桂芳",
+    "晓东",
+    "玉兰",
+    "伟",
+)
+
+
+def _households(
+    rng: random.Random, grids: list[dict[str, Any]]
+) -> list[tuple[int, dict[str, str]]]:
+    """A few registered households (联户) in the first building of each community's first grid:
+    enough to show the feature; a district imports its own."""
+    out: list[tuple[int, dict[str, str]]] = []
+    line = 100_000
+    for grid in grids:
+        if not grid["code"].endswith("G01"):
+            continue
+        for unit in (1, 2):
+            for floor in (3, 5):
+                room = f"{unit}单元{floor}0{unit}"
+                out.append(
+                    (
+                        line,
+                        {
+                            "kind": "住户",
+                            "code": f"{grid['code']}-B1-{unit}{floor}0{unit}",
+                            "name": room,
+                            "building": f"{grid['code']}-B1",
+                            "head_name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+                            "head_phone": f"13{rng.randint(0, 9)}{rng.randint(0, 99_999_999):08d}",
+                            "members": str(rng.randint(1, 6)),
+                        },
+                    )
+                )
+                line += 1
+    return out
 
 
 def load_places(
@@ -145,19 +218,34 @@ def load_places(
             place=b["place"],
             secretary=b["secretary"],
         ).id
-    for username, kind, road, building, days in plan["assignments"]:
-        community = (road or building)[:6]
-        assign(
-            session,
-            actor=admin,
-            username=username,
-            kind=kind,
-            road_code=road,
-            building_code=building,
-            branch_id=branch_ids[community] if kind is AssignmentKind.PARTY_MEMBER else None,
-            visit_days=days,
-            now=now - timedelta(days=60),
-        )
+    # A district's worth of assignments goes in at once (as its patrols do): the services'
+    # checks are the place file's and the branches', which went through them above.
+    roads = dict(session.execute(select(Road.code, Road.id)).all())
+    building_ids = dict(session.execute(select(Building.code, Building.id)).all())
+    people = dict(
+        session.execute(
+            select(Staff.username, Staff.id).where(
+                Staff.username.in_({a[0] for a in plan["assignments"]})
+            )
+        ).all()
+    )
+    load_assignments(
+        session,
+        [
+            (
+                people[username],
+                kind,
+                roads[road] if road else None,
+                building_ids[building] if building else None,
+                branch_ids[(road or building or "")[:6]]
+                if kind is AssignmentKind.PARTY_MEMBER
+                else None,
+                days,
+                now - timedelta(days=60),
+            )
+            for username, kind, road, building, days in plan["assignments"]
+        ],
+    )
     codes = {p[1] for p in plan["patrols"]}
     ids = dict(
         session.execute(select(Building.code, Building.id).where(Building.code.in_(codes))).all()
@@ -179,5 +267,6 @@ def load_places(
     return {
         "roads": sum(1 for _, p in plan["places"] if p["kind"] == "道路"),
         "buildings": sum(1 for _, p in plan["places"] if p["kind"] == "楼栋"),
+        "households": sum(1 for _, p in plan["places"] if p["kind"] == "住户"),
         "patrols": len(plan["patrols"]),
     }

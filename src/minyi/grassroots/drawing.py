@@ -90,14 +90,18 @@ def _n(v: float) -> str:
 
 
 def render_svg(root: AreaNode, *, link: str | None = None) -> str:
-    """The map of the area under `root`. `link`: a URL prefix the streets and communities link
-    to (with their code appended), to zoom in; None draws no links."""
+    """The map of the area under `root`. `link`: a URL prefix the areas one level below the root
+    (the named ones) link to, with their code appended, to zoom in; None draws no links (an SVG
+    shown as an image ignores them anyway)."""
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(WIDTH)} {_n(HEIGHT + LEGEND)}" '
-        f'role="img" aria-label="{escape(root.name)}网格覆盖图" font-family="sans-serif">',
+        # With links the map is a group of them (an "img" hides its children from a screen reader).
+        f'role="{"group" if link else "img"}" aria-label="{escape(root.name)}网格覆盖图" '
+        'font-family="sans-serif">',
         f"<title>{escape(root.name)}网格覆盖图</title>",
     ]
     labels = []
+    links: list[str] = []
     # A district of 20,000 buildings as one square each with its own tooltip is megabytes of
     # SVG: past DETAILED buildings, each state's squares are one path and the tooltips stay on
     # the grids.
@@ -111,9 +115,17 @@ def render_svg(root: AreaNode, *, link: str | None = None) -> str:
             f'stroke="{STROKE.get(node.kind, "#999")}" stroke-width="{1.5 if node.kind == "street" else 0.6}">'
             f"<title>{escape(tip)}</title></rect>"
         )
-        if link and node.kind in ("street", "community") and node is not root:
-            rect = f'<a href="{escape(link + node.code)}">{rect}</a>'
         parts.append(rect)
+        if link and node is not root and node.kind == _label_kind(root):
+            # A transparent target over the whole area, drawn above the buildings: a tap
+            # anywhere on a street (community, grid) opens its page; a keyboard reaches each
+            # in reading order, and a screen reader reads its figures.
+            links.append(
+                f'<a href="{escape(link + node.code)}" aria-label="{escape(tip)}" class="gr-area">'
+                f"<title>{escape(tip)}</title>"
+                f'<rect x="{_n(r.x)}" y="{_n(r.y)}" width="{_n(r.w)}" height="{_n(r.h)}" '
+                f'fill="transparent" pointer-events="all"/></a>'
+            )
         if node.kind == "grid":
             inner = r.inset(PAD["grid"])
             for b, c in zip(node.buildings, _cells(inner, len(node.buildings)), strict=False):
@@ -137,6 +149,7 @@ def render_svg(root: AreaNode, *, link: str | None = None) -> str:
             parts.append(
                 f'<path fill="{COVERAGE_COLOURS[state]}" d="{"".join(segments)}"><title>{COVERAGE_LABELS[state]}</title></path>'
             )
+    parts.extend(links)
     parts.extend(labels)
     x = 8.0
     for state in (Coverage.COVERED, Coverage.OVERDUE, Coverage.UNASSIGNED):

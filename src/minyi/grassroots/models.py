@@ -38,6 +38,24 @@ class Building(Base):
     last_visited_at: Mapped[datetime | None]
 
 
+class Household(Base):
+    """A household (户) of a building: its door (`room`, e.g. 2单元301) and, optionally, its
+    head's name and phone, which reach readers only through the privacy policy
+    (privacy.rules.household_head). Optional: a building is covered without any."""
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    room: Mapped[str] = mapped_column(String(60))
+    head_name: Mapped[str | None] = mapped_column(String(60))
+    head_phone: Mapped[str | None] = mapped_column(String(20))
+    members: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_visited_at: Mapped[datetime | None]
+
+
 class PartyBranch(Base):
     """A party branch (党支部) of a community, built in a residential estate or on a grid
     (支部建在小区 / 支部建在网格上)."""
@@ -73,8 +91,9 @@ class Assignment(Base):
 
 
 class Patrol(Base):
-    """巡查 / 走访: one visit to a building, with what was found. A finding raised as a grid event
-    names its case (`case_id`)."""
+    """巡查 / 走访: one visit to a building (and, when entered, one household of it), with what
+    was found. A finding raised as a grid event names its case (`case_id`); how the grid chose
+    to handle that event is `handling` (grassroots.rules.Handling), with the whistle it blew."""
 
     __tablename__ = "patrols"
     __table_args__ = (Index("ix_patrols_building_id_visited_at", "building_id", "visited_at"),)
@@ -86,6 +105,10 @@ class Patrol(Base):
     visited_at: Mapped[datetime] = mapped_column(index=True)
     finding: Mapped[str | None] = mapped_column(Text)
     case_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("cases.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    handling: Mapped[str | None] = mapped_column(String(12))
+    handled_at: Mapped[datetime | None]
+    whistle_id: Mapped[int | None] = mapped_column(ForeignKey("whistles.id"), index=True)
 
 
 class PatrolPhoto(Base):

@@ -8,17 +8,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from minyi.cases.models import Case
 from minyi.cases.rules import CLOSED
 from minyi.core.errors import Forbidden, NotFound
-from minyi.grassroots.models import Assignment, Building, PartyBranch, Patrol, Road
-from minyi.grassroots.rules import Counts, Coverage, coverage_of, due_at
+from minyi.grassroots.models import Assignment, Building, Household, PartyBranch, Patrol, Road
+from minyi.grassroots.rules import Counts, Coverage, coverage_of, due_at, response_rate
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor
-from minyi.privacy.rules import patrol_text
+from minyi.privacy.rules import household_head, patrol_text
+from minyi.whistle.models import Summons, Whistle
 
 # A grid event counts as disposed of (处置) once its case is closed, in the one meaning of closed
 # every figure uses (cases/rules.py: a rated case is disposed of too).
@@ -383,15 +384,85 @@ class PatrolFigures:
     findings: int
     events: int  # findings raised as grid events (cases)
     disposed: int
+    whistles: int = 0  # grid whistles blown (网格吹哨)
+    decided: int = 0  # of those, the ones whose report-in clocks have all been met or run out
+    answered: int = 0  # of those, every summoned department reported in (报到) in time
 
     @property
     def disposal_rate(self) -> float | None:
         return self.disposed / self.events if self.events else None
 
+    @property
+    def response_rate(self) -> float | None:
+        return response_rate(self.decided, self.answered)
+
+
+def _whistle_counts(now: datetime) -> tuple[Any, Any, Any]:
+    """(blown, decided, answered) counting expressions over grid whistles. A whistle is decided once
+    no summons of it is still within its clock unreported (the rate never counts a department
+    as late before its deadline), answered when every summons reported in by its deadline."""
+    waiting = exists().where(
+        Summons.whistle_id == Whistle.id, Summons.reported_at.is_(None), Summons.due_at > now
+    )
+    late = exists().where(
+        Summons.whistle_id == Whistle.id,
+        or_(Summons.reported_at.is_(None), Summons.reported_at > Summons.due_at),
+    )
+    return (
+        func.count(Whistle.id),
+        func.count(Whistle.id).filter(~waiting),
+        func.count(Whistle.id).filter(~waiting, ~late),
+    )
+
+
+def whistle_figures(
+    session: Session,
+    root: Unit,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[int, int, int]:
+    """(grid whistles blown, decided, answered in time) of the area: whistles blown on grid
+    events of its patrols, by when they were blown."""
+    stmt = (
+        select(*_whistle_counts(now))
+        .select_from(Patrol)
+        .join(Whistle, Whistle.id == Patrol.whistle_id)
+        .where(Patrol.grid_id.in_(in_area(root.path)))
+    )
+    if since is not None:
+        stmt = stmt.where(Whistle.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(Whistle.created_at < until)
+    blown, decided, ok = session.execute(stmt).one()
+    return int(blown), int(decided), int(ok)
+
+
+def grid_whistles(
+    session: Session, *, since: datetime, until: datetime, now: datetime
+) -> dict[int, tuple[int, int, int]]:
+    """Grid id -> (grid whistles blown in [since, until), of which decided, answered in time)."""
+    rows = session.execute(
+        select(Patrol.grid_id, *_whistle_counts(now))
+        .select_from(Patrol)
+        .join(Whistle, Whistle.id == Patrol.whistle_id)
+        .where(Whistle.created_at >= since, Whistle.created_at < until)
+        .group_by(Patrol.grid_id)
+    )
+    return {grid: (int(n), int(d), int(ok)) for grid, n, d, ok in rows}
+
 
 def patrol_figures(
-    session: Session, root: Unit, *, since: datetime | None = None, until: datetime | None = None
+    session: Session,
+    root: Unit,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    now: datetime | None = None,
 ) -> PatrolFigures:
+    """The area's patrols, findings and grid events (by visit time), and, given `now`, its grid
+    whistles and their 双报到 response (by when they were blown)."""
     stmt = (
         select(
             func.count(Patrol.id),
@@ -408,7 +479,12 @@ def patrol_figures(
     if until is not None:
         stmt = stmt.where(Patrol.visited_at < until)
     patrols, findings, events, disposed = session.execute(stmt).one()
-    return PatrolFigures(patrols, findings, events, disposed)
+    blown, decided, answered = (
+        whistle_figures(session, root, now=now, since=since, until=until)
+        if now is not None
+        else (0, 0, 0)
+    )
+    return PatrolFigures(patrols, findings, events, disposed, blown, decided, answered)
 
 
 def grid_events(
@@ -437,13 +513,15 @@ def recent_patrols(
     limit: int = 30,
     staff_id: int | None = None,
     patrol_id: int | None = None,
-) -> list[tuple[Patrol, str, str, str | None]]:
-    """(patrol, building name, patrolling staff name, case tracking number), newest first."""
+) -> list[tuple[Patrol, str, str, str | None, str | None]]:
+    """(patrol, building name, patrolling staff name, case tracking number, household door),
+    newest first."""
     stmt = (
-        select(Patrol, Building.name, Staff.name, Case.tracking_no)
+        select(Patrol, Building.name, Staff.name, Case.tracking_no, Household.room)
         .join(Building, Building.id == Patrol.building_id)
         .join(Staff, Staff.id == Patrol.staff_id)
         .outerjoin(Case, Case.id == Patrol.case_id)
+        .outerjoin(Household, Household.id == Patrol.household_id)
         .where(Patrol.grid_id.in_(in_area(root.path)))
         .order_by(Patrol.visited_at.desc(), Patrol.id.desc())
         .limit(limit)
@@ -452,7 +530,7 @@ def recent_patrols(
         stmt = stmt.where(Patrol.staff_id == staff_id)
     if patrol_id is not None:
         stmt = stmt.where(Patrol.id == patrol_id)
-    return [(p, b, s, t) for p, b, s, t in session.execute(stmt).all()]
+    return [(p, b, s, t, room) for p, b, s, t, room in session.execute(stmt).all()]
 
 
 def my_buildings(session: Session, actor: Actor, now: datetime) -> list[BuildingCoverage]:
@@ -602,9 +680,61 @@ def patrol_rows(
             "finding": patrol_text(
                 actor, p.finding, grid_path=paths.get(p.grid_id, ""), author_id=p.staff_id
             ),
+            "household": room,
+            "handling": p.handling,
+            "whistle_id": p.whistle_id,
         }
-        for p, building, staff_name, tracking_no in rows
+        for p, building, staff_name, tracking_no, room in rows
     ]
+
+
+def covers_anything(session: Session, staff_id: int | None) -> bool:
+    """Whether the person has an active assignment (包路进楼联户), whatever their role."""
+    if staff_id is None:
+        return False
+    return (
+        session.scalar(
+            select(Assignment.id)
+            .where(Assignment.staff_id == staff_id, Assignment.ended_at.is_(None))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    id: int
+    code: str
+    room: str
+    head_name: str | None  # through the privacy policy
+    head_phone: str | None
+    members: int
+    is_active: bool
+    last_visited_at: datetime | None
+
+
+def households_of(
+    session: Session, actor: Actor, building: Building, *, active_only: bool = False
+) -> list[HouseholdRow]:
+    """A building's households in door order, their heads' names and phones as the privacy
+    policy lets this reader see them."""
+    grid_path = session.scalar(select(Unit.path).where(Unit.id == building.grid_id)) or ""
+    covers = may_patrol(session, actor, building)
+    stmt = select(Household).where(Household.building_id == building.id)
+    if active_only:
+        stmt = stmt.where(Household.is_active.is_(True))
+    out = []
+    for h in session.scalars(stmt.order_by(Household.room, Household.id)):
+        name, phone = household_head(
+            actor, h.head_name, h.head_phone, grid_path=grid_path, covers=covers
+        )
+        out.append(
+            HouseholdRow(
+                h.id, h.code, h.room, name, phone, h.members, h.is_active, h.last_visited_at
+            )
+        )
+    return out
 
 
 def parent_area(session: Session, actor: Actor, unit: Unit) -> str | None:
@@ -660,3 +790,15 @@ def coverage_tree(session: Session, root: Unit, now: datetime, *, detailed_up_to
     if len(buildings) <= detailed_up_to:
         with_details(session, buildings)
     return area_tree(session, root, buildings)
+
+
+def departments(session: Session) -> list[tuple[str, str]]:
+    """(code, name) of the departments a grid whistle may summon."""
+    return [
+        (code, name)
+        for code, name in session.execute(
+            select(Unit.code, Unit.name)
+            .where(Unit.kind == "department", Unit.is_active.is_(True))
+            .order_by(Unit.code)
+        )
+    ]

@@ -1,8 +1,10 @@
 """Pure code of grid coverage: assignment kinds, the coverage state of a building, the checks on
-an imported place row, and the disposal rate. No session, no clock reads."""
+an imported place row, how a grid event is handled, and the disposal and 双报到 response rates.
+No session, no clock reads."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -92,6 +94,30 @@ def disposal_rate(found: int, disposed: int) -> float | None:
     return disposed / found if found else None
 
 
+class Handling(StrEnum):
+    """How the grid handles an event its patrol found (the grid worker or the grid's community
+    chooses once the finding is raised)."""
+
+    GRID = (
+        "grid"  # 小事一格解决: the chooser's own grid (or community) leads the case and closes it
+    )
+    WHISTLE = "whistle"  # 网格吹哨、部门报到: the grid leads the case and summons departments
+    DISPATCH = "dispatch"  # 交分拨中心: the case goes the normal way, to the dispatcher
+
+
+HANDLING_LABELS = {
+    Handling.GRID: "小事一格解决",
+    Handling.WHISTLE: "网格吹哨、部门报到",
+    Handling.DISPATCH: "交分拨中心分拨",
+}
+
+
+def response_rate(whistles: int, answered: int) -> float | None:
+    """双报到响应率: grid whistles (吹哨 on a grid event) every summoned department of which
+    reported in (报到) within its clock, over all grid whistles."""
+    return answered / whistles if whistles else None
+
+
 def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
@@ -99,6 +125,9 @@ def percent(rate: float | None) -> str:
 # --- the place file (CSV/XLSX) ----------------------------------------------------------------
 PLACE_COLUMNS = ("类型", "编码", "名称", "网格编码", "道路编码", "地址", "户数")
 PLACE_KINDS = {
+    "住户": "household",
+    "户": "household",
+    "household": "household",
     "道路": "road",
     "路": "road",
     "road": "road",
@@ -123,7 +152,20 @@ HEADER_ALIASES = {
     "address": "address",
     "户数": "households",
     "households": "households",
+    "楼栋编码": "building",
+    "楼栋": "building",
+    "building": "building",
+    "户主姓名": "head_name",
+    "户主": "head_name",
+    "head_name": "head_name",
+    "联系电话": "head_phone",
+    "电话": "head_phone",
+    "head_phone": "head_phone",
+    "人口": "members",
+    "人数": "members",
+    "members": "members",
 }
+_PHONE = re.compile(r"^[0-9+][0-9 -]{4,19}$")
 
 
 @dataclass(frozen=True)
@@ -136,6 +178,44 @@ class PlaceRow:
     road: str | None
     address: str | None
     households: int
+    building: str | None = None  # a household's building code
+    head_name: str | None = None
+    head_phone: str | None = None
+    members: int = 0
+
+
+def _count(text: str, what: str, top: int) -> int:
+    try:
+        value = int(float(text)) if text else 0
+    except ValueError:
+        raise ValueError(f"{what}须为整数") from None
+    if not 0 <= value <= top:
+        raise ValueError(f"{what}须在0至{top}之间")
+    return value
+
+
+def parse_household(line: int, raw: dict[str, str]) -> PlaceRow:
+    """A household row: 编码, 名称 (its door, e.g. 2单元301), 楼栋编码, and optionally 户主姓名,
+    联系电话, 人口; 网格编码 may be left empty (the building's grid is the household's)."""
+    code, room, building, grid = (
+        (raw.get(k) or "").strip() for k in ("code", "name", "building", "grid")
+    )
+    if not code or len(code) > 40:
+        raise ValueError("编码不能为空，且不超过40个字符")
+    if not room or len(room) > 60:
+        raise ValueError("住户名称（门牌）不能为空，且不超过60个字符")
+    if not building:
+        raise ValueError("住户须填写楼栋编码")
+    head_name = (raw.get("head_name") or "").strip() or None
+    if head_name and len(head_name) > 60:
+        raise ValueError("户主姓名不超过60个字符")
+    head_phone = (raw.get("head_phone") or "").strip() or None
+    if head_phone and not _PHONE.match(head_phone):
+        raise ValueError("联系电话格式不正确")
+    members = _count((raw.get("members") or "").strip(), "人口", 200)
+    return PlaceRow(
+        line, "household", code, room, grid, None, None, 0, building, head_name, head_phone, members
+    )
 
 
 def parse_place(line: int, raw: dict[str, str]) -> PlaceRow:
@@ -143,7 +223,9 @@ def parse_place(line: int, raw: dict[str, str]) -> PlaceRow:
     database by the service). Raises ValueError with a Chinese message for the row report."""
     kind = PLACE_KINDS.get((raw.get("kind") or "").strip().lower())
     if kind is None:
-        raise ValueError("类型须为“道路”或“楼栋”")
+        raise ValueError("类型须为“道路”“楼栋”或“住户”")
+    if kind == "household":
+        return parse_household(line, raw)
     code, name, grid = ((raw.get(k) or "").strip() for k in ("code", "name", "grid"))
     if not code or len(code) > 40:
         raise ValueError("编码不能为空，且不超过40个字符")
@@ -157,13 +239,7 @@ def parse_place(line: int, raw: dict[str, str]) -> PlaceRow:
     address = (raw.get("address") or "").strip() or None
     if address and len(address) > 300:
         raise ValueError("地址不超过300个字符")
-    text = (raw.get("households") or "").strip()
-    try:
-        households = int(float(text)) if text else 0
-    except ValueError:
-        raise ValueError("户数须为整数") from None
-    if not 0 <= households <= 100_000:
-        raise ValueError("户数须在0至100000之间")
+    households = _count((raw.get("households") or "").strip(), "户数", 100_000)
     return PlaceRow(line, kind, code, name, grid, road, address, households)
 
 

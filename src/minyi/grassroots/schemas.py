@@ -8,8 +8,21 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from minyi.core.schemas import Page
-from minyi.grassroots.queries import AreaNode, BuildingCoverage, Coverer, PatrolFigures
-from minyi.grassroots.rules import COVERAGE_LABELS, KIND_LABELS, AssignmentKind, Counts, Coverage
+from minyi.grassroots.queries import (
+    AreaNode,
+    BuildingCoverage,
+    Coverer,
+    HouseholdRow,
+    PatrolFigures,
+)
+from minyi.grassroots.rules import (
+    COVERAGE_LABELS,
+    KIND_LABELS,
+    AssignmentKind,
+    Counts,
+    Coverage,
+    Handling,
+)
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -121,15 +134,66 @@ class BranchOut(BaseModel):
     members: int
 
 
+class HandlingIn(BaseModel):
+    """How the grid handles a raised grid event (see grassroots.service.handle_event)."""
+
+    model_config = _STRICT
+    handling: Handling = Field(
+        ...,
+        description="grid: 小事一格解决; whistle: 网格吹哨、部门报到; dispatch: to the dispatcher",
+    )
+    units: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="whistle: codes of the departments summoned",
+    )
+    report_within_minutes: int | None = Field(
+        None, ge=1, le=7 * 24 * 60, description="whistle: the report-in clock (default 30)"
+    )
+    solved: str | None = Field(
+        None,
+        max_length=4000,
+        description="grid: what was done on the spot (signs for and replies at once); "
+        "whistle: what the departments are summoned for (default: the finding)",
+    )
+
+
 class PatrolIn(BaseModel):
     model_config = _STRICT
     building_id: int
+    household_id: int | None = Field(None, description="the household visited (入户), if any")
     finding: str | None = Field(
         None, max_length=5000, description="what was found; empty for a visit without findings"
     )
     raise_event: bool = Field(
         False, description="raise the finding as a grid event (a case on the grid channel)"
     )
+    handling: HandlingIn | None = Field(
+        None, description="with raise_event: how the grid handles the event, chosen at once"
+    )
+
+
+class HouseholdIn(BaseModel):
+    model_config = _STRICT
+    room: str = Field(..., min_length=1, max_length=60, description="the door, e.g. 2单元301")
+    code: str | None = Field(
+        None, max_length=40, description="new households: default building code + door"
+    )
+    head_name: str | None = Field(None, max_length=60)
+    head_phone: str | None = Field(None, max_length=20)
+    members: int = Field(0, ge=0, le=200)
+    is_active: bool = True
+
+
+class HouseholdOut(BaseModel):
+    id: int
+    code: str
+    room: str
+    head_name: str | None = Field(description="through the privacy policy: clear, masked or null")
+    head_phone: str | None = Field(description="through the privacy policy: clear, masked or null")
+    members: int
+    is_active: bool
+    last_visited_at: datetime | None
 
 
 class PatrolOut(BaseModel):
@@ -141,6 +205,9 @@ class PatrolOut(BaseModel):
     finding: str | None
     case_id: int | None
     tracking_no: str | None
+    household: str | None = Field(None, description="the household's door, when one was visited")
+    handling: Handling | None = Field(None, description="how the grid event is handled")
+    whistle_id: int | None = None
 
 
 class FiguresOut(BaseModel):
@@ -150,6 +217,16 @@ class FiguresOut(BaseModel):
     events: int = Field(description="grid events found: findings raised as cases")
     disposed: int = Field(description="of those, cases answered")
     disposal_rate: float | None = Field(description="处置率")
+    whistles: int = Field(description="grid whistles blown (网格吹哨) on the area's grid events")
+    whistles_decided: int = Field(
+        description="of those, the ones whose report-in clocks have all been met or run out"
+    )
+    whistles_answered: int = Field(
+        description="of those, every summoned department reported in (报到) in time"
+    )
+    response_rate: float | None = Field(
+        description="双报到响应率: answered / decided (a clock still running is not counted)"
+    )
 
 
 def counts_out(c: Counts) -> dict[str, Any]:
@@ -213,4 +290,21 @@ def figures_out(node: AreaNode, f: PatrolFigures) -> dict[str, Any]:
         "events": f.events,
         "disposed": f.disposed,
         "disposal_rate": f.disposal_rate,
+        "whistles": f.whistles,
+        "whistles_decided": f.decided,
+        "whistles_answered": f.answered,
+        "response_rate": f.response_rate,
+    }
+
+
+def household_out(h: HouseholdRow) -> dict[str, Any]:
+    return {
+        "id": h.id,
+        "code": h.code,
+        "room": h.room,
+        "head_name": h.head_name,
+        "head_phone": h.head_phone,
+        "members": h.members,
+        "is_active": h.is_active,
+        "last_visited_at": h.last_visited_at,
     }

@@ -16,17 +16,30 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
+from minyi.cases.rules import Action, CaseStatus
+from minyi.cases.service import act_on_case
 from minyi.core.clock import Clock
 from minyi.core.db import Database
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from minyi.core.settings import Settings
-from minyi.grassroots.models import Assignment, Building, PartyBranch, Patrol, PatrolPhoto, Road
+from minyi.grassroots.models import (
+    Assignment,
+    Building,
+    Household,
+    PartyBranch,
+    Patrol,
+    PatrolPhoto,
+    Road,
+)
 from minyi.grassroots.queries import area_path, may_patrol, visible_building
 from minyi.grassroots.rules import (
+    HANDLING_LABELS,
     AssignmentKind,
+    Handling,
     PlaceRow,
     check_visit_days,
     header_keys,
+    parse_household,
     parse_place,
 )
 from minyi.intake.attachments import clean_filename, stage_attachment, store_attachment
@@ -35,6 +48,7 @@ from minyi.intake.desk import desk_channel
 from minyi.intake.schemas import AppealIn
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import AREA_ROLES, Actor, Role
+from minyi.whistle.service import blow_whistle
 
 # Who keeps the places, the assignments and the branches of their area.
 KEEPERS = frozenset({Role.ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_STAFF})
@@ -81,10 +95,11 @@ def read_place_file(filename: str, data: bytes) -> list[tuple[int, dict[str, str
     if not rows:
         raise Invalid("empty_file", "文件为空", field="file")
     keys = header_keys(rows[0])
-    if not {"kind", "code", "name", "grid"} <= set(keys):
+    if not {"kind", "code", "name"} <= set(keys) or not {"grid", "building"} & set(keys):
         raise Invalid(
             "bad_header",
-            "表头须包含：类型、编码、名称、网格编码（可选：道路编码、地址、户数）",
+            "表头须包含：类型、编码、名称、网格编码（可选：道路编码、地址、户数；"
+            "住户行另填楼栋编码、户主姓名、联系电话、人口）",
             field="file",
         )
     if len(rows) - 1 > MAX_IMPORT_ROWS:
@@ -133,16 +148,34 @@ def import_places(
         b.code: b
         for b in session.scalars(
             select(Building).where(
-                Building.code.in_({p.code for p in parsed if p.kind == "building"})
+                Building.code.in_(
+                    {p.code for p in parsed if p.kind == "building"}
+                    | {p.building for p in parsed if p.kind == "household" and p.building}
+                )
+            )
+        )
+    }
+    grids_by_id = {g.id: g for g in grids.values()}
+    households = {
+        h.code: h
+        for h in session.scalars(
+            select(Household).where(
+                Household.code.in_({p.code for p in parsed if p.kind == "household"})
             )
         )
     }
     seen: set[tuple[str, str]] = set()
-    flushed = False
-    for p in sorted(parsed, key=lambda p: (p.kind != "road", p.line)):
-        if p.kind == "building" and not flushed:
-            session.flush()  # once, so the buildings see the ids of the file's new roads
-            flushed = True
+    flushed: set[str] = set()
+    order = {"road": 0, "building": 1, "household": 2}
+    for p in sorted(parsed, key=lambda p: (order[p.kind], p.line)):
+        if p.kind != "road" and p.kind not in flushed:
+            # Once per kind, so buildings see the ids of the file's new roads, households those
+            # of its new buildings.
+            session.flush()
+            flushed.add(p.kind)
+        if p.kind == "household":
+            _import_household(session, p, buildings, households, grids_by_id, path, seen, result)
+            continue
         grid = grids.get(p.grid)
         if grid is None:
             result.errors.append((p.line, f"网格编码“{p.grid}”不存在"))
@@ -178,17 +211,17 @@ def import_places(
             road_id = road.id
         building = buildings.get(p.code)
         if building is None:
-            session.add(
-                Building(
-                    code=p.code,
-                    name=p.name,
-                    grid_id=grid.id,
-                    road_id=road_id,
-                    address=p.address,
-                    households=p.households,
-                    is_active=True,
-                )
+            building = buildings[p.code] = Building(
+                code=p.code,
+                name=p.name,
+                grid_id=grid.id,
+                road_id=road_id,
+                address=p.address,
+                households=p.households,
+                is_active=True,
             )
+            session.add(building)
+            grids_by_id[grid.id] = grid
             result.created += 1
         else:
             building.name, building.grid_id, building.road_id = p.name, grid.id, road_id
@@ -197,9 +230,56 @@ def import_places(
                 p.households,
                 True,
             )
+            grids_by_id[grid.id] = grid
             result.updated += 1
     session.flush()
     return result
+
+
+def _import_household(
+    session: Session,
+    p: PlaceRow,
+    buildings: dict[str, Building],
+    households: dict[str, Household],
+    grids: dict[int, Unit],
+    path: str,
+    seen: set[tuple[str, str]],
+    result: ImportResult,
+) -> None:
+    building = buildings.get(p.building or "")
+    if building is None:
+        result.errors.append((p.line, f"楼栋编码“{p.building}”不存在"))
+        return
+    grid = grids.get(building.grid_id) or session.get(Unit, building.grid_id)
+    if grid is None or not grid.path.startswith(path):
+        result.errors.append((p.line, f"楼栋“{building.name}”不在您的辖区内"))
+        return
+    grids[grid.id] = grid
+    if p.grid and p.grid != grid.code:
+        result.errors.append((p.line, f"楼栋“{building.name}”不在网格“{p.grid}”内"))
+        return
+    if ("household", p.code) in seen:
+        result.errors.append((p.line, f"编码“{p.code}”在文件中重复"))
+        return
+    seen.add(("household", p.code))
+    row = households.get(p.code)
+    if row is None:
+        session.add(
+            Household(
+                code=p.code,
+                building_id=building.id,
+                room=p.name,
+                head_name=p.head_name,
+                head_phone=p.head_phone,
+                members=p.members,
+                is_active=True,
+            )
+        )
+        result.created += 1
+        return
+    row.building_id, row.room, row.members, row.is_active = building.id, p.name, p.members, True
+    row.head_name, row.head_phone = p.head_name, p.head_phone
+    result.updated += 1
 
 
 def edit_building(
@@ -389,9 +469,11 @@ def record_patrol(
     finding: str | None,
     photos: list[Photo],
     now: datetime,
+    household_id: int | None = None,
 ) -> Patrol:
-    """A visit to a building (巡查/走访). Photos are already in the content store (the delivery
-    staged them with intake's attachment checks)."""
+    """A visit to a building (巡查/走访), and to one of its households when `household_id` is
+    given (入户). Photos are already in the content store (the delivery staged them with
+    intake's attachment checks)."""
     building = visible_building(session, actor, building_id)
     if not may_patrol(session, actor, building):
         raise Forbidden("not_your_building", "您未包联该楼栋，也不是该网格的工作人员")
@@ -400,12 +482,18 @@ def record_patrol(
     finding = (finding or "").strip() or None
     if finding and len(finding) > 5000:
         raise Invalid("finding_too_long", "发现的问题不超过5000字", field="finding")
+    household = None
+    if household_id is not None:
+        household = session.get(Household, household_id)
+        if household is None or household.building_id != building.id or not household.is_active:
+            raise Invalid("bad_household", "该住户不在所选楼栋内", field="household_id")
     patrol = Patrol(
         building_id=building.id,
         staff_id=actor.staff_id,
         grid_id=building.grid_id,
         visited_at=now,
         finding=finding,
+        household_id=household.id if household else None,
     )
     session.add(patrol)
     session.flush()
@@ -428,8 +516,38 @@ def record_patrol(
         )
         .values(last_visited_at=now)
     )
+    if household is not None and (
+        household.last_visited_at is None or household.last_visited_at < now
+    ):
+        household.last_visited_at = now
     session.flush()
     return patrol
+
+
+def load_assignments(
+    session: Session,
+    rows: list[tuple[int, AssignmentKind, int | None, int | None, int | None, int, datetime]],
+) -> int:
+    """Assignments taken in bulk (the demo district, a district's earlier register): (staff id,
+    kind, road id, building id, branch id, visit days, assigned at). No permission check: the
+    caller is an administrator's command."""
+    if rows:
+        session.execute(
+            insert(Assignment),
+            [
+                {
+                    "staff_id": staff_id,
+                    "kind": kind.value,
+                    "road_id": road_id,
+                    "building_id": building_id,
+                    "branch_id": branch_id,
+                    "visit_days": days,
+                    "assigned_at": at,
+                }
+                for staff_id, kind, road_id, building_id, branch_id, days, at in rows
+            ],
+        )
+    return len(rows)
 
 
 def load_patrols(session: Session, rows: list[tuple[int, int, datetime, str | None]]) -> int:
@@ -516,6 +634,171 @@ def patrol_photos(session: Session, patrol_id: int) -> list[PatrolPhoto]:
             select(PatrolPhoto).where(PatrolPhoto.patrol_id == patrol_id).order_by(PatrolPhoto.id)
         )
     )
+
+
+# --- households --------------------------------------------------------------------------------
+def save_household(
+    session: Session,
+    *,
+    actor: Actor,
+    building_id: int,
+    household_id: int | None = None,
+    code: str | None = None,
+    room: str,
+    head_name: str | None,
+    head_phone: str | None,
+    members: int,
+    is_active: bool = True,
+) -> Household:
+    """Add a household to a building (`household_id` None; `code` defaults to the building's code
+    and the door) or edit one, with the same checks as a row of the place file."""
+    path = _keeper(actor)
+    building = session.get(Building, building_id)
+    grid = session.get(Unit, building.grid_id) if building else None
+    if building is None or grid is None or not grid.path.startswith(path):
+        raise NotFound("building_not_found", f"no building {building_id}")
+    row = session.get(Household, household_id) if household_id is not None else None
+    if household_id is not None and (row is None or row.building_id != building.id):
+        raise NotFound("household_not_found", f"no household {household_id}")
+    raw_code = (row.code if row else (code or "").strip()) or f"{building.code}-{room.strip()}"
+    try:
+        p = parse_household(
+            0,
+            {
+                "code": raw_code[:40],
+                "name": room,
+                "building": building.code,
+                "head_name": head_name or "",
+                "head_phone": head_phone or "",
+                "members": str(members),
+            },
+        )
+    except ValueError as error:
+        raise Invalid("bad_household", str(error), field="room") from None
+    if row is None:
+        taken = session.scalar(select(Household.id).where(Household.code == p.code))
+        if taken is not None:
+            raise Conflict("household_exists", f"住户编码“{p.code}”已存在")
+        row = Household(code=p.code, building_id=building.id, is_active=True)
+        session.add(row)
+    row.room, row.head_name, row.head_phone, row.members = (
+        p.name,
+        p.head_name,
+        p.head_phone,
+        p.members,
+    )
+    row.is_active = is_active
+    session.flush()
+    return row
+
+
+# --- how a grid event is handled ---------------------------------------------------------------
+HANDLER_KINDS = ("grid", "community", "street")
+
+
+def _desk(actor: Actor) -> Actor:
+    """The chooser acting as the dispatcher of their own grid event: the grid's choice *is* the
+    dispatch decision (小事一格解决 / 网格吹哨), so the event log names the person who chose."""
+    return Actor(
+        staff_id=actor.staff_id,
+        username=actor.username,
+        name=actor.name,
+        role=Role.DISPATCHER,
+        unit_id=None,
+        unit_code=None,
+        unit_kind=None,
+        unit_path=None,
+    )
+
+
+def _take_case(session: Session, case: Case, actor: Actor, reason: str, now: datetime) -> None:
+    """The chooser's own unit becomes the event's lead unit: accepted and dispatched to it, or
+    re-dispatched to it when triage sent it elsewhere and nobody has signed for it yet."""
+    desk = _desk(actor)
+    payload: dict[str, Any] = {"lead_unit": actor.unit_code, "co_units": [], "reason": reason}
+    status = CaseStatus(case.status)
+    if status is CaseStatus.DISPATCHED and case.lead_unit_id == actor.unit_id:
+        return
+    if status is CaseStatus.REGISTERED:
+        act_on_case(session, case.id, Action.ACCEPT, actor=desk, payload={}, now=now)
+        status = CaseStatus.ACCEPTED
+    if status is CaseStatus.ACCEPTED:
+        act_on_case(session, case.id, Action.DISPATCH, actor=desk, payload=payload, now=now)
+    elif status is CaseStatus.DISPATCHED:
+        act_on_case(session, case.id, Action.REDISPATCH, actor=desk, payload=payload, now=now)
+    else:
+        raise Conflict(
+            "case_taken", "该事件已由承办单位签收或已办结，不能再改由网格处置，请到案件页面跟进"
+        )
+
+
+def handle_event(
+    session: Session,
+    patrol_id: int,
+    *,
+    actor: Actor,
+    handling: Handling,
+    now: datetime,
+    units: list[str] | None = None,
+    report_within_minutes: int | None = None,
+    solved: str | None = None,
+) -> Patrol:
+    """The grid's choice for a raised grid event, made once by the staff of the grid or of its
+    community or street:
+    - 小事一格解决: the chooser's unit leads the case through the lifecycle; `solved` (what was
+      done on the spot) signs for it and replies at once, otherwise it waits in their tasks;
+    - 网格吹哨: the same, and the departments `units` are summoned to report in (报到);
+    - 交分拨中心: the case goes on the normal way (triage, the dispatcher).
+    Choosing the same again is harmless; choosing differently after a choice is refused."""
+    patrol = session.scalar(select(Patrol).where(Patrol.id == patrol_id).with_for_update())
+    if patrol is None:
+        raise NotFound("patrol_not_found", f"no patrol {patrol_id}")
+    building = visible_building(session, actor, patrol.building_id)
+    grid_path = session.scalar(select(Unit.path).where(Unit.id == building.grid_id)) or ""
+    if (
+        actor.role not in AREA_ROLES
+        or actor.unit_kind not in HANDLER_KINDS
+        or not actor.unit_path
+        or not grid_path.startswith(actor.unit_path)
+    ):
+        raise Forbidden(
+            "role_not_allowed", "网格事件的处置方式由本网格或所在社区、街道的工作人员选择"
+        )
+    if patrol.case_id is None:
+        raise Invalid("not_raised", "请先将发现的问题上报为网格事件", field="handling")
+    if patrol.handling == handling.value:
+        return patrol
+    if patrol.handling is not None:
+        raise Conflict(
+            "already_handled",
+            f"该网格事件已选择“{HANDLING_LABELS[Handling(patrol.handling)]}”",
+        )
+    case = session.get(Case, patrol.case_id)
+    if case is None:
+        raise NotFound("case_not_found", f"no case {patrol.case_id}")
+    solved = (solved or "").strip() or None
+    codes = [c.strip() for c in units or [] if c and c.strip()]
+    if handling is Handling.WHISTLE and not codes:
+        raise Invalid("missing_field", "请选择要吹哨召集的部门", field="units")
+    if handling is not Handling.DISPATCH:
+        _take_case(session, case, actor, f"网格事件：{HANDLING_LABELS[handling]}", now)
+    if handling is Handling.GRID and solved:
+        act_on_case(session, case.id, Action.SIGN_FOR, actor=actor, payload={}, now=now)
+        act_on_case(session, case.id, Action.REPLY, actor=actor, payload={"text": solved}, now=now)
+    if handling is Handling.WHISTLE:
+        whistle = blow_whistle(
+            session,
+            actor=actor,
+            description=solved or patrol.finding or building.name,
+            units=codes,
+            now=now,
+            case_id=case.id,
+            report_within_minutes=report_within_minutes,
+        )
+        patrol.whistle_id = whistle.id
+    patrol.handling, patrol.handled_at = handling.value, now
+    session.flush()
+    return patrol
 
 
 def describe_import(result: ImportResult) -> dict[str, Any]:

@@ -563,3 +563,34 @@ def volunteer_text(
     if show is Show.CLEAR:
         return text
     return mask_text(text, names=[name], hide=show is Show.HIDDEN)
+
+
+def household_head_show(actor: Actor, *, grid_path: str, covers: bool = False) -> Show:
+    """A household head's name and phone (党建覆盖 联户): the staff of the grid's own area
+    (grid, community, street) read them in clear, as they keep them; whoever is assigned to the
+    building (a party member, a cadre sent down: `covers`) reads them masked, enough to knock on
+    the right door; every other reader, district-wide roles included, not at all."""
+    if (
+        actor.role in (Role.GRID_STAFF, Role.COMMUNITY_STAFF, Role.STREET_STAFF)
+        and actor.unit_path
+        and grid_path.startswith(actor.unit_path)
+    ):
+        return Show.CLEAR
+    if covers:
+        return Show.MASKED
+    return Show.HIDDEN
+
+
+def household_head(
+    actor: Actor,
+    name: str | None,
+    phone: str | None,
+    *,
+    grid_path: str,
+    covers: bool = False,
+) -> tuple[str | None, str | None]:
+    """(name, phone) of a household's head as this reader may see them."""
+    show = household_head_show(actor, grid_path=grid_path, covers=covers)
+    if show is Show.HIDDEN:
+        return (None, None)
+    return (_apply(show, name, mask_name), _apply(show, phone, mask_phone))

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Request
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
@@ -22,8 +23,11 @@ from minyi.grassroots.queries import (
     coverage_report,
     coverage_tree,
     coverers,
+    departments,
     get_area,
+    get_building,
     grid_roads,
+    households_of,
     my_buildings,
     parent_area,
     patrol_figures,
@@ -32,22 +36,33 @@ from minyi.grassroots.queries import (
     unit_names,
     visible_building,
 )
-from minyi.grassroots.rules import COVERAGE_LABELS, KIND_LABELS, AssignmentKind, Coverage, percent
+from minyi.grassroots.rules import (
+    COVERAGE_LABELS,
+    HANDLING_LABELS,
+    KIND_LABELS,
+    AssignmentKind,
+    Coverage,
+    Handling,
+    percent,
+)
 from minyi.grassroots.service import (
     Photo,
     add_branch,
     assign,
     edit_building,
     end_assignment,
+    handle_event,
     import_places,
     raise_finding,
     read_place_file,
     record_patrol,
+    save_household,
     stage_photo,
 )
 from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor, Role
 from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, staff, state_of
+from minyi.web.pickers import form_message
 from minyi.web.uploads import read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -79,12 +94,19 @@ KIND_EN = {
     AssignmentKind.CADRE: "cadre sent down",
 }
 
+HANDLING_EN = {
+    Handling.GRID: "solved in the grid",
+    Handling.WHISTLE: "whistle: departments summoned",
+    Handling.DISPATCH: "passed to the dispatcher",
+}
+
 
 def _ctx(request: Request) -> dict[str, Any]:
     zh = Translator(pick_lang(request)).zh
     return {
         "label": lambda s: (COVERAGE_LABELS if zh else COVERAGE_EN)[Coverage(s)],
         "kind_label": lambda k: (KIND_LABELS if zh else KIND_EN)[AssignmentKind(k)],
+        "handling_label": lambda h: (HANDLING_LABELS if zh else HANDLING_EN)[Handling(h)],
         "percent": percent,
     }
 
@@ -110,8 +132,17 @@ def coverage_page(
             page_size=PAGE_SIZE,
         )
         root = get_area(session, actor, area)
-        figures = patrol_figures(session, root)
+        now = st.clock.now()
+        figures = patrol_figures(session, root, now=now)
         up = parent_area(session, actor, root)
+        # Drawn into the page (not an <img>), so each area on it is a link to its own page.
+        # render_svg escapes every name it draws (the unit tests check a name with markup).
+        drawing = Markup(  # noqa: S704 - the drawing escapes its text itself
+            render_svg(
+                coverage_tree(session, root, now, detailed_up_to=DETAILED),
+                link="/console/grassroots?area=",
+            )
+        )
         return render(
             request,
             "console/grassroots/coverage.html",
@@ -126,6 +157,7 @@ def coverage_page(
             figures=figures,
             up=up,
             area=tree.code,
+            drawing=drawing,
             **_ctx(request),
         )
 
@@ -154,11 +186,19 @@ def _patrol_page(
     done: int | None = None,
 ) -> Response:
     st = state_of(request)
+    values = values or {}
     with st.db.reading() as session:
         buildings = my_buildings(session, actor, st.clock.now())
         mine = patrol_rows(session, actor, area=None, mine=True, limit=15)
         grids = unit_names(session, {b.grid_id for b in buildings})
         done_row = next((p for p in mine if p["id"] == done), None) if done else None
+        chosen = next((b for b in buildings if str(b.id) == values.get("building_id")), None)
+        households = (
+            households_of(session, actor, get_building(session, chosen.id), active_only=True)
+            if chosen
+            else []
+        )
+        may_raise = actor.role in AREA_ROLES
         return render(
             request,
             "console/grassroots/patrol.html",
@@ -170,7 +210,11 @@ def _patrol_page(
             grids=grids,
             done=done_row,
             photo_types=PHOTO_TYPES,
-            may_raise=actor.role in AREA_ROLES,
+            may_raise=may_raise,
+            chosen=chosen,
+            households=households,
+            handlings=list(Handling),
+            departments=departments(session) if may_raise else [],
             **_ctx(request),
         )
 
@@ -193,6 +237,7 @@ def _record(st: Any, actor: Actor, fields: dict[str, str], form: Any) -> int:
     ]
     try:
         building_id = int(fields.get("building_id", ""))
+        household_id = int(fields["household_id"]) if fields.get("household_id") else None
     except ValueError:
         raise Invalid("pick_building", "请选择走访的楼栋", field="building_id") from None
     with st.db.unit_of_work() as session:
@@ -200,6 +245,7 @@ def _record(st: Any, actor: Actor, fields: dict[str, str], form: Any) -> int:
             session,
             actor=actor,
             building_id=building_id,
+            household_id=household_id,
             finding=fields.get("finding"),
             photos=photos,
             now=st.clock.now(),
@@ -223,10 +269,13 @@ async def post_patrol(request: Request, form: PostedForm) -> Response:
     if fields.get("raise_event") and fields.get("finding"):
         try:
             await raise_finding(st, actor, patrol_id)
+            if fields.get("handling"):
+                await run_in_threadpool(_handle, st, actor, patrol_id, fields, form)
         except MinyiError as exc:
-            # The visit stands (it happened); only the event failed, and can be raised again below.
+            # The visit stands (it happened); only the event (or the choice of its handling)
+            # failed, and can be raised or chosen again below.
             error, code = (
-                "走访已记录，但上报网格事件未成功：" + _say(exc),
+                "走访已记录，但上报或处置网格事件未成功：" + _message(request, exc),
                 409 if exc.kind == "conflict" else 422,
             )
             return await run_in_threadpool(
@@ -247,6 +296,52 @@ async def post_event(request: Request, patrol_id: int, form: PostedForm) -> Resp
         error = _say(exc)
         return await run_in_threadpool(
             lambda: _patrol_page(request, actor, status_code=422, error=error)
+        )
+    return redirect(f"/console/grassroots/patrol?done={patrol_id}")
+
+
+def _message(request: Request, exc: MinyiError) -> str:
+    return form_message(exc, Translator(pick_lang(request)))
+
+
+def _handle(st: Any, actor: Actor, patrol_id: int, fields: dict[str, str], form: Any) -> None:
+    try:
+        handling = Handling(fields.get("handling", ""))
+        minutes = (
+            int(fields["report_within_minutes"]) if fields.get("report_within_minutes") else None
+        )
+    except ValueError:
+        raise Invalid(
+            "bad_handling", "请选择处置方式，报到时限填写分钟数", field="handling"
+        ) from None
+    with st.db.unit_of_work() as session:
+        handle_event(
+            session,
+            patrol_id,
+            actor=actor,
+            handling=handling,
+            units=[str(u) for u in form.getlist("units") if isinstance(u, str)],
+            report_within_minutes=minutes,
+            solved=fields.get("solved"),
+            now=st.clock.now(),
+        )
+
+
+@router.post("/console/grassroots/patrols/{patrol_id}/handling")
+def post_handling(request: Request, patrol_id: int, form: PostedForm) -> Response:
+    actor = staff(request, AREA_ROLES)
+    st = state_of(request)
+    try:
+        _handle(st, actor, patrol_id, fields_of(form), form)
+    except Forbidden:
+        raise
+    except MinyiError as exc:
+        return _patrol_page(
+            request,
+            actor,
+            status_code=409 if exc.kind == "conflict" else 422,
+            error=_message(request, exc),
+            done=patrol_id,
         )
     return redirect(f"/console/grassroots/patrol?done={patrol_id}")
 
@@ -423,7 +518,12 @@ def post_import(request: Request, form: PostedForm) -> Response:
 
 
 @router.get("/console/grassroots/buildings/{building_id}")
-def building_page(request: Request, building_id: int, error: str | None = None) -> Response:
+def building_page(
+    request: Request,
+    building_id: int,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
     actor = _overseer(request)
     st = state_of(request)
     with st.db.reading() as session:
@@ -436,7 +536,10 @@ def building_page(request: Request, building_id: int, error: str | None = None) 
             view=view,
             grid_roads=grid_roads(session, b.grid_id),
             grid=unit_names(session, {b.grid_id}).get(b.grid_id),
+            households=households_of(session, actor, b),
+            may_edit=actor.role in (Role.ADMIN, *AREA_ROLES),
             error=error,
+            values=values or {},
             **_ctx(request),
         )
 
@@ -465,3 +568,34 @@ def post_building(request: Request, building_id: int, form: PostedForm) -> Respo
     except MinyiError as exc:
         return building_page(request, building_id, error=_say(exc))
     return redirect(f"/console/grassroots/buildings/{building_id}?saved=1")
+
+
+@router.post("/console/grassroots/buildings/{building_id}/households")
+def post_household(request: Request, building_id: int, form: PostedForm) -> Response:
+    """Add a household (no `household_id`) or edit one."""
+    actor = _overseer(request)
+    st = state_of(request)
+    fields = fields_of(form)
+    try:
+        household_id = int(fields["household_id"]) if fields.get("household_id") else None
+        members = int(fields.get("members") or 0)
+    except ValueError:
+        return building_page(request, building_id, error="人口须为整数", values=fields)
+    try:
+        with st.db.unit_of_work() as session:
+            save_household(
+                session,
+                actor=actor,
+                building_id=building_id,
+                household_id=household_id,
+                room=fields.get("room", ""),
+                head_name=fields.get("head_name"),
+                head_phone=fields.get("head_phone"),
+                members=members,
+                is_active=fields.get("is_active", "1") == "1",
+            )
+    except Forbidden:
+        raise
+    except MinyiError as exc:
+        return building_page(request, building_id, error=_say(exc), values=fields)
+    return redirect(f"/console/grassroots/buildings/{building_id}?saved=1#households")

@@ -26,6 +26,7 @@ from starlette.responses import RedirectResponse, Response
 
 from minyi.cases.models import Case
 from minyi.core.errors import Forbidden, MinyiError, TooManyAttempts, Unauthorized
+from minyi.grassroots.queries import covers_anything
 from minyi.org.rules import Actor, Role
 from minyi.org.service import actor_for_token
 from minyi.web.form_again import form_again
@@ -126,6 +127,19 @@ def staff(
     return actor
 
 
+def _covers(request: Request, actor: Actor | None) -> bool:
+    """Whether a reader without the patrol link of their role covers a place (the nav's link to
+    the patrol page); asked only of those, once per request."""
+    if actor is None or actor.staff_id is None or actor.role is Role.GRID_STAFF:
+        return False
+    cached = getattr(request.state, "covers", None)
+    if cached is None:
+        with state_of(request).db.reading() as session:
+            cached = covers_anything(session, actor.staff_id)
+        request.state.covers = cached
+    return bool(cached)
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     state = state_of(request)
     lang = pick_lang(request)
@@ -139,7 +153,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         t=t,
         lang=lang,
         actor=actor,
-        nav=nav_for(actor),
+        nav=nav_for(actor, covers=_covers(request, actor)),
         csrf=csrf,
         csrf_field=CSRF_FIELD,
         when=lambda v, fmt="%Y-%m-%d %H:%M": local_time(v, tz, fmt),

@@ -26,8 +26,10 @@ class Nav:
     leader: bool = False
 
 
-def nav_for(actor: Actor | None) -> Nav:
-    """The console links this reader sees (each page still checks its own roles)."""
+def nav_for(actor: Actor | None, *, covers: bool = False) -> Nav:
+    """The console links this reader sees (each page still checks its own roles). `covers`: the
+    person has a road or building assigned (包路进楼联户): a party member or a cadre sent down
+    from a department has no area of their own, and reaches the patrol page by this link."""
     role = actor.role if actor is not None else None
     if role is None:
         return Nav()
@@ -36,7 +38,7 @@ def nav_for(actor: Actor | None) -> Nav:
         grid_report=role is Role.GRID_STAFF,
         dispatch_board=role in (Role.DISPATCHER, Role.ADMIN),
         unit_queue=role is Role.UNIT_HEAD,
-        patrols=role is Role.GRID_STAFF,
+        patrols=role is Role.GRID_STAFF or covers,
         coverage=role in AREA_ROLES or role in (Role.LEADER, Role.ADMIN),
         volunteers=role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.ADMIN),
         area_board=role in AREA_ROLES,

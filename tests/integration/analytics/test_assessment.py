@@ -30,6 +30,7 @@ from minyi.core.db import Database
 from minyi.grassroots.models import Building, Patrol
 from minyi.org.models import Staff, Unit
 from minyi.triage.models import AppealLink
+from minyi.whistle.models import Summons, Whistle
 from minyi.worker.runner import run_once
 
 WEEK = period_of("week", date(2026, 11, 20))
@@ -314,3 +315,72 @@ class TestGridFigures:
             assert row.coverage_rate == round(row.buildings_covered / row.buildings, 4)
         assert rows["DEP02"].coverage_rate is None and rows["DEP02"].grid_events is None
         assert "S02" not in rows or rows["S02"].grid_events == 0
+
+    def test_grid_whistles_answered_in_time_give_the_response_rate(self, world: World) -> None:
+        """双报到: a grid whistle counts as answered when every summoned department reported in by
+        its deadline; one still within its clock is left out; outside the score."""
+        now = world.clock.now()
+        inside = WEEK.start + timedelta(days=1)
+        with world.db.sessions() as session, session.begin():
+            grid = session.scalar(select(Unit).where(Unit.code == "S01C01G01"))
+            deps = session.scalars(
+                select(Unit.id).where(Unit.kind == "department").order_by(Unit.code).limit(2)
+            ).all()
+            assert grid is not None and len(deps) == 2
+            building = session.scalar(
+                select(Building).where(Building.grid_id == grid.id).order_by(Building.id)
+            )
+            staff = session.scalar(select(Staff.id).order_by(Staff.id))
+            assert building is not None and staff is not None
+            before = {r.unit: r for r in assess_units(session, WEEK, now=now).rows}
+            due = inside + timedelta(minutes=30)
+            # (report-in times of the two departments): answered, one late, one still running.
+            plans = [
+                (inside + timedelta(minutes=5), inside + timedelta(minutes=9)),
+                (inside + timedelta(minutes=5), inside + timedelta(hours=2)),
+                (inside + timedelta(minutes=5), None),
+            ]
+            for n, times in enumerate(plans):
+                w = Whistle(
+                    issuer_id=staff,
+                    issuer_unit_id=grid.id,
+                    description="网格吹哨",
+                    report_minutes=30,
+                    status="open",
+                    created_at=inside,
+                )
+                session.add(w)
+                session.flush()
+                for dep, at in zip(deps, times, strict=True):
+                    # The third whistle's clock runs past `now`: not yet decided.
+                    deadline = now + timedelta(hours=1) if n == 2 else due
+                    session.add(
+                        Summons(
+                            whistle_id=w.id,
+                            unit_id=dep,
+                            summoned_at=inside,
+                            due_at=deadline,
+                            reported_at=at,
+                        )
+                    )
+                session.add(
+                    Patrol(
+                        building_id=building.id,
+                        staff_id=staff,
+                        grid_id=grid.id,
+                        visited_at=inside,
+                        finding="吹哨",
+                        whistle_id=w.id,
+                    )
+                )
+            session.flush()
+            rows = {r.unit: r for r in assess_units(session, WEEK, now=now).rows}
+            session.rollback()
+        for code in ("S01", "S01C01"):
+            was = before.get(code)
+            base = (was.grid_whistles or 0) if was else 0
+            assert rows[code].grid_whistles == base + 3, code
+            assert rows[code].grid_whistles_decided == base + 2, code
+            if not base:
+                assert rows[code].grid_response_rate == 0.5
+        assert rows["DEP02"].grid_whistles is None

@@ -36,6 +36,7 @@ from minyi.cases.models import Appeal as AppealRow
 from minyi.cases.models import Case
 from minyi.cli.main import app as cli_app
 from minyi.core.db import Database
+from minyi.grassroots.models import Building
 from minyi.integrations.open311 import create_client
 from minyi.notify.models import OutboxMessage
 from minyi.reports.rules import ReportKind
@@ -167,6 +168,36 @@ ROUTES: dict[str, tuple[str, str]] = {
         POLICY,
         "test_grassroots_patrol_findings",
     ),
+    "POST /api/v1/grassroots/patrols/{patrol_id}/handling": (
+        POLICY,
+        "test_grassroots_patrol_findings",
+    ),
+    "POST /console/grassroots/patrols/{patrol_id}/handling": (
+        POLICY,
+        "test_grassroots_patrol_findings",
+    ),
+    # 联户: a household head's name and phone (household_head)
+    "GET /api/v1/grassroots/buildings/{building_id}/households": (
+        POLICY,
+        "test_grassroots_household_heads",
+    ),
+    "POST /api/v1/grassroots/buildings/{building_id}/households": (
+        POLICY,
+        "test_grassroots_household_heads",
+    ),
+    "PUT /api/v1/grassroots/buildings/{building_id}/households/{household_id}": (
+        POLICY,
+        "test_grassroots_household_heads",
+    ),
+    "GET /console/grassroots/buildings/{building_id}": (POLICY, "test_grassroots_household_heads"),
+    "POST /console/grassroots/buildings/{building_id}": (
+        POLICY,
+        "test_grassroots_household_heads",
+    ),
+    "POST /console/grassroots/buildings/{building_id}/households": (
+        POLICY,
+        "test_grassroots_household_heads",
+    ),
     "GET /console/grassroots/patrol": (POLICY, "test_grassroots_patrol_findings"),
     "POST /console/grassroots/patrol": (POLICY, "test_grassroots_patrol_findings"),
     "POST /console/grassroots/patrols/{patrol_id}/event": (
@@ -239,8 +270,6 @@ ROUTES: dict[str, tuple[str, str]] = {
             "POST /console/grassroots/branches",
             "GET /console/grassroots/places",
             "POST /console/grassroots/places/import",
-            "GET /console/grassroots/buildings/{building_id}",
-            "POST /console/grassroots/buildings/{building_id}",
         ),
         (NONE, "buildings, counts and staff names; no complainant, no resident"),
     ),
@@ -394,6 +423,7 @@ ROUTES: dict[str, tuple[str, str]] = {
 COMMANDS: dict[str, tuple[str, str]] = {
     "appeal list": (POLICY, "test_cli_list_and_timeline"),
     "appeal timeline": (POLICY, "test_cli_list_and_timeline"),
+    "grassroots households": (POLICY, "test_grassroots_household_heads"),
     "export cases": (POLICY, "test_export"),  # the same export_rows as the API
     "report daily": (POLICY, "test_report_sections_mask_text"),
     "report show": (POLICY, "test_report_sections_mask_text"),
@@ -510,6 +540,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "staff reactivate",
             "grassroots coverage",
             "grassroots import-places",
+            "grassroots handle",
         ),
         (NONE, "no personal data of a complainant"),
     ),
@@ -1970,6 +2001,58 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
         )
         assert f"{appeal.phone[:3]}****{appeal.phone[-4:]}" in text
         assert appeal.leaks(text) == []
+
+    def test_grassroots_household_heads(
+        self,
+        app_client: TestClient,
+        appeal: Appeal,
+        db: Database,
+        demo_url: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """A household head is a resident: the grid's own area reads the name and phone in clear,
+        a coverer masked, district-wide oversight not at all, in the API, pages and the CLI."""
+        area = auth(app_client, "s01c01.staff")
+        building = app_client.get(
+            "/api/v1/grassroots/coverage",
+            params={"area": "S01C01G03", "state": "covered", "page_size": 500},
+            headers=area,
+        ).json()["items"]
+        url = "/api/v1/grassroots/buildings/{}/households"
+        made = None
+        for b in building:
+            r = app_client.post(
+                url.format(b["id"]),
+                json={
+                    "room": f"{appeal.phone[-4:]}室",
+                    "head_name": appeal.name,
+                    "head_phone": appeal.phone,
+                },
+                headers=area,
+            )
+            if r.status_code == 201:
+                made, building_id = r.json(), b["id"]
+                break
+        assert made is not None
+        assert (made["head_name"], made["head_phone"]) == (appeal.name, appeal.phone)
+        for user in ("secretary", "admin", "s02.staff"):
+            r = app_client.get(url.format(building_id), headers=auth(app_client, user))
+            assert r.status_code in (200, 404), user
+            assert appeal.leaks(r.text) == [], user
+        page = signed_in(app_client, "secretary").get(
+            f"/console/grassroots/buildings/{building_id}"
+        )
+        assert page.status_code == 200 and appeal.leaks(page.text) == []
+        mine = signed_in(app_client, "s01c01.staff").get(
+            f"/console/grassroots/buildings/{building_id}"
+        )
+        assert appeal.phone in mine.text
+        monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
+        with db.reading() as session:
+            code = session.scalar(select(Building.code).where(Building.id == building_id))
+        assert appeal.name in cli(["grassroots", "households", str(code), "--as", "s01c01.staff"])
+        for user in ("secretary", "admin"):
+            assert appeal.leaks(cli(["grassroots", "households", str(code), "--as", user])) == []
 
     def test_grassroots_patrol_findings(self, app_client: TestClient, appeal: Appeal) -> None:
         """A grid worker's finding quotes the complainant: the worker and the grid's own area read

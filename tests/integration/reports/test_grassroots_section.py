@@ -17,6 +17,7 @@ from minyi.org.models import Staff, Unit
 from minyi.reports.render import render_html
 from minyi.reports.rules import ReportKind
 from minyi.reports.snapshot import build_snapshot
+from minyi.whistle.models import Summons, Whistle
 
 from .conftest import DAY, TZ, District, _at
 
@@ -97,3 +98,63 @@ def test_the_days_patrols_findings_and_disposed_events(district: District) -> No
     assert "无人包联" in text and "超期未走访" in text
     assert "处置率" in text
     assert not re.search(r"\b(grid|grassroots|unassigned|overdue|S01)\b", text)
+
+
+def test_the_days_grid_whistles_and_their_response(district: District) -> None:
+    """双报到: the reported day's grid whistles, and how many every summoned department answered
+    by its deadline, in the totals and the rendered section."""
+    now = district.clock.now()
+    with district.db.sessions() as session, session.begin():
+        before = grid_section(
+            build_snapshot(session, kind=ReportKind.DAILY, day=DAY, tz=TZ, now=now)
+        )["totals"]
+        building = session.scalar(
+            select(Building).where(Building.is_active.is_(True)).order_by(Building.id)
+        )
+        staff = session.scalar(select(Staff.id).order_by(Staff.id))
+        dep = session.scalar(select(Unit.id).where(Unit.kind == "department").order_by(Unit.id))
+        assert building is not None and staff is not None and dep is not None
+        for n, reported in enumerate((_at(28, 9), None)):
+            w = Whistle(
+                issuer_id=staff,
+                issuer_unit_id=building.grid_id,
+                description=f"吹哨{n}",
+                report_minutes=30,
+                status="open",
+                created_at=_at(28, 8),
+            )
+            session.add(w)
+            session.flush()
+            session.add(
+                Summons(
+                    whistle_id=w.id,
+                    unit_id=dep,
+                    summoned_at=_at(28, 8),
+                    due_at=_at(28, 8) + timedelta(minutes=90),
+                    reported_at=reported,
+                )
+            )
+            session.add(
+                Patrol(
+                    building_id=building.id,
+                    staff_id=staff,
+                    grid_id=building.grid_id,
+                    visited_at=_at(28, 8),
+                    finding="吹哨",
+                    whistle_id=w.id,
+                )
+            )
+        session.flush()
+        snap = build_snapshot(session, kind=ReportKind.DAILY, day=DAY, tz=TZ, now=now)
+        html = render_html(snap, number=1, issued_at=now, tz=TZ)
+        session.rollback()
+    t = grid_section(snap)["totals"]
+    assert (
+        t["whistles"] - before["whistles"],
+        t["whistles_decided"] - before["whistles_decided"],
+        t["whistles_answered"] - before["whistles_answered"],
+    ) == (2, 2, 1)
+    if not before["whistles_decided"]:
+        assert t["response_rate"] == 0.5
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "网格吹哨（次）" in text and "双报到响应率" in text

@@ -17,7 +17,10 @@ from minyi.grassroots.rules import (
     header_keys,
     parse_place,
     percent,
+    response_rate,
 )
+from minyi.org.rules import Actor, Role
+from minyi.privacy.rules import household_head
 
 NOW = datetime(2026, 11, 20, 1, tzinfo=UTC)
 
@@ -148,3 +151,84 @@ class TestMap:
         tree = _tree()
         tree.children[0].name = "<script>"
         assert "<script>" not in render_svg(tree)
+
+    def test_with_a_link_each_area_below_the_root_is_a_named_link(self) -> None:
+        svg = render_svg(_tree(), link="/console/grassroots?area=")
+        links = re.findall(r'<a href="([^"]+)" aria-label="([^"]+)"', svg)
+        assert [href for href, _ in links] == [
+            "/console/grassroots?area=C1",
+            "/console/grassroots?area=C2",
+        ]
+        assert all("覆盖率" in label for _, label in links)
+        assert 'role="group"' in svg and 'role="img"' not in svg
+        assert "<a " not in render_svg(_tree())
+
+    def test_a_linked_name_is_escaped_too(self) -> None:
+        tree = _tree()
+        tree.children[0].name = '"><script>'
+        assert "<script>" not in render_svg(tree, link="/x?area=")
+
+
+class TestHouseholdRows:
+    def test_a_household_row_needs_its_building_not_its_grid(self) -> None:
+        row = parse_place(
+            3,
+            {
+                "kind": "住户",
+                "code": "H1",
+                "name": "2单元301",
+                "building": "B1",
+                "head_name": "王建国",
+                "head_phone": "139-1234-5678",
+                "members": "3",
+            },
+        )
+        assert (row.kind, row.building, row.grid, row.members) == ("household", "B1", "", 3)
+
+    @pytest.mark.parametrize(
+        ("raw", "message"),
+        [
+            ({"name": "1", "building": ""}, "住户须填写楼栋编码"),
+            ({"name": "", "building": "B"}, "住户名称（门牌）不能为空，且不超过60个字符"),
+            ({"name": "1", "building": "B", "head_phone": "电话"}, "联系电话格式不正确"),
+            ({"name": "1", "building": "B", "members": "多"}, "人口须为整数"),
+            ({"name": "1", "building": "B", "members": "500"}, "人口须在0至200之间"),
+        ],
+    )
+    def test_bad_household_rows_say_why(self, raw: dict[str, str], message: str) -> None:
+        with pytest.raises(ValueError, match=message):
+            parse_place(2, {"kind": "户", "code": "H", **raw})
+
+
+class TestResponseRate:
+    def test_answered_whistles_over_decided_ones(self) -> None:
+        assert response_rate(0, 0) is None
+        assert response_rate(4, 3) == 0.75
+
+
+class TestHouseholdPrivacy:
+    @staticmethod
+    def _actor(role: Role, path: str | None) -> Actor:
+        return Actor(
+            staff_id=9,
+            username="u",
+            name="u",
+            role=role,
+            unit_id=1,
+            unit_code="U",
+            unit_kind="grid",
+            unit_path=path,
+        )
+
+    def test_the_area_clear_coverers_masked_others_nothing(self) -> None:
+        grid = "D/S1/C1/G1/"
+        area = self._actor(Role.COMMUNITY_STAFF, "D/S1/C1/")
+        elsewhere = self._actor(Role.COMMUNITY_STAFF, "D/S1/C2/")
+        cadre = self._actor(Role.UNIT_HANDLER, "D/DEP/")
+        leader = self._actor(Role.LEADER, None)
+        name, phone = "欧阳娜娜", "13800138000"
+        assert household_head(area, name, phone, grid_path=grid) == (name, phone)
+        masked = household_head(cadre, name, phone, grid_path=grid, covers=True)
+        assert masked[0] == "欧阳**" and masked[1] != phone and (masked[1] or "").endswith("8000")
+        for reader in (elsewhere, leader, cadre):
+            assert household_head(reader, name, phone, grid_path=grid) == (None, None)

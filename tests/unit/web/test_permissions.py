@@ -48,6 +48,14 @@ def test_the_console_links_each_role_sees(role: Role, links: set[str]) -> None:
     assert {name for name, shown in vars(nav).items() if shown} == links
 
 
+@pytest.mark.parametrize("role", [Role.UNIT_HANDLER, Role.UNIT_HEAD, Role.COMMUNITY_STAFF])
+def test_whoever_covers_a_place_reaches_the_patrol_page(role: Role) -> None:
+    """A cadre sent down or a party member has assignments (包路进楼联户) and no area of their own:
+    the patrol link is theirs by their assignments, not by their role."""
+    assert nav_for(staff(role), covers=True).patrols
+    assert not nav_for(staff(role)).patrols
+
+
 def test_nobody_signed_in_sees_no_links() -> None:
     assert nav_for(None) == Nav()
 

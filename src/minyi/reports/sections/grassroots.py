@@ -1,5 +1,5 @@
 """基层网格: the reported day's patrols, what they found, the grid events raised from them and how
-many of those are disposed of by now; building coverage as the report is made and its gaps
+many of those are disposed of by now; the day's grid whistles and their 双报到 response; building coverage as the report is made and its gaps
 (无人包联 / 超期未走访); per street when the district has more than one."""
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ def _row(code: str, name: str, f: queries.PatrolFigures, c: Counts) -> dict[str,
         "events": f.events,
         "disposed": f.disposed,
         "disposal_rate": _rate(f.disposal_rate),
+        "whistles": f.whistles,
+        "whistles_decided": f.decided,
+        "whistles_answered": f.answered,
+        "response_rate": _rate(f.response_rate),
         "buildings": c.total,
         "covered": c.covered,
         "unassigned": c.unassigned,
@@ -43,7 +47,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     tree = queries.area_tree(s, root, queries.coverage(s, root.path, ctx.now, details=False))
 
     def day_figures(area: Unit) -> queries.PatrolFigures:
-        return queries.patrol_figures(s, area, since=ctx.start, until=ctx.end)
+        return queries.patrol_figures(s, area, since=ctx.start, until=ctx.end, now=ctx.now)
 
     total = _row(root.code, root.name, day_figures(root), tree.counts)
     street_nodes = [n for n in tree.children if n.kind == "street"]
