@@ -22,6 +22,7 @@ MODEL_MODULES = [
     "minyi.sla.models",
     "minyi.escalation.models",
     "minyi.whistle.models",
+    "minyi.markets.models",
     "minyi.supervision.models",
     "minyi.notifications.models",
     "minyi.integrations.models",

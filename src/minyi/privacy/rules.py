@@ -506,3 +506,13 @@ def patrol_text(actor: Actor, text: str | None, *, grid_path: str, author_id: in
     ):
         return text
     return PATROL_TEXT_HIDDEN
+
+
+def market_text(actor: Actor, text: str | None, *, stall_staff_ids: Collection[int]) -> str | None:
+    """A policy question and its answer recorded at a market stall (服务市集 政策解答) hold no
+    name or phone field: the form asks for none. Staff may still write some in, so the stall's
+    own staff read it in clear and every other reader with numbers and flats masked, as any
+    staff-written text tied to no case."""
+    if text is None or (actor.staff_id is not None and actor.staff_id in stall_staff_ids):
+        return text
+    return UNLINKED_VIEW.show_text(text)
