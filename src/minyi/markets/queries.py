@@ -419,3 +419,13 @@ def day_figures(
             total[name] += getattr(f, name) or (1 if name == "events" else 0)
         events.append(event_out(event, area, until, f))
     return MarketFigures(**total), events
+
+
+def matter_place(session: Session, matter_id: int) -> tuple[int, int]:
+    """(stall id, event id) of a matter."""
+    row = session.execute(
+        select(MarketMatter.stall_id, MarketMatter.event_id).where(MarketMatter.id == matter_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("matter_not_found", f"no matter {matter_id}")
+    return int(row[0]), int(row[1])
