@@ -38,6 +38,9 @@ ASYNC_ENDPOINTS = {
     "minyi.api.grassroots.post_event": "awaits the group-commit writer; the finding's read and the link to its case run in the threadpool",
     "minyi.web.console_grassroots.post_patrol": "awaits the group-commit writer; the sign-in check, photo reads and writes and pages run in the threadpool",
     "minyi.web.console_grassroots.post_event": "awaits the group-commit writer; the sign-in check and pages run in the threadpool",
+    "minyi.api.markets.post_matter": "awaits the group-commit writer; the stall checks, the matter's writes and the on-the-spot closure run in the threadpool",
+    "minyi.web.console_markets.post_matter": "awaits the group-commit writer; the sign-in check, the matter's writes and pages run in the threadpool",
+    "minyi.web.console_markets.summary_pdf": "renders the summary page and its PDF in the threadpool",
     "fastapi.applications.FastAPI.setup.<locals>.openapi": "builds the schema once, then answers it from memory",
 }
 # Async dependencies run on the event loop too.
