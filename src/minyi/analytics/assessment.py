@@ -20,6 +20,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from minyi.analytics.grid import AreaFigures, area_figures
+from minyi.analytics.markets import area_figures as market_figures
 from minyi.analytics.rules import (
     CLOSURE_MILESTONES,
     SATISFIED_RATINGS,
@@ -29,6 +30,7 @@ from minyi.analytics.rules import (
     score,
 )
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
+from minyi.markets.rules import MarketFigures
 from minyi.org.models import Unit
 from minyi.sla.models import Clock
 from minyi.triage.models import AppealLink
@@ -78,6 +80,8 @@ class AssessmentRow:
       `now` (a state: only each building's last visit is kept)
     - grid_disposal_rate 网格事件处置率 = grid events raised from patrols in the period whose case
       is closed / grid events raised from patrols in the period
+    - market_spot_rate 现场办结率 = matters solved or policy questions answered on the spot at the
+      service markets held in the area in the period / everything raised there (analytics/markets.py)
     """
 
     unit: str
@@ -110,6 +114,10 @@ class AssessmentRow:
     grid_events: int | None = None
     grid_events_disposed: int | None = None
     grid_disposal_rate: float | None = None
+    market_events: int | None = None
+    market_opinions: int | None = None
+    market_solved_on_spot: int | None = None
+    market_spot_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -272,10 +280,12 @@ def assess_units(
         .group_by(Summons.unit_id),
     )
     areas = area_figures(session, start=start, end=end, at=now or end)
+    markets = market_figures(session, start=start, end=end)
     ids = (
         set(assigned) | set(closed) | set(late_open) | set(feedback) | set(bounces) | set(whistles)
     )
     ids |= {u for u, a in areas.items() if a.events and (unit_ids is None or u in unit_ids)}
+    ids |= {u for u in markets if unit_ids is None or u in unit_ids}
     ids.discard(None)  # type: ignore[arg-type]
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
     rows = []
@@ -318,6 +328,7 @@ def assess_units(
                 **{k: (None if v is None else round(v, 4)) for k, v in rates.items()},
                 score=score(rates),
                 **_grid_fields(areas.get(unit_id)),
+                **_market_fields(markets.get(unit_id)),
             )
         )
     return Assessment(period=period, rows=tuple(rank_rows(rows)))
@@ -334,6 +345,18 @@ def _grid_fields(area: AreaFigures | None) -> dict[str, Any]:
         "grid_events": area.events,
         "grid_events_disposed": area.disposed,
         "grid_disposal_rate": None if disposal is None else round(disposal, 4),
+    }
+
+
+def _market_fields(market: MarketFigures | None) -> dict[str, Any]:
+    if market is None:
+        return {}
+    spot = market.spot_rate
+    return {
+        "market_events": market.events,
+        "market_opinions": market.opinions,
+        "market_solved_on_spot": market.solved + market.answered,
+        "market_spot_rate": None if spot is None else round(spot, 4),
     }
 
 
@@ -363,4 +386,5 @@ FORMULAS = {
     "whistle_response_rate": "summonses reported in by their deadline / summonses in the period",
     "coverage_rate": "streets and communities: buildings covered and visited in time / active buildings (as of now; not scored)",
     "grid_disposal_rate": "streets and communities: grid events from patrols in the period whose case is closed / those events (not scored)",
+    "market_spot_rate": "streets and communities: matters solved or answered on the spot at the service markets held in the period / everything raised there (not scored)",
 }

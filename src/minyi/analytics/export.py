@@ -31,6 +31,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("coverage_rate", "包联覆盖率"),
     ("grid_events", "网格事件数"),
     ("grid_disposal_rate", "网格事件处置率"),
+    ("market_events", "服务市集场次"),
+    ("market_spot_rate", "现场办结率"),
 )
 
 

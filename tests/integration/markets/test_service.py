@@ -394,3 +394,38 @@ class TestFiguresAndPrivacy:
         consult = next(r for r in own if r["question"])
         assert PHONE in consult["question"]
         assert {r["question"] for r in rows if r["outcome"] == "answered"} == {MARKET_TEXT_HIDDEN}
+
+
+class TestReportAndAssessment:
+    def test_the_daily_report_and_the_assessment_carry_the_days_markets(
+        self, db: Database, event_id: int
+    ) -> None:
+        from minyi.analytics.assessment import assess_units
+        from minyi.analytics.rules import period_of
+        from minyi.reports.render import render_html
+        from minyi.reports.rules import ReportKind
+        from minyi.reports.snapshot import build_snapshot
+
+        stall = _stall(db, event_id, "S01")
+        _raise(
+            db,
+            "s01.staff",
+            stall,
+            MatterEntry(_token(), "opinions", "报告里的事项", PHONE, solved=True, reply="已办"),
+        )
+        day = START.astimezone(TZ).date()
+        with db.reading() as session:
+            snap = build_snapshot(
+                session, kind=ReportKind.DAILY, day=day, tz=TZ, now=START + timedelta(days=1)
+            )
+            rows = {r.unit: r for r in assess_units(session, period_of("day", day), now=START).rows}
+        markets = next(s["data"] for s in snap["sections"] if s["key"] == "grassroots")["markets"]
+        assert markets["events"] >= 1 and markets["solved"] >= 1
+        assert markets["opinions"] >= markets["solved"] + markets["answered"]
+        assert any(i["title"] == "党群服务赶圩日" for i in markets["items"])
+        html = render_html(snap, number=1, issued_at=START + timedelta(days=1), tz=TZ)
+        assert "服务市集（赶圩日）" in html
+        for unit in ("S01", "S01C02"):
+            assert rows[unit].market_events is not None and rows[unit].market_events >= 1
+            assert rows[unit].market_spot_rate is not None
+        assert rows["S01"].market_events >= rows["S01C02"].market_events  # type: ignore[operator]
