@@ -32,6 +32,7 @@ from minyi.markets.service import (
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor, Role
 from minyi.reports.render import render_pdf
+from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import HERE, PostedForm, WebRoute, fields_of, redirect, render, staff, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -48,8 +49,34 @@ def _say(exc: MinyiError) -> str:
     return exc.message if _CJK.search(exc.message) else "操作未成功，请核对填写的内容"
 
 
-def _ctx() -> dict[str, Any]:
-    return {"themes": [(t.value, THEME_LABELS[t]) for t in Theme], "percent": percent}
+THEME_EN = {
+    Theme.OPINIONS: "public opinion",
+    Theme.PETITIONS: "petitions",
+    Theme.POLICY: "policy questions",
+    Theme.LEGAL: "legal help",
+    Theme.PSYCHOLOGICAL: "psychological help",
+    Theme.MEDIATION: "mediation",
+    Theme.RELIEF: "relief",
+}
+_BY_LABEL = {label: theme for theme, label in THEME_LABELS.items()}
+
+
+def _ctx(request: Request) -> dict[str, Any]:
+    zh = Translator(pick_lang(request)).zh
+
+    def theme_name(value: str) -> str:
+        """A theme's name in the page's language, from its code or its Chinese label."""
+        theme = _BY_LABEL.get(value) or (Theme(value) if value in set(Theme) else None)
+        if theme is None:
+            return value
+        return THEME_LABELS[theme] if zh else THEME_EN[theme]
+
+    return {
+        "themes": [(t.value, theme_name(t.value)) for t in Theme],
+        "theme_name": theme_name,
+        "theme_names": lambda values: ("、" if zh else ", ").join(theme_name(v) for v in values),
+        "percent": percent,
+    }
 
 
 # --- list and plan -------------------------------------------------------------------------------
@@ -72,7 +99,7 @@ def markets_page(request: Request, when: str | None = None, page: int = 1) -> Re
             period=wanted,
             mine=queries.my_stalls(session, actor, now),
             may_plan=actor.role in PLANNERS,
-            **_ctx(),
+            **_ctx(request),
         )
 
 
@@ -132,7 +159,7 @@ def _plan_page(
         areas=areas,
         units=[(u, by_unit[u.id]) for u in units if u.id in by_unit],
         role_zh=lambda r: ROLE_ZH.get(Role(r), ""),
-        **_ctx(),
+        **_ctx(request),
     )
 
 
@@ -216,7 +243,7 @@ def event_page(request: Request, event_id: int) -> Response:
         "console/markets/event.html",
         may_cancel=actor.role in PLANNERS and context["event"]["phase"] == Phase.UPCOMING,
         **context,
-        **_ctx(),
+        **_ctx(request),
     )
 
 
@@ -243,7 +270,7 @@ def _summary(request: Request, event_id: int, *, pdf: bool) -> Response:
         css=css,
         printed_at=st.clock.now(),
         **context,
-        **_ctx(),
+        **_ctx(request),
     )
 
 
@@ -297,7 +324,7 @@ def _stall_page(
             event=queries.event_out(event, area, st.clock.now(), None),
             figures=figures,
             matters=matters,
-            **_ctx(),
+            **_ctx(request),
         )
 
 
