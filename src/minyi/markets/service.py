@@ -298,7 +298,7 @@ def matter_appeal(
         )
     except ValidationError as error:
         first = error.errors()[0]
-        field = str(first["loc"][0]) if first.get("loc") else "body"
+        field = str(first["loc"][0]) if first.get("loc") else "phone"
         message = {
             "body": "请填写群众反映的事项",
             "phone": "请填写群众的有效手机号或固定电话",

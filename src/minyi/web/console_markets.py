@@ -159,6 +159,8 @@ def _plan_page(
         areas=areas,
         units=[(u, by_unit[u.id]) for u in units if u.id in by_unit],
         role_zh=lambda r: ROLE_ZH.get(Role(r), ""),
+        # The usual name (源城's 党群服务赶圩日), offered in Chinese only: it is the market's title.
+        default_title="党群服务赶圩日" if Translator(pick_lang(request)).zh else "",
         **_ctx(request),
     )
 

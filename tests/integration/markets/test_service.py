@@ -331,7 +331,10 @@ class TestAtTheStall:
         stall = _stall(db, event_id, "DEP05")
         with pytest.raises(Invalid) as refused:
             _raise(db, "dep05.handler", stall, MatterEntry(_token(), "opinions", "某事", "12"))
-        assert refused.value.details == {} or refused.value.code == "bad_matter"
+        assert refused.value.code == "bad_matter"
+        assert refused.value.message == "请填写群众的有效手机号或固定电话"
+        with pytest.raises(Invalid, match="有效手机号"):
+            _raise(db, "dep05.handler", stall, MatterEntry(_token(), "opinions", "某事", None))
 
     def test_visitors_are_entered_by_the_stall(self, db: Database, event_id: int) -> None:
         stall = _stall(db, event_id, "DEP11")
