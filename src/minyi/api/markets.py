@@ -72,7 +72,12 @@ def _stall(state: AppState, stall_id: int) -> dict[str, Any]:
         return queries.stall_out(next(r for r in rows if r.id == stall_id))
 
 
-@router.get("", response_model=EventPage, summary="Service markets, upcoming or held")
+@router.get(
+    "",
+    response_model=EventPage,
+    summary="Service markets, upcoming or held",
+    responses=refusals(404, 422),
+)
 def list_markets(
     actor: CurrentActor,
     session: ReadSession,
