@@ -20,6 +20,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from minyi.analytics.grid import AreaFigures, area_figures
+from minyi.analytics.markets import area_figures as market_figures
 from minyi.analytics.rules import (
     CLOSURE_MILESTONES,
     SATISFIED_RATINGS,
@@ -29,6 +30,7 @@ from minyi.analytics.rules import (
     score,
 )
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
+from minyi.markets.rules import MarketFigures
 from minyi.org.models import Unit
 from minyi.sla.models import Clock
 from minyi.triage.models import AppealLink
@@ -81,6 +83,8 @@ class AssessmentRow:
     - grid_response_rate 双报到响应率 = grid whistles blown in the period every summoned department
       of which reported in by its deadline / grid whistles blown in the period (those with a
       report-in clock still running left out)
+    - market_spot_rate 现场办结率 = matters solved or policy questions answered on the spot at the
+      service markets held in the area in the period / everything raised there (analytics/markets.py)
     """
 
     unit: str
@@ -116,6 +120,10 @@ class AssessmentRow:
     grid_whistles: int | None = None
     grid_whistles_decided: int | None = None
     grid_response_rate: float | None = None
+    market_events: int | None = None
+    market_opinions: int | None = None
+    market_solved_on_spot: int | None = None
+    market_spot_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +286,7 @@ def assess_units(
         .group_by(Summons.unit_id),
     )
     areas = area_figures(session, start=start, end=end, at=now or end)
+    markets = market_figures(session, start=start, end=end)
     ids = (
         set(assigned) | set(closed) | set(late_open) | set(feedback) | set(bounces) | set(whistles)
     )
@@ -286,6 +295,7 @@ def assess_units(
         for u, a in areas.items()
         if (a.events or a.whistles) and (unit_ids is None or u in unit_ids)
     }
+    ids |= {u for u in markets if unit_ids is None or u in unit_ids}
     ids.discard(None)  # type: ignore[arg-type]
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
     rows = []
@@ -328,6 +338,7 @@ def assess_units(
                 **{k: (None if v is None else round(v, 4)) for k, v in rates.items()},
                 score=score(rates),
                 **_grid_fields(areas.get(unit_id)),
+                **_market_fields(markets.get(unit_id)),
             )
         )
     return Assessment(period=period, rows=tuple(rank_rows(rows)))
@@ -354,6 +365,18 @@ def _grid_whistle_fields(area: AreaFigures) -> dict[str, Any]:
         "grid_whistles": area.whistles,
         "grid_whistles_decided": area.decided,
         "grid_response_rate": None if response is None else round(response, 4),
+    }
+
+
+def _market_fields(market: MarketFigures | None) -> dict[str, Any]:
+    if market is None:
+        return {}
+    spot = market.spot_rate
+    return {
+        "market_events": market.events,
+        "market_opinions": market.opinions,
+        "market_solved_on_spot": market.solved + market.answered,
+        "market_spot_rate": None if spot is None else round(spot, 4),
     }
 
 
@@ -384,4 +407,5 @@ FORMULAS = {
     "coverage_rate": "streets and communities: buildings covered and visited in time / active buildings (as of now; not scored)",
     "grid_disposal_rate": "streets and communities: grid events from patrols in the period whose case is closed / those events (not scored)",
     "grid_response_rate": "streets and communities (双报到): grid whistles in the period every summoned department of which reported in by its deadline / grid whistles in the period, still-running clocks left out (not scored)",
+    "market_spot_rate": "streets and communities: matters solved or answered on the spot at the service markets held in the period / everything raised there (not scored)",
 }

@@ -32,6 +32,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("grid_events", "网格事件数"),
     ("grid_disposal_rate", "网格事件处置率"),
     ("grid_response_rate", "双报到响应率"),
+    ("market_events", "服务市集场次"),
+    ("market_spot_rate", "现场办结率"),
 )
 
 

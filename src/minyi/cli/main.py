@@ -58,6 +58,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "mailbox",
         "Leader mailboxes (主官在线): QR codes, inboxes, figures.",
     ),
+    "markets": (
+        "minyi.cli.markets",
+        "markets",
+        "服务市集/赶圩日: plan service markets, their stalls, matters and figures.",
+    ),
     "notifications": (
         "minyi.cli.notifications",
         "notifications",

@@ -40,6 +40,9 @@ REGISTERING_ROLES = frozenset(
         Role.STREET_STAFF,
     }
 )
+# A department's staff register appeals at a service-market stall (服务市集) only: there they are
+# the first to receive what people raise (首办负责制), and the case shows them as its first unit.
+STALL_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD})
 
 
 @dataclass(frozen=True)
@@ -363,7 +366,11 @@ def _resolve(
         raise Forbidden(
             "staff_channel", f"channel '{item.channel}' takes appeals from signed-in staff only"
         )
-    if actor is not None and actor.role not in REGISTERING_ROLES:
+    if (
+        actor is not None
+        and actor.role not in REGISTERING_ROLES
+        and not (actor.role in STALL_ROLES and channel.kind == "market")
+    ):
         raise Forbidden("role_not_allowed", f"role '{actor.role}' may not register appeals")
     if item.anonymous and not channel.allows_anonymous:
         raise Invalid(

@@ -594,3 +594,16 @@ def household_head(
     if show is Show.HIDDEN:
         return (None, None)
     return (_apply(show, name, mask_name), _apply(show, phone, mask_phone))
+
+
+MARKET_TEXT_HIDDEN = "［现场解答内容仅本摊位工作人员可见］"
+
+
+def market_text(actor: Actor, text: str | None, *, stall_staff_ids: Collection[int]) -> str | None:
+    """A policy question and its answer recorded at a market stall (服务市集 政策解答) have no
+    name or phone field (the form asks for none), yet staff may write a resident's name into
+    them, which the masker cannot find: as a patrol's finding, the stall's own staff read it in
+    clear and every other reader not at all (the figures count it all the same)."""
+    if text is None or (actor.staff_id is not None and actor.staff_id in stall_staff_ids):
+        return text
+    return MARKET_TEXT_HIDDEN

@@ -22,6 +22,7 @@ from minyi.web import (
     console_grassroots,
     console_grid,
     console_intake,
+    console_markets,
     console_notifications,
     console_outbox,
     console_print,
@@ -65,6 +66,7 @@ ROUTERS = (
     console_grassroots,
     console_volunteers,
     portal_volunteers,
+    console_markets,
 )
 
 

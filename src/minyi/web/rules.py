@@ -24,6 +24,7 @@ class Nav:
     approvals: bool = False
     admin: bool = False
     leader: bool = False
+    markets: bool = False
 
 
 def nav_for(actor: Actor | None, *, covers: bool = False) -> Nav:
@@ -47,4 +48,7 @@ def nav_for(actor: Actor | None, *, covers: bool = False) -> Nav:
         approvals=role in (Role.DISPATCHER, Role.SUPERVISOR),
         admin=role is Role.ADMIN,
         leader=role is Role.LEADER,
+        # 服务市集: departments, streets and communities hold stalls; the centre and leaders plan
+        # and read the figures.
+        markets=True,
     )

@@ -249,6 +249,38 @@ ROUTES: dict[str, tuple[str, str]] = {
         ),
         (NONE, "rules, counts, points and forms: no name, phone or report text"),
     ),
+    # 服务市集: the person raising a matter at a stall (a case) and a policy question's text
+    **dict.fromkeys(
+        (
+            "GET /api/v1/markets/{event_id}",
+            "POST /api/v1/markets/stalls/{stall_id}/matters",
+            "POST /api/v1/markets/stalls/{stall_id}/questions",
+            "POST /api/v1/markets/matters/{matter_id}/solve",
+            "GET /console/markets/{event_id}",
+            "GET /console/markets/{event_id}/summary",
+            "GET /console/markets/{event_id}/summary.pdf",
+            "GET /console/markets/stalls/{stall_id}",
+            "POST /console/markets/stalls/{stall_id}/matters",
+            "POST /console/markets/stalls/{stall_id}/questions",
+            "POST /console/markets/stalls/{stall_id}/visitors",
+            "POST /console/markets/matters/{matter_id}/solve",
+        ),
+        (POLICY, "test_markets_matters"),
+    ),
+    **dict.fromkeys(
+        (
+            "GET /api/v1/markets",
+            "POST /api/v1/markets",
+            "POST /api/v1/markets/{event_id}/cancel",
+            "PUT /api/v1/markets/{event_id}/stalls",
+            "PUT /api/v1/markets/stalls/{stall_id}/visitors",
+            "GET /console/markets",
+            "GET /console/markets/new",
+            "POST /console/markets",
+            "POST /console/markets/{event_id}/cancel",
+        ),
+        (NONE, "markets, stalls, counts and staff names; no person who raised a matter"),
+    ),
     # places, counts and the coverers' names and units (staff, never a phone), forms and redirects
     **dict.fromkeys(
         (
@@ -421,6 +453,8 @@ ROUTES: dict[str, tuple[str, str]] = {
 }
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    # 服务市集: the person raising a matter at a stall, through the case's privacy view
+    "markets show": (POLICY, "test_markets_matters"),
     "appeal list": (POLICY, "test_cli_list_and_timeline"),
     "appeal timeline": (POLICY, "test_cli_list_and_timeline"),
     "grassroots households": (POLICY, "test_grassroots_household_heads"),
@@ -541,10 +575,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "grassroots coverage",
             "grassroots import-places",
             "grassroots handle",
+            "markets list",
+            "markets plan",
         ),
         (NONE, "no personal data of a complainant"),
     ),
-    # Ids, counts, times and the last error (through mask_text); never a recipient or case text.
     # 平安志愿者: names and phones through volunteer_contact, reports through volunteer_text
     **dict.fromkeys(
         (
@@ -561,6 +596,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         ("volunteers rules", "volunteers set-rule", "volunteers ledger"),
         (NONE, "rules, points and case numbers: no name, phone or report text"),
     ),
+    # Ids, counts, times and the last error (through mask_text); never a recipient or case text.
     "parked list": (NONE, "ids, counts and masked errors of parked worker items"),
     "parked retry": (NONE, "re-arms one parked item by id"),
 }
@@ -2053,6 +2089,80 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
         assert appeal.name in cli(["grassroots", "households", str(code), "--as", "s01c01.staff"])
         for user in ("secretary", "admin"):
             assert appeal.leaks(cli(["grassroots", "households", str(code), "--as", user])) == []
+
+    def test_markets_matters(
+        self,
+        app_client: TestClient,
+        appeal: Appeal,
+        demo_url: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """A person raising a matter at a stall is a case's complainant: the stall's staff read
+        what the policy gives them, leaders and other units only masked, on every outlet; a
+        policy question's text is read masked by all but the stall's staff."""
+        now = app_client.app.state.minyi.clock.now()  # type: ignore[attr-defined]
+        made = app_client.post(
+            "/api/v1/markets",
+            json={
+                "title": "隐私检查赶圩日",
+                "place": "广场",
+                "area": "S01C03",
+                "starts_at": (now - timedelta(hours=1)).isoformat(),
+                "ends_at": (now + timedelta(hours=3)).isoformat(),
+                "themes": ["opinions"],
+                "stalls": [{"unit": "DEP05", "staff": ["dep05.handler"]}],
+            },
+            headers=auth(app_client, "admin"),
+        )
+        assert made.status_code == 201, made.text
+        event_id = made.json()["id"]
+        stall = app_client.get(
+            f"/api/v1/markets/{event_id}", headers=auth(app_client, "admin")
+        ).json()["stall_list"][0]["id"]
+        staff = auth(app_client, "dep05.handler")
+        text = quoting(appeal, "赶圩日反映")
+        matter = ok(
+            app_client.post(
+                f"/api/v1/markets/stalls/{stall}/matters",
+                json={
+                    "external_id": "privacy-1",
+                    "theme": "opinions",
+                    "body": text,
+                    "name": appeal.name,
+                    "phone": appeal.phone,
+                },
+                headers=staff,
+            ),
+            201,
+        ).json()
+        ok(
+            app_client.post(
+                f"/api/v1/markets/stalls/{stall}/questions",
+                json={"external_id": "privacy-2", "question": text, "answer": "已解答"},
+                headers=staff,
+            ),
+            201,
+        )
+        own = app_client.get(f"/api/v1/markets/{event_id}", headers=staff).json()
+        assert any(m["question"] == text for m in own["matters"])
+        solved = ok(
+            app_client.post(
+                f"/api/v1/markets/matters/{matter['id']}/solve",
+                json={"reply": "已现场答复"},
+                headers=staff,
+            )
+        ).json()
+        assert solved["outcome"] == "solved"
+        for user in ("leader01", "s01c03.staff", "dep01.handler"):
+            seen = app_client.get(
+                f"/api/v1/markets/{event_id}", headers=auth(app_client, user)
+            ).text
+            assert appeal.leaks(seen) == [], user
+            web = signed_in(app_client, user)
+            for path in (f"/console/markets/{event_id}", f"/console/markets/{event_id}/summary"):
+                assert appeal.leaks(web.get(path).text) == [], (user, path)
+        monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
+        assert appeal.leaks(cli(["markets", "show", str(event_id), "--as", "leader01"])) == []
 
     def test_grassroots_patrol_findings(self, app_client: TestClient, appeal: Appeal) -> None:
         """A grid worker's finding quotes the complainant: the worker and the grid's own area read

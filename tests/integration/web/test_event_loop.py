@@ -41,6 +41,9 @@ ASYNC_ENDPOINTS = {
     "minyi.api.volunteers.post_report": "awaits the group-commit writer; the secret check, the report's write and the receipt's read run in the threadpool",
     "minyi.web.portal_volunteers.report": "awaits the group-commit writer; the cookie check, the report's write and the form page run in the threadpool",
     "minyi.web.console_volunteers.post_raise": "awaits the group-commit writer; the sign-in and area checks and pages run in the threadpool",
+    "minyi.api.markets.post_matter": "awaits the group-commit writer; the stall checks, the matter's writes and the on-the-spot closure run in the threadpool",
+    "minyi.web.console_markets.post_matter": "awaits the group-commit writer; the sign-in check, the matter's writes and pages run in the threadpool",
+    "minyi.web.console_markets.summary_pdf": "renders the summary page and its PDF in the threadpool",
     "fastapi.applications.FastAPI.setup.<locals>.openapi": "builds the schema once, then answers it from memory",
 }
 # Async dependencies run on the event loop too.

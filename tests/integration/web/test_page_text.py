@@ -19,13 +19,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from conftest import private_demo_app
 from factories import act, auth, make_appeal, make_dispatched, unique_phone
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH
 from minyi.grassroots.models import Building
 from minyi.intake.models import Channel
+from minyi.markets.models import MarketEvent, MarketStall
 from minyi.org.models import Staff, Unit
 from minyi.taxonomy.models import DictionaryEntry
 from minyi.web import i18n
@@ -254,6 +255,9 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
             params["building_id"] = [
                 str(session.scalar(select(Building.id).where(Building.code == "S01C01G01-B1")))
             ]
+            # 服务市集: a market the demo plans ahead, and one of its stalls.
+            params["event_id"] = [str(session.scalar(select(func.min(MarketEvent.id))))]
+            params["stall_id"] = [str(session.scalar(select(func.min(MarketStall.id))))]
             # `code` names a mailbox in the portal and a dictionary leaf in the admin's pages.
             params["/console/admin/dictionary/{code}:code"] = [
                 str(

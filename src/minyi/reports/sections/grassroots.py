@@ -8,6 +8,7 @@ from typing import Any
 
 from minyi.grassroots import queries
 from minyi.grassroots.rules import Counts
+from minyi.markets import queries as markets
 from minyi.org.models import Unit
 from minyi.reports.context import ReportContext
 
@@ -63,6 +64,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         "as_of": ctx.now.isoformat(),
         "totals": total,
         "streets": streets,
+        "markets": _markets(ctx),
         "items": [
             {
                 "key": f"grid:{r['code']}",
@@ -70,5 +72,32 @@ def build(ctx: ReportContext) -> dict[str, Any]:
             }
             for r in streets
             if r["unassigned"] or r["overdue"]
+        ],
+    }
+
+
+def _markets(ctx: ReportContext) -> dict[str, Any]:
+    """服务市集: the markets held on the reported day, their stalls and what was raised there."""
+    f, events = markets.day_figures(ctx.session, since=ctx.start, until=ctx.end)
+    return {
+        "events": f.events,
+        "stalls": f.stalls,
+        "visitors": f.visitors,
+        "opinions": f.opinions,
+        "solved": f.solved,
+        "answered": f.answered,
+        "passed_on": f.passed_on,
+        "spot_rate": _rate(f.spot_rate),
+        "items": [
+            {
+                "title": e["title"],
+                "area": e["area_name"],
+                "place": e["place"],
+                "stalls": e["stalls"],
+                "opinions": e["opinions"],
+                "solved": e["solved"] + e["answered"],
+                "passed_on": e["passed_on"],
+            }
+            for e in events
         ],
     }
