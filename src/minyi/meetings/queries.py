@@ -15,6 +15,7 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import reader_views, text_view, visible_to
 from minyi.cases.rules import OPEN
 from minyi.core.errors import NotFound
+from minyi.core.i18n import STATUS_ZH, label
 from minyi.escalation.models import CaseEscalation
 from minyi.meetings.models import AgendaItem, Meeting, MeetingUnit
 from minyi.meetings.rules import (
@@ -126,6 +127,7 @@ class Candidate:
     tracking_no: str
     title: str
     status: str
+    status_label: str
     tags: list[str]
     reasons: str
 
@@ -194,7 +196,9 @@ def candidates(
     found = found[:limit]
     titles = _titles(session, actor, [r[0] for r in found])
     return [
-        Candidate(cid, no, titles.get(cid, ""), status, tags, tag_labels(tags))
+        Candidate(
+            cid, no, titles.get(cid, ""), status, label(STATUS_ZH, status), tags, tag_labels(tags)
+        )
         for cid, no, status, tags, _ in found
     ]
 
@@ -322,6 +326,7 @@ def describe_meeting(
                 "case_id": case.id,
                 "tracking_no": case.tracking_no,
                 "case_status": case.status,
+                "case_status_label": label(STATUS_ZH, case.status),
                 "title": view.show_text(appeal.title) or "",
                 "summary": view.show_text(_summary(appeal.body)) or "",
                 "reasons": item.reasons,
@@ -427,3 +432,34 @@ def _task_text(text: str) -> str:
 def _summary(body: str, limit: int = 120) -> str:
     line = " ".join(body.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    group: str
+
+
+def convener_choices(session: Session) -> list[Choice]:
+    """Who may convene: the district's leaders, then the streets' staff (for street meetings)."""
+    rows = session.execute(
+        select(Staff.username, Staff.name, Staff.title, Staff.role, Unit.name)
+        .join(Unit, Unit.id == Staff.unit_id)
+        .where(Staff.is_active.is_(True), Staff.role.in_(("leader", "street_staff")))
+        .order_by(Staff.role, Staff.id)
+    )
+    return [
+        Choice(u, f"{n}（{t or un}）" if role == "leader" else f"{n}（{un}）", role)
+        for u, n, t, role, un in rows
+    ]
+
+
+def member_choices(session: Session) -> list[Choice]:
+    """Units that may be called to a meeting: departments, then streets and their communities."""
+    rows = session.scalars(
+        select(Unit)
+        .where(Unit.is_active.is_(True), Unit.kind.in_(("department", "street", "community")))
+        .order_by(Unit.kind, Unit.path)
+    )
+    return [Choice(u.code, u.name, u.kind) for u in rows]

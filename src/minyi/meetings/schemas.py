@@ -84,6 +84,7 @@ class ItemOut(BaseModel):
     case_id: int
     tracking_no: str
     case_status: str
+    case_status_label: str
     title: str
     summary: str
     reasons: str | None
@@ -137,5 +138,6 @@ class CandidateOut(BaseModel):
     tracking_no: str
     title: str
     status: str
+    status_label: str
     tags: list[str]
     reasons: str

@@ -22,6 +22,7 @@ from minyi.web import (
     console_grassroots,
     console_grid,
     console_intake,
+    console_meetings,
     console_notifications,
     console_outbox,
     console_print,
@@ -61,6 +62,7 @@ ROUTERS = (
     console_export,
     console_print,
     console_grassroots,
+    console_meetings,
 )
 
 

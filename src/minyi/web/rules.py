@@ -20,6 +20,7 @@ class Nav:
     area_board: bool = False
     tasks: bool = False
     supervision: bool = False
+    meetings: bool = False
     approvals: bool = False
     admin: bool = False
     leader: bool = False
@@ -40,6 +41,7 @@ def nav_for(actor: Actor | None) -> Nav:
         area_board=role in AREA_ROLES,
         tasks=role in UNIT_ROLES,
         supervision=role is Role.SUPERVISOR,
+        meetings=True,
         approvals=role in (Role.DISPATCHER, Role.SUPERVISOR),
         admin=role is Role.ADMIN,
         leader=role is Role.LEADER,
