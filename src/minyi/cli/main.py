@@ -58,6 +58,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "mailbox",
         "Leader mailboxes (主官在线): QR codes, inboxes, figures.",
     ),
+    "meetings": (
+        "minyi.cli.meetings",
+        "meetings",
+        "联席会议: joint meetings take hard cases and decide tasks for units; minutes (.docx).",
+    ),
     "notifications": (
         "minyi.cli.notifications",
         "notifications",
