@@ -31,7 +31,7 @@ DISTRICT_ORGANISERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, 
 STREET_ORGANISERS = frozenset({Role.STREET_STAFF})
 # Who reads every meeting of the district.
 READ_ALL = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.INTAKE_CLERK})
-MEMBER_KINDS = frozenset({UnitKind.DEPARTMENT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID})
+MEMBER_KINDS = frozenset({UnitKind.DEPARTMENT, UnitKind.STREET, UnitKind.COMMUNITY})
 CONVENER_ROLES = frozenset(
     {Role.LEADER, Role.DISPATCHER, Role.SUPERVISOR, Role.STREET_STAFF, Role.UNIT_HEAD}
 )

@@ -41,7 +41,7 @@ def nav_for(actor: Actor | None) -> Nav:
         area_board=role in AREA_ROLES,
         tasks=role in UNIT_ROLES,
         supervision=role is Role.SUPERVISOR,
-        meetings=True,
+        meetings=role is not Role.GRID_STAFF,  # 联席会议: each page shows what the reader may read
         approvals=role in (Role.DISPATCHER, Role.SUPERVISOR),
         admin=role is Role.ADMIN,
         leader=role is Role.LEADER,
