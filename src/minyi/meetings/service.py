@@ -170,8 +170,8 @@ def add_to_agenda(
         actor,
         now,
         "meeting_agenda",
-        f"列入{_name(session, meeting)}议题（{meeting.starts_at:%Y-%m-%d %H:%M}）",
-        {"meeting_id": meeting.id, "item_id": item.id},
+        None,
+        {"meeting_id": meeting.id, "item_id": item.id, "starts_at": meeting.starts_at.isoformat()},
     )
     return item
 
@@ -303,7 +303,7 @@ def _event(
     actor: Actor,
     now: datetime,
     action: str,
-    reason: str,
+    reason: str | None,
     payload: dict[str, object],
 ) -> None:
     record_case_event(

@@ -38,7 +38,12 @@ from minyi.web.pickers import form_message
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+LEVEL_EN = {"district": "District joint meeting", "street": "Street joint meeting"}
 TASK_ROWS = 3  # empty task rows on the decision form (more: record, or add on the next form)
+
+
+def _level_en(level: str) -> str:
+    return LEVEL_EN.get(level, "Joint meeting")
 
 
 def _say(request: Request, exc: MinyiError) -> str:
@@ -66,6 +71,7 @@ def meetings_page(request: Request, when: str | None = None) -> Response:
         return render(
             request,
             "console/meetings/list.html",
+            level_en=_level_en,
             rows=summaries(session, rows, actor),
             total=total,
             tab=tab,
@@ -157,6 +163,7 @@ def _agenda_page(
         return render(
             request,
             "console/meetings/agenda.html",
+            level_en=_level_en,
             status_code=status_code,
             m=view,
             offered=offered,
@@ -242,6 +249,7 @@ def _decision_page(
     return render(
         request,
         "console/meetings/decision.html",
+        level_en=_level_en,
         status_code=status_code,
         m=view,
         item=item,
