@@ -69,9 +69,10 @@ def list_(
     if as_json:
         echo_json({"total": total, "items": out})
         return
+    tz = ZoneInfo(settings().timezone)
     for m in out:
         typer.echo(
-            f"{m['id']:>5}  {m['starts_at']:%Y-%m-%d %H:%M}  {m['status']:<8} "
+            f"{m['id']:>5}  {m['starts_at'].astimezone(tz):%Y-%m-%d %H:%M}  {m['status']:<8} "
             f"{m['items']:>3} cases  {m['title']}"
         )
 
@@ -194,8 +195,9 @@ def show(
     if as_json:
         echo_json(view)
         return
+    tz = ZoneInfo(settings().timezone)
     typer.echo(
-        f"{view['title']} ({view['level_label']}) {view['starts_at']:%Y-%m-%d %H:%M} {view['place']}"
+        f"{view['title']} ({view['level_label']}) {view['starts_at'].astimezone(tz):%Y-%m-%d %H:%M} {view['place']}"
     )
     typer.echo("members: " + "、".join(u["name"] for u in view["members"]))
     for i in view["items"]:
@@ -204,7 +206,7 @@ def show(
             typer.echo(f"   decision: {i['decision']}")
         for t in i["tasks"]:
             typer.echo(
-                f"   task {t['id']}: {t['unit_name']} {t['text']} by {t['deadline']:%Y-%m-%d %H:%M} ({t['state']})"
+                f"   task {t['id']}: {t['unit_name']} {t['text']} by {t['deadline'].astimezone(tz):%Y-%m-%d %H:%M} ({t['state']})"
             )
 
 

@@ -18,7 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
-from minyi.supervision.documents import TEXT_FONT, TITLE_FONT
+from minyi.supervision.documents import TEXT_FONT, TITLE_FONT, chinese_date
 
 HEAD_FONT = "SimHei"  # 黑体, for the first-level headings (一、二、)
 TITLE_PT, TEXT_PT, TABLE_PT = 22, 16, 12  # 二号, 三号, 小四
@@ -60,7 +60,7 @@ def minutes_lines(meeting: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
             }
         )
     return {
-        "title": f"{meeting['level_label']}会议纪要",
+        "title": f"{meeting['level_label']}纪要",
         "subtitle": meeting["title"],
         "facts": [
             ("时间", chinese_time(meeting["starts_at"], tz)),
@@ -69,6 +69,9 @@ def minutes_lines(meeting: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
             ("参会单位", "、".join(m["name"] for m in meeting["members"]) or "无"),
         ],
         "sections": sections,
+        # 落款: who issues the minutes, dated the day of the meeting.
+        "issuer": meeting["street_name"] or "区信联办",
+        "date": chinese_date(meeting["starts_at"].astimezone(tz).date()),
     }
 
 
@@ -91,7 +94,7 @@ def render_minutes(meeting: dict[str, Any], *, tz: ZoneInfo, made_at: datetime) 
         size=TITLE_PT,
         bold=True,
     )
-    _line(doc, f"（{text['subtitle']}）", align=WD_ALIGN_PARAGRAPH.CENTER)
+    _line(doc, text["subtitle"], align=WD_ALIGN_PARAGRAPH.CENTER)
     _line(doc, "")
     for label, value in text["facts"]:
         _line(doc, f"{label}：{value}", indent=True)
@@ -108,6 +111,9 @@ def render_minutes(meeting: dict[str, Any], *, tz: ZoneInfo, made_at: datetime) 
             _table(doc, ["责任单位", "任务", "办理时限"], s["tasks"])
     _line(doc, "")
     _line(doc, "各责任单位须在时限内办结并在平台反馈办理结果。", indent=True)
+    _line(doc, "")
+    _line(doc, text["issuer"], align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=2)
+    _line(doc, text["date"], align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=2)
 
     props = doc.core_properties
     props.title, props.author = text["title"], "民意速办"
@@ -127,6 +133,7 @@ def _line(
     size: int = TEXT_PT,
     bold: bool = False,
     indent: bool = False,
+    right_chars: int = 0,
 ) -> Paragraph:
     paragraph: Paragraph = doc.add_paragraph()
     paragraph.alignment = align
@@ -135,6 +142,8 @@ def _line(
     fmt.space_before = fmt.space_after = Pt(0)
     if indent:
         fmt.first_line_indent = Pt(size * 2)  # 首行缩进两字
+    if right_chars:
+        fmt.right_indent = Pt(size * right_chars)
     if text:
         _run(paragraph, text, font, size, bold)
     return paragraph

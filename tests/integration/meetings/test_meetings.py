@@ -297,7 +297,7 @@ class TestMinutes:
         assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
         doc = Document(io.BytesIO(r.content))
         text = "\n".join(p.text for p in doc.paragraphs)
-        assert text.startswith("区信联办联席会议会议纪要")
+        assert text.startswith("区信联办联席会议纪要")
         for expected in (
             "时间：",
             "地点：区信联办三楼会议室",
