@@ -457,9 +457,12 @@ def convener_choices(session: Session) -> list[Choice]:
 
 def member_choices(session: Session) -> list[Choice]:
     """Units that may be called to a meeting: departments, then streets and their communities."""
+    order = {"department": 0, "street": 1, "community": 2}
     rows = session.scalars(
         select(Unit)
-        .where(Unit.is_active.is_(True), Unit.kind.in_(("department", "street", "community")))
-        .order_by(Unit.kind, Unit.path)
+        .where(Unit.is_active.is_(True), Unit.kind.in_(tuple(order)))
+        .order_by(Unit.path)
     )
-    return [Choice(u.code, u.name, u.kind) for u in rows]
+    return [
+        Choice(u.code, u.name, u.kind) for u in sorted(rows, key=lambda u: (order[u.kind], u.path))
+    ]
