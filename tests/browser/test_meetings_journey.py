@@ -5,13 +5,13 @@ phone (and on a desktop), and the meeting's minutes download."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from docx import Document
 from playwright.sync_api import Page, expect
 
 from browser_steps import PHONE, Live, NewContext, phone_number, sign_in
@@ -60,7 +60,6 @@ def _crowd_case(live: Live) -> dict:
 
 def _shot(page: Page, shots: Callable[[Page, str], None], name: str) -> None:
     shots(page, name)
-    page.screenshot(path=f"/tmp/meetings-{name}.png", full_page=True)
 
 
 def test_a_joint_meeting_decides_a_case_and_the_unit_gets_the_task(
@@ -110,7 +109,10 @@ def test_a_joint_meeting_decides_a_case_and_the_unit_gets_the_task(
         office.locator("#minutes").click()
     saved = download.value.path()
     assert saved is not None and download.value.suggested_filename.endswith(".docx")
-    shutil.copy(saved, "/tmp/meetings-minutes-journey.docx")
+    minutes = Document(str(saved))
+    text = "\n".join(p.text for p in minutes.paragraphs)
+    assert text.startswith("区信联办联席会议纪要") and "督促清偿欠薪" in text
+    assert minutes.tables[0].rows[1].cells[0].text == "区人力资源局"
 
     # The labour bureau's handler finds the task in the unit's to-do list, on a phone.
     phone = sign_in(new_context(PHONE), "dep05.handler")
