@@ -5,7 +5,7 @@ policy of that reader, or of every member unit at once for the minutes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
@@ -19,6 +19,9 @@ from minyi.core.i18n import STATUS_ZH, label
 from minyi.escalation.models import CaseEscalation
 from minyi.meetings.models import AgendaItem, Meeting, MeetingUnit
 from minyi.meetings.rules import (
+    BACKLOG_DAYS,
+    BOUNCES,
+    CROWD_SIZE,
     READ_ALL,
     SUBJECT_PREFIX,
     CaseFacts,
@@ -46,8 +49,9 @@ from minyi.supervision.queries import task_clocks
 from minyi.supervision.rules import TASK_STATE_ZH
 from minyi.triage.models import AppealLink
 
-# The candidates list offers the heaviest this many.
+# The candidates list offers the heaviest this many, ranked among at most CANDIDATE_SCAN hard ones.
 CANDIDATES = 50
+CANDIDATE_SCAN = 5000
 
 
 def meetings_visible_to(actor: Actor) -> ColumnElement[bool]:
@@ -159,9 +163,19 @@ def candidates(
             Case.status.in_(OPEN),
             visible_to(actor),
             ~exists().where(AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == Case.id),
+            # Only cases with a reason to be hard (the rules then name the reasons).
+            or_(
+                CaseEscalation.case_id.is_not(None),
+                Case.is_overdue.is_(True),
+                Case.is_key_case.is_(True),
+                Appeal.crowd_size >= CROWD_SIZE,
+                Case.registered_at <= now - timedelta(days=BACKLOG_DAYS),
+                Case.bounce_count >= BOUNCES,
+                repeat,
+            ),
         )
         .order_by(Case.registered_at)
-        .limit(2000)
+        .limit(CANDIDATE_SCAN)
     )
     if meeting.level == Level.STREET and meeting.street_id is not None:
         stmt = stmt.where(Case.street_id == meeting.street_id)

@@ -3,7 +3,7 @@ candidate for the agenda (疑难复杂), and the checks on what is typed. Pure c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -200,10 +200,3 @@ def level_label(level: str, street_name: str | None = None) -> str:
     if level == Level.STREET and street_name:
         return f"{street_name}信访工作联席会议"
     return LEVEL_ZH.get(level, level)
-
-
-def count_by(values: Iterable[str]) -> Mapping[str, int]:
-    out: dict[str, int] = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return out
