@@ -30,6 +30,7 @@ MODEL_MODULES = [
     "minyi.integrations.models",
     "minyi.reports.models",
     "minyi.analytics.models",
+    "minyi.meetings.models",
 ]
 for _name in MODEL_MODULES:
     importlib.import_module(_name)

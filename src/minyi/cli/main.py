@@ -63,6 +63,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "markets",
         "服务市集/赶圩日: plan service markets, their stalls, matters and figures.",
     ),
+    "meetings": (
+        "minyi.cli.meetings",
+        "meetings",
+        "联席会议: joint meetings take hard cases and decide tasks for units; minutes (.docx).",
+    ),
     "notifications": (
         "minyi.cli.notifications",
         "notifications",

@@ -70,6 +70,8 @@ ACTION_ZH = {
     "whistle_act": "部门处置",
     "whistle_confirm": "吹哨确认",
     "whistle_overdue": "报到超时",
+    "meeting_agenda": "列入联席会议议题",
+    "meeting_decision": "联席会议议定",
 }
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 

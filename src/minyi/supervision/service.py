@@ -95,26 +95,7 @@ def write_instruction(
     session.add(instruction)
     session.flush()
     for unit in targets:
-        task = InstructionTask(
-            instruction_id=instruction.id,
-            unit_id=unit.id,
-            deadline=due,
-            status=TaskStatus.OPEN.value,
-            is_overdue=False,
-        )
-        session.add(task)
-        session.flush()
-        start_clock(
-            session,
-            subject=TASK_SUBJECT,
-            subject_id=task.id,
-            milestone=TASK_MILESTONE,
-            name=TASK_CLOCK_NAME,
-            duration=due - now,
-            now=now,
-            case_id=case_id,
-        )
-        notify_issued(session, Issued("instruction", task.id, unit.id, case_id, now))
+        give_task(session, instruction, unit_id=unit.id, deadline=due, now=now)
     if case is not None:
         record_case_event(
             session,
@@ -128,6 +109,35 @@ def write_instruction(
         )
     session.flush()
     return instruction
+
+
+def give_task(
+    session: Session, instruction: Instruction, *, unit_id: int, deadline: datetime, now: datetime
+) -> InstructionTask:
+    """One unit's task on an instruction, with its clock, in the unit's to-do list. Packages
+    above (a joint meeting's decision) give work to units through this, so every such task is
+    completed, chased and counted the same way."""
+    task = InstructionTask(
+        instruction_id=instruction.id,
+        unit_id=unit_id,
+        deadline=deadline,
+        status=TaskStatus.OPEN.value,
+        is_overdue=False,
+    )
+    session.add(task)
+    session.flush()
+    start_clock(
+        session,
+        subject=TASK_SUBJECT,
+        subject_id=task.id,
+        milestone=TASK_MILESTONE,
+        name=TASK_CLOCK_NAME,
+        duration=deadline - now,
+        now=now,
+        case_id=instruction.case_id,
+    )
+    notify_issued(session, Issued("instruction", task.id, unit_id, instruction.case_id, now))
+    return task
 
 
 def complete_task(

@@ -23,6 +23,7 @@ from minyi.web import (
     console_grid,
     console_intake,
     console_markets,
+    console_meetings,
     console_notifications,
     console_outbox,
     console_print,
@@ -67,6 +68,7 @@ ROUTERS = (
     console_volunteers,
     portal_volunteers,
     console_markets,
+    console_meetings,
 )
 
 

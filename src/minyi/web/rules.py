@@ -21,6 +21,7 @@ class Nav:
     area_board: bool = False
     tasks: bool = False
     supervision: bool = False
+    meetings: bool = False
     approvals: bool = False
     admin: bool = False
     leader: bool = False
@@ -45,6 +46,7 @@ def nav_for(actor: Actor | None, *, covers: bool = False) -> Nav:
         area_board=role in AREA_ROLES,
         tasks=role in UNIT_ROLES,
         supervision=role is Role.SUPERVISOR,
+        meetings=role is not Role.GRID_STAFF,  # 联席会议: each page shows what the reader may read
         approvals=role in (Role.DISPATCHER, Role.SUPERVISOR),
         admin=role is Role.ADMIN,
         leader=role is Role.LEADER,

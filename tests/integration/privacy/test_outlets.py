@@ -198,6 +198,32 @@ ROUTES: dict[str, tuple[str, str]] = {
         POLICY,
         "test_grassroots_household_heads",
     ),
+    # 联席会议: case titles, decisions and tasks through each reader's view; the minutes through
+    # the strictest view of any member unit.
+    **dict.fromkeys(
+        (
+            "GET /api/v1/meetings",
+            "POST /api/v1/meetings",
+            "GET /api/v1/meetings/{meeting_id}",
+            "GET /api/v1/meetings/{meeting_id}/candidates",
+            "POST /api/v1/meetings/{meeting_id}/items",
+            "POST /api/v1/meetings/{meeting_id}/items/{item_id}/move",
+            "DELETE /api/v1/meetings/{meeting_id}/items/{item_id}",
+            "POST /api/v1/meetings/{meeting_id}/items/{item_id}/decision",
+            "GET /api/v1/meetings/{meeting_id}/minutes.docx",
+            "GET /console/meetings",
+            "GET /console/meetings/new",
+            "POST /console/meetings",
+            "GET /console/meetings/{meeting_id}",
+            "POST /console/meetings/{meeting_id}/items",
+            "POST /console/meetings/{meeting_id}/items/{item_id}/move",
+            "POST /console/meetings/{meeting_id}/items/{item_id}/remove",
+            "GET /console/meetings/{meeting_id}/items/{item_id}",
+            "POST /console/meetings/{meeting_id}/items/{item_id}/decision",
+            "GET /console/meetings/{meeting_id}/minutes.docx",
+        ),
+        (POLICY, "test_joint_meetings"),
+    ),
     "GET /console/grassroots/patrol": (POLICY, "test_grassroots_patrol_findings"),
     "POST /console/grassroots/patrol": (POLICY, "test_grassroots_patrol_findings"),
     "POST /console/grassroots/patrols/{patrol_id}/event": (
@@ -494,6 +520,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "supervision order",
         ),
         (POLICY, "test_cli_supervision"),
+    ),
+    **dict.fromkeys(
+        (
+            "meetings list",
+            "meetings plan",
+            "meetings candidates",
+            "meetings add",
+            "meetings move",
+            "meetings decide",
+            "meetings show",
+            "meetings minutes",
+        ),
+        (POLICY, "test_joint_meetings"),
     ),
     "whistle list": (POLICY, "test_cli_whistles"),
     "notifications list": (POLICY, "test_cli_notifications"),
@@ -2261,3 +2300,98 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
             assert r.status_code == 200, page
             assert appeal.leaks(r.text) == [], page
         assert appeal.leaks(app_client.get("/portal/volunteers/ranking").text) == []
+
+    def test_joint_meetings(
+        self,
+        app_client: TestClient,
+        appeal: Appeal,
+        clock: Any,
+        demo_url: str,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Any,
+    ) -> None:
+        """A joint meeting whose members are the accused community and the handling unit: each
+        reads the agenda, decision and tasks through its own view (the accused none of the
+        complainant); the minutes go to every member, so they carry the complainant to no one."""
+        office = auth(app_client, "dispatcher")
+        made = ok(
+            app_client.post(
+                "/api/v1/meetings",
+                json={
+                    "level": "district",
+                    "title": "联席会议（隐私）",
+                    "starts_at": (clock.now() - timedelta(hours=1)).isoformat(),
+                    "place": "区信联办会议室",
+                    "convener": "secretary",
+                    "units": ["S01C03", "DEP12"],
+                },
+                headers=office,
+            ),
+            201,
+        ).json()
+        mid = made["id"]
+        offered = get(app_client, f"/api/v1/meetings/{mid}/candidates", "secretary", limit=200)
+        assert appeal.leaks(offered.text) == []
+        agenda = ok(
+            app_client.post(
+                f"/api/v1/meetings/{mid}/items", json={"case_id": appeal.case_id}, headers=office
+            ),
+            201,
+        ).json()
+        item = agenda["items"][0]["id"]
+        due = (clock.now() + timedelta(days=5)).isoformat()
+        ok(
+            app_client.post(
+                f"/api/v1/meetings/{mid}/items/{item}/decision",
+                json={
+                    "decision": quoting(appeal, "议定"),
+                    "tasks": [
+                        {"unit": "DEP12", "text": quoting(appeal, "任务"), "deadline": due},
+                        {"unit": "S01C03", "text": quoting(appeal, "整改"), "deadline": due},
+                    ],
+                },
+                headers=office,
+            )
+        )
+        readers = {k: v for k, v in READERS.items() if k != "area"}
+        assert_policy(
+            appeal,
+            {w: get(app_client, f"/api/v1/meetings/{mid}", u).text for w, u in readers.items()},
+        )
+        pages = {
+            w: signed_in(app_client, u).get(f"/console/meetings/{mid}").text
+            for w, u in readers.items()
+        }
+        pages |= {
+            f"{w}-item": signed_in(app_client, u).get(f"/console/meetings/{mid}/items/{item}").text
+            for w, u in readers.items()
+        }
+        assert_policy(appeal, pages, clear=("handler", "handler-item"))
+        for w, u in readers.items():
+            listed = get(app_client, "/api/v1/meetings", u, page_size=200).text
+            assert appeal.leaks(listed) == [], w
+            assert appeal.leaks(signed_in(app_client, u).get("/console/meetings").text) == [], w
+        # The minutes: the accused community is a member, so even the office reads no one.
+        for user in ("dispatcher", "dep12.handler", "s01c03.staff", "secretary"):
+            data = get(app_client, f"/api/v1/meetings/{mid}/minutes.docx", user).content
+            page = signed_in(app_client, user).get(f"/console/meetings/{mid}/minutes.docx").content
+            for blob in (data, page):
+                text = _docx_all(blob)
+                assert "议定" in text and appeal.leaks(text) == [], user
+        monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
+        shown = {
+            w: cli(["meetings", "show", str(mid), "--as", u, "--json"]) for w, u in readers.items()
+        }
+        assert_policy(appeal, shown)
+        target = tmp_path / "minutes.docx"
+        cli(["meetings", "minutes", str(mid), "--as", "dispatcher", "--out", str(target)])
+        assert appeal.leaks(_docx_all(target.read_bytes())) == []
+
+
+def _docx_all(data: bytes) -> str:
+    """A .docx's paragraphs and table cells."""
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)

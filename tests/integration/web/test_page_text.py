@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
@@ -229,11 +230,54 @@ def _events(client: TestClient) -> dict[str, list[str]]:
     }
 
 
+def _meeting(client: TestClient, clock: Any, case_ids: list[str]) -> dict[str, list[str]]:
+    """A joint meeting with one decided case (tasks for a unit) and one still to decide."""
+    office = auth(client, "dispatcher")
+    made = client.post(
+        "/api/v1/meetings",
+        json={
+            "level": "district",
+            "title": "疑难信访事项专题会议",
+            "starts_at": (clock.now() - timedelta(hours=1)).isoformat(),
+            "place": "区信联办三楼会议室",
+            "convener": "secretary",
+            "units": ["DEP01", "S01"],
+        },
+        headers=office,
+    )
+    assert made.status_code == 201, made.text
+    mid = made.json()["id"]
+    items = []
+    for case_id in (case_ids[-1], case_ids[2]):
+        r = client.post(
+            f"/api/v1/meetings/{mid}/items", json={"case_id": int(case_id)}, headers=office
+        )
+        assert r.status_code == 201, r.text
+        items.append(r.json()["items"][-1]["id"])
+    decided = client.post(
+        f"/api/v1/meetings/{mid}/items/{items[0]}/decision",
+        json={
+            "decision": "由住建局牵头约谈物业公司，街道配合召开业主协商会。",
+            "tasks": [
+                {
+                    "unit": "DEP01",
+                    "text": "约谈物业公司并督促整改",
+                    "deadline": (clock.now() + timedelta(days=7)).isoformat(),
+                }
+            ],
+        },
+        headers=office,
+    )
+    assert decided.status_code == 200, decided.text
+    return {"meeting_id": [str(mid)], "item_id": [str(i) for i in items]}
+
+
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
     # The text of a page does not depend on the database: one backend is enough here.
     with private_demo_app("sqlite", tmp_path_factory.mktemp("page-text")) as (client, db, clock):
         params = _events(client)
+        params |= _meeting(client, clock, params["case_id"])
         clock.advance(timedelta(days=1))
         run_once(db, clock)  # the worker: clocks, notifications, hotspots and alerts
         # The worker issues the day's report; its page is one of the leaders'.

@@ -33,6 +33,7 @@ FILES: frozenset[str] = frozenset(
         "GET /api/v1/reports/{issue_id}.html",
         "GET /api/v1/reports/{issue_id}.pdf",
         "GET /api/v1/letters/{letter_id}.docx",
+        "GET /api/v1/meetings/{meeting_id}/minutes.docx",  # the minutes (会议纪要)
     }
 )
 

@@ -32,15 +32,18 @@ def staff(role: Role, unit_id: int | None = 7, unit_kind: str = "department") ->
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        (Role.INTAKE_CLERK, {"intake_desk"}),
-        (Role.DISPATCHER, {"intake_desk", "dispatch_board", "approvals"}),
-        (Role.ADMIN, {"intake_desk", "dispatch_board", "admin", "coverage", "volunteers"}),
-        (Role.UNIT_HANDLER, {"tasks"}),
-        (Role.UNIT_HEAD, {"unit_queue", "tasks"}),
+        (Role.INTAKE_CLERK, {"intake_desk", "meetings"}),
+        (Role.DISPATCHER, {"intake_desk", "dispatch_board", "approvals", "meetings"}),
+        (
+            Role.ADMIN,
+            {"intake_desk", "dispatch_board", "admin", "coverage", "volunteers", "meetings"},
+        ),
+        (Role.UNIT_HANDLER, {"tasks", "meetings"}),
+        (Role.UNIT_HEAD, {"unit_queue", "tasks", "meetings"}),
         (Role.GRID_STAFF, {"grid_report", "patrols", "coverage", "area_board", "tasks"}),
-        (Role.STREET_STAFF, {"coverage", "volunteers", "area_board", "tasks"}),
-        (Role.SUPERVISOR, {"supervision", "approvals"}),
-        (Role.LEADER, {"coverage", "leader"}),
+        (Role.STREET_STAFF, {"coverage", "volunteers", "area_board", "tasks", "meetings"}),
+        (Role.SUPERVISOR, {"supervision", "approvals", "meetings"}),
+        (Role.LEADER, {"coverage", "leader", "meetings"}),
     ],
 )
 def test_the_console_links_each_role_sees(role: Role, links: set[str]) -> None:
