@@ -15,6 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from typing_extensions import override
 
+from minyi.core.caches import CACHES_KEY, Caches, caches_of
 from minyi.core.clock import as_utc
 
 NAMING_CONVENTION = {
@@ -101,7 +102,12 @@ def reading_beside(session: Session) -> Iterator[Session]:
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
     reader_engine = engine.execution_options(sqlite_begin="DEFERRED")
-    with Session(bind=reader_engine, expire_on_commit=False) as reader, reader.begin():
+    with (
+        Session(
+            bind=reader_engine, expire_on_commit=False, info={CACHES_KEY: caches_of(session)}
+        ) as reader,
+        reader.begin(),
+    ):
         yield reader
 
 
@@ -139,15 +145,21 @@ def outside_write_transaction(what: str) -> None:
 
 
 class Database:
-    """The engine and its session factory; one per process, made from Settings."""
+    """The engine and its session factory; one per process, made from Settings.
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    `caches`: the runtime's (core/caches.py), handed to every session this database opens, so
+    what one runtime builds from its data is never another's; a database made on its own (a
+    test's, a tool's) has caches of its own."""
+
+    def __init__(self, url: str, *, caches: Caches | None = None, **engine_kwargs: Any) -> None:
         self.url = url
+        self.caches = caches if caches is not None else Caches()
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        info = {CACHES_KEY: self.caches}
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         # Reads on SQLite start DEFERRED so they never wait for the write lock.
         self.read_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
-        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False, info=info)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -179,6 +191,7 @@ class Database:
             return self
         return Database(
             self.url,
+            caches=self.caches,
             pool_size=1,
             max_overflow=1,
             pool_pre_ping=False,

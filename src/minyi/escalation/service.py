@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.rules import OPEN, CaseStatus
 from minyi.cases.service import record_case_event
 from minyi.core import safe_yaml
+from minyi.core.caches import Memo, Slot
 from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.escalation.models import CaseEscalation, EscalationRuleSet
 from minyi.escalation.rules import (
@@ -54,8 +54,8 @@ _REPEATS = IndexConfig()
 # Version 0 is the file shipped in the package; imports are numbered from 1.
 SHIPPED_VERSION = 0
 
-_parsed: dict[str, RuleSet] = {}
-_lock = threading.Lock()
+# Parsed rule sets by their text's digest (one runtime's database's version 1 is not another's).
+RULE_SETS: Slot[Memo[str, RuleSet]] = Slot("escalation.rule_sets", Memo)
 
 
 # --- rule sets -------------------------------------------------------------------------------
@@ -79,12 +79,12 @@ def current_rules(session: Session) -> tuple[int, RuleSet]:
         )
     ).first()
     if row is None:
-        return SHIPPED_VERSION, _parse_cached(shipped_text())
-    return row[0], _parse_cached(row[1])
+        return SHIPPED_VERSION, _parse_cached(session, shipped_text())
+    return row[0], _parse_cached(session, row[1])
 
 
 def rules_at(session: Session, version: int) -> RuleSet:
-    return _parse_cached(rules_text(session, version))
+    return _parse_cached(session, rules_text(session, version))
 
 
 def rules_text(session: Session, version: int | None = None) -> str:
@@ -108,17 +108,9 @@ def shipped_text() -> str:
     return DEFAULT_RULES.read_text(encoding="utf-8")
 
 
-def _parse_cached(text: str) -> RuleSet:
-    # Keyed by the text itself, not the version number: one process may serve several
-    # databases (tests, tools) whose version 1 differ.
+def _parse_cached(session: Session, text: str) -> RuleSet:
     key = hashlib.sha256(text.encode()).hexdigest()
-    with _lock:
-        cached = _parsed.get(key)
-    if cached is None:
-        cached = read_rule_text(text)
-        with _lock:
-            _parsed[key] = cached
-    return cached
+    return RULE_SETS.of(session).get(key, lambda: read_rule_text(text))
 
 
 def import_rule_set(

@@ -13,7 +13,7 @@ from minyi.core.errors import MinyiError
 from minyi.core.ids import reserve_block
 from minyi.core.retries import RetryPolicy, handle_each
 from minyi.intake.models import Channel
-from minyi.intake.refs import RefCache
+from minyi.intake.refs import REFS
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered, register_appeals
 from minyi.integrations.models import Open311Client, Open311Queued
@@ -23,8 +23,6 @@ BATCH = 100
 RETRY = RetryPolicy(
     kind="open311", max_attempts=5, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1)
 )
-# Intake's reference cache, one per database: a process may serve several (tests do).
-_refs: dict[str, RefCache] = {}
 
 
 def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> int:
@@ -81,7 +79,7 @@ def _register(
             items,
             actors=actors,
             ids=list(range(first, first + len(items))),
-            refs=_refs.setdefault(str(session.get_bind().engine.url), RefCache()),
+            refs=REFS.of(session),
             now=now,
             tz=ZoneInfo(queued[0].timezone),
         )

@@ -40,6 +40,7 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.rules import Action, CaseStatus
 from minyi.cases.service import act_on_case, hide_identity
 from minyi.core.bulk import insert_rows
+from minyi.core.caches import Memo, Slot
 from minyi.core.db import reading_beside
 from minyi.core.errors import MinyiError
 from minyi.core.retries import RetryPolicy, handle_each, note_failure
@@ -338,17 +339,15 @@ def suggestion_row(
     }
 
 
-_gates: dict[tuple[float, float], BurstGate] = {}
+BURST_GATES: Slot[Memo[tuple[float, float], BurstGate]] = Slot("triage.burst_gates", Memo)
 
 
-def burst_gate(options: TriageSettings) -> BurstGate:
-    """The worker process's one gate (per configuration: a gate remembers the queue's growth)."""
-    key = (options.burst_rate, options.max_defer_seconds)
-    if key not in _gates:
-        _gates[key] = BurstGate(
-            burst_rate=options.burst_rate, max_defer_s=options.max_defer_seconds
-        )
-    return _gates[key]
+def burst_gate(session: Session, options: TriageSettings) -> BurstGate:
+    """The runtime's one gate (per configuration: a gate remembers the queue's growth)."""
+    return BURST_GATES.of(session).get(
+        (options.burst_rate, options.max_defer_seconds),
+        lambda: BurstGate(burst_rate=options.burst_rate, max_defer_s=options.max_defer_seconds),
+    )
 
 
 def triage_queue_job(
@@ -362,7 +361,7 @@ def triage_queue_job(
     options = options or defaults().triage
     with reading_beside(session) as reader:  # SQLite: a count must not take the write lock
         size = reader.scalar(select(func.count()).select_from(TriageQueueEntry)) or 0
-    gate = burst_gate(options)
+    gate = burst_gate(session, options)
     if gate.should_defer(size, now):
         return 0
     taken = triage_pending(session, now=now, options=options, data_dir=data_dir)
