@@ -84,9 +84,11 @@ class Runtime:
     @property
     def db(self) -> Database:
         """Opened on first use: a CLI command that never touches the database opens none. Its
-        sessions carry the runtime's caches."""
+        sessions carry the runtime's caches and registry."""
         if self._db is None:
-            self._db = Database(self.settings.database_url, caches=self.caches)
+            self._db = Database(
+                self.settings.database_url, caches=self.caches, registry=self.registry
+            )
         return self._db
 
     def close(self) -> None:
