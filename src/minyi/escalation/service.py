@@ -327,6 +327,8 @@ def _petition_counts(session: Session, rows: list[_Row], since: datetime) -> dic
     for phone, case_id, code, title, body in session.execute(
         _PHONE_HISTORY, {"phones": list(phones), "since": since}
     ):
+        if phone is None:  # never: the IN above takes phones only
+            continue
         if len(history[phone]) < _REPEATS.phone_scan:  # a busy phone stays cheap: newest first
             history[phone].append((case_id, code, appeal_text(title, body)))
     fingerprints: dict[int, np.ndarray | None] = {}
@@ -351,11 +353,11 @@ def _petition_counts(session: Session, rows: list[_Row], since: datetime) -> dic
         mine = next((h for h in history[r.phone] if h[0] == r.case_id), None)
         text = mine[2] if mine else r.text
         n = 0
-        for case_id, code, other_text in history[r.phone]:
+        for case_id, leaf, other_text in history[r.phone]:
             if case_id == r.case_id:
                 n += 1
-            elif r.category and code:
-                n += code == r.category
+            elif r.category and leaf:
+                n += leaf == r.category
             else:
                 n += near_duplicate((r.case_id, text), (case_id, other_text))
         out[r.case_id] = max(n, 1)
@@ -378,7 +380,9 @@ def _cluster_counts(session: Session, rows: list[_Row], since: datetime) -> dict
         )
         .group_by(Case.community_id, DictionaryEntry.code)
     )
-    counts = {(comm, code): int(n) for comm, code, n in session.execute(stmt)}
+    counts: dict[tuple[int | None, str | None], int] = {
+        (comm, code): int(n) for comm, code, n in session.execute(stmt)
+    }
     return {r.case_id: counts.get((r.place.community_id, r.category), 0) for r in keyed}
 
 
@@ -390,7 +394,8 @@ def _breach_counts(session: Session, rows: list[_Row], firing: dict[int, int]) -
         Clock.subject == "case", Clock.case_id.in_(ids), Clock.breached_at.is_not(None)
     )
     for case_id, clock_id in session.execute(stmt):
-        breached[case_id].add(clock_id)
+        if case_id is not None:  # never: the IN above takes cases only
+            breached[case_id].add(clock_id)
     for case_id, clock_id in firing.items():
         breached[case_id].add(clock_id)
     # A case flagged overdue by the deadline sweep has at least one breach.

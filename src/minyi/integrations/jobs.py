@@ -18,6 +18,7 @@ from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered, register_appeals
 from minyi.integrations.models import Open311Client, Open311Queued
 from minyi.integrations.open311 import ClientRef
+from minyi.org.rules import Actor
 
 BATCH = 100
 RETRY = RetryPolicy(
@@ -49,7 +50,7 @@ def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> i
         return 0
     handle_each(
         session,
-        [tuple(r) for r in rows],
+        [(queued, client, channel) for queued, client, channel in rows],
         lambda batch: _register(session, batch, now),
         policy=RETRY,
         now=now,
@@ -63,7 +64,9 @@ def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> i
 def _register(
     session: Session, batch: list[tuple[Open311Queued, Open311Client, str]], now: datetime
 ) -> int:
-    items, actors, queued = [], [], []
+    items: list[AppealIn] = []
+    actors: list[Actor | None] = []
+    queued: list[Open311Queued] = []
     for row, client, channel in batch:
         try:
             items.append(AppealIn.model_validate(row.appeal | {"channel": channel}))

@@ -303,9 +303,9 @@ def publish_registered(session: Session, cases: list[RegisteredCase]) -> None:
             )
         )
     )
-    for message_id, key in found:
-        if message_id not in logged:
-            sub_id, case_id = keys[key]
+    for message_id, dedupe in found:
+        if message_id not in logged and dedupe is not None:  # always a key: the IN above
+            sub_id, case_id = keys[dedupe]
             session.add(
                 WebhookDelivery(
                     subscriber_id=sub_id,

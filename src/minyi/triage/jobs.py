@@ -158,10 +158,10 @@ def triage_pending(
     stale = [a for a in claimed if a not in to_write and a not in failed]
     if stale:
         session.execute(delete(TriageQueueEntry).where(TriageQueueEntry.appeal_id.in_(stale)))
-    for appeal_id, error in failed.items():
+    for appeal_id, failure in failed.items():
         entry = session.get(TriageQueueEntry, appeal_id) if appeal_id in claimed else None
         if entry is not None:
-            note_failure(entry, error, policy=RETRY, now=now, item_id=appeal_id)
+            note_failure(entry, failure, policy=RETRY, now=now, item_id=appeal_id)
     # The batch in one savepoint; if any appeal's writes raise, each again in its own, and only
     # the bad one stays queued with its error (core/retries.py).
     handle_each(
@@ -305,19 +305,24 @@ def suggestion_row(
 ) -> dict[str, Any]:
     """The `triage_suggestions` row of one result, as a dict of column values."""
     rec = result.recommendation
-    blobs = SuggestionBlobs(
-        top_k=result.top_k,
-        place=PlaceBlob(
-            street=result.place.street, community=result.place.community, grid=result.place.grid
-        ),
-        place_candidates=result.place_candidates,
-        co_units=[
-            CoUnitBlob(unit=c.code, name=c.name, score=c.score, reasons=list(c.reasons))
-            for c in rec.co_units
-        ],
-        excluded=rec.as_dict()["excluded"],
-        risk_flags=[f.as_dict() for f in result.risk_flags],
-        signals=result.signals.as_dict(),
+    # The pipeline's results are plain dicts: validated into the typed blobs here.
+    blobs = SuggestionBlobs.model_validate(
+        {
+            "top_k": result.top_k,
+            "place": PlaceBlob(
+                street=result.place.street,
+                community=result.place.community,
+                grid=result.place.grid,
+            ),
+            "place_candidates": result.place_candidates,
+            "co_units": [
+                CoUnitBlob(unit=c.code, name=c.name, score=c.score, reasons=list(c.reasons))
+                for c in rec.co_units
+            ],
+            "excluded": rec.as_dict()["excluded"],
+            "risk_flags": [f.as_dict() for f in result.risk_flags],
+            "signals": result.signals.as_dict(),
+        }
     )
     return {
         "appeal_id": case.appeal_id,

@@ -243,8 +243,9 @@ def triage_appeal(
     text = appeal.text
     top: list[tuple[str, float]] = ctx.classifier.predict_top(text, TOP_K) if ctx.classifier else []
     label, confidence = (top[0][0], top[0][1]) if top else (None, None)
-    if label is None and appeal.category_hint_id in ctx.leaves.by_id:
-        label = ctx.leaves.by_id[appeal.category_hint_id]  # intake's own choice, no model yet
+    hint = appeal.category_hint_id
+    if label is None and hint is not None and hint in ctx.leaves.by_id:
+        label = ctx.leaves.by_id[hint]  # intake's own choice, no model yet
     leaf_code, class_name = _interpret(label, ctx.leaves)
 
     gazetteer = ctx.snapshot.gazetteer
