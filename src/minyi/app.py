@@ -49,7 +49,7 @@ from minyi.core.clock import Clock
 from minyi.core.ids import IdAllocator
 from minyi.core.settings import Settings
 from minyi.intake.batcher import IntakeBatcher
-from minyi.intake.refs import RefCache
+from minyi.intake.refs import REFS
 from minyi.web.mount import mount_web
 from minyi.wiring import Runtime, build_runtime
 
@@ -116,7 +116,7 @@ def create_app(
     runtime = runtime or build_runtime(settings, clock=clock)
     clock, registry, db = runtime.clock, runtime.registry, runtime.db
     tz = ZoneInfo(settings.timezone)
-    ids, refs = IdAllocator(db, "appeals"), RefCache()
+    ids, refs = IdAllocator(db, "appeals"), REFS.of(runtime.caches)
     writer_db = db.for_one_writer()
     state = AppState(
         settings=settings,

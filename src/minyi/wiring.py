@@ -9,9 +9,10 @@ caused. The domains not listed (org, taxonomy, cases, privacy, intake, mailboxes
 or are read by others, and react to none.
 
 The app, the worker and the CLI build a `Runtime` once per process (`build_runtime`): the
-settings read once, the clock, the registry installed, the senders, the database. A test may
-build a registry with exactly the domains it needs (`build_registry([sla])`) and install it for
-a block (`minyi.core.registry.using`).
+settings read once, the clock, the registry installed, the senders, the caches (core/caches.py:
+the state built from the data and the settings, which the runtime's database hands to every
+session it opens), the database. A test may build a registry with exactly the domains it needs
+(`build_registry([sla])`) and install it for a block (`minyi.core.registry.using`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from minyi.analytics import handlers as analytics
+from minyi.core.caches import Caches
 from minyi.core.clock import Clock, SystemClock
 from minyi.core.db import Database
 from minyi.core.registry import Registry, install
@@ -29,7 +31,7 @@ from minyi.escalation import handlers as escalation
 from minyi.integrations import handlers as integrations
 from minyi.notifications import handlers as notifications
 from minyi.notify import handlers as notify
-from minyi.notify.jobs import configure_senders
+from minyi.notify.jobs import SENDERS
 from minyi.notify.senders import Senders
 from minyi.reports import handlers as reports
 from minyi.sla import handlers as sla
@@ -78,14 +80,22 @@ class Runtime:
     clock: Clock
     registry: Registry
     senders: Senders
+    caches: Caches = field(default_factory=Caches)
     _db: Database | None = field(default=None, repr=False)
 
     @property
     def db(self) -> Database:
-        """Opened on first use: a CLI command that never touches the database opens none."""
+        """Opened on first use: a CLI command that never touches the database opens none. Its
+        sessions carry the runtime's caches and registry."""
         if self._db is None:
-            self._db = Database(self.settings.database_url)
+            self._db = Database(
+                self.settings.database_url, caches=self.caches, registry=self.registry
+            )
         return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
 
 
 def build_runtime(
@@ -94,9 +104,11 @@ def build_runtime(
     clock: Clock | None = None,
     registry: Registry | None = None,
 ) -> Runtime:
-    """Wire the process and hand each domain the part of the settings it is configured with
-    (the senders, the calendar's local overrides), once; jobs get the settings in their context."""
+    """Wire the process and put in the runtime's caches the part of the settings a domain is
+    configured with (the senders, the calendar's local overrides), once; jobs get the settings in
+    their context."""
     senders = Senders.from_settings(settings)
-    configure_senders(senders)
-    configure_overrides(settings.extra_holidays, settings.extra_workdays)
-    return Runtime(settings, clock or SystemClock(), wire(registry), senders)
+    caches = Caches()
+    caches.put(SENDERS, senders)
+    configure_overrides(caches, settings.extra_holidays, settings.extra_workdays)
+    return Runtime(settings, clock or SystemClock(), wire(registry), senders, caches)

@@ -335,13 +335,17 @@ def assess_units(
                 bounces=n_bounces,
                 summoned=n_summoned,
                 reported_in_time=n_reported,
-                **{k: (None if v is None else round(v, 4)) for k, v in rates.items()},
+                **_rounded(rates),
                 score=score(rates),
                 **_grid_fields(areas.get(unit_id)),
                 **_market_fields(markets.get(unit_id)),
             )
         )
     return Assessment(period=period, rows=tuple(rank_rows(rows)))
+
+
+def _rounded(rates: dict[str, float | None]) -> dict[str, Any]:
+    return {k: (None if v is None else round(v, 4)) for k, v in rates.items()}
 
 
 def _grid_fields(area: AreaFigures | None) -> dict[str, Any]:

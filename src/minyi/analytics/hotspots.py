@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -231,14 +231,7 @@ def cluster_messages(
                 continue
             found.append(_score(episode, as_of, cfg))
     found.sort(key=lambda f: (-f[0], f[1].first_at))
-    return [
-        Hotspot(**{**_fields(h), "rank": rank})
-        for rank, (_, h) in enumerate(found[:limit], start=1)
-    ]
-
-
-def _fields(h: Hotspot) -> dict[str, object]:
-    return {name: getattr(h, name) for name in Hotspot.__dataclass_fields__}
+    return [replace(h, rank=rank) for rank, (_, h) in enumerate(found[:limit], start=1)]
 
 
 def _score(episode: list[Message], as_of: datetime, cfg: HotspotConfig) -> tuple[float, Hotspot]:

@@ -263,7 +263,7 @@ async def upload_attachment(
         ),
     ] = None,
 ) -> dict[str, Any]:
-    data = await file.read(state.settings.attachment_max_bytes + 1)
+    data = await file.read(state.settings.limits.attachment_max_bytes + 1)
     now, client = state.clock.now(), (request.client.host if request.client else "unknown")[:64]
 
     def store() -> dict[str, Any]:

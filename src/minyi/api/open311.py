@@ -403,13 +403,13 @@ def _queue(state: Any, client: open311.ClientRef, appeal: dict[str, Any]) -> str
 
 async def _media_bytes(media: UploadFile, state: Any) -> bytes:
     """Checked before the appeal is registered, so a refused file never leaves a half request."""
-    limit = state.settings.attachment_max_bytes
+    limit = state.settings.limits.attachment_max_bytes
     data = await media.read(limit + 1)
     if len(data) > limit:
         raise geo.Open311Error(400, f"media is larger than {limit // (1024 * 1024)} MB")
     if not data:
         raise geo.Open311Error(400, "media is empty")
-    if (media.content_type or "") not in state.settings.attachment_types:
+    if (media.content_type or "") not in state.settings.limits.attachment_types:
         raise geo.Open311Error(400, f"media type '{media.content_type}' is not accepted")
     try:  # the same checks store_attachment makes after registration (content matches its type)
         check_attachment(state.settings, content_type=media.content_type or "", data=data)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.api.org import require_admin
+from minyi.core.caches import Caches
 from minyi.org.models import Unit
 from minyi.triage.accused.store import DETECTORS
 from minyi.triage.models import GazetteerEntry
@@ -55,7 +56,7 @@ def add_gazetteer_entry(
             now=state.clock.now(),
         )
         result = _entry(entry, session.get_one(Unit, entry.unit_id))
-    _names_changed()
+    _names_changed(state.db.caches)
     return result
 
 
@@ -69,7 +70,7 @@ def delete_gazetteer_entry(entry_id: int, actor: CurrentActor, state: State) -> 
     require_admin(actor)
     with state.db.unit_of_work() as session:
         remove_entry(session, entry_id)
-    _names_changed()
+    _names_changed(state.db.caches)
     return Response(status_code=204)
 
 
@@ -85,10 +86,10 @@ def triage_place(item: PlaceQuery, actor: CurrentActor, session: ReadSession) ->
     return {"candidates": [_candidate(c, gazetteer) for c in candidates]}
 
 
-def _names_changed() -> None:
-    # Other processes see the change within the caches' version-check interval.
-    GAZETTEERS.clear()
-    DETECTORS.clear()
+def _names_changed(caches: Caches) -> None:
+    # Other processes (and runtimes) see the change within the caches' version-check interval.
+    GAZETTEERS.of(caches).clear()
+    DETECTORS.of(caches).clear()
 
 
 def _entry(entry: GazetteerEntry, unit: Unit) -> dict[str, Any]:

@@ -222,7 +222,7 @@ def _fill(
                     "is_active": True,
                 }
             )
-            if rating:
+            if rating and closed is not None:  # a rating comes after a reply
                 buffers["events"].append(
                     {
                         "case_id": appeal_id,

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
-from minyi.core.registry import Hook, current
+from minyi.core.registry import Hook, current, registry_of
 from minyi.org.rules import Actor
 
 
@@ -48,22 +48,23 @@ REPLY_APPROVAL: Hook[ReplyApproval] = Hook("cases.reply_approval")
 
 
 def notify_handlers(session: Session, done: ActionDone) -> None:
-    for handler in current().handlers(CASE_ACTION):
+    for handler in registry_of(session).handlers(CASE_ACTION):
         handler(session, done)
 
 
 def run_before_action(session: Session, case: Case, action: str, now: datetime) -> None:
-    for check in current().handlers(BEFORE_ACTION):
+    for check in registry_of(session).handlers(BEFORE_ACTION):
         check(session, case, action, now)
 
 
 def reply_needs_approval(session: Session, case: Case) -> bool:
-    return any(check(session, case) for check in current().handlers(REPLY_APPROVAL))
+    return any(check(session, case) for check in registry_of(session).handlers(REPLY_APPROVAL))
 
 
-def case_handler_names() -> list[str]:
-    """Who listens to case actions: empty until an entry point installed a registry (wiring.py)."""
-    return current().names(CASE_ACTION)
+def case_handler_names(session: Session | None = None) -> list[str]:
+    """Who listens to case actions (in the session's runtime): empty until an entry point wired
+    a registry (wiring.py)."""
+    return registry_of(session).names(CASE_ACTION)
 
 
 # For tests and tools that add a reaction to the running process's registry for a while.
@@ -124,7 +125,7 @@ def plan_registered(session: Session, cases: list[RegisteredCase]) -> CasePlan:
     """Every planner's plan, merged in the registry's order."""
     plan = CasePlan()
     if cases:
-        for planner in current().handlers(CASES_PLANNED):
+        for planner in registry_of(session).handlers(CASES_PLANNED):
             one = planner(session, cases)
             for case_id, columns in one.columns.items():
                 plan.columns.setdefault(case_id, {}).update(columns)
@@ -134,7 +135,7 @@ def plan_registered(session: Session, cases: list[RegisteredCase]) -> CasePlan:
 
 def notify_registered(session: Session, cases: list[RegisteredCase]) -> None:
     if cases:
-        for handler in current().handlers(CASES_REGISTERED):
+        for handler in registry_of(session).handlers(CASES_REGISTERED):
             handler(session, cases)
 
 

@@ -57,7 +57,14 @@ def intake(
     """
     from rich import box
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
     from rich.table import Table
 
     from minyi.bench.intake import BenchHooks, IntakeReport, RoundStats, run_intake_bench
@@ -74,7 +81,7 @@ def intake(
         refresh_per_second=4,
         transient=False,
     )
-    task: list[int] = []
+    task: list[TaskID] = []
 
     def round_started(number: int, total: int) -> None:
         task.clear()

@@ -147,13 +147,13 @@ def triage(
     summary.add_row(
         "memory: model + history index (allocations)", f"{report.allocated_mb:.0f} MB", "", ""
     )
-    target = TARGETS["memory_mb"]
+    memory_target = TARGETS["memory_mb"]
     memory = report.memory_mb
     summary.add_row(
         "memory: model + history index (server RSS growth)",
         "not measured" if memory is None else f"{memory:.0f} MB",
-        f"<= {target:.0f} MB",
-        mark(memory is not None and memory <= target),
+        f"<= {memory_target:.0f} MB",
+        mark(memory is not None and memory <= memory_target),
     )
     for moment, mb in report.serving_rss_mb.items():
         if moment not in ("index arrays", "full gc ms"):

@@ -30,7 +30,10 @@ _runtime: list[Runtime] = []  # the process's, built by the `minyi` callback bef
 
 
 def start_runtime() -> Runtime:
-    """Build the process's runtime once (the `minyi` callback does, before any command runs)."""
+    """Build the process's runtime once (the `minyi` callback does, before any command runs); one
+    built before (tests run many commands in one process) closes its database."""
+    for old in _runtime:
+        old.close()
     _runtime[:] = [build_runtime(settings(), clock=clock)]
     return _runtime[0]
 
@@ -40,7 +43,8 @@ def runtime() -> Runtime:
 
 
 def database() -> Database:
-    return Database(settings().database_url)
+    """The runtime's database: its sessions carry the runtime's caches."""
+    return runtime().db
 
 
 def fail(message: str) -> None:

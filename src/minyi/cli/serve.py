@@ -12,7 +12,6 @@ from minyi.api.observability import configure_logging
 from minyi.app import create_app
 from minyi.bootstrap import first_run, migrate
 from minyi.cli.common import clock, one_line_errors, runtime, settings
-from minyi.core.db import Database
 from minyi.core.errors import Invalid
 from minyi.worker.process import become_worker, start_worker_process, stop_worker_process
 from minyi.worker.runner import Worker
@@ -50,7 +49,7 @@ def serve(
             "--workers > 1 needs PostgreSQL; SQLite is served by one process",
             field="workers",
         )
-    db = Database(s.database_url)
+    db = runtime().db
     logging.getLogger("alembic").setLevel(
         logging.WARNING
     )  # one line per revision says nothing to a user

@@ -15,7 +15,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from typing_extensions import override
 
+from minyi.core.caches import CACHES_KEY, Caches, caches_of
 from minyi.core.clock import as_utc
+from minyi.core.registry import REGISTRY_KEY, Registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -101,8 +103,19 @@ def reading_beside(session: Session) -> Iterator[Session]:
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
     reader_engine = engine.execution_options(sqlite_begin="DEFERRED")
-    with Session(bind=reader_engine, expire_on_commit=False) as reader, reader.begin():
+    with (
+        Session(bind=reader_engine, expire_on_commit=False, info=_runtime_info(session)) as reader,
+        reader.begin(),
+    ):
         yield reader
+
+
+def _runtime_info(session: Session) -> dict[str, Any]:
+    """What a session beside `session` carries of its runtime: the caches and the registry."""
+    info: dict[str, Any] = {CACHES_KEY: caches_of(session)}
+    if REGISTRY_KEY in session.info:
+        info[REGISTRY_KEY] = session.info[REGISTRY_KEY]
+    return info
 
 
 def column_limit(model: type[Base], column: str) -> int | None:
@@ -139,15 +152,32 @@ def outside_write_transaction(what: str) -> None:
 
 
 class Database:
-    """The engine and its session factory; one per process, made from Settings."""
+    """The engine and its session factory; one per process, made from Settings.
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    `caches` and `registry`: the runtime's (core/caches.py, core/registry.py), handed to every
+    session this database opens, so what one runtime builds from its data and the handlers it
+    runs are never another's. A database made on its own (a test's, a tool's) has caches of its
+    own and its sessions read the installed registry."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        caches: Caches | None = None,
+        registry: Registry | None = None,
+        **engine_kwargs: Any,
+    ) -> None:
         self.url = url
+        self.caches = caches if caches is not None else Caches()
+        self.registry = registry
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        info: dict[str, Any] = {CACHES_KEY: self.caches}
+        if registry is not None:
+            info[REGISTRY_KEY] = registry
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         # Reads on SQLite start DEFERRED so they never wait for the write lock.
         self.read_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
-        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False, info=info)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -179,6 +209,8 @@ class Database:
             return self
         return Database(
             self.url,
+            caches=self.caches,
+            registry=self.registry,
             pool_size=1,
             max_overflow=1,
             pool_pre_ping=False,

@@ -4,14 +4,15 @@ A package that raises an event declares a `Hook` for it (cases: `CASE_ACTION`; s
 `CLOCK_FIRED`); packages above it add handlers to a `Registry` in their `install(registry)`,
 and `minyi.wiring` calls those in dependency order. Handlers run in the order they were added,
 so reading `wiring.DOMAINS` and the `install` functions tells every reaction to every event, in
-order. Entry points build one registry per process (`wiring.build_registry`) and install it;
-a test may install one with exactly the handlers it needs (`using`).
+order. Entry points build one registry per runtime (`wiring.build_registry`).
 
-Why a process-wide current registry rather than a registry argument on every service: the
-services that raise events (`act_on_case`, `register_appeals`, the clock sweep) are called from
-the API, the web pages, the CLI, the worker and the demo; threading a registry through all of
-them would change every signature for no reader's benefit. The registry itself is one explicit
-object, built from one list, and replaced as a whole.
+The services that raise events (`act_on_case`, `register_appeals`, the clock sweep) are called
+from the API, the web pages, the CLI, the worker and the demo, always with a session: the
+runtime's database hands its registry to every session it opens, and the hooks read it there
+(`registry_of`), so no service signature carries it and two runtimes in one process never run
+each other's handlers. A session of a database made on its own (a test's, a tool's) reads the
+installed one (`install`, `using`): the last runtime built, or what a test installed for a block
+with exactly the handlers it needs.
 """
 
 from __future__ import annotations
@@ -110,17 +111,27 @@ class Registry:
         return out
 
 
+REGISTRY_KEY = "minyi.registry"
+
 # Empty until an entry point installs the one it built: a bare import wires nothing.
 _current = Registry()
 
 
 def current() -> Registry:
+    """The installed registry: what sessions of a database made on its own read."""
     return _current
 
 
+def registry_of(session: Session | None) -> Registry:
+    """The registry of the runtime whose database opened `session`; the installed one for a
+    session of a database made on its own (a test's, a tool's)."""
+    found = None if session is None else session.info.get(REGISTRY_KEY)
+    return found if isinstance(found, Registry) else _current
+
+
 def install(registry: Registry) -> Registry:
-    """Make `registry` the process's; returns the one it replaces."""
-    global _current  # the one process-wide registry, replaced as a whole
+    """Make `registry` the installed one; returns the one it replaces."""
+    global _current  # read by sessions of databases made without a runtime; replaced as a whole
     previous, _current = _current, registry
     return previous
 

@@ -39,8 +39,15 @@ MAX_ERROR = 2000
 class RetryState(Protocol):
     attempts: int
     last_error: str | None
-    next_attempt_at: datetime | None
     parked_at: datetime | None
+
+    # Read as optional, written with a time: a queue whose column is NOT NULL (the outbox) is
+    # one too; it keeps the time when parked (its own `park`).
+    @property
+    def next_attempt_at(self) -> datetime | None: ...
+
+    @next_attempt_at.setter
+    def next_attempt_at(self, value: datetime) -> None: ...
 
     def park(self, now: datetime) -> None: ...
 
@@ -91,13 +98,13 @@ def note_failure(
             extra={"kind": policy.kind, "item_id": item_id, "attempts": row.attempts},
         )
         return True
-    row.next_attempt_at = now + policy.delay(row.attempts)
+    retry_at = row.next_attempt_at = now + policy.delay(row.attempts)
     log.warning(
         "%s %s failed (attempt %d), retry at %s: %s",
         policy.kind,
         item_id,
         row.attempts,
-        row.next_attempt_at.isoformat(),
+        retry_at.isoformat(),
         row.last_error,
         extra={"kind": policy.kind, "item_id": item_id, "attempts": row.attempts},
     )

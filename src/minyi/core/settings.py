@@ -74,6 +74,21 @@ class LimitSettings(BaseSettings):
     # Request bodies (api/limits.py): JSON and forms, and multipart uploads (attachments, imports).
     body_max_bytes: int = 1024 * 1024
     upload_max_bytes: int = 64 * 1024 * 1024
+    # Attachments (MINYI_ATTACHMENT_MAX_BYTES, MINYI_ATTACHMENT_TYPES): what a district's intake
+    # desk accepts as evidence, through the API, Open311 and the pages.
+    attachment_max_bytes: int = 20 * 1024 * 1024
+    attachment_types: list[str] = Field(
+        default=[
+            "image/jpeg",
+            "image/png",
+            "image/webp",
+            "application/pdf",
+            "audio/mpeg",
+            "audio/wav",
+            "video/mp4",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ]
+    )
     # Throttles (core/throttle.py), counted in the database so every process shares them.
     # Sign-in: wrong passwords per (username, address), per username from anywhere, and per
     # address over all usernames (spraying), each in a fixed window.
@@ -104,20 +119,6 @@ class Settings(BaseSettings):
     token_ttl_hours: int = 12
     # GET /metrics answers only a bearer of this token; unset, /metrics is off (404).
     metrics_token: str | None = None
-    # Attachments: the limits a district's intake desk enforces on uploaded evidence.
-    attachment_max_bytes: int = 20 * 1024 * 1024
-    attachment_types: list[str] = Field(
-        default=[
-            "image/jpeg",
-            "image/png",
-            "image/webp",
-            "application/pdf",
-            "audio/mpeg",
-            "audio/wav",
-            "video/mp4",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ]
-    )
     timezone: str = "Asia/Shanghai"
     worker_interval_seconds: float = 5.0
     load_demo_if_empty: bool = True

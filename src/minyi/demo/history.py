@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -453,13 +454,13 @@ class _History:
         with self.db.unit_of_work() as session:
             stalled = self.open_cases(session, ("dispatched", "signed_for"), 12)
             for case in stalled[:2]:
-                self._try(session, "holding", lambda c=case: self._hold(session, c, now))
+                self._try(session, "holding", partial(self._hold, session, case, now))
             for case in stalled[2:5]:
-                self._try(session, "instruction", lambda c=case: self._instruct(session, c, now))
+                self._try(session, "instruction", partial(self._instruct, session, case, now))
             for case in stalled[5:7]:
-                self._try(session, "whistle", lambda c=case: self._whistle(session, c, now))
+                self._try(session, "whistle", partial(self._whistle, session, case, now))
             for case in stalled[7:9]:
-                self._try(session, "order", lambda c=case: self._order(session, c, now))
+                self._try(session, "order", partial(self._order, session, case, now))
             if stalled[9:10]:
                 case = stalled[9]
                 kind = rng.choice((LetterKind.REMINDER, LetterKind.SUGGESTION))
@@ -615,7 +616,9 @@ def load_history(
     """Live `days` days up to `now` in the demo district (loaded already); returns what was done.
     The clock ends at `now`: nothing is dated in the future, and what would happen later has
     not happened yet."""
-    if not case_handler_names():
+    with db.reading() as session:
+        wired = case_handler_names(session)
+    if not wired:
         # Unwired, actions would start no clock and escalate nothing: a history without its life.
         raise RuntimeError("wire the packages first (minyi.wiring.wire)")
     rng = random.Random(seed)  # noqa: S311 - demo data, not security

@@ -166,8 +166,8 @@ def parse_condition(raw: Any, where: str) -> Condition:
                 raise Invalid(
                     "bad_rule", f"{where}.{key}: expected a non-empty list", field=f"{where}.{key}"
                 )
-            parts = tuple(parse_condition(r, f"{where}.{key}[{n}]") for n, r in enumerate(items))
-            return AllOf(parts) if key == "all" else AnyOf(parts)
+            members = tuple(parse_condition(r, f"{where}.{key}[{n}]") for n, r in enumerate(items))
+            return AllOf(members) if key == "all" else AnyOf(members)
         equalities = tuple(_comparison(str(k), "==", v, f"{where}.{k}") for k, v in raw.items())
         return equalities[0] if len(equalities) == 1 else AllOf(equalities)
     raise Invalid(
@@ -303,7 +303,7 @@ def parse_rule_set(doc: Any) -> RuleSet:
             raise Invalid(
                 "bad_rule", f"{where}.level must be one of {levels}", field=f"{where}.level"
             )
-        rules.append(Rule(code, rule_name, when, Level(level)))
+        rules.append(Rule(code, rule_name, when, Level(str(level))))
     used = frozenset(f for r in rules for f in _facts_in(r.when))
     return RuleSet(
         name,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.rules import OPEN, CaseStatus
 from minyi.cases.service import record_case_event
 from minyi.core import safe_yaml
+from minyi.core.caches import Memo, Slot
 from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.escalation.models import CaseEscalation, EscalationRuleSet
 from minyi.escalation.rules import (
@@ -54,8 +54,8 @@ _REPEATS = IndexConfig()
 # Version 0 is the file shipped in the package; imports are numbered from 1.
 SHIPPED_VERSION = 0
 
-_parsed: dict[str, RuleSet] = {}
-_lock = threading.Lock()
+# Parsed rule sets by their text's digest (one runtime's database's version 1 is not another's).
+RULE_SETS: Slot[Memo[str, RuleSet]] = Slot("escalation.rule_sets", Memo)
 
 
 # --- rule sets -------------------------------------------------------------------------------
@@ -79,12 +79,12 @@ def current_rules(session: Session) -> tuple[int, RuleSet]:
         )
     ).first()
     if row is None:
-        return SHIPPED_VERSION, _parse_cached(shipped_text())
-    return row[0], _parse_cached(row[1])
+        return SHIPPED_VERSION, _parse_cached(session, shipped_text())
+    return row[0], _parse_cached(session, row[1])
 
 
 def rules_at(session: Session, version: int) -> RuleSet:
-    return _parse_cached(rules_text(session, version))
+    return _parse_cached(session, rules_text(session, version))
 
 
 def rules_text(session: Session, version: int | None = None) -> str:
@@ -108,17 +108,9 @@ def shipped_text() -> str:
     return DEFAULT_RULES.read_text(encoding="utf-8")
 
 
-def _parse_cached(text: str) -> RuleSet:
-    # Keyed by the text itself, not the version number: one process may serve several
-    # databases (tests, tools) whose version 1 differ.
+def _parse_cached(session: Session, text: str) -> RuleSet:
     key = hashlib.sha256(text.encode()).hexdigest()
-    with _lock:
-        cached = _parsed.get(key)
-    if cached is None:
-        cached = read_rule_text(text)
-        with _lock:
-            _parsed[key] = cached
-    return cached
+    return RULE_SETS.of(session).get(key, lambda: read_rule_text(text))
 
 
 def import_rule_set(
@@ -335,6 +327,8 @@ def _petition_counts(session: Session, rows: list[_Row], since: datetime) -> dic
     for phone, case_id, code, title, body in session.execute(
         _PHONE_HISTORY, {"phones": list(phones), "since": since}
     ):
+        if phone is None:  # never: the IN above takes phones only
+            continue
         if len(history[phone]) < _REPEATS.phone_scan:  # a busy phone stays cheap: newest first
             history[phone].append((case_id, code, appeal_text(title, body)))
     fingerprints: dict[int, np.ndarray | None] = {}
@@ -359,11 +353,11 @@ def _petition_counts(session: Session, rows: list[_Row], since: datetime) -> dic
         mine = next((h for h in history[r.phone] if h[0] == r.case_id), None)
         text = mine[2] if mine else r.text
         n = 0
-        for case_id, code, other_text in history[r.phone]:
+        for case_id, leaf, other_text in history[r.phone]:
             if case_id == r.case_id:
                 n += 1
-            elif r.category and code:
-                n += code == r.category
+            elif r.category and leaf:
+                n += leaf == r.category
             else:
                 n += near_duplicate((r.case_id, text), (case_id, other_text))
         out[r.case_id] = max(n, 1)
@@ -386,7 +380,9 @@ def _cluster_counts(session: Session, rows: list[_Row], since: datetime) -> dict
         )
         .group_by(Case.community_id, DictionaryEntry.code)
     )
-    counts = {(comm, code): int(n) for comm, code, n in session.execute(stmt)}
+    counts: dict[tuple[int | None, str | None], int] = {
+        (comm, code): int(n) for comm, code, n in session.execute(stmt)
+    }
     return {r.case_id: counts.get((r.place.community_id, r.category), 0) for r in keyed}
 
 
@@ -398,7 +394,8 @@ def _breach_counts(session: Session, rows: list[_Row], firing: dict[int, int]) -
         Clock.subject == "case", Clock.case_id.in_(ids), Clock.breached_at.is_not(None)
     )
     for case_id, clock_id in session.execute(stmt):
-        breached[case_id].add(clock_id)
+        if case_id is not None:  # never: the IN above takes cases only
+            breached[case_id].add(clock_id)
     for case_id, clock_id in firing.items():
         breached[case_id].add(clock_id)
     # A case flagged overdue by the deadline sweep has at least one breach.

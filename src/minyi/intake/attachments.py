@@ -33,15 +33,15 @@ CITIZEN_UPLOAD_WINDOW = timedelta(hours=24)
 def check_attachment(settings: Settings, *, content_type: str, data: bytes) -> None:
     """Every check on the file itself, so a channel that registers an appeal and its file
     together (Open311 media) can refuse before it writes anything."""
-    if len(data) > settings.attachment_max_bytes:
+    if len(data) > settings.limits.attachment_max_bytes:
         raise Invalid(
             "file_too_large",
-            f"attachments are limited to {settings.attachment_max_bytes // (1024 * 1024)} MB",
+            f"attachments are limited to {settings.limits.attachment_max_bytes // (1024 * 1024)} MB",
             field="file",
         )
     if not data:
         raise Invalid("empty_file", "the file is empty", field="file")
-    if content_type not in settings.attachment_types:
+    if content_type not in settings.limits.attachment_types:
         raise Invalid(
             "file_type_not_allowed", f"type '{content_type}' is not accepted", field="file"
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minyi.core.caches import Slot
 from minyi.intake.models import Channel
 from minyi.org.models import Staff, Unit
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
@@ -109,3 +110,7 @@ class RefCache:
     def clear(self) -> None:
         with self._lock:
             self._snapshot = None
+
+
+# The runtime's: its API, pages and Open311 job look up the same snapshot.
+REFS: Slot[RefCache] = Slot("intake.refs", RefCache)

@@ -329,6 +329,7 @@ def _already_registered(
             staff_id,
         )
         for channel_id, external_id, appeal_id, tracking_no, submitted_at, status, digest, body, phone, staff_id, public_id in rows
+        if external_id is not None  # always, by the IN above: says so to the type checker
     }
 
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case, CaseEvent, CaseUnit
@@ -388,7 +388,7 @@ def _apply_history(
     if not made:
         return
     ids = [r.id for _, r in made]
-    table = Case.__table__
+    table = cast(Table, Case.__table__)
     session.execute(
         update(table)
         .where(table.c.id == bindparam("b_id"))
@@ -424,9 +424,9 @@ def _apply_history(
         if g.lead_unit_id is not None
     ]
     if units:
-        session.execute(insert(CaseUnit.__table__), units)
+        session.execute(insert(cast(Table, CaseUnit.__table__)), units)
     session.execute(
-        insert(CaseEvent.__table__),
+        insert(cast(Table, CaseEvent.__table__)),
         [
             {
                 "case_id": r.id,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -173,7 +174,7 @@ def write_sheet(rows: Iterable[list[Any]], *, title: str = "案件清单") -> by
     return out.getvalue()
 
 
-def _cell(ws: Any, column: Column, value: Any, align: Alignment) -> WriteOnlyCell:
+def _cell(ws: Any, column: Column, value: Any, align: Alignment) -> Cell:
     cell = WriteOnlyCell(ws, value=None)
     cell.alignment = align
     if value is None:

@@ -13,18 +13,17 @@ from minyi.core.errors import MinyiError
 from minyi.core.ids import reserve_block
 from minyi.core.retries import RetryPolicy, handle_each
 from minyi.intake.models import Channel
-from minyi.intake.refs import RefCache
+from minyi.intake.refs import REFS
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered, register_appeals
 from minyi.integrations.models import Open311Client, Open311Queued
 from minyi.integrations.open311 import ClientRef
+from minyi.org.rules import Actor
 
 BATCH = 100
 RETRY = RetryPolicy(
     kind="open311", max_attempts=5, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1)
 )
-# Intake's reference cache, one per database: a process may serve several (tests do).
-_refs: dict[str, RefCache] = {}
 
 
 def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> int:
@@ -51,7 +50,7 @@ def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> i
         return 0
     handle_each(
         session,
-        [tuple(r) for r in rows],
+        [(queued, client, channel) for queued, client, channel in rows],
         lambda batch: _register(session, batch, now),
         policy=RETRY,
         now=now,
@@ -65,7 +64,9 @@ def register_queued(session: Session, *, now: datetime, limit: int = BATCH) -> i
 def _register(
     session: Session, batch: list[tuple[Open311Queued, Open311Client, str]], now: datetime
 ) -> int:
-    items, actors, queued = [], [], []
+    items: list[AppealIn] = []
+    actors: list[Actor | None] = []
+    queued: list[Open311Queued] = []
     for row, client, channel in batch:
         try:
             items.append(AppealIn.model_validate(row.appeal | {"channel": channel}))
@@ -81,7 +82,7 @@ def _register(
             items,
             actors=actors,
             ids=list(range(first, first + len(items))),
-            refs=_refs.setdefault(str(session.get_bind().engine.url), RefCache()),
+            refs=REFS.of(session),
             now=now,
             tz=ZoneInfo(queued[0].timezone),
         )

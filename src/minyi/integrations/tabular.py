@@ -19,6 +19,7 @@ from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.utils.exceptions import InvalidFileException
 
 from minyi.core.errors import Invalid
@@ -164,7 +165,7 @@ def write_xlsx(columns: list[str], rows: Iterable[list[Any]], *, sheet: str = "c
     return out.getvalue()
 
 
-def _text_cell(ws: Any, value: str) -> WriteOnlyCell:
+def _text_cell(ws: Any, value: str) -> Cell:
     """Text stays text: openpyxl would store '=…' as a formula, and a cell formatted '@' keeps
     a phone or ID number as typed when someone edits it (Excel would round 18 digits)."""
     cell = WriteOnlyCell(ws, value=value)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, object_session
 from minyi.cases.hooks import ActionDone, RegisteredCase
 from minyi.cases.models import Case
 from minyi.cases.rules import Action
+from minyi.core.caches import Slot
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.integrations.models import WebhookDelivery, WebhookSubscriber
 from minyi.notify.models import OutboxMessage
@@ -46,17 +47,15 @@ class SubscriberRef:
 class _SubscriberCache:
     """Active subscribers, read at most every CACHE_SECONDS: intake's group commit asks for every
     batch and should not pay a query for a table that changes a few times a year. A change made
-    in this process clears it at once; other processes see it within CACHE_SECONDS. Kept per
-    database, since one process (a test run, a migration tool) may talk to several."""
+    in this runtime clears it at once; other processes and runtimes see it within CACHE_SECONDS."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._rows: dict[str, tuple[float, list[SubscriberRef]]] = {}
+        self._rows: tuple[float, list[SubscriberRef]] | None = None
 
     def get(self, session: Session) -> list[SubscriberRef]:
-        key = str(session.get_bind().engine.url)
         with self._lock:
-            hit = self._rows.get(key)
+            hit = self._rows
             if hit is None or time.monotonic() - hit[0] > CACHE_SECONDS:
                 rows = [
                     SubscriberRef(s.id, s.url, frozenset(s.events))
@@ -64,21 +63,22 @@ class _SubscriberCache:
                         select(WebhookSubscriber).where(WebhookSubscriber.is_active.is_(True))
                     )
                 ]
-                hit = self._rows[key] = (time.monotonic(), rows)
+                hit = self._rows = (time.monotonic(), rows)
             return hit[1]
 
     def clear(self) -> None:
         with self._lock:
-            self._rows.clear()
+            self._rows = None
 
 
-subscribers_cache = _SubscriberCache()
+SUBSCRIBERS: Slot[_SubscriberCache] = Slot("integrations.webhook_subscribers", _SubscriberCache)
 
 
 def _forget_after_commit(session: Session) -> None:
     """Clear now and again once committed: a reload between the two would cache the old rows."""
-    subscribers_cache.clear()
-    event.listen(session, "after_commit", lambda _s: subscribers_cache.clear(), once=True)
+    cache = SUBSCRIBERS.of(session)
+    cache.clear()
+    event.listen(session, "after_commit", lambda _s: cache.clear(), once=True)
 
 
 # --- managing subscribers --------------------------------------------------------------------
@@ -260,7 +260,7 @@ def ping(session: Session, *, name: str, now: datetime) -> int:
 
 
 def publish_registered(session: Session, cases: list[RegisteredCase]) -> None:
-    wanting = [s for s in subscribers_cache.get(session) if s.wants("case.registered")]
+    wanting = [s for s in SUBSCRIBERS.of(session).get(session) if s.wants("case.registered")]
     if not wanting or not cases:
         return
     now = max(c.registered_at for c in cases)
@@ -303,9 +303,9 @@ def publish_registered(session: Session, cases: list[RegisteredCase]) -> None:
             )
         )
     )
-    for message_id, key in found:
-        if message_id not in logged:
-            sub_id, case_id = keys[key]
+    for message_id, dedupe in found:
+        if message_id not in logged and dedupe is not None:  # always a key: the IN above
+            sub_id, case_id = keys[dedupe]
             session.add(
                 WebhookDelivery(
                     subscriber_id=sub_id,
@@ -320,7 +320,7 @@ def publish_registered(session: Session, cases: list[RegisteredCase]) -> None:
 
 def publish_action(session: Session, done: ActionDone) -> None:
     event = f"case.{done.action}"
-    wanting = [s for s in subscribers_cache.get(session) if s.wants(event)]
+    wanting = [s for s in SUBSCRIBERS.of(session).get(session) if s.wants(event)]
     if not wanting:
         return
     tracking_no = session.scalar(select(Case.tracking_no).where(Case.id == done.case_id))

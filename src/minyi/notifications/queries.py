@@ -117,7 +117,7 @@ def describe(session: Session, actor: Actor, notices: list[Notification]) -> lis
                 "link": link_for(kind, case_id),
                 # Which deadline turned (a policy's milestone name, e.g. 1天内电话联系).
                 "clock": clocks.get(n.subject_id)
-                if kind in CLOCK_KINDS and case_id is not None
+                if kind in CLOCK_KINDS and case_id is not None and n.subject_id is not None
                 else None,
             }
         )

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from minyi.core.registry import Hook, current
+from minyi.core.registry import Hook, registry_of
 from minyi.notify.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ WEBHOOK_SECRET: Hook[SecretResolver] = Hook("notify.webhook_secret")
 def notify_sent(session: Session, message: OutboxMessage, now: datetime) -> list[str]:
     """Run the handlers; returns the names of those that failed (their writes rolled back)."""
     failed = []
-    for name, handler in current().named(MESSAGE_SENT):
+    for name, handler in registry_of(session).named(MESSAGE_SENT):
         try:
             with session.begin_nested():
                 handler(session, message, now)
@@ -41,7 +41,7 @@ def notify_sent(session: Session, message: OutboxMessage, now: datetime) -> list
 
 def webhook_secret(message: OutboxMessage) -> str | None:
     """The first secret a resolver knows for the message; None: sign with the platform's key."""
-    for resolver in current().handlers(WEBHOOK_SECRET):
+    for resolver in registry_of(object_session(message)).handlers(WEBHOOK_SECRET):
         secret = resolver(message)
         if secret:
             return secret

@@ -16,13 +16,13 @@ recorded on that row and the others go out and are marked sent.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from minyi.core.caches import Slot
 from minyi.core.retries import handle_each
 from minyi.core.settings import defaults
 from minyi.notify.hooks import notify_sent
@@ -37,35 +37,9 @@ log = logging.getLogger(__name__)
 BUDGET_SECONDS = 2.0
 
 
-class _SendersHolder:
-    """The process's senders, set once by its runtime (wiring.build_runtime)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._senders: Senders | None = None
-
-    def set(self, senders: Senders | None) -> None:
-        with self._lock:
-            self._senders = senders
-
-    def get(self) -> Senders:
-        with self._lock:
-            if self._senders is None:
-                self._senders = Senders.from_settings(defaults())
-            return self._senders
-
-
-_holder = _SendersHolder()
-
-
-def configure_senders(senders: Senders | None) -> None:
-    """Set the senders every later `deliver_due` uses; None goes back to building them from the
-    defaults on first use. The runtime calls this with its settings' senders; tests with theirs."""
-    _holder.set(senders)
-
-
-def current_senders() -> Senders:
-    return _holder.get()
+# The runtime's senders, put there from its settings (wiring.build_runtime); a database of its
+# own (a test's, a tool's) builds them from the defaults on first use. Tests put theirs.
+SENDERS: Slot[Senders] = Slot("notify.senders", lambda: Senders.from_settings(defaults()))
 
 
 def deliver_due(
@@ -80,7 +54,7 @@ def deliver_due(
     lets several workers share the outbox on PostgreSQL without sending a row twice (SQLAlchemy
     leaves it out on SQLite, whose write lock serialises the workers instead); a row another
     worker already sent no longer matches when the lock is taken."""
-    registry = senders or current_senders()
+    registry = senders or SENDERS.of(session)
     stmt = (
         select(OutboxMessage)
         .where(OutboxMessage.status == Status.PENDING.value, OutboxMessage.next_attempt_at <= now)

@@ -14,7 +14,7 @@ UNSENT = (Status.FAILED.value, Status.PENDING.value)
 
 def unsent_messages(
     *, status: str | None = None, channel: str | None = None, limit: int = 50, offset: int = 0
-) -> Select[tuple[OutboxMessage]]:
+) -> Select[OutboxMessage]:
     """Failed first (they need a person), then waiting ones, oldest first within each."""
     stmt = select(OutboxMessage).where(
         OutboxMessage.channel.in_([channel] if channel in PEOPLE_CHANNELS else PEOPLE_CHANNELS),

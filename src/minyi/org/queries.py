@@ -99,7 +99,7 @@ def unit_by_label(labels: dict[int, str], text: str) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
-def staff_list(needle: str = "", *, limit: int = 100, offset: int = 0) -> Select[tuple[Staff, str]]:
+def staff_list(needle: str = "", *, limit: int = 100, offset: int = 0) -> Select[Staff, str]:
     stmt = (
         select(Staff, Unit.name)
         .join(Unit, Unit.id == Staff.unit_id)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -410,12 +410,12 @@ class CaseView:
         return value
 
 
-def _apply(show: Show, value: str | None, mask: object) -> str | None:
+def _apply(show: Show, value: str | None, mask: Callable[[str | None], str | None]) -> str | None:
     if show is Show.CLEAR or not value:
         return value
     if show is Show.HIDDEN:
         return None
-    return mask(value)  # type: ignore[operator]
+    return mask(value)
 
 
 def case_view(

@@ -12,7 +12,6 @@ attempts, last error, back-off, parked after RETRY.max_attempts; the worker's ot
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -54,37 +53,11 @@ class Schedule:
         return cls(parse_daily_at(settings.report.daily_at), ZoneInfo(settings.timezone))
 
 
-class _ScheduleHolder:
-    """The schedule of direct calls (tests, tools); the worker passes the one of its settings."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._schedule: Schedule | None = None
-
-    def set(self, schedule: Schedule | None) -> None:
-        with self._lock:
-            self._schedule = schedule
-
-    def get(self) -> Schedule:
-        with self._lock:
-            if self._schedule is None:
-                self._schedule = Schedule.from_settings(defaults())
-            return self._schedule
-
-
-_holder = _ScheduleHolder()
-
-
-def configure_schedule(schedule: Schedule | None) -> None:
-    """Set the schedule later runs use (the runtime does, from its settings); None goes back to
-    the defaults."""
-    _holder.set(schedule)
-
-
 def issue_due_daily_report(
     session: Session, *, now: datetime, schedule: Schedule | None = None
 ) -> int:
-    schedule = schedule or _holder.get()
+    # The worker passes its settings' schedule; a direct call (a test, a tool) the defaults'.
+    schedule = schedule or Schedule.from_settings(defaults())
     day = day_due(now, schedule.tz, schedule.daily_at)
     error: Exception | None = None
     prepared: PreparedIssue | None = None

@@ -1,4 +1,4 @@
-"""The working-day calendar as data: read it (cached per process, reloaded when an administrator's
+"""The working-day calendar as data: read it (cached per runtime, reloaded when an administrator's
 edit bumps a year's version), show a year, and edit it (a year's file, one day at a time)."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
+from minyi.core.caches import Caches, Slot
 from minyi.core.errors import Conflict, Invalid
 from minyi.sla.calendar import (
     BEIJING,
@@ -46,25 +48,24 @@ KIND_WORDS = {
 SOURCES = (OFFICIAL, STATUTORY)
 MAX_ROWS = 400  # a year has 366 days; anything longer is not a year's file
 
-_lock = threading.Lock()
-_cached: tuple[tuple[str, int, int], Workdays] | None = None
-_overrides: Workdays | None = None
+
+@dataclass
+class CalendarCache:
+    """A runtime's calendar: the settings' local overrides (MINYI_EXTRA_HOLIDAYS and
+    MINYI_EXTRA_WORKDAYS, which win over the tables), and the calendar last read from the tables
+    with the version it was read at."""
+
+    overrides: Workdays = field(default_factory=lambda: Workdays.from_strings([], []))
+    loaded: tuple[tuple[int, int], Workdays] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
-def configure_overrides(holidays: list[str], workdays: list[str]) -> None:
-    """MINYI_EXTRA_HOLIDAYS / MINYI_EXTRA_WORKDAYS stay as local overrides over the tables; the
-    process's runtime sets them once from its settings (wiring.build_runtime)."""
-    global _cached, _overrides
-    with _lock:
-        _overrides, _cached = Workdays.from_strings(holidays, workdays), None
+CALENDARS: Slot[CalendarCache] = Slot("sla.calendar", CalendarCache)
 
 
-def settings_overrides() -> Workdays:
-    """The local overrides; none until the runtime configured them."""
-    global _overrides
-    if _overrides is None:
-        _overrides = Workdays.from_strings([], [])
-    return _overrides
+def configure_overrides(caches: Caches, holidays: list[str], workdays: list[str]) -> None:
+    """The runtime sets its settings' local overrides once (wiring.build_runtime)."""
+    caches.put(CALENDARS, CalendarCache(Workdays.from_strings(holidays, workdays)))
 
 
 def calendar_version_columns() -> tuple[Any, Any]:
@@ -85,24 +86,32 @@ def load_calendar(session: Session, version: tuple[int, int] | None = None) -> W
     """The calendar in force. One small query per call (none when the caller read `version`
     already); the days are read again only when an edit anywhere (this process, the worker,
     another API process) changed a version."""
-    global _cached
-    # The database is part of the key: tests (and tools) use several in one process.
-    key = (str(session.get_bind().engine.url), *(version or calendar_version(session)))
-    with _lock:
-        if _cached is not None and _cached[0] == key:
-            return _cached[1]
+    cache = CALENDARS.of(session)
+    key = version or calendar_version(session)
+    with cache.lock:
+        if cache.loaded is not None and cache.loaded[0] == key:
+            return cache.loaded[1]
     years = {y: src for y, src in session.execute(select(CalendarYear.year, CalendarYear.source))}
     holidays: set[date] = set()
     workdays: set[date] = set()
     for day, kind in session.execute(select(CalendarDay.day, CalendarDay.kind)):
         (holidays if kind == "holiday" else workdays).add(day)
-    base = settings_overrides()
+    base = cache.overrides
     calendar = Workdays(
         base.extra_holidays, base.extra_workdays, years, frozenset(holidays), frozenset(workdays)
     )
-    with _lock:
-        _cached = (key, calendar)
+    with cache.lock:
+        cache.loaded = (key, calendar)
     return calendar
+
+
+def current_workdays(session: Session) -> Workdays:
+    """The calendar last read for this runtime (every use case that computes a deadline reads
+    the version first), or read now if none was."""
+    cache = CALENDARS.of(session)
+    with cache.lock:
+        loaded = cache.loaded
+    return loaded[1] if loaded is not None else load_calendar(session)
 
 
 def year_view(session: Session, year: int) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from minyi.sla.service import (
     refresh_case_due,
     replan_case,
     start_clocks_bulk,
+    workdays,
 )
 from minyi.taxonomy.models import DictionaryEntry
 
@@ -71,6 +72,7 @@ def plan_registered(session: Session, cases: list[RegisteredCase]) -> CasePlan:
     policy and its due time (the latest milestone), so it needs no update afterwards, and intake
     writes the clock rows right after the cases (they refer to them)."""
     policies = current_policies(session)
+    cal = workdays(session)  # read with the policies
     rows: list[dict[str, Any]] = []
     values: dict[int, dict[str, Any]] = {}
     for c in cases:
@@ -84,6 +86,7 @@ def plan_registered(session: Session, cases: list[RegisteredCase]) -> CasePlan:
                 case_id=c.case_id,
                 policy_code=code,
                 started_at=c.registered_at,
+                cal=cal,
             )
             for m in policies.policies[code].milestones
             if "register" in m.starts_on
@@ -138,6 +141,7 @@ def follow_action(session: Session, done: ActionDone) -> None:
                 case_id=case.id,
                 policy_code=case.policy_code,
                 started_at=done.at,
+                cal=workdays(session),
             )
             for m in starts
         ]

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from minyi.core.registry import Hook, current
+from minyi.core.registry import Hook, current, registry_of
 from minyi.sla.models import Clock
 
 Handler = Callable[[Session, Clock, str, datetime], None]
@@ -16,7 +16,7 @@ CLOCK_FIRED: Hook[Handler] = Hook("sla.clock_fired")
 
 
 def notify_fired(session: Session, clock: Clock, kind: str, now: datetime) -> None:
-    for handler in current().handlers(CLOCK_FIRED):
+    for handler in registry_of(session).handlers(CLOCK_FIRED):
         handler(session, clock, kind, now)
 
 

@@ -19,12 +19,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
+from minyi.core.caches import Slot
 from minyi.core.retries import RetryPolicy, handle_each
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
 from minyi.sla.hooks import notify_fired
@@ -122,18 +124,23 @@ def parked_clocks(session: Session) -> list[Clock]:
     )
 
 
-_calendar_checked_on: date | None = None
+@dataclass
+class _CheckedOn:
+    day: date | None = None
+
+
+CALENDAR_CHECKED: Slot[_CheckedOn] = Slot("sla.calendar_checked_on", _CheckedOn)
 
 
 def check_calendar(session: Session, *, now: datetime) -> int:
-    """Once a day per worker: a warning in the log for each year within 60 days (or begun) that
-    has no official holiday calendar, so an operator hears of it before Spring Festival counts
-    as work. Returns 0: it never asks to be run again at once."""
-    global _calendar_checked_on
+    """Once a day per runtime (a worker): a warning in the log for each year within 60 days (or
+    begun) that has no official holiday calendar, so an operator hears of it before Spring
+    Festival counts as work. Returns 0: it never asks to be run again at once."""
+    checked = CALENDAR_CHECKED.of(session)
     today = today_in_beijing(now)
-    if _calendar_checked_on == today:
+    if checked.day == today:
         return 0
-    _calendar_checked_on = today
+    checked.day = today
     for year in calendar_status(session, today)["uncovered"]:
         log.warning(
             "calendar_uncovered year=%s coverage=%s days_until=%s: enter the year's holidays and 调休 workdays "

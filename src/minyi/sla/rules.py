@@ -83,7 +83,7 @@ class PolicySet(BaseModel):
 
     def policy(self, code: str | None) -> tuple[str, Policy]:
         code = code if code in self.policies else self.default
-        return code, self.policies[code]  # type: ignore[index]
+        return code, self.policies[code]
 
 
 def parse_policy_set(text: str) -> PolicySet:

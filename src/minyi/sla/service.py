@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,10 +13,11 @@ from sqlalchemy.orm import Session
 from minyi.cases.models import Case, CaseEvent
 from minyi.cases.queries import get_visible_case
 from minyi.cases.service import record_case_event
+from minyi.core.caches import Memo, Slot
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from minyi.org.rules import Actor
 from minyi.sla.calendar import Workdays, add_counted, counted_between
-from minyi.sla.calendar_service import calendar_version_columns, load_calendar, settings_overrides
+from minyi.sla.calendar_service import calendar_version_columns, current_workdays, load_calendar
 from minyi.sla.models import Clock, ClockPolicySet, ExtensionRequest
 from minyi.sla.rules import (
     EXTENDERS,
@@ -41,33 +41,21 @@ RUNNING, PAUSED, MET, BREACHED, CANCELLED = "running", "paused", "met", "breache
 MOOT, SUPERSEDED = "moot", "superseded"
 OPEN_STATES = (RUNNING, PAUSED)
 
-_workdays: Workdays | None = None
-# Keyed by (database, version): a process may serve several databases (the tests do), and
-# version 2 of one is not version 2 of another.
-_policy_cache: dict[tuple[str, int], PolicySet] = {}
-_lock = threading.Lock()
+# Parsed policy sets by version, per runtime (its one database's version 2).
+# Deadlines counted without a database: China's package calendar and no local days.
+NO_LOCAL_DAYS = Workdays.from_strings([], [])
+POLICIES: Slot[Memo[int, PolicySet]] = Slot("sla.policies", Memo)
 
 
-def workdays() -> Workdays:
-    """The calendar deadlines are counted in: the last one `sync_calendar` read from the tables
-    (every use case that computes a deadline syncs first), or China's package calendar with the
-    settings' overrides before any session has been seen."""
-    global _workdays
-    if _workdays is None:
-        _workdays = settings_overrides()
-    return _workdays
+def workdays(session: Session) -> Workdays:
+    """The calendar deadlines are counted in: the one `sync_calendar` last read from the tables
+    (every use case that computes a deadline syncs first)."""
+    return current_workdays(session)
 
 
 def sync_calendar(session: Session) -> Workdays:
     """Pick up an administrator's calendar edit (from any process): one small version query."""
-    global _workdays
-    _workdays = load_calendar(session)
-    return _workdays
-
-
-def set_workdays(value: Workdays) -> None:
-    global _workdays
-    _workdays = value
+    return load_calendar(session)
 
 
 def current_policies(session: Session) -> PolicySet:
@@ -75,27 +63,23 @@ def current_policies(session: Session) -> PolicySet:
     checks the version; the text is read and parsed only for a version not seen before."""
     # Every planner reads the policies first: the calendar's version comes along in the same
     # round trip (intake's group commit pays this once per batch).
-    global _workdays
     version, calendar_total, calendar_count = session.execute(
         select(
             select(func.max(ClockPolicySet.version)).scalar_subquery(), *calendar_version_columns()
         )
     ).one()
     version = version or 0
-    _workdays = load_calendar(session, (int(calendar_total), int(calendar_count)))
-    key = (str(session.get_bind().engine.url), version)
-    with _lock:
-        cached = _policy_cache.get(key)
-    if cached is None:
+    load_calendar(session, (int(calendar_total), int(calendar_count)))
+
+    def parse() -> PolicySet:
         text = (
             session.scalar(select(ClockPolicySet.text).where(ClockPolicySet.version == version))
             if version
             else None
         )
-        cached = parse_policy_set(text or DEFAULT_POLICIES.read_text(encoding="utf-8"))
-        with _lock:
-            _policy_cache[key] = cached
-    return cached
+        return parse_policy_set(text or DEFAULT_POLICIES.read_text(encoding="utf-8"))
+
+    return POLICIES.of(session).get(version, parse)
 
 
 def import_policies(session: Session, text: str, *, by: str, now: datetime) -> int:
@@ -125,10 +109,13 @@ def clock_row(
     started_at: datetime,
     case_id: int | None,
     policy_code: str | None = None,
+    cal: Workdays | None = None,
 ) -> dict[str, Any]:
+    """A clock's row, its deadlines counted in `cal` (by default China's package calendar with
+    no local days: for a tool or a bench without a database)."""
     total = duration.total_seconds()
     warn = total * warn_ratio
-    cal = workdays()
+    cal = cal or NO_LOCAL_DAYS
     due = add_counted(calendar, started_at, total, cal)
     warn_at = add_counted(calendar, started_at, warn, cal)
     return {
@@ -157,7 +144,13 @@ def clock_row(
 
 
 def milestone_row(
-    m: Milestone, *, subject_id: int, case_id: int, policy_code: str, started_at: datetime
+    m: Milestone,
+    *,
+    subject_id: int,
+    case_id: int,
+    policy_code: str,
+    started_at: datetime,
+    cal: Workdays,
 ) -> dict[str, Any]:
     return clock_row(
         subject="case",
@@ -170,6 +163,7 @@ def milestone_row(
         started_at=started_at,
         case_id=case_id,
         policy_code=policy_code,
+        cal=cal,
     )
 
 
@@ -186,7 +180,7 @@ def start_clock(
     now: datetime,
     case_id: int | None = None,
 ) -> Clock:
-    sync_calendar(session)
+    cal = sync_calendar(session)
     if duration <= timedelta(0):
         raise Invalid("bad_deadline", "a deadline must lie in the future", field="deadline")
     clock = Clock(
@@ -200,6 +194,7 @@ def start_clock(
             warn_ratio=warn_ratio,
             started_at=now,
             case_id=case_id,
+            cal=cal,
         )
     )
     session.add(clock)
@@ -273,7 +268,9 @@ def pause_clocks(
     if not clocks:
         raise Conflict("nothing_to_pause", "no running clock to pause")
     for clock in clocks:
-        clock.remaining_seconds = counted_between(clock.calendar, now, clock.due_at, workdays())
+        clock.remaining_seconds = counted_between(
+            clock.calendar, now, clock.due_at, workdays(session)
+        )
         clock.state, clock.paused_at, clock.pause_reason, clock.next_fire_at = (
             PAUSED,
             now,
@@ -290,7 +287,7 @@ def resume_clocks(session: Session, *, subject: str, subject_id: int, now: datet
     clocks = list(session.scalars(_select(subject, subject_id, None, (PAUSED,))))
     if not clocks:
         raise Conflict("nothing_to_resume", "no paused clock to resume")
-    cal = workdays()
+    cal = workdays(session)
     for clock in clocks:
         remaining = clock.remaining_seconds or 0.0
         clock.due_at = add_counted(clock.calendar, now, remaining, cal)
@@ -334,7 +331,9 @@ def extend_clock(
     if clock.state == PAUSED:
         clock.remaining_seconds = (clock.remaining_seconds or 0) + extra.total_seconds()
     else:
-        clock.due_at = add_counted(clock.calendar, clock.due_at, extra.total_seconds(), workdays())
+        clock.due_at = add_counted(
+            clock.calendar, clock.due_at, extra.total_seconds(), workdays(session)
+        )
         if clock.state == BREACHED:
             # The approval came after the breach: the red result stays on the record.
             pass
@@ -412,6 +411,7 @@ def replan_case(session: Session, case: Case, policy: Policy, now: datetime) -> 
     policy from registration, except milestones already done by an action."""
     cancel_clocks(session, subject="case", subject_id=case.id, now=now)
     actions = set(session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id)))
+    cal = workdays(session)
     rows = [
         milestone_row(
             m,
@@ -419,6 +419,7 @@ def replan_case(session: Session, case: Case, policy: Policy, now: datetime) -> 
             case_id=case.id,
             policy_code=case.policy_code,
             started_at=case.registered_at,
+            cal=cal,
         )
         for m in policy.milestones
         if "register" in m.starts_on and not actions & set(m.completed_by)

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from minyi.core.registry import Hook, current
+from minyi.core.registry import Hook, registry_of
 
 
 @dataclass(frozen=True)
@@ -27,5 +27,5 @@ ISSUED: Hook[Handler] = Hook("supervision.issued")
 
 
 def notify_issued(session: Session, issued: Issued) -> None:
-    for handler in current().handlers(ISSUED):
+    for handler in registry_of(session).handlers(ISSUED):
         handler(session, issued)

@@ -6,10 +6,10 @@ import csv
 import io
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from minyi.core.errors import Conflict, Invalid, NotFound
@@ -101,7 +101,7 @@ def import_dictionary(
     session.add(version)
     session.flush()
     session.execute(
-        DictionaryEntry.__table__.insert(),
+        cast(Table, DictionaryEntry.__table__).insert(),
         [
             {
                 "version_id": version.id,
@@ -131,6 +131,7 @@ def current_version(session: Session) -> DictionaryVersion:
 
 
 def export_rows(session: Session, version_number: int | None = None) -> list[dict[str, Any]]:
+    version: DictionaryVersion | None
     if version_number is None:
         version = current_version(session)
     else:

@@ -40,6 +40,7 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.rules import Action, CaseStatus
 from minyi.cases.service import act_on_case, hide_identity
 from minyi.core.bulk import insert_rows
+from minyi.core.caches import Memo, Slot
 from minyi.core.db import reading_beside
 from minyi.core.errors import MinyiError
 from minyi.core.retries import RetryPolicy, handle_each, note_failure
@@ -157,10 +158,10 @@ def triage_pending(
     stale = [a for a in claimed if a not in to_write and a not in failed]
     if stale:
         session.execute(delete(TriageQueueEntry).where(TriageQueueEntry.appeal_id.in_(stale)))
-    for appeal_id, error in failed.items():
+    for appeal_id, failure in failed.items():
         entry = session.get(TriageQueueEntry, appeal_id) if appeal_id in claimed else None
         if entry is not None:
-            note_failure(entry, error, policy=RETRY, now=now, item_id=appeal_id)
+            note_failure(entry, failure, policy=RETRY, now=now, item_id=appeal_id)
     # The batch in one savepoint; if any appeal's writes raise, each again in its own, and only
     # the bad one stays queued with its error (core/retries.py).
     handle_each(
@@ -304,19 +305,24 @@ def suggestion_row(
 ) -> dict[str, Any]:
     """The `triage_suggestions` row of one result, as a dict of column values."""
     rec = result.recommendation
-    blobs = SuggestionBlobs(
-        top_k=result.top_k,
-        place=PlaceBlob(
-            street=result.place.street, community=result.place.community, grid=result.place.grid
-        ),
-        place_candidates=result.place_candidates,
-        co_units=[
-            CoUnitBlob(unit=c.code, name=c.name, score=c.score, reasons=list(c.reasons))
-            for c in rec.co_units
-        ],
-        excluded=rec.as_dict()["excluded"],
-        risk_flags=[f.as_dict() for f in result.risk_flags],
-        signals=result.signals.as_dict(),
+    # The pipeline's results are plain dicts: validated into the typed blobs here.
+    blobs = SuggestionBlobs.model_validate(
+        {
+            "top_k": result.top_k,
+            "place": PlaceBlob(
+                street=result.place.street,
+                community=result.place.community,
+                grid=result.place.grid,
+            ),
+            "place_candidates": result.place_candidates,
+            "co_units": [
+                CoUnitBlob(unit=c.code, name=c.name, score=c.score, reasons=list(c.reasons))
+                for c in rec.co_units
+            ],
+            "excluded": rec.as_dict()["excluded"],
+            "risk_flags": [f.as_dict() for f in result.risk_flags],
+            "signals": result.signals.as_dict(),
+        }
     )
     return {
         "appeal_id": case.appeal_id,
@@ -338,17 +344,15 @@ def suggestion_row(
     }
 
 
-_gates: dict[tuple[float, float], BurstGate] = {}
+BURST_GATES: Slot[Memo[tuple[float, float], BurstGate]] = Slot("triage.burst_gates", Memo)
 
 
-def burst_gate(options: TriageSettings) -> BurstGate:
-    """The worker process's one gate (per configuration: a gate remembers the queue's growth)."""
-    key = (options.burst_rate, options.max_defer_seconds)
-    if key not in _gates:
-        _gates[key] = BurstGate(
-            burst_rate=options.burst_rate, max_defer_s=options.max_defer_seconds
-        )
-    return _gates[key]
+def burst_gate(session: Session, options: TriageSettings) -> BurstGate:
+    """The runtime's one gate (per configuration: a gate remembers the queue's growth)."""
+    return BURST_GATES.of(session).get(
+        (options.burst_rate, options.max_defer_seconds),
+        lambda: BurstGate(burst_rate=options.burst_rate, max_defer_s=options.max_defer_seconds),
+    )
 
 
 def triage_queue_job(
@@ -362,7 +366,7 @@ def triage_queue_job(
     options = options or defaults().triage
     with reading_beside(session) as reader:  # SQLite: a count must not take the write lock
         size = reader.scalar(select(func.count()).select_from(TriageQueueEntry)) or 0
-    gate = burst_gate(options)
+    gate = burst_gate(session, options)
     if gate.should_defer(size, now):
         return 0
     taken = triage_pending(session, now=now, options=options, data_dir=data_dir)

@@ -23,11 +23,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minyi.core.caches import Slot
 from minyi.core.errors import MinyiError
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from minyi.triage.cache import VersionedCache, bind_key
 from minyi.triage.classifier.model import Classifier
-from minyi.triage.classifier.registry import find_model, load_model
+from minyi.triage.classifier.registry import MODELS, find_model, load_model
 from minyi.triage.places.values import Place
 from minyi.triage.repeats.fingerprints import appeal_text
 from minyi.triage.repeats.index import HistoryIndex
@@ -71,10 +72,13 @@ def load_leaves(session: Session) -> Leaves:
     )
 
 
-LEAVES: VersionedCache[Leaves] = VersionedCache(
-    load_leaves,
-    lambda session: session.scalar(
-        select(DictionaryVersion.id).where(DictionaryVersion.is_current.is_(True))
+LEAVES: Slot[VersionedCache[Leaves]] = Slot(
+    "triage.leaves",
+    lambda: VersionedCache(
+        load_leaves,
+        lambda session: session.scalar(
+            select(DictionaryVersion.id).where(DictionaryVersion.is_current.is_(True))
+        ),
     ),
 )
 
@@ -93,7 +97,6 @@ class IndexHolder:
     def __init__(self) -> None:
         self._items: dict[str, tuple[HistoryIndex, int | None]] = {}
         self._lock = threading.Lock()
-        self._frozen = False
 
     def get(self, session: Session) -> HistoryIndex:
         key = bind_key(session)
@@ -105,10 +108,7 @@ class IndexHolder:
             )
             if item is None:
                 index.compact()
-                if not self._frozen:
-                    gc.collect()
-                    gc.freeze()
-                    self._frozen = True
+                _freeze_heap_once()
             self._items[key] = (index, upto)
             return index
 
@@ -117,7 +117,18 @@ class IndexHolder:
             self._items.clear()
 
 
-INDEXES = IndexHolder()
+# The garbage collector is the process's, not a runtime's: its heap is frozen once.
+_heap_frozen = threading.Event()
+
+
+def _freeze_heap_once() -> None:
+    if not _heap_frozen.is_set():
+        _heap_frozen.set()
+        gc.collect()
+        gc.freeze()
+
+
+INDEXES: Slot[IndexHolder] = Slot("triage.repeats_index", IndexHolder)
 SYNC_CHUNK = 20_000
 # Ids below the highest one read that are looked at again on every sync, for appeals whose
 # transaction committed after a later one's (only their ids are read unless one is missing).
@@ -141,7 +152,7 @@ def context_for(session: Session, data_dir: Path) -> TriageContext:
     classifier = None
     if row is not None:
         try:
-            classifier = load_model(row, data_dir)
+            classifier = load_model(row, data_dir, MODELS.of(session))
         except (OSError, MinyiError) as error:
             # Places, units, complaint targets and risks still matter: triage goes on, every
             # appeal waits for a person, and the log says why.
@@ -154,8 +165,8 @@ def context_for(session: Session, data_dir: Path) -> TriageContext:
         model_version=None if row is None else row.version,
         lexicon_version=lexicon_version,
         lexicon=lexicon,
-        index=INDEXES.get(session),
-        leaves=LEAVES.get(session),
+        index=INDEXES.of(session).get(session),
+        leaves=LEAVES.of(session).get(session),
     )
 
 
@@ -232,8 +243,9 @@ def triage_appeal(
     text = appeal.text
     top: list[tuple[str, float]] = ctx.classifier.predict_top(text, TOP_K) if ctx.classifier else []
     label, confidence = (top[0][0], top[0][1]) if top else (None, None)
-    if label is None and appeal.category_hint_id in ctx.leaves.by_id:
-        label = ctx.leaves.by_id[appeal.category_hint_id]  # intake's own choice, no model yet
+    hint = appeal.category_hint_id
+    if label is None and hint is not None and hint in ctx.leaves.by_id:
+        label = ctx.leaves.by_id[hint]  # intake's own choice, no model yet
     leaf_code, class_name = _interpret(label, ctx.leaves)
 
     gazetteer = ctx.snapshot.gazetteer

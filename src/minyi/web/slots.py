@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
-from minyi.core.registry import Hook, Registry, current
+from minyi.core.registry import Hook, Registry, registry_of
 from minyi.org.rules import Actor
 
 
@@ -56,10 +56,13 @@ def empty_slots(registry: Registry) -> list[str]:
     return [name for hook, slots in PAGES for name in slots if registry.get(hook, name) is None]
 
 
-def _fill(hook: Hook[Any], slots: tuple[str, ...], *args: Any) -> dict[str, Panel | None]:
-    registry = current()
+def _fill(
+    hook: Hook[Any], slots: tuple[str, ...], session: Session, *args: Any
+) -> dict[str, Panel | None]:
+    registry = registry_of(session)
     return {
-        name: provider(*args) if (provider := registry.get(hook, name)) else None for name in slots
+        name: provider(session, *args) if (provider := registry.get(hook, name)) else None
+        for name in slots
     }
 
 

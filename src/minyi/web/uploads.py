@@ -37,17 +37,17 @@ def read_uploads(files: list[UploadFile], settings: Settings) -> list[Upload]:
         raise Invalid("too_many_files", f"最多上传{MAX_FILES}个附件", field="files")
     out = []
     for f in chosen:
-        data = f.file.read(settings.attachment_max_bytes + 1)
+        data = f.file.read(settings.limits.attachment_max_bytes + 1)
         content_type = (f.content_type or "").split(";")[0].strip()
-        if len(data) > settings.attachment_max_bytes:
+        if len(data) > settings.limits.attachment_max_bytes:
             raise Invalid(
                 "file_too_large",
-                f"附件“{f.filename}”超过{settings.attachment_max_bytes // (1024 * 1024)}MB",
+                f"附件“{f.filename}”超过{settings.limits.attachment_max_bytes // (1024 * 1024)}MB",
                 field="files",
             )
         if not data:
             raise Invalid("empty_file", f"附件“{f.filename}”是空文件", field="files")
-        if content_type not in settings.attachment_types:
+        if content_type not in settings.limits.attachment_types:
             raise Invalid(
                 "file_type_not_allowed",
                 f"附件“{f.filename}”的文件类型不受理，请上传图片或PDF文件",

@@ -68,9 +68,10 @@ def blow_whistle(
                 "bad_unit", f"'{code}' is not a department that can be summoned", field="units"
             )
     case = None
-    if case_id is None and (tracking_no or "").strip():
+    wanted_no = (tracking_no or "").strip()
+    if case_id is None and wanted_no:
         case_id = session.scalar(
-            select(Case.id).where(Case.tracking_no == tracking_no.strip(), visible_to(actor))  # type: ignore[union-attr]
+            select(Case.id).where(Case.tracking_no == wanted_no, visible_to(actor))
         )
         if case_id is None:
             raise Invalid(

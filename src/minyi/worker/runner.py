@@ -40,7 +40,7 @@ def run_once(
     settings: Settings | None = None,
 ) -> dict[str, int]:
     """Every job of the registry once, the clocks first: what one tick of every loop does."""
-    registry = registry or current()
+    registry = registry or db.registry or current()
     settings = settings or Settings()  # a tool's or test's shortcut; the worker passes its own
     jobs = sorted(registry.jobs.values(), key=lambda j: j.loop != CLOCKS_LOOP)
     done: dict[str, int] = {}

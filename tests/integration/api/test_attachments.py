@@ -45,7 +45,7 @@ class TestAttachments:
     def test_refused_types_sizes_and_lies(self, app_client: TestClient, db: Database) -> None:
         a = make_appeal(app_client)
         h = auth(app_client, "clerk")
-        limit = app_client.app.state.minyi.settings.attachment_max_bytes  # type: ignore[attr-defined]
+        limit = app_client.app.state.minyi.settings.limits.attachment_max_bytes  # type: ignore[attr-defined]
         cases = [
             ("x.exe", b"MZ\x90\x00", "application/x-msdownload", "file_type_not_allowed"),
             ("fake.png", b"GIF89a....", "image/png", "file_type_mismatch"),

@@ -23,7 +23,6 @@ from sqlalchemy import delete
 from conftest import drop_database, new_database_url
 from minyi.bootstrap import migrate
 from minyi.core.db import Database
-from minyi.notify.jobs import configure_senders
 from minyi.notify.models import OutboxMessage
 
 SECRET = "test-webhook-secret"
@@ -161,10 +160,3 @@ def http_receiver() -> Iterator[HttpReceiver]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-@pytest.fixture(autouse=True)
-def _default_senders() -> Iterator[None]:
-    """Whatever a test configured, later tests build their senders from settings again."""
-    yield
-    configure_senders(None)

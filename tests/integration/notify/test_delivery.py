@@ -19,7 +19,7 @@ from conftest import START
 from minyi.core.db import Database
 from minyi.core.registry import Registry, using
 from minyi.notify import hooks
-from minyi.notify.jobs import configure_senders, deliver_due
+from minyi.notify.jobs import SENDERS, deliver_due
 from minyi.notify.models import OutboxMessage
 from minyi.notify.rules import MAX_ATTEMPTS, NO_SENDER, UNCONFIGURED_DELAY, retry_delay
 from minyi.notify.senders import (
@@ -256,9 +256,12 @@ class TestRetry:
         self, outbox_db: Database, senders: Senders
     ) -> None:
         mid = put(outbox_db)
-        configure_senders(senders)
-        with outbox_db.unit_of_work() as session:
-            assert deliver_due(session, now=START) == 1
+        outbox_db.caches.put(SENDERS, senders)
+        try:
+            with outbox_db.unit_of_work() as session:
+                assert deliver_due(session, now=START) == 1
+        finally:
+            outbox_db.caches.reset(SENDERS)
         assert load(outbox_db, mid).status == "sent"
 
 

@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from minyi.core.errors import Conflict, Invalid
-from minyi.notify.jobs import configure_senders, deliver_due
+from minyi.notify.jobs import deliver_due
 from minyi.notify.models import OutboxMessage
 from minyi.notify.senders import Senders, SmtpSender
 from minyi.reports.service import add_subscriber, issue_daily_report, remove_subscriber
@@ -48,7 +48,6 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
         yield box, port
     finally:
         controller.stop()
-        configure_senders(None)
 
 
 def test_subscribers_receive_the_page_and_the_pdf(
@@ -80,11 +79,11 @@ def test_subscribers_receive_the_page_and_the_pdf(
         "secretary@tinglan.gov.cn",
     ]
 
-    configure_senders(
-        Senders({"email": SmtpSender("127.0.0.1", port, None, None, False, "minyi@tinglan.gov.cn")})
+    senders = Senders(
+        {"email": SmtpSender("127.0.0.1", port, None, None, False, "minyi@tinglan.gov.cn")}
     )
     with district.db.unit_of_work() as session:
-        deliver_due(session, now=now, limit=500)
+        deliver_due(session, now=now, limit=500, senders=senders)
     got = {rcpt[0]: message for rcpt, message in box.messages if message["Subject"] == title}
     assert set(got) == {"mayor@tinglan.gov.cn", "secretary@tinglan.gov.cn"}
     mail = got["secretary@tinglan.gov.cn"]

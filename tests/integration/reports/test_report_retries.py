@@ -5,7 +5,6 @@ attempt, and never keeps the next day's report (or the worker's other jobs) from
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -17,19 +16,14 @@ from sqlalchemy.engine import make_url
 from conftest import private_demo_app
 from minyi.core.db import Database
 from minyi.reports import service
-from minyi.reports.jobs import RETRY, Schedule, configure_schedule, issue_due_daily_report
+from minyi.reports.jobs import RETRY, Schedule, issue_due_daily_report
 from minyi.reports.models import ReportIssue, ReportRun
 from minyi.worker.runner import run_once
 from parked_checks import parked_cli, parked_metric
 
 from .conftest import TZ
 
-
-@pytest.fixture(autouse=True)
-def _eight_o_clock() -> Iterator[None]:
-    configure_schedule(Schedule(time(8, 0), TZ))
-    yield
-    configure_schedule(None)
+EIGHT = Schedule(time(8, 0), TZ)
 
 
 def nobody_is_writing(db: Database) -> bool:
@@ -97,7 +91,7 @@ def test_a_failing_report_is_parked_and_the_next_day_still_goes_out(
 
         def run() -> int:
             with db.unit_of_work() as session:
-                return issue_due_daily_report(session, now=clock.now())
+                return issue_due_daily_report(session, now=clock.now(), schedule=EIGHT)
 
         def the_run() -> ReportRun:
             with db.reading() as session:

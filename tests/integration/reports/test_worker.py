@@ -7,22 +7,16 @@ import threading
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from conftest import private_demo_app
-from minyi.reports.jobs import Schedule, configure_schedule, issue_due_daily_report
+from minyi.reports.jobs import Schedule, issue_due_daily_report
 from minyi.reports.models import ReportIssue
 from minyi.worker.runner import run_once
 
 from .conftest import TZ
 
-
-@pytest.fixture(autouse=True)
-def _eight_o_clock() -> object:
-    configure_schedule(Schedule(time(8, 0), TZ))
-    yield
-    configure_schedule(None)
+EIGHT = Schedule(time(8, 0), TZ)
 
 
 def test_issued_once_at_eight_for_the_day_before(backend: str, tmp_path: Path) -> None:
@@ -58,7 +52,7 @@ def test_issued_once_at_eight_for_the_day_before(backend: str, tmp_path: Path) -
         def worker() -> None:
             barrier.wait()
             with db.unit_of_work() as session:
-                results.append(issue_due_daily_report(session, now=clock.now()))
+                results.append(issue_due_daily_report(session, now=clock.now(), schedule=EIGHT))
 
         threads = [threading.Thread(target=worker) for _ in range(3)]
         for t in threads:

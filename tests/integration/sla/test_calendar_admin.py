@@ -286,15 +286,15 @@ class TestWarning:
         assert r.status_code == 200 and isinstance(r.json()["uncovered"], list)
 
     def test_the_metric_and_the_worker_say_so(
-        self, world: World, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+        self, world: World, caplog: pytest.LogCaptureFixture
     ) -> None:
         # 2027 is official by now (the test above); 52 days before 2028, which nobody entered.
         world.clock.advance(datetime(2027, 11, 10, 9, 0, tzinfo=BJ) - world.clock.now())
         text = world.client.get("/metrics", headers=METRICS_AUTH).text
         assert 'minyi_calendar_uncovered_days{coverage="none",year="2028"} 52.0' in text
         assert 'year="2027"' not in text
-        # Once a day per worker process: this process may have checked today on the other database.
-        monkeypatch.setattr(minyi.sla.jobs, "_calendar_checked_on", None)
+        # Once a day per runtime: start from one that has not checked today.
+        world.db.caches.reset(minyi.sla.jobs.CALENDAR_CHECKED)
         with (
             caplog.at_level("WARNING", logger="minyi.sla.jobs"),
             world.db.unit_of_work() as session,

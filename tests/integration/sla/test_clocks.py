@@ -228,7 +228,7 @@ class TestPauseResume:
                 select(Clock).where(Clock.subject_id == a["id"], Clock.milestone == "close")
             ).one()
             assert counted_between(
-                "workdays", world.clock.now(), close.due_at, workdays()
+                "workdays", world.clock.now(), close.due_at, workdays(session)
             ) == pytest.approx(left, abs=1)
         assert {"clock_pause", "clock_resume"} <= set(world.actions(a["id"]))
         again = world.client.post(

@@ -122,7 +122,7 @@ class TestRegistry:
             )
         artifact = tmp_path / row.path
         artifact.write_bytes(artifact.read_bytes()[:-1] + b"\1")
-        registry._CACHE.clear()
+        fresh_db.caches.reset(registry.MODELS)
         with fresh_db.reading() as session, pytest.raises(Conflict):
             current_classifier(session, tmp_path)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minyi.core.caches import Slot
 from minyi.org.models import Staff, Unit
 from minyi.triage.accused.detector import AccusedDetector, AccusedFinding, StaffRef
 from minyi.triage.cache import VersionedCache, table_version
@@ -27,14 +28,17 @@ def load_detector(session: Session) -> AccusedDetector:
     return AccusedDetector.build(load_units(session), load_staff(session), load_entries(session))
 
 
-DETECTORS: VersionedCache[AccusedDetector] = VersionedCache(
-    load_detector, lambda session: table_version(session, Unit, Staff, GazetteerEntry)
+DETECTORS: Slot[VersionedCache[AccusedDetector]] = Slot(
+    "triage.accused_detector",
+    lambda: VersionedCache(
+        load_detector, lambda session: table_version(session, Unit, Staff, GazetteerEntry)
+    ),
 )
 
 
 def detector_for(session: Session) -> AccusedDetector:
     """The cached detector of the session's database."""
-    return DETECTORS.get(session)
+    return DETECTORS.of(session).get(session)
 
 
 def find_accused(

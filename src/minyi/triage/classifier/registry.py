@@ -1,5 +1,5 @@
 """The model registry: versioned artifacts under `data_dir/models/`, one `triage_models` row
-each, and the current model cached per process."""
+each, and the current model cached per runtime (`MODELS`)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from minyi.core.caches import Slot
 from minyi.core.errors import NotFound
 from minyi.triage.classifier.model import Classifier
 from minyi.triage.models import TriageModel
-
-_CACHE: dict[tuple[str, str], Classifier] = {}
-_CACHE_SIZE = 2  # the current model and the one it replaced, while requests finish
-_CACHE_LOCK = threading.Lock()  # servers predict from several threads
 
 
 def artifact_path(data_dir: Path, version: int) -> Path:
@@ -94,21 +91,41 @@ def use_model(session: Session, version: int) -> TriageModel:
     return row
 
 
-def load_model(row: TriageModel, data_dir: Path) -> Classifier:
-    path = data_dir / row.path
-    key = (str(path.resolve()), row.sha256)
-    with _CACHE_LOCK:
-        cached = _CACHE.get(key)
-        if cached is None:
-            # Loaded under the lock: concurrent first requests wait for one load, not start ten.
-            cached = Classifier.load(path, sha256=row.sha256)
-            while len(_CACHE) >= _CACHE_SIZE:
-                _CACHE.pop(next(iter(_CACHE)))
-            _CACHE[key] = cached
-        return cached
+class ModelCache:
+    """Loaded classifiers by (artifact, digest): the current model and the one it replaced,
+    while requests finish."""
+
+    SIZE = 2
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], Classifier] = {}
+        self._lock = threading.Lock()  # servers predict from several threads
+
+    def load(self, row: TriageModel, data_dir: Path) -> Classifier:
+        path = data_dir / row.path
+        key = (str(path.resolve()), row.sha256)
+        with self._lock:
+            cached = self._items.get(key)
+            if cached is None:
+                # Loaded under the lock: concurrent first requests wait for one load, not ten.
+                cached = Classifier.load(path, sha256=row.sha256)
+                while len(self._items) >= self.SIZE:
+                    self._items.pop(next(iter(self._items)))
+                self._items[key] = cached
+            return cached
+
+
+MODELS: Slot[ModelCache] = Slot("triage.models", ModelCache)
+
+
+def load_model(row: TriageModel, data_dir: Path, models: ModelCache | None = None) -> Classifier:
+    """The model of `row`, from `models` (a runtime's) when given; a one-off command loads it."""
+    if models is None:
+        return Classifier.load(data_dir / row.path, sha256=row.sha256)
+    return models.load(row, data_dir)
 
 
 def current_classifier(session: Session, data_dir: Path) -> Classifier | None:
-    """The current model, loaded once per process and version; None before the first training."""
+    """The current model, loaded once per runtime and version; None before the first training."""
     row = find_model(session)
-    return None if row is None else load_model(row, data_dir)
+    return None if row is None else load_model(row, data_dir, MODELS.of(session))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minyi.core.caches import Slot
 from minyi.org.models import Unit
 from minyi.triage.cache import VersionedCache, table_version
 from minyi.triage.models import GazetteerEntry
@@ -33,14 +34,17 @@ def load_gazetteer(session: Session) -> Gazetteer:
     return Gazetteer.build(load_units(session), load_entries(session))
 
 
-GAZETTEERS: VersionedCache[Gazetteer] = VersionedCache(
-    load_gazetteer, lambda session: table_version(session, Unit, GazetteerEntry)
+GAZETTEERS: Slot[VersionedCache[Gazetteer]] = Slot(
+    "triage.gazetteer",
+    lambda: VersionedCache(
+        load_gazetteer, lambda session: table_version(session, Unit, GazetteerEntry)
+    ),
 )
 
 
 def gazetteer_for(session: Session) -> Gazetteer:
     """The cached gazetteer of the session's database."""
-    return GAZETTEERS.get(session)
+    return GAZETTEERS.of(session).get(session)
 
 
 def find_place(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from minyi.core.caches import Memo, Slot
 from minyi.core.errors import Invalid, NotFound
 from minyi.triage.models import RiskLexicon as RiskLexiconRow
 from minyi.triage.risk.lexicon import SHIPPED_VERSION, Lexicon, parse_lexicon
@@ -19,8 +19,9 @@ DEFAULT_LEXICON = Path(__file__).with_name("risk_lexicon.yaml")
 
 # --- versions --------------------------------------------------------------------------------
 
-_parsed: dict[str, Lexicon] = {}
-_lock = threading.Lock()
+# Parsed lexicons by their text's digest (not the version: version 2 of one database is not
+# version 2 of another), per runtime.
+LEXICONS: Slot[Memo[str, Lexicon]] = Slot("triage.risk_lexicons", Memo)
 
 
 @functools.cache
@@ -28,22 +29,16 @@ def shipped_text() -> str:
     return DEFAULT_LEXICON.read_text(encoding="utf-8")
 
 
+@functools.cache
 def shipped_lexicon() -> Lexicon:
-    return lexicon_from_text(shipped_text())
+    """The file shipped in the package: a constant, parsed once."""
+    return parse_lexicon(shipped_text())
 
 
-def lexicon_from_text(text: str) -> Lexicon:
-    # Keyed by the text, not the version: one process may serve several databases.
-    key = hashlib.sha256(text.encode()).hexdigest()
-    with _lock:
-        cached = _parsed.get(key)
-    if cached is None:
-        cached = parse_lexicon(text)
-        with _lock:
-            if len(_parsed) > 64:
-                _parsed.clear()
-            _parsed[key] = cached
-    return cached
+def lexicon_from_text(text: str, parsed: Memo[str, Lexicon] | None = None) -> Lexicon:
+    if parsed is None:
+        return parse_lexicon(text)
+    return parsed.get(hashlib.sha256(text.encode()).hexdigest(), lambda: parse_lexicon(text))
 
 
 def lexicon_version(
@@ -68,7 +63,7 @@ def lexicon_version(
 
 def current_lexicon(session: Session) -> tuple[int, Lexicon]:
     version, text, _ = lexicon_version(session)
-    return version, lexicon_from_text(text)
+    return version, lexicon_from_text(text, LEXICONS.of(session))
 
 
 def save_lexicon(session: Session, text: str, *, by: str, now: datetime) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minyi.core.caches import Slot
 from minyi.org.models import Unit
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from minyi.triage.cache import VersionedCache
@@ -52,10 +53,13 @@ def load_duty(session: Session) -> DutyMap:
     return DutyMap(version, {row[0]: DutyLeaf(*row) for row in rows})
 
 
-DUTY_MAPS: VersionedCache[DutyMap] = VersionedCache(
-    load_duty,
-    lambda session: session.scalar(
-        select(DictionaryVersion.id).where(DictionaryVersion.is_current.is_(True))
+DUTY_MAPS: Slot[VersionedCache[DutyMap]] = Slot(
+    "triage.duty_map",
+    lambda: VersionedCache(
+        load_duty,
+        lambda session: session.scalar(
+            select(DictionaryVersion.id).where(DictionaryVersion.is_current.is_(True))
+        ),
     ),
 )
 

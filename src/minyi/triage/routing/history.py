@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Bounce, Case, CaseEvent
+from minyi.core.caches import Slot
 from minyi.org.models import Unit
 from minyi.taxonomy.models import DictionaryEntry
 from minyi.triage.cache import bind_key
@@ -228,9 +229,9 @@ class HistoryCache:
             self._items.clear()
 
 
-HISTORIES = HistoryCache()
+HISTORIES: Slot[HistoryCache] = Slot("triage.dispatch_history", HistoryCache)
 
 
 def refresh_history(session: Session) -> int:
     """Bring this process's history up to date now (for a worker job or after bulk imports)."""
-    return HISTORIES.get(session).refresh(session)
+    return HISTORIES.of(session).get(session).refresh(session)

@@ -52,8 +52,8 @@ def snapshot_for(session: Session, *, fresh_history: bool = False) -> TriageSnap
     return TriageSnapshot(
         gazetteer_for(session),
         detector_for(session),
-        DUTY_MAPS.get(session),
-        HISTORIES.get(session, refresh=fresh_history),
+        DUTY_MAPS.of(session).get(session),
+        HISTORIES.of(session).get(session, refresh=fresh_history),
     )
 
 
