@@ -165,7 +165,7 @@ def rules_(as_json: bool = typer.Option(False, "--json")) -> None:
         return
     for r in rows:
         typer.echo(
-            f"  {RULE_LABELS[RuleKind(r['kind'])]:<8} {r['class_name'] or '全部类别':<6} "
+            f"  {RULE_LABELS[RuleKind(str(r['kind']))]:<8} {r['class_name'] or '全部类别':<6} "
             f"{r['points']:>5} {'on' if r['is_active'] else 'off'}"
         )
 
