@@ -24,6 +24,7 @@ MODEL_MODULES = [
     "minyi.whistle.models",
     "minyi.supervision.models",
     "minyi.notifications.models",
+    "minyi.receptions.models",
     "minyi.integrations.models",
     "minyi.reports.models",
     "minyi.analytics.models",

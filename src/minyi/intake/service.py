@@ -40,6 +40,9 @@ REGISTERING_ROLES = frozenset(
         Role.STREET_STAFF,
     }
 )
+# Roles that register on one kind of channel only: a leader records the matters raised at their
+# own reception (领导接访) as the district's staff would.
+CHANNEL_ROLES: dict[str, frozenset[Role]] = {"reception": frozenset({Role.LEADER})}
 
 
 @dataclass(frozen=True)
@@ -363,7 +366,11 @@ def _resolve(
         raise Forbidden(
             "staff_channel", f"channel '{item.channel}' takes appeals from signed-in staff only"
         )
-    if actor is not None and actor.role not in REGISTERING_ROLES:
+    if (
+        actor is not None
+        and actor.role not in REGISTERING_ROLES
+        and actor.role not in CHANNEL_ROLES.get(channel.kind, frozenset())
+    ):
         raise Forbidden("role_not_allowed", f"role '{actor.role}' may not register appeals")
     if item.anonymous and not channel.allows_anonymous:
         raise Invalid(
