@@ -5,7 +5,7 @@ leader or followed), record home visits, and link a leader to their areas (分�
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import anyio.to_thread
@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from minyi.cases.models import Case
 from minyi.cases.rules import CaseStatus, is_open
 from minyi.cases.service import record_case_event
+from minyi.core.db import Database
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
+from minyi.core.throttle import Limit, check, record_failure
 from minyi.escalation.models import CaseEscalation, Holding
 from minyi.escalation.rules import HoldingStatus
 from minyi.grassroots.service import Desk
@@ -243,6 +245,28 @@ def book_slot(
             raise
         return again, False
     return booking, True
+
+
+# Per client address, across processes: a family books a few slots, a script may not fill a day.
+BOOKING_LIMIT = Limit(
+    "reception_booking", 10, timedelta(minutes=10), "预约过于频繁，请10分钟后再试"
+)
+
+
+def book(
+    db: Database, *, client: str, slot_id: int, name: str, phone: str, matter: str, now: datetime
+) -> tuple[str, bool]:
+    """`book_slot` for the portal and the public API, under the per-address limit (only a new
+    booking counts). Returns (confirmation number, created)."""
+    with db.reading() as session:
+        check(session, BOOKING_LIMIT, client, now=now)
+    with db.unit_of_work() as session:
+        booking, created = book_slot(
+            session, slot_id=slot_id, name=name, phone=phone, matter=matter, now=now
+        )
+        if created:
+            record_failure(session, BOOKING_LIMIT, client, now=now)
+        return booking.ref, created
 
 
 # --- recording ------------------------------------------------------------------------------
@@ -551,5 +575,15 @@ def unlink_area(session: Session, *, actor: Actor, leader: str, area: str) -> bo
     return True
 
 
-def describe_booking(booking: ReceptionBooking) -> dict[str, Any]:
-    return {"id": booking.id, "ref": booking.ref, "status": booking.status}
+def raised(session: Session, booking_id: int) -> dict[str, Any]:
+    row = session.execute(
+        select(ReceptionBooking.is_held, Case.id, Case.tracking_no)
+        .join(Case, Case.id == ReceptionBooking.case_id)
+        .where(ReceptionBooking.id == booking_id)
+    ).one()
+    return {
+        "booking_id": booking_id,
+        "case_id": row[1],
+        "tracking_no": row[2],
+        "is_held": row[0],
+    }
