@@ -25,12 +25,14 @@ from minyi.web import (
     console_notifications,
     console_outbox,
     console_print,
+    console_receptions,
     console_supervision,
     console_work,
     leader,
     panels_leader,
     panels_triage,
     portal,
+    portal_receptions,
 )
 from minyi.web import errors as web_errors
 from minyi.web.pages import HERE
@@ -61,6 +63,8 @@ ROUTERS = (
     console_export,
     console_print,
     console_grassroots,
+    console_receptions,
+    portal_receptions,
 )
 
 

@@ -23,6 +23,7 @@ class Nav:
     approvals: bool = False
     admin: bool = False
     leader: bool = False
+    receptions: bool = False
 
 
 def nav_for(actor: Actor | None) -> Nav:
@@ -43,4 +44,14 @@ def nav_for(actor: Actor | None) -> Nav:
         approvals=role in (Role.DISPATCHER, Role.SUPERVISOR),
         admin=role is Role.ADMIN,
         leader=role is Role.LEADER,
+        receptions=role
+        in (
+            Role.ADMIN,
+            Role.INTAKE_CLERK,
+            Role.STREET_STAFF,
+            Role.COMMUNITY_STAFF,
+            Role.LEADER,
+            Role.SUPERVISOR,
+            Role.DISPATCHER,
+        ),
     )
