@@ -30,6 +30,7 @@ from minyi.analytics.rules import (
 )
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
 from minyi.org.models import Unit
+from minyi.receptions.queries import area_receptions, leader_figures
 from minyi.sla.models import Clock
 from minyi.triage.models import AppealLink
 from minyi.whistle.models import Summons
@@ -78,6 +79,8 @@ class AssessmentRow:
       `now` (a state: only each building's last visit is kept)
     - grid_disposal_rate 网格事件处置率 = grid events raised from patrols in the period whose case
       is closed / grid events raised from patrols in the period
+    - receptions 领导接访场次 and people_received 接待人次: leaders' receptions held in the area
+      (a community's count for its street too) in the period (receptions/queries.py)
     """
 
     unit: str
@@ -110,6 +113,23 @@ class AssessmentRow:
     grid_events: int | None = None
     grid_events_disposed: int | None = None
     grid_disposal_rate: float | None = None
+    receptions: int | None = None
+    people_received: int | None = None
+
+
+@dataclass(frozen=True)
+class LeaderRow:
+    """A leader's receptions held in the period (下沉接访), outside the units' score: people
+    received, the matters raised as cases and how many are closed by now, cases held (包案)."""
+
+    leader: str
+    title: str | None
+    receptions: int
+    people_received: int
+    cases: int
+    solved: int
+    held: int
+    home_visits: int
 
 
 @dataclass(frozen=True)
@@ -117,6 +137,7 @@ class Assessment:
     period: Period
     rows: tuple[AssessmentRow, ...]
     formulas: dict[str, str] = field(default_factory=dict)
+    leaders: tuple[LeaderRow, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -127,6 +148,7 @@ class Assessment:
                 "end": self.period.end.isoformat(),
             },
             "rows": [asdict(r) for r in self.rows],
+            "leaders": [asdict(r) for r in self.leaders],
         }
 
 
@@ -276,6 +298,8 @@ def assess_units(
         set(assigned) | set(closed) | set(late_open) | set(feedback) | set(bounces) | set(whistles)
     )
     ids |= {u for u, a in areas.items() if a.events and (unit_ids is None or u in unit_ids)}
+    received = area_receptions(session, since=start, until=end)
+    ids |= {u for u in received if unit_ids is None or u in unit_ids}
     ids.discard(None)  # type: ignore[arg-type]
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
     rows = []
@@ -318,9 +342,21 @@ def assess_units(
                 **{k: (None if v is None else round(v, 4)) for k, v in rates.items()},
                 score=score(rates),
                 **_grid_fields(areas.get(unit_id)),
+                **_reception_fields(unit, received.get(unit_id)),
             )
         )
-    return Assessment(period=period, rows=tuple(rank_rows(rows)))
+    leaders = tuple(
+        LeaderRow(f.name, f.title, f.receptions, f.people, f.cases, f.solved, f.held, f.home_visits)
+        for f in leader_figures(session, since=start, until=end)
+    )
+    return Assessment(period=period, rows=tuple(rank_rows(rows)), leaders=leaders)
+
+
+def _reception_fields(unit: Unit, received: tuple[int, int] | None) -> dict[str, Any]:
+    if unit.kind not in ("street", "community"):
+        return {}
+    n, people = received or (0, 0)
+    return {"receptions": n, "people_received": people}
 
 
 def _grid_fields(area: AreaFigures | None) -> dict[str, Any]:
@@ -363,4 +399,5 @@ FORMULAS = {
     "whistle_response_rate": "summonses reported in by their deadline / summonses in the period",
     "coverage_rate": "streets and communities: buildings covered and visited in time / active buildings (as of now; not scored)",
     "grid_disposal_rate": "streets and communities: grid events from patrols in the period whose case is closed / those events (not scored)",
+    "receptions": "streets and communities: leaders' receptions held there in the period, a community's counting for its street (not scored)",
 }

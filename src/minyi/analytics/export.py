@@ -31,6 +31,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("coverage_rate", "包联覆盖率"),
     ("grid_events", "网格事件数"),
     ("grid_disposal_rate", "网格事件处置率"),
+    ("receptions", "领导接访场次"),
+    ("people_received", "接待人次"),
 )
 
 

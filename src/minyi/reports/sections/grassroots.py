@@ -1,6 +1,7 @@
 """基层网格: the reported day's patrols, what they found, the grid events raised from them and how
 many of those are disposed of by now; building coverage as the report is made and its gaps
-(无人包联 / 超期未走访); per street when the district has more than one."""
+(无人包联 / 超期未走访); per street when the district has more than one; and the day's leaders'
+receptions (下沉接访: who received how many people where, how many matters became cases)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from minyi.grassroots import queries
 from minyi.grassroots.rules import Counts
 from minyi.org.models import Unit
+from minyi.receptions.queries import day_receptions
 from minyi.reports.context import ReportContext
 
 KEY = "grassroots"
@@ -59,6 +61,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         "as_of": ctx.now.isoformat(),
         "totals": total,
         "streets": streets,
+        "receptions": day_receptions(s, since=ctx.start, until=ctx.end),
         "items": [
             {
                 "key": f"grid:{r['code']}",
