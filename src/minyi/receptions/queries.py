@@ -241,13 +241,14 @@ def home_visits(session: Session, actor: Actor, reception: Reception) -> list[di
     view = booker_view(
         actor, leader_id=reception.leader_id, place_path=place_path(session, reception)
     )
-    names = dict(
-        session.execute(
+    names: dict[int | None, str] = {
+        bid: name
+        for bid, name in session.execute(
             select(ReceptionBooking.id, ReceptionBooking.name).where(
                 ReceptionBooking.reception_id == reception.id
             )
-        ).all()
-    )
+        )
+    }
     return [
         {
             "id": v.id,
@@ -354,18 +355,22 @@ def leader_figures(
         ).all()
     )
     names = _leaders(session, set(base))
-    out = [
-        LeaderFigures(
-            lid,
-            names.get(lid, ("", None))[0],
-            names.get(lid, ("", None))[1],
-            int(n),
-            int(p),
-            *(int(v) for v in raised.get(lid, (0, 0, 0))),
-            int(visits.get(lid, 0)),
+    out = []
+    for lid, (n, p) in base.items():
+        cases, solved, held = raised.get(lid, (0, 0, 0))
+        out.append(
+            LeaderFigures(
+                lid,
+                names.get(lid, ("", None))[0],
+                names.get(lid, ("", None))[1],
+                int(n),
+                int(p),
+                int(cases),
+                int(solved),
+                int(held),
+                int(visits.get(lid, 0)),
+            )
         )
-        for lid, (n, p) in base.items()
-    ]
     return sorted(out, key=lambda f: (-f.people, -f.receptions, f.leader_id))
 
 

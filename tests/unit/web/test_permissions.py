@@ -32,15 +32,15 @@ def staff(role: Role, unit_id: int | None = 7, unit_kind: str = "department") ->
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        (Role.INTAKE_CLERK, {"intake_desk"}),
-        (Role.DISPATCHER, {"intake_desk", "dispatch_board", "approvals"}),
-        (Role.ADMIN, {"intake_desk", "dispatch_board", "admin", "coverage"}),
+        (Role.INTAKE_CLERK, {"intake_desk", "receptions"}),
+        (Role.DISPATCHER, {"intake_desk", "dispatch_board", "approvals", "receptions"}),
+        (Role.ADMIN, {"intake_desk", "dispatch_board", "admin", "coverage", "receptions"}),
         (Role.UNIT_HANDLER, {"tasks"}),
         (Role.UNIT_HEAD, {"unit_queue", "tasks"}),
         (Role.GRID_STAFF, {"grid_report", "patrols", "coverage", "area_board", "tasks"}),
-        (Role.STREET_STAFF, {"coverage", "area_board", "tasks"}),
-        (Role.SUPERVISOR, {"supervision", "approvals"}),
-        (Role.LEADER, {"coverage", "leader"}),
+        (Role.STREET_STAFF, {"coverage", "area_board", "tasks", "receptions"}),
+        (Role.SUPERVISOR, {"supervision", "approvals", "receptions"}),
+        (Role.LEADER, {"coverage", "leader", "receptions"}),
     ],
 )
 def test_the_console_links_each_role_sees(role: Role, links: set[str]) -> None:
