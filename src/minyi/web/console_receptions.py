@@ -36,7 +36,13 @@ from minyi.receptions.queries import (
 )
 from minyi.receptions.rules import (
     AREA_ORGANISERS,
+    BOOKING_LABELS,
     CENTRE_ROLES,
+    KIND_LABELS,
+    STATUS_LABELS,
+    BookingKind,
+    BookingStatus,
+    ReceptionStatus,
     check_slots,
     may_organise,
     parse_slot_text,
@@ -51,6 +57,7 @@ from minyi.receptions.service import (
     record_reception,
     schedule_reception,
 )
+from minyi.web.i18n import Translator, pick_lang
 from minyi.web.leader import area_figures
 from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, staff, state_of
 
@@ -69,6 +76,30 @@ READERS = frozenset(
 ORGANISERS = CENTRE_ROLES | AREA_ORGANISERS | {Role.LEADER}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 DEFAULT_SLOTS = "09:00-10:00x5\n10:00-11:00x5\n11:00-12:00x5"
+
+
+# The English switch's words for the domain's Chinese labels.
+STATUS_EN = {
+    ReceptionStatus.SCHEDULED: "not published",
+    ReceptionStatus.PUBLISHED: "published",
+    ReceptionStatus.HELD: "held",
+    ReceptionStatus.CANCELLED: "cancelled",
+}
+KIND_EN = {BookingKind.BOOKED: "booked", BookingKind.WALK_IN: "walked in"}
+BOOKING_EN = {
+    BookingStatus.BOOKED: "booked",
+    BookingStatus.CAME: "received",
+    BookingStatus.CANCELLED: "cancelled",
+}
+
+
+def _labels(request: Request) -> dict[str, Any]:
+    zh = Translator(pick_lang(request)).zh
+    return {
+        "status_label": lambda c: (STATUS_LABELS if zh else STATUS_EN)[ReceptionStatus(c)],
+        "kind_label": lambda c: (KIND_LABELS if zh else KIND_EN)[BookingKind(c)],
+        "booking_label": lambda c: (BOOKING_LABELS if zh else BOOKING_EN)[BookingStatus(c)],
+    }
 
 
 def _say(exc: MinyiError) -> str:
@@ -129,6 +160,7 @@ def _list_page(
             values=values or {},
             default_day=(now.astimezone(st.tz).date() + timedelta(days=7)).isoformat(),
             default_slots=DEFAULT_SLOTS,
+            **_labels(request),
         )
 
 
@@ -240,6 +272,7 @@ def areas(request: Request, username: str) -> Response:
             recent=describe(session, recent, now=now),
             percent=percent,
             others=leaders(session) if actor.role is not Role.LEADER else [],
+            **_labels(request),
         )
 
 
@@ -257,13 +290,13 @@ def my_areas(request: Request) -> Response:
 
 # --- one reception ---------------------------------------------------------------------------
 DONE = {
-    "scheduled": "接访安排已保存",
-    "published": "已在群众端发布",
-    "cancelled": "接访安排已取消",
-    "walk_in": "已登记现场来访群众",
-    "recorded": "接访情况已登记",
-    "raised": "群众反映的问题已转为案件",
-    "visited": "家访已记录",
+    "scheduled": ("接访安排已保存", "The reception is saved"),
+    "published": ("已在群众端发布", "Published on the portal"),
+    "cancelled": ("接访安排已取消", "The reception is cancelled"),
+    "walk_in": ("已登记现场来访群众", "The walk-in is recorded"),
+    "recorded": ("接访情况已登记", "The reception is recorded"),
+    "raised": ("群众反映的问题已转为案件", "The matter is raised as a case"),
+    "visited": ("家访已记录", "The home visit is recorded"),
 }
 
 
@@ -291,10 +324,11 @@ def _detail_page(
             citizens=citizens(session, actor, r),
             visits=home_visits(session, actor, r),
             organiser=organiser,
-            done=DONE.get(done or ""),
+            done=DONE.get(done or "", ("", ""))[0 if Translator(pick_lang(request)).zh else 1],
             error=error,
             values=values or {},
             now_local=now.astimezone(st.tz).strftime("%Y-%m-%dT%H:%M"),
+            **_labels(request),
         )
 
 
