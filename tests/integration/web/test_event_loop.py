@@ -38,6 +38,8 @@ ASYNC_ENDPOINTS = {
     "minyi.api.grassroots.post_event": "awaits the group-commit writer; the finding's read and the link to its case run in the threadpool",
     "minyi.web.console_grassroots.post_patrol": "awaits the group-commit writer; the sign-in check, photo reads and writes and pages run in the threadpool",
     "minyi.web.console_grassroots.post_event": "awaits the group-commit writer; the sign-in check and pages run in the threadpool",
+    "minyi.api.receptions.post_case": "awaits the group-commit writer; the booking's read and the link to its case run in the threadpool",
+    "minyi.web.console_receptions.raise_case": "awaits the group-commit writer; the sign-in check and pages run in the threadpool",
     "fastapi.applications.FastAPI.setup.<locals>.openapi": "builds the schema once, then answers it from memory",
 }
 # Async dependencies run on the event loop too.
