@@ -36,6 +36,7 @@ from minyi.core.db import Database
 from minyi.core.errors import MinyiError
 from minyi.core.ids import IdAllocator
 from minyi.demo.district import build_district
+from minyi.demo.receptions import load_receptions
 from minyi.demo.texts import (
     BOUNCE_REASONS,
     CONTACT_NOTES,
@@ -652,6 +653,7 @@ def load_history(
                 h.leaders_and_supervisor(h.clock.now())
             if tick >= now:
                 break
+    h.counts.update(load_receptions(db, now=now, tz=tz))
     if h.refused:
         log.warning("demo history: %d step(s) refused, e.g. %s", len(h.refused), h.refused[:3])
     return dict(h.counts) | {"refused": len(h.refused)}

@@ -16,6 +16,7 @@ from minyi.analytics.assessment import assess_units
 from minyi.analytics.rules import period_of
 from minyi.core.db import Database
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
+from minyi.demo.receptions import load_receptions
 from minyi.org.models import Unit
 from minyi.org.service import actor_for_username
 from minyi.receptions.models import ReceptionSlot
@@ -198,3 +199,13 @@ class TestFigures:
         text = re.sub(r"<[^>]+>", " ", html)
         assert "领导下沉接访" in text and "接待群众 4 人次" in text
         assert "陈大爷" not in html and "13900001234" not in html
+
+
+class TestDemo:
+    def test_the_demo_receptions(self, fresh_demo_db: Database) -> None:
+        done = load_receptions(fresh_demo_db, now=START, tz=TZ)
+        assert done == {"receptions": 6, "reception_cases": 6}
+        with fresh_demo_db.reading() as session:
+            mine = {f.title: f for f in leader_figures(session)}
+            assert mine["区委书记"].cases == 2 and mine["区委书记"].held == 1
+            assert mine["区委书记"].people == 5  # two who booked and came, a walk-in of three
