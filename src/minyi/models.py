@@ -27,6 +27,7 @@ MODEL_MODULES = [
     "minyi.markets.models",
     "minyi.supervision.models",
     "minyi.notifications.models",
+    "minyi.receptions.models",
     "minyi.integrations.models",
     "minyi.reports.models",
     "minyi.analytics.models",

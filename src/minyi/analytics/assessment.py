@@ -32,6 +32,7 @@ from minyi.analytics.rules import (
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
 from minyi.markets.rules import MarketFigures
 from minyi.org.models import Unit
+from minyi.receptions.queries import area_receptions, leader_figures
 from minyi.sla.models import Clock
 from minyi.triage.models import AppealLink
 from minyi.whistle.models import Summons
@@ -85,6 +86,8 @@ class AssessmentRow:
       report-in clock still running left out)
     - market_spot_rate 现场办结率 = matters solved or policy questions answered on the spot at the
       service markets held in the area in the period / everything raised there (analytics/markets.py)
+    - receptions 领导接访场次 and people_received 接待人次: leaders' receptions held in the area
+      (a community's count for its street too) in the period (receptions/queries.py)
     """
 
     unit: str
@@ -124,6 +127,23 @@ class AssessmentRow:
     market_opinions: int | None = None
     market_solved_on_spot: int | None = None
     market_spot_rate: float | None = None
+    receptions: int | None = None
+    people_received: int | None = None
+
+
+@dataclass(frozen=True)
+class LeaderRow:
+    """A leader's receptions held in the period (下沉接访), outside the units' score: people
+    received, the matters raised as cases and how many are closed by now, cases held (包案)."""
+
+    leader: str
+    title: str | None
+    receptions: int
+    people_received: int
+    cases: int
+    solved: int
+    held: int
+    home_visits: int
 
 
 @dataclass(frozen=True)
@@ -131,6 +151,7 @@ class Assessment:
     period: Period
     rows: tuple[AssessmentRow, ...]
     formulas: dict[str, str] = field(default_factory=dict)
+    leaders: tuple[LeaderRow, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -141,6 +162,7 @@ class Assessment:
                 "end": self.period.end.isoformat(),
             },
             "rows": [asdict(r) for r in self.rows],
+            "leaders": [asdict(r) for r in self.leaders],
         }
 
 
@@ -296,6 +318,8 @@ def assess_units(
         if (a.events or a.whistles) and (unit_ids is None or u in unit_ids)
     }
     ids |= {u for u in markets if unit_ids is None or u in unit_ids}
+    received = area_receptions(session, since=start, until=end)
+    ids |= {u for u in received if unit_ids is None or u in unit_ids}
     ids.discard(None)  # type: ignore[arg-type]
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
     rows = []
@@ -339,9 +363,21 @@ def assess_units(
                 score=score(rates),
                 **_grid_fields(areas.get(unit_id)),
                 **_market_fields(markets.get(unit_id)),
+                **_reception_fields(unit, received.get(unit_id)),
             )
         )
-    return Assessment(period=period, rows=tuple(rank_rows(rows)))
+    leaders = tuple(
+        LeaderRow(f.name, f.title, f.receptions, f.people, f.cases, f.solved, f.held, f.home_visits)
+        for f in leader_figures(session, since=start, until=end)
+    )
+    return Assessment(period=period, rows=tuple(rank_rows(rows)), leaders=leaders)
+
+
+def _reception_fields(unit: Unit, received: tuple[int, int] | None) -> dict[str, Any]:
+    if unit.kind not in ("street", "community"):
+        return {}
+    n, people = received or (0, 0)
+    return {"receptions": n, "people_received": people}
 
 
 def _rounded(rates: dict[str, float | None]) -> dict[str, Any]:
@@ -412,4 +448,5 @@ FORMULAS = {
     "grid_disposal_rate": "streets and communities: grid events from patrols in the period whose case is closed / those events (not scored)",
     "grid_response_rate": "streets and communities (双报到): grid whistles in the period every summoned department of which reported in by its deadline / grid whistles in the period, still-running clocks left out (not scored)",
     "market_spot_rate": "streets and communities: matters solved or answered on the spot at the service markets held in the period / everything raised there (not scored)",
+    "receptions": "streets and communities: leaders' receptions held there in the period, a community's counting for its street (not scored)",
 }

@@ -34,6 +34,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("grid_response_rate", "双报到响应率"),
     ("market_events", "服务市集场次"),
     ("market_spot_rate", "现场办结率"),
+    ("receptions", "领导接访场次"),
+    ("people_received", "接待人次"),
 )
 
 

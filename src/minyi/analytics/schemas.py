@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from minyi.analytics.assessment import AssessmentRow
+from minyi.analytics.assessment import AssessmentRow, LeaderRow
 from minyi.analytics.hotspots import Hotspot
 from minyi.analytics.sweeps import PLACE_KINDS, SimilarCase
 from minyi.core.schemas import Out
@@ -69,6 +69,9 @@ class AssessmentOut(Out):
     period: PeriodOut
     rows: list[AssessmentRow]
     formulas: dict[str, str]
+    leaders: list[LeaderRow] = Field(
+        default_factory=list, description="leaders' receptions in the period (下沉接访), not scored"
+    )
 
 
 # A sweep (办结一件、化解一类) answers with its instruction, read through the reader's privacy view.

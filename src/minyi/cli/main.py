@@ -53,6 +53,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "党建覆盖: roads and buildings below the grid, coverage gaps, patrol figures.",
     ),
     "import": ("minyi.cli.integrations", "import", "Import historical cases from CSV or Excel."),
+    "receptions": (
+        "minyi.cli.receptions",
+        "receptions",
+        "下沉接访: leaders' reception days, their slots and records, per-leader figures, 分片包联.",
+    ),
     "mailbox": (
         "minyi.cli.mailboxes",
         "mailbox",

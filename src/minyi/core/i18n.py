@@ -65,6 +65,7 @@ ACTION_ZH = {
     "holding_release": "申请销案",
     "holding_approve": "同意销案",
     "holding_refuse": "退回销案申请",
+    "reception_visit": "接访后家访",
     "whistle": "吹哨",
     "whistle_report_in": "报到",
     "whistle_act": "部门处置",

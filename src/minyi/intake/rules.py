@@ -21,6 +21,7 @@ CHANNEL_KINDS = (
     "letter",
     "grid",
     "market",
+    "reception",  # 领导接访: matters raised at a leader's reception
     "miniprogram",
     "api",
     "import",

@@ -40,9 +40,14 @@ REGISTERING_ROLES = frozenset(
         Role.STREET_STAFF,
     }
 )
-# A department's staff register appeals at a service-market stall (服务市集) only: there they are
-# the first to receive what people raise (首办负责制), and the case shows them as its first unit.
-STALL_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD})
+# Roles that register on one kind of channel only: a leader records the matters raised at their
+# own reception (领导接访) as the district's staff would; a department at its market stall.
+CHANNEL_ROLES: dict[str, frozenset[Role]] = {
+    "reception": frozenset({Role.LEADER}),
+    # A department's staff register what people raise at a service-market stall (服务市集): there
+    # they are the first to receive it (首办负责制), and the case shows them as its first unit.
+    "market": frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD}),
+}
 
 
 @dataclass(frozen=True)
@@ -370,7 +375,7 @@ def _resolve(
     if (
         actor is not None
         and actor.role not in REGISTERING_ROLES
-        and not (actor.role in STALL_ROLES and channel.kind == "market")
+        and actor.role not in CHANNEL_ROLES.get(channel.kind, frozenset())
     ):
         raise Forbidden("role_not_allowed", f"role '{actor.role}' may not register appeals")
     if item.anonymous and not channel.allows_anonymous:

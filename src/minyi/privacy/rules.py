@@ -607,3 +607,56 @@ def market_text(actor: Actor, text: str | None, *, stall_staff_ids: Collection[i
     if text is None or (actor.staff_id is not None and actor.staff_id in stall_staff_ids):
         return text
     return MARKET_TEXT_HIDDEN
+
+
+# --- leaders' receptions (下沉接访) ------------------------------------------------------------
+BOOKER_HIDDEN = "［仅接访领导和组织接访的工作人员可见］"
+
+
+def booker_show(actor: Actor, *, leader_id: int, place_path: str) -> Show:
+    """A reception's citizens (name, phone and the matter in their words): the leader receiving
+    them and the staff organising the reception (the district's centre; the street or community
+    staff of the place) read them in clear, to call and to receive them; the other leaders, the
+    supervisors and the dispatchers read them masked; nobody else, and never a citizen (the
+    portal shows a booker only their own booking, by its confirmation number)."""
+    if actor.role is None:
+        return Show.HIDDEN
+    if actor.staff_id == leader_id or actor.role in (Role.ADMIN, Role.INTAKE_CLERK):
+        return Show.CLEAR
+    if (
+        actor.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF)
+        and actor.unit_path
+        and place_path.startswith(actor.unit_path)
+    ):
+        return Show.CLEAR
+    if actor.role in (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER):
+        return Show.MASKED
+    return Show.HIDDEN
+
+
+@dataclass(frozen=True)
+class BookerView:
+    show: Show
+
+    def name(self, value: str) -> str:
+        if self.show is Show.CLEAR:
+            return value
+        return (mask_name(value) or "") if self.show is Show.MASKED else HIDDEN_PLACEHOLDER["name"]
+
+    def phone(self, value: str) -> str:
+        if self.show is Show.CLEAR:
+            return value
+        return (
+            (mask_phone(value) or "") if self.show is Show.MASKED else HIDDEN_PLACEHOLDER["phone"]
+        )
+
+    def text(self, value: str, *, name: str) -> str:
+        if self.show is Show.CLEAR:
+            return value
+        if self.show is Show.MASKED:
+            return mask_text(value, names=[name])
+        return BOOKER_HIDDEN
+
+
+def booker_view(actor: Actor, *, leader_id: int, place_path: str) -> BookerView:
+    return BookerView(booker_show(actor, leader_id=leader_id, place_path=place_path))

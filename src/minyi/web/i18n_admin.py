@@ -171,6 +171,7 @@ ADMIN_TEXT: dict[str, tuple[str, str]] = {
     "adm_ch_letter": ("来信", "Letter"),
     "adm_ch_grid": ("网格上报", "Grid report"),
     "adm_ch_market": ("市场主体", "Businesses"),
+    "adm_ch_reception": ("领导接访", "Leader reception"),
     "adm_ch_miniprogram": ("网上反映", "Online"),
     "adm_ch_api": ("系统对接", "System link"),
     "adm_ch_import": ("批量导入", "Bulk import"),

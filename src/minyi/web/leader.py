@@ -22,6 +22,7 @@ from minyi.escalation.queries import list_escalations, list_holdings
 from minyi.mailboxes.queries import leader_inbox
 from minyi.org.models import LeaderArea, Unit
 from minyi.org.rules import Actor, Role
+from minyi.receptions.queries import leader_figures
 from minyi.reports.targets import target_units, units_for_items
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
 from minyi.supervision.queries import describe_instructions, list_instructions
@@ -171,6 +172,7 @@ def dashboard(request: Request) -> Response:
             figures=today_figures(session, now),
             first=FIRST,
             calendar=calendar_status(session, today_in_beijing(now)),
+            receptions=next(iter(leader_figures(session, leader_ids=[actor.staff_id or 0])), None),
         )
 
 

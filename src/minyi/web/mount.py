@@ -27,6 +27,7 @@ from minyi.web import (
     console_notifications,
     console_outbox,
     console_print,
+    console_receptions,
     console_supervision,
     console_volunteers,
     console_work,
@@ -34,6 +35,7 @@ from minyi.web import (
     panels_leader,
     panels_triage,
     portal,
+    portal_receptions,
     portal_volunteers,
 )
 from minyi.web import errors as web_errors
@@ -69,6 +71,8 @@ ROUTERS = (
     portal_volunteers,
     console_markets,
     console_meetings,
+    console_receptions,
+    portal_receptions,
 )
 
 

@@ -26,6 +26,7 @@ class Nav:
     admin: bool = False
     leader: bool = False
     markets: bool = False
+    receptions: bool = False
 
 
 def nav_for(actor: Actor | None, *, covers: bool = False) -> Nav:
@@ -53,4 +54,14 @@ def nav_for(actor: Actor | None, *, covers: bool = False) -> Nav:
         # 服务市集: departments, streets and communities hold stalls; the centre and leaders plan
         # and read the figures.
         markets=True,
+        receptions=role
+        in (
+            Role.ADMIN,
+            Role.INTAKE_CLERK,
+            Role.STREET_STAFF,
+            Role.COMMUNITY_STAFF,
+            Role.LEADER,
+            Role.SUPERVISOR,
+            Role.DISPATCHER,
+        ),
     )

@@ -307,6 +307,48 @@ ROUTES: dict[str, tuple[str, str]] = {
         ),
         (NONE, "markets, stalls, counts and staff names; no person who raised a matter"),
     ),
+    # 下沉接访: the citizens of a reception (name, phone, matter) through booker_view
+    **dict.fromkeys(
+        (
+            "GET /api/v1/receptions/{reception_id}",
+            "POST /api/v1/receptions/{reception_id}/walk-ins",
+            "POST /api/v1/receptions/{reception_id}/record",
+            "POST /api/v1/receptions/{reception_id}/home-visits",
+            "GET /console/receptions/{reception_id}",
+            "POST /console/receptions/{reception_id}/walk-in",
+            "POST /console/receptions/{reception_id}/record",
+            "POST /console/receptions/{reception_id}/visit",
+            "POST /console/receptions/{reception_id}/citizens/{booking_id}/case",
+            "POST /console/receptions/{reception_id}/publish",
+            "POST /console/receptions/{reception_id}/cancel",
+            "GET /api/v1/public/receptions/bookings/{ref}",
+            "POST /api/v1/public/receptions/bookings",
+            "GET /portal/receptions/booked/{ref}",
+            "POST /portal/receptions/slots/{slot_id}",
+        ),
+        (POLICY, "test_reception_citizens"),
+    ),
+    # receptions' days, places, leaders (staff) and counts; the raised case's number; forms
+    **dict.fromkeys(
+        (
+            "GET /api/v1/receptions",
+            "POST /api/v1/receptions",
+            "GET /api/v1/receptions/figures",
+            "POST /api/v1/receptions/areas",
+            "POST /api/v1/receptions/areas/unlink",
+            "POST /api/v1/receptions/{reception_id}/publish",
+            "POST /api/v1/receptions/{reception_id}/cancel",
+            "POST /api/v1/receptions/bookings/{booking_id}/case",
+            "GET /api/v1/public/receptions",
+            "GET /console/receptions",
+            "POST /console/receptions",
+            "GET /console/receptions/areas",
+            "GET /console/receptions/areas/{username}",
+            "GET /portal/receptions",
+            "GET /portal/receptions/slots/{slot_id}",
+        ),
+        (NONE, "reception days, leaders and counts; no citizen"),
+    ),
     # places, counts and the coverers' names and units (staff, never a phone), forms and redirects
     **dict.fromkeys(
         (
@@ -481,6 +523,19 @@ ROUTES: dict[str, tuple[str, str]] = {
 COMMANDS: dict[str, tuple[str, str]] = {
     # 服务市集: the person raising a matter at a stall, through the case's privacy view
     "markets show": (POLICY, "test_markets_matters"),
+    **dict.fromkeys(
+        (
+            "receptions schedule",
+            "receptions publish",
+            "receptions cancel",
+            "receptions record",
+            "receptions list",
+            "receptions figures",
+            "receptions link",
+            "receptions unlink",
+        ),
+        (NONE, "reception days, leaders and counts; no command prints a citizen"),
+    ),
     "appeal list": (POLICY, "test_cli_list_and_timeline"),
     "appeal timeline": (POLICY, "test_cli_list_and_timeline"),
     "grassroots households": (POLICY, "test_grassroots_household_heads"),
@@ -2128,6 +2183,60 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
         assert appeal.name in cli(["grassroots", "households", str(code), "--as", "s01c01.staff"])
         for user in ("secretary", "admin"):
             assert appeal.leaks(cli(["grassroots", "households", str(code), "--as", user])) == []
+
+    def test_reception_citizens(self, app_client: TestClient, appeal: Appeal) -> None:
+        """A reception's booker is the leader's and the organisers' to read in clear; other
+        leaders read them masked, other streets not at all, and the portal's confirmation shows
+        the booker only themself, masked."""
+        day = START + timedelta(days=5)
+        made = app_client.post(
+            "/api/v1/receptions",
+            json={
+                "leader": "secretary",
+                "area": "S01C03",
+                "slots": [
+                    {
+                        "starts_at": day.isoformat(),
+                        "ends_at": (day + timedelta(hours=1)).isoformat(),
+                        "capacity": 5,
+                    }
+                ],
+            },
+            headers=auth(app_client, "admin"),
+        )
+        assert made.status_code == 201, made.text
+        reception = made.json()
+        matter = quoting(appeal, "接访反映")
+        booked = app_client.post(
+            "/api/v1/public/receptions/bookings",
+            json={
+                "slot_id": reception["slots"][0]["id"],
+                "name": appeal.name,
+                "phone": appeal.phone,
+                "matter": matter,
+            },
+        )
+        assert booked.status_code == 201, booked.text
+        assert appeal.leaks(booked.text) == []
+        ref = booked.json()["ref"]
+        assert appeal.leaks(app_client.get(f"/api/v1/public/receptions/bookings/{ref}").text) == []
+        assert appeal.leaks(app_client.get(f"/portal/receptions/booked/{ref}").text) == []
+        assert appeal.leaks(app_client.get("/portal/receptions").text) == []
+        path = f"/api/v1/receptions/{reception['id']}"
+        clear = app_client.get(path, headers=auth(app_client, "secretary")).json()
+        assert clear["citizens"][0]["phone"] == appeal.phone
+        assert clear["citizens"][0]["matter"] == matter
+        organiser = app_client.get(path, headers=auth(app_client, "s01c03.staff")).json()
+        assert organiser["citizens"][0]["name"] == appeal.name
+        for user in ("mayor", "supervisor"):
+            masked = app_client.get(path, headers=auth(app_client, user))
+            assert masked.status_code == 200
+            assert appeal.leaks(masked.text) == [], user
+        assert app_client.get(path, headers=auth(app_client, "s02.staff")).status_code == 404
+        page = signed_in(app_client, "mayor").get(f"/console/receptions/{reception['id']}").text
+        assert appeal.leaks(page) == []
+        own = signed_in(app_client, "secretary").get(f"/console/receptions/{reception['id']}")
+        assert appeal.name in own.text
 
     def test_markets_matters(
         self,

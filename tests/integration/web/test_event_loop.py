@@ -44,6 +44,8 @@ ASYNC_ENDPOINTS = {
     "minyi.api.markets.post_matter": "awaits the group-commit writer; the stall checks, the matter's writes and the on-the-spot closure run in the threadpool",
     "minyi.web.console_markets.post_matter": "awaits the group-commit writer; the sign-in check, the matter's writes and pages run in the threadpool",
     "minyi.web.console_markets.summary_pdf": "renders the summary page and its PDF in the threadpool",
+    "minyi.api.receptions.post_case": "awaits the group-commit writer; the booking's read and the link to its case run in the threadpool",
+    "minyi.web.console_receptions.raise_case": "awaits the group-commit writer; the sign-in check and pages run in the threadpool",
     "fastapi.applications.FastAPI.setup.<locals>.openapi": "builds the schema once, then answers it from memory",
 }
 # Async dependencies run on the event loop too.

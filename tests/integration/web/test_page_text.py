@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -272,12 +272,62 @@ def _meeting(client: TestClient, clock: Any, case_ids: list[str]) -> dict[str, l
     return {"meeting_id": [str(mid)], "item_id": [str(i) for i in items]}
 
 
+def _reception(client: TestClient, now: datetime) -> dict[str, list[str]]:
+    """A leader's reception day with a booking, a walk-in, its record and a case raised."""
+    day = now + timedelta(days=3)
+    made = client.post(
+        "/api/v1/receptions",
+        json={
+            "leader": "secretary",
+            "area": "S01C01",
+            "slots": [
+                {
+                    "starts_at": day.isoformat(),
+                    "ends_at": (day + timedelta(hours=1)).isoformat(),
+                    "capacity": 3,
+                }
+            ],
+        },
+        headers=auth(client, "admin"),
+    )
+    assert made.status_code == 201, made.text
+    reception = made.json()
+    slot = reception["slots"][0]["id"]
+    booked = client.post(
+        "/api/v1/public/receptions/bookings",
+        json={"slot_id": slot, "name": "吴桂兰", "phone": unique_phone(), "matter": "小区停车难"},
+    )
+    assert booked.status_code == 201, booked.text
+    staff = auth(client, "s01c01.staff")
+    walk = client.post(
+        f"/api/v1/receptions/{reception['id']}/walk-ins",
+        json={"name": "郑建华", "phone": unique_phone(), "matter": "楼顶漏水"},
+        headers=staff,
+    )
+    assert walk.status_code == 201, walk.text
+    recorded = client.post(
+        f"/api/v1/receptions/{reception['id']}/record", json={"summary": "现场答复"}, headers=staff
+    )
+    assert recorded.status_code == 200, recorded.text
+    raised = client.post(
+        f"/api/v1/receptions/bookings/{walk.json()['id']}/case", json={"hold": True}, headers=staff
+    )
+    assert raised.status_code == 200, raised.text
+    return {
+        "reception_id": [str(reception["id"])],
+        "slot_id": [str(slot)],
+        "ref": [booked.json()["ref"]],
+        "/console/receptions/areas/{username}:username": ["secretary"],
+    }
+
+
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
     # The text of a page does not depend on the database: one backend is enough here.
     with private_demo_app("sqlite", tmp_path_factory.mktemp("page-text")) as (client, db, clock):
         params = _events(client)
         params |= _meeting(client, clock, params["case_id"])
+        params = _events(client) | _reception(client, clock.now())
         clock.advance(timedelta(days=1))
         run_once(db, clock)  # the worker: clocks, notifications, hotspots and alerts
         # The worker issues the day's report; its page is one of the leaders'.

@@ -32,18 +32,29 @@ def staff(role: Role, unit_id: int | None = 7, unit_kind: str = "department") ->
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        (Role.INTAKE_CLERK, {"intake_desk", "meetings"}),
-        (Role.DISPATCHER, {"intake_desk", "dispatch_board", "approvals", "meetings"}),
+        (Role.INTAKE_CLERK, {"intake_desk", "meetings", "receptions"}),
+        (Role.DISPATCHER, {"intake_desk", "dispatch_board", "approvals", "meetings", "receptions"}),
         (
             Role.ADMIN,
-            {"intake_desk", "dispatch_board", "admin", "coverage", "volunteers", "meetings"},
+            {
+                "intake_desk",
+                "dispatch_board",
+                "admin",
+                "coverage",
+                "volunteers",
+                "meetings",
+                "receptions",
+            },
         ),
         (Role.UNIT_HANDLER, {"tasks", "meetings"}),
         (Role.UNIT_HEAD, {"unit_queue", "tasks", "meetings"}),
         (Role.GRID_STAFF, {"grid_report", "patrols", "coverage", "area_board", "tasks"}),
-        (Role.STREET_STAFF, {"coverage", "volunteers", "area_board", "tasks", "meetings"}),
-        (Role.SUPERVISOR, {"supervision", "approvals", "meetings"}),
-        (Role.LEADER, {"coverage", "leader", "meetings"}),
+        (
+            Role.STREET_STAFF,
+            {"coverage", "volunteers", "area_board", "tasks", "meetings", "receptions"},
+        ),
+        (Role.SUPERVISOR, {"supervision", "approvals", "meetings", "receptions"}),
+        (Role.LEADER, {"coverage", "leader", "meetings", "receptions"}),
     ],
 )
 def test_the_console_links_each_role_sees(role: Role, links: set[str]) -> None:

@@ -16,6 +16,7 @@ CHANNEL_KIND_ZH = {
     "letter": "来信",
     "grid": "网格上报",
     "market": "服务市集",
+    "reception": "领导接访",
     "miniprogram": "小程序/扫码",
     "api": "其他平台",
     "import": "文件导入",

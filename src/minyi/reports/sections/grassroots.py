@@ -1,6 +1,8 @@
 """基层网格: the reported day's patrols, what they found, the grid events raised from them and how
 many of those are disposed of by now; the day's grid whistles and their 双报到 response; building coverage as the report is made and its gaps
-(无人包联 / 超期未走访); per street when the district has more than one."""
+(无人包联 / 超期未走访); per street when the district has more than one; the day's service markets;
+and the day's leaders' receptions (下沉接访: who received how many people where, how many matters
+became cases)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from minyi.grassroots import queries
 from minyi.grassroots.rules import Counts
 from minyi.markets import queries as markets
 from minyi.org.models import Unit
+from minyi.receptions.queries import day_receptions
 from minyi.reports.context import ReportContext
 
 KEY = "grassroots"
@@ -65,6 +68,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         "totals": total,
         "streets": streets,
         "markets": _markets(ctx),
+        "receptions": day_receptions(s, since=ctx.start, until=ctx.end),
         "items": [
             {
                 "key": f"grid:{r['code']}",
