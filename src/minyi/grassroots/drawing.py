@@ -6,6 +6,7 @@ always gives the same drawing, so a grid worker finds their grid in the same pla
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from html import escape
 from typing import NamedTuple
 
@@ -89,16 +90,41 @@ def _n(v: float) -> str:
     return f"{v:.1f}".rstrip("0").rstrip(".")
 
 
-def render_svg(root: AreaNode, *, link: str | None = None) -> str:
+@dataclass(frozen=True)
+class MapWords:
+    """The few words a map shows: Chinese by default (the map is the district's document); the
+    console passes English ones when the page is English, as the map is drawn into the page."""
+
+    title: str = "{name}网格覆盖图"
+    tip: str = "{name}：楼栋{total}，覆盖率{rate}"
+    total: str = "覆盖率 {rate}（楼栋 {total}）"
+    states: dict[Coverage, str] = field(default_factory=lambda: dict(COVERAGE_LABELS))
+
+
+ENGLISH = MapWords(
+    title="Coverage map of {name}",
+    tip="{name}: {total} buildings, coverage {rate}",
+    total="Coverage {rate} ({total} buildings)",
+    states={
+        Coverage.UNASSIGNED: "Nobody assigned",
+        Coverage.OVERDUE: "Overdue",
+        Coverage.COVERED: "Visited in time",
+    },
+)
+
+
+def render_svg(root: AreaNode, *, link: str | None = None, words: MapWords | None = None) -> str:
     """The map of the area under `root`. `link`: a URL prefix the areas one level below the root
     (the named ones) link to, with their code appended, to zoom in; None draws no links (an SVG
-    shown as an image ignores them anyway)."""
+    shown as an image ignores them anyway). `words`: its language (Chinese by default)."""
+    w = words or MapWords()
+    title = w.title.format(name=root.name)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(WIDTH)} {_n(HEIGHT + LEGEND)}" '
         # With links the map is a group of them (an "img" hides its children from a screen reader).
-        f'role="{"group" if link else "img"}" aria-label="{escape(root.name)}网格覆盖图" '
+        f'role="{"group" if link else "img"}" aria-label="{escape(title)}" '
         'font-family="sans-serif">',
-        f"<title>{escape(root.name)}网格覆盖图</title>",
+        f"<title>{escape(title)}</title>",
     ]
     labels = []
     links: list[str] = []
@@ -108,7 +134,7 @@ def render_svg(root: AreaNode, *, link: str | None = None) -> str:
     detailed = root.counts.total <= DETAILED
     paths: dict[Coverage, list[str]] = {state: [] for state in Coverage}
     for node, r in layout(root, Rect(0, 0, WIDTH, HEIGHT)):
-        tip = f"{node.name}：楼栋{node.counts.total}，覆盖率{percent(node.counts.rate)}"
+        tip = w.tip.format(name=node.name, total=node.counts.total, rate=percent(node.counts.rate))
         fill = "#fafafa" if node.kind != "grid" else "#f0f0f0"
         rect = (
             f'<rect x="{_n(r.x)}" y="{_n(r.y)}" width="{_n(r.w)}" height="{_n(r.h)}" fill="{fill}" '
@@ -135,7 +161,7 @@ def render_svg(root: AreaNode, *, link: str | None = None) -> str:
                 parts.append(
                     f'<rect x="{_n(c.x)}" y="{_n(c.y)}" width="{_n(c.w)}" height="{_n(c.h)}" '
                     f'fill="{COVERAGE_COLOURS[b.state]}" data-building="{b.id}"><title>{escape(b.name)}：'
-                    f"{COVERAGE_LABELS[b.state]}</title></rect>"
+                    f"{w.states[b.state]}</title></rect>"
                 )
         if node is not root and node.kind == _label_kind(root) and r.w > 40 and r.h > 14:
             size = max(9.0, min(16.0, r.w / max(len(node.name), 1)))
@@ -147,7 +173,7 @@ def render_svg(root: AreaNode, *, link: str | None = None) -> str:
     for state, segments in paths.items():
         if segments:
             parts.append(
-                f'<path fill="{COVERAGE_COLOURS[state]}" d="{"".join(segments)}"><title>{COVERAGE_LABELS[state]}</title></path>'
+                f'<path fill="{COVERAGE_COLOURS[state]}" d="{"".join(segments)}"><title>{w.states[state]}</title></path>'
             )
     parts.extend(links)
     parts.extend(labels)
@@ -157,12 +183,12 @@ def render_svg(root: AreaNode, *, link: str | None = None) -> str:
             f'<rect x="{_n(x)}" y="{_n(HEIGHT + 10)}" width="14" height="14" fill="{COVERAGE_COLOURS[state]}"/>'
         )
         parts.append(
-            f'<text x="{_n(x + 20)}" y="{_n(HEIGHT + 22)}" font-size="14">{COVERAGE_LABELS[state]}</text>'
+            f'<text x="{_n(x + 20)}" y="{_n(HEIGHT + 22)}" font-size="14">{w.states[state]}</text>'
         )
         x += 130
     parts.append(
         f'<text x="{_n(WIDTH - 8)}" y="{_n(HEIGHT + 22)}" font-size="14" text-anchor="end">'
-        f"覆盖率 {percent(root.counts.rate)}（楼栋 {root.counts.total}）</text>"
+        f"{escape(w.total.format(rate=percent(root.counts.rate), total=root.counts.total))}</text>"
     )
     parts.append("</svg>")
     return "".join(parts)

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from minyi.core.errors import Forbidden, Invalid, MinyiError
-from minyi.grassroots.drawing import DETAILED, render_svg
+from minyi.grassroots.drawing import DETAILED, ENGLISH, render_svg
 from minyi.grassroots.queries import (
     branches,
     building_view,
@@ -81,13 +81,9 @@ def _overseer(request: Request) -> Actor:
     return staff(request, OVERSEERS)
 
 
-# The English switch's words for the domain's Chinese labels (the map's legend stays Chinese:
-# it is a drawing of the district, like the printed documents).
-COVERAGE_EN = {
-    Coverage.UNASSIGNED: "nobody assigned",
-    Coverage.OVERDUE: "overdue",
-    Coverage.COVERED: "visited in time",
-}
+# The English switch's words for the domain's Chinese labels (the map drawn into the page speaks
+# the page's language too: drawing.ENGLISH).
+COVERAGE_EN = {state: label.lower() for state, label in ENGLISH.states.items()}
 KIND_EN = {
     AssignmentKind.GRID_WORKER: "grid worker",
     AssignmentKind.PARTY_MEMBER: "party member",
@@ -141,6 +137,7 @@ def coverage_page(
             render_svg(
                 coverage_tree(session, root, now, detailed_up_to=DETAILED),
                 link="/console/grassroots?area=",
+                words=None if Translator(pick_lang(request)).zh else ENGLISH,
             )
         )
         return render(

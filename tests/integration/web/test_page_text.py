@@ -306,7 +306,9 @@ def _reception(client: TestClient, now: datetime) -> dict[str, list[str]]:
     )
     assert walk.status_code == 201, walk.text
     recorded = client.post(
-        f"/api/v1/receptions/{reception['id']}/record", json={"summary": "现场答复"}, headers=staff
+        f"/api/v1/receptions/{reception['id']}/record",
+        json={"summary": "当场答复了两位群众的咨询"},
+        headers=staff,
     )
     assert recorded.status_code == 200, recorded.text
     raised = client.post(
@@ -327,7 +329,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
     with private_demo_app("sqlite", tmp_path_factory.mktemp("page-text")) as (client, db, clock):
         params = _events(client)
         params |= _meeting(client, clock, params["case_id"])
-        params = _events(client) | _reception(client, clock.now())
+        params |= _reception(client, clock.now())
         clock.advance(timedelta(days=1))
         run_once(db, clock)  # the worker: clocks, notifications, hotspots and alerts
         # The worker issues the day's report; its page is one of the leaders'.
