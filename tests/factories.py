@@ -1,4 +1,6 @@
-"""Small typed helpers that make test data through the public API."""
+"""Small typed helpers that make test data: through the public API (`make_appeal`, `act`,
+`make_dispatched`), and beside them the same data through the services (`register_appeal`,
+`act_on`, `dispatched`) for tests that are not about HTTP: no app, no sign-in, no request."""
 
 from __future__ import annotations
 
@@ -6,8 +8,22 @@ import itertools
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
+
+from minyi.cases.rules import Action
+from minyi.cases.schemas import ActionIn
+from minyi.cases.service import act_on_case
+from minyi.core.db import Database
+from minyi.core.errors import MinyiError
+from minyi.core.ids import IdAllocator
+from minyi.core.registry import current
+from minyi.intake.refs import RefCache
+from minyi.intake.schemas import AppealIn
+from minyi.intake.service import register_appeals
+from minyi.org.service import actor_for_username
+from minyi.wiring import wire
 
 DEMO_PASSWORD = "minyi-demo-2026"
 _phones = itertools.count(10_000_000)
@@ -85,4 +101,69 @@ def make_dispatched(
     assert act(client, appeal["id"], "accept", "clerk").status_code == 200
     r = act(client, appeal["id"], "dispatch", "dispatcher", lead_unit=lead, co_units=co or [])
     assert r.status_code == 200, r.text
+    return appeal
+
+
+# --- the same through the services -------------------------------------------------------------
+TZ = ZoneInfo("Asia/Shanghai")  # Settings().timezone, the demo district's
+
+
+def _wired() -> None:
+    """Registration and actions run the registry's handlers (clocks, escalation, triage queue):
+    the process's registry is wired as an app's or the worker's would be."""
+    if not current().domains:
+        wire()
+
+
+def register_appeal(
+    db: Database, *, now: datetime, as_user: str | None = "clerk", **overrides: Any
+) -> dict[str, Any]:
+    """`make_appeal` without HTTP: the same payload through intake's `register_appeals` in a
+    transaction of its own (as `minyi cases submit` does), registered at `now`; the same receipt.
+    `as_user=None` appeals as a citizen."""
+    _wired()
+    item = AppealIn.model_validate(appeal_payload(**overrides))
+    ids = IdAllocator(db, "appeals", block=1).take(1)
+    with db.unit_of_work() as session:
+        actor = actor_for_username(session, as_user) if as_user else None
+        [result] = register_appeals(
+            session, [item], actors=[actor], ids=ids, refs=RefCache(), now=now, tz=TZ
+        )
+    if isinstance(result, MinyiError):
+        raise result
+    return result.as_dict()
+
+
+def act_on(
+    db: Database, case_id: int, action: str, as_user: str, *, now: datetime, **body: Any
+) -> None:
+    """`act` without HTTP: the action's body checked as the API checks it, applied by
+    `act_on_case` and committed; a refusal raises the service's error (IllegalTransition,
+    Forbidden, Invalid, Conflict...)."""
+    _wired()
+    payload = ActionIn.model_validate(body)
+    with db.unit_of_work() as session:
+        act_on_case(
+            session,
+            case_id,
+            Action(action),
+            actor=actor_for_username(session, as_user),
+            payload=payload.payload(),
+            now=now,
+            expected_version=payload.expected_version,
+        )
+
+
+def dispatched(
+    db: Database,
+    *,
+    now: datetime,
+    lead: str = "DEP01",
+    co: list[str] | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """`make_dispatched` without HTTP: registered, accepted by the clerk, dispatched."""
+    appeal = register_appeal(db, now=now, **overrides)
+    act_on(db, appeal["id"], "accept", "clerk", now=now)
+    act_on(db, appeal["id"], "dispatch", "dispatcher", now=now, lead_unit=lead, co_units=co or [])
     return appeal

@@ -21,9 +21,9 @@ import uvicorn
 from playwright.sync_api import Browser, expect
 
 from browser_steps import Live, sign_in
-from conftest import make_settings, new_database_url
+from conftest import make_settings, migrated_database_url
 from minyi.app import create_app
-from minyi.bootstrap import first_run, migrate
+from minyi.bootstrap import first_run
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.wiring import wire
@@ -44,10 +44,9 @@ DOCS = (
 @pytest.fixture(scope="module")
 def lived_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("first-run")
-    url = new_database_url("sqlite", tmp)
+    url = migrated_database_url("sqlite", tmp)  # an empty migrated database (a template copy)
     settings = make_settings(url, tmp).model_copy(update={"load_demo_if_empty": True})
     db = Database(url)
-    migrate(db)
     wire()  # as every entry point does before it acts
     first_run(db, settings, now=NOW, say=lambda _: None)
     db.dispose()

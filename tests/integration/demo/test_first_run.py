@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from conftest import drop_database, make_settings, new_database_url
+from conftest import drop_database, make_settings, migrated_database_url
 from minyi.analytics.models import Alert
 from minyi.analytics.queries import hotspots_of_day
-from minyi.bootstrap import first_run, migrate
+from minyi.bootstrap import first_run
 from minyi.cases.models import Appeal, Bounce, Case, CaseEvent
 from minyi.core.db import Database
 from minyi.demo.history import BURST_MATTER
@@ -49,9 +49,8 @@ def lived(
 ) -> Iterator[tuple[Database, dict[str, int], Path]]:
     wire()
     tmp = tmp_path_factory.mktemp(f"history-{backend}")
-    url = new_database_url(backend, tmp)
+    url = migrated_database_url(backend, tmp)  # an empty migrated database (a template copy)
     db = Database(url)
-    migrate(db)
     settings = make_settings(url, tmp).model_copy(update={"load_demo_if_empty": True})
     done = first_run(db, settings, now=NOW, say=lambda _: None)
     yield db, done, settings.data_dir
@@ -158,10 +157,9 @@ class TestEmptyDemo:
     def test_demo_empty_loads_the_district_without_any_appeal_or_model(
         self, backend: str, tmp_path: Path
     ) -> None:
-        url = new_database_url(backend, tmp_path)
+        url = migrated_database_url(backend, tmp_path)
         db = Database(url)
         try:
-            migrate(db)
             settings = make_settings(url, tmp_path).model_copy(
                 update={"load_demo_if_empty": True, "demo": "empty"}
             )

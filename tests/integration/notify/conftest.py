@@ -20,8 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import delete
 
-from conftest import drop_database, new_database_url
-from minyi.bootstrap import migrate
+from conftest import drop_database, migrated_database_url
 from minyi.core.db import Database
 from minyi.notify.models import OutboxMessage
 
@@ -33,9 +32,8 @@ def _outbox_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> 
     # Delivery claims every due row, so these tests cannot share the demo database with tests
     # whose appeals enqueue receipts; a migrated database per backend is enough (no org data
     # needed), and much cheaper on PostgreSQL than one per test.
-    url = new_database_url(backend, tmp_path_factory.mktemp(f"outbox-{backend}"))
+    url = migrated_database_url(backend, tmp_path_factory.mktemp(f"outbox-{backend}"))
     database = Database(url)
-    migrate(database)
     yield database
     database.dispose()
     drop_database(url)

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from conftest import START
+from conftest import START, drop_database, migrated_database_url
 from minyi.core.db import Database
 from minyi.core.errors import Invalid, Unauthorized
 from minyi.core.settings import Settings
@@ -130,42 +130,48 @@ def small_db(fresh_db: Database) -> Iterator[Database]:
     return fresh_db
 
 
+@pytest.fixture(scope="class")
+def imported(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """An empty migrated database into which the demo district was imported (`import_org`, no
+    passwords): made once per backend for the round-trip tests, which only read it (an import of
+    the district's ~1,150 rows is the slow part of each)."""
+    url = migrated_database_url(backend, tmp_path_factory.mktemp("imported"))
+    db = Database(url)
+    with db.unit_of_work() as session:
+        import_org(session, build_district(), password_hash=None)
+    yield db
+    db.dispose()
+    drop_database(url)
+
+
 class TestYamlRoundTrip:
     def test_export_after_import_equals_the_district_units(
-        self, fresh_db: Database, district: dict[str, Any]
+        self, imported: Database, district: dict[str, Any]
     ) -> None:
-        with fresh_db.unit_of_work() as session:
-            import_org(session, district, password_hash=None)
         exported = yaml.safe_load(
-            yaml.safe_dump(_export(fresh_db), allow_unicode=True, sort_keys=False)
+            yaml.safe_dump(_export(imported), allow_unicode=True, sort_keys=False)
         )
         assert _units_key(exported["units"]) == _units_key(district["units"])
 
     def test_export_after_import_equals_the_district_staff(
-        self, fresh_db: Database, district: dict[str, Any]
+        self, imported: Database, district: dict[str, Any]
     ) -> None:
-        with fresh_db.unit_of_work() as session:
-            import_org(session, district, password_hash=None)
         exported = yaml.safe_load(
-            yaml.safe_dump(_export(fresh_db), allow_unicode=True, sort_keys=False)
+            yaml.safe_dump(_export(imported), allow_unicode=True, sort_keys=False)
         )
         assert _staff_key(exported["staff"]) == _staff_key(district["staff"])
 
     def test_export_after_import_equals_the_district_leader_areas(
-        self, fresh_db: Database, district: dict[str, Any]
+        self, imported: Database, district: dict[str, Any]
     ) -> None:
-        with fresh_db.unit_of_work() as session:
-            import_org(session, district, password_hash=None)
-        exported = _export(fresh_db)
+        exported = _export(imported)
         assert _areas_key(exported["staff"]) == _areas_key(district["staff"])
-        assert len(_areas_key(district["staff"])) == _counts(fresh_db)[2]
+        assert len(_areas_key(district["staff"])) == _counts(imported)[2]
 
     def test_exported_paths_follow_the_parents(
-        self, fresh_db: Database, district: dict[str, Any]
+        self, imported: Database, district: dict[str, Any]
     ) -> None:
-        with fresh_db.unit_of_work() as session:
-            import_org(session, district, password_hash=None)
-        with fresh_db.reading() as session:
+        with imported.reading() as session:
             units = {u.id: u for u in session.scalars(select(Unit))}
         assert len(units) == len(district["units"])
         for unit in units.values():
@@ -173,28 +179,12 @@ class TestYamlRoundTrip:
             assert unit.path == (parent.path if parent else "") + unit.code + "/"
 
     def test_yaml_export_imported_into_another_database_gives_the_same_export(
-        self,
-        fresh_db: Database,
-        district: dict[str, Any],
-        backend: str,
-        tmp_path: Any,
+        self, imported: Database, fresh_db: Database
     ) -> None:
-        from conftest import drop_database, new_database_url
-        from minyi.bootstrap import migrate
-
+        text = yaml.safe_dump(_export(imported), allow_unicode=True, sort_keys=False)
         with fresh_db.unit_of_work() as session:
-            import_org(session, district, password_hash=None)
-        text = yaml.safe_dump(_export(fresh_db), allow_unicode=True, sort_keys=False)
-        url = new_database_url(backend, tmp_path)
-        other = Database(url)
-        try:
-            migrate(other)
-            with other.unit_of_work() as session:
-                import_org(session, yaml.safe_load(text), password_hash=None)
-            assert yaml.safe_dump(_export(other), allow_unicode=True, sort_keys=False) == text
-        finally:
-            other.dispose()
-            drop_database(url)
+            import_org(session, yaml.safe_load(text), password_hash=None)
+        assert yaml.safe_dump(_export(fresh_db), allow_unicode=True, sort_keys=False) == text
 
 
 class TestCsvRoundTrip:

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from conftest import drop_database, new_database_url
-from minyi.bootstrap import migrate
+from conftest import drop_database, migrated_database_url
 from minyi.core.db import Database
 from minyi.sla.models import Clock, ClockFiring
 from minyi.sla.service import clock_row
@@ -33,9 +32,8 @@ def count(db: Database, stmt: object) -> int:
 @pytest.mark.console_script
 class TestManyWorkers:
     def test_no_clock_fires_twice_and_none_is_missed(self, tmp_path: Path) -> None:
-        url = new_database_url("postgres", tmp_path)
+        url = migrated_database_url("postgres", tmp_path)
         db = Database(url)
-        migrate(db)
         started = datetime.now(UTC) - timedelta(hours=2)
         rows = [
             clock_row(
