@@ -85,8 +85,9 @@ def paragraphs(letter: LetterText) -> dict[str, Any]:
     }
 
 
-def render_docx(letter: LetterText, *, issued_at: datetime) -> bytes:
-    text = paragraphs(letter)
+def official_document() -> Any:
+    """An empty A4 document in the layout of official documents (GB/T 9704 margins, 仿宋 三号
+    text); the district's letters and the joint meetings' minutes start from it."""
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
@@ -94,9 +95,15 @@ def render_docx(letter: LetterText, *, issued_at: datetime) -> bytes:
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = TEXT_FONT, Pt(TEXT_PT)
-    _east_asian(normal.element.get_or_add_rPr(), TEXT_FONT)
+    east_asian(normal.element.get_or_add_rPr(), TEXT_FONT)
+    return doc
 
-    _line(
+
+def render_docx(letter: LetterText, *, issued_at: datetime) -> bytes:
+    text = paragraphs(letter)
+    doc = official_document()
+
+    line(
         doc,
         text["masthead"],
         align=WD_ALIGN_PARAGRAPH.CENTER,
@@ -105,10 +112,10 @@ def render_docx(letter: LetterText, *, issued_at: datetime) -> bytes:
         bold=True,
         color=RED,
     )
-    number = _line(doc, text["number"], align=WD_ALIGN_PARAGRAPH.CENTER)
+    number = line(doc, text["number"], align=WD_ALIGN_PARAGRAPH.CENTER)
     _rule_below(number)
-    _line(doc, "")
-    _line(
+    line(doc, "")
+    line(
         doc,
         text["title"],
         align=WD_ALIGN_PARAGRAPH.CENTER,
@@ -116,14 +123,14 @@ def render_docx(letter: LetterText, *, issued_at: datetime) -> bytes:
         size=TITLE_PT,
         bold=True,
     )
-    _line(doc, "")
-    _line(doc, text["addressee"])
+    line(doc, "")
+    line(doc, text["addressee"])
     for body in text["body"]:
-        _line(doc, body, indent=True)
-    _line(doc, "")
-    _line(doc, "")
-    _line(doc, text["issuer"], align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=2)
-    _line(doc, text["date"], align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=2)
+        line(doc, body, indent=True)
+    line(doc, "")
+    line(doc, "")
+    line(doc, text["issuer"], align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=2)
+    line(doc, text["date"], align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=2)
 
     props = doc.core_properties
     props.title, props.subject, props.author = text["title"], letter.number, letter.issuer
@@ -135,7 +142,7 @@ def render_docx(letter: LetterText, *, issued_at: datetime) -> bytes:
     return out.getvalue()
 
 
-def _line(
+def line(
     doc: Any,
     text: str,
     *,
@@ -161,11 +168,11 @@ def _line(
         run.font.name, run.font.size, run.font.bold = font, Pt(size), bold
         if color is not None:
             run.font.color.rgb = color
-        _east_asian(run._element.get_or_add_rPr(), font)
+        east_asian(run._element.get_or_add_rPr(), font)
     return paragraph
 
 
-def _east_asian(rpr: Any, font: str) -> None:
+def east_asian(rpr: Any, font: str) -> None:
     """Chinese characters take the eastAsia font; without it Word falls back to its default."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
