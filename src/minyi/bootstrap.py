@@ -19,6 +19,7 @@ from minyi.demo.district import build_district
 from minyi.demo.history import load_history
 from minyi.demo.markets import plan_demo_markets
 from minyi.demo.places import load_places
+from minyi.demo.services import load_service_sites
 from minyi.demo.volunteers import load_volunteers
 from minyi.intake.service import import_channels
 from minyi.org.models import Unit
@@ -56,6 +57,7 @@ def load_demo(db: Database, *, now: datetime) -> dict[str, int]:
         version = import_dictionary(session, build_dictionary(), source="demo", now=now)
         counts["dictionary_version"] = version.number
         counts |= load_places(session, district, now=now)
+        counts |= load_service_sites(session, district, now=now)
         counts |= load_volunteers(session, district, now=now)
         counts |= plan_demo_markets(session, now=now, tz=ZoneInfo("Asia/Shanghai"))
     return counts

@@ -28,6 +28,7 @@ MODEL_MODULES = [
     "minyi.supervision.models",
     "minyi.notifications.models",
     "minyi.receptions.models",
+    "minyi.services.models",
     "minyi.integrations.models",
     "minyi.reports.models",
     "minyi.analytics.models",

@@ -88,6 +88,9 @@ class Case(Base):
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("dictionary_entries.id"), index=True)
     class_name: Mapped[str | None] = mapped_column(String(20), index=True)
+    # The service the case is handled by when staff chose one other than its class's
+    # (minyi.services.rules.service_of); empty: its class decides.
+    service: Mapped[str | None] = mapped_column(String(20))
     policy_code: Mapped[str] = mapped_column(String(20))
     # 首办负责制: the unit that first received the appeal answers for it until a lead is named.
     first_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))

@@ -587,4 +587,14 @@ def build_district(seed: int = 7) -> dict[str, list[dict[str, Any]]]:
         channel("import", "import", "文件导入"),
     ]
 
+    # --- the professionals of the service halls (N 类人员), last so the names drawn before
+    # them stay what they were: a mediator, a resident lawyer and a counsellor in each street's
+    # hall, and the district centre's counselling supervisor (心理督导). Their sites, rooms and
+    # hours are demo/services.py's.
+    for street in streets:
+        site = f"{street}-SITE"
+        add(f"{street.lower()}.mediator", "service_staff", site, "人民调解员")
+        add(f"{street.lower()}.lawyer", "service_staff", site, "驻点律师")
+        add(f"{street.lower()}.counsellor", "service_staff", site, "心理咨询师")
+    add("centre.counsellor", "service_staff", DISTRICT_CODE, "心理督导")
     return {"units": units, "staff": staff, "channels": channels}

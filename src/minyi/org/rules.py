@@ -39,6 +39,10 @@ class Role(StrEnum):
     LEADER = "leader"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    # A professional serving at a service site (mediator, resident lawyer, counsellor ...): their
+    # unit is the site, their kinds are minyi.services' SiteStaff rows, and they see the cases of
+    # their site and the records of their own service, nothing else.
+    SERVICE_STAFF = "service_staff"
 
 
 # Roles that see every case in the district.

@@ -277,6 +277,7 @@ ROLE_ZH = {
     "leader": "区领导",
     "supervisor": "督查员",
     "admin": "管理员",
+    "service_staff": "驻点服务人员",
 }
 TRIAGE_STATUS_ZH = {
     "awaiting": "待人工确认",

@@ -1,0 +1,254 @@
+"""Reads of the service sites: sites with their rooms and people, who provides a service where,
+free times for a booking, appointments, and the five services side by side."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from minyi.cases.models import Case
+from minyi.core.clock import as_utc
+from minyi.core.errors import NotFound
+from minyi.org.models import Staff, Unit
+from minyi.services.models import Appointment, ServiceSite, SiteRoom, SiteStaff
+from minyi.services.rules import (
+    PROVIDER_OF,
+    AppointmentStatus,
+    Opening,
+    Service,
+    StaffKind,
+    parse_openings,
+    service_of,
+)
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    id: int
+    unit_id: int
+    name: str
+    path: str
+    category: str
+    address: str
+    phone: str | None
+    hours: str
+    is_bookable: bool
+
+
+@dataclass(frozen=True)
+class Provider:
+    site_staff_id: int
+    staff_id: int
+    name: str
+    kind: str
+    hours: str | None
+    supervisor_id: int | None
+
+
+def _site_row(site: ServiceSite, unit: Unit) -> SiteRow:
+    return SiteRow(
+        site.id,
+        unit.id,
+        unit.name,
+        unit.path,
+        site.category,
+        site.address,
+        site.phone,
+        site.hours,
+        site.is_bookable,
+    )
+
+
+def get_site(session: Session, site_id: int) -> SiteRow:
+    row = session.execute(
+        select(ServiceSite, Unit)
+        .join(Unit, Unit.id == ServiceSite.unit_id)
+        .where(ServiceSite.id == site_id)
+    ).first()
+    if row is None:
+        raise NotFound("site_not_found", "没有找到该服务站点")
+    return _site_row(row[0], row[1])
+
+
+def list_sites(
+    session: Session, *, service: Service | None = None, bookable_only: bool = False
+) -> list[SiteRow]:
+    """Sites in the order of the area tree; with `service`, only those where someone provides it
+    (complaint handling and relief are given at every site's appeal window)."""
+    stmt = select(ServiceSite, Unit).join(Unit, Unit.id == ServiceSite.unit_id)
+    if bookable_only:
+        stmt = stmt.where(ServiceSite.is_bookable.is_(True))
+    kind = PROVIDER_OF.get(service) if service is not None else None
+    if kind is not None:
+        stmt = stmt.where(
+            select(SiteStaff.id)
+            .where(
+                SiteStaff.site_id == ServiceSite.id,
+                SiteStaff.kind == kind.value,
+                SiteStaff.is_active.is_(True),
+            )
+            .exists()
+        )
+    return [_site_row(s, u) for s, u in session.execute(stmt.order_by(Unit.path)).all()]
+
+
+def rooms(session: Session, site_id: int) -> list[SiteRoom]:
+    return list(
+        session.scalars(select(SiteRoom).where(SiteRoom.site_id == site_id).order_by(SiteRoom.id))
+    )
+
+
+def providers(session: Session, site_id: int, kind: StaffKind | None = None) -> list[Provider]:
+    stmt = (
+        select(SiteStaff, Staff.name)
+        .join(Staff, Staff.id == SiteStaff.staff_id)
+        .where(
+            SiteStaff.site_id == site_id,
+            SiteStaff.is_active.is_(True),
+            Staff.is_active.is_(True),
+        )
+        .order_by(SiteStaff.kind, Staff.name)
+    )
+    if kind is not None:
+        stmt = stmt.where(SiteStaff.kind == kind.value)
+    return [
+        Provider(s.id, s.staff_id, name, s.kind, s.hours, s.supervisor_id)
+        for s, name in session.execute(stmt).all()
+    ]
+
+
+def kinds_of(session: Session, staff_id: int) -> set[StaffKind]:
+    """What a person serves as, at any site."""
+    return {
+        StaffKind(k)
+        for k in session.scalars(
+            select(SiteStaff.kind).where(
+                SiteStaff.staff_id == staff_id, SiteStaff.is_active.is_(True)
+            )
+        )
+    }
+
+
+def serves_as(session: Session, staff_id: int, kind: StaffKind, site_id: int | None = None) -> bool:
+    stmt = select(SiteStaff.id).where(
+        SiteStaff.staff_id == staff_id,
+        SiteStaff.kind == kind.value,
+        SiteStaff.is_active.is_(True),
+    )
+    if site_id is not None:
+        stmt = stmt.where(SiteStaff.site_id == site_id)
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def supervisor_of(session: Session, staff_id: int) -> set[int]:
+    """The supervisors of a professional (at any of their sites)."""
+    return {
+        s
+        for s in session.scalars(
+            select(SiteStaff.supervisor_id).where(
+                SiteStaff.staff_id == staff_id, SiteStaff.supervisor_id.is_not(None)
+            )
+        )
+        if s is not None
+    }
+
+
+def openings_of(site_hours: str, own_hours: str | None) -> list[Opening]:
+    """A professional's openings at a site: their own hours there, else the site's."""
+    return parse_openings(own_hours or site_hours)
+
+
+def free_times(
+    session: Session,
+    site_id: int,
+    staff_id: int,
+    day: date,
+    minutes: int,
+    tz: tzinfo,
+    now: datetime,
+) -> list[datetime]:
+    """The start times (every `minutes` from each opening's start) on `day` at which the
+    professional is free, later than now."""
+    site = session.get(ServiceSite, site_id)
+    row = session.scalar(
+        select(SiteStaff).where(
+            SiteStaff.site_id == site_id,
+            SiteStaff.staff_id == staff_id,
+            SiteStaff.is_active.is_(True),
+        )
+    )
+    if site is None or row is None:
+        return []
+    start_of_day = datetime.combine(day, time(0), tzinfo=tz)
+    taken = [
+        (as_utc(a.starts_at), as_utc(a.ends_at))
+        for a in session.scalars(
+            select(Appointment).where(
+                Appointment.staff_id == staff_id,
+                Appointment.status == AppointmentStatus.BOOKED.value,
+                Appointment.starts_at >= start_of_day - timedelta(hours=4),
+                Appointment.starts_at < start_of_day + timedelta(days=1),
+            )
+        )
+    ]
+    step = timedelta(minutes=minutes)
+    free: list[datetime] = []
+    for opening in openings_of(site.hours, row.hours):
+        if opening.weekday != day.weekday():
+            continue
+        at = datetime.combine(day, opening.opens, tzinfo=tz)
+        closes = datetime.combine(day, opening.closes, tzinfo=tz)
+        while at + step <= closes:
+            if at > now and not any(s < at + step and at < e for s, e in taken):
+                free.append(at)
+            at += step
+    return free
+
+
+def get_appointment(
+    session: Session, appointment_id: int, *, for_update: bool = False
+) -> Appointment:
+    stmt = select(Appointment).where(Appointment.id == appointment_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    found = session.scalar(stmt)
+    if found is None:
+        raise NotFound("appointment_not_found", "没有找到该预约")
+    return found
+
+
+def appointments_of_site(
+    session: Session, site_id: int, since: datetime, until: datetime
+) -> list[Appointment]:
+    return list(
+        session.scalars(
+            select(Appointment)
+            .where(
+                Appointment.site_id == site_id,
+                Appointment.starts_at >= since,
+                Appointment.starts_at < until,
+            )
+            .order_by(Appointment.starts_at, Appointment.id)
+        )
+    )
+
+
+def case_service(case: Case) -> Service:
+    return service_of(case.class_name, case.service)
+
+
+def cases_by_service(session: Session, since: datetime, until: datetime) -> dict[Service, int]:
+    """Cases registered in [since, until) per service, the five side by side (zeros included)."""
+    counts: Counter[Service] = Counter(dict.fromkeys(Service, 0))
+    rows = session.execute(
+        select(Case.class_name, Case.service, func.count())
+        .where(Case.registered_at >= since, Case.registered_at < until)
+        .group_by(Case.class_name, Case.service)
+    ).all()
+    for class_name, chosen, n in rows:
+        counts[service_of(class_name, chosen)] += n
+    return {s: counts[s] for s in Service}
