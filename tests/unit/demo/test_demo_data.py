@@ -16,6 +16,7 @@ from shared_data import TAXONOMY_CSV
 FIVE_CLASSES = {"投诉建议", "纠纷调解", "法律服务", "心理服务", "帮扶救助"}
 ROLES = {
     "intake_clerk",
+    "service_staff",
     "dispatcher",
     "unit_handler",
     "unit_head",
@@ -144,6 +145,10 @@ def test_staff(district: dict, units_by_code: dict) -> None:
     for username, (role, unit) in fixed.items():
         assert (by_username[username]["role"], by_username[username]["unit"]) == (role, unit)
     assert by_username["supervisor"]["role"] == "supervisor"
+    for street in _of_kind(district, "street"):
+        for kind in ("mediator", "lawyer", "counsellor"):
+            person = by_username[f"{street['code'].lower()}.{kind}"]
+            assert (person["role"], person["unit"]) == ("service_staff", f"{street['code']}-SITE")
     assert by_username["secretary"]["areas"] == ["S01"]
     assert by_username["mayor"]["areas"] == ["S02"]
     for u in _of_kind(district, "department"):
