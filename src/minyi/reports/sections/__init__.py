@@ -33,6 +33,7 @@ from minyi.reports.sections import (
     mailboxes,
     notable,
     overdue,
+    services,
     totals,
 )
 
@@ -48,7 +49,7 @@ class Section:
         return cls(module.KEY, f"{NUMERALS[place]}、{module.TITLE}", module.build)
 
 
-NUMERALS = "一二三四五六七八九十"
+NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三")
 ORDER: tuple[ModuleType, ...] = (
     totals,
     hot,
@@ -58,6 +59,7 @@ ORDER: tuple[ModuleType, ...] = (
     overdue,
     instructions,
     mailboxes,
+    services,
     notable,
     grassroots,
 )
