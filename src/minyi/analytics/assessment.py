@@ -29,6 +29,7 @@ from minyi.analytics.rules import (
     rate,
     score,
 )
+from minyi.analytics.services import service_rows
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
 from minyi.markets.rules import MarketFigures
 from minyi.org.models import Unit
@@ -152,6 +153,8 @@ class Assessment:
     rows: tuple[AssessmentRow, ...]
     formulas: dict[str, str] = field(default_factory=dict)
     leaders: tuple[LeaderRow, ...] = ()
+    # 五类服务: the five services side by side over the period (analytics/services.py).
+    services: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -163,6 +166,7 @@ class Assessment:
             },
             "rows": [asdict(r) for r in self.rows],
             "leaders": [asdict(r) for r in self.leaders],
+            "services": list(self.services),
         }
 
 
@@ -370,7 +374,10 @@ def assess_units(
         LeaderRow(f.name, f.title, f.receptions, f.people, f.cases, f.solved, f.held, f.home_visits)
         for f in leader_figures(session, since=start, until=end)
     )
-    return Assessment(period=period, rows=tuple(rank_rows(rows)), leaders=leaders)
+    services = tuple(service_rows(session, since=start, until=end))
+    return Assessment(
+        period=period, rows=tuple(rank_rows(rows)), leaders=leaders, services=services
+    )
 
 
 def _reception_fields(unit: Unit, received: tuple[int, int] | None) -> dict[str, Any]:

@@ -39,6 +39,25 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+# 五类服务 side by side: the Excel file's second sheet (a CSV file holds one table: the units').
+SERVICE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("label", "服务类别"),
+    ("received", "受理数"),
+    ("closed", "办结数"),
+    ("appointments", "预约数"),
+    ("attended", "到场数"),
+)
+
+
+def _service_values(assessment: Assessment) -> list[list[Any]]:
+    """One row per service: the counts, then each workflow figure as 'label: value'."""
+    return [
+        [row[key] for key, _ in SERVICE_COLUMNS]
+        + [f"{f['label']}：{'' if f['value'] is None else f['value']}" for f in row["figures"]]
+        for row in assessment.services
+    ]
+
+
 def _values(assessment: Assessment) -> list[list[Any]]:
     return [[getattr(row, key) for key, _ in COLUMNS] for row in assessment.rows]
 
@@ -62,6 +81,13 @@ def assessment_xlsx(assessment: Assessment) -> bytes:
         sheet.append(row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    if assessment.services:
+        services = book.create_sheet("五类服务")
+        services.append([zh for _, zh in SERVICE_COLUMNS] + ["各项服务指标"])
+        for row in _service_values(assessment):
+            services.append(row)
+        for cell in services[1]:
+            cell.font = Font(bold=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -216,6 +216,14 @@ class TestAssessment:
         assert sheet is not None
         assert sheet.cell(1, 1).value == "排名"
         assert "DEP02" in [sheet.cell(r, 2).value for r in range(2, sheet.max_row + 1)]
+        services = load_workbook(path)["五类服务"]
+        labels = [services.cell(r, 1).value for r in range(2, services.max_row + 1)]
+        assert labels == ["投诉建议", "纠纷调解", "法律服务", "心理服务", "帮扶救助"]
+        received = sum(services.cell(r, 2).value for r in range(2, services.max_row + 1))
+        as_json = world.client.get(
+            "/api/v1/analytics/assessment", params=params, headers=headers
+        ).json()
+        assert received == sum(s["received"] for s in as_json["services"]) > 0
 
     def test_a_bad_period_is_refused(self, world: World) -> None:
         r = world.client.get(

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from minyi.analytics.services import flat_figures
 from minyi.cases.models import Case
 from minyi.reports.render import render_html
 from minyi.reports.rules import ReportKind
-from minyi.reports.sections.services import flat_figures
 from minyi.reports.snapshot import build_snapshot
 from minyi.services.rules import SERVICE_LABELS, Service
 
