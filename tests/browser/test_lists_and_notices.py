@@ -149,6 +149,12 @@ def test_notices_lists_export_and_print(
     head = sign_in(new_context(PHONE), "dep02.head")
     head.goto("/console/notifications")
     expect(head.locator("li.notification").first).to_be_visible()
+    # The console's links are one sideways-scrolling row on a phone, the current page marked.
+    header = head.locator("header.top").bounding_box()
+    assert header is not None and header["height"] < 120, header
+    expect(head.locator("header nav a[aria-current=page]")).to_have_attribute(
+        "href", "/console/notifications"
+    )
     shots(head, "phone-notifications")
     doc_shot(head, "notifications-phone")
     head.get_by_role("button", name="全部标为已读").click()

@@ -208,3 +208,20 @@ document.addEventListener("DOMContentLoaded", function () {
     enhance(box);
   });
 });
+
+// The console's links: mark the page the reader is on and, on a phone where the links scroll
+// sideways, bring it into view.
+document.addEventListener("DOMContentLoaded", () => {
+  const links = [...document.querySelectorAll("header.top nav a[href^='/']")];
+  const here = window.location.pathname;
+  const best = links
+    .filter((a) => here === a.pathname || here.startsWith(a.pathname.replace(/\/?$/, "/")))
+    .sort((a, b) => b.pathname.length - a.pathname.length)[0];
+  if (!best) return;
+  best.classList.add("active");
+  best.setAttribute("aria-current", "page");
+  const nav = best.closest("nav");
+  if (nav && nav.scrollWidth > nav.clientWidth) {
+    nav.scrollLeft = best.offsetLeft - (nav.clientWidth - best.offsetWidth) / 2;
+  }
+});
