@@ -480,3 +480,11 @@ def member_choices(session: Session) -> list[Choice]:
     return [
         Choice(u.code, u.name, u.kind) for u in sorted(rows, key=lambda u: (order[u.kind], u.path))
     ]
+
+
+def meeting_titles(session: Session, meeting_ids: set[int]) -> dict[int, str]:
+    """id -> title, for the meetings whose decided tasks a unit's to-do list shows."""
+    if not meeting_ids:
+        return {}
+    rows = session.execute(select(Meeting.id, Meeting.title).where(Meeting.id.in_(meeting_ids)))
+    return {meeting_id: title for meeting_id, title in rows}

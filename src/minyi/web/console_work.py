@@ -15,6 +15,8 @@ from minyi.cases.queries import CaseFilter, list_cases, shown_titles
 from minyi.cases.rules import OPEN
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.escalation.holdings import take_case
+from minyi.meetings.queries import meeting_titles
+from minyi.meetings.rules import parse_subject_ref
 from minyi.org.queries import unit_choices
 from minyi.supervision.letters import document_for
 from minyi.supervision.queries import (
@@ -200,10 +202,22 @@ def tasks(request: Request) -> Response:
                 )
             },
         }
+        # A joint meeting's decisions reach units as tasks too (meetings gives them through
+        # supervision.give_task); they are listed under the meeting, not as a leader's 批示.
+        meeting_tasks = []
+        for t in described:
+            ref = parse_subject_ref(t["instruction"]["subject_ref"])
+            if ref is not None:
+                t["meeting_id"] = ref[0]
+                meeting_tasks.append(t)
+        titles = meeting_titles(session, {t["meeting_id"] for t in meeting_tasks})
+        for t in meeting_tasks:
+            t["meeting_title"] = titles.get(t["meeting_id"], "")
         return render(
             request,
             "console/tasks.html",
-            tasks=described,
+            tasks=[t for t in described if t not in meeting_tasks],
+            meeting_tasks=meeting_tasks,
             orders=describe_orders(session, order_rows, now, actor=actor),
             may=may,
             letters=describe_letters(session, letter_rows, actor=actor),
