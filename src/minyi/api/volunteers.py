@@ -11,6 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from minyi.api.deps import CurrentActor, OptionalActor, ReadSession, State
 from minyi.api.errors import refusals
+from minyi.org.rules import Actor
+from minyi.volunteers.models import Volunteer
 from minyi.volunteers.queries import (
     area_of,
     balance,
@@ -46,6 +48,7 @@ from minyi.volunteers.service import (
     get_volunteer,
     raise_report,
     reader_path,
+    register_resident,
     register_volunteer,
     set_rule,
     submit_report,
@@ -76,9 +79,21 @@ def _rule(r: Any) -> dict[str, Any]:
     response_model=RegisteredOut,
     status_code=201,
     summary="Register a volunteer: by a resident (waits for approval) or by staff (approved)",
-    responses=refusals(403, 422),
+    responses=refusals(403, 422, 429),
 )
-def post_volunteer(body: RegisterIn, actor: OptionalActor, state: State) -> dict[str, Any]:
+def post_volunteer(
+    body: RegisterIn, request: Request, actor: OptionalActor, state: State
+) -> dict[str, Any]:
+    if actor is None:  # a resident: under the per-address limit
+        row, created = register_resident(
+            state.db,
+            client=request.client.host if request.client else "unknown",
+            name=body.name,
+            phone=body.phone,
+            community=body.community,
+            now=state.clock.now(),
+        )
+        return _registered(row, created, actor)
     with state.db.unit_of_work() as session:
         row, created = register_volunteer(
             session,
@@ -88,14 +103,18 @@ def post_volunteer(body: RegisterIn, actor: OptionalActor, state: State) -> dict
             actor=actor,
             now=state.clock.now(),
         )
-        # The code is told once, to whoever made the registration; a second registration of
-        # the same phone learns nothing about the volunteer already there.
-        return {
-            "id": row.id if created or actor else 0,
-            "code": row.code if created else None,
-            "status": row.status if created or actor else VolunteerStatus.PENDING.value,
-            "created": created,
-        }
+        return _registered(row, created, actor)
+
+
+def _registered(row: Volunteer, created: bool, actor: Actor | None) -> dict[str, Any]:
+    # The code is told once, to whoever made the registration; a second registration of the
+    # same phone learns nothing about the volunteer already there.
+    return {
+        "id": row.id if created or actor else 0,
+        "code": row.code if created else None,
+        "status": row.status if created or actor else VolunteerStatus.PENDING.value,
+        "created": created,
+    }
 
 
 @router.get(

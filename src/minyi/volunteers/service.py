@@ -5,7 +5,7 @@ append-only ledger (at most once per matter and rule: the database refuses a sec
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from minyi.core.db import Database
 from minyi.core.errors import Conflict, Forbidden, Invalid, MinyiError, NotFound
 from minyi.core.ids import IdAllocator
 from minyi.core.settings import Settings
-from minyi.core.throttle import citizen_secret_limits, guarded
+from minyi.core.throttle import Limit, check, citizen_secret_limits, guarded, record_failure
 from minyi.intake.batcher import IntakeBatcher
 from minyi.intake.models import Channel
 from minyi.intake.refs import RefCache
@@ -91,6 +91,32 @@ def _phone(raw: str) -> str:
         return normalise_phone(raw)
     except ValueError as error:
         raise Invalid("bad_phone", str(error), field="phone") from None
+
+
+# Residents' registrations per client address, across processes (the portal and the public API
+# share it): a neighbourhood signs up a few people, a script may not fill the table.
+REGISTRATION_LIMIT = Limit(
+    "volunteer_registration", 10, timedelta(minutes=10), "注册过于频繁，请10分钟后再试"
+)
+
+
+def register_resident(
+    db: Database, *, client: str, name: str, phone: str, community: str, now: datetime
+) -> tuple[Volunteer, bool]:
+    """`register_volunteer` for a resident (the portal and the public API), under the
+    per-address limit; only a new registration counts, so resubmitting the form never locks
+    anyone out. The row is returned detached, with its code loaded."""
+    with db.reading() as session:
+        check(session, REGISTRATION_LIMIT, client, now=now)
+    with db.unit_of_work() as session:
+        row, created = register_volunteer(
+            session, name=name, phone=phone, community=community, actor=None, now=now
+        )
+        if created:
+            record_failure(session, REGISTRATION_LIMIT, client, now=now)
+        session.flush()
+        session.expunge(row)
+        return row, created
 
 
 # --- volunteers --------------------------------------------------------------------------------

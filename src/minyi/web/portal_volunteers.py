@@ -30,7 +30,7 @@ from minyi.volunteers.rules import VolunteerStatus
 from minyi.volunteers.service import (
     check_secret,
     raise_report,
-    register_volunteer,
+    register_resident,
     submit_report,
 )
 from minyi.web.console_volunteers import labels
@@ -121,16 +121,17 @@ def register(request: Request, form: PostedForm) -> Response:
             request, status_code=429, error="操作过于频繁，请稍后再试", values=fields
         )
     try:
-        with st.db.unit_of_work() as session:
-            row, created = register_volunteer(
-                session,
-                name=fields.get("name", ""),
-                phone=fields.get("phone", ""),
-                community=fields.get("community", ""),
-                actor=None,
-                now=st.clock.now(),
-            )
-            code = row.code
+        row, created = register_resident(
+            st.db,
+            client=client_of(request),
+            name=fields.get("name", ""),
+            phone=fields.get("phone", ""),
+            community=fields.get("community", ""),
+            now=st.clock.now(),
+        )
+        code = row.code
+    except TooManyAttempts as exc:
+        return _register_page(request, status_code=429, error=exc.message, values=fields)
     except MinyiError as exc:
         return _register_page(request, status_code=422, error=exc.message, values=fields)
     # The code is told to whoever made the registration, once; the same phone again learns

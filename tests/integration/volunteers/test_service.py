@@ -19,7 +19,7 @@ from factories import act, unique_phone
 from minyi.cases.models import Appeal, Case
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
-from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
+from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from minyi.core.settings import Settings
 from minyi.org.models import Unit
 from minyi.org.service import actor_for_username
@@ -30,6 +30,7 @@ from minyi.volunteers.service import (
     check_secret,
     decide_volunteer,
     register_report_case,
+    register_resident,
     register_volunteer,
     set_rule,
     submit_report,
@@ -124,6 +125,33 @@ class TestRegistration:
             assert volunteer_by_secret(session, row.code, phone[-4:]).id == row.id
             with pytest.raises(NotFound):
                 volunteer_by_secret(session, row.code, "0000" if phone[-4:] != "0000" else "1111")
+
+    def test_residents_registrations_are_limited_per_address(self, world: World) -> None:
+        _, db, clock = world
+        client = f"198.51.100.{uuid.uuid4().int % 250}"
+
+        def register(phone: str, address: str = client) -> tuple[Volunteer, bool]:
+            return register_resident(
+                db, client=address, name="赵志愿", phone=phone, community="S01C01", now=clock.now()
+            )
+
+        first = unique_phone()
+        made = [register(p) for p in [first, *(unique_phone() for _ in range(4))]]
+        assert all(created for _, created in made) and made[0][0].code
+        # The same phone again answers the volunteer already there and costs nothing: ten new
+        # registrations in all still pass.
+        for _ in range(3):
+            again, created = register(first)
+            assert (again.id, created) == (made[0][0].id, False)
+        assert all(register(unique_phone())[1] for _ in range(5))
+        # The eleventh new registration from the address is refused, and nothing is kept.
+        refused = unique_phone()
+        with pytest.raises(TooManyAttempts):
+            register(refused)
+        with db.reading() as session:
+            assert session.scalar(select(Volunteer).where(Volunteer.phone == refused)) is None
+        # Another address is not held back by this one.
+        assert register(refused, client + "1")[1]
 
     def test_bad_input_is_refused_and_changes_nothing(self, world: World) -> None:
         _, db, clock = world
