@@ -30,6 +30,7 @@ from minyi.receptions.schemas import (
     AreaLinkOut,
     BookIn,
     BookingOut,
+    CancelIn,
     CitizenOut,
     HomeVisitIn,
     HomeVisitOut,
@@ -49,6 +50,7 @@ from minyi.receptions.schemas import (
 from minyi.receptions.service import (
     add_walk_in,
     book,
+    cancel_booking,
     cancel_reception,
     link_area,
     mark_came,
@@ -321,6 +323,24 @@ def post_booking(body: BookIn, request: Request, state: State) -> dict[str, Any]
         now=state.clock.now(),
     )
     return _confirmation(state, ref) | {"created": created}
+
+
+@router.post(
+    PUBLIC + "/bookings/{ref}/cancel",
+    response_model=BookingOut,
+    summary="Cancel a booking with its number and the phone's last four digits (throttled)",
+    responses=refusals(404, 409, 422, 429, public=True),
+)
+def post_cancel_booking(ref: str, body: CancelIn, request: Request, state: State) -> dict[str, Any]:
+    cancelled = cancel_booking(
+        state.db,
+        state.settings,
+        ref=ref,
+        last4=body.phone_last4,
+        client=request.client.host if request.client else "unknown",
+        now=state.clock.now(),
+    )
+    return _confirmation(state, cancelled)
 
 
 def _confirmation(state: AppState, ref: str) -> dict[str, Any]:

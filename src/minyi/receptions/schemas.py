@@ -38,6 +38,13 @@ class BookIn(BaseModel):
     matter: str = Field(min_length=1, max_length=5000)
 
 
+class CancelIn(BaseModel):
+    model_config = _STRICT
+    phone_last4: str = Field(
+        min_length=1, max_length=8, description="the booking phone's last four digits"
+    )
+
+
 class WalkInIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=60)

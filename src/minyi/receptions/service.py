@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from minyi.cases.models import Case
 from minyi.cases.rules import CaseStatus, is_open
 from minyi.cases.service import record_case_event
+from minyi.cases.tracking import last4_matches
 from minyi.core.db import Database
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
-from minyi.core.throttle import Limit, check, record_failure
+from minyi.core.settings import Settings
+from minyi.core.throttle import Limit, check, citizen_secret_limits, guarded, record_failure
 from minyi.escalation.models import CaseEscalation, Holding
 from minyi.escalation.rules import HoldingStatus
 from minyi.grassroots.service import Desk
@@ -267,6 +269,36 @@ def book(
         if created:
             record_failure(session, BOOKING_LIMIT, client, now=now)
         return booking.ref, created
+
+
+def cancel_booking(
+    db: Database, settings: Settings, *, ref: str, last4: str, client: str, now: datetime
+) -> str:
+    """The citizen cancels their booking with its number and the phone's last four digits
+    (under the shared throttle: the digits are one of 10,000); the place goes back to the slot.
+    Cancelling twice is harmless; a booking already received, or whose time has come, stays."""
+    key = ref.strip().upper()[:20]
+    per_ref, per_address = citizen_secret_limits(settings)
+    with (
+        guarded(
+            db, [(per_ref, f"reception:{key}"), (per_address, client)], now=now, failure=(NotFound,)
+        ),
+        db.unit_of_work() as session,
+    ):
+        booking = session.scalar(
+            select(ReceptionBooking).where(ReceptionBooking.ref == key).with_for_update()
+        )
+        if booking is None or not last4_matches(booking.phone, last4):
+            raise NotFound("booking_not_found", "预约号或手机号后四位不正确")
+        if booking.status == BookingStatus.CANCELLED:
+            return booking.ref
+        slot = session.get(ReceptionSlot, booking.slot_id) if booking.slot_id else None
+        if booking.status != BookingStatus.BOOKED or slot is None:
+            raise Conflict("booking_cancel_refused", "已接待的预约不能取消")
+        if slot.starts_at <= now:
+            raise Conflict("booking_cancel_refused", "预约时间已到，不能再取消")
+        booking.status = BookingStatus.CANCELLED.value
+        return booking.ref
 
 
 # --- recording ------------------------------------------------------------------------------

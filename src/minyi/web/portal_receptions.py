@@ -14,7 +14,7 @@ from minyi.core.errors import Invalid, MinyiError, NotFound, TooManyAttempts
 from minyi.receptions.models import ReceptionSlot
 from minyi.receptions.queries import booking_by_ref, describe, get_reception, public_receptions
 from minyi.receptions.rules import ReceptionStatus
-from minyi.receptions.service import book
+from minyi.receptions.service import book, cancel_booking
 from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, state_of
 from minyi.web.security import client_of
 
@@ -99,4 +99,31 @@ def booked(request: Request, ref: str) -> Response:
     st = state_of(request)
     with st.db.reading() as session:
         found = booking_by_ref(session, ref[:20])
-    return render(request, "portal/reception_booked.html", b=found)
+    return render(request, "portal/reception_booked.html", b=found, error=None)
+
+
+@router.post("/portal/receptions/booked/{ref}/cancel")
+def cancel(request: Request, ref: str, form: PostedForm) -> Response:
+    """取消预约: the booking's number (in the address) and the phone's last four digits."""
+    st = state_of(request)
+    fields = fields_of(form)
+    try:
+        cancel_booking(
+            st.db,
+            st.settings,
+            ref=ref,
+            last4=fields.get("phone_last4", "")[:8],
+            client=client_of(request),
+            now=st.clock.now(),
+        )
+    except MinyiError as exc:
+        status = {"conflict": 409, "not_found": 404, "too_many_requests": 429}.get(exc.kind, 422)
+        with st.db.reading() as session:
+            found = booking_by_ref(session, ref[:20])
+        page = render(
+            request, "portal/reception_booked.html", b=found, error=exc.message, status_code=status
+        )
+        if isinstance(exc, TooManyAttempts):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    return redirect(f"/portal/receptions/booked/{ref.strip().upper()[:20]}")

@@ -325,6 +325,9 @@ ROUTES: dict[str, tuple[str, str]] = {
             "POST /api/v1/public/receptions/bookings",
             "GET /portal/receptions/booked/{ref}",
             "POST /portal/receptions/slots/{slot_id}",
+            # cancelling answers the same masked confirmation
+            "POST /api/v1/public/receptions/bookings/{ref}/cancel",
+            "POST /portal/receptions/booked/{ref}/cancel",
         ),
         (POLICY, "test_reception_citizens"),
     ),

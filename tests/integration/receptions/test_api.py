@@ -182,6 +182,37 @@ class TestBooking:
         assert phone not in str(seen) and "电梯" not in str(seen)
         assert app_client.get("/api/v1/public/receptions/bookings/JFNOPE").status_code == 404
 
+    def test_the_citizen_cancels_and_the_place_goes_back(self, app_client: TestClient) -> None:
+        own = _schedule(
+            app_client,
+            "s01.staff",
+            slots=[
+                {
+                    "starts_at": (DAY + timedelta(hours=3)).isoformat(),
+                    "ends_at": (DAY + timedelta(hours=4)).isoformat(),
+                    "capacity": 1,
+                }
+            ],
+        )
+        app_client.post(
+            f"/api/v1/receptions/{own['id']}/publish", headers=auth(app_client, "s01.staff")
+        )
+        slot = own["slots"][0]["id"]
+        phone = unique_phone()
+        ref = _book(app_client, slot, phone).json()["ref"]
+        assert _book(app_client, slot, unique_phone()).status_code == 409
+        cancel = f"/api/v1/public/receptions/bookings/{ref}/cancel"
+        wrong = "0000" if phone[-4:] != "0000" else "1111"
+        refused = app_client.post(cancel, json={"phone_last4": wrong})
+        assert refused.status_code == 404
+        assert (
+            app_client.get(f"/api/v1/public/receptions/bookings/{ref}").json()["status"] == "booked"
+        )
+        done = app_client.post(cancel, json={"phone_last4": phone[-4:]})
+        assert (done.status_code, done.json()["status"]) == (200, "cancelled"), done.text
+        assert app_client.post(cancel, json={"phone_last4": phone[-4:]}).status_code == 200
+        assert _book(app_client, slot, unique_phone()).status_code == 201
+
 
 class TestRecord:
     def test_record_walk_in_raise_held_case_and_home_visit(

@@ -79,6 +79,36 @@ class TestReceptionPages:
             },
         )
         assert bad.status_code == 422 and "李雷" in bad.text
+        # Another citizen books and cancels on the confirmation page with the phone's last four.
+        other = unique_phone()
+        second = citizen.post(
+            form_path,
+            data={
+                "csrf_token": csrf_of(citizen, form_path),
+                "name": "王大伟",
+                "phone": other,
+                "matter": "想当面反映小区停车问题。",
+            },
+            follow_redirects=False,
+        )
+        page = second.headers["location"]
+        cancel = f"{page}/cancel"
+        wrong = citizen.post(
+            cancel,
+            data={
+                "csrf_token": csrf_of(citizen, page),
+                "phone_last4": "0000" if other[-4:] != "0000" else "1111",
+            },
+        )
+        assert wrong.status_code == 404 and "后四位不正确" in wrong.text
+        done = citizen.post(
+            cancel,
+            data={"csrf_token": csrf_of(citizen, page), "phone_last4": other[-4:]},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text
+        cancelled = citizen.get(page).text
+        assert "预约已取消" in cancelled and "取消预约" not in cancelled
 
         detail = staff.get(where)
         assert "韩梅梅" in detail.text and phone in detail.text
