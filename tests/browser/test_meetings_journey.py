@@ -120,7 +120,9 @@ def test_a_joint_meeting_decides_a_case_and_the_unit_gets_the_task(
     task = phone.locator("article.task", has_text="约谈施工总包单位")
     expect(task).to_be_visible()
     # Under the meeting that decided it, not among the leaders' 批示.
-    expect(phone.locator("#meeting-tasks article.task", has_text="约谈施工总包单位")).to_be_visible()
+    expect(
+        phone.locator("#meeting-tasks article.task", has_text="约谈施工总包单位")
+    ).to_be_visible()
     expect(phone.locator("#tasks article.task", has_text="约谈施工总包单位")).to_have_count(0)
     expect(task.get_by_role("link", name="欠薪问题专题联席会议")).to_be_visible()
     expect(task).to_contain_text("办理中")
