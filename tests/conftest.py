@@ -39,6 +39,7 @@ from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.core.settings import Settings
 from minyi.org import service as org_service
+from minyi.wiring import build_registry
 
 PG_ADMIN_URL = os.environ.get(
     "MINYI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -109,7 +110,7 @@ class _Templates:
             if self.folder is None:
                 self.folder = Path(tempfile.mkdtemp(prefix=f"minyi-templates-{_worker_suffix()}-"))
             url = new_database_url(backend, self.folder)
-            db = Database(url)
+            db = Database(url, registry=build_registry())
             migrate(db)
             if kind == "demo":
                 load_demo(db, now=START)
@@ -217,7 +218,7 @@ def app_client(
 
 @pytest.fixture(scope="session")
 def db(demo_url: str) -> Iterator[Database]:
-    database = Database(demo_url)
+    database = Database(demo_url, registry=build_registry())
     yield database
     database.dispose()
 
@@ -226,7 +227,7 @@ def db(demo_url: str) -> Iterator[Database]:
 def fresh_db(backend: str, tmp_path: Path) -> Iterator[Database]:
     """An empty migrated database of its own, for tests that change shared data."""
     url = migrated_database_url(backend, tmp_path)
-    database = Database(url)
+    database = Database(url, registry=build_registry())
     yield database
     database.dispose()
     drop_database(url)
@@ -236,7 +237,7 @@ def fresh_db(backend: str, tmp_path: Path) -> Iterator[Database]:
 def fresh_demo_db(backend: str, tmp_path: Path) -> Iterator[Database]:
     """A demo district of its own (as `load_demo(fresh_db, now=START)` would make it)."""
     url = demo_database_url(backend, tmp_path)
-    database = Database(url)
+    database = Database(url, registry=build_registry())
     yield database
     database.dispose()
     drop_database(url)
@@ -245,12 +246,14 @@ def fresh_demo_db(backend: str, tmp_path: Path) -> Iterator[Database]:
 @contextmanager
 def private_demo_app(backend: str, tmp: Path) -> Iterator[tuple[TestClient, Database, ManualClock]]:
     """An app on a demo database of its own, with its own clock: for tests that move time and
-    fire clocks, which must not touch the cases other test modules look at."""
+    fire clocks, which must not touch the cases other test modules look at. The database handed
+    to the test runs the app's registry (a handler a test adds there runs in both)."""
     url = demo_database_url(backend, tmp)
-    db = Database(url)
     clock = ManualClock(START)
+    app = create_app(make_settings(url, tmp), clock=clock)
+    db = Database(url, registry=app.state.minyi.db.registry)
     try:
-        with TestClient(create_app(make_settings(url, tmp), clock=clock)) as client:
+        with TestClient(app) as client:
             yield client, db, clock
     finally:
         db.dispose()

@@ -1,6 +1,8 @@
 """Small typed helpers that make test data: through the public API (`make_appeal`, `act`,
 `make_dispatched`), and beside them the same data through the services (`register_appeal`,
-`act_on`, `dispatched`) for tests that are not about HTTP: no app, no sign-in, no request."""
+`act_on`, `dispatched`) for tests that are not about HTTP: no app, no sign-in, no request. These
+run the handlers of the database's registry (the fixtures' databases carry the whole composition,
+as a runtime's does)."""
 
 from __future__ import annotations
 
@@ -18,12 +20,10 @@ from minyi.cases.service import act_on_case
 from minyi.core.db import Database
 from minyi.core.errors import MinyiError
 from minyi.core.ids import IdAllocator
-from minyi.core.registry import current
 from minyi.intake.refs import RefCache
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import register_appeals
 from minyi.org.service import actor_for_username
-from minyi.wiring import wire
 
 DEMO_PASSWORD = "minyi-demo-2026"
 _phones = itertools.count(10_000_000)
@@ -108,20 +108,12 @@ def make_dispatched(
 TZ = ZoneInfo("Asia/Shanghai")  # Settings().timezone, the demo district's
 
 
-def _wired() -> None:
-    """Registration and actions run the registry's handlers (clocks, escalation, triage queue):
-    the process's registry is wired as an app's or the worker's would be."""
-    if not current().domains:
-        wire()
-
-
 def register_appeal(
     db: Database, *, now: datetime, as_user: str | None = "clerk", **overrides: Any
 ) -> dict[str, Any]:
     """`make_appeal` without HTTP: the same payload through intake's `register_appeals` in a
     transaction of its own (as `minyi cases submit` does), registered at `now`; the same receipt.
     `as_user=None` appeals as a citizen."""
-    _wired()
     item = AppealIn.model_validate(appeal_payload(**overrides))
     ids = IdAllocator(db, "appeals", block=1).take(1)
     with db.unit_of_work() as session:
@@ -140,7 +132,6 @@ def act_on(
     """`act` without HTTP: the action's body checked as the API checks it, applied by
     `act_on_case` and committed; a refusal raises the service's error (IllegalTransition,
     Forbidden, Invalid, Conflict...)."""
-    _wired()
     payload = ActionIn.model_validate(body)
     with db.unit_of_work() as session:
         act_on_case(

@@ -25,6 +25,7 @@ from minyi.core.clock import SystemClock
 from minyi.core.db import Database
 from minyi.sla.models import Clock, ClockFiring
 from minyi.sla.service import RUNNING
+from minyi.wiring import build_registry
 from minyi.worker.runner import run_once
 
 RUNS = 10  # per database: 20 stops in all
@@ -114,7 +115,7 @@ class Workers:
 def stop_many_times(backend: str, tmp_path: Path) -> None:
     """It leaves promptly with code 0 each time, and no clock firing is lost or done twice."""
     url = demo_database_url(backend, tmp_path)
-    db = Database(url)
+    db = Database(url, registry=build_registry())
     try:
         for _ in range(40):
             # Clocks started at START, weeks ago: all due for the real clock.

@@ -9,10 +9,11 @@ caused. The domains not listed (org, taxonomy, cases, privacy, intake, mailboxes
 or are read by others, and react to none.
 
 The app, the worker and the CLI build a `Runtime` once per process (`build_runtime`): the
-settings read once, the clock, the registry installed, the senders, the caches (core/caches.py:
-the state built from the data and the settings, which the runtime's database hands to every
-session it opens), the database. A test may build a registry with exactly the domains it needs
-(`build_registry([sla])`) and install it for a block (`minyi.core.registry.using`).
+settings read once, the clock, the registry, the senders, the caches (core/caches.py: the state
+built from the data and the settings), the database, which hands the registry and the caches to
+every session it opens. Nothing of it is process-wide: a test or a tool that makes a database of
+its own gives it the registry its sessions run (`Database(url, registry=build_registry())`, or
+exactly the domains it needs: `build_registry([sla])`; `Database.with_registry` for a block).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from minyi.analytics import handlers as analytics
 from minyi.core.caches import Caches
 from minyi.core.clock import Clock, SystemClock
 from minyi.core.db import Database
-from minyi.core.registry import Registry, install
+from minyi.core.registry import Registry
 from minyi.core.settings import Settings
 from minyi.escalation import handlers as escalation
 from minyi.integrations import handlers as integrations
@@ -65,13 +66,6 @@ def build_registry(domains: Sequence[ModuleType] = DOMAINS) -> Registry:
     return registry
 
 
-def wire(registry: Registry | None = None) -> Registry:
-    """Build the default registry (unless given one) and make it the process's."""
-    registry = registry or build_registry()
-    install(registry)
-    return registry
-
-
 @dataclass
 class Runtime:
     """What one process runs with, built once by its entry point."""
@@ -104,11 +98,12 @@ def build_runtime(
     clock: Clock | None = None,
     registry: Registry | None = None,
 ) -> Runtime:
-    """Wire the process and put in the runtime's caches the part of the settings a domain is
-    configured with (the senders, the calendar's local overrides), once; jobs get the settings in
-    their context."""
+    """The process's runtime: its registry (`registry`, else every domain of `DOMAINS`), and in
+    its caches the part of the settings a domain is configured with (the senders, the calendar's
+    local overrides), once; jobs get the settings in their context."""
     senders = Senders.from_settings(settings)
     caches = Caches()
     caches.put(SENDERS, senders)
     configure_overrides(caches, settings.extra_holidays, settings.extra_workdays)
-    return Runtime(settings, clock or SystemClock(), wire(registry), senders, caches)
+    registry = registry if registry is not None else build_registry()
+    return Runtime(settings, clock or SystemClock(), registry, senders, caches)

@@ -16,6 +16,7 @@ from minyi.core.retries import note_failure
 from minyi.notify.rules import RETRY
 from minyi.notify.senders import DeliveryError
 from minyi.notify.service import enqueue
+from minyi.wiring import build_registry
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -115,7 +116,7 @@ def test_edit_a_dictionary_leaf(
 def test_retry_a_failed_sms(
     size: str, live_server: Live, new_context: NewContext, shots: Callable[[Page, str], None]
 ) -> None:
-    db = Database(live_server.database_url)
+    db = Database(live_server.database_url, registry=build_registry())
     try:
         with db.unit_of_work() as session:
             message = enqueue(

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from browser_steps import PHONE, Live, NewContext, phone_number, sign_in
 from minyi.cases.models import Appeal, Case
 from minyi.core.db import Database
+from minyi.wiring import build_registry
 
 pytestmark = pytest.mark.browser
 DOCS = (
@@ -144,7 +145,7 @@ def test_clerk_registers_calls_walk_ins_and_letters(
     shots(page, "desk-english")
     page.goto("/console/intake?lang=zh-CN")
 
-    db = Database(live_server.database_url)
+    db = Database(live_server.database_url, registry=build_registry())
     try:
         with db.reading() as session:
             crowd = session.scalar(
@@ -226,7 +227,7 @@ def test_grid_worker_reports_from_the_street_on_a_phone(
     }""")
     assert len(set(landed)) == 1 and "done=" in landed[0], landed
 
-    db = Database(live_server.database_url)
+    db = Database(live_server.database_url, registry=build_registry())
     try:
         with db.reading() as session:
             taps = session.scalar(

@@ -26,7 +26,7 @@ from minyi.app import create_app
 from minyi.bootstrap import first_run
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
-from minyi.wiring import wire
+from minyi.wiring import build_registry
 
 NOW = datetime(2026, 11, 20, 1, 30, tzinfo=UTC)  # 09:30 in Beijing, a Friday
 PHONE = {
@@ -46,8 +46,7 @@ def lived_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("first-run")
     url = migrated_database_url("sqlite", tmp)  # an empty migrated database (a template copy)
     settings = make_settings(url, tmp).model_copy(update={"load_demo_if_empty": True})
-    db = Database(url)
-    wire()  # as every entry point does before it acts
+    db = Database(url, registry=build_registry())  # wired as every entry point's runtime is
     first_run(db, settings, now=NOW, say=lambda _: None)
     db.dispose()
     port = _free_port()

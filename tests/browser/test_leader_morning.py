@@ -17,6 +17,7 @@ from browser_steps import PHONE, Live, NewContext, sign_in
 from minyi.bench.report_history import generate, load_district
 from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
+from minyi.wiring import build_registry
 
 pytestmark = pytest.mark.browser
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -30,7 +31,7 @@ DESKTOP_HEIGHT = 900
 def district(live_server: Live) -> Iterator[Database]:
     """Weeks of appeals up to yesterday (the bench's generator: bursts of one matter in one
     community make hotspots and alerts) and yesterday's report, issued this morning."""
-    db = Database(live_server.database_url)
+    db = Database(live_server.database_url, registry=build_registry())
     now = live_server.clock.now()
     yesterday = (now - timedelta(days=1)).astimezone(BEIJING).date()
     with db.unit_of_work() as session:

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from browser_steps import PHONE, Live, NewContext, sign_in
 from minyi.analytics.models import Alert
 from minyi.core.db import Database
+from minyi.wiring import build_registry
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -23,7 +24,7 @@ DOCS = Path(__file__).resolve().parents[1] / "screenshots" / "docs"
 @pytest.fixture(scope="module")
 def alerts(live_server: Live) -> Iterator[list[int]]:
     """Three open alerts with no unit behind them: the leader names one by name."""
-    db = Database(live_server.database_url)
+    db = Database(live_server.database_url, registry=build_registry())
     now = live_server.clock.now()
     try:
         with db.unit_of_work() as session:

@@ -25,6 +25,7 @@ from browser_steps import (
     submit_appeal,
 )
 from minyi.core.db import Database
+from minyi.wiring import build_registry
 from minyi.worker.runner import run_once
 
 pytestmark = pytest.mark.browser
@@ -41,7 +42,7 @@ def doc_shot(page: Page, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def database(live_server: Live) -> Iterator[Database]:
-    db = Database(live_server.database_url)
+    db = Database(live_server.database_url, registry=build_registry())
     yield db
     db.dispose()
 

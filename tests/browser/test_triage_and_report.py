@@ -26,6 +26,7 @@ from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
 from minyi.triage.classifier.registry import store_classifier
 from minyi.triage.jobs import triage_pending
+from minyi.wiring import build_registry
 from triage_toy import toy_model
 
 pytestmark = pytest.mark.browser
@@ -35,7 +36,7 @@ BEIJING = ZoneInfo("Asia/Shanghai")  # the demo district's time zone
 @pytest.fixture(scope="module")
 def database(live_server: Live) -> Iterator[Database]:
     """The live server's database, with a small model trained on invented appeals of three leaves."""
-    db = Database(live_server.database_url)
+    db = Database(live_server.database_url, registry=build_registry())
     with db.unit_of_work() as session:
         store_classifier(
             session, toy_model(), data_dir=live_server.data_dir, now=live_server.clock.now()

@@ -14,6 +14,7 @@ from browser_steps import PHONE, Live, NewContext, phone_number, sign_in
 from minyi.core.db import Database
 from minyi.core.settings import Settings
 from minyi.triage.jobs import triage_queue_job
+from minyi.wiring import build_registry
 
 pytestmark = pytest.mark.browser
 SMALL_PHONE = {**PHONE, "viewport": {"width": 375, "height": 812}}
@@ -21,7 +22,7 @@ SMALL_PHONE = {**PHONE, "viewport": {"width": 375, "height": 812}}
 
 def _triage(live: Live) -> None:
     """The worker's triage job, run once against the server's database (repeat check)."""
-    db = Database(live.database_url)
+    db = Database(live.database_url, registry=build_registry())
     try:
         while True:
             with db.unit_of_work() as session:

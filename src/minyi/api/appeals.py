@@ -153,7 +153,12 @@ def list_appeals(
         )
         for c, a in rows
     ]
-    return Page[CaseSummary](total=total, page=page, page_size=page_size, items=items)
+    return Page[CaseSummary](
+        total=total,
+        page=page,
+        page_size=page_size,
+        items=[CaseSummary.model_validate(v) for v in items],
+    )
 
 
 @router.get(

@@ -27,6 +27,7 @@ from minyi.escalation.queries import (
 )
 from minyi.escalation.rules import HoldingStatus, Level
 from minyi.escalation.schemas import (
+    BacklogItemOut,
     BacklogPage,
     DecisionIn,
     EscalatedCaseOut,
@@ -159,7 +160,12 @@ def escalations(
         }
         for e, c, title, s in rows
     ]
-    return Page[EscalatedCaseOut](total=total, page=page, page_size=page_size, items=items)
+    return Page[EscalatedCaseOut](
+        total=total,
+        page=page,
+        page_size=page_size,
+        items=[EscalatedCaseOut.model_validate(v) for v in items],
+    )
 
 
 @router.post(
@@ -205,7 +211,12 @@ def holdings(
         page_size=page_size,
     )
     items = describe_holdings(session, [h for h, _, _ in rows], actor=actor)
-    return Page[HoldingOut](total=total, page=page, page_size=page_size, items=items)
+    return Page[HoldingOut](
+        total=total,
+        page=page,
+        page_size=page_size,
+        items=[HoldingOut.model_validate(v) for v in items],
+    )
 
 
 @router.get(
@@ -344,7 +355,11 @@ def backlog_register(
     )
     items = describe_backlog(session, rows, now, actor=actor)
     return BacklogPage(
-        total=total, page=page, page_size=page_size, min_age_days=min_age_days, items=items
+        total=total,
+        page=page,
+        page_size=page_size,
+        min_age_days=min_age_days,
+        items=[BacklogItemOut.model_validate(v) for v in items],
     )
 
 

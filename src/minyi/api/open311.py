@@ -103,7 +103,7 @@ def _documented(model: Any, *errors: int) -> dict[int | str, dict[str, Any]]:
         403: "no api_key, or one that is not valid",
         404: "no such service, request or token",
     }
-    xml = {"text/xml": {}}
+    xml: dict[str, dict[str, Any]] = {"text/xml": {}}
     answer: dict[int | str, dict[str, Any]] = {
         200: {"model": model, "description": "the resource", "content": xml}
     }
@@ -334,11 +334,11 @@ async def create_request(fmt: str, request: Request, state: State) -> Response:
             "request",
             [{"token": token, "service_notice": notice, "account_id": None}],
         )
-    if data is not None:
+    if data is not None and media is not None:
         await run_in_threadpool(
             stage_attachment,
             state.settings,
-            content_type=media.content_type or "",  # type: ignore[union-attr]
+            content_type=media.content_type or "",
             data=data,
         )
     receipt = await state.batcher.submit(item, client.actor())

@@ -58,7 +58,12 @@ def reports(
     total, issues = list_issues(session, page=page, page_size=page_size)
     fixes = corrections_of(session, [i.id for i in issues])
     items = [issue_view(i, fixes.get(i.id)) for i in issues]
-    return Page[IssueOut](total=total, page=page, page_size=page_size, items=items)
+    return Page[IssueOut](
+        total=total,
+        page=page,
+        page_size=page_size,
+        items=[IssueOut.model_validate(v) for v in items],
+    )
 
 
 @router.post(

@@ -110,7 +110,12 @@ def instructions(
         page_size=page_size,
     )
     items = describe_instructions(session, rows, state.clock.now(), actor=actor)
-    return Page[InstructionOut](total=total, page=page, page_size=page_size, items=items)
+    return Page[InstructionOut](
+        total=total,
+        page=page,
+        page_size=page_size,
+        items=[InstructionOut.model_validate(v) for v in items],
+    )
 
 
 @router.get(
@@ -154,7 +159,12 @@ def tasks(
         page_size=page_size,
     )
     items = describe_tasks(session, rows, state.clock.now(), actor=actor)
-    return Page[TaskItemOut](total=total, page=page, page_size=page_size, items=items)
+    return Page[TaskItemOut](
+        total=total,
+        page=page,
+        page_size=page_size,
+        items=[TaskItemOut.model_validate(v) for v in items],
+    )
 
 
 @router.post(
@@ -225,7 +235,12 @@ def orders(
         page_size=page_size,
     )
     items = describe_orders(session, rows, state.clock.now(), actor=actor)
-    return Page[OrderOut](total=total, page=page, page_size=page_size, items=items)
+    return Page[OrderOut](
+        total=total,
+        page=page,
+        page_size=page_size,
+        items=[OrderOut.model_validate(v) for v in items],
+    )
 
 
 @router.get(
@@ -339,7 +354,12 @@ def letters(
         page_size=page_size,
     )
     items = [_with_download(v) for v in describe_letters(session, rows, actor=actor)]
-    return Page[LetterOut](total=total, page=page, page_size=page_size, items=items)
+    return Page[LetterOut](
+        total=total,
+        page=page,
+        page_size=page_size,
+        items=[LetterOut.model_validate(v) for v in items],
+    )
 
 
 # Declared before /letters/{letter_id}: that pattern would otherwise take "3.docx" as the id.

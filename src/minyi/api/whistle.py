@@ -80,7 +80,12 @@ def whistles(
         page_size=page_size,
     )
     items = describe_whistles(session, rows, state.clock.now(), actor=actor)
-    return Page[WhistleOut](total=total, page=page, page_size=page_size, items=items)
+    return Page[WhistleOut](
+        total=total,
+        page=page,
+        page_size=page_size,
+        items=[WhistleOut.model_validate(v) for v in items],
+    )
 
 
 @router.get(

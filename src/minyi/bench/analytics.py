@@ -34,6 +34,7 @@ from minyi.core.db import Database
 from minyi.intake.models import Channel
 from minyi.org.models import Staff, Unit
 from minyi.sla.models import Clock
+from minyi.wiring import build_registry
 
 CHUNK = 10_000
 END_DAY = date(2026, 11, 19)
@@ -301,7 +302,7 @@ def run_analytics_bench(
     report = AnalyticsReport(db=db_kind, appeals=appeals, days=days, day=END_DAY)
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp, fresh_database(db_kind, Path(tmp)) as url:
-        db = Database(url)
+        db = Database(url, registry=build_registry())
         migrate(db)
         load_demo(db, now=datetime(2026, 11, 20, 1, tzinfo=UTC))
         t0 = time.perf_counter()

@@ -26,6 +26,7 @@ from minyi.bootstrap import migrate
 from minyi.core.db import Database
 from minyi.sla.models import Clock, ClockFiring
 from minyi.sla.service import clock_row
+from minyi.wiring import build_registry
 
 CHUNK = 20_000
 
@@ -141,7 +142,7 @@ def run_clocks_bench(
 ) -> ClocksReport:
     report = ClocksReport(db=db_kind, cases=cases, fire=min(fire, cases))
     with tempfile.TemporaryDirectory() as tmp, fresh_database(db_kind, Path(tmp)) as url:
-        db = Database(url)
+        db = Database(url, registry=build_registry())
         migrate(db)
         now = datetime.now(UTC)
         _fill(db, cases, now, start_task(f"fill {cases:,} open cases' clocks", cases))

@@ -30,6 +30,7 @@ from minyi.core.settings import Settings
 from minyi.grassroots.models import Assignment, Building, Road
 from minyi.grassroots.service import load_patrols
 from minyi.org.models import Staff, Unit
+from minyi.wiring import build_registry
 
 NOW = datetime(2026, 11, 20, 1, tzinfo=UTC)
 CHUNK = 20_000
@@ -153,7 +154,7 @@ def run_coverage_bench(
 ) -> CoverageReport:
     report = CoverageReport(db_kind)
     with tempfile.TemporaryDirectory() as tmp, fresh_database(db_kind, Path(tmp)) as url:
-        db = Database(url)
+        db = Database(url, registry=build_registry())
         try:
             migrate(db)
             started = time.monotonic()

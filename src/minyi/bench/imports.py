@@ -26,7 +26,7 @@ from minyi.integrations.case_export import COLUMNS, export_rows
 from minyi.integrations.case_import import import_cases, load_mapping
 from minyi.integrations.tabular import read_rows, write_csv, write_xlsx
 from minyi.org.service import actor_for_username
-from minyi.wiring import wire
+from minyi.wiring import build_registry
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -95,9 +95,8 @@ def run_import_bench(
     db_kind: str, rows: int, start: Callable[[str, int], Callable[[int], None]]
 ) -> ImportBench:
     report = ImportBench(db_kind, rows)
-    wire()
     with tempfile.TemporaryDirectory() as tmp, fresh_database(db_kind, Path(tmp)) as url:
-        db = Database(url)
+        db = Database(url, registry=build_registry())
         try:
             migrate(db)
             load_demo(db, now=NOW - timedelta(days=800))

@@ -24,6 +24,7 @@ from minyi.reports.render import render_html, render_pdf
 from minyi.reports.rules import ReportKind
 from minyi.reports.service import issue_daily_report
 from minyi.reports.snapshot import build_snapshot
+from minyi.wiring import build_registry
 
 END = date(2026, 11, 20)
 
@@ -62,7 +63,7 @@ def run_reports_bench(
         hours=8
     )
     with tempfile.TemporaryDirectory() as tmp, fresh_database(db, Path(tmp)) as url:
-        database = Database(url)
+        database = Database(url, registry=build_registry())
         try:
             migrate(database)
             load_demo(database, now=now - timedelta(days=3 * 365 + 2))

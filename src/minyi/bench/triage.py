@@ -47,6 +47,7 @@ from minyi.triage.classifier.model import Classifier
 from minyi.triage.classifier.training import train_classifier
 from minyi.triage.repeats.index import HistoryIndex
 from minyi.triage.repeats.signals import HistoryRow
+from minyi.wiring import build_registry
 
 LABELLED = (("messages_labeled.csv", ("title", "body")), ("messages_labeled_extra.csv", ("text",)))
 UNLABELLED = "messages_unlabeled_testset.csv"
@@ -421,7 +422,7 @@ def _routing_stage(*, tmp: Path, hooks: BenchHooks, **_: Any) -> Stage:
     from minyi.triage.routing.recommend import load_snapshot, recommend_units
 
     hooks.say("demo district in a temporary SQLite database, for places and units")
-    db = Database(f"sqlite:///{tmp / 'bench.db'}")
+    db = Database(f"sqlite:///{tmp / 'bench.db'}", registry=build_registry())
     try:
         migrate(db)
         load_demo(db, now=datetime.now(UTC))

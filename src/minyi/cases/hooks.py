@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
-from minyi.core.registry import Hook, current, registry_of
+from minyi.core.registry import Hook, registry_of
 from minyi.org.rules import Actor
 
 
@@ -61,19 +61,9 @@ def reply_needs_approval(session: Session, case: Case) -> bool:
     return any(check(session, case) for check in registry_of(session).handlers(REPLY_APPROVAL))
 
 
-def case_handler_names(session: Session | None = None) -> list[str]:
-    """Who listens to case actions (in the session's runtime): empty until an entry point wired
-    a registry (wiring.py)."""
+def case_handler_names(session: Session) -> list[str]:
+    """Who listens to case actions in the session's runtime (its registry: wiring.py)."""
     return registry_of(session).names(CASE_ACTION)
-
-
-# For tests and tools that add a reaction to the running process's registry for a while.
-def on_case_action(name: str, handler: Handler) -> None:
-    current().add(CASE_ACTION, name, handler)
-
-
-def remove_case_handler(name: str) -> None:
-    current().remove(CASE_ACTION, name)
 
 
 @dataclass(frozen=True)
@@ -137,12 +127,3 @@ def notify_registered(session: Session, cases: list[RegisteredCase]) -> None:
     if cases:
         for handler in registry_of(session).handlers(CASES_REGISTERED):
             handler(session, cases)
-
-
-# For tests that add a reaction to the running process's registry for a while.
-def on_cases_registered(name: str, handler: BatchHandler) -> None:
-    current().add(CASES_REGISTERED, name, handler)
-
-
-def remove_registered_handler(name: str) -> None:
-    current().remove(CASES_REGISTERED, name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -157,7 +158,12 @@ class Database:
     `caches` and `registry`: the runtime's (core/caches.py, core/registry.py), handed to every
     session this database opens, so what one runtime builds from its data and the handlers it
     runs are never another's. A database made on its own (a test's, a tool's) has caches of its
-    own and its sessions read the installed registry."""
+    own and runs the registry it is given; without one its sessions raise no event (one raised
+    there is refused: `registry.Unwired`), enough for migrations and reads."""
+
+    registry: Registry | None
+    sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
 
     def __init__(
         self,
@@ -169,15 +175,26 @@ class Database:
     ) -> None:
         self.url = url
         self.caches = caches if caches is not None else Caches()
-        self.registry = registry
         self.engine = make_engine(url, **engine_kwargs)
+        # Reads on SQLite start DEFERRED so they never wait for the write lock.
+        self.read_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
+        self._open_sessions(registry)
+
+    def _open_sessions(self, registry: Registry | None) -> None:
+        self.registry = registry
         info: dict[str, Any] = {CACHES_KEY: self.caches}
         if registry is not None:
             info[REGISTRY_KEY] = registry
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
-        # Reads on SQLite start DEFERRED so they never wait for the write lock.
-        self.read_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False, info=info)
+
+    def with_registry(self, registry: Registry) -> Database:
+        """This database (its engines and caches) with sessions that run `registry`'s handlers:
+        a test's own handlers beside or instead of the composition, a tool's composition. The
+        engines are shared: dispose either one, not both."""
+        other = copy.copy(self)
+        other._open_sessions(registry)
+        return other
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -10,15 +10,15 @@ The services that raise events (`act_on_case`, `register_appeals`, the clock swe
 from the API, the web pages, the CLI, the worker and the demo, always with a session: the
 runtime's database hands its registry to every session it opens, and the hooks read it there
 (`registry_of`), so no service signature carries it and two runtimes in one process never run
-each other's handlers. A session of a database made on its own (a test's, a tool's) reads the
-installed one (`install`, `using`): the last runtime built, or what a test installed for a block
-with exactly the handlers it needs.
+each other's handlers. There is no process-wide registry to fall back on: a database made on its
+own (a test's, a tool's) is given the registry its sessions run (`Database(url, registry=...)`,
+`Database.with_registry`), and an event raised in a session of a database made without one is
+refused rather than heard by nobody or by some other runtime's handlers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -113,34 +113,19 @@ class Registry:
 
 REGISTRY_KEY = "minyi.registry"
 
-# Empty until an entry point installs the one it built: a bare import wires nothing.
-_current = Registry()
 
-
-def current() -> Registry:
-    """The installed registry: what sessions of a database made on its own read."""
-    return _current
+class Unwired(LookupError):
+    """A session whose database was made without a registry raised an event (or asked who
+    listens): a wiring mistake of the caller, never bad input."""
 
 
 def registry_of(session: Session | None) -> Registry:
-    """The registry of the runtime whose database opened `session`; the installed one for a
-    session of a database made on its own (a test's, a tool's)."""
+    """The registry of the runtime whose database opened `session` (or the one a test or a tool
+    gave its database)."""
     found = None if session is None else session.info.get(REGISTRY_KEY)
-    return found if isinstance(found, Registry) else _current
-
-
-def install(registry: Registry) -> Registry:
-    """Make `registry` the installed one; returns the one it replaces."""
-    global _current  # read by sessions of databases made without a runtime; replaced as a whole
-    previous, _current = _current, registry
-    return previous
-
-
-@contextmanager
-def using(registry: Registry) -> Iterator[Registry]:
-    """Run a block (a test) with `registry` installed, then put the previous one back."""
-    previous = install(registry)
-    try:
-        yield registry
-    finally:
-        install(previous)
+    if not isinstance(found, Registry):
+        raise Unwired(
+            "this session's database was made without a registry: use the runtime's database "
+            "(wiring.build_runtime) or give it one (Database(url, registry=build_registry()))"
+        )
+    return found

@@ -621,7 +621,9 @@ def load_history(
         wired = case_handler_names(session)
     if not wired:
         # Unwired, actions would start no clock and escalate nothing: a history without its life.
-        raise RuntimeError("wire the packages first (minyi.wiring.wire)")
+        raise RuntimeError(
+            "the database runs no handlers: give it a registry (wiring.build_registry)"
+        )
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     end_day = now.astimezone(tz).date()
     start_day = end_day - timedelta(days=days)

@@ -40,8 +40,12 @@ def notify_sent(session: Session, message: OutboxMessage, now: datetime) -> list
 
 
 def webhook_secret(message: OutboxMessage) -> str | None:
-    """The first secret a resolver knows for the message; None: sign with the platform's key."""
-    for resolver in registry_of(object_session(message)).handlers(WEBHOOK_SECRET):
+    """The first secret a resolver knows for the message; None: sign with the platform's key (as
+    for a message no longer in a session: the resolvers read the subscriber through it)."""
+    session = object_session(message)
+    if session is None:
+        return None
+    for resolver in registry_of(session).handlers(WEBHOOK_SECRET):
         secret = resolver(message)
         if secret:
             return secret

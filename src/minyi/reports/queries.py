@@ -52,7 +52,8 @@ def corrections_of(session: Session, issue_ids: list[int]) -> dict[int, list[int
             .order_by(ReportIssue.id)
         )
         for old, new in rows:
-            out.setdefault(old, []).append(new)
+            if old is not None:
+                out.setdefault(old, []).append(new)
     return out
 
 

@@ -218,11 +218,19 @@ def alert_headline(title: str) -> str:
 
 
 class AreaAlert(Protocol):
-    id: int
-    kind: str
-    level: str
-    class_name: str | None
-    evidence: dict[str, Any]
+    """What the merge reads of an alert (read-only, so a frozen view such as
+    analytics.queries.AlertView is one)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def class_name(self) -> str | None: ...
+    @property
+    def evidence(self) -> dict[str, Any]: ...
 
 
 A = TypeVar("A", bound=AreaAlert)

@@ -27,12 +27,15 @@ def build_snapshot(
     sections: tuple[Section, ...] = SECTIONS,
 ) -> dict[str, Any]:
     ctx = ReportContext(session=session, period=Period(day, tz), now=now)
-    built = [{"key": s.key, "title": s.title, "data": s.build(ctx)} for s in sections]
+    built: list[dict[str, Any]] = []
+    data: dict[str, dict[str, Any]] = {}
     items: dict[str, str] = {}
-    for section in built:
-        for item in section["data"].get("items", []):
+    for s in sections:
+        section_data = s.build(ctx)
+        built.append({"key": s.key, "title": s.title, "data": section_data})
+        data[s.key] = section_data
+        for item in section_data.get("items", []):
             items.setdefault(item["key"], item["label"])
-    data = {s["key"]: s["data"] for s in built}
     return {
         "version": SNAPSHOT_VERSION,
         "kind": kind.value,

@@ -55,7 +55,7 @@ def _most_leading(session: Session, where: ColumnElement[bool], now: datetime) -
         .order_by(func.count().desc(), Case.lead_unit_id)
         .limit(1)
     ).all()
-    return [int(r[0]) for r in rows]
+    return [r[0] for r in rows if r[0] is not None]
 
 
 def _units_of(session: Session, key: str, now: datetime) -> list[int]:
@@ -77,7 +77,9 @@ def _units_of(session: Session, key: str, now: datetime) -> list[int]:
                 select(Case.lead_unit_id).where(Case.id.in_(ids), Case.lead_unit_id.is_not(None))
             )
         )
-        return ([alert.unit_id] if alert.unit_id else []) + [u for u, _ in leads.most_common(2)]
+        return ([alert.unit_id] if alert.unit_id else []) + [
+            u for u, _ in leads.most_common(2) if u is not None
+        ]
     if key.startswith(("hot:matter:", "new:")):
         leaf = key.rsplit(":", 1)[1]
         leaves = select(DictionaryEntry.id).where(DictionaryEntry.code == leaf)

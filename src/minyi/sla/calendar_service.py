@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -214,7 +215,7 @@ def _day(
 def replace_year(
     session: Session,
     year: int,
-    days: list[tuple[date, str, str | None]],
+    days: Sequence[tuple[date, str, str | None]],
     *,
     source: str,
     note: str | None,
@@ -236,7 +237,7 @@ def replace_year(
 def _replace_days(
     session: Session,
     year: int,
-    days: list[tuple[date, str, str | None]],
+    days: Sequence[tuple[date, str, str | None]],
     *,
     source: str,
     note: str | None,

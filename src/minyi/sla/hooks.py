@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from minyi.core.registry import Hook, current, registry_of
+from minyi.core.registry import Hook, registry_of
 from minyi.sla.models import Clock
 
 Handler = Callable[[Session, Clock, str, datetime], None]
@@ -18,12 +18,3 @@ CLOCK_FIRED: Hook[Handler] = Hook("sla.clock_fired")
 def notify_fired(session: Session, clock: Clock, kind: str, now: datetime) -> None:
     for handler in registry_of(session).handlers(CLOCK_FIRED):
         handler(session, clock, kind, now)
-
-
-# For tests that add a reaction to the running process's registry for a while.
-def on_clock_fired(name: str, handler: Handler) -> None:
-    current().add(CLOCK_FIRED, name, handler)
-
-
-def remove_clock_handler(name: str) -> None:
-    current().remove(CLOCK_FIRED, name)

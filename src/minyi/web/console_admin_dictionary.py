@@ -46,7 +46,7 @@ def _path(row: dict[str, Any]) -> str:
 def _department_names(session: Session) -> dict[str, str]:
     return dict(
         session.execute(select(Unit.code, Unit.name).where(Unit.kind == "department")).all()
-    )  # type: ignore[arg-type]
+    )
 
 
 @router.get("/console/admin/dictionary")

@@ -3,7 +3,7 @@ anonymity and use, in forms (org.editing, intake.channels); intake's cache is cl
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -54,7 +54,14 @@ def units(
     )
 
 
-def _unit_choices(session: Session, unit: Unit, request: Request) -> dict[str, object]:
+class _UnitChoices(TypedDict):
+    """What the unit form offers: (kind, its name) pairs and the labels of possible parents."""
+
+    kind_options: list[tuple[str, str]]
+    parent_options: list[str]
+
+
+def _unit_choices(session: Session, unit: Unit, request: Request) -> _UnitChoices:
     t = Translator(pick_lang(request))
     labels = unit_labels(session)
     # Not itself nor anything under it: a unit cannot move below its own subtree.

@@ -4,7 +4,7 @@ level, saved as a new version the way an import is (sla.policy_edits, escalation
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
@@ -149,7 +149,14 @@ def _levels(request: Request) -> list[tuple[str, str]]:
     return [(lv.value, t.level(lv.value)) for lv in Level]
 
 
-def _words(request: Request) -> dict[str, dict[str, str]]:
+class _Words(TypedDict):
+    """The policies page's names of calendars and duration units in the reader's language."""
+
+    calendars: dict[str, str]
+    units: dict[str, str]
+
+
+def _words(request: Request) -> _Words:
     t = Translator(pick_lang(request))
     return {
         "calendars": {c: t(f"adm_cal_{c}") for c in CALENDARS},

@@ -85,9 +85,11 @@ def _form(
     person: Staff | None,
     values: dict[str, str],
     labels: dict[int, str],
-    **extra: object,
+    done: str | None = None,
 ) -> Response:
-    return render(request, FORM, values=values, **_choices(request, labels, person=person), **extra)
+    return render(
+        request, FORM, values=values, **_choices(request, labels, person=person), done=done
+    )
 
 
 @router.get("/console/admin/people/new")

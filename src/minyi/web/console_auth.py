@@ -86,7 +86,7 @@ def sign_in_submit(request: Request, form: PostedForm) -> Response:
         token,
         max_age=state.settings.token_ttl_hours * 3600,
         **cookie_flags(state.settings),
-    )  # type: ignore[arg-type]
+    )
     return response
 
 

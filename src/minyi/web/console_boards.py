@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from fastapi import APIRouter, Request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import CaseFilter, list_cases, visible_to
 from minyi.cases.rules import OPEN, WORKING, CaseStatus
 from minyi.org.models import Unit
-from minyi.org.rules import AREA_ROLES, Role
+from minyi.org.rules import AREA_ROLES, Actor, Role
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
 from minyi.sla.queries import urgency_order
 from minyi.web.case_view import summaries
@@ -22,11 +26,11 @@ BOARD_SIZE = 50
 
 
 def _cases(
-    session: object, actor: object, f: CaseFilter, now: object
-) -> tuple[int, list[dict[str, object]]]:
+    session: Session, actor: Actor, f: CaseFilter, now: datetime
+) -> tuple[int, list[dict[str, Any]]]:
     # Boards show the most urgent first (red, then the nearest deadline); the inbox pages the rest.
-    total, rows = list_cases(session, actor, f, page=1, page_size=BOARD_SIZE, order=urgency_order())  # type: ignore[arg-type]
-    return total, summaries(session, rows, actor, now)  # type: ignore[arg-type]
+    total, rows = list_cases(session, actor, f, page=1, page_size=BOARD_SIZE, order=urgency_order())
+    return total, summaries(session, rows, actor, now)
 
 
 @router.get("/console/dispatch")
@@ -89,9 +93,13 @@ def area_board(request: Request, case_id: int | None = None) -> Response:
     actor = staff(request, AREA_ROLES)
     state = state_of(request)
     now = state.clock.now()
-    area = {"street": "street", "community": "community"}.get(actor.unit_kind or "")
+    # A street's staff see the street's cases, a community's the community's (grid staff: no area).
+    f = CaseFilter(
+        status=list(OPEN),
+        street=actor.unit_id if actor.unit_kind == "street" else None,
+        community=actor.unit_id if actor.unit_kind == "community" else None,
+    )
     with state.db.reading() as session:
-        f = CaseFilter(status=list(OPEN), **{area: actor.unit_id} if area else {})  # type: ignore[arg-type]
         cases = _cases(session, actor, f, now)
         unit_name = (
             session.scalar(select(Unit.name).where(Unit.id == actor.unit_id))

@@ -183,7 +183,7 @@ def post_plan(request: Request, form: PostedForm) -> Response:
     st = state_of(request)
     fields = fields_of(form)
     themes = [str(v) for v in form.getlist("themes")]
-    staff_ids = {int(v) for v in form.getlist("staff") if str(v).isdigit()}
+    staff_ids = {int(v) for v in form.getlist("staff") if isinstance(v, str) and v.isdigit()}
     values: dict[str, Any] = {**fields, "themes": themes, "staff": staff_ids}
     try:
         with st.db.unit_of_work() as session:

@@ -5,7 +5,7 @@ the rankings. Names and phones come through the privacy policy (volunteers.queri
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -80,7 +80,15 @@ REPORT_EN = {
 RULE_EN = {RuleKind.VERIFIED: "report verified", RuleKind.CLOSED: "case closed bonus"}
 
 
-def labels(request: Request) -> dict[str, dict[str, str]]:
+class Labels(TypedDict):
+    """Code -> label of volunteer states, report states and rule kinds."""
+
+    status_labels: dict[str, str]
+    report_labels: dict[str, str]
+    rule_labels: dict[str, str]
+
+
+def labels(request: Request) -> Labels:
     """The labels of volunteer states, report states and rule kinds in the reader's language."""
     zh = Translator(pick_lang(request)).zh
     return {

@@ -117,7 +117,7 @@ def _whistles_page(
                     Case.id.in_({w.case_id for w in rows if w.case_id})
                 )
             ).all()
-        )  # type: ignore[arg-type]
+        )
         departments, open_cases = [], []
         if may:
             departments = unit_groups(unit_choices(session, SUMMONED_KINDS))

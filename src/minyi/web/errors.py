@@ -5,7 +5,6 @@ every caller that does not ask for HTML keep the JSON the API answers."""
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -54,14 +53,13 @@ def server_error_page(scope: dict[str, Any], request_id: str) -> bytes | None:
 
 def install(app: FastAPI) -> None:
     """Wrap the API's answer to Starlette's refusals: a page for a browser, the JSON otherwise."""
-    json_answer: Callable[[Request, Exception], Awaitable[Response]] = app.exception_handlers[
-        HTTPException
-    ]
+    json_answer = app.exception_handlers[HTTPException]
 
     async def answer(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if not wants_html(request.url.path, request.headers.get("accept", "")):
-            return await json_answer(request, exc)
+            answered = json_answer(request, exc)
+            return answered if isinstance(answered, Response) else await answered
         code = "not_found" if exc.status_code == 404 else None
         response = await run_in_threadpool(
             error_page, request, exc.status_code, "", dict(exc.headers or {}), code=code

@@ -79,7 +79,9 @@ def refill(page: str, action: str, fields: FormData, message: str) -> str | None
     """The page with the form posting to `action` refilled and the message above it; None when
     the page has no such form."""
     doc = lxml.html.document_fromstring(page)
-    forms = [f for f in doc.forms if urlsplit(f.get("action") or "").path == action]
+    # Every <form> in document order: what HtmlElement.forms reads (lxml-stubs type the document
+    # as a plain _Element, without it).
+    forms = [f for f in doc.iter("form") if urlsplit(f.get("action") or "").path == action]
     if not forms:
         return None
     typed = {

@@ -18,9 +18,10 @@ from minyi.analytics.rules import BEIJING
 from minyi.cases.models import Case
 from minyi.cases.queries import reader_views, shown_titles, text_view
 from minyi.cases.rules import CLOSED, OPEN
+from minyi.escalation.models import CaseEscalation, Holding
 from minyi.escalation.queries import list_escalations, list_holdings
 from minyi.mailboxes.queries import leader_inbox
-from minyi.org.models import LeaderArea, Unit
+from minyi.org.models import LeaderArea, Staff, Unit
 from minyi.org.rules import Actor, Role
 from minyi.receptions.queries import leader_figures
 from minyi.reports.targets import target_units, units_for_items
@@ -112,8 +113,8 @@ def _overdue_instructions(session: Session, actor: Actor) -> int:
 
 
 def _held(
-    session: Session, actor: Actor, rows: list[Any]
-) -> list[tuple[Any, Any, str, str | None]]:
+    session: Session, actor: Actor, rows: list[tuple[Holding, Case, str]]
+) -> list[tuple[Holding, Case, str, str | None]]:
     """Held cases as this leader may read them: the title and the plan (staff-written, it may
     quote the complainant) through the reader's view of each case, as the API's holdings list."""
     ids = [c.id for _, c, _ in rows]
@@ -123,7 +124,9 @@ def _held(
     ]
 
 
-def _lifted(session: Session, actor: Actor, rows: list[Any]) -> list[tuple[Any, Any, str, Any]]:
+def _lifted(
+    session: Session, actor: Actor, rows: list[tuple[CaseEscalation, Case, str, Staff | None]]
+) -> list[tuple[CaseEscalation, Case, str, Staff | None]]:
     """Cases escalated to this leader, their titles through the reader's view."""
     titles = shown_titles(session, actor, [c.id for _, c, _, _ in rows])
     return [(e, c, titles.get(c.id, ""), s) for e, c, _, s in rows]
@@ -135,10 +138,10 @@ def dashboard(request: Request) -> Response:
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading() as session:
-        held_total, held = list_holdings(
+        held_total, held_rows = list_holdings(
             session, actor, leader_id=actor.staff_id, status=None, page=1, page_size=FIRST
         )
-        lifted_total, lifted = list_escalations(
+        lifted_total, lifted_rows = list_escalations(
             session,
             actor,
             level=None,
@@ -147,7 +150,7 @@ def dashboard(request: Request) -> Response:
             page=1,
             page_size=FIRST,
         )
-        held, lifted = _held(session, actor, held), _lifted(session, actor, lifted)
+        held, lifted = _held(session, actor, held_rows), _lifted(session, actor, lifted_rows)
         instructions_total, instructions = my_instructions(
             session, actor, now, page=1, page_size=FIRST
         )

@@ -86,8 +86,8 @@ def duration(seconds: float | None, t: Translator) -> str:
 def current_actor(request: Request) -> Actor | None:
     """The staff member behind the session cookie (an API token, so sign-out revokes both)."""
     cached = getattr(request.state, "actor", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    if cached is None or isinstance(cached, Actor):
+        return cached
     token = request.cookies.get(SESSION_COOKIE)
     actor = None
     if token:
@@ -170,7 +170,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             request.query_params["lang"],
             max_age=365 * 86400,
             **cookie_flags(state.settings),
-        )  # type: ignore[arg-type]
+        )
     return response
 
 
@@ -282,8 +282,13 @@ class WebRoute(APIRoute):
                 # On the refilled form a version conflict says the page is already fresh.
                 code = "version_conflict_refilled" if exc.code == "version_conflict" else exc.code
                 text = refusal_text(Translator(pick_lang(request)), code, exc.message, status)
-                response = await form_again(request, status, text) or await run_in_threadpool(
-                    partial(error_page, code=exc.code), request, status, exc.message
+                refilled = await form_again(request, status, text)
+                response = (
+                    refilled
+                    if refilled is not None
+                    else await run_in_threadpool(
+                        partial(error_page, code=exc.code), request, status, exc.message
+                    )
                 )
             except RequestValidationError:
                 response = await run_in_threadpool(
@@ -293,8 +298,13 @@ class WebRoute(APIRoute):
                 text = refusal_text(
                     Translator(pick_lang(request)), "version_conflict_refilled", "", 409
                 )
-                response = await form_again(request, 409, text) or await run_in_threadpool(
-                    partial(error_page, code="version_conflict"), request, 409, ""
+                refilled = await form_again(request, 409, text)
+                response = (
+                    refilled
+                    if refilled is not None
+                    else await run_in_threadpool(
+                        partial(error_page, code="version_conflict"), request, 409, ""
+                    )
                 )
             except TooManyRequests as exc:
                 response = await run_in_threadpool(

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
@@ -33,7 +34,13 @@ from minyi.taxonomy.rules import FIVE_CLASSES
 from minyi.web.i18n import Translator, pick_lang, refusal_text
 from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, state_of
 from minyi.web.portal_receipt import receipt_facts
-from minyi.web.security import RateLimiter, TooManyRequests, client_of, cookie_flags
+from minyi.web.security import (
+    CookieFlags,
+    RateLimiter,
+    TooManyRequests,
+    client_of,
+    cookie_flags,
+)
 from minyi.web.uploads import Upload, read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -62,18 +69,18 @@ def limits(request: Request) -> PortalLimits:
     return found
 
 
-def _channel(session: object, code: str | None) -> Channel:
+def _channel(session: Session, code: str | None) -> Channel:
     if code and code != PORTAL_CHANNEL:
-        return get_mailbox(session, code)  # type: ignore[arg-type]
-    channel = session.scalar(select(Channel).where(Channel.code == PORTAL_CHANNEL))  # type: ignore[attr-defined]
+        return get_mailbox(session, code)
+    channel = session.scalar(select(Channel).where(Channel.code == PORTAL_CHANNEL))
     if channel is None or not channel.is_active:
         raise NotFound("channel_not_found", "网上受理暂未开通")
     return channel
 
 
-def _places(session: object) -> tuple[list[Unit], dict[int, list[Unit]]]:
+def _places(session: Session) -> tuple[list[Unit], dict[int, list[Unit]]]:
     units = list(
-        session.scalars(  # type: ignore[attr-defined]
+        session.scalars(
             select(Unit)
             .where(Unit.kind.in_(("street", "community")), Unit.is_active.is_(True))
             .order_by(Unit.code)
@@ -250,10 +257,14 @@ async def submit(request: Request, form: PostedForm) -> Response:
         )
     answer = redirect(f"/portal/receipt/{receipt.tracking_no}")
     if code:
-        flags = cookie_flags(state.settings) | {"path": CODE_COOKIE_PATH, "samesite": "strict"}
+        flags: CookieFlags = {
+            **cookie_flags(state.settings),
+            "path": CODE_COOKIE_PATH,
+            "samesite": "strict",
+        }
         answer.set_cookie(
             CODE_COOKIE, f"{receipt.tracking_no}:{code}", max_age=CODE_COOKIE_SECONDS, **flags
-        )  # type: ignore[arg-type]
+        )
     return answer
 
 

@@ -174,7 +174,7 @@ def sign_in(request: Request, form: PostedForm) -> Response:
         assert volunteer is not None  # checked just now; volunteers are never deleted
         value = _cookie_value(st.settings.secret_key, volunteer, time.time())
     answer = redirect("/portal/volunteers/report")
-    answer.set_cookie(COOKIE, value, max_age=COOKIE_SECONDS, **cookie_flags(st.settings))  # type: ignore[arg-type]
+    answer.set_cookie(COOKIE, value, max_age=COOKIE_SECONDS, **cookie_flags(st.settings))
     return answer
 
 

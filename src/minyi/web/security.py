@@ -9,6 +9,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from typing import Literal, TypedDict
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,7 +29,16 @@ class TooManyRequests(Exception):
         self.retry_after = retry_after
 
 
-def cookie_flags(settings: Settings) -> dict[str, object]:
+class CookieFlags(TypedDict):
+    """The flags every cookie of ours is set with (the keyword arguments of `set_cookie`)."""
+
+    httponly: bool
+    samesite: Literal["lax", "strict", "none"]
+    secure: bool
+    path: str
+
+
+def cookie_flags(settings: Settings) -> CookieFlags:
     return {
         "httponly": True,
         "samesite": "lax",
@@ -81,7 +91,7 @@ def csrf_token_for(request: Request, secret: str) -> str:
 def remember_csrf(request: Request, response: Response, settings: Settings) -> None:
     token = getattr(request.state, "new_csrf", None)
     if token:
-        response.set_cookie(CSRF_COOKIE, token, max_age=12 * 3600, **cookie_flags(settings))  # type: ignore[arg-type]
+        response.set_cookie(CSRF_COOKIE, token, max_age=12 * 3600, **cookie_flags(settings))
 
 
 async def check_csrf(request: Request, secret: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -89,7 +90,7 @@ def list_whistles(
     return total, list(rows)
 
 
-def unit_refs(session: Session, ids: set[int | None]) -> dict[int, tuple[str, str]]:
+def unit_refs(session: Session, ids: Collection[int | None]) -> dict[int, tuple[str, str]]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
@@ -101,7 +102,7 @@ def unit_refs(session: Session, ids: set[int | None]) -> dict[int, tuple[str, st
     }
 
 
-def staff_refs(session: Session, ids: set[int | None]) -> dict[int, tuple[str, str]]:
+def staff_refs(session: Session, ids: Collection[int | None]) -> dict[int, tuple[str, str]]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}

@@ -15,7 +15,7 @@ import time
 
 from minyi.core.clock import Clock
 from minyi.core.db import Database
-from minyi.core.registry import CLOCKS_LOOP, Job, JobContext, Registry, current
+from minyi.core.registry import CLOCKS_LOOP, Job, JobContext, Registry, Unwired
 from minyi.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,11 @@ def run_once(
     registry: Registry | None = None,
     settings: Settings | None = None,
 ) -> dict[str, int]:
-    """Every job of the registry once, the clocks first: what one tick of every loop does."""
-    registry = registry or db.registry or current()
+    """Every job of the registry once, the clocks first: what one tick of every loop does
+    (`registry`: the database's own unless given)."""
+    registry = registry or db.registry
+    if registry is None:
+        raise Unwired("run_once: no registry given and the database was made without one")
     settings = settings or Settings()  # a tool's or test's shortcut; the worker passes its own
     jobs = sorted(registry.jobs.values(), key=lambda j: j.loop != CLOCKS_LOOP)
     done: dict[str, int] = {}

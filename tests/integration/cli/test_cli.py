@@ -27,6 +27,7 @@ from minyi.core.db import Database
 from minyi.demo.district import build_district
 from minyi.org.models import Staff, Unit
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
+from minyi.wiring import build_registry
 
 RECEIPT = re.compile(
     r"^(registered|already registered): (\d{8}-\d{6,}) \(case (\d+)\)(?:, tracking code (\S+))?$"
@@ -62,7 +63,7 @@ def cli_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
 
 @pytest.fixture
 def database(cli_db: CliDatabase) -> Iterator[Database]:
-    opened = Database(cli_db.url)
+    opened = Database(cli_db.url, registry=build_registry())
     yield opened
     opened.dispose()
 

@@ -22,6 +22,7 @@ from minyi.cli.main import COMMANDS, EXTENSIONS, load_command
 from minyi.core.db import Database
 from minyi.core.settings import Settings
 from minyi.org.models import Staff
+from minyi.wiring import build_registry
 
 MINYI = Path(sys.executable).parent / "minyi"
 SRC = Path(__file__).resolve().parents[3] / "src"
@@ -162,7 +163,7 @@ class TestServeEmpty:
                 f"http://127.0.0.1:{port}" in line and "is ready" in line for line in lines
             ), lines
             assert not any("history" in line for line in lines), lines
-            db = Database(f"sqlite:///{data / 'minyi.db'}")
+            db = Database(f"sqlite:///{data / 'minyi.db'}", registry=build_registry())
             with db.reading() as session:
                 assert session.scalar(select(func.count()).select_from(Staff)) > 0
                 assert session.scalar(select(func.count()).select_from(Appeal)) == 0

@@ -27,7 +27,7 @@ from minyi.taxonomy.models import DictionaryEntry
 from minyi.triage.classifier.registry import current_classifier
 from minyi.triage.models import TriageSuggestion
 from minyi.whistle.models import Whistle
-from minyi.wiring import wire
+from minyi.wiring import build_registry
 
 NOW = datetime(2026, 11, 20, 7, 30, tzinfo=UTC)  # 15:30 in Beijing, a Friday
 TZ = ZoneInfo("Asia/Shanghai")
@@ -47,10 +47,9 @@ LIFECYCLE = {
 def lived(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Database, dict[str, int], Path]]:
-    wire()
     tmp = tmp_path_factory.mktemp(f"history-{backend}")
     url = migrated_database_url(backend, tmp)  # an empty migrated database (a template copy)
-    db = Database(url)
+    db = Database(url, registry=build_registry())
     settings = make_settings(url, tmp).model_copy(update={"load_demo_if_empty": True})
     done = first_run(db, settings, now=NOW, say=lambda _: None)
     yield db, done, settings.data_dir
@@ -158,7 +157,7 @@ class TestEmptyDemo:
         self, backend: str, tmp_path: Path
     ) -> None:
         url = migrated_database_url(backend, tmp_path)
-        db = Database(url)
+        db = Database(url, registry=build_registry())
         try:
             settings = make_settings(url, tmp_path).model_copy(
                 update={"load_demo_if_empty": True, "demo": "empty"}

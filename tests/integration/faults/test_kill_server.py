@@ -20,6 +20,7 @@ from conftest import drop_database, migrated_database_url
 from factories import DEMO_PASSWORD, appeal_payload
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.core.db import Database
+from minyi.wiring import build_registry
 
 MINYI = str(Path(sys.executable).parent / "minyi")
 
@@ -138,7 +139,7 @@ class TestKillDuringBurst:
         # After the kill, a restarted server must still know every acknowledged appeal.
         server = start_server(url, tmp_path / "data", port)
         try:
-            db = Database(url)
+            db = Database(url, registry=build_registry())
             with db.reading() as session:
                 ids = [int(a["id"]) for a in acked]  # type: ignore[call-overload]
                 found = set(session.scalars(select(Appeal.id).where(Appeal.id.in_(ids))))

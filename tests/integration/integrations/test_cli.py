@@ -16,6 +16,7 @@ from conftest import demo_database_url, drop_database
 from minyi.cases.models import Appeal
 from minyi.core.db import Database
 from minyi.integrations.models import Open311Client, WebhookSubscriber
+from minyi.wiring import build_registry
 
 from .test_import_export import BAD, GOOD, HEADER, MAPPING
 
@@ -29,7 +30,7 @@ def cli_db(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Database]]:
     url = demo_database_url(backend, tmp_path_factory.mktemp(f"icli-{backend}"))
-    db = Database(url)
+    db = Database(url, registry=build_registry())
     yield url, db
     db.dispose()
     drop_database(url)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from conftest import make_settings
 from factories import make_appeal, unique_phone
 from minyi.app import create_app
-from minyi.cases.hooks import RegisteredCase, on_cases_registered, remove_registered_handler
+from minyi.cases.hooks import CASES_REGISTERED, RegisteredCase
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.tracking import track_case
 from minyi.core.clock import ManualClock
@@ -450,7 +450,8 @@ class TestTokens:
         with db.unit_of_work() as session:
             register_queued(session, now=clock.now())  # what earlier tests left queued
         good, bad = token_of(), token_of(phone=poison)
-        on_cases_registered("test.broken", broken)
+        assert db.registry is not None  # the fixture's: the whole composition
+        db.registry.add(CASES_REGISTERED, "test.broken", broken)
         try:
             assert run() == 2
             assert row(good).case_id is not None
@@ -467,7 +468,7 @@ class TestTokens:
             listed = parked_cli(db.url, "list", "--kind", "open311")
             assert [i["id"] for i in listed["items"]] == [row(bad).id]
         finally:
-            remove_registered_handler("test.broken")
+            db.registry.remove(CASES_REGISTERED, "test.broken")
         parked_cli(db.url, "retry", "open311", str(row(bad).id))
         assert run() == 1 and row(bad).case_id is not None
 

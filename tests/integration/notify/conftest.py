@@ -23,6 +23,7 @@ from sqlalchemy import delete
 from conftest import drop_database, migrated_database_url
 from minyi.core.db import Database
 from minyi.notify.models import OutboxMessage
+from minyi.wiring import build_registry
 
 SECRET = "test-webhook-secret"
 
@@ -33,7 +34,7 @@ def _outbox_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> 
     # whose appeals enqueue receipts; a migrated database per backend is enough (no org data
     # needed), and much cheaper on PostgreSQL than one per test.
     url = migrated_database_url(backend, tmp_path_factory.mktemp(f"outbox-{backend}"))
-    database = Database(url)
+    database = Database(url, registry=build_registry())
     yield database
     database.dispose()
     drop_database(url)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from conftest import START
 from minyi.core.db import Database
-from minyi.core.registry import Registry, using
+from minyi.core.registry import Registry
 from minyi.notify import hooks
 from minyi.notify.jobs import SENDERS, deliver_due
 from minyi.notify.models import OutboxMessage
@@ -348,8 +348,7 @@ class TestSentHooks:
         registry = Registry()  # exactly the handler under test
         registry.add(hooks.MESSAGE_SENT, "test.follow_up", follow_up)
         mid = put(outbox_db)
-        with using(registry):
-            run(outbox_db, START, senders, limit=1)
+        run(outbox_db.with_registry(registry), START, senders, limit=1)
         assert seen == [(mid, "sent", START)]
         with outbox_db.reading() as session:
             assert (
@@ -380,8 +379,7 @@ class TestSentHooks:
         registry = Registry()
         registry.add(hooks.MESSAGE_SENT, "test.broken", broken)
         mid = put(outbox_db)
-        with using(registry):
-            run(outbox_db, START, senders)
+        run(outbox_db.with_registry(registry), START, senders)
         sent = load(outbox_db, mid)
         assert sent.status == "sent"
         assert sent.last_error == "sent; handlers failed: test.broken"

@@ -25,6 +25,7 @@ from minyi.notify.jobs import deliver_due
 from minyi.notify.models import OutboxMessage
 from minyi.notify.rules import receipt_text, replied_text
 from minyi.notify.senders import Senders, SmsGatewaySender
+from minyi.wiring import build_registry
 
 from .conftest import HttpReceiver
 
@@ -41,7 +42,7 @@ def messages_of(db: Database, case_id: int) -> list[OutboxMessage]:
 
 
 def test_cases_package_offers_the_registration_hook() -> None:
-    assert hasattr(case_hooks, "on_cases_registered")
+    assert "notify.receipt" in build_registry().names(case_hooks.CASES_REGISTERED)
 
 
 class TestReceipt:

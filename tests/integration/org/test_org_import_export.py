@@ -32,6 +32,7 @@ from minyi.org.service import (
     revoke_token,
 )
 from minyi.org.signin import sign_in
+from minyi.wiring import build_registry
 
 PASSWORD = "correct-horse-9"
 TTL = timedelta(hours=12)
@@ -136,7 +137,7 @@ def imported(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     passwords): made once per backend for the round-trip tests, which only read it (an import of
     the district's ~1,150 rows is the slow part of each)."""
     url = migrated_database_url(backend, tmp_path_factory.mktemp("imported"))
-    db = Database(url)
+    db = Database(url, registry=build_registry())
     with db.unit_of_work() as session:
         import_org(session, build_district(), password_hash=None)
     yield db

@@ -18,6 +18,7 @@ from conftest import drop_database, migrated_database_url
 from minyi.core.db import Database
 from minyi.sla.models import Clock, ClockFiring
 from minyi.sla.service import clock_row
+from minyi.wiring import build_registry
 
 MINYI = str(Path(sys.executable).parent / "minyi")
 CLOCKS = 100_000
@@ -33,7 +34,7 @@ def count(db: Database, stmt: object) -> int:
 class TestManyWorkers:
     def test_no_clock_fires_twice_and_none_is_missed(self, tmp_path: Path) -> None:
         url = migrated_database_url("postgres", tmp_path)
-        db = Database(url)
+        db = Database(url, registry=build_registry())
         started = datetime.now(UTC) - timedelta(hours=2)
         rows = [
             clock_row(

@@ -15,7 +15,7 @@ from conftest import private_demo_app
 from factories import make_appeal
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
-from minyi.sla.hooks import on_clock_fired, remove_clock_handler
+from minyi.sla.hooks import CLOCK_FIRED
 from minyi.sla.jobs import MAX_ATTEMPTS, parked_clocks
 from minyi.sla.models import Clock, ClockFiring
 from minyi.worker.runner import run_once
@@ -51,7 +51,8 @@ class TestPoisonedClock:
             if c.case_id == poisoned:
                 raise RuntimeError(f"handler broken for case {poisoned}")
 
-        on_clock_fired("test.poison", poison)
+        assert db.registry is not None  # the app's (private_demo_app)
+        db.registry.add(CLOCK_FIRED, "test.poison", poison)
         try:
             clock.advance(
                 timedelta(minutes=40)
@@ -96,7 +97,7 @@ class TestPoisonedClock:
             assert {c.id for c in failed} <= parked
             assert not parked & {c.id for c in good}
         finally:
-            remove_clock_handler("test.poison")
+            db.registry.remove(CLOCK_FIRED, "test.poison")
 
     def test_a_repaired_handler_fires_the_clock_and_clears_its_error(
         self, world: tuple[TestClient, Database, ManualClock]
@@ -109,7 +110,8 @@ class TestPoisonedClock:
             if broken["on"] and c.case_id == case_id:
                 raise RuntimeError("temporarily broken")
 
-        on_clock_fired("test.flaky", flaky)
+        assert db.registry is not None  # the app's (private_demo_app)
+        db.registry.add(CLOCK_FIRED, "test.flaky", flaky)
         try:
             clock.advance(timedelta(minutes=40))
             fire_all(db, clock)
@@ -126,4 +128,4 @@ class TestPoisonedClock:
                     )
                 ).first()
         finally:
-            remove_clock_handler("test.flaky")
+            db.registry.remove(CLOCK_FIRED, "test.flaky")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from conftest import private_demo_app
 from factories import make_appeal
-from minyi.cases.hooks import ActionDone, on_case_action, remove_case_handler
+from minyi.cases.hooks import CASE_ACTION, ActionDone
 from minyi.cases.models import Case
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
@@ -72,7 +72,8 @@ class TestPoisonedTriage:
             if done.case_id == bad:
                 raise RuntimeError(f"dispatch handler broken for case {bad}")
 
-        on_case_action("test.broken", broken)
+        assert db.registry is not None  # the app's (private_demo_app)
+        db.registry.add(CASE_ACTION, "test.broken", broken)
         try:
             assert run(db, clock, data_dir) == 3
             for good in (ids[0], ids[2]):
@@ -106,7 +107,7 @@ class TestPoisonedTriage:
             ]
             assert parked_metric(client, "triage") == 1
         finally:
-            remove_case_handler("test.broken")
+            db.registry.remove(CASE_ACTION, "test.broken")
 
         parked_cli(db.url, "retry", "triage", str(bad))
         assert parked_metric(client, "triage") == 0

@@ -1,5 +1,6 @@
-"""The registry: handlers run in the order they were added, a name is added once, a test
-installs its own registry for a block, and the default composition orders the domains."""
+"""The registry: handlers run in the order they were added, a name is added once, a database's
+sessions run the registry it was given (none process-wide), and the default composition orders
+the domains."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from minyi.cases.hooks import CASE_ACTION, CASES_PLANNED, CASES_REGISTERED
-from minyi.core.registry import CLOCKS_LOOP, Hook, JobContext, Registry, current, using
+from minyi.core.db import Database
+from minyi.core.registry import CLOCKS_LOOP, Hook, JobContext, Registry, Unwired, registry_of
 from minyi.sla import handlers as sla
 from minyi.sla.hooks import CLOCK_FIRED
 from minyi.wiring import DOMAINS, build_registry
@@ -36,12 +38,31 @@ class TestRegistry:
         with pytest.raises(ValueError, match="already registered"):
             registry.add(EVENT, "a", lambda out: out.clear())
 
-    def test_a_test_installs_its_own_registry_for_a_block(self) -> None:
-        before = current()
-        mine = Registry()
-        with using(mine):
-            assert current() is mine
-        assert current() is before
+    def test_a_database_hands_its_registry_to_its_sessions(self) -> None:
+        mine, other = Registry(), Registry()
+        db = Database("sqlite://", registry=mine)
+        beside = db.with_registry(other)
+        try:
+            with db.reading() as session:
+                assert registry_of(session) is mine
+            with db.unit_of_work() as session:
+                assert registry_of(session) is mine
+            with beside.reading() as session:
+                assert registry_of(session) is other
+            assert beside.engine is db.engine and beside.caches is db.caches
+            assert db.registry is mine, "with_registry leaves the database it came from alone"
+        finally:
+            db.dispose()
+
+    def test_no_registry_is_refused_not_borrowed(self) -> None:
+        db = Database("sqlite://")
+        try:
+            with db.reading() as session, pytest.raises(Unwired, match="without a registry"):
+                registry_of(session)
+        finally:
+            db.dispose()
+        with pytest.raises(Unwired):
+            registry_of(None)
 
     def test_a_job_is_named_once(self) -> None:
         registry = Registry()

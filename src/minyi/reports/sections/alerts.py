@@ -107,7 +107,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         if wanted
         else {}
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for group in shown:
         v = group[0]
         # Street first, then community: "青松街道兴隆社区".

@@ -31,7 +31,7 @@ def _rising(
             today[group] += 1
         elif -BASELINE_DAYS <= case.day_offset < 0:
             base[group] += 1
-    rows = []
+    rows: list[dict[str, Any]] = []
     for group, count in today.items():
         baseline = base[group] / BASELINE_DAYS
         if is_rising(count, baseline):
@@ -63,19 +63,13 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         for c in recent
         if c.day_offset == 0 and c.category_id is not None and c.category_id not in seen_before
     )
-    new_kinds = sorted(
-        (
-            {
-                "key": f"new:{leaves[i][0]}",
-                "code": leaves[i][0],
-                "name": leaves[i][1],
-                "count": n,
-            }
-            for i, n in new_counts.items()
-            if i in leaves
-        ),
-        key=lambda r: (-r["count"], r["code"]),
-    )[:LIMIT]
+    new_kinds = [
+        {"key": f"new:{leaves[i][0]}", "code": leaves[i][0], "name": leaves[i][1], "count": n}
+        for i, n in sorted(
+            ((i, n) for i, n in new_counts.items() if i in leaves),
+            key=lambda p: (-p[1], leaves[p[0]][0]),
+        )[:LIMIT]
+    ]
     items = [
         {"key": r["key"], "label": f"{r['name']}（{r['count']}件，7日均值{r['baseline']}）"}
         for r in (*matters, *places, *classes)

@@ -51,7 +51,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         if issue_ids
         else {}
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for instruction, view in zip(on_items, views, strict=True):
         ref = refs[instruction.id]
         number, items = issues.get(ref[0], (None, {})) if ref else (None, {})

@@ -22,7 +22,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     month = figures(
         ctx.session, ids, registered_from=ctx.period.start(-(TREND_DAYS - 1)), registered_to=ctx.end
     )
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "code": channel.code,
             "name": channel.name,

@@ -53,7 +53,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         Appeal.citizen_name,
     )
 
-    def read(where: ColumnElement[bool]) -> list[Row[Any]]:
+    def read(where: ColumnElement[bool]) -> list[Row[*tuple[Any, ...]]]:
         return list(
             s.execute(
                 select(*columns)

@@ -58,7 +58,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         ),
     }
     units = set().union(*(set(c) for c in figures.values()))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for uid in units:
         code, name = ctx.unit(uid)
         rows.append({"code": code, "name": name, **{c: figures[c][uid] for c in COLUMNS}})
