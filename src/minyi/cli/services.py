@@ -200,3 +200,6 @@ def change_service_(
         case = change_service(session, actor, case_id, service, reason=reason, now=clock.now())
         current = case_service(case)
         typer.echo(f"case {case.id}: {current.value} ({SERVICE_LABELS[current]})")
+
+
+GROUPS = [("services", app)]

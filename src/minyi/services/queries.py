@@ -298,9 +298,7 @@ def describe_appointments(
         ).all()
     }
     staff_ids = {a.staff_id for a in rows if a.staff_id}
-    names = dict(
-        session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids))).tuples().all()
-    )
+    names = dict(session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids))).all())
     out = []
     for a in rows:
         _, unit = sites[a.site_id]
@@ -399,12 +397,10 @@ def site_detail(session: Session, site_id: int) -> dict[str, Any]:
             select(Staff.id, Staff.username).where(
                 Staff.id.in_({p.staff_id for p in people} | sup_ids)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     sup_names = dict(
-        session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(sup_ids))).tuples().all()
+        session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(sup_ids))).all()
     )
     return {
         **site_out(site),
