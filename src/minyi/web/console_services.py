@@ -33,6 +33,7 @@ from minyi.services.queries import (
 )
 from minyi.services.rules import (
     APPOINTMENT_MINUTES,
+    BOOKING_HORIZON_DAYS,
     CATEGORY_LABELS,
     PROVIDER_OF,
     ROOM_LABELS,
@@ -122,7 +123,7 @@ def hub(request: Request) -> Response:
         )
         mine: list[dict[str, Any]] = []
         if actor.role is Role.SERVICE_STAFF and actor.staff_id is not None:
-            rows = appointments_of_staff(session, actor.staff_id, since, since + timedelta(days=14))
+            rows = appointments_of_staff(session, actor.staff_id, since, since + timedelta(days=BOOKING_HORIZON_DAYS + 1))
             mine = describe_appointments(session, actor, rows)
             for a in mine:
                 a["is_today"] = a["starts_at"].astimezone(st.tz).date() == today
