@@ -123,7 +123,9 @@ def hub(request: Request) -> Response:
         )
         mine: list[dict[str, Any]] = []
         if actor.role is Role.SERVICE_STAFF and actor.staff_id is not None:
-            rows = appointments_of_staff(session, actor.staff_id, since, since + timedelta(days=BOOKING_HORIZON_DAYS + 1))
+            rows = appointments_of_staff(
+                session, actor.staff_id, since, since + timedelta(days=BOOKING_HORIZON_DAYS + 1)
+            )
             mine = describe_appointments(session, actor, rows)
             for a in mine:
                 a["is_today"] = a["starts_at"].astimezone(st.tz).date() == today
