@@ -39,7 +39,7 @@ def test_citizen_books_a_lawyer_and_the_lawyer_marks_them_attended(
     citizen = new_context(PHONE_375).new_page()
     citizen.goto("/")
     citizen.get_by_role("link", name="调解·法律·心理服务预约").click()
-    expect(citizen.locator("h1")).to_have_text("群众诉求服务")
+    expect(citizen.locator("h1")).to_have_text("便民服务预约")
     assert citizen.evaluate("document.documentElement.scrollWidth") <= 375
     shot(citizen, "portal-list", shots)
     citizen.locator("#svc-legal").get_by_role("link", name="预约").click()

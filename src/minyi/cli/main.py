@@ -61,7 +61,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "services": (
         "minyi.cli.services",
         "services",
-        "五类服务: service sites, professionals, appointments, a case's service.",
+        "五类服务: service sites, their professionals, appointments, a case's service.",
     ),
     "mailbox": (
         "minyi.cli.mailboxes",
