@@ -58,6 +58,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "receptions",
         "下沉接访: leaders' reception days, their slots and records, per-leader figures, 分片包联.",
     ),
+    "services": (
+        "minyi.cli.services",
+        "services",
+        "五类服务: service sites, their professionals, appointments, a case's service.",
+    ),
     "mailbox": (
         "minyi.cli.mailboxes",
         "mailbox",

@@ -660,3 +660,88 @@ class BookerView:
 
 def booker_view(actor: Actor, *, leader_id: int, place_path: str) -> BookerView:
     return BookerView(booker_show(actor, leader_id=leader_id, place_path=place_path))
+
+
+# --- service sites: appointments with a professional (五类服务) ---------------------------------
+APPOINTMENT_HIDDEN = "［仅预约的专业人员和站点管理人员可见］"
+# Who may read another professional's appointments masked (to plan the hall), never counselling.
+_APPOINTMENT_MASKED_ROLES = (Role.INTAKE_CLERK, Role.DISPATCHER, Role.SUPERVISOR)
+
+
+def appointment_show(
+    actor: Actor | None,
+    *,
+    staff_id: int | None,
+    site_path: str,
+    site_unit_id: int,
+    service: str,
+) -> Show:
+    """A citizen's appointment at a service site (name, phone, the topic in their words): the
+    professional booked and the site's keepers (an administrator; the street or community staff
+    of the site's area) read it in clear, to call and to receive the citizen; the centre's
+    clerks, dispatchers and supervisors and the site's other professionals read it masked; nobody
+    else, and never a citizen (the portal shows a booker only their own booking, masked). A
+    counselling appointment (心理服务) is no one's business but the counsellor's and the keepers':
+    the masked readers do not see it at all."""
+    if actor is None or actor.role is None:
+        return Show.HIDDEN
+    if staff_id is not None and actor.staff_id == staff_id:
+        return Show.CLEAR
+    if actor.role is Role.ADMIN:
+        return Show.CLEAR
+    if (
+        actor.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF)
+        and actor.unit_path
+        and site_path.startswith(actor.unit_path)
+    ):
+        return Show.CLEAR
+    if service == "counselling":
+        return Show.HIDDEN
+    if actor.role in _APPOINTMENT_MASKED_ROLES or (
+        actor.role is Role.SERVICE_STAFF and actor.unit_id == site_unit_id
+    ):
+        return Show.MASKED
+    return Show.HIDDEN
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    show: Show
+
+    def name(self, value: str) -> str:
+        if self.show is Show.CLEAR:
+            return value
+        return (mask_name(value) or "") if self.show is Show.MASKED else HIDDEN_PLACEHOLDER["name"]
+
+    def phone(self, value: str) -> str:
+        if self.show is Show.CLEAR:
+            return value
+        return (
+            (mask_phone(value) or "") if self.show is Show.MASKED else HIDDEN_PLACEHOLDER["phone"]
+        )
+
+    def topic(self, value: str, *, name: str) -> str:
+        if self.show is Show.CLEAR:
+            return value
+        if self.show is Show.MASKED:
+            return mask_text(value, names=[name])
+        return APPOINTMENT_HIDDEN
+
+
+def appointment_view(
+    actor: Actor | None,
+    *,
+    staff_id: int | None,
+    site_path: str,
+    site_unit_id: int,
+    service: str,
+) -> AppointmentView:
+    return AppointmentView(
+        appointment_show(
+            actor,
+            staff_id=staff_id,
+            site_path=site_path,
+            site_unit_id=site_unit_id,
+            service=service,
+        )
+    )

@@ -229,3 +229,51 @@ def may_keep_site(actor: Actor, site_path: str) -> bool:
         and actor.unit_path is not None
         and site_path.startswith(actor.unit_path)
     )
+
+
+def may_book_at_window(actor: Actor, site_path: str, site_unit_id: int) -> bool:
+    """Who books a walk-in citizen at a site's window: its keepers and the professionals who
+    serve there (their unit is the site)."""
+    if may_keep_site(actor, site_path):
+        return True
+    return actor.role is Role.SERVICE_STAFF and actor.unit_id == site_unit_id
+
+
+# Who reads the appointments of a site (through the privacy policy): its keepers, its own
+# professionals and the centre (to plan the halls).
+SITE_READERS = frozenset(
+    {
+        Role.ADMIN,
+        Role.STREET_STAFF,
+        Role.COMMUNITY_STAFF,
+        Role.SERVICE_STAFF,
+        Role.INTAKE_CLERK,
+        Role.DISPATCHER,
+        Role.SUPERVISOR,
+        Role.LEADER,
+    }
+)
+
+
+_WEEKDAYS = "一二三四五六日"
+
+
+def hours_text(text: str) -> str:
+    """A timetable as a citizen reads it: '1-5 09:00-12:00; 6 09:00-12:00' →
+    '周一至周五 09:00-12:00；周六 09:00-12:00' (the text as typed if it does not parse)."""
+    parts = []
+    for part in text.replace("；", ";").replace("，", ";").split(";"):
+        words = part.split()
+        if not words:
+            continue
+        lo, _, hi = words[0].partition("-")
+        if not (lo.isdigit() and (not hi or hi.isdigit())):
+            return text
+        first, last = int(lo), int(hi or lo)
+        if not 1 <= first <= last <= 7:
+            return text
+        days = f"周{_WEEKDAYS[first - 1]}"
+        if last != first:
+            days += f"至周{_WEEKDAYS[last - 1]}"
+        parts.append(" ".join([days, *words[1:]]))
+    return "；".join(parts) or text

@@ -5,7 +5,7 @@ complaint that is really a dispute goes to mediation), on the case's own event l
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import TypeVar
 
@@ -16,7 +16,9 @@ from minyi.cases.models import Case
 from minyi.cases.queries import get_visible_case
 from minyi.cases.rules import is_open
 from minyi.cases.service import record_case_event
+from minyi.core.db import Database
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
+from minyi.core.throttle import Limit, check, record_failure
 from minyi.intake.rules import normalise_phone
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor, UnitKind
@@ -33,6 +35,7 @@ from minyi.services.rules import (
     SiteCategory,
     StaffKind,
     check_appointment_time,
+    may_book_at_window,
     may_keep_site,
     parse_openings,
     service_of,
@@ -200,6 +203,42 @@ def book_appointment(
     """Book a professional at a site: on the portal (actor None) or at a window (staff). The
     professional's row is locked so two bookings of one time cannot both succeed; without a
     `staff_id` the first professional free at that time is taken."""
+    return book_once(
+        session,
+        actor,
+        site_id=site_id,
+        service=service,
+        starts_at=starts_at,
+        minutes=minutes,
+        name=name,
+        phone=phone,
+        topic=topic,
+        staff_id=staff_id,
+        case_id=case_id,
+        now=now,
+        tz=tz,
+    )[0]
+
+
+def book_once(
+    session: Session,
+    actor: Actor | None,
+    *,
+    site_id: int,
+    service: str,
+    starts_at: datetime,
+    minutes: int,
+    name: str,
+    phone: str,
+    topic: str,
+    staff_id: int | None = None,
+    case_id: int | None = None,
+    now: datetime,
+    tz: tzinfo,
+) -> tuple[Appointment, bool]:
+    """`book_appointment`, answering a repeated booking with the first: the same phone booked
+    for the same service at the same site and time (with the same professional, when one was
+    chosen) is a double tap, not a second booking. Returns (appointment, created)."""
     site = _site(session, site_id)
     chosen = _enum(Service, service, "service", "服务类别")
     kind = PROVIDER_OF.get(chosen)
@@ -238,6 +277,19 @@ def book_appointment(
     if staff_id is not None:
         stmt = stmt.where(SiteStaff.staff_id == staff_id)
     candidates = list(session.scalars(stmt))
+    # Under the professionals' locks: a second submit waits for the first and then finds it.
+    same = select(Appointment).where(
+        Appointment.site_id == site.id,
+        Appointment.service == chosen.value,
+        Appointment.phone == number,
+        Appointment.starts_at == starts_at,
+        Appointment.status == AppointmentStatus.BOOKED.value,
+    )
+    if staff_id is not None:
+        same = same.where(Appointment.staff_id == staff_id)
+    first = session.scalar(same.order_by(Appointment.id).limit(1))
+    if first is not None:
+        return first, False
     if not candidates:
         raise Invalid("no_provider", "该站点没有提供此项服务的人员", field="staff")
     reason = "所选时间不在开放时间内"
@@ -278,8 +330,89 @@ def book_appointment(
         )
         session.add(appointment)
         session.flush()
-        return appointment
+        return appointment, True
     raise Conflict("time_unavailable", reason)
+
+
+# Per client address, across processes: a family books a few times, a script may not fill a day.
+BOOKING_LIMIT = Limit("service_booking", 10, timedelta(minutes=10), "预约过于频繁，请10分钟后再试")
+
+
+def book_on_portal(
+    db: Database,
+    *,
+    client: str,
+    site_id: int,
+    service: str,
+    starts_at: datetime,
+    minutes: int,
+    name: str,
+    phone: str,
+    topic: str,
+    staff_id: int | None = None,
+    now: datetime,
+    tz: tzinfo,
+) -> tuple[str, bool]:
+    """A citizen's booking on the portal or the public API, under the per-address limit (only a
+    new booking counts; a repeated one answers the first). Returns (ref, created)."""
+    with db.reading() as session:
+        check(session, BOOKING_LIMIT, client, now=now)
+    with db.unit_of_work() as session:
+        appointment, created = book_once(
+            session,
+            None,
+            site_id=site_id,
+            service=service,
+            starts_at=starts_at,
+            minutes=minutes,
+            name=name,
+            phone=phone,
+            topic=topic,
+            staff_id=staff_id,
+            now=now,
+            tz=tz,
+        )
+        if created:
+            record_failure(session, BOOKING_LIMIT, client, now=now)
+        return appointment.ref, created
+
+
+def book_at_window(
+    session: Session,
+    actor: Actor,
+    *,
+    site_id: int,
+    service: str,
+    starts_at: datetime,
+    minutes: int,
+    name: str,
+    phone: str,
+    topic: str,
+    staff_id: int | None = None,
+    case_id: int | None = None,
+    now: datetime,
+    tz: tzinfo,
+) -> tuple[Appointment, bool]:
+    """A walk-in citizen booked at the site's window by its keepers or its professionals."""
+    site = _site(session, site_id)
+    unit = session.get(Unit, site.unit_id)
+    if unit is None or not may_book_at_window(actor, unit.path, unit.id):
+        raise Forbidden("not_site_window", "只有本站点的工作人员和管理人员可以在窗口预约")
+    return book_once(
+        session,
+        actor,
+        site_id=site_id,
+        service=service,
+        starts_at=starts_at,
+        minutes=minutes,
+        name=name,
+        phone=phone,
+        topic=topic,
+        staff_id=staff_id,
+        case_id=case_id,
+        now=now,
+        tz=tz,
+    )
 
 
 def step_appointment(

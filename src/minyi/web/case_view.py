@@ -27,6 +27,8 @@ from minyi.intake.models import Attachment
 from minyi.intake.queries import channel_names
 from minyi.org.rules import Actor, UnitKind
 from minyi.privacy.rules import Show
+from minyi.services.queries import case_service
+from minyi.services.rules import SERVICE_DECIDERS, SERVICE_LABELS, Service
 from minyi.sla.rules import EXTENDERS, PAUSERS
 from minyi.sla.service import clock_view, clocks_of
 from minyi.supervision.queries import describe_instructions, instructions_on_case
@@ -200,3 +202,19 @@ def _rule_name(session: Session, lifted: Any) -> str | None:
 
 # Units a case can be dispatched to: departments and the area tree down to communities.
 DISPATCH_KINDS = (UnitKind.DEPARTMENT, UnitKind.STREET, UnitKind.COMMUNITY)
+
+
+def service_box(session: Session, case_id: int, actor: Actor) -> dict[str, Any]:
+    """The case's service (五类服务) as the case page shows it, with the 转换服务类别 form for the
+    deciders (clerks, dispatchers, supervisors, administrators) while the case is open."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return {}
+    current = case_service(case)
+    return {
+        "service": current.value,
+        "label": SERVICE_LABELS[current],
+        "may_change": actor.role in SERVICE_DECIDERS and is_open(case.status),
+        "choices": [(s.value, SERVICE_LABELS[s]) for s in Service if s is not current],
+        "labels": {s.value: label for s, label in SERVICE_LABELS.items()},
+    }

@@ -34,6 +34,7 @@ HOME_OF = {
     Role.SUPERVISOR: "/console/supervision",
     Role.ADMIN: "/console/admin",
     Role.LEADER: "/leader",
+    Role.SERVICE_STAFF: "/console/services",
 }
 
 

@@ -15,8 +15,10 @@ from minyi.cases.queries import CaseFilter, list_cases, visible_to
 from minyi.cases.rules import OPEN, WORKING, CaseStatus
 from minyi.org.models import Unit
 from minyi.org.rules import AREA_ROLES, Actor, Role
+from minyi.services.rules import SERVICE_LABELS, service_of
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
 from minyi.sla.queries import urgency_order
+from minyi.triage.models import TriageSuggestion
 from minyi.web.case_view import summaries
 from minyi.web.pages import WebRoute, render, staff, state_of
 from minyi.web.slots import dispatch_panels, unit_panels
@@ -31,6 +33,37 @@ def _cases(
     # Boards show the most urgent first (red, then the nearest deadline); the inbox pages the rest.
     total, rows = list_cases(session, actor, f, page=1, page_size=BOARD_SIZE, order=urgency_order())
     return total, summaries(session, rows, actor, now)
+
+
+def _with_services(session: Any, items: list[dict[str, Any]]) -> None:
+    """Each case's service (五类服务) and, when triage's class points elsewhere, the service its
+    suggestion would take: the dispatcher sees a dispute to hand to mediation at a glance."""
+    ids = [c["id"] for c in items]
+    if not ids:
+        return
+    cases = {
+        i: service_of(class_name, chosen)
+        for i, class_name, chosen in session.execute(
+            select(Case.id, Case.class_name, Case.service).where(Case.id.in_(ids))
+        ).all()
+    }
+    suggested = {
+        i: service_of(class_name)
+        for i, class_name in session.execute(
+            select(TriageSuggestion.case_id, TriageSuggestion.class_name).where(
+                TriageSuggestion.case_id.in_(ids), TriageSuggestion.class_name.is_not(None)
+            )
+        ).all()
+    }
+    for c in items:
+        current = cases.get(c["id"])
+        if current is None:
+            continue
+        c["service_label"] = SERVICE_LABELS[current]
+        hint = suggested.get(c["id"])
+        c["suggested_service_label"] = (
+            SERVICE_LABELS[hint] if hint is not None and hint is not current else None
+        )
 
 
 @router.get("/console/dispatch")
@@ -51,6 +84,8 @@ def dispatch_board(request: Request) -> Response:
             )
         )
         bounces = summaries(session, bounce_rows, actor, now)
+        for items in (new[1], to_dispatch[1], bounces):
+            _with_services(session, items)
         panels = dispatch_panels(session, actor, now)
         calendar = calendar_status(session, today_in_beijing(now))
     return render(

@@ -23,7 +23,7 @@ from minyi.org.queries import names_by_code, unit_choices
 from minyi.privacy.rules import Show
 from minyi.sla.service import extend_case, pause_case, resume_case
 from minyi.taxonomy.queries import leaf_choices, leaf_code_of
-from minyi.web.case_view import DISPATCH_KINDS, case_page, summaries
+from minyi.web.case_view import DISPATCH_KINDS, case_page, service_box, summaries
 from minyi.web.console_lists import case_filter as list_filter
 from minyi.web.console_lists import filter_options, order_of, read_query
 from minyi.web.i18n import Translator, pick_lang
@@ -111,6 +111,7 @@ def case_page_response(
             leaf_groups=leaf_groups(leaf_choices(session)) if choosing else [],
             current_leaf=leaf_code_of(session, category_id),
             unit_name=names_by_code(session, event_unit_codes(data["events"])),
+            service_box=service_box(session, case_id, actor),
             **data,
             **extra,
         )

@@ -25,6 +25,7 @@ from minyi.core.errors import Invalid, NotFound
 from minyi.core.registry import Registry
 from minyi.org.queries import unit_choices
 from minyi.org.rules import DISTRICT_WIDE, Actor
+from minyi.services.rules import SERVICE_LABELS, service_of
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from minyi.taxonomy.queries import leaf_choices
 from minyi.triage.queries import board, suggestion_of, suggestion_view, unit_names
@@ -140,6 +141,12 @@ def triage_panel(session: Session, case: Case, actor: Actor, now: datetime) -> P
     )
     context: dict[str, Any] = {
         "s": view,
+        # 五类服务: the service the suggested class would take (纠纷 → 纠纷调解 ...).
+        "service_label": (
+            SERVICE_LABELS[service_of(view.get("class_name"))]
+            if view is not None and view.get("class_name")
+            else None
+        ),
         "may_decide": may_decide,
         "pending": case.status in PENDING,
         "version": case.version,

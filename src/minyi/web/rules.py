@@ -27,6 +27,7 @@ class Nav:
     leader: bool = False
     markets: bool = False
     receptions: bool = False
+    services: bool = False
 
 
 def nav_for(actor: Actor | None, *, covers: bool = False) -> Nav:
@@ -64,4 +65,61 @@ def nav_for(actor: Actor | None, *, covers: bool = False) -> Nav:
             Role.SUPERVISOR,
             Role.DISPATCHER,
         ),
+        # 服务大厅: the hub of the five services; everyone with a workflow tile or appointments.
+        services=role is not Role.GRID_STAFF,
     )
+
+
+# --- 服务大厅: which workflow page each reader may open from the hub ---------------------------
+# Readers with no link see the workflow's tile with its counts only.
+SERVICE_PAGE_ROLES: dict[str, frozenset[Role]] = {
+    "mediation": frozenset(
+        {
+            Role.SERVICE_STAFF,
+            Role.STREET_STAFF,
+            Role.COMMUNITY_STAFF,
+            Role.INTAKE_CLERK,
+            Role.DISPATCHER,
+            Role.SUPERVISOR,
+            Role.LEADER,
+            Role.ADMIN,
+        }
+    ),
+    "legal": frozenset(
+        {Role.SERVICE_STAFF, Role.INTAKE_CLERK, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}
+    ),
+    # Counselling notes are the counsellor's and their supervisor's: of the professionals only
+    # counsellors and counselling supervisors (their kinds at a site) open the page.
+    "counselling": frozenset({Role.SERVICE_STAFF, Role.SUPERVISOR, Role.ADMIN}),
+    "relief": frozenset(
+        {
+            Role.STREET_STAFF,
+            Role.COMMUNITY_STAFF,
+            Role.UNIT_HEAD,
+            Role.UNIT_HANDLER,
+            Role.SUPERVISOR,
+            Role.LEADER,
+            Role.ADMIN,
+        }
+    ),
+}
+SERVICE_PAGES = {
+    "mediation": "/console/mediation",
+    "legal": "/console/legal",
+    "counselling": "/console/counselling",
+    "relief": "/console/relief",
+}
+COUNSELLING_KINDS = frozenset({"counsellor", "counselling_supervisor"})
+
+
+def service_links(actor: Actor | None, kinds: frozenset[str] = frozenset()) -> dict[str, bool]:
+    """For each workflow of the hub, whether this reader opens its page (else: counts only).
+    `kinds`: what a professional serves as at their sites (mediator, lawyer, counsellor ...)."""
+    role = actor.role if actor is not None else None
+    out = {}
+    for service, roles in SERVICE_PAGE_ROLES.items():
+        allowed = role in roles
+        if allowed and role is Role.SERVICE_STAFF and service == "counselling":
+            allowed = bool(kinds & COUNSELLING_KINDS)
+        out[service] = allowed
+    return out

@@ -17,7 +17,7 @@ import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from starlette.routing import Mount
 from typer.main import get_command
 from typer.testing import CliRunner
 
+from cli_harness import minyi_env, run_cli
 from conftest import START
 from factories import act, auth, make_appeal
 from minyi.cases.models import Appeal as AppealRow
@@ -352,6 +353,46 @@ ROUTES: dict[str, tuple[str, str]] = {
         ),
         (NONE, "reception days, leaders and counts; no citizen"),
     ),
+    # 五类服务: a citizen's appointment at a service site (name, phone, topic) through
+    # appointment_view; the case page's 转换服务类别 answers the case page on a refusal
+    **dict.fromkeys(
+        (
+            "GET /api/v1/services/sites/{site_id}/appointments",
+            "POST /api/v1/services/sites/{site_id}/appointments",
+            "GET /api/v1/services/appointments/mine",
+            "POST /api/v1/services/appointments/{appointment_id}/step",
+            "GET /api/v1/services/public/bookings/{ref}",
+            "POST /api/v1/services/public/bookings",
+            "GET /console/services",
+            "GET /console/services/sites/{site_id}",
+            "POST /console/services/sites/{site_id}/rooms",
+            "POST /console/services/sites/{site_id}/staff",
+            "POST /console/services/sites/{site_id}/book",
+            "POST /console/cases/{case_id}/service",
+            "POST /services/book",
+            "GET /services/booked/{ref}",
+        ),
+        (POLICY, "test_service_appointments"),
+    ),
+    # sites, rooms, professionals (staff), hours, free times and counts; forms and redirects
+    **dict.fromkeys(
+        (
+            "GET /api/v1/services/sites",
+            "POST /api/v1/services/sites",
+            "GET /api/v1/services/sites/{site_id}",
+            "POST /api/v1/services/sites/{site_id}/rooms",
+            "POST /api/v1/services/sites/{site_id}/staff",
+            "POST /api/v1/services/cases/{case_id}/service",
+            "GET /api/v1/services/public/sites",
+            "GET /api/v1/services/public/free-times",
+            "POST /console/services/appointments/{appointment_id}/{step}",
+            "GET /console/services/sites",
+            "POST /console/services/sites",
+            "GET /services",
+            "GET /services/book",
+        ),
+        (NONE, "service sites, their professionals (staff), hours and free times; no citizen"),
+    ),
     # places, counts and the coverers' names and units (staff, never a phone), forms and redirects
     **dict.fromkeys(
         (
@@ -538,6 +579,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "receptions unlink",
         ),
         (NONE, "reception days, leaders and counts; no command prints a citizen"),
+    ),
+    "services appointments": (POLICY, "test_service_appointments"),
+    **dict.fromkeys(
+        (
+            "services sites",
+            "services add-site",
+            "services add-staff",
+            "services book",
+            "services change-service",
+        ),
+        (NONE, "sites, professionals, a confirmation number, a case's service; no citizen"),
     ),
     "appeal list": (POLICY, "test_cli_list_and_timeline"),
     "appeal timeline": (POLICY, "test_cli_list_and_timeline"),
@@ -2240,6 +2292,67 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
         assert appeal.leaks(page) == []
         own = signed_in(app_client, "secretary").get(f"/console/receptions/{reception['id']}")
         assert appeal.name in own.text
+
+    def test_service_appointments(
+        self, app_client: TestClient, appeal: Appeal, tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        """A citizen's appointment with a professional is the professional's and the site's
+        keepers' to read in clear; the centre reads it masked, another street not at all, and
+        the portal's confirmation shows the booker only themself, masked."""
+        tz = ZoneInfo("Asia/Shanghai")
+        sites = app_client.get("/api/v1/services/public/sites", params={"service": "legal"})
+        site_id = sites.json()[4]["id"]  # the fifth street's hall: the lawyer of S05
+        staff = app_client.get(
+            f"/api/v1/services/sites/{site_id}", headers=auth(app_client, "admin")
+        ).json()["staff"]
+        lawyer = next(p for p in staff if p["kind"] == "lawyer")
+        at = datetime(2026, 12, 10, 16, 0, tzinfo=tz)  # a Thursday afternoon
+        topic = quoting(appeal, "咨询")
+        body = {
+            "site_id": site_id,
+            "service": "legal",
+            "starts_at": at.isoformat(),
+            "staff_id": lawyer["staff_id"],
+            "name": appeal.name,
+            "phone": appeal.phone,
+            "topic": topic,
+        }
+        booked = app_client.post("/api/v1/services/public/bookings", json=body)
+        assert booked.status_code == 201, booked.text
+        assert appeal.leaks(booked.text) == []
+        ref = booked.json()["ref"]
+        assert appeal.leaks(app_client.get(f"/api/v1/services/public/bookings/{ref}").text) == []
+        assert appeal.leaks(app_client.get(f"/services/booked/{ref}").text) == []
+        path = f"/api/v1/services/sites/{site_id}/appointments"
+        day = {"day": at.date().isoformat()}
+        own = app_client.get(path, params=day, headers=auth(app_client, lawyer["username"]))
+        assert appeal.phone in own.text and appeal.name in own.text
+        mine = app_client.get(
+            "/api/v1/services/appointments/mine",
+            params=day,
+            headers=auth(app_client, lawyer["username"]),
+        )
+        assert appeal.phone in mine.text
+        for user in ("dispatcher", "supervisor", "s09.staff"):
+            seen = app_client.get(path, params=day, headers=auth(app_client, user))
+            assert seen.status_code == 200, user
+            assert appeal.leaks(seen.text) == [], user
+        page = signed_in(app_client, "dispatcher").get(
+            f"/console/services/sites/{site_id}?day={at.date().isoformat()}"
+        )
+        assert page.status_code == 200 and appeal.leaks(page.text) == []
+        assert (
+            appeal.name in signed_in(app_client, lawyer["username"]).get("/console/services").text
+        )
+        out = tmp_path_factory.mktemp("svc")
+        masked = run_cli(
+            ["services", "appointments", str(site_id), "--day", at.date().isoformat(),
+             "--as", "dispatcher", "--json"],
+            env=minyi_env(app_client.app.state.minyi.db.url, out),  # type: ignore[attr-defined]
+            cwd=out,
+        )  # fmt: skip
+        assert masked.returncode == 0, masked.stderr
+        assert ref in masked.stdout and appeal.leaks(masked.stdout) == []
 
     def test_markets_matters(
         self,

@@ -323,6 +323,33 @@ def _reception(client: TestClient, now: datetime) -> dict[str, list[str]]:
     }
 
 
+def _appointment(client: TestClient, now: datetime) -> dict[str, list[str]]:
+    """五类服务: a citizen's booking with the first street hall's lawyer (a Tuesday afternoon)."""
+    sites = client.get("/api/v1/services/public/sites", params={"service": "legal"}).json()
+    site_id = sites[0]["id"]
+    staff = client.get(f"/api/v1/services/sites/{site_id}", headers=auth(client, "admin")).json()
+    lawyer = next(p for p in staff["staff"] if p["kind"] == "lawyer")
+    day = (now + timedelta(days=(1 - now.weekday()) % 7 or 7)).date()
+    free = client.get(
+        "/api/v1/services/public/free-times",
+        params={"site_id": site_id, "service": "legal", "day": day.isoformat()},
+    ).json()
+    booked = client.post(
+        "/api/v1/services/public/bookings",
+        json={
+            "site_id": site_id,
+            "service": "legal",
+            "starts_at": free["providers"][0]["starts_at"][0],
+            "staff_id": lawyer["staff_id"],
+            "name": "何丽华",
+            "phone": unique_phone(),
+            "topic": "劳动合同纠纷咨询",
+        },
+    )
+    assert booked.status_code == 201, booked.text
+    return {"site_id": [str(site_id)], "/services/booked/{ref}:ref": [booked.json()["ref"]]}
+
+
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
     # The text of a page does not depend on the database: one backend is enough here.
@@ -330,6 +357,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
         params = _events(client)
         params |= _meeting(client, clock, params["case_id"])
         params |= _reception(client, clock.now())
+        params |= _appointment(client, clock.now())
         clock.advance(timedelta(days=1))
         run_once(db, clock)  # the worker: clocks, notifications, hotspots and alerts
         # The worker issues the day's report; its page is one of the leaders'.

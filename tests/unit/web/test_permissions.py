@@ -12,7 +12,7 @@ from minyi.supervision.rules import (
     may_reply_to_letter,
     may_respond_to_order,
 )
-from minyi.web.rules import Nav, nav_for
+from minyi.web.rules import Nav, nav_for, service_links
 from minyi.whistle.rules import summons_step
 
 
@@ -55,12 +55,42 @@ def staff(role: Role, unit_id: int | None = 7, unit_kind: str = "department") ->
         ),
         (Role.SUPERVISOR, {"supervision", "approvals", "meetings", "receptions"}),
         (Role.LEADER, {"coverage", "leader", "meetings", "receptions"}),
+        (Role.SERVICE_STAFF, {"meetings"}),
     ],
 )
 def test_the_console_links_each_role_sees(role: Role, links: set[str]) -> None:
     nav = nav_for(staff(role))
-    # 服务市集: every member of staff may stand at a stall, so every one sees the markets.
-    assert {name for name, shown in vars(nav).items() if shown} == links | {"markets"}
+    # 服务市集: every member of staff may stand at a stall, so every one sees the markets; 服务大厅
+    # is everyone's but the grid's (a tile per workflow, or the professional's appointments).
+    hub = set() if role is Role.GRID_STAFF else {"services"}
+    assert {name for name, shown in vars(nav).items() if shown} == links | {"markets"} | hub
+
+
+@pytest.mark.parametrize(
+    ("role", "kinds", "links"),
+    [
+        (Role.SERVICE_STAFF, {"lawyer"}, {"mediation", "legal"}),
+        (Role.SERVICE_STAFF, {"counsellor"}, {"mediation", "legal", "counselling"}),
+        (Role.SERVICE_STAFF, {"counselling_supervisor"}, {"mediation", "legal", "counselling"}),
+        (Role.STREET_STAFF, set(), {"mediation", "relief"}),
+        (Role.COMMUNITY_STAFF, set(), {"mediation", "relief"}),
+        (Role.INTAKE_CLERK, set(), {"mediation", "legal"}),
+        (Role.DISPATCHER, set(), {"mediation", "legal"}),
+        (Role.SUPERVISOR, set(), {"mediation", "legal", "counselling", "relief"}),
+        (Role.LEADER, set(), {"mediation", "relief"}),
+        (Role.ADMIN, set(), {"mediation", "legal", "counselling", "relief"}),
+        (Role.UNIT_HEAD, set(), {"relief"}),
+        (Role.UNIT_HANDLER, set(), {"relief"}),
+        (Role.GRID_STAFF, set(), set()),
+    ],
+)
+def test_the_service_hall_links_each_workflow_to_whom_may_use_it(
+    role: Role, kinds: set[str], links: set[str]
+) -> None:
+    """The hub's tiles: a link to the workflow's page, or its counts only."""
+    shown = service_links(staff(role), frozenset(kinds))
+    assert {name for name, linked in shown.items() if linked} == links
+    assert set(shown) == {"mediation", "legal", "counselling", "relief"}
 
 
 @pytest.mark.parametrize("role", [Role.UNIT_HANDLER, Role.UNIT_HEAD, Role.COMMUNITY_STAFF])
