@@ -275,7 +275,7 @@ def describe(
                 "local_time": as_utc(e.at).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                 "action": e.action,
                 "action_label": view["action_label"],
-                "actor_name": s.name if s else e.actor_label,
+                "actor_name": s.name if s else ("群众" if e.actor_label == "citizen" else "系统"),
                 "reason": text(e.reason),
             }
             for e, s in timeline(session, dispute.case_id)
