@@ -323,20 +323,38 @@ def list_disputes(
             )
         ).all()
     )
-    return [
-        {
-            "id": d.id,
-            "case_id": d.case_id,
-            "tracking_no": no,
-            "site": site,
-            "status": d.status,
-            "status_label": DISPUTE_LABELS[DisputeStatus(d.status)],
-            "mediator": lead.get(d.id, ""),
-            "matters": d.matters if len(d.matters) <= 60 else d.matters[:60] + "…",
-            "opened_at": as_utc(d.opened_at),
-        }
-        for d, no, site, _path in rows
-    ]
+    ids = [d.id for d, *_ in rows]
+    mediating: dict[int, set[int]] = defaultdict(set)
+    for dispute_id, staff_id in session.execute(
+        select(DisputeMediator.dispute_id, DisputeMediator.staff_id).where(
+            DisputeMediator.dispute_id.in_(ids)
+        )
+    ):
+        mediating[dispute_id].add(staff_id)
+    names: dict[int, list[str]] = defaultdict(list)
+    for dispute_id, name in session.execute(
+        select(DisputeParty.dispute_id, DisputeParty.name).where(DisputeParty.dispute_id.in_(ids))
+    ):
+        names[dispute_id].append(name)
+    out = []
+    for d, no, site, path in rows:
+        # The list reads the matters as the dispute's page would (the site's area decides).
+        show = party_show(actor, mediator_ids=mediating[d.id], area_paths=[path])
+        matters = mediation_text(show, d.matters, names=names[d.id]) or ""
+        out.append(
+            {
+                "id": d.id,
+                "case_id": d.case_id,
+                "tracking_no": no,
+                "site": site,
+                "status": d.status,
+                "status_label": DISPUTE_LABELS[DisputeStatus(d.status)],
+                "mediator": lead.get(d.id, ""),
+                "matters": matters if len(matters) <= 60 else matters[:60] + "…",
+                "opened_at": as_utc(d.opened_at),
+            }
+        )
+    return out
 
 
 def _blank() -> dict[str, Any]:
