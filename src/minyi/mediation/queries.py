@@ -10,7 +10,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from minyi.cases.models import Case
 from minyi.cases.queries import timeline
@@ -306,9 +306,14 @@ def list_disputes(
         )
         clauses = [mine.exists(), ServiceSite.unit_id == (actor.unit_id or 0)]
         if actor.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF) and actor.unit_path:
-            place = select(Unit.id).where(
-                Unit.id.in_([Case.street_id, Case.community_id]),
-                Unit.path.startswith(actor.unit_path, autoescape=True),
+            area = aliased(Unit)
+            place = (
+                select(area.id)
+                .where(
+                    area.id.in_([Case.street_id, Case.community_id]),
+                    area.path.startswith(actor.unit_path, autoescape=True),
+                )
+                .correlate(Case)
             )
             clauses += [Unit.path.startswith(actor.unit_path, autoescape=True), place.exists()]
         stmt = stmt.where(or_(*clauses))

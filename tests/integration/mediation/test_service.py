@@ -454,6 +454,9 @@ class TestPrivacyAndFigures:
             with pytest.raises(NotFound):
                 readable_dispute(session, actor_for_username(session, "s02.mediator"), dispute_id)
             assert list_disputes(session, actor_for_username(session, "s02.mediator")) == []
+            assert list_disputes(session, actor_for_username(session, "s02.staff")) == []
+            street = list_disputes(session, actor_for_username(session, "s01.staff"))
+            assert [r["id"] for r in street] == [dispute_id]
             assert [
                 r["id"] for r in list_disputes(session, actor_for_username(session, "s01.mediator"))
             ] == [dispute_id]
