@@ -116,3 +116,10 @@ def test_mediator_takes_a_dispute_to_a_confirmed_agreement(
     ):
         expect(timeline).to_contain_text(step)
     shot(me, "confirmed", shots)
+
+    # The case's own page tells the same story to the centre.
+    centre = sign_in(new_context(), "dispatcher")
+    centre.goto(f"/console/cases/{case['id']}")
+    for step in ("登记纠纷调解", "召开调解会议", "达成调解协议", "司法确认有效"):
+        expect(centre.locator("main")).to_contain_text(step)
+    shot(centre, "case", shots)
