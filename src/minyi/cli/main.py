@@ -73,6 +73,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "markets",
         "服务市集/赶圩日: plan service markets, their stalls, matters and figures.",
     ),
+    "mediation": (
+        "minyi.cli.mediation",
+        "mediation",
+        "纠纷调解: disputes on cases, sessions, agreements (协议书), 司法确认, referral, figures.",
+    ),
     "meetings": (
         "minyi.cli.meetings",
         "meetings",

@@ -74,6 +74,19 @@ ACTION_ZH = {
     "meeting_agenda": "列入联席会议议题",
     "meeting_decision": "联席会议议定",
     "service_changed": "转换服务类别",
+    # 纠纷调解 (mediation/service.py)
+    "mediation_opened": "登记纠纷调解",
+    "mediation_session_planned": "安排调解",
+    "mediation_session_held": "召开调解会议",
+    "mediation_session_cancelled": "取消调解安排",
+    "mediation_agreement": "达成调解协议",
+    "mediation_partial": "部分达成调解协议",
+    "mediation_failed": "调解不成",
+    "mediation_performed": "登记协议履行",
+    "mediation_confirmation_filed": "申请司法确认",
+    "mediation_confirmed": "司法确认有效",
+    "mediation_refused": "法院不予确认",
+    "mediation_referred": "调解不成转出",
 }
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 

@@ -1,1 +1,2 @@
-"""纠纷调解 (mediation): disputes with parties, mediators and sessions, agreements (人民调解协议书) and their performance, judicial confirmation (司法确认), and referral to arbitration or court."""
+"""纠纷调解 on a case: the dispute with its parties and mediators, sessions, the outcome, the
+人民调解协议书 and its performance, judicial confirmation (司法确认), and referral on failure."""

@@ -745,3 +745,54 @@ def appointment_view(
             service=service,
         )
     )
+
+
+# --- 纠纷调解 (mediation): the parties of a dispute ------------------------------------------
+def party_show(
+    actor: Actor | None,
+    *,
+    mediator_ids: Collection[int],
+    area_paths: Collection[str],
+    own_side: bool = False,
+) -> Show:
+    """A party's contacts (phone, ID number, address): the dispute's mediators and the street or
+    community staff of its area (the site's, the case's place) read them in clear, to call the
+    parties and to write the agreement; every other member of staff reads them masked; a
+    citizen reads only their own side's, never the other side's."""
+    if actor is None or actor.role is None:
+        return Show.CLEAR if own_side else Show.HIDDEN
+    if actor.staff_id is not None and actor.staff_id in mediator_ids:
+        return Show.CLEAR
+    if (
+        actor.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF)
+        and actor.unit_path
+        and any(p and p.startswith(actor.unit_path) for p in area_paths)
+    ):
+        return Show.CLEAR
+    return Show.MASKED
+
+
+def party_contacts(
+    show: Show, *, name: str, phone: str | None, id_number: str | None, address: str | None
+) -> dict[str, str | None]:
+    """A party as `party_show` lets this reader see it: masked, the name keeps its surname
+    (张*) and the contacts their ends; hidden, the surname alone and no contact (a citizen knows
+    who the other side is, not how to reach them)."""
+    if show is Show.CLEAR:
+        return {"name": name, "phone": phone, "id_number": id_number, "address": address}
+    if show is Show.MASKED:
+        return {
+            "name": mask_name(name),
+            "phone": mask_phone(phone),
+            "id_number": mask_id_card(id_number),
+            "address": mask_address(address),
+        }
+    return {"name": mask_name(name), "phone": None, "id_number": None, "address": None}
+
+
+def mediation_text(show: Show, text: str | None, *, names: Iterable[str | None]) -> str | None:
+    """The dispute's free text (facts, minutes, terms) carries the parties' details: clear to
+    those who read the parties in clear, masked to other staff."""
+    if text is None or show is Show.CLEAR:
+        return text
+    return mask_text(text, names=names, hide=show is Show.HIDDEN)

@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from docx import Document
 from fastapi.routing import _IncludedRouter
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -40,8 +41,11 @@ from minyi.core.db import Database
 from minyi.grassroots.models import Building
 from minyi.integrations.open311 import create_client
 from minyi.notify.models import OutboxMessage
+from minyi.org.models import Unit
+from minyi.privacy.rules import Show, party_contacts, party_show
 from minyi.reports.rules import ReportKind
 from minyi.reports.snapshot import build_snapshot
+from minyi.services.models import ServiceSite
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from webclient import signed_in
 
@@ -332,6 +336,39 @@ ROUTES: dict[str, tuple[str, str]] = {
         ),
         (POLICY, "test_reception_citizens"),
     ),
+    # 纠纷调解: the parties of a dispute (name, phone, ID number, address) and the dispute's free
+    # text through privacy's party_show: the mediators and the area's staff in clear
+    **dict.fromkeys(
+        (
+            "GET /api/v1/mediation",
+            "POST /api/v1/mediation",
+            "GET /api/v1/mediation/{dispute_id}",
+            "POST /api/v1/mediation/{dispute_id}/sessions",
+            "POST /api/v1/mediation/sessions/{session_id}/held",
+            "POST /api/v1/mediation/sessions/{session_id}/cancel",
+            "POST /api/v1/mediation/{dispute_id}/outcome",
+            "POST /api/v1/mediation/terms/{term_id}/performance",
+            "POST /api/v1/mediation/agreements/{agreement_id}/filing",
+            "POST /api/v1/mediation/agreements/{agreement_id}/ruling",
+            "POST /api/v1/mediation/{dispute_id}/referral",
+            "GET /api/v1/mediation/agreements/{agreement_id}.docx",
+            "GET /api/v1/mediation/agreements/{agreement_id}.pdf",
+            "GET /console/mediation",
+            "POST /console/mediation",
+            "GET /console/mediation/{dispute_id}",
+            "POST /console/mediation/{dispute_id}/sessions",
+            "POST /console/mediation/{dispute_id}/sessions/{session_id}/held",
+            "POST /console/mediation/{dispute_id}/sessions/{session_id}/cancel",
+            "POST /console/mediation/{dispute_id}/outcome",
+            "POST /console/mediation/{dispute_id}/terms/{term_id}",
+            "POST /console/mediation/{dispute_id}/agreements/{agreement_id}/filing",
+            "POST /console/mediation/{dispute_id}/agreements/{agreement_id}/ruling",
+            "POST /console/mediation/{dispute_id}/referral",
+            "GET /console/mediation/agreements/{agreement_id}.{kind}",
+        ),
+        (POLICY, "test_mediation_parties"),
+    ),
+    "GET /api/v1/mediation/figures": (NONE, "counts and rates by site and mediator (staff)"),
     # receptions' days, places, leaders (staff) and counts; the raised case's number; forms
     **dict.fromkeys(
         (
@@ -590,6 +627,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "services change-service",
         ),
         (NONE, "sites, professionals, a confirmation number, a case's service; no citizen"),
+    ),
+    **dict.fromkeys(
+        ("mediation list", "mediation show", "mediation open", "mediation agreement"),
+        (POLICY, "test_mediation_parties"),
+    ),
+    **dict.fromkeys(
+        (
+            "mediation session",
+            "mediation held",
+            "mediation outcome",
+            "mediation perform",
+            "mediation file",
+            "mediation ruling",
+            "mediation refer",
+            "mediation figures",
+        ),
+        (NONE, "ids, states and counts; no command of these prints a party"),
     ),
     "appeal list": (POLICY, "test_cli_list_and_timeline"),
     "appeal timeline": (POLICY, "test_cli_list_and_timeline"),
@@ -2353,6 +2407,104 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
         )  # fmt: skip
         assert masked.returncode == 0, masked.stderr
         assert ref in masked.stdout and appeal.leaks(masked.stdout) == []
+    def test_mediation_parties(
+        self,
+        app_client: TestClient,
+        appeal: Appeal,
+        db: Database,
+        demo_url: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """A dispute's parties and its free text: the mediators of the dispute and the street's
+        staff read them in clear; other staff (the centre, leaders) masked, on the API, the
+        pages, the 协议书 and the CLI; another street's mediator not at all; a citizen reads
+        only their own side."""
+        c = app_client
+        case = make_appeal(
+            c, category="JF-01-01-02", street="S01", community="S01C03", title="漏水纠纷"
+        )
+        with db.reading() as session:
+            site = session.scalar(
+                select(ServiceSite.id)
+                .join(Unit, Unit.id == ServiceSite.unit_id)
+                .where(Unit.code == "S01-SITE")
+            )
+        me = auth(c, "s01.mediator")
+        made = c.post(
+            "/api/v1/mediation",
+            json={
+                "case_id": case["id"],
+                "site_id": site,
+                "facts": quoting(appeal, "纠纷事实"),
+                "matters": quoting(appeal, "争议"),
+                "parties": [
+                    {
+                        "side": "applicant",
+                        "name": appeal.name,
+                        "phone": appeal.phone,
+                        "id_number": ID_CARD,
+                        "address": f"城市绿洲花园{FLAT}",
+                    },
+                    {"side": "respondent", "name": "物业公司", "phone": "075588886666"},
+                ],
+            },
+            headers=me,
+        )
+        assert made.status_code == 201, made.text
+        d = made.json()
+        path = f"/api/v1/mediation/{d['id']}"
+        for user in ("s01.mediator", "s01.staff"):
+            clear = c.get(path, headers=auth(c, user)).json()
+            assert clear["parties"][0]["phone"] == appeal.phone, user
+            assert clear["parties"][0]["id_number"] == ID_CARD
+        for user in ("dispatcher", "mayor", "supervisor"):
+            masked = c.get(path, headers=auth(c, user))
+            assert masked.status_code == 200
+            assert appeal.leaks(masked.text) == [], user
+            assert appeal.leaks(c.get("/api/v1/mediation", headers=auth(c, user)).text) == []
+        assert c.get(path, headers=auth(c, "s02.mediator")).status_code == 404
+        page = signed_in(c, "mayor").get(f"/console/mediation/{d['id']}")
+        assert page.status_code == 200 and appeal.leaks(page.text) == []
+        assert appeal.leaks(signed_in(c, "mayor").get("/console/mediation").text) == []
+        own = signed_in(c, "s01.mediator").get(f"/console/mediation/{d['id']}")
+        assert appeal.phone in own.text
+        # The agreement's .docx reads as its reader may: masked for the centre.
+        sid = c.post(
+            f"{path}/sessions",
+            json={"starts_at": (START + timedelta(days=1)).isoformat()},
+            headers=me,
+        ).json()["sessions"][0]["id"]
+        c.post(f"/api/v1/mediation/sessions/{sid}/held", json={"minutes": "到场"}, headers=me)
+        done = c.post(
+            f"{path}/outcome",
+            json={"outcome": "agreement", "terms": [{"text": "修复"}], "performance": "即日"},
+            headers=me,
+        )
+        agreement = done.json()["agreements"][0]["id"]
+        docx = c.get(
+            f"/api/v1/mediation/agreements/{agreement}.docx", headers=auth(c, "dispatcher")
+        )
+        text = "".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+        assert appeal.leaks(text) == []
+        mine = c.get(f"/api/v1/mediation/agreements/{agreement}.docx", headers=me)
+        assert appeal.phone in "".join(
+            p.text for p in Document(io.BytesIO(mine.content)).paragraphs
+        )
+        # The CLI, as the --as user reads it.
+        monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
+        assert appeal.leaks(cli(["mediation", "show", str(d["id"]), "--as", "dispatcher"])) == []
+        assert appeal.leaks(cli(["mediation", "list", "--as", "dispatcher"])) == []
+        assert appeal.phone in cli(["mediation", "show", str(d["id"]), "--as", "s01.mediator"])
+        # A citizen reads their own side, never the other side's contacts.
+        assert party_show(None, mediator_ids={1}, area_paths=[], own_side=True) is Show.CLEAR
+        other = party_contacts(
+            party_show(None, mediator_ids={1}, area_paths=[]),
+            name=appeal.name,
+            phone=appeal.phone,
+            id_number=ID_CARD,
+            address=FLAT,
+        )
+        assert other["phone"] is None and other["id_number"] is None and other["address"] is None
 
     def test_markets_matters(
         self,

@@ -272,6 +272,49 @@ def _meeting(client: TestClient, clock: Any, case_ids: list[str]) -> dict[str, l
     return {"meeting_id": [str(mid)], "item_id": [str(i) for i in items]}
 
 
+def _mediation(client: TestClient, now: datetime) -> dict[str, list[str]]:
+    """A neighbours' dispute with a session held and an agreement (纠纷调解)."""
+    me = auth(client, "s01.mediator")
+    case = make_appeal(client, category="JF-01-01-02", title="楼上漏水", body="楼上漏水发霉")
+    page = signed_in(client, "s01.mediator").get("/console/mediation").text
+    site = re.search(r'<option value="(\d+)" selected>', page)
+    assert site, "the mediator's site is not preselected"
+    made = client.post(
+        "/api/v1/mediation",
+        json={
+            "case_id": case["id"],
+            "site_id": int(site.group(1)),
+            "facts": "楼上卫生间防水层老化",
+            "matters": "维修与赔偿",
+            "parties": [
+                {"side": "applicant", "name": "王秀英", "phone": unique_phone()},
+                {"side": "respondent", "name": "李建国", "phone": unique_phone()},
+            ],
+        },
+        headers=me,
+    )
+    assert made.status_code == 201, made.text
+    d = made.json()
+    planned = client.post(
+        f"/api/v1/mediation/{d['id']}/sessions",
+        json={"starts_at": (now + timedelta(days=1)).isoformat()},
+        headers=me,
+    ).json()
+    sid = planned["sessions"][0]["id"]
+    client.post(f"/api/v1/mediation/sessions/{sid}/held", json={"minutes": "到场"}, headers=me)
+    done = client.post(
+        f"/api/v1/mediation/{d['id']}/outcome",
+        json={"outcome": "agreement", "terms": [{"text": "修复防水层"}], "performance": "自行维修"},
+        headers=me,
+    )
+    assert done.status_code == 200, done.text
+    return {
+        "dispute_id": [str(d["id"])],
+        "agreement_id": [str(done.json()["agreements"][0]["id"])],
+        "kind": ["pdf"],
+    }
+
+
 def _reception(client: TestClient, now: datetime) -> dict[str, list[str]]:
     """A leader's reception day with a booking, a walk-in, its record and a case raised."""
     day = now + timedelta(days=3)
@@ -358,6 +401,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
         params |= _meeting(client, clock, params["case_id"])
         params |= _reception(client, clock.now())
         params |= _appointment(client, clock.now())
+        params |= _mediation(client, clock.now())
         clock.advance(timedelta(days=1))
         run_once(db, clock)  # the worker: clocks, notifications, hotspots and alerts
         # The worker issues the day's report; its page is one of the leaders'.
