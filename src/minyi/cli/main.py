@@ -58,6 +58,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "receptions",
         "下沉接访: leaders' reception days, their slots and records, per-leader figures, 分片包联.",
     ),
+    "legal": (
+        "minyi.cli.legal",
+        "legal",
+        "法律服务: consultations with resident lawyers, legal aid, pre-petition legal advice.",
+    ),
     "mailbox": (
         "minyi.cli.mailboxes",
         "mailbox",

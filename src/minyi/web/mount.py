@@ -22,6 +22,7 @@ from minyi.web import (
     console_grassroots,
     console_grid,
     console_intake,
+    console_legal,
     console_markets,
     console_meetings,
     console_notifications,
@@ -73,6 +74,7 @@ ROUTERS = (
     console_meetings,
     console_receptions,
     portal_receptions,
+    console_legal,
 )
 
 
@@ -82,6 +84,7 @@ def register_panels(registry: Registry) -> None:
     panels_triage.register(registry)
     panels_leader.register(registry)
     console_approvals.register(registry)
+    console_legal.register(registry)
     missing = empty_slots(registry)
     if missing:
         raise RuntimeError(f"web slots without a panel: {', '.join(missing)}")
