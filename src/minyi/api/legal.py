@@ -37,6 +37,7 @@ from minyi.legal.schemas import (
     ConsultationOut,
     DecisionIn,
     DeskOut,
+    FiguresOut,
     ReferralIn,
     ReferralList,
     ReferralOut,
@@ -245,6 +246,7 @@ def get_advice(case_id: int, actor: CurrentActor, session: ReadSession) -> list[
 
 @router.get(
     f"{BASE}/figures",
+    response_model=FiguresOut,
     summary="法律服务 figures over a period (default: the last 30 days); counts only",
     responses=refusals(),
 )

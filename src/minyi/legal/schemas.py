@@ -161,5 +161,10 @@ class DeskOut(BaseModel):
     pending: list[ReferralOut]
 
 
-def figures_window(figures: dict[str, Any], since: datetime, until: datetime) -> dict[str, Any]:
-    return {"since": since, "until": until, "figures": figures}
+class FiguresOut(BaseModel):
+    since: datetime
+    until: datetime
+    figures: dict[str, Any] = Field(
+        description="法律咨询, 按法律领域 {label: count}, 法律援助转介, 准予援助, 不予援助, "
+        "平均审查天数 (null without a decision), 访前法律意见, 引导走法律途径"
+    )

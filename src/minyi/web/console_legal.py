@@ -85,13 +85,19 @@ def desk_page(request: Request) -> Response:
         mine = desk(session, actor, now=now, tz=st.tz)
         _total, rows = list_consultations(session, actor, limit=20)
         readable = mine["is_lawyer"] or rows
-        since = datetime.combine(now.astimezone(st.tz).date() - timedelta(days=30), time(0), st.tz)
+        today = now.astimezone(st.tz).date()
+        since = datetime.combine(today - timedelta(days=30), time(0), st.tz)
+        until = datetime.combine(today + timedelta(days=1), time(0), st.tz)
         return render(
             request,
             "console/legal/desk.html",
             d=mine,
+            # today's are on the day's list with their own button
+            earlier=[
+                a for a in mine["to_write"] if a["id"] not in {t["id"] for t in mine["today"]}
+            ],
             consultations=describe_consultations(session, actor, rows) if readable else [],
-            figures=service_figures(session, since=since, until=now),
+            figures=service_figures(session, since=since, until=until),
             **_labels(),
         )
 
