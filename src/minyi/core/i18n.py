@@ -73,6 +73,13 @@ ACTION_ZH = {
     "whistle_overdue": "报到超时",
     "meeting_agenda": "列入联席会议议题",
     "meeting_decision": "联席会议议定",
+    "legal_consulted": "法律咨询",
+    "legal_aid_referred": "转介法律援助",
+    "legal_aid_granted": "准予法律援助",
+    "legal_aid_refused": "不予法律援助",
+    "legal_aid_lawyer_assigned": "指派援助律师",
+    "legal_advice_given": "访前法律意见",
+    "legal_route_chosen": "群众选择办理途径",
 }
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 

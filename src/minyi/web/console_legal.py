@@ -30,12 +30,16 @@ from minyi.legal.queries import (
     visible_referral,
 )
 from minyi.legal.rules import (
+    AID_LABELS,
     AREA_LABELS,
     CHOICE_LABELS,
     HARDSHIP_LABELS,
     ROUTE_LABELS,
     AidStatus,
     Choice,
+    Hardship,
+    LawArea,
+    LegalRoute,
     may_advise,
     may_decide_aid,
 )
@@ -49,29 +53,111 @@ from minyi.legal.service import (
 )
 from minyi.org.rules import Actor
 from minyi.services.queries import get_appointment, serves_as
-from minyi.services.rules import Service, StaffKind
+from minyi.services.rules import (
+    APPOINTMENT_LABELS,
+    AppointmentStatus,
+    Service,
+    StaffKind,
+)
+from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, staff, state_of
 from minyi.web.slots import CASE_PANELS, Panel
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 DONE = {
-    "consulted": "咨询记录已保存",
-    "referred": "已转介区司法局审查法律援助",
-    "decided": "法律援助审查决定已保存",
+    "consulted": ("咨询记录已保存", "The consultation is saved"),
+    "referred": (
+        "已转介区司法局审查法律援助",
+        "Referred to the district justice bureau for legal aid",
+    ),
+    "decided": ("法律援助审查决定已保存", "The decision is saved"),
 }
+
+
+def _done(request: Request) -> str:
+    pair = DONE.get(request.query_params.get("done") or "")
+    return "" if pair is None else pair[0 if Translator(pick_lang(request)).zh else 1]
 
 
 def _say(exc: MinyiError) -> str:
     return exc.message if _CJK.search(exc.message) else "操作未成功，请核对填写的内容"
 
 
+# The English switch's words for the domain's Chinese labels.
+AREA_EN = {
+    LawArea.MARRIAGE_FAMILY: "marriage and family",
+    LawArea.LABOUR: "labour dispute",
+    LawArea.HOUSING: "housing and property management",
+    LawArea.CONTRACT_DEBT: "contract and debt",
+    LawArea.TORT: "tort and compensation",
+    LawArea.ADMINISTRATIVE: "administrative matter",
+    LawArea.OTHER: "other",
+}
+HARDSHIP_EN = {
+    Hardship.LOW_INCOME: "low-income household",
+    Hardship.UNPAID_WAGES: "migrant worker claiming wages",
+    Hardship.DISABLED: "person with a disability",
+    Hardship.ELDERLY: "elderly person",
+    Hardship.MINOR: "minor",
+    Hardship.VETERAN: "soldier, veteran or their family",
+    Hardship.VICTIM: "victim of domestic violence",
+    Hardship.OTHER: "other hardship",
+}
+AID_EN = {AidStatus.PENDING: "pending", AidStatus.GRANTED: "granted", AidStatus.REFUSED: "refused"}
+ROUTE_EN = {
+    LegalRoute.COURT: "for the courts (a lawsuit)",
+    LegalRoute.ARBITRATION: "for arbitration",
+    LegalRoute.ADMIN_REVIEW: "for administrative review",
+    LegalRoute.PETITION: "a petition matter",
+}
+CHOICE_EN = {
+    Choice.UNDECIDED: "not yet chosen",
+    Choice.LEGAL_ROUTE: "takes the legal route",
+    Choice.PETITION: "keeps to the petition",
+}
+APPOINTMENT_EN = {
+    AppointmentStatus.BOOKED: "booked",
+    AppointmentStatus.ATTENDED: "came",
+    AppointmentStatus.NO_SHOW: "did not come",
+    AppointmentStatus.CANCELLED: "cancelled",
+}
+FIGURES_EN = {
+    "法律咨询": "Consultations",
+    "按法律领域": "By area of law",
+    "法律援助转介": "Legal-aid referrals",
+    "准予援助": "Granted",
+    "不予援助": "Refused",
+    "平均审查天数": "Average days to decide",
+    "访前法律意见": "Pre-petition advice",
+    "引导走法律途径": "Steered to a legal route",
+    **{AREA_LABELS[a]: AREA_EN[a] for a in LawArea},
+}
+TABLES: dict[str, tuple[dict[Any, str], dict[Any, str]]] = {
+    "area": (AREA_LABELS, AREA_EN),
+    "hardship": (HARDSHIP_LABELS, HARDSHIP_EN),
+    "aid": (AID_LABELS, AID_EN),
+    "route": (ROUTE_LABELS, ROUTE_EN),
+    "choice": (CHOICE_LABELS, CHOICE_EN),
+    "appointment": (APPOINTMENT_LABELS, APPOINTMENT_EN),
+}
+
+
+def label_of(kind: str, code: str | None, zh: bool) -> str:
+    """A code's words in the page's language (a figure's Chinese key for kind 'figure')."""
+    if kind == "figure":
+        return (code or "") if zh else FIGURES_EN.get(code or "", code or "")
+    zh_table, en_table = TABLES[kind]
+    return (zh_table if zh else en_table).get(code or "", "")
+
+
 def _labels() -> dict[str, Any]:
     return {
-        "areas": AREA_LABELS,
-        "hardships": HARDSHIP_LABELS,
-        "routes": ROUTE_LABELS,
-        "choices": {k: v for k, v in CHOICE_LABELS.items() if k is not Choice.UNDECIDED},
+        "areas": list(LawArea),
+        "hardships": list(Hardship),
+        "routes": list(LegalRoute),
+        "choices": [Choice.LEGAL_ROUTE, Choice.PETITION],
+        "lab": label_of,
     }
 
 
@@ -189,7 +275,7 @@ def _consultation_page(
             c=d,
             referral=referral,
             may_refer=may_refer,
-            done=DONE.get(request.query_params.get("done") or "", ""),
+            done=_done(request),
             error=error,
             values=values or {},
             **_labels(),
@@ -258,7 +344,7 @@ def _referral_page(
             r=d,
             may_decide=may_decide,
             lawyers=lawyers,
-            done=DONE.get(request.query_params.get("done") or "", ""),
+            done=_done(request),
             error=error,
             values=values or {},
             **_labels(),
