@@ -30,6 +30,7 @@ MODEL_MODULES = [
     "minyi.receptions.models",
     "minyi.services.models",
     "minyi.mediation.models",
+    "minyi.legal.models",
     "minyi.integrations.models",
     "minyi.reports.models",
     "minyi.analytics.models",

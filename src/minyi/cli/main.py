@@ -63,6 +63,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "services",
         "五类服务: service sites, their professionals, appointments, a case's service.",
     ),
+    "legal": (
+        "minyi.cli.legal",
+        "legal",
+        "法律服务: consultations with resident lawyers, legal aid, pre-petition legal advice.",
+    ),
     "mailbox": (
         "minyi.cli.mailboxes",
         "mailbox",

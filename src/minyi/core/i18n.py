@@ -87,6 +87,13 @@ ACTION_ZH = {
     "mediation_confirmed": "司法确认有效",
     "mediation_refused": "法院不予确认",
     "mediation_referred": "调解不成转出",
+    "legal_consulted": "法律咨询",
+    "legal_aid_referred": "转介法律援助",
+    "legal_aid_granted": "准予法律援助",
+    "legal_aid_refused": "不予法律援助",
+    "legal_aid_lawyer_assigned": "指派援助律师",
+    "legal_advice_given": "访前法律意见",
+    "legal_route_chosen": "群众选择办理途径",
 }
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 

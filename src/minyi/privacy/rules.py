@@ -796,3 +796,55 @@ def mediation_text(show: Show, text: str | None, *, names: Iterable[str | None])
     if text is None or show is Show.CLEAR:
         return text
     return mask_text(text, names=names, hide=show is Show.HIDDEN)
+
+
+# --- 法律服务 (legal help) ---------------------------------------------------------------------
+LEGAL_HIDDEN = "［仅承办律师、区司法局和督查人员可见］"
+
+
+def legal_show(actor: Actor, *, author_ids: Collection[int], aid_unit: str | None) -> Show:
+    """A legal consultation (the citizen's name, phone, question and the advice given) and a
+    legal-aid referral (the applicant's situation): the lawyer who gave the advice (or referred,
+    or was assigned) and the supervisors read them in clear; once it is referred for legal aid,
+    so do the aid unit's staff (区司法局) and the administrator who may decide it; every other
+    reader sees only that it exists and is counted."""
+    if actor.role is None:
+        return Show.HIDDEN
+    if actor.staff_id is not None and actor.staff_id in author_ids:
+        return Show.CLEAR
+    if actor.role is Role.SUPERVISOR:
+        return Show.CLEAR
+    if aid_unit is not None and (
+        actor.role is Role.ADMIN
+        or (
+            actor.role in (Role.UNIT_HEAD, Role.UNIT_HANDLER)
+            and actor.unit_code is not None
+            and actor.unit_code == aid_unit
+        )
+    ):
+        return Show.CLEAR
+    return Show.HIDDEN
+
+
+@dataclass(frozen=True)
+class LegalView:
+    show: Show
+
+    @property
+    def clear(self) -> bool:
+        return self.show is Show.CLEAR
+
+    def name(self, value: str | None) -> str:
+        return (value or "") if self.clear else HIDDEN_PLACEHOLDER["name"]
+
+    def phone(self, value: str | None) -> str | None:
+        if self.clear or not value:
+            return value
+        return HIDDEN_PLACEHOLDER["phone"]
+
+    def text(self, value: str | None) -> str:
+        return (value or "") if self.clear else LEGAL_HIDDEN
+
+
+def legal_view(actor: Actor, *, author_ids: Collection[int], aid_unit: str | None) -> LegalView:
+    return LegalView(legal_show(actor, author_ids=author_ids, aid_unit=aid_unit))

@@ -276,7 +276,7 @@ def _act(request: Request, dispute_id: int, form: FormData, step: str, ident: in
                 )
             elif step == "held":
                 try:
-                    came = [int(p) for p in form.getlist("party_ids")]
+                    came = [int(p) for p in form.getlist("party_ids") if isinstance(p, str)]
                 except ValueError:
                     raise Invalid("bad_party", "请核对到场的当事人", field="party_ids") from None
                 hold_session(

@@ -22,6 +22,7 @@ from minyi.web import (
     console_grassroots,
     console_grid,
     console_intake,
+    console_legal,
     console_markets,
     console_mediation,
     console_meetings,
@@ -79,6 +80,7 @@ ROUTERS = (
     portal_receptions,
     console_services,
     portal_services,
+    console_legal,
 )
 
 
@@ -88,6 +90,7 @@ def register_panels(registry: Registry) -> None:
     panels_triage.register(registry)
     panels_leader.register(registry)
     console_approvals.register(registry)
+    console_legal.register(registry)
     missing = empty_slots(registry)
     if missing:
         raise RuntimeError(f"web slots without a panel: {', '.join(missing)}")

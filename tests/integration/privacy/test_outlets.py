@@ -40,12 +40,15 @@ from minyi.cli.main import app as cli_app
 from minyi.core.db import Database
 from minyi.grassroots.models import Building
 from minyi.integrations.open311 import create_client
+from minyi.legal.models import PrePetitionAdvice
 from minyi.notify.models import OutboxMessage
-from minyi.org.models import Unit
+from minyi.org.models import Staff, Unit
+from minyi.org.service import actor_for_username
 from minyi.privacy.rules import Show, party_contacts, party_show
 from minyi.reports.rules import ReportKind
 from minyi.reports.snapshot import build_snapshot
 from minyi.services.models import ServiceSite
+from minyi.services.service import book_appointment
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from webclient import signed_in
 
@@ -312,6 +315,35 @@ ROUTES: dict[str, tuple[str, str]] = {
         ),
         (NONE, "markets, stalls, counts and staff names; no person who raised a matter"),
     ),
+    # 法律服务: a consultation's citizen, question and advice, a referral's situation, through
+    # privacy.rules.legal_view; the pre-petition advice on a case through the case's own view
+    **dict.fromkeys(
+        (
+            "GET /api/v1/legal/consultations",
+            "POST /api/v1/legal/consultations",
+            "GET /api/v1/legal/consultations/{consultation_id}",
+            "GET /api/v1/legal/referrals",
+            "POST /api/v1/legal/referrals",
+            "GET /api/v1/legal/referrals/{referral_id}",
+            "POST /api/v1/legal/referrals/{referral_id}/decision",
+            "POST /api/v1/legal/referrals/{referral_id}/lawyer",
+            "GET /api/v1/legal/desk",
+            "POST /api/v1/legal/advice",
+            "POST /api/v1/legal/advice/{advice_id}/choice",
+            "GET /api/v1/legal/cases/{case_id}/advice",
+            "GET /console/legal",
+            "GET /console/legal/appointments/{appointment_id}/consult",
+            "POST /console/legal/appointments/{appointment_id}/consult",
+            "GET /console/legal/consultations/{consultation_id}",
+            "POST /console/legal/consultations/{consultation_id}/refer",
+            "GET /console/legal/referrals/{referral_id}",
+            "POST /console/legal/referrals/{referral_id}/decide",
+            "POST /console/cases/{case_id}/legal-advice",
+            "POST /console/legal/advice/{advice_id}/choice",
+        ),
+        (POLICY, "test_legal_records"),
+    ),
+    "GET /api/v1/legal/figures": (NONE, "法律服务 counts by area of law and decision; no person"),
     # 下沉接访: the citizens of a reception (name, phone, matter) through booker_view
     **dict.fromkeys(
         (
@@ -602,6 +634,21 @@ ROUTES: dict[str, tuple[str, str]] = {
 }
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    # 法律服务: what is printed of a citizen goes through privacy.rules.legal_view
+    **dict.fromkeys(
+        (
+            "legal consult",
+            "legal list",
+            "legal refer",
+            "legal decide",
+            "legal advise",
+            "legal choose",
+            "legal desk",
+            "legal referrals",
+        ),
+        (POLICY, "test_legal_records"),
+    ),
+    "legal figures": (NONE, "法律服务 counts; no person"),
     # 服务市集: the person raising a matter at a stall, through the case's privacy view
     "markets show": (POLICY, "test_markets_matters"),
     **dict.fromkeys(
@@ -2407,6 +2454,7 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
         )  # fmt: skip
         assert masked.returncode == 0, masked.stderr
         assert ref in masked.stdout and appeal.leaks(masked.stdout) == []
+
     def test_mediation_parties(
         self,
         app_client: TestClient,
@@ -2763,6 +2811,125 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
         target = tmp_path / "minutes.docx"
         cli(["meetings", "minutes", str(mid), "--as", "dispatcher", "--out", str(target)])
         assert appeal.leaks(_docx_all(target.read_bytes())) == []
+
+    def test_legal_records(
+        self,
+        app_client: TestClient,
+        db: Database,
+        appeal: Appeal,
+        demo_url: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """A legal consultation quoting the complainant: its lawyer and the supervisors read it,
+        区司法局 once it is referred for legal aid, every other reader nothing of the citizen
+        (other lawyers, the leaders, the accused community, the handler) on the API, the pages
+        and the CLI; pre-petition advice on a case reads as the case's own text."""
+        tz = ZoneInfo("Asia/Shanghai")
+        with db.unit_of_work() as session:
+            lawyer = actor_for_username(session, "s01.lawyer")
+            site_id = session.scalar(
+                select(Staff.unit_id).where(Staff.id == lawyer.staff_id)
+            )  # the hall's unit
+            site = session.scalar(select(ServiceSite.id).where(ServiceSite.unit_id == site_id))
+            assert site is not None
+            booked = book_appointment(
+                session,
+                None,
+                site_id=site,
+                service="legal",
+                starts_at=datetime(2026, 12, 1, 16, 0, tzinfo=tz),
+                minutes=30,
+                name=appeal.name,
+                phone=appeal.phone,
+                topic=quoting(appeal, "咨询"),
+                staff_id=lawyer.staff_id,
+                now=START,
+                tz=tz,
+            )
+            appointment_id = booked.id
+        question = quoting(appeal, "咨询问题")
+        made = ok(
+            app_client.post(
+                "/api/v1/legal/consultations",
+                json={
+                    "appointment_id": appointment_id,
+                    "area": "housing",
+                    "question": question,
+                    "advice": quoting(appeal, "解答"),
+                },
+                headers=auth(app_client, "s01.lawyer"),
+            ),
+            201,
+        ).json()
+        assert made["name"] == appeal.name and made["question"] == question
+        path = f"/api/v1/legal/consultations/{made['id']}"
+        strangers = ("s02.lawyer", "secretary", "s01c03.staff", "dep12.handler", "dep11.head")
+        for user in strangers:
+            for url in (path, "/api/v1/legal/consultations", "/api/v1/legal/desk"):
+                r = app_client.get(url, headers=auth(app_client, user))
+                assert r.status_code in (200, 403), (user, url)
+                assert appeal.leaks(r.text) == [], (user, url)
+            page = signed_in(app_client, user).get("/console/legal").text
+            assert appeal.leaks(page) == [], user
+            page = signed_in(app_client, user).get(f"/console/legal/consultations/{made['id']}")
+            assert appeal.leaks(page.text) == [], user
+        assert appeal.name in get(app_client, path, "supervisor").text
+        own = signed_in(app_client, "s01.lawyer")
+        assert appeal.name in own.get(f"/console/legal/consultations/{made['id']}").text
+        assert appeal.name in own.get("/console/legal").text
+        monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
+        for user in ("admin", "s02.lawyer", "dep11.head"):
+            assert appeal.leaks(cli(["legal", "list", "--as", user])) == [], user
+        assert appeal.name in cli(["legal", "list", "--as", "s01.lawyer"])
+
+        referral = ok(
+            app_client.post(
+                "/api/v1/legal/referrals",
+                json={
+                    "consultation_id": made["id"],
+                    "hardship": "low_income",
+                    "situation": quoting(appeal, "家庭困难"),
+                },
+                headers=auth(app_client, "s01.lawyer"),
+            ),
+            201,
+        ).json()
+        rpath = f"/api/v1/legal/referrals/{referral['id']}"
+        assert appeal.name in get(app_client, path, "dep11.head").text
+        assert appeal.name in get(app_client, rpath, "dep11.handler").text
+        assert appeal.name in signed_in(app_client, "dep11.head").get("/console/legal").text
+        for user in ("s02.lawyer", "secretary", "dep12.handler", "dep01.head"):
+            for url in (path, rpath, "/api/v1/legal/referrals", "/api/v1/legal/desk"):
+                r = app_client.get(url, headers=auth(app_client, user))
+                assert appeal.leaks(r.text) == [], (user, url)
+            page = signed_in(app_client, user).get(f"/console/legal/referrals/{referral['id']}")
+            assert appeal.leaks(page.text) == [], user
+            assert appeal.leaks(cli(["legal", "referrals", "--as", user])) == [], user
+            assert appeal.leaks(cli(["legal", "desk", "--as", user])) == [], user
+
+        # Pre-petition advice quoting the complainant, on the case: the case's own view.
+        with db.unit_of_work() as session:
+            session.add(
+                PrePetitionAdvice(
+                    case_id=appeal.case_id,
+                    route="court",
+                    advice=quoting(appeal, "访前意见"),
+                    choice="undecided",
+                    advised_by_id=actor_for_username(session, "clerk").staff_id,
+                    advised_at=START,
+                )
+            )
+        texts = {
+            w: get(app_client, f"/api/v1/legal/cases/{appeal.case_id}/advice", u).text
+            for w, u in READERS.items()
+        }
+        assert_policy(appeal, texts)
+        pages = {
+            w: signed_in(app_client, u).get(f"/console/cases/{appeal.case_id}").text
+            for w, u in READERS.items()
+        }
+        assert "访前法律意见" in pages["handler"]
+        assert_policy(appeal, pages)
 
 
 def _docx_all(data: bytes) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import lxml.html
 import pytest
@@ -24,11 +25,15 @@ from sqlalchemy import func, select
 
 from conftest import private_demo_app
 from factories import act, auth, make_appeal, make_dispatched, unique_phone
+from minyi.core.db import Database
 from minyi.core.i18n import ACTION_ZH, RATING_ZH, STATUS_ZH
 from minyi.grassroots.models import Building
 from minyi.intake.models import Channel
 from minyi.markets.models import MarketEvent, MarketStall
 from minyi.org.models import Staff, Unit
+from minyi.org.service import actor_for_username
+from minyi.services.models import SiteStaff
+from minyi.services.service import book_appointment
 from minyi.taxonomy.models import DictionaryEntry
 from minyi.web import i18n
 from minyi.web.console_print import DOCUMENTS
@@ -50,6 +55,7 @@ ROLES = (
     "s01.staff",
     "s01c01.staff",
     "s01c01g01.staff",
+    "s01.lawyer",
 )
 TEMPLATES = Path(i18n.__file__).with_name("templates")
 
@@ -315,6 +321,63 @@ def _mediation(client: TestClient, now: datetime) -> dict[str, list[str]]:
     }
 
 
+def _legal(client: TestClient, db: Database, now: datetime) -> dict[str, list[str]]:
+    """法律服务: two legal appointments with s01's lawyer, one written up and referred for legal
+    aid (pending, so 区司法局's decision form shows), one still to write up."""
+    tz = ZoneInfo("Asia/Shanghai")
+    ids = []
+    with db.unit_of_work() as session:
+        lawyer = actor_for_username(session, "s01.lawyer")
+        site = session.scalar(
+            select(SiteStaff.site_id).where(
+                SiteStaff.staff_id == lawyer.staff_id, SiteStaff.kind == "lawyer"
+            )
+        )
+        for hour in (14, 15):
+            ids.append(
+                book_appointment(
+                    session,
+                    actor_for_username(session, "clerk"),
+                    site_id=site,
+                    service="legal",
+                    starts_at=datetime(2026, 11, 24, hour, 0, tzinfo=tz),
+                    minutes=60,
+                    name="钱卫东",
+                    phone=unique_phone(),
+                    topic="租房押金不退",
+                    staff_id=lawyer.staff_id,
+                    now=now,
+                    tz=tz,
+                ).id
+            )
+    lawyer_auth = auth(client, "s01.lawyer")
+    made = client.post(
+        "/api/v1/legal/consultations",
+        json={
+            "appointment_id": ids[0],
+            "area": "housing",
+            "question": "押金不退怎么办",
+            "advice": "可协商，协商不成可起诉。",
+            "documents": ["起诉状范本"],
+            "needs_follow_up": True,
+            "follow_up": "下周回访",
+        },
+        headers=lawyer_auth,
+    )
+    assert made.status_code == 201, made.text
+    referral = client.post(
+        "/api/v1/legal/referrals",
+        json={"consultation_id": made.json()["id"], "hardship": "elderly", "situation": "独居"},
+        headers=lawyer_auth,
+    )
+    assert referral.status_code == 201, referral.text
+    return {
+        "appointment_id": [str(ids[1])],
+        "consultation_id": [str(made.json()["id"])],
+        "referral_id": [str(referral.json()["id"])],
+    }
+
+
 def _reception(client: TestClient, now: datetime) -> dict[str, list[str]]:
     """A leader's reception day with a booking, a walk-in, its record and a case raised."""
     day = now + timedelta(days=3)
@@ -402,6 +465,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
         params |= _reception(client, clock.now())
         params |= _appointment(client, clock.now())
         params |= _mediation(client, clock.now())
+        params |= _legal(client, db, clock.now())
         clock.advance(timedelta(days=1))
         run_once(db, clock)  # the worker: clocks, notifications, hotspots and alerts
         # The worker issues the day's report; its page is one of the leaders'.
