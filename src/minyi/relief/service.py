@@ -47,6 +47,7 @@ from minyi.relief.rules import (
     METHOD_LABELS,
     REFUSALS,
     STAGE_LABELS,
+    STAGES,
     HardshipKind,
     PayMethod,
     ReliefStatus,
@@ -500,7 +501,17 @@ def review_application(
     stage = stage_of(status)
     if target is None or stage is None:
         raise Conflict("relief_step_refused", REFUSALS[chosen])
-    if not may_review(actor, stage, community_path=_community_path(session, application)):
+    path = _community_path(session, application)
+    if not may_review(actor, stage, community_path=path):
+        mine = [s for s in STAGES if may_review(actor, s, community_path=path)]
+        if mine:
+            # A reviewer of another stage: out of order (the earlier stage has not decided yet,
+            # or theirs is already done).
+            when = "尚未轮到" if STAGES.index(mine[0]) > STAGES.index(stage) else "已经完成"
+            raise Conflict(
+                "relief_out_of_order",
+                f"该申请当前待{STAGE_LABELS[stage]}，{STAGE_LABELS[mine[0]]}环节{when}",
+            )
         raise Forbidden("not_reviewer", f"您不是该申请{STAGE_LABELS[stage]}环节的审核人")
     why = _text(reason, "reason", "理由", 2000, required=chosen is not Step.APPROVE)
     money = None
