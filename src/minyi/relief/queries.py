@@ -258,7 +258,9 @@ def _staff_names(session: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return dict(session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(wanted))).tuples())
+    return {
+        i: n for i, n in session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(wanted)))
+    }
 
 
 def _history(session: Session, application: ReliefApplication) -> dict[str, Any]:
@@ -380,7 +382,5 @@ def pending_counts(session: Session, actor: Actor) -> dict[str, int]:
     sub = stmt.subquery()
     return {
         status: int(n)
-        for status, n in session.execute(
-            select(sub.c.status, func.count()).group_by(sub.c.status)
-        ).tuples()
+        for status, n in session.execute(select(sub.c.status, func.count()).group_by(sub.c.status))
     }
