@@ -58,6 +58,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "receptions",
         "下沉接访: leaders' reception days, their slots and records, per-leader figures, 分片包联.",
     ),
+    "relief": (
+        "minyi.cli.relief",
+        "relief",
+        "帮扶救助: relief applications, their reviews, payments, follow-up visits and figures.",
+    ),
     "mailbox": (
         "minyi.cli.mailboxes",
         "mailbox",
