@@ -28,6 +28,7 @@ from minyi.web import (
     console_outbox,
     console_print,
     console_receptions,
+    console_relief,
     console_supervision,
     console_volunteers,
     console_work,
@@ -36,6 +37,7 @@ from minyi.web import (
     panels_triage,
     portal,
     portal_receptions,
+    portal_relief,
     portal_volunteers,
 )
 from minyi.web import errors as web_errors
@@ -73,6 +75,8 @@ ROUTERS = (
     console_meetings,
     console_receptions,
     portal_receptions,
+    console_relief,
+    portal_relief,
 )
 
 

@@ -62,13 +62,13 @@ def _through(db: Database, app_id: int, *, at=START, **kw) -> None:  # type: ign
     assert _step(db, app_id, "dep10.head", "approve", at=at, amount="2000", **kw) == "approved"
 
 
-def _pay(db: Database, app_id: int, *, at=START, **kw) -> None:  # type: ignore[no-untyped-def]
+def _pay(db: Database, app_id: int, *, at=START, amount: str = "2000", **kw) -> None:  # type: ignore[no-untyped-def]
     with db.unit_of_work() as session:
         record_payment(
             session,
             app_id,
             actor=actor_for_username(session, "dep10.handler"),
-            amount="2000",
+            amount=amount,
             paid_on=at.astimezone(TZ).date(),
             method="bank",
             now=at,
@@ -95,17 +95,7 @@ class TestWorkflow:
         with pytest.raises(Forbidden):
             _step(db, app.id, "s02c01.staff", "approve")
         with pytest.raises(Conflict):
-            with db.unit_of_work() as session:
-                record_payment(
-                    session,
-                    app.id,
-                    actor=actor_for_username(session, "dep10.head"),
-                    amount="1",
-                    paid_on=START.date(),
-                    method="bank",
-                    now=START,
-                    tz=TZ,
-                )
+            _pay(db, app.id, amount="1")
         assert _step(db, app.id, "s01c01.staff", "approve") == "street"
         with pytest.raises(Conflict):
             _step(db, app.id, "s01c01.staff", "approve")  # the community's step is done
@@ -114,17 +104,7 @@ class TestWorkflow:
             _step(db, app.id, "dep10.head", "approve")  # the amount is required
         assert _step(db, app.id, "dep10.head", "approve", amount="2000") == "approved"
         with pytest.raises(Invalid):  # above the approved amount
-            with db.unit_of_work() as session:
-                record_payment(
-                    session,
-                    app.id,
-                    actor=actor_for_username(session, "dep10.handler"),
-                    amount="2500",
-                    paid_on=START.date(),
-                    method="bank",
-                    now=START,
-                    tz=TZ,
-                )
+            _pay(db, app.id, amount="2500")
         _pay(db, app.id)
         later = START + timedelta(days=3)
         with db.unit_of_work() as session:
@@ -292,9 +272,9 @@ class TestBadInput:
         ):
             with pytest.raises(Invalid):
                 apply_now(db, _entry(**bad), actor=None, now=START, tz=TZ)
+        with db.reading() as session:
+            actor = actor_for_username(session, "dep01.head")
         with pytest.raises(Forbidden):
-            with db.reading() as session:
-                actor = actor_for_username(session, "dep01.head")
             apply_now(db, _entry(), actor=actor, now=START, tz=TZ)
         with db.reading() as session:
             assert list_applications(session, actor_for_username(session, "admin"))[0] == 0
