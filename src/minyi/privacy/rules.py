@@ -728,10 +728,16 @@ class ReliefView:
 
     def text(self, value: str, *, name: str) -> str:
         if self.show is Show.CLEAR:
-            return value
+            if self.id_show is Show.CLEAR:
+                return value
+            # An id number written into the applicant's words stays masked outside the bureau.
+            return _RELIEF_ID.sub(lambda m: mask_id_card(m.group(0)) or "", value)
         if self.show is Show.MASKED:
             return mask_text(value, names=[name])
         return RELIEF_HIDDEN
+
+
+_RELIEF_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 
 
 def relief_view(actor: Actor | None, *, is_reviewer: bool, is_department: bool) -> ReliefView:
