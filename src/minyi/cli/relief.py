@@ -55,9 +55,8 @@ def apply_(
     address: str = typer.Option(...),
     community: str = typer.Option(..., help="community unit code"),
     kind: str = typer.Option(
-        ...,
-        help="subsistence, temporary, medical, education, housing, disability, elderly or other",
-    ),  # fmt: skip
+        ..., help="subsistence, temporary, medical, education, housing, disability, elderly, other"
+    ),
     request: str = typer.Option(..., help="the help asked for"),
     id_number: str | None = typer.Option(None, "--id-number"),
     members: int = typer.Option(1),
