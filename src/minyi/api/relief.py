@@ -26,6 +26,7 @@ from minyi.relief.schemas import (
     ApplicationIn,
     ApplicationList,
     ApplicationOut,
+    FiguresOut,
     FollowUpIn,
     PaymentIn,
     ResubmitIn,
@@ -83,6 +84,7 @@ async def post_application(
 
 @router.get(
     STAFF + "/figures",
+    response_model=FiguresOut,
     summary="The service's figures over a period (applications, approvals, amounts, duplicates)",
     responses=refusals(422),
 )

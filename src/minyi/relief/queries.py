@@ -92,6 +92,8 @@ def list_applications(
     if stmt is None:
         return 0, []
     if status:
+        if status not in ReliefStatus.__members__.values():
+            return 0, []
         stmt = stmt.where(ReliefApplication.status == status)
     rows = list(
         session.scalars(

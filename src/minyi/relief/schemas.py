@@ -5,13 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
-class ApplicationIn(BaseModel):
-    """An application, from the portal (the citizen) or a window (community staff)."""
+class _In(BaseModel):
+    """An input shape: extra keys refused, text stripped, and no NUL anywhere (PostgreSQL cannot
+    store one, and no person types one)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise ValueError("contains a NUL character")
+        return value
+
+
+class ApplicationIn(_In):
+    """An application, from the portal (the citizen) or a window (community staff)."""
 
     name: str = Field(max_length=60)
     phone: str = Field(max_length=30)
@@ -30,9 +43,7 @@ class ApplicationIn(BaseModel):
     token: str | None = Field(None, max_length=64, description="makes a resend harmless")
 
 
-class ReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class ReviewIn(_In):
     step: str = Field(max_length=20, description="approve, return or refuse")
     reason: str | None = Field(None, max_length=2000)
     amount: str | None = Field(None, max_length=20, description="yuan, at the department")
@@ -41,25 +52,19 @@ class ReviewIn(BaseModel):
     )
 
 
-class ResubmitIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class ResubmitIn(_In):
     documents: list[str] = Field(default_factory=list, max_length=20)
     note: str | None = Field(None, max_length=2000)
 
 
-class PaymentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class PaymentIn(_In):
     amount: str = Field(max_length=20)
     paid_on: date
     method: str = Field(max_length=12, description="bank, cash or in_kind")
     repeat_reason: str | None = Field(None, max_length=2000)
 
 
-class FollowUpIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class FollowUpIn(_In):
     visited_on: date
     notes: str = Field(max_length=5000)
 
@@ -104,3 +109,11 @@ class AppliedOut(BaseModel):
     tracking_no: str | None
     status: str
     status_label: str
+
+
+class FiguresOut(BaseModel):
+    service: str
+    title: str
+    figures: dict[str, float | int | None] = Field(
+        description="申请数, 批准数, 不予救助数, 批准金额（元）, 发放金额（元）, 平均审批天数, 重复申领预警数"
+    )
