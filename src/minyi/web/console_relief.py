@@ -5,13 +5,15 @@ may take, and the service's figures over the last 30 days."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from minyi.core.errors import Forbidden, Invalid, MinyiError
-from minyi.org.rules import Actor
+from minyi.org.rules import Actor, Role
 from minyi.relief.queries import (
     describe,
     list_applications,
@@ -22,15 +24,21 @@ from minyi.relief.queries import (
 )
 from minyi.relief.rules import METHOD_LABELS, STATUS_LABELS, ReliefStatus, is_department
 from minyi.relief.service import (
+    apply,
     record_follow_up,
     record_payment,
     resubmit_application,
     review_application,
 )
 from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, staff, state_of
+from minyi.web.portal_relief import relief_entry, relief_form
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 HOME = "/console/relief"
+# Who registers an application for a person at a window (代为登记).
+WINDOW_ROLES = frozenset(
+    {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.INTAKE_CLERK, Role.ADMIN, Role.DISPATCHER}
+)
 
 
 def _reader(request: Request) -> Actor:
@@ -59,6 +67,7 @@ def relief_list(request: Request, status: str | None = None, view: str | None = 
     return render(
         request,
         "console/relief/list.html",
+        may_register=actor.role in WINDOW_ROLES,
         items=items,
         total=total,
         mine=mine,
@@ -66,6 +75,52 @@ def relief_list(request: Request, status: str | None = None, view: str | None = 
         counts=[(s.value, label, counts.get(s.value, 0)) for s, label in STATUS_LABELS.items()],
         figures=figures["figures"],
     )
+
+
+@router.get(HOME + "/new")
+def relief_new(request: Request) -> Response:
+    _window(request)
+    return relief_form(request, action=HOME + "/new")
+
+
+def _window(request: Request) -> Actor:
+    actor = staff(request)
+    if actor.role not in WINDOW_ROLES:
+        raise Forbidden("role_not_allowed", "只有社区、街道和受理人员可以代为登记救助申请")
+    return actor
+
+
+@router.post(HOME + "/new")
+async def relief_new_post(request: Request, form: PostedForm) -> Response:
+    """`async` only to await intake's group-commit writer."""
+    actor = await run_in_threadpool(_window, request)
+    fields = fields_of(form)
+    try:
+        application = await apply(state_of(request), relief_entry(fields), actor=actor)
+    except MinyiError as exc:
+        status = 409 if exc.kind == "conflict" else 422
+        return await run_in_threadpool(
+            partial(
+                relief_form,
+                request,
+                status_code=status,
+                error=exc.message,
+                values=fields,
+                action=HOME + "/new",
+            )
+        )
+    except ValueError:  # pydantic's ValidationError: a field too long for the form's limits
+        return await run_in_threadpool(
+            partial(
+                relief_form,
+                request,
+                status_code=422,
+                error="填写的内容过长或格式不对，请核对",
+                values=fields,
+                action=HOME + "/new",
+            )
+        )
+    return redirect(f"{HOME}/{application.id}")
 
 
 def _detail(

@@ -52,13 +52,15 @@ def _communities(request: Request) -> list[dict[str, Any]]:
     return [s for s in streets.values() if s["communities"]]
 
 
-def _form(
+def relief_form(
     request: Request,
     *,
     status_code: int = 200,
     error: str | None = None,
     values: dict[str, str] | None = None,
+    action: str | None = None,
 ) -> Response:
+    """The application form: the portal's, or a window's (`action`, the console's address)."""
     values = values or {}
     return render(
         request,
@@ -69,15 +71,16 @@ def _form(
         error=error,
         values=values,
         token=values.get("token") or secrets.token_urlsafe(16),
+        action=action,
     )
 
 
 @router.get(FORM)
 def apply_form(request: Request) -> Response:
-    return _form(request)
+    return relief_form(request)
 
 
-def _entry(fields: dict[str, str]) -> ApplicationIn:
+def relief_entry(fields: dict[str, str]) -> ApplicationIn:
     documents = [line.strip() for line in fields.get("documents", "").splitlines() if line.strip()]
     members = fields.get("members") or "1"
     return ApplicationIn(
@@ -127,12 +130,12 @@ async def apply_post(request: Request, form: PostedForm) -> Response:
         limits(request).submit.hit(client_of(request))
     except TooManyRequests as exc:
         page = await run_in_threadpool(
-            _form, request, status_code=429, error="提交过于频繁，请稍后再试", values=fields
+            relief_form, request, status_code=429, error="提交过于频繁，请稍后再试", values=fields
         )
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
     try:
-        entry = _entry(fields)
+        entry = relief_entry(fields)
         uploads = await run_in_threadpool(_uploads, state, form)
         application = await apply(state, entry, actor=None)
         if uploads and application.case_id is not None:
@@ -140,11 +143,15 @@ async def apply_post(request: Request, form: PostedForm) -> Response:
     except MinyiError as exc:
         status = 409 if exc.kind == "conflict" else 422
         return await run_in_threadpool(
-            _form, request, status_code=status, error=exc.message, values=fields
+            relief_form, request, status_code=status, error=exc.message, values=fields
         )
     except ValueError:  # pydantic's ValidationError: a field too long for the form's limits
         return await run_in_threadpool(
-            _form, request, status_code=422, error="填写的内容过长或格式不对，请核对", values=fields
+            relief_form,
+            request,
+            status_code=422,
+            error="填写的内容过长或格式不对，请核对",
+            values=fields,
         )
     return redirect(f"/services/relief/applied/{application.ref}")
 

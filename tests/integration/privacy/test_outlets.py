@@ -345,13 +345,14 @@ ROUTES: dict[str, tuple[str, str]] = {
             "POST /console/relief/{application_id}/resubmit",
             "POST /console/relief/{application_id}/payment",
             "POST /console/relief/{application_id}/follow-up",
+            "POST /console/relief/new",
             "POST /services/relief/apply",
             "GET /services/relief/applied/{ref}",
         ),
         (POLICY, "test_relief_applicants"),
     ),
     **dict.fromkeys(
-        ("GET /api/v1/relief/figures", "GET /services/relief/apply"),
+        ("GET /api/v1/relief/figures", "GET /services/relief/apply", "GET /console/relief/new"),
         (NONE, "relief's counts and amounts, the empty application form; no applicant"),
     ),
     # receptions' days, places, leaders (staff) and counts; the raised case's number; forms

@@ -70,3 +70,16 @@ class TestReliefPages:
         outsider = signed_in(app_client, "dep01.handler")
         assert outsider.get("/console/relief").status_code == 403
         assert outsider.get(detail).status_code == 403
+
+    def test_a_window_registers_an_application(self, app_client: TestClient) -> None:
+        staff = signed_in(app_client, "s01c01.staff")
+        assert "代为登记申请" in staff.get("/console/relief").text
+        form = _fields(staff) | {"csrf_token": csrf_of(staff, "/console/relief/new")}
+        bad = staff.post("/console/relief/new", data=form | {"kind": ""})
+        assert bad.status_code == 422 and "救助类别" in bad.text
+        done = staff.post("/console/relief/new", data=form, follow_redirects=False)
+        assert done.status_code == 303, done.text
+        page = staff.get(done.headers["location"]).text
+        assert form["phone"] in page and "待社区审核" in page
+        handler = signed_in(app_client, "dep01.handler")
+        assert handler.get("/console/relief/new").status_code == 403
