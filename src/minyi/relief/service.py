@@ -209,8 +209,8 @@ def application_appeal(session: Session, checked: Checked, *, actor: Actor | Non
     (staff), placed in the applicant's community. A token makes a resend answer the same case.
     The id number stays on the application (never on the case: fewer readers)."""
     if actor is not None and actor.role not in (Role.COMMUNITY_STAFF, Role.STREET_STAFF):
-        if actor.role not in (Role.ADMIN, Role.INTAKE_CLERK, Role.DISPATCHER):
-            raise Forbidden("not_relief_window", "只有社区、街道和受理人员可以代为登记救助申请")
+        if actor.role not in (Role.ADMIN, Role.DISPATCHER):
+            raise Forbidden("not_relief_window", "只有社区、街道工作人员可以代为登记救助申请")
     kind = PORTAL_KIND if actor is None else WINDOW_KIND
     channel = desk_channel(session, kind, (kind,))
     label = KIND_LABELS[checked.kind]

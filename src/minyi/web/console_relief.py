@@ -36,9 +36,7 @@ from minyi.web.portal_relief import relief_entry, relief_form
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 HOME = "/console/relief"
 # Who registers an application for a person at a window (代为登记).
-WINDOW_ROLES = frozenset(
-    {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.INTAKE_CLERK, Role.ADMIN, Role.DISPATCHER}
-)
+WINDOW_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.ADMIN, Role.DISPATCHER})
 
 
 def _reader(request: Request) -> Actor:
@@ -86,7 +84,7 @@ def relief_new(request: Request) -> Response:
 def _window(request: Request) -> Actor:
     actor = staff(request)
     if actor.role not in WINDOW_ROLES:
-        raise Forbidden("role_not_allowed", "只有社区、街道和受理人员可以代为登记救助申请")
+        raise Forbidden("role_not_allowed", "只有社区、街道工作人员可以代为登记救助申请")
     return actor
 
 
