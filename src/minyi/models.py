@@ -31,6 +31,7 @@ MODEL_MODULES = [
     "minyi.services.models",
     "minyi.mediation.models",
     "minyi.legal.models",
+    "minyi.relief.models",
     "minyi.integrations.models",
     "minyi.reports.models",
     "minyi.analytics.models",

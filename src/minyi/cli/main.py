@@ -68,6 +68,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "legal",
         "法律服务: consultations with resident lawyers, legal aid, pre-petition legal advice.",
     ),
+    "relief": (
+        "minyi.cli.relief",
+        "relief",
+        "帮扶救助: relief applications, their reviews, payments, follow-up visits and figures.",
+    ),
     "mailbox": (
         "minyi.cli.mailboxes",
         "mailbox",

@@ -94,6 +94,15 @@ ACTION_ZH = {
     "legal_aid_lawyer_assigned": "指派援助律师",
     "legal_advice_given": "访前法律意见",
     "legal_route_chosen": "群众选择办理途径",
+    # 帮扶救助 (relief)
+    "relief_applied": "提交救助申请",
+    "relief_approve": "救助审核通过",
+    "relief_return": "救助申请退回补充材料",
+    "relief_refuse": "不予救助",
+    "relief_resubmit": "救助申请重新提交",
+    "relief_duplicate_flagged": "重复申领预警",
+    "relief_paid": "救助发放",
+    "relief_follow_up": "救助回访",
 }
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 

@@ -848,3 +848,88 @@ class LegalView:
 
 def legal_view(actor: Actor, *, author_ids: Collection[int], aid_unit: str | None) -> LegalView:
     return LegalView(legal_show(actor, author_ids=author_ids, aid_unit=aid_unit))
+
+
+# --- relief (帮扶救助) ---------------------------------------------------------------------------
+RELIEF_OVERSEERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER})
+RELIEF_HIDDEN = "［仅审核人员可见］"
+
+
+def relief_show(actor: Actor | None, *, is_reviewer: bool) -> Show:
+    """A relief applicant's phone, address, income and household (and name): the reviewers of
+    the stages the application has reached (its community's staff, its street's, the
+    civil-affairs bureau's) read them in clear, to check and to visit; the district's overseers
+    (leaders, supervisors, dispatchers, administrators) and other reviewers masked; nobody else."""
+    if actor is None or actor.role is None:
+        return Show.HIDDEN
+    if is_reviewer:
+        return Show.CLEAR
+    if actor.role in RELIEF_OVERSEERS or actor.role in (
+        Role.COMMUNITY_STAFF,
+        Role.STREET_STAFF,
+        Role.UNIT_HEAD,
+        Role.UNIT_HANDLER,
+    ):
+        return Show.MASKED
+    return Show.HIDDEN
+
+
+def relief_id_show(actor: Actor | None, *, is_reviewer: bool, is_department: bool) -> Show:
+    """The applicant's id number is never shown in full outside the bureau that approves and
+    pays (it checks the person against earlier payments); everyone else who may read the
+    application sees it masked."""
+    show = relief_show(actor, is_reviewer=is_reviewer)
+    if show is Show.CLEAR and not is_department:
+        return Show.MASKED
+    return show
+
+
+@dataclass(frozen=True)
+class ReliefView:
+    show: Show
+    id_show: Show
+
+    def _pick(self, value: str | None, mask: Callable[[str | None], str | None]) -> str | None:
+        if value is None or self.show is Show.CLEAR:
+            return value
+        return mask(value) if self.show is Show.MASKED else RELIEF_HIDDEN
+
+    def name(self, value: str) -> str:
+        return self._pick(value, mask_name) or ""
+
+    def phone(self, value: str) -> str:
+        return self._pick(value, mask_phone) or ""
+
+    def address(self, value: str) -> str:
+        return self._pick(value, mask_address) or ""
+
+    def id_number(self, value: str | None) -> str | None:
+        if value is None or self.id_show is Show.CLEAR:
+            return value
+        return mask_id_card(value) if self.id_show is Show.MASKED else RELIEF_HIDDEN
+
+    def figure(self, value: str | None) -> str | None:
+        """Income, household size, the household's record: in clear or not at all."""
+        if value is None or self.show is Show.CLEAR:
+            return value
+        return "***" if self.show is Show.MASKED else RELIEF_HIDDEN
+
+    def text(self, value: str, *, name: str) -> str:
+        if self.show is Show.CLEAR:
+            if self.id_show is Show.CLEAR:
+                return value
+            # An id number written into the applicant's words stays masked outside the bureau.
+            return _RELIEF_ID.sub(lambda m: mask_id_card(m.group(0)) or "", value)
+        if self.show is Show.MASKED:
+            return mask_text(value, names=[name])
+        return RELIEF_HIDDEN
+
+
+_RELIEF_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+
+
+def relief_view(actor: Actor | None, *, is_reviewer: bool, is_department: bool) -> ReliefView:
+    return ReliefView(
+        relief_show(actor, is_reviewer=is_reviewer),
+        relief_id_show(actor, is_reviewer=is_reviewer, is_department=is_department),
+    )

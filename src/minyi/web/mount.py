@@ -30,6 +30,7 @@ from minyi.web import (
     console_outbox,
     console_print,
     console_receptions,
+    console_relief,
     console_services,
     console_supervision,
     console_volunteers,
@@ -39,6 +40,7 @@ from minyi.web import (
     panels_triage,
     portal,
     portal_receptions,
+    portal_relief,
     portal_services,
     portal_volunteers,
 )
@@ -81,6 +83,8 @@ ROUTERS = (
     console_services,
     portal_services,
     console_legal,
+    console_relief,
+    portal_relief,
 )
 
 

@@ -401,6 +401,33 @@ ROUTES: dict[str, tuple[str, str]] = {
         (POLICY, "test_mediation_parties"),
     ),
     "GET /api/v1/mediation/figures": (NONE, "counts and rates by site and mediator (staff)"),
+    # 帮扶救助: the applicant's name, phone, id number, address, income and household through
+    # relief_view (reviewers of reached stages in clear, the id number only at the bureau)
+    **dict.fromkeys(
+        (
+            "GET /api/v1/relief/applications",
+            "POST /api/v1/relief/applications",
+            "GET /api/v1/relief/applications/{application_id}",
+            "POST /api/v1/relief/applications/{application_id}/review",
+            "POST /api/v1/relief/applications/{application_id}/resubmit",
+            "POST /api/v1/relief/applications/{application_id}/payment",
+            "POST /api/v1/relief/applications/{application_id}/follow-up",
+            "GET /console/relief",
+            "GET /console/relief/{application_id}",
+            "POST /console/relief/{application_id}/review",
+            "POST /console/relief/{application_id}/resubmit",
+            "POST /console/relief/{application_id}/payment",
+            "POST /console/relief/{application_id}/follow-up",
+            "POST /console/relief/new",
+            "POST /services/relief/apply",
+            "GET /services/relief/applied/{ref}",
+        ),
+        (POLICY, "test_relief_applicants"),
+    ),
+    **dict.fromkeys(
+        ("GET /api/v1/relief/figures", "GET /services/relief/apply", "GET /console/relief/new"),
+        (NONE, "relief's counts and amounts, the empty application form; no applicant"),
+    ),
     # receptions' days, places, leaders (staff) and counts; the raised case's number; forms
     **dict.fromkeys(
         (
@@ -692,6 +719,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
         ),
         (NONE, "ids, states and counts; no command of these prints a party"),
     ),
+    # 帮扶救助: the same describe (relief_view) as the API, as the reader named by --as
+    **dict.fromkeys(
+        (
+            "relief apply",
+            "relief list",
+            "relief show",
+            "relief review",
+            "relief resubmit",
+            "relief pay",
+            "relief follow-up",
+        ),
+        (POLICY, "test_relief_applicants"),
+    ),
+    "relief figures": (NONE, "relief's counts and amounts; no applicant"),
     "appeal list": (POLICY, "test_cli_list_and_timeline"),
     "appeal timeline": (POLICY, "test_cli_list_and_timeline"),
     "grassroots households": (POLICY, "test_grassroots_household_heads"),
@@ -2553,6 +2594,56 @@ class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets
             address=FLAT,
         )
         assert other["phone"] is None and other["id_number"] is None and other["address"] is None
+
+    def test_relief_applicants(self, app_client: TestClient, appeal: Appeal) -> None:
+        """A relief applicant is read in clear by the reviewers of the stages the application
+        has reached (the id number only at the bureau), masked by everyone else who may open
+        it, not at all by other communities; the portal's confirmation shows nothing personal."""
+        c = app_client
+        made = c.post(
+            "/api/v1/relief/applications",
+            json={
+                "name": appeal.name,
+                "phone": appeal.phone,
+                "id_number": ID_CARD,
+                "address": f"城市绿洲花园{FLAT}",
+                "community": "S01C03",
+                "kind": "temporary",
+                "members": 4,
+                "income": "2100",
+                "request": quoting(appeal, "申请临时救助"),
+            },
+            headers=auth(c, "s01c03.staff"),
+        )
+        assert made.status_code == 201, made.text
+        app = made.json()
+        assert app["phone"] == appeal.phone and ID_CARD not in made.text
+        path = f"/api/v1/relief/applications/{app['id']}"
+        for user in ("s01.staff", "supervisor", "mayor", "dep10.head"):
+            seen = c.get(path, headers=auth(c, user))
+            assert seen.status_code == 200, user
+            assert appeal.leaks(seen.text) == [], user
+            assert "2100" not in seen.text, user
+        assert (
+            appeal.leaks(c.get("/api/v1/relief/applications", headers=auth(c, "leader01")).text)
+            == []
+        )
+        assert c.get(path, headers=auth(c, "s02c01.staff")).status_code == 404
+        assert appeal.leaks(signed_in(c, "supervisor").get("/console/relief?view=all").text) == []
+        assert (
+            appeal.leaks(signed_in(c, "supervisor").get(f"/console/relief/{app['id']}").text) == []
+        )
+        assert appeal.leaks(c.get(f"/services/relief/applied/{app['ref']}").text) == []
+        for user in ("s01c03.staff", "s01.staff"):
+            r = c.post(f"{path}/review", json={"step": "approve"}, headers=auth(c, user))
+            assert r.status_code == 200, r.text
+        street = c.get(path, headers=auth(c, "s01.staff"))
+        assert appeal.phone in street.text and ID_CARD not in street.text
+        bureau = c.get(path, headers=auth(c, "dep10.head"))
+        assert ID_CARD in bureau.text and "2100" in bureau.text
+        page = signed_in(c, "dep10.head").get(f"/console/relief/{app['id']}").text
+        assert ID_CARD in page
+        assert appeal.leaks(signed_in(c, "mayor").get(f"/console/relief/{app['id']}").text) == []
 
     def test_markets_matters(
         self,
