@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "minyi.notifications.models",
     "minyi.receptions.models",
     "minyi.services.models",
+    "minyi.counselling.models",
     "minyi.integrations.models",
     "minyi.reports.models",
     "minyi.analytics.models",

@@ -73,6 +73,8 @@ ACTION_ZH = {
     "whistle_overdue": "报到超时",
     "meeting_agenda": "列入联席会议议题",
     "meeting_decision": "联席会议议定",
+    "talk_requested": "申请话聊",
+    "talk_held": "开展话聊",
 }
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 
