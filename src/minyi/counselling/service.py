@@ -439,9 +439,9 @@ def hold_talk(
     """Record that the 话聊 was held: the summary (the plan agreed, read by whoever reads the
     case) and the counsellor's private notes. The case's log says only that it was held."""
     talk = _talk(session, talk_id)
-    if talk.counsellor_id is None or talk.counsellor_id != actor.staff_id:
-        raise Forbidden("not_talk_counsellor", "只有负责该话聊的心理咨询师可以登记")
     new = _step(talk, "hold")
+    if talk.counsellor_id != actor.staff_id:
+        raise Forbidden("not_talk_counsellor", "只有负责该话聊的心理咨询师可以登记")
     try:
         length = check_minutes(minutes)
     except ValueError as e:
