@@ -18,6 +18,7 @@ from minyi.web import (
     console_boards,
     console_calendar,
     console_cases,
+    console_counselling,
     console_export,
     console_grassroots,
     console_grid,
@@ -73,6 +74,7 @@ ROUTERS = (
     console_meetings,
     console_receptions,
     portal_receptions,
+    console_counselling,
 )
 
 
@@ -82,6 +84,7 @@ def register_panels(registry: Registry) -> None:
     panels_triage.register(registry)
     panels_leader.register(registry)
     console_approvals.register(registry)
+    console_counselling.register(registry)
     missing = empty_slots(registry)
     if missing:
         raise RuntimeError(f"web slots without a panel: {', '.join(missing)}")
