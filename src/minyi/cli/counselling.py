@@ -302,3 +302,6 @@ def figures_(
                 until=datetime.combine(last, time(0), tzinfo=tz),
             )
         )
+
+
+GROUPS = [("counselling", app)]
