@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from minyi.cases.models import Case
 from minyi.cases.queries import reader_view, visible_to
 from minyi.core.errors import NotFound
+from minyi.escalation.queries import active_holding
 from minyi.counselling.models import (
     CounsellingFollowUp,
     CounsellingRecord,
@@ -338,6 +339,7 @@ def describe_talks(
         assert case is not None
         inside = actor.staff_id in (t.counsellor_id, t.lawyer_id, t.mediator_id)
         supervisors = supervisor_of(session, t.counsellor_id) if t.counsellor_id else set()
+        holding = active_holding(session, t.case_id)
         summary = t.summary
         if summary and not inside:
             summary = reader_view(session, case, actor).show_text(summary)
@@ -363,6 +365,10 @@ def describe_talks(
                     actor, t.notes, author_id=t.counsellor_id, supervisor_ids=supervisors
                 ),
                 "is_counsellor": actor.staff_id is not None and actor.staff_id == t.counsellor_id,
+                # 包案: the leader holding the case, whom the 话聊 serves.
+                "holding_leader": _names(session, {holding.leader_id}).get(holding.leader_id)
+                if holding is not None
+                else None,
             }
         )
     return out

@@ -125,6 +125,7 @@ class TalkOut(BaseModel):
     minutes: int | None
     summary: str | None
     notes: str | None
+    holding_leader: str | None = None
 
 
 class CaseCounsellingOut(BaseModel):
