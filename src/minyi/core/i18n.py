@@ -73,6 +73,7 @@ ACTION_ZH = {
     "whistle_overdue": "报到超时",
     "meeting_agenda": "列入联席会议议题",
     "meeting_decision": "联席会议议定",
+    "service_changed": "转换服务类别",
     "talk_requested": "申请话聊",
     "talk_held": "开展话聊",
 }
