@@ -53,7 +53,7 @@ def test_counselling_notes_stay_with_the_counsellor_and_supervisor(
 
     counsellor = sign_in(new_context(PHONE), "s01.counsellor")
     counsellor.goto("/console/counselling")
-    expect(counsellor.locator("h1")).to_have_text("心理服务")
+    expect(counsellor.locator("h1")).to_have_text("心理服务工作台")
     counsellor.fill("input[name=name]", "王女士")
     counsellor.fill("input[name=phone]", phone)
     counsellor.fill("input[name=tracking_no]", tracking_no)

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from minyi.cases.models import Case
 from minyi.cases.queries import reader_view, visible_to
 from minyi.core.errors import NotFound
-from minyi.escalation.queries import active_holding
 from minyi.counselling.models import (
     CounsellingFollowUp,
     CounsellingRecord,
@@ -32,6 +31,7 @@ from minyi.counselling.rules import (
     RiskLevel,
     TalkStatus,
 )
+from minyi.escalation.queries import active_holding
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor
 from minyi.privacy.rules import counselling_client, counselling_notes
@@ -425,6 +425,7 @@ def case_counselling(session: Session, actor: Actor, case_id: int) -> dict[str, 
         "sessions_held": sum(held.values()),
         "held_dates": dates,
         "follow_ups_done": int(done or 0),
+        "risk_level": level.value if level is not None else None,
         "risk_label": RISK_LABELS[level] if level is not None else None,
         "talks": describe_talks(session, actor, list_talks(session, actor, case_id=case_id)),
     }

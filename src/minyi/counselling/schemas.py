@@ -134,6 +134,7 @@ class CaseCounsellingOut(BaseModel):
     sessions_held: int
     held_dates: list[datetime]
     follow_ups_done: int
+    risk_level: str | None
     risk_label: str | None
     talks: list[TalkOut]
 

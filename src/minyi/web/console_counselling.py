@@ -49,14 +49,41 @@ from minyi.counselling.service import (
 )
 from minyi.org.models import Staff
 from minyi.org.rules import Actor
-from minyi.services.models import SiteStaff
-from minyi.services.rules import StaffKind
+from minyi.services.models import SiteRoom, SiteStaff
+from minyi.services.rules import RoomKind, StaffKind
+from minyi.web.i18n import Translator, pick_lang
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 from minyi.web.slots import CASE_PANELS, Panel
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 BASE = "/console/counselling"
 RISKS = [(lv.value, RISK_LABELS[lv]) for lv in RISK_ORDER]
+# The English switch's words for the domain's Chinese labels.
+RISK_EN = {"low": "low", "medium": "medium", "high": "high", "critical": "critical"}
+RECORD_EN = {"open": "open", "closed": "closed"}
+TALK_EN = {
+    "requested": "requested",
+    "planned": "planned",
+    "held": "held",
+    "cancelled": "cancelled",
+}
+FIGURES_EN = {
+    "服务对象": "Clients",
+    "新建档案": "Records opened",
+    "咨询次数": "Sessions held",
+    "话聊次数": "Talks held",
+    "回访已完成": "Follow-ups done",
+    "回访已逾期": "Follow-ups overdue",
+    "按风险等级": "By risk level",
+    **{RISK_LABELS[lv]: RISK_EN[lv.value] for lv in RISK_ORDER},
+}
+EN_LABELS = {"risk_en": RISK_EN, "record_en": RECORD_EN, "talk_en": TALK_EN}
+
+
+def _en(request: Request) -> dict[str, Any]:
+    """Label look-ups for the templates: Chinese from the rows, English from these tables."""
+    zh = Translator(pick_lang(request)).zh
+    return {**EN_LABELS, "figure_name": lambda k: k if zh else FIGURES_EN.get(k, k)}
 
 
 def _reader(request: Request) -> Actor:
@@ -140,7 +167,9 @@ def _home(
             records=records,
             talks=talks,
             figures=figures,
-            period=f"{today.replace(day=1).isoformat()} 至 {today.isoformat()}",
+            since=today.replace(day=1).isoformat(),
+            today=today.isoformat(),
+            **_en(request),
             appointments=appointments,
             error=error,
             values=values or {},
@@ -207,17 +236,25 @@ def _record_page(
         record = get_record(session, actor, record_id)
         detail = record_detail(session, actor, record, today=today)
         rooms = site_rooms(session, [record.site_id])
+        default_room = session.scalar(
+            select(SiteRoom.id).where(
+                SiteRoom.site_id == record.site_id,
+                SiteRoom.kind == RoomKind.COUNSELLING_ROOM.value,
+            )
+        )
         return render(
             request,
             "console/counselling/record.html",
             status_code=status_code,
             r=detail,
             rooms=rooms,
+            default_room=default_room,
             risks=RISKS,
             now_local=now.astimezone(st.tz).strftime("%Y-%m-%dT%H:%M"),
             today=today.isoformat(),
             done=DONE.get(request.query_params.get("done", "")),
             error=error,
+            **_en(request),
         )
 
 
@@ -353,6 +390,7 @@ def _talk_page(
             .strftime("%Y-%m-%dT%H:%M"),
             done=TALK_DONE.get(request.query_params.get("done", "")),
             error=error,
+            **_en(request),
         )
 
 
@@ -445,7 +483,8 @@ def counselling_panel(session: Session, case: Case, actor: Actor, now: datetime)
     if not info["records"] and not info["talks"] and not may_request:
         return None
     return Panel(
-        "panels/counselling.html", {"info": info, "may_request": may_request, "case_id": case.id}
+        "panels/counselling.html",
+        {"info": info, "may_request": may_request, "case_id": case.id, **EN_LABELS},
     )
 
 
