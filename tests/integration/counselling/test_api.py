@@ -168,3 +168,20 @@ class TestTalkOnAHeldCase:
         assert "睡眠" not in timeline and "补偿复核" not in timeline
         page = signed_in(app_client, "leader01").get(f"/console/cases/{case_id}").text
         assert "三方商定补偿复核方案" in page and "睡眠差" not in page
+
+
+class TestCriticalRisk:
+    def test_the_supervisor_is_notified(self, app_client: TestClient, db: Database) -> None:
+        rid = _record(app_client, db)
+        me = auth(app_client, "s01.counsellor")
+        r = app_client.post(
+            f"{API}/records/{rid}/risk", json={"risk_level": "critical"}, headers=me
+        )
+        assert r.status_code == 200 and r.json()["risk_label"] == "危急", r.text
+        notices = app_client.get(
+            "/api/v1/notifications", headers=auth(app_client, "centre.counsellor")
+        )
+        assert notices.status_code == 200, notices.text
+        assert "/console/counselling" in notices.text and NOTE not in notices.text
+        page = signed_in(app_client, "centre.counsellor").get("/console/notifications")
+        assert page.status_code == 200 and "心理服务风险提示" in page.text
