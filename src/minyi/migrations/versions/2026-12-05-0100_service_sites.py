@@ -73,9 +73,7 @@ def upgrade() -> None:
             ["supervisor_id"], ["staff.id"], name=op.f("fk_site_staff_supervisor_id_staff")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_site_staff")),
-        sa.UniqueConstraint(
-            "site_id", "staff_id", "kind", name=op.f("uq_site_staff_site_id_staff_id_kind")
-        ),
+        sa.UniqueConstraint("site_id", "staff_id", "kind", name=op.f("uq_site_staff_site_id_staff_id_kind")),
     )
     op.create_index(op.f("ix_site_staff_site_id"), "site_staff", ["site_id"])
     op.create_index(op.f("ix_site_staff_staff_id"), "site_staff", ["staff_id"])
