@@ -32,6 +32,7 @@ MODEL_MODULES = [
     "minyi.mediation.models",
     "minyi.legal.models",
     "minyi.relief.models",
+    "minyi.counselling.models",
     "minyi.integrations.models",
     "minyi.reports.models",
     "minyi.analytics.models",

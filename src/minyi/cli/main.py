@@ -38,6 +38,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "bench": ("minyi.cli.bench", "bench", "Benchmarks: speed measured here, never in timed tests."),
     "calendar": ("minyi.cli.calendar", "calendar", "The working-day calendar (节假日与调休)."),
     "clocks": ("minyi.cli.clocks", "clocks", "Clocks (时限): policies and a case's milestones."),
+    "counselling": (
+        "minyi.cli.counselling",
+        "counselling",
+        "心理服务: counselling records, sessions, follow-ups, risk levels, 话聊 and figures.",
+    ),
     "db": ("minyi.cli.db", "db", "Database schema."),
     "demo": ("minyi.cli.org", "demo", "The invented demo district."),
     "dictionary": ("minyi.cli.org", "dictionary", "The event dictionary (事件字典)."),

@@ -103,6 +103,8 @@ ACTION_ZH = {
     "relief_duplicate_flagged": "重复申领预警",
     "relief_paid": "救助发放",
     "relief_follow_up": "救助回访",
+    "talk_requested": "申请话聊",
+    "talk_held": "开展话聊",
 }
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 

@@ -13,6 +13,8 @@ class Kind(StrEnum):
     LETTER = "letter"  # 提醒函/建议函/通报 addressed to the unit
     CLOCK_WARNING = "clock_warning"  # a case clock turned yellow
     CLOCK_BREACH = "clock_breach"  # a case clock turned red
+    # 心理服务: a client taken in at 高 from triage's self-harm flags, or raised to 危急
+    COUNSELLING_RISK = "counselling_risk"
 
 
 KIND_ZH = {
@@ -23,6 +25,7 @@ KIND_ZH = {
     Kind.LETTER: "督查函件",
     Kind.CLOCK_WARNING: "时限预警",
     Kind.CLOCK_BREACH: "已超时",
+    Kind.COUNSELLING_RISK: "心理服务风险提示",
 }
 KIND_EN = {
     Kind.ASSIGNED: "New assignment",
@@ -32,10 +35,12 @@ KIND_EN = {
     Kind.LETTER: "Supervision letter",
     Kind.CLOCK_WARNING: "Clock warning",
     Kind.CLOCK_BREACH: "Clock breached",
+    Kind.COUNSELLING_RISK: "Counselling risk",
 }
 CLOCK_KINDS = frozenset({Kind.CLOCK_WARNING, Kind.CLOCK_BREACH})
 # Case kinds link to the case; the others to the page where the unit answers them.
 WORK_PAGE = "/console/tasks"
+COUNSELLING_PAGE = "/console/counselling"
 PAGE_SIZE = 30
 
 
@@ -47,6 +52,8 @@ def link_for(kind: Kind, case_id: int | None) -> str:
         return f"/console/cases/{case_id}"
     if kind is Kind.LETTER:
         return WORK_PAGE
+    if kind is Kind.COUNSELLING_RISK:
+        return COUNSELLING_PAGE
     if case_id is not None:
         return f"/console/cases/{case_id}"
     return WORK_PAGE

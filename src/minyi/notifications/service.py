@@ -54,6 +54,35 @@ def notify_units(
     return len(rows)
 
 
+def notify_staff(
+    session: Session,
+    *,
+    staff_ids: Iterable[int],
+    kind: Kind,
+    case_id: int | None,
+    subject_id: int | None,
+    key: str,
+    now: datetime,
+) -> int:
+    """One notice per named staff member (a counsellor, their supervisor), deduplicated by key
+    like `notify_units`. Returns how many recipients were offered."""
+    rows = [
+        {
+            "recipient_id": staff_id,
+            "kind": kind.value,
+            "case_id": case_id,
+            "subject_id": subject_id,
+            "dedupe_key": key,
+            "created_at": now,
+            "read_at": None,
+        }
+        for staff_id in sorted(set(staff_ids))
+    ]
+    if rows:
+        insert_rows(session, Notification, rows, skip_conflicts_on=("recipient_id", "dedupe_key"))
+    return len(rows)
+
+
 def mark_read(
     session: Session, notification_id: int, *, actor: Actor, now: datetime
 ) -> Notification:

@@ -933,3 +933,66 @@ def relief_view(actor: Actor | None, *, is_reviewer: bool, is_department: bool) 
         relief_show(actor, is_reviewer=is_reviewer),
         relief_id_show(actor, is_reviewer=is_reviewer, is_department=is_department),
     )
+
+
+# --- counselling (心理服务, 话聊) ----------------------------------------------------------------
+# Notes of a counselling session, a follow-up or a 话聊 never leave the room: only the counsellor
+# who wrote them and that counsellor's supervisors (心理督导) read them. Not the dispatcher, not a
+# leader, not an administrator, not the supervision office's role: they read that a session was
+# held, its date and the figures.
+COUNSELLING_NOTES_HIDDEN = "［咨询记录仅咨询师本人及其督导可见］"
+
+
+def counselling_notes_show(
+    actor: Actor, *, author_id: int | None, supervisor_ids: Collection[int]
+) -> Show:
+    if actor.staff_id is None or author_id is None:
+        return Show.HIDDEN
+    if actor.staff_id == author_id or actor.staff_id in supervisor_ids:
+        return Show.CLEAR
+    return Show.HIDDEN
+
+
+def counselling_notes(
+    actor: Actor, text: str | None, *, author_id: int | None, supervisor_ids: Collection[int]
+) -> str | None:
+    """A note's text for this reader: in clear for its author and their supervisors, None for
+    everyone else (the outlet shows nothing, not even a placeholder's length)."""
+    if counselling_notes_show(actor, author_id=author_id, supervisor_ids=supervisor_ids) is (
+        Show.CLEAR
+    ):
+        return text
+    return None
+
+
+def counselling_client_show(
+    actor: Actor, *, counsellor_id: int, supervisor_ids: Collection[int]
+) -> Show:
+    """A counselling client's name and phone: the counsellor and their supervisors read them in
+    clear (to call the client back); the district-wide roles that read the record read them
+    masked; nobody else."""
+    if actor.staff_id is not None and (
+        actor.staff_id == counsellor_id or actor.staff_id in supervisor_ids
+    ):
+        return Show.CLEAR
+    if actor.role in DISTRICT_WIDE:
+        return Show.MASKED
+    return Show.HIDDEN
+
+
+def counselling_client(
+    actor: Actor,
+    *,
+    name: str,
+    phone: str,
+    counsellor_id: int,
+    supervisor_ids: Collection[int],
+) -> tuple[str, str]:
+    show = counselling_client_show(
+        actor, counsellor_id=counsellor_id, supervisor_ids=supervisor_ids
+    )
+    if show is Show.CLEAR:
+        return name, phone
+    if show is Show.MASKED:
+        return mask_name(name) or "", mask_phone(phone) or ""
+    return HIDDEN_PLACEHOLDER["name"], HIDDEN_PLACEHOLDER["phone"]

@@ -18,6 +18,7 @@ from minyi.web import (
     console_boards,
     console_calendar,
     console_cases,
+    console_counselling,
     console_export,
     console_grassroots,
     console_grid,
@@ -85,6 +86,7 @@ ROUTERS = (
     console_legal,
     console_relief,
     portal_relief,
+    console_counselling,
 )
 
 
@@ -95,6 +97,7 @@ def register_panels(registry: Registry) -> None:
     panels_leader.register(registry)
     console_approvals.register(registry)
     console_legal.register(registry)
+    console_counselling.register(registry)
     missing = empty_slots(registry)
     if missing:
         raise RuntimeError(f"web slots without a panel: {', '.join(missing)}")

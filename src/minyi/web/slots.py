@@ -35,7 +35,7 @@ class Panel:
 CasePanel = Callable[[Session, Case, Actor, datetime], Panel | None]
 LeaderPanel = Callable[[Session, Actor, datetime], Panel | None]  # also the dispatcher board's
 
-CASE_SLOTS = ("triage", "approvals", "legal")
+CASE_SLOTS = ("triage", "approvals", "legal", "counselling")
 DISPATCH_SLOTS = ("triage_queue",)
 LEADER_SLOTS = ("daily_report", "hotspots")
 UNIT_SLOTS = ("approvals",)

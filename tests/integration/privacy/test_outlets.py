@@ -48,7 +48,7 @@ from minyi.privacy.rules import Show, party_contacts, party_show
 from minyi.reports.rules import ReportKind
 from minyi.reports.snapshot import build_snapshot
 from minyi.services.models import ServiceSite
-from minyi.services.service import book_appointment
+from minyi.services.service import book_appointment, change_service
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
 from webclient import signed_in
 
@@ -344,6 +344,43 @@ ROUTES: dict[str, tuple[str, str]] = {
         (POLICY, "test_legal_records"),
     ),
     "GET /api/v1/legal/figures": (NONE, "法律服务 counts by area of law and decision; no person"),
+    # 心理服务: notes only for their author and the author's supervisor; the client through
+    # counselling_client; a case's counselling as counts and dates
+    **dict.fromkeys(
+        (
+            "GET /api/v1/counselling/records",
+            "POST /api/v1/counselling/records",
+            "POST /api/v1/counselling/appointments/{appointment_id}/take",
+            "GET /api/v1/counselling/records/{record_id}",
+            "POST /api/v1/counselling/records/{record_id}/sessions",
+            "POST /api/v1/counselling/records/{record_id}/risk",
+            "POST /api/v1/counselling/records/{record_id}/close",
+            "POST /api/v1/counselling/records/{record_id}/follow-ups",
+            "POST /api/v1/counselling/follow-ups/{follow_up_id}/done",
+            "GET /api/v1/counselling/talks",
+            "POST /api/v1/counselling/talks",
+            "POST /api/v1/counselling/talks/{talk_id}/plan",
+            "POST /api/v1/counselling/talks/{talk_id}/hold",
+            "POST /api/v1/counselling/talks/{talk_id}/cancel",
+            "GET /api/v1/counselling/cases/{case_id}",
+            "GET /console/counselling",
+            "POST /console/counselling/walk-in",
+            "POST /console/counselling/appointments/{appointment_id}/take",
+            "GET /console/counselling/records/{record_id}",
+            "POST /console/counselling/records/{record_id}/session",
+            "POST /console/counselling/records/{record_id}/risk",
+            "POST /console/counselling/records/{record_id}/follow-up",
+            "POST /console/counselling/records/{record_id}/close",
+            "POST /console/counselling/follow-ups/{follow_up_id}/done",
+            "GET /console/counselling/talks/{talk_id}",
+            "POST /console/counselling/talks",
+            "POST /console/counselling/talks/{talk_id}/plan",
+            "POST /console/counselling/talks/{talk_id}/hold",
+            "POST /console/counselling/talks/{talk_id}/cancel",
+        ),
+        (POLICY, "test_counselling_notes"),
+    ),
+    "GET /api/v1/counselling/figures": (NONE, "心理服务 figures: counts only"),
     # 下沉接访: the citizens of a reception (name, phone, matter) through booker_view
     **dict.fromkeys(
         (
@@ -676,6 +713,24 @@ COMMANDS: dict[str, tuple[str, str]] = {
         (POLICY, "test_legal_records"),
     ),
     "legal figures": (NONE, "法律服务 counts; no person"),
+    # 心理服务: notes only for their author and the author's supervisor
+    **dict.fromkeys(
+        (
+            "counselling walk-in",
+            "counselling session",
+            "counselling risk",
+            "counselling follow-up",
+            "counselling follow-up-done",
+            "counselling list",
+            "counselling show",
+            "counselling talk-request",
+            "counselling talk-plan",
+            "counselling talk-hold",
+            "counselling talks",
+        ),
+        (POLICY, "test_counselling_notes"),
+    ),
+    "counselling figures": (NONE, "心理服务 figures: counts only"),
     # 服务市集: the person raising a matter at a stall, through the case's privacy view
     "markets show": (POLICY, "test_markets_matters"),
     **dict.fromkeys(
@@ -2301,7 +2356,141 @@ class ApprovalOutlets:
         assert_policy(who, {"supervisor": decided.text}, clear=())
 
 
-class TestOutlets(CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets):
+NOTE = "来访者说起失眠和债务，情绪低落，约定每周一次"
+TALK_NOTE = "话聊中当事人明显焦虑，咨询师建议转介精神科"
+OUTSIDERS = ("dispatcher", "secretary", "admin", "supervisor")
+
+
+class CounsellingOutlets:
+    """心理服务: a session's notes reach its author and the author's supervisor through every
+    outlet, and nobody else: not the dispatcher, a leader, the administrator, the supervision
+    office, the street's staff or another counsellor, who read that a session was held, its date
+    and the figures. The client's name and phone reach the district's readers masked."""
+
+    def test_counselling_notes(
+        self,
+        app_client: TestClient,
+        appeal: Appeal,
+        db: Database,
+        demo_url: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        with db.unit_of_work() as session:
+            if session.scalar(select(Case.service).where(Case.id == appeal.case_id)) is None:
+                change_service(
+                    session,
+                    actor_for_username(session, "dispatcher"),
+                    appeal.case_id,
+                    "counselling",
+                    reason="转心理服务",
+                    now=START,
+                )
+            site = session.scalar(
+                select(ServiceSite.id)
+                .join(Unit, Unit.id == ServiceSite.unit_id)
+                .where(Unit.code == "S01-SITE")
+            )
+        me = auth(app_client, "s01.counsellor")
+        made = ok(
+            app_client.post(
+                "/api/v1/counselling/records",
+                json={
+                    "site_id": site,
+                    "name": appeal.name,
+                    "phone": appeal.phone,
+                    "case_id": appeal.case_id,
+                },
+                headers=me,
+            ),
+            201,
+        ).json()
+        rid = made["id"]
+        ok(
+            app_client.post(
+                f"/api/v1/counselling/records/{rid}/sessions",
+                json={"minutes": 50, "notes": NOTE},
+                headers=me,
+            ),
+            201,
+        )
+        talk = ok(
+            app_client.post(
+                "/api/v1/counselling/talks",
+                json={"case_id": appeal.case_id},
+                headers=auth(app_client, "secretary"),
+            ),
+            201,
+        ).json()
+        ok(
+            app_client.post(
+                f"/api/v1/counselling/talks/{talk['id']}/plan",
+                json={
+                    "site_id": site,
+                    "starts_at": (START + timedelta(days=3)).isoformat(),
+                    "lawyer": "s01.lawyer",
+                    "mediator": "s01.mediator",
+                },
+                headers=me,
+            )
+        )
+        ok(
+            app_client.post(
+                f"/api/v1/counselling/talks/{talk['id']}/hold",
+                json={
+                    "minutes": 60,
+                    "summary": "三方商定：街道一周内约见，律师出具意见",
+                    "notes": TALK_NOTE,
+                },
+                headers=me,
+            )
+        )
+        path = f"/api/v1/counselling/records/{rid}"
+        for user in ("s01.counsellor", "centre.counsellor"):
+            text = get(app_client, path, user).text
+            assert NOTE in text and appeal.name in text, user
+            assert (
+                TALK_NOTE
+                in get(app_client, "/api/v1/counselling/talks", user, case_id=appeal.case_id).text
+            ), user
+            page = signed_in(app_client, user).get(f"/console/counselling/records/{rid}").text
+            assert NOTE in page, user
+        monkeypatch.setenv("MINYI_DATABASE_URL", demo_url)
+        assert NOTE in cli(["counselling", "show", str(rid), "--as", "centre.counsellor"])
+        for user in OUTSIDERS:
+            record = get(app_client, path, user)
+            assert record.json()["sessions_held"] == 1, user
+            texts = [
+                record.text,
+                get(app_client, "/api/v1/counselling/records", user).text,
+                get(app_client, f"/api/v1/counselling/cases/{appeal.case_id}", user).text,
+                get(app_client, "/api/v1/counselling/talks", user, case_id=appeal.case_id).text,
+                signed_in(app_client, user).get("/console/counselling").text,
+                signed_in(app_client, user).get(f"/console/counselling/records/{rid}").text,
+                signed_in(app_client, user).get(f"/console/counselling/talks/{talk['id']}").text,
+                cli(["counselling", "show", str(rid), "--as", user, "--json"]),
+                cli(["counselling", "list", "--as", user]),
+                cli(["counselling", "talks", "--as", user, "--case", str(appeal.case_id)]),
+            ]
+            for text in texts:
+                assert NOTE not in text and TALK_NOTE not in text, user
+                assert appeal.leaks(text) == [], user
+            # The case page shows the case as the case's policy allows; of counselling, counts.
+            case_page = signed_in(app_client, user).get(f"/console/cases/{appeal.case_id}").text
+            assert "已开展心理咨询" in case_page and "三方商定" in case_page, user
+            assert NOTE not in case_page and TALK_NOTE not in case_page, user
+        for user in ("s01.staff", "s02.counsellor"):
+            assert app_client.get(path, headers=auth(app_client, user)).status_code in (403, 404)
+            page = signed_in(app_client, user).get(f"/console/counselling/records/{rid}")
+            assert page.status_code in (403, 404) and NOTE not in page.text, user
+            talks = app_client.get("/api/v1/counselling/talks", headers=auth(app_client, user))
+            assert TALK_NOTE not in talks.text, user
+        area = get(app_client, f"/api/v1/counselling/cases/{appeal.case_id}", "s01.staff").text
+        assert NOTE not in area and TALK_NOTE not in area
+
+
+class TestOutlets(
+    CaseOutlets, StaffTextOutlets, ApprovalOutlets, HotspotOutlets, CounsellingOutlets
+):
     """One test per outlet (the registry above names them), the case's own outlets first."""
 
     def test_admin_outbox(self, app_client: TestClient, db: Database, appeal: Appeal) -> None:

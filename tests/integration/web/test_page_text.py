@@ -32,7 +32,7 @@ from minyi.intake.models import Channel
 from minyi.markets.models import MarketEvent, MarketStall
 from minyi.org.models import Staff, Unit
 from minyi.org.service import actor_for_username
-from minyi.services.models import SiteStaff
+from minyi.services.models import ServiceSite, SiteStaff
 from minyi.services.service import book_appointment
 from minyi.taxonomy.models import DictionaryEntry
 from minyi.web import i18n
@@ -56,6 +56,8 @@ ROLES = (
     "s01c01.staff",
     "s01c01g01.staff",
     "s01.lawyer",
+    "s01.mediator",
+    "s01.counsellor",
 )
 TEMPLATES = Path(i18n.__file__).with_name("templates")
 
@@ -456,6 +458,37 @@ def _appointment(client: TestClient, now: datetime) -> dict[str, list[str]]:
     return {"site_id": [str(site_id)], "/services/booked/{ref}:ref": [booked.json()["ref"]]}
 
 
+def _counselling(client: TestClient, db: Database, case_id: str) -> dict[str, list[str]]:
+    """心理服务: a walk-in with a session, and a 话聊 on the case asked for by the dispatcher."""
+    with db.reading() as session:
+        site = session.scalar(
+            select(ServiceSite.id)
+            .join(Unit, Unit.id == ServiceSite.unit_id)
+            .where(Unit.code == "S01-SITE")
+        )
+    me = auth(client, "s01.counsellor")
+    made = client.post(
+        "/api/v1/counselling/records",
+        json={"site_id": site, "name": "冯秀兰", "phone": unique_phone()},
+        headers=me,
+    )
+    assert made.status_code == 201, made.text
+    rid = made.json()["id"]
+    held = client.post(
+        f"/api/v1/counselling/records/{rid}/sessions",
+        json={"minutes": 50, "notes": "记录"},
+        headers=me,
+    )
+    assert held.status_code == 201, held.text
+    talk = client.post(
+        "/api/v1/counselling/talks",
+        json={"case_id": int(case_id)},
+        headers=auth(client, "dispatcher"),
+    )
+    assert talk.status_code == 201, talk.text
+    return {"record_id": [str(rid)], "talk_id": [str(talk.json()["id"])]}
+
+
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
     # The text of a page does not depend on the database: one backend is enough here.
@@ -466,6 +499,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
         params |= _appointment(client, clock.now())
         params |= _mediation(client, clock.now())
         params |= _legal(client, db, clock.now())
+        params |= _counselling(client, db, params["case_id"][0])
         clock.advance(timedelta(days=1))
         run_once(db, clock)  # the worker: clocks, notifications, hotspots and alerts
         # The worker issues the day's report; its page is one of the leaders'.
