@@ -11,16 +11,29 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from minyi.counselling.queries import service_figures as counselling_figures
+from minyi.legal.queries import service_figures as legal_figures
+from minyi.mediation.queries import service_figures as mediation_figures
+from minyi.relief.queries import service_figures as relief_figures
 from minyi.services.queries import appointments_by_service, service_totals
 from minyi.services.rules import SERVICE_LABELS, Service
 
-# Each workflow's figures over a period; a service without an entry shows the counts only.
-WORKFLOW_FIGURES: dict[Service, Callable[..., dict[str, Any]]] = {}
+# Each workflow's figures over a period (complaint handling's are the rest of the report).
+WORKFLOW_FIGURES: dict[Service, Callable[..., dict[str, Any]]] = {
+    Service.MEDIATION: mediation_figures,
+    Service.LEGAL: legal_figures,
+    Service.COUNSELLING: counselling_figures,
+    Service.RELIEF: relief_figures,
+}
 
 
 def flat_figures(figures: dict[str, Any]) -> list[dict[str, Any]]:
     """The scalar figures of a workflow's dict as (label, value) rows, in its own order; nested
-    breakdowns (by site, by mediator) stay in the workflow's own pages."""
+    breakdowns (by site, by mediator) stay in the workflow's own pages. A dict that keeps its
+    figures under "figures" (relief's) is read there."""
+    inner = figures.get("figures")
+    if isinstance(inner, dict):
+        figures = inner
     return [
         {"label": label, "value": value}
         for label, value in figures.items()

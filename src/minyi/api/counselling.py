@@ -28,6 +28,7 @@ from minyi.counselling.queries import (
 )
 from minyi.counselling.schemas import (
     CaseCounsellingOut,
+    FiguresOut,
     FollowUpDoneIn,
     FollowUpIn,
     RecordDetailOut,
@@ -330,6 +331,7 @@ def get_case_counselling(case_id: int, actor: CurrentActor, state: State) -> dic
 
 @router.get(
     BASE + "/figures",
+    response_model=FiguresOut,
     summary="心理服务 figures over [since, until): counts only",
     responses=refusals(422),
 )

@@ -87,7 +87,8 @@ def get_consultations(
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     total, rows = list_consultations(session, actor, limit=page_size, offset=(page - 1) * page_size)
-    return {"total": total, "items": describe_consultations(session, actor, rows)}
+    items = describe_consultations(session, actor, rows)
+    return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
 @router.post(
@@ -132,7 +133,8 @@ def get_referrals(
     total, rows = list_referrals(
         session, actor, status=status, limit=page_size, offset=(page - 1) * page_size
     )
-    return {"total": total, "items": describe_referrals(session, actor, rows)}
+    items = describe_referrals(session, actor, rows)
+    return {"total": total, "page": page, "page_size": page_size, "items": items}
 
 
 @router.post(

@@ -32,6 +32,7 @@ from minyi.mediation.schemas import (
     DisputeIn,
     DisputeList,
     DisputeOut,
+    FiguresOut,
     FilingIn,
     HeldIn,
     OutcomeIn,
@@ -96,6 +97,7 @@ def post_dispute(body: DisputeIn, actor: CurrentActor, state: State) -> dict[str
 
 @router.get(
     "/figures",
+    response_model=FiguresOut,
     summary="纠纷调解 figures over [since, until] (local dates): by site and by mediator",
     responses=refusals(422),
 )

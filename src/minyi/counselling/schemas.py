@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -141,3 +141,8 @@ class CaseCounsellingOut(BaseModel):
 
 def record_out(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k in RecordDetailOut.model_fields}
+
+
+class FiguresOut(RootModel[dict[str, Any]]):
+    """心理服务's figures over a period, labelled in Chinese: 服务对象, 新建档案, 咨询次数, 话聊次数,
+    回访已完成, 回访已逾期, 按风险等级. Counts only: nothing said in a session leaves the room."""

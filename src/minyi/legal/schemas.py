@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from minyi.core.schemas import Page
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -125,14 +127,9 @@ class AdviceOut(BaseModel):
     chosen_at: datetime | None
 
 
-class ConsultationList(BaseModel):
-    total: int
-    items: list[ConsultationOut]
-
-
-class ReferralList(BaseModel):
-    total: int
-    items: list[ReferralOut]
+# The API's paginated lists answer the one page shape.
+ConsultationList = Page[ConsultationOut]
+ReferralList = Page[ReferralOut]
 
 
 class AppointmentRow(BaseModel):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from minyi.mediation.rules import Outcome, Referral, Side
 
@@ -107,3 +107,9 @@ class DisputeOut(BaseModel):
 
 class DisputeList(BaseModel):
     items: list[dict[str, Any]]
+
+
+class FiguresOut(RootModel[dict[str, Any]]):
+    """纠纷调解's figures over a period, labelled in Chinese: 受理纠纷, 开展调解, 调解会议, 达成协议,
+    部分达成, 调解不成, 调解成功率, 调解协议, 司法确认, 司法确认率, 平均办结天数, and the same by
+    site (按站点) and by mediator (按调解员). Counts and rates only: no party."""

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from conftest import START
-from factories import _wired
 from minyi.cases.models import Case, CaseEvent
 from minyi.core.db import Database
 from minyi.core.errors import Conflict, Forbidden, Invalid
@@ -80,7 +79,6 @@ def _pay(db: Database, app_id: int, *, at=START, amount: str = "2000", **kw) -> 
 class TestWorkflow:
     def test_apply_review_pay_and_follow_up_close_the_case(self, fresh_demo_db: Database) -> None:
         db = fresh_demo_db
-        _wired()
         app = apply_now(db, _entry(), actor=None, now=START, tz=TZ)
         assert app.status == "community" and app.ref.startswith("JZ")
         with db.reading() as session:
@@ -147,7 +145,6 @@ class TestWorkflow:
 
     def test_return_resubmit_and_refusal_decline_the_case(self, fresh_demo_db: Database) -> None:
         db = fresh_demo_db
-        _wired()
         app = apply_now(db, _entry(kind="medical", id_number=None), actor=None, now=START, tz=TZ)
         assert _step(db, app.id, "s01c01.staff", "approve") == "street"
         with pytest.raises(Invalid):
@@ -177,7 +174,6 @@ class TestWorkflow:
 class TestDuplicates:
     def test_a_second_payment_needs_the_bureaus_reason(self, fresh_demo_db: Database) -> None:
         db = fresh_demo_db
-        _wired()
         first = apply_now(db, _entry(), actor=None, now=START, tz=TZ)
         _through(db, first.id)
         _pay(db, first.id)
@@ -234,7 +230,6 @@ class TestPrivacy:
         self, fresh_demo_db: Database
     ) -> None:
         db = fresh_demo_db
-        _wired()
         app = apply_now(db, _entry(), actor=None, now=START, tz=TZ)
         with db.reading() as session:
 
@@ -261,7 +256,6 @@ class TestPrivacy:
 class TestBadInput:
     def test_bad_fields_are_refused_and_nothing_is_written(self, fresh_demo_db: Database) -> None:
         db = fresh_demo_db
-        _wired()
         for bad in (
             {"id_number": "110105194912310021"},
             {"phone": "123"},

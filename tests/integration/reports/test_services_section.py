@@ -60,10 +60,27 @@ def test_a_case_moved_to_mediation_counts_there(district: District) -> None:
     assert month["complaint"] == was["complaint"] - 1
 
 
+def test_each_workflow_reports_its_own_figures(district: District) -> None:
+    with district.db.reading() as session:
+        snap = build_snapshot(
+            session, kind=ReportKind.DAILY, day=DAY, tz=TZ, now=district.clock.now()
+        )
+    rows = {r["service"]: r for r in section(snap, "services")["services"]}
+    labels = {s: [f["label"] for f in r["figures"]] for s, r in rows.items()}
+    assert labels["complaint"] == []
+    assert "调解成功率" in labels["mediation"] and "司法确认率" in labels["mediation"]
+    assert "法律咨询" in labels["legal"] and "准予援助" in labels["legal"]
+    assert "咨询次数" in labels["counselling"] and "话聊次数" in labels["counselling"]
+    assert "申请数" in labels["relief"] and "发放金额（元）" in labels["relief"]
+
+
 def test_flat_figures_keep_scalars_in_order() -> None:
     rows = flat_figures({"受理": 3, "成功率": 0.5, "按站点": {"a": 1}, "平均天数": None})
     assert rows == [
         {"label": "受理", "value": 3},
         {"label": "成功率", "value": 0.5},
         {"label": "平均天数", "value": None},
+    ]
+    assert flat_figures({"service": "relief", "figures": {"申请数": 2}}) == [
+        {"label": "申请数", "value": 2}
     ]

@@ -342,7 +342,7 @@ def _legal(client: TestClient, db: Database, now: datetime) -> dict[str, list[st
                     actor_for_username(session, "clerk"),
                     site_id=site,
                     service="legal",
-                    starts_at=datetime(2026, 11, 24, hour, 0, tzinfo=tz),
+                    starts_at=datetime(2026, 11, 26, hour, 0, tzinfo=tz),
                     minutes=60,
                     name="钱卫东",
                     phone=unique_phone(),

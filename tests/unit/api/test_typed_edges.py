@@ -34,6 +34,8 @@ FILES: frozenset[str] = frozenset(
         "GET /api/v1/reports/{issue_id}.pdf",
         "GET /api/v1/letters/{letter_id}.docx",
         "GET /api/v1/meetings/{meeting_id}/minutes.docx",  # the minutes (会议纪要)
+        "GET /api/v1/mediation/agreements/{agreement_id}.docx",  # 人民调解协议书
+        "GET /api/v1/mediation/agreements/{agreement_id}.pdf",
     }
 )
 
