@@ -63,7 +63,12 @@ def _view(state: AppState, actor: Actor, dispute_id: int) -> dict[str, Any]:
         return describe(session, actor, readable_dispute(session, actor, dispute_id), tz=state.tz)
 
 
-@router.get("", response_model=DisputeList, summary="Disputes the reader may see, newest first")
+@router.get(
+    "",
+    response_model=DisputeList,
+    summary="Disputes the reader may see, newest first",
+    responses=refusals(),
+)
 def get_disputes(
     actor: CurrentActor, session: ReadSession, status: str | None = None
 ) -> dict[str, Any]:

@@ -218,7 +218,7 @@ def application_appeal(session: Session, checked: Checked, *, actor: Actor | Non
         return AppealIn(
             channel=channel.code,
             external_id=f"relief:{checked.token}" if checked.token else None,
-            title=f"帮扶救助申请（{label}）",
+            title=f"申请{label}",
             body=checked.request,
             phone=checked.phone,
             name=checked.name,

@@ -35,6 +35,7 @@ from minyi.org.service import actor_for_username
 from minyi.services.models import ServiceSite, SiteStaff
 from minyi.services.service import book_appointment
 from minyi.taxonomy.models import DictionaryEntry
+from minyi.taxonomy.rules import FIVE_CLASSES
 from minyi.web import i18n
 from minyi.web.console_print import DOCUMENTS
 from minyi.web.leader import LISTS as LEADER_LISTS
@@ -380,6 +381,27 @@ def _legal(client: TestClient, db: Database, now: datetime) -> dict[str, list[st
     }
 
 
+def _relief(client: TestClient) -> dict[str, list[str]]:
+    """帮扶救助: an application registered by its community, waiting for the street's review."""
+    made = client.post(
+        "/api/v1/relief/applications",
+        json={
+            "name": "李桂兰",
+            "phone": unique_phone(),
+            "address": "福安花园2栋1203",
+            "community": "S01C01",
+            "kind": "elderly",
+            "members": 2,
+            "income": "1200",
+            "request": "独居老人，行动不便，申请困难老人帮扶",
+            "documents": ["身份证复印件"],
+        },
+        headers=auth(client, "s01c01.staff"),
+    )
+    assert made.status_code == 201, made.text
+    return {"application_id": [str(made.json()["id"])]}
+
+
 def _reception(client: TestClient, now: datetime) -> dict[str, list[str]]:
     """A leader's reception day with a booking, a walk-in, its record and a case raised."""
     day = now + timedelta(days=3)
@@ -476,7 +498,7 @@ def _counselling(client: TestClient, db: Database, case_id: str) -> dict[str, li
     rid = made.json()["id"]
     held = client.post(
         f"/api/v1/counselling/records/{rid}/sessions",
-        json={"minutes": 50, "notes": "记录"},
+        json={"minutes": 50, "notes": "来访者情绪平稳，约定下周回访。"},
         headers=me,
     )
     assert held.status_code == 201, held.text
@@ -499,6 +521,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
         params |= _appointment(client, clock.now())
         params |= _mediation(client, clock.now())
         params |= _legal(client, db, clock.now())
+        params |= _relief(client)
         params |= _counselling(client, db, params["case_id"][0])
         clock.advance(timedelta(days=1))
         run_once(db, clock)  # the worker: clocks, notifications, hotspots and alerts
@@ -645,6 +668,10 @@ def problems_en(
         # A short run of template Chinese may also occur inside data (办理时限 in a reason): it
         # counts as a whole text; a longer one anywhere.
         if text in district.channel_names:
+            continue
+        # The five classes are the event dictionary's first level: data, shown as the
+        # dictionary names them under either switch (the five services carry the same names).
+        if text in FIVE_CLASSES:
             continue
         if (
             text in labels
