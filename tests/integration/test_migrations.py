@@ -20,6 +20,9 @@ class TestMigrations:
     def test_models_and_migrations_agree(self, fresh_db: Database) -> None:
         with fresh_db.engine.connect() as conn:
             diff = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True, "include_name": _modelled}), Base.metadata
+                MigrationContext.configure(
+                    conn, opts={"compare_type": True, "include_name": _modelled}
+                ),
+                Base.metadata,
             )
         assert diff == []

@@ -276,11 +276,20 @@ def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
 
 
 def relevance_order(q: str | None) -> list[Any]:
-    """`sort=relevance`: the cases whose text answers `q` best first (the index's rank), then
-    the newest; newest first alone when there is no query or no term to rank by."""
+    """`sort=relevance`: the cases that hold `q` in their title first, then in their body, then
+    in the reply alone; among equals the index's rank (the query is a larger share of a shorter
+    text), then the newest. Newest first alone without a query."""
     newest = [Case.registered_at.desc(), Case.id.desc()]
-    rank = relevance(q) if q else None
-    return newest if rank is None else [rank.desc(), *newest]
+    if not q:
+        return newest
+    pattern = "%" + _like_escape(q) + "%"
+
+    def hit(column: Any, weight: int) -> Any:
+        return sql_case((column.like(pattern, escape="\\"), weight), else_=0)
+
+    fields = hit(Appeal.title, 4) + hit(Appeal.body, 2) + hit(Case.reply_text, 1)
+    rank = relevance(q)
+    return [fields.desc(), *([rank.desc()] if rank is not None else []), *newest]
 
 
 def list_cases(

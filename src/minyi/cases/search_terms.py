@@ -29,11 +29,7 @@ def text_terms(text: str | None) -> set[str]:
     norm = normalise(text, drop="punctuation")
     terms = set(norm)
     terms.update(norm[i : i + 2] for i in range(len(norm) - 1))
-    terms.update(
-        run
-        for run in _RUN.findall(fold_width(text).lower())
-        if 2 < len(run) <= MAX_RUN
-    )
+    terms.update(run for run in _RUN.findall(fold_width(text).lower()) if 2 < len(run) <= MAX_RUN)
     return terms
 
 

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from minyi.cases.hooks import ActionDone, notify_handlers, reply_needs_approval, run_before_action
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.queries import get_visible_case
-from minyi.cases.search import reindex_case
 from minyi.cases.rules import (
     COUNTS_AS,
     EXPLAINED_REFUSALS,
@@ -25,6 +24,7 @@ from minyi.cases.rules import (
     checklist_items,
     decide,
 )
+from minyi.cases.search import reindex_case
 from minyi.core.errors import Conflict, Invalid
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor, Role, UnitKind
