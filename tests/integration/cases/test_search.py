@@ -10,10 +10,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+
 from conftest import START, demo_database_url, drop_database
 from factories import TZ, _wired, act_on, appeal_payload
-from shared_data import GOV_MESSAGES
-
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import CaseFilter, list_cases, relevance_order
 from minyi.core.db import Database
@@ -24,6 +23,7 @@ from minyi.intake.schemas import AppealIn
 from minyi.intake.service import register_appeals
 from minyi.org.rules import Actor
 from minyi.org.service import actor_for_username
+from shared_data import GOV_MESSAGES
 
 MESSAGES = GOV_MESSAGES / "messages_labeled.csv"
 SAMPLE = 300
