@@ -22,6 +22,7 @@ from sqlalchemy import Boolean, ColumnElement, Float, Select, literal, select, t
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from minyi.cases.models import Appeal, Case
 from minyi.cases.search_terms import doc_terms, fts5_query, query_terms, tsquery_text
@@ -153,32 +154,45 @@ def backfill(
 
 
 class _Candidates(ColumnElement[bool]):
-    """`key IN (the ids of the cases whose index holds every term)`, in the backend's dialect;
-    with `private`, the name and address terms count too."""
+    """`case_id IN (the ids of the cases whose index holds every term)`, in the backend's
+    dialect; with `private`, the name and address terms count too; `also`: more id sets (the
+    exact paths), in the same IN. The query texts are bound parameters, traversed, so the
+    statement's compiled form is cached like any other and each use binds its own query."""
 
     type = Boolean()
-    inherit_cache = False
+    inherit_cache = True
+    # A predicate, not a value: no "= 1" after it on backends without a boolean type (SQLite),
+    # which would hide the IN from the planner.
+    _is_implicitly_boolean = True
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
+        ("case_id", InternalTraversal.dp_clauseelement),
+        ("tsquery", InternalTraversal.dp_clauseelement),
+        ("fts_terms", InternalTraversal.dp_clauseelement),
+        ("fts_all", InternalTraversal.dp_clauseelement),
+        ("private", InternalTraversal.dp_boolean),
+        ("also", InternalTraversal.dp_clauseelement_list),
+    ]
 
     def __init__(
         self, case_id: Any, terms: list[str], *, private: bool, also: list[Select[Any]]
     ) -> None:
         self.case_id = case_id
-        self.terms = terms
+        self.tsquery = literal(tsquery_text(terms))
+        self.fts_terms = literal(fts5_query("terms", terms))
+        both = f"({fts5_query('terms', terms)}) OR ({fts5_query('private_terms', terms)})"
+        self.fts_all = literal(both)
         self.private = private
-        self.also = also
+        self.also = [one.correlate(None) for one in also]
 
 
 def _union(element: _Candidates, compiler: SQLCompiler, **kw: Any) -> str:
-    return "".join(
-        " UNION " + compiler.process(one.correlate(None), asfrom=False, **kw)
-        for one in element.also
-    )
+    return "".join(" UNION " + compiler.process(one, asfrom=False, **kw) for one in element.also)
 
 
 @compiles(_Candidates, "postgresql")
 def _candidates_pg(element: _Candidates, compiler: SQLCompiler, **kw: Any) -> str:
     key = compiler.process(element.case_id, **kw)
-    q = compiler.process(literal(tsquery_text(element.terms)), **kw)
+    q = compiler.process(element.tsquery, **kw)
     where = f"s.terms @@ CAST({q} AS tsquery)"
     if element.private:
         where += f" OR s.private_terms @@ CAST({q} AS tsquery)"
@@ -190,10 +204,7 @@ def _candidates_pg(element: _Candidates, compiler: SQLCompiler, **kw: Any) -> st
 @compiles(_Candidates, "sqlite")
 def _candidates_sqlite(element: _Candidates, compiler: SQLCompiler, **kw: Any) -> str:
     key = compiler.process(element.case_id, **kw)
-    match = fts5_query("terms", element.terms)
-    if element.private:
-        match = f"({match}) OR ({fts5_query('private_terms', element.terms)})"
-    m = compiler.process(literal(match), **kw)
+    m = compiler.process(element.fts_all if element.private else element.fts_terms, **kw)
     also = _union(element, compiler, **kw)
     return f"{key} IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH {m}{also})"  # noqa: S608
 
@@ -202,17 +213,23 @@ class _Rank(ColumnElement[float]):
     """How well a case's text answers the query (higher is better), for `sort=relevance`."""
 
     type = Float()
-    inherit_cache = False
+    inherit_cache = True
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
+        ("case_id", InternalTraversal.dp_clauseelement),
+        ("tsquery", InternalTraversal.dp_clauseelement),
+        ("fts_terms", InternalTraversal.dp_clauseelement),
+    ]
 
     def __init__(self, case_id: Any, terms: list[str]) -> None:
         self.case_id = case_id
-        self.terms = terms
+        self.tsquery = literal(tsquery_text(terms))
+        self.fts_terms = literal(fts5_query("terms", terms))
 
 
 @compiles(_Rank, "postgresql")
 def _rank_pg(element: _Rank, compiler: SQLCompiler, **kw: Any) -> str:
     key = compiler.process(element.case_id, **kw)
-    q = compiler.process(literal(tsquery_text(element.terms)), **kw)
+    q = compiler.process(element.tsquery, **kw)
     rank = f"ts_rank(s.terms, CAST({q} AS tsquery), 1)"
     return f"(SELECT {rank} FROM {TABLE} AS s WHERE s.case_id = {key})"  # noqa: S608
 
@@ -220,7 +237,7 @@ def _rank_pg(element: _Rank, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(_Rank, "sqlite")
 def _rank_sqlite(element: _Rank, compiler: SQLCompiler, **kw: Any) -> str:
     key = compiler.process(element.case_id, **kw)
-    m = compiler.process(literal(fts5_query("terms", element.terms)), **kw)
+    m = compiler.process(element.fts_terms, **kw)
     # bm25 is lower for a better match.
     return f"(SELECT -bm25({TABLE}) FROM {TABLE} WHERE {TABLE} MATCH {m} AND rowid = {key})"  # noqa: S608
 
