@@ -181,11 +181,12 @@ _PHONE_SEPARATORS = re.compile(r"[\s\-()]+")
 
 
 def _phone_digits(q: str) -> str | None:
-    """The phone a query names in full (7 to 20 digits, however spaced), or None."""
+    """The digits of a query that may be a phone or its ending (4 to 20 digits, however
+    spaced), or None."""
     digits = _PHONE_SEPARATORS.sub("", fold_width(q))
     if digits.startswith("+86"):
         digits = digits[3:]
-    return digits if digits.isdigit() and 7 <= len(digits) <= 20 else None
+    return digits if digits.isascii() and digits.isdigit() and 4 <= len(digits) <= 20 else None
 
 
 def _search(q: str, actor: Actor, *, use_index: bool = True) -> ColumnElement[bool]:
@@ -194,7 +195,8 @@ def _search(q: str, actor: Actor, *, use_index: bool = True) -> ColumnElement[bo
     match only where the reader reads the case in clear; elsewhere they match only a `q` that
     holds nothing the masker would hide (no digit run a phone or ID could hide in) and that is
     not part of the complainant's name. The name and address match only in clear, the phone
-    only in full and in clear; the full tracking number matches for everyone.
+    (in full or its ending, four digits or more) only in clear; the full tracking number
+    matches for everyone.
 
     The text is matched as a substring (LIKE), as staff expect of Chinese, which has no spaces
     to split on; with `use_index` the search index (`cases.search`) first narrows the cases to
@@ -216,9 +218,12 @@ def _search(q: str, actor: Actor, *, use_index: bool = True) -> ColumnElement[bo
     by_exact = [select(Case.id).where(Case.tracking_no == tracking_no)]
     phone = _phone_digits(q)
     if phone is not None:
-        exact.append(and_(Appeal.phone == phone, clear))
+        # A phone matches by its whole number or its ending, through the index of its last four.
+        exact.append(and_(Appeal.phone.like("%" + phone), clear))
         by_exact.append(
-            select(Case.id).join(Appeal, Appeal.id == Case.appeal_id).where(Appeal.phone == phone)
+            select(Case.id)
+            .join(Appeal, Appeal.id == Case.appeal_id)
+            .where(Appeal.phone_last4 == phone[-4:])
         )
     in_clear = and_(clear, or_(text, private))
     if looks_personal(q):

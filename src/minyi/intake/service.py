@@ -478,6 +478,7 @@ def _appeal_row(
         "title": item.display_title(),
         "body": item.body,
         "phone": item.phone,
+        "phone_last4": item.phone[-4:] if item.phone else None,
         "citizen_name": item.name,
         "id_card": item.id_card,
         "is_anonymous": item.anonymous,

@@ -3,6 +3,9 @@
 Revision ID: ftsearch0001
 Revises: receptions0001
 
+Also the phone's last four digits on appeals, indexed: staff search finds a caller by the ending
+of their number without reading every appeal.
+
 PostgreSQL: a side table of two tsvector columns under GIN indexes; SQLite: an FTS5 table. The
 back-fill indexes the existing cases 5,000 at a time (bounded memory); the GIN indexes are built
 after it, which is several times faster than keeping them up to date row by row.
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.orm import Session
 
@@ -27,6 +31,14 @@ log = logging.getLogger("alembic.runtime.migration")
 
 def upgrade() -> None:
     bind = op.get_bind()
+    with op.batch_alter_table("appeals", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("phone_last4", sa.String(length=4), nullable=True))
+    # Phones are stored as bare digits (intake's normalise_phone).
+    op.execute(
+        "UPDATE appeals SET phone_last4 = substr(phone, length(phone) - 3) WHERE phone IS NOT NULL"
+    )
+    with op.batch_alter_table("appeals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_appeals_phone_last4"), ["phone_last4"], unique=False)
     if bind.dialect.name == "postgresql":
         op.execute(
             "CREATE TABLE case_search ("
@@ -75,3 +87,6 @@ class _Batch:
 
 def downgrade() -> None:
     op.execute("DROP TABLE case_search")
+    with op.batch_alter_table("appeals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_appeals_phone_last4"))
+        batch_op.drop_column("phone_last4")
