@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import csv
 import itertools
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
 from conftest import START, demo_database_url, drop_database
-from factories import TZ, _wired, act_on, appeal_payload
+from factories import TZ, _wired, act_on, appeal_payload, auth, make_appeal
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import CaseFilter, list_cases, relevance_order
 from minyi.core.db import Database
@@ -234,3 +236,21 @@ class TestSearchByNameFollowsThePrivacyPolicy:
     ) -> None:
         db, case_ids = sample_db
         assert _ids(db, "dep12.handler", "运营商", index=True) == [case_ids[2]]
+
+
+class TestApiSort:
+    def test_newest_first_by_default_relevance_on_request(self, app_client: TestClient) -> None:
+        marker = "梧桐" + uuid.uuid4().hex[:6]
+        in_title = make_appeal(app_client, title=f"{marker}路段施工噪音", body="晚上还在施工")
+        in_body = make_appeal(app_client, title="路灯不亮", body=f"{marker}小区门口路灯坏了")
+        headers = auth(app_client, "dispatcher")
+
+        def ids(**params: str) -> list[int]:
+            r = app_client.get("/api/v1/appeals", params={"q": marker, **params}, headers=headers)
+            assert r.status_code == 200, r.text
+            return [c["id"] for c in r.json()["items"]]
+
+        assert ids() == [in_body["id"], in_title["id"]]
+        assert ids(sort="relevance") == [in_title["id"], in_body["id"]]
+        r = app_client.get("/api/v1/appeals", params={"sort": "nope"}, headers=headers)
+        assert r.status_code == 422
