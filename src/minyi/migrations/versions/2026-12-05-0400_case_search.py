@@ -8,7 +8,10 @@ of their number without reading every appeal.
 
 PostgreSQL: a side table of two tsvector columns under GIN indexes; SQLite: an FTS5 table. The
 back-fill indexes the existing cases 5,000 at a time (bounded memory); the GIN indexes are built
-after it, which is several times faster than keeping them up to date row by row.
+after it, which is several times faster than keeping them up to date row by row. Measured on
+a shared 2-core machine: 49 s for 100,000 cases on PostgreSQL (about 8 minutes per million),
+39 s per 100,000 on SQLite; the revision holds its transaction for that long, so run it in a
+maintenance window on a large database.
 """
 
 from __future__ import annotations
