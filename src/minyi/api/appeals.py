@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Form, Query, Request, Response, UploadFile
@@ -28,6 +28,7 @@ from minyi.cases.queries import (
     get_visible_case,
     list_cases,
     reader_view,
+    relevance_order,
     timeline,
     unit_names,
 )
@@ -135,10 +136,15 @@ def list_appeals(
     filters: CaseQueryParams,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    sort: Annotated[
+        Literal["newest", "relevance"],
+        Query(description="newest first, or with `q` the best match first"),
+    ] = "newest",
 ) -> Page[CaseSummary]:
     channels = channel_names(session)
     f = case_filter(session, **asdict(filters))
-    total, rows = list_cases(session, actor, f, page=page, page_size=page_size)
+    order = relevance_order(f.q) if sort == "relevance" else None
+    total, rows = list_cases(session, actor, f, page=page, page_size=page_size, order=order)
     units_of = case_units(session, [c.id for c, _ in rows])
     ids = {u for c, _ in rows for u in (c.lead_unit_id, c.street_id, c.community_id) if u}
     names = unit_names(session, ids)

@@ -117,7 +117,11 @@ async def case_query(
     overdue: bool | None = None,
     q: Annotated[
         str | None,
-        Query(max_length=100, description="substring of title, body, phone or tracking number"),
+        Query(
+            max_length=100,
+            description="substring of the title, body or reply (and, for readers who see them"
+            " in clear, of the name or address), or a full tracking number or phone",
+        ),
     ] = None,
 ) -> CaseQuery:
     return CaseQuery(

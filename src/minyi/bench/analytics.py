@@ -161,6 +161,7 @@ def _fill(
                     "title": f"{place}{title}",
                     "body": f"{place}{body}。",
                     "phone": phone,
+                    "phone_last4": phone[-4:],
                     "citizen_name": None,
                     "id_card": None,
                     "is_anonymous": False,

@@ -45,6 +45,9 @@ class Appeal(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(20))
+    # The phone's last four digits: staff search finds a caller by the ending of their number
+    # through this index (a LIKE '%1234' would read every appeal).
+    phone_last4: Mapped[str | None] = mapped_column(String(4), index=True)
     citizen_name: Mapped[str | None] = mapped_column(String(60))
     id_card: Mapped[str | None] = mapped_column(String(18))
     is_anonymous: Mapped[bool] = mapped_column(default=False)

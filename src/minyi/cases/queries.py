@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +29,9 @@ from sqlalchemy.orm import Session, aliased
 from minyi.cases.models import Appeal, Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.rules import CaseStatus
 from minyi.cases.schemas import view_of
+from minyi.cases.search import candidates, relevance
 from minyi.core.errors import Invalid, NotFound
+from minyi.core.text import fold_width
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor, Role
 from minyi.org.service import unit_by_code
@@ -86,6 +89,8 @@ class CaseFilter:
     registered_to: datetime | None = None
     overdue: bool | None = None
     q: str | None = None
+    # False: `q` by the old scan of every row (benches and tests compare the two).
+    search_index: bool = True
 
 
 # The channels table belongs to intake, above cases in the layers; the case list filters by a
@@ -172,31 +177,76 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _search(q: str, actor: Actor) -> ColumnElement[bool]:
+_PHONE_SEPARATORS = re.compile(r"[\s\-()]+")
+
+
+def _phone_digits(q: str) -> str | None:
+    """The digits of a query that may be a phone or its ending (4 to 20 digits, however
+    spaced), or None."""
+    digits = _PHONE_SEPARATORS.sub("", fold_width(q))
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    return digits if digits.isascii() and digits.isdigit() and 4 <= len(digits) <= 20 else None
+
+
+def _search(q: str, actor: Actor, *, use_index: bool = True) -> ColumnElement[bool]:
     """`q` as a search that is not an oracle: a reader who sees a case's complainant masked must
-    not find the case by the hidden phone, ID number or name. Title, body and phone match only
-    where the reader reads the case in clear; elsewhere title and body match only a `q` that
+    not find the case by the hidden phone, ID number, name or address. Title, body and reply
+    match only where the reader reads the case in clear; elsewhere they match only a `q` that
     holds nothing the masker would hide (no digit run a phone or ID could hide in) and that is
-    not part of the complainant's name. The tracking number matches for everyone."""
+    not part of the complainant's name. The name and address match only in clear, the phone
+    (in full or its ending, four digits or more) only in clear; the full tracking number
+    matches for everyone.
+
+    The text is matched as a substring (LIKE), as staff expect of Chinese, which has no spaces
+    to split on; with `use_index` the search index (`cases.search`) first narrows the cases to
+    those holding every term of `q`, so the substring test reads the candidates, not the table.
+    The two answer the same cases; `use_index=False` is the scan, kept for tests and benches."""
     pattern = "%" + _like_escape(q) + "%"
     clear = reads_clear(actor)
-    text = or_(Appeal.title.like(pattern, escape="\\"), Appeal.body.like(pattern, escape="\\"))
-    by_tracking = Case.tracking_no.like(pattern, escape="\\")
-    in_clear = and_(clear, or_(text, Appeal.phone.like(pattern, escape="\\")))
-    if looks_personal(q):
-        return or_(by_tracking, in_clear)
-    not_the_name = (
-        or_(
-            Appeal.citizen_name.is_(None),
-            and_(
-                ~Appeal.citizen_name.like(pattern, escape="\\"),
-                ~literal(q).contains(Appeal.citizen_name),
-            ),
-        )
-        if len(q) >= 2
-        else true()
+    text = or_(
+        Appeal.title.like(pattern, escape="\\"),
+        Appeal.body.like(pattern, escape="\\"),
+        Case.reply_text.like(pattern, escape="\\"),
     )
-    return or_(by_tracking, in_clear, and_(text, not_the_name))
+    private = or_(
+        Appeal.citizen_name.like(pattern, escape="\\"),
+        Appeal.address.like(pattern, escape="\\"),
+    )
+    tracking_no = q.strip().upper()
+    exact: list[ColumnElement[bool]] = [Case.tracking_no == tracking_no]
+    by_exact = [select(Case.id).where(Case.tracking_no == tracking_no)]
+    phone = _phone_digits(q)
+    if phone is not None:
+        # A phone matches by its whole number or its ending, through the index of its last four.
+        exact.append(and_(Appeal.phone.like("%" + phone), clear))
+        by_exact.append(
+            select(Case.id)
+            .join(Appeal, Appeal.id == Case.appeal_id)
+            .where(Appeal.phone_last4 == phone[-4:])
+        )
+    in_clear = and_(clear, or_(text, private))
+    if looks_personal(q):
+        matched = in_clear
+    else:
+        not_the_name = (
+            or_(
+                Appeal.citizen_name.is_(None),
+                and_(
+                    ~Appeal.citizen_name.like(pattern, escape="\\"),
+                    ~literal(q).contains(Appeal.citizen_name),
+                ),
+            )
+            if len(q) >= 2
+            else true()
+        )
+        matched = or_(in_clear, and_(text, not_the_name))
+    condition = or_(*exact, matched)
+    if not use_index:
+        return condition
+    index = candidates(q, private=True, also=by_exact)
+    # The index and the exact paths name the candidates; the condition re-checks each exactly.
+    return condition if index is None else and_(index, condition)
 
 
 def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
@@ -226,9 +276,25 @@ def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
     if f.overdue is not None:
         conditions.append(Case.is_overdue.is_(f.overdue))
     if f.q:
-        # Chinese has no spaces to split on: a plain substring match is what staff expect.
-        conditions.append(_search(f.q, actor))
+        conditions.append(_search(f.q, actor, use_index=f.search_index))
     return stmt.where(and_(true(), *conditions))
+
+
+def relevance_order(q: str | None) -> list[Any]:
+    """`sort=relevance`: the cases that hold `q` in their title first, then in their body, then
+    in the reply alone; among equals the index's rank (the query is a larger share of a shorter
+    text), then the newest. Newest first alone without a query."""
+    newest = [Case.registered_at.desc(), Case.id.desc()]
+    if not q:
+        return newest
+    pattern = "%" + _like_escape(q) + "%"
+
+    def hit(column: Any, weight: int) -> Any:
+        return sql_case((column.like(pattern, escape="\\"), weight), else_=0)
+
+    fields = hit(Appeal.title, 4) + hit(Appeal.body, 2) + hit(Case.reply_text, 1)
+    rank = relevance(q)
+    return [fields.desc(), *([rank.desc()] if rank is not None else []), *newest]
 
 
 def list_cases(

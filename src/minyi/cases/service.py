@@ -24,6 +24,7 @@ from minyi.cases.rules import (
     checklist_items,
     decide,
 )
+from minyi.cases.search import reindex_case
 from minyi.core.errors import Conflict, Invalid
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor, Role, UnitKind
@@ -221,6 +222,7 @@ def _decline(
 ) -> None:
     case.closed_at = now
     case.reply_text = payload["reason"]
+    reindex_case(session, case)
 
 
 def _dispatch(
@@ -370,6 +372,7 @@ def _reply(
 ) -> None:
     case.reply_text = str(payload["text"])
     case.closed_at = now
+    reindex_case(session, case)
 
 
 def _submit_reply(
@@ -385,6 +388,7 @@ def _approve_reply(
     case.reply_text = str(payload.get("text") or case.reply_draft or "")
     case.reply_draft = None
     case.closed_at = now
+    reindex_case(session, case)
     return {"edited": bool(payload.get("text"))}
 
 

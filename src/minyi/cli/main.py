@@ -151,6 +151,7 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
         "minyi.cli.bench_clocks",
         "minyi.cli.bench_coverage",
         "minyi.cli.bench_imports",
+        "minyi.cli.bench_reads",
         "minyi.cli.bench_reports",
         "minyi.cli.bench_triage",
     ),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from minyi.cases.hooks import RegisteredCase, notify_registered, plan_registered
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.rules import CaseStatus
+from minyi.cases.search import SearchDoc, index_docs
 from minyi.core.bulk import insert_rows
 from minyi.core.errors import Conflict, Forbidden, Invalid, MinyiError
 from minyi.core.ids import new_public_id, new_tracking_code, tracking_code_from, tracking_number
@@ -223,6 +224,14 @@ def register_appeals(
         insert_rows(session, Appeal, appeal_rows)
         insert_rows(session, Case, case_rows)
         insert_rows(session, CaseEvent, event_rows)
+        # The search index, in the same transaction: a case is findable once it is registered.
+        index_docs(
+            session,
+            [
+                SearchDoc(a["id"], a["title"], a["body"], None, a["citizen_name"], a["address"])
+                for a in appeal_rows
+            ],
+        )
         # The planners' own rows (the clocks) refer to the cases: written now, before any
         # handler of the batch runs, so escalation and the rest see the new cases' clocks.
         for model, rows in plan.rows:
@@ -469,6 +478,7 @@ def _appeal_row(
         "title": item.display_title(),
         "body": item.body,
         "phone": item.phone,
+        "phone_last4": item.phone[-4:] if item.phone else None,
         "citizen_name": item.name,
         "id_card": item.id_card,
         "is_anonymous": item.anonymous,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case, CaseEvent, CaseUnit
 from minyi.cases.rules import CLOSED, CaseStatus, Rating
+from minyi.cases.search import reindex_cases
 from minyi.core import safe_yaml
 from minyi.core.errors import Invalid, MinyiError
 from minyi.core.ids import reserve_block
@@ -411,6 +412,8 @@ def _apply_history(
             for g, r in made
         ],
     )
+    # The imported replies are searchable as the replies written here are.
+    reindex_cases(session, [r.id for g, r in made if g.reply_text])
     units = [
         {
             "case_id": r.id,

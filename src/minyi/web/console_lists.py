@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from minyi.cases.models import Case
-from minyi.cases.queries import CaseFilter, channel_by_code
+from minyi.cases.queries import CaseFilter, channel_by_code, relevance_order
 from minyi.cases.rules import UNSETTLED, WORKING, CaseStatus
 from minyi.intake.models import Channel
 from minyi.org.models import Unit
@@ -23,12 +23,18 @@ from minyi.sla.queries import urgency_order
 # The list's "open" (在办) is everything not yet settled (cases.rules.UNSETTLED: replied cases
 # wait for the citizen's rating); "handling" is the unit board's queue.
 STATUS_GROUPS = {"open": list(UNSETTLED), "handling": list(WORKING)}
-SORTS = ("urgency", "newest", "oldest")
-SORT_ZH = {"urgency": "按紧急程度（时限）", "newest": "最新登记在前", "oldest": "最早登记在前"}
+SORTS = ("urgency", "newest", "oldest", "relevance")
+SORT_ZH = {
+    "urgency": "按紧急程度（时限）",
+    "newest": "最新登记在前",
+    "oldest": "最早登记在前",
+    "relevance": "按搜索相关度",
+}
 SORT_EN = {
     "urgency": "Most urgent first (clocks)",
     "newest": "Newest first",
     "oldest": "Oldest first",
+    "relevance": "Best search match first",
 }
 DATE_ERROR = (
     "日期格式应为 年-月-日，如 2026-11-20",
@@ -140,6 +146,8 @@ def order_of(query: ListQuery) -> list[Any]:
         return [Case.registered_at.desc(), Case.id.desc()]
     if query.sort == "oldest":
         return [Case.registered_at, Case.id]
+    if query.sort == "relevance":
+        return relevance_order(query.q)
     return urgency_order()
 
 

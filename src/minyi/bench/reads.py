@@ -1,0 +1,191 @@
+"""`minyi bench reads`: the reads staff make all day, timed on a large synthetic history: the
+case list (first page and page 500), a unit handler's scoped list, search (a two-character word,
+a word no case holds, a full tracking number) through the search index and through the old
+substring scan, the web inbox's search, the unit head's board and the backlog (积案).
+
+The history is `minyi bench analytics`'s (`bench/analytics._fill`: appeals over `days` days with
+a weekday rhythm, bursts, 92 % replied); the search index is then back-filled as the migration
+`ftsearch0001` does, and that back-fill is timed too. `--reuse URL` times a database built
+before (its missing index rows are back-filled first).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from minyi.analytics.rules import BEIJING
+from minyi.bench.analytics import END_DAY, _fill
+from minyi.bench.intake import fresh_database
+from minyi.bootstrap import load_demo, migrate
+from minyi.cases.models import Case
+from minyi.cases.queries import CaseFilter, list_cases
+from minyi.cases.rules import OPEN, WORKING, CaseStatus
+from minyi.cases.search import TABLE, backfill
+from minyi.core.db import Database
+from minyi.escalation.queries import backlog
+from minyi.org.rules import Actor
+from minyi.org.service import actor_for_username
+from minyi.sla.queries import urgency_order
+
+NOW = datetime(END_DAY.year, END_DAY.month, END_DAY.day, 18, tzinfo=BEIJING).astimezone(UTC)
+WORD = "路灯"  # one matter in twelve of the history
+NO_HITS = "火箭"
+INBOX_WORD = "噪音"
+
+
+@dataclass
+class ReadsReport:
+    db: str
+    appeals: int
+    fill_seconds: float = 0.0
+    backfill_seconds: float = 0.0
+    indexed: int = 0
+    timings_ms: dict[str, list[float]] = field(default_factory=dict)
+    hits: dict[str, int] = field(default_factory=dict)
+
+    def p50(self, name: str) -> float:
+        return statistics.median(self.timings_ms[name])
+
+    def p95(self, name: str) -> float:
+        values = sorted(self.timings_ms[name])
+        return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+
+
+@contextmanager
+def _database(db_kind: str, reuse: str | None) -> Iterator[tuple[str, bool]]:
+    if reuse:
+        yield reuse, False
+        return
+    with tempfile.TemporaryDirectory() as tmp, fresh_database(db_kind, Path(tmp)) as url:
+        yield url, True
+
+
+def _reads(
+    tracking_no: str,
+) -> list[tuple[str, str, Callable[[Session, Actor], tuple[int, Any]]]]:
+    """(name, the reader's username, the read): each returns (total, rows)."""
+
+    def cases(f: CaseFilter, *, page: int = 1, size: int = 20, order: Any = None) -> Any:
+        return lambda s, a: list_cases(s, a, f, page=page, page_size=size, order=order)
+
+    def board(s: Session, a: Actor) -> tuple[int, Any]:
+        total = 0
+        for f in (
+            CaseFilter(status=list(WORKING), unit=a.unit_id),
+            CaseFilter(status=list(WORKING), unit=a.unit_id, overdue=True),
+            CaseFilter(status=[CaseStatus.REPLIED], unit=a.unit_id),
+        ):
+            n, _ = list_cases(s, a, f, page=1, page_size=50, order=urgency_order())
+            total += n
+        return total, None
+
+    reads: list[tuple[str, str, Callable[[Session, Actor], tuple[int, Any]]]] = [
+        ("case list, first page", "dispatcher", cases(CaseFilter())),
+        ("case list, page 500", "dispatcher", cases(CaseFilter(), page=500)),
+        ("unit handler's list", "dep01.handler", cases(CaseFilter(status=list(OPEN)))),
+    ]
+    for label, q in (
+        (f"search '{WORD}'", WORD),
+        (f"search '{NO_HITS}' (no hits)", NO_HITS),
+        ("search a tracking number", tracking_no),
+    ):
+        for how, index in (("index", True), ("old scan", False)):
+            reads.append(
+                (f"{label}, {how}", "dispatcher", cases(CaseFilter(q=q, search_index=index)))
+            )
+    for how, index in (("index", True), ("old scan", False)):
+        reads.append(
+            (
+                f"web inbox search '{INBOX_WORD}', {how}",
+                "dispatcher",
+                cases(CaseFilter(q=INBOX_WORD, search_index=index), size=30, order=urgency_order()),
+            )
+        )
+    reads.append(("unit head's board", "dep01.head", board))
+    reads.append(
+        (
+            "backlog (积案)",
+            "secretary",
+            lambda s, a: backlog(s, a, now=NOW, min_age_days=30, page=1, page_size=20),
+        )
+    )
+    return reads
+
+
+def run_reads_bench(
+    db_kind: str,
+    appeals: int,
+    days: int,
+    repeats: int,
+    start_task: Callable[[str, int], Callable[[int], None]],
+    *,
+    reuse: str | None = None,
+    seed: int = 20261121,
+) -> ReadsReport:
+    report = ReadsReport(db=db_kind, appeals=appeals)
+    with _database(db_kind, reuse) as (url, fresh):
+        db = Database(url)
+        if fresh:
+            migrate(db)
+            load_demo(db, now=datetime(2026, 11, 20, 1, tzinfo=UTC))
+            t0 = time.perf_counter()
+            _fill(
+                db,
+                appeals,
+                days,
+                random.Random(seed),
+                start_task(f"history: {appeals:,} appeals over {days} days", appeals),
+            )
+            report.fill_seconds = time.perf_counter() - t0
+        with db.reading() as session:
+            report.appeals = session.scalar(select(func.count()).select_from(Case)) or 0
+            missing = report.appeals - (session.scalar(text(f"SELECT count(*) FROM {TABLE}")) or 0)
+        t0 = time.perf_counter()
+        if missing:
+            report.indexed = backfill(
+                db.unit_of_work, batch=5000, step=start_task("search index back-fill", missing)
+            )
+        report.backfill_seconds = time.perf_counter() - t0
+        # As autovacuum would after a bulk load: fresh statistics and, on PostgreSQL, the GIN
+        # indexes' pending lists merged (each search would otherwise read them through).
+        with db.engine.connect() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                conn.exec_driver_sql("VACUUM ANALYZE")
+            else:
+                conn.exec_driver_sql("ANALYZE")
+        with db.reading() as session:
+            tracking_no = session.scalar(
+                select(Case.tracking_no).order_by(Case.id).offset(report.appeals // 2).limit(1)
+            )
+            actors = {
+                name: actor_for_username(session, name)
+                for name in ("dispatcher", "dep01.handler", "dep01.head", "secretary")
+            }
+        reads = _reads(tracking_no or "")
+        tick = start_task("timed reads", repeats * len(reads))
+        for name, reader, read in reads:
+            for n in range(repeats + 1):
+                with db.reading() as session:
+                    t0 = time.perf_counter()
+                    total, _ = read(session, actors[reader])
+                    elapsed = (time.perf_counter() - t0) * 1000
+                if n == 0:  # a warm-up, not counted: the first read loads the pages
+                    report.hits[name] = total
+                    continue
+                report.timings_ms.setdefault(name, []).append(elapsed)
+                tick(1)
+        db.dispose()
+    return report

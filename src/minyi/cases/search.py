@@ -1,0 +1,261 @@
+"""The case search index: terms of each case's text (title, body, reply) and, apart, of its
+complainant's name and address, kept in the same transaction as the case writes, so staff search
+reads the index instead of every row.
+
+Storage differs by backend, behind one interface: on PostgreSQL a side table `case_search` with
+two `tsvector` columns under GIN indexes, queried with a tsquery of the query's terms; on SQLite
+an FTS5 table of the same name (rowid = case id, the ascii tokenizer: the terms are written
+space-separated, already normalised). The table is the migration's (`ftsearch0001`), not a
+model: neither backend's form is a plain table the ORM could describe for both.
+
+The index only narrows: `cases.queries` re-checks the exact substring on the candidates, so
+search answers exactly what the LIKE scan answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Boolean, ColumnElement, Float, Select, literal, select, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from minyi.cases.models import Appeal, Case
+from minyi.cases.search_terms import doc_terms, fts5_query, query_terms, tsquery_text
+
+TABLE = "case_search"
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    case_id: int
+    title: str | None
+    body: str | None
+    reply_text: str | None
+    citizen_name: str | None
+    address: str | None
+
+    def terms(self) -> list[str]:
+        return doc_terms(self.title, self.body, self.reply_text)
+
+    def private_terms(self) -> list[str]:
+        """The name and address: only readers who see them in clear may search by them."""
+        return doc_terms(self.citizen_name, self.address)
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def index_docs(session: Session, docs: Sequence[SearchDoc]) -> None:
+    """Index new cases (intake's batch, an import): in the caller's transaction."""
+    if not docs:
+        return
+    if _is_postgres(session):
+        session.execute(
+            text(
+                f"INSERT INTO {TABLE} (case_id, terms, private_terms) VALUES "  # noqa: S608 - a constant
+                "(:id, array_to_tsvector(CAST(:terms AS text[])),"
+                " array_to_tsvector(CAST(:private AS text[])))"
+            ),
+            [{"id": d.case_id, "terms": d.terms(), "private": d.private_terms()} for d in docs],
+        )
+        return
+    session.execute(
+        text(f"INSERT INTO {TABLE} (rowid, terms, private_terms) VALUES (:id, :terms, :private)"),  # noqa: S608 - a constant
+        [
+            {"id": d.case_id, "terms": " ".join(d.terms()), "private": " ".join(d.private_terms())}
+            for d in docs
+        ],
+    )
+
+
+def _docs_of(session: Session, case_ids: Iterable[int]) -> list[SearchDoc]:
+    rows = session.execute(
+        select(
+            Case.id,
+            Appeal.title,
+            Appeal.body,
+            Case.reply_text,
+            Appeal.citizen_name,
+            Appeal.address,
+        )
+        .join(Appeal, Appeal.id == Case.appeal_id)
+        .where(Case.id.in_(list(case_ids)))
+    ).all()
+    return [SearchDoc(*row) for row in rows]
+
+
+def _delete(session: Session, case_ids: list[int]) -> None:
+    key = "case_id" if _is_postgres(session) else "rowid"
+    for start in range(0, len(case_ids), 500):
+        chunk = case_ids[start : start + 500]
+        session.execute(
+            text(f"DELETE FROM {TABLE} WHERE {key} IN ({','.join(str(int(i)) for i in chunk)})")  # noqa: S608 - ints
+        )
+
+
+def reindex_cases(session: Session, case_ids: Iterable[int]) -> None:
+    """Index these cases again from what the database holds now (a reply changed the text)."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return
+    session.flush()
+    _delete(session, ids)
+    for start in range(0, len(ids), 500):
+        index_docs(session, _docs_of(session, ids[start : start + 500]))
+
+
+def reindex_case(session: Session, case: Case) -> None:
+    """Index one case again from its loaded row (its reply changed), without flushing it: the
+    case is written once, with the rest of the action's changes."""
+    with session.no_autoflush:
+        row = session.execute(
+            select(Appeal.title, Appeal.body, Appeal.citizen_name, Appeal.address).where(
+                Appeal.id == case.appeal_id
+            )
+        ).one()
+        _delete(session, [case.id])
+        index_docs(
+            session,
+            [
+                SearchDoc(
+                    case.id, row.title, row.body, case.reply_text, row.citizen_name, row.address
+                )
+            ],
+        )
+
+
+def backfill(
+    session_factory: Callable[[], Any], *, batch: int = 5000, step: Callable[[int], None]
+) -> int:
+    """Index every case not yet in the index, `batch` cases per transaction, in id order (a
+    migration or a bench; safe to stop and run again). `session_factory()` is a context manager
+    giving a session that commits on exit. Returns the number of cases indexed."""
+    done = 0
+    after = -1
+    while True:
+        with session_factory() as session:
+            ids = list(
+                session.scalars(
+                    select(Case.id).where(Case.id > after).order_by(Case.id).limit(batch)
+                )
+            )
+            if not ids:
+                return done
+            reindex_cases(session, ids)
+        after = ids[-1]
+        done += len(ids)
+        step(len(ids))
+
+
+class _Candidates(ColumnElement[bool]):
+    """`case_id IN (the ids of the cases whose index holds every term)`, in the backend's
+    dialect; with `private`, the name and address terms count too; `also`: more id sets (the
+    exact paths), in the same IN. The query texts are bound parameters, traversed, so the
+    statement's compiled form is cached like any other and each use binds its own query."""
+
+    type = Boolean()
+    inherit_cache = True
+    # A predicate, not a value: no "= 1" after it on backends without a boolean type (SQLite),
+    # which would hide the IN from the planner.
+    _is_implicitly_boolean = True
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
+        ("case_id", InternalTraversal.dp_clauseelement),
+        ("tsquery", InternalTraversal.dp_clauseelement),
+        ("fts_terms", InternalTraversal.dp_clauseelement),
+        ("fts_all", InternalTraversal.dp_clauseelement),
+        ("private", InternalTraversal.dp_boolean),
+        ("also", InternalTraversal.dp_clauseelement_list),
+    ]
+
+    def __init__(
+        self, case_id: Any, terms: list[str], *, private: bool, also: list[Select[Any]]
+    ) -> None:
+        self.case_id = case_id
+        self.tsquery = literal(tsquery_text(terms))
+        self.fts_terms = literal(fts5_query("terms", terms))
+        both = f"({fts5_query('terms', terms)}) OR ({fts5_query('private_terms', terms)})"
+        self.fts_all = literal(both)
+        self.private = private
+        self.also = [one.correlate(None) for one in also]
+
+
+def _union(element: _Candidates, compiler: SQLCompiler, **kw: Any) -> str:
+    return "".join(" UNION " + compiler.process(one, asfrom=False, **kw) for one in element.also)
+
+
+@compiles(_Candidates, "postgresql")
+def _candidates_pg(element: _Candidates, compiler: SQLCompiler, **kw: Any) -> str:
+    key = compiler.process(element.case_id, **kw)
+    q = compiler.process(element.tsquery, **kw)
+    where = f"s.terms @@ CAST({q} AS tsquery)"
+    if element.private:
+        where += f" OR s.private_terms @@ CAST({q} AS tsquery)"
+    also = _union(element, compiler, **kw)
+    # Every value in the fragment is a bound parameter; the names are constants.
+    return f"{key} IN (SELECT s.case_id FROM {TABLE} AS s WHERE {where}{also})"  # noqa: S608
+
+
+@compiles(_Candidates, "sqlite")
+def _candidates_sqlite(element: _Candidates, compiler: SQLCompiler, **kw: Any) -> str:
+    key = compiler.process(element.case_id, **kw)
+    m = compiler.process(element.fts_all if element.private else element.fts_terms, **kw)
+    also = _union(element, compiler, **kw)
+    return f"{key} IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH {m}{also})"  # noqa: S608
+
+
+class _Rank(ColumnElement[float]):
+    """How well a case's text answers the query (higher is better), for `sort=relevance`."""
+
+    type = Float()
+    inherit_cache = True
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
+        ("case_id", InternalTraversal.dp_clauseelement),
+        ("tsquery", InternalTraversal.dp_clauseelement),
+        ("fts_terms", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, case_id: Any, terms: list[str]) -> None:
+        self.case_id = case_id
+        self.tsquery = literal(tsquery_text(terms))
+        self.fts_terms = literal(fts5_query("terms", terms))
+
+
+@compiles(_Rank, "postgresql")
+def _rank_pg(element: _Rank, compiler: SQLCompiler, **kw: Any) -> str:
+    key = compiler.process(element.case_id, **kw)
+    q = compiler.process(element.tsquery, **kw)
+    rank = f"ts_rank(s.terms, CAST({q} AS tsquery), 1)"
+    return f"(SELECT {rank} FROM {TABLE} AS s WHERE s.case_id = {key})"  # noqa: S608
+
+
+@compiles(_Rank, "sqlite")
+def _rank_sqlite(element: _Rank, compiler: SQLCompiler, **kw: Any) -> str:
+    key = compiler.process(element.case_id, **kw)
+    m = compiler.process(element.fts_terms, **kw)
+    # bm25 is lower for a better match.
+    return f"(SELECT -bm25({TABLE}) FROM {TABLE} WHERE {TABLE} MATCH {m} AND rowid = {key})"  # noqa: S608
+
+
+def candidates(
+    q: str, *, private: bool, also: Sequence[Select[Any]] = ()
+) -> ColumnElement[bool] | None:
+    """Cases whose index holds every term of `q` (a superset of the substring matches), and
+    those `also` selects (case ids found by other indexes), or None when `q` has no term to look
+    up. One IN over one set: the planner then starts from the index, not from the cases."""
+    terms = query_terms(q)
+    if not terms:
+        return None
+    return _Candidates(Case.id, terms, private=private, also=list(also))
+
+
+def relevance(q: str) -> ColumnElement[float] | None:
+    terms = query_terms(q)
+    if not terms:
+        return None
+    return _Rank(Case.id, terms)
