@@ -373,21 +373,26 @@ def private_demo_app(backend: str, tmp: Path) -> Iterator[tuple[TestClient, Data
 # The files that each take a minute or more on a 2-core machine. `-n 2 --dist loadfile` hands
 # files out in collection order, so these (late in the alphabet) used to start last and leave one
 # worker running them alone at the end; collected first, they start at once and the short files
-# fill in around them.
+# fill in around them. The demo history's own checks come first: they live the run's shared
+# history (conftest.demo_history_copy) that the browser's first-run pages, collected last, copy.
 LONG_POLES = (
+    "integration/demo/test_first_run.py",
     "integration/worker/test_stop.py",
     "integration/worker/test_stop_postgres.py",
     "integration/faults/test_kill_server.py",
     "integration/sla/test_many_workers.py",
     "integration/triage/test_classifier.py",
-    "integration/demo/test_first_run.py",
-    "browser/test_first_run.py",
+    "integration/api/test_schema_fuzz.py",
+    "integration/api/test_schema_fuzz_handler.py",
 )
+LAST = ("browser/test_first_run.py",)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
         path = item.path.as_posix()
+        if any(path.endswith(p) for p in LAST):
+            return len(LONG_POLES) + 1
         return next((i for i, p in enumerate(LONG_POLES) if path.endswith(p)), len(LONG_POLES))
 
     items.sort(key=rank)  # stable: every file keeps its own order, the rest keep theirs
