@@ -247,9 +247,9 @@ def demo_history_copy(
     done_file = _shared.folder / f"{backend}-{key}-done.json"
 
     def live(db: Database) -> None:
-        settings = make_settings(str(db.engine.url), _shared.folder).model_copy(
-            update={"load_demo_if_empty": True, "data_dir": data_dir}
-        )
+        settings = make_settings(
+            db.engine.url.render_as_string(hide_password=False), _shared.folder
+        ).model_copy(update={"load_demo_if_empty": True, "data_dir": data_dir})
         wire()  # as every entry point does before it acts
         done_file.write_text(json.dumps(first_run(db, settings, now=now, say=lambda _: None)))
 
