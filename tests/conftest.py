@@ -240,7 +240,7 @@ def demo_history_copy(
     """A new database holding what `first_run` (with load_demo_if_empty on) makes of an empty one
     at `now`, the demo district and four weeks of its life, with its data folder (the triage model
     trained on the demo's texts) copied to tmp/data; and what first_run returned. The history
-    (tens of seconds) is lived once per run and backend and instant, in whichever worker asks
+    (tens of seconds) is lived once per run, backend and moment, in whichever worker asks
     first; every caller gets copies."""
     key = f"history-{now.strftime('%Y%m%dT%H%M')}"
     data_dir = _shared.folder / f"{backend}-{key}-data"
