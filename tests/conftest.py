@@ -384,6 +384,14 @@ LONG_POLES = (
     "integration/triage/test_classifier.py",
     "integration/api/test_schema_fuzz.py",
     "integration/api/test_schema_fuzz_handler.py",
+    # Many short tests, minutes in all (measured with --junitxml on 2026-12-05).
+    "integration/taxonomy/test_dictionary.py",
+    "integration/org/test_org_import_export.py",
+    "integration/privacy/test_outlets.py",
+    "integration/org/test_accounts.py",
+    "integration/org/test_org_api.py",
+    "integration/cli/test_cli.py",
+    "integration/triage/test_triage_flow.py",
 )
 LAST = ("browser/test_first_run.py",)
 
