@@ -101,14 +101,16 @@ def new_database_url(backend: str, tmp: Path) -> str:
 
 
 class _Shared:
-    """The session's shared folder and database names, one set for the whole run: the xdist
-    controller picks the run id (xdist's testrunuid) and every worker sees it, so what one worker
-    builds under a file lock the other copies instead of building it again. The controller (or
-    the lone process without xdist) removes it all when the run ends."""
+    """The run's shared folder and database names, one set for the whole run: the xdist
+    controller (or the lone process without xdist) picks the run id and puts it in the
+    environment, which its workers inherit, so what one worker builds under a file lock the
+    other copies instead of building it again; the controller removes it all when the run ends.
+    (The environment, not this module: tests import `conftest` a second time, as a module of
+    their own, and both copies must find the same things.)"""
 
-    def __init__(self) -> None:
-        self.run_id = uuid.uuid4().hex
-        self.owner = True  # False in an xdist worker: the controller cleans up
+    @property
+    def run_id(self) -> str:
+        return os.environ.setdefault(RUN_ID, uuid.uuid4().hex)
 
     @property
     def folder(self) -> Path:
@@ -147,21 +149,17 @@ class _Shared:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+RUN_ID = "MINYI_TEST_RUN_ID"
 _shared = _Shared()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    workerinput = getattr(config, "workerinput", None)
-    if workerinput is not None:
-        _shared.run_id, _shared.owner = str(workerinput["testrunuid"]), False
-    elif getattr(config.option, "testrunuid", None):
-        _shared.run_id = str(config.option.testrunuid)
-    elif hasattr(config.option, "testrunuid"):
-        config.option.testrunuid = _shared.run_id  # xdist hands this id to its workers
+    if not hasattr(config, "workerinput"):
+        os.environ[RUN_ID] = uuid.uuid4().hex  # a new run; xdist's workers inherit it
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _shared.owner:
+    if not hasattr(config, "workerinput"):
         _shared.remove_all()
 
 
