@@ -8,23 +8,27 @@ outer rolled-back transaction cannot wrap a test. Instead each backend gets one 
 test session with the demo district loaded, tests create their own appeals (unique external
 ids, unique phones), and tests that change the organisation use `fresh_db`.
 
-Speed: each xdist worker builds two template databases per backend once (migrated; migrated with
-the demo district) and every private database is a copy of one (a file copy on SQLite,
-`CREATE DATABASE ... TEMPLATE` on PostgreSQL): a demo district costs a fraction of a second
-instead of seconds. Passwords are hashed with a cheap Argon2 cost (same algorithm, same format).
+Speed: the run builds two template databases per backend once (migrated; migrated with the
+demo district), shared by the xdist workers (whichever asks first builds, under a file lock), and
+every private database is a copy of one (a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on
+PostgreSQL): a demo district costs a fraction of a second instead of seconds. Passwords are hashed
+with a cheap Argon2 cost (same algorithm, same format).
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from argon2 import PasswordHasher
@@ -34,7 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from minyi.app import create_app
-from minyi.bootstrap import load_demo, migrate
+from minyi.bootstrap import first_run, load_demo, migrate
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.core.settings import Settings
@@ -96,49 +100,160 @@ def new_database_url(backend: str, tmp: Path) -> str:
     return _pg_url(name)
 
 
+class _Shared:
+    """The run's shared folder and database names, one set for the whole run: the xdist
+    controller (or the lone process without xdist) picks the run id and puts it in the
+    environment, which its workers inherit, so what one worker builds under a file lock the
+    other copies instead of building it again; the controller removes it all when the run ends.
+    (The environment, not this module: tests import `conftest` a second time, as a module of
+    their own, and both copies must find the same things.)"""
+
+    @property
+    def run_id(self) -> str:
+        return os.environ.setdefault(RUN_ID, uuid.uuid4().hex)
+
+    @property
+    def folder(self) -> Path:
+        folder = Path(tempfile.gettempdir()) / f"minyi-shared-{self.run_id[:16]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def pg_name(self, key: str) -> str:
+        return f"minyi_s_{self.run_id[:12]}_{key}"
+
+    @contextmanager
+    def building(self, key: str) -> Iterator[Path]:
+        """Held while `key` is built or read: the first comer builds, the others wait for it."""
+        with (self.folder / f"{key}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield self.folder / f"{key}.json"
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def remove_all(self) -> None:
+        prefix = self.pg_name("")
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                names = conn.scalars(
+                    text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"),
+                    {"p": prefix},
+                ).all()
+                for name in names:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        except OperationalError:
+            pass  # no server: nothing was made on it
+        finally:
+            admin.dispose()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+RUN_ID = "MINYI_TEST_RUN_ID"
+_shared = _Shared()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        os.environ[RUN_ID] = uuid.uuid4().hex  # a new run; xdist's workers inherit it
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        _shared.remove_all()
+
+
+def _shared_database(
+    backend: str, key: str, build: Callable[[Database], object], *, base: str | None = None
+) -> str:
+    """The url of the run's shared database `key` on `backend`, built once by whichever worker
+    asks first: a new database, migrated (or a copy of the template `base`), that `build` fills.
+    Nobody connects to it after the build: it is only ever copied (a PostgreSQL template must
+    have no sessions)."""
+    with _shared.building(f"{backend}-{key}") as done:
+        if done.exists():
+            return str(json.loads(done.read_text())["url"])
+        source = None if base is None else make_url(_templates.url(backend, base)).database
+        if backend == "sqlite":
+            path = _shared.folder / f"{key}.db"
+            if source is not None:
+                shutil.copyfile(str(source), path)
+            url = f"sqlite:///{path}"
+        else:
+            name = _shared.pg_name(key)
+            _pg_create(name, template=source)
+            url = _pg_url(name)
+        db = Database(url, registry=build_registry())
+        try:
+            if source is None:
+                migrate(db)
+            build(db)
+        finally:
+            db.dispose()  # no session may remain on a template; SQLite checkpoints its WAL
+        done.write_text(json.dumps({"url": url}))
+        return url
+
+
+def _copy_database(backend: str, template: str, tmp: Path) -> str:
+    name = _new_name()
+    if backend == "sqlite":
+        target = tmp / (name + ".db")
+        tmp.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(str(make_url(template).database), target)
+        return f"sqlite:///{target}"
+    _pg_create(name, template=str(make_url(template).database))
+    return _pg_url(name)
+
+
 class _Templates:
-    """This worker's template databases, built on first use: "migrated" (the schema only) and
-    "demo" (the schema and the demo district, as `load_demo(db, now=START)` leaves it)."""
+    """The run's template databases, built on first use and shared by the xdist workers:
+    "migrated" (the schema only) and "demo" (the schema and the demo district, as
+    `load_demo(db, now=START)` leaves it)."""
+
+    BUILDS: ClassVar[dict[str, tuple[str | None, Callable[[Database], object]]]] = {
+        "migrated": (None, lambda _db: None),
+        "demo": ("migrated", lambda db: load_demo(db, now=START)),
+    }
 
     def __init__(self) -> None:
         self.urls: dict[tuple[str, str], str] = {}
-        self.folder: Path | None = None
 
     def url(self, backend: str, kind: str) -> str:
         key = (backend, kind)
         if key not in self.urls:
-            if self.folder is None:
-                self.folder = Path(tempfile.mkdtemp(prefix=f"minyi-templates-{_worker_suffix()}-"))
-            url = new_database_url(backend, self.folder)
-            db = Database(url, registry=build_registry())
-            migrate(db)
-            if kind == "demo":
-                load_demo(db, now=START)
-            db.dispose()  # no session may remain on a PostgreSQL template; SQLite checkpoints its WAL
-            self.urls[key] = url
+            base, build = self.BUILDS[kind]
+            self.urls[key] = _shared_database(backend, kind, build, base=base)
         return self.urls[key]
 
     def copy(self, backend: str, kind: str, tmp: Path) -> str:
-        template = self.url(backend, kind)
-        name = _new_name()
-        if backend == "sqlite":
-            target = tmp / (name + ".db")
-            tmp.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(str(make_url(template).database), target)
-            return f"sqlite:///{target}"
-        _pg_create(name, template=str(make_url(template).database))
-        return _pg_url(name)
-
-    def drop_all(self) -> None:
-        for url in self.urls.values():
-            drop_database(url)
-        self.urls.clear()
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
+        return _copy_database(backend, self.url(backend, kind), tmp)
 
 
 _templates = _Templates()
+
+
+def demo_history_copy(
+    backend: str, tmp: Path, *, now: datetime
+) -> tuple[str, dict[str, int], Path]:
+    """A new database holding what `first_run` (with load_demo_if_empty on) makes of an empty one
+    at `now`, the demo district and four weeks of its life, with its data folder (the triage model
+    trained on the demo's texts) copied to tmp/data; and what first_run returned. The history
+    (tens of seconds) is lived once per run, backend and moment, in whichever worker asks
+    first; every caller gets copies."""
+    key = f"history-{now.strftime('%Y%m%dT%H%M')}"
+    data_dir = _shared.folder / f"{backend}-{key}-data"
+    done_file = _shared.folder / f"{backend}-{key}-done.json"
+
+    def live(db: Database) -> None:
+        settings = make_settings(
+            db.engine.url.render_as_string(hide_password=False), _shared.folder
+        ).model_copy(update={"load_demo_if_empty": True, "data_dir": data_dir})
+        done_file.write_text(json.dumps(first_run(db, settings, now=now, say=lambda _: None)))
+
+    url = _copy_database(backend, _shared_database(backend, key, live, base="migrated"), tmp)
+    copied = tmp / "data"
+    shutil.copytree(data_dir, copied, dirs_exist_ok=True)
+    return url, json.loads(done_file.read_text()), copied
 
 
 def migrated_database_url(backend: str, tmp: Path) -> str:
@@ -149,12 +264,6 @@ def migrated_database_url(backend: str, tmp: Path) -> str:
 def demo_database_url(backend: str, tmp: Path) -> str:
     """A new database holding the demo district loaded at START (a copy of a template)."""
     return _templates.copy(backend, "demo", tmp)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _drop_templates() -> Iterator[None]:
-    yield
-    _templates.drop_all()
 
 
 # Argon2 as production uses it, at the lowest cost: the suite signs in thousands of times and
@@ -263,21 +372,34 @@ def private_demo_app(backend: str, tmp: Path) -> Iterator[tuple[TestClient, Data
 # The files that each take a minute or more on a 2-core machine. `-n 2 --dist loadfile` hands
 # files out in collection order, so these (late in the alphabet) used to start last and leave one
 # worker running them alone at the end; collected first, they start at once and the short files
-# fill in around them.
+# fill in around them. The demo history's own checks come first: they live the run's shared
+# history (conftest.demo_history_copy) that the browser's first-run pages, collected last, copy.
 LONG_POLES = (
+    "integration/demo/test_first_run.py",
     "integration/worker/test_stop.py",
     "integration/worker/test_stop_postgres.py",
     "integration/faults/test_kill_server.py",
     "integration/sla/test_many_workers.py",
     "integration/triage/test_classifier.py",
-    "integration/demo/test_first_run.py",
-    "browser/test_first_run.py",
+    "integration/api/test_schema_fuzz.py",
+    "integration/api/test_schema_fuzz_handler.py",
+    # Many short tests, minutes in all (measured with --junitxml on 2026-12-05).
+    "integration/taxonomy/test_dictionary.py",
+    "integration/org/test_org_import_export.py",
+    "integration/privacy/test_outlets.py",
+    "integration/org/test_accounts.py",
+    "integration/org/test_org_api.py",
+    "integration/cli/test_cli.py",
+    "integration/triage/test_triage_flow.py",
 )
+LAST = ("browser/test_first_run.py",)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
         path = item.path.as_posix()
+        if any(path.endswith(p) for p in LAST):
+            return len(LONG_POLES) + 1
         return next((i for i, p in enumerate(LONG_POLES) if path.endswith(p)), len(LONG_POLES))
 
     items.sort(key=rank)  # stable: every file keeps its own order, the rest keep theirs

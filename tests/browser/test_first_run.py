@@ -21,14 +21,13 @@ import uvicorn
 from playwright.sync_api import Browser, expect
 
 from browser_steps import Live, sign_in
-from conftest import make_settings, migrated_database_url
+from conftest import demo_history_copy, make_settings
 from minyi.app import create_app
-from minyi.bootstrap import first_run
 from minyi.core.clock import ManualClock
-from minyi.core.db import Database
-from minyi.wiring import build_registry
 
-NOW = datetime(2026, 11, 20, 1, 30, tzinfo=UTC)  # 09:30 in Beijing, a Friday
+NOW = datetime(
+    2026, 11, 20, 7, 30, tzinfo=UTC
+)  # 15:30 in Beijing, a Friday (as tests/integration/demo)
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 2,
@@ -44,11 +43,13 @@ DOCS = (
 @pytest.fixture(scope="module")
 def lived_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("first-run")
-    url = migrated_database_url("sqlite", tmp)  # an empty migrated database (a template copy)
-    settings = make_settings(url, tmp).model_copy(update={"load_demo_if_empty": True})
-    db = Database(url, registry=build_registry())  # wired as every entry point's runtime is
-    first_run(db, settings, now=NOW, say=lambda _: None)
-    db.dispose()
+    # `first_run` on an empty migrated database (as `minyi serve` does), lived once per run and
+    # copied here with its data folder (conftest.demo_history_copy; tests/integration/demo looks
+    # at the same history).
+    url, _, data_dir = demo_history_copy("sqlite", tmp, now=NOW)
+    settings = make_settings(url, tmp).model_copy(
+        update={"load_demo_if_empty": True, "data_dir": data_dir}
+    )
     port = _free_port()
     settings = settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
     clock = ManualClock(NOW)

@@ -1,6 +1,6 @@
 """The first run: `first_run` on an empty database makes the demo district and a few weeks of its
-life through the services (demo/history.py), once per backend for the module; MINYI_DEMO=empty
-makes the district alone."""
+life through the services (demo/history.py), lived once per backend for the run and copied for
+the module (conftest.demo_history_copy); MINYI_DEMO=empty makes the district alone."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from conftest import drop_database, make_settings, migrated_database_url
+from conftest import demo_history_copy, drop_database, make_settings, migrated_database_url
 from minyi.analytics.models import Alert
 from minyi.analytics.queries import hotspots_of_day
 from minyi.bootstrap import first_run
@@ -47,12 +47,13 @@ LIFECYCLE = {
 def lived(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Database, dict[str, int], Path]]:
-    tmp = tmp_path_factory.mktemp(f"history-{backend}")
-    url = migrated_database_url(backend, tmp)  # an empty migrated database (a template copy)
+    # `first_run` on an empty migrated database, lived once per run and backend and copied here
+    # (conftest.demo_history_copy; the browser's first-run pages look at the same history).
+    url, done, data_dir = demo_history_copy(
+        backend, tmp_path_factory.mktemp(f"history-{backend}"), now=NOW
+    )
     db = Database(url, registry=build_registry())
-    settings = make_settings(url, tmp).model_copy(update={"load_demo_if_empty": True})
-    done = first_run(db, settings, now=NOW, say=lambda _: None)
-    yield db, done, settings.data_dir
+    yield db, done, data_dir
     db.dispose()
     drop_database(url)
 

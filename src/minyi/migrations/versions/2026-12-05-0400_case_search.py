@@ -1,7 +1,7 @@
 """case search: the index of each case's text for staff search, back-filled
 
 Revision ID: ftsearch0001
-Revises: receptions0001
+Revises: counselling0001
 
 Also the phone's last four digits on appeals, indexed: staff search finds a caller by the ending
 of their number without reading every appeal.
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from minyi.cases.search import backfill
 
 revision = "ftsearch0001"
-down_revision = "receptions0001"
+down_revision = "counselling0001"
 branch_labels = None
 depends_on = None
 
