@@ -16,6 +16,7 @@ from browser_steps import PHONE, Live, NewContext, open_case, phone_number, sign
 from minyi.core.db import Database
 from minyi.org.service import actor_for_username
 from minyi.services.service import change_service
+from minyi.wiring import build_registry
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +38,7 @@ def test_counselling_notes_stay_with_the_counsellor_and_supervisor(
     dispatcher = sign_in(new_context(), "dispatcher")
     case_id = open_case(dispatcher, tracking_no)
     # 转心理服务: the page that changes a case's service is the sites work's; its service here.
-    db = Database(live_server.database_url)
+    db = Database(live_server.database_url, registry=build_registry())
     try:
         with db.unit_of_work() as session:
             change_service(

@@ -20,6 +20,7 @@ from minyi.org.models import Staff
 from minyi.org.service import actor_for_username
 from minyi.services.models import SiteStaff
 from minyi.services.service import book_appointment
+from minyi.wiring import build_registry
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +30,7 @@ AFTERNOON = datetime(2026, 11, 24, 17, 0, tzinfo=TZ)  # Tuesday: the lawyer's af
 
 
 def _book(live: Live, hour: int, name: str) -> int:
-    db = Database(live.database_url)
+    db = Database(live.database_url, registry=build_registry())
     try:
         with db.unit_of_work() as session:
             site_id, lawyer_id = session.execute(

@@ -16,6 +16,7 @@ from browser_steps import Live, NewContext, sign_in
 from conftest import START
 from factories import register_appeal
 from minyi.core.db import Database
+from minyi.wiring import build_registry
 
 pytestmark = pytest.mark.browser
 OUT = Path("/tmp")  # noqa: S108 - the screenshots and the PDF's image, to look at them
@@ -30,7 +31,7 @@ def shot(page: Page, name: str, shots: Callable[[Page, str], None]) -> None:
 def test_mediator_takes_a_dispute_to_a_confirmed_agreement(
     new_context: NewContext, shots: Callable[[Page, str], None], live_server: Live
 ) -> None:
-    db = Database(live_server.database_url)
+    db = Database(live_server.database_url, registry=build_registry())
     try:
         case = register_appeal(
             db,

@@ -40,6 +40,7 @@ from minyi.demo.district import build_district
 from minyi.demo.markets import hold_demo_markets
 from minyi.demo.meetings import load_meetings
 from minyi.demo.receptions import load_receptions
+from minyi.demo.services import load_service_days
 from minyi.demo.texts import (
     BOUNCE_REASONS,
     CONTACT_NOTES,
@@ -663,6 +664,7 @@ def load_history(
     h.counts["market_matters"] = hold_demo_markets(db, now=now, tz=tz)
     h.counts |= load_meetings(db, now=now, tz=tz)
     h.counts.update(load_receptions(db, now=now, tz=tz))
+    h.counts.update(load_service_days(db, now=now, tz=tz))
     if h.refused:
         log.warning("demo history: %d step(s) refused, e.g. %s", len(h.refused), h.refused[:3])
     return dict(h.counts) | {"refused": len(h.refused)}

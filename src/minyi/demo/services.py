@@ -6,14 +6,17 @@ by the centre's counselling supervisor. Written through the services' own use ca
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from minyi.core.db import Database
 from minyi.org.service import actor_for_username
-from minyi.services.rules import RoomKind, SiteCategory, StaffKind
-from minyi.services.service import add_room, add_site_staff, register_site
+from minyi.services.queries import free_times, list_sites, providers
+from minyi.services.rules import PROVIDER_OF, RoomKind, Service, SiteCategory, StaffKind
+from minyi.services.service import add_room, add_site_staff, book_appointment, register_site
 
 HALL_HOURS = "1-5 09:00-12:00 14:00-17:30; 6 09:00-12:00"
 CENTRE_HOURS = "1-7 08:30-18:00"
@@ -108,3 +111,49 @@ def load_service_sites(
             supervisor_username="centre.counsellor",
         )
     return {"service_sites": sites}
+
+
+NAMES = ("陈淑珍", "刘建华", "赵文静", "孙立军", "周美兰", "吴国平")
+TOPICS = {
+    "legal": "租房押金被扣，想咨询能否要回",
+    "mediation": "楼上漏水多次协商不成，想请调解员调解",
+    "counselling": "最近压力大睡不好，想找心理咨询师聊聊",
+}
+
+
+def load_service_days(
+    db: Database, *, now: datetime, tz: ZoneInfo, streets: int = 3
+) -> dict[str, int]:
+    """The coming week's appointments at the first street halls: citizens who booked a
+    mediator, the resident lawyer and the counsellor on the portal, so each professional's
+    服务大厅 has work on it. Booked through the foundation's own use case, at free times."""
+    booked = 0
+    with db.unit_of_work() as session:
+        for n, site in enumerate(list_sites(session, service=Service.LEGAL)[:streets]):
+            for service in (Service.LEGAL, Service.MEDIATION, Service.COUNSELLING):
+                kind = PROVIDER_OF[service]
+                found = providers(session, site.id, kind)
+                if not found:
+                    continue
+                person = found[0]
+                for day in range(1, 8):
+                    when = (now.astimezone(tz) + timedelta(days=day)).date()
+                    free = free_times(session, site.id, person.staff_id, when, 60, tz, now)
+                    if free:
+                        book_appointment(
+                            session,
+                            None,
+                            site_id=site.id,
+                            service=service.value,
+                            starts_at=free[min(n, len(free) - 1)],
+                            minutes=60,
+                            name=NAMES[(n * 3 + booked) % len(NAMES)],
+                            phone=f"139{n:02d}{booked:06d}",
+                            topic=TOPICS[service.value],
+                            staff_id=person.staff_id,
+                            now=now,
+                            tz=tz,
+                        )
+                        booked += 1
+                        break
+    return {"service_appointments": booked}

@@ -39,7 +39,7 @@ ABOUT = {
     Service.MEDIATION: "邻里、物业、婚姻家庭、劳动等矛盾纠纷，由人民调解员免费调解",
     Service.LEGAL: "驻点律师免费法律咨询，符合条件的可申请法律援助",
     Service.COUNSELLING: "心理咨询师一对一倾听与疏导，内容严格保密",
-    Service.RELIEF: "生活困难、急难情况的帮扶救助，可到诉求处理窗口申请",
+    Service.RELIEF: "生活困难、急难情况的帮扶救助，可网上申请或到诉求处理窗口申请",
 }
 
 

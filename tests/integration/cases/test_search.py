@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import START, demo_database_url, drop_database
-from factories import TZ, _wired, act_on, appeal_payload, auth, make_appeal
+from factories import TZ, act_on, appeal_payload, auth, make_appeal
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import CaseFilter, list_cases, relevance_order
 from minyi.core.db import Database
@@ -24,6 +24,7 @@ from minyi.intake.schemas import AppealIn
 from minyi.intake.service import register_appeals
 from minyi.org.rules import Actor
 from minyi.org.service import actor_for_username
+from minyi.wiring import build_registry
 from shared_data import GOV_MESSAGES
 
 MESSAGES = GOV_MESSAGES / "messages_labeled.csv"
@@ -86,8 +87,7 @@ def sample_db(
     """A demo district of its own with SAMPLE appeals of real messages, registered in one
     batch (intake's group-commit path), a few of them replied to."""
     url = demo_database_url(backend, tmp_path_factory.mktemp("search"))
-    db = Database(url)
-    _wired()
+    db = Database(url, registry=build_registry())
     items = [
         AppealIn.model_validate(
             appeal_payload(

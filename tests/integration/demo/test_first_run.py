@@ -70,6 +70,8 @@ class TestDemoHistory:
         _, done, _ = lived
         assert done["refused"] == 0
         assert done["appeals"] > 150
+        # the coming week's appointments with three street halls' lawyer, mediator, counsellor
+        assert done["service_appointments"] == 9
 
     def test_cases_stand_in_every_state_of_the_lifecycle(
         self, lived: tuple[Database, dict[str, int], Path]

@@ -46,6 +46,9 @@ ASYNC_ENDPOINTS = {
     "minyi.web.console_markets.summary_pdf": "renders the summary page and its PDF in the threadpool",
     "minyi.api.receptions.post_case": "awaits the group-commit writer; the booking's read and the link to its case run in the threadpool",
     "minyi.web.console_receptions.raise_case": "awaits the group-commit writer; the sign-in check and pages run in the threadpool",
+    "minyi.api.relief.post_application": "awaits the group-commit writer; the application's checks, writes and reads run in the threadpool",
+    "minyi.web.console_relief.relief_new_post": "awaits the group-commit writer; the sign-in check, uploads, the application's writes and pages run in the threadpool",
+    "minyi.web.portal_relief.apply_post": "awaits the group-commit writer; uploads, the application's writes and pages run in the threadpool",
     "fastapi.applications.FastAPI.setup.<locals>.openapi": "builds the schema once, then answers it from memory",
 }
 # Async dependencies run on the event loop too.
