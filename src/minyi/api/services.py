@@ -39,6 +39,7 @@ from minyi.services.schemas import (
     AppointmentList,
     AppointmentOut,
     BookIn,
+    CancelIn,
     CaseServiceOut,
     ChangeServiceIn,
     FreeTimesOut,
@@ -58,6 +59,7 @@ from minyi.services.service import (
     add_site_staff,
     book_at_window,
     book_on_portal,
+    cancel_on_portal,
     change_service,
     register_site,
     step_appointment,
@@ -348,6 +350,25 @@ def post_public_booking(body: BookIn, request: Request, state: State) -> dict[st
     )
     with state.db.reading() as session:
         return appointment_by_ref(session, ref) | {"created": created}
+
+
+@router.post(
+    PUBLIC + "/bookings/{ref}/cancel",
+    response_model=PublicBookingOut,
+    summary="Cancel a booking with its number and the phone's last four digits (throttled)",
+    responses=refusals(404, 409, 422, 429, public=True),
+)
+def post_public_cancel(ref: str, body: CancelIn, request: Request, state: State) -> dict[str, Any]:
+    cancelled = cancel_on_portal(
+        state.db,
+        state.settings,
+        ref=ref,
+        last4=body.phone_last4,
+        client=request.client.host if request.client else "unknown",
+        now=state.clock.now(),
+    )
+    with state.db.reading() as session:
+        return appointment_by_ref(session, cancelled)
 
 
 @router.get(

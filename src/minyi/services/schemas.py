@@ -42,6 +42,13 @@ class SiteStaffIn(BaseModel):
     supervisor: str | None = Field(None, max_length=60, description="the supervisor's username")
 
 
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phone_last4: str = Field(
+        min_length=1, max_length=8, description="the booking phone's last four digits"
+    )
+
+
 class BookIn(BaseModel):
     """A citizen's booking on the portal (no staff member chooses for them)."""
 

@@ -16,9 +16,11 @@ from minyi.cases.models import Case
 from minyi.cases.queries import get_visible_case
 from minyi.cases.rules import is_open
 from minyi.cases.service import record_case_event
+from minyi.cases.tracking import last4_matches
 from minyi.core.db import Database
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
-from minyi.core.throttle import Limit, check, record_failure
+from minyi.core.settings import Settings
+from minyi.core.throttle import Limit, check, citizen_secret_limits, guarded, record_failure
 from minyi.intake.rules import normalise_phone
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor, UnitKind
@@ -433,6 +435,39 @@ def step_appointment(
         appointment.cancelled_at = now
     session.flush()
     return appointment
+
+
+def cancel_on_portal(
+    db: Database, settings: Settings, *, ref: str, last4: str, client: str, now: datetime
+) -> str:
+    """The citizen cancels their appointment with its number and the phone's last four digits
+    (under the shared throttle: the digits are one of 10,000); the time is free again.
+    Cancelling twice is harmless; an appointment already kept, or whose time has come, stays."""
+    key = ref.strip().upper()[:20]
+    per_ref, per_address = citizen_secret_limits(settings)
+    with (
+        guarded(
+            db,
+            [(per_ref, f"appointment:{key}"), (per_address, client)],
+            now=now,
+            failure=(NotFound,),
+        ),
+        db.unit_of_work() as session,
+    ):
+        appointment = session.scalar(
+            select(Appointment).where(Appointment.ref == key).with_for_update()
+        )
+        if appointment is None or not last4_matches(appointment.phone, last4):
+            raise NotFound("appointment_not_found", "预约号或手机号后四位不正确")
+        if appointment.status == AppointmentStatus.CANCELLED:
+            return appointment.ref
+        if appointment.status != AppointmentStatus.BOOKED:
+            raise Conflict("appointment_step_refused", "该预约已办结，不能再取消")
+        if appointment.starts_at <= now:
+            raise Conflict("appointment_step_refused", "预约时间已到，不能再取消")
+        appointment.status = AppointmentStatus.CANCELLED.value
+        appointment.cancelled_at = now
+        return appointment.ref
 
 
 def change_service(

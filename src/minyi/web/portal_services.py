@@ -27,7 +27,7 @@ from minyi.services.rules import (
     Service,
     hours_text,
 )
-from minyi.services.service import book_on_portal
+from minyi.services.service import book_on_portal, cancel_on_portal
 from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, state_of
 from minyi.web.security import client_of
 
@@ -174,4 +174,35 @@ def booked(request: Request, ref: str) -> Response:
     st = state_of(request)
     with st.db.reading() as session:
         found = appointment_by_ref(session, ref[:20])
-    return render(request, "portal/services/booked.html", b=found, **_labels())
+    return render(request, "portal/services/booked.html", b=found, error=None, **_labels())
+
+
+@router.post("/services/booked/{ref}/cancel")
+def cancel(request: Request, ref: str, form: PostedForm) -> Response:
+    """取消预约: the booking's number (in the address) and the phone's last four digits."""
+    st = state_of(request)
+    try:
+        cancel_on_portal(
+            st.db,
+            st.settings,
+            ref=ref,
+            last4=fields_of(form).get("phone_last4", "")[:8],
+            client=client_of(request),
+            now=st.clock.now(),
+        )
+    except MinyiError as exc:
+        status = {"conflict": 409, "not_found": 404, "too_many_requests": 429}.get(exc.kind, 422)
+        with st.db.reading() as session:
+            found = appointment_by_ref(session, ref[:20])
+        page = render(
+            request,
+            "portal/services/booked.html",
+            b=found,
+            error=exc.message,
+            status_code=status,
+            **_labels(),
+        )
+        if isinstance(exc, TooManyAttempts):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    return redirect(f"/services/booked/{ref.strip().upper()[:20]}")

@@ -504,6 +504,9 @@ ROUTES: dict[str, tuple[str, str]] = {
             "POST /console/cases/{case_id}/service",
             "POST /services/book",
             "GET /services/booked/{ref}",
+            # cancelling answers the same masked confirmation
+            "POST /api/v1/services/public/bookings/{ref}/cancel",
+            "POST /services/booked/{ref}/cancel",
         ),
         (POLICY, "test_service_appointments"),
     ),

@@ -188,6 +188,23 @@ class TestApi:
         assert app_client.get(f"/api/v1/services/public/bookings/{out['ref']}").status_code == 200
         bad = app_client.post("/api/v1/services/public/bookings", json=body | {"service": "x"})
         assert bad.status_code == 422
+        # Another citizen books the next hour and cancels it with the phone's last four; the
+        # time is free again, and cancelling twice is harmless.
+        later = body | {
+            "phone": unique_phone(),
+            "starts_at": (API_TUESDAY + timedelta(hours=1)).isoformat(),
+        }
+        ref = app_client.post("/api/v1/services/public/bookings", json=later).json()["ref"]
+        cancel = f"/api/v1/services/public/bookings/{ref}/cancel"
+        wrong = "0000" if later["phone"][-4:] != "0000" else "1111"
+        assert app_client.post(cancel, json={"phone_last4": wrong}).status_code == 404
+        done = app_client.post(cancel, json={"phone_last4": later["phone"][-4:]})
+        assert (done.status_code, done.json()["status"]) == (200, "cancelled"), done.text
+        assert app_client.post(cancel, json={"phone_last4": later["phone"][-4:]}).status_code == 200
+        again_later = app_client.post(
+            "/api/v1/services/public/bookings", json=later | {"phone": unique_phone()}
+        )
+        assert again_later.status_code == 201, again_later.text
         assert site["id"] in {s["id"] for s in sites.json()}
 
         path = f"/api/v1/services/sites/{site_id}/appointments"
@@ -322,6 +339,24 @@ class TestPages:
         booked = citizen.get(r.headers["location"])
         assert "预约成功" in booked.text and phone not in booked.text and "孙丽" not in booked.text
         assert phone[-4:] in booked.text and "离婚" not in booked.text
+        # 取消预约 on the confirmation page: wrong digits are refused, the right ones cancel.
+        page_path = r.headers["location"]
+        wrong = citizen.post(
+            f"{page_path}/cancel",
+            data={
+                "csrf_token": csrf_of(citizen, page_path),
+                "phone_last4": "0000" if phone[-4:] != "0000" else "1111",
+            },
+        )
+        assert wrong.status_code == 404 and "后四位不正确" in wrong.text
+        done = citizen.post(
+            f"{page_path}/cancel",
+            data={"csrf_token": csrf_of(citizen, page_path), "phone_last4": phone[-4:]},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text
+        cancelled = citizen.get(page_path).text
+        assert "预约已取消" in cancelled and "取消预约" not in cancelled
 
 
 def run(args: list[str], db: Database, cwd: Path) -> CliResult:
