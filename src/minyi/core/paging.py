@@ -1,0 +1,210 @@
+"""Lists that do not count the world: keyset pages and capped counts.
+
+A page read by OFFSET reads and throws away every row before it, and a list that counts its
+total reads every row that matches: both grow with the history. Here a page starts after the
+last row of the one before (its sort keys, carried in an opaque cursor), so page 500 costs what
+page 1 does, and the total is counted exactly only up to a cap; past it, PostgreSQL's planner
+estimate (or, on SQLite, "more than the cap") stands in, shown as "约 98 万条" or "1,000+".
+
+The cursor holds nothing but the last row's sort values, used only as bound parameters: a
+tampered cursor can move a reader within the list they may see, never outside it (the list's
+own WHERE still applies). It names the order it was made for, so a cursor from one order is
+refused by another rather than silently skipping rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, text
+from sqlalchemy.orm import Session
+
+from minyi.core.errors import Invalid
+
+# Any SELECT, whatever its columns.
+AnySelect = Select[*tuple[Any, ...]]
+
+# Counted exactly up to this many rows; beyond, estimated (PostgreSQL) or shown as "1,000+".
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many rows a list holds: exact, or at least `value` (`estimated`: the planner's guess,
+    else the cap)."""
+
+    value: int
+    exact: bool = True
+    estimated: bool = False
+
+    def zh(self) -> str:
+        """The total as a Chinese page shows it: 1,234 条 / 约 98 万条 / 1,000+ 条."""
+        if self.exact:
+            return f"{self.value:,} 条"
+        if self.estimated and self.value >= 10_000:
+            wan = self.value / 10_000
+            shown = f"{wan:.0f}" if wan >= 10 else f"{wan:.1f}".rstrip("0").rstrip(".")
+            return f"约 {shown} 万条"
+        if self.estimated:
+            return f"约 {self.value:,} 条"
+        return f"{self.value:,}+ 条"
+
+    def en(self) -> str:
+        if self.exact:
+            return f"{self.value:,}"
+        return f"about {self.value:,}" if self.estimated else f"{self.value:,}+"
+
+
+def count_capped(session: Session, stmt: AnySelect, *, cap: int = COUNT_CAP) -> Total:
+    """The number of rows `stmt` answers, read no further than `cap` + 1 rows; past the cap the
+    planner's estimate on PostgreSQL (never below the cap), on SQLite the cap itself."""
+    capped = stmt.order_by(None).limit(cap + 1).subquery()
+    counted = session.scalar(select(func.count()).select_from(capped)) or 0
+    if counted <= cap:
+        return Total(counted)
+    if session.get_bind().dialect.name == "postgresql":
+        estimate = _planner_rows(session, stmt.order_by(None))
+        if estimate is not None and estimate > cap:
+            return Total(estimate, exact=False, estimated=True)
+    return Total(cap, exact=False)
+
+
+def _planner_rows(session: Session, stmt: AnySelect) -> int | None:
+    compiled = stmt.compile(dialect=session.get_bind().dialect)
+    plan = session.execute(text("EXPLAIN (FORMAT JSON) " + str(compiled)), compiled.params)
+    try:
+        return int(plan.scalar_one()[0]["Plan"]["Plan Rows"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One term of a list's order. The last key must make the order total (a unique id), and no
+    key may be NULL (wrap a nullable one in `coalesce` or pair it with an `is_(None)` key)."""
+
+    expr: ColumnElement[Any]
+    descending: bool = False
+
+
+def desc(expr: Any) -> SortKey:
+    return SortKey(expr, descending=True)
+
+
+def asc(expr: Any) -> SortKey:
+    return SortKey(expr)
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page: its rows (as the statement selects them), the cursor of the next page (None on
+    the last) and, when asked for, the total."""
+
+    rows: list[Any]
+    next_cursor: str | None
+    total: Total | None = None
+
+
+def keyset_page(
+    session: Session,
+    stmt: AnySelect,
+    order: Sequence[SortKey],
+    *,
+    cursor: str | None,
+    size: int,
+    count: bool = False,
+    cap: int = COUNT_CAP,
+) -> KeysetPage:
+    """The page of `stmt` in `order` after `cursor` (the first page without one): `size` rows
+    and the cursor of the page after them. The rows are what `stmt` selects; the sort values
+    ride along as extra columns and are cut off here."""
+    if size < 1:
+        raise Invalid("bad_page_size", "page_size must be at least 1", field="page_size")
+    signature = _signature(order)
+    paged = stmt
+    if cursor:
+        paged = paged.where(_after(order, _decode(cursor, signature, len(order))))
+    width = len(stmt.selected_columns)
+    labelled = [k.expr.label(f"_sort{i}") for i, k in enumerate(order)]
+    found = session.execute(
+        paged.add_columns(*labelled)
+        .order_by(*(k.expr.desc() if k.descending else k.expr.asc() for k in order))
+        .limit(size + 1)
+    ).all()
+    more = len(found) > size
+    found = found[:size]
+    next_cursor = _encode(signature, list(found[-1][width:])) if more and found else None
+    rows = [row[:width] if width > 1 else row[0] for row in found]
+    total = count_capped(session, stmt, cap=cap) if count else None
+    return KeysetPage(rows=rows, next_cursor=next_cursor, total=total)
+
+
+def _after(order: Sequence[SortKey], values: list[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in `order`: (k0 after v0) or (k0 = v0 and k1 after v1) …,
+    which each key's own direction decides (a row value comparison cannot mix directions)."""
+    clauses: list[ColumnElement[bool]] = []
+    for i, key in enumerate(order):
+        value = literal(values[i], type_=key.expr.type)
+        beyond = key.expr < value if key.descending else key.expr > value
+        equal_before = [
+            order[j].expr == literal(values[j], type_=order[j].expr.type) for j in range(i)
+        ]
+        clauses.append(and_(*equal_before, beyond))
+    return or_(*clauses)
+
+
+def _signature(order: Sequence[SortKey]) -> str:
+    described = "|".join(f"{k.expr}:{'d' if k.descending else 'a'}" for k in order)
+    return hashlib.sha256(described.encode()).hexdigest()[:12]
+
+
+def _encode(signature: str, values: list[Any]) -> str:
+    payload = json.dumps([signature, [_plain(v) for v in values]], separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"n": str(value)}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise TypeError(f"a sort value of type {type(value).__name__} cannot be in a cursor")
+
+
+def _decode(cursor: str, signature: str, width: int) -> list[Any]:
+    bad = Invalid("bad_cursor", "the page cursor is not valid for this list", field="cursor")
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        made_for, values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if made_for != signature or not isinstance(values, list) or len(values) != width:
+            raise bad
+        return [_typed(v) for v in values]
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise bad from exc
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, raw),) = value.items()
+        if tag == "t":
+            return datetime.fromisoformat(raw)
+        if tag == "d":
+            return date.fromisoformat(raw)
+        if tag == "n":
+            return Decimal(raw)
+        raise ValueError(tag)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise ValueError("unexpected value in cursor")
