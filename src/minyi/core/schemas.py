@@ -26,9 +26,18 @@ class Page(BaseModel, Generic[T]):
     shows (it is the row's own response model); the page adds only counts, never a field about
     a person."""
 
-    total: int = Field(description="how many match, over all pages")
-    page: int = Field(description="this page's number, from 1")
+    total: int = Field(
+        description="how many match, over all pages: exact when `total_exact`, else a lower bound"
+        " (the count stops at a cap) or the database's estimate"
+    )
+    total_exact: bool = Field(True, description="false when `total` is capped or estimated")
+    page: int = Field(description="this page's number, from 1 (1 on a page reached by cursor)")
     page_size: int = Field(description="at most this many items a page")
+    next_cursor: str | None = Field(
+        None,
+        description="pass as `cursor` for the next page (keyset: as fast at page 500 as at page"
+        " 1); null on the last page",
+    )
     items: list[T]
 
 
