@@ -166,8 +166,10 @@ class TestPagination:
         page = Page[Row](total=41, page=3, page_size=20, items=[{"name": "甲"}])
         assert page.model_dump() == {
             "total": 41,
+            "total_exact": True,
             "page": 3,
             "page_size": 20,
+            "next_cursor": None,
             "items": [{"name": "甲"}],
         }
 
