@@ -46,9 +46,10 @@ from minyi.cases.schemas import (
     event_view,
 )
 from minyi.cases.service import act_on_case, actions_for
-from minyi.cases.tracking import case_key, citizen_secret_guard
+from minyi.cases.tracking import case_key
 from minyi.core.errors import Unauthorized
 from minyi.core.schemas import Page
+from minyi.core.throttle import citizen_secret_guard
 from minyi.intake.attachments import store_attachment
 from minyi.intake.queries import channel_names
 from minyi.intake.schemas import AppealIn, AppealReceipt
@@ -296,7 +297,7 @@ async def upload_attachment(
         with citizen_secret_guard(
             state.db,
             state.settings,
-            case_key=case_key(state.db, case_id=case_id),
+            key=case_key(state.db, case_id=case_id),
             client=client,
             now=now,
         ):

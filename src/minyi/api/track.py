@@ -11,8 +11,9 @@ from fastapi import APIRouter, Query, Request
 from minyi.api.deps import State
 from minyi.api.errors import refusals
 from minyi.cases.schemas import CitizenSecretIn, FeedbackIn, TrackedCase
-from minyi.cases.tracking import case_key, citizen_secret_guard, rate_case, track_case
+from minyi.cases.tracking import case_key, rate_case, track_case
 from minyi.core.schemas import ErrorResponse
+from minyi.core.throttle import citizen_secret_guard
 
 router = APIRouter(prefix="/api/v1/track", tags=["citizen"])
 Last4 = Annotated[
@@ -48,7 +49,7 @@ def _track(state: Any, request: Request, tracking_no: str, secret: str) -> dict[
     key = case_key(state.db, tracking_no=tracking_no)
     with (
         citizen_secret_guard(
-            state.db, state.settings, case_key=key, client=_client(request), now=state.clock.now()
+            state.db, state.settings, key=key, client=_client(request), now=state.clock.now()
         ),
         state.db.reading() as session,
     ):
@@ -87,9 +88,7 @@ def feedback(tracking_no: str, body: FeedbackIn, state: State, request: Request)
     now = state.clock.now()
     key = case_key(state.db, tracking_no=tracking_no)
     with (
-        citizen_secret_guard(
-            state.db, state.settings, case_key=key, client=_client(request), now=now
-        ),
+        citizen_secret_guard(state.db, state.settings, key=key, client=_client(request), now=now),
         state.db.unit_of_work() as session,
     ):
         return rate_case(

@@ -4,8 +4,6 @@ digits of the phone or the tracking code of the receipt (the only one an anonymo
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +20,6 @@ from minyi.core.digits import ascii_digits
 from minyi.core.errors import NotFound
 from minyi.core.i18n import ACTION_ZH, STATUS_ZH, label
 from minyi.core.ids import tracking_code_digest
-from minyi.core.settings import Settings
-from minyi.core.throttle import citizen_secret_limits, guarded
 from minyi.org.rules import citizen_actor
 from minyi.privacy.rules import citizen_sees, public_view
 
@@ -63,18 +59,6 @@ def case_key(db: Database, *, tracking_no: str | None = None, case_id: int | Non
         if case_id is None:
             return f"no:{tracking_no}"
     return f"case:{case_id}"
-
-
-@contextmanager
-def citizen_secret_guard(
-    db: Database, settings: Settings, *, case_key: str, client: str, now: datetime
-) -> Iterator[None]:
-    """Every check of a citizen secret goes through here: the last four digits are one of
-    10,000, so wrong answers are counted per case and per client address in the shared
-    throttle, and once either is used up even the right answer gets 429 until the window ends."""
-    per_case, per_address = citizen_secret_limits(settings)
-    with guarded(db, [(per_case, case_key), (per_address, client)], now=now, failure=(NotFound,)):
-        yield
 
 
 def _find(session: Session, tracking_no: str, secret: str) -> tuple[Case, Appeal]:

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from minyi.core.db import Base, Database
-from minyi.core.errors import MinyiError, TooManyAttempts
+from minyi.core.errors import MinyiError, NotFound, TooManyAttempts
 from minyi.core.settings import Settings
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -127,6 +127,20 @@ def guarded(
             for limit, key in checks:
                 record_failure(session, limit, key, now=now)
         raise
+
+
+@contextmanager
+def citizen_secret_guard(
+    db: Database, settings: Settings, *, key: str, client: str, now: datetime
+) -> Iterator[None]:
+    """Every check of a citizen secret goes through here (tracking a case, rating it, cancelling a
+    booking or an appointment, a volunteer's code): the last four digits are one of 10,000, so
+    wrong answers (`NotFound`) are counted per thing (`key`, e.g. "appointment:FW…") and per
+    client address, and once either is used up even the right answer gets 429 until the window
+    ends."""
+    per_thing, per_address = citizen_secret_limits(settings)
+    with guarded(db, [(per_thing, key), (per_address, client)], now=now, failure=(NotFound,)):
+        yield
 
 
 def sign_in_limits(settings: Settings) -> tuple[Limit, Limit, Limit]:

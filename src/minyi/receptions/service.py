@@ -20,7 +20,7 @@ from minyi.cases.tracking import last4_matches
 from minyi.core.db import Database
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from minyi.core.settings import Settings
-from minyi.core.throttle import Limit, check, citizen_secret_limits, guarded, record_failure
+from minyi.core.throttle import Limit, check, citizen_secret_guard, record_failure
 from minyi.escalation.models import CaseEscalation, Holding
 from minyi.escalation.rules import HoldingStatus
 from minyi.grassroots.service import Desk
@@ -278,11 +278,8 @@ def cancel_booking(
     (under the shared throttle: the digits are one of 10,000); the place goes back to the slot.
     Cancelling twice is harmless; a booking already received, or whose time has come, stays."""
     key = ref.strip().upper()[:20]
-    per_ref, per_address = citizen_secret_limits(settings)
     with (
-        guarded(
-            db, [(per_ref, f"reception:{key}"), (per_address, client)], now=now, failure=(NotFound,)
-        ),
+        citizen_secret_guard(db, settings, key=f"reception:{key}", client=client, now=now),
         db.unit_of_work() as session,
     ):
         booking = session.scalar(

@@ -20,7 +20,7 @@ from minyi.cases.tracking import last4_matches
 from minyi.core.db import Database
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from minyi.core.settings import Settings
-from minyi.core.throttle import Limit, check, citizen_secret_limits, guarded, record_failure
+from minyi.core.throttle import Limit, check, citizen_secret_guard, record_failure
 from minyi.intake.rules import normalise_phone
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor, UnitKind
@@ -444,14 +444,8 @@ def cancel_on_portal(
     (under the shared throttle: the digits are one of 10,000); the time is free again.
     Cancelling twice is harmless; an appointment already kept, or whose time has come, stays."""
     key = ref.strip().upper()[:20]
-    per_ref, per_address = citizen_secret_limits(settings)
     with (
-        guarded(
-            db,
-            [(per_ref, f"appointment:{key}"), (per_address, client)],
-            now=now,
-            failure=(NotFound,),
-        ),
+        citizen_secret_guard(db, settings, key=f"appointment:{key}", client=client, now=now),
         db.unit_of_work() as session,
     ):
         appointment = session.scalar(

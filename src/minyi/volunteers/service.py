@@ -23,7 +23,7 @@ from minyi.core.db import Database
 from minyi.core.errors import Conflict, Forbidden, Invalid, MinyiError, NotFound
 from minyi.core.ids import IdAllocator
 from minyi.core.settings import Settings
-from minyi.core.throttle import Limit, check, citizen_secret_limits, guarded, record_failure
+from minyi.core.throttle import Limit, check, citizen_secret_guard, record_failure
 from minyi.intake.batcher import IntakeBatcher
 from minyi.intake.models import Channel
 from minyi.intake.refs import RefCache
@@ -257,13 +257,9 @@ def check_secret(
     """The volunteer id for a code and the phone's last four digits, under the shared throttle:
     wrong answers are counted per code and per client address (the four digits are one of
     10,000), and once either is used up even the right answer waits for the window's end."""
-    per_code, per_address = citizen_secret_limits(settings)
     with (
-        guarded(
-            db,
-            [(per_code, f"volunteer:{code.strip()[:12]}"), (per_address, client)],
-            now=now,
-            failure=(NotFound,),
+        citizen_secret_guard(
+            db, settings, key=f"volunteer:{code.strip()[:12]}", client=client, now=now
         ),
         db.reading() as session,
     ):

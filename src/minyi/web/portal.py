@@ -20,9 +20,10 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from minyi.cases.models import Appeal, Case
-from minyi.cases.tracking import case_key, citizen_secret_guard, is_last4, rate_case, track_case
+from minyi.cases.tracking import case_key, is_last4, rate_case, track_case
 from minyi.core.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from minyi.core.ids import normalise_tracking_code, tracking_code_from
+from minyi.core.throttle import citizen_secret_guard
 from minyi.intake.attachments import store_attachment
 from minyi.intake.models import Channel
 from minyi.intake.schemas import AppealIn
@@ -326,7 +327,7 @@ def _tracked(
         with citizen_secret_guard(
             state.db,
             state.settings,
-            case_key=case_key(state.db, tracking_no=no),
+            key=case_key(state.db, tracking_no=no),
             client=client_of(request),
             now=now,
         ):
