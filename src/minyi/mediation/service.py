@@ -58,7 +58,7 @@ from minyi.org.rules import Actor
 from minyi.services.models import SiteRoom
 from minyi.services.queries import case_service, serves_as
 from minyi.services.rules import SERVICE_DECIDERS, SERVICE_LABELS, RoomKind, Service, StaffKind
-from minyi.services.service import change_service
+from minyi.services.service import change_service, move_service
 
 
 def _text(value: str | None, field: str, label: str, limit: int) -> str:
@@ -683,24 +683,7 @@ def refer_dispute(
 
 
 def _back_to_complaint(session: Session, actor: Actor, case: Case, why: str, now: datetime) -> None:
-    """Through services' change_service when the actor decides services; the dispute's own
-    mediators and area staff hand it back the same way on the same log (change_service keeps
-    the decision to the centre, but the mediator is who knows a unit must act)."""
-    if actor.role in SERVICE_DECIDERS:
-        change_service(session, actor, case.id, Service.COMPLAINT.value, reason=why, now=now)
-        return
-    before = case_service(case)
-    if before is Service.COMPLAINT:
-        return
-    case.service = Service.COMPLAINT.value
-    record_case_event(
-        session,
-        case,
-        action="service_changed",
-        actor_label=actor.username,
-        actor_id=actor.staff_id,
-        now=now,
-        reason=why,
-        payload={"from": before.value, "to": Service.COMPLAINT.value},
-    )
-    session.flush()
+    """Through services' one writer of a case's service: the dispute's own mediators and area
+    staff may hand its case back (`_acting` checked them), though changing a case's service is
+    otherwise the centre's decision, because the mediator is who knows a unit must act."""
+    move_service(session, case, Service.COMPLAINT, actor=actor, reason=why, now=now)

@@ -472,10 +472,21 @@ def change_service(
     if actor.role not in SERVICE_DECIDERS:
         raise Forbidden("not_service_decider", "只有受理、分拨和督查人员可以转换服务类别")
     target = _enum(Service, service, "service", "服务类别")
-    why = (reason or "").strip()
-    if not why or len(why) > 500:
+    if not (reason or "").strip() or len(reason.strip()) > 500:
         raise Invalid("missing_reason", "请填写转换理由（500字以内）", field="reason")
     case = get_visible_case(session, case_id, actor, for_update=True)
+    return move_service(session, case, target, actor=actor, reason=reason, now=now)
+
+
+def move_service(
+    session: Session, case: Case, target: Service, *, actor: Actor, reason: str, now: datetime
+) -> Case:
+    """The one writer of a case's service and its `service_changed` event. Who may move it is
+    the caller's decision: `change_service` lets the centre's deciders; mediation lets a
+    dispute's own mediators hand its case back to complaint handling."""
+    why = (reason or "").strip()
+    if not why or len(why) > 1000:
+        raise Invalid("missing_reason", "请填写转换理由", field="reason")
     if not is_open(case.status):
         raise Conflict("case_closed", "已办结的诉求不能转换服务类别")
     current = service_of(case.class_name, case.service)
