@@ -123,7 +123,11 @@ class Replica:
         if reader is None:
             return
         try:
-            lsn = session.connection().exec_driver_sql("SELECT pg_current_wal_lsn()::text").scalar()
+            lsn = (
+                session.connection()
+                .exec_driver_sql("SELECT pg_current_wal_insert_lsn()::text")
+                .scalar()
+            )
         except DBAPIError as error:
             log.warning("could not read the commit's WAL position for %s: %s", reader, error)
             return
