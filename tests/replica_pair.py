@@ -83,13 +83,23 @@ class Pair:
         self.primary = Cluster("primary", folder / "primary", _free_port())
         self.replica = Cluster("replica", folder / "replica", _free_port())
         self._engines: dict[str, Engine] = {}
+        self.source_password: str | None = None
 
     # --- running the tools ----------------------------------------------------------------------
-    def run(self, tool: str, *args: str, as_server: bool = True) -> str:
+    def command(self, tool: str, *args: str, as_server: bool = True) -> list[str]:
+        """PostgreSQL refuses to run its servers as root: as root they run as `postgres`."""
         command = [str(self.bin / tool), *args]
         if as_server and os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        return command
+
+    def run(self, tool: str, *args: str, as_server: bool = True) -> str:
+        command = self.command(tool, *args, as_server=as_server)
+        # The suite's server may want a password (MINYI_TEST_PG_URL): the dump reads it here.
+        env = {**os.environ, "PGPASSWORD": self.source_password} if self.source_password else None
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=120, check=False, env=env
+        )
         if done.returncode != 0:
             logs = "".join(
                 f"\n--- {c.log.name}:\n{c.log.read_text()[-2000:]}"
@@ -165,6 +175,7 @@ class Pair:
     def _load(self, demo_url: str) -> None:
         """The demo district, dumped from the suite's own server and restored on the primary."""
         source = make_url(demo_url)
+        self.source_password = source.password if isinstance(source.password, str) else None
         dump = self.folder / "demo.dump"
         self.run(
             "pg_dump",
@@ -180,6 +191,7 @@ class Pair:
             str(source.database),
             as_server=False,
         )
+        self.source_password = None
         self.sql(self.primary, f'CREATE DATABASE "{DATABASE}"', database="postgres")
         self.run(
             "pg_restore",
@@ -237,9 +249,9 @@ class Pair:
         for cluster in (self.replica, self.primary):
             if (cluster.data / "postmaster.pid").exists():
                 subprocess.run(
-                    ["runuser", "-u", "postgres", "--"] * (os.geteuid() == 0)
-                    + [str(self.bin / "pg_ctl"), "-D", str(cluster.data), "-m", "immediate"]
-                    + ["-w", "stop"],
+                    self.command(
+                        "pg_ctl", "-D", str(cluster.data), "-m", "immediate", "-w", "stop"
+                    ),
                     capture_output=True,
                     timeout=60,
                     check=False,
