@@ -197,11 +197,13 @@ class Database:
             info[REGISTRY_KEY] = registry
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False, info=info)
-        self.replica_sessions = (
-            None
-            if self.replica is None
-            else sessionmaker(self.replica.engine, expire_on_commit=False, info=info)
-        )
+        self.replica_sessions = None
+        if self.replica is not None:
+            self.replica_sessions = sessionmaker(
+                self.replica.engine, expire_on_commit=False, info=info
+            )
+            # Read-your-own-writes: each commit's position, for the acting staff member.
+            self.replica.track(self.sessions)
 
     def with_registry(self, registry: Registry) -> Database:
         """This database (its engines and caches) with sessions that run `registry`'s handlers:
@@ -216,12 +218,8 @@ class Database:
         """One transaction, committed here at the edge; services only flush."""
         token = _in_unit_of_work.set(True)
         try:
-            with self.sessions() as session:
-                with session.begin():
-                    yield session
-                if self.replica is not None:
-                    # Read-your-own-writes: the acting staff member's replica reads wait for this.
-                    self.replica.after_commit(session)
+            with self.sessions() as session, session.begin():
+                yield session
         finally:
             _in_unit_of_work.reset(token)
 

@@ -23,12 +23,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Engine, text
+import psycopg
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
     from minyi.core.settings import Settings
@@ -63,6 +64,7 @@ PROBE = text(
     """
 )
 NOTHING_WRITTEN = "0/0"
+_COMMITTING = "minyi.replica.committing"  # session.info: the connection of an actor's transaction
 
 
 @dataclass(frozen=True)
@@ -115,24 +117,39 @@ class Replica:
         return self._state
 
     # --- writes ---------------------------------------------------------------------------------
-    def after_commit(self, session: Session) -> None:
-        """Remember the primary's WAL position for the staff member the request acts for. The
-        commit has happened: a failure here is logged, never raised (that writer may then read
-        the replica before it has their write, at most max_lag_seconds behind)."""
+    def track(self, sessions: sessionmaker[Session]) -> None:
+        """Remember, after each commit of these (the primary's writing) sessions, the primary's
+        WAL position for the staff member the request acts for."""
+        event.listen(sessions, "after_begin", self._after_begin)
+        event.listen(sessions, "after_commit", self._after_commit)
+
+    def _after_begin(self, session: Session, _transaction: Any, connection: Connection) -> None:
+        if _acting.get() is not None:
+            session.info[_COMMITTING] = connection
+
+    def _after_commit(self, session: Session) -> None:
+        """On the transaction's own connection, still checked out (the session releases it after
+        this event) and idle: one round trip in autocommit, no pool ping, no BEGIN/ROLLBACK. The
+        commit has happened: a failure is logged, never raised (that writer may then read the
+        replica before it has their write, at most max_lag_seconds behind)."""
+        connection = session.info.pop(_COMMITTING, None)
         reader = _acting.get()
-        if reader is None:
+        if connection is None or reader is None:
             return
         try:
-            lsn = (
-                session.connection()
-                .exec_driver_sql("SELECT pg_current_wal_insert_lsn()::text")
-                .scalar()
-            )
-        except DBAPIError as error:
+            raw = connection.connection.dbapi_connection
+            raw.autocommit = True
+            try:
+                with raw.cursor() as cursor:
+                    cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
+                    row = cursor.fetchone()
+            finally:
+                raw.autocommit = False
+        except (DBAPIError, psycopg.Error) as error:
             log.warning("could not read the commit's WAL position for %s: %s", reader, error)
             return
-        if lsn is not None:
-            self.remember(reader, str(lsn))
+        if row is not None:
+            self.remember(reader, str(row[0]))
 
     def remember(self, reader: str, lsn: str) -> None:
         with self._lock:
