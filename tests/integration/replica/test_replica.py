@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -142,6 +143,41 @@ def test_a_writer_reads_their_commit_while_replay_is_paused(pg_pair: Pair) -> No
         assert db.replica.written_by("alice") is None  # replayed: nothing left to wait for
     finally:
         db.dispose()
+
+
+def test_a_server_that_is_not_a_standby_is_not_read_as_one(pg_pair: Pair) -> None:
+    """A replica URL that names a primary (a promoted replica, a slip of configuration) would
+    serve reads from a database that no longer follows ours: the primary serves them."""
+    db = Database(pg_pair.primary.url, replica=ReplicaPolicy(pg_pair.primary.url))
+    try:
+        with db.reading(replica=True) as session:
+            assert session.scalar(text("SELECT pg_is_in_recovery()")) is False
+        assert db.replica_state == "down"
+    finally:
+        db.dispose()
+
+
+def test_a_replica_that_never_answers_times_out_to_the_primary(pg_pair: Pair) -> None:
+    """A listener that accepts the connection and says nothing (a hung server): libpq's
+    connect_timeout ends the wait, the read is served by the primary, the next ones skip it."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        policy = ReplicaPolicy(f"postgresql+psycopg://postgres@127.0.0.1:{port}/minyi")
+        db = Database(pg_pair.primary.url, replica=policy)
+        try:
+            started = time.monotonic()
+            with db.reading(replica=True) as session:
+                assert session.scalar(text("SELECT inet_server_port()")) == pg_pair.primary.port
+            assert time.monotonic() - started < 10
+            assert db.replica_state == "down"
+            started = time.monotonic()
+            with db.reading(replica=True) as session:  # within the back-off: not tried
+                assert session.scalar(text("SELECT inet_server_port()")) == pg_pair.primary.port
+            assert time.monotonic() - started < policy.connect_timeout_seconds
+        finally:
+            db.dispose()
 
 
 # --- the app -----------------------------------------------------------------------------------
