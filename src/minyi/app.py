@@ -62,6 +62,8 @@ from minyi.wiring import Runtime, build_runtime
 
 class Health(BaseModel):
     status: Literal["ok"]
+    # The read replica as the last list read found it (no query here): "off" without one.
+    replica: Literal["off", "up", "lagging", "down"] = "off"
 
 
 # Routers whose routes do not yet declare their refusals one by one (issue 13).
@@ -181,7 +183,7 @@ def create_app(
 
     @app.get("/healthz", tags=["ops"], responses=errors.refusals(public=True))
     def healthz() -> Health:
-        return Health(status="ok")
+        return Health(status="ok", replica=db.replica_state)
 
     return app
 

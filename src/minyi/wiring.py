@@ -27,6 +27,7 @@ from minyi.core.caches import Caches
 from minyi.core.clock import Clock, SystemClock
 from minyi.core.db import Database
 from minyi.core.registry import Registry
+from minyi.core.replica import ReplicaPolicy
 from minyi.core.settings import Settings
 from minyi.escalation import handlers as escalation
 from minyi.integrations import handlers as integrations
@@ -83,7 +84,10 @@ class Runtime:
         sessions carry the runtime's caches and registry."""
         if self._db is None:
             self._db = Database(
-                self.settings.database_url, caches=self.caches, registry=self.registry
+                self.settings.database_url,
+                caches=self.caches,
+                registry=self.registry,
+                replica=ReplicaPolicy.of(self.settings),
             )
         return self._db
 

@@ -45,7 +45,7 @@ from minyi.analytics.schemas import (
     SweepOut,
 )
 from minyi.analytics.sweeps import create_sweep, find_similar_cases
-from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.api.deps import CurrentActor, ReplicaSession, State
 from minyi.api.errors import refusals
 from minyi.core.errors import Invalid
 
@@ -60,7 +60,7 @@ router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 )
 def hotspots(
     actor: CurrentActor,
-    session: ReadSession,
+    session: ReplicaSession,
     day: date | None = None,
     window_days: Annotated[int, Query(ge=1, le=92)] = 7,
     start: AwareDatetime | None = None,
@@ -86,7 +86,7 @@ def hotspots(
 )
 def alerts(
     actor: CurrentActor,
-    session: ReadSession,
+    session: ReplicaSession,
     status: Literal["open", "acknowledged"] | None = None,
     day: date | None = None,
     kind: Literal["burst", "repeat_petitioner", "crowd_growth"] | None = None,
@@ -133,7 +133,7 @@ def acknowledge(alert_id: int, body: AckIn, actor: CurrentActor, state: State) -
 def similar(
     case_id: int,
     actor: CurrentActor,
-    session: ReadSession,
+    session: ReplicaSession,
     days: Annotated[int, Query(ge=1, le=3660)] = 365,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
@@ -175,7 +175,7 @@ def post_sweep(body: SweepIn, actor: CurrentActor, state: State) -> dict[str, An
     summary="Sweeps, newest first, with their tasks' states",
     responses=refusals(404),
 )
-def sweeps(actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
+def sweeps(actor: CurrentActor, session: ReplicaSession, state: State) -> dict[str, Any]:
     require_viewer(actor)
     now = state.clock.now()
     return {"items": [sweep_view(session, s, now, actor=actor) for s in list_sweeps(session)]}
@@ -187,7 +187,9 @@ def sweeps(actor: CurrentActor, session: ReadSession, state: State) -> dict[str,
     summary="One sweep with its tasks' states",
     responses=refusals(404),
 )
-def sweep(sweep_id: int, actor: CurrentActor, session: ReadSession, state: State) -> dict[str, Any]:
+def sweep(
+    sweep_id: int, actor: CurrentActor, session: ReplicaSession, state: State
+) -> dict[str, Any]:
     require_viewer(actor)
     return sweep_view(session, get_sweep(session, sweep_id), state.clock.now(), actor=actor)
 
@@ -209,7 +211,7 @@ def sweep(sweep_id: int, actor: CurrentActor, session: ReadSession, state: State
 )
 def assessment(
     actor: CurrentActor,
-    session: ReadSession,
+    session: ReplicaSession,
     state: State,
     period: PeriodKind = PeriodKind.WEEK,
     day: date | None = Query(

@@ -15,6 +15,7 @@ from minyi.api.deps import (
     CurrentActor,
     OptionalActor,
     ReadSession,
+    ReplicaSession,
     State,
     get_state,
     intake_actor,
@@ -133,7 +134,7 @@ async def create_appeal(request: Request) -> Response:
 )
 def list_appeals(
     actor: CurrentActor,
-    session: ReadSession,
+    session: ReplicaSession,
     filters: CaseQueryParams,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -313,7 +314,7 @@ async def upload_attachment(
     response_model=list[BounceStat],
     responses=refusals(),
 )
-def bounce_stats(actor: CurrentActor, session: ReadSession) -> list[dict[str, Any]]:
+def bounce_stats(actor: CurrentActor, session: ReplicaSession) -> list[dict[str, Any]]:
     return [
         {"unit": code, "unit_name": name, "requested": n, "approved": approved}
         for code, name, n, approved in bounce_counts_by_unit(session)

@@ -14,6 +14,7 @@ from minyi.api.state import AppState
 from minyi.cases.rules import CaseStatus
 from minyi.cases.schemas import CaseQuery
 from minyi.core.errors import Forbidden, Unauthorized
+from minyi.core.replica import acting_as
 from minyi.org.rules import Actor
 from minyi.org.service import actor_for_token, token_hash
 
@@ -56,7 +57,11 @@ async def token_actor(state: State, token: Annotated[str | None, Depends(oauth2)
     by any process is refused by every other at once."""
     if not token:
         return None
-    return await run_in_threadpool(_actor_from_db, state, token)
+    actor = await run_in_threadpool(_actor_from_db, state, token)
+    # Set on the request's task, so the route's thread inherits it: the units of work the route
+    # commits are this person's, and their next list reads wait for them (core/replica.py).
+    acting_as(actor.username)
+    return actor
 
 
 async def optional_actor(actor: Annotated[Actor | None, Depends(token_actor)]) -> Actor | None:
@@ -98,7 +103,19 @@ def actor_even_if_password_reset(actor: Annotated[Actor | None, Depends(token_ac
     return actor
 
 
+def replica_session(
+    state: State, actor: Annotated[Actor | None, Depends(optional_actor)]
+) -> Iterator[Session]:
+    """For lists, search, reports, analytics and exports: the read replica when one is up and
+    has what this reader wrote, else the primary (core/replica.py, ADR 0009)."""
+    reader = None if actor is None else actor.username
+    with state.db.reading(replica=True, reader=reader) as session:
+        yield session
+
+
 ReadSession = Annotated[Session, Depends(read_session)]
+# A read that may see others' changes of the last few seconds late (never the reader's own).
+ReplicaSession = Annotated[Session, Depends(replica_session)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 # Only for changing one's password, signing out and /auth/me (see `usable`).
 ResetActor = Annotated[Actor, Depends(actor_even_if_password_reset)]

@@ -43,7 +43,7 @@ def export_cases(
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:
     stamp = state.clock.now().astimezone(state.tz).strftime("%Y%m%d-%H%M")
-    with state.db.reading() as session:
+    with state.db.reading(replica=True, reader=actor.username) as session:
         f = case_filter(session, **asdict(filters))
         rows = list(export_rows(session, actor, f, tz=state.tz))
     headers = {

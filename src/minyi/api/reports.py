@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
-from minyi.api.deps import CurrentActor, ReadSession, State
+from minyi.api.deps import CurrentActor, ReadSession, ReplicaSession, State
 from minyi.api.errors import refusals
 from minyi.core.schemas import Page
 from minyi.reports.queries import (
@@ -52,7 +52,7 @@ PageSize = Annotated[int, Query(ge=1, le=200)]
     responses=refusals(),
 )
 def reports(
-    actor: CurrentActor, session: ReadSession, page: PageNumber = 1, page_size: PageSize = 20
+    actor: CurrentActor, session: ReplicaSession, page: PageNumber = 1, page_size: PageSize = 20
 ) -> Page[IssueOut]:
     require(actor, READERS, "read the daily report")
     total, issues = list_issues(session, page=page, page_size=page_size)
@@ -97,7 +97,7 @@ def issue_daily(body: DailyReportIn, actor: CurrentActor, state: State) -> dict[
     response_class=Response,
     responses={200: {"content": {"text/html": {}}, "description": "the page"}, **refusals(404)},
 )
-def report_page(issue_id: int, actor: CurrentActor, session: ReadSession) -> HTMLResponse:
+def report_page(issue_id: int, actor: CurrentActor, session: ReplicaSession) -> HTMLResponse:
     require(actor, READERS, "read the daily report")
     return HTMLResponse(get_issue(session, issue_id, with_html=True).html)
 
@@ -111,7 +111,7 @@ def report_page(issue_id: int, actor: CurrentActor, session: ReadSession) -> HTM
         **refusals(404),
     },
 )
-def report_pdf(issue_id: int, actor: CurrentActor, session: ReadSession) -> Response:
+def report_pdf(issue_id: int, actor: CurrentActor, session: ReplicaSession) -> Response:
     require(actor, READERS, "read the daily report")
     issue = get_issue(session, issue_id, with_pdf=True)
     return Response(
@@ -130,7 +130,7 @@ def report_pdf(issue_id: int, actor: CurrentActor, session: ReadSession) -> Resp
     response_model=IssueWithSnapshotOut,
     responses=refusals(404),
 )
-def report(issue_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
+def report(issue_id: int, actor: CurrentActor, session: ReplicaSession) -> dict[str, Any]:
     require(actor, READERS, "read the daily report")
     issue = get_issue(session, issue_id)
     return {
@@ -173,7 +173,7 @@ def instruct(
     responses=refusals(404),
 )
 def instructions(
-    issue_id: int, actor: CurrentActor, session: ReadSession, state: State
+    issue_id: int, actor: CurrentActor, session: ReplicaSession, state: State
 ) -> list[dict[str, Any]]:
     require(actor, READERS, "read the daily report")
     get_issue(session, issue_id)

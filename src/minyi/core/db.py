@@ -19,6 +19,7 @@ from typing_extensions import override
 from minyi.core.caches import CACHES_KEY, Caches, caches_of
 from minyi.core.clock import as_utc
 from minyi.core.registry import REGISTRY_KEY, Registry
+from minyi.core.replica import Replica, ReplicaPolicy, ReplicaState
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -159,11 +160,14 @@ class Database:
     session this database opens, so what one runtime builds from its data and the handlers it
     runs are never another's. A database made on its own (a test's, a tool's) has caches of its
     own and runs the registry it is given; without one its sessions raise no event (one raised
-    there is refused: `registry.Unwired`), enough for migrations and reads."""
+    there is refused: `registry.Unwired`), enough for migrations and reads.
+
+    `replica`: a PostgreSQL streaming replica that `reading(replica=True)` may read (ADR 0009)."""
 
     registry: Registry | None
     sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
+    replica_sessions: sessionmaker[Session] | None
 
     def __init__(
         self,
@@ -171,6 +175,7 @@ class Database:
         *,
         caches: Caches | None = None,
         registry: Registry | None = None,
+        replica: ReplicaPolicy | None = None,
         **engine_kwargs: Any,
     ) -> None:
         self.url = url
@@ -178,6 +183,11 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         # Reads on SQLite start DEFERRED so they never wait for the write lock.
         self.read_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
+        self.replica = (
+            None
+            if replica is None
+            else Replica(make_engine(replica.url, connect_args=replica.connect_args()), replica)
+        )
         self._open_sessions(registry)
 
     def _open_sessions(self, registry: Registry | None) -> None:
@@ -187,6 +197,13 @@ class Database:
             info[REGISTRY_KEY] = registry
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False, info=info)
+        self.replica_sessions = None
+        if self.replica is not None:
+            self.replica_sessions = sessionmaker(
+                self.replica.engine, expire_on_commit=False, info=info
+            )
+            # Read-your-own-writes: each commit's position, for the acting staff member.
+            self.replica.track(self.sessions)
 
     def with_registry(self, registry: Registry) -> Database:
         """This database (its engines and caches) with sessions that run `registry`'s handlers:
@@ -207,9 +224,23 @@ class Database:
             _in_unit_of_work.reset(token)
 
     @contextmanager
-    def reading(self) -> Iterator[Session]:
+    def reading(self, *, replica: bool = False, reader: str | None = None) -> Iterator[Session]:
+        """A reading transaction on the primary; with `replica`, on the replica when one is
+        configured, reachable, within the lag allowed and has replayed `reader`'s own last
+        commit (their username), else on the primary. Only for reads that tolerate a view a few
+        seconds old for everyone else: lists, search, reports, analytics, exports."""
+        if replica and self.replica is not None and self.replica_sessions is not None:
+            session = self.replica.open(self.replica_sessions, reader)
+            if session is not None:
+                with self.replica.serving(session):
+                    yield session
+                return
         with self.read_sessions() as session, session.begin():
             yield session
+
+    @property
+    def replica_state(self) -> ReplicaState:
+        return "off" if self.replica is None else self.replica.state
 
     def for_one_writer(self) -> Database:
         """The database as a single long-lived writer thread should hold it (intake's group commit).
@@ -239,3 +270,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.engine.dispose()

@@ -112,6 +112,16 @@ class Settings(BaseSettings):
     environment: Literal["dev", "test", "prod"] = "dev"
     # Unset: the embedded SQLite database `minyi.db` in the data directory.
     database_url: str = ""
+    # A PostgreSQL streaming replica (hot standby) of database_url: lists, search, reports,
+    # analytics and exports read there when it is up and caught up (core/replica.py, ADR 0009).
+    database_replica_url: str = ""
+    # Past this replay lag everyone reads the primary. 5 s: a dispatcher who refreshes a list
+    # expects what a colleague did a moment ago, not minutes ago.
+    replica_max_lag_seconds: float = Field(default=5.0, ge=0)
+    # After the replica refused or timed out, reads go to the primary this long before it is
+    # tried again; libpq's connect_timeout (2 s is its minimum) bounds the one read that tries.
+    replica_retry_seconds: float = Field(default=30.0, ge=0)
+    replica_connect_timeout_seconds: int = Field(default=2, ge=2)
     data_dir: Path = Field(default_factory=default_data_dir)
     host: str = "127.0.0.1"
     port: int = 8000
@@ -148,6 +158,18 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.data_dir = self.data_dir.expanduser().absolute()
             self.database_url = f"sqlite:///{self.data_dir / 'minyi.db'}"
+        return self
+
+    @model_validator(mode="after")
+    def _replica_on_postgres(self) -> Settings:
+        if self.database_replica_url and not (
+            self.database_url.startswith("postgresql")
+            and self.database_replica_url.startswith("postgresql")
+        ):
+            raise ValueError(
+                "MINYI_DATABASE_REPLICA_URL is a PostgreSQL streaming replica of a PostgreSQL"
+                " MINYI_DATABASE_URL"
+            )
         return self
 
     @model_validator(mode="after")

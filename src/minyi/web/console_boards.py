@@ -71,7 +71,7 @@ def dispatch_board(request: Request) -> Response:
     actor = staff(request, {Role.DISPATCHER, Role.ADMIN})
     state = state_of(request)
     now = state.clock.now()
-    with state.db.reading() as session:
+    with state.db.reading(replica=True, reader=actor.username) as session:
         new = _cases(session, actor, CaseFilter(status=[CaseStatus.REGISTERED]), now)
         to_dispatch = _cases(session, actor, CaseFilter(status=[CaseStatus.ACCEPTED]), now)
         bounce_rows = list(
@@ -104,7 +104,7 @@ def unit_board(request: Request) -> Response:
     actor = staff(request, {Role.UNIT_HEAD})
     state = state_of(request)
     now = state.clock.now()
-    with state.db.reading() as session:
+    with state.db.reading(replica=True, reader=actor.username) as session:
         queue = _cases(session, actor, CaseFilter(status=list(WORKING), unit=actor.unit_id), now)
         overdue = _cases(
             session, actor, CaseFilter(status=list(WORKING), unit=actor.unit_id, overdue=True), now
@@ -134,7 +134,7 @@ def area_board(request: Request, case_id: int | None = None) -> Response:
         street=actor.unit_id if actor.unit_kind == "street" else None,
         community=actor.unit_id if actor.unit_kind == "community" else None,
     )
-    with state.db.reading() as session:
+    with state.db.reading(replica=True, reader=actor.username) as session:
         cases = _cases(session, actor, f, now)
         unit_name = (
             session.scalar(select(Unit.name).where(Unit.id == actor.unit_id))

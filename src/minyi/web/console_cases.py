@@ -52,7 +52,7 @@ def inbox(request: Request) -> Response:
     actor = staff(request)
     state = state_of(request)
     query = read_query(request)
-    with state.db.reading() as session:
+    with state.db.reading(replica=True, reader=actor.username) as session:
         f, errors = list_filter(session, query, state.tz)
         total, rows = list_cases(
             session, actor, f, page=query.page, page_size=PAGE_SIZE, order=order_of(query)

@@ -137,7 +137,7 @@ def dashboard(request: Request) -> Response:
     actor = staff(request, {Role.LEADER})
     state = state_of(request)
     now = state.clock.now()
-    with state.db.reading() as session:
+    with state.db.reading(replica=True, reader=actor.username) as session:
         held_total, held_rows = list_holdings(
             session, actor, leader_id=actor.staff_id, status=None, page=1, page_size=FIRST
         )
@@ -187,7 +187,7 @@ def full_list(request: Request, name: str, page: int = 1) -> Response:
     now = state.clock.now()
     page = max(page, 1)
     rows: Any
-    with state.db.reading() as session:
+    with state.db.reading(replica=True, reader=actor.username) as session:
         if name == "escalated":
             total, rows = list_escalations(
                 session,

@@ -26,6 +26,7 @@ from starlette.responses import RedirectResponse, Response
 
 from minyi.cases.models import Case
 from minyi.core.errors import Forbidden, MinyiError, TooManyAttempts, Unauthorized
+from minyi.core.replica import acting_as
 from minyi.grassroots.queries import covers_anything
 from minyi.org.rules import Actor, Role
 from minyi.org.service import actor_for_token
@@ -87,6 +88,7 @@ def current_actor(request: Request) -> Actor | None:
     """The staff member behind the session cookie (an API token, so sign-out revokes both)."""
     cached = getattr(request.state, "actor", False)
     if cached is None or isinstance(cached, Actor):
+        acting_as(None if cached is None else cached.username)
         return cached
     token = request.cookies.get(SESSION_COOKIE)
     actor = None
@@ -99,6 +101,9 @@ def current_actor(request: Request) -> Actor | None:
         except Unauthorized:
             actor = None
     request.state.actor = actor
+    # In the route's own thread (asked again there when a dependency asked first): the units of
+    # work it commits are this person's, and their next lists wait for them (core/replica.py).
+    acting_as(None if actor is None else actor.username)
     return actor
 
 

@@ -324,7 +324,7 @@ def acknowledge(request: Request, form: PostedForm, alert_id: int) -> Response:
 @router.get("/leader/reports/{issue_id}.html")
 def report_page(request: Request, issue_id: int) -> Response:
     staff(request, READERS)
-    with state_of(request).db.reading() as session:
+    with state_of(request).db.reading(replica=True) as session:
         html = get_issue(session, issue_id, with_html=True).html
     return Response(
         html, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": REPORT_CSP}
@@ -334,7 +334,7 @@ def report_page(request: Request, issue_id: int) -> Response:
 @router.get("/leader/reports/{issue_id}.pdf")
 def report_pdf(request: Request, issue_id: int) -> Response:
     staff(request, READERS)
-    with state_of(request).db.reading() as session:
+    with state_of(request).db.reading(replica=True) as session:
         issue = get_issue(session, issue_id, with_pdf=True)
         pdf, name = issue.pdf, pdf_filename(issue)
     return Response(
@@ -349,7 +349,7 @@ def report(request: Request) -> Response:
     """The latest 民情日报 with 批示 on every item."""
     actor = staff(request, READERS)
     state = state_of(request)
-    with state.db.reading() as session:
+    with state.db.reading(replica=True, reader=actor.username) as session:
         return render(
             request,
             "leader/report.html",
@@ -362,7 +362,7 @@ def alerts(request: Request) -> Response:
     """Every open alert and the week's hotspots, with acknowledge and 批示."""
     actor = staff(request, ANALYTICS_VIEWERS)
     state = state_of(request)
-    with state.db.reading() as session:
+    with state.db.reading(replica=True, reader=actor.username) as session:
         return render(
             request, "leader/alerts.html", panel=hotspots_panel(session, actor, state.clock.now())
         )
