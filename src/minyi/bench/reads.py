@@ -24,12 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import create_engine, func, inspect, make_url, select, text
 from sqlalchemy.orm import Session
 
 from minyi.analytics.rules import BEIJING
 from minyi.bench.analytics import END_DAY, _fill
 from minyi.bench.intake import fresh_database
+from minyi.bench.reads_copies import copy_history
 from minyi.bench.reads_roles import READERS, role_reads
 from minyi.bootstrap import load_demo, migrate
 from minyi.cases.models import Appeal, Case
@@ -103,6 +104,13 @@ def _create_if_missing(url: str) -> None:
                 conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
     finally:
         admin.dispose()
+
+
+def _has_history(db: Database) -> bool:
+    if not inspect(db.engine).has_table("cases"):
+        return False
+    with db.reading() as session:
+        return session.scalar(select(Case.id).limit(1)) is not None
 
 
 @contextmanager
@@ -180,11 +188,14 @@ def run_reads_bench(
     reuse: str | None = None,
     keep: str | None = None,
     only: str | None = None,
+    copies: int = 1,
     seed: int = 20261121,
 ) -> ReadsReport:
     report = ReadsReport(db=db_kind, appeals=appeals)
     with _database(db_kind, reuse, keep) as (url, fresh):
         db = Database(url)
+        if fresh and _has_history(db):  # a kept database built before: only --copies grows it
+            fresh = False
         if fresh:
             migrate(db)
             load_demo(db, now=datetime(2026, 11, 20, 1, tzinfo=UTC))
@@ -206,6 +217,16 @@ def run_reads_bench(
                 db.unit_of_work, batch=5000, step=start_task("search index back-fill", missing)
             )
         report.backfill_seconds = time.perf_counter() - t0
+        if copies > 1:
+            t0 = time.perf_counter()
+            report.appeals += copy_history(
+                db,
+                copies,
+                start_task(
+                    f"history copied {copies - 1} more times", (copies - 1) * report.appeals
+                ),
+            )
+            report.fill_seconds += time.perf_counter() - t0
         # As autovacuum would after a bulk load: fresh statistics and, on PostgreSQL, the GIN
         # indexes' pending lists merged (each search would otherwise read them through).
         with db.engine.connect() as conn:

@@ -35,10 +35,17 @@ def reads(
         None,
         "--keep",
         help="build the history into this database (a URL; PostgreSQL's is created if missing)"
-        " and keep it for --reuse",
+        " and keep it for --reuse; one that holds a history already is timed as it is",
     ),
     only: str | None = typer.Option(
         None, "--only", help="time only the reads whose name holds this text"
+    ),
+    copies: int = typer.Option(
+        1,
+        "--copies",
+        min=1,
+        help="PostgreSQL: copy the history in SQL until it is this many times as large (fresh"
+        " ids and tracking numbers, same days); with --keep on a database built before, grows it",
     ),
     as_json: bool = typer.Option(
         False, "--json", help="print the figures as one JSON object instead of the table"
@@ -48,6 +55,8 @@ def reads(
     dashboard of every role) and report p50/p95 per read."""
     if db not in ("sqlite", "postgres"):
         raise typer.BadParameter("--db is sqlite or postgres")
+    if copies > 1 and (db != "postgres" or reuse):
+        raise typer.BadParameter("--copies is for --db postgres, building or with --keep")
     console = Console(stderr=as_json)
     if not console.is_terminal:
         console = Console(stderr=as_json, width=max(console.width, 120))
@@ -64,7 +73,7 @@ def reads(
             return lambda n: progress.advance(task, n)
 
         report = run_reads_bench(
-            db, appeals, days, repeats, start, reuse=reuse, keep=keep, only=only
+            db, appeals, days, repeats, start, reuse=reuse, keep=keep, only=only, copies=copies
         )
     if as_json:
         typer.echo(orjson.dumps(report.as_dict()).decode())

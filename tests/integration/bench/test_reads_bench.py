@@ -54,8 +54,10 @@ def test_every_read_of_every_role_is_timed_and_finds_the_history(tmp_path: Path)
     runner = CliRunner()
     result = runner.invoke(
         app,
-        ["bench", "reads", "--db", "sqlite", "--reuse", url, "--repeats", "1"]
-        + ["--only", "dispatcher:", "--json"],
+        [
+            *("bench", "reads", "--db", "sqlite", "--reuse", url),
+            *("--repeats", "1", "--only", "dispatcher:", "--json"),
+        ],
     )
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout.strip().splitlines()[-1])
