@@ -100,7 +100,7 @@ def dispatch_board(now: datetime) -> Read:
     def read(s: Session, a: Actor) -> tuple[int, Any]:
         new = _board(s, a, CaseFilter(status=[CaseStatus.REGISTERED]), now)
         to_dispatch = _board(s, a, CaseFilter(status=[CaseStatus.ACCEPTED]), now)
-        bounce_rows = list(
+        bounce_rows: list[Any] = list(
             s.execute(
                 select(Case, Appeal)
                 .join(Appeal, Appeal.id == Case.appeal_id)
