@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import PG_ADMIN_URL
 from minyi.bench.reads import _reads, run_reads_bench
 from minyi.cli.main import app
 
@@ -65,3 +66,20 @@ def test_every_read_of_every_role_is_timed_and_finds_the_history(tmp_path: Path)
     read = [r["read"] for r in figures["reads"]]
     assert read == [n for n in names if "dispatcher:" in n]
     assert all(r["runs"] == 1 and r["p95_ms"] >= r["p50_ms"] > 0 for r in figures["reads"])
+
+
+@pytest.mark.slow
+def test_copies_grow_a_postgresql_history_with_fresh_tracking_numbers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MINYI_BENCH_PG_URL", PG_ADMIN_URL)  # the suite's server, not the default
+    report = run_reads_bench(
+        "postgres", APPEALS, 60, 1, _no_progress, copies=3, only="tracking number"
+    )
+    assert report.appeals == 3 * APPEALS
+    assert report.indexed == APPEALS  # the copies carry their search-index rows
+    # A tracking number of the middle copy is found once, by the index and by the old scan.
+    assert report.hits == {
+        "search a tracking number, index": 1,
+        "search a tracking number, old scan": 1,
+    }
