@@ -1,12 +1,14 @@
 """`minyi bench reads`: the reads staff make all day, timed on a large synthetic history: the
 case list (first page and page 500), a unit handler's scoped list, search (a two-character word,
 a word no case holds, a full tracking number) through the search index and through the old
-substring scan, the web inbox's search, the unit head's board and the backlog (积案).
+substring scan, the web inbox's search, the unit head's board and the backlog (积案); then every
+board and dashboard of every role (bench/reads_roles.py), at the query level the page uses.
 
 The history is `minyi bench analytics`'s (`bench/analytics._fill`: appeals over `days` days with
 a weekday rhythm, bursts, 92 % replied); the search index is then back-filled as the migration
 `ftsearch0001` does, and that back-fill is timed too. `--reuse URL` times a database built
-before (its missing index rows are back-filled first).
+before (its missing index rows are back-filled first); `--keep URL` builds into a database that
+is kept for that.
 """
 
 from __future__ import annotations
@@ -22,14 +24,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, inspect, make_url, select, text
 from sqlalchemy.orm import Session
 
 from minyi.analytics.rules import BEIJING
 from minyi.bench.analytics import END_DAY, _fill
 from minyi.bench.intake import fresh_database
+from minyi.bench.reads_copies import copy_history
+from minyi.bench.reads_roles import READERS, role_reads
 from minyi.bootstrap import load_demo, migrate
-from minyi.cases.models import Case
+from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import CaseFilter, list_cases
 from minyi.cases.rules import OPEN, WORKING, CaseStatus
 from minyi.cases.search import TABLE, backfill
@@ -38,6 +42,8 @@ from minyi.escalation.queries import backlog
 from minyi.org.rules import Actor
 from minyi.org.service import actor_for_username
 from minyi.sla.queries import urgency_order
+from minyi.web.mount import register_panels
+from minyi.wiring import build_registry
 
 NOW = datetime(END_DAY.year, END_DAY.month, END_DAY.day, 18, tzinfo=BEIJING).astimezone(UTC)
 WORD = "路灯"  # one matter in twelve of the history
@@ -62,18 +68,66 @@ class ReadsReport:
         values = sorted(self.timings_ms[name])
         return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
 
+    def as_dict(self) -> dict[str, Any]:
+        """The figures as `--json` prints them."""
+        return {
+            "db": self.db,
+            "cases": self.appeals,
+            "fill_seconds": round(self.fill_seconds, 1),
+            "backfill_seconds": round(self.backfill_seconds, 1),
+            "indexed": self.indexed,
+            "reads": [
+                {
+                    "read": name,
+                    "hits": self.hits[name],
+                    "p50_ms": round(self.p50(name), 2),
+                    "p95_ms": round(self.p95(name), 2),
+                    "runs": len(values),
+                }
+                for name, values in self.timings_ms.items()
+            ],
+        }
+
+
+def _create_if_missing(url: str) -> None:
+    """A PostgreSQL database named by `url` is created on its server if it is not there yet."""
+    parsed = make_url(url)
+    if not parsed.get_backend_name().startswith("postgresql"):
+        return
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            found = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+            )
+            if not found:
+                conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        admin.dispose()
+
+
+def _has_history(db: Database) -> bool:
+    if not inspect(db.engine).has_table("cases"):
+        return False
+    with db.reading() as session:
+        return session.scalar(select(Case.id).limit(1)) is not None
+
 
 @contextmanager
-def _database(db_kind: str, reuse: str | None) -> Iterator[tuple[str, bool]]:
+def _database(db_kind: str, reuse: str | None, keep: str | None) -> Iterator[tuple[str, bool]]:
     if reuse:
         yield reuse, False
+        return
+    if keep:  # built here and left for `--reuse` to time again
+        _create_if_missing(keep)
+        yield keep, True
         return
     with tempfile.TemporaryDirectory() as tmp, fresh_database(db_kind, Path(tmp)) as url:
         yield url, True
 
 
 def _reads(
-    tracking_no: str,
+    tracking_no: str, phone: str
 ) -> list[tuple[str, str, Callable[[Session, Actor], tuple[int, Any]]]]:
     """(name, the reader's username, the read): each returns (total, rows)."""
 
@@ -121,7 +175,7 @@ def _reads(
             lambda s, a: backlog(s, a, now=NOW, min_age_days=30, page=1, page_size=20),
         )
     )
-    return reads
+    return reads + role_reads(NOW, phone)
 
 
 def run_reads_bench(
@@ -132,11 +186,16 @@ def run_reads_bench(
     start_task: Callable[[str, int], Callable[[int], None]],
     *,
     reuse: str | None = None,
+    keep: str | None = None,
+    only: str | None = None,
+    copies: int = 1,
     seed: int = 20261121,
 ) -> ReadsReport:
     report = ReadsReport(db=db_kind, appeals=appeals)
-    with _database(db_kind, reuse) as (url, fresh):
+    with _database(db_kind, reuse, keep) as (url, fresh):
         db = Database(url)
+        if fresh and _has_history(db):  # a kept database built before: only --copies grows it
+            fresh = False
         if fresh:
             migrate(db)
             load_demo(db, now=datetime(2026, 11, 20, 1, tzinfo=UTC))
@@ -158,6 +217,16 @@ def run_reads_bench(
                 db.unit_of_work, batch=5000, step=start_task("search index back-fill", missing)
             )
         report.backfill_seconds = time.perf_counter() - t0
+        if copies > 1:
+            t0 = time.perf_counter()
+            report.appeals += copy_history(
+                db,
+                copies,
+                start_task(
+                    f"history copied {copies - 1} more times", (copies - 1) * report.appeals
+                ),
+            )
+            report.fill_seconds += time.perf_counter() - t0
         # As autovacuum would after a bulk load: fresh statistics and, on PostgreSQL, the GIN
         # indexes' pending lists merged (each search would otherwise read them through).
         with db.engine.connect() as conn:
@@ -167,14 +236,24 @@ def run_reads_bench(
             else:
                 conn.exec_driver_sql("ANALYZE")
         with db.reading() as session:
-            tracking_no = session.scalar(
-                select(Case.tracking_no).order_by(Case.id).offset(report.appeals // 2).limit(1)
-            )
+            middle = session.execute(
+                select(Case.tracking_no, Appeal.phone)
+                .join(Appeal, Appeal.id == Case.appeal_id)
+                .order_by(Case.id)
+                .offset(report.appeals // 2)
+                .limit(1)
+            ).first()
+            tracking_no, phone = middle if middle else ("", "")
             actors = {
                 name: actor_for_username(session, name)
-                for name in ("dispatcher", "dep01.handler", "dep01.head", "secretary")
+                for name in {"dep01.handler", "dep01.head", *READERS.values()}
             }
-        reads = _reads(tracking_no or "")
+        reads = [r for r in _reads(tracking_no, phone or "") if not only or only in r[0]]
+        # The pages' panels (triage queue, approvals, hotspots, the daily report) come from the
+        # registry the web app fills at start-up; the reads get the same one.
+        registry = build_registry()
+        register_panels(registry)
+        db = db.with_registry(registry)
         tick = start_task("timed reads", repeats * len(reads))
         for name, reader, read in reads:
             for n in range(repeats + 1):

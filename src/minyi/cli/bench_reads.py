@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -30,14 +31,35 @@ def reads(
         "--reuse",
         help="time this database's history instead of building one (a URL; kept as it is)",
     ),
+    keep: str | None = typer.Option(
+        None,
+        "--keep",
+        help="build the history into this database (a URL; PostgreSQL's is created if missing)"
+        " and keep it for --reuse; one that holds a history already is timed as it is",
+    ),
+    only: str | None = typer.Option(
+        None, "--only", help="time only the reads whose name holds this text"
+    ),
+    copies: int = typer.Option(
+        1,
+        "--copies",
+        min=1,
+        help="PostgreSQL: copy the history in SQL until it is this many times as large (fresh"
+        " ids and tracking numbers, same days); with --keep on a database built before, grows it",
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="print the figures as one JSON object instead of the table"
+    ),
 ) -> None:
-    """Time the staff reads (case lists, search with and without the index, the unit head's
-    board, the backlog) and report p50/p95 per read."""
+    """Time the staff reads (case lists, search with and without the index, every board and
+    dashboard of every role) and report p50/p95 per read."""
     if db not in ("sqlite", "postgres"):
         raise typer.BadParameter("--db is sqlite or postgres")
-    console = Console()
+    if copies > 1 and (db != "postgres" or reuse):
+        raise typer.BadParameter("--copies is for --db postgres, building or with --keep")
+    console = Console(stderr=as_json)
     if not console.is_terminal:
-        console = Console(width=max(console.width, 120))
+        console = Console(stderr=as_json, width=max(console.width, 120))
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -50,7 +72,12 @@ def reads(
             task = progress.add_task(label, total=total)
             return lambda n: progress.advance(task, n)
 
-        report = run_reads_bench(db, appeals, days, repeats, start, reuse=reuse)
+        report = run_reads_bench(
+            db, appeals, days, repeats, start, reuse=reuse, keep=keep, only=only, copies=copies
+        )
+    if as_json:
+        typer.echo(orjson.dumps(report.as_dict()).decode())
+        return
     table = Table(title=f"staff reads on {db}: {report.appeals:,} cases, {repeats} runs each")
     table.add_column("read")
     table.add_column("cases found", justify="right")

@@ -1,0 +1,398 @@
+"""The boards and dashboards every role opens all day, as reads for `minyi bench reads`.
+
+Each read calls the query and service functions its page's route calls, in the same order, with
+the reader's real Actor, and skips only the rendering: the figures are the database's (and the
+Python that shapes its rows), not the template engine's or HTTP's. A read is a small function
+`(session, actor) -> (hits, rows)`; when a route's queries change (keyset pages, capped counts),
+the read beside it changes the same way. `hits` is what the page would show as its size: a list's
+total, or the rows of a dashboard's blocks added up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minyi.analytics.assessment import assess_units
+from minyi.analytics.queries import alert_views, hotspots_of_day, list_alerts
+from minyi.analytics.rules import BEIJING, previous_period
+from minyi.cases.models import Appeal, Case
+from minyi.cases.queries import CaseFilter, list_cases, shown_titles, visible_to
+from minyi.cases.rules import OPEN, WORKING, CaseStatus
+from minyi.escalation.queries import backlog, list_escalations, list_holdings
+from minyi.intake.desk import desk_channels, earlier_appeals
+from minyi.mailboxes.queries import leader_inbox
+from minyi.mediation.queries import list_disputes, mediators_of_site
+from minyi.notifications.queries import notification_page
+from minyi.org.rules import Actor, Role
+from minyi.receptions.queries import leader_figures
+from minyi.reports.targets import target_units, units_for_items
+from minyi.services.queries import (
+    appointments_of_staff,
+    cases_by_service,
+    describe_appointments,
+    kinds_of,
+    list_sites,
+    upcoming_counts,
+)
+from minyi.services.rules import BOOKING_HORIZON_DAYS, Service
+from minyi.sla.calendar_service import calendar_status, today_in_beijing
+from minyi.sla.queries import urgency_order
+from minyi.supervision.queries import (
+    describe_letters,
+    describe_orders,
+    describe_tasks,
+    list_letters,
+    list_orders,
+    list_tasks,
+    replies_of,
+)
+from minyi.web.case_view import summaries
+from minyi.web.console_approvals import approvals
+from minyi.web.console_boards import BOARD_SIZE, _with_services
+from minyi.web.console_lists import ListQuery, case_filter, filter_options, order_of
+from minyi.web.console_work import WHISTLE_CASES
+from minyi.web.desk_forms import places
+from minyi.web.leader import (
+    FIRST,
+    _held,
+    _lifted,
+    _overdue_instructions,
+    area_figures,
+    my_instructions,
+    today_figures,
+)
+from minyi.web.panels_leader import daily_report_panel, hotspots_panel
+from minyi.web.slots import dispatch_panels, leader_panels, unit_panels
+from minyi.whistle.queries import describe_whistles, list_whistles, summonses_of
+
+Read = Callable[[Session, Actor], tuple[int, Any]]
+TZ = ZoneInfo("Asia/Shanghai")
+
+# Who opens the pages: the demo district's accounts (demo/district.py).
+READERS = {
+    "dispatcher": "dispatcher",
+    "clerk": "clerk",
+    "handler": "dep01.handler",
+    "head": "dep01.head",
+    "street": "s01.staff",
+    "community": "s01c01.staff",
+    "grid": "s01c01g01.staff",
+    "secretary": "secretary",
+    "leader": "leader03",
+    "supervisor": "supervisor",
+    "mediator": "s01.mediator",
+}
+
+
+def _board(s: Session, a: Actor, f: CaseFilter, now: datetime) -> tuple[int, list[Any]]:
+    """A board's block (console_boards._cases): the most urgent 50 and the total."""
+    total, rows = list_cases(s, a, f, page=1, page_size=BOARD_SIZE, order=urgency_order())
+    return total, summaries(s, rows, a, now)
+
+
+def dispatch_board(now: datetime) -> Read:
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        new = _board(s, a, CaseFilter(status=[CaseStatus.REGISTERED]), now)
+        to_dispatch = _board(s, a, CaseFilter(status=[CaseStatus.ACCEPTED]), now)
+        bounce_rows: list[Any] = list(
+            s.execute(
+                select(Case, Appeal)
+                .join(Appeal, Appeal.id == Case.appeal_id)
+                .where(Case.bounce_pending.is_(True), visible_to(a))
+                .order_by(Case.registered_at)
+                .limit(BOARD_SIZE)
+            )
+        )
+        bounces = summaries(s, bounce_rows, a, now)
+        for items in (new[1], to_dispatch[1], bounces):
+            _with_services(s, items)
+        dispatch_panels(s, a, now)
+        calendar_status(s, today_in_beijing(now))
+        return new[0] + to_dispatch[0] + len(bounces), None
+
+    return read
+
+
+def inbox(now: datetime, query: ListQuery) -> Read:
+    """/console/inbox: the reader's cases under the query's filters, 30 a page."""
+
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        f, _errors = case_filter(s, query, TZ)
+        total, rows = list_cases(s, a, f, page=query.page, page_size=30, order=order_of(query))
+        summaries(s, rows, a, now)
+        filter_options(s)
+        return total, None
+
+    return read
+
+
+def unit_board(now: datetime) -> Read:
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        total = 0
+        for f in (
+            CaseFilter(status=list(WORKING), unit=a.unit_id),
+            CaseFilter(status=list(WORKING), unit=a.unit_id, overdue=True),
+            CaseFilter(status=[CaseStatus.REPLIED], unit=a.unit_id),
+        ):
+            total += _board(s, a, f, now)[0]
+        unit_panels(s, a, now)
+        return total, None
+
+    return read
+
+
+def approvals_queue(now: datetime) -> Read:
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        queue = approvals(s, a, now)
+        return len(queue["replies"]) + len(queue["extensions"]), None
+
+    return read
+
+
+def area_board(now: datetime) -> Read:
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        f = CaseFilter(
+            status=list(OPEN),
+            street=a.unit_id if a.unit_kind == "street" else None,
+            community=a.unit_id if a.unit_kind == "community" else None,
+        )
+        return _board(s, a, f, now)[0], None
+
+    return read
+
+
+def grid_page(now: datetime) -> Read:
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        total, rows = list_cases(s, a, CaseFilter(status=list(OPEN)), page=1, page_size=20)
+        summaries(s, rows, a, now)
+        return total, None
+
+    return read
+
+
+def whistles_page(now: datetime) -> Read:
+    """/console/whistles: the whistles list and, for area staff, the open cases to blow on."""
+
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        total, rows = list_whistles(
+            s, a, status=None, unit_id=None, case_id=None, page=1, page_size=50
+        )
+        summonses_of(s, [w.id for w in rows])
+        describe_whistles(s, rows, now, actor=a)
+        if a.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_STAFF):
+            _, found = list_cases(
+                s, a, CaseFilter(status=list(OPEN)), page=1, page_size=WHISTLE_CASES
+            )
+            shown_titles(s, a, [c.id for c, _ in found])
+            total += len(found)
+        return total, None
+
+    return read
+
+
+def tasks_page(now: datetime) -> Read:
+    """/console/tasks: a unit's 批示 tasks, 督办 orders and letters to answer."""
+
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        t_total, task_rows = list_tasks(s, a, unit_id=a.unit_id, page=1, page_size=50)
+        o_total, order_rows = list_orders(s, a, unit_id=a.unit_id, page=1, page_size=50)
+        describe_tasks(s, task_rows, now, actor=a)
+        l_total, letter_rows = list_letters(s, a, unit_id=a.unit_id, page=1, page_size=50)
+        replies_of(s, letter_rows, actor=a)
+        describe_orders(s, order_rows, now, actor=a)
+        describe_letters(s, letter_rows, actor=a)
+        return t_total + o_total + l_total, None
+
+    return read
+
+
+def supervision_board(now: datetime) -> Read:
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        overdue = _board(s, a, CaseFilter(overdue=True, status=list(OPEN)), now)
+        o_total, order_rows = list_orders(s, a, page=1, page_size=BOARD_SIZE)
+        l_total, letter_rows = list_letters(s, a, page=1, page_size=BOARD_SIZE)
+        describe_orders(s, order_rows, now, actor=a)
+        describe_letters(s, letter_rows, actor=a)
+        replies_of(s, letter_rows, actor=a)
+        return overdue[0] + o_total + l_total, None
+
+    return read
+
+
+def leader_dashboard(now: datetime) -> Read:
+    """/leader: every block of the dashboard (hotspots from the cache, as the page reads them)."""
+
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        held_total, held_rows = list_holdings(
+            s, a, leader_id=a.staff_id, status=None, page=1, page_size=FIRST
+        )
+        lifted_total, lifted_rows = list_escalations(
+            s, a, level=None, assigned_to=a.staff_id, open_only=True, page=1, page_size=FIRST
+        )
+        _held(s, a, held_rows), _lifted(s, a, lifted_rows)
+        instructions_total, _ = my_instructions(s, a, now, page=1, page_size=FIRST)
+        mailbox = leader_inbox(s, a, page_size=FIRST, now=now)
+        leader_panels(s, a, now)
+        units_for_items(s, [f"case:{i['tracking_no']}" for i in mailbox["items"]], now=now)
+        target_units(s)
+        _overdue_instructions(s, a)
+        areas = area_figures(s, a.staff_id or 0)
+        figures = today_figures(s, now)
+        calendar_status(s, today_in_beijing(now))
+        leader_figures(s, leader_ids=[a.staff_id or 0])
+        return (
+            held_total
+            + lifted_total
+            + instructions_total
+            + mailbox["total"]
+            + sum(r["total"] for r in areas)
+            + figures["open"]
+        ), None
+
+    return read
+
+
+def leader_mailbox(now: datetime) -> Read:
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        return leader_inbox(s, a, page=1, page_size=20, now=now)["total"], None
+
+    return read
+
+
+def alerts_page(now: datetime) -> Read:
+    """/leader/alerts: hotspots and open alerts (the hotspot pass cached after the first run)."""
+
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        panel = hotspots_panel(s, a, now)
+        ctx = panel.context if panel else {}
+        return len(ctx.get("hotspots", [])) + len(ctx.get("alerts", [])), None
+
+    return read
+
+
+def report_page(now: datetime) -> Read:
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        panel = daily_report_panel(s, a, now)
+        return (panel.context.get("items", 0) if panel else 0), None
+
+    return read
+
+
+def hotspots_uncached(now: datetime) -> Read:
+    """The daily hotspot pass itself (/analytics/hotspots?day=…): what a cache miss costs."""
+
+    def read(s: Session, _a: Actor) -> tuple[int, Any]:
+        day = now.astimezone(BEIJING).date()
+        return len(hotspots_of_day(s, day=day, window_days=7, limit=10)), None
+
+    return read
+
+
+def assessment(now: datetime, period: str) -> Read:
+    """/analytics/assessment: the seven rates per unit over the last complete period."""
+
+    def read(s: Session, _a: Actor) -> tuple[int, Any]:
+        return len(assess_units(s, previous_period(period, now), now=now).rows), None
+
+    return read
+
+
+def alerts_list(s: Session, _a: Actor) -> tuple[int, Any]:
+    return len(alert_views(s, list_alerts(s, status="open", limit=100))), None
+
+
+def backlog_page(now: datetime) -> Read:
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        return backlog(s, a, now=now, min_age_days=30, page=1, page_size=20)[0], None
+
+    return read
+
+
+def escalations_page(s: Session, a: Actor) -> tuple[int, Any]:
+    return list_escalations(
+        s, a, level=None, assigned_to=None, open_only=True, page=1, page_size=20
+    )[0], None
+
+
+def notifications(s: Session, a: Actor) -> tuple[int, Any]:
+    return notification_page(s, a, unread_only=False, page=1, page_size=20)["total"], None
+
+
+def intake_form(phone: str) -> Read:
+    """/console/intake with the caller's number typed: the desk's channels and places, and the
+    caller's earlier appeals (重复件 at a glance)."""
+
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        desk_channels(s)
+        places(s)
+        return earlier_appeals(s, a, phone)[0], None
+
+    return read
+
+
+def services_hub(now: datetime) -> Read:
+    """/console/services for a professional: their appointments, bookings, cases per service."""
+
+    def read(s: Session, a: Actor) -> tuple[int, Any]:
+        since = datetime.combine(now.astimezone(TZ).date(), datetime.min.time(), tzinfo=TZ)
+        kinds_of(s, a.staff_id or 0)
+        rows = appointments_of_staff(
+            s, a.staff_id or 0, since, since + timedelta(days=BOOKING_HORIZON_DAYS + 1)
+        )
+        describe_appointments(s, a, rows)
+        upcoming_counts(s, since)
+        cases = cases_by_service(s, now - timedelta(days=30), now)
+        return sum(cases.values()), None
+
+    return read
+
+
+def mediation_list(s: Session, a: Actor) -> tuple[int, Any]:
+    sites = list_sites(s, service=Service.MEDIATION)
+    for site in sites:
+        mediators_of_site(s, site.id)
+    return len(list_disputes(s, a)), None
+
+
+def role_reads(now: datetime, phone: str) -> list[tuple[str, str, Read]]:
+    """(name, the reader's username, the read) for every board and dashboard of every role."""
+    r = READERS
+    return [
+        ("dispatcher: dispatch board", r["dispatcher"], dispatch_board(now)),
+        ("dispatcher: inbox (open, most urgent)", r["dispatcher"], inbox(now, ListQuery())),
+        (
+            "dispatcher: inbox, all, newest, page 2",
+            r["dispatcher"],
+            inbox(now, ListQuery(status="all", sort="newest", page=2)),
+        ),
+        ("dispatcher: escalations", r["dispatcher"], escalations_page),
+        ("intake clerk: form with a caller's number", r["clerk"], intake_form(phone)),
+        ("unit handler: inbox (open)", r["handler"], inbox(now, ListQuery())),
+        ("unit handler: tasks, orders, letters", r["handler"], tasks_page(now)),
+        ("unit handler: notifications", r["handler"], notifications),
+        ("unit head: unit board", r["head"], unit_board(now)),
+        ("unit head: approvals queue", r["head"], approvals_queue(now)),
+        ("street staff: area board", r["street"], area_board(now)),
+        ("street staff: whistles", r["street"], whistles_page(now)),
+        ("community staff: area board", r["community"], area_board(now)),
+        ("grid worker: grid page", r["grid"], grid_page(now)),
+        ("leader: dashboard", r["leader"], leader_dashboard(now)),
+        ("secretary: dashboard", r["secretary"], leader_dashboard(now)),
+        ("secretary: mailbox", r["secretary"], leader_mailbox(now)),
+        ("secretary: alerts and hotspots", r["secretary"], alerts_page(now)),
+        ("secretary: daily report", r["secretary"], report_page(now)),
+        ("secretary: backlog (积案)", r["secretary"], backlog_page(now)),
+        ("supervisor: supervision board", r["supervisor"], supervision_board(now)),
+        ("analytics: hotspots, uncached", r["secretary"], hotspots_uncached(now)),
+        ("analytics: open alerts", r["secretary"], alerts_list),
+        ("analytics: assessment, last week", r["secretary"], assessment(now, "week")),
+        ("analytics: assessment, last month", r["secretary"], assessment(now, "month")),
+        ("service staff: services hub", r["mediator"], services_hub(now)),
+        ("service staff: mediation list", r["mediator"], mediation_list),
+    ]
