@@ -119,7 +119,7 @@ def ensure_month(conn: Connection, table: str, column: str, month: Month) -> boo
     bounds = f"FROM ({_literal(month.start)}) TO ({_literal(month.end)})"
     default = default_name(table)
     strays = _exists(conn, default) and conn.scalar(
-        text(f"SELECT EXISTS (SELECT 1 FROM {default} WHERE {column} >= :lo AND {column} < :hi)"),
+        text(f"SELECT EXISTS (SELECT 1 FROM {default} WHERE {column} >= :lo AND {column} < :hi)"),  # noqa: S608 - names of our own tables
         {"lo": month.start, "hi": month.end},
     )
     if strays:
@@ -141,7 +141,7 @@ def _rehome_default(conn: Connection, table: str, name: str, bounds: str) -> Non
     conn.execute(text(f"ALTER TABLE {default} RENAME TO {old}"))
     conn.execute(text(f"CREATE TABLE {name} PARTITION OF {table} FOR VALUES {bounds}"))
     conn.execute(text(f"CREATE TABLE {default} PARTITION OF {table} DEFAULT"))
-    conn.execute(text(f"INSERT INTO {table} SELECT * FROM {old}"))
+    conn.execute(text(f"INSERT INTO {table} SELECT * FROM {old}"))  # noqa: S608 - names of our own tables
     conn.execute(text(f"DROP TABLE {old}"))
     log.warning("%s: rows in the default partition moved to %s", table, name)
 
@@ -185,18 +185,20 @@ def keep_ahead(ctx: JobContext) -> int:
 
 
 @compiles(PrimaryKeyConstraint, "postgresql")
+def _primary_key(constraint: PrimaryKeyConstraint, compiler: DDLCompiler, **kw: Any) -> str:
+    return _widened(constraint, compiler.visit_primary_key_constraint(constraint, **kw), compiler)
+
+
 @compiles(UniqueConstraint, "postgresql")
-def _with_partition_key(
-    constraint: PrimaryKeyConstraint | UniqueConstraint, compiler: DDLCompiler, **kw: Any
+def _unique(constraint: UniqueConstraint, compiler: DDLCompiler, **kw: Any) -> str:
+    return _widened(constraint, compiler.visit_unique_constraint(constraint, **kw), compiler)
+
+
+def _widened(
+    constraint: PrimaryKeyConstraint | UniqueConstraint, ddl: str, compiler: DDLCompiler
 ) -> str:
     """The constraint as PostgreSQL would write it, with the partition column added on a
     partitioned table (PostgreSQL refuses a primary key or unique constraint without it)."""
-    visit = (
-        compiler.visit_primary_key_constraint
-        if isinstance(constraint, PrimaryKeyConstraint)
-        else compiler.visit_unique_constraint
-    )
-    ddl: str = visit(constraint, **kw)
     table = constraint.table if isinstance(constraint.table, Table) else None
     column = table.info.get("partition_by") if table is not None else None
     if not column or not ddl or column in constraint.columns:
