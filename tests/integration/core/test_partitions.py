@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import Connection, event, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from conftest import START, drop_database, make_settings, new_database_url
 from minyi.bench.analytics import _fill
-from minyi.bootstrap import load_demo, migrate
+from minyi.bootstrap import alembic_config, load_demo, migrate
 from minyi.cases.models import Case, CaseEvent
 from minyi.cases.queries import timeline
 from minyi.core.clock import ManualClock
@@ -87,6 +88,18 @@ class TestMigration:
             )
             new_id = session.scalar(select(func.max(ClockFiring.id)))
         assert new_id is not None and new_id > max(i for i, _ in before["clock_firings"])
+
+    def test_downgrade_gives_every_row_back(self, history: Database) -> None:
+        before = _rows(history)
+        migrate(history)
+        config = alembic_config()
+        with history.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, BEFORE)
+        assert _rows(history) == before
+        if history.engine.dialect.name == "postgresql":
+            with history.engine.connect() as conn:
+                assert not conn.scalar(text("SELECT count(*) FROM pg_partitioned_table"))
 
     @pytest.mark.parametrize("backend", ["postgres"])
     def test_postgres_tables_are_partitioned_by_month_and_stay_append_only(

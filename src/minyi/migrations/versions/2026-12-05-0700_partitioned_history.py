@@ -6,8 +6,9 @@ Revises: ftsearch0001
 ADR 0008. SQLite: nothing (one plain table). PostgreSQL, for each table, without holding a lock
 that stops the application for longer than the last seconds:
 
-1. (on a connection of its own, committed as it goes) a partitioned copy `<table>_partitioned` is made with the old
-   table's columns, defaults (its id sequence) and foreign keys, a partition per Beijing month
+1. (on a connection of its own, committed as it goes) a partitioned copy `<table>_partitioned`
+   is made with the old table's columns, defaults (its id sequence) and foreign keys, a
+   partition per Beijing month
    from the oldest row's to AHEAD months after today, and a DEFAULT one; the rows are copied
    50,000 ids at a time, each batch its own transaction, while the application keeps reading
    and writing the old table; then the primary key (id plus the partition column), the unique
