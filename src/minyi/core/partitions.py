@@ -169,11 +169,12 @@ def keep_ahead(ctx: JobContext) -> int:
     """The worker job: next months' partitions, made before anything is written to them. A lock
     not had within LOCK_TIMEOUT (a long query on the table) leaves the job to its next run,
     months before the partition is needed; returns 0 so it is never re-run at once."""
-    conn = ctx.session.connection()
-    if conn.dialect.name != "postgresql":
+    session = ctx.session
+    if session.get_bind().dialect.name != "postgresql":
         return 0
     try:
-        with conn.begin_nested():
+        with session.begin_nested():
+            conn = session.connection()
             conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
             created = ensure_partitions(conn, ctx.now)
     except OperationalError as e:

@@ -169,6 +169,30 @@ class TestPartitionJob:
             # Run again: nothing more to make.
             assert ensure_partitions(conn, clock.now()) == []
 
+    @pytest.mark.postgres
+    def test_postgres_a_busy_table_waits_for_the_next_run(
+        self, pg: Database, tmp_path: Path
+    ) -> None:
+        clock = ManualClock(datetime(2032, 3, 10, tzinfo=UTC))
+        job = build_registry().jobs["partitions_ahead"]
+        settings = make_settings(pg.engine.url.render_as_string(hide_password=False), tmp_path)
+        holder = pg.engine.connect()
+        holder.execute(text("LOCK TABLE clock_firings IN ACCESS EXCLUSIVE MODE"))
+        try:
+            with pg.unit_of_work() as session:
+                job.run(
+                    JobContext(session=session, now=clock.now(), settings=settings, clock=clock)
+                )
+        finally:
+            holder.rollback()
+            holder.close()
+        with pg.engine.connect() as conn:
+            assert "clock_firings_p2032_03" not in _partitions(conn, "clock_firings")
+        with pg.unit_of_work() as session:
+            job.run(JobContext(session=session, now=clock.now(), settings=settings, clock=clock))
+        with pg.engine.connect() as conn:
+            assert "clock_firings_p2032_03" in _partitions(conn, "clock_firings")
+
     @pytest.mark.parametrize("backend", ["sqlite"])
     def test_sqlite_has_nothing_to_make(self, backend: str, tmp_path: Path) -> None:
         url = new_database_url(backend, tmp_path)
