@@ -13,7 +13,7 @@ that stops the application for longer than the last seconds:
    50,000 ids at a time, each batch its own transaction, while the application keeps reading
    and writing the old table; then the primary key (id plus the partition column), the unique
    constraints (likewise) and the indexes are built on the copy.
-2. (one short transaction) the old table is locked against writes (reads go on), the rows
+2. (one short transaction, for every table at the end) the old table is locked against writes (reads go on), the rows
    written since its batch was copied are copied, the counts are compared, the old table is
    dropped, the copy takes its name, its indexes their names, the sequence its owner, and the
    old table's triggers (case_events' append-only guard) are made on it.
@@ -55,20 +55,23 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
+    started = time.perf_counter()
+    first_max = {}
     for table, column in TABLES.items():
-        started = time.perf_counter()
-        first_max = _prepare_aside(bind, table, column)
-        if first_max is None:
-            first_max = _prepare(bind, table, column)
-        locked = time.perf_counter()
-        _swap(bind, table, column, first_max)
-        done = time.perf_counter()
-        log.info(
-            "%s partitioned in %.1f s, of which %.1f s with writes held",
-            table,
-            done - started,
-            done - locked,
-        )
+        aside = _prepare_aside(bind, table, column)
+        first_max[table] = _prepare(bind, table, column) if aside is None else aside
+    # Every swap at the end: a table swapped holds its writers until the migration's
+    # transaction commits, so nothing slow may come after the first one.
+    locked = time.perf_counter()
+    for table, column in TABLES.items():
+        _swap(bind, table, column, first_max[table])
+    done = time.perf_counter()
+    log.info(
+        "%s partitioned in %.1f s, of which %.1f s with writes held",
+        ", ".join(TABLES),
+        done - started,
+        done - locked,
+    )
 
 
 def downgrade() -> None:
