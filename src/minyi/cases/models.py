@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.core.db import Base
+from minyi.core.partitions import monthly
 
 
 class Appeal(Base):
@@ -163,10 +164,12 @@ class Bounce(Base):
 
 
 class CaseEvent(Base):
-    """Append-only: a database trigger refuses UPDATE and DELETE (see the first migration)."""
+    """Append-only: a database trigger refuses UPDATE and DELETE (see the first migration).
+    Partitioned by month of `at` on PostgreSQL (ADR 0008): a read of one case's timeline names
+    the case's registration time (`queries.timeline`), so it opens only the months since."""
 
     __tablename__ = "case_events"
-    __table_args__ = (Index("ix_case_events_case_id_id", "case_id", "id"),)
+    __table_args__ = (Index("ix_case_events_case_id_id", "case_id", "id"), monthly("at"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))

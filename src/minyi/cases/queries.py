@@ -393,13 +393,27 @@ def shown_titles(session: Session, actor: Actor | None, case_ids: Iterable[int])
     return {c.id: view.show_text(a.title) or "" for c, a, view in _views(session, actor, case_ids)}
 
 
+def _events_of(session: Session, case_id: int) -> ColumnElement[bool] | None:
+    """Where one case's events are: never before its registration (registered_at is the earlier
+    of the submission and the intake's now; every event is written at a later now). The time
+    bound lets PostgreSQL open only the monthly partitions since (ADR 0008), as a constant, so
+    the unneeded months are pruned when the query is planned. None: no such case."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return None
+    return (CaseEvent.case_id == case_id) & (CaseEvent.at >= case.registered_at)
+
+
 def timeline(session: Session, case_id: int) -> list[tuple[CaseEvent, Staff | None]]:
+    events = _events_of(session, case_id)
+    if events is None:
+        return []
     staff = aliased(Staff)
     return list(
         session.execute(
             select(CaseEvent, staff)
             .outerjoin(staff, staff.id == CaseEvent.actor_id)
-            .where(CaseEvent.case_id == case_id)
+            .where(events)
             .order_by(CaseEvent.id)
         )
     )
@@ -455,12 +469,12 @@ def replies_awaiting_approval(session: Session, actor: Actor) -> list[tuple[Case
 
 def last_reply_return(session: Session, case_id: int) -> CaseEvent | None:
     """The head's latest return of this case's reply, if the reply has not been resubmitted since."""
+    events = _events_of(session, case_id)
+    if events is None:
+        return None
     last = session.scalar(
         select(CaseEvent)
-        .where(
-            CaseEvent.case_id == case_id,
-            CaseEvent.action.in_(("submit_reply", "return_reply", "approve_reply")),
-        )
+        .where(events, CaseEvent.action.in_(("submit_reply", "return_reply", "approve_reply")))
         .order_by(CaseEvent.id.desc())
         .limit(1)
     )
@@ -478,7 +492,10 @@ def describe_replies_awaiting(session: Session, actor: Actor) -> list[dict[str, 
             select(CaseEvent.case_id, Staff.name, CaseEvent.at)
             .join(Staff, Staff.id == CaseEvent.actor_id, isouter=True)
             .where(
-                CaseEvent.case_id.in_([c.id for c, _ in rows]), CaseEvent.action == "submit_reply"
+                CaseEvent.case_id.in_([c.id for c, _ in rows]),
+                CaseEvent.action == "submit_reply",
+                # The partitions since the oldest of these cases (ADR 0008).
+                CaseEvent.at >= min(c.registered_at for c, _ in rows),
             )
             .order_by(CaseEvent.id)
         ):

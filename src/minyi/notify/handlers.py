@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.hooks import CASE_ACTION, CASES_REGISTERED, ActionDone, RegisteredCase
 from minyi.cases.models import Appeal, Case
+from minyi.core.partitions import keep_ahead
 from minyi.core.registry import Registry
 from minyi.notify.jobs import deliver_due
 from minyi.notify.rules import Channel, is_mobile, receipt_text, replied_text
@@ -65,3 +66,7 @@ def install(registry: Registry) -> None:
     registry.add(CASES_REGISTERED, "notify.receipt", send_receipts)
     registry.add(CASE_ACTION, "notify.reply", send_reply_notice)
     registry.job("deliver_outbox", lambda ctx: deliver_due(ctx.session, now=ctx.now))
+    # Every partitioned table's coming months (core/partitions.py, ADR 0008), here because
+    # notify is the lowest domain that runs jobs; a no-op on SQLite. Hourly: cheap when they
+    # exist, and months ahead of need when they do not.
+    registry.job("partitions_ahead", keep_ahead, every=3600)

@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from minyi.core.db import Base
+from minyi.core.partitions import monthly
 from minyi.core.retries import Retried
 
 
@@ -71,10 +72,13 @@ class Clock(Retried, Base):
 
 
 class ClockFiring(Base):
-    """Each warning and breach, once: the unique key makes a second firing impossible."""
+    """Each warning and breach, once. What prevents a second one is the sweep: it locks the clock
+    and re-reads its state before firing (jobs.fire_due_clocks). The unique key backs it up; on
+    PostgreSQL, where the table is partitioned by month of `fired_at` (ADR 0008), the key has to
+    include `fired_at`, so there it refuses only a second firing at the same instant."""
 
     __tablename__ = "clock_firings"
-    __table_args__ = (UniqueConstraint("clock_id", "kind"),)
+    __table_args__ = (UniqueConstraint("clock_id", "kind"), monthly("fired_at"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     clock_id: Mapped[int] = mapped_column(ForeignKey("clocks.id"))
