@@ -132,7 +132,9 @@ def keyset_page(
     paged = stmt
     if cursor:
         paged = paged.where(_after(order, _decode(cursor, signature, len(order))))
-    width = len(stmt.selected_columns)
+    # What a row holds before the sort values: one item per selected entity or column (an ORM
+    # entity is one item however many columns it has).
+    width = len(stmt.column_descriptions)
     labelled = [k.expr.label(f"_sort{i}") for i, k in enumerate(order)]
     found = session.execute(
         paged.add_columns(*labelled)

@@ -67,6 +67,18 @@ def test_several_columns_come_back_as_rows(db: Database) -> None:
     assert page.total == Total(total or 0)
 
 
+def test_orm_entities_come_back_whole(db: Database) -> None:
+    # An entity is one item of the row however many columns it has.
+    with db.reading() as session:
+        alone = keyset_page(session, select(Staff), [desc(Staff.id)], cursor=None, size=2)
+        pair = keyset_page(
+            session, select(Staff, Staff.role), [desc(Staff.id)], cursor=None, size=2
+        )
+    assert all(isinstance(s, Staff) for s in alone.rows)
+    assert [(type(s), r) for s, r in pair.rows] == [(Staff, s.role) for s, _ in pair.rows]
+    assert alone.next_cursor is not None
+
+
 def test_counts_are_exact_up_to_the_cap_then_estimated_or_capped(db: Database) -> None:
     with db.reading() as session:
         n = session.scalar(select(func.count()).select_from(Staff)) or 0
