@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from minyi.core.errors import Invalid
@@ -128,7 +129,7 @@ def keyset_page(
     ride along as extra columns and are cut off here."""
     if size < 1:
         raise Invalid("bad_page_size", "page_size must be at least 1", field="page_size")
-    signature = _signature(order)
+    signature = _signature(order, session.get_bind().dialect)
     paged = stmt
     if cursor:
         paged = paged.where(_after(order, _decode(cursor, signature, len(order))))
@@ -163,8 +164,12 @@ def _after(order: Sequence[SortKey], values: list[Any]) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def _signature(order: Sequence[SortKey]) -> str:
-    described = "|".join(f"{k.expr}:{'d' if k.descending else 'a'}" for k in order)
+def _signature(order: Sequence[SortKey], dialect: Dialect) -> str:
+    # Rendered in the database's own dialect: a key may be a construct only it compiles (the
+    # search index's rank), which the generic string form cannot render.
+    described = "|".join(
+        f"{k.expr.compile(dialect=dialect)}:{'d' if k.descending else 'a'}" for k in order
+    )
     return hashlib.sha256(described.encode()).hexdigest()[:12]
 
 
