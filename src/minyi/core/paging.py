@@ -24,7 +24,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -79,8 +79,14 @@ def count_capped(session: Session, stmt: AnySelect, *, cap: int = COUNT_CAP) -> 
 
 
 def _planner_rows(session: Session, stmt: AnySelect) -> int | None:
-    compiled = stmt.compile(dialect=session.get_bind().dialect)
-    plan = session.execute(text("EXPLAIN (FORMAT JSON) " + str(compiled)), compiled.params)
+    # IN lists expand at execution; rendered here so that EXPLAIN gets one parameter each. The
+    # statement goes to the driver as compiled (text() would read its %(name)s as literals).
+    compiled = stmt.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    plan = session.connection().exec_driver_sql(
+        "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params
+    )
     try:
         return int(plan.scalar_one()[0]["Plan"]["Plan Rows"])
     except (KeyError, IndexError, TypeError, ValueError):
@@ -161,7 +167,12 @@ def _after(order: Sequence[SortKey], values: list[Any]) -> ColumnElement[bool]:
             order[j].expr == literal(values[j], type_=order[j].expr.type) for j in range(i)
         ]
         clauses.append(and_(*equal_before, beyond))
-    return or_(*clauses)
+    # The first key's bound, implied by the OR but stated: an index on that key then starts at
+    # the cursor (an Index Cond) instead of reading every row before it and filtering them out.
+    first = order[0]
+    start = literal(values[0], type_=first.expr.type)
+    bound = first.expr <= start if first.descending else first.expr >= start
+    return and_(bound, or_(*clauses))
 
 
 def _signature(order: Sequence[SortKey], dialect: Dialect) -> str:
