@@ -48,7 +48,9 @@ class TestListQuery:
     def test_all_statuses_survive_the_round_trip(self) -> None:
         q = read_query(request("status="))
         assert q.status == ""
-        assert read_query(request(urlsplit(q.href("/console/inbox", cursor="x")).query)).status == ""
+        assert (
+            read_query(request(urlsplit(q.href("/console/inbox", cursor="x")).query)).status == ""
+        )
 
     def test_nonsense_sort_falls_back_and_the_first_page_has_no_cursor(self) -> None:
         q = read_query(request("page=3&sort=drop%20table"))
