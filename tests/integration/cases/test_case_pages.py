@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from cli_harness import minyi_env, run_cli
 from conftest import START, demo_database_url, drop_database
 from factories import TZ, act_on, appeal_payload
 from minyi.cases.queries import (
@@ -197,3 +198,24 @@ def test_the_total_is_exact_up_to_the_cap_then_capped_or_estimated(
     assert small.total is not None and small.total.exact and 10 < small.total.value <= 30
     assert uncounted.total is None
     assert [c.id for c, _ in capped.rows] == [c.id for c, _ in exact.rows]
+
+
+def test_the_cli_pages_by_cursor_and_refuses_a_bad_one(world: Database, tmp_path: Any) -> None:
+    expected = _offset_all(world, "dep01.handler", CaseFilter(), list(NEWEST))
+    env = minyi_env(world.engine.url.render_as_string(hide_password=False), tmp_path)
+    args = ["appeal", "list", "--as", "dep01.handler", "--page-size", "25"]
+    seen: list[int] = []
+    cursor: list[str] = []
+    for _ in range(10):
+        result = run_cli([*args, *cursor], env=env, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert lines[0] == f"{len(expected)} cases"
+        nxt = [line for line in lines if line.startswith("next: ")]
+        seen += [int(line.split("\t")[0]) for line in lines[1:] if "\t" in line]
+        if not nxt:
+            break
+        cursor = nxt[0].removeprefix("next: ").split()
+    assert seen == expected
+    bad = run_cli([*args, "--cursor", "nonsense"], env=env, cwd=tmp_path)
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1, bad.stderr
