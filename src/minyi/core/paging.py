@@ -67,7 +67,15 @@ class Total:
 def count_capped(session: Session, stmt: AnySelect, *, cap: int = COUNT_CAP) -> Total:
     """The number of rows `stmt` answers, read no further than `cap` + 1 rows; past the cap the
     planner's estimate on PostgreSQL (never below the cap), on SQLite the cap itself."""
-    capped = stmt.order_by(None).limit(cap + 1).subquery()
+    # Counted over a constant, not the list's columns: the capped subquery is not flattened,
+    # and selecting every column would read each row whole (and, on SQLite, give up covering
+    # indexes) only to count it.
+    capped = (
+        stmt.order_by(None)
+        .with_only_columns(literal(1), maintain_column_froms=True)
+        .limit(cap + 1)
+        .subquery()
+    )
     counted = session.scalar(select(func.count()).select_from(capped)) or 0
     if counted <= cap:
         return Total(counted)
