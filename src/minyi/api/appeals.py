@@ -28,6 +28,7 @@ from minyi.cases.queries import (
     case_units,
     get_visible_case,
     list_cases,
+    page_cases,
     reader_view,
     relevance_order,
     timeline,
@@ -48,7 +49,8 @@ from minyi.cases.schemas import (
 )
 from minyi.cases.service import act_on_case, actions_for
 from minyi.cases.tracking import case_key
-from minyi.core.errors import Unauthorized
+from minyi.core.errors import Invalid, MinyiError, Unauthorized
+from minyi.core.paging import Total
 from minyi.core.schemas import Page
 from minyi.core.throttle import citizen_secret_guard
 from minyi.intake.attachments import store_attachment
@@ -124,19 +126,44 @@ async def create_appeal(request: Request) -> Response:
     )
 
 
+class BadCursor(MinyiError):
+    """A `cursor` this list did not make (another order's, or edited): 400, `bad_cursor`."""
+
+    kind = "bad_request"
+
+
 @router.get(
     "/appeals",
-    summary="List cases in your scope, filtered and paginated",
+    summary="List cases in your scope, filtered, paged by cursor",
     response_model=Page[CaseSummary],
     responses=refusals(
-        404, described={404: "a unit, street or community named in the filters does not exist"}
+        404,
+        described={
+            400: "`cursor` is not one this list gave (code `bad_cursor`)",
+            404: "a unit, street or community named in the filters does not exist",
+        },
     ),
 )
 def list_appeals(
     actor: CurrentActor,
     session: ReplicaSession,
     filters: CaseQueryParams,
-    page: Annotated[int, Query(ge=1)] = 1,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            description="the `next_cursor` of the page before (keyset: page 500 costs what page 1"
+            " does); leave out for the first page",
+        ),
+    ] = None,
+    page: Annotated[
+        int,
+        Query(
+            ge=1,
+            description="a page by number, read by skipping the ones before it (slow far in,"
+            " and counted exactly): kept for old clients; use `cursor`",
+        ),
+    ] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
     sort: Annotated[
         Literal["newest", "relevance"],
@@ -146,7 +173,21 @@ def list_appeals(
     channels = channel_names(session)
     f = case_filter(session, **asdict(filters))
     order = relevance_order(f.q) if sort == "relevance" else None
-    total, rows = list_cases(session, actor, f, page=page, page_size=page_size, order=order)
+    next_cursor: str | None = None
+    if page > 1 and not cursor:
+        n, rows = list_cases(session, actor, f, page=page, page_size=page_size, order=order)
+        total = Total(n)
+    else:
+        page = 1
+        try:
+            found = page_cases(session, actor, f, cursor=cursor, size=page_size, order=order)
+        except Invalid as exc:
+            if exc.code != "bad_cursor":
+                raise
+            raise BadCursor("bad_cursor", exc.message) from None
+        rows, next_cursor = found.rows, found.next_cursor
+        assert found.total is not None
+        total = found.total
     units_of = case_units(session, [c.id for c, _ in rows])
     ids = {u for c, _ in rows for u in (c.lead_unit_id, c.street_id, c.community_id) if u}
     names = unit_names(session, ids)
@@ -162,9 +203,11 @@ def list_appeals(
         for c, a in rows
     ]
     return Page[CaseSummary](
-        total=total,
+        total=total.value,
+        total_exact=total.exact,
         page=page,
         page_size=page_size,
+        next_cursor=next_cursor,
         items=[CaseSummary.model_validate(v) for v in items],
     )
 

@@ -24,6 +24,7 @@ STATUS = {
     "conflict": 409,
     "invalid": 422,
     "too_many_requests": 429,
+    "bad_request": 400,
 }
 
 

@@ -17,8 +17,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from minyi.cases.rules import OPEN
 from minyi.core.db import Base
 from minyi.core.partitions import monthly
+
+# The open cases (cases.rules.OPEN) as SQL, for the partial index of the lists that show them; a
+# list's `status IN (...)` of some of them is proved to imply it, so the planner uses the index.
+OPEN_PREDICATE = "status IN (" + ", ".join(f"'{s.value}'" for s in OPEN) + ")"
 
 
 class Appeal(Base):
@@ -76,6 +81,28 @@ class Case(Base):
         Index("ix_cases_due_at", "due_at"),
         # The worker's sweep for cases the complaint-target check has not seen: almost none, so
         # a partial index keeps the sweep from walking every case on each tick.
+        # Keyset lists by scope (migration keyset0001): a unit's first-received cases and an
+        # area's cases in registration order, the open cases (the inbox's default, the backlog)
+        # and the overdue ones in a small partial index each, so a scoped list reads its rows.
+        Index("ix_cases_first_unit_registered", "first_unit_id", "registered_at"),
+        Index("ix_cases_street_registered", "street_id", "registered_at"),
+        Index("ix_cases_community_registered", "community_id", "registered_at"),
+        Index("ix_cases_grid_registered", "grid_id", "registered_at"),
+        Index(
+            "ix_cases_open_registered",
+            "registered_at",
+            "id",
+            postgresql_where=text(OPEN_PREDICATE),
+            sqlite_where=text(OPEN_PREDICATE),
+        ),
+        # Written `IS TRUE`, as the list's filter is: a partial index on `WHERE is_overdue` is
+        # not used for `is_overdue IS true` (measured, PostgreSQL 15).
+        Index(
+            "ix_cases_overdue_registered",
+            "registered_at",
+            postgresql_where=text("is_overdue IS TRUE"),
+            sqlite_where=text("is_overdue IS 1"),
+        ),
         Index(
             "ix_cases_accused_unchecked",
             "id",
@@ -134,7 +161,8 @@ class CaseUnit(Base):
     __tablename__ = "case_units"
     __table_args__ = (
         UniqueConstraint("case_id", "unit_id"),
-        Index("ix_case_units_unit_active", "unit_id", "is_active"),
+        # The scope of a unit's staff, read from the index alone (migration keyset0001).
+        Index("ix_case_units_unit_active_case", "unit_id", "is_active", "case_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

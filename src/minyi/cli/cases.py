@@ -10,7 +10,7 @@ from minyi.cases.queries import (
     CaseFilter,
     case_units,
     get_visible_case,
-    list_cases,
+    page_cases,
     reader_view,
     timeline,
 )
@@ -72,20 +72,25 @@ def list_(
     status: list[CaseStatus] = typer.Option(None, help="repeat for several"),
     q: str | None = typer.Option(None, help="substring of title, body, phone or tracking number"),
     overdue: bool | None = typer.Option(None),
-    page: int = typer.Option(1, min=1),
+    cursor: str | None = typer.Option(
+        None, help="start after the last case of a page (the 'next:' line the page before printed)"
+    ),
     page_size: int = typer.Option(20, min=1, max=200),
 ) -> None:
-    """List the cases the acting staff member may see."""
+    """List the cases the acting staff member may see, newest first, a page at a time: the total
+    (exact up to 1,000, then estimated) and, when more follow, the cursor of the next page."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        total, rows = list_cases(
+        found = page_cases(
             session,
             actor,
             CaseFilter(status=status or None, q=q, overdue=overdue),
-            page=page,
-            page_size=page_size,
+            cursor=cursor,
+            size=page_size,
         )
-        typer.echo(f"{total} cases")
+        assert found.total is not None
+        typer.echo(f"{found.total.en()} cases")
+        rows = found.rows
         units_of = case_units(session, [c.id for c, _ in rows])
         for case, appeal in rows:
             view = view_of(
@@ -97,6 +102,8 @@ def list_(
             typer.echo(
                 f"{case.id}\t{case.tracking_no}\t{case.status}\t{view.show_text(appeal.title)}"
             )
+        if found.next_cursor:
+            typer.echo(f"next: --cursor {found.next_cursor}")
 
 
 @app.command("timeline")

@@ -24,7 +24,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from minyi.core.errors import Invalid
@@ -66,7 +67,15 @@ class Total:
 def count_capped(session: Session, stmt: AnySelect, *, cap: int = COUNT_CAP) -> Total:
     """The number of rows `stmt` answers, read no further than `cap` + 1 rows; past the cap the
     planner's estimate on PostgreSQL (never below the cap), on SQLite the cap itself."""
-    capped = stmt.order_by(None).limit(cap + 1).subquery()
+    # Counted over a constant, not the list's columns: the capped subquery is not flattened,
+    # and selecting every column would read each row whole (and, on SQLite, give up covering
+    # indexes) only to count it.
+    capped = (
+        stmt.order_by(None)
+        .with_only_columns(literal(1), maintain_column_froms=True)
+        .limit(cap + 1)
+        .subquery()
+    )
     counted = session.scalar(select(func.count()).select_from(capped)) or 0
     if counted <= cap:
         return Total(counted)
@@ -78,8 +87,14 @@ def count_capped(session: Session, stmt: AnySelect, *, cap: int = COUNT_CAP) -> 
 
 
 def _planner_rows(session: Session, stmt: AnySelect) -> int | None:
-    compiled = stmt.compile(dialect=session.get_bind().dialect)
-    plan = session.execute(text("EXPLAIN (FORMAT JSON) " + str(compiled)), compiled.params)
+    # IN lists expand at execution; rendered here so that EXPLAIN gets one parameter each. The
+    # statement goes to the driver as compiled (text() would read its %(name)s as literals).
+    compiled = stmt.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    plan = session.connection().exec_driver_sql(
+        "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params
+    )
     try:
         return int(plan.scalar_one()[0]["Plan"]["Plan Rows"])
     except (KeyError, IndexError, TypeError, ValueError):
@@ -128,11 +143,13 @@ def keyset_page(
     ride along as extra columns and are cut off here."""
     if size < 1:
         raise Invalid("bad_page_size", "page_size must be at least 1", field="page_size")
-    signature = _signature(order)
+    signature = _signature(order, session.get_bind().dialect)
     paged = stmt
     if cursor:
         paged = paged.where(_after(order, _decode(cursor, signature, len(order))))
-    width = len(stmt.selected_columns)
+    # What a row holds before the sort values: one item per selected entity or column (an ORM
+    # entity is one item however many columns it has).
+    width = len(stmt.column_descriptions)
     labelled = [k.expr.label(f"_sort{i}") for i, k in enumerate(order)]
     found = session.execute(
         paged.add_columns(*labelled)
@@ -158,11 +175,20 @@ def _after(order: Sequence[SortKey], values: list[Any]) -> ColumnElement[bool]:
             order[j].expr == literal(values[j], type_=order[j].expr.type) for j in range(i)
         ]
         clauses.append(and_(*equal_before, beyond))
-    return or_(*clauses)
+    # The first key's bound, implied by the OR but stated: an index on that key then starts at
+    # the cursor (an Index Cond) instead of reading every row before it and filtering them out.
+    first = order[0]
+    start = literal(values[0], type_=first.expr.type)
+    bound = first.expr <= start if first.descending else first.expr >= start
+    return and_(bound, or_(*clauses))
 
 
-def _signature(order: Sequence[SortKey]) -> str:
-    described = "|".join(f"{k.expr}:{'d' if k.descending else 'a'}" for k in order)
+def _signature(order: Sequence[SortKey], dialect: Dialect) -> str:
+    # Rendered in the database's own dialect: a key may be a construct only it compiles (the
+    # search index's rank), which the generic string form cannot render.
+    described = "|".join(
+        f"{k.expr.compile(dialect=dialect)}:{'d' if k.descending else 'a'}" for k in order
+    )
     return hashlib.sha256(described.encode()).hexdigest()[:12]
 
 

@@ -3,22 +3,28 @@ The pause/resume/extend use cases are in sla/service.py, who may take them in sl
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
 from minyi.cases.queries import get_visible_case, reader_views, visible_to
+from minyi.core.db import UTCDateTime
+from minyi.core.paging import SortKey, asc, desc
 from minyi.org.models import Staff
 from minyi.org.rules import Actor, Role
 from minyi.sla.models import Clock, ExtensionRequest
 from minyi.sla.service import clock_view, clocks_of
 
+# Where a case with no running clock sorts: after every real deadline. A sort key must never be
+# NULL (a keyset cursor compares it), so "no deadline" is this far future, not NULL.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 
-def urgency_order() -> list[Any]:
-    """ORDER BY for a case list, most urgent first: the case's nearest deadline among its running
+
+def urgency_order() -> list[SortKey]:
+    """Sort keys for a case list, most urgent first: the case's nearest deadline among its running
     and breached clocks (a breached one lies in the past, so red comes first, then the clocks
     about to turn), cases with no running clock last, newest first among equals. A paused clock
     is not counted: its due time moves when it resumes."""
@@ -32,7 +38,8 @@ def urgency_order() -> list[Any]:
         .correlate(Case)
         .scalar_subquery()
     )
-    return [next_due.is_(None), next_due, Case.registered_at.desc(), Case.id.desc()]
+    due = func.coalesce(next_due, literal(NO_DEADLINE, UTCDateTime()), type_=UTCDateTime())
+    return [asc(due), desc(Case.registered_at), desc(Case.id)]
 
 
 def case_clocks(

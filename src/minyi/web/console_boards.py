@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from minyi.cases.models import Appeal, Case
-from minyi.cases.queries import CaseFilter, list_cases, visible_to
+from minyi.cases.queries import CaseFilter, page_cases, visible_to
 from minyi.cases.rules import OPEN, WORKING, CaseStatus
+from minyi.core.paging import Total
 from minyi.org.models import Unit
 from minyi.org.rules import AREA_ROLES, Actor, Role
 from minyi.services.rules import SERVICE_LABELS, service_of
@@ -29,10 +30,12 @@ BOARD_SIZE = 50
 
 def _cases(
     session: Session, actor: Actor, f: CaseFilter, now: datetime
-) -> tuple[int, list[dict[str, Any]]]:
-    # Boards show the most urgent first (red, then the nearest deadline); the inbox pages the rest.
-    total, rows = list_cases(session, actor, f, page=1, page_size=BOARD_SIZE, order=urgency_order())
-    return total, summaries(session, rows, actor, now)
+) -> tuple[Total, list[dict[str, Any]]]:
+    # Boards show the most urgent first (red, then the nearest deadline) and how many there are,
+    # counted no further than a cap (then estimated); the inbox pages the rest.
+    found = page_cases(session, actor, f, cursor=None, size=BOARD_SIZE, order=urgency_order())
+    assert found.total is not None
+    return found.total, summaries(session, found.rows, actor, now)
 
 
 def _with_services(session: Any, items: list[dict[str, Any]]) -> None:

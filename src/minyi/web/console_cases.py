@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -12,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from minyi.cases.models import Case
-from minyi.cases.queries import get_visible_case, list_cases, reader_view
+from minyi.cases.queries import get_visible_case, page_cases, reader_view
 from minyi.cases.rules import Action
 from minyi.cases.schemas import ActionIn
 from minyi.cases.service import act_on_case
@@ -47,26 +48,42 @@ CHOOSING_ACTIONS = frozenset({"dispatch", "redispatch"})
 
 @router.get("/console/inbox")
 def inbox(request: Request) -> Response:
-    """Every case the reader may see, filtered, sorted (most urgent first by default) and paged;
-    the filters live in the query string, so the page links and the export keep them."""
+    """Every case the reader may see, filtered, sorted (most urgent first by default) and paged
+    by cursor ("下一页" starts after the last case shown, so a late page costs what the first
+    does); the total is exact up to a cap, then estimated. The filters live in the query string,
+    so the page links and the export keep them."""
     actor = staff(request)
     state = state_of(request)
     query = read_query(request)
+    status_code = 200
+    cursor_refused = False
     with state.db.reading(replica=True, reader=actor.username) as session:
         f, errors = list_filter(session, query, state.tz)
-        total, rows = list_cases(
-            session, actor, f, page=query.page, page_size=PAGE_SIZE, order=order_of(query)
-        )
-        items = summaries(session, rows, actor, state.clock.now())
+        order = order_of(query)
+        try:
+            found = page_cases(
+                session, actor, f, cursor=query.cursor or None, size=PAGE_SIZE, order=order
+            )
+        except Invalid as exc:
+            if exc.code != "bad_cursor":
+                raise
+            # A link from another sort, or one edited by hand: the first page, and why.
+            cursor_refused, status_code = True, 400
+            query = replace(query, cursor="")
+            found = page_cases(session, actor, f, cursor=None, size=PAGE_SIZE, order=order)
+        items = summaries(session, found.rows, actor, state.clock.now())
         options = filter_options(session)
     return render(
         request,
         "console/inbox.html",
-        422 if errors else 200,
+        422 if errors else status_code,
         items=items,
-        total=total,
-        page=query.page,
-        pages=(total + PAGE_SIZE - 1) // PAGE_SIZE,
+        total=found.total,
+        next_href=query.href(request.url.path, cursor=found.next_cursor)
+        if found.next_cursor
+        else None,
+        first_href=query.href(request.url.path, cursor="") if query.cursor else None,
+        cursor_refused=cursor_refused,
         query=query,
         errors=errors,
         **options,

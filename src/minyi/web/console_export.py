@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from minyi.cases.queries import order_by
 from minyi.core.errors import Invalid
 from minyi.integrations.case_sheet import sheet_rows, write_sheet
 from minyi.web.console_lists import case_filter, order_of, read_query
@@ -29,7 +30,9 @@ def export_cases(request: Request) -> Response:
             raise Invalid(
                 "bad_filter", "筛选条件有误，未导出：" + "；".join(zh for zh, _ in errors.values())
             )
-        data = write_sheet(sheet_rows(session, actor, f, order=order_of(query), tz=state.tz))
+        data = write_sheet(
+            sheet_rows(session, actor, f, order=order_by(order_of(query)), tz=state.tz)
+        )
     name = f"案件清单-{now.astimezone(state.tz):%Y%m%d-%H%M}.xlsx"
     return Response(
         data,

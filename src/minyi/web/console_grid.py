@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from minyi.cases.queries import CaseFilter, get_visible_case, list_cases
+from minyi.cases.queries import CaseFilter, get_visible_case, page_cases
 from minyi.cases.rules import OPEN
 from minyi.core.errors import Forbidden, Invalid, NotFound
 from minyi.intake.attachments import store_attachment
@@ -43,15 +43,22 @@ def _page(
     error: str | None = None,
     values: dict[str, str] | None = None,
     done: int | None = None,
-    page: int = 1,
+    cursor: str | None = None,
     token: str | None = None,
 ) -> Response:
     state = state_of(request)
     with state.db.reading() as session:
-        total, rows = list_cases(
-            session, actor, CaseFilter(status=list(OPEN)), page=page, page_size=PAGE_SIZE
-        )
-        cases = summaries(session, rows, actor, state.clock.now())
+        f = CaseFilter(status=list(OPEN))
+        try:
+            found = page_cases(session, actor, f, cursor=cursor, size=PAGE_SIZE)
+        except Invalid as exc:
+            if exc.code != "bad_cursor":
+                raise
+            # A stale or edited "next" link: the first page, with a word on why.
+            error = error or "翻页链接已失效，已显示第一页"
+            cursor, status_code = None, 400
+            found = page_cases(session, actor, f, cursor=None, size=PAGE_SIZE)
+        cases = summaries(session, found.rows, actor, state.clock.now())
         reported = None
         if done is not None:
             try:
@@ -66,18 +73,20 @@ def _page(
             values=values or {},
             form_token=token or new_form_token(),
             cases=cases,
-            total=total,
-            page=page,
-            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            total=found.total,
+            next_href=f"/console/grid?cursor={found.next_cursor}#grid-cases"
+            if found.next_cursor
+            else None,
+            first_href="/console/grid#grid-cases" if cursor else None,
             reported=reported,
             photo_types=PHOTO_TYPES,
         )
 
 
 @router.get("/console/grid")
-def grid_page(request: Request, done: int | None = None, page: int = 1) -> Response:
+def grid_page(request: Request, done: int | None = None, cursor: str | None = None) -> Response:
     actor = grid_worker(request)
-    return _page(request, actor, done=done, page=max(page, 1))
+    return _page(request, actor, done=done, cursor=cursor or None)
 
 
 def _item(

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from minyi.cases.models import Case
-from minyi.cases.queries import CaseFilter, channel_by_code, relevance_order
+from minyi.cases.queries import NEWEST, OLDEST, CaseFilter, channel_by_code, relevance_order
 from minyi.cases.rules import UNSETTLED, WORKING, CaseStatus
+from minyi.core.paging import SortKey
 from minyi.intake.models import Channel
 from minyi.org.models import Unit
 from minyi.sla.queries import urgency_order
@@ -36,6 +36,7 @@ SORT_EN = {
     "oldest": "Oldest first",
     "relevance": "Best search match first",
 }
+CURSOR_MAX = 2000
 DATE_ERROR = (
     "日期格式应为 年-月-日，如 2026-11-20",
     "Write the date as year-month-day, e.g. 2026-11-20",
@@ -54,16 +55,13 @@ class ListQuery:
     q: str = ""
     overdue: str = ""
     sort: str = "urgency"
-    page: int = 1
+    # Where the page starts (core.paging's cursor); empty: the first page.
+    cursor: str = ""
 
     def href(self, path: str, **changes: Any) -> str:
-        """`path` with these choices in the query string; a page link changes only `page`."""
+        """`path` with these choices in the query string; a page link changes only `cursor`."""
         chosen = replace(self, **changes)
-        params = {
-            k: v
-            for k, v in asdict(chosen).items()
-            if v not in ("", None) and not (k == "page" and v == 1)
-        }
+        params = {k: v for k, v in asdict(chosen).items() if v not in ("", None)}
         # "All statuses" is an empty status, which must survive the round trip (the default is open).
         if chosen.status == "":
             params["status"] = ""
@@ -72,7 +70,6 @@ class ListQuery:
 
 def read_query(request: Request) -> ListQuery:
     p = request.query_params
-    page = p.get("page", "1")
     return ListQuery(
         status=p.get("status", "open").strip()[:20],
         channel=p.get("channel", "").strip()[:40],
@@ -82,7 +79,9 @@ def read_query(request: Request) -> ListQuery:
         q=p.get("q", "").strip()[:100],
         overdue="1" if p.get("overdue") == "1" else "",
         sort=p.get("sort", "urgency") if p.get("sort") in SORTS else "urgency",
-        page=max(int(page), 1) if page.isdigit() and len(page) < 7 else 1,
+        # A cursor is short (its last row's sort values): a longer one is no cursor of ours, and
+        # cut it fails to decode, so the list refuses it as it would any other.
+        cursor=p.get("cursor", "").strip()[:CURSOR_MAX],
     )
 
 
@@ -141,11 +140,11 @@ def case_filter(
     ), errors
 
 
-def order_of(query: ListQuery) -> list[Any]:
+def order_of(query: ListQuery) -> list[SortKey]:
     if query.sort == "newest":
-        return [Case.registered_at.desc(), Case.id.desc()]
+        return list(NEWEST)
     if query.sort == "oldest":
-        return [Case.registered_at, Case.id]
+        return list(OLDEST)
     if query.sort == "relevance":
         return relevance_order(query.q)
     return urgency_order()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from minyi.cases.models import Case
-from minyi.cases.queries import CaseFilter, list_cases, shown_titles
+from minyi.cases.queries import CaseFilter, page_cases, shown_titles
 from minyi.cases.rules import OPEN
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.escalation.holdings import take_case
@@ -121,9 +121,15 @@ def _whistles_page(
         departments, open_cases = [], []
         if may:
             departments = unit_groups(unit_choices(session, SUMMONED_KINDS))
-            _, found = list_cases(
-                session, actor, CaseFilter(status=list(OPEN)), page=1, page_size=WHISTLE_CASES
-            )
+            # The newest open cases, not counted: the form offers them, it does not page them.
+            found = page_cases(
+                session,
+                actor,
+                CaseFilter(status=list(OPEN)),
+                cursor=None,
+                size=WHISTLE_CASES,
+                count=False,
+            ).rows
             titles = shown_titles(session, actor, [c.id for c, _ in found])
             open_cases = [(c.tracking_no, titles.get(c.id, "")) for c, _ in found]
         # The step each summons offers this reader (whistle.rules), so the page compares nothing.

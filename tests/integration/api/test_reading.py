@@ -97,6 +97,43 @@ class TestSearchAndFilter:
         assert [c["id"] for c in p1["items"]] == sorted(ids, reverse=True)[:2]  # type: ignore[index]
         assert len(p3["items"]) == 1  # type: ignore[arg-type]
 
+    def test_pages_by_cursor(self, app_client: TestClient) -> None:
+        marker = "游标" + uuid.uuid4().hex[:6]
+        ids = [make_appeal(app_client, title=marker)["id"] for _ in range(5)]
+        seen: list[int] = []
+        cursor = None
+        for _ in range(5):
+            page = listing(
+                app_client, q=marker, page_size=2, **({"cursor": cursor} if cursor else {})
+            )
+            assert (page["total"], page["total_exact"], page["page"]) == (5, True, 1)
+            seen += [c["id"] for c in page["items"]]  # type: ignore[attr-defined]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == sorted(ids, reverse=True)
+        # The same walk by relevance: its own cursors, the same cases.
+        best = listing(app_client, q=marker, page_size=3, sort="relevance")
+        rest = listing(
+            app_client, q=marker, page_size=3, sort="relevance", cursor=best["next_cursor"]
+        )
+        assert sorted(c["id"] for c in [*best["items"], *rest["items"]]) == sorted(ids)  # type: ignore[misc]
+
+    def test_a_bad_cursor_is_400_bad_cursor(self, app_client: TestClient) -> None:
+        h = auth(app_client, "dispatcher")
+        newest = listing(app_client, page_size=1)
+        assert newest["next_cursor"]
+        for params in (
+            {"cursor": "not-a-cursor"},
+            {"cursor": "%%%"},
+            {"cursor": "W10"},
+            # Made for newest first, refused by relevance order.
+            {"cursor": newest["next_cursor"], "sort": "relevance", "q": "路灯"},
+        ):
+            r = app_client.get("/api/v1/appeals", params=params, headers=h)
+            assert r.status_code == 400, (params, r.text)
+            assert r.json()["error"]["code"] == "bad_cursor"
+
     def test_bad_filter_values_are_422(self, app_client: TestClient) -> None:
         h = auth(app_client, "dispatcher")
         assert (

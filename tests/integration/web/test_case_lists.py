@@ -121,19 +121,49 @@ class TestFilters:
         first = web.get(
             "/console/inbox", params={"q": marker, "channel": "walk_in", "sort": "oldest"}
         ).text
-        assert "共33件" in first and "第 1 / 2 页" in first
-        nxt = re.search(r'href="([^"]+)">下一页', first)
+        assert "共 33 条" in first and "首页" not in first
+        nxt = re.search(r'href="([^"]+)" rel="next">下一页', first)
         assert nxt
         params = parse_qs(urlsplit(unescape(nxt.group(1))).query)
-        assert params == {
+        cursor = params.pop("cursor")
+        assert cursor and params == {
             "q": [marker],
             "channel": ["walk_in"],
             "sort": ["oldest"],
             "status": ["open"],
-            "page": ["2"],
         }
         second = web.get(unescape(nxt.group(1))).text
         assert TRACKING.findall(first) + TRACKING.findall(second) == made
+        # The last page offers no next one, and a way back to the first.
+        assert "下一页" not in second and "首页" in second
+
+    def test_a_stale_or_edited_page_link_shows_the_first_page_and_says_why(
+        self, world: World
+    ) -> None:
+        web = signed_in(world.client, "dispatcher")
+        first = web.get("/console/inbox", params={"q": world.marker, "status": ""})
+        for bad in ("not-a-cursor", "eyJ4IjoxfQ", "%%%", "W10"):
+            r = web.get("/console/inbox", params={"q": world.marker, "status": "", "cursor": bad})
+            assert r.status_code == 400, r.text
+            assert "翻页链接已失效" in r.text
+            assert TRACKING.findall(r.text) == TRACKING.findall(first.text)
+        en = web.get("/console/inbox", params={"q": world.marker, "cursor": "bad", "lang": "en"})
+        assert en.status_code == 400 and "That page link is no longer valid" in en.text
+
+    def test_a_cursor_from_another_sort_is_refused_not_misread(self, world: World) -> None:
+        marker = "换序" + uuid.uuid4().hex[:6]
+        for n in range(31):
+            make_appeal(world.client, title=f"{marker} 第{n}件")
+        web = signed_in(world.client, "dispatcher")
+        newest = web.get("/console/inbox", params={"q": marker, "sort": "newest"}).text
+        nxt = re.search(r'href="([^"]+)" rel="next"', newest)
+        assert nxt
+        cursor = parse_qs(urlsplit(unescape(nxt.group(1))).query)["cursor"][0]
+        r = web.get("/console/inbox", params={"q": marker, "sort": "oldest", "cursor": cursor})
+        assert r.status_code == 400 and "翻页链接已失效" in r.text
+        # The same cursor, with its own sort, pages on; the filters it was made with still apply.
+        ok = web.get("/console/inbox", params={"q": marker, "sort": "newest", "cursor": cursor})
+        assert ok.status_code == 200 and len(TRACKING.findall(ok.text)) == 1
 
 
 class TestExport:
