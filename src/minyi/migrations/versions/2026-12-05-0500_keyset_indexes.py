@@ -1,7 +1,7 @@
 """keyset lists: indexes that match each role's scope, built without blocking writes
 
 Revision ID: keyset0001
-Revises: ftsearch0001
+Revises: partition0001
 
 Case lists page by cursor (core.paging) and count no further than a cap, so what is left to
 make a scoped list read only its rows is an index per scope: a unit's staff (its active case
@@ -33,7 +33,7 @@ from alembic import op
 from minyi.cases.models import OPEN_PREDICATE
 
 revision = "keyset0001"
-down_revision = "ftsearch0001"
+down_revision = "partition0001"
 branch_labels = None
 depends_on = None
 
