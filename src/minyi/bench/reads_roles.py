@@ -22,7 +22,7 @@ from minyi.analytics.assessment import assess_units
 from minyi.analytics.queries import alert_views, hotspots_of_day, list_alerts
 from minyi.analytics.rules import BEIJING, previous_period
 from minyi.cases.models import Appeal, Case
-from minyi.cases.queries import CaseFilter, list_cases, shown_titles, visible_to
+from minyi.cases.queries import CaseFilter, page_cases, shown_titles, visible_to
 from minyi.cases.rules import OPEN, WORKING, CaseStatus
 from minyi.escalation.queries import backlog, list_escalations, list_holdings
 from minyi.intake.desk import desk_channels, earlier_appeals
@@ -92,8 +92,8 @@ READERS = {
 
 def _board(s: Session, a: Actor, f: CaseFilter, now: datetime) -> tuple[int, list[Any]]:
     """A board's block (console_boards._cases): the most urgent 50 and the total."""
-    total, rows = list_cases(s, a, f, page=1, page_size=BOARD_SIZE, order=urgency_order())
-    return total, summaries(s, rows, a, now)
+    found = page_cases(s, a, f, cursor=None, size=BOARD_SIZE, order=urgency_order())
+    return (found.total.value if found.total else 0), summaries(s, found.rows, a, now)
 
 
 def dispatch_board(now: datetime) -> Read:
@@ -119,15 +119,19 @@ def dispatch_board(now: datetime) -> Read:
     return read
 
 
-def inbox(now: datetime, query: ListQuery) -> Read:
-    """/console/inbox: the reader's cases under the query's filters, 30 a page."""
+def inbox(now: datetime, query: ListQuery, *, pages: int = 1) -> Read:
+    """/console/inbox: the reader's cases under the query's filters, 30 a page, by cursor: page
+    `pages` is reached as a person does, by following "下一页" from the first."""
 
     def read(s: Session, a: Actor) -> tuple[int, Any]:
         f, _errors = case_filter(s, query, TZ)
-        total, rows = list_cases(s, a, f, page=query.page, page_size=30, order=order_of(query))
-        summaries(s, rows, a, now)
+        cursor = None
+        for _ in range(pages):
+            found = page_cases(s, a, f, cursor=cursor, size=30, order=order_of(query))
+            cursor = found.next_cursor
+        summaries(s, found.rows, a, now)
         filter_options(s)
-        return total, None
+        return (found.total.value if found.total else len(found.rows)), None
 
     return read
 
@@ -169,9 +173,9 @@ def area_board(now: datetime) -> Read:
 
 def grid_page(now: datetime) -> Read:
     def read(s: Session, a: Actor) -> tuple[int, Any]:
-        total, rows = list_cases(s, a, CaseFilter(status=list(OPEN)), page=1, page_size=20)
-        summaries(s, rows, a, now)
-        return total, None
+        found = page_cases(s, a, CaseFilter(status=list(OPEN)), cursor=None, size=20)
+        summaries(s, found.rows, a, now)
+        return (found.total.value if found.total else 0), None
 
     return read
 
@@ -186,11 +190,11 @@ def whistles_page(now: datetime) -> Read:
         summonses_of(s, [w.id for w in rows])
         describe_whistles(s, rows, now, actor=a)
         if a.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_STAFF):
-            _, found = list_cases(
-                s, a, CaseFilter(status=list(OPEN)), page=1, page_size=WHISTLE_CASES
+            picked = page_cases(
+                s, a, CaseFilter(status=list(OPEN)), cursor=None, size=WHISTLE_CASES, count=False
             )
-            shown_titles(s, a, [c.id for c, _ in found])
-            total += len(found)
+            shown_titles(s, a, [c.id for c, _ in picked.rows])
+            total += len(picked.rows)
         return total, None
 
     return read
@@ -369,7 +373,7 @@ def role_reads(now: datetime, phone: str) -> list[tuple[str, str, Read]]:
         (
             "dispatcher: inbox, all, newest, page 2",
             r["dispatcher"],
-            inbox(now, ListQuery(status="all", sort="newest", page=2)),
+            inbox(now, ListQuery(status="all", sort="newest"), pages=2),
         ),
         ("dispatcher: escalations", r["dispatcher"], escalations_page),
         ("intake clerk: form with a caller's number", r["clerk"], intake_form(phone)),
