@@ -100,16 +100,16 @@ def my_instructions(
     session: Session, actor: Actor, now: datetime, *, page: int, page_size: int
 ) -> tuple[int, list[dict[str, Any]]]:
     """This leader's instructions with a task still open, the latest first."""
-    total, rows = list_instructions(
+    found = list_instructions(
         session, actor, author_id=actor.staff_id, state="open", page=page, page_size=page_size
     )
-    return total, describe_instructions(session, rows, now, actor=actor)
+    return found.total.value, describe_instructions(session, found.rows, now, actor=actor)
 
 
 def _overdue_instructions(session: Session, actor: Actor) -> int:
     return list_instructions(
         session, actor, author_id=actor.staff_id, state="overdue", page=1, page_size=1
-    )[0]
+    ).total.value
 
 
 def _held(
@@ -138,10 +138,10 @@ def dashboard(request: Request) -> Response:
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading() as session:
-        held_total, held_rows = list_holdings(
+        held_found = list_holdings(
             session, actor, leader_id=actor.staff_id, status=None, page=1, page_size=FIRST
         )
-        lifted_total, lifted_rows = list_escalations(
+        lifted_found = list_escalations(
             session,
             actor,
             level=None,
@@ -150,7 +150,8 @@ def dashboard(request: Request) -> Response:
             page=1,
             page_size=FIRST,
         )
-        held, lifted = _held(session, actor, held_rows), _lifted(session, actor, lifted_rows)
+        held = _held(session, actor, held_found.rows)
+        lifted = _lifted(session, actor, lifted_found.rows)
         instructions_total, instructions = my_instructions(
             session, actor, now, page=1, page_size=FIRST
         )
@@ -161,9 +162,9 @@ def dashboard(request: Request) -> Response:
             request,
             "leader/dashboard.html",
             held=held,
-            held_total=held_total,
+            held_total=held_found.total.value,
             lifted=lifted,
-            lifted_total=lifted_total,
+            lifted_total=lifted_found.total.value,
             instructions=instructions,
             instructions_total=instructions_total,
             instructions_overdue=_overdue_instructions(session, actor),
@@ -189,7 +190,7 @@ def full_list(request: Request, name: str, page: int = 1) -> Response:
     rows: Any
     with state.db.reading() as session:
         if name == "escalated":
-            total, rows = list_escalations(
+            lifted = list_escalations(
                 session,
                 actor,
                 level=None,
@@ -198,12 +199,12 @@ def full_list(request: Request, name: str, page: int = 1) -> Response:
                 page=page,
                 page_size=PAGE,
             )
-            rows = _lifted(session, actor, rows)
+            total, rows = lifted.total.value, _lifted(session, actor, lifted.rows)
         elif name == "held":
-            total, rows = list_holdings(
+            held = list_holdings(
                 session, actor, leader_id=actor.staff_id, status=None, page=page, page_size=PAGE
             )
-            rows = _held(session, actor, rows)
+            total, rows = held.total.value, _held(session, actor, held.rows)
         elif name == "instructions":
             total, rows = my_instructions(session, actor, now, page=page, page_size=PAGE)
         elif name == "mailbox":
