@@ -18,6 +18,8 @@ from minyi.analytics.rules import BEIJING
 from minyi.cases.models import Case
 from minyi.cases.queries import reader_views, shown_titles, text_view
 from minyi.cases.rules import CLOSED, OPEN
+from minyi.core.listing import first_href, next_href
+from minyi.core.paging import Total
 from minyi.escalation.models import CaseEscalation, Holding
 from minyi.escalation.queries import list_escalations, list_holdings
 from minyi.mailboxes.queries import leader_inbox
@@ -181,13 +183,14 @@ def dashboard(request: Request) -> Response:
 
 
 @router.get("/leader/list/{name}")
-def full_list(request: Request, name: str, page: int = 1) -> Response:
-    """One block of the dashboard in full, paged."""
+def full_list(request: Request, name: str, page: int = 1, cursor: str | None = None) -> Response:
+    """One block of the dashboard in full, paged by cursor (its covered areas, a handful, whole)."""
     actor = staff(request, {Role.LEADER})
     state = state_of(request)
     now = state.clock.now()
     page = max(page, 1)
     rows: Any
+    next_cursor: str | None = None
     with state.db.reading() as session:
         if name == "escalated":
             lifted = list_escalations(
@@ -198,25 +201,46 @@ def full_list(request: Request, name: str, page: int = 1) -> Response:
                 open_only=True,
                 page=page,
                 page_size=PAGE,
+                cursor=cursor,
             )
-            total, rows = lifted.total.value, _lifted(session, actor, lifted.rows)
+            total, rows = lifted.total, _lifted(session, actor, lifted.rows)
+            next_cursor = lifted.next_cursor
         elif name == "held":
             held = list_holdings(
-                session, actor, leader_id=actor.staff_id, status=None, page=page, page_size=PAGE
+                session,
+                actor,
+                leader_id=actor.staff_id,
+                status=None,
+                page=page,
+                page_size=PAGE,
+                cursor=cursor,
             )
-            total, rows = held.total.value, _held(session, actor, held.rows)
+            total, rows = held.total, _held(session, actor, held.rows)
+            next_cursor = held.next_cursor
         elif name == "instructions":
-            total, rows = my_instructions(session, actor, now, page=page, page_size=PAGE)
+            mine = list_instructions(
+                session,
+                actor,
+                author_id=actor.staff_id,
+                state="open",
+                page=page,
+                page_size=PAGE,
+                cursor=cursor,
+            )
+            total, next_cursor = mine.total, mine.next_cursor
+            rows = describe_instructions(session, mine.rows, now, actor=actor)
         elif name == "mailbox":
-            inbox = leader_inbox(session, actor, page=page, page_size=PAGE, now=now)
-            total, rows = inbox["total"], inbox["items"]
+            inbox = leader_inbox(session, actor, page=page, page_size=PAGE, now=now, cursor=cursor)
+            total = Total(inbox["total"], exact=inbox["total_exact"])
+            rows, next_cursor = inbox["items"], inbox["next_cursor"]
         elif name == "areas":
             rows = area_figures(session, actor.staff_id or 0)
-            total = len(rows)
+            total = Total(len(rows))
         else:
             return render(
                 request, "error.html", status_code=404, message="没有这个列表", back="/leader"
             )
+        path = f"/leader/list/{name}"
         return render(
             request,
             "leader/list.html",
@@ -224,6 +248,6 @@ def full_list(request: Request, name: str, page: int = 1) -> Response:
             heading=LISTS[name],
             rows=rows,
             total=total,
-            page=page,
-            pages=max(1, -(-total // PAGE)),
+            next_href=next_href(path, next_cursor),
+            first_href=first_href(path, cursor or page > 1),
         )
