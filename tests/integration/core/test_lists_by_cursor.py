@@ -144,3 +144,33 @@ def test_console_lists_show_the_total_and_a_next_link(app_client: TestClient) ->
         bad = web.get(path, params={"cursor": STALE})
         assert bad.status_code == 400, path
         assert "翻页链接已失效" in bad.text and "cursor" not in bad.text.split("<main")[-1]
+
+
+def test_open311_names_the_next_page_in_a_link_header(app_client: TestClient) -> None:
+    """The GeoReport list stays a bare array; the next page is in `Link: <…>; rel="next"`."""
+    for _ in range(3):
+        make_appeal(app_client)
+    path = "/open311/v2/requests.json"
+    numbered: list[str] = []
+    page = 1
+    while True:
+        rows = app_client.get(path, params={"page": page, "page_size": 2}).json()
+        numbered += [r["service_request_id"] for r in rows]
+        if len(rows) < 2:
+            break
+        page += 1
+    walked: list[str] = []
+    r = app_client.get(path, params={"page_size": 2})
+    while True:
+        assert r.status_code == 200, r.text
+        walked += [row["service_request_id"] for row in r.json()]
+        link = r.headers.get("link")
+        if not link:
+            break
+        found = re.fullmatch(r'<([^>]+)>; rel="next"', link)
+        assert found, link
+        r = app_client.get(found.group(1))
+    assert walked == numbered and len(walked) >= 3
+    bad = app_client.get(path, params={"cursor": STALE})
+    assert bad.status_code == 400
+    assert isinstance(bad.json(), list) and bad.json()[0]["code"] == 400
