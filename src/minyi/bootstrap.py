@@ -38,7 +38,9 @@ def alembic_config() -> Config:
 
 def migrate(db: Database, revision: str = "head") -> None:
     config = alembic_config()
-    with db.engine.begin() as connection:
+    # A plain connection, not one in a transaction: the migrations begin and commit their own
+    # (env.py), so a revision may step outside it to build an index CONCURRENTLY.
+    with db.engine.connect() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -10,6 +10,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from minyi.api.cursor import PageCursor
 from minyi.api.deps import (
     CaseQueryParams,
     CurrentActor,
@@ -49,7 +50,7 @@ from minyi.cases.schemas import (
 )
 from minyi.cases.service import act_on_case, actions_for
 from minyi.cases.tracking import case_key
-from minyi.core.errors import Invalid, MinyiError, Unauthorized
+from minyi.core.errors import Unauthorized
 from minyi.core.paging import Total
 from minyi.core.schemas import Page
 from minyi.core.throttle import citizen_secret_guard
@@ -126,12 +127,6 @@ async def create_appeal(request: Request) -> Response:
     )
 
 
-class BadCursor(MinyiError):
-    """A `cursor` this list did not make (another order's, or edited): 400, `bad_cursor`."""
-
-    kind = "bad_request"
-
-
 @router.get(
     "/appeals",
     summary="List cases in your scope, filtered, paged by cursor",
@@ -148,14 +143,7 @@ def list_appeals(
     actor: CurrentActor,
     session: ReplicaSession,
     filters: CaseQueryParams,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=2000,
-            description="the `next_cursor` of the page before (keyset: page 500 costs what page 1"
-            " does); leave out for the first page",
-        ),
-    ] = None,
+    cursor: PageCursor = None,
     page: Annotated[
         int,
         Query(
@@ -179,12 +167,8 @@ def list_appeals(
         total = Total(n)
     else:
         page = 1
-        try:
-            found = page_cases(session, actor, f, cursor=cursor, size=page_size, order=order)
-        except Invalid as exc:
-            if exc.code != "bad_cursor":
-                raise
-            raise BadCursor("bad_cursor", exc.message) from None
+        # A cursor this list did not make raises core.paging.BadCursor: 400 `bad_cursor`.
+        found = page_cases(session, actor, f, cursor=cursor, size=page_size, order=order)
         rows, next_cursor = found.rows, found.next_cursor
         assert found.total is not None
         total = found.total

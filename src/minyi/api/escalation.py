@@ -9,6 +9,7 @@ from pydantic import AwareDatetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.cases.queries import get_visible_case, shown_titles
@@ -136,8 +137,9 @@ def escalations(
     open_only: bool = True,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    cursor: PageCursor = None,
 ) -> Page[EscalatedCaseOut]:
-    total, rows = list_escalations(
+    found = list_escalations(
         session,
         actor,
         level=level.value if level else None,
@@ -145,7 +147,9 @@ def escalations(
         open_only=open_only,
         page=page,
         page_size=page_size,
+        cursor=cursor,
     )
+    rows = found.rows
     titles = shown_titles(session, actor, [c.id for _, c, _, _ in rows])
     items = [
         {
@@ -161,9 +165,7 @@ def escalations(
         for e, c, title, s in rows
     ]
     return Page[EscalatedCaseOut](
-        total=total,
-        page=page,
-        page_size=page_size,
+        **found.page_fields(),
         items=[EscalatedCaseOut.model_validate(v) for v in items],
     )
 
@@ -196,25 +198,25 @@ def holdings(
     status: HoldingStatus | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    cursor: PageCursor = None,
 ) -> Page[HoldingOut]:
     leader_id = None
     if leader:
         leader_id = session.scalar(select(Staff.id).where(Staff.username == leader))
         if leader_id is None:
             raise Invalid("unknown_leader", f"no staff member '{leader}'", field="leader")
-    total, rows = list_holdings(
+    found = list_holdings(
         session,
         actor,
         leader_id=leader_id,
         status=status.value if status else None,
         page=page,
         page_size=page_size,
+        cursor=cursor,
     )
-    items = describe_holdings(session, [h for h, _, _ in rows], actor=actor)
+    items = describe_holdings(session, [h for h, _, _ in found.rows], actor=actor)
     return Page[HoldingOut](
-        total=total,
-        page=page,
-        page_size=page_size,
+        **found.page_fields(),
         items=[HoldingOut.model_validate(v) for v in items],
     )
 
@@ -341,9 +343,10 @@ def backlog_register(
     held: bool | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: PageCursor = None,
 ) -> BacklogPage:
     now = state.clock.now()
-    total, rows = backlog(
+    found = backlog(
         session,
         actor,
         now=now,
@@ -352,12 +355,11 @@ def backlog_register(
         held=held,
         page=page,
         page_size=page_size,
+        cursor=cursor,
     )
-    items = describe_backlog(session, rows, now, actor=actor)
+    items = describe_backlog(session, found.rows, now, actor=actor)
     return BacklogPage(
-        total=total,
-        page=page,
-        page_size=page_size,
+        **found.page_fields(),
         min_age_days=min_age_days,
         items=[BacklogItemOut.model_validate(v) for v in items],
     )

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
+from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.cases.queries import get_visible_case, reader_view
@@ -85,10 +86,11 @@ def get_consultations(
     session: ReadSession,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
-    total, rows = list_consultations(session, actor, limit=page_size, offset=(page - 1) * page_size)
-    items = describe_consultations(session, actor, rows)
-    return {"total": total, "page": page, "page_size": page_size, "items": items}
+    found = list_consultations(session, actor, page=page, page_size=page_size, cursor=cursor)
+    items = describe_consultations(session, actor, found.rows)
+    return {**found.page_fields(), "items": items}
 
 
 @router.post(
@@ -129,12 +131,13 @@ def get_referrals(
     status: AidStatus | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
-    total, rows = list_referrals(
-        session, actor, status=status, limit=page_size, offset=(page - 1) * page_size
+    found = list_referrals(
+        session, actor, status=status, page=page, page_size=page_size, cursor=cursor
     )
-    items = describe_referrals(session, actor, rows)
-    return {"total": total, "page": page, "page_size": page_size, "items": items}
+    items = describe_referrals(session, actor, found.rows)
+    return {**found.page_fields(), "items": items}
 
 
 @router.post(

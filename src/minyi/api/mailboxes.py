@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
+from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.cases.rules import CaseStatus
@@ -54,6 +55,7 @@ def inbox(
     status: Annotated[list[CaseStatus] | None, Query()] = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
     return leader_inbox(
         session,
@@ -62,6 +64,7 @@ def inbox(
         status=status,
         page=page,
         page_size=page_size,
+        cursor=cursor,
         now=state.clock.now(),
     )
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
+from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.api.state import AppState
@@ -86,12 +87,19 @@ def list_markets(
     area: str | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
     del actor  # any staff member reads the markets' plan and figures
-    total, items = queries.list_events(
-        session, now=state.clock.now(), when=when, area=area, page=page, page_size=page_size
+    found = queries.list_events(
+        session,
+        now=state.clock.now(),
+        when=when,
+        area=area,
+        page=page,
+        page_size=page_size,
+        cursor=cursor,
     )
-    return {"total": total, "page": page, "page_size": page_size, "items": items}
+    return {**found.page_fields(), "items": found.rows}
 
 
 @router.post(

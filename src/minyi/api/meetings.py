@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
+from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.meetings.documents import render_minutes
@@ -57,16 +58,18 @@ def get_meetings(
     when: Literal["upcoming", "past"] | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
-    total, rows = list_meetings(
-        session, actor, now=state.clock.now(), when=when, page=page, page_size=page_size
+    found = list_meetings(
+        session,
+        actor,
+        now=state.clock.now(),
+        when=when,
+        page=page,
+        page_size=page_size,
+        cursor=cursor,
     )
-    return {
-        "total": total,
-        "page": page,
-        "page_size": page_size,
-        "items": summaries(session, rows, actor),
-    }
+    return {**found.page_fields(), "items": summaries(session, found.rows, actor)}
 
 
 @router.post(

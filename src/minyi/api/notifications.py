@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.core.errors import Forbidden
@@ -38,10 +39,11 @@ def notifications(
     unread: bool = False,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
     return notification_page(
-        session, _staff(actor), unread_only=unread, page=page, page_size=page_size
-    )
+        session, _staff(actor), unread_only=unread, page=page, page_size=page_size, cursor=cursor
+    )[1]
 
 
 @router.post(

@@ -196,6 +196,7 @@ def service_definition(
     responses=_documented(list[ServiceRequestOut], 400, 403),
 )
 def list_requests(
+    request: Request,
     fmt: str,
     state: State,
     session: ReadSession,
@@ -209,6 +210,13 @@ def list_requests(
     page_size: Annotated[
         int, Query(ge=1, le=geo.MAX_REQUESTS, description="extension: up to 1000")
     ] = geo.MAX_REQUESTS,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=1000,
+            description="extension: the next page's cursor, from the Link header (rel=next)",
+        ),
+    ] = None,
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     geo.check_format(fmt)
@@ -220,15 +228,23 @@ def list_requests(
         end=geo.parse_w3("end_date", end_date) if end_date else None,
         page=page,
         page_size=page_size,
+        cursor=cursor,
     )
     client = open311.client_for_key(session, api_key) if api_key else None
-    found = open311.find_requests(session, query, now=state.clock.now())
-    return render(
+    found = open311.find_request_page(session, query, now=state.clock.now())
+    answer = render(
         fmt,
         "service_requests",
         "request",
-        open311.request_rows(session, found, state.tz, client=client),
+        open311.request_rows(session, found.rows, state.tz, client=client),
     )
+    if found.next_cursor:
+        # The body stays the spec's bare list; the next page is named where HTTP names it.
+        following = request.url.remove_query_params(["page", "cursor"]).include_query_params(
+            cursor=found.next_cursor
+        )
+        answer.headers["Link"] = f'<{following}>; rel="next"'
+    return answer
 
 
 @router.get(

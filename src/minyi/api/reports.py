@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
+from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, ReplicaSession, State
 from minyi.api.errors import refusals
 from minyi.core.schemas import Page
@@ -52,16 +53,19 @@ PageSize = Annotated[int, Query(ge=1, le=200)]
     responses=refusals(),
 )
 def reports(
-    actor: CurrentActor, session: ReplicaSession, page: PageNumber = 1, page_size: PageSize = 20
+    actor: CurrentActor,
+    session: ReplicaSession,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
+    cursor: PageCursor = None,
 ) -> Page[IssueOut]:
     require(actor, READERS, "read the daily report")
-    total, issues = list_issues(session, page=page, page_size=page_size)
+    found = list_issues(session, page=page, page_size=page_size, cursor=cursor)
+    issues = found.rows
     fixes = corrections_of(session, [i.id for i in issues])
     items = [issue_view(i, fixes.get(i.id)) for i in issues]
     return Page[IssueOut](
-        total=total,
-        page=page,
-        page_size=page_size,
+        **found.page_fields(),
         items=[IssueOut.model_validate(v) for v in items],
     )
 

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
+from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.core.schemas import Page
@@ -96,10 +97,11 @@ def instructions(
     task_state: Annotated[str | None, Query(alias="state", pattern="^(open|overdue|done)$")] = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,
+    cursor: PageCursor = None,
 ) -> Page[InstructionOut]:
     if mine is None:
         mine = actor.role is Role.LEADER and case_id is None and subject_ref is None
-    total, rows = list_instructions(
+    found = list_instructions(
         session,
         actor,
         author_id=actor.staff_id if mine else None,
@@ -108,12 +110,12 @@ def instructions(
         state=task_state,
         page=page,
         page_size=page_size,
+        cursor=cursor,
     )
+    rows = found.rows
     items = describe_instructions(session, rows, state.clock.now(), actor=actor)
     return Page[InstructionOut](
-        total=total,
-        page=page,
-        page_size=page_size,
+        **found.page_fields(),
         items=[InstructionOut.model_validate(v) for v in items],
     )
 
@@ -147,9 +149,10 @@ def tasks(
     overdue: bool | None = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,
+    cursor: PageCursor = None,
 ) -> Page[TaskItemOut]:
     unit_id = unit_by_code(session, unit).id if unit else None
-    total, rows = list_tasks(
+    found = list_tasks(
         session,
         actor,
         unit_id=unit_id,
@@ -157,12 +160,12 @@ def tasks(
         overdue=overdue,
         page=page,
         page_size=page_size,
+        cursor=cursor,
     )
+    rows = found.rows
     items = describe_tasks(session, rows, state.clock.now(), actor=actor)
     return Page[TaskItemOut](
-        total=total,
-        page=page,
-        page_size=page_size,
+        **found.page_fields(),
         items=[TaskItemOut.model_validate(v) for v in items],
     )
 
@@ -222,9 +225,10 @@ def orders(
     overdue: bool | None = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,
+    cursor: PageCursor = None,
 ) -> Page[OrderOut]:
     unit_id = unit_by_code(session, unit).id if unit else None
-    total, rows = list_orders(
+    found = list_orders(
         session,
         actor,
         unit_id=unit_id,
@@ -233,12 +237,12 @@ def orders(
         overdue=overdue,
         page=page,
         page_size=page_size,
+        cursor=cursor,
     )
+    rows = found.rows
     items = describe_orders(session, rows, state.clock.now(), actor=actor)
     return Page[OrderOut](
-        total=total,
-        page=page,
-        page_size=page_size,
+        **found.page_fields(),
         items=[OrderOut.model_validate(v) for v in items],
     )
 
@@ -341,9 +345,10 @@ def letters(
     case_id: int | None = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,
+    cursor: PageCursor = None,
 ) -> Page[LetterOut]:
     unit_id = unit_by_code(session, unit).id if unit else None
-    total, rows = list_letters(
+    found = list_letters(
         session,
         actor,
         kind=kind.value if kind else None,
@@ -352,12 +357,12 @@ def letters(
         case_id=case_id,
         page=page,
         page_size=page_size,
+        cursor=cursor,
     )
+    rows = found.rows
     items = [_with_download(v) for v in describe_letters(session, rows, actor=actor)]
     return Page[LetterOut](
-        total=total,
-        page=page,
-        page_size=page_size,
+        **found.page_fields(),
         items=[LetterOut.model_validate(v) for v in items],
     )
 

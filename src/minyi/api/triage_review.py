@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.cases.queries import reader_view, shown_titles
@@ -111,8 +112,10 @@ def get_board(
     status: str = AWAITING,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
-    total, rows = board(session, actor, status=status, page=page, page_size=page_size)
+    found = board(session, actor, status=status, page=page, page_size=page_size, cursor=cursor)
+    rows = found.rows
     names = unit_names(session, {s.lead_unit or "" for s, _, _ in rows})
     titles = shown_titles(session, actor, [c.id for _, c, _ in rows])
     items = [
@@ -135,4 +138,4 @@ def get_board(
         }
         for s, c, a in rows
     ]
-    return {"total": total, "page": page, "page_size": page_size, "items": items}
+    return {**found.page_fields(), "items": items}

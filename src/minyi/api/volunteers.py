@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, OptionalActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.org.rules import Actor
@@ -19,9 +20,11 @@ from minyi.volunteers.queries import (
     figures,
     ledger,
     ranking,
+    report_page,
     report_receipt,
     report_rows,
     rules_table,
+    volunteer_page,
     volunteer_rows,
 )
 from minyi.volunteers.rules import RULE_LABELS, ReportState, RuleKind, VolunteerStatus
@@ -129,9 +132,12 @@ def get_volunteers(
     status: VolunteerStatus | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
-    rows, total = volunteer_rows(session, actor, status=status, page=page, page_size=page_size)
-    return {"total": total, "page": page, "page_size": page_size, "items": rows}
+    found = volunteer_page(
+        session, actor, status=status, page=page, page_size=page_size, cursor=cursor
+    )
+    return {**found.page_fields(), "items": found.rows}
 
 
 @router.post(
@@ -191,9 +197,10 @@ def get_reports(
     state: ReportState | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
-    rows, total = report_rows(session, actor, state=state, page=page, page_size=page_size)
-    return {"total": total, "page": page, "page_size": page_size, "items": rows}
+    found = report_page(session, actor, state=state, page=page, page_size=page_size, cursor=cursor)
+    return {**found.page_fields(), "items": found.rows}
 
 
 @router.post(

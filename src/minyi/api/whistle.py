@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
+from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
 from minyi.api.errors import refusals
 from minyi.api.state import AppState
@@ -68,9 +69,10 @@ def whistles(
     case_id: int | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    cursor: PageCursor = None,
 ) -> Page[WhistleOut]:
     unit_id = _unit_id(session, unit)
-    total, rows = list_whistles(
+    found = list_whistles(
         session,
         actor,
         status=status.value if status else None,
@@ -78,12 +80,12 @@ def whistles(
         case_id=case_id,
         page=page,
         page_size=page_size,
+        cursor=cursor,
     )
+    rows = found.rows
     items = describe_whistles(session, rows, state.clock.now(), actor=actor)
     return Page[WhistleOut](
-        total=total,
-        page=page,
-        page_size=page_size,
+        **found.page_fields(),
         items=[WhistleOut.model_validate(v) for v in items],
     )
 

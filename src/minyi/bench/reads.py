@@ -167,14 +167,13 @@ def _reads(
                 cases(CaseFilter(q=INBOX_WORD, search_index=index), size=30, order=urgency_order()),
             )
         )
+
+    def backlog_page(s: Session, a: Actor) -> tuple[int, Any]:
+        found = backlog(s, a, now=NOW, min_age_days=30, page=1, page_size=20)
+        return found.total.value, found.rows
+
     reads.append(("unit head's board", "dep01.head", board))
-    reads.append(
-        (
-            "backlog (积案)",
-            "secretary",
-            lambda s, a: backlog(s, a, now=NOW, min_age_days=30, page=1, page_size=20),
-        )
-    )
+    reads.append(("backlog (积案)", "secretary", backlog_page))
     return reads + role_reads(NOW, phone)
 
 

@@ -24,6 +24,7 @@ from minyi.analytics.rules import BEIJING, previous_period
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import CaseFilter, page_cases, shown_titles, visible_to
 from minyi.cases.rules import OPEN, WORKING, CaseStatus
+from minyi.core.listing import Listing
 from minyi.escalation.queries import backlog, list_escalations, list_holdings
 from minyi.intake.desk import desk_channels, earlier_appeals
 from minyi.mailboxes.queries import leader_inbox
@@ -180,12 +181,17 @@ def grid_page(now: datetime) -> Read:
     return read
 
 
+def _split(found: Listing[Any]) -> tuple[int, list[Any]]:
+    """A converted list's (total as counted, rows), as the boards read them."""
+    return found.total.value, found.rows
+
+
 def whistles_page(now: datetime) -> Read:
     """/console/whistles: the whistles list and, for area staff, the open cases to blow on."""
 
     def read(s: Session, a: Actor) -> tuple[int, Any]:
-        total, rows = list_whistles(
-            s, a, status=None, unit_id=None, case_id=None, page=1, page_size=50
+        total, rows = _split(
+            list_whistles(s, a, status=None, unit_id=None, case_id=None, page=1, page_size=50)
         )
         summonses_of(s, [w.id for w in rows])
         describe_whistles(s, rows, now, actor=a)
@@ -204,10 +210,10 @@ def tasks_page(now: datetime) -> Read:
     """/console/tasks: a unit's 批示 tasks, 督办 orders and letters to answer."""
 
     def read(s: Session, a: Actor) -> tuple[int, Any]:
-        t_total, task_rows = list_tasks(s, a, unit_id=a.unit_id, page=1, page_size=50)
-        o_total, order_rows = list_orders(s, a, unit_id=a.unit_id, page=1, page_size=50)
+        t_total, task_rows = _split(list_tasks(s, a, unit_id=a.unit_id, page=1, page_size=50))
+        o_total, order_rows = _split(list_orders(s, a, unit_id=a.unit_id, page=1, page_size=50))
         describe_tasks(s, task_rows, now, actor=a)
-        l_total, letter_rows = list_letters(s, a, unit_id=a.unit_id, page=1, page_size=50)
+        l_total, letter_rows = _split(list_letters(s, a, unit_id=a.unit_id, page=1, page_size=50))
         replies_of(s, letter_rows, actor=a)
         describe_orders(s, order_rows, now, actor=a)
         describe_letters(s, letter_rows, actor=a)
@@ -219,8 +225,8 @@ def tasks_page(now: datetime) -> Read:
 def supervision_board(now: datetime) -> Read:
     def read(s: Session, a: Actor) -> tuple[int, Any]:
         overdue = _board(s, a, CaseFilter(overdue=True, status=list(OPEN)), now)
-        o_total, order_rows = list_orders(s, a, page=1, page_size=BOARD_SIZE)
-        l_total, letter_rows = list_letters(s, a, page=1, page_size=BOARD_SIZE)
+        o_total, order_rows = _split(list_orders(s, a, page=1, page_size=BOARD_SIZE))
+        l_total, letter_rows = _split(list_letters(s, a, page=1, page_size=BOARD_SIZE))
         describe_orders(s, order_rows, now, actor=a)
         describe_letters(s, letter_rows, actor=a)
         replies_of(s, letter_rows, actor=a)
@@ -233,11 +239,13 @@ def leader_dashboard(now: datetime) -> Read:
     """/leader: every block of the dashboard (hotspots from the cache, as the page reads them)."""
 
     def read(s: Session, a: Actor) -> tuple[int, Any]:
-        held_total, held_rows = list_holdings(
-            s, a, leader_id=a.staff_id, status=None, page=1, page_size=FIRST
+        held_total, held_rows = _split(
+            list_holdings(s, a, leader_id=a.staff_id, status=None, page=1, page_size=FIRST)
         )
-        lifted_total, lifted_rows = list_escalations(
-            s, a, level=None, assigned_to=a.staff_id, open_only=True, page=1, page_size=FIRST
+        lifted_total, lifted_rows = _split(
+            list_escalations(
+                s, a, level=None, assigned_to=a.staff_id, open_only=True, page=1, page_size=FIRST
+            )
         )
         _held(s, a, held_rows), _lifted(s, a, lifted_rows)
         instructions_total, _ = my_instructions(s, a, now, page=1, page_size=FIRST)
@@ -313,19 +321,21 @@ def alerts_list(s: Session, _a: Actor) -> tuple[int, Any]:
 
 def backlog_page(now: datetime) -> Read:
     def read(s: Session, a: Actor) -> tuple[int, Any]:
-        return backlog(s, a, now=now, min_age_days=30, page=1, page_size=20)[0], None
+        return backlog(s, a, now=now, min_age_days=30, page=1, page_size=20).total.value, None
 
     return read
 
 
 def escalations_page(s: Session, a: Actor) -> tuple[int, Any]:
-    return list_escalations(
+    found = list_escalations(
         s, a, level=None, assigned_to=None, open_only=True, page=1, page_size=20
-    )[0], None
+    )
+    return found.total.value, None
 
 
 def notifications(s: Session, a: Actor) -> tuple[int, Any]:
-    return notification_page(s, a, unread_only=False, page=1, page_size=20)["total"], None
+    found, _counts = notification_page(s, a, unread_only=False, page=1, page_size=20)
+    return found.total.value, None
 
 
 def intake_form(phone: str) -> Read:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from minyi.cases.queries import get_visible_case, shown_titles
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors
+from minyi.cli.paging import cursor_option, echo_next, total_text
 from minyi.core.errors import Invalid, NotFound
 from minyi.escalation import holdings as holding_service
 from minyi.escalation.models import EscalationRuleSet, Holding
@@ -135,11 +136,12 @@ def list_(
     mine: bool = typer.Option(False, help="only cases lifted to me"),
     page: int = typer.Option(1, min=1),
     page_size: int = typer.Option(20, min=1, max=200),
+    cursor: str | None = cursor_option(),
 ) -> None:
     """Escalated open cases in scope, newest lift first."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        total, rows = list_escalations(
+        found = list_escalations(
             session,
             actor,
             level=level.value if level else None,
@@ -147,13 +149,16 @@ def list_(
             open_only=True,
             page=page,
             page_size=page_size,
+            cursor=cursor,
         )
-        typer.echo(f"{total} escalated cases")
+        rows = found.rows
+        typer.echo(f"{total_text(found.total)} escalated cases")
         titles = shown_titles(session, actor, [c.id for _, c, _, _ in rows])
         for e, c, _, s in rows:
             typer.echo(
                 f"{c.id}\t{c.tracking_no}\t{LEVEL_ZH[e.level]}\t{e.rule_code}\t{s.username if s else '-'}\t{titles.get(c.id, '')}"
             )
+        echo_next(found.next_cursor)
 
 
 @app.command("backlog")
@@ -167,13 +172,14 @@ def backlog_(
     ),
     page: int = typer.Option(1, min=1),
     page_size: int = typer.Option(50, min=1, max=200),
+    cursor: str | None = cursor_option(),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """积案: open cases older than --days, oldest first, with age, level, holder and plan."""
     now = clock.now()
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        total, rows = backlog(
+        found = backlog(
             session,
             actor,
             now=now,
@@ -182,18 +188,20 @@ def backlog_(
             held=held,
             page=page,
             page_size=page_size,
+            cursor=cursor,
         )
-        views = describe_backlog(session, rows, now, actor=actor)
+        views = describe_backlog(session, found.rows, now, actor=actor)
     if as_json:
-        echo_json({"total": total, "items": views})
+        echo_json({**found.page_fields(), "items": views})
         return
-    typer.echo(f"{total} backlog cases (open ≥ {days} days)")
+    typer.echo(f"{total_text(found.total)} backlog cases (open ≥ {days} days)")
     for v in views:
         holder = v["holder"]["name"] if v["holder"] else "-"
         plan = (v["plan"] or "-").splitlines()[0][:40]
         typer.echo(
             f"{v['id']}\t{v['tracking_no']}\t{v['age_days']}天\t{v['level_label'] or '-'}\t{holder}\t{plan}\t{v['title']}"
         )
+    echo_next(found.next_cursor)
 
 
 @holding_app.command("take")
@@ -322,6 +330,7 @@ def list_holdings_(
     status: HoldingStatus | None = typer.Option(None),
     page: int = typer.Option(1, min=1),
     page_size: int = typer.Option(20, min=1, max=200),
+    cursor: str | None = cursor_option(),
 ) -> None:
     """Holdings on cases in scope, newest first."""
     with database().reading() as session:
@@ -331,21 +340,24 @@ def list_holdings_(
         )
         if leader and leader_id is None:
             raise Invalid("unknown_leader", f"no staff member '{leader}'", field="leader")
-        total, rows = list_holdings(
+        found = list_holdings(
             session,
             actor,
             leader_id=leader_id,
             status=status.value if status else None,
             page=page,
             page_size=page_size,
+            cursor=cursor,
         )
+        rows = found.rows
         names = staff_names(session, {h.leader_id for h, _, _ in rows})
         titles = shown_titles(session, actor, [c.id for _, c, _ in rows])
-        typer.echo(f"{total} holdings")
+        typer.echo(f"{total_text(found.total)} holdings")
         for h, c, _ in rows:
             typer.echo(
                 f"{h.id}\tcase {c.id}\t{names[h.leader_id][1]}\t{h.status}\t{titles.get(c.id, '')}"
             )
+        echo_next(found.next_cursor)
 
 
 @holding_app.command("stats")

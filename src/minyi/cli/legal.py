@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from minyi.cli.common import clock, database, echo_json, one_line_errors, settings
+from minyi.cli.paging import cursor_option
 from minyi.legal.queries import (
     case_advices,
     describe_consultations,
@@ -85,12 +86,14 @@ def consult_(
 def list_(
     actor_name: str = typer.Option(..., "--as", help="username of the reader"),
     limit: int = typer.Option(50, min=1, max=500),
+    cursor: str | None = cursor_option(),
 ) -> None:
     """Consultations the reader may list, as JSON (text as the policy gives it to them)."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        total, rows = list_consultations(session, actor, limit=limit)
-        echo_json({"total": total, "items": describe_consultations(session, actor, rows)})
+        found = list_consultations(session, actor, page_size=limit, cursor=cursor)
+        items = describe_consultations(session, actor, found.rows)
+        echo_json({**found.page_fields(), "items": items})
 
 
 @app.command("refer")
@@ -189,12 +192,16 @@ def desk_(actor_name: str = typer.Option(..., "--as", help="username")) -> None:
 
 @app.command("referrals")
 @one_line_errors
-def referrals_(actor_name: str = typer.Option(..., "--as", help="username")) -> None:
-    """Legal-aid referrals the reader may list, as JSON."""
+def referrals_(
+    actor_name: str = typer.Option(..., "--as", help="username"),
+    cursor: str | None = cursor_option(),
+) -> None:
+    """Legal-aid referrals the reader may list, as JSON (`next_cursor`: the next page's)."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        total, rows = list_referrals(session, actor, limit=200)
-        echo_json({"total": total, "items": describe_referrals(session, actor, rows)})
+        found = list_referrals(session, actor, page_size=200, cursor=cursor)
+        items = describe_referrals(session, actor, found.rows)
+        echo_json({**found.page_fields(), "items": items})
 
 
 @app.command("figures")

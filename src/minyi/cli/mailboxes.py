@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors, settings
+from minyi.cli.paging import cursor_option
 from minyi.mailboxes.qr import render_qr
 from minyi.mailboxes.queries import figures, get_mailbox, leader_inbox, mailbox_view, mailboxes
 from minyi.mailboxes.rules import portal_url
@@ -56,13 +57,20 @@ def inbox(
     mailbox: str | None = typer.Option(None, help="one of the owner's mailboxes"),
     page: int = typer.Option(1, min=1),
     page_size: int = typer.Option(20, min=1, max=200),
+    cursor: str | None = cursor_option(),
 ) -> None:
-    """The owner's letters, newest first, with their clocks."""
+    """The owner's letters, newest first, with their clocks (and `next_cursor`)."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
         echo_json(
             leader_inbox(
-                session, actor, mailbox=mailbox, page=page, page_size=page_size, now=clock.now()
+                session,
+                actor,
+                mailbox=mailbox,
+                page=page,
+                page_size=page_size,
+                cursor=cursor,
+                now=clock.now(),
             )
         )
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors
+from minyi.cli.paging import cursor_option, echo_next, total_text
 from minyi.markets import queries
 from minyi.markets.rules import percent
 from minyi.markets.schemas import EventIn
@@ -29,17 +30,19 @@ def list_(
     when: str | None = typer.Option(None, help="upcoming or held"),
     area: str | None = typer.Option(None, help="street or community code"),
     limit: int = typer.Option(20, min=1, max=200),
+    cursor: str | None = cursor_option(),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Markets with their figures: stalls, visitors, opinions, solved and answered on the spot."""
     if when not in (None, "upcoming", "held"):
         fail("--when is upcoming or held")
     with database().reading() as session:
-        total, rows = queries.list_events(
-            session, now=clock.now(), when=when, area=area, page_size=limit
+        found = queries.list_events(
+            session, now=clock.now(), when=when, area=area, page_size=limit, cursor=cursor
         )
+    rows = found.rows
     if as_json:
-        echo_json({"total": total, "items": rows})
+        echo_json({**found.page_fields(), "items": rows})
         return
     for r in rows:
         typer.echo(
@@ -48,7 +51,8 @@ def list_(
             f"solved {r['solved']}, answered {r['answered']}, passed on {r['passed_on']} "
             f"({r['passed_on_closed']} closed), spot rate {percent(r['spot_rate'])}"
         )
-    typer.echo(f"{total} market(s)")
+    typer.echo(f"{total_text(found.total)} market(s)")
+    echo_next(found.next_cursor)
 
 
 @app.command("plan")

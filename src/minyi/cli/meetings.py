@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from minyi.cli.common import clock, database, echo_json, one_line_errors, settings
+from minyi.cli.paging import cursor_option, echo_next
 from minyi.core.errors import Invalid
 from minyi.meetings.documents import render_minutes
 from minyi.meetings.queries import (
@@ -59,16 +60,20 @@ def _task(value: str) -> TaskSpec:
 def list_(
     actor_name: str = AS,
     when: str | None = typer.Option(None, help="upcoming or past"),
+    cursor: str | None = cursor_option(),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The meetings you may read, latest first (upcoming: soonest first)."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        total, rows = list_meetings(session, actor, now=clock.now(), when=when, page_size=200)
-        out = summaries(session, rows, actor)
+        found = list_meetings(
+            session, actor, now=clock.now(), when=when, page_size=200, cursor=cursor
+        )
+        out = summaries(session, found.rows, actor)
     if as_json:
-        echo_json({"total": total, "items": out})
+        echo_json({**found.page_fields(), "items": out})
         return
+    echo_next(found.next_cursor, err=True)
     tz = ZoneInfo(settings().timezone)
     for m in out:
         typer.echo(

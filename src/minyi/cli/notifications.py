@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors
+from minyi.cli.paging import cursor_option
 from minyi.notifications.queries import describe, notification_page, unread_count
 from minyi.notifications.rules import PAGE_SIZE
 from minyi.notifications.service import mark_all_read, mark_read
@@ -25,13 +26,15 @@ def list_(
     unread: bool = typer.Option(False, "--unread", help="only notices not read yet"),
     page: int = typer.Option(1, min=1),
     page_size: int = typer.Option(PAGE_SIZE, min=1, max=200),
+    cursor: str | None = cursor_option(),
 ) -> None:
-    """The person's notices, newest first, with their unread count."""
+    """The person's notices, newest first, with their unread count and the next page's cursor."""
     with database().reading() as session:
         actor = actor_for_username(session, user)
-        echo_json(
-            notification_page(session, actor, unread_only=unread, page=page, page_size=page_size)
+        _, answer = notification_page(
+            session, actor, unread_only=unread, page=page, page_size=page_size, cursor=cursor
         )
+    echo_json(answer)
 
 
 @app.command("read")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from minyi.cli.common import clock, database, echo_json, one_line_errors, settings
+from minyi.cli.paging import cursor_option
 from minyi.cli.supervision import _deadline
 from minyi.org.service import actor_for_username
 from minyi.reports.queries import corrections_of, get_issue, issue_view, list_issues, subscribers
@@ -66,13 +67,18 @@ def daily(
 @app.command("list")
 @one_line_errors
 def list_(
-    page: int = typer.Option(1, min=1), page_size: int = typer.Option(20, min=1, max=200)
+    page: int = typer.Option(1, min=1),
+    page_size: int = typer.Option(20, min=1, max=200),
+    cursor: str | None = cursor_option(),
 ) -> None:
-    """Issued reports, newest first."""
+    """Issued reports, newest first (`next_cursor`: the next page's --cursor)."""
     with database().reading() as session:
-        total, issues = list_issues(session, page=page, page_size=page_size)
+        found = list_issues(session, page=page, page_size=page_size, cursor=cursor)
+        issues = found.rows
         fixes = corrections_of(session, [i.id for i in issues])
-        echo_json({"total": total, "items": [issue_view(i, fixes.get(i.id)) for i in issues]})
+        echo_json(
+            {**found.page_fields(), "items": [issue_view(i, fixes.get(i.id)) for i in issues]}
+        )
 
 
 @app.command("show")

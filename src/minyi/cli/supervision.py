@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors, settings
+from minyi.cli.paging import cursor_option, echo_next
 from minyi.org.service import actor_for_username
 from minyi.supervision.letters import document_for, issue_letter
 from minyi.supervision.queries import (
@@ -85,31 +86,37 @@ def instructions(
     all_: bool = typer.Option(False, "--all", help="not only your own"),
     case_id: int | None = typer.Option(None, "--case"),
     state: str | None = typer.Option(None, help="open | overdue | done"),
+    cursor: str | None = cursor_option(),
 ) -> None:
     """Instructions with each task's state (a leader's own unless --all)."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        _, rows = list_instructions(
+        found = list_instructions(
             session,
             actor,
             author_id=None if all_ or case_id else actor.staff_id,
             case_id=case_id,
             state=state,
             page_size=200,
+            cursor=cursor,
         )
-        echo_json(describe_instructions(session, rows, clock.now(), actor=actor))
+        echo_json(describe_instructions(session, found.rows, clock.now(), actor=actor))
+    echo_next(found.next_cursor, err=True)
 
 
 @app.command("tasks")
 @one_line_errors
 def tasks(
-    actor_name: str = AS, status: str | None = typer.Option(None, help="open | done")
+    actor_name: str = AS,
+    status: str | None = typer.Option(None, help="open | done"),
+    cursor: str | None = cursor_option(),
 ) -> None:
     """Tasks from instructions that you may see (unit staff: their unit's)."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        _, rows = list_tasks(session, actor, status=status, page_size=200)
-        echo_json(describe_tasks(session, rows, clock.now(), actor=actor))
+        found = list_tasks(session, actor, status=status, page_size=200, cursor=cursor)
+        echo_json(describe_tasks(session, found.rows, clock.now(), actor=actor))
+    echo_next(found.next_cursor, err=True)
 
 
 @app.command("complete-task")
@@ -159,13 +166,16 @@ def order(
 @app.command("orders")
 @one_line_errors
 def orders(
-    actor_name: str = AS, status: str | None = typer.Option(None, help="open | responded | closed")
+    actor_name: str = AS,
+    status: str | None = typer.Option(None, help="open | responded | closed"),
+    cursor: str | None = cursor_option(),
 ) -> None:
     """Supervision orders you may see."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        _, rows = list_orders(session, actor, status=status, page_size=200)
-        echo_json(describe_orders(session, rows, clock.now(), actor=actor))
+        found = list_orders(session, actor, status=status, page_size=200, cursor=cursor)
+        echo_json(describe_orders(session, found.rows, clock.now(), actor=actor))
+    echo_next(found.next_cursor, err=True)
 
 
 @app.command("respond")
@@ -248,14 +258,21 @@ def letters(
     actor_name: str = AS,
     kind: LetterKind | None = typer.Option(None),
     year: int | None = typer.Option(None),
+    cursor: str | None = cursor_option(),
 ) -> None:
     """Letters you may see."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        _, rows = list_letters(
-            session, actor, kind=kind.value if kind else None, year=year, page_size=200
+        found = list_letters(
+            session,
+            actor,
+            kind=kind.value if kind else None,
+            year=year,
+            page_size=200,
+            cursor=cursor,
         )
-        echo_json(describe_letters(session, rows, actor=actor))
+        echo_json(describe_letters(session, found.rows, actor=actor))
+    echo_next(found.next_cursor, err=True)
 
 
 @app.command("letter-get")

@@ -7,6 +7,7 @@ import typer
 
 from minyi.cases.queries import reader_view, shown_titles
 from minyi.cli.common import clock, database, echo_json, one_line_errors, settings
+from minyi.cli.paging import cursor_option, echo_next, total_text
 from minyi.cli.triage import app
 from minyi.org.service import actor_for_username
 from minyi.triage.jobs import triage_pending
@@ -64,12 +65,14 @@ def board_(
     ),
     page: int = typer.Option(1, min=1),
     page_size: int = typer.Option(50, min=1, max=200),
+    cursor: str | None = cursor_option(),
 ) -> None:
     """Suggestions awaiting a person, oldest first: case, confidence, suggested unit, why held."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        total, rows = board(session, actor, status=status, page=page, page_size=page_size)
-        typer.echo(f"{total} suggestion(s) {status}")
+        found = board(session, actor, status=status, page=page, page_size=page_size, cursor=cursor)
+        rows = found.rows
+        typer.echo(f"{total_text(found.total)} suggestion(s) {status}")
         titles = shown_titles(session, actor, [c.id for _, c, _ in rows])
         for s, c, _ in rows:
             confidence = f"{s.confidence:.1%}" if s.confidence is not None else "-"
@@ -77,6 +80,7 @@ def board_(
                 f"{c.id}\t{c.tracking_no}\t{s.label or '-'}\t{confidence}\t{s.lead_unit or '-'}\t"
                 f"{s.hold_reason or ''}\t{titles.get(c.id, '')}"
             )
+        echo_next(found.next_cursor)
 
 
 @app.command("confirm")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors, settings
+from minyi.cli.paging import cursor_option, echo_next, total_text
 from minyi.org.service import actor_for_username
 from minyi.volunteers.queries import (
     area_of,
@@ -18,7 +19,7 @@ from minyi.volunteers.queries import (
     report_rows,
     rules_table,
     volunteer_by_code,
-    volunteer_rows,
+    volunteer_page,
 )
 from minyi.volunteers.rules import RULE_LABELS, RuleKind, VolunteerStatus
 from minyi.volunteers.service import (
@@ -61,21 +62,24 @@ def register_(
 def list_(
     status: VolunteerStatus | None = typer.Option(None),
     actor_name: str = AS,
+    cursor: str | None = cursor_option(),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Volunteers of the reader's area (names and phones through the privacy policy)."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
-        rows, total = volunteer_rows(session, actor, status=status, page_size=200)
+        found = volunteer_page(session, actor, status=status, page_size=200, cursor=cursor)
+    rows = found.rows
     if as_json:
-        echo_json({"total": total, "items": rows})
+        echo_json({**found.page_fields(), "items": rows})
         return
-    typer.echo(f"{total} volunteers")
+    typer.echo(f"{total_text(found.total)} volunteers")
     for v in rows:
         typer.echo(
             f"  {v['id']:>6} {v['code']} {v['name']:<8} {v['phone'] or '':<13} "
             f"{v['community']:<10} {v['status']:<10} {v['points']:>5}"
         )
+    echo_next(found.next_cursor)
 
 
 @app.command("decide")

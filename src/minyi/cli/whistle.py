@@ -5,6 +5,7 @@ from datetime import datetime
 import typer
 
 from minyi.cli.common import clock, database, echo_json, one_line_errors
+from minyi.cli.paging import cursor_option, echo_next, total_text
 from minyi.core.errors import Invalid
 from minyi.org.service import actor_for_username, unit_by_code
 from minyi.whistle.queries import (
@@ -114,12 +115,13 @@ def list_(
     unit: str | None = typer.Option(None, help="only whistles summoning this department"),
     page: int = typer.Option(1, min=1),
     page_size: int = typer.Option(20, min=1, max=200),
+    cursor: str | None = cursor_option(),
 ) -> None:
     """Whistles in scope, newest first."""
     with database().reading() as session:
         actor = actor_for_username(session, actor_name)
         unit_id = unit_by_code(session, unit).id if unit else None
-        total, rows = list_whistles(
+        found = list_whistles(
             session,
             actor,
             status=status.value if status else None,
@@ -127,13 +129,15 @@ def list_(
             case_id=None,
             page=page,
             page_size=page_size,
+            cursor=cursor,
         )
-        typer.echo(f"{total} whistles")
-        for v in describe_whistles(session, rows, clock.now(), actor=actor):
+        typer.echo(f"{total_text(found.total)} whistles")
+        for v in describe_whistles(session, found.rows, clock.now(), actor=actor):
             summoned = ",".join(s["unit"] for s in v["summonses"])
             typer.echo(
                 f"{v['id']}\t{v['status']}\t{v['issuer_unit']}\t{summoned}\t{v['description'][:40]}"
             )
+        echo_next(found.next_cursor)
 
 
 @app.command("stats")

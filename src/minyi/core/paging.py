@@ -37,6 +37,13 @@ AnySelect = Select[*tuple[Any, ...]]
 COUNT_CAP = 1000
 
 
+class BadCursor(Invalid):
+    """A cursor this list did not make (tampered, truncated, from another order): the request's
+    fault, answered 400 (`bad_cursor`) by the API and a page in the reader's words by the web."""
+
+    kind = "bad_request"
+
+
 @dataclass(frozen=True)
 class Total:
     """How many rows a list holds: exact, or at least `value` (`estimated`: the planner's guess,
@@ -147,8 +154,8 @@ def keyset_page(
     paged = stmt
     if cursor:
         paged = paged.where(_after(order, _decode(cursor, signature, len(order))))
-    # What a row holds before the sort values: one item per selected entity or column (an ORM
-    # entity is one item however many columns it has).
+    # What a row holds: one item per entity or column selected (an entity is one, whatever its
+    # columns), so the sort values appended after them are cut off at the right place.
     width = len(stmt.column_descriptions)
     labelled = [k.expr.label(f"_sort{i}") for i, k in enumerate(order)]
     found = session.execute(
@@ -210,7 +217,7 @@ def _plain(value: Any) -> Any:
 
 
 def _decode(cursor: str, signature: str, width: int) -> list[Any]:
-    bad = Invalid("bad_cursor", "the page cursor is not valid for this list", field="cursor")
+    bad = BadCursor("bad_cursor", "the page cursor is not valid for this list", field="cursor")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         made_for, values = json.loads(base64.urlsafe_b64decode(padded.encode()))

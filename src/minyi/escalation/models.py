@@ -31,7 +31,11 @@ class CaseEscalation(Base):
     """A case's current escalation level. Only ever raised; every lift is also a case event."""
 
     __tablename__ = "case_escalations"
-    __table_args__ = (Index("ix_case_escalations_level_lifted_at", "level", "lifted_at"),)
+    __table_args__ = (
+        Index("ix_case_escalations_level_lifted_at", "level", "lifted_at"),
+        # The escalated list's keyset order (newest lift first, the case breaking ties).
+        Index("ix_case_escalations_lifted_at_case_id", "lifted_at", "case_id"),
+    )
 
     case_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("cases.id"), primary_key=True, autoincrement=False
@@ -47,7 +51,11 @@ class Holding(Base):
     """包案: a leader takes personal charge of a case until the release (销案) is approved."""
 
     __tablename__ = "holdings"
-    __table_args__ = (Index("ix_holdings_leader_status", "leader_id", "status"),)
+    __table_args__ = (
+        Index("ix_holdings_leader_status", "leader_id", "status"),
+        # A leader's holdings in the list's keyset order (newest taken first).
+        Index("ix_holdings_leader_id_taken_at_id", "leader_id", "taken_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("cases.id"), index=True)

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, aliased
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.queries import reader_views, shown_titles, text_view, visible_to
 from minyi.cases.rules import OPEN
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import asc, desc
 from minyi.escalation.models import CaseEscalation, Holding, HoldingVisit
 from minyi.escalation.rules import ACTIVE_HOLDING, HoldingStatus, VisitKind
 from minyi.escalation.schemas import BacklogRow, backlog_view, escalation_view, holding_view
@@ -51,7 +53,8 @@ def list_escalations(
     open_only: bool,
     page: int,
     page_size: int,
-) -> tuple[int, list[tuple[CaseEscalation, Case, str, Staff | None]]]:
+    cursor: str | None = None,
+) -> Listing[tuple[CaseEscalation, Case, str, Staff | None]]:
     stmt = (
         select(CaseEscalation, Case, Appeal.title, Staff)
         .join(Case, Case.id == CaseEscalation.case_id)
@@ -65,13 +68,9 @@ def list_escalations(
         stmt = stmt.where(CaseEscalation.assigned_staff_id == assigned_to)
     if open_only:
         stmt = stmt.where(Case.status.in_(OPEN))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(
-        stmt.order_by(CaseEscalation.lifted_at.desc(), CaseEscalation.case_id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    return total, [(e, c, t, s) for e, c, t, s in rows]
+    order = [desc(CaseEscalation.lifted_at), desc(CaseEscalation.case_id)]
+    found = list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
+    return found.map(lambda r: (r[0], r[1], r[2], r[3]))
 
 
 def active_holding(session: Session, case_id: int) -> Holding | None:
@@ -117,7 +116,8 @@ def list_holdings(
     status: str | None,
     page: int,
     page_size: int,
-) -> tuple[int, list[tuple[Holding, Case, str]]]:
+    cursor: str | None = None,
+) -> Listing[tuple[Holding, Case, str]]:
     stmt = (
         select(Holding, Case, Appeal.title)
         .join(Case, Case.id == Holding.case_id)
@@ -128,13 +128,9 @@ def list_holdings(
         stmt = stmt.where(Holding.leader_id == leader_id)
     if status:
         stmt = stmt.where(Holding.status == status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(
-        stmt.order_by(Holding.taken_at.desc(), Holding.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    return total, [(h, c, t) for h, c, t in rows]
+    order = [desc(Holding.taken_at), desc(Holding.id)]
+    found = list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
+    return found.map(lambda r: (r[0], r[1], r[2]))
 
 
 @dataclass(frozen=True)
@@ -245,7 +241,8 @@ def backlog(
     page_size: int,
     level: str | None = None,
     held: bool | None = None,
-) -> tuple[int, list[BacklogRow]]:
+    cursor: str | None = None,
+) -> Listing[BacklogRow]:
     """积案: open cases registered at least `min_age_days` ago, oldest first, with their level,
     holder and plan."""
     lead = aliased(Unit)
@@ -276,14 +273,13 @@ def backlog(
         stmt = stmt.where(CaseEscalation.level == level)
     if held is not None:
         stmt = stmt.where(Holding.id.is_not(None) if held else Holding.id.is_(None))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(
-        stmt.order_by(Case.registered_at, Case.id).limit(page_size).offset((page - 1) * page_size)
+    order = [asc(Case.registered_at), asc(Case.id)]
+    found = list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
+    return found.map(
+        lambda r: BacklogRow(
+            r[0], r[1], (r[2], r[3]) if r[2] else None, r[4], r[5], (r[6], r[7]) if r[6] else None
+        )
     )
-    return total, [
-        BacklogRow(c, title, (lc, ln) if lc else None, lv, h, (hu, hn) if hu else None)
-        for c, title, lc, ln, lv, h, hu, hn in rows
-    ]
 
 
 # ---- views: the texts through the reader's privacy view of each case ------------------------

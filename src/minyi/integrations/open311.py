@@ -28,6 +28,8 @@ from minyi.cases.models import Appeal, Case
 from minyi.cases.rules import CLOSED, is_closed, public_status
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.core.i18n import STATUS_ZH
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import desc
 from minyi.intake.models import Channel
 from minyi.integrations.georeport import (
     MAX_RANGE_DAYS,
@@ -203,6 +205,9 @@ class RequestQuery:
     end: datetime | None
     page: int
     page_size: int
+    # Extension: the `next_cursor` of the page before (sent back in a Link header, rel="next"),
+    # so a client reading a whole 90 days pages as fast at the end as at the start.
+    cursor: str | None = None
 
 
 def date_range(
@@ -228,6 +233,14 @@ def date_range(
 def find_requests(
     session: Session, query: RequestQuery, *, now: datetime
 ) -> list[tuple[Case, Appeal, DictionaryEntry | None]]:
+    return find_request_page(session, query, now=now).rows
+
+
+def find_request_page(
+    session: Session, query: RequestQuery, *, now: datetime
+) -> Listing[tuple[Case, Appeal, DictionaryEntry | None]]:
+    """One page of service requests, newest first, and the cursor of the next (no total: the
+    GeoReport list carries none)."""
     leaf = aliased(DictionaryEntry)
     stmt = (
         select(Case, Appeal, leaf)
@@ -250,12 +263,17 @@ def find_requests(
             stmt = stmt.where(Case.status.not_in(CLOSED))
         elif wanted == {"closed"}:
             stmt = stmt.where(Case.status.in_(CLOSED))
-    stmt = (
-        stmt.order_by(Case.registered_at.desc(), Case.id.desc())
-        .limit(query.page_size)
-        .offset((query.page - 1) * query.page_size)
+    order = [desc(Case.registered_at), desc(Case.id)]
+    found = list_page(
+        session,
+        stmt,
+        order,
+        page=query.page,
+        page_size=query.page_size,
+        cursor=query.cursor,
+        count=False,
     )
-    return [(c, a, leaf_row) for c, a, leaf_row in session.execute(stmt)]
+    return found.map(lambda r: (r[0], r[1], r[2]))
 
 
 def request_rows(

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
 from minyi.core.errors import Forbidden
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import desc
 from minyi.legal.models import LegalAidReferral, LegalConsultation, PrePetitionAdvice
 from minyi.legal.rules import (
     AID_LABELS,
@@ -143,8 +145,13 @@ def _is_aid_staff(actor: Actor) -> bool:
 
 
 def list_consultations(
-    session: Session, actor: Actor, *, limit: int = 100, offset: int = 0
-) -> tuple[int, list[LegalConsultation]]:
+    session: Session,
+    actor: Actor,
+    *,
+    page: int = 1,
+    page_size: int = 100,
+    cursor: str | None = None,
+) -> Listing[LegalConsultation]:
     """A lawyer lists their own; supervisors and the administrator all; 区司法局 those referred
     for legal aid. Others read only the figures."""
     stmt = select(LegalConsultation)
@@ -158,13 +165,8 @@ def list_consultations(
         )
     elif actor.staff_id is not None:
         stmt = stmt.where(LegalConsultation.lawyer_id == actor.staff_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(LegalConsultation.consulted_at.desc(), LegalConsultation.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return total, list(rows)
+    order = [desc(LegalConsultation.consulted_at), desc(LegalConsultation.id)]
+    return list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
 
 
 def visible_consultation(session: Session, actor: Actor, consultation_id: int) -> LegalConsultation:
@@ -239,9 +241,10 @@ def list_referrals(
     actor: Actor,
     *,
     status: AidStatus | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> tuple[int, list[LegalAidReferral]]:
+    page: int = 1,
+    page_size: int = 100,
+    cursor: str | None = None,
+) -> Listing[LegalAidReferral]:
     """区司法局, supervisors and the administrator list every referral; a lawyer those they
     referred or were assigned; others none."""
     stmt = select(LegalAidReferral)
@@ -256,13 +259,8 @@ def list_referrals(
         stmt = stmt.where(LegalAidReferral.id.is_(None))
     if status is not None:
         stmt = stmt.where(LegalAidReferral.status == status.value)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(LegalAidReferral.referred_at.desc(), LegalAidReferral.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return total, list(rows)
+    order = [desc(LegalAidReferral.referred_at), desc(LegalAidReferral.id)]
+    return list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
 
 
 def visible_referral(session: Session, actor: Actor, referral_id: int) -> LegalAidReferral:
@@ -370,7 +368,8 @@ def desk(session: Session, actor: Actor, *, now: datetime, tz: tzinfo) -> dict[s
                 .limit(100)
             )
             out["to_write"] = _appointment_rows(session, actor, list(pending_write))
-    _total, pending = list_referrals(session, actor, status=AidStatus.PENDING, limit=100)
+    # The desk's first hundred waiting; the full list pages by cursor (API, CLI).
+    pending = list_referrals(session, actor, status=AidStatus.PENDING, page_size=100).rows
     out["pending"] = describe_referrals(session, actor, pending)
     out["may_decide"] = may_decide_aid(actor, actor.unit_code)
     return out

@@ -14,6 +14,8 @@ from minyi.cases.queries import shown_titles
 from minyi.cases.rules import CLOSED, CaseStatus
 from minyi.core.errors import NotFound
 from minyi.core.i18n import STATUS_ZH, label
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import Total, desc
 from minyi.intake.models import Channel
 from minyi.mailboxes.rules import MAILBOX_KIND, closure_rate
 from minyi.org.models import Staff, Unit
@@ -101,11 +103,12 @@ def inbox(
     status: list[CaseStatus] | None = None,
     page: int = 1,
     page_size: int = 20,
-) -> tuple[int, list[tuple[Case, Appeal]]]:
+    cursor: str | None = None,
+) -> Listing[tuple[Case, Appeal]]:
     """Letters to these mailboxes, newest first. The owner reads their own mailbox's letters
     whoever handles them now: that is the point of 主官在线."""
     if not channel_ids:
-        return 0, []
+        return Listing([], Total(0), None, page, page_size)
     stmt = (
         select(Case, Appeal)
         .join(Appeal, Appeal.id == Case.appeal_id)
@@ -113,13 +116,9 @@ def inbox(
     )
     if status:
         stmt = stmt.where(Case.status.in_([s.value for s in status]))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(
-        stmt.order_by(Case.registered_at.desc(), Case.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    return total, [(c, a) for c, a in rows]
+    order = [desc(Case.registered_at), desc(Case.id)]
+    found = list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
+    return found.map(lambda r: (r[0], r[1]))
 
 
 def mailbox_view(
@@ -191,6 +190,7 @@ def leader_inbox(
     status: list[CaseStatus] | None = None,
     page: int = 1,
     page_size: int = 20,
+    cursor: str | None = None,
     now: datetime,
 ) -> dict[str, Any]:
     """The signed-in owner's mailboxes with their figures, and their letters."""
@@ -205,16 +205,15 @@ def leader_inbox(
             raise NotFound("mailbox_not_found", f"you own no mailbox '{mailbox}'")
     ids = [c.id for c in owned]
     figs = figures(session, ids)
-    total, rows = inbox(session, ids, status=status, page=page, page_size=page_size)
+    found = inbox(session, ids, status=status, page=page, page_size=page_size, cursor=cursor)
+    rows = found.rows
     by_id = {c.id: c for c in owned}
     return {
         "mailboxes": [
             {"code": c.code, "name": c.name, "is_active": c.is_active, "figures": figs[c.id]}
             for c in owned
         ],
-        "total": total,
-        "page": page,
-        "page_size": page_size,
+        **found.page_fields(),
         "items": inbox_items(
             session, rows, by_id, now, titles=shown_titles(session, actor, [c.id for c, _ in rows])
         ),

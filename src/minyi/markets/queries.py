@@ -17,6 +17,8 @@ from minyi.cases.rules import CLOSED
 from minyi.cases.schemas import view_of
 from minyi.core.errors import NotFound
 from minyi.core.i18n import STATUS_ZH, label
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import asc, desc
 from minyi.markets.models import MarketEvent, MarketMatter, MarketStall, MarketStallStaff
 from minyi.markets.rules import (
     LATE_ENTRY,
@@ -139,7 +141,8 @@ def list_events(
     area: str | None = None,
     page: int = 1,
     page_size: int = 20,
-) -> tuple[int, list[dict[str, Any]]]:
+    cursor: str | None = None,
+) -> Listing[dict[str, Any]]:
     """Markets, upcoming ones soonest first, then held ones latest first; `when` narrows to
     "upcoming" (not yet ended) or "held" (ended); `area` to a street's or community's markets."""
     stmt = select(MarketEvent, Unit).join(Unit, Unit.id == MarketEvent.area_id)
@@ -148,16 +151,15 @@ def list_events(
         if root is None:
             raise NotFound("area_not_found", f"no unit '{area}'")
         stmt = stmt.where(Unit.path.startswith(root.path, autoescape=True))
+    order = [desc(MarketEvent.starts_at), desc(MarketEvent.id)]
     if when == "upcoming":
-        stmt = stmt.where(MarketEvent.ends_at > now).order_by(MarketEvent.starts_at)
+        stmt = stmt.where(MarketEvent.ends_at > now)
+        order = [asc(MarketEvent.starts_at), asc(MarketEvent.id)]
     elif when == "held":
-        stmt = stmt.where(MarketEvent.ends_at <= now).order_by(MarketEvent.starts_at.desc())
-    else:
-        stmt = stmt.order_by(MarketEvent.starts_at.desc())
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.execute(stmt.offset((page - 1) * page_size).limit(page_size)).all()
-    figures = event_figures(session, [e.id for e, _ in rows])
-    return int(total), [event_out(e, a, now, figures.get(e.id)) for e, a in rows]
+        stmt = stmt.where(MarketEvent.ends_at <= now)
+    found = list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
+    figures = event_figures(session, [e.id for e, _ in found.rows])
+    return found.map(lambda r: event_out(r[0], r[1], now, figures.get(r[0].id)))
 
 
 def stall_rows(session: Session, event_id: int) -> list[StallRow]:

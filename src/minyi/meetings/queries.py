@@ -16,6 +16,8 @@ from minyi.cases.queries import reader_views, text_view, visible_to
 from minyi.cases.rules import OPEN
 from minyi.core.errors import NotFound
 from minyi.core.i18n import STATUS_ZH, label
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import asc, desc
 from minyi.escalation.models import CaseEscalation
 from minyi.meetings.models import AgendaItem, Meeting, MeetingUnit
 from minyi.meetings.rules import (
@@ -88,19 +90,17 @@ def list_meetings(
     when: str | None = None,
     page: int = 1,
     page_size: int = 50,
-) -> tuple[int, list[Meeting]]:
+    cursor: str | None = None,
+) -> Listing[Meeting]:
     """Meetings the actor reads; `when` = upcoming (soonest first) or past (latest first)."""
     stmt = select(Meeting).where(meetings_visible_to(actor))
-    order: Any = Meeting.starts_at.desc()
+    first = desc(Meeting.starts_at)
     if when == "upcoming":
-        stmt, order = stmt.where(Meeting.starts_at >= now), Meeting.starts_at
+        stmt, first = stmt.where(Meeting.starts_at >= now), asc(Meeting.starts_at)
     elif when == "past":
         stmt = stmt.where(Meeting.starts_at < now)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(order, Meeting.id.desc()).limit(page_size).offset((page - 1) * page_size)
-    )
-    return total, list(rows)
+    order = [first, desc(Meeting.id)]
+    return list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
 
 
 def items_of(session: Session, meeting_id: int) -> list[AgendaItem]:

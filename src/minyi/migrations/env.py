@@ -12,16 +12,18 @@ config = context.config
 
 def run(connection: Connection) -> None:
     is_sqlite = connection.dialect.name == "sqlite"
-    if connection.dialect.name == "postgresql":
-        # A migration must not queue behind a long report query and freeze every request.
-        connection.exec_driver_sql("SET lock_timeout = '10s'")
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=is_sqlite,
         compare_type=True,
     )
+    # Alembic owns the transaction (the caller passes a connection outside one), so a revision
+    # can build an index CONCURRENTLY in an autocommit block.
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # A migration must not queue behind a long report query and freeze every request.
+            connection.exec_driver_sql("SET lock_timeout = '10s'")
         context.run_migrations()
 
 

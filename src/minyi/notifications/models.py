@@ -17,6 +17,8 @@ class Notification(Base):
     __table_args__ = (
         UniqueConstraint("recipient_id", "dedupe_key"),
         Index("ix_notifications_recipient_id_read_at", "recipient_id", "read_at"),
+        # The centre's keyset order: a reader's notices, newest first.
+        Index("ix_notifications_recipient_id_created_at_id", "recipient_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

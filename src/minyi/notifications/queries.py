@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
 from minyi.cases.queries import reader_views, shown_titles, text_view, visible_to
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import Total, desc
 from minyi.notifications.models import Notification
 from minyi.notifications.rules import CLOCK_KINDS, KIND_ZH, Kind, link_for
 from minyi.org.rules import Actor
@@ -36,19 +38,15 @@ def list_notifications(
     unread_only: bool,
     page: int,
     page_size: int,
-) -> tuple[int, list[Notification]]:
+    cursor: str | None = None,
+) -> Listing[Notification]:
     if actor.staff_id is None:
-        return 0, []
+        return Listing([], Total(0), None, page, page_size)
     stmt = select(Notification).where(Notification.recipient_id == actor.staff_id)
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    )
-    return total, list(rows)
+    order = [desc(Notification.created_at), desc(Notification.id)]
+    return list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
 
 
 def describe(session: Session, actor: Actor, notices: list[Notification]) -> list[dict[str, Any]]:
@@ -125,17 +123,21 @@ def describe(session: Session, actor: Actor, notices: list[Notification]) -> lis
 
 
 def notification_page(
-    session: Session, actor: Actor, *, unread_only: bool, page: int, page_size: int
-) -> dict[str, Any]:
+    session: Session,
+    actor: Actor,
+    *,
+    unread_only: bool,
+    page: int,
+    page_size: int,
+    cursor: str | None = None,
+) -> tuple[Listing[Notification], dict[str, Any]]:
     """One page of the reader's notices, worded as the centre's page words them, with the unread
-    count: the API's and the CLI's answer."""
-    total, rows = list_notifications(
-        session, actor, unread_only=unread_only, page=page, page_size=page_size
+    count: the API's, the CLI's and the console's answer (with the listing, for its total)."""
+    found = list_notifications(
+        session, actor, unread_only=unread_only, page=page, page_size=page_size, cursor=cursor
     )
-    return {
-        "total": total,
+    return found, {
+        **found.page_fields(),
         "unread": unread_count(session, actor),
-        "page": page,
-        "page_size": page_size,
-        "items": describe(session, actor, rows),
+        "items": describe(session, actor, found.rows),
     }

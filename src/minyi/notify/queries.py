@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import asc
 from minyi.notify.models import OutboxMessage
 from minyi.notify.rules import Channel, Status
 
@@ -13,19 +15,24 @@ UNSENT = (Status.FAILED.value, Status.PENDING.value)
 
 
 def unsent_messages(
-    *, status: str | None = None, channel: str | None = None, limit: int = 50, offset: int = 0
-) -> Select[OutboxMessage]:
+    session: Session,
+    *,
+    status: str | None = None,
+    channel: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+    cursor: str | None = None,
+) -> Listing[OutboxMessage]:
     """Failed first (they need a person), then waiting ones, oldest first within each."""
     stmt = select(OutboxMessage).where(
         OutboxMessage.channel.in_([channel] if channel in PEOPLE_CHANNELS else PEOPLE_CHANNELS),
         OutboxMessage.status.in_([status] if status in UNSENT else UNSENT),
     )
-    failed_first = OutboxMessage.status != Status.FAILED.value
-    return (
-        stmt.order_by(failed_first, OutboxMessage.created_at, OutboxMessage.id)
-        .limit(limit)
-        .offset(offset)
-    )
+    # An integer rather than a boolean comparison: a sort key both databases order and compare
+    # alike, carried in the cursor as a number.
+    failed_first = case((OutboxMessage.status == Status.FAILED.value, 0), else_=1)
+    order = [asc(failed_first), asc(OutboxMessage.created_at), asc(OutboxMessage.id)]
+    return list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
 
 
 def unsent_counts(session: Session) -> dict[str, int]:

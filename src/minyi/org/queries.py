@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import asc
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import UnitKind, pinyin_keys
 
@@ -99,12 +101,16 @@ def unit_by_label(labels: dict[int, str], text: str) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
-def staff_list(needle: str = "", *, limit: int = 100, offset: int = 0) -> Select[Staff, str]:
-    stmt = (
-        select(Staff, Unit.name)
-        .join(Unit, Unit.id == Staff.unit_id)
-        .order_by(Unit.path, Staff.name, Staff.id)
-    )
+def staff_list(
+    session: Session,
+    needle: str = "",
+    *,
+    page: int = 1,
+    page_size: int = 100,
+    cursor: str | None = None,
+) -> Listing[tuple[Staff, str]]:
+    """Staff with their unit's name, by unit (its place in the tree), then name."""
+    stmt = select(Staff, Unit.name).join(Unit, Unit.id == Staff.unit_id)
     if needle:
         stmt = stmt.where(
             or_(
@@ -113,4 +119,6 @@ def staff_list(needle: str = "", *, limit: int = 100, offset: int = 0) -> Select
                 Unit.name.contains(needle, autoescape=True),
             )
         )
-    return stmt.limit(limit).offset(offset)
+    order = [asc(Unit.path), asc(Staff.name), asc(Staff.id)]
+    found = list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
+    return found.map(lambda r: (r[0], r[1]))

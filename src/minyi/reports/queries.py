@@ -5,28 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from minyi.core.errors import NotFound
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import desc
 from minyi.reports.models import ReportIssue, ReportSubscriber
 from minyi.reports.rules import REF_PREFIX, parse_item_ref
 from minyi.supervision.models import Instruction
 
 
 def list_issues(
-    session: Session, *, kind: str | None = None, page: int = 1, page_size: int = 20
-) -> tuple[int, list[ReportIssue]]:
+    session: Session,
+    *,
+    kind: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+    cursor: str | None = None,
+) -> Listing[ReportIssue]:
     stmt = select(ReportIssue)
     if kind:
         stmt = stmt.where(ReportIssue.kind == kind)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(ReportIssue.number.desc(), ReportIssue.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    )
-    return int(total), list(rows)
+    order = [desc(ReportIssue.number), desc(ReportIssue.id)]
+    return list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
 
 
 def get_issue(

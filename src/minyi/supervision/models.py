@@ -24,6 +24,8 @@ class Instruction(Base):
     __tablename__ = "instructions"
     __table_args__ = (
         CheckConstraint("case_id IS NOT NULL OR subject_ref IS NOT NULL", name="has_subject"),
+        # A leader's own instructions in the list's keyset order (newest first).
+        Index("ix_instructions_author_id_created_at_id", "author_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +43,8 @@ class InstructionTask(Base):
     __table_args__ = (
         UniqueConstraint("instruction_id", "unit_id"),
         Index("ix_instruction_tasks_unit_status", "unit_id", "status"),
+        # A unit's tasks in the list's keyset order (soonest deadline first).
+        Index("ix_instruction_tasks_unit_id_deadline_id", "unit_id", "deadline", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +63,11 @@ class SupervisionOrder(Base):
     """督办: a supervisor chases a unit, about one case or about its work at large."""
 
     __tablename__ = "supervision_orders"
-    __table_args__ = (Index("ix_supervision_orders_unit_status", "unit_id", "status"),)
+    __table_args__ = (
+        Index("ix_supervision_orders_unit_status", "unit_id", "status"),
+        # A unit's orders in the list's keyset order (newest first).
+        Index("ix_supervision_orders_unit_id_issued_at_id", "unit_id", "issued_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session, undefer
 
 from minyi.cases.models import Case
 from minyi.cases.queries import reader_views, text_view, visible_to
 from minyi.core.errors import NotFound
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import SortKey, asc, desc
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor
 from minyi.sla.models import Clock
@@ -75,13 +77,14 @@ def letters_visible_to(actor: Actor) -> ColumnElement[bool]:
 
 
 def _page(
-    session: Session, stmt: Select[Any], order_by: list[Any], page: int, page_size: int
-) -> tuple[int, list[Any]]:
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(*order_by).limit(page_size).offset((page - 1) * page_size)
-    ).all()
-    return total, list(rows)
+    session: Session,
+    stmt: Select[Any],
+    order: list[SortKey],
+    page: int,
+    page_size: int,
+    cursor: str | None,
+) -> Listing[Any]:
+    return list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
 
 
 def get_instruction(session: Session, instruction_id: int, actor: Actor) -> Instruction:
@@ -103,7 +106,8 @@ def list_instructions(
     state: str | None = None,
     page: int = 1,
     page_size: int = 20,
-) -> tuple[int, list[Instruction]]:
+    cursor: str | None = None,
+) -> Listing[Instruction]:
     """`state`: open (a task is still open), overdue (an open task is past its deadline), done."""
     stmt = select(Instruction).where(instructions_visible_to(actor))
     if author_id is not None:
@@ -122,9 +126,8 @@ def list_instructions(
         stmt = stmt.where(exists().where(open_task, InstructionTask.is_overdue.is_(True)))
     elif state == "done":
         stmt = stmt.where(~exists().where(open_task))
-    return _page(
-        session, stmt, [Instruction.created_at.desc(), Instruction.id.desc()], page, page_size
-    )
+    order = [desc(Instruction.created_at), desc(Instruction.id)]
+    return _page(session, stmt, order, page, page_size, cursor)
 
 
 def instructions_on_case(session: Session, case_ids: list[int]) -> dict[int, list[Instruction]]:
@@ -169,7 +172,8 @@ def list_tasks(
     overdue: bool | None = None,
     page: int = 1,
     page_size: int = 20,
-) -> tuple[int, list[InstructionTask]]:
+    cursor: str | None = None,
+) -> Listing[InstructionTask]:
     stmt = select(InstructionTask).where(tasks_visible_to(actor))
     if unit_id is not None:
         stmt = stmt.where(InstructionTask.unit_id == unit_id)
@@ -177,7 +181,8 @@ def list_tasks(
         stmt = stmt.where(InstructionTask.status == status)
     if overdue is not None:
         stmt = stmt.where(InstructionTask.is_overdue.is_(overdue))
-    return _page(session, stmt, [InstructionTask.deadline, InstructionTask.id], page, page_size)
+    order = [asc(InstructionTask.deadline), asc(InstructionTask.id)]
+    return _page(session, stmt, order, page, page_size, cursor)
 
 
 def instructions_by_id(session: Session, ids: set[int]) -> dict[int, Instruction]:
@@ -205,7 +210,8 @@ def list_orders(
     overdue: bool | None = None,
     page: int = 1,
     page_size: int = 20,
-) -> tuple[int, list[SupervisionOrder]]:
+    cursor: str | None = None,
+) -> Listing[SupervisionOrder]:
     stmt = select(SupervisionOrder).where(orders_visible_to(actor))
     if unit_id is not None:
         stmt = stmt.where(SupervisionOrder.unit_id == unit_id)
@@ -215,13 +221,8 @@ def list_orders(
         stmt = stmt.where(SupervisionOrder.status == status)
     if overdue is not None:
         stmt = stmt.where(SupervisionOrder.is_overdue.is_(overdue))
-    return _page(
-        session,
-        stmt,
-        [SupervisionOrder.issued_at.desc(), SupervisionOrder.id.desc()],
-        page,
-        page_size,
-    )
+    order = [desc(SupervisionOrder.issued_at), desc(SupervisionOrder.id)]
+    return _page(session, stmt, order, page, page_size, cursor)
 
 
 def get_letter(
@@ -246,7 +247,8 @@ def list_letters(
     case_id: int | None = None,
     page: int = 1,
     page_size: int = 20,
-) -> tuple[int, list[Letter]]:
+    cursor: str | None = None,
+) -> Listing[Letter]:
     stmt = select(Letter).where(letters_visible_to(actor))
     if kind:
         stmt = stmt.where(Letter.kind == kind)
@@ -256,7 +258,8 @@ def list_letters(
         stmt = stmt.where(Letter.addressee_unit_id == unit_id)
     if case_id is not None:
         stmt = stmt.where(Letter.case_id == case_id)
-    return _page(session, stmt, [Letter.issued_at.desc(), Letter.id.desc()], page, page_size)
+    order = [desc(Letter.issued_at), desc(Letter.id)]
+    return _page(session, stmt, order, page, page_size, cursor)
 
 
 def task_clocks(session: Session, task_ids: list[int]) -> dict[int, Clock]:

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import get_visible_case
 from minyi.core.errors import Invalid, NotFound
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import asc
 from minyi.org.models import Unit
 from minyi.org.rules import Actor
 from minyi.privacy.rules import CaseView
@@ -85,24 +87,27 @@ def unit_names(session: Session, codes: set[str]) -> dict[str, str]:
 
 
 def board(
-    session: Session, actor: Actor, *, status: str = AWAITING, page: int = 1, page_size: int = 50
-) -> tuple[int, list[tuple[TriageSuggestion, Case, Appeal]]]:
+    session: Session,
+    actor: Actor,
+    *,
+    status: str = AWAITING,
+    page: int = 1,
+    page_size: int = 50,
+    cursor: str | None = None,
+) -> Listing[tuple[TriageSuggestion, Case, Appeal]]:
     """The dispatcher's board: suggestions in a status (default: awaiting a person), oldest first."""
     may_read(actor)
     if status not in STATUSES:
         raise Invalid("bad_status", f"status must be one of {', '.join(STATUSES)}", field="status")
-    where = TriageSuggestion.status == status
-    total = session.scalar(select(func.count()).select_from(TriageSuggestion).where(where)) or 0
-    rows = session.execute(
+    stmt = (
         select(TriageSuggestion, Case, Appeal)
         .join(Case, Case.id == TriageSuggestion.case_id)
         .join(Appeal, Appeal.id == TriageSuggestion.appeal_id)
-        .where(where)
-        .order_by(TriageSuggestion.created_at, TriageSuggestion.id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    return total, [(s, c, a) for s, c, a in rows]
+        .where(TriageSuggestion.status == status)
+    )
+    order = [asc(TriageSuggestion.created_at), asc(TriageSuggestion.id)]
+    found = list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
+    return found.map(lambda r: (r[0], r[1], r[2]))
 
 
 def corrections_for_training(session: Session) -> list[tuple[str, str]]:

@@ -12,6 +12,8 @@ from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import desc
 from minyi.org.models import Unit
 from minyi.org.rules import Actor
 from minyi.privacy.rules import Show, volunteer_contact, volunteer_show, volunteer_text
@@ -68,6 +70,23 @@ def volunteer_rows(
     page_size: int = 50,
     volunteer_id: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """(rows, total) of `volunteer_page`: one volunteer's row by `volunteer_id`."""
+    found = volunteer_page(
+        session, actor, status=status, page=page, page_size=page_size, volunteer_id=volunteer_id
+    )
+    return found.rows, found.total.value
+
+
+def volunteer_page(
+    session: Session,
+    actor: Actor,
+    *,
+    status: VolunteerStatus | None = None,
+    page: int = 1,
+    page_size: int = 50,
+    volunteer_id: int | None = None,
+    cursor: str | None = None,
+) -> Listing[dict[str, Any]]:
     path = reader_path(actor)
     query = (
         select(Volunteer, Unit.name, Unit.path)
@@ -78,12 +97,9 @@ def volunteer_rows(
         query = query.where(Volunteer.status == status.value)
     if volunteer_id is not None:
         query = query.where(Volunteer.id == volunteer_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(
-        query.order_by(Volunteer.registered_at.desc(), Volunteer.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
+    order = [desc(Volunteer.registered_at), desc(Volunteer.id)]
+    found = list_page(session, query, order, page=page, page_size=page_size, cursor=cursor)
+    rows = found.rows
     points = balances(session, {v.id for v, _, _ in rows})
     out = []
     for v, community, community_path in rows:
@@ -103,7 +119,7 @@ def volunteer_rows(
                 "may_decide": volunteer_show(actor, community_path=community_path) is Show.CLEAR,
             }
         )
-    return out, total
+    return found.with_rows(out)
 
 
 def report_rows(
@@ -115,6 +131,23 @@ def report_rows(
     page_size: int = 50,
     report_id: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """(rows, total) of `report_page`: one report's row by `report_id`."""
+    found = report_page(
+        session, actor, state=state, page=page, page_size=page_size, report_id=report_id
+    )
+    return found.rows, found.total.value
+
+
+def report_page(
+    session: Session,
+    actor: Actor,
+    *,
+    state: ReportState | None = None,
+    page: int = 1,
+    page_size: int = 50,
+    report_id: int | None = None,
+    cursor: str | None = None,
+) -> Listing[dict[str, Any]]:
     path = reader_path(actor)
     query = (
         select(VolunteerReport, Volunteer, Unit.name, Unit.path, Case.tracking_no, Case.status)
@@ -127,12 +160,9 @@ def report_rows(
         query = query.where(VolunteerReport.state == state.value)
     if report_id is not None:
         query = query.where(VolunteerReport.id == report_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(
-        query.order_by(VolunteerReport.submitted_at.desc(), VolunteerReport.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
+    order = [desc(VolunteerReport.submitted_at), desc(VolunteerReport.id)]
+    found = list_page(session, query, order, page=page, page_size=page_size, cursor=cursor)
+    rows = found.rows
     earned = dict(
         session.execute(  # type: ignore[arg-type]
             select(PointEntry.report_id, func.sum(PointEntry.points))
@@ -169,7 +199,7 @@ def report_rows(
                 "may_verify": volunteer_show(actor, community_path=community_path) is Show.CLEAR,
             }
         )
-    return out, total
+    return found.with_rows(out)
 
 
 def report_receipt(session: Session, report_id: int) -> tuple[str | None, str]:

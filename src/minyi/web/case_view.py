@@ -101,9 +101,9 @@ def _similar(session: Session, appeal_id: int, actor: Actor) -> list[dict[str, A
 
 
 def _whistles(session: Session, case_id: int, actor: Actor, now: datetime) -> list[dict[str, Any]]:
-    _, whistles = list_whistles(
+    whistles = list_whistles(
         session, actor, status=None, unit_id=None, case_id=case_id, page=1, page_size=50
-    )
+    ).rows
     summonses = summonses_of(session, [w.id for w in whistles])
     units = unit_refs(session, {s.unit_id for ss in summonses.values() for s in ss})
     shown = describe_whistles(session, whistles, now, actor=actor)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from minyi.core.errors import Invalid, NotFound
+from minyi.core.listing import first_href, next_href
 from minyi.org.accounts import reset_to_temporary, set_active
 from minyi.org.editing import StaffFields, create_staff, staff_stamp, update_staff
 from minyi.org.models import Staff, Unit
@@ -29,19 +30,25 @@ FORM = "console/admin/staff_form.html"
 
 @router.get("/console/admin/people")
 def people(
-    request: Request, q: str | None = None, page: int = 1, done: str | None = None
+    request: Request,
+    q: str | None = None,
+    page: int = 1,
+    done: str | None = None,
+    cursor: str | None = None,
 ) -> Response:
     staff(request, ADMIN)
     needle, page = (q or "").strip()[:40], max(1, min(page, 1000))
     with state_of(request).db.reading() as session:
-        rows = list(session.execute(staff_list(needle, limit=PAGE + 1, offset=(page - 1) * PAGE)))
+        listed = staff_list(session, needle, page=page, page_size=PAGE, cursor=cursor)
         total = session.scalar(select(func.count()).select_from(Staff))
+    path = "/console/admin/people"
     return render(
         request,
         "console/admin/staff.html",
-        rows=rows[:PAGE],
-        more=len(rows) > PAGE,
-        page=page,
+        rows=listed.rows,
+        listed=listed.total,
+        next_href=next_href(path, listed.next_cursor, q=needle),
+        first_href=first_href(path, cursor or page > 1, q=needle),
         q=needle,
         total=total,
         done=done,

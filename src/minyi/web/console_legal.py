@@ -169,7 +169,8 @@ def desk_page(request: Request) -> Response:
     now = st.clock.now()
     with st.db.reading() as session:
         mine = desk(session, actor, now=now, tz=st.tz)
-        _total, rows = list_consultations(session, actor, limit=20)
+        # The desk shows the latest 20; the full list pages by cursor (API, CLI).
+        rows = list_consultations(session, actor, page_size=20).rows
         readable = mine["is_lawyer"] or rows
         today = now.astimezone(st.tz).date()
         since = datetime.combine(today - timedelta(days=30), time(0), st.tz)

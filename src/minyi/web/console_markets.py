@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from minyi.core.errors import Forbidden, Invalid, MinyiError
+from minyi.core.listing import first_href, next_href
 from minyi.markets import queries
 from minyi.markets.rules import THEME_LABELS, Phase, Theme, percent
 from minyi.markets.service import (
@@ -81,21 +82,26 @@ def _ctx(request: Request) -> dict[str, Any]:
 
 # --- list and plan -------------------------------------------------------------------------------
 @router.get("/console/markets")
-def markets_page(request: Request, when: str | None = None, page: int = 1) -> Response:
+def markets_page(
+    request: Request, when: str | None = None, page: int = 1, cursor: str | None = None
+) -> Response:
     actor = staff(request)
     st = state_of(request)
     wanted = when if when in ("upcoming", "held") else None
     page = max(page, 1)
     with st.db.reading() as session:
         now = st.clock.now()
-        total, rows = queries.list_events(session, now=now, when=wanted, page=page, page_size=20)
+        found = queries.list_events(
+            session, now=now, when=wanted, page=page, page_size=20, cursor=cursor
+        )
+        path = "/console/markets"
         return render(
             request,
             "console/markets/list.html",
-            rows=rows,
-            total=total,
-            page=page,
-            pages=max((total + 19) // 20, 1),
+            rows=found.rows,
+            total=found.total,
+            next_href=next_href(path, found.next_cursor, when=wanted),
+            first_href=first_href(path, cursor or page > 1, when=wanted),
             period=wanted,
             mine=queries.my_stalls(session, actor, now),
             may_plan=actor.role in PLANNERS,

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from minyi.core.errors import Forbidden, Invalid, MinyiError, NotFound
+from minyi.core.listing import first_href, next_href
 from minyi.meetings.documents import render_minutes
 from minyi.meetings.queries import (
     candidates,
@@ -62,18 +63,23 @@ def _local(value: str | None, tz: Any, field: str, label: str) -> datetime | Non
 
 # --- list --------------------------------------------------------------------------------------
 @router.get("/console/meetings")
-def meetings_page(request: Request, when: str | None = None) -> Response:
+def meetings_page(request: Request, when: str | None = None, cursor: str | None = None) -> Response:
     actor = staff(request)
     st = state_of(request)
     tab = when if when in ("upcoming", "past") else None
     with st.db.reading() as session:
-        total, rows = list_meetings(session, actor, now=st.clock.now(), when=tab, page_size=100)
+        found = list_meetings(
+            session, actor, now=st.clock.now(), when=tab, page_size=100, cursor=cursor
+        )
+        path = "/console/meetings"
         return render(
             request,
             "console/meetings/list.html",
             level_en=_level_en,
-            rows=summaries(session, rows, actor),
-            total=total,
+            rows=summaries(session, found.rows, actor),
+            total=found.total,
+            next_href=next_href(path, found.next_cursor, when=tab),
+            first_href=first_href(path, cursor, when=tab),
             tab=tab,
             may_plan=may_plan_any(actor),
         )

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from minyi.core.errors import Invalid
+from minyi.core.listing import first_href, next_href
 from minyi.notifications.queries import notification_page, unread_count
 from minyi.notifications.rules import KIND_EN, KIND_ZH, PAGE_SIZE, Kind
 from minyi.notifications.service import mark_all_read, mark_read
@@ -44,25 +45,33 @@ env.globals["notification_kind"] = kind_label
 
 
 @router.get("/console/notifications")
-def notifications(request: Request, unread: str | None = None, page: int = 1) -> Response:
+def notifications(
+    request: Request, unread: str | None = None, page: int = 1, cursor: str | None = None
+) -> Response:
     actor = staff(request)
     state = state_of(request)
     page = max(page, 1)
+    only_unread = "1" if unread == "1" else None
     with state.db.reading() as session:
         # The API's and the CLI's answer too: one wording of a notice, through the privacy policy.
-        found = notification_page(
-            session, actor, unread_only=unread == "1", page=page, page_size=PAGE_SIZE
+        listed, found = notification_page(
+            session,
+            actor,
+            unread_only=only_unread is not None,
+            page=page,
+            page_size=PAGE_SIZE,
+            cursor=cursor,
         )
-    total = found["total"]
+    path = "/console/notifications"
     return render(
         request,
         "console/notifications.html",
         items=found["items"],
-        total=total,
+        total=listed.total,
         unread_total=found["unread"],
-        unread=unread == "1",
-        page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        unread=only_unread is not None,
+        next_href=next_href(path, listed.next_cursor, unread=only_unread),
+        first_href=first_href(path, cursor or page > 1, unread=only_unread),
     )
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from minyi.core.errors import Conflict, Invalid, NotFound
+from minyi.core.listing import first_href, next_href
 from minyi.notify.queries import failed_ids, unsent_counts, unsent_messages
 from minyi.privacy.rules import mask_recipient, mask_text
 from minyi.web.admin_forms import ADMIN
@@ -57,16 +58,13 @@ def outbox(
     channel: str | None = None,
     page: int = 1,
     done: str | None = None,
+    cursor: str | None = None,
 ) -> Response:
     staff(request, ADMIN)
     page = max(1, min(page, 1000))
     with state_of(request).db.reading() as session:
-        rows = list(
-            session.scalars(
-                unsent_messages(
-                    status=status, channel=channel, limit=PAGE + 1, offset=(page - 1) * PAGE
-                )
-            )
+        listed = unsent_messages(
+            session, status=status, channel=channel, page=page, page_size=PAGE, cursor=cursor
         )
         counts = unsent_counts(session)
     t = Translator(pick_lang(request))
@@ -84,15 +82,18 @@ def outbox(
             "next_at": m.next_attempt_at,
             "parked_at": m.parked_at,
         }
-        for m in rows[:PAGE]
+        for m in listed.rows
     ]
+    kept = {"status": status, "channel": channel}
+    path = "/console/admin/outbox"
     return render(
         request,
         "console/admin/outbox.html",
         messages=messages,
         counts=counts,
-        more=len(rows) > PAGE,
-        page=page,
+        total=listed.total,
+        next_href=next_href(path, listed.next_cursor, **kept),
+        first_href=first_href(path, cursor or page > 1, **kept),
         status=status or "",
         channel=channel or "",
         done=done,

@@ -91,8 +91,10 @@ def supervision_board(request: Request) -> Response:
     now = state.clock.now()
     with state.db.reading() as session:
         overdue = _cases(session, actor, CaseFilter(overdue=True, status=list(OPEN)), now)
-        orders_total, order_rows = list_orders(session, actor, page=1, page_size=BOARD_SIZE)
-        letters_total, letter_rows = list_letters(session, actor, page=1, page_size=BOARD_SIZE)
+        # The board shows the first rows of each list and its total (exact, or "1,000+").
+        order_page = list_orders(session, actor, page=1, page_size=BOARD_SIZE)
+        letter_page = list_letters(session, actor, page=1, page_size=BOARD_SIZE)
+        order_rows, letter_rows = order_page.rows, letter_page.rows
         orders = describe_orders(session, order_rows, now, actor=actor)
         letters = describe_letters(session, letter_rows, actor=actor)
         return render(
@@ -100,9 +102,9 @@ def supervision_board(request: Request) -> Response:
             "console/supervision.html",
             overdue=overdue,
             orders=orders,
-            orders_total=orders_total,
+            orders_total=order_page.total,
             letters=letters,
-            letters_total=letters_total,
+            letters_total=letter_page.total,
             replies=replies_of(session, letter_rows, actor=actor),
             case_nos=_tracking_nos(session, [*orders, *letters]),
             units=unit_choices(session),

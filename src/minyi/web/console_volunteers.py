@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from minyi.core.errors import Forbidden, MinyiError
+from minyi.core.listing import first_href, next_href
 from minyi.org.rules import DISTRICT_WIDE, Actor, Role
 from minyi.privacy.rules import VOLUNTEER_KEEPERS
 from minyi.taxonomy.rules import FIVE_CLASSES
@@ -23,10 +24,11 @@ from minyi.volunteers.queries import (
     figures,
     ledger,
     ranking,
-    report_rows,
+    report_page,
     rules_table,
     streets,
     volunteer_by_code,
+    volunteer_page,
     volunteer_rows,
 )
 from minyi.volunteers.rules import (
@@ -122,21 +124,25 @@ def _volunteers_page(
     error: str | None = None,
     notice: str | None = None,
     values: dict[str, str] | None = None,
+    cursor: str | None = None,
 ) -> Response:
     st = state_of(request)
     wanted = VolunteerStatus(status) if status in {s.value for s in VolunteerStatus} else None
     page = max(page, 1)
     with st.db.reading() as session:
         path = reader_path(actor)
-        rows, total = volunteer_rows(session, actor, status=wanted, page=page, page_size=PAGE_SIZE)
+        found = volunteer_page(
+            session, actor, status=wanted, page=page, page_size=PAGE_SIZE, cursor=cursor
+        )
+        kept = {"status": wanted.value if wanted else None}
         return render(
             request,
             "console/volunteers/list.html",
             status_code=status_code,
-            rows=rows,
-            total=total,
-            page=page,
-            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            rows=found.rows,
+            total=found.total,
+            next_href=next_href("/console/volunteers", found.next_cursor, **kept),
+            first_href=first_href("/console/volunteers", cursor or page > 1, **kept),
             status=wanted.value if wanted else "",
             figures=figures(session, path),
             communities=communities(session, path),
@@ -148,8 +154,10 @@ def _volunteers_page(
 
 
 @router.get("/console/volunteers")
-def volunteers_page(request: Request, status: str | None = None, page: int = 1) -> Response:
-    return _volunteers_page(request, _reader(request), status, page)
+def volunteers_page(
+    request: Request, status: str | None = None, page: int = 1, cursor: str | None = None
+) -> Response:
+    return _volunteers_page(request, _reader(request), status, page, cursor=cursor)
 
 
 @router.post("/console/volunteers/register")
@@ -211,6 +219,7 @@ def _reports_page(
     *,
     status_code: int = 200,
     error: str | None = None,
+    cursor: str | None = None,
 ) -> Response:
     st = state_of(request)
     wanted = (
@@ -222,15 +231,18 @@ def _reports_page(
     )
     page = max(page, 1)
     with st.db.reading() as session:
-        rows, total = report_rows(session, actor, state=wanted, page=page, page_size=PAGE_SIZE)
+        found = report_page(
+            session, actor, state=wanted, page=page, page_size=PAGE_SIZE, cursor=cursor
+        )
+        kept = {"state": wanted.value if wanted else "all"}
         return render(
             request,
             "console/volunteers/reports.html",
             status_code=status_code,
-            rows=rows,
-            total=total,
-            page=page,
-            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            rows=found.rows,
+            total=found.total,
+            next_href=next_href("/console/volunteers/reports", found.next_cursor, **kept),
+            first_href=first_href("/console/volunteers/reports", cursor or page > 1, **kept),
             state=wanted.value if wanted else "all",
             error=error,
             **_base(request, actor, "reports"),
@@ -238,8 +250,10 @@ def _reports_page(
 
 
 @router.get("/console/volunteers/reports")
-def reports_page(request: Request, state: str | None = None, page: int = 1) -> Response:
-    return _reports_page(request, _reader(request), state, page)
+def reports_page(
+    request: Request, state: str | None = None, page: int = 1, cursor: str | None = None
+) -> Response:
+    return _reports_page(request, _reader(request), state, page, cursor=cursor)
 
 
 @router.post("/console/volunteers/reports/{report_id}/verify")

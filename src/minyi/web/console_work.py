@@ -14,6 +14,7 @@ from minyi.cases.models import Case
 from minyi.cases.queries import CaseFilter, page_cases, shown_titles
 from minyi.cases.rules import OPEN
 from minyi.core.errors import Conflict, Invalid, NotFound
+from minyi.core.listing import first_href, next_href
 from minyi.escalation.holdings import take_case
 from minyi.meetings.queries import meeting_titles
 from minyi.meetings.rules import parse_subject_ref
@@ -79,9 +80,17 @@ def _int(value: str | None, field: str) -> int | None:
 
 
 @router.get("/console/whistles")
-def whistles(request: Request, tracking_no: str | None = None, new: str | None = None) -> Response:
+def whistles(
+    request: Request,
+    tracking_no: str | None = None,
+    new: str | None = None,
+    cursor: str | None = None,
+) -> Response:
     return _whistles_page(
-        request, kept={"tracking_no": (tracking_no or "").strip()[:40]}, opened=new == "1"
+        request,
+        kept={"tracking_no": (tracking_no or "").strip()[:40]},
+        opened=new == "1",
+        cursor=cursor,
     )
 
 
@@ -93,6 +102,7 @@ def _whistles_page(
     error: str | None = None,
     status_code: int = 200,
     opened: bool = False,
+    cursor: str | None = None,
 ) -> Response:
     """The whistles list, with the form to blow one for street, community and grid staff;
     a refused form comes back with its message and everything typed."""
@@ -100,9 +110,17 @@ def _whistles_page(
     state = state_of(request)
     may = may_blow(actor.role, actor.unit_kind)
     with state.db.reading() as session:
-        total, rows = list_whistles(
-            session, actor, status=None, unit_id=None, case_id=None, page=1, page_size=50
+        listed = list_whistles(
+            session,
+            actor,
+            status=None,
+            unit_id=None,
+            case_id=None,
+            page=1,
+            page_size=50,
+            cursor=cursor,
         )
+        rows = listed.rows
         summonses = summonses_of(session, [w.id for w in rows])
         units = unit_refs(
             session,
@@ -150,7 +168,9 @@ def _whistles_page(
             request,
             "console/whistles.html",
             status_code=status_code,
-            total=total,
+            total=listed.total,
+            next_href=next_href("/console/whistles", listed.next_cursor),
+            first_href=first_href("/console/whistles", cursor),
             units=units,
             people=people,
             steps=steps,
@@ -176,14 +196,14 @@ def tasks(request: Request) -> Response:
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading() as session:
-        _, task_rows = list_tasks(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
-        _, order_rows = list_orders(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
+        task_rows = list_tasks(session, actor, unit_id=actor.unit_id, page=1, page_size=50).rows
+        order_rows = list_orders(session, actor, unit_id=actor.unit_id, page=1, page_size=50).rows
         described = describe_tasks(session, task_rows, now, actor=actor)
         # Letters addressed to this unit (a 通报 to all units is read on the supervision board).
-        _, letter_rows = (
-            list_letters(session, actor, unit_id=actor.unit_id, page=1, page_size=50)
+        letter_rows = (
+            list_letters(session, actor, unit_id=actor.unit_id, page=1, page_size=50).rows
             if actor.unit_id
-            else (0, [])
+            else []
         )
         letter_replies = replies_of(session, letter_rows, actor=actor)
         # Which rows this reader's unit answers (supervision.rules), so the page compares nothing.

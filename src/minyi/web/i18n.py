@@ -429,6 +429,7 @@ class Translator:
 ERROR_ZH: dict[str, str] = {
     "not_found": "没有找到该页面：地址可能有误，或页面已被移除",
     "case_not_found": "没有找到该案件，或您无权查看",
+    "bad_cursor": "翻页链接已失效或不完整，请回到列表第一页重新翻页",
     "letter_not_found": "没有找到该函件，或您无权查看",
     "attachment_not_found": "没有找到该附件",
     "whistle_not_found": "没有找到该吹哨事项",
@@ -553,6 +554,7 @@ GENERIC_ZH = {
 }
 ERROR_EN = {
     "not_found": "Page not found: the address may be wrong, or the page was removed",
+    "bad_cursor": "This page link is no longer valid: go back to the list's first page",
     "version_conflict_refilled": "Someone else changed the case just now: the page shows it as it is, with what you typed kept; check and send again",
 }
 GENERIC_EN = {

@@ -18,6 +18,8 @@ from minyi.analytics.rules import BEIJING
 from minyi.cases.models import Case
 from minyi.cases.queries import reader_views, shown_titles, text_view
 from minyi.cases.rules import CLOSED, OPEN
+from minyi.core.listing import first_href, next_href
+from minyi.core.paging import Total
 from minyi.escalation.models import CaseEscalation, Holding
 from minyi.escalation.queries import list_escalations, list_holdings
 from minyi.mailboxes.queries import leader_inbox
@@ -100,16 +102,16 @@ def my_instructions(
     session: Session, actor: Actor, now: datetime, *, page: int, page_size: int
 ) -> tuple[int, list[dict[str, Any]]]:
     """This leader's instructions with a task still open, the latest first."""
-    total, rows = list_instructions(
+    found = list_instructions(
         session, actor, author_id=actor.staff_id, state="open", page=page, page_size=page_size
     )
-    return total, describe_instructions(session, rows, now, actor=actor)
+    return found.total.value, describe_instructions(session, found.rows, now, actor=actor)
 
 
 def _overdue_instructions(session: Session, actor: Actor) -> int:
     return list_instructions(
         session, actor, author_id=actor.staff_id, state="overdue", page=1, page_size=1
-    )[0]
+    ).total.value
 
 
 def _held(
@@ -138,10 +140,10 @@ def dashboard(request: Request) -> Response:
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading(replica=True, reader=actor.username) as session:
-        held_total, held_rows = list_holdings(
+        held_found = list_holdings(
             session, actor, leader_id=actor.staff_id, status=None, page=1, page_size=FIRST
         )
-        lifted_total, lifted_rows = list_escalations(
+        lifted_found = list_escalations(
             session,
             actor,
             level=None,
@@ -150,7 +152,8 @@ def dashboard(request: Request) -> Response:
             page=1,
             page_size=FIRST,
         )
-        held, lifted = _held(session, actor, held_rows), _lifted(session, actor, lifted_rows)
+        held = _held(session, actor, held_found.rows)
+        lifted = _lifted(session, actor, lifted_found.rows)
         instructions_total, instructions = my_instructions(
             session, actor, now, page=1, page_size=FIRST
         )
@@ -161,9 +164,9 @@ def dashboard(request: Request) -> Response:
             request,
             "leader/dashboard.html",
             held=held,
-            held_total=held_total,
+            held_total=held_found.total.value,
             lifted=lifted,
-            lifted_total=lifted_total,
+            lifted_total=lifted_found.total.value,
             instructions=instructions,
             instructions_total=instructions_total,
             instructions_overdue=_overdue_instructions(session, actor),
@@ -180,16 +183,17 @@ def dashboard(request: Request) -> Response:
 
 
 @router.get("/leader/list/{name}")
-def full_list(request: Request, name: str, page: int = 1) -> Response:
-    """One block of the dashboard in full, paged."""
+def full_list(request: Request, name: str, page: int = 1, cursor: str | None = None) -> Response:
+    """One block of the dashboard in full, paged by cursor (its covered areas, a handful, whole)."""
     actor = staff(request, {Role.LEADER})
     state = state_of(request)
     now = state.clock.now()
     page = max(page, 1)
     rows: Any
+    next_cursor: str | None = None
     with state.db.reading(replica=True, reader=actor.username) as session:
         if name == "escalated":
-            total, rows = list_escalations(
+            lifted = list_escalations(
                 session,
                 actor,
                 level=None,
@@ -197,25 +201,46 @@ def full_list(request: Request, name: str, page: int = 1) -> Response:
                 open_only=True,
                 page=page,
                 page_size=PAGE,
+                cursor=cursor,
             )
-            rows = _lifted(session, actor, rows)
+            total, rows = lifted.total, _lifted(session, actor, lifted.rows)
+            next_cursor = lifted.next_cursor
         elif name == "held":
-            total, rows = list_holdings(
-                session, actor, leader_id=actor.staff_id, status=None, page=page, page_size=PAGE
+            held = list_holdings(
+                session,
+                actor,
+                leader_id=actor.staff_id,
+                status=None,
+                page=page,
+                page_size=PAGE,
+                cursor=cursor,
             )
-            rows = _held(session, actor, rows)
+            total, rows = held.total, _held(session, actor, held.rows)
+            next_cursor = held.next_cursor
         elif name == "instructions":
-            total, rows = my_instructions(session, actor, now, page=page, page_size=PAGE)
+            mine = list_instructions(
+                session,
+                actor,
+                author_id=actor.staff_id,
+                state="open",
+                page=page,
+                page_size=PAGE,
+                cursor=cursor,
+            )
+            total, next_cursor = mine.total, mine.next_cursor
+            rows = describe_instructions(session, mine.rows, now, actor=actor)
         elif name == "mailbox":
-            inbox = leader_inbox(session, actor, page=page, page_size=PAGE, now=now)
-            total, rows = inbox["total"], inbox["items"]
+            inbox = leader_inbox(session, actor, page=page, page_size=PAGE, now=now, cursor=cursor)
+            total = Total(inbox["total"], exact=inbox["total_exact"])
+            rows, next_cursor = inbox["items"], inbox["next_cursor"]
         elif name == "areas":
             rows = area_figures(session, actor.staff_id or 0)
-            total = len(rows)
+            total = Total(len(rows))
         else:
             return render(
                 request, "error.html", status_code=404, message="没有这个列表", back="/leader"
             )
+        path = f"/leader/list/{name}"
         return render(
             request,
             "leader/list.html",
@@ -223,6 +248,6 @@ def full_list(request: Request, name: str, page: int = 1) -> Response:
             heading=LISTS[name],
             rows=rows,
             total=total,
-            page=page,
-            pages=max(1, -(-total // PAGE)),
+            next_href=next_href(path, next_cursor),
+            first_href=first_href(path, cursor or page > 1),
         )

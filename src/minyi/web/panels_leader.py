@@ -52,7 +52,7 @@ REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font
 
 
 def latest_daily(session: Session) -> ReportIssue | None:
-    _, issues = list_issues(session, kind=ReportKind.DAILY.value, page_size=1)
+    issues = list_issues(session, kind=ReportKind.DAILY.value, page_size=1).rows
     return issues[0] if issues else None
 
 

@@ -160,7 +160,9 @@ def triage_panel(session: Session, case: Case, actor: Actor, now: datetime) -> P
 def triage_queue_panel(session: Session, actor: Actor, now: datetime) -> Panel | None:
     if actor.role not in DISTRICT_WIDE:
         return None
-    total, rows = board(session, actor, page_size=QUEUE_SIZE)
+    # The dashboard's queue: its first rows and the total (exact, or "1,000+").
+    found = board(session, actor, page_size=QUEUE_SIZE)
+    total, rows = found.total, found.rows
     names = unit_names(session, {s.lead_unit or "" for s, _, _ in rows})
     leaves = leaf_names(session, {s.leaf_code or "" for s, _, _ in rows})
     items = []

@@ -12,7 +12,11 @@ class Whistle(Base):
     """吹哨 / 发令: a street, community or grid summons departments to a case or a place."""
 
     __tablename__ = "whistles"
-    __table_args__ = (Index("ix_whistles_status_created_at", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_whistles_status_created_at", "status", "created_at"),
+        # The list's keyset order without a status: newest first, the id breaking ties.
+        Index("ix_whistles_created_at_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))

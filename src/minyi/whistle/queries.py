@@ -6,11 +6,13 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from minyi.cases.queries import reader_views, text_view
 from minyi.core.errors import NotFound
+from minyi.core.listing import Listing, list_page
+from minyi.core.paging import desc
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor
 from minyi.whistle.models import Summons, Whistle
@@ -71,7 +73,8 @@ def list_whistles(
     case_id: int | None,
     page: int,
     page_size: int,
-) -> tuple[int, list[Whistle]]:
+    cursor: str | None = None,
+) -> Listing[Whistle]:
     stmt = select(Whistle).where(visible_whistles(actor))
     if status:
         stmt = stmt.where(Whistle.status == status)
@@ -81,13 +84,8 @@ def list_whistles(
         )
     if case_id is not None:
         stmt = stmt.where(Whistle.case_id == case_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(Whistle.created_at.desc(), Whistle.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    )
-    return total, list(rows)
+    order = [desc(Whistle.created_at), desc(Whistle.id)]
+    return list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
 
 
 def unit_refs(session: Session, ids: Collection[int | None]) -> dict[int, tuple[str, str]]:

@@ -117,7 +117,7 @@ class TestConsultationAndAid:
             [own] = describe_consultations(
                 session,
                 actor_for_username(session, "s01.lawyer"),
-                list_consultations(session, actor_for_username(session, "s01.lawyer"))[1],
+                list_consultations(session, actor_for_username(session, "s01.lawyer")).rows,
             )
             assert own["question"] == QUESTION and own["phone"] == "13800001111"
             row = own
@@ -129,9 +129,15 @@ class TestConsultationAndAid:
                 assert "王秀英" not in str(seen) and "13800001111" not in str(seen), user
                 assert LEGAL_HIDDEN in seen["question"], user
             supervisor = actor_for_username(session, "supervisor")
-            assert list_consultations(session, supervisor)[0] >= 1
-            assert list_consultations(session, actor_for_username(session, "dep11.head"))[0] == 0
-            assert list_consultations(session, actor_for_username(session, "s02.lawyer"))[0] == 0
+            assert list_consultations(session, supervisor).total.value >= 1
+            assert (
+                list_consultations(session, actor_for_username(session, "dep11.head")).total.value
+                == 0
+            )
+            assert (
+                list_consultations(session, actor_for_username(session, "s02.lawyer")).total.value
+                == 0
+            )
         assert row["needs_follow_up"]
 
         with fresh_demo_db.unit_of_work() as session:
@@ -177,7 +183,7 @@ class TestConsultationAndAid:
             )
         with fresh_demo_db.reading() as session:
             head = actor_for_username(session, "dep11.head")
-            [c_row] = describe_consultations(session, head, list_consultations(session, head)[1])
+            [c_row] = describe_consultations(session, head, list_consultations(session, head).rows)
             assert c_row["question"] == QUESTION  # referred: 区司法局 reads it
             d = desk(session, head, now=TUESDAY_3PM + timedelta(hours=3), tz=TZ)
             assert [p["id"] for p in d["pending"]] == [referral_id] and d["may_decide"]

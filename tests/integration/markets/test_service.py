@@ -148,7 +148,7 @@ class TestPlan:
             )
         assert refused.value.code == code
         with db.reading() as session:
-            _, rows = queries.list_events(session, now=START, page_size=500)
+            rows = queries.list_events(session, now=START, page_size=500).rows
         assert title not in {r["title"] for r in rows}
 
     def test_end_before_start_is_refused(self, db: Database) -> None:
