@@ -1,5 +1,12 @@
 """A real server (uvicorn on a free port, in a thread) on a private demo database, and a real
-browser (Debian's Chromium driven by Playwright; nothing is downloaded)."""
+browser (Debian's Chromium driven by Playwright; nothing is downloaded).
+
+Speed: one Chromium per xdist worker (starting Playwright's driver and the browser costs about
+a second of CPU), one server and database per module (a module that moves its clock moves no
+other module's), and a fresh browser context per test (its own cookies, storage and cache), so
+nothing a test does in the browser outlives it. `browser_steps.sign_in` signs staff in by
+issuing the token the sign-in form would issue (see there); the numbered screenshots are taken
+only with MINYI_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
@@ -14,7 +21,8 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from browser_steps import Live
+from browser_steps import SCREENSHOTS as TAKE_SCREENSHOTS
+from browser_steps import Live, serve_contexts, token_issuer
 from conftest import START, demo_database_url, make_settings
 from minyi.app import create_app
 from minyi.core.clock import ManualClock
@@ -57,14 +65,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     while not server.started:
         if not thread.is_alive():
             pytest.fail("the server did not start")
-        time.sleep(0.05)
-    yield Live(f"http://127.0.0.1:{port}", clock, url, settings.data_dir)
+        time.sleep(0.01)
+    state = app.state.minyi
+    yield Live(
+        f"http://127.0.0.1:{port}",
+        clock,
+        url,
+        settings.data_dir,
+        issue_token=token_issuer(state.db, settings, clock),
+    )
     server.should_exit = True
     thread.join(timeout=30)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    """One Chromium per worker; every test opens contexts of its own (`new_context`)."""
     with sync_playwright() as p:
         chromium = p.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--lang=zh-CN"]
@@ -74,18 +90,22 @@ def browser() -> Iterator[Browser]:
 
 
 class Shots:
-    """Numbered full-page screenshots in tests/screenshots/<test name>/."""
+    """Numbered full-page screenshots in tests/screenshots/<test name>/ (MINYI_SCREENSHOTS=1;
+    otherwise none: a full-page picture costs a tenth of a second of CPU and checks nothing)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.n = 0
+        if not TAKE_SCREENSHOTS:
+            return
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.png"):
             old.unlink()
 
     def __call__(self, page: Page, name: str) -> None:
         self.n += 1
-        page.screenshot(path=str(self.folder / f"{self.n:02d}-{name}.png"), full_page=True)
+        if TAKE_SCREENSHOTS:
+            page.screenshot(path=str(self.folder / f"{self.n:02d}-{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -101,6 +121,7 @@ def new_context(browser: Browser, live_server: Live) -> Iterator[object]:
         context = browser.new_context(base_url=live_server.url, locale="zh-CN", **kind)  # type: ignore[arg-type]
         context.set_default_timeout(15_000)
         contexts.append(context)
+        serve_contexts[context] = live_server
         return context
 
     yield make

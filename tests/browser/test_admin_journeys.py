@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import PHONE, Live, NewContext, sign_in
+from browser_steps import PHONE, Live, NewContext, sign_in, snap
 from minyi.core.db import Database
 from minyi.core.retries import note_failure
 from minyi.notify.rules import RETRY
@@ -46,7 +46,7 @@ def doc_shot(page: Page, name: str) -> None:
     """A small screenshot of what is on screen (CSS pixels), kept under docs/ for the README."""
     if name in KEPT:
         DOCS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(DOCS / f"adminweb-{name}.png"), scale="css")
+        snap(page, DOCS / f"adminweb-{name}.png", scale="css")
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -55,8 +55,7 @@ def test_add_a_staff_member_and_give_a_temporary_password(
     new_context: NewContext,
     shots: Callable[[Page, str], None],
 ) -> None:
-    admin = sign_in(new_context(SIZES[size]), "admin")
-    admin.goto("/console/admin")
+    admin = sign_in(new_context(SIZES[size]), "admin", at="/console/admin")
     admin.get_by_role("link", name="工作人员管理").click()
     admin.get_by_role("link", name="新增工作人员").click()
     username = f"dep03.new{size}"
@@ -91,8 +90,7 @@ def test_add_a_staff_member_and_give_a_temporary_password(
 def test_edit_a_dictionary_leaf(
     size: str, new_context: NewContext, shots: Callable[[Page, str], None]
 ) -> None:
-    admin = sign_in(new_context(SIZES[size]), "admin")
-    admin.goto("/console/admin")
+    admin = sign_in(new_context(SIZES[size]), "admin", at="/console/admin")
     admin.get_by_role("link", name="事项目录").first.click()
     admin.fill("input[name=q]", "施工管理")
     admin.get_by_role("button", name="查找").click()
@@ -137,8 +135,7 @@ def test_retry_a_failed_sms(
             )
     finally:
         db.dispose()
-    admin = sign_in(new_context(SIZES[size]), "admin")
-    admin.goto("/console/admin")
+    admin = sign_in(new_context(SIZES[size]), "admin", at="/console/admin")
     admin.get_by_role("link", name="发送队列").click()
     row = admin.locator("tr", has_text=f"您的诉求已登记（{size}）")
     expect(row).to_contain_text("139****4321")
@@ -196,20 +193,19 @@ def test_every_admin_page_opens_and_a_non_admin_is_refused(
 def test_the_calendar_page_in_chinese_and_in_english(
     size: str, new_context: NewContext, shots: Callable[[Page, str], None]
 ) -> None:
-    admin = sign_in(new_context(SIZES[size]), "admin")
-    admin.goto("/console/admin/calendar?year=2026")
+    admin = sign_in(new_context(SIZES[size]), "admin", at="/console/admin/calendar?year=2026")
     help_text = admin.locator("main").inner_text()
     assert "“休”表示放假" in help_text and "“班”表示调休上班" in help_text
     for code in ("holiday", "workday", "chinesecalendar"):
         assert code not in help_text, code
     shots(admin, "calendar-zh")
     DOCS.mkdir(parents=True, exist_ok=True)
-    admin.screenshot(path=str(DOCS / f"adminweb-calendar-zh-{size}.png"), scale="css")
+    snap(admin, DOCS / f"adminweb-calendar-zh-{size}.png", scale="css")
     admin.goto("/console/admin/calendar?year=2026&lang=en")
     expect(admin.locator("h1")).to_contain_text("Holidays and swapped workdays")
     expect(admin.get_by_role("button", name="Import")).to_be_visible()
     shots(admin, "calendar-en")
-    admin.screenshot(path=str(DOCS / f"adminweb-calendar-en-{size}.png"), scale="css")
+    snap(admin, DOCS / f"adminweb-calendar-en-{size}.png", scale="css")
     admin.goto("/console/admin/outbox?lang=en")
     expect(admin.locator("h1")).to_contain_text("Outbox")
     shots(admin, "outbox-en")

@@ -84,8 +84,7 @@ def test_handler_replies_head_returns_then_approves(
     expect(citizen.locator("#case-status")).to_have_text("办理中")
     expect(citizen.get_by_text(FIRST)).to_have_count(0)
 
-    head = sign_in(new_context(screen), "dep11.head")
-    head.goto("/console/unit")
+    head = sign_in(new_context(screen), "dep11.head", at="/console/unit")
     item = head.locator("article.approval[id^=reply-]", has_text=no)
     expect(item.locator("blockquote.draft")).to_have_text(FIRST)
     shots(head, "head-board")

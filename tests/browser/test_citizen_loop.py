@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import PHONE, Live, NewContext, phone_number, submit_appeal, track
+from browser_steps import PHONE, Live, NewContext, phone_number, snap, submit_appeal, track
 from factories import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -24,9 +24,7 @@ DOCS = (
 
 def doc_shot(page: Page, name: str) -> None:
     DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(
-        path=str(DOCS / f"zhtext-{name}.png"), full_page=True, scale="css"
-    )  # small files for the docs
+    snap(page, DOCS / f"zhtext-{name}.png", full_page=True, scale="css")  # small files for the docs
 
 
 def api(live: Live, username: str) -> httpx.Client:

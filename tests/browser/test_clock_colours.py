@@ -44,16 +44,15 @@ def test_an_untouched_case_shows_red_clocks_and_how_long_overdue(
         lambda box: box.locator("select[name=lead_unit]").select_option("DEP01"),
     )  # type: ignore[attr-defined]
 
-    handler = sign_in(new_context(), "dep01.handler")
-    handler.goto(f"/console/inbox?q={no}")
+    handler = sign_in(new_context(), "dep01.handler", at=f"/console/inbox?q={no}")
     row = handler.locator("tr", has=handler.get_by_role("link", name=no))
     expect(row.locator(".clock.green")).to_have_count(3)
     expect(row.locator(".clock.red")).to_have_count(0)
     shots(handler, "inbox-green")
 
     live_server.clock.advance(timedelta(days=7))  # a week later, nothing done
-    handler = sign_in(new_context(), "dep01.handler")  # yesterday's sign-in has expired
-    handler.goto(f"/console/inbox?q={no}")
+    # Yesterday's sign-in has expired.
+    handler = sign_in(new_context(), "dep01.handler", at=f"/console/inbox?q={no}")
     row = handler.locator("tr", has=handler.get_by_role("link", name=no))
     expect(row.locator(".clock.red")).to_have_count(3)
     expect(row.locator(".clock.red").first).to_contain_text("已超时 4天")

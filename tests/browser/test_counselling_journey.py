@@ -52,8 +52,7 @@ def test_counselling_notes_stay_with_the_counsellor_and_supervisor(
     finally:
         db.dispose()
 
-    counsellor = sign_in(new_context(PHONE), "s01.counsellor")
-    counsellor.goto("/console/counselling")
+    counsellor = sign_in(new_context(PHONE), "s01.counsellor", at="/console/counselling")
     expect(counsellor.locator("h1")).to_have_text("心理服务工作台")
     counsellor.fill("input[name=name]", "王女士")
     counsellor.fill("input[name=phone]", phone)
@@ -71,8 +70,7 @@ def test_counselling_notes_stay_with_the_counsellor_and_supervisor(
     assert counsellor.evaluate("document.documentElement.scrollWidth") <= 390
     shots(counsellor, "session-recorded")
 
-    supervisor = sign_in(new_context(), "centre.counsellor")
-    supervisor.goto("/console/counselling")
+    supervisor = sign_in(new_context(), "centre.counsellor", at="/console/counselling")
     supervisor.locator("#records").get_by_role("link", name="王女士").click()
     expect(supervisor.locator("#sessions .notes")).to_have_text(NOTE)
     shots(supervisor, "supervisor-reads")
@@ -93,8 +91,7 @@ def test_counselling_notes_stay_with_the_counsellor_and_supervisor(
     assert NOTE not in dispatcher.content()
     shots(dispatcher, "dispatcher-record")
 
-    leader = sign_in(new_context(), "secretary")
-    leader.goto(f"/console/cases/{case_id}")
+    leader = sign_in(new_context(), "secretary", at=f"/console/cases/{case_id}")
     expect(leader.locator("#counselling")).to_contain_text("已开展心理咨询 1 次")
     assert NOTE not in leader.content()
     shots(leader, "leader-case")

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from browser_steps import PHONE, Live, NewContext, phone_number, sign_in
+from browser_steps import PHONE, Live, NewContext, phone_number, sign_in, snap
 from minyi.cases.models import Appeal, Case
 from minyi.core.db import Database
 from minyi.wiring import build_registry
@@ -27,7 +27,7 @@ DOCS = (
 def doc(page: Page, name: str) -> None:
     """A small screenshot of what the user sees, for the README."""
     DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / f"intakeweb-{name}.png"), scale="css")
+    snap(page, DOCS / f"intakeweb-{name}.png", scale="css")
 
 
 def png(width: int = 32, height: int = 24, rgb: tuple[int, int, int] = (60, 120, 200)) -> bytes:

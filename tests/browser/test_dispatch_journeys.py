@@ -19,6 +19,7 @@ from browser_steps import (
     phone_number,
     pick,
     sign_in,
+    snap,
     submit_appeal,
 )
 
@@ -34,9 +35,9 @@ def doc_shot(page: Page, name: str, selector: str | None = None) -> None:
     DOCS.mkdir(parents=True, exist_ok=True)
     path = str(DOCS / f"dispatchweb-{name}.png")
     if selector:
-        page.locator(selector).screenshot(path=path)
+        snap(page.locator(selector), path=path)
     else:
-        page.screenshot(path=path)
+        snap(page, path=path)
 
 
 def open_action(page: Page, action: str) -> None:
@@ -120,8 +121,7 @@ def test_dispatcher_picks_units_by_name_and_redispatches_before_signing(
     open_action(dispatcher, "redispatch")
     pick(dispatcher, "redispatch-lead", "住房", "区住房和建设局")
     box.locator("textarea[name=reason]").fill("改由住建部门牵头")
-    handler = sign_in(new_context(), "dep09.handler")
-    handler.goto(f"/console/cases/{case_id}")
+    handler = sign_in(new_context(), "dep09.handler", at=f"/console/cases/{case_id}")
     do_action(handler, "sign_for")
     box.locator("form > button").click()
     alert = dispatcher.locator(".form-error")

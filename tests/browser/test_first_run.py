@@ -8,7 +8,6 @@ module looks at the pages."""
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import threading
 import time
@@ -18,9 +17,9 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
-from browser_steps import Live, sign_in
+from browser_steps import Live, sign_in, snap
 from conftest import demo_history_copy, make_settings
 from minyi.app import create_app
 from minyi.core.clock import ManualClock
@@ -67,7 +66,7 @@ def lived_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     while not server.started:
         if not thread.is_alive():
             pytest.fail("the server did not start")
-        time.sleep(0.05)
+        time.sleep(0.01)
     yield Live(f"http://127.0.0.1:{port}", clock, url, settings.data_dir)
     server.should_exit = True
     thread.join(timeout=30)
@@ -79,21 +78,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def keep(page_shot: Path, name: str) -> None:
+def keep(page: Page, name: str) -> None:
     DOCS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(page_shot, DOCS / f"firstrun-{name}.png")
+    snap(page, DOCS / f"firstrun-{name}.png")
 
 
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
 class TestFirstRunShowsLife:
     def test_the_leader_dashboard_shows_held_cases_escalations_and_the_daily_report(
-        self, browser: Browser, lived_server: Live, screen: str, tmp_path: Path
+        self, browser: Browser, lived_server: Live, screen: str
     ) -> None:
         context = browser.new_context(
             base_url=lived_server.url, locale="zh-CN", **(DESKTOP if screen == "desktop" else PHONE)
         )  # type: ignore[arg-type]
-        page = sign_in(context, "secretary")
-        page.goto("/leader")
+        page = sign_in(context, "secretary", at="/leader")
         cases = page.locator("main a[href^='/console/cases/']")
         expect(cases.first).to_be_visible()
         assert cases.count() >= 3
@@ -104,19 +102,16 @@ class TestFirstRunShowsLife:
         )  # the dashboard's figure: the clocks ran through the weeks
         assert overdue and int(overdue.group(1)) > 0, text[:400]
         assert "提级" in text
-        shot = tmp_path / "leader.png"
-        page.screenshot(path=str(shot))
-        keep(shot, f"leader-{screen}")
+        keep(page, f"leader-{screen}")
         context.close()
 
     def test_the_dispatcher_inbox_lists_open_cases_in_several_states(
-        self, browser: Browser, lived_server: Live, screen: str, tmp_path: Path
+        self, browser: Browser, lived_server: Live, screen: str
     ) -> None:
         context = browser.new_context(
             base_url=lived_server.url, locale="zh-CN", **(DESKTOP if screen == "desktop" else PHONE)
         )  # type: ignore[arg-type]
-        page = sign_in(context, "dispatcher")
-        page.goto("/console/inbox")
+        page = sign_in(context, "dispatcher", at="/console/inbox")
         rows = page.locator("main a[href^='/console/cases/']")
         expect(rows.first).to_be_visible()
         assert rows.count() >= 10
@@ -128,18 +123,13 @@ class TestFirstRunShowsLife:
             )
             >= 2
         ), text[:500]
-        shot = tmp_path / "inbox.png"
-        page.screenshot(path=str(shot))
-        keep(shot, f"inbox-{screen}")
+        keep(page, f"inbox-{screen}")
         context.close()
 
 
-def test_the_first_daily_report_has_items(
-    browser: Browser, lived_server: Live, tmp_path: Path
-) -> None:
+def test_the_first_daily_report_has_items(browser: Browser, lived_server: Live) -> None:
     context = browser.new_context(base_url=lived_server.url, locale="zh-CN", **DESKTOP)  # type: ignore[arg-type]
-    page = sign_in(context, "secretary")
-    page.goto("/leader")
+    page = sign_in(context, "secretary", at="/leader")
     link = page.locator("a[href^='/leader/reports/'][href$='.html']").first
     expect(link).to_be_visible()
     page.goto(link.get_attribute("href") or "")
@@ -147,7 +137,5 @@ def test_the_first_daily_report_has_items(
     text = page.inner_text("body")
     assert "民情日报" in text
     assert "施工" in text  # the burst of night construction noise on the last days
-    shot = tmp_path / "report.png"
-    page.screenshot(path=str(shot))
-    keep(shot, "report-desktop")
+    keep(page, "report-desktop")
     context.close()

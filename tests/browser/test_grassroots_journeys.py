@@ -112,7 +112,6 @@ def test_grid_worker_records_a_patrol_finding_that_becomes_a_case(
     expect(cadre.locator("h1")).to_have_text("记录走访")
     expect(cadre.locator(".gr-cards label.gr-pick").first).to_be_visible()
     shots(cadre, "cadre-patrol")
-    desktop = sign_in(new_context(), "secretary")
-    desktop.goto("/console/grassroots")
+    desktop = sign_in(new_context(), "secretary", at="/console/grassroots")
     expect(desktop.locator("#coverage-map")).to_be_visible()
     shots(desktop, "coverage-district")

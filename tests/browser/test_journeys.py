@@ -154,8 +154,7 @@ def test_street_blows_the_whistle_and_a_department_reports(
     expect(street.locator("article.whistle").first).to_contain_text("护栏松动")
     shots(street, "whistle-blown")
 
-    department = sign_in(new_context(), "dep02.handler")
-    department.goto("/console/whistles")
+    department = sign_in(new_context(), "dep02.handler", at="/console/whistles")
     row = department.locator("tr[data-unit=DEP02]").first
     row.get_by_role("button", name="报到").click()
     row = department.locator("tr[data-unit=DEP02]").first
@@ -182,12 +181,10 @@ def test_staff_boards_render_for_each_role(
         ("admin", "/console/admin", "系统管理"),
         ("leader01", "/leader", "领导驾驶舱"),
     ]:
-        page = sign_in(new_context(), username)
-        page.goto(path)
+        page = sign_in(new_context(), username, at=path)
         expect(page.locator("h1").first).to_contain_text(heading)
         shots(page, username.replace(".", "-"))
-    page = sign_in(new_context(), "dep01.handler")
-    page.goto("/console/admin")
+    page = sign_in(new_context(), "dep01.handler", at="/console/admin")
     expect(page.locator(".error h1")).to_be_visible()
     shots(page, "wrong-role")
 
@@ -228,8 +225,7 @@ def test_leader_holds_a_case_and_writes_an_instruction(
     expect(leader.get_by_role("link", name=no)).to_be_visible()
     shots(leader, "dashboard-with-holding")
 
-    street = sign_in(new_context(), "s01.staff")
-    street.goto("/console/tasks")
+    street = sign_in(new_context(), "s01.staff", at="/console/tasks")
     street.fill("textarea[name=result]", "已组织三次协商，达成加装方案。")
     street.get_by_role("button", name="已办理").click()
     expect(street.locator("#tasks")).to_contain_text("已办结")

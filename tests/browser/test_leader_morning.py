@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import PHONE, Live, NewContext, sign_in
+from browser_steps import PHONE, Live, NewContext, sign_in, snap
 from minyi.bench.report_history import generate, load_district
 from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
@@ -46,7 +46,7 @@ def district(live_server: Live) -> Iterator[Database]:
 def keep(page: Page, name: str) -> None:
     """A small screenshot of the first screen for the docs, beside the numbered steps."""
     DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / f"leaderweb-{name}.png"))
+    snap(page, DOCS / f"leaderweb-{name}.png")
 
 
 def height(page: Page) -> int:
@@ -58,8 +58,7 @@ def test_the_dashboard_fits_and_a_hotspot_gets_a_instruction_in_two_taps(
     shots: Callable[[Page, str], None],
     district: Database,
 ) -> None:
-    leader = sign_in(new_context(), "leader01")
-    leader.goto("/leader")
+    leader = sign_in(new_context(), "leader01", at="/leader")
     expect(leader.locator("#today")).to_be_visible()
     expect(leader.locator("#daily-report .report-title")).to_contain_text("民情日报 第1期")
     assert height(leader) <= DESKTOP_HEIGHT, height(leader)
@@ -92,8 +91,7 @@ def test_the_dashboard_fits_and_a_hotspot_gets_a_instruction_in_two_taps(
 def test_the_dashboard_on_a_phone(
     new_context: NewContext, shots: Callable[[Page, str], None], district: Database
 ) -> None:
-    leader = sign_in(new_context(PHONE), "leader01")
-    leader.goto("/leader")
+    leader = sign_in(new_context(PHONE), "leader01", at="/leader")
     expect(leader.locator("#today")).to_be_visible()
     assert height(leader) <= 3 * 844, height(leader)
     shots(leader, "dashboard-phone")
@@ -113,8 +111,7 @@ def test_a_supervisor_orders_and_writes_and_the_unit_answers(
     shots: Callable[[Page, str], None],
     district: Database,
 ) -> None:
-    supervisor = sign_in(new_context(), "supervisor")
-    supervisor.goto("/console/supervision")
+    supervisor = sign_in(new_context(), "supervisor", at="/console/supervision")
     order = supervisor.locator("#new-order")
     order.locator("input[name=unit_name]").fill("区住房和建设局")
     order.locator("textarea[name=reason]").fill("请于三日内报送物业投诉积案清理方案。")
@@ -136,8 +133,7 @@ def test_a_supervisor_orders_and_writes_and_the_unit_answers(
     expect(supervisor.locator("#letters")).to_contain_text("尚未回复")
     shots(supervisor, "board-issued")
 
-    unit = sign_in(new_context(PHONE), "dep01.handler")
-    unit.goto("/console/tasks")
+    unit = sign_in(new_context(PHONE), "dep01.handler", at="/console/tasks")
     shown = unit.locator("#orders article.order").filter(has_text="物业投诉积案清理方案")
     expect(shown).to_be_visible()
     shown.locator("textarea[name=response]").fill("已制定清理方案，本周内清零。")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import PHONE, Live, NewContext, sign_in
+from browser_steps import PHONE, Live, NewContext, sign_in, snap
 from minyi.analytics.models import Alert
 from minyi.core.db import Database
 from minyi.wiring import build_registry
@@ -58,8 +58,7 @@ def test_a_refused_instruction_stays_on_its_form(
     new_context: NewContext,
     shots: Callable[[Page, str], None],
 ) -> None:
-    leader = sign_in(new_context(SIZES[size]), "leader01")
-    leader.goto("/leader/alerts")
+    leader = sign_in(new_context(SIZES[size]), "leader01", at="/leader/alerts")
     forms = leader.locator("details.instruct")
     first = forms.first.get_attribute("data-item")
     item = next(f"alert:{i}" for i in alerts if f"alert:{i}" != first)
@@ -81,7 +80,7 @@ def test_a_refused_instruction_stays_on_its_form(
     again.scroll_into_view_if_needed()
     shots(leader, "refused")
     DOCS.mkdir(parents=True, exist_ok=True)
-    leader.screenshot(path=str(DOCS / f"leaderweb-instruct-refused-{size}.png"), scale="css")
+    snap(leader, DOCS / f"leaderweb-instruct-refused-{size}.png", scale="css")
     # Corrected on the same form: sent.
     again.locator("input[name=unit_names]").fill("区住房和建设局")
     again.get_by_role("button", name="下达批示").click()

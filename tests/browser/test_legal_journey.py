@@ -72,8 +72,7 @@ def test_lawyer_writes_up_refers_and_dep11_grants(
         live_server.clock.advance(AFTERNOON - live_server.clock.now())
     size = PHONE if kind == "phone" else DESKTOP
 
-    lawyer = sign_in(new_context(size), "s01.lawyer")
-    lawyer.goto("/console/legal")
+    lawyer = sign_in(new_context(size), "s01.lawyer", at="/console/legal")
     card = lawyer.locator(f"#today #appointment-{appointment_id}")
     expect(card).to_contain_text(name)
     shots(lawyer, "lawyer-desk")
@@ -100,8 +99,7 @@ def test_lawyer_writes_up_refers_and_dep11_grants(
     expect(lawyer.locator("#aid-status")).to_have_text("待审查")
     shots(lawyer, "referred")
 
-    head = sign_in(new_context(size), "dep11.head")
-    head.goto("/console/legal")
+    head = sign_in(new_context(size), "dep11.head", at="/console/legal")
     pending = head.locator("#pending").get_by_role("link", name=name)
     expect(pending).to_be_visible()
     shots(head, "dep11-desk")

@@ -22,6 +22,7 @@ from browser_steps import (
     open_case,
     phone_number,
     sign_in,
+    snap,
     submit_appeal,
 )
 from minyi.core.db import Database
@@ -37,7 +38,7 @@ DOCS = (
 def doc_shot(page: Page, name: str) -> None:
     """A small viewport picture for the README (the numbered full pages go to tests/screenshots)."""
     DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / f"listsweb-{name}.png"), scale="css")
+    snap(page, DOCS / f"listsweb-{name}.png", scale="css")
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +77,7 @@ def test_notices_lists_export_and_print(
         )  # type: ignore[attr-defined]
 
     # --- the handler's bell, on a desktop ---
-    handler = sign_in(new_context(), "dep02.handler")
-    handler.goto("/console/inbox")
+    handler = sign_in(new_context(), "dep02.handler", at="/console/inbox")
     bell = handler.locator("header nav a.bell")
     expect(bell.locator(".count")).to_be_visible()
     before = int(bell.locator(".count").inner_text())
@@ -116,8 +116,8 @@ def test_notices_lists_export_and_print(
     live_server.clock.advance(timedelta(days=4, hours=2))
     while run_once(database, live_server.clock)["fire_clocks"]:
         pass
-    handler = sign_in(new_context(), "dep02.handler")  # yesterday's sign-in has expired
-    handler.goto("/console/notifications?unread=1")
+    # Yesterday's sign-in has expired.
+    handler = sign_in(new_context(), "dep02.handler", at="/console/notifications?unread=1")
     expect(handler.locator("li.notification.k-clock_breach", has_text=no).first).to_contain_text(
         "已超时"
     )
@@ -147,8 +147,7 @@ def test_notices_lists_export_and_print(
     (Path(__file__).resolve().parents[1] / "screenshots" / "listsweb-export.xlsx").write_bytes(data)
 
     # --- the unit head, on a phone: the count, mark all read, the list and a print view ---
-    head = sign_in(new_context(PHONE), "dep02.head")
-    head.goto("/console/notifications")
+    head = sign_in(new_context(PHONE), "dep02.head", at="/console/notifications")
     expect(head.locator("li.notification").first).to_be_visible()
     # The console's links are one sideways-scrolling row on a phone, the current page marked.
     header = head.locator("header.top").bounding_box()

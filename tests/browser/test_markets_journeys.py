@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import PHONE, Live, NewContext, sign_in
+from browser_steps import PHONE, Live, NewContext, sign_in, snap
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ TITLE = "周五党群服务赶圩日"
 
 def _shot(shots: Callable[[Page, str], None], page: Page, name: str) -> None:
     shots(page, name)
-    page.screenshot(path=str(Path(tempfile.gettempdir()) / f"markets-{name}.png"), full_page=True)
+    snap(page, Path(tempfile.gettempdir()) / f"markets-{name}.png", full_page=True)
 
 
 def test_a_departments_stall_registers_and_solves_on_the_spot(

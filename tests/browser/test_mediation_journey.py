@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import Live, NewContext, sign_in
+from browser_steps import Live, NewContext, sign_in, snap
 from conftest import START
 from factories import register_appeal
 from minyi.core.db import Database
@@ -25,7 +25,7 @@ PHONE_390 = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2
 
 def shot(page: Page, name: str, shots: Callable[[Page, str], None]) -> None:
     shots(page, name)
-    page.screenshot(path=str(OUT / f"mediation-{name}.png"), full_page=True)
+    snap(page, OUT / f"mediation-{name}.png", full_page=True)
 
 
 def test_mediator_takes_a_dispute_to_a_confirmed_agreement(
@@ -43,8 +43,7 @@ def test_mediator_takes_a_dispute_to_a_confirmed_agreement(
     finally:
         db.dispose()
     today = live_server.clock.now().date().isoformat()
-    me = sign_in(new_context(PHONE_390), "s01.mediator")
-    me.goto("/console/mediation")
+    me = sign_in(new_context(PHONE_390), "s01.mediator", at="/console/mediation")
     expect(me.locator("h1")).to_contain_text("纠纷调解")
     me.locator("#open summary").click()
     me.fill("input[name=tracking_no]", case["tracking_no"])
@@ -119,8 +118,7 @@ def test_mediator_takes_a_dispute_to_a_confirmed_agreement(
     shot(me, "confirmed", shots)
 
     # The case's own page tells the same story to the centre.
-    centre = sign_in(new_context(), "dispatcher")
-    centre.goto(f"/console/cases/{case['id']}")
+    centre = sign_in(new_context(), "dispatcher", at=f"/console/cases/{case['id']}")
     for step in ("登记纠纷调解", "召开调解会议", "达成调解协议", "司法确认有效"):
         expect(centre.locator("main")).to_contain_text(step)
     shot(centre, "case", shots)

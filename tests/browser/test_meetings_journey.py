@@ -115,8 +115,7 @@ def test_a_joint_meeting_decides_a_case_and_the_unit_gets_the_task(
     assert minutes.tables[0].rows[1].cells[0].text == "区人力资源局"
 
     # The labour bureau's handler finds the task in the unit's to-do list, on a phone.
-    phone = sign_in(new_context(PHONE), "dep05.handler")
-    phone.goto("/console/tasks")
+    phone = sign_in(new_context(PHONE), "dep05.handler", at="/console/tasks")
     task = phone.locator("article.task", has_text="约谈施工总包单位")
     expect(task).to_be_visible()
     # Under the meeting that decided it, not among the leaders' 批示.
@@ -135,7 +134,6 @@ def test_a_joint_meeting_decides_a_case_and_the_unit_gets_the_task(
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     _shot(phone, shots, "agenda-phone")
 
-    desk = sign_in(new_context(), "dep05.head")
-    desk.goto("/console/tasks")
+    desk = sign_in(new_context(), "dep05.head", at="/console/tasks")
     expect(desk.locator("article.task", has_text="约谈施工总包单位")).to_be_visible()
     _shot(desk, shots, "task-desktop")

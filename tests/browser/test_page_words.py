@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from browser_steps import Live, NewContext, sign_in
+from browser_steps import Live, NewContext, sign_in, snap
 from factories import DEMO_PASSWORD, appeal_payload
 
 pytestmark = pytest.mark.browser
@@ -53,15 +53,14 @@ def test_clock_chips_and_a_refused_form_that_keeps_the_reply(
             == 200
         )
 
-        page = sign_in(new_context(), "dep01.handler")
-        page.goto(f"/console/cases/{case['id']}")
+        page = sign_in(new_context(), "dep01.handler", at=f"/console/cases/{case['id']}")
         chip = page.locator(".clock .calendar").first
         expect(chip).to_have_text("（自然日）")
         assert "剩余：距本节点办理时限还有多长时间" in (
             page.locator(".clock:has(.calendar)").first.get_attribute("title") or ""
         )
         DOCS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(DOCS / "zhtext-07-case-clock-chips.png"))
+        snap(page, DOCS / "zhtext-07-case-clock-chips.png")
 
         box = page.locator("details[data-action=reply]")
         box.locator("summary").click()
@@ -77,7 +76,7 @@ def test_clock_chips_and_a_refused_form_that_keeps_the_reply(
         expect(error).to_contain_text("该案件刚被他人修改")
         expect(page.locator("details[data-action=reply] textarea[name=text]")).to_have_value(REPLY)
         error.scroll_into_view_if_needed()
-        page.screenshot(path=str(DOCS / "zhtext-08-form-kept.png"))
+        snap(page, DOCS / "zhtext-08-form-kept.png")
         # Sent again from the refilled form (with the fresh version), the reply goes through.
         page.locator("details[data-action=reply] button").click()
         expect(page.locator("#case-status")).to_have_text("已答复")

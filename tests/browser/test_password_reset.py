@@ -18,8 +18,7 @@ USER = "dep07.handler"
 def test_a_reset_password_must_be_changed_at_the_next_sign_in(
     new_context: NewContext, shots: Callable[[Page, str], None]
 ) -> None:
-    admin = sign_in(new_context(), "admin")
-    admin.goto(f"/console/admin/people?q={USER}")
+    admin = sign_in(new_context(), "admin", at=f"/console/admin/people?q={USER}")
     admin.get_by_role("link", name="编辑").first.click()
     admin.get_by_role("button", name="重置密码").click()
     expect(admin.get_by_role("heading", name="重置密码")).to_be_visible()

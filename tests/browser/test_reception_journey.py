@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import Live, NewContext, phone_number, sign_in
+from browser_steps import Live, NewContext, phone_number, sign_in, snap
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ OUT = Path("/tmp")  # noqa: S108 - the brief asks for the screenshots there, to 
 
 def shot(page: Page, name: str, shots: Callable[[Page, str], None]) -> None:
     shots(page, name)
-    page.screenshot(path=str(OUT / f"receptions-{name}.png"), full_page=True)
+    snap(page, OUT / f"receptions-{name}.png", full_page=True)
 
 
 def test_citizen_books_a_slot_and_the_leader_raises_the_case(
@@ -67,8 +67,7 @@ def test_citizen_books_a_slot_and_the_leader_raises_the_case(
     assert citizen.evaluate("document.documentElement.scrollWidth") <= 375
     shot(citizen, "portal-booked", shots)
 
-    leader = sign_in(new_context(), "secretary")
-    leader.goto("/console/receptions")
+    leader = sign_in(new_context(), "secretary", at="/console/receptions")
     leader.get_by_role("link", name=day).first.click()
     row = leader.locator("#citizens li", has_text="林秀梅")
     expect(row).to_contain_text(phone)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import NewContext, phone_number, sign_in
+from browser_steps import NewContext, phone_number, sign_in, snap
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ OUT = Path("/tmp")  # noqa: S108 - the brief asks for the screenshots there, to 
 
 def shot(page: Page, name: str, shots: Callable[[Page, str], None]) -> None:
     shots(page, name)
-    page.screenshot(path=str(OUT / f"relief-{name}.png"), full_page=True)
+    snap(page, OUT / f"relief-{name}.png", full_page=True)
 
 
 def _review(page: Page, ref: str, shots: Callable[[Page, str], None], name: str) -> None:
@@ -75,8 +75,7 @@ def test_citizen_applies_and_the_three_reviews_approve_and_pay(
     _review(street, ref, shots, "street")
     expect(street.locator("#relief-status")).to_have_text("待民政局审批")
 
-    head = sign_in(new_context(), "dep10.head")
-    head.goto("/console/relief")
+    head = sign_in(new_context(), "dep10.head", at="/console/relief")
     head.get_by_role("link", name=ref).click()
     expect(head.locator("#application")).to_contain_text("11010519491231002X")
     head.fill("input[name=amount]", "2500")
@@ -85,8 +84,7 @@ def test_citizen_applies_and_the_three_reviews_approve_and_pay(
     expect(head.locator("#relief-status")).to_have_text("已批准待发放")
     expect(head.locator("#approved-amount")).to_have_text("2500.00")
 
-    handler = sign_in(new_context(), "dep10.handler")
-    handler.goto("/console/relief")
+    handler = sign_in(new_context(), "dep10.handler", at="/console/relief")
     handler.get_by_role("link", name=ref).click()
     handler.select_option("select[name=method]", "bank")
     handler.get_by_role("button", name="登记发放").click()

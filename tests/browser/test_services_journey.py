@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_steps import Live, NewContext, phone_number, sign_in, submit_appeal
+from browser_steps import Live, NewContext, phone_number, sign_in, snap, submit_appeal
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ OUT = Path("/tmp")  # noqa: S108 - the screenshots are looked at there
 
 def shot(page: Page, name: str, shots: Callable[[Page, str], None]) -> None:
     shots(page, name)
-    page.screenshot(path=str(OUT / f"services-{name}.png"), full_page=True)
+    snap(page, OUT / f"services-{name}.png", full_page=True)
 
 
 def test_citizen_books_a_lawyer_and_the_lawyer_marks_them_attended(

@@ -76,8 +76,7 @@ def test_a_dispatcher_confirms_triage(
     )
     assert run_triage(database, live_server) >= 2
 
-    dispatcher = sign_in(new_context(), "dispatcher")
-    dispatcher.goto("/console/dispatch")
+    dispatcher = sign_in(new_context(), "dispatcher", at="/console/dispatch")
     queue = dispatcher.locator("#triage-queue")
     expect(queue.get_by_role("link", name=sure)).to_be_visible()
     expect(queue.get_by_role("link", name=wrong)).to_be_visible()
@@ -131,8 +130,7 @@ def test_a_leader_writes_an_instruction_on_the_daily_report(
         body="青松街道夜间施工噪音扰民，请尽快处理",
         phone=phone_number(),
     )
-    leader = sign_in(new_context(), "leader01")
-    leader.goto("/leader")
+    leader = sign_in(new_context(), "leader01", at="/leader")
     expect(leader.locator("#daily-report")).to_contain_text("今日暂无民情日报")
     shots(leader, "dashboard-no-report")
 
@@ -149,8 +147,8 @@ def test_a_leader_writes_an_instruction_on_the_daily_report(
             issued_by="supervisor",
         )
         issue_id = issue.id
-    leader = sign_in(new_context(), "leader01")  # the next morning: yesterday's session has expired
-    leader.goto("/leader")
+    # The next morning: yesterday's session has expired.
+    leader = sign_in(new_context(), "leader01", at="/leader")
     report = leader.locator("#daily-report")
     expect(report.locator("h2.report-title")).to_contain_text("民情日报 第1期")
     expect(report.get_by_role("link", name="PDF")).to_have_attribute(
@@ -179,8 +177,7 @@ def test_a_leader_writes_an_instruction_on_the_daily_report(
     expect(page.locator("body")).to_contain_text("民情日报")
     shots(page, "report-page")
 
-    street = sign_in(new_context(), "s01.staff")
-    street.goto("/console/tasks")
+    street = sign_in(new_context(), "s01.staff", at="/console/tasks")
     task = street.locator("#tasks article.task").filter(
         has_text="请街道三日内摸排原因并报送处置情况"
     )
@@ -226,8 +223,7 @@ def test_an_accused_community_reads_the_case_with_the_complainant_masked(
     )  # type: ignore[attr-defined]
     expect(dispatcher.locator("#case-status")).to_have_text("已分拨")
 
-    community = sign_in(new_context(), "s01c03.staff")
-    community.goto(f"/console/cases/{case_id}")
+    community = sign_in(new_context(), "s01c03.staff", at=f"/console/cases/{case_id}")
     expect(community.locator("#case-status")).to_be_visible()
     body = community.locator("body")
     expect(body).not_to_contain_text("13912345678")
