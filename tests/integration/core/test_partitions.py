@@ -93,7 +93,7 @@ class TestMigration:
         before = _rows(history)
         migrate(history)
         config = alembic_config()
-        with history.engine.begin() as connection:
+        with history.engine.connect() as connection:
             config.attributes["connection"] = connection
             command.downgrade(config, BEFORE)
         assert _rows(history) == before
