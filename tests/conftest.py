@@ -37,6 +37,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from db_drops import DROPPER
 from minyi.app import create_app
 from minyi.bootstrap import first_run, load_demo, migrate
 from minyi.core.clock import ManualClock
@@ -140,12 +141,13 @@ class _Shared:
                     text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"),
                     {"p": prefix},
                 ).all()
-                for name in names:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         except OperationalError:
-            pass  # no server: nothing was made on it
+            names = []  # no server: nothing was made on it
         finally:
             admin.dispose()
+        for name in names:
+            DROPPER.drop(PG_ADMIN_URL, name)  # side by side: their checkpoints coincide
+        DROPPER.drain()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -159,6 +161,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    DROPPER.drain()  # this process's private databases (db_drops.py)
     if not hasattr(config, "workerinput"):
         _shared.remove_all()
 
@@ -273,13 +276,12 @@ org_service._DUMMY_HASH = org_service._hasher.hash("no-such-user")
 
 
 def drop_database(url: str) -> None:
+    """Drops a test's PostgreSQL database in the background (db_drops.py): a name is never used
+    twice, so nothing waits for it; the process waits for the last ones when it ends."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
         return
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-    admin.dispose()
+    DROPPER.drop(PG_ADMIN_URL, str(parsed.database))
 
 
 # /metrics answers only this bearer in tests (MINYI_METRICS_TOKEN).

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from conftest import drop_database, migrated_database_url
+from conftest import demo_database_url, drop_database
 from factories import DEMO_PASSWORD, appeal_payload
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.core.db import Database
@@ -37,7 +37,8 @@ def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]
         "MINYI_DATA_DIR": str(data_dir),
         "MINYI_PORT": str(port),
         # The demo accounts are all this test needs: four weeks of demo history (tens of seconds,
-        # covered by tests/integration/demo) would only delay the burst.
+        # covered by tests/integration/demo) would only delay the burst. (The database holds the
+        # district already, so the server finds nothing to load; this is in case it did not.)
         "MINYI_DEMO": "empty",
     }
     proc = subprocess.Popen(
@@ -88,8 +89,9 @@ def _alive(pid: int) -> bool:
 @pytest.mark.console_script
 class TestKillDuringBurst:
     def test_acknowledged_appeals_survive_sigkill(self, backend: str, tmp_path: Path) -> None:
-        # Migrated already (a template copy): the server's own `migrate` finds nothing to do.
-        url = migrated_database_url(backend, tmp_path)
+        # The demo district already (a template copy): the server's own `migrate` and first run
+        # find nothing to do, where loading the district took seconds of the server's start.
+        url = demo_database_url(backend, tmp_path)
         port = free_port()
         server = start_server(url, tmp_path / "data", port)
         base = f"http://127.0.0.1:{port}"
