@@ -91,7 +91,10 @@ def read_place_file(filename: str, data: bytes) -> list[tuple[int, dict[str, str
                 continue
         else:
             raise Invalid("bad_file", "文件编码无法识别，请保存为UTF-8编码的CSV", field="file")
-        rows = list(csv.reader(io.StringIO(text)))
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error as error:  # e.g. a NUL byte, or a quote left open at the end
+            raise Invalid("bad_file", "无法读取该CSV文件，请检查格式", field="file") from error
     if not rows:
         raise Invalid("empty_file", "文件为空", field="file")
     keys = header_keys(rows[0])

@@ -6,10 +6,13 @@ from __future__ import annotations
 import io
 import uuid
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
 from factories import auth
+from minyi.core.errors import Invalid
+from minyi.grassroots.service import read_place_file
 
 COMMUNITY = "S01C02"
 GRID = "S01C02G05"
@@ -262,3 +265,10 @@ class TestPatrols:
         assert any(
             "仅本网格所在街道、社区、网格工作人员可见" in (p["finding"] or "") for p in leader
         )
+
+
+def test_a_csv_the_reader_cannot_split_is_refused_not_a_server_error() -> None:
+    # A field past the csv module's limit (the schema fuzzer found it as a 500).
+    with pytest.raises(Invalid) as refused:
+        read_place_file("places.csv", b"kind,code,name,grid\n" + b"x" * 200_000)
+    assert refused.value.code == "bad_file"
