@@ -11,7 +11,15 @@ from pathlib import Path
 from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 from sqlalchemy import select
 
 from factories import DEMO_PASSWORD
@@ -177,3 +185,34 @@ def pick(page: Page, picker_id: str, typed: str, choice: str) -> None:
     expect(
         page.locator(f"#{picker_id}").locator("xpath=..").locator(".chip", has_text=choice)
     ).to_be_visible()
+
+
+# --- one Chromium per worker -------------------------------------------------------------------
+_chromium: dict[str, Playwright | Browser] = {}
+
+
+def shared_chromium(executable: str) -> Browser:
+    """The worker's Chromium, started on first use: launching it costs about a CPU-second, paid
+    once per worker rather than once per browser file."""
+    if "browser" not in _chromium:
+        playwright = sync_playwright().start()
+        _chromium["playwright"] = playwright
+        _chromium["browser"] = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=["--no-sandbox", "--lang=zh-CN"]
+        )
+    browser = _chromium["browser"]
+    assert isinstance(browser, Browser)
+    return browser
+
+
+def stop_shared_chromium() -> None:
+    """Stop the worker's Chromium and Playwright, if started. Playwright's sync API keeps an
+    asyncio loop running in the test thread while it lives, so any other test calling
+    `asyncio.run()` would fail: the root conftest calls this before every test outside
+    tests/browser, and at the end of the session."""
+    browser = _chromium.pop("browser", None)
+    playwright = _chromium.pop("playwright", None)
+    if isinstance(browser, Browser):
+        browser.close()
+    if isinstance(playwright, Playwright):
+        playwright.stop()

@@ -21,6 +21,7 @@ import fcntl
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -160,7 +161,23 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ[RUN_ID] = uuid.uuid4().hex  # a new run; xdist's workers inherit it
 
 
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def _stop_chromium() -> None:
+    # Loaded only once a browser file ran (browser_steps.stop_shared_chromium says why).
+    steps = sys.modules.get("browser_steps")
+    if steps is not None:
+        steps.stop_shared_chromium()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if BROWSER_TESTS not in item.path.parents:
+        _stop_chromium()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    _stop_chromium()
     DROPPER.drain()  # this process's private databases (db_drops.py)
     if not hasattr(config, "workerinput"):
         _shared.remove_all()

@@ -158,3 +158,9 @@ def dispatched(
     act_on(db, appeal["id"], "accept", "clerk", now=now)
     act_on(db, appeal["id"], "dispatch", "dispatcher", now=now, lead_unit=lead, co_units=co or [])
     return appeal
+
+
+def letters_only(token: str) -> str:
+    """A random search marker's digits as letters: three digits in a row could be part of a
+    phone, and a reader who sees the complainant masked is (rightly) not let search by one."""
+    return token.translate(str.maketrans("0123456789", "ghijklmnop"))

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from browser_steps import SCREENSHOTS as TAKE_SCREENSHOTS
-from browser_steps import Live, serve_contexts, token_issuer
+from browser_steps import Live, serve_contexts, shared_chromium, token_issuer
 from conftest import START, demo_database_url, make_settings
 from minyi.app import create_app
 from minyi.core.clock import ManualClock
@@ -78,15 +78,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     thread.join(timeout=30)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """One Chromium per worker; every test opens contexts of its own (`new_context`)."""
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--lang=zh-CN"]
-        )
-        yield chromium
-        chromium.close()
+@pytest.fixture(scope="module")
+def browser() -> Browser:
+    """One Chromium per worker while it runs browser files (browser_steps.shared_chromium);
+    every test opens contexts of its own (`new_context`)."""
+    return shared_chromium(CHROMIUM)
 
 
 class Shots:
