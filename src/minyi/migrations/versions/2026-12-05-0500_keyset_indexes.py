@@ -11,13 +11,10 @@ lists, the area board, the backlog) and the overdue ones (partial, `IS TRUE` as 
 written). The scope index on case_units replaces the narrower (unit_id, is_active).
 
 On PostgreSQL, on a database holding many cases (LIVE_ROWS or more), each index is built
-CONCURRENTLY so that a live database keeps taking appeals while it builds. `minyi db upgrade`
-runs every revision inside one transaction (bootstrap.migrate), where CONCURRENTLY cannot run and
-Alembic's autocommit_block is refused, so these builds go through a second connection of the same
-engine in autocommit mode. They wait for the transactions that write to the table when they
-start; this revision's own transaction has written neither table (its earlier revisions
-committed theirs when the database was last upgraded, and a database created in this run is
-small and takes the plain path below). A build that failed part way leaves an INVALID index of
+CONCURRENTLY so that a live database keeps taking appeals while it builds, in Alembic's
+autocommit block: the migrations' transaction (bootstrap.migrate leaves it to Alembic) is
+committed first, since a CONCURRENTLY build waits for every older transaction holding a lock on
+its table, its own migrations' included. A build that failed part way leaves an INVALID index of
 its name, which a rerun drops and builds again. A small or new database builds plainly, in the
 migration's transaction. Timings: see `upgrade`.
 """
@@ -81,19 +78,22 @@ def upgrade() -> None:
             )
         op.drop_index(REPLACED[0], table_name=REPLACED[1])
         return
-    with bind.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as side:
+    # Outside the migrations' transaction (committed first): a CONCURRENTLY build waits for every
+    # older transaction that holds a lock on its table, and the migrations' own would be one (an
+    # earlier revision of the same run, partition0001, takes locks on cases), which never ends.
+    with op.get_context().autocommit_block():
         for name, table, columns, where, _ in INDEXES:
             started = time.perf_counter()
             # A build that failed part way leaves an INVALID index of this name: start again.
-            side.execute(sa.text(f"DROP INDEX CONCURRENTLY IF EXISTS {name}"))
+            op.execute(sa.text(f"DROP INDEX CONCURRENTLY IF EXISTS {name}"))
             predicate = f" WHERE {where}" if where else ""
-            side.execute(
+            op.execute(
                 sa.text(
                     f"CREATE INDEX CONCURRENTLY {name} ON {table} ({', '.join(columns)}){predicate}"
                 )
             )
             log.info("built %s in %.1f s", name, time.perf_counter() - started)
-        side.execute(sa.text(f"DROP INDEX CONCURRENTLY IF EXISTS {REPLACED[0]}"))
+        op.execute(sa.text(f"DROP INDEX CONCURRENTLY IF EXISTS {REPLACED[0]}"))
 
 
 def _cases(bind: sa.Connection) -> int:
