@@ -22,10 +22,10 @@ from minyi.volunteers.queries import (
     ranking,
     report_page,
     report_receipt,
-    report_rows,
+    report_row,
     rules_table,
     volunteer_page,
-    volunteer_rows,
+    volunteer_row,
 )
 from minyi.volunteers.rules import RULE_LABELS, ReportState, RuleKind, VolunteerStatus
 from minyi.volunteers.schemas import (
@@ -219,7 +219,7 @@ def post_verify(report_id: int, body: VerifyIn, actor: CurrentActor, state: Stat
             note=body.note,
             now=state.clock.now(),
         )
-        return report_rows(session, actor, report_id=report_id)[0][0]
+        return report_row(session, actor, report_id)
 
 
 @router.get(
@@ -305,7 +305,7 @@ def get_figures(
 )
 def get_one(volunteer_id: int, actor: CurrentActor, session: ReadSession) -> dict[str, Any]:
     get_volunteer(session, actor, volunteer_id)
-    return volunteer_rows(session, actor, volunteer_id=volunteer_id)[0][0]
+    return volunteer_row(session, actor, volunteer_id)
 
 
 @router.post(
@@ -326,7 +326,7 @@ def post_decision(
             note=body.note,
             now=state.clock.now(),
         )
-        return volunteer_rows(session, actor, volunteer_id=volunteer_id)[0][0]
+        return volunteer_row(session, actor, volunteer_id)
 
 
 @router.get(

@@ -16,7 +16,7 @@ from minyi.volunteers.queries import (
     balance,
     ledger,
     ranking,
-    report_rows,
+    report_row,
     rules_table,
     volunteer_by_code,
     volunteer_page,
@@ -145,7 +145,7 @@ def verify_(
         row = verify_report(
             session, report_id, actor=actor, verified=verified, note=note, now=clock.now()
         )
-        points = report_rows(session, actor, report_id=report_id)[0][0]["points"]
+        points = report_row(session, actor, report_id)["points"]
         typer.echo(f"report {row.id}: {row.state}, {points} points")
 
 

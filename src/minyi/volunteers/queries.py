@@ -61,20 +61,9 @@ def balance(session: Session, volunteer_id: int) -> int:
     return balances(session, {volunteer_id}).get(volunteer_id, 0)
 
 
-def volunteer_rows(
-    session: Session,
-    actor: Actor,
-    *,
-    status: VolunteerStatus | None = None,
-    page: int = 1,
-    page_size: int = 50,
-    volunteer_id: int | None = None,
-) -> tuple[list[dict[str, Any]], int]:
-    """(rows, total) of `volunteer_page`: one volunteer's row by `volunteer_id`."""
-    found = volunteer_page(
-        session, actor, status=status, page=page, page_size=page_size, volunteer_id=volunteer_id
-    )
-    return found.rows, found.total.value
+def volunteer_row(session: Session, actor: Actor, volunteer_id: int) -> dict[str, Any]:
+    """One volunteer's row of `volunteer_page`, as this reader sees it."""
+    return volunteer_page(session, actor, volunteer_id=volunteer_id, page_size=1).rows[0]
 
 
 def volunteer_page(
@@ -122,20 +111,9 @@ def volunteer_page(
     return found.with_rows(out)
 
 
-def report_rows(
-    session: Session,
-    actor: Actor,
-    *,
-    state: ReportState | None = None,
-    page: int = 1,
-    page_size: int = 50,
-    report_id: int | None = None,
-) -> tuple[list[dict[str, Any]], int]:
-    """(rows, total) of `report_page`: one report's row by `report_id`."""
-    found = report_page(
-        session, actor, state=state, page=page, page_size=page_size, report_id=report_id
-    )
-    return found.rows, found.total.value
+def report_row(session: Session, actor: Actor, report_id: int) -> dict[str, Any]:
+    """One report's row of `report_page`, as this reader sees it."""
+    return report_page(session, actor, report_id=report_id, page_size=1).rows[0]
 
 
 def report_page(

@@ -29,7 +29,7 @@ from minyi.volunteers.queries import (
     streets,
     volunteer_by_code,
     volunteer_page,
-    volunteer_rows,
+    volunteer_row,
 )
 from minyi.volunteers.rules import (
     REPORT_LABELS,
@@ -382,7 +382,7 @@ def ledger_page(request: Request, code: str | None = None) -> Response:
     with st.db.reading() as session:
         path = reader_path(actor)
         found = volunteer_by_code(session, actor, code) if code else None
-        person = volunteer_rows(session, actor, volunteer_id=found.id)[0][0] if found else None
+        person = volunteer_row(session, actor, found.id) if found else None
         return render(
             request,
             "console/volunteers/ledger.html",
