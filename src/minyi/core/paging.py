@@ -71,9 +71,13 @@ class Total:
         return f"about {self.value:,}" if self.estimated else f"{self.value:,}+"
 
 
-def count_capped(session: Session, stmt: AnySelect, *, cap: int = COUNT_CAP) -> Total:
+def count_capped(
+    session: Session, stmt: AnySelect, *, cap: int = COUNT_CAP, estimate: AnySelect | None = None
+) -> Total:
     """The number of rows `stmt` answers, read no further than `cap` + 1 rows; past the cap the
-    planner's estimate on PostgreSQL (never below the cap), on SQLite the cap itself."""
+    planner's estimate on PostgreSQL (never below the cap), on SQLite the cap itself. `estimate`:
+    a statement the planner estimates better than `stmt` (one without the conditions whose
+    selectivity it can only guess, such as a LIKE '%…%'), asked instead."""
     # Counted over a constant, not the list's columns: the capped subquery is not flattened,
     # and selecting every column would read each row whole (and, on SQLite, give up covering
     # indexes) only to count it.
@@ -87,9 +91,9 @@ def count_capped(session: Session, stmt: AnySelect, *, cap: int = COUNT_CAP) -> 
     if counted <= cap:
         return Total(counted)
     if session.get_bind().dialect.name == "postgresql":
-        estimate = _planner_rows(session, stmt.order_by(None))
-        if estimate is not None and estimate > cap:
-            return Total(estimate, exact=False, estimated=True)
+        guess = _planner_rows(session, (stmt if estimate is None else estimate).order_by(None))
+        if guess is not None and guess > cap:
+            return Total(guess, exact=False, estimated=True)
     return Total(cap, exact=False)
 
 
