@@ -39,6 +39,7 @@ from minyi.core.paging import (
     asc,
     count_capped,
     desc,
+    estimated_total,
     keyset_page,
 )
 from minyi.core.text import fold_width
@@ -371,9 +372,9 @@ def page_cases(
     A search (`f.q`) costs a page, however many cases match. A word so common that the index
     would name thousands of candidates (`search.is_common`) is found by walking the cases in the
     list's own order (an index on `registered_at`) and re-checking each, stopping at the page: a
-    word in one case of twelve is found in the newest ~250. Its total is counted exactly up to
-    COMMON_COUNT_CAP, then estimated from the index's statistics (PostgreSQL) or shown as
-    "100+" (SQLite). A rare word reads the index's candidates as before. An order that cannot
+    word in one case of twelve is found in the newest ~250. Its total is not counted: PostgreSQL
+    estimates it from the index's statistics ("约 8,600 条"); SQLite, without them, counts up to
+    COMMON_COUNT_CAP ("100+ 条"). A rare word reads the index's candidates as before. An order that cannot
     be walked (relevance, urgency) ranks only the newest RANKED_MATCHES matches: a bounded
     sort, not one of every match; past them the list ends, and the total still counts all."""
     keys = list(order or NEWEST)
@@ -398,20 +399,24 @@ def page_cases(
         return replace(found, total=Total(len(found.rows)))
     if not walk or f.q is None:
         return replace(found, total=count_capped(session, stmt, cap=cap))
-    # The planner cannot estimate a LIKE '%…%', but it can the index's terms: the estimate asks
-    # for the filters and the terms, without the substring re-check.
+    if session.get_bind().dialect.name != "postgresql":
+        # No statistics to estimate from: counted, a little way (the walk reads cap / frequency).
+        return replace(found, total=count_capped(session, stmt, cap=min(cap, COMMON_COUNT_CAP)))
+    # Not counted at all: the planner cannot estimate a LIKE '%…%', but it can the index's terms,
+    # so the estimate asks for the filters and the terms, without the substring re-check.
     listed = _listed(actor, replace(f, q=None))
     terms = candidates(f.q, private=True)
-    estimate = listed.where(terms) if terms is not None else None
-    total = count_capped(session, stmt, cap=min(cap, COMMON_COUNT_CAP), estimate=estimate)
+    if terms is None:
+        return replace(found, total=count_capped(session, stmt, cap=cap))
+    total = estimated_total(session, listed.where(terms), at_least=len(found.rows) + 1)
     return replace(found, total=total)
 
 
 # A list in relevance or urgency order of a search ranks at most this many of its newest matches
 # (the rank of each is a subquery: ranking every match of a common word is linear in the hits).
-RANKED_MATCHES = 500
-# A common word's matches are counted exactly up to this many (its walk reads cap / frequency
-# cases: 1,200 for a word in one case of twelve), then estimated.
+RANKED_MATCHES = 200
+# On SQLite, a common word's matches are counted exactly up to this many (its walk reads
+# cap / frequency cases: 1,200 for a word in one case of twelve); PostgreSQL estimates them.
 COMMON_COUNT_CAP = 100
 
 

@@ -71,13 +71,9 @@ class Total:
         return f"about {self.value:,}" if self.estimated else f"{self.value:,}+"
 
 
-def count_capped(
-    session: Session, stmt: AnySelect, *, cap: int = COUNT_CAP, estimate: AnySelect | None = None
-) -> Total:
+def count_capped(session: Session, stmt: AnySelect, *, cap: int = COUNT_CAP) -> Total:
     """The number of rows `stmt` answers, read no further than `cap` + 1 rows; past the cap the
-    planner's estimate on PostgreSQL (never below the cap), on SQLite the cap itself. `estimate`:
-    a statement the planner estimates better than `stmt` (one without the conditions whose
-    selectivity it can only guess, such as a LIKE '%…%'), asked instead."""
+    planner's estimate on PostgreSQL (never below the cap), on SQLite the cap itself."""
     # Counted over a constant, not the list's columns: the capped subquery is not flattened,
     # and selecting every column would read each row whole (and, on SQLite, give up covering
     # indexes) only to count it.
@@ -91,10 +87,18 @@ def count_capped(
     if counted <= cap:
         return Total(counted)
     if session.get_bind().dialect.name == "postgresql":
-        guess = _planner_rows(session, (stmt if estimate is None else estimate).order_by(None))
-        if guess is not None and guess > cap:
-            return Total(guess, exact=False, estimated=True)
+        estimate = _planner_rows(session, stmt.order_by(None))
+        if estimate is not None and estimate > cap:
+            return Total(estimate, exact=False, estimated=True)
     return Total(cap, exact=False)
+
+
+def estimated_total(session: Session, stmt: AnySelect, *, at_least: int) -> Total:
+    """PostgreSQL's estimate of the rows `stmt` answers, not counted, as an estimated total never
+    below `at_least` (the rows already seen); the caller knows the list is long, and counting
+    it is what it avoids."""
+    guess = _planner_rows(session, stmt.order_by(None))
+    return Total(max(guess or 0, at_least), exact=False, estimated=True)
 
 
 def _planner_rows(session: Session, stmt: AnySelect) -> int | None:
