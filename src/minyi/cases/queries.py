@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,9 +29,19 @@ from sqlalchemy.orm import Session, aliased
 from minyi.cases.models import Appeal, Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.rules import CaseStatus
 from minyi.cases.schemas import view_of
-from minyi.cases.search import candidates, relevance
+from minyi.cases.search import candidates, is_common, relevance
 from minyi.core.errors import Invalid, NotFound
-from minyi.core.paging import COUNT_CAP, KeysetPage, SortKey, asc, desc, keyset_page
+from minyi.core.paging import (
+    COUNT_CAP,
+    KeysetPage,
+    SortKey,
+    Total,
+    asc,
+    count_capped,
+    desc,
+    estimated_total,
+    keyset_page,
+)
 from minyi.core.text import fold_width
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import AREA_ROLES, DISTRICT_WIDE, Actor, Role
@@ -92,6 +102,10 @@ class CaseFilter:
     q: str | None = None
     # False: `q` by the old scan of every row (benches and tests compare the two).
     search_index: bool = True
+    # How `page_cases` finds a page of `q`'s matches: "index" (the index's candidates, sorted) or
+    # "walk" (the cases in the list's order, each re-checked, stopping at the page); None: by how
+    # common the terms are (`cases.search.is_common`). Tests force each to compare them.
+    search_plan: str | None = None
 
 
 # The channels table belongs to intake, above cases in the layers; the case list filters by a
@@ -352,15 +366,65 @@ def page_cases(
     """The cases after `cursor` (the first page without one) in `order` (newest first by
     default), `size` of them, the next page's cursor and, with `count`, the total: exact up to
     `cap`, past it estimated or capped (core.paging). Its rows are (Case, Appeal) pairs. A cursor
-    made for another order, or tampered with, is refused as `bad_cursor`."""
-    return keyset_page(
-        session,
-        _listed(actor, f),
-        list(order or NEWEST),
-        cursor=cursor,
-        size=size,
-        count=count,
-        cap=cap,
+    made for another order, or tampered with, is refused as `bad_cursor`. The API's list, the
+    console's inbox and the CLI all read their pages here.
+
+    A search (`f.q`) costs a page, however many cases match. A word so common that the index
+    would name thousands of candidates (`search.is_common`) is found by walking the cases in the
+    list's own order (an index on `registered_at`) and re-checking each, stopping at the page: a
+    word in one case of twelve is found in the newest ~250. Its total is not counted: PostgreSQL
+    estimates it from the index's statistics ("约 8,600 条"); SQLite, without them, counts up to
+    COMMON_COUNT_CAP ("100+ 条"). A rare word reads the index's candidates as before. An order that cannot
+    be walked (relevance, urgency) ranks only the newest RANKED_MATCHES matches: a bounded
+    sort, not one of every match; past them the list ends, and the total still counts all."""
+    keys = list(order or NEWEST)
+    plan = f.search_plan
+    if f.q and f.search_index and plan is None:
+        plan = "walk" if is_common(session, f.q, page_size=size) else "index"
+    walk = bool(f.q) and f.search_index and plan == "walk"
+    stmt = _listed(actor, replace(f, search_index=False) if walk else f)
+    if f.q and not _walkable(keys):
+        newest = (
+            stmt.with_only_columns(Case.id, maintain_column_froms=True)
+            .order_by(*order_by(NEWEST))
+            .limit(RANKED_MATCHES)
+            .correlate(None)
+        )
+        stmt = stmt.where(Case.id.in_(newest))
+    found = keyset_page(session, stmt, keys, cursor=cursor, size=size)
+    if not count:
+        return found
+    if cursor is None and found.next_cursor is None:
+        # The whole list is on this page: its length is the total, no count needed.
+        return replace(found, total=Total(len(found.rows)))
+    if not walk or f.q is None:
+        return replace(found, total=count_capped(session, stmt, cap=cap))
+    if session.get_bind().dialect.name != "postgresql":
+        # No statistics to estimate from: counted, a little way (the walk reads cap / frequency).
+        return replace(found, total=count_capped(session, stmt, cap=min(cap, COMMON_COUNT_CAP)))
+    # Not counted at all: the planner cannot estimate a LIKE '%…%', but it can the index's terms,
+    # so the estimate asks for the filters and the terms, without the substring re-check.
+    listed = _listed(actor, replace(f, q=None))
+    terms = candidates(f.q, private=True)
+    if terms is None:
+        return replace(found, total=count_capped(session, stmt, cap=cap))
+    total = estimated_total(session, listed.where(terms), at_least=len(found.rows) + 1)
+    return replace(found, total=total)
+
+
+# A list in relevance or urgency order of a search ranks at most this many of its newest matches
+# (the rank of each is a subquery: ranking every match of a common word is linear in the hits).
+RANKED_MATCHES = 200
+# On SQLite, a common word's matches are counted exactly up to this many (its walk reads
+# cap / frequency cases: 1,200 for a word in one case of twelve); PostgreSQL estimates them.
+COMMON_COUNT_CAP = 100
+
+
+def _walkable(keys: Sequence[SortKey]) -> bool:
+    """Whether `keys` is newest or oldest first: an order an index walks (the same key objects)."""
+    return any(
+        len(keys) == len(walked) and all(a is b for a, b in zip(keys, walked, strict=True))
+        for walked in (NEWEST, OLDEST)
     )
 
 

@@ -93,6 +93,14 @@ def count_capped(session: Session, stmt: AnySelect, *, cap: int = COUNT_CAP) -> 
     return Total(cap, exact=False)
 
 
+def estimated_total(session: Session, stmt: AnySelect, *, at_least: int) -> Total:
+    """PostgreSQL's estimate of the rows `stmt` answers, not counted, as an estimated total never
+    below `at_least` (the rows already seen); the caller knows the list is long, and counting
+    it is what it avoids."""
+    guess = _planner_rows(session, stmt.order_by(None))
+    return Total(max(guess or 0, at_least), exact=False, estimated=True)
+
+
 def _planner_rows(session: Session, stmt: AnySelect) -> int | None:
     # IN lists expand at execution; rendered here so that EXPLAIN gets one parameter each. The
     # statement goes to the driver as compiled (text() would read its %(name)s as literals).

@@ -8,14 +8,16 @@ import itertools
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from conftest import START, demo_database_url, drop_database
 from factories import TZ, act_on, appeal_payload, auth, letters_only, make_appeal
+from minyi.cases import queries
 from minyi.cases.models import Appeal, Case
-from minyi.cases.queries import CaseFilter, list_cases, relevance_order
+from minyi.cases.queries import CaseFilter, list_cases, page_cases, relevance_order
 from minyi.core.db import Database
 from minyi.core.errors import MinyiError
 from minyi.core.ids import IdAllocator
@@ -128,6 +130,20 @@ def _ids(db: Database, actor_name: str, q: str, *, index: bool) -> list[int]:
     return [c.id for c, _ in rows]
 
 
+def _paged(db: Database, actor_name: str, f: CaseFilter, *, order: Any = None) -> list[int]:
+    """Every case of the search, page after page by cursor, 7 a page."""
+    out: list[int] = []
+    cursor = None
+    with db.reading() as session:
+        actor = actor_for_username(session, actor_name)
+        while True:
+            found = page_cases(session, actor, f, cursor=cursor, size=7, order=order)
+            out += [c.id for c, _ in found.rows]
+            if found.next_cursor is None:
+                return out
+            cursor = found.next_cursor
+
+
 def _expected(db: Database, q: str) -> set[int]:
     """What a reader who sees every case in clear must find, computed in Python: the query as a
     substring of the title, body, reply, name or address."""
@@ -161,6 +177,46 @@ class TestSearchEqualsTheScan:
             assert new == _ids(db, reader, q, index=False), (reader, q)
             found_any += bool(new)
         assert found_any > len(QUERIES) // 2
+
+    @pytest.mark.parametrize("plan", ["walk", "index", None])
+    def test_pages_by_cursor_in_either_plan_are_the_scan(
+        self, sample_db: tuple[Database, list[int]], plan: str | None
+    ) -> None:
+        """The walk (a common word) and the index's candidates (a rare one) page through the
+        same cases, in the same order, as the scan: for every reader, query and small page."""
+        db, _ = sample_db
+        for reader, q in itertools.product(("dispatcher", "secretary", "dep12.handler"), QUERIES):
+            f = CaseFilter(q=q, search_plan=plan)
+            assert _paged(db, reader, f) == _ids(db, reader, q, index=False), (reader, q, plan)
+
+    def test_ranked_orders_rank_the_newest_matches_only(
+        self, sample_db: tuple[Database, list[int]], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        db, _ = sample_db
+        monkeypatch.setattr(queries, "RANKED_MATCHES", 5)
+        newest = _ids(db, "dispatcher", "小区", index=False)
+        assert len(newest) > 5
+        for plan in ("walk", "index"):
+            f = CaseFilter(q="小区", search_plan=plan)
+            ranked = _paged(db, "dispatcher", f, order=relevance_order("小区"))
+            assert sorted(ranked) == sorted(newest[:5]), plan
+
+    def test_a_common_word_is_counted_to_the_cap_then_estimated(
+        self, sample_db: tuple[Database, list[int]], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        db, _ = sample_db
+        monkeypatch.setattr(queries, "COMMON_COUNT_CAP", 3)
+        with db.reading() as session:
+            actor = actor_for_username(session, "dispatcher")
+            walked = page_cases(
+                session, actor, CaseFilter(q="小区", search_plan="walk"), cursor=None, size=2
+            )
+            indexed = page_cases(
+                session, actor, CaseFilter(q="小区", search_plan="index"), cursor=None, size=2
+            )
+        assert walked.total is not None and indexed.total is not None
+        assert indexed.total.exact and indexed.total.value > 3
+        assert not walked.total.exact and walked.total.value >= 3
 
     def test_a_clear_reader_finds_every_substring(
         self, sample_db: tuple[Database, list[int]]
