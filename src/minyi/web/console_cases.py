@@ -13,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from minyi.cases.models import Case
-from minyi.cases.queries import get_visible_case, page_cases, reader_view
+from minyi.cases.queries import RANKED_MATCHES, get_visible_case, page_cases, reader_view
 from minyi.cases.rules import Action
 from minyi.cases.schemas import ActionIn
 from minyi.cases.service import act_on_case
@@ -42,6 +42,7 @@ from minyi.web.pickers import event_unit_codes, form_message, leaf_groups, unit_
 from minyi.web.uploads import read_uploads
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+RANKING_SORTS = frozenset({"urgency", "relevance"})
 PAGE_SIZE = 30
 CHOOSING_ACTIONS = frozenset({"dispatch", "redispatch"})
 
@@ -84,6 +85,11 @@ def inbox(request: Request) -> Response:
         else None,
         first_href=query.href(request.url.path, cursor="") if query.cursor else None,
         cursor_refused=cursor_refused,
+        # A search in an order that ranks (urgency, relevance) ranks only its newest matches
+        # (cases.queries.RANKED_MATCHES): say so when there are more, and how to see them all.
+        ranked_newest=RANKED_MATCHES
+        if query.q and query.sort in RANKING_SORTS and found.total.value > RANKED_MATCHES
+        else None,
         query=query,
         errors=errors,
         **options,
