@@ -34,7 +34,7 @@ from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered, register_appeals
 from minyi.integrations.case_export import COLUMNS
 from minyi.integrations.models import WebhookDelivery
-from minyi.notify.models import OutboxMessage
+from minyi.notify.models import OutboxDedupe, OutboxMessage
 from minyi.org.models import Unit
 from minyi.org.rules import Actor
 from minyi.sla.models import Clock
@@ -461,9 +461,13 @@ def _apply_history(
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
         session.execute(delete(WebhookDelivery).where(WebhookDelivery.case_id.in_(part)))
-        session.execute(
-            delete(OutboxMessage).where(
-                OutboxMessage.case_id.in_(part), OutboxMessage.status == "pending"
-            )
+        freed = session.scalars(
+            delete(OutboxMessage)
+            .where(OutboxMessage.case_id.in_(part), OutboxMessage.status == "pending")
+            .returning(OutboxMessage.dedupe_key)
         )
+        # Their dedupe keys go with them, as when the key was the message's own unique column.
+        keys = [k for k in freed if k is not None]
+        if keys:
+            session.execute(delete(OutboxDedupe).where(OutboxDedupe.dedupe_key.in_(keys)))
     session.flush()

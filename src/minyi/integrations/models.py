@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.core.db import Base
@@ -77,13 +77,20 @@ class WebhookDelivery(Base):
     last error and when it was sent, so the delivery log is this table joined to the outbox."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_subscriber_id_id", "subscriber_id", "id"),)
+    __table_args__ = (
+        Index("ix_webhook_deliveries_subscriber_id_id", "subscriber_id", "id"),
+        # The outbox is partitioned by created_at on PostgreSQL, its primary key (id,
+        # created_at): the reference names both (ADR 0008).
+        ForeignKeyConstraint(
+            ["message_id", "message_created_at"],
+            ["outbox_messages.id", "outbox_messages.created_at"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscribers.id"))
-    message_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("outbox_messages.id"), unique=True
-    )
+    message_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    message_created_at: Mapped[datetime]
     event: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]

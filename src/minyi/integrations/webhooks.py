@@ -235,6 +235,7 @@ def _record(
             WebhookDelivery(
                 subscriber_id=subscriber_id,
                 message_id=message.id,
+                message_created_at=message.created_at,
                 event=event,
                 case_id=case_id,
                 created_at=now,
@@ -291,7 +292,7 @@ def publish_registered(session: Session, cases: list[RegisteredCase]) -> None:
     # A replayed batch finds its messages already there (dedupe) and must not log them twice.
     found = list(
         session.execute(
-            select(OutboxMessage.id, OutboxMessage.dedupe_key).where(
+            select(OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.created_at).where(
                 OutboxMessage.dedupe_key.in_(list(keys))
             )
         )
@@ -299,17 +300,18 @@ def publish_registered(session: Session, cases: list[RegisteredCase]) -> None:
     logged = set(
         session.scalars(
             select(WebhookDelivery.message_id).where(
-                WebhookDelivery.message_id.in_([i for i, _ in found])
+                WebhookDelivery.message_id.in_([i for i, _, _ in found])
             )
         )
     )
-    for message_id, dedupe in found:
+    for message_id, dedupe, created_at in found:
         if message_id not in logged and dedupe is not None:  # always a key: the IN above
             sub_id, case_id = keys[dedupe]
             session.add(
                 WebhookDelivery(
                     subscriber_id=sub_id,
                     message_id=message_id,
+                    message_created_at=created_at,
                     event="case.registered",
                     case_id=case_id,
                     created_at=now,

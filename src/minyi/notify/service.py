@@ -7,27 +7,34 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from minyi.core.bulk import insert_rows
 from minyi.core.errors import Invalid
-from minyi.notify.models import OutboxMessage
+from minyi.notify.models import OutboxDedupe, OutboxMessage
 from minyi.notify.rules import Status, check_message
 
 
-def _insert_skipping_duplicates(session: Session) -> Any:
-    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING, which both our backends speak (SQLite ≥ 3.24).
-    Unlike check-then-insert it is race-free: on PostgreSQL a concurrent insert of the same key
-    waits for the other transaction and is then skipped instead of failing the caller's work."""
+def _claim(session: Session, keys: list[str]) -> set[str]:
+    """The dedupe keys among `keys` claimed now: INSERT … ON CONFLICT DO NOTHING RETURNING into
+    outbox_dedupe, which both our backends speak (SQLite ≥ 3.35). Unlike check-then-insert it is
+    race-free: on PostgreSQL a concurrent claim of the same key waits for the other transaction
+    and is then skipped instead of failing the caller's work. A key claimed here is released if
+    the caller's transaction rolls back, with the message it was claimed for."""
+    if not keys:
+        return set()
     dialect = session.get_bind().dialect.name
+    rows = [{"dedupe_key": key} for key in dict.fromkeys(keys)]
+    stmt: Any
     if dialect == "postgresql":
-        return postgresql.insert(OutboxMessage).on_conflict_do_nothing(
-            index_elements=["dedupe_key"]
-        )
-    if dialect == "sqlite":
-        return sqlite.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    raise NotImplementedError(f"outbox inserts are not written for the {dialect} dialect")
+        stmt = postgresql.insert(OutboxDedupe).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(OutboxDedupe).on_conflict_do_nothing()
+    else:
+        raise NotImplementedError(f"outbox inserts are not written for the {dialect} dialect")
+    return set(session.scalars(stmt.values(rows).returning(OutboxDedupe.dedupe_key)))
 
 
 def _row(
@@ -86,8 +93,9 @@ def enqueue(
         case_id=case_id,
         dedupe_key=dedupe_key,
     )
-    stmt = _insert_skipping_duplicates(session).values(**row).returning(OutboxMessage)
-    return session.scalars(stmt).one_or_none()
+    if dedupe_key is not None and not _claim(session, [dedupe_key]):
+        return None
+    return session.scalars(insert(OutboxMessage).values(**row).returning(OutboxMessage)).one()
 
 
 def enqueue_many(session: Session, rows: Iterable[dict[str, Any]], now: datetime) -> int:
@@ -107,7 +115,17 @@ def enqueue_many(session: Session, rows: Iterable[dict[str, Any]], now: datetime
         )
         for r in rows
     ]
+    claimed = _claim(session, [v["dedupe_key"] for v in values if v["dedupe_key"] is not None])
+    fresh = []
+    for v in values:
+        key = v["dedupe_key"]
+        if key is None:
+            fresh.append(v)
+        elif key in claimed:
+            fresh.append(v)
+            # The first row with a key takes it: a second in the same batch is a duplicate.
+            claimed.discard(key)
     # One statement for the whole batch (core/bulk.py): through the ORM's executemany this was a
     # fifth of the intake writer's Python time.
-    insert_rows(session, OutboxMessage, values, skip_conflicts_on=("dedupe_key",))
+    insert_rows(session, OutboxMessage, fresh)
     return len(values)

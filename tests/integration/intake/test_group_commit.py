@@ -8,6 +8,7 @@ each case. On PostgreSQL the writer holds its own connection, without a ping per
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -27,7 +28,8 @@ from minyi.intake.batcher import IntakeBatcher
 from minyi.intake.refs import RefCache
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered
-from minyi.notify.models import OutboxMessage
+from minyi.notify.models import OutboxDedupe, OutboxMessage
+from minyi.notify.service import enqueue_many
 from minyi.sla.models import Clock
 
 
@@ -126,8 +128,9 @@ def test_bulk_insert_keeps_exact_amounts_coordinates_and_quotes(
     assert stored.submitted_at == source.submitted_at
 
 
-def test_bulk_insert_can_skip_rows_whose_key_is_taken(app_client: TestClient, db: Database) -> None:
-    """The outbox's dedupe: a key already committed, or twice in the same rows, is written once."""
+def test_the_outbox_batch_writes_a_key_once(app_client: TestClient, db: Database) -> None:
+    """The outbox's dedupe in the group commit's batch path: a key already committed, or twice in
+    the same rows, is written once (the keys are claimed in outbox_dedupe, ADR 0008)."""
     made = make_appeal(app_client)
     key = f"receipt-test-{made['id']}"
 
@@ -137,25 +140,17 @@ def test_bulk_insert_can_skip_rows_whose_key_is_taken(app_client: TestClient, db
             "recipient": "13800000000",
             "subject": None,
             "body": body,
-            "payload": {},
             "case_id": made["id"],
             "dedupe_key": dedupe_key,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": START,
-            "last_error": None,
-            "created_at": START,
-            "sent_at": None,
         }
 
     with db.unit_of_work() as session:
-        insert_rows(session, OutboxMessage, [row("first", key)], skip_conflicts_on=("dedupe_key",))
+        enqueue_many(session, [row("first", key)], now=START)
     with db.unit_of_work() as session:
-        insert_rows(
+        enqueue_many(
             session,
-            OutboxMessage,
             [row("again", key), row("new", key + "b"), row("new twice", key + "b")],
-            skip_conflicts_on=("dedupe_key",),
+            now=START,
         )
     with db.reading() as session:
         bodies = dict(
@@ -166,6 +161,28 @@ def test_bulk_insert_can_skip_rows_whose_key_is_taken(app_client: TestClient, db
             ).all()
         )
     assert bodies == {key: "first", key + "b": "new"}
+
+
+def test_bulk_insert_can_skip_rows_whose_key_is_taken(db: Database) -> None:
+    """core/bulk's ON CONFLICT DO NOTHING: a key already committed, or twice in the same rows,
+    is written once."""
+    key = f"bulk-test-{uuid.uuid4().hex}"
+    with db.unit_of_work() as session:
+        insert_rows(session, OutboxDedupe, [{"dedupe_key": key}], skip_conflicts_on=("dedupe_key",))
+    with db.unit_of_work() as session:
+        insert_rows(
+            session,
+            OutboxDedupe,
+            [{"dedupe_key": key}, {"dedupe_key": key + "b"}, {"dedupe_key": key + "b"}],
+            skip_conflicts_on=("dedupe_key",),
+        )
+    with db.reading() as session:
+        keys = list(
+            session.scalars(
+                select(OutboxDedupe.dedupe_key).where(OutboxDedupe.dedupe_key.startswith(key))
+            )
+        )
+    assert sorted(keys) == [key, key + "b"]
 
 
 def test_the_writer_goes_on_after_its_connection_is_dropped(db: Database) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import delete
 
 from conftest import drop_database, migrated_database_url
 from minyi.core.db import Database
-from minyi.notify.models import OutboxMessage
+from minyi.notify.models import OutboxDedupe, OutboxMessage
 from minyi.wiring import build_registry
 
 SECRET = "test-webhook-secret"
@@ -45,6 +45,7 @@ def outbox_db(_outbox_database: Database) -> Database:
     """Real commits on an empty outbox (workers run concurrently against it)."""
     with _outbox_database.unit_of_work() as session:
         session.execute(delete(OutboxMessage))
+        session.execute(delete(OutboxDedupe))
     return _outbox_database
 
 

@@ -19,6 +19,7 @@ that stops the application for longer than the last seconds:
    old table's triggers (case_events' append-only guard) are made on it.
 
 A failure in step 1 leaves only `<table>_partitioned`, which the next attempt drops first.
+The two steps live in core/partition_copy.py (outboxpart0001 uses them too).
 Measured (shared 2-core machine): see ADR 0008.
 """
 
@@ -26,13 +27,10 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
 
 from alembic import op
-from sqlalchemy import Connection, text
-from sqlalchemy.exc import OperationalError
 
-from minyi.core.partitions import AHEAD, Month, default_name, months_between
+from minyi.core.partition_copy import prepare, prepare_aside, swap, unpartition
 
 revision = "partition0001"
 down_revision = "ftsearch0001"
@@ -42,13 +40,6 @@ depends_on = None
 log = logging.getLogger("alembic.runtime.migration")
 
 TABLES = {"case_events": "at", "clock_firings": "fired_at"}
-BATCH = 50_000
-# Rows with ids this close below the last id seen when the copy began are copied again (a
-# conflict skips them) under the lock: a transaction still open then may commit them later.
-RECENT = 100_000
-# How long the copy waits for a lock (of this run's own transaction, possibly) before it leaves
-# the work to that transaction.
-LOCK_WAIT = "10s"
 
 
 def upgrade() -> None:
@@ -58,13 +49,13 @@ def upgrade() -> None:
     started = time.perf_counter()
     first_max = {}
     for table, column in TABLES.items():
-        aside = _prepare_aside(bind, table, column)
-        first_max[table] = _prepare(bind, table, column) if aside is None else aside
+        aside = prepare_aside(bind, table, column)
+        first_max[table] = prepare(bind, table, column) if aside is None else aside
     # Every swap at the end: a table swapped holds its writers until the migration's
     # transaction commits, so nothing slow may come after the first one.
     locked = time.perf_counter()
     for table, column in TABLES.items():
-        _swap(bind, table, column, first_max[table])
+        swap(bind, table, column, first_max[table])
     done = time.perf_counter()
     log.info(
         "%s partitioned in %.1f s, of which %.1f s with writes held",
@@ -79,184 +70,5 @@ def downgrade() -> None:
     # transaction: a downgrade is an emergency, not a routine.
     if op.get_bind().dialect.name != "postgresql":
         return
-    conn = op.get_bind()
-    for table in TABLES:
-        old = f"{table}_partitioned"
-        triggers = _triggers(conn, table)
-        conn.execute(text(f"ALTER TABLE {table} RENAME TO {old}"))
-        conn.execute(text(f"CREATE TABLE {table} (LIKE {old} INCLUDING DEFAULTS)"))
-        conn.execute(text(f"INSERT INTO {table} SELECT * FROM {old}"))  # noqa: S608 - names of our own tables
-        _take_sequence(conn, table)
-        for name, definition in _constraints(conn, old, "pfu"):
-            conn.execute(text(f"ALTER TABLE {old} DROP CONSTRAINT {name}"))
-            if name.startswith(("pk_", "uq_")):
-                column = TABLES[table]
-                definition = definition.replace(f", {column})", ")")
-            conn.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"))
-        for name, definition in _indexes(conn, old):
-            conn.execute(text(f"DROP INDEX {name}"))
-            conn.execute(text(definition.replace(f" ON ONLY public.{old} ", f" ON {table} ")))
-        conn.execute(text(f"DROP TABLE {old} CASCADE"))
-        for definition in triggers:
-            conn.execute(text(definition))
-
-
-def _prepare_aside(bind: Connection, table: str, column: str) -> int | None:
-    """Step 1 on a connection of its own, each statement committed as it ends, so the
-    application goes on writing the old table meanwhile; None where it cannot be: the table was
-    made in this same run (a new database: nothing to copy, the migration's transaction does
-    it all in a moment), or a lock held by this run's transaction (an earlier migration that
-    altered the table) is in the way."""
-    with bind.engine.connect() as side:
-        side = side.execution_options(isolation_level="AUTOCOMMIT")
-        if not side.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": table}):
-            return None
-        side.execute(text(f"SET lock_timeout = '{LOCK_WAIT}'"))
-        try:
-            return _prepare(side, table, column)
-        except OperationalError as e:
-            log.warning("%s: copied in the migration's transaction instead (%s)", table, e.orig)
-            side.execute(text(f"DROP TABLE IF EXISTS {table}_partitioned CASCADE"))
-            return None
-        finally:
-            side.execute(text("RESET lock_timeout"))
-
-
-def _prepare(conn: Connection, table: str, column: str) -> int:
-    """Step 1: the partitioned copy, filled, with its keys and indexes; returns the highest id
-    when the copy began."""
-    new = f"{table}_partitioned"
-    conn.execute(text(f"DROP TABLE IF EXISTS {new} CASCADE"))
-    conn.execute(
-        text(f"CREATE TABLE {new} (LIKE {table} INCLUDING DEFAULTS) PARTITION BY RANGE ({column})")
-    )
-    # Foreign keys while it is empty: checked row by row as the copy goes, instead of by one
-    # scan at the end that would hold the referenced tables (cases) against writes meanwhile.
-    for name, definition in _constraints(conn, table, "f"):
-        conn.execute(text(f"ALTER TABLE {new} ADD CONSTRAINT {name} {definition}"))
-    oldest = conn.scalar(text(f"SELECT min({column}) FROM {table}"))  # noqa: S608 - names of our own tables
-    now = datetime.now(UTC)
-    last = Month.of(now)
-    for _ in range(AHEAD):
-        last = last.next()
-    for month in months_between(Month.of(oldest) if oldest else Month.of(now), last):
-        conn.execute(
-            text(
-                f"CREATE TABLE {month.name(table)} PARTITION OF {new} FOR VALUES "
-                f"FROM ('{month.start.isoformat()}') TO ('{month.end.isoformat()}')"
-            )
-        )
-    conn.execute(text(f"CREATE TABLE {default_name(table)} PARTITION OF {new} DEFAULT"))
-    first_max = int(conn.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}")) or 0)  # noqa: S608 - names of our own tables
-    low, copied = 0, 0
-    while low < first_max:
-        result = conn.execute(
-            text(f"INSERT INTO {new} SELECT * FROM {table} WHERE id > :lo AND id <= :hi"),  # noqa: S608 - names of our own tables
-            {"lo": low, "hi": low + BATCH},
-        )
-        copied += result.rowcount
-        low += BATCH
-    log.info("%s: %d rows copied", table, copied)
-    # The keys and indexes after the rows: built once per partition, not kept up row by row.
-    _keys_and_indexes(conn, table, column)
-    conn.execute(text(f"ANALYZE {new}"))
-    return first_max
-
-
-def _keys_and_indexes(conn: Connection, table: str, column: str) -> None:
-    """The old table's primary key and unique constraints (widened by the partition column) and
-    its indexes on the copy, under a `_p` name until the swap; those it has already are left."""
-    new = f"{table}_partitioned"
-    made = {name for name, _ in _constraints(conn, new, "pu")} | {
-        name for name, _ in _indexes(conn, new)
-    }
-    for name, definition in _constraints(conn, table, "pu"):
-        if f"{name}_p" not in made:
-            widened = definition.replace(")", f", {column})", 1)
-            conn.execute(text(f"ALTER TABLE {new} ADD CONSTRAINT {name}_p {widened}"))
-    for name, definition in _indexes(conn, table):
-        if f"{name}_p" not in made:
-            renamed = definition.replace(
-                f"INDEX {name} ON public.{table} ", f"INDEX {name}_p ON {new} "
-            )
-            conn.execute(text(renamed))
-
-
-def _swap(conn: Connection, table: str, column: str, first_max: int) -> None:
-    """Step 2, in the migration's transaction: writers wait for it, readers do not."""
-    new = f"{table}_partitioned"
-    conn.execute(text(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
-    # Anything this run's earlier migrations gave the table, which the other connection could
-    # not see yet.
-    _keys_and_indexes(conn, table, column)
-    conn.execute(
-        text(f"INSERT INTO {new} SELECT * FROM {table} WHERE id > :lo ON CONFLICT DO NOTHING"),  # noqa: S608 - names of our own tables
-        {"lo": first_max - RECENT},
-    )
-    count = f"SELECT (SELECT count(*) FROM {table}) - (SELECT count(*) FROM {new})"  # noqa: S608 - names of our own tables
-    if conn.scalar(text(count)):
-        # A transaction older than the copy committed rows below that window: all of them again.
-        conn.execute(text(f"INSERT INTO {new} SELECT * FROM {table} ON CONFLICT DO NOTHING"))  # noqa: S608 - names of our own tables
-        if conn.scalar(text(count)):
-            raise RuntimeError(f"{table}: the partitioned copy does not hold every row")
-    triggers = _triggers(conn, table)
-    keys = [name for name, _ in _constraints(conn, table, "pu")]
-    indexes = [name for name, _ in _indexes(conn, table)]
-    conn.execute(text(f"ALTER SEQUENCE IF EXISTS {table}_id_seq OWNED BY NONE"))
-    conn.execute(text(f"DROP TABLE {table}"))
-    conn.execute(text(f"ALTER TABLE {new} RENAME TO {table}"))
-    for name in keys:
-        conn.execute(text(f"ALTER TABLE {table} RENAME CONSTRAINT {name}_p TO {name}"))
-    for name in indexes:
-        conn.execute(text(f"ALTER INDEX {name}_p RENAME TO {name}"))
-    _take_sequence(conn, table)
-    for definition in triggers:
-        conn.execute(text(definition))
-
-
-def _take_sequence(conn: Connection, table: str) -> None:
-    conn.execute(text(f"ALTER SEQUENCE IF EXISTS {table}_id_seq OWNED BY {table}.id"))
-
-
-def _constraints(conn: Connection, table: str, kinds: str) -> list[tuple[str, str]]:
-    return [
-        (r.conname, r.definition)
-        for r in conn.execute(
-            text(
-                "SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint "
-                "WHERE conrelid = CAST(:t AS regclass) AND conparentid = 0 "
-                "AND position(contype IN :kinds) > 0 ORDER BY conname"
-            ),
-            {"t": table, "kinds": kinds},
-        )
-    ]
-
-
-def _indexes(conn: Connection, table: str) -> list[tuple[str, str]]:
-    """The plain indexes (those behind a primary key or unique constraint come with it)."""
-    return [
-        (r.name, r.definition)
-        for r in conn.execute(
-            text(
-                "SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition "
-                "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                "WHERE i.indrelid = CAST(:t AS regclass) AND NOT EXISTS "
-                "(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) "
-                "ORDER BY c.relname"
-            ),
-            {"t": table},
-        )
-    ]
-
-
-def _triggers(conn: Connection, table: str) -> list[str]:
-    return [
-        str(d)
-        for d in conn.scalars(
-            text(
-                "SELECT pg_get_triggerdef(oid) FROM pg_trigger "
-                "WHERE tgrelid = CAST(:t AS regclass) AND NOT tgisinternal AND tgparentid = 0"
-            ),
-            {"t": table},
-        )
-    ]
+    for table, column in TABLES.items():
+        unpartition(op.get_bind(), table, column)
