@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, insert, or_, select, text, true
+from sqlalchemy import and_, delete, false, func, insert, or_, select, text
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,10 @@ class Figures:
     overdue: int = 0
     closed: int = 0
     unsatisfied: int = 0
+
+
+# (street, community) -> its figures; None where a case has no street or community.
+AreaTable = dict[tuple[int | None, int | None], Figures]
 
 
 def case_figures() -> list[Any]:
@@ -80,34 +84,45 @@ def marked_days(session: Session) -> list[date]:
     return sorted(session.scalars(select(CaseDayMark.day).distinct()))
 
 
-def _area(model: Any, unit_id: int | None) -> Any:
-    if unit_id is None:
-        return true()
-    return or_(model.street_id == unit_id, model.community_id == unit_id)
-
-
-def rolled_figures(
-    session: Session, unit_id: int | None, *, days: Sequence[date] | None = None
-) -> Figures:
-    """A street's or community's figures over its whole history (`unit_id` None: the district's),
-    equal to counting every case now. One statement over the totals, the marked days' folded
-    rows (subtracted) and their cases (counted live). `days`: the marked days, read once per page.
-    The days come from a statement before this one: a case changed and committed between the
-    two counts as it stood at the first (what a read-committed page sees anyway)."""
-    days = marked_days(session) if days is None else days
-    parts = [
-        select(*(getattr(AreaTotal, f) for f in FIGURES)).where(_area(AreaTotal, unit_id)),
-    ]
+def area_table(session: Session) -> AreaTable:
+    """Every (street, community)'s figures over its whole history, equal to counting every case
+    now, in one statement: the totals, minus the marked days' folded rows, plus those days' cases
+    counted live. A few hundred rows a district, whatever the history's length; a page sums what
+    it shows from them. The marked days come from a statement before this one: a case changed
+    and committed between the two counts as it stood at the first (as a read-committed page
+    reading two tables would anyway)."""
+    days = marked_days(session)
+    keys = [AreaTotal.street_id, AreaTotal.community_id]
+    parts = [select(*keys, *(getattr(AreaTotal, f) for f in FIGURES))]
     if days:
         parts.append(
-            select(*(-getattr(AreaDayCount, f) for f in FIGURES)).where(
-                AreaDayCount.day.in_(days), _area(AreaDayCount, unit_id)
-            )
+            select(
+                AreaDayCount.street_id,
+                AreaDayCount.community_id,
+                *(-getattr(AreaDayCount, f) for f in FIGURES),
+            ).where(AreaDayCount.day.in_(days))
         )
-        parts.append(select(*case_figures()).where(_in_days(days), _area(Case, unit_id)))
+        parts.append(
+            select(Case.street_id, Case.community_id, *case_figures())
+            .where(_in_days(days))
+            .group_by(Case.street_id, Case.community_id)
+        )
     both = parts[0].union_all(*parts[1:]).subquery()
-    row = session.execute(select(*(func.sum(c) for c in both.c))).one()
-    return Figures(*(int(v or 0) for v in row))
+    street, community, *figures = both.c
+    rows = session.execute(
+        select(street, community, *(func.sum(c) for c in figures)).group_by(street, community)
+    )
+    return {(st, co): Figures(*(int(v or 0) for v in values)) for st, co, *values in rows}
+
+
+def sum_figures(table: AreaTable, unit_id: int | None = None) -> Figures:
+    """A street's or community's figures from `area_table` (None: the district's)."""
+    shown = [f for (st, co), f in table.items() if unit_id is None or unit_id in (st, co)]
+    return Figures(*(sum(getattr(f, name) for f in shown) for name in FIGURES))
+
+
+def rolled_figures(session: Session, unit_id: int | None) -> Figures:
+    return sum_figures(area_table(session), unit_id)
 
 
 def day_counts(session: Session, day: date) -> list[dict[str, Any]]:
@@ -214,7 +229,9 @@ def rebuild_area_rollup(session: Session, *, now: datetime) -> int:
 # --- The leader dashboard's figures (web/leader.py and bench/reads_roles.py call these) --------
 
 
-def area_figures(session: Session, staff_id: int) -> list[dict[str, Any]]:
+def area_figures(
+    session: Session, staff_id: int, *, table: AreaTable | None = None
+) -> list[dict[str, Any]]:
     """Per street or community the leader covers (分片包联): cases, open, overdue, closed,
     不满意 over its whole history; worst first."""
     areas = list(
@@ -225,10 +242,11 @@ def area_figures(session: Session, staff_id: int) -> list[dict[str, Any]]:
             .order_by(Unit.code)
         )
     )
-    days = marked_days(session) if areas else []
+    if table is None:
+        table = area_table(session) if areas else {}
     out = []
     for unit in areas:
-        f = rolled_figures(session, unit.id, days=days)
+        f = sum_figures(table, unit.id)
         out.append(
             {
                 "code": unit.code,
@@ -244,7 +262,9 @@ def area_figures(session: Session, staff_id: int) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (-r["overdue"], -r["open"], r["code"]))
 
 
-def today_figures(session: Session, now: datetime) -> dict[str, int]:
+def today_figures(
+    session: Session, now: datetime, *, table: AreaTable | None = None
+) -> dict[str, int]:
     """The district today: appeals received since local midnight (an index range of today's
     cases), open and overdue cases (the roll-up)."""
     start, end = day_bounds(local_day(now))
@@ -253,10 +273,14 @@ def today_figures(session: Session, now: datetime) -> dict[str, int]:
         .select_from(Case)
         .where(Case.registered_at >= start, Case.registered_at < end)
     )
-    district = rolled_figures(session, None)
+    district = sum_figures(area_table(session) if table is None else table)
     return {"received": int(received or 0), "open": district.open, "overdue": district.overdue}
 
 
 def leader_board_figures(session: Session, staff_id: int, now: datetime) -> dict[str, Any]:
     """The figures of the leader dashboard (/leader): the covered areas and today's district."""
-    return {"areas": area_figures(session, staff_id), "figures": today_figures(session, now)}
+    table = area_table(session)
+    return {
+        "areas": area_figures(session, staff_id, table=table),
+        "figures": today_figures(session, now, table=table),
+    }
