@@ -212,10 +212,9 @@ def rebuild_area_rollup(session: Session, *, now: datetime) -> int:
     session.execute(delete(AreaDayCount))
     session.execute(delete(AreaTotal))
     session.execute(delete(CaseDayMark))
-    first, last = session.execute(
-        select(func.min(Case.registered_at), func.max(Case.registered_at))
-    ).one()
-    if first is None:
+    first = session.scalar(select(func.min(Case.registered_at)))
+    last = session.scalar(select(func.max(Case.registered_at)))
+    if first is None or last is None:
         return 0
     day, end = local_day(first), local_day(last)
     days = []

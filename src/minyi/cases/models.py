@@ -260,7 +260,7 @@ def _mark_changed_days(session: Session, _context: Any, _instances: Any) -> None
     # Keyed by the innermost transaction: a mark added in a SAVEPOINT that rolls back is gone, so
     # the set starts again there (a second mark of a day is harmless, a missing one is not).
     transaction = session.get_nested_transaction() or session.get_transaction()
-    seen = session.info.get(_MARKED)
+    seen: tuple[Any, set[date]] | None = session.info.get(_MARKED)
     if seen is None or seen[0] is not transaction:
         seen = (transaction, set())
         session.info[_MARKED] = seen

@@ -7,7 +7,7 @@ Creates `case_day_marks`, `area_day_counts` and `area_totals` (analytics/rollups
 docs/decisions/0011-area-rollup.md) and back-fills them from the cases with the same code the
 worker's job runs: every registration day is marked, then the days before today are folded in.
 On the 100k-appeal PostgreSQL history (365 days, a copy of minyi_reads_100k) at load average 16
-on 2 cores: `minyi db upgrade` took 37 s, of which 14 s is the command's start-up (an upgrade
+on 2 cores: `minyi db upgrade` took 37 s, of which 26 s is the command's start-up (an upgrade
 with nothing to do) and 10 s the back-fill measured alone (`rebuild_area_rollup`; 31,439 day
 rows, 92 totals); a quiet machine takes a fraction of that. It is one GROUP BY per day over that
 day's cases (an index range), so it grows with the history: ~100× the rows at 10M.
