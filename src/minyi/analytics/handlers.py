@@ -1,8 +1,10 @@
-"""Analytics reacts to no event; the worker looks for today's early-warning signals."""
+"""Analytics reacts to no event; the worker looks for today's early-warning signals and folds
+changed days into the area roll-up."""
 
 from __future__ import annotations
 
 from minyi.analytics.jobs import scan_today
+from minyi.analytics.rollups import roll_up_areas
 from minyi.core.registry import Registry
 
 
@@ -18,3 +20,6 @@ def install(registry: Registry) -> None:
             timezone=ctx.settings.timezone,
         ),
     )
+    # The leader dashboard's area roll-up: folds the days whose cases changed (rollups.py); a
+    # minute keeps the days read live from `cases` to today's and the last minute's.
+    registry.job("roll_up_areas", lambda ctx: roll_up_areas(ctx.session, now=ctx.now), every=60)

@@ -4,10 +4,10 @@ packages' files stay theirs; SQLAlchemy attaches them to the tables all the same
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
@@ -54,6 +54,39 @@ class Sweep(Base):
     places: Mapped[list[Any]] = mapped_column(default=list)  # [{"name", "unit"}]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime]
+
+
+# The leader dashboard's area roll-up (analytics/rollups.py says how it stays exact).
+class AreaDayCount(Base):
+    """One registration day's cases of one (street, community), folded in by the job."""
+
+    __tablename__ = "area_day_counts"
+    __table_args__ = (Index("ix_area_day_counts_day", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date]
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    cases: Mapped[int] = mapped_column(default=0)
+    open: Mapped[int] = mapped_column(default=0)
+    overdue: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+    unsatisfied: Mapped[int] = mapped_column(default=0)
+
+
+class AreaTotal(Base):
+    """The sum of `area_day_counts` per (street, community): a few hundred rows a district."""
+
+    __tablename__ = "area_totals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    cases: Mapped[int] = mapped_column(default=0)
+    open: Mapped[int] = mapped_column(default=0)
+    overdue: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+    unsatisfied: Mapped[int] = mapped_column(default=0)
 
 
 # Read paths of the assessment and the hotspot pass: every figure is a GROUP BY unit over one

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from minyi.analytics.assessment import assess_units
 from minyi.analytics.queries import alert_views, hotspots_of_day, list_alerts
+from minyi.analytics.rollups import leader_board_figures
 from minyi.analytics.rules import BEIJING, previous_period
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import CaseFilter, page_cases, shown_titles, visible_to
@@ -64,9 +65,7 @@ from minyi.web.leader import (
     _held,
     _lifted,
     _overdue_instructions,
-    area_figures,
     my_instructions,
-    today_figures,
 )
 from minyi.web.panels_leader import daily_report_panel, hotspots_panel
 from minyi.web.slots import dispatch_panels, leader_panels, unit_panels
@@ -254,8 +253,8 @@ def leader_dashboard(now: datetime) -> Read:
         units_for_items(s, [f"case:{i['tracking_no']}" for i in mailbox["items"]], now=now)
         target_units(s)
         _overdue_instructions(s, a)
-        areas = area_figures(s, a.staff_id or 0)
-        figures = today_figures(s, now)
+        board = leader_board_figures(s, a.staff_id or 0, now)
+        areas, figures = board["areas"], board["figures"]
         calendar_status(s, today_in_beijing(now))
         leader_figures(s, leader_ids=[a.staff_id or 0])
         return (

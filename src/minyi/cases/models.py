@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -13,9 +15,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from minyi.cases.rules import OPEN
 from minyi.core.db import Base
@@ -209,3 +213,60 @@ class CaseEvent(Base):
     to_status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# --- Changed registration days (read by analytics/rollups.py) ----------------------------------
+# The district's day, as the analytics and the leader's pages count days (analytics.rules.BEIJING).
+DAY_ZONE = ZoneInfo("Asia/Shanghai")
+_MARKED = "minyi.cases.marked_days"
+
+
+class CaseDayMark(Base):
+    """A registration day (district time) some case of which was added, changed or removed since
+    the area roll-up last folded that day in: the roll-up reads such a day from `cases` until its
+    job recomputes the day and deletes the marks it saw. Written in the same transaction as the
+    change (the listener below), so a committed change is always either folded in or marked."""
+
+    __tablename__ = "case_day_marks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+
+
+def local_day(at: datetime) -> date:
+    """The district's day of an instant (a naive value is UTC, as SQLite returns it)."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(DAY_ZONE).date()
+
+
+def _mark_changed_days(session: Session, _context: Any, _instances: Any) -> None:
+    """Before every flush of every session: a mark per registration day of the cases added,
+    changed or removed, once per day and transaction. Attached to the Session class, not to a
+    wiring step, because the roll-up's exactness depends on it in every process (a script or a
+    test that never installs the analytics domain writes cases too); core UPDATE/INSERT
+    statements bypass it and must mark or rebuild themselves (analytics/rollups.py says which)."""
+    days: set[date] = set()
+    with session.no_autoflush:
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if not isinstance(obj, Case):
+                continue
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            history = inspect(obj).attrs.registered_at.history
+            days.update(local_day(at) for at in history.deleted if at is not None)
+            if obj.registered_at is not None:  # loads it when expired
+                days.add(local_day(obj.registered_at))
+    if not days:
+        return
+    # Keyed by the innermost transaction: a mark added in a SAVEPOINT that rolls back is gone, so
+    # the set starts again there (a second mark of a day is harmless, a missing one is not).
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    seen: tuple[Any, set[date]] | None = session.info.get(_MARKED)
+    if seen is None or seen[0] is not transaction:
+        seen = (transaction, set())
+        session.info[_MARKED] = seen
+    for day in sorted(days - seen[1]):
+        session.add(CaseDayMark(day=day))
+    seen[1].update(days)
+
+
+event.listen(Session, "before_flush", _mark_changed_days)

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from minyi.analytics.queries import cached_hotspots
+from minyi.analytics.rollups import area_figures
 from minyi.cases.models import Case
 from minyi.core.errors import Forbidden, Invalid, MinyiError, NotFound
 from minyi.grassroots import queries as grassroots
@@ -58,7 +59,6 @@ from minyi.receptions.service import (
     schedule_reception,
 )
 from minyi.web.i18n import Translator, pick_lang
-from minyi.web.leader import area_figures
 from minyi.web.pages import PostedForm, WebRoute, fields_of, redirect, render, staff, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)

@@ -5,25 +5,22 @@ folded. The report and alert pages with their 批示 and acknowledge forms are i
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import case as sql_case
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from minyi.analytics.rules import BEIJING
+from minyi.analytics.rollups import area_figures, leader_board_figures
 from minyi.cases.models import Case
 from minyi.cases.queries import reader_views, shown_titles, text_view
-from minyi.cases.rules import CLOSED, OPEN
 from minyi.core.listing import first_href, next_href
 from minyi.core.paging import Total
 from minyi.escalation.models import CaseEscalation, Holding
 from minyi.escalation.queries import list_escalations, list_holdings
 from minyi.mailboxes.queries import leader_inbox
-from minyi.org.models import LeaderArea, Staff, Unit
+from minyi.org.models import Staff
 from minyi.org.rules import Actor, Role
 from minyi.receptions.queries import leader_figures
 from minyi.reports.targets import target_units, units_for_items
@@ -43,59 +40,6 @@ LISTS = {
     "mailbox": ("我的信箱", "My mailboxes"),
     "areas": ("分片包联", "Areas I cover"),
 }
-
-
-def area_figures(session: Session, staff_id: int) -> list[dict[str, Any]]:
-    """Per covered street or community: cases, open, overdue, closed, 不满意; worst first."""
-    areas = list(
-        session.scalars(
-            select(Unit)
-            .join(LeaderArea, LeaderArea.unit_id == Unit.id)
-            .where(LeaderArea.staff_id == staff_id)
-            .order_by(Unit.code)
-        )
-    )
-    out = []
-    for unit in areas:
-        where = or_(Case.street_id == unit.id, Case.community_id == unit.id)
-        total, open_, overdue, closed, unhappy = session.execute(
-            select(
-                func.count(),
-                func.sum(sql_case((Case.status.in_(OPEN), 1), else_=0)),
-                func.sum(sql_case((Case.is_overdue.is_(True) & Case.status.in_(OPEN), 1), else_=0)),
-                func.sum(sql_case((Case.status.in_(CLOSED), 1), else_=0)),
-                func.sum(sql_case((Case.rating == "unsatisfied", 1), else_=0)),
-            ).where(where)
-        ).one()
-        out.append(
-            {
-                "code": unit.code,
-                "name": unit.name,
-                "kind": unit.kind,
-                "total": total or 0,
-                "open": open_ or 0,
-                "overdue": overdue or 0,
-                "closed": closed or 0,
-                "unsatisfied": unhappy or 0,
-            }
-        )
-    return sorted(out, key=lambda r: (-r["overdue"], -r["open"], r["code"]))
-
-
-def today_figures(session: Session, now: datetime) -> dict[str, int]:
-    """The district today: appeals received since local midnight, open and overdue cases."""
-    midnight = datetime.combine(now.astimezone(BEIJING).date(), time(0), tzinfo=BEIJING)
-    received = session.scalar(
-        select(func.count())
-        .select_from(Case)
-        .where(Case.registered_at >= midnight, Case.registered_at < midnight + timedelta(days=1))
-    )
-    open_, overdue = session.execute(
-        select(func.count(), func.sum(sql_case((Case.is_overdue.is_(True), 1), else_=0))).where(
-            Case.status.in_(OPEN)
-        )
-    ).one()
-    return {"received": int(received or 0), "open": int(open_ or 0), "overdue": int(overdue or 0)}
 
 
 def my_instructions(
@@ -173,9 +117,8 @@ def dashboard(request: Request) -> Response:
             mailbox=mailbox,
             mail_units=units_for_items(session, mail_keys, now=now),
             all_units=target_units(session),
-            areas=area_figures(session, actor.staff_id or 0),
             panels=panels,
-            figures=today_figures(session, now),
+            **leader_board_figures(session, actor.staff_id or 0, now),
             first=FIRST,
             calendar=calendar_status(session, today_in_beijing(now)),
             receptions=next(iter(leader_figures(session, leader_ids=[actor.staff_id or 0])), None),
