@@ -13,9 +13,9 @@ from html import escape
 from typing import Any
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from weasyprint import HTML
 
 from minyi.core.errors import NotFound
+from minyi.core.pdf import html_to_pdf
 from minyi.supervision.documents import (
     TITLE_FONT,
     chinese_date,
@@ -191,4 +191,4 @@ def agreement_html(text: dict[str, Any]) -> str:
 
 
 def render_agreement_pdf(text: dict[str, Any]) -> bytes:
-    return bytes(HTML(string=agreement_html(text)).write_pdf())
+    return html_to_pdf(agreement_html(text))

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from weasyprint import HTML
 
+from minyi.core.pdf import html_to_pdf
 from minyi.reports import charts
 from minyi.reports.rules import ReportKind, correction_label, percent, report_title
 
@@ -68,7 +68,7 @@ def render_html(
 
 
 def render_pdf(html: str) -> bytes:
-    return bytes(HTML(string=html).write_pdf())
+    return html_to_pdf(html)
 
 
 def _day(snapshot: dict[str, Any]) -> Any:
