@@ -3,43 +3,29 @@ The pause/resume/extend use cases are in sla/service.py, who may take them in sl
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from minyi.cases.models import Case
+from minyi.cases.models import URGENCY_KEY, Case
 from minyi.cases.queries import get_visible_case, reader_views, visible_to
-from minyi.core.db import UTCDateTime
 from minyi.core.paging import SortKey, asc, desc
 from minyi.org.models import Staff
 from minyi.org.rules import Actor, Role
 from minyi.sla.models import Clock, ExtensionRequest
 from minyi.sla.service import clock_view, clocks_of
 
-# Where a case with no running clock sorts: after every real deadline. A sort key must never be
-# NULL (a keyset cursor compares it), so "no deadline" is this far future, not NULL.
-NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
-
 
 def urgency_order() -> list[SortKey]:
     """Sort keys for a case list, most urgent first: the case's nearest deadline among its running
     and breached clocks (a breached one lies in the past, so red comes first, then the clocks
     about to turn), cases with no running clock last, newest first among equals. A paused clock
-    is not counted: its due time moves when it resumes."""
-    next_due = (
-        select(func.min(Clock.due_at))
-        .where(
-            Clock.subject == "case",
-            Clock.subject_id == Case.id,
-            Clock.state.in_(("running", "breached")),
-        )
-        .correlate(Case)
-        .scalar_subquery()
-    )
-    due = func.coalesce(next_due, literal(NO_DEADLINE, UTCDateTime()), type_=UTCDateTime())
-    return [asc(due), desc(Case.registered_at), desc(Case.id)]
+    is not counted: its due time moves when it resumes. The deadline is `cases.next_due_at`,
+    kept by the clock writers (service.refresh_next_due), read through the open cases' urgency
+    indexes (cases.models)."""
+    return [asc(URGENCY_KEY), desc(Case.registered_at), desc(Case.id)]
 
 
 def case_clocks(
