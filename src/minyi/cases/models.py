@@ -234,12 +234,12 @@ class NoDeadline(ColumnElement[datetime]):
 
 
 @compiles(NoDeadline)
-def _no_deadline_text(element: NoDeadline, compiler: SQLCompiler, **kw: Any) -> str:
+def _no_deadline_text(_element: NoDeadline, _compiler: SQLCompiler, **_kw: Any) -> str:
     return "'9999-12-31 00:00:00.000000'"
 
 
 @compiles(NoDeadline, "postgresql")
-def _no_deadline_pg(element: NoDeadline, compiler: SQLCompiler, **kw: Any) -> str:
+def _no_deadline_pg(_element: NoDeadline, _compiler: SQLCompiler, **_kw: Any) -> str:
     return "'9999-12-31 00:00:00+00'::timestamptz"
 
 

@@ -52,9 +52,15 @@ INDEXES = (
     ("ix_cases_street_unsettled_urgency", ("street_id",)),
     ("ix_cases_community_unsettled_urgency", ("community_id",)),
 )
-NEAREST = (
-    "SELECT min(clocks.due_at) FROM clocks WHERE clocks.subject = 'case'"
-    " AND clocks.subject_id = cases.id AND clocks.state IN ('running', 'breached')"
+# A batch of cases by id: each one's nearest due time of its running and breached clocks
+# (sla.service.refresh_next_due); cases without such a clock are left NULL, not rewritten.
+BACKFILL = (
+    "UPDATE cases SET next_due_at = (SELECT min(clocks.due_at) FROM clocks"
+    " WHERE clocks.subject = 'case' AND clocks.subject_id = cases.id"
+    " AND clocks.state IN ('running', 'breached'))"
+    " WHERE id > :low AND id <= :high AND EXISTS (SELECT 1 FROM clocks"
+    " WHERE clocks.subject = 'case' AND clocks.subject_id = cases.id"
+    " AND clocks.state IN ('running', 'breached'))"
 )
 
 
@@ -88,19 +94,10 @@ def upgrade() -> None:
 
 
 def _backfill(bind: sa.Connection) -> None:
-    # Only cases with a counted clock get a value; the rest stay NULL (no deadline).
     started = time.perf_counter()
     top = int(bind.scalar(sa.text("SELECT max(subject_id) FROM clocks")) or 0)
     for low in range(0, top + 1, BATCH):
-        bind.execute(
-            sa.text(
-                f"UPDATE cases SET next_due_at = ({NEAREST})"
-                " WHERE id > :low AND id <= :high AND EXISTS (SELECT 1 FROM clocks"
-                " WHERE clocks.subject = 'case' AND clocks.subject_id = cases.id"
-                " AND clocks.state IN ('running', 'breached'))"
-            ),
-            {"low": low, "high": low + BATCH},
-        )
+        bind.execute(sa.text(BACKFILL), {"low": low, "high": low + BATCH})
     log.info("next_due_at back-filled in %.1f s", time.perf_counter() - started)
 
 
