@@ -34,6 +34,7 @@ from minyi.core.db import Database
 from minyi.intake.models import Channel
 from minyi.org.models import Staff, Unit
 from minyi.sla.models import Clock
+from minyi.sla.service import refresh_next_due
 from minyi.wiring import build_registry
 
 CHUNK = 10_000
@@ -127,6 +128,8 @@ def _fill(
             ):
                 if buffers[key]:
                     session.execute(insert(model), buffers[key])
+            # Written here past the clock service: the cases' urgency key as it would keep it.
+            refresh_next_due(session, "case", [c["id"] for c in buffers["cases"]])
         step(len(buffers["appeals"]))
         for rows in buffers.values():
             rows.clear()

@@ -15,16 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.analytics.assessment import assess_units
 from minyi.analytics.queries import alert_views, hotspots_of_day, list_alerts
 from minyi.analytics.rollups import leader_board_figures
 from minyi.analytics.rules import BEIJING, previous_period
-from minyi.cases.models import Appeal, Case
-from minyi.cases.queries import CaseFilter, page_cases, shown_titles, visible_to
-from minyi.cases.rules import OPEN, WORKING, CaseStatus
+from minyi.cases.queries import CaseFilter, page_cases, shown_titles
+from minyi.cases.rules import OPEN
 from minyi.core.listing import Listing
 from minyi.escalation.queries import backlog, list_escalations, list_holdings
 from minyi.intake.desk import desk_channels, earlier_appeals
@@ -43,8 +41,9 @@ from minyi.services.queries import (
     upcoming_counts,
 )
 from minyi.services.rules import BOOKING_HORIZON_DAYS, Service
+from minyi.sla import queries as boards
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
-from minyi.sla.queries import urgency_order
+from minyi.sla.queries import BOARD_SIZE
 from minyi.supervision.queries import (
     describe_letters,
     describe_orders,
@@ -56,7 +55,7 @@ from minyi.supervision.queries import (
 )
 from minyi.web.case_view import summaries
 from minyi.web.console_approvals import approvals
-from minyi.web.console_boards import BOARD_SIZE, _with_services
+from minyi.web.console_boards import _with_services, block_view
 from minyi.web.console_lists import ListQuery, case_filter, filter_options, order_of
 from minyi.web.console_work import WHISTLE_CASES
 from minyi.web.desk_forms import places
@@ -90,31 +89,17 @@ READERS = {
 }
 
 
-def _board(s: Session, a: Actor, f: CaseFilter, now: datetime) -> tuple[int, list[Any]]:
-    """A board's block (console_boards._cases): the most urgent 50 and the total."""
-    found = page_cases(s, a, f, cursor=None, size=BOARD_SIZE, order=urgency_order())
-    return (found.total.value if found.total else 0), summaries(s, found.rows, a, now)
-
-
 def dispatch_board(now: datetime) -> Read:
     def read(s: Session, a: Actor) -> tuple[int, Any]:
-        new = _board(s, a, CaseFilter(status=[CaseStatus.REGISTERED]), now)
-        to_dispatch = _board(s, a, CaseFilter(status=[CaseStatus.ACCEPTED]), now)
-        bounce_rows: list[Any] = list(
-            s.execute(
-                select(Case, Appeal)
-                .join(Appeal, Appeal.id == Case.appeal_id)
-                .where(Case.bounce_pending.is_(True), visible_to(a))
-                .order_by(Case.registered_at)
-                .limit(BOARD_SIZE)
-            )
-        )
-        bounces = summaries(s, bounce_rows, a, now)
+        board = boards.dispatch_board(s, a)
+        new = block_view(s, a, board.new, now)
+        to_dispatch = block_view(s, a, board.to_dispatch, now)
+        bounces = summaries(s, board.bounces, a, now)
         for items in (new[1], to_dispatch[1], bounces):
             _with_services(s, items)
         dispatch_panels(s, a, now)
         calendar_status(s, today_in_beijing(now))
-        return new[0] + to_dispatch[0] + len(bounces), None
+        return new[0].value + to_dispatch[0].value + len(bounces), None
 
     return read
 
@@ -138,15 +123,10 @@ def inbox(now: datetime, query: ListQuery, *, pages: int = 1) -> Read:
 
 def unit_board(now: datetime) -> Read:
     def read(s: Session, a: Actor) -> tuple[int, Any]:
-        total = 0
-        for f in (
-            CaseFilter(status=list(WORKING), unit=a.unit_id),
-            CaseFilter(status=list(WORKING), unit=a.unit_id, overdue=True),
-            CaseFilter(status=[CaseStatus.REPLIED], unit=a.unit_id),
-        ):
-            total += _board(s, a, f, now)[0]
+        board = boards.unit_board(s, a)
+        blocks = [block_view(s, a, b, now) for b in (board.queue, board.overdue, board.replied)]
         unit_panels(s, a, now)
-        return total, None
+        return sum(total.value for total, _ in blocks), None
 
     return read
 
@@ -161,12 +141,7 @@ def approvals_queue(now: datetime) -> Read:
 
 def area_board(now: datetime) -> Read:
     def read(s: Session, a: Actor) -> tuple[int, Any]:
-        f = CaseFilter(
-            status=list(OPEN),
-            street=a.unit_id if a.unit_kind == "street" else None,
-            community=a.unit_id if a.unit_kind == "community" else None,
-        )
-        return _board(s, a, f, now)[0], None
+        return block_view(s, a, boards.area_board(s, a), now)[0].value, None
 
     return read
 
@@ -223,13 +198,13 @@ def tasks_page(now: datetime) -> Read:
 
 def supervision_board(now: datetime) -> Read:
     def read(s: Session, a: Actor) -> tuple[int, Any]:
-        overdue = _board(s, a, CaseFilter(overdue=True, status=list(OPEN)), now)
+        overdue = block_view(s, a, boards.overdue_board(s, a), now)[0].value
         o_total, order_rows = _split(list_orders(s, a, page=1, page_size=BOARD_SIZE))
         l_total, letter_rows = _split(list_letters(s, a, page=1, page_size=BOARD_SIZE))
         describe_orders(s, order_rows, now, actor=a)
         describe_letters(s, letter_rows, actor=a)
         replies_of(s, letter_rows, actor=a)
-        return overdue[0] + o_total + l_total, None
+        return overdue + o_total + l_total, None
 
     return read
 

@@ -16,18 +16,25 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    func,
     inspect,
     text,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ColumnElement
 
-from minyi.cases.rules import OPEN
-from minyi.core.db import Base
+from minyi.cases.rules import OPEN, UNSETTLED
+from minyi.core.db import Base, UTCDateTime
 from minyi.core.partitions import monthly
 
 # The open cases (cases.rules.OPEN) as SQL, for the partial index of the lists that show them; a
 # list's `status IN (...)` of some of them is proved to imply it, so the planner uses the index.
 OPEN_PREDICATE = "status IN (" + ", ".join(f"'{s.value}'" for s in OPEN) + ")"
+# The unsettled cases (open, or replied and waiting for the rating): the inbox's default "open"
+# list and the boards read them in urgency order (migration nextdue0001).
+UNSETTLED_PREDICATE = "status IN (" + ", ".join(f"'{s.value}'" for s in UNSETTLED) + ")"
 
 
 class Appeal(Base):
@@ -136,6 +143,10 @@ class Case(Base):
     registered_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
+    # The nearest deadline among the case's running and breached clocks (NULL: none), the key
+    # of the urgency order; kept by sla.service.refresh_next_due in the transaction that changes
+    # the clocks, so a list reads it from an index instead of a min() over clocks per case.
+    next_due_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     is_overdue: Mapped[bool] = mapped_column(default=False)
     bounce_pending: Mapped[bool] = mapped_column(default=False)
@@ -270,3 +281,47 @@ def _mark_changed_days(session: Session, _context: Any, _instances: Any) -> None
 
 
 event.listen(Session, "before_flush", _mark_changed_days)
+
+
+class NoDeadline(ColumnElement[datetime]):
+    """Where a case with no deadline sorts: after every real one. A constant written into the
+    SQL, not a bound parameter, so that the urgency key is the very expression of its index
+    (PostgreSQL matches an expression index only against an equal expression, and a prepared
+    statement's parameter is not one); in each backend's stored form, so a cursor's bound value
+    compares equal to it (SQLite compares the text)."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(NoDeadline)
+def _no_deadline_text(_element: NoDeadline, _compiler: SQLCompiler, **_kw: Any) -> str:
+    return "'9999-12-31 00:00:00.000000'"
+
+
+@compiles(NoDeadline, "postgresql")
+def _no_deadline_pg(_element: NoDeadline, _compiler: SQLCompiler, **_kw: Any) -> str:
+    return "'9999-12-31 00:00:00+00'::timestamptz"
+
+
+# The urgency order's first key (sla.queries.urgency_order): never NULL, as a cursor needs.
+URGENCY_KEY = func.coalesce(Case.next_due_at, NoDeadline(), type_=UTCDateTime())
+
+# The unsettled cases most urgent first (migration nextdue0001): the district-wide inbox and
+# boards walk the first index, an area's staff their street's or community's; a unit's lists
+# walk the first and check their scope on each row (they hold a share of the cases, so the
+# first page comes after a few hundred rows, whatever the history).
+for _name, _scope in (
+    ("ix_cases_unsettled_urgency", ()),
+    ("ix_cases_street_unsettled_urgency", (Case.street_id,)),
+    ("ix_cases_community_unsettled_urgency", (Case.community_id,)),
+):
+    Index(
+        _name,
+        *_scope,
+        URGENCY_KEY,
+        Case.registered_at.desc(),
+        Case.id.desc(),
+        postgresql_where=text(UNSETTLED_PREDICATE),
+        sqlite_where=text(UNSETTLED_PREDICATE),
+    )

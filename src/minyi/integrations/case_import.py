@@ -38,6 +38,7 @@ from minyi.notify.models import OutboxDedupe, OutboxMessage
 from minyi.org.models import Unit
 from minyi.org.rules import Actor
 from minyi.sla.models import Clock
+from minyi.sla.service import refresh_next_due
 
 FIELDS = frozenset(COLUMNS)
 APPEAL_FIELDS = (
@@ -457,6 +458,7 @@ def _apply_history(
             .where(Clock.case_id.in_(part), Clock.state.in_(("running", "paused")))
             .values(state="cancelled", next_fire_at=None, completed_at=now)
         )
+        refresh_next_due(session, "case", part)
         session.execute(update(table).where(table.c.id.in_(part)).values(due_at=None))
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]

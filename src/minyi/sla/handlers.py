@@ -69,7 +69,7 @@ def reply_approval(session: Session, case: Case) -> bool:
 
 def plan_registered(session: Session, cases: list[RegisteredCase]) -> CasePlan:
     """Choose each new case's policy and plan its clocks; the case row is written with the
-    policy and its due time (the latest milestone), so it needs no update afterwards, and intake
+    policy, its due time (the latest milestone) and its next due time (the nearest), so it needs no update afterwards, and intake
     writes the clock rows right after the cases (they refer to them)."""
     policies = current_policies(session)
     cal = workdays(session)  # read with the policies
@@ -95,6 +95,9 @@ def plan_registered(session: Session, cases: list[RegisteredCase]) -> CasePlan:
         values[c.case_id] = {
             "policy_code": code,
             "due_at": max(r["due_at"] for r in planned) if planned else None,
+            # What service.refresh_next_due would compute once the rows are in: every planned
+            # clock is running. Written with the row, as the due time is, not updated after.
+            "next_due_at": min(r["due_at"] for r in planned) if planned else None,
         }
     return CasePlan(columns=values, rows=[(Clock, rows)])
 

@@ -1,45 +1,118 @@
-"""Read side of the clocks: a case's clocks, the urgency order of case lists, extension requests.
-The pause/resume/extend use cases are in sla/service.py, who may take them in sla/rules.py."""
+"""Read side of the clocks: a case's clocks, the urgency order of case lists and the boards read
+in it, extension requests. The pause/resume/extend use cases are in sla/service.py, who may take
+them in sla/rules.py."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from minyi.cases.models import Case
-from minyi.cases.queries import get_visible_case, reader_views, visible_to
-from minyi.core.db import UTCDateTime
-from minyi.core.paging import SortKey, asc, desc
+from minyi.cases.models import URGENCY_KEY, Appeal, Case
+from minyi.cases.queries import CaseFilter, get_visible_case, page_cases, reader_views, visible_to
+from minyi.cases.rules import OPEN, WORKING, CaseStatus
+from minyi.core.paging import SortKey, Total, asc, desc
 from minyi.org.models import Staff
 from minyi.org.rules import Actor, Role
 from minyi.sla.models import Clock, ExtensionRequest
 from minyi.sla.service import clock_view, clocks_of
-
-# Where a case with no running clock sorts: after every real deadline. A sort key must never be
-# NULL (a keyset cursor compares it), so "no deadline" is this far future, not NULL.
-NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def urgency_order() -> list[SortKey]:
     """Sort keys for a case list, most urgent first: the case's nearest deadline among its running
     and breached clocks (a breached one lies in the past, so red comes first, then the clocks
     about to turn), cases with no running clock last, newest first among equals. A paused clock
-    is not counted: its due time moves when it resumes."""
-    next_due = (
-        select(func.min(Clock.due_at))
-        .where(
-            Clock.subject == "case",
-            Clock.subject_id == Case.id,
-            Clock.state.in_(("running", "breached")),
+    is not counted: its due time moves when it resumes. The deadline is `cases.next_due_at`,
+    kept by the clock writers (service.refresh_next_due), read through the open cases' urgency
+    indexes (cases.models)."""
+    return [asc(URGENCY_KEY), desc(Case.registered_at), desc(Case.id)]
+
+
+# The boards' case lists: the data of each board's page, read by the web route and timed by
+# `minyi bench reads` (bench/reads_roles.py) through these same functions, so the bench measures
+# the statements people's pages run. Shaping the rows for a page (web/case_view) is the caller's.
+BOARD_SIZE = 50
+
+
+@dataclass(frozen=True)
+class BoardBlock:
+    """One block of a board: its most urgent BOARD_SIZE cases as (Case, Appeal) rows, and how
+    many it holds (exact up to the cap, then estimated)."""
+
+    total: Total
+    rows: list[Any]
+
+
+def urgent_block(session: Session, actor: Actor, f: CaseFilter) -> BoardBlock:
+    found = page_cases(session, actor, f, cursor=None, size=BOARD_SIZE, order=urgency_order())
+    assert found.total is not None
+    return BoardBlock(found.total, found.rows)
+
+
+@dataclass(frozen=True)
+class DispatchBoard:
+    new: BoardBlock
+    to_dispatch: BoardBlock
+    bounces: list[Any]  # (Case, Appeal): bounces waiting for the dispatcher, oldest first
+
+
+def dispatch_board(session: Session, actor: Actor) -> DispatchBoard:
+    """The dispatcher's board: new cases, accepted cases to dispatch, pending bounces."""
+    bounces = list(
+        session.execute(
+            select(Case, Appeal)
+            .join(Appeal, Appeal.id == Case.appeal_id)
+            .where(Case.bounce_pending.is_(True), visible_to(actor))
+            .order_by(Case.registered_at)
+            .limit(BOARD_SIZE)
         )
-        .correlate(Case)
-        .scalar_subquery()
     )
-    due = func.coalesce(next_due, literal(NO_DEADLINE, UTCDateTime()), type_=UTCDateTime())
-    return [asc(due), desc(Case.registered_at), desc(Case.id)]
+    return DispatchBoard(
+        new=urgent_block(session, actor, CaseFilter(status=[CaseStatus.REGISTERED])),
+        to_dispatch=urgent_block(session, actor, CaseFilter(status=[CaseStatus.ACCEPTED])),
+        bounces=bounces,
+    )
+
+
+@dataclass(frozen=True)
+class UnitBoard:
+    queue: BoardBlock
+    overdue: BoardBlock
+    replied: BoardBlock
+
+
+def unit_board(session: Session, actor: Actor) -> UnitBoard:
+    """The unit head's board: the unit's work, the overdue part of it, its replies awaiting the
+    citizen's rating."""
+    unit = actor.unit_id
+    return UnitBoard(
+        queue=urgent_block(session, actor, CaseFilter(status=list(WORKING), unit=unit)),
+        overdue=urgent_block(
+            session, actor, CaseFilter(status=list(WORKING), unit=unit, overdue=True)
+        ),
+        replied=urgent_block(session, actor, CaseFilter(status=[CaseStatus.REPLIED], unit=unit)),
+    )
+
+
+def area_board(session: Session, actor: Actor) -> BoardBlock:
+    """A street's or a community's open cases (grid staff: those in their scope)."""
+    return urgent_block(
+        session,
+        actor,
+        CaseFilter(
+            status=list(OPEN),
+            street=actor.unit_id if actor.unit_kind == "street" else None,
+            community=actor.unit_id if actor.unit_kind == "community" else None,
+        ),
+    )
+
+
+def overdue_board(session: Session, actor: Actor) -> BoardBlock:
+    """The supervisor's board: the overdue open cases."""
+    return urgent_block(session, actor, CaseFilter(overdue=True, status=list(OPEN)))
 
 
 def case_clocks(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case, CaseEvent
@@ -40,6 +40,9 @@ RUNNING, PAUSED, MET, BREACHED, CANCELLED = "running", "paused", "met", "breache
 # deadlines again and replaced this one.
 MOOT, SUPERSEDED = "moot", "superseded"
 OPEN_STATES = (RUNNING, PAUSED)
+# The clocks whose deadline makes a case urgent (cases.next_due_at): a breached one lies in the
+# past, so red comes first; a paused one does not count, its due time moves when it resumes.
+URGENT_STATES = (RUNNING, BREACHED)
 
 # Parsed policy sets by version, per runtime (its one database's version 2).
 # Deadlines counted without a database: China's package calendar and no local days.
@@ -199,12 +202,45 @@ def start_clock(
     )
     session.add(clock)
     session.flush()
+    refresh_next_due(session, subject, [subject_id])
     return clock
 
 
 def start_clocks_bulk(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(Clock), rows)
+        refresh_next_due(session, "case", [r["subject_id"] for r in rows if r["subject"] == "case"])
+
+
+def refresh_next_due(session: Session, subject: str, subject_ids: Iterable[int]) -> None:
+    """Set each case's `next_due_at` to the nearest due time of its running and breached clocks
+    (NULL: none), in the transaction that changed them. Every writer of clocks here calls it
+    after its change (a breach alone does not: running and breached both count, and the due
+    time stays), so the urgency order can read the column and its index. Other subjects (tasks,
+    orders, whistles) have no such column."""
+    ids = sorted(set(subject_ids))
+    if subject != "case" or not ids:
+        return
+    nearest = (
+        select(func.min(Clock.due_at))
+        .where(
+            Clock.subject == "case",
+            Clock.subject_id == Case.id,
+            Clock.state.in_(URGENT_STATES),
+        )
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Case).where(Case.id.in_(ids)).values(next_due_at=nearest),
+        # A plain UPDATE: no version bump (the case's state did not change) and no evaluation of
+        # the subquery in Python; loaded cases read the new value when next touched.
+        execution_options={"synchronize_session": False},
+    )
+    for case_id in ids:
+        loaded = session.identity_map.get(session.identity_key(Case, case_id))
+        if loaded is not None:
+            session.expire(loaded, ["next_due_at"])
 
 
 def _select(
@@ -238,6 +274,7 @@ def complete_clocks(
         if clock.state != BREACHED:
             clock.state = MET
     session.flush()
+    refresh_next_due(session, subject, [subject_id])
     return done
 
 
@@ -255,6 +292,8 @@ def cancel_clocks(
     for clock in ended:
         clock.state, clock.next_fire_at, clock.completed_at = state, None, now
         clock.remaining_seconds = None
+    session.flush()
+    refresh_next_due(session, subject, [subject_id])
     return ended
 
 
@@ -278,6 +317,7 @@ def pause_clocks(
             None,
         )
     session.flush()
+    refresh_next_due(session, subject, [subject_id])
     return clocks
 
 
@@ -301,6 +341,7 @@ def resume_clocks(session: Session, *, subject: str, subject_id: int, now: datet
             clock.next_fire_at = clock.due_at
         clock.state, clock.paused_at, clock.remaining_seconds = RUNNING, None, None
     session.flush()
+    refresh_next_due(session, subject, [subject_id])
     return clocks
 
 
@@ -342,6 +383,7 @@ def extend_clock(
         else:
             clock.next_fire_at = clock.due_at
     session.flush()
+    refresh_next_due(session, subject, [subject_id])
     return clock
 
 

@@ -10,32 +10,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from minyi.cases.models import Appeal, Case
-from minyi.cases.queries import CaseFilter, page_cases, visible_to
-from minyi.cases.rules import OPEN, WORKING, CaseStatus
+from minyi.cases.models import Case
 from minyi.core.paging import Total
 from minyi.org.models import Unit
 from minyi.org.rules import AREA_ROLES, Actor, Role
 from minyi.services.rules import SERVICE_LABELS, service_of
+from minyi.sla import queries as boards
 from minyi.sla.calendar_service import calendar_status, today_in_beijing
-from minyi.sla.queries import urgency_order
+from minyi.sla.queries import BoardBlock
 from minyi.triage.models import TriageSuggestion
 from minyi.web.case_view import summaries
 from minyi.web.pages import WebRoute, render, staff, state_of
 from minyi.web.slots import dispatch_panels, unit_panels
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-BOARD_SIZE = 50
 
 
-def _cases(
-    session: Session, actor: Actor, f: CaseFilter, now: datetime
+def block_view(
+    session: Session, actor: Actor, block: BoardBlock, now: datetime
 ) -> tuple[Total, list[dict[str, Any]]]:
-    # Boards show the most urgent first (red, then the nearest deadline) and how many there are,
-    # counted no further than a cap (then estimated); the inbox pages the rest.
-    found = page_cases(session, actor, f, cursor=None, size=BOARD_SIZE, order=urgency_order())
-    assert found.total is not None
-    return found.total, summaries(session, found.rows, actor, now)
+    """A board's block as the page shows it: how many, and the most urgent (red, then the nearest
+    deadline) as summaries; the inbox pages the rest. The rows are sla.queries' board reads."""
+    return block.total, summaries(session, block.rows, actor, now)
 
 
 def _with_services(session: Any, items: list[dict[str, Any]]) -> None:
@@ -75,18 +71,10 @@ def dispatch_board(request: Request) -> Response:
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading(replica=True, reader=actor.username) as session:
-        new = _cases(session, actor, CaseFilter(status=[CaseStatus.REGISTERED]), now)
-        to_dispatch = _cases(session, actor, CaseFilter(status=[CaseStatus.ACCEPTED]), now)
-        bounce_rows = list(
-            session.execute(
-                select(Case, Appeal)
-                .join(Appeal, Appeal.id == Case.appeal_id)
-                .where(Case.bounce_pending.is_(True), visible_to(actor))
-                .order_by(Case.registered_at)
-                .limit(BOARD_SIZE)
-            )
-        )
-        bounces = summaries(session, bounce_rows, actor, now)
+        board = boards.dispatch_board(session, actor)
+        new = block_view(session, actor, board.new, now)
+        to_dispatch = block_view(session, actor, board.to_dispatch, now)
+        bounces = summaries(session, board.bounces, actor, now)
         for items in (new[1], to_dispatch[1], bounces):
             _with_services(session, items)
         panels = dispatch_panels(session, actor, now)
@@ -108,13 +96,10 @@ def unit_board(request: Request) -> Response:
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading(replica=True, reader=actor.username) as session:
-        queue = _cases(session, actor, CaseFilter(status=list(WORKING), unit=actor.unit_id), now)
-        overdue = _cases(
-            session, actor, CaseFilter(status=list(WORKING), unit=actor.unit_id, overdue=True), now
-        )
-        replied = _cases(
-            session, actor, CaseFilter(status=[CaseStatus.REPLIED], unit=actor.unit_id), now
-        )
+        board = boards.unit_board(session, actor)
+        queue = block_view(session, actor, board.queue, now)
+        overdue = block_view(session, actor, board.overdue, now)
+        replied = block_view(session, actor, board.replied, now)
         panels = unit_panels(session, actor, now)
         return render(
             request,
@@ -131,14 +116,8 @@ def area_board(request: Request, case_id: int | None = None) -> Response:
     actor = staff(request, AREA_ROLES)
     state = state_of(request)
     now = state.clock.now()
-    # A street's staff see the street's cases, a community's the community's (grid staff: no area).
-    f = CaseFilter(
-        status=list(OPEN),
-        street=actor.unit_id if actor.unit_kind == "street" else None,
-        community=actor.unit_id if actor.unit_kind == "community" else None,
-    )
     with state.db.reading(replica=True, reader=actor.username) as session:
-        cases = _cases(session, actor, f, now)
+        cases = block_view(session, actor, boards.area_board(session, actor), now)
         unit_name = (
             session.scalar(select(Unit.name).where(Unit.id == actor.unit_id))
             if actor.unit_id

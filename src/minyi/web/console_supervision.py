@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from minyi.cases.models import Case
-from minyi.cases.queries import CaseFilter
-from minyi.cases.rules import OPEN
 from minyi.core.errors import Invalid
 from minyi.org.models import Unit
 from minyi.org.rules import Role
+from minyi.sla.queries import BOARD_SIZE, overdue_board
 from minyi.supervision.letters import issue_letter, reply_to_letter
 from minyi.supervision.queries import (
     describe_letters,
@@ -35,7 +34,7 @@ from minyi.supervision.rules import (
     may_close_order,
 )
 from minyi.supervision.service import issue_order
-from minyi.web.console_boards import BOARD_SIZE, _cases
+from minyi.web.console_boards import block_view
 from minyi.web.pages import PostedForm, WebRoute, redirect, render, staff, staff_form, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -90,7 +89,7 @@ def supervision_board(request: Request) -> Response:
     state = state_of(request)
     now = state.clock.now()
     with state.db.reading() as session:
-        overdue = _cases(session, actor, CaseFilter(overdue=True, status=list(OPEN)), now)
+        overdue = block_view(session, actor, overdue_board(session, actor), now)
         # The board shows the first rows of each list and its total (exact, or "1,000+").
         order_page = list_orders(session, actor, page=1, page_size=BOARD_SIZE)
         letter_page = list_letters(session, actor, page=1, page_size=BOARD_SIZE)
