@@ -13,7 +13,6 @@ from html import escape
 from typing import Any
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from weasyprint import HTML
 
 from minyi.core.errors import NotFound
 from minyi.supervision.documents import (
@@ -191,4 +190,6 @@ def agreement_html(text: dict[str, Any]) -> str:
 
 
 def render_agreement_pdf(text: dict[str, Any]) -> bytes:
+    from weasyprint import HTML  # here: costly to import, and only a PDF needs it
+
     return bytes(HTML(string=agreement_html(text)).write_pdf())

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from weasyprint import HTML
 
 from minyi.reports import charts
 from minyi.reports.rules import ReportKind, correction_label, percent, report_title
@@ -68,6 +67,10 @@ def render_html(
 
 
 def render_pdf(html: str) -> bytes:
+    # Imported here: WeasyPrint (and the libraries it finds and loads) costs every process a
+    # third of a CPU second at start, though only a PDF needs it.
+    from weasyprint import HTML
+
     return bytes(HTML(string=html).write_pdf())
 
 
