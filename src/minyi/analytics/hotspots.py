@@ -28,11 +28,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse import csr_matrix
-from scipy.spatial.distance import squareform
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
+
+# SciPy and scikit-learn are imported where they are used: importing them costs about a CPU
+# second, which every process (the server, the worker, each CLI command) paid at start though
+# only a hotspot pass needs them.
 
 # Weights of the heat index (see `heat_index`).
 REPEAT_WEIGHT = 0.5
@@ -128,6 +127,11 @@ def cluster_labels(messages: Sequence[Message], config: HotspotConfig) -> np.nda
     One vectorizer is fitted on all the messages (IDF over the whole pass), then each place
     group is clustered on its own rows with SciPy's average linkage, which costs microseconds
     for the small groups a day has (a community sees a handful of appeals a day)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.sparse import csr_matrix
+    from scipy.spatial.distance import squareform
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     labels = np.full(len(messages), -1, dtype=np.int64)
     groups: dict[Hashable, list[int]] = defaultdict(list)
     for i, m in enumerate(messages):
@@ -161,6 +165,9 @@ def _merge_close(x: Any, labels: np.ndarray, threshold: float) -> np.ndarray:
     """Join clusters whose centroids are close: average linkage leaves one matter in two
     clusters when each half has its own wording (搅拌站 vs 搅拌厂), and their centroids still
     agree on place and matter."""
+    from scipy.sparse import csr_matrix
+    from sklearn.preprocessing import normalize
+
     n = int(labels.max()) + 1
     if n < 2:
         return labels

@@ -9,8 +9,6 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from scipy.stats import poisson
-
 from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import AREA_ROLES, Actor, Role
 
@@ -141,6 +139,9 @@ def burst_test(
     exact for rare counts and needs only the mean.
     """
     expected = max(baseline_count / max(baseline_days, 1), PRIOR_RATE_PER_DAY)
+    # Imported here: scipy.stats costs every process most of a CPU second at start.
+    from scipy.stats import poisson
+
     p = float(poisson.sf(count - 1, expected)) if count > 0 else 1.0
     is_burst = count >= min_count and p < alpha
     return BurstTest(

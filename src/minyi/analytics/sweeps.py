@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -95,6 +94,9 @@ def find_similar_cases(
     if not rows:
         return []
     texts = [f"{appeal.title} {appeal.body[:120]}", *(f"{r[2]} {r[3] or ''}" for r in rows)]
+    # Imported here: scikit-learn costs every process a CPU second at start (hotspots.py).
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     x = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True).fit_transform(texts)
     sims = np.asarray((x[1:] @ x[0].T).todense()).ravel()
     found = []

@@ -9,8 +9,6 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from minyi.api.observability import configure_logging
-from minyi.app import create_app
-from minyi.bootstrap import first_run, migrate
 from minyi.cli.common import clock, one_line_errors, runtime, settings
 from minyi.core.errors import Invalid
 from minyi.worker.process import become_worker, start_worker_process, stop_worker_process
@@ -37,6 +35,11 @@ def serve(
 ) -> None:
     """Migrate, load the demo district into an empty database, and serve the API with the clock worker
     beside it in a process of its own (worker/process.py says why)."""
+    # Imported here, not with the module: `minyi worker` (this module too) needs neither the web
+    # app nor the demo district, and importing them cost each worker process a CPU second.
+    from minyi.app import create_app
+    from minyi.bootstrap import first_run, migrate
+
     configure_logging(
         access_log=settings().access_log
     )  # JSON lines with the request id (api/observability.py)

@@ -13,8 +13,6 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-from weasyprint import HTML
-
 # A few documents of a few hundred kilobytes each: the ones being looked at right now.
 KEEP = 16
 
@@ -31,6 +29,10 @@ def html_to_pdf(html: str) -> bytes:
             return pdf
     # Rendered outside the lock: two different documents render side by side (two threads
     # asking for the same new one both render it once; the second result is the same bytes).
+    # Imported here: WeasyPrint (and the libraries it finds and loads) costs every process a
+    # third of a CPU second at start, though only a PDF needs it.
+    from weasyprint import HTML
+
     pdf = bytes(HTML(string=html).write_pdf())
     with _lock:
         _rendered[key] = pdf

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import anyio.to_thread
-from openpyxl import load_workbook
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -75,6 +74,9 @@ def read_place_file(filename: str, data: bytes) -> list[tuple[int, dict[str, str
     """(line number, row keyed by the canonical column names) from a CSV (UTF-8, with or
     without BOM, or GB18030 as Excel writes it in China) or an XLSX file."""
     if filename.lower().endswith(".xlsx"):
+        # Imported here: openpyxl costs every process a fifth of a CPU second at start.
+        from openpyxl import load_workbook
+
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
         except Exception as error:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pypinyin import lazy_pinyin
-
 
 class UnitKind(StrEnum):
     DISTRICT = "district"
@@ -129,6 +127,10 @@ def pinyin_keys(name: str) -> str:
     full pinyin, lower case ("区政务服务数据管理局" -> "qzwfwsjglj quzhengwufuwushujuguanliju").
     pypinyin reads polyphones by phrase (长乐 is changle, 银行 is yinhang), which a hand-made
     table of characters would get wrong."""
+    # Imported here: pypinyin reads its phrase dictionary at import, a fifth of a CPU second
+    # that every process paid at start.
+    from pypinyin import lazy_pinyin
+
     syllables = lazy_pinyin(name, errors="ignore")
     return f"{''.join(s[0] for s in syllables if s)} {''.join(syllables)}".lower()
 

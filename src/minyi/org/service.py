@@ -24,7 +24,18 @@ from minyi.org.rules import ALLOWED_PARENTS, Actor, Role, UnitKind
 
 _hasher = PasswordHasher()
 # Checked against when the user does not exist, so timing does not tell which usernames exist.
-_DUMMY_HASH = _hasher.hash("no-such-user")
+# Made on the first sign-in, not at import: an Argon2 hash at production cost is a tenth of a CPU
+# second that every process (each CLI command, the worker) paid at start. Two threads racing
+# here both make a valid hash of the same text.
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash("no-such-user")
+    return _DUMMY_HASH
+
 
 UNIT_COLUMNS = ["code", "name", "kind", "parent"]
 STAFF_COLUMNS = ["username", "name", "role", "title", "unit", "phone", "areas"]
@@ -310,7 +321,7 @@ def password_matches(password_hash: str | None, password: str) -> bool:
     SQLite's lock, and every other writer, for its duration); refused inside one."""
     outside_write_transaction("checking a password")
     try:
-        _hasher.verify(password_hash or _DUMMY_HASH, password)
+        _hasher.verify(password_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
     return password_hash is not None

@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from openpyxl import Workbook, load_workbook
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
@@ -40,6 +39,9 @@ def read_table(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         raise Invalid("file_not_found", f"no such file: {path}", field="file")
     if path.suffix.lower() == ".xlsx":
+        # Imported here: openpyxl costs every process a fifth of a CPU second at start.
+        from openpyxl import load_workbook
+
         sheet = load_workbook(path, read_only=True).worksheets[0]
         rows = list(sheet.iter_rows(values_only=True))
         if not rows:
@@ -166,6 +168,8 @@ def export_rows(session: Session, version_number: int | None = None) -> list[dic
 
 def write_table(rows: list[dict[str, Any]], path: Path) -> None:
     if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook  # here, as in read_table
+
         book = Workbook()
         sheet = book.active
         assert sheet is not None

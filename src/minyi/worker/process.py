@@ -16,7 +16,6 @@ writing to the database behind it.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 import subprocess
@@ -35,9 +34,11 @@ def become_worker(*, niceness: int, parent_pid: int | None) -> None:
         os.nice(niceness)
     if parent_pid is None:
         return
-    libc_name = ctypes.util.find_library("c")
-    if libc_name and sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(libc_name, use_errno=True)
+    if sys.platform.startswith("linux"):
+        # The C library's symbols through the process's own handle (dlopen(NULL)): libc is
+        # always loaded there. ctypes.util.find_library("c") ran ldconfig and gcc in subprocesses
+        # to find its file name, a visible part of the worker's start on a busy machine.
+        libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent_pid:
         raise SystemExit(0)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cli_harness import CliResult, run_cli
-from conftest import drop_database, new_database_url
+from conftest import drop_database, migrated_database_url
 from minyi.core.db import Database
 from minyi.core.errors import Conflict, NotFound
 from minyi.triage.classifier import registry
@@ -129,7 +129,10 @@ class TestRegistry:
 
 @pytest.fixture
 def cli(backend: str, tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
-    url = new_database_url(backend, tmp_path)
+    # A copy of the migrated template: `db upgrade` below then has nothing to do, where
+    # migrating an empty database from the first revision took seconds of each test (the
+    # migrations themselves are tested in test_migrations.py).
+    url = migrated_database_url(backend, tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
     env.update(
         {

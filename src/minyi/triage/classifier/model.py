@@ -10,7 +10,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import joblib  # type: ignore[import-untyped]  # no type information
 import numpy as np
 import numpy.typing as npt
 
@@ -107,6 +106,10 @@ class Classifier:
             "info": self.info,
         }
         partial = path.with_name(path.name + ".partial")
+        # joblib (with multiprocessing) is imported where an artifact is written or read: a
+        # sixth of a CPU second that every process paid at start.
+        import joblib  # type: ignore[import-untyped]  # no type information
+
         joblib.dump(payload, partial, compress=3)
         os.replace(partial, path)
         digest = file_sha256(path)
@@ -138,6 +141,8 @@ class Classifier:
             raise Conflict(
                 "model_tampered", f"model artifact {path} does not match its recorded sha256"
             )
+        import joblib  # type: ignore[import-untyped]  # here, as in save
+
         payload = joblib.load(path)
         if payload.get("format") != FORMAT:
             raise Invalid(
