@@ -88,7 +88,10 @@ def inbox(request: Request) -> Response:
         # A search in an order that ranks (urgency, relevance) ranks only its newest matches
         # (cases.queries.RANKED_MATCHES): say so when there are more, and how to see them all.
         ranked_newest=RANKED_MATCHES
-        if query.q and query.sort in RANKING_SORTS and found.total.value > RANKED_MATCHES
+        if query.q
+        and query.sort in RANKING_SORTS
+        and found.total is not None
+        and found.total.value > RANKED_MATCHES
         else None,
         query=query,
         errors=errors,
