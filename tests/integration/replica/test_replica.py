@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 
 from conftest import START, make_settings
 from factories import act, appeal_payload, auth, make_appeal
@@ -414,3 +419,34 @@ def test_settings_refuse_a_replica_beside_sqlite(tmp_path: Path) -> None:
             database_url=f"sqlite:///{tmp_path / 'x.db'}",
             database_replica_url="postgresql://postgres@127.0.0.1/x",
         )
+
+
+@pytest.mark.slow
+@pytest.mark.console_script
+def test_bench_intake_configures_its_server_with_the_replica(pg_pair: Pair, tmp_path: Path) -> None:
+    """`minyi bench intake --replica`: the fresh database is made on the primary's server and the
+    server reads its copy on the replica; every appeal is acknowledged."""
+    out = tmp_path / "result.json"
+    admin = make_url(pg_pair.primary.url).set(database="postgres")
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "minyi"),
+            *("bench", "intake", "--db", "postgres", "--n", "40", "--concurrency", "4"),
+            *("--replica", pg_pair.replica.url, "--json-out", str(out)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
+        env=os.environ
+        | {
+            "MINYI_DEMO": "empty",
+            "MINYI_BENCH_PG_URL": admin.render_as_string(hide_password=False),
+        },
+    )
+    assert run.returncode == 0, run.stderr
+    line = next(x for x in run.stdout.splitlines() if x.startswith("MINYI intake"))
+    assert "non_201=0" in line and "replica=yes" in line
+    result = json.loads(out.read_text())
+    assert result["replica"] is True and [r["ok"] for r in result["rounds"]] == [40]
