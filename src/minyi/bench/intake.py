@@ -34,7 +34,7 @@ from minyi.bench.http_load import Connection, LoadResult, build_request, run_clo
 
 DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEMO_USER, DEMO_PASSWORD = "clerk", "minyi-demo-2026"  # the documented demo account
-HEALTH_TIMEOUT_S = 60.0
+HEALTH_TIMEOUT_S = 240.0  # a shared, loaded machine: migrations alone took over 60 s
 STOP_GRACE_S = 10.0
 
 # What citizens actually call 12345 about: (title, body) pairs; {street}/{n} vary per request.
@@ -150,6 +150,7 @@ class IntakeReport:
     repeats: int
     url: str
     texts: str = "templates"  # or "gov_messages": the real messages of --data
+    replica: bool = False  # the server had a read replica configured (--replica)
     rounds: list[RoundStats] = field(default_factory=list)
     # Seconds from the end of the last round until the worker had triaged every appeal (own
     # server only): intake runs ahead of the lower-priority worker during a burst.
@@ -174,7 +175,7 @@ class IntakeReport:
             f"p50_ms={self.median('p50_ms'):.1f} p95_ms={self.median('p95_ms'):.1f} "
             f"p99_ms={self.median('p99_ms'):.1f} requests={self.n} repeats={len(self.rounds)} "
             f"workers={self.workers if self.workers is not None else 'ext'} non_201={self.non_201}"
-            f" texts={self.texts}"
+            f" texts={self.texts} replica={'yes' if self.replica else 'no'}"
             + (f" server_cpu_ms_per_req={cpu:.2f}" if cpu is not None else "")
             + (f" db_cpu_ms_per_req={db_cpu:.2f}" if db_cpu is not None else "")
             + (
@@ -326,9 +327,22 @@ def fresh_database(db: str, tmp: Path) -> Iterator[str]:
         admin.dispose()
 
 
+def replica_of(database_url: str, replica: str | None) -> str | None:
+    """The fresh database on the replica server: streaming replication copies every database
+    of the primary's server, the bench's new one too."""
+    if replica is None:
+        return None
+    database = make_url(database_url).database
+    return make_url(replica).set(database=database).render_as_string(hide_password=False)
+
+
 @contextmanager
 def started_server(
-    database_url: str, workers: int, tmp: Path, say: Callable[[str], None]
+    database_url: str,
+    workers: int,
+    tmp: Path,
+    say: Callable[[str], None],
+    replica_url: str | None = None,
 ) -> Iterator[tuple[str, int, int]]:
     """Run `minyi serve` on a free port until the block ends; yields (host, port, pid); the
     server leads its own process group, so the pid is also the group of its workers."""
@@ -340,6 +354,10 @@ def started_server(
         MINYI_PORT=str(port),
         MINYI_HOST="127.0.0.1",
     )
+    # A replica named in the caller's environment follows another database, not this new one.
+    env.pop("MINYI_DATABASE_REPLICA_URL", None)
+    if replica_url is not None:
+        env["MINYI_DATABASE_REPLICA_URL"] = replica_url
     exe = Path(sys.executable).parent / "minyi"
     log_path = tmp / "server.log"
     with open(log_path, "wb") as log:
@@ -544,13 +562,25 @@ def run_intake_bench(
     repeats: int,
     hooks: BenchHooks,
     data: Path | None = None,
+    replica: str | None = None,
 ) -> IntakeReport:
     from minyi.bench.http_load import new_event_loop_runner
 
+    if replica is not None and (db != "postgres" or url):
+        raise ValueError("--replica needs --db postgres and a server the bench starts (no --url)")
     texts = real_texts(data) if data else None
     with _sigterm_as_interrupt():
         return _run_intake_bench(
-            new_event_loop_runner(), db, n, concurrency, url, workers, repeats, hooks, texts
+            new_event_loop_runner(),
+            db,
+            n,
+            concurrency,
+            url,
+            workers,
+            repeats,
+            hooks,
+            texts,
+            replica,
         )
 
 
@@ -581,6 +611,7 @@ def _run_intake_bench(
     repeats: int,
     hooks: BenchHooks,
     texts: tuple[tuple[str, str], ...] | None = None,
+    replica: str | None = None,
 ) -> IntakeReport:
     warmup = warmup_size(n)
     label = "gov_messages" if texts else "templates"
@@ -607,11 +638,14 @@ def _run_intake_bench(
         tmp = Path(tmp_name)
         with (
             fresh_database(db, tmp) as database_url,
-            started_server(database_url, workers, tmp, hooks.say) as (host, port, pid),
+            started_server(
+                database_url, workers, tmp, hooks.say, replica_of(database_url, replica)
+            ) as (host, port, pid),
         ):
             report = IntakeReport(
                 db, workers, concurrency, n, warmup, repeats, f"http://{host}:{port}", label
             )
+            report.replica = replica is not None
             db_name = make_url(database_url).database if db == "postgres" else None
             run(
                 run_rounds(

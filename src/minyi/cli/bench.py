@@ -49,11 +49,19 @@ def intake(
         file_okay=False,
         help="the gov_messages folder: send real citizens' messages instead of the built-in templates",
     ),
+    replica: str | None = typer.Option(
+        None,
+        "--replica",
+        help="a streaming replica of MINYI_BENCH_PG_URL's server (postgresql://host:port): the"
+        " server is configured with it, as MINYI_DATABASE_REPLICA_URL (--db postgres only)",
+    ),
 ) -> None:
     """POST N appeals to /api/v1/appeals over C connections and report appeals/s and latency.
 
     Without --url a server is started on a free 127.0.0.1 port with a brand-new database
     (SQLite in a temp dir, or a new PostgreSQL database from MINYI_BENCH_PG_URL, dropped after).
+    With --replica it reads its lists on that server's copy of the database and remembers the
+    commit position of every group commit (read-your-own-writes), which is what this measures.
     """
     from rich import box
     from rich.console import Console
@@ -125,6 +133,7 @@ def intake(
                 repeats=repeats,
                 hooks=hooks,
                 data=data,
+                replica=replica,
             )
     except (RuntimeError, ValueError, OSError) as error:
         typer.echo(f"error: {error}", err=True)

@@ -162,7 +162,8 @@ class Database:
     own and runs the registry it is given; without one its sessions raise no event (one raised
     there is refused: `registry.Unwired`), enough for migrations and reads.
 
-    `replica`: a PostgreSQL streaming replica that `reading(replica=True)` may read (ADR 0009)."""
+    `replica`: a PostgreSQL streaming replica that `reading(replica=True)` may read (ADR 0009);
+    another database's `Replica` to share its engine and its memory of who wrote what."""
 
     registry: Registry | None
     sessions: sessionmaker[Session]
@@ -175,7 +176,7 @@ class Database:
         *,
         caches: Caches | None = None,
         registry: Registry | None = None,
-        replica: ReplicaPolicy | None = None,
+        replica: ReplicaPolicy | Replica | None = None,
         **engine_kwargs: Any,
     ) -> None:
         self.url = url
@@ -183,10 +184,12 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         # Reads on SQLite start DEFERRED so they never wait for the write lock.
         self.read_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
+        # A shared replica is its owner's to dispose.
+        self._owns_replica = isinstance(replica, ReplicaPolicy)
         self.replica = (
-            None
-            if replica is None
-            else Replica(make_engine(replica.url, connect_args=replica.connect_args()), replica)
+            Replica(make_engine(replica.url, connect_args=replica.connect_args()), replica)
+            if isinstance(replica, ReplicaPolicy)
+            else replica
         )
         self._open_sessions(registry)
 
@@ -252,13 +255,17 @@ class Database:
         statistics lag behind a burst of inserts (a new district, an import) would otherwise
         turn the petition count by phone into a scan of every appeal. JIT off: with sequential
         scans priced out, a small whole-table read (the calendar's version) looks costly enough
-        to be compiled, some 30 ms of CPU per batch for a one-row table. SQLite: this database."""
+        to be compiled, some 30 ms of CPU per batch for a one-row table. SQLite: this database.
+
+        It shares this database's replica: the positions of its commits are remembered where
+        this database's replica reads look for them (read-your-own-writes for intake)."""
         if self.engine.dialect.name != "postgresql":
             return self
         return Database(
             self.url,
             caches=self.caches,
             registry=self.registry,
+            replica=self.replica,
             pool_size=1,
             max_overflow=1,
             pool_pre_ping=False,
@@ -270,5 +277,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self.replica is not None:
+        if self.replica is not None and self._owns_replica:
             self.replica.engine.dispose()

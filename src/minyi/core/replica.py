@@ -7,8 +7,10 @@ or it gets nothing and reads the primary. A replica that refuses or times out is
 `retry_seconds` (logged once); no read fails because of it.
 
 Read-your-own-writes: after a unit of work commits, the primary's WAL position is remembered for
-the staff member the request acts for (`acting_as`, set where the request's actor is resolved);
-their replica reads first check that the replica has replayed that far. Memory: per process,
+the staff member the request acts for (`acting_as`, set where the request's actor is resolved),
+or for every staff member whose write a group commit carried (`acting_for`, intake's writer
+thread: one position read per group); their replica reads first check that the replica has
+replayed that far. Memory: per process,
 the last `REMEMBERED` actors. Another process does not know the position: there the reader's
 view is at most `max_lag_seconds` old, the bound everyone's reads have.
 """
@@ -19,7 +21,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -38,14 +40,25 @@ log = logging.getLogger("minyi.db.replica")
 
 ReplicaState = Literal["off", "up", "lagging", "down"]
 
-# Who the current request's writes are made for (a staff member's username), set where the
+# Whom the current request's writes are made for (staff members' usernames), set where the
 # request's actor is resolved: `Database.unit_of_work` remembers its commit's position for them.
-_acting: ContextVar[str | None] = ContextVar("minyi_acting", default=None)
+_acting: ContextVar[tuple[str, ...]] = ContextVar("minyi_acting", default=())
 
 
 def acting_as(reader: str | None) -> None:
     """The request (task or thread) acts for `reader`: the positions of its commits are theirs."""
-    _acting.set(reader)
+    _acting.set(() if reader is None else (reader,))
+
+
+@contextmanager
+def acting_for(readers: Iterable[str]) -> Iterator[None]:
+    """The commits inside are made for all of `readers` (a group commit carrying several staff
+    members' writes): each commit's position is read once and remembered for each of them."""
+    token = _acting.set(tuple(dict.fromkeys(readers)))
+    try:
+        yield
+    finally:
+        _acting.reset(token)
 
 
 # One round trip, on the connection the read goes on to use. Lag counts only while WAL waits to
@@ -119,12 +132,12 @@ class Replica:
     # --- writes ---------------------------------------------------------------------------------
     def track(self, sessions: sessionmaker[Session]) -> None:
         """Remember, after each commit of these (the primary's writing) sessions, the primary's
-        WAL position for the staff member the request acts for."""
+        WAL position for the staff members the request (or group commit) acts for."""
         event.listen(sessions, "after_begin", self._after_begin)
         event.listen(sessions, "after_commit", self._after_commit)
 
     def _after_begin(self, session: Session, _transaction: Any, connection: Connection) -> None:
-        if _acting.get() is not None:
+        if _acting.get():
             session.info[_COMMITTING] = connection
 
     def _after_commit(self, session: Session) -> None:
@@ -133,8 +146,8 @@ class Replica:
         commit has happened: a failure is logged, never raised (that writer may then read the
         replica before it has their write, at most max_lag_seconds behind)."""
         connection = session.info.pop(_COMMITTING, None)
-        reader = _acting.get()
-        if connection is None or reader is None:
+        readers = _acting.get()
+        if connection is None or not readers:
             return
         try:
             raw = connection.connection.dbapi_connection
@@ -146,15 +159,18 @@ class Replica:
             finally:
                 raw.autocommit = False
         except (DBAPIError, psycopg.Error) as error:
-            log.warning("could not read the commit's WAL position for %s: %s", reader, error)
+            log.warning(
+                "could not read the commit's WAL position for %s: %s", ", ".join(readers), error
+            )
             return
         if row is not None:
-            self.remember(reader, str(row[0]))
+            self.remember(readers, str(row[0]))
 
-    def remember(self, reader: str, lsn: str) -> None:
+    def remember(self, readers: Iterable[str], lsn: str) -> None:
         with self._lock:
-            self._written[reader] = lsn
-            self._written.move_to_end(reader)
+            for reader in readers:
+                self._written[reader] = lsn
+                self._written.move_to_end(reader)
             while len(self._written) > self.REMEMBERED:
                 self._written.popitem(last=False)
 

@@ -7,6 +7,10 @@ request. If the batch fails as a whole, for any reason (a race on an external id
 process, a dropped connection, one item the database refuses), each item is retried in its own
 transaction so one bad apple spoils nothing.
 
+With a read replica (ADR 0009), each commit's WAL position is remembered for every staff member
+whose appeal it carried (one position read a group), so a clerk's new appeal is in their own
+list at once, not only after the replica has replayed it.
+
 One writer on PostgreSQL too: a pool of writers was measured (`minyi bench intake`, 3 and 2
 writers against 1) to spend 25-50% more CPU per appeal, in this process and in the server,
 for smaller batches, and gave no more appeals per second on a busy 2-core machine.
@@ -29,6 +33,7 @@ from minyi.core.clock import Clock
 from minyi.core.db import Database
 from minyi.core.errors import MinyiError, Unauthorized
 from minyi.core.ids import IdAllocator
+from minyi.core.replica import acting_for
 from minyi.intake.refs import RefCache
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import Registered, register_appeals
@@ -150,7 +155,7 @@ class IntakeBatcher:
         # token's id goes unused, which only happens in a batch that raced a revocation.
         ids = self._ids.take(len(batch))
         now = self._clock.now()
-        with self._db.unit_of_work() as session:
+        with acting_for(self._writers(batch)), self._db.unit_of_work() as session:
             refused = _refused_tokens(session, batch, now)
             kept = [p for p in batch if id(p) not in refused]
             results = iter(
@@ -169,6 +174,18 @@ class IntakeBatcher:
                 else []
             )
             return [refused[id(p)] if id(p) in refused else next(results) for p in batch]
+
+    def _writers(self, batch: list[_Pending]) -> list[str]:
+        """The staff members the group's commit writes for, whose next lists must show it; none
+        without a replica, where every read is the primary's. A member whose token the batch
+        then refuses is counted too: their next replica read waits for this commit, no more."""
+        if self._db.replica is None:
+            return []
+        return [
+            p.actor.username
+            for p in batch
+            if p.actor is not None and p.actor.staff_id is not None and not p.actor.automated
+        ]
 
 
 def _refused_tokens(

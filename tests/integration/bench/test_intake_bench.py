@@ -56,3 +56,28 @@ def test_bench_intake_runs_its_own_server_and_waits_for_triage(tmp_path: Path) -
     result = json.loads(out.read_text())
     assert [r["ok"] for r in result["rounds"]] == [60, 60]
     assert result["triage_drain_s"] is not None and result["triage_drain_s"] >= 0
+
+
+@pytest.mark.console_script
+@pytest.mark.parametrize(
+    "args",
+    [["--db", "sqlite"], ["--db", "postgres", "--url", "http://127.0.0.1:9"]],
+    ids=["sqlite", "external-server"],
+)
+def test_bench_intake_refuses_a_replica_it_cannot_configure(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """A replica follows a PostgreSQL server the bench creates its database on: beside SQLite,
+    or for a server it did not start, it is refused in one line before anything runs."""
+    run = subprocess.run(
+        [MINYI, "bench", "intake", *args, "--replica", "postgresql://127.0.0.1:1/x"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        "error: --replica needs --db postgres and a server the bench starts (no --url)"
+    ]

@@ -1,30 +1,44 @@
 """Reads on a real streaming replica (conftest.pg_pair): lists, search, reports, analytics and
-exports go there; the actor who just wrote reads their write even while replay is paused, and
-another reader meanwhile reads the replica; past the lag bound everyone reads the primary; a
+exports go there; the actor who just wrote (an action, or an appeal through intake's group
+commit) reads their write even while replay is paused, and another reader meanwhile reads the
+replica; past the lag bound everyone reads the primary; a
 stopped replica sends reads to the primary (logged once) and is read again once it is back."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 
 from conftest import START, make_settings
-from factories import act, auth, make_appeal
+from factories import act, appeal_payload, auth, make_appeal
 from minyi.app import create_app
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
+from minyi.core.ids import IdAllocator
 from minyi.core.replica import Replica, ReplicaPolicy, acting_as
 from minyi.core.settings import Settings
+from minyi.intake.batcher import IntakeBatcher
+from minyi.intake.refs import RefCache
+from minyi.intake.schemas import AppealIn
+from minyi.intake.service import Registered
+from minyi.org.service import actor_for_username
 from replica_pair import Pair
 from webclient import post_form, signed_in
 
@@ -201,6 +215,84 @@ def test_the_actor_sees_their_own_action_in_the_list_while_others_read_the_repli
     assert listed_status(app, "dispatcher", appeal["tracking_no"]) == ("dispatched", True)
 
 
+def listed(client: TestClient, user: str, tracking_no: str) -> tuple[list[str], bool]:
+    """The tracking numbers `user`'s case list finds for `tracking_no`, and whether the replica
+    answered."""
+    with replica_statements(client) as seen:
+        r = client.get("/api/v1/appeals", params={"q": tracking_no}, headers=auth(client, user))
+    assert r.status_code == 200, r.text
+    return [item["tracking_no"] for item in r.json()["items"]], bool(seen)
+
+
+def test_a_clerk_sees_the_appeal_they_registered_while_others_read_the_replica(
+    app: TestClient, pg_pair: Pair
+) -> None:
+    """Intake's group commit (its writer thread, its own connection) remembers its position for
+    the clerk: their list reads the primary and has the new appeal; another reader's list is the
+    replica's, which has not replayed it yet; once replayed, both read the replica."""
+    auth(app, "clerk"), auth(app, "dispatcher")  # signed in before replay stops
+    with replay_paused(pg_pair):
+        appeal = make_appeal(app, as_user="clerk")
+        number = appeal["tracking_no"]
+        assert listed(app, "clerk", number) == ([number], False)
+        assert listed(app, "dispatcher", number) == ([], True)
+    assert listed(app, "clerk", number) == ([number], True)
+    assert listed(app, "dispatcher", number) == ([number], True)
+
+
+def test_a_group_commit_remembers_its_one_position_for_each_staff_member_in_it(
+    app: TestClient, pg_pair: Pair
+) -> None:
+    """Two staff members' appeals in one group: one commit, one position read, remembered for
+    both (the writer's database shares the app's replica and its memory); the public's appeal
+    in it is nobody's to remember."""
+    db: Database = app.app.state.minyi.db  # type: ignore[attr-defined]
+    assert db.replica is not None
+    with db.reading() as session:
+        actors = [actor_for_username(session, user) for user in ("clerk", "s01.staff")]
+    writer_db = db.for_one_writer()
+    assert writer_db is not db and writer_db.replica is db.replica
+    batcher = IntakeBatcher(
+        writer_db,
+        ManualClock(START),
+        IdAllocator(db, "appeals"),
+        RefCache(),
+        ZoneInfo("Asia/Shanghai"),
+        max_batch=8,
+    )
+
+    async def one_group() -> list[Registered]:
+        payloads = [appeal_payload(), appeal_payload(), appeal_payload(channel="mailbox_mayor")]
+        submitted = [
+            asyncio.ensure_future(batcher.submit(AppealIn(**payload), actor))
+            for payload, actor in zip(payloads, [*actors, None], strict=True)
+        ]
+        await asyncio.sleep(0)  # all three queued before the writer takes them: one group
+        batcher.start()
+        return list(await asyncio.gather(*submitted))
+
+    try:
+        with replay_paused(pg_pair):
+            before = {a.username: db.replica.written_by(a.username) for a in actors}
+            registered = asyncio.run(one_group())
+            assert all(r.created for r in registered)
+            after = {a.username: db.replica.written_by(a.username) for a in actors}
+            [position] = set(after.values())
+            assert position is not None and position not in before.values()
+            assert db.replica.written_by("citizen") is None
+            seen = text("SELECT inet_server_port(), count(*) FROM appeals WHERE id = :id")
+            for actor, made in zip(actors, registered, strict=False):
+                with db.reading(replica=True, reader=actor.username) as session:
+                    got = session.execute(seen, {"id": made.id}).one()
+                assert tuple(got) == (pg_pair.primary.port, 1)
+            with db.reading(replica=True, reader="secretary") as session:
+                got = session.execute(seen, {"id": registered[0].id}).one()
+            assert tuple(got) == (pg_pair.replica.port, 0)
+    finally:
+        batcher.stop()
+        writer_db.dispose()
+
+
 def test_an_action_taken_on_a_page_is_in_that_persons_next_list(
     app: TestClient, pg_pair: Pair
 ) -> None:
@@ -327,3 +419,34 @@ def test_settings_refuse_a_replica_beside_sqlite(tmp_path: Path) -> None:
             database_url=f"sqlite:///{tmp_path / 'x.db'}",
             database_replica_url="postgresql://postgres@127.0.0.1/x",
         )
+
+
+@pytest.mark.slow
+@pytest.mark.console_script
+def test_bench_intake_configures_its_server_with_the_replica(pg_pair: Pair, tmp_path: Path) -> None:
+    """`minyi bench intake --replica`: the fresh database is made on the primary's server and the
+    server reads its copy on the replica; every appeal is acknowledged."""
+    out = tmp_path / "result.json"
+    admin = make_url(pg_pair.primary.url).set(database="postgres")
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "minyi"),
+            *("bench", "intake", "--db", "postgres", "--n", "40", "--concurrency", "4"),
+            *("--replica", pg_pair.replica.url, "--json-out", str(out)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
+        env=os.environ
+        | {
+            "MINYI_DEMO": "empty",
+            "MINYI_BENCH_PG_URL": admin.render_as_string(hide_password=False),
+        },
+    )
+    assert run.returncode == 0, run.stderr
+    line = next(x for x in run.stdout.splitlines() if x.startswith("MINYI intake"))
+    assert "non_201=0" in line and "replica=yes" in line
+    result = json.loads(out.read_text())
+    assert result["replica"] is True and [r["ok"] for r in result["rounds"]] == [40]
