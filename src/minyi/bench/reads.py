@@ -201,6 +201,7 @@ def run_reads_bench(
     reuse: str | None = None,
     keep: str | None = None,
     only: str | None = None,
+    skip: str | None = None,
     copies: int = 1,
     seed: int = 20261121,
 ) -> ReadsReport:
@@ -266,7 +267,11 @@ def run_reads_bench(
                 name: actor_for_username(session, name)
                 for name in {"dep01.handler", "dep01.head", *READERS.values()}
             }
-        reads = [r for r in _reads(tracking_no, phone or "") if not only or only in r[0]]
+        reads = [
+            r
+            for r in _reads(tracking_no, phone or "")
+            if (not only or only in r[0]) and not (skip and skip in r[0])
+        ]
         # The pages' panels (triage queue, approvals, hotspots, the daily report) come from the
         # registry the web app fills at start-up; the reads get the same one.
         registry = build_registry()

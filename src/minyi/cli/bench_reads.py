@@ -40,6 +40,11 @@ def reads(
     only: str | None = typer.Option(
         None, "--only", help="time only the reads whose name holds this text"
     ),
+    skip: str | None = typer.Option(
+        None,
+        "--skip",
+        help="leave out the reads whose name holds this text (e.g. 'old scan' at 10M)",
+    ),
     copies: int = typer.Option(
         1,
         "--copies",
@@ -73,7 +78,16 @@ def reads(
             return lambda n: progress.advance(task, n)
 
         report = run_reads_bench(
-            db, appeals, days, repeats, start, reuse=reuse, keep=keep, only=only, copies=copies
+            db,
+            appeals,
+            days,
+            repeats,
+            start,
+            reuse=reuse,
+            keep=keep,
+            only=only,
+            skip=skip,
+            copies=copies,
         )
     if as_json:
         typer.echo(orjson.dumps(report.as_dict()).decode())
