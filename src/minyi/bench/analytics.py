@@ -186,12 +186,13 @@ def _fill(
                 if closed and rng.random() < 0.7
                 else None
             )
+            status = "rated" if rating else ("replied" if closed else "in_progress")
             buffers["cases"].append(
                 {
                     "id": appeal_id,
                     "appeal_id": appeal_id,
                     "tracking_no": tracking,
-                    "status": "rated" if rating else ("replied" if closed else "in_progress"),
+                    "status": status,
                     "version": 1,
                     "channel_id": refs["channel"],
                     "category_id": None,
@@ -225,6 +226,7 @@ def _fill(
                     "assigned_at": assigned,
                     "signed_at": assigned + timedelta(hours=rng.expovariate(1 / 6)),
                     "is_active": True,
+                    "case_status": status,  # as cases.service keeps it
                 }
             )
             if rating and closed is not None:  # a rating comes after a reply

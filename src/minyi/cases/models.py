@@ -96,6 +96,9 @@ class Case(Base):
         # area's cases in registration order, the open cases (the inbox's default, the backlog)
         # and the overdue ones in a small partial index each, so a scoped list reads its rows.
         Index("ix_cases_first_unit_registered", "first_unit_id", "registered_at"),
+        # The first-received branch of a unit's scope under a status filter (migration
+        # unitstatus0001), the twin of ix_case_units_unit_status_case.
+        Index("ix_cases_first_unit_status", "first_unit_id", "status"),
         Index("ix_cases_street_registered", "street_id", "registered_at"),
         Index("ix_cases_community_registered", "community_id", "registered_at"),
         Index("ix_cases_grid_registered", "grid_id", "registered_at"),
@@ -178,6 +181,17 @@ class CaseUnit(Base):
         UniqueConstraint("case_id", "unit_id"),
         # The scope of a unit's staff, read from the index alone (migration keyset0001).
         Index("ix_case_units_unit_active_case", "unit_id", "is_active", "case_id"),
+        # A unit's cases in some statuses (its open inbox, its board's "replied" block) read
+        # only the matching entries, however long the unit's history (migration
+        # unitstatus0001). `IS TRUE` as the scope's filter writes it (see ix_cases_overdue_…).
+        Index(
+            "ix_case_units_unit_status_case",
+            "unit_id",
+            "case_status",
+            "case_id",
+            postgresql_where=text("is_active IS TRUE"),
+            sqlite_where=text("is_active IS 1"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -187,6 +201,10 @@ class CaseUnit(Base):
     assigned_at: Mapped[datetime]
     signed_at: Mapped[datetime | None]
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The case's status, copied: `cases.status` as it is, kept by the one place it changes
+    # (cases.service._record updates the case's rows in the same transaction; a new row copies
+    # it), so a unit's scope filtered by status reads only its matching index entries.
+    case_status: Mapped[str] = mapped_column(String(20))
 
 
 class Bounce(Base):

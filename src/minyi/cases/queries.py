@@ -22,6 +22,7 @@ from sqlalchemy import (
     select,
     table,
     true,
+    union_all,
 )
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
@@ -55,14 +56,20 @@ from minyi.privacy.rules import (
 )
 
 
-def visible_to(actor: Actor) -> ColumnElement[bool]:
-    """The cases an actor may see. Out of scope reads as 'not found', never as 'forbidden'."""
+def visible_to(actor: Actor, statuses: Sequence[CaseStatus] | None = None) -> ColumnElement[bool]:
+    """The cases an actor may see. Out of scope reads as 'not found', never as 'forbidden'.
+
+    `statuses`: the caller also filters `cases.status` to these (a list's status filter). A
+    unit's scope then reads only the matching entries of its indexes (`unit_scope`): the same
+    cases, however long the unit's history."""
     if actor.role in DISTRICT_WIDE:
         return true()
     if actor.role is None:
         return Case.id == actor.citizen_case_id if actor.citizen_case_id is not None else false()
     if actor.unit_id is None:
         return false()
+    if statuses and actor.role not in AREA_ROLES:
+        return unit_scope(actor.unit_id, statuses)
     handles = exists().where(
         CaseUnit.case_id == Case.id, CaseUnit.unit_id == actor.unit_id, CaseUnit.is_active.is_(True)
     )
@@ -74,6 +81,27 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
         if area is not None:
             clauses.append(area == actor.unit_id)
     return or_(*clauses)
+
+
+def unit_scope(unit_id: int, statuses: Sequence[CaseStatus]) -> ColumnElement[bool]:
+    """The cases in `statuses` a unit handles (active case_units row) or first received: the
+    scope of `visible_to` under a status filter, as one semi-join over two index ranges,
+    `case_units (unit_id, case_status, case_id) WHERE is_active` and `cases (first_unit_id,
+    status)`. It reads the matching entries only; an `EXISTS(case_units …) OR first_unit_id`
+    is a filter the planner applies to every case in the statuses (docs/scaling.md §3d). Exact
+    because `case_units.case_status` is `cases.status` (kept by cases.service._record)."""
+    values = [s.value for s in statuses]
+    first = aliased(Case)
+    return Case.id.in_(
+        union_all(
+            select(CaseUnit.case_id).where(
+                CaseUnit.unit_id == unit_id,
+                CaseUnit.is_active.is_(True),
+                CaseUnit.case_status.in_(values),
+            ),
+            select(first.id).where(first.first_unit_id == unit_id, first.status.in_(values)),
+        )
+    )
 
 
 def get_visible_case(
@@ -269,13 +297,11 @@ def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
     if f.status:
         conditions.append(Case.status.in_([s.value for s in f.status]))
     if f.unit is not None:
-        conditions.append(
-            exists().where(
-                CaseUnit.case_id == Case.id,
-                CaseUnit.unit_id == f.unit,
-                CaseUnit.is_active.is_(True),
-            )
-        )
+        handles = [CaseUnit.unit_id == f.unit, CaseUnit.is_active.is_(True)]
+        if f.status:
+            # Only the unit's index entries in those statuses (CaseUnit.case_status).
+            handles.append(CaseUnit.case_status.in_([s.value for s in f.status]))
+        conditions.append(Case.id.in_(select(CaseUnit.case_id).where(*handles)))
     if f.street is not None:
         conditions.append(Case.street_id == f.street)
     if f.community is not None:
@@ -325,7 +351,11 @@ def order_by(keys: Sequence[SortKey]) -> list[Any]:
 
 
 def _listed(actor: Actor, f: CaseFilter) -> Any:
-    base = select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(visible_to(actor))
+    base = (
+        select(Case, Appeal)
+        .join(Appeal, Appeal.id == Case.appeal_id)
+        .where(visible_to(actor, f.status))
+    )
     return filtered(base, f, actor)
 
 

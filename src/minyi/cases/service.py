@@ -159,6 +159,12 @@ def _record(
 ) -> None:
     case.status = after.value
     case.updated_at = now
+    if after is not before:
+        # case_units.case_status is cases.status copied (the scoped lists filter by it): every
+        # row of the case, active or not, in the same transaction.
+        session.execute(
+            update(CaseUnit).where(CaseUnit.case_id == case.id).values(case_status=after.value)
+        )
     reason = (
         payload.get("reason")
         or payload.get("text")
@@ -261,6 +267,8 @@ def _dispatch(
         unit_id = units[code].id
         cu = existing.get(unit_id) or CaseUnit(case_id=case.id, unit_id=unit_id)
         cu.role, cu.assigned_at, cu.signed_at, cu.is_active = role, now, None, True
+        # The status now; `_record` moves every row of the case to the action's target.
+        cu.case_status = case.status
         session.add(cu)
     case.lead_unit_id = units[lead_code].id
     return {"lead_unit": lead_code, "co_units": co_codes}

@@ -423,6 +423,8 @@ def _apply_history(
             "assigned_at": g.registered_at,
             "signed_at": g.registered_at if g.status in SIGNED else None,
             "is_active": True,
+            # cases.status as _apply_history has just set it (CaseUnit.case_status).
+            "case_status": g.status.value,
         }
         for g, r in made
         if g.lead_unit_id is not None

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from conftest import START
 from factories import act, auth, make_appeal, make_dispatched
-from minyi.cases.models import Appeal, Case, CaseEvent
+from minyi.cases.models import Appeal, Case, CaseEvent, CaseUnit
 from minyi.cases.queries import case_filter
 from minyi.core.db import Database
 from minyi.integrations.case_export import COLUMNS, export_rows
@@ -277,6 +277,14 @@ class TestBadRows:
             == "2024-03-05 09:30"
         )
         assert cases["H-002"].status == "in_progress" and cases["H-002"].lead_unit_id is not None
+        with demo_db.reading() as session:
+            # The units' rows carry the imported status (CaseUnit.case_status, the scope's key).
+            copied = session.execute(
+                select(CaseUnit.case_status, Case.status)
+                .join(Case, Case.id == CaseUnit.case_id)
+                .where(Case.id.in_([c.id for c in cases.values()]))
+            ).all()
+        assert copied and all(unit == case for unit, case in copied)
         assert cases["H-001"].tracking_no.startswith("20240305-")
 
     def test_a_repeated_external_id_with_other_content_is_a_bad_row(
