@@ -182,7 +182,32 @@ RATE_NAMES = (
 
 
 def _counts(session: Session, stmt: Any) -> dict[int, tuple[int, ...]]:
-    return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in session.execute(stmt)}
+    # A None key (a case without a lead unit, or one `only` leaves out) is nobody's figure.
+    return {
+        row[0]: tuple(int(v or 0) for v in row[1:])
+        for row in session.execute(stmt)
+        if row[0] is not None
+    }
+
+
+def _lead_of(case_id: Any, *where: Any) -> Any:
+    """The lead unit of the case `case_id` names (NULL: none, or `where` fails), as a correlated
+    scalar subquery: both backends run it as one primary-key probe per outer row, so a count
+    driven by the period's rows never reads the rest of `cases`. (LATERAL would say the same on
+    PostgreSQL, but SQLite has none; a join leaves the plan to the planner, which hashed all of
+    `cases` for a month's 5,000 feedback events.)"""
+    return (
+        select(Case.lead_unit_id)
+        .where(Case.id == case_id, Case.lead_unit_id.is_not(None), *where)
+        .scalar_subquery()
+    )
+
+
+def _by_lead_unit(session: Session, rows: Any) -> dict[int, tuple[int, ...]]:
+    """Count `rows` (a select of a `unit` column and numeric columns to sum) by unit."""
+    sub = rows.subquery()
+    sums = [func.sum(c) for c in sub.c if c.name != "unit"]
+    return _counts(session, select(sub.c.unit, func.count(), *sums).group_by(sub.c.unit))
 
 
 def _in(column: Any, start: datetime, end: datetime) -> Any:
@@ -255,35 +280,37 @@ def assess_units(
         .group_by(Case.lead_unit_id),
     )
     # Still open at the period's end with a closure clock breached within it: found from the
-    # period's breached clocks (an index range), not by scanning every open case.
-    late_open = _counts(
-        session,
-        select(Case.lead_unit_id, func.count(func.distinct(Case.id)))
-        .select_from(Clock)
-        .join(Case, Case.id == Clock.case_id)
+    # period's breached clocks (an index range), each case then looked up by primary key.
+    # `_lead_of` rather than a join: PostgreSQL hash-joined the clocks to every open case.
+    breached_cases = (
+        select(Clock.case_id)
         .where(
             _in(Clock.breached_at, start, end),
             Clock.subject == "case",
             Clock.milestone.in_(CLOSURE_MILESTONES),
-            Case.lead_unit_id.is_not(None),
-            only(Case.lead_unit_id),
-            or_(Case.closed_at.is_(None), Case.closed_at >= end),
         )
-        .group_by(Case.lead_unit_id),
+        .distinct()
+        .subquery()
     )
-    rating = CaseEvent.payload["rating"].as_string()
-    feedback = _counts(
+    late_open = _by_lead_unit(
         session,
         select(
-            Case.lead_unit_id,
-            func.count(),
-            func.sum(case((rating.in_(SATISFIED_RATINGS), 1), else_=0)),
-        )
-        .join(Case, Case.id == CaseEvent.case_id)
-        .where(
-            CaseEvent.action == "feedback", _in(CaseEvent.at, start, end), only(Case.lead_unit_id)
-        )
-        .group_by(Case.lead_unit_id),
+            _lead_of(
+                breached_cases.c.case_id,
+                only(Case.lead_unit_id),
+                or_(Case.closed_at.is_(None), Case.closed_at >= end),
+            ).label("unit")
+        ).select_from(breached_cases),
+    )
+    # The period's feedback events (an index range on action and time), each case's lead unit
+    # by primary key: joined, the planner read all of `cases` to hash them.
+    rating = CaseEvent.payload["rating"].as_string()
+    feedback = _by_lead_unit(
+        session,
+        select(
+            _lead_of(CaseEvent.case_id, only(Case.lead_unit_id)).label("unit"),
+            case((rating.in_(SATISFIED_RATINGS), 1), else_=0).label("satisfied"),
+        ).where(CaseEvent.action == "feedback", _in(CaseEvent.at, start, end)),
     )
     bounces = _counts(
         session,

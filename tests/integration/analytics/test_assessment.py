@@ -16,19 +16,20 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import case, func, literal, or_, select
 
 from cli_harness import CliResult, run_cli
 from conftest import START, private_demo_app
 from factories import act, auth, make_appeal, make_dispatched
 from minyi.analytics.assessment import assess_units
-from minyi.analytics.rules import period_of
-from minyi.cases.models import Case
+from minyi.analytics.rules import CLOSURE_MILESTONES, SATISFIED_RATINGS, Period, period_of
+from minyi.cases.models import Case, CaseEvent
 from minyi.cases.rules import S
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.grassroots.models import Building, Patrol
 from minyi.org.models import Staff, Unit
+from minyi.sla.models import Clock
 from minyi.triage.models import AppealLink
 from minyi.whistle.models import Summons, Whistle
 from minyi.worker.runner import run_once
@@ -155,6 +156,36 @@ class TestAssessment:
             10 * 0.4 + 25 * 0.5 + 20 * 2 / 3 + 25 * 0.5 + 10 * (1 - 1 / 3) + 5 * 0.8 + 5 * 0.5
         )
         assert row.score == pytest.approx(round(expected, 2))
+
+    def test_late_open_and_feedback_counts_equal_the_joins_they_replaced(
+        self, world: World
+    ) -> None:
+        # The late-open and feedback counts probe cases by primary key from the period's rows
+        # (assessment._lead_of); the joins below are the statements they replaced. Windows of
+        # every hour of the worked day and a half, so that c3's clock breaches in one window
+        # and the case closes in a later one (late open there), and the whole week.
+        windows = [
+            (START + timedelta(hours=h), START + timedelta(hours=h + 1)) for h in range(-1, 27)
+        ]
+        windows += [(START, START + timedelta(hours=h)) for h in (2, 24, 25, 26)]
+        windows.append((WEEK.start, WEEK.end))
+        seen = set()
+        with world.db.reading() as session:
+            ids = {code: id_ for code, id_ in session.execute(select(Unit.code, Unit.id))}
+            for start, end in windows:
+                for only in (None, [ids["DEP02"]], [ids["DEP03"]]):
+                    period = Period("custom", "window", start, end)
+                    rows = assess_units(session, period, unit_ids=only)
+                    got = {
+                        ids[r.unit]: (r.closure_due - r.closed, r.feedback, r.satisfied)
+                        for r in rows.rows
+                    }
+                    expected = _joined_counts(session, start, end, only)
+                    assert {u: v for u, v in got.items() if v != (0, 0, 0)} == expected
+                    seen |= {v for v in expected.values()}
+        # The windows met each case: late open, feedback satisfied and not.
+        assert any(v[0] for v in seen) and any(v[2] for v in seen)
+        assert any(v[1] > v[2] for v in seen)
 
     def test_the_default_limit_is_24_hours(self, world: World) -> None:
         row = dep02(world)
@@ -392,3 +423,49 @@ class TestGridFigures:
             if not base:
                 assert rows[code].grid_response_rate == 0.5
         assert rows["DEP02"].grid_whistles is None
+
+
+def _joined_counts(
+    session: Any, start: Any, end: Any, only: list[int] | None
+) -> dict[int, tuple[int, int, int]]:
+    """The assessment's late-open and feedback counts as joins (before 2026-12-05), by unit:
+    (late open, feedback, satisfied), units with none of them left out."""
+    scope = Case.lead_unit_id.in_(only) if only is not None else literal(True)
+    late = session.execute(
+        select(Case.lead_unit_id, func.count(func.distinct(Case.id)))
+        .select_from(Clock)
+        .join(Case, Case.id == Clock.case_id)
+        .where(
+            Clock.breached_at >= start,
+            Clock.breached_at < end,
+            Clock.subject == "case",
+            Clock.milestone.in_(CLOSURE_MILESTONES),
+            Case.lead_unit_id.is_not(None),
+            scope,
+            or_(Case.closed_at.is_(None), Case.closed_at >= end),
+        )
+        .group_by(Case.lead_unit_id)
+    ).all()
+    rating = CaseEvent.payload["rating"].as_string()
+    feedback = session.execute(
+        select(
+            Case.lead_unit_id,
+            func.count(),
+            func.sum(case((rating.in_(SATISFIED_RATINGS), 1), else_=0)),
+        )
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(
+            CaseEvent.action == "feedback",
+            CaseEvent.at >= start,
+            CaseEvent.at < end,
+            scope,
+        )
+        .group_by(Case.lead_unit_id)
+    ).all()
+    out: dict[int, tuple[int, int, int]] = {}
+    for unit, n in late:
+        out[unit] = (int(n), 0, 0)
+    for unit, n, satisfied in feedback:
+        if unit is not None:
+            out[unit] = (out.get(unit, (0, 0, 0))[0], int(n), int(satisfied or 0))
+    return out
