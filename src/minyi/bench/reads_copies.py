@@ -16,18 +16,23 @@ from sqlalchemy import text
 
 from minyi.core.db import Database
 
+# A copy's tracking number: the day's prefix and the new id, seven digits at least (wider past
+# 9,999,999: a fixed width of seven made the 10,000,000th case repeat the 1,000,000th's).
+TRACKING_NO = (
+    "left(tracking_no, 9) || lpad((id + :off)::text, greatest(7, length((id + :off)::text)), '0')"
+)
 # Per table: the columns whose value a copy changes, as SQL over the source row and :off (the
 # copy's id offset). Every other column is copied as it is; a serial `id` is left to its sequence.
 CHANGED: dict[str, dict[str, str]] = {
     "appeals": {
         "id": "id + :off",
-        "tracking_no": "left(tracking_no, 9) || lpad((id + :off)::text, 7, '0')",
+        "tracking_no": TRACKING_NO,
         "external_id": "'b' || (id + :off)",
     },
     "cases": {
         "id": "id + :off",
         "appeal_id": "appeal_id + :off",
-        "tracking_no": "left(tracking_no, 9) || lpad((id + :off)::text, 7, '0')",
+        "tracking_no": TRACKING_NO,
     },
     "case_units": {"case_id": "case_id + :off"},
     "case_events": {"case_id": "case_id + :off"},
