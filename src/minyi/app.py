@@ -50,6 +50,7 @@ from minyi.api import (
     webhooks,
     whistle,
 )
+from minyi.api.logs import configure_logging
 from minyi.api.state import AppState
 from minyi.core.clock import Clock
 from minyi.core.ids import IdAllocator
@@ -191,5 +192,5 @@ def create_app(
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` worker processes: settings from MINYI_* variables."""
     settings = Settings()
-    observability.configure_logging(access_log=settings.access_log)
+    configure_logging(access_log=settings.access_log)
     return create_app(settings)

@@ -8,7 +8,7 @@ import typer
 import uvicorn
 from sqlalchemy.engine import make_url
 
-from minyi.api.observability import configure_logging
+from minyi.api.logs import configure_logging
 from minyi.cli.common import clock, one_line_errors, runtime, settings
 from minyi.core.errors import Invalid
 from minyi.worker.process import become_worker, start_worker_process, stop_worker_process

@@ -27,7 +27,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-import psycopg
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -149,6 +148,10 @@ class Replica:
         readers = _acting.get()
         if connection is None or not readers:
             return
+        # Imported here: only a PostgreSQL process with a replica gets this far (psycopg is loaded
+        # by then), and a SQLite process (most tests' servers and CLI runs) need not pay for it.
+        import psycopg
+
         try:
             raw = connection.connection.dbapi_connection
             raw.autocommit = True

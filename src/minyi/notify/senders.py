@@ -8,18 +8,20 @@ import base64
 import json
 import smtplib
 import ssl
+import threading
 from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate
 from functools import cache
-from typing import Any, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from minyi.core.settings import Settings
 from minyi.notify.hooks import webhook_secret
 from minyi.notify.models import OutboxMessage
 from minyi.notify.rules import NO_SENDER, Channel, signature
+
+if TYPE_CHECKING:
+    import httpx
 
 TIMEOUT_SECONDS = 5.0
 MESSAGE_ID_HEADER = "X-Minyi-Message-Id"
@@ -130,19 +132,45 @@ def _tls() -> ssl.SSLContext:
     """The verifying TLS context every HTTP sender shares: building one parses the whole CA bundle
     (a quarter of a second of CPU), which every app, CLI command and worker start used to pay
     anew. Built on first use, as httpx builds its default (certifi, SSL_CERT_FILE/DIR honoured)."""
+    import httpx
+
     return httpx.create_ssl_context()
 
 
 def _http_client() -> httpx.Client:
+    # Imported here: httpx imports its command-line client (rich, pygments, click) with itself,
+    # a fifth of a CPU second that every web, worker and CLI process paid at start, though most
+    # never send anything over HTTP.
+    import httpx
+
     return httpx.Client(timeout=TIMEOUT_SECONDS, verify=_tls())
 
 
-class _HttpSender:
+class _SharedClient:
+    """The HTTP senders' one client, made on the first send (see _http_client)."""
+
     def __init__(self, client: httpx.Client | None = None) -> None:
-        self._client = client or _http_client()
+        self._client = client
+        self._lock = threading.Lock()
+
+    def get(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = _http_client()
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+
+
+class _HttpSender:
+    def __init__(self, client: httpx.Client | _SharedClient | None = None) -> None:
+        self._client = client if isinstance(client, _SharedClient) else _SharedClient(client)
 
     def _post(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
-        response = self._client.post(
+        response = self._client.get().post(
             url,
             content=body,
             headers={"Content-Type": "application/json; charset=utf-8", **headers},
@@ -160,7 +188,9 @@ class _HttpSender:
 class SmsGatewaySender(_HttpSender):
     """An SMS provider's HTTP gateway: POST {"phone", "text"} with a bearer token; 2xx: taken."""
 
-    def __init__(self, url: str, token: str | None, *, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, url: str, token: str | None, *, client: httpx.Client | _SharedClient | None = None
+    ) -> None:
         super().__init__(client)
         self.url, self.token = url, token
 
@@ -178,7 +208,9 @@ class WebhookSender(_HttpSender):
     signed with HMAC-SHA256 of the body under the subscriber's secret when one is registered
     for the message (see hooks.on_webhook_secret), else under the platform's secret key."""
 
-    def __init__(self, secret_key: str, *, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, secret_key: str, *, client: httpx.Client | _SharedClient | None = None
+    ) -> None:
         super().__init__(client)
         self.secret_key = secret_key
 
@@ -196,7 +228,9 @@ class WeComRobotSender(_HttpSender):
     """A WeCom group robot: a text message to the recipient URL, else the configured robot.
     The robot answers 200 with {"errcode": 0} when it took the message, another errcode if not."""
 
-    def __init__(self, default_url: str | None, *, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, default_url: str | None, *, client: httpx.Client | _SharedClient | None = None
+    ) -> None:
         super().__init__(client)
         self.default_url = default_url
 
@@ -223,7 +257,7 @@ class Senders:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Senders:
-        client = _http_client()
+        client = _SharedClient()
         by_channel: dict[str, Sender] = {
             Channel.EMAIL: SmtpSender(
                 settings.notify.smtp_host,

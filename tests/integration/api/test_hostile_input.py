@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from conftest import make_settings
 from factories import auth, make_appeal, unique_phone
-from minyi.api.observability import JsonFormatter
+from minyi.api.logs import JsonFormatter
 from minyi.app import create_app
 from minyi.core.clock import ManualClock
 

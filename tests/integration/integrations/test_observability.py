@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from conftest import METRICS_AUTH, private_demo_app
 from factories import auth, make_appeal
-from minyi.api.observability import JsonFormatter
+from minyi.api.logs import JsonFormatter
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 
