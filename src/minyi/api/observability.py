@@ -16,6 +16,7 @@ import secrets
 import time
 from collections.abc import Iterable
 
+from anyio import get_cancelled_exc_class
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -121,6 +122,9 @@ class _Backlog(Collector):
 _CACHEABLE = ("/static/",)
 
 
+CLIENT_CLOSED = 499
+
+
 class RequestContext:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app, self.metrics = app, metrics
@@ -151,6 +155,12 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except get_cancelled_exc_class():
+            # The caller went away before the answer (a client's timeout): nginx's 499 "client
+            # closed request", not a 500 in the log and the error-rate metric.
+            if not answered:
+                status = CLIENT_CLOSED
+            raise
         except Exception:
             # A bug, not bad input: logged here, where the request id is still in context, and
             # answered with that id so a caller's report can be matched to this line.

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from minyi.api.logs import configure_logging
 from minyi.cli.common import clock, one_line_errors, runtime, settings
 from minyi.core.errors import Invalid
-from minyi.worker.process import become_worker, start_worker_process, stop_worker_process
+from minyi.worker.process import become_worker, leave, start_worker_process, stop_worker_process
 from minyi.worker.runner import Worker
 
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
@@ -132,3 +132,5 @@ def worker(
     # Ordinary code, not a handler: the loop sees the flag between jobs and in its sleep, and
     # the job in hand finishes (or rolls back) its transaction before the process leaves.
     w.stop()
+    rt.close()
+    leave(0)

@@ -24,6 +24,7 @@ from minyi.wiring import build_registry
 
 MINYI = str(Path(sys.executable).parent / "minyi")
 CLOCKS = 20_000
+HANG_S = 120  # a hang detector for a worker's exit, not a speed assertion
 
 
 def count(db: Database, stmt: object) -> int:
@@ -81,7 +82,11 @@ class TestManyWorkers:
                 if w.poll() is None:
                     w.send_signal(signal.SIGTERM)
             for w in workers:
-                w.wait(timeout=30)
+                try:
+                    w.wait(timeout=HANG_S)
+                except subprocess.TimeoutExpired:
+                    w.kill()
+                    pytest.fail(f"a worker was still alive {HANG_S} s after SIGTERM")
         try:
             # Each clock is due past its deadline: exactly one firing (the breach), no warning.
             assert count(db, select(func.count()).where(Clock.state == "breached")) == CLOCKS
