@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -35,10 +34,6 @@ def _compared(obj: object, name: str | None, type_: str, reflected: bool, other:
 
 
 class TestMigrations:
-    # SQLite cannot reflect an index on an expression (the urgency indexes, nextdue0001), so
-    # there both sides skip them with a warning; PostgreSQL compares them.
-    @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
-    @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
     def test_models_and_migrations_agree(self, fresh_db: Database) -> None:
         with fresh_db.engine.connect() as conn:
             diff = compare_metadata(

@@ -1,7 +1,7 @@
 """urgency by column: cases.next_due_at, back-filled, and the unsettled cases' urgency indexes
 
 Revision ID: nextdue0001
-Revises: rollups0001
+Revises: outboxpart0001
 
 The urgency order of case lists (sla.queries.urgency_order) sorted by a correlated
 `min(clocks.due_at)` per case: every open case's clocks were read before the first page. The
@@ -36,7 +36,7 @@ from alembic import op
 from minyi.cases.models import UNSETTLED_PREDICATE
 
 revision = "nextdue0001"
-down_revision = "rollups0001"
+down_revision = "outboxpart0001"
 branch_labels = None
 depends_on = None
 
@@ -112,5 +112,6 @@ def _cases(bind: sa.Connection) -> int:
 def downgrade() -> None:
     for name, _ in INDEXES:
         op.drop_index(name, table_name="cases")
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("next_due_at")
+    # A plain DROP COLUMN (SQLite has it since 3.35): batch mode would copy the table and drop
+    # the old one, which SQLite refuses while other tables' rows reference it.
+    op.drop_column("cases", "next_due_at")

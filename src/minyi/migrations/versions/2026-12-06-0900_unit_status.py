@@ -128,5 +128,6 @@ def _cases(bind: sa.Connection) -> int:
 def downgrade() -> None:
     for table, name, _columns, _partial in INDEXES:
         op.drop_index(name, table_name=table)
-    with op.batch_alter_table("case_units") as batch:
-        batch.drop_column("case_status")
+    # A plain DROP COLUMN (SQLite has it since 3.35): batch mode would copy the table and drop
+    # the old one, which SQLite refuses while other tables' rows reference it.
+    op.drop_column("case_units", "case_status")

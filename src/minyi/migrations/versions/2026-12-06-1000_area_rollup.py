@@ -1,7 +1,7 @@
 """area roll-up: per-day and total area figures for the leader dashboard, and the day marks
 
 Revision ID: rollups0001
-Revises: outboxpart0001
+Revises: unitstatus0001
 
 Creates `case_day_marks`, `area_day_counts` and `area_totals` (analytics/rollups.py,
 docs/decisions/0011-area-rollup.md) and back-fills them from the cases with the same code the
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from minyi.analytics.rollups import rebuild_area_rollup
 
 revision = "rollups0001"
-down_revision = "outboxpart0001"
+down_revision = "unitstatus0001"
 branch_labels = None
 depends_on = None
 
