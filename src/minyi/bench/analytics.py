@@ -30,7 +30,7 @@ from minyi.analytics.rules import BEIJING, period_of
 from minyi.bench.intake import fresh_database
 from minyi.bootstrap import load_demo, migrate
 from minyi.cases.models import Appeal, Bounce, Case, CaseEvent, CaseUnit
-from minyi.core.db import Database
+from minyi.core.db import Base, Database
 from minyi.intake.models import Channel
 from minyi.org.models import Staff, Unit
 from minyi.sla.models import Clock
@@ -118,8 +118,8 @@ def _fill(
 
     # The history is written in the schema the database has: the migrations' tests fill a
     # database at an older revision (before the columns later migrations add) and upgrade it.
-    models = ((Appeal, "appeals"), (Case, "cases"), (CaseUnit, "units"))
-    models += ((CaseEvent, "events"), (Clock, "clocks"), (Bounce, "bounces"))
+    models: list[tuple[type[Base], str]] = [(Appeal, "appeals"), (Case, "cases")]
+    models += [(CaseUnit, "units"), (CaseEvent, "events"), (Clock, "clocks"), (Bounce, "bounces")]
     present = inspect(db.engine)
     has = {key: {c["name"] for c in present.get_columns(m.__tablename__)} for m, key in models}
 
