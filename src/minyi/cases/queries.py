@@ -68,40 +68,51 @@ def visible_to(actor: Actor, statuses: Sequence[CaseStatus] | None = None) -> Co
         return Case.id == actor.citizen_case_id if actor.citizen_case_id is not None else false()
     if actor.unit_id is None:
         return false()
-    if statuses and actor.role not in AREA_ROLES:
-        return unit_scope(actor.unit_id, statuses)
+    area = AREA_COLUMNS.get(actor.unit_kind or "") if actor.role in AREA_ROLES else None
+    if statuses:
+        return unit_scope(actor.unit_id, statuses, area=area)
     handles = exists().where(
         CaseUnit.case_id == Case.id, CaseUnit.unit_id == actor.unit_id, CaseUnit.is_active.is_(True)
     )
     clauses: list[ColumnElement[bool]] = [handles, Case.first_unit_id == actor.unit_id]
-    if actor.role in AREA_ROLES:
-        area = {"street": Case.street_id, "community": Case.community_id, "grid": Case.grid_id}.get(
-            actor.unit_kind or ""
-        )
-        if area is not None:
-            clauses.append(area == actor.unit_id)
+    if area is not None:
+        clauses.append(getattr(Case, area) == actor.unit_id)
     return or_(*clauses)
 
 
-def unit_scope(unit_id: int, statuses: Sequence[CaseStatus]) -> ColumnElement[bool]:
+# An area role's unit also sees every case in its area: the column that names the area.
+AREA_COLUMNS = {"street": "street_id", "community": "community_id", "grid": "grid_id"}
+
+
+def unit_scope(
+    unit_id: int, statuses: Sequence[CaseStatus], *, area: str | None = None
+) -> ColumnElement[bool]:
     """The cases in `statuses` a unit handles (active case_units row) or first received: the
     scope of `visible_to` under a status filter, as one semi-join over two index ranges,
     `case_units (unit_id, case_status, case_id) WHERE is_active` and `cases (first_unit_id,
     status)`. It reads the matching entries only; an `EXISTS(case_units …) OR first_unit_id`
     is a filter the planner applies to every case in the statuses (docs/scaling.md §3d). Exact
-    because `case_units.case_status` is `cases.status` (kept by cases.service._record)."""
+    because `case_units.case_status` is `cases.status` (kept by cases.service._record).
+
+    `area` (an area role's: `street_id`, `community_id` or `grid_id`) adds the cases of the
+    unit's area as a third range (the area's indexes). Under the OR form a grid worker's empty
+    list walked the whole `registered_at` index (10M rows, 1–2 s: docs/scaling.md §3f)."""
     values = [s.value for s in statuses]
     first = aliased(Case)
-    return Case.id.in_(
-        union_all(
-            select(CaseUnit.case_id).where(
-                CaseUnit.unit_id == unit_id,
-                CaseUnit.is_active.is_(True),
-                CaseUnit.case_status.in_(values),
-            ),
-            select(first.id).where(first.first_unit_id == unit_id, first.status.in_(values)),
+    branches = [
+        select(CaseUnit.case_id).where(
+            CaseUnit.unit_id == unit_id,
+            CaseUnit.is_active.is_(True),
+            CaseUnit.case_status.in_(values),
+        ),
+        select(first.id).where(first.first_unit_id == unit_id, first.status.in_(values)),
+    ]
+    if area is not None:
+        in_area = aliased(Case)
+        branches.append(
+            select(in_area.id).where(getattr(in_area, area) == unit_id, in_area.status.in_(values))
         )
-    )
+    return Case.id.in_(union_all(*branches))
 
 
 def get_visible_case(

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, false, or_, select
 
 from conftest import START
 from factories import register_appeal
 from minyi.cases.models import Case, CaseUnit
-from minyi.cases.queries import unit_scope
+from minyi.cases.queries import AREA_COLUMNS, unit_scope
 from minyi.cases.rules import OPEN, Action, CaseStatus, legal_actions
 from minyi.cases.service import act_on_case
 from minyi.core.db import Database
@@ -80,7 +80,13 @@ def _check(db: Database, case_id: int, step: str) -> CaseStatus:
         assert all(c == status for c in copied), f"{step}: {copied} != {status}"
         units = session.scalars(select(CaseUnit.unit_id).where(CaseUnit.case_id == case_id)).all()
         first = session.scalar(select(Case.first_unit_id).where(Case.id == case_id))
-        for unit_id in {*units, *([first] if first else [])}:
+        place = session.execute(
+            select(Case.street_id, Case.community_id, Case.grid_id).where(Case.id == case_id)
+        ).one()
+        # Each unit on the case with no area, and each of the case's areas as its unit's area.
+        scopes = [(u, None) for u in {*units, *([first] if first else [])}]
+        scopes += [(u, a) for u, a in zip(place, AREA_COLUMNS.values(), strict=True) if u]
+        for unit_id, area in scopes:
             for statuses in ([CaseStatus(status)], list(OPEN), [CaseStatus.ARCHIVED]):
                 values = [s.value for s in statuses]
                 old = or_(
@@ -90,12 +96,14 @@ def _check(db: Database, case_id: int, step: str) -> CaseStatus:
                         CaseUnit.is_active.is_(True),
                     ),
                     Case.first_unit_id == unit_id,
+                    getattr(Case, area) == unit_id if area else false(),
                 )
+                new = unit_scope(unit_id, statuses, area=area)
                 by_status = select(Case.id).where(Case.id == case_id, Case.status.in_(values))
                 assert (
                     session.scalars(by_status.where(old)).all()
-                    == session.scalars(by_status.where(unit_scope(unit_id, statuses))).all()
-                ), f"{step}: unit {unit_id}, {values}"
+                    == session.scalars(by_status.where(new)).all()
+                ), f"{step}: unit {unit_id}, area {area}, {values}"
     return CaseStatus(status)
 
 
@@ -110,7 +118,7 @@ def test_case_status_follows_the_case(
 ) -> None:
     db = fresh_demo_db
     now = START
-    case_id = register_appeal(db, now=now, street="S01")["id"]
+    case_id = register_appeal(db, now=now, street="S01", community="S01C01", grid="S01C01G01")["id"]
     status = _check(db, case_id, "registered")
     for n in range(length):
         now += timedelta(hours=data.draw(st.sampled_from([0, 1, 30]), label="hours"))
