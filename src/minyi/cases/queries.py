@@ -69,7 +69,11 @@ def visible_to(actor: Actor, statuses: Sequence[CaseStatus] | None = None) -> Co
     if actor.unit_id is None:
         return false()
     area = AREA_COLUMNS.get(actor.unit_kind or "") if actor.role in AREA_ROLES else None
-    if statuses:
+    # The union of index ranges for units and grids, whose ranges are small; a street's or a
+    # community's lists walk their own urgency indexes (nextdue0001) under the OR form and stop
+    # at the page, where the union would gather the area's every open case first (measured at
+    # 10M: a street's board 30 ms → 2.5 s; a grid's empty page 0.9 s → 5 ms).
+    if statuses and area in (None, "grid_id"):
         return unit_scope(actor.unit_id, statuses, area=area)
     handles = exists().where(
         CaseUnit.case_id == Case.id, CaseUnit.unit_id == actor.unit_id, CaseUnit.is_active.is_(True)
