@@ -57,7 +57,19 @@ class Sweep(Base):
 
 
 # The leader dashboard's area roll-up (analytics/rollups.py says how it stays exact).
-class AreaDayCount(Base):
+class AreaFigures:
+    """The five figures both roll-up tables carry (rollups.FIGURES names them in this order): a
+    day's row and the totals are summed into each other column by column, so they must not
+    drift apart."""
+
+    cases: Mapped[int] = mapped_column(default=0)
+    open: Mapped[int] = mapped_column(default=0)
+    overdue: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+    unsatisfied: Mapped[int] = mapped_column(default=0)
+
+
+class AreaDayCount(AreaFigures, Base):
     """One registration day's cases of one (street, community), folded in by the job."""
 
     __tablename__ = "area_day_counts"
@@ -67,14 +79,9 @@ class AreaDayCount(Base):
     day: Mapped[date]
     street_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    cases: Mapped[int] = mapped_column(default=0)
-    open: Mapped[int] = mapped_column(default=0)
-    overdue: Mapped[int] = mapped_column(default=0)
-    closed: Mapped[int] = mapped_column(default=0)
-    unsatisfied: Mapped[int] = mapped_column(default=0)
 
 
-class AreaTotal(Base):
+class AreaTotal(AreaFigures, Base):
     """The sum of `area_day_counts` per (street, community): a few hundred rows a district."""
 
     __tablename__ = "area_totals"
@@ -82,11 +89,6 @@ class AreaTotal(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     street_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    cases: Mapped[int] = mapped_column(default=0)
-    open: Mapped[int] = mapped_column(default=0)
-    overdue: Mapped[int] = mapped_column(default=0)
-    closed: Mapped[int] = mapped_column(default=0)
-    unsatisfied: Mapped[int] = mapped_column(default=0)
 
 
 # Read paths of the assessment and the hotspot pass: every figure is a GROUP BY unit over one
