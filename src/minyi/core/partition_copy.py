@@ -12,6 +12,11 @@ outbox_messages).
    lets the caller bring over rows changed since they were copied (`resync`), copies the rows
    written since, compares the counts, and gives the copy the old table's name, indexes,
    sequence and triggers.
+
+Migrations import this module (the migrations' README says when a migration may import code):
+it works from the database's catalogue, never from the models, so what it does to a table
+does not change as the models do. Changing what a function here does changes every migration
+that calls it: keep them as they behave, and add a new function for a new behaviour.
 """
 
 from __future__ import annotations
@@ -36,19 +41,25 @@ LOCK_WAIT = "10s"
 log = logging.getLogger("alembic.runtime.migration")
 
 
-def prepare_aside(bind: Connection, table: str, column: str) -> int | None:
-    """Step 1 on a connection of its own, each statement committed as it ends, so the
-    application goes on writing the old table meanwhile; None where it cannot be: the table was
-    made in this same run (a new database: nothing to copy, the migration's transaction does
-    it all in a moment), or a lock held by this run's transaction (an earlier migration that
-    altered the table) is in the way."""
+def prepare_aside(
+    bind: Connection,
+    table: str,
+    column: str,
+    step: Callable[[Connection], int] | None = None,
+) -> int | None:
+    """Step 1 (or `step`, a migration's own that ends with it: outboxpart0001's) on a connection
+    of its own, each statement committed as it ends, so the application goes on writing the old
+    table meanwhile; None where it cannot be: the table was made in this same run (a new
+    database: nothing to copy, the migration's transaction does it all in a moment), or a lock
+    held by this run's transaction (an earlier migration that altered the table) is in the
+    way."""
     with bind.engine.connect() as side:
         side = side.execution_options(isolation_level="AUTOCOMMIT")
         if not side.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": table}):
             return None
         side.execute(text(f"SET lock_timeout = '{LOCK_WAIT}'"))
         try:
-            return prepare(side, table, column)
+            return prepare(side, table, column) if step is None else step(side)
         except OperationalError as e:
             log.warning("%s: copied in the migration's transaction instead (%s)", table, e.orig)
             side.execute(text(f"DROP TABLE IF EXISTS {table}_partitioned CASCADE"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+# The models serve autogenerate's comparison only: a revision never imports them or any domain
+# code (README.md in this folder says what a revision may import, and why).
 from minyi.models import Base
 
 config = context.config

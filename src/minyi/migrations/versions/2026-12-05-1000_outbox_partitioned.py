@@ -34,10 +34,9 @@ import time
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import OperationalError
 
 import minyi.core.db
-from minyi.core.partition_copy import BATCH, LOCK_WAIT, RECENT, prepare, swap, unpartition
+from minyi.core.partition_copy import BATCH, RECENT, prepare, prepare_aside, swap, unpartition
 
 revision = "outboxpart0001"
 down_revision = "keylists0001"
@@ -64,7 +63,9 @@ def upgrade() -> None:
         _upgrade_sqlite()
         return
     started = time.perf_counter()
-    first_max = _prepare_aside(bind)
+    # Everything before the swap on a connection of its own while the application writes the
+    # old table; the migration's transaction does it where that cannot be (core/partition_copy).
+    first_max = prepare_aside(bind, TABLE, COLUMN, _prepare)
     if first_max is None:
         first_max = _prepare(bind)
     locked = time.perf_counter()
@@ -127,25 +128,6 @@ def downgrade() -> None:
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
-
-
-def _prepare_aside(bind: Connection) -> int | None:
-    """Everything before the swap on a connection of its own, committed as it goes, while the
-    application writes the old table; None where it cannot be (the table is new in this run, or
-    this run's transaction holds a lock in the way): the migration's transaction does it."""
-    with bind.engine.connect() as side:
-        side = side.execution_options(isolation_level="AUTOCOMMIT")
-        if not side.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": TABLE}):
-            return None
-        side.execute(text(f"SET lock_timeout = '{LOCK_WAIT}'"))
-        try:
-            return _prepare(side)
-        except OperationalError as e:
-            log.warning("%s: copied in the migration's transaction instead (%s)", TABLE, e.orig)
-            side.execute(text(f"DROP TABLE IF EXISTS {TABLE}_partitioned CASCADE"))
-            return None
-        finally:
-            side.execute(text("RESET lock_timeout"))
 
 
 def _prepare(conn: Connection) -> int:

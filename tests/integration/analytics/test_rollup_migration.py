@@ -1,0 +1,90 @@
+"""rollups0001's back-fill (its own SQL, frozen at the revision) leaves the roll-up exactly as the
+worker's job does (`rebuild_area_rollup`), on both backends: the same day rows, totals and marks,
+on a small history with cases open, closed, overdue, rated 不满意, outside any area, and one
+registered in the coming days (marked, not folded)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import select, update
+
+from conftest import demo_database_url, drop_database
+from minyi.analytics.models import AreaDayCount, AreaTotal
+from minyi.analytics.rollups import FIGURES, rebuild_area_rollup
+from minyi.bench.analytics import _fill
+from minyi.bootstrap import alembic_config, migrate
+from minyi.cases.models import Case, CaseDayMark
+from minyi.cases.rules import OPEN
+from minyi.core.db import Database
+from minyi.wiring import build_registry
+
+BEFORE = "unitstatus0001"
+
+
+@pytest.fixture
+def history(backend: str, tmp_path: Path) -> Iterator[Database]:
+    url = demo_database_url(backend, tmp_path)
+    db = Database(url, registry=build_registry())
+    _fill(db, 300, 40, random.Random(11), lambda _: None)
+    with db.unit_of_work() as session:
+        ids = list(session.scalars(select(Case.id).order_by(Case.id)))
+        # Outside any area, 不满意, overdue, and one two days ahead of the real clock (the migration reads it).
+        session.execute(
+            update(Case).where(Case.id.in_(ids[:5])).values(street_id=None, community_id=None)
+        )
+        session.execute(update(Case).where(Case.id.in_(ids[5:12])).values(rating="unsatisfied"))
+        open_ids = list(session.scalars(select(Case.id).where(Case.status.in_(OPEN)).limit(6)))
+        session.execute(update(Case).where(Case.id.in_(open_ids)).values(is_overdue=True))
+        ahead = datetime.now(UTC) + timedelta(days=2)
+        session.execute(update(Case).where(Case.id == ids[-1]).values(registered_at=ahead))
+    yield db
+    db.dispose()
+    drop_database(url)
+
+
+def _rollup(db: Database) -> dict[str, Any]:
+    with db.reading() as session:
+        figures = [getattr(AreaDayCount, f) for f in FIGURES]
+        days = session.execute(
+            select(AreaDayCount.day, AreaDayCount.street_id, AreaDayCount.community_id, *figures)
+        ).all()
+        totals = session.execute(
+            select(
+                AreaTotal.street_id,
+                AreaTotal.community_id,
+                *(getattr(AreaTotal, f) for f in FIGURES),
+            )
+        ).all()
+        marks = session.scalars(select(CaseDayMark.day)).all()
+    key = lambda row: tuple((v is None, v) for v in row)  # noqa: E731 - a sort key, NULLs first
+    return {
+        "days": sorted((tuple(r) for r in days), key=key),
+        "totals": sorted((tuple(r) for r in totals), key=key),
+        "marks": sorted(marks),
+    }
+
+
+def test_the_migrations_backfill_equals_the_jobs_rebuild(history: Database) -> None:
+    with history.unit_of_work() as session:
+        rebuild_area_rollup(session, now=datetime.now(UTC))
+    by_job = _rollup(history)
+    # The history is rich enough for every figure and both kinds of key to count.
+    assert len(by_job["days"]) > 30 and len(by_job["marks"]) == 3
+    for i, name in enumerate(FIGURES):
+        assert sum(row[2 + i] for row in by_job["totals"]) > 0, name
+    assert any(row[0] is None for row in by_job["totals"])
+
+    config = alembic_config()
+    with history.engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, BEFORE)
+    migrate(history)
+
+    assert _rollup(history) == by_job
