@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import select, update
 
 from conftest import demo_database_url, drop_database
+from migration_history import downgrade
 from minyi.analytics.models import AreaDayCount, AreaTotal
 from minyi.analytics.rollups import FIGURES, rebuild_area_rollup
 from minyi.bench.analytics import _fill
-from minyi.bootstrap import alembic_config, migrate
+from minyi.bootstrap import migrate
 from minyi.cases.models import Case, CaseDayMark
 from minyi.cases.rules import OPEN
 from minyi.core.db import Database
@@ -81,10 +81,7 @@ def test_the_migrations_backfill_equals_the_jobs_rebuild(history: Database) -> N
         assert sum(row[2 + i] for row in by_job["totals"]) > 0, name
     assert any(row[0] is None for row in by_job["totals"])
 
-    config = alembic_config()
-    with history.engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, BEFORE)
+    downgrade(history, BEFORE)
     migrate(history)
 
     assert _rollup(history) == by_job

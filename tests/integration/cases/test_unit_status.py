@@ -5,23 +5,21 @@ as the scope written over `cases.status` alone."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import exists, false, or_, select
 
 from conftest import START
 from factories import register_appeal
+from lifecycle_steps import actor_of, draw_onward, live
 from minyi.cases.models import Case, CaseUnit
 from minyi.cases.queries import AREA_COLUMNS, unit_scope
-from minyi.cases.rules import OPEN, Action, CaseStatus, legal_actions
+from minyi.cases.rules import OPEN, Action, CaseStatus
 from minyi.cases.service import act_on_case
 from minyi.core.db import Database
-from minyi.core.errors import MinyiError
 from minyi.org.models import Unit
-from minyi.org.rules import citizen_actor
-from minyi.org.service import actor_for_username
 
 LEADS = ("DEP25", "DEP03")
 CO_UNITS = ((), ("DEP04",), ("DEP04", "DEP05"), ("DEP06",))
@@ -47,18 +45,13 @@ def _who(action: Action, lead: str | None) -> str:
 
 
 def _act(db: Database, case_id: int, status: CaseStatus, data: st.DataObject, now: datetime) -> str:
-    legal = legal_actions(status)
-    if not legal:
+    action = draw_onward(data, status)
+    if action is None:
         return "none"
-    onward = [a for a in legal if a not in (Action.DECLINE, Action.ARCHIVE)]
-    if onward and data.draw(st.integers(0, 9), label="onward") < 9:
-        legal = onward
-    action = data.draw(st.sampled_from(legal), label="action")
     with db.unit_of_work() as session:
         lead_id = session.scalar(select(Case.lead_unit_id).where(Case.id == case_id))
         lead = session.scalar(select(Unit.code).where(Unit.id == lead_id)) if lead_id else None
-        user = _who(action, lead)
-        actor = citizen_actor(case_id) if user == "citizen" else actor_for_username(session, user)
+        actor = actor_of(session, case_id, _who(action, lead))
         payload = {
             "reason": "理由",
             "text": "答复内容",
@@ -120,11 +113,16 @@ def test_case_status_follows_the_case(
     now = START
     case_id = register_appeal(db, now=now, street="S01", community="S01C01", grid="S01C01G01")["id"]
     status = _check(db, case_id, "registered")
-    for n in range(length):
-        now += timedelta(hours=data.draw(st.sampled_from([0, 1, 30]), label="hours"))
-        try:
-            done = _act(db, case_id, status, data, now)
-        except MinyiError:
-            done = "refused"  # a refused action changes nothing; the copies must still agree
-        event(done)
+
+    def check(n: int, done: str) -> None:
+        nonlocal status
         status = _check(db, case_id, f"step {n} ({done})")
+
+    live(
+        data,
+        length,
+        start=now,
+        hours=[0, 1, 30],
+        step=lambda at: _act(db, case_id, status, data, at),
+        check=check,
+    )

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import Connection, event, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from conftest import START, drop_database, make_settings, new_database_url
+from migration_history import database_at, downgrade, is_partitioned, partition_of
 from minyi.bench.analytics import _fill
-from minyi.bootstrap import alembic_config, load_demo, migrate
+from minyi.bootstrap import load_demo, migrate
 from minyi.cases.models import Case, CaseEvent
 from minyi.cases.queries import timeline
 from minyi.core.clock import ManualClock
@@ -52,26 +52,18 @@ def _with_firings(db: Database) -> None:
         session.execute(insert(ClockFiring), rows)
 
 
-@pytest.fixture
-def history(backend: str, tmp_path: Path) -> Iterator[Database]:
-    """A database as it was before partitioning, with 14 months of history, then upgraded."""
-    url = new_database_url(backend, tmp_path)
-    db = Database(url, registry=build_registry())
-    migrate(db, BEFORE)
+def _history(db: Database) -> None:
+    """14 months of history, as the generator writes it in the schema before partitioning."""
     load_demo(db, now=START)
     _fill(db, 400, 420, random.Random(7), lambda _: None)
     _with_firings(db)
-    yield db
-    db.dispose()
-    drop_database(url)
 
 
-def _partition_of(conn: Connection, table: str, row_id: int) -> str:
-    found = conn.scalar(
-        text(f"SELECT tableoid::regclass::text FROM {table} WHERE id = :i"),  # noqa: S608 - ours
-        {"i": row_id},
-    )
-    return str(found)
+@pytest.fixture
+def history(backend: str, tmp_path: Path) -> Iterator[Database]:
+    """A database as it was before partitioning, with 14 months of history, then upgraded."""
+    with database_at(backend, tmp_path, BEFORE, _history) as db:
+        yield db
 
 
 class TestMigration:
@@ -92,10 +84,7 @@ class TestMigration:
     def test_downgrade_gives_every_row_back(self, history: Database) -> None:
         before = _rows(history)
         migrate(history)
-        config = alembic_config()
-        with history.engine.connect() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, BEFORE)
+        downgrade(history, BEFORE)
         assert _rows(history) == before
         if history.engine.dialect.name == "postgresql":
             with history.engine.connect() as conn:
@@ -109,16 +98,11 @@ class TestMigration:
         migrate(history)
         with history.engine.connect() as conn:
             for table in TABLES:
-                assert conn.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_partitioned_table WHERE partrelid = CAST(:t AS regclass)"
-                    ),
-                    {"t": table},
-                )
+                assert is_partitioned(conn, table)
                 # Every existing row is in its month's partition, none in DEFAULT.
                 assert not conn.scalar(text(f"SELECT count(*) FROM {table}_default"))  # noqa: S608 - names of our own tables
             some_id, some_at = min(before["case_events"])
-            assert _partition_of(conn, "case_events", some_id) == Month.of(some_at).name(
+            assert partition_of(conn, "case_events", some_id) == Month.of(some_at).name(
                 "case_events"
             )
             with pytest.raises(DBAPIError, match="append-only"):
@@ -215,10 +199,10 @@ class TestRouting:
             month = Month(2026, 11)
             # The generator's history (to 19 November 2026) is older than the partitions the
             # migration made: it went to DEFAULT, and making its months moves it out.
-            assert _partition_of(conn, "case_events", late) == "case_events_default"
+            assert partition_of(conn, "case_events", late) == "case_events_default"
             for m in months_between(Month(2026, 10), month):
                 ensure_month(conn, "case_events", "at", m)
-            assert _partition_of(conn, "case_events", late) == month.name("case_events")
+            assert partition_of(conn, "case_events", late) == month.name("case_events")
             assert not conn.scalar(text("SELECT count(*) FROM case_events_default"))
 
     @pytest.mark.postgres

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import Connection, event, select, text
 from sqlalchemy.exc import IntegrityError
 
-from conftest import START, drop_database, new_database_url
-from minyi.bootstrap import alembic_config, migrate
+from conftest import START
+from migration_history import database_at, downgrade, is_partitioned
+from minyi.bootstrap import migrate
 from minyi.core.db import Database
 from minyi.core.partitions import Month, ensure_partitions
 from minyi.integrations.models import WebhookDelivery, WebhookSubscriber
@@ -25,7 +25,6 @@ from minyi.notify.jobs import deliver_due
 from minyi.notify.models import OutboxDedupe, OutboxMessage
 from minyi.notify.senders import Senders
 from minyi.notify.service import enqueue, enqueue_many
-from minyi.wiring import build_registry
 
 BEFORE = "keylists0001"
 # Fourteen months of messages, a few of them not sent yet.
@@ -80,19 +79,18 @@ def _state(db: Database) -> dict[str, Any]:
         }
 
 
+def _history(db: Database) -> None:
+    with db.engine.begin() as conn:
+        _old_rows(conn)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT setval('outbox_messages_id_seq', 60)"))
+
+
 @pytest.fixture
 def history(backend: str, tmp_path: Path) -> Iterator[Database]:
     """A database before the migration with fourteen months of outbox."""
-    url = new_database_url(backend, tmp_path)
-    db = Database(url, registry=build_registry())
-    migrate(db, BEFORE)
-    with db.engine.begin() as conn:
-        _old_rows(conn)
-        if backend == "postgres":
-            conn.execute(text("SELECT setval('outbox_messages_id_seq', 60)"))
-    yield db
-    db.dispose()
-    drop_database(url)
+    with database_at(backend, tmp_path, BEFORE, _history) as db:
+        yield db
 
 
 class TestMigration:
@@ -119,19 +117,11 @@ class TestMigration:
     def test_downgrade_gives_every_row_back(self, history: Database) -> None:
         before = _state(history)
         migrate(history)
-        config = alembic_config()
-        with history.engine.connect() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, BEFORE)
+        downgrade(history, BEFORE)
         assert _state(history) == before
         if history.engine.dialect.name == "postgresql":
             with history.engine.connect() as conn:
-                assert not conn.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_partitioned_table "
-                        "WHERE partrelid = CAST('outbox_messages' AS regclass)"
-                    )
-                )
+                assert not is_partitioned(conn, "outbox_messages")
 
     @pytest.mark.parametrize("backend", ["postgres"])
     def test_postgres_rows_are_in_their_months_partition(self, history: Database) -> None:

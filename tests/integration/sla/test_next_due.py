@@ -7,19 +7,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from conftest import START
 from factories import register_appeal
+from lifecycle_steps import actor_of, draw_onward, live
 from minyi.cases.models import Case
 from minyi.cases.queries import CaseFilter, page_cases
-from minyi.cases.rules import Action, CaseStatus, legal_actions
+from minyi.cases.rules import Action, CaseStatus
 from minyi.cases.service import act_on_case
 from minyi.core.db import Database
-from minyi.core.errors import MinyiError
-from minyi.org.rules import citizen_actor
 from minyi.org.service import actor_for_username
 from minyi.sla.jobs import fire_due_clocks
 from minyi.sla.models import Clock
@@ -69,17 +68,9 @@ def _step(
 ) -> str:
     move = data.draw(st.sampled_from(MOVES), label="move")
     with db.unit_of_work() as session:
-        if move == "act" and legal_actions(status):
-            legal = legal_actions(status)
-            # Mostly actions that keep the case alive, so lives get to replies and reopens.
-            onward = [a for a in legal if a not in (Action.DECLINE, Action.ARCHIVE)]
-            if onward and data.draw(st.integers(0, 9), label="onward") < 9:
-                legal = onward
-            action = data.draw(st.sampled_from(legal), label="action")
-            user = NATURAL[action]
-            actor = (
-                citizen_actor(case_id) if user == "citizen" else actor_for_username(session, user)
-            )
+        action = draw_onward(data, status) if move == "act" else None
+        if action is not None:
+            actor = actor_of(session, case_id, NATURAL[action])
             payload = {
                 "reason": "理由",
                 "text": "答复内容",
@@ -126,17 +117,22 @@ def test_next_due_follows_the_clocks(
     assert nearest is not None  # registration starts clocks
     assert column == nearest
     status = CaseStatus.REGISTERED
-    for n in range(length):
-        now += timedelta(hours=data.draw(st.sampled_from([0, 1, 8, 30, 200]), label="hours"))
-        try:
-            done = _step(db, case_id, status, data, now)
-        except MinyiError:
-            done = "refused"  # a refused step changes nothing; the column must still agree
-        event(done)
+
+    def check(n: int, done: str) -> None:
+        nonlocal status
         column, nearest = column_and_aggregate(db, case_id)
         assert column == nearest, f"step {n} ({done}): {column} != {nearest}"
         with db.reading() as session:
             status = CaseStatus(session.scalar(select(Case.status).where(Case.id == case_id)))
+
+    live(
+        data,
+        length,
+        start=now,
+        hours=[0, 1, 8, 30, 200],
+        step=lambda at: _step(db, case_id, status, data, at),
+        check=check,
+    )
 
 
 def test_urgency_pages_cases_without_a_deadline_last(fresh_demo_db: Database) -> None:
