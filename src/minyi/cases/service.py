@@ -491,3 +491,31 @@ EFFECTS: dict[Action, Effect] = {
     Action.APPROVE_BOUNCE: _decide_bounce(approved=True),
     Action.REFUSE_BOUNCE: _decide_bounce(approved=False),
 }
+
+
+def repair_case_status(session: Session, low: int, high: int) -> int:
+    """`case_units.case_status` made `cases.status` again on the units' rows of the cases with
+    low < id <= high where it differs; returns the rows repaired. `_record` keeps the copy in
+    every transaction that changes the status; an app from before migration unitstatus0001,
+    still serving while it ran, does not (sla/reconcile.py runs this after a rolling upgrade)."""
+    broken = (
+        select(CaseUnit.id, Case.status)
+        .join(Case, Case.id == CaseUnit.case_id)
+        .where(
+            # Both ranges stated: the planner does not carry one across the join, and each
+            # side is then a range of its index, never a scan of the table (PostgreSQL 15).
+            Case.id > low,
+            Case.id <= high,
+            CaseUnit.case_id > low,
+            CaseUnit.case_id <= high,
+            CaseUnit.case_status.is_distinct_from(Case.status),
+        )
+        .subquery()
+    )
+    done = session.execute(
+        update(CaseUnit)
+        .where(CaseUnit.id == broken.c.id, CaseUnit.case_id > low, CaseUnit.case_id <= high)
+        .values(case_status=broken.c.status)
+        .execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]

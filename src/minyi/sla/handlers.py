@@ -24,6 +24,7 @@ from minyi.notify.models import OutboxMessage
 from minyi.sla.hooks import CLOCK_FIRED
 from minyi.sla.jobs import check_calendar, fire_due_clocks
 from minyi.sla.models import Clock
+from minyi.sla.reconcile import JOB_EVERY, reconcile_job
 from minyi.sla.rules import choose_policy, needs_reply_approval
 from minyi.sla.service import (
     MOOT,
@@ -58,6 +59,8 @@ def install(registry: Registry) -> None:
         "fire_clocks", lambda ctx: fire_due_clocks(ctx.session, now=ctx.now), loop=CLOCKS_LOOP
     )
     registry.job("check_calendar", lambda ctx: check_calendar(ctx.session, now=ctx.now), every=3600)
+    # A backstop for rolling upgrades (sla/reconcile.py): derived columns an old app left stale.
+    registry.job("reconcile_derived", lambda ctx: reconcile_job(ctx.session), every=JOB_EVERY)
 
 
 def reply_approval(session: Session, case: Case) -> bool:

@@ -243,6 +243,41 @@ def refresh_next_due(session: Session, subject: str, subject_ids: Iterable[int])
             session.expire(loaded, ["next_due_at"])
 
 
+def repair_next_due(session: Session, low: int, high: int) -> int:
+    """`cases.next_due_at` made what `refresh_next_due` would write, for the cases with
+    low < id <= high where it differs; returns the cases repaired. An app from before migration
+    nextdue0001, still serving while it ran, changes clocks without it (sla/reconcile.py runs
+    this after a rolling upgrade)."""
+    nearest = (
+        select(func.min(Clock.due_at))
+        .where(
+            Clock.subject == "case",
+            Clock.subject_id == Case.id,
+            Clock.state.in_(URGENT_STATES),
+        )
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    computed = (
+        select(Case.id, Case.next_due_at, nearest.label("due"))
+        .where(Case.id > low, Case.id <= high)
+        .subquery()
+    )
+    broken = (
+        select(computed.c.id, computed.c.due)
+        .where(computed.c.next_due_at.is_distinct_from(computed.c.due))
+        .subquery()
+    )
+    done = session.execute(
+        update(Case)
+        # The range again on the updated side: each side a range of the primary key.
+        .where(Case.id == broken.c.id, Case.id > low, Case.id <= high)
+        .values(next_due_at=broken.c.due)
+        .execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def _select(
     subject: str, subject_id: int, milestones: Iterable[str] | None, states: Iterable[str]
 ) -> Any:

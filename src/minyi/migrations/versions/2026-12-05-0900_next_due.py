@@ -13,9 +13,10 @@ boards read them): district-wide, by street and by community (cases.models).
 The back-fill runs in batches of BATCH cases by id. On PostgreSQL with LIVE_ROWS cases or more
 each batch commits on its own and the indexes are built CONCURRENTLY, in Alembic's autocommit
 block, as keyset0001 explains (a failed build leaves an INVALID index of its name, which a rerun
-drops and builds again). The code that keeps the column ships with this migration: stop the
-old writers (web, worker) before upgrading, or a clock changed by old code after its case's
-batch keeps a stale value until the case's clocks next change.
+drops and builds again). The code that keeps the column ships with this migration: a clock
+changed by old code (web, worker still serving) after its case's batch leaves a stale value,
+which `minyi db reconcile` repairs once the old writers are gone, and the worker's
+`reconcile_derived` job in the background (sla/reconcile.py, docs/deployment.md §2).
 
 Timed on a copy of the 100,000-appeal bench history (`CREATE DATABASE … TEMPLATE
 minyi_reads_100k`: 100,000 cases, 9,792 clocks, 7,776 cases with a deadline), PostgreSQL, on the

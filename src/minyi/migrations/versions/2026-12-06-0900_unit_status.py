@@ -16,9 +16,11 @@ autocommit block, as keyset0001 and nextdue0001 do (a failed build leaves an INV
 its name, which a rerun drops and builds again). NOT NULL is set through a CHECK constraint
 added NOT VALID and validated (a scan that blocks no writer), which SET NOT NULL then trusts
 without a scan of its own under its exclusive lock. The code that keeps the column ships with
-this migration: stop the old writers (web, worker) before upgrading, or a status changed by old
-code after its rows' batch leaves them stale (and a row inserted by old code has no status, so
-the NOT NULL step refuses: rerun the migration).
+this migration: a status changed by old code (web, worker still serving) after its rows' batch
+leaves them stale, which `minyi db reconcile` repairs once the old writers are gone, and the
+worker's `reconcile_derived` job in the background (sla/reconcile.py, docs/deployment.md §2); a
+row inserted by old code during the back-fill has no status, so the NOT NULL step refuses (rerun
+the migration), and after it old code cannot insert case_units rows at all.
 
 Timed on a copy of the 100,000-appeal bench history (`CREATE DATABASE … TEMPLATE
 minyi_reads_100k`: 100,000 cases, 100,000 case_units rows), PostgreSQL, on the shared 2-core
