@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from cli_harness import minyi_env, run_cli
 from conftest import START, demo_database_url, drop_database
@@ -20,6 +20,7 @@ from minyi.bench.analytics import _fill
 from minyi.cases.models import Case, CaseUnit
 from minyi.core.db import Database
 from minyi.core.ids import Counter
+from minyi.org.models import Unit
 from minyi.sla.reconcile import CURSOR, reconcile_job
 from minyi.wiring import build_registry
 
@@ -116,3 +117,27 @@ def test_the_job_walks_from_its_cursor_and_starts_over(history: Database) -> Non
     assert runs == -(-cases // 18) or runs == -(-cases // 18) + 1
     assert repaired == sum(stale)
     assert _derived(history) == good
+
+
+def test_an_old_apps_unit_row_goes_in_and_is_repaired(history: Database, tmp_path: Path) -> None:
+    """A dispatch by an app from before unitstatus0001 names no case_status: the column's
+    default (unitdefault0001) lets the row in, and the reconcile gives it the case's status."""
+    with history.unit_of_work() as session:
+        case_id, status = session.execute(
+            select(Case.id, Case.status).where(Case.status != "registered").limit(1)
+        ).one()
+        taken = select(CaseUnit.unit_id).where(CaseUnit.case_id == case_id)
+        unit_id = session.scalar(select(Unit.id).where(Unit.id.not_in(taken)).limit(1))
+        # The columns that app's CaseUnit has, and no more.
+        session.execute(
+            insert(CaseUnit.__table__).values(
+                case_id=case_id, unit_id=unit_id, role="co", assigned_at=START, is_active=True
+            )
+        )
+        row = select(CaseUnit.case_status).where(
+            CaseUnit.case_id == case_id, CaseUnit.unit_id == unit_id
+        )
+        assert session.scalar(row) == ""
+    assert _counts(_reconcile(history, tmp_path)) == (0, 1)
+    with history.reading() as session:
+        assert session.scalar(row) == status

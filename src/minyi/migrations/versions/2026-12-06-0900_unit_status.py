@@ -20,7 +20,8 @@ this migration: a status changed by old code (web, worker still serving) after i
 leaves them stale, which `minyi db reconcile` repairs once the old writers are gone, and the
 worker's `reconcile_derived` job in the background (sla/reconcile.py, docs/deployment.md §2); a
 row inserted by old code during the back-fill has no status, so the NOT NULL step refuses (rerun
-the migration), and after it old code cannot insert case_units rows at all.
+the migration); after it, old code's rows go in with the default unitdefault0001 gives the
+column.
 
 Timed on a copy of the 100,000-appeal bench history (`CREATE DATABASE … TEMPLATE
 minyi_reads_100k`: 100,000 cases, 100,000 case_units rows), PostgreSQL, on the shared 2-core
