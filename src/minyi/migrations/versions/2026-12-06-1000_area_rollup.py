@@ -58,9 +58,10 @@ def upgrade() -> None:
         sa.Column("community_id", sa.Integer(), sa.ForeignKey("units.id"), nullable=True),
         *_figures(),
     )
-    # The code of today (the migration's own moment), as the job would run it now.
+    # The code of today (the migration's own moment), as the job would run it now; the
+    # per-service day counts come with boards0001, which back-fills them.
     session = Session(bind=op.get_bind())
-    rebuild_area_rollup(session, now=datetime.now(UTC))
+    rebuild_area_rollup(session, now=datetime.now(UTC), services=False)
     session.flush()
 
 
