@@ -16,6 +16,8 @@ Why it is exact (docs/decisions/0011-area-rollup.md):
   delta into the totals, and deletes the marks it saw, by id: a mark committed meanwhile stays,
   and its change is read live until the next run. Today's marks are thinned to one a day.
 
+The same job folds the per-service day counts (services/rollup.py) from the same marks.
+
 Core statements bypass the mark: `sla.calendar_service` updates `due_at` only (not a figure
 here), `integrations.case_import` updates the cases it has just inserted through the session
 (their days are marked by the insert), and the bench's history generator inserts in bulk and
