@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import DAY_ZONE, Case, CaseDayMark, local_day
 from minyi.cases.rules import CLOSED
+from minyi.core.clock import as_utc
 from minyi.services.models import ServiceDayCount
 
 # (class_name, chosen service) -> (cases registered, of which closed now)
@@ -92,6 +93,7 @@ def period_counts(session: Session, since: datetime, until: datetime) -> Counts:
     are closed: equal to counting them in `cases` now. The whole days of the period that are not
     marked come from the folded rows; the rest (the period's partial ends, the marked days) is
     counted live over their index ranges of `cases.registered_at`."""
+    since, until = as_utc(since), as_utc(until)  # a naive bound is UTC, as stored
     first = local_day(since)
     if _bounds(first)[0] < since:
         first += timedelta(days=1)
