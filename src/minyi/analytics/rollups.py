@@ -16,6 +16,8 @@ Why it is exact (docs/decisions/0011-area-rollup.md):
   delta into the totals, and deletes the marks it saw, by id: a mark committed meanwhile stays,
   and its change is read live until the next run. Today's marks are thinned to one a day.
 
+The same job folds the per-service day counts (services/rollup.py) from the same marks.
+
 Core statements bypass the mark: `sla.calendar_service` updates `due_at` only (not a figure
 here), `integrations.case_import` updates the cases it has just inserted through the session
 (their days are marked by the insert), and the bench's history generator inserts in bulk and
@@ -37,6 +39,8 @@ from minyi.analytics.models import AreaDayCount, AreaTotal
 from minyi.cases.models import DAY_ZONE, Case, CaseDayMark, local_day
 from minyi.cases.rules import CLOSED, OPEN
 from minyi.org.models import LeaderArea, Unit
+from minyi.services.models import ServiceDayCount
+from minyi.services.rollup import fold_service_days
 
 LOCK = "area_rollup_runs"
 FIGURES = ("cases", "open", "overdue", "closed", "unsatisfied")
@@ -153,10 +157,12 @@ def _add(totals: dict[Key, list[int]], key: Key, values: Sequence[int], sign: in
         into[i] += sign * v
 
 
-def roll_up_areas(session: Session, *, now: datetime) -> int:
-    """Fold every marked day before today (district time) into the roll-up; returns the days
+def roll_up_areas(session: Session, *, now: datetime, services: bool = True) -> int:
+    """Fold every marked day before today (district time) into the roll-up, and into the
+    per-service day counts (services/rollup.py) that ride on the same marks; returns the days
     folded. Runs are serialised by a row lock on the `counters` row, taken first: two workers
-    never apply the same day's delta twice."""
+    never apply the same day's delta twice. `services=False` only for the migration rollups0001,
+    which runs before `service_day_counts` exists (boards0001 back-fills it)."""
     session.execute(
         text("INSERT INTO counters (name, value) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"),
         {"n": LOCK},
@@ -186,6 +192,8 @@ def roll_up_areas(session: Session, *, now: datetime) -> int:
                 _add(delta, (row["street_id"], row["community_id"]), [row[f] for f in FIGURES], 1)
             if new:
                 session.execute(insert(AreaDayCount), new)
+        if services:  # folded before the marks go, as the area rows are
+            fold_service_days(session, closed_days)
         totals = {(t.street_id, t.community_id): t for t in session.scalars(select(AreaTotal))}
         for key, values in delta.items():
             total = totals.get(key)
@@ -206,11 +214,13 @@ def _chunks(items: Sequence[Any], size: int = 500) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def rebuild_area_rollup(session: Session, *, now: datetime) -> int:
+def rebuild_area_rollup(session: Session, *, now: datetime, services: bool = True) -> int:
     """The roll-up made again from `cases`: after bulk loads that bypass the session (the bench's
     history), and by the migration that creates it. Marks every registration day, then folds."""
     session.execute(delete(AreaDayCount))
     session.execute(delete(AreaTotal))
+    if services:
+        session.execute(delete(ServiceDayCount))
     session.execute(delete(CaseDayMark))
     first = session.scalar(select(func.min(Case.registered_at)))
     last = session.scalar(select(func.max(Case.registered_at)))
@@ -222,7 +232,7 @@ def rebuild_area_rollup(session: Session, *, now: datetime) -> int:
         days.append({"day": day})
         day += timedelta(days=1)
     session.execute(insert(CaseDayMark), days)
-    return roll_up_areas(session, now=now)
+    return roll_up_areas(session, now=now, services=services)
 
 
 # --- The leader dashboard's figures (web/leader.py and bench/reads_roles.py call these) --------

@@ -117,6 +117,14 @@ class Case(Base):
             postgresql_where=text("is_overdue IS TRUE"),
             sqlite_where=text("is_overdue IS 1"),
         ),
+        # The dispatch board's bounces waiting for the dispatcher, oldest first (migration
+        # boards0001): a handful at any time, found without scanning every case.
+        Index(
+            "ix_cases_bounce_pending_registered",
+            "registered_at",
+            postgresql_where=text("bounce_pending IS TRUE"),
+            sqlite_where=text("bounce_pending IS 1"),
+        ),
         Index(
             "ix_cases_accused_unchecked",
             "id",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -79,3 +79,22 @@ class Appointment(Base):
     booked_at: Mapped[datetime]
     came_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+
+
+class ServiceDayCount(Base):
+    """One registration day's (district time) cases of one class and chosen service: how many,
+    and how many are closed now. Folded in by the area roll-up's job for the days it folds, from
+    the same day marks (services/rollup.py, docs/decisions/0011-area-rollup.md), so the services
+    hub and the report read 30 days of cases as a few hundred rows. Keyed by the case's own two
+    columns, not by the service they resolve to, so a change of `SERVICE_OF_CLASS` needs no
+    rebuild."""
+
+    __tablename__ = "service_day_counts"
+    __table_args__ = (Index("ix_service_day_counts_day", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    class_name: Mapped[str | None] = mapped_column(String(20))
+    service: Mapped[str | None] = mapped_column(String(20))
+    cases: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)

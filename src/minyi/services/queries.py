@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
-from minyi.cases.rules import CLOSED
 from minyi.core.clock import as_utc
 from minyi.core.errors import NotFound
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor
 from minyi.privacy.rules import appointment_view, mask_name, mask_phone
 from minyi.services.models import Appointment, ServiceSite, SiteRoom, SiteStaff
+from minyi.services.rollup import period_counts
 from minyi.services.rules import (
     APPOINTMENT_LABELS,
     CATEGORY_LABELS,
@@ -261,20 +261,12 @@ def service_totals(
     session: Session, since: datetime, until: datetime
 ) -> dict[Service, tuple[int, int]]:
     """Per service, the cases registered in [since, until) and how many of them are closed
-    (cases.rules.CLOSED, the report's meaning), in one grouped read of the period's range."""
+    (cases.rules.CLOSED, the report's meaning): the period's whole days from the per-day roll-up,
+    its partial ends and the days changed since the roll-up's last run counted live
+    (services/rollup.py)."""
     received: Counter[Service] = Counter()
     closed: Counter[Service] = Counter()
-    rows = session.execute(
-        select(
-            Case.class_name,
-            Case.service,
-            func.count(),
-            func.count().filter(Case.status.in_([s.value for s in CLOSED])),
-        )
-        .where(Case.registered_at >= since, Case.registered_at < until)
-        .group_by(Case.class_name, Case.service)
-    ).all()
-    for class_name, chosen, n, done in rows:
+    for (class_name, chosen), (n, done) in period_counts(session, since, until).items():
         service = service_of(class_name, chosen)
         received[service] += n
         closed[service] += done

@@ -23,6 +23,8 @@ from minyi.bootstrap import migrate
 from minyi.cases.models import Case, CaseDayMark
 from minyi.cases.rules import OPEN
 from minyi.core.db import Database
+from minyi.services.models import ServiceDayCount
+from minyi.services.rollup import rebuild_service_rollup
 from minyi.wiring import build_registry
 
 BEFORE = "unitstatus0001"
@@ -85,3 +87,30 @@ def test_the_migrations_backfill_equals_the_jobs_rebuild(history: Database) -> N
     migrate(history)
 
     assert _rollup(history) == by_job
+
+
+def _service_rows(db: Database) -> list[tuple[Any, ...]]:
+    with db.reading() as session:
+        rows = session.execute(
+            select(
+                ServiceDayCount.day,
+                ServiceDayCount.class_name,
+                ServiceDayCount.service,
+                ServiceDayCount.cases,
+                ServiceDayCount.closed,
+            )
+        ).all()
+    return sorted((tuple(r) for r in rows), key=lambda row: tuple((v is None, v) for v in row))
+
+
+def test_boards_backfill_equals_the_service_rebuild(history: Database) -> None:
+    with history.unit_of_work() as session:
+        rebuild_service_rollup(session)
+    by_job = _service_rows(history)
+    assert len(by_job) > 30
+    assert sum(r[3] for r in by_job) == 300 and sum(r[4] for r in by_job) > 0
+
+    downgrade(history, "unitdefault0001")
+    migrate(history)
+
+    assert _service_rows(history) == by_job
