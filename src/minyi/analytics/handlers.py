@@ -1,10 +1,11 @@
 """Analytics reacts to no event; the worker looks for today's early-warning signals and folds
-changed days into the area roll-up."""
+changed days into the area and unit roll-ups."""
 
 from __future__ import annotations
 
 from minyi.analytics.jobs import scan_today
 from minyi.analytics.rollups import roll_up_areas
+from minyi.analytics.unit_rollup import roll_up_units
 from minyi.core.registry import Registry
 
 
@@ -23,3 +24,6 @@ def install(registry: Registry) -> None:
     # The leader dashboard's area roll-up: folds the days whose cases changed (rollups.py); a
     # minute keeps the days read live from `cases` to today's and the last minute's.
     registry.job("roll_up_areas", lambda ctx: roll_up_areas(ctx.session, now=ctx.now), every=60)
+    # The assessment's unit roll-up: recomputes the days whose figures changed (unit_rollup.py);
+    # a minute keeps the days counted live to today's and the last minute's.
+    registry.job("roll_up_units", lambda ctx: roll_up_units(ctx.session, now=ctx.now), every=60)
