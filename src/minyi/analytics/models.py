@@ -106,6 +106,21 @@ class AreaTotal(Base):
     unsatisfied: Mapped[int] = mapped_column(default=0)
 
 
+class HotspotPass(Base):
+    """The daily hotspot pass as the worker last computed it (analytics/hotspot_passes.py): the
+    hottest clusters over the `window_days` days ending with `day`, as `Hotspot` dicts. Pages
+    read this row; they never cluster on a request."""
+
+    __tablename__ = "hotspot_passes"
+    __table_args__ = (UniqueConstraint("day", "window_days"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    window_days: Mapped[int]
+    computed_at: Mapped[datetime]
+    hotspots: Mapped[list[Any]] = mapped_column(default=list)
+
+
 # Read paths of the assessment and the hotspot pass: every figure is a GROUP BY unit over one
 # period of the whole district, so each index starts with the period column and carries the
 # unit, and the count never leaves the index.

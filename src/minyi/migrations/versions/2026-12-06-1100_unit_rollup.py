@@ -1,4 +1,5 @@
-"""unit roll-up: the assessment's additive figures per unit and day, and their day marks
+"""unit roll-up and stored hotspot passes: the assessment's additive figures per unit and day,
+their day marks, and the worker's daily hotspot pass
 
 Revision ID: unitrollup0001
 Revises: rollups0001
@@ -8,7 +9,9 @@ docs/decisions/0012-unit-rollup.md) and back-fills them with the code the worker
 every day from the first assignment, closure, feedback, bounce or summons to today is marked,
 then the days before today are recomputed (five GROUP BY statements per day over that day's
 rows, each an index range). It grows with the history's days and their rows; measured on a copy
-of the 1M bench history in docs/scaling.md §3x.
+of the 1M bench history in docs/scaling.md §3x. Also creates `hotspot_passes`, filled by the
+worker's `compute_hotspots` job (analytics/hotspot_passes.py); nothing to back-fill: the pages
+say when today's pass is not computed yet.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 from minyi.analytics.unit_rollup import COLUMNS, rebuild_unit_rollup
+from minyi.core.db import UTCDateTime
 
 revision = "unitrollup0001"
 down_revision = "rollups0001"
@@ -42,6 +46,15 @@ def upgrade() -> None:
         *(sa.Column(c, sa.Integer(), nullable=False) for c in COLUMNS),
         sa.UniqueConstraint("day", "unit_id", name="uq_unit_day_figures_day_unit_id"),
     )
+    op.create_table(
+        "hotspot_passes",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("window_days", sa.Integer(), nullable=False),
+        sa.Column("computed_at", UTCDateTime(), nullable=False),
+        sa.Column("hotspots", sa.JSON(), nullable=False),
+        sa.UniqueConstraint("day", "window_days", name="uq_hotspot_passes_day_window_days"),
+    )
     # The code of today (the migration's own moment), as the job would run it now.
     session = Session(bind=op.get_bind())
     rebuild_unit_rollup(session, now=datetime.now(UTC))
@@ -49,6 +62,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("hotspot_passes")
     op.drop_table("unit_day_figures")
     op.drop_index("ix_unit_day_marks_day", table_name="unit_day_marks")
     op.drop_table("unit_day_marks")
