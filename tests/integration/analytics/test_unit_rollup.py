@@ -4,11 +4,13 @@ backends.
 
 Two days of DEP02's and DEP03's cases: signed in time and late, closed on time and after a
 breach, bounced, reopened on a 不满意, rated 满意, co-units, summonses reported in and not, a
-repeat link. The job folds both days in; then the first day's cases change two days later (a
-reopen that un-signs and un-closes, a late closure, a lead unit changed after feedback, a repeat
-link, a closure clock's breach written late). Every period (each day, the week, the month, a
-unit filter) must equal the scan before the job, after it, and after a rebuild; the folded rows
-alone are asserted stale after the changes, so a missing mark would fail the comparison.
+repeat link. The job folds both days in; then, one at a time with the job between them, past
+days change through each path of the marking listener: a sign-for by core UPDATE, a lead unit
+changed after feedback, a closure clock's breach written late, a repeat link, a reopen of a case
+closed on another day than assigned, a late closure. Every period (each day, the week, the month,
+a unit filter) must equal the scan after each change and after each job; the folded rows alone
+are asserted stale after each change, so a missing mark fails the comparison (each path was
+checked by switching it off).
 """
 
 from __future__ import annotations
@@ -156,6 +158,11 @@ def history(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         h.ok("c2", "feedback", "clerk", rating="unsatisfied")  # reopens at once
         h.ok("c2", "sign_for", "dep02.handler")
         h.ok("c2", "reply", "dep02.handler", text="再次处理")
+        h.cases["c9"] = make_dispatched(client, lead="DEP02", title="卷积测试c9")["id"]
+        h.ok("c9", "sign_for", "dep02.handler")
+        h.cases["c10"] = make_dispatched(client, lead="DEP02", title="卷积测试c10")["id"]
+        h.ok("c10", "sign_for", "dep02.handler")
+        h.ok("c9", "reply", "dep02.handler", text="已处理")
         h.ok("c6", "reply", "dep03.handler", text="已处理")
         h.ok("c6", "feedback", "clerk", rating="basically_satisfied")
         # Saturday 10:00: the 24-hour clocks of the unsigned and unclosed cases have breached.
@@ -165,6 +172,11 @@ def history(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         h.ok("c3", "reply", "dep02.handler", text="超期办结")
         h.ok("c3", "feedback", "clerk", rating="unsatisfied")
         h.link_repeat("c1")
+        # c8 is dispatched on Saturday and signed for on Sunday within 24 h; c9 was replied
+        # (closed) on Friday and rated on Saturday.
+        h.cases["c8"] = make_dispatched(client, lead="DEP02", title="卷积测试c8")["id"]
+        h.ok("c9", "feedback", "clerk", rating="satisfied")
+        h.ok("c10", "reply", "dep02.handler", text="周六办结")
         yield h
 
 
@@ -181,41 +193,73 @@ class TestUnitRollup:
             assert folded(session, FRIDAY) == counted(session, FRIDAY) != {}
             assert folded(session, SATURDAY) == counted(session, SATURDAY) != {}
         assert_same(h.db)
-        # Sunday: Friday's cases change.
-        h.ok("c1", "reopen", "supervisor", reason="督查发现问题仍未解决")  # un-signed, un-closed
-        h.ok("c4", "reply", "dep02.handler", text="迟到的办结")  # late open → closed Sunday
-        h.ok("c6", "reopen", "supervisor", reason="督查发现问题仍未解决")
-        r = act(
-            h.client,
-            h.cases["c6"],
-            "redispatch",
-            "dispatcher",
-            lead_unit="DEP02",
-            co_units=[],
-            reason="属本单位职责",
-        )
-        assert r.status_code == 200, r.text  # c6's Friday feedback now counts for DEP02
-        h.link_repeat("c2")
-        with h.db.unit_of_work() as session:  # a breach written late for a closed case
-            clock = session.scalars(
-                select(Clock).where(
-                    Clock.case_id == h.cases["c2"],
-                    Clock.subject == "case",
-                    Clock.milestone.in_(CLOSURE_MILESTONES),
-                )
-            ).first()
-            assert clock is not None and clock.breached_at is None
-            clock.breached_at = h.clock.now()
-        assert FRIDAY in past_marks(h) or local_day(h.clock.now()) == FRIDAY
-        with h.db.reading() as session:
-            assert folded(session, FRIDAY) != counted(session, FRIDAY)  # stale without marks
-        assert_same(h.db)
-        h.at(timedelta(days=3))  # Monday: the job folds Sunday's changes in
+        # Sunday: one change at a time to a past day, each through one path of the listener;
+        # the job runs between them, so no other change's mark covers the day.
+        sunday = FRIDAY + timedelta(days=2)
+
+        def sign_c8_in_time() -> None:  # a core UPDATE of signed_at: the lead assignments' days
+            h.ok("c8", "sign_for", "dep02.handler")
+
+        def move_c9_after_feedback() -> None:  # the lead changes: the feedback events' days
+            h.ok("c9", "reopen", "supervisor", reason="督查发现问题仍未解决")
+            r = act(
+                h.client,
+                h.cases["c9"],
+                "redispatch",
+                "dispatcher",
+                lead_unit="DEP03",
+                co_units=[],
+                reason="属燃气主管部门职责",
+            )
+            assert r.status_code == 200, r.text
+
+        def breach_c2_late() -> None:  # a closure clock's breach: its case's closed day
+            with h.db.unit_of_work() as session:
+                clock = session.scalars(
+                    select(Clock).where(
+                        Clock.case_id == h.cases["c2"],
+                        Clock.subject == "case",
+                        Clock.milestone.in_(CLOSURE_MILESTONES),
+                    )
+                ).first()
+                assert clock is not None and clock.breached_at is None
+                clock.breached_at = h.clock.now()
+
+        def link_c2() -> None:  # a repeat link: the linked appeal's case's closed day
+            h.link_repeat("c2")
+
+        def reopen_c10() -> None:  # closed on Saturday, assigned on Friday: the old closed_at
+            h.ok("c10", "reopen", "supervisor", reason="督查发现问题仍未解决")
+
+        def reopen_c1_close_c4() -> None:  # closed_at old and new
+            h.ok("c1", "reopen", "supervisor", reason="督查发现问题仍未解决")
+            h.ok("c4", "reply", "dep02.handler", text="迟到的办结")
+
+        steps = [
+            (sign_c8_in_time, SATURDAY),
+            (move_c9_after_feedback, SATURDAY),
+            (breach_c2_late, FRIDAY),
+            (link_c2, FRIDAY),
+            (reopen_c10, SATURDAY),
+            (reopen_c1_close_c4, FRIDAY),
+        ]
+        for hour, (change, day) in enumerate(steps):
+            h.at(timedelta(days=2, hours=hour))
+            change()
+            with h.db.reading() as session:
+                # The folded rows are stale: only the day's mark keeps the read exact.
+                assert folded(session, day) != counted(session, day), change.__name__
+            assert_same(h.db)
+            assert h.job() >= 1
+            assert past_marks(h) == []
+            with h.db.reading() as session:
+                for d in (FRIDAY, SATURDAY):
+                    assert folded(session, d) == counted(session, d), change.__name__
+            assert_same(h.db)
+        h.at(timedelta(days=3))  # Monday: Sunday itself is folded in
         assert h.job() >= 1
-        assert past_marks(h) == []
         with h.db.reading() as session:
-            for day in (FRIDAY, SATURDAY, FRIDAY + timedelta(days=2)):
-                assert folded(session, day) == counted(session, day)
+            assert folded(session, sunday) == counted(session, sunday) != {}
         assert_same(h.db)
 
     def test_a_second_run_and_a_rebuild_change_nothing(self, history: History) -> None:
