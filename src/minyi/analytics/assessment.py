@@ -1,8 +1,9 @@
 """Unit assessment (绩效考核): seven rates per unit and period, a score and a ranking.
 
-Every figure is one aggregate query (GROUP BY unit) over the period's rows through an index
-that starts with the unit or the period column, so a month at a million appeals reads only
-that month; Python only merges the seven small per-unit results. Formulas: docs/analytics.md
+The additive figures (assignments, closures, feedback, bounces, summonses) come from the unit
+roll-up, per unit and day (analytics/unit_rollup.py, ADR 0012): a month sums ~31 rows a unit.
+The rest is one aggregate query (GROUP BY unit) over the period's rows through an index that
+starts with the unit or the period column; Python only merges the small per-unit results. Formulas: docs/analytics.md
 and `AssessmentRow`.
 """
 
@@ -13,50 +14,19 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, case, exists, func, literal, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import literal, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from minyi.analytics.grid import AreaFigures, area_figures
 from minyi.analytics.markets import area_figures as market_figures
-from minyi.analytics.rules import (
-    CLOSURE_MILESTONES,
-    SATISFIED_RATINGS,
-    SIGN_FOR_LIMIT,
-    Period,
-    rate,
-    score,
-)
+from minyi.analytics.rules import CLOSURE_MILESTONES, SIGN_FOR_LIMIT, Period, rate, score
 from minyi.analytics.services import service_rows
-from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
+from minyi.analytics.unit_rollup import by_lead_unit, in_period, lead_of, period_counts, scan_counts
+from minyi.cases.models import Case
 from minyi.markets.rules import MarketFigures
 from minyi.org.models import Unit
 from minyi.receptions.queries import area_receptions, leader_figures
 from minyi.sla.models import Clock
-from minyi.triage.models import AppealLink
-from minyi.whistle.models import Summons
-
-
-class seconds_between(FunctionElement[float]):
-    """Seconds from the first datetime column to the second, on either backend."""
-
-    type = Float()
-    inherit_cache = True
-    name = "seconds_between"
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
-    a, b = list(element.clauses)
-    return f"((julianday({compiler.process(b, **kw)}) - julianday({compiler.process(a, **kw)})) * 86400.0)"
-
-
-@compiles(seconds_between, "postgresql")
-def _seconds_pg(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
-    a, b = list(element.clauses)
-    return f"EXTRACT(EPOCH FROM ({compiler.process(b, **kw)} - {compiler.process(a, **kw)}))"
 
 
 @dataclass(frozen=True)
@@ -181,48 +151,6 @@ RATE_NAMES = (
 )
 
 
-def _counts(session: Session, stmt: Any) -> dict[int, tuple[int, ...]]:
-    # A None key (a case without a lead unit, or one `only` leaves out) is nobody's figure.
-    return {
-        row[0]: tuple(int(v or 0) for v in row[1:])
-        for row in session.execute(stmt)
-        if row[0] is not None
-    }
-
-
-def _lead_of(case_id: Any, *where: Any) -> Any:
-    """The lead unit of the case `case_id` names (NULL: none, or `where` fails), as a correlated
-    scalar subquery: both backends run it as one primary-key probe per outer row, so a count
-    driven by the period's rows never reads the rest of `cases`. (LATERAL would say the same on
-    PostgreSQL, but SQLite has none; a join leaves the plan to the planner, which hashed all of
-    `cases` for a month's 5,000 feedback events.)"""
-    return (
-        select(Case.lead_unit_id)
-        .where(Case.id == case_id, Case.lead_unit_id.is_not(None), *where)
-        .scalar_subquery()
-    )
-
-
-def _by_lead_unit(session: Session, rows: Any) -> dict[int, tuple[int, ...]]:
-    """Count `rows` (a select of a `unit` column and numeric columns to sum) by unit."""
-    sub = rows.subquery()
-    sums = [func.sum(c) for c in sub.c if c.name != "unit"]
-    return _counts(session, select(sub.c.unit, func.count(), *sums).group_by(sub.c.unit))
-
-
-def _in(column: Any, start: datetime, end: datetime) -> Any:
-    return and_(column >= start, column < end)
-
-
-def _breached_closure_clock() -> Any:
-    return exists().where(
-        Clock.case_id == Case.id,
-        Clock.subject == "case",
-        Clock.milestone.in_(CLOSURE_MILESTONES),
-        Clock.breached_at.is_not(None),
-    )
-
-
 def assess_units(
     session: Session,
     period: Period,
@@ -230,113 +158,44 @@ def assess_units(
     unit_ids: Sequence[int] | None = None,
     sign_for_limit: timedelta = SIGN_FOR_LIMIT,
     now: datetime | None = None,
+    scan: bool = False,
 ) -> Assessment:
     """Every unit with something to measure in the period (or only `unit_ids`), ranked by score;
     a street or community with grid events found in the period has something to measure.
-    `now`: the moment coverage is taken at (default the period's end)."""
+    `now`: the moment coverage is taken at (default the period's end). The additive figures come
+    from the unit roll-up (analytics/unit_rollup.py); `scan=True` reads them from their own
+    tables, as before the roll-up (the reference its tests and checks compare with)."""
     start, end = period.start, period.end
 
     def only(column: Any) -> Any:
         return column.in_(unit_ids) if unit_ids is not None else literal(True)
 
-    assigned = _counts(
-        session,
-        select(
-            CaseUnit.unit_id,
-            func.count(),
-            func.sum(
-                case(
-                    (
-                        and_(
-                            CaseUnit.signed_at.is_not(None),
-                            seconds_between(CaseUnit.assigned_at, CaseUnit.signed_at)
-                            <= sign_for_limit.total_seconds(),
-                        ),
-                        1,
-                    ),
-                    else_=0,
-                )
-            ),
-        )
-        .where(
-            _in(CaseUnit.assigned_at, start, end), CaseUnit.role == "lead", only(CaseUnit.unit_id)
-        )
-        .group_by(CaseUnit.unit_id),
-    )
-    breached = _breached_closure_clock()
-    repeated = exists().where(AppealLink.other_id == Case.appeal_id, AppealLink.kind == "repeat")
-    closed = _counts(
-        session,
-        select(
-            Case.lead_unit_id,
-            func.count(),
-            func.sum(case((~breached, 1), else_=0)),
-            func.sum(case((Case.reopen_count == 0, 1), else_=0)),
-            func.sum(case((repeated, 1), else_=0)),
-        )
-        .where(
-            _in(Case.closed_at, start, end), Case.lead_unit_id.is_not(None), only(Case.lead_unit_id)
-        )
-        .group_by(Case.lead_unit_id),
-    )
+    source = scan_counts if scan else period_counts
+    counts = source(session, start, end, unit_ids=unit_ids, sign_for_limit=sign_for_limit)
+    assigned, closed, feedback = counts["assigned"], counts["closed"], counts["feedback"]
+    bounces, whistles = counts["bounces"], counts["whistles"]
     # Still open at the period's end with a closure clock breached within it: found from the
     # period's breached clocks (an index range), each case then looked up by primary key.
-    # `_lead_of` rather than a join: PostgreSQL hash-joined the clocks to every open case.
+    # `lead_of` rather than a join: PostgreSQL hash-joined the clocks to every open case.
     breached_cases = (
         select(Clock.case_id)
         .where(
-            _in(Clock.breached_at, start, end),
+            in_period(Clock.breached_at, start, end),
             Clock.subject == "case",
             Clock.milestone.in_(CLOSURE_MILESTONES),
         )
         .distinct()
         .subquery()
     )
-    late_open = _by_lead_unit(
+    late_open = by_lead_unit(
         session,
         select(
-            _lead_of(
+            lead_of(
                 breached_cases.c.case_id,
                 only(Case.lead_unit_id),
                 or_(Case.closed_at.is_(None), Case.closed_at >= end),
             ).label("unit")
         ).select_from(breached_cases),
-    )
-    # The period's feedback events (an index range on action and time), each case's lead unit
-    # by primary key: joined, the planner read all of `cases` to hash them.
-    rating = CaseEvent.payload["rating"].as_string()
-    feedback = _by_lead_unit(
-        session,
-        select(
-            _lead_of(CaseEvent.case_id, only(Case.lead_unit_id)).label("unit"),
-            case((rating.in_(SATISFIED_RATINGS), 1), else_=0).label("satisfied"),
-        ).where(CaseEvent.action == "feedback", _in(CaseEvent.at, start, end)),
-    )
-    bounces = _counts(
-        session,
-        select(Bounce.unit_id, func.count())
-        .where(_in(Bounce.requested_at, start, end), only(Bounce.unit_id))
-        .group_by(Bounce.unit_id),
-    )
-    whistles = _counts(
-        session,
-        select(
-            Summons.unit_id,
-            func.count(),
-            func.sum(
-                case(
-                    (
-                        and_(
-                            Summons.reported_at.is_not(None), Summons.reported_at <= Summons.due_at
-                        ),
-                        1,
-                    ),
-                    else_=0,
-                )
-            ),
-        )
-        .where(_in(Summons.summoned_at, start, end), only(Summons.unit_id))
-        .group_by(Summons.unit_id),
     )
     areas = area_figures(session, start=start, end=end, at=now or end)
     markets = market_figures(session, start=start, end=end)

@@ -7,11 +7,28 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql import Select
 
-from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit
+from minyi.analytics.rules import CLOSURE_MILESTONES
+from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit, UnitDayMark, local_day
 from minyi.core.db import Base
+from minyi.sla.models import Clock
+from minyi.triage.models import AppealLink
+from minyi.whistle.models import Summons
 
 
 class Alert(Base):
@@ -91,6 +108,21 @@ class AreaTotal(AreaFigures, Base):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
 
 
+class HotspotPass(Base):
+    """The daily hotspot pass as the worker last computed it (analytics/hotspot_passes.py): the
+    hottest clusters over the `window_days` days ending with `day`, as `Hotspot` dicts. Pages
+    read this row; they never cluster on a request."""
+
+    __tablename__ = "hotspot_passes"
+    __table_args__ = (UniqueConstraint("day", "window_days"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    window_days: Mapped[int]
+    computed_at: Mapped[datetime]
+    hotspots: Mapped[list[Any]] = mapped_column(default=list)
+
+
 # Read paths of the assessment and the hotspot pass: every figure is a GROUP BY unit over one
 # period of the whole district, so each index starts with the period column and carries the
 # unit, and the count never leaves the index.
@@ -100,3 +132,132 @@ Index("ix_bounces_requested_at_unit_id", Bounce.requested_at, Bounce.unit_id)
 Index("ix_case_events_action_at", CaseEvent.action, CaseEvent.at)
 # ix_cases_registered_at and ix_clocks_breached_at, which these passes read too, are declared by
 # reports/models.py.
+
+
+# --- The assessment's unit roll-up (analytics/unit_rollup.py says how it stays exact) ----------
+class UnitDayFigures(Base):
+    """One unit's additive assessment figures of one day (district time), recomputed by the job."""
+
+    __tablename__ = "unit_day_figures"
+    __table_args__ = (UniqueConstraint("day", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    assigned: Mapped[int] = mapped_column(default=0)
+    signed_in_time: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+    closed_on_time: Mapped[int] = mapped_column(default=0)
+    closed_first_time: Mapped[int] = mapped_column(default=0)
+    repeated: Mapped[int] = mapped_column(default=0)
+    feedback: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+    bounces: Mapped[int] = mapped_column(default=0)
+    summoned: Mapped[int] = mapped_column(default=0)
+    reported_in_time: Mapped[int] = mapped_column(default=0)
+
+
+_UNIT_MARKED = "minyi.analytics.unit_marked_days"
+
+
+def _days_of(obj: Any, attr: str) -> set[date]:
+    """The days of an attribute's value now and before this flush's change to it."""
+    history = inspect(obj).attrs[attr].history
+    values = [*history.deleted, getattr(obj, attr)]
+    return {local_day(at) for at in values if at is not None}
+
+
+def _changed(obj: Any, *attrs: str) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[a].history.has_changes() for a in attrs)
+
+
+def _mark_unit_days(session: Session, _context: Any, _instances: Any) -> None:
+    """Before every flush of every session: a mark per day whose assessment figures a change in
+    this flush may alter, once per day and transaction.
+
+    - a lead assignment (`case_units`): its `assigned_at` day;
+    - a case: its `closed_at` day, old and new (closed, on time, first time, repeated); a case
+      whose status or lead unit changes or that is removed also marks the `assigned_at` days of
+      its lead assignments (the case service signs for and un-signs them with a core UPDATE that
+      no listener sees) and, when its lead unit changes or it is removed, the days of its
+      feedback events (counted for the lead unit of now);
+    - a closure clock whose breach changes: its case's `closed_at` day (on time);
+    - a `repeat` link: the `closed_at` day of the case of the appeal it points at;
+    - a feedback event, a bounce request, a summons: the day of its moment.
+
+    On the Session class for the reason the area roll-up's listener is (cases/models.py); core
+    statements bypass it (analytics/unit_rollup.py and ADR 0012 say which do and why that is
+    safe)."""
+    days: set[date] = set()
+    probe_units: set[int] = set()
+    probe_feedback: set[int] = set()
+    clock_cases: set[int] = set()
+    linked_appeals: set[int] = set()
+    with session.no_autoflush:
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            gone = obj in session.deleted
+            if isinstance(obj, CaseUnit):
+                days |= _days_of(obj, "assigned_at")
+            elif isinstance(obj, Case):
+                days |= _days_of(obj, "closed_at")
+                if obj in session.new:
+                    continue
+                if gone or _changed(obj, "status", "lead_unit_id"):
+                    probe_units.add(obj.id)
+                if gone or _changed(obj, "lead_unit_id"):
+                    probe_feedback.add(obj.id)
+            elif isinstance(obj, CaseEvent):
+                if obj.action == "feedback":
+                    days |= _days_of(obj, "at")
+            elif isinstance(obj, Bounce):
+                days |= _days_of(obj, "requested_at")
+            elif isinstance(obj, Summons):
+                days |= _days_of(obj, "summoned_at")
+            elif isinstance(obj, Clock):
+                if (
+                    obj.case_id is not None
+                    and obj.subject == "case"
+                    and obj.milestone in CLOSURE_MILESTONES
+                    and (_changed(obj, "breached_at", "case_id") or (gone and obj.breached_at))
+                ):
+                    clock_cases.add(obj.case_id)
+            elif isinstance(obj, AppealLink):
+                if "repeat" in (obj.kind, *inspect(obj).attrs.kind.history.deleted):
+                    linked_appeals |= {obj.other_id, *inspect(obj).attrs.other_id.history.deleted}
+        probes: list[Select[Any]] = []
+        if probe_units:
+            probes.append(
+                select(CaseUnit.assigned_at).where(
+                    CaseUnit.case_id.in_(probe_units), CaseUnit.role == "lead"
+                )
+            )
+        if probe_feedback:
+            probes.append(
+                select(CaseEvent.at).where(
+                    CaseEvent.case_id.in_(probe_feedback), CaseEvent.action == "feedback"
+                )
+            )
+        if clock_cases:
+            probes.append(select(Case.closed_at).where(Case.id.in_(clock_cases)))
+        linked_appeals.discard(None)  # type: ignore[arg-type]
+        if linked_appeals:
+            probes.append(select(Case.closed_at).where(Case.appeal_id.in_(linked_appeals)))
+        for probe in probes:
+            days |= {local_day(at) for at in session.scalars(probe) if at is not None}
+    if not days:
+        return
+    # Keyed by the innermost transaction, as the area marks are (cases/models.py).
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    seen: tuple[Any, set[date]] | None = session.info.get(_UNIT_MARKED)
+    if seen is None or seen[0] is not transaction:
+        seen = (transaction, set())
+        session.info[_UNIT_MARKED] = seen
+    for day in sorted(days - seen[1]):
+        session.add(UnitDayMark(day=day))
+    seen[1].update(days)
+
+
+event.listen(Session, "before_flush", _mark_unit_days)

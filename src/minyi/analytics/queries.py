@@ -13,7 +13,6 @@ from minyi.analytics.hotspots import Hotspot, HotspotConfig, Message, cluster_me
 from minyi.analytics.models import Alert, Sweep
 from minyi.analytics.rules import period_of
 from minyi.cases.models import Appeal, Case
-from minyi.core.caches import Memo, Slot
 from minyi.core.errors import Invalid, NotFound
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor
@@ -104,30 +103,6 @@ def hotspots_of_day(
         limit=limit,
         config=HotspotConfig(growth_days=1),
     )
-
-
-# The 7-day hotspot pass takes about a second on a district's week of appeals (`minyi bench
-# analytics`): the leader dashboard reuses one pass per runtime, day, window and limit for this
-# long rather than clustering on every page view.
-HOTSPOT_CACHE_FOR = timedelta(minutes=10)
-# One pass per runtime, day, window and limit.
-HOTSPOTS: Slot[Memo[tuple[date, int, int], tuple[datetime, list[Hotspot]]]] = Slot(
-    "analytics.hotspots", Memo
-)
-
-
-def cached_hotspots(
-    session: Session, day: date, now: datetime, *, window_days: int = 7, limit: int = 8
-) -> list[Hotspot]:
-    """`hotspots_of_day`, reused while younger than HOTSPOT_CACHE_FOR."""
-    key = (day, window_days, limit)
-    memo = HOTSPOTS.of(session)
-    hit = memo.peek(key)
-    if hit is not None and timedelta(0) <= now - hit[0] < HOTSPOT_CACHE_FOR:
-        return hit[1]
-    found = hotspots_of_day(session, day=day, window_days=window_days, limit=limit)
-    memo.put(key, (now, found))
-    return found
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,10 @@ from typing import Any
 from sqlalchemy import create_engine, func, inspect, make_url, select, text
 from sqlalchemy.orm import Session
 
+from minyi.analytics.hotspot_passes import compute_hotspots
 from minyi.analytics.rollups import rebuild_area_rollup
 from minyi.analytics.rules import BEIJING
+from minyi.analytics.unit_rollup import rebuild_unit_rollup
 from minyi.bench.analytics import END_DAY, _fill
 from minyi.bench.intake import fresh_database
 from minyi.bench.reads_copies import copy_history
@@ -243,9 +245,14 @@ def run_reads_bench(
             report.fill_seconds += time.perf_counter() - t0
         if fresh or copies > 1:
             # The history went in by bulk INSERTs, past the session's day marks: the area
-            # roll-up is made again from the cases, as the migration makes it.
+            # and unit roll-ups are made again from the cases, as the migrations make them.
             with db.unit_of_work() as session:
                 rebuild_area_rollup(session, now=datetime.now(UTC))
+                rebuild_unit_rollup(session, now=datetime.now(UTC))
+        # The pages read the worker's stored hotspot pass: stored once for the bench's day, as
+        # the worker would have (its cost is the "job: hotspot pass" row).
+        with db.unit_of_work() as session:
+            compute_hotspots(session, now=NOW)
         # As autovacuum would after a bulk load: fresh statistics and, on PostgreSQL, the GIN
         # indexes' pending lists merged (each search would otherwise read them through).
         with db.engine.connect() as conn:

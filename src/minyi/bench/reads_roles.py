@@ -252,7 +252,7 @@ def leader_mailbox(now: datetime) -> Read:
 
 
 def alerts_page(now: datetime) -> Read:
-    """/leader/alerts: hotspots and open alerts (the hotspot pass cached after the first run)."""
+    """/leader/alerts: hotspots and open alerts (the worker's stored hotspot pass, one row)."""
 
     def read(s: Session, a: Actor) -> tuple[int, Any]:
         panel = hotspots_panel(s, a, now)
@@ -270,8 +270,9 @@ def report_page(now: datetime) -> Read:
     return read
 
 
-def hotspots_uncached(now: datetime) -> Read:
-    """The daily hotspot pass itself (/analytics/hotspots?day=…): what a cache miss costs."""
+def hotspot_pass(now: datetime) -> Read:
+    """The daily hotspot pass itself, as the worker's `compute_hotspots` job runs it every ten
+    minutes (not a page read: the pages read its stored result)."""
 
     def read(s: Session, _a: Actor) -> tuple[int, Any]:
         day = now.astimezone(BEIJING).date()
@@ -377,7 +378,7 @@ def role_reads(now: datetime, phone: str) -> list[tuple[str, str, Read]]:
         ("secretary: daily report", r["secretary"], report_page(now)),
         ("secretary: backlog (积案)", r["secretary"], backlog_page(now)),
         ("supervisor: supervision board", r["supervisor"], supervision_board(now)),
-        ("analytics: hotspots, uncached", r["secretary"], hotspots_uncached(now)),
+        ("job: hotspot pass (not a page read)", r["secretary"], hotspot_pass(now)),
         ("analytics: open alerts", r["secretary"], alerts_list),
         ("analytics: assessment, last week", r["secretary"], assessment(now, "week")),
         ("analytics: assessment, last month", r["secretary"], assessment(now, "month")),

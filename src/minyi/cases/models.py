@@ -270,6 +270,19 @@ class CaseDayMark(Base):
     day: Mapped[date] = mapped_column(Date, index=True)
 
 
+class UnitDayMark(Base):
+    """A day (district time) whose assessment figures may have changed since the unit roll-up's
+    job last recomputed it: the assessment counts such a day live until the job deletes the marks
+    it saw (analytics/unit_rollup.py). Written by a listener in analytics/models.py, and here
+    beside the area marks so that core writers below analytics (integrations.case_import) can
+    mark too. Plain inserts, no unique key: concurrent writers never wait on each other."""
+
+    __tablename__ = "unit_day_marks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+
+
 def local_day(at: datetime) -> date:
     """The district's day of an instant (a naive value is UTC, as SQLite returns it)."""
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(DAY_ZONE).date()

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from minyi.cases.models import Case, CaseEvent, CaseUnit
+from minyi.cases.models import Case, CaseEvent, CaseUnit, UnitDayMark, local_day
 from minyi.cases.rules import CLOSED, CaseStatus, Rating
 from minyi.cases.search import reindex_cases
 from minyi.core import safe_yaml
@@ -431,6 +431,11 @@ def _apply_history(
     ]
     if units:
         session.execute(insert(cast(Table, CaseUnit.__table__)), units)
+    # The lead assignments and closures above went in by core statements, past the unit
+    # roll-up's listener: their days are marked here (analytics/unit_rollup.py).
+    touched = {local_day(g.registered_at) for g, r in made if g.lead_unit_id is not None}
+    touched |= {local_day(g.closed_at) for g, r in made if g.closed_at is not None}
+    session.add_all(UnitDayMark(day=day) for day in sorted(touched))
     session.execute(
         insert(cast(Table, CaseEvent.__table__)),
         [

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from minyi.analytics.queries import cached_hotspots
+from minyi.analytics.hotspot_passes import stored_hotspots
 from minyi.analytics.rollups import area_figures
 from minyi.cases.models import Case
 from minyi.core.errors import Forbidden, Invalid, MinyiError, NotFound
@@ -211,7 +211,8 @@ def schedule(request: Request, form: PostedForm) -> Response:
 def _hotspots_by_area(
     session: Session, units: list[Unit], now: datetime, tz: Any
 ) -> dict[int, list[str]]:
-    spots = cached_hotspots(session, now.astimezone(tz).date(), now)
+    stored = stored_hotspots(session, now.astimezone(tz).date(), limit=8)
+    spots = stored.hotspots if stored else []
     members = {int(i) for h in spots for i in h.member_ids if str(i).isdigit()}
     where: dict[int, tuple[int | None, int | None]] = {}
     if members:

@@ -18,8 +18,9 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from minyi.analytics.alerts import ACKNOWLEDGERS, acknowledge_alert
+from minyi.analytics.hotspot_passes import stored_hotspots, stored_note
 from minyi.analytics.models import Alert
-from minyi.analytics.queries import AlertView, alert_views, cached_hotspots, list_alerts
+from minyi.analytics.queries import AlertView, alert_views, list_alerts
 from minyi.analytics.rules import ANALYTICS_VIEWERS, BEIJING
 from minyi.cases.models import Case
 from minyi.core.errors import Conflict, Invalid, NotFound
@@ -156,7 +157,9 @@ def hotspots_panel(session: Session, actor: Actor, now: datetime) -> Panel | Non
     if actor.role not in ANALYTICS_VIEWERS:
         return None
     day = now.astimezone(BEIJING).date()
-    hotspots = cached_hotspots(session, day, now, window_days=HOTSPOT_WINDOW_DAYS, limit=HOTSPOTS)
+    # The worker's stored pass (analytics/hotspot_passes.py): a page never clusters the week.
+    stored = stored_hotspots(session, day, window_days=HOTSPOT_WINDOW_DAYS, limit=HOTSPOTS)
+    hotspots = stored.hotspots if stored else []
     groups = merge_area_bursts(
         alert_views(session, list_alerts(session, status="open", limit=ALERTS))
     )
@@ -199,6 +202,8 @@ def hotspots_panel(session: Session, actor: Actor, now: datetime) -> Panel | Non
             "day": day,
             "window": HOTSPOT_WINDOW_DAYS,
             "hotspots": spots,
+            "hotspots_note": stored_note(stored, day),
+            "hotspots_at": stored.computed_at if stored and stored.day == day else None,
             "alerts": alerts,
             "acknowledged": [asdict(a) for a in recent],
             "may_acknowledge": actor.role in ACKNOWLEDGERS,

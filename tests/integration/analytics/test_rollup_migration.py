@@ -1,7 +1,8 @@
-"""rollups0001's back-fill (its own SQL, frozen at the revision) leaves the roll-up exactly as the
-worker's job does (`rebuild_area_rollup`), on both backends: the same day rows, totals and marks,
-on a small history with cases open, closed, overdue, rated 不满意, outside any area, and one
-registered in the coming days (marked, not folded)."""
+"""The roll-ups' migrations, on both backends. rollups0001's back-fill (its own SQL, frozen at
+the revision) leaves the area roll-up exactly as the worker's job does (`rebuild_area_rollup`):
+the same day rows, totals and marks, on a small history with cases open, closed, overdue, rated
+不满意, outside any area, and one registered in the coming days (marked, not folded). boards0001's
+equals the service roll-up's rebuild; unitrollup0001 marks every day and the job folds them."""
 
 from __future__ import annotations
 
@@ -16,11 +17,15 @@ from sqlalchemy import select, update
 
 from conftest import demo_database_url, drop_database
 from migration_history import downgrade
-from minyi.analytics.models import AreaDayCount, AreaTotal
+from minyi.analytics.assessment import assess_units
+from minyi.analytics.models import AreaDayCount, AreaTotal, UnitDayFigures
 from minyi.analytics.rollups import FIGURES, rebuild_area_rollup
+from minyi.analytics.rules import period_of
+from minyi.analytics.unit_rollup import COLUMNS as UNIT_COLUMNS
+from minyi.analytics.unit_rollup import DAYS_PER_RUN, rebuild_unit_rollup, roll_up_units
 from minyi.bench.analytics import _fill
 from minyi.bootstrap import migrate
-from minyi.cases.models import Case, CaseDayMark
+from minyi.cases.models import DAY_ZONE, Case, CaseDayMark, UnitDayMark
 from minyi.cases.rules import OPEN
 from minyi.core.db import Database
 from minyi.services.models import ServiceDayCount
@@ -114,3 +119,48 @@ def test_boards_backfill_equals_the_service_rebuild(history: Database) -> None:
     migrate(history)
 
     assert _service_rows(history) == by_job
+
+
+def _unit_rows(db: Database) -> list[tuple[Any, ...]]:
+    with db.reading() as session:
+        rows = session.execute(
+            select(
+                UnitDayFigures.day,
+                UnitDayFigures.unit_id,
+                *(getattr(UnitDayFigures, c) for c in UNIT_COLUMNS),
+            )
+        ).all()
+    return sorted(tuple(r) for r in rows)
+
+
+def test_unitrollup_marks_every_day_and_the_job_folds_them_a_month_a_run(
+    history: Database,
+) -> None:
+    now = datetime.now(UTC)
+    with history.unit_of_work() as session:
+        rebuild_unit_rollup(session, now=now)
+    by_job = _unit_rows(history)
+    assert len(by_job) > 30
+
+    downgrade(history, "boards0001")
+    migrate(history)
+
+    # Nothing folded yet, every day marked: the assessment is exact all the same (read live).
+    assert _unit_rows(history) == []
+    month = period_of("month", now.astimezone(DAY_ZONE).date() - timedelta(days=20))
+    with history.reading() as session:
+        marks = sorted(set(session.scalars(select(UnitDayMark.day))))
+        assert marks[-1] >= now.astimezone(DAY_ZONE).date()
+        assert len(marks) == (marks[-1] - marks[0]).days + 1
+        live = assess_units(session, month).as_dict()
+        assert live == assess_units(session, month, scan=True).as_dict()
+    # The job folds a month of days per run, oldest first, until only today's marks are left.
+    runs = []
+    while True:
+        with history.unit_of_work() as session:
+            folded = roll_up_units(session, now=now)
+        if not folded:
+            break
+        runs.append(folded)
+    assert runs[0] == DAYS_PER_RUN and len(runs) >= 2
+    assert _unit_rows(history) == by_job

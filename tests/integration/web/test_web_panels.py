@@ -17,9 +17,11 @@ from sqlalchemy import select
 
 from conftest import private_demo_app
 from factories import act, auth, make_appeal
+from minyi.analytics.hotspot_passes import HOTSPOT_EVERY, compute_hotspots, stored_hotspots
 from minyi.analytics.models import Alert
-from minyi.analytics.queries import HOTSPOT_CACHE_FOR, cached_hotspots
+from minyi.analytics.queries import hotspots_of_day
 from minyi.analytics.rules import BEIJING
+from minyi.cases.models import Case
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
@@ -338,8 +340,10 @@ class TestLeaderDashboard:
                 street="S01",
                 community="S01C01",
             )
-        env.clock.advance(HOTSPOT_CACHE_FOR)  # past the dashboard's reuse of an earlier pass
+        env.clock.advance(timedelta(seconds=HOTSPOT_EVERY))  # the worker's next pass
         now = env.clock.now()
+        with env.db.unit_of_work() as session:
+            assert compute_hotspots(session, now=now) >= 1
         with env.db.unit_of_work() as session:
             alert = Alert(
                 key=f"test:{now.isoformat()}",
@@ -376,11 +380,10 @@ class TestLeaderDashboard:
         # Other roles: the dashboard is the leaders'.
         assert signed_in(env.client, "dep01.handler").get("/leader").status_code == 403
 
-    def test_the_hotspot_pass_is_reused_for_ten_minutes(self, env: Env) -> None:
+    def test_pages_read_the_worker_s_hotspot_pass(self, env: Env) -> None:
+        env.clock.advance(timedelta(days=1))  # a day with no pass stored yet
         now = env.clock.now()
         day = now.astimezone(BEIJING).date()
-        with env.db.reading() as session:
-            first = cached_hotspots(session, day, now)
         made = [
             make_appeal(
                 env.client,
@@ -392,9 +395,30 @@ class TestLeaderDashboard:
             )
             for n in range(3)
         ]
+        leader = signed_in(env.client, "leader01")
+        # The page does not cluster: it says today's pass is not computed yet.
+        assert "今日热点尚未算出" in leader.get("/leader/alerts").text
         with env.db.reading() as session:
-            assert cached_hotspots(session, day, now + timedelta(minutes=9)) is first
-            fresh = cached_hotspots(session, day, now + HOTSPOT_CACHE_FOR)
-        assert fresh is not first
-        members = {m for h in fresh for m in h.member_ids}
+            before = stored_hotspots(session, day)
+            assert before is None or before.day < day
+        with env.db.unit_of_work() as session:
+            assert compute_hotspots(session, now=now) >= 1
+        text = leader.get("/leader/alerts").text
+        assert "尚未算出" not in text and "更新" in text
+        with env.db.reading() as session:
+            stored = stored_hotspots(session, day, limit=10)
+            assert stored is not None and stored.day == day
+            assert stored.hotspots == hotspots_of_day(session, day=day, window_days=7, limit=10)
+            numbers = dict(
+                session.execute(
+                    select(Case.id, Case.tracking_no).where(Case.id.in_([c["id"] for c in made]))
+                ).all()
+            )
+        members = {m for h in stored.hotspots for m in h.member_ids}
         assert {str(c["id"]) for c in made} <= members
+        assert any(no in text for no in numbers.values())
+        # The worker runs it again once it is HOTSPOT_EVERY old, not before.
+        with env.db.unit_of_work() as session:
+            assert compute_hotspots(session, now=now + timedelta(minutes=9)) == 0
+        with env.db.unit_of_work() as session:
+            assert compute_hotspots(session, now=now + timedelta(seconds=HOTSPOT_EVERY)) == 1
