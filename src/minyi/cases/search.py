@@ -255,6 +255,31 @@ def candidates(
     return _Candidates(Case.id, terms, private=private, also=list(also))
 
 
+def candidate_ids(session: Session, q: str, *, private: bool, limit: int) -> list[int] | None:
+    """The ids of the cases whose index holds every term of `q` (what `candidates` names), read
+    from the index alone, at most `limit` of them; None when there are more, or `q` has no term.
+
+    Read apart from the list's statement so that the list's plan starts from the ids it is
+    given: inside it, PostgreSQL estimates a term it keeps no statistics for (a rare one, or
+    one no case holds) at a fixed share of the table, 6,000 of 1M cases, and hashes them
+    against a sequential scan of every case (docs/scaling.md §3f)."""
+    terms = query_terms(q)
+    if not terms:
+        return None
+    if _is_postgres(session):
+        where = "s.terms @@ CAST(:q AS tsquery)"
+        if private:
+            where += " OR s.private_terms @@ CAST(:q AS tsquery)"
+        stmt = text(f"SELECT s.case_id FROM {TABLE} AS s WHERE {where} LIMIT :n")  # noqa: S608 - constants
+        params: dict[str, Any] = {"q": tsquery_text(terms), "n": limit + 1}
+    else:
+        both = f"({fts5_query('terms', terms)}) OR ({fts5_query('private_terms', terms)})"
+        stmt = text(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :m LIMIT :n")  # noqa: S608 - a constant
+        params = {"m": both if private else fts5_query("terms", terms), "n": limit + 1}
+    found = [int(i) for i in session.scalars(stmt, params)]
+    return None if len(found) > limit else found
+
+
 def relevance(q: str) -> ColumnElement[float] | None:
     terms = query_terms(q)
     if not terms:
