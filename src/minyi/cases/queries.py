@@ -28,11 +28,12 @@ from sqlalchemy import (
 )
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.util import find_tables
 
 from minyi.cases.models import Appeal, Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.rules import CaseStatus
 from minyi.cases.schemas import view_of
-from minyi.cases.search import candidate_ids, candidates, is_common, relevance
+from minyi.cases.search import candidate_ids, candidates, ids_in, is_common, relevance
 from minyi.cases.search_terms import query_terms
 from minyi.core.errors import Invalid, NotFound
 from minyi.core.paging import (
@@ -321,7 +322,7 @@ def _search(
     if not use_index:
         return condition
     if ids is not None:
-        return and_(Case.id.in_(list(ids)), condition)
+        return and_(ids_in(Case.id, ids), condition)
     index = candidates(q, private=True, also=_exact_matches(q))
     # The index and the exact paths name the candidates; the condition re-checks each exactly.
     return condition if index is None else and_(index, condition)
@@ -459,12 +460,13 @@ def list_cases(
     f = with_candidates(session, f) or f
     base = _listed(actor, f)
     keys = order or NEWEST
-    ids = (
-        base.with_only_columns(Case.id, maintain_column_froms=True)
-        .order_by(*order_by(keys))
-        .limit(page_size)
-        .offset(skipped)
-    )
+    if f.q or any(Appeal.__table__ in find_tables(k.expr) for k in keys):
+        listed = base.with_only_columns(Case.id, maintain_column_froms=True)
+    else:
+        # Nothing reads the appeal: the skipped rows are index entries and `cases` rows only
+        # (its join probed `appeals` once per skipped row: 35,000 of the 47,000 buffers at 1M).
+        listed = filtered(select(Case.id).where(visible_to(actor, f.status)), f, actor)
+    ids = listed.order_by(*order_by(keys)).limit(page_size).offset(skipped)
     found = list(session.scalars(ids))
     rows: list[tuple[Case, Appeal]] = []
     if found:

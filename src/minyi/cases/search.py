@@ -19,7 +19,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Float, Select, func, literal, select, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Float,
+    Select,
+    any_,
+    func,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -253,6 +265,39 @@ def candidates(
     if not terms:
         return None
     return _Candidates(Case.id, terms, private=private, also=list(also))
+
+
+class _IdsIn(ColumnElement[bool]):
+    """`case_id` among `ids` (candidates read beforehand): on PostgreSQL one array parameter,
+    `= ANY(:ids)`, where an IN list binds, plans and estimates one parameter per id (a search's
+    candidates run to thousands); elsewhere an IN list."""
+
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
+        ("as_array", InternalTraversal.dp_clauseelement),
+        ("as_list", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, case_id: Any, ids: Sequence[int]) -> None:
+        self.as_array = case_id == any_(literal(list(ids), ARRAY(BigInteger())))
+        self.as_list = case_id.in_(list(ids))
+
+
+@compiles(_IdsIn, "postgresql")
+def _ids_in_pg(element: _IdsIn, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.as_array, **kw))
+
+
+@compiles(_IdsIn)
+def _ids_in(element: _IdsIn, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.as_list, **kw))
+
+
+def ids_in(case_id: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`case_id` is one of `ids`, the candidates `candidate_ids` read."""
+    return _IdsIn(case_id, ids)
 
 
 def candidate_ids(session: Session, q: str, *, private: bool, limit: int) -> list[int] | None:
