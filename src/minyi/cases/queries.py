@@ -460,7 +460,7 @@ def list_cases(
     f = with_candidates(session, f) or f
     base = _listed(actor, f)
     keys = order or NEWEST
-    if f.q or any(Appeal.__table__ in find_tables(k.expr) for k in keys):
+    if f.q or any(Appeal.__table__ in find_tables(k.expr, check_columns=True) for k in keys):
         listed = base.with_only_columns(Case.id, maintain_column_froms=True)
     else:
         # Nothing reads the appeal: the skipped rows are index entries and `cases` rows only
