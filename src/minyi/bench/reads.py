@@ -1,8 +1,8 @@
 """`minyi bench reads`: the reads staff make all day, timed on a large synthetic history: the
 case list (first page and page 500), a unit handler's scoped list, search (a two-character word,
-a word no case holds, a word in 0.17 % of the cases, a full tracking number) through the search index and through the old
-substring scan (the index's on the path people use: the first page by cursor, its count capped;
-the old scan's by OFFSET, counted), the web inbox's search, the unit head's board and the backlog (积案); then every
+a word no case holds, a word in 0.17 % of the cases, a full tracking number) through the search
+index and through the old substring scan (the index's on the path people use: the first page by cursor, its count capped;
+the old scan's by OFFSET, counted to the cap), the web inbox's search, the unit head's board and the backlog (积案); then every
 board and dashboard of every role (bench/reads_roles.py), at the query level the page uses.
 
 The history is `minyi bench analytics`'s (`bench/analytics._fill`: appeals over `days` days with

@@ -446,7 +446,7 @@ def list_cases(
 
     The page's ids are found first, by the list's own statement reduced to `cases.id`, and only
     those 20 rows are then read whole: the OFFSET's skipped rows cost an index entry and a
-    `cases` row each, not their appeal and their text too (docs/scaling.md §3f)."""
+    `cases` row each, not their appeal and their text too (docs/scaling.md §3x)."""
     if page < 1 or page_size < 1:
         raise Invalid("bad_page", "page and page_size must be at least 1", field="page")
     skipped = (page - 1) * page_size
