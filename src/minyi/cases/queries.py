@@ -514,6 +514,9 @@ def page_cases(
         plan = "walk" if is_common(session, f.q, page_size=size) else "index"
     if f.q and f.search_index and plan == "index":
         read = with_candidates(session, f)
+        if read is not None and read.candidates == () and cursor is None:
+            # Nothing holds the words, nor is named by them: no page to read, nothing to count.
+            return KeysetPage(rows=[], next_cursor=None, total=Total(0) if count else None)
         if read is not None:
             f = read
         elif f.search_plan is None:
