@@ -51,7 +51,6 @@ from minyi.cases.schemas import (
 from minyi.cases.service import act_on_case, actions_for
 from minyi.cases.tracking import case_key
 from minyi.core.errors import Unauthorized
-from minyi.core.paging import Total
 from minyi.core.schemas import Page
 from minyi.core.throttle import citizen_secret_guard
 from minyi.intake.attachments import store_attachment
@@ -134,7 +133,8 @@ async def create_appeal(request: Request) -> Response:
     responses=refusals(
         404,
         described={
-            400: "`cursor` is not one this list gave (code `bad_cursor`)",
+            400: "`cursor` is not one this list gave (code `bad_cursor`), or `page` starts"
+            " past 10,000 cases (code `page_too_deep`: page on by `cursor`)",
             404: "a unit, street or community named in the filters does not exist",
         },
     ),
@@ -148,8 +148,8 @@ def list_appeals(
         int,
         Query(
             ge=1,
-            description="a page by number, read by skipping the ones before it (slow far in,"
-            " and counted exactly): kept for old clients; use `cursor`",
+            description="a page by number, read by skipping the ones before it: kept for old"
+            " clients, up to 10,000 cases deep (400 `page_too_deep` past it); use `cursor`",
         ),
     ] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -163,8 +163,9 @@ def list_appeals(
     order = relevance_order(f.q) if sort == "relevance" else None
     next_cursor: str | None = None
     if page > 1 and not cursor:
-        n, rows = list_cases(session, actor, f, page=page, page_size=page_size, order=order)
-        total = Total(n)
+        # Counted as the cursor's pages count (exact up to 1,000, then estimated: `total_exact`
+        # false); a page past cases.queries.MAX_OFFSET is a 400 `page_too_deep`.
+        total, rows = list_cases(session, actor, f, page=page, page_size=page_size, order=order)
     else:
         page = 1
         # A cursor this list did not make raises core.paging.BadCursor: 400 `bad_cursor`.

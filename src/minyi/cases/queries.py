@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     Text,
     and_,
     cast,
@@ -22,15 +23,18 @@ from sqlalchemy import (
     select,
     table,
     true,
+    union,
     union_all,
 )
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.util import find_tables
 
 from minyi.cases.models import Appeal, Bounce, Case, CaseEvent, CaseUnit
 from minyi.cases.rules import CaseStatus
 from minyi.cases.schemas import view_of
-from minyi.cases.search import candidates, is_common, relevance
+from minyi.cases.search import candidate_ids, candidates, ids_in, is_common, relevance
+from minyi.cases.search_terms import query_terms
 from minyi.core.errors import Invalid, NotFound
 from minyi.core.paging import (
     COUNT_CAP,
@@ -149,6 +153,9 @@ class CaseFilter:
     # "walk" (the cases in the list's order, each re-checked, stopping at the page); None: by how
     # common the terms are (`cases.search.is_common`). Tests force each to compare them.
     search_plan: str | None = None
+    # The search index's candidates for `q`, read beforehand (`with_candidates`): `q` is then
+    # re-checked on these ids alone, a plan that starts from them however long the history.
+    candidates: tuple[int, ...] | None = None
 
 
 # The channels table belongs to intake, above cases in the layers; the case list filters by a
@@ -247,7 +254,24 @@ def _phone_digits(q: str) -> str | None:
     return digits if digits.isascii() and digits.isdigit() and 4 <= len(digits) <= 20 else None
 
 
-def _search(q: str, actor: Actor, *, use_index: bool = True) -> ColumnElement[bool]:
+def _exact_matches(q: str) -> list[Select[Any]]:
+    """The cases `q` names exactly, by other indexes than the search index's: the full tracking
+    number, and a phone's last four digits when `q` may be a phone or its ending."""
+    tracking_no = q.strip().upper()
+    found = [select(Case.id).where(Case.tracking_no == tracking_no)]
+    phone = _phone_digits(q)
+    if phone is not None:
+        found.append(
+            select(Case.id)
+            .join(Appeal, Appeal.id == Case.appeal_id)
+            .where(Appeal.phone_last4 == phone[-4:])
+        )
+    return found
+
+
+def _search(
+    q: str, actor: Actor, *, use_index: bool = True, ids: Sequence[int] | None = None
+) -> ColumnElement[bool]:
     """`q` as a search that is not an oracle: a reader who sees a case's complainant masked must
     not find the case by the hidden phone, ID number, name or address. Title, body and reply
     match only where the reader reads the case in clear; elsewhere they match only a `q` that
@@ -259,7 +283,8 @@ def _search(q: str, actor: Actor, *, use_index: bool = True) -> ColumnElement[bo
     The text is matched as a substring (LIKE), as staff expect of Chinese, which has no spaces
     to split on; with `use_index` the search index (`cases.search`) first narrows the cases to
     those holding every term of `q`, so the substring test reads the candidates, not the table.
-    The two answer the same cases; `use_index=False` is the scan, kept for tests and benches."""
+    The two answer the same cases; `use_index=False` is the scan, kept for tests and benches.
+    `ids`: the candidates read beforehand (`with_candidates`), in place of the index's subquery."""
     pattern = "%" + _like_escape(q) + "%"
     clear = reads_clear(actor)
     text = or_(
@@ -273,16 +298,10 @@ def _search(q: str, actor: Actor, *, use_index: bool = True) -> ColumnElement[bo
     )
     tracking_no = q.strip().upper()
     exact: list[ColumnElement[bool]] = [Case.tracking_no == tracking_no]
-    by_exact = [select(Case.id).where(Case.tracking_no == tracking_no)]
     phone = _phone_digits(q)
     if phone is not None:
         # A phone matches by its whole number or its ending, through the index of its last four.
         exact.append(and_(Appeal.phone.like("%" + phone), clear))
-        by_exact.append(
-            select(Case.id)
-            .join(Appeal, Appeal.id == Case.appeal_id)
-            .where(Appeal.phone_last4 == phone[-4:])
-        )
     in_clear = and_(clear, or_(text, private))
     if looks_personal(q):
         matched = in_clear
@@ -302,9 +321,31 @@ def _search(q: str, actor: Actor, *, use_index: bool = True) -> ColumnElement[bo
     condition = or_(*exact, matched)
     if not use_index:
         return condition
-    index = candidates(q, private=True, also=by_exact)
+    if ids is not None:
+        return and_(ids_in(Case.id, ids), condition)
+    index = candidates(q, private=True, also=_exact_matches(q))
     # The index and the exact paths name the candidates; the condition re-checks each exactly.
     return condition if index is None else and_(index, condition)
+
+
+# A search's candidates are read into a list up to this many (`with_candidates`). More, and the
+# words are common enough that walking the list newest first finds a page sooner (`page_cases`):
+# at 10M cases and pages of 20 the walk wins from about 14,000 (`search.is_common`).
+CANDIDATE_LIMIT = 20_000
+
+
+def with_candidates(session: Session, f: CaseFilter) -> CaseFilter | None:
+    """`f` with its search's candidates read (the search index's and the exact paths': the
+    tracking number, the phone's last four), so the list's statement starts from those ids and
+    costs what they cost, not the history; None when the index names more than
+    CANDIDATE_LIMIT. `f` as it is when it has no search through the index."""
+    if not f.q or not f.search_index or f.candidates is not None or not query_terms(f.q):
+        return f
+    found = candidate_ids(session, f.q, private=True, limit=CANDIDATE_LIMIT)
+    if found is None:
+        return None
+    exact = session.scalars(union(*_exact_matches(f.q)))
+    return replace(f, candidates=tuple(sorted({*found, *exact})))
 
 
 def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
@@ -332,7 +373,7 @@ def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
     if f.overdue is not None:
         conditions.append(Case.is_overdue.is_(f.overdue))
     if f.q:
-        conditions.append(_search(f.q, actor, use_index=f.search_index))
+        conditions.append(_search(f.q, actor, use_index=f.search_index, ids=f.candidates))
     return stmt.where(and_(true(), *conditions))
 
 
@@ -374,6 +415,19 @@ def _listed(actor: Actor, f: CaseFilter) -> Any:
     return filtered(base, f, actor)
 
 
+# The deepest row a numbered page (`list_cases`) may start at: page 500 of 20, page 51 of 200.
+# OFFSET reads and throws away every row before the page, so the cost grows with the page
+# number; deeper than this, the cursor (`page_cases`) reads the same rows at page 1's cost.
+MAX_OFFSET = 10_000
+
+
+class PageTooDeep(Invalid):
+    """A numbered page past MAX_OFFSET rows: refused (400 `page_too_deep`), pointing to the
+    cursor, which reads any depth at the first page's cost."""
+
+    kind = "bad_request"
+
+
 def list_cases(
     session: Session,
     actor: Actor,
@@ -382,19 +436,49 @@ def list_cases(
     page: int,
     page_size: int,
     order: Sequence[SortKey] | None = None,
-) -> tuple[int, list[tuple[Case, Appeal]]]:
-    """A page by its number (OFFSET) and the exact total: what `page_cases` answers, read the
-    old way, which grows with the history (page 500 reads the 9,980 rows before it, the count
-    every row). Kept for the tests and benches that compare the two; every list people open
-    pages with `page_cases`. `order`: sort keys (e.g. sla's urgency order); newest first by
-    default."""
+    cap: int = COUNT_CAP,
+) -> tuple[Total, list[tuple[Case, Appeal]]]:
+    """A page by its number (OFFSET), for the API's old clients (`page=N`) and the benches and
+    tests that compare it with `page_cases`, and the total as `page_cases` counts it: exact up
+    to `cap`, past it estimated (PostgreSQL) or capped (core.paging.count_capped), not every row
+    counted. A page starting past MAX_OFFSET rows is refused (`PageTooDeep`). `order`: sort keys
+    (e.g. sla's urgency order); newest first by default.
+
+    The page's ids are found first, by the list's own statement reduced to `cases.id`, and only
+    those 20 rows are then read whole: the OFFSET's skipped rows cost an index entry and a
+    `cases` row each, not their appeal and their text too (docs/scaling.md §3x)."""
+    if page < 1 or page_size < 1:
+        raise Invalid("bad_page", "page and page_size must be at least 1", field="page")
+    skipped = (page - 1) * page_size
+    if skipped > MAX_OFFSET:
+        raise PageTooDeep(
+            "page_too_deep",
+            f"page {page} starts after {skipped:,} cases; numbered pages reach {MAX_OFFSET:,}"
+            " cases deep: page on with `cursor` (each page answers `next_cursor`)",
+            field="page",
+        )
+    f = with_candidates(session, f) or f
     base = _listed(actor, f)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     keys = order or NEWEST
-    rows = session.execute(
-        base.order_by(*order_by(keys)).limit(page_size).offset((page - 1) * page_size)
-    ).all()
-    return total, [(c, a) for c, a in rows]
+    if f.q or any(Appeal.__table__ in find_tables(k.expr, check_columns=True) for k in keys):
+        listed = base.with_only_columns(Case.id, maintain_column_froms=True)
+    else:
+        # Nothing reads the appeal: the skipped rows are index entries and `cases` rows only
+        # (its join probed `appeals` once per skipped row: 35,000 of the 47,000 buffers at 1M).
+        listed = filtered(select(Case.id).where(visible_to(actor, f.status)), f, actor)
+    ids = listed.order_by(*order_by(keys)).limit(page_size).offset(skipped)
+    found = list(session.scalars(ids))
+    rows: list[tuple[Case, Appeal]] = []
+    if found:
+        read = session.execute(
+            select(Case, Appeal).join(Appeal, Appeal.id == Case.appeal_id).where(Case.id.in_(found))
+        ).all()
+        by_id = {c.id: (c, a) for c, a in read}
+        rows = [by_id[i] for i in found]
+    if 0 < len(rows) < page_size or (page == 1 and not rows):
+        # The last page: the rows before it and its own are the whole list, no count needed.
+        return Total(skipped + len(rows)), rows
+    return count_capped(session, base, cap=cap), rows
 
 
 def page_cases(
@@ -419,13 +503,25 @@ def page_cases(
     list's own order (an index on `registered_at`) and re-checking each, stopping at the page: a
     word in one case of twelve is found in the newest ~250. Its total is not counted: PostgreSQL
     estimates it from the index's statistics ("约 8,600 条"); SQLite, without them, counts up to
-    COMMON_COUNT_CAP ("100+ 条"). A rare word reads the index's candidates as before. An order that cannot
+    COMMON_COUNT_CAP ("100+ 条"). A rare word (or one no case holds) reads the index's candidates
+    first (`with_candidates`), then the page and its count from those ids alone: O(candidates),
+    not O(history); if the index names more than CANDIDATE_LIMIT, the walk. An order that cannot
     be walked (relevance, urgency) ranks only the newest RANKED_MATCHES matches: a bounded
     sort, not one of every match; past them the list ends, and the total still counts all."""
     keys = list(order or NEWEST)
     plan = f.search_plan
     if f.q and f.search_index and plan is None:
         plan = "walk" if is_common(session, f.q, page_size=size) else "index"
+    if f.q and f.search_index and plan == "index":
+        read = with_candidates(session, f)
+        if read is not None and read.candidates == () and cursor is None:
+            # Nothing holds the words, nor is named by them: no page to read, nothing to count.
+            return KeysetPage(rows=[], next_cursor=None, total=Total(0) if count else None)
+        if read is not None:
+            f = read
+        elif f.search_plan is None:
+            # More candidates than the statistics promised: walking finds a page sooner.
+            plan = "walk"
     walk = bool(f.q) and f.search_index and plan == "walk"
     stmt = _listed(actor, replace(f, search_index=False) if walk else f)
     if f.q and not _walkable(keys):

@@ -19,7 +19,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Float, Select, func, literal, select, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Float,
+    Select,
+    any_,
+    func,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -253,6 +265,64 @@ def candidates(
     if not terms:
         return None
     return _Candidates(Case.id, terms, private=private, also=list(also))
+
+
+class _IdsIn(ColumnElement[bool]):
+    """`case_id` among `ids` (candidates read beforehand): on PostgreSQL one array parameter,
+    `= ANY(:ids)`, where an IN list binds, plans and estimates one parameter per id (a search's
+    candidates run to thousands); elsewhere an IN list."""
+
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
+        ("as_array", InternalTraversal.dp_clauseelement),
+        ("as_list", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, case_id: Any, ids: Sequence[int]) -> None:
+        self.as_array = case_id == any_(literal(list(ids), ARRAY(BigInteger())))
+        self.as_list = case_id.in_(list(ids))
+
+
+@compiles(_IdsIn, "postgresql")
+def _ids_in_pg(element: _IdsIn, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.as_array, **kw))
+
+
+@compiles(_IdsIn)
+def _ids_in(element: _IdsIn, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.as_list, **kw))
+
+
+def ids_in(case_id: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`case_id` is one of `ids`, the candidates `candidate_ids` read."""
+    return _IdsIn(case_id, ids)
+
+
+def candidate_ids(session: Session, q: str, *, private: bool, limit: int) -> list[int] | None:
+    """The ids of the cases whose index holds every term of `q` (what `candidates` names), read
+    from the index alone, at most `limit` of them; None when there are more, or `q` has no term.
+
+    Read apart from the list's statement so that the list's plan starts from the ids it is
+    given: inside it, PostgreSQL estimates a term it keeps no statistics for (a rare one, or
+    one no case holds) at a fixed share of the table, 6,000 of 1M cases, and hashes them
+    against a sequential scan of every case (docs/scaling.md §3f)."""
+    terms = query_terms(q)
+    if not terms:
+        return None
+    if _is_postgres(session):
+        where = "s.terms @@ CAST(:q AS tsquery)"
+        if private:
+            where += " OR s.private_terms @@ CAST(:q AS tsquery)"
+        stmt = text(f"SELECT s.case_id FROM {TABLE} AS s WHERE {where} LIMIT :n")  # noqa: S608 - constants
+        params: dict[str, Any] = {"q": tsquery_text(terms), "n": limit + 1}
+    else:
+        both = f"({fts5_query('terms', terms)}) OR ({fts5_query('private_terms', terms)})"
+        stmt = text(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :m LIMIT :n")  # noqa: S608 - a constant
+        params = {"m": both if private else fts5_query("terms", terms), "n": limit + 1}
+    found = [int(i) for i in session.scalars(stmt, params)]
+    return None if len(found) > limit else found
 
 
 def relevance(q: str) -> ColumnElement[float] | None:

@@ -38,7 +38,12 @@ def test_every_read_of_every_role_is_timed_and_finds_the_history(tmp_path: Path)
     assert hits["case list, first page"] == hits["case list, page 500"] == APPEALS
     assert hits["dispatcher: inbox, all, newest, page 2"] == APPEALS
     # The search index finds what the old substring scan finds.
-    for label in ("search '路灯'", "search '火箭' (no hits)", "search a tracking number"):
+    for label in (
+        "search '路灯'",
+        "search '火箭' (no hits)",
+        "search '桂花' (rare)",
+        "search a tracking number",
+    ):
         assert hits[f"{label}, index"] == hits[f"{label}, old scan"], label
     assert hits["search '路灯', index"] > 0
     assert hits["search '火箭' (no hits), index"] == 0

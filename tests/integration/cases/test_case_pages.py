@@ -12,11 +12,13 @@ import pytest
 
 from cli_harness import minyi_env, run_cli
 from conftest import START, demo_database_url, drop_database
-from factories import TZ, act_on, appeal_payload
+from factories import TZ, act_on, appeal_payload, auth, make_appeal
+from minyi.cases import queries
 from minyi.cases.queries import (
     NEWEST,
     OLDEST,
     CaseFilter,
+    PageTooDeep,
     list_cases,
     page_cases,
     relevance_order,
@@ -92,7 +94,7 @@ def _offset_all(db: Database, user: str, f: CaseFilter, order: Sequence[SortKey]
             total, rows = list_cases(session, actor, f, page=page, page_size=9, order=order)
             ids += [c.id for c, _ in rows]
             if len(rows) < 9:
-                assert total == len(ids)
+                assert total.exact and total.value == len(ids)
                 return ids
     raise AssertionError("never ended")
 
@@ -198,6 +200,61 @@ def test_the_total_is_exact_up_to_the_cap_then_capped_or_estimated(
     assert small.total is not None and small.total.exact and 10 < small.total.value <= 30
     assert uncounted.total is None
     assert [c.id for c, _ in capped.rows] == [c.id for c, _ in exact.rows]
+
+
+def test_numbered_pages_count_like_the_cursor_pages_and_stop_at_a_depth(
+    world: Database, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The legacy `page=N` list counts as `page_cases` does: exact up to the cap, then estimated
+    (PostgreSQL) or capped (SQLite), never every row; its last page is its own count; a page
+    past MAX_OFFSET rows is refused, naming the cursor."""
+    everyone = _offset_all(world, "dispatcher", CaseFilter(), list(NEWEST))
+    n = len(everyone)
+    with world.reading() as session:
+        actor = actor_for_username(session, "dispatcher")
+        exact, first = list_cases(session, actor, CaseFilter(), page=1, page_size=5)
+        capped, again = list_cases(session, actor, CaseFilter(), page=2, page_size=5, cap=10)
+        size = next(k for k in range(6, 20) if n % k)  # a last page short of a whole one
+        last, tail = list_cases(
+            session, actor, CaseFilter(), page=n // size + 1, page_size=size, cap=10
+        )
+        beyond, none = list_cases(session, actor, CaseFilter(), page=n, page_size=5, cap=10)
+        monkeypatch.setattr(queries, "MAX_OFFSET", 10)
+        deepest, _ = list_cases(session, actor, CaseFilter(), page=3, page_size=5)
+        with pytest.raises(PageTooDeep) as refused:
+            list_cases(session, actor, CaseFilter(), page=4, page_size=5)
+    assert (exact.value, exact.exact) == (n, True)
+    assert [c.id for c, _ in first] == everyone[:5]
+    assert [c.id for c, _ in again] == everyone[5:10]
+    assert not capped.exact
+    if backend == "sqlite":
+        assert (capped.value, capped.estimated, capped.zh()) == (10, False, "10+ 条")
+    else:
+        # The planner's estimate, never below the cap.
+        assert capped.estimated and capped.value > 10 and capped.zh().startswith("约 ")
+    # The last page holds the list's end: the rows before it and its own are the total.
+    assert [c.id for c, _ in tail] == everyone[-len(tail) :]
+    assert (last.value, last.exact) == (n, True)
+    # Past the end (within the depth): no rows, and a count that does not pretend to be exact.
+    assert none == [] and not beyond.exact
+    assert deepest.exact and deepest.value == n
+    assert refused.value.code == "page_too_deep" and "cursor" in refused.value.message
+
+
+def test_the_api_refuses_a_numbered_page_too_deep(app_client: Any) -> None:
+    for _ in range(2):
+        make_appeal(app_client)
+    headers = auth(app_client, "dispatcher")
+    r = app_client.get("/api/v1/appeals", params={"page": 502, "page_size": 20}, headers=headers)
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["code"] == "page_too_deep" and "cursor" in error["message"]
+    r = app_client.get("/api/v1/appeals", params={"page": 2, "page_size": 1}, headers=headers)
+    assert r.status_code == 200, r.text
+    page = r.json()
+    assert page["page"] == 2 and len(page["items"]) == 1
+    assert isinstance(page["total"], int) and isinstance(page["total_exact"], bool)
+    assert page["total_exact"] == (page["total"] <= 1000)
 
 
 def test_the_cli_pages_by_cursor_and_refuses_a_bad_one(world: Database, tmp_path: Any) -> None:

@@ -201,6 +201,40 @@ class TestSearchEqualsTheScan:
             ranked = _paged(db, "dispatcher", f, order=relevance_order("小区"))
             assert sorted(ranked) == sorted(newest[:5]), plan
 
+    def test_a_rare_or_absent_word_pages_from_its_candidates(
+        self, sample_db: tuple[Database, list[int]], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A word no case holds reads no candidate and finds nothing; a rare one reads its
+        candidates (a superset of its matches) and pages the scan's cases from them; with more
+        candidates than CANDIDATE_LIMIT the list walks (chosen plan) or keeps the index's
+        subquery (the index plan forced), and still answers the scan's cases."""
+        db, _ = sample_db
+        rare = "城管部门"  # one reply holds it
+        with db.reading() as session:
+            actor = actor_for_username(session, "dispatcher")
+            absent = queries.with_candidates(session, CaseFilter(q="火箭发射"))
+            few = queries.with_candidates(session, CaseFilter(q=rare))
+            none_found = page_cases(session, actor, CaseFilter(q="火箭发射"), cursor=None, size=5)
+        scan = _ids(db, "dispatcher", rare, index=False)
+        assert absent is not None and absent.candidates == ()
+        assert none_found.rows == [] and none_found.total is not None
+        assert (none_found.total.value, none_found.total.exact) == (0, True)
+        assert few is not None and few.candidates is not None and scan
+        assert set(scan) <= set(few.candidates) and len(few.candidates) < SAMPLE // 10
+        for plan in (None, "index"):
+            f = CaseFilter(q=rare, search_plan=plan)
+            assert _paged(db, "dispatcher", f) == scan, plan
+        monkeypatch.setattr(queries, "CANDIDATE_LIMIT", 3)
+        with db.reading() as session:
+            assert queries.with_candidates(session, CaseFilter(q="小区")) is None
+        for q in ("小区", rare, "火箭发射"):
+            for plan in (None, "index"):
+                f = CaseFilter(q=q, search_plan=plan)
+                assert _paged(db, "dispatcher", f) == _ids(db, "dispatcher", q, index=False), (
+                    q,
+                    plan,
+                )
+
     def test_a_common_word_is_counted_to_the_cap_then_estimated(
         self, sample_db: tuple[Database, list[int]], monkeypatch: pytest.MonkeyPatch
     ) -> None:
