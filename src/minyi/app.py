@@ -57,7 +57,7 @@ from minyi.core.ids import IdAllocator
 from minyi.core.settings import Settings
 from minyi.intake.batcher import IntakeBatcher
 from minyi.intake.refs import REFS
-from minyi.web.mount import mount_web
+from minyi.web.mount import add_routes, mount_web
 from minyi.wiring import Runtime, build_runtime
 
 
@@ -174,10 +174,10 @@ def create_app(
         # Each route declares its own refusals (errors.refusals); the routers listed in
         # UNDECLARED still lean on the blanket until theirs do. Open311 answers its errors in
         # the GeoReport format (api/open311.py).
-        app.include_router(
-            module.router,
-            responses=errors.ERROR_RESPONSES if module.__name__ in UNDECLARED else None,
-        )
+        if module.__name__ in UNDECLARED:
+            app.include_router(module.router, responses=errors.ERROR_RESPONSES)
+        else:
+            add_routes(app, module.router)
 
     # The citizen portal answers at "/", the staff console at /console, the leaders' at /leader.
     mount_web(app, registry)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from minyi.api.deps import CurrentActor, ResetActor, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.api.org import require_admin
 from minyi.org.accounts import (
     check_password,
@@ -20,7 +20,7 @@ from minyi.org.accounts import (
 )
 from minyi.org.schemas import PasswordChange, TemporaryPasswordOut
 
-router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
+router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"], route_class=ApiRoute)
 
 
 @router.post(

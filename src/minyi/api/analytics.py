@@ -46,10 +46,10 @@ from minyi.analytics.schemas import (
 )
 from minyi.analytics.sweeps import create_sweep, find_similar_cases
 from minyi.api.deps import CurrentActor, ReplicaSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.core.errors import Invalid
 
-router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
+router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"], route_class=ApiRoute)
 
 
 @router.get(

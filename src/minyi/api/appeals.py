@@ -21,7 +21,7 @@ from minyi.api.deps import (
     get_state,
     intake_actor,
 )
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.cases.models import Appeal
 from minyi.cases.queries import (
     bounce_counts_by_unit,
@@ -57,7 +57,7 @@ from minyi.intake.attachments import store_attachment
 from minyi.intake.queries import channel_names
 from minyi.intake.schemas import AppealIn, AppealReceipt
 
-router = APIRouter(prefix="/api/v1", tags=["appeals"])
+router = APIRouter(prefix="/api/v1", tags=["appeals"], route_class=ApiRoute)
 
 
 # The body and sign-in as the API documents them; create_appeal reads both itself (below).

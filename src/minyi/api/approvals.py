@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.cases.queries import describe_replies_awaiting, get_visible_case
 from minyi.cases.schemas import ReplyAwaitingOut
 from minyi.core.errors import Forbidden, NotFound
@@ -20,7 +20,7 @@ from minyi.sla.service import decide_extension, request_extension
 from minyi.taxonomy.schemas import LeafReplyApprovalIn, LeafReplyApprovalOut
 from minyi.taxonomy.service import set_leaf_reply_approval
 
-router = APIRouter(prefix="/api/v1", tags=["approvals"])
+router = APIRouter(prefix="/api/v1", tags=["approvals"], route_class=ApiRoute)
 
 
 @router.get(

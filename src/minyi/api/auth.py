@@ -6,12 +6,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from minyi.api.deps import PASSWORD_CHANGE_REQUIRED, ResetActor, State, oauth2
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.org.schemas import MeOut, TokenOut
 from minyi.org.service import actor_for_token, revoke_token
 from minyi.org.signin import sign_in
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=ApiRoute)
 
 
 @router.post(

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Path
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.core.errors import Forbidden
 from minyi.org.rules import Actor, Role
 from minyi.sla.calendar_service import (
@@ -21,7 +21,7 @@ from minyi.sla.calendar_service import (
 )
 from minyi.sla.schemas import SetDayIn, StatusOut, YearIn, YearOut
 
-router = APIRouter(prefix="/api/v1", tags=["calendar"])
+router = APIRouter(prefix="/api/v1", tags=["calendar"], route_class=ApiRoute)
 Year = Annotated[int, Path(ge=2000, le=2100, description="a year between 2000 and 2100")]
 
 

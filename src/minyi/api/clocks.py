@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Response
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import Role
 from minyi.sla.queries import case_clocks
@@ -19,7 +19,7 @@ from minyi.sla.service import (
     set_case_policy,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["clocks"])
+router = APIRouter(prefix="/api/v1", tags=["clocks"], route_class=ApiRoute)
 
 
 @router.get(

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from minyi.api.deps import CurrentActor, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.api.state import AppState
 from minyi.cases.queries import get_visible_case
 from minyi.core.errors import Forbidden, Invalid
@@ -57,7 +57,7 @@ from minyi.counselling.service import (
 )
 from minyi.org.rules import Actor
 
-router = APIRouter(tags=["counselling"])
+router = APIRouter(tags=["counselling"], route_class=ApiRoute)
 BASE = "/api/v1/counselling"
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.utils import create_model_field
 from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
@@ -77,6 +79,53 @@ def refusals(
         }
         for status in sorted(codes)
     }
+
+
+# One response field per (status, model), shared by every route that declares that refusal.
+_SHARED_FIELDS: dict[tuple[int | str, type[Any]], Any] = {}
+
+
+class ApiRoute(APIRoute):
+    """An API route whose declared answers share their response fields. FastAPI makes a field,
+    i.e. a pydantic validator and serializer, for each status of each route: ~2,000 for
+    ErrorResponse alone, a third of a CPU second in every process that imports the API (each
+    test worker, each server). The fields only feed /openapi.json, which is the same with one
+    field per status (docs/decisions/0010-ci-timing.md)."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        responses: Refusals | None = None,
+        **kwargs: Any,
+    ) -> None:
+        declared = responses or {}
+        super().__init__(
+            path,
+            endpoint,
+            responses={status: _without_model(answer) for status, answer in declared.items()},
+            **kwargs,
+        )
+        self.responses = declared
+        self.response_fields = {
+            status: _shared_field(status, answer["model"])
+            for status, answer in declared.items()
+            if answer.get("model")
+        }
+
+
+def _without_model(answer: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in answer.items() if key != "model"}
+
+
+def _shared_field(status: int | str, model: type[Any]) -> Any:
+    field = _SHARED_FIELDS.get((status, model))
+    if field is None:
+        field = _SHARED_FIELDS[status, model] = create_model_field(
+            name=f"Response_{status}_{model.__name__}", type_=model, mode="serialization"
+        )
+    return field
 
 
 # Every refusal a JSON route may give, for routers whose routes do not yet declare their own

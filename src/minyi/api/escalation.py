@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.cases.queries import get_visible_case, shown_titles
 from minyi.core.errors import Invalid, NotFound
 from minyi.core.schemas import Page
@@ -47,7 +47,7 @@ from minyi.escalation.service import current_rules, import_rule_set, rule_set_ve
 from minyi.org.models import Staff
 from minyi.org.rules import Actor
 
-router = APIRouter(prefix="/api/v1", tags=["escalation"])
+router = APIRouter(prefix="/api/v1", tags=["escalation"], route_class=ApiRoute)
 RULES_MAX_BYTES = 1024 * 1024
 
 

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from minyi.api.deps import CaseQueryParams, CurrentActor, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.cases.queries import case_filter
 from minyi.integrations.case_export import COLUMNS, export_rows
 from minyi.integrations.tabular import write_csv, write_xlsx
 
-router = APIRouter(prefix="/api/v1/exports", tags=["import and export"])
+router = APIRouter(prefix="/api/v1/exports", tags=["import and export"], route_class=ApiRoute)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.api.state import AppState
 from minyi.core.errors import Invalid
 from minyi.grassroots.drawing import DETAILED, render_svg
@@ -66,7 +66,7 @@ from minyi.grassroots.service import (
 )
 from minyi.org.rules import Actor
 
-router = APIRouter(prefix="/api/v1/grassroots", tags=["grassroots"])
+router = APIRouter(prefix="/api/v1/grassroots", tags=["grassroots"], route_class=ApiRoute)
 MAX_FILE = 20 * 1024 * 1024
 
 

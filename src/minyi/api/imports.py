@@ -11,14 +11,14 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
 from minyi.api.deps import CurrentActor, State
-from minyi.api.errors import error_body, refusals
+from minyi.api.errors import ApiRoute, error_body, refusals
 from minyi.core.errors import Forbidden, Invalid
 from minyi.integrations.case_import import ImportRefused, import_cases, load_mapping
 from minyi.integrations.schemas import ImportReportOut
 from minyi.integrations.tabular import read_rows
 from minyi.org.rules import Role
 
-router = APIRouter(prefix="/api/v1/imports", tags=["import and export"])
+router = APIRouter(prefix="/api/v1/imports", tags=["import and export"], route_class=ApiRoute)
 MAX_BYTES = 50 * 1024 * 1024
 
 

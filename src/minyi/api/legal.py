@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.cases.queries import get_visible_case, reader_view
 from minyi.core.errors import Invalid
 from minyi.legal.queries import (
@@ -53,7 +53,7 @@ from minyi.legal.service import (
 )
 from minyi.org.rules import Actor
 
-router = APIRouter(tags=["legal"])
+router = APIRouter(tags=["legal"], route_class=ApiRoute)
 BASE = "/api/v1/legal"
 
 

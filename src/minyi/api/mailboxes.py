@@ -7,14 +7,14 @@ from pydantic import AwareDatetime
 
 from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.cases.rules import CaseStatus
 from minyi.mailboxes.qr import render_qr
 from minyi.mailboxes.queries import figures, get_mailbox, leader_inbox, mailbox_view, mailboxes
 from minyi.mailboxes.rules import portal_url, qr_target
 from minyi.mailboxes.schemas import InboxOut, MailboxOut
 
-router = APIRouter(prefix="/api/v1/mailboxes", tags=["leader mailboxes"])
+router = APIRouter(prefix="/api/v1/mailboxes", tags=["leader mailboxes"], route_class=ApiRoute)
 
 
 @router.get(

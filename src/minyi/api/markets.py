@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.api.state import AppState
 from minyi.markets import queries
 from minyi.markets.schemas import (
@@ -41,7 +41,7 @@ from minyi.markets.service import (
 from minyi.org.models import Unit
 from minyi.org.rules import Actor
 
-router = APIRouter(prefix="/api/v1/markets", tags=["markets"])
+router = APIRouter(prefix="/api/v1/markets", tags=["markets"], route_class=ApiRoute)
 
 
 def _event(state: AppState, actor: Actor, event_id: int, *, detail: bool = False) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Response
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.api.state import AppState
 from minyi.core.errors import Invalid
 from minyi.mediation.documents import (
@@ -54,7 +54,7 @@ from minyi.mediation.service import (
 )
 from minyi.org.rules import Actor
 
-router = APIRouter(prefix="/api/v1/mediation", tags=["mediation"])
+router = APIRouter(prefix="/api/v1/mediation", tags=["mediation"], route_class=ApiRoute)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 

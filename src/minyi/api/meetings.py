@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.meetings.documents import render_minutes
 from minyi.meetings.queries import (
     candidates,
@@ -41,7 +41,7 @@ from minyi.meetings.service import (
 )
 from minyi.org.rules import Actor
 
-router = APIRouter(prefix="/api/v1/meetings", tags=["meetings"])
+router = APIRouter(prefix="/api/v1/meetings", tags=["meetings"], route_class=ApiRoute)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 

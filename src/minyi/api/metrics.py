@@ -10,7 +10,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.security.utils import get_authorization_scheme_param
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-router = APIRouter(tags=["ops"])
+from minyi.api.errors import ApiRoute
+
+router = APIRouter(tags=["ops"], route_class=ApiRoute)
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.core.errors import Forbidden
 from minyi.notifications.queries import describe, notification_page, unread_count
 from minyi.notifications.rules import PAGE_SIZE
@@ -17,7 +17,7 @@ from minyi.notifications.schemas import NotificationOut, NotificationPage, ReadA
 from minyi.notifications.service import mark_all_read, mark_read
 from minyi.org.rules import Actor
 
-router = APIRouter(prefix="/api/v1", tags=["notifications"])
+router = APIRouter(prefix="/api/v1", tags=["notifications"], route_class=ApiRoute)
 
 
 def _staff(actor: Actor) -> Actor:

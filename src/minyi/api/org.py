@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, UploadFile
 from sqlalchemy import select
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.core.errors import Forbidden, Invalid
 from minyi.intake.models import Channel
 from minyi.intake.schemas import ChannelOut
@@ -20,7 +20,7 @@ from minyi.org.service import export_org, import_org, org_from_csv, org_to_csv, 
 from minyi.taxonomy.schemas import DictionaryImportOut, DictionaryLeafOut
 from minyi.taxonomy.service import export_rows, import_dictionary, read_table
 
-router = APIRouter(prefix="/api/v1", tags=["organisation"])
+router = APIRouter(prefix="/api/v1", tags=["organisation"], route_class=ApiRoute)
 
 
 def require_admin(actor: Actor) -> None:

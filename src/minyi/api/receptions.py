@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.api.state import AppState
 from minyi.core.errors import Invalid
 from minyi.org.rules import Actor
@@ -63,7 +63,7 @@ from minyi.receptions.service import (
     unlink_area,
 )
 
-router = APIRouter(tags=["receptions"])
+router = APIRouter(tags=["receptions"], route_class=ApiRoute)
 STAFF = "/api/v1/receptions"
 PUBLIC = "/api/v1/public/receptions"
 

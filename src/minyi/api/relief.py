@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.api.state import AppState
 from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import Actor, Role
@@ -40,7 +40,7 @@ from minyi.relief.service import (
     review_application,
 )
 
-router = APIRouter(tags=["relief"])
+router = APIRouter(tags=["relief"], route_class=ApiRoute)
 STAFF = "/api/v1/relief"
 FIGURE_READERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.LEADER, Role.DISPATCHER})
 

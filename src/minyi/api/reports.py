@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, ReplicaSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.core.schemas import Page
 from minyi.reports.queries import (
     corrections_of,
@@ -41,7 +41,7 @@ from minyi.reports.service import (
 )
 from minyi.supervision.queries import describe_instructions
 
-router = APIRouter(prefix="/api/v1", tags=["daily report"])
+router = APIRouter(prefix="/api/v1", tags=["daily report"], route_class=ApiRoute)
 PageNumber = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.api.state import AppState
 from minyi.core.errors import Forbidden, Invalid
 from minyi.org.rules import Actor
@@ -65,7 +65,7 @@ from minyi.services.service import (
     step_appointment,
 )
 
-router = APIRouter(tags=["services"])
+router = APIRouter(tags=["services"], route_class=ApiRoute)
 BASE = "/api/v1/services"
 PUBLIC = BASE + "/public"
 

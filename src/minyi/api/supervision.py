@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.core.schemas import Page
 from minyi.org.rules import Role
 from minyi.org.service import unit_by_code
@@ -48,7 +48,7 @@ from minyi.supervision.service import (
     write_instruction,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["instructions and supervision"])
+router = APIRouter(prefix="/api/v1", tags=["instructions and supervision"], route_class=ApiRoute)
 PageNumber = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -9,13 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from minyi.api.deps import State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.cases.schemas import CitizenSecretIn, FeedbackIn, TrackedCase
 from minyi.cases.tracking import case_key, rate_case, track_case
 from minyi.core.schemas import ErrorResponse
 from minyi.core.throttle import citizen_secret_guard
 
-router = APIRouter(prefix="/api/v1/track", tags=["citizen"])
+router = APIRouter(prefix="/api/v1/track", tags=["citizen"], route_class=ApiRoute)
 Last4 = Annotated[
     str, Query(pattern=r"^\d{4}$", description="the last four digits of the phone you gave")
 ]

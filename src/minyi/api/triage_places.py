@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.api.org import require_admin
 from minyi.core.caches import Caches
 from minyi.org.models import Unit
@@ -17,7 +17,7 @@ from minyi.triage.places.store import GAZETTEERS, find_place, gazetteer_for
 from minyi.triage.places.values import PlaceCandidate
 from minyi.triage.schemas import GazetteerEntryIn, GazetteerEntryOut, PlaceCandidatesOut, PlaceQuery
 
-router = APIRouter(prefix="/api/v1", tags=["triage"])
+router = APIRouter(prefix="/api/v1", tags=["triage"], route_class=ApiRoute)
 
 
 @router.get(

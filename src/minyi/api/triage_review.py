@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.cases.queries import reader_view, shown_titles
 from minyi.triage.queries import board, suggestion_of, suggestion_view, unit_names
 from minyi.triage.rules import AWAITING
@@ -22,7 +22,7 @@ from minyi.triage.schemas import (
 )
 from minyi.triage.service import confirm, correct
 
-router = APIRouter(prefix="/api/v1", tags=["triage"])
+router = APIRouter(prefix="/api/v1", tags=["triage"], route_class=ApiRoute)
 
 
 def _view(session: Any, suggestion: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.cases.models import Case
 from minyi.cases.queries import get_visible_case, visible_to
 from minyi.core.errors import Forbidden, Invalid
@@ -35,7 +35,7 @@ from minyi.triage.schemas import (
     RiskIn,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["triage"])
+router = APIRouter(prefix="/api/v1", tags=["triage"], route_class=ApiRoute)
 LEXICON_MAX_CHARS = 1024 * 1024
 
 

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, OptionalActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.org.rules import Actor
 from minyi.volunteers.models import Volunteer
 from minyi.volunteers.queries import (
@@ -58,7 +58,7 @@ from minyi.volunteers.service import (
     verify_report,
 )
 
-router = APIRouter(prefix="/api/v1/volunteers", tags=["volunteers"])
+router = APIRouter(prefix="/api/v1/volunteers", tags=["volunteers"], route_class=ApiRoute)
 
 
 def _client(request: Request) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.core.errors import Forbidden
 from minyi.integrations import webhooks
 from minyi.integrations.schemas import (
@@ -22,7 +22,7 @@ from minyi.integrations.schemas import (
 )
 from minyi.org.rules import Actor, Role
 
-router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], route_class=ApiRoute)
 
 
 def _admin(actor: Actor) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from minyi.api.cursor import PageCursor
 from minyi.api.deps import CurrentActor, ReadSession, State
-from minyi.api.errors import refusals
+from minyi.api.errors import ApiRoute, refusals
 from minyi.api.state import AppState
 from minyi.core.errors import Invalid, NotFound
 from minyi.core.schemas import Page
@@ -27,7 +27,7 @@ from minyi.whistle.rules import WhistleStatus, response_by_department
 from minyi.whistle.schemas import ActIn, BlowIn, ConfirmIn, DepartmentResponseOut, WhistleOut
 from minyi.whistle.service import act_on_summons, blow_whistle, confirm_whistle, report_in
 
-router = APIRouter(prefix="/api/v1", tags=["whistle"])
+router = APIRouter(prefix="/api/v1", tags=["whistle"], route_class=ApiRoute)
 
 
 @router.post(

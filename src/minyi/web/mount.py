@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from minyi.core.registry import Registry
@@ -103,10 +103,22 @@ def register_panels(registry: Registry) -> None:
         raise RuntimeError(f"web slots without a panel: {', '.join(missing)}")
 
 
+def add_routes(app: FastAPI, router: APIRouter) -> None:
+    """The router's routes, as its module built them at import, become the app's own. FastAPI's
+    `include_router` builds every route again (dependencies, validators, response models) for
+    each app on its first request: 0.8 s of CPU for ~490 routes, paid by each `create_app` in
+    the tests (docs/decisions/0010-ci-timing.md). A router's own prefix, tags, dependencies and
+    responses are in its routes already; the app adds none of its own, and shared routes keep
+    nothing per app (a route reaches its app through `request.app`). Only start-up and
+    shutdown handlers would be lost: no router has any."""
+    assert not (router.on_startup or router.on_shutdown), router.prefix
+    app.router.routes.extend(router.routes)
+
+
 def mount_web(app: FastAPI, registry: Registry) -> None:
     register_panels(registry)
     for module in ROUTERS:
-        app.include_router(module.router)
+        add_routes(app, module.router)
     web_errors.install(app)
     app.state.portal_limits = portal.PortalLimits()
     app.mount("/static/web", StaticFiles(directory=HERE / "static"), name="web-static")
