@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from minyi.cases.hooks import ActionDone, notify_handlers, reply_needs_approval, run_before_action
@@ -214,6 +214,25 @@ def record_case_event(
     )
 
 
+def copy_next_due(session: Session, case_ids: list[int]) -> None:
+    """Copy each case's `next_due_at` onto its case_units rows (every row, active or not, so a
+    row made active again already agrees). sla.service.refresh_next_due, the one writer of the
+    column, calls it in the same transaction, and so does anything that inserts rows past the
+    ORM (the import); the unit lists' urgency order reads the copy (CaseUnit.next_due_at)."""
+    if not case_ids:
+        return
+    of_case = select(Case.next_due_at).where(Case.id == CaseUnit.case_id).scalar_subquery()
+    session.execute(
+        update(CaseUnit).where(CaseUnit.case_id.in_(case_ids)).values(next_due_at=of_case),
+        execution_options={"synchronize_session": False},
+    )
+    wanted = set(case_ids)
+    for loaded in list(session.identity_map.values()):
+        # Read from the loaded state: an expired row reloads the new value anyway.
+        if isinstance(loaded, CaseUnit) and inspect(loaded).dict.get("case_id") in wanted:
+            session.expire(loaded, ["next_due_at"])
+
+
 Effect = Callable[[Session, Case, Actor, dict[str, Any], datetime], dict[str, Any] | None]
 
 
@@ -267,8 +286,10 @@ def _dispatch(
         unit_id = units[code].id
         cu = existing.get(unit_id) or CaseUnit(case_id=case.id, unit_id=unit_id)
         cu.role, cu.assigned_at, cu.signed_at, cu.is_active = role, now, None, True
-        # The status now; `_record` moves every row of the case to the action's target.
+        # The status now; `_record` moves every row of the case to the action's target. The
+        # urgency key as the case has it; sla.service.refresh_next_due keeps it from now on.
         cu.case_status = case.status
+        cu.next_due_at, cu.registered_at = case.next_due_at, case.registered_at
         session.add(cu)
     case.lead_unit_id = units[lead_code].id
     return {"lead_unit": lead_code, "co_units": co_codes}
