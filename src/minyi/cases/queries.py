@@ -210,6 +210,12 @@ def unit_urgency_walk(actor: Actor, f: CaseFilter) -> list[tuple[Any, list[SortK
     return legs
 
 
+def _scope_of(legs: list[tuple[Any, list[SortKey]]]) -> Any:
+    """The legs' ids as one statement, to count: each leg reads its index range only as far as
+    the count goes (capped, it stops at the cap; the legs name each case once)."""
+    return select(union_all(*(stmt for stmt, _ in legs)).subquery("scope").c.case_id)
+
+
 def _urgent_rows(page: Any) -> Any:
     """The page's cases with their appeals, for `merged_page`."""
     return (
@@ -491,10 +497,10 @@ def list_cases(
     every row). Kept for the tests and benches that compare the two; every list people open
     pages with `page_cases`. `order`: sort keys (e.g. sla's urgency order); newest first by
     default."""
-    base = _listed(actor, f)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     keys = order or NEWEST
     legs = unit_urgency_walk(actor, f) if _is(keys, URGENCY) else None
+    base = _listed(actor, f) if legs is None else _scope_of(legs)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     if legs is not None:
         offset = (page - 1) * page_size
         found = merged_page(
@@ -548,8 +554,7 @@ def page_cases(
         stmt = stmt.where(Case.id.in_(newest))
     legs = unit_urgency_walk(actor, f) if _is(keys, URGENCY) else None
     if legs is not None:
-        # The same rows and cursors as keyset_page's over `stmt` (test_unit_urgency.py); the
-        # count below still reads `stmt`, the scope's index ranges, up to the cap.
+        # The same rows and cursors as keyset_page's over `stmt` (test_unit_urgency.py).
         found = merged_page(session, legs, _urgent_rows, keys, cursor=cursor, size=size)
     else:
         found = keyset_page(session, stmt, keys, cursor=cursor, size=size)
@@ -558,6 +563,8 @@ def page_cases(
     if cursor is None and found.next_cursor is None:
         # The whole list is on this page: its length is the total, no count needed.
         return replace(found, total=Total(len(found.rows)))
+    if legs is not None:
+        return replace(found, total=count_capped(session, _scope_of(legs), cap=cap))
     if not walk or f.q is None:
         return replace(found, total=count_capped(session, stmt, cap=cap))
     if session.get_bind().dialect.name != "postgresql":

@@ -66,9 +66,7 @@ def column_and_aggregate(db: Database, case_id: int) -> tuple[datetime | None, d
             )
         )
         copies = session.execute(
-            select(CaseUnit.next_due_at, CaseUnit.registered_at).where(
-                CaseUnit.case_id == case_id
-            )
+            select(CaseUnit.next_due_at, CaseUnit.registered_at).where(CaseUnit.case_id == case_id)
         ).all()
     assert all(c == (column, registered) for c in copies), f"{copies} != {(column, registered)}"
     return column, nearest
