@@ -168,24 +168,19 @@ def unit_urgency_walk(actor: Actor, f: CaseFilter) -> list[tuple[Any, list[SortK
     # the value itself, whatever plan a prepared statement is given.
     values: list[Any] = [bindparam(None, s.value, literal_execute=True) for s in f.status]
     by_row = [asc(UNIT_URGENCY_KEY), desc(CaseUnit.registered_at), desc(CaseUnit.case_id)]
-    legs: list[tuple[Any, list[SortKey]]] = [
-        (
-            filtered(
-                select(CaseUnit.case_id)
-                .join(Case, Case.id == CaseUnit.case_id)
-                .where(
-                    CaseUnit.unit_id == unit_id,
-                    CaseUnit.is_active.is_(True),
-                    CaseUnit.case_status == v,
-                    *visible,
-                ),
-                rest,
-                actor,
-            ),
-            by_row,
+    # A row's leg filters by its copy of the status (`case_status` is `cases.status`), so with
+    # no other filter it reads the index alone, and the case only for the page's rows.
+    others = replace(rest, status=None)
+    legs: list[tuple[Any, list[SortKey]]] = []
+    for v in values:
+        leg = select(CaseUnit.case_id).where(
+            CaseUnit.unit_id == unit_id, CaseUnit.is_active.is_(True), CaseUnit.case_status == v
         )
-        for v in values
-    ]
+        if visible or others != CaseFilter():
+            leg = filtered(
+                leg.join(Case, Case.id == CaseUnit.case_id).where(*visible), others, actor
+            )
+        legs.append((leg, by_row))
     if f.unit is None:
         # The first-received cases, but for those the unit has a row for (their leg above);
         # `f.unit` keeps the unit's rows alone (filtered()).
