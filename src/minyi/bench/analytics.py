@@ -133,7 +133,8 @@ def _fill(
                 if rows:
                     session.execute(insert(model), rows)
             if "next_due_at" in has["cases"]:
-                # Written past the clock service: the cases' urgency key as it would keep it.
+                # Written past the clock service: the cases' urgency key as it would keep it,
+                # and its copy on their units' rows.
                 refresh_next_due(session, "case", [c["id"] for c in buffers["cases"]])
         step(len(buffers["appeals"]))
         for rows in buffers.values():
@@ -232,6 +233,7 @@ def _fill(
                     "signed_at": assigned + timedelta(hours=rng.expovariate(1 / 6)),
                     "is_active": True,
                     "case_status": status,  # as cases.service keeps it
+                    "registered_at": at,  # the case's, copied (next_due_at: at the flush)
                 }
             )
             if rating and closed is not None:  # a rating comes after a reply

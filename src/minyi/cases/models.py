@@ -213,6 +213,13 @@ class CaseUnit(Base):
     # (cases.service._record updates the case's rows in the same transaction; a new row copies
     # it), so a unit's scope filtered by status reads only its matching index entries.
     case_status: Mapped[str] = mapped_column(String(20))
+    # The case's urgency key, copied (migration unitdue0001): `cases.next_due_at` as
+    # sla.service.refresh_next_due keeps it (it updates the case's rows in the same statement's
+    # transaction; a new row copies it) and `cases.registered_at`, which never changes. A unit's
+    # lists in urgency order then walk this table's index per status and stop at the page,
+    # instead of sorting all of the unit's open cases (docs/scaling.md §3f).
+    next_due_at: Mapped[datetime | None]
+    registered_at: Mapped[datetime]
 
 
 class Bounce(Base):
@@ -364,3 +371,32 @@ for _name, _scope in (
         postgresql_where=text(UNSETTLED_PREDICATE),
         sqlite_where=text(UNSETTLED_PREDICATE),
     )
+
+# The same key on a unit's rows (CaseUnit.next_due_at, a copy of the case's).
+UNIT_URGENCY_KEY = func.coalesce(CaseUnit.next_due_at, NoDeadline(), type_=UTCDateTime())
+# A unit's unsettled cases most urgent first, per status (migration unitdue0001): a unit's list
+# in urgency order is one ordered range per (unit, status), merged and cut at the page
+# (cases.queries.unit_urgency_walk). The first-received cases (首办) the unit has no row for
+# are the second index's range; few cases have a first unit, hence its `IS NOT NULL`.
+UNIT_UNSETTLED_PREDICATE = UNSETTLED_PREDICATE.replace("status IN", "case_status IN")
+Index(
+    "ix_case_units_unit_unsettled_urgency",
+    CaseUnit.unit_id,
+    CaseUnit.case_status,
+    UNIT_URGENCY_KEY,
+    CaseUnit.registered_at.desc(),
+    CaseUnit.case_id.desc(),
+    postgresql_where=text(f"is_active IS TRUE AND {UNIT_UNSETTLED_PREDICATE}"),
+    sqlite_where=text(f"is_active IS 1 AND {UNIT_UNSETTLED_PREDICATE}"),
+)
+FIRST_UNIT_PREDICATE = f"first_unit_id IS NOT NULL AND {UNSETTLED_PREDICATE}"
+Index(
+    "ix_cases_first_unit_unsettled_urgency",
+    Case.first_unit_id,
+    Case.status,
+    URGENCY_KEY,
+    Case.registered_at.desc(),
+    Case.id.desc(),
+    postgresql_where=text(FIRST_UNIT_PREDICATE),
+    sqlite_where=text(FIRST_UNIT_PREDICATE),
+)

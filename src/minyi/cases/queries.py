@@ -13,6 +13,7 @@ from sqlalchemy import (
     Select,
     Text,
     and_,
+    bindparam,
     cast,
     column,
     exists,
@@ -30,8 +31,16 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.util import find_tables
 
-from minyi.cases.models import Appeal, Bounce, Case, CaseEvent, CaseUnit
-from minyi.cases.rules import CaseStatus
+from minyi.cases.models import (
+    UNIT_URGENCY_KEY,
+    URGENCY_KEY,
+    Appeal,
+    Bounce,
+    Case,
+    CaseEvent,
+    CaseUnit,
+)
+from minyi.cases.rules import UNSETTLED, CaseStatus
 from minyi.cases.schemas import view_of
 from minyi.cases.search import candidate_ids, candidates, ids_in, is_common, relevance
 from minyi.cases.search_terms import query_terms
@@ -46,6 +55,7 @@ from minyi.core.paging import (
     desc,
     estimated_total,
     keyset_page,
+    merged_page,
 )
 from minyi.core.text import fold_width
 from minyi.org.models import Staff, Unit
@@ -121,6 +131,103 @@ def unit_scope(
             select(in_area.id).where(getattr(in_area, area) == unit_id, in_area.status.in_(values))
         )
     return Case.id.in_(union_all(*branches))
+
+
+def _unit_of_scope(actor: Actor) -> int | None:
+    """The unit whose cases make up the actor's scope under a status filter (`unit_scope`
+    without an area), or None: district-wide readers, citizens, area roles of an area."""
+    if actor.role is None or actor.role in DISTRICT_WIDE or actor.unit_id is None:
+        return None
+    if actor.role in AREA_ROLES and AREA_COLUMNS.get(actor.unit_kind or "") is not None:
+        return None
+    return actor.unit_id
+
+
+def unit_urgency_walk(actor: Actor, f: CaseFilter) -> list[tuple[Any, list[SortKey]]] | None:
+    """A unit's list in urgency order as walks of its urgency indexes (`core.paging.merged_page`
+    merges them), or None where it does not apply: one leg per status, each selecting the case's
+    id in the urgency order through its own index, with every filter of the list.
+
+    The legs: `case_units (unit_id, case_status, key…) WHERE is_active AND unsettled` per
+    status, and for a unit's own scope the cases it first received and has no row for, `cases
+    (first_unit_id, status, key…)`. Each stops at the page, so PostgreSQL reads about a page
+    of index entries per status however many open cases the unit has, where `Case.id IN
+    (unit_scope)` sorted all of them (1.4-2.8 s at 10M, docs/scaling.md §3f). The key on
+    case_units is the case's, copied (kept by sla.service.refresh_next_due), so the order and
+    the rows are those of URGENCY, and so is the cursor.
+
+    Applies to a status filter within the unsettled statuses (the partial indexes hold only
+    those), no search (its own plans), and either `f.unit` (the board's filter: that unit's
+    rows) or a reader whose scope is a unit's (`_unit_of_scope`)."""
+    if not f.status or f.q or not set(f.status) <= set(UNSETTLED):
+        return None
+    own = _unit_of_scope(actor)
+    unit_id = f.unit if f.unit is not None else own
+    if unit_id is None:
+        return None
+    rest = replace(f, unit=None)
+    # A reader filtering another unit's rows still sees only their own scope. As a semi-join of
+    # its own: an area scope's EXISTS over case_units would correlate to the leg's case_units
+    # row and lose its FROM (a rare path: street staff reading a department's board).
+    visible = (
+        [Case.id.in_(select(Case.id).where(visible_to(actor, f.status)).correlate(None))]
+        if unit_id != own
+        else []
+    )
+    # The statuses as constants: PostgreSQL proves each range lies in its partial index from
+    # the value itself, whatever plan a prepared statement is given.
+    values: list[Any] = [bindparam(None, s.value, literal_execute=True) for s in f.status]
+    by_row = [asc(UNIT_URGENCY_KEY), desc(CaseUnit.registered_at), desc(CaseUnit.case_id)]
+    # A row's leg filters by its copy of the status (`case_status` is `cases.status`), so with
+    # no other filter it reads the index alone, and the case only for the page's rows.
+    others = replace(rest, status=None)
+    legs: list[tuple[Any, list[SortKey]]] = []
+    for v in values:
+        leg = select(CaseUnit.case_id).where(
+            CaseUnit.unit_id == unit_id, CaseUnit.is_active.is_(True), CaseUnit.case_status == v
+        )
+        if visible or others != CaseFilter():
+            leg = filtered(
+                leg.join(Case, Case.id == CaseUnit.case_id).where(*visible), others, actor
+            )
+        legs.append((leg, by_row))
+    if f.unit is None:
+        # The first-received cases, but for those the unit has a row for (their leg above);
+        # `f.unit` keeps the unit's rows alone (filtered()).
+        has_row = exists().where(
+            CaseUnit.case_id == Case.id,
+            CaseUnit.unit_id == unit_id,
+            CaseUnit.is_active.is_(True),
+        )
+        legs += [
+            (
+                filtered(
+                    select(Case.id.label("case_id")).where(
+                        Case.first_unit_id == unit_id, Case.status == v, ~has_row
+                    ),
+                    rest,
+                    actor,
+                ),
+                list(URGENCY),
+            )
+            for v in values
+        ]
+    return legs
+
+
+def _scope_of(legs: list[tuple[Any, list[SortKey]]]) -> Any:
+    """The legs' ids as one statement, to count: each leg reads its index range only as far as
+    the count goes (capped, it stops at the cap; the legs name each case once)."""
+    return select(union_all(*(stmt for stmt, _ in legs)).subquery("scope").c.case_id)
+
+
+def _urgent_rows(page: Any) -> Any:
+    """The page's cases with their appeals, for `merged_page`."""
+    return (
+        select(Case, Appeal)
+        .join(page, page.c.case_id == Case.id)
+        .join(Appeal, Appeal.id == Case.appeal_id)
+    )
 
 
 def get_visible_case(
@@ -381,6 +488,9 @@ def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
 # keyset pages need; `registered_at` is never NULL).
 NEWEST: tuple[SortKey, ...] = (desc(Case.registered_at), desc(Case.id))
 OLDEST: tuple[SortKey, ...] = (asc(Case.registered_at), asc(Case.id))
+# Most urgent first (sla.queries.urgency_order, which explains it): a unit's list walks its
+# units' copy of the key in this order (`unit_urgency_walk`).
+URGENCY: tuple[SortKey, ...] = (asc(URGENCY_KEY), desc(Case.registered_at), desc(Case.id))
 
 
 def relevance_order(q: str | None) -> list[SortKey]:
@@ -458,8 +568,19 @@ def list_cases(
             field="page",
         )
     f = with_candidates(session, f) or f
-    base = _listed(actor, f)
     keys = order or NEWEST
+    legs = unit_urgency_walk(actor, f) if _is(keys, URGENCY) else None
+    if legs is not None:
+        # A unit's urgency list: its index legs merged, as page_cases reads it (the legs read
+        # offset + size + 1 entries each, test_unit_urgency.py).
+        walked = merged_page(
+            session, legs, _urgent_rows, URGENCY, cursor=None, size=page_size, offset=skipped
+        )
+        rows = [(c, a) for c, a in walked.rows]
+        if 0 < len(rows) < page_size or (page == 1 and not rows):
+            return Total(skipped + len(rows)), rows
+        return count_capped(session, _scope_of(legs), cap=cap), rows
+    base = _listed(actor, f)
     if f.q or any(Appeal.__table__ in find_tables(k.expr, check_columns=True) for k in keys):
         listed = base.with_only_columns(Case.id, maintain_column_froms=True)
     else:
@@ -532,12 +653,19 @@ def page_cases(
             .correlate(None)
         )
         stmt = stmt.where(Case.id.in_(newest))
-    found = keyset_page(session, stmt, keys, cursor=cursor, size=size)
+    legs = unit_urgency_walk(actor, f) if _is(keys, URGENCY) else None
+    if legs is not None:
+        # The same rows and cursors as keyset_page's over `stmt` (test_unit_urgency.py).
+        found = merged_page(session, legs, _urgent_rows, keys, cursor=cursor, size=size)
+    else:
+        found = keyset_page(session, stmt, keys, cursor=cursor, size=size)
     if not count:
         return found
     if cursor is None and found.next_cursor is None:
         # The whole list is on this page: its length is the total, no count needed.
         return replace(found, total=Total(len(found.rows)))
+    if legs is not None:
+        return replace(found, total=count_capped(session, _scope_of(legs), cap=cap))
     if not walk or f.q is None:
         return replace(found, total=count_capped(session, stmt, cap=cap))
     if session.get_bind().dialect.name != "postgresql":
@@ -563,10 +691,11 @@ COMMON_COUNT_CAP = 100
 
 def _walkable(keys: Sequence[SortKey]) -> bool:
     """Whether `keys` is newest or oldest first: an order an index walks (the same key objects)."""
-    return any(
-        len(keys) == len(walked) and all(a is b for a, b in zip(keys, walked, strict=True))
-        for walked in (NEWEST, OLDEST)
-    )
+    return _is(keys, NEWEST) or _is(keys, OLDEST)
+
+
+def _is(keys: Sequence[SortKey], order: Sequence[SortKey]) -> bool:
+    return len(keys) == len(order) and all(a is b for a, b in zip(keys, order, strict=True))
 
 
 def case_units(session: Session, case_ids: list[int]) -> dict[int, list[tuple[CaseUnit, Unit]]]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from minyi.cases.hooks import ActionDone, notify_handlers, reply_needs_approval, run_before_action
@@ -214,6 +214,25 @@ def record_case_event(
     )
 
 
+def copy_next_due(session: Session, case_ids: list[int]) -> None:
+    """Copy each case's `next_due_at` onto its case_units rows (every row, active or not, so a
+    row made active again already agrees). sla.service.refresh_next_due, the one writer of the
+    column, calls it in the same transaction, and so does anything that inserts rows past the
+    ORM (the import); the unit lists' urgency order reads the copy (CaseUnit.next_due_at)."""
+    if not case_ids:
+        return
+    of_case = select(Case.next_due_at).where(Case.id == CaseUnit.case_id).scalar_subquery()
+    session.execute(
+        update(CaseUnit).where(CaseUnit.case_id.in_(case_ids)).values(next_due_at=of_case),
+        execution_options={"synchronize_session": False},
+    )
+    wanted = set(case_ids)
+    for loaded in list(session.identity_map.values()):
+        # Read from the loaded state: an expired row reloads the new value anyway.
+        if isinstance(loaded, CaseUnit) and inspect(loaded).dict.get("case_id") in wanted:
+            session.expire(loaded, ["next_due_at"])
+
+
 Effect = Callable[[Session, Case, Actor, dict[str, Any], datetime], dict[str, Any] | None]
 
 
@@ -267,8 +286,10 @@ def _dispatch(
         unit_id = units[code].id
         cu = existing.get(unit_id) or CaseUnit(case_id=case.id, unit_id=unit_id)
         cu.role, cu.assigned_at, cu.signed_at, cu.is_active = role, now, None, True
-        # The status now; `_record` moves every row of the case to the action's target.
+        # The status now; `_record` moves every row of the case to the action's target. The
+        # urgency key as the case has it; sla.service.refresh_next_due keeps it from now on.
         cu.case_status = case.status
+        cu.next_due_at, cu.registered_at = case.next_due_at, case.registered_at
         session.add(cu)
     case.lead_unit_id = units[lead_code].id
     return {"lead_unit": lead_code, "co_units": co_codes}
@@ -516,6 +537,35 @@ def repair_case_status(session: Session, low: int, high: int) -> int:
         update(CaseUnit)
         .where(CaseUnit.id == broken.c.id, CaseUnit.case_id > low, CaseUnit.case_id <= high)
         .values(case_status=broken.c.status)
+        .execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def repair_unit_urgency_copy(session: Session, low: int, high: int) -> int:
+    """`case_units.next_due_at` and `registered_at` made the case's again on the rows of the
+    cases with low < id <= high where either differs; returns the rows repaired. copy_next_due
+    keeps them in every transaction that changes the clocks; an app from before migration
+    unitdue0001 does not (sla/reconcile.py runs this after the upgrade, after repair_next_due)."""
+    broken = (
+        select(CaseUnit.id, Case.next_due_at, Case.registered_at)
+        .join(Case, Case.id == CaseUnit.case_id)
+        .where(
+            Case.id > low,
+            Case.id <= high,
+            CaseUnit.case_id > low,
+            CaseUnit.case_id <= high,
+            or_(
+                CaseUnit.next_due_at.is_distinct_from(Case.next_due_at),
+                CaseUnit.registered_at.is_distinct_from(Case.registered_at),
+            ),
+        )
+        .subquery()
+    )
+    done = session.execute(
+        update(CaseUnit)
+        .where(CaseUnit.id == broken.c.id, CaseUnit.case_id > low, CaseUnit.case_id <= high)
+        .values(next_due_at=broken.c.next_due_at, registered_at=broken.c.registered_at)
         .execution_options(synchronize_session=False)
     )
     return int(done.rowcount or 0)  # type: ignore[attr-defined]

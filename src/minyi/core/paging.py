@@ -18,13 +18,13 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -177,6 +177,59 @@ def keyset_page(
     rows = [row[:width] if width > 1 else row[0] for row in found]
     total = count_capped(session, stmt, cap=cap) if count else None
     return KeysetPage(rows=rows, next_cursor=next_cursor, total=total)
+
+
+def merged_page(
+    session: Session,
+    legs: Sequence[tuple[AnySelect, Sequence[SortKey]]],
+    rows_of: Callable[[Any], AnySelect],
+    signed: Sequence[SortKey],
+    *,
+    cursor: str | None,
+    size: int,
+    offset: int = 0,
+) -> KeysetPage:
+    """`keyset_page` of a list that is the union of ordered legs: each leg selects one id and
+    sorts by its own expressions of the list's keys (`signed`, which the cursor names, as a
+    `keyset_page` over them would), and is read only as far as the page reaches (after the
+    cursor, `offset` + `size` + 1 rows), so each leg is an index walk that stops early; the
+    legs' rows are merged in the order and cut to the page. `rows_of(page)` selects what a row
+    shows for the page's ids (a subquery with `id` and the sort values), one row per id.
+
+    PostgreSQL merges a UNION ALL in order (Merge Append) only of legs without a WHERE of their
+    own, so a leg's range under a filter is sorted whole; a leg with its own ORDER BY and LIMIT
+    is a walk of its index that stops at the limit."""
+    if size < 1:
+        raise Invalid("bad_page_size", "page_size must be at least 1", field="page_size")
+    signature = _signature(signed, session.get_bind().dialect)
+    values = _decode(cursor, signature, len(signed)) if cursor else None
+    reach = offset + size + 1
+    walked = []
+    for n, (stmt, keys) in enumerate(legs):
+        leg = stmt.where(_after(keys, values)) if values is not None else stmt
+        labelled = [k.expr.label(f"_sort{i}") for i, k in enumerate(keys)]
+        leg = leg.add_columns(*labelled).order_by(*_terms(keys)).limit(reach)
+        # As a subquery each: a compound SELECT's members take no ORDER BY or LIMIT (SQLite).
+        walked.append(select(leg.subquery(f"leg{n}")))
+    merged = union_all(*walked).subquery("merged")
+    order = [SortKey(merged.c[f"_sort{i}"], k.descending) for i, k in enumerate(signed)]
+    page = select(merged).order_by(*_terms(order)).offset(offset).limit(size + 1).subquery("page")
+    sorts = [SortKey(page.c[f"_sort{i}"], k.descending) for i, k in enumerate(signed)]
+    stmt = rows_of(page)
+    width = len(stmt.column_descriptions)
+    found = session.execute(
+        stmt.add_columns(*(k.expr for k in sorts)).order_by(*_terms(sorts))
+    ).all()
+    more = len(found) > size
+    found = found[:size]
+    next_cursor = _encode(signature, list(found[-1][width:])) if more and found else None
+    return KeysetPage(
+        rows=[row[:width] if width > 1 else row[0] for row in found], next_cursor=next_cursor
+    )
+
+
+def _terms(order: Sequence[SortKey]) -> list[Any]:
+    return [k.expr.desc() if k.descending else k.expr.asc() for k in order]
 
 
 def _after(order: Sequence[SortKey], values: list[Any]) -> ColumnElement[bool]:

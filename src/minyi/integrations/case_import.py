@@ -415,6 +415,14 @@ def _apply_history(
     )
     # The imported replies are searchable as the replies written here are.
     reindex_cases(session, [r.id for g, r in made if g.reply_text])
+    # The urgency key as registration wrote it on the case (CaseUnit.next_due_at): the clocks
+    # cancelled below refresh it, and their copies with it (sla.service.refresh_next_due).
+    urgency = {
+        case_id: (registered_at, next_due_at)
+        for case_id, registered_at, next_due_at in session.execute(
+            select(Case.id, Case.registered_at, Case.next_due_at).where(Case.id.in_(ids))
+        )
+    }
     units = [
         {
             "case_id": r.id,
@@ -425,6 +433,8 @@ def _apply_history(
             "is_active": True,
             # cases.status as _apply_history has just set it (CaseUnit.case_status).
             "case_status": g.status.value,
+            "registered_at": urgency[r.id][0],
+            "next_due_at": urgency[r.id][1],
         }
         for g, r in made
         if g.lead_unit_id is not None

@@ -11,10 +11,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from minyi.cases.models import URGENCY_KEY, Appeal, Case
-from minyi.cases.queries import CaseFilter, get_visible_case, page_cases, reader_views, visible_to
+from minyi.cases.models import Appeal, Case
+from minyi.cases.queries import (
+    URGENCY,
+    CaseFilter,
+    get_visible_case,
+    page_cases,
+    reader_views,
+    visible_to,
+)
 from minyi.cases.rules import OPEN, WORKING, CaseStatus
-from minyi.core.paging import SortKey, Total, asc, desc
+from minyi.core.paging import SortKey, Total
 from minyi.org.models import Staff
 from minyi.org.rules import Actor, Role
 from minyi.sla.models import Clock, ExtensionRequest
@@ -28,7 +35,7 @@ def urgency_order() -> list[SortKey]:
     is not counted: its due time moves when it resumes. The deadline is `cases.next_due_at`,
     kept by the clock writers (service.refresh_next_due), read through the open cases' urgency
     indexes (cases.models)."""
-    return [asc(URGENCY_KEY), desc(Case.registered_at), desc(Case.id)]
+    return list(URGENCY)
 
 
 # The boards' case lists: the data of each board's page, read by the web route and timed by

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case, CaseEvent
 from minyi.cases.queries import get_visible_case
-from minyi.cases.service import record_case_event
+from minyi.cases.service import copy_next_due, record_case_event
 from minyi.core.caches import Memo, Slot
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from minyi.org.rules import Actor
@@ -241,6 +241,8 @@ def refresh_next_due(session: Session, subject: str, subject_ids: Iterable[int])
         loaded = session.identity_map.get(session.identity_key(Case, case_id))
         if loaded is not None:
             session.expire(loaded, ["next_due_at"])
+    # The units' copy of the key (CaseUnit.next_due_at), which their urgency lists walk.
+    copy_next_due(session, ids)
 
 
 def repair_next_due(session: Session, low: int, high: int) -> int:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from conftest import START
 from factories import register_appeal
 from lifecycle_steps import actor_of, draw_onward, live
-from minyi.cases.models import Case
+from minyi.cases.models import Case, CaseUnit
 from minyi.cases.queries import CaseFilter, page_cases
 from minyi.cases.rules import Action, CaseStatus
 from minyi.cases.service import act_on_case
@@ -51,8 +51,12 @@ MILESTONES = ("handle", "close", "first_round", "acceptance")
 
 
 def column_and_aggregate(db: Database, case_id: int) -> tuple[datetime | None, datetime | None]:
+    """The case's column and the aggregate it stands for; and, asserted here, its units' rows
+    carry the case's key (CaseUnit.next_due_at and registered_at, what their lists walk)."""
     with db.reading() as session:
-        column = session.scalar(select(Case.next_due_at).where(Case.id == case_id))
+        column, registered = session.execute(
+            select(Case.next_due_at, Case.registered_at).where(Case.id == case_id)
+        ).one()
         nearest = session.scalar(
             select(func.min(Clock.due_at)).where(
                 Clock.subject == "case",
@@ -60,6 +64,10 @@ def column_and_aggregate(db: Database, case_id: int) -> tuple[datetime | None, d
                 Clock.state.in_(URGENT_STATES),
             )
         )
+        copies = session.execute(
+            select(CaseUnit.next_due_at, CaseUnit.registered_at).where(CaseUnit.case_id == case_id)
+        ).all()
+    assert all(c == (column, registered) for c in copies), f"{copies} != {(column, registered)}"
     return column, nearest
 
 
@@ -76,6 +84,8 @@ def _step(
                 "text": "答复内容",
                 "note": "记录",
                 "lead_unit": "DEP25",
+                # Several rows per case, one left inactive by a redispatch: all keep the key.
+                "co_units": data.draw(st.sampled_from([[], ["DEP04"]]), label="co"),
                 "rating": data.draw(st.sampled_from(["satisfied", "unsatisfied"]), label="rating"),
             }
             act_on_case(session, case_id, action, actor=actor, payload=payload, now=now)

@@ -40,12 +40,14 @@ def _derived(db: Database) -> dict[str, Any]:
         return {
             "next_due": dict(session.execute(select(Case.id, Case.next_due_at)).all()),
             "status": dict(session.execute(select(CaseUnit.id, CaseUnit.case_status)).all()),
+            "copy": dict(session.execute(select(CaseUnit.id, CaseUnit.next_due_at)).all()),
         }
 
 
-def _corrupt(db: Database) -> tuple[int, int]:
+def _corrupt(db: Database) -> tuple[int, int, int]:
     """Stale values as an old app would leave them, spread over the id range; returns how many
-    next_due_at and case_status values were changed."""
+    next_due_at, case_status and copied next_due_at values were changed (a copy is stale where
+    its case's column is made stale, too: the repair puts the column right first)."""
     with db.unit_of_work() as session:
         due = session.execute(select(Case.id, Case.next_due_at).order_by(Case.id)).all()
         with_due = [i for i, at in due if at is not None]
@@ -63,8 +65,17 @@ def _corrupt(db: Database) -> tuple[int, int]:
         session.execute(
             update(CaseUnit).where(CaseUnit.id.in_(flipped)).values(case_status="archived")
         )
-    assert cleared and moved and flipped
-    return len(cleared) + len(moved), len(flipped)
+        copies = session.execute(
+            select(CaseUnit.id, CaseUnit.case_id, CaseUnit.next_due_at).order_by(CaseUnit.id)
+        ).all()
+        skewed = [i for i, case_id, at in copies[1::7][:6] if case_id not in cleared + moved]
+        session.execute(
+            update(CaseUnit)
+            .where(CaseUnit.id.in_(skewed))
+            .values(next_due_at=START + timedelta(days=9))
+        )
+    assert cleared and moved and flipped and skewed
+    return len(cleared) + len(moved), len(flipped), len(skewed)
 
 
 def _reconcile(db: Database, tmp_path: Path, *args: str) -> str:
@@ -76,14 +87,18 @@ def _reconcile(db: Database, tmp_path: Path, *args: str) -> str:
     return lines[0]
 
 
-def _counts(line: str) -> tuple[int, int]:
+def _counts(line: str) -> tuple[int, int, int]:
     parts = dict(p.rsplit(" ", 1) for p in line.split(": ", 1)[1].split(" (")[0].split(", "))
-    return int(parts["cases.next_due_at"]), int(parts["case_units.case_status"])
+    return (
+        int(parts["cases.next_due_at"]),
+        int(parts["case_units.case_status"]),
+        int(parts["case_units.next_due_at"]),
+    )
 
 
 def test_the_command_repairs_exactly_the_stale_rows(history: Database, tmp_path: Path) -> None:
     # The history as the current code writes it: nothing to repair, nothing touched.
-    assert _counts(_reconcile(history, tmp_path)) == (0, 0)
+    assert _counts(_reconcile(history, tmp_path)) == (0, 0, 0)
     good = _derived(history)
     assert sum(at is not None for at in good["next_due"].values()) >= 5
     stale = _corrupt(history)
@@ -128,16 +143,23 @@ def test_an_old_apps_unit_row_goes_in_and_is_repaired(history: Database, tmp_pat
         ).one()
         taken = select(CaseUnit.unit_id).where(CaseUnit.case_id == case_id)
         unit_id = session.scalar(select(Unit.id).where(Unit.id.not_in(taken)).limit(1))
-        # The columns that app's CaseUnit has, and no more.
+        # The columns that app's CaseUnit has, and no more; but `registered_at`, NOT NULL with no
+        # default since unitdue0001, whose upgrade stops the old writers (deployment.md §2).
+        registered = session.scalar(select(Case.registered_at).where(Case.id == case_id))
         session.execute(
             insert(CaseUnit.__table__).values(
-                case_id=case_id, unit_id=unit_id, role="co", assigned_at=START, is_active=True
+                case_id=case_id,
+                unit_id=unit_id,
+                role="co",
+                assigned_at=START,
+                is_active=True,
+                registered_at=registered,
             )
         )
         row = select(CaseUnit.case_status).where(
             CaseUnit.case_id == case_id, CaseUnit.unit_id == unit_id
         )
         assert session.scalar(row) == ""
-    assert _counts(_reconcile(history, tmp_path)) == (0, 1)
+    assert _counts(_reconcile(history, tmp_path))[:2] == (0, 1)
     with history.reading() as session:
         assert session.scalar(row) == status
