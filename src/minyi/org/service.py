@@ -82,8 +82,9 @@ def import_org(
         unit = by_code.get(row["code"])
         parent = by_code.get(row["parent"]) if row.get("parent") else None
         if row.get("parent") in unflushed:
-            # Rows come a level of the tree at a time: one flush gives a whole level its ids
-            # (a flush per row made the district's ~860 units as many round trips).
+            # A flush only when a new parent needs its id: the siblings after the first child go
+            # in one batch (a flush per row made the district's ~860 units as many round trips).
+            # The rows keep their order, and so the ids the units always had.
             session.flush()
             unflushed.clear()
         path = (parent.path if parent else "") + row["code"] + "/"
@@ -249,22 +250,23 @@ def _check_staff(rows: list[dict[str, Any]], units: dict[str, Unit]) -> None:
 
 
 def _parents_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Order rows so every parent is written before its children (the file may list them anyhow),
-    a level of the tree at a time: all roots (parents outside the file) first, then their
-    children, and so on, so the import flushes once per level."""
+    """Order rows so every parent is written before its children (the file may list them anyhow)."""
     by_code = {r["code"]: r for r in rows}
-    levels: dict[str, int] = {}
+    done: set[str] = set()
+    ordered: list[dict[str, Any]] = []
 
-    def level(row: dict[str, Any], depth: int = 0) -> int:
-        code = row["code"]
-        if code not in levels:
-            parent = row.get("parent")
-            # depth > 50: a cycle (the checks refuse one before anything is written)
-            above = by_code.get(parent) if parent and depth <= 50 else None
-            levels[code] = 0 if above is None else level(above, depth + 1) + 1
-        return levels[code]
+    def visit(row: dict[str, Any], depth: int = 0) -> None:
+        if row["code"] in done or depth > 50:
+            return
+        parent = row.get("parent")
+        if parent in by_code:
+            visit(by_code[parent], depth + 1)
+        done.add(row["code"])
+        ordered.append(row)
 
-    return sorted(rows, key=level)  # stable: the file's order within a level
+    for row in rows:
+        visit(row)
+    return ordered
 
 
 def export_org(session: Session) -> dict[str, Any]:
