@@ -107,8 +107,13 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server_parent() -> Iterator[subprocess.Popen[bytes]]:
+    # Unbuffered: `select` on the pipe must see a line `readline` has not read ahead into a
+    # buffer (a server dying at once prints its pid and its exit together).
     parent = subprocess.Popen(
-        [sys.executable, "-c", FORKING_SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        [sys.executable, "-c", FORKING_SERVER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        bufsize=0,
     )
     yield parent
     assert parent.stdin is not None
