@@ -576,10 +576,10 @@ def list_cases(
         walked = merged_page(
             session, legs, _urgent_rows, URGENCY, cursor=None, size=page_size, offset=skipped
         )
-        rows = [(c, a) for c, a in walked.rows]
-        if 0 < len(rows) < page_size or (page == 1 and not rows):
-            return Total(skipped + len(rows)), rows
-        return count_capped(session, _scope_of(legs), cap=cap), rows
+        unit_rows = [(c, a) for c, a in walked.rows]
+        if 0 < len(unit_rows) < page_size or (page == 1 and not unit_rows):
+            return Total(skipped + len(unit_rows)), unit_rows
+        return count_capped(session, _scope_of(legs), cap=cap), unit_rows
     base = _listed(actor, f)
     if f.q or any(Appeal.__table__ in find_tables(k.expr, check_columns=True) for k in keys):
         listed = base.with_only_columns(Case.id, maintain_column_froms=True)
