@@ -12,6 +12,7 @@ on the last two days, which the early warnings and the hotspots find."""
 
 from __future__ import annotations
 
+import copy
 import heapq
 import logging
 import random
@@ -19,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,6 +66,7 @@ from minyi.supervision.models import InstructionTask
 from minyi.supervision.rules import LetterKind, SuggestionRight
 from minyi.supervision.service import complete_task, issue_order, respond_order, write_instruction
 from minyi.taxonomy.models import DictionaryEntry, DictionaryVersion
+from minyi.triage.classifier.model import Classifier
 from minyi.triage.classifier.registry import store_classifier
 from minyi.triage.classifier.training import train_classifier
 from minyi.triage.jobs import check_accused_job, triage_pending
@@ -590,6 +592,14 @@ class _History:
             )
 
 
+@lru_cache(maxsize=2)
+def _trained(texts: tuple[str, ...], labels: tuple[str, ...]) -> Classifier:
+    """The demo's model of these texts, trained once per process: training is a pure function
+    of its texts and seed (some CPU seconds), and a process that lives the demo on a second
+    database (the test suite, one history per backend) gets the same model again."""
+    return train_classifier(list(texts), list(labels), seed=0)
+
+
 def train_demo_model(db: Database, *, data_dir: Path, now: datetime, seed: int = 2026) -> int:
     """A triage model trained on generated texts of the leaves the demo history uses."""
     with db.reading() as session:
@@ -598,7 +608,8 @@ def train_demo_model(db: Database, *, data_dir: Path, now: datetime, seed: int =
     texts, labels = training_set(
         leaves, [name for _, name, _ in refs.communities], per_leaf=10, seed=seed
     )
-    classifier = train_classifier(texts, labels, seed=0)
+    # A copy: storing it adds to its `info`, and the trained original is kept for the next.
+    classifier = copy.deepcopy(_trained(tuple(texts), tuple(labels)))
     with db.unit_of_work() as session:
         return store_classifier(
             session, classifier, data_dir=data_dir, now=now, training={"source": "demo texts"}

@@ -9,10 +9,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import chinese_calendar
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
@@ -78,8 +79,13 @@ def calendar_version_columns() -> tuple[Any, Any]:
     )
 
 
+@cache
+def _calendar_version_statement() -> Select[int, int]:
+    return select(*calendar_version_columns())  # built once: it never changes
+
+
 def calendar_version(session: Session) -> tuple[int, int]:
-    total, count = session.execute(select(*calendar_version_columns())).one()
+    total, count = session.execute(_calendar_version_statement()).one()
     return int(total), int(count)
 
 
