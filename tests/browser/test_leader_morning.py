@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from browser_steps import PHONE, Live, NewContext, sign_in, snap
+from minyi.analytics.hotspot_passes import compute_hotspots
 from minyi.bench.report_history import generate, load_district
 from minyi.core.db import Database
 from minyi.reports.service import issue_daily_report
@@ -30,7 +31,7 @@ DESKTOP_HEIGHT = 900
 @pytest.fixture(scope="module")
 def district(live_server: Live) -> Iterator[Database]:
     """Weeks of appeals up to yesterday (the bench's generator: bursts of one matter in one
-    community make hotspots and alerts) and yesterday's report, issued this morning."""
+    community make hotspots and alerts) and yesterday's report, issued this morning, and today's hotspot pass."""
     db = Database(live_server.database_url, registry=build_registry())
     now = live_server.clock.now()
     yesterday = (now - timedelta(days=1)).astimezone(BEIJING).date()
@@ -39,6 +40,8 @@ def district(live_server: Live) -> Iterator[Database]:
     generate(db.engine, plan, 60_000, yesterday, lambda _n: None)
     with db.unit_of_work() as session:
         issue_daily_report(session, day=yesterday, now=now, tz=BEIJING, issued_by="supervisor")
+        # The worker's hotspot pass over the history just written, which the pages read.
+        compute_hotspots(session, now=now)
     yield db
     db.dispose()
 

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minyi.analytics.hotspot_passes import compute_hotspots
 from minyi.analytics.jobs import scan_today
 from minyi.cases.hooks import case_handler_names
 from minyi.cases.models import Case
@@ -672,6 +673,9 @@ def load_history(
                 h.leaders_and_supervisor(h.clock.now())
             if tick >= now:
                 break
+    # Today's hotspot pass, as the worker's compute_hotspots job stores it (the pages read it).
+    with db.unit_of_work() as session:
+        compute_hotspots(session, now=now)
     h.counts["market_matters"] = hold_demo_markets(db, now=now, tz=tz)
     h.counts |= load_meetings(db, now=now, tz=tz)
     h.counts.update(load_receptions(db, now=now, tz=tz))
