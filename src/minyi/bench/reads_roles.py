@@ -27,7 +27,7 @@ from minyi.core.listing import Listing
 from minyi.escalation.queries import backlog, list_escalations, list_holdings
 from minyi.intake.desk import desk_channels, earlier_appeals
 from minyi.mailboxes.queries import leader_inbox
-from minyi.mediation.queries import list_disputes, mediators_of_site
+from minyi.mediation.queries import list_disputes, mediators_by_site
 from minyi.notifications.queries import notification_page
 from minyi.org.rules import Actor, Role
 from minyi.receptions.queries import leader_figures
@@ -344,8 +344,7 @@ def services_hub(now: datetime) -> Read:
 
 def mediation_list(s: Session, a: Actor) -> tuple[int, Any]:
     sites = list_sites(s, service=Service.MEDIATION)
-    for site in sites:
-        mediators_of_site(s, site.id)
+    mediators_by_site(s, [site.id for site in sites])
     return len(list_disputes(s, a)), None
 
 

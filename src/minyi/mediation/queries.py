@@ -6,6 +6,7 @@ mediator)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -47,8 +48,7 @@ from minyi.mediation.rules import (
 from minyi.org.models import Staff, Unit
 from minyi.org.rules import Actor, Role
 from minyi.privacy.rules import Show, mediation_text, party_contacts, party_show
-from minyi.services.models import ServiceSite
-from minyi.services.queries import providers
+from minyi.services.models import ServiceSite, SiteStaff
 from minyi.services.rules import StaffKind
 
 
@@ -478,14 +478,27 @@ def service_figures(session: Session, *, since: datetime, until: datetime) -> di
     return out
 
 
-def mediators_of_site(session: Session, site_id: int) -> list[tuple[str, str]]:
-    """(username, name) of the mediators serving at a site, for the forms."""
-    ids = [p.staff_id for p in providers(session, site_id, StaffKind.MEDIATOR)]
-    if not ids:
-        return []
-    return [
-        (u, n)
-        for u, n in session.execute(
-            select(Staff.username, Staff.name).where(Staff.id.in_(ids)).order_by(Staff.name)
+def mediators_by_site(
+    session: Session, site_ids: Sequence[int]
+) -> dict[int, list[tuple[str, str]]]:
+    """(username, name) of the active mediators serving at each of `site_ids` (active staff,
+    by name; [] for a site with none), for the forms: one statement for all the listed sites
+    (the list page asked twice per site before, ~25 statements for a dozen sites)."""
+    out: dict[int, list[tuple[str, str]]] = {site_id: [] for site_id in site_ids}
+    if not out:
+        return out
+    rows = session.execute(
+        select(SiteStaff.site_id, Staff.username, Staff.name)
+        .join(Staff, Staff.id == SiteStaff.staff_id)
+        .where(
+            SiteStaff.site_id.in_(list(out)),
+            SiteStaff.kind == StaffKind.MEDIATOR.value,
+            SiteStaff.is_active.is_(True),
+            Staff.is_active.is_(True),
         )
-    ]
+        .distinct()
+        .order_by(SiteStaff.site_id, Staff.name, Staff.username)
+    )
+    for site_id, username, name in rows:
+        out[site_id].append((username, name))
+    return out

@@ -27,7 +27,7 @@ from minyi.mediation.queries import (
     describe,
     get_agreement,
     list_disputes,
-    mediators_of_site,
+    mediators_by_site,
     readable_dispute,
 )
 from minyi.mediation.rules import OUTCOME_LABELS, REFERRAL_LABELS, SIDE_LABELS, Side
@@ -99,7 +99,8 @@ def _list_page(
     st = state_of(request)
     with st.db.reading() as session:
         sites = list_sites(session, service=Service.MEDIATION)
-        mediators = [(s, mediators_of_site(session, s.id)) for s in sites]
+        people_of = mediators_by_site(session, [s.id for s in sites])
+        mediators = [(s, people_of[s.id]) for s in sites]
         return render(
             request,
             "console/mediation/list.html",

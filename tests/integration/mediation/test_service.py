@@ -2,16 +2,18 @@
 mediator, a session planned and held, an agreement with numbered terms, performance of a term,
 judicial confirmation filed and confirmed, each step on the case's timeline in Chinese; a
 refused confirmation sending the dispute back; failure referred to court or back to complaint
-handling; refusals that change nothing; who reads the parties' contacts; and the figures."""
+handling; refusals that change nothing; who reads the parties' contacts; the figures; and the
+list page's mediators of every site, read in one statement."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from conftest import START
 from factories import register_appeal, unique_phone
@@ -20,7 +22,13 @@ from minyi.core.db import Database
 from minyi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from minyi.core.i18n import ACTION_ZH
 from minyi.mediation.models import Dispute
-from minyi.mediation.queries import describe, list_disputes, readable_dispute, service_figures
+from minyi.mediation.queries import (
+    describe,
+    list_disputes,
+    mediators_by_site,
+    readable_dispute,
+    service_figures,
+)
 from minyi.mediation.schemas import PartyIn, TermIn
 from minyi.mediation.service import (
     cancel_session,
@@ -33,9 +41,11 @@ from minyi.mediation.service import (
     record_ruling,
     refer_dispute,
 )
-from minyi.org.models import Unit
+from minyi.org.models import Staff, Unit
 from minyi.org.service import actor_for_username
-from minyi.services.models import ServiceSite
+from minyi.services.models import ServiceSite, SiteStaff
+from minyi.services.queries import list_sites, providers
+from minyi.services.rules import Service, StaffKind
 
 TZ = ZoneInfo("Asia/Shanghai")
 LATER = START + timedelta(days=2)
@@ -501,3 +511,63 @@ class TestPrivacyAndFigures:
         assert site["受理纠纷"] == 2
         [mediator] = f["按调解员"]
         assert mediator["达成协议"] == 1
+
+
+def mediators_one_site(session, site: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """The list page's read before it was grouped (two statements a site), the reference."""
+    ids = [p.staff_id for p in providers(session, site, StaffKind.MEDIATOR)]
+    if not ids:
+        return []
+    return [
+        (u, n)
+        for u, n in session.execute(
+            select(Staff.username, Staff.name).where(Staff.id.in_(ids)).order_by(Staff.name)
+        )
+    ]
+
+
+class TestMediatorsBySite:
+    def test_each_sites_mediators_in_one_statement(self, fresh_demo_db: Database) -> None:
+        db = fresh_demo_db
+        with db.unit_of_work() as session:
+            s01, s02 = site_id(session), site_id(session, "S02-SITE")
+
+            def staff_id(username: str) -> int:
+                return int(session.scalar(select(Staff.id).where(Staff.username == username)))
+
+            # Two mediators at S01's hall (S02's also serves there); S01's lawyer mediates at
+            # S02's, and an inactive row at S01 that must not show.
+            session.add_all(
+                [
+                    SiteStaff(site_id=s01, staff_id=staff_id("s02.mediator"), kind="mediator"),
+                    SiteStaff(site_id=s02, staff_id=staff_id("s01.lawyer"), kind="mediator"),
+                    SiteStaff(
+                        site_id=s01,
+                        staff_id=staff_id("s02.counsellor"),
+                        kind="mediator",
+                        is_active=False,
+                    ),
+                ]
+            )
+        sent: list[str] = []
+
+        def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            sent.append(statement)
+
+        with db.reading() as session:
+            sites = [s.id for s in list_sites(session, service=Service.MEDIATION)]
+            assert len(sites) >= 3
+            event.listen(db.engine, "before_cursor_execute", note)
+            try:
+                grouped = mediators_by_site(session, sites)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", note)
+            assert len(sent) == 1
+            assert list(grouped) == sites
+            assert grouped == {s: mediators_one_site(session, s) for s in sites}
+            assert {u for u, _ in grouped[s01]} == {"s01.mediator", "s02.mediator"}
+            assert {u for u, _ in grouped[s02]} == {"s02.mediator", "s01.lawyer"}
+            others = [s for s in sites if s not in (s01, s02)]
+            assert all(len(grouped[s]) == 1 for s in others)
+            assert len({grouped[s][0] for s in others}) == len(others)
+            assert mediators_by_site(session, []) == {}
