@@ -628,9 +628,12 @@ def page_cases(
     estimates it from the index's statistics ("约 8,600 条"); SQLite, without them, counts up to
     COMMON_COUNT_CAP ("100+ 条"). A rare word (or one no case holds) reads the index's candidates
     first (`with_candidates`), sorts them newest first from `cases` alone and re-checks them in
-    that order, `batch` at a time (RECHECK_BATCH, or the page, by default; each batch twice the
-    last), stopping at the page: its text is read for the page, not for every candidate
-    (`_recheck_candidates`); if the index names more than CANDIDATE_LIMIT, the walk. An order that
+    that order, `batch` at a time (by default the page and one more), each batch twice the last
+    (candidates that mostly miss, terms apart in the text, cost a few statements, not one per
+    batch), stopping at the page: its text is read for the page, not for every candidate
+    (`_recheck_candidates`). Its total is exact while the candidates in scope are no more than
+    `cap` (the rest re-checked too), past it the matches' share of those re-checked times the
+    candidates, estimated. If the index names more than CANDIDATE_LIMIT, the walk. An order that
     cannot be walked (relevance, urgency) ranks only the newest RANKED_MATCHES matches: a bounded
     sort, not one of every match; past them the list ends, and the total still counts all."""
     keys = list(order or NEWEST)
@@ -695,13 +698,6 @@ def page_cases(
         return replace(found, total=count_capped(session, stmt, cap=cap))
     total = estimated_total(session, listed.where(terms), at_least=len(found.rows) + 1)
     return replace(found, total=total)
-
-
-# A search's candidates are re-checked (the exact substring, the privacy rule) newest first, at
-# least this many in the first batch, or the page's worth if more (a rare word's candidates
-# nearly all hold it); each further batch doubles, so candidates that mostly miss (terms apart in
-# the text) cost a few statements, not one per batch.
-RECHECK_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -823,10 +819,13 @@ def _candidates_page(
         keys if walkable else NEWEST,
         cursor=cursor if walkable else None,
         want=want,
-        batch=batch or max(RECHECK_BATCH, want),
+        # A page's worth first: a rare word's candidates nearly all hold it (桂花: all).
+        batch=batch or want,
     )
     if walked.matched:
-        stmt = _listed(actor, replace(f, candidates=tuple(walked.matched)))
+        # The matches were re-checked: the page reads them by key, in the list's scope, without
+        # the search's condition again (a dozen LIKEs, whose planning cost more than the rows).
+        stmt = _listed(actor, replace(f, q=None)).where(ids_in(Case.id, walked.matched))
         found = keyset_page(session, stmt, keys, cursor=cursor, size=size)
     else:
         found = KeysetPage(rows=[], next_cursor=None)
