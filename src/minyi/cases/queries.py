@@ -822,9 +822,10 @@ def _candidates_page(
         # A page's worth first: a rare word's candidates nearly all hold it (桂花: all).
         batch=batch or want,
     )
-    if walked.matched:
+    if walked.matched or cursor is not None:
         # The matches were re-checked: the page reads them by key, in the list's scope, without
         # the search's condition again (a dozen LIKEs, whose planning cost more than the rows).
+        # With none, still read: keyset_page refuses a cursor made for another order.
         stmt = _listed(actor, replace(f, q=None)).where(ids_in(Case.id, walked.matched))
         found = keyset_page(session, stmt, keys, cursor=cursor, size=size)
     else:

@@ -21,7 +21,7 @@ from minyi.cases.queries import CaseFilter, list_cases, page_cases, relevance_or
 from minyi.core.db import Database
 from minyi.core.errors import MinyiError
 from minyi.core.ids import IdAllocator
-from minyi.core.paging import Total
+from minyi.core.paging import BadCursor, Total
 from minyi.intake.refs import RefCache
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import register_appeals
@@ -451,6 +451,10 @@ class TestRareWordRechecksItsCandidatesInBatches:
         # The third match is the 8th candidate, newest first: batches of 2, 4 and 8, 14 of 36.
         assert walked.checked == 14 and walked.scope == len(read.candidates)
         assert [c.id for c, _ in first.rows] == scan[:2]
+        assert first.next_cursor is not None
+        for other in (queries.OLDEST, relevance_order(RARE_WORD)):
+            with rare_db.reading() as session, pytest.raises(BadCursor):
+                page_cases(session, actor, f, cursor=first.next_cursor, size=2, order=other)
         assert first.total is not None and not first.total.exact and first.total.estimated
         # The share of matches in the candidates re-checked, times the candidates.
         assert 0 < first.total.value <= len(read.candidates)
