@@ -50,6 +50,7 @@ from minyi.core.paging import (
     KeysetPage,
     SortKey,
     Total,
+    after_cursor,
     asc,
     count_capped,
     desc,
@@ -612,6 +613,7 @@ def page_cases(
     order: Sequence[SortKey] | None = None,
     count: bool = True,
     cap: int = COUNT_CAP,
+    batch: int | None = None,
 ) -> KeysetPage:
     """The cases after `cursor` (the first page without one) in `order` (newest first by
     default), `size` of them, the next page's cursor and, with `count`, the total: exact up to
@@ -625,9 +627,14 @@ def page_cases(
     word in one case of twelve is found in the newest ~250. Its total is not counted: PostgreSQL
     estimates it from the index's statistics ("约 8,600 条"); SQLite, without them, counts up to
     COMMON_COUNT_CAP ("100+ 条"). A rare word (or one no case holds) reads the index's candidates
-    first (`with_candidates`), then the page and its count from those ids alone: O(candidates),
-    not O(history); if the index names more than CANDIDATE_LIMIT, the walk. An order that cannot
-    be walked (relevance, urgency) ranks only the newest RANKED_MATCHES matches: a bounded
+    first (`with_candidates`), sorts them newest first from `cases` alone and re-checks them in
+    that order, `batch` at a time (by default the page and one more), each batch twice the last
+    (candidates that mostly miss, terms apart in the text, cost a few statements, not one per
+    batch), stopping at the page: its text is read for the page, not for every candidate
+    (`_recheck_candidates`). Its total is exact while the candidates in scope are no more than
+    `cap` (the rest re-checked too), past it the matches' share of those re-checked times the
+    candidates, estimated. If the index names more than CANDIDATE_LIMIT, the walk. An order that
+    cannot be walked (relevance, urgency) ranks only the newest RANKED_MATCHES matches: a bounded
     sort, not one of every match; past them the list ends, and the total still counts all."""
     keys = list(order or NEWEST)
     plan = f.search_plan
@@ -638,6 +645,18 @@ def page_cases(
         if read is not None and read.candidates == () and cursor is None:
             # Nothing holds the words, nor is named by them: no page to read, nothing to count.
             return KeysetPage(rows=[], next_cursor=None, total=Total(0) if count else None)
+        if read is not None and read.candidates is not None:
+            return _candidates_page(
+                session,
+                actor,
+                read,
+                keys,
+                cursor=cursor,
+                size=size,
+                count=count,
+                cap=cap,
+                batch=batch,
+            )
         if read is not None:
             f = read
         elif f.search_plan is None:
@@ -679,6 +698,143 @@ def page_cases(
         return replace(found, total=count_capped(session, stmt, cap=cap))
     total = estimated_total(session, listed.where(terms), at_least=len(found.rows) + 1)
     return replace(found, total=total)
+
+
+@dataclass(frozen=True)
+class _Rechecked:
+    """What re-checking a search's candidates in the list's order found."""
+
+    matched: list[int]  # the matches, in the order, at most the number wanted
+    found: int  # the matches among the candidates re-checked (may pass the number wanted)
+    checked: int  # the candidates re-checked
+    unchecked: list[int]  # the scope's candidates not re-checked: before the cursor, past the stop
+    scope: int  # the candidates in the reader's scope and under the list's other filters
+
+
+def _recheck_candidates(
+    session: Session,
+    actor: Actor,
+    f: CaseFilter,
+    order: Sequence[SortKey],
+    *,
+    cursor: str | None,
+    want: int,
+    batch: int,
+) -> _Rechecked:
+    """The first `want` matches of `f`'s search among its candidates (`f.candidates`) in `order`
+    (newest or oldest first), after `cursor`.
+
+    The candidates are sorted first from `cases` alone (their keys by `pk_cases`, with the
+    list's other filters and the reader's scope, none of them reading the appeal), then
+    re-checked in that order, `batch` and then twice as many at a time, until `want` match: the
+    appeals' text is read for about a page, where sorting the matches read it for every
+    candidate (1,720 for 桂花 at 1M, docs/scaling.md §3x)."""
+    assert f.q is not None and f.candidates is not None
+    scoped = filtered(
+        select(Case.id).where(visible_to(actor, f.status)), replace(f, q=None), actor
+    ).where(ids_in(Case.id, f.candidates))
+    if cursor is not None:
+        # Whether each is after the cursor, as a column: the count still needs those before it.
+        scoped = scoped.add_columns(after_cursor(session, order, cursor).label("after"))
+    rows = session.execute(scoped.order_by(*order_by(order))).all()
+    ids = [row[0] for row in rows]
+    # The order's keys decide the cursor's test, so the rows after it are the list's tail.
+    start = next((n for n, row in enumerate(rows) if row[1]), len(rows)) if cursor else 0
+    matched: list[int] = []
+    found = 0
+    at = start
+    step = batch
+    while at < len(ids) and found < want:
+        chunk = ids[at : at + step]
+        hits = set(
+            session.scalars(
+                select(Case.id)
+                .join(Appeal, Appeal.id == Case.appeal_id)
+                .where(_search(f.q, actor, ids=chunk))
+            )
+        )
+        ahead = [i for i in chunk if i in hits]
+        matched += ahead
+        found += len(ahead)
+        at += len(chunk)
+        step *= 2
+    return _Rechecked(
+        matched=matched[:want],
+        found=found,
+        checked=at - start,
+        unchecked=ids[:start] + ids[at:],
+        scope=len(ids),
+    )
+
+
+def _candidates_total(
+    session: Session, actor: Actor, f: CaseFilter, walked: _Rechecked, *, cap: int
+) -> Total:
+    """The number of `f`'s matches, from the re-check so far: exact when every candidate in
+    scope has been re-checked or the rest are no more than `cap` (re-checked now, at most `cap`
+    more); past the cap, the matches' share of the candidates re-checked times the candidates,
+    an estimate (never below the matches seen)."""
+    assert f.q is not None
+    rest = walked.unchecked
+    if not rest:
+        return Total(walked.found)
+    matching = (
+        select(Case.id)
+        .join(Appeal, Appeal.id == Case.appeal_id)
+        .where(_search(f.q, actor, ids=rest))
+    )
+    if walked.scope <= cap:
+        counted = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+        return Total(walked.found + counted)
+    if not walked.checked:
+        # No share to go by (a cursor past every candidate): counted as any list, to the cap.
+        return count_capped(session, matching, cap=cap)
+    share = walked.found / walked.checked
+    guess = walked.found + round(share * len(rest))
+    return Total(max(guess, walked.found), exact=False, estimated=True)
+
+
+def _candidates_page(
+    session: Session,
+    actor: Actor,
+    f: CaseFilter,
+    keys: list[SortKey],
+    *,
+    cursor: str | None,
+    size: int,
+    count: bool,
+    cap: int,
+    batch: int | None,
+) -> KeysetPage:
+    """`page_cases` for a search whose candidates were read (`f.candidates`): the matches found
+    by re-checking the candidates in the list's order (`_recheck_candidates`), then the page of
+    those alone, read and cut by `keyset_page` as any list's, so its rows and cursors are the
+    scan's. In relevance or urgency order the newest RANKED_MATCHES matches are ranked."""
+    walkable = _walkable(keys)
+    want = size + 1 if walkable else RANKED_MATCHES
+    walked = _recheck_candidates(
+        session,
+        actor,
+        f,
+        keys if walkable else NEWEST,
+        cursor=cursor if walkable else None,
+        want=want,
+        # A page's worth first: a rare word's candidates nearly all hold it (桂花: all).
+        batch=batch or want,
+    )
+    if walked.matched or cursor is not None:
+        # The matches were re-checked: the page reads them by key, in the list's scope, without
+        # the search's condition again (a dozen LIKEs, whose planning cost more than the rows).
+        # With none, still read: keyset_page refuses a cursor made for another order.
+        stmt = _listed(actor, replace(f, q=None)).where(ids_in(Case.id, walked.matched))
+        found = keyset_page(session, stmt, keys, cursor=cursor, size=size)
+    else:
+        found = KeysetPage(rows=[], next_cursor=None)
+    if not count:
+        return found
+    if cursor is None and found.next_cursor is None:
+        return replace(found, total=Total(len(found.rows)))
+    return replace(found, total=_candidates_total(session, actor, f, walked, cap=cap))
 
 
 # A list in relevance or urgency order of a search ranks at most this many of its newest matches

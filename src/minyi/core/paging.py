@@ -179,6 +179,14 @@ def keyset_page(
     return KeysetPage(rows=rows, next_cursor=next_cursor, total=total)
 
 
+def after_cursor(session: Session, order: Sequence[SortKey], cursor: str) -> ColumnElement[bool]:
+    """The rows after `cursor` in `order`, as `keyset_page` reads them: for a caller that walks
+    the list's ids itself before reading the page (a search's candidates, `cases.queries`). A
+    cursor made for another order is refused (`BadCursor`)."""
+    signature = _signature(order, session.get_bind().dialect)
+    return _after(order, _decode(cursor, signature, len(order)))
+
+
 def merged_page(
     session: Session,
     legs: Sequence[tuple[AnySelect, Sequence[SortKey]]],

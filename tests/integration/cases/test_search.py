@@ -21,6 +21,7 @@ from minyi.cases.queries import CaseFilter, list_cases, page_cases, relevance_or
 from minyi.core.db import Database
 from minyi.core.errors import MinyiError
 from minyi.core.ids import IdAllocator
+from minyi.core.paging import BadCursor, Total
 from minyi.intake.refs import RefCache
 from minyi.intake.schemas import AppealIn
 from minyi.intake.service import register_appeals
@@ -344,3 +345,116 @@ class TestApiSort:
         assert ids(sort="relevance") == [in_title["id"], in_body["id"]]
         r = app_client.get("/api/v1/appeals", params={"sort": "nope"}, headers=headers)
         assert r.status_code == 422
+
+
+# A rare word's candidates with false positives spread through them: T holds 桂花园 in its
+# title, P in its address (a match in clear only), F holds 桂花 and 花园 apart (a candidate of
+# the index, not a match), N neither. Newest last.
+RARE_WORD = "桂花园"
+RARE_KINDS = "FFTFFFFTPFNFTTFFFFFFNPTFFTFNFFFTFFPFTFFN"
+RARE_TEXTS = {
+    "T": ("桂花园小区路灯不亮", "晚上很黑，老人出门不便", "陈先生", "东门路18号"),
+    "P": ("楼上装修噪音扰民", "每天早上七点开始施工", "王建国", "桂花园3栋"),
+    "F": ("桂花开了没人修剪", "小区花园里的路灯也坏了", "张伟", "东门路18号"),
+    "N": ("马路坑洼积水", "雨后无法通行", "李秀英", None),
+}
+
+
+@pytest.fixture(scope="module")
+def rare_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A demo district of its own holding RARE_KINDS' appeals, one a minute."""
+    url = demo_database_url(backend, tmp_path_factory.mktemp("rare"))
+    db = Database(url, registry=build_registry())
+    items = [
+        AppealIn.model_validate(
+            appeal_payload(
+                title=title,
+                body=body,
+                name=name,
+                address=address,
+                submitted_at=(START - timedelta(minutes=len(RARE_KINDS) - n)).isoformat(),
+            )
+        )
+        for n, (title, body, name, address) in enumerate(RARE_TEXTS[k] for k in RARE_KINDS)
+    ]
+    ids = IdAllocator(db, "appeals", block=len(items)).take(len(items))
+    with db.unit_of_work() as session:
+        clerk = actor_for_username(session, "clerk")
+        register_appeals(
+            session, items, actors=[clerk] * len(items), ids=ids, refs=RefCache(), now=START, tz=TZ
+        )
+    yield db
+    db.dispose()
+    drop_database(url)
+
+
+class TestRareWordRechecksItsCandidatesInBatches:
+    """The index's candidates of a rare word are sorted, then re-checked newest first a batch at
+    a time until the page is full: the pages, their order and their totals are the scan's for
+    any batch size, though the false positives fall in every batch and across pages."""
+
+    @pytest.mark.parametrize("reader", ["dispatcher", "secretary"])
+    def test_pages_in_every_order_and_batch_are_the_scan(
+        self, rare_db: Database, reader: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        with rare_db.reading() as session:
+            read = queries.with_candidates(session, CaseFilter(q=RARE_WORD))
+        scan = _ids(rare_db, reader, RARE_WORD, index=False)
+        assert read is not None and read.candidates is not None
+        assert set(scan) < set(read.candidates)  # false positives among the candidates
+        assert len(read.candidates) == RARE_KINDS.count("F") + len(
+            _ids(rare_db, "dispatcher", RARE_WORD, index=False)
+        )
+        monkeypatch.setattr(queries, "RANKED_MATCHES", 4)
+        f = CaseFilter(q=RARE_WORD, search_plan="index")
+        with rare_db.reading() as session:
+            actor = actor_for_username(session, reader)
+            for batch, size in itertools.product((1, 2, 3, 50), (2, 3)):
+                for order, expected in ((None, scan), (queries.OLDEST, scan[::-1])):
+                    cursor, paged = None, []
+                    while True:
+                        page = page_cases(
+                            session, actor, f, cursor=cursor, size=size, order=order, batch=batch
+                        )
+                        paged += [c.id for c, _ in page.rows]
+                        assert page.total == Total(len(scan)), (batch, size, order)
+                        if page.next_cursor is None:
+                            break
+                        cursor = page.next_cursor
+                    assert paged == expected, (batch, size, order)
+                ranked = page_cases(
+                    session,
+                    actor,
+                    f,
+                    cursor=None,
+                    size=size,
+                    order=relevance_order(RARE_WORD),
+                    batch=batch,
+                )
+                assert {c.id for c, _ in ranked.rows} <= set(scan[:4])
+                assert len(ranked.rows) == min(size, 4, len(scan))
+
+    def test_the_page_rechecks_about_a_page_and_the_total_past_the_cap_is_estimated(
+        self, rare_db: Database
+    ) -> None:
+        scan = _ids(rare_db, "dispatcher", RARE_WORD, index=False)
+        with rare_db.reading() as session:
+            actor = actor_for_username(session, "dispatcher")
+            read = queries.with_candidates(session, CaseFilter(q=RARE_WORD))
+            assert read is not None and read.candidates is not None
+            walked = queries._recheck_candidates(
+                session, actor, read, queries.NEWEST, cursor=None, want=3, batch=2
+            )
+            f = CaseFilter(q=RARE_WORD, search_plan="index")
+            first = page_cases(session, actor, f, cursor=None, size=2, cap=5, batch=2)
+        assert walked.matched == scan[:3]
+        # The third match is the 8th candidate, newest first: batches of 2, 4 and 8, 14 of 36.
+        assert walked.checked == 14 and walked.scope == len(read.candidates)
+        assert [c.id for c, _ in first.rows] == scan[:2]
+        assert first.next_cursor is not None
+        for other in (queries.OLDEST, relevance_order(RARE_WORD)):
+            with rare_db.reading() as session, pytest.raises(BadCursor):
+                page_cases(session, actor, f, cursor=first.next_cursor, size=2, order=other)
+        assert first.total is not None and not first.total.exact and first.total.estimated
+        # The share of matches in the candidates re-checked, times the candidates.
+        assert 0 < first.total.value <= len(read.candidates)
