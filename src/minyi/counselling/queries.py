@@ -384,41 +384,49 @@ def case_counselling(session: Session, actor: Actor, case_id: int) -> dict[str, 
             .order_by(CounsellingRecord.id)
         )
     )
-    held = dict(
-        session.execute(
-            select(CounsellingSession.record_id, func.count())
-            .where(CounsellingSession.record_id.in_([r.id for r in rows] or [0]))
-            .group_by(CounsellingSession.record_id)
-        ).all()
-    )
-    dates = [
-        d
-        for d in session.scalars(
-            select(CounsellingSession.held_at)
-            .where(CounsellingSession.record_id.in_([r.id for r in rows] or [0]))
-            .order_by(CounsellingSession.held_at)
-        )
-    ]
-    done = session.scalar(
-        select(func.count())
-        .select_from(CounsellingFollowUp)
-        .where(
-            CounsellingFollowUp.record_id.in_([r.id for r in rows] or [0]),
-            CounsellingFollowUp.done_at.is_not(None),
-        )
-    )
     level = None
     for r in rows:
         lv = RiskLevel(r.risk_level)
         level = lv if level is None or RISK_ORDER.index(lv) > RISK_ORDER.index(level) else level
-    visible_ids = {
-        r.id
-        for r in session.scalars(
-            select(CounsellingRecord).where(
-                CounsellingRecord.case_id == case_id, records_visible(session, actor)
+    # Most cases have no counselling record: nothing to count, no visibility to work out (the
+    # case page asks on every view).
+    held: dict[int, int] = {}
+    dates: list[datetime] = []
+    done: int | None = 0
+    visible_ids: set[int] = set()
+    if rows:
+        ids = [r.id for r in rows]
+        held = dict(
+            session.execute(
+                select(CounsellingSession.record_id, func.count())
+                .where(CounsellingSession.record_id.in_(ids))
+                .group_by(CounsellingSession.record_id)
+            ).all()
+        )
+        dates = [
+            d
+            for d in session.scalars(
+                select(CounsellingSession.held_at)
+                .where(CounsellingSession.record_id.in_(ids))
+                .order_by(CounsellingSession.held_at)
+            )
+        ]
+        done = session.scalar(
+            select(func.count())
+            .select_from(CounsellingFollowUp)
+            .where(
+                CounsellingFollowUp.record_id.in_(ids),
+                CounsellingFollowUp.done_at.is_not(None),
             )
         )
-    }
+        visible_ids = {
+            r.id
+            for r in session.scalars(
+                select(CounsellingRecord).where(
+                    CounsellingRecord.case_id == case_id, records_visible(session, actor)
+                )
+            )
+        }
     return {
         "records": len(rows),
         "record_ids": sorted(visible_ids),

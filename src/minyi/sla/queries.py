@@ -148,6 +148,9 @@ def extension_requests(
         if actor.role in (Role.UNIT_HANDLER, Role.UNIT_HEAD):
             stmt = stmt.where(Case.lead_unit_id == actor.unit_id)
     rows = list(session.execute(stmt))
+    if not rows:
+        # Most cases have none: the case page asks on every view, the names need no lookups.
+        return []
     people = {
         s.id: s.name
         for s in session.scalars(

@@ -26,7 +26,7 @@ from minyi.escalation.service import rules_at
 from minyi.intake.models import Attachment
 from minyi.intake.queries import channel_names
 from minyi.org.rules import Actor, UnitKind
-from minyi.privacy.rules import Show
+from minyi.privacy.rules import CaseView, Show
 from minyi.services.queries import case_service
 from minyi.services.rules import SERVICE_DECIDERS, SERVICE_LABELS, Service
 from minyi.sla.rules import EXTENDERS, PAUSERS
@@ -117,7 +117,12 @@ def _whistles(session: Session, case_id: int, actor: Actor, now: datetime) -> li
     ]
 
 
-def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> dict[str, Any]:
+def case_record(
+    session: Session, case_id: int, actor: Actor, now: datetime, *, with_actions: bool = True
+) -> tuple[Case, Appeal, CaseView, dict[str, Any]]:
+    """The case itself as its reader may see it: the detail, the place, the log and the clocks
+    (what the printed documents show); `with_actions=False` leaves out the actions the reader may
+    take (a print offers none)."""
     case = get_visible_case(session, case_id, actor)
     appeal = session.get(Appeal, case.appeal_id)
     assert appeal is not None
@@ -136,7 +141,7 @@ def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> di
             if u
         },
     )
-    allowed = actions_for(session, case, actor)
+    allowed = actions_for(session, case, actor) if with_actions else []
     detail = case_detail(case, appeal, actor, units, names, channel_names(session), allowed)
     # The page reads everything through the reader's privacy view, as the API does.
     view = view_of(actor, case, appeal, {cu.unit_id for cu, _ in units if cu.is_active})
@@ -147,19 +152,34 @@ def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> di
     for event, (_, person) in zip(events, rows, strict=True):
         if person is not None and person.unit_id in actor_units:
             event["actor_unit"] = actor_units[person.unit_id][1]
-    escalation = escalation_of(session, case.id)
-    holding = active_holding(session, case.id)
     place = " ".join(
         names[u][1] for u in (case.street_id, case.community_id, case.grid_id) if u and u in names
     )
+    return (
+        case,
+        appeal,
+        view,
+        {
+            "case": detail,
+            "place": place,
+            "events": events,
+            "clocks": [
+                clock_view(c, now) for c in clocks_of(session, "case", [case.id]).get(case.id, [])
+            ],
+        },
+    )
+
+
+def case_page(session: Session, case_id: int, actor: Actor, now: datetime) -> dict[str, Any]:
+    """The case page: the record and every box around it (similar cases, whistles, instructions,
+    escalation, holding, the service panels)."""
+    case, appeal, view, record = case_record(session, case_id, actor, now)
+    events = record["events"]
+    escalation = escalation_of(session, case.id)
+    holding = active_holding(session, case.id)
     return {
-        "case": detail,
-        "place": place,
-        "events": events,
+        **record,
         "contacts": [e for e in events if e["action"] in CONTACT_ACTIONS],
-        "clocks": [
-            clock_view(c, now) for c in clocks_of(session, "case", [case.id]).get(case.id, [])
-        ],
         "checklist_names": KEY_CHECKLIST_ZH,
         "attachments": [
             {

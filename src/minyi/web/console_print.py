@@ -1,6 +1,6 @@
 """Print views of a case: 登记表 (registration form), 交办单 (dispatch slip) and 答复函 (reply
 letter), A4 pages in the layout of a Chinese government document. They read the case through
-the same privacy view as the case page (`case_page`), so a print shows no more than the screen."""
+the same privacy view as the case page (`case_record`), so a print shows no more than the screen."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from minyi.cases.models import Case
 from minyi.core.errors import Conflict, NotFound
 from minyi.org.models import Unit
 from minyi.org.queries import district_name
 from minyi.org.rules import Actor
 from minyi.taxonomy.models import DictionaryEntry
-from minyi.web.case_view import case_page
+from minyi.web.case_view import case_record
 from minyi.web.pages import WebRoute, render, staff, state_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -31,9 +30,9 @@ def _unit_name(session: Session, unit_id: int | None) -> str | None:
 
 
 def print_context(session: Session, case_id: int, actor: Actor, now: Any) -> dict[str, Any]:
-    data = case_page(session, case_id, actor, now)
-    case = session.get(Case, case_id)
-    assert case is not None  # case_page has checked it exists and is the reader's to see
+    # The record only: the case page's other boxes (similar cases, whistles, panels) and the
+    # reader's actions are not printed.
+    case, _, _, data = case_record(session, case_id, actor, now, with_actions=False)
     leaf = session.get(DictionaryEntry, case.category_id) if case.category_id else None
     events = data["events"]
     dispatches = [e for e in events if e["action"] == "dispatch"]

@@ -366,6 +366,11 @@ class TestCasePanelAndFigures:
             assert NOTE not in repr(panel)
             again = service_figures(session, since=since, until=until)
         assert again["咨询次数"] == before["咨询次数"] + 1
+        with db.reading() as session:
+            # With a record on the case, the reader's own is listed to open.
+            mine = case_counselling(session, actor_for_username(session, "s01.counsellor"), case_id)
+        assert mine["record_ids"] == [record.id]
+        assert mine["follow_ups_done"] == 0 and mine["risk_level"] == panel["risk_level"]
         assert again["新建档案"] == before["新建档案"] + 1
         assert after["回访已逾期"] >= 1
         assert sum(again["按风险等级"].values()) >= 1
@@ -449,3 +454,21 @@ class TestRefusals:
                 )
                 == 1
             )
+
+
+def test_a_case_without_counselling_shows_an_empty_summary(db: Database) -> None:
+    """The summary of a case nobody counselled (the case page asks on every view)."""
+    case_id = counselling_case(db)
+    with db.reading() as session:
+        for reader in ("dispatcher", "s01.counsellor"):
+            panel = case_counselling(session, actor_for_username(session, reader), case_id)
+            assert panel == {
+                "records": 0,
+                "record_ids": [],
+                "sessions_held": 0,
+                "held_dates": [],
+                "follow_ups_done": 0,
+                "risk_level": None,
+                "risk_label": None,
+                "talks": [],
+            }

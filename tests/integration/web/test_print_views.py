@@ -6,6 +6,11 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from factories import act, make_appeal, make_dispatched
+from minyi.core.clock import ManualClock
+from minyi.core.db import Database
+from minyi.org.service import actor_for_username
+from minyi.web.case_view import case_page
+from minyi.web.console_print import print_context
 from webclient import signed_in
 
 ID_CARD = "110101199003071233"
@@ -78,3 +83,23 @@ class TestPrintViews:
         assert f"/console/cases/{case['id']}/print/registration" in text
         assert f"/console/cases/{case['id']}/print/dispatch" in text
         assert f"/console/cases/{case['id']}/print/reply" not in text
+
+
+class TestPrintRecord:
+    def test_the_print_reads_the_same_record_as_the_case_page(
+        self, app_client: TestClient, db: Database, clock: ManualClock
+    ) -> None:
+        """A print reads only the case's record (no panels, no actions): what it shows must be
+        what the case page shows the same reader, masked the same way."""
+        case = make_dispatched(app_client, lead="DEP03", id_card=ID_CARD, phone="13911112222")
+        assert act(app_client, case["id"], "sign_for", "dep03.handler").status_code == 200
+        for user in ("dispatcher", "dep03.handler", "s01.staff"):
+            with db.reading() as session:
+                actor = actor_for_username(session, user)
+                page_data = case_page(session, case["id"], actor, clock.now())
+                printed = print_context(session, case["id"], actor, clock.now())
+            for key in ("place", "events", "clocks"):
+                assert printed[key] == page_data[key], (user, key)
+            assert printed["case"] == page_data["case"] | {"allowed_actions": []}, user
+            assert page_data["case"]["allowed_actions"] or user == "s01.staff"
+            assert printed["handling_units"] and printed["dispatch_event"] is not None
