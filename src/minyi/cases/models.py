@@ -102,9 +102,6 @@ class Case(Base):
         Index("ix_cases_street_registered", "street_id", "registered_at"),
         Index("ix_cases_community_registered", "community_id", "registered_at"),
         Index("ix_cases_grid_registered", "grid_id", "registered_at"),
-        # A rare word's candidates sorted newest first from the index alone (migration
-        # caseidreg0001, cases.queries._recheck_candidates): no heap page per candidate.
-        Index("ix_cases_id_registered_at", "id", "registered_at"),
         Index(
             "ix_cases_open_registered",
             "registered_at",
