@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from conftest import START, demo_database_url, drop_database
 from factories import TZ, act_on, appeal_payload, auth, letters_only, make_appeal
@@ -458,3 +459,46 @@ class TestRareWordRechecksItsCandidatesInBatches:
         assert first.total is not None and not first.total.exact and first.total.estimated
         # The share of matches in the candidates re-checked, times the candidates.
         assert 0 < first.total.value <= len(read.candidates)
+
+
+class TestDigitsNameTheirCandidatesExactly:
+    def test_a_phone_ending_names_only_the_phones_that_end_so(self, rare_db: Database) -> None:
+        """Digits read as a phone (a tracking number's too) name the cases whose phone ends in
+        them, not every phone sharing their last four: those would all be re-checked for
+        nothing (some 200 at 10M)."""
+        phones = ("13900002468", "13800002468", "13700001357")
+        items = [
+            AppealIn.model_validate(appeal_payload(title="井盖松动", body="请尽快维修", phone=p))
+            for p in phones
+        ]
+        ids = IdAllocator(rare_db, "appeals", block=len(items)).take(len(items))
+        with rare_db.unit_of_work() as session:
+            clerk = actor_for_username(session, "clerk")
+            register_appeals(
+                session,
+                items,
+                actors=[clerk] * len(items),
+                ids=ids,
+                refs=RefCache(),
+                now=START,
+                tz=TZ,
+            )
+        with rare_db.reading() as session:
+            by_phone = {
+                a.phone: c.id
+                for c, a in session.execute(
+                    select(Case, Appeal)
+                    .join(Appeal, Appeal.id == Case.appeal_id)
+                    .where(Appeal.phone.in_(phones))
+                )
+            }
+        both = {by_phone[phones[0]], by_phone[phones[1]]}
+        for q, named in (("138 0000 2468", {by_phone[phones[1]]}), ("2468", both)):
+            with rare_db.reading() as session:
+                read = queries.with_candidates(session, CaseFilter(q=q))
+            assert read is not None and read.candidates is not None
+            # The other phone ending in 2468 is no candidate of the whole number.
+            assert set(read.candidates) & set(by_phone.values()) == named, q
+            assert _ids(rare_db, "dispatcher", q, index=True) == _ids(
+                rare_db, "dispatcher", q, index=False
+            )
