@@ -10,6 +10,7 @@ module named `<group>_<more>.py` adds commands to the group of `<group>.py` and 
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Any
 
@@ -159,8 +160,10 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+@functools.cache
 def load_command(name: str) -> Any:
-    """Import the command's module and build its Click command."""
+    """Import the command's module and build its Click command, once per process (a Click
+    command keeps no state between runs; tests run hundreds in one process)."""
     module_name, attribute, _ = COMMANDS[name]
     module = importlib.import_module(module_name)
     for extension in EXTENSIONS.get(module_name, ()):

@@ -867,6 +867,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "clocks policies export",
             "clocks policies import",
             "clocks show",
+            "db reconcile",
             "db upgrade",
             "demo load",
             "dictionary export",
