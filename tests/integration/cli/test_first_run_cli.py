@@ -66,6 +66,8 @@ class TestLazyCommands:
             ["db", "reconcile", "--help"],
             ["db", "--help"],
             ["calendar", "set-holiday", "--help"],
+            ["org", "import", "--help"],
+            ["staff", "--help"],
         ],
     )
     def test_a_commands_help_imports_neither_the_database_layer_nor_the_domains(
