@@ -68,6 +68,7 @@ class TestLazyCommands:
             ["calendar", "set-holiday", "--help"],
             ["org", "import", "--help"],
             ["staff", "--help"],
+            ["clocks", "policies", "import", "--help"],
         ],
     )
     def test_a_commands_help_imports_neither_the_database_layer_nor_the_domains(
