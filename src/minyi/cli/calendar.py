@@ -8,15 +8,9 @@ from pathlib import Path
 import typer
 
 from minyi.cli.common import clock, database, echo_json, fail, one_line_errors
-from minyi.sla.calendar_service import (
-    SOURCES,
-    calendar_status,
-    parse_days_csv,
-    replace_year,
-    set_day,
-    today_in_beijing,
-    year_view,
-)
+
+# The calendar's service is imported inside each command, not here: `minyi calendar ... --help`
+# then imports neither it nor the database layer (tests/integration/cli/test_first_run_cli.py).
 
 app = typer.Typer(help="The working-day calendar (节假日与调休).", no_args_is_help=True)
 GROUPS = [("calendar", app)]
@@ -26,6 +20,8 @@ GROUPS = [("calendar", app)]
 @one_line_errors
 def status() -> None:
     """Years within 60 days (or begun) with no official calendar."""
+    from minyi.sla.calendar_service import calendar_status, today_in_beijing
+
     with database().reading() as session:
         echo_json(calendar_status(session, today_in_beijing(clock.now())))
 
@@ -34,6 +30,8 @@ def status() -> None:
 @one_line_errors
 def show(year: int) -> None:
     """A year's holidays and 调休 workdays, and where they come from."""
+    from minyi.sla.calendar_service import year_view
+
     with database().reading() as session:
         echo_json(year_view(session, year))
 
@@ -50,6 +48,8 @@ def import_(
     by: str = typer.Option("admin", help="who made the change"),
 ) -> None:
     """Replace a year from a CSV file: date,kind[,note] per line (kind: holiday or workday, or 休 or 班)."""
+    from minyi.sla.calendar_service import SOURCES, parse_days_csv, replace_year
+
     if source not in SOURCES:
         fail("source must be official or statutory")
     if not file.is_file():
@@ -67,6 +67,8 @@ def import_(
 
 
 def _set(day: str, kind: str, note: str, by: str) -> None:
+    from minyi.sla.calendar_service import set_day
+
     try:
         parsed = date.fromisoformat(day)
     except ValueError:

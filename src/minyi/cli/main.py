@@ -10,6 +10,7 @@ module named `<group>_<more>.py` adds commands to the group of `<group>.py` and 
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Any
 
@@ -159,16 +160,19 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+@functools.cache
 def load_command(name: str) -> Any:
-    """Import the command's module and build its Click command."""
+    """Import the command's module and build its Click command, once per process (a Click
+    command keeps no state between runs; tests run hundreds in one process)."""
     module_name, attribute, _ = COMMANDS[name]
     module = importlib.import_module(module_name)
     for extension in EXTENSIONS.get(module_name, ()):
         importlib.import_module(extension)
     groups = dict(getattr(module, "GROUPS", ()))
     # Built under a parent, as `add_typer` would: alone, a group of one command would collapse
-    # into that command (`minyi db upgrade` would read "upgrade" as its argument).
-    parent = typer.Typer(add_completion=False)
+    # into that command (`minyi db upgrade` would read "upgrade" as its argument). Its help is
+    # plain text, as `minyi --help` is: rich would import half a second of modules for a help.
+    parent = typer.Typer(add_completion=False, rich_markup_mode=None)
     if attribute in groups:
         parent.add_typer(groups[attribute], name=name)
     else:
@@ -219,8 +223,8 @@ app = typer.Typer(
 def _wire() -> None:
     """Every command runs in a process wired as the API's and the worker's are (one runtime from
     the settings), so a CLI action starts clocks and escalates exactly as the same action through
-    the API does."""
-    import minyi.models  # noqa: F401 - every table, so any command's ORM work finds its foreign keys' targets
-    from minyi.cli.common import one_line_errors, start_runtime
+    the API does. The settings are checked here, before any command; the runtime is built when a
+    command first asks for the database (cli/common.py), so `--help` imports no domain."""
+    from minyi.cli.common import one_line_errors, reset_runtime
 
-    one_line_errors(start_runtime)()
+    one_line_errors(reset_runtime)()

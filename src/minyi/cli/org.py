@@ -3,20 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-import yaml
 
-from minyi.bootstrap import is_empty, load_demo, migrate
 from minyi.cli.common import clock, database, fail, one_line_errors
-from minyi.org.accounts import prepare_password, reset_to_temporary, set_active, set_password
-from minyi.org.service import (
-    export_org,
-    hash_password,
-    import_org,
-    org_from_csv,
-    org_to_csv,
-    parse_org_yaml,
-)
-from minyi.taxonomy.service import export_rows, import_dictionary, read_table, write_table
+
+# The services are imported inside each command, not here: `minyi org|demo|dictionary|staff ...
+# --help` then imports neither them nor the database layer (tests/integration/cli/
+# test_first_run_cli.py).
 
 demo_app = typer.Typer(help="The invented demo district.", no_args_is_help=True)
 org_app = typer.Typer(help="Units, staff and leaders' areas.", no_args_is_help=True)
@@ -33,6 +25,8 @@ def demo_load(
     force: bool = typer.Option(False, help="load even if the database already has units"),
 ) -> None:
     """Build the demo district: 10 streets, ~90 communities, ~700 grids, ~40 departments, staff, dictionary."""
+    from minyi.bootstrap import is_empty, load_demo, migrate
+
     db = database()
     migrate(db)
     if not force and not is_empty(db):
@@ -49,6 +43,8 @@ def org_import(
     ),
 ) -> None:
     """Create or update units/staff from a YAML bundle, a units CSV or a staff CSV."""
+    from minyi.org.service import hash_password, import_org, org_from_csv, parse_org_yaml
+
     if not file.exists():
         fail(f"no such file: {file}")
     text = file.read_text(encoding="utf-8-sig")
@@ -64,6 +60,10 @@ def org_export(
     file: Path = typer.Argument(..., help=".yaml, or units.csv / staff.csv by name"),
 ) -> None:
     """Write units, staff and leaders' areas to YAML, or one table to CSV."""
+    import yaml
+
+    from minyi.org.service import export_org, org_to_csv
+
     with database().reading() as session:
         bundle = export_org(session)
     if file.suffix.lower() == ".csv":
@@ -80,6 +80,8 @@ def org_export(
 @one_line_errors
 def dictionary_import(file: Path) -> None:
     """Import a new version from CSV/Excel (8 columns), or from a plain three-level CSV (level1,level2,level3)."""
+    from minyi.taxonomy.service import import_dictionary, read_table
+
     rows = read_table(file)
     with database().unit_of_work() as session:
         version = import_dictionary(session, rows, source=file.name, now=clock.now())
@@ -92,6 +94,8 @@ def dictionary_export(
     file: Path, version: int | None = typer.Option(None, help="default: the current version")
 ) -> None:
     """Write the dictionary to .csv or .xlsx."""
+    from minyi.taxonomy.service import export_rows, write_table
+
     if file.suffix.lower() not in (".csv", ".xlsx"):
         fail("export to a .csv or .xlsx file")
     with database().reading() as session:
@@ -109,6 +113,8 @@ def staff_passwd(
     ),
 ) -> None:
     """Set a person's password (at least 8 characters, letters and digits); ends their sign-ins."""
+    from minyi.org.accounts import prepare_password, set_password
+
     password_hash = prepare_password(password, username=username)  # argon2 before the transaction
     with database().unit_of_work() as session:
         set_password(session, username=username, password_hash=password_hash, now=clock.now())
@@ -119,6 +125,8 @@ def staff_passwd(
 @one_line_errors
 def staff_reset(username: str) -> None:
     """Give a person a temporary password (printed once) to change at the next sign-in; ends their sign-ins."""
+    from minyi.org.accounts import reset_to_temporary
+
     password = reset_to_temporary(database(), username=username, now=clock.now())
     typer.echo(f"temporary password for {username}: {password}")
 
@@ -127,6 +135,8 @@ def staff_reset(username: str) -> None:
 @one_line_errors
 def staff_deactivate(username: str) -> None:
     """Deactivate a person: every sign-in of theirs ends at once."""
+    from minyi.org.accounts import set_active
+
     with database().unit_of_work() as session:
         set_active(session, username=username, active=False, now=clock.now())
     typer.echo(f"deactivated {username}")
@@ -135,6 +145,8 @@ def staff_deactivate(username: str) -> None:
 @staff_app.command("reactivate")
 @one_line_errors
 def staff_reactivate(username: str) -> None:
+    from minyi.org.accounts import set_active
+
     with database().unit_of_work() as session:
         set_active(session, username=username, active=True, now=clock.now())
     typer.echo(f"reactivated {username}")

@@ -5,10 +5,11 @@ Sections (triage, alerts, report, notify, limits) group what one part of the sys
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - the placeholder production refuses
@@ -153,6 +154,16 @@ class Settings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
 
+    @field_validator("extra_holidays", "extra_workdays")
+    @classmethod
+    def _iso_dates(cls, days: list[str]) -> list[str]:
+        # Checked with the rest of the settings, so a CLI command refuses a bad date at once
+        # (its runtime, which turns them into the calendar's overrides, is built only when it is
+        # needed) and the app refuses it on start.
+        for day in days:
+            date.fromisoformat(day)
+        return days
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url:
@@ -197,6 +208,38 @@ def defaults() -> Settings:
         notify=NotifySettings.model_construct(),
         limits=LimitSettings.model_construct(),
     )
+
+
+# Settings read from the environment, by what they were read from (`from_environment`).
+_read: dict[tuple[object, ...], Settings] = {}
+
+
+def _environment_key() -> tuple[object, ...]:
+    """Everything `Settings()` reads: every MINYI_ variable (pydantic-settings matches names
+    without regard to case), the .env file of the working directory, the working directory itself
+    (a relative MINYI_DATA_DIR is resolved against it), and the two variables the default data
+    directory is made of."""
+    cwd = os.getcwd()
+    try:
+        dotenv: bytes | None = (Path(cwd) / ".env").read_bytes()
+    except OSError:
+        dotenv = None
+    minyi = tuple(sorted((k, v) for k, v in os.environ.items() if k.lower().startswith("minyi_")))
+    return (cwd, dotenv, minyi, os.environ.get("XDG_DATA_HOME"), os.environ.get("HOME"))
+
+
+def from_environment() -> Settings:
+    """`Settings()`, validated once per process for each environment it sees: the CLI's tests run
+    hundreds of commands in one process, each of which would otherwise spend tens of ms reading
+    the same variables. Exact: any change to what `Settings()` reads reads them again. The object
+    is shared between callers, so nobody changes it (nobody does: settings are read-only)."""
+    key = _environment_key()
+    found = _read.get(key)
+    if found is None:
+        if len(_read) >= 64:  # a test session sees a new environment per test: keep it small
+            _read.clear()
+        found = _read[key] = Settings()
+    return found
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -18,10 +18,12 @@ from sqlalchemy import func, select
 
 import minyi.cli as cli_package
 from minyi.cases.models import Appeal
+from minyi.cli.db import RECONCILE_WINDOW
 from minyi.cli.main import COMMANDS, EXTENSIONS, load_command
 from minyi.core.db import Database
 from minyi.core.settings import Settings
 from minyi.org.models import Staff
+from minyi.sla.reconcile import WINDOW
 from minyi.wiring import build_registry
 
 MINYI = Path(sys.executable).parent / "minyi"
@@ -57,6 +59,43 @@ class TestLazyCommands:
             cwd=tmp_path,
         )
         assert out.stdout.strip() == ""
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["db", "reconcile", "--help"],
+            ["db", "--help"],
+            ["calendar", "set-holiday", "--help"],
+            ["org", "import", "--help"],
+            ["staff", "--help"],
+            ["clocks", "policies", "import", "--help"],
+        ],
+    )
+    def test_a_commands_help_imports_neither_the_database_layer_nor_the_domains(
+        self, tmp_path: Path, args: list[str]
+    ) -> None:
+        # A fresh interpreter: this one has imported everything already. Its help is plain text,
+        # as the top level's is (rich would import half a second of modules).
+        probe = (
+            "import sys\nfrom typer.testing import CliRunner\nfrom minyi.cli.main import app\n"
+            f"r = CliRunner().invoke(app, {args!r})\nassert r.exit_code == 0, r.output\n"
+            "assert 'Usage: ' in r.output and '--help' in r.output, r.output\n"
+            "heavy = ('sqlalchemy', 'alembic', 'rich', 'minyi.app', 'minyi.bootstrap',"
+            " 'minyi.models', 'minyi.wiring', 'minyi.core.db', 'minyi.sla', 'minyi.cases')\n"
+            "print(','.join(sorted(m for m in sys.modules if m.startswith(heavy))))\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", probe],
+            env=clean_env(tmp_path),
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        )
+        assert out.stdout.strip() == ""
+
+    def test_the_reconcile_commands_window_is_the_workers(self) -> None:
+        assert RECONCILE_WINDOW == WINDOW
 
     def test_every_command_group_of_the_cli_folder_is_listed_with_its_own_help(self) -> None:
         found: dict[str, str] = {}
