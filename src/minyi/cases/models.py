@@ -376,7 +376,7 @@ for _name, _scope in (
 UNIT_URGENCY_KEY = func.coalesce(CaseUnit.next_due_at, NoDeadline(), type_=UTCDateTime())
 # A unit's unsettled cases most urgent first, per status (migration unitdue0001): a unit's list
 # in urgency order is one ordered range per (unit, status), merged and cut at the page
-# (cases.queries.unit_urgency_walk). The first-received cases (首办) the unit has no row for
+# (cases.queries.unit_walk). The first-received cases (首办) the unit has no row for
 # are the second index's range; few cases have a first unit, hence its `IS NOT NULL`.
 UNIT_UNSETTLED_PREDICATE = UNSETTLED_PREDICATE.replace("status IN", "case_status IN")
 Index(
