@@ -651,6 +651,17 @@ def page_cases(
     cannot be walked (relevance, urgency) ranks only the newest RANKED_MATCHES matches: a bounded
     sort, not one of every match; past them the list ends, and the total still counts all."""
     keys = list(order or NEWEST)
+    legs = unit_walk(actor, f, keys)
+    if legs is not None:
+        # A unit's list (no search): the same rows and cursors as keyset_page's over the list's
+        # statement (test_unit_urgency.py), which is not even built (a UNION of the unit's
+        # ranges, a few ms of Python a block on a board).
+        found = merged_page(session, legs, _walked_rows, keys, cursor=cursor, size=size)
+        if not count:
+            return found
+        if cursor is None and found.next_cursor is None:
+            return replace(found, total=Total(len(found.rows)))
+        return replace(found, total=count_capped(session, _scope_of(legs), cap=cap))
     plan = f.search_plan
     if f.q and f.search_index and plan is None:
         plan = "walk" if is_common(session, f.q, page_size=size) else "index"
@@ -686,19 +697,12 @@ def page_cases(
             .correlate(None)
         )
         stmt = stmt.where(Case.id.in_(newest))
-    legs = unit_walk(actor, f, keys)
-    if legs is not None:
-        # The same rows and cursors as keyset_page's over `stmt` (test_unit_urgency.py).
-        found = merged_page(session, legs, _walked_rows, keys, cursor=cursor, size=size)
-    else:
-        found = keyset_page(session, stmt, keys, cursor=cursor, size=size)
+    found = keyset_page(session, stmt, keys, cursor=cursor, size=size)
     if not count:
         return found
     if cursor is None and found.next_cursor is None:
         # The whole list is on this page: its length is the total, no count needed.
         return replace(found, total=Total(len(found.rows)))
-    if legs is not None:
-        return replace(found, total=count_capped(session, _scope_of(legs), cap=cap))
     if not walk or f.q is None:
         return replace(found, total=count_capped(session, stmt, cap=cap))
     if session.get_bind().dialect.name != "postgresql":

@@ -249,3 +249,9 @@ def test_unit_lists_page_newest_first_as_the_cases_order_them(
             total, rows = list_cases(session, actor, f, page=page, page_size=3)
             assert [c.id for c, _ in rows] == expected[3 * (page - 1) : 3 * page]
             assert total.value == len(expected)
+
+
+def test_a_statement_in_the_urgency_order_has_a_cache_key() -> None:
+    """The key's no-deadline constant is cacheable: without a cache key SQLAlchemy compiled
+    every urgency list anew on each read (its log's "[no key]")."""
+    assert select(Case.id).order_by(*(k.expr for k in URGENCY))._generate_cache_key() is not None
