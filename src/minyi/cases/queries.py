@@ -144,10 +144,13 @@ def _unit_of_scope(actor: Actor) -> int | None:
     return actor.unit_id
 
 
-def unit_urgency_walk(actor: Actor, f: CaseFilter) -> list[tuple[Any, list[SortKey]]] | None:
-    """A unit's list in urgency order as walks of its urgency indexes (`core.paging.merged_page`
-    merges them), or None where it does not apply: one leg per status, each selecting the case's
-    id in the urgency order through its own index, with every filter of the list.
+def unit_walk(
+    actor: Actor, f: CaseFilter, keys: Sequence[SortKey]
+) -> list[tuple[Any, list[SortKey]]] | None:
+    """A unit's list in urgency order (URGENCY) or newest first (NEWEST) as walks of its urgency
+    indexes (`core.paging.merged_page` merges them), or None where it does not apply: one leg per
+    status, each selecting the case's id in the list's order through its own index, with every
+    filter of the list.
 
     The legs: `case_units (unit_id, case_status, key…) WHERE is_active AND unsettled` per
     status, and for a unit's own scope the cases it first received and has no row for, `cases
@@ -157,9 +160,18 @@ def unit_urgency_walk(actor: Actor, f: CaseFilter) -> list[tuple[Any, list[SortK
     case_units is the case's, copied (kept by sla.service.refresh_next_due), so the order and
     the rows are those of URGENCY, and so is the cursor.
 
-    Applies to a status filter within the unsettled statuses (the partial indexes hold only
+    Newest first, a leg sorts its range by the rows' copy of `registered_at` (and `case_id`),
+    both in the urgency index: an index-only scan of the unit's entries in the status and a
+    top-N sort, no case read but the page's, where `Case.id IN (unit_scope)` probed every case
+    of the unit in the statuses to sort them (17,300 for dep01's open cases at 10M: 150-600 ms;
+    docs/scaling.md §3x "Unit lists by index"). Its rows and cursor are NEWEST's.
+
+    Applies to those two orders, a status filter within the unsettled statuses (the partial indexes hold only
     those), no search (its own plans), and either `f.unit` (the board's filter: that unit's
     rows) or a reader whose scope is a unit's (`_unit_of_scope`)."""
+    newest = _is(keys, NEWEST)
+    if not (newest or _is(keys, URGENCY)):
+        return None
     if not f.status or f.q or not set(f.status) <= set(UNSETTLED):
         return None
     own = _unit_of_scope(actor)
@@ -178,7 +190,9 @@ def unit_urgency_walk(actor: Actor, f: CaseFilter) -> list[tuple[Any, list[SortK
     # The statuses as constants: PostgreSQL proves each range lies in its partial index from
     # the value itself, whatever plan a prepared statement is given.
     values: list[Any] = [bindparam(None, s.value, literal_execute=True) for s in f.status]
-    by_row = [asc(UNIT_URGENCY_KEY), desc(CaseUnit.registered_at), desc(CaseUnit.case_id)]
+    by_row = [desc(CaseUnit.registered_at), desc(CaseUnit.case_id)]
+    if not newest:
+        by_row.insert(0, asc(UNIT_URGENCY_KEY))
     # A row's leg filters by its copy of the status (`case_status` is `cases.status`), so with
     # no other filter it reads the index alone, and the case only for the page's rows.
     others = replace(rest, status=None)
@@ -209,7 +223,7 @@ def unit_urgency_walk(actor: Actor, f: CaseFilter) -> list[tuple[Any, list[SortK
                     rest,
                     actor,
                 ),
-                list(URGENCY),
+                list(NEWEST if newest else URGENCY),
             )
             for v in values
         ]
@@ -222,7 +236,7 @@ def _scope_of(legs: list[tuple[Any, list[SortKey]]]) -> Any:
     return select(union_all(*(stmt for stmt, _ in legs)).subquery("scope").c.case_id)
 
 
-def _urgent_rows(page: Any) -> Any:
+def _walked_rows(page: Any) -> Any:
     """The page's cases with their appeals, for `merged_page`."""
     return (
         select(Case, Appeal)
@@ -492,7 +506,7 @@ def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
 NEWEST: tuple[SortKey, ...] = (desc(Case.registered_at), desc(Case.id))
 OLDEST: tuple[SortKey, ...] = (asc(Case.registered_at), asc(Case.id))
 # Most urgent first (sla.queries.urgency_order, which explains it): a unit's list walks its
-# units' copy of the key in this order (`unit_urgency_walk`).
+# units' copy of the key in this order (`unit_walk`).
 URGENCY: tuple[SortKey, ...] = (asc(URGENCY_KEY), desc(Case.registered_at), desc(Case.id))
 
 
@@ -572,12 +586,12 @@ def list_cases(
         )
     f = with_candidates(session, f) or f
     keys = order or NEWEST
-    legs = unit_urgency_walk(actor, f) if _is(keys, URGENCY) else None
+    legs = unit_walk(actor, f, keys)
     if legs is not None:
-        # A unit's urgency list: its index legs merged, as page_cases reads it (the legs read
+        # A unit's list: its index legs merged, as page_cases reads it (the legs read
         # offset + size + 1 entries each, test_unit_urgency.py).
         walked = merged_page(
-            session, legs, _urgent_rows, URGENCY, cursor=None, size=page_size, offset=skipped
+            session, legs, _walked_rows, keys, cursor=None, size=page_size, offset=skipped
         )
         unit_rows = [(c, a) for c, a in walked.rows]
         if 0 < len(unit_rows) < page_size or (page == 1 and not unit_rows):
@@ -639,6 +653,17 @@ def page_cases(
     cannot be walked (relevance, urgency) ranks only the newest RANKED_MATCHES matches: a bounded
     sort, not one of every match; past them the list ends, and the total still counts all."""
     keys = list(order or NEWEST)
+    legs = unit_walk(actor, f, keys)
+    if legs is not None:
+        # A unit's list (no search): the same rows and cursors as keyset_page's over the list's
+        # statement (test_unit_urgency.py), which is not even built (a UNION of the unit's
+        # ranges, a few ms of Python a block on a board).
+        found = merged_page(session, legs, _walked_rows, keys, cursor=cursor, size=size)
+        if not count:
+            return found
+        if cursor is None and found.next_cursor is None:
+            return replace(found, total=Total(len(found.rows)))
+        return replace(found, total=count_capped(session, _scope_of(legs), cap=cap))
     plan = f.search_plan
     if f.q and f.search_index and plan is None:
         plan = "walk" if is_common(session, f.q, page_size=size) else "index"
@@ -674,19 +699,12 @@ def page_cases(
             .correlate(None)
         )
         stmt = stmt.where(Case.id.in_(newest))
-    legs = unit_urgency_walk(actor, f) if _is(keys, URGENCY) else None
-    if legs is not None:
-        # The same rows and cursors as keyset_page's over `stmt` (test_unit_urgency.py).
-        found = merged_page(session, legs, _urgent_rows, keys, cursor=cursor, size=size)
-    else:
-        found = keyset_page(session, stmt, keys, cursor=cursor, size=size)
+    found = keyset_page(session, stmt, keys, cursor=cursor, size=size)
     if not count:
         return found
     if cursor is None and found.next_cursor is None:
         # The whole list is on this page: its length is the total, no count needed.
         return replace(found, total=Total(len(found.rows)))
-    if legs is not None:
-        return replace(found, total=count_capped(session, _scope_of(legs), cap=cap))
     if not walk or f.q is None:
         return replace(found, total=count_capped(session, stmt, cap=cap))
     if session.get_bind().dialect.name != "postgresql":

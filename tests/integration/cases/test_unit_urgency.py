@@ -1,6 +1,6 @@
-"""A unit's lists in urgency order walk its rows' copy of the key (`unit_urgency_walk`, migration
-unitdue0001): page after page they hold the cases and the order the urgency order computed from
-`cases` gives, for a unit with cases in every unsettled status, led and co-handled, first received
+"""A unit's lists in urgency order walk its rows' copy of the key (`unit_walk`, migration
+unitdue0001), and newest first its rows' copy of `registered_at`: page after page they hold the
+cases and the order computed from `cases` gives, for a unit with cases in every unsettled status, led and co-handled, first received
 and handed on, settled, with running, paused, extended and breached clocks."""
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from conftest import START
 from factories import act_on, dispatched, register_appeal
 from minyi.cases.models import Case, CaseUnit
 from minyi.cases.queries import (
+    NEWEST,
     URGENCY,
     CaseFilter,
+    SortKey,
     list_cases,
     page_cases,
-    unit_urgency_walk,
+    unit_walk,
 )
 from minyi.cases.rules import UNSETTLED, WORKING, CaseStatus
 from minyi.core.db import Database
@@ -99,9 +101,12 @@ def _life(db: Database) -> None:
     dispatched(db, now=later + 3 * DAY, lead="DEP25", street="S01")
 
 
-def _expected(session: Session, unit_id: int, f: CaseFilter, *, first_received: bool) -> list[int]:
-    """The list written over `cases` alone: the urgency order of the cases the unit handles (or
-    first received), in the filter's statuses, computed in Python from the cases' own columns."""
+def _expected(
+    session: Session, unit_id: int, f: CaseFilter, *, first_received: bool, newest: bool = False
+) -> list[int]:
+    """The list written over `cases` alone: the urgency order (or, `newest`, newest first) of the
+    cases the unit handles (or first received), in the filter's statuses, computed in Python from
+    the cases' own columns."""
     values = {s.value for s in f.status or []}
     rows = session.execute(
         select(Case.id, Case.status, Case.next_due_at, Case.registered_at, Case.first_unit_id)
@@ -127,18 +132,20 @@ def _expected(session: Session, unit_id: int, f: CaseFilter, *, first_received: 
         return at if at.tzinfo else at.replace(tzinfo=UTC)
 
     def key(r: Any) -> tuple[datetime, float, int]:
-        due = aware(r.next_due_at) if r.next_due_at else FAR
+        due = aware(r.next_due_at) if r.next_due_at and not newest else FAR
         return (due, -aware(r.registered_at).timestamp(), -r.id)
 
     return [r.id for r in sorted(chosen, key=key)]
 
 
-def _paged(session: Session, actor: Actor, f: CaseFilter, size: int) -> list[int]:
+def _paged(
+    session: Session, actor: Actor, f: CaseFilter, size: int, order: list[SortKey] | None = None
+) -> list[int]:
     seen: list[int] = []
     cursor = None
     while True:
         found = page_cases(
-            session, actor, f, cursor=cursor, size=size, order=urgency_order(), count=False
+            session, actor, f, cursor=cursor, size=size, order=order or urgency_order(), count=False
         )
         seen.extend(c.id for c, _ in found.rows)
         cursor = found.next_cursor
@@ -181,7 +188,7 @@ def test_unit_lists_page_in_the_urgency_order_of_cases(
         actor = actor_for_username(session, username)
         f = make(unit_id)
         # The list does walk the units' copy of the key (not the order over `cases`).
-        assert unit_urgency_walk(actor, f) is not None
+        assert unit_walk(actor, f, urgency_order()) is not None
         expected = _expected(session, unit_id, f, first_received=first_received)
         assert expected, f"{name}: the life gave the list no case"
         for size in (1, 2, 5, 50):
@@ -211,3 +218,40 @@ def test_the_life_covers_the_statuses_and_clocks(fresh_demo_db: Database) -> Non
     assert any(r.next_due_at is None and r.status in {"dispatched", "signed_for"} for r in rows)
     assert any(r.is_overdue for r in rows)
     assert any(r.next_due_at is not None and not r.is_overdue for r in rows)
+
+
+@pytest.mark.parametrize(("username", "name", "make", "first_received"), LISTS)
+def test_unit_lists_page_newest_first_as_the_cases_order_them(
+    fresh_demo_db: Database,
+    username: str,
+    name: str,
+    make: Case_,
+    first_received: bool,
+) -> None:
+    """Newest first (the default order, the API's `page=N` list): the same cases, in the order of
+    `cases.registered_at` and id, through the rows' copies (two cases share an instant)."""
+    db = fresh_demo_db
+    _life(db)
+    with db.reading() as session:
+        unit_id = session.scalar(select(Unit.id).where(Unit.code == "DEP25"))
+        assert unit_id is not None
+        actor = actor_for_username(session, username)
+        f = make(unit_id)
+        assert unit_walk(actor, f, list(NEWEST)) is not None
+        expected = _expected(session, unit_id, f, first_received=first_received, newest=True)
+        assert expected, f"{name}: the life gave the list no case"
+        assert expected != _expected(session, unit_id, f, first_received=first_received) or (
+            len(expected) < 3
+        )
+        for size in (1, 2, 5, 50):
+            assert _paged(session, actor, f, size, list(NEWEST)) == expected, f"{name}, {size}"
+        for page in (1, 2):
+            total, rows = list_cases(session, actor, f, page=page, page_size=3)
+            assert [c.id for c, _ in rows] == expected[3 * (page - 1) : 3 * page]
+            assert total.value == len(expected)
+
+
+def test_a_statement_in_the_urgency_order_has_a_cache_key() -> None:
+    """The key's no-deadline constant is cacheable: without a cache key SQLAlchemy compiled
+    every urgency list anew on each read (its log's "[no key]")."""
+    assert select(Case.id).order_by(*(k.expr for k in URGENCY))._generate_cache_key() is not None
