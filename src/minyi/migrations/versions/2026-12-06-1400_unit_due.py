@@ -12,7 +12,7 @@ cases.service.copy_next_due, in the same transaction) and copied by new rows, an
 `registered_at`, which never changes. Indexed per (unit, status) in urgency order over the
 active rows of unsettled cases, with the twin on `cases` for the first-received branch (only
 cases that have a first unit), so a unit's list merges one ordered range per status and stops
-at the page (cases.queries.unit_urgency_walk).
+at the page (cases.queries.unit_walk).
 
 The back-fill is one `UPDATE … FROM cases` per batch of BATCH case_units rows by id. On
 PostgreSQL with LIVE_ROWS cases or more each batch commits on its own and the indexes are
