@@ -184,7 +184,8 @@ def triage_queue_panel(session: Session, actor: Actor, now: datetime) -> Panel |
                 "lead_unit": s.lead_unit,
                 "lead_unit_name": names.get(s.lead_unit or ""),
                 "excluded": [e["unit"] for e in s.excluded],
-                "risk": sorted({f["category"] for f in s.risk_flags}),
+                # (category, its label from the lexicon): a Chinese page shows the label.
+                "risk": sorted({(f["category"], f.get("label") or "") for f in s.risk_flags}),
                 "hold_reason": s.hold_reason,
             }
         )

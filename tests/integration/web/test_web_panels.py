@@ -165,6 +165,14 @@ class TestCasePanel:
             and f'<a href="/console/cases/{first["id"]}">{first["tracking_no"]}</a>' in links
         )
 
+    def test_the_queue_names_a_risk_by_its_label_not_its_code(self, env: Env) -> None:
+        held = suggested(env, "工地拖欠农民工工资三个月，临近春节，工人着急回家", street="S01")
+        page = signed_in(env.client, "dispatcher").get("/console/dispatch").text
+        queue = page[page.index('id="triage-queue"') :]
+        row = queue[queue.index(held["tracking_no"]) :]
+        row = row[: row.index("</tr>")]
+        assert "欠薪" in row and "wage_arrears" not in row
+
     def test_only_the_centre_sees_it_and_only_a_dispatcher_decides(self, env: Env) -> None:
         case = suggested(env, "东湖小区物业费涨价没有公示，物业多收停车费，请尽快处理")
         page = f"/console/cases/{case['id']}"
