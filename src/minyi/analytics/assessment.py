@@ -21,7 +21,14 @@ from minyi.analytics.grid import AreaFigures, area_figures
 from minyi.analytics.markets import area_figures as market_figures
 from minyi.analytics.rules import CLOSURE_MILESTONES, SIGN_FOR_LIMIT, Period, rate, score
 from minyi.analytics.services import service_rows
-from minyi.analytics.unit_rollup import by_lead_unit, in_period, lead_of, period_counts, scan_counts
+from minyi.analytics.unit_rollup import (
+    by_lead_unit,
+    in_period,
+    lead_of,
+    period_counts,
+    probes_plainly,
+    scan_counts,
+)
 from minyi.cases.models import Case
 from minyi.markets.rules import MarketFigures
 from minyi.org.models import Unit
@@ -187,6 +194,7 @@ def assess_units(
         .distinct()
         .subquery()
     )
+    probes_plainly(session)
     late_open = by_lead_unit(
         session,
         select(
