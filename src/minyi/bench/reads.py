@@ -14,7 +14,6 @@ is kept for that.
 
 from __future__ import annotations
 
-import gc
 import random
 import statistics
 import tempfile
@@ -33,6 +32,7 @@ from minyi.analytics.hotspot_passes import compute_hotspots
 from minyi.analytics.rollups import rebuild_area_rollup
 from minyi.analytics.rules import BEIJING
 from minyi.analytics.unit_rollup import rebuild_unit_rollup
+from minyi.app import tune_garbage_collector
 from minyi.bench.analytics import END_DAY, _fill
 from minyi.bench.intake import fresh_database
 from minyi.bench.reads_copies import copy_history
@@ -291,12 +291,12 @@ def run_reads_bench(
         registry = build_registry()
         register_panels(registry)
         db = db.with_registry(registry)
-        # The set-up left some 350,000 objects (the fill's rows, the actors, the registry): a
-        # full collection of them (0.3-0.4 s at load 10) would land in whichever read happened
-        # to trigger it and stand as that read's p95. Frozen, as the triage worker freezes its
-        # built context; the reads' own garbage is still collected.
-        gc.collect()
-        gc.freeze()
+        # The reads run in a heap like the server's: start-up's objects frozen and young ones
+        # collected rarely (`tune_garbage_collector`, as `create_app` does). Without it a full
+        # collection of the bench's own heap (the hotspot pass just stored, 130-330 ms at 10M)
+        # fell inside one of five timed reads of a page: a p95 of 300-600 ms on the whistles
+        # page, before and after any change to it, that no server would show.
+        tune_garbage_collector()
         tick = start_task("timed reads", repeats * len(reads))
         for name, reader, read in reads:
             for n in range(repeats + 1):

@@ -21,7 +21,7 @@ from minyi.analytics.assessment import assess_units
 from minyi.analytics.queries import alert_views, hotspots_of_day, list_alerts
 from minyi.analytics.rollups import leader_board_figures
 from minyi.analytics.rules import BEIJING, previous_period
-from minyi.cases.queries import CaseFilter, page_cases, shown_titles
+from minyi.cases.queries import CaseFilter, page_cases, titles_of_rows
 from minyi.cases.rules import OPEN
 from minyi.core.listing import Listing
 from minyi.escalation.queries import backlog, list_escalations, list_holdings
@@ -173,7 +173,7 @@ def whistles_page(now: datetime) -> Read:
             picked = page_cases(
                 s, a, CaseFilter(status=list(OPEN)), cursor=None, size=WHISTLE_CASES, count=False
             )
-            shown_titles(s, a, [c.id for c, _ in picked.rows])
+            titles_of_rows(s, a, picked.rows)
             total += len(picked.rows)
         return total, None
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from minyi.cases.models import Case
-from minyi.cases.queries import CaseFilter, page_cases, shown_titles
+from minyi.cases.queries import CaseFilter, page_cases, titles_of_rows
 from minyi.cases.rules import OPEN
 from minyi.core.errors import Conflict, Invalid, NotFound
 from minyi.core.listing import first_href, next_href
@@ -148,7 +148,7 @@ def _whistles_page(
                 size=WHISTLE_CASES,
                 count=False,
             ).rows
-            titles = shown_titles(session, actor, [c.id for c, _ in found])
+            titles = titles_of_rows(session, actor, found)
             open_cases = [(c.tracking_no, titles.get(c.id, "")) for c, _ in found]
         # The step each summons offers this reader (whistle.rules), so the page compares nothing.
         steps = {

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from conftest import START
 from factories import act, auth, make_appeal
 from minyi.cases.models import CaseEvent
+from minyi.cases.queries import CaseFilter, page_cases, shown_titles, titles_of_rows
+from minyi.cases.rules import OPEN
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.org.models import Unit
@@ -366,3 +368,38 @@ class TestResponseFigures:
             f"/api/v1/whistles/{ids[0]}", headers=auth(app_client, "supervisor")
         ).json()
         assert summons(late_view, "DEP36")["reported_on_time"] is False
+
+
+class TestWhistleFormCases:
+    def test_the_form_titles_read_as_the_reader_sees_them(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        """The form's open cases are titled from the page's own rows (`titles_of_rows`, no second
+        read of the cases): the same titles as `shown_titles`, a caller's name masked."""
+        made = make_appeal(app_client, title="王建国反映小区路灯不亮", name="王建国", street="S01")
+        with db.reading() as session:
+            for user in ("s01.staff", "supervisor"):
+                actor = actor_for_username(session, user)
+                rows = page_cases(
+                    session,
+                    actor,
+                    CaseFilter(status=list(OPEN)),
+                    cursor=None,
+                    size=200,
+                    count=False,
+                ).rows
+                assert rows, user
+                titles = titles_of_rows(session, actor, rows)
+                assert titles == shown_titles(session, actor, [c.id for c, _ in rows]), user
+            staff = actor_for_username(session, "s01.staff")
+            mine = page_cases(
+                session,
+                staff,
+                CaseFilter(status=list(OPEN), q=made["tracking_no"]),
+                cursor=None,
+                size=5,
+                count=False,
+            ).rows
+            assert [c.id for c, _ in mine] == [made["id"]]
+            title = titles_of_rows(session, staff, mine)[made["id"]]
+            assert "王建国" not in title and "路灯不亮" in title
