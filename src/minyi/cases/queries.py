@@ -164,7 +164,7 @@ def unit_walk(
     both in the urgency index: an index-only scan of the unit's entries in the status and a
     top-N sort, no case read but the page's, where `Case.id IN (unit_scope)` probed every case
     of the unit in the statuses to sort them (17,300 for dep01's open cases at 10M: 150-600 ms;
-    docs/scaling.md §3x "Unit lists by index"). Its rows and cursor are NEWEST's.
+    docs/scaling.md §3k "Unit lists by index"). Its rows and cursor are NEWEST's.
 
     Applies to those two orders, a status filter within the unsettled statuses (the partial indexes hold only
     those), no search (its own plans), and either `f.unit` (the board's filter: that unit's
@@ -573,7 +573,7 @@ def list_cases(
 
     The page's ids are found first, by the list's own statement reduced to `cases.id`, and only
     those 20 rows are then read whole: the OFFSET's skipped rows cost an index entry and a
-    `cases` row each, not their appeal and their text too (docs/scaling.md §3x)."""
+    `cases` row each, not their appeal and their text too (docs/scaling.md §3i)."""
     if page < 1 or page_size < 1:
         raise Invalid("bad_page", "page and page_size must be at least 1", field="page")
     skipped = (page - 1) * page_size
@@ -748,7 +748,7 @@ def _recheck_candidates(
     list's other filters and the reader's scope, none of them reading the appeal), then
     re-checked in that order, `batch` and then twice as many at a time, until `want` match: the
     appeals' text is read for about a page, where sorting the matches read it for every
-    candidate (1,720 for 桂花 at 1M, docs/scaling.md §3x)."""
+    candidate (1,720 for 桂花 at 1M, docs/scaling.md §3i)."""
     assert f.q is not None and f.candidates is not None
     scoped = filtered(
         select(Case.id).where(visible_to(actor, f.status)), replace(f, q=None), actor

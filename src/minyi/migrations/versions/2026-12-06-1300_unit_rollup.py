@@ -11,7 +11,7 @@ here). It folds nothing: a marked day is read live, so the assessment is exact f
 moment, and the worker's `roll_up_units` folds the marked days a month of days per run (the
 1,100 days of the bench history in about 36 runs, one a minute). The upgrade itself stays short
 at any size: an earlier version folded every day inside the migration (54 s on a copy of the 1M
-bench history at load 11-14, docs/scaling.md §3x; some ten times that at 10M). Also creates `hotspot_passes`, filled by the
+bench history at load 11-14, docs/scaling.md §3h; some ten times that at 10M). Also creates `hotspot_passes`, filled by the
 worker's `compute_hotspots` job (analytics/hotspot_passes.py); nothing to back-fill: the pages
 say when today's pass is not computed yet.
 """

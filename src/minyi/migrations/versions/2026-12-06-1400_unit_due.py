@@ -26,7 +26,7 @@ repairs (sla/reconcile.py).
 
 Timed on a copy of the 1M bench history (`CREATE DATABASE … TEMPLATE minyi_reads_1m`:
 1,000,000 cases and case_units rows), PostgreSQL, on the shared 2-core machine at load 11 beside
-a 10M build: `minyi db upgrade` took 1 min 47 s (docs/scaling.md §3x). The back-fill rewrites
+a 10M build: `minyi db upgrade` took 1 min 47 s (docs/scaling.md §3k). The back-fill rewrites
 every case_units row once (a join to cases by primary key), so a 10M history takes about ten
 times as long, and a `VACUUM` of case_units afterwards (as autovacuum would) lets the unit
 lists' counts read their index alone again.
