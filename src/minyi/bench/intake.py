@@ -464,14 +464,14 @@ TRIAGE_DRAIN_TIMEOUT_S = 600.0
 
 
 def wait_for_triage(database_url: str, say: Callable[[str], None]) -> float | None:
-    """Seconds until no case awaits its triage suggestion, polled twice a second; None if the
-    worker did not get there within the timeout."""
+    """Seconds until the worker's triage queue is empty, polled twice a second; None if the
+    worker did not get there within the timeout. The queue (`triage_queue`), not "pending cases
+    without a suggestion": the demo district's market matters are registered straight to a
+    leader and never queued, so that count never reached 0 and the bench waited out its
+    timeout."""
     from sqlalchemy import create_engine, text
 
-    backlog = text(
-        "SELECT count(*) FROM cases c WHERE c.status IN ('registered', 'accepted')"
-        " AND NOT EXISTS (SELECT 1 FROM triage_suggestions s WHERE s.appeal_id = c.appeal_id)"
-    )
+    backlog = text("SELECT count(*) FROM triage_queue")
     engine = create_engine(database_url)
     started = time.monotonic()
     try:
