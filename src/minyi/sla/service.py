@@ -218,16 +218,10 @@ def start_clocks_bulk(session: Session, rows: list[dict[str, Any]]) -> None:
         refresh_next_due(session, "case", [r["subject_id"] for r in rows if r["subject"] == "case"])
 
 
-def refresh_next_due(session: Session, subject: str, subject_ids: Iterable[int]) -> None:
-    """Set each case's `next_due_at` to the nearest due time of its running and breached clocks
-    (NULL: none), in the transaction that changed them. Every writer of clocks here calls it
-    after its change (a breach alone does not: running and breached both count, and the due
-    time stays), so the urgency order can read the column and its index. Other subjects (tasks,
-    orders, whistles) have no such column."""
-    ids = sorted(set(subject_ids))
-    if subject != "case" or not ids:
-        return
-    nearest = (
+def _nearest_due() -> Any:
+    """The case's nearest due time among its running and breached clocks, correlated to the
+    enclosing statement's `cases` row: what `cases.next_due_at` holds."""
+    return (
         select(func.min(Clock.due_at))
         .where(
             Clock.subject == "case",
@@ -237,6 +231,18 @@ def refresh_next_due(session: Session, subject: str, subject_ids: Iterable[int])
         .correlate(Case)
         .scalar_subquery()
     )
+
+
+def refresh_next_due(session: Session, subject: str, subject_ids: Iterable[int]) -> None:
+    """Set each case's `next_due_at` to the nearest due time of its running and breached clocks
+    (NULL: none), in the transaction that changed them. Every writer of clocks here calls it
+    after its change (a breach alone does not: running and breached both count, and the due
+    time stays), so the urgency order can read the column and its index. Other subjects (tasks,
+    orders, whistles) have no such column."""
+    ids = sorted(set(subject_ids))
+    if subject != "case" or not ids:
+        return
+    nearest = _nearest_due()
     session.execute(
         update(Case).where(Case.id.in_(ids)).values(next_due_at=nearest),
         # A plain UPDATE: no version bump (the case's state did not change) and no evaluation of
@@ -256,16 +262,7 @@ def repair_next_due(session: Session, low: int, high: int) -> int:
     low < id <= high where it differs; returns the cases repaired. An app from before migration
     nextdue0001, still serving while it ran, changes clocks without it (sla/reconcile.py runs
     this after a rolling upgrade)."""
-    nearest = (
-        select(func.min(Clock.due_at))
-        .where(
-            Clock.subject == "case",
-            Clock.subject_id == Case.id,
-            Clock.state.in_(URGENT_STATES),
-        )
-        .correlate(Case)
-        .scalar_subquery()
-    )
+    nearest = _nearest_due()
     computed = (
         select(Case.id, Case.next_due_at, nearest.label("due"))
         .where(Case.id > low, Case.id <= high)
