@@ -25,7 +25,7 @@ from sqlalchemy.sql import Select
 
 from minyi.analytics.rules import CLOSURE_MILESTONES
 from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit, UnitDayMark, local_day
-from minyi.core.db import Base
+from minyi.core.db import Base, flush_changes
 from minyi.sla.models import Clock
 from minyi.triage.models import AppealLink
 from minyi.whistle.models import Summons
@@ -172,6 +172,9 @@ def _changed(obj: Any, *attrs: str) -> bool:
     return any(state.attrs[a].history.has_changes() for a in attrs)
 
 
+_MARKING_KINDS = (CaseUnit, Case, CaseEvent, Bounce, Summons, Clock, AppealLink)
+
+
 def _mark_unit_days(session: Session, _context: Any, _instances: Any) -> None:
     """Before every flush of every session: a mark per day whose assessment figures a change in
     this flush may alter, once per day and transaction.
@@ -195,15 +198,12 @@ def _mark_unit_days(session: Session, _context: Any, _instances: Any) -> None:
     clock_cases: set[int] = set()
     linked_appeals: set[int] = set()
     with session.no_autoflush:
-        for obj in (*session.new, *session.dirty, *session.deleted):
-            if obj in session.dirty and not session.is_modified(obj):
-                continue
-            gone = obj in session.deleted
+        for obj, gone in flush_changes(session, _MARKING_KINDS):
             if isinstance(obj, CaseUnit):
                 days |= _days_of(obj, "assigned_at")
             elif isinstance(obj, Case):
                 days |= _days_of(obj, "closed_at")
-                if obj in session.new:
+                if inspect(obj).pending:
                     continue
                 if gone or _changed(obj, "status", "lead_unit_id"):
                     probe_units.add(obj.id)

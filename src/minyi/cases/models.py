@@ -26,7 +26,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
 
 from minyi.cases.rules import OPEN, UNSETTLED
-from minyi.core.db import Base, UTCDateTime
+from minyi.core.db import Base, UTCDateTime, flush_changes
 from minyi.core.partitions import monthly
 
 # The open cases (cases.rules.OPEN) as SQL, for the partial index of the lists that show them; a
@@ -303,11 +303,7 @@ def _mark_changed_days(session: Session, _context: Any, _instances: Any) -> None
     statements bypass it and must mark or rebuild themselves (analytics/rollups.py says which)."""
     days: set[date] = set()
     with session.no_autoflush:
-        for obj in (*session.new, *session.dirty, *session.deleted):
-            if not isinstance(obj, Case):
-                continue
-            if obj in session.dirty and not session.is_modified(obj):
-                continue
+        for obj, _gone in flush_changes(session, (Case,)):
             history = inspect(obj).attrs.registered_at.history
             days.update(local_day(at) for at in history.deleted if at is not None)
             if obj.registered_at is not None:  # loads it when expired

@@ -120,6 +120,24 @@ def _runtime_info(session: Session) -> dict[str, Any]:
     return info
 
 
+def flush_changes(session: Session, kinds: tuple[type, ...]) -> Iterator[tuple[Any, bool]]:
+    """What a `before_flush` listener looks at: each object of one of `kinds` that the flush
+    will insert, update or delete, with whether it goes (deleted). Loaded objects only touched,
+    with no net change to a column, are left out. `Session.dirty`, `.new` and `.deleted` build
+    a new collection on every access, so they are read once here: a listener that asked
+    `obj in session.dirty` per object cost a flush of 500 fired clocks 500 x 500 steps (ADR
+    0010, the clocks regression)."""
+    for obj in session.new:
+        if isinstance(obj, kinds):
+            yield obj, False
+    for obj in session.dirty:
+        if isinstance(obj, kinds) and session.is_modified(obj):
+            yield obj, False
+    for obj in session.deleted:
+        if isinstance(obj, kinds):
+            yield obj, True
+
+
 def column_limit(model: type[Base], column: str) -> int | None:
     """The declared length of a string column, so imports refuse what PostgreSQL would."""
     length = getattr(model.__table__.c[column].type, "length", None)
