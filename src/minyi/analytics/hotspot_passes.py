@@ -30,7 +30,7 @@ from minyi.analytics.hotspots import Hotspot
 from minyi.analytics.models import HotspotPass
 from minyi.analytics.queries import hotspots_of_day
 from minyi.analytics.rules import BEIJING
-from minyi.cases.models import local_day
+from minyi.core.clock import local_day
 from minyi.core.db import reading_beside
 
 WINDOW_DAYS = 7

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql import Select
 
 from minyi.analytics.rules import CLOSURE_MILESTONES
-from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit, UnitDayMark, local_day
+from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit, UnitDayMark
+from minyi.core.clock import local_day
 from minyi.core.db import Base, flush_changes
 from minyi.sla.models import Clock
 from minyi.triage.models import AppealLink

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, false, func, insert, or_, select, text
@@ -36,8 +36,9 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from minyi.analytics.models import AreaDayCount, AreaTotal
-from minyi.cases.models import DAY_ZONE, Case, CaseDayMark, local_day
+from minyi.cases.models import Case, CaseDayMark
 from minyi.cases.rules import CLOSED, OPEN
+from minyi.core.clock import day_bounds, local_day
 from minyi.org.models import LeaderArea, Unit
 from minyi.services.models import ServiceDayCount
 from minyi.services.rollup import fold_service_days
@@ -69,11 +70,6 @@ def case_figures() -> list[Any]:
         func.sum(sql_case((Case.status.in_(CLOSED), 1), else_=0)),
         func.sum(sql_case((Case.rating == "unsatisfied", 1), else_=0)),
     ]
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=DAY_ZONE)
-    return start, start + timedelta(days=1)
 
 
 def _in_days(days: Sequence[date]) -> Any:

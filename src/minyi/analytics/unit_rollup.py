@@ -29,7 +29,7 @@ counted the old way (`scan_counts` over the period).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Float, and_, case, delete, exists, func, insert, literal, select, text
@@ -40,7 +40,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from minyi.analytics.models import UnitDayFigures
 from minyi.analytics.rules import CLOSURE_MILESTONES, SATISFIED_RATINGS, SIGN_FOR_LIMIT
-from minyi.cases.models import DAY_ZONE, Bounce, Case, CaseEvent, CaseUnit, UnitDayMark, local_day
+from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit, UnitDayMark
+from minyi.core.clock import local_day, midnight
 from minyi.sla.models import Clock
 from minyi.triage.models import AppealLink
 from minyi.whistle.models import Summons
@@ -232,14 +233,10 @@ def _add(into: Counts, more: Counts) -> None:
             )
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=DAY_ZONE)
-
-
 def _whole_days(start: datetime, end: datetime) -> tuple[date, date] | None:
     """The first and last day of [start, end) when both ends are district midnights."""
     first, after = local_day(start), local_day(end)
-    if _midnight(first) != start or _midnight(after) != end or after <= first:
+    if midnight(first) != start or midnight(after) != end or after <= first:
         return None
     return first, after - timedelta(days=1)
 
@@ -286,7 +283,7 @@ def period_counts(
             if part[0]:  # the group's count: a unit with none has no entry, as in scan_counts
                 counts[group][unit] = part
     for a, b in _runs(marked):
-        _add(counts, scan_counts(session, _midnight(a), _midnight(b), unit_ids=unit_ids))
+        _add(counts, scan_counts(session, midnight(a), midnight(b), unit_ids=unit_ids))
     return counts
 
 
@@ -303,7 +300,7 @@ def _runs(days: Sequence[date]) -> list[tuple[date, date]]:
 
 def day_rows(session: Session, day: date) -> list[dict[str, Any]]:
     """One day's figures per unit, counted now, as `unit_day_figures` rows."""
-    counts = scan_counts(session, _midnight(day), _midnight(day + timedelta(days=1)))
+    counts = scan_counts(session, midnight(day), midnight(day + timedelta(days=1)))
     units = set().union(*(set(u) for u in counts.values()))
     out = []
     for unit in sorted(units):

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -26,6 +25,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
 
 from minyi.cases.rules import OPEN, UNSETTLED
+from minyi.core.clock import local_day
 from minyi.core.db import Base, UTCDateTime, flush_changes
 from minyi.core.partitions import monthly
 
@@ -260,8 +260,6 @@ class CaseEvent(Base):
 
 
 # --- Changed registration days (read by analytics/rollups.py) ----------------------------------
-# The district's day, as the analytics and the leader's pages count days (analytics.rules.BEIJING).
-DAY_ZONE = ZoneInfo("Asia/Shanghai")
 _MARKED = "minyi.cases.marked_days"
 
 
@@ -288,11 +286,6 @@ class UnitDayMark(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, index=True)
-
-
-def local_day(at: datetime) -> date:
-    """The district's day of an instant (a naive value is UTC, as SQLite returns it)."""
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(DAY_ZONE).date()
 
 
 def _mark_changed_days(session: Session, _context: Any, _instances: Any) -> None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+# The district's zone: its days (the report's, the roll-ups', the assessment's periods) begin at
+# its midnight. Migrations keep their own frozen copy.
+DISTRICT_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 class Clock(Protocol):
@@ -40,3 +45,18 @@ def as_utc(value: datetime) -> datetime:
     if tz is UTC:  # the common case (the clock's own values): astimezone costs ~1 µs each
         return value
     return value.replace(tzinfo=UTC) if tz is None else value.astimezone(UTC)
+
+
+def local_day(at: datetime) -> date:
+    """The district's day of an instant (a naive value is UTC, as SQLite returns it)."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(DISTRICT_ZONE).date()
+
+
+def midnight(day: date) -> datetime:
+    """The instant the district's `day` begins."""
+    return datetime.combine(day, time(0), tzinfo=DISTRICT_ZONE)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The district's `day` as [start, end)."""
+    return midnight(day), midnight(day + timedelta(days=1))

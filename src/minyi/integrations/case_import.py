@@ -23,10 +23,11 @@ from pydantic import ValidationError
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from minyi.cases.models import Case, CaseEvent, CaseUnit, UnitDayMark, local_day
+from minyi.cases.models import Case, CaseEvent, CaseUnit, UnitDayMark
 from minyi.cases.rules import CLOSED, CaseStatus, Rating
 from minyi.cases.search import reindex_cases
 from minyi.core import safe_yaml
+from minyi.core.clock import local_day
 from minyi.core.errors import Invalid, MinyiError
 from minyi.core.ids import reserve_block
 from minyi.intake.refs import RefCache

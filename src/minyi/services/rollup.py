@@ -14,24 +14,19 @@ always one: its marks stay until it is over) and the marked days.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from minyi.cases.models import DAY_ZONE, Case, CaseDayMark, local_day
+from minyi.cases.models import Case, CaseDayMark
 from minyi.cases.rules import CLOSED
-from minyi.core.clock import as_utc
+from minyi.core.clock import as_utc, day_bounds, local_day
 from minyi.services.models import ServiceDayCount
 
 # (class_name, chosen service) -> (cases registered, of which closed now)
 Counts = dict[tuple[str | None, str | None], tuple[int, int]]
-
-
-def _bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=DAY_ZONE)
-    return start, start + timedelta(days=1)
 
 
 def _figures() -> list[Any]:
@@ -40,7 +35,7 @@ def _figures() -> list[Any]:
 
 def day_rows(session: Session, day: date) -> list[dict[str, Any]]:
     """One registration day's cases per (class, chosen service), counted now."""
-    start, end = _bounds(day)
+    start, end = day_bounds(day)
     rows = session.execute(
         select(Case.class_name, Case.service, *_figures())
         .where(Case.registered_at >= start, Case.registered_at < end)
@@ -95,11 +90,11 @@ def period_counts(session: Session, since: datetime, until: datetime) -> Counts:
     counted live over their index ranges of `cases.registered_at`."""
     since, until = as_utc(since), as_utc(until)  # a naive bound is UTC, as stored
     first = local_day(since)
-    if _bounds(first)[0] < since:
+    if day_bounds(first)[0] < since:
         first += timedelta(days=1)
     whole: list[date] = []
     day = first
-    while _bounds(day)[1] <= until:
+    while day_bounds(day)[1] <= until:
         whole.append(day)
         day += timedelta(days=1)
     marked = (
@@ -117,7 +112,7 @@ def period_counts(session: Session, since: datetime, until: datetime) -> Counts:
     live: list[tuple[datetime, datetime]] = []
     at = since
     for d in folded:
-        start, end = _bounds(d)
+        start, end = day_bounds(d)
         if at < start:
             live.append((at, start))
         at = end

@@ -31,8 +31,8 @@ from minyi.analytics.rollups import (
     roll_up_areas,
     rolled_figures,
 )
-from minyi.cases.models import Case, CaseDayMark, local_day
-from minyi.core.clock import ManualClock
+from minyi.cases.models import Case, CaseDayMark
+from minyi.core.clock import ManualClock, local_day
 from minyi.core.db import Database
 from minyi.core.settings import Settings
 from minyi.org.models import LeaderArea, Unit

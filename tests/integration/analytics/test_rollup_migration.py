@@ -25,8 +25,9 @@ from minyi.analytics.unit_rollup import COLUMNS as UNIT_COLUMNS
 from minyi.analytics.unit_rollup import DAYS_PER_RUN, rebuild_unit_rollup, roll_up_units
 from minyi.bench.analytics import _fill
 from minyi.bootstrap import migrate
-from minyi.cases.models import DAY_ZONE, Case, CaseDayMark, UnitDayMark
+from minyi.cases.models import Case, CaseDayMark, UnitDayMark
 from minyi.cases.rules import OPEN
+from minyi.core.clock import DISTRICT_ZONE
 from minyi.core.db import Database
 from minyi.services.models import ServiceDayCount
 from minyi.services.rollup import rebuild_service_rollup
@@ -147,10 +148,10 @@ def test_unitrollup_marks_every_day_and_the_job_folds_them_a_month_a_run(
 
     # Nothing folded yet, every day marked: the assessment is exact all the same (read live).
     assert _unit_rows(history) == []
-    month = period_of("month", now.astimezone(DAY_ZONE).date() - timedelta(days=20))
+    month = period_of("month", now.astimezone(DISTRICT_ZONE).date() - timedelta(days=20))
     with history.reading() as session:
         marks = sorted(set(session.scalars(select(UnitDayMark.day))))
-        assert marks[-1] >= now.astimezone(DAY_ZONE).date()
+        assert marks[-1] >= now.astimezone(DISTRICT_ZONE).date()
         assert len(marks) == (marks[-1] - marks[0]).days + 1
         live = assess_units(session, month).as_dict()
         assert live == assess_units(session, month, scan=True).as_dict()

@@ -29,8 +29,8 @@ from minyi.analytics.assessment import assess_units
 from minyi.analytics.models import UnitDayFigures
 from minyi.analytics.rules import CLOSURE_MILESTONES, Period, period_of
 from minyi.analytics.unit_rollup import COLUMNS, day_rows, rebuild_unit_rollup, roll_up_units
-from minyi.cases.models import Case, UnitDayMark, local_day
-from minyi.core.clock import ManualClock
+from minyi.cases.models import Case, UnitDayMark
+from minyi.core.clock import ManualClock, local_day
 from minyi.core.db import Database
 from minyi.org.models import Unit
 from minyi.sla.models import Clock
