@@ -40,3 +40,9 @@ def html_to_pdf(html: str) -> bytes:
         while len(_rendered) > KEEP:
             _rendered.popitem(last=False)
     return pdf
+
+
+def forget() -> None:
+    """Drop the remembered renders: a benchmark times the render, not the memory."""
+    with _lock:
+        _rendered.clear()
