@@ -364,7 +364,12 @@ class StatusIn(ColumnElement[bool]):
     constants, a term of several is wrapped in `likely()` (the planner's hint that it keeps most
     rows: no index lookup worth it), and the open and unsettled sets that contain the statuses
     are added as terms of their own, also `likely()`, in the very text of the partial indexes'
-    predicates, which SQLite proves a query implies only from an equal term."""
+    predicates, which SQLite proves a query implies only from an equal term.
+
+    `lookup=False`: the rows are reached another way (the escalations, from their own small
+    table) and the statuses only filter them; SQLite gets `likely(+column IN (...))`, which no
+    index serves, so it does not enter the cases by status either (0.0 ms instead of 58 ms at
+    1M for an empty list: it read every open case to find their escalations)."""
 
     # No type: a Boolean one made SQLAlchemy write `... = 1` after it on SQLite.
     inherit_cache = True
@@ -372,6 +377,7 @@ class StatusIn(ColumnElement[bool]):
         ("column", InternalTraversal.dp_clauseelement),
         ("values", InternalTraversal.dp_plain_obj),
         ("default", InternalTraversal.dp_clauseelement),
+        ("lookup", InternalTraversal.dp_plain_obj),
     ]
 
     def __init__(
@@ -379,8 +385,11 @@ class StatusIn(ColumnElement[bool]):
         column: Any,  # a column or a mapped attribute (Case.status)
         statuses: Iterable[Any],
         default: ColumnElement[bool] | None = None,
+        *,
+        lookup: bool = True,
     ) -> None:
         self.column: ColumnElement[Any] = column.expression
+        self.lookup = lookup
         self.values = tuple(str(getattr(s, "value", s)) for s in statuses)
         # What other backends get: the plain IN, unless the caller wrote its own form.
         self.default = default if default is not None else column.in_(list(self.values))
@@ -399,6 +408,9 @@ def _status_in(element: StatusIn, compiler: SQLCompiler, **kw: Any) -> str:
 def _status_in_sqlite(element: StatusIn, compiler: SQLCompiler, **kw: Any) -> str:
     values, column = element.values, element.column
     assert all(v.isidentifier() for v in values)  # the enum's values, written as constants
+    if not element.lookup:
+        unindexed = _sqlite_in(literal_column("+" + compiler.process(column, **kw)), values)
+        return compiler.process(func.likely(unindexed), **kw)
     terms: list[ColumnElement[bool]] = [
         func.likely(_sqlite_in(column, values))
         if len(values) > 1

@@ -67,7 +67,7 @@ def list_escalations(
     if assigned_to is not None:
         stmt = stmt.where(CaseEscalation.assigned_staff_id == assigned_to)
     if open_only:
-        stmt = stmt.where(StatusIn(Case.status, OPEN))
+        stmt = stmt.where(StatusIn(Case.status, OPEN, lookup=False))
     order = [desc(CaseEscalation.lifted_at), desc(CaseEscalation.case_id)]
     found = list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
     return found.map(lambda r: (r[0], r[1], r[2], r[3]))

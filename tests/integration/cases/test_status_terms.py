@@ -21,7 +21,8 @@ from minyi.cases.models import Case, CaseUnit, StatusIn
 from minyi.cases.queries import CaseFilter, page_cases
 from minyi.cases.rules import OPEN, UNSETTLED, WORKING, CaseStatus
 from minyi.core.db import Database
-from minyi.escalation.queries import backlog
+from minyi.core.planner_hints import Likely
+from minyi.escalation.queries import backlog, list_escalations
 from minyi.org.service import actor_for_username
 from minyi.sla.queries import urgency_order
 
@@ -60,6 +61,8 @@ def test_the_term_keeps_the_cases_the_plain_in_keeps(
             assert set(session.scalars(select(key).where(StatusIn(column, statuses)))) == plain
             negated = set(session.scalars(select(key).where(not_(StatusIn(column, statuses)))))
             assert negated == both - plain
+            unindexed = StatusIn(column, statuses, lookup=False)
+            assert set(session.scalars(select(key).where(unindexed))) == plain
         assert session.scalars(select(Case.status).distinct()).all()  # the history is not empty
 
 
@@ -138,3 +141,32 @@ def test_sqlite_walks_the_partial_indexes_in_the_lists_order(
         assert any("ix_cases_open_registered" in p and "TEMP B-TREE" not in p for _, p in pages), (
             pages
         )
+        # The open cases' escalations are read from the escalations, not from the open cases.
+        escalations = _plans(
+            session,
+            lambda: list_escalations(
+                session,
+                dispatcher,
+                level=None,
+                assigned_to=None,
+                open_only=True,
+                page=1,
+                page_size=20,
+            ),
+            db,
+        )
+        assert len(escalations) == 2  # the page and its count
+        assert all("case_escalations" in p and "status" not in p for _, p in escalations), (
+            escalations
+        )
+
+
+def test_a_likely_term_is_hinted_to_sqlite_alone(db: Database) -> None:
+    """`core.planner_hints.Likely`: `likely(term)` on SQLite, the term on PostgreSQL, the same
+    rows either way."""
+    term = Case.status == "replied"
+    hinted = select(Case.id).where(Likely(term))
+    text = str(hinted.compile(dialect=db.engine.dialect))
+    assert ("likely(cases.status = " in text) == (db.engine.dialect.name == "sqlite")
+    with db.reading() as session:
+        assert set(session.scalars(hinted)) == set(session.scalars(select(Case.id).where(term)))
