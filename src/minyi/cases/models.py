@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,15 +15,18 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
     func,
     inspect,
+    literal_column,
     text,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from minyi.cases.rules import OPEN, UNSETTLED
 from minyi.core.clock import local_day
@@ -341,6 +345,77 @@ def _no_deadline_text(_element: NoDeadline, _compiler: SQLCompiler, **_kw: Any) 
 @compiles(NoDeadline, "postgresql")
 def _no_deadline_pg(_element: NoDeadline, _compiler: SQLCompiler, **_kw: Any) -> str:
     return "'9999-12-31 00:00:00+00'::timestamptz"
+
+
+class StatusIn(ColumnElement[bool]):
+    """`column IN (statuses)` (a case's status or a unit row's copy of it), written for each
+    backend's planner. PostgreSQL gets the plain IN of bound values. SQLite, which has no
+    statistics unless someone runs ANALYZE (nothing in the app does), takes an equality on an
+    index's first column for a few rows, so `status IN (six of them)` made it read a third of a
+    1M history through `(status, registered_at)` and sort it, past the partial indexes that hold
+    those rows in the list's order (docs/scaling.md §3o). So on SQLite the statuses are
+    constants, a term of several is wrapped in `likely()` (the planner's hint that it keeps most
+    rows: no index lookup worth it), and the open and unsettled sets that contain the statuses
+    are added as terms of their own, also `likely()`, in the very text of the partial indexes'
+    predicates, which SQLite proves a query implies only from an equal term.
+
+    `lookup=False`: the rows are reached another way (the escalations, from their own small
+    table) and the statuses only filter them; SQLite gets `likely(+column IN (...))`, which no
+    index serves, so it does not enter the cases by status either (0.0 ms instead of 58 ms at
+    1M for an empty list: it read every open case to find their escalations)."""
+
+    # No type: a Boolean one made SQLAlchemy write `... = 1` after it on SQLite.
+    inherit_cache = True
+    _traverse_internals = [  # noqa: RUF012 (SQLAlchemy declares it per instance)
+        ("column", InternalTraversal.dp_clauseelement),
+        ("values", InternalTraversal.dp_plain_obj),
+        ("default", InternalTraversal.dp_clauseelement),
+        ("lookup", InternalTraversal.dp_plain_obj),
+    ]
+
+    def __init__(
+        self,
+        column: Any,  # a column or a mapped attribute (Case.status)
+        statuses: Iterable[Any],
+        default: ColumnElement[bool] | None = None,
+        *,
+        lookup: bool = True,
+    ) -> None:
+        self.column: ColumnElement[Any] = column.expression
+        self.lookup = lookup
+        self.values = tuple(str(getattr(s, "value", s)) for s in statuses)
+        # What other backends get: the plain IN, unless the caller wrote its own form.
+        self.default = default if default is not None else column.in_(list(self.values))
+
+
+def _sqlite_in(column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
+    return column.in_([literal_column(f"'{v}'") for v in values])
+
+
+@compiles(StatusIn)
+def _status_in(element: StatusIn, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.default, **kw)
+
+
+@compiles(StatusIn, "sqlite")
+def _status_in_sqlite(element: StatusIn, compiler: SQLCompiler, **kw: Any) -> str:
+    values, column = element.values, element.column
+    assert all(v.isidentifier() for v in values)  # the enum's values, written as constants
+    if not element.lookup:
+        unindexed = _sqlite_in(literal_column("+" + compiler.process(column, **kw)), values)
+        return compiler.process(func.likely(unindexed), **kw)
+    terms: list[ColumnElement[bool]] = [
+        func.likely(_sqlite_in(column, values))
+        if len(values) > 1
+        else column == literal_column(f"'{values[0]}'")
+    ]
+    for group in (OPEN, UNSETTLED):
+        wider = [s.value for s in group]
+        if set(values) < set(wider):
+            terms.append(func.likely(_sqlite_in(column, wider)))
+    # Parenthesised, so that a NOT or an OR around it takes the whole (SQLite still reads the
+    # terms one by one: it flattens a parenthesised AND).
+    return "(" + compiler.process(and_(*terms), **kw) + ")"
 
 
 # The urgency order's first key (sla.queries.urgency_order): never NULL, as a cursor needs.

@@ -39,6 +39,7 @@ from minyi.cases.models import (
     Case,
     CaseEvent,
     CaseUnit,
+    StatusIn,
 )
 from minyi.cases.rules import UNSETTLED, CaseStatus
 from minyi.cases.schemas import view_of
@@ -197,9 +198,11 @@ def unit_walk(
     # no other filter it reads the index alone, and the case only for the page's rows.
     others = replace(rest, status=None)
     legs: list[tuple[Any, list[SortKey]]] = []
-    for v in values:
+    for status, v in zip(f.status, values, strict=True):
         leg = select(CaseUnit.case_id).where(
-            CaseUnit.unit_id == unit_id, CaseUnit.is_active.is_(True), CaseUnit.case_status == v
+            CaseUnit.unit_id == unit_id,
+            CaseUnit.is_active.is_(True),
+            StatusIn(CaseUnit.case_status, [status], default=CaseUnit.case_status == v),
         )
         if visible or others != CaseFilter():
             leg = filtered(
@@ -218,14 +221,16 @@ def unit_walk(
             (
                 filtered(
                     select(Case.id.label("case_id")).where(
-                        Case.first_unit_id == unit_id, Case.status == v, ~has_row
+                        Case.first_unit_id == unit_id,
+                        StatusIn(Case.status, [status], default=Case.status == v),
+                        ~has_row,
                     ),
                     rest,
                     actor,
                 ),
                 list(NEWEST if newest else URGENCY),
             )
-            for v in values
+            for status, v in zip(f.status, values, strict=True)
         ]
     return legs
 
@@ -475,12 +480,17 @@ def with_candidates(session: Session, f: CaseFilter) -> CaseFilter | None:
 def filtered(stmt: Any, f: CaseFilter, actor: Actor) -> Any:
     conditions: list[ColumnElement[bool]] = []
     if f.status:
-        conditions.append(Case.status.in_([s.value for s in f.status]))
+        values = [s.value for s in f.status]
+        # With the overdue flag (the supervisor's board) SQLite keeps reading the statuses'
+        # cases through `(status, registered_at)` and sorting them: a cost bounded by the open
+        # cases, where the urgency index's walk reads every unsettled case when few are
+        # overdue (the flag stays on closed cases: its own index grows with the history).
+        conditions.append(Case.status.in_(values) if f.overdue else StatusIn(Case.status, f.status))
     if f.unit is not None:
         handles = [CaseUnit.unit_id == f.unit, CaseUnit.is_active.is_(True)]
         if f.status:
             # Only the unit's index entries in those statuses (CaseUnit.case_status).
-            handles.append(CaseUnit.case_status.in_([s.value for s in f.status]))
+            handles.append(StatusIn(CaseUnit.case_status, f.status))
         conditions.append(Case.id.in_(select(CaseUnit.case_id).where(*handles)))
     if f.street is not None:
         conditions.append(Case.street_id == f.street)

@@ -49,7 +49,7 @@ def reads(
         1,
         "--copies",
         min=1,
-        help="PostgreSQL: copy the history in SQL until it is this many times as large (fresh"
+        help="copy the history in SQL until it is this many times as large (fresh"
         " ids and tracking numbers, same days); with --keep on a database built before, grows it",
     ),
     as_json: bool = typer.Option(
@@ -60,8 +60,8 @@ def reads(
     dashboard of every role) and report p50/p95 per read."""
     if db not in ("sqlite", "postgres"):
         raise typer.BadParameter("--db is sqlite or postgres")
-    if copies > 1 and (db != "postgres" or reuse):
-        raise typer.BadParameter("--copies is for --db postgres, building or with --keep")
+    if copies > 1 and reuse:
+        raise typer.BadParameter("--copies grows a history it builds or one kept with --keep")
     console = Console(stderr=as_json)
     if not console.is_terminal:
         console = Console(stderr=as_json, width=max(console.width, 120))

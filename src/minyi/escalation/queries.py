@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
-from minyi.cases.models import Appeal, Case, CaseEvent
+from minyi.cases.models import Appeal, Case, CaseEvent, StatusIn
 from minyi.cases.queries import reader_views, shown_titles, text_view, visible_to
 from minyi.cases.rules import OPEN
 from minyi.core.listing import Listing, list_page
@@ -67,7 +67,7 @@ def list_escalations(
     if assigned_to is not None:
         stmt = stmt.where(CaseEscalation.assigned_staff_id == assigned_to)
     if open_only:
-        stmt = stmt.where(Case.status.in_(OPEN))
+        stmt = stmt.where(StatusIn(Case.status, OPEN, lookup=False))
     order = [desc(CaseEscalation.lifted_at), desc(CaseEscalation.case_id)]
     found = list_page(session, stmt, order, page=page, page_size=page_size, cursor=cursor)
     return found.map(lambda r: (r[0], r[1], r[2], r[3]))
@@ -264,7 +264,7 @@ def backlog(
         .outerjoin(Holding, Holding.active_case_id == Case.id)
         .outerjoin(holder, holder.id == Holding.leader_id)
         .where(
-            Case.status.in_(OPEN),
+            StatusIn(Case.status, OPEN),
             Case.registered_at <= now - timedelta(days=min_age_days),
             visible_to(actor),
         )

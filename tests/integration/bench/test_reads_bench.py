@@ -1,5 +1,6 @@
 """`minyi bench reads` on a small SQLite history: every read of every role is timed and finds
-what the history holds; `--reuse` with `--only` and `--json` times a kept database again.
+what the history holds; `--reuse` with `--only` and `--json` times a kept database again; `--copies` grows a history
+on either backend with fresh ids, tracking numbers and search rows.
 
 No timing is asserted (speed is what the bench prints); what is checked is that the table has
 every read, each timed `repeats` times, and that the hits agree with the history and each other.
@@ -12,11 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
-from conftest import PG_ADMIN_URL
+from conftest import PG_ADMIN_URL, drop_database, new_database_url
 from minyi.bench.reads import _reads, run_reads_bench
+from minyi.bench.reads_copies import TRACKING_NO
 from minyi.cli.main import app
+from minyi.core.db import Database
 
 APPEALS = 1000
 
@@ -75,17 +79,50 @@ def test_every_read_of_every_role_is_timed_and_finds_the_history(tmp_path: Path)
 
 
 @pytest.mark.slow
-def test_copies_grow_a_postgresql_history_with_fresh_tracking_numbers(
-    monkeypatch: pytest.MonkeyPatch,
+def test_copies_grow_a_history_with_fresh_ids_tracking_numbers_and_search_rows(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MINYI_BENCH_PG_URL", PG_ADMIN_URL)  # the suite's server, not the default
-    report = run_reads_bench(
-        "postgres", APPEALS, 60, 1, _no_progress, copies=3, only="tracking number"
-    )
-    assert report.appeals == 3 * APPEALS
-    assert report.indexed == APPEALS  # the copies carry their search-index rows
-    # A tracking number of the middle copy is found once, by the index and by the old scan.
-    assert report.hits == {
-        "search a tracking number, index": 1,
-        "search a tracking number, old scan": 1,
-    }
+    url = new_database_url(backend, tmp_path)
+    try:
+        report = run_reads_bench(
+            backend, APPEALS, 60, 1, _no_progress, keep=url, copies=3, only="tracking number"
+        )
+        assert report.appeals == 3 * APPEALS
+        assert report.indexed == APPEALS  # the copies carry their search-index rows
+        # A tracking number of the middle copy is found once, by the index and by the old scan.
+        assert report.hits == {
+            "search a tracking number, index": 1,
+            "search a tracking number, old scan": 1,
+        }
+        db = Database(url)
+        try:
+            with db.reading() as s:
+                rows = s.execute(text("SELECT id, appeal_id, tracking_no FROM cases")).all()
+                appeals = dict(s.execute(text("SELECT id, tracking_no FROM appeals")).all())
+                key = "rowid" if backend == "sqlite" else "case_id"
+                search = text(f"SELECT {key} FROM case_search")  # noqa: S608 - a constant
+                indexed = sorted(s.scalars(search))
+                wide = s.scalar(
+                    text(
+                        f"SELECT {TRACKING_NO[db.engine.dialect.name]} FROM"  # noqa: S608 - a constant
+                        " (SELECT CAST(:t AS text) AS tracking_no, CAST(:id AS bigint) AS id) AS s"
+                    ),
+                    {"t": "MY2026112", "id": 5, "off": 12_345_678},
+                )
+        finally:
+            db.dispose()
+    finally:
+        drop_database(url)
+    first = {r.id: r for r in rows if r.id <= (last := max(r.id for r in rows) // 3)}
+    assert len(first) == APPEALS
+    # Copy k holds every case of the first history, its id (and its appeal's) moved by k * last.
+    assert sorted(r.id for r in rows) == sorted(i + k * last for k in range(3) for i in first)
+    for r in rows:
+        source = first[(r.id - 1) % last + 1]
+        assert r.appeal_id - source.appeal_id == r.id - source.id
+        # The day's prefix and the new id, seven digits: the case's and its appeal's.
+        assert r.tracking_no == source.tracking_no[:9] + f"{r.id:07d}" == appeals[r.appeal_id]
+    assert len({r.tracking_no for r in rows}) == 3 * APPEALS
+    assert wide == "MY202611212345683"  # past 9,999,999 the number widens instead of repeating
+    assert indexed == sorted(r.id for r in rows)  # one search row per case, the copies' too
