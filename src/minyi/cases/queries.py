@@ -781,17 +781,22 @@ def _recheck(
     matched: list[int] = []
     while at < len(ids) and len(matched) < want:
         chunk = ids[at : at + step]
-        hits = set(
-            session.scalars(
-                select(Case.id)
-                .join(Appeal, Appeal.id == Case.appeal_id)
-                .where(_search(q, actor, ids=chunk))
-            )
-        )
-        matched += [i for i in chunk if i in hits]
+        matched += _matches(session, actor, q, chunk)
         at += len(chunk)
         step *= 2
     return matched, at, step
+
+
+def _matches(session: Session, actor: Actor, q: str, chunk: list[int]) -> list[int]:
+    """The candidates of `chunk` that match `q` for `actor`, in `chunk`'s order."""
+    hits = set(
+        session.scalars(
+            select(Case.id)
+            .join(Appeal, Appeal.id == Case.appeal_id)
+            .where(_search(q, actor, ids=chunk))
+        )
+    )
+    return [i for i in chunk if i in hits]
 
 
 def _recheck_candidates(
@@ -889,28 +894,34 @@ def _recheck_windows(
     for case_id, registered_at in session.execute(named):
         exact.setdefault(month_term(registered_at), set()).add(case_id)
     matched: list[int] = []
-    unchecked: list[int] = []
+    before: list[int] = []  # in scope, before the cursor
+    pending: list[int] = []  # in scope, after the cursor, in order, not re-checked yet
     checked: list[int] = []
     scope = read = 0
     at_month, span, step = 0, 1, batch
-    while at_month < len(months) and len(matched) < want:
-        window = months[at_month : at_month + span]
-        at_month += span
-        span *= 2
-        found = set(window_ids(session, f.q, window))
-        for month in window:
-            found |= exact.get(month, set())
-        read += len(found)
-        if not found:
-            continue
-        ids, start = _in_order(session, actor, f, order, sorted(found), cursor=cursor)
-        more, at, step = _recheck(
-            session, actor, f.q, ids, at=start, want=want - len(matched), step=step
-        )
-        matched += more
-        checked += ids[start:at]
-        unchecked += ids[:start] + ids[at:]
-        scope += len(ids)
+    while len(matched) < want:
+        # Windows read until they hold a batch to re-check (or none is left): the re-check's
+        # statement costs more to plan than to run, so not one per window.
+        while len(pending) < step and at_month < len(months):
+            window = months[at_month : at_month + span]
+            at_month += span
+            span *= 2
+            found = set(window_ids(session, f.q, window))
+            for month in window:
+                found |= exact.get(month, set())
+            read += len(found)
+            if found:
+                ids, start = _in_order(session, actor, f, order, sorted(found), cursor=cursor)
+                before += ids[:start]
+                pending += ids[start:]
+                scope += len(ids)
+        if not pending:
+            break
+        chunk, pending = pending[:step], pending[step:]
+        matched += _matches(session, actor, f.q, chunk)
+        checked += chunk
+        step *= 2
+    unchecked = before + pending
     return _Rechecked(
         matched=matched[:want],
         found=len(matched),
@@ -937,8 +948,9 @@ def _candidates_total(
         # less those read, in the scope in the share of those read.
         in_scope = walked.scope / walked.read if walked.read else 1.0
         unread = walked.unread * in_scope
-        every = with_candidates(session, replace(f, candidates=None))
-        if walked.scope + unread > cap or every is None or every.candidates is None:
+        few = walked.scope + unread <= cap
+        every = with_candidates(session, replace(f, candidates=None)) if few else None
+        if every is None or every.candidates is None:
             # The matches' share of the candidates re-checked, times those not re-checked, as
             # past the cap below.
             share = walked.found / walked.checked if walked.checked else 0.0
