@@ -658,7 +658,10 @@ def page_cases(
     batch), stopping at the page: its text is read for the page, not for every candidate
     (`_recheck_candidates`). Its total is exact while the candidates in scope are no more than
     `cap` (the rest re-checked too), past it the matches' share of those re-checked times the
-    candidates, estimated. If the index names more than CANDIDATE_LIMIT, the walk. An order that
+    candidates, estimated. On PostgreSQL a word whose index names more than WINDOWS_FROM cases
+    reads them a few months at a time from the page's end of the list (`_windowed_page`), so its
+    page costs the candidates of the months it reaches, not of the history; the same rows and
+    cursors. If the index names more than CANDIDATE_LIMIT, the walk. An order that
     cannot be walked (relevance, urgency) ranks only the newest RANKED_MATCHES matches: a bounded
     sort, not one of every match; past them the list ends, and the total still counts all."""
     keys = list(order or NEWEST)

@@ -10,6 +10,10 @@ model: neither backend's form is a plain table the ORM could describe for both.
 
 The index only narrows: `cases.queries` re-checks the exact substring on the candidates, so
 search answers exactly what the LIKE scan answered.
+
+On PostgreSQL each row also holds its case's registration month as a term (`search_terms.
+month_term`, migration searchmonth0001), so a word's candidates can be read a few months at a
+time (`window_ids`), newest first, rather than all of them (docs/scaling.md §3p).
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ in both tsvector columns; the `_` is one no text or query term holds, `cases.sea
 the index intersects a word with a few months and the read costs those months' candidates
 (`cases.queries._recheck_windows`, docs/scaling.md §3p). New rows get the term from the code
 that writes them (`cases.search.index_docs`), which ships with this migration; stop the old
-writers (web, worker) before upgrading: a case indexed by old code has no month term, and a
-rare word's windowed read would miss it (`minyi db upgrade` again adds the missing ones: the
-back-fill skips the rows that have it).
+writers (web, worker) before upgrading: a case indexed by old code after the back-fill has no
+month term, and a rare word's windowed read would miss it. The back-fill skips the rows that
+have the term, so an interrupted upgrade run again rewrites only the rest.
 
 The back-fill is one `UPDATE … FROM cases` per batch of BATCH case ids; on PostgreSQL with
 LIVE_ROWS cases or more, each batch commits on its own (writers wait for a batch, not the
@@ -65,7 +65,9 @@ REMOVE = (
 
 
 def upgrade() -> None:
-    """28 s on the 1M bench history (see the module's docstring), at load 5 to 7."""
+    """`minyi db upgrade` from unitdue0001 on a fresh copy of the 1M bench history: 36 s
+    (load 6; one UPDATE of every row took 28 s), 7.5 s run again over rows that have the term;
+    5 s on the 100k (docs/scaling.md §3p)."""
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
