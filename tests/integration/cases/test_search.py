@@ -17,10 +17,10 @@ from sqlalchemy import text as sql_text
 
 from conftest import START, demo_database_url, drop_database
 from factories import TZ, act_on, appeal_payload, auth, letters_only, make_appeal
-from minyi.cases import queries
+from minyi.cases import queries, search
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import CaseFilter, list_cases, page_cases, relevance_order
-from minyi.cases.search_terms import month_term
+from minyi.cases.search_terms import doc_terms, month_term, query_terms, tsquery_text
 from minyi.core.db import Database
 from minyi.core.errors import MinyiError
 from minyi.core.ids import IdAllocator
@@ -654,3 +654,32 @@ class TestRareWordByMonthWindows:
         assert [bool(ids) for ids in found] == [n not in GAP for n in range(8)]
         for month, ids in zip(months, found, strict=True):
             assert {month_term(registered[i]) for i in ids} <= {month}
+
+    def test_the_rank_ignores_the_month_term(self, months_db: Database, backend: str) -> None:
+        """ts_rank divides by the log of the number of terms: the rank (`sort=relevance`) is
+        that of the case's text alone, as before the month term."""
+        if backend == "sqlite":
+            pytest.skip("SQLite has no month terms")
+        scan = _ids(months_db, "dispatcher", RARE_WORD, index=False)
+        rank = search.relevance(RARE_WORD)
+        assert rank is not None
+        with months_db.reading() as session:
+            found = session.execute(select(Case.id, rank).where(Case.id.in_(scan)))
+            ranked = {i: r for i, r in found}
+            texts = session.execute(
+                select(Case.id, Appeal.title, Appeal.body, Case.reply_text)
+                .join(Appeal, Appeal.id == Case.appeal_id)
+                .where(Case.id.in_(scan))
+            ).all()
+            alone = {
+                i: session.scalar(
+                    sql_text(
+                        "SELECT ts_rank(array_to_tsvector(CAST(:t AS text[])),"
+                        " CAST(:q AS tsquery), 1)"
+                    ),
+                    {"t": doc_terms(title, body, reply), "q": tsquery_text(query_terms(RARE_WORD))},
+                )
+                for i, title, body, reply in texts
+            }
+        # Relative only: the ranks of texts without positions are tiny (1e-17).
+        assert ranked == pytest.approx(alone, rel=1e-6, abs=0) and len(alone) == len(scan)
