@@ -749,7 +749,6 @@ class _Rechecked:
     read: int = 0  # the candidates read (month windows: in the windows read)
     complete: bool = True  # every candidate was read (month windows: every month)
     unread: int = 0  # if not, the candidates not read (the index's count less those read)
-    checked_ids: tuple[int, ...] = ()  # if not, the candidates re-checked
 
 
 def _in_order(
@@ -869,7 +868,8 @@ def _recheck_windows(
     want: int,
     batch: int,
     candidates: int,
-) -> _Rechecked:
+    few: int | None = None,
+) -> _Rechecked | None:
     """`_recheck_candidates` for a word with many candidates, read a window of months at a time
     (`search.window_ids`: the index reads only those months' candidates) from the newest month
     (oldest first: the oldest; after a cursor: its month) on, each window's candidates sorted,
@@ -899,7 +899,7 @@ def _recheck_windows(
     matched: list[int] = []
     before: list[int] = []  # in scope, before the cursor
     pending: list[int] = []  # in scope, after the cursor, in order, not re-checked yet
-    checked: list[int] = []
+    checked = 0
     scope = read = 0
     at_month, span, step = 0, 1, batch
     while len(matched) < want:
@@ -918,23 +918,27 @@ def _recheck_windows(
                 before += ids[:start]
                 pending += ids[start:]
                 scope += len(ids)
+                if few is not None and scope * candidates <= few * read:
+                    # The reader's candidates, in the share of those read so far, are few
+                    # enough to be counted exactly: all read at once (None), as the total
+                    # would read them all anyway.
+                    return None
         if not pending:
             break
         chunk, pending = pending[:step], pending[step:]
         matched += _matches(session, actor, f.q, chunk)
-        checked += chunk
+        checked += len(chunk)
         step *= 2
     unchecked = before + pending
     return _Rechecked(
         matched=matched[:want],
         found=len(matched),
-        checked=len(checked),
+        checked=checked,
         unchecked=unchecked,
         scope=scope,
         read=read,
         complete=not skipped and at_month >= len(months),
         unread=max(candidates - read, 0),
-        checked_ids=tuple(checked),
     )
 
 
@@ -947,25 +951,14 @@ def _candidates_total(
     an estimate (never below the matches seen)."""
     assert f.q is not None
     if not walked.complete:
-        # Month windows not read (`_recheck_windows`): their candidates are the index's count
-        # less those read, in the scope in the share of those read.
+        # Month windows not read (`_recheck_windows`, which reads every candidate at once when
+        # the reader's look few enough to count): their candidates are the index's count less
+        # those read, in the scope in the share of those read; the matches' share of the
+        # candidates re-checked, times those not re-checked, as past the cap below.
         in_scope = walked.scope / walked.read if walked.read else 1.0
-        unread = walked.unread * in_scope
-        few = walked.scope + unread <= cap
-        every = with_candidates(session, replace(f, candidates=None)) if few else None
-        if every is None or every.candidates is None:
-            # The matches' share of the candidates re-checked, times those not re-checked, as
-            # past the cap below.
-            share = walked.found / walked.checked if walked.checked else 0.0
-            guess = walked.found + round(share * (len(walked.unchecked) + unread))
-            return Total(max(guess, walked.found), exact=False, estimated=True)
-        # Few in the reader's scope (a unit's handler): every candidate read after all, and
-        # counted as they are when read at once, exactly.
-        ids, _ = _in_order(session, actor, f, NEWEST, every.candidates, cursor=None)
-        seen = set(walked.checked_ids)
-        walked = replace(
-            walked, unchecked=[i for i in ids if i not in seen], scope=len(ids), complete=True
-        )
+        share = walked.found / walked.checked if walked.checked else 0.0
+        guess = walked.found + round(share * (len(walked.unchecked) + walked.unread * in_scope))
+        return Total(max(guess, walked.found), exact=False, estimated=True)
     rest = walked.unchecked
     if not rest:
         return Total(walked.found)
@@ -1035,7 +1028,9 @@ def _windowed_page(
     end of the list (`_recheck_windows`), so the page costs the candidates of the months it
     reaches, not of the whole history (桂花: 17,200 heap pages at 10M, docs/scaling.md §3p);
     the same rows and cursors as `_candidates_page`. None when the word is not such a word (or
-    on SQLite, which counts no candidates from its index): the caller reads them all."""
+    on SQLite, which counts no candidates from its index), or when the reader's candidates in
+    the months read, scaled to the count, are within the count's cap (a unit's handler): the
+    caller reads them all, and counts them exactly as before."""
     assert f.q is not None
     if f.candidates is not None:
         return None
@@ -1053,7 +1048,10 @@ def _windowed_page(
         want=want,
         batch=batch or want,
         candidates=found,
+        few=cap if count else None,
     )
+    if walked is None:
+        return None
     return _page_of_matches(
         session, actor, f, keys, walked, cursor=cursor, size=size, count=count, cap=cap
     )

@@ -622,9 +622,11 @@ class TestRareWordByMonthWindows:
                 if backend == "sqlite":
                     assert probes == []  # FTS5 counts no candidates: read at once
                     continue
-                # Windows of one month, then two, four...; the first page read the newest
-                # month's (or the oldest's) candidates first, not all of them.
-                assert probes and len(probes[0][0]) == 1 and len(probes[1][0]) == 2, case
+                # Windows of one month, then two, four... With the default cap, the reader's
+                # candidates are few enough to count: read at once after the first window.
+                assert probes and len(probes[0][0]) == 1, case
+                if cap == 3:
+                    assert len(probes[1][0]) == 2, case
         if backend == "sqlite":
             return
         # The first page, newest first, read the newest months' candidates, not all of them.
@@ -634,7 +636,7 @@ class TestRareWordByMonthWindows:
             session.execute(sql_text("SET LOCAL enable_seqscan = off"))
             actor = actor_for_username(session, reader)
             f = CaseFilter(q=RARE_WORD, search_plan="index")
-            first = page_cases(session, actor, f, cursor=None, size=2)
+            first = page_cases(session, actor, f, cursor=None, size=2, cap=3)
         assert [c.id for c, _ in first.rows] == scan[:2]
         assert probes[0][0] == [month_term(START)]
         assert 0 < sum(len(found) for _, found in probes) < len(MONTHLY_KINDS)
