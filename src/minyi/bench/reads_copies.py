@@ -44,6 +44,8 @@ CHANGED: dict[str, dict[str, str]] = {
     "case_events": {"case_id": "case_id + :off"},
     "clocks": {"case_id": "case_id + :off", "subject_id": "subject_id + :off"},
     "bounces": {"case_id": "case_id + :off"},
+    # Its terms as they are: the month term (cases.search_terms.month_term) too, since a copy
+    # keeps its case's registered_at.
     "case_search": {"case_id": "case_id + :off"},
 }
 SERIAL = frozenset({"case_units", "case_events", "clocks", "bounces"})

@@ -43,8 +43,16 @@ from minyi.cases.models import (
 )
 from minyi.cases.rules import UNSETTLED, CaseStatus
 from minyi.cases.schemas import view_of
-from minyi.cases.search import candidate_ids, candidates, ids_in, is_common, relevance
-from minyi.cases.search_terms import query_terms
+from minyi.cases.search import (
+    candidate_ids,
+    candidates,
+    count_candidates,
+    ids_in,
+    is_common,
+    relevance,
+    window_ids,
+)
+from minyi.cases.search_terms import MONTH_MARK, month_term, query_terms
 from minyi.core.errors import Invalid, NotFound
 from minyi.core.paging import (
     COUNT_CAP,
@@ -54,6 +62,7 @@ from minyi.core.paging import (
     after_cursor,
     asc,
     count_capped,
+    cursor_values,
     desc,
     estimated_total,
     keyset_page,
@@ -659,7 +668,10 @@ def page_cases(
     batch), stopping at the page: its text is read for the page, not for every candidate
     (`_recheck_candidates`). Its total is exact while the candidates in scope are no more than
     `cap` (the rest re-checked too), past it the matches' share of those re-checked times the
-    candidates, estimated. If the index names more than CANDIDATE_LIMIT, the walk. An order that
+    candidates, estimated. On PostgreSQL a word whose index names more than WINDOWS_FROM cases
+    reads them a few months at a time from the page's end of the list (`_windowed_page`), so its
+    page costs the candidates of the months it reaches, not of the history; the same rows and
+    cursors. If the index names more than CANDIDATE_LIMIT, the walk. An order that
     cannot be walked (relevance, urgency) ranks only the newest RANKED_MATCHES matches: a bounded
     sort, not one of every match; past them the list ends, and the total still counts all."""
     keys = list(order or NEWEST)
@@ -678,6 +690,11 @@ def page_cases(
     if f.q and f.search_index and plan is None:
         plan = "walk" if is_common(session, f.q, page_size=size) else "index"
     if f.q and f.search_index and plan == "index":
+        windowed = _windowed_page(
+            session, actor, f, keys, cursor=cursor, size=size, count=count, cap=cap, batch=batch
+        )
+        if windowed is not None:
+            return windowed
         read = with_candidates(session, f)
         if read is not None and read.candidates == () and cursor is None:
             # Nothing holds the words, nor is named by them: no page to read, nothing to count.
@@ -738,7 +755,60 @@ class _Rechecked:
     found: int  # the matches among the candidates re-checked (may pass the number wanted)
     checked: int  # the candidates re-checked
     unchecked: list[int]  # the scope's candidates not re-checked: before the cursor, past the stop
-    scope: int  # the candidates in the reader's scope and under the list's other filters
+    scope: int  # the candidates read in the reader's scope and under the list's other filters
+    read: int = 0  # the candidates read (month windows: in the windows read)
+    complete: bool = True  # every candidate was read (month windows: every month)
+    unread: int = 0  # if not, the candidates not read (the index's count less those read)
+
+
+def _in_order(
+    session: Session,
+    actor: Actor,
+    f: CaseFilter,
+    order: Sequence[SortKey],
+    ids: Sequence[int],
+    *,
+    cursor: str | None,
+) -> tuple[list[int], int]:
+    """`ids` in the reader's scope and under the list's other filters, sorted in `order` from
+    `cases` alone (their keys by `pk_cases`, no appeal), and where the rows after `cursor`
+    start among them."""
+    scoped = filtered(
+        select(Case.id).where(visible_to(actor, f.status)), replace(f, q=None), actor
+    ).where(ids_in(Case.id, ids))
+    if cursor is not None:
+        # Whether each is after the cursor, as a column: the count still needs those before it.
+        scoped = scoped.add_columns(after_cursor(session, order, cursor).label("after"))
+    rows = session.execute(scoped.order_by(*order_by(order))).all()
+    # The order's keys decide the cursor's test, so the rows after it are the list's tail.
+    start = next((n for n, row in enumerate(rows) if row[1]), len(rows)) if cursor else 0
+    return [row[0] for row in rows], start
+
+
+def _recheck(
+    session: Session, actor: Actor, q: str, ids: list[int], *, at: int, want: int, step: int
+) -> tuple[list[int], int, int]:
+    """Re-check `ids` from `at` on, `step` and then twice as many at a time, until `want` of
+    them match or none is left: the matches, where the re-check stopped, the next step."""
+    matched: list[int] = []
+    while at < len(ids) and len(matched) < want:
+        chunk = ids[at : at + step]
+        matched += _matches(session, actor, q, chunk)
+        at += len(chunk)
+        step *= 2
+    return matched, at, step
+
+
+def _matches(session: Session, actor: Actor, q: str, chunk: list[int]) -> list[int]:
+    """The candidates of `chunk` that match `q` for `actor`, in `chunk`'s order."""
+    hits = set(
+        session.scalars(
+            select(Case.id)
+            .join(Appeal, Appeal.id == Case.appeal_id)
+            .where(_search(q, actor, ids=chunk))
+        )
+    )
+    return [i for i in chunk if i in hits]
 
 
 def _recheck_candidates(
@@ -760,40 +830,125 @@ def _recheck_candidates(
     appeals' text is read for about a page, where sorting the matches read it for every
     candidate (1,720 for 桂花 at 1M, docs/scaling.md §3i)."""
     assert f.q is not None and f.candidates is not None
-    scoped = filtered(
-        select(Case.id).where(visible_to(actor, f.status)), replace(f, q=None), actor
-    ).where(ids_in(Case.id, f.candidates))
-    if cursor is not None:
-        # Whether each is after the cursor, as a column: the count still needs those before it.
-        scoped = scoped.add_columns(after_cursor(session, order, cursor).label("after"))
-    rows = session.execute(scoped.order_by(*order_by(order))).all()
-    ids = [row[0] for row in rows]
-    # The order's keys decide the cursor's test, so the rows after it are the list's tail.
-    start = next((n for n, row in enumerate(rows) if row[1]), len(rows)) if cursor else 0
-    matched: list[int] = []
-    found = 0
-    at = start
-    step = batch
-    while at < len(ids) and found < want:
-        chunk = ids[at : at + step]
-        hits = set(
-            session.scalars(
-                select(Case.id)
-                .join(Appeal, Appeal.id == Case.appeal_id)
-                .where(_search(f.q, actor, ids=chunk))
-            )
-        )
-        ahead = [i for i in chunk if i in hits]
-        matched += ahead
-        found += len(ahead)
-        at += len(chunk)
-        step *= 2
+    ids, start = _in_order(session, actor, f, order, f.candidates, cursor=cursor)
+    matched, at, _ = _recheck(session, actor, f.q, ids, at=start, want=want, step=batch)
     return _Rechecked(
         matched=matched[:want],
-        found=found,
+        found=len(matched),
         checked=at - start,
         unchecked=ids[:start] + ids[at:],
         scope=len(ids),
+        read=len(f.candidates),
+    )
+
+
+# A rare word whose index names more cases than this is read by month windows (PostgreSQL,
+# `_windowed_page`); fewer are read at once (`with_candidates`), which keeps the total exact up
+# to the count's cap. Either way the same rows and cursors.
+WINDOWS_FROM = COUNT_CAP
+
+
+def _nullable(value: datetime | None) -> datetime | None:
+    """A min() or max() over no row is NULL, whatever the column's type says."""
+    return value
+
+
+def _months(first: datetime, last: datetime) -> list[str]:
+    """The month terms from `first`'s month to `last`'s, in that direction (backwards when
+    `last` is the earlier)."""
+    a, b = month_term(first)[len(MONTH_MARK) :], month_term(last)[len(MONTH_MARK) :]
+    y, m = int(a[:4]), int(a[4:])
+    end = (int(b[:4]), int(b[4:]))
+    back = (y, m) > end
+    out: list[str] = []
+    while True:
+        out.append(f"{MONTH_MARK}{y:04d}{m:02d}")
+        if (y, m) == end:
+            return out
+        y, m = (y - (m == 1), 12 if m == 1 else m - 1) if back else (y + (m == 12), m % 12 + 1)
+
+
+def _recheck_windows(
+    session: Session,
+    actor: Actor,
+    f: CaseFilter,
+    order: Sequence[SortKey],
+    *,
+    cursor: str | None,
+    want: int,
+    batch: int,
+    candidates: int,
+    few: int | None = None,
+) -> _Rechecked | None:
+    """`_recheck_candidates` for a word with many candidates, read a window of months at a time
+    (`search.window_ids`: the index reads only those months' candidates) from the newest month
+    (oldest first: the oldest; after a cursor: its month) on, each window's candidates sorted,
+    re-checked and paged as `_recheck_candidates` does, the windows one month, then two, four...
+    (an empty month costs an index probe, and the history's years a few probes), stopping once
+    `want` match. Months partition the order's first key, so the windows' orders, one after
+    the other, are the list's. `candidates`: the index's count, for the total's estimate."""
+    assert f.q is not None
+    bounds = session.execute(
+        select(func.min(Case.registered_at), func.max(Case.registered_at))
+    ).one()
+    first, last = _nullable(bounds[0]), _nullable(bounds[1])
+    if first is None or last is None:
+        return _Rechecked(matched=[], found=0, checked=0, unchecked=[], scope=0)
+    newest = _is(order, NEWEST)
+    start_at = last if newest else first
+    if cursor is not None:
+        start_at = min(max(cursor_values(session, order, cursor)[0], first), last)
+    months = _months(start_at, first if newest else last)
+    # Months skipped before the cursor's, or not reached: the total is then an estimate.
+    skipped = month_term(start_at) != month_term(last if newest else first)
+    # The exact paths' few cases (a tracking number, the phones ending so), by their month.
+    exact: dict[str, set[int]] = {}
+    named = select(Case.id, Case.registered_at).where(Case.id.in_(union(*_exact_matches(f.q))))
+    for case_id, registered_at in session.execute(named):
+        exact.setdefault(month_term(registered_at), set()).add(case_id)
+    matched: list[int] = []
+    before: list[int] = []  # in scope, before the cursor
+    pending: list[int] = []  # in scope, after the cursor, in order, not re-checked yet
+    checked = 0
+    scope = read = 0
+    at_month, span, step = 0, 1, batch
+    while len(matched) < want:
+        # Windows read until they hold a batch to re-check (or none is left): the re-check's
+        # statement costs more to plan than to run, so not one per window.
+        while len(pending) < step and at_month < len(months):
+            window = months[at_month : at_month + span]
+            at_month += span
+            span *= 2
+            found = set(window_ids(session, f.q, window))
+            for month in window:
+                found |= exact.get(month, set())
+            read += len(found)
+            if found:
+                ids, start = _in_order(session, actor, f, order, sorted(found), cursor=cursor)
+                before += ids[:start]
+                pending += ids[start:]
+                scope += len(ids)
+                if few is not None and scope * candidates <= few * read:
+                    # The reader's candidates, in the share of those read so far, are few
+                    # enough to be counted exactly: all read at once (None), as the total
+                    # would read them all anyway.
+                    return None
+        if not pending:
+            break
+        chunk, pending = pending[:step], pending[step:]
+        matched += _matches(session, actor, f.q, chunk)
+        checked += len(chunk)
+        step *= 2
+    unchecked = before + pending
+    return _Rechecked(
+        matched=matched[:want],
+        found=len(matched),
+        checked=checked,
+        unchecked=unchecked,
+        scope=scope,
+        read=read,
+        complete=not skipped and at_month >= len(months),
+        unread=max(candidates - read, 0),
     )
 
 
@@ -805,6 +960,15 @@ def _candidates_total(
     more); past the cap, the matches' share of the candidates re-checked times the candidates,
     an estimate (never below the matches seen)."""
     assert f.q is not None
+    if not walked.complete:
+        # Month windows not read (`_recheck_windows`, which reads every candidate at once when
+        # the reader's look few enough to count): their candidates are the index's count less
+        # those read, in the scope in the share of those read; the matches' share of the
+        # candidates re-checked, times those not re-checked, as past the cap below.
+        in_scope = walked.scope / walked.read if walked.read else 1.0
+        share = walked.found / walked.checked if walked.checked else 0.0
+        guess = walked.found + round(share * (len(walked.unchecked) + walked.unread * in_scope))
+        return Total(max(guess, walked.found), exact=False, estimated=True)
     rest = walked.unchecked
     if not rest:
         return Total(walked.found)
@@ -852,6 +1016,70 @@ def _candidates_page(
         # A page's worth first: a rare word's candidates nearly all hold it (桂花: all).
         batch=batch or want,
     )
+    return _page_of_matches(
+        session, actor, f, keys, walked, cursor=cursor, size=size, count=count, cap=cap
+    )
+
+
+def _windowed_page(
+    session: Session,
+    actor: Actor,
+    f: CaseFilter,
+    keys: list[SortKey],
+    *,
+    cursor: str | None,
+    size: int,
+    count: bool,
+    cap: int,
+    batch: int | None,
+) -> KeysetPage | None:
+    """`page_cases` for a rare word whose index names more than WINDOWS_FROM cases (and no more
+    than CANDIDATE_LIMIT), on PostgreSQL: its candidates read by month windows from the page's
+    end of the list (`_recheck_windows`), so the page costs the candidates of the months it
+    reaches, not of the whole history (桂花: 17,200 heap pages at 10M, docs/scaling.md §3p);
+    the same rows and cursors as `_candidates_page`. None when the word is not such a word (or
+    on SQLite, which counts no candidates from its index), or when the reader's candidates in
+    the months read, scaled to the count, are within the count's cap (a unit's handler): the
+    caller reads them all, and counts them exactly as before."""
+    assert f.q is not None
+    if f.candidates is not None:
+        return None
+    found = count_candidates(session, f.q)
+    if found is None or found <= WINDOWS_FROM or found > CANDIDATE_LIMIT:
+        return None
+    walkable = _walkable(keys)
+    want = size + 1 if walkable else RANKED_MATCHES
+    walked = _recheck_windows(
+        session,
+        actor,
+        f,
+        keys if walkable else NEWEST,
+        cursor=cursor if walkable else None,
+        want=want,
+        batch=batch or want,
+        candidates=found,
+        few=cap if count else None,
+    )
+    if walked is None:
+        return None
+    return _page_of_matches(
+        session, actor, f, keys, walked, cursor=cursor, size=size, count=count, cap=cap
+    )
+
+
+def _page_of_matches(
+    session: Session,
+    actor: Actor,
+    f: CaseFilter,
+    keys: list[SortKey],
+    walked: _Rechecked,
+    *,
+    cursor: str | None,
+    size: int,
+    count: bool,
+    cap: int,
+) -> KeysetPage:
+    """The page of the matches `walked` found, and its total (`_candidates_total`)."""
     if walked.matched or cursor is not None:
         # The matches were re-checked: the page reads them by key, in the list's scope, without
         # the search's condition again (a dozen LIKEs, whose planning cost more than the rows).

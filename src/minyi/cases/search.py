@@ -10,13 +10,19 @@ model: neither backend's form is a plain table the ORM could describe for both.
 
 The index only narrows: `cases.queries` re-checks the exact substring on the candidates, so
 search answers exactly what the LIKE scan answered.
+
+On PostgreSQL each row also holds its case's registration month as a term (`search_terms.
+month_term`, migration searchmonth0001), so a word's candidates can be read a few months at a
+time (`window_ids`), newest first, rather than all of them (docs/scaling.md §3p).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -38,7 +44,15 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from minyi.cases.models import Appeal, Case
-from minyi.cases.search_terms import doc_terms, fts5_query, query_terms, tsquery_text
+from minyi.cases.search_terms import (
+    MONTH_TERM_SQL,
+    doc_terms,
+    fts5_query,
+    month_term,
+    query_terms,
+    tsquery_text,
+    windowed_tsquery_text,
+)
 
 TABLE = "case_search"
 
@@ -51,6 +65,7 @@ class SearchDoc:
     reply_text: str | None
     citizen_name: str | None
     address: str | None
+    registered_at: datetime
 
     def terms(self) -> list[str]:
         return doc_terms(self.title, self.body, self.reply_text)
@@ -58,6 +73,10 @@ class SearchDoc:
     def private_terms(self) -> list[str]:
         """The name and address: only readers who see them in clear may search by them."""
         return doc_terms(self.citizen_name, self.address)
+
+    def month(self) -> str:
+        """The registration month's term, in both columns on PostgreSQL (`window_ids`)."""
+        return month_term(self.registered_at)
 
 
 def _is_postgres(session: Session) -> bool:
@@ -75,7 +94,14 @@ def index_docs(session: Session, docs: Sequence[SearchDoc]) -> None:
                 "(:id, array_to_tsvector(CAST(:terms AS text[])),"
                 " array_to_tsvector(CAST(:private AS text[])))"
             ),
-            [{"id": d.case_id, "terms": d.terms(), "private": d.private_terms()} for d in docs],
+            [
+                {
+                    "id": d.case_id,
+                    "terms": [*d.terms(), d.month()],
+                    "private": [*d.private_terms(), d.month()],
+                }
+                for d in docs
+            ],
         )
         return
     session.execute(
@@ -96,6 +122,7 @@ def _docs_of(session: Session, case_ids: Iterable[int]) -> list[SearchDoc]:
             Case.reply_text,
             Appeal.citizen_name,
             Appeal.address,
+            Case.registered_at,
         )
         .join(Appeal, Appeal.id == Case.appeal_id)
         .where(Case.id.in_(list(case_ids)))
@@ -137,7 +164,13 @@ def reindex_case(session: Session, case: Case) -> None:
             session,
             [
                 SearchDoc(
-                    case.id, row.title, row.body, case.reply_text, row.citizen_name, row.address
+                    case.id,
+                    row.title,
+                    row.body,
+                    case.reply_text,
+                    row.citizen_name,
+                    row.address,
+                    case.registered_at,
                 )
             ],
         )
@@ -229,12 +262,14 @@ class _Rank(ColumnElement[float]):
     inherit_cache = True
     _traverse_internals = [  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
         ("case_id", InternalTraversal.dp_clauseelement),
+        ("registered_at", InternalTraversal.dp_clauseelement),
         ("tsquery", InternalTraversal.dp_clauseelement),
         ("fts_terms", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, case_id: Any, terms: list[str]) -> None:
+    def __init__(self, case_id: Any, registered_at: Any, terms: list[str]) -> None:
         self.case_id = case_id
+        self.registered_at = registered_at
         self.tsquery = literal(tsquery_text(terms))
         self.fts_terms = literal(fts5_query("terms", terms))
 
@@ -243,7 +278,10 @@ class _Rank(ColumnElement[float]):
 def _rank_pg(element: _Rank, compiler: SQLCompiler, **kw: Any) -> str:
     key = compiler.process(element.case_id, **kw)
     q = compiler.process(element.tsquery, **kw)
-    rank = f"ts_rank(s.terms, CAST({q} AS tsquery), 1)"
+    # Without the month's term: ts_rank's normalisation 1 divides by the log of the number of
+    # terms, which the month term would raise by one, and the ranks and their order with it.
+    month = MONTH_TERM_SQL.format(at=compiler.process(element.registered_at, **kw))
+    rank = f"ts_rank(ts_delete(s.terms, {month}), CAST({q} AS tsquery), 1)"
     return f"(SELECT {rank} FROM {TABLE} AS s WHERE s.case_id = {key})"  # noqa: S608
 
 
@@ -325,11 +363,60 @@ def candidate_ids(session: Session, q: str, *, private: bool, limit: int) -> lis
     return None if len(found) > limit else found
 
 
+def count_candidates(session: Session, q: str) -> int | None:
+    """How many cases the index names for `q` (its text or its name and address hold every
+    term), counted from the index alone, on PostgreSQL; None elsewhere, or when `q` has no term,
+    or the plan is not the index's bitmap.
+
+    `count(*)` would read a heap page of `case_search` per candidate (PostgreSQL 15 reads them
+    even where the visibility map says it need not: 17,200 pages for 桂花 at 10M), which is what
+    a rare word's windowed read avoids. The bitmap the index builds holds the count, so its size
+    is read from the plan of a statement that builds it and fetches one row: a few index pages.
+    The name and address are counted apart from the text (a case found by both counts twice):
+    an upper bound, for a total that is an estimate past the first page."""
+    terms = query_terms(q)
+    if not terms or not _is_postgres(session):
+        return None
+    where = "s.terms @@ CAST(:q AS tsquery) OR s.private_terms @@ CAST(:q AS tsquery)"
+    found = f"SELECT s.case_id FROM {TABLE} AS s WHERE {where}"  # noqa: S608 - constants
+    plan = session.scalar(
+        text(
+            "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF, FORMAT JSON)"  # noqa: S608 - constants
+            f" WITH c AS MATERIALIZED ({found}) SELECT 1 FROM c LIMIT 1"
+        ),
+        {"q": tsquery_text(terms)},
+    )
+    return _bitmap_rows((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+
+
+def _bitmap_rows(node: dict[str, Any]) -> int | None:
+    """The rows the plan's bitmap index scans found, summed; None without one."""
+    if node.get("Node Type") == "Bitmap Index Scan":
+        return int(node["Actual Rows"])
+    counts = [_bitmap_rows(child) for child in node.get("Plans", ())]
+    found = [c for c in counts if c is not None]
+    return sum(found) if found else None
+
+
+def window_ids(session: Session, q: str, months: Sequence[str]) -> list[int]:
+    """The ids of the cases the index names for `q` (as `candidate_ids` with `private`) that were
+    registered in one of `months` (`search_terms.month_term`s), on PostgreSQL: the index
+    intersects the word's entries with the months' (it skips through the months' long lists by
+    the word's short one), so the read costs a heap page per candidate of those months, not of
+    the history (docs/scaling.md §3p)."""
+    query = windowed_tsquery_text(query_terms(q), list(months))
+    stmt = text(
+        f"SELECT s.case_id FROM {TABLE} AS s"  # noqa: S608 - a constant
+        " WHERE s.terms @@ CAST(:q AS tsquery) OR s.private_terms @@ CAST(:q AS tsquery)"
+    )
+    return [int(i) for i in session.scalars(stmt, {"q": query})]
+
+
 def relevance(q: str) -> ColumnElement[float] | None:
     terms = query_terms(q)
     if not terms:
         return None
-    return _Rank(Case.id, terms)
+    return _Rank(Case.id, Case.registered_at, terms)
 
 
 def is_common(session: Session, q: str, *, page_size: int) -> bool:

@@ -13,6 +13,7 @@ the caller re-checks the substring on those candidates alone.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from minyi.core.text import fold_width, normalise
 
@@ -50,9 +51,34 @@ def query_terms(q: str) -> list[str]:
     return sorted({norm[i : i + 2] for i in range(len(norm) - 1)})
 
 
+# A case's registration month, as a term of its own in the PostgreSQL index (`month_term`): it
+# starts with "_", which normalising deletes and no run of [0-9a-z] holds, so no text is indexed
+# under it and no query asks for it by accident.
+MONTH_MARK = "_m"
+
+
+def month_term(registered_at: datetime) -> str:
+    """The term of the month (UTC) a case was registered in: `_m202611`. A rare word's index
+    read asks for its terms and a few of these (`search.window_ids`), so it reads the newest
+    months' candidates first instead of every candidate of the history. The migration
+    searchmonth0001 and `search._rank_pg` compute the same text in SQL (`MONTH_TERM_SQL`)."""
+    if registered_at.tzinfo is None:
+        registered_at = registered_at.replace(tzinfo=UTC)  # SQLite gives naive UTC values
+    return MONTH_MARK + registered_at.astimezone(UTC).strftime("%Y%m")
+
+
+# month_term in PostgreSQL's SQL, of a timestamptz expression `{at}`.
+MONTH_TERM_SQL = "'" + MONTH_MARK + "' || to_char(({at}) AT TIME ZONE 'UTC', 'YYYYMM')"
+
+
 def tsquery_text(terms: list[str]) -> str:
     """The terms as a PostgreSQL tsquery literal, every term quoted, all required."""
     return " & ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms)
+
+
+def windowed_tsquery_text(terms: list[str], months: list[str]) -> str:
+    """The terms, all required, and one of the `months` (`month_term`s), as a tsquery literal."""
+    return tsquery_text(terms) + " & (" + " | ".join(f"'{m}'" for m in months) + ")"
 
 
 def fts5_query(column: str, terms: list[str]) -> str:

@@ -187,6 +187,13 @@ def after_cursor(session: Session, order: Sequence[SortKey], cursor: str) -> Col
     return _after(order, _decode(cursor, signature, len(order)))
 
 
+def cursor_values(session: Session, order: Sequence[SortKey], cursor: str) -> list[Any]:
+    """The sort values `cursor` holds, one per key of `order` (a caller that narrows its read by
+    them before `after_cursor` filters it: a search's month windows, `cases.queries`). A cursor
+    made for another order is refused (`BadCursor`)."""
+    return _decode(cursor, _signature(order, session.get_bind().dialect), len(order))
+
+
 def merged_page(
     session: Session,
     legs: Sequence[tuple[AnySelect, Sequence[SortKey]]],

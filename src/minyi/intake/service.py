@@ -225,10 +225,19 @@ def register_appeals(
         insert_rows(session, Case, case_rows)
         insert_rows(session, CaseEvent, event_rows)
         # The search index, in the same transaction: a case is findable once it is registered.
+        # A case's id is its appeal's, and it is registered when the appeal was submitted.
         index_docs(
             session,
             [
-                SearchDoc(a["id"], a["title"], a["body"], None, a["citizen_name"], a["address"])
+                SearchDoc(
+                    a["id"],
+                    a["title"],
+                    a["body"],
+                    None,
+                    a["citizen_name"],
+                    a["address"],
+                    a["submitted_at"],
+                )
                 for a in appeal_rows
             ],
         )

@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 
 from conftest import START, demo_database_url, drop_database
 from factories import TZ, act_on, appeal_payload, auth, letters_only, make_appeal
-from minyi.cases import queries
+from minyi.cases import queries, search
 from minyi.cases.models import Appeal, Case
 from minyi.cases.queries import CaseFilter, list_cases, page_cases, relevance_order
+from minyi.cases.search_terms import doc_terms, month_term, query_terms, tsquery_text
 from minyi.core.db import Database
 from minyi.core.errors import MinyiError
 from minyi.core.ids import IdAllocator
@@ -502,3 +504,184 @@ class TestDigitsNameTheirCandidatesExactly:
             assert _ids(rare_db, "dispatcher", q, index=True) == _ids(
                 rare_db, "dispatcher", q, index=False
             )
+
+
+# The same kinds of appeals, one every 19 days back from START (so a month holds one or two),
+# none in the third and fourth months back: a rare word's month windows, with months of no
+# candidate between.
+MONTHLY_KINDS = "TFTPFTTNFTTPFTFFTT"
+GAP = range(3, 5)
+
+
+def _month_back(n: int) -> int:
+    return (START.year * 12 + START.month - 1 - n) % 12
+
+
+@pytest.fixture(scope="module")
+def months_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A demo district of its own holding MONTHLY_KINDS' appeals across a year, oldest first."""
+    url = demo_database_url(backend, tmp_path_factory.mktemp("months"))
+    db = Database(url, registry=build_registry())
+    times = [START - timedelta(days=19 * n, hours=n) for n in range(len(MONTHLY_KINDS) + 8)]
+    months = sorted({t.strftime("%Y%m") for t in times}, reverse=True)
+    gap = {months[n] for n in GAP}
+    times = [t for t in times if t.strftime("%Y%m") not in gap][: len(MONTHLY_KINDS)]
+    items = [
+        AppealIn.model_validate(
+            appeal_payload(
+                title=title, body=body, name=name, address=address, submitted_at=at.isoformat()
+            )
+        )
+        for (title, body, name, address), at in zip(
+            (RARE_TEXTS[k] for k in MONTHLY_KINDS), reversed(times), strict=True
+        )
+    ]
+    ids = IdAllocator(db, "appeals", block=len(items)).take(len(items))
+    with db.unit_of_work() as session:
+        clerk = actor_for_username(session, "clerk")
+        register_appeals(
+            session, items, actors=[clerk] * len(items), ids=ids, refs=RefCache(), now=START, tz=TZ
+        )
+    yield db
+    db.dispose()
+    drop_database(url)
+
+
+class TestRareWordByMonthWindows:
+    """On PostgreSQL a word whose index names more than WINDOWS_FROM cases reads its candidates
+    a window of months at a time from the page's end of the list: the pages, their order, their
+    cursors and their totals are those of reading every candidate at once, and the scan's."""
+
+    @staticmethod
+    def _pages(
+        db: Database, backend: str, reader: str, *, order: Any, size: int, batch: int, cap: int
+    ) -> list[tuple[list[int], str | None, Total | None]]:
+        out: list[tuple[list[int], str | None, Total | None]] = []
+        f = CaseFilter(q=RARE_WORD, search_plan="index")
+        with db.reading() as session:
+            if backend == "postgres":
+                # A test's table is small enough for a sequential scan, whose plan counts no
+                # candidates (search.count_candidates): the index's plan, as on a history.
+                session.execute(sql_text("SET LOCAL enable_seqscan = off"))
+            actor = actor_for_username(session, reader)
+            cursor = None
+            while True:
+                page = page_cases(
+                    session, actor, f, cursor=cursor, size=size, order=order, batch=batch, cap=cap
+                )
+                out.append(([c.id for c, _ in page.rows], page.next_cursor, page.total))
+                if page.next_cursor is None:
+                    return out
+                cursor = page.next_cursor
+
+    @pytest.mark.parametrize("reader", ["dispatcher", "secretary"])
+    def test_pages_by_month_windows_are_reading_every_candidate_and_the_scan(
+        self, months_db: Database, backend: str, reader: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        scan = _ids(months_db, reader, RARE_WORD, index=False)
+        assert len(scan) > 6
+        probes: list[tuple[list[str], list[int]]] = []
+        read_by_months = queries.window_ids
+
+        def window_ids(session: Any, q: str, months: list[str]) -> list[int]:
+            found = read_by_months(session, q, months)
+            probes.append((list(months), found))
+            return found
+
+        monkeypatch.setattr(queries, "window_ids", window_ids)
+        monkeypatch.setattr(queries, "RANKED_MATCHES", 4)
+        for order, size, batch in itertools.product(
+            (None, queries.OLDEST, relevance_order(RARE_WORD)), (2, 3), (1, 50)
+        ):
+            for cap in (1000, 3):
+                monkeypatch.setattr(queries, "WINDOWS_FROM", 10**6)
+                every = self._pages(
+                    months_db, backend, reader, order=order, size=size, batch=batch, cap=cap
+                )
+                monkeypatch.setattr(queries, "WINDOWS_FROM", 0)
+                probes.clear()
+                windows = self._pages(
+                    months_db, backend, reader, order=order, size=size, batch=batch, cap=cap
+                )
+                case = (order, size, batch, cap)
+                assert [(r, c) for r, c, _ in windows] == [(r, c) for r, c, _ in every], case
+                for (_, _, new), (_, _, old) in zip(windows, every, strict=True):
+                    # Past the cap, estimated from the windows read (reading every candidate
+                    # estimates from them all, or counts when its batch re-checked them all).
+                    assert new == old or (
+                        cap == 3
+                        and new is not None
+                        and new.estimated
+                        and 0 < new.value <= len(MONTHLY_KINDS)
+                    ), (case, new, old)
+                paged = [i for r, _, _ in windows for i in r]
+                if order is None:
+                    assert paged == scan, case
+                elif order is queries.OLDEST:
+                    assert paged == scan[::-1], case
+                if backend == "sqlite":
+                    assert probes == []  # FTS5 counts no candidates: read at once
+                    continue
+                # Windows of one month, then two, four... With the default cap, the reader's
+                # candidates are few enough to count: read at once after the first window.
+                assert probes and len(probes[0][0]) == 1, case
+                if cap == 3:
+                    assert len(probes[1][0]) == 2, case
+        if backend == "sqlite":
+            return
+        # The first page, newest first, read the newest months' candidates, not all of them.
+        monkeypatch.setattr(queries, "WINDOWS_FROM", 0)
+        probes.clear()
+        with months_db.reading() as session:
+            session.execute(sql_text("SET LOCAL enable_seqscan = off"))
+            actor = actor_for_username(session, reader)
+            f = CaseFilter(q=RARE_WORD, search_plan="index")
+            first = page_cases(session, actor, f, cursor=None, size=2, cap=3)
+        assert [c.id for c, _ in first.rows] == scan[:2]
+        assert probes[0][0] == [month_term(START)]
+        assert 0 < sum(len(found) for _, found in probes) < len(MONTHLY_KINDS)
+
+    def test_the_months_between_hold_no_candidate(self, months_db: Database, backend: str) -> None:
+        """The history the windows walk across: candidates in the months around the gap, none
+        in its months (each month's term names only its cases)."""
+        if backend == "sqlite":
+            pytest.skip("SQLite has no month terms: it reads a rare word's candidates at once")
+        months = [
+            f"_m{(START.year * 12 + START.month - 1 - n) // 12}{_month_back(n) + 1:02d}"
+            for n in range(8)
+        ]
+        with months_db.reading() as session:
+            found = [queries.window_ids(session, RARE_WORD, [m]) for m in months]
+            registered = {i: at for i, at in session.execute(select(Case.id, Case.registered_at))}
+        assert [bool(ids) for ids in found] == [n not in GAP for n in range(8)]
+        for month, ids in zip(months, found, strict=True):
+            assert {month_term(registered[i]) for i in ids} <= {month}
+
+    def test_the_rank_ignores_the_month_term(self, months_db: Database, backend: str) -> None:
+        """ts_rank divides by the log of the number of terms: the rank (`sort=relevance`) is
+        that of the case's text alone, as before the month term."""
+        if backend == "sqlite":
+            pytest.skip("SQLite has no month terms")
+        scan = _ids(months_db, "dispatcher", RARE_WORD, index=False)
+        rank = search.relevance(RARE_WORD)
+        assert rank is not None
+        with months_db.reading() as session:
+            found = session.execute(select(Case.id, rank).where(Case.id.in_(scan)))
+            ranked = {i: r for i, r in found}
+            texts = session.execute(
+                select(Case.id, Appeal.title, Appeal.body, Case.reply_text)
+                .join(Appeal, Appeal.id == Case.appeal_id)
+                .where(Case.id.in_(scan))
+            ).all()
+            alone = {
+                i: session.scalar(
+                    sql_text(
+                        "SELECT ts_rank(array_to_tsvector(CAST(:t AS text[])),"
+                        " CAST(:q AS tsquery), 1)"
+                    ),
+                    {"t": doc_terms(title, body, reply), "q": tsquery_text(query_terms(RARE_WORD))},
+                )
+                for i, title, body, reply in texts
+            }
+        # Relative only: the ranks of texts without positions are tiny (1e-17).
+        assert ranked == pytest.approx(alone, rel=1e-6, abs=0) and len(alone) == len(scan)
