@@ -561,6 +561,16 @@ def _listed(actor: Actor, f: CaseFilter) -> Any:
     return filtered(base, f, actor)
 
 
+def _counted(actor: Actor, f: CaseFilter) -> Any:
+    """The list's rows as its count reads them: `cases` alone when nothing filters by the appeal
+    (no search). Every case has its one appeal, so the join changes no count, but PostgreSQL
+    keeps an inner join and probed `appeals` once per counted row: 2,851 of the 3,962 buffers of
+    a community's area board at 1M (docs/scaling.md §3q)."""
+    if f.q:
+        return _listed(actor, f)
+    return filtered(select(Case.id).where(visible_to(actor, f.status)), f, actor)
+
+
 # The deepest row a numbered page (`list_cases`) may start at: page 500 of 20, page 51 of 200.
 # OFFSET reads and throws away every row before the page, so the cost grows with the page
 # number; deeper than this, the cursor (`page_cases`) reads the same rows at page 1's cost.
@@ -635,7 +645,7 @@ def list_cases(
     if 0 < len(rows) < page_size or (page == 1 and not rows):
         # The last page: the rows before it and its own are the whole list, no count needed.
         return Total(skipped + len(rows)), rows
-    return count_capped(session, base, cap=cap), rows
+    return count_capped(session, _counted(actor, f), cap=cap), rows
 
 
 def page_cases(
@@ -732,7 +742,9 @@ def page_cases(
     if cursor is None and found.next_cursor is None:
         # The whole list is on this page: its length is the total, no count needed.
         return replace(found, total=Total(len(found.rows)))
-    if not walk or f.q is None:
+    if f.q is None:
+        return replace(found, total=count_capped(session, _counted(actor, f), cap=cap))
+    if not walk:
         return replace(found, total=count_capped(session, stmt, cap=cap))
     if session.get_bind().dialect.name != "postgresql":
         # No statistics to estimate from: counted, a little way (the walk reads cap / frequency).
