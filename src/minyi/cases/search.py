@@ -398,6 +398,28 @@ def _bitmap_rows(node: dict[str, Any]) -> int | None:
     return sum(found) if found else None
 
 
+def repair_month_terms(session: Session, low: int, high: int) -> int:
+    """The month term (`search_terms.month_term`) added to the index rows of the cases with
+    low < id <= high that lack it; returns the rows repaired. An app from before searchmonth0001,
+    still serving while it ran, indexes new cases without one, and a rare word's windowed read
+    (`window_ids`) would miss them: `minyi db reconcile` and the worker's job run this
+    (sla/reconcile.py). PostgreSQL only: SQLite's index has no month terms."""
+    if not _is_postgres(session):
+        return 0
+    month = MONTH_TERM_SQL.format(at="c.registered_at")
+    repaired = session.execute(
+        text(
+            f"UPDATE {TABLE} AS s"  # noqa: S608 - constants
+            f" SET terms = s.terms || array_to_tsvector(ARRAY[{month}]),"
+            f" private_terms = s.private_terms || array_to_tsvector(ARRAY[{month}])"
+            " FROM cases AS c WHERE c.id = s.case_id AND s.case_id > :low AND s.case_id <= :high"
+            f" AND NOT s.terms @@ CAST(quote_literal({month}) AS tsquery)"
+        ),
+        {"low": low, "high": high},
+    )
+    return int(getattr(repaired, "rowcount", 0) or 0)
+
+
 def window_ids(session: Session, q: str, months: Sequence[str]) -> list[int]:
     """The ids of the cases the index names for `q` (as `candidate_ids` with `private`) that were
     registered in one of `months` (`search_terms.month_term`s), on PostgreSQL: the index

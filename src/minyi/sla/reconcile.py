@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minyi.cases.models import Case
+from minyi.cases.search import repair_month_terms
 from minyi.cases.service import repair_case_status, repair_unit_urgency_copy
 from minyi.core.ids import Counter
 from minyi.sla.service import repair_next_due
@@ -33,6 +34,7 @@ DERIVED: list[tuple[str, Repair]] = [
     ("case_units.case_status", repair_case_status),
     # After cases.next_due_at: the units' rows copy the repaired value.
     ("case_units.next_due_at", repair_unit_urgency_copy),
+    ("case_search month terms", repair_month_terms),
 ]
 WINDOW = 2_000  # cases a window: a range of the primary key and its clocks and units
 JOB_WINDOWS = 10  # windows a worker run: 20,000 cases
