@@ -31,8 +31,12 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Float,
+    Integer,
     Select,
+    String,
+    TextClause,
     any_,
+    bindparam,
     func,
     literal,
     select,
@@ -41,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from minyi.cases.models import Appeal, Case
@@ -338,6 +343,21 @@ def ids_in(case_id: Any, ids: Sequence[int]) -> ColumnElement[bool]:
     return _IdsIn(case_id, ids)
 
 
+def _planned_each_time(stmt: TextClause) -> TextClause:
+    """An index read of the search's terms (`:q`, and `:n` where it has one) with its values
+    written into the statement's text when it runs, so PostgreSQL plans it for the words asked.
+    As bound parameters, psycopg prepares the statement after its fifth run and PostgreSQL may
+    then keep a generic plan, which knows no word and so expects a share of the table (99,813
+    candidates at 10M): a two-worker parallel scan whose start alone took 20 ms, on every search
+    of the process from then on, where the word's own plan reads three index pages (a tracking
+    number's read 6 → 27 ms and a no-hit search's 3 → 25 ms in a long run of the reads bench,
+    docs/scaling.md §3s). The values go in quoted by SQLAlchemy's literal rendering."""
+    params: list[BindParameter[Any]] = [bindparam("q", type_=String(), literal_execute=True)]
+    if ":n" in stmt.text:
+        params.append(bindparam("n", type_=Integer(), literal_execute=True))
+    return stmt.bindparams(*params)
+
+
 def candidate_ids(session: Session, q: str, *, private: bool, limit: int) -> list[int] | None:
     """The ids of the cases whose index holds every term of `q` (what `candidates` names), read
     from the index alone, at most `limit` of them; None when there are more, or `q` has no term.
@@ -353,7 +373,9 @@ def candidate_ids(session: Session, q: str, *, private: bool, limit: int) -> lis
         where = "s.terms @@ CAST(:q AS tsquery)"
         if private:
             where += " OR s.private_terms @@ CAST(:q AS tsquery)"
-        stmt = text(f"SELECT s.case_id FROM {TABLE} AS s WHERE {where} LIMIT :n")  # noqa: S608 - constants
+        stmt = _planned_each_time(
+            text(f"SELECT s.case_id FROM {TABLE} AS s WHERE {where} LIMIT :n")  # noqa: S608 - constants
+        )
         params: dict[str, Any] = {"q": tsquery_text(terms), "n": limit + 1}
     else:
         both = f"({fts5_query('terms', terms)}) OR ({fts5_query('private_terms', terms)})"
@@ -427,9 +449,11 @@ def window_ids(session: Session, q: str, months: Sequence[str]) -> list[int]:
     the word's short one), so the read costs a heap page per candidate of those months, not of
     the history (docs/scaling.md §3p)."""
     query = windowed_tsquery_text(query_terms(q), list(months))
-    stmt = text(
-        f"SELECT s.case_id FROM {TABLE} AS s"  # noqa: S608 - a constant
-        " WHERE s.terms @@ CAST(:q AS tsquery) OR s.private_terms @@ CAST(:q AS tsquery)"
+    stmt = _planned_each_time(
+        text(
+            f"SELECT s.case_id FROM {TABLE} AS s"  # noqa: S608 - a constant
+            " WHERE s.terms @@ CAST(:q AS tsquery) OR s.private_terms @@ CAST(:q AS tsquery)"
+        )
     )
     return [int(i) for i in session.scalars(stmt, {"q": query})]
 
