@@ -65,6 +65,11 @@ class Total:
             return f"约 {self.value:,} 条"
         return f"{self.value:,}+ 条"
 
+    def zh_total(self) -> str:
+        """The total as a list's heading says it: 共 580 条, but 约 1,720 条 and 1,000+ 条 (共
+        before an approximate figure reads as 共 约)."""
+        return f"共 {self.zh()}" if self.exact else self.zh()
+
     def en(self) -> str:
         if self.exact:
             return f"{self.value:,}"

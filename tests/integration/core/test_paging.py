@@ -106,3 +106,7 @@ def test_totals_read_as_people_write_them() -> None:
     assert Total(15_400, exact=False, estimated=True).zh() == "约 1.5 万条"
     assert Total(1000, exact=False).zh() == "1,000+ 条"
     assert Total(1000, exact=False).en() == "1,000+"
+    # A heading says 共 before an exact count only: "共 约 1,720 条" read oddly.
+    assert Total(580).zh_total() == "共 580 条"
+    assert Total(1720, exact=False, estimated=True).zh_total() == "约 1,720 条"
+    assert Total(1000, exact=False).zh_total() == "1,000+ 条"
