@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql import Select
 
 from minyi.analytics.rules import CLOSURE_MILESTONES
-from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit, UnitDayMark
+from minyi.cases.models import Bounce, Case, CaseEvent, CaseUnit, UnitDayMark, mark_days
 from minyi.core.clock import local_day
 from minyi.core.db import Base, flush_changes
 from minyi.sla.models import Clock
@@ -248,17 +248,7 @@ def _mark_unit_days(session: Session, _context: Any, _instances: Any) -> None:
             probes.append(select(Case.closed_at).where(Case.appeal_id.in_(linked_appeals)))
         for probe in probes:
             days |= {local_day(at) for at in session.scalars(probe) if at is not None}
-    if not days:
-        return
-    # Keyed by the innermost transaction, as the area marks are (cases/models.py).
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    seen: tuple[Any, set[date]] | None = session.info.get(_UNIT_MARKED)
-    if seen is None or seen[0] is not transaction:
-        seen = (transaction, set())
-        session.info[_UNIT_MARKED] = seen
-    for day in sorted(days - seen[1]):
-        session.add(UnitDayMark(day=day))
-    seen[1].update(days)
+    mark_days(session, days, UnitDayMark, key=_UNIT_MARKED)
 
 
 event.listen(Session, "before_flush", _mark_unit_days)

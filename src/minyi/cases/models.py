@@ -305,17 +305,26 @@ def _mark_changed_days(session: Session, _context: Any, _instances: Any) -> None
             days.update(local_day(at) for at in history.deleted if at is not None)
             if obj.registered_at is not None:  # loads it when expired
                 days.add(local_day(obj.registered_at))
+    mark_days(session, days, CaseDayMark, key=_MARKED)
+
+
+def mark_days(
+    session: Session, days: set[date], mark: type[CaseDayMark | UnitDayMark], *, key: str
+) -> None:
+    """Add a `mark` row for each of `days` not yet marked in this transaction (the day-mark
+    listeners' last step; `key` names the set of days already marked in `session.info`).
+
+    Keyed by the innermost transaction: a mark added in a SAVEPOINT that rolls back is gone, so
+    the set starts again there (a second mark of a day is harmless, a missing one is not)."""
     if not days:
         return
-    # Keyed by the innermost transaction: a mark added in a SAVEPOINT that rolls back is gone, so
-    # the set starts again there (a second mark of a day is harmless, a missing one is not).
     transaction = session.get_nested_transaction() or session.get_transaction()
-    seen: tuple[Any, set[date]] | None = session.info.get(_MARKED)
+    seen: tuple[Any, set[date]] | None = session.info.get(key)
     if seen is None or seen[0] is not transaction:
         seen = (transaction, set())
-        session.info[_MARKED] = seen
+        session.info[key] = seen
     for day in sorted(days - seen[1]):
-        session.add(CaseDayMark(day=day))
+        session.add(mark(day=day))
     seen[1].update(days)
 
 
