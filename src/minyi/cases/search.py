@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -58,6 +59,7 @@ from minyi.cases.search_terms import (
     tsquery_text,
     windowed_tsquery_text,
 )
+from minyi.core.bulk import send
 
 TABLE = "case_search"
 
@@ -93,21 +95,12 @@ def index_docs(session: Session, docs: Sequence[SearchDoc]) -> None:
     if not docs:
         return
     if _is_postgres(session):
-        session.execute(
-            text(
-                f"INSERT INTO {TABLE} (case_id, terms, private_terms) VALUES "  # noqa: S608 - a constant
-                "(:id, array_to_tsvector(CAST(:terms AS text[])),"
-                " array_to_tsvector(CAST(:private AS text[])))"
-            ),
-            [
-                {
-                    "id": d.case_id,
-                    "terms": [*d.terms(), d.month()],
-                    "private": [*d.private_terms(), d.month()],
-                }
-                for d in docs
-            ],
-        )
+        # One JSON document (orjson, in C) rather than two text[] parameters a row: psycopg
+        # dumps arrays in Python: a quarter of the intake writer's CPU went there.
+        rows = [
+            [d.case_id, [*d.terms(), month := d.month()], [*d.private_terms(), month]] for d in docs
+        ]
+        send(session, _INSERT_PG, (orjson.dumps(rows).decode(),))
         return
     session.execute(
         text(f"INSERT INTO {TABLE} (rowid, terms, private_terms) VALUES (:id, :terms, :private)"),  # noqa: S608 - a constant
@@ -116,6 +109,14 @@ def index_docs(session: Session, docs: Sequence[SearchDoc]) -> None:
             for d in docs
         ],
     )
+
+
+_INSERT_PG = (
+    f"INSERT INTO {TABLE} (case_id, terms, private_terms)"  # noqa: S608 - a constant
+    " SELECT (d->>0)::bigint, array_to_tsvector(ARRAY(SELECT json_array_elements_text(d->1))),"
+    " array_to_tsvector(ARRAY(SELECT json_array_elements_text(d->2)))"
+    " FROM json_array_elements(%s::json) AS d"
+)
 
 
 def _docs_of(session: Session, case_ids: Iterable[int]) -> list[SearchDoc]:

@@ -19,7 +19,7 @@ from minyi.cases.hooks import RegisteredCase, notify_registered, plan_registered
 from minyi.cases.models import Appeal, Case, CaseEvent
 from minyi.cases.rules import CaseStatus
 from minyi.cases.search import SearchDoc, index_docs
-from minyi.core.bulk import insert_rows
+from minyi.core.bulk import insert_rows, pipelined
 from minyi.core.errors import Conflict, Forbidden, Invalid, MinyiError
 from minyi.core.ids import new_public_id, new_tracking_code, tracking_code_from, tracking_number
 from minyi.intake.models import Channel
@@ -221,30 +221,30 @@ def register_appeals(
         planned = plan.columns
         for row in case_rows:
             row.update(planned.get(row["id"], ()))
-        insert_rows(session, Appeal, appeal_rows)
-        insert_rows(session, Case, case_rows)
-        insert_rows(session, CaseEvent, event_rows)
-        # The search index, in the same transaction: a case is findable once it is registered.
-        # A case's id is its appeal's, and it is registered when the appeal was submitted.
-        index_docs(
-            session,
-            [
-                SearchDoc(
-                    a["id"],
-                    a["title"],
-                    a["body"],
-                    None,
-                    a["citizen_name"],
-                    a["address"],
-                    a["submitted_at"],
-                )
-                for a in appeal_rows
-            ],
-        )
-        # The planners' own rows (the clocks) refer to the cases: written now, before any
-        # handler of the batch runs, so escalation and the rest see the new cases' clocks.
-        for model, rows in plan.rows:
-            insert_rows(session, model, rows)
+        docs = [
+            SearchDoc(
+                a["id"],
+                a["title"],
+                a["body"],
+                None,
+                a["citizen_name"],
+                a["address"],
+                a["submitted_at"],
+            )
+            for a in appeal_rows
+        ]
+        # Written without waiting for each INSERT's answer (one round trip on PostgreSQL).
+        with pipelined(session):
+            insert_rows(session, Appeal, appeal_rows)
+            insert_rows(session, Case, case_rows)
+            insert_rows(session, CaseEvent, event_rows)
+            # The search index, in the same transaction: a case is findable once it is
+            # registered. A case's id is its appeal's, registered when the appeal was submitted.
+            index_docs(session, docs)
+            # The planners' own rows (the clocks) refer to the cases: written now, before any
+            # handler of the batch runs, so escalation and the rest see the new cases' clocks.
+            for model, rows in plan.rows:
+                insert_rows(session, model, rows)
         cases = [
             replace(c, identity_hidden_from=tuple(hidden))
             if (hidden := planned.get(c.case_id, {}).get("identity_hidden_from"))

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.dialects import postgresql, sqlite
+import orjson
+from sqlalchemy import insert, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from minyi.core.bulk import insert_rows
@@ -26,15 +27,25 @@ def _claim(session: Session, keys: list[str]) -> set[str]:
     if not keys:
         return set()
     dialect = session.get_bind().dialect.name
-    rows = [{"dedupe_key": key} for key in dict.fromkeys(keys)]
-    stmt: Any
+    unique = list(dict.fromkeys(keys))
     if dialect == "postgresql":
-        stmt = postgresql.insert(OutboxDedupe).on_conflict_do_nothing()
-    elif dialect == "sqlite":
+        # One JSON parameter, one prepared statement whatever the number of keys: a VALUES list
+        # of N rows is compiled anew for every N (a tenth of the intake writer's CPU).
+        return set(session.scalars(_CLAIM_PG, {"keys": orjson.dumps(unique).decode()}))
+    rows = [{"dedupe_key": key} for key in unique]
+    stmt: Any
+    if dialect == "sqlite":
         stmt = sqlite.insert(OutboxDedupe).on_conflict_do_nothing()
     else:
         raise NotImplementedError(f"outbox inserts are not written for the {dialect} dialect")
     return set(session.scalars(stmt.values(rows).returning(OutboxDedupe.dedupe_key)))
+
+
+_CLAIM_PG = text(
+    "INSERT INTO outbox_dedupe (dedupe_key)"
+    " SELECT json_array_elements_text(CAST(:keys AS json))"
+    " ON CONFLICT DO NOTHING RETURNING dedupe_key"
+)
 
 
 def _row(

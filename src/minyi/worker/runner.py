@@ -3,7 +3,10 @@
 Each loop is a thread running its jobs in the registry's order; the clocks have a loop of their
 own (`CLOCKS_LOOP`), so a slow job of the main loop (the report PDF, a model training) never
 delays a warning or a breach. A job that did something runs again at the next pass at once (a
-backlog drains without waiting); a loop where nothing was done sleeps one interval. A job with a
+backlog drains without waiting); a job that found nothing waits one interval before it looks
+again, however busy the other jobs of its loop are (through a burst of appeals the outbox always
+has work, and every idle job looked again on each of its passes, a transaction and a query each,
+on the cores intake needs); a loop where nothing was done sleeps one interval. A job with a
 cadence (`every`) runs at most that often in a worker; `run_once` (tests, tools) ignores it.
 """
 
@@ -57,7 +60,7 @@ def run_once(
 class _Loop:
     def __init__(self, name: str, jobs: list[Job], worker: Worker) -> None:
         self.name, self.jobs, self.worker = name, jobs, worker
-        self.last_run: dict[str, float] = {}
+        self.next_run: dict[str, float] = {}  # monotonic; a job absent runs at the next pass
         self.thread: threading.Thread | None = None
 
     def tick(self) -> bool:
@@ -66,11 +69,12 @@ class _Loop:
             if self.worker.stopping.is_set():
                 break  # asked to stop: the jobs left run in the next worker
             at = time.monotonic()
-            if job.every and at - self.last_run.get(job.name, -job.every) < job.every:
+            if at < self.next_run.get(job.name, at):
                 continue
-            self.last_run[job.name] = at
             w = self.worker
-            did = run_job(job, w.db, w.clock, w.settings) > 0 or did
+            done = run_job(job, w.db, w.clock, w.settings)
+            self.next_run[job.name] = at + max(job.every, 0.0 if done > 0 else w.interval)
+            did = done > 0 or did
         return did
 
     def run_forever(self) -> None:

@@ -13,13 +13,15 @@ from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from conftest import START
 from factories import appeal_payload, make_appeal
 from minyi.cases.models import Appeal, Case, CaseEvent
-from minyi.core.bulk import insert_rows
+from minyi.core.bulk import insert_rows, pipelined
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.core.ids import IdAllocator
@@ -176,6 +178,32 @@ def test_bulk_insert_can_skip_rows_whose_key_is_taken(db: Database) -> None:
             [{"dedupe_key": key}, {"dedupe_key": key + "b"}, {"dedupe_key": key + "b"}],
             skip_conflicts_on=("dedupe_key",),
         )
+    with db.reading() as session:
+        keys = list(
+            session.scalars(
+                select(OutboxDedupe.dedupe_key).where(OutboxDedupe.dedupe_key.startswith(key))
+            )
+        )
+    assert sorted(keys) == [key, key + "b"]
+
+
+def test_pipelined_inserts_land_and_a_conflict_fails_the_whole_block(db: Database) -> None:
+    """core/bulk's pipelined block (PostgreSQL's pipeline mode: no wait for each INSERT's answer):
+    what it writes commits with the transaction; a duplicate key anywhere in it fails the block
+    as the IntegrityError an INSERT raises (the group commit then goes item by item), and the
+    rows before the duplicate are not kept."""
+    key = f"pipe-test-{uuid.uuid4().hex}"
+    with db.unit_of_work() as session, pipelined(session):
+        insert_rows(session, OutboxDedupe, [{"dedupe_key": key}])
+        insert_rows(session, OutboxDedupe, [{"dedupe_key": key + "b"}])
+
+    def a_block_with_a_duplicate() -> None:
+        with db.unit_of_work() as session, pipelined(session):
+            for suffix in ("c", "", "d"):
+                insert_rows(session, OutboxDedupe, [{"dedupe_key": key + suffix}])
+
+    with pytest.raises(IntegrityError):
+        a_block_with_a_duplicate()
     with db.reading() as session:
         keys = list(
             session.scalars(

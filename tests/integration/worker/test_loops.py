@@ -15,13 +15,15 @@ from minyi.worker.runner import Worker
 WAIT_S = 10  # a hang detector, not a speed assertion
 
 
-def worker_for(registry: Registry, tmp_path: Path) -> tuple[Worker, Database]:
+def worker_for(
+    registry: Registry, tmp_path: Path, interval: float = 0.02
+) -> tuple[Worker, Database]:
     db = Database(f"sqlite:///{tmp_path / 'worker.db'}")
     settings = Settings(
         environment="test",
         database_url=db.url,
         data_dir=tmp_path,
-        worker_interval_seconds=0.02,
+        worker_interval_seconds=interval,
     )
     return Worker(db, SystemClock(), settings, registry), db
 
@@ -81,3 +83,35 @@ class TestLoops:
             worker.stop()
             db.dispose()
         assert hourly == [1]
+
+    def test_a_job_that_found_nothing_waits_while_another_drains_its_backlog(
+        self, tmp_path: Path
+    ) -> None:
+        """The outbox busy through a burst of appeals must not make every idle job of its loop
+        look again on each pass: an idle job waits its interval whatever the others do."""
+        drained, idle_runs = threading.Event(), []
+        backlog = [30]
+
+        def busy(_ctx: JobContext) -> int:
+            if backlog[0] == 0:
+                drained.set()
+                return 0
+            backlog[0] -= 1
+            return 1
+
+        def idle(_ctx: JobContext) -> int:
+            idle_runs.append(1)
+            return 0
+
+        registry = Registry()
+        registry.job("outbox", busy)
+        registry.job("idle", idle)
+        worker, db = worker_for(registry, tmp_path, interval=60)  # no second look in this test
+        worker.start()
+        try:
+            assert drained.wait(WAIT_S)
+        finally:
+            worker.stop()
+            db.dispose()
+        assert backlog == [0]
+        assert idle_runs == [1]
