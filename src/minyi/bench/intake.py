@@ -3,7 +3,10 @@
 Without a URL the bench starts `minyi serve` itself on a free 127.0.0.1 port with a brand-new
 database (an SQLite file in a temp dir, or a new PostgreSQL database that is dropped after),
 signs in as the demo intake clerk, and submits N realistic appeals over C keep-alive
-connections, R rounds in a row. Each round starts with a short uncounted warm-up.
+connections, R rounds in a row. Before the first round it waits for the server to settle (its
+worker started and done with the first run's jobs: the demo history's report, roll-ups and
+backlog), so round 1 measures intake like the others; each round starts with a short uncounted
+warm-up.
 """
 
 from __future__ import annotations
@@ -437,6 +440,40 @@ def _cpu_s_of(counts: Callable[[Path], bool]) -> float | None:
     return total / ticks
 
 
+SETTLED_SHARE = 0.1  # of one core, over a window of SETTLE_WINDOW_S
+SETTLE_WINDOW_S = 1.0
+SETTLE_TIMEOUT_S = 120.0
+
+
+def wait_until_settled(
+    cpu_s: Callable[[], float | None],
+    say: Callable[[str], None],
+    *,
+    window_s: float = SETTLE_WINDOW_S,
+    timeout_s: float = SETTLE_TIMEOUT_S,
+) -> bool:
+    """Wait until the server's processes use under SETTLED_SHARE of a core over a window: a
+    fresh server's worker imports its models and works off the first run's jobs for some seconds,
+    on the cores the first round would otherwise share with it. Gives up (and says so) after
+    `timeout_s`; without /proc it does not wait. True once settled."""
+    before = cpu_s()
+    if before is None:
+        return False
+    say("waiting for the server to settle (its worker done with the first run's jobs) ...")
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        time.sleep(window_s)
+        after = cpu_s()
+        if after is None:
+            return False
+        if after - before < SETTLED_SHARE * window_s:
+            say(f"the server settled after {time.monotonic() - started:.1f} s")
+            return True
+        before = after
+    say(f"the server was still busy after {timeout_s:.0f} s; measuring anyway")
+    return False
+
+
 def process_group_cpu_s(pgid: int) -> float | None:
     """CPU seconds of the live processes in group `pgid`."""
 
@@ -647,6 +684,7 @@ def _run_intake_bench(
             )
             report.replica = replica is not None
             db_name = make_url(database_url).database if db == "postgres" else None
+            wait_until_settled(lambda: process_group_cpu_s(pid), hooks.say)
             run(
                 run_rounds(
                     host,

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from cli_harness import run_cli
+from minyi.bench.intake import wait_until_settled
 
 MINYI = str(Path(sys.executable).parent / "minyi")
 
@@ -52,6 +53,7 @@ def test_bench_intake_runs_its_own_server_and_waits_for_triage(tmp_path: Path) -
         env=os.environ | {"MINYI_DEMO": "empty"},
     )
     assert run.returncode == 0, run.stderr
+    assert "the server settled after" in run.stdout  # round 1 waited for the start-up's jobs
     line = next(x for x in run.stdout.splitlines() if x.startswith("MINYI intake"))
     assert re.search(r"db=sqlite conc=4 rps=[\d.]+ .* non_201=0 texts=templates", line)
     assert "triage_drain_s=" in line
@@ -79,3 +81,19 @@ def test_bench_intake_refuses_a_replica_it_cannot_configure(
     assert run.stderr.strip().splitlines() == [
         "error: --replica needs --db postgres and a server the bench starts (no --url)"
     ]
+
+
+def test_the_bench_waits_for_a_busy_server_to_settle() -> None:
+    """Before round 1: CPU seconds read off the server's processes, busy for two windows (a
+    fresh worker's start-up), then quiet; a server that never settles is measured anyway."""
+    readings = iter([0.0, 0.05, 0.1, 0.1002, 9.0])  # 50 ms in a 10 ms window: busy, busy, quiet
+    said: list[str] = []
+    assert wait_until_settled(lambda: next(readings), said.append, window_s=0.01, timeout_s=5)
+    assert said[-1].startswith("the server settled after")
+    assert next(readings) == 9.0  # stopped reading once settled
+
+    busy = iter(float(i) for i in range(10_000))  # a whole second a window
+    said.clear()
+    assert not wait_until_settled(lambda: next(busy), said.append, window_s=0.01, timeout_s=0.05)
+    assert said[-1].endswith("measuring anyway")
+    assert not wait_until_settled(lambda: None, said.append)  # no /proc: no wait
