@@ -165,6 +165,15 @@ def test_the_outbox_batch_writes_a_key_once(app_client: TestClient, db: Database
     assert bodies == {key: "first", key + "b": "new"}
 
 
+def dedupe_keys_from(db: Database, prefix: str) -> list[str]:
+    with db.reading() as session:
+        return sorted(
+            session.scalars(
+                select(OutboxDedupe.dedupe_key).where(OutboxDedupe.dedupe_key.startswith(prefix))
+            )
+        )
+
+
 def test_bulk_insert_can_skip_rows_whose_key_is_taken(db: Database) -> None:
     """core/bulk's ON CONFLICT DO NOTHING: a key already committed, or twice in the same rows,
     is written once."""
@@ -178,13 +187,7 @@ def test_bulk_insert_can_skip_rows_whose_key_is_taken(db: Database) -> None:
             [{"dedupe_key": key}, {"dedupe_key": key + "b"}, {"dedupe_key": key + "b"}],
             skip_conflicts_on=("dedupe_key",),
         )
-    with db.reading() as session:
-        keys = list(
-            session.scalars(
-                select(OutboxDedupe.dedupe_key).where(OutboxDedupe.dedupe_key.startswith(key))
-            )
-        )
-    assert sorted(keys) == [key, key + "b"]
+    assert dedupe_keys_from(db, key) == [key, key + "b"]
 
 
 def test_pipelined_inserts_land_and_a_conflict_fails_the_whole_block(db: Database) -> None:
@@ -204,13 +207,7 @@ def test_pipelined_inserts_land_and_a_conflict_fails_the_whole_block(db: Databas
 
     with pytest.raises(IntegrityError):
         a_block_with_a_duplicate()
-    with db.reading() as session:
-        keys = list(
-            session.scalars(
-                select(OutboxDedupe.dedupe_key).where(OutboxDedupe.dedupe_key.startswith(key))
-            )
-        )
-    assert sorted(keys) == [key, key + "b"]
+    assert dedupe_keys_from(db, key) == [key, key + "b"]
 
 
 def test_the_writer_goes_on_after_its_connection_is_dropped(db: Database) -> None:

@@ -4,6 +4,8 @@ cadence runs at most that often."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from minyi.core.clock import SystemClock
@@ -15,9 +17,9 @@ from minyi.worker.runner import Worker
 WAIT_S = 10  # a hang detector, not a speed assertion
 
 
-def worker_for(
-    registry: Registry, tmp_path: Path, interval: float = 0.02
-) -> tuple[Worker, Database]:
+@contextmanager
+def running(registry: Registry, tmp_path: Path, interval: float = 0.02) -> Iterator[None]:
+    """A worker on its own SQLite file running `registry`'s jobs until the block ends."""
     db = Database(f"sqlite:///{tmp_path / 'worker.db'}")
     settings = Settings(
         environment="test",
@@ -25,7 +27,13 @@ def worker_for(
         data_dir=tmp_path,
         worker_interval_seconds=interval,
     )
-    return Worker(db, SystemClock(), settings, registry), db
+    worker = Worker(db, SystemClock(), settings, registry)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.stop()
+        db.dispose()
 
 
 class TestLoops:
@@ -48,15 +56,12 @@ class TestLoops:
         registry = Registry()
         registry.job("slow", slow)
         registry.job("fire_clocks", clocks, loop=CLOCKS_LOOP)
-        worker, db = worker_for(registry, tmp_path)
-        worker.start()
-        try:
-            assert started.wait(WAIT_S)
-            assert fired.wait(WAIT_S), "the clocks waited for the slow job"
-        finally:
-            release.set()
-            worker.stop()
-            db.dispose()
+        with running(registry, tmp_path):
+            try:
+                assert started.wait(WAIT_S)
+                assert fired.wait(WAIT_S), "the clocks waited for the slow job"
+            finally:
+                release.set()
 
     def test_a_job_with_a_cadence_runs_at_most_that_often(self, tmp_path: Path) -> None:
         ticks, hourly = threading.Event(), []
@@ -75,13 +80,8 @@ class TestLoops:
         registry = Registry()
         registry.job("every_tick", every_tick)
         registry.job("calendar", once_an_hour, every=3600)
-        worker, db = worker_for(registry, tmp_path)
-        worker.start()
-        try:
+        with running(registry, tmp_path):
             assert ticks.wait(WAIT_S)
-        finally:
-            worker.stop()
-            db.dispose()
         assert hourly == [1]
 
     def test_a_job_that_found_nothing_waits_while_another_drains_its_backlog(
@@ -106,12 +106,7 @@ class TestLoops:
         registry = Registry()
         registry.job("outbox", busy)
         registry.job("idle", idle)
-        worker, db = worker_for(registry, tmp_path, interval=60)  # no second look in this test
-        worker.start()
-        try:
+        with running(registry, tmp_path, interval=60):  # no second look in this test
             assert drained.wait(WAIT_S)
-        finally:
-            worker.stop()
-            db.dispose()
         assert backlog == [0]
         assert idle_runs == [1]
