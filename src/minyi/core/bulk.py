@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Table, TypeDecorator, insert
+from sqlalchemy import Column, Connection, Engine, Table, TypeDecorator, event, insert
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -94,13 +94,18 @@ def pipelined(session: Session) -> Iterator[None]:
     """On PostgreSQL, the statements `insert_rows` and `send` run inside go out one after the
     other without waiting for each answer (psycopg's pipeline mode): a group commit's half dozen
     INSERTs cost one round trip instead of one each. Errors arrive at the end of the block, as
-    SQLAlchemy's exceptions. Anywhere else a no-op."""
+    SQLAlchemy's exceptions. Anywhere else a no-op.
+
+    Only those two belong inside: SQLAlchemy reads a pipelined statement's result as having no
+    rows (a SELECT would silently answer None), so any statement sent through SQLAlchemy inside
+    the block is refused (`NotInsidePipeline`)."""
     if not is_postgres(session):
         yield
         return
     connection = session.connection()
     dialect = connection.dialect
     driver = connection.connection.driver_connection
+    connection.info[_PIPELINED] = True
     try:
         with driver.pipeline():  # type: ignore[union-attr]
             yield
@@ -108,6 +113,24 @@ def pipelined(session: Session) -> Iterator[None]:
         raise DBAPIError.instance(
             None, None, error, dialect.loaded_dbapi.Error, dialect=dialect
         ) from error
+    finally:
+        connection.info.pop(_PIPELINED, None)
+
+
+class NotInsidePipeline(RuntimeError):
+    """A statement went through SQLAlchemy inside `pipelined`, where its result would be lost."""
+
+
+_PIPELINED = "minyi.bulk.pipelined"
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_inside_pipeline(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    if conn.info.get(_PIPELINED):
+        raise NotInsidePipeline(
+            "only core.bulk.insert_rows and send may run inside pipelined(): "
+            f"{' '.join(statement.split())[:80]}"
+        )
 
 
 def _json_insert(

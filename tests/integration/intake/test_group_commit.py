@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, literal, select, text
 from sqlalchemy.exc import IntegrityError
 
 from conftest import START
 from factories import appeal_payload, make_appeal
 from minyi.cases.models import Appeal, Case, CaseEvent
-from minyi.core.bulk import insert_rows, pipelined
+from minyi.core.bulk import NotInsidePipeline, insert_rows, pipelined
 from minyi.core.clock import ManualClock
 from minyi.core.db import Database
 from minyi.core.ids import IdAllocator
@@ -208,6 +208,19 @@ def test_pipelined_inserts_land_and_a_conflict_fails_the_whole_block(db: Databas
     with pytest.raises(IntegrityError):
         a_block_with_a_duplicate()
     assert dedupe_keys_from(db, key) == [key, key + "b"]
+
+
+def test_a_read_inside_a_pipelined_block_is_refused(db: Database) -> None:
+    """SQLAlchemy would read a pipelined SELECT's answer as no rows (None, silently): inside
+    the block only core/bulk's own statements may run, on PostgreSQL; elsewhere it is a no-op."""
+    with db.unit_of_work() as session, pipelined(session):
+        if db.engine.dialect.name == "postgresql":
+            with pytest.raises(NotInsidePipeline):
+                session.execute(select(OutboxDedupe.dedupe_key).limit(1))
+        else:
+            session.execute(select(OutboxDedupe.dedupe_key).limit(1))
+    with db.reading() as session:  # the same connection afterwards: reads work again
+        assert session.execute(select(literal(5))).scalar() == 5
 
 
 def test_the_writer_goes_on_after_its_connection_is_dropped(db: Database) -> None:
