@@ -19,7 +19,7 @@ import logging
 import time
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from minyi.core.caches import Slot
@@ -27,7 +27,7 @@ from minyi.core.retries import handle_each
 from minyi.core.settings import defaults
 from minyi.notify.hooks import notify_sent
 from minyi.notify.models import OutboxMessage
-from minyi.notify.rules import UNCONFIGURED_DELAY, Status, retry_policy
+from minyi.notify.rules import UNCONFIGURED_DELAY, Channel, Status, retry_policy
 from minyi.notify.senders import NotConfigured, Senders
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 # On SQLite the worker's transaction holds the database write lock while it sends, so stop
 # taking new messages after this long; the worker runs the job again at once for the rest.
 BUDGET_SECONDS = 2.0
+
+# A pass pushes back at most about this many messages of channels nobody can send yet (see
+# `_hold_unsendable`), so a backlog of them never holds the worker in one long statement.
+HOLD_BATCH = 2000
 
 
 # The runtime's senders, put there from its settings (wiring.build_runtime); a database of its
@@ -55,33 +59,24 @@ def deliver_due(
     leaves it out on SQLite, whose write lock serialises the workers instead); a row another
     worker already sent no longer matches when the lock is taken."""
     registry = senders or SENDERS.of(session)
+    unsendable = [c.value for c in Channel if not registry.has(c.value)]
+    tried = _hold_unsendable(session, unsendable, now) if unsendable else 0
+    due = and_(OutboxMessage.status == Status.PENDING.value, OutboxMessage.next_attempt_at <= now)
+    if unsendable:
+        due = and_(due, OutboxMessage.channel.not_in(unsendable))
     stmt = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == Status.PENDING.value, OutboxMessage.next_attempt_at <= now)
+        .where(due)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     started = time.monotonic()
     messages = list(session.scalars(stmt).all())
-    tried = 0
     # One policy per job run names the kind in the logs; webhook messages are logged as such.
     for channel in sorted({m.channel for m in messages}):
         if tried and time.monotonic() - started > budget_seconds:
             break
-        if not registry.has(channel):
-            # Nobody to send it (no SMS gateway yet): the whole lot waits in one statement,
-            # not a savepoint and a send attempt per message (during a burst of appeals these
-            # were half the worker's CPU, taken from intake).
-            waiting = [m.id for m in messages if m.channel == channel]
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(waiting))
-                .values(last_error=str(NotConfigured()), next_attempt_at=now + UNCONFIGURED_DELAY)
-                .execution_options(synchronize_session=False)
-            )
-            tried += len(waiting)
-            continue
         outcome = handle_each(
             session,
             [m for m in messages if m.channel == channel],
@@ -96,6 +91,37 @@ def deliver_due(
         tried += outcome.done + outcome.failed
     session.flush()
     return tried
+
+
+def _hold_unsendable(session: Session, channels: list[str], now: datetime) -> int:
+    """Push back the due messages of channels without a sender (no SMS gateway yet) by
+    UNCONFIGURED_DELAY, in one UPDATE that loads no row; returns how many. During a burst of
+    appeals every receipt is such a message: taken 50 at a time through the ORM they cost intake
+    about 6 % of its throughput (stop 29's A/B). Bounded: the statement stops at the due time of
+    the HOLD_BATCH-th message (an index read), and the worker runs the job again for the rest.
+    Two workers may run it at once: the second waits for the first's row locks, then finds
+    those rows no longer due."""
+    due = and_(
+        OutboxMessage.status == Status.PENDING.value,
+        OutboxMessage.next_attempt_at <= now,
+        OutboxMessage.channel.in_(channels),
+    )
+    cutoff = session.scalar(
+        select(OutboxMessage.next_attempt_at)
+        .where(due)
+        .order_by(OutboxMessage.next_attempt_at)
+        .offset(HOLD_BATCH - 1)
+        .limit(1)
+    )
+    if cutoff is not None:
+        due = and_(due, OutboxMessage.next_attempt_at <= cutoff)
+    held = session.execute(
+        update(OutboxMessage)
+        .where(due)
+        .values(last_error=str(NotConfigured()), next_attempt_at=now + UNCONFIGURED_DELAY)
+        .execution_options(synchronize_session=False)
+    )
+    return int(held.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _deliver(

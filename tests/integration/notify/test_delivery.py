@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from conftest import START
 from minyi.core.db import Database
 from minyi.core.registry import Registry
-from minyi.notify import hooks
+from minyi.notify import hooks, jobs
 from minyi.notify.jobs import SENDERS, deliver_due
 from minyi.notify.models import OutboxMessage
 from minyi.notify.rules import MAX_ATTEMPTS, NO_SENDER, UNCONFIGURED_DELAY, retry_delay
@@ -243,6 +243,33 @@ class TestRetry:
         run(outbox_db, waiting.next_attempt_at, senders)
         assert load(outbox_db, mid).status == "sent"
         assert len(http_receiver.at("/sms")) == 1
+
+    def test_unsendable_messages_wait_in_bounded_lots_beside_sendable_ones(
+        self,
+        outbox_db: Database,
+        senders: Senders,
+        smtp_server: SmtpServer,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # More unsendable messages than one ORM pass takes (limit) and than one held lot: the
+        # lot stops at HOLD_BATCH, the email beside them goes out in the same pass.
+        monkeypatch.setattr(jobs, "HOLD_BATCH", 4)
+        sms = [put(outbox_db, now=START + timedelta(seconds=i), body=f"回执{i}") for i in range(6)]
+        mail = put(outbox_db, channel="email", recipient="a@example.org", body="提醒")
+        no_sms = Senders({"email": senders.get("email")})
+        later = START + timedelta(seconds=10)
+        assert run(outbox_db, later, no_sms, limit=1) == 4 + 1
+        assert load(outbox_db, mail).status == "sent"
+        assert len(smtp_server.box.received) == 1
+        held = [load(outbox_db, m) for m in sms]
+        assert [m.next_attempt_at == later + UNCONFIGURED_DELAY for m in held] == [True] * 4 + [
+            False
+        ] * 2
+        assert {(m.status, m.attempts) for m in held} == {("pending", 0)}
+        assert run(outbox_db, later, no_sms) == 2
+        assert all(load(outbox_db, m).last_error == NO_SENDER for m in sms)
+        # Nothing due any more: the job finds nothing until the wait is over.
+        assert run(outbox_db, later, no_sms) == 0
 
     def test_wecom_without_a_robot_url_waits(self, outbox_db: Database) -> None:
         mid = put(outbox_db, channel="wecom", recipient="", body="预警")
