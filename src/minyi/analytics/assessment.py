@@ -14,27 +14,22 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import literal, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minyi.analytics.grid import AreaFigures, area_figures
 from minyi.analytics.markets import area_figures as market_figures
-from minyi.analytics.rules import CLOSURE_MILESTONES, SIGN_FOR_LIMIT, Period, rate, score
+from minyi.analytics.rules import SIGN_FOR_LIMIT, Period, rate, score
 from minyi.analytics.services import service_rows
 from minyi.analytics.unit_rollup import (
-    by_lead_unit,
-    in_period,
-    lead_of,
+    late_open_counts,
     period_counts,
-    probes_plainly,
     scan_counts,
+    scan_late_open,
 )
-from minyi.cases.models import Case
-from minyi.core.planner_hints import Likely
 from minyi.markets.rules import MarketFigures
 from minyi.org.models import Unit
 from minyi.receptions.queries import area_receptions, leader_figures
-from minyi.sla.models import Clock
 
 
 @dataclass(frozen=True)
@@ -175,41 +170,13 @@ def assess_units(
     tables, as before the roll-up (the reference its tests and checks compare with)."""
     start, end = period.start, period.end
 
-    def only(column: Any) -> Any:
-        return column.in_(unit_ids) if unit_ids is not None else literal(True)
-
     source = scan_counts if scan else period_counts
     counts = source(session, start, end, unit_ids=unit_ids, sign_for_limit=sign_for_limit)
     assigned, closed, feedback = counts["assigned"], counts["closed"], counts["feedback"]
     bounces, whistles = counts["bounces"], counts["whistles"]
-    # Still open at the period's end with a closure clock breached within it: found from the
-    # period's breached clocks (an index range), each case then looked up by primary key.
-    # `lead_of` rather than a join: PostgreSQL hash-joined the clocks to every open case.
-    breached_cases = (
-        select(Clock.case_id)
-        .where(
-            in_period(Clock.breached_at, start, end),
-            # Nearly every clock's: SQLite would read them all through ix_clocks_subject.
-            Likely(Clock.subject == "case"),
-            Clock.milestone.in_(CLOSURE_MILESTONES),
-        )
-        .distinct()
-        # Probed in key order: consecutive probes share pk_cases' pages (a month at 10M, 22,300
-        # probes: ~42 instead of ~58 ms; the same rows counted).
-        .order_by(Clock.case_id)
-        .subquery()
-    )
-    probes_plainly(session)
-    late_open = by_lead_unit(
-        session,
-        select(
-            lead_of(
-                breached_cases.c.case_id,
-                only(Case.lead_unit_id),
-                or_(Case.closed_at.is_(None), Case.closed_at >= end),
-            ).label("unit")
-        ).select_from(breached_cases),
-    )
+    # Still open at the period's end with a closure clock breached within it (late-open).
+    late = scan_late_open if scan else late_open_counts
+    late_open = late(session, start, end, unit_ids=unit_ids)
     areas = area_figures(session, start=start, end=end, at=now or end)
     markets = market_figures(session, start=start, end=end)
     ids = (

@@ -158,6 +158,25 @@ class UnitDayFigures(Base):
     reported_in_time: Mapped[int] = mapped_column(default=0)
 
 
+class UnitLateOpen(Base):
+    """The "still open at the period's end with a closure clock breached within it" count
+    (未按期办结) as a roll-up (analytics/unit_rollup.py, `late_open_counts`): per unit, breach day
+    `day` (district time) and `until`, how many cases had a closure clock breached that day and
+    stay late-open from it until `until`: the first later day the case either closes (its
+    `closed_at` day) or breaches again (its next breach day, which counts it from there on);
+    NULL: neither yet. A period of whole days [S, E) counts the rows with S <= day < E and
+    until NULL or >= E: each case once, at its last breach day before E."""
+
+    __tablename__ = "unit_late_open_days"
+    __table_args__ = (Index("ix_unit_late_open_days_day", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    cases: Mapped[int]
+
+
 _UNIT_MARKED = "minyi.analytics.unit_marked_days"
 
 
@@ -187,6 +206,10 @@ def _mark_unit_days(session: Session, _context: Any, _instances: Any) -> None:
       no listener sees) and, when its lead unit changes or it is removed, the days of its
       feedback events (counted for the lead unit of now);
     - a closure clock whose breach changes: its case's `closed_at` day (on time);
+    - the late-open roll-up (`UnitLateOpen`): a closure clock whose breach changes marks its
+      breach day, old and new, and a case whose `closed_at` or lead unit changes, or such a
+      clock, marks every closure-breach day of the case (each day's row depends on the case's
+      next breach, its closure and its lead unit);
     - a `repeat` link: the `closed_at` day of the case of the appeal it points at;
     - a feedback event, a bounce request, a summons: the day of its moment.
 
@@ -198,6 +221,7 @@ def _mark_unit_days(session: Session, _context: Any, _instances: Any) -> None:
     probe_feedback: set[int] = set()
     clock_cases: set[int] = set()
     linked_appeals: set[int] = set()
+    breach_cases: set[int] = set()
     with session.no_autoflush:
         for obj, gone in flush_changes(session, _MARKING_KINDS):
             if isinstance(obj, CaseUnit):
@@ -210,6 +234,8 @@ def _mark_unit_days(session: Session, _context: Any, _instances: Any) -> None:
                     probe_units.add(obj.id)
                 if gone or _changed(obj, "lead_unit_id"):
                     probe_feedback.add(obj.id)
+                if gone or _changed(obj, "closed_at", "lead_unit_id"):
+                    breach_cases.add(obj.id)
             elif isinstance(obj, CaseEvent):
                 if obj.action == "feedback":
                     days |= _days_of(obj, "at")
@@ -225,6 +251,10 @@ def _mark_unit_days(session: Session, _context: Any, _instances: Any) -> None:
                     and (_changed(obj, "breached_at", "case_id") or (gone and obj.breached_at))
                 ):
                     clock_cases.add(obj.case_id)
+                    breached = _days_of(obj, "breached_at")
+                    if breached:
+                        days |= breached
+                        breach_cases.add(obj.case_id)
             elif isinstance(obj, AppealLink):
                 if "repeat" in (obj.kind, *inspect(obj).attrs.kind.history.deleted):
                     linked_appeals |= {obj.other_id, *inspect(obj).attrs.other_id.history.deleted}
@@ -243,6 +273,15 @@ def _mark_unit_days(session: Session, _context: Any, _instances: Any) -> None:
             )
         if clock_cases:
             probes.append(select(Case.closed_at).where(Case.id.in_(clock_cases)))
+        if breach_cases:
+            probes.append(
+                select(Clock.breached_at).where(
+                    Clock.case_id.in_(breach_cases),
+                    Clock.subject == "case",
+                    Clock.milestone.in_(CLOSURE_MILESTONES),
+                    Clock.breached_at.is_not(None),
+                )
+            )
         linked_appeals.discard(None)  # type: ignore[arg-type]
         if linked_appeals:
             probes.append(select(Case.closed_at).where(Case.appeal_id.in_(linked_appeals)))

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from conftest import demo_database_url, drop_database
 from migration_history import downgrade
 from minyi.analytics.assessment import assess_units
-from minyi.analytics.models import AreaDayCount, AreaTotal, UnitDayFigures
+from minyi.analytics.models import AreaDayCount, AreaTotal, UnitDayFigures, UnitLateOpen
 from minyi.analytics.rollups import FIGURES, rebuild_area_rollup
 from minyi.analytics.rules import period_of
 from minyi.analytics.unit_rollup import COLUMNS as UNIT_COLUMNS
@@ -165,3 +165,43 @@ def test_unitrollup_marks_every_day_and_the_job_folds_them_a_month_a_run(
         runs.append(folded)
     assert runs[0] == DAYS_PER_RUN and len(runs) >= 2
     assert _unit_rows(history) == by_job
+
+
+def _late_open_rows(db: Database) -> list[tuple[Any, ...]]:
+    with db.reading() as session:
+        rows = session.execute(
+            select(UnitLateOpen.day, UnitLateOpen.until, UnitLateOpen.unit_id, UnitLateOpen.cases)
+        ).all()
+    return sorted((tuple(r) for r in rows), key=str)
+
+
+def test_lateopen_marks_the_breach_days_and_the_job_folds_them(history: Database) -> None:
+    now = datetime.now(UTC)
+    with history.unit_of_work() as session:
+        rebuild_unit_rollup(session, now=now)
+    by_job = _late_open_rows(history)
+    assert any(until is None for _, until, _, _ in by_job)
+    assert any(until is not None for _, until, _, _ in by_job)
+
+    downgrade(history, "searchmonth0001")
+    with history.unit_of_work() as session:
+        session.execute(delete(UnitDayMark))
+    migrate(history)
+
+    # Nothing folded, every day from the first breach marked: the live read is exact.
+    assert _late_open_rows(history) == []
+    today = now.astimezone(DISTRICT_ZONE).date()
+    months = [period_of("month", today - timedelta(days=d)) for d in (20, 50, 80)]
+    with history.reading() as session:
+        marks = sorted(set(session.scalars(select(UnitDayMark.day))))
+        assert marks[-1] >= today and len(marks) == (marks[-1] - marks[0]).days + 1
+        for month in months:
+            live = assess_units(session, month).as_dict()
+            assert live == assess_units(session, month, scan=True).as_dict()
+    with history.unit_of_work() as session:
+        roll_up_units(session, now=now, limit=None)
+    assert _late_open_rows(history) == by_job
+    with history.reading() as session:
+        for month in months:
+            rolled = assess_units(session, month).as_dict()
+            assert rolled == assess_units(session, month, scan=True).as_dict()

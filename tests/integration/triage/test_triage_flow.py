@@ -21,10 +21,13 @@ from sqlalchemy import func, select
 
 from cli_harness import CliResult, run_cli
 from conftest import drop_database, new_database_url, private_demo_app
-from factories import act, auth, make_appeal
+from factories import act, auth, make_appeal, reply
+from minyi.analytics.assessment import assess_units
+from minyi.analytics.rules import period_of
+from minyi.analytics.unit_rollup import roll_up_units
 from minyi.cases.models import Case
 from minyi.cases.service import lift_identity_hiding
-from minyi.core.clock import ManualClock
+from minyi.core.clock import ManualClock, local_day
 from minyi.core.db import Database
 from minyi.triage.classifier.registry import store_classifier
 from minyi.triage.classifier.training import train_classifier
@@ -244,6 +247,55 @@ class TestWorkerJob:
             2,
         )
         assert links["petition_count"] == 2
+
+    def test_a_repeat_of_a_closed_case_reaches_the_assessment_of_the_day_it_closed(
+        self, env: Env
+    ) -> None:
+        # The job writes its links in bulk; a repeat link changes the repeat figure of the day
+        # its case was closed, so the unit roll-up's folded day must be marked (it was not).
+        phone = "13700003333"
+        first = make_appeal(
+            env.client,
+            title="路灯不亮",
+            body="梧桐路北段路灯连续一周不亮，夜间行人看不清路",
+            phone=phone,
+            street="S01",
+            community="S01C02",
+        )
+        env.run()
+        if env.case(first["id"])["status"] != "dispatched":
+            assert act(env.client, first["id"], "accept", "clerk").status_code == 200
+            dispatched = act(
+                env.client, first["id"], "dispatch", "dispatcher", lead_unit="DEP02", co_units=[]
+            )
+            assert dispatched.status_code == 200, dispatched.text
+        lead = env.case(first["id"])["lead_unit"]
+        handler = f"{lead.lower()}.handler"
+        assert act(env.client, first["id"], "sign_for", handler).status_code == 200
+        assert reply(env.client, first["id"], handler, "已修复").status_code == 200
+        closed_day = local_day(env.clock.now())
+        env.clock.advance(timedelta(days=1))
+        with env.db.unit_of_work() as session:
+            roll_up_units(session, now=env.clock.now())
+        again = make_appeal(
+            env.client,
+            title="路灯不亮",
+            body="上次反映的梧桐路北段路灯又不亮了，晚上很黑",
+            phone=phone,
+            street="S01",
+            community="S01C02",
+        )
+        env.run()
+        links = env.client.get(
+            f"/api/v1/appeals/{again['id']}/links", headers=auth(env.client, "dispatcher")
+        ).json()
+        assert ("repeat", first["id"]) in [(i["kind"], i["case_id"]) for i in links["links"]]
+        period = period_of("day", closed_day)
+        with env.db.reading() as session:
+            rolled = assess_units(session, period).as_dict()
+            assert rolled == assess_units(session, period, scan=True).as_dict()
+        [row] = [r for r in rolled["rows"] if r["unit"] == lead]
+        assert row["repeated"] >= 1
 
     def test_a_high_risk_appeal_goes_to_a_person_however_sure(self, env: Env) -> None:
         case = make_appeal(
