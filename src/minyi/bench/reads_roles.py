@@ -326,7 +326,8 @@ def intake_form(phone: str) -> Read:
 
 
 def services_hub(now: datetime) -> Read:
-    """/console/services for a professional: their appointments, bookings, cases per service."""
+    """/console/services for a professional: their appointments, bookings, cases per service
+    over the 30 days before today."""
 
     def read(s: Session, a: Actor) -> tuple[int, Any]:
         since = datetime.combine(now.astimezone(TZ).date(), datetime.min.time(), tzinfo=TZ)
@@ -336,7 +337,7 @@ def services_hub(now: datetime) -> Read:
         )
         describe_appointments(s, a, rows)
         upcoming_counts(s, since)
-        cases = cases_by_service(s, now - timedelta(days=30), now)
+        cases = cases_by_service(s, since - timedelta(days=30), since)
         return sum(cases.values()), None
 
     return read

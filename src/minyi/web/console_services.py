@@ -112,7 +112,6 @@ def labels() -> dict[str, Any]:
 def hub(request: Request) -> Response:
     actor = staff(request, HUB_READERS)
     st = state_of(request)
-    now = st.clock.now()
     today = _today(request)
     since, _ = _bounds(request, today)
     with st.db.reading() as session:
@@ -130,7 +129,9 @@ def hub(request: Request) -> Response:
             for a in mine:
                 a["is_today"] = a["starts_at"].astimezone(st.tz).date() == today
         booked = upcoming_counts(session, since)
-        cases = cases_by_service(session, now - timedelta(days=30), now)
+        # The 30 whole days before today, all from the per-day roll-up (services/rollup.py):
+        # today's cases would be counted live, a whole day's worth at a city's volume.
+        cases = cases_by_service(session, since - timedelta(days=30), since)
     links = service_links(actor, kinds)
     tiles = [
         {

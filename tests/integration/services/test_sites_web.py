@@ -26,7 +26,8 @@ from minyi.core.throttle import record_failure
 from minyi.org.models import Staff
 from minyi.org.service import actor_for_username
 from minyi.services.models import Appointment, SiteStaff
-from minyi.services.queries import describe_appointments
+from minyi.services.queries import cases_by_service, describe_appointments
+from minyi.services.rules import Service
 from minyi.services.service import BOOKING_LIMIT, book_at_window, book_on_portal
 from webclient import browser, csrf_of, signed_in
 
@@ -247,6 +248,38 @@ class TestApi:
             f"/api/v1/appeals/{case['id']}/timeline", headers=auth(app_client, "dispatcher")
         )
         assert "service_changed" in timeline.text
+
+    def test_the_hub_counts_the_30_days_before_today(self, app_client: TestClient) -> None:
+        # Whole days from the per-day roll-up: a case of today does not move a tile until
+        # tomorrow (today would be a live count of a whole day's cases at a city's volume).
+        def tiles() -> dict[str, int]:
+            page = signed_in(app_client, "s01.lawyer").get("/console/services")
+            assert page.status_code == 200 and "近30天诉求（截至昨日）" in page.text
+            found = re.findall(
+                r'id="tile-(\w+)">\s*<h3>[^<]*</h3>\s*<p class="svc-figure">近30天诉求（截至昨日）：(\d+)',
+                page.text,
+            )
+            return {service: int(n) for service, n in found}
+
+        before = tiles()
+        case = make_appeal(app_client)
+        moved = app_client.post(
+            f"/api/v1/services/cases/{case['id']}/service",
+            json={"service": "mediation", "reason": "邻里纠纷，转人民调解"},
+            headers=auth(app_client, "dispatcher"),
+        )
+        assert moved.status_code == 200
+        assert tiles() == before and "mediation" in before
+        state = app_client.app.state.minyi  # type: ignore[attr-defined]
+        today = state.clock.now().astimezone(TZ).date()
+        since = datetime.combine(today, datetime.min.time(), tzinfo=TZ)
+        with state.db.reading() as session:
+            expected = cases_by_service(session, since - timedelta(days=30), since)
+            with_today = cases_by_service(
+                session, since - timedelta(days=30), since + timedelta(days=1)
+            )
+        assert before == {s.value: expected[s] for s in expected if s.value in before}
+        assert with_today[Service.MEDIATION] > expected[Service.MEDIATION]
 
 
 class TestPages:
