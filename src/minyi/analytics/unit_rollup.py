@@ -124,13 +124,12 @@ def by_lead_unit(session: Session, rows: Any) -> dict[int, tuple[int, ...]]:
 
 
 def probes_plainly(session: Session) -> None:
-    """For the rest of this transaction on PostgreSQL: no JIT and no parallel workers. A count
-    driven by thousands of primary-key probes (`lead_of`) is priced past `jit_above_cost` at 10M
-    (a month's 22,300 breached clocks: ~27 ms compiling a statement whose work is index
-    lookups) and its small bitmap scan of the period's clocks gets two workers whose start-up
-    costs more than the scan on a busy machine. Neither changes a result. SQLite: nothing."""
+    """For the rest of this transaction on PostgreSQL: no parallel workers. A count driven by
+    thousands of primary-key probes (`lead_of`) has a small bitmap scan of the period's clocks
+    that gets two workers whose start-up costs more than the scan on a busy machine. It does
+    not change a result. (JIT, which priced the same count past `jit_above_cost` at 10M, is off
+    for every connection: core/db.py `make_engine`.) SQLite: nothing."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL jit = off"))
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
