@@ -5,8 +5,8 @@ reacts to an event or runs a worker job; each one's `install(registry)` (in its 
 names its handlers in the order they run and its jobs with their cadence. Handlers of one event
 run in the order they were added, so this list decides it: the clocks (sla) are planned before
 escalation evaluates a new case, and webhook subscribers hear of an action last, with all it
-caused. The domains not listed (org, taxonomy, cases, privacy, intake, mailboxes) raise events
-or are read by others, and react to none.
+caused. The domains not listed (org, taxonomy, privacy, intake, mailboxes) raise events or are
+read by others, and react to none; cases reacts to none but runs its search index's upkeep.
 
 The app, the worker and the CLI build a `Runtime` once per process (`build_runtime`): the
 settings read once, the clock, the registry, the senders, the caches (core/caches.py: the state
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from minyi.analytics import handlers as analytics
+from minyi.cases import handlers as cases
 from minyi.core.caches import Caches
 from minyi.core.clock import Clock, SystemClock
 from minyi.core.db import Database
@@ -44,6 +45,7 @@ from minyi.volunteers import handlers as volunteers
 from minyi.whistle import handlers as whistle
 
 DOMAINS: tuple[ModuleType, ...] = (
+    cases,  # the search index's upkeep (a job only)
     notify,  # the citizen's SMS receipt and reply notice; delivers the outbox
     triage,  # complaint targets planned at registration, the triage queue, its jobs
     sla,  # clocks: planned, followed, fired (its own worker loop)

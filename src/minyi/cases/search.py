@@ -90,6 +90,33 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+# The GIN indexes of the PostgreSQL search table (migration case_search0001).
+GIN_INDEXES = ("ix_case_search_terms", "ix_case_search_private_terms")
+
+
+def merge_pending_terms(session: Session) -> int:
+    """Merge the search indexes' pending lists into the indexes; returns the pages merged (0 on
+    SQLite, whose FTS5 index has no such list). A GIN index takes new rows into a pending list
+    and merges it when it passes `gin_pending_list_limit`, inside the INSERT that passed it: in
+    a burst of appeals about one group commit in a hundred did, 30-45 ms longer than the others,
+    and its 30 waiting requests made the p99 (ADR 0005). Merged here, by the worker,
+    no appeal waits for it: an INSERT that finds a merge under way leaves the list to it
+    (PostgreSQL's `ginInsertCleanup` only tries the lock), and the intake writer's limit is set
+    high (`core.db.WRITER_GIN_PENDING_LIMIT_KB`). Every search reads the pending list through, so it is
+    kept short."""
+    if not _is_postgres(session):
+        return 0
+    merged = 0
+    for index in GIN_INDEXES:
+        merged += int(
+            session.scalar(
+                text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"), {"index": index}
+            )
+            or 0
+        )
+    return merged
+
+
 def index_docs(session: Session, docs: Sequence[SearchDoc]) -> None:
     """Index new cases (intake's batch, an import): in the caller's transaction."""
     if not docs:

@@ -55,6 +55,12 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012
 
 
+# How far the intake writer lets a GIN index's pending list grow before its own INSERT merges it
+# (kB; PostgreSQL's default is 4 MB). The worker merges the search index's lists every few
+# seconds; this bounds them only if the worker stops.
+WRITER_GIN_PENDING_LIMIT_KB = 32 * 1024
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -286,7 +292,10 @@ class Database:
         statistics lag behind a burst of inserts (a new district, an import) would otherwise
         turn the petition count by phone into a scan of every appeal. JIT off: with sequential
         scans priced out, a small whole-table read (the calendar's version) looks costly enough
-        to be compiled, some 30 ms of CPU per batch for a one-row table. SQLite: this database.
+        to be compiled, some 30 ms of CPU per batch for a one-row table. A long GIN pending list
+        (`WRITER_GIN_PENDING_LIMIT_KB`): the worker merges the search index's list
+        (cases.search.merge_pending_terms), so no group commit stops to do it. SQLite: this
+        database.
 
         It shares this database's replica: the positions of its commits are remembered where
         this database's replica reads look for them (read-your-own-writes for intake)."""
@@ -301,7 +310,8 @@ class Database:
             max_overflow=1,
             pool_pre_ping=False,
             connect_args={
-                "options": "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c jit=off",
+                "options": "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c jit=off"
+                f" -c gin_pending_list_limit={WRITER_GIN_PENDING_LIMIT_KB}",
                 "application_name": "minyi-intake-writer",  # what pg_stat_activity shows for it
             },
         )
