@@ -133,6 +133,22 @@ def probes_plainly(session: Session) -> None:
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
+def _only(column: Any, unit_ids: Sequence[int] | None) -> Any:
+    """`column` among `unit_ids`; every unit when None."""
+    return column.in_(unit_ids) if unit_ids is not None else literal(True)
+
+
+def _marked_days(session: Session, first: date, last: date) -> list[date]:
+    """The days from `first` to `last` with a mark: read live, not from the folded rows."""
+    return sorted(
+        session.scalars(
+            select(UnitDayMark.day)
+            .where(UnitDayMark.day >= first, UnitDayMark.day <= last)
+            .distinct()
+        )
+    )
+
+
 def in_period(column: Any, start: datetime, end: datetime) -> Any:
     return and_(column >= start, column < end)
 
@@ -158,7 +174,7 @@ def scan_counts(
     before the roll-up, and what the job folds a day with)."""
 
     def only(column: Any) -> Any:
-        return column.in_(unit_ids) if unit_ids is not None else literal(True)
+        return _only(column, unit_ids)
 
     assigned = _counts(
         session,
@@ -270,13 +286,7 @@ def period_counts(
     if days is None or sign_for_limit != SIGN_FOR_LIMIT:
         return scan_counts(session, start, end, unit_ids=unit_ids, sign_for_limit=sign_for_limit)
     first, last = days
-    marked = sorted(
-        session.scalars(
-            select(UnitDayMark.day)
-            .where(UnitDayMark.day >= first, UnitDayMark.day <= last)
-            .distinct()
-        )
-    )
+    marked = _marked_days(session, first, last)
     where = [UnitDayFigures.day >= first, UnitDayFigures.day <= last]
     if marked:
         where.append(UnitDayFigures.day.not_in(marked))
@@ -337,7 +347,7 @@ def scan_late_open(
     up by primary key (the assessment's statement before the roll-up, and what a period off
     midnight reads). `lead_of` rather than a join: PostgreSQL hash-joined the clocks to every
     open case."""
-    only = Case.lead_unit_id.in_(unit_ids) if unit_ids is not None else literal(True)
+    only = _only(Case.lead_unit_id, unit_ids)
     breached_cases = (
         select(Clock.case_id)
         .where(in_period(Clock.breached_at, start, end), *_closure_breaches())
@@ -406,13 +416,7 @@ def late_open_counts(
         return scan_late_open(session, start, end, unit_ids=unit_ids)
     first, last = days
     after = last + timedelta(days=1)
-    marked = sorted(
-        session.scalars(
-            select(UnitDayMark.day)
-            .where(UnitDayMark.day >= first, UnitDayMark.day <= last)
-            .distinct()
-        )
-    )
+    marked = _marked_days(session, first, last)
     where = [
         UnitLateOpen.day >= first,
         UnitLateOpen.day <= last,
@@ -451,7 +455,7 @@ def late_open_counts(
         )
         .scalar_subquery()
     )
-    only = Case.lead_unit_id.in_(unit_ids) if unit_ids is not None else literal(True)
+    only = _only(Case.lead_unit_id, unit_ids)
     live = by_lead_unit(
         session,
         select(lead_of(candidates.c.case_id, only, _open_at(end)).label("unit"))

@@ -82,6 +82,17 @@ class History:
         with self.db.unit_of_work() as session:
             return roll_up_units(session, now=self.clock.now())
 
+    def closure_clock(self, session: Any, case: str, *where: Any) -> Clock | None:
+        """The first of the case's closure-milestone clocks (among those `where` keeps)."""
+        return session.scalars(
+            select(Clock).where(
+                Clock.case_id == self.cases[case],
+                Clock.subject == "case",
+                Clock.milestone.in_(CLOSURE_MILESTONES),
+                *where,
+            )
+        ).first()
+
     def link_repeat(self, case: str) -> None:
         again = make_appeal(self.client, title=f"卷积测试{case} again")
         with self.db.unit_of_work() as session:
@@ -226,13 +237,7 @@ class TestUnitRollup:
 
         def breach_c2_late() -> None:  # a closure clock's breach: its case's closed day
             with h.db.unit_of_work() as session:
-                clock = session.scalars(
-                    select(Clock).where(
-                        Clock.case_id == h.cases["c2"],
-                        Clock.subject == "case",
-                        Clock.milestone.in_(CLOSURE_MILESTONES),
-                    )
-                ).first()
+                clock = h.closure_clock(session, "c2")
                 assert clock is not None and clock.breached_at is None
                 clock.breached_at = h.clock.now()
 
@@ -244,14 +249,7 @@ class TestUnitRollup:
 
         def breach_c4_again() -> None:  # a second breach: the first one's day ends at it
             with h.db.unit_of_work() as session:
-                first = session.scalars(
-                    select(Clock).where(
-                        Clock.case_id == h.cases["c4"],
-                        Clock.subject == "case",
-                        Clock.milestone.in_(CLOSURE_MILESTONES),
-                        Clock.breached_at.is_not(None),
-                    )
-                ).first()
+                first = h.closure_clock(session, "c4", Clock.breached_at.is_not(None))
                 assert first is not None and local_day(first.breached_at) == SATURDAY
                 again = {
                     c.key: getattr(first, c.key)
